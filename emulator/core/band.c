@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "band-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MINUTE_MS 60000ull
+
+uint64_t mb_band_now_ms(const struct mb_band *band)
+{
+	return band->clock->now_ms(band->clock->user_data);
+}
+
+void mb_band_debug(struct mb_band *band, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (!band->debug)
+		return;
+	va_start(ap, fmt);
+	s = mb_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	band->debug(s, band->debug_data);
+	free(s);
+}
+
+int64_t mb_band_local_time(const struct mb_band *band)
+{
+	int64_t ms = (int64_t)mb_band_now_ms(band) + band->rtc_offset_ms;
+
+	return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
+
+int8_t mb_band_tz(const struct mb_band *band)
+{
+	return band->tz;
+}
+
+/* The next whole minute of band local time, in band clock ms. */
+static uint64_t next_minute(const struct mb_band *band)
+{
+	int64_t local = (int64_t)mb_band_now_ms(band) + band->rtc_offset_ms;
+	int64_t next = (local / (int64_t)MINUTE_MS + 1) * (int64_t)MINUTE_MS;
+
+	return (uint64_t)(next - band->rtc_offset_ms);
+}
+
+/* ---- the link's view of the table ------------------------------------ */
+
+static uint8_t ops_read(const struct mb_gatt_chr *chr, uint8_t *buf,
+			size_t *len, void *user_data)
+{
+	struct mb_band *band = user_data;
+	const struct mb_chr_impl *impl = band->impl[chr->index];
+
+	if (impl && impl->read)
+		return impl->read(band, chr, buf, len);
+	memcpy(buf, chr->def->value, chr->def->value_len);
+	*len = chr->def->value_len;
+	return 0;
+}
+
+static uint8_t ops_write(const struct mb_gatt_chr *chr, const uint8_t *value,
+			 size_t len, bool command, void *user_data)
+{
+	struct mb_band *band = user_data;
+	const struct mb_chr_impl *impl = band->impl[chr->index];
+
+	if (impl && impl->write)
+		return impl->write(band, chr, value, len, command);
+	/* What the fact sheet does not know, the band accepts and keeps its
+	 * read value (docs/policies.md). */
+	return 0;
+}
+
+static uint8_t ops_ccc_write(const struct mb_gatt_chr *chr, uint16_t value,
+			     void *user_data)
+{
+	struct mb_band *band = user_data;
+
+	mb_band_debug(band, "%s: CCCD 0x%04x", chr->def->name, value);
+	return 0;
+}
+
+static const struct mb_att_ops att_ops = {
+	.read = ops_read,
+	.write = ops_write,
+	.ccc_write = ops_ccc_write,
+};
+
+static void att_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	struct mb_band *band = user_data;
+
+	if (band->link_ops && band->link_ops->send)
+		band->link_ops->send(pdu, len, band->link_data);
+}
+
+bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
+		     void *user_data)
+{
+	if (band->att)
+		return false;
+	band->att = mb_att_new(band->gatt, mb_profile_mtu(band->profile),
+			       &att_ops, band);
+	mb_att_set_send_handler(band->att, att_send, band);
+	mb_att_set_debug(band->att, band->debug, band->debug_data);
+	band->link_ops = ops;
+	band->link_data = user_data;
+	mb_band_debug(band, "link up");
+	return true;
+}
+
+void mb_band_disconnect(struct mb_band *band)
+{
+	if (!band->att)
+		return;
+	mb_att_free(band->att);
+	band->att = NULL;
+	band->link_ops = NULL;
+	band->link_data = NULL;
+	mb_band_debug(band, "link down");
+}
+
+bool mb_band_connected(const struct mb_band *band)
+{
+	return band->att != NULL;
+}
+
+void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len)
+{
+	if (band->att)
+		mb_att_receive(band->att, pdu, len);
+}
+
+bool mb_band_notify(struct mb_band *band, const struct mb_gatt_chr *chr,
+		    const uint8_t *value, size_t len)
+{
+	return band->att && mb_att_notify(band->att, chr, value, len);
+}
+
+const struct mb_gatt_chr *mb_band_chr(const struct mb_band *band,
+				      const char *uuid)
+{
+	struct mb_uuid u;
+
+	if (!mb_uuid_parse(uuid, &u))
+		return NULL;
+	return mb_gatt_find_chr(band->gatt, NULL, &u);
+}
+
+/* ---- band life -------------------------------------------------------- */
+
+static void minute_tick(struct mb_band *band)
+{
+	const struct mb_gatt_chr *steps;
+	uint8_t value[13];
+
+	/* The real band notifies realtime steps about once a minute while
+	 * subscribed (protocol §2.4). */
+	steps = mb_band_chr(band, "00000007-0000-3512-2118-0009af100700");
+	if (steps) {
+		mb_band_encode_steps(band, value);
+		mb_band_notify(band, steps, value, sizeof(value));
+	}
+}
+
+void mb_band_run(struct mb_band *band)
+{
+	uint64_t now = mb_band_now_ms(band);
+
+	while (now >= band->next_minute_ms) {
+		band->next_minute_ms += MINUTE_MS;
+		minute_tick(band);
+	}
+}
+
+uint64_t mb_band_next_deadline(const struct mb_band *band)
+{
+	return band->next_minute_ms;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+struct mb_band *mb_band_new(const struct mb_profile *profile,
+			    const struct mb_identity *identity,
+			    const struct mb_clock *clock, char **err)
+{
+	struct mb_band *band;
+	struct mb_gatt *gatt = mb_gatt_new(profile, err);
+
+	if (!gatt)
+		return NULL;
+	band = mb_malloc0(sizeof(*band));
+	band->profile = profile;
+	band->clock = clock;
+	band->gatt = gatt;
+	band->identity = *identity;
+	band->impl = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*band->impl));
+	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++)
+		band->impl[i] = mb_chr_impl_find(&mb_gatt_chr(gatt, i)->def->uuid);
+	/* A factory-new band's RTC starts at the clock's UTC time, tz 0. */
+	mb_battery_init(&band->battery,
+			(uint8_t)mb_profile_battery_level(profile),
+			mb_profile_battery_charging(profile),
+			mb_band_local_time(band), band->tz);
+	band->next_minute_ms = next_minute(band);
+	return band;
+}
+
+void mb_band_free(struct mb_band *band)
+{
+	if (!band)
+		return;
+	mb_band_disconnect(band);
+	mb_gatt_free(band->gatt);
+	free(band->impl);
+	free(band);
+}
+
+void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn,
+		       void *user_data)
+{
+	band->debug = fn;
+	band->debug_data = user_data;
+	if (band->att)
+		mb_att_set_debug(band->att, fn, user_data);
+}
+
+const struct mb_gatt *mb_band_gatt(const struct mb_band *band)
+{
+	return band->gatt;
+}
+
+const struct mb_identity *mb_band_identity(const struct mb_band *band)
+{
+	return &band->identity;
+}
+
+struct mb_att *mb_band_att(const struct mb_band *band)
+{
+	return band->att;
+}
+
+static size_t put_ad(uint8_t *buf, size_t off, uint8_t type, const void *data,
+		     size_t len)
+{
+	buf[off] = (uint8_t)(len + 1);
+	buf[off + 1] = type;
+	memcpy(buf + off + 2, data, len);
+	return off + 2 + len;
+}
+
+void mb_band_adv_data(const struct mb_band *band, uint8_t adv[31],
+		      size_t *adv_len, uint8_t scan_rsp[31],
+		      size_t *scan_rsp_len)
+{
+	const struct mb_profile_adv *a = mb_profile_adv(band->profile);
+	uint8_t mfr[26], svc[6];
+	size_t n = 0;
+	uint16_t svc16 = 0;
+
+	/* Advertising data: flags, then manufacturer data for company
+	 * 0x0157 with the heart-rate byte (protocol §1). */
+	n = put_ad(adv, n, 0x01, &a->flags, 1);
+	mb_put_le16(mfr, a->manufacturer_id);
+	memcpy(mfr + 2, a->manufacturer_data, a->manufacturer_data_len);
+	if (a->manufacturer_data_len)
+		mfr[2 + a->heart_rate_offset] = 0xff; /* no HR measured yet */
+	*adv_len = put_ad(adv, n, 0xff, mfr, 2 + a->manufacturer_data_len);
+
+	/* Scan response: complete local name, then service data on 0xFEE0
+	 * with the day's steps, u32 LE. */
+	n = put_ad(scan_rsp, 0, 0x09, a->local_name, strlen(a->local_name));
+	mb_uuid_to16(&a->service_data_uuid, &svc16);
+	mb_put_le16(svc, svc16);
+	mb_put_le32(svc + 2, band->steps.steps);
+	*scan_rsp_len = put_ad(scan_rsp, n, 0x16, svc, sizeof(svc));
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "gatt.h"
+#include "identity.h"
+#include "profile.h"
+#include "util.h"
+
+/* The band model (ARCHITECTURE.md "The band model"): bytes in through
+ * mb_band_receive(), bytes out through the link's send function, time from
+ * the injected clock.  No I/O of its own beyond the state directory. */
+struct mb_band;
+
+/* What the band asks of the transport that carries its link. */
+struct mb_band_link_ops {
+	void (*send)(const uint8_t *pdu, size_t len, void *user_data);
+	/* The band drops the link (reboot, low battery, faults). */
+	void (*disconnect)(void *user_data);
+};
+
+/* The profile and clock must outlive the band. */
+struct mb_band *mb_band_new(const struct mb_profile *profile,
+			    const struct mb_identity *identity,
+			    const struct mb_clock *clock, char **err);
+void mb_band_free(struct mb_band *band);
+
+void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn,
+		       void *user_data);
+
+/* One link at a time, as the band: false while a link is up. */
+bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
+		     void *user_data);
+void mb_band_disconnect(struct mb_band *band);
+bool mb_band_connected(const struct mb_band *band);
+void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len);
+
+/* Band life runs on the clock: mb_band_run() does everything due by now;
+ * mb_band_next_deadline() says when to call it again (band ms). */
+void mb_band_run(struct mb_band *band);
+uint64_t mb_band_next_deadline(const struct mb_band *band);
+
+const struct mb_gatt *mb_band_gatt(const struct mb_band *band);
+const struct mb_identity *mb_band_identity(const struct mb_band *band);
+/* The link's ATT server, NULL while disconnected (tests, transports). */
+struct mb_att *mb_band_att(const struct mb_band *band);
+
+/* Legacy advertising data and scan response (protocol §1), 31 bytes max. */
+void mb_band_adv_data(const struct mb_band *band, uint8_t adv[31],
+		      size_t *adv_len, uint8_t scan_rsp[31],
+		      size_t *scan_rsp_len);
+
+/* The band's RTC as local seconds since the epoch and its tz byte. */
+int64_t mb_band_local_time(const struct mb_band *band);
+int8_t mb_band_tz(const struct mb_band *band);

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "battery.h"
+
+#include <string.h>
+
+void mb_battery_init(struct mb_battery *b, uint8_t level, bool charging,
+		     int64_t local_now, int8_t tz)
+{
+	memset(b, 0, sizeof(*b));
+	b->level = level;
+	b->charging = charging;
+	/* A reads unset (1970-01-01 00:00:00, tz 0) on real dumps until the
+	 * band has been charged; B is the last unplug, taken as boot time. */
+	mb_datetime_from_epoch(0, &b->time_a);
+	mb_datetime_from_epoch(local_now, &b->last_charge);
+	b->tz_last_charge = tz;
+	b->level_at_last_charge = level;
+}
+
+void mb_battery_encode(const struct mb_battery *b,
+		       uint8_t out[MB_BATTERY_INFO_LEN])
+{
+	/* Byte 0 is 0x0f on every real dump; its meaning is unknown (§5). */
+	out[0] = 0x0f;
+	out[1] = b->level;
+	out[2] = b->charging ? 0x01 : 0x00;
+	mb_datetime_put(out + 3, &b->time_a);
+	out[10] = (uint8_t)b->tz_a;
+	mb_datetime_put(out + 11, &b->last_charge);
+	out[18] = (uint8_t)b->tz_last_charge;
+	out[19] = b->level_at_last_charge;
+}

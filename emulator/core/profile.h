@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uuid.h"
+
+/* Characteristic property bits (Core Vol 3 Part G 3.3.1.1). */
+enum mb_prop {
+	MB_PROP_READ = 0x02,
+	MB_PROP_WRITE_NO_RSP = 0x04,
+	MB_PROP_WRITE = 0x08,
+	MB_PROP_NOTIFY = 0x10,
+	MB_PROP_INDICATE = 0x20,
+};
+
+/* The profile is data (ARCHITECTURE.md rule 4): these descriptors are what
+ * profiles/miband4.ini says, validated, and nothing more. */
+struct mb_profile_chr {
+	char *name;
+	struct mb_uuid uuid;
+	uint8_t props;
+	bool auth;		/* needs app-level auth (protocol §2.1) */
+	uint16_t handle;	/* value handle hint, 0 = next free */
+	bool has_value;
+	uint8_t *value;		/* static read value */
+	size_t value_len;
+	unsigned int line;
+};
+
+struct mb_profile_svc {
+	char *name;
+	struct mb_uuid uuid;
+	uint16_t handle;	/* declaration handle hint, 0 = next free */
+	struct mb_profile_chr *chrs;
+	size_t n_chrs;
+	unsigned int line;
+};
+
+struct mb_profile_adv {
+	uint8_t flags;
+	char *local_name;
+	struct mb_uuid service_data_uuid;
+	uint16_t manufacturer_id;
+	uint8_t manufacturer_data[24];
+	size_t manufacturer_data_len;
+	unsigned int heart_rate_offset;
+	unsigned int interval_ms;
+};
+
+enum mb_fetch_count_unit {
+	MB_FETCH_COUNT_UNIT_SAMPLES,
+	MB_FETCH_COUNT_UNIT_PACKETS,
+	MB_FETCH_COUNT_UNIT_BYTES,
+};
+
+enum mb_low_battery_drop {
+	MB_LOW_BATTERY_DROP_AT_TRANSFER_START,
+	MB_LOW_BATTERY_DROP_AFTER_CONNECTED,
+};
+
+enum mb_firmware_interrupted {
+	MB_FIRMWARE_INTERRUPTED_DISCARD,
+	MB_FIRMWARE_INTERRUPTED_RECOVERY,
+};
+
+/* Decisions where the public record is silent (docs/policies.md). */
+struct mb_policy {
+	enum mb_fetch_count_unit fetch_count_unit;
+	bool fetch_ack_deletes;
+	uint8_t unauthorized_att_error;
+	bool refuse_other_key;
+	unsigned int confirm_window_s;
+	unsigned int low_battery_drop_percent;
+	enum mb_low_battery_drop low_battery_drop_pattern;
+	unsigned int low_battery_drop_after_s;
+	unsigned int reboot_below_percent;
+	unsigned int power_off_percent;
+	unsigned int power_on_percent;
+	unsigned int firmware_min_battery_percent;
+	uint8_t firmware_low_battery_status;
+	enum mb_firmware_interrupted firmware_interrupted;
+	unsigned int flash_log_days;
+};
+
+struct mb_profile_device_info {
+	char *software_revision;
+	char *hardware_revision;
+	uint8_t pnp_id[7];
+};
+
+struct mb_profile;
+
+/* Both return NULL and set *err to "file:line: [section] key: problem". */
+struct mb_profile *mb_profile_load(const char *path, char **err);
+struct mb_profile *mb_profile_parse(const char *text, size_t len,
+				    const char *filename, char **err);
+void mb_profile_free(struct mb_profile *p);
+
+const char *mb_profile_filename(const struct mb_profile *p);
+const char *mb_profile_name(const struct mb_profile *p);
+size_t mb_profile_n_services(const struct mb_profile *p);
+const struct mb_profile_svc *mb_profile_service(const struct mb_profile *p,
+						size_t i);
+const char *mb_profile_device_name(const struct mb_profile *p);
+uint16_t mb_profile_appearance(const struct mb_profile *p);
+const struct mb_profile_device_info *
+mb_profile_device_info(const struct mb_profile *p);
+const struct mb_profile_adv *mb_profile_adv(const struct mb_profile *p);
+const struct mb_policy *mb_profile_policy(const struct mb_profile *p);
+uint16_t mb_profile_mtu(const struct mb_profile *p);
+unsigned int mb_profile_battery_level(const struct mb_profile *p);
+bool mb_profile_battery_charging(const struct mb_profile *p);

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *mb_malloc0(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *mb_memdup(const void *p, size_t len)
+{
+	void *q = mb_malloc0(len);
+
+	if (len)
+		memcpy(q, p, len);
+	return q;
+}
+
+char *mb_strdup(const char *s)
+{
+	return s ? mb_memdup(s, strlen(s) + 1) : NULL;
+}
+
+char *mb_strdup_vprintf(const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+	char *s;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		abort();
+	s = mb_malloc0((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+char *mb_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = mb_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void mb_set_error(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || *err)
+		return;
+	va_start(ap, fmt);
+	*err = mb_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool mb_hex_parse(const char *s, uint8_t **out, size_t *out_len)
+{
+	size_t cap = strlen(s) / 2 + 1, n = 0;
+	uint8_t *buf = mb_malloc0(cap);
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (isspace((unsigned char)*s) || *s == ':') {
+			if (hi >= 0)
+				goto fail;
+			continue;
+		}
+		v = hex_nibble(*s);
+		if (v < 0)
+			goto fail;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		buf[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		goto fail;
+	*out = buf;
+	*out_len = n;
+	return true;
+fail:
+	free(buf);
+	return false;
+}
+
+void mb_hex_format(const uint8_t *p, size_t len, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < len && off + 3 < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, i ? " %02x" : "%02x",
+					p[i]);
+}
+
+void mb_hexdump(char dir, const uint8_t *p, size_t len, mb_debug_func_t fn,
+		void *user_data)
+{
+	char line[16 * 3 + 8];
+
+	if (!fn)
+		return;
+	for (size_t i = 0; i < len || i == 0; i += 16) {
+		size_t n = len - i < 16 ? len - i : 16;
+		int off = snprintf(line, sizeof(line), "%c ", i ? ' ' : dir);
+
+		mb_hex_format(p + i, n, line + off, sizeof(line) - (size_t)off);
+		fn(line, user_data);
+		if (!len)
+			break;
+	}
+}
+
+bool mb_read_file(const char *path, size_t max, char **out, size_t *out_len,
+		  char **err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f) {
+		mb_set_error(err, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len + 1 >= cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (len > max) {
+			mb_set_error(err, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		mb_set_error(err, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return true;
+fail:
+	fclose(f);
+	free(buf);
+	return false;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+/* Messages go to stderr as "bandsim: LEVEL: text"; debug lines (every PDU
+ * with -d) only when the level asks for them. */
+void bandsim_log_init(GLogLevelFlags max_level);
+/* A core debug callback (mb_debug_func_t) that logs at debug level. */
+void bandsim_log_core(const char *line, void *user_data);

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "options.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Installed profile first, then the source tree, so that the binary in a
+ * build directory works before anything is installed. */
+static char *default_profile(void)
+{
+	static const char *const dirs[] = { BANDSIM_PROFILE_DIR,
+					    BANDSIM_SOURCE_PROFILE_DIR };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		char *p = g_build_filename(dirs[i], "miband4.ini", NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+			return p;
+		g_free(p);
+	}
+	return g_build_filename(BANDSIM_PROFILE_DIR, "miband4.ini", NULL);
+}
+
+static char *default_socket(void)
+{
+	const char *run = g_getenv("XDG_RUNTIME_DIR");
+
+	if (run && *run)
+		return g_build_filename(run, "bandsim.sock", NULL);
+	return g_strdup_printf("/tmp/bandsim-%u.sock", (unsigned int)getuid());
+}
+
+static GLogLevelFlags parse_level(const char *s, bool *ok)
+{
+	*ok = true;
+	if (!strcmp(s, "error"))
+		return G_LOG_LEVEL_CRITICAL;
+	if (!strcmp(s, "warning"))
+		return G_LOG_LEVEL_WARNING;
+	if (!strcmp(s, "info"))
+		return G_LOG_LEVEL_INFO;
+	if (!strcmp(s, "debug"))
+		return G_LOG_LEVEL_DEBUG;
+	*ok = false;
+	return G_LOG_LEVEL_INFO;
+}
+
+static int usage_error(GOptionContext *ctx, const char *msg)
+{
+	g_printerr("bandsim: %s\nTry 'bandsim --help'.\n", msg);
+	g_option_context_free(ctx);
+	return 2;
+}
+
+int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
+{
+	gboolean version = FALSE, debug = FALSE, quiet = FALSE;
+	char *level = NULL;
+	GError *error = NULL;
+	bool ok;
+	const GOptionEntry entries[] = {
+		{ "transport", 't', 0, G_OPTION_ARG_STRING, &opt->transport,
+		  "How centrals reach the band: sock (default)", "sock" },
+		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt->socket,
+		  "Unix SOCK_SEQPACKET socket to serve ATT on", "PATH" },
+		{ "profile", 'p', 0, G_OPTION_ARG_FILENAME, &opt->profile,
+		  "Band profile (default: the Mi Band 4 profile)", "FILE" },
+		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->state_dir,
+		  "Where the band keeps what survives restarts", "DIR" },
+		{ "control-bus", 0, 0, G_OPTION_ARG_STRING, &opt->control_bus,
+		  "D-Bus for the control plane: none (default until it lands)", "BUS" },
+		{ "clock-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_rate,
+		  "Band seconds per wall second (default 1)", "K" },
+		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &opt->ready_fd,
+		  "Write status lines (READY=1, CONNECTED=1, ...) to this fd", "FD" },
+		{ "debug", 'd', 0, G_OPTION_ARG_NONE, &debug,
+		  "Log every PDU as a hexdump ('>' to the band, '<' from it)", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+		  "Log only warnings and errors", NULL },
+		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &level,
+		  "error, warning, info (default) or debug", "LEVEL" },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+		  "Print the version and exit", NULL },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("- an emulated Xiaomi Mi Smart Band 4");
+
+	memset(opt, 0, sizeof(*opt));
+	opt->ready_fd = -1;
+	opt->clock_rate = 1.0;
+	opt->log_level = G_LOG_LEVEL_INFO;
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx,
+		"Serves the GATT table of profiles/miband4.ini over a unix socket,\n"
+		"one raw ATT PDU per packet, to one central at a time.\n"
+		"Docs: README.md and docs/ in the source tree.\n");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		int rc = usage_error(ctx, error->message);
+
+		g_error_free(error);
+		return rc;
+	}
+	if (version) {
+		printf("bandsim %s\n", BANDSIM_VERSION);
+		g_option_context_free(ctx);
+		return 0;
+	}
+	if (argc > 1)
+		return usage_error(ctx, "unexpected argument");
+	if (opt->transport && strcmp(opt->transport, "sock")) {
+		char *m = g_strdup_printf("transport '%s' is not available (only 'sock')",
+					  opt->transport);
+		int rc = usage_error(ctx, m);
+
+		g_free(m);
+		return rc;
+	}
+	if (opt->control_bus && strcmp(opt->control_bus, "none"))
+		return usage_error(ctx, "--control-bus: only 'none' is available in this build");
+	if (opt->clock_rate <= 0 || opt->clock_rate > 1e6)
+		return usage_error(ctx, "--clock-rate must be in (0, 1000000]");
+	if (opt->ready_fd >= 0 && fcntl(opt->ready_fd, F_GETFD) < 0)
+		return usage_error(ctx, "--ready-fd is not an open file descriptor");
+	if (level) {
+		opt->log_level = parse_level(level, &ok);
+		g_free(level);
+		if (!ok)
+			return usage_error(ctx, "--log-level: error, warning, info or debug");
+	}
+	if (quiet)
+		opt->log_level = G_LOG_LEVEL_WARNING;
+	if (debug)
+		opt->log_level = G_LOG_LEVEL_DEBUG;
+	if (!opt->socket)
+		opt->socket = default_socket();
+	if (!opt->profile)
+		opt->profile = default_profile();
+	if (!opt->state_dir)
+		opt->state_dir = g_build_filename(g_get_user_state_dir(), "bandsim", NULL);
+	if (opt->ready_fd >= 0)
+		fcntl(opt->ready_fd, F_SETFD, FD_CLOEXEC);
+	g_option_context_free(ctx);
+	return -1;
+}
+
+void bandsim_options_clear(struct bandsim_options *opt)
+{
+	g_free(opt->transport);
+	g_free(opt->socket);
+	g_free(opt->profile);
+	g_free(opt->state_dir);
+	g_free(opt->control_bus);
+}

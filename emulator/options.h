@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+struct bandsim_options {
+	char *transport;
+	char *socket;
+	char *profile;
+	char *state_dir;
+	char *control_bus;
+	double clock_rate;
+	int ready_fd;
+	GLogLevelFlags log_level;
+};
+
+/* Returns -1 to go on, or an exit status (after --help, --version or a
+ * usage error, which it has already reported). */
+int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv);
+void bandsim_options_clear(struct bandsim_options *opt);

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "runner.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+struct runner {
+	struct mb_band *band;
+	struct bandsim_clock *clock;
+	int status_fd;
+	guint timer_id;
+};
+
+static gboolean on_timer(gpointer user_data)
+{
+	struct runner *r = user_data;
+
+	r->timer_id = 0;
+	runner_kick(r);
+	return G_SOURCE_REMOVE;
+}
+
+void runner_kick(struct runner *r)
+{
+	uint64_t deadline;
+
+	mb_band_run(r->band);
+	deadline = mb_band_next_deadline(r->band);
+	if (r->timer_id)
+		g_source_remove(r->timer_id);
+	r->timer_id = g_timeout_add(bandsim_clock_wall_delay_ms(r->clock, deadline),
+				    on_timer, r);
+}
+
+void runner_status(struct runner *r, const char *what)
+{
+	char *line;
+	size_t len, off = 0;
+
+	if (r->status_fd < 0)
+		return;
+	line = g_strdup_printf("%s\n", what);
+	len = strlen(line);
+	while (off < len) {
+		ssize_t n = write(r->status_fd, line + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* The reader went away; status is best effort. */
+			close(r->status_fd);
+			r->status_fd = -1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	g_free(line);
+}
+
+struct runner *runner_new(struct mb_band *band, struct bandsim_clock *clock,
+			  int status_fd)
+{
+	struct runner *r = g_new0(struct runner, 1);
+
+	r->band = band;
+	r->clock = clock;
+	r->status_fd = status_fd;
+	runner_kick(r);
+	return r;
+}
+
+void runner_free(struct runner *r)
+{
+	if (!r)
+		return;
+	if (r->timer_id)
+		g_source_remove(r->timer_id);
+	if (r->status_fd >= 0)
+		close(r->status_fd);
+	g_free(r);
+}
