@@ -56,7 +56,7 @@ struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 		if (s->handle) {
 			if (s->handle < next) {
 				mb_set_error(err, "%s:%u: [service %s] handle: 0x%04x is already taken (next free is 0x%04lx)",
-					     mb_profile_filename(p), s->line,
+					     mb_profile_filename(p), s->handle_line,
 					     s->name, s->handle, next);
 				goto fail;
 			}
@@ -77,7 +77,7 @@ struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 			if (c->handle) {
 				if ((unsigned long)c->handle - 1 < next) {
 					mb_set_error(err, "%s:%u: [characteristic %s] handle: value handle 0x%04x is already taken (next free declaration is 0x%04lx)",
-						     mb_profile_filename(p), c->line,
+						     mb_profile_filename(p), c->handle_line,
 						     c->name, c->handle, next);
 					goto fail;
 				}

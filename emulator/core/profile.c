@@ -389,6 +389,7 @@ static bool read_service(struct mb_profile *p, struct reader *r,
 		.line = mb_ini_section_line(r->ini, r->sec),
 	};
 	mb_ini_get(r->ini, r->sec, "description", NULL);
+	mb_ini_get(r->ini, r->sec, "handle", &s->handle_line);
 	return get_uuid(r, "uuid", &s->uuid) &&
 	       GET_UINT(r, "handle", 1, 0xffff, s->handle);
 }
@@ -415,6 +416,7 @@ static bool read_characteristic(struct mb_profile *p, struct reader *r,
 		.line = mb_ini_section_line(r->ini, r->sec),
 	};
 	mb_ini_get(r->ini, r->sec, "description", NULL);
+	mb_ini_get(r->ini, r->sec, "handle", &c->handle_line);
 	/* Value handle 1 would leave no room for its declaration. */
 	return get_uuid(r, "uuid", &c->uuid) && get_props(r, &c->props) &&
 	       get_bool(r, "auth", &c->auth) &&

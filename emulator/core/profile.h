@@ -24,6 +24,7 @@ struct mb_profile_chr {
 	uint8_t props;
 	bool auth;		/* needs app-level auth (protocol §2.1) */
 	uint16_t handle;	/* value handle hint, 0 = next free */
+	unsigned int handle_line;
 	bool has_value;
 	uint8_t *value;		/* static read value */
 	size_t value_len;
@@ -34,6 +35,7 @@ struct mb_profile_svc {
 	char *name;
 	struct mb_uuid uuid;
 	uint16_t handle;	/* declaration handle hint, 0 = next free */
+	unsigned int handle_line;
 	struct mb_profile_chr *chrs;
 	size_t n_chrs;
 	unsigned int line;

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Test harness: a band built from the real profile, a fake clock that only
+ * moves when a test says so, and the PDUs the band sent, kept in order. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "band.h"
+#include "gatt.h"
+#include "profile.h"
+
+#define PDU(...) ((const uint8_t[]){ __VA_ARGS__ }), \
+		 sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+struct fake_clock {
+	struct mb_clock clock;
+	uint64_t now_ms;
+};
+
+struct captured {
+	uint8_t pdu[600];
+	size_t len;
+};
+
+struct fixture {
+	struct fake_clock clock;
+	struct mb_profile *profile;
+	struct mb_identity identity;
+	struct mb_band *band;
+	struct captured out[64];
+	size_t n_out;
+	size_t next_out;
+	unsigned int disconnects;
+};
+
+/* 2024-05-20 10:30:00 UTC, a Monday. */
+#define TEST_EPOCH_MS 1716201000000ull
+
+const char *test_profile_path(void);
+int fixture_setup(void **state);	/* band connected, nothing sent yet */
+int fixture_teardown(void **state);
+void fixture_connect(struct fixture *f);
+void fixture_advance(struct fixture *f, uint64_t ms);
+
+/* Sends req, asserts that exactly rsp came back (hexdump on mismatch). */
+void xfer(struct fixture *f, const uint8_t *req, size_t req_len,
+	  const uint8_t *rsp, size_t rsp_len);
+/* Sends req and asserts nothing came back. */
+void xfer_silent(struct fixture *f, const uint8_t *req, size_t req_len);
+/* Asserts the next unread PDU the band sent is exactly pdu. */
+void expect_out(struct fixture *f, const uint8_t *pdu, size_t len);
+void expect_no_out(struct fixture *f);
+/* Sends req and returns the one reply (asserting there is exactly one). */
+const struct captured *xfer_any(struct fixture *f, const uint8_t *req,
+				size_t req_len);
+
+const struct mb_gatt_chr *chr_by_uuid(struct fixture *f, const char *uuid);

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* UUIDs, dates, hex and the state files: the small pieces everything else
+ * stands on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "datetime.h"
+#include "harness.h"
+#include "identity.h"
+#include "store.h"
+#include "util.h"
+#include "uuid.h"
+
+static void test_uuid(void **state)
+{
+	struct mb_uuid u, v;
+	uint8_t wire[16];
+	char s[MB_UUID_STR_LEN];
+	static const uint8_t huami9[16] = {
+		0x00, 0x07, 0x10, 0xaf, 0x09, 0x00, 0x18, 0x21,
+		0x12, 0x35, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00,
+	};
+
+	assert_true(mb_uuid_parse("0000FEE0-0000-1000-8000-00805f9b34fb", &u));
+	assert_true(mb_uuid_is16(&u, 0xfee0));
+	assert_int_equal(mb_uuid_to_wire(&u, wire), 2);
+	assert_memory_equal(wire, ((uint8_t[]){ 0xe0, 0xfe }), 2);
+	assert_true(mb_uuid_parse("00000009-0000-3512-2118-0009af100700", &u));
+	assert_false(mb_uuid_to16(&u, NULL));
+	assert_int_equal(mb_uuid_to_wire(&u, wire), 16);
+	assert_memory_equal(wire, huami9, 16);
+	assert_true(mb_uuid_from_wire(huami9, 16, &v));
+	assert_true(mb_uuid_eq(&u, &v));
+	mb_uuid_to_string(&v, s);
+	assert_string_equal(s, "00000009-0000-3512-2118-0009af100700");
+	assert_false(mb_uuid_from_wire(huami9, 4, &v));
+	assert_false(mb_uuid_parse("0000fee0-0000-1000-8000-00805f9b34f", &u));
+	assert_false(mb_uuid_parse("0000fee0+0000-1000-8000-00805f9b34fb", &u));
+	assert_false(mb_uuid_parse("fee", &u));
+	assert_false(mb_uuid_parse("feeg", &u));
+}
+
+static void test_datetime(void **state)
+{
+	struct mb_datetime dt;
+	uint8_t wire[7];
+
+	mb_datetime_from_epoch(0, &dt);
+	assert_int_equal(dt.year, 1970);
+	assert_int_equal(mb_weekday(0), 4);
+	mb_datetime_from_epoch(951782400, &dt);	/* 2000-02-29 */
+	assert_int_equal(dt.month, 2);
+	assert_int_equal(dt.day, 29);
+	assert_int_equal(mb_weekday(951782400), 2);
+	dt = (struct mb_datetime){ 2026, 1, 31, 23, 4, 5 };
+	assert_int_equal(mb_datetime_to_epoch(&dt), 1769900645);
+	assert_int_equal(mb_weekday(1769900645), 6);
+	mb_datetime_put(wire, &dt);
+	assert_memory_equal(wire, ((uint8_t[]){ 0xea, 0x07, 0x01, 0x1f, 0x17, 0x04, 0x05 }), 7);
+	assert_true(mb_datetime_valid(&dt));
+	dt.month = 2;
+	dt.day = 29;
+	assert_false(mb_datetime_valid(&dt));	/* 2026 is no leap year */
+	dt.year = 2024;
+	assert_true(mb_datetime_valid(&dt));
+	/* Every day for 400 years round-trips. */
+	for (int64_t d = -1000; d < 146097; d += 7) {
+		mb_datetime_from_epoch(d * 86400 + 3723, &dt);
+		assert_int_equal(mb_datetime_to_epoch(&dt), d * 86400 + 3723);
+	}
+}
+
+static void test_hex(void **state)
+{
+	uint8_t *b;
+	size_t n;
+	char s[16];
+
+	assert_true(mb_hex_parse("01 57 0A", &b, &n));
+	assert_int_equal(n, 3);
+	assert_memory_equal(b, ((uint8_t[]){ 0x01, 0x57, 0x0a }), 3);
+	mb_hex_format(b, n, s, sizeof(s));
+	assert_string_equal(s, "01 57 0a");
+	free(b);
+	assert_true(mb_hex_parse("", &b, &n));
+	assert_int_equal(n, 0);
+	free(b);
+	assert_false(mb_hex_parse("015", &b, &n));
+	assert_false(mb_hex_parse("0 1", &b, &n));
+	assert_false(mb_hex_parse("zz", &b, &n));
+}
+
+static char *make_tmpdir(void)
+{
+	char *dir = mb_strdup("/tmp/bandsim-test-XXXXXX");
+
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static void remove_tree(const char *dir)
+{
+	char *cmd = mb_strdup_printf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static void test_identity_persists(void **state)
+{
+	char *dir = make_tmpdir();
+	char *sub = mb_strdup_printf("%s/a/b", dir);
+	struct mb_identity a, b;
+	char *warning = NULL, *err = NULL;
+
+	assert_true(mb_store_mkdir(sub, &err));
+	assert_true(mb_identity_load(sub, &a, &warning, &err));
+	assert_null(warning);
+	assert_int_equal(a.address[0] & 0xc0, 0xc0);
+	assert_int_equal(strlen(a.serial), 12);
+	assert_true(mb_identity_load(sub, &b, &warning, &err));
+	assert_memory_equal(&a, &b, sizeof(a));
+	remove_tree(dir);
+	free(sub);
+	free(dir);
+}
+
+static void test_identity_corrupt_file(void **state)
+{
+	char *dir = make_tmpdir();
+	char *path = mb_strdup_printf("%s/%s", dir, MB_IDENTITY_FILE);
+	struct mb_identity id;
+	char *warning = NULL, *err = NULL, *want;
+	FILE *f = fopen(path, "w");
+
+	fputs("[identity]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n", f);
+	fclose(f);
+	assert_true(mb_identity_load(dir, &id, &warning, &err));
+	want = mb_strdup_printf("%s:2: [identity] address: not a random static address; starting factory-new",
+				path);
+	assert_string_equal(warning, want);
+	/* It was replaced by a good one. */
+	free(warning);
+	warning = NULL;
+	assert_true(mb_identity_load(dir, &id, &warning, &err));
+	assert_null(warning);
+	remove_tree(dir);
+	free(want);
+	free(path);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_datetime),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_identity_persists),
+		cmocka_unit_test(test_identity_corrupt_file),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
