@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Sourced by the ci/ scripts: installs what bandsim needs on a bare Debian 12
+# machine.  Skips apt entirely when everything is already there.
+
+BANDSIM_PACKAGES=(
+	gcc meson ninja-build pkg-config
+	libglib2.0-dev libssl-dev libcmocka-dev
+	dbus python3 python3-pytest python3-pytest-timeout
+	valgrind
+)
+
+bandsim_install_deps() {
+	local missing=()
+	local p
+	for p in "${BANDSIM_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "ci: installing ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# meson setup once, reconfigure after that; then build.
+bandsim_build() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+}

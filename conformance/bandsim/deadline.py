@@ -1,0 +1,37 @@
+"""Deadlines shared by every step of one operation.
+
+A multi-step exchange (discovery, a status wait that reads several lines)
+gets one budget: each step waits only for what is left of it, so retrying
+steps can never stretch an operation past its limit.
+"""
+
+import time
+
+
+class Deadline:
+    """A fixed point on the monotonic clock."""
+
+    def __init__(self, seconds: float):
+        if seconds < 0:
+            raise ValueError(f"negative timeout {seconds}")
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left, never negative, so it can go straight to select()."""
+        return max(0.0, self._end - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self._end
+
+
+def as_deadline(timeout, default: float) -> Deadline:
+    """Accept None (use default), a number of seconds or a Deadline.
+
+    Public calls take plain seconds; helpers that issue several requests
+    pass their own Deadline down so the whole sequence shares it.
+    """
+    if isinstance(timeout, Deadline):
+        return timeout
+    return Deadline(default if timeout is None else timeout)

@@ -1,0 +1,199 @@
+"""Run the emulator and follow its status pipe.
+
+The emulator reports milestones as newline-terminated lines on a pipe
+(--ready-fd): READY=1, ADVERTISING=1, CONNECTED=1, DISCONNECTED=1.  Tests
+wait on those lines instead of polling the socket, so a wait ends the
+moment the emulator acts.  Lines are counted, not matched in order: a
+wait consumes one unconsumed occurrence of its line, which keeps waits
+correct whichever of two near-simultaneous lines is written first.
+Process exit is watched through a pidfd, so no wait ever sleeps.
+"""
+
+import collections
+import configparser
+import os
+import select
+import signal
+import subprocess
+from pathlib import Path
+
+from .att import AttClient
+from .deadline import Deadline, as_deadline
+
+START_TIMEOUT = 10.0
+STATUS_TIMEOUT = 5.0
+STOP_TIMEOUT = 5.0
+# Longest sun_path the kernel accepts, with room for the terminating NUL.
+_SUN_PATH_MAX = 107
+
+
+class EmulatorError(Exception):
+    """The emulator died, stalled or misreported; carries its log tail."""
+
+
+class BandProcess:
+    """One emulator process with its socket, state dir and status pipe."""
+
+    def __init__(self, binary, profile, workdir):
+        self.binary = Path(binary)
+        self.profile = Path(profile)
+        self.workdir = Path(workdir)
+        self.socket_path = self.workdir / "band.sock"
+        self.state_dir = self.workdir / "state"
+        self.log_path = self.workdir / "emulator.log"
+        self.history = []          # every status line, in arrival order
+        self._pending = collections.Counter()
+        self._buffer = b""
+        self._proc = None
+        self._status_fd = None
+        self._pidfd = None
+        if len(os.fsencode(self.socket_path)) > _SUN_PATH_MAX:
+            raise ValueError(f"socket path too long for AF_UNIX: "
+                             f"{self.socket_path}")
+
+    def command(self, ready_fd: int):
+        return [str(self.binary), "--transport", "sock",
+                "--socket", str(self.socket_path),
+                "--state-dir", str(self.state_dir),
+                "--profile", str(self.profile),
+                "--control-bus", "none",
+                "--ready-fd", str(ready_fd)]
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start and wait until it listens (READY=1 and ADVERTISING=1)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        read_fd, write_fd = os.pipe()
+        try:
+            with open(self.log_path, "wb") as log:
+                self._proc = subprocess.Popen(
+                    self.command(write_fd), pass_fds=(write_fd,),
+                    stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            # Only the child may hold the write end, or EOF never comes.
+            os.close(write_fd)
+        self._status_fd = read_fd
+        self._pidfd = os.pidfd_open(self._proc.pid)
+        deadline = Deadline(timeout)
+        self.wait_status("READY=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    @property
+    def started(self) -> bool:
+        return self._proc is not None
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def wait_status(self, line: str, timeout=None) -> None:
+        """Consume one occurrence of a status line, waiting if needed."""
+        deadline = as_deadline(timeout, STATUS_TIMEOUT)
+        while self._pending[line] == 0:
+            self._read_status(deadline, line)
+        self._pending[line] -= 1
+
+    def pending(self, line: str) -> int:
+        """Occurrences of a line that arrived but nobody consumed yet."""
+        return self._pending[line]
+
+    def _read_status(self, deadline: Deadline, waiting_for: str) -> None:
+        ready, _, _ = select.select([self._status_fd, self._pidfd], [], [],
+                                    deadline.remaining())
+        if self._status_fd in ready:
+            chunk = os.read(self._status_fd, 4096)
+            if chunk:
+                self._buffer += chunk
+                *lines, self._buffer = self._buffer.split(b"\n")
+                for raw in lines:
+                    text = raw.decode("utf-8", "replace").strip()
+                    self.history.append(text)
+                    self._pending[text] += 1
+                return
+            # EOF usually means exit; let the exit land so the error
+            # can name the status.
+            self._exited_within(min(deadline.remaining(), 1.0))
+            raise self._error(f"status pipe closed while waiting for "
+                              f"{waiting_for}")
+        if self._pidfd in ready:
+            raise self._error(f"emulator exited while waiting for "
+                              f"{waiting_for}")
+        raise self._error(f"no {waiting_for} within {deadline.seconds} s")
+
+    def identity(self):
+        """The [identity] section the emulator writes into its state dir."""
+        parser = configparser.ConfigParser(interpolation=None)
+        path = self.state_dir / "identity.ini"
+        with open(path, encoding="utf-8") as f:
+            parser.read_file(f)
+        return dict(parser["identity"])
+
+    def connect(self, timeout: float = STATUS_TIMEOUT) -> AttClient:
+        """Open a link and wait until the emulator reports it."""
+        deadline = Deadline(timeout)
+        client = AttClient.connect(self.socket_path, timeout)
+        try:
+            self.wait_status("CONNECTED=1", deadline)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def disconnect(self, client: AttClient,
+                   timeout: float = STATUS_TIMEOUT) -> None:
+        """Close a link and wait until the emulator listens again."""
+        deadline = Deadline(timeout)
+        client.close()
+        self.wait_status("DISCONNECTED=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, wait for exit, return the exit status.
+
+        A process that ignores SIGTERM is killed so no test leaves one
+        behind, and that is reported as an error rather than a status.
+        """
+        if self._proc is None:
+            raise EmulatorError("emulator was never started")
+        try:
+            if self._proc.poll() is None:
+                self._proc.send_signal(signal.SIGTERM)
+                if not self._exited_within(timeout):
+                    self._proc.kill()
+                    self._exited_within(timeout)
+                    raise self._error(f"no exit within {timeout} s of SIGTERM")
+            # Exited already, so this only reaps it.
+            return self._proc.wait()
+        finally:
+            self._close_fds()
+
+    def _exited_within(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self._pidfd], [], [], timeout)
+        return bool(ready)
+
+    def _close_fds(self) -> None:
+        for fd in (self._status_fd, self._pidfd):
+            if fd is not None:
+                os.close(fd)
+        self._status_fd = self._pidfd = None
+
+    def log_tail(self, size: int = 4000) -> str:
+        try:
+            data = self.log_path.read_bytes()
+        except OSError:
+            return ""
+        return data[-size:].decode("utf-8", "replace")
+
+    def _error(self, message: str) -> EmulatorError:
+        code = self._proc.poll() if self._proc else None
+        state = "running" if code is None else f"exit status {code}"
+        return EmulatorError(
+            f"{message} ({state}; status lines so far {self.history})\n"
+            f"--- emulator log tail ---\n{self.log_tail()}")
