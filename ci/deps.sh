@@ -6,7 +6,7 @@ BANDSIM_PACKAGES=(
 	gcc meson ninja-build pkg-config
 	libglib2.0-dev libssl-dev libcmocka-dev
 	dbus python3 python3-pytest python3-pytest-timeout
-	valgrind
+	valgrind clang libclang-rt-14-dev
 )
 
 bandsim_install_deps() {
