@@ -3,32 +3,48 @@
 
 #include <glib.h>
 
-static uint64_t real_now_ms(void *user_data)
+uint64_t bandsim_clock_now(const struct bandsim_clock *c)
 {
-	const struct bandsim_clock *c = user_data;
 	int64_t elapsed = g_get_monotonic_time() - c->start_mono_us;
 
-	return c->start_band_ms + (uint64_t)((double)elapsed / 1000.0 * c->rate);
+	return c->start_band_ms + c->advanced_ms +
+	       (uint64_t)((double)elapsed / 1000.0 * c->rate);
+}
+
+static uint64_t clock_now_ms(void *user_data)
+{
+	return bandsim_clock_now(user_data);
 }
 
 void bandsim_clock_init(struct bandsim_clock *c, uint64_t start_band_ms,
 			double rate)
 {
-	c->clock.now_ms = real_now_ms;
+	c->clock.now_ms = clock_now_ms;
 	c->clock.user_data = c;
 	c->start_band_ms = start_band_ms;
 	c->start_mono_us = g_get_monotonic_time();
-	c->rate = rate > 0 ? rate : 1.0;
+	c->rate = rate >= 0 ? rate : 1.0;
+	c->advanced_ms = 0;
 }
 
-unsigned int bandsim_clock_wall_delay_ms(const struct bandsim_clock *c,
-					 uint64_t deadline)
+void bandsim_clock_advance(struct bandsim_clock *c, uint64_t ms)
 {
-	uint64_t now = real_now_ms((void *)c);
+	c->advanced_ms += ms;
+}
+
+bool bandsim_clock_wall_delay_ms(const struct bandsim_clock *c,
+				 uint64_t deadline, unsigned int *delay)
+{
+	uint64_t now = bandsim_clock_now(c);
 	double wall;
 
-	if (deadline <= now)
-		return 0;
+	if (deadline <= now) {
+		*delay = 0;
+		return true;
+	}
+	if (c->rate == 0)
+		return false;
 	wall = (double)(deadline - now) / c->rate;
-	return wall > 86400000.0 ? 86400000u : (unsigned int)(wall + 0.999);
+	*delay = wall > 86400000.0 ? 86400000u : (unsigned int)(wall + 0.999);
+	return true;
 }

@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* bandsim: an emulated Xiaomi Mi Smart Band 4.  This file only wires the
- * pieces together: options, profile, state, band, transport, main loop. */
-#include <fcntl.h>
+ * pieces together: options, profile, state, band, transport, control
+ * plane, main loop. */
 #include <glib-unix.h>
 #include <glib.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
+#include "control/control.h"
+#include "core/crypto.h"
+#include "core/store.h"
+#include "ctl.h"
 #include "log.h"
 #include "options.h"
 #include "runner.h"
-#include "core/store.h"
 #include "transport/sock/sock-server.h"
 
 struct app {
+	const struct bandsim_options *opt;
 	GMainLoop *loop;
 	struct runner *runner;
+	struct control *control;
 };
 
 static gboolean on_signal(gpointer user_data)
@@ -30,16 +35,12 @@ static gboolean on_signal(gpointer user_data)
 
 static void on_status(const char *what, void *user_data)
 {
-	struct app *app = user_data;
-
-	runner_status(app->runner, what);
+	runner_status(((struct app *)user_data)->runner, what);
 }
 
 static void on_activity(void *user_data)
 {
-	struct app *app = user_data;
-
-	runner_kick(app->runner);
+	runner_kick(((struct app *)user_data)->runner);
 }
 
 static const struct sock_server_callbacks sock_cb = {
@@ -47,16 +48,87 @@ static const struct sock_server_callbacks sock_cb = {
 	.activity = on_activity,
 };
 
+static void on_band_event(const struct mb_event *ev, void *user_data)
+{
+	control_band_event(((struct app *)user_data)->control, ev);
+}
+
+static bool persist(const struct mb_band_state *state, void *user_data,
+		    char **err)
+{
+	const struct app *app = user_data;
+
+	return mb_band_state_save(app->opt->state_dir, state, err);
+}
+
+/* The band's stored state, bound to --auth-key if one was given. */
+static bool load_state(const struct bandsim_options *opt,
+		       struct mb_band_state *state)
+{
+	char *err = NULL, *warning = NULL;
+
+	if (!mb_store_mkdir(opt->state_dir, &err) ||
+	    !mb_band_state_load(opt->state_dir, state, &warning, &err)) {
+		g_printerr("bandsim: state: %s\n", err);
+		free(err);
+		return false;
+	}
+	if (warning) {
+		g_warning("%s", warning);
+		free(warning);
+	}
+	if (opt->bind_key && !(state->bound && !memcmp(state->key, opt->key, 16))) {
+		state->bound = true;
+		memcpy(state->key, opt->key, 16);
+		if (!mb_band_state_save(opt->state_dir, state, &err)) {
+			g_printerr("bandsim: state: %s\n", err);
+			free(err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct control *start_control(struct app *app, struct mb_band *band,
+				     struct bandsim_clock *clock, bool *ok)
+{
+	const struct bandsim_options *opt = app->opt;
+	struct control_options copt = {
+		.bus = opt->control_bus,
+		.address = opt->control_address,
+		.name = opt->control_name,
+	};
+	GError *error = NULL;
+	struct control *c;
+
+	*ok = true;
+	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
+		return NULL;
+	c = control_new(band, app->runner, clock, &copt, &error);
+	if (c)
+		return c;
+	/* Asked for explicitly, the control plane must be there. */
+	if (opt->control_bus_explicit) {
+		g_printerr("bandsim: control plane: %s\n", error->message);
+		*ok = false;
+	} else {
+		g_warning("running without a control plane: %s", error->message);
+	}
+	g_error_free(error);
+	return NULL;
+}
+
 static int run(const struct bandsim_options *opt)
 {
-	struct app app = { 0 };
+	struct app app = { .opt = opt };
 	struct bandsim_clock clock;
 	struct mb_profile *profile;
-	struct mb_identity identity;
+	struct mb_band_state state;
 	struct mb_band *band;
-	struct sock_server *sock;
+	struct sock_server *sock = NULL;
 	GError *error = NULL;
-	char *err = NULL, *warning = NULL, addr[18];
+	char *err = NULL, addr[18];
+	bool ok;
 	int rc = EXIT_FAILURE;
 
 	profile = mb_profile_load(opt->profile, &err);
@@ -65,46 +137,52 @@ static int run(const struct bandsim_options *opt)
 		free(err);
 		return EXIT_FAILURE;
 	}
-	if (!mb_store_mkdir(opt->state_dir, &err) ||
-	    !mb_identity_load(opt->state_dir, &identity, &warning, &err)) {
-		g_printerr("bandsim: state: %s\n", err);
-		goto out_profile;
+	if (!load_state(opt, &state)) {
+		mb_profile_free(profile);
+		return EXIT_FAILURE;
 	}
-	if (warning)
-		g_warning("%s", warning);
-	bandsim_clock_init(&clock, (uint64_t)(g_get_real_time() / 1000),
+	bandsim_clock_init(&clock, opt->clock_start_set
+					   ? (uint64_t)(opt->clock_start * 1000.0)
+					   : (uint64_t)(g_get_real_time() / 1000),
 			   opt->clock_rate);
-	band = mb_band_new(profile, &identity, &clock.clock, &err);
+	band = mb_band_new(profile, &state, &clock.clock, &err);
+	mb_crypto_wipe(&state, sizeof(state));
 	if (!band) {
 		g_printerr("bandsim: %s\n", err);
-		goto out_profile;
+		free(err);
+		mb_profile_free(profile);
+		return EXIT_FAILURE;
 	}
 	mb_band_set_debug(band, bandsim_log_core, NULL);
+	mb_band_set_persist(band, persist, &app);
+	mb_band_set_event_handler(band, on_band_event, &app);
 	app.loop = g_main_loop_new(NULL, FALSE);
 	app.runner = runner_new(band, &clock, opt->ready_fd);
+	app.control = start_control(&app, band, &clock, &ok);
+	if (!ok)
+		goto out;
 	sock = sock_server_new(band, opt->socket, &sock_cb, &app, &error);
 	if (!sock) {
 		g_printerr("bandsim: %s\n", error->message);
 		g_error_free(error);
-		goto out_band;
+		goto out;
 	}
-	mb_identity_address_string(&identity, addr);
-	g_info("%s (%s) on %s, profile %s, state %s", mb_profile_device_name(profile),
-	       addr, opt->socket, opt->profile, opt->state_dir);
+	mb_band_state_address(mb_band_state(band), addr);
+	g_info("%s (%s) on %s, profile %s, state %s%s",
+	       mb_profile_device_name(profile), addr, opt->socket, opt->profile,
+	       opt->state_dir, mb_band_state(band)->bound ? ", bound" : "");
 	runner_status(app.runner, "READY=1");
 	g_unix_signal_add(SIGINT, on_signal, &app);
 	g_unix_signal_add(SIGTERM, on_signal, &app);
 	g_main_loop_run(app.loop);
-	sock_server_free(sock);
 	rc = EXIT_SUCCESS;
-out_band:
+out:
+	sock_server_free(sock);
+	mb_band_set_event_handler(band, NULL, NULL);
+	control_free(app.control);
 	runner_free(app.runner);
-	if (app.loop)
-		g_main_loop_unref(app.loop);
+	g_main_loop_unref(app.loop);
 	mb_band_free(band);
-out_profile:
-	free(err);
-	free(warning);
 	mb_profile_free(profile);
 	return rc;
 }
@@ -114,6 +192,8 @@ int main(int argc, char **argv)
 	struct bandsim_options opt;
 	int rc;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	rc = bandsim_options_parse(&opt, argc, argv);
 	if (rc >= 0)
 		return rc;

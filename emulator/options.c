@@ -8,6 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
+
+#include "core/crypto.h"
+#include "core/util.h"
+
 /* Installed profile first, then the source tree, so that the binary in a
  * build directory works before anything is installed. */
 static char *default_profile(void)
@@ -59,7 +64,7 @@ static int usage_error(GOptionContext *ctx, const char *msg)
 int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE;
-	char *level = NULL;
+	char *level = NULL, *auth_key = NULL;
 	GError *error = NULL;
 	bool ok;
 	const GOptionEntry entries[] = {
@@ -72,9 +77,17 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->state_dir,
 		  "Where the band keeps what survives restarts", "DIR" },
 		{ "control-bus", 0, 0, G_OPTION_ARG_STRING, &opt->control_bus,
-		  "D-Bus for the control plane: none (default until it lands)", "BUS" },
+		  "Bus for the control plane io.bandsim.Band1: session (default), system or none", "BUS" },
+		{ "control-address", 0, 0, G_OPTION_ARG_STRING, &opt->control_address,
+		  "Put the control plane on this private bus instead", "ADDRESS" },
+		{ "control-name", 0, 0, G_OPTION_ARG_STRING, &opt->control_name,
+		  "Bus name to own (default io.bandsim)", "NAME" },
 		{ "clock-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_rate,
-		  "Band seconds per wall second (default 1)", "K" },
+		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)", "K" },
+		{ "clock-start", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_start,
+		  "Band time at start, Unix seconds (default: now)", "SECONDS" },
+		{ "auth-key", 0, 0, G_OPTION_ARG_STRING, &auth_key,
+		  "Start bound to this key, as the official app leaves a band", "HEX" },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &opt->ready_fd,
 		  "Write status lines (READY=1, CONNECTED=1, ...) to this fd", "FD" },
 		{ "debug", 'd', 0, G_OPTION_ARG_NONE, &debug,
@@ -92,6 +105,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	memset(opt, 0, sizeof(*opt));
 	opt->ready_fd = -1;
 	opt->clock_rate = 1.0;
+	opt->clock_start = -1;
 	opt->log_level = G_LOG_LEVEL_INFO;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,
@@ -119,10 +133,39 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		g_free(m);
 		return rc;
 	}
-	if (opt->control_bus && strcmp(opt->control_bus, "none"))
-		return usage_error(ctx, "--control-bus: only 'none' is available in this build");
-	if (opt->clock_rate <= 0 || opt->clock_rate > 1e6)
-		return usage_error(ctx, "--clock-rate must be in (0, 1000000]");
+	opt->control_bus_explicit = opt->control_bus || opt->control_address;
+	if (!opt->control_bus)
+		opt->control_bus = g_strdup("session");
+	if (strcmp(opt->control_bus, "session") && strcmp(opt->control_bus, "system") &&
+	    strcmp(opt->control_bus, "none"))
+		return usage_error(ctx, "--control-bus: session, system or none");
+	if (!opt->control_name)
+		opt->control_name = g_strdup("io.bandsim");
+	if (!g_dbus_is_name(opt->control_name) || g_dbus_is_unique_name(opt->control_name))
+		return usage_error(ctx, "--control-name: not a well-known D-Bus name");
+	if (!(opt->clock_rate >= 0 && opt->clock_rate <= 1e6))
+		return usage_error(ctx, "--clock-rate must be in [0, 1000000]");
+	if (opt->clock_start != -1) {
+		if (!(opt->clock_start >= 0 && opt->clock_start < 4102444800.0))
+			return usage_error(ctx, "--clock-start: Unix seconds between 1970 and 2100");
+		opt->clock_start_set = true;
+	}
+	if (auth_key) {
+		uint8_t *key = NULL;
+		size_t len = 0;
+		bool good = mb_hex_parse(auth_key, &key, &len) && len == 16;
+
+		if (good)
+			memcpy(opt->key, key, 16);
+		if (key)
+			mb_crypto_wipe(key, len);
+		free(key);
+		mb_crypto_wipe(auth_key, strlen(auth_key));
+		g_free(auth_key);
+		if (!good)
+			return usage_error(ctx, "--auth-key: 16 bytes as 32 hex digits");
+		opt->bind_key = true;
+	}
 	if (opt->ready_fd >= 0 && fcntl(opt->ready_fd, F_GETFD) < 0)
 		return usage_error(ctx, "--ready-fd is not an open file descriptor");
 	if (level) {
@@ -154,4 +197,7 @@ void bandsim_options_clear(struct bandsim_options *opt)
 	g_free(opt->profile);
 	g_free(opt->state_dir);
 	g_free(opt->control_bus);
+	g_free(opt->control_address);
+	g_free(opt->control_name);
+	mb_crypto_wipe(opt->key, sizeof(opt->key));
 }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 struct bandsim_options {
 	char *transport;
@@ -9,7 +11,14 @@ struct bandsim_options {
 	char *profile;
 	char *state_dir;
 	char *control_bus;
+	bool control_bus_explicit;
+	char *control_address;
+	char *control_name;
 	double clock_rate;
+	bool clock_start_set;
+	double clock_start;
+	bool bind_key;
+	uint8_t key[16];
 	int ready_fd;
 	GLogLevelFlags log_level;
 };

@@ -23,14 +23,16 @@ static gboolean on_timer(gpointer user_data)
 
 void runner_kick(struct runner *r)
 {
-	uint64_t deadline;
+	unsigned int delay;
 
 	mb_band_run(r->band);
-	deadline = mb_band_next_deadline(r->band);
 	if (r->timer_id)
 		g_source_remove(r->timer_id);
-	r->timer_id = g_timeout_add(bandsim_clock_wall_delay_ms(r->clock, deadline),
-				    on_timer, r);
+	r->timer_id = 0;
+	/* A frozen clock reaches no deadline by itself. */
+	if (bandsim_clock_wall_delay_ms(r->clock, mb_band_next_deadline(r->band),
+					&delay))
+		r->timer_id = g_timeout_add(delay, on_timer, r);
 }
 
 void runner_status(struct runner *r, const char *what)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Shared by band.c and the characteristic implementations (chars.c); not
- * for transports. */
+/* Shared by the band's own files (band.c, chars.c, auth.c); not for
+ * transports. */
 
 #include "att.h"
 #include "band.h"
@@ -24,11 +24,37 @@ struct mb_chr_impl {
 			 const uint8_t *value, size_t len, bool command);
 };
 
+/* Huami auth of the link (protocol §3.2), named for what it waits for. */
+enum mb_auth_state {
+	MB_AUTH_STATE_IDLE,
+	MB_AUTH_STATE_W4_ANSWER,	/* a challenge is outstanding */
+};
+
+/* Binding: a key offered with 01 <flag> <key> waits for a tap. */
+enum mb_bind_state {
+	MB_BIND_STATE_IDLE,
+	MB_BIND_STATE_W4_TAP,
+};
+
+struct mb_link_auth {
+	enum mb_auth_state state;
+	uint8_t challenge[16];
+	char variant;		/* 'A' or 'B' of the outstanding challenge */
+	bool authenticated;
+};
+
+struct mb_binding {
+	enum mb_bind_state state;
+	uint8_t key[16];
+	uint8_t command;	/* as sent, echoed in the reply */
+	uint64_t deadline_ms;
+};
+
 struct mb_band {
 	const struct mb_profile *profile;
 	const struct mb_clock *clock;
 	struct mb_gatt *gatt;
-	struct mb_identity identity;
+	struct mb_band_state state;
 	const struct mb_chr_impl **impl;	/* per characteristic */
 
 	/* RTC: local time = band clock + rtc_offset_ms (protocol §6). */
@@ -43,18 +69,47 @@ struct mb_band {
 	struct mb_att *att;
 	const struct mb_band_link_ops *link_ops;
 	void *link_data;
+	struct mb_link_auth auth;
+	struct mb_binding binding;
 
 	mb_debug_func_t debug;
 	void *debug_data;
+	mb_event_func_t event;
+	void *event_data;
+	mb_band_persist_func_t persist;
+	void *persist_data;
 };
 
 const struct mb_chr_impl *mb_chr_impl_find(const struct mb_uuid *uuid);
 
-uint64_t mb_band_now_ms(const struct mb_band *band);
 void mb_band_debug(struct mb_band *band, const char *fmt, ...) MB_PRINTF(2, 3);
+void mb_band_emit(struct mb_band *band, const struct mb_event *ev);
+/* An event with at most one string detail. */
+void mb_band_emit_simple(struct mb_band *band, const char *name,
+			 const char *key, const char *value);
 /* Notifies chr on the link if it subscribed; false otherwise. */
 bool mb_band_notify(struct mb_band *band, const struct mb_gatt_chr *chr,
 		    const uint8_t *value, size_t len);
+bool mb_band_notify_uuid(struct mb_band *band, const char *uuid,
+			 const uint8_t *value, size_t len);
 const struct mb_gatt_chr *mb_band_chr(const struct mb_band *band,
 				      const char *uuid);
+bool mb_band_save_state(struct mb_band *band, char **err);
+/* Asks the transport to drop the link (it comes back later). */
+void mb_band_drop_link(struct mb_band *band);
 void mb_band_encode_steps(const struct mb_band *band, uint8_t out[13]);
+
+/* auth.c */
+uint8_t mb_auth_write(struct mb_band *band, const struct mb_gatt_chr *chr,
+		      const uint8_t *value, size_t len, bool command);
+bool mb_auth_press(struct mb_band *band);
+bool mb_auth_long_press(struct mb_band *band);
+void mb_auth_run(struct mb_band *band, uint64_t now);
+uint64_t mb_auth_deadline(const struct mb_band *band);
+void mb_auth_link_down(struct mb_band *band);
+
+#define MB_UUID_AUTH "00000009-0000-3512-2118-0009af100700"
+#define MB_UUID_CONFIG "00000003-0000-3512-2118-0009af100700"
+#define MB_UUID_DEVICE_EVENT "00000010-0000-3512-2118-0009af100700"
+#define MB_UUID_REALTIME_STEPS "00000007-0000-3512-2118-0009af100700"
+#define MB_UUID_BATTERY "00000006-0000-3512-2118-0009af100700"

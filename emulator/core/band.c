@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "band-private.h"
+#include "crypto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +50,25 @@ static uint64_t next_minute(const struct mb_band *band)
 
 /* ---- the link's view of the table ------------------------------------ */
 
+/* Protected characteristics (profile auth = yes) refuse until the link
+ * passed Huami auth; the error is a policy (docs/auth.md). */
+static uint8_t check_auth(const struct mb_band *band,
+			  const struct mb_gatt_chr *chr)
+{
+	if (!chr->def->auth || band->auth.authenticated)
+		return 0;
+	return mb_profile_policy(band->profile)->unauthorized_att_error;
+}
+
 static uint8_t ops_read(const struct mb_gatt_chr *chr, uint8_t *buf,
 			size_t *len, void *user_data)
 {
 	struct mb_band *band = user_data;
 	const struct mb_chr_impl *impl = band->impl[chr->index];
+	uint8_t ecode = check_auth(band, chr);
 
+	if (ecode)
+		return ecode;
 	if (impl && impl->read)
 		return impl->read(band, chr, buf, len);
 	memcpy(buf, chr->def->value, chr->def->value_len);
@@ -67,7 +81,10 @@ static uint8_t ops_write(const struct mb_gatt_chr *chr, const uint8_t *value,
 {
 	struct mb_band *band = user_data;
 	const struct mb_chr_impl *impl = band->impl[chr->index];
+	uint8_t ecode = check_auth(band, chr);
 
+	if (ecode)
+		return ecode;
 	if (impl && impl->write)
 		return impl->write(band, chr, value, len, command);
 	/* What the fact sheet does not know, the band accepts and keeps its
@@ -80,7 +97,9 @@ static uint8_t ops_ccc_write(const struct mb_gatt_chr *chr, uint16_t value,
 {
 	struct mb_band *band = user_data;
 
-	mb_band_debug(band, "%s: CCCD 0x%04x", chr->def->name, value);
+	/* Disabling is always allowed: it reveals nothing. */
+	if (value)
+		return check_auth(band, chr);
 	return 0;
 }
 
@@ -109,7 +128,8 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 	mb_att_set_debug(band->att, band->debug, band->debug_data);
 	band->link_ops = ops;
 	band->link_data = user_data;
-	mb_band_debug(band, "link up");
+	band->auth = (struct mb_link_auth){ .state = MB_AUTH_STATE_IDLE };
+	mb_band_emit_simple(band, "connected", NULL, NULL);
 	return true;
 }
 
@@ -117,11 +137,12 @@ void mb_band_disconnect(struct mb_band *band)
 {
 	if (!band->att)
 		return;
+	mb_auth_link_down(band);
 	mb_att_free(band->att);
 	band->att = NULL;
 	band->link_ops = NULL;
 	band->link_data = NULL;
-	mb_band_debug(band, "link down");
+	mb_band_emit_simple(band, "disconnected", NULL, NULL);
 }
 
 bool mb_band_connected(const struct mb_band *band)
@@ -139,6 +160,43 @@ bool mb_band_notify(struct mb_band *band, const struct mb_gatt_chr *chr,
 		    const uint8_t *value, size_t len)
 {
 	return band->att && mb_att_notify(band->att, chr, value, len);
+}
+
+bool mb_band_notify_uuid(struct mb_band *band, const char *uuid,
+			 const uint8_t *value, size_t len)
+{
+	return mb_band_notify(band, mb_band_chr(band, uuid), value, len);
+}
+
+void mb_band_emit(struct mb_band *band, const struct mb_event *ev)
+{
+	mb_band_debug(band, "event %s", ev->name);
+	if (band->event)
+		band->event(ev, band->event_data);
+}
+
+void mb_band_emit_simple(struct mb_band *band, const char *name,
+			 const char *key, const char *value)
+{
+	struct mb_event ev;
+
+	mb_event_init(&ev, name);
+	if (key)
+		mb_event_add_string(&ev, key, value);
+	mb_band_emit(band, &ev);
+}
+
+bool mb_band_save_state(struct mb_band *band, char **err)
+{
+	return !band->persist || band->persist(&band->state, band->persist_data, err);
+}
+
+void mb_band_drop_link(struct mb_band *band)
+{
+	/* The link keeps no rights while the transport takes it down. */
+	band->auth.authenticated = false;
+	if (band->att && band->link_ops && band->link_ops->disconnect)
+		band->link_ops->disconnect(band->link_data);
 }
 
 const struct mb_gatt_chr *mb_band_chr(const struct mb_band *band,
@@ -160,18 +218,28 @@ static void minute_tick(struct mb_band *band)
 
 	/* The real band notifies realtime steps about once a minute while
 	 * subscribed (protocol §2.4). */
-	steps = mb_band_chr(band, "00000007-0000-3512-2118-0009af100700");
+	steps = mb_band_chr(band, MB_UUID_REALTIME_STEPS);
 	if (steps) {
 		mb_band_encode_steps(band, value);
 		mb_band_notify(band, steps, value, sizeof(value));
 	}
 }
 
+/* Everything due by now, in time order: a confirm window that closed
+ * before a minute boundary is handled before it. */
 void mb_band_run(struct mb_band *band)
 {
 	uint64_t now = mb_band_now_ms(band);
 
-	while (now >= band->next_minute_ms) {
+	for (;;) {
+		uint64_t auth = mb_auth_deadline(band);
+
+		if (auth <= now && auth <= band->next_minute_ms) {
+			mb_auth_run(band, auth);
+			continue;
+		}
+		if (band->next_minute_ms > now)
+			break;
 		band->next_minute_ms += MINUTE_MS;
 		minute_tick(band);
 	}
@@ -179,13 +247,65 @@ void mb_band_run(struct mb_band *band)
 
 uint64_t mb_band_next_deadline(const struct mb_band *band)
 {
-	return band->next_minute_ms;
+	uint64_t auth = mb_auth_deadline(band);
+
+	return auth < band->next_minute_ms ? auth : band->next_minute_ms;
+}
+
+/* protocol §9: device events 04 (button) and 0B (long press). */
+void mb_band_press_button(struct mb_band *band)
+{
+	static const uint8_t pressed = 0x04;
+
+	mb_band_emit_simple(band, "button-pressed", NULL, NULL);
+	if (!mb_auth_press(band))
+		mb_band_notify_uuid(band, MB_UUID_DEVICE_EVENT, &pressed, 1);
+}
+
+void mb_band_long_press_button(struct mb_band *band)
+{
+	static const uint8_t long_pressed = 0x0b;
+
+	mb_band_emit_simple(band, "button-long-pressed", NULL, NULL);
+	if (!mb_auth_long_press(band))
+		mb_band_notify_uuid(band, MB_UUID_DEVICE_EVENT, &long_pressed, 1);
+}
+
+/* protocol §10: the key goes, the address changes, the link drops. */
+bool mb_band_factory_reset(struct mb_band *band, char **err)
+{
+	struct mb_band_state old = band->state;
+	char addr[18];
+
+	if (!mb_band_state_new_address(&band->state)) {
+		mb_set_error(err, "the random number generator failed");
+		return false;
+	}
+	band->state.bound = false;
+	mb_crypto_wipe(band->state.key, sizeof(band->state.key));
+	if (!mb_band_save_state(band, err)) {
+		band->state = old;
+		mb_crypto_wipe(&old, sizeof(old));
+		return false;
+	}
+	mb_crypto_wipe(&old, sizeof(old));
+	mb_auth_link_down(band);
+	mb_band_state_address(&band->state, addr);
+	mb_band_emit_simple(band, "reset", "address", addr);
+	mb_band_drop_link(band);
+	return true;
+}
+
+void mb_band_reboot(struct mb_band *band)
+{
+	mb_band_emit_simple(band, "reboot", NULL, NULL);
+	mb_band_drop_link(band);
 }
 
 /* ---- set-up ----------------------------------------------------------- */
 
 struct mb_band *mb_band_new(const struct mb_profile *profile,
-			    const struct mb_identity *identity,
+			    const struct mb_band_state *state,
 			    const struct mb_clock *clock, char **err)
 {
 	struct mb_band *band;
@@ -197,7 +317,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	band->profile = profile;
 	band->clock = clock;
 	band->gatt = gatt;
-	band->identity = *identity;
+	band->state = *state;
 	band->impl = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*band->impl));
 	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++)
 		band->impl[i] = mb_chr_impl_find(&mb_gatt_chr(gatt, i)->def->uuid);
@@ -214,7 +334,10 @@ void mb_band_free(struct mb_band *band)
 {
 	if (!band)
 		return;
+	band->event = NULL;
 	mb_band_disconnect(band);
+	mb_crypto_wipe(&band->state, sizeof(band->state));
+	mb_crypto_wipe(&band->binding, sizeof(band->binding));
 	mb_gatt_free(band->gatt);
 	free(band->impl);
 	free(band);
@@ -234,9 +357,33 @@ const struct mb_gatt *mb_band_gatt(const struct mb_band *band)
 	return band->gatt;
 }
 
-const struct mb_identity *mb_band_identity(const struct mb_band *band)
+const struct mb_band_state *mb_band_state(const struct mb_band *band)
 {
-	return &band->identity;
+	return &band->state;
+}
+
+const char *mb_band_prompt(const struct mb_band *band)
+{
+	return band->binding.state == MB_BIND_STATE_W4_TAP ? "pair-confirm" : "";
+}
+
+bool mb_band_authenticated(const struct mb_band *band)
+{
+	return band->att && band->auth.authenticated;
+}
+
+void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
+			       void *user_data)
+{
+	band->event = fn;
+	band->event_data = user_data;
+}
+
+void mb_band_set_persist(struct mb_band *band, mb_band_persist_func_t fn,
+			 void *user_data)
+{
+	band->persist = fn;
+	band->persist_data = user_data;
 }
 
 struct mb_att *mb_band_att(const struct mb_band *band)

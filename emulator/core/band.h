@@ -5,32 +5,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bandstate.h"
 #include "clock.h"
+#include "events.h"
 #include "gatt.h"
-#include "identity.h"
 #include "profile.h"
 #include "util.h"
 
 /* The band model (ARCHITECTURE.md "The band model"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
- * the injected clock.  No I/O of its own beyond the state directory. */
+ * the injected clock, what must survive restarts through the persist
+ * function.  It does no I/O of its own. */
 struct mb_band;
 
 /* What the band asks of the transport that carries its link. */
 struct mb_band_link_ops {
 	void (*send)(const uint8_t *pdu, size_t len, void *user_data);
-	/* The band drops the link (reboot, low battery, faults). */
+	/* The band drops the link (reset, reboot, low battery, faults).  The
+	 * transport calls mb_band_disconnect() when the link is gone; it must
+	 * not do so from inside this call. */
 	void (*disconnect)(void *user_data);
 };
 
+/* Stores the band state; false (with *err) when it could not. */
+typedef bool (*mb_band_persist_func_t)(const struct mb_band_state *state,
+				       void *user_data, char **err);
+
 /* The profile and clock must outlive the band. */
 struct mb_band *mb_band_new(const struct mb_profile *profile,
-			    const struct mb_identity *identity,
+			    const struct mb_band_state *state,
 			    const struct mb_clock *clock, char **err);
 void mb_band_free(struct mb_band *band);
 
 void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn,
 		       void *user_data);
+void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
+			       void *user_data);
+void mb_band_set_persist(struct mb_band *band, mb_band_persist_func_t fn,
+			 void *user_data);
 
 /* One link at a time, as the band: false while a link is up. */
 bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
@@ -44,8 +56,19 @@ void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len);
 void mb_band_run(struct mb_band *band);
 uint64_t mb_band_next_deadline(const struct mb_band *band);
 
+/* What a person does with the band in hand. */
+void mb_band_press_button(struct mb_band *band);
+void mb_band_long_press_button(struct mb_band *band);
+bool mb_band_factory_reset(struct mb_band *band, char **err);
+void mb_band_reboot(struct mb_band *band);
+
+/* Ground truth for the control plane and tests. */
+const struct mb_band_state *mb_band_state(const struct mb_band *band);
+const char *mb_band_prompt(const struct mb_band *band);	/* "" or "pair-confirm" */
+bool mb_band_authenticated(const struct mb_band *band);
+uint64_t mb_band_now_ms(const struct mb_band *band);
+
 const struct mb_gatt *mb_band_gatt(const struct mb_band *band);
-const struct mb_identity *mb_band_identity(const struct mb_band *band);
 /* The link's ATT server, NULL while disconnected (tests, transports). */
 struct mb_att *mb_band_att(const struct mb_band *band);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What the band answers on the characteristics it gives meaning to.  Byte
  * layouts are those of the protocol fact sheet, section by section. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "att.h"
@@ -42,7 +43,7 @@ static uint8_t read_system_id(struct mb_band *band,
 			      const struct mb_gatt_chr *chr, uint8_t *buf,
 			      size_t *len)
 {
-	const uint8_t *a = band->identity.address;
+	const uint8_t *a = band->state.address;
 
 	memcpy(buf, a, 3);
 	buf[3] = 0xff;
@@ -55,7 +56,7 @@ static uint8_t read_system_id(struct mb_band *band,
 static uint8_t read_serial(struct mb_band *band, const struct mb_gatt_chr *chr,
 			   uint8_t *buf, size_t *len)
 {
-	return put_string(band->identity.serial, buf, len);
+	return put_string(band->state.serial, buf, len);
 }
 
 static uint8_t read_software_rev(struct mb_band *band,
@@ -160,6 +161,26 @@ static uint8_t read_steps(struct mb_band *band, const struct mb_gatt_chr *chr,
 	return 0;
 }
 
+/* protocol §11: 06 0B 00 01 is factory reset; only the authenticated owner
+ * gets this far (00000003 is protected).  Other configuration commands are
+ * accepted without a reply until the settings model lands. */
+static uint8_t write_configuration(struct mb_band *band,
+				   const struct mb_gatt_chr *chr,
+				   const uint8_t *value, size_t len,
+				   bool command)
+{
+	static const uint8_t factory_reset[] = { 0x06, 0x0b, 0x00, 0x01 };
+	char *err = NULL;
+
+	if (len == sizeof(factory_reset) &&
+	    !memcmp(value, factory_reset, len) &&
+	    !mb_band_factory_reset(band, &err)) {
+		mb_band_debug(band, "factory reset failed: %s", err);
+		free(err);
+	}
+	return 0;
+}
+
 static const struct mb_chr_impl impls[] = {
 	{ "2a00", read_device_name, NULL },
 	{ "2a01", read_appearance, NULL },
@@ -169,8 +190,10 @@ static const struct mb_chr_impl impls[] = {
 	{ "2a27", read_hardware_rev, NULL },
 	{ "2a50", read_pnp_id, NULL },
 	{ "2a2b", read_current_time, write_current_time },
-	{ "00000006-0000-3512-2118-0009af100700", read_battery, NULL },
-	{ "00000007-0000-3512-2118-0009af100700", read_steps, NULL },
+	{ MB_UUID_BATTERY, read_battery, NULL },
+	{ MB_UUID_REALTIME_STEPS, read_steps, NULL },
+	{ MB_UUID_AUTH, NULL, mb_auth_write },
+	{ MB_UUID_CONFIG, NULL, write_configuration },
 };
 
 const struct mb_chr_impl *mb_chr_impl_find(const struct mb_uuid *uuid)

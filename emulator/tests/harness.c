@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "util.h"
+
+const uint8_t test_key[16] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+};
 
 static uint64_t fake_now(void *user_data)
 {
@@ -44,11 +50,62 @@ void fixture_connect(struct fixture *f)
 	assert_true(mb_band_connect(f->band, &link_ops, f));
 }
 
-int fixture_setup(void **state)
+/* Deterministic "randomness": bytes counting up from the seed. */
+static bool fake_random(uint8_t *buf, size_t len, void *user_data)
+{
+	struct fixture *f = user_data;
+
+	for (size_t i = 0; i < len; i++)
+		buf[i] = f->random_seed++;
+	return true;
+}
+
+void next_random(const struct fixture *f, uint8_t out[16])
+{
+	for (int i = 0; i < 16; i++)
+		out[i] = (uint8_t)(f->random_seed + i);
+}
+
+static void on_event(const struct mb_event *ev, void *user_data)
+{
+	struct fixture *f = user_data;
+	struct recorded_event *r;
+
+	assert_true(f->n_events < MB_ARRAY_SIZE(f->events));
+	r = &f->events[f->n_events++];
+	snprintf(r->name, sizeof(r->name), "%s", ev->name);
+	r->detail[0] = '\0';
+	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
+		const struct mb_event_field *fl = &ev->fields[i];
+
+		off += fl->type == MB_EVENT_TYPE_STRING
+			? (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
+					   "%s%s=%s", i ? " " : "", fl->key, fl->str)
+			: (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
+					   "%s%s=0x%02x", i ? " " : "", fl->key, fl->byte);
+		assert_true(off < sizeof(r->detail));
+	}
+}
+
+static bool on_persist(const struct mb_band_state *st, void *user_data,
+		       char **err)
+{
+	struct fixture *f = user_data;
+
+	if (f->fail_saves) {
+		*err = mb_strdup("disk full (test)");
+		return false;
+	}
+	f->saved = *st;
+	f->saves++;
+	return true;
+}
+
+static int setup(void **state, bool bound, bool authenticate)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char *err = NULL;
-	static const struct mb_identity id = {
+	static const struct mb_band_state st = {
 		.address = { 0xe1, 0x23, 0x45, 0x67, 0x89, 0xab },
 		.serial = "86c5dfd5eff8",
 	};
@@ -56,16 +113,85 @@ int fixture_setup(void **state)
 	f->clock.clock.now_ms = fake_now;
 	f->clock.clock.user_data = &f->clock;
 	f->clock.now_ms = TEST_EPOCH_MS;
+	f->random_seed = 0xa0;
+	mb_crypto_set_random_source(fake_random, f);
 	f->profile = mb_profile_load(test_profile_path(), &err);
 	if (!f->profile)
 		fail_msg("profile: %s", err);
-	f->identity = id;
-	f->band = mb_band_new(f->profile, &f->identity, &f->clock.clock, &err);
+	f->state = st;
+	if (bound) {
+		f->state.bound = true;
+		memcpy(f->state.key, test_key, 16);
+	}
+	f->band = mb_band_new(f->profile, &f->state, &f->clock.clock, &err);
 	if (!f->band)
 		fail_msg("band: %s", err);
+	mb_band_set_event_handler(f->band, on_event, f);
+	mb_band_set_persist(f->band, on_persist, f);
 	fixture_connect(f);
+	if (authenticate) {
+		fixture_auth(f, test_key);
+		expect_out(f, PDU(0x1b, 0x68, 0x00, 0x10, 0x03, 0x01));
+		/* Leave the link as a test expects it: no notifications on. */
+		xfer(f, PDU(0x12, 0x69, 0x00, 0x00, 0x00), PDU(0x13));
+	}
+	f->n_events = 0;
 	*state = f;
 	return 0;
+}
+
+int fixture_setup(void **state)
+{
+	return setup(state, true, true);
+}
+
+int fixture_setup_bound(void **state)
+{
+	return setup(state, true, false);
+}
+
+int fixture_setup_new(void **state)
+{
+	return setup(state, false, false);
+}
+
+void fixture_auth(struct fixture *f, const uint8_t key[16])
+{
+	uint8_t random[16], answer[2 + 16] = { 0x03, 0x00 };
+	uint8_t pdu[3 + 18] = { 0x52, 0x68, 0x00 };
+	uint8_t challenge[3 + 19] = { 0x1b, 0x68, 0x00, 0x10, 0x02, 0x01 };
+
+	xfer(f, PDU(0x12, 0x69, 0x00, 0x01, 0x00), PDU(0x13));
+	next_random(f, random);
+	memcpy(challenge + 6, random, 16);
+	xfer(f, PDU(0x52, 0x68, 0x00, 0x02, 0x00), challenge, sizeof(challenge));
+	assert_int_equal(mb_crypto_aes128_ecb(key, random, answer + 2), MB_CRYPTO_OK);
+	memcpy(pdu + 3, answer, sizeof(answer));
+	mb_band_receive(f->band, pdu, sizeof(pdu));
+}
+
+void expect_events(struct fixture *f, ...)
+{
+	va_list ap;
+	const char *want;
+	size_t i = 0;
+
+	va_start(ap, f);
+	while ((want = va_arg(ap, const char *))) {
+		char got[100];
+
+		if (i >= f->n_events)
+			fail_msg("missing event '%s' (only %zu recorded)", want, f->n_events);
+		snprintf(got, sizeof(got), "%s%s%s", f->events[i].name,
+			 f->events[i].detail[0] ? " " : "", f->events[i].detail);
+		if (strcmp(got, want))
+			fail_msg("event %zu: got '%s', want '%s'", i, got, want);
+		i++;
+	}
+	va_end(ap);
+	if (i != f->n_events)
+		fail_msg("unexpected event '%s'", f->events[i].name);
+	f->n_events = 0;
 }
 
 int fixture_teardown(void **state)
@@ -74,6 +200,7 @@ int fixture_teardown(void **state)
 
 	mb_band_free(f->band);
 	mb_profile_free(f->profile);
+	mb_crypto_set_random_source(NULL, NULL);
 	free(f);
 	return 0;
 }

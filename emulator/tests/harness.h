@@ -27,22 +27,41 @@ struct captured {
 	size_t len;
 };
 
+struct recorded_event {
+	char name[32];
+	char detail[96];	/* "key=value key=value", or "" */
+};
+
 struct fixture {
 	struct fake_clock clock;
 	struct mb_profile *profile;
-	struct mb_identity identity;
+	struct mb_band_state state;
 	struct mb_band *band;
 	struct captured out[64];
 	size_t n_out;
 	size_t next_out;
 	unsigned int disconnects;
+	struct recorded_event events[64];
+	size_t n_events;
+	struct mb_band_state saved;	/* what the persist callback got */
+	unsigned int saves;
+	bool fail_saves;
+	uint8_t random_seed;		/* next byte of the fake random source */
 };
+
+/* The key every bound test band holds. */
+extern const uint8_t test_key[16];
 
 /* 2024-05-20 10:30:00 UTC, a Monday. */
 #define TEST_EPOCH_MS 1716201000000ull
 
 const char *test_profile_path(void);
-int fixture_setup(void **state);	/* band connected, nothing sent yet */
+/* Bound to test_key, connected, link authenticated (variant A). */
+int fixture_setup(void **state);
+/* Bound to test_key, connected, not authenticated. */
+int fixture_setup_bound(void **state);
+/* Factory-new (no key), connected. */
+int fixture_setup_new(void **state);
 int fixture_teardown(void **state);
 void fixture_connect(struct fixture *f);
 void fixture_advance(struct fixture *f, uint64_t ms);
@@ -60,3 +79,11 @@ const struct captured *xfer_any(struct fixture *f, const uint8_t *req,
 				size_t req_len);
 
 const struct mb_gatt_chr *chr_by_uuid(struct fixture *f, const char *uuid);
+
+/* Enables notifications on 00000009 and runs variant A with key. */
+void fixture_auth(struct fixture *f, const uint8_t key[16]);
+/* The 16 bytes the fake random source will hand out next. */
+void next_random(const struct fixture *f, uint8_t out[16]);
+/* Asserts the events recorded since the last call, by "name" or
+ * "name key=value", then forgets them.  NULL ends the list. */
+void expect_events(struct fixture *f, ...);

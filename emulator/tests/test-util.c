@@ -9,7 +9,8 @@
 
 #include "datetime.h"
 #include "harness.h"
-#include "identity.h"
+#include "bandstate.h"
+#include "crypto.h"
 #include "store.h"
 #include "util.h"
 #include "uuid.h"
@@ -109,48 +110,108 @@ static void remove_tree(const char *dir)
 	free(cmd);
 }
 
-static void test_identity_persists(void **state)
+static void test_band_state_persists(void **state)
 {
 	char *dir = make_tmpdir();
 	char *sub = mb_strdup_printf("%s/a/b", dir);
-	struct mb_identity a, b;
+	struct mb_band_state a, b;
 	char *warning = NULL, *err = NULL;
+	char id[9];
 
 	assert_true(mb_store_mkdir(sub, &err));
-	assert_true(mb_identity_load(sub, &a, &warning, &err));
+	assert_true(mb_band_state_load(sub, &a, &warning, &err));
 	assert_null(warning);
 	assert_int_equal(a.address[0] & 0xc0, 0xc0);
 	assert_int_equal(strlen(a.serial), 12);
-	assert_true(mb_identity_load(sub, &b, &warning, &err));
+	assert_false(a.bound);
+	mb_band_state_key_id(&a, id);
+	assert_string_equal(id, "");
+	assert_true(mb_band_state_load(sub, &b, &warning, &err));
 	assert_memory_equal(&a, &b, sizeof(a));
+	/* A binding survives a restart, byte for byte. */
+	a.bound = true;
+	memcpy(a.key, test_key, 16);
+	assert_true(mb_band_state_save(sub, &a, &err));
+	assert_true(mb_band_state_load(sub, &b, &warning, &err));
+	assert_null(warning);
+	assert_memory_equal(&a, &b, sizeof(a));
+	mb_band_state_key_id(&b, id);
+	/* hashlib.sha256(bytes.fromhex("00112233...ff")).hexdigest()[:8] */
+	assert_string_equal(id, "a8faed6a");
 	remove_tree(dir);
 	free(sub);
 	free(dir);
 }
 
-static void test_identity_corrupt_file(void **state)
+static void expect_corrupt(const char *text, const char *want_suffix)
 {
 	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/%s", dir, MB_IDENTITY_FILE);
-	struct mb_identity id;
+	char *path = mb_strdup_printf("%s/%s", dir, MB_BAND_STATE_FILE);
+	struct mb_band_state st;
 	char *warning = NULL, *err = NULL, *want;
 	FILE *f = fopen(path, "w");
 
-	fputs("[identity]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n", f);
+	fputs(text, f);
 	fclose(f);
-	assert_true(mb_identity_load(dir, &id, &warning, &err));
-	want = mb_strdup_printf("%s:2: [identity] address: not a random static address; starting factory-new",
-				path);
+	assert_true(mb_band_state_load(dir, &st, &warning, &err));
+	want = mb_strdup_printf("%s%s; starting factory-new", path, want_suffix);
+	assert_non_null(warning);
 	assert_string_equal(warning, want);
-	/* It was replaced by a good one. */
+	assert_false(st.bound);
+	/* It was replaced by a good, factory-new one. */
 	free(warning);
 	warning = NULL;
-	assert_true(mb_identity_load(dir, &id, &warning, &err));
+	assert_true(mb_band_state_load(dir, &st, &warning, &err));
 	assert_null(warning);
 	remove_tree(dir);
 	free(want);
 	free(path);
 	free(dir);
+}
+
+static void test_band_state_corrupt(void **state)
+{
+	expect_corrupt("[band]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n",
+		       ":2: [band] address: not a random static address");
+	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86C5\n",
+		       ":3: [band] serial: not 12 lowercase hex digits");
+	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n"
+		       "[binding]\nkey = 0011\n",
+		       ":5: [binding] key: not 16 hex bytes");
+	expect_corrupt("garbage\n", ":1: expected 'key = value', got 'garbage'");
+	expect_corrupt("", ": no [band] section");
+}
+
+static void test_crypto_known_answers(void **state)
+{
+	/* FIPS-197 Appendix C.1. */
+	static const uint8_t key[16] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	};
+	static const uint8_t pt[16] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	static const uint8_t ct[16] = {
+		0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+		0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a,
+	};
+	/* SHA-256("abc"), FIPS 180-2 B.1. */
+	static const uint8_t abc[4] = { 0xba, 0x78, 0x16, 0xbf };
+	uint8_t out[32], r1[16], r2[16];
+
+	assert_int_equal(mb_crypto_aes128_ecb(key, pt, out), MB_CRYPTO_OK);
+	assert_memory_equal(out, ct, 16);
+	assert_int_equal(mb_crypto_sha256("abc", 3, out), MB_CRYPTO_OK);
+	assert_memory_equal(out, abc, 4);
+	assert_true(mb_crypto_equal(ct, ct, 16));
+	assert_false(mb_crypto_equal(ct, pt, 16));
+	/* The real generator: two draws differ. */
+	assert_int_equal(mb_crypto_random(r1, 16), MB_CRYPTO_OK);
+	assert_int_equal(mb_crypto_random(r2, 16), MB_CRYPTO_OK);
+	assert_memory_not_equal(r1, r2, 16);
+	assert_string_equal(mb_crypto_strerror(MB_CRYPTO_ERR_CIPHER), "AES-128-ECB failed");
 }
 
 int main(void)
@@ -159,8 +220,9 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_datetime),
 		cmocka_unit_test(test_hex),
-		cmocka_unit_test(test_identity_persists),
-		cmocka_unit_test(test_identity_corrupt_file),
+		cmocka_unit_test(test_band_state_persists),
+		cmocka_unit_test(test_band_state_corrupt),
+		cmocka_unit_test(test_crypto_known_answers),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "bandstate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "ini.h"
+#include "store.h"
+#include "util.h"
+
+bool mb_band_state_new_address(struct mb_band_state *s)
+{
+	if (mb_crypto_random(s->address, sizeof(s->address)) != MB_CRYPTO_OK)
+		return false;
+	/* Core Vol 6 Part B 1.3.2.1: a random static address has its two
+	 * most significant bits set, and its other bits not all 0 or all 1. */
+	s->address[0] |= 0xc0;
+	if (s->address[5] == 0x00 || s->address[5] == 0xff)
+		s->address[5] = 0x5a;
+	return true;
+}
+
+bool mb_band_state_init(struct mb_band_state *s)
+{
+	uint8_t serial[6];
+
+	memset(s, 0, sizeof(*s));
+	if (!mb_band_state_new_address(s) ||
+	    mb_crypto_random(serial, sizeof(serial)) != MB_CRYPTO_OK)
+		return false;
+	for (int i = 0; i < 6; i++)
+		snprintf(s->serial + 2 * i, 3, "%02x", serial[i]);
+	return true;
+}
+
+void mb_band_state_address(const struct mb_band_state *s, char buf[18])
+{
+	const uint8_t *a = s->address;
+
+	snprintf(buf, 18, "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2],
+		 a[3], a[4], a[5]);
+}
+
+void mb_band_state_key_id(const struct mb_band_state *s, char buf[9])
+{
+	uint8_t digest[32];
+
+	buf[0] = '\0';
+	if (!s->bound || mb_crypto_sha256(s->key, 16, digest) != MB_CRYPTO_OK)
+		return;
+	snprintf(buf, 9, "%02x%02x%02x%02x", digest[0], digest[1], digest[2],
+		 digest[3]);
+}
+
+static bool parse_address(const char *s, uint8_t out[6])
+{
+	unsigned int v[6];
+	char tail;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &tail) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		out[i] = (uint8_t)v[i];
+	return (out[0] & 0xc0) == 0xc0;
+}
+
+static bool is_lower_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool read_key(const char *path, struct mb_ini *ini,
+		     struct mb_band_state *s, char **err)
+{
+	long sec = mb_ini_find_section(ini, "binding");
+	unsigned int line;
+	const char *v;
+	uint8_t *key = NULL;
+	size_t len = 0;
+
+	if (sec < 0)
+		return true;
+	v = mb_ini_get(ini, (size_t)sec, "key", &line);
+	if (!v || !mb_hex_parse(v, &key, &len) || len != 16) {
+		free(key);
+		mb_set_error(err, "%s:%u: [binding] key: not 16 hex bytes", path, line);
+		return false;
+	}
+	memcpy(s->key, key, 16);
+	mb_crypto_wipe(key, 16);
+	free(key);
+	s->bound = true;
+	return true;
+}
+
+static bool read_state(const char *path, struct mb_band_state *s, char **err)
+{
+	struct mb_ini *ini = mb_ini_load(path, err);
+	const char *v;
+	unsigned int line;
+	long sec;
+	bool ok = false;
+
+	if (!ini)
+		return false;
+	memset(s, 0, sizeof(*s));
+	sec = mb_ini_find_section(ini, "band");
+	if (sec < 0) {
+		mb_set_error(err, "%s: no [band] section", path);
+		goto out;
+	}
+	v = mb_ini_get(ini, (size_t)sec, "address", &line);
+	if (!v || !parse_address(v, s->address)) {
+		mb_set_error(err, "%s:%u: [band] address: not a random static address",
+			     path, line);
+		goto out;
+	}
+	v = mb_ini_get(ini, (size_t)sec, "serial", &line);
+	if (!v || !is_lower_hex(v, 12)) {
+		mb_set_error(err, "%s:%u: [band] serial: not 12 lowercase hex digits",
+			     path, line);
+		goto out;
+	}
+	memcpy(s->serial, v, 13);
+	ok = read_key(path, ini, s, err);
+out:
+	mb_ini_free(ini);
+	return ok;
+}
+
+bool mb_band_state_save(const char *dir, const struct mb_band_state *s,
+			char **err)
+{
+	char addr[18], key[33] = "";
+	char *text;
+	bool ok;
+
+	mb_band_state_address(s, addr);
+	for (int i = 0; s->bound && i < 16; i++)
+		snprintf(key + 2 * i, 3, "%02x", s->key[i]);
+	text = mb_strdup_printf("# bandsim band state; replaced atomically, do not edit while running.\n"
+				"[band]\naddress = %s\nserial = %s\n%s%s%s",
+				addr, s->serial,
+				s->bound ? "\n[binding]\nkey = " : "",
+				key, s->bound ? "\n" : "");
+	ok = mb_store_write_atomic(dir, MB_BAND_STATE_FILE, text, strlen(text),
+				   err);
+	mb_crypto_wipe(key, sizeof(key));
+	mb_crypto_wipe(text, strlen(text));
+	free(text);
+	return ok;
+}
+
+bool mb_band_state_load(const char *dir, struct mb_band_state *s,
+			char **warning, char **err)
+{
+	char *path = mb_strdup_printf("%s/%s", dir, MB_BAND_STATE_FILE);
+	char *why = NULL;
+
+	if (access(path, F_OK) == 0) {
+		if (read_state(path, s, &why)) {
+			free(path);
+			return true;
+		}
+		mb_set_error(warning, "%s; starting factory-new", why);
+		free(why);
+	}
+	free(path);
+	if (!mb_band_state_init(s)) {
+		mb_set_error(err, "the random number generator failed");
+		return false;
+	}
+	return mb_band_state_save(dir, s, err);
+}

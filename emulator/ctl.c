@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "ctl.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/control.h"
+
+struct ctl {
+	GDBusConnection *conn;
+	const char *name;
+	const char *where;
+};
+
+static void print_error(const struct ctl *ctl, GError *error)
+{
+	if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+	    g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+		g_printerr("bandsim ctl: no band is running on %s (nobody owns %s)\n",
+			   ctl->where, ctl->name);
+	else {
+		g_dbus_error_strip_remote_error(error);
+		g_printerr("bandsim ctl: %s\n", error->message);
+	}
+}
+
+static GVariant *call(const struct ctl *ctl, const char *iface,
+		      const char *method, GVariant *args, const char *reply)
+{
+	GError *error = NULL;
+	GVariant *r = g_dbus_connection_call_sync(ctl->conn, ctl->name,
+		CONTROL_OBJECT_PATH, iface, method, args,
+		reply ? G_VARIANT_TYPE(reply) : NULL, G_DBUS_CALL_FLAGS_NONE,
+		5000, NULL, &error);
+
+	if (!r) {
+		print_error(ctl, error);
+		g_error_free(error);
+	}
+	return r;
+}
+
+static int status(const struct ctl *ctl)
+{
+	GVariant *r = call(ctl, "org.freedesktop.DBus.Properties", "GetAll",
+			   g_variant_new("(s)", CONTROL_INTERFACE), "(a{sv})");
+	GVariantIter *iter;
+	const char *key;
+	GVariant *v;
+
+	if (!r)
+		return 1;
+	g_variant_get(r, "(a{sv})", &iter);
+	while (g_variant_iter_next(iter, "{&sv}", &key, &v)) {
+		char *text = g_variant_print(v, FALSE);
+
+		printf("%-14s %s\n", key, text);
+		g_free(text);
+		g_variant_unref(v);
+	}
+	g_variant_iter_free(iter);
+	g_variant_unref(r);
+	return 0;
+}
+
+static void on_event(GDBusConnection *conn, const char *sender,
+		     const char *path, const char *iface, const char *signal,
+		     GVariant *params, gpointer user_data)
+{
+	GVariant *details = g_variant_get_child_value(params, 1);
+	const char *name;
+	char *text = g_variant_print(details, FALSE);
+
+	g_variant_get_child(params, 0, "&s", &name);
+	printf("%s %s\n", name, text);
+	fflush(stdout);
+	g_free(text);
+	g_variant_unref(details);
+}
+
+static gboolean on_quit(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+static int events(const struct ctl *ctl)
+{
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	GVariant *r;
+	guint id;
+
+	id = g_dbus_connection_signal_subscribe(ctl->conn, ctl->name,
+		CONTROL_INTERFACE, "Event", CONTROL_OBJECT_PATH, NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_event, NULL, NULL);
+	/* Fail at once, not silently, when no band is there. */
+	r = call(ctl, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL);
+	if (r) {
+		g_variant_unref(r);
+		g_unix_signal_add(SIGINT, on_quit, loop);
+		g_unix_signal_add(SIGTERM, on_quit, loop);
+		g_main_loop_run(loop);
+	}
+	g_dbus_connection_signal_unsubscribe(ctl->conn, id);
+	g_main_loop_unref(loop);
+	return r ? 0 : 1;
+}
+
+static int simple(const struct ctl *ctl, const char *method, GVariant *args)
+{
+	GVariant *r = call(ctl, CONTROL_INTERFACE, method, args, NULL);
+
+	if (!r)
+		return 1;
+	g_variant_unref(r);
+	return 0;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	struct control_options opt = { .bus = "session", .name = CONTROL_DEFAULT_NAME };
+	char *bus = NULL, *address = NULL, *name = NULL;
+	GError *error = NULL;
+	struct ctl ctl = { 0 };
+	const char *cmd;
+	int rc = 2;
+	const GOptionEntry entries[] = {
+		{ "control-bus", 0, 0, G_OPTION_ARG_STRING, &bus,
+		  "session (default) or system", "BUS" },
+		{ "control-address", 0, 0, G_OPTION_ARG_STRING, &address,
+		  "A private bus address", "ADDRESS" },
+		{ "control-name", 0, 0, G_OPTION_ARG_STRING, &name,
+		  "The band's bus name (default io.bandsim)", "NAME" },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new(
+		"COMMAND - press the band's button, reset it, move its clock");
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx,
+		"Commands:\n"
+		"  status           print the band's state\n"
+		"  press            tap the button (confirms a pairing prompt)\n"
+		"  long-press       long-press the button (declines a prompt)\n"
+		"  reset            factory reset from the band's menu\n"
+		"  reboot           restart the band\n"
+		"  advance SECONDS  move band time forward\n"
+		"  events           print protocol events until interrupted\n");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		g_printerr("bandsim ctl: %s\n", error->message);
+		goto out;
+	}
+	if (argc < 2) {
+		g_printerr("bandsim ctl: which command? (try bandsim ctl --help)\n");
+		goto out;
+	}
+	if (bus)
+		opt.bus = bus;
+	if (strcmp(opt.bus, "session") && strcmp(opt.bus, "system")) {
+		g_printerr("bandsim ctl: --control-bus: session or system\n");
+		goto out;
+	}
+	opt.address = address;
+	if (name)
+		opt.name = name;
+	ctl.name = opt.name;
+	ctl.where = address ? address : !strcmp(opt.bus, "system") ? "the system bus"
+								   : "the session bus";
+	ctl.conn = control_connect_bus(&opt, &error);
+	if (!ctl.conn) {
+		g_printerr("bandsim ctl: cannot reach %s: %s\n", ctl.where, error->message);
+		rc = 1;
+		goto out;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "status") && argc == 2)
+		rc = status(&ctl);
+	else if (!strcmp(cmd, "press") && argc == 2)
+		rc = simple(&ctl, "PressButton", NULL);
+	else if (!strcmp(cmd, "long-press") && argc == 2)
+		rc = simple(&ctl, "LongPressButton", NULL);
+	else if (!strcmp(cmd, "reset") && argc == 2)
+		rc = simple(&ctl, "FactoryReset", NULL);
+	else if (!strcmp(cmd, "reboot") && argc == 2)
+		rc = simple(&ctl, "Reboot", NULL);
+	else if (!strcmp(cmd, "events") && argc == 2)
+		rc = events(&ctl);
+	else if (!strcmp(cmd, "advance") && argc == 3) {
+		char *end;
+		double s = g_ascii_strtod(argv[2], &end);
+
+		if (*end || end == argv[2])
+			g_printerr("bandsim ctl: advance: '%s' is not a number of seconds\n", argv[2]);
+		else
+			rc = simple(&ctl, "AdvanceClock", g_variant_new("(d)", s));
+	} else
+		g_printerr("bandsim ctl: unknown command or wrong arguments: %s (try bandsim ctl --help)\n", cmd);
+out:
+	if (error)
+		g_error_free(error);
+	if (ctl.conn)
+		g_object_unref(ctl.conn);
+	g_option_context_free(ctx);
+	g_free(bus);
+	g_free(address);
+	g_free(name);
+	return rc;
+}
