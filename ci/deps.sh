@@ -5,7 +5,7 @@
 BANDSIM_PACKAGES=(
 	gcc meson ninja-build pkg-config
 	libglib2.0-dev libssl-dev libcmocka-dev
-	dbus python3 python3-pytest python3-pytest-timeout
+	dbus python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
 	valgrind clang libclang-rt-14-dev
 )
 
