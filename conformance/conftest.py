@@ -1,8 +1,9 @@
-"""Fixtures that start one emulator per test.
+"""Fixtures that start one emulator (and one private bus) per test.
 
-Each test gets a fresh process, socket and state dir, so no test sees
-another's writes (the clock, CCCDs, the drawn serial) and a crash is
-charged to the test that caused it.  Start-up is a few milliseconds.
+Each test gets a fresh process, socket, state dir and dbus-daemon, so no
+test sees another's writes (the clock, CCCDs, the drawn serial, the
+binding) and a crash is charged to the test that caused it.  Start-up of
+both is a few milliseconds.
 """
 
 import os
@@ -11,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bandsim.bus import PrivateBus
+from bandsim.control import ControlClient
+from bandsim.huami import HuamiClient
 from bandsim.process import BandProcess
+from bandsim.suite import CLOCK_START, TEST_KEY
 from bandsim import profile as profile_module
 from bandsim.profile import Profile
 
@@ -37,20 +42,71 @@ def profile() -> Profile:
 
 
 @pytest.fixture
-def band(emulator_binary, tmp_path_factory):
-    """A listening emulator; on teardown it must exit 0 on SIGTERM."""
-    proc = BandProcess(emulator_binary, PROFILE_PATH,
-                       tmp_path_factory.mktemp("band"))
-    try:
-        proc.start()
-    except BaseException:
-        if proc.started:
-            proc.stop()
-        raise
-    yield proc
-    code = proc.stop()
-    assert code == 0, (f"emulator exit status {code} after SIGTERM\n"
-                       f"{proc.log_tail()}")
+def bus():
+    """A private dbus-daemon for this test; its address."""
+    daemon = PrivateBus()
+    daemon.start()
+    yield daemon.address
+    daemon.stop()
+
+
+@pytest.fixture
+def start_band(emulator_binary, tmp_path_factory, bus):
+    """Factory: start_band(auth_key=TEST_KEY, state_dir=None, **opts).
+
+    Each call starts one more emulator on the test's bus with a fresh
+    socket and log; pass the state_dir of an earlier one to restart "the
+    same band".  On teardown every band the test did not stop or kill
+    itself must exit 0 on SIGTERM.
+    """
+    started = []
+
+    def start(auth_key=TEST_KEY, state_dir=None, **opts):
+        opts.setdefault("control_address", bus)
+        opts.setdefault("clock_rate", 0)
+        opts.setdefault("clock_start", CLOCK_START)
+        proc = BandProcess(emulator_binary, PROFILE_PATH,
+                           tmp_path_factory.mktemp("band"),
+                           state_dir=state_dir, auth_key=auth_key, **opts)
+        started.append(proc)
+        try:
+            proc.start()
+        except BaseException:
+            if proc.started:
+                proc.stop()
+            raise
+        return proc
+
+    yield start
+    failures = []
+    for proc in started:
+        if not proc.started or proc.stopped:
+            continue
+        code = proc.stop()
+        if code != 0:
+            failures.append(f"emulator exit status {code} after SIGTERM\n"
+                            f"{proc.log_tail()}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def band(start_band):
+    """A listening emulator bound to TEST_KEY, clock frozen."""
+    return start_band()
+
+
+@pytest.fixture
+def fresh_band(start_band):
+    """A factory-new emulator: no key, clock frozen."""
+    return start_band(auth_key=None)
+
+
+@pytest.fixture
+def control(bus):
+    """The control plane of whichever band owns io.bandsim on the bus."""
+    client = ControlClient(bus)
+    yield client
+    client.close()
 
 
 @pytest.fixture
@@ -58,8 +114,26 @@ def att(band):
     """A link to the band; closing it must be reported as DISCONNECTED=1."""
     client = band.connect()
     yield client
+    close_link(band, client)
+
+
+@pytest.fixture
+def authed(band):
+    """A link to the band that passed variant A with TEST_KEY."""
+    client = band.connect()
+    huami = HuamiClient(client)
+    huami.enable_notifications()
+    huami.authenticate(TEST_KEY)
+    yield client
+    close_link(band, client)
+
+
+def close_link(band, client):
+    """Close a fixture's link; unless the test stopped the band or the
+    band dropped the link already, the close must be reported."""
     client.close()
-    band.wait_status("DISCONNECTED=1")
+    if band.alive and not band.stopped and band.pending("DISCONNECTED=1") == 0:
+        band.wait_status("DISCONNECTED=1")
 
 
 def pytest_collection_modifyitems(items):

@@ -11,6 +11,7 @@ import struct
 import sys
 
 from .att import AttClient, AttClientError, AttError
+from .huami import AuthError, HuamiClient
 from .profile import DEFAULT_PATH, Profile
 from .uuids import short_form
 
@@ -68,6 +69,12 @@ def discover(args) -> int:
     with AttClient.connect(args.socket, timeout=args.timeout) as att:
         mtu = att.exchange_mtu(247)
         print(f"connected to {args.socket}, ATT_MTU {mtu}")
+        if args.auth_key:
+            # Protected characteristics answer ATT 0x08 until this passes.
+            huami = HuamiClient(att, profile)
+            huami.enable_notifications()
+            huami.authenticate(args.auth_key)
+            print("authenticated (Huami auth, variant A)")
         for service in att.discover():
             print(f"0x{service.start:04x} service {uuid_text(service.uuid)}")
             for char in service.characteristics:
@@ -84,6 +91,16 @@ def discover(args) -> int:
     return 0
 
 
+def parse_key(text: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits")
+    return key
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m bandsim",
                                      description="Talk to a Mi Band 4 (emulated or real).")
@@ -92,11 +109,16 @@ def main(argv=None) -> int:
     p.add_argument("--socket", required=True, help="bandsim's unix socket")
     p.add_argument("--profile", default=str(DEFAULT_PATH),
                    help="profile for characteristic names (default: the Mi Band 4's)")
+    p.add_argument("--auth-key", type=parse_key, default=None,
+                   help="the band's auth key (32 hex digits): authenticate first")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds any one ATT operation may take")
     args = parser.parse_args(argv)
     try:
         return discover(args)
+    except AuthError as exc:
+        print(f"bandsim: auth refused: {exc}", file=sys.stderr)
+        return 1
     except (AttClientError, OSError) as exc:
         print(f"bandsim: {args.socket}: {exc}", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ from pathlib import Path
 from .att import AttClient
 from .deadline import Deadline, as_deadline
 
+STATE_FILE = "band.ini"
 START_TIMEOUT = 10.0
 STATUS_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
@@ -34,13 +35,24 @@ class EmulatorError(Exception):
 class BandProcess:
     """One emulator process with its socket, state dir and status pipe."""
 
-    def __init__(self, binary, profile, workdir):
+    def __init__(self, binary, profile, workdir, state_dir=None,
+                 control_address=None, clock_rate=None, clock_start=None,
+                 auth_key=None, extra_args=()):
+        """workdir holds the socket and log; state_dir (default
+        workdir/state) may be shared with an earlier run.  Without a
+        control_address the control plane is off (--control-bus none)."""
         self.binary = Path(binary)
         self.profile = Path(profile)
         self.workdir = Path(workdir)
         self.socket_path = self.workdir / "band.sock"
-        self.state_dir = self.workdir / "state"
+        self.state_dir = (Path(state_dir) if state_dir
+                          else self.workdir / "state")
         self.log_path = self.workdir / "emulator.log"
+        self.control_address = control_address
+        self.clock_rate = clock_rate
+        self.clock_start = clock_start
+        self.auth_key = auth_key
+        self.extra_args = list(extra_args)
         self.history = []          # every status line, in arrival order
         self._pending = collections.Counter()
         self._buffer = b""
@@ -52,12 +64,21 @@ class BandProcess:
                              f"{self.socket_path}")
 
     def command(self, ready_fd: int):
-        return [str(self.binary), "--transport", "sock",
-                "--socket", str(self.socket_path),
-                "--state-dir", str(self.state_dir),
-                "--profile", str(self.profile),
-                "--control-bus", "none",
-                "--ready-fd", str(ready_fd)]
+        cmd = [str(self.binary), "--transport", "sock",
+               "--socket", str(self.socket_path),
+               "--state-dir", str(self.state_dir),
+               "--profile", str(self.profile)]
+        if self.control_address is None:
+            cmd += ["--control-bus", "none"]
+        else:
+            cmd += ["--control-address", self.control_address]
+        if self.clock_rate is not None:
+            cmd += ["--clock-rate", _number(self.clock_rate)]
+        if self.clock_start is not None:
+            cmd += ["--clock-start", _number(self.clock_start)]
+        if self.auth_key is not None:
+            cmd += ["--auth-key", bytes(self.auth_key).hex()]
+        return cmd + self.extra_args + ["--ready-fd", str(ready_fd)]
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start and wait until it listens (READY=1 and ADVERTISING=1)."""
@@ -127,13 +148,23 @@ class BandProcess:
                               f"{waiting_for}")
         raise self._error(f"no {waiting_for} within {deadline.seconds} s")
 
-    def identity(self):
-        """The [identity] section the emulator writes into its state dir."""
+    def state(self) -> configparser.ConfigParser:
+        """STATE_DIR/band.ini, parsed; a malformed file raises."""
         parser = configparser.ConfigParser(interpolation=None)
-        path = self.state_dir / "identity.ini"
-        with open(path, encoding="utf-8") as f:
+        with open(self.state_dir / STATE_FILE, encoding="utf-8") as f:
             parser.read_file(f)
-        return dict(parser["identity"])
+        return parser
+
+    def identity(self):
+        """The [band] section of band.ini: address and serial."""
+        return dict(self.state()["band"])
+
+    def stored_key(self):
+        """The bound key from band.ini's [binding], or None when unbound."""
+        state = self.state()
+        if not state.has_section("binding"):
+            return None
+        return bytes.fromhex(state["binding"]["key"])
 
     def connect(self, timeout: float = STATUS_TIMEOUT) -> AttClient:
         """Open a link and wait until the emulator reports it."""
@@ -153,6 +184,30 @@ class BandProcess:
         client.close()
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
+
+    def wait_dropped(self, timeout: float = STATUS_TIMEOUT) -> None:
+        """The band ended the link and listens again."""
+        deadline = Deadline(timeout)
+        self.wait_status("DISCONNECTED=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    def kill(self, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGKILL (a power cut for the band) and reap."""
+        if self._proc is None:
+            raise EmulatorError("emulator was never started")
+        try:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                if not self._exited_within(timeout):
+                    raise self._error(f"no exit within {timeout} s of SIGKILL")
+            self._proc.wait()
+        finally:
+            self._close_fds()
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped or killed through this object (fds released)."""
+        return self._proc is not None and self._pidfd is None
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, wait for exit, return the exit status.
@@ -197,3 +252,10 @@ class BandProcess:
         return EmulatorError(
             f"{message} ({state}; status lines so far {self.history})\n"
             f"--- emulator log tail ---\n{self.log_tail()}")
+
+
+def _number(value) -> str:
+    """Command-line form of a number: no trailing .0 for whole values."""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))

@@ -143,7 +143,7 @@ def test_device_information_literals(att, name, expected):
 
 
 def test_serial_number_matches_identity(band, att):
-    """MB4/DIS/BV-02: serial number is the 12 hex digits in identity.ini"""
+    """MB4/DIS/BV-02: serial number is the 12 hex digits in band.ini"""
     serial = band.identity()["serial"]
     assert re.fullmatch(r"[0-9a-f]{12}", serial), serial
     value = att.read(PROFILE.characteristic("serial-number").value_handle)
@@ -164,9 +164,9 @@ STATIC_VALUES = [pytest.param(c, id=c.name) for c in PROFILE.characteristics()
 
 
 @pytest.mark.parametrize("char", STATIC_VALUES)
-def test_static_values(att, char):
+def test_static_values(authed, char):
     """MB4/DIS/BV-04: every static value in the profile reads exactly"""
-    assert att.read(char.value_handle).hex(" ") == char.value.hex(" ")
+    assert authed.read(char.value_handle).hex(" ") == char.value.hex(" ")
 
 
 # ------------------------------------------------------------ current time
@@ -183,68 +183,70 @@ def check_current_time(value: bytes) -> datetime.datetime:
     return when
 
 
-def test_current_time_layout(att):
+def test_current_time_layout(authed):
     """MB4/TIME/BV-01: current time is 11 bytes of a valid date and time"""
-    check_current_time(att.read(CURRENT_TIME.value_handle))
+    check_current_time(authed.read(CURRENT_TIME.value_handle))
 
 
-def test_current_time_set(att):
+def test_current_time_set(authed, control):
     """MB4/TIME/BV-02: a written time reads back and keeps running
 
     The written day-of-week byte (02) disagrees with the date, a Monday:
-    the band reports the day of week of the date it holds.
+    the band reports the day of week of the date it holds.  Band time is
+    frozen in the suite, so "keeps running" is exactly the 2 s advanced.
     """
-    att.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
-    value = att.read(CURRENT_TIME.value_handle)
+    authed.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
+    control.advance_clock(2)
+    value = authed.read(CURRENT_TIME.value_handle)
     when = check_current_time(value)
-    assert when.replace(second=0) == datetime.datetime(2024, 5, 20, 10, 30)
-    assert 0 <= when.second <= 2, value.hex(" ")
+    assert when == datetime.datetime(2024, 5, 20, 10, 30, 2), value.hex(" ")
     assert value[7] == 1
     assert value[10] == 0x04
 
 
 @pytest.mark.parametrize("length", [0, 9, 12])
-def test_current_time_wrong_length(att, length):
+def test_current_time_wrong_length(authed, length):
     """MB4/TIME/BI-01: a current-time write of the wrong length is refused"""
     value = (TIME_2024_05_20 + b"\x00")[:length]
-    assert_att_error(lambda: att.write(CURRENT_TIME.value_handle, value),
+    assert_att_error(lambda: authed.write(CURRENT_TIME.value_handle, value),
                      Op.WRITE_REQ, CURRENT_TIME.value_handle,
                      ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH)
 
 
-def test_current_time_cts_form_keeps_tz(att):
+def test_current_time_cts_form_keeps_tz(authed):
     """MB4/TIME/BV-03: the 10-byte CTS form sets the clock and keeps the tz
 
     Clients written for the standard Current Time Service send 10 bytes
     without the Mi Band tz byte (docs/policies.md).
     """
-    att.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
-    att.write(CURRENT_TIME.value_handle,
-              bytes.fromhex("e8 07 02 1d 0c 00 00 00 00 00"))
-    value = att.read(CURRENT_TIME.value_handle)
+    authed.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
+    authed.write(CURRENT_TIME.value_handle,
+                 bytes.fromhex("e8 07 02 1d 0c 00 00 00 00 00"))
+    value = authed.read(CURRENT_TIME.value_handle)
     when = check_current_time(value)
     assert when.date() == datetime.date(2024, 2, 29)
     assert value[7] == 4            # the band computes Thursday itself
     assert value[10] == TIME_2024_05_20[10]
 
 
-def test_current_time_month_13(att):
+def test_current_time_month_13(authed):
     """MB4/TIME/BI-02: month 13 is refused and the clock keeps its time"""
-    att.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
+    authed.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
     bad = bytearray(TIME_2024_05_20)
     bad[2] = 13
-    assert_att_error(lambda: att.write(CURRENT_TIME.value_handle, bytes(bad)),
+    assert_att_error(lambda: authed.write(CURRENT_TIME.value_handle,
+                                          bytes(bad)),
                      Op.WRITE_REQ, CURRENT_TIME.value_handle,
                      ErrorCode.VALUE_NOT_ALLOWED)
-    when = check_current_time(att.read(CURRENT_TIME.value_handle))
+    when = check_current_time(authed.read(CURRENT_TIME.value_handle))
     assert when.date() == datetime.date(2024, 5, 20)
 
 
 # ----------------------------------------------------- battery and steps
 
-def test_battery_layout(att):
+def test_battery_layout(authed):
     """MB4/BATT/BV-01: battery info is the 20-byte layout at the initial level"""
-    value = att.read(PROFILE.characteristic("battery").value_handle)
+    value = authed.read(PROFILE.characteristic("battery").value_handle)
     battery = PROFILE.section("battery")
     assert len(value) == 20, value.hex(" ")
     assert value[0] == 0x0F
@@ -257,9 +259,9 @@ def test_battery_layout(att):
     assert 0 <= value[19] <= 100, value.hex(" ")
 
 
-def test_realtime_steps_layout(att):
+def test_realtime_steps_layout(authed):
     """MB4/STEPS/BV-01: realtime steps is 0C then steps, metres, kcal u32"""
-    value = att.read(REALTIME_STEPS.value_handle)
+    value = authed.read(REALTIME_STEPS.value_handle)
     assert len(value) == 13, value.hex(" ")
     assert value[0] == 0x0C
     struct.unpack("<III", value[1:])
@@ -369,19 +371,21 @@ def test_survives_every_malformed_pdu(band, att):
 
 # ------------------------------------------------------------------- CCCD
 
-def test_cccd_enable_notifications(att):
+def test_cccd_enable_notifications(authed):
     """MB4/CCCD/BV-01: enabling notifications is acknowledged and stored"""
     handle = REALTIME_STEPS.cccd_handle
-    assert att.read(handle) == b"\x00\x00"
-    assert_exchange(att, bytes([Op.WRITE_REQ]) + le16(handle) + b"\x01\x00",
+    assert authed.read(handle) == b"\x00\x00"
+    assert_exchange(authed,
+                    bytes([Op.WRITE_REQ]) + le16(handle) + b"\x01\x00",
                     bytes([Op.WRITE_RSP]))
-    assert att.read(handle) == b"\x01\x00"
+    assert authed.read(handle) == b"\x01\x00"
 
 
-def test_cccd_wrong_length(att):
+def test_cccd_wrong_length(authed):
     """MB4/CCCD/BI-01: a 3-byte CCCD write is refused"""
     handle = REALTIME_STEPS.cccd_handle
-    assert_exchange(att, bytes([Op.WRITE_REQ]) + le16(handle) + b"\x01\x00\x00",
+    assert_exchange(authed,
+                    bytes([Op.WRITE_REQ]) + le16(handle) + b"\x01\x00\x00",
                     error_pdu(Op.WRITE_REQ, handle,
                               ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH))
 

@@ -64,3 +64,38 @@ def test_missing_status_times_out(tmp_path):
     with pytest.raises(EmulatorError, match="no CONNECTED=1"):
         band.wait_status("CONNECTED=1", timeout=0.1)
     assert band.stop() == 0
+
+
+def test_command_line_options(tmp_path):
+    key = bytes.fromhex("00112233445566778899aabbccddeeff")
+    band = BandProcess("/bin/bandsim", "p.ini", tmp_path / "run",
+                       state_dir=tmp_path / "shared",
+                       control_address="unix:path=/tmp/b", clock_rate=0,
+                       clock_start=1716201000, auth_key=key)
+    cmd = band.command(5)
+    assert "--control-bus" not in cmd
+    pairs = dict(zip(cmd[1::2], cmd[2::2]))
+    assert pairs == {"--transport": "sock",
+                     "--socket": str(tmp_path / "run" / "band.sock"),
+                     "--state-dir": str(tmp_path / "shared"),
+                     "--profile": "p.ini",
+                     "--control-address": "unix:path=/tmp/b",
+                     "--clock-rate": "0", "--clock-start": "1716201000",
+                     "--auth-key": "00112233445566778899aabbccddeeff",
+                     "--ready-fd": "5"}
+    plain = BandProcess("/bin/bandsim", "p.ini", tmp_path / "run").command(5)
+    assert plain[plain.index("--control-bus") + 1] == "none"
+    assert "--auth-key" not in plain and "--clock-rate" not in plain
+
+
+def test_state_file_sections(tmp_path):
+    band = BandProcess("/bin/bandsim", "p.ini", tmp_path)
+    band.state_dir.mkdir()
+    (band.state_dir / "band.ini").write_text(
+        "[band]\naddress = E1:23:45:67:89:AB\nserial = 0123456789ab\n")
+    assert band.identity() == {"address": "E1:23:45:67:89:AB",
+                               "serial": "0123456789ab"}
+    assert band.stored_key() is None
+    with open(band.state_dir / "band.ini", "a") as f:
+        f.write("[binding]\nkey = 00112233445566778899AABBCCDDEEFF\n")
+    assert band.stored_key().hex() == "00112233445566778899aabbccddeeff"

@@ -178,7 +178,7 @@ void expect_events(struct fixture *f, ...)
 
 	va_start(ap, f);
 	while ((want = va_arg(ap, const char *))) {
-		char got[100];
+		char got[sizeof(f->events[0].name) + 1 + sizeof(f->events[0].detail)];
 
 		if (i >= f->n_events)
 			fail_msg("missing event '%s' (only %zu recorded)", want, f->n_events);

@@ -1,0 +1,209 @@
+"""Huami auth and binding, as a central speaks it on 00000009 (FEE1).
+
+Commands go out as Write Commands; every reply is a notification
+``10 <command byte as sent> <status> ...`` (docs/auth.md, fact sheet §3
+and §10).  The client therefore turns notifications on first and then
+pairs each command with the next notification on the auth value.
+
+Three flows are covered:
+
+- variant A: ``02 <flags>`` -> ``10 02 01 <random>``, then
+  ``03 <flags> <AES-128-ECB(key, random)>`` -> ``10 03 01``;
+- variant B: the same with the command bytes 0x82/0x83 and the request
+  ``82 <flags> 02 01 00``, as Gadgetbridge sends it to a Mi Band 4;
+- variant C, binding: ``01 <flag> <key>``, answered only once somebody
+  taps the band, so the wait for its reply takes its own deadline.
+
+A reply with a status other than 01 raises a typed AuthError; no reply
+raises the ATT client's Timeout.  ``command()`` sends any bytes and
+returns the raw reply, for tests that send what no client should.
+"""
+
+import hashlib
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from .att import AttClient, ProtocolError, Timeout
+from .deadline import as_deadline
+from .profile import DEFAULT_PATH, Profile
+
+AUTH_UUID = "00000009-0000-3512-2118-0009af100700"
+KEY_SIZE = 16
+RANDOM_SIZE = 16
+REPLY = 0x10
+
+# Command bytes (the low nibble names the step, bit 7 marks variant B).
+SEND_KEY = 0x01
+REQUEST_RANDOM = 0x02
+SEND_ANSWER = 0x03
+CRYPT_FLAG = 0x80
+VARIANT_B_TAIL = bytes.fromhex("02 01 00")
+
+# Status bytes of a reply.
+SUCCESS = 0x01
+MALFORMED = 0x02
+REFUSED = 0x04
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class AuthError(Exception):
+    """The band answered a Huami command with a status other than 01."""
+
+    def __init__(self, status: int, command: int, reply: bytes = b""):
+        self.status = status
+        self.command = command
+        self.reply = bytes(reply)
+        super().__init__(f"command {command:#04x} answered with status "
+                         f"{status:#04x} (reply {self.reply.hex(' ')})")
+
+
+class AuthRefused(AuthError):
+    """Status 04: wrong key, no key, no challenge, or binding refused."""
+
+
+class AuthMalformed(AuthError):
+    """Status 02: wrong length or unknown command byte."""
+
+
+_ERRORS = {REFUSED: AuthRefused, MALFORMED: AuthMalformed}
+
+
+def encrypt(key: bytes, random: bytes) -> bytes:
+    """AES-128-ECB of exactly one block, no padding (fact sheet §3.2)."""
+    if len(key) != KEY_SIZE or len(random) != RANDOM_SIZE:
+        raise ValueError("key and random number must be 16 bytes each")
+    encryptor = Cipher(algorithms.AES(bytes(key)), modes.ECB()).encryptor()
+    return encryptor.update(bytes(random)) + encryptor.finalize()
+
+
+def key_id(key: bytes) -> str:
+    """What the control plane shows as KeyId: SHA-256 prefix, 8 hex."""
+    return hashlib.sha256(bytes(key)).hexdigest()[:8]
+
+
+def reply_status(reply: bytes, command: int) -> int:
+    """Status byte of ``10 <command> <status> ...``; anything else raises."""
+    if len(reply) < 3 or reply[0] != REPLY or reply[1] != command:
+        raise ProtocolError(f"reply {reply.hex(' ')} does not answer "
+                            f"command {command:#04x}")
+    return reply[2]
+
+
+def check(reply: bytes, command: int) -> bytes:
+    """The bytes after the status of a successful reply, else AuthError."""
+    status = reply_status(reply, command)
+    if status != SUCCESS:
+        raise _ERRORS.get(status, AuthError)(status, command, reply)
+    return reply[3:]
+
+
+def _variant_byte(command: int, variant: str) -> int:
+    if variant == "A":
+        return command
+    if variant == "B":
+        return command | CRYPT_FLAG
+    raise ValueError(f"unknown auth variant {variant!r}")
+
+
+class HuamiClient:
+    """The auth handshake of one link (one AttClient)."""
+
+    def __init__(self, att: AttClient, profile: Profile = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        char = (profile or _default_profile()).by_uuid(AUTH_UUID)
+        self.att = att
+        self.handle = char.value_handle
+        self.cccd_handle = char.cccd_handle
+        self.timeout = timeout
+
+    # ------------------------------------------------------------- raw
+
+    def enable_notifications(self, timeout=None) -> None:
+        self.att.write(self.cccd_handle, b"\x01\x00",
+                       as_deadline(timeout, self.timeout))
+
+    def send(self, payload: bytes) -> None:
+        """Write Command on the auth value, exactly the bytes given."""
+        self.att.write_command(self.handle, bytes(payload))
+
+    def reply(self, timeout=None) -> bytes:
+        """The next notification on the auth value."""
+        return self.att.wait_notification(
+            self.handle, as_deadline(timeout, self.timeout))
+
+    def command(self, payload: bytes, timeout=None) -> bytes:
+        """Send any bytes and return the reply they get, unchecked."""
+        deadline = as_deadline(timeout, self.timeout)
+        self.send(payload)
+        return self.reply(deadline)
+
+    def expect_silence(self, timeout: float) -> None:
+        """Nothing may arrive on the auth value within timeout seconds."""
+        try:
+            got = self.reply(timeout)
+        except Timeout:
+            return
+        raise ProtocolError(f"unexpected reply {got.hex(' ')} on the auth "
+                            f"characteristic")
+
+    # ------------------------------------------------- variants A and B
+
+    def request_random(self, variant: str = "A", flags: int = 0x00,
+                       timeout=None) -> bytes:
+        """Ask for a challenge; returns the 16 random bytes."""
+        command = _variant_byte(REQUEST_RANDOM, variant)
+        payload = bytes([command, flags])
+        if variant == "B":
+            payload += VARIANT_B_TAIL
+        random = check(self.command(payload, timeout), command)
+        if len(random) != RANDOM_SIZE:
+            raise ProtocolError(f"challenge of {len(random)} bytes: "
+                                f"{random.hex(' ')}")
+        return random
+
+    def answer_payload(self, answer: bytes, variant: str = "A",
+                       flags: int = 0x00) -> bytes:
+        return bytes([_variant_byte(SEND_ANSWER, variant), flags]) + answer
+
+    def send_answer(self, answer: bytes, variant: str = "A",
+                    flags: int = 0x00, timeout=None) -> None:
+        """Send an encrypted answer; success returns, anything else raises."""
+        command = _variant_byte(SEND_ANSWER, variant)
+        check(self.command(self.answer_payload(answer, variant, flags),
+                           timeout), command)
+
+    def authenticate(self, key: bytes, variant: str = "A", flags: int = 0x00,
+                     timeout=None) -> bytes:
+        """The whole handshake; returns the answer sent (for replays)."""
+        deadline = as_deadline(timeout, self.timeout)
+        random = self.request_random(variant, flags, deadline)
+        answer = encrypt(key, random)
+        self.send_answer(answer, variant, flags, deadline)
+        return answer
+
+    # -------------------------------------------------------- variant C
+
+    def send_bind(self, key: bytes, flag: int = 0x00) -> None:
+        """Offer a key; the reply may wait for a tap, see wait_bind()."""
+        if len(key) != KEY_SIZE:
+            raise ValueError("an auth key is 16 bytes")
+        self.send(bytes([SEND_KEY, flag]) + bytes(key))
+
+    def wait_bind(self, timeout=None) -> None:
+        """Reply to send_bind(): 10 01 01 returns, 10 01 04 raises."""
+        check(self.reply(timeout), SEND_KEY)
+
+    def bind(self, key: bytes, flag: int = 0x00, timeout=None) -> None:
+        self.send_bind(key, flag)
+        self.wait_bind(timeout)
+
+
+_PROFILE = None
+
+
+def _default_profile() -> Profile:
+    global _PROFILE
+    if _PROFILE is None:
+        _PROFILE = Profile.load(DEFAULT_PATH)
+    return _PROFILE

@@ -1,0 +1,10 @@
+"""Settings the fixtures start the band with, shared with the scenarios.
+
+The band's clock is frozen (rate 0) at CLOCK_START and moves only through
+AdvanceClock, so every time-dependent reply is exact.  TEST_KEY is the
+key the band is bound to "as if the official app had paired it".
+"""
+
+CLOCK_START = 1716201000    # 2024-05-20 10:30:00 UTC
+TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
+OTHER_KEY = bytes.fromhex("f0e1d2c3b4a5968778695a4b3c2d1e0f")

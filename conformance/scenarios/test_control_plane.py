@@ -1,0 +1,257 @@
+"""The control plane itself: io.bandsim.Band1 as documented.
+
+docs/dbus/io.bandsim.Band1.md is a public interface (bandsim ctl and
+other harnesses build on it), so its shape is checked from the
+introspection data, and the methods that stand in for the user's hand
+and for the passing of time are checked by their effects on the wire.
+"""
+
+import math
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from bandsim import control as control_module
+from bandsim import huami
+from bandsim.control import ControlClient, ControlError
+from bandsim.huami import HuamiClient
+from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.suite import CLOCK_START, TEST_KEY
+
+PROFILE = Profile.load(DEFAULT_PATH)
+BATTERY = PROFILE.characteristic("battery")
+DEVICE_EVENT = PROFILE.characteristic("device-event")
+
+METHODS = {
+    "PressButton": [],
+    "LongPressButton": [],
+    "FactoryReset": [],
+    "Reboot": [],
+    "AdvanceClock": [("d", "in")],
+}
+PROPERTIES = {
+    "State": ("s", "read"),
+    "Prompt": ("s", "read"),
+    "Bound": ("b", "read"),
+    "KeyId": ("s", "read"),
+    "Address": ("s", "read"),
+    "Authenticated": ("b", "read"),
+    "Clock": ("t", "read"),
+}
+SIGNALS = {"Event": ["s", "a{sv}"]}
+TEN_YEARS_S = 10 * 366 * 86400
+
+
+def test_introspection_matches_docs(band, control):
+    """MB4/CTL/BV-01: io.bandsim.Band1 introspects exactly as documented
+
+    A harness written from the docs (bandsim ctl, a CI script) must find
+    every method, property and signal with the documented types.
+    """
+    root = ET.fromstring(control.introspect())
+    found = [i for i in root.findall("interface")
+             if i.get("name") == control_module.INTERFACE]
+    assert len(found) == 1, control.introspect()
+    iface = found[0]
+    methods = {m.get("name"): [(a.get("type"), a.get("direction", "in"))
+                               for a in m.findall("arg")]
+               for m in iface.findall("method")}
+    assert methods == METHODS
+    props = {p.get("name"): (p.get("type"), p.get("access"))
+             for p in iface.findall("property")}
+    assert props == PROPERTIES
+    signals = {s.get("name"): [a.get("type") for a in s.findall("arg")]
+               for s in iface.findall("signal")}
+    assert signals == SIGNALS
+    values = control.get_all()
+    assert set(values) == set(PROPERTIES)
+
+
+def test_frozen_clock_and_advance(band, control):
+    """MB4/CTL/BV-02: AdvanceClock moves band time by exactly that much
+
+    With --clock-rate 0 band time stands still at --clock-start, so a
+    test can put the band a day ahead to the millisecond.
+    """
+    start = CLOCK_START * 1000
+    assert control.get("Clock") == start
+    control.advance_clock(1.5)
+    assert control.get("Clock") == start + 1500
+    control.advance_clock(0.001)
+    assert control.get("Clock") == start + 1501
+    control.advance_clock(86400)
+    assert control.get("Clock") == start + 1501 + 86_400_000
+    control.advance_clock(0)
+    assert control.get("Clock") == start + 1501 + 86_400_000
+
+
+@pytest.mark.parametrize("seconds", [-1.0, math.nan, math.inf,
+                                     TEN_YEARS_S + 86400.0],
+                         ids=["negative", "nan", "inf", "over-10-years"])
+def test_advance_clock_bad_args(band, control, seconds):
+    """MB4/CTL/BI-01: AdvanceClock refuses negative, non-finite, absurd values
+
+    A script bug (time going backwards, a NaN from a division) must not
+    corrupt band time.
+    """
+    before = control.get("Clock")
+    with pytest.raises(ControlError) as info:
+        control.advance_clock(seconds)
+    assert info.value.name == "io.bandsim.Error.InvalidArgs"
+    assert control.get("Clock") == before
+
+
+def test_button_device_events(band, control, att):
+    """MB4/CTL/BV-03: taps on the band reach a subscribed phone
+
+    Gadgetbridge maps the band's button (device event 04, long press
+    0B on 00000010) to actions such as play/pause.
+    """
+    att.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+    control.press_button()
+    assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "04"
+    control.wait_event("button-pressed")
+    control.long_press_button()
+    assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "0b"
+    control.wait_event("button-long-pressed")
+    assert control.get("Prompt") == ""
+
+
+def test_link_state_and_events(band, control):
+    """MB4/CTL/BV-04: State, Authenticated and link events follow the link
+
+    A dashboard showing whether a phone is connected and authenticated.
+    """
+    assert control.get("State") == "advertising"
+    att = band.connect()
+    control.wait_event("connected")
+    assert control.get("State") == "connected"
+    assert control.get("Authenticated") is False
+    client = HuamiClient(att)
+    client.enable_notifications()
+    client.authenticate(TEST_KEY)
+    assert control.get("Authenticated") is True
+    band.disconnect(att)
+    control.wait_event("disconnected")
+    control.wait_property("State", "advertising")
+    assert control.get("Authenticated") is False
+
+
+def test_reboot_keeps_binding(band, control):
+    """MB4/CTL/BV-05: a reboot drops the link and keeps everything stored
+
+    A band that restarts (firmware watchdog, low battery) comes back
+    with the same address and key; the phone reconnects and runs auth
+    again.
+    """
+    address, key_id = control.get("Address"), control.get("KeyId")
+    att = band.connect()
+    try:
+        client = HuamiClient(att)
+        client.enable_notifications()
+        client.authenticate(TEST_KEY)
+        control.reboot()
+        control.wait_event("reboot")
+        band.wait_dropped()
+    finally:
+        att.close()
+    assert control.get("Address") == address
+    assert (control.get("Bound"), control.get("KeyId")) == (True, key_id)
+    assert control.get("Authenticated") is False
+    att = band.connect()
+    try:
+        client = HuamiClient(att)
+        client.enable_notifications()
+        client.authenticate(TEST_KEY)
+        assert len(att.read(BATTERY.value_handle)) == 20
+    finally:
+        band.disconnect(att)
+
+
+def test_properties_changed_follow_binding(fresh_band, control):
+    """MB4/CTL/BV-06: PropertiesChanged reports every binding milestone
+
+    A UI that listens for PropertiesChanged instead of polling sees the
+    prompt appear and go, the key arrive and the link authenticate.
+    """
+    att = fresh_band.connect()
+    try:
+        client = HuamiClient(att)
+        client.enable_notifications()
+        client.send_bind(TEST_KEY)
+        control.wait_event("prompt-shown")
+        control.press_button()
+        client.wait_bind()
+        client.authenticate(TEST_KEY)
+        control.sync()
+    finally:
+        fresh_band.disconnect(att)
+    control.wait_property("State", "advertising")
+    changes = [(name, value) for _, name, value in control.property_changes]
+    # Milestones in order; the changes within one step come in any order.
+    steps = [[("State", "connected")],
+             [("Prompt", "pair-confirm")],
+             [("Prompt", ""), ("Bound", True),
+              ("KeyId", huami.key_id(TEST_KEY))],
+             [("Authenticated", True)],
+             [("State", "advertising")]]
+    last = -1
+    for step in steps:
+        for change in step:
+            assert change in changes, f"no PropertiesChanged {change}: " \
+                                      f"{changes}"
+        positions = [changes.index(change) for change in step]
+        assert min(positions) > last, f"{step} out of order: {changes}"
+        last = max(positions)
+
+
+def test_two_bands_on_one_bus(start_band, bus):
+    """MB4/CTL/BV-07: several bands share a bus under their own names
+
+    A test rig with a phone-side app talking to two bands: each band's
+    control plane (--control-name) reaches that band only.
+    """
+    left = start_band(extra_args=["--control-name", "io.bandsim.left"])
+    right = start_band(auth_key=None,
+                       extra_args=["--control-name", "io.bandsim.right"])
+    with ControlClient(bus, name="io.bandsim.left") as lc, \
+            ControlClient(bus, name="io.bandsim.right") as rc:
+        assert lc.get("Bound") is True and rc.get("Bound") is False
+        assert lc.get("Address") != rc.get("Address")
+        assert lc.get("Address") == left.identity()["address"]
+        assert rc.get("Address") == right.identity()["address"]
+        rc.press_button()
+        rc.wait_event("button-pressed")
+        lc.sync()
+        assert lc.names() == []
+
+
+def run_ctl(binary, *args):
+    """bandsim ctl with a bounded wait; only its exit status is used."""
+    return subprocess.run([str(binary), "ctl", *args],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=10).returncode
+
+
+def test_ctl_commands(band, control, bus, emulator_binary):
+    """MB4/CTL/BV-08: bandsim ctl drives the band from a shell script
+
+    A demo script taps the band and moves its clock with bandsim ctl.
+    """
+    start = control.get("Clock")
+    assert run_ctl(emulator_binary, "--control-address", bus, "press") == 0
+    control.wait_event("button-pressed")
+    assert run_ctl(emulator_binary, "--control-address", bus,
+                   "advance", "60") == 0
+    assert control.get("Clock") == start + 60_000
+    assert run_ctl(emulator_binary, "--control-address", bus, "status") == 0
+
+
+def test_ctl_without_band(bus, emulator_binary):
+    """MB4/CTL/BI-02: bandsim ctl with no band on the bus fails cleanly
+
+    A script run before the emulator is up must get exit status 1, not
+    hang or pretend it pressed a button.
+    """
+    assert run_ctl(emulator_binary, "--control-address", bus, "press") == 1

@@ -1,0 +1,897 @@
+"""Huami auth, binding and unbinding, and what auth protects.
+
+The contract is docs/auth.md and docs/dbus/io.bandsim.Band1.md; the
+protocol facts are the fact sheet's §3 and §10.  Every band here runs
+with its clock frozen, so the confirm window closes exactly when a test
+advances band time past it.  Replies on 00000009 are compared as hex
+strings so a failure prints both; the band's inside is read through the
+control plane's properties and Event signals, never through its log.
+"""
+
+import configparser
+import hashlib
+import random
+import re
+import struct
+
+import pytest
+
+from bandsim import huami, uuids
+from bandsim.att import Disconnected, ErrorCode, Op, Timeout
+from bandsim.huami import AuthRefused, HuamiClient
+from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.suite import OTHER_KEY, TEST_KEY
+
+PROFILE = Profile.load(DEFAULT_PATH)
+BATTERY = PROFILE.characteristic("battery")
+CONFIGURATION = PROFILE.characteristic("configuration")
+DEVICE_NAME = PROFILE.characteristic("device-name")
+CONFIRM_WINDOW = PROFILE.section("policy").getint("confirm-window-s")
+# docs/auth.md: Insufficient Authorization (the profile's
+# unauthorized-att-error for the Mi Band 4).
+UNAUTHORIZED = ErrorCode.INSUFFICIENT_AUTHORIZATION
+FACTORY_RESET = bytes.fromhex("06 0b 00 01")
+NEW_KEY = bytes.fromhex("8899aabbccddeeff0011223344556677")
+# Long enough for a reply the band owes at once, short enough to keep
+# "nothing arrives" checks cheap.
+SILENCE = 0.2
+
+
+# ---------------------------------------------------------------- helpers
+
+def open_link(band) -> HuamiClient:
+    """A link with notifications on 00000009, as every client starts."""
+    att = band.connect()
+    client = HuamiClient(att)
+    try:
+        client.enable_notifications()
+    except BaseException:
+        att.close()
+        raise
+    return client
+
+
+@pytest.fixture
+def links():
+    """open_link() whose links are closed on teardown, however it ends."""
+    opened = []
+
+    def open_(band):
+        client = open_link(band)
+        opened.append(client)
+        return client
+
+    yield open_
+    for client in opened:
+        client.att.close()
+
+
+def hexs(data: bytes) -> str:
+    return data.hex(" ")
+
+
+def assert_reply(client, payload: bytes, expected: str) -> bytes:
+    reply = client.command(payload)
+    assert hexs(reply) == expected, f"sent {hexs(payload)}"
+    return reply
+
+
+def error_pdu(opcode: int, handle: int, code: int) -> str:
+    return hexs(struct.pack("<BBHB", Op.ERROR_RSP, opcode, handle, code))
+
+
+def raw(att, pdu: bytes) -> str:
+    att.send_raw(pdu)
+    return hexs(att.recv_raw())
+
+
+def read_pdu(handle: int) -> bytes:
+    return struct.pack("<BH", Op.READ_REQ, handle)
+
+
+def write_pdu(handle: int, value: bytes) -> bytes:
+    return struct.pack("<BH", Op.WRITE_REQ, handle) + value
+
+
+def assert_unauthorized_read(att, handle: int) -> None:
+    assert raw(att, read_pdu(handle)) == error_pdu(Op.READ_REQ, handle,
+                                                   UNAUTHORIZED)
+
+
+def binding(control) -> tuple:
+    """(Bound, KeyId) as the control plane reports them."""
+    return control.get("Bound"), control.get("KeyId")
+
+
+def assert_unbound(control) -> None:
+    assert binding(control) == (False, "")
+    assert control.get("Prompt") == ""
+
+
+def assert_bound_to(control, key: bytes) -> None:
+    assert binding(control) == (True, huami.key_id(key))
+
+
+def assert_random_static(address: str) -> None:
+    """Fact sheet §1/§10: random static, top two bits of the MSB set."""
+    assert re.fullmatch(r"([0-9A-F]{2}:){5}[0-9A-F]{2}", address), address
+    value = int(address.replace(":", ""), 16)
+    assert value >> 46 == 0b11, address
+    random_part = value & ((1 << 46) - 1)
+    assert random_part not in (0, (1 << 46) - 1), address
+
+
+def assert_state_file(band, control) -> None:
+    """band.ini parses and agrees with what the band reports."""
+    state = band.state()
+    assert state["band"]["address"] == control.get("Address")
+    assert re.fullmatch(r"[0-9a-f]{12}", state["band"]["serial"])
+    bound, key_id = binding(control)
+    assert state.has_section("binding") == bound
+    if bound:
+        key = bytes.fromhex(state["binding"]["key"])
+        assert len(key) == 16 and huami.key_id(key) == key_id
+
+
+def ordered(names, wanted) -> bool:
+    """wanted appear in names in this order (others may come between)."""
+    it = iter(names)
+    return all(name in it for name in wanted)
+
+
+def tap_to_bind(client, control, key: bytes) -> None:
+    """Offer a key, wait for the prompt, tap: the band says 10 01 01."""
+    client.send_bind(key)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    control.press_button()
+    assert hexs(client.reply()) == "10 01 01"
+
+
+# ------------------------------------------------------ PAIR: first bind
+
+def test_first_bind_with_tap(fresh_band, control, links):
+    """MB4/PAIR/BV-01: first pairing of a new band, confirmed by a tap
+
+    Mi Fit / miband-js pairing a factory-new band: the band shows a
+    prompt, the user taps, the key is stored; the client then runs the
+    plain challenge (variant A) with it.
+    """
+    assert_unbound(control)
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    assert control.get("Prompt") == "pair-confirm"
+    assert binding(control) == (False, "")
+    control.press_button()
+    assert hexs(client.reply()) == "10 01 01"
+    control.wait_event("bound", key_id=huami.key_id(NEW_KEY))
+    assert_bound_to(control, NEW_KEY)
+    assert control.get("Prompt") == ""
+    assert fresh_band.stored_key() == NEW_KEY
+    # Binding alone does not authenticate the link.
+    assert control.get("Authenticated") is False
+    assert_unauthorized_read(client.att, BATTERY.value_handle)
+    client.authenticate(NEW_KEY)
+    control.wait_event("auth-succeeded", variant="A")
+    assert control.get("Authenticated") is True
+    assert len(client.att.read(BATTERY.value_handle)) == 20
+    control.sync()
+    assert control.names() == ["connected", "prompt-shown", "button-pressed",
+                               "bound", "auth-started", "auth-succeeded"]
+
+
+def test_no_tap_window_closes(fresh_band, control, links):
+    """MB4/PAIR/BI-01: nobody taps the band, the confirm window closes
+
+    Gadgetbridge issue: pairing never finishes because nobody taps the
+    band; the client must get a definite 10 01 04 rather than silence.
+    """
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    control.advance_clock(CONFIRM_WINDOW + 1)
+    assert hexs(client.reply()) == "10 01 04"
+    control.wait_event("prompt-timed-out", prompt="pair-confirm")
+    control.wait_event("bind-refused", reason="no-tap")
+    assert ordered(control.names(), ["prompt-timed-out", "bind-refused"])
+    assert_unbound(control)
+    assert fresh_band.stored_key() is None
+
+
+def test_window_is_not_closed_early(fresh_band, control, links):
+    """MB4/PAIR/BI-02: the confirm window lasts its full 30 s of band time
+
+    A user who takes 29 s to find the band still gets to tap; the answer
+    comes only once the window has really closed.
+    """
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    control.advance_clock(CONFIRM_WINDOW - 1)
+    client.expect_silence(SILENCE)
+    assert control.get("Prompt") == "pair-confirm"
+    control.advance_clock(2)
+    assert hexs(client.reply()) == "10 01 04"
+    control.wait_event("bind-refused", reason="no-tap")
+    assert_unbound(control)
+
+
+def test_tap_late_in_window_binds(fresh_band, control, links):
+    """MB4/PAIR/BV-02: a tap one second before the window closes binds
+
+    The user finds the band just in time: 29 s of band time, then a tap.
+    """
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    control.advance_clock(CONFIRM_WINDOW - 1)
+    control.press_button()
+    assert hexs(client.reply()) == "10 01 01"
+    assert_bound_to(control, NEW_KEY)
+
+
+def test_long_press_declines(fresh_band, control, links):
+    """MB4/PAIR/BI-03: a long press on the prompt declines the binding
+
+    Someone else's phone asks to pair; the owner declines on the band.
+    """
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    control.long_press_button()
+    assert hexs(client.reply()) == "10 01 04"
+    control.wait_event("prompt-declined", prompt="pair-confirm")
+    control.wait_event("bind-refused", reason="declined")
+    assert_unbound(control)
+    assert fresh_band.stored_key() is None
+
+
+def test_link_loss_cancels_prompt(fresh_band, control):
+    """MB4/PAIR/BI-04: the phone walks away while the band asks for a tap
+
+    The link ends with the prompt on screen: the binding is cancelled and
+    a later tap binds nothing.
+    """
+    client = open_link(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    fresh_band.disconnect(client.att)
+    control.wait_event("disconnected")
+    control.wait_property("Prompt", "")
+    control.press_button()
+    control.wait_event("button-pressed")
+    control.sync()
+    assert "bound" not in control.names()
+    assert_unbound(control)
+    assert fresh_band.stored_key() is None
+
+
+def test_second_bind_while_waiting_is_busy(fresh_band, control, links):
+    """MB4/PAIR/BI-05: a second key offered while the prompt shows
+
+    A client that retries its pairing request before the user tapped:
+    the retry is refused at once (busy) and the first request still binds.
+    """
+    client = links(fresh_band)
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown", prompt="pair-confirm")
+    assert_reply(client, b"\x01\x00" + OTHER_KEY, "10 01 04")
+    control.wait_event("bind-refused", reason="busy")
+    assert control.get("Prompt") == "pair-confirm"
+    control.press_button()
+    assert hexs(client.reply()) == "10 01 01"
+    assert_bound_to(control, NEW_KEY)
+
+
+def test_prompt_taps_are_not_button_events(fresh_band, control, links):
+    """MB4/PAIR/BV-03: the tap that answers the prompt is not a button press
+
+    Gadgetbridge maps button events (04, long press 0B) to actions such
+    as skipping a song; confirming or declining a pairing must not fire
+    them on a subscribed phone.
+    """
+    device_event = PROFILE.characteristic("device-event")
+    client = links(fresh_band)
+    client.att.write(device_event.cccd_handle, b"\x01\x00")
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown")
+    control.long_press_button()
+    assert hexs(client.reply()) == "10 01 04"
+    client.send_bind(NEW_KEY)
+    control.wait_event("prompt-shown")
+    control.press_button()
+    assert hexs(client.reply()) == "10 01 01"
+    # ATT is in order: a notification sent before this answer is queued.
+    client.att.read(DEVICE_NAME.value_handle)
+    with pytest.raises(Timeout):
+        client.att.wait_notification(device_event.value_handle, timeout=0)
+
+
+# --------------------------------------------------- BIND: bound bands
+
+def test_bind_other_key_refused(band, control, links):
+    """MB4/BIND/BI-01: a band paired with Mi Fit refuses another key
+
+    Fact sheet §10 "bound to another account": Gadgetbridge offering its
+    own key to a band the official app paired gets 10 01 04 at once, and
+    the owner's binding stays.
+    """
+    client = links(band)
+    assert_reply(client, b"\x01\x00" + OTHER_KEY, "10 01 04")
+    control.wait_event("bind-refused", reason="bound-to-other")
+    assert_bound_to(control, TEST_KEY)
+    assert control.get("Prompt") == ""
+    control.sync()
+    assert "prompt-shown" not in control.names()
+    assert band.stored_key() == TEST_KEY
+
+
+def test_bind_same_key_accepted(band, control, links):
+    """MB4/BIND/BV-01: offering the key the band already holds succeeds
+
+    miband-js recovery path: after a failure the client sends its key
+    again; with the same key the band agrees at once, no tap needed.
+    """
+    client = links(band)
+    assert_reply(client, b"\x01\x00" + TEST_KEY, "10 01 01")
+    assert_bound_to(control, TEST_KEY)
+    control.sync()
+    assert "prompt-shown" not in control.names()
+    client.authenticate(TEST_KEY)
+
+
+def test_key_id_is_sha256_prefix(band, control):
+    """MB4/BIND/BV-02: KeyId names the key without revealing it
+
+    A support script tells two bands' keys apart from the control plane
+    without reading the key: first 8 hex digits of its SHA-256.
+    """
+    assert control.get("KeyId") == hashlib.sha256(TEST_KEY).hexdigest()[:8]
+    assert band.stored_key() == TEST_KEY
+
+
+# --------------------------------------------------------- AUTH: A and B
+
+def test_variant_a_with_provisioned_key(band, control, links):
+    """MB4/AUTH/BV-01: satcar77-style auth with the server-provisioned key
+
+    A user runs satcar77/miband4 with the key from huami-token: 02 00,
+    then 03 00 and the encrypted random number; no tap needed.
+    """
+    client = links(band)
+    assert control.get("Authenticated") is False
+    assert_unauthorized_read(client.att, BATTERY.value_handle)
+    random_number = client.request_random()
+    control.wait_event("auth-started", variant="A")
+    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, random_number),
+                 "10 03 01")
+    control.wait_event("auth-succeeded", variant="A")
+    assert control.get("Authenticated") is True
+    assert len(client.att.read(BATTERY.value_handle)) == 20
+
+
+def test_variant_b_echoes_command(band, control, links):
+    """MB4/AUTH/BV-02: Gadgetbridge's crypt-flags auth (82/83) on a Mi Band 4
+
+    Gadgetbridge sends 82 00 02 01 00 and 83 00 <answer>; the band
+    echoes 0x82 and 0x83 in its replies.
+    """
+    client = links(band)
+    reply = client.command(bytes.fromhex("82 00 02 01 00"))
+    assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
+    control.wait_event("auth-started", variant="B")
+    assert_reply(client, b"\x83\x00" + huami.encrypt(TEST_KEY, reply[3:]),
+                 "10 83 01")
+    control.wait_event("auth-succeeded", variant="B")
+    assert control.get("Authenticated") is True
+    assert len(client.att.read(BATTERY.value_handle)) == 20
+
+
+def test_variant_b_short_request(band, control, links):
+    """MB4/AUTH/BV-03: the 2-byte variant-B request 82 00 is accepted
+
+    Older Huami clients send the crypt-flags request without the
+    trailing 02 01 00.
+    """
+    client = links(band)
+    reply = client.command(b"\x82\x00")
+    assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
+    client.send_answer(huami.encrypt(TEST_KEY, reply[3:]), variant="B")
+    assert control.get("Authenticated") is True
+
+
+def test_challenges_are_fresh(band, links):
+    """MB4/AUTH/BV-04: every random-number request gets a new challenge
+
+    A recorded handshake must not be replayable, so two requests never
+    get the same 16 bytes.
+    """
+    client = links(band)
+    first = client.request_random()
+    second = client.request_random()
+    assert first != second
+
+
+@pytest.mark.parametrize("variant, answer_cmd", [("A", 0x03), ("B", 0x83)],
+                         ids=["A", "B"])
+def test_wrong_key(band, control, links, variant, answer_cmd):
+    """MB4/AUTH/BI-01: a stale or mistyped key is refused with x3 04
+
+    Gadgetbridge issue: "authentication failed" after the band was
+    paired again in Mi Fit, which gave it a new key; protected values
+    stay closed.
+    """
+    client = links(band)
+    random_number = client.request_random(variant)
+    reply = client.command(client.answer_payload(
+        huami.encrypt(OTHER_KEY, random_number), variant))
+    assert hexs(reply) == f"10 {answer_cmd:02x} 04"
+    control.wait_event("auth-failed", reason="wrong-key", variant=variant)
+    assert control.get("Authenticated") is False
+    assert_unauthorized_read(client.att, BATTERY.value_handle)
+
+
+def test_replayed_answer(band, control, links):
+    """MB4/AUTH/BI-02: a replayed answer is refused and changes nothing
+
+    A sniffed 03 00 <answer> sent again: the challenge was good for one
+    answer, so the band says 10 03 04 (no challenge), and the link that
+    authenticated stays authenticated.
+    """
+    client = links(band)
+    answer = client.authenticate(TEST_KEY)
+    control.wait_event("auth-succeeded", variant="A")
+    assert_reply(client, b"\x03\x00" + answer, "10 03 04")
+    control.wait_event("auth-failed", reason="no-challenge", variant="A")
+    assert control.get("Authenticated") is True
+    assert len(client.att.read(BATTERY.value_handle)) == 20
+
+
+def test_stale_challenge(band, control, links):
+    """MB4/AUTH/BI-03: an answer to an earlier challenge is refused
+
+    A client that asked twice (a retry after a slow reply) and answers
+    the first challenge: a new request voids the earlier one, and any
+    answer uses up the challenge, right or wrong.
+    """
+    client = links(band)
+    first = client.request_random()
+    second = client.request_random()
+    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, first),
+                 "10 03 04")
+    # docs/auth.md: checked against the newer challenge, which it uses up.
+    control.wait_event("auth-failed", reason="wrong-key", variant="A")
+    assert control.get("Authenticated") is False
+    # The second challenge went with that answer.
+    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, second),
+                 "10 03 04")
+    control.wait_event("auth-failed", reason="no-challenge", variant="A")
+    client.authenticate(TEST_KEY)
+    assert control.get("Authenticated") is True
+
+
+def test_answer_without_challenge(band, control, links):
+    """MB4/AUTH/BI-04: an answer sent before any random-number request
+
+    A client that skips 02 00 (out of order) gets 10 03 04.
+    """
+    client = links(band)
+    assert_reply(client, b"\x03\x00" + bytes(16), "10 03 04")
+    control.wait_event("auth-failed", reason="no-challenge", variant="A")
+    assert control.get("Authenticated") is False
+
+
+MALFORMED = [
+    pytest.param(b"\x02", "10 02 02", id="request-1-byte"),
+    pytest.param(b"\x03\x00" + bytes(15), "10 03 02", id="answer-15"),
+    pytest.param(b"\x01\x00" + bytes(15), "10 01 02", id="key-15"),
+    pytest.param(b"\x05", "10 05 02", id="unknown-05"),
+    pytest.param(b"\x82", "10 82 02", id="b-request-1-byte"),
+    pytest.param(b"\x83\x00" + bytes(17), "10 83 02", id="b-answer-17"),
+]
+
+
+@pytest.mark.parametrize("payload, expected", MALFORMED)
+def test_malformed_command(band, control, links, payload, expected):
+    """MB4/AUTH/BI-05: a malformed auth command gets x 02 and changes nothing
+
+    A buggy client (wrong length, unknown command byte) must get a
+    definite answer and leave the band as it was: bound, no prompt, the
+    link still unauthenticated and still able to authenticate.
+    """
+    client = links(band)
+    assert_reply(client, payload, expected)
+    control.wait_event("malformed", command=payload[0])
+    assert_bound_to(control, TEST_KEY)
+    assert control.get("Prompt") == ""
+    assert control.get("Authenticated") is False
+    assert band.stored_key() == TEST_KEY
+    client.authenticate(TEST_KEY)
+
+
+def test_malformed_answer_keeps_challenge(band, control, links):
+    """MB4/AUTH/BI-06: a truncated answer does not use up the challenge
+
+    "A malformed command never changes the band's state": a client whose
+    first answer was cut short can still send the right one.
+    """
+    client = links(band)
+    random_number = client.request_random()
+    assert_reply(client, b"\x03\x00" + bytes(15), "10 03 02")
+    client.send_answer(huami.encrypt(TEST_KEY, random_number))
+    assert control.get("Authenticated") is True
+
+
+def test_malformed_key_shows_no_prompt(fresh_band, control, links):
+    """MB4/AUTH/BI-07: a short key on a new band neither prompts nor binds
+
+    A client that sends 15 key bytes: 10 01 02 at once, no prompt on
+    the screen, and a tap afterwards binds nothing.
+    """
+    client = links(fresh_band)
+    assert_reply(client, b"\x01\x00" + bytes(15), "10 01 02")
+    control.press_button()
+    control.wait_event("button-pressed")
+    control.sync()
+    assert "prompt-shown" not in control.names()
+    assert "bound" not in control.names()
+    assert_unbound(control)
+
+
+def test_empty_write_ignored(band, control, links):
+    """MB4/AUTH/BI-08: an empty write to the auth value gets no reply
+
+    Some BLE stacks send a zero-length write when a client clears a
+    value; the next reply on 00000009 answers the next command.
+    """
+    client = links(band)
+    client.send(b"")
+    reply = client.command(b"\x02\x00")
+    assert hexs(reply[:3]) == "10 02 01", hexs(reply)
+
+
+def test_random_on_new_band(fresh_band, control, links):
+    """MB4/AUTH/BI-09: a band never paired with Mi Fit has no key
+
+    Gadgetbridge on a factory-new Mi Band 4: "request random number
+    failed" (10 02 04) rather than a challenge nobody can answer.
+    """
+    client = links(fresh_band)
+    assert_reply(client, b"\x02\x00", "10 02 04")
+    control.wait_event("auth-failed", reason="not-bound", variant="A")
+    assert_unbound(control)
+    assert control.get("Authenticated") is False
+
+
+# ----------------------------------------- SAFE: unbinding, persistence
+
+def test_factory_reset_then_pair_again(band, control):
+    """MB4/SAFE/BV-01: factory reset from the menu, then pair again
+
+    satcar77 README: after a factory reset the band has a new MAC and
+    the old key is useless; the owner pairs it again with a new key.
+    """
+    client = open_link(band)
+    try:
+        client.authenticate(TEST_KEY)
+        old_address = control.get("Address")
+        assert band.identity()["address"] == old_address
+        control.factory_reset()
+        reset = control.wait_event("reset")
+        control.wait_event("disconnected")
+        band.wait_dropped()
+        with pytest.raises(Disconnected):
+            client.att.recv_raw(timeout=1.0)
+    finally:
+        client.att.close()
+    new_address = reset.details["address"]
+    assert new_address != old_address
+    assert_random_static(new_address)
+    assert control.get("Address") == new_address
+    assert band.identity()["address"] == new_address
+    assert_unbound(control)
+    assert band.stored_key() is None
+    assert_state_file(band, control)
+
+    client = open_link(band)
+    try:
+        tap_to_bind(client, control, NEW_KEY)
+        assert_bound_to(control, NEW_KEY)
+        with pytest.raises(AuthRefused) as info:
+            client.authenticate(TEST_KEY)
+        assert hexs(info.value.reply) == "10 03 04"
+        control.wait_event("auth-failed", reason="wrong-key")
+        client.authenticate(NEW_KEY)
+        assert control.get("Authenticated") is True
+    finally:
+        band.disconnect(client.att)
+
+
+def test_owner_unbind_over_ble(band, control):
+    """MB4/SAFE/BV-02: the owner's app unpairs the band (06 0B 00 01)
+
+    Gadgetbridge "factory reset" from an authenticated link: the band
+    forgets the key, takes a new address and drops the link.
+    """
+    client = open_link(band)
+    try:
+        client.authenticate(TEST_KEY)
+        old_address = control.get("Address")
+        client.att.write_command(CONFIGURATION.value_handle, FACTORY_RESET)
+        reset = control.wait_event("reset")
+        control.wait_event("disconnected")
+        band.wait_dropped()
+    finally:
+        client.att.close()
+    assert reset.details["address"] != old_address
+    assert control.get("Address") == reset.details["address"]
+    assert_random_static(reset.details["address"])
+    assert_unbound(control)
+    assert band.stored_key() is None
+    assert_state_file(band, control)
+
+
+def test_unauthenticated_unbind_ignored(band, control, links):
+    """MB4/SAFE/BI-01: a stranger's 06 0B 00 01 does not reset the band
+
+    Anyone in radio range can connect; without the key their factory
+    reset command is dropped and the owner keeps the band.
+    """
+    client = links(band)
+    address = control.get("Address")
+    client.att.write_command(CONFIGURATION.value_handle, FACTORY_RESET)
+    # ATT is in order: this answer means the command was handled.
+    assert client.att.read(DEVICE_NAME.value_handle) == b"Mi Smart Band 4"
+    control.sync()
+    assert "reset" not in control.names()
+    assert_bound_to(control, TEST_KEY)
+    assert control.get("Address") == address
+    assert band.stored_key() == TEST_KEY
+    assert band.identity()["address"] == address
+
+
+def test_restart_keeps_binding(band, control, start_band):
+    """MB4/SAFE/BV-03: the band keeps its pairing across a restart
+
+    A band whose battery ran flat still belongs to its owner when it
+    comes back: same address, same key.
+    """
+    address, key_id = control.get("Address"), control.get("KeyId")
+    assert band.stop() == 0
+    again = start_band(auth_key=None, state_dir=band.state_dir)
+    assert binding(control) == (True, key_id)
+    assert control.get("Address") == address
+    client = open_link(again)
+    try:
+        client.authenticate(TEST_KEY)
+        assert control.get("Authenticated") is True
+    finally:
+        again.disconnect(client.att)
+
+
+CORRUPT = [
+    pytest.param(bytes(range(256)) * 4, None, id="binary"),
+    pytest.param(b"", None, id="empty"),
+    pytest.param(b"[band]\naddress = E1:23:45:67:89:AB\nser",
+                 "E1:23:45:67:89:AB", id="truncated"),
+    pytest.param(b"[band]\naddress = hello\nserial = 0123456789ab\n",
+                 None, id="bad-address"),
+    pytest.param(b"[band]\naddress = E1:23:45:67:89:AB\n"
+                 b"serial = 0123456789ab\n[binding]\nkey = " + b"zz" * 16
+                 + b"\n", "E1:23:45:67:89:AB", id="bad-key"),
+    pytest.param(b"[band]\naddress = E1:23:45:67:89:AB\n"
+                 b"serial = 0123456789ab\n[binding]\nkey = " + b"ab" * 15
+                 + b"\n", "E1:23:45:67:89:AB", id="short-key"),
+]
+
+
+@pytest.mark.parametrize("content, named_address", CORRUPT)
+def test_corrupt_state_starts_factory_new(start_band, control, tmp_path,
+                                          content, named_address):
+    """MB4/SAFE/BI-02: a corrupt band.ini makes a factory-new band
+
+    Flash corruption (a torn write, a bit flip) must not brick the band
+    or bind it to a key nobody has: it starts unbound with a new random
+    static address and a valid state file.
+    """
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "band.ini").write_bytes(content)
+    band = start_band(auth_key=None, state_dir=state_dir)
+    assert_unbound(control)
+    address = control.get("Address")
+    assert_random_static(address)
+    if named_address:
+        assert address != named_address
+    assert_state_file(band, control)
+
+
+PROTECTED = [pytest.param(c, id=c.name)
+             for c in PROFILE.characteristics()
+             if c.auth and ({"read", "write"} & set(c.properties)
+                            or c.cccd_handle is not None)]
+# Values a Gadgetbridge-like client writes, valid once authenticated
+# (fact sheet §2.3, §2.5, §6, §7.1: 00 is a firmware "sync", unanswered).
+WRITE_VALUES = {
+    "heart-rate-control": bytes.fromhex("15 02 00"),
+    "user-settings": bytes.fromhex("10 00 00 10 27 00 00"),
+    "current-time": bytes.fromhex("e8 07 05 14 0a 1e 00 01 00 00 04"),
+    "firmware-control": bytes.fromhex("00"),
+}
+
+
+def cccd_enable(char) -> bytes:
+    return b"\x01\x00" if "notify" in char.properties else b"\x02\x00"
+
+
+@pytest.mark.parametrize("char", PROTECTED)
+def test_protected_until_auth(band, links, char):
+    """MB4/SAFE/BI-03: protected values are closed until Huami auth
+
+    A stranger's phone connects to someone else's band: no reads,
+    writes or subscriptions on auth = yes characteristics (ATT error
+    0x08) until the link authenticates; turning a CCCD off is harmless
+    and allowed.
+    """
+    client = links(band)
+    att = client.att
+    h = char.value_handle
+    readable = "read" in char.properties
+    writable = "write" in char.properties
+    if writable:
+        assert char.name in WRITE_VALUES, "add a valid value for this write"
+    if readable:
+        assert_unauthorized_read(att, h)
+    if writable:
+        assert raw(att, write_pdu(h, WRITE_VALUES[char.name])) == \
+            error_pdu(Op.WRITE_REQ, h, UNAUTHORIZED)
+    if char.cccd_handle is not None:
+        c = char.cccd_handle
+        assert raw(att, write_pdu(c, cccd_enable(char))) == \
+            error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED)
+        assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
+
+    client.authenticate(TEST_KEY)
+    if readable:
+        value = att.read(h)
+        if char.value is not None:
+            assert hexs(value) == hexs(char.value)
+    if writable:
+        assert raw(att, write_pdu(h, WRITE_VALUES[char.name])) == "13"
+    if char.cccd_handle is not None:
+        c = char.cccd_handle
+        assert raw(att, write_pdu(c, cccd_enable(char))) == "13"
+        assert att.read(c) == cccd_enable(char)
+        assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
+
+
+def test_other_reads_do_not_leak(band, links):
+    """MB4/SAFE/BI-04: Read Blob, Read By Type and Read Multiple are closed too
+
+    A client that avoids plain Read (e.g. BlueZ reading a long value
+    with Read Blob) must not get a protected value either.
+    """
+    att = links(band).att
+    h = BATTERY.value_handle
+    name = DEVICE_NAME.value_handle
+    assert raw(att, struct.pack("<BHH", Op.READ_BLOB_REQ, h, 0)) == \
+        error_pdu(Op.READ_BLOB_REQ, h, UNAUTHORIZED)
+    by_type = (struct.pack("<BHH", Op.READ_BY_TYPE_REQ, 0x0001, 0xFFFF)
+               + uuids.to_wire(BATTERY.uuid))
+    assert raw(att, by_type) == error_pdu(Op.READ_BY_TYPE_REQ, h,
+                                          UNAUTHORIZED)
+    assert raw(att, struct.pack("<BHH", 0x0E, name, h)) == \
+        error_pdu(0x0E, h, UNAUTHORIZED)
+
+
+def test_auth_ends_with_link(band, control):
+    """MB4/SAFE/BI-05: authentication does not survive a reconnect
+
+    A phone that authenticated, lost the link and came back must run
+    the handshake again; a different central cannot ride on it.
+    """
+    client = open_link(band)
+    client.authenticate(TEST_KEY)
+    assert control.get("Authenticated") is True
+    band.disconnect(client.att)
+    control.wait_property("Authenticated", False)
+    client = open_link(band)
+    try:
+        assert_unauthorized_read(client.att, BATTERY.value_handle)
+        assert control.get("Authenticated") is False
+    finally:
+        band.disconnect(client.att)
+
+
+# Where the power goes: the band is killed -9 at each of these moments.
+KILL_POINTS = ("before-press", "press-in-flight", "after-press",
+               "after-reply")
+KILL_ROUNDS = 24
+
+
+def check_after_restart(band, control, allowed, round_no, point):
+    """The restarted band holds one of the allowed bindings, and says so
+    consistently in band.ini and on the control plane."""
+    try:
+        state = band.state()
+    except configparser.Error as exc:
+        pytest.fail(f"round {round_no} ({point}): band.ini unparseable: {exc}")
+    key = (bytes.fromhex(state["binding"]["key"])
+           if state.has_section("binding") else None)
+    now = binding(control)
+    assert now in allowed, (f"round {round_no} ({point}): {now}, "
+                            f"allowed {allowed}")
+    assert now == ((True, huami.key_id(key)) if key else (False, "")), \
+        f"round {round_no} ({point}): band.ini disagrees with the band"
+    assert control.get("Prompt") == ""
+    assert_state_file(band, control)
+    return now
+
+
+def test_kill_during_binding(start_band, control, tmp_path):
+    """MB4/SAFE/BI-06: power loss while binding leaves one binding or the other
+
+    A band whose battery dies (kill -9) around the tap that confirms a
+    pairing: it must start again, with band.ini intact and either the
+    binding it had or the new one, never a mix or garbage.  Before the
+    tap nothing may be stored; after 10 01 01 the new key must be.
+    """
+    rng = random.Random(20240520)
+    state_dir = tmp_path / "state"
+    band = start_band(auth_key=None, state_dir=state_dir)
+    for round_no in range(KILL_ROUNDS):
+        point = KILL_POINTS[round_no % len(KILL_POINTS)]
+        if control.get("Bound"):
+            control.factory_reset()
+            control.wait_event("reset")
+        before = binding(control)
+        assert before == (False, "")
+        key = rng.randbytes(16)
+        new = (True, huami.key_id(key))
+        client = open_link(band)
+        try:
+            client.send_bind(key)
+            control.wait_event("prompt-shown", prompt="pair-confirm")
+            if point == "press-in-flight":
+                control.call_nowait("PressButton")
+            elif point == "after-press":
+                control.press_button()
+            elif point == "after-reply":
+                control.press_button()
+                assert hexs(client.reply()) == "10 01 01"
+            band.kill()
+        finally:
+            client.att.close()
+        band = start_band(auth_key=None, state_dir=state_dir)
+        allowed = {"before-press": [before],
+                   "after-reply": [new]}.get(point, [before, new])
+        check_after_restart(band, control, allowed, round_no, point)
+
+
+def test_kill_after_factory_reset(start_band, control, tmp_path):
+    """MB4/SAFE/BI-07: power loss right after a factory reset
+
+    The reset rewrites address and binding together: after a kill -9 the
+    band is either still the old one (old address, old key) or the new
+    one (new address, no key), never the new address with the old key.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(auth_key=TEST_KEY, state_dir=state_dir)
+    for round_no in range(6):
+        if not control.get("Bound"):
+            client = open_link(band)
+            try:
+                tap_to_bind(client, control, TEST_KEY)
+            finally:
+                band.disconnect(client.att)
+        old = (control.get("Address"), binding(control))
+        if round_no % 2:
+            control.call_nowait("FactoryReset")
+        else:
+            control.factory_reset()
+        band.kill()
+        band = start_band(auth_key=None, state_dir=state_dir)
+        now = (control.get("Address"), binding(control))
+        assert now == old or (now[0] != old[0] and now[1] == (False, "")), \
+            f"round {round_no}: before {old}, after restart {now}"
+        assert_state_file(band, control)
