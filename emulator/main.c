@@ -12,6 +12,7 @@
 #include "core/crypto.h"
 #include "core/store.h"
 #include "ctl.h"
+#include "flashfile.h"
 #include "log.h"
 #include "options.h"
 #include "runner.h"
@@ -89,6 +90,31 @@ static bool load_state(const struct bandsim_options *opt,
 	return true;
 }
 
+static bool attach_flash(const struct bandsim_options *opt, struct mb_band *band,
+			 struct flash_file *flash)
+{
+	GError *error = NULL;
+	char *recreated = NULL;
+	unsigned int torn = 0;
+
+	if (!flash_file_open(flash, opt->state_dir, mb_band_flash_size(band),
+			     &recreated, &error)) {
+		g_printerr("bandsim: activity log: %s\n", error->message);
+		g_error_free(error);
+		return false;
+	}
+	if (recreated) {
+		g_warning("%s", recreated);
+		g_free(recreated);
+	}
+	mb_band_attach_flash(band, flash->mem, &torn);
+	if (torn)
+		g_warning("%s/flash.img: dropped %u torn record(s)", opt->state_dir, torn);
+	g_info("activity log: %zu samples, %zu not yet synced", mb_band_log_count(band),
+	       mb_band_stored_samples(band));
+	return true;
+}
+
 static struct control *start_control(struct app *app, struct mb_band *band,
 				     struct bandsim_clock *clock, bool *ok)
 {
@@ -126,6 +152,7 @@ static int run(const struct bandsim_options *opt)
 	struct mb_band_state state;
 	struct mb_band *band;
 	struct sock_server *sock = NULL;
+	struct flash_file flash = { 0 };
 	GError *error = NULL;
 	char *err = NULL, addr[18];
 	bool ok;
@@ -155,6 +182,9 @@ static int run(const struct bandsim_options *opt)
 	}
 	mb_band_set_debug(band, bandsim_log_core, NULL);
 	mb_band_set_persist(band, persist, &app);
+	mb_band_set_life_seed(band, opt->life_seed);
+	if (!attach_flash(opt, band, &flash))
+		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);
 	app.loop = g_main_loop_new(NULL, FALSE);
 	app.runner = runner_new(band, &clock, opt->ready_fd);
@@ -182,7 +212,9 @@ out:
 	control_free(app.control);
 	runner_free(app.runner);
 	g_main_loop_unref(app.loop);
+out_band:
 	mb_band_free(band);
+	flash_file_close(&flash);
 	mb_profile_free(profile);
 	return rc;
 }

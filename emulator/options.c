@@ -86,6 +86,8 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)", "K" },
 		{ "clock-start", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_start,
 		  "Band time at start, Unix seconds (default: now)", "SECONDS" },
+		{ "life-seed", 0, 0, G_OPTION_ARG_INT64, &opt->life_seed,
+		  "Seed of the simulated wearer's activity (default 1)", "N" },
 		{ "auth-key", 0, 0, G_OPTION_ARG_STRING, &auth_key,
 		  "Start bound to this key, as the official app leaves a band", "HEX" },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &opt->ready_fd,
@@ -106,6 +108,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	opt->ready_fd = -1;
 	opt->clock_rate = 1.0;
 	opt->clock_start = -1;
+	opt->life_seed = 1;
 	opt->log_level = G_LOG_LEVEL_INFO;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,

@@ -17,6 +17,7 @@ struct bandsim_options {
 	double clock_rate;
 	bool clock_start_set;
 	double clock_start;
+	guint64 life_seed;
 	bool bind_key;
 	uint8_t key[16];
 	int ready_fd;

@@ -19,12 +19,20 @@ static const char introspection_xml[] =
 	"    <method name='AdvanceClock'>"
 	"      <arg name='seconds' type='d' direction='in'/>"
 	"    </method>"
+	"    <method name='GetSamples'>"
+	"      <arg name='from' type='t' direction='in'/>"
+	"      <arg name='to' type='t' direction='in'/>"
+	"      <arg name='timestamps' type='at' direction='out'/>"
+	"      <arg name='samples' type='ay' direction='out'/>"
+	"    </method>"
 	"    <property name='State' type='s' access='read'/>"
 	"    <property name='Prompt' type='s' access='read'/>"
 	"    <property name='Bound' type='b' access='read'/>"
 	"    <property name='KeyId' type='s' access='read'/>"
 	"    <property name='Address' type='s' access='read'/>"
 	"    <property name='Authenticated' type='b' access='read'/>"
+	"    <property name='AckedUntil' type='t' access='read'/>"
+	"    <property name='StoredSamples' type='u' access='read'/>"
 	"    <property name='Clock' type='t' access='read'>"
 	"      <annotation name='org.freedesktop.DBus.Property.EmitsChangedSignal' value='false'/>"
 	"    </property>"
@@ -39,6 +47,7 @@ static const char introspection_xml[] =
  * is only read on demand. */
 static const char *const watched[] = {
 	"State", "Prompt", "Bound", "KeyId", "Address", "Authenticated",
+	"AckedUntil",
 };
 
 struct control {
@@ -73,6 +82,10 @@ static GVariant *property_value(struct control *c, const char *name)
 	}
 	if (!strcmp(name, "Authenticated"))
 		return g_variant_new_boolean(mb_band_authenticated(c->band));
+	if (!strcmp(name, "AckedUntil"))
+		return g_variant_new_uint64((guint64)mb_band_acked_minute(c->band) * 60);
+	if (!strcmp(name, "StoredSamples"))
+		return g_variant_new_uint32((guint32)mb_band_stored_samples(c->band));
 	if (!strcmp(name, "Clock"))
 		return g_variant_new_uint64(bandsim_clock_now(c->clock));
 	return NULL;
@@ -128,6 +141,10 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 			g_variant_builder_add(&details, "{sv}", f->key,
 					      g_variant_new_byte(f->byte));
 			break;
+		case MB_EVENT_TYPE_UINT32:
+			g_variant_builder_add(&details, "{sv}", f->key,
+					      g_variant_new_uint32(f->u32));
+			break;
 		}
 	}
 	g_dbus_connection_emit_signal(c->conn, NULL, CONTROL_OBJECT_PATH,
@@ -135,6 +152,36 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 				      g_variant_new("(sa{sv})", ev->name, &details),
 				      NULL);
 	emit_properties_changed(c);
+}
+
+/* The samples in [from, to) of band local time, as (at, ay): a 30-day
+ * window is 43200 samples, so they travel packed, not as structs. */
+static GVariant *get_samples(struct control *c, guint64 from, guint64 to)
+{
+	GArray *ts = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GByteArray *data = g_byte_array_new();
+	GVariant *r;
+
+	for (size_t i = 0; i < mb_band_log_count(c->band); i++) {
+		uint32_t minute;
+		uint8_t s[4];
+		guint64 t;
+
+		mb_band_log_sample(c->band, i, &minute, s);
+		t = (guint64)minute * 60;
+		if (t < from || t >= to)
+			continue;
+		g_array_append_val(ts, t);
+		g_byte_array_append(data, s, 4);
+	}
+	r = g_variant_new("(@at@ay)",
+			  g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ts->data,
+						    ts->len, sizeof(guint64)),
+			  g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data->data,
+						    data->len, 1));
+	g_array_unref(ts);
+	g_byte_array_unref(data);
+	return r;
 }
 
 static void method_call(GDBusConnection *conn, const char *sender,
@@ -157,6 +204,12 @@ static void method_call(GDBusConnection *conn, const char *sender,
 		}
 	} else if (!strcmp(method, "Reboot")) {
 		mb_band_reboot(c->band);
+	} else if (!strcmp(method, "GetSamples")) {
+		guint64 from, to;
+
+		g_variant_get(params, "(tt)", &from, &to);
+		g_dbus_method_invocation_return_value(inv, get_samples(c, from, to));
+		return;
 	} else if (!strcmp(method, "AdvanceClock")) {
 		double s;
 

@@ -7,6 +7,8 @@
 #include "att.h"
 #include "band.h"
 #include "battery.h"
+#include "flash.h"
+#include "flashlog.h"
 
 struct mb_steps {
 	uint32_t steps;
@@ -43,6 +45,33 @@ struct mb_link_auth {
 	bool authenticated;
 };
 
+/* A transfer on 00000005, named for what it waits for. */
+enum mb_fetch_state {
+	MB_FETCH_STATE_IDLE,
+	MB_FETCH_STATE_W4_SEND,		/* announced, waiting for 02 */
+	MB_FETCH_STATE_SENDING,
+};
+
+struct mb_fetch {
+	enum mb_fetch_state state;
+	uint32_t count;
+	uint32_t first_seq;
+	uint32_t start_minute;
+	size_t next_index;		/* into the log */
+	uint32_t remaining;
+	uint32_t sent;
+	uint32_t last_seq;		/* last sample sent */
+	uint8_t counter;
+	uint64_t next_packet_ms;
+	uint32_t completed_last_seq;	/* of the last completed transfer */
+};
+
+/* What the battery model (battery issue) charges for. */
+enum mb_drain {
+	MB_DRAIN_RADIO,
+	MB_DRAIN_LOGGING,
+};
+
 struct mb_binding {
 	enum mb_bind_state state;
 	uint8_t key[16];
@@ -64,7 +93,14 @@ struct mb_band {
 
 	struct mb_battery battery;
 	struct mb_steps steps;
+	uint32_t steps_day;		/* local day the totals are for */
 	uint64_t next_minute_ms;
+	uint64_t life_seed;
+
+	struct mb_flash flash;
+	uint8_t *own_flash;		/* heap flash when none is attached */
+	struct mb_flashlog *log;
+	struct mb_fetch fetch;
 
 	struct mb_att *att;
 	const struct mb_band_link_ops *link_ops;
@@ -99,6 +135,16 @@ bool mb_band_save_state(struct mb_band *band, char **err);
 void mb_band_drop_link(struct mb_band *band);
 void mb_band_encode_steps(const struct mb_band *band, uint8_t out[13]);
 
+void mb_band_battery_use(struct mb_band *band, enum mb_drain what,
+			 unsigned int units);
+
+/* fetch.c */
+uint8_t mb_fetch_write(struct mb_band *band, const struct mb_gatt_chr *chr,
+		       const uint8_t *value, size_t len, bool command);
+void mb_fetch_run(struct mb_band *band, uint64_t now);
+uint64_t mb_fetch_deadline(const struct mb_band *band);
+void mb_fetch_link_down(struct mb_band *band);
+
 /* auth.c */
 uint8_t mb_auth_write(struct mb_band *band, const struct mb_gatt_chr *chr,
 		      const uint8_t *value, size_t len, bool command);
@@ -113,3 +159,5 @@ void mb_auth_link_down(struct mb_band *band);
 #define MB_UUID_DEVICE_EVENT "00000010-0000-3512-2118-0009af100700"
 #define MB_UUID_REALTIME_STEPS "00000007-0000-3512-2118-0009af100700"
 #define MB_UUID_BATTERY "00000006-0000-3512-2118-0009af100700"
+#define MB_UUID_FETCH_CONTROL "00000004-0000-3512-2118-0009af100700"
+#define MB_UUID_ACTIVITY_DATA "00000005-0000-3512-2118-0009af100700"

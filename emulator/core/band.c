@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "band-private.h"
 #include "crypto.h"
+#include "life.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,7 @@ void mb_band_disconnect(struct mb_band *band)
 	if (!band->att)
 		return;
 	mb_auth_link_down(band);
+	mb_fetch_link_down(band);
 	mb_att_free(band->att);
 	band->att = NULL;
 	band->link_ops = NULL;
@@ -211,11 +213,58 @@ const struct mb_gatt_chr *mb_band_chr(const struct mb_band *band,
 
 /* ---- band life -------------------------------------------------------- */
 
-static void minute_tick(struct mb_band *band)
+void mb_band_battery_use(struct mb_band *band, enum mb_drain what,
+			 unsigned int units)
 {
-	const struct mb_gatt_chr *steps;
-	uint8_t value[13];
+	/* The battery model hooks in here. */
+	(void)band;
+	(void)what;
+	(void)units;
+}
 
+/* The day's totals follow the log: realtime steps and the advertised
+ * service data count what was logged since local midnight.  Distance
+ * and calories are estimates from steps (0.7 m and 0.04 kcal a step). */
+static void add_to_day(struct mb_band *band, uint32_t minute, const uint8_t data[4])
+{
+	uint32_t day = minute / 1440;
+
+	if (day != band->steps_day) {
+		band->steps = (struct mb_steps){ 0 };
+		band->steps_day = day;
+	}
+	band->steps.steps += data[2];
+	band->steps.distance_m = band->steps.steps * 7 / 10;
+	band->steps.calories = band->steps.steps / 25;
+}
+
+static void recount_day(struct mb_band *band)
+{
+	uint32_t today = (uint32_t)(mb_band_local_time(band) / 86400);
+
+	band->steps = (struct mb_steps){ 0 };
+	band->steps_day = today;
+	for (size_t i = 0; i < mb_flashlog_count(band->log); i++) {
+		const struct mb_flashlog_sample *s = mb_flashlog_at(band->log, i);
+
+		if (s->minute / 1440 == today)
+			add_to_day(band, s->minute, s->data);
+	}
+}
+
+/* tick_ms: the band clock at the minute boundary; the sample is for the
+ * local minute that just ended. */
+static void minute_tick(struct mb_band *band, uint64_t tick_ms)
+{
+	int64_t local_ms = (int64_t)tick_ms + band->rtc_offset_ms;
+	uint32_t minute = (uint32_t)(local_ms / 60000) - 1;
+	const struct mb_gatt_chr *steps;
+	uint8_t sample[MB_SAMPLE_LEN], value[13];
+
+	mb_life_sample(band->life_seed, minute, sample);
+	mb_flashlog_append(band->log, minute, sample);
+	add_to_day(band, minute, sample);
+	mb_band_battery_use(band, MB_DRAIN_LOGGING, 1);
 	/* The real band notifies realtime steps about once a minute while
 	 * subscribed (protocol §2.4). */
 	steps = mb_band_chr(band, MB_UUID_REALTIME_STEPS);
@@ -226,7 +275,8 @@ static void minute_tick(struct mb_band *band)
 }
 
 /* Everything due by now, in time order: a confirm window that closed
- * before a minute boundary is handled before it. */
+ * before a minute boundary is handled before it.  A transfer moves one
+ * step per call, so PDUs from the central get in between. */
 void mb_band_run(struct mb_band *band)
 {
 	uint64_t now = mb_band_now_ms(band);
@@ -241,15 +291,20 @@ void mb_band_run(struct mb_band *band)
 		if (band->next_minute_ms > now)
 			break;
 		band->next_minute_ms += MINUTE_MS;
-		minute_tick(band);
+		minute_tick(band, band->next_minute_ms - MINUTE_MS);
 	}
+	if (band->att)
+		mb_fetch_run(band, now);
 }
 
 uint64_t mb_band_next_deadline(const struct mb_band *band)
 {
-	uint64_t auth = mb_auth_deadline(band);
+	uint64_t d = band->next_minute_ms, auth = mb_auth_deadline(band);
+	uint64_t fetch = mb_fetch_deadline(band);
 
-	return auth < band->next_minute_ms ? auth : band->next_minute_ms;
+	if (auth < d)
+		d = auth;
+	return fetch < d ? fetch : d;
 }
 
 /* protocol §9: device events 04 (button) and 0B (long press). */
@@ -290,6 +345,10 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 	}
 	mb_crypto_wipe(&old, sizeof(old));
 	mb_auth_link_down(band);
+	/* The activity log goes with the owner (protocol §10). */
+	mb_fetch_link_down(band);
+	mb_flashlog_clear(band->log);
+	recount_day(band);
 	mb_band_state_address(&band->state, addr);
 	mb_band_emit_simple(band, "reset", "address", addr);
 	mb_band_drop_link(band);
@@ -327,7 +386,61 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 			mb_profile_battery_charging(profile),
 			mb_band_local_time(band), band->tz);
 	band->next_minute_ms = next_minute(band);
+	band->life_seed = 1;
+	band->own_flash = mb_malloc0(mb_band_flash_size(band));
+	memset(band->own_flash, 0xff, mb_band_flash_size(band));
+	mb_band_attach_flash(band, band->own_flash, NULL);
 	return band;
+}
+
+size_t mb_band_flash_size(const struct mb_band *band)
+{
+	return mb_flashlog_size_for_days(mb_profile_policy(band->profile)->flash_log_days);
+}
+
+void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn)
+{
+	mb_flashlog_free(band->log);
+	band->fetch = (struct mb_fetch){ .state = MB_FETCH_STATE_IDLE };
+	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
+	band->log = mb_flashlog_open(&band->flash, torn);
+	if (mem != band->own_flash) {
+		free(band->own_flash);
+		band->own_flash = NULL;
+	}
+	recount_day(band);
+}
+
+void mb_band_set_life_seed(struct mb_band *band, uint64_t seed)
+{
+	band->life_seed = seed;
+}
+
+size_t mb_band_log_count(const struct mb_band *band)
+{
+	return mb_flashlog_count(band->log);
+}
+
+bool mb_band_log_sample(const struct mb_band *band, size_t i, uint32_t *minute,
+			uint8_t data[4])
+{
+	const struct mb_flashlog_sample *s = mb_flashlog_at(band->log, i);
+
+	if (!s)
+		return false;
+	*minute = s->minute;
+	memcpy(data, s->data, 4);
+	return true;
+}
+
+uint32_t mb_band_acked_minute(const struct mb_band *band)
+{
+	return mb_flashlog_acked_minute(band->log);
+}
+
+size_t mb_band_stored_samples(const struct mb_band *band)
+{
+	return mb_flashlog_stored(band->log);
 }
 
 void mb_band_free(struct mb_band *band)
@@ -338,6 +451,8 @@ void mb_band_free(struct mb_band *band)
 	mb_band_disconnect(band);
 	mb_crypto_wipe(&band->state, sizeof(band->state));
 	mb_crypto_wipe(&band->binding, sizeof(band->binding));
+	mb_flashlog_free(band->log);
+	free(band->own_flash);
 	mb_gatt_free(band->gatt);
 	free(band->impl);
 	free(band);

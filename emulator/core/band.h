@@ -56,6 +56,15 @@ void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len);
 void mb_band_run(struct mb_band *band);
 uint64_t mb_band_next_deadline(const struct mb_band *band);
 
+/* The activity log lives in flash: by default heap memory; the emulator
+ * attaches a shared mapping of STATE_DIR/flash.img of exactly
+ * mb_band_flash_size() bytes.  Recovery runs on attach; *torn counts the
+ * records it dropped. */
+size_t mb_band_flash_size(const struct mb_band *band);
+void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn);
+/* The person wearing the band (docs/sync.md); default seed 1. */
+void mb_band_set_life_seed(struct mb_band *band, uint64_t seed);
+
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);
 void mb_band_long_press_button(struct mb_band *band);
@@ -67,6 +76,14 @@ const struct mb_band_state *mb_band_state(const struct mb_band *band);
 const char *mb_band_prompt(const struct mb_band *band);	/* "" or "pair-confirm" */
 bool mb_band_authenticated(const struct mb_band *band);
 uint64_t mb_band_now_ms(const struct mb_band *band);
+/* Samples in flash, oldest first (deleted ones too, while still there);
+ * minute is band local minutes since the epoch. */
+size_t mb_band_log_count(const struct mb_band *band);
+bool mb_band_log_sample(const struct mb_band *band, size_t i, uint32_t *minute,
+			uint8_t data[4]);
+/* Band local minute of the last deleted sample, 0 if none. */
+uint32_t mb_band_acked_minute(const struct mb_band *band);
+size_t mb_band_stored_samples(const struct mb_band *band);
 
 const struct mb_gatt *mb_band_gatt(const struct mb_band *band);
 /* The link's ATT server, NULL while disconnected (tests, transports). */

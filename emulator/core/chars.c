@@ -194,6 +194,7 @@ static const struct mb_chr_impl impls[] = {
 	{ MB_UUID_REALTIME_STEPS, read_steps, NULL },
 	{ MB_UUID_AUTH, NULL, mb_auth_write },
 	{ MB_UUID_CONFIG, NULL, write_configuration },
+	{ MB_UUID_FETCH_CONTROL, NULL, mb_fetch_write },
 };
 
 const struct mb_chr_impl *mb_chr_impl_find(const struct mb_uuid *uuid)

@@ -35,6 +35,14 @@ void mb_event_add_byte(struct mb_event *ev, const char *key, uint8_t value)
 	f->byte = value;
 }
 
+void mb_event_add_uint32(struct mb_event *ev, const char *key, uint32_t value)
+{
+	struct mb_event_field *f = add(ev, key);
+
+	f->type = MB_EVENT_TYPE_UINT32;
+	f->u32 = value;
+}
+
 const struct mb_event_field *mb_event_field(const struct mb_event *ev,
 					    const char *key)
 {

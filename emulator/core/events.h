@@ -10,6 +10,7 @@
 enum mb_event_type {
 	MB_EVENT_TYPE_STRING,
 	MB_EVENT_TYPE_BYTE,
+	MB_EVENT_TYPE_UINT32,
 };
 
 struct mb_event_field {
@@ -17,6 +18,7 @@ struct mb_event_field {
 	enum mb_event_type type;
 	const char *str;
 	uint8_t byte;
+	uint32_t u32;
 };
 
 #define MB_EVENT_MAX_FIELDS 4
@@ -32,6 +34,7 @@ typedef void (*mb_event_func_t)(const struct mb_event *event, void *user_data);
 void mb_event_init(struct mb_event *ev, const char *name);
 void mb_event_add_string(struct mb_event *ev, const char *key, const char *value);
 void mb_event_add_byte(struct mb_event *ev, const char *key, uint8_t value);
+void mb_event_add_uint32(struct mb_event *ev, const char *key, uint32_t value);
 /* The value of key, or NULL (tests). */
 const struct mb_event_field *mb_event_field(const struct mb_event *ev,
 					    const char *key);

@@ -186,3 +186,16 @@ fail:
 	free(buf);
 	return false;
 }
+
+uint16_t mb_crc16(const uint8_t *p, size_t len)
+{
+	uint16_t crc = 0xffff;
+
+	while (len--) {
+		crc ^= (uint16_t)(*p++ << 8);
+		for (int i = 0; i < 8; i++)
+			crc = crc & 0x8000 ? (uint16_t)(crc << 1 ^ 0x1021)
+					   : (uint16_t)(crc << 1);
+	}
+	return crc;
+}

@@ -48,6 +48,10 @@ char *mb_strdup_vprintf(const char *fmt, va_list ap) MB_PRINTF(1, 0);
  * message.  Errors that reach a user name file, line and field. */
 void mb_set_error(char **err, const char *fmt, ...) MB_PRINTF(2, 3);
 
+/* CRC-16/CCITT-FALSE: poly 0x1021, init 0xffff, no reflection (the one
+ * Gadgetbridge uses, protocol §7.2; check value 0x29b1). */
+uint16_t mb_crc16(const uint8_t *p, size_t len);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 bool mb_read_file(const char *path, size_t max, char **out, size_t *out_len,
 		  char **err);

@@ -78,11 +78,20 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
 		const struct mb_event_field *fl = &ev->fields[i];
 
-		off += fl->type == MB_EVENT_TYPE_STRING
-			? (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
-					   "%s%s=%s", i ? " " : "", fl->key, fl->str)
-			: (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
-					   "%s%s=0x%02x", i ? " " : "", fl->key, fl->byte);
+		switch (fl->type) {
+		case MB_EVENT_TYPE_STRING:
+			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
+						"%s%s=%s", i ? " " : "", fl->key, fl->str);
+			break;
+		case MB_EVENT_TYPE_BYTE:
+			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
+						"%s%s=0x%02x", i ? " " : "", fl->key, fl->byte);
+			break;
+		case MB_EVENT_TYPE_UINT32:
+			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
+						"%s%s=%u", i ? " " : "", fl->key, fl->u32);
+			break;
+		}
 		assert_true(off < sizeof(r->detail));
 	}
 }

@@ -37,7 +37,7 @@ struct fixture {
 	struct mb_profile *profile;
 	struct mb_band_state state;
 	struct mb_band *band;
-	struct captured out[64];
+	struct captured out[1024];
 	size_t n_out;
 	size_t next_out;
 	unsigned int disconnects;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "life.h"
+#include "util.h"
 
 /* Value handles in the Mi Band 4 profile. */
 #define H_BATTERY 0x44
@@ -97,9 +99,36 @@ static void test_battery_layout(void **state)
 		 0x51));
 }
 
+/* The realtime steps value a band shows after logging the minutes
+ * [first, first + n) of the default life seed: the day's sum. */
+static void steps_value(uint32_t first, unsigned int n, uint8_t out[13])
+{
+	uint32_t steps = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t s[4];
+
+		mb_life_sample(1, first + i, s);
+		steps += s[2];
+	}
+	out[0] = 0x0c;
+	mb_put_le32(out + 1, steps);
+	mb_put_le32(out + 5, steps * 7 / 10);
+	mb_put_le32(out + 9, steps / 25);
+}
+
+static void expect_steps_notify(struct fixture *f, unsigned int minutes)
+{
+	uint8_t pdu[16] = { 0x1b, H_STEPS, 0x00 };
+
+	steps_value((uint32_t)(TEST_EPOCH_MS / 60000), minutes, pdu + 3);
+	expect_out(f, pdu, sizeof(pdu));
+}
+
 static void test_steps_layout_and_minute_notify(void **state)
 {
 	struct fixture *f = *state;
+	uint8_t rsp[14] = { 0x0b };
 
 	xfer(f, PDU(0x0a, H_STEPS, 0x00),
 	     PDU(0x0b, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
@@ -110,15 +139,16 @@ static void test_steps_layout_and_minute_notify(void **state)
 	fixture_advance(f, 59999);
 	expect_no_out(f);
 	fixture_advance(f, 1);
-	expect_out(f, PDU(0x1b, H_STEPS, 0x00, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0,
-			  0, 0, 0, 0));
+	expect_steps_notify(f, 2);
 	expect_no_out(f);
-	/* One per band minute, also when the clock jumps. */
+	/* One per band minute, also when the clock jumps; each carries the
+	 * day's total so far. */
 	fixture_advance(f, 3 * 60000);
-	for (int i = 0; i < 3; i++)
-		expect_out(f, PDU(0x1b, H_STEPS, 0x00, 0x0c, 0, 0, 0, 0, 0, 0,
-				  0, 0, 0, 0, 0, 0));
+	for (unsigned int i = 3; i <= 5; i++)
+		expect_steps_notify(f, i);
 	expect_no_out(f);
+	steps_value((uint32_t)(TEST_EPOCH_MS / 60000), 5, rsp + 1);
+	xfer(f, PDU(0x0a, H_STEPS, 0x00), rsp, sizeof(rsp));
 }
 
 static void test_minutes_follow_rtc(void **state)
@@ -134,8 +164,7 @@ static void test_minutes_follow_rtc(void **state)
 	fixture_advance(f, 29999);
 	expect_no_out(f);
 	fixture_advance(f, 1);
-	expect_out(f, PDU(0x1b, H_STEPS, 0x00, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0,
-			  0, 0, 0, 0));
+	expect_steps_notify(f, 1);
 	expect_no_out(f);
 }
 

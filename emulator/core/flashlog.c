@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "flashlog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Record: marker, type, seq u32, minute u32, payload[4], crc16 over bytes
+ * 1..13.  The marker is programmed last: until it is, the record does not
+ * exist, so a write cut short by power loss is never mistaken for data. */
+#define RECORD_MARKER 0x5a
+#define RECORD_SAMPLE 0x01
+#define RECORD_ACK 0x02
+
+/* Sector header: "MBFL", sector sequence u32, version u16, 0xff x4, crc16. */
+static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
+#define LOG_VERSION 1
+
+struct mb_flashlog {
+	struct mb_flash *flash;
+	/* RAM copy of the samples in flash, oldest first (a ring). */
+	struct mb_flashlog_sample *samples;
+	size_t *sample_sector;
+	size_t cap, head, count;
+	uint32_t next_seq;
+	uint32_t acked_seq;
+	uint32_t acked_minute;
+	size_t sector;		/* being written */
+	size_t slot;		/* next free record slot in it */
+	uint32_t sector_seq;
+	bool have_sector;
+};
+
+size_t mb_flashlog_size_for_days(unsigned int days)
+{
+	size_t records = (size_t)days * 1440;
+	size_t sectors = (records + MB_FLASHLOG_RECORDS_PER_SECTOR - 1) /
+			 MB_FLASHLOG_RECORDS_PER_SECTOR + 1;
+
+	return sectors * MB_FLASH_SECTOR_SIZE;
+}
+
+static size_t slot_offset(size_t sector, size_t slot)
+{
+	return sector * MB_FLASH_SECTOR_SIZE + MB_FLASHLOG_HEADER_SIZE +
+	       slot * MB_FLASHLOG_RECORD_SIZE;
+}
+
+static bool header_valid(const uint8_t *h, uint32_t *seq)
+{
+	if (memcmp(h, sector_magic, 4) || mb_get_le16(h + 8) != LOG_VERSION ||
+	    mb_get_le16(h + 14) != mb_crc16(h, 14))
+		return false;
+	*seq = mb_get_le32(h + 4);
+	return true;
+}
+
+static void ram_push(struct mb_flashlog *log, const struct mb_flashlog_sample *s,
+		     size_t sector)
+{
+	size_t i;
+
+	if (log->count == log->cap) {
+		/* Cannot happen: capacity is every slot of the flash. */
+		abort();
+	}
+	i = (log->head + log->count) % log->cap;
+	log->samples[i] = *s;
+	log->sample_sector[i] = sector;
+	log->count++;
+}
+
+/* Forgets the samples of a sector about to be erased: the oldest ones. */
+static void ram_drop_sector(struct mb_flashlog *log, size_t sector)
+{
+	while (log->count && log->sample_sector[log->head] == sector) {
+		log->head = (log->head + 1) % log->cap;
+		log->count--;
+	}
+}
+
+/* Record slots hold a whole record or nothing, except one torn by power
+ * loss; returns 1 for a record, 0 for an erased slot, -1 for a torn one. */
+static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
+		     uint8_t rec[MB_FLASHLOG_RECORD_SIZE])
+{
+	size_t off = slot_offset(sector, slot);
+
+	memcpy(rec, log->flash->mem + off, MB_FLASHLOG_RECORD_SIZE);
+	if (mb_flash_is_erased(log->flash, off, MB_FLASHLOG_RECORD_SIZE))
+		return 0;
+	if (rec[0] != RECORD_MARKER || mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
+	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK))
+		return -1;
+	return 1;
+}
+
+static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
+			unsigned int *torn)
+{
+	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
+	size_t used = 0;
+
+	for (size_t slot = 0; slot < MB_FLASHLOG_RECORDS_PER_SECTOR; slot++) {
+		int r = read_slot(log, sector, slot, rec);
+		uint32_t seq;
+
+		if (r == 0)
+			continue;
+		used = slot + 1;
+		if (r < 0) {
+			(*torn)++;
+			continue;
+		}
+		seq = mb_get_le32(rec + 2);
+		if (seq >= log->next_seq)
+			log->next_seq = seq + 1;
+		if (rec[1] == RECORD_ACK) {
+			uint32_t acked = mb_get_le32(rec + 10);
+
+			if (acked >= log->acked_seq) {
+				log->acked_seq = acked;
+				log->acked_minute = mb_get_le32(rec + 6);
+			}
+			continue;
+		}
+		ram_push(log, &(struct mb_flashlog_sample){
+				      .seq = seq,
+				      .minute = mb_get_le32(rec + 6),
+				      .data = { rec[10], rec[11], rec[12], rec[13] } },
+			 sector);
+	}
+	if (newest) {
+		/* Writing goes on after the last slot touched, torn or not:
+		 * a torn slot cannot be programmed again without an erase. */
+		log->sector = sector;
+		log->slot = used;
+	}
+}
+
+struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
+{
+	struct mb_flashlog *log = mb_malloc0(sizeof(*log));
+	size_t n = mb_flash_n_sectors(flash);
+	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
+	bool *valid = mb_malloc0(n * sizeof(*valid));
+	size_t oldest = 0, newest = 0, n_valid = 0;
+	unsigned int dropped = 0;
+
+	log->flash = flash;
+	log->cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
+	log->samples = mb_malloc0(log->cap * sizeof(*log->samples));
+	log->sample_sector = mb_malloc0(log->cap * sizeof(*log->sample_sector));
+	log->next_seq = 1;
+	for (size_t i = 0; i < n; i++) {
+		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE, &seqs[i]);
+		if (!valid[i])
+			continue;
+		if (!n_valid || seqs[i] < seqs[oldest])
+			oldest = i;
+		if (!n_valid || seqs[i] > seqs[newest])
+			newest = i;
+		n_valid++;
+	}
+	/* Sectors are used in ring order, so the valid ones follow each
+	 * other from the oldest to the newest. */
+	for (size_t k = 0; n_valid && k < n; k++) {
+		size_t i = (oldest + k) % n;
+
+		if (valid[i])
+			load_sector(log, i, i == newest, &dropped);
+		if (i == newest)
+			break;
+	}
+	if (n_valid) {
+		log->have_sector = true;
+		log->sector_seq = seqs[newest];
+	}
+	free(seqs);
+	free(valid);
+	if (torn)
+		*torn = dropped;
+	return log;
+}
+
+void mb_flashlog_free(struct mb_flashlog *log)
+{
+	if (!log)
+		return;
+	free(log->samples);
+	free(log->sample_sector);
+	free(log);
+}
+
+static void start_sector(struct mb_flashlog *log, size_t sector)
+{
+	uint8_t h[MB_FLASHLOG_HEADER_SIZE];
+
+	ram_drop_sector(log, sector);
+	mb_flash_erase(log->flash, sector);
+	memcpy(h, sector_magic, 4);
+	mb_put_le32(h + 4, ++log->sector_seq);
+	mb_put_le16(h + 8, LOG_VERSION);
+	memset(h + 10, 0xff, 4);
+	mb_put_le16(h + 14, mb_crc16(h, 14));
+	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h, sizeof(h));
+	log->sector = sector;
+	log->slot = 0;
+	log->have_sector = true;
+}
+
+static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
+			 uint32_t minute, const uint8_t payload[4])
+{
+	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
+	size_t off;
+
+	if (!log->have_sector)
+		start_sector(log, 0);
+	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
+		start_sector(log, (log->sector + 1) % mb_flash_n_sectors(log->flash));
+	rec[0] = RECORD_MARKER;
+	rec[1] = type;
+	mb_put_le32(rec + 2, seq);
+	mb_put_le32(rec + 6, minute);
+	memcpy(rec + 10, payload, 4);
+	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
+	off = slot_offset(log->sector, log->slot++);
+	mb_flash_program(log->flash, off + 1, rec + 1, MB_FLASHLOG_RECORD_SIZE - 1);
+	mb_flash_program(log->flash, off, rec, 1);
+}
+
+uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
+			    const uint8_t data[4])
+{
+	struct mb_flashlog_sample s = { .seq = log->next_seq++, .minute = minute };
+
+	memcpy(s.data, data, 4);
+	write_record(log, RECORD_SAMPLE, s.seq, minute, data);
+	ram_push(log, &s, log->sector);
+	return s.seq;
+}
+
+void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
+{
+	uint8_t payload[4];
+	uint32_t minute = 0;
+
+	if (seq <= log->acked_seq)
+		return;
+	for (size_t i = 0; i < log->count; i++) {
+		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+
+		if (s->seq <= seq)
+			minute = s->minute;
+	}
+	mb_put_le32(payload, seq);
+	write_record(log, RECORD_ACK, log->next_seq++, minute, payload);
+	log->acked_seq = seq;
+	log->acked_minute = minute;
+}
+
+void mb_flashlog_clear(struct mb_flashlog *log)
+{
+	for (size_t i = 0; i < mb_flash_n_sectors(log->flash); i++)
+		mb_flash_erase(log->flash, i);
+	log->head = log->count = 0;
+	log->next_seq = 1;
+	log->acked_seq = log->acked_minute = 0;
+	log->sector_seq = 0;
+	log->have_sector = false;
+}
+
+size_t mb_flashlog_count(const struct mb_flashlog *log)
+{
+	return log->count;
+}
+
+const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
+						size_t i)
+{
+	return i < log->count ? &log->samples[(log->head + i) % log->cap] : NULL;
+}
+
+uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log)
+{
+	return log->acked_seq;
+}
+
+uint32_t mb_flashlog_acked_minute(const struct mb_flashlog *log)
+{
+	return log->acked_minute;
+}
+
+size_t mb_flashlog_stored(const struct mb_flashlog *log)
+{
+	size_t n = 0;
+
+	/* Samples are in seq order: count from the newest back. */
+	for (size_t i = log->count; i > 0; i--) {
+		if (mb_flashlog_at(log, i - 1)->seq <= log->acked_seq)
+			break;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The fetch protocol on 00000004 / 00000005 as byte vectors (protocol
+ * §4.1, docs/sync.md).  The band logs the default wearer (seed 1) from
+ * 2024-05-20 10:30 (band local = UTC); expected packets are built from
+ * the same samples. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "life.h"
+#include "util.h"
+
+#define H_CTRL 0x3e
+#define H_CTRL_CCC 0x3f
+#define H_DATA 0x41
+#define H_DATA_CCC 0x42
+#define H_TIME 0x61
+
+#define START_MINUTE ((uint32_t)(TEST_EPOCH_MS / 60000))
+/* 01 01 2024-05-20 10:30 00 tz0 */
+#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
+#define TS_1030 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
+
+static void subscribe(struct fixture *f)
+{
+	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	f->n_events = 0;
+}
+
+/* Band life until nothing is due any more: a transfer in full. */
+static void drain(struct fixture *f)
+{
+	for (int i = 0; i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
+		mb_band_run(f->band);
+}
+
+static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t ts[8])
+{
+	uint8_t pdu[3 + 15] = { 0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x01 };
+
+	mb_put_le32(pdu + 6, count);
+	memcpy(pdu + 10, ts, 8);
+	expect_out(f, pdu, sizeof(pdu));
+}
+
+/* The data packets of a transfer of n samples from minute first, per
+ * samples in each, then the end reply. */
+static void expect_transfer(struct fixture *f, uint32_t first, unsigned int n,
+			    unsigned int per)
+{
+	unsigned int sent = 0;
+	uint8_t counter = 0;
+
+	while (sent < n) {
+		uint8_t pdu[3 + 1 + 60 * 4] = { 0x1b, H_DATA, 0x00, counter++ };
+		unsigned int k = n - sent < per ? n - sent : per;
+
+		for (unsigned int i = 0; i < k; i++)
+			mb_life_sample(1, first + sent + i, pdu + 4 + i * 4);
+		expect_out(f, pdu, 4 + k * 4);
+		sent += k;
+	}
+	expect_out(f, PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x01));
+	expect_no_out(f);
+}
+
+static void test_mtu23_four_per_packet(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 10 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+	expect_no_out(f);
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	/* 17-byte notifications at MTU 23 (protocol §13). */
+	expect_transfer(f, START_MINUTE, 10, 4);
+	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10", NULL);
+}
+
+static void test_mtu247_sixty_per_packet(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00));
+	fixture_advance(f, 130 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 130, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	expect_transfer(f, START_MINUTE, 130, 60);
+}
+
+static void test_counter_wraps(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	/* 1030 samples at 4 a packet: counters 0..255, 0..1. */
+	fixture_advance(f, 1030 * 60000ull);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 1030, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	expect_transfer(f, START_MINUTE, 1030, 4);
+}
+
+static void test_ack_deletes_no_ack_keeps(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 10 * 60000);
+	for (int round = 0; round < 2; round++) {
+		mb_band_receive(f->band, PDU(REQ_1030));
+		expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+		xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+		drain(f);
+		expect_transfer(f, START_MINUTE, 10, 4);
+	}
+	assert_int_equal(mb_band_stored_samples(f->band), 10);
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	assert_int_equal(mb_band_stored_samples(f->band), 0);
+	assert_int_equal(mb_band_acked_minute(f->band), START_MINUTE + 9);
+	/* Gone: the same request finds nothing and gets its time back. */
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
+	/* A second ack deletes nothing more; new data comes as usual. */
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10",
+		      "fetch-started type=0x01 count=10", "fetch-completed count=10",
+		      "fetch-acked deleted=10", "fetch-started type=0x01 count=0",
+		      "fetch-acked deleted=0", NULL);
+	fixture_advance(f, 2 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 2, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x28, 0x00, 0x00 });
+}
+
+static void test_actual_start_and_seconds(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 5 * 60000);
+	/* From 09:00: the data begins later, at 10:30. */
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+				     0x05, 0x14, 0x09, 0x00, 0x00, 0x00));
+	expect_start_reply(f, 5, (const uint8_t[]){ TS_1030 });
+	/* Seconds precision, 10:31:30: the next whole minute, 10:32. */
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+				     0x05, 0x14, 0x0a, 0x1f, 0x1e, 0x00, 0x00));
+	expect_start_reply(f, 3, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x20, 0x00, 0x00 });
+	/* Nothing from 11:00 on: count 0, the requested time with its tz. */
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+				     0x05, 0x14, 0x0b, 0x00, 0x00, 0x04));
+	expect_start_reply(f, 0, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x00, 0x00, 0x04 });
+	expect_no_out(f);
+}
+
+static void test_other_types(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 5 * 60000);
+	/* Workout summaries and details: a correct "nothing". */
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x05, TS_1030));
+	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x06, TS_1030));
+	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x07, TS_1030),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x04));
+}
+
+static void test_malformed_and_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 5 * 60000);
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x02));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x0d, 0x14, 0x0a, 0x1e, 0x00, 0x00),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x02));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02, 0x00), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x02));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x04), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x04, 0x02));
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00));
+	/* An ack with no transfer deletes nothing. */
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	assert_int_equal(mb_band_stored_samples(f->band), 5);
+}
+
+static void test_new_request_mid_transfer(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 200 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 200, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	/* One step of band life: 16 of the 50 packets. */
+	mb_band_run(f->band);
+	assert_int_equal(f->n_out, 16);
+	f->n_out = f->next_out = 0;
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 200, (const uint8_t[]){ TS_1030 });
+	drain(f);
+	expect_no_out(f);
+	/* The stopped transfer did not complete: an ack deletes nothing. */
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	assert_int_equal(mb_band_stored_samples(f->band), 200);
+	expect_events(f, "fetch-started type=0x01 count=200",
+		      "fetch-aborted reason=new-request",
+		      "fetch-started type=0x01 count=200", "fetch-acked deleted=0", NULL);
+}
+
+static void test_disconnect_mid_transfer(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 100 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	mb_band_run(f->band);
+	mb_band_disconnect(f->band);
+	expect_events(f, "fetch-started type=0x01 count=100",
+		      "fetch-aborted reason=disconnected", "disconnected", NULL);
+	f->n_out = f->next_out = 0;
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	subscribe(f);
+	f->n_events = 0;
+	/* Nothing was lost: the whole log is there for the next try. */
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	expect_transfer(f, START_MINUTE, 100, 4);
+}
+
+/* A transfer carries one unbroken run of minutes: the client times every
+ * sample from the actual start. */
+static void test_run_ends_at_a_gap(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 10 * 60000);
+	/* The phone sets the clock an hour ahead: 10:40 -> 11:40. */
+	xfer(f, PDU(0x12, H_TIME, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00,
+		    0x01, 0x00, 0x00, 0x00),
+	     PDU(0x13));
+	fixture_advance(f, 5 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+	/* The next round, from 10:40, starts at 11:40. */
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
+	expect_start_reply(f, 5, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00, 0x00 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	expect_transfer(f, START_MINUTE + 70, 5, 4);
+}
+
+static void test_reset_clears_the_log(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	fixture_advance(f, 30 * 60000);
+	assert_int_equal(mb_band_log_count(f->band), 30);
+	assert_true(mb_band_factory_reset(f->band, &err));
+	assert_int_equal(mb_band_log_count(f->band), 0);
+	assert_int_equal(mb_band_stored_samples(f->band), 0);
+}
+
+static void test_ground_truth_accessors(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t minute;
+	uint8_t s[4], want[4];
+
+	fixture_advance(f, 3 * 60000);
+	assert_int_equal(mb_band_log_count(f->band), 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(mb_band_log_sample(f->band, i, &minute, s));
+		assert_int_equal(minute, START_MINUTE + i);
+		mb_life_sample(1, minute, want);
+		assert_memory_equal(s, want, 4);
+	}
+	assert_false(mb_band_log_sample(f->band, 3, &minute, s));
+	/* Another seed: another person. */
+	mb_band_set_life_seed(f->band, 7);
+	fixture_advance(f, 60000);
+	assert_true(mb_band_log_sample(f->band, 3, &minute, s));
+	mb_life_sample(7, minute, want);
+	assert_memory_equal(s, want, 4);
+}
+
+#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T("MB4/SYNC/BV-01 MTU 23: 4 samples a packet", test_mtu23_four_per_packet),
+		T("MB4/SYNC/BV-02 MTU 247: 60 samples a packet", test_mtu247_sixty_per_packet),
+		T("MB4/SYNC/BV-03 packet counter wraps", test_counter_wraps),
+		T("MB4/SYNC/BV-04 ack deletes, no ack keeps", test_ack_deletes_no_ack_keeps),
+		T("MB4/SYNC/BV-05 actual start, seconds, nothing", test_actual_start_and_seconds),
+		T("MB4/SYNC/BV-06 workout types answer nothing", test_other_types),
+		T("MB4/SYNC/BI-01 malformed and out of order", test_malformed_and_out_of_order),
+		T("MB4/SYNC/BI-02 new request mid-transfer", test_new_request_mid_transfer),
+		T("MB4/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
+		T("MB4/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
+		T("MB4/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
+		T("MB4/SYNC/BV-09 ground truth", test_ground_truth_accessors),
+	};
+
+	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);
+}
