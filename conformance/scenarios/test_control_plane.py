@@ -29,6 +29,7 @@ METHODS = {
     "FactoryReset": [],
     "Reboot": [],
     "AdvanceClock": [("d", "in")],
+    "GetSamples": [("t", "in"), ("t", "in"), ("at", "out"), ("ay", "out")],
 }
 PROPERTIES = {
     "State": ("s", "read"),
@@ -37,6 +38,8 @@ PROPERTIES = {
     "KeyId": ("s", "read"),
     "Address": ("s", "read"),
     "Authenticated": ("b", "read"),
+    "AckedUntil": ("t", "read"),
+    "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
 }
 SIGNALS = {"Event": ["s", "a{sv}"]}

@@ -91,7 +91,7 @@ static void day_minute(uint64_t seed, uint32_t minute, uint64_t h,
 	uint64_t bh = hash3(seed, block, 0xb1);
 	unsigned int in_block = minute % 15;
 
-	if (bh % 100 < 18 && in_block < pick(bh >> 8, 5, 15)) {
+	if (bh % 100 < 12 && in_block < pick(bh >> 8, 5, 15)) {
 		put(out, MB_LIFE_KIND_ACTIVITY, pick(h, 60, 120), pick(h >> 8, 80, 120),
 		    pick(h >> 16, 85, 110));
 		return;
