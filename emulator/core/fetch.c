@@ -94,6 +94,23 @@ static uint32_t plan_run(struct mb_band *band, uint32_t since, size_t *first)
 	return n;
 }
 
+/* What the start reply calls the count: samples on the Mi Band 4
+ * (protocol §13); packets or bytes where a profile says so. */
+static uint32_t announced_count(const struct mb_band *band, uint32_t samples)
+{
+	uint32_t per = ((uint32_t)mb_att_mtu(band->att) - 4) / 4;
+
+	switch (mb_profile_policy(band->profile)->fetch_count_unit) {
+	case MB_FETCH_COUNT_UNIT_SAMPLES:
+		return samples;
+	case MB_FETCH_COUNT_UNIT_PACKETS:
+		return (samples + per - 1) / per;
+	case MB_FETCH_COUNT_UNIT_BYTES:
+		return samples * 4;
+	}
+	return samples;
+}
+
 /* 01 <type> <year u16> <month> <day> <hour> <minute> [<second>] 00 <tz> */
 static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
 {
@@ -134,7 +151,7 @@ static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
 		put_time(payload + 4, since - (dt.second ? 1 : 0), dt.second, tz);
 	}
 	f->count = n;
-	mb_put_le32(payload, n);
+	mb_put_le32(payload, announced_count(band, n));
 	mb_band_battery_use(band, MB_DRAIN_RADIO, 1);
 	reply(band, CMD_START, FETCH_STATUS_SUCCESS, payload, sizeof(payload));
 	{

@@ -273,6 +273,50 @@ static void test_run_ends_at_a_gap(void **state)
 	expect_transfer(f, START_MINUTE + 70, 5, 4);
 }
 
+/* A profile may count packets or bytes instead (docs/policies.md). */
+static void test_count_units(void **state)
+{
+	static const char *const units[] = { "packets", "bytes" };
+	static const uint32_t want[] = { 3, 40 };
+
+	for (int u = 0; u < 2; u++) {
+		struct fixture *f;
+		char *text, *err = NULL, *base;
+		size_t len;
+		struct mb_profile *p;
+
+		assert_true(mb_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
+		text = mb_strdup_printf("%s\n", base);
+		/* The unit is the first setting of [policy]. */
+		{
+			char *at = strstr(text, "fetch-count-unit = samples");
+
+			assert_non_null(at);
+			memcpy(at + 19, "       ", 7);
+			memcpy(at + 19, units[u], strlen(units[u]));
+		}
+		p = mb_profile_parse(text, strlen(text), "t.ini", &err);
+		assert_non_null(p);
+		assert_int_equal(mb_profile_policy(p)->fetch_count_unit, u + 1);
+		fixture_setup((void **)&f);
+		mb_band_free(f->band);
+		mb_profile_free(f->profile);
+		f->profile = p;
+		f->band = mb_band_new(p, &f->state, &f->clock.clock, &err);
+		mb_band_set_persist(f->band, NULL, NULL);
+		fixture_connect(f);
+		fixture_auth(f, test_key);
+		f->n_out = f->next_out = 0;
+		subscribe(f);
+		fixture_advance(f, 10 * 60000);
+		mb_band_receive(f->band, PDU(REQ_1030));
+		expect_start_reply(f, want[u], (const uint8_t[]){ TS_1030 });
+		fixture_teardown((void **)&f);
+		free(text);
+		free(base);
+	}
+}
+
 static void test_reset_clears_the_log(void **state)
 {
 	struct fixture *f = *state;
@@ -324,6 +368,7 @@ int main(void)
 		T("MB4/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
 		T("MB4/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
 		T("MB4/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
+		{ "MB4/SYNC/BV-10 count in packets or bytes", test_count_units, NULL, NULL, NULL },
 		T("MB4/SYNC/BV-09 ground truth", test_ground_truth_accessors),
 	};
 
