@@ -103,6 +103,7 @@ struct mb_band {
 	struct mb_fetch fetch;
 
 	struct mb_att *att;
+	bool link_congested;
 	const struct mb_band_link_ops *link_ops;
 	void *link_data;
 	struct mb_link_auth auth;

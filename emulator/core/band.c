@@ -130,6 +130,7 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 	band->link_ops = ops;
 	band->link_data = user_data;
 	band->auth = (struct mb_link_auth){ .state = MB_AUTH_STATE_IDLE };
+	band->link_congested = false;
 	mb_band_emit_simple(band, "connected", NULL, NULL);
 	return true;
 }
@@ -145,6 +146,11 @@ void mb_band_disconnect(struct mb_band *band)
 	band->link_ops = NULL;
 	band->link_data = NULL;
 	mb_band_emit_simple(band, "disconnected", NULL, NULL);
+}
+
+void mb_band_set_link_congested(struct mb_band *band, bool congested)
+{
+	band->link_congested = congested;
 }
 
 bool mb_band_connected(const struct mb_band *band)

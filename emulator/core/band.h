@@ -50,6 +50,10 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 void mb_band_disconnect(struct mb_band *band);
 bool mb_band_connected(const struct mb_band *band);
 void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len);
+/* The transport's queue towards the central is not empty: a BLE link is
+ * flow-controlled, so bulk transfers wait until it drains.  The transport
+ * clears it (and runs the band) when it can send again. */
+void mb_band_set_link_congested(struct mb_band *band, bool congested);
 
 /* Band life runs on the clock: mb_band_run() does everything due by now;
  * mb_band_next_deadline() says when to call it again (band ms). */

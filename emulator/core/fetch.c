@@ -268,7 +268,7 @@ void mb_fetch_run(struct mb_band *band, uint64_t now)
 	struct mb_fetch *f = &band->fetch;
 
 	for (int i = 0; i < PACKETS_PER_STEP && f->state == MB_FETCH_STATE_SENDING &&
-			f->next_packet_ms <= now; i++) {
+			!band->link_congested && f->next_packet_ms <= now; i++) {
 		if (f->remaining)
 			send_packet(band);
 		if (!f->remaining) {
@@ -282,8 +282,10 @@ void mb_fetch_run(struct mb_band *band, uint64_t now)
 
 uint64_t mb_fetch_deadline(const struct mb_band *band)
 {
-	return band->fetch.state == MB_FETCH_STATE_SENDING ? band->fetch.next_packet_ms
-							  : UINT64_MAX;
+	/* A congested link resumes the transfer when it drains. */
+	return band->fetch.state == MB_FETCH_STATE_SENDING && !band->link_congested
+		       ? band->fetch.next_packet_ms
+		       : UINT64_MAX;
 }
 
 void mb_fetch_link_down(struct mb_band *band)

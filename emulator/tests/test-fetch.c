@@ -249,6 +249,26 @@ static void test_disconnect_mid_transfer(void **state)
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
 
+/* Flow control: while the transport's queue is full the transfer waits,
+ * then goes on where it stopped, nothing lost or doubled. */
+static void test_congested_link_waits(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 100 * 60000);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	mb_band_set_link_congested(f->band, true);
+	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms, true);
+	mb_band_run(f->band);
+	expect_no_out(f);
+	mb_band_set_link_congested(f->band, false);
+	drain(f);
+	expect_transfer(f, START_MINUTE, 100, 4);
+}
+
 /* A transfer carries one unbroken run of minutes: the client times every
  * sample from the actual start. */
 static void test_run_ends_at_a_gap(void **state)
@@ -367,6 +387,7 @@ int main(void)
 		T("MB4/SYNC/BI-02 new request mid-transfer", test_new_request_mid_transfer),
 		T("MB4/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
 		T("MB4/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
+		T("MB4/SYNC/BV-11 a congested link waits", test_congested_link_waits),
 		T("MB4/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
 		{ "MB4/SYNC/BV-10 count in packets or bytes", test_count_units, NULL, NULL, NULL },
 		T("MB4/SYNC/BV-09 ground truth", test_ground_truth_accessors),

@@ -14,9 +14,10 @@
 /* A PDU never exceeds the largest ATT_MTU; anything longer is read cut to
  * this and then refused by the ATT server as over the MTU. */
 #define RX_MAX 1024
-/* A central that stops reading must not make the band buffer forever:
- * past this many queued PDUs the band drops the link, as a controller
- * whose buffers overflow does. */
+/* While anything is queued the band is told the link is congested and
+ * holds bulk transfers back, as BLE flow control would.  What still comes
+ * (replies, a notification a minute) is bounded; a central that stops
+ * reading for good is dropped past this many queued PDUs. */
 #define TX_QUEUE_MAX 4096
 
 struct sock_server {
@@ -154,6 +155,11 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 		g_bytes_unref(g_queue_pop_head(&s->tx));
 	}
 	s->link_out_id = 0;
+	if (g_queue_is_empty(&s->tx)) {
+		mb_band_set_link_congested(s->band, false);
+		if (s->cb && s->cb->activity)
+			s->cb->activity(s->user_data);
+	}
 	return G_SOURCE_REMOVE;
 }
 
@@ -173,6 +179,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 			return;
 		}
 		g_queue_push_tail(&s->tx, g_bytes_new(pdu, len));
+		mb_band_set_link_congested(s->band, true);
 		if (!s->link_out_id)
 			s->link_out_id = g_unix_fd_add(s->link_fd, G_IO_OUT,
 						       on_link_out, s);
