@@ -17,6 +17,7 @@ from bandsim.control import ControlClient
 from bandsim.huami import HuamiClient
 from bandsim.process import BandProcess
 from bandsim.suite import CLOCK_START, TEST_KEY
+from bandsim.synctest import open_fetch
 from bandsim import profile as profile_module
 from bandsim.profile import Profile
 
@@ -126,6 +127,23 @@ def authed(band):
     huami.authenticate(TEST_KEY)
     yield client
     close_link(band, client)
+
+
+@pytest.fixture
+def fetch_links():
+    """Factory: fetch_links(band, mtu=247) opens a link ready to sync
+    (authenticated, notifications on); every one is closed on teardown,
+    however the test ends."""
+    opened = []
+
+    def open_(band, mtu=247):
+        fetch = open_fetch(band, mtu)
+        opened.append(fetch)
+        return fetch
+
+    yield open_
+    for fetch in opened:
+        fetch.att.close()
 
 
 def close_link(band, client):

@@ -167,6 +167,19 @@ class AttClient:
     def close(self) -> None:
         self._sock.close()
 
+    def shutdown(self) -> None:
+        """End the link as a lost radio link does, without closing.
+
+        The band sees the link end at once; what it sent before that
+        can still be read, after which reads raise Disconnected.  Used to
+        cut a link in the middle of a transfer while the client is
+        inside a read loop.  close() is still needed afterwards.
+        """
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass                # already ended by the peer
+
     def __enter__(self):
         return self
 
@@ -236,6 +249,25 @@ class AttClient:
     def wait_indication(self, handle: int, timeout=None) -> bytes:
         """Value of the next indication on handle (already confirmed)."""
         return self._wait_unsolicited(Op.INDICATION, handle, timeout)
+
+    def wait_any_notification(self, handles, timeout=None):
+        """(handle, value) of the earliest notification on any of handles.
+
+        Queued ones come first, in arrival order, so a client that
+        watches a control and a data characteristic together (the
+        activity fetch) sees them in the order the server sent them.
+        """
+        handles = frozenset(handles)
+        deadline = as_deadline(timeout, self.timeout)
+        while True:
+            for item in self._unsolicited:
+                if item[0] == Op.NOTIFICATION and item[1] in handles:
+                    self._unsolicited.remove(item)
+                    return item[1], item[2]
+            pdu = self._recv_pdu(deadline)
+            if not self._take_unsolicited(pdu):
+                raise ProtocolError(
+                    f"PDU {pdu.hex(' ')} arrived with no request outstanding")
 
     def _wait_unsolicited(self, opcode: int, handle: int, timeout) -> bytes:
         deadline = as_deadline(timeout, self.timeout)

@@ -100,6 +100,12 @@ class PendingCall:
             raise _control_error(self.error)
         return self.result.unpack() if self.result is not None else ()
 
+    def wait_variant(self, timeout=None):
+        """Like wait(), but the reply as the GLib.Variant it came in, for
+        large replies that unpack() would turn into lists of ints."""
+        self.wait(timeout)
+        return self.result
+
 
 def _control_error(exc: GLib.Error) -> ControlError:
     name = None
@@ -341,6 +347,37 @@ class ControlClient:
 
     def advance_clock(self, seconds: float, timeout=None) -> None:
         self.call("AdvanceClock", "(d)", float(seconds), timeout=timeout)
+
+    def get_samples(self, from_ts: int, to_ts: int, timeout=None) -> list:
+        """[(timestamp, 4 bytes)] the band holds with from <= ts < to.
+
+        Ground truth from the flash log (docs/sync.md): deleted samples
+        are included while still in flash; timestamps are band local
+        Unix seconds.  A reply that does not pair up raises ControlError.
+        """
+        deadline = as_deadline(timeout, self.timeout)
+        reply = self._call("GetSamples", self.name, OBJECT_PATH, INTERFACE,
+                           "GetSamples",
+                           GLib.Variant("(tt)", (int(from_ts), int(to_ts))),
+                           deadline).wait_variant(deadline)
+        if reply is None or reply.get_type_string() != "(atay)":
+            raise ControlError(f"GetSamples replied "
+                               f"{reply and reply.get_type_string()}, "
+                               f"expected (atay)")
+        stamps = reply.get_child_value(0).unpack()
+        data = reply.get_child_value(1).get_data_as_bytes().get_data()
+        if len(data) != 4 * len(stamps):
+            raise ControlError(f"GetSamples gave {len(stamps)} timestamps "
+                               f"and {len(data)} sample bytes")
+        return [(ts, data[4 * i:4 * i + 4]) for i, ts in enumerate(stamps)]
+
+    def acked_until(self, timeout=None) -> int:
+        """Band local Unix seconds of the last deleted sample, 0 if none."""
+        return self.get("AckedUntil", timeout)
+
+    def stored_samples(self, timeout=None) -> int:
+        """Samples the band holds and has not deleted."""
+        return self.get("StoredSamples", timeout)
 
     # ------------------------------------------------------ properties
 

@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""How long a phone needs to sync a full activity log from the emulator.
+
+A band with its clock frozen lives DAYS days (AdvanceClock, not timed),
+then one repetition is timed from connect() to the answer to the last
+ack: ATT connect, MTU exchange, Huami auth (variant A), notifications on,
+every fetch round until count 0, each acked, as Gadgetbridge does it.
+Each repetition gets a fresh band, so every one moves the whole log;
+with --no-ack one band is re-fetched instead (the data stays).  Every
+repetition is checked against the band's log (not timed), so a fast
+but wrong sync cannot pass as a result.
+
+The issue's goal: a 14-day sync in at most 50 ms over the socket
+transport.
+"""
+
+import argparse
+import sys
+import time
+
+import benchlib
+from bandsim import oracle
+from bandsim.fetch import FetchClient, SyncState
+from bandsim.huami import HuamiClient
+
+GOAL_S = 0.050
+
+
+def timed_sync(band, mtu: int, ack: bool):
+    """One sync from connect to the last reply; returns (seconds, state)."""
+    start = time.perf_counter()
+    att = band.connect()
+    try:
+        att.exchange_mtu(mtu)
+        huami = HuamiClient(att)
+        huami.enable_notifications()
+        huami.authenticate(benchlib.TEST_KEY)
+        fetch = FetchClient(att, timeout=30.0)
+        fetch.enable_notifications()
+        state = SyncState(benchlib.CLOCK_START - benchlib.DAY)
+        fetch.sync(state, ack=ack, timeout=60.0)
+        elapsed = time.perf_counter() - start
+    finally:
+        att.close()
+    band.wait_status("DISCONNECTED=1")
+    return elapsed, state
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--days", type=float, default=14)
+    parser.add_argument("--mtu", type=int, default=247)
+    parser.add_argument("--no-ack", action="store_true",
+                        help="re-fetch one band without acking")
+    parser.add_argument("--binary", help="emulator (default: the build's)")
+    args = parser.parse_args()
+    binary = benchlib.binary_path(args.binary)
+    expected = round(args.days * 1440)
+    times = []
+    with benchlib.Bench(binary) as bench:
+        band = None
+        for run in range(args.runs):
+            if band is None or not args.no_ack:
+                if band is not None:
+                    bench.stop_band(band)
+                band = bench.start_band()
+                bench.control.advance_clock(args.days * benchlib.DAY,
+                                            timeout=120.0)
+                truth = bench.control.get_samples(0, 1 << 63, timeout=60.0)
+                if len(truth) != expected:
+                    sys.exit(f"the band logged {len(truth)} samples, "
+                             f"expected {expected}")
+            elapsed, state = timed_sync(band, args.mtu, not args.no_ack)
+            oracle.assert_exactly_once(state.samples, truth,
+                                       context=f"run {run}")
+            times.append(elapsed)
+    stats = benchlib.summary(times)
+    rate = expected / stats["median"]
+    rows = [{"what": f"{args.days:g}-day sync ({expected} samples), "
+                     f"MTU {args.mtu}, {'no ack' if args.no_ack else 'ack'}",
+             "runs": stats["runs"],
+             "median": benchlib.ms(stats["median"]),
+             "min": benchlib.ms(stats["min"]),
+             "max": benchlib.ms(stats["max"]),
+             "samples/s (median)": f"{rate:,.0f}"}]
+    met = "met" if stats["median"] <= GOAL_S else "NOT met"
+    print(benchlib.report("bench_sync", rows, [
+        f"Timed: connect, MTU exchange, auth, every fetch round"
+        f"{'' if args.no_ack else ' and its ack'} (wall time, "
+        f"perf_counter). Goal ≤ {GOAL_S * 1000:.0f} ms for 14 days: "
+        f"{met} (median).",
+        "Per run (ms): " + ", ".join(f"{t * 1000:.1f}" for t in times)]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

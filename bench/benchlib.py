@@ -1,0 +1,127 @@
+"""What the benchmarks share: the conformance package, a band on a
+private bus, the machine description and the markdown report.
+
+Each benchmark prints the exact command line and the machine next to
+its numbers, so a figure pasted into docs/benchmarks.md says where it
+came from.
+"""
+
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "conformance"))
+
+from bandsim.bus import PrivateBus  # noqa: E402
+from bandsim.control import ControlClient  # noqa: E402
+from bandsim.process import BandProcess  # noqa: E402
+from bandsim.profile import DEFAULT_PATH  # noqa: E402
+from bandsim.suite import CLOCK_START, TEST_KEY  # noqa: E402
+
+DEFAULT_BINARY = REPO / "build" / "emulator" / "bandsim"
+DAY = 86400
+
+
+def binary_path(arg) -> Path:
+    binary = Path(arg or os.environ.get("BANDSIM", DEFAULT_BINARY))
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        sys.exit(f"emulator binary not found or not executable: {binary}")
+    return binary
+
+
+class Bench:
+    """A private bus and the bands started on it, all cleaned up on exit."""
+
+    def __init__(self, binary: Path):
+        self.binary = binary
+        self.bus = PrivateBus()
+        self.dir = None
+        self.control = None
+        self.bands = []
+
+    def __enter__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="bandsim-bench-"))
+        self.bus.start()
+        return self
+
+    def start_band(self, auth_key=TEST_KEY) -> BandProcess:
+        """A fresh band (new state dir), clock frozen at CLOCK_START."""
+        workdir = Path(tempfile.mkdtemp(prefix="b", dir=self.dir))
+        band = BandProcess(self.binary, DEFAULT_PATH, workdir,
+                           control_address=self.bus.address, clock_rate=0,
+                           clock_start=CLOCK_START, auth_key=auth_key,
+                           extra_args=["--quiet"])
+        self.bands.append(band)
+        band.start()
+        if self.control is None:
+            self.control = ControlClient(self.bus.address, timeout=60.0)
+        return band
+
+    def stop_band(self, band: BandProcess) -> None:
+        code = band.stop()
+        if code != 0:
+            raise RuntimeError(f"emulator exit status {code}\n"
+                               f"{band.log_tail()}")
+
+    def __exit__(self, *exc):
+        for band in self.bands:
+            if band.started and not band.stopped:
+                band.stop()
+        if self.control is not None:
+            self.control.close()
+        self.bus.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True,
+                           check=False).stdout.strip()
+    return {"uname": uname or platform.platform(),
+            "nproc": os.cpu_count(),
+            "cpu": cpu or platform.processor() or "unknown",
+            "python": platform.python_version()}
+
+
+def command_line() -> str:
+    return shlex.join([sys.executable] + sys.argv)
+
+
+def summary(times) -> dict:
+    return {"median": statistics.median(times), "min": min(times),
+            "max": max(times), "runs": len(times)}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def report(title: str, rows, notes=()) -> str:
+    """The markdown snippet: command, machine, results table."""
+    m = machine()
+    lines = [f"### {title}", "",
+             f"Command: `{command_line()}`", "",
+             f"Machine: `{m['uname']}`, {m['nproc']} CPUs, {m['cpu']}, "
+             f"Python {m['python']}", ""]
+    header = list(rows[0])
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for row in rows:
+        lines.append("| " + " | ".join(str(row[k]) for k in header) + " |")
+    lines += [""] + [f"{note}" for note in notes]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,583 @@
+"""Activity sync: the fetch protocol on 00000004 / 00000005.
+
+The contract is docs/sync.md; the protocol facts are the fact sheet's §4
+and §13.  Every band runs with its clock frozen at CLOCK_START, so a
+test decides exactly how much band life has been logged by advancing
+the clock.  The oracle is the band's own log (GetSamples on the control
+plane): after any sync, interrupted or not, the samples the client saved
+must equal the logged ones, none lost, none twice, none changed
+(bandsim/oracle.py).  State is read from control-plane properties and
+Event signals, never from the log text.
+
+A transfer is interrupted after a few packets of a long one (thousands
+of notifications at MTU 23), so the band is still sending when the link
+ends or the new request arrives.
+"""
+
+import datetime
+import math
+import struct
+
+import pytest
+
+from bandsim import oracle
+from bandsim.att import AttError, ErrorCode, Op, Timeout
+from bandsim.fetch import (FetchClient, FetchInterrupted, FetchTimeout,
+                           SyncState, local_datetime, local_ts)
+from bandsim.huami import HuamiClient
+from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.suite import CLOCK_START, TEST_KEY
+from bandsim.synctest import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE, PER_DAY,
+                              SINCE, all_samples, assert_minutes, logged)
+
+PROFILE = Profile.load(DEFAULT_PATH)
+FETCH_CONTROL = PROFILE.characteristic("fetch-control")
+ACTIVITY_DATA = PROFILE.characteristic("activity-data")
+CURRENT_TIME = PROFILE.characteristic("current-time")
+# docs/sync.md: 4096-byte sectors with a 16-byte header, 16-byte records;
+# room for flash-log-days of samples plus one spare sector.
+RECORDS_PER_SECTOR = (4096 - 16) // 16
+LOG_CAPACITY = (math.ceil(LOG_DAYS * PER_DAY / RECORDS_PER_SECTOR) + 1) \
+    * RECORDS_PER_SECTOR
+# Replies the band owes at once arrive well within this; a "nothing
+# arrives" check waits this long.
+SILENCE = 0.2
+
+
+# ---------------------------------------------------------------- helpers
+
+def hexs(data: bytes) -> str:
+    return data.hex(" ")
+
+
+def request(data_type: int, when, tz: int = 0) -> bytes:
+    """01 <type> <year u16 mo d h mi 00 tz>: the 10-byte request."""
+    t = local_datetime(local_ts(when))
+    return bytes([0x01, data_type]) + struct.pack(
+        "<HBBBBBb", t.year, t.month, t.day, t.hour, t.minute, 0, tz)
+
+
+def nothing_reply(ask: bytes) -> str:
+    """10 01 01, count 0, and the requested time back (docs/sync.md)."""
+    return hexs(bytes.fromhex("10 01 01 00 00 00 00") + ask[2:])
+
+
+def current_time(when: datetime.datetime, tz: int) -> bytes:
+    """0x2A2B, 11 bytes: date, time, weekday, fractions, reason, tz."""
+    return struct.pack("<HBBBBBBBBb", when.year, when.month, when.day,
+                       when.hour, when.minute, when.second,
+                       when.isoweekday(), 0, 0, tz)
+
+
+def cut_link_after(att, packets: int):
+    """A progress callback that ends the link (as a lost radio link
+    does) once the client has taken `packets` data packets."""
+    calls = []
+
+    def progress(received, expected):
+        calls.append(received)
+        if len(calls) == packets:
+            att.shutdown()
+
+    return progress
+
+
+def assert_no_more_data(fetch) -> None:
+    """The band sends nothing more on 00000005: a read is answered in
+    order after anything it sent before, so once its reply is in, every
+    earlier notification is queued."""
+    fetch.att.read(CURRENT_TIME.value_handle)
+    with pytest.raises(Timeout):
+        fetch.att.wait_notification(ACTIVITY_DATA.value_handle, 0)
+
+
+# ------------------------------------------------------------ first sync
+
+def test_first_sync_after_setting_time(band, control, fetch_links):
+    """MB4/SYNC/BV-01: first sync after the phone sets the time and timezone
+
+    Gadgetbridge writes 0x2A2B right after auth and then fetches.  A
+    phone in UTC+2 sets the same instant with tz +8 quarter-hours: from
+    then on the band logs in its RTC's local time (12:30, not 10:30 UTC)
+    and the fetch carries those local times, tz byte included.
+    """
+    fetch = fetch_links(band)
+    set_at = datetime.datetime(2024, 5, 20, 12, 30)
+    fetch.att.write(CURRENT_TIME.value_handle, current_time(set_at, 8))
+    control.advance_clock(2 * HOUR)
+    rtc = fetch.att.read(CURRENT_TIME.value_handle)
+    now = current_time(set_at + datetime.timedelta(hours=2), 8)
+    assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), 8), hexs(rtc)
+    truth = all_samples(control)
+    assert_minutes(truth, local_ts(set_at), 120)
+
+    state = SyncState(datetime.datetime(2024, 5, 20, 0, 0))
+    fetch.sync(state, tz=8)
+    first = state.rounds[0].announcement
+    assert (first.count, first.start, first.tz) == (120, set_at, 8), \
+        hexs(first.reply)
+    oracle.assert_exactly_once(state.samples, truth)
+    assert state.samples[-1].ts == local_ts(set_at) + 2 * HOUR - MINUTE
+
+
+# ------------------------------------------------------------ full syncs
+
+def full_sync(band, control, fetch_links, days: int):
+    truth = logged(control, days)
+    fetch = fetch_links(band)
+    state = SyncState(SINCE)
+    fetch.sync(state)
+    count = days * PER_DAY
+    rounds = [(r.count, r.start_ts, r.acked) for r in state.rounds]
+    assert rounds == [(count, CLOCK_START, True),
+                      (0, state.cursor, True)], rounds
+    oracle.assert_exactly_once(state.samples, truth)
+    control.wait_event("fetch-started", type=0x01, count=count)
+    control.wait_event("fetch-completed", count=count)
+    control.wait_event("fetch-acked", deleted=count)
+    assert control.stored_samples() == 0
+    assert control.acked_until() == truth[-1][0]
+    return fetch, state
+
+
+def test_full_sync_three_days(band, control, fetch_links):
+    """MB4/SYNC/BV-02: three days away from the phone, then one sync
+
+    "Gadgetbridge: data missing after sync": every minute the band
+    logged comes over exactly once, 1440 a day, timed from the first
+    logged minute, and the ack leaves nothing stored.
+    """
+    full_sync(band, control, fetch_links, 3)
+
+
+def test_full_sync_whole_log(band, control, fetch_links):
+    """MB4/SYNC/BV-03: a full flash log (14 days) in one sync at MTU 247
+
+    The longest transfer the band can make: 20160 samples in 336
+    notifications, so the packet counter wraps past 255 on the way.
+    """
+    fetch, _ = full_sync(band, control, fetch_links, LOG_DAYS)
+    counters = fetch.last_transfer.counters
+    assert len(counters) == math.ceil(LOG_DAYS * PER_DAY / 60)
+    assert counters[255:257] == [255, 0]
+
+
+def test_incremental_sync(band, control, fetch_links):
+    """MB4/SYNC/BV-04: the next sync brings only what is new
+
+    A phone syncing every couple of hours asks from its last sample +
+    1 min and must get exactly the 120 minutes logged since.
+    """
+    logged(control, 1)
+    fetch = fetch_links(band)
+    state = SyncState(SINCE)
+    fetch.sync(state)
+    cursor = state.cursor
+    assert cursor == CLOCK_START + DAY
+    control.advance_clock(2 * HOUR)
+    new = fetch.sync(state)
+    assert len(new) == 120
+    again = state.rounds[2]
+    assert (again.requested, again.count, again.start_ts) == \
+        (cursor, 120, cursor)
+    oracle.assert_exactly_once(state.samples, all_samples(control))
+
+
+# ---------------------------------------------------- interrupted syncs
+
+def test_interrupted_sync_resumes(band, control, fetch_links):
+    """MB4/SYNC/BV-05: sync interrupted by a disconnect, resumed from the
+    last saved timestamp
+
+    The phone walks out of range in the middle of a transfer.  The band
+    stops (fetch-aborted, reason disconnected) and deletes nothing; the
+    phone kept nothing of the cut round, reconnects, authenticates again
+    and asks from its saved cursor: in the end it holds every minute
+    exactly once.  The cut link stays at MTU 23 so the transfer is long
+    (4680 packets) and the band is still sending when the link ends.
+    """
+    logged(control, 1)
+    fetch = fetch_links(band)
+    state = SyncState(SINCE)
+    fetch.sync(state)
+    saved_cursor, saved = state.cursor, list(state.samples)
+    acked = control.acked_until()
+    band.disconnect(fetch.att)
+
+    days = LOG_DAYS - 1
+    control.advance_clock(days * DAY)
+    fetch = fetch_links(band, mtu=23)
+    with pytest.raises(FetchInterrupted):
+        fetch.sync(state, progress=cut_link_after(fetch.att, 5))
+    fetch.att.close()
+    band.wait_dropped()
+    control.wait_event("fetch-aborted", reason="disconnected")
+    assert (state.cursor, state.samples) == (saved_cursor, saved)
+    assert control.stored_samples() == days * PER_DAY
+    assert control.acked_until() == acked
+
+    fetch = fetch_links(band)
+    fetch.sync(state)
+    resumed = state.rounds[2]
+    assert (resumed.requested, resumed.count, resumed.start_ts) == \
+        (saved_cursor, days * PER_DAY, saved_cursor)
+    oracle.assert_exactly_once(state.samples, all_samples(control))
+    assert control.stored_samples() == 0
+
+
+def test_ack_after_interrupted_transfer_keeps_data(band, control, fetch_links):
+    """MB4/SYNC/BI-01: an ack after a cut transfer deletes nothing
+
+    A client that acks whatever happened (or acks on reconnect) must not
+    make the band drop minutes the phone never received.
+    """
+    total = LOG_DAYS * PER_DAY
+    logged(control, LOG_DAYS)
+    fetch = fetch_links(band, mtu=23)
+    fetch.start(SINCE)
+    with pytest.raises(FetchInterrupted):
+        fetch.stream(progress=cut_link_after(fetch.att, 5))
+    fetch.att.close()
+    band.wait_dropped()
+    control.wait_event("fetch-aborted", reason="disconnected")
+
+    fetch = fetch_links(band)
+    fetch.ack()
+    control.wait_event("fetch-acked", deleted=0)
+    assert control.stored_samples() == total
+    assert control.acked_until() == 0
+    assert fetch.start(SINCE).count == total
+
+
+def test_new_request_during_transfer(band, control, fetch_links):
+    """MB4/SYNC/BV-06: a new request in the middle of a transfer
+
+    An app that restarts its sync (user pulls to refresh twice) sends
+    01 while samples are still coming: the band stops the old transfer
+    (fetch-aborted, reason new-request), deletes nothing, and answers
+    the new request, whose samples then come with the counter from 0.
+    What the band had already sent of the old one arrives before the
+    new answer and is dropped by the client.
+    """
+    total = LOG_DAYS * PER_DAY
+    truth = logged(control, LOG_DAYS)
+    fetch = fetch_links(band, mtu=23)
+    assert fetch.start(SINCE).count == total
+
+    class Enough(Exception):
+        pass
+
+    def stop_after_ten(received, expected):
+        if received >= 40:
+            raise Enough
+
+    with pytest.raises(Enough):
+        fetch.stream(progress=stop_after_ten)
+    last_day = CLOCK_START + (LOG_DAYS - 1) * DAY
+    second = fetch.start(last_day)
+    assert (second.count, second.start_ts) == (PER_DAY, last_day)
+    control.wait_event("fetch-aborted", reason="new-request")
+    control.wait_event("fetch-started", type=0x01, count=PER_DAY)
+    assert control.stored_samples() == total
+    assert control.acked_until() == 0
+
+    samples = fetch.stream()
+    oracle.assert_exactly_once(samples, truth, (last_day, FOREVER))
+    control.wait_event("fetch-completed", count=PER_DAY)
+    assert_no_more_data(fetch)
+    # docs/sync.md: an ack deletes everything up to the last sample of
+    # the completed transfer, the days before it included.
+    fetch.ack()
+    control.wait_event("fetch-acked", deleted=total)
+    assert control.acked_until() == truth[-1][0]
+
+
+# ------------------------------------------------------------- the ack
+
+def test_ack_deletes(band, control, fetch_links):
+    """MB4/SYNC/BV-07: an ack deletes what the completed transfer delivered
+
+    Gadgetbridge (since 2023) acks each round: afterwards the band holds
+    nothing up to that round's last sample, a repeat of the same request
+    gets count 0 (with the requested time back), and only minutes logged
+    later are offered.  The deleted minutes stay in flash (GetSamples)
+    until overwritten.
+    """
+    truth = logged(control, 1)
+    fetch = fetch_links(band)
+    assert fetch.start(SINCE).count == PER_DAY
+    samples = fetch.stream()
+    assert (control.stored_samples(), control.acked_until()) == (PER_DAY, 0)
+    fetch.ack()
+    control.wait_event("fetch-acked", deleted=PER_DAY)
+    assert control.stored_samples() == 0
+    assert control.acked_until() == samples[-1].ts == truth[-1][0]
+
+    ask = request(0x01, SINCE)
+    assert hexs(fetch.command(ask)) == nothing_reply(ask)
+    control.advance_clock(10 * MINUTE)
+    later = fetch.start(SINCE)
+    assert (later.count, later.start_ts) == (10, CLOCK_START + DAY)
+    newer = fetch.stream()
+    truth = all_samples(control)
+    assert len(truth) == PER_DAY + 10
+    oracle.assert_exactly_once(samples + newer, truth)
+
+
+def test_no_ack_keeps_data(band, control, fetch_links):
+    """MB4/SYNC/BV-08: without an ack the data stays and comes again
+
+    Gadgetbridge's "keep activity data on device" (and every client
+    before 2023) never acks: the same request gets the same minutes,
+    byte for byte, and a second phone can still sync them.
+    """
+    truth = logged(control, 1)
+    fetch = fetch_links(band)
+    first = SyncState(SINCE)
+    fetch.sync(first, ack=False)
+    oracle.assert_exactly_once(first.samples, truth)
+    assert (control.stored_samples(), control.acked_until()) == (PER_DAY, 0)
+    again = fetch.start(SINCE)
+    assert (again.count, again.start_ts) == (PER_DAY, CLOCK_START)
+    assert fetch.stream() == first.samples
+    band.disconnect(fetch.att)
+
+    other_phone = SyncState(SINCE)
+    fetch_links(band).sync(other_phone, ack=False)
+    assert other_phone.samples == first.samples
+    control.sync()
+    assert "fetch-acked" not in control.names()
+    assert control.stored_samples() == PER_DAY
+
+
+# ------------------------------------------------------------- the log
+
+def test_log_wraps(band, control, fetch_links):
+    """MB4/SYNC/BV-09: a band not synced for longer than its log holds
+
+    After 15 days the oldest minutes are overwritten: the band announces
+    a later actual start than the first minute it ever logged, keeps at
+    least flash-log-days and at most its capacity, and every minute it
+    still holds arrives exactly once.
+    """
+    control.advance_clock(15 * DAY)
+    truth = all_samples(control)
+    first = truth[0][0]
+    assert first > CLOCK_START
+    assert LOG_DAYS * PER_DAY <= len(truth) <= LOG_CAPACITY, len(truth)
+    assert_minutes(truth, first, len(truth))
+    assert truth[-1][0] == CLOCK_START + 15 * DAY - MINUTE
+    fetch = fetch_links(band)
+    state = SyncState(SINCE)
+    fetch.sync(state)
+    assert (state.rounds[0].count, state.rounds[0].start_ts) == \
+        (len(truth), first)
+    oracle.assert_exactly_once(state.samples, truth)
+
+
+@pytest.mark.parametrize("mtu", [23, 100, 247])
+def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
+    """MB4/SYNC/BV-10: each notification carries as many samples as fit
+
+    Fact sheet §13: ⌊(ATT_MTU − 4) / 4⌋ samples, 4 (17 bytes) at MTU 23
+    and 60 (241 bytes) at 247, the last packet shorter.  A client that
+    sizes its buffer from the MTU, or a slow link at MTU 23 with the
+    counter wrapping after 256 packets, sees exactly this.
+    """
+    control.advance_clock(DAY + 7 * MINUTE)
+    count = PER_DAY + 7
+    fetch = fetch_links(band, mtu)
+    assert fetch.att.mtu == mtu
+    assert fetch.start(SINCE).count == count
+    samples = fetch.stream()
+    per = (mtu - 4) // 4
+    packets = math.ceil(count / per)
+    tail = count - (packets - 1) * per
+    sizes = fetch.last_transfer.sizes
+    assert sizes == [1 + 4 * per] * (packets - 1) + [1 + 4 * tail], sizes
+    assert fetch.last_transfer.counters == [i % 256 for i in range(packets)]
+    if mtu == 23:
+        assert packets > 256
+    oracle.assert_exactly_once(samples, all_samples(control))
+
+
+def test_count_zero_for_the_future(band, control, fetch_links):
+    """MB4/SYNC/BI-02: a request past the newest sample gets count 0
+
+    A phone whose clock runs ahead asks from a minute the band has not
+    lived yet: count 0 and its own time back, and 02 then has nothing
+    to send.
+    """
+    logged(control, 0.5)
+    fetch = fetch_links(band)
+    ask = request(0x01, CLOCK_START + DAY, tz=4)
+    assert hexs(fetch.command(ask)) == nothing_reply(ask)
+    control.wait_event("fetch-started", type=0x01, count=0)
+    assert hexs(fetch.command(b"\x02")) == "10 02 04"
+
+
+def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
+    """MB4/SYNC/BV-11: minutes logged during a transfer wait for the next round
+
+    The band keeps logging while a slow phone receives: the transfer
+    still brings exactly the announced count (a band that kept adding
+    would look "stuck syncing" to a client counting down), and the new
+    minutes come in the next round.
+    """
+    logged(control, 1)
+    fetch = fetch_links(band)
+    assert fetch.start(SINCE).count == PER_DAY
+    control.advance_clock(10 * MINUTE)
+    samples = fetch.stream()
+    assert len(samples) == PER_DAY
+    fetch.ack()
+    control.wait_event("fetch-acked", deleted=PER_DAY)
+    following = fetch.start(samples[-1].ts + MINUTE)
+    assert (following.count, following.start_ts) == \
+        (10, samples[-1].ts + MINUTE)
+    oracle.assert_exactly_once(samples + fetch.stream(), all_samples(control))
+
+
+def test_request_with_seconds(band, control, fetch_links):
+    """MB4/SYNC/BV-12: the 9-byte timestamp with seconds is understood
+
+    Gadgetbridge's "seconds precision" inserts a seconds byte; on a
+    whole minute it must ask for exactly what the 8-byte form asks for.
+    """
+    truth = logged(control, 0.5)
+    fetch = fetch_links(band)
+    noon = CLOCK_START + HOUR + 30 * MINUTE
+    minute_form = fetch.start(noon)
+    fetch.stream()
+    seconds_form = fetch.start(noon, seconds_precision=True)
+    assert (seconds_form.count, seconds_form.start) == \
+        (minute_form.count, minute_form.start) == (720 - 90,
+                                                   local_datetime(noon))
+    oracle.assert_exactly_once(fetch.stream(), truth, (noon, FOREVER))
+
+
+def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
+    """MB4/SYNC/BV-13: a phone that is busy for a moment mid-transfer still
+    gets the whole log ("sync fails on a slow phone")
+
+    An Android phone stops reading for a fraction of a second while a
+    14-day log comes in at MTU 23 (5040 notifications).  A BLE link is
+    flow-controlled: the band's notifications wait in its queue and the
+    transfer goes on once the phone reads again.  The link must not drop
+    (docs/sync.md has no such fault; transports invent no faults).  The
+    control-plane call over the whole log is the busy moment.
+    """
+    truth = logged(control, LOG_DAYS)
+    fetch = fetch_links(band, mtu=23)
+    assert fetch.start(SINCE).count == LOG_DAYS * PER_DAY
+
+    busy = []
+
+    def busy_once(received, expected):
+        if not busy:
+            busy.append(len(control.get_samples(0, FOREVER)))
+
+    samples = fetch.stream(progress=busy_once, timeout=20)
+    oracle.assert_exactly_once(samples, truth)
+    control.wait_event("fetch-completed", count=LOG_DAYS * PER_DAY)
+
+
+# ------------------------------------------------- invalid and refused
+
+def test_send_without_request(band, control, fetch_links):
+    """MB4/SYNC/BI-03: 02 with nothing announced is refused
+
+    satcar77 reads 10 02 04 as "no more activity fetch possible"; a
+    client that skips 01 must get it, not a transfer.
+    """
+    logged(control, 0.1)
+    fetch = fetch_links(band)
+    assert hexs(fetch.command(b"\x02")) == "10 02 04"
+    assert_no_more_data(fetch)
+
+
+MALFORMED = [
+    pytest.param(bytes.fromhex("01 01 e8 07 05 14 0a"), "10 01 02",
+                 id="start-5-byte-time"),
+    pytest.param(bytes.fromhex("01"), "10 01 02", id="start-alone"),
+    pytest.param(bytes.fromhex("01 01 e8 07 05 14 0a 1e 00 00 00 00"),
+                 "10 01 02", id="start-too-long"),
+    pytest.param(bytes.fromhex("02 00"), "10 02 02", id="send-with-byte"),
+    pytest.param(bytes.fromhex("03 01"), "10 03 02", id="ack-with-byte"),
+    pytest.param(bytes.fromhex("09"), "10 09 02", id="unknown-command"),
+]
+
+
+@pytest.mark.parametrize("payload, expected", MALFORMED)
+def test_malformed_command(band, control, fetch_links, payload, expected):
+    """MB4/SYNC/BI-04: a malformed fetch command is refused and changes nothing
+
+    A client built for another Huami model (different timestamp form,
+    Zepp OS's 03 09) gets 10 <command> 02, a malformed event names
+    00000004, and the band's log and cursor stay as they were.
+    """
+    logged(control, 0.5)
+    fetch = fetch_links(band)
+    assert hexs(fetch.command(payload)) == expected
+    control.wait_event("malformed", characteristic=FETCH_CONTROL.uuid,
+                       command=payload[0])
+    assert (control.stored_samples(), control.acked_until()) == (720, 0)
+    control.sync()
+    assert not any(n.startswith("fetch-") for n in control.names())
+
+
+@pytest.mark.parametrize("data_type", [0x05, 0x06])
+def test_workouts_are_empty(band, control, fetch_links, data_type):
+    """MB4/SYNC/BI-05: workout summaries and details answer count 0
+
+    Gadgetbridge asks for sports summaries (05) after activity; no
+    workout is recorded as such, so the band says "nothing" with the
+    requested time, and does not send the activity log instead.
+    """
+    logged(control, 0.5)
+    fetch = fetch_links(band)
+    ask = request(data_type, CLOCK_START, tz=4)
+    assert hexs(fetch.command(ask)) == nothing_reply(ask)
+    control.wait_event("fetch-started", type=data_type, count=0)
+    assert hexs(fetch.command(b"\x02")) == "10 02 04"
+
+
+@pytest.mark.parametrize("data_type", [0x00, 0x02, 0x07, 0xFF])
+def test_unknown_data_type(band, control, fetch_links, data_type):
+    """MB4/SYNC/BI-06: a data type the Mi Band 4 does not have is refused
+
+    Debug logs (07) and the newer models' types get 10 01 04.
+    """
+    logged(control, 0.5)
+    fetch = fetch_links(band)
+    assert hexs(fetch.command(request(data_type, CLOCK_START))) == \
+        "10 01 04"
+    assert hexs(fetch.command(b"\x02")) == "10 02 04"
+
+
+def test_fetch_closed_before_auth(band, control):
+    """MB4/SYNC/BI-07: a stranger's phone cannot subscribe to or start a sync
+
+    Before Huami auth, CCCD enables on 00000004 and 00000005 get ATT
+    error 0x08 and a written 01 is dropped: no fetch starts.
+    """
+    att = band.connect()
+    try:
+        fetch = FetchClient(att)
+        for cccd in (fetch.control_cccd, fetch.data_cccd):
+            with pytest.raises(AttError) as info:
+                att.write(cccd, b"\x01\x00")
+            assert (info.value.opcode, info.value.handle, info.value.code) \
+                == (Op.WRITE_REQ, cccd, ErrorCode.INSUFFICIENT_AUTHORIZATION)
+        fetch.send(request(0x01, SINCE))
+        fetch.send(b"\x02")
+        huami = HuamiClient(att)
+        huami.enable_notifications()
+        huami.authenticate(TEST_KEY)
+        fetch.enable_notifications()
+        with pytest.raises(FetchTimeout):
+            fetch.reply(SILENCE)
+        control.sync()
+        assert not any(n.startswith("fetch-") for n in control.names())
+    finally:
+        band.disconnect(att)
