@@ -48,3 +48,13 @@ bool bandsim_clock_wall_delay_ms(const struct bandsim_clock *c,
 	*delay = wall > 86400000.0 ? 86400000u : (unsigned int)(wall + 0.999);
 	return true;
 }
+
+void bandsim_clock_set_rate(struct bandsim_clock *c, double rate)
+{
+	uint64_t now = bandsim_clock_now(c);
+
+	c->start_band_ms = now;
+	c->advanced_ms = 0;
+	c->start_mono_us = g_get_monotonic_time();
+	c->rate = rate;
+}

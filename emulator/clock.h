@@ -21,6 +21,8 @@ void bandsim_clock_init(struct bandsim_clock *c, uint64_t start_band_ms,
 			double rate);
 uint64_t bandsim_clock_now(const struct bandsim_clock *c);
 void bandsim_clock_advance(struct bandsim_clock *c, uint64_t ms);
+/* From now on band time runs k times wall time; no jump either way. */
+void bandsim_clock_set_rate(struct bandsim_clock *c, double rate);
 /* Wall milliseconds until band time reaches deadline (0 if passed);
  * false if it never will by itself (rate 0). */
 bool bandsim_clock_wall_delay_ms(const struct bandsim_clock *c,

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "control/control.h"
 #include "core/crypto.h"
+#include "core/fwinfo.h"
 #include "core/store.h"
 #include "ctl.h"
 #include "flashfile.h"
@@ -23,6 +24,7 @@ struct app {
 	GMainLoop *loop;
 	struct runner *runner;
 	struct control *control;
+	struct sock_server *sock;
 };
 
 static gboolean on_signal(gpointer user_data)
@@ -51,7 +53,41 @@ static const struct sock_server_callbacks sock_cb = {
 
 static void on_band_event(const struct mb_event *ev, void *user_data)
 {
-	control_band_event(((struct app *)user_data)->control, ev);
+	struct app *app = user_data;
+
+	/* A band that is off does not advertise: the socket follows. */
+	if (app->sock && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
+		sock_server_power_changed(app->sock);
+	control_band_event(app->control, ev);
+}
+
+static bool save_file(const char *name, const void *data, size_t len,
+		      void *user_data, char **err)
+{
+	const struct app *app = user_data;
+
+	return mb_store_write_atomic(app->opt->state_dir, name, data, len, err);
+}
+
+/* firmware.ini: which slot runs.  A bad one is named and the band runs
+ * its factory image, as after a failed update. */
+static void load_firmware_info(const struct bandsim_options *opt, struct mb_band *band)
+{
+	char *path = g_build_filename(opt->state_dir, MB_FIRMWARE_INFO_FILE, NULL);
+	struct mb_firmware_info fi;
+	char *text = NULL, *err = NULL;
+	size_t len;
+
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		if (mb_read_file(path, 1 << 16, &text, &len, &err) &&
+		    mb_firmware_info_parse(text, len, path, &fi, &err))
+			mb_band_set_firmware_info(band, &fi);
+		else
+			g_warning("%s; running the factory image", err);
+	}
+	free(text);
+	free(err);
+	g_free(path);
 }
 
 static bool persist(const struct mb_band_state *state, void *user_data,
@@ -183,6 +219,8 @@ static int run(const struct bandsim_options *opt)
 	mb_band_set_debug(band, bandsim_log_core, NULL);
 	mb_band_set_persist(band, persist, &app);
 	mb_band_set_life_seed(band, opt->life_seed);
+	mb_band_set_file_store(band, save_file, &app);
+	load_firmware_info(opt, band);
 	if (!attach_flash(opt, band, &flash))
 		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);
@@ -192,6 +230,7 @@ static int run(const struct bandsim_options *opt)
 	if (!ok)
 		goto out;
 	sock = sock_server_new(band, opt->socket, &sock_cb, &app, &error);
+	app.sock = sock;
 	if (!sock) {
 		g_printerr("bandsim: %s\n", error->message);
 		g_error_free(error);

@@ -30,6 +30,9 @@ METHODS = {
     "Reboot": [],
     "AdvanceClock": [("d", "in")],
     "GetSamples": [("t", "in"), ("t", "in"), ("at", "out"), ("ay", "out")],
+    "SetBattery": [("u", "in")],
+    "SetCharging": [("b", "in")],
+    "SetClockRate": [("d", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),
@@ -39,6 +42,9 @@ PROPERTIES = {
     "Address": ("s", "read"),
     "Authenticated": ("b", "read"),
     "AckedUntil": ("t", "read"),
+    "Battery": ("u", "read"),
+    "Charging": ("b", "read"),
+    "Firmware": ("a{sv}", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
 }

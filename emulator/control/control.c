@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/fwinfo.h"
+
 #define ERROR_INVALID_ARGS "io.bandsim.Error.InvalidArgs"
 #define ERROR_FAILED "io.bandsim.Error.Failed"
 /* Ten years of band time is more than any scenario needs. */
@@ -19,6 +21,15 @@ static const char introspection_xml[] =
 	"    <method name='AdvanceClock'>"
 	"      <arg name='seconds' type='d' direction='in'/>"
 	"    </method>"
+	"    <method name='SetBattery'>"
+	"      <arg name='percent' type='u' direction='in'/>"
+	"    </method>"
+	"    <method name='SetCharging'>"
+	"      <arg name='charging' type='b' direction='in'/>"
+	"    </method>"
+	"    <method name='SetClockRate'>"
+	"      <arg name='rate' type='d' direction='in'/>"
+	"    </method>"
 	"    <method name='GetSamples'>"
 	"      <arg name='from' type='t' direction='in'/>"
 	"      <arg name='to' type='t' direction='in'/>"
@@ -32,6 +43,9 @@ static const char introspection_xml[] =
 	"    <property name='Address' type='s' access='read'/>"
 	"    <property name='Authenticated' type='b' access='read'/>"
 	"    <property name='AckedUntil' type='t' access='read'/>"
+	"    <property name='Battery' type='u' access='read'/>"
+	"    <property name='Charging' type='b' access='read'/>"
+	"    <property name='Firmware' type='a{sv}' access='read'/>"
 	"    <property name='StoredSamples' type='u' access='read'/>"
 	"    <property name='Clock' type='t' access='read'>"
 	"      <annotation name='org.freedesktop.DBus.Property.EmitsChangedSignal' value='false'/>"
@@ -47,7 +61,7 @@ static const char introspection_xml[] =
  * is only read on demand. */
 static const char *const watched[] = {
 	"State", "Prompt", "Bound", "KeyId", "Address", "Authenticated",
-	"AckedUntil",
+	"AckedUntil", "Battery", "Charging", "Firmware",
 };
 
 struct control {
@@ -65,9 +79,32 @@ static GVariant *property_value(struct control *c, const char *name)
 	const struct mb_band_state *st = mb_band_state(c->band);
 	char buf[18];
 
-	if (!strcmp(name, "State"))
+	if (!strcmp(name, "State")) {
+		const char *power = mb_band_power(c->band);
+
+		if (strcmp(power, "on"))
+			return g_variant_new_string(power);
 		return g_variant_new_string(mb_band_connected(c->band) ? "connected"
 								   : "advertising");
+	}
+	if (!strcmp(name, "Battery"))
+		return g_variant_new_uint32(mb_band_battery_level(c->band));
+	if (!strcmp(name, "Charging"))
+		return g_variant_new_boolean(mb_band_charging(c->band));
+	if (!strcmp(name, "Firmware")) {
+		const struct mb_firmware_info *fi = mb_band_firmware_info(c->band);
+		GVariantBuilder b;
+		char slot[2] = { fi->slot, '\0' };
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&b, "{sv}", "slot", g_variant_new_string(slot));
+		g_variant_builder_add(&b, "{sv}", "version",
+				      g_variant_new_string(mb_band_software_revision(c->band)));
+		g_variant_builder_add(&b, "{sv}", "resources", g_variant_new_string(fi->resources));
+		g_variant_builder_add(&b, "{sv}", "font", g_variant_new_string(fi->font));
+		g_variant_builder_add(&b, "{sv}", "watchface", g_variant_new_string(fi->watchface));
+		return g_variant_builder_end(&b);
+	}
 	if (!strcmp(name, "Prompt"))
 		return g_variant_new_string(mb_band_prompt(c->band));
 	if (!strcmp(name, "Bound"))
@@ -204,6 +241,31 @@ static void method_call(GDBusConnection *conn, const char *sender,
 		}
 	} else if (!strcmp(method, "Reboot")) {
 		mb_band_reboot(c->band);
+	} else if (!strcmp(method, "SetBattery")) {
+		guint32 pct;
+
+		g_variant_get(params, "(u)", &pct);
+		if (pct > 100) {
+			g_dbus_method_invocation_return_dbus_error(inv, ERROR_INVALID_ARGS,
+				"percent must be 0..100");
+			return;
+		}
+		mb_band_set_battery(c->band, pct);
+	} else if (!strcmp(method, "SetCharging")) {
+		gboolean on;
+
+		g_variant_get(params, "(b)", &on);
+		mb_band_set_charging(c->band, on);
+	} else if (!strcmp(method, "SetClockRate")) {
+		double k;
+
+		g_variant_get(params, "(d)", &k);
+		if (!isfinite(k) || k < 0 || k > 1e6) {
+			g_dbus_method_invocation_return_dbus_error(inv, ERROR_INVALID_ARGS,
+				"rate must be between 0 and 1000000");
+			return;
+		}
+		bandsim_clock_set_rate(c->clock, k);
 	} else if (!strcmp(method, "GetSamples")) {
 		guint64 from, to;
 

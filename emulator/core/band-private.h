@@ -9,6 +9,7 @@
 #include "battery.h"
 #include "flash.h"
 #include "flashlog.h"
+#include "fwinfo.h"
 
 struct mb_steps {
 	uint32_t steps;
@@ -66,10 +67,47 @@ struct mb_fetch {
 	uint32_t completed_last_seq;	/* of the last completed transfer */
 };
 
-/* What the battery model (battery issue) charges for. */
+/* A firmware transfer, named for what it waits for. */
+enum mb_fw_state {
+	MB_FW_STATE_IDLE,
+	MB_FW_STATE_W4_START,		/* 01 accepted, waiting for 03 01 */
+	MB_FW_STATE_RECEIVING,
+	MB_FW_STATE_W4_CHECK,		/* all bytes in, waiting for 04 */
+	MB_FW_STATE_W4_REBOOT,		/* verified firmware, waiting for 05 */
+};
+
+struct mb_fw {
+	enum mb_fw_state state;
+	uint8_t type;
+	uint32_t size;
+	uint32_t crc;
+	uint8_t *buf;
+	uint32_t got;
+	char version[24];
+	char new_slot;
+};
+
+/* What the battery pays for besides the minute itself. */
 enum mb_drain {
 	MB_DRAIN_RADIO,
 	MB_DRAIN_LOGGING,
+	MB_DRAIN_SCREEN,
+};
+
+/* Whether the band runs (docs/battery-firmware.md). */
+enum mb_power_state {
+	MB_POWER_STATE_ON,
+	MB_POWER_STATE_OFF,		/* empty battery */
+	MB_POWER_STATE_BOOTING,		/* after a firmware update */
+};
+
+struct mb_power {
+	enum mb_power_state state;
+	uint64_t boot_until_ms;
+	uint64_t drop_at_ms;		/* after-connected-s pattern */
+	unsigned int minutes_below_reboot;
+	uint8_t reported_level;
+	bool reported_charging;
 };
 
 struct mb_binding {
@@ -92,6 +130,7 @@ struct mb_band {
 	uint8_t dst;
 
 	struct mb_battery battery;
+	struct mb_power power;
 	struct mb_steps steps;
 	uint32_t steps_day;		/* local day the totals are for */
 	uint64_t next_minute_ms;
@@ -101,6 +140,11 @@ struct mb_band {
 	uint8_t *own_flash;		/* heap flash when none is attached */
 	struct mb_flashlog *log;
 	struct mb_fetch fetch;
+	struct mb_fw fw;
+	struct mb_firmware_info fwinfo;
+	bool (*save_file)(const char *name, const void *data, size_t len,
+			  void *user_data, char **err);
+	void *save_file_data;
 
 	struct mb_att *att;
 	bool link_congested;
@@ -139,6 +183,31 @@ void mb_band_encode_steps(const struct mb_band *band, uint8_t out[13]);
 void mb_band_battery_use(struct mb_band *band, enum mb_drain what,
 			 unsigned int units);
 
+/* power.c */
+void mb_power_init(struct mb_band *band);
+/* One band minute; sample is the wearer's (whether logged or not). */
+void mb_power_minute(struct mb_band *band, const uint8_t sample[4]);
+void mb_power_run(struct mb_band *band, uint64_t now);
+uint64_t mb_power_deadline(const struct mb_band *band);
+void mb_power_link_up(struct mb_band *band);
+/* A transfer is about to start: true if the band dropped the link for
+ * low battery instead. */
+bool mb_power_refuse_transfer(struct mb_band *band);
+/* Off for ms of band time, then on again (a firmware boot). */
+void mb_power_boot(struct mb_band *band, uint64_t ms);
+/* Notifies 00000006 and emits battery-changed when the whole percent or
+ * the charging state moved; applies the thresholds. */
+void mb_power_changed(struct mb_band *band);
+
+/* firmware.c */
+uint8_t mb_firmware_write_control(struct mb_band *band, const struct mb_gatt_chr *chr,
+				  const uint8_t *value, size_t len, bool command);
+uint8_t mb_firmware_write_data(struct mb_band *band, const struct mb_gatt_chr *chr,
+			       const uint8_t *value, size_t len, bool command);
+void mb_firmware_link_down(struct mb_band *band);
+void mb_firmware_booted(struct mb_band *band);
+const char *mb_firmware_version(const struct mb_band *band);
+
 /* fetch.c */
 uint8_t mb_fetch_write(struct mb_band *band, const struct mb_gatt_chr *chr,
 		       const uint8_t *value, size_t len, bool command);
@@ -160,5 +229,7 @@ void mb_auth_link_down(struct mb_band *band);
 #define MB_UUID_DEVICE_EVENT "00000010-0000-3512-2118-0009af100700"
 #define MB_UUID_REALTIME_STEPS "00000007-0000-3512-2118-0009af100700"
 #define MB_UUID_BATTERY "00000006-0000-3512-2118-0009af100700"
+#define MB_UUID_FW_CONTROL "00001531-0000-3512-2118-0009af100700"
+#define MB_UUID_FW_DATA "00001532-0000-3512-2118-0009af100700"
 #define MB_UUID_FETCH_CONTROL "00000004-0000-3512-2118-0009af100700"
 #define MB_UUID_ACTIVITY_DATA "00000005-0000-3512-2118-0009af100700"

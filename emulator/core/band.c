@@ -121,7 +121,8 @@ static void att_send(const uint8_t *pdu, size_t len, void *user_data)
 bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 		     void *user_data)
 {
-	if (band->att)
+	/* Off or booting: no advertising, nothing to connect to. */
+	if (band->att || band->power.state != MB_POWER_STATE_ON)
 		return false;
 	band->att = mb_att_new(band->gatt, mb_profile_mtu(band->profile),
 			       &att_ops, band);
@@ -132,6 +133,7 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 	band->auth = (struct mb_link_auth){ .state = MB_AUTH_STATE_IDLE };
 	band->link_congested = false;
 	mb_band_emit_simple(band, "connected", NULL, NULL);
+	mb_power_link_up(band);
 	return true;
 }
 
@@ -141,6 +143,8 @@ void mb_band_disconnect(struct mb_band *band)
 		return;
 	mb_auth_link_down(band);
 	mb_fetch_link_down(band);
+	mb_firmware_link_down(band);
+	band->power.drop_at_ms = UINT64_MAX;
 	mb_att_free(band->att);
 	band->att = NULL;
 	band->link_ops = NULL;
@@ -222,10 +226,77 @@ const struct mb_gatt_chr *mb_band_chr(const struct mb_band *band,
 void mb_band_battery_use(struct mb_band *band, enum mb_drain what,
 			 unsigned int units)
 {
-	/* The battery model hooks in here. */
-	(void)band;
-	(void)what;
-	(void)units;
+	switch (what) {
+	case MB_DRAIN_RADIO:
+		mb_battery_drain(&band->battery, units * MB_BATTERY_RADIO_PER_PDU);
+		break;
+	case MB_DRAIN_SCREEN:
+		mb_battery_drain(&band->battery, units * MB_BATTERY_SCREEN_PER_USE);
+		break;
+	case MB_DRAIN_LOGGING:
+		/* Part of the per-minute base cost. */
+		break;
+	}
+}
+
+void mb_band_set_battery(struct mb_band *band, unsigned int percent)
+{
+	mb_battery_set_level(&band->battery, (uint8_t)(percent > 100 ? 100 : percent));
+	mb_power_changed(band);
+}
+
+void mb_band_set_charging(struct mb_band *band, bool plugged)
+{
+	band->battery.plugged = plugged;
+	mb_battery_set_charging(&band->battery, plugged, mb_band_local_time(band),
+				band->tz);
+	mb_power_changed(band);
+}
+
+unsigned int mb_band_battery_level(const struct mb_band *band)
+{
+	return mb_battery_level(&band->battery);
+}
+
+bool mb_band_charging(const struct mb_band *band)
+{
+	return band->battery.charging;
+}
+
+const char *mb_band_power(const struct mb_band *band)
+{
+	switch (band->power.state) {
+	case MB_POWER_STATE_ON:
+		return "on";
+	case MB_POWER_STATE_OFF:
+		return "off";
+	case MB_POWER_STATE_BOOTING:
+		return "booting";
+	}
+	return "on";
+}
+
+void mb_band_set_firmware_info(struct mb_band *band,
+			       const struct mb_firmware_info *info)
+{
+	band->fwinfo = *info;
+}
+
+const struct mb_firmware_info *mb_band_firmware_info(const struct mb_band *band)
+{
+	return &band->fwinfo;
+}
+
+void mb_band_set_file_store(struct mb_band *band, mb_band_save_file_func_t fn,
+			    void *user_data)
+{
+	band->save_file = fn;
+	band->save_file_data = user_data;
+}
+
+const char *mb_band_software_revision(const struct mb_band *band)
+{
+	return mb_firmware_version(band);
 }
 
 /* The day's totals follow the log: realtime steps and the advertised
@@ -268,16 +339,21 @@ static void minute_tick(struct mb_band *band, uint64_t tick_ms)
 	uint8_t sample[MB_SAMPLE_LEN], value[13];
 
 	mb_life_sample(band->life_seed, minute, sample);
-	mb_flashlog_append(band->log, minute, sample);
-	add_to_day(band, minute, sample);
-	mb_band_battery_use(band, MB_DRAIN_LOGGING, 1);
-	/* The real band notifies realtime steps about once a minute while
-	 * subscribed (protocol §2.4). */
-	steps = mb_band_chr(band, MB_UUID_REALTIME_STEPS);
-	if (steps) {
-		mb_band_encode_steps(band, value);
-		mb_band_notify(band, steps, value, sizeof(value));
+	/* A band that is off (or booting) logs nothing: a gap in the log.
+	 * The wearer still lives, and may put it on the charger. */
+	if (band->power.state == MB_POWER_STATE_ON) {
+		mb_flashlog_append(band->log, minute, sample);
+		add_to_day(band, minute, sample);
+		mb_band_battery_use(band, MB_DRAIN_LOGGING, 1);
+		/* The real band notifies realtime steps about once a minute
+		 * while subscribed (protocol §2.4). */
+		steps = mb_band_chr(band, MB_UUID_REALTIME_STEPS);
+		if (steps) {
+			mb_band_encode_steps(band, value);
+			mb_band_notify(band, steps, value, sizeof(value));
+		}
 	}
+	mb_power_minute(band, sample);
 }
 
 /* Everything due by now, in time order: a confirm window that closed
@@ -289,9 +365,14 @@ void mb_band_run(struct mb_band *band)
 
 	for (;;) {
 		uint64_t auth = mb_auth_deadline(band);
+		uint64_t power = mb_power_deadline(band);
 
 		if (auth <= now && auth <= band->next_minute_ms) {
 			mb_auth_run(band, auth);
+			continue;
+		}
+		if (power <= now && power <= band->next_minute_ms) {
+			mb_power_run(band, power);
 			continue;
 		}
 		if (band->next_minute_ms > now)
@@ -306,10 +387,12 @@ void mb_band_run(struct mb_band *band)
 uint64_t mb_band_next_deadline(const struct mb_band *band)
 {
 	uint64_t d = band->next_minute_ms, auth = mb_auth_deadline(band);
-	uint64_t fetch = mb_fetch_deadline(band);
+	uint64_t fetch = mb_fetch_deadline(band), power = mb_power_deadline(band);
 
 	if (auth < d)
 		d = auth;
+	if (power < d)
+		d = power;
 	return fetch < d ? fetch : d;
 }
 
@@ -319,6 +402,7 @@ void mb_band_press_button(struct mb_band *band)
 	static const uint8_t pressed = 0x04;
 
 	mb_band_emit_simple(band, "button-pressed", NULL, NULL);
+	mb_band_battery_use(band, MB_DRAIN_SCREEN, 1);
 	if (!mb_auth_press(band))
 		mb_band_notify_uuid(band, MB_UUID_DEVICE_EVENT, &pressed, 1);
 }
@@ -393,6 +477,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 			mb_band_local_time(band), band->tz);
 	band->next_minute_ms = next_minute(band);
 	band->life_seed = 1;
+	mb_firmware_info_init(&band->fwinfo);
+	mb_power_init(band);
 	band->own_flash = mb_malloc0(mb_band_flash_size(band));
 	memset(band->own_flash, 0xff, mb_band_flash_size(band));
 	mb_band_attach_flash(band, band->own_flash, NULL);
@@ -459,6 +545,7 @@ void mb_band_free(struct mb_band *band)
 	mb_crypto_wipe(&band->binding, sizeof(band->binding));
 	mb_flashlog_free(band->log);
 	free(band->own_flash);
+	free(band->fw.buf);
 	mb_gatt_free(band->gatt);
 	free(band->impl);
 	free(band);

@@ -69,6 +69,27 @@ void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn
 /* The person wearing the band (docs/sync.md); default seed 1. */
 void mb_band_set_life_seed(struct mb_band *band, uint64_t seed);
 
+/* Firmware slots (docs/battery-firmware.md): what firmware.ini said at
+ * start, and how the band stores slot images and firmware.ini (name,
+ * bytes; atomically).  Without a store nothing is written. */
+struct mb_firmware_info;
+void mb_band_set_firmware_info(struct mb_band *band,
+			       const struct mb_firmware_info *info);
+const struct mb_firmware_info *mb_band_firmware_info(const struct mb_band *band);
+typedef bool (*mb_band_save_file_func_t)(const char *name, const void *data,
+					 size_t len, void *user_data, char **err);
+void mb_band_set_file_store(struct mb_band *band, mb_band_save_file_func_t fn,
+			    void *user_data);
+const char *mb_band_software_revision(const struct mb_band *band);
+
+/* The battery (docs/battery-firmware.md). */
+void mb_band_set_battery(struct mb_band *band, unsigned int percent);
+void mb_band_set_charging(struct mb_band *band, bool plugged);
+unsigned int mb_band_battery_level(const struct mb_band *band);
+bool mb_band_charging(const struct mb_band *band);
+/* "on", "off" (empty) or "booting" (after a firmware update). */
+const char *mb_band_power(const struct mb_band *band);
+
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);
 void mb_band_long_press_button(struct mb_band *band);

@@ -63,8 +63,8 @@ static uint8_t read_software_rev(struct mb_band *band,
 				 const struct mb_gatt_chr *chr, uint8_t *buf,
 				 size_t *len)
 {
-	return put_string(mb_profile_device_info(band->profile)->software_revision,
-			  buf, len);
+	/* The running image's version (protocol §8; §7.2 for an update). */
+	return put_string(mb_band_software_revision(band), buf, len);
 }
 
 static uint8_t read_hardware_rev(struct mb_band *band,
@@ -195,6 +195,8 @@ static const struct mb_chr_impl impls[] = {
 	{ MB_UUID_AUTH, NULL, mb_auth_write },
 	{ MB_UUID_CONFIG, NULL, write_configuration },
 	{ MB_UUID_FETCH_CONTROL, NULL, mb_fetch_write },
+	{ MB_UUID_FW_CONTROL, NULL, mb_firmware_write_control },
+	{ MB_UUID_FW_DATA, NULL, mb_firmware_write_data },
 };
 
 const struct mb_chr_impl *mb_chr_impl_find(const struct mb_uuid *uuid)

@@ -172,6 +172,11 @@ static void cmd_send(struct mb_band *band, const uint8_t *v, size_t len)
 		reply(band, CMD_SEND, FETCH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
+	/* "Fails to sync when low": the band hangs up as the data starts. */
+	if (mb_power_refuse_transfer(band)) {
+		abort_transfer(band, "low-battery");
+		return;
+	}
 	f->state = MB_FETCH_STATE_SENDING;
 	f->counter = 0;
 	f->sent = 0;

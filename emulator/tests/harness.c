@@ -71,6 +71,9 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	struct fixture *f = user_data;
 	struct recorded_event *r;
 
+	/* The battery moves every band minute; most tests look elsewhere. */
+	if (!f->record_battery && !strcmp(ev->name, "battery-changed"))
+		return;
 	assert_true(f->n_events < MB_ARRAY_SIZE(f->events));
 	r = &f->events[f->n_events++];
 	snprintf(r->name, sizeof(r->name), "%s", ev->name);

@@ -47,6 +47,7 @@ struct fixture {
 	unsigned int saves;
 	bool fail_saves;
 	uint8_t random_seed;		/* next byte of the fake random source */
+	bool record_battery;		/* also record battery-changed events */
 };
 
 /* The key every bound test band holds. */

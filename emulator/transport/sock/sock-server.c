@@ -32,6 +32,7 @@ struct sock_server {
 	guint link_out_id;
 	GQueue tx;		/* GBytes waiting for room in the socket */
 	bool drop_requested;
+	guint drop_id;
 };
 
 static void status(struct sock_server *s, const char *what)
@@ -125,13 +126,18 @@ static void link_down(struct sock_server *s)
 		g_source_remove(s->link_id);
 	if (s->link_out_id)
 		g_source_remove(s->link_out_id);
-	s->link_id = s->link_out_id = 0;
+	if (s->drop_id)
+		g_source_remove(s->drop_id);
+	s->link_id = s->link_out_id = s->drop_id = 0;
 	g_queue_clear_full(&s->tx, (GDestroyNotify)g_bytes_unref);
 	close(s->link_fd);
 	s->link_fd = -1;
 	s->drop_requested = false;
 	g_info("central disconnected");
 	status(s, "DISCONNECTED=1");
+	/* A band that is off or booting does not advertise. */
+	if (strcmp(mb_band_power(s->band), "on"))
+		return;
 	if (!start_listening(s, &error)) {
 		g_warning("cannot listen again: %s", error->message);
 		g_error_free(error);
@@ -156,6 +162,11 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 	}
 	s->link_out_id = 0;
 	if (g_queue_is_empty(&s->tx)) {
+		/* A hang-up waited for the last reply to leave. */
+		if (s->drop_requested) {
+			shutdown(fd, SHUT_RDWR);
+			return G_SOURCE_REMOVE;
+		}
 		mb_band_set_link_congested(s->band, false);
 		if (s->cb && s->cb->activity)
 			s->cb->activity(s->user_data);
@@ -186,15 +197,28 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	}
 }
 
-/* The band hangs up: shut the socket down and let the reader see it, so
- * the link is torn down from the loop, never from inside the band. */
+static gboolean on_drop(gpointer user_data)
+{
+	struct sock_server *s = user_data;
+
+	s->drop_id = 0;
+	/* Queued replies go first; on_link_out shuts down after them. */
+	if (s->link_fd >= 0 && g_queue_is_empty(&s->tx))
+		shutdown(s->link_fd, SHUT_RDWR);
+	return G_SOURCE_REMOVE;
+}
+
+/* The band hangs up.  Not at once: the PDU being handled still gets its
+ * response (a band answers 10 05 01, then drops the link), so the socket
+ * is shut down from the loop once what was sent has left; the reader then
+ * sees the hang-up and tears the link down, never from inside the band. */
 static void link_disconnect(void *user_data)
 {
 	struct sock_server *s = user_data;
 
 	if (s->link_fd >= 0 && !s->drop_requested) {
 		s->drop_requested = true;
-		shutdown(s->link_fd, SHUT_RDWR);
+		s->drop_id = g_idle_add(on_drop, s);
 	}
 }
 
@@ -248,6 +272,23 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+void sock_server_power_changed(struct sock_server *s)
+{
+	GError *error = NULL;
+
+	if (strcmp(mb_band_power(s->band), "on")) {
+		/* The link (if any) is being dropped by the band. */
+		stop_listening(s);
+		return;
+	}
+	if (s->listen_fd >= 0 || s->link_fd >= 0)
+		return;
+	if (!start_listening(s, &error)) {
+		g_warning("cannot listen again: %s", error->message);
+		g_error_free(error);
+	}
+}
+
 struct sock_server *sock_server_new(struct mb_band *band, const char *path,
 				    const struct sock_server_callbacks *cb,
 				    void *user_data, GError **error)
@@ -274,6 +315,8 @@ void sock_server_free(struct sock_server *s)
 		return;
 	if (s->link_fd >= 0) {
 		mb_band_disconnect(s->band);
+		if (s->drop_id)
+			g_source_remove(s->drop_id);
 		if (s->link_id)
 			g_source_remove(s->link_id);
 		if (s->link_out_id)

@@ -23,3 +23,5 @@ struct sock_server *sock_server_new(struct mb_band *band, const char *path,
 				    const struct sock_server_callbacks *cb,
 				    void *user_data, GError **error);
 void sock_server_free(struct sock_server *server);
+/* The band went off or came back: stop or start listening. */
+void sock_server_power_changed(struct sock_server *server);

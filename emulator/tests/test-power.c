@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Battery and firmware updater as byte vectors (docs/battery-firmware.md,
+ * protocol §5 and §7). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "battery.h"
+#include "fwimage.h"
+#include "fwinfo.h"
+#include "harness.h"
+#include "life.h"
+#include "util.h"
+
+#define H_BATTERY 0x44
+#define H_BATTERY_CCC 0x45
+#define H_CTRL 0x3e
+#define H_CTRL_CCC 0x3f
+#define H_SWREV 0x12
+#define H_FW_CTRL 0x81
+#define H_FW_CTRL_CCC 0x82
+#define H_FW_DATA 0x84
+
+/* ---------------------------------------------------------- battery */
+
+static void test_battery_layout_and_notify(void **state)
+{
+	struct fixture *f = *state;
+
+	xfer(f, PDU(0x12, H_BATTERY_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	f->record_battery = true;
+	mb_band_set_battery(f->band, 57);
+	/* 0f, 57 %, not charging, A unset, B = boot (2024-05-20 10:30), 81. */
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x39, 0x00, 0xb2, 0x07, 0x01,
+			  0x01, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0a,
+			  0x1e, 0x00, 0x00, 0x51));
+	fixture_advance(f, 5 * 60000);
+	f->n_out = f->next_out = 0;
+	mb_band_set_charging(f->band, true);
+	/* Five minutes took it just under 57 %; charging: A becomes now
+	 * (10:35). */
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x38, 0x01, 0xe8, 0x07, 0x05,
+			  0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0a,
+			  0x1e, 0x00, 0x00, 0x51));
+	expect_no_out(f);
+	/* 25 minutes on the charger (100 % in 120): 56.97 + 20.83 = 77.8;
+	 * unplugged at 11:00: B = 11:00, level at B 77. */
+	fixture_advance(f, 25 * 60000);
+	f->n_out = f->next_out = 0;
+	mb_band_set_charging(f->band, false);
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x4d, 0x00, 0xe8, 0x07, 0x05,
+			  0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b,
+			  0x00, 0x00, 0x00, 0x4d));
+	assert_int_equal(mb_band_battery_level(f->band), 77);
+}
+
+static void test_discharge_and_charge(void **state)
+{
+	struct fixture *f = *state;
+
+	/* From 5 % to full in two hours on the charger. */
+	mb_band_set_battery(f->band, 5);
+	mb_band_set_charging(f->band, true);
+	fixture_advance(f, 114 * 60000);
+	assert_true(mb_band_battery_level(f->band) >= 99);
+	/* One day, minute by minute: the base cost, the heart-rate share
+	 * when the minute measured one, the wearer's charging stretches. */
+	mb_band_set_charging(f->band, false);
+	mb_band_set_battery(f->band, 100);
+	{
+		uint32_t start = (uint32_t)(f->clock.now_ms / 60000);
+		uint64_t charge = MB_BATTERY_FULL;
+		unsigned int charging = 0;
+
+		for (uint32_t m = start; m < start + 1440; m++) {
+			uint8_t s[4];
+
+			mb_life_sample(1, m, s);
+			if (s[0] == 0x06) {
+				charging++;
+				charge = charge + MB_BATTERY_CHARGE_PER_MIN > MB_BATTERY_FULL
+						 ? MB_BATTERY_FULL
+						 : charge + MB_BATTERY_CHARGE_PER_MIN;
+				continue;
+			}
+			charge -= MB_BATTERY_BASE_PER_MIN;
+			if (s[3] != 0xff)
+				charge -= MB_BATTERY_HR_PER_MIN;
+		}
+		fixture_advance(f, 86400000ull);
+		assert_int_equal(mb_band_battery_level(f->band), charge / (MB_BATTERY_FULL / 100));
+		/* Seed 1 charges for an hour that day. */
+		assert_int_equal(charging, 60);
+	}
+}
+
+static void test_power_off_and_back(void **state)
+{
+	struct fixture *f = *state;
+	size_t logged;
+
+	f->n_events = 0;
+	mb_band_set_battery(f->band, 0);
+	expect_events(f, "power-off", NULL);
+	assert_string_equal(mb_band_power(f->band), "off");
+	assert_int_equal(f->disconnects, 1);
+	mb_band_disconnect(f->band);
+	f->n_events = 0;
+	/* Off: nothing to connect to, nothing logged. */
+	assert_false(mb_band_connect(f->band, NULL, NULL));
+	logged = mb_band_log_count(f->band);
+	fixture_advance(f, 10 * 60000);
+	assert_int_equal(mb_band_log_count(f->band), logged);
+	/* On the charger (0.83 % a minute): past 2 % it boots, in the
+	 * fourth minute (3.3 %). */
+	mb_band_set_charging(f->band, true);
+	fixture_advance(f, 3 * 60000);
+	assert_string_equal(mb_band_power(f->band), "off");
+	fixture_advance(f, 60000);
+	assert_string_equal(mb_band_power(f->band), "on");
+	expect_events(f, "power-on", NULL);
+	fixture_advance(f, 60000);
+	assert_int_equal(mb_band_log_count(f->band), logged + 1);
+	fixture_connect(f);
+}
+
+static void test_low_battery_drops_transfer(void **state)
+{
+	struct fixture *f = *state;
+
+	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	fixture_advance(f, 10 * 60000);
+	mb_band_set_battery(f->band, 15);
+	f->n_events = 0;
+	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+				     0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00));
+	f->n_out = f->next_out = 0;
+	/* "Fails to sync when low": 02 and the band hangs up. */
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	expect_events(f, "fetch-started type=0x01 count=10",
+		      "low-battery-drop reason=transfer-start",
+		      "fetch-aborted reason=low-battery", NULL);
+	assert_int_equal(f->disconnects, 1);
+	assert_int_equal(mb_band_stored_samples(f->band), 10);
+}
+
+/* --------------------------------------------------------- firmware */
+
+struct saved {
+	char name[32];
+	size_t len;
+};
+
+static struct saved saved_files[8];
+static size_t n_saved;
+
+static bool save_file(const char *name, const void *data, size_t len,
+		      void *user_data, char **err)
+{
+	assert_true(n_saved < 8);
+	snprintf(saved_files[n_saved].name, sizeof(saved_files[0].name), "%s", name);
+	saved_files[n_saved++].len = len;
+	return true;
+}
+
+static int fw_setup(void **state)
+{
+	struct fixture *f;
+
+	fixture_setup(state);
+	f = *state;
+	n_saved = 0;
+	mb_band_set_file_store(f->band, save_file, NULL);
+	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	return 0;
+}
+
+/* A synthetic firmware image with the layout of protocol §7.2. */
+static uint8_t *make_firmware(const char *version, size_t *len)
+{
+	static const uint8_t header[16] = {
+		0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x9c, 0xe3, 0x7d, 0x5c, 0x00, 0x04,
+	};
+	uint8_t *img = calloc(1, 1000);
+
+	memcpy(img + 16, header, 16);
+	memcpy(img + 64, "Mi Smart Band 4", 16);
+	memcpy(img + 128, "V%d.%d.%d.%d\0\0\0", 16);
+	memcpy(img + 144, version, strlen(version));
+	for (size_t i = 200; i < 1000; i++)
+		img[i] = (uint8_t)(i * 13);
+	*len = 1000;
+	return img;
+}
+
+/* A Write Request on 00001531: the notification, then the response. */
+static void fw_cmd(struct fixture *f, const uint8_t *cmd, size_t len,
+		   const uint8_t *reply, size_t reply_len)
+{
+	uint8_t pdu[3 + 16] = { 0x12, H_FW_CTRL, 0x00 };
+
+	memcpy(pdu + 3, cmd, len);
+	mb_band_receive(f->band, pdu, 3 + len);
+	if (reply_len) {
+		uint8_t n[3 + 3] = { 0x1b, H_FW_CTRL, 0x00 };
+
+		memcpy(n + 3, reply, reply_len);
+		expect_out(f, n, 3 + reply_len);
+	}
+	expect_out(f, PDU(0x13));
+	expect_no_out(f);
+}
+
+static void send_init(struct fixture *f, uint8_t type, uint32_t size,
+		      uint32_t crc, const uint8_t *reply, size_t reply_len)
+{
+	uint8_t cmd[10] = { 0x01, type };
+
+	mb_put_le32(cmd + 2, size);
+	mb_put_le32(cmd + 6, crc);
+	fw_cmd(f, cmd, 10, reply, reply_len);
+}
+
+static void send_data(struct fixture *f, const uint8_t *img, size_t len)
+{
+	for (size_t off = 0; off < len; off += 20) {
+		uint8_t pdu[3 + 20] = { 0x52, H_FW_DATA, 0x00 };
+		size_t n = len - off < 20 ? len - off : 20;
+
+		memcpy(pdu + 3, img + off, n);
+		mb_band_receive(f->band, pdu, 3 + n);
+	}
+}
+
+static void test_full_update(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	uint8_t *img = make_firmware("1.0.9.99", &len);
+
+	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	send_data(f, img, len - 20);
+	/* 00 (sync) is never answered (protocol §7.1). */
+	fw_cmd(f, PDU(0x00), NULL, 0);
+	send_data(f, img + len - 20, 20);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	expect_no_out(f);
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
+	assert_int_equal(n_saved, 1);
+	assert_string_equal(saved_files[0].name, "firmware-b.bin");
+	assert_int_equal(saved_files[0].len, len);
+	f->n_events = 0;
+	fw_cmd(f, PDU(0x05), PDU(0x10, 0x05, 0x01));
+	assert_string_equal(saved_files[1].name, "firmware.ini");
+	assert_int_equal(f->disconnects, 1);
+	assert_string_equal(mb_band_power(f->band), "booting");
+	mb_band_disconnect(f->band);
+	assert_false(mb_band_connect(f->band, NULL, NULL));
+	fixture_advance(f, 9999);
+	assert_string_equal(mb_band_power(f->band), "booting");
+	fixture_advance(f, 1);
+	assert_string_equal(mb_band_power(f->band), "on");
+	expect_events(f, "disconnected", "power-on",
+		      "firmware-installed version=V1.0.9.99 slot=b", NULL);
+	fixture_connect(f);
+	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '9', '9'));
+	assert_int_equal(mb_band_firmware_info(f->band)->slot, 'b');
+	free(img);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	uint8_t *img = make_firmware("1.0.9.99", &len);
+
+	send_init(f, 0x07, 1000, 0, PDU(0x10, 0x01, 0x04));
+	send_init(f, 0x00, 0, 0, PDU(0x10, 0x01, 0x04));
+	send_init(f, 0x00, 5u << 20, 0, PDU(0x10, 0x01, 0x04));
+	fw_cmd(f, PDU(0x01, 0x00, 0x10), PDU(0x10, 0x01, 0x02));
+	fw_cmd(f, PDU(0x03, 0x01), PDU(0x10, 0x03, 0x04));
+	fw_cmd(f, PDU(0x03, 0x02), PDU(0x10, 0x03, 0x02));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
+	fw_cmd(f, PDU(0x09), PDU(0x10, 0x09, 0x02));
+	mb_band_set_battery(f->band, 19);
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x22));
+	/* On the charger the band takes it. */
+	mb_band_set_charging(f->band, true);
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
+	assert_int_equal(n_saved, 0);
+	free(img);
+}
+
+static void test_bad_images_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	uint8_t *img = make_firmware("1.0.9.99", &len);
+	uint32_t crc = mb_crc32(img, len);
+
+	/* Wrong CRC: one byte flipped on the way. */
+	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	img[500] ^= 0x01;
+	send_data(f, img, len);
+	img[500] ^= 0x01;
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
+	/* Right CRC, not a Mi Band 4 image. */
+	memcpy(img + 64, "Mi Smart Band 5", 16);
+	crc = mb_crc32(img, len);
+	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	send_data(f, img, len);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
+	/* Cut short, then checked. */
+	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	send_data(f, img, 500);
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
+	/* A reboot with nothing verified is just a reboot. */
+	fw_cmd(f, PDU(0x05), PDU(0x10, 0x05, 0x01));
+	assert_string_equal(mb_band_power(f->band), "on");
+	assert_int_equal(n_saved, 0);
+	assert_int_equal(mb_band_firmware_info(f->band)->slot, 'a');
+	free(img);
+}
+
+static void test_interrupted_update(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	uint8_t *img = make_firmware("1.0.9.99", &len);
+
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	send_data(f, img, 560);		/* 57 % */
+	f->n_events = 0;
+	mb_band_disconnect(f->band);
+	expect_events(f, "firmware-failed reason=interrupted", "disconnected", NULL);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	/* The old image runs; a retry from 01 works. */
+	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	send_data(f, img, len);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
+	free(img);
+}
+
+static void test_resources_font_watchface(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t res[64] = "HMRES", font[64] = "NEZK", face[64] = "HMDIAL";
+	const struct mb_firmware_info *fi = mb_band_firmware_info(f->band);
+
+	res[5] = 80;
+	font[4] = 3;
+	font[10] = 0x03;
+	for (int k = 0; k < 3; k++) {
+		static const uint8_t types[3] = { 0x02, 0x01, 0x08 };
+		uint8_t *img = k == 0 ? res : k == 1 ? font : face;
+
+		send_init(f, types[k], 64, mb_crc32(img, 64), PDU(0x10, 0x01, 0x01));
+		fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+		send_data(f, img, 64);
+		expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+		fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
+	}
+	assert_string_equal(fi->resources, "v80");
+	assert_string_equal(fi->font, "v3");
+	assert_string_equal(fi->watchface, "v0");
+	assert_string_equal(saved_files[0].name, "resources.bin");
+	assert_string_equal(saved_files[2].name, "font.bin");
+	assert_string_equal(saved_files[4].name, "watchface.bin");
+	/* Firmware unchanged. */
+	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+}
+
+static void test_firmware_info_round_trip(void **state)
+{
+	struct mb_firmware_info a, b;
+	char *text, *err = NULL;
+
+	mb_firmware_info_init(&a);
+	a.slot = 'b';
+	strcpy(a.version, "V1.0.9.99");
+	strcpy(a.resources, "v80");
+	text = mb_firmware_info_format(&a);
+	assert_true(mb_firmware_info_parse(text, strlen(text), "f", &b, &err));
+	assert_memory_equal(&a, &b, sizeof(a));
+	free(text);
+	assert_false(mb_firmware_info_parse("[firmware]\nslot = c\n", 20, "f", &b, &err));
+	assert_string_equal(err, "f:2: [firmware] slot: a or b");
+	free(err);
+	assert_int_equal(mb_crc32((const uint8_t *)"123456789", 9), 0xcbf43926);
+}
+
+#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
+#define F(name, fn) { name, fn, fw_setup, fixture_teardown, NULL }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T("MB4/BATT/BV-02 layout, charge timestamps, notify", test_battery_layout_and_notify),
+		T("MB4/BATT/BV-03 discharge and charge", test_discharge_and_charge),
+		T("MB4/BATT/BV-04 off at 0 %, back when charged", test_power_off_and_back),
+		T("MB4/BATT/BI-01 low battery drops a transfer", test_low_battery_drops_transfer),
+		F("MB4/FW/BV-01 full update", test_full_update),
+		F("MB4/FW/BI-01 refusals", test_refusals),
+		F("MB4/FW/BI-02 bad images change nothing", test_bad_images_change_nothing),
+		F("MB4/FW/BI-03 interrupted at 57 %", test_interrupted_update),
+		F("MB4/FW/BV-02 resources, font, watchface", test_resources_font_watchface),
+		cmocka_unit_test(test_firmware_info_round_trip),
+	};
+
+	return cmocka_run_group_tests_name("power", tests, NULL, NULL);
+}
