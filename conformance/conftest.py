@@ -53,20 +53,22 @@ def bus():
 
 @pytest.fixture
 def start_band(emulator_binary, tmp_path_factory, bus):
-    """Factory: start_band(auth_key=TEST_KEY, state_dir=None, **opts).
+    """Factory: start_band(auth_key=TEST_KEY, state_dir=None,
+    profile=None, **opts).
 
     Each call starts one more emulator on the test's bus with a fresh
     socket and log; pass the state_dir of an earlier one to restart "the
-    same band".  On teardown every band the test did not stop or kill
-    itself must exit 0 on SIGTERM.
+    same band", and a profile path for a band with other policies
+    (bandsim.profile.write_variant).  On teardown every band the test
+    did not stop or kill itself must exit 0 on SIGTERM.
     """
     started = []
 
-    def start(auth_key=TEST_KEY, state_dir=None, **opts):
+    def start(auth_key=TEST_KEY, state_dir=None, profile=None, **opts):
         opts.setdefault("control_address", bus)
         opts.setdefault("clock_rate", 0)
         opts.setdefault("clock_start", CLOCK_START)
-        proc = BandProcess(emulator_binary, PROFILE_PATH,
+        proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
                            tmp_path_factory.mktemp("band"),
                            state_dir=state_dir, auth_key=auth_key, **opts)
         started.append(proc)

@@ -348,6 +348,29 @@ class ControlClient:
     def advance_clock(self, seconds: float, timeout=None) -> None:
         self.call("AdvanceClock", "(d)", float(seconds), timeout=timeout)
 
+    def set_battery(self, percent: int, timeout=None) -> None:
+        """Set the level (0-100); the band's thresholds act at once."""
+        self.call("SetBattery", "(u)", int(percent), timeout=timeout)
+
+    def set_charging(self, charging: bool, timeout=None) -> None:
+        """Put the band on the charger or take it off."""
+        self.call("SetCharging", "(b)", bool(charging), timeout=timeout)
+
+    def set_clock_rate(self, rate: float, timeout=None) -> None:
+        """Band time = rate x wall time from now on (0 freezes it)."""
+        self.call("SetClockRate", "(d)", float(rate), timeout=timeout)
+
+    def battery(self, timeout=None) -> int:
+        """Battery level in whole percent."""
+        return self.get("Battery", timeout)
+
+    def charging(self, timeout=None) -> bool:
+        return self.get("Charging", timeout)
+
+    def firmware(self, timeout=None) -> dict:
+        """Firmware: slot, version, resources, font, watchface."""
+        return dict(self.get("Firmware", timeout))
+
     def get_samples(self, from_ts: int, to_ts: int, timeout=None) -> list:
         """[(timestamp, 4 bytes)] the band holds with from <= ts < to.
 

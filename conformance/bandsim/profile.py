@@ -186,3 +186,26 @@ def _jump(current: int, target: int, name: str) -> int:
         raise ValueError(f"handle hint on {name} goes back to {target:#06x}"
                          f" (next free is {current:#06x})")
     return target
+
+
+def write_variant(out_path, settings: dict, base=DEFAULT_PATH,
+                  section: str = "policy") -> Path:
+    """A copy of the base profile with some `key = value` lines of one
+    section replaced (comments and layout kept), for a band that differs
+    only in a policy.  Every key must already be in that section."""
+    lines = Path(base).read_text(encoding="utf-8").splitlines(keepends=True)
+    left = dict(settings)
+    current = None
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if text.startswith("[") and text.endswith("]"):
+            current = text[1:-1].strip()
+            continue
+        key = text.split("=", 1)[0].strip() if "=" in text else None
+        if current == section and key in left and not text.startswith("#"):
+            lines[i] = f"{key} = {left.pop(key)}\n"
+    if left:
+        raise KeyError(f"[{section}] of {base} has no {sorted(left)}")
+    out_path = Path(out_path)
+    out_path.write_text("".join(lines), encoding="utf-8")
+    return out_path

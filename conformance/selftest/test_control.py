@@ -28,6 +28,9 @@ XML = """<node><interface name="io.bandsim.Band1">
 <method name="FactoryReset"/><method name="Reboot"/>
 <method name="AdvanceClock"><arg name="seconds" type="d" direction="in"/></method>
 <method name="Hang"/>
+<method name="SetBattery"><arg name="percent" type="u" direction="in"/></method>
+<method name="SetCharging"><arg name="charging" type="b" direction="in"/></method>
+<method name="SetClockRate"><arg name="k" type="d" direction="in"/></method>
 <method name="GetSamples"><arg name="from" type="t" direction="in"/>
 <arg name="to" type="t" direction="in"/>
 <arg name="timestamps" type="at" direction="out"/>
@@ -35,11 +38,21 @@ XML = """<node><interface name="io.bandsim.Band1">
 <property name="Clock" type="t" access="read"/>
 <property name="Prompt" type="s" access="read"/>
 <property name="State" type="s" access="read"/>
+<property name="Battery" type="u" access="read"/>
+<property name="Charging" type="b" access="read"/>
+<property name="Firmware" type="a{sv}" access="read"/>
 <signal name="Event"><arg type="s"/><arg type="a{sv}"/></signal>
 </interface></node>"""
 address, ready_fd = sys.argv[1], int(sys.argv[2])
 props = {"Clock": GLib.Variant("t", 1000), "Prompt": GLib.Variant("s", ""),
-         "State": GLib.Variant("s", "advertising")}
+         "State": GLib.Variant("s", "advertising"),
+         "Battery": GLib.Variant("u", 81), "Charging": GLib.Variant("b", False),
+         "Firmware": GLib.Variant("a{sv}", {
+             "slot": GLib.Variant("s", "a"),
+             "version": GLib.Variant("s", "V1.0.9.70"),
+             "resources": GLib.Variant("s", ""),
+             "font": GLib.Variant("s", ""),
+             "watchface": GLib.Variant("s", "")})}
 conn = Gio.DBusConnection.new_for_address_sync(
     address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
     | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
@@ -69,6 +82,20 @@ def method(conn_, sender, path, iface, name, params, inv):
             return
         changed("Clock", GLib.Variant("t", props["Clock"].unpack()
                                       + int(seconds * 1000)))
+    elif name == "SetBattery":
+        (percent,) = params.unpack()
+        if percent > 100:
+            inv.return_dbus_error("io.bandsim.Error.InvalidArgs", "percent")
+            return
+        changed("Battery", GLib.Variant("u", percent))
+        event("battery-changed", level=GLib.Variant("u", percent),
+              charging=GLib.Variant("y", int(props["Charging"].unpack())))
+    elif name == "SetCharging":
+        (on,) = params.unpack()
+        changed("Charging", GLib.Variant("b", on))
+    elif name == "SetClockRate":
+        (k,) = params.unpack()
+        event("clock-rate", rate=GLib.Variant("d", k))
     elif name == "GetSamples":
         low, high = params.unpack()
         log = [(60 * i, bytes([1, i, 2 * i, 80])) for i in range(10)]
@@ -150,8 +177,11 @@ def test_missing_daemon_is_reported():
 
 def test_properties_and_introspection(control):
     assert control.get("Clock") == 1000
-    assert control.get_all() == {"Clock": 1000, "Prompt": "",
-                                 "State": "advertising"}
+    assert control.get_all() == {
+        "Clock": 1000, "Prompt": "", "State": "advertising", "Battery": 81,
+        "Charging": False, "Firmware": {
+            "slot": "a", "version": "V1.0.9.70", "resources": "", "font": "",
+            "watchface": ""}}
     assert 'interface name="io.bandsim.Band1"' in control.introspect()
 
 
@@ -217,3 +247,21 @@ def test_get_samples_pairs_timestamps_and_bytes(control):
     assert control.get_samples(600, 1200) == []
     with pytest.raises(ControlError, match="timestamps"):
         control.get_samples(1, 1200)
+
+
+def test_battery_and_firmware_calls(control):
+    assert (control.battery(), control.charging()) == (81, False)
+    assert control.firmware() == {"slot": "a", "version": "V1.0.9.70",
+                                  "resources": "", "font": "",
+                                  "watchface": ""}
+    control.set_battery(57)
+    event = control.wait_event("battery-changed", level=57)
+    assert event.details == {"level": 57, "charging": 0}
+    assert control.battery() == 57
+    control.set_charging(True)
+    assert control.wait_property("Charging", True) is True
+    control.set_clock_rate(0.5)
+    assert control.wait_event("clock-rate").details == {"rate": 0.5}
+    with pytest.raises(ControlError) as info:
+        control.set_battery(101)
+    assert info.value.name == "io.bandsim.Error.InvalidArgs"

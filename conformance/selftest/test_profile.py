@@ -5,7 +5,7 @@ import configparser
 import pytest
 
 from bandsim import uuids
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.profile import DEFAULT_PATH, Profile, write_variant
 
 
 def load(text: str) -> Profile:
@@ -74,3 +74,20 @@ def test_shipped_profile_hits_the_hard_coded_handles():
     assert profile.characteristic("device-event").value_handle == 0x004A
     assert profile.service("miband").declaration_handle == 0x0033
     assert profile.section("battery").getint("initial-level") == 81
+
+
+def test_policy_variant(tmp_path):
+    base = Profile.load(DEFAULT_PATH)
+    path = write_variant(tmp_path / "variant.ini",
+                         {"reboot-below-percent": 10,
+                          "low-battery-drop-pattern": "after-connected-s"})
+    variant = Profile.load(path)
+    policy = variant.section("policy")
+    assert policy.getint("reboot-below-percent") == 10
+    assert policy["low-battery-drop-pattern"] == "after-connected-s"
+    others = {k: v for k, v in base.section("policy").items()
+              if k not in ("reboot-below-percent", "low-battery-drop-pattern")}
+    assert all(policy[k] == v for k, v in others.items())
+    assert variant.attributes() == base.attributes()
+    with pytest.raises(KeyError):
+        write_variant(tmp_path / "bad.ini", {"no-such-setting": 1})

@@ -156,7 +156,7 @@ static void install_extra(struct mb_band *band)
 		free(err);
 		return;
 	}
-	snprintf(field, sizeof(fi.resources), "%s", fw->version[0] ? fw->version : "v0");
+	snprintf(field, sizeof(fi.resources), "%s", fw->version);
 	if (save_info(band, &fi))
 		band->fwinfo = fi;
 }
@@ -184,6 +184,9 @@ static void cmd_check(struct mb_band *band, const uint8_t *v, size_t len)
 		reply(band, CMD_CHECK, FW_STATUS_REFUSED);
 		return;
 	}
+	/* A format without a version (watchfaces) is known by its CRC. */
+	if (!fw->version[0])
+		snprintf(fw->version, sizeof(fw->version), "crc32:%08x", fw->crc);
 	mb_event_init(&ev, "firmware-verified");
 	mb_event_add_byte(&ev, "type", fw->type);
 	mb_event_add_string(&ev, "version", fw->version);

@@ -1,0 +1,403 @@
+"""The battery: 00000006, the discharge and charge model, and what the
+band does when it runs low (docs/battery-firmware.md; fact sheet §5).
+
+Band time is frozen at CLOCK_START (Monday 10:30, tz 0) and moves only
+through AdvanceClock, so levels and timestamps are exact functions of
+the scenario.  The default wearer (life seed 1) puts the band on the
+charger on Monday evening (docs/sync.md); scenarios that must not see
+that stretch run elsewhere, the one about it finds it in
+fixtures/activity.  Low-battery policies are profile settings: a
+scenario that needs another one runs a band on a derived profile.
+"""
+
+import pytest
+
+from bandsim import oracle
+from bandsim.att import Disconnected
+from bandsim.battery import BATTERY_UUID, UNSET, parse
+from bandsim.control import ControlError
+from bandsim.fetch import FetchInterrupted, local_datetime
+from bandsim.huami import HuamiClient
+from bandsim.profile import DEFAULT_PATH, Profile, write_variant
+from bandsim.suite import CLOCK_START, TEST_KEY
+from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, SINCE,
+                              all_samples, assert_minutes,
+                              sync_over_new_link)
+from bandsim.updatetest import SOFTWARE_REVISION, refused_connection
+
+PROFILE = Profile.load(DEFAULT_PATH)
+BATTERY = PROFILE.by_uuid(BATTERY_UUID)
+INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
+ACTIVITY = DEFAULT_PATH.parents[1] / "fixtures" / "activity" / \
+    "seed1-2024-05-20-3days.csv"
+CHARGING_KIND = 0x06
+
+
+# ---------------------------------------------------------------- helpers
+
+def link(band, auth: bool = True):
+    """A link, authenticated unless told otherwise."""
+    att = band.connect()
+    if auth:
+        try:
+            huami = HuamiClient(att)
+            huami.enable_notifications()
+            huami.authenticate(TEST_KEY)
+        except BaseException:
+            att.close()
+            raise
+    return att
+
+
+@pytest.fixture
+def links():
+    """Factory: links(band, auth=True); all closed on teardown."""
+    opened = []
+
+    def open_(band, auth=True):
+        att = link(band, auth)
+        opened.append(att)
+        return att
+
+    yield open_
+    for att in opened:
+        att.close()
+
+
+def read_battery(att):
+    return parse(att.read(BATTERY.value_handle))
+
+
+def battery_notes(att) -> list:
+    """Every 00000006 notification sent so far: a read is answered in
+    order after them, so once its reply is in they are all queued."""
+    att.read(BATTERY.value_handle)
+    notes = []
+    while True:
+        try:
+            notes.append(parse(att.wait_notification(BATTERY.value_handle,
+                                                     0)))
+        except TimeoutError:
+            return notes
+
+
+def events_since(control, name: str, mark: int) -> list:
+    control.sync()
+    return [e for e in control.timeline if e.name == name and e.seq > mark]
+
+
+def last_seq(control) -> int:
+    control.sync()
+    return control.timeline[-1].seq if control.timeline else 0
+
+
+def is_up(band, att) -> bool:
+    """The link still answers and the band reported no drop."""
+    att.read(SOFTWARE_REVISION.value_handle)
+    return band.pending("DISCONNECTED=1") == 0
+
+
+def charging_stretch():
+    """(first minute, minutes) of seed 1's first charging stretch after
+    CLOCK_START, from the committed activity fixture."""
+    first = count = None
+    with open(ACTIVITY, encoding="ascii") as f:
+        next(f)
+        for line in f:
+            ts, _, kind, *_ = line.split(",")
+            ts, kind = int(ts), int(kind)
+            if ts < CLOCK_START:
+                continue
+            if kind == CHARGING_KIND:
+                first = ts if first is None else first
+                count = (count or 0) + 1
+            elif first is not None:
+                return first, count
+    raise AssertionError(f"no charging stretch in {ACTIVITY.name}")
+
+
+# ---------------------------------------------------------------- layout
+
+def test_battery_level_and_charging_state(band, control, links):
+    """MB4/BATT/BV-02: the app shows the battery level and the charging state
+
+    00000006 carries the level, the charging byte and two timestamps:
+    A when charging last started (unset before the first charge), B and
+    the level at B when it last stopped (at first start: then).  A
+    subscribed app is notified of every whole percent and of plugging
+    in or out, and the notified bytes are what a read returns.
+    """
+    att = links(band)
+    start = local_datetime(CLOCK_START)
+    info = read_battery(att)
+    assert (info.level, info.charging) == (INITIAL_LEVEL, False)
+    assert (info.a, info.tz_a) == (UNSET, 0), info.raw.hex(" ")
+    assert (info.b, info.tz_b, info.level_at_b) == \
+        (start, 0, INITIAL_LEVEL), info.raw.hex(" ")
+    att.write(BATTERY.cccd_handle, b"\x01\x00")
+
+    control.set_battery(57)
+    (note,) = battery_notes(att)
+    assert (note.level, note.charging, note.raw[3:]) == \
+        (57, False, info.raw[3:]), note.raw.hex(" ")
+    assert note.raw == read_battery(att).raw
+    assert control.wait_event("battery-changed").details == \
+        {"level": 57, "charging": 0}
+    assert control.battery() == 57
+
+    control.advance_clock(5 * MINUTE)
+    battery_notes(att)
+    control.set_charging(True)
+    plugged = battery_notes(att)[-1]
+    assert plugged.charging and plugged.raw == read_battery(att).raw
+    assert (plugged.a, plugged.tz_a) == (start.replace(minute=35), 0), \
+        plugged.raw.hex(" ")
+    assert (plugged.b, plugged.level_at_b) == (start, INITIAL_LEVEL)
+    assert control.charging() is True
+    assert control.wait_event("battery-changed", charging=1)
+
+    control.advance_clock(30 * MINUTE)          # +25 % on the charger
+    notes = battery_notes(att)
+    levels = [n.level for n in notes]
+    assert levels == list(range(plugged.level + 1, levels[-1] + 1)), levels
+    assert 81 <= levels[-1] <= 82, levels
+    assert all(n.charging and n.a == plugged.a for n in notes)
+
+    control.set_charging(False)
+    unplugged = battery_notes(att)[-1]
+    assert not unplugged.charging
+    assert (unplugged.a, unplugged.b, unplugged.tz_b) == \
+        (plugged.a, start.replace(hour=11, minute=5), 0), \
+        unplugged.raw.hex(" ")
+    assert unplugged.level_at_b == unplugged.level == control.battery()
+    assert control.charging() is False
+
+
+# ------------------------------------------------------------- the model
+
+def test_a_day_of_wear(start_band, control):
+    """MB4/BATT/BV-03: a full battery lasts about two weeks
+
+    A day on the default wearer (heart rate measured almost every
+    minute) costs 5-9 % (100 % in 20 days, plus heart rate).  The level
+    falls one whole percent at a time, each announced, and two bands
+    with the same seed end the day on the same level.  Tuesday is
+    chosen: seed 1 does not charge then.
+    """
+    tuesday = CLOCK_START + DAY
+
+    def one_day():
+        band = start_band(clock_start=tuesday)
+        mark = last_seq(control)
+        before = control.battery()
+        control.advance_clock(DAY)
+        after = control.battery()
+        levels = [e.details["level"]
+                  for e in events_since(control, "battery-changed", mark)]
+        assert band.stop() == 0
+        return before, after, levels
+
+    before, after, levels = one_day()
+    assert before == INITIAL_LEVEL
+    assert 5 <= before - after <= 9, f"{before} % -> {after} % in a day"
+    assert levels == list(range(before - 1, after - 1, -1)), levels
+    assert one_day() == (before, after, levels)
+
+
+def test_charging_takes_two_hours(band, control):
+    """MB4/BATT/BV-04: a nearly empty band charges full in two hours
+
+    0 to 100 % in two hours: from 5 % half way after an hour, full after
+    two, and it stays full while it sits on the charger.
+    """
+    control.set_battery(5)
+    control.set_charging(True)
+    control.advance_clock(HOUR)
+    assert 53 <= control.battery() <= 56
+    control.advance_clock(HOUR)
+    assert 99 <= control.battery() <= 100
+    control.advance_clock(HOUR)
+    assert 99 <= control.battery() <= 100
+    assert control.charging() is True
+
+
+def test_charging_stretch_of_the_wearer(band, control, links):
+    """MB4/BATT/BV-05: the wearer puts the band on the charger in the evening
+
+    During the charging stretch of the simulated wearer (kind 06 in the
+    log) the band reports charging and its level rises as on the
+    charger: an hour gives 50 %.
+    """
+    first, minutes = charging_stretch()
+    assert minutes == 60
+    control.advance_clock(first - 10 * MINUTE - CLOCK_START)
+    control.set_battery(30)
+    assert control.charging() is False
+    control.advance_clock(30 * MINUTE)
+    assert control.charging() is True
+    assert read_battery(links(band)).charging
+    kinds = {d[0] for _, d in control.get_samples(first, first + 20 * MINUTE)}
+    assert kinds == {CHARGING_KIND}
+    control.advance_clock((minutes - 10) * MINUTE)
+    assert control.charging() is False
+    assert 78 <= control.battery() <= 80
+
+
+def test_band_runs_on_its_own_clock(band, control):
+    """MB4/BATT/BV-06: a band left alone drains on its own clock
+
+    Without AdvanceClock, band time runs SetClockRate times wall time:
+    at 100 000x a whole percent (about three hours of band time) goes
+    within a fraction of a second and the log fills minute by minute;
+    rate 0 freezes the band again.
+    """
+    start = control.get("Clock")
+    control.set_clock_rate(100_000)
+    # The level shows 80 % as soon as anything is drawn from 81.000 %.
+    control.wait_event("battery-changed", timeout=10,
+                       level=INITIAL_LEVEL - 2)
+    control.set_clock_rate(0)
+    frozen = control.get("Clock")
+    assert frozen - start > 2 * HOUR * 1000
+    minutes = (frozen // 1000 - CLOCK_START) // MINUTE
+    assert_minutes(all_samples(control), CLOCK_START, minutes)
+    control.sync()
+    assert control.get("Clock") == frozen
+    with pytest.raises(ControlError) as info:
+        control.set_clock_rate(-1)
+    assert info.value.name == "io.bandsim.Error.InvalidArgs"
+
+
+# ------------------------------------------------------------ low battery
+
+def test_sync_fails_when_low(band, control, fetch_links):
+    """MB4/BATT/BI-01: Gadgetbridge: sync fails when the band is low
+
+    At 15 % the band answers the fetch request but drops the link the
+    moment the transfer starts (02); nothing is lost or deleted, and once
+    the band is above 15 % the phone syncs everything exactly once.
+    (At 16 % the first notification's radio cost already shows 15 %.)
+    """
+    control.advance_clock(2 * HOUR)
+    truth = all_samples(control)
+    control.set_battery(15)
+    fetch = fetch_links(band)
+    announced = fetch.start(SINCE)
+    assert announced.count == 120
+    with pytest.raises(FetchInterrupted):
+        fetch.stream()
+    assert control.wait_event("low-battery-drop").details == \
+        {"reason": "transfer-start"}
+    band.wait_dropped()
+    assert (control.stored_samples(), control.acked_until()) == (120, 0)
+
+    control.set_battery(17)
+    state = sync_over_new_link(band)
+    oracle.assert_exactly_once(state.samples, truth)
+
+
+def test_disconnects_after_connecting_when_low(start_band, control, links,
+                                               tmp_path):
+    """MB4/BATT/BI-02: the band disconnects below 15 % soon after connecting
+
+    A band whose policy is after-connected-s (10 s) keeps a link at 15 %
+    for 10 s of band time, then drops it; at 17 % a link stays up.
+    """
+    variant = write_variant(tmp_path / "drop-after-connect.ini", {
+        "low-battery-drop-pattern": "after-connected-s",
+        "low-battery-drop-after-s": 10})
+    band = start_band(profile=variant)
+    control.set_battery(15)
+    att = links(band)
+    control.advance_clock(9)
+    assert is_up(band, att)
+    control.advance_clock(1.5)
+    assert control.wait_event("low-battery-drop").details == \
+        {"reason": "after-connected"}
+    band.wait_dropped()
+    with pytest.raises(Disconnected):
+        att.read(SOFTWARE_REVISION.value_handle)
+
+    control.set_battery(17)
+    att = links(band)
+    control.advance_clock(MINUTE)
+    assert is_up(band, att)
+    control.sync()
+    assert [e.name for e in control.timeline].count("low-battery-drop") == 1
+
+
+def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
+    """MB4/BATT/BI-03: the band reboots in a loop below 10 %
+
+    With reboot-below-percent = 10 the band restarts on its own once an
+    hour of band time below 10 % (dropping the phone's link each time),
+    never at 11 %, and keeps its activity log through it.
+    """
+    variant = write_variant(tmp_path / "reboot-below.ini",
+                            {"reboot-below-percent": 10})
+    band = start_band(profile=variant)
+    att = links(band, auth=False)
+    control.set_battery(11)
+    mark = last_seq(control)
+    control.advance_clock(HOUR)
+    assert not events_since(control, "reboot", mark)
+    assert is_up(band, att)
+
+    logged = all_samples(control)
+    control.set_battery(9)
+    control.advance_clock(HOUR)
+    control.wait_event("reboot")
+    band.wait_dropped()
+    with pytest.raises(Disconnected):
+        att.read(SOFTWARE_REVISION.value_handle)
+
+    mark = last_seq(control)
+    control.advance_clock(3 * HOUR)
+    reboots = len(events_since(control, "reboot", mark))
+    assert 2 <= reboots <= 4, f"{reboots} reboots in 3 hours below 10 %"
+    assert all_samples(control)[:len(logged)] == logged
+
+
+def test_dies_at_zero_and_comes_back_on_the_charger(band, control, links):
+    """MB4/BATT/BI-04: the band dies at 0 % and comes back on the charger
+
+    At 0 % the band is off: the link drops, the socket refuses
+    connections, nothing is logged.  On the charger it boots once past
+    2 %, advertises again, still holds every minute logged before, logs
+    on, and a sync then gets the whole log exactly once.
+    """
+    control.advance_clock(2 * HOUR)
+    before = all_samples(control)
+    off_at = CLOCK_START + 2 * HOUR
+    att = links(band)
+
+    control.set_battery(0)
+    control.wait_event("power-off")
+    band.wait_status("DISCONNECTED=1")
+    with pytest.raises(Disconnected):
+        att.read(SOFTWARE_REVISION.value_handle)
+    control.wait_property("State", "off")
+    assert control.battery() == 0
+    assert refused_connection(band)
+
+    control.advance_clock(HOUR)
+    assert control.get_samples(off_at, FOREVER) == []
+    assert refused_connection(band)
+    assert band.pending("ADVERTISING=1") == 0
+
+    control.set_charging(True)
+    control.advance_clock(10 * MINUTE)
+    control.wait_event("power-on")
+    band.wait_status("ADVERTISING=1")
+    assert control.get("State") == "advertising"
+    assert 3 <= control.battery() <= 9
+    on_by = off_at + HOUR + 10 * MINUTE
+
+    after = all_samples(control)
+    oracle.assert_exactly_once(after, before, (CLOCK_START, off_at),
+                               "flash after power-off")
+    assert control.get_samples(off_at, off_at + HOUR + 2 * MINUTE) == []
+    control.advance_clock(30 * MINUTE)
+    assert_minutes(control.get_samples(on_by, FOREVER), on_by, 30)
+    state = sync_over_new_link(band)
+    oracle.assert_exactly_once(state.samples, all_samples(control))

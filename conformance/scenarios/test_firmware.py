@@ -1,0 +1,528 @@
+"""Firmware, resource, font and watchface updates on 00001531 / 00001532.
+
+The contract is docs/battery-firmware.md; the protocol facts are the
+fact sheet's §7.  The files are the synthetic images of
+fixtures/firmware (bandsim/images.py): not Xiaomi firmware, only the
+markers by which a Mi Band 4 file is recognised (§7.2).
+
+What a user must never meet: a band that runs half an image.  So every
+way an upload can end short of a verified ``04`` followed by ``05`` (the
+link lost at 57 %, a wrong CRC, a file for another band, a low battery,
+kill -9) is checked to leave the old image running (Software Revision,
+the Firmware property and STATE_DIR/firmware.ini unchanged) and a retry
+to succeed.  State is read from the control plane and the band's files,
+never from its log.
+"""
+
+import zlib
+
+import pytest
+
+from bandsim.att import AttError, ErrorCode
+from bandsim.firmware import (FirmwareInterrupted, LowBattery, Refused,
+                              TYPE_FIRMWARE, TYPE_FONT, TYPE_FONT_LATIN,
+                              TYPE_RESOURCES, TYPE_RESOURCES_COMPRESSED,
+                              TYPE_WATCHFACE, FirmwareClient, Transfer,
+                              identify, init_payload)
+from bandsim.huami import HuamiClient
+from bandsim.images import (build_firmware, build_font, build_resources,
+                            build_watchface, fixture)
+from bandsim.suite import TEST_KEY
+from bandsim.updatetest import (FACTORY, FACTORY_VERSION, boot,
+                                firmware_ini, install, open_updater,
+                                read_revision, refused_connection,
+                                software_revision)
+
+NEW = fixture("mb4-fw-1.0.9.99.fw")
+NEWER = fixture("mb4-fw-1.1.0.1.fw")
+NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
+NEWER_VERSION = "V" + identify(NEWER).version      # V1.1.0.1
+MiB = 1024 * 1024
+
+
+def hexs(data: bytes) -> str:
+    return data.hex(" ")
+
+
+@pytest.fixture
+def updaters():
+    """Factory: updaters(band, mtu=247) opens a link ready to upload;
+    every one is closed on teardown, however the test ends."""
+    opened = []
+
+    def open_(band, mtu=247):
+        fw = open_updater(band, mtu)
+        opened.append(fw)
+        return fw
+
+    yield open_
+    for fw in opened:
+        fw.att.close()
+
+
+@pytest.fixture
+def state_band(start_band, tmp_path):
+    """A band whose state dir the test knows (for its slot files)."""
+    state_dir = tmp_path / "state"
+    return start_band(state_dir=state_dir), state_dir
+
+
+def assert_old_image_runs(band, control, state_dir, label="", since=0):
+    """Nothing of an upload that did not complete shows anywhere (events
+    count from seq `since`: a band killed after 10 04 01 did verify)."""
+    assert control.firmware() == FACTORY, label
+    assert firmware_ini(state_dir).get("slot", "a") == "a", label
+    assert read_revision(band) == FACTORY_VERSION, label
+    control.sync()
+    names = [e.name for e in control.timeline if e.seq > since]
+    assert not {"firmware-verified", "firmware-installed"} & set(names), \
+        f"{label}: {names}"
+
+
+def progress_recorder():
+    seen = []
+
+    def progress(sent, total):
+        seen.append((sent, total))
+
+    return seen, progress
+
+
+# ------------------------------------------------------------ success
+
+def test_update_installs_new_firmware(state_band, start_band, control,
+                                      updaters):
+    """MB4/FW/BV-01: the phone updates the band's firmware
+
+    Gadgetbridge at MTU 247: the progress bar climbs to 100 %, 10 04 01,
+    05; the band drops the link, is gone for its boot time, then runs
+    the new image from the other slot: Software Revision reads the
+    version embedded in the file, and so it stays after a restart.
+    """
+    band, state_dir = state_band
+    assert control.firmware() == FACTORY
+    fw = updaters(band)
+    assert software_revision(fw.att) == FACTORY_VERSION
+    seen, progress = progress_recorder()
+    transfer = fw.update(NEW, progress=progress)
+
+    sent = [s for s, _ in seen]
+    assert sent == sorted(set(sent)), "progress went backwards"
+    assert seen[-1] == (len(NEW), len(NEW))
+    assert transfer.chunk == 244 and transfer.chunks == len(sent)
+    started = control.wait_event("firmware-started")
+    assert started.details == {"type": TYPE_FIRMWARE, "size": len(NEW)}
+    verified = control.wait_event("firmware-verified")
+    assert verified.details == {"type": TYPE_FIRMWARE,
+                                "version": NEW_VERSION}
+
+    # 10 05 01 came and the link is gone: the band is booting.
+    band.wait_status("DISCONNECTED=1")
+    control.wait_property("State", "booting")
+    assert refused_connection(band)
+    control.advance_clock(9.5)
+    assert control.get("State") == "booting"
+    assert refused_connection(band)
+    control.advance_clock(1.0)
+    band.wait_status("ADVERTISING=1")
+    installed = control.wait_event("firmware-installed")
+    assert installed.details == {"version": NEW_VERSION, "slot": "b"}
+    assert control.get("State") == "advertising"
+
+    expected = dict(FACTORY, slot="b", version=NEW_VERSION)
+    assert control.firmware() == expected
+    assert read_revision(band) == NEW_VERSION
+    assert (state_dir / "firmware-b.bin").read_bytes() == NEW
+    assert firmware_ini(state_dir)["slot"] == "b"
+    assert firmware_ini(state_dir)["version"] == NEW_VERSION
+
+    assert band.stop() == 0
+    band = start_band(state_dir=state_dir)
+    assert control.firmware() == expected
+    assert read_revision(band) == NEW_VERSION
+
+
+def test_second_update_uses_the_other_slot(state_band, control, updaters):
+    """MB4/FW/BV-02: two updates in a row, the second without an MTU exchange
+
+    Slots alternate: the first update goes to b, the next back to a.
+    The second runs at MTU 23 (20-byte chunks, a sync every 100) with a
+    version string shorter than 8 bytes (NUL-padded in the file).
+    """
+    band, state_dir = state_band
+    install(band, control, updaters(band), NEW)
+    fw = updaters(band, mtu=23)
+    transfer, event = install(band, control, fw, NEWER)
+    assert transfer.chunk == 20
+    assert transfer.syncs[:3] == [100, 200, 300]
+    assert transfer.syncs[-1] == transfer.chunks == -(-len(NEWER) // 20)
+    assert event.details == {"version": NEWER_VERSION, "slot": "a"}
+    assert control.firmware() == dict(FACTORY, slot="a",
+                                      version=NEWER_VERSION)
+    assert read_revision(band) == NEWER_VERSION
+    assert (state_dir / "firmware-a.bin").read_bytes() == NEWER
+    assert (state_dir / "firmware-b.bin").read_bytes() == NEW
+
+
+def test_resources_font_and_watchface(state_band, start_band, control,
+                                      updaters):
+    """MB4/FW/BV-03: the phone installs resources, a font and a watchface
+
+    Each ends with 10 04 01 and needs no 05: the link stays up, the
+    firmware and Software Revision stay as they were, and the Firmware
+    property reports what was installed, also after a restart.
+    """
+    band, state_dir = state_band
+    fw = updaters(band)
+    files = [
+        (build_resources(80), TYPE_RESOURCES, "resources", "80",
+         "resources.bin"),
+        (build_font(3), TYPE_FONT, "font", "3", "font.bin"),
+        (build_watchface(), TYPE_WATCHFACE, "watchface", None,
+         "watchface.bin"),
+        (build_resources(81, compressed=True), TYPE_RESOURCES_COMPRESSED,
+         "resources", "81", "resources.bin"),
+        (build_font(6, kind=0x06), TYPE_FONT_LATIN, "font", "6", "font.bin"),
+    ]
+    for data, file_type, key, number, stored in files:
+        label = f"type {file_type:#04x}"
+        fw.update(data, file_type)
+        verified = control.wait_event("firmware-verified", type=file_type)
+        reported = control.firmware()[key]
+        if number is None:
+            # §7.2 gives a watchface no version; installed is not "".
+            assert reported != "", f"{label}: watchface not reported"
+        else:
+            assert verified.details["version"] == reported, label
+            assert reported in (number, "v" + number), \
+                f"{label}: {key} reported as {reported!r}"
+        assert (state_dir / stored).read_bytes() == data, label
+        assert software_revision(fw.att) == FACTORY_VERSION, label
+    assert band.pending("DISCONNECTED=1") == 0
+    after = control.firmware()
+    assert (after["slot"], after["version"]) == ("a", FACTORY_VERSION)
+    assert "firmware-installed" not in control.names()
+
+    fw.att.close()
+    band.wait_dropped()
+    assert band.stop() == 0
+    band = start_band(state_dir=state_dir)
+    assert control.firmware() == after
+    assert read_revision(band) == FACTORY_VERSION
+
+
+def test_sync_is_never_answered(band, control, updaters):
+    """MB4/FW/BV-04: the band never answers the 00 sync
+
+    Gadgetbridge aborts an upload on any reply it did not ask for, and
+    sends 00 after every 100 chunks and at the end.  Neither a sync
+    outside a transfer nor one in the middle gets a reply, and 10 03 01
+    waits until every announced byte has arrived.  A client that sends
+    its syncs as Write Commands (no ATT response either) meets the same
+    silence and completes its upload.
+    """
+    fw = updaters(band, mtu=23)
+    fw.sync()
+    fw.sync()
+    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    fw.start_data()
+    transfer = Transfer(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    fw.send_data(NEW[:250 * 20], transfer, expect_complete=False)
+    assert transfer.syncs == [100, 200, 250]
+    fw.sync()
+    software_revision(fw.att)       # answered after anything before it
+    fw.expect_silence()
+
+    fw.sync_as_command = True
+    transfer = fw.update(NEW, reboot=False)
+    assert transfer.syncs[-1] == transfer.chunks == -(-len(NEW) // 20)
+    software_revision(fw.att)
+    fw.expect_silence()
+    assert control.wait_event("firmware-verified").details == \
+        {"type": TYPE_FIRMWARE, "version": NEW_VERSION}
+
+
+def test_unauthenticated_phone_cannot_flash(band, control):
+    """MB4/FW/BV-05: a phone that did not authenticate cannot flash the band
+
+    00001531 and 00001532 are protected: the CCCD and 01 are refused
+    with Insufficient Authorization, data Write Commands are dropped,
+    so after auth the band still knows of no transfer (10 03 04).
+    """
+    att = band.connect()
+    try:
+        fw = FirmwareClient(att)
+        for write in (lambda: fw.enable_notifications(),
+                      lambda: att.write(fw.control_handle, init_payload(
+                          TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW)))):
+            with pytest.raises(AttError) as info:
+                write()
+            assert info.value.code == ErrorCode.INSUFFICIENT_AUTHORIZATION
+        att.write_command(fw.data_handle, NEW[:20])
+        huami = HuamiClient(att)
+        huami.enable_notifications()
+        huami.authenticate(TEST_KEY)
+        fw.enable_notifications()
+        assert hexs(fw.command(b"\x03\x01")) == "10 03 04"
+        control.sync()
+        assert "firmware-started" not in control.names()
+    finally:
+        band.disconnect(att)
+
+
+# ------------------------------------------------------------ failures
+
+def test_interrupted_update_keeps_old_firmware(state_band, control,
+                                               updaters):
+    """MB4/FW/BI-01: the update that must not be interrupted
+
+    The phone loses the link at 57 %.  The band discards the transfer
+    and keeps running its old image, and the phone's retry, from 01 on a
+    new link, installs the new one.
+    """
+    band, state_dir = state_band
+    fw = updaters(band)
+
+    def cut(sent, total):
+        if sent * 100 >= 57 * total:
+            fw.att.shutdown()
+
+    with pytest.raises(FirmwareInterrupted) as info:
+        fw.update(NEW, progress=cut)
+    assert 57 * len(NEW) <= 100 * info.value.sent < 58 * len(NEW)
+    band.wait_dropped()
+    assert control.wait_event("firmware-failed").details == \
+        {"reason": "interrupted"}
+    assert_old_image_runs(band, control, state_dir, "after 57 %")
+
+    _, event = install(band, control, updaters(band), NEW)
+    assert event.details == {"version": NEW_VERSION, "slot": "b"}
+    assert read_revision(band) == NEW_VERSION
+
+
+def test_low_battery_refuses_update(state_band, control, updaters):
+    """MB4/FW/BI-02: the phone cannot update a band below 20 %
+
+    At 19 % the band answers 01 with 10 01 22 (low battery) and nothing
+    starts; at 20 % the same request is accepted.
+    """
+    band, state_dir = state_band
+    control.set_battery(19)
+    fw = updaters(band)
+    with pytest.raises(LowBattery) as info:
+        fw.update(NEW)
+    assert hexs(info.value.reply) == "10 01 22"
+    assert control.wait_event("firmware-failed").details == \
+        {"reason": "low-battery"}
+    control.sync()
+    assert "firmware-started" not in control.names()
+    control.set_battery(20)
+    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    assert control.wait_event("firmware-started").details == \
+        {"type": TYPE_FIRMWARE, "size": len(NEW)}
+    band.disconnect(fw.att)
+    assert_old_image_runs(band, control, state_dir, "after 20 %")
+
+
+def test_bad_crc_fails_after_100_percent(state_band, control, updaters):
+    """MB4/FW/BI-03: the update reaches 100 % and then fails
+
+    A byte flipped on the way: every byte arrives (10 03 01) but the
+    CRC-32 does not match, so 04 gets 10 04 04.  Reported as "the band
+    freezes after a bad transfer": here it must not.  The link works,
+    05 is a plain reboot into the old image, and a good upload
+    afterwards installs.
+    """
+    band, state_dir = state_band
+    damaged = bytearray(NEW)
+    damaged[0x8000] ^= 0x01
+    fw = updaters(band)
+    seen, progress = progress_recorder()
+    with pytest.raises(Refused) as info:
+        fw.update(bytes(damaged), crc=zlib.crc32(NEW), progress=progress)
+    assert seen[-1] == (len(NEW), len(NEW))
+    assert hexs(info.value.reply) == "10 04 04"
+    assert control.wait_event("firmware-failed").details == {"reason": "crc"}
+    assert software_revision(fw.att) == FACTORY_VERSION
+
+    fw.reboot()
+    band.wait_dropped()
+    control.wait_event("reboot")
+    assert_old_image_runs(band, control, state_dir, "after a bad CRC")
+    install(band, control, updaters(band), NEW)
+    assert read_revision(band) == NEW_VERSION
+
+
+UNRECOGNISED = {
+    "no-band-name": (fixture("corrupt-no-name.fw"), TYPE_FIRMWARE),
+    "bad-header": (fixture("corrupt-bad-header.fw"), TYPE_FIRMWARE),
+    "unaligned-name": (fixture("corrupt-unaligned-name.fw"), TYPE_FIRMWARE),
+    "resources-as-firmware": (fixture("mb4-res-v80.res"), TYPE_FIRMWARE),
+    "firmware-as-font": (NEW, TYPE_FONT),
+    "firmware-as-watchface": (NEW, TYPE_WATCHFACE),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNRECOGNISED))
+def test_unrecognised_file_is_refused(state_band, control, updaters, case):
+    """MB4/FW/BI-04: the phone sends a file that is not for this band
+
+    The CRC is right, but the file is not what its type says (§7.2: no
+    Mi Band 4 header or name, or another kind of file): 10 04 04, and
+    nothing is installed.
+    """
+    band, state_dir = state_band
+    data, file_type = UNRECOGNISED[case]
+    fw = updaters(band)
+    with pytest.raises(Refused) as info:
+        fw.update(data, file_type, reboot=False)
+    assert hexs(info.value.reply) == "10 04 04"
+    assert control.wait_event("firmware-failed").details == \
+        {"reason": "unrecognised"}
+    band.disconnect(fw.att)
+    assert_old_image_runs(band, control, state_dir, case)
+
+
+def test_commands_out_of_place(band, control, updaters):
+    """MB4/FW/BI-05: commands the band cannot take
+
+    A phone app with bugs, or another band's updater: data start or
+    checksum without a transfer, unknown commands, wrong lengths, an
+    unknown file type, a file over 4 MiB.  Each gets its status at once
+    and the band goes on answering.
+    """
+    fw = updaters(band)
+    crc = zlib.crc32(NEW)
+    table = [
+        ("03 01", "10 03 04"),
+        ("04", "10 04 04"),
+        ("09", "10 09 02"),
+        ("03", "10 03 02"),
+        ("04 00", "10 04 02"),
+        (hexs(init_payload(TYPE_FIRMWARE, len(NEW), crc)[:9]), "10 01 02"),
+        (hexs(init_payload(TYPE_FIRMWARE, len(NEW), crc) + b"\x00"),
+         "10 01 02"),
+        (hexs(init_payload(0x07, len(NEW), crc)), "10 01 04"),
+        (hexs(init_payload(TYPE_FIRMWARE, 5 * MiB, crc)), "10 01 04"),
+        (hexs(init_payload(TYPE_FIRMWARE, 4 * MiB + 1, crc)), "10 01 04"),
+        (hexs(init_payload(TYPE_FIRMWARE, 4 * MiB, crc)), "10 01 01"),
+        ("04", "10 04 04"),
+    ]
+    got = [(sent, hexs(fw.command(bytes.fromhex(sent))))
+           for sent, _ in table]
+    assert got == table
+    control.sync()
+    failed = [e.details.get("reason") for e in control.timeline
+              if e.name == "firmware-failed"]
+    for reason in ("unknown-type", "too-large", "size"):
+        assert reason in failed, f"no firmware-failed {reason}: {failed}"
+    assert failed.count("too-large") == 2, failed
+    assert control.wait_event("firmware-started").details == \
+        {"type": TYPE_FIRMWARE, "size": 4 * MiB}
+    assert software_revision(fw.att) == FACTORY_VERSION
+
+
+@pytest.mark.parametrize("point", ["mid-transfer", "before-reboot"])
+def test_power_loss_during_update(start_band, control, updaters, tmp_path,
+                                  point):
+    """MB4/FW/BI-06: the battery dies in the middle of an update
+
+    kill -9 half way through the data, or after 10 04 01 but before 05:
+    the band restarted on the same state dir runs its old image, and a
+    new update succeeds.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    fw = updaters(band, mtu=23)
+    if point == "mid-transfer":
+        def kill(sent, total):
+            if sent * 2 >= total and band.alive:
+                band.kill()
+        with pytest.raises(FirmwareInterrupted):
+            fw.update(NEW, progress=kill)
+    else:
+        fw.update(NEW, reboot=False)
+        control.wait_event("firmware-verified")
+        band.kill()
+    fw.att.close()
+
+    control.drain()
+    mark = control.timeline[-1].seq if control.timeline else 0
+    band = start_band(state_dir=state_dir)
+    assert_old_image_runs(band, control, state_dir, point, since=mark)
+    _, event = install(band, control, updaters(band), NEW)
+    assert event.details == {"version": NEW_VERSION, "slot": "b"}
+    assert read_revision(band) == NEW_VERSION
+
+
+def test_new_request_discards_transfer(state_band, control, updaters):
+    """MB4/FW/BI-07: the phone restarts an upload without disconnecting
+
+    Half of one file, then a new 01 for another on the same link: the
+    band forgets the first bytes, so the second file completes on its
+    own byte count, verifies and installs exactly as sent.
+    """
+    band, state_dir = state_band
+    fw = updaters(band)
+    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    fw.start_data()
+    fw.send_data(NEW[:len(NEW) // 2], Transfer(TYPE_FIRMWARE, len(NEW), 0),
+                 expect_complete=False)
+    control.wait_event("firmware-started", size=len(NEW))
+    _, event = install(band, control, fw, NEWER)
+    discarded = control.wait_event("firmware-failed")
+    assert discarded.details == {"reason": "interrupted"}
+    assert discarded.seq < control.wait_event("firmware-started",
+                                              size=len(NEWER)).seq
+    assert event.details == {"version": NEWER_VERSION, "slot": "b"}
+    assert (state_dir / "firmware-b.bin").read_bytes() == NEWER
+    assert read_revision(band) == NEWER_VERSION
+
+
+def test_battery_drops_at_data_start(state_band, control, updaters):
+    """MB4/FW/BI-08: the update fails when the battery runs low
+
+    01 was accepted at 81 %; by 03 01 the band is at 15 %, where it drops
+    links as a transfer starts.  The transfer is discarded (for low
+    battery) and the old image keeps running.
+    """
+    band, state_dir = state_band
+    fw = updaters(band)
+    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    control.set_battery(15)
+    with pytest.raises(FirmwareInterrupted):
+        fw.start_data()
+        fw.send_data(NEW, Transfer(TYPE_FIRMWARE, len(NEW), 0))
+    assert control.wait_event("low-battery-drop").details == \
+        {"reason": "transfer-start"}
+    band.wait_dropped()
+    assert control.wait_event("firmware-failed").details == \
+        {"reason": "low-battery"}
+    assert_old_image_runs(band, control, state_dir, "at 15 %")
+
+
+def test_announced_size_rules(state_band, control, updaters):
+    """MB4/FW/BI-09: the phone sends more, or less, than it announced
+
+    Bytes past the announced size are dropped, so the image verifies and
+    installs exactly as announced; a transfer short of its size gets no
+    10 03 01, and 04 then fails (reason size).
+    """
+    band, state_dir = state_band
+    fw = updaters(band)
+    short = build_firmware("1.0.9.98", 16 * 1024)
+    transfer = Transfer(TYPE_FIRMWARE, len(short) + 100, zlib.crc32(short))
+    fw.init(TYPE_FIRMWARE, transfer.size, transfer.crc)
+    fw.start_data()
+    fw.send_data(short, transfer, expect_complete=False)
+    with pytest.raises(Refused) as info:
+        fw.verify()
+    assert hexs(info.value.reply) == "10 04 04"
+    assert control.wait_event("firmware-failed").details == {"reason": "size"}
+    assert control.firmware() == FACTORY
+
+    fw.update(NEW + bytes(100), size=len(NEW), crc=zlib.crc32(NEW))
+    boot(band, control)
+    assert control.wait_event("firmware-installed").details == \
+        {"version": NEW_VERSION, "slot": "b"}
+    assert (state_dir / "firmware-b.bin").read_bytes() == NEW
