@@ -74,6 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t off = 0;
 
+	/* The band lives on across inputs: weeks of band time go by, so its
+	 * battery runs out and updates reboot it.  Each input starts with a
+	 * charged band that runs. */
+	mb_band_set_charging(band, false);
+	mb_band_set_battery(band, 100);
+	if (strcmp(mb_band_power(band), "on")) {
+		fuzz_now_ms += 60000;
+		mb_band_run(band);
+	}
 	if (!mb_band_connect(band, &ops, NULL))
 		abort();
 	while (off < size) {
