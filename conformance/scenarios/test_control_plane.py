@@ -41,6 +41,7 @@ PROPERTIES = {
     "KeyId": ("s", "read"),
     "Address": ("s", "read"),
     "Authenticated": ("b", "read"),
+    "Busy": ("s", "read"),
     "AckedUntil": ("t", "read"),
     "Battery": ("u", "read"),
     "Charging": ("b", "read"),

@@ -42,6 +42,7 @@ static const char introspection_xml[] =
 	"    <property name='KeyId' type='s' access='read'/>"
 	"    <property name='Address' type='s' access='read'/>"
 	"    <property name='Authenticated' type='b' access='read'/>"
+	"    <property name='Busy' type='s' access='read'/>"
 	"    <property name='AckedUntil' type='t' access='read'/>"
 	"    <property name='Battery' type='u' access='read'/>"
 	"    <property name='Charging' type='b' access='read'/>"
@@ -61,7 +62,7 @@ static const char introspection_xml[] =
  * is only read on demand. */
 static const char *const watched[] = {
 	"State", "Prompt", "Bound", "KeyId", "Address", "Authenticated",
-	"AckedUntil", "Battery", "Charging", "Firmware",
+	"AckedUntil", "Battery", "Charging", "Firmware", "Busy",
 };
 
 struct control {
@@ -87,6 +88,8 @@ static GVariant *property_value(struct control *c, const char *name)
 		return g_variant_new_string(mb_band_connected(c->band) ? "connected"
 								   : "advertising");
 	}
+	if (!strcmp(name, "Busy"))
+		return g_variant_new_string(mb_band_busy(c->band));
 	if (!strcmp(name, "Battery"))
 		return g_variant_new_uint32(mb_band_battery_level(c->band));
 	if (!strcmp(name, "Charging"))

@@ -575,6 +575,17 @@ const char *mb_band_prompt(const struct mb_band *band)
 	return band->binding.state == MB_BIND_STATE_W4_TAP ? "pair-confirm" : "";
 }
 
+const char *mb_band_busy(const struct mb_band *band)
+{
+	if (band->binding.state == MB_BIND_STATE_W4_TAP)
+		return "bind";
+	if (band->fetch.state != MB_FETCH_STATE_IDLE)
+		return "fetch";
+	if (band->fw.state != MB_FW_STATE_IDLE)
+		return "firmware";
+	return "";
+}
+
 bool mb_band_authenticated(const struct mb_band *band)
 {
 	return band->att && band->auth.authenticated;

@@ -100,6 +100,10 @@ void mb_band_reboot(struct mb_band *band);
 const struct mb_band_state *mb_band_state(const struct mb_band *band);
 const char *mb_band_prompt(const struct mb_band *band);	/* "" or "pair-confirm" */
 bool mb_band_authenticated(const struct mb_band *band);
+/* What the band is in the middle of: "" (idle), "bind" (waiting for a
+ * tap), "fetch" (a transfer announced or running), "firmware" (an update
+ * under way).  The liveness oracle checks nothing is left behind. */
+const char *mb_band_busy(const struct mb_band *band);
 uint64_t mb_band_now_ms(const struct mb_band *band);
 /* Samples in flash, oldest first (deleted ones too, while still there);
  * minute is band local minutes since the epoch. */

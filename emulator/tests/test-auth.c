@@ -266,6 +266,7 @@ static void test_bind_with_tap(void **state)
 	assert_string_equal(mb_band_prompt(f->band), "");
 	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
 	assert_string_equal(mb_band_prompt(f->band), "pair-confirm");
+	assert_string_equal(mb_band_busy(f->band), "bind");
 	expect_events(f, "prompt-shown prompt=pair-confirm", NULL);
 	/* Waiting is not answering. */
 	fixture_advance(f, 29999);

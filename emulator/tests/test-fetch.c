@@ -74,8 +74,10 @@ static void test_mtu23_four_per_packet(void **state)
 	mb_band_receive(f->band, PDU(REQ_1030));
 	expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
 	expect_no_out(f);
+	assert_string_equal(mb_band_busy(f->band), "fetch");
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
+	assert_string_equal(mb_band_busy(f->band), "");
 	/* 17-byte notifications at MTU 23 (protocol §13). */
 	expect_transfer(f, START_MINUTE, 10, 4);
 	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10", NULL);

@@ -339,9 +339,11 @@ static void test_interrupted_update(void **state)
 	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
 	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
 	send_data(f, img, 560);		/* 57 % */
+	assert_string_equal(mb_band_busy(f->band), "firmware");
 	f->n_events = 0;
 	mb_band_disconnect(f->band);
 	expect_events(f, "firmware-failed reason=interrupted", "disconnected", NULL);
+	assert_string_equal(mb_band_busy(f->band), "");
 	fixture_connect(f);
 	fixture_auth(f, test_key);
 	f->n_out = f->next_out = 0;
