@@ -9,11 +9,8 @@
 #include "band-private.h"
 #include "crypto.h"
 
-enum auth_status {
-	AUTH_STATUS_SUCCESS = 0x01,
-	AUTH_STATUS_MALFORMED = 0x02,
-	AUTH_STATUS_REFUSED = 0x04,
-};
+#define AUTH_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
+#define AUTH_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
 
 #define CMD_SEND_KEY 0x01
 #define CMD_REQUEST_RANDOM 0x02
@@ -24,14 +21,7 @@ enum auth_status {
 static void reply(struct mb_band *band, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	uint8_t pdu[3 + 16];
-
-	pdu[0] = 0x10;
-	pdu[1] = command;
-	pdu[2] = status;
-	if (len)
-		memcpy(pdu + 3, payload, len);
-	mb_band_notify_uuid(band, MB_UUID_AUTH, pdu, 3 + len);
+	mb_huami_reply(band, MB_UUID_AUTH, command, status, payload, len);
 }
 
 static void emit_auth(struct mb_band *band, const char *name, char variant,
@@ -100,6 +90,11 @@ static void cmd_request_random(struct mb_band *band, const uint8_t *v,
 	struct mb_link_auth *a = &band->auth;
 	char variant = v[0] & CMD_CRYPT_FLAG ? 'B' : 'A';
 
+	/* 82 comes as 82 <flags> or 82 <flags> 02 01 00, nothing between. */
+	if (len != 2 && len != 5) {
+		mb_huami_malformed(band, MB_UUID_AUTH, v[0]);
+		return;
+	}
 	if (!band->state.bound) {
 		emit_auth(band, "auth-failed", variant, "not-bound");
 		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
@@ -145,15 +140,8 @@ static void cmd_answer(struct mb_band *band, const uint8_t *v, size_t len)
 	reply(band, v[0], ok ? AUTH_STATUS_SUCCESS : AUTH_STATUS_REFUSED, NULL, 0);
 }
 
-struct auth_cmd {
-	uint8_t command;
-	size_t min_len;
-	size_t max_len;
-	void (*handler)(struct mb_band *band, const uint8_t *v, size_t len);
-};
-
-/* One row per command; lengths are checked here and nowhere else. */
-static const struct auth_cmd auth_cmds[] = {
+/* One row per command; lengths are checked by mb_huami_dispatch(). */
+static const struct mb_huami_cmd auth_cmds[] = {
 	{ CMD_SEND_KEY, 18, 18, cmd_send_key },
 	{ CMD_REQUEST_RANDOM, 2, 2, cmd_request_random },
 	{ CMD_REQUEST_RANDOM | CMD_CRYPT_FLAG, 2, 5, cmd_request_random },
@@ -164,25 +152,8 @@ static const struct auth_cmd auth_cmds[] = {
 uint8_t mb_auth_write(struct mb_band *band, const struct mb_gatt_chr *chr,
 		      const uint8_t *value, size_t len, bool command)
 {
-	const struct auth_cmd *cmd = NULL;
-	struct mb_event ev;
-
-	/* An empty write has no command byte to answer to. */
-	if (!len)
-		return 0;
-	for (size_t i = 0; i < MB_ARRAY_SIZE(auth_cmds); i++)
-		if (auth_cmds[i].command == value[0])
-			cmd = &auth_cmds[i];
-	if (!cmd || len < cmd->min_len || len > cmd->max_len ||
-	    (cmd->max_len == 5 && len != 2 && len != 5)) {
-		mb_event_init(&ev, "malformed");
-		mb_event_add_string(&ev, "characteristic", MB_UUID_AUTH);
-		mb_event_add_byte(&ev, "command", value[0]);
-		mb_band_emit(band, &ev);
-		reply(band, value[0], AUTH_STATUS_MALFORMED, NULL, 0);
-		return 0;
-	}
-	cmd->handler(band, value, len);
+	mb_huami_dispatch(band, MB_UUID_AUTH, auth_cmds, MB_ARRAY_SIZE(auth_cmds),
+			  value, len);
 	return 0;
 }
 

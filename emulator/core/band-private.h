@@ -183,6 +183,29 @@ void mb_band_encode_steps(const struct mb_band *band, uint8_t out[13]);
 void mb_band_battery_use(struct mb_band *band, enum mb_drain what,
 			 unsigned int units);
 
+/* Huami command characteristics (00000009, 00000004, 00001531): replies
+ * are notifications on the same characteristic, 10 <command> <status>
+ * [payload] (protocol §2.2); one table row per command, lengths checked
+ * in mb_huami_dispatch() and nowhere else. */
+#define MB_HUAMI_STATUS_SUCCESS 0x01
+#define MB_HUAMI_STATUS_MALFORMED 0x02
+#define MB_HUAMI_STATUS_REFUSED 0x04
+
+struct mb_huami_cmd {
+	uint8_t command;
+	size_t min_len;
+	size_t max_len;
+	void (*handler)(struct mb_band *band, const uint8_t *v, size_t len);
+};
+
+void mb_huami_reply(struct mb_band *band, const char *uuid, uint8_t command,
+		    uint8_t status, const uint8_t *payload, size_t len);
+/* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */
+void mb_huami_malformed(struct mb_band *band, const char *uuid, uint8_t command);
+void mb_huami_dispatch(struct mb_band *band, const char *uuid,
+		       const struct mb_huami_cmd *table, size_t n,
+		       const uint8_t *value, size_t len);
+
 /* power.c */
 void mb_power_init(struct mb_band *band);
 /* One band minute; sample is the wearer's (whether logged or not). */

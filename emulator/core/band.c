@@ -198,6 +198,50 @@ void mb_band_emit_simple(struct mb_band *band, const char *name,
 	mb_band_emit(band, &ev);
 }
 
+void mb_huami_reply(struct mb_band *band, const char *uuid, uint8_t command,
+		    uint8_t status, const uint8_t *payload, size_t len)
+{
+	uint8_t pdu[3 + 16];
+
+	if (len > sizeof(pdu) - 3)
+		len = sizeof(pdu) - 3;
+	pdu[0] = 0x10;
+	pdu[1] = command;
+	pdu[2] = status;
+	if (len)
+		memcpy(pdu + 3, payload, len);
+	mb_band_notify_uuid(band, uuid, pdu, 3 + len);
+}
+
+void mb_huami_malformed(struct mb_band *band, const char *uuid, uint8_t command)
+{
+	struct mb_event ev;
+
+	mb_event_init(&ev, "malformed");
+	mb_event_add_string(&ev, "characteristic", uuid);
+	mb_event_add_byte(&ev, "command", command);
+	mb_band_emit(band, &ev);
+	mb_huami_reply(band, uuid, command, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
+}
+
+void mb_huami_dispatch(struct mb_band *band, const char *uuid,
+		       const struct mb_huami_cmd *table, size_t n,
+		       const uint8_t *value, size_t len)
+{
+	/* An empty write has no command byte to answer to. */
+	if (!len)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].command != value[0])
+			continue;
+		if (len < table[i].min_len || len > table[i].max_len)
+			break;
+		table[i].handler(band, value, len);
+		return;
+	}
+	mb_huami_malformed(band, uuid, value[0]);
+}
+
 bool mb_band_save_state(struct mb_band *band, char **err)
 {
 	return !band->persist || band->persist(&band->state, band->persist_data, err);

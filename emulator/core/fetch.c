@@ -8,11 +8,9 @@
 #include "band-private.h"
 #include "datetime.h"
 
-enum fetch_status {
-	FETCH_STATUS_SUCCESS = 0x01,
-	FETCH_STATUS_MALFORMED = 0x02,
-	FETCH_STATUS_REFUSED = 0x04,
-};
+#define FETCH_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
+#define FETCH_STATUS_MALFORMED MB_HUAMI_STATUS_MALFORMED
+#define FETCH_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
 
 #define CMD_START 0x01
 #define CMD_SEND 0x02
@@ -29,14 +27,7 @@ enum fetch_status {
 static void reply(struct mb_band *band, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	uint8_t pdu[3 + 12];
-
-	pdu[0] = 0x10;
-	pdu[1] = command;
-	pdu[2] = status;
-	if (len)
-		memcpy(pdu + 3, payload, len);
-	mb_band_notify_uuid(band, MB_UUID_FETCH_CONTROL, pdu, 3 + len);
+	mb_huami_reply(band, MB_UUID_FETCH_CONTROL, command, status, payload, len);
 }
 
 static void emit_u32(struct mb_band *band, const char *name, const char *key,
@@ -198,15 +189,8 @@ static void cmd_ack(struct mb_band *band, const uint8_t *v, size_t len)
 	emit_u32(band, "fetch-acked", "deleted", deleted);
 }
 
-struct fetch_cmd {
-	uint8_t command;
-	size_t min_len;
-	size_t max_len;
-	void (*handler)(struct mb_band *band, const uint8_t *v, size_t len);
-};
-
-/* One row per command; lengths are checked here and nowhere else. */
-static const struct fetch_cmd fetch_cmds[] = {
+/* One row per command; lengths are checked by mb_huami_dispatch(). */
+static const struct mb_huami_cmd fetch_cmds[] = {
 	{ CMD_START, 10, 11, cmd_start },
 	{ CMD_SEND, 1, 1, cmd_send },
 	{ CMD_ACK, 1, 1, cmd_ack },
@@ -215,24 +199,8 @@ static const struct fetch_cmd fetch_cmds[] = {
 uint8_t mb_fetch_write(struct mb_band *band, const struct mb_gatt_chr *chr,
 		       const uint8_t *value, size_t len, bool command)
 {
-	const struct fetch_cmd *cmd = NULL;
-
-	if (!len)
-		return 0;
-	for (size_t i = 0; i < MB_ARRAY_SIZE(fetch_cmds); i++)
-		if (fetch_cmds[i].command == value[0])
-			cmd = &fetch_cmds[i];
-	if (!cmd || len < cmd->min_len || len > cmd->max_len) {
-		struct mb_event ev;
-
-		mb_event_init(&ev, "malformed");
-		mb_event_add_string(&ev, "characteristic", MB_UUID_FETCH_CONTROL);
-		mb_event_add_byte(&ev, "command", value[0]);
-		mb_band_emit(band, &ev);
-		reply(band, value[0], FETCH_STATUS_MALFORMED, NULL, 0);
-		return 0;
-	}
-	cmd->handler(band, value, len);
+	mb_huami_dispatch(band, MB_UUID_FETCH_CONTROL, fetch_cmds,
+			  MB_ARRAY_SIZE(fetch_cmds), value, len);
 	return 0;
 }
 

@@ -9,11 +9,8 @@
 #include "band-private.h"
 #include "fwimage.h"
 
-enum fw_status {
-	FW_STATUS_SUCCESS = 0x01,
-	FW_STATUS_MALFORMED = 0x02,
-	FW_STATUS_REFUSED = 0x04,
-};
+#define FW_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
+#define FW_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
 
 #define CMD_SYNC 0x00
 #define CMD_INIT 0x01
@@ -28,9 +25,7 @@ enum fw_status {
 
 static void reply(struct mb_band *band, uint8_t command, uint8_t status)
 {
-	const uint8_t pdu[3] = { 0x10, command, status };
-
-	mb_band_notify_uuid(band, MB_UUID_FW_CONTROL, pdu, sizeof(pdu));
+	mb_huami_reply(band, MB_UUID_FW_CONTROL, command, status, NULL, 0);
 }
 
 static void failed(struct mb_band *band, const char *reason)
@@ -112,6 +107,10 @@ static void cmd_init(struct mb_band *band, const uint8_t *v, size_t len)
 /* 03 01 */
 static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
 {
+	if (v[1] != 0x01) {
+		mb_huami_malformed(band, MB_UUID_FW_CONTROL, v[0]);
+		return;
+	}
 	if (band->fw.state != MB_FW_STATE_W4_START) {
 		reply(band, CMD_START, FW_STATUS_REFUSED);
 		return;
@@ -251,42 +250,20 @@ void mb_firmware_booted(struct mb_band *band)
 	mb_band_emit(band, &ev);
 }
 
-struct fw_cmd {
-	uint8_t command;
-	size_t len;
-	void (*handler)(struct mb_band *band, const uint8_t *v, size_t len);
-};
-
-/* One row per command; lengths are checked here and nowhere else. */
-static const struct fw_cmd fw_cmds[] = {
-	{ CMD_SYNC, 1, cmd_sync },
-	{ CMD_INIT, 10, cmd_init },
-	{ CMD_START, 2, cmd_start },
-	{ CMD_CHECK, 1, cmd_check },
-	{ CMD_REBOOT, 1, cmd_reboot },
+/* One row per command; lengths are checked by mb_huami_dispatch(). */
+static const struct mb_huami_cmd fw_cmds[] = {
+	{ CMD_SYNC, 1, 1, cmd_sync },
+	{ CMD_INIT, 10, 10, cmd_init },
+	{ CMD_START, 2, 2, cmd_start },
+	{ CMD_CHECK, 1, 1, cmd_check },
+	{ CMD_REBOOT, 1, 1, cmd_reboot },
 };
 
 uint8_t mb_firmware_write_control(struct mb_band *band, const struct mb_gatt_chr *chr,
 				  const uint8_t *value, size_t len, bool command)
 {
-	const struct fw_cmd *cmd = NULL;
-
-	if (!len)
-		return 0;
-	for (size_t i = 0; i < MB_ARRAY_SIZE(fw_cmds); i++)
-		if (fw_cmds[i].command == value[0])
-			cmd = &fw_cmds[i];
-	if (!cmd || len != cmd->len || (value[0] == CMD_START && value[1] != 0x01)) {
-		struct mb_event ev;
-
-		mb_event_init(&ev, "malformed");
-		mb_event_add_string(&ev, "characteristic", MB_UUID_FW_CONTROL);
-		mb_event_add_byte(&ev, "command", value[0]);
-		mb_band_emit(band, &ev);
-		reply(band, value[0], FW_STATUS_MALFORMED);
-		return 0;
-	}
-	cmd->handler(band, value, len);
+	mb_huami_dispatch(band, MB_UUID_FW_CONTROL, fw_cmds, MB_ARRAY_SIZE(fw_cmds),
+			  value, len);
 	return 0;
 }
 

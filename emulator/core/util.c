@@ -68,7 +68,7 @@ void mb_set_error(char **err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int hex_nibble(char c)
+int mb_hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -93,7 +93,7 @@ bool mb_hex_parse(const char *s, uint8_t **out, size_t *out_len)
 				goto fail;
 			continue;
 		}
-		v = hex_nibble(*s);
+		v = mb_hex_nibble(*s);
 		if (v < 0)
 			goto fail;
 		if (hi < 0) {

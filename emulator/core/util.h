@@ -56,6 +56,9 @@ uint16_t mb_crc16(const uint8_t *p, size_t len);
 bool mb_read_file(const char *path, size_t max, char **out, size_t *out_len,
 		  char **err);
 
+/* The value of one hex digit, or -1. */
+int mb_hex_nibble(char c);
+
 /* "01 57 0a" or "01570a" -> bytes; false on odd digits or junk. */
 bool mb_hex_parse(const char *s, uint8_t **out, size_t *out_len);
 /* bytes -> "01 57 0a" into buf (3 * len bytes needed). */

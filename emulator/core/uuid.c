@@ -40,17 +40,6 @@ bool mb_uuid_is16(const struct mb_uuid *u, uint16_t v)
 	return mb_uuid_to16(u, &w) && w == v;
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Accepts the 36-character form, or 4 hex digits for a SIG 16-bit UUID. */
 bool mb_uuid_parse(const char *s, struct mb_uuid *out)
 {
@@ -61,7 +50,7 @@ bool mb_uuid_parse(const char *s, struct mb_uuid *out)
 		int v = 0;
 
 		for (int i = 0; i < 4; i++) {
-			int x = nibble(s[i]);
+			int x = mb_hex_nibble(s[i]);
 
 			if (x < 0)
 				return false;
@@ -80,8 +69,8 @@ bool mb_uuid_parse(const char *s, struct mb_uuid *out)
 				return false;
 			continue;
 		}
-		hi = nibble(s[i]);
-		lo = nibble(s[++i]);
+		hi = mb_hex_nibble(s[i]);
+		lo = mb_hex_nibble(s[++i]);
 		if (hi < 0 || lo < 0 || i == 8 || i == 13 || i == 18 || i == 23)
 			return false;
 		out->b[n++] = (uint8_t)(hi << 4 | lo);
