@@ -3,7 +3,7 @@
 # machine.  Skips apt entirely when everything is already there.
 
 BANDSIM_PACKAGES=(
-	gcc meson ninja-build pkg-config
+	gcc libc6-dev meson ninja-build pkg-config
 	libglib2.0-dev libssl-dev libcmocka-dev
 	dbus python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
 	valgrind clang libclang-rt-14-dev
