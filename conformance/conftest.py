@@ -1,9 +1,18 @@
-"""Fixtures that start one emulator (and one private bus) per test.
+"""Fixtures that give each test a band, and the hooks around them.
 
-Each test gets a fresh process, socket, state dir and dbus-daemon, so no
-test sees another's writes (the clock, CCCDs, the drawn serial, the
-binding) and a crash is charged to the test that caused it.  Start-up of
-both is a few milliseconds.
+With ``--target emu`` (the default) every test gets a fresh emulator
+process, socket, state dir and dbus-daemon, so no test sees another's
+writes (the clock, CCCDs, the drawn serial, the binding) and a crash is
+charged to the test that caused it.  Start-up of both is a few
+milliseconds.  With ``--target bluez`` the same fixtures hand out links
+to the band at ``--address`` through bandsim.link instead, and the
+scenarios that need what only the emulator has are skipped with the
+reason (bandsim/targets.py; docs/conformance.md).
+
+Around every test: the liveness oracle times each client operation the
+fixtures hand out and, before a band is stopped, checks it was not left
+busy (bandsim/liveness.py); with ``--bandsim-report DIR`` each scenario
+leaves DIR/<ID>.json (bandsim/report.py).
 """
 
 import os
@@ -12,14 +21,20 @@ from pathlib import Path
 
 import pytest
 
+from bandsim import liveness as liveness_module
+from bandsim import report
+from bandsim import targets
 from bandsim.bus import PrivateBus
-from bandsim.control import ControlClient
+from bandsim.control import BUS_NAME
 from bandsim.huami import HuamiClient
 from bandsim.process import BandProcess
 from bandsim.suite import CLOCK_START, TEST_KEY
 from bandsim.synctest import open_fetch
 from bandsim import profile as profile_module
 from bandsim.profile import Profile
+from bandsim.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
+                             PERSON, SOCKET_ONLY, ControlHands, PersonHands,
+                             RemoteBand, Target, TargetError, Unavailable)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO_ROOT / "build" / "emulator" / "bandsim"
@@ -27,9 +42,174 @@ PROFILE_PATH = profile_module.DEFAULT_PATH
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 
+TARGET_KEY = pytest.StashKey[Target]()
+REPORT_KEY = pytest.StashKey[object]()
+RECORD_KEY = pytest.StashKey[report.TestRecord]()
+BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY)
+# What a scenario's fixtures reveal it needs; its markers must say so.
+PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary"}
+CONTROL_FIXTURES = {"control"}
+HAND_FIXTURES = {"band_button", "band_charger", "hands"}
+# Set once a band answered that it has no Busy property.
+_busy_unsupported = []
+
+
+# ------------------------------------------------------------- options
+
+def pytest_addoption(parser):
+    group = parser.getgroup("bandsim", "bandsim conformance targets")
+    group.addoption("--target", choices=targets.TARGETS, default=EMU,
+                    help="emu (default): an emulator per test on a socket "
+                         "and a private bus; bluez: a band reached through "
+                         "BlueZ (--address), emulated or real")
+    group.addoption("--adapter", metavar="hciN", default=None,
+                    help="the BlueZ adapter to connect from (bluez)")
+    group.addoption("--address", metavar="MAC", default=None,
+                    help="the band's Bluetooth address (bluez)")
+    group.addoption("--auth-key", metavar="HEX", default=None,
+                    help="the key the band is bound to, 32 hex digits "
+                         "(bluez)")
+    group.addoption("--band-control", metavar="ADDRESS", default=None,
+                    help="D-Bus address of the emulated band's control "
+                         "plane (io.bandsim.Band1): unix:path=..., system, "
+                         "session, or none (bluez; default none)")
+    group.addoption("--interactive", action="store_true", default=False,
+                    help="ask the person at the band to tap it or put it on "
+                         "the charger where the control plane would")
+    group.addoption("--bandsim-report", metavar="DIR", default=None,
+                    help="write one JSON file per scenario into DIR")
+
+
+def pytest_configure(config):
+    for text in targets.MARKERS.values():
+        config.addinivalue_line("markers", text)
+    try:
+        target = Target.from_options(
+            config.getoption("--target"), config.getoption("--adapter"),
+            config.getoption("--address"), config.getoption("--auth-key"),
+            config.getoption("--band-control"),
+            config.getoption("--interactive"), default_key=TEST_KEY)
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc))
+    config.stash[TARGET_KEY] = target
+    directory = config.getoption("--bandsim-report")
+    if directory:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+    config.stash[REPORT_KEY] = directory
+
+
+def _marks(item):
+    return [(m.name, tuple(m.args)) for m in item.iter_markers()
+            if m.name in BANDSIM_MARKERS]
+
+
+def _check_markers(item, test_id, marks) -> None:
+    """A scenario's fixtures must agree with its markers, so a target
+    never reaches a fixture it cannot provide."""
+    names = {name for name, _ in marks}
+    used = set(item.fixturenames)
+    if used & PROCESS_FIXTURES and EMULATOR_PROCESS not in names:
+        raise pytest.UsageError(
+            f"{test_id} ({item.nodeid}) uses "
+            f"{', '.join(sorted(used & PROCESS_FIXTURES))}: mark it "
+            f"@pytest.mark.emulator_process(reason)")
+    if used & CONTROL_FIXTURES and NEEDS_CONTROL not in names:
+        raise pytest.UsageError(
+            f"{test_id} ({item.nodeid}) uses the control plane: mark it "
+            f"@pytest.mark.needs_control(what)")
+    if used & HAND_FIXTURES and not names & {NEEDS_CONTROL, PERSON}:
+        raise pytest.UsageError(
+            f"{test_id} ({item.nodeid}) uses the band's button or charger: "
+            f"mark it @pytest.mark.person(steps) or needs_control")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Scenario IDs are the suite's public names: require and dedupe them.
+    Markers say what a scenario needs: check them against its fixtures
+    and skip, with the reason, what this target cannot run."""
+    target = config.stash[TARGET_KEY]
+    seen = {}
+    for item in items:
+        if SCENARIO_DIR not in Path(item.fspath).parents:
+            continue
+        doc = (getattr(item.function, "__doc__", None) or "").strip()
+        first = doc.splitlines()[0] if doc else ""
+        if not TEST_ID.match(first):
+            raise pytest.UsageError(
+                f"{item.nodeid}: docstring must start 'MB4/AREA/BV-nn: ...'")
+        test_id = first.split(":")[0]
+        owner = seen.setdefault(test_id, item.function)
+        if owner is not item.function:
+            raise pytest.UsageError(f"{test_id} used twice ({item.nodeid})")
+        marks = _marks(item)
+        _check_markers(item, test_id, marks)
+        reason = target.skip_reason(marks)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"{test_id}: {reason}"))
+        elif target.interactive and not target.control_plane and any(
+                name == PERSON for name, _ in marks):
+            # A step may be asked more than once (tap, then long press).
+            steps = sum(len(args) or 1 for name, args in marks
+                        if name == PERSON)
+            item.add_marker(pytest.mark.timeout(
+                targets.PERSON_TIMEOUT * 2 * steps + 60))
+
+
+# -------------------------------------------------------------- report
+
+def _record(item) -> report.TestRecord:
+    record = item.stash.get(RECORD_KEY, None)
+    if record is None:
+        observe = item.config.stash[REPORT_KEY] is not None
+        record = report.TestRecord(observe_events=observe)
+        item.stash[RECORD_KEY] = record
+    return record
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _record(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    record = _record(item)
+    record.reports[rep.when] = rep
+    if rep.when != "teardown":
+        return
+    record.finish()
+    del item.stash[RECORD_KEY]      # its clients and links are done with
+    directory = item.config.stash[REPORT_KEY]
+    function = getattr(item, "function", None)
+    doc = getattr(function, "__doc__", None) or ""
+    test_id, _, _ = report.summary_of(doc)
+    if directory is None or test_id is None:
+        return
+    callspec = getattr(item, "callspec", None)
+    report.write(directory, report.build(
+        record, test_id=test_id, nodeid=item.nodeid,
+        test=item.originalname if hasattr(item, "originalname")
+        else item.name,
+        param=callspec.id if callspec is not None else None, doc=doc,
+        module=item.path.name,
+        markers={name: list(args) for name, args in _marks(item)},
+        target=item.config.stash[TARGET_KEY].describe()))
+
+
+# ------------------------------------------------------- session-wide
 
 @pytest.fixture(scope="session")
-def emulator_binary() -> Path:
+def target(pytestconfig) -> Target:
+    return pytestconfig.stash[TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def emulator_binary(target) -> Path:
+    if target.kind != EMU:
+        pytest.skip("the emulator binary is for --target emu")
     binary = Path(os.environ.get("BANDSIM", DEFAULT_BINARY))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"emulator binary not found or not executable: {binary} "
@@ -42,17 +222,103 @@ def profile() -> Profile:
     return Profile.load(PROFILE_PATH)
 
 
+@pytest.fixture(scope="session")
+def bluez_link(target):
+    """bandsim.link, once BlueZ and the link layer are known to be
+    usable from here; otherwise every test that needs the band is
+    skipped with the reason."""
+    problems = []
+    try:
+        link = targets.load_link()
+    except Unavailable as exc:
+        link = None
+        problems.append(str(exc))
+    problem = targets.bluez_problem(target.adapter)
+    if problem:
+        problems.append(problem)
+    if link is not None and not problem:
+        import importlib.util
+        if importlib.util.find_spec("bleak") is None:
+            problems.append("bleak (python3-bleak) is not installed")
+    if problems:
+        pytest.skip("; ".join(problems))
+    return link
+
+
+@pytest.fixture(scope="session")
+def person():
+    """Whoever sits at the band, reached through the terminal."""
+    try:
+        return targets.Person.terminal()
+    except OSError as exc:
+        pytest.skip(f"--interactive needs a terminal (/dev/tty): {exc}")
+
+
+# ------------------------------------------------------------ liveness
+
+@pytest.fixture(autouse=True)
+def liveness(request):
+    """The liveness oracle of this test (bandsim/liveness.py).
+
+    Every operation of the links, bands and control clients the
+    fixtures hand out is timed; a test may time its own steps with
+    ``liveness.operation(name, budget)``.  At teardown an operation that
+    overran its deadline fails the test, whether it then returned or
+    raised; the bands' Busy is checked where they are stopped.
+    """
+    record = _record(request.node)
+    yield record.ops
+    record.close_controls()
+    problems = record.ops.problems()
+    if problems:
+        pytest.fail("liveness: operations overran their deadlines:\n  "
+                    + "\n  ".join(problems), pytrace=False)
+
+
+def check_not_busy(record, control, label: str):
+    """The band settled to Busy "" once the test's links closed; a
+    failure message otherwise (None when fine or not checkable)."""
+    if _busy_unsupported:
+        record.busy.append({"band": label, "busy": None,
+                            "note": _busy_unsupported[0]})
+        return None
+    busy, note = liveness_module.check_busy(control)
+    record.busy.append({"band": label, "busy": busy, "note": note})
+    if busy is None:
+        _busy_unsupported.append(note)
+        return None
+    if busy:
+        return (f"liveness: {label} was left busy ({busy!r}) at the end "
+                f"of the test")
+    return None
+
+
+# --------------------------------------------------------------- bands
+
 @pytest.fixture
-def bus():
+def bus(request, target):
     """A private dbus-daemon for this test; its address."""
+    if target.kind != EMU:
+        pytest.skip("the private bus belongs to --target emu")
+    record = _record(request.node)
     daemon = PrivateBus()
     daemon.start()
     yield daemon.address
-    daemon.stop()
+    try:
+        record.close_controls(daemon.address)
+    finally:
+        daemon.stop()
+
+
+def _control_name(proc) -> str:
+    args = proc.extra_args
+    if "--control-name" in args[:-1]:
+        return args[args.index("--control-name") + 1]
+    return BUS_NAME
 
 
 @pytest.fixture
-def start_band(emulator_binary, tmp_path_factory, bus):
+def start_band(request, target):
     """Factory: start_band(auth_key=TEST_KEY, state_dir=None,
     profile=None, **opts).
 
@@ -60,8 +326,16 @@ def start_band(emulator_binary, tmp_path_factory, bus):
     socket and log; pass the state_dir of an earlier one to restart "the
     same band", and a profile path for a band with other policies
     (bandsim.profile.write_variant).  On teardown every band the test
-    did not stop or kill itself must exit 0 on SIGTERM.
+    did not stop or kill itself must not be left busy and must exit 0
+    on SIGTERM.  --target emu only.
     """
+    if target.kind != EMU:
+        pytest.skip("starting an emulator needs --target emu")
+    emulator_binary = request.getfixturevalue("emulator_binary")
+    bus = request.getfixturevalue("bus")
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    record = _record(request.node)
+    observe = request.config.stash[REPORT_KEY] is not None
     started = []
 
     def start(auth_key=TEST_KEY, state_dir=None, profile=None, **opts):
@@ -78,6 +352,9 @@ def start_band(emulator_binary, tmp_path_factory, bus):
             if proc.started:
                 proc.stop()
             raise
+        record.attach_band(proc)
+        if observe and proc.control_address == bus:
+            record.control(bus, _control_name(proc), role="witness")
         return proc
 
     yield start
@@ -85,6 +362,11 @@ def start_band(emulator_binary, tmp_path_factory, bus):
     for proc in started:
         if not proc.started or proc.stopped:
             continue
+        if proc.alive and proc.control_address == bus:
+            name = _control_name(proc)
+            problem = check_not_busy(record, record.find(bus, name), name)
+            if problem:
+                failures.append(problem)
         code = proc.stop()
         if code != 0:
             failures.append(f"emulator exit status {code} after SIGTERM\n"
@@ -92,10 +374,30 @@ def start_band(emulator_binary, tmp_path_factory, bus):
     assert not failures, "\n".join(failures)
 
 
+def _remote_band(request, target):
+    """The band at --address, through BlueZ."""
+    link = request.getfixturevalue("bluez_link")
+    record = _record(request.node)
+    control = (record.control(target.band_control, role="band")
+               if target.band_control else None)
+    band = RemoteBand(target, link, control)
+    record.attach_band(band)
+    return band, record, control
+
+
 @pytest.fixture
-def band(start_band):
-    """A listening emulator bound to TEST_KEY, clock frozen."""
-    return start_band()
+def band(request, target):
+    """A band bound to the suite's key (emu: a listening emulator bound
+    to TEST_KEY, clock frozen; bluez: the band at --address, bound to
+    --auth-key)."""
+    if target.kind == EMU:
+        yield request.getfixturevalue("start_band")()
+        return
+    remote, record, control = _remote_band(request, target)
+    yield remote
+    if control is not None:
+        problem = check_not_busy(record, control, target.address)
+        assert problem is None, problem
 
 
 @pytest.fixture
@@ -105,11 +407,40 @@ def fresh_band(start_band):
 
 
 @pytest.fixture
-def control(bus):
-    """The control plane of whichever band owns io.bandsim on the bus."""
-    client = ControlClient(bus)
-    yield client
-    client.close()
+def control(request, target):
+    """The control plane of whichever band owns io.bandsim on the bus
+    (emu: the test's private bus; bluez: --band-control)."""
+    if target.kind == EMU:
+        address = request.getfixturevalue("bus")
+    elif target.band_control is not None:
+        address = target.band_control
+    else:
+        pytest.skip("needs the emulator's control plane (--band-control)")
+    return _record(request.node).control(address, role="test")
+
+
+@pytest.fixture
+def hands(request, target):
+    """The band's button and charger: the control plane where there is
+    one, else (--interactive) the person at the band."""
+    if target.control_plane:
+        return ControlHands(request.getfixturevalue("control"))
+    if target.interactive:
+        return PersonHands(request.getfixturevalue("person"))
+    pytest.skip("needs someone at the band: run with --interactive, or "
+                "give --band-control")
+
+
+@pytest.fixture
+def band_button(hands):
+    """press() and long_press() on the band's button."""
+    return hands
+
+
+@pytest.fixture
+def band_charger(hands):
+    """put_on_charger() and take_off_charger()."""
+    return hands
 
 
 @pytest.fixture
@@ -121,25 +452,25 @@ def att(band):
 
 
 @pytest.fixture
-def authed(band):
-    """A link to the band that passed variant A with TEST_KEY."""
+def authed(band, target):
+    """A link to the band that passed variant A with the suite's key."""
     client = band.connect()
     huami = HuamiClient(client)
     huami.enable_notifications()
-    huami.authenticate(TEST_KEY)
+    huami.authenticate(target.auth_key)
     yield client
     close_link(band, client)
 
 
 @pytest.fixture
-def fetch_links():
+def fetch_links(target):
     """Factory: fetch_links(band, mtu=247) opens a link ready to sync
     (authenticated, notifications on); every one is closed on teardown,
     however the test ends."""
     opened = []
 
     def open_(band, mtu=247):
-        fetch = open_fetch(band, mtu)
+        fetch = open_fetch(band, mtu, key=target.auth_key)
         opened.append(fetch)
         return fetch
 
@@ -151,23 +482,9 @@ def fetch_links():
 def close_link(band, client):
     """Close a fixture's link; unless the test stopped the band or the
     band dropped the link already, the close must be reported."""
+    if isinstance(band, RemoteBand):
+        band.disconnect(client)
+        return
     client.close()
     if band.alive and not band.stopped and band.pending("DISCONNECTED=1") == 0:
         band.wait_status("DISCONNECTED=1")
-
-
-def pytest_collection_modifyitems(items):
-    """Scenario IDs are the suite's public names: require and dedupe them."""
-    seen = {}
-    for item in items:
-        if SCENARIO_DIR not in Path(item.fspath).parents:
-            continue
-        doc = (getattr(item.function, "__doc__", None) or "").strip()
-        first = doc.splitlines()[0] if doc else ""
-        if not TEST_ID.match(first):
-            raise pytest.UsageError(
-                f"{item.nodeid}: docstring must start 'MB4/AREA/BV-nn: ...'")
-        test_id = first.split(":")[0]
-        owner = seen.setdefault(test_id, item.function)
-        if owner is not item.function:
-            raise pytest.UsageError(f"{test_id} used twice ({item.nodeid})")

@@ -27,8 +27,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .att import AttClient, Disconnected, Timeout
+from .att import Disconnected, Timeout
 from .deadline import Deadline, as_deadline
+from .link import Link
 from .profile import DEFAULT_PATH, Profile
 
 CONTROL_UUID = "00000004-0000-3512-2118-0009af100700"
@@ -221,7 +222,7 @@ def check_reply(reply: bytes, command: int) -> None:
 class FetchClient:
     """The fetch protocol on one authenticated link."""
 
-    def __init__(self, att: AttClient, profile: Profile = None,
+    def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
         profile = profile or _default_profile()
         control = profile.by_uuid(CONTROL_UUID)

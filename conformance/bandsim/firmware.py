@@ -27,8 +27,9 @@ without asking the band.
 import zlib
 from dataclasses import dataclass, field
 
-from .att import AttClient, Disconnected, Timeout
+from .att import Disconnected, Timeout
 from .deadline import as_deadline
+from .link import Link
 from .profile import DEFAULT_PATH, Profile
 
 CONTROL_UUID = "00001531-0000-3512-2118-0009af100700"
@@ -203,7 +204,7 @@ class Transfer:
 class FirmwareClient:
     """The update protocol on one authenticated link."""
 
-    def __init__(self, att: AttClient, profile: Profile = None,
+    def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT,
                  sync_as_command: bool = False):
         """sync_as_command: send the 00 sync as a Write Command, as a

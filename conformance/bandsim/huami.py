@@ -23,8 +23,9 @@ import hashlib
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from .att import AttClient, ProtocolError, Timeout
+from .att import ProtocolError, Timeout
 from .deadline import as_deadline
+from .link import Link
 from .profile import DEFAULT_PATH, Profile
 
 AUTH_UUID = "00000009-0000-3512-2118-0009af100700"
@@ -107,9 +108,9 @@ def _variant_byte(command: int, variant: str) -> int:
 
 
 class HuamiClient:
-    """The auth handshake of one link (one AttClient)."""
+    """The auth handshake of one link (any Link: socket or BlueZ)."""
 
-    def __init__(self, att: AttClient, profile: Profile = None,
+    def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
         char = (profile or _default_profile()).by_uuid(AUTH_UUID)
         self.att = att

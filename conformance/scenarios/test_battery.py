@@ -118,7 +118,11 @@ def charging_stretch():
 
 # ---------------------------------------------------------------- layout
 
-def test_battery_level_and_charging_state(band, control, links):
+@pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
+                           "Battery", "Charging", "Event")
+@pytest.mark.emulator_process(
+    "the fresh band's battery level and charge times")
+def test_battery_level_and_charging_state(band, control, band_charger, links):
     """MB4/BATT/BV-02: the app shows the battery level and the charging state
 
     00000006 carries the level, the charging byte and two timestamps:
@@ -147,7 +151,7 @@ def test_battery_level_and_charging_state(band, control, links):
 
     control.advance_clock(5 * MINUTE)
     battery_notes(att)
-    control.set_charging(True)
+    band_charger.put_on_charger()
     plugged = battery_notes(att)[-1]
     assert plugged.charging and plugged.raw == read_battery(att).raw
     assert (plugged.a, plugged.tz_a) == (start.replace(minute=35), 0), \
@@ -163,7 +167,7 @@ def test_battery_level_and_charging_state(band, control, links):
     assert 81 <= levels[-1] <= 82, levels
     assert all(n.charging and n.a == plugged.a for n in notes)
 
-    control.set_charging(False)
+    band_charger.take_off_charger()
     unplugged = battery_notes(att)[-1]
     assert not unplugged.charging
     assert (unplugged.a, unplugged.b, unplugged.tz_b) == \
@@ -175,6 +179,8 @@ def test_battery_level_and_charging_state(band, control, links):
 
 # ------------------------------------------------------------- the model
 
+@pytest.mark.needs_control("AdvanceClock", "Battery", "Event")
+@pytest.mark.emulator_process("starts bands at a chosen band time")
 def test_a_day_of_wear(start_band, control):
     """MB4/BATT/BV-03: a full battery lasts about two weeks
 
@@ -204,14 +210,18 @@ def test_a_day_of_wear(start_band, control):
     assert one_day() == (before, after, levels)
 
 
-def test_charging_takes_two_hours(band, control):
+@pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
+                           "Battery", "Charging")
+@pytest.mark.emulator_process(
+    "band time away from the wearer's charging stretch")
+def test_charging_takes_two_hours(band, control, band_charger):
     """MB4/BATT/BV-04: a nearly empty band charges full in two hours
 
     0 to 100 % in two hours: from 5 % half way after an hour, full after
     two, and it stays full while it sits on the charger.
     """
     control.set_battery(5)
-    control.set_charging(True)
+    band_charger.put_on_charger()
     control.advance_clock(HOUR)
     assert 53 <= control.battery() <= 56
     control.advance_clock(HOUR)
@@ -221,6 +231,10 @@ def test_charging_takes_two_hours(band, control):
     assert control.charging() is True
 
 
+@pytest.mark.needs_control("AdvanceClock", "SetBattery", "Battery", "Charging",
+                           "GetSamples")
+@pytest.mark.emulator_process(
+    "band time at CLOCK_START with the default wearer")
 def test_charging_stretch_of_the_wearer(band, control, links):
     """MB4/BATT/BV-05: the wearer puts the band on the charger in the evening
 
@@ -243,6 +257,9 @@ def test_charging_stretch_of_the_wearer(band, control, links):
     assert 78 <= control.battery() <= 80
 
 
+@pytest.mark.needs_control("SetClockRate", "Clock", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_band_runs_on_its_own_clock(band, control):
     """MB4/BATT/BV-06: a band left alone drains on its own clock
 
@@ -270,6 +287,10 @@ def test_band_runs_on_its_own_clock(band, control):
 
 # ------------------------------------------------------------ low battery
 
+@pytest.mark.needs_control("AdvanceClock", "SetBattery", "GetSamples",
+                           "StoredSamples", "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_sync_fails_when_low(band, control, fetch_links):
     """MB4/BATT/BI-01: Gadgetbridge: sync fails when the band is low
 
@@ -296,6 +317,8 @@ def test_sync_fails_when_low(band, control, fetch_links):
     oracle.assert_exactly_once(state.samples, truth)
 
 
+@pytest.mark.needs_control("SetBattery", "AdvanceClock", "Event")
+@pytest.mark.emulator_process("a band on a profile variant")
 def test_disconnects_after_connecting_when_low(start_band, control, links,
                                                tmp_path):
     """MB4/BATT/BI-02: the band disconnects below 15 % soon after connecting
@@ -326,6 +349,8 @@ def test_disconnects_after_connecting_when_low(start_band, control, links,
     assert [e.name for e in control.timeline].count("low-battery-drop") == 1
 
 
+@pytest.mark.needs_control("SetBattery", "AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process("a band on a profile variant")
 def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
     """MB4/BATT/BI-03: the band reboots in a loop below 10 %
 
@@ -358,7 +383,12 @@ def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
     assert all_samples(control)[:len(logged)] == logged
 
 
-def test_dies_at_zero_and_comes_back_on_the_charger(band, control, links):
+@pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
+                           "State", "Battery", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START; its socket refuses while off")
+def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
+                                                    band_charger, links):
     """MB4/BATT/BI-04: the band dies at 0 % and comes back on the charger
 
     At 0 % the band is off: the link drops, the socket refuses
@@ -385,7 +415,7 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control, links):
     assert refused_connection(band)
     assert band.pending("ADVERTISING=1") == 0
 
-    control.set_charging(True)
+    band_charger.put_on_charger()
     control.advance_clock(10 * MINUTE)
     control.wait_event("power-on")
     band.wait_status("ADVERTISING=1")

@@ -53,6 +53,7 @@ SIGNALS = {"Event": ["s", "a{sv}"]}
 TEN_YEARS_S = 10 * 366 * 86400
 
 
+@pytest.mark.needs_control("Introspect", "GetAll")
 def test_introspection_matches_docs(band, control):
     """MB4/CTL/BV-01: io.bandsim.Band1 introspects exactly as documented
 
@@ -78,6 +79,8 @@ def test_introspection_matches_docs(band, control):
     assert set(values) == set(PROPERTIES)
 
 
+@pytest.mark.needs_control("AdvanceClock", "Clock")
+@pytest.mark.emulator_process("band time frozen at CLOCK_START")
 def test_frozen_clock_and_advance(band, control):
     """MB4/CTL/BV-02: AdvanceClock moves band time by exactly that much
 
@@ -96,6 +99,7 @@ def test_frozen_clock_and_advance(band, control):
     assert control.get("Clock") == start + 1501 + 86_400_000
 
 
+@pytest.mark.needs_control("AdvanceClock", "Clock")
 @pytest.mark.parametrize("seconds", [-1.0, math.nan, math.inf,
                                      TEN_YEARS_S + 86400.0],
                          ids=["negative", "nan", "inf", "over-10-years"])
@@ -112,22 +116,30 @@ def test_advance_clock_bad_args(band, control, seconds):
     assert control.get("Clock") == before
 
 
-def test_button_device_events(band, control, att):
+@pytest.mark.person("button")
+def test_button_device_events(band, band_button, att):
     """MB4/CTL/BV-03: taps on the band reach a subscribed phone
 
     Gadgetbridge maps the band's button (device event 04, long press
-    0B on 00000010) to actions such as play/pause.
+    0B on 00000010) to actions such as play/pause.  The control plane
+    taps the emulator and reports the taps; on a real band a person
+    taps it (--interactive) and the notifications are the evidence.
     """
+    control = band_button.control           # None when a person taps
     att.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
-    control.press_button()
+    band_button.press()
     assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "04"
-    control.wait_event("button-pressed")
-    control.long_press_button()
+    if control is not None:
+        control.wait_event("button-pressed")
+    band_button.long_press()
     assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "0b"
-    control.wait_event("button-long-pressed")
-    assert control.get("Prompt") == ""
+    if control is not None:
+        control.wait_event("button-long-pressed")
+        assert control.get("Prompt") == ""
 
 
+@pytest.mark.needs_control("State", "Authenticated", "Event",
+                           "PropertiesChanged")
 def test_link_state_and_events(band, control):
     """MB4/CTL/BV-04: State, Authenticated and link events follow the link
 
@@ -148,6 +160,8 @@ def test_link_state_and_events(band, control):
     assert control.get("Authenticated") is False
 
 
+@pytest.mark.needs_control("Reboot", "Address", "Bound", "KeyId",
+                           "Authenticated", "Event")
 def test_reboot_keeps_binding(band, control):
     """MB4/CTL/BV-05: a reboot drops the link and keeps everything stored
 
@@ -179,7 +193,9 @@ def test_reboot_keeps_binding(band, control):
         band.disconnect(att)
 
 
-def test_properties_changed_follow_binding(fresh_band, control):
+@pytest.mark.needs_control("PressButton", "Event", "PropertiesChanged")
+@pytest.mark.emulator_process("a factory-new band")
+def test_properties_changed_follow_binding(fresh_band, control, band_button):
     """MB4/CTL/BV-06: PropertiesChanged reports every binding milestone
 
     A UI that listens for PropertiesChanged instead of polling sees the
@@ -191,7 +207,7 @@ def test_properties_changed_follow_binding(fresh_band, control):
         client.enable_notifications()
         client.send_bind(TEST_KEY)
         control.wait_event("prompt-shown")
-        control.press_button()
+        band_button.press()
         client.wait_bind()
         client.authenticate(TEST_KEY)
         control.sync()
@@ -216,6 +232,8 @@ def test_properties_changed_follow_binding(fresh_band, control):
         last = max(positions)
 
 
+@pytest.mark.needs_control("PressButton", "Address", "Bound", "Event")
+@pytest.mark.emulator_process("two bands on one private bus")
 def test_two_bands_on_one_bus(start_band, bus):
     """MB4/CTL/BV-07: several bands share a bus under their own names
 
@@ -244,6 +262,8 @@ def run_ctl(binary, *args):
                           stderr=subprocess.DEVNULL, timeout=10).returncode
 
 
+@pytest.mark.needs_control("PressButton", "AdvanceClock", "Clock", "Event")
+@pytest.mark.emulator_process("runs bandsim ctl on the private bus")
 def test_ctl_commands(band, control, bus, emulator_binary):
     """MB4/CTL/BV-08: bandsim ctl drives the band from a shell script
 
@@ -258,6 +278,7 @@ def test_ctl_commands(band, control, bus, emulator_binary):
     assert run_ctl(emulator_binary, "--control-address", bus, "status") == 0
 
 
+@pytest.mark.emulator_process("runs bandsim ctl on an empty private bus")
 def test_ctl_without_band(bus, emulator_binary):
     """MB4/CTL/BI-02: bandsim ctl with no band on the bus fails cleanly
 

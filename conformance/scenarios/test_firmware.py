@@ -90,6 +90,9 @@ def progress_recorder():
 
 # ------------------------------------------------------------ success
 
+@pytest.mark.needs_control("Firmware", "State", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files; restarts the band")
 def test_update_installs_new_firmware(state_band, start_band, control,
                                       updaters):
     """MB4/FW/BV-01: the phone updates the band's firmware
@@ -142,6 +145,9 @@ def test_update_installs_new_firmware(state_band, start_band, control,
     assert read_revision(band) == NEW_VERSION
 
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_second_update_uses_the_other_slot(state_band, control, updaters):
     """MB4/FW/BV-02: two updates in a row, the second without an MTU exchange
 
@@ -164,6 +170,9 @@ def test_second_update_uses_the_other_slot(state_band, control, updaters):
     assert (state_dir / "firmware-b.bin").read_bytes() == NEW
 
 
+@pytest.mark.needs_control("Firmware", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files; restarts the band")
 def test_resources_font_and_watchface(state_band, start_band, control,
                                       updaters):
     """MB4/FW/BV-03: the phone installs resources, a font and a watchface
@@ -211,6 +220,7 @@ def test_resources_font_and_watchface(state_band, start_band, control,
     assert read_revision(band) == FACTORY_VERSION
 
 
+@pytest.mark.needs_control("Event")
 def test_sync_is_never_answered(band, control, updaters):
     """MB4/FW/BV-04: the band never answers the 00 sync
 
@@ -242,6 +252,7 @@ def test_sync_is_never_answered(band, control, updaters):
         {"type": TYPE_FIRMWARE, "version": NEW_VERSION}
 
 
+@pytest.mark.needs_control("Event")
 def test_unauthenticated_phone_cannot_flash(band, control):
     """MB4/FW/BV-05: a phone that did not authenticate cannot flash the band
 
@@ -272,6 +283,9 @@ def test_unauthenticated_phone_cannot_flash(band, control):
 
 # ------------------------------------------------------------ failures
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_interrupted_update_keeps_old_firmware(state_band, control,
                                                updaters):
     """MB4/FW/BI-01: the update that must not be interrupted
@@ -300,6 +314,9 @@ def test_interrupted_update_keeps_old_firmware(state_band, control,
     assert read_revision(band) == NEW_VERSION
 
 
+@pytest.mark.needs_control("SetBattery", "Firmware", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_low_battery_refuses_update(state_band, control, updaters):
     """MB4/FW/BI-02: the phone cannot update a band below 20 %
 
@@ -324,6 +341,9 @@ def test_low_battery_refuses_update(state_band, control, updaters):
     assert_old_image_runs(band, control, state_dir, "after 20 %")
 
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_bad_crc_fails_after_100_percent(state_band, control, updaters):
     """MB4/FW/BI-03: the update reaches 100 % and then fails
 
@@ -363,6 +383,9 @@ UNRECOGNISED = {
 }
 
 
+@pytest.mark.needs_control("Firmware", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 @pytest.mark.parametrize("case", sorted(UNRECOGNISED))
 def test_unrecognised_file_is_refused(state_band, control, updaters, case):
     """MB4/FW/BI-04: the phone sends a file that is not for this band
@@ -383,6 +406,7 @@ def test_unrecognised_file_is_refused(state_band, control, updaters, case):
     assert_old_image_runs(band, control, state_dir, case)
 
 
+@pytest.mark.needs_control("Event")
 def test_commands_out_of_place(band, control, updaters):
     """MB4/FW/BI-05: commands the band cannot take
 
@@ -422,6 +446,8 @@ def test_commands_out_of_place(band, control, updaters):
     assert software_revision(fw.att) == FACTORY_VERSION
 
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
 @pytest.mark.parametrize("point", ["mid-transfer", "before-reboot"])
 def test_power_loss_during_update(start_band, control, updaters, tmp_path,
                                   point):
@@ -455,6 +481,9 @@ def test_power_loss_during_update(start_band, control, updaters, tmp_path,
     assert read_revision(band) == NEW_VERSION
 
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_new_request_discards_transfer(state_band, control, updaters):
     """MB4/FW/BI-07: the phone restarts an upload without disconnecting
 
@@ -479,6 +508,9 @@ def test_new_request_discards_transfer(state_band, control, updaters):
     assert read_revision(band) == NEWER_VERSION
 
 
+@pytest.mark.needs_control("SetBattery", "Firmware", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_battery_drops_at_data_start(state_band, control, updaters):
     """MB4/FW/BI-08: the update fails when the battery runs low
 
@@ -501,6 +533,9 @@ def test_battery_drops_at_data_start(state_band, control, updaters):
     assert_old_image_runs(band, control, state_dir, "at 15 %")
 
 
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image and slot files in the state directory")
 def test_announced_size_rules(state_band, control, updaters):
     """MB4/FW/BI-09: the phone sends more, or less, than it announced
 

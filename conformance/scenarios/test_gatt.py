@@ -1,10 +1,12 @@
-"""GATT-level conformance of an emulated Mi Band 4 over the socket link.
+"""GATT-level conformance of a Mi Band 4, emulated or real.
 
 Expectations come from two places: the profile file (the attribute table,
 static values) and literal bytes from the protocol fact sheet (device
 information, value layouts, ATT error codes), so a drift in either the
 emulator or the profile shows up here.  Byte comparisons are made on hex
-strings so a failure prints both PDUs.
+strings so a failure prints both PDUs.  Raw and malformed PDUs and
+discovery by handle need the socket link (socket_only); reads, writes
+and layouts run over BlueZ too.
 """
 
 import datetime
@@ -74,6 +76,7 @@ def tz_quarters(raw: int) -> int:
 
 # ------------------------------------------------------------------ MTU
 
+@pytest.mark.socket_only("raw ATT PDUs")
 @pytest.mark.parametrize("client_mtu", [247, 23])
 def test_mtu_exchange(att, client_mtu):
     """MB4/GATT/BV-01: MTU exchange is answered with the band's 247"""
@@ -83,6 +86,8 @@ def test_mtu_exchange(att, client_mtu):
 
 # ------------------------------------------------------------ discovery
 
+@pytest.mark.socket_only(
+    "GATT discovery by handle; over BlueZ the handles are the stack's")
 def test_full_discovery_matches_profile(att):
     """MB4/GATT/BV-02: full discovery matches the profile
 
@@ -105,6 +110,8 @@ def test_full_discovery_matches_profile(att):
                 f"descriptors of {spec.name}"
 
 
+@pytest.mark.socket_only(
+    "GATT discovery by handle; over BlueZ the handles are the stack's")
 def test_hinted_value_handles(att):
     """MB4/GATT/BV-03: clients that hard-code 0x0038 and 0x004a find them"""
     chars = {c.uuid: c for s in att.discover() for c in s.characteristics}
@@ -112,6 +119,7 @@ def test_hinted_value_handles(att):
     assert chars[MIBAND_DEVICE_EVENT].value_handle == 0x004A
 
 
+@pytest.mark.socket_only("raw ATT PDUs")
 def test_find_by_type_value_miband_service(att):
     """MB4/GATT/BV-04: Find By Type Value for 0xFEE0 returns its range"""
     miband = PROFILE.service("miband")
@@ -121,6 +129,8 @@ def test_find_by_type_value_miband_service(att):
                     + le16(0x0033) + le16(miband.end_handle))
 
 
+@pytest.mark.socket_only(
+    "GATT discovery by handle; over BlueZ the handles are the stack's")
 def test_find_information_walk(att):
     """MB4/GATT/BV-05: every attribute handle and type, and nothing else"""
     assert att.discover_attributes() == PROFILE.attributes()
@@ -142,6 +152,7 @@ def test_device_information_literals(att, name, expected):
         expected.hex(" ")
 
 
+@pytest.mark.emulator_process("reads band.ini in the state directory")
 def test_serial_number_matches_identity(band, att):
     """MB4/DIS/BV-02: serial number is the 12 hex digits in band.ini"""
     serial = band.identity()["serial"]
@@ -150,6 +161,7 @@ def test_serial_number_matches_identity(band, att):
     assert value == serial.encode("ascii")
 
 
+@pytest.mark.emulator_process("reads band.ini in the state directory")
 def test_system_id_from_address(band, att):
     """MB4/DIS/BV-03: system ID is MAC[0..2] FF FE MAC[3..5]"""
     address = band.identity()["address"]
@@ -188,6 +200,7 @@ def test_current_time_layout(authed):
     check_current_time(authed.read(CURRENT_TIME.value_handle))
 
 
+@pytest.mark.needs_control("AdvanceClock")
 def test_current_time_set(authed, control):
     """MB4/TIME/BV-02: a written time reads back and keeps running
 
@@ -244,6 +257,8 @@ def test_current_time_month_13(authed):
 
 # ----------------------------------------------------- battery and steps
 
+@pytest.mark.emulator_process(
+    "the fresh band's battery level and charge times")
 def test_battery_layout(authed):
     """MB4/BATT/BV-01: battery info is the 20-byte layout at the initial level"""
     value = authed.read(PROFILE.characteristic("battery").value_handle)
@@ -341,6 +356,7 @@ IGNORED_COMMANDS = [
 ]
 
 
+@pytest.mark.socket_only("malformed PDUs")
 @pytest.mark.parametrize("pdu, expected", MALFORMED)
 def test_malformed_request(band, att, pdu, expected):
     """MB4/ATT/BI-01: a bad request gets its exact Error Response"""
@@ -348,6 +364,7 @@ def test_malformed_request(band, att, pdu, expected):
     assert_alive(band, att)
 
 
+@pytest.mark.socket_only("malformed PDUs")
 def test_commands_are_never_answered(band, att):
     """MB4/ATT/BI-02: malformed or refused commands get no reply at all
 
@@ -359,6 +376,7 @@ def test_commands_are_never_answered(band, att):
     assert_alive(band, att)
 
 
+@pytest.mark.socket_only("malformed PDUs")
 def test_survives_every_malformed_pdu(band, att):
     """MB4/ATT/BI-03: one link takes every bad PDU in a row and still works"""
     for param in MALFORMED:
@@ -371,6 +389,7 @@ def test_survives_every_malformed_pdu(band, att):
 
 # ------------------------------------------------------------------- CCCD
 
+@pytest.mark.socket_only("raw ATT PDUs")
 def test_cccd_enable_notifications(authed):
     """MB4/CCCD/BV-01: enabling notifications is acknowledged and stored"""
     handle = REALTIME_STEPS.cccd_handle
@@ -381,6 +400,7 @@ def test_cccd_enable_notifications(authed):
     assert authed.read(handle) == b"\x01\x00"
 
 
+@pytest.mark.socket_only("raw ATT PDUs")
 def test_cccd_wrong_length(authed):
     """MB4/CCCD/BI-01: a 3-byte CCCD write is refused"""
     handle = REALTIME_STEPS.cccd_handle
@@ -390,6 +410,7 @@ def test_cccd_wrong_length(authed):
                               ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH))
 
 
+@pytest.mark.socket_only("raw ATT PDUs")
 def test_cccd_indication_on_notify_only(att):
     """MB4/CCCD/BI-02: indications cannot be enabled on a notify-only value"""
     assert DEVICE_EVENT.properties == ("notify",)
@@ -402,6 +423,7 @@ def test_cccd_indication_on_notify_only(att):
 
 # ------------------------------------------------------------------- link
 
+@pytest.mark.socket_only("a second central on the socket")
 def test_one_link_at_a_time(band):
     """MB4/LINK/BV-01: a second central is refused until the first leaves"""
     first = band.connect()

@@ -139,17 +139,20 @@ def ordered(names, wanted) -> bool:
     return all(name in it for name in wanted)
 
 
-def tap_to_bind(client, control, key: bytes) -> None:
+def tap_to_bind(client, control, button, key: bytes) -> None:
     """Offer a key, wait for the prompt, tap: the band says 10 01 01."""
     client.send_bind(key)
     control.wait_event("prompt-shown", prompt="pair-confirm")
-    control.press_button()
+    button.press()
     assert hexs(client.reply()) == "10 01 01"
 
 
 # ------------------------------------------------------ PAIR: first bind
 
-def test_first_bind_with_tap(fresh_band, control, links):
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "KeyId",
+                           "Authenticated", "Event")
+@pytest.mark.emulator_process("a factory-new band; reads band.ini")
+def test_first_bind_with_tap(fresh_band, control, band_button, links):
     """MB4/PAIR/BV-01: first pairing of a new band, confirmed by a tap
 
     Mi Fit / miband-js pairing a factory-new band: the band shows a
@@ -162,7 +165,7 @@ def test_first_bind_with_tap(fresh_band, control, links):
     control.wait_event("prompt-shown", prompt="pair-confirm")
     assert control.get("Prompt") == "pair-confirm"
     assert binding(control) == (False, "")
-    control.press_button()
+    band_button.press()
     assert hexs(client.reply()) == "10 01 01"
     control.wait_event("bound", key_id=huami.key_id(NEW_KEY))
     assert_bound_to(control, NEW_KEY)
@@ -180,6 +183,8 @@ def test_first_bind_with_tap(fresh_band, control, links):
                                "bound", "auth-started", "auth-succeeded"]
 
 
+@pytest.mark.needs_control("AdvanceClock", "Prompt", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band; reads band.ini")
 def test_no_tap_window_closes(fresh_band, control, links):
     """MB4/PAIR/BI-01: nobody taps the band, the confirm window closes
 
@@ -198,6 +203,8 @@ def test_no_tap_window_closes(fresh_band, control, links):
     assert fresh_band.stored_key() is None
 
 
+@pytest.mark.needs_control("AdvanceClock", "Prompt", "Event")
+@pytest.mark.emulator_process("a factory-new band")
 def test_window_is_not_closed_early(fresh_band, control, links):
     """MB4/PAIR/BI-02: the confirm window lasts its full 30 s of band time
 
@@ -216,7 +223,9 @@ def test_window_is_not_closed_early(fresh_band, control, links):
     assert_unbound(control)
 
 
-def test_tap_late_in_window_binds(fresh_band, control, links):
+@pytest.mark.needs_control("AdvanceClock", "PressButton", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_tap_late_in_window_binds(fresh_band, control, band_button, links):
     """MB4/PAIR/BV-02: a tap one second before the window closes binds
 
     The user finds the band just in time: 29 s of band time, then a tap.
@@ -225,12 +234,14 @@ def test_tap_late_in_window_binds(fresh_band, control, links):
     client.send_bind(NEW_KEY)
     control.wait_event("prompt-shown", prompt="pair-confirm")
     control.advance_clock(CONFIRM_WINDOW - 1)
-    control.press_button()
+    band_button.press()
     assert hexs(client.reply()) == "10 01 01"
     assert_bound_to(control, NEW_KEY)
 
 
-def test_long_press_declines(fresh_band, control, links):
+@pytest.mark.needs_control("LongPressButton", "Prompt", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band; reads band.ini")
+def test_long_press_declines(fresh_band, control, band_button, links):
     """MB4/PAIR/BI-03: a long press on the prompt declines the binding
 
     Someone else's phone asks to pair; the owner declines on the band.
@@ -238,7 +249,7 @@ def test_long_press_declines(fresh_band, control, links):
     client = links(fresh_band)
     client.send_bind(NEW_KEY)
     control.wait_event("prompt-shown", prompt="pair-confirm")
-    control.long_press_button()
+    band_button.long_press()
     assert hexs(client.reply()) == "10 01 04"
     control.wait_event("prompt-declined", prompt="pair-confirm")
     control.wait_event("bind-refused", reason="declined")
@@ -246,7 +257,9 @@ def test_long_press_declines(fresh_band, control, links):
     assert fresh_band.stored_key() is None
 
 
-def test_link_loss_cancels_prompt(fresh_band, control):
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band; reads band.ini")
+def test_link_loss_cancels_prompt(fresh_band, control, band_button):
     """MB4/PAIR/BI-04: the phone walks away while the band asks for a tap
 
     The link ends with the prompt on screen: the binding is cancelled and
@@ -258,7 +271,7 @@ def test_link_loss_cancels_prompt(fresh_band, control):
     fresh_band.disconnect(client.att)
     control.wait_event("disconnected")
     control.wait_property("Prompt", "")
-    control.press_button()
+    band_button.press()
     control.wait_event("button-pressed")
     control.sync()
     assert "bound" not in control.names()
@@ -266,7 +279,10 @@ def test_link_loss_cancels_prompt(fresh_band, control):
     assert fresh_band.stored_key() is None
 
 
-def test_second_bind_while_waiting_is_busy(fresh_band, control, links):
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_second_bind_while_waiting_is_busy(fresh_band, control, band_button,
+                                           links):
     """MB4/PAIR/BI-05: a second key offered while the prompt shows
 
     A client that retries its pairing request before the user tapped:
@@ -278,12 +294,15 @@ def test_second_bind_while_waiting_is_busy(fresh_band, control, links):
     assert_reply(client, b"\x01\x00" + OTHER_KEY, "10 01 04")
     control.wait_event("bind-refused", reason="busy")
     assert control.get("Prompt") == "pair-confirm"
-    control.press_button()
+    band_button.press()
     assert hexs(client.reply()) == "10 01 01"
     assert_bound_to(control, NEW_KEY)
 
 
-def test_prompt_taps_are_not_button_events(fresh_band, control, links):
+@pytest.mark.needs_control("PressButton", "LongPressButton", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_prompt_taps_are_not_button_events(fresh_band, control, band_button,
+                                           links):
     """MB4/PAIR/BV-03: the tap that answers the prompt is not a button press
 
     Gadgetbridge maps button events (04, long press 0B) to actions such
@@ -295,11 +314,11 @@ def test_prompt_taps_are_not_button_events(fresh_band, control, links):
     client.att.write(device_event.cccd_handle, b"\x01\x00")
     client.send_bind(NEW_KEY)
     control.wait_event("prompt-shown")
-    control.long_press_button()
+    band_button.long_press()
     assert hexs(client.reply()) == "10 01 04"
     client.send_bind(NEW_KEY)
     control.wait_event("prompt-shown")
-    control.press_button()
+    band_button.press()
     assert hexs(client.reply()) == "10 01 01"
     # ATT is in order: a notification sent before this answer is queued.
     client.att.read(DEVICE_NAME.value_handle)
@@ -309,6 +328,8 @@ def test_prompt_taps_are_not_button_events(fresh_band, control, links):
 
 # --------------------------------------------------- BIND: bound bands
 
+@pytest.mark.needs_control("Bound", "KeyId", "Prompt", "Event")
+@pytest.mark.emulator_process("reads the key in band.ini")
 def test_bind_other_key_refused(band, control, links):
     """MB4/BIND/BI-01: a band paired with Mi Fit refuses another key
 
@@ -326,6 +347,7 @@ def test_bind_other_key_refused(band, control, links):
     assert band.stored_key() == TEST_KEY
 
 
+@pytest.mark.needs_control("Bound", "KeyId", "Event")
 def test_bind_same_key_accepted(band, control, links):
     """MB4/BIND/BV-01: offering the key the band already holds succeeds
 
@@ -340,6 +362,8 @@ def test_bind_same_key_accepted(band, control, links):
     client.authenticate(TEST_KEY)
 
 
+@pytest.mark.needs_control("KeyId")
+@pytest.mark.emulator_process("reads the key in band.ini")
 def test_key_id_is_sha256_prefix(band, control):
     """MB4/BIND/BV-02: KeyId names the key without revealing it
 
@@ -352,6 +376,7 @@ def test_key_id_is_sha256_prefix(band, control):
 
 # --------------------------------------------------------- AUTH: A and B
 
+@pytest.mark.needs_control("Authenticated", "Event")
 def test_variant_a_with_provisioned_key(band, control, links):
     """MB4/AUTH/BV-01: satcar77-style auth with the server-provisioned key
 
@@ -370,6 +395,7 @@ def test_variant_a_with_provisioned_key(band, control, links):
     assert len(client.att.read(BATTERY.value_handle)) == 20
 
 
+@pytest.mark.needs_control("Authenticated", "Event")
 def test_variant_b_echoes_command(band, control, links):
     """MB4/AUTH/BV-02: Gadgetbridge's crypt-flags auth (82/83) on a Mi Band 4
 
@@ -387,6 +413,7 @@ def test_variant_b_echoes_command(band, control, links):
     assert len(client.att.read(BATTERY.value_handle)) == 20
 
 
+@pytest.mark.needs_control("Authenticated")
 def test_variant_b_short_request(band, control, links):
     """MB4/AUTH/BV-03: the 2-byte variant-B request 82 00 is accepted
 
@@ -412,6 +439,7 @@ def test_challenges_are_fresh(band, links):
     assert first != second
 
 
+@pytest.mark.needs_control("Authenticated", "Event")
 @pytest.mark.parametrize("variant, answer_cmd", [("A", 0x03), ("B", 0x83)],
                          ids=["A", "B"])
 def test_wrong_key(band, control, links, variant, answer_cmd):
@@ -431,6 +459,7 @@ def test_wrong_key(band, control, links, variant, answer_cmd):
     assert_unauthorized_read(client.att, BATTERY.value_handle)
 
 
+@pytest.mark.needs_control("Authenticated", "Event")
 def test_replayed_answer(band, control, links):
     """MB4/AUTH/BI-02: a replayed answer is refused and changes nothing
 
@@ -447,6 +476,7 @@ def test_replayed_answer(band, control, links):
     assert len(client.att.read(BATTERY.value_handle)) == 20
 
 
+@pytest.mark.needs_control("Authenticated", "Event")
 def test_stale_challenge(band, control, links):
     """MB4/AUTH/BI-03: an answer to an earlier challenge is refused
 
@@ -470,6 +500,7 @@ def test_stale_challenge(band, control, links):
     assert control.get("Authenticated") is True
 
 
+@pytest.mark.needs_control("Authenticated", "Event")
 def test_answer_without_challenge(band, control, links):
     """MB4/AUTH/BI-04: an answer sent before any random-number request
 
@@ -491,6 +522,9 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.needs_control("Bound", "KeyId", "Prompt", "Authenticated",
+                           "Event")
+@pytest.mark.emulator_process("reads the key in band.ini")
 @pytest.mark.parametrize("payload, expected", MALFORMED)
 def test_malformed_command(band, control, links, payload, expected):
     """MB4/AUTH/BI-05: a malformed auth command gets x 02 and changes nothing
@@ -509,6 +543,7 @@ def test_malformed_command(band, control, links, payload, expected):
     client.authenticate(TEST_KEY)
 
 
+@pytest.mark.needs_control("Authenticated")
 def test_malformed_answer_keeps_challenge(band, control, links):
     """MB4/AUTH/BI-06: a truncated answer does not use up the challenge
 
@@ -522,7 +557,10 @@ def test_malformed_answer_keeps_challenge(band, control, links):
     assert control.get("Authenticated") is True
 
 
-def test_malformed_key_shows_no_prompt(fresh_band, control, links):
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_malformed_key_shows_no_prompt(fresh_band, control, band_button,
+                                       links):
     """MB4/AUTH/BI-07: a short key on a new band neither prompts nor binds
 
     A client that sends 15 key bytes: 10 01 02 at once, no prompt on
@@ -530,7 +568,7 @@ def test_malformed_key_shows_no_prompt(fresh_band, control, links):
     """
     client = links(fresh_band)
     assert_reply(client, b"\x01\x00" + bytes(15), "10 01 02")
-    control.press_button()
+    band_button.press()
     control.wait_event("button-pressed")
     control.sync()
     assert "prompt-shown" not in control.names()
@@ -538,7 +576,7 @@ def test_malformed_key_shows_no_prompt(fresh_band, control, links):
     assert_unbound(control)
 
 
-def test_empty_write_ignored(band, control, links):
+def test_empty_write_ignored(band, links):
     """MB4/AUTH/BI-08: an empty write to the auth value gets no reply
 
     Some BLE stacks send a zero-length write when a client clears a
@@ -550,6 +588,8 @@ def test_empty_write_ignored(band, control, links):
     assert hexs(reply[:3]) == "10 02 01", hexs(reply)
 
 
+@pytest.mark.needs_control("Bound", "Authenticated", "Event")
+@pytest.mark.emulator_process("a factory-new band")
 def test_random_on_new_band(fresh_band, control, links):
     """MB4/AUTH/BI-09: a band never paired with Mi Fit has no key
 
@@ -565,7 +605,11 @@ def test_random_on_new_band(fresh_band, control, links):
 
 # ----------------------------------------- SAFE: unbinding, persistence
 
-def test_factory_reset_then_pair_again(band, control):
+@pytest.mark.needs_control("FactoryReset", "PressButton", "Address", "Bound",
+                           "Event")
+@pytest.mark.emulator_process(
+    "reads band.ini; the reset band takes a new address")
+def test_factory_reset_then_pair_again(band, control, band_button):
     """MB4/SAFE/BV-01: factory reset from the menu, then pair again
 
     satcar77 README: after a factory reset the band has a new MAC and
@@ -595,7 +639,7 @@ def test_factory_reset_then_pair_again(band, control):
 
     client = open_link(band)
     try:
-        tap_to_bind(client, control, NEW_KEY)
+        tap_to_bind(client, control, band_button, NEW_KEY)
         assert_bound_to(control, NEW_KEY)
         with pytest.raises(AuthRefused) as info:
             client.authenticate(TEST_KEY)
@@ -607,6 +651,9 @@ def test_factory_reset_then_pair_again(band, control):
         band.disconnect(client.att)
 
 
+@pytest.mark.needs_control("Address", "Bound", "Event")
+@pytest.mark.emulator_process(
+    "reads band.ini; the reset band takes a new address")
 def test_owner_unbind_over_ble(band, control):
     """MB4/SAFE/BV-02: the owner's app unpairs the band (06 0B 00 01)
 
@@ -631,6 +678,8 @@ def test_owner_unbind_over_ble(band, control):
     assert_state_file(band, control)
 
 
+@pytest.mark.needs_control("Address", "Bound", "Event")
+@pytest.mark.emulator_process("reads band.ini in the state directory")
 def test_unauthenticated_unbind_ignored(band, control, links):
     """MB4/SAFE/BI-01: a stranger's 06 0B 00 01 does not reset the band
 
@@ -650,6 +699,8 @@ def test_unauthenticated_unbind_ignored(band, control, links):
     assert band.identity()["address"] == address
 
 
+@pytest.mark.needs_control("Address", "Bound", "KeyId", "Authenticated")
+@pytest.mark.emulator_process("restarts the band on its state directory")
 def test_restart_keeps_binding(band, control, start_band):
     """MB4/SAFE/BV-03: the band keeps its pairing across a restart
 
@@ -685,6 +736,8 @@ CORRUPT = [
 ]
 
 
+@pytest.mark.needs_control("Address", "Bound", "Prompt")
+@pytest.mark.emulator_process("starts a band on a corrupt band.ini")
 @pytest.mark.parametrize("content, named_address", CORRUPT)
 def test_corrupt_state_starts_factory_new(start_band, control, tmp_path,
                                           content, named_address):
@@ -724,6 +777,7 @@ def cccd_enable(char) -> bytes:
     return b"\x01\x00" if "notify" in char.properties else b"\x02\x00"
 
 
+@pytest.mark.socket_only("raw ATT PDUs: the exact error responses")
 @pytest.mark.parametrize("char", PROTECTED)
 def test_protected_until_auth(band, links, char):
     """MB4/SAFE/BI-03: protected values are closed until Huami auth
@@ -765,6 +819,7 @@ def test_protected_until_auth(band, links, char):
         assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
 
 
+@pytest.mark.socket_only("raw Read Blob, Read By Type and Read Multiple")
 def test_other_reads_do_not_leak(band, links):
     """MB4/SAFE/BI-04: Read Blob, Read By Type and Read Multiple are closed too
 
@@ -784,6 +839,7 @@ def test_other_reads_do_not_leak(band, links):
         error_pdu(0x0E, h, UNAUTHORIZED)
 
 
+@pytest.mark.needs_control("Authenticated", "PropertiesChanged")
 def test_auth_ends_with_link(band, control):
     """MB4/SAFE/BI-05: authentication does not survive a reconnect
 
@@ -828,7 +884,10 @@ def check_after_restart(band, control, allowed, round_no, point):
     return now
 
 
-def test_kill_during_binding(start_band, control, tmp_path):
+@pytest.mark.needs_control("PressButton", "FactoryReset", "Prompt", "Bound",
+                           "Event")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
+def test_kill_during_binding(start_band, control, band_button, tmp_path):
     """MB4/SAFE/BI-06: power loss while binding leaves one binding or the other
 
     A band whose battery dies (kill -9) around the tap that confirms a
@@ -855,9 +914,9 @@ def test_kill_during_binding(start_band, control, tmp_path):
             if point == "press-in-flight":
                 control.call_nowait("PressButton")
             elif point == "after-press":
-                control.press_button()
+                band_button.press()
             elif point == "after-reply":
-                control.press_button()
+                band_button.press()
                 assert hexs(client.reply()) == "10 01 01"
             band.kill()
         finally:
@@ -868,7 +927,9 @@ def test_kill_during_binding(start_band, control, tmp_path):
         check_after_restart(band, control, allowed, round_no, point)
 
 
-def test_kill_after_factory_reset(start_band, control, tmp_path):
+@pytest.mark.needs_control("FactoryReset", "PressButton", "Address", "Bound")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
+def test_kill_after_factory_reset(start_band, control, band_button, tmp_path):
     """MB4/SAFE/BI-07: power loss right after a factory reset
 
     The reset rewrites address and binding together: after a kill -9 the
@@ -881,7 +942,7 @@ def test_kill_after_factory_reset(start_band, control, tmp_path):
         if not control.get("Bound"):
             client = open_link(band)
             try:
-                tap_to_bind(client, control, TEST_KEY)
+                tap_to_bind(client, control, band_button, TEST_KEY)
             finally:
                 band.disconnect(client.att)
         old = (control.get("Address"), binding(control))

@@ -93,6 +93,9 @@ def assert_no_more_data(fetch) -> None:
 
 # ------------------------------------------------------------ first sync
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_first_sync_after_setting_time(band, control, fetch_links):
     """MB4/SYNC/BV-01: first sync after the phone sets the time and timezone
 
@@ -140,6 +143,10 @@ def full_sync(band, control, fetch_links, days: int):
     return fetch, state
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_full_sync_three_days(band, control, fetch_links):
     """MB4/SYNC/BV-02: three days away from the phone, then one sync
 
@@ -150,6 +157,10 @@ def test_full_sync_three_days(band, control, fetch_links):
     full_sync(band, control, fetch_links, 3)
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_full_sync_whole_log(band, control, fetch_links):
     """MB4/SYNC/BV-03: a full flash log (14 days) in one sync at MTU 247
 
@@ -162,6 +173,9 @@ def test_full_sync_whole_log(band, control, fetch_links):
     assert counters[255:257] == [255, 0]
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_incremental_sync(band, control, fetch_links):
     """MB4/SYNC/BV-04: the next sync brings only what is new
 
@@ -185,6 +199,10 @@ def test_incremental_sync(band, control, fetch_links):
 
 # ---------------------------------------------------- interrupted syncs
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_interrupted_sync_resumes(band, control, fetch_links):
     """MB4/SYNC/BV-05: sync interrupted by a disconnect, resumed from the
     last saved timestamp
@@ -225,6 +243,10 @@ def test_interrupted_sync_resumes(band, control, fetch_links):
     assert control.stored_samples() == 0
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_ack_after_interrupted_transfer_keeps_data(band, control, fetch_links):
     """MB4/SYNC/BI-01: an ack after a cut transfer deletes nothing
 
@@ -249,6 +271,10 @@ def test_ack_after_interrupted_transfer_keeps_data(band, control, fetch_links):
     assert fetch.start(SINCE).count == total
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_new_request_during_transfer(band, control, fetch_links):
     """MB4/SYNC/BV-06: a new request in the middle of a transfer
 
@@ -294,6 +320,10 @@ def test_new_request_during_transfer(band, control, fetch_links):
 
 # ------------------------------------------------------------- the ack
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_ack_deletes(band, control, fetch_links):
     """MB4/SYNC/BV-07: an ack deletes what the completed transfer delivered
 
@@ -324,6 +354,10 @@ def test_ack_deletes(band, control, fetch_links):
     oracle.assert_exactly_once(samples + newer, truth)
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_no_ack_keeps_data(band, control, fetch_links):
     """MB4/SYNC/BV-08: without an ack the data stays and comes again
 
@@ -352,6 +386,9 @@ def test_no_ack_keeps_data(band, control, fetch_links):
 
 # ------------------------------------------------------------- the log
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_log_wraps(band, control, fetch_links):
     """MB4/SYNC/BV-09: a band not synced for longer than its log holds
 
@@ -375,6 +412,9 @@ def test_log_wraps(band, control, fetch_links):
     oracle.assert_exactly_once(state.samples, truth)
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("mtu", [23, 100, 247])
 def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
     """MB4/SYNC/BV-10: each notification carries as many samples as fit
@@ -401,6 +441,9 @@ def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
     oracle.assert_exactly_once(samples, all_samples(control))
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_count_zero_for_the_future(band, control, fetch_links):
     """MB4/SYNC/BI-02: a request past the newest sample gets count 0
 
@@ -416,6 +459,9 @@ def test_count_zero_for_the_future(band, control, fetch_links):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
     """MB4/SYNC/BV-11: minutes logged during a transfer wait for the next round
 
@@ -438,6 +484,9 @@ def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
     oracle.assert_exactly_once(samples + fetch.stream(), all_samples(control))
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_request_with_seconds(band, control, fetch_links):
     """MB4/SYNC/BV-12: the 9-byte timestamp with seconds is understood
 
@@ -456,6 +505,9 @@ def test_request_with_seconds(band, control, fetch_links):
     oracle.assert_exactly_once(fetch.stream(), truth, (noon, FOREVER))
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
     """MB4/SYNC/BV-13: a phone that is busy for a moment mid-transfer still
     gets the whole log ("sync fails on a slow phone")
@@ -484,6 +536,9 @@ def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
 
 # ------------------------------------------------- invalid and refused
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_send_without_request(band, control, fetch_links):
     """MB4/SYNC/BI-03: 02 with nothing announced is refused
 
@@ -508,6 +563,10 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("payload, expected", MALFORMED)
 def test_malformed_command(band, control, fetch_links, payload, expected):
     """MB4/SYNC/BI-04: a malformed fetch command is refused and changes nothing
@@ -526,6 +585,9 @@ def test_malformed_command(band, control, fetch_links, payload, expected):
     assert not any(n.startswith("fetch-") for n in control.names())
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("data_type", [0x05, 0x06])
 def test_workouts_are_empty(band, control, fetch_links, data_type):
     """MB4/SYNC/BI-05: workout summaries and details answer count 0
@@ -542,6 +604,9 @@ def test_workouts_are_empty(band, control, fetch_links, data_type):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("data_type", [0x00, 0x02, 0x07, 0xFF])
 def test_unknown_data_type(band, control, fetch_links, data_type):
     """MB4/SYNC/BI-06: a data type the Mi Band 4 does not have is refused
@@ -555,6 +620,7 @@ def test_unknown_data_type(band, control, fetch_links, data_type):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
+@pytest.mark.needs_control("Event")
 def test_fetch_closed_before_auth(band, control):
     """MB4/SYNC/BI-07: a stranger's phone cannot subscribe to or start a sync
 

@@ -12,6 +12,8 @@ files; the realtime step count against the log it summarises.
 import struct
 from pathlib import Path
 
+import pytest
+
 from bandsim.fetch import local_datetime
 from bandsim.profile import DEFAULT_PATH, Profile
 from bandsim.suite import CLOCK_START
@@ -68,6 +70,9 @@ def runs_of(samples, kind: int) -> list:
     return found
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_realtime_steps_match_log(band, control, authed):
     """MB4/SYNC/BV-14: the step count on the band's face equals the log
 
@@ -98,6 +103,9 @@ def test_realtime_steps_match_log(band, control, authed):
     assert steps_value(authed) == after[0][1][2]
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START, clock frozen")
 def test_life_model_days(band, control):
     """MB4/SYNC/BV-15: a simulated day looks like a person's day
 
@@ -136,6 +144,9 @@ def test_life_model_days(band, control):
     assert evening_runs >= 2, "a run on fewer than two of three evenings"
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "starts bands with other life seeds and clock starts")
 def test_life_is_deterministic(start_band, control):
     """MB4/SYNC/BV-16: the same seed lives the same day, whenever simulated
 

@@ -48,6 +48,9 @@ def check_recovered(band, control, seen: dict, floor: int, label: str):
     return truth, acked
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
 def test_power_loss_during_logging_and_sync(start_band, control, tmp_path):
     """MB4/SYNC/BI-08: the battery dies while the band logs and syncs
 
@@ -108,6 +111,9 @@ def test_power_loss_during_logging_and_sync(start_band, control, tmp_path):
                                (CLOCK_START, clock))
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
 def test_power_loss_while_logging(start_band, control, tmp_path):
     """MB4/SYNC/BI-09: the battery dies while the band writes days of log
 
@@ -161,6 +167,8 @@ def find_record(image: bytes, ts: int) -> int:
     raise AssertionError(f"no record for {oracle.when(ts)} in {FLASH}")
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples")
+@pytest.mark.emulator_process("damages flash.img and restarts the band")
 def test_corrupt_record_costs_one_minute(start_band, control, tmp_path):
     """MB4/SYNC/BI-10: a flipped bit in flash loses one minute, not the log
 
@@ -196,6 +204,9 @@ CORRUPT_IMAGES = {
 }
 
 
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
+                           "AckedUntil", "Bound")
+@pytest.mark.emulator_process("damages flash.img and restarts the band")
 @pytest.mark.parametrize("damage", sorted(CORRUPT_IMAGES))
 def test_unusable_flash_image_is_rebuilt(start_band, control, tmp_path,
                                          damage):

@@ -1,0 +1,63 @@
+"""``python3 -m bandsim COMMAND``: a Mi Band 4 from the command line.
+
+    discover  --socket PATH [--auth-key HEX]     GATT table and values
+    scan      [--socket PATH | --address MAC] [--adapter hciN]
+    pair      TARGET --auth-key HEX [--wait S]
+    sync      TARGET --auth-key HEX [--since ISO] [--state FILE]
+              [--out FILE] [--no-ack]
+    update    FILE TARGET --auth-key HEX [--type KIND]
+    watch     TARGET --auth-key HEX [--duration S]
+
+TARGET is ``--socket PATH`` (the emulator's socket transport) or
+``--address MAC [--adapter hciN]`` (BlueZ through bleak: the emulator
+behind an adapter, or a real band).  Results go to stdout, progress and
+errors to stderr.  Exit status: 0 done, 1 the band or the link failed
+(one line says why: no band, refused auth with the Huami status, a
+timeout, ...), 2 a usage error, 130 interrupted.
+"""
+
+import argparse
+import sys
+
+from . import discover, pair, scan, sync, update, watch
+from .common import HANDLED, UsageError, explain, note
+
+COMMANDS = (discover, scan, pair, sync, update, watch)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m bandsim",
+        description="Talk to a Mi Band 4 (emulated or real).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add_parser(sub)
+    parser.commands = sub.choices
+    return parser
+
+
+def _where(args) -> str:
+    if getattr(args, "socket", None):
+        return args.socket
+    if getattr(args, "address", None):
+        return args.address + (f" on {args.adapter}"
+                               if getattr(args, "adapter", None) else "")
+    return "the target"
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        command = parser.commands[args.command]
+        command.print_usage(sys.stderr)
+        note(f"{command.prog}: error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        note("bandsim: interrupted")
+        return 130
+    except HANDLED as exc:
+        note(f"bandsim: {explain(exc, _where(args))}")
+        return 1

@@ -1,0 +1,768 @@
+"""The Link contract (bandsim/link.py) for both implementations, and the
+BleakLink mapping against a fake bleak client, no Bluetooth.
+
+The contract tests run once over AttClient on a socketpair (the band's
+side scripted as in test_att_client) and once over BleakLink on a fake
+bleak client whose device handles differ from the profile's, so what a
+client can rely on is pinned down for both.  The rest checks BleakLink's
+own rules: profile handle -> (service, characteristic) resolution, CCCD
+writes turned into start_notify/stop_notify, Write Request vs Command,
+BlueZ's D-Bus errors mapped back to ATT codes, deadlines, link loss.
+"""
+
+import asyncio
+import inspect
+import socket
+
+import pytest
+
+from bandsim import link as link_module
+from bandsim.att import (AttClient, AttError, Disconnected, ErrorCode, Op,
+                         Timeout)
+from bandsim.bleak_link import (BleakLink, HandleMap, LoopThread, att_code,
+                                map_connect_error, map_error,
+                                parse_advertisement)
+from bandsim.deadline import Deadline
+from bandsim.link import (Link, LinkError, LinkUnavailable, Target, connect,
+                          parse_target)
+from bandsim.profile import DEFAULT_PATH, Profile
+
+PROFILE = Profile.load(DEFAULT_PATH)
+CONTROL = PROFILE.characteristic("fetch-control")      # 0x3e, CCCD 0x3f
+DATA = PROFILE.characteristic("activity-data")         # 0x41, CCCD 0x42
+AUTH = PROFILE.characteristic("auth")                  # 0x68, CCCD 0x69
+FW_CONTROL = PROFILE.characteristic("firmware-control")
+FW_DATA = PROFILE.characteristic("firmware-data")
+SERIAL = PROFILE.characteristic("serial-number")
+SHORT = 0.05
+
+
+# ------------------------------------------------------- fake bleak
+
+class FakeDBusError(Exception):
+    """Shaped like bleak.exc.BleakDBusError (dbus_error, details)."""
+
+    def __init__(self, name, details=None):
+        super().__init__(name, *([details] if details else []))
+
+    @property
+    def dbus_error(self):
+        return self.args[0]
+
+    @property
+    def dbus_error_details(self):
+        return self.args[1] if len(self.args) > 1 else None
+
+
+class FakeChar:
+    def __init__(self, uuid, properties, handle, mtu=247):
+        self.uuid = uuid
+        self.properties = list(properties)
+        self.handle = handle
+        self.max_write_without_response_size = mtu - 3
+
+    def __repr__(self):
+        return f"FakeChar({self.uuid[:8]}@{self.handle:#x})"
+
+
+class FakeService:
+    def __init__(self, uuid, characteristics):
+        self.uuid = uuid
+        self.characteristics = characteristics
+
+
+def device_services(profile=PROFILE, shift=0x100, hide=("1800", "1801"),
+                    mtu=247):
+    """The profile's table as BlueZ would show it: other handles (every
+    one moved by shift, services in reverse order) and 0x1800/0x1801
+    hidden."""
+    hidden = {f"0000{h}-0000-1000-8000-00805f9b34fb" for h in hide}
+    services = []
+    for service in reversed(profile.services):
+        if service.uuid in hidden:
+            continue
+        chars = [FakeChar(c.uuid, c.properties, c.declaration_handle + shift,
+                          mtu)
+                 for c in reversed(service.characteristics)]
+        services.append(FakeService(service.uuid, chars))
+    return services
+
+
+class FakeClient:
+    """What BleakLink uses of bleak.BleakClient, scripted."""
+
+    def __init__(self, services=None, mtu_size=23):
+        self.services = device_services() if services is None else services
+        self.mtu_size = mtu_size
+        self.address = "E1:23:45:67:89:AB"
+        self.values = {}            # FakeChar -> bytes
+        self.calls = []
+        self.callbacks = {}         # FakeChar -> callback
+        self.errors = {}            # (method, FakeChar) -> exception
+        self.hang = set()           # methods that never answer
+        self.cancelled = []
+        self.disconnected = False
+
+    def char(self, value_handle):
+        """The fake device characteristic a profile value handle means."""
+        slot = HandleMap(PROFILE).slots[value_handle]
+        for service in self.services:
+            if service.uuid == slot.service_uuid:
+                matches = [c for c in service.characteristics
+                           if c.uuid == slot.uuid]
+                return sorted(matches, key=lambda c: c.handle)[
+                    slot.occurrence]
+        raise KeyError(value_handle)
+
+    async def _op(self, method, char, *args):
+        self.calls.append((method, char) + args)
+        if method in self.hang:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(method)
+                raise
+        error = self.errors.get((method, char)) or self.errors.get(method)
+        if error is not None:
+            raise error
+
+    async def read_gatt_char(self, char):
+        await self._op("read", char)
+        return bytearray(self.values.get(char, b""))
+
+    async def write_gatt_char(self, char, data, response=False):
+        await self._op("write", char, bytes(data), response)
+        self.values[char] = bytes(data)
+
+    async def start_notify(self, char, callback):
+        await self._op("start_notify", char)
+        self.callbacks[char] = callback
+
+    async def stop_notify(self, char):
+        await self._op("stop_notify", char)
+        self.callbacks.pop(char, None)
+
+    async def disconnect(self):
+        self.calls.append(("disconnect",))
+        self.disconnected = True
+        return True
+
+
+def bleak_link(client=None, timeout=1.0):
+    client = client or FakeClient()
+    link = BleakLink(client, PROFILE, timeout=timeout)
+    link.resolve()
+    return link, client
+
+
+def fire(link, client, value_handle, value: bytes):
+    """The device notifies; returns once the link has queued it."""
+    callback = client.callbacks[client.char(value_handle)]
+    link.runner.call_soon(callback, client.char(value_handle),
+                          bytearray(value))
+
+    async def nothing():
+        return None
+    link.runner.run(nothing(), Deadline(1.0), "sync")
+
+
+# -------------------------------------------------- contract harness
+
+class SocketHarness:
+    """AttClient on a socketpair; the band's side scripted."""
+
+    def __init__(self):
+        self.client_end, self.server = socket.socketpair(
+            socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.link = AttClient(self.client_end, timeout=1.0)
+
+    def subscribe(self, *chars):
+        for char in chars:
+            self.server.send(b"\x13")
+            self.link.write(char.cccd_handle, b"\x01\x00")
+
+    def notify(self, char, value: bytes):
+        self.server.send(bytes([Op.NOTIFICATION])
+                         + char.value_handle.to_bytes(2, "little") + value)
+
+    def answer_read(self, value: bytes):
+        self.server.send(bytes([Op.READ_RSP]) + value)
+
+    def answer_write(self):
+        self.server.send(bytes([Op.WRITE_RSP]))
+
+    def refuse(self, opcode, char, code):
+        self.server.send(bytes([Op.ERROR_RSP, opcode])
+                         + char.value_handle.to_bytes(2, "little")
+                         + bytes([code]))
+
+    def drop(self):
+        # The band reads what it was sent before it goes, or unix
+        # sockets reset the link and lose what was queued for us.
+        self.server.setblocking(False)
+        try:
+            while self.server.recv(1024):
+                pass
+        except BlockingIOError:
+            pass
+        self.server.close()
+
+    def close(self):
+        self.link.close()
+        if self.server.fileno() >= 0:
+            self.server.close()
+
+
+class BleakHarness:
+    """BleakLink on a FakeClient."""
+
+    def __init__(self):
+        self.link, self.client = bleak_link()
+
+    def subscribe(self, *chars):
+        for char in chars:
+            self.link.write(char.cccd_handle, b"\x01\x00")
+
+    def notify(self, char, value: bytes):
+        fire(self.link, self.client, char.value_handle, value)
+
+    def answer_read(self, value: bytes):
+        self.client.values[self.client.char(SERIAL.value_handle)] = value
+
+    def answer_write(self):
+        pass
+
+    def refuse(self, opcode, char, code):
+        name = {ErrorCode.INSUFFICIENT_AUTHORIZATION: "NotAuthorized",
+                ErrorCode.READ_NOT_PERMITTED: "NotPermitted"}[code]
+        method = "read" if opcode == Op.READ_REQ else "write"
+        self.client.errors[(method, self.client.char(char.value_handle))] = \
+            FakeDBusError(f"org.bluez.Error.{name}")
+
+    def drop(self):
+        self.link.runner.call_soon(self.link._on_disconnect, self.client)
+
+        async def nothing():
+            return None
+        self.link.runner.run(nothing(), Deadline(1.0), "sync")
+
+    def close(self):
+        self.link.close()
+
+
+@pytest.fixture(params=["socket", "bleak"])
+def harness(request):
+    h = SocketHarness() if request.param == "socket" else BleakHarness()
+    yield h
+    h.close()
+
+
+# ------------------------------------------------------ conformance
+
+PROTOCOL_METHODS = ["exchange_mtu", "read", "write", "write_command",
+                    "wait_notification", "wait_any_notification", "close",
+                    "__enter__", "__exit__"]
+
+
+@pytest.mark.parametrize("cls", [AttClient, BleakLink])
+def test_signatures_match_the_protocol(cls):
+    for name in PROTOCOL_METHODS:
+        want = inspect.signature(getattr(Link, name))
+        got = inspect.signature(getattr(cls, name))
+        assert list(got.parameters) == list(want.parameters), name
+        for param in want.parameters.values():
+            assert got.parameters[param.name].default == param.default, \
+                (name, param.name)
+
+
+def test_both_are_links(harness):
+    assert isinstance(harness.link, Link)
+    assert isinstance(harness.link.mtu, int) and harness.link.mtu >= 23
+
+
+def test_queued_in_arrival_order_across_handles(harness):
+    harness.subscribe(CONTROL, DATA)
+    harness.notify(DATA, b"\x00\x01")
+    harness.notify(CONTROL, b"\x10\x02\x01")
+    harness.notify(DATA, b"\x01\x02")
+    handles = (CONTROL.value_handle, DATA.value_handle)
+    got = [harness.link.wait_any_notification(handles, 1.0)
+           for _ in range(3)]
+    assert got == [(DATA.value_handle, b"\x00\x01"),
+                   (CONTROL.value_handle, b"\x10\x02\x01"),
+                   (DATA.value_handle, b"\x01\x02")]
+
+
+def test_wait_on_one_handle_leaves_others_queued(harness):
+    harness.subscribe(CONTROL, DATA, AUTH)
+    harness.notify(DATA, b"\x00\xaa")
+    harness.notify(AUTH, b"\x10\x02\x01")
+    harness.notify(CONTROL, b"\x10\x01\x01")
+    assert harness.link.wait_notification(CONTROL.value_handle, 1.0) == \
+        b"\x10\x01\x01"
+    assert harness.link.wait_any_notification(
+        [AUTH.value_handle], 1.0) == (AUTH.value_handle, b"\x10\x02\x01")
+    assert harness.link.wait_notification(DATA.value_handle, 1.0) == \
+        b"\x00\xaa"
+
+
+def test_timeout_zero_only_looks_at_what_arrived(harness):
+    harness.subscribe(AUTH)
+    with pytest.raises(Timeout):
+        harness.link.wait_notification(AUTH.value_handle, 0)
+    harness.notify(AUTH, b"\x10\x03\x01")
+    assert harness.link.wait_notification(AUTH.value_handle, 0) == \
+        b"\x10\x03\x01"
+
+
+def test_wait_ends_at_its_deadline(harness):
+    harness.subscribe(AUTH)
+    deadline = Deadline(SHORT)
+    with pytest.raises(Timeout):
+        harness.link.wait_notification(AUTH.value_handle, deadline)
+    assert deadline.expired
+
+
+def test_notifications_queue_while_a_request_is_outstanding(harness):
+    harness.subscribe(AUTH)
+    harness.notify(AUTH, b"\x10\x02\x01")
+    harness.answer_read(b"0123456789ab")
+    assert harness.link.read(SERIAL.value_handle) == b"0123456789ab"
+    assert harness.link.wait_notification(AUTH.value_handle, 0) == \
+        b"\x10\x02\x01"
+
+
+def test_att_error_is_typed(harness):
+    harness.refuse(Op.READ_REQ, SERIAL, ErrorCode.READ_NOT_PERMITTED)
+    with pytest.raises(AttError) as info:
+        harness.link.read(SERIAL.value_handle)
+    assert (info.value.opcode, info.value.handle, info.value.code) == \
+        (Op.READ_REQ, SERIAL.value_handle, ErrorCode.READ_NOT_PERMITTED)
+
+
+def test_queued_notifications_outlive_the_link(harness):
+    harness.subscribe(AUTH)
+    harness.notify(AUTH, b"\x10\x05\x01")
+    harness.drop()
+    assert harness.link.wait_notification(AUTH.value_handle, 1.0) == \
+        b"\x10\x05\x01"
+    with pytest.raises(Disconnected):
+        harness.link.wait_notification(AUTH.value_handle, 1.0)
+
+
+# --------------------------------------------------- handle mapping
+
+def test_every_profile_value_handle_has_a_slot():
+    slots = HandleMap(PROFILE).slots
+    assert sorted(slots) == sorted(c.value_handle
+                                   for c in PROFILE.characteristics())
+    assert slots[AUTH.value_handle].service_uuid == \
+        "0000fee1-0000-1000-8000-00805f9b34fb"
+
+
+def test_2a04_resolves_by_service():
+    link, client = bleak_link(FakeClient(device_services(hide=())))
+    gap = PROFILE.characteristic("ppcp")
+    miband = PROFILE.characteristic("ppcp-miband")
+    assert link._chars[gap.value_handle] is not \
+        link._chars[miband.value_handle]
+    services = {id(c): s.uuid for s in client.services
+                for c in s.characteristics}
+    assert services[id(link._chars[gap.value_handle])].startswith("00001800")
+    assert services[id(link._chars[miband.value_handle])].startswith(
+        "0000fee0")
+    link.close()
+
+
+def test_equal_pairs_match_in_handle_order():
+    """Two characteristics with one UUID in one service: k-th to k-th."""
+    uuid = "00000001-0000-3512-2118-0009af100700"
+    service = "0000fee0-0000-1000-8000-00805f9b34fb"
+    later, earlier = FakeChar(uuid, ["notify"], 0x90), \
+        FakeChar(uuid, ["notify"], 0x20)
+
+    class P:
+        services = [type("S", (), {"uuid": service, "characteristics": [
+            type("C", (), {"name": n, "uuid": uuid, "properties": ("notify",),
+                           "value_handle": h, "cccd_handle": h + 1})()
+            for n, h in (("one", 0x10), ("two", 0x13))]})()]
+
+    resolved = HandleMap(P).resolve([FakeService(service, [later, earlier])])
+    assert resolved == {0x10: earlier, 0x13: later}
+
+
+def test_hidden_services_answer_invalid_handle():
+    link, client = bleak_link()
+    name = PROFILE.characteristic("device-name")
+    assert "device-name" in link.missing and "auth" not in link.missing
+    with pytest.raises(AttError) as info:
+        link.read(name.value_handle)
+    assert info.value.code == ErrorCode.INVALID_HANDLE
+    with pytest.raises(AttError):
+        link.read(0x0999)
+    assert client.calls == []
+    link.close()
+
+
+def test_reads_and_writes_go_to_the_mapped_characteristic():
+    link, client = bleak_link()
+    char = client.char(SERIAL.value_handle)
+    assert char.handle != SERIAL.value_handle
+    client.values[char] = b"ac3dc4709fbd"
+    assert link.read(SERIAL.value_handle) == b"ac3dc4709fbd"
+    link.write(FW_CONTROL.value_handle, b"\x04")
+    link.write_command(FW_DATA.value_handle, b"abc")
+    assert client.calls[1:] == [
+        ("write", client.char(FW_CONTROL.value_handle), b"\x04", True),
+        ("write", client.char(FW_DATA.value_handle), b"abc", False)]
+    link.close()
+
+
+def test_write_kind_follows_the_method_and_the_properties():
+    """A Write Request where the characteristic has no "write" fails as
+    the band's server answers it (0x03); a Write Command where it has no
+    "write-without-response" is dropped, as the band drops it."""
+    link, client = bleak_link()
+    with pytest.raises(AttError) as info:
+        link.write(FW_DATA.value_handle, b"x")
+    assert (info.value.opcode, info.value.code) == \
+        (Op.WRITE_REQ, ErrorCode.WRITE_NOT_PERMITTED)
+    link.write_command(FW_CONTROL.value_handle, b"\x00")
+    assert client.calls == []
+    link.close()
+
+
+def test_cccd_writes_become_start_and_stop_notify():
+    link, client = bleak_link()
+    char = client.char(AUTH.value_handle)
+    assert link.read(AUTH.cccd_handle) == b"\x00\x00"
+    link.write(AUTH.cccd_handle, b"\x01\x00")
+    link.write(AUTH.cccd_handle, b"\x01\x00")     # already on: no call
+    assert link.read(AUTH.cccd_handle) == b"\x01\x00"
+    fire(link, client, AUTH.value_handle, b"\x10\x02\x01")
+    assert link.wait_notification(AUTH.value_handle, 0) == b"\x10\x02\x01"
+    link.write(AUTH.cccd_handle, b"\x00\x00")
+    assert [c[0] for c in client.calls] == ["start_notify", "stop_notify"]
+    assert client.calls[0][1] is char and char not in client.callbacks
+    with pytest.raises(AttError) as info:
+        link.write(AUTH.cccd_handle, b"\x01")
+    assert info.value.code == ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH
+    link.close()
+
+
+def test_protected_cccd_before_auth_is_0x08_on_the_cccd():
+    client = FakeClient()
+    client.errors[("start_notify", client.char(CONTROL.value_handle))] = \
+        FakeDBusError("org.bluez.Error.NotAuthorized")
+    link, _ = bleak_link(client)
+    with pytest.raises(AttError) as info:
+        link.write(CONTROL.cccd_handle, b"\x01\x00")
+    assert (info.value.opcode, info.value.handle, info.value.code) == \
+        (Op.WRITE_REQ, CONTROL.cccd_handle,
+         ErrorCode.INSUFFICIENT_AUTHORIZATION)
+    assert link.read(CONTROL.cccd_handle) == b"\x00\x00"
+    link.close()
+
+
+def test_mtu_is_what_bluez_negotiated():
+    link, _ = bleak_link(FakeClient(mtu_size=23))
+    assert link.mtu == 247
+    assert link.exchange_mtu(23) == 247 and link.mtu == 247
+    link.close()
+    old = FakeClient(device_services(mtu=23), mtu_size=23)
+    link, client = bleak_link(old)
+    assert link.exchange_mtu() == 23
+    link.write(DATA.cccd_handle, b"\x01\x00")
+    fire(link, client, DATA.value_handle, bytes(185))
+    assert link.mtu == 188      # a notification proves the MTU
+    link.close()
+
+
+# ----------------------------------------------------- deadlines, loss
+
+def test_operation_past_its_deadline_is_cancelled():
+    link, client = bleak_link()
+    client.hang.add("read")
+    deadline = Deadline(SHORT)
+    with pytest.raises(Timeout):
+        link.read(SERIAL.value_handle, deadline)
+    assert deadline.expired
+    link.close()
+    assert client.cancelled == ["read"]
+
+
+def test_link_loss_ends_waits_and_operations():
+    link, client = bleak_link()
+    link.write(AUTH.cccd_handle, b"\x01\x00")
+    link.runner.call_soon(link._on_disconnect, client)
+    with pytest.raises(Disconnected):
+        link.wait_notification(AUTH.value_handle, 1.0)
+    with pytest.raises(Disconnected):
+        link.write_command(AUTH.value_handle, b"\x02\x00")
+    link.close()
+    assert ("disconnect",) not in client.calls   # nothing left to end
+
+
+def test_close_disconnects_and_stops_the_loop():
+    link, client = bleak_link()
+    with link:
+        pass
+    assert client.calls[-1] == ("disconnect",)
+    assert not link.runner.running
+    with pytest.raises(Disconnected):
+        link.read(SERIAL.value_handle)
+    link.close()                                 # twice is fine
+
+
+# ------------------------------------------------------ error mapping
+
+@pytest.mark.parametrize("name, details, opcode, code", [
+    ("org.bluez.Error.NotAuthorized", None, Op.READ_REQ, 0x08),
+    ("org.bluez.Error.NotPermitted", "Read not permitted", Op.READ_REQ, 0x02),
+    ("org.bluez.Error.NotPermitted", "Write not permitted", Op.WRITE_REQ,
+     0x03),
+    ("org.bluez.Error.NotPermitted", "Not paired", Op.READ_REQ, 0x05),
+    ("org.bluez.Error.NotPermitted", None, Op.WRITE_REQ, 0x03),
+    ("org.bluez.Error.InvalidArguments", "Invalid offset", Op.READ_REQ, 0x07),
+    ("org.bluez.Error.InvalidArguments", "Invalid Length", Op.WRITE_REQ,
+     0x0D),
+    ("org.bluez.Error.NotSupported", None, Op.WRITE_REQ, 0x06),
+    ("org.bluez.Error.Failed", "Operation failed with ATT error: 0x80",
+     Op.WRITE_REQ, 0x80),
+    # bleak's dbus_error_details appends the code's name.
+    ("org.bluez.Error.Failed", "Operation failed with ATT error: 0x0e "
+     "(Unlikely Error)", Op.READ_REQ, 0x0E),
+    # Names of older BlueZ releases.
+    ("org.bluez.Error.ReadNotPermitted", None, Op.READ_REQ, 0x02),
+    ("org.bluez.Error.WriteNotPermitted", None, Op.WRITE_REQ, 0x03),
+    ("org.bluez.Error.NotPaired", None, Op.READ_REQ, 0x05),
+    ("org.bluez.Error.InvalidValueLength", None, Op.WRITE_REQ, 0x0D),
+])
+def test_bluez_errors_map_to_att_codes(name, details, opcode, code):
+    exc = map_error(FakeDBusError(name, details), opcode, 0x0044)
+    assert isinstance(exc, AttError)
+    assert (exc.opcode, exc.handle, exc.code) == (opcode, 0x0044, code)
+
+
+@pytest.mark.parametrize("exc, kind", [
+    (FakeDBusError("org.bluez.Error.Failed", "Not connected"), Disconnected),
+    (FakeDBusError("org.bluez.Error.NotConnected"), Disconnected),
+    (FakeDBusError("org.freedesktop.DBus.Error.UnknownObject",
+                   "Method \"ReadValue\" doesn't exist"), Disconnected),
+    (FakeDBusError("org.freedesktop.DBus.Error.NoReply"), Timeout),
+    (FakeDBusError("org.bluez.Error.InProgress", "In Progress"), LinkError),
+    (FakeDBusError("org.bluez.Error.Failed", "Operation failed"), LinkError),
+    (asyncio.TimeoutError(), Timeout),
+    (EOFError(), Disconnected),
+    (Exception("Not connected"), Disconnected),
+    (Exception("Characteristic x was not found!"), LinkError),
+])
+def test_other_failures_are_typed(exc, kind):
+    mapped = map_error(exc, Op.READ_REQ, 0x0044)
+    assert type(mapped) is kind
+    assert not isinstance(mapped, AttError)
+
+
+def test_att_code_ignores_foreign_names():
+    assert att_code("org.freedesktop.DBus.Error.AccessDenied", "",
+                    Op.READ_REQ) is None
+
+
+def test_real_bleak_dbus_error_maps_too():
+    exc_module = pytest.importorskip("bleak.exc")
+    exc = exc_module.BleakDBusError("org.bluez.Error.Failed",
+                                    ["Operation failed with ATT error: 0x08"])
+    assert map_error(exc, Op.READ_REQ, 0x44).code == 0x08
+    mapped = map_connect_error(
+        exc_module.BleakDeviceNotFoundError("E1:23:45:67:89:AB"),
+        "E1:23:45:67:89:AB on hci1")
+    assert isinstance(mapped, LinkUnavailable)
+    assert str(mapped).startswith("no band at E1:23:45:67:89:AB on hci1")
+
+
+# ------------------------------------------------------------ connect
+
+class FakeClientClass:
+    """Stands in for bleak.BleakClient in BleakLink.connect."""
+    made = []
+
+    def __init__(self, address, disconnected_callback=None, timeout=10.0,
+                 **kwargs):
+        self.client = FakeClient()
+        self.address = address
+        self.kwargs = kwargs
+        self.callback = disconnected_callback
+        FakeClientClass.made.append(self)
+
+    async def connect(self):
+        if FakeClientClass.connect_error is not None:
+            raise FakeClientClass.connect_error
+        if FakeClientClass.connect_hangs:
+            await asyncio.Event().wait()
+        return True
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+@pytest.fixture
+def fake_class():
+    FakeClientClass.made = []
+    FakeClientClass.connect_error = None
+    FakeClientClass.connect_hangs = False
+    return FakeClientClass
+
+
+def test_connect_passes_adapter_and_resolves(fake_class):
+    link = BleakLink.connect("E1:23:45:67:89:AB", adapter="hci1",
+                             profile=PROFILE, timeout=1.0,
+                             client_class=fake_class)
+    made = fake_class.made[0]
+    assert made.kwargs == {"adapter": "hci1"}
+    assert made.callback == link._on_disconnect
+    assert link.mtu == 247 and "auth" not in link.missing
+    link.close()
+
+
+def test_connect_to_absent_band_is_unavailable(fake_class):
+    class BleakDeviceNotFoundError(Exception):
+        pass
+    fake_class.connect_error = BleakDeviceNotFoundError("gone")
+    with pytest.raises(LinkUnavailable):
+        BleakLink.connect("E1:23:45:67:89:AB", timeout=1.0,
+                          client_class=fake_class)
+    fake_class.connect_error = FakeDBusError("org.bluez.Error.NotReady")
+    with pytest.raises(LinkUnavailable) as info:
+        BleakLink.connect("E1:23:45:67:89:AB", timeout=1.0,
+                          client_class=fake_class)
+    assert info.value.name == "org.bluez.Error.NotReady"
+
+
+def test_connect_has_a_deadline(fake_class):
+    fake_class.connect_hangs = True
+    deadline = Deadline(SHORT)
+    with pytest.raises(Timeout):
+        BleakLink.connect("E1:23:45:67:89:AB", timeout=deadline,
+                          client_class=fake_class)
+    assert deadline.expired
+
+
+def test_loop_thread_returns_results_and_errors():
+    runner = LoopThread()
+
+    async def answer():
+        return 42
+
+    async def fail():
+        raise ValueError("no")
+    assert runner.run(answer(), Deadline(1.0), "answer") == 42
+    with pytest.raises(ValueError):
+        runner.run(fail(), Deadline(1.0), "fail")
+    runner.stop()
+    with pytest.raises(Disconnected):
+        runner.run(answer(), Deadline(1.0), "after stop")
+
+
+# ------------------------------------------------------------ targets
+
+def test_parse_target():
+    assert parse_target("sock:/tmp/band.sock") == \
+        Target("sock", path="/tmp/band.sock")
+    assert parse_target("bluez:e1:23:45:67:89:ab@hci1") == \
+        Target("bluez", address="E1:23:45:67:89:AB", adapter="hci1")
+    assert str(parse_target("bluez:E1:23:45:67:89:AB")) == \
+        "bluez:E1:23:45:67:89:AB"
+    for bad in ("/tmp/band.sock", "bluez:E1:23", "bluez:E1:23:45:67:89:AB@x",
+                "tcp:1.2.3.4", "sock:"):
+        with pytest.raises(ValueError):
+            parse_target(bad)
+
+
+def test_connect_dispatches_bluez_targets(monkeypatch):
+    seen = {}
+
+    def fake_connect(address, adapter=None, profile=None, timeout=None):
+        seen.update(address=address, adapter=adapter, timeout=timeout)
+        return "link"
+    monkeypatch.setattr(BleakLink, "connect", staticmethod(fake_connect))
+    assert connect("bluez:E1:23:45:67:89:AB@hci0", timeout=2.0) == "link"
+    assert seen == {"address": "E1:23:45:67:89:AB", "adapter": "hci0",
+                    "timeout": 2.0}
+
+
+def test_socket_without_band_is_unavailable(tmp_path):
+    with pytest.raises(LinkUnavailable, match="no such socket"):
+        connect(f"sock:{tmp_path}/none.sock", timeout=1.0)
+    # A socket file nobody listens on: the band is off.
+    path = tmp_path / "off.sock"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.bind(str(path))
+    try:
+        with pytest.raises(LinkUnavailable, match="refused"):
+            connect(f"sock:{path}", timeout=1.0)
+    finally:
+        s.close()
+
+
+def test_socket_target_gives_an_att_client(tmp_path):
+    path = tmp_path / "b.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    server.bind(str(path))
+    server.listen(1)
+    try:
+        with connect(f"sock:{path}", timeout=1.0) as link:
+            assert isinstance(link, AttClient) and isinstance(link, Link)
+    finally:
+        server.close()
+
+
+def test_bleak_is_imported_lazily():
+    import sys
+    import subprocess
+    code = ("import sys; import bandsim.link, bandsim.bleak_link, "
+            "bandsim.cli; print('bleak' in sys.modules)")
+    env = {"PYTHONPATH": str(DEFAULT_PATH.parents[1] / "conformance")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, text=True,
+                         capture_output=True, timeout=10)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_without_bleak_bluez_targets_say_what_is_missing(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "bleak", None)     # import fails
+    with pytest.raises(LinkUnavailable, match="python3-bleak"):
+        connect("bluez:E1:23:45:67:89:AB", timeout=1.0)
+
+
+# -------------------------------------------------------- advertising
+
+FEE0 = "0000fee0-0000-1000-8000-00805f9b34fb"
+
+
+def test_advertisement_of_a_band():
+    vendor = bytes.fromhex("02 00 00 48") + bytes(20)
+    band = parse_advertisement("e1:23:45:67:89:ab", "Mi Smart Band 4", -52,
+                               {FEE0: (1234).to_bytes(4, "little")},
+                               {0x0157: vendor})
+    assert (band.address, band.rssi, band.steps, band.heart_rate) == \
+        ("E1:23:45:67:89:AB", -52, 1234, 0x48)
+
+
+def test_advertisement_without_heart_rate_or_name():
+    vendor = bytes.fromhex("02 00 00 ff") + bytes(20)
+    band = parse_advertisement("E1:23:45:67:89:AB", None, -80,
+                               {FEE0: bytes(4)}, {0x0157: vendor})
+    assert band.heart_rate is None and band.steps == 0
+    assert band.name == "Mi Smart Band 4"
+
+
+def test_other_devices_are_not_bands():
+    assert parse_advertisement("E1:23:45:67:89:AB", "Headphones", -40,
+                               {}, {0x004C: b"\x02\x15"}) is None
+
+
+def test_link_module_reexports_the_typed_errors():
+    for name in ("AttError", "Timeout", "Disconnected", "LinkError",
+                 "LinkUnavailable"):
+        assert name in link_module.__all__
+    assert issubclass(LinkUnavailable, ConnectionError)
