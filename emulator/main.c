@@ -151,6 +151,38 @@ static bool attach_flash(const struct bandsim_options *opt, struct mb_band *band
 	return true;
 }
 
+/* --faults FILE: one fault line each; '#' comments; errors name the
+ * file, the line and the key. */
+static bool load_faults(const char *path, struct mb_band *band)
+{
+	char *text = NULL, *err = NULL;
+	size_t len;
+	char **lines;
+	bool ok = true;
+
+	if (!mb_read_file(path, 1 << 20, &text, &len, &err)) {
+		g_printerr("bandsim: %s\n", err);
+		free(err);
+		return false;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (size_t i = 0; ok && lines[i]; i++) {
+		char *line = g_strstrip(lines[i]);
+
+		if (!*line || *line == '#')
+			continue;
+		if (!mb_band_inject_fault(band, line, &err)) {
+			g_printerr("bandsim: %s:%zu: %s\n", path, i + 1, err);
+			free(err);
+			err = NULL;
+			ok = false;
+		}
+	}
+	g_strfreev(lines);
+	free(text);
+	return ok;
+}
+
 static struct control *start_control(struct app *app, struct mb_band *band,
 				     struct bandsim_clock *clock, bool *ok)
 {
@@ -221,6 +253,8 @@ static int run(const struct bandsim_options *opt)
 	mb_band_set_life_seed(band, opt->life_seed);
 	mb_band_set_file_store(band, save_file, &app);
 	load_firmware_info(opt, band);
+	if (opt->faults && !load_faults(opt->faults, band))
+		goto out_band;
 	if (!attach_flash(opt, band, &flash))
 		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);

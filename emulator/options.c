@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "core/crypto.h"
+#include "core/fault.h"
 #include "core/util.h"
 
 /* Installed profile first, then the source tree, so that the binary in a
@@ -63,7 +64,7 @@ static int usage_error(GOptionContext *ctx, const char *msg)
 
 int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 {
-	gboolean version = FALSE, debug = FALSE, quiet = FALSE;
+	gboolean version = FALSE, debug = FALSE, quiet = FALSE, list_faults = FALSE;
 	char *level = NULL, *auth_key = NULL;
 	GError *error = NULL;
 	bool ok;
@@ -86,6 +87,10 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)", "K" },
 		{ "clock-start", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_start,
 		  "Band time at start, Unix seconds (default: now)", "SECONDS" },
+		{ "faults", 0, 0, G_OPTION_ARG_FILENAME, &opt->faults,
+		  "Arm the faults in FILE at start, one line each (docs/faults.md)", "FILE" },
+		{ "list-faults", 0, 0, G_OPTION_ARG_NONE, &list_faults,
+		  "Print the fault presets, one a line, name first, and exit", NULL },
 		{ "life-seed", 0, 0, G_OPTION_ARG_INT64, &opt->life_seed,
 		  "Seed of the simulated wearer's activity (default 1)", "N" },
 		{ "auth-key", 0, 0, G_OPTION_ARG_STRING, &auth_key,
@@ -123,6 +128,15 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	}
 	if (version) {
 		printf("bandsim %s\n", BANDSIM_VERSION);
+		g_option_context_free(ctx);
+		return 0;
+	}
+	if (list_faults) {
+		for (size_t i = 0; i < mb_fault_n_presets(); i++) {
+			const struct mb_fault_preset *p = mb_fault_preset(i);
+
+			printf("%s\t%s\t%s\n", p->name, p->spec, p->reproduces);
+		}
 		g_option_context_free(ctx);
 		return 0;
 	}
@@ -202,5 +216,6 @@ void bandsim_options_clear(struct bandsim_options *opt)
 	g_free(opt->control_bus);
 	g_free(opt->control_address);
 	g_free(opt->control_name);
+	g_free(opt->faults);
 	mb_crypto_wipe(opt->key, sizeof(opt->key));
 }

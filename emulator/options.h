@@ -18,6 +18,7 @@ struct bandsim_options {
 	bool clock_start_set;
 	double clock_start;
 	guint64 life_seed;
+	char *faults;
 	bool bind_key;
 	uint8_t key[16];
 	int ready_fd;

@@ -33,6 +33,8 @@ METHODS = {
     "SetBattery": [("u", "in")],
     "SetCharging": [("b", "in")],
     "SetClockRate": [("d", "in")],
+    "InjectFault": [("s", "in"), ("u", "out")],
+    "ClearFaults": [],
 }
 PROPERTIES = {
     "State": ("s", "read"),
@@ -42,6 +44,7 @@ PROPERTIES = {
     "Address": ("s", "read"),
     "Authenticated": ("b", "read"),
     "Busy": ("s", "read"),
+    "Faults": ("a(us)", "read"),
     "AckedUntil": ("t", "read"),
     "Battery": ("u", "read"),
     "Charging": ("b", "read"),

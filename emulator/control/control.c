@@ -30,6 +30,11 @@ static const char introspection_xml[] =
 	"    <method name='SetClockRate'>"
 	"      <arg name='rate' type='d' direction='in'/>"
 	"    </method>"
+	"    <method name='InjectFault'>"
+	"      <arg name='spec' type='s' direction='in'/>"
+	"      <arg name='id' type='u' direction='out'/>"
+	"    </method>"
+	"    <method name='ClearFaults'/>"
 	"    <method name='GetSamples'>"
 	"      <arg name='from' type='t' direction='in'/>"
 	"      <arg name='to' type='t' direction='in'/>"
@@ -43,6 +48,7 @@ static const char introspection_xml[] =
 	"    <property name='Address' type='s' access='read'/>"
 	"    <property name='Authenticated' type='b' access='read'/>"
 	"    <property name='Busy' type='s' access='read'/>"
+	"    <property name='Faults' type='a(us)' access='read'/>"
 	"    <property name='AckedUntil' type='t' access='read'/>"
 	"    <property name='Battery' type='u' access='read'/>"
 	"    <property name='Charging' type='b' access='read'/>"
@@ -62,7 +68,7 @@ static const char introspection_xml[] =
  * is only read on demand. */
 static const char *const watched[] = {
 	"State", "Prompt", "Bound", "KeyId", "Address", "Authenticated",
-	"AckedUntil", "Battery", "Charging", "Firmware", "Busy",
+	"AckedUntil", "Battery", "Charging", "Firmware", "Busy", "Faults",
 };
 
 struct control {
@@ -87,6 +93,18 @@ static GVariant *property_value(struct control *c, const char *name)
 			return g_variant_new_string(power);
 		return g_variant_new_string(mb_band_connected(c->band) ? "connected"
 								   : "advertising");
+	}
+	if (!strcmp(name, "Faults")) {
+		GVariantBuilder b;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE("a(us)"));
+		for (size_t i = 0; i < mb_band_n_faults(c->band); i++) {
+			unsigned int id;
+			const char *spec = mb_band_fault_spec(c->band, i, &id);
+
+			g_variant_builder_add(&b, "(us)", id, spec);
+		}
+		return g_variant_builder_end(&b);
 	}
 	if (!strcmp(name, "Busy"))
 		return g_variant_new_string(mb_band_busy(c->band));
@@ -239,7 +257,7 @@ static void method_call(GDBusConnection *conn, const char *sender,
 	} else if (!strcmp(method, "FactoryReset")) {
 		if (!mb_band_factory_reset(c->band, &err)) {
 			g_dbus_method_invocation_return_dbus_error(inv, ERROR_FAILED, err);
-			g_free(err);
+			free(err);
 			return;
 		}
 	} else if (!strcmp(method, "Reboot")) {
@@ -269,6 +287,23 @@ static void method_call(GDBusConnection *conn, const char *sender,
 			return;
 		}
 		bandsim_clock_set_rate(c->clock, k);
+	} else if (!strcmp(method, "InjectFault")) {
+		const char *spec;
+		unsigned int id;
+
+		g_variant_get(params, "(&s)", &spec);
+		id = mb_band_inject_fault(c->band, spec, &err);
+		if (!id) {
+			g_dbus_method_invocation_return_dbus_error(inv, ERROR_INVALID_ARGS, err);
+			free(err);
+			return;
+		}
+		emit_properties_changed(c);
+		g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", id));
+		return;
+	} else if (!strcmp(method, "ClearFaults")) {
+		mb_band_clear_faults(c->band);
+		emit_properties_changed(c);
 	} else if (!strcmp(method, "GetSamples")) {
 		guint64 from, to;
 

@@ -8,6 +8,7 @@
 #include "band.h"
 #include "battery.h"
 #include "flash.h"
+#include "fault.h"
 #include "flashlog.h"
 #include "fwinfo.h"
 
@@ -148,6 +149,11 @@ struct mb_band {
 
 	struct mb_att *att;
 	bool link_congested;
+	bool link_silent;		/* a fault made the band go quiet */
+	bool link_dropping;		/* the band hangs up: no more data */
+	struct mb_fault *faults;
+	size_t n_faults;
+	unsigned int next_fault_id;
 	const struct mb_band_link_ops *link_ops;
 	void *link_data;
 	struct mb_link_auth auth;
@@ -205,6 +211,13 @@ void mb_huami_malformed(struct mb_band *band, const char *uuid, uint8_t command)
 void mb_huami_dispatch(struct mb_band *band, const char *uuid,
 		       const struct mb_huami_cmd *table, size_t n,
 		       const uint8_t *value, size_t len);
+
+/* The one fault hook (docs/faults.md): true if a fault fired here, with
+ * it copied to *fired.  Disconnect, silence, reboot and brown-out are
+ * carried out here; the caller does what the others mean at its site. */
+bool mb_band_fault(struct mb_band *band, enum mb_fault_trigger trigger,
+		   const struct mb_gatt_chr *chr, const uint8_t *value, size_t len,
+		   unsigned int level, struct mb_fault *fired);
 
 /* power.c */
 void mb_power_init(struct mb_band *band);

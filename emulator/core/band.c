@@ -83,9 +83,19 @@ static uint8_t ops_write(const struct mb_gatt_chr *chr, const uint8_t *value,
 	struct mb_band *band = user_data;
 	const struct mb_chr_impl *impl = band->impl[chr->index];
 	uint8_t ecode = check_auth(band, chr);
+	struct mb_fault f;
 
 	if (ecode)
 		return ecode;
+	if (mb_band_fault(band, MB_FAULT_TRIGGER_WRITE, chr, value, len, 0, &f)) {
+		/* status: the command is answered, not carried out. */
+		if (f.action == MB_FAULT_ACTION_STATUS && len) {
+			const uint8_t reply[3] = { 0x10, value[0], f.status };
+
+			mb_band_notify(band, chr, reply, sizeof(reply));
+		}
+		return 0;
+	}
 	if (impl && impl->write)
 		return impl->write(band, chr, value, len, command);
 	/* What the fact sheet does not know, the band accepts and keeps its
@@ -114,6 +124,10 @@ static void att_send(const uint8_t *pdu, size_t len, void *user_data)
 {
 	struct mb_band *band = user_data;
 
+	/* A silenced link hears nothing more from the band, not even ATT
+	 * responses: the "stuck" and "half-connected" faults. */
+	if (band->link_silent)
+		return;
 	if (band->link_ops && band->link_ops->send)
 		band->link_ops->send(pdu, len, band->link_data);
 }
@@ -132,8 +146,11 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 	band->link_data = user_data;
 	band->auth = (struct mb_link_auth){ .state = MB_AUTH_STATE_IDLE };
 	band->link_congested = false;
+	band->link_silent = false;
+	band->link_dropping = false;
 	mb_band_emit_simple(band, "connected", NULL, NULL);
 	mb_power_link_up(band);
+	mb_band_fault(band, MB_FAULT_TRIGGER_CONNECT, NULL, NULL, 0, 0, NULL);
 	return true;
 }
 
@@ -171,7 +188,192 @@ void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len)
 bool mb_band_notify(struct mb_band *band, const struct mb_gatt_chr *chr,
 		    const uint8_t *value, size_t len)
 {
-	return band->att && mb_att_notify(band->att, chr, value, len);
+	struct mb_fault f;
+	uint8_t copy[MB_ATT_MAX_VALUE_LEN];
+
+	if (!band->att || !chr || band->link_silent)
+		return false;
+	if (!mb_band_fault(band, MB_FAULT_TRIGGER_NOTIFY, chr, value, len, 0, &f))
+		return mb_att_notify(band->att, chr, value, len);
+	if (len > sizeof(copy))
+		len = sizeof(copy);
+	memcpy(copy, value, len);
+	switch (f.action) {
+	case MB_FAULT_ACTION_DROP:
+		/* Lost on the air: the band goes on as if it had been sent. */
+		return true;
+	case MB_FAULT_ACTION_DUPLICATE:
+		mb_att_notify(band->att, chr, value, len);
+		return mb_att_notify(band->att, chr, value, len);
+	case MB_FAULT_ACTION_SKIP_COUNTER:
+		/* The fetch counter is byte 0 of an activity-data packet. */
+		if (len) {
+			copy[0]++;
+			band->fetch.counter++;
+		}
+		return mb_att_notify(band->att, chr, copy, len);
+	case MB_FAULT_ACTION_CORRUPT:
+		if (len)
+			copy[len - 1] ^= 0xff;
+		return mb_att_notify(band->att, chr, copy, len);
+	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
+		mb_att_notify(band->att, mb_gatt_find_chr(band->gatt, NULL, &f.target),
+			      f.value, f.value_len);
+		return mb_att_notify(band->att, chr, value, len);
+	case MB_FAULT_ACTION_STATUS:
+		return mb_att_notify(band->att, chr, value, len);
+	case MB_FAULT_ACTION_DISCONNECT:
+	case MB_FAULT_ACTION_SILENCE:
+	case MB_FAULT_ACTION_REBOOT:
+	case MB_FAULT_ACTION_BROWN_OUT:
+		break;
+	}
+	return false;
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+static bool fault_matches(const struct mb_band *band, const struct mb_fault *f,
+			  enum mb_fault_trigger trigger, const struct mb_gatt_chr *chr,
+			  const uint8_t *value, size_t len, unsigned int level)
+{
+	if (f->trigger != trigger)
+		return false;
+	if (f->has_chr && (!chr || !mb_uuid_eq(&f->chr, &chr->def->uuid)))
+		return false;
+	if (f->match_len && (len < f->match_len || memcmp(value, f->match, f->match_len)))
+		return false;
+	switch (trigger) {
+	case MB_FAULT_TRIGGER_FIRMWARE:
+		return level >= f->percent;
+	case MB_FAULT_TRIGGER_BATTERY:
+		return level <= f->percent;
+	case MB_FAULT_TRIGGER_MINUTE:
+		return mb_band_now_ms(band) >= f->armed_ms + f->minute * 60000ull;
+	case MB_FAULT_TRIGGER_NOTIFY:
+	case MB_FAULT_TRIGGER_WRITE:
+	case MB_FAULT_TRIGGER_CONNECT:
+		return true;
+	}
+	return false;
+}
+
+bool mb_band_fault(struct mb_band *band, enum mb_fault_trigger trigger,
+		   const struct mb_gatt_chr *chr, const uint8_t *value, size_t len,
+		   unsigned int level, struct mb_fault *fired)
+{
+	struct mb_fault f;
+	struct mb_event ev;
+	size_t i;
+
+	for (i = 0; i < band->n_faults; i++) {
+		if (!fault_matches(band, &band->faults[i], trigger, chr, value, len, level))
+			continue;
+		if (band->faults[i].seen++ < band->faults[i].after)
+			continue;
+		break;
+	}
+	if (i == band->n_faults)
+		return false;
+	/* Spent before it acts: an action that notifies again (brown-out,
+	 * reboot) must not fire it twice. */
+	f = band->faults[i];
+	f.spec = NULL;
+	if (++band->faults[i].fired == band->faults[i].count) {
+		mb_fault_clear(&band->faults[i]);
+		memmove(&band->faults[i], &band->faults[i + 1],
+			(band->n_faults - i - 1) * sizeof(*band->faults));
+		band->n_faults--;
+	}
+	mb_event_init(&ev, "fault-fired");
+	mb_event_add_uint32(&ev, "id", f.id);
+	mb_event_add_string(&ev, "name", f.name);
+	mb_event_add_string(&ev, "action", mb_fault_action_name(f.action));
+	mb_band_emit(band, &ev);
+	switch (f.action) {
+	case MB_FAULT_ACTION_DISCONNECT:
+		mb_band_drop_link(band);
+		break;
+	case MB_FAULT_ACTION_SILENCE:
+		band->link_silent = band->att != NULL;
+		break;
+	case MB_FAULT_ACTION_REBOOT:
+		mb_band_reboot(band);
+		break;
+	case MB_FAULT_ACTION_BROWN_OUT:
+		mb_band_set_battery(band, 0);
+		break;
+	case MB_FAULT_ACTION_DROP:
+	case MB_FAULT_ACTION_DUPLICATE:
+	case MB_FAULT_ACTION_SKIP_COUNTER:
+	case MB_FAULT_ACTION_CORRUPT:
+	case MB_FAULT_ACTION_STATUS:
+	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
+		break;
+	}
+	if (fired)
+		*fired = f;
+	return true;
+}
+
+static bool lookup_chr(const char *name, struct mb_uuid *out, void *user_data)
+{
+	const struct mb_band *band = user_data;
+
+	for (size_t i = 0; i < mb_gatt_n_chrs(band->gatt); i++) {
+		const struct mb_gatt_chr *c = mb_gatt_chr(band->gatt, i);
+		char full[MB_UUID_STR_LEN];
+
+		mb_uuid_to_string(&c->def->uuid, full);
+		/* By profile name, or by the 8 hex digits of a Huami UUID. */
+		if (!strcmp(c->def->name, name) ||
+		    (strlen(name) == 8 && !strncmp(full, name, 8))) {
+			*out = c->def->uuid;
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned int mb_band_inject_fault(struct mb_band *band, const char *line,
+				  char **err)
+{
+	struct mb_fault f;
+
+	if (!mb_fault_parse(line, lookup_chr, band, &f, err))
+		return 0;
+	f.id = ++band->next_fault_id;
+	if (!f.name[0])
+		snprintf(f.name, sizeof(f.name), "fault-%u", f.id);
+	f.armed_ms = mb_band_now_ms(band);
+	band->faults = realloc(band->faults, (band->n_faults + 1) * sizeof(*band->faults));
+	if (!band->faults)
+		abort();
+	band->faults[band->n_faults++] = f;
+	return f.id;
+}
+
+void mb_band_clear_faults(struct mb_band *band)
+{
+	for (size_t i = 0; i < band->n_faults; i++)
+		mb_fault_clear(&band->faults[i]);
+	free(band->faults);
+	band->faults = NULL;
+	band->n_faults = 0;
+}
+
+size_t mb_band_n_faults(const struct mb_band *band)
+{
+	return band->n_faults;
+}
+
+const char *mb_band_fault_spec(const struct mb_band *band, size_t i,
+			       unsigned int *id)
+{
+	if (i >= band->n_faults)
+		return NULL;
+	*id = band->faults[i].id;
+	return band->faults[i].spec;
 }
 
 bool mb_band_notify_uuid(struct mb_band *band, const char *uuid,
@@ -249,8 +451,10 @@ bool mb_band_save_state(struct mb_band *band, char **err)
 
 void mb_band_drop_link(struct mb_band *band)
 {
-	/* The link keeps no rights while the transport takes it down. */
+	/* The link keeps no rights while the transport takes it down, and
+	 * gets no more data: only the reply already being sent. */
 	band->auth.authenticated = false;
+	band->link_dropping = band->att != NULL;
 	if (band->att && band->link_ops && band->link_ops->disconnect)
 		band->link_ops->disconnect(band->link_data);
 }
@@ -398,6 +602,7 @@ static void minute_tick(struct mb_band *band, uint64_t tick_ms)
 		}
 	}
 	mb_power_minute(band, sample);
+	mb_band_fault(band, MB_FAULT_TRIGGER_MINUTE, NULL, NULL, 0, 0, NULL);
 }
 
 /* Everything due by now, in time order: a confirm window that closed
@@ -590,6 +795,7 @@ void mb_band_free(struct mb_band *band)
 	mb_flashlog_free(band->log);
 	free(band->own_flash);
 	free(band->fw.buf);
+	mb_band_clear_faults(band);
 	mb_gatt_free(band->gatt);
 	free(band->impl);
 	free(band);

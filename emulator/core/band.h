@@ -90,6 +90,15 @@ bool mb_band_charging(const struct mb_band *band);
 /* "on", "off" (empty) or "booting" (after a firmware update). */
 const char *mb_band_power(const struct mb_band *band);
 
+/* Faults (docs/faults.md).  Returns the new fault's id, or 0 with *err
+ * naming the key that is wrong. */
+unsigned int mb_band_inject_fault(struct mb_band *band, const char *line,
+				  char **err);
+void mb_band_clear_faults(struct mb_band *band);
+size_t mb_band_n_faults(const struct mb_band *band);
+const char *mb_band_fault_spec(const struct mb_band *band, size_t i,
+			       unsigned int *id);
+
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);
 void mb_band_long_press_button(struct mb_band *band);

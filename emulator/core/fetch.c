@@ -236,12 +236,19 @@ static void send_packet(struct mb_band *band)
 	}
 }
 
+/* A congested link waits (flow control); a silenced one stalls ("stuck
+ * syncing"); one the band is hanging up gets nothing more. */
+static bool link_held(const struct mb_band *band)
+{
+	return band->link_congested || band->link_silent || band->link_dropping;
+}
+
 void mb_fetch_run(struct mb_band *band, uint64_t now)
 {
 	struct mb_fetch *f = &band->fetch;
 
 	for (int i = 0; i < PACKETS_PER_STEP && f->state == MB_FETCH_STATE_SENDING &&
-			!band->link_congested && f->next_packet_ms <= now; i++) {
+			!link_held(band) && f->next_packet_ms <= now; i++) {
 		if (f->remaining)
 			send_packet(band);
 		if (!f->remaining) {
@@ -256,7 +263,7 @@ void mb_fetch_run(struct mb_band *band, uint64_t now)
 uint64_t mb_fetch_deadline(const struct mb_band *band)
 {
 	/* A congested link resumes the transfer when it drains. */
-	return band->fetch.state == MB_FETCH_STATE_SENDING && !band->link_congested
+	return band->fetch.state == MB_FETCH_STATE_SENDING && !link_held(band)
 		       ? band->fetch.next_packet_ms
 		       : UINT64_MAX;
 }

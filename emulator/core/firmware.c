@@ -280,6 +280,9 @@ uint8_t mb_firmware_write_data(struct mb_band *band, const struct mb_gatt_chr *c
 	memcpy(fw->buf + fw->got, value, n);
 	fw->got += n;
 	mb_band_battery_use(band, MB_DRAIN_RADIO, 1);
+	if (mb_band_fault(band, MB_FAULT_TRIGGER_FIRMWARE, NULL, NULL, 0,
+			  (unsigned int)((uint64_t)fw->got * 100 / fw->size), NULL))
+		return 0;
 	if (fw->got == fw->size) {
 		fw->state = MB_FW_STATE_W4_CHECK;
 		reply(band, CMD_START, FW_STATUS_SUCCESS);

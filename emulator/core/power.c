@@ -68,6 +68,7 @@ void mb_power_changed(struct mb_band *band)
 		/* The band notifies 00000006 on changes (protocol §5). */
 		mb_battery_encode(&band->battery, value);
 		mb_band_notify_uuid(band, MB_UUID_BATTERY, value, sizeof(value));
+		mb_band_fault(band, MB_FAULT_TRIGGER_BATTERY, NULL, NULL, 0, level, NULL);
 	}
 	if (p->state == MB_POWER_STATE_ON && level <= policy(band)->power_off_percent) {
 		power_off(band);

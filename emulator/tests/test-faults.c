@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Faults (docs/faults.md): the line format and its errors, and each kind
+ * of action at its hook, through the presets that reproduce reports. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "fault.h"
+#include "life.h"
+#include "util.h"
+
+#define H_CTRL 0x3e
+#define H_CTRL_CCC 0x3f
+#define H_DATA 0x41
+#define H_DATA_CCC 0x42
+#define H_EVENT 0x4a
+#define H_EVENT_CCC 0x4b
+#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
+
+static void expect_parse_error(struct fixture *f, const char *line, const char *want)
+{
+	char *err = NULL;
+
+	assert_int_equal(mb_band_inject_fault(f->band, line, &err), 0);
+	assert_non_null(err);
+	if (strcmp(err, want))
+		fail_msg("got '%s', want '%s'", err, want);
+	free(err);
+}
+
+static void test_fault_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	unsigned int id;
+
+	expect_parse_error(f, "trigger=notify action=explode chr=auth",
+			   "action: 'explode' is not an action");
+	expect_parse_error(f, "trigger=sometimes action=drop", "trigger: 'sometimes' is not a trigger");
+	expect_parse_error(f, "action=drop", "trigger: missing");
+	expect_parse_error(f, "trigger=connect", "action: missing");
+	expect_parse_error(f, "trigger=notify action=drop", "chr: the notify trigger needs one");
+	expect_parse_error(f, "trigger=notify chr=nowhere action=drop",
+			   "chr: 'nowhere' is no characteristic of the profile");
+	expect_parse_error(f, "trigger=notify chr=auth match=zz action=drop",
+			   "match: 'zz' is not 1 to 16 hex bytes (10:02)");
+	expect_parse_error(f, "trigger=battery percent=101 action=disconnect",
+			   "percent: '101' is not a number up to 100");
+	expect_parse_error(f, "trigger=connect action=drop colour=red", "colour: unknown key");
+	expect_parse_error(f, "trigger=connect action=drop oops", "oops: expected key=value");
+	expect_parse_error(f, "preset=nope", "preset: 'nope' is not a preset (bandsim --list-faults)");
+	expect_parse_error(f, "trigger=notify chr=activity-data action=foreign-notify",
+			   "value: foreign-notify needs target= and value=");
+	assert_int_equal(mb_band_n_faults(f->band), 0);
+	id = mb_band_inject_fault(f->band, "preset=stuck-syncing", &err);
+	assert_int_equal(id, 1);
+	assert_int_equal(mb_band_inject_fault(f->band, "trigger=write chr=00000004 action=drop count=0", &err), 2);
+	assert_int_equal(mb_band_n_faults(f->band), 2);
+	assert_string_equal(mb_band_fault_spec(f->band, 0, &id), "preset=stuck-syncing");
+	mb_band_clear_faults(f->band);
+	assert_int_equal(mb_band_n_faults(f->band), 0);
+	/* Every preset parses. */
+	for (size_t i = 0; i < mb_fault_n_presets(); i++) {
+		char *line = mb_strdup_printf("preset=%s", mb_fault_preset(i)->name);
+
+		assert_true(mb_band_inject_fault(f->band, line, &err) > 0);
+		free(line);
+	}
+	assert_true(mb_fault_n_presets() >= 10);
+}
+
+static void start_transfer(struct fixture *f, unsigned int minutes)
+{
+	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	fixture_advance(f, minutes * 60000ull);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	f->n_out = f->next_out = 0;
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	f->n_events = 0;
+}
+
+static void drain(struct fixture *f)
+{
+	for (int i = 0; i < 10000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
+		mb_band_run(f->band);
+}
+
+/* Counters of the activity-data packets sent, in order. */
+static size_t counters(struct fixture *f, uint8_t *out, size_t cap, bool *end_reply)
+{
+	size_t n = 0;
+
+	*end_reply = false;
+	for (size_t i = f->next_out; i < f->n_out; i++) {
+		const struct captured *c = &f->out[i];
+
+		if (c->pdu[1] == H_DATA && n < cap)
+			out[n++] = c->pdu[3];
+		if (c->pdu[1] == H_CTRL && c->len == 6 && c->pdu[4] == 0x02)
+			*end_reply = true;
+	}
+	f->n_out = f->next_out = 0;
+	return n;
+}
+
+static void test_stuck_syncing(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	uint8_t c[64];
+	bool end;
+
+	assert_int_equal(mb_band_inject_fault(f->band, "preset=stuck-syncing", &err), 1);
+	start_transfer(f, 40);	/* 10 packets at MTU 23 */
+	drain(f);
+	/* Five packets, then nothing at all: not even ATT responses. */
+	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
+	assert_false(end);
+	expect_events(f, "fault-fired id=1 name=stuck-syncing action=silence", NULL);
+	xfer_silent(f, PDU(0x0a, 0x03, 0x00));
+	assert_string_equal(mb_band_busy(f->band), "fetch");
+	/* A new link is a new start. */
+	mb_band_disconnect(f->band);
+	assert_string_equal(mb_band_busy(f->band), "");
+	fixture_connect(f);
+	xfer(f, PDU(0x0a, 0x05, 0x00), PDU(0x0b, 0x00, 0x00));
+}
+
+static void test_sync_never_ends(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	uint8_t c[64];
+	bool end;
+
+	mb_band_inject_fault(f->band, "preset=sync-never-ends", &err);
+	start_transfer(f, 40);
+	drain(f);
+	assert_int_equal(counters(f, c, sizeof(c), &end), 10);
+	assert_false(end);
+	expect_events(f, "fault-fired id=1 name=sync-never-ends action=drop",
+		      "fetch-completed count=40", NULL);
+}
+
+static void test_counter_gap_and_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	uint8_t c[64];
+	bool end;
+
+	mb_band_inject_fault(f->band, "preset=counter-gap", &err);
+	start_transfer(f, 20);
+	drain(f);
+	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
+	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 4, 5 }), 5);
+	assert_true(end);
+	mb_band_inject_fault(f->band, "preset=duplicate-packet", &err);
+	mb_band_receive(f->band, PDU(REQ_1030));
+	f->n_out = f->next_out = 0;
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	drain(f);
+	assert_int_equal(counters(f, c, sizeof(c), &end), 6);
+	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 3, 3, 4 }), 6);
+}
+
+static void test_foreign_notification(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	xfer(f, PDU(0x12, H_EVENT_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	mb_band_inject_fault(f->band, "preset=foreign-notification", &err);
+	start_transfer(f, 20);
+	drain(f);
+	/* Three data packets, then device event 04, then the fourth. */
+	assert_int_equal(f->out[3].pdu[1], H_EVENT);
+	assert_memory_equal(f->out[3].pdu, ((uint8_t[]){ 0x1b, H_EVENT, 0x00, 0x04 }), 4);
+	assert_int_equal(f->out[4].pdu[1], H_DATA);
+	assert_int_equal(f->out[4].pdu[3], 3);
+}
+
+static void test_partial_sync_and_reboot(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	mb_band_inject_fault(f->band, "preset=partial-sync", &err);
+	start_transfer(f, 80);
+	drain(f);
+	assert_int_equal(f->disconnects, 1);
+	/* The band hangs up before the eleventh packet. */
+	assert_int_equal(f->n_out, 10);
+	mb_band_disconnect(f->band);
+	/* Nothing was deleted. */
+	assert_int_equal(mb_band_stored_samples(f->band), 80);
+}
+
+static void test_half_connected(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	mb_band_inject_fault(f->band, "preset=half-connected", &err);
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	xfer_silent(f, PDU(0x02, 0xf7, 0x00));
+	xfer_silent(f, PDU(0x0a, 0x03, 0x00));
+	/* Once: the next link works. */
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00));
+}
+
+static void test_auth_never_answers(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	mb_band_inject_fault(f->band, "preset=auth-never-answers", &err);
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	/* The challenge came; the answer's reply never does. */
+	expect_no_out(f);
+}
+
+static void test_battery_and_minute_triggers(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	mb_band_inject_fault(f->band, "preset=low-battery-drop", &err);
+	mb_band_set_battery(f->band, 16);
+	assert_int_equal(f->disconnects, 0);
+	mb_band_set_battery(f->band, 15);
+	assert_int_equal(f->disconnects, 1);
+	/* Every band minute from the third on, until cleared. */
+	f->n_events = 0;
+	mb_band_inject_fault(f->band, "name=tick trigger=minute minute=3 action=drop count=0", &err);
+	fixture_advance(f, 2 * 60000);
+	expect_events(f, NULL);
+	fixture_advance(f, 2 * 60000);
+	expect_events(f, "fault-fired id=2 name=tick action=drop",
+		      "fault-fired id=2 name=tick action=drop", NULL);
+	mb_band_clear_faults(f->band);
+	fixture_advance(f, 60000);
+	expect_events(f, NULL);
+}
+
+static void test_brown_out(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	mb_band_inject_fault(f->band, "preset=brown-out-mid-sync", &err);
+	start_transfer(f, 40);
+	drain(f);
+	assert_string_equal(mb_band_power(f->band), "off");
+	assert_int_equal(f->disconnects, 1);
+	mb_band_disconnect(f->band);
+	assert_int_equal(mb_band_stored_samples(f->band), 40);
+}
+
+#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T("FAULT/BI-01 fault lines and their errors", test_fault_lines),
+		T("FAULT/BV-01 stuck-syncing", test_stuck_syncing),
+		T("FAULT/BV-02 sync-never-ends", test_sync_never_ends),
+		T("FAULT/BV-03 counter-gap, duplicate-packet", test_counter_gap_and_duplicate),
+		T("FAULT/BV-04 foreign-notification", test_foreign_notification),
+		T("FAULT/BV-05 partial-sync", test_partial_sync_and_reboot),
+		T("FAULT/BV-06 half-connected", test_half_connected),
+		T("FAULT/BV-07 auth-never-answers", test_auth_never_answers),
+		T("FAULT/BV-08 battery and minute triggers", test_battery_and_minute_triggers),
+		T("FAULT/BV-09 brown-out mid-sync", test_brown_out),
+	};
+
+	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
+}
