@@ -12,6 +12,7 @@
 #include "core/crypto.h"
 #include "core/fwinfo.h"
 #include "core/store.h"
+#include "btsnoop.h"
 #include "ctl.h"
 #include "flashfile.h"
 #include "log.h"
@@ -25,6 +26,8 @@ struct app {
 	struct runner *runner;
 	struct control *control;
 	struct sock_server *sock;
+	struct btsnoop *btsnoop;
+	struct mb_band *band;
 };
 
 static gboolean on_signal(gpointer user_data)
@@ -51,9 +54,22 @@ static const struct sock_server_callbacks sock_cb = {
 	.activity = on_activity,
 };
 
+static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
+		   void *user_data)
+{
+	struct app *app = user_data;
+
+	btsnoop_att(app->btsnoop, from_central, pdu, len, mb_band_now_ms(app->band));
+}
+
 static void on_band_event(const struct mb_event *ev, void *user_data)
 {
 	struct app *app = user_data;
+
+	if (app->btsnoop && !strcmp(ev->name, "connected"))
+		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
+	if (app->btsnoop && !strcmp(ev->name, "disconnected"))
+		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
 
 	/* A band that is off does not advertise: the socket follows. */
 	if (app->sock && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
@@ -96,6 +112,22 @@ static bool persist(const struct mb_band_state *state, void *user_data,
 	const struct app *app = user_data;
 
 	return mb_band_state_save(app->opt->state_dir, state, err);
+}
+
+/* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
+ * be repeated byte for byte (captures, tests).  Never a real band's. */
+static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
+{
+	guint64 *state = user_data;
+
+	for (size_t i = 0; i < len; i++) {
+		guint64 x = (*state += 0x9e3779b97f4a7c15ull);
+
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+		buf[i] = (uint8_t)(x ^ (x >> 31));
+	}
+	return true;
 }
 
 /* The band's stored state, bound to --auth-key if one was given. */
@@ -226,6 +258,13 @@ static int run(const struct bandsim_options *opt)
 	bool ok;
 	int rc = EXIT_FAILURE;
 
+	if (opt->random_seed_set) {
+		static guint64 seed;
+
+		seed = opt->random_seed;
+		mb_crypto_set_random_source(seeded_random, &seed);
+		g_warning("--random-seed: challenges are predictable (tests and captures only)");
+	}
 	profile = mb_profile_load(opt->profile, &err);
 	if (!profile) {
 		g_printerr("bandsim: %s\n", err);
@@ -255,6 +294,16 @@ static int run(const struct bandsim_options *opt)
 	load_firmware_info(opt, band);
 	if (opt->faults && !load_faults(opt->faults, band))
 		goto out_band;
+	app.band = band;
+	if (opt->btsnoop) {
+		app.btsnoop = btsnoop_open(opt->btsnoop, &error);
+		if (!app.btsnoop) {
+			g_printerr("bandsim: --btsnoop: %s\n", error->message);
+			g_error_free(error);
+			goto out_band;
+		}
+		mb_band_set_monitor(band, on_pdu, &app);
+	}
 	if (!attach_flash(opt, band, &flash))
 		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);
@@ -287,6 +336,7 @@ out:
 	g_main_loop_unref(app.loop);
 out_band:
 	mb_band_free(band);
+	btsnoop_close(app.btsnoop);
 	flash_file_close(&flash);
 	mb_profile_free(profile);
 	return rc;

@@ -89,6 +89,10 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Band time at start, Unix seconds (default: now)", "SECONDS" },
 		{ "faults", 0, 0, G_OPTION_ARG_FILENAME, &opt->faults,
 		  "Arm the faults in FILE at start, one line each (docs/faults.md)", "FILE" },
+		{ "btsnoop", 0, 0, G_OPTION_ARG_FILENAME, &opt->btsnoop,
+		  "Capture every ATT PDU to FILE (btsnoop, opens in Wireshark)", "FILE" },
+		{ "random-seed", 0, 0, G_OPTION_ARG_INT64, &opt->random_seed,
+		  "Draw challenges and addresses from a seeded generator instead of RAND_bytes: reproducible captures and tests only", "N" },
 		{ "list-faults", 0, 0, G_OPTION_ARG_NONE, &list_faults,
 		  "Print the fault presets, one a line, name first, and exit", NULL },
 		{ "life-seed", 0, 0, G_OPTION_ARG_INT64, &opt->life_seed,
@@ -114,6 +118,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	opt->clock_rate = 1.0;
 	opt->clock_start = -1;
 	opt->life_seed = 1;
+	opt->random_seed = G_MAXUINT64;
 	opt->log_level = G_LOG_LEVEL_INFO;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,
@@ -203,6 +208,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		opt->state_dir = g_build_filename(g_get_user_state_dir(), "bandsim", NULL);
 	if (opt->ready_fd >= 0)
 		fcntl(opt->ready_fd, F_SETFD, FD_CLOEXEC);
+	opt->random_seed_set = opt->random_seed != G_MAXUINT64;
 	g_option_context_free(ctx);
 	return -1;
 }
@@ -217,5 +223,6 @@ void bandsim_options_clear(struct bandsim_options *opt)
 	g_free(opt->control_address);
 	g_free(opt->control_name);
 	g_free(opt->faults);
+	g_free(opt->btsnoop);
 	mb_crypto_wipe(opt->key, sizeof(opt->key));
 }

@@ -19,6 +19,9 @@ struct bandsim_options {
 	double clock_start;
 	guint64 life_seed;
 	char *faults;
+	char *btsnoop;
+	bool random_seed_set;
+	guint64 random_seed;
 	bool bind_key;
 	uint8_t key[16];
 	int ready_fd;

@@ -161,6 +161,8 @@ struct mb_band {
 
 	mb_debug_func_t debug;
 	void *debug_data;
+	mb_band_monitor_func_t monitor;
+	void *monitor_data;
 	mb_event_func_t event;
 	void *event_data;
 	mb_band_persist_func_t persist;

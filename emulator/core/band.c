@@ -128,6 +128,8 @@ static void att_send(const uint8_t *pdu, size_t len, void *user_data)
 	 * responses: the "stuck" and "half-connected" faults. */
 	if (band->link_silent)
 		return;
+	if (band->monitor)
+		band->monitor(false, pdu, len, band->monitor_data);
 	if (band->link_ops && band->link_ops->send)
 		band->link_ops->send(pdu, len, band->link_data);
 }
@@ -179,8 +181,17 @@ bool mb_band_connected(const struct mb_band *band)
 	return band->att != NULL;
 }
 
+void mb_band_set_monitor(struct mb_band *band, mb_band_monitor_func_t fn,
+			 void *user_data)
+{
+	band->monitor = fn;
+	band->monitor_data = user_data;
+}
+
 void mb_band_receive(struct mb_band *band, const uint8_t *pdu, size_t len)
 {
+	if (band->att && band->monitor)
+		band->monitor(true, pdu, len, band->monitor_data);
 	if (band->att)
 		mb_att_receive(band->att, pdu, len);
 }

@@ -44,6 +44,14 @@ void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
 void mb_band_set_persist(struct mb_band *band, mb_band_persist_func_t fn,
 			 void *user_data);
 
+/* Every PDU of the link as it crosses the band's edge, for captures:
+ * from_central is a PDU the band received.  PDUs a fault swallowed are
+ * not seen, as no radio would carry them. */
+typedef void (*mb_band_monitor_func_t)(bool from_central, const uint8_t *pdu,
+				       size_t len, void *user_data);
+void mb_band_set_monitor(struct mb_band *band, mb_band_monitor_func_t fn,
+			 void *user_data);
+
 /* One link at a time, as the band: false while a link is up. */
 bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 		     void *user_data);
