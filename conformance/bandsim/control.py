@@ -402,6 +402,27 @@ class ControlClient:
         """Samples the band holds and has not deleted."""
         return self.get("StoredSamples", timeout)
 
+    # ---------------------------------------------------------- faults
+
+    def inject_fault(self, spec: str, timeout=None) -> int:
+        """Arm a fault (docs/faults.md): one fault line, or
+        ``preset=NAME``; returns its id, which the ``fault-fired`` event
+        carries.  A line the band cannot parse raises ControlError named
+        io.bandsim.Error.InvalidArgs whose message starts with the key."""
+        (fault_id,) = self.call("InjectFault", "(s)", str(spec),
+                                timeout=timeout)
+        return fault_id
+
+    def clear_faults(self, timeout=None) -> None:
+        """Disarm every fault."""
+        self.call("ClearFaults", timeout=timeout)
+
+    def faults(self, timeout=None) -> list:
+        """The property Faults: [(id, spec)] of every fault still armed,
+        spec as it was given."""
+        return [(int(fault_id), spec)
+                for fault_id, spec in self.get("Faults", timeout)]
+
     # ------------------------------------------------------ properties
 
     def get(self, prop: str, timeout=None):

@@ -1,0 +1,854 @@
+"""Faults: the band misbehaving the way real bands do (docs/faults.md).
+
+Each preset of the fault plan reproduces a report from the field: the
+seed reports about Mi Band 4 and Gadgetbridge's reports about it and its
+Huami siblings.  For each one a scenario shows
+
+- the symptom, deterministically: the preset is armed on a band with a
+  day of data (InjectFault("preset=NAME")), a phone app meets it the
+  naive way (one try, one deadline, no retry) and sees exactly the
+  reported symptom, and ``fault-fired`` names the fault and its action.
+  The same is done on a second fresh band and gives the same bytes and
+  the same state;
+- what a robust app does about it: it gives up on the broken try at its
+  deadline, closes the link, waits until the band advertises again and
+  tries again from its saved cursor (bandsim.faulttest.Phone), or
+  retries the update.  Presets fire once, so the second try goes
+  through; the band's log (GetSamples) is the oracle: every sample
+  exactly once.
+
+Band time is frozen at CLOCK_START and moves by AdvanceClock only, so
+every transfer is the same on every band: one day, 1440 samples, 24
+packets of 60 at MTU 247.  A fault that makes the band go quiet is met
+with a deadline of QUIET_S; the liveness oracle holds every operation to
+its deadline.
+"""
+
+import select
+import subprocess
+import time
+
+import pytest
+
+from bandsim import oracle
+from bandsim.att import Timeout
+from bandsim.control import ControlError
+from bandsim.deadline import Deadline
+from bandsim.faulttest import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
+                               RETRY_S, Attempt, Phone, arm, event_after,
+                               events_after, fired, last_seq,
+                               naive_samples, naive_transfer, parse_spec,
+                               retire)
+from bandsim.fetch import FetchInterrupted, FetchTimeout, PacketCounterError
+from bandsim.firmware import FirmwareInterrupted, Refused, identify
+from bandsim.images import fixture
+from bandsim.liveness import slack
+from bandsim.synctest import MINUTE, PER_DAY, SINCE, all_samples, logged
+from bandsim.updatetest import (FACTORY, FACTORY_VERSION, install,
+                                open_updater, read_revision,
+                                refused_connection, software_revision)
+
+NEW = fixture("mb4-fw-1.0.9.99.fw")
+NEW_VERSION = "V" + identify(NEW).version
+PER_PACKET = 60                 # samples per packet at MTU 247
+
+
+def hexs(data: bytes) -> str:
+    return data.hex(" ")
+
+
+# ------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def phones():
+    """Factory: phones(band, control, **kw) -> Phone; every link a phone
+    opened is closed on teardown, however the test ends."""
+    made = []
+
+    def make(band, control, **kwargs):
+        phone = Phone(band, control, **kwargs)
+        made.append(phone)
+        return phone
+
+    yield make
+    for phone in made:
+        phone.close()
+
+
+@pytest.fixture
+def updaters():
+    """Factory: updaters(band) opens a link ready to upload; all closed
+    on teardown."""
+    opened = []
+
+    def open_(band):
+        fw = open_updater(band)
+        opened.append(fw)
+        return fw
+
+    yield open_
+    for fw in opened:
+        fw.att.close()
+
+
+class Case:
+    """What a symptom run leaves for the robust part: the band's answer
+    (signature, compared across two fresh bands) and the objects."""
+
+    def __init__(self, signature, links=(), **context):
+        self.signature = signature
+        self.links = list(links)
+        self.__dict__.update(context)
+
+
+def twice(start_band, control, symptom):
+    """symptom(band) -> Case on a fresh band, then on another: the same
+    signature both times.  The first band is stopped (not left busy,
+    exit 0); the second and its Case go on to the robust part."""
+    first_band = start_band()
+    first = symptom(first_band)
+    retire(first_band, control, first.links)
+    band = start_band()
+    again = symptom(band)
+    assert again.signature == first.signature, \
+        f"a second fresh band differs:\n{again.signature}\n" \
+        f"the first:\n{first.signature}"
+    return band, again
+
+
+def day_of_data(control) -> list:
+    """A day of band life: 1440 samples from CLOCK_START."""
+    return logged(control, 1)
+
+
+def assert_quiet_deadline(attempt) -> None:
+    """A try that met a silent band ended at its deadline, not later."""
+    assert QUIET_S <= attempt.seconds <= QUIET_S + slack(QUIET_S), \
+        attempt.describe()
+
+
+def exactly_once(phone, control, context="") -> None:
+    oracle.assert_exactly_once(phone.state.samples, all_samples(control),
+                               context=context)
+
+
+# ---------------------------------------------------------------- battery
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "SetBattery", "SetCharging", "GetSamples",
+                           "StoredSamples", "AckedUntil", "State", "Busy",
+                           "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_low_battery_drop(start_band, control, phones):
+    """MB4/FAULT/BV-01: the band disconnects below 15 %
+
+    Seed reports: a phone stays linked all day; the battery ticks from
+    16 % to 15 % and the band drops the link at once, before the phone
+    syncs, although the profile's own policy would only refuse a
+    transfer.  The app reconnects once the person has put the band on
+    the charger and syncs everything from its cursor.
+    """
+    def symptom(band):
+        day_of_data(control)
+        since = last_seq(control)
+        fault = arm(control, "low-battery-drop")
+        phone = phones(band, control)
+
+        def battery_falls():
+            control.set_battery(16)
+            control.advance_clock(MINUTE)
+
+        tried = phone.attempt(QUIET_S, before_sync=battery_falls)
+        assert (tried.stage, type(tried.error)) == \
+            ("sync", FetchInterrupted), tried.describe()
+        event = fired(control, since, fault, "low-battery-drop",
+                      "disconnect")
+        level = event_after(control, "battery-changed", since, level=15)
+        assert level.seq < event.seq
+        assert events_after(control, "low-battery-drop", since) == []
+        assert phone.state.samples == []
+        state = (control.battery(), control.stored_samples(),
+                 control.acked_until())
+        assert state == (15, PER_DAY + 1, 0)
+        return Case((tried.stage, type(tried.error).__name__,
+                     tried.trace_hex(), event.details, state),
+                    phone.links, phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    control.set_charging(True)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after charging")
+
+
+# ------------------------------------------------------------------- sync
+
+def sync_symptom(band, preset, action, error_type, received, phones,
+                 control, **phone_kw):
+    """Arm `preset` on a band with a day of data and let the phone try
+    once with deadline QUIET_S; the try ends in the sync with
+    error_type after exactly `received` samples, the fault fired with
+    `action`, and the phone saved nothing.  Returns (tried, event,
+    since, phone)."""
+    day_of_data(control)
+    since = last_seq(control)
+    fault = arm(control, preset)
+    phone = phones(band, control, **phone_kw)
+    tried = phone.attempt(QUIET_S)
+    assert (tried.stage, type(tried.error)) == ("sync", error_type), \
+        tried.describe()
+    event = fired(control, since, fault, preset, action)
+    assert tried.received() == received, tried.describe()
+    assert phone.state.samples == []
+    return tried, event, since, phone
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Busy", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_stuck_syncing(start_band, control, phones):
+    """MB4/FAULT/BV-02: stuck on "Syncing..."
+
+    Seed reports: the progress stops after a few packets and the app
+    shows "Syncing..." for ever.  The band goes quiet on the link after
+    5 data packets (300 samples, each the band's own): the fetch
+    client's deadline ends the try with a timeout while the band is
+    still in the middle of the transfer (Busy "fetch").  The robust app
+    closes the link, reconnects and syncs everything from its saved
+    cursor.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "stuck-syncing", "silence", FetchTimeout, 5 * PER_PACKET,
+            phones, control)
+        assert_quiet_deadline(tried)
+        packets = tried.fetch.data_packets()
+        assert [p[0] for p in packets] == [0, 1, 2, 3, 4]
+        assert naive_samples(tried.fetch.announced, packets) == \
+            all_samples(control)[:5 * PER_PACKET]
+        assert control.get("Busy") == "fetch"
+        return Case((tried.trace_hex(), event.details), phone.links,
+                    phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    assert control.get("Busy") == ""
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the stuck try")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_sync_never_ends(start_band, control, phones):
+    """MB4/FAULT/BV-03: the sync that never ends because the band never
+    sends the end reply
+
+    Gadgetbridge (Mi Band 4 and its Huami siblings): every packet
+    arrives, but the end of the transfer, 10 02 01, does not, and the
+    app waits for it for ever.  The fetch client's deadline ends the try
+    with all 1440 samples in hand and no 10 02 01; a round that did not
+    end is not saved, so the robust app asks for it again on a new link
+    and acks it only then.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "sync-never-ends", "drop", FetchTimeout, PER_DAY,
+            phones, control)
+        assert_quiet_deadline(tried)
+        assert len(tried.fetch.data_packets()) == PER_DAY // PER_PACKET
+        replies = [hexs(r[:3]) for r in tried.fetch.replies()]
+        assert replies == ["10 01 01"], replies         # no 10 02 01
+        assert (control.stored_samples(), control.acked_until()) == \
+            (PER_DAY, 0)
+        return Case((tried.trace_hex(), event.details), phone.links,
+                    phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    assert [hexs(r[:3]) for r in tries[0].fetch.replies()] == \
+        ["10 01 01", "10 02 01", "10 03 01", "10 01 01", "10 03 01"]
+    exactly_once(case.phone, control, "after the endless try")
+    assert control.stored_samples() == 0
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_foreign_notification(start_band, control, phones):
+    """MB4/FAULT/BV-04: a notification on another characteristic in the
+    middle of a fetch ends the sync abnormally
+
+    Gadgetbridge: a button event (device event 04 on 00000010) arrives
+    between two activity packets.  An app that takes the link's next
+    notification, whatever it is, as the next step of the fetch ends the
+    transfer after 3 packets, with 180 of 1440 samples and no end reply.
+    A robust app tells the characteristics apart: with the same fault
+    armed again its fetch goes through in one try, every sample once,
+    and the button press waits for the app's button handler.
+    """
+    def symptom(band):
+        day_of_data(control)
+        since = last_seq(control)
+        fault = arm(control, "foreign-notification")
+        phone = phones(band, control, subscribe=[DEVICE_EVENT])
+        attempt = Attempt()
+        fetch = phone.open(Deadline(RETRY_S), attempt)
+        announced, seen = naive_transfer(
+            fetch, SINCE, (DEVICE_EVENT.value_handle,), QUIET_S)
+        assert announced.count == PER_DAY
+        event = fired(control, since, fault, "foreign-notification",
+                      "foreign-notify")
+        data = [v for h, v in seen if h == fetch.data_handle]
+        assert [p[0] for p in data] == [0, 1, 2]
+        assert seen[-1] == (DEVICE_EVENT.value_handle, b"\x04")
+        assert len(naive_samples(announced, data)) == 3 * PER_PACKET
+        return Case(([(h, hexs(v)) for h, v in seen], event.details),
+                    phone.links, phone=phone, attempt=attempt)
+
+    band, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.attempt)
+    since = last_seq(control)
+    fault = arm(control, "foreign-notification")
+    phone = phones(band, control, subscribe=[DEVICE_EVENT])
+    tries = phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    fired(control, since, fault, "foreign-notification", "foreign-notify")
+    assert tries[0].other == [(DEVICE_EVENT.value_handle, b"\x04")]
+    exactly_once(phone, control, "with a button press mid-fetch")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_counter_gap(start_band, control, phones):
+    """MB4/FAULT/BV-05: packet-counter gap (GB: invalid package counter)
+
+    Gadgetbridge logs "invalid package counter" and aborts the fetch:
+    the 4th packet carries counter 04 where 03 was due.  The fetch
+    client refuses the transfer (a skipped counter is a lost packet) and
+    saves nothing of it; the robust app syncs again on a new link.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "counter-gap", "skip-counter", PacketCounterError,
+            4 * PER_PACKET, phones, control)
+        error = tried.error
+        assert (error.expected, error.got, error.packet_index,
+                error.received) == (3, 4, 3, 3 * PER_PACKET)
+        assert "skipped" in str(error)
+        assert [p[0] for p in tried.fetch.data_packets()] == [0, 1, 2, 4]
+        return Case((tried.trace_hex(), event.details), phone.links,
+                    phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the counter gap")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_duplicate_packet(start_band, control, phones):
+    """MB4/FAULT/BV-06: a packet sent twice
+
+    Gadgetbridge: a repeated packet counter.  An app that takes every
+    packet as it comes and times sample i at start + i minutes holds 60
+    samples too many, everything after the repeat an hour late, and an
+    hour the band never lived.  The fetch client refuses the repeat
+    (counter 03 again where 04 was due); the robust app, meeting the
+    same fault armed again, syncs again on a new link and ends with
+    every sample once.
+    """
+    def symptom(band):
+        truth = day_of_data(control)
+        since = last_seq(control)
+        fault = arm(control, "duplicate-packet")
+        phone = phones(band, control)
+        attempt = Attempt()
+        fetch = phone.open(Deadline(RETRY_S), attempt)
+        announced, seen = naive_transfer(fetch, SINCE, (), RETRY_S)
+        event = fired(control, since, fault, "duplicate-packet",
+                      "duplicate")
+        data = [v for h, v in seen if h == fetch.data_handle]
+        counters = [p[0] for p in data]
+        assert counters == [0, 1, 2, 3] + list(range(3, PER_DAY //
+                                                     PER_PACKET))
+        assert seen[-1] == (fetch.control_handle, b"\x10\x02\x01")
+        held = naive_samples(announced, data)
+        assert len(held) == PER_DAY + PER_PACKET
+        verdict = oracle.compare(held, truth)
+        assert len(verdict.unexpected) == PER_PACKET and not verdict.lost, \
+            verdict.describe()
+        return Case(([(h, hexs(v)) for h, v in seen], event.details),
+                    phone.links, phone=phone, attempt=attempt)
+
+    band, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.attempt)
+    since = last_seq(control)
+    fault = arm(control, "duplicate-packet")
+    phone = phones(band, control)
+    tries = phone.sync()
+    fired(control, since, fault, "duplicate-packet", "duplicate")
+    assert [type(t.error) for t in tries] == [PacketCounterError,
+                                             type(None)], \
+        [t.describe() for t in tries]
+    error = tries[0].error
+    assert (error.expected, error.got, error.packet_index) == (4, 3, 4)
+    assert "repeated" in str(error)
+    exactly_once(phone, control, "after the repeated packet")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "StoredSamples", "AckedUntil",
+                           "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_partial_sync(start_band, control, phones):
+    """MB4/FAULT/BV-07: a partial sync that needs two runs
+
+    Gadgetbridge: the band drops the link after 10 packets (600 of 1440
+    samples); the sync ends half done and the user has to sync again.
+    The band deleted nothing, the app saved nothing of the cut round,
+    and its second run from the saved cursor brings every sample once.
+    """
+    def symptom(band):
+        tried, event, since, phone = sync_symptom(
+            band, "partial-sync", "disconnect", FetchInterrupted,
+            10 * PER_PACKET, phones, control)
+        assert tried.error.received == 10 * PER_PACKET
+        event_after(control, "fetch-aborted", since, reason="disconnected")
+        state = (control.stored_samples(), control.acked_until())
+        assert state == (PER_DAY, 0)
+        return Case((tried.trace_hex(), event.details, state),
+                    phone.links, phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "on the second run")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "StoredSamples", "AckedUntil",
+                           "State", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_reboot_mid_sync(start_band, control, phones):
+    """MB4/FAULT/BV-08: the band reboots in the middle of a sync
+
+    Seed reports: after a bad resource transfer the band reboots in the
+    middle of a sync.  The link drops after 5 packets; the band comes
+    back with its log and binding intact, and the robust app, once the
+    band advertises again, authenticates and resyncs from its cursor.
+    """
+    def symptom(band):
+        tried, event, since, phone = sync_symptom(
+            band, "reboot-mid-sync", "reboot", FetchInterrupted,
+            5 * PER_PACKET, phones, control)
+        reboot = event_after(control, "reboot", since)
+        assert reboot.seq > event.seq
+        state = (control.stored_samples(), control.acked_until())
+        assert state == (PER_DAY, 0)
+        return Case((tried.trace_hex(), event.details, state),
+                    phone.links, phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the reboot")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "SetCharging", "GetSamples", "Battery", "State",
+                           "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands; its socket "
+    "refuses while off")
+def test_brown_out_mid_sync(start_band, control, phones):
+    """MB4/FAULT/BV-09: the band dies in the middle of a sync
+
+    Seed reports: the battery gives out mid-sync (a brown-out): the link
+    drops after 5 packets, the band is off (0 %) and turns every
+    reconnect away.  Once it is on the charger it boots, and the app's
+    next run from its cursor brings every sample once, those logged
+    before the brown-out and after the boot.
+    """
+    def symptom(band):
+        tried, event, since, phone = sync_symptom(
+            band, "brown-out-mid-sync", "brown-out", FetchInterrupted,
+            5 * PER_PACKET, phones, control)
+        power_off = event_after(control, "power-off", since)
+        assert power_off.seq > event.seq
+        control.wait_property("State", "off")
+        assert control.battery() == 0
+        assert refused_connection(band)
+        return Case((tried.trace_hex(), event.details, control.battery(),
+                     control.get("State")), phone.links,
+                    phone=phone, tried=tried)
+
+    def charge():
+        control.set_charging(True)
+        control.advance_clock(10 * MINUTE)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried, remedy=charge)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the brown-out")
+
+
+# --------------------------------------------------------------- firmware
+
+def progress_recorder():
+    seen = []
+
+    def progress(sent, total):
+        seen.append((sent, total))
+
+    return seen, progress
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
+                           "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image on two fresh bands")
+def test_interrupted_update(start_band, control, updaters):
+    """MB4/FAULT/BV-10: the interrupted update
+
+    Seed reports: the update that must not be interrupted, cut at 57 %.
+    The band drops the link once 57 % of the image has arrived, discards
+    the transfer and keeps running its old image; the app's retry, from
+    01 on a new link, installs the new one.
+    """
+    def symptom(band):
+        since = last_seq(control)
+        fault = arm(control, "interrupted-update")
+        fw = updaters(band)
+        with pytest.raises(FirmwareInterrupted) as info:
+            fw.update(NEW, timeout=RETRY_S)
+        event = fired(control, since, fault, "interrupted-update",
+                      "disconnect")
+        failed = event_after(control, "firmware-failed", since)
+        assert failed.details == {"reason": "interrupted"}
+        band.wait_dropped()
+        assert 57 * len(NEW) <= 100 * info.value.sent, info.value.sent
+        assert control.firmware() == FACTORY
+        assert read_revision(band) == FACTORY_VERSION
+        assert events_after(control, "firmware-verified", since) == []
+        return Case((event.details, failed.details, control.firmware()),
+                    [fw.att])
+
+    band, _ = twice(start_band, control, symptom)
+    _, installed = install(band, control, updaters(band), NEW)
+    assert installed.details == {"version": NEW_VERSION, "slot": "b"}
+    assert read_revision(band) == NEW_VERSION
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
+                           "AdvanceClock", "Event")
+@pytest.mark.emulator_process(
+    "the factory image on two fresh bands")
+def test_update_fails_at_100(start_band, control, updaters):
+    """MB4/FAULT/BV-11: the firmware transfer reaches 100 % and then fails
+
+    Gadgetbridge: the progress bar reaches 100 %, 10 03 01 comes, and
+    the checksum command 04 is answered 10 04 04.  Nothing is installed
+    and the old version still runs; the app's retry of the whole update
+    (a new 01 on the same link) installs the new image.
+    """
+    def symptom(band):
+        since = last_seq(control)
+        fault = arm(control, "update-fails-at-100")
+        fw = updaters(band)
+        seen, progress = progress_recorder()
+        with pytest.raises(Refused) as info:
+            fw.update(NEW, progress=progress, timeout=RETRY_S)
+        assert (info.value.command, hexs(info.value.reply)) == \
+            (0x04, "10 04 04")
+        assert seen[-1] == (len(NEW), len(NEW))
+        event = fired(control, since, fault, "update-fails-at-100",
+                      "status")
+        assert events_after(control, "firmware-verified", since) == []
+        assert control.firmware() == FACTORY
+        assert software_revision(fw.att) == FACTORY_VERSION
+        return Case((hexs(info.value.reply), event.details,
+                     control.firmware()), [fw.att], fw=fw)
+
+    band, case = twice(start_band, control, symptom)
+    _, installed = install(band, control, case.fw, NEW)
+    assert installed.details == {"version": NEW_VERSION, "slot": "b"}
+    assert read_revision(band) == NEW_VERSION
+
+
+# ------------------------------------------------------------ the link
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Authenticated", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_auth_never_answers(start_band, control, phones):
+    """MB4/FAULT/BV-12: the auth answer never comes
+
+    Gadgetbridge: initialisation stalls at "authenticating".  The band
+    checks the answer and takes the link as authenticated, but its
+    10 03 01 never reaches the phone, whose auth ends in a timeout.  The
+    robust app closes the link, reconnects, authenticates and syncs.
+    """
+    def symptom(band):
+        day_of_data(control)
+        since = last_seq(control)
+        fault = arm(control, "auth-never-answers")
+        phone = phones(band, control)
+        tried = phone.attempt(QUIET_S)
+        assert tried.stage == "auth" and type(tried.error) is Timeout, \
+            tried.describe()
+        assert_quiet_deadline(tried)
+        event = fired(control, since, fault, "auth-never-answers", "drop")
+        succeeded = event_after(control, "auth-succeeded", since)
+        authenticated = control.get("Authenticated")
+        assert authenticated is True
+        return Case((tried.stage, event.details, succeeded.details,
+                     authenticated), phone.links, phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the silent auth")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "State", "Event")
+@pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+def test_half_connected(start_band, control, phones):
+    """MB4/FAULT/BV-13: the half-connected link that never initialises
+
+    Gadgetbridge: the phone shows "connected" but the band never
+    answers, so initialisation never starts.  The link is up (State
+    "connected") and the first ATT request, the MTU exchange, times out.
+    The robust app closes the link and connects again.
+    """
+    def symptom(band):
+        day_of_data(control)
+        since = last_seq(control)
+        fault = arm(control, "half-connected")
+        phone = phones(band, control)
+        tried = phone.attempt(QUIET_S)
+        assert tried.stage == "mtu" and type(tried.error) is Timeout, \
+            tried.describe()
+        assert_quiet_deadline(tried)
+        event = fired(control, since, fault, "half-connected", "silence")
+        state = control.get("State")
+        assert state == "connected"
+        return Case((tried.stage, event.details, state), phone.links,
+                    phone=phone, tried=tried)
+
+    _, case = twice(start_band, control, symptom)
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(case.phone, control, "after the half-connected link")
+
+
+# ------------------------------------------------------------- liveness
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock", "Busy",
+                           "Event")
+@pytest.mark.emulator_process("a fresh activity log from CLOCK_START")
+def test_liveness_catches_a_hang(band, control, phones, liveness):
+    """MB4/FAULT/BV-14: a client without a deadline would hang on a stuck
+    band; with one it reports Timeout at the deadline
+
+    The band of "stuck on Syncing..." is quiet after 5 packets and stays
+    so while the link lasts: nothing arrives, not even the answer to an
+    ATT request, so a read without a deadline would never return.  The
+    suite's operations have deadlines: the stream ends with Timeout
+    within its deadline plus the liveness slack, the liveness record
+    holds it as a timeout and not as late, and the band is Busy "fetch"
+    until the phone closes the link, "" after.
+    """
+    day_of_data(control)
+    since = last_seq(control)
+    fault = arm(control, "stuck-syncing")
+    phone = phones(band, control)
+    attempt = Attempt()
+    fetch = phone.open(Deadline(RETRY_S), attempt)
+    assert fetch.start(SINCE).count == PER_DAY
+    start = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        with liveness.operation("fetch.stream", QUIET_S):
+            fetch.stream(timeout=QUIET_S)
+    took = time.monotonic() - start
+    assert QUIET_S <= took <= QUIET_S + slack(QUIET_S), took
+    fired(control, since, fault, "stuck-syncing", "silence")
+    assert len(fetch.last_transfer.counters) == 5
+    # Nothing is waiting: a recv() without a deadline would block here.
+    assert select.select([fetch.att.fileno()], [], [], 0)[0] == []
+    assert control.get("Busy") == "fetch"
+    with pytest.raises(Timeout):
+        fetch.att.read(DEVICE_EVENT.cccd_handle, timeout=QUIET_S / 2)
+
+    stats = liveness.summary()["by_name"]
+    assert (stats["fetch.stream"]["count"],
+            stats["fetch.stream"]["timeouts"]) == (1, 1)
+    assert stats["att.wait_any_notification"]["timeouts"] == 1
+    assert stats["att.read"]["timeouts"] == 1
+    assert liveness.problems() == []
+
+    fetch.att.close()
+    band.wait_status("DISCONNECTED=1")
+    control.wait_property("Busy", "", 2.0)
+    band.wait_status("ADVERTISING=1")
+
+
+# ------------------------------------------------------ the fault plan
+
+@pytest.mark.needs_control("InjectFault", "ClearFaults", "Faults",
+                           "AdvanceClock", "GetSamples", "Event")
+@pytest.mark.emulator_process("a fresh activity log from CLOCK_START")
+def test_clear_faults_disarms(band, control, phones):
+    """MB4/FAULT/BV-15: ClearFaults disarms every fault
+
+    A harness that armed faults and changed its mind: Faults lists each
+    armed fault with its id and the line as given, ClearFaults empties
+    it, and a whole sync afterwards meets none of them.
+    """
+    day_of_data(control)
+    since = last_seq(control)
+    names = ["half-connected", "auth-never-answers", "stuck-syncing",
+             "counter-gap"]
+    ids = [control.inject_fault(f"preset={name}") for name in names]
+    assert len(set(ids)) == len(ids)
+    assert sorted(control.faults()) == \
+        sorted(zip(ids, (f"preset={name}" for name in names)))
+    control.clear_faults()
+    assert control.faults() == []
+    phone = phones(band, control)
+    tries = phone.sync(attempts=1)
+    assert tries[0].ok
+    assert events_after(control, "fault-fired", since) == []
+    exactly_once(phone, control, "with every fault cleared")
+
+
+@pytest.mark.needs_control("InjectFault", "ClearFaults", "Faults")
+@pytest.mark.emulator_process("runs the emulator binary with --list-faults")
+def test_list_faults(emulator_binary, band, control):
+    """MB4/FAULT/BV-16: bandsim --list-faults names every preset
+
+    One preset a line, NAME<TAB>fault line<TAB>what it reproduces, at
+    least ten of them, the documented ones with their documented fault
+    lines; every name it prints is armed by InjectFault("preset=NAME").
+    """
+    listing = subprocess.run([str(emulator_binary), "--list-faults"],
+                             capture_output=True, text=True, timeout=5,
+                             stdin=subprocess.DEVNULL)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert len(lines) >= 10, listing.stdout
+    listed = {}
+    for line in lines:
+        fields = line.split("\t")
+        assert len(fields) == 3 and all(f.strip() for f in fields), line
+        name, spec, _ = fields
+        assert " " not in name and "=" not in name, line
+        assert name not in listed, f"{name} listed twice"
+        assert parse_spec(spec).get("action") in ACTIONS, line
+        listed[name] = spec
+    assert sorted(set(PRESETS) - set(listed)) == []
+    for name, spec in PRESETS.items():
+        assert parse_spec(listed[name]) == parse_spec(spec), name
+    ids = [control.inject_fault(f"preset={name}") for name in listed]
+    assert sorted(control.faults()) == \
+        sorted(zip(ids, (f"preset={name}" for name in listed)))
+    control.clear_faults()
+    assert control.faults() == []
+
+
+BAD_LINES = [
+    pytest.param("trigger=notify action=explode", "action",
+                 id="unknown-action"),
+    pytest.param("trigger=sometimes action=drop", "trigger",
+                 id="unknown-trigger"),
+    pytest.param("trigger=notify chr=no-such-thing action=drop", "chr",
+                 id="unknown-chr"),
+    pytest.param("trigger=notify chr=activity-data after=soon action=drop",
+                 "after", id="bad-number"),
+    pytest.param("trigger=notify chr=auth match=zz action=drop", "match",
+                 id="bad-hex"),
+    pytest.param("trigger=notify chr=auth action=drop colour=red", "colour",
+                 id="unknown-key"),
+    pytest.param("preset=no-such-preset", "preset", id="unknown-preset"),
+]
+
+
+@pytest.mark.needs_control("InjectFault", "Faults")
+@pytest.mark.parametrize("line, key", BAD_LINES)
+def test_bad_fault_line(band, control, line, key):
+    """MB4/FAULT/BI-01: a bad fault line is refused, naming the key
+
+    A harness with a typo in its fault line must hear which word is
+    wrong (io.bandsim.Error.InvalidArgs, the key in the message), and
+    nothing is armed.
+    """
+    with pytest.raises(ControlError) as info:
+        control.inject_fault(line)
+    assert info.value.name == "io.bandsim.Error.InvalidArgs", info.value
+    assert f"{key}:" in str(info.value), info.value
+    assert control.faults() == []
+
+
+@pytest.mark.emulator_process("runs the emulator binary with --faults")
+def test_bad_fault_file(emulator_binary, profile, tmp_path):
+    """MB4/FAULT/BI-02: a fault file with a bad line stops the band at start
+
+    `bandsim --faults FILE` refuses to run with a plan it cannot read:
+    exit status 1 and `FILE:LINE: key: ...` on stderr, the line counted
+    with comments and good lines before it.
+    """
+    path = tmp_path / "faults.txt"
+    path.write_text("# a bad day for the phone\n"
+                    "preset=stuck-syncing\n"
+                    "trigger=notify action=explode\n")
+    result = subprocess.run(
+        [str(emulator_binary), "--transport", "sock",
+         "--socket", str(tmp_path / "band.sock"),
+         "--state-dir", str(tmp_path / "state"),
+         "--profile", str(profile.path), "--control-bus", "none",
+         "--faults", str(path)],
+        capture_output=True, text=True, timeout=5,
+        stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert f"{path}:3: action: " in result.stderr, result.stderr
+
+
+@pytest.mark.needs_control("Faults")
+@pytest.mark.emulator_process("starts the emulator with --faults")
+def test_fault_file_arms_at_start(start_band, control, tmp_path):
+    """MB4/FAULT/BV-17: a fault file arms its faults before the first link
+
+    A CI job starts the band with `--faults FILE` instead of calling
+    InjectFault: comments are skipped, presets and fault lines are armed
+    in order, each listed by Faults as written.
+    """
+    lines = ["preset=half-connected",
+             "name=late trigger=minute minute=90 action=reboot"]
+    path = tmp_path / "faults.txt"
+    path.write_text("# armed at start\n" + "\n".join(lines) + "\n")
+    start_band(extra_args=["--faults", str(path)])
+    assert [spec for _, spec in control.faults()] == lines
