@@ -31,6 +31,7 @@ from .att import Disconnected, Timeout
 from .deadline import Deadline, as_deadline
 from .link import Link
 from .profile import DEFAULT_PATH, Profile
+from .replies import StatusError
 
 CONTROL_UUID = "00000004-0000-3512-2118-0009af100700"
 DATA_UUID = "00000005-0000-3512-2118-0009af100700"
@@ -66,15 +67,8 @@ class FetchError(Exception):
     """Base of everything this module raises about the band's answers."""
 
 
-class FetchRefused(FetchError):
+class FetchRefused(FetchError, StatusError):
     """A reply ``10 <command> <status>`` with a status other than 01."""
-
-    def __init__(self, command: int, status: int, reply: bytes):
-        self.command = command
-        self.status = status
-        self.reply = bytes(reply)
-        super().__init__(f"command {command:#04x} answered with status "
-                         f"{status:#04x} (reply {self.reply.hex(' ')})")
 
 
 class FetchProtocolError(FetchError):

@@ -27,6 +27,7 @@ from .att import ProtocolError, Timeout
 from .deadline import as_deadline
 from .link import Link
 from .profile import DEFAULT_PATH, Profile
+from .replies import StatusError
 
 AUTH_UUID = "00000009-0000-3512-2118-0009af100700"
 KEY_SIZE = 16
@@ -48,15 +49,13 @@ REFUSED = 0x04
 DEFAULT_TIMEOUT = 5.0
 
 
-class AuthError(Exception):
-    """The band answered a Huami command with a status other than 01."""
+class AuthError(StatusError):
+    """The band answered a Huami command with a status other than 01.
+
+    Takes (status, command, reply), the order this module always used."""
 
     def __init__(self, status: int, command: int, reply: bytes = b""):
-        self.status = status
-        self.command = command
-        self.reply = bytes(reply)
-        super().__init__(f"command {command:#04x} answered with status "
-                         f"{status:#04x} (reply {self.reply.hex(' ')})")
+        super().__init__(command, status, reply)
 
 
 class AuthRefused(AuthError):
