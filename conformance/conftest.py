@@ -12,7 +12,9 @@ reason (bandsim/targets.py; docs/conformance.md).
 Around every test: the liveness oracle times each client operation the
 fixtures hand out and, before a band is stopped, checks it was not left
 busy (bandsim/liveness.py); with ``--bandsim-report DIR`` each scenario
-leaves DIR/<ID>.json (bandsim/report.py).
+leaves DIR/<ID>.json (bandsim/report.py) and every emulator it starts
+writes its btsnoop capture next to it (DIR/<ID>[-N].btsnoop, listed in
+the JSON's ``captures``).
 """
 
 import os
@@ -199,6 +201,36 @@ def pytest_runtest_makereport(item, call):
         target=item.config.stash[TARGET_KEY].describe()))
 
 
+def _report_name(item):
+    """(test id, param) of a scenario the report has a file for, else
+    None (a self-test)."""
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    test_id, _, _ = report.summary_of(doc)
+    if test_id is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    return test_id, callspec.id if callspec is not None else None
+
+
+def _capture_of(item, record, opts):
+    """With --bandsim-report DIR, the file name of the next emulator's
+    capture (DIR/<report name>[-N].btsnoop), added to opts' extra_args
+    as --btsnoop; None without a report, for a self-test, or when the
+    scenario captures for itself.  No --random-seed: these are captures
+    of the runs as they are."""
+    directory = item.config.stash[REPORT_KEY]
+    name = _report_name(item) if directory is not None else None
+    if name is None:
+        return None
+    args = [str(a) for a in opts.get("extra_args", ())]
+    if any(a == "--btsnoop" or a.startswith("--btsnoop=") for a in args):
+        return None
+    file = report.capture_name(*name, len(record.captures) + 1)
+    opts["extra_args"] = args + ["--btsnoop",
+                                 str(Path(directory).resolve() / file)]
+    return file
+
+
 # ------------------------------------------------------- session-wide
 
 @pytest.fixture(scope="session")
@@ -210,7 +242,8 @@ def target(pytestconfig) -> Target:
 def emulator_binary(target) -> Path:
     if target.kind != EMU:
         pytest.skip("the emulator binary is for --target emu")
-    binary = Path(os.environ.get("BANDSIM", DEFAULT_BINARY))
+    # Absolute, so tests that run elsewhere (sample runs) find it too.
+    binary = Path(os.environ.get("BANDSIM", DEFAULT_BINARY)).resolve()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"emulator binary not found or not executable: {binary} "
                     f"(build it, or point BANDSIM at it)", pytrace=False)
@@ -342,6 +375,7 @@ def start_band(request, target):
         opts.setdefault("control_address", bus)
         opts.setdefault("clock_rate", 0)
         opts.setdefault("clock_start", CLOCK_START)
+        capture = _capture_of(request.node, record, opts)
         proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
                            tmp_path_factory.mktemp("band"),
                            state_dir=state_dir, auth_key=auth_key, **opts)
@@ -353,6 +387,8 @@ def start_band(request, target):
                 proc.stop()
             raise
         record.attach_band(proc)
+        if capture is not None:
+            record.captures.append(capture)
         if observe and proc.control_address == bus:
             record.control(bus, _control_name(proc), role="witness")
         return proc

@@ -77,6 +77,8 @@ struct btsnoop *btsnoop_open(const char *path, GError **error)
 		g_free(b);
 		return NULL;
 	}
+	/* A band killed before its first packet still leaves a valid file. */
+	fflush(b->f);
 	return b;
 }
 

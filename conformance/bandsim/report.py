@@ -26,9 +26,15 @@ agree on it.
     operations   {count, by_name: {name: {count, total, max, timeouts,
                  errors}}, slowest: [operation]}
     liveness     {late: [operation], busy: [{band, busy, note}]}
+    captures     [file name]: the btsnoop capture of every emulator the
+                 scenario started, next to the JSON in DIR (<name>.btsnoop,
+                 then <name>-2.btsnoop, ...); check() accepts a record
+                 without it (one written before captures were recorded)
 
 An operation is {name, t, duration, budget, outcome, error, late}.
 Timestamps come from one monotonic clock, so t and durations compare.
+A capture is what ``bandsim --btsnoop`` writes; bandsim.btsnoop reads it
+and ``python3 -m bandsim.replay`` replays it (docs/faults.md).
 """
 
 import collections
@@ -152,6 +158,7 @@ class TestRecord:
         self.controls = {}          # (address, name, role) -> client
         self.busy = []
         self.reports = {}           # phase -> pytest TestReport
+        self.captures = []          # capture file names, relative to DIR
         if observe_events:
             self.ops.after_op.append(self.drain_controls)
 
@@ -308,6 +315,13 @@ def file_name(test_id: str, param: str = None) -> str:
     return name + ".json"
 
 
+def capture_name(test_id: str, param: str = None, n: int = 1) -> str:
+    """The n-th emulator's capture of a scenario: the report's name with
+    .btsnoop (MB4_SYNC_BV-01.btsnoop), -n before it from the second on."""
+    name = file_name(test_id, param)[:-len(".json")]
+    return f"{name}{'' if n == 1 else f'-{n}'}.btsnoop"
+
+
 def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc) \
         .isoformat(timespec="milliseconds")
@@ -347,6 +361,7 @@ def build(record: TestRecord, *, test_id: str, nodeid: str, test: str,
                        "by_name": summary["by_name"],
                        "slowest": summary["slowest"]},
         "liveness": {"late": summary["late"], "busy": list(record.busy)},
+        "captures": list(record.captures),
     }
 
 
@@ -454,6 +469,12 @@ def check(record) -> list:
                    "timeouts": int, "errors": int}, problems)
         for i, op in enumerate(ops.get("slowest", [])):
             _keys(f"operations.slowest[{i}]", op, _OPERATION, problems)
+    captures = record.get("captures", [])
+    if not isinstance(captures, list) or not all(
+            isinstance(c, str) and c and not os.path.isabs(c)
+            for c in captures):
+        problems.append(f"captures: {captures!r} is not a list of file "
+                        f"names relative to the report directory")
     live = record["liveness"]
     _keys("liveness", live, {"late": list, "busy": list}, problems)
     if isinstance(live, dict):

@@ -227,7 +227,7 @@ def sample_run(tmp_path_factory):
          "--bandsim-report", str(out)],
         cwd=work, env=env, capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - start
-    records = {p.name: json.loads(p.read_text()) for p in out.glob("*")}
+    records = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
     return result, elapsed, records
 
 
