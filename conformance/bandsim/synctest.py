@@ -24,9 +24,10 @@ SINCE = CLOCK_START - DAY
 FOREVER = 1 << 63
 
 
-def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:
-    """What a phone app does before it syncs: connect, exchange the MTU
-    (unless mtu is the default 23), authenticate, subscribe."""
+def authenticated_link(band, mtu: int = 247, key: bytes = TEST_KEY, then=None):
+    """What a phone app does first: connect, exchange the MTU (unless mtu
+    is the default 23), authenticate; then(att) builds the client it
+    needs.  The link is closed if any step fails."""
     att = band.connect()
     try:
         if mtu != 23:
@@ -34,12 +35,19 @@ def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:
         huami = HuamiClient(att)
         huami.enable_notifications()
         huami.authenticate(key)
-        fetch = FetchClient(att)
-        fetch.enable_notifications()
+        return then(att) if then else att
     except BaseException:
         att.close()
         raise
-    return fetch
+
+
+def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:
+    """Authenticated and subscribed to 00000004/00000005, ready to sync."""
+    def subscribe(att):
+        fetch = FetchClient(att)
+        fetch.enable_notifications()
+        return fetch
+    return authenticated_link(band, mtu, key, subscribe)
 
 
 def sync_over_new_link(band, state: SyncState = None, ack: bool = True,

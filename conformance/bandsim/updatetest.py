@@ -11,9 +11,9 @@ import configparser
 
 from .att import AttClient
 from .firmware import FirmwareClient, TYPE_FIRMWARE
-from .huami import HuamiClient
 from .profile import DEFAULT_PATH, Profile
 from .suite import TEST_KEY
+from .synctest import authenticated_link
 
 PROFILE = Profile.load(DEFAULT_PATH)
 SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
@@ -29,19 +29,11 @@ def open_updater(band, mtu: int = 247, key: bytes = TEST_KEY) \
     """Connect, exchange the MTU (unless mtu is the default 23),
     authenticate and subscribe to 00001531, as Gadgetbridge does before
     an upload."""
-    att = band.connect()
-    try:
-        if mtu != 23:
-            att.exchange_mtu(mtu)
-        huami = HuamiClient(att)
-        huami.enable_notifications()
-        huami.authenticate(key)
+    def subscribe(att):
         fw = FirmwareClient(att)
         fw.enable_notifications()
-    except BaseException:
-        att.close()
-        raise
-    return fw
+        return fw
+    return authenticated_link(band, mtu, key, subscribe)
 
 
 def software_revision(att: AttClient) -> str:
