@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.bus import PrivateBus
 from bandsim.cli import build_parser, main
 from bandsim.cli import scan as scan_command
 from bandsim.cli.common import CommandError, Progress
@@ -48,27 +47,16 @@ CLI_TIMEOUT = 10.0
 # ------------------------------------------------------------ fixtures
 
 @pytest.fixture
-def private_bus():
-    daemon = PrivateBus()
-    daemon.start()
-    yield daemon.address
-    daemon.stop()
-
-
-@pytest.fixture
-def start(private_bus, tmp_path):
+def start(bus, emulator_binary, tmp_path):
     """start(auth_key=TEST_KEY) -> a running BandProcess."""
-    binary = Path(os.environ.get("BANDSIM",
-                                 REPO / "build" / "emulator" / "bandsim"))
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"emulator binary not found: {binary}", pytrace=False)
+    binary = emulator_binary
     bands = []
 
     def start_(auth_key=TEST_KEY):
         workdir = tmp_path / f"band{len(bands)}"
         workdir.mkdir()
         band = BandProcess(binary, DEFAULT_PATH, workdir,
-                           control_address=private_bus, clock_rate=0,
+                           control_address=bus, clock_rate=0,
                            clock_start=CLOCK_START, auth_key=auth_key)
         bands.append(band)
         band.start()
@@ -81,8 +69,8 @@ def start(private_bus, tmp_path):
 
 
 @pytest.fixture
-def ctl(private_bus):
-    client = ControlClient(private_bus)
+def ctl(bus):
+    client = ControlClient(bus)
     yield client
     client.close()
 

@@ -13,7 +13,6 @@ and installed (Firmware) is the oracle.  The real bleak/BlueZ path is
 for the VM tier.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from bandsim import uuids
 from bandsim.att import AttClient, AttError, Disconnected, ErrorCode, Op, \
     Timeout
 from bandsim.bleak_link import BleakLink
-from bandsim.bus import PrivateBus
 from bandsim.control import ControlClient
 from bandsim.deadline import Deadline
 from bandsim.fetch import FetchClient, SyncState
@@ -180,21 +178,10 @@ class BlueZOverSocket:
 # ------------------------------------------------------------ fixtures
 
 @pytest.fixture
-def private_bus():
-    daemon = PrivateBus()
-    daemon.start()
-    yield daemon.address
-    daemon.stop()
-
-
-@pytest.fixture
-def emulator(private_bus, tmp_path):
-    binary = Path(os.environ.get("BANDSIM",
-                                 REPO / "build" / "emulator" / "bandsim"))
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"emulator binary not found: {binary}", pytrace=False)
+def emulator(bus, emulator_binary, tmp_path):
+    binary = emulator_binary
     band = BandProcess(binary, DEFAULT_PATH, tmp_path / "band",
-                       control_address=private_bus, clock_rate=0,
+                       control_address=bus, clock_rate=0,
                        clock_start=CLOCK_START, auth_key=TEST_KEY)
     band.workdir.mkdir()
     band.start()
@@ -204,8 +191,8 @@ def emulator(private_bus, tmp_path):
 
 
 @pytest.fixture
-def ctl(private_bus, emulator):
-    client = ControlClient(private_bus)
+def ctl(bus, emulator):
+    client = ControlClient(bus)
     yield client
     client.close()
 
