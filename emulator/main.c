@@ -18,6 +18,7 @@
 #include "log.h"
 #include "options.h"
 #include "runner.h"
+#include "transport/bluez/bluez-server.h"
 #include "transport/sock/sock-server.h"
 
 struct app {
@@ -26,6 +27,7 @@ struct app {
 	struct runner *runner;
 	struct control *control;
 	struct sock_server *sock;
+	struct bluez_server *bluez;
 	struct btsnoop *btsnoop;
 	struct mb_band *band;
 };
@@ -54,6 +56,11 @@ static const struct sock_server_callbacks sock_cb = {
 	.activity = on_activity,
 };
 
+static const struct bluez_server_callbacks bluez_cb = {
+	.status = on_status,
+	.activity = on_activity,
+};
+
 static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
 		   void *user_data)
 {
@@ -74,6 +81,7 @@ static void on_band_event(const struct mb_event *ev, void *user_data)
 	/* A band that is off does not advertise: the socket follows. */
 	if (app->sock && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
 		sock_server_power_changed(app->sock);
+	bluez_server_band_event(app->bluez, ev);
 	control_band_event(app->control, ev);
 }
 
@@ -312,16 +320,23 @@ static int run(const struct bandsim_options *opt)
 	app.control = start_control(&app, band, &clock, &ok);
 	if (!ok)
 		goto out;
-	sock = sock_server_new(band, opt->socket, &sock_cb, &app, &error);
-	app.sock = sock;
-	if (!sock) {
+	if (!strcmp(opt->transport, "bluez")) {
+		app.bluez = bluez_server_new(band, opt->adapter, &bluez_cb, &app, &error);
+		ok = app.bluez != NULL;
+	} else {
+		sock = sock_server_new(band, opt->socket, &sock_cb, &app, &error);
+		app.sock = sock;
+		ok = sock != NULL;
+	}
+	if (!ok) {
 		g_printerr("bandsim: %s\n", error->message);
 		g_error_free(error);
 		goto out;
 	}
 	mb_band_state_address(mb_band_state(band), addr);
 	g_info("%s (%s) on %s, profile %s, state %s%s",
-	       mb_profile_device_name(profile), addr, opt->socket, opt->profile,
+	       mb_profile_device_name(profile), addr,
+	       app.bluez ? opt->adapter : opt->socket, opt->profile,
 	       opt->state_dir, mb_band_state(band)->bound ? ", bound" : "");
 	runner_status(app.runner, "READY=1");
 	g_unix_signal_add(SIGINT, on_signal, &app);
@@ -330,6 +345,7 @@ static int run(const struct bandsim_options *opt)
 	rc = EXIT_SUCCESS;
 out:
 	sock_server_free(sock);
+	bluez_server_free(app.bluez);
 	mb_band_set_event_handler(band, NULL, NULL);
 	control_free(app.control);
 	runner_free(app.runner);

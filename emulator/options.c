@@ -55,6 +55,17 @@ static GLogLevelFlags parse_level(const char *s, bool *ok)
 	return G_LOG_LEVEL_INFO;
 }
 
+/* hciN: it becomes part of an object path. */
+static bool valid_adapter(const char *s)
+{
+	if (strncmp(s, "hci", 3) || !s[3] || strlen(s) > 8)
+		return false;
+	for (s += 3; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 static int usage_error(GOptionContext *ctx, const char *msg)
 {
 	g_printerr("bandsim: %s\nTry 'bandsim --help'.\n", msg);
@@ -70,7 +81,9 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	bool ok;
 	const GOptionEntry entries[] = {
 		{ "transport", 't', 0, G_OPTION_ARG_STRING, &opt->transport,
-		  "How centrals reach the band: sock (default)", "sock" },
+		  "How centrals reach the band: sock (default) or bluez", "sock|bluez" },
+		{ "adapter", 'a', 0, G_OPTION_ARG_STRING, &opt->adapter,
+		  "With --transport bluez: the adapter to be the band on (default hci0)", "hciN" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt->socket,
 		  "Unix SOCK_SEQPACKET socket to serve ATT on", "PATH" },
 		{ "profile", 'p', 0, G_OPTION_ARG_FILENAME, &opt->profile,
@@ -122,8 +135,10 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	opt->log_level = G_LOG_LEVEL_INFO;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,
-		"Serves the GATT table of profiles/miband4.ini over a unix socket,\n"
-		"one raw ATT PDU per packet, to one central at a time.\n"
+		"Serves the GATT table of profiles/miband4.ini to one central at a\n"
+		"time: over a unix socket, one raw ATT PDU per packet (--transport\n"
+		"sock), or on a Bluetooth adapter through bluetoothd (--transport\n"
+		"bluez, docs/bluez.md).\n"
 		"Docs: README.md and docs/ in the source tree.\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		int rc = usage_error(ctx, error->message);
@@ -147,14 +162,24 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error(ctx, "unexpected argument");
-	if (opt->transport && strcmp(opt->transport, "sock")) {
-		char *m = g_strdup_printf("transport '%s' is not available (only 'sock')",
+	if (!opt->transport)
+		opt->transport = g_strdup("sock");
+	if (strcmp(opt->transport, "sock") && strcmp(opt->transport, "bluez")) {
+		char *m = g_strdup_printf("--transport: '%s' is not a transport (sock or bluez)",
 					  opt->transport);
 		int rc = usage_error(ctx, m);
 
 		g_free(m);
 		return rc;
 	}
+	if (opt->adapter && strcmp(opt->transport, "bluez"))
+		return usage_error(ctx, "--adapter goes with --transport bluez");
+	if (opt->socket && strcmp(opt->transport, "sock"))
+		return usage_error(ctx, "--socket goes with --transport sock");
+	if (!opt->adapter)
+		opt->adapter = g_strdup("hci0");
+	if (!valid_adapter(opt->adapter))
+		return usage_error(ctx, "--adapter: an adapter name such as hci0");
 	opt->control_bus_explicit = opt->control_bus || opt->control_address;
 	if (!opt->control_bus)
 		opt->control_bus = g_strdup("session");
@@ -216,6 +241,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 void bandsim_options_clear(struct bandsim_options *opt)
 {
 	g_free(opt->transport);
+	g_free(opt->adapter);
 	g_free(opt->socket);
 	g_free(opt->profile);
 	g_free(opt->state_dir);

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 struct bandsim_options {
-	char *transport;
+	char *transport;	/* "sock" or "bluez" */
+	char *adapter;
 	char *socket;
 	char *profile;
 	char *state_dir;

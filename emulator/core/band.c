@@ -906,3 +906,8 @@ void mb_band_adv_data(const struct mb_band *band, uint8_t adv[31],
 	mb_put_le32(svc + 2, band->steps.steps);
 	*scan_rsp_len = put_ad(scan_rsp, n, 0x16, svc, sizeof(svc));
 }
+
+const struct mb_profile *mb_band_profile(const struct mb_band *band)
+{
+	return band->profile;
+}

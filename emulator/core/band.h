@@ -131,6 +131,7 @@ bool mb_band_log_sample(const struct mb_band *band, size_t i, uint32_t *minute,
 uint32_t mb_band_acked_minute(const struct mb_band *band);
 size_t mb_band_stored_samples(const struct mb_band *band);
 
+const struct mb_profile *mb_band_profile(const struct mb_band *band);
 const struct mb_gatt *mb_band_gatt(const struct mb_band *band);
 /* The link's ATT server, NULL while disconnected (tests, transports). */
 struct mb_att *mb_band_att(const struct mb_band *band);

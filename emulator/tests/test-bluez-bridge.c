@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The BlueZ transport's bridge: bluetoothd's ReadValue / WriteValue /
+ * StartNotify calls as the ATT PDUs the band answers, without a bus. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "att.h"
+#include "crypto.h"
+#include "harness.h"
+#include "transport/bluez/bluez-bridge.h"
+
+#define AUTH_UUID "00000009-0000-3512-2118-0009af100700"
+#define STEPS_UUID "00000007-0000-3512-2118-0009af100700"
+#define CONFIG_UUID "00000003-0000-3512-2118-0009af100700"
+#define SWREV_UUID "00002a28-0000-1000-8000-00805f9b34fb"
+
+struct seen {
+	const struct mb_gatt_chr *chr;
+	uint8_t value[512];
+	size_t len;
+};
+
+struct bridge_fixture {
+	struct fixture *f;
+	struct bluez_bridge *b;
+	struct seen seen[64];
+	size_t n_seen;
+	unsigned int disconnects;
+};
+
+static void expect_prefix(const uint8_t *got, const uint8_t *want, size_t len)
+{
+	assert_memory_equal(got, want, len);
+}
+
+static void on_notify(const struct mb_gatt_chr *chr, const uint8_t *value,
+		      size_t len, bool indication, void *user_data)
+{
+	struct bridge_fixture *bf = user_data;
+	struct seen *s = &bf->seen[bf->n_seen++];
+
+	assert_true(bf->n_seen <= 64);
+	assert_false(indication);
+	s->chr = chr;
+	s->len = len;
+	memcpy(s->value, value, len);
+}
+
+static void on_disconnect(void *user_data)
+{
+	((struct bridge_fixture *)user_data)->disconnects++;
+}
+
+static const struct bluez_bridge_ops ops = {
+	.notify = on_notify,
+	.disconnect = on_disconnect,
+};
+
+static int setup(void **state)
+{
+	struct bridge_fixture *bf = calloc(1, sizeof(*bf));
+
+	assert_int_equal(fixture_setup_bound((void **)&bf->f), 0);
+	/* The bridge brings its own link. */
+	mb_band_disconnect(bf->f->band);
+	bf->b = bluez_bridge_new(bf->f->band, &ops, bf);
+	assert_true(bluez_bridge_link_up(bf->b));
+	*state = bf;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct bridge_fixture *bf = *state;
+
+	bluez_bridge_free(bf->b);
+	fixture_teardown((void **)&bf->f);
+	free(bf);
+	return 0;
+}
+
+/* Variant A through the bridge; the challenge comes after the call. */
+static void authenticate(struct bridge_fixture *bf)
+{
+	const struct mb_gatt_chr *auth = chr_by_uuid(bf->f, AUTH_UUID);
+	uint8_t random[16], answer[18] = { 0x03, 0x00 };
+
+	assert_int_equal(bluez_bridge_set_notify(bf->b, auth, true), 0);
+	next_random(bf->f, random);
+	assert_int_equal(bluez_bridge_write(bf->b, auth, PDU(0x02, 0x00), true), 0);
+	/* Held while the write is being answered ... */
+	assert_int_equal(bf->n_seen, 0);
+	bluez_bridge_flush(bf->b);
+	/* ... and delivered after it: 10 02 01 and the challenge. */
+	assert_int_equal(bf->n_seen, 1);
+	assert_ptr_equal(bf->seen[0].chr, auth);
+	assert_int_equal(bf->seen[0].len, 19);
+	expect_prefix(bf->seen[0].value, PDU(0x10, 0x02, 0x01));
+	assert_memory_equal(bf->seen[0].value + 3, random, 16);
+	assert_int_equal(mb_crypto_aes128_ecb(test_key, random, answer + 2), MB_CRYPTO_OK);
+	assert_int_equal(bluez_bridge_write(bf->b, auth, answer, sizeof(answer), true), 0);
+	bluez_bridge_flush(bf->b);
+	assert_int_equal(bf->n_seen, 2);
+	expect_prefix(bf->seen[1].value, PDU(0x10, 0x03, 0x01));
+	assert_true(mb_band_authenticated(bf->f->band));
+	bf->n_seen = 0;
+}
+
+static void test_read(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *swrev = chr_by_uuid(bf->f, SWREV_UUID);
+	uint8_t buf[512];
+	size_t len = 0;
+
+	assert_int_equal(bluez_bridge_read(bf->b, swrev, 0, buf, &len), 0);
+	assert_int_equal(len, 9);
+	assert_memory_equal(buf, "V1.0.9.70", 9);
+	/* bluetoothd's Read Blob: the value from the offset on. */
+	assert_int_equal(bluez_bridge_read(bf->b, swrev, 5, buf, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(buf, "9.70", 4);
+	assert_int_equal(bluez_bridge_read(bf->b, swrev, 9, buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(bluez_bridge_read(bf->b, swrev, 10, buf, &len),
+			 MB_ATT_ERROR_INVALID_OFFSET);
+}
+
+/* Values longer than ATT_MTU - 1 come whole, by Read Blob. */
+static void test_long_read(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *battery =
+		chr_by_uuid(bf->f, "00000006-0000-3512-2118-0009af100700");
+	uint8_t buf[512];
+	size_t len = 0;
+
+	authenticate(bf);
+	bluez_bridge_set_mtu(bf->b, 23);
+	assert_int_equal(mb_att_mtu(mb_band_att(bf->f->band)), 23);
+	assert_int_equal(bluez_bridge_read(bf->b, battery, 0, buf, &len), 0);
+	/* protocol §5: 20 bytes, level at byte 1. */
+	assert_int_equal(len, 20);
+	assert_int_equal(buf[1], 81);
+	bluez_bridge_set_mtu(bf->b, 247);
+	assert_int_equal(mb_att_mtu(mb_band_att(bf->f->band)), 247);
+}
+
+static void test_refusals(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *steps = chr_by_uuid(bf->f, STEPS_UUID);
+	const struct mb_gatt_chr *config = chr_by_uuid(bf->f, CONFIG_UUID);
+	const struct mb_gatt_chr *hr_control =
+		chr_by_uuid(bf->f, "00002a39-0000-1000-8000-00805f9b34fb");
+	uint8_t buf[512];
+	size_t len;
+
+	/* Protected before auth: Insufficient Authorization, as on air. */
+	assert_int_equal(bluez_bridge_read(bf->b, steps, 0, buf, &len),
+			 MB_ATT_ERROR_AUTHORIZATION);
+	assert_int_equal(bluez_bridge_write(bf->b, hr_control, PDU(0x15, 0x01, 0x01), false),
+			 MB_ATT_ERROR_AUTHORIZATION);
+	/* A Write Request where the band takes only commands. */
+	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06, 0x02, 0x00, 0x01), false),
+			 MB_ATT_ERROR_WRITE_NOT_PERMITTED);
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_AUTHORIZATION),
+			    "org.bluez.Error.NotAuthorized");
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_INVALID_VALUE_LEN),
+			    "org.bluez.Error.InvalidValueLength");
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_INVALID_OFFSET),
+			    "org.bluez.Error.InvalidOffset");
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_WRITE_NOT_PERMITTED),
+			    "org.bluez.Error.NotPermitted");
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_REQUEST_NOT_SUPPORTED),
+			    "org.bluez.Error.NotSupported");
+	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_UNLIKELY),
+			    "org.bluez.Error.Failed");
+	/* Nothing was sent on behalf of the refused calls. */
+	assert_int_equal(bf->n_seen, 0);
+}
+
+/* bluetoothd takes the CCCD write itself: an enable the band refused
+ * before auth takes effect once the link is authenticated. */
+static void test_notify_before_auth(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *steps = chr_by_uuid(bf->f, STEPS_UUID);
+
+	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, true),
+			 MB_ATT_ERROR_AUTHORIZATION);
+	assert_true(bluez_bridge_notifying(bf->b, steps));
+	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), 0);
+	authenticate(bf);
+	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), MB_CCC_NOTIFY);
+	/* The minute tick notifies the day's steps (protocol §2.4). */
+	fixture_advance(bf->f, 60 * 1000);
+	assert_true(bf->n_seen >= 1);
+	assert_ptr_equal(bf->seen[bf->n_seen - 1].chr, steps);
+	assert_int_equal(bf->seen[bf->n_seen - 1].len, 13);
+	/* Off: the band stops. */
+	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, false), 0);
+	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), 0);
+}
+
+/* A bonded central's CCCDs live on in bluetoothd: a new link gets them. */
+static void test_relink_keeps_subscriptions(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *auth = chr_by_uuid(bf->f, AUTH_UUID);
+
+	assert_int_equal(bluez_bridge_set_notify(bf->b, auth, true), 0);
+	bluez_bridge_link_down(bf->b);
+	assert_false(mb_band_connected(bf->f->band));
+	assert_true(bluez_bridge_link_up(bf->b));
+	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), auth), MB_CCC_NOTIFY);
+	/* A second link_up is the same link. */
+	assert_true(bluez_bridge_link_up(bf->b));
+	assert_true(bluez_bridge_linked(bf->b));
+}
+
+/* The band hangs up (factory reset from the owner): the bridge asks the
+ * transport to, after the call. */
+static void test_band_hangs_up(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *config = chr_by_uuid(bf->f, CONFIG_UUID);
+
+	authenticate(bf);
+	assert_int_equal(bf->disconnects, 0);
+	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06, 0x0b, 0x00, 0x01), true), 0);
+	assert_int_equal(bf->disconnects, 1);
+	assert_false(mb_band_state(bf->f->band)->bound);
+	/* Calls after the link went get Unlikely Error, not a crash. */
+	bluez_bridge_link_down(bf->b);
+	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06), true),
+			 MB_ATT_ERROR_UNLIKELY);
+}
+
+#define T(name, fn) { name, fn, setup, teardown, NULL }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T("MB4/BLUEZ/BV-01 ReadValue with offsets", test_read),
+		T("MB4/BLUEZ/BV-02 long values by Read Blob, MTU from options", test_long_read),
+		T("MB4/BLUEZ/BI-01 refusals and their org.bluez.Error names", test_refusals),
+		T("MB4/BLUEZ/BV-03 notify enabled before auth applies after it", test_notify_before_auth),
+		T("MB4/BLUEZ/BV-04 subscriptions survive a new link", test_relink_keeps_subscriptions),
+		T("MB4/BLUEZ/BV-05 band-initiated disconnect", test_band_hangs_up),
+	};
+
+	return cmocka_run_group_tests_name("bluez-bridge", tests, NULL, NULL);
+}

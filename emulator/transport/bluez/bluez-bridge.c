@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "bluez-bridge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/att.h"
+#include "core/util.h"
+
+/* The largest response the band sends: ATT_MTU is at most 517. */
+#define PDU_MAX 520
+
+struct held {
+	const struct mb_gatt_chr *chr;
+	bool indication;
+	size_t len;
+	uint8_t value[];
+};
+
+struct bluez_bridge {
+	struct mb_band *band;
+	const struct bluez_bridge_ops *ops;
+	void *user_data;
+	bool linked;
+	uint16_t mtu;		/* what the band was told, 0 = nothing yet */
+	/* A call is under way: its response lands in rsp, notifications
+	 * wait in held. */
+	bool in_call;
+	uint8_t rsp[PDU_MAX];
+	size_t rsp_len;
+	struct held **held;
+	size_t n_held;
+	/* Per characteristic: bluetoothd asked for notifications, and
+	 * whether the band took the CCCD write on the current link. */
+	bool *wanted;
+	bool *applied;
+};
+
+static const struct mb_gatt_chr *chr_by_value_handle(const struct bluez_bridge *b,
+						     uint16_t handle)
+{
+	const struct mb_attr *a = mb_gatt_lookup(mb_band_gatt(b->band), handle);
+
+	return a && a->kind == MB_ATTR_KIND_VALUE ? a->chr : NULL;
+}
+
+static void hold(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+		 const uint8_t *value, size_t len, bool indication)
+{
+	struct held *h = malloc(sizeof(*h) + len);
+
+	if (!h)
+		return;
+	h->chr = chr;
+	h->indication = indication;
+	h->len = len;
+	memcpy(h->value, value, len);
+	b->held = realloc(b->held, (b->n_held + 1) * sizeof(*b->held));
+	if (!b->held)
+		abort();
+	b->held[b->n_held++] = h;
+}
+
+/* Everything the band sends on the link. */
+static void link_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	struct bluez_bridge *b = user_data;
+	const struct mb_gatt_chr *chr;
+	bool indication;
+
+	if (!len)
+		return;
+	indication = pdu[0] == MB_ATT_OP_HANDLE_IND;
+	if (pdu[0] == MB_ATT_OP_HANDLE_NFY || indication) {
+		if (len < 3 || !(chr = chr_by_value_handle(b, mb_get_le16(pdu + 1))))
+			return;
+		if (b->in_call)
+			hold(b, chr, pdu + 3, len - 3, indication);
+		else if (b->ops->notify)
+			b->ops->notify(chr, pdu + 3, len - 3, indication, b->user_data);
+		return;
+	}
+	/* A response to the request being bridged. */
+	if (b->in_call && len <= sizeof(b->rsp)) {
+		memcpy(b->rsp, pdu, len);
+		b->rsp_len = len;
+	}
+}
+
+static void link_disconnect(void *user_data)
+{
+	struct bluez_bridge *b = user_data;
+
+	if (b->ops->disconnect)
+		b->ops->disconnect(b->user_data);
+}
+
+static const struct mb_band_link_ops link_ops = {
+	.send = link_send,
+	.disconnect = link_disconnect,
+};
+
+/* One request through the band; returns 0 with the response in b->rsp,
+ * or the ATT error code. */
+static uint8_t transact(struct bluez_bridge *b, const uint8_t *pdu, size_t len,
+			uint8_t want_op)
+{
+	if (!b->linked || !mb_band_connected(b->band))
+		return MB_ATT_ERROR_UNLIKELY;
+	b->in_call = true;
+	b->rsp_len = 0;
+	mb_band_receive(b->band, pdu, len);
+	b->in_call = false;
+	if (!want_op)
+		return 0;
+	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP && b->rsp[1] == pdu[0])
+		return b->rsp[4];
+	if (b->rsp_len >= 1 && b->rsp[0] == want_op)
+		return 0;
+	/* No answer: a fault swallowed the request, as on a silent link. */
+	return MB_ATT_ERROR_UNLIKELY;
+}
+
+static uint8_t write_ccc(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			 bool on)
+{
+	uint8_t pdu[5] = { MB_ATT_OP_WRITE_REQ };
+	uint16_t v = 0;
+
+	if (on)
+		v = chr->def->props & MB_PROP_NOTIFY ? MB_CCC_NOTIFY : MB_CCC_INDICATE;
+	mb_put_le16(pdu + 1, chr->cccd_handle);
+	mb_put_le16(pdu + 3, v);
+	return transact(b, pdu, sizeof(pdu), MB_ATT_OP_WRITE_RSP);
+}
+
+/* What bluetoothd asked for and the band has not taken yet. */
+static void apply_wanted(struct bluez_bridge *b)
+{
+	const struct mb_gatt *gatt = mb_band_gatt(b->band);
+
+	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++) {
+		const struct mb_gatt_chr *chr = mb_gatt_chr(gatt, i);
+
+		if (b->wanted[i] && !b->applied[i] && b->linked)
+			b->applied[i] = write_ccc(b, chr, true) == 0;
+	}
+}
+
+struct bluez_bridge *bluez_bridge_new(struct mb_band *band,
+				      const struct bluez_bridge_ops *ops,
+				      void *user_data)
+{
+	struct bluez_bridge *b = calloc(1, sizeof(*b));
+	size_t n = mb_gatt_n_chrs(mb_band_gatt(band));
+
+	if (!b)
+		return NULL;
+	b->band = band;
+	b->ops = ops;
+	b->user_data = user_data;
+	b->wanted = calloc(n ? n : 1, sizeof(bool));
+	b->applied = calloc(n ? n : 1, sizeof(bool));
+	if (!b->wanted || !b->applied) {
+		bluez_bridge_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void drop_held(struct bluez_bridge *b)
+{
+	for (size_t i = 0; i < b->n_held; i++)
+		free(b->held[i]);
+	free(b->held);
+	b->held = NULL;
+	b->n_held = 0;
+}
+
+void bluez_bridge_free(struct bluez_bridge *b)
+{
+	if (!b)
+		return;
+	bluez_bridge_link_down(b);
+	drop_held(b);
+	free(b->wanted);
+	free(b->applied);
+	free(b);
+}
+
+bool bluez_bridge_link_up(struct bluez_bridge *b)
+{
+	size_t n = mb_gatt_n_chrs(mb_band_gatt(b->band));
+
+	if (b->linked)
+		return true;
+	if (!mb_band_connect(b->band, &link_ops, b))
+		return false;
+	b->linked = true;
+	b->mtu = 0;
+	memset(b->applied, 0, n * sizeof(bool));
+	/* A bonded central's CCCDs survive in bluetoothd, which then sends
+	 * no StartNotify: the new link gets what was asked before. */
+	apply_wanted(b);
+	return true;
+}
+
+void bluez_bridge_link_down(struct bluez_bridge *b)
+{
+	if (!b->linked)
+		return;
+	b->linked = false;
+	drop_held(b);
+	mb_band_disconnect(b->band);
+}
+
+bool bluez_bridge_linked(const struct bluez_bridge *b)
+{
+	return b->linked;
+}
+
+void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu)
+{
+	uint8_t pdu[3] = { MB_ATT_OP_MTU_REQ };
+
+	if (!mtu || mtu == b->mtu || !b->linked)
+		return;
+	b->mtu = mtu;
+	mb_put_le16(pdu + 1, mtu);
+	transact(b, pdu, sizeof(pdu), MB_ATT_OP_MTU_RSP);
+}
+
+uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			  uint16_t offset, uint8_t *buf, size_t *len)
+{
+	uint8_t whole[MB_ATT_MAX_VALUE_LEN];
+	size_t have = 0;
+	uint8_t err;
+
+	/* bluetoothd wants the value from offset on; the band answers a
+	 * Read with ATT_MTU - 1 bytes, so the rest comes by Read Blob. */
+	for (;;) {
+		uint8_t pdu[5];
+		size_t pdu_len = 3, chunk;
+
+		pdu[0] = have ? MB_ATT_OP_READ_BLOB_REQ : MB_ATT_OP_READ_REQ;
+		mb_put_le16(pdu + 1, chr->value_handle);
+		if (have) {
+			mb_put_le16(pdu + 3, (uint16_t)have);
+			pdu_len = 5;
+		}
+		err = transact(b, pdu, pdu_len, (uint8_t)(pdu[0] + 1));
+		if (err)
+			return err;
+		chunk = b->rsp_len - 1;
+		if (have + chunk > sizeof(whole))
+			chunk = sizeof(whole) - have;
+		memcpy(whole + have, b->rsp + 1, chunk);
+		have += chunk;
+		if (chunk < (size_t)mb_att_mtu(mb_band_att(b->band)) - 1 ||
+		    have >= sizeof(whole))
+			break;
+	}
+	if (offset > have)
+		return MB_ATT_ERROR_INVALID_OFFSET;
+	*len = have - offset;
+	memcpy(buf, whole + offset, *len);
+	return 0;
+}
+
+uint8_t bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			   const uint8_t *value, size_t len, bool command)
+{
+	uint8_t pdu[3 + MB_ATT_MAX_VALUE_LEN];
+	uint8_t err;
+
+	if (len > MB_ATT_MAX_VALUE_LEN)
+		return MB_ATT_ERROR_INVALID_VALUE_LEN;
+	pdu[0] = command ? MB_ATT_OP_WRITE_CMD : MB_ATT_OP_WRITE_REQ;
+	mb_put_le16(pdu + 1, chr->value_handle);
+	memcpy(pdu + 3, value, len);
+	err = transact(b, pdu, 3 + len, command ? 0 : MB_ATT_OP_WRITE_RSP);
+	/* A write may have authenticated the link. */
+	apply_wanted(b);
+	return err;
+}
+
+uint8_t bluez_bridge_set_notify(struct bluez_bridge *b,
+				const struct mb_gatt_chr *chr, bool on)
+{
+	uint8_t err = 0;
+
+	if (!chr->cccd_handle)
+		return MB_ATT_ERROR_REQUEST_NOT_SUPPORTED;
+	b->wanted[chr->index] = on;
+	if (!b->linked) {
+		b->applied[chr->index] = false;
+		return 0;
+	}
+	err = write_ccc(b, chr, on);
+	b->applied[chr->index] = on && !err;
+	return err;
+}
+
+bool bluez_bridge_notifying(const struct bluez_bridge *b,
+			    const struct mb_gatt_chr *chr)
+{
+	return b->wanted[chr->index];
+}
+
+void bluez_bridge_confirm(struct bluez_bridge *b)
+{
+	static const uint8_t pdu[1] = { MB_ATT_OP_HANDLE_CONF };
+
+	transact(b, pdu, sizeof(pdu), 0);
+}
+
+void bluez_bridge_flush(struct bluez_bridge *b)
+{
+	/* A notification may run band code that holds more: take the list
+	 * first. */
+	while (b->n_held) {
+		struct held **list = b->held;
+		size_t n = b->n_held;
+
+		b->held = NULL;
+		b->n_held = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (b->ops->notify && b->linked)
+				b->ops->notify(list[i]->chr, list[i]->value,
+					       list[i]->len, list[i]->indication,
+					       b->user_data);
+			free(list[i]);
+		}
+		free(list);
+	}
+}
+
+const char *bluez_bridge_error_name(uint8_t att_error)
+{
+	switch (att_error) {
+	case MB_ATT_ERROR_READ_NOT_PERMITTED:
+	case MB_ATT_ERROR_WRITE_NOT_PERMITTED:
+		/* bluetoothd answers Read/Write Not Permitted for it. */
+		return "org.bluez.Error.NotPermitted";
+	case MB_ATT_ERROR_AUTHORIZATION:
+		return "org.bluez.Error.NotAuthorized";
+	case MB_ATT_ERROR_INVALID_VALUE_LEN:
+		return "org.bluez.Error.InvalidValueLength";
+	case MB_ATT_ERROR_INVALID_OFFSET:
+		return "org.bluez.Error.InvalidOffset";
+	case MB_ATT_ERROR_REQUEST_NOT_SUPPORTED:
+		return "org.bluez.Error.NotSupported";
+	default:
+		/* bluetoothd reads "0x80".."0x9f" in a Failed message back
+		 * as that application error, anything else as Unlikely. */
+		return "org.bluez.Error.Failed";
+	}
+}

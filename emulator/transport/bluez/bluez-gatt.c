@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "bluez-gatt.h"
+
+#include <string.h>
+
+#include "core/att.h"
+
+#define SERVICE_IFACE "org.bluez.GattService1"
+#define CHR_IFACE "org.bluez.GattCharacteristic1"
+#define OM_IFACE "org.freedesktop.DBus.ObjectManager"
+
+static const char introspection_xml[] =
+	"<node>"
+	" <interface name='org.freedesktop.DBus.ObjectManager'>"
+	"  <method name='GetManagedObjects'>"
+	"   <arg name='objects' type='a{oa{sa{sv}}}' direction='out'/>"
+	"  </method>"
+	"  <signal name='InterfacesAdded'>"
+	"   <arg name='object' type='o'/>"
+	"   <arg name='interfaces' type='a{sa{sv}}'/>"
+	"  </signal>"
+	"  <signal name='InterfacesRemoved'>"
+	"   <arg name='object' type='o'/>"
+	"   <arg name='interfaces' type='as'/>"
+	"  </signal>"
+	" </interface>"
+	" <interface name='org.bluez.GattService1'>"
+	"  <property name='UUID' type='s' access='read'/>"
+	"  <property name='Primary' type='b' access='read'/>"
+	"  <property name='Includes' type='ao' access='read'/>"
+	"  <property name='Handle' type='q' access='readwrite'/>"
+	" </interface>"
+	" <interface name='org.bluez.GattCharacteristic1'>"
+	"  <method name='ReadValue'>"
+	"   <arg name='options' type='a{sv}' direction='in'/>"
+	"   <arg name='value' type='ay' direction='out'/>"
+	"  </method>"
+	"  <method name='WriteValue'>"
+	"   <arg name='value' type='ay' direction='in'/>"
+	"   <arg name='options' type='a{sv}' direction='in'/>"
+	"  </method>"
+	"  <method name='StartNotify'/>"
+	"  <method name='StopNotify'/>"
+	"  <method name='Confirm'/>"
+	"  <property name='UUID' type='s' access='read'/>"
+	"  <property name='Service' type='o' access='read'/>"
+	"  <property name='Value' type='ay' access='read'/>"
+	"  <property name='Notifying' type='b' access='read'/>"
+	"  <property name='Flags' type='as' access='read'/>"
+	"  <property name='Handle' type='q' access='readwrite'/>"
+	" </interface>"
+	"</node>";
+
+struct gatt_obj {
+	struct bluez_gatt *g;
+	char *path;
+	const struct mb_profile_svc *svc;	/* services */
+	const struct mb_gatt_chr *chr;		/* characteristics */
+	const char *svc_path;			/* characteristics */
+	const struct gatt_obj *service;		/* characteristics */
+	/* Services from the first one the profile pins on ask for the
+	 * band's handles: before it, bluetoothd's own GAP and GATT services
+	 * sit where the band has its own. */
+	bool pinned;
+	uint16_t layout_handle;	/* where the band's table has it */
+	uint16_t handle;	/* what bluetoothd said it assigned, 0 = not yet */
+	GBytes *value;		/* last value read or notified */
+	guint reg_id;
+};
+
+struct bluez_gatt {
+	GDBusConnection *conn;
+	char *root;
+	struct mb_band *band;
+	struct bluez_bridge *bridge;
+	const struct bluez_gatt_callbacks *cb;
+	void *user_data;
+	GDBusNodeInfo *info;
+	guint om_id;
+	bool hints;
+	GPtrArray *objs;	/* struct gatt_obj, services then their chrs */
+	struct gatt_obj **by_chr;	/* indexed by mb_gatt_chr.index */
+};
+
+static bool served_by_bluez(const struct mb_profile_svc *svc)
+{
+	return mb_uuid_is16(&svc->uuid, 0x1800) || mb_uuid_is16(&svc->uuid, 0x1801);
+}
+
+static uint16_t requested_handle(const struct gatt_obj *o)
+{
+	bool pinned = o->svc ? o->pinned : o->service->pinned;
+
+	return o->g->hints && pinned ? o->layout_handle : 0;
+}
+
+static GVariant *flags_variant(const struct mb_gatt_chr *chr)
+{
+	static const struct {
+		uint8_t bit;
+		const char *flag;
+	} map[] = {
+		{ MB_PROP_READ, "read" },
+		{ MB_PROP_WRITE_NO_RSP, "write-without-response" },
+		{ MB_PROP_WRITE, "write" },
+		{ MB_PROP_NOTIFY, "notify" },
+		{ MB_PROP_INDICATE, "indicate" },
+	};
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("as"));
+	for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+		if (chr->def->props & map[i].bit)
+			g_variant_builder_add(&b, "s", map[i].flag);
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *uuid_variant(const struct mb_uuid *u)
+{
+	char s[MB_UUID_STR_LEN];
+
+	mb_uuid_to_string(u, s);
+	return g_variant_new_string(s);
+}
+
+static GVariant *get_prop(const struct gatt_obj *o, const char *name)
+{
+	if (!strcmp(name, "Handle"))
+		return g_variant_new_uint16(o->handle ? o->handle : requested_handle(o));
+	if (o->svc) {
+		if (!strcmp(name, "UUID"))
+			return uuid_variant(&o->svc->uuid);
+		if (!strcmp(name, "Primary"))
+			return g_variant_new_boolean(TRUE);
+		if (!strcmp(name, "Includes"))
+			return g_variant_new_objv(NULL, 0);
+		return NULL;
+	}
+	if (!strcmp(name, "UUID"))
+		return uuid_variant(&o->chr->def->uuid);
+	if (!strcmp(name, "Service"))
+		return g_variant_new_object_path(o->svc_path);
+	if (!strcmp(name, "Value"))
+		return g_variant_new_from_data(G_VARIANT_TYPE("ay"),
+					       o->value ? g_bytes_get_data(o->value, NULL) : "",
+					       o->value ? g_bytes_get_size(o->value) : 0,
+					       TRUE, NULL, NULL);
+	if (!strcmp(name, "Notifying"))
+		return g_variant_new_boolean(bluez_bridge_notifying(o->g->bridge, o->chr));
+	if (!strcmp(name, "Flags"))
+		return flags_variant(o->chr);
+	return NULL;
+}
+
+static GVariant *all_props(const struct gatt_obj *o)
+{
+	const GDBusInterfaceInfo *iface = g_dbus_node_info_lookup_interface(
+		o->g->info, o->svc ? SERVICE_IFACE : CHR_IFACE);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	for (size_t i = 0; iface->properties[i]; i++) {
+		const char *name = iface->properties[i]->name;
+
+		g_variant_builder_add(&b, "{sv}", name, get_prop(o, name));
+	}
+	return g_variant_builder_end(&b);
+}
+
+static void emit_changed(const struct gatt_obj *o, const char *name)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", name, get_prop(o, name));
+	g_dbus_connection_emit_signal(o->g->conn, NULL, o->path,
+				      "org.freedesktop.DBus.Properties",
+				      "PropertiesChanged",
+				      g_variant_new("(sa{sv}as)", CHR_IFACE, &b, NULL),
+				      NULL);
+}
+
+static void set_value(struct gatt_obj *o, const uint8_t *value, size_t len)
+{
+	if (o->value)
+		g_bytes_unref(o->value);
+	o->value = g_bytes_new(value, len);
+}
+
+/* Options bluetoothd passes with ReadValue and WriteValue. */
+struct call_options {
+	uint16_t offset;
+	uint16_t mtu;
+	const char *device;
+	const char *type;
+};
+
+static void parse_options(GVariant *dict, struct call_options *opt)
+{
+	*opt = (struct call_options){ 0 };
+	g_variant_lookup(dict, "offset", "q", &opt->offset);
+	g_variant_lookup(dict, "mtu", "q", &opt->mtu);
+	g_variant_lookup(dict, "device", "&o", &opt->device);
+	g_variant_lookup(dict, "type", "&s", &opt->type);
+}
+
+static void return_att_error(GDBusMethodInvocation *inv, uint8_t err)
+{
+	char msg[8];
+
+	/* bluetoothd turns the code in a Failed message back into the ATT
+	 * error when it is an application error (0x80-0x9F), anything else
+	 * into Unlikely Error. */
+	g_snprintf(msg, sizeof(msg), "0x%02x", err);
+	g_dbus_method_invocation_return_dbus_error(inv, bluez_bridge_error_name(err), msg);
+}
+
+static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
+			GDBusMethodInvocation *inv)
+{
+	if (g->cb->link(opt->device, opt->mtu, g->user_data))
+		return true;
+	g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Failed",
+						   "the band has no link to this device");
+	return false;
+}
+
+static void chr_read(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation *inv)
+{
+	struct call_options opt;
+	g_autoptr(GVariant) dict = g_variant_get_child_value(params, 0);
+	uint8_t buf[MB_ATT_MAX_VALUE_LEN];
+	size_t len = 0;
+	uint8_t err;
+
+	parse_options(dict, &opt);
+	if (!ensure_link(o->g, &opt, inv))
+		return;
+	err = bluez_bridge_read(o->g->bridge, o->chr, opt.offset, buf, &len);
+	if (err) {
+		return_att_error(inv, err);
+		return;
+	}
+	if (!opt.offset)
+		set_value(o, buf, len);
+	g_dbus_method_invocation_return_value(inv,
+		g_variant_new("(@ay)", g_variant_new_from_data(G_VARIANT_TYPE("ay"),
+				g_memdup2(buf, len), len, TRUE, g_free, NULL)));
+}
+
+static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation *inv)
+{
+	struct call_options opt;
+	g_autoptr(GVariant) value = g_variant_get_child_value(params, 0);
+	g_autoptr(GVariant) dict = g_variant_get_child_value(params, 1);
+	gsize len;
+	const uint8_t *v = g_variant_get_fixed_array(value, &len, 1);
+	bool command;
+	uint8_t err;
+
+	parse_options(dict, &opt);
+	if (opt.offset) {
+		/* Prepared writes: nothing on the band takes them. */
+		return_att_error(inv, MB_ATT_ERROR_INVALID_OFFSET);
+		return;
+	}
+	if (!ensure_link(o->g, &opt, inv))
+		return;
+	/* Without "type" (older bluetoothd) the properties decide. */
+	command = opt.type ? !strcmp(opt.type, "command")
+			   : !(o->chr->def->props & MB_PROP_WRITE);
+	err = bluez_bridge_write(o->g->bridge, o->chr, v, len, command);
+	if (err) {
+		return_att_error(inv, err);
+		return;
+	}
+	g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
+{
+	bool was = bluez_bridge_notifying(o->g->bridge, o->chr);
+	uint8_t err;
+
+	if (!o->chr->cccd_handle) {
+		return_att_error(inv, MB_ATT_ERROR_REQUEST_NOT_SUPPORTED);
+		return;
+	}
+	err = bluez_bridge_set_notify(o->g->bridge, o->chr, on);
+	if (was != on)
+		emit_changed(o, "Notifying");
+	/* bluetoothd has already accepted the CCCD write (it ignores this
+	 * reply); the refusal is still the band's answer. */
+	if (err) {
+		return_att_error(inv, err);
+		return;
+	}
+	g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static void method_call(GDBusConnection *conn, const gchar *sender,
+			const gchar *path, const gchar *iface,
+			const gchar *method, GVariant *params,
+			GDBusMethodInvocation *inv, gpointer user_data)
+{
+	struct gatt_obj *o = user_data;
+	struct bluez_gatt *g = o->g;
+
+	if (!strcmp(method, "ReadValue"))
+		chr_read(o, params, inv);
+	else if (!strcmp(method, "WriteValue"))
+		chr_write(o, params, inv);
+	else if (!strcmp(method, "StartNotify"))
+		chr_notify(o, true, inv);
+	else if (!strcmp(method, "StopNotify"))
+		chr_notify(o, false, inv);
+	else if (!strcmp(method, "Confirm")) {
+		bluez_bridge_confirm(g->bridge);
+		g_dbus_method_invocation_return_value(inv, NULL);
+	} else {
+		g_dbus_method_invocation_return_dbus_error(inv,
+			"org.freedesktop.DBus.Error.UnknownMethod", method);
+	}
+	/* The reply has left: now what the band sent meanwhile. */
+	bluez_bridge_flush(g->bridge);
+	if (g->cb->activity)
+		g->cb->activity(g->user_data);
+}
+
+static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
+			      const gchar *path, const gchar *iface,
+			      const gchar *name, GError **error, gpointer user_data)
+{
+	GVariant *v = get_prop(user_data, name);
+
+	if (!v)
+		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY,
+			    "no property %s", name);
+	return v;
+}
+
+/* bluetoothd writes back the handle it assigned. */
+static gboolean set_property(GDBusConnection *conn, const gchar *sender,
+			     const gchar *path, const gchar *iface,
+			     const gchar *name, GVariant *value, GError **error,
+			     gpointer user_data)
+{
+	struct gatt_obj *o = user_data;
+
+	if (strcmp(name, "Handle") || !g_variant_is_of_type(value, G_VARIANT_TYPE_UINT16)) {
+		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
+			    "%s is read-only", name);
+		return FALSE;
+	}
+	o->handle = g_variant_get_uint16(value);
+	if (o->handle != o->layout_handle)
+		g_debug("%s: bluetoothd put it at 0x%04x (band layout 0x%04x)",
+			o->path, o->handle, o->layout_handle);
+	return TRUE;
+}
+
+static const GDBusInterfaceVTable obj_vtable = {
+	.method_call = method_call,
+	.get_property = get_property,
+	.set_property = set_property,
+};
+
+/* In profile order: bluetoothd builds its database in the order the
+ * objects come, and handles follow from that order. */
+static void om_call(GDBusConnection *conn, const gchar *sender,
+		    const gchar *path, const gchar *iface, const gchar *method,
+		    GVariant *params, GDBusMethodInvocation *inv,
+		    gpointer user_data)
+{
+	struct bluez_gatt *g = user_data;
+	GVariantBuilder b;
+
+	if (strcmp(method, "GetManagedObjects")) {
+		g_dbus_method_invocation_return_dbus_error(inv,
+			"org.freedesktop.DBus.Error.UnknownMethod", method);
+		return;
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{oa{sa{sv}}}"));
+	for (size_t i = 0; i < g->objs->len; i++) {
+		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+		GVariantBuilder ifaces;
+
+		g_variant_builder_init(&ifaces, G_VARIANT_TYPE("a{sa{sv}}"));
+		g_variant_builder_add(&ifaces, "{s@a{sv}}",
+				      o->svc ? SERVICE_IFACE : CHR_IFACE, all_props(o));
+		g_variant_builder_add(&b, "{oa{sa{sv}}}", o->path, &ifaces);
+	}
+	g_dbus_method_invocation_return_value(inv, g_variant_new("(a{oa{sa{sv}}})", &b));
+}
+
+static const GDBusInterfaceVTable om_vtable = { .method_call = om_call };
+
+static void obj_free(gpointer p)
+{
+	struct gatt_obj *o = p;
+
+	if (o->reg_id)
+		g_dbus_connection_unregister_object(o->g->conn, o->reg_id);
+	if (o->value)
+		g_bytes_unref(o->value);
+	g_free(o->path);
+	g_free(o);
+}
+
+static bool export_all(struct bluez_gatt *g, GError **error)
+{
+	const struct mb_gatt *gatt = mb_band_gatt(g->band);
+	const struct mb_profile_svc *prev = NULL;
+	struct gatt_obj *service = NULL;
+	bool pinning = false;
+	size_t n_svc = 0, n_chr = 0;
+
+	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++) {
+		const struct mb_gatt_chr *chr = mb_gatt_chr(gatt, i);
+		struct gatt_obj *o;
+
+		if (served_by_bluez(chr->svc))
+			continue;
+		if (chr->svc != prev) {
+			o = g_new0(struct gatt_obj, 1);
+			o->g = g;
+			o->svc = chr->svc;
+			o->path = g_strdup_printf("%s/service%02zx", g->root, n_svc++);
+			/* The declaration is the attribute before the first
+			 * characteristic's declaration. */
+			o->layout_handle = (uint16_t)(chr->decl_handle - 1);
+			pinning = pinning || chr->svc->handle;
+			o->pinned = pinning;
+			g_ptr_array_add(g->objs, o);
+			service = o;
+			prev = chr->svc;
+			n_chr = 0;
+		}
+		o = g_new0(struct gatt_obj, 1);
+		o->g = g;
+		o->chr = chr;
+		o->service = service;
+		o->svc_path = service->path;
+		o->path = g_strdup_printf("%s/char%02zx", service->path, n_chr++);
+		o->layout_handle = chr->value_handle;
+		g_ptr_array_add(g->objs, o);
+		g->by_chr[chr->index] = o;
+	}
+	for (size_t i = 0; i < g->objs->len; i++) {
+		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+
+		o->reg_id = g_dbus_connection_register_object(g->conn, o->path,
+			g_dbus_node_info_lookup_interface(g->info,
+				o->svc ? SERVICE_IFACE : CHR_IFACE),
+			&obj_vtable, o, NULL, error);
+		if (!o->reg_id)
+			return false;
+	}
+	return true;
+}
+
+struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
+				  struct mb_band *band, struct bluez_bridge *bridge,
+				  const struct bluez_gatt_callbacks *cb,
+				  void *user_data, GError **error)
+{
+	struct bluez_gatt *g = g_new0(struct bluez_gatt, 1);
+
+	g->conn = g_object_ref(conn);
+	g->root = g_strdup(root);
+	g->band = band;
+	g->bridge = bridge;
+	g->cb = cb;
+	g->user_data = user_data;
+	g->hints = true;
+	g->objs = g_ptr_array_new_with_free_func(obj_free);
+	g->by_chr = g_new0(struct gatt_obj *, mb_gatt_n_chrs(mb_band_gatt(band)) + 1);
+	g->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
+	if (!g->info)
+		goto fail;
+	g->om_id = g_dbus_connection_register_object(conn, root,
+		g_dbus_node_info_lookup_interface(g->info, OM_IFACE),
+		&om_vtable, g, NULL, error);
+	if (!g->om_id || !export_all(g, error))
+		goto fail;
+	return g;
+fail:
+	bluez_gatt_free(g);
+	return NULL;
+}
+
+void bluez_gatt_free(struct bluez_gatt *g)
+{
+	if (!g)
+		return;
+	if (g->om_id)
+		g_dbus_connection_unregister_object(g->conn, g->om_id);
+	g_ptr_array_unref(g->objs);
+	g_free(g->by_chr);
+	if (g->info)
+		g_dbus_node_info_unref(g->info);
+	g_free(g->root);
+	g_object_unref(g->conn);
+	g_free(g);
+}
+
+const char *bluez_gatt_root(const struct bluez_gatt *g)
+{
+	return g->root;
+}
+
+void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on)
+{
+	g->hints = on;
+	for (size_t i = 0; i < g->objs->len; i++)
+		((struct gatt_obj *)g_ptr_array_index(g->objs, i))->handle = 0;
+}
+
+unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < g->objs->len; i++) {
+		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+
+		n += o->handle && o->handle != o->layout_handle;
+	}
+	return n;
+}
+
+void bluez_gatt_notify(struct bluez_gatt *g, const struct mb_gatt_chr *chr,
+		       const uint8_t *value, size_t len)
+{
+	struct gatt_obj *o = g->by_chr[chr->index];
+
+	if (!o)
+		return;
+	set_value(o, value, len);
+	emit_changed(o, "Value");
+}

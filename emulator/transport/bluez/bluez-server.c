@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "bluez-server.h"
+
+#include <string.h>
+
+#include "bluez-adv.h"
+#include "bluez-bridge.h"
+#include "bluez-gatt.h"
+
+#define BLUEZ "org.bluez"
+#define ADAPTER_IFACE "org.bluez.Adapter1"
+#define DEVICE_IFACE "org.bluez.Device1"
+#define GATT_MANAGER_IFACE "org.bluez.GattManager1"
+#define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
+#define PROPS_IFACE "org.freedesktop.DBus.Properties"
+#define APP_ROOT "/io/bandsim/gatt"
+#define ADV_PATH "/io/bandsim/advertisement0"
+
+/* A band answers the PDU that ends the link (10 05 01 after an update)
+ * before it drops it; bluetoothd has to have put that answer on air
+ * before the Disconnect call reaches the controller. */
+#define DROP_GRACE_MS 200
+/* bluetoothd's calls on the application wait for its reply this long. */
+#define CALL_TIMEOUT_MS 10000
+
+enum reg_state { REG_NONE, REG_PENDING, REG_DONE };
+
+struct bluez_server {
+	struct mb_band *band;
+	char *adapter;		/* "hci0" */
+	char *adapter_path;	/* "/org/bluez/hci0" */
+	const struct bluez_server_callbacks *cb;
+	void *user_data;
+	GDBusConnection *conn;
+	GCancellable *cancel;
+	struct bluez_bridge *bridge;
+	struct bluez_gatt *gatt;
+	struct bluez_adv *adv;
+	guint watch_id;
+	guint props_sub;
+	guint removed_sub;
+	bool bluez_up;
+	enum reg_state app;
+	enum reg_state adv_reg;
+	char *device;		/* the linked central's Device1 path */
+	guint drop_id;
+	bool hints_dropped;
+	guint added_sub;
+};
+
+static void status(struct bluez_server *s, const char *what)
+{
+	if (s->cb && s->cb->status)
+		s->cb->status(what, s->user_data);
+}
+
+static bool band_on(const struct bluez_server *s)
+{
+	return !strcmp(mb_band_power(s->band), "on");
+}
+
+static void call(struct bluez_server *s, const char *path, const char *iface,
+		 const char *method, GVariant *args, GAsyncReadyCallback done)
+{
+	g_dbus_connection_call(s->conn, BLUEZ, path, iface, method, args, NULL,
+			       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, s->cancel,
+			       done, s);
+}
+
+/* Finishes a call; NULL with the error logged (and not a cancellation). */
+static GVariant *finish(GObject *source, GAsyncResult *res, const char *what,
+			GError **error_out)
+{
+	GError *error = NULL;
+	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+	if (r)
+		return r;
+	if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		char *remote = g_dbus_error_get_remote_error(error);
+
+		g_dbus_error_strip_remote_error(error);
+		g_debug("%s: %s%s%s", what, remote ? remote : "", remote ? ": " : "",
+			error->message);
+		g_free(remote);
+	}
+	if (error_out)
+		*error_out = error;
+	else
+		g_error_free(error);
+	return NULL;
+}
+
+static bool cancelled(GError *error)
+{
+	return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* ---- advertising ---------------------------------------------------- */
+
+static void start_advertising(struct bluez_server *s);
+
+static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GError *error = NULL;
+	GVariant *r = finish(src, res, "RegisterAdvertisement", &error);
+
+	if (!r && cancelled(error)) {
+		g_error_free(error);
+		return;
+	}
+	if (r) {
+		g_variant_unref(r);
+		s->adv_reg = REG_DONE;
+		g_info("advertising on %s", s->adapter);
+		status(s, "ADVERTISING=1");
+		/* Connected while the call was under way. */
+		if (s->device || !band_on(s)) {
+			s->adv_reg = REG_NONE;
+			call(s, s->adapter_path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
+			     g_variant_new("(o)", ADV_PATH), NULL);
+		}
+		return;
+	}
+	s->adv_reg = REG_NONE;
+	/* A legacy controller has 31 bytes of advertising data: flags and
+	 * manufacturer data fill them (protocol §1), and bluetoothd 5.66
+	 * has no way to put service data in the scan response. */
+	if (bluez_adv_service_data(s->adv) &&
+	    (g_dbus_error_is_remote_error(error) || error->domain == G_DBUS_ERROR)) {
+		g_warning("%s: advertisement refused (%s); advertising without the "
+			  "0xFEE0 step count", s->adapter, error->message);
+		bluez_adv_set_service_data(s->adv, false);
+		g_error_free(error);
+		start_advertising(s);
+		return;
+	}
+	g_warning("%s: cannot advertise: %s", s->adapter, error->message);
+	g_error_free(error);
+}
+
+static void start_advertising(struct bluez_server *s)
+{
+	if (!s->bluez_up || s->app != REG_DONE || s->adv_reg != REG_NONE ||
+	    s->device || !band_on(s))
+		return;
+	s->adv_reg = REG_PENDING;
+	call(s, s->adapter_path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
+	     g_variant_new("(oa{sv})", ADV_PATH, NULL), on_adv_registered);
+}
+
+static void stop_advertising(struct bluez_server *s)
+{
+	/* Pending: on_adv_registered takes it back when it lands. */
+	if (s->adv_reg != REG_DONE)
+		return;
+	s->adv_reg = REG_NONE;
+	call(s, s->adapter_path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
+	     g_variant_new("(o)", ADV_PATH), NULL);
+}
+
+/* bluetoothd released it: a connection took it, or the adapter went. */
+static void on_adv_released(void *user_data)
+{
+	struct bluez_server *s = user_data;
+
+	s->adv_reg = REG_NONE;
+	start_advertising(s);
+}
+
+/* ---- the link ------------------------------------------------------- */
+
+static bool link_up(struct bluez_server *s, const char *device)
+{
+	if (s->device)
+		return !strcmp(s->device, device);
+	if (!bluez_bridge_link_up(s->bridge))
+		return false;
+	s->device = g_strdup(device);
+	stop_advertising(s);
+	g_info("central %s connected", device);
+	status(s, "CONNECTED=1");
+	return true;
+}
+
+static void link_down(struct bluez_server *s)
+{
+	if (!s->device)
+		return;
+	if (s->drop_id)
+		g_source_remove(s->drop_id);
+	s->drop_id = 0;
+	bluez_bridge_link_down(s->bridge);
+	g_info("central %s disconnected", s->device);
+	g_clear_pointer(&s->device, g_free);
+	status(s, "DISCONNECTED=1");
+	start_advertising(s);
+}
+
+static void on_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GError *error = NULL;
+	GVariant *r = finish(src, res, "Disconnect", &error);
+
+	if (r) {
+		g_variant_unref(r);
+		return;
+	}
+	/* Gone already: no Connected=false will come for it. */
+	if (!cancelled(error))
+		link_down(s);
+	g_error_free(error);
+}
+
+static gboolean on_drop(gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+
+	s->drop_id = 0;
+	if (s->device)
+		call(s, s->device, DEVICE_IFACE, "Disconnect", NULL, on_disconnected);
+	return G_SOURCE_REMOVE;
+}
+
+static void bridge_disconnect(void *user_data)
+{
+	struct bluez_server *s = user_data;
+
+	if (s->device && !s->drop_id)
+		s->drop_id = g_timeout_add(DROP_GRACE_MS, on_drop, s);
+}
+
+static void bridge_notify(const struct mb_gatt_chr *chr, const uint8_t *value,
+			  size_t len, bool indication, void *user_data)
+{
+	struct bluez_server *s = user_data;
+
+	/* bluetoothd indicates when the central subscribed to indications
+	 * and calls Confirm when it is confirmed. */
+	bluez_gatt_notify(s->gatt, chr, value, len);
+}
+
+static const struct bluez_bridge_ops bridge_ops = {
+	.notify = bridge_notify,
+	.disconnect = bridge_disconnect,
+};
+
+static bool gatt_link(const char *device, uint16_t mtu, void *user_data)
+{
+	struct bluez_server *s = user_data;
+
+	/* A call can come before the Connected signal that announces it. */
+	if (device && !link_up(s, device))
+		return false;
+	if (!s->device)
+		return false;
+	bluez_bridge_set_mtu(s->bridge, mtu);
+	return true;
+}
+
+static void gatt_activity(void *user_data)
+{
+	struct bluez_server *s = user_data;
+
+	if (s->cb && s->cb->activity)
+		s->cb->activity(s->user_data);
+}
+
+static const struct bluez_gatt_callbacks gatt_cb = {
+	.link = gatt_link,
+	.activity = gatt_activity,
+};
+
+static bool under_adapter(const struct bluez_server *s, const char *path)
+{
+	size_t n = strlen(s->adapter_path);
+
+	return !strncmp(path, s->adapter_path, n) && path[n] == '/';
+}
+
+static void device_connected(struct bluez_server *s, const char *path, bool connected)
+{
+	if (connected) {
+		/* The band serves one central; it does not advertise while it
+		 * has one, so a second is a race: turn it away. */
+		if (!link_up(s, path)) {
+			g_info("turning away %s: the band is busy or off", path);
+			call(s, path, DEVICE_IFACE, "Disconnect", NULL, NULL);
+		}
+		return;
+	}
+	if (s->device && !strcmp(s->device, path))
+		link_down(s);
+}
+
+static void on_props_changed(GDBusConnection *conn, const gchar *sender,
+			     const gchar *path, const gchar *iface,
+			     const gchar *signal, GVariant *params, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	const char *which;
+	g_autoptr(GVariant) changed = NULL;
+	gboolean connected;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
+		return;
+	g_variant_get(params, "(&s@a{sv}@as)", &which, &changed, NULL);
+	if (strcmp(which, DEVICE_IFACE) || !under_adapter(s, path))
+		return;
+	if (g_variant_lookup(changed, "Connected", "b", &connected))
+		device_connected(s, path, connected);
+}
+
+static void on_ifaces_removed(GDBusConnection *conn, const gchar *sender,
+			      const gchar *path, const gchar *iface,
+			      const gchar *signal, GVariant *params, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	const char *object;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)")))
+		return;
+	g_variant_get(params, "(&o@as)", &object, NULL);
+	if (s->device && !strcmp(s->device, object))
+		link_down(s);
+}
+
+/* ---- registration --------------------------------------------------- */
+
+static void register_app(struct bluez_server *s);
+
+static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GError *error = NULL;
+	GVariant *r = finish(src, res, "RegisterApplication", &error);
+	unsigned int moved;
+
+	if (!r && cancelled(error)) {
+		g_error_free(error);
+		return;
+	}
+	if (r) {
+		g_variant_unref(r);
+		s->app = REG_DONE;
+		moved = bluez_gatt_handles_moved(s->gatt);
+		g_info("GATT application registered on %s%s", s->adapter,
+		       moved ? " (some handles differ from the band's)" : "");
+		status(s, "REGISTERED=1");
+		start_advertising(s);
+		return;
+	}
+	s->app = REG_NONE;
+	if (g_dbus_error_is_remote_error(error) && !s->hints_dropped) {
+		/* The handles the profile asks for may be taken (another
+		 * application, a newer bluetoothd's own services). */
+		g_warning("%s: GATT application refused (%s); registering it again "
+			  "with the handles bluetoothd chooses", s->adapter, error->message);
+		s->hints_dropped = true;
+		bluez_gatt_set_handle_hints(s->gatt, false);
+		g_error_free(error);
+		register_app(s);
+		return;
+	}
+	g_warning("%s: cannot register the GATT application: %s", s->adapter,
+		  error->message);
+	g_error_free(error);
+}
+
+static void register_app(struct bluez_server *s)
+{
+	if (s->app != REG_NONE)
+		return;
+	s->app = REG_PENDING;
+	call(s, s->adapter_path, GATT_MANAGER_IFACE, "RegisterApplication",
+	     g_variant_new("(oa{sv})", APP_ROOT, NULL), on_app_registered);
+}
+
+static void on_alias_set(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	GVariant *r = finish(src, res, "Alias", NULL);
+
+	if (r)
+		g_variant_unref(r);
+}
+
+static void on_powered(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GError *error = NULL;
+	GVariant *r = finish(src, res, "Powered", &error);
+
+	if (!r) {
+		if (!cancelled(error))
+			g_warning("%s: cannot power the adapter: %s", s->adapter,
+				  error->message);
+		g_error_free(error);
+		return;
+	}
+	g_variant_unref(r);
+	register_app(s);
+}
+
+static void set_adapter_prop(struct bluez_server *s, const char *name,
+			     GVariant *value, GAsyncReadyCallback done)
+{
+	call(s, s->adapter_path, PROPS_IFACE, "Set",
+	     g_variant_new("(ssv)", ADAPTER_IFACE, name, value), done);
+}
+
+/* The adapter is there: name it as the band (bluetoothd serves Device
+ * Name 0x2A00 from the alias), power it, then register. */
+static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GError *error = NULL;
+	GVariant *r = finish(src, res, "adapter", &error);
+
+	if (!r) {
+		if (!cancelled(error))
+			g_warning("%s: no such adapter in bluetoothd (%s); waiting for it",
+				  s->adapter, error->message);
+		g_error_free(error);
+		return;
+	}
+	g_variant_unref(r);
+	set_adapter_prop(s, "Alias",
+			 g_variant_new_string(mb_profile_device_name(
+				 mb_band_profile(s->band))),
+			 on_alias_set);
+	set_adapter_prop(s, "Powered", g_variant_new_boolean(TRUE), on_powered);
+}
+
+static void setup(struct bluez_server *s)
+{
+	call(s, s->adapter_path, PROPS_IFACE, "Get",
+	     g_variant_new("(ss)", ADAPTER_IFACE, "Address"), on_adapter);
+}
+
+static void on_ifaces_added(GDBusConnection *conn, const gchar *sender,
+			    const gchar *path, const gchar *iface,
+			    const gchar *signal, GVariant *params, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	const char *object;
+	g_autoptr(GVariant) ifaces = NULL;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})")))
+		return;
+	g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
+	/* The adapter came (plugged in, or bluetoothd found it late). */
+	if (!strcmp(object, s->adapter_path) &&
+	    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
+		setup(s);
+}
+
+static void on_bluez_appeared(GDBusConnection *conn, const gchar *name,
+			      const gchar *owner, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+
+	g_info("bluetoothd is on the bus (%s)", owner);
+	s->bluez_up = true;
+	s->app = s->adv_reg = REG_NONE;
+	setup(s);
+}
+
+static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
+			      gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+
+	if (s->bluez_up)
+		g_warning("bluetoothd left the bus; waiting for it to come back");
+	else
+		g_info("waiting for bluetoothd (%s) on the system bus", BLUEZ);
+	s->bluez_up = false;
+	s->app = s->adv_reg = REG_NONE;
+	/* Its links went with it. */
+	link_down(s);
+}
+
+/* ---- the band ------------------------------------------------------- */
+
+void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
+{
+	if (!s)
+		return;
+	if (!strcmp(ev->name, "power-off"))
+		stop_advertising(s);
+	else if (!strcmp(ev->name, "power-on"))
+		start_advertising(s);
+	bluez_adv_update(s->adv);
+}
+
+struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
+				      const struct bluez_server_callbacks *cb,
+				      void *user_data, GError **error)
+{
+	struct bluez_server *s = g_new0(struct bluez_server, 1);
+
+	s->band = band;
+	s->adapter = g_strdup(adapter);
+	s->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
+	s->cb = cb;
+	s->user_data = user_data;
+	s->cancel = g_cancellable_new();
+	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+	if (!s->conn)
+		goto fail;
+	s->bridge = bluez_bridge_new(band, &bridge_ops, s);
+	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, band, s->bridge, &gatt_cb, s, error);
+	if (!s->gatt)
+		goto fail;
+	s->adv = bluez_adv_new(s->conn, ADV_PATH, band, on_adv_released, s, error);
+	if (!s->adv)
+		goto fail;
+	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ, PROPS_IFACE,
+		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
+		on_props_changed, s, NULL);
+	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
+		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
+	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
+		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
+	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ,
+		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
+		s, NULL);
+	return s;
+fail:
+	bluez_server_free(s);
+	return NULL;
+}
+
+void bluez_server_free(struct bluez_server *s)
+{
+	if (!s)
+		return;
+	g_cancellable_cancel(s->cancel);
+	if (s->drop_id)
+		g_source_remove(s->drop_id);
+	if (s->watch_id)
+		g_bus_unwatch_name(s->watch_id);
+	if (s->conn) {
+		/* Unregistering on the way out would be best effort: when the
+		 * process exits bluetoothd drops both anyway. */
+		g_dbus_connection_signal_unsubscribe(s->conn, s->props_sub);
+		g_dbus_connection_signal_unsubscribe(s->conn, s->removed_sub);
+		g_dbus_connection_signal_unsubscribe(s->conn, s->added_sub);
+	}
+	if (s->bridge)
+		bluez_bridge_link_down(s->bridge);
+	bluez_adv_free(s->adv);
+	bluez_gatt_free(s->gatt);
+	bluez_bridge_free(s->bridge);
+	if (s->conn)
+		g_object_unref(s->conn);
+	g_object_unref(s->cancel);
+	g_free(s->device);
+	g_free(s->adapter_path);
+	g_free(s->adapter);
+	g_free(s);
+}
