@@ -37,10 +37,13 @@ class BandProcess:
 
     def __init__(self, binary, profile, workdir, state_dir=None,
                  control_address=None, clock_rate=None, clock_start=None,
-                 auth_key=None, extra_args=()):
+                 auth_key=None, extra_args=(), adapter=None, env=None):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
-        control_address the control plane is off (--control-bus none)."""
+        control_address the control plane is off (--control-bus none).
+        With an adapter ("hci0") the band is served through bluetoothd
+        (--transport bluez) instead of the socket; env adds to the
+        emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say)."""
         self.binary = Path(binary)
         self.profile = Path(profile)
         self.workdir = Path(workdir)
@@ -53,6 +56,8 @@ class BandProcess:
         self.clock_start = clock_start
         self.auth_key = auth_key
         self.extra_args = list(extra_args)
+        self.adapter = adapter
+        self.env = dict(env or {})
         self.history = []          # every status line, in arrival order
         self._pending = collections.Counter()
         self._buffer = b""
@@ -64,9 +69,13 @@ class BandProcess:
                              f"{self.socket_path}")
 
     def command(self, ready_fd: int):
-        cmd = [str(self.binary), "--transport", "sock",
-               "--socket", str(self.socket_path),
-               "--state-dir", str(self.state_dir),
+        if self.adapter:
+            cmd = [str(self.binary), "--transport", "bluez",
+                   "--adapter", self.adapter]
+        else:
+            cmd = [str(self.binary), "--transport", "sock",
+                   "--socket", str(self.socket_path)]
+        cmd += ["--state-dir", str(self.state_dir),
                "--profile", str(self.profile)]
         if self.control_address is None:
             cmd += ["--control-bus", "none"]
@@ -80,14 +89,17 @@ class BandProcess:
             cmd += ["--auth-key", bytes(self.auth_key).hex()]
         return cmd + self.extra_args + ["--ready-fd", str(ready_fd)]
 
-    def start(self, timeout: float = START_TIMEOUT) -> None:
-        """Start and wait until it listens (READY=1 and ADVERTISING=1)."""
+    def start(self, timeout: float = START_TIMEOUT,
+              advertising: bool = True) -> None:
+        """Start and wait until it listens (READY=1 and, unless told
+        not to, ADVERTISING=1: over BlueZ that needs bluetoothd)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
         try:
             with open(self.log_path, "wb") as log:
                 self._proc = subprocess.Popen(
                     self.command(write_fd), pass_fds=(write_fd,),
+                    env={**os.environ, **self.env},
                     stdin=subprocess.DEVNULL, stdout=log,
                     stderr=subprocess.STDOUT)
         except BaseException:
@@ -100,7 +112,8 @@ class BandProcess:
         self._pidfd = os.pidfd_open(self._proc.pid)
         deadline = Deadline(timeout)
         self.wait_status("READY=1", deadline)
-        self.wait_status("ADVERTISING=1", deadline)
+        if advertising:
+            self.wait_status("ADVERTISING=1", deadline)
 
     @property
     def started(self) -> bool:

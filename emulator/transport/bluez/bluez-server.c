@@ -20,6 +20,9 @@
  * before it drops it; bluetoothd has to have put that answer on air
  * before the Disconnect call reaches the controller. */
 #define DROP_GRACE_MS 200
+/* How often the advertisement's data (steps, heart rate) is refreshed:
+ * the band changes it once a band minute at most. */
+#define ADV_REFRESH_S 1
 /* bluetoothd's calls on the application wait for its reply this long. */
 #define CALL_TIMEOUT_MS 10000
 
@@ -46,6 +49,7 @@ struct bluez_server {
 	guint drop_id;
 	bool hints_dropped;
 	guint added_sub;
+	guint adv_timer;
 };
 
 static void status(struct bluez_server *s, const char *what)
@@ -495,6 +499,14 @@ void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
 	bluez_adv_update(s->adv);
 }
 
+static gboolean on_adv_timer(gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+
+	bluez_adv_update(s->adv);
+	return G_SOURCE_CONTINUE;
+}
+
 struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
 				      const struct bluez_server_callbacks *cb,
 				      void *user_data, GError **error)
@@ -526,6 +538,7 @@ struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
 	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
 		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
 		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
+	s->adv_timer = g_timeout_add_seconds(ADV_REFRESH_S, on_adv_timer, s);
 	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ,
 		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
 		s, NULL);
@@ -542,6 +555,8 @@ void bluez_server_free(struct bluez_server *s)
 	g_cancellable_cancel(s->cancel);
 	if (s->drop_id)
 		g_source_remove(s->drop_id);
+	if (s->adv_timer)
+		g_source_remove(s->adv_timer);
 	if (s->watch_id)
 		g_bus_unwatch_name(s->watch_id);
 	if (s->conn) {
