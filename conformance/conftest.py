@@ -78,6 +78,11 @@ def pytest_addoption(parser):
     group.addoption("--interactive", action="store_true", default=False,
                     help="ask the person at the band to tap it or put it on "
                          "the charger where the control plane would")
+    group.addoption("--emu-bluez", metavar="BAND,CENTRAL", default=None,
+                    help="emu over real BlueZ: start each emulator on "
+                         "adapter BAND (--transport bluez) and reach it with "
+                         "bleak from adapter CENTRAL, e.g. hci0,hci1 "
+                         "(ci/vm; docs/bluez.md)")
     group.addoption("--bandsim-report", metavar="DIR", default=None,
                     help="write one JSON file per scenario into DIR")
 
@@ -90,7 +95,8 @@ def pytest_configure(config):
             config.getoption("--target"), config.getoption("--adapter"),
             config.getoption("--address"), config.getoption("--auth-key"),
             config.getoption("--band-control"),
-            config.getoption("--interactive"), default_key=TEST_KEY)
+            config.getoption("--interactive"), default_key=TEST_KEY,
+            emu_bluez=config.getoption("--emu-bluez"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
     config.stash[TARGET_KEY] = target
@@ -279,6 +285,29 @@ def bluez_link(target):
 
 
 @pytest.fixture(scope="session")
+def emu_central(target):
+    """With --emu-bluez: central(deadline) -> a BleakLink from the suite's
+    adapter to the bands' one, with discovery kept running; else None."""
+    if not target.emu_bluez:
+        yield None
+        return
+    band_adapter, central_adapter = target.emu_bluez
+    link = targets.load_link()
+    problem = targets.bluez_problem(central_adapter) or \
+        targets.bluez_problem(band_adapter)
+    if problem:
+        pytest.fail(f"--emu-bluez: {problem}", pytrace=False)
+    spec = f"bluez:{targets.adapter_address(band_adapter)}@{central_adapter}"
+    discovery = targets.Discovery(central_adapter)
+
+    def central(deadline):
+        return targets.connect_link(link, spec, deadline)
+
+    yield central
+    discovery.close()
+
+
+@pytest.fixture(scope="session")
 def person():
     """Whoever sits at the band, reached through the terminal."""
     try:
@@ -367,6 +396,7 @@ def start_band(request, target):
     emulator_binary = request.getfixturevalue("emulator_binary")
     bus = request.getfixturevalue("bus")
     tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    central = request.getfixturevalue("emu_central")
     record = _record(request.node)
     observe = request.config.stash[REPORT_KEY] is not None
     started = []
@@ -375,6 +405,9 @@ def start_band(request, target):
         opts.setdefault("control_address", bus)
         opts.setdefault("clock_rate", 0)
         opts.setdefault("clock_start", CLOCK_START)
+        if central is not None:
+            opts.setdefault("adapter", target.emu_bluez[0])
+            opts.setdefault("central", central)
         capture = _capture_of(request.node, record, opts)
         proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
                            tmp_path_factory.mktemp("band"),

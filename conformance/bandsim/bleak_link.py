@@ -57,6 +57,8 @@ from .profile import DEFAULT_PATH, Profile
 
 # How long close() may spend on a polite disconnect and loop shutdown.
 CLOSE_TIMEOUT = 5.0
+# Back-off between connection attempts (times the attempt number).
+RETRY_PAUSE = 0.25
 CCCD_NOTIFY = 0x0001
 CCCD_INDICATE = 0x0002
 
@@ -307,6 +309,37 @@ class LoopThread:
 _PROFILE = None
 
 
+async def _known_device(address: str, adapter: Optional[str]):
+    """The bleak BLEDevice for a Device1 BlueZ already has on adapter,
+    or None."""
+    if not adapter:
+        return None
+    try:
+        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
+        from bleak.backends.device import BLEDevice
+        manager = await get_global_bluez_manager()
+    except Exception:
+        return None
+    path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+    props = getattr(manager, "_properties", {}).get(path, {}) \
+        .get("org.bluez.Device1")
+    if not props:
+        return None
+    return BLEDevice(address.upper(), props.get("Alias"),
+                     {"path": path, "props": props}, props.get("RSSI", -127))
+
+
+def _transient(exc: BaseException) -> bool:
+    """Connect failures worth another attempt: the controller or BlueZ
+    was still tearing the last link down."""
+    text = f"{type(exc).__name__} {exc}"
+    return any(word in text for word in (
+        "le-connection-abort-by-local", "Software caused connection abort",
+        "org.bluez.Error.Failed", "org.bluez.Error.InProgress",
+        "not found", "Connection Failed to be Established",
+        "org.freedesktop.DBus.Error.UnknownObject"))
+
+
 def _default_profile() -> Profile:
     global _PROFILE
     if _PROFILE is None:
@@ -365,12 +398,30 @@ class BleakLink:
             kwargs = {"adapter": adapter} if adapter else {}
 
             async def open_link():
-                client = factory(address,
-                                 disconnected_callback=link._on_disconnect,
-                                 timeout=max(deadline.remaining(), 0.1),
-                                 **kwargs)
-                link.client = client
-                await client.connect()
+                # BlueZ has the device from an earlier scan: connect to it
+                # directly.  bleak would otherwise scan for a fresh
+                # advertisement first, which costs a scan per link.
+                known = None if client_class else \
+                    await _known_device(address, adapter)
+                attempt = 0
+                while True:
+                    attempt += 1
+                    client = factory(known or address,
+                                     disconnected_callback=link._on_disconnect,
+                                     timeout=max(deadline.remaining(), 0.1),
+                                     **kwargs)
+                    link.client = client
+                    try:
+                        await client.connect()
+                        return
+                    except Exception as exc:
+                        # A connection attempt right after the last link
+                        # went can fail in the controller; try again
+                        # while the deadline allows.
+                        if client_class or not _transient(exc) or \
+                                deadline.remaining() < RETRY_PAUSE * 2:
+                            raise
+                    await asyncio.sleep(RETRY_PAUSE * attempt)
 
             try:
                 link.runner.run(open_link(), deadline,

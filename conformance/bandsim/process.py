@@ -23,6 +23,9 @@ from .deadline import Deadline, as_deadline
 STATE_FILE = "band.ini"
 START_TIMEOUT = 10.0
 STATUS_TIMEOUT = 5.0
+# Through bluetoothd (a VM without KVM, say) registering, connecting and
+# discovering take seconds, not milliseconds.
+BLUEZ_STATUS_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
 _SUN_PATH_MAX = 107
@@ -37,13 +40,15 @@ class BandProcess:
 
     def __init__(self, binary, profile, workdir, state_dir=None,
                  control_address=None, clock_rate=None, clock_start=None,
-                 auth_key=None, extra_args=(), adapter=None, env=None):
+                 auth_key=None, extra_args=(), adapter=None, env=None,
+                 central=None):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
         control_address the control plane is off (--control-bus none).
         With an adapter ("hci0") the band is served through bluetoothd
         (--transport bluez) instead of the socket; env adds to the
-        emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say)."""
+        emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say).  central
+        (with an adapter) opens a link to it: central(deadline) -> Link."""
         self.binary = Path(binary)
         self.profile = Path(profile)
         self.workdir = Path(workdir)
@@ -58,6 +63,9 @@ class BandProcess:
         self.extra_args = list(extra_args)
         self.adapter = adapter
         self.env = dict(env or {})
+        self.central = central
+        self.status_timeout = BLUEZ_STATUS_TIMEOUT if adapter \
+            else STATUS_TIMEOUT
         self.history = []          # every status line, in arrival order
         self._pending = collections.Counter()
         self._buffer = b""
@@ -89,10 +97,12 @@ class BandProcess:
             cmd += ["--auth-key", bytes(self.auth_key).hex()]
         return cmd + self.extra_args + ["--ready-fd", str(ready_fd)]
 
-    def start(self, timeout: float = START_TIMEOUT,
+    def start(self, timeout: float = None,
               advertising: bool = True) -> None:
         """Start and wait until it listens (READY=1 and, unless told
         not to, ADVERTISING=1: over BlueZ that needs bluetoothd)."""
+        if timeout is None:
+            timeout = max(START_TIMEOUT, self.status_timeout)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
         try:
@@ -129,7 +139,7 @@ class BandProcess:
 
     def wait_status(self, line: str, timeout=None) -> None:
         """Consume one occurrence of a status line, waiting if needed."""
-        deadline = as_deadline(timeout, STATUS_TIMEOUT)
+        deadline = as_deadline(timeout, self.status_timeout)
         while self._pending[line] == 0:
             self._read_status(deadline, line)
         self._pending[line] -= 1
@@ -179,10 +189,14 @@ class BandProcess:
             return None
         return bytes.fromhex(state["binding"]["key"])
 
-    def connect(self, timeout: float = STATUS_TIMEOUT) -> AttClient:
+    def connect(self, timeout: float = None) -> AttClient:
         """Open a link and wait until the emulator reports it."""
+        timeout = self.status_timeout if timeout is None else timeout
         deadline = Deadline(timeout)
-        client = AttClient.connect(self.socket_path, timeout)
+        if self.central is not None:
+            client = self.central(deadline)
+        else:
+            client = AttClient.connect(self.socket_path, timeout)
         try:
             self.wait_status("CONNECTED=1", deadline)
         except BaseException:
@@ -191,16 +205,18 @@ class BandProcess:
         return client
 
     def disconnect(self, client: AttClient,
-                   timeout: float = STATUS_TIMEOUT) -> None:
+                   timeout: float = None) -> None:
         """Close a link and wait until the emulator listens again."""
-        deadline = Deadline(timeout)
+        deadline = Deadline(self.status_timeout if timeout is None
+                            else timeout)
         client.close()
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 
-    def wait_dropped(self, timeout: float = STATUS_TIMEOUT) -> None:
+    def wait_dropped(self, timeout: float = None) -> None:
         """The band ended the link and listens again."""
-        deadline = Deadline(timeout)
+        deadline = Deadline(self.status_timeout if timeout is None
+                            else timeout)
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 

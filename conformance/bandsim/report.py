@@ -176,7 +176,9 @@ class TestRecord:
     def attach_band(self, band):
         """Time a band's own waits; every link its connect() opens is
         attached as it is handed out."""
-        return instrument(band, self.ops, "band", default=STATUS_TIMEOUT,
+        return instrument(band, self.ops, "band",
+                          default=getattr(band, "status_timeout",
+                                          STATUS_TIMEOUT),
                           names=[n for n in BAND_OPERATIONS
                                  if hasattr(band, n)],
                           results={"connect": self.attach_link})

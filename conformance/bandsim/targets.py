@@ -93,6 +93,76 @@ def bus_address(value):
     return value
 
 
+def parse_emu_bluez(value):
+    """--emu-bluez BAND,CENTRAL: two adapters, e.g. hci0,hci1."""
+    if value is None:
+        return None
+    parts = tuple(p.strip() for p in value.split(","))
+    if len(parts) != 2 or not all(ADAPTER.match(p) for p in parts) \
+            or parts[0] == parts[1]:
+        raise TargetError(f"--emu-bluez {value!r}: two different adapters, "
+                          f"the bands' and the suite's, e.g. hci0,hci1")
+    return parts
+
+
+def adapter_address(adapter: str, timeout: float = PROBE_TIMEOUT) -> str:
+    """The Bluetooth address of a BlueZ adapter (Adapter1.Address)."""
+    from gi.repository import Gio, GLib
+
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+    conn = Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    try:
+        reply = conn.call_sync(
+            "org.bluez", f"/org/bluez/{adapter}",
+            "org.freedesktop.DBus.Properties", "Get",
+            GLib.Variant("(ss)", ("org.bluez.Adapter1", "Address")), None,
+            Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
+        return reply.unpack()[0]
+    except GLib.Error as exc:
+        raise Unavailable(f"BlueZ adapter {adapter}: {exc.message}") from exc
+    finally:
+        conn.close_sync(None)
+
+
+class Discovery:
+    """Keeps LE discovery running on an adapter for a whole run.
+
+    Each emulator the suite starts advertises anew; with the adapter
+    already scanning, BlueZ learns of it from that advertisement and a
+    link can go straight to Device1.Connect."""
+
+    def __init__(self, adapter: str):
+        from gi.repository import Gio, GLib
+
+        self._glib = GLib
+        address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+        self.path = f"/org/bluez/{adapter}"
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self._call("SetDiscoveryFilter", GLib.Variant(
+            "(a{sv})", ({"Transport": GLib.Variant("s", "le"),
+                         "DuplicateData": GLib.Variant("b", True)},)))
+        self._call("StartDiscovery", None)
+
+    def _call(self, method, params):
+        from gi.repository import Gio
+
+        self.conn.call_sync("org.bluez", self.path, "org.bluez.Adapter1",
+                            method, params, None, Gio.DBusCallFlags.NONE,
+                            int(PROBE_TIMEOUT * 1000), None)
+
+    def close(self) -> None:
+        try:
+            self._call("StopDiscovery", None)
+        except self._glib.Error:
+            pass
+        # Closing the connection ends the discovery session anyway.
+        self.conn.close_sync(None)
+
+
 def parse_key(text):
     try:
         key = bytes.fromhex(text)
@@ -111,11 +181,13 @@ class Target:
     auth_key: bytes = None
     band_control: str = None        # a D-Bus address, None if none
     interactive: bool = False
+    # emu over BlueZ: (the bands' adapter, the suite's adapter)
+    emu_bluez: tuple = None
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
                      auth_key=None, band_control=None, interactive=False,
-                     default_key: bytes = None) -> "Target":
+                     default_key: bytes = None, emu_bluez=None) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
@@ -130,7 +202,12 @@ class Target:
                     f"{', '.join(given)}: for --target bluez; the emulator "
                     f"target starts its own bands, bound to the suite's key, "
                     f"with a control plane on a private bus")
-            return cls(EMU, auth_key=default_key, interactive=interactive)
+            return cls(EMU, auth_key=default_key, interactive=interactive,
+                       emu_bluez=parse_emu_bluez(emu_bluez))
+        if emu_bluez is not None:
+            raise TargetError("--emu-bluez: for --target emu (the suite "
+                              "starts the emulators on one adapter and "
+                              "reaches them from the other)")
         if not address or not MAC.match(address):
             raise TargetError("--target bluez needs --address "
                               "XX:XX:XX:XX:XX:XX (the band)")
@@ -164,6 +241,11 @@ class Target:
         """Why a scenario with these marks [(name, args)] cannot run on
         this target, or None."""
         if self.kind == EMU:
+            socket_only = [a for name, args in marks if name == SOCKET_ONLY
+                           for a in args]
+            if self.emu_bluez and any(n == SOCKET_ONLY for n, _ in marks):
+                return (f"socket transport only ({_join(socket_only)}); "
+                        f"--emu-bluez serves the emulator through BlueZ")
             return None
         reasons = []
         by_name = {}
