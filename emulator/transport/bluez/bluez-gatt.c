@@ -523,7 +523,8 @@ unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g)
 	for (size_t i = 0; i < g->objs->len; i++) {
 		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
-		n += o->handle && o->handle != o->layout_handle;
+		/* Only where a handle was asked for: the rest is bluetoothd's. */
+		n += o->handle && requested_handle(o) && o->handle != o->layout_handle;
 	}
 	return n;
 }

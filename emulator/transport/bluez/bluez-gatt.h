@@ -33,7 +33,7 @@ void bluez_gatt_free(struct bluez_gatt *g);
 
 const char *bluez_gatt_root(const struct bluez_gatt *g);
 void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on);
-/* Handles bluetoothd assigned that differ from the band's layout. */
+/* Handles bluetoothd assigned elsewhere than the profile asked. */
 unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g);
 
 /* The band notified or indicated: PropertiesChanged on Value, which

@@ -80,14 +80,9 @@ static GVariant *finish(GObject *source, GAsyncResult *res, const char *what,
 
 	if (r)
 		return r;
-	if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		char *remote = g_dbus_error_get_remote_error(error);
-
-		g_dbus_error_strip_remote_error(error);
-		g_debug("%s: %s%s%s", what, remote ? remote : "", remote ? ": " : "",
-			error->message);
-		g_free(remote);
-	}
+	/* The error keeps its remote name: callers decide on it. */
+	if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_debug("%s: %s", what, error->message);
 	if (error_out)
 		*error_out = error;
 	else
@@ -131,8 +126,8 @@ static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 	/* A legacy controller has 31 bytes of advertising data: flags and
 	 * manufacturer data fill them (protocol §1), and bluetoothd 5.66
 	 * has no way to put service data in the scan response. */
-	if (bluez_adv_service_data(s->adv) &&
-	    (g_dbus_error_is_remote_error(error) || error->domain == G_DBUS_ERROR)) {
+	if (bluez_adv_service_data(s->adv) && g_dbus_error_is_remote_error(error)) {
+		g_dbus_error_strip_remote_error(error);
 		g_warning("%s: advertisement refused (%s); advertising without the "
 			  "0xFEE0 step count", s->adapter, error->message);
 		bluez_adv_set_service_data(s->adv, false);
@@ -140,6 +135,7 @@ static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		start_advertising(s);
 		return;
 	}
+	g_dbus_error_strip_remote_error(error);
 	g_warning("%s: cannot advertise: %s", s->adapter, error->message);
 	g_error_free(error);
 }
@@ -351,13 +347,14 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		s->app = REG_DONE;
 		moved = bluez_gatt_handles_moved(s->gatt);
 		g_info("GATT application registered on %s%s", s->adapter,
-		       moved ? " (some handles differ from the band's)" : "");
+		       moved ? " (bluetoothd moved some of the band's handles)" : "");
 		status(s, "REGISTERED=1");
 		start_advertising(s);
 		return;
 	}
 	s->app = REG_NONE;
 	if (g_dbus_error_is_remote_error(error) && !s->hints_dropped) {
+		g_dbus_error_strip_remote_error(error);
 		/* The handles the profile asks for may be taken (another
 		 * application, a newer bluetoothd's own services). */
 		g_warning("%s: GATT application refused (%s); registering it again "
@@ -368,6 +365,7 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		register_app(s);
 		return;
 	}
+	g_dbus_error_strip_remote_error(error);
 	g_warning("%s: cannot register the GATT application: %s", s->adapter,
 		  error->message);
 	g_error_free(error);
@@ -397,6 +395,7 @@ static void on_powered(GObject *src, GAsyncResult *res, gpointer user_data)
 	GVariant *r = finish(src, res, "Powered", &error);
 
 	if (!r) {
+		g_dbus_error_strip_remote_error(error);
 		if (!cancelled(error))
 			g_warning("%s: cannot power the adapter: %s", s->adapter,
 				  error->message);
@@ -423,6 +422,7 @@ static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 	GVariant *r = finish(src, res, "adapter", &error);
 
 	if (!r) {
+		g_dbus_error_strip_remote_error(error);
 		if (!cancelled(error))
 			g_warning("%s: no such adapter in bluetoothd (%s); waiting for it",
 				  s->adapter, error->message);
