@@ -337,7 +337,8 @@ def _transient(exc: BaseException) -> bool:
         "le-connection-abort-by-local", "Software caused connection abort",
         "org.bluez.Error.Failed", "org.bluez.Error.InProgress",
         "not found", "Connection Failed to be Established",
-        "org.freedesktop.DBus.Error.UnknownObject"))
+        "org.freedesktop.DBus.Error.UnknownObject",
+        "failed to discover services, device disconnected"))
 
 
 def _default_profile() -> Profile:

@@ -87,9 +87,11 @@ def test_gatt_application_matches_profile(bluez_band):
     org.bluez.GattService1 per service but Generic Access and Generic
     Attribute (bluetoothd's own) and one GattCharacteristic1 per
     characteristic with its UUID, its flags as the profile's properties
-    and its service.  From the first service the profile pins on, Handle
-    asks for the band's handles (0x33 for 0xFEE0, value 0x38 for
-    00000002, 0x4A for 00000010); before it, 0 lets bluetoothd choose.
+    and its service.  Every Handle is fixed: from the first service the
+    profile pins on, the band's handles (0x33 for 0xFEE0, value 0x38 for
+    00000002, 0x4A for 00000010); the services before it keep their
+    layout, moved up to end just before 0x33, clear of bluetoothd's own
+    GAP and GATT services.
     """
     _, conn, owner = bluez_band
     objects = managed_objects(conn, owner)
@@ -97,14 +99,19 @@ def test_gatt_application_matches_profile(bluez_band):
     paths = sorted(objects)
     svc_paths = [p for p in paths if p.count("/") == 4]
     assert len(svc_paths) == len(services)
-    pinning = False
-    for path, service in zip(svc_paths, services):
+    # From the first pinned service on, the band's handles; the services
+    # before it keep their layout, moved up to end just before it.
+    first = next(i for i, svc in enumerate(services)
+                 if svc.handle_hint is not None)
+    shift = services[first].declaration_handle - 1 - \
+        services[first - 1].end_handle if first else 0
+    for i, (path, service) in enumerate(zip(svc_paths, services)):
         props = objects[path]["org.bluez.GattService1"]
         assert props["UUID"] == service.uuid
         assert props["Primary"] is True
-        pinning = pinning or service.handle_hint is not None
-        want = service.declaration_handle if pinning else 0
-        assert props["Handle"] == want, (service.name, props["Handle"])
+        moved = shift if i < first else 0
+        assert props["Handle"] == service.declaration_handle + moved, \
+            (service.name, props["Handle"])
         chr_paths = sorted(p for p in paths if p.startswith(path + "/"))
         assert len(chr_paths) == len(service.characteristics)
         for cpath, char in zip(chr_paths, service.characteristics):
@@ -113,7 +120,10 @@ def test_gatt_application_matches_profile(bluez_band):
             assert cprops["Service"] == path
             assert set(cprops["Flags"]) == set(char.properties)
             assert cprops["Notifying"] is False
-            assert cprops["Handle"] == (char.value_handle if pinning else 0)
+            assert cprops["Handle"] == char.value_handle + moved
+    # Nothing overlaps, and the block before the pin ends right before it.
+    assert services[first - 1].end_handle + shift == \
+        services[first].declaration_handle - 1
     # The objects come in profile order: bluetoothd lays out handles in
     # the order GetManagedObjects lists them.
     assert list(objects) == [p for s in svc_paths

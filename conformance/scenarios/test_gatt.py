@@ -148,6 +148,10 @@ def test_find_information_walk(att):
     ]])
 def test_device_information_literals(att, name, expected):
     """MB4/DIS/BV-01: fixed device information reads as on a real band"""
+    if name in getattr(att, "missing", ()):
+        # Over BlueZ (a bleak link) Generic Access is bluetoothd's alone.
+        pytest.skip(f"{name}: BlueZ does not show Generic Access (0x1800) "
+                    f"to its clients")
     assert att.read(PROFILE.characteristic(name).value_handle).hex(" ") == \
         expected.hex(" ")
 
@@ -178,6 +182,9 @@ STATIC_VALUES = [pytest.param(c, id=c.name) for c in PROFILE.characteristics()
 @pytest.mark.parametrize("char", STATIC_VALUES)
 def test_static_values(authed, char):
     """MB4/DIS/BV-04: every static value in the profile reads exactly"""
+    if char.name in getattr(authed, "missing", ()):
+        pytest.skip(f"{char.name}: BlueZ does not show Generic Access "
+                    f"(0x1800) to its clients")
     assert authed.read(char.value_handle).hex(" ") == char.value.hex(" ")
 
 
@@ -242,15 +249,21 @@ def test_current_time_cts_form_keeps_tz(authed):
     assert value[10] == TIME_2024_05_20[10]
 
 
-def test_current_time_month_13(authed):
-    """MB4/TIME/BI-02: month 13 is refused and the clock keeps its time"""
+def test_current_time_month_13(authed, target):
+    """MB4/TIME/BI-02: month 13 is refused and the clock keeps its time
+
+    The band answers Value Not Allowed (0x13).  An emulator served
+    through bluetoothd (--emu-bluez) cannot say 0x13: bluetoothd 5.66
+    passes only 0x80-0x9F and a few named errors back to the central, so
+    the refusal arrives as Unlikely Error (0x0E, docs/bluez.md)."""
     authed.write(CURRENT_TIME.value_handle, TIME_2024_05_20)
     bad = bytearray(TIME_2024_05_20)
     bad[2] = 13
     assert_att_error(lambda: authed.write(CURRENT_TIME.value_handle,
                                           bytes(bad)),
                      Op.WRITE_REQ, CURRENT_TIME.value_handle,
-                     ErrorCode.VALUE_NOT_ALLOWED)
+                     ErrorCode.UNLIKELY_ERROR if target.emu_bluez
+                     else ErrorCode.VALUE_NOT_ALLOWED)
     when = check_current_time(authed.read(CURRENT_TIME.value_handle))
     assert when.date() == datetime.date(2024, 5, 20)
 

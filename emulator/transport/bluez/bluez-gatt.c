@@ -58,11 +58,8 @@ struct gatt_obj {
 	const struct mb_gatt_chr *chr;		/* characteristics */
 	const char *svc_path;			/* characteristics */
 	const struct gatt_obj *service;		/* characteristics */
-	/* Services from the first one the profile pins on ask for the
-	 * band's handles: before it, bluetoothd's own GAP and GATT services
-	 * sit where the band has its own. */
-	bool pinned;
 	uint16_t layout_handle;	/* where the band's table has it */
+	uint16_t request;	/* what Handle asks bluetoothd for, 0 = any */
 	uint16_t handle;	/* what bluetoothd said it assigned, 0 = not yet */
 	GBytes *value;		/* last value read or notified */
 	guint reg_id;
@@ -89,9 +86,7 @@ static bool served_by_bluez(const struct mb_profile_svc *svc)
 
 static uint16_t requested_handle(const struct gatt_obj *o)
 {
-	bool pinned = o->svc ? o->pinned : o->service->pinned;
-
-	return o->g->hints && pinned ? o->layout_handle : 0;
+	return o->g->hints ? o->request : 0;
 }
 
 static GVariant *flags_variant(const struct mb_gatt_chr *chr)
@@ -353,7 +348,7 @@ static gboolean set_property(GDBusConnection *conn, const gchar *sender,
 		return FALSE;
 	}
 	o->handle = g_variant_get_uint16(value);
-	if (o->handle != o->layout_handle)
+	if (o->handle != requested_handle(o))
 		g_debug("%s: bluetoothd put it at 0x%04x (band layout 0x%04x)",
 			o->path, o->handle, o->layout_handle);
 	return TRUE;
@@ -407,12 +402,57 @@ static void obj_free(gpointer p)
 	g_free(o);
 }
 
+/* The handles to ask for.  From the first service the profile pins on,
+ * the band's own.  The services before it sit, in the band's table, where
+ * bluetoothd has its GAP and GATT services: they are moved up as a block
+ * to end just before the pinned one, keeping their layout.  Every handle
+ * is then fixed, so a central that cached the table (BlueZ does, by the
+ * Database Hash) finds the same one on every start of the emulator. */
+static void place(struct bluez_gatt *g)
+{
+	const struct mb_gatt *gatt = mb_band_gatt(g->band);
+	size_t first_pinned = g->objs->len;
+	uint16_t shift = 0;
+
+	for (size_t i = 0; i < g->objs->len; i++) {
+		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+
+		if (o->svc && o->svc->handle) {
+			first_pinned = i;
+			break;
+		}
+	}
+	if (first_pinned == g->objs->len)
+		return;		/* nothing pinned: bluetoothd places all */
+	if (first_pinned > 0) {
+		const struct gatt_obj *last = NULL;
+		const struct mb_attr *a;
+
+		for (size_t i = 0; i < first_pinned; i++) {
+			const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+
+			if (o->svc)
+				last = o;
+		}
+		a = mb_gatt_lookup(gatt, last->layout_handle);
+		if (a && a->end_handle < ((const struct gatt_obj *)
+				g_ptr_array_index(g->objs, first_pinned))->layout_handle)
+			shift = (uint16_t)(((const struct gatt_obj *)
+				g_ptr_array_index(g->objs, first_pinned))->layout_handle -
+				1 - a->end_handle);
+	}
+	for (size_t i = 0; i < g->objs->len; i++) {
+		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+
+		o->request = (uint16_t)(o->layout_handle + (i < first_pinned ? shift : 0));
+	}
+}
+
 static bool export_all(struct bluez_gatt *g, GError **error)
 {
 	const struct mb_gatt *gatt = mb_band_gatt(g->band);
 	const struct mb_profile_svc *prev = NULL;
 	struct gatt_obj *service = NULL;
-	bool pinning = false;
 	size_t n_svc = 0, n_chr = 0;
 
 	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++) {
@@ -429,8 +469,6 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 			/* The declaration is the attribute before the first
 			 * characteristic's declaration. */
 			o->layout_handle = (uint16_t)(chr->decl_handle - 1);
-			pinning = pinning || chr->svc->handle;
-			o->pinned = pinning;
 			g_ptr_array_add(g->objs, o);
 			service = o;
 			prev = chr->svc;
@@ -446,6 +484,7 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 		g_ptr_array_add(g->objs, o);
 		g->by_chr[chr->index] = o;
 	}
+	place(g);
 	for (size_t i = 0; i < g->objs->len; i++) {
 		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
@@ -524,7 +563,7 @@ unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g)
 		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
 		/* Only where a handle was asked for: the rest is bluetoothd's. */
-		n += o->handle && requested_handle(o) && o->handle != o->layout_handle;
+		n += o->handle && requested_handle(o) && o->handle != requested_handle(o);
 	}
 	return n;
 }

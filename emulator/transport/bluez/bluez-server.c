@@ -23,6 +23,11 @@
 /* How often the advertisement's data (steps, heart rate) is refreshed:
  * the band changes it once a band minute at most. */
 #define ADV_REFRESH_S 1
+/* When every advertising slot is taken, the next try is this much later. */
+#define ADV_RETRY_MS 250
+/* Unregistering on the way out: a slot freed at once is one the next
+ * band on the adapter (a restarted emulator) can take at once. */
+#define UNREGISTER_TIMEOUT_MS 1000
 /* bluetoothd's calls on the application wait for its reply this long. */
 #define CALL_TIMEOUT_MS 10000
 
@@ -50,6 +55,8 @@ struct bluez_server {
 	bool hints_dropped;
 	guint added_sub;
 	guint adv_timer;
+	guint adv_retry_id;
+	bool adv_retry_warned;
 };
 
 static void status(struct bluez_server *s, const char *what)
@@ -99,9 +106,19 @@ static bool cancelled(GError *error)
 
 static void start_advertising(struct bluez_server *s);
 
+static gboolean on_adv_retry(gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+
+	s->adv_retry_id = 0;
+	start_advertising(s);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
+	char *remote;
 	GError *error = NULL;
 	GVariant *r = finish(src, res, "RegisterAdvertisement", &error);
 
@@ -112,6 +129,7 @@ static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 	if (r) {
 		g_variant_unref(r);
 		s->adv_reg = REG_DONE;
+		s->adv_retry_warned = false;
 		g_info("advertising on %s", s->adapter);
 		status(s, "ADVERTISING=1");
 		/* Connected while the call was under way. */
@@ -123,6 +141,23 @@ static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		return;
 	}
 	s->adv_reg = REG_NONE;
+	remote = g_dbus_error_get_remote_error(error);
+	/* Every advertising slot is taken: by another application, or by
+	 * the emulator that ran before this one and whose advertisement
+	 * bluetoothd has not dropped yet.  Try again in a while. */
+	if (remote && !strcmp(remote, "org.bluez.Error.NotPermitted")) {
+		g_free(remote);
+		g_dbus_error_strip_remote_error(error);
+		if (!s->adv_retry_warned)
+			g_warning("%s: %s; trying again every %u ms", s->adapter,
+				  error->message, ADV_RETRY_MS);
+		s->adv_retry_warned = true;
+		g_error_free(error);
+		if (!s->adv_retry_id)
+			s->adv_retry_id = g_timeout_add(ADV_RETRY_MS, on_adv_retry, s);
+		return;
+	}
+	g_free(remote);
 	/* A legacy controller has 31 bytes of advertising data: flags and
 	 * manufacturer data fill them (protocol §1), and bluetoothd 5.66
 	 * has no way to put service data in the scan response. */
@@ -548,11 +583,38 @@ fail:
 	return NULL;
 }
 
+static void unregister_sync(struct bluez_server *s, const char *iface,
+			    const char *method, const char *path)
+{
+	GVariant *r = g_dbus_connection_call_sync(s->conn, BLUEZ, s->adapter_path,
+		iface, method, g_variant_new("(o)", path), NULL,
+		G_DBUS_CALL_FLAGS_NONE, UNREGISTER_TIMEOUT_MS, NULL, NULL);
+
+	if (r)
+		g_variant_unref(r);
+}
+
 void bluez_server_free(struct bluez_server *s)
 {
 	if (!s)
 		return;
+	if (s->conn && s->bluez_up) {
+		gint64 until = g_get_monotonic_time() + UNREGISTER_TIMEOUT_MS * 1000;
+
+		/* A registration still under way is let land first: going
+		 * away in its middle left the advertising slot taken in
+		 * bluetoothd 5.66 until it restarted. */
+		while ((s->adv_reg == REG_PENDING || s->app == REG_PENDING) &&
+		       g_get_monotonic_time() < until)
+			g_main_context_iteration(NULL, TRUE);
+		if (s->adv_reg == REG_DONE)
+			unregister_sync(s, ADV_MANAGER_IFACE, "UnregisterAdvertisement", ADV_PATH);
+		if (s->app == REG_DONE)
+			unregister_sync(s, GATT_MANAGER_IFACE, "UnregisterApplication", APP_ROOT);
+	}
 	g_cancellable_cancel(s->cancel);
+	if (s->adv_retry_id)
+		g_source_remove(s->adv_retry_id);
 	if (s->drop_id)
 		g_source_remove(s->drop_id);
 	if (s->adv_timer)
@@ -560,8 +622,6 @@ void bluez_server_free(struct bluez_server *s)
 	if (s->watch_id)
 		g_bus_unwatch_name(s->watch_id);
 	if (s->conn) {
-		/* Unregistering on the way out would be best effort: when the
-		 * process exits bluetoothd drops both anyway. */
 		g_dbus_connection_signal_unsubscribe(s->conn, s->props_sub);
 		g_dbus_connection_signal_unsubscribe(s->conn, s->removed_sub);
 		g_dbus_connection_signal_unsubscribe(s->conn, s->added_sub);
