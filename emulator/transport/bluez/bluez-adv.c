@@ -28,11 +28,11 @@ struct bluez_adv {
 	GDBusConnection *conn;
 	char *path;
 	struct mb_band *band;
-	void (*released)(void *user_data);
+	void (*released)(struct bluez_adv *a, void *user_data);
 	void *user_data;
 	GDBusNodeInfo *info;
 	guint reg_id;
-	bool service_data;
+	unsigned int parts;
 	/* What the band advertises now. */
 	char name[32];
 	uint16_t company;
@@ -108,13 +108,13 @@ static GVariant *get_prop(const struct bluez_adv *a, const char *name)
 		return g_variant_new_boolean(TRUE);
 	if (!strcmp(name, "ManufacturerData")) {
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a{qv}"));
-		if (a->mfr_len)
+		if ((a->parts & BLUEZ_ADV_MANUFACTURER) && a->mfr_len)
 			g_variant_builder_add(&b, "{qv}", a->company, bytes(a->mfr, a->mfr_len));
 		return g_variant_builder_end(&b);
 	}
 	if (!strcmp(name, "ServiceData")) {
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
-		if (a->service_data && a->svc_len)
+		if ((a->parts & BLUEZ_ADV_SERVICE_DATA) && a->svc_len)
 			g_variant_builder_add(&b, "{sv}", a->svc_uuid, bytes(a->svc, a->svc_len));
 		return g_variant_builder_end(&b);
 	}
@@ -136,7 +136,7 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 	g_dbus_method_invocation_return_value(inv, NULL);
 	/* bluetoothd dropped it (a connection, the adapter going away). */
 	if (a->released)
-		a->released(a->user_data);
+		a->released(a, a->user_data);
 }
 
 static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
@@ -157,8 +157,8 @@ static const GDBusInterfaceVTable vtable = {
 };
 
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
-				struct mb_band *band,
-				void (*released)(void *user_data),
+				struct mb_band *band, unsigned int parts,
+				void (*released)(struct bluez_adv *a, void *user_data),
 				void *user_data, GError **error)
 {
 	struct bluez_adv *a = g_new0(struct bluez_adv, 1);
@@ -168,7 +168,7 @@ struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 	a->band = band;
 	a->released = released;
 	a->user_data = user_data;
-	a->service_data = true;
+	a->parts = parts;
 	read_band(a);
 	a->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
 	if (a->info)
@@ -199,14 +199,9 @@ const char *bluez_adv_path(const struct bluez_adv *a)
 	return a->path;
 }
 
-void bluez_adv_set_service_data(struct bluez_adv *a, bool on)
+void bluez_adv_set_parts(struct bluez_adv *a, unsigned int parts)
 {
-	a->service_data = on;
-}
-
-bool bluez_adv_service_data(const struct bluez_adv *a)
-{
-	return a->service_data;
+	a->parts = parts;
 }
 
 void bluez_adv_update(struct bluez_adv *a)
@@ -217,14 +212,15 @@ void bluez_adv_update(struct bluez_adv *a)
 
 	read_band(a);
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
-	if (old.mfr_len != a->mfr_len || old.company != a->company ||
-	    memcmp(old.mfr, a->mfr, a->mfr_len)) {
+	if ((a->parts & BLUEZ_ADV_MANUFACTURER) &&
+	    (old.mfr_len != a->mfr_len || old.company != a->company ||
+	     memcmp(old.mfr, a->mfr, a->mfr_len))) {
 		g_variant_builder_add(&b, "{sv}", "ManufacturerData",
 				      get_prop(a, "ManufacturerData"));
 		changed = true;
 	}
-	if (a->service_data && (old.svc_len != a->svc_len ||
-				memcmp(old.svc, a->svc, a->svc_len))) {
+	if ((a->parts & BLUEZ_ADV_SERVICE_DATA) &&
+	    (old.svc_len != a->svc_len || memcmp(old.svc, a->svc, a->svc_len))) {
 		g_variant_builder_add(&b, "{sv}", "ServiceData", get_prop(a, "ServiceData"));
 		changed = true;
 	}

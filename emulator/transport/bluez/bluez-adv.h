@@ -12,18 +12,24 @@
  * advertising data (protocol §1), so the two transports cannot differ. */
 struct bluez_adv;
 
+/* What one advertisement carries besides the name.  A legacy controller
+ * has 31 bytes of advertising data, which flags and the manufacturer
+ * data fill, and bluetoothd 5.66 puts only the name in the scan
+ * response: there the band's data goes out as two advertisements the
+ * controller takes turns with (docs/bluez.md). */
+enum bluez_adv_parts {
+	BLUEZ_ADV_MANUFACTURER = 1 << 0,
+	BLUEZ_ADV_SERVICE_DATA = 1 << 1,
+	BLUEZ_ADV_ALL = BLUEZ_ADV_MANUFACTURER | BLUEZ_ADV_SERVICE_DATA,
+};
+
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
-				struct mb_band *band,
-				void (*released)(void *user_data),
+				struct mb_band *band, unsigned int parts,
+				void (*released)(struct bluez_adv *a, void *user_data),
 				void *user_data, GError **error);
 void bluez_adv_free(struct bluez_adv *a);
 const char *bluez_adv_path(const struct bluez_adv *a);
-
-/* Leaves the service data out: a legacy controller has 31 bytes, which
- * flags and the manufacturer data fill, and BlueZ 5.66 puts only the
- * name in the scan response (docs/bluez.md). */
-void bluez_adv_set_service_data(struct bluez_adv *a, bool on);
-bool bluez_adv_service_data(const struct bluez_adv *a);
+void bluez_adv_set_parts(struct bluez_adv *a, unsigned int parts);
 
 /* Re-reads the band's data; PropertiesChanged for what changed, which
  * bluetoothd puts on air. */

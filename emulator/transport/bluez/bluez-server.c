@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "bluez-adv.h"
+#include "bluez-advertising.h"
 #include "bluez-bridge.h"
 #include "bluez-gatt.h"
 
@@ -11,20 +11,13 @@
 #define ADAPTER_IFACE "org.bluez.Adapter1"
 #define DEVICE_IFACE "org.bluez.Device1"
 #define GATT_MANAGER_IFACE "org.bluez.GattManager1"
-#define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
 #define PROPS_IFACE "org.freedesktop.DBus.Properties"
 #define APP_ROOT "/io/bandsim/gatt"
-#define ADV_PATH "/io/bandsim/advertisement0"
 
 /* A band answers the PDU that ends the link (10 05 01 after an update)
  * before it drops it; bluetoothd has to have put that answer on air
  * before the Disconnect call reaches the controller. */
 #define DROP_GRACE_MS 200
-/* How often the advertisement's data (steps, heart rate) is refreshed:
- * the band changes it once a band minute at most. */
-#define ADV_REFRESH_S 1
-/* When every advertising slot is taken, the next try is this much later. */
-#define ADV_RETRY_MS 250
 /* Unregistering on the way out: a slot freed at once is one the next
  * band on the adapter (a restarted emulator) can take at once. */
 #define UNREGISTER_TIMEOUT_MS 1000
@@ -43,20 +36,16 @@ struct bluez_server {
 	GCancellable *cancel;
 	struct bluez_bridge *bridge;
 	struct bluez_gatt *gatt;
-	struct bluez_adv *adv;
+	struct bluez_advertising *advertising;
 	guint watch_id;
 	guint props_sub;
 	guint removed_sub;
 	bool bluez_up;
 	enum reg_state app;
-	enum reg_state adv_reg;
 	char *device;		/* the linked central's Device1 path */
 	guint drop_id;
 	bool hints_dropped;
 	guint added_sub;
-	guint adv_timer;
-	guint adv_retry_id;
-	bool adv_retry_warned;
 };
 
 static void status(struct bluez_server *s, const char *what)
@@ -104,104 +93,12 @@ static bool cancelled(GError *error)
 
 /* ---- advertising ---------------------------------------------------- */
 
-static void start_advertising(struct bluez_server *s);
-
-static gboolean on_adv_retry(gpointer user_data)
+/* The band advertises when it can be connected to: bluetoothd is there
+ * with the application, no central has the link, the band is on. */
+static void update_advertising(struct bluez_server *s)
 {
-	struct bluez_server *s = user_data;
-
-	s->adv_retry_id = 0;
-	start_advertising(s);
-	return G_SOURCE_REMOVE;
-}
-
-static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	struct bluez_server *s = user_data;
-	char *remote;
-	GError *error = NULL;
-	GVariant *r = finish(src, res, "RegisterAdvertisement", &error);
-
-	if (!r && cancelled(error)) {
-		g_error_free(error);
-		return;
-	}
-	if (r) {
-		g_variant_unref(r);
-		s->adv_reg = REG_DONE;
-		s->adv_retry_warned = false;
-		g_info("advertising on %s", s->adapter);
-		status(s, "ADVERTISING=1");
-		/* Connected while the call was under way. */
-		if (s->device || !band_on(s)) {
-			s->adv_reg = REG_NONE;
-			call(s, s->adapter_path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
-			     g_variant_new("(o)", ADV_PATH), NULL);
-		}
-		return;
-	}
-	s->adv_reg = REG_NONE;
-	remote = g_dbus_error_get_remote_error(error);
-	/* Every advertising slot is taken: by another application, or by
-	 * the emulator that ran before this one and whose advertisement
-	 * bluetoothd has not dropped yet.  Try again in a while. */
-	if (remote && !strcmp(remote, "org.bluez.Error.NotPermitted")) {
-		g_free(remote);
-		g_dbus_error_strip_remote_error(error);
-		if (!s->adv_retry_warned)
-			g_warning("%s: %s; trying again every %u ms", s->adapter,
-				  error->message, ADV_RETRY_MS);
-		s->adv_retry_warned = true;
-		g_error_free(error);
-		if (!s->adv_retry_id)
-			s->adv_retry_id = g_timeout_add(ADV_RETRY_MS, on_adv_retry, s);
-		return;
-	}
-	g_free(remote);
-	/* A legacy controller has 31 bytes of advertising data: flags and
-	 * manufacturer data fill them (protocol §1), and bluetoothd 5.66
-	 * has no way to put service data in the scan response. */
-	if (bluez_adv_service_data(s->adv) && g_dbus_error_is_remote_error(error)) {
-		g_dbus_error_strip_remote_error(error);
-		g_warning("%s: advertisement refused (%s); advertising without the "
-			  "0xFEE0 step count", s->adapter, error->message);
-		bluez_adv_set_service_data(s->adv, false);
-		g_error_free(error);
-		start_advertising(s);
-		return;
-	}
-	g_dbus_error_strip_remote_error(error);
-	g_warning("%s: cannot advertise: %s", s->adapter, error->message);
-	g_error_free(error);
-}
-
-static void start_advertising(struct bluez_server *s)
-{
-	if (!s->bluez_up || s->app != REG_DONE || s->adv_reg != REG_NONE ||
-	    s->device || !band_on(s))
-		return;
-	s->adv_reg = REG_PENDING;
-	call(s, s->adapter_path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
-	     g_variant_new("(oa{sv})", ADV_PATH, NULL), on_adv_registered);
-}
-
-static void stop_advertising(struct bluez_server *s)
-{
-	/* Pending: on_adv_registered takes it back when it lands. */
-	if (s->adv_reg != REG_DONE)
-		return;
-	s->adv_reg = REG_NONE;
-	call(s, s->adapter_path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
-	     g_variant_new("(o)", ADV_PATH), NULL);
-}
-
-/* bluetoothd released it: a connection took it, or the adapter went. */
-static void on_adv_released(void *user_data)
-{
-	struct bluez_server *s = user_data;
-
-	s->adv_reg = REG_NONE;
-	start_advertising(s);
+	bluez_advertising_set_wanted(s->advertising, s->bluez_up && s->app == REG_DONE &&
+				     !s->device && band_on(s));
 }
 
 /* ---- the link ------------------------------------------------------- */
@@ -213,7 +110,7 @@ static bool link_up(struct bluez_server *s, const char *device)
 	if (!bluez_bridge_link_up(s->bridge))
 		return false;
 	s->device = g_strdup(device);
-	stop_advertising(s);
+	update_advertising(s);
 	g_info("central %s connected", device);
 	status(s, "CONNECTED=1");
 	return true;
@@ -230,7 +127,7 @@ static void link_down(struct bluez_server *s)
 	g_info("central %s disconnected", s->device);
 	g_clear_pointer(&s->device, g_free);
 	status(s, "DISCONNECTED=1");
-	start_advertising(s);
+	update_advertising(s);
 }
 
 static void on_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -384,7 +281,7 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		g_info("GATT application registered on %s%s", s->adapter,
 		       moved ? " (bluetoothd moved some of the band's handles)" : "");
 		status(s, "REGISTERED=1");
-		start_advertising(s);
+		update_advertising(s);
 		return;
 	}
 	s->app = REG_NONE;
@@ -502,7 +399,7 @@ static void on_bluez_appeared(GDBusConnection *conn, const gchar *name,
 
 	g_info("bluetoothd is on the bus (%s)", owner);
 	s->bluez_up = true;
-	s->app = s->adv_reg = REG_NONE;
+	s->app = REG_NONE;
 	setup(s);
 }
 
@@ -516,7 +413,8 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 	else
 		g_info("waiting for bluetoothd (%s) on the system bus", BLUEZ);
 	s->bluez_up = false;
-	s->app = s->adv_reg = REG_NONE;
+	s->app = REG_NONE;
+	bluez_advertising_forget(s->advertising);
 	/* Its links went with it. */
 	link_down(s);
 }
@@ -525,21 +423,13 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 
 void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
 {
-	if (!s)
-		return;
-	if (!strcmp(ev->name, "power-off"))
-		stop_advertising(s);
-	else if (!strcmp(ev->name, "power-on"))
-		start_advertising(s);
-	bluez_adv_update(s->adv);
+	if (s && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
+		update_advertising(s);
 }
 
-static gboolean on_adv_timer(gpointer user_data)
+static void advertising_status(const char *what, void *user_data)
 {
-	struct bluez_server *s = user_data;
-
-	bluez_adv_update(s->adv);
-	return G_SOURCE_CONTINUE;
+	status(user_data, what);
 }
 
 struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
@@ -561,8 +451,9 @@ struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
 	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, band, s->bridge, &gatt_cb, s, error);
 	if (!s->gatt)
 		goto fail;
-	s->adv = bluez_adv_new(s->conn, ADV_PATH, band, on_adv_released, s, error);
-	if (!s->adv)
+	s->advertising = bluez_advertising_new(s->conn, adapter, band,
+					       advertising_status, s, error);
+	if (!s->advertising)
 		goto fail;
 	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ, PROPS_IFACE,
 		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -573,7 +464,6 @@ struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
 	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
 		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
 		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
-	s->adv_timer = g_timeout_add_seconds(ADV_REFRESH_S, on_adv_timer, s);
 	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ,
 		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
 		s, NULL);
@@ -598,27 +488,14 @@ void bluez_server_free(struct bluez_server *s)
 {
 	if (!s)
 		return;
-	if (s->conn && s->bluez_up) {
-		gint64 until = g_get_monotonic_time() + UNREGISTER_TIMEOUT_MS * 1000;
-
-		/* A registration still under way is let land first: going
-		 * away in its middle left the advertising slot taken in
-		 * bluetoothd 5.66 until it restarted. */
-		while ((s->adv_reg == REG_PENDING || s->app == REG_PENDING) &&
-		       g_get_monotonic_time() < until)
-			g_main_context_iteration(NULL, TRUE);
-		if (s->adv_reg == REG_DONE)
-			unregister_sync(s, ADV_MANAGER_IFACE, "UnregisterAdvertisement", ADV_PATH);
-		if (s->app == REG_DONE)
-			unregister_sync(s, GATT_MANAGER_IFACE, "UnregisterApplication", APP_ROOT);
-	}
+	/* Unregistered at once, the slot is free for the next band on the
+	 * adapter (a restarted emulator). */
+	bluez_advertising_free(s->advertising);
+	if (s->conn && s->bluez_up && s->app == REG_DONE)
+		unregister_sync(s, GATT_MANAGER_IFACE, "UnregisterApplication", APP_ROOT);
 	g_cancellable_cancel(s->cancel);
-	if (s->adv_retry_id)
-		g_source_remove(s->adv_retry_id);
 	if (s->drop_id)
 		g_source_remove(s->drop_id);
-	if (s->adv_timer)
-		g_source_remove(s->adv_timer);
 	if (s->watch_id)
 		g_bus_unwatch_name(s->watch_id);
 	if (s->conn) {
@@ -628,7 +505,6 @@ void bluez_server_free(struct bluez_server *s)
 	}
 	if (s->bridge)
 		bluez_bridge_link_down(s->bridge);
-	bluez_adv_free(s->adv);
 	bluez_gatt_free(s->gatt);
 	bluez_bridge_free(s->bridge);
 	if (s->conn)
