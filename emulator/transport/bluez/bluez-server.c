@@ -345,6 +345,37 @@ static void set_adapter_prop(struct bluez_server *s, const char *name,
 	     g_variant_new("(ssv)", ADAPTER_IFACE, name, value), done);
 }
 
+/* Centrals still connected to the adapter when the band starts were
+ * connected to a band process that is gone (killed, crashed): a band
+ * that just came up has no link, so they are dropped, as a power cut
+ * drops them on the real band. */
+static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct bluez_server *s = user_data;
+	GVariant *r = finish(src, res, "GetManagedObjects", NULL);
+	GVariantIter *objects;
+	const char *path;
+	GVariant *ifaces;
+
+	if (!r)
+		return;
+	g_variant_get(r, "(a{oa{sa{sv}}})", &objects);
+	while (g_variant_iter_next(objects, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+		g_autoptr(GVariant) dev = g_variant_lookup_value(ifaces, DEVICE_IFACE, NULL);
+		gboolean connected = FALSE;
+
+		if (dev && under_adapter(s, path) &&
+		    g_variant_lookup(dev, "Connected", "b", &connected) && connected &&
+		    !(s->device && !strcmp(s->device, path))) {
+			g_info("dropping %s: connected before this band started", path);
+			call(s, path, DEVICE_IFACE, "Disconnect", NULL, NULL);
+		}
+		g_variant_unref(ifaces);
+	}
+	g_variant_iter_free(objects);
+	g_variant_unref(r);
+}
+
 /* The adapter is there: name it as the band (bluetoothd serves Device
  * Name 0x2A00 from the alias), power it, then register. */
 static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -362,6 +393,8 @@ static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	g_variant_unref(r);
+	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+	     on_objects);
 	set_adapter_prop(s, "Alias",
 			 g_variant_new_string(mb_profile_device_name(
 				 mb_band_profile(s->band))),
@@ -491,6 +524,15 @@ void bluez_server_free(struct bluez_server *s)
 	/* Unregistered at once, the slot is free for the next band on the
 	 * adapter (a restarted emulator). */
 	bluez_advertising_free(s->advertising);
+	/* The band goes away: so does its link. */
+	if (s->conn && s->device) {
+		GVariant *r = g_dbus_connection_call_sync(s->conn, BLUEZ, s->device,
+			DEVICE_IFACE, "Disconnect", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+			UNREGISTER_TIMEOUT_MS, NULL, NULL);
+
+		if (r)
+			g_variant_unref(r);
+	}
 	if (s->conn && s->bluez_up && s->app == REG_DONE)
 		unregister_sync(s, GATT_MANAGER_IFACE, "UnregisterApplication", APP_ROOT);
 	g_cancellable_cancel(s->cancel);
