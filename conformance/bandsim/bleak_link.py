@@ -458,9 +458,30 @@ class BleakLink:
             self._disconnected = True
             self._cond.notify_all()
 
+    def shutdown(self) -> None:
+        """End the link as a lost radio link does, without closing (the
+        Link contract, att.AttClient.shutdown): the disconnect goes out
+        at once on the link's loop; operations from now on raise
+        Disconnected; close() is still needed."""
+        with self._cond:
+            if self._disconnected or self._closed:
+                return
+            self._disconnected = True
+            self._cond.notify_all()
+        if self.client is not None:
+            self._cut = asyncio.run_coroutine_threadsafe(
+                self.client.disconnect(), self.runner.loop)
+
     def close(self) -> None:
         if self._closed:
             return
+        cut = getattr(self, "_cut", None)
+        if cut is not None:
+            # Let the disconnect shutdown() started finish.
+            try:
+                cut.result(CLOSE_TIMEOUT)
+            except Exception:
+                pass
         try:
             if self.client is not None and not self._disconnected:
                 self.runner.run(self.client.disconnect(),

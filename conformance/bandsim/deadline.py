@@ -5,7 +5,14 @@ gets one budget: each step waits only for what is left of it, so retrying
 steps can never stretch an operation past its limit.
 """
 
+import os
 import time
+
+# Every default deadline (a call given no timeout) is multiplied by this:
+# a run on a slow machine (the BlueZ tier in a VM without KVM) sets
+# BANDSIM_TIMEOUT_SCALE instead of failing on time.  Explicit timeouts,
+# such as "nothing may come within 0.5 s", are left as they are.
+SCALE = float(os.environ.get("BANDSIM_TIMEOUT_SCALE", "1") or 1)
 
 
 class Deadline:
@@ -34,4 +41,4 @@ def as_deadline(timeout, default: float) -> Deadline:
     """
     if isinstance(timeout, Deadline):
         return timeout
-    return Deadline(default if timeout is None else timeout)
+    return Deadline(default * SCALE if timeout is None else timeout)

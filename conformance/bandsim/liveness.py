@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .control import ControlError, Timeout as ControlTimeout
-from .deadline import Deadline
+from .deadline import Deadline, SCALE
 
 # Slack on top of a budget before an operation counts as late: a select()
 # woken at its deadline, a scheduler hiccup on a loaded CI machine.
@@ -56,7 +56,7 @@ def budget_of(timeout, default: float) -> float:
     if isinstance(timeout, Deadline):
         return timeout.remaining()
     if timeout is None:
-        return float(default)
+        return float(default) * SCALE
     return float(timeout)
 
 

@@ -199,6 +199,12 @@ class BandProcess:
             client = AttClient.connect(self.socket_path, timeout)
         try:
             self.wait_status("CONNECTED=1", deadline)
+            # Over BlueZ a first attempt may have failed after the band
+            # saw it (the central retries): its CONNECTED=1 and
+            # DISCONNECTED=1 are not this link's.
+            while self.central is not None and self._pending["DISCONNECTED=1"]:
+                self.wait_status("DISCONNECTED=1", deadline)
+                self.wait_status("CONNECTED=1", deadline)
         except BaseException:
             client.close()
             raise

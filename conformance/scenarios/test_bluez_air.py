@@ -86,18 +86,16 @@ def test_bluetoothctl_sees_the_band(band, target):
     band_adapter, central = target.emu_bluez
     address = targets.adapter_address(band_adapter)
     central_address = targets.adapter_address(central)
-    wait_advertised(central, address)
+    props = wait_advertised(central, address)
     info = bluetoothctl(central_address, f"info {address}")
     assert f"Device {address}" in info, info
     assert "Name: Mi Smart Band 4" in info, info
     assert "ManufacturerData Key: 0x0157" in info, info
     assert f"ServiceData Key: {MIBAND_SERVICE_DATA}" in info, info
-    mfr = re.search(r"ManufacturerData Value:\n((?:\s+[0-9a-f]{2}(?: [0-9a-f]{2})*.*\n)+)",
-                    info)
-    assert mfr, info
-    payload = bytes.fromhex(" ".join(line.split("  ")[0].strip()
-                                     for line in mfr.group(1).splitlines()))
-    assert len(payload) == 24 and payload[3] == 0xFF, payload.hex(" ")
+    # The bytes behind those keys, as bluetoothd holds them.
+    mfr = bytes(props["ManufacturerData"][0x0157])
+    assert len(mfr) == 24 and mfr[3] == 0xFF, mfr.hex(" ")
+    assert bytes(props["ServiceData"][MIBAND_SERVICE_DATA]) == bytes(4)
 
     link = band.connect()
     try:
