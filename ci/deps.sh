@@ -9,10 +9,12 @@ BANDSIM_PACKAGES=(
 	valgrind clang libclang-rt-14-dev tshark
 )
 
-bandsim_install_deps() {
+# Installs the packages given that are not installed yet; nothing at all
+# (no apt-get update) when every one is there.
+bandsim_apt_install() {
 	local missing=()
 	local p
-	for p in "${BANDSIM_PACKAGES[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
@@ -22,6 +24,10 @@ bandsim_install_deps() {
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 	"${sudo[@]}" apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+bandsim_install_deps() {
+	bandsim_apt_install "${BANDSIM_PACKAGES[@]}"
 }
 
 # meson setup once, reconfigure after that; then build.

@@ -14,17 +14,9 @@ BANDSIM_VM_PACKAGES=(
 	python3 python3-dbus python3-gi python3-bleak
 )
 
+# shellcheck source=../deps.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../deps.sh"
+
 bandsim_vm_install_deps() {
-	local missing=()
-	local p
-	for p in "${BANDSIM_VM_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "ci/vm: installing ${missing[*]}"
-	local sudo=()
-	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	bandsim_apt_install "${BANDSIM_VM_PACKAGES[@]}"
 }
