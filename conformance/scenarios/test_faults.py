@@ -127,6 +127,15 @@ def assert_quiet_deadline(attempt) -> None:
         attempt.describe()
 
 
+def resync_once(case):
+    """The robust app comes back after the symptom and syncs again: one
+    try must be enough.  Returns the tries."""
+    case.phone.come_back(case.tried)
+    tries = case.phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    return tries
+
+
 def exactly_once(phone, control, context="") -> None:
     oracle.assert_exactly_once(phone.state.samples, all_samples(control),
                                context=context)
@@ -270,9 +279,7 @@ def test_sync_never_ends(start_band, control, phones):
                     phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    tries = resync_once(case)
     assert [hexs(r[:3]) for r in tries[0].fetch.replies()] == \
         ["10 01 01", "10 02 01", "10 03 01", "10 01 01", "10 03 01"]
     exactly_once(case.phone, control, "after the endless try")
@@ -351,9 +358,7 @@ def test_counter_gap(start_band, control, phones):
                     phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    resync_once(case)
     exactly_once(case.phone, control, "after the counter gap")
 
 
@@ -436,9 +441,7 @@ def test_partial_sync(start_band, control, phones):
                     phone.links, phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    resync_once(case)
     exactly_once(case.phone, control, "on the second run")
 
 
@@ -467,9 +470,7 @@ def test_reboot_mid_sync(start_band, control, phones):
                     phone.links, phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    resync_once(case)
     exactly_once(case.phone, control, "after the reboot")
 
 
@@ -626,9 +627,7 @@ def test_auth_never_answers(start_band, control, phones):
                      authenticated), phone.links, phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    resync_once(case)
     exactly_once(case.phone, control, "after the silent auth")
 
 
@@ -660,9 +659,7 @@ def test_half_connected(start_band, control, phones):
                     phone=phone, tried=tried)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
+    resync_once(case)
     exactly_once(case.phone, control, "after the half-connected link")
 
 
