@@ -44,6 +44,14 @@ static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t 
 	expect_out(f, pdu, sizeof(pdu));
 }
 
+/* 01 01 <2024-05-20 10:30>: the band answers 10 01 01 with count
+ * samples from then. */
+static void request_1030(struct fixture *f, uint32_t count)
+{
+	mb_band_receive(f->band, PDU(REQ_1030));
+	expect_start_reply(f, count, (const uint8_t[]){ TS_1030 });
+}
+
 /* The data packets of a transfer of n samples from minute first, per
  * samples in each, then the end reply. */
 static void expect_transfer(struct fixture *f, uint32_t first, unsigned int n,
@@ -71,8 +79,7 @@ static void test_mtu23_four_per_packet(void **state)
 
 	subscribe(f);
 	fixture_advance(f, 10 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 10);
 	expect_no_out(f);
 	assert_string_equal(mb_band_busy(f->band), "fetch");
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
@@ -90,8 +97,7 @@ static void test_mtu247_sixty_per_packet(void **state)
 	subscribe(f);
 	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00));
 	fixture_advance(f, 130 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 130, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 130);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
 	expect_transfer(f, START_MINUTE, 130, 60);
@@ -104,8 +110,7 @@ static void test_counter_wraps(void **state)
 	subscribe(f);
 	/* 1030 samples at 4 a packet: counters 0..255, 0..1. */
 	fixture_advance(f, 1030 * 60000ull);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 1030, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 1030);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
 	expect_transfer(f, START_MINUTE, 1030, 4);
@@ -118,8 +123,7 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 	subscribe(f);
 	fixture_advance(f, 10 * 60000);
 	for (int round = 0; round < 2; round++) {
-		mb_band_receive(f->band, PDU(REQ_1030));
-		expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+		request_1030(f, 10);
 		xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 		drain(f);
 		expect_transfer(f, START_MINUTE, 10, 4);
@@ -129,8 +133,7 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 	assert_int_equal(mb_band_stored_samples(f->band), 0);
 	assert_int_equal(mb_band_acked_minute(f->band), START_MINUTE + 9);
 	/* Gone: the same request finds nothing and gets its time back. */
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 0);
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
 	/* A second ack deletes nothing more; new data comes as usual. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
@@ -204,15 +207,13 @@ static void test_new_request_mid_transfer(void **state)
 
 	subscribe(f);
 	fixture_advance(f, 200 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 200, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 200);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	/* One step of band life: 16 of the 50 packets. */
 	mb_band_run(f->band);
 	assert_int_equal(f->n_out, 16);
 	f->n_out = f->next_out = 0;
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 200, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 200);
 	drain(f);
 	expect_no_out(f);
 	/* The stopped transfer did not complete: an ack deletes nothing. */
@@ -229,8 +230,7 @@ static void test_disconnect_mid_transfer(void **state)
 
 	subscribe(f);
 	fixture_advance(f, 100 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 100);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	mb_band_run(f->band);
 	mb_band_disconnect(f->band);
@@ -244,8 +244,7 @@ static void test_disconnect_mid_transfer(void **state)
 	f->n_events = 0;
 	/* Nothing was lost: the whole log is there for the next try. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 100);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
 	expect_transfer(f, START_MINUTE, 100, 4);
@@ -259,8 +258,7 @@ static void test_congested_link_waits(void **state)
 
 	subscribe(f);
 	fixture_advance(f, 100 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 100, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 100);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	mb_band_set_link_congested(f->band, true);
 	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms, true);
@@ -284,8 +282,7 @@ static void test_run_ends_at_a_gap(void **state)
 		    0x01, 0x00, 0x00, 0x00),
 	     PDU(0x13));
 	fixture_advance(f, 5 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
-	expect_start_reply(f, 10, (const uint8_t[]){ TS_1030 });
+	request_1030(f, 10);
 	/* The next round, from 10:40, starts at 11:40. */
 	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
 				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
