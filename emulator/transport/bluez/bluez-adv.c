@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "bluez-dbus.h"
 #include "core/util.h"
 
 #define ADV_IFACE "org.bluez.LEAdvertisement1"
@@ -129,8 +130,7 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 	struct bluez_adv *a = user_data;
 
 	if (strcmp(method, "Release")) {
-		g_dbus_method_invocation_return_dbus_error(inv,
-			"org.freedesktop.DBus.Error.UnknownMethod", method);
+		bluez_dbus_unknown_method(inv, method);
 		return;
 	}
 	g_dbus_method_invocation_return_value(inv, NULL);
@@ -143,12 +143,7 @@ static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
 			      const gchar *path, const gchar *iface,
 			      const gchar *name, GError **error, gpointer user_data)
 {
-	GVariant *v = get_prop(user_data, name);
-
-	if (!v)
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY,
-			    "no property %s", name);
-	return v;
+	return bluez_dbus_property(get_prop(user_data, name), name, error);
 }
 
 static const GDBusInterfaceVTable vtable = {
@@ -228,9 +223,5 @@ void bluez_adv_update(struct bluez_adv *a)
 		g_variant_builder_clear(&b);
 		return;
 	}
-	g_dbus_connection_emit_signal(a->conn, NULL, a->path,
-				      "org.freedesktop.DBus.Properties",
-				      "PropertiesChanged",
-				      g_variant_new("(sa{sv}as)", ADV_IFACE, &b, NULL),
-				      NULL);
+	bluez_dbus_emit_changed(a->conn, a->path, ADV_IFACE, &b);
 }

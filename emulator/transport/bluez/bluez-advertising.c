@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "bluez-adv.h"
+#include "bluez-dbus.h"
 
-#define BLUEZ "org.bluez"
 #define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
 #define ADV_ROOT "/io/bandsim/advertisement"
 #define MAX_SLOTS 2
@@ -50,7 +50,7 @@ static void on_released(struct bluez_adv *adv, void *user_data);
 static void call(struct bluez_advertising *a, const char *method, GVariant *args,
 		 GAsyncReadyCallback done, gpointer user_data)
 {
-	g_dbus_connection_call(a->conn, BLUEZ, a->adapter_path, ADV_MANAGER_IFACE,
+	g_dbus_connection_call(a->conn, BLUEZ_SERVICE, a->adapter_path, ADV_MANAGER_IFACE,
 			       method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
 			       CALL_TIMEOUT_MS, a->cancel, done, user_data);
 }
@@ -264,16 +264,11 @@ void bluez_advertising_free(struct bluez_advertising *a)
 		while (a->slots[i].reg == REG_PENDING && g_get_monotonic_time() < until)
 			g_main_context_iteration(NULL, TRUE);
 	for (size_t i = 0; i < a->n_slots; i++) {
-		GVariant *r;
-
-		if (a->slots[i].reg != REG_DONE)
-			continue;
-		r = g_dbus_connection_call_sync(a->conn, BLUEZ, a->adapter_path,
-			ADV_MANAGER_IFACE, "UnregisterAdvertisement",
-			g_variant_new("(o)", bluez_adv_path(a->slots[i].adv)), NULL,
-			G_DBUS_CALL_FLAGS_NONE, UNREGISTER_TIMEOUT_MS, NULL, NULL);
-		if (r)
-			g_variant_unref(r);
+		if (a->slots[i].reg == REG_DONE)
+			bluez_dbus_call_quietly(a->conn, a->adapter_path, ADV_MANAGER_IFACE,
+				"UnregisterAdvertisement",
+				g_variant_new("(o)", bluez_adv_path(a->slots[i].adv)),
+				UNREGISTER_TIMEOUT_MS);
 	}
 	g_cancellable_cancel(a->cancel);
 	if (a->retry_id)

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "bluez-dbus.h"
 #include "core/att.h"
 
 #define SERVICE_IFACE "org.bluez.GattService1"
@@ -168,11 +169,7 @@ static void emit_changed(const struct gatt_obj *o, const char *name)
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&b, "{sv}", name, get_prop(o, name));
-	g_dbus_connection_emit_signal(o->g->conn, NULL, o->path,
-				      "org.freedesktop.DBus.Properties",
-				      "PropertiesChanged",
-				      g_variant_new("(sa{sv}as)", CHR_IFACE, &b, NULL),
-				      NULL);
+	bluez_dbus_emit_changed(o->g->conn, o->path, CHR_IFACE, &b);
 }
 
 static void set_value(struct gatt_obj *o, const uint8_t *value, size_t len)
@@ -313,8 +310,7 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 		bluez_bridge_confirm(g->bridge);
 		g_dbus_method_invocation_return_value(inv, NULL);
 	} else {
-		g_dbus_method_invocation_return_dbus_error(inv,
-			"org.freedesktop.DBus.Error.UnknownMethod", method);
+		bluez_dbus_unknown_method(inv, method);
 	}
 	/* The reply has left: now what the band sent meanwhile. */
 	bluez_bridge_flush(g->bridge);
@@ -326,12 +322,7 @@ static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
 			      const gchar *path, const gchar *iface,
 			      const gchar *name, GError **error, gpointer user_data)
 {
-	GVariant *v = get_prop(user_data, name);
-
-	if (!v)
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY,
-			    "no property %s", name);
-	return v;
+	return bluez_dbus_property(get_prop(user_data, name), name, error);
 }
 
 /* bluetoothd writes back the handle it assigned. */
@@ -371,8 +362,7 @@ static void om_call(GDBusConnection *conn, const gchar *sender,
 	GVariantBuilder b;
 
 	if (strcmp(method, "GetManagedObjects")) {
-		g_dbus_method_invocation_return_dbus_error(inv,
-			"org.freedesktop.DBus.Error.UnknownMethod", method);
+		bluez_dbus_unknown_method(inv, method);
 		return;
 	}
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{oa{sa{sv}}}"));

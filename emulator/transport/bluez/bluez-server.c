@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "bluez-advertising.h"
+#include "bluez-dbus.h"
 #include "bluez-bridge.h"
 #include "bluez-gatt.h"
 
-#define BLUEZ "org.bluez"
 #define ADAPTER_IFACE "org.bluez.Adapter1"
 #define DEVICE_IFACE "org.bluez.Device1"
 #define GATT_MANAGER_IFACE "org.bluez.GattManager1"
@@ -62,7 +62,7 @@ static bool band_on(const struct bluez_server *s)
 static void call(struct bluez_server *s, const char *path, const char *iface,
 		 const char *method, GVariant *args, GAsyncReadyCallback done)
 {
-	g_dbus_connection_call(s->conn, BLUEZ, path, iface, method, args, NULL,
+	g_dbus_connection_call(s->conn, BLUEZ_SERVICE, path, iface, method, args, NULL,
 			       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, s->cancel,
 			       done, s);
 }
@@ -444,7 +444,7 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 	if (s->bluez_up)
 		g_warning("bluetoothd left the bus; waiting for it to come back");
 	else
-		g_info("waiting for bluetoothd (%s) on the system bus", BLUEZ);
+		g_info("waiting for bluetoothd (%s) on the system bus", BLUEZ_SERVICE);
 	s->bluez_up = false;
 	s->app = REG_NONE;
 	bluez_advertising_forget(s->advertising);
@@ -488,33 +488,22 @@ struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
 					       advertising_status, s, error);
 	if (!s->advertising)
 		goto fail;
-	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ, PROPS_IFACE,
+	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
 		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
 		on_props_changed, s, NULL);
-	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
+	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
 		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
 		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
-	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ,
+	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
 		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
 		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
-	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ,
+	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
 		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
 		s, NULL);
 	return s;
 fail:
 	bluez_server_free(s);
 	return NULL;
-}
-
-static void unregister_sync(struct bluez_server *s, const char *iface,
-			    const char *method, const char *path)
-{
-	GVariant *r = g_dbus_connection_call_sync(s->conn, BLUEZ, s->adapter_path,
-		iface, method, g_variant_new("(o)", path), NULL,
-		G_DBUS_CALL_FLAGS_NONE, UNREGISTER_TIMEOUT_MS, NULL, NULL);
-
-	if (r)
-		g_variant_unref(r);
 }
 
 void bluez_server_free(struct bluez_server *s)
@@ -526,15 +515,13 @@ void bluez_server_free(struct bluez_server *s)
 	bluez_advertising_free(s->advertising);
 	/* The band goes away: so does its link. */
 	if (s->conn && s->device) {
-		GVariant *r = g_dbus_connection_call_sync(s->conn, BLUEZ, s->device,
-			DEVICE_IFACE, "Disconnect", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-			UNREGISTER_TIMEOUT_MS, NULL, NULL);
-
-		if (r)
-			g_variant_unref(r);
+		bluez_dbus_call_quietly(s->conn, s->device, DEVICE_IFACE, "Disconnect",
+					NULL, UNREGISTER_TIMEOUT_MS);
 	}
 	if (s->conn && s->bluez_up && s->app == REG_DONE)
-		unregister_sync(s, GATT_MANAGER_IFACE, "UnregisterApplication", APP_ROOT);
+		bluez_dbus_call_quietly(s->conn, s->adapter_path, GATT_MANAGER_IFACE,
+					"UnregisterApplication",
+					g_variant_new("(o)", APP_ROOT), UNREGISTER_TIMEOUT_MS);
 	g_cancellable_cancel(s->cancel);
 	if (s->drop_id)
 		g_source_remove(s->drop_id);
