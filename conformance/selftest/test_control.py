@@ -108,6 +108,9 @@ def method(conn_, sender, path, iface, name, params, inv):
         return
     elif name == "Hang":
         hung.append(inv)
+        # Tells the test the call got here, so the peer can vanish with
+        # it pending (NoReply) rather than before it (NameHasNoOwner).
+        os.write(ready_fd, b"HUNG\n")
         return
     inv.return_value(None)
 
@@ -145,11 +148,15 @@ def stand_in(bus, tmp_path):
     try:
         ready, _, _ = select.select([read_fd], [], [], 10)
         assert ready and os.read(read_fd, 100) == b"READY\n"
-    finally:
+    except BaseException:
         os.close(read_fd)
+        raise
+    # Later lines: what the stand-in was asked (HUNG).
+    proc.notes_fd = read_fd
     yield proc
     proc.kill()
     proc.wait()
+    os.close(read_fd)
 
 
 @pytest.fixture
@@ -232,6 +239,8 @@ def test_nowait_call_and_vanished_peer(control, stand_in):
     pending = control.call_nowait("PressButton")
     assert pending.wait() == ()
     hung = control.call_nowait("Hang")
+    ready, _, _ = select.select([stand_in.notes_fd], [], [], 5)
+    assert ready and os.read(stand_in.notes_fd, 100) == b"HUNG\n"
     stand_in.kill()
     with pytest.raises(ControlError) as info:
         hung.wait(timeout=2.0)
