@@ -438,14 +438,12 @@ class BleakLink:
         return link
 
     def resolve(self) -> None:
-        """Map the profile onto the services bleak discovered and read
-        the negotiated MTU."""
+        """Map the profile onto the services bleak discovered."""
         try:
             services = self.client.services
         except Exception as exc:
             raise map_error(exc, Op.READ_BY_GROUP_TYPE_REQ, 0x0001) from exc
         self._chars = self.handles.resolve(services)
-        self.mtu = self._negotiated_mtu()
 
     @property
     def missing(self) -> List[str]:
@@ -506,11 +504,12 @@ class BleakLink:
 
     # ------------------------------------------------------------ MTU
 
-    def _negotiated_mtu(self) -> int:
-        """BlueZ exchanges the MTU itself when it connects.  bleak's
-        mtu_size reports it only after AcquireWrite/Notify (else 23 with
-        a warning); BlueZ >= 5.62 also gives it per characteristic as
-        max_write_without_response_size + 3.  The larger one wins."""
+    def _listed_mtu(self) -> int:
+        """The MTU as bleak listed it when it resolved the services:
+        mtu_size (23 with a warning unless AcquireWrite/Notify ran) or,
+        with BlueZ >= 5.62, max_write_without_response_size + 3.  Over a
+        cached GATT database bleak may list the characteristics before
+        the MTU exchange, so this can still say 23 (_stack_mtu asks)."""
         mtu = DEFAULT_MTU
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -523,11 +522,41 @@ class BleakLink:
             mtu = max(mtu, int(size) + 3)
         return mtu
 
+    async def _stack_mtu(self) -> int:
+        """The ATT_MTU BlueZ agreed on this link, read now: the MTU
+        property of a characteristic (BlueZ >= 5.62).  bluetoothd
+        exchanges it before ServicesResolved, so after connect it is
+        final.  Falls back to what bleak listed."""
+        backend = getattr(self.client, "_backend", None)
+        bus = getattr(backend, "_bus", None)
+        char = next(iter(self._chars.values()), None)
+        path = getattr(char, "path", None)
+        if bus is not None and path:
+            try:
+                from dbus_fast import Message, MessageType
+                reply = await bus.call(Message(
+                    destination="org.bluez", path=path,
+                    interface="org.freedesktop.DBus.Properties",
+                    member="Get", signature="ss",
+                    body=["org.bluez.GattCharacteristic1", "MTU"]))
+                if reply.message_type == MessageType.METHOD_RETURN:
+                    return max(DEFAULT_MTU, int(reply.body[0].value))
+            except Exception:
+                pass
+        return self._listed_mtu()
+
     def exchange_mtu(self, mtu: int = 247, timeout=None) -> int:
-        """BlueZ has already negotiated; returns that MTU, now in use.
-        (The request's value cannot change what the stack agreed.)"""
+        """BlueZ exchanged the MTU itself when it connected (its
+        [GATT] ExchangeMTU against the band's); the link then uses the
+        smaller of that and mtu, as a phone that asked for mtu does.
+        Until this is called the link sizes its writes for 23 bytes,
+        like a central that never exchanged (any size up to the agreed
+        MTU is valid on air)."""
         self._check_open(Op.MTU_REQ, 0)
-        self.mtu = max(self.mtu, self._negotiated_mtu())
+        deadline = as_deadline(timeout, self.timeout)
+        stack = self.runner.run(self._stack_mtu(), deadline,
+                                "the link's ATT_MTU")
+        self.mtu = max(self.mtu, min(mtu, stack))
         return self.mtu
 
     # ----------------------------------------------------- operations

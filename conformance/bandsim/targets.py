@@ -105,8 +105,9 @@ def parse_emu_bluez(value):
     return parts
 
 
-def adapter_address(adapter: str, timeout: float = PROBE_TIMEOUT) -> str:
-    """The Bluetooth address of a BlueZ adapter (Adapter1.Address)."""
+def _adapter_property(adapter: str, interface: str, name: str,
+                      timeout: float = PROBE_TIMEOUT):
+    """One property of /org/bluez/ADAPTER, read from bluetoothd now."""
     from gi.repository import Gio, GLib
 
     address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
@@ -117,13 +118,28 @@ def adapter_address(adapter: str, timeout: float = PROBE_TIMEOUT) -> str:
         reply = conn.call_sync(
             "org.bluez", f"/org/bluez/{adapter}",
             "org.freedesktop.DBus.Properties", "Get",
-            GLib.Variant("(ss)", ("org.bluez.Adapter1", "Address")), None,
+            GLib.Variant("(ss)", (interface, name)), None,
             Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
         return reply.unpack()[0]
     except GLib.Error as exc:
         raise Unavailable(f"BlueZ adapter {adapter}: {exc.message}") from exc
     finally:
         conn.close_sync(None)
+
+
+def adapter_address(adapter: str, timeout: float = PROBE_TIMEOUT) -> str:
+    """The Bluetooth address of a BlueZ adapter (Adapter1.Address)."""
+    return _adapter_property(adapter, "org.bluez.Adapter1", "Address",
+                             timeout)
+
+
+def advertising_instances(adapter: str,
+                          timeout: float = PROBE_TIMEOUT) -> int:
+    """How many advertisements the adapter has on air
+    (LEAdvertisingManager1.ActiveInstances): 0 means no central can
+    find or connect to anything behind it."""
+    return int(_adapter_property(adapter, "org.bluez.LEAdvertisingManager1",
+                                 "ActiveInstances", timeout))
 
 
 class Discovery:

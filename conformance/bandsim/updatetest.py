@@ -14,6 +14,7 @@ from .firmware import FirmwareClient, TYPE_FIRMWARE
 from .profile import DEFAULT_PATH, Profile
 from .suite import TEST_KEY
 from .synctest import authenticated_link
+from .targets import advertising_instances
 
 PROFILE = Profile.load(DEFAULT_PATH)
 SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
@@ -50,7 +51,11 @@ def read_revision(band) -> str:
 
 
 def refused_connection(band) -> bool:
-    """True when the socket turns a central away (the band is off)."""
+    """True when a central cannot reach the band (it is off): the
+    socket refuses, or over BlueZ the band's adapter has nothing on
+    air, so there is nothing to connect to."""
+    if getattr(band, "adapter", None):
+        return advertising_instances(band.adapter) == 0
     try:
         att = AttClient.connect(band.socket_path, timeout=1.0)
     except ConnectionRefusedError:

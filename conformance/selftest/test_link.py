@@ -466,8 +466,12 @@ def test_protected_cccd_before_auth_is_0x08_on_the_cccd():
 
 def test_mtu_is_what_bluez_negotiated():
     link, _ = bleak_link(FakeClient(mtu_size=23))
-    assert link.mtu == 247
-    assert link.exchange_mtu(23) == 247 and link.mtu == 247
+    assert link.mtu == 23           # no exchange yet: 20-byte writes
+    assert link.exchange_mtu(185) == 185 and link.mtu == 185
+    assert link.exchange_mtu(517) == 247    # what the stack agreed
+    link.close()
+    link, _ = bleak_link(FakeClient(mtu_size=23))
+    assert link.exchange_mtu(23) == 23 and link.mtu == 23
     link.close()
     old = FakeClient(device_services(mtu=23), mtu_size=23)
     link, client = bleak_link(old)
@@ -620,7 +624,8 @@ def test_connect_passes_adapter_and_resolves(fake_class):
     made = fake_class.made[0]
     assert made.kwargs == {"adapter": "hci1"}
     assert made.callback == link._on_disconnect
-    assert link.mtu == 247 and "auth" not in link.missing
+    assert link.mtu == 23 and "auth" not in link.missing
+    assert link.exchange_mtu(247) == 247
     link.close()
 
 
