@@ -6,6 +6,7 @@ BANDSIM_PACKAGES=(
 	gcc libc6-dev meson ninja-build pkg-config
 	libglib2.0-dev libssl-dev libcmocka-dev
 	dbus python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
+	python3-bleak
 	valgrind clang libclang-rt-14-dev tshark
 )
 

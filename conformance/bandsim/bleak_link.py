@@ -41,6 +41,7 @@ import asyncio
 import collections
 import concurrent.futures
 import functools
+import os
 import re
 import struct
 import threading
@@ -59,6 +60,11 @@ from .profile import DEFAULT_PATH, Profile
 CLOSE_TIMEOUT = 5.0
 # Back-off between connection attempts (times the attempt number).
 RETRY_PAUSE = 0.25
+# One connection attempt may take at most this share of the deadline: an
+# attempt the controller never completes (LE Create Connection pending,
+# services never resolved) is cancelled and tried again instead of using
+# up the whole budget.
+ATTEMPT_SHARE = 0.4
 CCCD_NOTIFY = 0x0001
 CCCD_INDICATE = 0x0002
 
@@ -329,6 +335,31 @@ async def _known_device(address: str, adapter: Optional[str]):
                      {"path": path, "props": props}, props.get("RSSI", -127))
 
 
+async def _settle(address: str, adapter: Optional[str],
+                  deadline: Deadline) -> None:
+    """A Device1 still Connected when no link of ours is open is the
+    last link BlueZ has not finished with (or one a killed client left):
+    bleak would skip Connect and wait for services that never resolve.
+    Disconnect it and wait for Connected=False first."""
+    if not adapter:
+        return
+    try:
+        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
+        from dbus_fast import Message
+        manager = await get_global_bluez_manager()
+        path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+        if not manager.is_connected(path):
+            return
+        await manager._bus.call(Message(
+            destination="org.bluez", path=path,
+            interface="org.bluez.Device1", member="Disconnect"))
+        while manager.is_connected(path) and \
+                deadline.remaining() > RETRY_PAUSE:
+            await asyncio.sleep(0.05)
+    except Exception:
+        return
+
+
 def _transient(exc: BaseException) -> bool:
     """Connect failures worth another attempt: the controller or BlueZ
     was still tearing the last link down."""
@@ -380,6 +411,7 @@ class BleakLink:
         self._cond = threading.Condition()
         self._disconnected = False
         self._closed = False
+        self._acquired: Dict[int, int] = {}     # value handle -> notify fd
 
     # ------------------------------------------------------ lifecycle
 
@@ -404,22 +436,31 @@ class BleakLink:
                 # advertisement first, which costs a scan per link.
                 known = None if client_class else \
                     await _known_device(address, adapter)
+                if known:
+                    await _settle(address, adapter, deadline)
                 attempt = 0
                 while True:
                     attempt += 1
+                    remaining = deadline.remaining()
+                    last = remaining < deadline.seconds * ATTEMPT_SHARE * 1.5
+                    budget = remaining if last or client_class else \
+                        deadline.seconds * ATTEMPT_SHARE
                     client = factory(known or address,
                                      disconnected_callback=link._on_disconnect,
-                                     timeout=max(deadline.remaining(), 0.1),
-                                     **kwargs)
+                                     timeout=max(budget, 0.1), **kwargs)
                     link.client = client
+                    with link._cond:
+                        link._disconnected = False
                     try:
                         await client.connect()
                         return
                     except Exception as exc:
                         # A connection attempt right after the last link
-                        # went can fail in the controller; try again
-                        # while the deadline allows.
-                        if client_class or not _transient(exc) or \
+                        # went can fail in the controller, or never
+                        # complete; try again while the deadline allows.
+                        if client_class or last or not (
+                                _transient(exc) or
+                                isinstance(exc, asyncio.TimeoutError)) or \
                                 deadline.remaining() < RETRY_PAUSE * 2:
                             raise
                     await asyncio.sleep(RETRY_PAUSE * attempt)
@@ -451,7 +492,13 @@ class BleakLink:
         return [slot.name for handle, slot in self.handles.slots.items()
                 if handle not in self._chars]
 
-    def _on_disconnect(self, _client=None) -> None:
+    def _on_disconnect(self, client=None) -> None:
+        # A connection attempt that failed after it was up (connect()
+        # retries) reports its drop too, maybe late: only the current
+        # client's counts.
+        if client is not None and self.client is not None and \
+                client is not self.client:
+            return
         with self._cond:
             self._disconnected = True
             self._cond.notify_all()
@@ -494,6 +541,15 @@ class BleakLink:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        if self._acquired:
+            async def release_all():
+                for handle in list(self._acquired):
+                    self._release(handle)
+            try:
+                self.runner.run(release_all(), Deadline(CLOSE_TIMEOUT),
+                                "release notifications")
+            except Exception:
+                pass
         self.runner.stop()
 
     def __enter__(self):
@@ -640,15 +696,74 @@ class BleakLink:
         char = self._char(value_handle, Op.WRITE_REQ, error_handle=cccd)
         current = self._cccd_state.get(value_handle, 0)
         if bits and not current:
-            callback = functools.partial(self._on_notify, value_handle)
-            self._call(lambda: self.client.start_notify(char, callback),
+            self._call(lambda: self._start_notify(char, value_handle),
                        Op.WRITE_REQ, cccd, timeout,
                        f"notifications on {value_handle:#06x}")
         elif not bits and current:
-            self._call(lambda: self.client.stop_notify(char),
+            self._call(lambda: self._stop_notify(char, value_handle),
                        Op.WRITE_REQ, cccd, timeout,
                        f"notifications off on {value_handle:#06x}")
         self._cccd_state[value_handle] = bits
+
+    # BlueZ turns every change of a characteristic's Value property into
+    # PropertiesChanged, and ReadValue changes it too: bleak 0.20's
+    # start_notify (StartNotify) then hands each read's value to the
+    # notification callback as if the band had sent it.  AcquireNotify
+    # delivers only what came on air, one notification per packet on a
+    # socket (what later bleak releases do by default); StartNotify stays
+    # for indicate-only characteristics and for stand-in clients.
+
+    async def _start_notify(self, char, value_handle: int) -> None:
+        bus = getattr(getattr(self.client, "_backend", None), "_bus", None)
+        path = getattr(char, "path", None)
+        if bus is None or not isinstance(path, str) or \
+                "notify" not in getattr(char, "properties", ()):
+            callback = functools.partial(self._on_notify, value_handle)
+            await self.client.start_notify(char, callback)
+            return
+        from bleak.backends.bluezdbus.utils import assert_reply
+        from dbus_fast import Message
+        reply = await bus.call(Message(
+            destination="org.bluez", path=path,
+            interface="org.bluez.GattCharacteristic1",
+            member="AcquireNotify", signature="a{sv}", body=[{}]))
+        assert_reply(reply)
+        fd = reply.unix_fds[0]
+        os.set_blocking(fd, False)
+        self._acquired[value_handle] = fd
+        asyncio.get_running_loop().add_reader(
+            fd, self._read_acquired, value_handle, fd)
+
+    async def _stop_notify(self, char, value_handle: int) -> None:
+        if value_handle in self._acquired:
+            self._release(value_handle)     # BlueZ sees the socket close
+        else:
+            await self.client.stop_notify(char)
+
+    def _read_acquired(self, value_handle: int, fd: int) -> None:
+        """A notification on an acquired socket, on the loop thread; end
+        of file when the link or BlueZ let go."""
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._on_notify(value_handle, None, data)
+        else:
+            self._release(value_handle)
+
+    def _release(self, value_handle: int) -> None:
+        """Close an acquired notification socket (on the loop thread)."""
+        fd = self._acquired.pop(value_handle, None)
+        if fd is None:
+            return
+        try:
+            asyncio.get_running_loop().remove_reader(fd)
+        except RuntimeError:
+            pass
+        os.close(fd)
 
     # -------------------------------------------------- notifications
 

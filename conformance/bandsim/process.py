@@ -25,7 +25,7 @@ START_TIMEOUT = 10.0
 STATUS_TIMEOUT = 5.0
 # Through bluetoothd (a VM without KVM, say) registering, connecting and
 # discovering take seconds, not milliseconds.
-BLUEZ_STATUS_TIMEOUT = 20.0
+BLUEZ_STATUS_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
 _SUN_PATH_MAX = 107

@@ -237,6 +237,8 @@ def test_properties_changed_follow_binding(fresh_band, control, band_button):
 
 @pytest.mark.needs_control("PressButton", "Address", "Bound", "Event")
 @pytest.mark.emulator_process("two bands on one private bus")
+@pytest.mark.socket_only(
+    "two bands at once: over BlueZ one adapter serves one band")
 def test_two_bands_on_one_bus(start_band, bus):
     """MB4/CTL/BV-07: several bands share a bus under their own names
 
