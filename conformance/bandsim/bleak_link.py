@@ -41,7 +41,6 @@ import asyncio
 import collections
 import concurrent.futures
 import functools
-import os
 import re
 import struct
 import threading
@@ -411,7 +410,9 @@ class BleakLink:
         self._cond = threading.Condition()
         self._disconnected = False
         self._closed = False
-        self._acquired: Dict[int, int] = {}     # value handle -> notify fd
+        # value handle -> values of our own reads whose Value echo has
+        # not come yet (_read_echoes)
+        self._echoes: Dict[int, List[bytes]] = {}
 
     # ------------------------------------------------------ lifecycle
 
@@ -541,15 +542,6 @@ class BleakLink:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if self._acquired:
-            async def release_all():
-                for handle in list(self._acquired):
-                    self._release(handle)
-            try:
-                self.runner.run(release_all(), Deadline(CLOSE_TIMEOUT),
-                                "release notifications")
-            except Exception:
-                pass
         self.runner.stop()
 
     def __enter__(self):
@@ -655,10 +647,40 @@ class BleakLink:
             bits = self._cccd_state.get(self.handles.cccds[handle], 0)
             return bits.to_bytes(2, "little")
         char = self._char(handle, Op.READ_REQ)
-        value = self._call(lambda: self.client.read_gatt_char(char),
-                           Op.READ_REQ, handle, timeout,
-                           f"read of {handle:#06x}")
-        return bytes(value)
+
+        async def read():
+            value = bytes(await self.client.read_gatt_char(char))
+            self._drop_echo(handle, value)
+            return value
+        return self._call(read, Op.READ_REQ, handle, timeout,
+                          f"read of {handle:#06x}")
+
+    # BlueZ stores what ReadValue returned as the characteristic's Value
+    # and signals that with PropertiesChanged, as it does a notification
+    # (src/gatt-client.c), and bleak 0.20 passes every Value change to the
+    # notification callback.  So each read of a subscribed characteristic
+    # would also arrive as a notification the band never sent.  bluetoothd
+    # emits the signal before it replies, so the echo is usually queued
+    # by the time the read returns: the newest queued equal value is
+    # dropped; otherwise the next equal one that arrives is.  Either way
+    # the notifications that remain are, in number and value, the band's.
+    # (AcquireNotify would avoid the echo, but bluez 5.66 frees its
+    # notify IO twice when the link drops and bluetoothd crashes.)
+
+    def _echoing(self) -> bool:
+        backend = getattr(self.client, "_backend", None)
+        return type(backend).__name__ == "BleakClientBlueZDBus"
+
+    def _drop_echo(self, handle: int, value: bytes) -> None:
+        """On the loop thread, after a read of handle returned value."""
+        if not self._cccd_state.get(handle) or not self._echoing():
+            return
+        with self._cond:
+            for i in range(len(self._queue) - 1, -1, -1):
+                if self._queue[i] == (handle, value):
+                    del self._queue[i]
+                    return
+            self._echoes.setdefault(handle, []).append(value)
 
     def write(self, handle: int, value: bytes, timeout=None) -> None:
         if handle in self.handles.cccds:
@@ -696,74 +718,17 @@ class BleakLink:
         char = self._char(value_handle, Op.WRITE_REQ, error_handle=cccd)
         current = self._cccd_state.get(value_handle, 0)
         if bits and not current:
-            self._call(lambda: self._start_notify(char, value_handle),
+            callback = functools.partial(self._on_notify, value_handle)
+            self._call(lambda: self.client.start_notify(char, callback),
                        Op.WRITE_REQ, cccd, timeout,
                        f"notifications on {value_handle:#06x}")
         elif not bits and current:
-            self._call(lambda: self._stop_notify(char, value_handle),
+            self._call(lambda: self.client.stop_notify(char),
                        Op.WRITE_REQ, cccd, timeout,
                        f"notifications off on {value_handle:#06x}")
         self._cccd_state[value_handle] = bits
+        self._echoes.pop(value_handle, None)
 
-    # BlueZ turns every change of a characteristic's Value property into
-    # PropertiesChanged, and ReadValue changes it too: bleak 0.20's
-    # start_notify (StartNotify) then hands each read's value to the
-    # notification callback as if the band had sent it.  AcquireNotify
-    # delivers only what came on air, one notification per packet on a
-    # socket (what later bleak releases do by default); StartNotify stays
-    # for indicate-only characteristics and for stand-in clients.
-
-    async def _start_notify(self, char, value_handle: int) -> None:
-        bus = getattr(getattr(self.client, "_backend", None), "_bus", None)
-        path = getattr(char, "path", None)
-        if bus is None or not isinstance(path, str) or \
-                "notify" not in getattr(char, "properties", ()):
-            callback = functools.partial(self._on_notify, value_handle)
-            await self.client.start_notify(char, callback)
-            return
-        from bleak.backends.bluezdbus.utils import assert_reply
-        from dbus_fast import Message
-        reply = await bus.call(Message(
-            destination="org.bluez", path=path,
-            interface="org.bluez.GattCharacteristic1",
-            member="AcquireNotify", signature="a{sv}", body=[{}]))
-        assert_reply(reply)
-        fd = reply.unix_fds[0]
-        os.set_blocking(fd, False)
-        self._acquired[value_handle] = fd
-        asyncio.get_running_loop().add_reader(
-            fd, self._read_acquired, value_handle, fd)
-
-    async def _stop_notify(self, char, value_handle: int) -> None:
-        if value_handle in self._acquired:
-            self._release(value_handle)     # BlueZ sees the socket close
-        else:
-            await self.client.stop_notify(char)
-
-    def _read_acquired(self, value_handle: int, fd: int) -> None:
-        """A notification on an acquired socket, on the loop thread; end
-        of file when the link or BlueZ let go."""
-        try:
-            data = os.read(fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if data:
-            self._on_notify(value_handle, None, data)
-        else:
-            self._release(value_handle)
-
-    def _release(self, value_handle: int) -> None:
-        """Close an acquired notification socket (on the loop thread)."""
-        fd = self._acquired.pop(value_handle, None)
-        if fd is None:
-            return
-        try:
-            asyncio.get_running_loop().remove_reader(fd)
-        except RuntimeError:
-            pass
-        os.close(fd)
 
     # -------------------------------------------------- notifications
 
@@ -771,6 +736,10 @@ class BleakLink:
         """bleak's callback, on the loop thread."""
         value = bytes(data)
         with self._cond:
+            pending = self._echoes.get(value_handle)
+            if pending and value in pending:
+                pending.remove(value)
+                return
             self._queue.append((value_handle, value))
             # A notification carries at most ATT_MTU - 3 bytes, so one
             # this long proves the MTU (BlueZ < 5.62 does not report it).

@@ -464,90 +464,56 @@ def test_protected_cccd_before_auth_is_0x08_on_the_cccd():
     link.close()
 
 
-class FakeBus:
-    """bleak's per-link D-Bus connection, for AcquireNotify: each call
-    answers with one end of a SOCK_SEQPACKET pair, as bluetoothd does."""
-
-    def __init__(self):
-        self.calls = []
-        self.peers = {}             # object path -> bluetoothd's end
-
-    async def call(self, message):
-        from dbus_fast import MessageType
-        self.calls.append((message.path, message.interface, message.member))
-        ours, theirs = socket.socketpair(socket.AF_UNIX,
-                                         socket.SOCK_SEQPACKET)
-        self.peers[message.path] = ours
-
-        class Reply:
-            message_type = MessageType.METHOD_RETURN
-            unix_fds = [theirs.detach()]
-            body = [0, 247]
-        return Reply()
+class BleakClientBlueZDBus:
+    """Named as bleak's BlueZ backend: BleakLink expects read echoes."""
 
 
-def acquiring_client():
-    client = FakeClient()
-    client._backend = type("Backend", (), {})()
-    client._backend._bus = FakeBus()
-    for service in client.services:
-        for char in service.characteristics:
-            char.path = f"/org/bluez/hci1/dev_X/char{char.handle:04x}"
-    return client
+class EchoingClient(FakeClient):
+    """BlueZ as bleak 0.20 sees it: a read of a subscribed characteristic
+    also reaches the notification callback (Value PropertiesChanged),
+    before the reply or, with late=True, after it."""
+
+    def __init__(self, late=False):
+        super().__init__()
+        self._backend = BleakClientBlueZDBus()
+        self.late = late
+
+    async def read_gatt_char(self, char):
+        value = await super().read_gatt_char(char)
+        callback = self.callbacks.get(char)
+        if callback is not None:
+            loop = asyncio.get_running_loop()
+            if self.late:
+                loop.call_later(0.02, callback, char, bytearray(value))
+            else:
+                callback(char, bytearray(value))
+        return value
 
 
-def test_notifications_arrive_on_the_acquired_socket():
-    client = acquiring_client()
-    bus = client._backend._bus
-    link, _ = bleak_link(client)
+@pytest.mark.parametrize("late", [False, True], ids=["before", "after"])
+def test_read_echo_is_no_notification(late):
+    link, client = bleak_link(EchoingClient(late))
     link.write(DATA.cccd_handle, b"\x01\x00")
-    path = client.char(DATA.value_handle).path
-    assert bus.calls == [(path, "org.bluez.GattCharacteristic1",
-                          "AcquireNotify")]
-    assert not [c for c in client.calls if c[0] == "start_notify"]
-    assert link.read(DATA.cccd_handle) == b"\x01\x00"
-    peer = bus.peers[path]
-    peer.send(b"\x01\x02\x03")
-    peer.send(bytes(185))
-    assert link.wait_notification(DATA.value_handle) == b"\x01\x02\x03"
-    assert link.wait_notification(DATA.value_handle) == bytes(185)
-    # Off: the socket closes, which is how bluetoothd hears of it.
-    link.write(DATA.cccd_handle, b"\x00\x00")
-    peer.settimeout(1.0)
-    assert peer.recv(16) == b""
-    assert link.read(DATA.cccd_handle) == b"\x00\x00"
+    char = client.char(DATA.value_handle)
+    client.values[char] = b"\x39"
+    fire(link, client, DATA.value_handle, b"\x39")     # the band's
+    assert link.read(DATA.value_handle) == b"\x39"
+    assert link.wait_notification(DATA.value_handle) == b"\x39"
+    fire(link, client, DATA.value_handle, b"\x3a")
+    assert link.wait_notification(DATA.value_handle) == b"\x3a"
+    with pytest.raises(Timeout):
+        link.wait_notification(DATA.value_handle, 0.1)
     link.close()
 
 
-def test_acquired_socket_closed_by_bluez_is_released():
-    client = acquiring_client()
-    bus = client._backend._bus
-    link, _ = bleak_link(client)
+def test_reads_without_subscription_expect_no_echo():
+    link, client = bleak_link(EchoingClient())
+    char = client.char(DATA.value_handle)
+    client.values[char] = b"\x39"
+    assert link.read(DATA.value_handle) == b"\x39"
     link.write(DATA.cccd_handle, b"\x01\x00")
-    peer = bus.peers[client.char(DATA.value_handle).path]
-    peer.send(b"\xaa")
-    peer.close()                    # the link went, bluetoothd let go
-    assert link.wait_notification(DATA.value_handle) == b"\xaa"
-
-    async def acquired():
-        return dict(link._acquired)
-    deadline = Deadline(1.0)
-    while link.runner.run(acquired(), deadline, "state"):
-        assert not deadline.expired, "the closed socket was not released"
-    link.close()
-
-
-def test_indicate_only_characteristic_uses_start_notify():
-    client = acquiring_client()
-    bus = client._backend._bus
-    for service in client.services:
-        for char in service.characteristics:
-            char.properties = [p for p in char.properties if p != "notify"] \
-                + ["indicate"]
-    link, _ = bleak_link(client)
-    link.write(DATA.cccd_handle, b"\x02\x00")
-    assert bus.calls == []
-    assert [c[0] for c in client.calls] == ["start_notify"]
+    fire(link, client, DATA.value_handle, b"\x39")
+    assert link.wait_notification(DATA.value_handle) == b"\x39"
     link.close()
 
 
