@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from . import btsnoop
+from .argtypes import parse_key, seconds
 from .att import AttClient, Disconnected, Timeout
 from .deadline import Deadline
 from .suite import CLOCK_START, TEST_KEY
@@ -547,26 +548,6 @@ def _handle(text: str) -> int:
     return int(text, 0)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("a positive number of seconds")
-    return value
-
-
-def _key(text: str) -> bytes:
-    try:
-        key = bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        key = b""
-    if len(key) != 16:
-        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits")
-    return key
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python3 -m bandsim.replay",
@@ -595,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replay it against the emulator at --socket")
     p.add_argument("--socket", type=Path, metavar="PATH",
                    help="the emulator's socket (--run)")
-    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+    p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT,
                    metavar="S", help="seconds to wait for a step's responses "
                                      f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--ignore-random", action="store_true",
@@ -604,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-seed", type=int, default=DEFAULT_SEED,
                    metavar="N", help="the skeleton's band --random-seed "
                                      f"(default {DEFAULT_SEED})")
-    p.add_argument("--auth-key", type=_key, metavar="HEX",
+    p.add_argument("--auth-key", type=parse_key, metavar="HEX",
                    help="the skeleton's band key (default the suite's "
                         "TEST_KEY)")
     p.add_argument("-q", "--quiet", action="store_true",

@@ -3,11 +3,11 @@ authenticated session, progress output and turning typed errors into
 one clear line.
 """
 
-import argparse
 import contextlib
 import sys
 from dataclasses import dataclass
 
+from ..argtypes import parse_key, seconds  # noqa: F401 (the commands' types)
 from ..att import AttClientError, AttError, Disconnected, Timeout
 from ..fetch import FetchError
 from ..firmware import FirmwareError, LowBattery
@@ -32,26 +32,6 @@ class UsageError(Exception):
 
 
 # ---------------------------------------------------------- arguments
-
-def parse_key(text: str) -> bytes:
-    try:
-        key = bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        key = b""
-    if len(key) != 16:
-        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits")
-    return key
-
-
-def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("a positive number of seconds")
-    return value
-
 
 def add_target(parser, what: str = "the band") -> None:
     group = parser.add_argument_group(what)

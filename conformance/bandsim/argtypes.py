@@ -1,0 +1,24 @@
+"""argparse types the command-line tools share (the CLI and replay):
+a 16-byte key in hex and a positive number of seconds."""
+
+import argparse
+
+
+def parse_key(text: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits")
+    return key
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("a positive number of seconds")
+    return value
