@@ -314,6 +314,10 @@ class LoopThread:
 _PROFILE = None
 
 
+def _device_path(address: str, adapter: str) -> str:
+    return f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+
+
 async def _known_device(address: str, adapter: Optional[str]):
     """The bleak BLEDevice for a Device1 BlueZ already has on adapter,
     or None."""
@@ -325,7 +329,7 @@ async def _known_device(address: str, adapter: Optional[str]):
         manager = await get_global_bluez_manager()
     except Exception:
         return None
-    path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+    path = _device_path(address, adapter)
     props = getattr(manager, "_properties", {}).get(path, {}) \
         .get("org.bluez.Device1")
     if not props:
@@ -346,7 +350,7 @@ async def _settle(address: str, adapter: Optional[str],
         from bleak.backends.bluezdbus.manager import get_global_bluez_manager
         from dbus_fast import Message
         manager = await get_global_bluez_manager()
-        path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+        path = _device_path(address, adapter)
         if not manager.is_connected(path):
             return
         await manager._bus.call(Message(
@@ -411,7 +415,7 @@ class BleakLink:
         self._disconnected = False
         self._closed = False
         # value handle -> values of our own reads whose Value echo has
-        # not come yet (_read_echoes)
+        # not come yet (_drop_echo)
         self._echoes: Dict[int, List[bytes]] = {}
 
     # ------------------------------------------------------ lifecycle
@@ -728,7 +732,6 @@ class BleakLink:
                        f"notifications off on {value_handle:#06x}")
         self._cccd_state[value_handle] = bits
         self._echoes.pop(value_handle, None)
-
 
     # -------------------------------------------------- notifications
 
