@@ -223,9 +223,7 @@ def map_connect_error(exc: BaseException, where: str) -> AttClientError:
     if isinstance(exc, AttClientError):
         return exc
     if type(exc).__name__ == "BleakDeviceNotFoundError":
-        return LinkUnavailable(f"no band at {where}: not in range, or not "
-                               f"advertising (off, or linked to another "
-                               f"central)")
+        return _not_found(where)
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return Timeout(f"{where}: no connection within the deadline")
     name = getattr(exc, "dbus_error", None)
@@ -238,6 +236,12 @@ def map_connect_error(exc: BaseException, where: str) -> AttClientError:
                                f"({exc})")
     return LinkUnavailable(f"no link to {where}: "
                            f"{exc or type(exc).__name__}")
+
+
+def _not_found(where: str) -> LinkUnavailable:
+    return LinkUnavailable(f"no band at {where}: not in range, or not "
+                           f"advertising (off, or linked to another "
+                           f"central)")
 
 
 def _where(address: str, adapter: Optional[str]) -> str:
@@ -336,6 +340,20 @@ async def _known_device(address: str, adapter: Optional[str]):
         return None
     return BLEDevice(address.upper(), props.get("Alias"),
                      {"path": path, "props": props}, props.get("RSSI", -127))
+
+
+async def _find_device(address: str, adapter: Optional[str],
+                       seconds: float):
+    """Scan for address for up to seconds; its bleak BLEDevice, or
+    LinkUnavailable."""
+    from bleak import BleakScanner
+
+    kwargs = {"adapter": adapter} if adapter else {}
+    device = await BleakScanner.find_device_by_address(
+        address, timeout=max(seconds, 1.0), **kwargs)
+    if device is None:
+        raise _not_found(_where(address, adapter))
+    return device
 
 
 async def _settle(address: str, adapter: Optional[str],
@@ -443,6 +461,14 @@ class BleakLink:
                     await _known_device(address, adapter)
                 if known:
                     await _settle(address, adapter, deadline)
+                elif not client_class:
+                    # One scan, given all of the deadline that the
+                    # connection attempts do not need: bleak's own scan
+                    # would get one attempt's share and start over on
+                    # every retry.
+                    known = await _find_device(
+                        address, adapter, deadline.remaining() -
+                        deadline.seconds * ATTEMPT_SHARE)
                 attempt = 0
                 while True:
                     attempt += 1

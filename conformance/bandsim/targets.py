@@ -377,6 +377,13 @@ class RemoteBand:
         self.control = control
         self.timeout = timeout
 
+    @property
+    def status_timeout(self) -> float:
+        """The budget the liveness oracle gives a call that passes no
+        timeout: connect()'s own deadline, which a first connection
+        (scan, link, GATT discovery) may need much of."""
+        return self.timeout
+
     def connect(self, timeout: float = None):
         """A new link; connecting may take `timeout` seconds (a BLE
         connection is slower than a socket), the link's calls then

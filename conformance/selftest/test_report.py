@@ -121,6 +121,35 @@ def test_operation_past_its_deadline_is_reported():
     assert [op["late"] for op in summary["late"]] == [True, True]
 
 
+def test_remote_band_connect_is_judged_by_its_own_deadline(link):
+    """A band through BlueZ: connect() is judged against the deadline it
+    connects within (a first connection scans and discovers GATT), not
+    the control plane's status timeout; past that deadline it is late."""
+    clock = FakeClock()
+    att, _band_end = link
+
+    class SlowLink:
+        took = 0.0
+
+        @staticmethod
+        def connect(spec, timeout=None):
+            clock.now += SlowLink.took
+            return att
+
+    target = Target(kind=BLUEZ, adapter="hci1", address="00:AA:01:00:00:00")
+    record = report.TestRecord(clock=clock)
+    band = record.attach_band(targets.RemoteBand(target, SlowLink,
+                                                 timeout=20.0))
+    SlowLink.took = 12.0
+    assert band.connect() is att
+    assert record.ops.problems() == []
+    SlowLink.took = 25.0
+    band.connect()
+    assert record.ops.problems() == [
+        "band.connect returned after 25.000 s, its deadline was 20.000 s "
+        f"(+{liveness.slack(20.0):.2f} s slack)"]
+
+
 def test_budget_forms():
     assert liveness.budget_of(None, 5.0) == 5.0
     assert liveness.budget_of(2, 5.0) == 2.0
