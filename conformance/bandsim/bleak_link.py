@@ -64,6 +64,8 @@ RETRY_PAUSE = 0.25
 # services never resolved) is cancelled and tried again instead of using
 # up the whole budget.
 ATTEMPT_SHARE = 0.4
+# How often an attempt past its share checks that its link is still up.
+LINK_UP_POLL = 0.25
 CCCD_NOTIFY = 0x0001
 CCCD_INDICATE = 0x0002
 
@@ -356,6 +358,39 @@ async def _find_device(address: str, adapter: Optional[str],
     return device
 
 
+async def _attempt(connecting, budget: float, deadline: Deadline,
+                   link_up) -> None:
+    """Await one connection attempt (a coroutine).  Past budget seconds
+    it is cancelled (asyncio.TimeoutError) unless `await link_up()` says
+    the link is already there: then BlueZ is discovering the band's
+    services, a first connection's slow part, which a retry would only
+    start over; it gets the rest of the deadline."""
+    task = asyncio.ensure_future(connecting)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.01))
+        while not done and await link_up() and deadline.remaining() > 0:
+            done, _ = await asyncio.wait(
+                {task}, timeout=min(LINK_UP_POLL, deadline.remaining()))
+        if not done:
+            raise asyncio.TimeoutError()
+        task.result()
+    finally:
+        if not task.done():
+            # bleak disconnects a cancelled attempt; let it finish.
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def _is_connected(address: str, adapter: Optional[str]) -> bool:
+    """Whether BlueZ has the link to address on adapter up."""
+    try:
+        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
+        manager = await get_global_bluez_manager()
+        return bool(manager.is_connected(_device_path(address, adapter)))
+    except Exception:
+        return False
+
+
 async def _settle(address: str, adapter: Optional[str],
                   deadline: Deadline) -> None:
     """A Device1 still Connected when no link of ours is open is the
@@ -453,6 +488,10 @@ class BleakLink:
             factory = client_class or _bleak_client_class()
             kwargs = {"adapter": adapter} if adapter else {}
 
+            async def link_up() -> bool:
+                return not client_class and \
+                    await _is_connected(address, adapter)
+
             async def open_link():
                 # BlueZ has the device from an earlier scan: connect to it
                 # directly.  bleak would otherwise scan for a fresh
@@ -476,14 +515,17 @@ class BleakLink:
                     last = remaining < deadline.seconds * ATTEMPT_SHARE * 1.5
                     budget = remaining if last or client_class else \
                         deadline.seconds * ATTEMPT_SHARE
+                    # bleak's own timeout is the whole deadline: _attempt
+                    # gives up early only on a link that is not up yet.
                     client = factory(known or address,
                                      disconnected_callback=link._on_disconnect,
-                                     timeout=max(budget, 0.1), **kwargs)
+                                     timeout=max(remaining, 0.1), **kwargs)
                     link.client = client
                     with link._cond:
                         link._disconnected = False
                     try:
-                        await client.connect()
+                        await _attempt(client.connect(), budget, deadline,
+                                       link_up)
                         return
                     except Exception as exc:
                         # A connection attempt right after the last link

@@ -13,9 +13,11 @@ BlueZ's D-Bus errors mapped back to ATT codes, deadlines, link loss.
 import asyncio
 import inspect
 import socket
+import time
 
 import pytest
 
+from bandsim import bleak_link as bleak_link_module
 from bandsim import link as link_module
 from bandsim.att import (AttClient, AttError, Disconnected, ErrorCode, Op,
                          Timeout)
@@ -835,3 +837,54 @@ def test_link_module_reexports_the_typed_errors():
                  "LinkUnavailable"):
         assert name in link_module.__all__
     assert issubclass(LinkUnavailable, ConnectionError)
+
+
+# ------------------------------------------------- connection attempts
+
+def run_attempt(connecting, budget, deadline_s, up):
+    """_attempt on a fresh loop; up() is what link_up answers."""
+    async def link_up():
+        return up()
+    return asyncio.run(bleak_link_module._attempt(
+        connecting, budget, Deadline(deadline_s), link_up))
+
+
+def test_attempt_without_a_link_is_cut_at_its_share():
+    """An attempt whose link never comes up ends at its budget, and the
+    attempt itself is cancelled (bleak then cancels the connection)."""
+    cancelled = []
+
+    async def never():
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    start = time.monotonic()
+    with pytest.raises(asyncio.TimeoutError):
+        run_attempt(never(), 0.1, 5.0, lambda: False)
+    assert time.monotonic() - start < 1.0
+    assert cancelled == [True]
+
+
+def test_attempt_with_its_link_up_gets_the_deadline():
+    """Past its share, an attempt whose link is up (BlueZ discovering the
+    services) goes on to the end of the deadline, not cut and retried."""
+    async def slow():
+        await asyncio.sleep(0.4)
+        return True
+
+    start = time.monotonic()
+    run_attempt(slow(), 0.1, 5.0, lambda: True)
+    assert 0.4 <= time.monotonic() - start < 1.5
+    with pytest.raises(asyncio.TimeoutError):     # but not past it
+        run_attempt(slow(), 0.1, 0.2, lambda: True)
+
+
+def test_attempt_passes_its_error_on():
+    async def refused():
+        raise FakeDBusError("org.bluez.Error.Failed")
+
+    with pytest.raises(FakeDBusError):
+        run_attempt(refused(), 1.0, 5.0, lambda: False)
