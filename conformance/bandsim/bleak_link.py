@@ -416,6 +416,12 @@ async def _settle(address: str, adapter: Optional[str],
         return
 
 
+def _gone(exc: BaseException) -> bool:
+    """Connect failed because BlueZ no longer has the Device1 object."""
+    return type(exc).__name__ == "BleakDeviceNotFoundError" or \
+        "org.freedesktop.DBus.Error.UnknownObject" in str(exc)
+
+
 def _transient(exc: BaseException) -> bool:
     """Connect failures worth another attempt: the controller or BlueZ
     was still tearing the last link down."""
@@ -500,17 +506,17 @@ class BleakLink:
                     await _known_device(address, adapter)
                 if known:
                     await _settle(address, adapter, deadline)
-                elif not client_class:
-                    # One scan, given all of the deadline that the
-                    # connection attempts do not need: bleak's own scan
-                    # would get one attempt's share and start over on
-                    # every retry.
-                    known = await _find_device(
-                        address, adapter, deadline.remaining() -
-                        deadline.seconds * ATTEMPT_SHARE)
                 attempt = 0
                 while True:
                     attempt += 1
+                    if known is None and not client_class:
+                        # One scan, given all of the deadline that the
+                        # connection attempts do not need: bleak's own
+                        # scan would get one attempt's share and start
+                        # over on every retry.
+                        known = await _find_device(
+                            address, adapter, deadline.remaining() -
+                            deadline.seconds * ATTEMPT_SHARE)
                     remaining = deadline.remaining()
                     last = remaining < deadline.seconds * ATTEMPT_SHARE * 1.5
                     budget = remaining if last or client_class else \
@@ -528,6 +534,10 @@ class BleakLink:
                                        link_up)
                         return
                     except Exception as exc:
+                        # BlueZ dropped the device it had listed: the
+                        # path is gone for good, scan for it again.
+                        if _gone(exc):
+                            known = None
                         # A connection attempt right after the last link
                         # went can fail in the controller, or never
                         # complete; try again while the deadline allows.

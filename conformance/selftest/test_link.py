@@ -888,3 +888,15 @@ def test_attempt_passes_its_error_on():
 
     with pytest.raises(FakeDBusError):
         run_attempt(refused(), 1.0, 5.0, lambda: False)
+
+
+def test_a_device_bluez_dropped_is_scanned_for_again():
+    """Connect answered UnknownObject (or bleak's not-found): the Device1
+    path is gone and the next attempt scans; other failures keep it."""
+    exc_module = pytest.importorskip("bleak.exc")
+    gone = bleak_link_module._gone
+    assert gone(exc_module.BleakDeviceNotFoundError("E1:23:45:67:89:AB"))
+    assert gone(FakeDBusError("org.freedesktop.DBus.Error.UnknownObject"))
+    assert not gone(FakeDBusError("org.bluez.Error.Failed",
+                                  "le-connection-abort-by-local"))
+    assert not gone(asyncio.TimeoutError())
