@@ -324,17 +324,25 @@ def _device_path(address: str, adapter: str) -> str:
     return f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
 
 
+async def _bluez_manager():
+    """bleak's BlueZ manager of this loop (its cache of BlueZ's objects),
+    or None where there is none to be had."""
+    try:
+        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
+        return await get_global_bluez_manager()
+    except Exception:
+        return None
+
+
 async def _known_device(address: str, adapter: Optional[str]):
     """The bleak BLEDevice for a Device1 BlueZ already has on adapter,
     or None."""
     if not adapter:
         return None
-    try:
-        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
-        from bleak.backends.device import BLEDevice
-        manager = await get_global_bluez_manager()
-    except Exception:
+    manager = await _bluez_manager()
+    if manager is None:
         return None
+    from bleak.backends.device import BLEDevice
     path = _device_path(address, adapter)
     props = getattr(manager, "_properties", {}).get(path, {}) \
         .get("org.bluez.Device1")
@@ -383,12 +391,9 @@ async def _attempt(connecting, budget: float, deadline: Deadline,
 
 async def _is_connected(address: str, adapter: Optional[str]) -> bool:
     """Whether BlueZ has the link to address on adapter up."""
-    try:
-        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
-        manager = await get_global_bluez_manager()
-        return bool(manager.is_connected(_device_path(address, adapter)))
-    except Exception:
-        return False
+    manager = await _bluez_manager()
+    return manager is not None and \
+        bool(manager.is_connected(_device_path(address, adapter)))
 
 
 async def _settle(address: str, adapter: Optional[str],
@@ -399,13 +404,12 @@ async def _settle(address: str, adapter: Optional[str],
     Disconnect it and wait for Connected=False first."""
     if not adapter:
         return
+    manager = await _bluez_manager()
+    path = _device_path(address, adapter)
+    if manager is None or not manager.is_connected(path):
+        return
     try:
-        from bleak.backends.bluezdbus.manager import get_global_bluez_manager
         from dbus_fast import Message
-        manager = await get_global_bluez_manager()
-        path = _device_path(address, adapter)
-        if not manager.is_connected(path):
-            return
         await manager._bus.call(Message(
             destination="org.bluez", path=path,
             interface="org.bluez.Device1", member="Disconnect"))
