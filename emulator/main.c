@@ -73,13 +73,13 @@ static void on_band_event(const struct mb_event *ev, void *user_data)
 {
 	struct app *app = user_data;
 
-	if (app->btsnoop && !strcmp(ev->name, "connected"))
+	if (app->btsnoop && ev->id == MB_EVENT_CONNECTED)
 		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
-	if (app->btsnoop && !strcmp(ev->name, "disconnected"))
+	if (app->btsnoop && ev->id == MB_EVENT_DISCONNECTED)
 		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
 
 	/* A band that is off does not advertise: the socket follows. */
-	if (app->sock && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
+	if (app->sock && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
 		sock_server_power_changed(app->sock);
 	bluez_server_band_event(app->bluez, ev);
 	control_band_event(app->control, ev);

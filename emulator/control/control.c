@@ -207,7 +207,7 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 	}
 	g_dbus_connection_emit_signal(c->conn, NULL, CONTROL_OBJECT_PATH,
 				      CONTROL_INTERFACE, "Event",
-				      g_variant_new("(sa{sv})", ev->name, &details),
+				      g_variant_new("(sa{sv})", mb_event_name(ev->id), &details),
 				      NULL);
 	emit_properties_changed(c);
 }

@@ -24,13 +24,13 @@ static void reply(struct mb_band *band, uint8_t command, uint8_t status,
 	mb_huami_reply(band, MB_UUID_AUTH, command, status, payload, len);
 }
 
-static void emit_auth(struct mb_band *band, const char *name, char variant,
+static void emit_auth(struct mb_band *band, enum mb_event_id id, char variant,
 		      const char *reason)
 {
 	struct mb_event ev;
 	char v[2] = { variant, '\0' };
 
-	mb_event_init(&ev, name);
+	mb_event_init(&ev, id);
 	mb_event_add_string(&ev, "variant", v);
 	if (reason)
 		mb_event_add_string(&ev, "reason", reason);
@@ -38,16 +38,16 @@ static void emit_auth(struct mb_band *band, const char *name, char variant,
 }
 
 static void finish_binding(struct mb_band *band, uint8_t status,
-			   const char *event, const char *reason)
+			   enum mb_event_id event, const char *reason)
 {
 	struct mb_binding *b = &band->binding;
 
 	b->state = MB_BIND_STATE_IDLE;
 	mb_crypto_wipe(b->key, sizeof(b->key));
-	if (event)
+	if (event != MB_EVENT_COUNT)
 		mb_band_emit_simple(band, event, "prompt", "pair-confirm");
 	if (reason)
-		mb_band_emit_simple(band, "bind-refused", "reason", reason);
+		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", reason);
 	reply(band, b->command, status, NULL, 0);
 }
 
@@ -59,7 +59,7 @@ static void cmd_send_key(struct mb_band *band, const uint8_t *v, size_t len)
 	const uint8_t *key = v + 2;
 
 	if (b->state == MB_BIND_STATE_W4_TAP) {
-		mb_band_emit_simple(band, "bind-refused", "reason", "busy");
+		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", "busy");
 		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
@@ -70,7 +70,7 @@ static void cmd_send_key(struct mb_band *band, const uint8_t *v, size_t len)
 		}
 		if (pol->refuse_other_key) {
 			/* The binding conflict: "bound to another account". */
-			mb_band_emit_simple(band, "bind-refused", "reason",
+			mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason",
 					    "bound-to-other");
 			reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 			return;
@@ -80,7 +80,7 @@ static void cmd_send_key(struct mb_band *band, const uint8_t *v, size_t len)
 	b->command = v[0];
 	memcpy(b->key, key, 16);
 	b->deadline_ms = mb_band_now_ms(band) + pol->confirm_window_s * 1000ull;
-	mb_band_emit_simple(band, "prompt-shown", "prompt", "pair-confirm");
+	mb_band_emit_simple(band, MB_EVENT_PROMPT_SHOWN, "prompt", "pair-confirm");
 }
 
 /* 02 <flags> (variant A) or 82 <flags> [02 01 00] (variant B). */
@@ -96,7 +96,7 @@ static void cmd_request_random(struct mb_band *band, const uint8_t *v,
 		return;
 	}
 	if (!band->state.bound) {
-		emit_auth(band, "auth-failed", variant, "not-bound");
+		emit_auth(band, MB_EVENT_AUTH_FAILED, variant, "not-bound");
 		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
@@ -108,7 +108,7 @@ static void cmd_request_random(struct mb_band *band, const uint8_t *v,
 	}
 	a->state = MB_AUTH_STATE_W4_ANSWER;
 	a->variant = variant;
-	emit_auth(band, "auth-started", variant, NULL);
+	emit_auth(band, MB_EVENT_AUTH_STARTED, variant, NULL);
 	reply(band, v[0], AUTH_STATUS_SUCCESS, a->challenge, 16);
 }
 
@@ -121,7 +121,7 @@ static void cmd_answer(struct mb_band *band, const uint8_t *v, size_t len)
 
 	if (a->state != MB_AUTH_STATE_W4_ANSWER) {
 		/* Replayed, stale or out of order: refused, nothing changes. */
-		emit_auth(band, "auth-failed", v[0] & CMD_CRYPT_FLAG ? 'B' : 'A',
+		emit_auth(band, MB_EVENT_AUTH_FAILED, v[0] & CMD_CRYPT_FLAG ? 'B' : 'A',
 			  "no-challenge");
 		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
@@ -135,7 +135,7 @@ static void cmd_answer(struct mb_band *band, const uint8_t *v, size_t len)
 	mb_crypto_wipe(expected, sizeof(expected));
 	if (ok)
 		a->authenticated = true;
-	emit_auth(band, ok ? "auth-succeeded" : "auth-failed", a->variant,
+	emit_auth(band, ok ? MB_EVENT_AUTH_SUCCEEDED : MB_EVENT_AUTH_FAILED, a->variant,
 		  ok ? NULL : "wrong-key");
 	reply(band, v[0], ok ? AUTH_STATUS_SUCCESS : AUTH_STATUS_REFUSED, NULL, 0);
 }
@@ -175,12 +175,12 @@ bool mb_auth_press(struct mb_band *band)
 		free(err);
 		band->state.bound = false;
 		mb_crypto_wipe(band->state.key, 16);
-		finish_binding(band, AUTH_STATUS_REFUSED, NULL, "storage");
+		finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_COUNT, "storage");
 		return true;
 	}
 	mb_band_state_key_id(&band->state, key_id);
-	mb_band_emit_simple(band, "bound", "key-id", key_id);
-	finish_binding(band, AUTH_STATUS_SUCCESS, NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_BOUND, "key-id", key_id);
+	finish_binding(band, AUTH_STATUS_SUCCESS, MB_EVENT_COUNT, NULL);
 	return true;
 }
 
@@ -188,7 +188,7 @@ bool mb_auth_long_press(struct mb_band *band)
 {
 	if (band->binding.state != MB_BIND_STATE_W4_TAP)
 		return false;
-	finish_binding(band, AUTH_STATUS_REFUSED, "prompt-declined", "declined");
+	finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_PROMPT_DECLINED, "declined");
 	return true;
 }
 
@@ -196,7 +196,7 @@ void mb_auth_run(struct mb_band *band, uint64_t now)
 {
 	if (band->binding.state == MB_BIND_STATE_W4_TAP &&
 	    now >= band->binding.deadline_ms)
-		finish_binding(band, AUTH_STATUS_REFUSED, "prompt-timed-out",
+		finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_PROMPT_TIMED_OUT,
 			       "no-tap");
 }
 
@@ -215,6 +215,6 @@ void mb_auth_link_down(struct mb_band *band)
 	if (band->binding.state == MB_BIND_STATE_W4_TAP) {
 		band->binding.state = MB_BIND_STATE_IDLE;
 		mb_crypto_wipe(band->binding.key, sizeof(band->binding.key));
-		mb_band_emit_simple(band, "bind-refused", "reason", "disconnected");
+		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", "disconnected");
 	}
 }

@@ -174,7 +174,7 @@ const struct mb_chr_impl *mb_chr_impl_find(const struct mb_uuid *uuid);
 void mb_band_debug(struct mb_band *band, const char *fmt, ...) MB_PRINTF(2, 3);
 void mb_band_emit(struct mb_band *band, const struct mb_event *ev);
 /* An event with at most one string detail. */
-void mb_band_emit_simple(struct mb_band *band, const char *name,
+void mb_band_emit_simple(struct mb_band *band, enum mb_event_id id,
 			 const char *key, const char *value);
 /* Notifies chr on the link if it subscribed; false otherwise. */
 bool mb_band_notify(struct mb_band *band, const struct mb_gatt_chr *chr,

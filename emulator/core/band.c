@@ -150,7 +150,7 @@ bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
 	band->link_congested = false;
 	band->link_silent = false;
 	band->link_dropping = false;
-	mb_band_emit_simple(band, "connected", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_CONNECTED, NULL, NULL);
 	mb_power_link_up(band);
 	mb_band_fault(band, MB_FAULT_TRIGGER_CONNECT, NULL, NULL, 0, 0, NULL);
 	return true;
@@ -168,7 +168,7 @@ void mb_band_disconnect(struct mb_band *band)
 	band->att = NULL;
 	band->link_ops = NULL;
 	band->link_data = NULL;
-	mb_band_emit_simple(band, "disconnected", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_DISCONNECTED, NULL, NULL);
 }
 
 void mb_band_set_link_congested(struct mb_band *band, bool congested)
@@ -296,7 +296,7 @@ bool mb_band_fault(struct mb_band *band, enum mb_fault_trigger trigger,
 			(band->n_faults - i - 1) * sizeof(*band->faults));
 		band->n_faults--;
 	}
-	mb_event_init(&ev, "fault-fired");
+	mb_event_init(&ev, MB_EVENT_FAULT_FIRED);
 	mb_event_add_uint32(&ev, "id", f.id);
 	mb_event_add_string(&ev, "name", f.name);
 	mb_event_add_string(&ev, "action", mb_fault_action_name(f.action));
@@ -395,17 +395,17 @@ bool mb_band_notify_uuid(struct mb_band *band, const char *uuid,
 
 void mb_band_emit(struct mb_band *band, const struct mb_event *ev)
 {
-	mb_band_debug(band, "event %s", ev->name);
+	mb_band_debug(band, "event %s", mb_event_name(ev->id));
 	if (band->event)
 		band->event(ev, band->event_data);
 }
 
-void mb_band_emit_simple(struct mb_band *band, const char *name,
+void mb_band_emit_simple(struct mb_band *band, enum mb_event_id id,
 			 const char *key, const char *value)
 {
 	struct mb_event ev;
 
-	mb_event_init(&ev, name);
+	mb_event_init(&ev, id);
 	if (key)
 		mb_event_add_string(&ev, key, value);
 	mb_band_emit(band, &ev);
@@ -430,7 +430,7 @@ void mb_huami_malformed(struct mb_band *band, const char *uuid, uint8_t command)
 {
 	struct mb_event ev;
 
-	mb_event_init(&ev, "malformed");
+	mb_event_init(&ev, MB_EVENT_MALFORMED);
 	mb_event_add_string(&ev, "characteristic", uuid);
 	mb_event_add_byte(&ev, "command", command);
 	mb_band_emit(band, &ev);
@@ -661,7 +661,7 @@ void mb_band_press_button(struct mb_band *band)
 {
 	static const uint8_t pressed = 0x04;
 
-	mb_band_emit_simple(band, "button-pressed", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_BUTTON_PRESSED, NULL, NULL);
 	mb_band_battery_use(band, MB_DRAIN_SCREEN, 1);
 	if (!mb_auth_press(band))
 		mb_band_notify_uuid(band, MB_UUID_DEVICE_EVENT, &pressed, 1);
@@ -671,7 +671,7 @@ void mb_band_long_press_button(struct mb_band *band)
 {
 	static const uint8_t long_pressed = 0x0b;
 
-	mb_band_emit_simple(band, "button-long-pressed", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_BUTTON_LONG_PRESSED, NULL, NULL);
 	if (!mb_auth_long_press(band))
 		mb_band_notify_uuid(band, MB_UUID_DEVICE_EVENT, &long_pressed, 1);
 }
@@ -700,14 +700,14 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 	mb_flashlog_clear(band->log);
 	recount_day(band);
 	mb_band_state_address(&band->state, addr);
-	mb_band_emit_simple(band, "reset", "address", addr);
+	mb_band_emit_simple(band, MB_EVENT_RESET, "address", addr);
 	mb_band_drop_link(band);
 	return true;
 }
 
 void mb_band_reboot(struct mb_band *band)
 {
-	mb_band_emit_simple(band, "reboot", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_REBOOT, NULL, NULL);
 	mb_band_drop_link(band);
 }
 

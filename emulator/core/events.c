@@ -4,10 +4,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mb_event_init(struct mb_event *ev, const char *name)
+static const char *const names[MB_EVENT_COUNT] = {
+	[MB_EVENT_CONNECTED] = "connected",
+	[MB_EVENT_DISCONNECTED] = "disconnected",
+	[MB_EVENT_BUTTON_PRESSED] = "button-pressed",
+	[MB_EVENT_BUTTON_LONG_PRESSED] = "button-long-pressed",
+	[MB_EVENT_REBOOT] = "reboot",
+	[MB_EVENT_RESET] = "reset",
+	[MB_EVENT_POWER_OFF] = "power-off",
+	[MB_EVENT_POWER_ON] = "power-on",
+	[MB_EVENT_LOW_BATTERY_DROP] = "low-battery-drop",
+	[MB_EVENT_BATTERY_CHANGED] = "battery-changed",
+	[MB_EVENT_FAULT_FIRED] = "fault-fired",
+	[MB_EVENT_MALFORMED] = "malformed",
+	[MB_EVENT_AUTH_STARTED] = "auth-started",
+	[MB_EVENT_AUTH_SUCCEEDED] = "auth-succeeded",
+	[MB_EVENT_AUTH_FAILED] = "auth-failed",
+	[MB_EVENT_PROMPT_SHOWN] = "prompt-shown",
+	[MB_EVENT_PROMPT_DECLINED] = "prompt-declined",
+	[MB_EVENT_PROMPT_TIMED_OUT] = "prompt-timed-out",
+	[MB_EVENT_BIND_REFUSED] = "bind-refused",
+	[MB_EVENT_BOUND] = "bound",
+	[MB_EVENT_FETCH_STARTED] = "fetch-started",
+	[MB_EVENT_FETCH_ABORTED] = "fetch-aborted",
+	[MB_EVENT_FETCH_COMPLETED] = "fetch-completed",
+	[MB_EVENT_FETCH_ACKED] = "fetch-acked",
+	[MB_EVENT_FIRMWARE_STARTED] = "firmware-started",
+	[MB_EVENT_FIRMWARE_VERIFIED] = "firmware-verified",
+	[MB_EVENT_FIRMWARE_FAILED] = "firmware-failed",
+	[MB_EVENT_FIRMWARE_INSTALLED] = "firmware-installed",
+};
+
+const char *mb_event_name(enum mb_event_id id)
+{
+	return id < MB_EVENT_COUNT ? names[id] : "unknown";
+}
+
+void mb_event_init(struct mb_event *ev, enum mb_event_id id)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->name = name;
+	ev->id = id;
 }
 
 static struct mb_event_field *add(struct mb_event *ev, const char *key)

@@ -4,9 +4,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A protocol milestone, for the control plane's Event signal
- * (docs/dbus/io.bandsim.Band1.md).  Plain C: the D-Bus layer turns it
- * into (s, a{sv}). */
+/* Protocol milestones, for the control plane's Event signal
+ * (docs/dbus/io.bandsim.Band1.md), captures and logs.  Behaviour follows
+ * the id; the name is only what the D-Bus signal and logs carry, and
+ * comes from one table (events.c). */
+enum mb_event_id {
+	MB_EVENT_CONNECTED,
+	MB_EVENT_DISCONNECTED,
+	MB_EVENT_BUTTON_PRESSED,
+	MB_EVENT_BUTTON_LONG_PRESSED,
+	MB_EVENT_REBOOT,
+	MB_EVENT_RESET,
+	MB_EVENT_POWER_OFF,
+	MB_EVENT_POWER_ON,
+	MB_EVENT_LOW_BATTERY_DROP,
+	MB_EVENT_BATTERY_CHANGED,
+	MB_EVENT_FAULT_FIRED,
+	MB_EVENT_MALFORMED,
+	MB_EVENT_AUTH_STARTED,
+	MB_EVENT_AUTH_SUCCEEDED,
+	MB_EVENT_AUTH_FAILED,
+	MB_EVENT_PROMPT_SHOWN,
+	MB_EVENT_PROMPT_DECLINED,
+	MB_EVENT_PROMPT_TIMED_OUT,
+	MB_EVENT_BIND_REFUSED,
+	MB_EVENT_BOUND,
+	MB_EVENT_FETCH_STARTED,
+	MB_EVENT_FETCH_ABORTED,
+	MB_EVENT_FETCH_COMPLETED,
+	MB_EVENT_FETCH_ACKED,
+	MB_EVENT_FIRMWARE_STARTED,
+	MB_EVENT_FIRMWARE_VERIFIED,
+	MB_EVENT_FIRMWARE_FAILED,
+	MB_EVENT_FIRMWARE_INSTALLED,
+	MB_EVENT_COUNT
+};
+
+/* "connected", "fetch-started", ...: the Event signal's first argument. */
+const char *mb_event_name(enum mb_event_id id);
+
 enum mb_event_type {
 	MB_EVENT_TYPE_STRING,
 	MB_EVENT_TYPE_BYTE,
@@ -23,15 +59,16 @@ struct mb_event_field {
 
 #define MB_EVENT_MAX_FIELDS 4
 
+/* An event and its details; the D-Bus layer turns it into (s, a{sv}). */
 struct mb_event {
-	const char *name;
+	enum mb_event_id id;
 	struct mb_event_field fields[MB_EVENT_MAX_FIELDS];
 	size_t n_fields;
 };
 
 typedef void (*mb_event_func_t)(const struct mb_event *event, void *user_data);
 
-void mb_event_init(struct mb_event *ev, const char *name);
+void mb_event_init(struct mb_event *ev, enum mb_event_id id);
 void mb_event_add_string(struct mb_event *ev, const char *key, const char *value);
 void mb_event_add_byte(struct mb_event *ev, const char *key, uint8_t value);
 void mb_event_add_uint32(struct mb_event *ev, const char *key, uint32_t value);

@@ -30,12 +30,12 @@ static void reply(struct mb_band *band, uint8_t command, uint8_t status,
 	mb_huami_reply(band, MB_UUID_FETCH_CONTROL, command, status, payload, len);
 }
 
-static void emit_u32(struct mb_band *band, const char *name, const char *key,
+static void emit_u32(struct mb_band *band, enum mb_event_id id, const char *key,
 		     uint32_t value)
 {
 	struct mb_event ev;
 
-	mb_event_init(&ev, name);
+	mb_event_init(&ev, id);
 	mb_event_add_uint32(&ev, key, value);
 	mb_band_emit(band, &ev);
 }
@@ -45,7 +45,7 @@ static void abort_transfer(struct mb_band *band, const char *reason)
 	struct mb_fetch *f = &band->fetch;
 
 	if (f->state == MB_FETCH_STATE_W4_SEND || f->state == MB_FETCH_STATE_SENDING)
-		mb_band_emit_simple(band, "fetch-aborted", "reason", reason);
+		mb_band_emit_simple(band, MB_EVENT_FETCH_ABORTED, "reason", reason);
 	f->state = MB_FETCH_STATE_IDLE;
 }
 
@@ -148,7 +148,7 @@ static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
 	{
 		struct mb_event ev;
 
-		mb_event_init(&ev, "fetch-started");
+		mb_event_init(&ev, MB_EVENT_FETCH_STARTED);
 		mb_event_add_byte(&ev, "type", type);
 		mb_event_add_uint32(&ev, "count", n);
 		mb_band_emit(band, &ev);
@@ -186,7 +186,7 @@ static void cmd_ack(struct mb_band *band, const uint8_t *v, size_t len)
 		mb_flashlog_ack(band->log, f->completed_last_seq);
 	deleted = before - (uint32_t)mb_flashlog_stored(band->log);
 	reply(band, CMD_ACK, FETCH_STATUS_SUCCESS, NULL, 0);
-	emit_u32(band, "fetch-acked", "deleted", deleted);
+	emit_u32(band, MB_EVENT_FETCH_ACKED, "deleted", deleted);
 }
 
 /* One row per command; lengths are checked by mb_huami_dispatch(). */
@@ -255,7 +255,7 @@ void mb_fetch_run(struct mb_band *band, uint64_t now)
 			f->state = MB_FETCH_STATE_IDLE;
 			f->completed_last_seq = f->last_seq;
 			reply(band, CMD_SEND, FETCH_STATUS_SUCCESS, NULL, 0);
-			emit_u32(band, "fetch-completed", "count", f->sent);
+			emit_u32(band, MB_EVENT_FETCH_COMPLETED, "count", f->sent);
 		}
 	}
 }

@@ -30,7 +30,7 @@ static void reply(struct mb_band *band, uint8_t command, uint8_t status)
 
 static void failed(struct mb_band *band, const char *reason)
 {
-	mb_band_emit_simple(band, "firmware-failed", "reason", reason);
+	mb_band_emit_simple(band, MB_EVENT_FIRMWARE_FAILED, "reason", reason);
 }
 
 /* Drops whatever was received: the running image stays. */
@@ -97,7 +97,7 @@ static void cmd_init(struct mb_band *band, const uint8_t *v, size_t len)
 	}
 	fw->got = 0;
 	fw->state = MB_FW_STATE_W4_START;
-	mb_event_init(&ev, "firmware-started");
+	mb_event_init(&ev, MB_EVENT_FIRMWARE_STARTED);
 	mb_event_add_byte(&ev, "type", fw->type);
 	mb_event_add_uint32(&ev, "size", size);
 	mb_band_emit(band, &ev);
@@ -186,7 +186,7 @@ static void cmd_check(struct mb_band *band, const uint8_t *v, size_t len)
 	/* A format without a version (watchfaces) is known by its CRC. */
 	if (!fw->version[0])
 		snprintf(fw->version, sizeof(fw->version), "crc32:%08x", fw->crc);
-	mb_event_init(&ev, "firmware-verified");
+	mb_event_init(&ev, MB_EVENT_FIRMWARE_VERIFIED);
 	mb_event_add_byte(&ev, "type", fw->type);
 	mb_event_add_string(&ev, "version", fw->version);
 	mb_band_emit(band, &ev);
@@ -244,7 +244,7 @@ void mb_firmware_booted(struct mb_band *band)
 	char slot[2] = { band->fwinfo.slot, '\0' };
 
 	discard(band);
-	mb_event_init(&ev, "firmware-installed");
+	mb_event_init(&ev, MB_EVENT_FIRMWARE_INSTALLED);
 	mb_event_add_string(&ev, "version", mb_firmware_version(band));
 	mb_event_add_string(&ev, "slot", slot);
 	mb_band_emit(band, &ev);

@@ -33,7 +33,7 @@ static void power_off(struct mb_band *band)
 {
 	band->power.state = MB_POWER_STATE_OFF;
 	band->power.drop_at_ms = UINT64_MAX;
-	mb_band_emit_simple(band, "power-off", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_POWER_OFF, NULL, NULL);
 	mb_band_drop_link(band);
 }
 
@@ -41,13 +41,13 @@ static void power_on(struct mb_band *band)
 {
 	band->power.state = MB_POWER_STATE_ON;
 	band->power.minutes_below_reboot = 0;
-	mb_band_emit_simple(band, "power-on", NULL, NULL);
+	mb_band_emit_simple(band, MB_EVENT_POWER_ON, NULL, NULL);
 }
 
 static void drop_for_low_battery(struct mb_band *band, const char *reason)
 {
 	band->power.drop_at_ms = UINT64_MAX;
-	mb_band_emit_simple(band, "low-battery-drop", "reason", reason);
+	mb_band_emit_simple(band, MB_EVENT_LOW_BATTERY_DROP, "reason", reason);
 	mb_band_drop_link(band);
 }
 
@@ -61,7 +61,7 @@ void mb_power_changed(struct mb_band *band)
 	if (level != p->reported_level || band->battery.charging != p->reported_charging) {
 		p->reported_level = level;
 		p->reported_charging = band->battery.charging;
-		mb_event_init(&ev, "battery-changed");
+		mb_event_init(&ev, MB_EVENT_BATTERY_CHANGED);
 		mb_event_add_uint32(&ev, "level", level);
 		mb_event_add_byte(&ev, "charging", band->battery.charging);
 		mb_band_emit(band, &ev);
@@ -123,7 +123,7 @@ void mb_power_run(struct mb_band *band, uint64_t now)
 
 	if (p->state == MB_POWER_STATE_BOOTING && now >= p->boot_until_ms) {
 		p->state = MB_POWER_STATE_ON;
-		mb_band_emit_simple(band, "power-on", NULL, NULL);
+		mb_band_emit_simple(band, MB_EVENT_POWER_ON, NULL, NULL);
 		mb_firmware_booted(band);
 	}
 	if (band->att && now >= p->drop_at_ms)

@@ -72,11 +72,11 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	struct recorded_event *r;
 
 	/* The battery moves every band minute; most tests look elsewhere. */
-	if (!f->record_battery && !strcmp(ev->name, "battery-changed"))
+	if (!f->record_battery && ev->id == MB_EVENT_BATTERY_CHANGED)
 		return;
 	assert_true(f->n_events < MB_ARRAY_SIZE(f->events));
 	r = &f->events[f->n_events++];
-	snprintf(r->name, sizeof(r->name), "%s", ev->name);
+	snprintf(r->name, sizeof(r->name), "%s", mb_event_name(ev->id));
 	r->detail[0] = '\0';
 	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
 		const struct mb_event_field *fl = &ev->fields[i];

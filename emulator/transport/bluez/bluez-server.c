@@ -456,7 +456,7 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 
 void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
 {
-	if (s && (!strcmp(ev->name, "power-off") || !strcmp(ev->name, "power-on")))
+	if (s && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
 		update_advertising(s);
 }
 
