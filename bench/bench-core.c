@@ -11,6 +11,7 @@
 
 #include "band.h"
 #include "crypto.h"
+#include "flashlog.h"
 
 struct fake_clock {
 	struct mb_clock clock;
@@ -82,7 +83,7 @@ static void pdu(struct mb_band *b, const char *hex)
 		while (*hex == ' ')
 			hex++;
 	}
-	mb_band_receive(b, buf, n);
+	mb_link_receive(mb_band_link(b), buf, n);
 }
 
 /* Auth with a fixed challenge, subscribe, MTU 247: what a client does
@@ -133,9 +134,9 @@ int main(int argc, char **argv)
 		c.now += 30ull * 86400 * 1000;
 		mb_band_run(b);
 		t[r] = now_s() - t0;
-		if (mb_band_log_count(b) < 14 * 1440) {
+		if (mb_flashlog_count(mb_band_log(b)) < 14 * 1440) {
 			fprintf(stderr, "bench-core: the log holds only %zu samples\n",
-				mb_band_log_count(b));
+				mb_flashlog_count(mb_band_log(b)));
 			return 1;
 		}
 		mb_band_free(b);
@@ -159,9 +160,9 @@ int main(int argc, char **argv)
 			mb_band_run(b);
 		pdu(b, "52 3e 00 03");
 		t[r] = now_s() - t0;
-		if (mb_band_stored_samples(b) != 0) {
+		if (mb_flashlog_stored(mb_band_log(b)) != 0) {
 			fprintf(stderr, "bench-core: the sync left %zu samples\n",
-				mb_band_stored_samples(b));
+				mb_flashlog_stored(mb_band_log(b)));
 			return 1;
 		}
 		mb_band_free(b);

@@ -20,6 +20,11 @@
 #include "runner.h"
 #include "transport/bluez/bluez-server.h"
 #include "transport/sock/sock-server.h"
+#include "core/fault.h"
+#include "core/firmware.h"
+#include "core/flashlog.h"
+#include "core/identity.h"
+#include "core/tick.h"
 
 struct app {
 	const struct bandsim_options *opt;
@@ -105,7 +110,7 @@ static void load_firmware_info(const struct bandsim_options *opt, struct mb_band
 	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
 		if (mb_read_file(path, 1 << 16, &text, &len, &err) &&
 		    mb_firmware_info_parse(text, len, path, &fi, &err))
-			mb_band_set_firmware_info(band, &fi);
+			mb_firmware_set_info(mb_band_firmware(band), &fi);
 		else
 			g_warning("%s; running the factory image", err);
 	}
@@ -186,8 +191,8 @@ static bool attach_flash(const struct bandsim_options *opt, struct mb_band *band
 	mb_band_attach_flash(band, flash->mem, &torn);
 	if (torn)
 		g_warning("%s/flash.img: dropped %u torn record(s)", opt->state_dir, torn);
-	g_info("activity log: %zu samples, %zu not yet synced", mb_band_log_count(band),
-	       mb_band_stored_samples(band));
+	g_info("activity log: %zu samples, %zu not yet synced", mb_flashlog_count(mb_band_log(band)),
+	       mb_flashlog_stored(mb_band_log(band)));
 	return true;
 }
 
@@ -211,7 +216,7 @@ static bool load_faults(const char *path, struct mb_band *band)
 
 		if (!*line || *line == '#')
 			continue;
-		if (!mb_band_inject_fault(band, line, &err)) {
+		if (!mb_faults_inject(mb_band_faults(band), line, &err)) {
 			g_printerr("bandsim: %s:%zu: %s\n", path, i + 1, err);
 			free(err);
 			err = NULL;
@@ -296,9 +301,9 @@ static int run(const struct bandsim_options *opt)
 		return EXIT_FAILURE;
 	}
 	mb_band_set_debug(band, bandsim_log_core, NULL);
-	mb_band_set_persist(band, persist, &app);
-	mb_band_set_life_seed(band, opt->life_seed);
-	mb_band_set_file_store(band, save_file, &app);
+	mb_identity_set_store(mb_band_identity(band), persist, &app);
+	mb_tick_set_life_seed(mb_band_tick(band), opt->life_seed);
+	mb_firmware_set_store(mb_band_firmware(band), save_file, &app);
 	load_firmware_info(opt, band);
 	if (opt->faults && !load_faults(opt->faults, band))
 		goto out_band;
@@ -310,7 +315,7 @@ static int run(const struct bandsim_options *opt)
 			g_error_free(error);
 			goto out_band;
 		}
-		mb_band_set_monitor(band, on_pdu, &app);
+		mb_link_set_monitor(mb_band_link(band), on_pdu, &app);
 	}
 	if (!attach_flash(opt, band, &flash))
 		goto out_band;

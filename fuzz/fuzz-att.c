@@ -11,6 +11,7 @@
 
 #include "band.h"
 #include "crypto.h"
+#include "power.h"
 
 static uint64_t fuzz_now_ms = 1716201000000ull;
 
@@ -77,9 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The band lives on across inputs: weeks of band time go by, so its
 	 * battery runs out and updates reboot it.  Each input starts with a
 	 * charged band that runs. */
-	mb_band_set_charging(band, false);
-	mb_band_set_battery(band, 100);
-	if (strcmp(mb_band_power(band), "on")) {
+	mb_power_set_plugged(mb_band_power(band), false);
+	mb_power_set_level(mb_band_power(band), 100);
+	if (mb_power_state(mb_band_power(band)) != MB_POWER_STATE_ON) {
 		fuzz_now_ms += 60000;
 		mb_band_run(band);
 	}
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!len)
 			mb_band_press_button(band);
 		else
-			mb_band_receive(band, data + off, len);
+			mb_link_receive(mb_band_link(band), data + off, len);
 		off += len;
 		/* Band life runs between PDUs too. */
 		fuzz_now_ms += 7919;

@@ -4,6 +4,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/auth.h"
+#include "core/fault.h"
+#include "core/firmware.h"
+#include "core/flashlog.h"
+#include "core/identity.h"
+#include "core/power.h"
+#include "core/tick.h"
 #include "core/fwinfo.h"
 
 #define ERROR_INVALID_ARGS "io.bandsim.Error.InvalidArgs"
@@ -87,47 +94,47 @@ static GVariant *property_value(struct control *c, const char *name)
 	char buf[18];
 
 	if (!strcmp(name, "State")) {
-		const char *power = mb_band_power(c->band);
+		enum mb_power_state power = mb_power_state(mb_band_power(c->band));
 
-		if (strcmp(power, "on"))
-			return g_variant_new_string(power);
-		return g_variant_new_string(mb_band_connected(c->band) ? "connected"
+		if (power != MB_POWER_STATE_ON)
+			return g_variant_new_string(mb_power_state_name(power));
+		return g_variant_new_string(mb_link_connected(mb_band_link(c->band)) ? "connected"
 								   : "advertising");
 	}
 	if (!strcmp(name, "Faults")) {
 		GVariantBuilder b;
 
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a(us)"));
-		for (size_t i = 0; i < mb_band_n_faults(c->band); i++) {
+		for (size_t i = 0; i < mb_faults_count(mb_band_faults(c->band)); i++) {
 			unsigned int id;
-			const char *spec = mb_band_fault_spec(c->band, i, &id);
+			const char *spec = mb_faults_spec(mb_band_faults(c->band), i, &id);
 
 			g_variant_builder_add(&b, "(us)", id, spec);
 		}
 		return g_variant_builder_end(&b);
 	}
 	if (!strcmp(name, "Busy"))
-		return g_variant_new_string(mb_band_busy(c->band));
+		return g_variant_new_string(mb_band_busy_name(mb_band_busy(c->band)));
 	if (!strcmp(name, "Battery"))
-		return g_variant_new_uint32(mb_band_battery_level(c->band));
+		return g_variant_new_uint32(mb_power_level(mb_band_power(c->band)));
 	if (!strcmp(name, "Charging"))
-		return g_variant_new_boolean(mb_band_charging(c->band));
+		return g_variant_new_boolean(mb_power_charging(mb_band_power(c->band)));
 	if (!strcmp(name, "Firmware")) {
-		const struct mb_firmware_info *fi = mb_band_firmware_info(c->band);
+		const struct mb_firmware_info *fi = mb_firmware_info(mb_band_firmware(c->band));
 		GVariantBuilder b;
 		char slot[2] = { fi->slot, '\0' };
 
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 		g_variant_builder_add(&b, "{sv}", "slot", g_variant_new_string(slot));
 		g_variant_builder_add(&b, "{sv}", "version",
-				      g_variant_new_string(mb_band_software_revision(c->band)));
+				      g_variant_new_string(mb_firmware_version(mb_band_firmware(c->band))));
 		g_variant_builder_add(&b, "{sv}", "resources", g_variant_new_string(fi->resources));
 		g_variant_builder_add(&b, "{sv}", "font", g_variant_new_string(fi->font));
 		g_variant_builder_add(&b, "{sv}", "watchface", g_variant_new_string(fi->watchface));
 		return g_variant_builder_end(&b);
 	}
 	if (!strcmp(name, "Prompt"))
-		return g_variant_new_string(mb_band_prompt(c->band));
+		return g_variant_new_string(mb_auth_prompt(mb_band_auth(c->band)));
 	if (!strcmp(name, "Bound"))
 		return g_variant_new_boolean(st->bound);
 	if (!strcmp(name, "KeyId")) {
@@ -141,9 +148,9 @@ static GVariant *property_value(struct control *c, const char *name)
 	if (!strcmp(name, "Authenticated"))
 		return g_variant_new_boolean(mb_band_authenticated(c->band));
 	if (!strcmp(name, "AckedUntil"))
-		return g_variant_new_uint64((guint64)mb_band_acked_minute(c->band) * 60);
+		return g_variant_new_uint64((guint64)mb_flashlog_acked_minute(mb_band_log(c->band)) * 60);
 	if (!strcmp(name, "StoredSamples"))
-		return g_variant_new_uint32((guint32)mb_band_stored_samples(c->band));
+		return g_variant_new_uint32((guint32)mb_flashlog_stored(mb_band_log(c->band)));
 	if (!strcmp(name, "Clock"))
 		return g_variant_new_uint64(bandsim_clock_now(c->clock));
 	return NULL;
@@ -220,17 +227,14 @@ static GVariant *get_samples(struct control *c, guint64 from, guint64 to)
 	GByteArray *data = g_byte_array_new();
 	GVariant *r;
 
-	for (size_t i = 0; i < mb_band_log_count(c->band); i++) {
-		uint32_t minute;
-		uint8_t s[4];
-		guint64 t;
+	for (size_t i = 0; i < mb_flashlog_count(mb_band_log(c->band)); i++) {
+		const struct mb_flashlog_sample *s = mb_flashlog_at(mb_band_log(c->band), i);
+		guint64 t = (guint64)s->minute * 60;
 
-		mb_band_log_sample(c->band, i, &minute, s);
-		t = (guint64)minute * 60;
 		if (t < from || t >= to)
 			continue;
 		g_array_append_val(ts, t);
-		g_byte_array_append(data, s, 4);
+		g_byte_array_append(data, s->data, 4);
 	}
 	r = g_variant_new("(@at@ay)",
 			  g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ts->data,
@@ -271,12 +275,12 @@ static void method_call(GDBusConnection *conn, const char *sender,
 				"percent must be 0..100");
 			return;
 		}
-		mb_band_set_battery(c->band, pct);
+		mb_power_set_level(mb_band_power(c->band), pct);
 	} else if (!strcmp(method, "SetCharging")) {
 		gboolean on;
 
 		g_variant_get(params, "(b)", &on);
-		mb_band_set_charging(c->band, on);
+		mb_power_set_plugged(mb_band_power(c->band), on);
 	} else if (!strcmp(method, "SetClockRate")) {
 		double k;
 
@@ -292,7 +296,7 @@ static void method_call(GDBusConnection *conn, const char *sender,
 		unsigned int id;
 
 		g_variant_get(params, "(&s)", &spec);
-		id = mb_band_inject_fault(c->band, spec, &err);
+		id = mb_faults_inject(mb_band_faults(c->band), spec, &err);
 		if (!id) {
 			g_dbus_method_invocation_return_dbus_error(inv, ERROR_INVALID_ARGS, err);
 			free(err);
@@ -302,7 +306,7 @@ static void method_call(GDBusConnection *conn, const char *sender,
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", id));
 		return;
 	} else if (!strcmp(method, "ClearFaults")) {
-		mb_band_clear_faults(c->band);
+		mb_faults_clear(mb_band_faults(c->band));
 		emit_properties_changed(c);
 	} else if (!strcmp(method, "GetSamples")) {
 		guint64 from, to;

@@ -8,8 +8,12 @@
 /* A bound on queued indications: a central that never confirms must not
  * make the band grow without limit. */
 #define MAX_QUEUED_INDICATIONS 16
+/* Notifications a request may raise before its response goes out: a
+ * reply, a fault's extra one, a battery change.  More is a bug; they then
+ * go out at once rather than be lost. */
+#define MAX_HELD 16
 
-struct pending_ind {
+struct pending_pdu {
 	uint8_t pdu[MAX_PDU];
 	size_t len;
 };
@@ -23,8 +27,14 @@ struct mb_att {
 	bool mtu_exchanged;
 	uint16_t *ccc;		/* per characteristic */
 	bool ind_in_flight;
-	struct pending_ind *ind_queue;
+	struct pending_pdu *ind_queue;
 	size_t ind_head, ind_count;
+	/* While a request is handled, what the band sends besides its
+	 * response waits here when the response goes first. */
+	enum mb_notify_order order;
+	bool holding;
+	struct pending_pdu *held;
+	size_t n_held;
 	mb_att_send_func_t send;
 	void *send_data;
 	mb_debug_func_t debug;
@@ -73,9 +83,33 @@ static void att_debug(struct mb_att *att, const char *fmt, ...)
 
 static void att_send(struct mb_att *att, const uint8_t *pdu, size_t len)
 {
+	if (att->holding && att->n_held < MAX_HELD) {
+		memcpy(att->held[att->n_held].pdu, pdu, len);
+		att->held[att->n_held++].len = len;
+		return;
+	}
 	mb_hexdump('<', pdu, len, att->debug, att->debug_data);
 	if (att->send)
 		att->send(pdu, len, att->send_data);
+}
+
+/* The order of what a request raised and its response is decided here
+ * and nowhere else (docs/policies.md "Notification order"): a BLE stack
+ * answers the request before it sends what the handler queued. */
+static void begin_request(struct mb_att *att)
+{
+	att->holding = att->order == MB_NOTIFY_ORDER_RESPONSE_FIRST;
+}
+
+static void respond(struct mb_att *att, const uint8_t *pdu, size_t len)
+{
+	size_t n = att->n_held;
+
+	att->holding = false;
+	att_send(att, pdu, len);
+	att->n_held = 0;
+	for (size_t i = 0; i < n; i++)
+		att_send(att, att->held[i].pdu, att->held[i].len);
 }
 
 static bool range_ok(const uint8_t *pdu, struct att_fail *fail,
@@ -458,12 +492,12 @@ static void send_error(struct mb_att *att, uint8_t op, uint16_t handle,
 
 	mb_put_le16(pdu + 2, handle);
 	pdu[4] = code;
-	att_send(att, pdu, sizeof(pdu));
+	respond(att, pdu, sizeof(pdu));
 }
 
 static void send_next_indication(struct mb_att *att)
 {
-	struct pending_ind *ind;
+	struct pending_pdu *ind;
 
 	if (att->ind_in_flight || !att->ind_count)
 		return;
@@ -527,12 +561,13 @@ void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len)
 		send_error(att, pdu[0], 0, MB_ATT_ERROR_INVALID_PDU);
 		return;
 	}
+	begin_request(att);
 	n = req->handler(att, pdu, len, &fail);
 	if (fail.code) {
 		send_error(att, pdu[0], fail.handle, fail.code);
 		return;
 	}
-	att_send(att, att->rsp, n);
+	respond(att, att->rsp, n);
 }
 
 struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
@@ -551,6 +586,7 @@ struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 	att->ccc = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*att->ccc));
 	att->ind_queue = mb_malloc0(MAX_QUEUED_INDICATIONS *
 				    sizeof(*att->ind_queue));
+	att->held = mb_malloc0(MAX_HELD * sizeof(*att->held));
 	return att;
 }
 
@@ -560,6 +596,7 @@ void mb_att_free(struct mb_att *att)
 		return;
 	free(att->ccc);
 	free(att->ind_queue);
+	free(att->held);
 	free(att);
 }
 
@@ -568,6 +605,11 @@ void mb_att_set_send_handler(struct mb_att *att, mb_att_send_func_t fn,
 {
 	att->send = fn;
 	att->send_data = user_data;
+}
+
+void mb_att_set_notify_order(struct mb_att *att, enum mb_notify_order order)
+{
+	att->order = order;
 }
 
 void mb_att_set_debug(struct mb_att *att, mb_debug_func_t fn, void *user_data)
@@ -604,7 +646,7 @@ bool mb_att_notify(struct mb_att *att, const struct mb_gatt_chr *chr,
 bool mb_att_indicate(struct mb_att *att, const struct mb_gatt_chr *chr,
 		     const uint8_t *value, size_t len)
 {
-	struct pending_ind *slot;
+	struct pending_pdu *slot;
 
 	if (!att || !chr || !(att->ccc[chr->index] & MB_CCC_INDICATE) ||
 	    att->ind_count == MAX_QUEUED_INDICATIONS)

@@ -87,9 +87,13 @@ void mb_att_free(struct mb_att *att);
 void mb_att_set_send_handler(struct mb_att *att, mb_att_send_func_t fn,
 			     void *user_data);
 void mb_att_set_debug(struct mb_att *att, mb_debug_func_t fn, void *user_data);
+/* Whether notifications and indications raised while a request is
+ * handled go out after its response (the default, as a BLE stack sends
+ * them) or before it (docs/policies.md). */
+void mb_att_set_notify_order(struct mb_att *att, enum mb_notify_order order);
 
-/* One PDU from the central.  Replies (if any) leave through the send
- * handler before this returns. */
+/* One PDU from the central.  Replies (if any) and what the request
+ * raised leave through the send handler before this returns. */
 void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len);
 
 /* Sends a Handle Value Notification if the link enabled notifications on

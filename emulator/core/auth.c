@@ -2,12 +2,15 @@
 /* Huami app-level auth and binding on 00000009 (protocol §3.2, §10;
  * bandsim's decisions in docs/auth.md).  Replies are notifications on
  * 00000009: 10 <command as sent> <status> [payload]. */
+#include "auth.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "att.h"
-#include "band-private.h"
 #include "crypto.h"
+#include "huami.h"
+#include "identity.h"
+#include "services.h"
 
 #define AUTH_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
 #define AUTH_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
@@ -18,13 +21,42 @@
 /* Gadgetbridge's MB4 "crypt flags" variant ORs 0x80 into the command. */
 #define CMD_CRYPT_FLAG 0x80
 
-static void reply(struct mb_band *band, uint8_t command, uint8_t status,
+/* Huami auth of the link (protocol §3.2), named for what it waits for. */
+enum link_state {
+	LINK_STATE_IDLE,
+	LINK_STATE_W4_ANSWER,	/* a challenge is outstanding */
+};
+
+/* Binding: a key offered with 01 <flag> <key> waits for a tap. */
+enum bind_state {
+	BIND_STATE_IDLE,
+	BIND_STATE_W4_TAP,
+};
+
+struct mb_auth {
+	const struct mb_services *svc;
+	const struct mb_policy *policy;
+	struct mb_identity *id;
+	struct mb_huami *cmds;
+	/* the link */
+	enum link_state link;
+	uint8_t challenge[16];
+	char variant;		/* 'A' or 'B' of the outstanding challenge */
+	bool authenticated;
+	/* the binding */
+	enum bind_state bind;
+	uint8_t key[16];
+	uint8_t command;	/* as sent, echoed in the reply */
+	uint64_t deadline_ms;
+};
+
+static void reply(struct mb_auth *a, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(band, MB_UUID_AUTH, command, status, payload, len);
+	mb_huami_reply(a->cmds, command, status, payload, len);
 }
 
-static void emit_auth(struct mb_band *band, enum mb_event_id id, char variant,
+static void emit_auth(struct mb_auth *a, enum mb_event_id id, char variant,
 		      const char *reason)
 {
 	struct mb_event ev;
@@ -34,113 +66,118 @@ static void emit_auth(struct mb_band *band, enum mb_event_id id, char variant,
 	mb_event_add_string(&ev, "variant", v);
 	if (reason)
 		mb_event_add_string(&ev, "reason", reason);
-	mb_band_emit(band, &ev);
+	mb_svc_emit(a->svc, &ev);
 }
 
-static void finish_binding(struct mb_band *band, uint8_t status,
-			   enum mb_event_id event, const char *reason)
+static void refuse_binding(struct mb_auth *a, const char *reason)
 {
-	struct mb_binding *b = &band->binding;
+	mb_svc_emit_string(a->svc, MB_EVENT_BIND_REFUSED, "reason", reason);
+}
 
-	b->state = MB_BIND_STATE_IDLE;
-	mb_crypto_wipe(b->key, sizeof(b->key));
-	if (event != MB_EVENT_COUNT)
-		mb_band_emit_simple(band, event, "prompt", "pair-confirm");
-	if (reason)
-		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", reason);
-	reply(band, b->command, status, NULL, 0);
+static void end_binding(struct mb_auth *a)
+{
+	a->bind = BIND_STATE_IDLE;
+	mb_crypto_wipe(a->key, sizeof(a->key));
+}
+
+/* The prompt closed without a binding: declined or timed out. */
+static void close_prompt(struct mb_auth *a, enum mb_event_id why,
+			 const char *reason)
+{
+	end_binding(a);
+	mb_svc_emit_string(a->svc, why, "prompt", MB_AUTH_PROMPT_PAIR_CONFIRM);
+	refuse_binding(a, reason);
+	reply(a, a->command, AUTH_STATUS_REFUSED, NULL, 0);
 }
 
 /* 01 <flag> <16-byte key> */
-static void cmd_send_key(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_send_key(void *part, const uint8_t *v, size_t len)
 {
-	const struct mb_policy *pol = mb_profile_policy(band->profile);
-	struct mb_binding *b = &band->binding;
+	struct mb_auth *a = part;
+	const struct mb_band_state *st = mb_identity_state(a->id);
 	const uint8_t *key = v + 2;
 
-	if (b->state == MB_BIND_STATE_W4_TAP) {
-		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", "busy");
-		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
+	if (a->bind == BIND_STATE_W4_TAP) {
+		refuse_binding(a, "busy");
+		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
-	if (band->state.bound) {
-		if (mb_crypto_equal(band->state.key, key, 16)) {
-			reply(band, v[0], AUTH_STATUS_SUCCESS, NULL, 0);
+	if (st->bound) {
+		if (mb_crypto_equal(st->key, key, 16)) {
+			reply(a, v[0], AUTH_STATUS_SUCCESS, NULL, 0);
 			return;
 		}
-		if (pol->refuse_other_key) {
+		if (a->policy->refuse_other_key) {
 			/* The binding conflict: "bound to another account". */
-			mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason",
-					    "bound-to-other");
-			reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
+			refuse_binding(a, "bound-to-other");
+			reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 			return;
 		}
 	}
-	b->state = MB_BIND_STATE_W4_TAP;
-	b->command = v[0];
-	memcpy(b->key, key, 16);
-	b->deadline_ms = mb_band_now_ms(band) + pol->confirm_window_s * 1000ull;
-	mb_band_emit_simple(band, MB_EVENT_PROMPT_SHOWN, "prompt", "pair-confirm");
+	a->bind = BIND_STATE_W4_TAP;
+	a->command = v[0];
+	memcpy(a->key, key, 16);
+	a->deadline_ms = mb_svc_now(a->svc) + a->policy->confirm_window_s * 1000ull;
+	mb_svc_emit_string(a->svc, MB_EVENT_PROMPT_SHOWN, "prompt", MB_AUTH_PROMPT_PAIR_CONFIRM);
 }
 
 /* 02 <flags> (variant A) or 82 <flags> [02 01 00] (variant B). */
-static void cmd_request_random(struct mb_band *band, const uint8_t *v,
-			       size_t len)
+static void cmd_request_random(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_link_auth *a = &band->auth;
+	struct mb_auth *a = part;
 	char variant = v[0] & CMD_CRYPT_FLAG ? 'B' : 'A';
 
 	/* 82 comes as 82 <flags> or 82 <flags> 02 01 00, nothing between. */
 	if (len != 2 && len != 5) {
-		mb_huami_malformed(band, MB_UUID_AUTH, v[0]);
+		mb_huami_malformed(a->cmds, v[0]);
 		return;
 	}
-	if (!band->state.bound) {
-		emit_auth(band, MB_EVENT_AUTH_FAILED, variant, "not-bound");
-		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
+	if (!mb_identity_state(a->id)->bound) {
+		emit_auth(a, MB_EVENT_AUTH_FAILED, variant, "not-bound");
+		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
 	/* A new challenge voids the old one: its answer is now stale. */
 	if (mb_crypto_random(a->challenge, sizeof(a->challenge)) != MB_CRYPTO_OK) {
-		a->state = MB_AUTH_STATE_IDLE;
-		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
+		a->link = LINK_STATE_IDLE;
+		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
-	a->state = MB_AUTH_STATE_W4_ANSWER;
+	a->link = LINK_STATE_W4_ANSWER;
 	a->variant = variant;
-	emit_auth(band, MB_EVENT_AUTH_STARTED, variant, NULL);
-	reply(band, v[0], AUTH_STATUS_SUCCESS, a->challenge, 16);
+	emit_auth(a, MB_EVENT_AUTH_STARTED, variant, NULL);
+	reply(a, v[0], AUTH_STATUS_SUCCESS, a->challenge, 16);
 }
 
 /* 03 <flags> <AES-128-ECB(key, challenge)> */
-static void cmd_answer(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_answer(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_link_auth *a = &band->auth;
+	struct mb_auth *a = part;
 	uint8_t expected[16];
 	bool ok;
 
-	if (a->state != MB_AUTH_STATE_W4_ANSWER) {
+	if (a->link != LINK_STATE_W4_ANSWER) {
 		/* Replayed, stale or out of order: refused, nothing changes. */
-		emit_auth(band, MB_EVENT_AUTH_FAILED, v[0] & CMD_CRYPT_FLAG ? 'B' : 'A',
+		emit_auth(a, MB_EVENT_AUTH_FAILED, v[0] & CMD_CRYPT_FLAG ? 'B' : 'A',
 			  "no-challenge");
-		reply(band, v[0], AUTH_STATUS_REFUSED, NULL, 0);
+		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
 	/* A challenge is good for one answer, right or wrong. */
-	a->state = MB_AUTH_STATE_IDLE;
-	ok = mb_crypto_aes128_ecb(band->state.key, a->challenge, expected) ==
+	a->link = LINK_STATE_IDLE;
+	ok = mb_crypto_aes128_ecb(mb_identity_state(a->id)->key, a->challenge, expected) ==
 		     MB_CRYPTO_OK &&
 	     mb_crypto_equal(expected, v + 2, 16);
 	mb_crypto_wipe(a->challenge, sizeof(a->challenge));
 	mb_crypto_wipe(expected, sizeof(expected));
 	if (ok)
 		a->authenticated = true;
-	emit_auth(band, ok ? MB_EVENT_AUTH_SUCCEEDED : MB_EVENT_AUTH_FAILED, a->variant,
+	emit_auth(a, ok ? MB_EVENT_AUTH_SUCCEEDED : MB_EVENT_AUTH_FAILED, a->variant,
 		  ok ? NULL : "wrong-key");
-	reply(band, v[0], ok ? AUTH_STATUS_SUCCESS : AUTH_STATUS_REFUSED, NULL, 0);
+	reply(a, v[0], ok ? AUTH_STATUS_SUCCESS : AUTH_STATUS_REFUSED, NULL, 0);
 }
 
-/* One row per command; lengths are checked by mb_huami_dispatch(). */
+/* One row per command; lengths are checked by mb_huami_write(). */
 static const struct mb_huami_cmd auth_cmds[] = {
 	{ CMD_SEND_KEY, 18, 18, cmd_send_key },
 	{ CMD_REQUEST_RANDOM, 2, 2, cmd_request_random },
@@ -149,72 +186,122 @@ static const struct mb_huami_cmd auth_cmds[] = {
 	{ CMD_ANSWER | CMD_CRYPT_FLAG, 18, 18, cmd_answer },
 };
 
-uint8_t mb_auth_write(struct mb_band *band, const struct mb_gatt_chr *chr,
-		      const uint8_t *value, size_t len, bool command)
+struct mb_auth *mb_auth_new(const struct mb_services *svc,
+			    const struct mb_policy *policy, struct mb_identity *id)
 {
-	mb_huami_dispatch(band, MB_UUID_AUTH, auth_cmds, MB_ARRAY_SIZE(auth_cmds),
-			  value, len);
-	return 0;
+	struct mb_auth *a = mb_malloc0(sizeof(*a));
+
+	a->svc = svc;
+	a->policy = policy;
+	a->id = id;
+	a->cmds = mb_huami_new(svc, MB_CHR_AUTH, auth_cmds, MB_ARRAY_SIZE(auth_cmds), a);
+	return a;
 }
 
-/* A tap on the pair-confirm prompt binds the waiting key. */
-bool mb_auth_press(struct mb_band *band)
+void mb_auth_free(struct mb_auth *auth)
 {
-	struct mb_binding *b = &band->binding;
+	if (!auth)
+		return;
+	mb_huami_free(auth->cmds);
+	mb_crypto_wipe(auth, sizeof(*auth));
+	free(auth);
+}
+
+bool mb_auth_press(struct mb_auth *auth)
+{
 	char *err = NULL;
 	char key_id[9];
 
-	if (b->state != MB_BIND_STATE_W4_TAP)
+	if (auth->bind != BIND_STATE_W4_TAP)
 		return false;
-	band->state.bound = true;
-	memcpy(band->state.key, b->key, 16);
-	if (!mb_band_save_state(band, &err)) {
+	if (!mb_identity_bind(auth->id, auth->key, &err)) {
 		/* Not stored is not bound: the band must not claim a key it
 		 * will have forgotten after a restart. */
-		mb_band_debug(band, "binding not stored: %s", err);
+		mb_svc_debug(auth->svc, "binding not stored: %s", err);
 		free(err);
-		band->state.bound = false;
-		mb_crypto_wipe(band->state.key, 16);
-		finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_COUNT, "storage");
+		end_binding(auth);
+		refuse_binding(auth, "storage");
+		reply(auth, auth->command, AUTH_STATUS_REFUSED, NULL, 0);
 		return true;
 	}
-	mb_band_state_key_id(&band->state, key_id);
-	mb_band_emit_simple(band, MB_EVENT_BOUND, "key-id", key_id);
-	finish_binding(band, AUTH_STATUS_SUCCESS, MB_EVENT_COUNT, NULL);
+	mb_band_state_key_id(mb_identity_state(auth->id), key_id);
+	mb_svc_emit_string(auth->svc, MB_EVENT_BOUND, "key-id", key_id);
+	end_binding(auth);
+	reply(auth, auth->command, AUTH_STATUS_SUCCESS, NULL, 0);
 	return true;
 }
 
-bool mb_auth_long_press(struct mb_band *band)
+bool mb_auth_long_press(struct mb_auth *auth)
 {
-	if (band->binding.state != MB_BIND_STATE_W4_TAP)
+	if (auth->bind != BIND_STATE_W4_TAP)
 		return false;
-	finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_PROMPT_DECLINED, "declined");
+	close_prompt(auth, MB_EVENT_PROMPT_DECLINED, "declined");
 	return true;
 }
 
-void mb_auth_run(struct mb_band *band, uint64_t now)
+void mb_auth_run(struct mb_auth *auth, uint64_t now)
 {
-	if (band->binding.state == MB_BIND_STATE_W4_TAP &&
-	    now >= band->binding.deadline_ms)
-		finish_binding(band, AUTH_STATUS_REFUSED, MB_EVENT_PROMPT_TIMED_OUT,
-			       "no-tap");
+	if (auth->bind == BIND_STATE_W4_TAP && now >= auth->deadline_ms)
+		close_prompt(auth, MB_EVENT_PROMPT_TIMED_OUT, "no-tap");
 }
 
-uint64_t mb_auth_deadline(const struct mb_band *band)
+uint64_t mb_auth_deadline(const struct mb_auth *auth)
 {
-	return band->binding.state == MB_BIND_STATE_W4_TAP
-		       ? band->binding.deadline_ms
-		       : UINT64_MAX;
+	return auth->bind == BIND_STATE_W4_TAP ? auth->deadline_ms : UINT64_MAX;
 }
 
-/* Auth lasts for the link; a binding waiting for a tap goes with it. */
-void mb_auth_link_down(struct mb_band *band)
+static void forget_link(struct mb_auth *auth)
 {
-	mb_crypto_wipe(&band->auth, sizeof(band->auth));
-	band->auth = (struct mb_link_auth){ .state = MB_AUTH_STATE_IDLE };
-	if (band->binding.state == MB_BIND_STATE_W4_TAP) {
-		band->binding.state = MB_BIND_STATE_IDLE;
-		mb_crypto_wipe(band->binding.key, sizeof(band->binding.key));
-		mb_band_emit_simple(band, MB_EVENT_BIND_REFUSED, "reason", "disconnected");
+	mb_crypto_wipe(auth->challenge, sizeof(auth->challenge));
+	auth->link = LINK_STATE_IDLE;
+	auth->variant = 0;
+	auth->authenticated = false;
+}
+
+void mb_auth_link_up(struct mb_auth *auth)
+{
+	forget_link(auth);
+}
+
+void mb_auth_link_down(struct mb_auth *auth)
+{
+	forget_link(auth);
+	if (auth->bind == BIND_STATE_W4_TAP) {
+		end_binding(auth);
+		refuse_binding(auth, "disconnected");
 	}
 }
+
+void mb_auth_revoke(struct mb_auth *auth)
+{
+	auth->authenticated = false;
+}
+
+bool mb_auth_authenticated(const struct mb_auth *auth)
+{
+	return auth->authenticated;
+}
+
+bool mb_auth_prompting(const struct mb_auth *auth)
+{
+	return auth->bind == BIND_STATE_W4_TAP;
+}
+
+const char *mb_auth_prompt(const struct mb_auth *auth)
+{
+	return mb_auth_prompting(auth) ? MB_AUTH_PROMPT_PAIR_CONFIRM : "";
+}
+
+static uint8_t write_auth(void *part, const uint8_t *value, size_t len,
+			  bool command)
+{
+	struct mb_auth *auth = part;
+
+	mb_huami_write(auth->cmds, value, len);
+	return 0;
+}
+
+const struct mb_chr_route mb_auth_routes[] = {
+	{ MB_CHR_AUTH, NULL, write_auth },
+};
+const size_t mb_auth_n_routes = MB_ARRAY_SIZE(mb_auth_routes);

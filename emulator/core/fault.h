@@ -5,19 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gatt.h"
+#include "hooks.h"
 #include "uuid.h"
 
 /* Faults (docs/faults.md): trigger -> action (+ count), consulted at one
- * hook point in the band. */
-enum mb_fault_trigger {
-	MB_FAULT_TRIGGER_NOTIFY,
-	MB_FAULT_TRIGGER_WRITE,
-	MB_FAULT_TRIGGER_CONNECT,
-	MB_FAULT_TRIGGER_FIRMWARE,
-	MB_FAULT_TRIGGER_BATTERY,
-	MB_FAULT_TRIGGER_MINUTE,
-};
-
+ * hook point in the band: parsed, matched and carried out here. */
 enum mb_fault_action {
 	MB_FAULT_ACTION_DISCONNECT,
 	MB_FAULT_ACTION_SILENCE,
@@ -73,3 +66,44 @@ const char *mb_fault_action_name(enum mb_fault_action a);
 
 size_t mb_fault_n_presets(void);
 const struct mb_fault_preset *mb_fault_preset(size_t i);
+
+/* The band's fault plan: the armed faults, in the order they came. */
+struct mb_faults;
+
+struct mb_services;
+struct mb_link;
+struct mb_power;
+struct mb_fetch;
+
+/* What a fault acts on: the link (drop, silence, alter a notification),
+ * the battery (brown-out), the fetch counter (skip-counter), the band
+ * (reboot, through svc).  gatt resolves characteristic names in fault
+ * lines.  All must outlive the plan. */
+struct mb_faults *mb_faults_new(const struct mb_services *svc,
+				const struct mb_gatt *gatt, struct mb_link *link,
+				struct mb_power *power, struct mb_fetch *fetch);
+void mb_faults_free(struct mb_faults *faults);
+
+/* Returns the new fault's id, or 0 with *err naming the key that is
+ * wrong. */
+unsigned int mb_faults_inject(struct mb_faults *faults, const char *line,
+			      char **err);
+void mb_faults_clear(struct mb_faults *faults);
+size_t mb_faults_count(const struct mb_faults *faults);
+/* The line the i-th armed fault came from, NULL past the end. */
+const char *mb_faults_spec(const struct mb_faults *faults, size_t i,
+			   unsigned int *id);
+
+/* The hook for triggers without a PDU (connect, firmware, battery,
+ * minute): true if a fault fired; what it meant is done. */
+bool mb_faults_hook(struct mb_faults *faults, enum mb_fault_trigger trigger,
+		    unsigned int level);
+/* A notification on its way out: on the link as the faults leave it
+ * (dropped, twice, altered...); nothing on a silenced link or none.
+ * Whether it counts as sent. */
+bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
+		      const uint8_t *value, size_t len);
+/* A write the band received: true if a fault took it, and the band must
+ * not carry it out. */
+bool mb_faults_write(struct mb_faults *faults, const struct mb_gatt_chr *chr,
+		     const uint8_t *value, size_t len);

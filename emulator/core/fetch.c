@@ -2,15 +2,17 @@
 /* The fetch ("sync") protocol on 00000004 / 00000005 (protocol §4.1;
  * bandsim's decisions in docs/sync.md).  Replies are notifications on
  * 00000004: 10 <command> <status> [payload]. */
+#include "fetch.h"
+
+#include <stdlib.h>
 #include <string.h>
 
-#include "att.h"
-#include "band-private.h"
 #include "datetime.h"
-
-#define FETCH_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
-#define FETCH_STATUS_MALFORMED MB_HUAMI_STATUS_MALFORMED
-#define FETCH_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
+#include "flashlog.h"
+#include "huami.h"
+#include "power.h"
+#include "rtc.h"
+#include "services.h"
 
 #define CMD_START 0x01
 #define CMD_SEND 0x02
@@ -24,29 +26,44 @@
  * so the main loop sees PDUs (a new request, a hang-up) in between. */
 #define PACKETS_PER_STEP 16
 
-static void reply(struct mb_band *band, uint8_t command, uint8_t status,
+/* A transfer on 00000005, named for what it waits for. */
+enum fetch_state {
+	FETCH_STATE_IDLE,
+	FETCH_STATE_W4_SEND,		/* announced, waiting for 02 */
+	FETCH_STATE_SENDING,
+};
+
+struct mb_fetch {
+	const struct mb_services *svc;
+	const struct mb_policy *policy;
+	const struct mb_rtc *rtc;
+	struct mb_power *power;
+	struct mb_flashlog *log;
+	struct mb_huami *cmds;
+	enum fetch_state state;
+	uint32_t count;
+	uint32_t first_seq;
+	uint32_t start_minute;
+	size_t next_index;		/* into the log */
+	uint32_t remaining;
+	uint32_t sent;
+	uint32_t last_seq;		/* last sample sent */
+	uint8_t counter;
+	uint64_t next_packet_ms;
+	uint32_t completed_last_seq;	/* of the last completed transfer */
+};
+
+static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(band, MB_UUID_FETCH_CONTROL, command, status, payload, len);
+	mb_huami_reply(f->cmds, command, status, payload, len);
 }
 
-static void emit_u32(struct mb_band *band, enum mb_event_id id, const char *key,
-		     uint32_t value)
+static void abort_transfer(struct mb_fetch *f, const char *reason)
 {
-	struct mb_event ev;
-
-	mb_event_init(&ev, id);
-	mb_event_add_uint32(&ev, key, value);
-	mb_band_emit(band, &ev);
-}
-
-static void abort_transfer(struct mb_band *band, const char *reason)
-{
-	struct mb_fetch *f = &band->fetch;
-
-	if (f->state == MB_FETCH_STATE_W4_SEND || f->state == MB_FETCH_STATE_SENDING)
-		mb_band_emit_simple(band, MB_EVENT_FETCH_ABORTED, "reason", reason);
-	f->state = MB_FETCH_STATE_IDLE;
+	if (f->state == FETCH_STATE_W4_SEND || f->state == FETCH_STATE_SENDING)
+		mb_svc_emit_string(f->svc, MB_EVENT_FETCH_ABORTED, "reason", reason);
+	f->state = FETCH_STATE_IDLE;
 }
 
 /* year u16, month, day, hour, minute, second, tz */
@@ -62,23 +79,22 @@ static void put_time(uint8_t out[8], uint32_t minute, uint8_t second, int8_t tz)
 /* The samples a request gets: not deleted, from its minute on, and one
  * unbroken run of minutes, because the client times every sample from
  * the actual start (protocol §4.1 step 3). */
-static uint32_t plan_run(struct mb_band *band, uint32_t since, size_t *first)
+static uint32_t plan_run(const struct mb_fetch *f, uint32_t since, size_t *first)
 {
-	const struct mb_flashlog *log = band->log;
-	uint32_t acked = mb_flashlog_acked_seq(log), n = 0;
-	size_t count = mb_flashlog_count(log), i;
+	uint32_t acked = mb_flashlog_acked_seq(f->log), n = 0;
+	size_t count = mb_flashlog_count(f->log), i;
 
 	for (i = 0; i < count; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, i);
 
 		if (s->seq > acked && s->minute >= since)
 			break;
 	}
 	*first = i;
 	for (; i < count; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, i);
 
-		if (s->minute != mb_flashlog_at(log, *first)->minute + n)
+		if (s->minute != mb_flashlog_at(f->log, *first)->minute + n)
 			break;
 		n++;
 	}
@@ -87,11 +103,11 @@ static uint32_t plan_run(struct mb_band *band, uint32_t since, size_t *first)
 
 /* What the start reply calls the count: samples on the Mi Band 4
  * (protocol §13); packets or bytes where a profile says so. */
-static uint32_t announced_count(const struct mb_band *band, uint32_t samples)
+static uint32_t announced_count(const struct mb_fetch *f, uint32_t samples)
 {
-	uint32_t per = ((uint32_t)mb_att_mtu(band->att) - 4) / 4;
+	uint32_t per = ((uint32_t)mb_svc_link_mtu(f->svc) - 4) / 4;
 
-	switch (mb_profile_policy(band->profile)->fetch_count_unit) {
+	switch (f->policy->fetch_count_unit) {
 	case MB_FETCH_COUNT_UNIT_SAMPLES:
 		return samples;
 	case MB_FETCH_COUNT_UNIT_PACKETS:
@@ -103,11 +119,12 @@ static uint32_t announced_count(const struct mb_band *band, uint32_t samples)
 }
 
 /* 01 <type> <year u16> <month> <day> <hour> <minute> [<second>] 00 <tz> */
-static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_start(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_fetch *f = &band->fetch;
+	struct mb_fetch *f = part;
 	uint8_t payload[12], type = v[1];
 	struct mb_datetime dt;
+	struct mb_event ev;
 	int8_t tz = (int8_t)v[len - 1];
 	uint32_t since, n = 0;
 	size_t first = 0;
@@ -115,108 +132,122 @@ static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
 	mb_datetime_get(v + 2, &dt);
 	dt.second = len == 11 ? v[7] : 0;
 	if (!mb_datetime_valid(&dt) || dt.year < 1970) {
-		reply(band, CMD_START, FETCH_STATUS_MALFORMED, NULL, 0);
+		reply(f, CMD_START, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
 		return;
 	}
-	abort_transfer(band, "new-request");
+	abort_transfer(f, "new-request");
 	if (type != TYPE_ACTIVITY && type != TYPE_SPORTS_SUMMARY &&
 	    type != TYPE_SPORTS_DETAILS) {
-		reply(band, CMD_START, FETCH_STATUS_REFUSED, NULL, 0);
+		reply(f, CMD_START, MB_HUAMI_STATUS_REFUSED, NULL, 0);
 		return;
 	}
 	/* A request inside a minute starts with the next whole one. */
 	since = (uint32_t)(mb_datetime_to_epoch(&dt) / 60) + (dt.second ? 1 : 0);
 	if (type == TYPE_ACTIVITY)
-		n = plan_run(band, since, &first);
+		n = plan_run(f, since, &first);
 	if (n) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(band->log, first);
+		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, first);
 
 		f->first_seq = s->seq;
 		f->next_index = first;
 		f->remaining = n;
 		f->start_minute = s->minute;
-		f->state = MB_FETCH_STATE_W4_SEND;
-		put_time(payload + 4, s->minute, 0, band->tz);
+		f->state = FETCH_STATE_W4_SEND;
+		put_time(payload + 4, s->minute, 0, mb_rtc_tz(f->rtc));
 	} else {
 		/* Nothing: the requested time back, as asked. */
 		put_time(payload + 4, since - (dt.second ? 1 : 0), dt.second, tz);
 	}
 	f->count = n;
-	mb_put_le32(payload, announced_count(band, n));
-	mb_band_battery_use(band, MB_DRAIN_RADIO, 1);
-	reply(band, CMD_START, FETCH_STATUS_SUCCESS, payload, sizeof(payload));
-	{
-		struct mb_event ev;
-
-		mb_event_init(&ev, MB_EVENT_FETCH_STARTED);
-		mb_event_add_byte(&ev, "type", type);
-		mb_event_add_uint32(&ev, "count", n);
-		mb_band_emit(band, &ev);
-	}
+	mb_put_le32(payload, announced_count(f, n));
+	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
+	reply(f, CMD_START, MB_HUAMI_STATUS_SUCCESS, payload, sizeof(payload));
+	mb_event_init(&ev, MB_EVENT_FETCH_STARTED);
+	mb_event_add_byte(&ev, "type", type);
+	mb_event_add_uint32(&ev, "count", n);
+	mb_svc_emit(f->svc, &ev);
 }
 
-static void cmd_send(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_send(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_fetch *f = &band->fetch;
+	struct mb_fetch *f = part;
 
-	if (f->state != MB_FETCH_STATE_W4_SEND) {
-		reply(band, CMD_SEND, FETCH_STATUS_REFUSED, NULL, 0);
+	if (f->state != FETCH_STATE_W4_SEND) {
+		reply(f, CMD_SEND, MB_HUAMI_STATUS_REFUSED, NULL, 0);
 		return;
 	}
 	/* "Fails to sync when low": the band hangs up as the data starts. */
-	if (mb_power_refuse_transfer(band)) {
-		abort_transfer(band, "low-battery");
+	if (mb_power_refuse_transfer(f->power)) {
+		abort_transfer(f, "low-battery");
 		return;
 	}
-	f->state = MB_FETCH_STATE_SENDING;
+	f->state = FETCH_STATE_SENDING;
 	f->counter = 0;
 	f->sent = 0;
-	f->next_packet_ms = mb_band_now_ms(band);
+	f->next_packet_ms = mb_svc_now(f->svc);
 }
 
-static void cmd_ack(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_ack(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_fetch *f = &band->fetch;
-	uint32_t before = (uint32_t)mb_flashlog_stored(band->log), deleted;
+	struct mb_fetch *f = part;
+	uint32_t before = (uint32_t)mb_flashlog_stored(f->log), deleted;
 
 	/* Only what a completed transfer delivered, and everything before
 	 * it: the log keeps one cursor (docs/sync.md). */
-	if (f->completed_last_seq &&
-	    mb_profile_policy(band->profile)->fetch_ack_deletes)
-		mb_flashlog_ack(band->log, f->completed_last_seq);
-	deleted = before - (uint32_t)mb_flashlog_stored(band->log);
-	reply(band, CMD_ACK, FETCH_STATUS_SUCCESS, NULL, 0);
-	emit_u32(band, MB_EVENT_FETCH_ACKED, "deleted", deleted);
+	if (f->completed_last_seq && f->policy->fetch_ack_deletes)
+		mb_flashlog_ack(f->log, f->completed_last_seq);
+	deleted = before - (uint32_t)mb_flashlog_stored(f->log);
+	reply(f, CMD_ACK, MB_HUAMI_STATUS_SUCCESS, NULL, 0);
+	mb_svc_emit_u32(f->svc, MB_EVENT_FETCH_ACKED, "deleted", deleted);
 }
 
-/* One row per command; lengths are checked by mb_huami_dispatch(). */
+/* One row per command; lengths are checked by mb_huami_write(). */
 static const struct mb_huami_cmd fetch_cmds[] = {
 	{ CMD_START, 10, 11, cmd_start },
 	{ CMD_SEND, 1, 1, cmd_send },
 	{ CMD_ACK, 1, 1, cmd_ack },
 };
 
-uint8_t mb_fetch_write(struct mb_band *band, const struct mb_gatt_chr *chr,
-		       const uint8_t *value, size_t len, bool command)
+struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
+			      const struct mb_policy *policy,
+			      const struct mb_rtc *rtc, struct mb_power *power)
 {
-	mb_huami_dispatch(band, MB_UUID_FETCH_CONTROL, fetch_cmds,
-			  MB_ARRAY_SIZE(fetch_cmds), value, len);
-	return 0;
+	struct mb_fetch *f = mb_malloc0(sizeof(*f));
+
+	f->svc = svc;
+	f->policy = policy;
+	f->rtc = rtc;
+	f->power = power;
+	f->cmds = mb_huami_new(svc, MB_CHR_FETCH_CONTROL, fetch_cmds,
+			       MB_ARRAY_SIZE(fetch_cmds), f);
+	return f;
+}
+
+void mb_fetch_free(struct mb_fetch *fetch)
+{
+	if (!fetch)
+		return;
+	mb_huami_free(fetch->cmds);
+	free(fetch);
+}
+
+void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log)
+{
+	fetch->log = log;
+	fetch->state = FETCH_STATE_IDLE;
 }
 
 /* One notification: <counter> <samples>, as many as ATT_MTU allows. */
-static void send_packet(struct mb_band *band)
+static void send_packet(struct mb_fetch *f)
 {
-	struct mb_fetch *f = &band->fetch;
-	uint16_t mtu = mb_att_mtu(band->att);
-	size_t per = ((size_t)mtu - 4) / 4, n = 0;
+	size_t per = ((size_t)mb_svc_link_mtu(f->svc) - 4) / 4, n = 0;
 	uint8_t pdu[1 + 128 * 4];
 
 	if (per > 128)
 		per = 128;
 	pdu[0] = f->counter++;
 	while (n < per && f->remaining) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(band->log, f->next_index);
+		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, f->next_index);
 
 		/* The log dropped it meanwhile (wrapped): the run ends. */
 		if (!s || s->minute != f->start_minute + f->sent) {
@@ -231,45 +262,63 @@ static void send_packet(struct mb_band *band)
 		n++;
 	}
 	if (n) {
-		mb_band_notify_uuid(band, MB_UUID_ACTIVITY_DATA, pdu, 1 + n * 4);
-		mb_band_battery_use(band, MB_DRAIN_RADIO, 1);
+		mb_svc_notify(f->svc, MB_CHR_ACTIVITY_DATA, pdu, 1 + n * 4);
+		mb_power_use(f->power, MB_DRAIN_RADIO, 1);
 	}
 }
 
-/* A congested link waits (flow control); a silenced one stalls ("stuck
- * syncing"); one the band is hanging up gets nothing more. */
-static bool link_held(const struct mb_band *band)
+void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 {
-	return band->link_congested || band->link_silent || band->link_dropping;
-}
-
-void mb_fetch_run(struct mb_band *band, uint64_t now)
-{
-	struct mb_fetch *f = &band->fetch;
-
-	for (int i = 0; i < PACKETS_PER_STEP && f->state == MB_FETCH_STATE_SENDING &&
-			!link_held(band) && f->next_packet_ms <= now; i++) {
-		if (f->remaining)
-			send_packet(band);
-		if (!f->remaining) {
-			f->state = MB_FETCH_STATE_IDLE;
-			f->completed_last_seq = f->last_seq;
-			reply(band, CMD_SEND, FETCH_STATUS_SUCCESS, NULL, 0);
-			emit_u32(band, MB_EVENT_FETCH_COMPLETED, "count", f->sent);
+	/* A congested link waits (flow control); a silenced one stalls
+	 * ("stuck syncing"); one the band is hanging up gets nothing more. */
+	for (int i = 0; i < PACKETS_PER_STEP && fetch->state == FETCH_STATE_SENDING &&
+			!mb_svc_link_held(fetch->svc) && fetch->next_packet_ms <= now; i++) {
+		if (fetch->remaining)
+			send_packet(fetch);
+		if (!fetch->remaining) {
+			fetch->state = FETCH_STATE_IDLE;
+			fetch->completed_last_seq = fetch->last_seq;
+			reply(fetch, CMD_SEND, MB_HUAMI_STATUS_SUCCESS, NULL, 0);
+			mb_svc_emit_u32(fetch->svc, MB_EVENT_FETCH_COMPLETED, "count",
+					fetch->sent);
 		}
 	}
 }
 
-uint64_t mb_fetch_deadline(const struct mb_band *band)
+uint64_t mb_fetch_deadline(const struct mb_fetch *fetch)
 {
 	/* A congested link resumes the transfer when it drains. */
-	return band->fetch.state == MB_FETCH_STATE_SENDING && !link_held(band)
-		       ? band->fetch.next_packet_ms
+	return fetch->state == FETCH_STATE_SENDING && !mb_svc_link_held(fetch->svc)
+		       ? fetch->next_packet_ms
 		       : UINT64_MAX;
 }
 
-void mb_fetch_link_down(struct mb_band *band)
+bool mb_fetch_busy(const struct mb_fetch *fetch)
 {
-	abort_transfer(band, "disconnected");
-	band->fetch.completed_last_seq = 0;
+	return fetch->state != FETCH_STATE_IDLE;
 }
+
+void mb_fetch_link_down(struct mb_fetch *fetch)
+{
+	abort_transfer(fetch, "disconnected");
+	fetch->completed_last_seq = 0;
+}
+
+void mb_fetch_skip_counter(struct mb_fetch *fetch)
+{
+	fetch->counter++;
+}
+
+static uint8_t write_control(void *part, const uint8_t *value, size_t len,
+			     bool command)
+{
+	struct mb_fetch *fetch = part;
+
+	mb_huami_write(fetch->cmds, value, len);
+	return 0;
+}
+
+const struct mb_chr_route mb_fetch_routes[] = {
+	{ MB_CHR_FETCH_CONTROL, NULL, write_control },
+};
+const size_t mb_fetch_n_routes = MB_ARRAY_SIZE(mb_fetch_routes);

@@ -2,12 +2,16 @@
 /* Firmware, resources, fonts and watchfaces over 00001531 / 00001532
  * (protocol §7.1; bandsim's decisions in docs/battery-firmware.md).
  * Replies are notifications on 00001531: 10 <command> <status>. */
+#include "firmware.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "band-private.h"
 #include "fwimage.h"
+#include "huami.h"
+#include "power.h"
+#include "services.h"
 
 #define FW_STATUS_SUCCESS MB_HUAMI_STATUS_SUCCESS
 #define FW_STATUS_REFUSED MB_HUAMI_STATUS_REFUSED
@@ -23,120 +27,157 @@
 /* Band time from the reboot to the new image running. */
 #define BOOT_MS 10000u
 
-static void reply(struct mb_band *band, uint8_t command, uint8_t status)
+/* A transfer, named for what it waits for. */
+enum fw_state {
+	FW_STATE_IDLE,
+	FW_STATE_W4_START,		/* 01 accepted, waiting for 03 01 */
+	FW_STATE_RECEIVING,
+	FW_STATE_W4_CHECK,		/* all bytes in, waiting for 04 */
+	FW_STATE_W4_REBOOT,		/* verified firmware, waiting for 05 */
+};
+
+struct transfer {
+	enum fw_state state;
+	uint8_t type;
+	uint32_t size;
+	uint32_t crc;
+	uint8_t *buf;
+	uint32_t got;
+	char version[24];
+	char new_slot;
+};
+
+struct mb_firmware {
+	const struct mb_services *svc;
+	const struct mb_profile *profile;
+	struct mb_power *power;
+	struct mb_huami *cmds;
+	struct mb_firmware_info info;
+	mb_firmware_store_func_t store;
+	void *store_data;
+	struct transfer t;
+};
+
+static void reply(struct mb_firmware *fw, uint8_t command, uint8_t status)
 {
-	mb_huami_reply(band, MB_UUID_FW_CONTROL, command, status, NULL, 0);
+	mb_huami_reply(fw->cmds, command, status, NULL, 0);
 }
 
-static void failed(struct mb_band *band, const char *reason)
+static void failed(struct mb_firmware *fw, const char *reason)
 {
-	mb_band_emit_simple(band, MB_EVENT_FIRMWARE_FAILED, "reason", reason);
+	mb_svc_emit_string(fw->svc, MB_EVENT_FIRMWARE_FAILED, "reason", reason);
 }
 
 /* Drops whatever was received: the running image stays. */
-static void discard(struct mb_band *band)
+static void discard(struct mb_firmware *fw)
 {
-	struct mb_fw *fw = &band->fw;
-
-	free(fw->buf);
-	*fw = (struct mb_fw){ .state = MB_FW_STATE_IDLE };
+	free(fw->t.buf);
+	fw->t = (struct transfer){ .state = FW_STATE_IDLE };
 }
 
-const char *mb_firmware_version(const struct mb_band *band)
+const char *mb_firmware_version(const struct mb_firmware *fw)
 {
-	return band->fwinfo.version[0] ? band->fwinfo.version
-				       : mb_profile_device_info(band->profile)->software_revision;
+	return fw->info.version[0] ? fw->info.version
+				   : mb_profile_device_info(fw->profile)->software_revision;
 }
 
-static bool save_info(struct mb_band *band, const struct mb_firmware_info *fi)
+static bool save(struct mb_firmware *fw, const char *name, const void *data,
+		 size_t len, const char *what)
 {
-	char *text = mb_firmware_info_format(fi), *err = NULL;
-	bool ok = !band->save_file ||
-		  band->save_file(MB_FIRMWARE_INFO_FILE, text, strlen(text),
-				  band->save_file_data, &err);
+	char *err = NULL;
 
-	if (!ok) {
-		mb_band_debug(band, "firmware.ini not stored: %s", err);
-		free(err);
-	}
+	if (!fw->store || fw->store(name, data, len, fw->store_data, &err))
+		return true;
+	mb_svc_debug(fw->svc, "%s not stored: %s", what, err);
+	free(err);
+	return false;
+}
+
+static bool save_info(struct mb_firmware *fw, const struct mb_firmware_info *fi)
+{
+	char *text = mb_firmware_info_format(fi);
+	bool ok = save(fw, MB_FIRMWARE_INFO_FILE, text, strlen(text), "firmware.ini");
+
 	free(text);
 	return ok;
 }
 
 /* 01 <type> <size u32> <crc32 u32> */
-static void cmd_init(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_init(void *part, const uint8_t *v, size_t len)
 {
-	const struct mb_policy *pol = mb_profile_policy(band->profile);
-	struct mb_fw *fw = &band->fw;
+	struct mb_firmware *fw = part;
+	const struct mb_policy *pol = mb_profile_policy(fw->profile);
+	struct transfer *t = &fw->t;
 	uint32_t size = mb_get_le32(v + 2);
 	struct mb_event ev;
 
-	if (fw->state != MB_FW_STATE_IDLE) {
-		failed(band, "interrupted");
-		discard(band);
+	if (t->state != FW_STATE_IDLE) {
+		failed(fw, "interrupted");
+		discard(fw);
 	}
-	if (mb_battery_level(&band->battery) < pol->firmware_min_battery_percent &&
-	    !band->battery.charging) {
-		failed(band, "low-battery");
-		reply(band, CMD_INIT, pol->firmware_low_battery_status);
+	if (mb_power_level(fw->power) < pol->firmware_min_battery_percent &&
+	    !mb_power_charging(fw->power)) {
+		failed(fw, "low-battery");
+		reply(fw, CMD_INIT, pol->firmware_low_battery_status);
 		return;
 	}
 	if (!mb_fw_type_known(v[1]) || !size || size > MAX_IMAGE) {
-		failed(band, mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
-		reply(band, CMD_INIT, FW_STATUS_REFUSED);
+		failed(fw, mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
+		reply(fw, CMD_INIT, FW_STATUS_REFUSED);
 		return;
 	}
-	fw->type = v[1];
-	fw->size = size;
-	fw->crc = mb_get_le32(v + 6);
-	fw->buf = malloc(size);
-	if (!fw->buf) {
-		discard(band);
-		reply(band, CMD_INIT, FW_STATUS_REFUSED);
+	t->type = v[1];
+	t->size = size;
+	t->crc = mb_get_le32(v + 6);
+	t->buf = malloc(size);
+	if (!t->buf) {
+		discard(fw);
+		reply(fw, CMD_INIT, FW_STATUS_REFUSED);
 		return;
 	}
-	fw->got = 0;
-	fw->state = MB_FW_STATE_W4_START;
+	t->got = 0;
+	t->state = FW_STATE_W4_START;
 	mb_event_init(&ev, MB_EVENT_FIRMWARE_STARTED);
-	mb_event_add_byte(&ev, "type", fw->type);
+	mb_event_add_byte(&ev, "type", t->type);
 	mb_event_add_uint32(&ev, "size", size);
-	mb_band_emit(band, &ev);
-	reply(band, CMD_INIT, FW_STATUS_SUCCESS);
+	mb_svc_emit(fw->svc, &ev);
+	reply(fw, CMD_INIT, FW_STATUS_SUCCESS);
 }
 
 /* 03 01 */
-static void cmd_start(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_start(void *part, const uint8_t *v, size_t len)
 {
+	struct mb_firmware *fw = part;
+
 	if (v[1] != 0x01) {
-		mb_huami_malformed(band, MB_UUID_FW_CONTROL, v[0]);
+		mb_huami_malformed(fw->cmds, v[0]);
 		return;
 	}
-	if (band->fw.state != MB_FW_STATE_W4_START) {
-		reply(band, CMD_START, FW_STATUS_REFUSED);
+	if (fw->t.state != FW_STATE_W4_START) {
+		reply(fw, CMD_START, FW_STATUS_REFUSED);
 		return;
 	}
-	if (mb_power_refuse_transfer(band)) {
-		failed(band, "low-battery");
-		discard(band);
+	if (mb_power_refuse_transfer(fw->power)) {
+		failed(fw, "low-battery");
+		discard(fw);
 		return;
 	}
-	band->fw.state = MB_FW_STATE_RECEIVING;
+	fw->t.state = FW_STATE_RECEIVING;
 }
 
 /* 00: Gadgetbridge takes any reply as "unexpected" and aborts (§7.1). */
-static void cmd_sync(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_sync(void *part, const uint8_t *v, size_t len)
 {
 }
 
-static void install_extra(struct mb_band *band)
+static void install_extra(struct mb_firmware *fw)
 {
-	struct mb_fw *fw = &band->fw;
-	struct mb_firmware_info fi = band->fwinfo;
+	struct transfer *t = &fw->t;
+	struct mb_firmware_info fi = fw->info;
 	const char *file = "resources.bin";
 	char *field = fi.resources;
-	char *err = NULL;
 
-	switch (fw->type) {
+	switch (t->type) {
 	case MB_FW_TYPE_FONT:
 	case MB_FW_TYPE_FONT_LATIN:
 		file = "font.bin";
@@ -149,108 +190,102 @@ static void install_extra(struct mb_band *band)
 	default:
 		break;
 	}
-	if (band->save_file && !band->save_file(file, fw->buf, fw->size,
-						band->save_file_data, &err)) {
-		mb_band_debug(band, "%s not stored: %s", file, err);
-		free(err);
+	if (!save(fw, file, t->buf, t->size, file))
 		return;
-	}
-	snprintf(field, sizeof(fi.resources), "%s", fw->version);
-	if (save_info(band, &fi))
-		band->fwinfo = fi;
+	snprintf(field, sizeof(fi.resources), "%s", t->version);
+	if (save_info(fw, &fi))
+		fw->info = fi;
 }
 
 /* 04: all bytes, the announced CRC-32, a file of the announced type. */
-static void cmd_check(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_check(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_fw *fw = &band->fw;
+	struct mb_firmware *fw = part;
+	struct transfer *t = &fw->t;
 	const char *reason = NULL;
 	struct mb_event ev;
-	char *err = NULL;
 
-	if (fw->state != MB_FW_STATE_W4_CHECK && fw->state != MB_FW_STATE_RECEIVING)
+	if (t->state != FW_STATE_W4_CHECK && t->state != FW_STATE_RECEIVING)
 		reason = "size";
-	else if (fw->got != fw->size)
+	else if (t->got != t->size)
 		reason = "size";
-	else if (mb_crc32(fw->buf, fw->size) != fw->crc)
+	else if (mb_crc32(t->buf, t->size) != t->crc)
 		reason = "crc";
-	else if (!mb_fw_identify(fw->type, fw->buf, fw->size, fw->version,
-				 sizeof(fw->version)))
+	else if (!mb_fw_identify(t->type, t->buf, t->size, t->version,
+				 sizeof(t->version)))
 		reason = "unrecognised";
 	if (reason) {
-		failed(band, reason);
-		discard(band);
-		reply(band, CMD_CHECK, FW_STATUS_REFUSED);
+		failed(fw, reason);
+		discard(fw);
+		reply(fw, CMD_CHECK, FW_STATUS_REFUSED);
 		return;
 	}
 	/* A format without a version (watchfaces) is known by its CRC. */
-	if (!fw->version[0])
-		snprintf(fw->version, sizeof(fw->version), "crc32:%08x", fw->crc);
+	if (!t->version[0])
+		snprintf(t->version, sizeof(t->version), "crc32:%08x", t->crc);
 	mb_event_init(&ev, MB_EVENT_FIRMWARE_VERIFIED);
-	mb_event_add_byte(&ev, "type", fw->type);
-	mb_event_add_string(&ev, "version", fw->version);
-	mb_band_emit(band, &ev);
-	if (fw->type != MB_FW_TYPE_FIRMWARE) {
-		install_extra(band);
-		discard(band);
-		reply(band, CMD_CHECK, FW_STATUS_SUCCESS);
+	mb_event_add_byte(&ev, "type", t->type);
+	mb_event_add_string(&ev, "version", t->version);
+	mb_svc_emit(fw->svc, &ev);
+	if (t->type != MB_FW_TYPE_FIRMWARE) {
+		install_extra(fw);
+		discard(fw);
+		reply(fw, CMD_CHECK, FW_STATUS_SUCCESS);
 		return;
 	}
 	/* Firmware goes to the slot that is not running; 05 switches. */
-	fw->new_slot = band->fwinfo.slot == 'a' ? 'b' : 'a';
-	if (band->save_file &&
-	    !band->save_file(fw->new_slot == 'a' ? "firmware-a.bin" : "firmware-b.bin",
-			     fw->buf, fw->size, band->save_file_data, &err)) {
-		mb_band_debug(band, "firmware slot not stored: %s", err);
-		free(err);
-		failed(band, "storage");
-		discard(band);
-		reply(band, CMD_CHECK, FW_STATUS_REFUSED);
+	t->new_slot = fw->info.slot == 'a' ? 'b' : 'a';
+	if (!save(fw, t->new_slot == 'a' ? "firmware-a.bin" : "firmware-b.bin",
+		  t->buf, t->size, "firmware slot")) {
+		failed(fw, "storage");
+		discard(fw);
+		reply(fw, CMD_CHECK, FW_STATUS_REFUSED);
 		return;
 	}
-	free(fw->buf);
-	fw->buf = NULL;
-	fw->state = MB_FW_STATE_W4_REBOOT;
-	reply(band, CMD_CHECK, FW_STATUS_SUCCESS);
+	free(t->buf);
+	t->buf = NULL;
+	t->state = FW_STATE_W4_REBOOT;
+	reply(fw, CMD_CHECK, FW_STATUS_SUCCESS);
 }
 
 /* 05: boot the verified image, or just reboot (GB's "reboot band"). */
-static void cmd_reboot(struct mb_band *band, const uint8_t *v, size_t len)
+static void cmd_reboot(void *part, const uint8_t *v, size_t len)
 {
-	struct mb_fw *fw = &band->fw;
+	struct mb_firmware *fw = part;
+	struct transfer *t = &fw->t;
 
-	reply(band, CMD_REBOOT, FW_STATUS_SUCCESS);
-	if (fw->state == MB_FW_STATE_W4_REBOOT) {
-		struct mb_firmware_info fi = band->fwinfo;
+	reply(fw, CMD_REBOOT, FW_STATUS_SUCCESS);
+	if (t->state == FW_STATE_W4_REBOOT) {
+		struct mb_firmware_info fi = fw->info;
 
-		fi.slot = fw->new_slot;
-		snprintf(fi.version, sizeof(fi.version), "%s", fw->version);
+		fi.slot = t->new_slot;
+		snprintf(fi.version, sizeof(fi.version), "%s", t->version);
 		/* The switch is one atomic file: a kill at any moment boots
 		 * either the old slot or the new one. */
-		if (save_info(band, &fi)) {
-			band->fwinfo = fi;
-			discard(band);
-			mb_power_boot(band, BOOT_MS);
+		if (save_info(fw, &fi)) {
+			fw->info = fi;
+			discard(fw);
+			mb_power_boot(fw->power, BOOT_MS);
 			return;
 		}
 	}
-	discard(band);
-	mb_band_reboot(band);
+	discard(fw);
+	mb_svc_reboot(fw->svc);
 }
 
-void mb_firmware_booted(struct mb_band *band)
+void mb_firmware_booted(struct mb_firmware *fw)
 {
 	struct mb_event ev;
-	char slot[2] = { band->fwinfo.slot, '\0' };
+	char slot[2] = { fw->info.slot, '\0' };
 
-	discard(band);
+	discard(fw);
 	mb_event_init(&ev, MB_EVENT_FIRMWARE_INSTALLED);
-	mb_event_add_string(&ev, "version", mb_firmware_version(band));
+	mb_event_add_string(&ev, "version", mb_firmware_version(fw));
 	mb_event_add_string(&ev, "slot", slot);
-	mb_band_emit(band, &ev);
+	mb_svc_emit(fw->svc, &ev);
 }
 
-/* One row per command; lengths are checked by mb_huami_dispatch(). */
+/* One row per command; lengths are checked by mb_huami_write(). */
 static const struct mb_huami_cmd fw_cmds[] = {
 	{ CMD_SYNC, 1, 1, cmd_sync },
 	{ CMD_INIT, 10, 10, cmd_init },
@@ -259,43 +294,97 @@ static const struct mb_huami_cmd fw_cmds[] = {
 	{ CMD_REBOOT, 1, 1, cmd_reboot },
 };
 
-uint8_t mb_firmware_write_control(struct mb_band *band, const struct mb_gatt_chr *chr,
-				  const uint8_t *value, size_t len, bool command)
+static uint8_t write_control(void *part, const uint8_t *value, size_t len,
+			     bool command)
 {
-	mb_huami_dispatch(band, MB_UUID_FW_CONTROL, fw_cmds, MB_ARRAY_SIZE(fw_cmds),
-			  value, len);
+	struct mb_firmware *fw = part;
+
+	mb_huami_write(fw->cmds, value, len);
 	return 0;
 }
 
-uint8_t mb_firmware_write_data(struct mb_band *band, const struct mb_gatt_chr *chr,
-			       const uint8_t *value, size_t len, bool command)
+static uint8_t write_data(void *part, const uint8_t *value, size_t len,
+			  bool command)
 {
-	struct mb_fw *fw = &band->fw;
+	struct mb_firmware *fw = part;
+	struct transfer *t = &fw->t;
 	uint32_t n;
 
-	if (fw->state != MB_FW_STATE_RECEIVING)
+	if (t->state != FW_STATE_RECEIVING)
 		return 0;
 	/* Bytes past the announced size are dropped; 04 then fails. */
-	n = fw->size - fw->got < len ? fw->size - fw->got : (uint32_t)len;
-	memcpy(fw->buf + fw->got, value, n);
-	fw->got += n;
-	mb_band_battery_use(band, MB_DRAIN_RADIO, 1);
-	if (mb_band_fault(band, MB_FAULT_TRIGGER_FIRMWARE, NULL, NULL, 0,
-			  (unsigned int)((uint64_t)fw->got * 100 / fw->size), NULL))
+	n = t->size - t->got < len ? t->size - t->got : (uint32_t)len;
+	memcpy(t->buf + t->got, value, n);
+	t->got += n;
+	mb_power_use(fw->power, MB_DRAIN_RADIO, 1);
+	if (mb_svc_fault(fw->svc, MB_FAULT_TRIGGER_FIRMWARE,
+			 (unsigned int)((uint64_t)t->got * 100 / t->size)))
 		return 0;
-	if (fw->got == fw->size) {
-		fw->state = MB_FW_STATE_W4_CHECK;
-		reply(band, CMD_START, FW_STATUS_SUCCESS);
+	if (t->got == t->size) {
+		t->state = FW_STATE_W4_CHECK;
+		reply(fw, CMD_START, FW_STATUS_SUCCESS);
 	}
 	return 0;
 }
 
-void mb_firmware_link_down(struct mb_band *band)
+const struct mb_chr_route mb_firmware_routes[] = {
+	{ MB_CHR_FW_CONTROL, NULL, write_control },
+	{ MB_CHR_FW_DATA, NULL, write_data },
+};
+const size_t mb_firmware_n_routes = MB_ARRAY_SIZE(mb_firmware_routes);
+
+struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
+				    const struct mb_profile *profile,
+				    struct mb_power *power)
+{
+	struct mb_firmware *fw = mb_malloc0(sizeof(*fw));
+
+	fw->svc = svc;
+	fw->profile = profile;
+	fw->power = power;
+	fw->cmds = mb_huami_new(svc, MB_CHR_FW_CONTROL, fw_cmds,
+				MB_ARRAY_SIZE(fw_cmds), fw);
+	mb_firmware_info_init(&fw->info);
+	return fw;
+}
+
+void mb_firmware_free(struct mb_firmware *fw)
+{
+	if (!fw)
+		return;
+	free(fw->t.buf);
+	mb_huami_free(fw->cmds);
+	free(fw);
+}
+
+void mb_firmware_set_info(struct mb_firmware *fw, const struct mb_firmware_info *info)
+{
+	fw->info = *info;
+}
+
+const struct mb_firmware_info *mb_firmware_info(const struct mb_firmware *fw)
+{
+	return &fw->info;
+}
+
+void mb_firmware_set_store(struct mb_firmware *fw, mb_firmware_store_func_t fn,
+			   void *user_data)
+{
+	fw->store = fn;
+	fw->store_data = user_data;
+}
+
+bool mb_firmware_busy(const struct mb_firmware *fw)
+{
+	return fw->t.state != FW_STATE_IDLE;
+}
+
+void mb_firmware_link_down(struct mb_firmware *fw)
 {
 	/* A verified image waiting for 05 is dropped as well: "anything
 	 * short of a verified 04 and a 05 leaves the old image running". */
-	if (band->fw.state != MB_FW_STATE_IDLE) {
-		failed(band, "interrupted");
-		discard(band);
+	if (fw->t.state != FW_STATE_IDLE) {
+		failed(fw, "interrupted");
+		discard(fw);
 	}
 }

@@ -1,157 +1,265 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Battery behaviour (docs/battery-firmware.md): what a minute costs, when
  * the band drops links, reboots, dies at 0 % and comes back. */
-#include "band-private.h"
+#include "power.h"
+
+#include <stdlib.h>
+
+#include "battery.h"
 #include "life.h"
+#include "rtc.h"
+#include "services.h"
 
-#define HOUR_MS 3600000ull
+struct mb_power {
+	const struct mb_services *svc;
+	const struct mb_policy *policy;
+	const struct mb_rtc *rtc;
+	void (*booted)(void *user_data);
+	void *booted_data;
+	struct mb_battery battery;
+	enum mb_power_state state;
+	bool link;
+	uint64_t boot_until_ms;
+	uint64_t drop_at_ms;		/* after-connected-s pattern */
+	unsigned int minutes_below_reboot;
+	uint8_t reported_level;
+	bool reported_charging;
+};
 
-static const struct mb_policy *policy(const struct mb_band *band)
+static const char *const state_names[] = {
+	[MB_POWER_STATE_ON] = "on",
+	[MB_POWER_STATE_OFF] = "off",
+	[MB_POWER_STATE_BOOTING] = "booting",
+};
+
+const char *mb_power_state_name(enum mb_power_state state)
 {
-	return mb_profile_policy(band->profile);
+	return (size_t)state < MB_ARRAY_SIZE(state_names) ? state_names[state] : "on";
 }
 
-static bool low(const struct mb_band *band)
+static bool low(const struct mb_power *p)
 {
-	return !band->battery.charging &&
-	       mb_battery_level(&band->battery) <= policy(band)->low_battery_drop_percent;
+	return !p->battery.charging &&
+	       mb_battery_level(&p->battery) <= p->policy->low_battery_drop_percent;
 }
 
-void mb_power_init(struct mb_band *band)
+struct mb_power *mb_power_new(const struct mb_services *svc,
+			      const struct mb_profile *profile,
+			      const struct mb_rtc *rtc,
+			      void (*booted)(void *user_data), void *user_data)
 {
-	band->power = (struct mb_power){
-		.state = MB_POWER_STATE_ON,
-		.drop_at_ms = UINT64_MAX,
-		.reported_level = mb_battery_level(&band->battery),
-		.reported_charging = band->battery.charging,
-	};
-	if (mb_battery_level(&band->battery) <= policy(band)->power_off_percent)
-		band->power.state = MB_POWER_STATE_OFF;
+	struct mb_power *p = mb_malloc0(sizeof(*p));
+
+	p->svc = svc;
+	p->policy = mb_profile_policy(profile);
+	p->rtc = rtc;
+	p->booted = booted;
+	p->booted_data = user_data;
+	mb_battery_init(&p->battery, (uint8_t)mb_profile_battery_level(profile),
+			mb_profile_battery_charging(profile),
+			mb_rtc_local_time(rtc), mb_rtc_tz(rtc));
+	p->state = MB_POWER_STATE_ON;
+	p->drop_at_ms = UINT64_MAX;
+	p->reported_level = mb_battery_level(&p->battery);
+	p->reported_charging = p->battery.charging;
+	if (mb_battery_level(&p->battery) <= p->policy->power_off_percent)
+		p->state = MB_POWER_STATE_OFF;
+	return p;
 }
 
-static void power_off(struct mb_band *band)
+void mb_power_free(struct mb_power *power)
 {
-	band->power.state = MB_POWER_STATE_OFF;
-	band->power.drop_at_ms = UINT64_MAX;
-	mb_band_emit_simple(band, MB_EVENT_POWER_OFF, NULL, NULL);
-	mb_band_drop_link(band);
+	free(power);
 }
 
-static void power_on(struct mb_band *band)
+enum mb_power_state mb_power_state(const struct mb_power *power)
 {
-	band->power.state = MB_POWER_STATE_ON;
-	band->power.minutes_below_reboot = 0;
-	mb_band_emit_simple(band, MB_EVENT_POWER_ON, NULL, NULL);
+	return power->state;
 }
 
-static void drop_for_low_battery(struct mb_band *band, const char *reason)
+unsigned int mb_power_level(const struct mb_power *power)
 {
-	band->power.drop_at_ms = UINT64_MAX;
-	mb_band_emit_simple(band, MB_EVENT_LOW_BATTERY_DROP, "reason", reason);
-	mb_band_drop_link(band);
+	return mb_battery_level(&power->battery);
 }
 
-void mb_power_changed(struct mb_band *band)
+bool mb_power_charging(const struct mb_power *power)
 {
-	struct mb_power *p = &band->power;
-	uint8_t level = mb_battery_level(&band->battery);
+	return power->battery.charging;
+}
+
+static void power_off(struct mb_power *p)
+{
+	p->state = MB_POWER_STATE_OFF;
+	p->drop_at_ms = UINT64_MAX;
+	mb_svc_emit_string(p->svc, MB_EVENT_POWER_OFF, NULL, NULL);
+	mb_svc_drop_link(p->svc);
+}
+
+static void power_on(struct mb_power *p)
+{
+	p->state = MB_POWER_STATE_ON;
+	p->minutes_below_reboot = 0;
+	mb_svc_emit_string(p->svc, MB_EVENT_POWER_ON, NULL, NULL);
+}
+
+static void drop_for_low_battery(struct mb_power *p, const char *reason)
+{
+	p->drop_at_ms = UINT64_MAX;
+	mb_svc_emit_string(p->svc, MB_EVENT_LOW_BATTERY_DROP, "reason", reason);
+	mb_svc_drop_link(p->svc);
+}
+
+/* Notifies 00000006 and emits battery-changed when the whole percent or
+ * the charging state moved; applies the thresholds. */
+static void changed(struct mb_power *p)
+{
+	uint8_t level = mb_battery_level(&p->battery);
 	uint8_t value[MB_BATTERY_INFO_LEN];
 	struct mb_event ev;
 
-	if (level != p->reported_level || band->battery.charging != p->reported_charging) {
+	if (level != p->reported_level || p->battery.charging != p->reported_charging) {
 		p->reported_level = level;
-		p->reported_charging = band->battery.charging;
+		p->reported_charging = p->battery.charging;
 		mb_event_init(&ev, MB_EVENT_BATTERY_CHANGED);
 		mb_event_add_uint32(&ev, "level", level);
-		mb_event_add_byte(&ev, "charging", band->battery.charging);
-		mb_band_emit(band, &ev);
+		mb_event_add_byte(&ev, "charging", p->battery.charging);
+		mb_svc_emit(p->svc, &ev);
 		/* The band notifies 00000006 on changes (protocol §5). */
-		mb_battery_encode(&band->battery, value);
-		mb_band_notify_uuid(band, MB_UUID_BATTERY, value, sizeof(value));
-		mb_band_fault(band, MB_FAULT_TRIGGER_BATTERY, NULL, NULL, 0, level, NULL);
+		mb_battery_encode(&p->battery, value);
+		mb_svc_notify(p->svc, MB_CHR_BATTERY, value, sizeof(value));
+		mb_svc_fault(p->svc, MB_FAULT_TRIGGER_BATTERY, level);
 	}
-	if (p->state == MB_POWER_STATE_ON && level <= policy(band)->power_off_percent) {
-		power_off(band);
+	if (p->state == MB_POWER_STATE_ON && level <= p->policy->power_off_percent) {
+		power_off(p);
 		return;
 	}
-	if (p->state == MB_POWER_STATE_OFF && level > policy(band)->power_on_percent) {
-		power_on(band);
+	if (p->state == MB_POWER_STATE_OFF && level > p->policy->power_on_percent) {
+		power_on(p);
 		return;
 	}
 	/* after-connected-s: a link that is up when the level falls low
 	 * gets its countdown now. */
-	if (band->att && low(band) && p->drop_at_ms == UINT64_MAX &&
-	    policy(band)->low_battery_drop_pattern == MB_LOW_BATTERY_DROP_AFTER_CONNECTED)
-		p->drop_at_ms = mb_band_now_ms(band) +
-				policy(band)->low_battery_drop_after_s * 1000ull;
+	if (p->link && low(p) && p->drop_at_ms == UINT64_MAX &&
+	    p->policy->low_battery_drop_pattern == MB_LOW_BATTERY_DROP_AFTER_CONNECTED)
+		p->drop_at_ms = mb_svc_now(p->svc) +
+				p->policy->low_battery_drop_after_s * 1000ull;
 }
 
-void mb_power_minute(struct mb_band *band, const uint8_t sample[4])
+void mb_power_set_level(struct mb_power *power, unsigned int percent)
 {
-	struct mb_battery *b = &band->battery;
+	mb_battery_set_level(&power->battery, (uint8_t)(percent > 100 ? 100 : percent));
+	changed(power);
+}
+
+void mb_power_set_plugged(struct mb_power *power, bool plugged)
+{
+	power->battery.plugged = plugged;
+	mb_battery_set_charging(&power->battery, plugged,
+				mb_rtc_local_time(power->rtc), mb_rtc_tz(power->rtc));
+	changed(power);
+}
+
+void mb_power_use(struct mb_power *power, enum mb_drain what, unsigned int units)
+{
+	switch (what) {
+	case MB_DRAIN_RADIO:
+		mb_battery_drain(&power->battery, units * MB_BATTERY_RADIO_PER_PDU);
+		break;
+	case MB_DRAIN_SCREEN:
+		mb_battery_drain(&power->battery, units * MB_BATTERY_SCREEN_PER_USE);
+		break;
+	case MB_DRAIN_LOGGING:
+		/* Part of the per-minute base cost. */
+		break;
+	}
+}
+
+void mb_power_minute(struct mb_power *power, const uint8_t sample[4])
+{
+	struct mb_battery *b = &power->battery;
 	bool charging = b->plugged || sample[0] == MB_LIFE_KIND_CHARGING;
 
-	mb_battery_set_charging(b, charging, mb_band_local_time(band), band->tz);
+	mb_battery_set_charging(b, charging, mb_rtc_local_time(power->rtc),
+				mb_rtc_tz(power->rtc));
 	if (charging) {
 		mb_battery_charge(b, MB_BATTERY_CHARGE_PER_MIN);
-	} else if (band->power.state == MB_POWER_STATE_ON) {
+	} else if (power->state == MB_POWER_STATE_ON) {
 		mb_battery_drain(b, MB_BATTERY_BASE_PER_MIN);
 		if (sample[3] != MB_HR_NONE)
 			mb_battery_drain(b, MB_BATTERY_HR_PER_MIN);
 	}
-	mb_power_changed(band);
+	changed(power);
 	/* Below reboot-below-percent the band restarts on its own, once an
 	 * hour: the "reboot loop below 10 %" of the seed reports. */
-	if (band->power.state == MB_POWER_STATE_ON && !b->charging &&
-	    mb_battery_level(b) < policy(band)->reboot_below_percent) {
-		if (++band->power.minutes_below_reboot % 60 == 0)
-			mb_band_reboot(band);
+	if (power->state == MB_POWER_STATE_ON && !b->charging &&
+	    mb_battery_level(b) < power->policy->reboot_below_percent) {
+		if (++power->minutes_below_reboot % 60 == 0)
+			mb_svc_reboot(power->svc);
 	} else {
-		band->power.minutes_below_reboot = 0;
+		power->minutes_below_reboot = 0;
 	}
 }
 
-void mb_power_link_up(struct mb_band *band)
+void mb_power_link_up(struct mb_power *power)
 {
-	band->power.drop_at_ms = UINT64_MAX;
-	mb_power_changed(band);
+	power->link = true;
+	power->drop_at_ms = UINT64_MAX;
+	changed(power);
 }
 
-void mb_power_run(struct mb_band *band, uint64_t now)
+void mb_power_link_down(struct mb_power *power)
 {
-	struct mb_power *p = &band->power;
+	power->link = false;
+	power->drop_at_ms = UINT64_MAX;
+}
 
-	if (p->state == MB_POWER_STATE_BOOTING && now >= p->boot_until_ms) {
-		p->state = MB_POWER_STATE_ON;
-		mb_band_emit_simple(band, MB_EVENT_POWER_ON, NULL, NULL);
-		mb_firmware_booted(band);
+void mb_power_run(struct mb_power *power, uint64_t now)
+{
+	if (power->state == MB_POWER_STATE_BOOTING && now >= power->boot_until_ms) {
+		power->state = MB_POWER_STATE_ON;
+		mb_svc_emit_string(power->svc, MB_EVENT_POWER_ON, NULL, NULL);
+		if (power->booted)
+			power->booted(power->booted_data);
 	}
-	if (band->att && now >= p->drop_at_ms)
-		drop_for_low_battery(band, "after-connected");
+	if (power->link && now >= power->drop_at_ms)
+		drop_for_low_battery(power, "after-connected");
 }
 
-uint64_t mb_power_deadline(const struct mb_band *band)
+uint64_t mb_power_deadline(const struct mb_power *power)
 {
-	const struct mb_power *p = &band->power;
-	uint64_t d = band->att ? p->drop_at_ms : UINT64_MAX;
+	uint64_t d = power->link ? power->drop_at_ms : UINT64_MAX;
 
-	if (p->state == MB_POWER_STATE_BOOTING && p->boot_until_ms < d)
-		d = p->boot_until_ms;
+	if (power->state == MB_POWER_STATE_BOOTING && power->boot_until_ms < d)
+		d = power->boot_until_ms;
 	return d;
 }
 
-bool mb_power_refuse_transfer(struct mb_band *band)
+bool mb_power_refuse_transfer(struct mb_power *power)
 {
-	if (!low(band) ||
-	    policy(band)->low_battery_drop_pattern != MB_LOW_BATTERY_DROP_AT_TRANSFER_START)
+	if (!low(power) ||
+	    power->policy->low_battery_drop_pattern != MB_LOW_BATTERY_DROP_AT_TRANSFER_START)
 		return false;
-	drop_for_low_battery(band, "transfer-start");
+	drop_for_low_battery(power, "transfer-start");
 	return true;
 }
 
-void mb_power_boot(struct mb_band *band, uint64_t ms)
+void mb_power_boot(struct mb_power *power, uint64_t ms)
 {
-	band->power.state = MB_POWER_STATE_BOOTING;
-	band->power.boot_until_ms = mb_band_now_ms(band) + ms;
-	mb_band_drop_link(band);
+	power->state = MB_POWER_STATE_BOOTING;
+	power->boot_until_ms = mb_svc_now(power->svc) + ms;
+	mb_svc_drop_link(power->svc);
 }
+
+static uint8_t read_battery(void *part, uint8_t *buf, size_t *len)
+{
+	const struct mb_power *power = part;
+
+	mb_battery_encode(&power->battery, buf);
+	*len = MB_BATTERY_INFO_LEN;
+	return 0;
+}
+
+const struct mb_chr_route mb_power_routes[] = {
+	{ MB_CHR_BATTERY, read_battery, NULL },
+};
+const size_t mb_power_n_routes = MB_ARRAY_SIZE(mb_power_routes);

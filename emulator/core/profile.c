@@ -40,6 +40,7 @@ static const struct mb_policy default_policy = {
 	.firmware_low_battery_status = 0x22,
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
+	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
 };
 
 struct reader {
@@ -340,10 +341,12 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	static const char *const units[] = { "samples", "packets", "bytes" };
 	static const char *const drops[] = { "at-transfer-start", "after-connected-s" };
 	static const char *const interrupted[] = { "discard", "recovery" };
+	static const char *const orders[] = { "response-first", "notification-first" };
 	struct mb_policy *pol = &p->policy;
 	int unit = (int)pol->fetch_count_unit;
 	int drop = (int)pol->low_battery_drop_pattern;
 	int intr = (int)pol->firmware_interrupted;
+	int order = (int)pol->notify_order;
 
 	if (!get_choice(r, "fetch-count-unit", units, 3, &unit) ||
 	    !get_bool(r, "fetch-ack-deletes", &pol->fetch_ack_deletes) ||
@@ -359,8 +362,10 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !GET_UINT(r, "firmware-min-battery-percent", 0, 100, pol->firmware_min_battery_percent) ||
 	    !GET_UINT(r, "firmware-low-battery-status", 0, 0xff, pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
-	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days))
+	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
+	    !get_choice(r, "notification-order", orders, 2, &order))
 		return false;
+	pol->notify_order = (enum mb_notify_order)order;
 	pol->fetch_count_unit = (enum mb_fetch_count_unit)unit;
 	pol->low_battery_drop_pattern = (enum mb_low_battery_drop)drop;
 	pol->firmware_interrupted = (enum mb_firmware_interrupted)intr;

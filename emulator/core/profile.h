@@ -68,6 +68,13 @@ enum mb_firmware_interrupted {
 	MB_FIRMWARE_INTERRUPTED_RECOVERY,
 };
 
+/* A notification the band raises while it handles a request, relative to
+ * that request's response. */
+enum mb_notify_order {
+	MB_NOTIFY_ORDER_RESPONSE_FIRST,
+	MB_NOTIFY_ORDER_NOTIFY_FIRST,
+};
+
 /* Decisions where the public record is silent (docs/policies.md). */
 struct mb_policy {
 	enum mb_fetch_count_unit fetch_count_unit;
@@ -85,6 +92,7 @@ struct mb_policy {
 	uint8_t firmware_low_battery_status;
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
+	enum mb_notify_order notify_order;
 };
 
 struct mb_profile_device_info {

@@ -7,6 +7,7 @@
 
 #include "crypto.h"
 #include "util.h"
+#include "identity.h"
 
 const uint8_t test_key[16] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
@@ -139,7 +140,7 @@ static int setup(void **state, bool bound, bool authenticate)
 	if (!f->band)
 		fail_msg("band: %s", err);
 	mb_band_set_event_handler(f->band, on_event, f);
-	mb_band_set_persist(f->band, on_persist, f);
+	mb_identity_set_store(mb_band_identity(f->band), on_persist, f);
 	fixture_connect(f);
 	if (authenticate) {
 		fixture_auth(f, test_key);
@@ -150,6 +151,36 @@ static int setup(void **state, bool bound, bool authenticate)
 	f->n_events = 0;
 	*state = f;
 	return 0;
+}
+
+void fixture_set_policy(struct fixture *f, const char *key, const char *value)
+{
+	char *base = NULL, *text, *err = NULL, *line, *end, *prefix;
+	size_t len;
+
+	assert_true(mb_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
+	prefix = mb_strdup_printf("\n%s = ", key);
+	line = strstr(base, prefix);
+	if (!line)
+		fail_msg("the profile has no %s", key);
+	line += strlen(prefix);
+	end = strchr(line, '\n');
+	text = mb_strdup_printf("%.*s%s%s", (int)(line - base), base, value, end ? end : "");
+	mb_band_free(f->band);
+	mb_profile_free(f->profile);
+	f->clock.now_ms = TEST_EPOCH_MS;
+	f->profile = mb_profile_parse(text, strlen(text), "policy.ini", &err);
+	if (!f->profile)
+		fail_msg("profile: %s", err);
+	f->band = mb_band_new(f->profile, &f->state, &f->clock.clock, &err);
+	mb_band_set_event_handler(f->band, on_event, f);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	f->n_events = 0;
+	free(prefix);
+	free(text);
+	free(base);
 }
 
 int fixture_setup(void **state)
@@ -179,7 +210,7 @@ void fixture_auth(struct fixture *f, const uint8_t key[16])
 	xfer(f, PDU(0x52, 0x68, 0x00, 0x02, 0x00), challenge, sizeof(challenge));
 	assert_int_equal(mb_crypto_aes128_ecb(key, random, answer + 2), MB_CRYPTO_OK);
 	memcpy(pdu + 3, answer, sizeof(answer));
-	mb_band_receive(f->band, pdu, sizeof(pdu));
+	mb_link_receive(mb_band_link(f->band), pdu, sizeof(pdu));
 }
 
 void expect_events(struct fixture *f, ...)
@@ -260,21 +291,21 @@ void expect_no_out(struct fixture *f)
 void xfer(struct fixture *f, const uint8_t *req, size_t req_len,
 	  const uint8_t *rsp, size_t rsp_len)
 {
-	mb_band_receive(f->band, req, req_len);
+	mb_link_receive(mb_band_link(f->band), req, req_len);
 	expect_out(f, rsp, rsp_len);
 	expect_no_out(f);
 }
 
 void xfer_silent(struct fixture *f, const uint8_t *req, size_t req_len)
 {
-	mb_band_receive(f->band, req, req_len);
+	mb_link_receive(mb_band_link(f->band), req, req_len);
 	expect_no_out(f);
 }
 
 const struct captured *xfer_any(struct fixture *f, const uint8_t *req,
 				size_t req_len)
 {
-	mb_band_receive(f->band, req, req_len);
+	mb_link_receive(mb_band_link(f->band), req, req_len);
 	assert_int_equal(f->n_out, f->next_out + 1);
 	return &f->out[f->next_out++];
 }

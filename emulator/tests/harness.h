@@ -65,6 +65,11 @@ int fixture_setup_bound(void **state);
 int fixture_setup_new(void **state);
 int fixture_teardown(void **state);
 void fixture_connect(struct fixture *f);
+/* Rebuilds the band (same state and handlers, the clock back at
+ * TEST_EPOCH_MS, an empty log) from the profile with one [policy] setting
+ * changed, then connects and authenticates as fixture_setup() does; what
+ * it sent is forgotten. */
+void fixture_set_policy(struct fixture *f, const char *key, const char *value);
 void fixture_advance(struct fixture *f, uint64_t ms);
 
 /* Sends req, asserts that exactly rsp came back (hexdump on mismatch). */

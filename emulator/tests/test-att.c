@@ -23,12 +23,12 @@ static void test_mtu_exchange(void **state)
 	struct fixture *f = *state;
 
 	xfer(f, PDU(0x02, 0x05, 0x02), PDU(0x03, 0xf7, 0x00));
-	assert_int_equal(mb_att_mtu(mb_band_att(f->band)), 247);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(f->band))), 247);
 	xfer(f, PDU(0x02, 0x17, 0x00), PDU(0x03, 0xf7, 0x00));
-	assert_int_equal(mb_att_mtu(mb_band_att(f->band)), 23);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(f->band))), 23);
 	/* Below the minimum counts as the minimum (Vol 3 Part F 3.4.2.2). */
 	xfer(f, PDU(0x02, 0x0a, 0x00), PDU(0x03, 0xf7, 0x00));
-	assert_int_equal(mb_att_mtu(mb_band_att(f->band)), 23);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(f->band))), 23);
 }
 
 static void test_discover_all_primary(void **state)
@@ -305,13 +305,13 @@ static void test_notify_needs_cccd(void **state)
 	const struct mb_gatt_chr *c = chr_by_uuid(f, "00000007-0000-3512-2118-0009af100700");
 	static const uint8_t v[30] = { 1, 2, 3 };
 
-	assert_false(mb_att_notify(mb_band_att(f->band), c, v, 3));
+	assert_false(mb_att_notify(mb_link_att(mb_band_link(f->band)), c, v, 3));
 	expect_no_out(f);
 	xfer(f, PDU(0x12, 0x48, 0x00, 0x01, 0x00), PDU(0x13));
-	assert_true(mb_att_notify(mb_band_att(f->band), c, v, 3));
+	assert_true(mb_att_notify(mb_link_att(mb_band_link(f->band)), c, v, 3));
 	expect_out(f, PDU(0x1b, 0x47, 0x00, 1, 2, 3));
 	/* Cut to ATT_MTU - 3. */
-	assert_true(mb_att_notify(mb_band_att(f->band), c, v, sizeof(v)));
+	assert_true(mb_att_notify(mb_link_att(mb_band_link(f->band)), c, v, sizeof(v)));
 	expect_out(f, PDU(0x1b, 0x47, 0x00, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0,
 			  0, 0, 0, 0, 0, 0, 0, 0, 0));
 	expect_no_out(f);
@@ -321,7 +321,7 @@ static void test_indication_flow(void **state)
 {
 	struct fixture *f = *state;
 	const struct mb_gatt_chr *c = chr_by_uuid(f, "2a05");
-	struct mb_att *att = mb_band_att(f->band);
+	struct mb_att *att = mb_link_att(mb_band_link(f->band));
 
 	assert_false(mb_att_indicate(att, c, PDU(0x01, 0x00, 0xff, 0xff)));
 	xfer(f, PDU(0x12, 0x0b, 0x00, 0x02, 0x00), PDU(0x13));
@@ -346,15 +346,45 @@ static void test_one_link(void **state)
 	struct fixture *f = *state;
 	static const struct mb_band_link_ops ops = { 0 };
 
-	assert_true(mb_band_connected(f->band));
+	assert_true(mb_link_connected(mb_band_link(f->band)));
 	assert_false(mb_band_connect(f->band, &ops, NULL));
 	mb_band_disconnect(f->band);
-	assert_false(mb_band_connected(f->band));
+	assert_false(mb_link_connected(mb_band_link(f->band)));
 	/* PDUs without a link go nowhere. */
-	mb_band_receive(f->band, PDU(0x0a, 0x03, 0x00));
+	mb_link_receive(mb_band_link(f->band), PDU(0x0a, 0x03, 0x00));
 	expect_no_out(f);
 	fixture_connect(f);
 	xfer(f, PDU(0x0a, 0x03, 0x00), PDU(0x0b, NAME));
+}
+
+/* A Huami command written with a Write Request answers twice: the ATT
+ * Write Response and its 10 <cmd> <status> notification (here 03 01 on
+ * 00001531 with no update announced: refused).  Which goes first is
+ * the profile's notification-order (docs/policies.md). */
+static void start_without_init(struct fixture *f, bool response_first)
+{
+	static const uint8_t refused[] = { 0x1b, 0x81, 0x00, 0x10, 0x03, 0x04 };
+
+	mb_link_receive(mb_band_link(f->band), PDU(0x12, 0x81, 0x00, 0x03, 0x01));
+	if (response_first)
+		expect_out(f, PDU(0x13));
+	expect_out(f, refused, sizeof(refused));
+	if (!response_first)
+		expect_out(f, PDU(0x13));
+	expect_no_out(f);
+}
+
+static void test_notification_order(void **state)
+{
+	struct fixture *f = *state;
+
+	xfer(f, PDU(0x12, 0x82, 0x00, 0x01, 0x00), PDU(0x13));
+	start_without_init(f, true);
+	fixture_set_policy(f, "notification-order", "notification-first");
+	assert_int_equal(mb_profile_policy(f->profile)->notify_order,
+			 MB_NOTIFY_ORDER_NOTIFY_FIRST);
+	xfer(f, PDU(0x12, 0x82, 0x00, 0x01, 0x00), PDU(0x13));
+	start_without_init(f, false);
 }
 
 #define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
@@ -380,6 +410,7 @@ int main(void)
 		T("TP/GAN/SR/BV-02-C notify needs CCCD", test_notify_needs_cccd),
 		T("TP/GAI/SR/BV-01-C indication flow", test_indication_flow),
 		T("ATT/SR/LINK/BV-01 one link at a time", test_one_link),
+		T("ATT/SR/ORDER/BV-01 notification order is a policy", test_notification_order),
 	};
 
 	return cmocka_run_group_tests_name("att", tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "auth.h"
 
 #define H_AUTH 0x68
 #define H_AUTH_CCC 0x69
@@ -130,7 +131,7 @@ static void test_replay_and_stale(void **state)
 	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
 	expect_no_out(f);
 	expect_protected(f, true);
-	mb_band_receive(f->band, f->out[0].pdu, 0);	/* nothing */
+	mb_link_receive(mb_band_link(f->band), f->out[0].pdu, 0);	/* nothing */
 	f->n_events = 0;
 	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
 	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
@@ -263,10 +264,10 @@ static void test_bind_with_tap(void **state)
 	struct fixture *f = *state;
 
 	subscribe(f);
-	assert_string_equal(mb_band_prompt(f->band), "");
+	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
-	assert_string_equal(mb_band_prompt(f->band), "pair-confirm");
-	assert_string_equal(mb_band_busy(f->band), "bind");
+	assert_true(mb_auth_prompting(mb_band_auth(f->band)));
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_BIND);
 	expect_events(f, "prompt-shown prompt=pair-confirm", NULL);
 	/* Waiting is not answering. */
 	fixture_advance(f, 29999);
@@ -275,7 +276,7 @@ static void test_bind_with_tap(void **state)
 	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x01));
 	expect_no_out(f);
 	expect_events(f, "button-pressed", "bound key-id=a8faed6a", NULL);
-	assert_string_equal(mb_band_prompt(f->band), "");
+	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	assert_true(mb_band_state(f->band)->bound);
 	assert_int_equal(f->saves, 1);
 	assert_true(f->saved.bound);
@@ -304,7 +305,7 @@ static void test_bind_no_tap(void **state)
 	expect_events(f, "prompt-shown prompt=pair-confirm",
 		      "prompt-timed-out prompt=pair-confirm",
 		      "bind-refused reason=no-tap", NULL);
-	assert_string_equal(mb_band_prompt(f->band), "");
+	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	assert_false(mb_band_state(f->band)->bound);
 	assert_int_equal(f->saves, 0);
 	/* A late tap is only a tap. */
@@ -338,7 +339,7 @@ static void test_bind_cancelled_by_disconnect(void **state)
 	subscribe(f);
 	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
 	mb_band_disconnect(f->band);
-	assert_string_equal(mb_band_prompt(f->band), "");
+	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	expect_events(f, "prompt-shown prompt=pair-confirm",
 		      "bind-refused reason=disconnected", "disconnected", NULL);
 	fixture_advance(f, 60000);
@@ -371,7 +372,7 @@ static void test_binding_conflict(void **state)
 	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, OTHER_KEY),
 	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
 	expect_events(f, "bind-refused reason=bound-to-other", NULL);
-	assert_string_equal(mb_band_prompt(f->band), "");
+	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	assert_memory_equal(mb_band_state(f->band)->key, test_key, 16);
 	/* The same key again is fine, and needs no tap. */
 	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY),

@@ -137,13 +137,13 @@ static void test_long_read(void **state)
 
 	authenticate(bf);
 	bluez_bridge_set_mtu(bf->b, 23);
-	assert_int_equal(mb_att_mtu(mb_band_att(bf->f->band)), 23);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))), 23);
 	assert_int_equal(bluez_bridge_read(bf->b, battery, 0, buf, &len), 0);
 	/* protocol §5: 20 bytes, level at byte 1. */
 	assert_int_equal(len, 20);
 	assert_int_equal(buf[1], 81);
 	bluez_bridge_set_mtu(bf->b, 247);
-	assert_int_equal(mb_att_mtu(mb_band_att(bf->f->band)), 247);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))), 247);
 }
 
 static void test_refusals(void **state)
@@ -190,9 +190,9 @@ static void test_notify_before_auth(void **state)
 	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, true),
 			 MB_ATT_ERROR_AUTHORIZATION);
 	assert_true(bluez_bridge_notifying(bf->b, steps));
-	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), 0);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
 	authenticate(bf);
-	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), MB_CCC_NOTIFY);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), MB_CCC_NOTIFY);
 	/* The minute tick notifies the day's steps (protocol §2.4). */
 	fixture_advance(bf->f, 60 * 1000);
 	assert_true(bf->n_seen >= 1);
@@ -200,7 +200,7 @@ static void test_notify_before_auth(void **state)
 	assert_int_equal(bf->seen[bf->n_seen - 1].len, 13);
 	/* Off: the band stops. */
 	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, false), 0);
-	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), steps), 0);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
 }
 
 /* A bonded central's CCCDs live on in bluetoothd: a new link gets them. */
@@ -211,9 +211,9 @@ static void test_relink_keeps_subscriptions(void **state)
 
 	assert_int_equal(bluez_bridge_set_notify(bf->b, auth, true), 0);
 	bluez_bridge_link_down(bf->b);
-	assert_false(mb_band_connected(bf->f->band));
+	assert_false(mb_link_connected(mb_band_link(bf->f->band)));
 	assert_true(bluez_bridge_link_up(bf->b));
-	assert_int_equal(mb_att_ccc(mb_band_att(bf->f->band), auth), MB_CCC_NOTIFY);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), auth), MB_CCC_NOTIFY);
 	/* A second link_up is the same link. */
 	assert_true(bluez_bridge_link_up(bf->b));
 	assert_true(bluez_bridge_linked(bf->b));

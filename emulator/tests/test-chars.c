@@ -6,6 +6,8 @@
 #include "harness.h"
 #include "life.h"
 #include "util.h"
+#include "adv.h"
+#include "tick.h"
 
 /* Value handles in the Mi Band 4 profile. */
 #define H_BATTERY 0x44
@@ -185,7 +187,7 @@ static void test_advertising_data(void **state)
 		0x07, 0x16, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x00,
 	};
 
-	mb_band_adv_data(f->band, adv, &adv_len, scan, &scan_len);
+	mb_adv_build(mb_band_adv(f->band), mb_tick_steps(mb_band_tick(f->band)), adv, &adv_len, scan, &scan_len);
 	assert_int_equal(adv_len, sizeof(want_adv));
 	assert_memory_equal(adv, want_adv, sizeof(want_adv));
 	assert_int_equal(scan_len, sizeof(want_scan));

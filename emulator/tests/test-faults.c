@@ -8,6 +8,8 @@
 #include "fault.h"
 #include "life.h"
 #include "util.h"
+#include "flashlog.h"
+#include "power.h"
 
 #define H_CTRL 0x3e
 #define H_CTRL_CCC 0x3f
@@ -21,7 +23,7 @@ static void expect_parse_error(struct fixture *f, const char *line, const char *
 {
 	char *err = NULL;
 
-	assert_int_equal(mb_band_inject_fault(f->band, line, &err), 0);
+	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), line, &err), 0);
 	assert_non_null(err);
 	if (strcmp(err, want))
 		fail_msg("got '%s', want '%s'", err, want);
@@ -51,19 +53,19 @@ static void test_fault_lines(void **state)
 	expect_parse_error(f, "preset=nope", "preset: 'nope' is not a preset (bandsim --list-faults)");
 	expect_parse_error(f, "trigger=notify chr=activity-data action=foreign-notify",
 			   "value: foreign-notify needs target= and value=");
-	assert_int_equal(mb_band_n_faults(f->band), 0);
-	id = mb_band_inject_fault(f->band, "preset=stuck-syncing", &err);
+	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 0);
+	id = mb_faults_inject(mb_band_faults(f->band), "preset=stuck-syncing", &err);
 	assert_int_equal(id, 1);
-	assert_int_equal(mb_band_inject_fault(f->band, "trigger=write chr=00000004 action=drop count=0", &err), 2);
-	assert_int_equal(mb_band_n_faults(f->band), 2);
-	assert_string_equal(mb_band_fault_spec(f->band, 0, &id), "preset=stuck-syncing");
-	mb_band_clear_faults(f->band);
-	assert_int_equal(mb_band_n_faults(f->band), 0);
+	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), "trigger=write chr=00000004 action=drop count=0", &err), 2);
+	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 2);
+	assert_string_equal(mb_faults_spec(mb_band_faults(f->band), 0, &id), "preset=stuck-syncing");
+	mb_faults_clear(mb_band_faults(f->band));
+	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 0);
 	/* Every preset parses. */
 	for (size_t i = 0; i < mb_fault_n_presets(); i++) {
 		char *line = mb_strdup_printf("preset=%s", mb_fault_preset(i)->name);
 
-		assert_true(mb_band_inject_fault(f->band, line, &err) > 0);
+		assert_true(mb_faults_inject(mb_band_faults(f->band), line, &err) > 0);
 		free(line);
 	}
 	assert_true(mb_fault_n_presets() >= 10);
@@ -74,7 +76,7 @@ static void start_transfer(struct fixture *f, unsigned int minutes)
 	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	fixture_advance(f, minutes * 60000ull);
-	mb_band_receive(f->band, PDU(REQ_1030));
+	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 	f->n_out = f->next_out = 0;
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	f->n_events = 0;
@@ -111,7 +113,7 @@ static void test_stuck_syncing(void **state)
 	uint8_t c[64];
 	bool end;
 
-	assert_int_equal(mb_band_inject_fault(f->band, "preset=stuck-syncing", &err), 1);
+	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), "preset=stuck-syncing", &err), 1);
 	start_transfer(f, 40);	/* 10 packets at MTU 23 */
 	drain(f);
 	/* Five packets, then nothing at all: not even ATT responses. */
@@ -119,10 +121,10 @@ static void test_stuck_syncing(void **state)
 	assert_false(end);
 	expect_events(f, "fault-fired id=1 name=stuck-syncing action=silence", NULL);
 	xfer_silent(f, PDU(0x0a, 0x03, 0x00));
-	assert_string_equal(mb_band_busy(f->band), "fetch");
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
 	/* A new link is a new start. */
 	mb_band_disconnect(f->band);
-	assert_string_equal(mb_band_busy(f->band), "");
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	fixture_connect(f);
 	xfer(f, PDU(0x0a, 0x05, 0x00), PDU(0x0b, 0x00, 0x00));
 }
@@ -134,7 +136,7 @@ static void test_sync_never_ends(void **state)
 	uint8_t c[64];
 	bool end;
 
-	mb_band_inject_fault(f->band, "preset=sync-never-ends", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=sync-never-ends", &err);
 	start_transfer(f, 40);
 	drain(f);
 	assert_int_equal(counters(f, c, sizeof(c), &end), 10);
@@ -150,14 +152,14 @@ static void test_counter_gap_and_duplicate(void **state)
 	uint8_t c[64];
 	bool end;
 
-	mb_band_inject_fault(f->band, "preset=counter-gap", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=counter-gap", &err);
 	start_transfer(f, 20);
 	drain(f);
 	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
 	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 4, 5 }), 5);
 	assert_true(end);
-	mb_band_inject_fault(f->band, "preset=duplicate-packet", &err);
-	mb_band_receive(f->band, PDU(REQ_1030));
+	mb_faults_inject(mb_band_faults(f->band), "preset=duplicate-packet", &err);
+	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 	f->n_out = f->next_out = 0;
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
@@ -171,7 +173,7 @@ static void test_foreign_notification(void **state)
 	char *err = NULL;
 
 	xfer(f, PDU(0x12, H_EVENT_CCC, 0x00, 0x01, 0x00), PDU(0x13));
-	mb_band_inject_fault(f->band, "preset=foreign-notification", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=foreign-notification", &err);
 	start_transfer(f, 20);
 	drain(f);
 	/* Three data packets, then device event 04, then the fourth. */
@@ -186,7 +188,7 @@ static void test_partial_sync_and_reboot(void **state)
 	struct fixture *f = *state;
 	char *err = NULL;
 
-	mb_band_inject_fault(f->band, "preset=partial-sync", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=partial-sync", &err);
 	start_transfer(f, 80);
 	drain(f);
 	assert_int_equal(f->disconnects, 1);
@@ -194,7 +196,7 @@ static void test_partial_sync_and_reboot(void **state)
 	assert_int_equal(f->n_out, 10);
 	mb_band_disconnect(f->band);
 	/* Nothing was deleted. */
-	assert_int_equal(mb_band_stored_samples(f->band), 80);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 80);
 }
 
 static void test_half_connected(void **state)
@@ -202,7 +204,7 @@ static void test_half_connected(void **state)
 	struct fixture *f = *state;
 	char *err = NULL;
 
-	mb_band_inject_fault(f->band, "preset=half-connected", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=half-connected", &err);
 	mb_band_disconnect(f->band);
 	fixture_connect(f);
 	xfer_silent(f, PDU(0x02, 0xf7, 0x00));
@@ -218,7 +220,7 @@ static void test_auth_never_answers(void **state)
 	struct fixture *f = *state;
 	char *err = NULL;
 
-	mb_band_inject_fault(f->band, "preset=auth-never-answers", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=auth-never-answers", &err);
 	mb_band_disconnect(f->band);
 	fixture_connect(f);
 	fixture_auth(f, test_key);
@@ -231,20 +233,20 @@ static void test_battery_and_minute_triggers(void **state)
 	struct fixture *f = *state;
 	char *err = NULL;
 
-	mb_band_inject_fault(f->band, "preset=low-battery-drop", &err);
-	mb_band_set_battery(f->band, 16);
+	mb_faults_inject(mb_band_faults(f->band), "preset=low-battery-drop", &err);
+	mb_power_set_level(mb_band_power(f->band), 16);
 	assert_int_equal(f->disconnects, 0);
-	mb_band_set_battery(f->band, 15);
+	mb_power_set_level(mb_band_power(f->band), 15);
 	assert_int_equal(f->disconnects, 1);
 	/* Every band minute from the third on, until cleared. */
 	f->n_events = 0;
-	mb_band_inject_fault(f->band, "name=tick trigger=minute minute=3 action=drop count=0", &err);
+	mb_faults_inject(mb_band_faults(f->band), "name=tick trigger=minute minute=3 action=drop count=0", &err);
 	fixture_advance(f, 2 * 60000);
 	expect_events(f, NULL);
 	fixture_advance(f, 2 * 60000);
 	expect_events(f, "fault-fired id=2 name=tick action=drop",
 		      "fault-fired id=2 name=tick action=drop", NULL);
-	mb_band_clear_faults(f->band);
+	mb_faults_clear(mb_band_faults(f->band));
 	fixture_advance(f, 60000);
 	expect_events(f, NULL);
 }
@@ -254,13 +256,13 @@ static void test_brown_out(void **state)
 	struct fixture *f = *state;
 	char *err = NULL;
 
-	mb_band_inject_fault(f->band, "preset=brown-out-mid-sync", &err);
+	mb_faults_inject(mb_band_faults(f->band), "preset=brown-out-mid-sync", &err);
 	start_transfer(f, 40);
 	drain(f);
-	assert_string_equal(mb_band_power(f->band), "off");
+	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
 	assert_int_equal(f->disconnects, 1);
 	mb_band_disconnect(f->band);
-	assert_int_equal(mb_band_stored_samples(f->band), 40);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 40);
 }
 
 #define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }

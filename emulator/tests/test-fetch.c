@@ -9,6 +9,9 @@
 #include "harness.h"
 #include "life.h"
 #include "util.h"
+#include "flashlog.h"
+#include "identity.h"
+#include "tick.h"
 
 #define H_CTRL 0x3e
 #define H_CTRL_CCC 0x3f
@@ -48,7 +51,7 @@ static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t 
  * samples from then. */
 static void request_1030(struct fixture *f, uint32_t count)
 {
-	mb_band_receive(f->band, PDU(REQ_1030));
+	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 	expect_start_reply(f, count, (const uint8_t[]){ TS_1030 });
 }
 
@@ -81,10 +84,10 @@ static void test_mtu23_four_per_packet(void **state)
 	fixture_advance(f, 10 * 60000);
 	request_1030(f, 10);
 	expect_no_out(f);
-	assert_string_equal(mb_band_busy(f->band), "fetch");
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	drain(f);
-	assert_string_equal(mb_band_busy(f->band), "");
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	/* 17-byte notifications at MTU 23 (protocol §13). */
 	expect_transfer(f, START_MINUTE, 10, 4);
 	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10", NULL);
@@ -128,10 +131,10 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 		drain(f);
 		expect_transfer(f, START_MINUTE, 10, 4);
 	}
-	assert_int_equal(mb_band_stored_samples(f->band), 10);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 10);
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	assert_int_equal(mb_band_stored_samples(f->band), 0);
-	assert_int_equal(mb_band_acked_minute(f->band), START_MINUTE + 9);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 0);
+	assert_int_equal(mb_flashlog_acked_minute(mb_band_log(f->band)), START_MINUTE + 9);
 	/* Gone: the same request finds nothing and gets its time back. */
 	request_1030(f, 0);
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
@@ -142,7 +145,7 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 		      "fetch-acked deleted=10", "fetch-started type=0x01 count=0",
 		      "fetch-acked deleted=0", NULL);
 	fixture_advance(f, 2 * 60000);
-	mb_band_receive(f->band, PDU(REQ_1030));
+	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 	expect_start_reply(f, 2, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x28, 0x00, 0x00 });
 }
 
@@ -153,15 +156,15 @@ static void test_actual_start_and_seconds(void **state)
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
 	/* From 09:00: the data begins later, at 10:30. */
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
 				     0x05, 0x14, 0x09, 0x00, 0x00, 0x00));
 	expect_start_reply(f, 5, (const uint8_t[]){ TS_1030 });
 	/* Seconds precision, 10:31:30: the next whole minute, 10:32. */
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
 				     0x05, 0x14, 0x0a, 0x1f, 0x1e, 0x00, 0x00));
 	expect_start_reply(f, 3, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x20, 0x00, 0x00 });
 	/* Nothing from 11:00 on: count 0, the requested time with its tz. */
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
 				     0x05, 0x14, 0x0b, 0x00, 0x00, 0x04));
 	expect_start_reply(f, 0, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x00, 0x00, 0x04 });
 	expect_no_out(f);
@@ -174,9 +177,9 @@ static void test_other_types(void **state)
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
 	/* Workout summaries and details: a correct "nothing". */
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x05, TS_1030));
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x05, TS_1030));
 	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x06, TS_1030));
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x06, TS_1030));
 	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x07, TS_1030),
 	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x04));
@@ -198,7 +201,7 @@ static void test_malformed_and_out_of_order(void **state)
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00));
 	/* An ack with no transfer deletes nothing. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	assert_int_equal(mb_band_stored_samples(f->band), 5);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 5);
 }
 
 static void test_new_request_mid_transfer(void **state)
@@ -218,7 +221,7 @@ static void test_new_request_mid_transfer(void **state)
 	expect_no_out(f);
 	/* The stopped transfer did not complete: an ack deletes nothing. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	assert_int_equal(mb_band_stored_samples(f->band), 200);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 200);
 	expect_events(f, "fetch-started type=0x01 count=200",
 		      "fetch-aborted reason=new-request",
 		      "fetch-started type=0x01 count=200", "fetch-acked deleted=0", NULL);
@@ -260,11 +263,11 @@ static void test_congested_link_waits(void **state)
 	fixture_advance(f, 100 * 60000);
 	request_1030(f, 100);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	mb_band_set_link_congested(f->band, true);
+	mb_link_set_congested(mb_band_link(f->band), true);
 	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms, true);
 	mb_band_run(f->band);
 	expect_no_out(f);
-	mb_band_set_link_congested(f->band, false);
+	mb_link_set_congested(mb_band_link(f->band), false);
 	drain(f);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
@@ -284,7 +287,7 @@ static void test_run_ends_at_a_gap(void **state)
 	fixture_advance(f, 5 * 60000);
 	request_1030(f, 10);
 	/* The next round, from 10:40, starts at 11:40. */
-	mb_band_receive(f->band, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
 				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
 	expect_start_reply(f, 5, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00, 0x00 });
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
@@ -297,42 +300,15 @@ static void test_count_units(void **state)
 {
 	static const char *const units[] = { "packets", "bytes" };
 	static const uint32_t want[] = { 3, 40 };
+	struct fixture *f = *state;
 
 	for (int u = 0; u < 2; u++) {
-		struct fixture *f;
-		char *text, *err = NULL, *base;
-		size_t len;
-		struct mb_profile *p;
-
-		assert_true(mb_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
-		text = mb_strdup_printf("%s\n", base);
-		/* The unit is the first setting of [policy]. */
-		{
-			char *at = strstr(text, "fetch-count-unit = samples");
-
-			assert_non_null(at);
-			memcpy(at + 19, "       ", 7);
-			memcpy(at + 19, units[u], strlen(units[u]));
-		}
-		p = mb_profile_parse(text, strlen(text), "t.ini", &err);
-		assert_non_null(p);
-		assert_int_equal(mb_profile_policy(p)->fetch_count_unit, u + 1);
-		fixture_setup((void **)&f);
-		mb_band_free(f->band);
-		mb_profile_free(f->profile);
-		f->profile = p;
-		f->band = mb_band_new(p, &f->state, &f->clock.clock, &err);
-		mb_band_set_persist(f->band, NULL, NULL);
-		fixture_connect(f);
-		fixture_auth(f, test_key);
-		f->n_out = f->next_out = 0;
+		fixture_set_policy(f, "fetch-count-unit", units[u]);
+		assert_int_equal(mb_profile_policy(f->profile)->fetch_count_unit, u + 1);
 		subscribe(f);
 		fixture_advance(f, 10 * 60000);
-		mb_band_receive(f->band, PDU(REQ_1030));
+		mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 		expect_start_reply(f, want[u], (const uint8_t[]){ TS_1030 });
-		fixture_teardown((void **)&f);
-		free(text);
-		free(base);
 	}
 }
 
@@ -342,33 +318,34 @@ static void test_reset_clears_the_log(void **state)
 	char *err = NULL;
 
 	fixture_advance(f, 30 * 60000);
-	assert_int_equal(mb_band_log_count(f->band), 30);
+	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), 30);
 	assert_true(mb_band_factory_reset(f->band, &err));
-	assert_int_equal(mb_band_log_count(f->band), 0);
-	assert_int_equal(mb_band_stored_samples(f->band), 0);
+	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), 0);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 0);
 }
 
 static void test_ground_truth_accessors(void **state)
 {
 	struct fixture *f = *state;
-	uint32_t minute;
-	uint8_t s[4], want[4];
+	const struct mb_flashlog *log = mb_band_log(f->band);
+	const struct mb_flashlog_sample *s;
+	uint8_t want[4];
 
 	fixture_advance(f, 3 * 60000);
-	assert_int_equal(mb_band_log_count(f->band), 3);
+	assert_int_equal(mb_flashlog_count(log), 3);
 	for (size_t i = 0; i < 3; i++) {
-		assert_true(mb_band_log_sample(f->band, i, &minute, s));
-		assert_int_equal(minute, START_MINUTE + i);
-		mb_life_sample(1, minute, want);
-		assert_memory_equal(s, want, 4);
+		assert_non_null(s = mb_flashlog_at(log, i));
+		assert_int_equal(s->minute, START_MINUTE + i);
+		mb_life_sample(1, s->minute, want);
+		assert_memory_equal(s->data, want, 4);
 	}
-	assert_false(mb_band_log_sample(f->band, 3, &minute, s));
+	assert_null(mb_flashlog_at(log, 3));
 	/* Another seed: another person. */
-	mb_band_set_life_seed(f->band, 7);
+	mb_tick_set_life_seed(mb_band_tick(f->band), 7);
 	fixture_advance(f, 60000);
-	assert_true(mb_band_log_sample(f->band, 3, &minute, s));
-	mb_life_sample(7, minute, want);
-	assert_memory_equal(s, want, 4);
+	assert_non_null(s = mb_flashlog_at(log, 3));
+	mb_life_sample(7, s->minute, want);
+	assert_memory_equal(s->data, want, 4);
 }
 
 #define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
@@ -388,7 +365,7 @@ int main(void)
 		T("MB4/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
 		T("MB4/SYNC/BV-11 a congested link waits", test_congested_link_waits),
 		T("MB4/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
-		{ "MB4/SYNC/BV-10 count in packets or bytes", test_count_units, NULL, NULL, NULL },
+		T("MB4/SYNC/BV-10 count in packets or bytes", test_count_units),
 		T("MB4/SYNC/BV-09 ground truth", test_ground_truth_accessors),
 	};
 

@@ -5,6 +5,8 @@
 
 #include "bluez-dbus.h"
 #include "core/util.h"
+#include "core/adv.h"
+#include "core/tick.h"
 
 #define ADV_IFACE "org.bluez.LEAdvertisement1"
 
@@ -86,7 +88,7 @@ static void read_band(struct bluez_adv *a)
 	uint8_t adv[31], rsp[31];
 	size_t adv_len, rsp_len;
 
-	mb_band_adv_data(a->band, adv, &adv_len, rsp, &rsp_len);
+	mb_adv_build(mb_band_adv(a->band), mb_tick_steps(mb_band_tick(a->band)), adv, &adv_len, rsp, &rsp_len);
 	a->mfr_len = a->svc_len = 0;
 	parse_ad(a, adv, adv_len);
 	parse_ad(a, rsp, rsp_len);

@@ -105,11 +105,11 @@ static const struct mb_band_link_ops link_ops = {
 static uint8_t transact(struct bluez_bridge *b, const uint8_t *pdu, size_t len,
 			uint8_t want_op)
 {
-	if (!b->linked || !mb_band_connected(b->band))
+	if (!b->linked || !mb_link_connected(mb_band_link(b->band)))
 		return MB_ATT_ERROR_UNLIKELY;
 	b->in_call = true;
 	b->rsp_len = 0;
-	mb_band_receive(b->band, pdu, len);
+	mb_link_receive(mb_band_link(b->band), pdu, len);
 	b->in_call = false;
 	if (!want_op)
 		return 0;
@@ -257,7 +257,7 @@ uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			chunk = sizeof(whole) - have;
 		memcpy(whole + have, b->rsp + 1, chunk);
 		have += chunk;
-		if (chunk < (size_t)mb_att_mtu(mb_band_att(b->band)) - 1 ||
+		if (chunk < (size_t)mb_att_mtu(mb_link_att(mb_band_link(b->band))) - 1 ||
 		    have >= sizeof(whole))
 			break;
 	}

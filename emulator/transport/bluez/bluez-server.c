@@ -7,6 +7,7 @@
 #include "bluez-dbus.h"
 #include "bluez-bridge.h"
 #include "bluez-gatt.h"
+#include "power.h"
 
 #define ADAPTER_IFACE "org.bluez.Adapter1"
 #define DEVICE_IFACE "org.bluez.Device1"
@@ -56,7 +57,7 @@ static void status(struct bluez_server *s, const char *what)
 
 static bool band_on(const struct bluez_server *s)
 {
-	return !strcmp(mb_band_power(s->band), "on");
+	return mb_power_state(mb_band_power(s->band)) == MB_POWER_STATE_ON;
 }
 
 static void call(struct bluez_server *s, const char *path, const char *iface,

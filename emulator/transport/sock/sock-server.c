@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sock-server.h"
+#include "power.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -136,7 +137,7 @@ static void link_down(struct sock_server *s)
 	g_info("central disconnected");
 	status(s, "DISCONNECTED=1");
 	/* A band that is off or booting does not advertise. */
-	if (strcmp(mb_band_power(s->band), "on"))
+	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON)
 		return;
 	if (!start_listening(s, &error)) {
 		g_warning("cannot listen again: %s", error->message);
@@ -167,7 +168,7 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 			shutdown(fd, SHUT_RDWR);
 			return G_SOURCE_REMOVE;
 		}
-		mb_band_set_link_congested(s->band, false);
+		mb_link_set_congested(mb_band_link(s->band), false);
 		if (s->cb && s->cb->activity)
 			s->cb->activity(s->user_data);
 	}
@@ -190,7 +191,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 			return;
 		}
 		g_queue_push_tail(&s->tx, g_bytes_new(pdu, len));
-		mb_band_set_link_congested(s->band, true);
+		mb_link_set_congested(mb_band_link(s->band), true);
 		if (!s->link_out_id)
 			s->link_out_id = g_unix_fd_add(s->link_fd, G_IO_OUT,
 						       on_link_out, s);
@@ -242,7 +243,7 @@ static gboolean on_link_in(gint fd, GIOCondition cond, gpointer user_data)
 		link_down(s);
 		return G_SOURCE_REMOVE;
 	}
-	mb_band_receive(s->band, buf, (size_t)n < sizeof(buf) ? (size_t)n
+	mb_link_receive(mb_band_link(s->band), buf, (size_t)n < sizeof(buf) ? (size_t)n
 							      : sizeof(buf));
 	if (s->cb && s->cb->activity)
 		s->cb->activity(s->user_data);
@@ -276,7 +277,7 @@ void sock_server_power_changed(struct sock_server *s)
 {
 	GError *error = NULL;
 
-	if (strcmp(mb_band_power(s->band), "on")) {
+	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON) {
 		/* The link (if any) is being dropped by the band. */
 		stop_listening(s);
 		return;

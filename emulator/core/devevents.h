@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+struct mb_services;
+
+/* Device events the band sends on 00000010 (protocol §9). */
+enum mb_devevent {
+	MB_DEVEVENT_BUTTON = 0x04,
+	MB_DEVEVENT_BUTTON_LONG = 0x0b,
+};
+
+/* What the band tells the phone of its own accord: the wearer's presses
+ * now; find-phone, music, sleep, goals and alarms have their place
+ * here. */
+struct mb_devevents;
+
+struct mb_devevents *mb_devevents_new(const struct mb_services *svc);
+void mb_devevents_free(struct mb_devevents *events);
+
+/* Notifies the event, if the link subscribed to 00000010. */
+void mb_devevents_send(struct mb_devevents *events, enum mb_devevent event);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chrs.h"
+#include "profile.h"
+
+struct mb_services;
+struct mb_rtc;
+struct mb_power;
+struct mb_flashlog;
+
+/* The fetch ("sync") protocol on 00000004 / 00000005 (protocol §4.1;
+ * bandsim's decisions in docs/sync.md). */
+struct mb_fetch;
+
+struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
+			      const struct mb_policy *policy,
+			      const struct mb_rtc *rtc, struct mb_power *power);
+void mb_fetch_free(struct mb_fetch *fetch);
+
+/* The log transfers read from; any transfer is forgotten. */
+void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log);
+
+/* A transfer moves a few packets per call, so PDUs from the central get
+ * in between. */
+void mb_fetch_run(struct mb_fetch *fetch, uint64_t now);
+uint64_t mb_fetch_deadline(const struct mb_fetch *fetch);
+/* A transfer was announced or is running. */
+bool mb_fetch_busy(const struct mb_fetch *fetch);
+/* The link went down, or the log was cleared under it (factory reset). */
+void mb_fetch_link_down(struct mb_fetch *fetch);
+/* A fault moved the packet counter on (skip-counter). */
+void mb_fetch_skip_counter(struct mb_fetch *fetch);
+
+/* 00000004, write. */
+extern const struct mb_chr_route mb_fetch_routes[];
+extern const size_t mb_fetch_n_routes;

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "huami.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "services.h"
+
+struct mb_huami {
+	const struct mb_services *svc;
+	enum mb_chr_id chr;
+	const struct mb_huami_cmd *cmds;
+	size_t n_cmds;
+	void *part;
+};
+
+size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
+		      const uint8_t *payload, size_t len)
+{
+	if (len > MB_HUAMI_MAX_PAYLOAD)
+		len = MB_HUAMI_MAX_PAYLOAD;
+	out[0] = MB_HUAMI_RESPONSE;
+	out[1] = command;
+	out[2] = status;
+	if (len)
+		memcpy(out + 3, payload, len);
+	return 3 + len;
+}
+
+struct mb_huami *mb_huami_new(const struct mb_services *svc,
+			      enum mb_chr_id chr, const struct mb_huami_cmd *cmds,
+			      size_t n_cmds, void *part)
+{
+	struct mb_huami *h = mb_malloc0(sizeof(*h));
+
+	h->svc = svc;
+	h->chr = chr;
+	h->cmds = cmds;
+	h->n_cmds = n_cmds;
+	h->part = part;
+	return h;
+}
+
+void mb_huami_free(struct mb_huami *h)
+{
+	free(h);
+}
+
+void mb_huami_reply(struct mb_huami *h, uint8_t command, uint8_t status,
+		    const uint8_t *payload, size_t len)
+{
+	uint8_t pdu[3 + MB_HUAMI_MAX_PAYLOAD];
+
+	mb_svc_notify(h->svc, h->chr, pdu,
+		      mb_huami_frame(pdu, command, status, payload, len));
+}
+
+void mb_huami_malformed(struct mb_huami *h, uint8_t command)
+{
+	struct mb_event ev;
+
+	mb_event_init(&ev, MB_EVENT_MALFORMED);
+	mb_event_add_string(&ev, "characteristic", mb_chr_uuid(h->chr));
+	mb_event_add_byte(&ev, "command", command);
+	mb_svc_emit(h->svc, &ev);
+	mb_huami_reply(h, command, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
+}
+
+void mb_huami_write(struct mb_huami *h, const uint8_t *value, size_t len)
+{
+	if (!len)
+		return;
+	for (size_t i = 0; i < h->n_cmds; i++) {
+		if (h->cmds[i].command != value[0])
+			continue;
+		if (len < h->cmds[i].min_len || len > h->cmds[i].max_len)
+			break;
+		h->cmds[i].handler(h->part, value, len);
+		return;
+	}
+	mb_huami_malformed(h, value[0]);
+}

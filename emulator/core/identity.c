@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "identity.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "util.h"
+
+struct mb_identity {
+	struct mb_band_state state;
+	mb_identity_store_func_t store;
+	void *store_data;
+};
+
+struct mb_identity *mb_identity_new(const struct mb_band_state *state)
+{
+	struct mb_identity *id = mb_malloc0(sizeof(*id));
+
+	id->state = *state;
+	return id;
+}
+
+void mb_identity_free(struct mb_identity *id)
+{
+	if (!id)
+		return;
+	mb_crypto_wipe(id, sizeof(*id));
+	free(id);
+}
+
+void mb_identity_set_store(struct mb_identity *id, mb_identity_store_func_t fn,
+			   void *user_data)
+{
+	id->store = fn;
+	id->store_data = user_data;
+}
+
+const struct mb_band_state *mb_identity_state(const struct mb_identity *id)
+{
+	return &id->state;
+}
+
+/* Stores next as the state, or keeps the old one. */
+static bool commit(struct mb_identity *id, struct mb_band_state *next, char **err)
+{
+	bool ok = !id->store || id->store(next, id->store_data, err);
+
+	if (ok)
+		id->state = *next;
+	mb_crypto_wipe(next, sizeof(*next));
+	return ok;
+}
+
+bool mb_identity_bind(struct mb_identity *id, const uint8_t key[16], char **err)
+{
+	struct mb_band_state next = id->state;
+
+	next.bound = true;
+	memcpy(next.key, key, sizeof(next.key));
+	return commit(id, &next, err);
+}
+
+bool mb_identity_reset(struct mb_identity *id, char **err)
+{
+	struct mb_band_state next = id->state;
+
+	if (!mb_band_state_new_address(&next)) {
+		mb_crypto_wipe(&next, sizeof(next));
+		mb_set_error(err, "the random number generator failed");
+		return false;
+	}
+	next.bound = false;
+	mb_crypto_wipe(next.key, sizeof(next.key));
+	return commit(id, &next, err);
+}

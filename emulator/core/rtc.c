@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "rtc.h"
+
+#include <stdlib.h>
+
+#include "att.h"
+#include "datetime.h"
+#include "services.h"
+
+#define CURRENT_TIME_LEN 11
+#define MINUTE_MS 60000
+
+struct mb_rtc {
+	const struct mb_services *svc;
+	void (*changed)(void *user_data);
+	void *changed_data;
+	int64_t offset_ms;	/* local time = band clock + offset */
+	int8_t tz;
+	uint8_t dst;
+};
+
+struct mb_rtc *mb_rtc_new(const struct mb_services *svc,
+			  void (*changed)(void *user_data), void *user_data)
+{
+	struct mb_rtc *rtc = mb_malloc0(sizeof(*rtc));
+
+	rtc->svc = svc;
+	rtc->changed = changed;
+	rtc->changed_data = user_data;
+	return rtc;
+}
+
+void mb_rtc_free(struct mb_rtc *rtc)
+{
+	free(rtc);
+}
+
+int64_t mb_rtc_local_ms_at(const struct mb_rtc *rtc, uint64_t band_ms)
+{
+	return (int64_t)band_ms + rtc->offset_ms;
+}
+
+int64_t mb_rtc_local_ms(const struct mb_rtc *rtc)
+{
+	return mb_rtc_local_ms_at(rtc, mb_svc_now(rtc->svc));
+}
+
+int64_t mb_rtc_local_time(const struct mb_rtc *rtc)
+{
+	int64_t ms = mb_rtc_local_ms(rtc);
+
+	return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
+
+int8_t mb_rtc_tz(const struct mb_rtc *rtc)
+{
+	return rtc->tz;
+}
+
+uint64_t mb_rtc_band_ms(const struct mb_rtc *rtc, int64_t local_ms)
+{
+	return (uint64_t)(local_ms - rtc->offset_ms);
+}
+
+uint64_t mb_rtc_next_minute(const struct mb_rtc *rtc)
+{
+	int64_t local = mb_rtc_local_ms(rtc);
+
+	return mb_rtc_band_ms(rtc, (local / MINUTE_MS + 1) * MINUTE_MS);
+}
+
+/* §6: year u16, month, day, hour, minute, second, weekday 1=Mon,
+ * fractions/256, adjust reason, tz in signed quarter-hours. */
+static uint8_t read_current_time(void *part, uint8_t *buf, size_t *len)
+{
+	const struct mb_rtc *rtc = part;
+	int64_t local_ms = mb_rtc_local_ms(rtc);
+	int64_t local = mb_rtc_local_time(rtc);
+	int64_t ms = local_ms - local * 1000;
+	struct mb_datetime dt;
+
+	mb_datetime_from_epoch(local, &dt);
+	mb_datetime_put(buf, &dt);
+	buf[7] = mb_weekday(local);
+	buf[8] = (uint8_t)(ms * 256 / 1000);
+	buf[9] = rtc->dst;
+	buf[10] = (uint8_t)rtc->tz;
+	*len = CURRENT_TIME_LEN;
+	return 0;
+}
+
+/* GB and satcar77 write all 11 bytes; the 10-byte Current Time Service
+ * form (no tz) keeps the band's tz.  The weekday and fractions the client
+ * sends are not trusted: the band derives its own. */
+static uint8_t write_current_time(void *part, const uint8_t *value, size_t len,
+				  bool command)
+{
+	struct mb_rtc *rtc = part;
+	struct mb_datetime dt;
+	int8_t tz = rtc->tz;
+
+	if (len != CURRENT_TIME_LEN && len != CURRENT_TIME_LEN - 1)
+		return MB_ATT_ERROR_INVALID_VALUE_LEN;
+	mb_datetime_get(value, &dt);
+	if (len == CURRENT_TIME_LEN)
+		tz = (int8_t)value[10];
+	/* UTC-12:00 .. UTC+14:00 in quarter-hours. */
+	if (!mb_datetime_valid(&dt) || dt.year < 1970 || value[7] > 7 ||
+	    tz < -48 || tz > 56)
+		return MB_ATT_ERROR_VALUE_NOT_ALLOWED;
+	rtc->offset_ms = mb_datetime_to_epoch(&dt) * 1000 -
+			 (int64_t)mb_svc_now(rtc->svc);
+	rtc->tz = tz;
+	rtc->dst = value[9];
+	mb_svc_debug(rtc->svc, "RTC set to %04u-%02u-%02u %02u:%02u:%02u tz %d",
+		     dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, tz);
+	if (rtc->changed)
+		rtc->changed(rtc->changed_data);
+	return 0;
+}
+
+const struct mb_chr_route mb_rtc_routes[] = {
+	{ MB_CHR_CURRENT_TIME, read_current_time, write_current_time },
+};
+const size_t mb_rtc_n_routes = MB_ARRAY_SIZE(mb_rtc_routes);

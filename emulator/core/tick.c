@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "tick.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flashlog.h"
+#include "life.h"
+#include "power.h"
+#include "rtc.h"
+#include "services.h"
+
+#define MINUTE_MS 60000ull
+#define STEPS_LEN 13
+
+struct mb_tick {
+	const struct mb_services *svc;
+	const struct mb_rtc *rtc;
+	struct mb_power *power;
+	struct mb_flashlog *log;
+	uint64_t life_seed;
+	uint64_t next_minute_ms;
+	uint32_t day;		/* local day the totals are for */
+	uint32_t steps;
+	uint32_t distance_m;
+	uint32_t calories;
+};
+
+struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
+			    struct mb_power *power)
+{
+	struct mb_tick *tick = mb_malloc0(sizeof(*tick));
+
+	tick->svc = svc;
+	tick->rtc = rtc;
+	tick->power = power;
+	tick->life_seed = 1;
+	tick->next_minute_ms = mb_rtc_next_minute(rtc);
+	return tick;
+}
+
+void mb_tick_free(struct mb_tick *tick)
+{
+	free(tick);
+}
+
+void mb_tick_set_life_seed(struct mb_tick *tick, uint64_t seed)
+{
+	tick->life_seed = seed;
+}
+
+uint64_t mb_tick_life_seed(const struct mb_tick *tick)
+{
+	return tick->life_seed;
+}
+
+/* The day's totals follow the log: realtime steps and the advertised
+ * service data count what was logged since local midnight.  Distance
+ * and calories are estimates from steps (0.7 m and 0.04 kcal a step). */
+static void add_to_day(struct mb_tick *tick, uint32_t minute, const uint8_t data[4])
+{
+	uint32_t day = minute / 1440;
+
+	if (day != tick->day) {
+		tick->steps = 0;
+		tick->day = day;
+	}
+	tick->steps += data[2];
+	tick->distance_m = tick->steps * 7 / 10;
+	tick->calories = tick->steps / 25;
+}
+
+void mb_tick_recount(struct mb_tick *tick)
+{
+	uint32_t today = (uint32_t)(mb_rtc_local_time(tick->rtc) / 86400);
+
+	tick->steps = tick->distance_m = tick->calories = 0;
+	tick->day = today;
+	for (size_t i = 0; i < mb_flashlog_count(tick->log); i++) {
+		const struct mb_flashlog_sample *s = mb_flashlog_at(tick->log, i);
+
+		if (s->minute / 1440 == today)
+			add_to_day(tick, s->minute, s->data);
+	}
+}
+
+void mb_tick_set_log(struct mb_tick *tick, struct mb_flashlog *log)
+{
+	tick->log = log;
+	mb_tick_recount(tick);
+}
+
+void mb_tick_rtc_changed(struct mb_tick *tick)
+{
+	tick->next_minute_ms = mb_rtc_next_minute(tick->rtc);
+}
+
+uint64_t mb_tick_deadline(const struct mb_tick *tick)
+{
+	return tick->next_minute_ms;
+}
+
+/* §2.4: flags 0x0c, steps, metres, kcal, all u32 LE. */
+static void encode_steps(const struct mb_tick *tick, uint8_t out[STEPS_LEN])
+{
+	out[0] = 0x0c;
+	mb_put_le32(out + 1, tick->steps);
+	mb_put_le32(out + 5, tick->distance_m);
+	mb_put_le32(out + 9, tick->calories);
+}
+
+void mb_tick_run(struct mb_tick *tick)
+{
+	uint64_t tick_ms = tick->next_minute_ms;
+	int64_t local_ms = mb_rtc_local_ms_at(tick->rtc, tick_ms);
+	/* The sample is for the local minute that just ended. */
+	uint32_t minute = (uint32_t)(local_ms / 60000) - 1;
+	uint8_t sample[MB_SAMPLE_LEN], value[STEPS_LEN];
+
+	tick->next_minute_ms += MINUTE_MS;
+	mb_life_sample(tick->life_seed, minute, sample);
+	/* A band that is off (or booting) logs nothing: a gap in the log.
+	 * The wearer still lives, and may put it on the charger. */
+	if (mb_power_state(tick->power) == MB_POWER_STATE_ON) {
+		mb_flashlog_append(tick->log, minute, sample);
+		add_to_day(tick, minute, sample);
+		mb_power_use(tick->power, MB_DRAIN_LOGGING, 1);
+		/* The real band notifies realtime steps about once a minute
+		 * while subscribed (protocol §2.4). */
+		encode_steps(tick, value);
+		mb_svc_notify(tick->svc, MB_CHR_REALTIME_STEPS, value, sizeof(value));
+	}
+	mb_power_minute(tick->power, sample);
+	mb_svc_fault(tick->svc, MB_FAULT_TRIGGER_MINUTE, 0);
+}
+
+uint32_t mb_tick_steps(const struct mb_tick *tick)
+{
+	return tick->steps;
+}
+
+static uint8_t read_steps(void *part, uint8_t *buf, size_t *len)
+{
+	encode_steps(part, buf);
+	*len = STEPS_LEN;
+	return 0;
+}
+
+const struct mb_chr_route mb_tick_routes[] = {
+	{ MB_CHR_REALTIME_STEPS, read_steps, NULL },
+};
+const size_t mb_tick_n_routes = MB_ARRAY_SIZE(mb_tick_routes);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdint.h>
+
+#include "chrs.h"
+
+struct mb_services;
+struct mb_rtc;
+struct mb_power;
+struct mb_flashlog;
+
+/* The band's minute (docs/sync.md "Band life"): at every whole minute of
+ * local time the wearer's sample is logged to flash, the day's step
+ * totals grow, the battery pays, and a subscribed link gets realtime
+ * steps (protocol §2.4). */
+struct mb_tick;
+
+struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
+			    struct mb_power *power);
+void mb_tick_free(struct mb_tick *tick);
+
+/* The log the minutes go to; the day's totals are recounted from it. */
+void mb_tick_set_log(struct mb_tick *tick, struct mb_flashlog *log);
+/* The person wearing the band (docs/sync.md); default seed 1. */
+void mb_tick_set_life_seed(struct mb_tick *tick, uint64_t seed);
+uint64_t mb_tick_life_seed(const struct mb_tick *tick);
+/* The day's totals again from the log (after it was cleared). */
+void mb_tick_recount(struct mb_tick *tick);
+/* The phone set the RTC: minutes follow its boundaries. */
+void mb_tick_rtc_changed(struct mb_tick *tick);
+
+/* Band clock ms of the next minute boundary. */
+uint64_t mb_tick_deadline(const struct mb_tick *tick);
+/* The minute at the deadline: logged, counted, paid for. */
+void mb_tick_run(struct mb_tick *tick);
+
+/* Steps since local midnight (the advertised service data). */
+uint32_t mb_tick_steps(const struct mb_tick *tick);
+
+/* 00000007, read. */
+extern const struct mb_chr_route mb_tick_routes[];
+extern const size_t mb_tick_n_routes;
