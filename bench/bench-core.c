@@ -31,7 +31,7 @@ static void count_send(const uint8_t *pdu, size_t len, void *user_data)
 	pdus_out++;
 }
 
-static const struct mb_band_link_ops ops = { .send = count_send };
+static const struct mb_link_ops ops = { .send = count_send };
 
 static double now_s(void)
 {

@@ -33,7 +33,7 @@ static void on_send(const uint8_t *pdu, size_t len, void *user_data)
 	sent += len;
 }
 
-static const struct mb_band_link_ops ops = { .send = on_send };
+static const struct mb_link_ops ops = { .send = on_send };
 
 /* A fixed all-zero challenge: the seed corpus carries the right answer,
  * so the fuzzer explores what lies behind auth too. */

@@ -305,3 +305,15 @@ const struct mb_chr_route mb_auth_routes[] = {
 	{ MB_CHR_AUTH, NULL, write_auth },
 };
 const size_t mb_auth_n_routes = MB_ARRAY_SIZE(mb_auth_routes);
+
+static uint64_t timer_deadline(const void *part)
+{
+	return mb_auth_deadline(part);
+}
+
+static void timer_run(void *part, uint64_t at)
+{
+	mb_auth_run(part, at);
+}
+
+const struct mb_timer mb_auth_timer = { timer_deadline, timer_run };

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
+#include "schedule.h"
 #include "profile.h"
 
 struct mb_services;
@@ -43,3 +44,6 @@ const char *mb_auth_prompt(const struct mb_auth *auth);
 /* 00000009, write. */
 extern const struct mb_chr_route mb_auth_routes[];
 extern const size_t mb_auth_n_routes;
+
+/* Its deadlines, for the band's schedule. */
+extern const struct mb_timer mb_auth_timer;

@@ -19,6 +19,7 @@
 #include "identity.h"
 #include "power.h"
 #include "router.h"
+#include "schedule.h"
 #include "rtc.h"
 #include "services.h"
 #include "settings.h"
@@ -32,6 +33,7 @@ struct mb_band {
 	struct mb_identity *identity;
 	const struct mb_gatt_chr *chrs[MB_CHR_COUNT];
 	struct mb_router *router;
+	struct mb_sched *sched;
 	struct mb_link *link;
 	struct mb_faults *faults;
 	struct mb_rtc *rtc;
@@ -53,13 +55,11 @@ struct mb_band {
 	void *event_data;
 };
 
-/* ---- what the parts reach: the services and the fault plan's hands ---- */
+/* ---- what the parts reach: the services ---------------------------------- */
 
 static uint64_t svc_now(void *data)
 {
-	const struct mb_band *band = data;
-
-	return band->clock->now_ms(band->clock->user_data);
+	return mb_band_now_ms(data);
 }
 
 static bool svc_notify(enum mb_chr_id chr, const uint8_t *value, size_t len, void *data)
@@ -99,24 +99,12 @@ static void svc_drop_link(void *data)
 	mb_link_drop(band->link);
 }
 
-static uint16_t svc_link_mtu(void *data)
-{
-	return mb_link_mtu(((struct mb_band *)data)->link);
-}
-
-static bool svc_link_held(void *data)
-{
-	return mb_link_held(((struct mb_band *)data)->link);
-}
-
 static const struct mb_services_ops services_ops = {
 	.now = svc_now,
 	.notify = svc_notify,
 	.emit = svc_emit,
 	.fault = svc_fault,
 	.drop_link = svc_drop_link,
-	.link_mtu = svc_link_mtu,
-	.link_held = svc_link_held,
 	.debug = svc_debug,
 };
 
@@ -139,7 +127,7 @@ static bool settings_reset(void *data, char **err)
 
 /* ---- the link ------------------------------------------------------------ */
 
-bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
+bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data)
 {
 	/* Off or booting: no advertising, nothing to connect to. */
@@ -167,47 +155,28 @@ void mb_band_disconnect(struct mb_band *band)
 
 /* ---- band life ------------------------------------------------------------ */
 
-/* Everything due by now, in time order: a confirm window that closed
- * before a minute boundary is handled before it.  A transfer moves one
- * step per call, so PDUs from the central get in between. */
+/* Everything due by now, in time order (a confirm window that closed
+ * before a minute boundary is handled before it); then one step of a
+ * transfer, so PDUs from the central get in between. */
 void mb_band_run(struct mb_band *band)
 {
 	uint64_t now = svc_now(band);
 
-	for (;;) {
-		uint64_t auth = mb_auth_deadline(band->auth);
-		uint64_t power = mb_power_deadline(band->power);
-		uint64_t minute = mb_tick_deadline(band->tick);
-
-		if (auth <= now && auth <= minute)
-			mb_auth_run(band->auth, auth);
-		else if (power <= now && power <= minute)
-			mb_power_run(band->power, power);
-		else if (minute <= now)
-			mb_tick_run(band->tick);
-		else
-			break;
-	}
+	mb_sched_run(band->sched, now);
 	if (mb_link_connected(band->link))
 		mb_fetch_run(band->fetch, now);
 }
 
 uint64_t mb_band_next_deadline(const struct mb_band *band)
 {
-	const uint64_t d[] = {
-		mb_tick_deadline(band->tick), mb_auth_deadline(band->auth),
-		mb_power_deadline(band->power), mb_fetch_deadline(band->fetch),
-	};
-	uint64_t min = d[0];
+	uint64_t d = mb_sched_deadline(band->sched), fetch = mb_fetch_deadline(band->fetch);
 
-	for (size_t i = 1; i < MB_ARRAY_SIZE(d); i++)
-		min = d[i] < min ? d[i] : min;
-	return min;
+	return fetch < d ? fetch : d;
 }
 
 uint64_t mb_band_now_ms(const struct mb_band *band)
 {
-	return svc_now((void *)band);
+	return band->clock->now_ms(band->clock->user_data);
 }
 
 /* protocol §9: a tap confirms a waiting binding, else it is device event
@@ -273,13 +242,13 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->power = mb_power_new(&b->svc, profile, b->rtc, power_booted, b);
 	b->tick = mb_tick_new(&b->svc, b->rtc, b->power);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
-	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power);
+	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
+	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
 	b->settings = mb_settings_new(&b->svc, settings_reset, b);
 	b->devevents = mb_devevents_new(&b->svc);
 	b->devinfo = mb_devinfo_new(profile, b->identity, b->firmware);
 	b->adv = mb_adv_new(profile);
-	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
 	b->router = mb_router_new(gatt, pol, b->auth, b->faults);
 	mb_router_add(b->router, mb_devinfo_routes, mb_devinfo_n_routes, b->devinfo);
@@ -291,6 +260,10 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_router_add(b->router, mb_fetch_routes, mb_fetch_n_routes, b->fetch);
 	mb_router_add(b->router, mb_firmware_routes, mb_firmware_n_routes, b->firmware);
 	mb_link_set_server(b->link, &mb_router_att_ops, b->router);
+	b->sched = mb_sched_new();
+	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
+	mb_sched_add(b->sched, &mb_power_timer, b->power);
+	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -303,6 +276,7 @@ void mb_band_free(struct mb_band *band)
 		return;
 	band->event = NULL;
 	mb_band_disconnect(band);
+	mb_sched_free(band->sched);
 	mb_router_free(band->router);
 	mb_faults_free(band->faults);
 	mb_link_free(band->link);
@@ -348,13 +322,11 @@ void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn, void *user_data
 	mb_link_set_debug(band->link, fn, user_data);
 }
 
-#define SETTER(name, type, field)                                                \
-	void mb_band_set_##name(struct mb_band *band, type fn, void *user_data) \
-	{                                                                        \
-		band->field = fn;                                                \
-		band->field##_data = user_data;                                  \
-	}
-SETTER(event_handler, mb_event_func_t, event)
+void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn, void *user_data)
+{
+	band->event = fn;
+	band->event_data = user_data;
+}
 
 /* ---- ground truth --------------------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "events.h"
 #include "gatt.h"
-#include "link.h"
+#include "band-link.h"
 #include "profile.h"
 #include "util.h"
 
@@ -45,7 +45,7 @@ void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
 /* One link at a time, as the band: false while a link is up, or while
  * the band is off or booting (it does not advertise then).  PDUs from
  * the central go to mb_link_receive(mb_band_link(band), ...). */
-bool mb_band_connect(struct mb_band *band, const struct mb_band_link_ops *ops,
+bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data);
 void mb_band_disconnect(struct mb_band *band);
 

@@ -11,7 +11,7 @@
 
 #include "fetch.h"
 #include "huami.h"
-#include "link.h"
+#include "band-link.h"
 #include "power.h"
 #include "services.h"
 #include "util.h"

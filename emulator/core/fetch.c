@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "band-link.h"
 #include "datetime.h"
 #include "flashlog.h"
 #include "huami.h"
@@ -38,6 +39,7 @@ struct mb_fetch {
 	const struct mb_policy *policy;
 	const struct mb_rtc *rtc;
 	struct mb_power *power;
+	const struct mb_link *link;
 	struct mb_flashlog *log;
 	struct mb_huami *cmds;
 	enum fetch_state state;
@@ -105,7 +107,7 @@ static uint32_t plan_run(const struct mb_fetch *f, uint32_t since, size_t *first
  * (protocol §13); packets or bytes where a profile says so. */
 static uint32_t announced_count(const struct mb_fetch *f, uint32_t samples)
 {
-	uint32_t per = ((uint32_t)mb_svc_link_mtu(f->svc) - 4) / 4;
+	uint32_t per = ((uint32_t)mb_link_mtu(f->link) - 4) / 4;
 
 	switch (f->policy->fetch_count_unit) {
 	case MB_FETCH_COUNT_UNIT_SAMPLES:
@@ -209,8 +211,8 @@ static const struct mb_huami_cmd fetch_cmds[] = {
 };
 
 struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
-			      const struct mb_policy *policy,
-			      const struct mb_rtc *rtc, struct mb_power *power)
+			      const struct mb_policy *policy, const struct mb_rtc *rtc,
+			      struct mb_power *power, const struct mb_link *link)
 {
 	struct mb_fetch *f = mb_malloc0(sizeof(*f));
 
@@ -218,6 +220,7 @@ struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
 	f->policy = policy;
 	f->rtc = rtc;
 	f->power = power;
+	f->link = link;
 	f->cmds = mb_huami_new(svc, MB_CHR_FETCH_CONTROL, fetch_cmds,
 			       MB_ARRAY_SIZE(fetch_cmds), f);
 	return f;
@@ -240,7 +243,7 @@ void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log)
 /* One notification: <counter> <samples>, as many as ATT_MTU allows. */
 static void send_packet(struct mb_fetch *f)
 {
-	size_t per = ((size_t)mb_svc_link_mtu(f->svc) - 4) / 4, n = 0;
+	size_t per = ((size_t)mb_link_mtu(f->link) - 4) / 4, n = 0;
 	uint8_t pdu[1 + 128 * 4];
 
 	if (per > 128)
@@ -272,7 +275,7 @@ void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 	/* A congested link waits (flow control); a silenced one stalls
 	 * ("stuck syncing"); one the band is hanging up gets nothing more. */
 	for (int i = 0; i < PACKETS_PER_STEP && fetch->state == FETCH_STATE_SENDING &&
-			!mb_svc_link_held(fetch->svc) && fetch->next_packet_ms <= now; i++) {
+			!mb_link_held(fetch->link) && fetch->next_packet_ms <= now; i++) {
 		if (fetch->remaining)
 			send_packet(fetch);
 		if (!fetch->remaining) {
@@ -288,7 +291,7 @@ void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 uint64_t mb_fetch_deadline(const struct mb_fetch *fetch)
 {
 	/* A congested link resumes the transfer when it drains. */
-	return fetch->state == FETCH_STATE_SENDING && !mb_svc_link_held(fetch->svc)
+	return fetch->state == FETCH_STATE_SENDING && !mb_link_held(fetch->link)
 		       ? fetch->next_packet_ms
 		       : UINT64_MAX;
 }

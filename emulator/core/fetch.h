@@ -11,14 +11,17 @@ struct mb_services;
 struct mb_rtc;
 struct mb_power;
 struct mb_flashlog;
+struct mb_link;
 
 /* The fetch ("sync") protocol on 00000004 / 00000005 (protocol §4.1;
  * bandsim's decisions in docs/sync.md). */
 struct mb_fetch;
 
+/* Packets fill the link's ATT_MTU and wait while it is held (flow
+ * control, a silenced or closing link). */
 struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
-			      const struct mb_policy *policy,
-			      const struct mb_rtc *rtc, struct mb_power *power);
+			      const struct mb_policy *policy, const struct mb_rtc *rtc,
+			      struct mb_power *power, const struct mb_link *link);
 void mb_fetch_free(struct mb_fetch *fetch);
 
 /* The log transfers read from; any transfer is forgotten. */

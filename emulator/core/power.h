@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
+#include "schedule.h"
 #include "profile.h"
 
 struct mb_services;
@@ -62,3 +63,6 @@ void mb_power_boot(struct mb_power *power, uint64_t ms);
 /* 00000006, read. */
 extern const struct mb_chr_route mb_power_routes[];
 extern const size_t mb_power_n_routes;
+
+/* Its deadlines, for the band's schedule. */
+extern const struct mb_timer mb_power_timer;

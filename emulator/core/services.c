@@ -51,16 +51,6 @@ void mb_svc_drop_link(const struct mb_services *svc)
 	svc->ops->drop_link(svc->data);
 }
 
-uint16_t mb_svc_link_mtu(const struct mb_services *svc)
-{
-	return svc->ops->link_mtu(svc->data);
-}
-
-bool mb_svc_link_held(const struct mb_services *svc)
-{
-	return svc->ops->link_held(svc->data);
-}
-
 void mb_svc_debug(const struct mb_services *svc, const char *fmt, ...)
 {
 	va_list ap;

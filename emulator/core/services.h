@@ -29,11 +29,6 @@ struct mb_services_ops {
 	/* The band hangs up: the link loses its rights at once and gets no
 	 * more data; the transport takes it down later. */
 	void (*drop_link)(void *data);
-	/* ATT_MTU of the link, 23 when there is none. */
-	uint16_t (*link_mtu)(void *data);
-	/* Bulk data waits: the link is congested (flow control), silenced
-	 * by a fault, or being hung up. */
-	bool (*link_held)(void *data);
 	void (*debug)(const char *line, void *data);
 };
 
@@ -54,8 +49,6 @@ void mb_svc_emit_u32(const struct mb_services *svc, enum mb_event_id id,
 bool mb_svc_fault(const struct mb_services *svc, enum mb_fault_trigger trigger,
 		  unsigned int level);
 void mb_svc_drop_link(const struct mb_services *svc);
-uint16_t mb_svc_link_mtu(const struct mb_services *svc);
-bool mb_svc_link_held(const struct mb_services *svc);
 void mb_svc_debug(const struct mb_services *svc, const char *fmt, ...)
 	MB_PRINTF(2, 3);
 /* The band restarts: "reboot", then the link drops (protocol §10). */

@@ -150,3 +150,15 @@ const struct mb_chr_route mb_tick_routes[] = {
 	{ MB_CHR_REALTIME_STEPS, read_steps, NULL },
 };
 const size_t mb_tick_n_routes = MB_ARRAY_SIZE(mb_tick_routes);
+
+static uint64_t timer_deadline(const void *part)
+{
+	return mb_tick_deadline(part);
+}
+
+static void timer_run(void *part, uint64_t at)
+{
+	mb_tick_run(part);
+}
+
+const struct mb_timer mb_tick_timer = { timer_deadline, timer_run };

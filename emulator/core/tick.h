@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
+#include "schedule.h"
 
 struct mb_services;
 struct mb_rtc;
@@ -41,3 +42,6 @@ uint32_t mb_tick_steps(const struct mb_tick *tick);
 /* 00000007, read. */
 extern const struct mb_chr_route mb_tick_routes[];
 extern const size_t mb_tick_n_routes;
+
+/* Its deadlines, for the band's schedule. */
+extern const struct mb_timer mb_tick_timer;

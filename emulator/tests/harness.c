@@ -41,7 +41,7 @@ static void on_disconnect(void *user_data)
 	((struct fixture *)user_data)->disconnects++;
 }
 
-static const struct mb_band_link_ops link_ops = {
+static const struct mb_link_ops link_ops = {
 	.send = on_send,
 	.disconnect = on_disconnect,
 };

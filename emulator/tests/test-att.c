@@ -344,7 +344,7 @@ static void test_indication_flow(void **state)
 static void test_one_link(void **state)
 {
 	struct fixture *f = *state;
-	static const struct mb_band_link_ops ops = { 0 };
+	static const struct mb_link_ops ops = { 0 };
 
 	assert_true(mb_link_connected(mb_band_link(f->band)));
 	assert_false(mb_band_connect(f->band, &ops, NULL));

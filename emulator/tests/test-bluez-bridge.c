@@ -13,7 +13,10 @@
 #define STEPS_UUID "00000007-0000-3512-2118-0009af100700"
 #define CONFIG_UUID "00000003-0000-3512-2118-0009af100700"
 #define SWREV_UUID "00002a28-0000-1000-8000-00805f9b34fb"
+#define FW_CONTROL_UUID "00001531-0000-3512-2118-0009af100700"
 
+/* What reached bluetoothd, in order: a notification, or (chr NULL) a
+ * write's reply with its ATT error in value[0]. */
 struct seen {
 	const struct mb_gatt_chr *chr;
 	uint8_t value[512];
@@ -44,6 +47,43 @@ static void on_notify(const struct mb_gatt_chr *chr, const uint8_t *value,
 	s->chr = chr;
 	s->len = len;
 	memcpy(s->value, value, len);
+}
+
+static void on_reply(uint8_t err, void *user_data)
+{
+	struct bridge_fixture *bf = user_data;
+	struct seen *s = &bf->seen[bf->n_seen++];
+
+	assert_true(bf->n_seen <= 64);
+	s->chr = NULL;
+	s->value[0] = err;
+	s->len = 1;
+}
+
+/* WriteValue: the reply comes exactly once; returns its error. */
+static uint8_t write(struct bridge_fixture *bf, const struct mb_gatt_chr *chr,
+		     const uint8_t *value, size_t len, bool command)
+{
+	size_t before = bf->n_seen, replies = 0;
+	uint8_t err = 0;
+
+	bluez_bridge_write(bf->b, chr, value, len, command, on_reply, bf);
+	for (size_t i = before; i < bf->n_seen; i++) {
+		if (!bf->seen[i].chr) {
+			replies++;
+			err = bf->seen[i].value[0];
+		}
+	}
+	assert_int_equal(replies, 1);
+	return err;
+}
+
+/* Asserts seen[i] is the reply with err. */
+static void expect_reply(struct bridge_fixture *bf, size_t i, uint8_t err)
+{
+	assert_true(i < bf->n_seen);
+	assert_null(bf->seen[i].chr);
+	assert_int_equal(bf->seen[i].value[0], err);
 }
 
 static void on_disconnect(void *user_data)
@@ -79,7 +119,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Variant A through the bridge; the challenge comes after the call. */
+/* Variant A through the bridge.  00000009 takes Write Commands: no
+ * response on air, and the call's reply once the band took the write. */
 static void authenticate(struct bridge_fixture *bf)
 {
 	const struct mb_gatt_chr *auth = chr_by_uuid(bf->f, AUTH_UUID);
@@ -87,21 +128,18 @@ static void authenticate(struct bridge_fixture *bf)
 
 	assert_int_equal(bluez_bridge_set_notify(bf->b, auth, true), 0);
 	next_random(bf->f, random);
-	assert_int_equal(bluez_bridge_write(bf->b, auth, PDU(0x02, 0x00), true), 0);
-	/* Held while the write is being answered ... */
-	assert_int_equal(bf->n_seen, 0);
-	bluez_bridge_flush(bf->b);
-	/* ... and delivered after it: 10 02 01 and the challenge. */
-	assert_int_equal(bf->n_seen, 1);
+	assert_int_equal(write(bf, auth, PDU(0x02, 0x00), true), 0);
+	/* 10 02 01 and the challenge, then the reply. */
+	assert_int_equal(bf->n_seen, 2);
 	assert_ptr_equal(bf->seen[0].chr, auth);
 	assert_int_equal(bf->seen[0].len, 19);
 	expect_prefix(bf->seen[0].value, PDU(0x10, 0x02, 0x01));
 	assert_memory_equal(bf->seen[0].value + 3, random, 16);
+	expect_reply(bf, 1, 0);
 	assert_int_equal(mb_crypto_aes128_ecb(test_key, random, answer + 2), MB_CRYPTO_OK);
-	assert_int_equal(bluez_bridge_write(bf->b, auth, answer, sizeof(answer), true), 0);
-	bluez_bridge_flush(bf->b);
-	assert_int_equal(bf->n_seen, 2);
-	expect_prefix(bf->seen[1].value, PDU(0x10, 0x03, 0x01));
+	assert_int_equal(write(bf, auth, answer, sizeof(answer), true), 0);
+	assert_int_equal(bf->n_seen, 4);
+	expect_prefix(bf->seen[2].value, PDU(0x10, 0x03, 0x01));
 	assert_true(mb_band_authenticated(bf->f->band));
 	bf->n_seen = 0;
 }
@@ -159,10 +197,10 @@ static void test_refusals(void **state)
 	/* Protected before auth: Insufficient Authorization, as on air. */
 	assert_int_equal(bluez_bridge_read(bf->b, steps, 0, buf, &len),
 			 MB_ATT_ERROR_AUTHORIZATION);
-	assert_int_equal(bluez_bridge_write(bf->b, hr_control, PDU(0x15, 0x01, 0x01), false),
+	assert_int_equal(write(bf, hr_control, PDU(0x15, 0x01, 0x01), false),
 			 MB_ATT_ERROR_AUTHORIZATION);
 	/* A Write Request where the band takes only commands. */
-	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06, 0x02, 0x00, 0x01), false),
+	assert_int_equal(write(bf, config, PDU(0x06, 0x02, 0x00, 0x01), false),
 			 MB_ATT_ERROR_WRITE_NOT_PERMITTED);
 	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_AUTHORIZATION),
 			    "org.bluez.Error.NotAuthorized");
@@ -176,8 +214,8 @@ static void test_refusals(void **state)
 			    "org.bluez.Error.NotSupported");
 	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_UNLIKELY),
 			    "org.bluez.Error.Failed");
-	/* Nothing was sent on behalf of the refused calls. */
-	assert_int_equal(bf->n_seen, 0);
+	/* Nothing was sent on behalf of the refused calls: their replies. */
+	assert_int_equal(bf->n_seen, 2);
 }
 
 /* bluetoothd takes the CCCD write itself: an enable the band refused
@@ -228,13 +266,48 @@ static void test_band_hangs_up(void **state)
 
 	authenticate(bf);
 	assert_int_equal(bf->disconnects, 0);
-	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06, 0x0b, 0x00, 0x01), true), 0);
+	assert_int_equal(write(bf, config, PDU(0x06, 0x0b, 0x00, 0x01), true), 0);
 	assert_int_equal(bf->disconnects, 1);
 	assert_false(mb_band_state(bf->f->band)->bound);
 	/* Calls after the link went get Unlikely Error, not a crash. */
 	bluez_bridge_link_down(bf->b);
-	assert_int_equal(bluez_bridge_write(bf->b, config, PDU(0x06), true),
-			 MB_ATT_ERROR_UNLIKELY);
+	assert_int_equal(write(bf, config, PDU(0x06), true), MB_ATT_ERROR_UNLIKELY);
+}
+
+/* A Write Request and the notification it raises (03 01 on 00001531
+ * with no update announced: 10 03 04) reach bluetoothd in the band's
+ * order: the reply first, or with notification-first the notification. */
+static void start_without_init(struct bridge_fixture *bf, bool response_first)
+{
+	const struct mb_gatt_chr *fw = chr_by_uuid(bf->f, FW_CONTROL_UUID);
+
+	bf->n_seen = 0;
+	assert_int_equal(write(bf, fw, PDU(0x03, 0x01), false), 0);
+	assert_int_equal(bf->n_seen, 2);
+	expect_reply(bf, response_first ? 0 : 1, 0);
+	assert_ptr_equal(bf->seen[response_first ? 1 : 0].chr, fw);
+	expect_prefix(bf->seen[response_first ? 1 : 0].value, PDU(0x10, 0x03, 0x04));
+}
+
+static void test_order_follows_the_band(void **state)
+{
+	struct bridge_fixture *bf = *state;
+
+	authenticate(bf);
+	assert_int_equal(bluez_bridge_set_notify(bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
+						 true), 0);
+	start_without_init(bf, true);
+	/* The same band with the other policy, behind a new bridge. */
+	bluez_bridge_free(bf->b);
+	fixture_set_policy(bf->f, "notification-order", "notification-first");
+	mb_band_disconnect(bf->f->band);
+	bf->b = bluez_bridge_new(bf->f->band, &ops, bf);
+	assert_true(bluez_bridge_link_up(bf->b));
+	bf->n_seen = 0;
+	authenticate(bf);
+	assert_int_equal(bluez_bridge_set_notify(bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
+						 true), 0);
+	start_without_init(bf, false);
 }
 
 #define T(name, fn) { name, fn, setup, teardown, NULL }
@@ -248,6 +321,8 @@ int main(void)
 		T("MB4/BLUEZ/BV-03 notify enabled before auth applies after it", test_notify_before_auth),
 		T("MB4/BLUEZ/BV-04 subscriptions survive a new link", test_relink_keeps_subscriptions),
 		T("MB4/BLUEZ/BV-05 band-initiated disconnect", test_band_hangs_up),
+		T("MB4/BLUEZ/BV-06 a write's reply keeps the band's notification order",
+		  test_order_follows_the_band),
 	};
 
 	return cmocka_run_group_tests_name("bluez-bridge", tests, NULL, NULL);

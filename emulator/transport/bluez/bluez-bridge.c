@@ -10,26 +10,21 @@
 /* The largest response the band sends: ATT_MTU is at most 517. */
 #define PDU_MAX 520
 
-struct held {
-	const struct mb_gatt_chr *chr;
-	bool indication;
-	size_t len;
-	uint8_t value[];
-};
-
 struct bluez_bridge {
 	struct mb_band *band;
 	const struct bluez_bridge_ops *ops;
 	void *user_data;
 	bool linked;
 	uint16_t mtu;		/* what the band was told, 0 = nothing yet */
-	/* A call is under way: its response lands in rsp, notifications
-	 * wait in held. */
+	/* A call is under way: its response lands in rsp and, for a write,
+	 * is answered at once (reply), so that what the band sends around it
+	 * goes out in the order the band's ATT server chose. */
 	bool in_call;
+	uint8_t req_op;
 	uint8_t rsp[PDU_MAX];
 	size_t rsp_len;
-	struct held **held;
-	size_t n_held;
+	bluez_bridge_reply_func_t reply;
+	void *reply_data;
 	/* Per characteristic: bluetoothd asked for notifications, and
 	 * whether the band took the CCCD write on the current link. */
 	bool *wanted;
@@ -44,21 +39,25 @@ static const struct mb_gatt_chr *chr_by_value_handle(const struct bluez_bridge *
 	return a && a->kind == MB_ATTR_KIND_VALUE ? a->chr : NULL;
 }
 
-static void hold(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
-		 const uint8_t *value, size_t len, bool indication)
+/* The ATT error code of the response in rsp to a request with opcode
+ * want_op - 1, or Unlikely Error when the band did not answer (a fault
+ * swallowed the request, as on a silent link). */
+static uint8_t response_code(const struct bluez_bridge *b, uint8_t want_op)
 {
-	struct held *h = malloc(sizeof(*h) + len);
+	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP && b->rsp[1] == b->req_op)
+		return b->rsp[4];
+	if (b->rsp_len >= 1 && b->rsp[0] == want_op)
+		return 0;
+	return MB_ATT_ERROR_UNLIKELY;
+}
 
-	if (!h)
-		return;
-	h->chr = chr;
-	h->indication = indication;
-	h->len = len;
-	memcpy(h->value, value, len);
-	b->held = realloc(b->held, (b->n_held + 1) * sizeof(*b->held));
-	if (!b->held)
-		abort();
-	b->held[b->n_held++] = h;
+static void give_reply(struct bluez_bridge *b, uint8_t err)
+{
+	bluez_bridge_reply_func_t fn = b->reply;
+
+	b->reply = NULL;
+	if (fn)
+		fn(err, b->reply_data);
 }
 
 /* Everything the band sends on the link. */
@@ -74,9 +73,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	if (pdu[0] == MB_ATT_OP_HANDLE_NFY || indication) {
 		if (len < 3 || !(chr = chr_by_value_handle(b, mb_get_le16(pdu + 1))))
 			return;
-		if (b->in_call)
-			hold(b, chr, pdu + 3, len - 3, indication);
-		else if (b->ops->notify)
+		if (b->ops->notify)
 			b->ops->notify(chr, pdu + 3, len - 3, indication, b->user_data);
 		return;
 	}
@@ -84,6 +81,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	if (b->in_call && len <= sizeof(b->rsp)) {
 		memcpy(b->rsp, pdu, len);
 		b->rsp_len = len;
+		give_reply(b, response_code(b, (uint8_t)(b->req_op + 1)));
 	}
 }
 
@@ -95,7 +93,7 @@ static void link_disconnect(void *user_data)
 		b->ops->disconnect(b->user_data);
 }
 
-static const struct mb_band_link_ops link_ops = {
+static const struct mb_link_ops link_ops = {
 	.send = link_send,
 	.disconnect = link_disconnect,
 };
@@ -108,17 +106,11 @@ static uint8_t transact(struct bluez_bridge *b, const uint8_t *pdu, size_t len,
 	if (!b->linked || !mb_link_connected(mb_band_link(b->band)))
 		return MB_ATT_ERROR_UNLIKELY;
 	b->in_call = true;
+	b->req_op = pdu[0];
 	b->rsp_len = 0;
 	mb_link_receive(mb_band_link(b->band), pdu, len);
 	b->in_call = false;
-	if (!want_op)
-		return 0;
-	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP && b->rsp[1] == pdu[0])
-		return b->rsp[4];
-	if (b->rsp_len >= 1 && b->rsp[0] == want_op)
-		return 0;
-	/* No answer: a fault swallowed the request, as on a silent link. */
-	return MB_ATT_ERROR_UNLIKELY;
+	return want_op ? response_code(b, want_op) : 0;
 }
 
 static uint8_t write_ccc(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
@@ -168,21 +160,11 @@ struct bluez_bridge *bluez_bridge_new(struct mb_band *band,
 	return b;
 }
 
-static void drop_held(struct bluez_bridge *b)
-{
-	for (size_t i = 0; i < b->n_held; i++)
-		free(b->held[i]);
-	free(b->held);
-	b->held = NULL;
-	b->n_held = 0;
-}
-
 void bluez_bridge_free(struct bluez_bridge *b)
 {
 	if (!b)
 		return;
 	bluez_bridge_link_down(b);
-	drop_held(b);
 	free(b->wanted);
 	free(b->applied);
 	free(b);
@@ -210,7 +192,6 @@ void bluez_bridge_link_down(struct bluez_bridge *b)
 	if (!b->linked)
 		return;
 	b->linked = false;
-	drop_held(b);
 	mb_band_disconnect(b->band);
 }
 
@@ -268,21 +249,31 @@ uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 	return 0;
 }
 
-uint8_t bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
-			   const uint8_t *value, size_t len, bool command)
+void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			const uint8_t *value, size_t len, bool command,
+			bluez_bridge_reply_func_t reply, void *user_data)
 {
 	uint8_t pdu[3 + MB_ATT_MAX_VALUE_LEN];
 	uint8_t err;
 
-	if (len > MB_ATT_MAX_VALUE_LEN)
-		return MB_ATT_ERROR_INVALID_VALUE_LEN;
+	if (len > MB_ATT_MAX_VALUE_LEN) {
+		reply(MB_ATT_ERROR_INVALID_VALUE_LEN, user_data);
+		return;
+	}
 	pdu[0] = command ? MB_ATT_OP_WRITE_CMD : MB_ATT_OP_WRITE_REQ;
 	mb_put_le16(pdu + 1, chr->value_handle);
 	memcpy(pdu + 3, value, len);
+	/* A Write Request is answered when the band's response passes by;
+	 * a command (no response on air) once the band took it. */
+	b->reply = command ? NULL : reply;
+	b->reply_data = user_data;
 	err = transact(b, pdu, 3 + len, command ? 0 : MB_ATT_OP_WRITE_RSP);
+	if (command)
+		reply(err, user_data);
+	else
+		give_reply(b, err);
 	/* A write may have authenticated the link. */
 	apply_wanted(b);
-	return err;
 }
 
 uint8_t bluez_bridge_set_notify(struct bluez_bridge *b,
@@ -313,27 +304,6 @@ void bluez_bridge_confirm(struct bluez_bridge *b)
 	static const uint8_t pdu[1] = { MB_ATT_OP_HANDLE_CONF };
 
 	transact(b, pdu, sizeof(pdu), 0);
-}
-
-void bluez_bridge_flush(struct bluez_bridge *b)
-{
-	/* A notification may run band code that holds more: take the list
-	 * first. */
-	while (b->n_held) {
-		struct held **list = b->held;
-		size_t n = b->n_held;
-
-		b->held = NULL;
-		b->n_held = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (b->ops->notify && b->linked)
-				b->ops->notify(list[i]->chr, list[i]->value,
-					       list[i]->len, list[i]->indication,
-					       b->user_data);
-			free(list[i]);
-		}
-		free(list);
-	}
 }
 
 const char *bluez_bridge_error_name(uint8_t att_error)

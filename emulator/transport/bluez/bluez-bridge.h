@@ -14,10 +14,10 @@
  * ATT PDUs, so each call becomes the PDU a central would have sent (Read,
  * Read Blob, Write Request or Command, a CCCD write, an MTU exchange) and
  * the band's response PDU becomes the call's result.  The band's
- * notifications and indications come out through notify(); the ones the
- * band sends while a call is being answered wait in a queue until
- * bluez_bridge_flush(), so that the call's reply goes first, as on air.
- * No D-Bus here: the same bytes can be tested without a bus. */
+ * notifications and indications come out through notify() as the band
+ * sends them: the order of a write's reply and what the write raised is
+ * the band's (att.c, the profile's notification-order), the bridge only
+ * keeps it.  No D-Bus here: the same bytes can be tested without a bus. */
 struct bluez_bridge;
 
 struct bluez_bridge_ops {
@@ -45,8 +45,13 @@ void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu);
 /* Each returns 0 or the ATT error code the band answered. */
 uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			  uint16_t offset, uint8_t *buf, size_t *len);
-uint8_t bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
-			   const uint8_t *value, size_t len, bool command);
+/* A write's answer, given once: 0 or the ATT error code the band
+ * answered.  A Write Request's comes while the band answers it, so
+ * notifications before and after it keep their order on the bus. */
+typedef void (*bluez_bridge_reply_func_t)(uint8_t att_error, void *user_data);
+void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			const uint8_t *value, size_t len, bool command,
+			bluez_bridge_reply_func_t reply, void *user_data);
 
 /* StartNotify / StopNotify.  bluetoothd keeps the CCCD itself and calls
  * these once per change; the bridge remembers what was asked and applies
@@ -60,9 +65,6 @@ bool bluez_bridge_notifying(const struct bluez_bridge *b,
 
 /* The central confirmed an indication (GattCharacteristic1.Confirm). */
 void bluez_bridge_confirm(struct bluez_bridge *b);
-
-/* Delivers the notifications held back during the last call. */
-void bluez_bridge_flush(struct bluez_bridge *b);
 
 /* org.bluez.Error.* for an ATT error code, and the message BlueZ turns
  * back into the same code where it can (0x80-0x9F application errors). */

@@ -240,6 +240,16 @@ static void chr_read(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation
 				g_memdup2(buf, len), len, TRUE, g_free, NULL)));
 }
 
+static void write_replied(uint8_t err, void *user_data)
+{
+	GDBusMethodInvocation *inv = user_data;
+
+	if (err)
+		return_att_error(inv, err);
+	else
+		g_dbus_method_invocation_return_value(inv, NULL);
+}
+
 static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation *inv)
 {
 	struct call_options opt;
@@ -248,7 +258,6 @@ static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocatio
 	gsize len;
 	const uint8_t *v = g_variant_get_fixed_array(value, &len, 1);
 	bool command;
-	uint8_t err;
 
 	parse_options(dict, &opt);
 	if (opt.offset) {
@@ -261,12 +270,7 @@ static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocatio
 	/* Without "type" (older bluetoothd) the properties decide. */
 	command = opt.type ? !strcmp(opt.type, "command")
 			   : !(o->chr->def->props & MB_PROP_WRITE);
-	err = bluez_bridge_write(o->g->bridge, o->chr, v, len, command);
-	if (err) {
-		return_att_error(inv, err);
-		return;
-	}
-	g_dbus_method_invocation_return_value(inv, NULL);
+	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied, inv);
 }
 
 static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
@@ -312,8 +316,6 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 	} else {
 		bluez_dbus_unknown_method(inv, method);
 	}
-	/* The reply has left: now what the band sent meanwhile. */
-	bluez_bridge_flush(g->bridge);
 	if (g->cb->activity)
 		g->cb->activity(g->user_data);
 }

@@ -223,7 +223,7 @@ static void link_disconnect(void *user_data)
 	}
 }
 
-static const struct mb_band_link_ops link_ops = {
+static const struct mb_link_ops link_ops = {
 	.send = link_send,
 	.disconnect = link_disconnect,
 };

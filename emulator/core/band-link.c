@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "link.h"
+#include "band-link.h"
 
 #include <stdlib.h>
 
@@ -10,14 +10,14 @@ struct mb_link {
 	const struct mb_att_ops *att_ops;
 	void *att_data;
 	struct mb_att *att;		/* NULL while disconnected */
-	const struct mb_band_link_ops *ops;
+	const struct mb_link_ops *ops;
 	void *ops_data;
 	bool congested;
 	bool silent;			/* a fault made the band go quiet */
 	bool dropping;			/* the band hangs up: no more data */
 	mb_debug_func_t debug;
 	void *debug_data;
-	mb_band_monitor_func_t monitor;
+	mb_link_monitor_func_t monitor;
 	void *monitor_data;
 };
 
@@ -55,7 +55,7 @@ void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn, void *user_data
 		mb_att_set_debug(link->att, fn, user_data);
 }
 
-void mb_link_set_monitor(struct mb_link *link, mb_band_monitor_func_t fn,
+void mb_link_set_monitor(struct mb_link *link, mb_link_monitor_func_t fn,
 			 void *user_data)
 {
 	link->monitor = fn;
@@ -76,7 +76,7 @@ static void att_send(const uint8_t *pdu, size_t len, void *user_data)
 		link->ops->send(pdu, len, link->ops_data);
 }
 
-bool mb_link_up(struct mb_link *link, const struct mb_band_link_ops *ops,
+bool mb_link_up(struct mb_link *link, const struct mb_link_ops *ops,
 		void *user_data)
 {
 	if (link->att)

@@ -8,7 +8,7 @@
 #include "att.h"
 
 /* What the band asks of the transport that carries its link. */
-struct mb_band_link_ops {
+struct mb_link_ops {
 	void (*send)(const uint8_t *pdu, size_t len, void *user_data);
 	/* The band drops the link (reset, reboot, low battery, faults).  The
 	 * transport calls mb_band_disconnect() when the link is gone; it must
@@ -19,7 +19,7 @@ struct mb_band_link_ops {
 /* Every PDU of the link as it crosses the band's edge, for captures:
  * from_central is a PDU the band received.  PDUs a fault swallowed are
  * not seen, as no radio would carry them. */
-typedef void (*mb_band_monitor_func_t)(bool from_central, const uint8_t *pdu,
+typedef void (*mb_link_monitor_func_t)(bool from_central, const uint8_t *pdu,
 				       size_t len, void *user_data);
 
 /* The band's one link: its ATT server, the transport under it, and the
@@ -37,11 +37,11 @@ void mb_link_set_server(struct mb_link *link, const struct mb_att_ops *ops,
 			void *user_data);
 
 void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn, void *user_data);
-void mb_link_set_monitor(struct mb_link *link, mb_band_monitor_func_t fn,
+void mb_link_set_monitor(struct mb_link *link, mb_link_monitor_func_t fn,
 			 void *user_data);
 
 /* A central connected through ops; false while a link is up. */
-bool mb_link_up(struct mb_link *link, const struct mb_band_link_ops *ops,
+bool mb_link_up(struct mb_link *link, const struct mb_link_ops *ops,
 		void *user_data);
 void mb_link_down(struct mb_link *link);
 bool mb_link_connected(const struct mb_link *link);
