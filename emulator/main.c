@@ -321,6 +321,10 @@ static int run(const struct bandsim_options *opt)
 		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);
 	app.loop = g_main_loop_new(NULL, FALSE);
+	/* Before READY=1: a harness may stop the band as soon as it saw it,
+	 * and SIGTERM must then shut it down cleanly, not kill it. */
+	g_unix_signal_add(SIGINT, on_signal, &app);
+	g_unix_signal_add(SIGTERM, on_signal, &app);
 	app.runner = runner_new(band, &clock, opt->ready_fd);
 	app.control = start_control(&app, band, &clock, &ok);
 	if (!ok)
@@ -344,8 +348,6 @@ static int run(const struct bandsim_options *opt)
 	       app.bluez ? opt->adapter : opt->socket, opt->profile,
 	       opt->state_dir, mb_band_state(band)->bound ? ", bound" : "");
 	runner_status(app.runner, "READY=1");
-	g_unix_signal_add(SIGINT, on_signal, &app);
-	g_unix_signal_add(SIGTERM, on_signal, &app);
 	g_main_loop_run(app.loop);
 	rc = EXIT_SUCCESS;
 out:
