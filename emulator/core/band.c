@@ -8,7 +8,6 @@
 
 #include "adv.h"
 #include "auth.h"
-#include "crypto.h"
 #include "devevents.h"
 #include "devinfo.h"
 #include "fault.h"
@@ -19,8 +18,8 @@
 #include "identity.h"
 #include "power.h"
 #include "router.h"
-#include "schedule.h"
 #include "rtc.h"
+#include "schedule.h"
 #include "services.h"
 #include "settings.h"
 #include "tick.h"
@@ -81,7 +80,8 @@ static void svc_emit(const struct mb_event *ev, void *data)
 {
 	struct mb_band *band = data;
 
-	mb_svc_debug(&band->svc, "event %s", mb_event_name(ev->id));
+	if (band->debug)
+		mb_svc_debug(&band->svc, "event %s", mb_event_name(ev->id));
 	if (band->event)
 		band->event(ev, band->event_data);
 }
