@@ -19,9 +19,9 @@ import sys
 import time
 
 import benchlib
-from bandsim import oracle
-from bandsim.fetch import FetchClient, SyncState
-from bandsim.huami import HuamiClient
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.oracles import ground_truth
 
 GOAL_S = 0.050
 
@@ -72,7 +72,7 @@ def main() -> int:
                     sys.exit(f"the band logged {len(truth)} samples, "
                              f"expected {expected}")
             elapsed, state = timed_sync(band, args.mtu, not args.no_ack)
-            oracle.assert_exactly_once(state.samples, truth,
+            ground_truth.assert_exactly_once(state.samples, truth,
                                        context=f"run {run}")
             times.append(elapsed)
     stats = benchlib.summary(times)

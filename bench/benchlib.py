@@ -19,11 +19,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "conformance"))
 
-from bandsim.bus import PrivateBus  # noqa: E402
-from bandsim.control import ControlClient  # noqa: E402
-from bandsim.process import BandProcess  # noqa: E402
-from bandsim.profile import DEFAULT_PATH  # noqa: E402
-from bandsim.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.harness.bus import PrivateBus  # noqa: E402
+from bandsim.harness.control import ControlClient  # noqa: E402
+from bandsim.harness.process import BandProcess  # noqa: E402
+from bandsim.harness.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.protocol.profile import DEFAULT_PATH  # noqa: E402
 
 DEFAULT_BINARY = REPO / "build" / "emulator" / "bandsim"
 DAY = 86400

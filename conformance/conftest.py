@@ -7,12 +7,13 @@ charged to the test that caused it.  Start-up of both is a few
 milliseconds.  With ``--target bluez`` the same fixtures hand out links
 to the band at ``--address`` through bandsim.link instead, and the
 scenarios that need what only the emulator has are skipped with the
-reason (bandsim/targets.py; docs/conformance.md).
+reason (bandsim/harness/targets.py; docs/conformance.md).
 
 Around every test: the liveness oracle times each client operation the
 fixtures hand out and, before a band is stopped, checks it was not left
-busy (bandsim/liveness.py); with ``--bandsim-report DIR`` each scenario
-leaves DIR/<ID>.json (bandsim/report.py) and every emulator it starts
+busy (bandsim/oracles/liveness.py); with ``--bandsim-report DIR`` each
+scenario leaves DIR/<ID>.json (bandsim/tools/report.py) and every
+emulator it starts
 writes its btsnoop capture next to it (DIR/<ID>[-N].btsnoop, listed in
 the JSON's ``captures``).
 """
@@ -23,20 +24,22 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import liveness as liveness_module
-from bandsim import report
-from bandsim import targets
-from bandsim.bus import PrivateBus
-from bandsim.control import BUS_NAME
-from bandsim.huami import HuamiClient
-from bandsim.process import BandProcess
-from bandsim.suite import CLOCK_START, TEST_KEY
-from bandsim.synctest import open_fetch
-from bandsim import profile as profile_module
-from bandsim.profile import Profile
-from bandsim.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
-                             PERSON, SOCKET_ONLY, ControlHands, PersonHands,
-                             RemoteBand, Target, TargetError, Unavailable)
+from bandsim.clients.auth import HuamiClient
+from bandsim.harness import targets
+from bandsim.harness.bus import PrivateBus
+from bandsim.harness.control import BUS_NAME
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
+                                     PERSON, SOCKET_ONLY, ControlHands,
+                                     PersonHands, RemoteBand, Target,
+                                     TargetError, Unavailable)
+from bandsim.oracles import liveness as liveness_module
+from bandsim.protocol import profile as profile_module
+from bandsim.protocol.profile import Profile
+from bandsim.tools import report
+
+from scenarios.helpers.sync import open_fetch
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO_ROOT / "build" / "emulator" / "bandsim"
@@ -320,7 +323,7 @@ def person():
 
 @pytest.fixture(autouse=True)
 def liveness(request):
-    """The liveness oracle of this test (bandsim/liveness.py).
+    """The liveness oracle of this test (bandsim/oracles/liveness.py).
 
     Every operation of the links, bands and control clients the
     fixtures hand out is timed; a test may time its own steps with
@@ -387,7 +390,7 @@ def start_band(request, target):
     Each call starts one more emulator on the test's bus with a fresh
     socket and log; pass the state_dir of an earlier one to restart "the
     same band", and a profile path for a band with other policies
-    (bandsim.profile.write_variant).  On teardown every band the test
+    (bandsim.protocol.profile.write_variant).  On teardown every band the test
     did not stop or kill itself must not be left busy and must exit 0
     on SIGTERM.  --target emu only.
     """

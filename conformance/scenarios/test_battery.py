@@ -12,21 +12,23 @@ scenario that needs another one runs a band on a derived profile.
 
 import pytest
 
-from bandsim import oracle
-from bandsim.att import Disconnected
-from bandsim.battery import BATTERY_UUID, UNSET, parse
-from bandsim.control import ControlError
-from bandsim.fetch import FetchInterrupted, local_datetime
-from bandsim.huami import HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile, write_variant
-from bandsim.suite import CLOCK_START, TEST_KEY
-from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, SINCE,
-                              all_samples, assert_minutes,
-                              sync_over_new_link)
-from bandsim.updatetest import SOFTWARE_REVISION, refused_connection
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import FetchInterrupted
+from bandsim.harness.control import ControlError
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.link.base import Disconnected
+from bandsim.oracles import ground_truth
+from bandsim.protocol import uuids
+from bandsim.protocol.profile import DEFAULT_PATH, Profile, write_variant
+from bandsim.protocol.values import UNSET, decode_battery, local_datetime
+
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, SINCE,
+                                    all_samples, assert_minutes,
+                                    sync_over_new_link)
+from scenarios.helpers.update import SOFTWARE_REVISION, refused_connection
 
 PROFILE = Profile.load(DEFAULT_PATH)
-BATTERY = PROFILE.by_uuid(BATTERY_UUID)
+BATTERY = PROFILE.by_uuid(uuids.BATTERY)
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
 ACTIVITY = DEFAULT_PATH.parents[1] / "fixtures" / "activity" / \
     "seed1-2024-05-20-3days.csv"
@@ -65,7 +67,7 @@ def links():
 
 
 def read_battery(att):
-    return parse(att.read(BATTERY.value_handle))
+    return decode_battery(att.read(BATTERY.value_handle))
 
 
 def battery_notes(att) -> list:
@@ -75,7 +77,7 @@ def battery_notes(att) -> list:
     notes = []
     while True:
         try:
-            notes.append(parse(att.wait_notification(BATTERY.value_handle,
+            notes.append(decode_battery(att.wait_notification(BATTERY.value_handle,
                                                      0)))
         except TimeoutError:
             return notes
@@ -314,7 +316,7 @@ def test_sync_fails_when_low(band, control, fetch_links):
 
     control.set_battery(17)
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
 
 
 @pytest.mark.needs_control("SetBattery", "AdvanceClock", "Event")
@@ -424,10 +426,10 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
     on_by = off_at + HOUR + 10 * MINUTE
 
     after = all_samples(control)
-    oracle.assert_exactly_once(after, before, (CLOCK_START, off_at),
+    ground_truth.assert_exactly_once(after, before, (CLOCK_START, off_at),
                                "flash after power-off")
     assert control.get_samples(off_at, off_at + HOUR + 2 * MINUTE) == []
     control.advance_clock(30 * MINUTE)
     assert_minutes(control.get_samples(on_by, FOREVER), on_by, 30)
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, all_samples(control))
+    ground_truth.assert_exactly_once(state.samples, all_samples(control))

@@ -12,7 +12,7 @@ Huami siblings.  For each one a scenario shows
   the same state;
 - what a robust app does about it: it gives up on the broken try at its
   deadline, closes the link, waits until the band advertises again and
-  tries again from its saved cursor (bandsim.faulttest.Phone), or
+  tries again from its saved cursor (scenarios/helpers/faults.py: Phone), or
   retries the update.  Presets fire once, so the second try goes
   through; the band's log (GetSamples) is the oracle: every sample
   exactly once.
@@ -30,23 +30,25 @@ import time
 
 import pytest
 
-from bandsim import oracle
-from bandsim.att import Timeout
-from bandsim.control import ControlError
-from bandsim.deadline import Deadline
-from bandsim.faulttest import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
-                               RETRY_S, Attempt, Phone, arm, event_after,
-                               events_after, fired, last_seq,
-                               naive_samples, naive_transfer, parse_spec,
-                               retire)
-from bandsim.fetch import FetchInterrupted, FetchTimeout, PacketCounterError
-from bandsim.firmware import FirmwareInterrupted, Refused, identify
-from bandsim.images import fixture
-from bandsim.liveness import slack
-from bandsim.synctest import MINUTE, PER_DAY, SINCE, all_samples, logged
-from bandsim.updatetest import (FACTORY, FACTORY_VERSION, install,
-                                open_updater, read_revision,
-                                refused_connection, software_revision)
+from bandsim.clients.fetch import (FetchInterrupted, FetchTimeout,
+                                   PacketCounterError)
+from bandsim.clients.firmware import FirmwareInterrupted, Refused, identify
+from bandsim.harness.control import ControlError
+from bandsim.harness.images import fixture
+from bandsim.link.base import Timeout
+from bandsim.link.deadline import Deadline
+from bandsim.oracles import ground_truth
+from bandsim.oracles.liveness import slack
+
+from scenarios.helpers.faults import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
+                                      RETRY_S, Attempt, Phone, arm,
+                                      event_after, events_after, fired,
+                                      last_seq, naive_samples, naive_transfer,
+                                      parse_spec, retire)
+from scenarios.helpers.sync import MINUTE, PER_DAY, SINCE, all_samples, logged
+from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, install,
+                                      open_updater, read_revision,
+                                      refused_connection, software_revision)
 
 NEW = fixture("mb4-fw-1.0.9.99.fw")
 NEW_VERSION = "V" + identify(NEW).version
@@ -137,7 +139,7 @@ def resync_once(case):
 
 
 def exactly_once(phone, control, context="") -> None:
-    oracle.assert_exactly_once(phone.state.samples, all_samples(control),
+    ground_truth.assert_exactly_once(phone.state.samples, all_samples(control),
                                context=context)
 
 
@@ -394,7 +396,7 @@ def test_duplicate_packet(start_band, control, phones):
         assert seen[-1] == (fetch.control_handle, b"\x10\x02\x01")
         held = naive_samples(announced, data)
         assert len(held) == PER_DAY + PER_PACKET
-        verdict = oracle.compare(held, truth)
+        verdict = ground_truth.compare(held, truth)
         assert len(verdict.unexpected) == PER_PACKET and not verdict.lost, \
             verdict.describe()
         return Case(([(h, hexs(v)) for h, v in seen], event.details),

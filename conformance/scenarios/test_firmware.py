@@ -18,20 +18,23 @@ import zlib
 
 import pytest
 
-from bandsim.att import AttError, ErrorCode
-from bandsim.firmware import (FirmwareInterrupted, LowBattery, Refused,
-                              TYPE_FIRMWARE, TYPE_FONT, TYPE_FONT_LATIN,
-                              TYPE_RESOURCES, TYPE_RESOURCES_COMPRESSED,
-                              TYPE_WATCHFACE, FirmwareClient, Transfer,
-                              identify, init_payload)
-from bandsim.huami import HuamiClient
-from bandsim.images import (build_firmware, build_font, build_resources,
-                            build_watchface, fixture)
-from bandsim.suite import TEST_KEY
-from bandsim.updatetest import (FACTORY, FACTORY_VERSION, boot,
-                                firmware_ini, install, open_updater,
-                                read_revision, refused_connection,
-                                software_revision)
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.firmware import (TYPE_FIRMWARE, TYPE_FONT,
+                                      TYPE_FONT_LATIN, TYPE_RESOURCES,
+                                      TYPE_RESOURCES_COMPRESSED,
+                                      TYPE_WATCHFACE, FirmwareClient,
+                                      FirmwareInterrupted, LowBattery, Refused,
+                                      Transfer, identify, init_payload)
+from bandsim.harness.images import (build_firmware, build_font,
+                                    build_resources, build_watchface, fixture)
+from bandsim.harness.suite import TEST_KEY
+from bandsim.link.base import AttError
+from bandsim.protocol.att import ErrorCode
+
+from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, boot,
+                                      firmware_ini, install, open_updater,
+                                      read_revision, refused_connection,
+                                      software_revision)
 
 NEW = fixture("mb4-fw-1.0.9.99.fw")
 NEWER = fixture("mb4-fw-1.1.0.1.fw")

@@ -15,9 +15,11 @@ import struct
 
 import pytest
 
-from bandsim import uuids
-from bandsim.att import AttClient, AttError, ErrorCode, Op
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.link.base import AttError
+from bandsim.link.sock import AttClient
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 MIBAND_SENSOR_DATA = "00000002-0000-3512-2118-0009af100700"

@@ -16,11 +16,13 @@ import struct
 
 import pytest
 
-from bandsim import huami, uuids
-from bandsim.att import AttError, Disconnected, ErrorCode, Op, Timeout
-from bandsim.huami import AuthRefused, HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import OTHER_KEY, TEST_KEY
+from bandsim.clients import auth
+from bandsim.clients.auth import AuthRefused, HuamiClient
+from bandsim.harness.suite import OTHER_KEY, TEST_KEY
+from bandsim.link.base import AttError, Disconnected, Timeout
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
@@ -116,7 +118,7 @@ def assert_unbound(control) -> None:
 
 
 def assert_bound_to(control, key: bytes) -> None:
-    assert binding(control) == (True, huami.key_id(key))
+    assert binding(control) == (True, auth.key_id(key))
 
 
 def assert_random_static(address: str) -> None:
@@ -137,7 +139,7 @@ def assert_state_file(band, control) -> None:
     assert state.has_section("binding") == bound
     if bound:
         key = bytes.fromhex(state["binding"]["key"])
-        assert len(key) == 16 and huami.key_id(key) == key_id
+        assert len(key) == 16 and auth.key_id(key) == key_id
 
 
 def ordered(names, wanted) -> bool:
@@ -174,7 +176,7 @@ def test_first_bind_with_tap(fresh_band, control, band_button, links):
     assert binding(control) == (False, "")
     band_button.press()
     assert hexs(client.reply()) == "10 01 01"
-    control.wait_event("bound", key_id=huami.key_id(NEW_KEY))
+    control.wait_event("bound", key_id=auth.key_id(NEW_KEY))
     assert_bound_to(control, NEW_KEY)
     assert control.get("Prompt") == ""
     assert fresh_band.stored_key() == NEW_KEY
@@ -395,7 +397,7 @@ def test_variant_a_with_provisioned_key(band, control, links):
     assert_unauthorized_read(client.att, BATTERY.value_handle)
     random_number = client.request_random()
     control.wait_event("auth-started", variant="A")
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, random_number),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, random_number),
                  "10 03 01")
     control.wait_event("auth-succeeded", variant="A")
     assert control.get("Authenticated") is True
@@ -413,7 +415,7 @@ def test_variant_b_echoes_command(band, control, links):
     reply = client.command(bytes.fromhex("82 00 02 01 00"))
     assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
     control.wait_event("auth-started", variant="B")
-    assert_reply(client, b"\x83\x00" + huami.encrypt(TEST_KEY, reply[3:]),
+    assert_reply(client, b"\x83\x00" + auth.encrypt(TEST_KEY, reply[3:]),
                  "10 83 01")
     control.wait_event("auth-succeeded", variant="B")
     assert control.get("Authenticated") is True
@@ -430,7 +432,7 @@ def test_variant_b_short_request(band, control, links):
     client = links(band)
     reply = client.command(b"\x82\x00")
     assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
-    client.send_answer(huami.encrypt(TEST_KEY, reply[3:]), variant="B")
+    client.send_answer(auth.encrypt(TEST_KEY, reply[3:]), variant="B")
     assert control.get("Authenticated") is True
 
 
@@ -459,7 +461,7 @@ def test_wrong_key(band, control, links, variant, answer_cmd):
     client = links(band)
     random_number = client.request_random(variant)
     reply = client.command(client.answer_payload(
-        huami.encrypt(OTHER_KEY, random_number), variant))
+        auth.encrypt(OTHER_KEY, random_number), variant))
     assert hexs(reply) == f"10 {answer_cmd:02x} 04"
     control.wait_event("auth-failed", reason="wrong-key", variant=variant)
     assert control.get("Authenticated") is False
@@ -494,13 +496,13 @@ def test_stale_challenge(band, control, links):
     client = links(band)
     first = client.request_random()
     second = client.request_random()
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, first),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, first),
                  "10 03 04")
     # docs/auth.md: checked against the newer challenge, which it uses up.
     control.wait_event("auth-failed", reason="wrong-key", variant="A")
     assert control.get("Authenticated") is False
     # The second challenge went with that answer.
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, second),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, second),
                  "10 03 04")
     control.wait_event("auth-failed", reason="no-challenge", variant="A")
     client.authenticate(TEST_KEY)
@@ -560,7 +562,7 @@ def test_malformed_answer_keeps_challenge(band, control, links):
     client = links(band)
     random_number = client.request_random()
     assert_reply(client, b"\x03\x00" + bytes(15), "10 03 02")
-    client.send_answer(huami.encrypt(TEST_KEY, random_number))
+    client.send_answer(auth.encrypt(TEST_KEY, random_number))
     assert control.get("Authenticated") is True
 
 
@@ -884,7 +886,7 @@ def check_after_restart(band, control, allowed, round_no, point):
     now = binding(control)
     assert now in allowed, (f"round {round_no} ({point}): {now}, "
                             f"allowed {allowed}")
-    assert now == ((True, huami.key_id(key)) if key else (False, "")), \
+    assert now == ((True, auth.key_id(key)) if key else (False, "")), \
         f"round {round_no} ({point}): band.ini disagrees with the band"
     assert control.get("Prompt") == ""
     assert_state_file(band, control)
@@ -913,7 +915,7 @@ def test_kill_during_binding(start_band, control, band_button, tmp_path):
         before = binding(control)
         assert before == (False, "")
         key = rng.randbytes(16)
-        new = (True, huami.key_id(key))
+        new = (True, auth.key_id(key))
         client = open_link(band)
         try:
             client.send_bind(key)

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.fetch import local_datetime
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START
-from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, PER_DAY,
-                              all_samples)
+from bandsim.harness.suite import CLOCK_START
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import local_datetime
+
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, PER_DAY,
+                                    all_samples)
 
 PROFILE = Profile.load(DEFAULT_PATH)
 REALTIME_STEPS = PROFILE.characteristic("realtime-steps")

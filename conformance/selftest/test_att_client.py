@@ -10,9 +10,9 @@ import socket
 
 import pytest
 
-from bandsim import uuids
-from bandsim.att import (AttClient, AttError, Disconnected, ProtocolError,
-                         Timeout)
+from bandsim.link.base import AttError, Disconnected, ProtocolError, Timeout
+from bandsim.link.sock import AttClient
+from bandsim.protocol import uuids
 
 HUAMI = "00000009-0000-3512-2118-0009af100700"
 

@@ -23,16 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.cli import build_parser, main
-from bandsim.cli import scan as scan_command
-from bandsim.cli.common import CommandError, Progress
-from bandsim.control import ControlClient
-from bandsim.deadline import Deadline
-from bandsim.fetch import local_datetime
-from bandsim.huami import key_id
-from bandsim.process import BandProcess
-from bandsim.profile import DEFAULT_PATH
-from bandsim.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.clients.auth import key_id
+from bandsim.harness.control import ControlClient
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.link.deadline import Deadline
+from bandsim.protocol.profile import DEFAULT_PATH
+from bandsim.protocol.values import local_datetime
+from bandsim.tools.cli import build_parser, main, scan as scan_command
+from bandsim.tools.cli.common import CommandError, Progress
 
 REPO = Path(__file__).resolve().parents[2]
 FIRMWARE = REPO / "fixtures" / "firmware"

@@ -13,11 +13,12 @@ import struct
 
 import pytest
 
-from bandsim.att import AttClient
-from bandsim.fetch import (FetchClient, FetchInterrupted, FetchProtocolError,
-                           FetchRefused, FetchTimeout, PacketCounterError,
-                           Sample, SyncState, TransferError, encode_time,
-                           local_datetime, local_ts)
+from bandsim.clients.fetch import (FetchClient, FetchInterrupted,
+                                   FetchProtocolError, FetchRefused,
+                                   FetchTimeout, PacketCounterError, Sample,
+                                   SyncState, TransferError)
+from bandsim.link.sock import AttClient
+from bandsim.protocol.values import encode_time, local_datetime, local_ts
 
 CONTROL, DATA = 0x003E, 0x0041
 T0 = datetime.datetime(2024, 5, 20, 10, 30)

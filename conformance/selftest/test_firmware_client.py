@@ -14,13 +14,14 @@ import zlib
 
 import pytest
 
-from bandsim.att import AttClient
-from bandsim.firmware import (FirmwareClient, FirmwareInterrupted,
-                              FirmwareProtocolError, FirmwareTimeout,
-                              LowBattery, Malformed, Refused, SyncAnswered,
-                              TYPE_FIRMWARE, TYPE_FONT, Transfer,
-                              check_reply, init_payload)
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.clients.firmware import (TYPE_FIRMWARE, TYPE_FONT, FirmwareClient,
+                                      FirmwareInterrupted,
+                                      FirmwareProtocolError, FirmwareTimeout,
+                                      LowBattery, Malformed, Refused,
+                                      SyncAnswered, Transfer, check_reply,
+                                      init_payload)
+from bandsim.link.sock import AttClient
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 CONTROL = PROFILE.by_uuid("00001531-0000-3512-2118-0009af100700")

@@ -9,10 +9,11 @@ import socket
 
 import pytest
 
-from bandsim import huami
-from bandsim.att import AttClient, ProtocolError, Timeout
-from bandsim.huami import (AuthError, AuthMalformed, AuthRefused,
-                           HuamiClient)
+from bandsim.clients import auth
+from bandsim.clients.auth import (AuthError, AuthMalformed, AuthRefused,
+                                  HuamiClient)
+from bandsim.link.base import ProtocolError, Timeout
+from bandsim.link.sock import AttClient
 
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 RANDOM = bytes.fromhex("00112233445566778899aabbccddeeff")
@@ -51,24 +52,24 @@ def write_cmd(handle, value: bytes) -> str:
 
 
 def test_aes_known_answer():
-    assert huami.encrypt(KEY, RANDOM).hex() == ANSWER.hex()
+    assert auth.encrypt(KEY, RANDOM).hex() == ANSWER.hex()
 
 
 def test_key_id_is_sha256_prefix():
     # sha256 of 16 zero bytes starts 374708ff.
-    assert huami.key_id(bytes(16)) == "374708ff"
+    assert auth.key_id(bytes(16)) == "374708ff"
 
 
 def test_handles_come_from_profile(link):
     client, _ = link
-    assert (client.handle, client.cccd_handle) == (0x0068, 0x0069)
+    assert (client.control_handle, client.control_cccd) == (0x0068, 0x0069)
 
 
 def test_variant_a_bytes(link):
     client, server = link
     server.send(b"\x13")
-    notify(server, client.handle, "10 02 01" + RANDOM.hex())
-    notify(server, client.handle, "10 03 01")
+    notify(server, client.control_handle, "10 02 01" + RANDOM.hex())
+    notify(server, client.control_handle, "10 03 01")
     client.enable_notifications()
     assert client.authenticate(KEY) == ANSWER
     assert sent(server) == ["12 69 00 01 00",
@@ -78,8 +79,8 @@ def test_variant_a_bytes(link):
 
 def test_variant_b_bytes_and_echo(link):
     client, server = link
-    notify(server, client.handle, "10 82 01" + RANDOM.hex())
-    notify(server, client.handle, "10 83 01")
+    notify(server, client.control_handle, "10 82 01" + RANDOM.hex())
+    notify(server, client.control_handle, "10 83 01")
     client.authenticate(KEY, variant="B")
     assert sent(server) == [write_cmd(0x68, bytes.fromhex("82 00 02 01 00")),
                             write_cmd(0x68, b"\x83\x00" + ANSWER)]
@@ -87,15 +88,15 @@ def test_variant_b_bytes_and_echo(link):
 
 def test_variant_b_reply_without_echo_is_protocol_error(link):
     client, server = link
-    notify(server, client.handle, "10 02 01" + RANDOM.hex())
+    notify(server, client.control_handle, "10 02 01" + RANDOM.hex())
     with pytest.raises(ProtocolError):
         client.request_random(variant="B")
 
 
 def test_refused_answer_is_typed(link):
     client, server = link
-    notify(server, client.handle, "10 02 01" + RANDOM.hex())
-    notify(server, client.handle, "10 03 04")
+    notify(server, client.control_handle, "10 02 01" + RANDOM.hex())
+    notify(server, client.control_handle, "10 03 04")
     with pytest.raises(AuthRefused) as info:
         client.authenticate(KEY)
     assert (info.value.status, info.value.command) == (0x04, 0x03)
@@ -104,10 +105,10 @@ def test_refused_answer_is_typed(link):
 
 def test_malformed_and_unknown_status(link):
     client, server = link
-    notify(server, client.handle, "10 02 02")
+    notify(server, client.control_handle, "10 02 02")
     with pytest.raises(AuthMalformed):
         client.request_random()
-    notify(server, client.handle, "10 03 08")
+    notify(server, client.control_handle, "10 03 08")
     with pytest.raises(AuthError) as info:
         client.send_answer(ANSWER)
     assert type(info.value) is AuthError and info.value.status == 0x08
@@ -115,7 +116,7 @@ def test_malformed_and_unknown_status(link):
 
 def test_short_challenge_is_protocol_error(link):
     client, server = link
-    notify(server, client.handle, "10 02 01 00 11")
+    notify(server, client.control_handle, "10 02 01 00 11")
     with pytest.raises(ProtocolError):
         client.request_random()
 
@@ -125,9 +126,9 @@ def test_bind_waits_with_its_own_deadline(link):
     client.send_bind(KEY, flag=0x08)
     with pytest.raises(Timeout):
         client.wait_bind(timeout=0.05)
-    notify(server, client.handle, "10 01 01")
+    notify(server, client.control_handle, "10 01 01")
     client.wait_bind(timeout=0.5)
-    notify(server, client.handle, "10 01 04")
+    notify(server, client.control_handle, "10 01 04")
     with pytest.raises(AuthRefused):
         client.bind(KEY)
     assert sent(server) == [write_cmd(0x68, b"\x01\x08" + KEY),
@@ -137,7 +138,7 @@ def test_bind_waits_with_its_own_deadline(link):
 def test_notifications_elsewhere_are_not_replies(link):
     client, server = link
     notify(server, 0x004A, "04")
-    notify(server, client.handle, "10 05 02")
+    notify(server, client.control_handle, "10 05 02")
     assert client.command(b"\x05").hex(" ") == "10 05 02"
     assert client.att.wait_notification(0x004A, timeout=0) == b"\x04"
 
@@ -145,6 +146,6 @@ def test_notifications_elsewhere_are_not_replies(link):
 def test_expect_silence(link):
     client, server = link
     client.expect_silence(0.02)
-    notify(server, client.handle, "10 01 01")
+    notify(server, client.control_handle, "10 01 01")
     with pytest.raises(ProtocolError):
         client.expect_silence(0.5)

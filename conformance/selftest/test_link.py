@@ -1,5 +1,5 @@
-"""The Link contract (bandsim/link.py) for both implementations, and the
-BleakLink mapping against a fake bleak client, no Bluetooth.
+"""The Link contract (bandsim/link/base.py) for both implementations, and
+the BleakLink mapping against a fake bleak client, no Bluetooth.
 
 The contract tests run once over AttClient on a socketpair (the band's
 side scripted as in test_att_client) and once over BleakLink on a fake
@@ -17,17 +17,17 @@ import time
 
 import pytest
 
-from bandsim import bleak_link as bleak_link_module
 from bandsim import link as link_module
-from bandsim.att import (AttClient, AttError, Disconnected, ErrorCode, Op,
-                         Timeout)
-from bandsim.bleak_link import (BleakLink, HandleMap, LoopThread, att_code,
+from bandsim.link import (Link, LinkError, LinkUnavailable, Target,
+                          bluez as bleak_link_module, connect, parse_target)
+from bandsim.link.base import AttError, Disconnected, Timeout
+from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread, att_code,
                                 map_connect_error, map_error,
                                 parse_advertisement)
-from bandsim.deadline import Deadline
-from bandsim.link import (Link, LinkError, LinkUnavailable, Target, connect,
-                          parse_target)
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.link.deadline import Deadline
+from bandsim.link.sock import AttClient
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 CONTROL = PROFILE.characteristic("fetch-control")      # 0x3e, CCCD 0x3f
@@ -790,8 +790,8 @@ def test_socket_target_gives_an_att_client(tmp_path):
 def test_bleak_is_imported_lazily():
     import sys
     import subprocess
-    code = ("import sys; import bandsim.link, bandsim.bleak_link, "
-            "bandsim.cli; print('bleak' in sys.modules)")
+    code = ("import sys; import bandsim.link, bandsim.link.bluez, "
+            "bandsim.tools.cli; print('bleak' in sys.modules)")
     env = {"PYTHONPATH": str(DEFAULT_PATH.parents[1] / "conformance")}
     out = subprocess.run([sys.executable, "-c", code], env=env, text=True,
                          capture_output=True, timeout=10)

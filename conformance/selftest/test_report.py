@@ -18,12 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import liveness, report, targets
-from bandsim.att import AttClient, Timeout
-from bandsim.control import ControlError, Timeout as ControlTimeout
-from bandsim.deadline import Deadline
-from bandsim.targets import (BLUEZ, EMU, Person, PersonHands, PersonTimeout,
-                             Target, TargetError)
+from bandsim.harness import targets
+from bandsim.harness.control import ControlError, Timeout as ControlTimeout
+from bandsim.harness.targets import (BLUEZ, EMU, Person, PersonHands,
+                                     PersonTimeout, Target, TargetError)
+from bandsim.link.base import Timeout
+from bandsim.link.deadline import Deadline
+from bandsim.link.sock import AttClient
+from bandsim.oracles import liveness
+from bandsim.tools import report
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 KEY = "00112233445566778899aabbccddeeff"
@@ -192,8 +195,8 @@ def test_busy_check():
 SAMPLE = '''
 import socket
 import pytest
-from bandsim.liveness import Operation
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.oracles.liveness import Operation
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 NAME = Profile.load(DEFAULT_PATH).characteristic("device-name")
 
