@@ -304,7 +304,7 @@ def emu_central(target):
     discovery = targets.Discovery(central_adapter)
 
     def central(deadline):
-        return targets.connect_link(link, spec, deadline)
+        return link.connect(spec, timeout=deadline)
 
     yield central
     discovery.close()
