@@ -171,12 +171,11 @@ def fire(link, client, value_handle, value: bytes):
 # -------------------------------------------------- contract harness
 
 class SocketHarness:
-    """AttClient on a socketpair; the band's side scripted."""
+    """AttClient on a socketpair (conftest.py's scripted_link); the
+    band's side scripted."""
 
-    def __init__(self):
-        self.client_end, self.server = socket.socketpair(
-            socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.link = AttClient(self.client_end, timeout=1.0)
+    def __init__(self, link, server):
+        self.link, self.server = link, server
 
     def subscribe(self, *chars):
         for char in chars:
@@ -184,8 +183,7 @@ class SocketHarness:
             self.link.write(char.cccd_handle, b"\x01\x00")
 
     def notify(self, char, value: bytes):
-        self.server.send(bytes([Op.NOTIFICATION])
-                         + char.value_handle.to_bytes(2, "little") + value)
+        self.server.notify(char.value_handle, value)
 
     def answer_read(self, value: bytes):
         self.server.send(bytes([Op.READ_RSP]) + value)
@@ -253,8 +251,9 @@ class BleakHarness:
 
 
 @pytest.fixture(params=["socket", "bleak"])
-def harness(request):
-    h = SocketHarness() if request.param == "socket" else BleakHarness()
+def harness(request, scripted_link):
+    h = SocketHarness(*scripted_link(timeout=1.0)) \
+        if request.param == "socket" else BleakHarness()
     yield h
     h.close()
 

@@ -9,7 +9,6 @@ deadline must fail it in seconds, not hang the suite.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,7 +23,6 @@ from bandsim.harness.targets import (BLUEZ, EMU, Person, PersonHands,
                                      PersonTimeout, Target, TargetError)
 from bandsim.link.base import Timeout
 from bandsim.link.deadline import Deadline
-from bandsim.link.sock import AttClient
 from bandsim.oracles import liveness
 from bandsim.tools import report
 
@@ -34,13 +32,8 @@ pytestmark = pytest.mark.timeout(10)
 
 
 @pytest.fixture
-def link():
-    client_end, server_end = socket.socketpair(socket.AF_UNIX,
-                                               socket.SOCK_SEQPACKET)
-    client = AttClient(client_end, timeout=0.3)
-    yield client, server_end
-    client.close()
-    server_end.close()
+def link(scripted_link):
+    return scripted_link(timeout=0.3)
 
 
 class FakeClock:
