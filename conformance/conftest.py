@@ -39,8 +39,6 @@ from bandsim.protocol import profile as profile_module
 from bandsim.protocol.profile import Profile
 from bandsim.tools import report
 
-from scenarios.helpers.sync import open_fetch
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO_ROOT / "build" / "emulator" / "bandsim"
 PROFILE_PATH = profile_module.DEFAULT_PATH
@@ -532,23 +530,6 @@ def authed(band, target):
     huami.authenticate(target.auth_key)
     yield client
     close_link(band, client)
-
-
-@pytest.fixture
-def fetch_links(target):
-    """Factory: fetch_links(band, mtu=247) opens a link ready to sync
-    (authenticated, notifications on); every one is closed on teardown,
-    however the test ends."""
-    opened = []
-
-    def open_(band, mtu=247):
-        fetch = open_fetch(band, mtu, key=target.auth_key)
-        opened.append(fetch)
-        return fetch
-
-    yield open_
-    for fetch in opened:
-        fetch.att.close()
 
 
 def close_link(band, client):

@@ -40,14 +40,15 @@ from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.oracles.liveness import slack
 
+from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.faults import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
-                                      RETRY_S, Attempt, Phone, arm,
-                                      event_after, events_after, fired,
-                                      last_seq, naive_samples, naive_transfer,
+                                      RETRY_S, Attempt, arm, fired,
+                                      naive_samples, naive_transfer,
                                       parse_spec, retire)
+from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import MINUTE, PER_DAY, SINCE, all_samples, logged
 from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, install,
-                                      open_updater, read_revision,
+                                      progress_recorder, read_revision,
                                       refused_connection, software_revision)
 
 NEW = fixture("mb4-fw-1.0.9.99.fw")
@@ -55,43 +56,7 @@ NEW_VERSION = "V" + identify(NEW).version
 PER_PACKET = 60                 # samples per packet at MTU 247
 
 
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
-
-
 # ------------------------------------------------------------- fixtures
-
-@pytest.fixture
-def phones():
-    """Factory: phones(band, control, **kw) -> Phone; every link a phone
-    opened is closed on teardown, however the test ends."""
-    made = []
-
-    def make(band, control, **kwargs):
-        phone = Phone(band, control, **kwargs)
-        made.append(phone)
-        return phone
-
-    yield make
-    for phone in made:
-        phone.close()
-
-
-@pytest.fixture
-def updaters():
-    """Factory: updaters(band) opens a link ready to upload; all closed
-    on teardown."""
-    opened = []
-
-    def open_(band):
-        fw = open_updater(band)
-        opened.append(fw)
-        return fw
-
-    yield open_
-    for fw in opened:
-        fw.att.close()
-
 
 class Case:
     """What a symptom run leaves for the robust part: the band's answer
@@ -516,15 +481,6 @@ def test_brown_out_mid_sync(start_band, control, phones):
 
 
 # --------------------------------------------------------------- firmware
-
-def progress_recorder():
-    seen = []
-
-    def progress(sent, total):
-        seen.append((sent, total))
-
-    return seen, progress
-
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Event")

@@ -31,8 +31,9 @@ from bandsim.harness.suite import TEST_KEY
 from bandsim.link.base import AttError
 from bandsim.protocol.att import ErrorCode
 
+from scenarios.helpers.pdus import hexs
 from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, boot,
-                                      firmware_ini, install, open_updater,
+                                      firmware_ini, install, progress_recorder,
                                       read_revision, refused_connection,
                                       software_revision)
 
@@ -41,26 +42,6 @@ NEWER = fixture("mb4-fw-1.1.0.1.fw")
 NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
 NEWER_VERSION = "V" + identify(NEWER).version      # V1.1.0.1
 MiB = 1024 * 1024
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
-
-
-@pytest.fixture
-def updaters():
-    """Factory: updaters(band, mtu=247) opens a link ready to upload;
-    every one is closed on teardown, however the test ends."""
-    opened = []
-
-    def open_(band, mtu=247):
-        fw = open_updater(band, mtu)
-        opened.append(fw)
-        return fw
-
-    yield open_
-    for fw in opened:
-        fw.att.close()
 
 
 @pytest.fixture
@@ -80,15 +61,6 @@ def assert_old_image_runs(band, control, state_dir, label="", since=0):
     names = [e.name for e in control.timeline if e.seq > since]
     assert not {"firmware-verified", "firmware-installed"} & set(names), \
         f"{label}: {names}"
-
-
-def progress_recorder():
-    seen = []
-
-    def progress(sent, total):
-        seen.append((sent, total))
-
-    return seen, progress
 
 
 # ------------------------------------------------------------ success

@@ -24,6 +24,9 @@ from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
+from scenarios.helpers.links import closing
+from scenarios.helpers.pdus import error_pdu, exchange, hexs
+
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
 CONFIGURATION = PROFILE.characteristic("configuration")
@@ -59,20 +62,7 @@ def open_link(band) -> HuamiClient:
 @pytest.fixture
 def links():
     """open_link() whose links are closed on teardown, however it ends."""
-    opened = []
-
-    def open_(band):
-        client = open_link(band)
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        client.att.close()
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
+    yield from closing(open_link)
 
 
 def assert_reply(client, payload: bytes, expected: str) -> bytes:
@@ -81,13 +71,8 @@ def assert_reply(client, payload: bytes, expected: str) -> bytes:
     return reply
 
 
-def error_pdu(opcode: int, handle: int, code: int) -> str:
-    return hexs(struct.pack("<BBHB", Op.ERROR_RSP, opcode, handle, code))
-
-
 def raw(att, pdu: bytes) -> str:
-    att.send_raw(pdu)
-    return hexs(att.recv_raw())
+    return hexs(exchange(att, pdu))
 
 
 def read_pdu(handle: int) -> bytes:
@@ -103,8 +88,8 @@ def assert_unauthorized_read(att, handle: int) -> None:
     any link (the socket, or BlueZ's error mapped back)."""
     with pytest.raises(AttError) as refused:
         att.read(handle)
-    assert refused.value.pdu.hex(" ") == error_pdu(Op.READ_REQ, handle,
-                                                   UNAUTHORIZED)
+    assert hexs(refused.value.pdu) == \
+        hexs(error_pdu(Op.READ_REQ, handle, UNAUTHORIZED))
 
 
 def binding(control) -> tuple:
@@ -807,11 +792,11 @@ def test_protected_until_auth(band, links, char):
         assert_unauthorized_read(att, h)
     if writable:
         assert raw(att, write_pdu(h, WRITE_VALUES[char.name])) == \
-            error_pdu(Op.WRITE_REQ, h, UNAUTHORIZED)
+            hexs(error_pdu(Op.WRITE_REQ, h, UNAUTHORIZED))
     if char.cccd_handle is not None:
         c = char.cccd_handle
         assert raw(att, write_pdu(c, cccd_enable(char))) == \
-            error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED)
+            hexs(error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED))
         assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
 
     client.authenticate(TEST_KEY)
@@ -839,13 +824,13 @@ def test_other_reads_do_not_leak(band, links):
     h = BATTERY.value_handle
     name = DEVICE_NAME.value_handle
     assert raw(att, struct.pack("<BHH", Op.READ_BLOB_REQ, h, 0)) == \
-        error_pdu(Op.READ_BLOB_REQ, h, UNAUTHORIZED)
+        hexs(error_pdu(Op.READ_BLOB_REQ, h, UNAUTHORIZED))
     by_type = (struct.pack("<BHH", Op.READ_BY_TYPE_REQ, 0x0001, 0xFFFF)
                + uuids.to_wire(BATTERY.uuid))
-    assert raw(att, by_type) == error_pdu(Op.READ_BY_TYPE_REQ, h,
-                                          UNAUTHORIZED)
+    assert raw(att, by_type) == \
+        hexs(error_pdu(Op.READ_BY_TYPE_REQ, h, UNAUTHORIZED))
     assert raw(att, struct.pack("<BHH", 0x0E, name, h)) == \
-        error_pdu(0x0E, h, UNAUTHORIZED)
+        hexs(error_pdu(0x0E, h, UNAUTHORIZED))
 
 
 @pytest.mark.needs_control("Authenticated", "PropertiesChanged")

@@ -30,6 +30,7 @@ from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 from bandsim.protocol.values import local_datetime, local_ts
 
+from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
                                     PER_DAY, SINCE, all_samples,
                                     assert_minutes, logged)
@@ -49,10 +50,6 @@ SILENCE = 0.2
 
 
 # ---------------------------------------------------------------- helpers
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
-
 
 def request(data_type: int, when, tz: int = 0) -> bytes:
     """01 <type> <year u16 mo d h mi 00 tz>: the 10-byte request."""
@@ -487,7 +484,8 @@ def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
     following = fetch.start(samples[-1].ts + MINUTE)
     assert (following.count, following.start_ts) == \
         (10, samples[-1].ts + MINUTE)
-    ground_truth.assert_exactly_once(samples + fetch.stream(), all_samples(control))
+    ground_truth.assert_exactly_once(samples + fetch.stream(),
+                                     all_samples(control))
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")

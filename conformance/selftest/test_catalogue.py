@@ -70,8 +70,9 @@ def test_where_it_runs_agrees_with_the_targets(scenarios):
 def test_catalogue_imports_no_scenario():
     """Rendering parses the files: no scenario module, fixture or D-Bus
     binding is imported, so it runs where the suite cannot."""
-    code = ("import sys; from bandsim.tools import catalogue; catalogue.render(); "
-            "import json; print(json.dumps(sorted(sys.modules)))")
+    code = ("import sys; from bandsim.tools import catalogue; "
+            "catalogue.render(); import json; "
+            "print(json.dumps(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=CONFORMANCE,
                          capture_output=True, text=True, timeout=30,
                          env={"PYTHONPATH": str(CONFORMANCE)}, check=True)

@@ -54,7 +54,8 @@ def test_invented_samples():
 def test_window_limits_both_sides():
     truth = log(100)
     client = truth[50:]
-    assert ground_truth.compare(client, truth, (T0 + 50 * 60, T0 + 100 * 60)).ok
+    assert ground_truth.compare(client, truth,
+                                (T0 + 50 * 60, T0 + 100 * 60)).ok
     assert not ground_truth.compare(client, truth, (T0, T0 + 100 * 60)).ok
 
 

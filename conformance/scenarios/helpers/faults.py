@@ -10,16 +10,16 @@ is the robust behaviour the scenarios check, with the band's log
 (GetSamples) as the oracle.
 
 ``Phone`` is such a client.  ``attempt()`` is one try, the reference
-clients as they are (bandsim.clients.auth, bandsim.clients.fetch) with one deadline for
-the whole try, and never raises for the band's misbehaviour: it returns
-an ``Attempt`` that says at which stage the try ended and with what
-error, and what the fetch client took from the link.  ``come_back()`` is
-what the app does after a broken try: close the link, wait until the band
-advertises again (letting band time pass while it boots, and asking the
-person to charge it when it is off), and ``sync()`` tries until a try
-goes through.  Nothing here sleeps: every wait is on the band's status
-lines, the control plane's events and properties, or the link, each with
-a deadline.
+clients as they are (bandsim.clients.auth, bandsim.clients.fetch) with
+one deadline for the whole try, and never raises for the band's
+misbehaviour: it returns an ``Attempt`` that says at which stage the
+try ended and with what error, and what the fetch client took from the
+link.  ``come_back()`` is what the app does after a broken try: close
+the link, wait until the band advertises again (letting band time pass
+while it boots, and asking the person to charge it when it is off), and
+``sync()`` tries until a try goes through.  Nothing here sleeps: every
+wait is on the band's status lines, the control plane's events and
+properties, or the link, each with a deadline.
 """
 
 import time
@@ -35,6 +35,7 @@ from bandsim.oracles.liveness import BUSY_SETTLE_S
 from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
 
+from .events import event_after
 from .sync import SINCE
 from .update import BOOT_S
 
@@ -92,40 +93,7 @@ def parse_spec(spec: str) -> dict:
     return words
 
 
-# --------------------------------------------------------------- events
-
-def last_seq(control) -> int:
-    """The newest event the control client has seen (0 if none), once
-    everything the band emitted before this call is in."""
-    control.sync()
-    return control.timeline[-1].seq if control.timeline else 0
-
-
-def event_after(control, name: str, since: int, timeout=None, **match):
-    """The first event `name` with these details after seq `since`,
-    waiting for it (a restarted band's events never match an earlier
-    band's mark)."""
-    wanted = {key.replace("_", "-"): value for key, value in match.items()}
-    deadline = as_deadline(timeout, control.timeout)
-    found = []
-
-    def look():
-        for event in control.timeline:
-            if event.seq > since and event.matches(name, wanted):
-                found.append(event)
-                return True
-        return False
-
-    control.iterate_until(look, deadline, f"event {name} {wanted or ''} "
-                                          f"after #{since}")
-    return found[0]
-
-
-def events_after(control, name: str, since: int) -> list:
-    """Every event `name` after seq `since` that the band emitted so far."""
-    control.sync()
-    return [e for e in control.timeline if e.name == name and e.seq > since]
-
+# ---------------------------------------------------------------- faults
 
 def arm(control, preset: str) -> int:
     """InjectFault("preset=NAME"); the fault is listed as armed."""

@@ -8,12 +8,13 @@ d * 1440 minutes from CLOCK_START on; logged() checks that before a
 scenario builds on it.
 """
 
-from bandsim.clients.auth import HuamiClient
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles.ground_truth import when
 from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
+
+from .links import authenticated_link
 
 HOUR, DAY = 60 * MINUTE, 1440 * MINUTE
 PER_DAY = 1440
@@ -23,23 +24,6 @@ LOG_DAYS = default_profile().section("policy").getint(
 # as a phone app does on its first sync.
 SINCE = CLOCK_START - DAY
 FOREVER = 1 << 63
-
-
-def authenticated_link(band, mtu: int = 247, key: bytes = TEST_KEY, then=None):
-    """What a phone app does first: connect, exchange the MTU (unless mtu
-    is the default 23), authenticate; then(att) builds the client it
-    needs.  The link is closed if any step fails."""
-    att = band.connect()
-    try:
-        if mtu != 23:
-            att.exchange_mtu(mtu)
-        huami = HuamiClient(att)
-        huami.enable_notifications()
-        huami.authenticate(key)
-        return then(att) if then else att
-    except BaseException:
-        att.close()
-        raise
 
 
 def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:

@@ -15,7 +15,7 @@ from bandsim.harness.targets import advertising_instances
 from bandsim.link.sock import AttClient
 from bandsim.protocol.profile import default_profile
 
-from .sync import authenticated_link
+from .links import authenticated_link
 
 PROFILE = default_profile()
 SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
@@ -82,6 +82,17 @@ def boot(band, control) -> None:
     band.wait_status("DISCONNECTED=1")
     control.advance_clock(BOOT_S + 0.5)
     band.wait_status("ADVERTISING=1")
+
+
+def progress_recorder():
+    """(seen, progress): progress(sent, total) for an upload, and the
+    list of every (sent, total) it was called with."""
+    seen = []
+
+    def progress(sent, total):
+        seen.append((sent, total))
+
+    return seen, progress
 
 
 def install(band, control, fw: FirmwareClient, image: bytes,
