@@ -111,6 +111,25 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def timed_report(title: str, what: str, times, rate: tuple, timed: str,
+                 goal_s: float, goal: str) -> str:
+    """The report of one timed measurement: a row with the runs and the
+    median, min and max time, and a rate at the median (rate: its column
+    and how many units one run moved); notes say what was timed, whether
+    the median met the goal (goal_s for `goal`) and every run."""
+    stats = summary(times)
+    column, units = rate
+    row = {"what": what, "runs": stats["runs"],
+           "median": ms(stats["median"]), "min": ms(stats["min"]),
+           "max": ms(stats["max"]),
+           column: f"{units / stats['median']:,.0f}"}
+    met = "met" if stats["median"] <= goal_s else "NOT met"
+    return report(title, [row], [
+        f"Timed: {timed}. Goal ≤ {goal_s * 1000:.0f} ms for {goal}: {met} "
+        f"(median).",
+        "Per run (ms): " + ", ".join(f"{t * 1000:.1f}" for t in times)])
+
+
 def report(title: str, rows, notes=()) -> str:
     """The markdown snippet: command, machine, results table."""
     m = machine()
