@@ -12,7 +12,7 @@ Huami siblings.  For each one a scenario shows
   the same state;
 - what a robust app does about it: it gives up on the broken try at its
   deadline, closes the link, waits until the band advertises again and
-  tries again from its saved cursor (scenarios/helpers/faults.py: Phone), or
+  tries again from its saved cursor (helpers/faults.py: Phone), or
   retries the update.  Presets fire once, so the second try goes
   through; the band's log (GetSamples) is the oracle: every sample
   exactly once.
@@ -94,18 +94,38 @@ def assert_quiet_deadline(attempt) -> None:
         attempt.describe()
 
 
-def resync_once(case):
-    """The robust app comes back after the symptom and syncs again: one
-    try must be enough.  Returns the tries."""
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    return tries
+def phone_case(phone, tried, *signature) -> Case:
+    """The Case of a phone's broken try: the signature, the phone's
+    links, the phone and the try."""
+    return Case(signature, phone.links, phone=phone, tried=tried)
+
+
+def nothing_deleted(control) -> tuple:
+    """(StoredSamples, AckedUntil) of a band that still holds its day of
+    data and deleted none of it."""
+    state = (control.stored_samples(), control.acked_until())
+    assert state == (PER_DAY, 0)
+    return state
 
 
 def exactly_once(phone, control, context="") -> None:
-    ground_truth.assert_exactly_once(phone.state.samples, all_samples(control),
-                               context=context)
+    ground_truth.assert_exactly_once(phone.state.samples,
+                                     all_samples(control), context=context)
+
+
+def resync_once(case, context, remedy=None, before_sync=None):
+    """The robust app comes back after the symptom (remedy: what the
+    person does for a band that is off; before_sync: runs once the band
+    advertises again) and syncs again: one try must be enough, and it
+    holds every sample exactly once.  Returns the tries."""
+    phone = case.phone
+    phone.come_back(case.tried, remedy)
+    if before_sync is not None:
+        before_sync()
+    tries = phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(phone, phone.control, context)
+    return tries
 
 
 # ---------------------------------------------------------------- battery
@@ -127,8 +147,7 @@ def test_low_battery_drop(start_band, control, phones):
     """
     def symptom(band):
         day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "low-battery-drop")
+        since, fault = arm(control, "low-battery-drop")
         phone = phones(band, control)
 
         def battery_falls():
@@ -147,16 +166,13 @@ def test_low_battery_drop(start_band, control, phones):
         state = (control.battery(), control.stored_samples(),
                  control.acked_until())
         assert state == (15, PER_DAY + 1, 0)
-        return Case((tried.stage, type(tried.error).__name__,
-                     tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage,
+                          type(tried.error).__name__, tried.trace_hex(),
+                          event.details, state)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    control.set_charging(True)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after charging")
+    resync_once(case, "after charging",
+                before_sync=lambda: control.set_charging(True))
 
 
 # ------------------------------------------------------------------- sync
@@ -169,8 +185,7 @@ def sync_symptom(band, preset, action, error_type, received, phones,
     `action`, and the phone saved nothing.  Returns (tried, event,
     since, phone)."""
     day_of_data(control)
-    since = last_seq(control)
-    fault = arm(control, preset)
+    since, fault = arm(control, preset)
     phone = phones(band, control, **phone_kw)
     tried = phone.attempt(QUIET_S)
     assert (tried.stage, type(tried.error)) == ("sync", error_type), \
@@ -206,15 +221,13 @@ def test_stuck_syncing(start_band, control, phones):
         assert naive_samples(tried.fetch.announced, packets) == \
             all_samples(control)[:5 * PER_PACKET]
         assert control.get("Busy") == "fetch"
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
+
+    def idle():
+        assert control.get("Busy") == ""
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    assert control.get("Busy") == ""
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after the stuck try")
+    resync_once(case, "after the stuck try", before_sync=idle)
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -240,17 +253,45 @@ def test_sync_never_ends(start_band, control, phones):
         assert len(tried.fetch.data_packets()) == PER_DAY // PER_PACKET
         replies = [hexs(r[:3]) for r in tried.fetch.replies()]
         assert replies == ["10 01 01"], replies         # no 10 02 01
-        assert (control.stored_samples(), control.acked_until()) == \
-            (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        nothing_deleted(control)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
 
     _, case = twice(start_band, control, symptom)
-    tries = resync_once(case)
+    tries = resync_once(case, "after the endless try")
     assert [hexs(r[:3]) for r in tries[0].fetch.replies()] == \
         ["10 01 01", "10 02 01", "10 03 01", "10 01 01", "10 03 01"]
-    exactly_once(case.phone, control, "after the endless try")
     assert control.stored_samples() == 0
+
+
+def naive_symptom(band, control, phones, preset, action, handles=(),
+                  timeout=QUIET_S, **phone_kw):
+    """A naive app meets `preset`, armed on a band with a day of data:
+    one link, naive_transfer() within timeout, and the fault fires with
+    `action`.  Returns (Case, announcement, data packets, every
+    notification taken, the band's log)."""
+    truth = day_of_data(control)
+    since, fault = arm(control, preset)
+    phone = phones(band, control, **phone_kw)
+    attempt = Attempt()
+    fetch = phone.open(Deadline(RETRY_S), attempt)
+    announced, seen = naive_transfer(fetch, SINCE, handles, timeout)
+    event = fired(control, since, fault, preset, action)
+    data = [v for h, v in seen if h == fetch.data_handle]
+    case = Case(([(h, hexs(v)) for h, v in seen], event.details),
+                phone.links, phone=phone, attempt=attempt)
+    return case, announced, data, seen, truth
+
+
+def armed_again(case, band, control, phones, preset, action, **phone_kw):
+    """After a naive symptom: its link closed, the same fault armed
+    again, and a robust app syncs until a try goes through; the fault
+    fired with `action`.  Returns (the app's tries, the app)."""
+    case.phone.come_back(case.attempt)
+    since, fault = arm(control, preset)
+    phone = phones(band, control, **phone_kw)
+    tries = phone.sync()
+    fired(control, since, fault, preset, action)
+    return tries, phone
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -269,33 +310,22 @@ def test_foreign_notification(start_band, control, phones):
     armed again its fetch goes through in one try, every sample once,
     and the button press waits for the app's button handler.
     """
+    fault = ("foreign-notification", "foreign-notify")
+
     def symptom(band):
-        day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "foreign-notification")
-        phone = phones(band, control, subscribe=[DEVICE_EVENT])
-        attempt = Attempt()
-        fetch = phone.open(Deadline(RETRY_S), attempt)
-        announced, seen = naive_transfer(
-            fetch, SINCE, (DEVICE_EVENT.value_handle,), QUIET_S)
+        case, announced, data, seen, _ = naive_symptom(
+            band, control, phones, *fault, (DEVICE_EVENT.value_handle,),
+            subscribe=[DEVICE_EVENT])
         assert announced.count == PER_DAY
-        event = fired(control, since, fault, "foreign-notification",
-                      "foreign-notify")
-        data = [v for h, v in seen if h == fetch.data_handle]
         assert [p[0] for p in data] == [0, 1, 2]
         assert seen[-1] == (DEVICE_EVENT.value_handle, b"\x04")
         assert len(naive_samples(announced, data)) == 3 * PER_PACKET
-        return Case(([(h, hexs(v)) for h, v in seen], event.details),
-                    phone.links, phone=phone, attempt=attempt)
+        return case
 
     band, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.attempt)
-    since = last_seq(control)
-    fault = arm(control, "foreign-notification")
-    phone = phones(band, control, subscribe=[DEVICE_EVENT])
-    tries = phone.sync()
+    tries, phone = armed_again(case, band, control, phones, *fault,
+                               subscribe=[DEVICE_EVENT])
     assert len(tries) == 1, [t.describe() for t in tries]
-    fired(control, since, fault, "foreign-notification", "foreign-notify")
     assert tries[0].other == [(DEVICE_EVENT.value_handle, b"\x04")]
     exactly_once(phone, control, "with a button press mid-fetch")
 
@@ -321,12 +351,10 @@ def test_counter_gap(start_band, control, phones):
                 error.received) == (3, 4, 3, 3 * PER_PACKET)
         assert "skipped" in str(error)
         assert [p[0] for p in tried.fetch.data_packets()] == [0, 1, 2, 4]
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
 
     _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the counter gap")
+    resync_once(case, "after the counter gap")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -344,36 +372,25 @@ def test_duplicate_packet(start_band, control, phones):
     same fault armed again, syncs again on a new link and ends with
     every sample once.
     """
+    fault = ("duplicate-packet", "duplicate")
+
     def symptom(band):
-        truth = day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "duplicate-packet")
-        phone = phones(band, control)
-        attempt = Attempt()
-        fetch = phone.open(Deadline(RETRY_S), attempt)
-        announced, seen = naive_transfer(fetch, SINCE, (), RETRY_S)
-        event = fired(control, since, fault, "duplicate-packet",
-                      "duplicate")
-        data = [v for h, v in seen if h == fetch.data_handle]
+        case, announced, data, seen, truth = naive_symptom(
+            band, control, phones, *fault, timeout=RETRY_S)
         counters = [p[0] for p in data]
         assert counters == [0, 1, 2, 3] + list(range(3, PER_DAY //
                                                      PER_PACKET))
-        assert seen[-1] == (fetch.control_handle, b"\x10\x02\x01")
+        fetch_control = case.attempt.fetch.control_handle
+        assert seen[-1] == (fetch_control, b"\x10\x02\x01")
         held = naive_samples(announced, data)
         assert len(held) == PER_DAY + PER_PACKET
         verdict = ground_truth.compare(held, truth)
         assert len(verdict.unexpected) == PER_PACKET and not verdict.lost, \
             verdict.describe()
-        return Case(([(h, hexs(v)) for h, v in seen], event.details),
-                    phone.links, phone=phone, attempt=attempt)
+        return case
 
     band, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.attempt)
-    since = last_seq(control)
-    fault = arm(control, "duplicate-packet")
-    phone = phones(band, control)
-    tries = phone.sync()
-    fired(control, since, fault, "duplicate-packet", "duplicate")
+    tries, phone = armed_again(case, band, control, phones, *fault)
     assert [type(t.error) for t in tries] == [PacketCounterError,
                                              type(None)], \
         [t.describe() for t in tries]
@@ -402,14 +419,11 @@ def test_partial_sync(start_band, control, phones):
             10 * PER_PACKET, phones, control)
         assert tried.error.received == 10 * PER_PACKET
         event_after(control, "fetch-aborted", since, reason="disconnected")
-        state = (control.stored_samples(), control.acked_until())
-        assert state == (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          nothing_deleted(control))
 
     _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "on the second run")
+    resync_once(case, "on the second run")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -431,14 +445,11 @@ def test_reboot_mid_sync(start_band, control, phones):
             5 * PER_PACKET, phones, control)
         reboot = event_after(control, "reboot", since)
         assert reboot.seq > event.seq
-        state = (control.stored_samples(), control.acked_until())
-        assert state == (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          nothing_deleted(control))
 
     _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the reboot")
+    resync_once(case, "after the reboot")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -465,19 +476,15 @@ def test_brown_out_mid_sync(start_band, control, phones):
         control.wait_property("State", "off")
         assert control.battery() == 0
         assert refused_connection(band)
-        return Case((tried.trace_hex(), event.details, control.battery(),
-                     control.get("State")), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          control.battery(), control.get("State"))
 
     def charge():
         control.set_charging(True)
         control.advance_clock(10 * MINUTE)
 
     _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried, remedy=charge)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after the brown-out")
+    resync_once(case, "after the brown-out", remedy=charge)
 
 
 # --------------------------------------------------------------- firmware
@@ -495,8 +502,7 @@ def test_interrupted_update(start_band, control, updaters):
     01 on a new link, installs the new one.
     """
     def symptom(band):
-        since = last_seq(control)
-        fault = arm(control, "interrupted-update")
+        since, fault = arm(control, "interrupted-update")
         fw = updaters(band)
         with pytest.raises(FirmwareInterrupted) as info:
             fw.update(NEW, timeout=RETRY_S)
@@ -531,8 +537,7 @@ def test_update_fails_at_100(start_band, control, updaters):
     (a new 01 on the same link) installs the new image.
     """
     def symptom(band):
-        since = last_seq(control)
-        fault = arm(control, "update-fails-at-100")
+        since, fault = arm(control, "update-fails-at-100")
         fw = updaters(band)
         seen, progress = progress_recorder()
         with pytest.raises(Refused) as info:
@@ -570,8 +575,7 @@ def test_auth_never_answers(start_band, control, phones):
     """
     def symptom(band):
         day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "auth-never-answers")
+        since, fault = arm(control, "auth-never-answers")
         phone = phones(band, control)
         tried = phone.attempt(QUIET_S)
         assert tried.stage == "auth" and type(tried.error) is Timeout, \
@@ -581,12 +585,11 @@ def test_auth_never_answers(start_band, control, phones):
         succeeded = event_after(control, "auth-succeeded", since)
         authenticated = control.get("Authenticated")
         assert authenticated is True
-        return Case((tried.stage, event.details, succeeded.details,
-                     authenticated), phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage, event.details,
+                          succeeded.details, authenticated)
 
     _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the silent auth")
+    resync_once(case, "after the silent auth")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -603,8 +606,7 @@ def test_half_connected(start_band, control, phones):
     """
     def symptom(band):
         day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "half-connected")
+        since, fault = arm(control, "half-connected")
         phone = phones(band, control)
         tried = phone.attempt(QUIET_S)
         assert tried.stage == "mtu" and type(tried.error) is Timeout, \
@@ -613,12 +615,10 @@ def test_half_connected(start_band, control, phones):
         event = fired(control, since, fault, "half-connected", "silence")
         state = control.get("State")
         assert state == "connected"
-        return Case((tried.stage, event.details, state), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage, event.details, state)
 
     _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the half-connected link")
+    resync_once(case, "after the half-connected link")
 
 
 # ------------------------------------------------------------- liveness
@@ -639,8 +639,7 @@ def test_liveness_catches_a_hang(band, control, phones, liveness):
     until the phone closes the link, "" after.
     """
     day_of_data(control)
-    since = last_seq(control)
-    fault = arm(control, "stuck-syncing")
+    since, fault = arm(control, "stuck-syncing")
     phone = phones(band, control)
     attempt = Attempt()
     fetch = phone.open(Deadline(RETRY_S), attempt)

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -27,7 +26,7 @@ from bandsim.clients.auth import key_id
 from bandsim.harness.control import ControlClient
 from bandsim.harness.process import BandProcess
 from bandsim.harness.suite import CLOCK_START, OTHER_KEY, TEST_KEY
-from bandsim.link.deadline import Deadline
+from bandsim.link.deadline import Deadline, read_until
 from bandsim.protocol.profile import DEFAULT_PATH
 from bandsim.protocol.values import local_datetime
 from bandsim.tools.cli import build_parser, main, scan as scan_command
@@ -109,23 +108,23 @@ class Output:
 
     def __init__(self, proc):
         self.proc = proc
-        self.text = ""
+        self.raw = bytearray()
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode()
 
     def wait_for(self, needle: str, timeout: float = 5.0,
                  count: int = 1) -> None:
         """Until needle occurs count times in the output."""
-        deadline = Deadline(timeout)
-        fd = self.proc.stdout.fileno()
-        while self.text.count(needle) < count:
-            ready, _, _ = select.select([fd], [], [], deadline.remaining())
-            if not ready:
-                raise AssertionError(f"no {needle!r} within {timeout} s; "
-                                     f"output so far: {self.text!r}")
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise AssertionError(f"output ended before {needle!r}: "
-                                     f"{self.text!r}")
-            self.text += chunk.decode()
+        wanted = needle.encode()
+        read_until(self.proc.stdout.fileno(), self.raw,
+                   lambda raw: raw.count(wanted) >= count, Deadline(timeout),
+                   AssertionError,
+                   quiet=lambda raw: f"no {needle!r} within {timeout} s; "
+                                     f"output so far: {raw.decode()!r}",
+                   closed=lambda raw: f"output ended before {needle!r}: "
+                                      f"{raw.decode()!r}")
 
     def finish(self, timeout: float = 5.0) -> int:
         try:
@@ -134,7 +133,7 @@ class Output:
             self.proc.kill()
             self.proc.communicate()
             raise
-        self.text += rest.decode()
+        self.raw += rest
         return self.proc.returncode
 
 

@@ -48,6 +48,12 @@ def sample(i):
     return bytes([0x01, i % 256, (i * 7) % 256, 0x50])
 
 
+def half_a_transfer(server):
+    """The band announces 8 samples and sends the first 4."""
+    announce(server, 8)
+    data(server, 0, [sample(0)] * 4)
+
+
 def cmd(value_hex):
     return "52 3e 00 " + value_hex
 
@@ -146,22 +152,18 @@ def test_counter_gap_or_repeat_raises(link, counters, expected, got, kind):
     assert kind in str(info.value)
 
 
-def test_short_transfer_raises(link):
+@pytest.mark.parametrize("count, end, message", [
+    (9, "10 02 01", "after 4 of 9"),
+    (3, None, "3 were announced"),
+], ids=["short", "more-than-announced"])
+def test_transfer_other_than_announced_raises(link, count, end, message):
     fetch, server = link
-    announce(server, 9)
+    announce(server, count)
     data(server, 0, [sample(0)] * 4)
-    control(server, "10 02 01")
+    if end:
+        control(server, end)
     fetch.start(T0)
-    with pytest.raises(TransferError, match="after 4 of 9"):
-        fetch.stream()
-
-
-def test_more_than_announced_raises(link):
-    fetch, server = link
-    announce(server, 3)
-    data(server, 0, [sample(0)] * 4)
-    fetch.start(T0)
-    with pytest.raises(TransferError, match="3 were announced"):
+    with pytest.raises(TransferError, match=message):
         fetch.stream()
 
 
@@ -203,8 +205,7 @@ def test_stale_data_before_reply_is_dropped(link):
 
 def test_band_goes_quiet(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     fetch.start(T0)
     with pytest.raises(FetchTimeout, match="4 samples received"):
         fetch.stream(timeout=0.1)
@@ -212,8 +213,7 @@ def test_band_goes_quiet(link):
 
 def test_link_lost_mid_transfer(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     server.shutdown(socket.SHUT_WR)
     fetch.start(T0)
     with pytest.raises(FetchInterrupted) as info:
@@ -268,8 +268,7 @@ def test_sync_without_ack(link):
 
 def test_interrupted_round_is_not_saved(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     server.shutdown(socket.SHUT_WR)
     state = SyncState(T0)
     with pytest.raises(FetchInterrupted):

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..link.deadline import Deadline
+from ..link.deadline import Deadline, read_until
 
 DAEMON = "dbus-daemon"
 START_TIMEOUT = 5.0
@@ -83,17 +83,12 @@ class PrivateBus:
         return self.address
 
     def _read_address(self, fd: int, deadline: Deadline) -> str:
-        data = b""
-        while b"\n" not in data:
-            ready, _, _ = select.select([fd], [], [], deadline.remaining())
-            if not ready:
-                raise BusError(f"no address from {self.daemon} within "
-                               f"{deadline.seconds} s")
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise BusError(f"{self.daemon} exited before listening: "
-                               f"{self._stderr()}")
-            data += chunk
+        data = bytearray()
+        read_until(fd, data, lambda data: b"\n" in data, deadline, BusError,
+                   quiet=f"no address from {self.daemon} within "
+                         f"{deadline.seconds} s",
+                   closed=lambda _: f"{self.daemon} exited before "
+                                    f"listening: {self._stderr()}")
         return data.split(b"\n", 1)[0].decode().strip()
 
     @property

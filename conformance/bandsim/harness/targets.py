@@ -27,10 +27,9 @@ turns those into a skip with the reason on a target that lacks it:
 import importlib
 import os
 import re
-import select
 from dataclasses import dataclass
 
-from ..link.deadline import Deadline
+from ..link.deadline import Deadline, read_until
 
 EMU, BLUEZ = "emu", "bluez"
 TARGETS = (EMU, BLUEZ)
@@ -415,7 +414,7 @@ class Person:
         self.read_fd = read_fd
         self.out = out
         self.timeout = timeout
-        self._buffer = b""
+        self._buffer = bytearray()
 
     @classmethod
     def terminal(cls, timeout: float = PERSON_TIMEOUT) -> "Person":
@@ -428,18 +427,13 @@ class Person:
         self.out.write(f"\n>>> {instruction}, then press Enter "
                        f"(within {deadline.seconds:g} s) ")
         self.out.flush()
-        while b"\n" not in self._buffer:
-            ready, _, _ = select.select([self.read_fd], [], [],
-                                        deadline.remaining())
-            if not ready:
-                raise PersonTimeout(f"nobody confirmed {instruction!r} "
-                                    f"within {deadline.seconds:g} s")
-            chunk = os.read(self.read_fd, 1024)
-            if not chunk:
-                raise PersonTimeout(f"input closed before {instruction!r} "
-                                    f"was confirmed")
-            self._buffer += chunk
-        _, self._buffer = self._buffer.split(b"\n", 1)
+        read_until(self.read_fd, self._buffer, lambda data: b"\n" in data,
+                   deadline, PersonTimeout,
+                   quiet=f"nobody confirmed {instruction!r} within "
+                         f"{deadline.seconds:g} s",
+                   closed=f"input closed before {instruction!r} was "
+                          f"confirmed", size=1024)
+        del self._buffer[:self._buffer.index(b"\n") + 1]
 
 
 class _TextOut:

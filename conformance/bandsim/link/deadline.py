@@ -2,10 +2,12 @@
 
 A multi-step exchange (discovery, a status wait that reads several lines)
 gets one budget: each step waits only for what is left of it, so retrying
-steps can never stretch an operation past its limit.
+steps can never stretch an operation past its limit.  read_until() reads
+a pipe or terminal that way.
 """
 
 import os
+import select
 import time
 
 # Every default deadline (a call given no timeout) is multiplied by this:
@@ -42,3 +44,20 @@ def as_deadline(timeout, default: float) -> Deadline:
     if isinstance(timeout, Deadline):
         return timeout
     return Deadline(default * SCALE if timeout is None else timeout)
+
+
+def read_until(fd: int, buffer: bytearray, done, deadline: Deadline,
+               error=TimeoutError, quiet="nothing arrived in time",
+               closed="the other end closed", size: int = 4096) -> None:
+    """Read fd onto buffer until done(buffer) holds, waiting on select()
+    for no longer than what is left of deadline.  When nothing more comes
+    before the deadline, or fd closes first, raises error(quiet) or
+    error(closed): each a message, or a function of the buffer that
+    makes one.  What was read stays in buffer either way."""
+    while not done(buffer):
+        ready, _, _ = select.select([fd], [], [], deadline.remaining())
+        chunk = os.read(fd, size) if ready else None
+        if not chunk:
+            why = quiet if chunk is None else closed
+            raise error(why(buffer) if callable(why) else why)
+        buffer += chunk

@@ -35,7 +35,7 @@ from bandsim.oracles.liveness import BUSY_SETTLE_S
 from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
 
-from .events import event_after
+from .events import event_after, last_seq
 from .sync import SINCE
 from .update import BOOT_S
 
@@ -95,12 +95,15 @@ def parse_spec(spec: str) -> dict:
 
 # ---------------------------------------------------------------- faults
 
-def arm(control, preset: str) -> int:
-    """InjectFault("preset=NAME"); the fault is listed as armed."""
+def arm(control, preset: str) -> tuple:
+    """InjectFault("preset=NAME"); the fault is listed as armed.
+    Returns (since, fault id): since marks the events before it, for
+    fired() and event_after()."""
+    since = last_seq(control)
     spec = f"preset={preset}"
     fault_id = control.inject_fault(spec)
     assert (fault_id, spec) in control.faults(), control.faults()
-    return fault_id
+    return since, fault_id
 
 
 def fired(control, since: int, fault_id: int, name: str, action: str,
