@@ -9,7 +9,8 @@ clock; install() does that and waits for the band to advertise again.
 
 import configparser
 
-from bandsim.clients.firmware import TYPE_FIRMWARE, FirmwareClient
+from bandsim.clients.firmware import TYPE_FIRMWARE, FirmwareClient, identify
+from bandsim.harness.images import fixture
 from bandsim.harness.suite import TEST_KEY
 from bandsim.harness.targets import advertising_instances
 from bandsim.link.sock import AttClient
@@ -23,6 +24,8 @@ FACTORY_VERSION = PROFILE.section("device-info")["software-revision"]
 FACTORY = {"slot": "a", "version": FACTORY_VERSION, "resources": "",
            "font": "", "watchface": ""}
 BOOT_S = 10
+NEW = fixture("mb4-fw-1.0.9.99.fw")
+NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
 FIRMWARE_INI = "firmware.ini"
 
 
@@ -103,3 +106,12 @@ def install(band, control, fw: FirmwareClient, image: bytes,
     boot(band, control)
     event = control.wait_event("firmware-installed")
     return transfer, event
+
+
+def retry_installs(band, control, fw: FirmwareClient, image=NEW) -> None:
+    """The retry after an update that did not complete installs image
+    into the other slot (b), and the band runs its version."""
+    version = "V" + identify(image).version
+    _, event = install(band, control, fw, image)
+    assert event.details == {"version": version, "slot": "b"}
+    assert read_revision(band) == version
