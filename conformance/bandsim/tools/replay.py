@@ -49,7 +49,7 @@ from ..link.deadline import Deadline
 from ..link.sock import AttClient
 from ..protocol.att import opcode_name
 from . import btsnoop
-from .argtypes import parse_key, seconds
+from .argtypes import add_seconds, parse_key
 
 FORMAT = "bandsim-replay/1"
 DEFAULT_TIMEOUT = 5.0
@@ -578,9 +578,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replay it against the emulator at --socket")
     p.add_argument("--socket", type=Path, metavar="PATH",
                    help="the emulator's socket (--run)")
-    p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT,
-                   metavar="S", help="seconds to wait for a step's responses "
-                                     f"(default {DEFAULT_TIMEOUT:g})")
+    add_seconds(p, "--timeout", "seconds to wait for a step's responses",
+                DEFAULT_TIMEOUT)
     p.add_argument("--ignore-random", action="store_true",
                    help="compare only the first 3 bytes of 10 02 01 / "
                         "10 82 01 challenges")

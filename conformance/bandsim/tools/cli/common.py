@@ -14,7 +14,7 @@ from ...clients.firmware import FirmwareError, LowBattery
 from ...link import (AttClientError, AttError, Disconnected, Link, LinkError,
                      LinkUnavailable, Target, Timeout, connect, parse_target)
 from ...protocol.profile import DEFAULT_PATH, Profile
-from ..argtypes import parse_key, seconds  # noqa: F401 (the commands' types)
+from ..argtypes import parse_key, seconds
 
 DEFAULT_TIMEOUT = 5.0
 # BlueZ finds the band, connects and discovers its table before a link
@@ -55,6 +55,18 @@ def add_auth(parser) -> None:
     parser.add_argument("--auth-key", type=parse_key, required=True,
                         metavar="HEX",
                         help="the band's auth key, 32 hex digits")
+
+
+def command(sub, name: str, help: str, run, auth: bool = True):
+    """The parser of a command that talks to a band: where the band is
+    (add_target), its key unless auth is False, and run(args) that does
+    the command."""
+    parser = sub.add_parser(name, help=help)
+    add_target(parser)
+    if auth:
+        add_auth(parser)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def target_of(args) -> Target:

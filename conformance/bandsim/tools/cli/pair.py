@@ -11,8 +11,8 @@ variant A follows, which also proves the band kept the key.
 
 from ...clients.auth import AuthRefused, HuamiClient, key_id
 from ...link.base import Timeout
-from .common import (CommandError, add_auth, add_target, authenticate, out,
-                     seconds, session)
+from ..argtypes import add_seconds
+from .common import CommandError, authenticate, command, out, session
 
 DEFAULT_WAIT = 30.0
 PROMPT = "Tap the band to confirm"
@@ -21,14 +21,9 @@ QUICK_ANSWER = 0.3
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("pair", help="bind the band to a key (tap to "
-                                    "confirm), then authenticate")
-    add_target(p)
-    add_auth(p)
-    p.add_argument("--wait", type=seconds, default=DEFAULT_WAIT,
-                   metavar="S", help="seconds to wait for the tap "
-                                     f"(default {DEFAULT_WAIT:g})")
-    p.set_defaults(run=run)
+    p = command(sub, "pair", "bind the band to a key (tap to confirm), then "
+                             "authenticate", run)
+    add_seconds(p, "--wait", "seconds to wait for the tap", DEFAULT_WAIT)
 
 
 def run(args) -> int:

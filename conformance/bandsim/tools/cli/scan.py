@@ -11,8 +11,8 @@ manufacturer data (fact sheet §1).
 
 from ...link.base import AttError
 from ...protocol.profile import Profile
-from .common import (CommandError, add_target, note, out, seconds, session,
-                     target_of)
+from ..argtypes import add_seconds
+from .common import CommandError, command, note, out, session, target_of
 
 DEFAULT_DURATION = 5.0
 
@@ -27,14 +27,11 @@ def address_from_system_id(value: bytes) -> str:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "scan", help="check a band answers (--socket/--address), or list "
-                     "the bands BlueZ hears (--adapter)")
-    add_target(p)
-    p.add_argument("--duration", type=seconds, default=DEFAULT_DURATION,
-                   metavar="S", help="seconds a BlueZ scan listens "
-                                     f"(default {DEFAULT_DURATION:g})")
-    p.set_defaults(run=run)
+    p = command(sub, "scan", "check a band answers (--socket/--address), or "
+                             "list the bands BlueZ hears (--adapter)", run,
+                auth=False)
+    add_seconds(p, "--duration", "seconds a BlueZ scan listens",
+                DEFAULT_DURATION)
 
 
 def run(args) -> int:

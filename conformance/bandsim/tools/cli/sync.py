@@ -24,8 +24,8 @@ from pathlib import Path
 from ...clients.fetch import SYNC_TIMEOUT, FetchClient, SyncState
 from ...link.base import AttClientError
 from ...protocol.values import ValueFormatError, decode_time, local_datetime
-from .common import (CommandError, Progress, add_auth, add_target, note,
-                     out, seconds, session)
+from ..argtypes import add_seconds
+from .common import CommandError, Progress, command, note, out, session
 
 CSV_COLUMNS = ("timestamp", "local_time", "kind", "intensity", "steps",
                "heart_rate")
@@ -53,10 +53,8 @@ def _since_type(text: str) -> datetime.datetime:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("sync", help="fetch the activity log (one sample a "
-                                    "minute) and summarise it")
-    add_target(p)
-    add_auth(p)
+    p = command(sub, "sync", "fetch the activity log (one sample a minute) "
+                             "and summarise it", run)
     p.add_argument("--since", type=_since_type, metavar="ISO",
                    help="band local time to fetch from, e.g. "
                         "2024-05-20T08:00 (default: the cursor in --state, "
@@ -68,10 +66,8 @@ def add_parser(sub) -> None:
                    help="append the samples to this CSV file")
     p.add_argument("--no-ack", action="store_true",
                    help="leave the samples on the band (no 03)")
-    p.add_argument("--max-time", type=seconds, default=SYNC_TIMEOUT,
-                   metavar="S", help="seconds the whole sync may take "
-                                     f"(default {SYNC_TIMEOUT:g})")
-    p.set_defaults(run=run)
+    add_seconds(p, "--max-time", "seconds the whole sync may take",
+                SYNC_TIMEOUT)
 
 
 # -------------------------------------------------------------- state

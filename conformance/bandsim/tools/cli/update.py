@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ...clients import firmware
 from ...clients.firmware import FirmwareClient, identify
-from .common import (CommandError, Progress, add_auth, add_target, out,
-                     seconds, session)
+from ..argtypes import add_seconds
+from .common import CommandError, Progress, command, out, session
 
 TYPES = {
     "firmware": firmware.TYPE_FIRMWARE,
@@ -28,20 +28,16 @@ MIN_RATE = 4096
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("update", help="install firmware, resources, a font "
-                                      "or a watchface")
+    p = command(sub, "update", "install firmware, resources, a font or a "
+                               "watchface", run)
     p.add_argument("file", type=Path, metavar="FILE")
-    add_target(p)
-    add_auth(p)
     p.add_argument("--type", choices=sorted(TYPES),
                    help="what the file is (default: recognised from it)")
     p.add_argument("--force", action="store_true",
                    help="send a file even if it does not look like --type")
-    p.add_argument("--max-time", type=seconds, metavar="S",
-                   help="seconds the whole upload may take (default "
-                        f"{firmware.UPDATE_TIMEOUT:g} + 1 s per "
-                        f"{MIN_RATE} bytes)")
-    p.set_defaults(run=run)
+    add_seconds(p, "--max-time", f"seconds the whole upload may take "
+                                 f"(default {firmware.UPDATE_TIMEOUT:g} + "
+                                 f"1 s per {MIN_RATE} bytes)")
 
 
 def what_to_send(data: bytes, wanted: str = None, force: bool = False):

@@ -12,7 +12,8 @@ from ...protocol import uuids
 from ...protocol.att import NOTIFY_ON
 from ...protocol.values import (ValueFormatError, decode_battery,
                                 decode_steps, event_name)
-from .common import add_auth, add_target, note, out, seconds, session
+from ..argtypes import add_seconds
+from .common import command, note, out, session
 
 # Without --duration each wait is this long, again and again.
 IDLE_WAIT = 60.0
@@ -42,13 +43,10 @@ WATCHED = {
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("watch", help="print device events, steps and "
-                                     "battery as the band sends them")
-    add_target(p)
-    add_auth(p)
-    p.add_argument("--duration", type=seconds, metavar="S",
-                   help="stop after S seconds (default: until Ctrl-C)")
-    p.set_defaults(run=run)
+    p = command(sub, "watch", "print device events, steps and battery as "
+                              "the band sends them", run)
+    add_seconds(p, "--duration", "stop after S seconds (default: until "
+                                 "Ctrl-C)")
 
 
 def _line(kind: str, text: str) -> None:
