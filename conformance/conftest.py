@@ -59,33 +59,44 @@ _busy_unsupported = []
 
 # ------------------------------------------------------------- options
 
+def _value(metavar: str, text: str) -> dict:
+    """An option that takes a value, none by default."""
+    return dict(metavar=metavar, default=None, help=text)
+
+
+OPTIONS = (
+    ("--target", dict(
+        choices=targets.TARGETS, default=EMU,
+        help="emu (default): an emulator per test on a socket and a private "
+             "bus; bluez: a band reached through BlueZ (--address), "
+             "emulated or real")),
+    ("--adapter", _value("hciN", "the BlueZ adapter to connect from "
+                                 "(bluez)")),
+    ("--address", _value("MAC", "the band's Bluetooth address (bluez)")),
+    ("--auth-key", _value("HEX", "the key the band is bound to, 32 hex "
+                                 "digits (bluez)")),
+    ("--band-control", _value(
+        "ADDRESS", "D-Bus address of the emulated band's control plane "
+                   "(io.bandsim.Band1): unix:path=..., system, session, or "
+                   "none (bluez; default none)")),
+    ("--interactive", dict(
+        action="store_true", default=False,
+        help="ask the person at the band to tap it or put it on the "
+             "charger where the control plane would")),
+    ("--emu-bluez", _value(
+        "BAND,CENTRAL", "emu over real BlueZ: start each emulator on adapter "
+                        "BAND (--transport bluez) and reach it with bleak "
+                        "from adapter CENTRAL, e.g. hci0,hci1 (ci/vm; "
+                        "docs/bluez.md)")),
+    ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
+                                       "into DIR")),
+)
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("bandsim", "bandsim conformance targets")
-    group.addoption("--target", choices=targets.TARGETS, default=EMU,
-                    help="emu (default): an emulator per test on a socket "
-                         "and a private bus; bluez: a band reached through "
-                         "BlueZ (--address), emulated or real")
-    group.addoption("--adapter", metavar="hciN", default=None,
-                    help="the BlueZ adapter to connect from (bluez)")
-    group.addoption("--address", metavar="MAC", default=None,
-                    help="the band's Bluetooth address (bluez)")
-    group.addoption("--auth-key", metavar="HEX", default=None,
-                    help="the key the band is bound to, 32 hex digits "
-                         "(bluez)")
-    group.addoption("--band-control", metavar="ADDRESS", default=None,
-                    help="D-Bus address of the emulated band's control "
-                         "plane (io.bandsim.Band1): unix:path=..., system, "
-                         "session, or none (bluez; default none)")
-    group.addoption("--interactive", action="store_true", default=False,
-                    help="ask the person at the band to tap it or put it on "
-                         "the charger where the control plane would")
-    group.addoption("--emu-bluez", metavar="BAND,CENTRAL", default=None,
-                    help="emu over real BlueZ: start each emulator on "
-                         "adapter BAND (--transport bluez) and reach it with "
-                         "bleak from adapter CENTRAL, e.g. hci0,hci1 "
-                         "(ci/vm; docs/bluez.md)")
-    group.addoption("--bandsim-report", metavar="DIR", default=None,
-                    help="write one JSON file per scenario into DIR")
+    for option, kwargs in OPTIONS:
+        group.addoption(option, **kwargs)
 
 
 def pytest_configure(config):
