@@ -9,11 +9,22 @@ notifications on, sending a command, taking the next reply and checking
 it with the client's own errors.
 """
 
-from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
+from ..link.base import DEFAULT_TIMEOUT, Disconnected, Link, ProtocolError
 from ..link.deadline import as_deadline
 from ..protocol.att import NOTIFY_ON
 from ..protocol.huami import StatusError, check_reply
 from ..protocol.profile import Profile, default_profile
+
+
+class Interrupted(Disconnected):
+    """The link ended in the middle of a step, how far it got kept in
+    the attribute PROGRESS names (samples received, bytes sent)."""
+
+    PROGRESS = "progress"
+
+    def __init__(self, message: str, progress: int = 0):
+        setattr(self, self.PROGRESS, progress)
+        super().__init__(message)
 
 
 class CommandClient:

@@ -34,7 +34,7 @@ from ..protocol.huami import REPLY, SUCCESS, StatusError
 from ..protocol.profile import Profile, default_profile
 from ..protocol.values import (MINUTE, ValueFormatError, decode_time,
                                encode_time, local_datetime, local_ts)
-from .base import CommandClient
+from .base import CommandClient, Interrupted
 
 START = 0x01
 SEND_DATA = 0x02
@@ -92,12 +92,10 @@ class FetchTimeout(FetchError, Timeout):
     """The band went quiet in the middle of a step ("stuck syncing")."""
 
 
-class FetchInterrupted(FetchError, Disconnected):
+class FetchInterrupted(FetchError, Interrupted):
     """The link ended in the middle of a step; nothing was saved."""
 
-    def __init__(self, message: str, received: int = 0):
-        self.received = received
-        super().__init__(message)
+    PROGRESS = "received"
 
 
 class SyncDidNotConverge(FetchError):

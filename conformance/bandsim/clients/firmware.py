@@ -32,7 +32,7 @@ from ..link.deadline import as_deadline
 from ..protocol import uuids
 from ..protocol.huami import MALFORMED, REFUSED, REPLY, SUCCESS, StatusError
 from ..protocol.profile import Profile
-from .base import CommandClient
+from .base import CommandClient, Interrupted
 
 SYNC = 0x00
 INIT = 0x01
@@ -93,12 +93,10 @@ class FirmwareTimeout(FirmwareError, Timeout):
     """The band went quiet where it owes a reply."""
 
 
-class FirmwareInterrupted(FirmwareError, Disconnected):
+class FirmwareInterrupted(FirmwareError, Interrupted):
     """The link ended in the middle of an upload."""
 
-    def __init__(self, message: str, sent: int = 0):
-        self.sent = sent
-        super().__init__(message)
+    PROGRESS = "sent"
 
 
 def check_reply(reply: bytes, command: int) -> None:
