@@ -52,6 +52,11 @@ from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, NEW,
                                       software_revision)
 
 PER_PACKET = 60                 # samples per packet at MTU 247
+# What twice() needs: a fresh band, and then another.
+ON_TWO_FRESH_BANDS = pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+FACTORY_IMAGE_TWICE = pytest.mark.emulator_process(
+    "the factory image on two fresh bands")
 
 
 # ------------------------------------------------------------- fixtures
@@ -126,14 +131,20 @@ def resync_once(case, context, remedy=None, before_sync=None):
     return tries
 
 
+def twice_then_resync(start_band, control, symptom, context, **resync):
+    """The symptom on two fresh bands (twice()), then on the second the
+    robust app's resync (resync_once()); returns its tries."""
+    _, case = twice(start_band, control, symptom)
+    return resync_once(case, context, **resync)
+
+
 # ---------------------------------------------------------------- battery
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "SetBattery", "SetCharging", "GetSamples",
                            "StoredSamples", "AckedUntil", "State", "Busy",
                            "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_low_battery_drop(start_band, control, phones):
     """MB4/FAULT/BV-01: the band disconnects below 15 %
 
@@ -168,27 +179,35 @@ def test_low_battery_drop(start_band, control, phones):
                           type(tried.error).__name__, tried.trace_hex(),
                           event.details, state)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after charging",
-                before_sync=lambda: control.set_charging(True))
+    twice_then_resync(start_band, control, symptom, "after charging",
+                      before_sync=lambda: control.set_charging(True))
 
 
 # ------------------------------------------------------------------- sync
 
-def sync_symptom(band, preset, action, error_type, received, phones,
-                 control, **phone_kw):
+def broken_try(band, preset, action, stage, error_type, phones, control,
+               **phone_kw):
     """Arm `preset` on a band with a day of data and let the phone try
-    once with deadline QUIET_S; the try ends in the sync with
-    error_type after exactly `received` samples, the fault fired with
-    `action`, and the phone saved nothing.  Returns (tried, event,
-    since, phone)."""
+    once with deadline QUIET_S; the try ends at `stage` with error_type
+    and the fault fired with `action`.  Returns (tried, event, since,
+    phone)."""
     day_of_data(control)
     since, fault = arm(control, preset)
     phone = phones(band, control, **phone_kw)
     tried = phone.attempt(QUIET_S)
-    assert (tried.stage, type(tried.error)) == ("sync", error_type), \
+    assert (tried.stage, type(tried.error)) == (stage, error_type), \
         tried.describe()
     event = fired(control, since, fault, preset, action)
+    return tried, event, since, phone
+
+
+def sync_symptom(band, preset, action, error_type, received, phones,
+                 control, **phone_kw):
+    """broken_try() that ends in the sync after exactly `received`
+    samples, the phone having saved nothing."""
+    tried, event, since, phone = broken_try(
+        band, preset, action, "sync", error_type, phones, control,
+        **phone_kw)
     assert tried.received() == received, tried.describe()
     assert phone.state.samples == []
     return tried, event, since, phone
@@ -196,8 +215,7 @@ def sync_symptom(band, preset, action, error_type, received, phones,
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Busy", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_stuck_syncing(start_band, control, phones):
     """MB4/FAULT/BV-02: stuck on "Syncing..."
 
@@ -224,14 +242,13 @@ def test_stuck_syncing(start_band, control, phones):
     def idle():
         assert control.get("Busy") == ""
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the stuck try", before_sync=idle)
+    twice_then_resync(start_band, control, symptom, "after the stuck try",
+                      before_sync=idle)
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_sync_never_ends(start_band, control, phones):
     """MB4/FAULT/BV-03: the sync that never ends because the band never
     sends the end reply
@@ -254,8 +271,8 @@ def test_sync_never_ends(start_band, control, phones):
         nothing_deleted(control)
         return phone_case(phone, tried, tried.trace_hex(), event.details)
 
-    _, case = twice(start_band, control, symptom)
-    tries = resync_once(case, "after the endless try")
+    tries = twice_then_resync(start_band, control, symptom,
+                              "after the endless try")
     assert [hexs(r[:3]) for r in tries[0].fetch.replies()] == \
         ["10 01 01", "10 02 01", "10 03 01", "10 01 01", "10 03 01"]
     assert control.stored_samples() == 0
@@ -294,8 +311,7 @@ def armed_again(case, band, control, phones, preset, action, **phone_kw):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_foreign_notification(start_band, control, phones):
     """MB4/FAULT/BV-04: a notification on another characteristic in the
     middle of a fetch ends the sync abnormally
@@ -330,8 +346,7 @@ def test_foreign_notification(start_band, control, phones):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_counter_gap(start_band, control, phones):
     """MB4/FAULT/BV-05: packet-counter gap (GB: invalid package counter)
 
@@ -351,14 +366,12 @@ def test_counter_gap(start_band, control, phones):
         assert [p[0] for p in tried.fetch.data_packets()] == [0, 1, 2, 4]
         return phone_case(phone, tried, tried.trace_hex(), event.details)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the counter gap")
+    twice_then_resync(start_band, control, symptom, "after the counter gap")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_duplicate_packet(start_band, control, phones):
     """MB4/FAULT/BV-06: a packet sent twice
 
@@ -401,8 +414,7 @@ def test_duplicate_packet(start_band, control, phones):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
                            "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_partial_sync(start_band, control, phones):
     """MB4/FAULT/BV-07: a partial sync that needs two runs
 
@@ -420,15 +432,13 @@ def test_partial_sync(start_band, control, phones):
         return phone_case(phone, tried, tried.trace_hex(), event.details,
                           nothing_deleted(control))
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "on the second run")
+    twice_then_resync(start_band, control, symptom, "on the second run")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
                            "State", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_reboot_mid_sync(start_band, control, phones):
     """MB4/FAULT/BV-08: the band reboots in the middle of a sync
 
@@ -446,8 +456,7 @@ def test_reboot_mid_sync(start_band, control, phones):
         return phone_case(phone, tried, tried.trace_hex(), event.details,
                           nothing_deleted(control))
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the reboot")
+    twice_then_resync(start_band, control, symptom, "after the reboot")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -481,16 +490,15 @@ def test_brown_out_mid_sync(start_band, control, phones):
         control.set_charging(True)
         control.advance_clock(10 * MINUTE)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the brown-out", remedy=charge)
+    twice_then_resync(start_band, control, symptom, "after the brown-out",
+                      remedy=charge)
 
 
 # --------------------------------------------------------------- firmware
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Event")
-@pytest.mark.emulator_process(
-    "the factory image on two fresh bands")
+@FACTORY_IMAGE_TWICE
 def test_interrupted_update(start_band, control, updaters):
     """MB4/FAULT/BV-10: the interrupted update
 
@@ -522,8 +530,7 @@ def test_interrupted_update(start_band, control, updaters):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Event")
-@pytest.mark.emulator_process(
-    "the factory image on two fresh bands")
+@FACTORY_IMAGE_TWICE
 def test_update_fails_at_100(start_band, control, updaters):
     """MB4/FAULT/BV-11: the firmware transfer reaches 100 % and then fails
 
@@ -557,8 +564,7 @@ def test_update_fails_at_100(start_band, control, updaters):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Authenticated", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_auth_never_answers(start_band, control, phones):
     """MB4/FAULT/BV-12: the auth answer never comes
 
@@ -568,28 +574,22 @@ def test_auth_never_answers(start_band, control, phones):
     robust app closes the link, reconnects, authenticates and syncs.
     """
     def symptom(band):
-        day_of_data(control)
-        since, fault = arm(control, "auth-never-answers")
-        phone = phones(band, control)
-        tried = phone.attempt(QUIET_S)
-        assert tried.stage == "auth" and type(tried.error) is Timeout, \
-            tried.describe()
+        tried, event, since, phone = broken_try(
+            band, "auth-never-answers", "drop", "auth", Timeout, phones,
+            control)
         assert_quiet_deadline(tried)
-        event = fired(control, since, fault, "auth-never-answers", "drop")
         succeeded = event_after(control, "auth-succeeded", since)
         authenticated = control.get("Authenticated")
         assert authenticated is True
         return phone_case(phone, tried, tried.stage, event.details,
                           succeeded.details, authenticated)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the silent auth")
+    twice_then_resync(start_band, control, symptom, "after the silent auth")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "State", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_half_connected(start_band, control, phones):
     """MB4/FAULT/BV-13: the half-connected link that never initialises
 
@@ -599,20 +599,16 @@ def test_half_connected(start_band, control, phones):
     The robust app closes the link and connects again.
     """
     def symptom(band):
-        day_of_data(control)
-        since, fault = arm(control, "half-connected")
-        phone = phones(band, control)
-        tried = phone.attempt(QUIET_S)
-        assert tried.stage == "mtu" and type(tried.error) is Timeout, \
-            tried.describe()
+        tried, event, _, phone = broken_try(
+            band, "half-connected", "silence", "mtu", Timeout, phones,
+            control)
         assert_quiet_deadline(tried)
-        event = fired(control, since, fault, "half-connected", "silence")
         state = control.get("State")
         assert state == "connected"
         return phone_case(phone, tried, tried.stage, event.details, state)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case, "after the half-connected link")
+    twice_then_resync(start_band, control, symptom,
+                      "after the half-connected link")
 
 
 # ------------------------------------------------------------- liveness

@@ -102,8 +102,21 @@ def _tree(path: Path) -> ast.Module:
     return _parsed(str(path), path.stat().st_mtime_ns)
 
 
+def _named_marks(tree: ast.Module) -> dict:
+    """Module-level names bound to a mark (FRESH = pytest.mark.x(...)),
+    so ``@FRESH`` reads as the mark it names."""
+    named = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) \
+                and _mark(node.value)[0] is not None:
+            named[node.targets[0].id] = node.value
+    return named
+
+
 def scenarios_of(path: Path) -> list:
     tree = _tree(path)
+    named = _named_marks(tree)
     found = []
     for node in tree.body:
         if not (isinstance(node, ast.FunctionDef)
@@ -117,6 +130,8 @@ def scenarios_of(path: Path) -> list:
                                  f"start 'MB4/AREA/BV-nn: ...'")
         markers, params = {}, []
         for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Name):
+                decorator = named.get(decorator.id, decorator)
             name, args = _mark(decorator)
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
