@@ -26,10 +26,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from ..link.base import ProtocolError, Timeout
 from ..link.deadline import as_deadline
 from ..protocol import uuids
-from ..protocol.huami import MALFORMED, REFUSED, StatusError
+from ..protocol.huami import KEY_SIZE, MALFORMED, REFUSED, StatusError
 from .base import CommandClient
 
-KEY_SIZE = 16
 RANDOM_SIZE = 16
 
 # Command bytes (the low nibble names the step, bit 7 marks variant B).

@@ -26,10 +26,11 @@ turns those into a skip with the reason on a target that lacks it:
 
 import importlib
 import os
-import re
 from dataclasses import dataclass
 
 from ..link.deadline import Deadline, read_until
+from ..link.target import ADAPTER, ADDRESS
+from ..protocol.huami import key_from_hex
 
 EMU, BLUEZ = "emu", "bluez"
 TARGETS = (EMU, BLUEZ)
@@ -52,8 +53,6 @@ MARKERS = {
 }
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
-MAC = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
-ADAPTER = re.compile(r"^hci\d+$")
 PROBE_TIMEOUT = 2.0
 # A band through BlueZ: a first connection scans, links and has BlueZ
 # discover every service; under TCG in CI that alone took 7 s.  The same
@@ -182,12 +181,10 @@ class Discovery:
 
 def parse_key(text):
     try:
-        key = bytes.fromhex(text)
+        return key_from_hex(text)
     except ValueError:
-        key = b""
-    if len(key) != 16:
-        raise TargetError(f"--auth-key must be 32 hex digits, got {text!r}")
-    return key
+        raise TargetError(f"--auth-key must be 32 hex digits, got "
+                          f"{text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -225,7 +222,7 @@ class Target:
             raise TargetError("--emu-bluez: for --target emu (the suite "
                               "starts the emulators on one adapter and "
                               "reaches them from the other)")
-        if not address or not MAC.match(address):
+        if not address or not ADDRESS.match(address):
             raise TargetError("--target bluez needs --address "
                               "XX:XX:XX:XX:XX:XX (the band)")
         if adapter is not None and not ADAPTER.match(adapter):

@@ -17,8 +17,9 @@ from typing import Optional
 from .base import DEFAULT_TIMEOUT, Link
 from .sock import connect_socket
 
-_ADDRESS = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
-_ADAPTER = re.compile(r"^hci\d+$")
+# A Bluetooth address (AA:BB:CC:DD:EE:FF) and a BlueZ adapter name (hciN).
+ADDRESS = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+ADAPTER = re.compile(r"^hci\d+$")
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ def parse_target(text: str) -> Target:
         return Target("sock", path=rest)
     if sep and kind == "bluez":
         address, _, adapter = rest.partition("@")
-        if not _ADDRESS.match(address):
+        if not ADDRESS.match(address):
             raise ValueError(f"{text!r}: {address!r} is not a Bluetooth "
                              f"address (AA:BB:CC:DD:EE:FF)")
-        if adapter and not _ADAPTER.match(adapter):
+        if adapter and not ADAPTER.match(adapter):
             raise ValueError(f"{text!r}: {adapter!r} is not an adapter "
                              f"name (hci0, hci1, ...)")
         return Target("bluez", address=address.upper(),

@@ -4,15 +4,15 @@ seconds that says its default."""
 
 import argparse
 
+from ..protocol.huami import key_from_hex
+
 
 def parse_key(text: str) -> bytes:
     try:
-        key = bytes.fromhex(text.removeprefix("0x"))
+        return key_from_hex(text)
     except ValueError:
-        key = b""
-    if len(key) != 16:
-        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits")
-    return key
+        raise argparse.ArgumentTypeError("16 bytes as 32 hex digits") \
+            from None
 
 
 def seconds(text: str) -> float:
