@@ -18,8 +18,8 @@ import time
 import pytest
 
 from bandsim import link as link_module
-from bandsim.link import (Link, LinkError, LinkUnavailable, Target,
-                          bluez as bleak_link_module, connect, parse_target)
+from bandsim.link import (Link, LinkError, LinkUnavailable, Target, bluez,
+                          connect, parse_target)
 from bandsim.link.base import AttError, Disconnected, Timeout
 from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread, att_code,
                                 map_connect_error, map_error,
@@ -844,7 +844,7 @@ def run_attempt(connecting, budget, deadline_s, up):
     """_attempt on a fresh loop; up() is what link_up answers."""
     async def link_up():
         return up()
-    return asyncio.run(bleak_link_module._attempt(
+    return asyncio.run(bluez._attempt(
         connecting, budget, Deadline(deadline_s), link_up))
 
 
@@ -893,7 +893,7 @@ def test_a_device_bluez_dropped_is_scanned_for_again():
     """Connect answered UnknownObject (or bleak's not-found): the Device1
     path is gone and the next attempt scans; other failures keep it."""
     exc_module = pytest.importorskip("bleak.exc")
-    gone = bleak_link_module._gone
+    gone = bluez._gone
     assert gone(exc_module.BleakDeviceNotFoundError("E1:23:45:67:89:AB"))
     assert gone(FakeDBusError("org.freedesktop.DBus.Error.UnknownObject"))
     assert not gone(FakeDBusError("org.bluez.Error.Failed",

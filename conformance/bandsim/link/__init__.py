@@ -7,9 +7,9 @@ budget every waiting call of a link takes.
     with link.connect("sock:/tmp/band.sock") as att: ...
 """
 
-from .base import (AttClientError, AttError, Disconnected, Link,  # noqa: F401
+from .base import (AttClientError, AttError, Disconnected, Link,
                    LinkError, LinkUnavailable, ProtocolError, Timeout)
-from .target import Target, connect, parse_target  # noqa: F401
+from .target import Target, connect, parse_target
 
 __all__ = ["Link", "Target", "connect", "parse_target", "AttClientError",
            "AttError", "Timeout", "Disconnected", "ProtocolError",
