@@ -57,6 +57,9 @@ ON_TWO_FRESH_BANDS = pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START on two fresh bands")
 FACTORY_IMAGE_TWICE = pytest.mark.emulator_process(
     "the factory image on two fresh bands")
+# What a sync fault scenario asks of the control plane.
+SYNC_FAULT_CONTROL = pytest.mark.needs_control(
+    "InjectFault", "Faults", "AdvanceClock", "GetSamples", "Event")
 
 
 # ------------------------------------------------------------- fixtures
@@ -101,6 +104,14 @@ def phone_case(phone, tried, *signature) -> Case:
     """The Case of a phone's broken try: the signature, the phone's
     links, the phone and the try."""
     return Case(signature, phone.links, phone=phone, tried=tried)
+
+
+def then(control, fired_event, name: str, since: int):
+    """The event `name` the fault's action led to: it comes after the
+    fault-fired event."""
+    later = event_after(control, name, since)
+    assert later.seq > fired_event.seq, (later, fired_event)
+    return later
 
 
 def nothing_deleted(control) -> tuple:
@@ -246,8 +257,7 @@ def test_stuck_syncing(start_band, control, phones):
                       before_sync=idle)
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
+@SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
 def test_sync_never_ends(start_band, control, phones):
     """MB4/FAULT/BV-03: the sync that never ends because the band never
@@ -309,8 +319,7 @@ def armed_again(case, band, control, phones, preset, action, **phone_kw):
     return tries, phone
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
+@SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
 def test_foreign_notification(start_band, control, phones):
     """MB4/FAULT/BV-04: a notification on another characteristic in the
@@ -344,8 +353,7 @@ def test_foreign_notification(start_band, control, phones):
     exactly_once(phone, control, "with a button press mid-fetch")
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
+@SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
 def test_counter_gap(start_band, control, phones):
     """MB4/FAULT/BV-05: packet-counter gap (GB: invalid package counter)
@@ -369,8 +377,7 @@ def test_counter_gap(start_band, control, phones):
     twice_then_resync(start_band, control, symptom, "after the counter gap")
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
+@SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
 def test_duplicate_packet(start_band, control, phones):
     """MB4/FAULT/BV-06: a packet sent twice
@@ -451,8 +458,7 @@ def test_reboot_mid_sync(start_band, control, phones):
         tried, event, since, phone = sync_symptom(
             band, "reboot-mid-sync", "reboot", FetchInterrupted,
             5 * PER_PACKET, phones, control)
-        reboot = event_after(control, "reboot", since)
-        assert reboot.seq > event.seq
+        then(control, event, "reboot", since)
         return phone_case(phone, tried, tried.trace_hex(), event.details,
                           nothing_deleted(control))
 
@@ -478,8 +484,7 @@ def test_brown_out_mid_sync(start_band, control, phones):
         tried, event, since, phone = sync_symptom(
             band, "brown-out-mid-sync", "brown-out", FetchInterrupted,
             5 * PER_PACKET, phones, control)
-        power_off = event_after(control, "power-off", since)
-        assert power_off.seq > event.seq
+        then(control, event, "power-off", since)
         control.wait_property("State", "off")
         assert control.battery() == 0
         assert refused_connection(band)
