@@ -66,8 +66,6 @@ RETRY_PAUSE = 0.25
 ATTEMPT_SHARE = 0.4
 # How often an attempt past its share checks that its link is still up.
 LINK_UP_POLL = 0.25
-CCCD_NOTIFY = 0x0001
-CCCD_INDICATE = 0x0002
 
 
 # ------------------------------------------------------ handle mapping

@@ -63,9 +63,8 @@ PRIMARY_SERVICE = uuids.sig(0x2800)
 CHARACTERISTIC = uuids.sig(0x2803)
 CCCD = uuids.sig(0x2902)
 
-# A CCCD's values: notifications on, off.
+# What a CCCD is written to turn notifications on.
 NOTIFY_ON = b"\x01\x00"
-NOTIFY_OFF = b"\x00\x00"
 
 
 def opcode_name(opcode: int) -> str:
