@@ -40,21 +40,13 @@ def main() -> int:
             if clock != want:
                 sys.exit(f"band clock {clock}, expected {want}")
             bench.stop_band(band)
-    stats = benchlib.summary(times)
     minutes = args.days * 1440
-    rows = [{"what": f"AdvanceClock({args.days:g} days) = {minutes:,.0f} "
-                     f"band minutes",
-             "runs": stats["runs"],
-             "median": benchlib.ms(stats["median"]),
-             "min": benchlib.ms(stats["min"]),
-             "max": benchlib.ms(stats["max"]),
-             "band-days/s (median)": f"{args.days / stats['median']:,.0f}"}]
-    met = "met" if stats["median"] <= GOAL_S else "NOT met"
-    print(benchlib.report("bench_life", rows, [
-        f"Timed: the AdvanceClock D-Bus round trip (wall time, "
-        f"perf_counter), fresh band per run. Goal ≤ "
-        f"{GOAL_S * 1000:.0f} ms for 30 days: {met} (median).",
-        "Per run (ms): " + ", ".join(f"{t * 1000:.1f}" for t in times)]))
+    print(benchlib.timed_report(
+        "bench_life",
+        f"AdvanceClock({args.days:g} days) = {minutes:,.0f} band minutes",
+        times, ("band-days/s (median)", args.days),
+        "the AdvanceClock D-Bus round trip (wall time, perf_counter), "
+        "fresh band per run", GOAL_S, "30 days"))
     return 0
 
 

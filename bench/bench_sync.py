@@ -19,9 +19,9 @@ import sys
 import time
 
 import benchlib
-from bandsim import oracle
-from bandsim.fetch import FetchClient, SyncState
-from bandsim.huami import HuamiClient
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.oracles import ground_truth
 
 GOAL_S = 0.050
 
@@ -72,25 +72,17 @@ def main() -> int:
                     sys.exit(f"the band logged {len(truth)} samples, "
                              f"expected {expected}")
             elapsed, state = timed_sync(band, args.mtu, not args.no_ack)
-            oracle.assert_exactly_once(state.samples, truth,
+            ground_truth.assert_exactly_once(state.samples, truth,
                                        context=f"run {run}")
             times.append(elapsed)
-    stats = benchlib.summary(times)
-    rate = expected / stats["median"]
-    rows = [{"what": f"{args.days:g}-day sync ({expected} samples), "
-                     f"MTU {args.mtu}, {'no ack' if args.no_ack else 'ack'}",
-             "runs": stats["runs"],
-             "median": benchlib.ms(stats["median"]),
-             "min": benchlib.ms(stats["min"]),
-             "max": benchlib.ms(stats["max"]),
-             "samples/s (median)": f"{rate:,.0f}"}]
-    met = "met" if stats["median"] <= GOAL_S else "NOT met"
-    print(benchlib.report("bench_sync", rows, [
-        f"Timed: connect, MTU exchange, auth, every fetch round"
-        f"{'' if args.no_ack else ' and its ack'} (wall time, "
-        f"perf_counter). Goal ≤ {GOAL_S * 1000:.0f} ms for 14 days: "
-        f"{met} (median).",
-        "Per run (ms): " + ", ".join(f"{t * 1000:.1f}" for t in times)]))
+    print(benchlib.timed_report(
+        "bench_sync",
+        f"{args.days:g}-day sync ({expected} samples), MTU {args.mtu}, "
+        f"{'no ack' if args.no_ack else 'ack'}",
+        times, ("samples/s (median)", expected),
+        f"connect, MTU exchange, auth, every fetch round"
+        f"{'' if args.no_ack else ' and its ack'} (wall time, perf_counter)",
+        GOAL_S, "14 days"))
     return 0
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "conformance"))
 
-from bandsim.bus import PrivateBus  # noqa: E402
-from bandsim.control import ControlClient  # noqa: E402
-from bandsim.process import BandProcess  # noqa: E402
-from bandsim.profile import DEFAULT_PATH  # noqa: E402
-from bandsim.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.harness.bus import PrivateBus  # noqa: E402
+from bandsim.harness.control import ControlClient  # noqa: E402
+from bandsim.harness.process import BandProcess  # noqa: E402
+from bandsim.harness.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.protocol.profile import DEFAULT_PATH  # noqa: E402
 
 DEFAULT_BINARY = REPO / "build" / "emulator" / "bandsim"
 DAY = 86400
@@ -109,6 +109,25 @@ def summary(times) -> dict:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+def timed_report(title: str, what: str, times, rate: tuple, timed: str,
+                 goal_s: float, goal: str) -> str:
+    """The report of one timed measurement: a row with the runs and the
+    median, min and max time, and a rate at the median (rate: its column
+    and how many units one run moved); notes say what was timed, whether
+    the median met the goal (goal_s for `goal`) and every run."""
+    stats = summary(times)
+    column, units = rate
+    row = {"what": what, "runs": stats["runs"],
+           "median": ms(stats["median"]), "min": ms(stats["min"]),
+           "max": ms(stats["max"]),
+           column: f"{units / stats['median']:,.0f}"}
+    met = "met" if stats["median"] <= goal_s else "NOT met"
+    return report(title, [row], [
+        f"Timed: {timed}. Goal ≤ {goal_s * 1000:.0f} ms for {goal}: {met} "
+        f"(median).",
+        "Per run (ms): " + ", ".join(f"{t * 1000:.1f}" for t in times)])
 
 
 def report(title: str, rows, notes=()) -> str:

@@ -7,12 +7,13 @@ charged to the test that caused it.  Start-up of both is a few
 milliseconds.  With ``--target bluez`` the same fixtures hand out links
 to the band at ``--address`` through bandsim.link instead, and the
 scenarios that need what only the emulator has are skipped with the
-reason (bandsim/targets.py; docs/conformance.md).
+reason (bandsim/harness/targets.py; docs/conformance.md).
 
 Around every test: the liveness oracle times each client operation the
 fixtures hand out and, before a band is stopped, checks it was not left
-busy (bandsim/liveness.py); with ``--bandsim-report DIR`` each scenario
-leaves DIR/<ID>.json (bandsim/report.py) and every emulator it starts
+busy (bandsim/oracles/liveness.py); with ``--bandsim-report DIR`` each
+scenario leaves DIR/<ID>.json (bandsim/tools/report.py) and every
+emulator it starts
 writes its btsnoop capture next to it (DIR/<ID>[-N].btsnoop, listed in
 the JSON's ``captures``).
 """
@@ -23,20 +24,20 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import liveness as liveness_module
-from bandsim import report
-from bandsim import targets
-from bandsim.bus import PrivateBus
-from bandsim.control import BUS_NAME
-from bandsim.huami import HuamiClient
-from bandsim.process import BandProcess
-from bandsim.suite import CLOCK_START, TEST_KEY
-from bandsim.synctest import open_fetch
-from bandsim import profile as profile_module
-from bandsim.profile import Profile
-from bandsim.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
-                             PERSON, SOCKET_ONLY, ControlHands, PersonHands,
-                             RemoteBand, Target, TargetError, Unavailable)
+from bandsim.clients.auth import HuamiClient
+from bandsim.harness import targets
+from bandsim.harness.bus import PrivateBus
+from bandsim.harness.control import BUS_NAME
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
+                                     PERSON, SOCKET_ONLY, ControlHands,
+                                     PersonHands, RemoteBand, Target,
+                                     TargetError, Unavailable)
+from bandsim.oracles import liveness as liveness_module
+from bandsim.protocol import profile as profile_module
+from bandsim.protocol.profile import Profile
+from bandsim.tools import report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO_ROOT / "build" / "emulator" / "bandsim"
@@ -58,33 +59,44 @@ _busy_unsupported = []
 
 # ------------------------------------------------------------- options
 
+def _value(metavar: str, text: str) -> dict:
+    """An option that takes a value, none by default."""
+    return dict(metavar=metavar, default=None, help=text)
+
+
+OPTIONS = (
+    ("--target", dict(
+        choices=targets.TARGETS, default=EMU,
+        help="emu (default): an emulator per test on a socket and a private "
+             "bus; bluez: a band reached through BlueZ (--address), "
+             "emulated or real")),
+    ("--adapter", _value("hciN", "the BlueZ adapter to connect from "
+                                 "(bluez)")),
+    ("--address", _value("MAC", "the band's Bluetooth address (bluez)")),
+    ("--auth-key", _value("HEX", "the key the band is bound to, 32 hex "
+                                 "digits (bluez)")),
+    ("--band-control", _value(
+        "ADDRESS", "D-Bus address of the emulated band's control plane "
+                   "(io.bandsim.Band1): unix:path=..., system, session, or "
+                   "none (bluez; default none)")),
+    ("--interactive", dict(
+        action="store_true", default=False,
+        help="ask the person at the band to tap it or put it on the "
+             "charger where the control plane would")),
+    ("--emu-bluez", _value(
+        "BAND,CENTRAL", "emu over real BlueZ: start each emulator on adapter "
+                        "BAND (--transport bluez) and reach it with bleak "
+                        "from adapter CENTRAL, e.g. hci0,hci1 (ci/vm; "
+                        "docs/bluez.md)")),
+    ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
+                                       "into DIR")),
+)
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("bandsim", "bandsim conformance targets")
-    group.addoption("--target", choices=targets.TARGETS, default=EMU,
-                    help="emu (default): an emulator per test on a socket "
-                         "and a private bus; bluez: a band reached through "
-                         "BlueZ (--address), emulated or real")
-    group.addoption("--adapter", metavar="hciN", default=None,
-                    help="the BlueZ adapter to connect from (bluez)")
-    group.addoption("--address", metavar="MAC", default=None,
-                    help="the band's Bluetooth address (bluez)")
-    group.addoption("--auth-key", metavar="HEX", default=None,
-                    help="the key the band is bound to, 32 hex digits "
-                         "(bluez)")
-    group.addoption("--band-control", metavar="ADDRESS", default=None,
-                    help="D-Bus address of the emulated band's control "
-                         "plane (io.bandsim.Band1): unix:path=..., system, "
-                         "session, or none (bluez; default none)")
-    group.addoption("--interactive", action="store_true", default=False,
-                    help="ask the person at the band to tap it or put it on "
-                         "the charger where the control plane would")
-    group.addoption("--emu-bluez", metavar="BAND,CENTRAL", default=None,
-                    help="emu over real BlueZ: start each emulator on "
-                         "adapter BAND (--transport bluez) and reach it with "
-                         "bleak from adapter CENTRAL, e.g. hci0,hci1 "
-                         "(ci/vm; docs/bluez.md)")
-    group.addoption("--bandsim-report", metavar="DIR", default=None,
-                    help="write one JSON file per scenario into DIR")
+    for option, kwargs in OPTIONS:
+        group.addoption(option, **kwargs)
 
 
 def pytest_configure(config):
@@ -301,7 +313,7 @@ def emu_central(target):
     discovery = targets.Discovery(central_adapter)
 
     def central(deadline):
-        return targets.connect_link(link, spec, deadline)
+        return link.connect(spec, timeout=deadline)
 
     yield central
     discovery.close()
@@ -320,7 +332,7 @@ def person():
 
 @pytest.fixture(autouse=True)
 def liveness(request):
-    """The liveness oracle of this test (bandsim/liveness.py).
+    """The liveness oracle of this test (bandsim/oracles/liveness.py).
 
     Every operation of the links, bands and control clients the
     fixtures hand out is timed; a test may time its own steps with
@@ -387,7 +399,7 @@ def start_band(request, target):
     Each call starts one more emulator on the test's bus with a fresh
     socket and log; pass the state_dir of an earlier one to restart "the
     same band", and a profile path for a band with other policies
-    (bandsim.profile.write_variant).  On teardown every band the test
+    (bandsim.protocol.profile.write_variant).  On teardown every band the test
     did not stop or kill itself must not be left busy and must exit 0
     on SIGTERM.  --target emu only.
     """
@@ -529,23 +541,6 @@ def authed(band, target):
     huami.authenticate(target.auth_key)
     yield client
     close_link(band, client)
-
-
-@pytest.fixture
-def fetch_links(target):
-    """Factory: fetch_links(band, mtu=247) opens a link ready to sync
-    (authenticated, notifications on); every one is closed on teardown,
-    however the test ends."""
-    opened = []
-
-    def open_(band, mtu=247):
-        fetch = open_fetch(band, mtu, key=target.auth_key)
-        opened.append(fetch)
-        return fetch
-
-    yield open_
-    for fetch in opened:
-        fetch.att.close()
 
 
 def close_link(band, client):

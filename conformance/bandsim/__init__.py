@@ -1,5 +1,19 @@
-"""Python side of bandsim: an ATT client, the shared profile reader and a
-driver for the emulator process, used by the conformance scenarios.
+"""Python side of bandsim: a Huami client for a Mi Band 4, emulated or
+real, and what the conformance suite drives and judges it with.
+
+Layers, each importing only from the ones above it in this list:
+
+- ``protocol``: UUIDs, ATT codes, the Huami command replies, value
+  decoders and the profile (the GATT table as data); no I/O but reading
+  the profile;
+- ``link``: the Link to a band and its errors: the emulator's socket, or
+  bleak on BlueZ; deadlines;
+- ``clients``: auth, activity fetch and firmware update over a Link;
+- ``harness``: the emulator process, a private D-Bus bus, the control
+  plane client, the suite's targets and settings, the update files;
+- ``oracles``: liveness and ground truth;
+- ``tools``: the command line (``python3 -m bandsim``), the report,
+  capture replay and the generated catalogues.
 
 The same profile file feeds the emulator and this package, so the suite
 derives its expectations from data instead of restating the GATT table.

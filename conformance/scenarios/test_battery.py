@@ -12,21 +12,24 @@ scenario that needs another one runs a band on a derived profile.
 
 import pytest
 
-from bandsim import oracle
-from bandsim.att import Disconnected
-from bandsim.battery import BATTERY_UUID, UNSET, parse
-from bandsim.control import ControlError
-from bandsim.fetch import FetchInterrupted, local_datetime
-from bandsim.huami import HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile, write_variant
-from bandsim.suite import CLOCK_START, TEST_KEY
-from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, SINCE,
-                              all_samples, assert_minutes,
-                              sync_over_new_link)
-from bandsim.updatetest import SOFTWARE_REVISION, refused_connection
+from bandsim.clients.fetch import FetchInterrupted
+from bandsim.harness.control import ControlError
+from bandsim.harness.suite import CLOCK_START
+from bandsim.link.base import Disconnected
+from bandsim.oracles import ground_truth
+from bandsim.protocol import uuids
+from bandsim.protocol.profile import DEFAULT_PATH, Profile, write_variant
+from bandsim.protocol.values import UNSET, decode_battery, local_datetime
+
+from scenarios.helpers.events import events_after, last_seq
+from scenarios.helpers.links import authenticated_link, closing
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, SINCE,
+                                    all_samples, assert_minutes,
+                                    sync_over_new_link)
+from scenarios.helpers.update import SOFTWARE_REVISION, refused_connection
 
 PROFILE = Profile.load(DEFAULT_PATH)
-BATTERY = PROFILE.by_uuid(BATTERY_UUID)
+BATTERY = PROFILE.by_uuid(uuids.BATTERY)
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
 ACTIVITY = DEFAULT_PATH.parents[1] / "fixtures" / "activity" / \
     "seed1-2024-05-20-3days.csv"
@@ -36,36 +39,18 @@ CHARGING_KIND = 0x06
 # ---------------------------------------------------------------- helpers
 
 def link(band, auth: bool = True):
-    """A link, authenticated unless told otherwise."""
-    att = band.connect()
-    if auth:
-        try:
-            huami = HuamiClient(att)
-            huami.enable_notifications()
-            huami.authenticate(TEST_KEY)
-        except BaseException:
-            att.close()
-            raise
-    return att
+    """A link at ATT_MTU 23, authenticated unless told otherwise."""
+    return authenticated_link(band, 23) if auth else band.connect()
 
 
 @pytest.fixture
 def links():
     """Factory: links(band, auth=True); all closed on teardown."""
-    opened = []
-
-    def open_(band, auth=True):
-        att = link(band, auth)
-        opened.append(att)
-        return att
-
-    yield open_
-    for att in opened:
-        att.close()
+    yield from closing(link, lambda att: att.close())
 
 
 def read_battery(att):
-    return parse(att.read(BATTERY.value_handle))
+    return decode_battery(att.read(BATTERY.value_handle))
 
 
 def battery_notes(att) -> list:
@@ -75,20 +60,10 @@ def battery_notes(att) -> list:
     notes = []
     while True:
         try:
-            notes.append(parse(att.wait_notification(BATTERY.value_handle,
-                                                     0)))
+            notes.append(decode_battery(
+                att.wait_notification(BATTERY.value_handle, 0)))
         except TimeoutError:
             return notes
-
-
-def events_since(control, name: str, mark: int) -> list:
-    control.sync()
-    return [e for e in control.timeline if e.name == name and e.seq > mark]
-
-
-def last_seq(control) -> int:
-    control.sync()
-    return control.timeline[-1].seq if control.timeline else 0
 
 
 def is_up(band, att) -> bool:
@@ -199,7 +174,7 @@ def test_a_day_of_wear(start_band, control):
         control.advance_clock(DAY)
         after = control.battery()
         levels = [e.details["level"]
-                  for e in events_since(control, "battery-changed", mark)]
+                  for e in events_after(control, "battery-changed", mark)]
         assert band.stop() == 0
         return before, after, levels
 
@@ -314,7 +289,7 @@ def test_sync_fails_when_low(band, control, fetch_links):
 
     control.set_battery(17)
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
 
 
 @pytest.mark.needs_control("SetBattery", "AdvanceClock", "Event")
@@ -365,7 +340,7 @@ def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
     control.set_battery(11)
     mark = last_seq(control)
     control.advance_clock(HOUR)
-    assert not events_since(control, "reboot", mark)
+    assert not events_after(control, "reboot", mark)
     assert is_up(band, att)
 
     logged = all_samples(control)
@@ -378,7 +353,7 @@ def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
 
     mark = last_seq(control)
     control.advance_clock(3 * HOUR)
-    reboots = len(events_since(control, "reboot", mark))
+    reboots = len(events_after(control, "reboot", mark))
     assert 2 <= reboots <= 4, f"{reboots} reboots in 3 hours below 10 %"
     assert all_samples(control)[:len(logged)] == logged
 
@@ -424,10 +399,10 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
     on_by = off_at + HOUR + 10 * MINUTE
 
     after = all_samples(control)
-    oracle.assert_exactly_once(after, before, (CLOCK_START, off_at),
+    ground_truth.assert_exactly_once(after, before, (CLOCK_START, off_at),
                                "flash after power-off")
     assert control.get_samples(off_at, off_at + HOUR + 2 * MINUTE) == []
     control.advance_clock(30 * MINUTE)
     assert_minutes(control.get_samples(on_by, FOREVER), on_by, 30)
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, all_samples(control))
+    ground_truth.assert_exactly_once(state.samples, all_samples(control))

@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from bandsim import targets
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.harness import targets
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 MIBAND_SERVICE_DATA = "0000fee0-0000-1000-8000-00805f9b34fb"

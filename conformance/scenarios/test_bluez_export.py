@@ -16,9 +16,9 @@ gi = pytest.importorskip("gi")
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from bandsim.process import BandProcess  # noqa: E402
-from bandsim.profile import DEFAULT_PATH, Profile  # noqa: E402
-from bandsim.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.harness.process import BandProcess  # noqa: E402
+from bandsim.harness.suite import CLOCK_START, TEST_KEY  # noqa: E402
+from bandsim.protocol.profile import DEFAULT_PATH, Profile  # noqa: E402
 
 PROFILE = Profile.load(DEFAULT_PATH)
 APP_ROOT = "/io/bandsim/gatt"

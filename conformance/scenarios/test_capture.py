@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from bandsim import huami
-from bandsim.suite import TEST_KEY
+from bandsim.clients.auth import HuamiClient
+from bandsim.harness.suite import TEST_KEY
 
 tshark = shutil.which("tshark")
 
@@ -19,7 +19,7 @@ def capture_session(start_band, tmp_path, name, seed=7):
     client = band.connect()
     client.exchange_mtu(247)
     client.discover()
-    auth = huami.HuamiClient(client)
+    auth = HuamiClient(client)
     auth.enable_notifications()
     auth.authenticate(TEST_KEY)
     client.read(0x44)

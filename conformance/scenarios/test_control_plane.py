@@ -12,12 +12,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bandsim import control as control_module
-from bandsim import huami
-from bandsim.control import ControlClient, ControlError
-from bandsim.huami import HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START, TEST_KEY
+from bandsim.clients import auth
+from bandsim.clients.auth import HuamiClient
+from bandsim.harness import control as control_module
+from bandsim.harness.control import ControlClient, ControlError
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
@@ -222,7 +222,7 @@ def test_properties_changed_follow_binding(fresh_band, control, band_button):
     steps = [[("State", "connected")],
              [("Prompt", "pair-confirm")],
              [("Prompt", ""), ("Bound", True),
-              ("KeyId", huami.key_id(TEST_KEY))],
+              ("KeyId", auth.key_id(TEST_KEY))],
              [("Authenticated", True)],
              [("State", "advertising")]]
     last = -1

@@ -12,7 +12,7 @@ Huami siblings.  For each one a scenario shows
   the same state;
 - what a robust app does about it: it gives up on the broken try at its
   deadline, closes the link, waits until the band advertises again and
-  tries again from its saved cursor (bandsim.faulttest.Phone), or
+  tries again from its saved cursor (helpers/faults.py: Phone), or
   retries the update.  Presets fire once, so the second try goes
   through; the band's log (GetSamples) is the oracle: every sample
   exactly once.
@@ -30,66 +30,39 @@ import time
 
 import pytest
 
-from bandsim import oracle
-from bandsim.att import Timeout
-from bandsim.control import ControlError
-from bandsim.deadline import Deadline
-from bandsim.faulttest import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
-                               RETRY_S, Attempt, Phone, arm, event_after,
-                               events_after, fired, last_seq,
-                               naive_samples, naive_transfer, parse_spec,
-                               retire)
-from bandsim.fetch import FetchInterrupted, FetchTimeout, PacketCounterError
-from bandsim.firmware import FirmwareInterrupted, Refused, identify
-from bandsim.images import fixture
-from bandsim.liveness import slack
-from bandsim.synctest import MINUTE, PER_DAY, SINCE, all_samples, logged
-from bandsim.updatetest import (FACTORY, FACTORY_VERSION, install,
-                                open_updater, read_revision,
-                                refused_connection, software_revision)
+from bandsim.clients.fetch import (FetchInterrupted, FetchTimeout,
+                                   PacketCounterError)
+from bandsim.clients.firmware import FirmwareInterrupted, Refused
+from bandsim.harness.control import ControlError
+from bandsim.link.base import Timeout
+from bandsim.link.deadline import Deadline
+from bandsim.oracles import ground_truth
+from bandsim.oracles.liveness import slack
 
-NEW = fixture("mb4-fw-1.0.9.99.fw")
-NEW_VERSION = "V" + identify(NEW).version
+from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.faults import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
+                                      RETRY_S, Attempt, arm, fired,
+                                      naive_samples, naive_transfer,
+                                      parse_spec, retire)
+from scenarios.helpers.pdus import hexs
+from scenarios.helpers.sync import MINUTE, PER_DAY, SINCE, all_samples, logged
+from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, NEW,
+                                      progress_recorder, read_revision,
+                                      refused_connection, retry_installs,
+                                      software_revision)
+
 PER_PACKET = 60                 # samples per packet at MTU 247
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
+# What twice() needs: a fresh band, and then another.
+ON_TWO_FRESH_BANDS = pytest.mark.emulator_process(
+    "a fresh activity log from CLOCK_START on two fresh bands")
+FACTORY_IMAGE_TWICE = pytest.mark.emulator_process(
+    "the factory image on two fresh bands")
+# What a sync fault scenario asks of the control plane.
+SYNC_FAULT_CONTROL = pytest.mark.needs_control(
+    "InjectFault", "Faults", "AdvanceClock", "GetSamples", "Event")
 
 
 # ------------------------------------------------------------- fixtures
-
-@pytest.fixture
-def phones():
-    """Factory: phones(band, control, **kw) -> Phone; every link a phone
-    opened is closed on teardown, however the test ends."""
-    made = []
-
-    def make(band, control, **kwargs):
-        phone = Phone(band, control, **kwargs)
-        made.append(phone)
-        return phone
-
-    yield make
-    for phone in made:
-        phone.close()
-
-
-@pytest.fixture
-def updaters():
-    """Factory: updaters(band) opens a link ready to upload; all closed
-    on teardown."""
-    opened = []
-
-    def open_(band):
-        fw = open_updater(band)
-        opened.append(fw)
-        return fw
-
-    yield open_
-    for fw in opened:
-        fw.att.close()
-
 
 class Case:
     """What a symptom run leaves for the robust part: the band's answer
@@ -127,18 +100,53 @@ def assert_quiet_deadline(attempt) -> None:
         attempt.describe()
 
 
-def resync_once(case):
-    """The robust app comes back after the symptom and syncs again: one
-    try must be enough.  Returns the tries."""
-    case.phone.come_back(case.tried)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    return tries
+def phone_case(phone, tried, *signature) -> Case:
+    """The Case of a phone's broken try: the signature, the phone's
+    links, the phone and the try."""
+    return Case(signature, phone.links, phone=phone, tried=tried)
+
+
+def then(control, fired_event, name: str, since: int):
+    """The event `name` the fault's action led to: it comes after the
+    fault-fired event."""
+    later = event_after(control, name, since)
+    assert later.seq > fired_event.seq, (later, fired_event)
+    return later
+
+
+def nothing_deleted(control) -> tuple:
+    """(StoredSamples, AckedUntil) of a band that still holds its day of
+    data and deleted none of it."""
+    state = (control.stored_samples(), control.acked_until())
+    assert state == (PER_DAY, 0)
+    return state
 
 
 def exactly_once(phone, control, context="") -> None:
-    oracle.assert_exactly_once(phone.state.samples, all_samples(control),
-                               context=context)
+    ground_truth.assert_exactly_once(phone.state.samples,
+                                     all_samples(control), context=context)
+
+
+def resync_once(case, context, remedy=None, before_sync=None):
+    """The robust app comes back after the symptom (remedy: what the
+    person does for a band that is off; before_sync: runs once the band
+    advertises again) and syncs again: one try must be enough, and it
+    holds every sample exactly once.  Returns the tries."""
+    phone = case.phone
+    phone.come_back(case.tried, remedy)
+    if before_sync is not None:
+        before_sync()
+    tries = phone.sync()
+    assert len(tries) == 1, [t.describe() for t in tries]
+    exactly_once(phone, phone.control, context)
+    return tries
+
+
+def twice_then_resync(start_band, control, symptom, context, **resync):
+    """The symptom on two fresh bands (twice()), then on the second the
+    robust app's resync (resync_once()); returns its tries."""
+    _, case = twice(start_band, control, symptom)
+    return resync_once(case, context, **resync)
 
 
 # ---------------------------------------------------------------- battery
@@ -147,8 +155,7 @@ def exactly_once(phone, control, context="") -> None:
                            "SetBattery", "SetCharging", "GetSamples",
                            "StoredSamples", "AckedUntil", "State", "Busy",
                            "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_low_battery_drop(start_band, control, phones):
     """MB4/FAULT/BV-01: the band disconnects below 15 %
 
@@ -160,8 +167,7 @@ def test_low_battery_drop(start_band, control, phones):
     """
     def symptom(band):
         day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "low-battery-drop")
+        since, fault = arm(control, "low-battery-drop")
         phone = phones(band, control)
 
         def battery_falls():
@@ -180,35 +186,39 @@ def test_low_battery_drop(start_band, control, phones):
         state = (control.battery(), control.stored_samples(),
                  control.acked_until())
         assert state == (15, PER_DAY + 1, 0)
-        return Case((tried.stage, type(tried.error).__name__,
-                     tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage,
+                          type(tried.error).__name__, tried.trace_hex(),
+                          event.details, state)
 
-    _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    control.set_charging(True)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after charging")
+    twice_then_resync(start_band, control, symptom, "after charging",
+                      before_sync=lambda: control.set_charging(True))
 
 
 # ------------------------------------------------------------------- sync
 
-def sync_symptom(band, preset, action, error_type, received, phones,
-                 control, **phone_kw):
+def broken_try(band, preset, action, stage, error_type, phones, control,
+               **phone_kw):
     """Arm `preset` on a band with a day of data and let the phone try
-    once with deadline QUIET_S; the try ends in the sync with
-    error_type after exactly `received` samples, the fault fired with
-    `action`, and the phone saved nothing.  Returns (tried, event,
-    since, phone)."""
+    once with deadline QUIET_S; the try ends at `stage` with error_type
+    and the fault fired with `action`.  Returns (tried, event, since,
+    phone)."""
     day_of_data(control)
-    since = last_seq(control)
-    fault = arm(control, preset)
+    since, fault = arm(control, preset)
     phone = phones(band, control, **phone_kw)
     tried = phone.attempt(QUIET_S)
-    assert (tried.stage, type(tried.error)) == ("sync", error_type), \
+    assert (tried.stage, type(tried.error)) == (stage, error_type), \
         tried.describe()
     event = fired(control, since, fault, preset, action)
+    return tried, event, since, phone
+
+
+def sync_symptom(band, preset, action, error_type, received, phones,
+                 control, **phone_kw):
+    """broken_try() that ends in the sync after exactly `received`
+    samples, the phone having saved nothing."""
+    tried, event, since, phone = broken_try(
+        band, preset, action, "sync", error_type, phones, control,
+        **phone_kw)
     assert tried.received() == received, tried.describe()
     assert phone.state.samples == []
     return tried, event, since, phone
@@ -216,8 +226,7 @@ def sync_symptom(band, preset, action, error_type, received, phones,
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Busy", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_stuck_syncing(start_band, control, phones):
     """MB4/FAULT/BV-02: stuck on "Syncing..."
 
@@ -239,21 +248,17 @@ def test_stuck_syncing(start_band, control, phones):
         assert naive_samples(tried.fetch.announced, packets) == \
             all_samples(control)[:5 * PER_PACKET]
         assert control.get("Busy") == "fetch"
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
 
-    _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried)
-    assert control.get("Busy") == ""
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after the stuck try")
+    def idle():
+        assert control.get("Busy") == ""
+
+    twice_then_resync(start_band, control, symptom, "after the stuck try",
+                      before_sync=idle)
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_sync_never_ends(start_band, control, phones):
     """MB4/FAULT/BV-03: the sync that never ends because the band never
     sends the end reply
@@ -273,23 +278,49 @@ def test_sync_never_ends(start_band, control, phones):
         assert len(tried.fetch.data_packets()) == PER_DAY // PER_PACKET
         replies = [hexs(r[:3]) for r in tried.fetch.replies()]
         assert replies == ["10 01 01"], replies         # no 10 02 01
-        assert (control.stored_samples(), control.acked_until()) == \
-            (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        nothing_deleted(control)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
 
-    _, case = twice(start_band, control, symptom)
-    tries = resync_once(case)
+    tries = twice_then_resync(start_band, control, symptom,
+                              "after the endless try")
     assert [hexs(r[:3]) for r in tries[0].fetch.replies()] == \
         ["10 01 01", "10 02 01", "10 03 01", "10 01 01", "10 03 01"]
-    exactly_once(case.phone, control, "after the endless try")
     assert control.stored_samples() == 0
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+def naive_symptom(band, control, phones, preset, action, handles=(),
+                  timeout=QUIET_S, **phone_kw):
+    """A naive app meets `preset`, armed on a band with a day of data:
+    one link, naive_transfer() within timeout, and the fault fires with
+    `action`.  Returns (Case, announcement, data packets, every
+    notification taken, the band's log)."""
+    truth = day_of_data(control)
+    since, fault = arm(control, preset)
+    phone = phones(band, control, **phone_kw)
+    attempt = Attempt()
+    fetch = phone.open(Deadline(RETRY_S), attempt)
+    announced, seen = naive_transfer(fetch, SINCE, handles, timeout)
+    event = fired(control, since, fault, preset, action)
+    data = [v for h, v in seen if h == fetch.data_handle]
+    case = Case(([(h, hexs(v)) for h, v in seen], event.details),
+                phone.links, phone=phone, attempt=attempt)
+    return case, announced, data, seen, truth
+
+
+def armed_again(case, band, control, phones, preset, action, **phone_kw):
+    """After a naive symptom: its link closed, the same fault armed
+    again, and a robust app syncs until a try goes through; the fault
+    fired with `action`.  Returns (the app's tries, the app)."""
+    case.phone.come_back(case.attempt)
+    since, fault = arm(control, preset)
+    phone = phones(band, control, **phone_kw)
+    tries = phone.sync()
+    fired(control, since, fault, preset, action)
+    return tries, phone
+
+
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_foreign_notification(start_band, control, phones):
     """MB4/FAULT/BV-04: a notification on another characteristic in the
     middle of a fetch ends the sync abnormally
@@ -302,41 +333,28 @@ def test_foreign_notification(start_band, control, phones):
     armed again its fetch goes through in one try, every sample once,
     and the button press waits for the app's button handler.
     """
+    fault = ("foreign-notification", "foreign-notify")
+
     def symptom(band):
-        day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "foreign-notification")
-        phone = phones(band, control, subscribe=[DEVICE_EVENT])
-        attempt = Attempt()
-        fetch = phone.open(Deadline(RETRY_S), attempt)
-        announced, seen = naive_transfer(
-            fetch, SINCE, (DEVICE_EVENT.value_handle,), QUIET_S)
+        case, announced, data, seen, _ = naive_symptom(
+            band, control, phones, *fault, (DEVICE_EVENT.value_handle,),
+            subscribe=[DEVICE_EVENT])
         assert announced.count == PER_DAY
-        event = fired(control, since, fault, "foreign-notification",
-                      "foreign-notify")
-        data = [v for h, v in seen if h == fetch.data_handle]
         assert [p[0] for p in data] == [0, 1, 2]
         assert seen[-1] == (DEVICE_EVENT.value_handle, b"\x04")
         assert len(naive_samples(announced, data)) == 3 * PER_PACKET
-        return Case(([(h, hexs(v)) for h, v in seen], event.details),
-                    phone.links, phone=phone, attempt=attempt)
+        return case
 
     band, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.attempt)
-    since = last_seq(control)
-    fault = arm(control, "foreign-notification")
-    phone = phones(band, control, subscribe=[DEVICE_EVENT])
-    tries = phone.sync()
+    tries, phone = armed_again(case, band, control, phones, *fault,
+                               subscribe=[DEVICE_EVENT])
     assert len(tries) == 1, [t.describe() for t in tries]
-    fired(control, since, fault, "foreign-notification", "foreign-notify")
     assert tries[0].other == [(DEVICE_EVENT.value_handle, b"\x04")]
     exactly_once(phone, control, "with a button press mid-fetch")
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_counter_gap(start_band, control, phones):
     """MB4/FAULT/BV-05: packet-counter gap (GB: invalid package counter)
 
@@ -354,18 +372,13 @@ def test_counter_gap(start_band, control, phones):
                 error.received) == (3, 4, 3, 3 * PER_PACKET)
         assert "skipped" in str(error)
         assert [p[0] for p in tried.fetch.data_packets()] == [0, 1, 2, 4]
-        return Case((tried.trace_hex(), event.details), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the counter gap")
+    twice_then_resync(start_band, control, symptom, "after the counter gap")
 
 
-@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_duplicate_packet(start_band, control, phones):
     """MB4/FAULT/BV-06: a packet sent twice
 
@@ -377,36 +390,25 @@ def test_duplicate_packet(start_band, control, phones):
     same fault armed again, syncs again on a new link and ends with
     every sample once.
     """
+    fault = ("duplicate-packet", "duplicate")
+
     def symptom(band):
-        truth = day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "duplicate-packet")
-        phone = phones(band, control)
-        attempt = Attempt()
-        fetch = phone.open(Deadline(RETRY_S), attempt)
-        announced, seen = naive_transfer(fetch, SINCE, (), RETRY_S)
-        event = fired(control, since, fault, "duplicate-packet",
-                      "duplicate")
-        data = [v for h, v in seen if h == fetch.data_handle]
+        case, announced, data, seen, truth = naive_symptom(
+            band, control, phones, *fault, timeout=RETRY_S)
         counters = [p[0] for p in data]
         assert counters == [0, 1, 2, 3] + list(range(3, PER_DAY //
                                                      PER_PACKET))
-        assert seen[-1] == (fetch.control_handle, b"\x10\x02\x01")
+        fetch_control = case.attempt.fetch.control_handle
+        assert seen[-1] == (fetch_control, b"\x10\x02\x01")
         held = naive_samples(announced, data)
         assert len(held) == PER_DAY + PER_PACKET
-        verdict = oracle.compare(held, truth)
+        verdict = ground_truth.compare(held, truth)
         assert len(verdict.unexpected) == PER_PACKET and not verdict.lost, \
             verdict.describe()
-        return Case(([(h, hexs(v)) for h, v in seen], event.details),
-                    phone.links, phone=phone, attempt=attempt)
+        return case
 
     band, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.attempt)
-    since = last_seq(control)
-    fault = arm(control, "duplicate-packet")
-    phone = phones(band, control)
-    tries = phone.sync()
-    fired(control, since, fault, "duplicate-packet", "duplicate")
+    tries, phone = armed_again(case, band, control, phones, *fault)
     assert [type(t.error) for t in tries] == [PacketCounterError,
                                              type(None)], \
         [t.describe() for t in tries]
@@ -419,8 +421,7 @@ def test_duplicate_packet(start_band, control, phones):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
                            "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_partial_sync(start_band, control, phones):
     """MB4/FAULT/BV-07: a partial sync that needs two runs
 
@@ -435,21 +436,16 @@ def test_partial_sync(start_band, control, phones):
             10 * PER_PACKET, phones, control)
         assert tried.error.received == 10 * PER_PACKET
         event_after(control, "fetch-aborted", since, reason="disconnected")
-        state = (control.stored_samples(), control.acked_until())
-        assert state == (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          nothing_deleted(control))
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "on the second run")
+    twice_then_resync(start_band, control, symptom, "on the second run")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
                            "State", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_reboot_mid_sync(start_band, control, phones):
     """MB4/FAULT/BV-08: the band reboots in the middle of a sync
 
@@ -462,16 +458,11 @@ def test_reboot_mid_sync(start_band, control, phones):
         tried, event, since, phone = sync_symptom(
             band, "reboot-mid-sync", "reboot", FetchInterrupted,
             5 * PER_PACKET, phones, control)
-        reboot = event_after(control, "reboot", since)
-        assert reboot.seq > event.seq
-        state = (control.stored_samples(), control.acked_until())
-        assert state == (PER_DAY, 0)
-        return Case((tried.trace_hex(), event.details, state),
-                    phone.links, phone=phone, tried=tried)
+        then(control, event, "reboot", since)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          nothing_deleted(control))
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the reboot")
+    twice_then_resync(start_band, control, symptom, "after the reboot")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
@@ -493,41 +484,26 @@ def test_brown_out_mid_sync(start_band, control, phones):
         tried, event, since, phone = sync_symptom(
             band, "brown-out-mid-sync", "brown-out", FetchInterrupted,
             5 * PER_PACKET, phones, control)
-        power_off = event_after(control, "power-off", since)
-        assert power_off.seq > event.seq
+        then(control, event, "power-off", since)
         control.wait_property("State", "off")
         assert control.battery() == 0
         assert refused_connection(band)
-        return Case((tried.trace_hex(), event.details, control.battery(),
-                     control.get("State")), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.trace_hex(), event.details,
+                          control.battery(), control.get("State"))
 
     def charge():
         control.set_charging(True)
         control.advance_clock(10 * MINUTE)
 
-    _, case = twice(start_band, control, symptom)
-    case.phone.come_back(case.tried, remedy=charge)
-    tries = case.phone.sync()
-    assert len(tries) == 1, [t.describe() for t in tries]
-    exactly_once(case.phone, control, "after the brown-out")
+    twice_then_resync(start_band, control, symptom, "after the brown-out",
+                      remedy=charge)
 
 
 # --------------------------------------------------------------- firmware
 
-def progress_recorder():
-    seen = []
-
-    def progress(sent, total):
-        seen.append((sent, total))
-
-    return seen, progress
-
-
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Event")
-@pytest.mark.emulator_process(
-    "the factory image on two fresh bands")
+@FACTORY_IMAGE_TWICE
 def test_interrupted_update(start_band, control, updaters):
     """MB4/FAULT/BV-10: the interrupted update
 
@@ -537,8 +513,7 @@ def test_interrupted_update(start_band, control, updaters):
     01 on a new link, installs the new one.
     """
     def symptom(band):
-        since = last_seq(control)
-        fault = arm(control, "interrupted-update")
+        since, fault = arm(control, "interrupted-update")
         fw = updaters(band)
         with pytest.raises(FirmwareInterrupted) as info:
             fw.update(NEW, timeout=RETRY_S)
@@ -555,15 +530,12 @@ def test_interrupted_update(start_band, control, updaters):
                     [fw.att])
 
     band, _ = twice(start_band, control, symptom)
-    _, installed = install(band, control, updaters(band), NEW)
-    assert installed.details == {"version": NEW_VERSION, "slot": "b"}
-    assert read_revision(band) == NEW_VERSION
+    retry_installs(band, control, updaters(band))
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Event")
-@pytest.mark.emulator_process(
-    "the factory image on two fresh bands")
+@FACTORY_IMAGE_TWICE
 def test_update_fails_at_100(start_band, control, updaters):
     """MB4/FAULT/BV-11: the firmware transfer reaches 100 % and then fails
 
@@ -573,8 +545,7 @@ def test_update_fails_at_100(start_band, control, updaters):
     (a new 01 on the same link) installs the new image.
     """
     def symptom(band):
-        since = last_seq(control)
-        fault = arm(control, "update-fails-at-100")
+        since, fault = arm(control, "update-fails-at-100")
         fw = updaters(band)
         seen, progress = progress_recorder()
         with pytest.raises(Refused) as info:
@@ -591,17 +562,14 @@ def test_update_fails_at_100(start_band, control, updaters):
                      control.firmware()), [fw.att], fw=fw)
 
     band, case = twice(start_band, control, symptom)
-    _, installed = install(band, control, case.fw, NEW)
-    assert installed.details == {"version": NEW_VERSION, "slot": "b"}
-    assert read_revision(band) == NEW_VERSION
+    retry_installs(band, control, case.fw)
 
 
 # ------------------------------------------------------------ the link
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Authenticated", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_auth_never_answers(start_band, control, phones):
     """MB4/FAULT/BV-12: the auth answer never comes
 
@@ -611,30 +579,22 @@ def test_auth_never_answers(start_band, control, phones):
     robust app closes the link, reconnects, authenticates and syncs.
     """
     def symptom(band):
-        day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "auth-never-answers")
-        phone = phones(band, control)
-        tried = phone.attempt(QUIET_S)
-        assert tried.stage == "auth" and type(tried.error) is Timeout, \
-            tried.describe()
+        tried, event, since, phone = broken_try(
+            band, "auth-never-answers", "drop", "auth", Timeout, phones,
+            control)
         assert_quiet_deadline(tried)
-        event = fired(control, since, fault, "auth-never-answers", "drop")
         succeeded = event_after(control, "auth-succeeded", since)
         authenticated = control.get("Authenticated")
         assert authenticated is True
-        return Case((tried.stage, event.details, succeeded.details,
-                     authenticated), phone.links, phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage, event.details,
+                          succeeded.details, authenticated)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the silent auth")
+    twice_then_resync(start_band, control, symptom, "after the silent auth")
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "State", "Event")
-@pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START on two fresh bands")
+@ON_TWO_FRESH_BANDS
 def test_half_connected(start_band, control, phones):
     """MB4/FAULT/BV-13: the half-connected link that never initialises
 
@@ -644,23 +604,16 @@ def test_half_connected(start_band, control, phones):
     The robust app closes the link and connects again.
     """
     def symptom(band):
-        day_of_data(control)
-        since = last_seq(control)
-        fault = arm(control, "half-connected")
-        phone = phones(band, control)
-        tried = phone.attempt(QUIET_S)
-        assert tried.stage == "mtu" and type(tried.error) is Timeout, \
-            tried.describe()
+        tried, event, _, phone = broken_try(
+            band, "half-connected", "silence", "mtu", Timeout, phones,
+            control)
         assert_quiet_deadline(tried)
-        event = fired(control, since, fault, "half-connected", "silence")
         state = control.get("State")
         assert state == "connected"
-        return Case((tried.stage, event.details, state), phone.links,
-                    phone=phone, tried=tried)
+        return phone_case(phone, tried, tried.stage, event.details, state)
 
-    _, case = twice(start_band, control, symptom)
-    resync_once(case)
-    exactly_once(case.phone, control, "after the half-connected link")
+    twice_then_resync(start_band, control, symptom,
+                      "after the half-connected link")
 
 
 # ------------------------------------------------------------- liveness
@@ -681,8 +634,7 @@ def test_liveness_catches_a_hang(band, control, phones, liveness):
     until the phone closes the link, "" after.
     """
     day_of_data(control)
-    since = last_seq(control)
-    fault = arm(control, "stuck-syncing")
+    since, fault = arm(control, "stuck-syncing")
     phone = phones(band, control)
     attempt = Attempt()
     fetch = phone.open(Deadline(RETRY_S), attempt)

@@ -18,46 +18,29 @@ import zlib
 
 import pytest
 
-from bandsim.att import AttError, ErrorCode
-from bandsim.firmware import (FirmwareInterrupted, LowBattery, Refused,
-                              TYPE_FIRMWARE, TYPE_FONT, TYPE_FONT_LATIN,
-                              TYPE_RESOURCES, TYPE_RESOURCES_COMPRESSED,
-                              TYPE_WATCHFACE, FirmwareClient, Transfer,
-                              identify, init_payload)
-from bandsim.huami import HuamiClient
-from bandsim.images import (build_firmware, build_font, build_resources,
-                            build_watchface, fixture)
-from bandsim.suite import TEST_KEY
-from bandsim.updatetest import (FACTORY, FACTORY_VERSION, boot,
-                                firmware_ini, install, open_updater,
-                                read_revision, refused_connection,
-                                software_revision)
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.firmware import (TYPE_FIRMWARE, TYPE_FONT,
+                                      TYPE_FONT_LATIN, TYPE_RESOURCES,
+                                      TYPE_RESOURCES_COMPRESSED,
+                                      TYPE_WATCHFACE, FirmwareClient,
+                                      FirmwareInterrupted, LowBattery, Refused,
+                                      Transfer, identify, init_payload)
+from bandsim.harness.images import (build_firmware, build_font,
+                                    build_resources, build_watchface, fixture)
+from bandsim.harness.suite import TEST_KEY
+from bandsim.link.base import AttError
+from bandsim.protocol.att import ErrorCode
 
-NEW = fixture("mb4-fw-1.0.9.99.fw")
+from scenarios.helpers.pdus import hexs
+from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, NEW,
+                                      NEW_VERSION, boot, firmware_ini, install,
+                                      progress_recorder, read_revision,
+                                      refused_connection, retry_installs,
+                                      software_revision)
+
 NEWER = fixture("mb4-fw-1.1.0.1.fw")
-NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
 NEWER_VERSION = "V" + identify(NEWER).version      # V1.1.0.1
 MiB = 1024 * 1024
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
-
-
-@pytest.fixture
-def updaters():
-    """Factory: updaters(band, mtu=247) opens a link ready to upload;
-    every one is closed on teardown, however the test ends."""
-    opened = []
-
-    def open_(band, mtu=247):
-        fw = open_updater(band, mtu)
-        opened.append(fw)
-        return fw
-
-    yield open_
-    for fw in opened:
-        fw.att.close()
 
 
 @pytest.fixture
@@ -77,15 +60,6 @@ def assert_old_image_runs(band, control, state_dir, label="", since=0):
     names = [e.name for e in control.timeline if e.seq > since]
     assert not {"firmware-verified", "firmware-installed"} & set(names), \
         f"{label}: {names}"
-
-
-def progress_recorder():
-    seen = []
-
-    def progress(sent, total):
-        seen.append((sent, total))
-
-    return seen, progress
 
 
 # ------------------------------------------------------------ success
@@ -313,9 +287,7 @@ def test_interrupted_update_keeps_old_firmware(state_band, control,
         {"reason": "interrupted"}
     assert_old_image_runs(band, control, state_dir, "after 57 %")
 
-    _, event = install(band, control, updaters(band), NEW)
-    assert event.details == {"version": NEW_VERSION, "slot": "b"}
-    assert read_revision(band) == NEW_VERSION
+    retry_installs(band, control, updaters(band))
 
 
 @pytest.mark.needs_control("SetBattery", "Firmware", "Event")
@@ -480,9 +452,7 @@ def test_power_loss_during_update(start_band, control, updaters, tmp_path,
     mark = control.timeline[-1].seq if control.timeline else 0
     band = start_band(state_dir=state_dir)
     assert_old_image_runs(band, control, state_dir, point, since=mark)
-    _, event = install(band, control, updaters(band), NEW)
-    assert event.details == {"version": NEW_VERSION, "slot": "b"}
-    assert read_revision(band) == NEW_VERSION
+    retry_installs(band, control, updaters(band))
 
 
 @pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")

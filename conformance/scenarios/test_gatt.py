@@ -15,9 +15,13 @@ import struct
 
 import pytest
 
-from bandsim import uuids
-from bandsim.att import AttClient, AttError, ErrorCode, Op
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.link.base import AttError
+from bandsim.link.sock import AttClient
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+
+from scenarios.helpers.pdus import error_pdu, exchange
 
 PROFILE = Profile.load(DEFAULT_PATH)
 MIBAND_SENSOR_DATA = "00000002-0000-3512-2118-0009af100700"
@@ -35,11 +39,6 @@ def le16(value: int) -> bytes:
     return struct.pack("<H", value)
 
 
-def exchange(att, pdu: bytes) -> bytes:
-    att.send_raw(pdu)
-    return att.recv_raw()
-
-
 def assert_exchange(att, pdu: bytes, expected: bytes) -> None:
     got = exchange(att, pdu)
     assert got.hex(" ") == expected.hex(" "), f"sent {pdu.hex(' ')}"
@@ -50,10 +49,6 @@ def assert_alive(band, att) -> None:
     assert band.alive, band.log_tail()
     assert_exchange(att, bytes([Op.READ_REQ]) + le16(DEVICE_NAME.value_handle),
                     bytes([Op.READ_RSP]) + NAME)
-
-
-def error_pdu(opcode: int, handle: int, code: int) -> bytes:
-    return AttError(opcode, handle, code).pdu
 
 
 def assert_att_error(call, opcode: int, handle: int, code: int) -> None:

@@ -16,11 +16,16 @@ import struct
 
 import pytest
 
-from bandsim import huami, uuids
-from bandsim.att import AttError, Disconnected, ErrorCode, Op, Timeout
-from bandsim.huami import AuthRefused, HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import OTHER_KEY, TEST_KEY
+from bandsim.clients import auth
+from bandsim.clients.auth import AuthRefused, HuamiClient
+from bandsim.harness.suite import OTHER_KEY, TEST_KEY
+from bandsim.link.base import AttError, Disconnected, Timeout
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+
+from scenarios.helpers.links import closing
+from scenarios.helpers.pdus import error_pdu, exchange, hexs
 
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
@@ -57,20 +62,7 @@ def open_link(band) -> HuamiClient:
 @pytest.fixture
 def links():
     """open_link() whose links are closed on teardown, however it ends."""
-    opened = []
-
-    def open_(band):
-        client = open_link(band)
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        client.att.close()
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
+    yield from closing(open_link)
 
 
 def assert_reply(client, payload: bytes, expected: str) -> bytes:
@@ -79,13 +71,8 @@ def assert_reply(client, payload: bytes, expected: str) -> bytes:
     return reply
 
 
-def error_pdu(opcode: int, handle: int, code: int) -> str:
-    return hexs(struct.pack("<BBHB", Op.ERROR_RSP, opcode, handle, code))
-
-
 def raw(att, pdu: bytes) -> str:
-    att.send_raw(pdu)
-    return hexs(att.recv_raw())
+    return hexs(exchange(att, pdu))
 
 
 def read_pdu(handle: int) -> bytes:
@@ -101,8 +88,8 @@ def assert_unauthorized_read(att, handle: int) -> None:
     any link (the socket, or BlueZ's error mapped back)."""
     with pytest.raises(AttError) as refused:
         att.read(handle)
-    assert refused.value.pdu.hex(" ") == error_pdu(Op.READ_REQ, handle,
-                                                   UNAUTHORIZED)
+    assert hexs(refused.value.pdu) == \
+        hexs(error_pdu(Op.READ_REQ, handle, UNAUTHORIZED))
 
 
 def binding(control) -> tuple:
@@ -116,7 +103,7 @@ def assert_unbound(control) -> None:
 
 
 def assert_bound_to(control, key: bytes) -> None:
-    assert binding(control) == (True, huami.key_id(key))
+    assert binding(control) == (True, auth.key_id(key))
 
 
 def assert_random_static(address: str) -> None:
@@ -137,7 +124,7 @@ def assert_state_file(band, control) -> None:
     assert state.has_section("binding") == bound
     if bound:
         key = bytes.fromhex(state["binding"]["key"])
-        assert len(key) == 16 and huami.key_id(key) == key_id
+        assert len(key) == 16 and auth.key_id(key) == key_id
 
 
 def ordered(names, wanted) -> bool:
@@ -174,7 +161,7 @@ def test_first_bind_with_tap(fresh_band, control, band_button, links):
     assert binding(control) == (False, "")
     band_button.press()
     assert hexs(client.reply()) == "10 01 01"
-    control.wait_event("bound", key_id=huami.key_id(NEW_KEY))
+    control.wait_event("bound", key_id=auth.key_id(NEW_KEY))
     assert_bound_to(control, NEW_KEY)
     assert control.get("Prompt") == ""
     assert fresh_band.stored_key() == NEW_KEY
@@ -395,7 +382,7 @@ def test_variant_a_with_provisioned_key(band, control, links):
     assert_unauthorized_read(client.att, BATTERY.value_handle)
     random_number = client.request_random()
     control.wait_event("auth-started", variant="A")
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, random_number),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, random_number),
                  "10 03 01")
     control.wait_event("auth-succeeded", variant="A")
     assert control.get("Authenticated") is True
@@ -413,7 +400,7 @@ def test_variant_b_echoes_command(band, control, links):
     reply = client.command(bytes.fromhex("82 00 02 01 00"))
     assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
     control.wait_event("auth-started", variant="B")
-    assert_reply(client, b"\x83\x00" + huami.encrypt(TEST_KEY, reply[3:]),
+    assert_reply(client, b"\x83\x00" + auth.encrypt(TEST_KEY, reply[3:]),
                  "10 83 01")
     control.wait_event("auth-succeeded", variant="B")
     assert control.get("Authenticated") is True
@@ -430,7 +417,7 @@ def test_variant_b_short_request(band, control, links):
     client = links(band)
     reply = client.command(b"\x82\x00")
     assert hexs(reply[:3]) == "10 82 01" and len(reply) == 19, hexs(reply)
-    client.send_answer(huami.encrypt(TEST_KEY, reply[3:]), variant="B")
+    client.send_answer(auth.encrypt(TEST_KEY, reply[3:]), variant="B")
     assert control.get("Authenticated") is True
 
 
@@ -459,7 +446,7 @@ def test_wrong_key(band, control, links, variant, answer_cmd):
     client = links(band)
     random_number = client.request_random(variant)
     reply = client.command(client.answer_payload(
-        huami.encrypt(OTHER_KEY, random_number), variant))
+        auth.encrypt(OTHER_KEY, random_number), variant))
     assert hexs(reply) == f"10 {answer_cmd:02x} 04"
     control.wait_event("auth-failed", reason="wrong-key", variant=variant)
     assert control.get("Authenticated") is False
@@ -494,13 +481,13 @@ def test_stale_challenge(band, control, links):
     client = links(band)
     first = client.request_random()
     second = client.request_random()
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, first),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, first),
                  "10 03 04")
     # docs/auth.md: checked against the newer challenge, which it uses up.
     control.wait_event("auth-failed", reason="wrong-key", variant="A")
     assert control.get("Authenticated") is False
     # The second challenge went with that answer.
-    assert_reply(client, b"\x03\x00" + huami.encrypt(TEST_KEY, second),
+    assert_reply(client, b"\x03\x00" + auth.encrypt(TEST_KEY, second),
                  "10 03 04")
     control.wait_event("auth-failed", reason="no-challenge", variant="A")
     client.authenticate(TEST_KEY)
@@ -560,7 +547,7 @@ def test_malformed_answer_keeps_challenge(band, control, links):
     client = links(band)
     random_number = client.request_random()
     assert_reply(client, b"\x03\x00" + bytes(15), "10 03 02")
-    client.send_answer(huami.encrypt(TEST_KEY, random_number))
+    client.send_answer(auth.encrypt(TEST_KEY, random_number))
     assert control.get("Authenticated") is True
 
 
@@ -805,11 +792,11 @@ def test_protected_until_auth(band, links, char):
         assert_unauthorized_read(att, h)
     if writable:
         assert raw(att, write_pdu(h, WRITE_VALUES[char.name])) == \
-            error_pdu(Op.WRITE_REQ, h, UNAUTHORIZED)
+            hexs(error_pdu(Op.WRITE_REQ, h, UNAUTHORIZED))
     if char.cccd_handle is not None:
         c = char.cccd_handle
         assert raw(att, write_pdu(c, cccd_enable(char))) == \
-            error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED)
+            hexs(error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED))
         assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
 
     client.authenticate(TEST_KEY)
@@ -837,13 +824,13 @@ def test_other_reads_do_not_leak(band, links):
     h = BATTERY.value_handle
     name = DEVICE_NAME.value_handle
     assert raw(att, struct.pack("<BHH", Op.READ_BLOB_REQ, h, 0)) == \
-        error_pdu(Op.READ_BLOB_REQ, h, UNAUTHORIZED)
+        hexs(error_pdu(Op.READ_BLOB_REQ, h, UNAUTHORIZED))
     by_type = (struct.pack("<BHH", Op.READ_BY_TYPE_REQ, 0x0001, 0xFFFF)
                + uuids.to_wire(BATTERY.uuid))
-    assert raw(att, by_type) == error_pdu(Op.READ_BY_TYPE_REQ, h,
-                                          UNAUTHORIZED)
+    assert raw(att, by_type) == \
+        hexs(error_pdu(Op.READ_BY_TYPE_REQ, h, UNAUTHORIZED))
     assert raw(att, struct.pack("<BHH", 0x0E, name, h)) == \
-        error_pdu(0x0E, h, UNAUTHORIZED)
+        hexs(error_pdu(0x0E, h, UNAUTHORIZED))
 
 
 @pytest.mark.needs_control("Authenticated", "PropertiesChanged")
@@ -884,7 +871,7 @@ def check_after_restart(band, control, allowed, round_no, point):
     now = binding(control)
     assert now in allowed, (f"round {round_no} ({point}): {now}, "
                             f"allowed {allowed}")
-    assert now == ((True, huami.key_id(key)) if key else (False, "")), \
+    assert now == ((True, auth.key_id(key)) if key else (False, "")), \
         f"round {round_no} ({point}): band.ini disagrees with the band"
     assert control.get("Prompt") == ""
     assert_state_file(band, control)
@@ -913,7 +900,7 @@ def test_kill_during_binding(start_band, control, band_button, tmp_path):
         before = binding(control)
         assert before == (False, "")
         key = rng.randbytes(16)
-        new = (True, huami.key_id(key))
+        new = (True, auth.key_id(key))
         client = open_link(band)
         try:
             client.send_bind(key)

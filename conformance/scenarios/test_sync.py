@@ -6,7 +6,7 @@ test decides exactly how much band life has been logged by advancing
 the clock.  The oracle is the band's own log (GetSamples on the control
 plane): after any sync, interrupted or not, the samples the client saved
 must equal the logged ones, none lost, none twice, none changed
-(bandsim/oracle.py).  State is read from control-plane properties and
+(bandsim/ground_truth.py).  State is read from control-plane properties and
 Event signals, never from the log text.
 
 A transfer is interrupted after a few packets of a long one (thousands
@@ -20,15 +20,20 @@ import struct
 
 import pytest
 
-from bandsim import oracle
-from bandsim.att import AttError, ErrorCode, Op, Timeout
-from bandsim.fetch import (FetchClient, FetchInterrupted, FetchTimeout,
-                           SyncState, local_datetime, local_ts)
-from bandsim.huami import HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START, TEST_KEY
-from bandsim.synctest import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE, PER_DAY,
-                              SINCE, all_samples, assert_minutes, logged)
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import (FetchClient, FetchInterrupted, FetchTimeout,
+                                   SyncState)
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.link.base import AttError, Timeout
+from bandsim.oracles import ground_truth
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import local_datetime, local_ts
+
+from scenarios.helpers.pdus import hexs
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
+                                    PER_DAY, SINCE, all_samples,
+                                    assert_minutes, logged)
 
 PROFILE = Profile.load(DEFAULT_PATH)
 FETCH_CONTROL = PROFILE.characteristic("fetch-control")
@@ -45,10 +50,6 @@ SILENCE = 0.2
 
 
 # ---------------------------------------------------------------- helpers
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
-
 
 def request(data_type: int, when, tz: int = 0) -> bytes:
     """01 <type> <year u16 mo d h mi 00 tz>: the 10-byte request."""
@@ -119,7 +120,7 @@ def test_first_sync_after_setting_time(band, control, fetch_links):
     first = state.rounds[0].announcement
     assert (first.count, first.start, first.tz) == (120, set_at, 8), \
         hexs(first.reply)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
     assert state.samples[-1].ts == local_ts(set_at) + 2 * HOUR - MINUTE
 
 
@@ -134,7 +135,7 @@ def full_sync(band, control, fetch_links, days: int):
     rounds = [(r.count, r.start_ts, r.acked) for r in state.rounds]
     assert rounds == [(count, CLOCK_START, True),
                       (0, state.cursor, True)], rounds
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
     control.wait_event("fetch-started", type=0x01, count=count)
     control.wait_event("fetch-completed", count=count)
     control.wait_event("fetch-acked", deleted=count)
@@ -194,7 +195,7 @@ def test_incremental_sync(band, control, fetch_links):
     again = state.rounds[2]
     assert (again.requested, again.count, again.start_ts) == \
         (cursor, 120, cursor)
-    oracle.assert_exactly_once(state.samples, all_samples(control))
+    ground_truth.assert_exactly_once(state.samples, all_samples(control))
 
 
 # ---------------------------------------------------- interrupted syncs
@@ -239,7 +240,7 @@ def test_interrupted_sync_resumes(band, control, fetch_links):
     resumed = state.rounds[2]
     assert (resumed.requested, resumed.count, resumed.start_ts) == \
         (saved_cursor, days * PER_DAY, saved_cursor)
-    oracle.assert_exactly_once(state.samples, all_samples(control))
+    ground_truth.assert_exactly_once(state.samples, all_samples(control))
     assert control.stored_samples() == 0
 
 
@@ -308,7 +309,7 @@ def test_new_request_during_transfer(band, control, fetch_links):
     assert control.acked_until() == 0
 
     samples = fetch.stream()
-    oracle.assert_exactly_once(samples, truth, (last_day, FOREVER))
+    ground_truth.assert_exactly_once(samples, truth, (last_day, FOREVER))
     control.wait_event("fetch-completed", count=PER_DAY)
     assert_no_more_data(fetch)
     # docs/sync.md: an ack deletes everything up to the last sample of
@@ -351,7 +352,7 @@ def test_ack_deletes(band, control, fetch_links):
     newer = fetch.stream()
     truth = all_samples(control)
     assert len(truth) == PER_DAY + 10
-    oracle.assert_exactly_once(samples + newer, truth)
+    ground_truth.assert_exactly_once(samples + newer, truth)
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
@@ -369,7 +370,7 @@ def test_no_ack_keeps_data(band, control, fetch_links):
     fetch = fetch_links(band)
     first = SyncState(SINCE)
     fetch.sync(first, ack=False)
-    oracle.assert_exactly_once(first.samples, truth)
+    ground_truth.assert_exactly_once(first.samples, truth)
     assert (control.stored_samples(), control.acked_until()) == (PER_DAY, 0)
     again = fetch.start(SINCE)
     assert (again.count, again.start_ts) == (PER_DAY, CLOCK_START)
@@ -409,7 +410,7 @@ def test_log_wraps(band, control, fetch_links):
     fetch.sync(state)
     assert (state.rounds[0].count, state.rounds[0].start_ts) == \
         (len(truth), first)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
@@ -440,7 +441,7 @@ def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
     assert fetch.last_transfer.counters == [i % 256 for i in range(packets)]
     if mtu == 23:
         assert packets > 256
-    oracle.assert_exactly_once(samples, all_samples(control))
+    ground_truth.assert_exactly_once(samples, all_samples(control))
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
@@ -483,7 +484,8 @@ def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
     following = fetch.start(samples[-1].ts + MINUTE)
     assert (following.count, following.start_ts) == \
         (10, samples[-1].ts + MINUTE)
-    oracle.assert_exactly_once(samples + fetch.stream(), all_samples(control))
+    ground_truth.assert_exactly_once(samples + fetch.stream(),
+                                     all_samples(control))
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
@@ -504,7 +506,7 @@ def test_request_with_seconds(band, control, fetch_links):
     assert (seconds_form.count, seconds_form.start) == \
         (minute_form.count, minute_form.start) == (720 - 90,
                                                    local_datetime(noon))
-    oracle.assert_exactly_once(fetch.stream(), truth, (noon, FOREVER))
+    ground_truth.assert_exactly_once(fetch.stream(), truth, (noon, FOREVER))
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
@@ -532,7 +534,7 @@ def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
             busy.append(len(control.get_samples(0, FOREVER)))
 
     samples = fetch.stream(progress=busy_once, timeout=20)
-    oracle.assert_exactly_once(samples, truth)
+    ground_truth.assert_exactly_once(samples, truth)
     control.wait_event("fetch-completed", count=LOG_DAYS * PER_DAY)
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.fetch import local_datetime
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START
-from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, PER_DAY,
-                              all_samples)
+from bandsim.harness.suite import CLOCK_START
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import local_datetime
+
+from scenarios.helpers.pdus import hexs
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, PER_DAY,
+                                    all_samples)
 
 PROFILE = Profile.load(DEFAULT_PATH)
 REALTIME_STEPS = PROFILE.characteristic("realtime-steps")
@@ -27,10 +29,6 @@ SLEEP = (0x09, 0x0B)
 KINDS = {0x00, 0x01, 0x02, 0x03, 0x06, 0x09, 0x0B}
 # The midnight before CLOCK_START (Monday 10:30 band local time).
 MONDAY = CLOCK_START - 10 * HOUR - 30 * MINUTE
-
-
-def hexs(data: bytes) -> str:
-    return data.hex(" ")
 
 
 def steps_value(att) -> int:

@@ -15,12 +15,13 @@ import struct
 
 import pytest
 
-from bandsim import oracle
-from bandsim.fetch import FetchInterrupted, Round, SyncState
-from bandsim.suite import CLOCK_START
-from bandsim.synctest import (DAY, FOREVER, HOUR, MINUTE, PER_DAY, SINCE,
-                              all_samples, assert_minutes, logged,
-                              open_fetch, sync_over_new_link)
+from bandsim.clients.fetch import FetchInterrupted, Round, SyncState
+from bandsim.harness.suite import CLOCK_START
+from bandsim.oracles import ground_truth
+
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, PER_DAY, SINCE,
+                                    all_samples, assert_minutes, logged,
+                                    open_fetch, sync_over_new_link)
 
 KILL_POINTS = ("after-advance", "mid-transfer", "after-ack", "ack-in-flight")
 KILL_ROUNDS = 10
@@ -35,16 +36,16 @@ def check_recovered(band, control, seen: dict, floor: int, label: str):
     assert stamps == sorted(set(stamps)), f"{label}: log order broken"
     now = dict(truth)
     lost = [ts for ts in seen if ts not in now]
-    assert not lost, f"{label}: lost {oracle.runs(lost)}"
+    assert not lost, f"{label}: lost {ground_truth.runs(lost)}"
     changed = [ts for ts in seen if now[ts] != seen[ts]]
-    assert not changed, f"{label}: changed {oracle.runs(changed)}"
+    assert not changed, f"{label}: changed {ground_truth.runs(changed)}"
     acked = control.acked_until()
     assert acked >= floor, f"{label}: AckedUntil went back to " \
                            f"{acked}, an answered ack had set {floor}"
     kept = [(ts, d) for ts, d in truth if ts > acked]
     assert control.stored_samples() == len(kept), label
     check = sync_over_new_link(band, ack=False)
-    oracle.assert_exactly_once(check.samples, kept, context=label)
+    ground_truth.assert_exactly_once(check.samples, kept, context=label)
     return truth, acked
 
 
@@ -107,7 +108,7 @@ def test_power_loss_during_logging_and_sync(start_band, control, tmp_path):
         floor = max(floor, acked)
 
     sync_over_new_link(band, state)
-    oracle.assert_exactly_once(state.samples, all_samples(control),
+    ground_truth.assert_exactly_once(state.samples, all_samples(control),
                                (CLOCK_START, clock))
 
 
@@ -147,7 +148,7 @@ def test_power_loss_while_logging(start_band, control, tmp_path):
     # Each restart left a gap in the log; a sync must still time every
     # minute after a gap right (a transfer carries no timestamps).
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, all_samples(control))
+    ground_truth.assert_exactly_once(state.samples, all_samples(control))
 
 
 FLASH = "flash.img"
@@ -164,7 +165,7 @@ def find_record(image: bytes, ts: int) -> int:
         for at in range(sector + HEADER, sector + SECTOR, RECORD):
             if image[at + 1] == 0x01 and image[at + 6:at + 10] == minute:
                 return at
-    raise AssertionError(f"no record for {oracle.when(ts)} in {FLASH}")
+    raise AssertionError(f"no record for {ground_truth.when(ts)} in {FLASH}")
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples")
@@ -192,7 +193,7 @@ def test_corrupt_record_costs_one_minute(start_band, control, tmp_path):
     assert dict(truth).items() <= dict(before).items()
     assert control.stored_samples() == PER_DAY - 1
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)
 
 
 CORRUPT_IMAGES = {
@@ -235,4 +236,4 @@ def test_unusable_flash_image_is_rebuilt(start_band, control, tmp_path,
     truth = all_samples(control)
     assert_minutes(truth, restart, 60)
     state = sync_over_new_link(band)
-    oracle.assert_exactly_once(state.samples, truth)
+    ground_truth.assert_exactly_once(state.samples, truth)

@@ -1,46 +1,21 @@
 """The ATT client against scripted replies, no emulator needed.
 
-A socketpair stands in for the link.  Replies are queued on the server end
-before the client asks (SEQPACKET keeps them as separate records), then
-the requests the client actually sent are read back and checked, so the
-tests need neither threads nor a server loop.
+The link is conftest.py's scripted_link: the band's replies are queued
+before the client asks, then the requests the client actually sent are
+read back and checked.
 """
-
-import socket
 
 import pytest
 
-from bandsim import uuids
-from bandsim.att import (AttClient, AttError, Disconnected, ProtocolError,
-                         Timeout)
+from bandsim.link.base import AttError, Disconnected, ProtocolError, Timeout
+from bandsim.protocol import uuids
 
 HUAMI = "00000009-0000-3512-2118-0009af100700"
 
 
 @pytest.fixture
-def link():
-    client_end, server_end = socket.socketpair(socket.AF_UNIX,
-                                               socket.SOCK_SEQPACKET)
-    client = AttClient(client_end, timeout=1.0)
-    yield client, server_end
-    client.close()
-    server_end.close()
-
-
-def queue(server, *hex_pdus):
-    for pdu in hex_pdus:
-        server.send(bytes.fromhex(pdu))
-
-
-def sent(server):
-    """Every PDU the client has sent so far, as hex."""
-    server.setblocking(False)
-    out = []
-    while True:
-        try:
-            out.append(server.recv(1024).hex(" "))
-        except BlockingIOError:
-            return out
+def link(scripted_link):
+    return scripted_link(timeout=1.0)
 
 
 def test_uuid_forms():
@@ -54,29 +29,29 @@ def test_uuid_forms():
 
 def test_error_response_raises_typed_error(link):
     client, server = link
-    queue(server, "01 0a 1f 00 02")
+    server.queue("01 0a 1f 00 02")
     with pytest.raises(AttError) as info:
         client.read(0x001F)
     assert (info.value.opcode, info.value.handle, info.value.code) == \
         (0x0A, 0x001F, 0x02)
-    assert sent(server) == ["0a 1f 00"]
+    assert server.sent() == ["0a 1f 00"]
 
 
 def test_mismatched_response_is_protocol_error(link):
     client, server = link
-    queue(server, "13")
+    server.queue("13")
     with pytest.raises(ProtocolError):
         client.read(0x0003)
 
 
 def test_notification_queued_and_indication_confirmed(link):
     client, server = link
-    queue(server, "1b 4a 00 04", "1d 0a 00 01 00 ff ff", "0b 41")
+    server.queue("1b 4a 00 04", "1d 0a 00 01 00 ff ff", "0b 41")
     assert client.read(0x0003) == b"A"
-    assert sent(server) == ["0a 03 00", "1e"]
+    assert server.sent() == ["0a 03 00", "1e"]
     assert client.wait_notification(0x004A, timeout=0) == b"\x04"
     assert client.wait_indication(0x000A, timeout=0) == b"\x01\x00\xff\xff"
-    queue(server, "1b 4a 00 05")
+    server.queue("1b 4a 00 05")
     assert client.wait_notification(0x004A) == b"\x05"
 
 
@@ -91,17 +66,17 @@ def test_timeout_and_disconnect(link):
 
 def test_discovery_walks_until_not_found(link):
     client, server = link
-    queue(server,
-          # services: one 16-bit response, then Attribute Not Found
-          "11 06 01 00 07 00 00 18 08 00 0b 00 01 18",
-          "01 10 0c 00 0a",
-          # characteristics of 0x0001-0x0007: a 16-bit and a 128-bit one
-          "09 07 02 00 02 03 00 00 2a",
-          "09 15 04 00 16 05 00 " + uuids.to_wire(HUAMI).hex(),
-          "01 08 05 00 0a",
-          # descriptors of the 128-bit characteristic (0x0006-0x0007)
-          "05 01 06 00 02 29",
-          "01 04 07 00 0a")
+    server.queue(
+        # services: one 16-bit response, then Attribute Not Found
+        "11 06 01 00 07 00 00 18 08 00 0b 00 01 18",
+        "01 10 0c 00 0a",
+        # characteristics of 0x0001-0x0007: a 16-bit and a 128-bit one
+        "09 07 02 00 02 03 00 00 2a",
+        "09 15 04 00 16 05 00 " + uuids.to_wire(HUAMI).hex(),
+        "01 08 05 00 0a",
+        # descriptors of the 128-bit characteristic (0x0006-0x0007)
+        "05 01 06 00 02 29",
+        "01 04 07 00 0a")
     services = client.discover_services()
     assert [(s.start, s.end, s.uuid) for s in services] == [
         (1, 7, uuids.sig(0x1800)), (8, 11, uuids.sig(0x1801))]
@@ -112,7 +87,7 @@ def test_discovery_walks_until_not_found(link):
     assert client.discover_descriptors(chars[0]) == []
     descs = client.discover_descriptors(chars[1])
     assert [(d.handle, d.uuid) for d in descs] == [(6, uuids.sig(0x2902))]
-    assert sent(server) == [
+    assert server.sent() == [
         "10 01 00 ff ff 00 28", "10 0c 00 ff ff 00 28",
         "08 01 00 07 00 03 28", "08 03 00 07 00 03 28",
         "08 05 00 07 00 03 28",
@@ -121,6 +96,6 @@ def test_discovery_walks_until_not_found(link):
 
 def test_discovery_refuses_a_walk_that_goes_back(link):
     client, server = link
-    queue(server, "05 01 03 00 00 2a", "05 01 02 00 00 2a")
+    server.queue("05 01 03 00 00 2a", "05 01 02 00 00 2a")
     with pytest.raises(ProtocolError):
         client.discover_attributes(0x0003)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import catalogue
-from bandsim.targets import BLUEZ, Target
+from bandsim.harness.targets import BLUEZ, Target
+from bandsim.tools import catalogue
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 
@@ -70,14 +70,16 @@ def test_where_it_runs_agrees_with_the_targets(scenarios):
 def test_catalogue_imports_no_scenario():
     """Rendering parses the files: no scenario module, fixture or D-Bus
     binding is imported, so it runs where the suite cannot."""
-    code = ("import sys; from bandsim import catalogue; catalogue.render(); "
-            "import json; print(json.dumps(sorted(sys.modules)))")
+    code = ("import sys; from bandsim.tools import catalogue; "
+            "catalogue.render(); import json; "
+            "print(json.dumps(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=CONFORMANCE,
                          capture_output=True, text=True, timeout=30,
                          env={"PYTHONPATH": str(CONFORMANCE)}, check=True)
     loaded = json.loads(out.stdout)
     assert not [m for m in loaded if m.startswith("test_")
-                or m in ("gi", "pytest", "conftest", "bandsim.control")]
+                or m in ("gi", "pytest", "conftest",
+                                         "bandsim.harness.control")]
 
 
 def test_check_and_write(tmp_path):

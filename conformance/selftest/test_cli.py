@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -23,16 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.cli import build_parser, main
-from bandsim.cli import scan as scan_command
-from bandsim.cli.common import CommandError, Progress
-from bandsim.control import ControlClient
-from bandsim.deadline import Deadline
-from bandsim.fetch import local_datetime
-from bandsim.huami import key_id
-from bandsim.process import BandProcess
-from bandsim.profile import DEFAULT_PATH
-from bandsim.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.clients.auth import key_id
+from bandsim.harness.control import ControlClient
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.link.deadline import Deadline, read_until
+from bandsim.protocol.profile import DEFAULT_PATH
+from bandsim.protocol.values import local_datetime
+from bandsim.tools.cli import build_parser, main, scan as scan_command
+from bandsim.tools.cli.common import CommandError, Progress
 
 REPO = Path(__file__).resolve().parents[2]
 FIRMWARE = REPO / "fixtures" / "firmware"
@@ -75,8 +73,11 @@ def ctl(bus):
     client.close()
 
 
-def target(band):
-    return ["--socket", str(band.socket_path)]
+def target(band, key=KEY):
+    """The words for a band: its socket and, unless key is None, the key
+    to use."""
+    words = ["--socket", str(band.socket_path)]
+    return words if key is None else words + ["--auth-key", key]
 
 
 def run_main(capsys, *argv):
@@ -110,23 +111,23 @@ class Output:
 
     def __init__(self, proc):
         self.proc = proc
-        self.text = ""
+        self.raw = bytearray()
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode()
 
     def wait_for(self, needle: str, timeout: float = 5.0,
                  count: int = 1) -> None:
         """Until needle occurs count times in the output."""
-        deadline = Deadline(timeout)
-        fd = self.proc.stdout.fileno()
-        while self.text.count(needle) < count:
-            ready, _, _ = select.select([fd], [], [], deadline.remaining())
-            if not ready:
-                raise AssertionError(f"no {needle!r} within {timeout} s; "
-                                     f"output so far: {self.text!r}")
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise AssertionError(f"output ended before {needle!r}: "
-                                     f"{self.text!r}")
-            self.text += chunk.decode()
+        wanted = needle.encode()
+        read_until(self.proc.stdout.fileno(), self.raw,
+                   lambda raw: raw.count(wanted) >= count, Deadline(timeout),
+                   AssertionError,
+                   quiet=lambda raw: f"no {needle!r} within {timeout} s; "
+                                     f"output so far: {raw.decode()!r}",
+                   closed=lambda raw: f"output ended before {needle!r}: "
+                                      f"{raw.decode()!r}")
 
     def finish(self, timeout: float = 5.0) -> int:
         try:
@@ -135,7 +136,7 @@ class Output:
             self.proc.kill()
             self.proc.communicate()
             raise
-        self.text += rest.decode()
+        self.raw += rest
         return self.proc.returncode
 
 
@@ -167,7 +168,7 @@ def test_sync_summary_csv_and_incremental_state(start, ctl, tmp_path):
     assert len(truth) == 1500
     state, out_csv = tmp_path / "state.json", tmp_path / "samples.csv"
 
-    code, out, err = run_cli("sync", *target(band), "--auth-key", KEY,
+    code, out, err = run_cli("sync", *target(band),
                              "--state", state, "--out", out_csv)
     assert code == 0, err
     fields = summary_fields(out)
@@ -188,7 +189,7 @@ def test_sync_summary_csv_and_incremental_state(start, ctl, tmp_path):
 
     # The next sync starts at the saved cursor: only the new half hour.
     ctl.advance_clock(HOUR / 2)
-    code, out, err = run_cli("sync", *target(band), "--auth-key", KEY,
+    code, out, err = run_cli("sync", *target(band),
                              "--state", state, "--out", out_csv)
     assert code == 0, err
     truth = ctl.get_samples(0, FOREVER)
@@ -202,8 +203,8 @@ def test_sync_summary_csv_and_incremental_state(start, ctl, tmp_path):
 def test_sync_since_without_ack(start, ctl, capsys):
     band = start()
     ctl.advance_clock(2 * HOUR)
-    code, out, err = run_main(capsys, "sync", *target(band), "--auth-key",
-                              KEY, "--since", "2024-05-20T11:00", "--no-ack")
+    code, out, err = run_main(capsys, "sync", *target(band), "--since",
+                              "2024-05-20T11:00", "--no-ack")
     assert code == 0, err
     assert summary_fields(out)["samples"] == "90"
     assert "left on the band" in out
@@ -212,8 +213,7 @@ def test_sync_since_without_ack(start, ctl, capsys):
 
 def test_sync_with_nothing_new(start, capsys):
     band = start()
-    code, out, err = run_main(capsys, "sync", *target(band), "--auth-key",
-                              KEY)
+    code, out, err = run_main(capsys, "sync", *target(band))
     assert code == 0, err
     assert out.startswith("Nothing new")
 
@@ -222,7 +222,7 @@ def test_sync_with_nothing_new(start, capsys):
 
 def test_pair_waits_for_the_tap(start, ctl):
     band = start(auth_key=None)
-    proc = popen("pair", *target(band), "--auth-key", KEY, merge=True)
+    proc = popen("pair", *target(band), merge=True)
     output = Output(proc)
     output.wait_for("Tap the band to confirm")
     ctl.press_button()
@@ -235,16 +235,14 @@ def test_pair_waits_for_the_tap(start, ctl):
 
 def test_pair_with_the_bound_key_needs_no_tap(start, capsys):
     band = start()
-    code, out, err = run_main(capsys, "pair", *target(band), "--auth-key",
-                              KEY)
+    code, out, err = run_main(capsys, "pair", *target(band))
     assert code == 0, err
     assert "already bound" in out and "Tap" not in out
 
 
 def test_pair_refused_by_a_band_bound_to_another_key(start, capsys):
     band = start()
-    code, out, err = run_main(capsys, "pair", *target(band), "--auth-key",
-                              OTHER_KEY.hex())
+    code, out, err = run_main(capsys, "pair", *target(band, OTHER_KEY.hex()))
     assert code == 1
     assert "binding refused (Huami status 0x04 to 01)" in err
     assert band.stored_key() == TEST_KEY
@@ -252,8 +250,7 @@ def test_pair_refused_by_a_band_bound_to_another_key(start, capsys):
 
 def test_pair_without_a_tap_times_out(start, ctl, capsys):
     band = start(auth_key=None)
-    code, out, err = run_main(capsys, "pair", *target(band), "--auth-key",
-                              KEY, "--wait", "0.4")
+    code, out, err = run_main(capsys, "pair", *target(band), "--wait", "0.4")
     assert code == 1
     assert "Tap the band to confirm" in out
     assert "no tap within 0.4 s" in err
@@ -265,7 +262,7 @@ def test_pair_without_a_tap_times_out(start, ctl, capsys):
 
 def test_scan_reads_name_address_and_revision(start, capsys):
     band = start()
-    code, out, err = run_main(capsys, "scan", *target(band))
+    code, out, err = run_main(capsys, "scan", *target(band, None))
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "Mi Smart Band 4"
@@ -323,15 +320,14 @@ def test_bluez_scan_lists_bands_from_advertising(capsys):
 def test_update_resources_then_firmware(start, ctl, capsys):
     band = start()
     code, out, err = run_main(capsys, "update", FIRMWARE / "mb4-res-v80.res",
-                              *target(band), "--auth-key", KEY)
+                              *target(band))
     assert code == 0, err
     assert "resources v80" in out and "update: 32768/32768 bytes (100 %)" \
         in err
     assert ctl.firmware()["resources"] == "v80"
 
     code, out, err = run_main(capsys, "update",
-                              FIRMWARE / "mb4-fw-1.0.9.99.fw", *target(band),
-                              "--auth-key", KEY)
+                              FIRMWARE / "mb4-fw-1.0.9.99.fw", *target(band))
     assert code == 0, err
     assert "the band reboots into firmware V1.0.9.99" in out
     ctl.advance_clock(10.5)
@@ -341,12 +337,10 @@ def test_update_resources_then_firmware(start, ctl, capsys):
 def test_update_refuses_what_it_does_not_recognise(start, capsys):
     band = start()
     code, _, err = run_main(capsys, "update",
-                            FIRMWARE / "corrupt-no-name.fw", *target(band),
-                            "--auth-key", KEY)
+                            FIRMWARE / "corrupt-no-name.fw", *target(band))
     assert code == 1 and "not a Mi Band 4 firmware" in err
     code, _, err = run_main(capsys, "update", FIRMWARE / "mb4-res-v80.res",
-                            *target(band), "--auth-key", KEY, "--type",
-                            "firmware")
+                            *target(band), "--type", "firmware")
     assert code == 1 and "looks like resources, not firmware" in err
 
 
@@ -354,8 +348,7 @@ def test_update_refuses_what_it_does_not_recognise(start, capsys):
 
 def test_watch_prints_events_steps_and_battery(start, ctl):
     band = start()
-    proc = popen("watch", *target(band), "--auth-key", KEY, "--duration",
-                 "20", merge=True)
+    proc = popen("watch", *target(band), "--duration", "20", merge=True)
     output = Output(proc)
     output.wait_for("watching")
     assert "battery  81 %, not charging" in output.text
@@ -380,16 +373,14 @@ def test_no_band(tmp_path, capsys):
 
 def test_refused_auth_names_the_huami_status(start, capsys):
     band = start()
-    code, _, err = run_main(capsys, "sync", *target(band), "--auth-key",
-                            OTHER_KEY.hex())
+    code, _, err = run_main(capsys, "sync", *target(band, OTHER_KEY.hex()))
     assert code == 1
     assert "auth refused: wrong key (Huami status 0x04 to 03)" in err
 
 
 def test_an_unpaired_band_says_pair_first(start, capsys):
     band = start(auth_key=None)
-    code, _, err = run_main(capsys, "watch", *target(band), "--auth-key",
-                            KEY)
+    code, _, err = run_main(capsys, "watch", *target(band))
     assert code == 1
     assert "the band has no key (Huami status 0x04 to 02)" in err
     assert "run `pair` first" in err
@@ -420,8 +411,7 @@ def test_usage_errors_exit_2(capsys):
 
 def test_discover_as_ci_demo_runs_it(start, capsys):
     band = start()
-    code, out, err = run_main(capsys, "discover", *target(band),
-                              "--auth-key", KEY)
+    code, out, err = run_main(capsys, "discover", *target(band))
     assert code == 0, err
     lines = out.splitlines()
     assert lines[:3] == [f"connected to {band.socket_path}, ATT_MTU 247",

@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
-from bandsim.bus import PrivateBus
-from bandsim.control import ControlClient, ControlError, Timeout
-from bandsim.deadline import Deadline
+from bandsim.harness.bus import PrivateBus
+from bandsim.harness.control import ControlClient, ControlError, Timeout
+from bandsim.link.deadline import Deadline
 
 STAND_IN = r'''
 import sys, os

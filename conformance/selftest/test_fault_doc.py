@@ -2,7 +2,7 @@
 
 import pytest
 
-from bandsim import faultdoc
+from bandsim.tools import faultdoc
 
 
 def test_fault_doc_is_current(emulator_binary):
@@ -14,5 +14,6 @@ def test_fault_doc_is_current(emulator_binary):
     expected = faultdoc.splice(doc, faultdoc.render(rows))
     if expected != doc:
         pytest.fail("docs/faults.md is out of date; regenerate it with\n"
-                    "  PYTHONPATH=conformance /usr/bin/python3 -m bandsim.faultdoc "
-                    "--write docs/faults.md", pytrace=False)
+                    "  PYTHONPATH=conformance /usr/bin/python3 -m "
+                    "bandsim.tools.faultdoc --write docs/faults.md",
+                    pytrace=False)

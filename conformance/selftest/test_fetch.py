@@ -1,8 +1,8 @@
 """The fetch client against a scripted band, no emulator.
 
-As in test_huami, a socketpair stands in for the link: the band's
-notifications are queued before the client acts and what the client
-sent is read back and compared byte for byte.  These pin down the
+The link is conftest.py's scripted_link: the band's notifications are
+queued before the client acts and what the client sent is read back and
+compared byte for byte.  These pin down the
 client's own rules (packet counter, announced count, saved cursor)
 so a scenario failure can be blamed on the band, not on the client.
 """
@@ -13,11 +13,11 @@ import struct
 
 import pytest
 
-from bandsim.att import AttClient
-from bandsim.fetch import (FetchClient, FetchInterrupted, FetchProtocolError,
-                           FetchRefused, FetchTimeout, PacketCounterError,
-                           Sample, SyncState, TransferError, encode_time,
-                           local_datetime, local_ts)
+from bandsim.clients.fetch import (FetchClient, FetchInterrupted,
+                                   FetchProtocolError, FetchRefused,
+                                   FetchTimeout, PacketCounterError, Sample,
+                                   SyncState, TransferError)
+from bandsim.protocol.values import encode_time, local_datetime, local_ts
 
 CONTROL, DATA = 0x003E, 0x0041
 T0 = datetime.datetime(2024, 5, 20, 10, 30)
@@ -25,45 +25,33 @@ TS0 = 1716201000
 
 
 @pytest.fixture
-def link():
-    client_end, server_end = socket.socketpair(socket.AF_UNIX,
-                                               socket.SOCK_SEQPACKET)
-    att = AttClient(client_end, timeout=1.0)
-    yield FetchClient(att, timeout=1.0), server_end
-    att.close()
-    server_end.close()
-
-
-def notify(server, handle, value: bytes):
-    server.send(bytes([0x1B]) + handle.to_bytes(2, "little") + value)
+def link(scripted_link):
+    att, server = scripted_link(timeout=1.0)
+    return FetchClient(att, timeout=1.0), server
 
 
 def control(server, hex_value):
-    notify(server, CONTROL, bytes.fromhex(hex_value))
+    server.notify(CONTROL, hex_value)
 
 
 def announce(server, count, when=T0, tz=0):
-    notify(server, CONTROL, bytes.fromhex("10 01 01")
-           + struct.pack("<I", count) + encode_time(when, tz, True)[:7]
-           + struct.pack("<b", tz))
+    server.notify(CONTROL, bytes.fromhex("10 01 01")
+                  + struct.pack("<I", count)
+                  + encode_time(when, tz, True)[:7] + struct.pack("<b", tz))
 
 
 def data(server, counter, samples):
-    notify(server, DATA, bytes([counter % 256]) + b"".join(samples))
+    server.notify(DATA, bytes([counter % 256]) + b"".join(samples))
 
 
 def sample(i):
     return bytes([0x01, i % 256, (i * 7) % 256, 0x50])
 
 
-def sent(server):
-    server.setblocking(False)
-    out = []
-    while True:
-        try:
-            out.append(server.recv(1024).hex(" "))
-        except BlockingIOError:
-            return out
+def half_a_transfer(server):
+    """The band announces 8 samples and sends the first 4."""
+    announce(server, 8)
+    data(server, 0, [sample(0)] * 4)
 
 
 def cmd(value_hex):
@@ -83,14 +71,14 @@ def test_enable_notifications_writes_both_cccds(link):
     server.send(b"\x13")
     server.send(b"\x13")
     fetch.enable_notifications()
-    assert sent(server) == ["12 3f 00 01 00", "12 42 00 01 00"]
+    assert server.sent() == ["12 3f 00 01 00", "12 42 00 01 00"]
 
 
 def test_start_request_and_reply(link):
     fetch, server = link
     announce(server, 490, datetime.datetime(2024, 5, 20, 14, 17), tz=4)
     got = fetch.start(datetime.datetime(2024, 5, 20, 10, 30), tz=4)
-    assert sent(server) == [cmd("01 01 e8 07 05 14 0a 1e 00 04")]
+    assert server.sent() == [cmd("01 01 e8 07 05 14 0a 1e 00 04")]
     assert (got.count, got.start, got.tz) == \
         (490, datetime.datetime(2024, 5, 20, 14, 17), 4)
     count, actual_start = got
@@ -101,7 +89,7 @@ def test_start_with_seconds_precision(link):
     fetch, server = link
     announce(server, 0)
     fetch.start(TS0 + 5, data_type=0x05, seconds_precision=True)
-    assert sent(server) == [cmd("01 05 e8 07 05 14 0a 1e 05 00 00")]
+    assert server.sent() == [cmd("01 05 e8 07 05 14 0a 1e 05 00 00")]
 
 
 @pytest.mark.parametrize("reply, error", [
@@ -129,7 +117,7 @@ def test_stream_times_samples_from_actual_start(link):
     got = fetch.stream()
     base = TS0 + 30 * 60
     assert got == [Sample(base + 60 * i, sample(i)) for i in range(10)]
-    assert sent(server) == [cmd("01 01 e8 07 05 14 0a 1e 00 00"), cmd("02")]
+    assert server.sent() == [cmd("01 01 e8 07 05 14 0a 1e 00 00"), cmd("02")]
     assert fetch.last_transfer.sizes == [17, 17, 9]
 
 
@@ -164,29 +152,25 @@ def test_counter_gap_or_repeat_raises(link, counters, expected, got, kind):
     assert kind in str(info.value)
 
 
-def test_short_transfer_raises(link):
+@pytest.mark.parametrize("count, end, message", [
+    (9, "10 02 01", "after 4 of 9"),
+    (3, None, "3 were announced"),
+], ids=["short", "more-than-announced"])
+def test_transfer_other_than_announced_raises(link, count, end, message):
     fetch, server = link
-    announce(server, 9)
+    announce(server, count)
     data(server, 0, [sample(0)] * 4)
-    control(server, "10 02 01")
+    if end:
+        control(server, end)
     fetch.start(T0)
-    with pytest.raises(TransferError, match="after 4 of 9"):
-        fetch.stream()
-
-
-def test_more_than_announced_raises(link):
-    fetch, server = link
-    announce(server, 3)
-    data(server, 0, [sample(0)] * 4)
-    fetch.start(T0)
-    with pytest.raises(TransferError, match="3 were announced"):
+    with pytest.raises(TransferError, match=message):
         fetch.stream()
 
 
 def test_torn_sample_and_oversized_packet_raise(link):
     fetch, server = link
     announce(server, 8)
-    notify(server, DATA, b"\x00" + bytes(6))
+    server.notify(DATA, b"\x00" + bytes(6))
     fetch.start(T0)
     with pytest.raises(FetchProtocolError, match="not whole samples"):
         fetch.stream()
@@ -221,8 +205,7 @@ def test_stale_data_before_reply_is_dropped(link):
 
 def test_band_goes_quiet(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     fetch.start(T0)
     with pytest.raises(FetchTimeout, match="4 samples received"):
         fetch.stream(timeout=0.1)
@@ -230,8 +213,7 @@ def test_band_goes_quiet(link):
 
 def test_link_lost_mid_transfer(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     server.shutdown(socket.SHUT_WR)
     fetch.start(T0)
     with pytest.raises(FetchInterrupted) as info:
@@ -246,7 +228,7 @@ def test_ack(link):
     control(server, "10 03 04")
     with pytest.raises(FetchRefused):
         fetch.ack()
-    assert sent(server) == [cmd("03"), cmd("03")]
+    assert server.sent() == [cmd("03"), cmd("03")]
 
 
 def test_sync_rounds_and_cursor(link):
@@ -269,7 +251,7 @@ def test_sync_rounds_and_cursor(link):
     assert state.cursor == base + 6 * 60
     assert [(r.count, r.acked) for r in state.rounds] == [(6, True),
                                                           (0, True)]
-    assert sent(server) == [cmd("01 01 e8 07 05 14 0a 1e 00 00"), cmd("02"),
+    assert server.sent() == [cmd("01 01 e8 07 05 14 0a 1e 00 00"), cmd("02"),
                             cmd("03"), cmd("01 01 e8 07 05 14 0a 26 00 00"),
                             cmd("03")]
 
@@ -281,13 +263,12 @@ def test_sync_without_ack(link):
     control(server, "10 02 01")
     announce(server, 0, T0 + datetime.timedelta(minutes=1))
     assert len(fetch.sync(T0, ack=False)) == 1
-    assert "52 3e 00 03" not in sent(server)
+    assert "52 3e 00 03" not in server.sent()
 
 
 def test_interrupted_round_is_not_saved(link):
     fetch, server = link
-    announce(server, 8)
-    data(server, 0, [sample(0)] * 4)
+    half_a_transfer(server)
     server.shutdown(socket.SHUT_WR)
     state = SyncState(T0)
     with pytest.raises(FetchInterrupted):

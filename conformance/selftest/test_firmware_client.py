@@ -14,13 +14,13 @@ import zlib
 
 import pytest
 
-from bandsim.att import AttClient
-from bandsim.firmware import (FirmwareClient, FirmwareInterrupted,
-                              FirmwareProtocolError, FirmwareTimeout,
-                              LowBattery, Malformed, Refused, SyncAnswered,
-                              TYPE_FIRMWARE, TYPE_FONT, Transfer,
-                              check_reply, init_payload)
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.clients.firmware import (TYPE_FIRMWARE, TYPE_FONT, FirmwareClient,
+                                      FirmwareInterrupted,
+                                      FirmwareProtocolError, FirmwareTimeout,
+                                      LowBattery, Malformed, Refused,
+                                      SyncAnswered, Transfer, check_reply,
+                                      init_payload)
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 CONTROL = PROFILE.by_uuid("00001531-0000-3512-2118-0009af100700")
@@ -105,16 +105,13 @@ class ScriptedBand(threading.Thread):
 
 
 @pytest.fixture
-def link():
-    client_end, server_end = socket.socketpair(socket.AF_UNIX,
-                                               socket.SOCK_SEQPACKET)
-    att = AttClient(client_end, timeout=1.0)
-    band = ScriptedBand(server_end)
+def link(scripted_link):
+    att, band_end = scripted_link(timeout=1.0)
+    band = ScriptedBand(band_end.sock)
     band.start()
     yield FirmwareClient(att, timeout=1.0), band
-    att.close()
+    att.close()                 # the band's thread ends with the link
     band.join(5.0)
-    server_end.close()
     assert not band.is_alive()
 
 

@@ -7,10 +7,10 @@ import zlib
 
 import pytest
 
-from bandsim.firmware import FileInfo, identify
-from bandsim.images import (FIRMWARE_DIR, build_firmware, build_font,
-                            build_resources, build_watchface, fixture,
-                            make_images)
+from bandsim.clients.firmware import FileInfo, identify
+from bandsim.harness.images import (FIRMWARE_DIR, build_firmware, build_font,
+                                    build_resources, build_watchface, fixture,
+                                    make_images)
 
 EXPECTED = {
     "mb4-fw-1.0.9.99.fw": FileInfo("firmware", "1.0.9.99"),

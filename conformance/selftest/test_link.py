@@ -1,5 +1,5 @@
-"""The Link contract (bandsim/link.py) for both implementations, and the
-BleakLink mapping against a fake bleak client, no Bluetooth.
+"""The Link contract (bandsim/link/base.py) for both implementations, and
+the BleakLink mapping against a fake bleak client, no Bluetooth.
 
 The contract tests run once over AttClient on a socketpair (the band's
 side scripted as in test_att_client) and once over BleakLink on a fake
@@ -17,17 +17,17 @@ import time
 
 import pytest
 
-from bandsim import bleak_link as bleak_link_module
 from bandsim import link as link_module
-from bandsim.att import (AttClient, AttError, Disconnected, ErrorCode, Op,
-                         Timeout)
-from bandsim.bleak_link import (BleakLink, HandleMap, LoopThread, att_code,
+from bandsim.link import (Link, LinkError, LinkUnavailable, Target, bluez,
+                          connect, parse_target)
+from bandsim.link.base import AttError, Disconnected, Timeout
+from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread, att_code,
                                 map_connect_error, map_error,
                                 parse_advertisement)
-from bandsim.deadline import Deadline
-from bandsim.link import (Link, LinkError, LinkUnavailable, Target, connect,
-                          parse_target)
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.link.deadline import Deadline
+from bandsim.link.sock import AttClient
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 CONTROL = PROFILE.characteristic("fetch-control")      # 0x3e, CCCD 0x3f
@@ -171,12 +171,11 @@ def fire(link, client, value_handle, value: bytes):
 # -------------------------------------------------- contract harness
 
 class SocketHarness:
-    """AttClient on a socketpair; the band's side scripted."""
+    """AttClient on a socketpair (conftest.py's scripted_link); the
+    band's side scripted."""
 
-    def __init__(self):
-        self.client_end, self.server = socket.socketpair(
-            socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.link = AttClient(self.client_end, timeout=1.0)
+    def __init__(self, link, server):
+        self.link, self.server = link, server
 
     def subscribe(self, *chars):
         for char in chars:
@@ -184,8 +183,7 @@ class SocketHarness:
             self.link.write(char.cccd_handle, b"\x01\x00")
 
     def notify(self, char, value: bytes):
-        self.server.send(bytes([Op.NOTIFICATION])
-                         + char.value_handle.to_bytes(2, "little") + value)
+        self.server.notify(char.value_handle, value)
 
     def answer_read(self, value: bytes):
         self.server.send(bytes([Op.READ_RSP]) + value)
@@ -253,8 +251,9 @@ class BleakHarness:
 
 
 @pytest.fixture(params=["socket", "bleak"])
-def harness(request):
-    h = SocketHarness() if request.param == "socket" else BleakHarness()
+def harness(request, scripted_link):
+    h = SocketHarness(*scripted_link(timeout=1.0)) \
+        if request.param == "socket" else BleakHarness()
     yield h
     h.close()
 
@@ -790,8 +789,8 @@ def test_socket_target_gives_an_att_client(tmp_path):
 def test_bleak_is_imported_lazily():
     import sys
     import subprocess
-    code = ("import sys; import bandsim.link, bandsim.bleak_link, "
-            "bandsim.cli; print('bleak' in sys.modules)")
+    code = ("import sys; import bandsim.link, bandsim.link.bluez, "
+            "bandsim.tools.cli; print('bleak' in sys.modules)")
     env = {"PYTHONPATH": str(DEFAULT_PATH.parents[1] / "conformance")}
     out = subprocess.run([sys.executable, "-c", code], env=env, text=True,
                          capture_output=True, timeout=10)
@@ -845,7 +844,7 @@ def run_attempt(connecting, budget, deadline_s, up):
     """_attempt on a fresh loop; up() is what link_up answers."""
     async def link_up():
         return up()
-    return asyncio.run(bleak_link_module._attempt(
+    return asyncio.run(bluez._attempt(
         connecting, budget, Deadline(deadline_s), link_up))
 
 
@@ -894,7 +893,7 @@ def test_a_device_bluez_dropped_is_scanned_for_again():
     """Connect answered UnknownObject (or bleak's not-found): the Device1
     path is gone and the next attempt scans; other failures keep it."""
     exc_module = pytest.importorskip("bleak.exc")
-    gone = bleak_link_module._gone
+    gone = bluez._gone
     assert gone(exc_module.BleakDeviceNotFoundError("E1:23:45:67:89:AB"))
     assert gone(FakeDBusError("org.freedesktop.DBus.Error.UnknownObject"))
     assert not gone(FakeDBusError("org.bluez.Error.Failed",

@@ -17,19 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import uuids
-from bandsim.att import AttClient, AttError, Disconnected, ErrorCode, Op, \
-    Timeout
-from bandsim.bleak_link import BleakLink
-from bandsim.control import ControlClient
-from bandsim.deadline import Deadline
-from bandsim.fetch import FetchClient, SyncState
-from bandsim.firmware import TYPE_RESOURCES, FirmwareClient
-from bandsim.huami import HuamiClient
-from bandsim.images import fixture
-from bandsim.process import BandProcess
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.clients.firmware import TYPE_RESOURCES, FirmwareClient
+from bandsim.harness.control import ControlClient
+from bandsim.harness.images import fixture
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, OTHER_KEY, TEST_KEY
+from bandsim.link.base import AttError, Disconnected, Timeout
+from bandsim.link.bluez import BleakLink
+from bandsim.link.deadline import Deadline
+from bandsim.link.sock import AttClient
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 REPO = Path(__file__).resolve().parents[2]
@@ -230,7 +231,7 @@ def test_protected_cccd_before_auth_is_0x08(bridged):
 
 
 def test_wrong_key_is_refused(bridged):
-    from bandsim.huami import AuthRefused
+    from bandsim.clients.auth import AuthRefused
     huami = HuamiClient(bridged, PROFILE)
     huami.enable_notifications()
     with pytest.raises(AuthRefused):
@@ -275,7 +276,7 @@ def test_band_ending_the_link(bridged, ctl, emulator):
 
 def test_cli_over_the_bridge(bridged, ctl, capsys, monkeypatch):
     """The CLI's --address path: a BleakLink where bleak would be."""
-    from bandsim.cli import common, main
+    from bandsim.tools.cli import common, main
     ctl.advance_clock(2 * 3600)
     seen = {}
 
@@ -295,7 +296,7 @@ def test_cli_over_the_bridge(bridged, ctl, capsys, monkeypatch):
 def test_cli_scan_over_the_bridge(bridged, emulator, capsys, monkeypatch):
     """BlueZ hides 0x1800, so the name is not readable; the System ID
     and the Software Revision are."""
-    from bandsim.cli import common, main
+    from bandsim.tools.cli import common, main
     monkeypatch.setattr(common, "connect", lambda *a, **k: bridged)
     assert main(["scan", "--address", "E1:23:45:67:89:AB"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bandsim.process import BandProcess, EmulatorError
+from bandsim.harness.process import BandProcess, EmulatorError
 
 STAND_IN = """#!{python}
 import os, signal, sys

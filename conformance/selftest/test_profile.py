@@ -4,8 +4,8 @@ import configparser
 
 import pytest
 
-from bandsim import uuids
-from bandsim.profile import DEFAULT_PATH, Profile, write_variant
+from bandsim.protocol import uuids
+from bandsim.protocol.profile import DEFAULT_PATH, Profile, write_variant
 
 
 def load(text: str) -> Profile:

@@ -1,4 +1,5 @@
-"""Captures read back and replayed: bandsim.btsnoop and bandsim.replay.
+"""Captures read back and replayed: bandsim.tools.btsnoop and
+bandsim.tools.replay.
 
 A band started with --btsnoop, --random-seed 7 and its clock frozen
 (start_band's default) serves one client session: MTU, discovery, auth
@@ -25,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import btsnoop, replay, report
-from bandsim.fetch import FetchClient
-from bandsim.huami import HuamiClient
-from bandsim.profile import DEFAULT_PATH, Profile
-from bandsim.suite import CLOCK_START, TEST_KEY
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.fetch import FetchClient
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.tools import btsnoop, replay, report
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -93,9 +94,9 @@ def capture_session(start_band, path: Path) -> list:
 
 
 def tool(*args, cwd=None):
-    """python3 -m bandsim.replay ARGS, as a person runs it."""
+    """python3 -m bandsim.tools.replay ARGS, as a person runs it."""
     env = dict(os.environ, PYTHONPATH=str(CONFORMANCE))
-    return subprocess.run([sys.executable, "-m", "bandsim.replay",
+    return subprocess.run([sys.executable, "-m", "bandsim.tools.replay",
                            *map(str, args)],
                           cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=TOOL_TIMEOUT)
@@ -468,7 +469,7 @@ def test_skeleton_is_a_scenario(start_band, tmp_path):
 # ------------------------------------------------------------ report
 
 SAMPLE = '''
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 NAME = Profile.load(DEFAULT_PATH).characteristic("device-name")
 

@@ -9,7 +9,6 @@ deadline must fail it in seconds, not hang the suite.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -18,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from bandsim import liveness, report, targets
-from bandsim.att import AttClient, Timeout
-from bandsim.control import ControlError, Timeout as ControlTimeout
-from bandsim.deadline import Deadline
-from bandsim.targets import (BLUEZ, EMU, Person, PersonHands, PersonTimeout,
-                             Target, TargetError)
+from bandsim.harness import targets
+from bandsim.harness.control import ControlError, Timeout as ControlTimeout
+from bandsim.harness.targets import (BLUEZ, EMU, Person, PersonHands,
+                                     PersonTimeout, Target, TargetError)
+from bandsim.link.base import Timeout
+from bandsim.link.deadline import Deadline
+from bandsim.oracles import liveness
+from bandsim.tools import report
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 KEY = "00112233445566778899aabbccddeeff"
@@ -31,13 +32,8 @@ pytestmark = pytest.mark.timeout(10)
 
 
 @pytest.fixture
-def link():
-    client_end, server_end = socket.socketpair(socket.AF_UNIX,
-                                               socket.SOCK_SEQPACKET)
-    client = AttClient(client_end, timeout=0.3)
-    yield client, server_end
-    client.close()
-    server_end.close()
+def link(scripted_link):
+    return scripted_link(timeout=0.3)
 
 
 class FakeClock:
@@ -192,8 +188,8 @@ def test_busy_check():
 SAMPLE = '''
 import socket
 import pytest
-from bandsim.liveness import Operation
-from bandsim.profile import DEFAULT_PATH, Profile
+from bandsim.oracles.liveness import Operation
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 NAME = Profile.load(DEFAULT_PATH).characteristic("device-name")
 

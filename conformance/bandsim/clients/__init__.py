@@ -1,0 +1,4 @@
+"""The band's Huami services as a phone app speaks them, over any Link:
+auth and binding (auth.py), the activity fetch (fetch.py) and the
+firmware update (firmware.py), on one base (base.py).
+"""

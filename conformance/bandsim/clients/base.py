@@ -1,0 +1,103 @@
+"""What the clients of the Huami command characteristics share.
+
+Auth (00000009), fetch (00000004, data on 00000005) and firmware
+(00001531, data on 00001532) each send commands to one characteristic
+and hear the band's replies as notifications on the same one,
+``10 <command> <status> ...`` (protocol/huami.py).  CommandClient holds
+what is the same for the three: the handles from the profile, turning
+notifications on, sending a command, taking the next reply and checking
+it with the client's own errors.
+"""
+
+from ..link.base import DEFAULT_TIMEOUT, Disconnected, Link, ProtocolError
+from ..link.deadline import as_deadline
+from ..protocol.att import NOTIFY_ON
+from ..protocol.huami import StatusError, check_reply
+from ..protocol.profile import Profile, default_profile
+
+
+class Interrupted(Disconnected):
+    """The link ended in the middle of a step, how far it got kept in
+    the attribute PROGRESS names (samples received, bytes sent)."""
+
+    PROGRESS = "progress"
+
+    def __init__(self, message: str, progress: int = 0):
+        setattr(self, self.PROGRESS, progress)
+        super().__init__(message)
+
+
+class CommandClient:
+    """One Huami command characteristic (and its data characteristic)
+    on one link.
+
+    A subclass names its characteristics and its errors:
+
+    - CONTROL, DATA: the UUIDs (DATA None: commands only);
+    - NOTIFY: which of them get notifications turned on;
+    - WRITE_REQUEST: commands go out as Write Requests instead of Write
+      Commands;
+    - WrongReply: raised for a reply that answers another command;
+      Refusal for another status than 01, REFUSALS naming a subclass
+      per status.
+    """
+
+    CONTROL: str = None
+    DATA: str = None
+    NOTIFY = ("control",)
+    WRITE_REQUEST = False
+    WrongReply = ProtocolError
+    Refusal = StatusError
+    REFUSALS = {}
+
+    def __init__(self, att: Link, profile: Profile = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        profile = profile or default_profile()
+        control = profile.by_uuid(self.CONTROL)
+        self.att = att
+        self.timeout = timeout
+        self.control_handle = control.value_handle
+        self.control_cccd = control.cccd_handle
+        if self.DATA is not None:
+            data = profile.by_uuid(self.DATA)
+            self.data_handle = data.value_handle
+            self.data_cccd = data.cccd_handle
+
+    def enable_notifications(self, timeout=None) -> None:
+        """CCCD ``01 00`` on each characteristic in NOTIFY (Write
+        Requests, one deadline for all)."""
+        deadline = as_deadline(timeout, self.timeout)
+        for which in self.NOTIFY:
+            self.att.write(getattr(self, f"{which}_cccd"), NOTIFY_ON,
+                           deadline)
+
+    def send(self, payload: bytes, timeout=None) -> None:
+        """The command characteristic gets exactly the bytes given: a
+        Write Command, or with WRITE_REQUEST a Write Request that waits
+        for its Write Response within timeout."""
+        if self.WRITE_REQUEST:
+            self.att.write(self.control_handle, bytes(payload),
+                           as_deadline(timeout, self.timeout))
+        else:
+            self.att.write_command(self.control_handle, bytes(payload))
+
+    def reply(self, timeout=None) -> bytes:
+        """The next notification on the command characteristic."""
+        return self.att.wait_notification(
+            self.control_handle, as_deadline(timeout, self.timeout))
+
+    def command(self, payload: bytes, timeout=None) -> bytes:
+        """Send any bytes and return the reply they get, unchecked."""
+        deadline = as_deadline(timeout, self.timeout)
+        self.send(payload, deadline)
+        return self.reply(deadline)
+
+    @classmethod
+    def check(cls, reply: bytes, command: int) -> bytes:
+        """The payload of ``10 <command> 01 ...``; the client's errors
+        for anything else."""
+        return check_reply(reply, command, cls.WrongReply, cls._refused)
+
+    @classmethod
+    def _refused(cls, command: int, status: int, reply: bytes):
+        return cls.REFUSALS.get(status, cls.Refusal)(command, status, reply)

@@ -1,0 +1,485 @@
+"""Which band the suite drives, and what that band allows.
+
+Targets:
+
+- ``emu`` (default): the fixtures start the emulator on a temporary
+  socket with a private dbus-daemon per test, so everything is there:
+  raw ATT PDUs, the control plane, restarts and kill -9.
+- ``bluez``: a band reached through BlueZ (``--address``, optionally
+  ``--adapter``), emulated on another adapter or real, bound to
+  ``--auth-key``.  Its links come from bandsim.link; an emulated one may
+  offer its control plane (``--band-control``).
+
+Scenarios say what they need with markers, and Target.skip_reason()
+turns those into a skip with the reason on a target that lacks it:
+
+- ``needs_control(*what)``: the emulator's control plane (AdvanceClock,
+  GetSamples, Event, ...): skipped on bluez without --band-control;
+- ``person(*steps)``: steps a person can do instead of the control plane
+  (tap the band, put it on the charger): run with --band-control, or
+  with --interactive through Person;
+- ``emulator_process(reason)``: an emulator the suite starts itself (a
+  fresh band, its state directory, restarts, kill -9): emu only;
+- ``socket_only(reason)``: the socket transport itself (raw or
+  malformed PDUs, a second central on the socket): emu only.
+"""
+
+import importlib
+import os
+from dataclasses import dataclass
+
+from ..link.deadline import Deadline, read_until
+from ..link.target import ADAPTER, ADDRESS
+from ..protocol.huami import key_from_hex
+
+EMU, BLUEZ = "emu", "bluez"
+TARGETS = (EMU, BLUEZ)
+
+NEEDS_CONTROL = "needs_control"
+PERSON = "person"
+EMULATOR_PROCESS = "emulator_process"
+SOCKET_ONLY = "socket_only"
+MARKERS = {
+    NEEDS_CONTROL: "needs_control(*what): uses the emulator's control plane "
+                   "(io.bandsim.Band1); skipped on --target bluez without "
+                   "--band-control",
+    PERSON: "person(*steps): steps a person can do (button, charger); on "
+            "--target bluez they need --band-control or --interactive",
+    EMULATOR_PROCESS: "emulator_process(reason): needs an emulator the suite "
+                      "starts itself (fresh state, state dir, restart, kill); "
+                      "--target emu only",
+    SOCKET_ONLY: "socket_only(reason): uses the socket transport itself "
+                 "(raw or malformed PDUs); --target emu only",
+}
+
+SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
+PROBE_TIMEOUT = 2.0
+# A band through BlueZ: a first connection scans, links and has BlueZ
+# discover every service; under TCG in CI that alone took 7 s.  The same
+# as process.BLUEZ_STATUS_TIMEOUT for an emulator on an adapter.
+CONNECT_TIMEOUT = 30.0
+# How long a person gets for one step (tap, charger).
+PERSON_TIMEOUT = 120.0
+
+STEPS = {
+    "button": "press the band's button",
+    "charger": "put the band on its charger and take it off again",
+}
+
+
+class TargetError(ValueError):
+    """The options do not describe a target."""
+
+
+class Unavailable(Exception):
+    """The target cannot be reached from this machine; str() says why."""
+
+
+def bus_address(value):
+    """--band-control: an address, 'system', 'session' or 'none'."""
+    if value is None or value == "none":
+        return None
+    if value == "system":
+        return os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+    if value == "session":
+        address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        if not address:
+            raise TargetError("--band-control session: "
+                              "DBUS_SESSION_BUS_ADDRESS is not set")
+        return address
+    if ":" not in value:
+        raise TargetError(f"--band-control {value!r} is not a D-Bus address "
+                          f"(unix:path=..., system, session or none)")
+    return value
+
+
+def parse_emu_bluez(value):
+    """--emu-bluez BAND,CENTRAL: two adapters, e.g. hci0,hci1."""
+    if value is None:
+        return None
+    parts = tuple(p.strip() for p in value.split(","))
+    if len(parts) != 2 or not all(ADAPTER.match(p) for p in parts) \
+            or parts[0] == parts[1]:
+        raise TargetError(f"--emu-bluez {value!r}: two different adapters, "
+                          f"the bands' and the suite's, e.g. hci0,hci1")
+    return parts
+
+
+def _adapter_property(adapter: str, interface: str, name: str,
+                      timeout: float = PROBE_TIMEOUT):
+    """One property of /org/bluez/ADAPTER, read from bluetoothd now."""
+    from gi.repository import Gio, GLib
+
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+    conn = Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    try:
+        reply = conn.call_sync(
+            "org.bluez", f"/org/bluez/{adapter}",
+            "org.freedesktop.DBus.Properties", "Get",
+            GLib.Variant("(ss)", (interface, name)), None,
+            Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
+        return reply.unpack()[0]
+    except GLib.Error as exc:
+        raise Unavailable(f"BlueZ adapter {adapter}: {exc.message}") from exc
+    finally:
+        conn.close_sync(None)
+
+
+def adapter_address(adapter: str, timeout: float = PROBE_TIMEOUT) -> str:
+    """The Bluetooth address of a BlueZ adapter (Adapter1.Address)."""
+    return _adapter_property(adapter, "org.bluez.Adapter1", "Address",
+                             timeout)
+
+
+def advertising_instances(adapter: str,
+                          timeout: float = PROBE_TIMEOUT) -> int:
+    """How many advertisements the adapter has on air
+    (LEAdvertisingManager1.ActiveInstances): 0 means no central can
+    find or connect to anything behind it."""
+    return int(_adapter_property(adapter, "org.bluez.LEAdvertisingManager1",
+                                 "ActiveInstances", timeout))
+
+
+class Discovery:
+    """Keeps LE discovery running on an adapter for a whole run.
+
+    Each emulator the suite starts advertises anew; with the adapter
+    already scanning, BlueZ learns of it from that advertisement and a
+    link can go straight to Device1.Connect."""
+
+    def __init__(self, adapter: str):
+        from gi.repository import Gio, GLib
+
+        self._glib = GLib
+        address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+        self.path = f"/org/bluez/{adapter}"
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self._call("SetDiscoveryFilter", GLib.Variant(
+            "(a{sv})", ({"Transport": GLib.Variant("s", "le"),
+                         "DuplicateData": GLib.Variant("b", True)},)))
+        self._call("StartDiscovery", None)
+
+    def _call(self, method, params):
+        from gi.repository import Gio
+
+        self.conn.call_sync("org.bluez", self.path, "org.bluez.Adapter1",
+                            method, params, None, Gio.DBusCallFlags.NONE,
+                            int(PROBE_TIMEOUT * 1000), None)
+
+    def close(self) -> None:
+        try:
+            self._call("StopDiscovery", None)
+        except self._glib.Error:
+            pass
+        # Closing the connection ends the discovery session anyway.
+        self.conn.close_sync(None)
+
+
+def parse_key(text):
+    try:
+        return key_from_hex(text)
+    except ValueError:
+        raise TargetError(f"--auth-key must be 32 hex digits, got "
+                          f"{text!r}") from None
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str = EMU
+    adapter: str = None
+    address: str = None
+    auth_key: bytes = None
+    band_control: str = None        # a D-Bus address, None if none
+    interactive: bool = False
+    # emu over BlueZ: (the bands' adapter, the suite's adapter)
+    emu_bluez: tuple = None
+
+    @classmethod
+    def from_options(cls, target=EMU, adapter=None, address=None,
+                     auth_key=None, band_control=None, interactive=False,
+                     default_key: bytes = None, emu_bluez=None) -> "Target":
+        """Check the command-line options; TargetError says what is wrong."""
+        if target not in TARGETS:
+            raise TargetError(f"--target {target!r}: one of "
+                              f"{', '.join(TARGETS)}")
+        if target == EMU:
+            given = [name for name, value in (
+                ("--adapter", adapter), ("--address", address),
+                ("--auth-key", auth_key),
+                ("--band-control", band_control)) if value is not None]
+            if given:
+                raise TargetError(
+                    f"{', '.join(given)}: for --target bluez; the emulator "
+                    f"target starts its own bands, bound to the suite's key, "
+                    f"with a control plane on a private bus")
+            return cls(EMU, auth_key=default_key, interactive=interactive,
+                       emu_bluez=parse_emu_bluez(emu_bluez))
+        if emu_bluez is not None:
+            raise TargetError("--emu-bluez: for --target emu (the suite "
+                              "starts the emulators on one adapter and "
+                              "reaches them from the other)")
+        if not address or not ADDRESS.match(address):
+            raise TargetError("--target bluez needs --address "
+                              "XX:XX:XX:XX:XX:XX (the band)")
+        if adapter is not None and not ADAPTER.match(adapter):
+            raise TargetError(f"--adapter {adapter!r}: expected hciN")
+        if auth_key is None:
+            raise TargetError("--target bluez needs --auth-key HEX (the key "
+                              "the band is bound to)")
+        return cls(BLUEZ, adapter, address.upper(), parse_key(auth_key),
+                   bus_address(band_control), interactive)
+
+    @property
+    def control_plane(self) -> bool:
+        """The emulator's control plane is reachable."""
+        return self.kind == EMU or self.band_control is not None
+
+    @property
+    def link_spec(self) -> str:
+        """What bandsim.link.connect() takes for this band."""
+        spec = f"bluez:{self.address}"
+        return f"{spec}@{self.adapter}" if self.adapter else spec
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "adapter": self.adapter,
+                "address": self.address,
+                "band_control": self.band_control if self.kind == BLUEZ
+                else "private bus",
+                "interactive": self.interactive}
+
+    def skip_reason(self, marks) -> str:
+        """Why a scenario with these marks [(name, args)] cannot run on
+        this target, or None."""
+        if self.kind == EMU:
+            socket_only = [a for name, args in marks if name == SOCKET_ONLY
+                           for a in args]
+            if self.emu_bluez and any(n == SOCKET_ONLY for n, _ in marks):
+                return (f"socket transport only ({_join(socket_only)}); "
+                        f"--emu-bluez serves the emulator through BlueZ")
+            return None
+        reasons = []
+        by_name = {}
+        for name, args in marks:
+            by_name.setdefault(name, []).extend(args)
+        if SOCKET_ONLY in by_name:
+            reasons.append(f"socket transport only "
+                           f"({_join(by_name[SOCKET_ONLY])}); --target "
+                           f"bluez reaches the band through BlueZ")
+        if EMULATOR_PROCESS in by_name:
+            reasons.append(f"needs an emulator the suite starts itself "
+                           f"({_join(by_name[EMULATOR_PROCESS])})")
+        if reasons:             # no option would make it run here
+            return "; ".join(reasons)
+        if NEEDS_CONTROL in by_name and self.band_control is None:
+            what = _join(by_name[NEEDS_CONTROL])
+            reasons.append(f"needs the emulator's control plane"
+                           f"{f' ({what})' if what else ''}: give "
+                           f"--band-control ADDRESS for an emulated band; "
+                           f"a real band has none")
+        if PERSON in by_name and self.band_control is None \
+                and not self.interactive:
+            steps = _join(STEPS.get(s, s) for s in by_name[PERSON])
+            reasons.append(f"needs someone to {steps}: run with "
+                           f"--interactive, or give --band-control")
+        return "; ".join(reasons) or None
+
+
+def _join(items) -> str:
+    return ", ".join(str(i) for i in items)
+
+
+# ------------------------------------------------------------- BlueZ
+
+def load_link():
+    """bandsim.link, or Unavailable saying why it cannot be imported."""
+    try:
+        return importlib.import_module("..link", __package__)
+    except ImportError as exc:
+        raise Unavailable(f"bandsim.link cannot be imported: {exc}") from exc
+
+
+def bluez_problem(adapter=None, timeout: float = PROBE_TIMEOUT):
+    """Why BlueZ cannot be used from here (no system bus, no bluetoothd,
+    no such adapter), or None."""
+    from .control import ControlClient, ControlError
+
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+    if address.startswith("unix:path="):
+        path = address[len("unix:path="):].split(",")[0]
+        if not os.path.exists(path):
+            return f"BlueZ is not available: no system bus ({path} missing)"
+    try:
+        probe = ControlClient(address, name="org.bluez", timeout=timeout)
+    except ControlError as exc:
+        return f"BlueZ is not available: system bus {address}: {exc}"
+    try:
+        if probe._owner is None:
+            return ("BlueZ is not available: org.bluez is not on the system "
+                    "bus (is bluetoothd running?)")
+        if adapter:
+            from gi.repository import GLib
+            try:
+                probe._call(None, "org.bluez", f"/org/bluez/{adapter}",
+                            "org.freedesktop.DBus.Properties", "Get",
+                            GLib.Variant("(ss)", ("org.bluez.Adapter1",
+                                                  "Address")),
+                            Deadline(timeout)).wait()
+            except ControlError as exc:
+                return f"BlueZ has no adapter {adapter}: {exc}"
+        return None
+    finally:
+        probe.close()
+
+
+class RemoteBand:
+    """A band reached through BlueZ, where the fixtures would otherwise
+    hand out an emulator process.
+
+    connect() opens a link through bandsim.link; disconnect() and
+    wait_dropped() need the band's control plane to know that the band
+    saw the link end (State back to "advertising").  There is no status
+    pipe, state directory or process: asking for one is an error that
+    names the marker the scenario lacks.
+    """
+
+    started = True
+    stopped = False
+    alive = True
+
+    def __init__(self, target: Target, link_module, control=None,
+                 timeout: float = CONNECT_TIMEOUT):
+        self.target = target
+        self.link = link_module
+        self.control = control
+        self.timeout = timeout
+
+    @property
+    def status_timeout(self) -> float:
+        """The budget the liveness oracle gives a call that passes no
+        timeout: connect()'s own deadline, which a first connection
+        (scan, link, GATT discovery) may need much of."""
+        return self.timeout
+
+    def connect(self, timeout: float = None):
+        """A new link; connecting may take `timeout` seconds (a BLE
+        connection is slower than a socket), the link's calls then
+        default to the link layer's own timeout."""
+        return self.link.connect(self.target.link_spec, timeout=Deadline(
+            timeout if timeout is not None else self.timeout))
+
+    def disconnect(self, client, timeout: float = None) -> None:
+        client.close()
+        if self.control is not None:
+            self.wait_dropped(timeout)
+
+    def wait_dropped(self, timeout: float = None) -> None:
+        if self.control is None:
+            raise Unavailable("waiting for the band to drop a link needs "
+                              "its control plane (--band-control)")
+        self.control.wait_property("State", "advertising", timeout)
+
+    def pending(self, _line: str) -> int:
+        return 0
+
+    def log_tail(self, _size: int = 0) -> str:
+        return ""
+
+    def __getattr__(self, name):
+        raise AttributeError(
+            f"{name}: a band reached through BlueZ has no {name}; a scenario "
+            f"that needs it is marked emulator_process")
+
+
+# ------------------------------------------------------------ people
+
+class PersonTimeout(TimeoutError):
+    """Nobody confirmed a step before its deadline."""
+
+
+class Person:
+    """Someone at the band: prints an instruction and waits for Enter.
+
+    Reads lines from read_fd (the terminal when interactive) and writes
+    to out; each step has a deadline, after which PersonTimeout.
+    """
+
+    def __init__(self, read_fd: int, out, timeout: float = PERSON_TIMEOUT):
+        self.read_fd = read_fd
+        self.out = out
+        self.timeout = timeout
+        self._buffer = bytearray()
+
+    @classmethod
+    def terminal(cls, timeout: float = PERSON_TIMEOUT) -> "Person":
+        """The controlling terminal, past pytest's capture of stdin."""
+        tty = open("/dev/tty", "r+b", buffering=0)
+        return cls(tty.fileno(), _TextOut(tty), timeout)
+
+    def ask(self, instruction: str, timeout: float = None) -> None:
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        self.out.write(f"\n>>> {instruction}, then press Enter "
+                       f"(within {deadline.seconds:g} s) ")
+        self.out.flush()
+        read_until(self.read_fd, self._buffer, lambda data: b"\n" in data,
+                   deadline, PersonTimeout,
+                   quiet=f"nobody confirmed {instruction!r} within "
+                         f"{deadline.seconds:g} s",
+                   closed=f"input closed before {instruction!r} was "
+                          f"confirmed", size=1024)
+        del self._buffer[:self._buffer.index(b"\n") + 1]
+
+
+class _TextOut:
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, text: str) -> None:
+        self.raw.write(text.encode())
+
+    def flush(self) -> None:
+        pass
+
+
+class ControlHands:
+    """The band's button and charger, worked through the control plane."""
+
+    def __init__(self, control):
+        self.control = control
+
+    def press(self) -> None:
+        self.control.press_button()
+
+    def long_press(self) -> None:
+        self.control.long_press_button()
+
+    def put_on_charger(self) -> None:
+        self.control.set_charging(True)
+
+    def take_off_charger(self) -> None:
+        self.control.set_charging(False)
+
+
+class PersonHands:
+    """The same steps, done by a person; there is no control plane to
+    confirm them (control is None)."""
+
+    control = None
+
+    def __init__(self, person: Person):
+        self.person = person
+
+    def press(self) -> None:
+        self.person.ask("Tap the band's button once")
+
+    def long_press(self) -> None:
+        self.person.ask("Press and hold the band's button (long press)")
+
+    def put_on_charger(self) -> None:
+        self.person.ask("Put the band on its charger")
+
+    def take_off_charger(self) -> None:
+        self.person.ask("Take the band off its charger")

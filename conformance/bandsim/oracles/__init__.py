@@ -1,0 +1,5 @@
+"""The oracles that judge a run beyond the replies: liveness (every
+operation ends within its deadline, no band left busy; liveness.py) and
+ground truth (the samples a client holds are the band's log, each once;
+ground_truth.py).
+"""

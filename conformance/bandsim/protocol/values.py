@@ -1,0 +1,203 @@
+"""The band's values, decoded: one decoder per layout, for the clients,
+the CLI and the scenarios alike.
+
+Band local time (fact sheet §4): the band's wall-clock time, what 0x2A2B
+shows, counted as if it were UTC ("band local Unix seconds"), the unit
+GetSamples uses on the control plane.  Huami's timestamps are
+``year u16, month, day, hour, minute, second`` little-endian.
+
+Layouts:
+
+- current time 0x2A2B (§6, 11 bytes): ``year u16 mo d h mi s, day of
+  week, fractions256, adjust reason, tz`` (tz in quarter hours);
+- battery 00000006 (§5, 20 bytes):
+
+      0f <level> <charging 00|01> <A: year u16 mo d h mi s> <tz A>
+         <B: year u16 mo d h mi s> <tz B> <level at B>
+
+  bandsim's policy (docs/battery-firmware.md): A is when charging last
+  started (1970-01-01 00:00:00 until the first charge), B and "level at
+  B" when it last stopped (at first start: the start time and level).
+  Times are band local time, as 0x2A2B shows it;
+- realtime steps 00000007 (§2.4, 13 bytes): ``0c <steps u32> <metres
+  u32> <kcal u32>``;
+- device events 00000010 (§9): the first byte names the event.
+
+A value that does not fit its layout raises ValueFormatError (a
+ValueError).
+"""
+
+import calendar
+import datetime
+import struct
+from dataclasses import dataclass
+from typing import NamedTuple
+
+MINUTE = 60
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+class ValueFormatError(ValueError):
+    """A value that is not the layout it should be."""
+
+
+# ------------------------------------------------------- band local time
+
+def local_ts(when) -> int:
+    """Band local Unix seconds of a naive datetime (or pass an int)."""
+    if isinstance(when, datetime.datetime):
+        if when.tzinfo is not None:
+            raise ValueError("band local time is a naive datetime")
+        return calendar.timegm(when.timetuple())
+    return int(when)
+
+
+def local_datetime(ts: int) -> datetime.datetime:
+    """The naive band-local datetime of band local Unix seconds."""
+    return _EPOCH + datetime.timedelta(seconds=int(ts))
+
+
+def encode_time(when, tz: int = 0, seconds: bool = False) -> bytes:
+    """The request timestamp: ``year u16, month, day, hour, minute, 00,
+    tz`` (8 bytes) or with seconds ``..., minute, second, 00, tz`` (9)."""
+    t = local_datetime(local_ts(when))
+    raw = struct.pack("<HBBBB", t.year, t.month, t.day, t.hour, t.minute)
+    if seconds:
+        raw += bytes([t.second])
+    return raw + struct.pack("<Bb", 0, tz)
+
+
+def decode_time(raw: bytes) -> datetime.datetime:
+    """``year u16, month, day, hour, minute, second`` (7 bytes)."""
+    try:
+        year, month, day, hour, minute, second = struct.unpack("<HBBBBB",
+                                                               raw)
+    except struct.error as exc:
+        raise ValueFormatError(f"time of {len(raw)} bytes: "
+                               f"{bytes(raw).hex(' ')}") from exc
+    try:
+        return datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise ValueFormatError(f"impossible time {bytes(raw).hex(' ')}: "
+                               f"{exc}") from exc
+
+
+# ----------------------------------------------------- current time
+
+CURRENT_TIME_SIZE = 11
+
+
+class CurrentTime(NamedTuple):
+    """0x2A2B field by field, as the band wrote them (not checked to be
+    a real date)."""
+    year: int
+    month: int
+    day: int
+    hour: int
+    minute: int
+    second: int
+    weekday: int
+    fractions: int
+    adjust: int
+    tz: int                 # quarter hours
+
+    def __str__(self) -> str:
+        return (f"{self.year:04}-{self.month:02}-{self.day:02} "
+                f"{self.hour:02}:{self.minute:02}:{self.second:02} "
+                f"weekday {self.weekday}, tz {self.tz / 4:+g} h")
+
+
+def decode_current_time(raw: bytes) -> CurrentTime:
+    if len(raw) != CURRENT_TIME_SIZE:
+        raise ValueFormatError(f"current time {bytes(raw).hex(' ')}")
+    return CurrentTime(*struct.unpack("<HBBBBBBBBb", raw))
+
+
+# ----------------------------------------------------------- battery
+
+BATTERY_SIZE = 20
+UNSET = datetime.datetime(1970, 1, 1)
+
+
+class BatteryFormatError(ValueFormatError):
+    """A value that is not the 20-byte layout."""
+
+
+@dataclass(frozen=True)
+class BatteryInfo:
+    level: int
+    charging: bool
+    a: datetime.datetime
+    tz_a: int
+    b: datetime.datetime
+    tz_b: int
+    level_at_b: int
+    raw: bytes
+
+    def __str__(self) -> str:
+        return (f"{self.level} %, "
+                f"{'charging' if self.charging else 'not charging'}")
+
+
+def decode_battery(raw: bytes) -> BatteryInfo:
+    raw = bytes(raw)
+    if len(raw) != BATTERY_SIZE or raw[0] != 0x0F:
+        raise BatteryFormatError(f"battery value {raw.hex(' ')}")
+    if raw[2] not in (0, 1):
+        raise BatteryFormatError(f"charging byte {raw[2]:#04x}")
+    try:
+        a, b = decode_time(raw[3:10]), decode_time(raw[11:18])
+    except ValueFormatError as exc:
+        raise BatteryFormatError(f"battery value {raw.hex(' ')}: {exc}") \
+            from exc
+    (tz_a,) = struct.unpack_from("<b", raw, 10)
+    (tz_b,) = struct.unpack_from("<b", raw, 18)
+    return BatteryInfo(raw[1], bool(raw[2]), a, tz_a, b, tz_b, raw[19], raw)
+
+
+# ------------------------------------------------------------- steps
+
+STEPS_SIZE = 13
+
+
+class Steps(NamedTuple):
+    steps: int
+    metres: int
+    kcal: int
+
+    def __str__(self) -> str:
+        return f"{self.steps} steps, {self.metres} m, {self.kcal} kcal"
+
+
+def decode_steps(raw: bytes) -> Steps:
+    """The first 13 bytes of a realtime steps value."""
+    if len(raw) < STEPS_SIZE:
+        raise ValueFormatError(f"steps value {bytes(raw).hex(' ')}")
+    return Steps(*struct.unpack_from("<III", raw, 1))
+
+
+# ------------------------------------------------------ device events
+
+# Device events as Gadgetbridge names them (HuamiDeviceEvent).
+EVENTS = {
+    0x01: "fell asleep",
+    0x02: "woke up",
+    0x03: "step goal reached",
+    0x04: "button pressed",
+    0x06: "not worn",
+    0x07: "call rejected",
+    0x08: "find phone",
+    0x0A: "alarm toggled",
+    0x0B: "button long-pressed",
+    0x0E: "30-minute tick",
+    0x0F: "find phone stopped",
+    0xFE: "music control",
+}
+
+
+def event_name(raw: bytes) -> str:
+    """What a device event value says: its name, "unknown" for a byte
+    Gadgetbridge does not name."""
+    if not raw:
+        raise ValueFormatError("an empty device event")
+    return EVENTS.get(raw[0], "unknown")

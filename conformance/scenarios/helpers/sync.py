@@ -1,0 +1,75 @@
+"""What the sync scenarios share: band time in minutes, a phone's link
+ready to fetch, and the band's log as ground truth.
+
+Bands in the suite start with their clock frozen at CLOCK_START (a
+Monday, 10:30 band local time, tz 0) and log one sample per band minute
+(docs/sync.md), so after AdvanceClock(d days) the log is exactly the
+d * 1440 minutes from CLOCK_START on; logged() checks that before a
+scenario builds on it.
+"""
+
+from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.oracles.ground_truth import when
+from bandsim.protocol.profile import default_profile
+from bandsim.protocol.values import MINUTE
+
+from .links import authenticated_link
+
+HOUR, DAY = 60 * MINUTE, 1440 * MINUTE
+PER_DAY = 1440
+LOG_DAYS = default_profile().section("policy").getint(
+    "flash-log-days")
+# Far enough back that a first sync asks for everything the band has,
+# as a phone app does on its first sync.
+SINCE = CLOCK_START - DAY
+FOREVER = 1 << 63
+
+
+def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:
+    """Authenticated and subscribed to 00000004/00000005, ready to sync."""
+    def subscribe(att):
+        fetch = FetchClient(att)
+        fetch.enable_notifications()
+        return fetch
+    return authenticated_link(band, mtu, key, subscribe)
+
+
+def sync_over_new_link(band, state: SyncState = None, ack: bool = True,
+                       mtu: int = 247) -> SyncState:
+    """Connect, sync until the band has nothing, disconnect."""
+    state = state or SyncState(SINCE)
+    fetch = open_fetch(band, mtu)
+    try:
+        fetch.sync(state, ack=ack)
+    finally:
+        band.disconnect(fetch.att)
+    return state
+
+
+def all_samples(control) -> list:
+    """The band's whole log, deleted samples included."""
+    return control.get_samples(0, FOREVER)
+
+
+def logged(control, days: float) -> list:
+    """Advance band time and return the whole log, checked to be the
+    expected unbroken run of minutes from CLOCK_START."""
+    control.advance_clock(days * DAY)
+    truth = all_samples(control)
+    assert_minutes(truth, CLOCK_START, round(days * PER_DAY))
+    return truth
+
+
+def assert_minutes(samples, first: int, count: int) -> None:
+    """count samples, one per minute from first, 4 bytes each."""
+    stamps = [ts for ts, _ in samples]
+    assert len(stamps) == count, (f"{len(stamps)} samples, expected "
+                                  f"{count}: {stamps[:1]} .. {stamps[-1:]}")
+    if count:
+        assert stamps[0] == first, (f"first at {when(stamps[0])}, expected "
+                                    f"{when(first)}")
+        assert stamps == list(range(first, first + count * MINUTE, MINUTE)), \
+            "timestamps are not one per minute"
+        assert all(len(data) == 4 for _, data in samples), \
+            "a sample that is not 4 bytes"

@@ -1,0 +1,117 @@
+"""What the firmware and battery scenarios share: a phone's link ready
+to upload, the band's Software Revision, its firmware slot files, and
+the whole install (upload, 05, boot) as one step.
+
+Band time is frozen in the suite, so the boot after ``05`` (10 s of
+band time, docs/battery-firmware.md) lasts until a test advances the
+clock; install() does that and waits for the band to advertise again.
+"""
+
+import configparser
+
+from bandsim.clients.firmware import TYPE_FIRMWARE, FirmwareClient, identify
+from bandsim.harness.images import fixture
+from bandsim.harness.suite import TEST_KEY
+from bandsim.harness.targets import advertising_instances
+from bandsim.link.sock import AttClient
+from bandsim.protocol.profile import default_profile
+
+from .links import authenticated_link
+
+PROFILE = default_profile()
+SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
+FACTORY_VERSION = PROFILE.section("device-info")["software-revision"]
+FACTORY = {"slot": "a", "version": FACTORY_VERSION, "resources": "",
+           "font": "", "watchface": ""}
+BOOT_S = 10
+NEW = fixture("mb4-fw-1.0.9.99.fw")
+NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
+FIRMWARE_INI = "firmware.ini"
+
+
+def open_updater(band, mtu: int = 247, key: bytes = TEST_KEY) \
+        -> FirmwareClient:
+    """Connect, exchange the MTU (unless mtu is the default 23),
+    authenticate and subscribe to 00001531, as Gadgetbridge does before
+    an upload."""
+    def subscribe(att):
+        fw = FirmwareClient(att)
+        fw.enable_notifications()
+        return fw
+    return authenticated_link(band, mtu, key, subscribe)
+
+
+def software_revision(att: AttClient) -> str:
+    return att.read(SOFTWARE_REVISION.value_handle).decode("ascii")
+
+
+def read_revision(band) -> str:
+    """Software Revision over a link of its own (no auth needed)."""
+    att = band.connect()
+    try:
+        return software_revision(att)
+    finally:
+        band.disconnect(att)
+
+
+def refused_connection(band) -> bool:
+    """True when a central cannot reach the band (it is off): the
+    socket refuses, or over BlueZ the band's adapter has nothing on
+    air, so there is nothing to connect to."""
+    if getattr(band, "adapter", None):
+        return advertising_instances(band.adapter) == 0
+    try:
+        att = AttClient.connect(band.socket_path, timeout=1.0)
+    except ConnectionRefusedError:
+        return True
+    att.close()
+    return False
+
+
+def firmware_ini(state_dir) -> dict:
+    """[firmware] of STATE_DIR/firmware.ini; {} while there is none."""
+    path = state_dir / FIRMWARE_INI
+    if not path.exists():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    with open(path, encoding="utf-8") as f:
+        parser.read_file(f)
+    return dict(parser["firmware"])
+
+
+def boot(band, control) -> None:
+    """The link dropped after 10 05 01: let the boot time pass and wait
+    until the band advertises with its new image."""
+    band.wait_status("DISCONNECTED=1")
+    control.advance_clock(BOOT_S + 0.5)
+    band.wait_status("ADVERTISING=1")
+
+
+def progress_recorder():
+    """(seen, progress): progress(sent, total) for an upload, and the
+    list of every (sent, total) it was called with."""
+    seen = []
+
+    def progress(sent, total):
+        seen.append((sent, total))
+
+    return seen, progress
+
+
+def install(band, control, fw: FirmwareClient, image: bytes,
+            progress=None):
+    """Upload a firmware image, reboot into it; returns the
+    firmware-installed event."""
+    transfer = fw.update(image, TYPE_FIRMWARE, progress=progress)
+    boot(band, control)
+    event = control.wait_event("firmware-installed")
+    return transfer, event
+
+
+def retry_installs(band, control, fw: FirmwareClient, image=NEW) -> None:
+    """The retry after an update that did not complete installs image
+    into the other slot (b), and the band runs its version."""
+    version = "V" + identify(image).version
+    _, event = install(band, control, fw, image)
+    assert event.details == {"version": version, "slot": "b"}
+    assert read_revision(band) == version
