@@ -201,13 +201,13 @@ static void test_advertising_data(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4/TIME/BV-01 read layout and RTC", test_current_time_read),
-		T("MB4/TIME/BV-02 write then read", test_current_time_write),
-		T("MB4/TIME/BI-01 bad writes change nothing", test_current_time_bad_writes),
-		T("MB4/BATT/BV-01 20-byte layout", test_battery_layout),
-		T("MB4/STEPS/BV-01 layout and minute notify", test_steps_layout_and_minute_notify),
-		T("MB4/STEPS/BV-02 minutes follow the RTC", test_minutes_follow_rtc),
-		T("MB4/ADV/BV-01 advertising data", test_advertising_data),
+		T("MB4-UT/TIME/BV-01 read layout and RTC", test_current_time_read),
+		T("MB4-UT/TIME/BV-02 write then read", test_current_time_write),
+		T("MB4-UT/TIME/BI-01 bad writes change nothing", test_current_time_bad_writes),
+		T("MB4-UT/BATT/BV-01 20-byte layout", test_battery_layout),
+		T("MB4-UT/STEPS/BV-01 layout and minute notify", test_steps_layout_and_minute_notify),
+		T("MB4-UT/STEPS/BV-02 minutes follow the RTC", test_minutes_follow_rtc),
+		T("MB4-UT/ADV/BV-01 advertising data", test_advertising_data),
 	};
 
 	return cmocka_run_group_tests_name("chars", tests, NULL, NULL);

@@ -270,16 +270,16 @@ static void test_brown_out(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("FAULT/BI-01 fault lines and their errors", test_fault_lines),
-		T("FAULT/BV-01 stuck-syncing", test_stuck_syncing),
-		T("FAULT/BV-02 sync-never-ends", test_sync_never_ends),
-		T("FAULT/BV-03 counter-gap, duplicate-packet", test_counter_gap_and_duplicate),
-		T("FAULT/BV-04 foreign-notification", test_foreign_notification),
-		T("FAULT/BV-05 partial-sync", test_partial_sync_and_reboot),
-		T("FAULT/BV-06 half-connected", test_half_connected),
-		T("FAULT/BV-07 auth-never-answers", test_auth_never_answers),
-		T("FAULT/BV-08 battery and minute triggers", test_battery_and_minute_triggers),
-		T("FAULT/BV-09 brown-out mid-sync", test_brown_out),
+		T("MB4-UT/FAULT/BI-01 fault lines and their errors", test_fault_lines),
+		T("MB4-UT/FAULT/BV-01 stuck-syncing", test_stuck_syncing),
+		T("MB4-UT/FAULT/BV-02 sync-never-ends", test_sync_never_ends),
+		T("MB4-UT/FAULT/BV-03 counter-gap, duplicate-packet", test_counter_gap_and_duplicate),
+		T("MB4-UT/FAULT/BV-04 foreign-notification", test_foreign_notification),
+		T("MB4-UT/FAULT/BV-05 partial-sync", test_partial_sync_and_reboot),
+		T("MB4-UT/FAULT/BV-06 half-connected", test_half_connected),
+		T("MB4-UT/FAULT/BV-07 auth-never-answers", test_auth_never_answers),
+		T("MB4-UT/FAULT/BV-08 battery and minute triggers", test_battery_and_minute_triggers),
+		T("MB4-UT/FAULT/BV-09 brown-out mid-sync", test_brown_out),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);

@@ -353,20 +353,20 @@ static void test_ground_truth_accessors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4/SYNC/BV-01 MTU 23: 4 samples a packet", test_mtu23_four_per_packet),
-		T("MB4/SYNC/BV-02 MTU 247: 60 samples a packet", test_mtu247_sixty_per_packet),
-		T("MB4/SYNC/BV-03 packet counter wraps", test_counter_wraps),
-		T("MB4/SYNC/BV-04 ack deletes, no ack keeps", test_ack_deletes_no_ack_keeps),
-		T("MB4/SYNC/BV-05 actual start, seconds, nothing", test_actual_start_and_seconds),
-		T("MB4/SYNC/BV-06 workout types answer nothing", test_other_types),
-		T("MB4/SYNC/BI-01 malformed and out of order", test_malformed_and_out_of_order),
-		T("MB4/SYNC/BI-02 new request mid-transfer", test_new_request_mid_transfer),
-		T("MB4/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
-		T("MB4/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
-		T("MB4/SYNC/BV-11 a congested link waits", test_congested_link_waits),
-		T("MB4/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
-		T("MB4/SYNC/BV-10 count in packets or bytes", test_count_units),
-		T("MB4/SYNC/BV-09 ground truth", test_ground_truth_accessors),
+		T("MB4-UT/SYNC/BV-01 MTU 23: 4 samples a packet", test_mtu23_four_per_packet),
+		T("MB4-UT/SYNC/BV-02 MTU 247: 60 samples a packet", test_mtu247_sixty_per_packet),
+		T("MB4-UT/SYNC/BV-03 packet counter wraps", test_counter_wraps),
+		T("MB4-UT/SYNC/BV-04 ack deletes, no ack keeps", test_ack_deletes_no_ack_keeps),
+		T("MB4-UT/SYNC/BV-05 actual start, seconds, nothing", test_actual_start_and_seconds),
+		T("MB4-UT/SYNC/BV-06 workout types answer nothing", test_other_types),
+		T("MB4-UT/SYNC/BI-01 malformed and out of order", test_malformed_and_out_of_order),
+		T("MB4-UT/SYNC/BI-02 new request mid-transfer", test_new_request_mid_transfer),
+		T("MB4-UT/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
+		T("MB4-UT/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
+		T("MB4-UT/SYNC/BV-11 a congested link waits", test_congested_link_waits),
+		T("MB4-UT/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
+		T("MB4-UT/SYNC/BV-10 count in packets or bytes", test_count_units),
+		T("MB4-UT/SYNC/BV-09 ground truth", test_ground_truth_accessors),
 	};
 
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

@@ -421,15 +421,15 @@ static void test_firmware_info_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4/BATT/BV-02 layout, charge timestamps, notify", test_battery_layout_and_notify),
-		T("MB4/BATT/BV-03 discharge and charge", test_discharge_and_charge),
-		T("MB4/BATT/BV-04 off at 0 %, back when charged", test_power_off_and_back),
-		T("MB4/BATT/BI-01 low battery drops a transfer", test_low_battery_drops_transfer),
-		F("MB4/FW/BV-01 full update", test_full_update),
-		F("MB4/FW/BI-01 refusals", test_refusals),
-		F("MB4/FW/BI-02 bad images change nothing", test_bad_images_change_nothing),
-		F("MB4/FW/BI-03 interrupted at 57 %", test_interrupted_update),
-		F("MB4/FW/BV-02 resources, font, watchface", test_resources_font_watchface),
+		T("MB4-UT/BATT/BV-02 layout, charge timestamps, notify", test_battery_layout_and_notify),
+		T("MB4-UT/BATT/BV-03 discharge and charge", test_discharge_and_charge),
+		T("MB4-UT/BATT/BV-04 off at 0 %, back when charged", test_power_off_and_back),
+		T("MB4-UT/BATT/BI-01 low battery drops a transfer", test_low_battery_drops_transfer),
+		F("MB4-UT/FW/BV-01 full update", test_full_update),
+		F("MB4-UT/FW/BI-01 refusals", test_refusals),
+		F("MB4-UT/FW/BI-02 bad images change nothing", test_bad_images_change_nothing),
+		F("MB4-UT/FW/BI-03 interrupted at 57 %", test_interrupted_update),
+		F("MB4-UT/FW/BV-02 resources, font, watchface", test_resources_font_watchface),
 		cmocka_unit_test(test_firmware_info_round_trip),
 	};
 
