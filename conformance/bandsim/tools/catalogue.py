@@ -1,16 +1,25 @@
-"""The scenario catalogue, generated from the scenarios themselves.
+"""The catalogues of both test tiers, generated from the tests themselves.
 
-Every scenario's stable ID, title and situation come from its docstring,
-and where it can run from its markers (bandsim/harness/targets.py).  The
-scenario files are parsed with ast, never imported, so this needs no
-emulator, no D-Bus and none of the suite's fixtures.
-docs/conformance.md carries the rendered catalogue between
-``<!-- catalogue:start -->`` and ``<!-- catalogue:end -->``; a self-test
-fails when the two differ.
+The conformance scenarios (conformance/scenarios/): every scenario's
+stable ID, title and situation come from its docstring, and where it can
+run from its markers (bandsim/harness/targets.py).  The scenario files
+are parsed with ast, never imported, so this needs no emulator, no D-Bus
+and none of the suite's fixtures.
 
-    python3 -m bandsim.tools.catalogue              # print it
-    python3 -m bandsim.tools.catalogue --write DOC  # put it into DOC
-    python3 -m bandsim.tools.catalogue --check DOC  # exit 1 if DOC is stale
+The unit tier (the cmocka cases in emulator/tests/test-*.c): every case's
+ID and title come from the name in its file's CMUnitTest table, read from
+the C source without compiling it.  Each tier has its own IDs
+(docs/conformance.md, "IDs"): a unit ID used twice, not of the unit
+tier's forms, or naming a scenario is refused.
+
+docs/conformance.md carries the rendered catalogues between
+``<!-- catalogue:start -->`` and ``<!-- catalogue:end -->`` (scenarios)
+and ``<!-- unit-catalogue:start -->`` and ``<!-- unit-catalogue:end -->``
+(unit cases); a self-test fails when either differs.
+
+    python3 -m bandsim.tools.catalogue              # print both
+    python3 -m bandsim.tools.catalogue --write DOC  # put both into DOC
+    python3 -m bandsim.tools.catalogue --check DOC  # exit 1 if either is stale
 """
 
 import argparse
@@ -26,10 +35,20 @@ from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, PERSON,
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
+UNIT_DIR = CONFORMANCE.parent / "emulator" / "tests"
 DOC = CONFORMANCE.parent / "docs" / "conformance.md"
 START = "<!-- catalogue:start -->"
 END = "<!-- catalogue:end -->"
+UNIT_START = "<!-- unit-catalogue:start -->"
+UNIT_END = "<!-- unit-catalogue:end -->"
 ID = re.compile(r"^(MB4/([A-Z]+)/B([VI])-\d{2}): (.+)$", re.S)
+# The unit tier's IDs, each a namespace of its own (group: area, kind):
+# the band's behaviour; a GATT test specification test purpose; the ATT
+# server's own cases in the same style.
+UNIT_IDS = (re.compile(r"(MB4-UT)/([A-Z]+)/(B[VI])-\d{2}"),
+            re.compile(r"(TP)/([A-Z]{3})/SR/(B[VI])-\d{2}-C"),
+            re.compile(r"(ATT/SR)/(?:([A-Z]+)/)?(B[VI])-\d{2}"))
+UNIT_ID_FORMS = "MB4-UT/AREA/BV-nn, TP/GRP/SR/BV-nn-C or ATT/SR/[AREA/]BV-nn"
 # The order a reader meets the scenarios in: the link, then pairing, the
 # control plane, sync, power, updates; other files after, by name.
 MODULE_ORDER = ("test_gatt.py", "test_pairing.py", "test_control_plane.py",
@@ -40,7 +59,8 @@ REGENERATE = ("PYTHONPATH=conformance /usr/bin/python3 -m "
 
 
 class CatalogueError(Exception):
-    """A scenario without a well-formed ID, or one used twice."""
+    """A scenario or unit case without a well-formed ID, one used twice,
+    or a unit case's ID that names a scenario."""
 
 
 @dataclass
@@ -228,51 +248,300 @@ def render(scenarios=None, directory: Path = SCENARIO_DIR) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def splice(document: str, catalogue: str) -> str:
+# The unit tier: the cmocka cases, read from their C source.
+
+@dataclass
+class UnitCase:
+    name: str                   # the name cmocka prints
+    file: str                   # test-att.c
+    group: str                  # the cmocka group, the meson test's name
+    function: str
+    named: bool                 # named by a string, not by its function
+    id: str = None              # None: no ID (or a malformed one)
+    namespace: str = None       # "MB4-UT", "TP" or "ATT/SR"
+    area: str = None            # SYNC; GAD; MTU or None for ATT/SR
+    kind: str = None            # "BV" valid behaviour, "BI" invalid input
+    title: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}::{self.function}"
+
+    @property
+    def family(self) -> str:
+        """The row of the summary table the case counts in."""
+        if self.namespace == "MB4-UT":
+            return f"MB4-UT/{self.area}"
+        if self.namespace == "TP":
+            return f"TP/{self.area}/SR"
+        return self.namespace or "no ID"
+
+
+_C_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+                       r'|//[^\n]*|/\*.*?\*/', re.S)
+_C_ESCAPES = {"n": "\n", "t": "\t"}
+
+
+def _without_comments(source: str) -> str:
+    """The C source with its comments blanked out, strings kept."""
+    return _C_TOKENS.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'"
+                         else " ", source)
+
+
+def _split(text: str) -> list:
+    """text split at its top-level commas, up to the bracket that closes
+    the level it starts in (or the end)."""
+    parts, depth, begin, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c in "\"'":
+            i = _C_TOKENS.match(text, i).end()
+            continue
+        if c in "({[":
+            depth += 1
+        elif c in ")}]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(text[begin:i].strip())
+            begin = i + 1
+        i += 1
+    parts.append(text[begin:i].strip())
+    return [p for p in parts if p]
+
+
+def _string(expression: str):
+    """The value of one or more adjacent C string literals, else None."""
+    literals = re.fullmatch(r'(?:\s*"(?:\\.|[^"\\\n])*")+\s*', expression)
+    if literals is None:
+        return None
+    return "".join(re.sub(r"\\(.)", lambda m: _C_ESCAPES.get(m.group(1),
+                                                             m.group(1)),
+                          lit[1:-1])
+                   for lit in re.findall(r'"(?:\\.|[^"\\\n])*"', expression))
+
+
+def _unit_id(case: UnitCase) -> UnitCase:
+    """case with its ID, namespace, area, kind and title, when its name
+    starts with an ID of one of the unit tier's forms."""
+    first, _, rest = case.name.partition(" ")
+    for form in UNIT_IDS:
+        match = form.fullmatch(first)
+        if match:
+            case.id, case.title = first, rest.strip()
+            case.namespace, case.area, case.kind = match.groups()
+            break
+    return case
+
+
+def unit_cases_of(path: Path) -> list:
+    """The cases of every CMUnitTest table in one cmocka source, in
+    order.  A case is T("ID title", fn, ...) or any other macro or
+    initializer whose first field is the name, or cmocka_unit_test(fn)
+    and its kin, which cmocka names by the function."""
+    source = _without_comments(Path(path).read_text(encoding="utf-8"))
+    groups = dict((table, name) for name, table in re.findall(
+        r'cmocka_run_group_tests_name\s*\(\s*"([^"]*)"\s*,\s*(\w+)', source))
+    found = []
+    for table in re.finditer(
+            r"struct\s+CMUnitTest\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{", source):
+        for entry in _split(source[table.end():]):
+            call = re.fullmatch(r"(\w+)\s*\((.*)\)", entry, re.S)
+            if call:
+                macro, fields = call.group(1), _split(call.group(2))
+            elif entry.startswith("{") and entry.endswith("}"):
+                macro, fields = None, _split(entry[1:-1])
+            else:
+                raise CatalogueError(f"{Path(path).name}: cannot read the "
+                                     f"case {entry!r}")
+            group = groups.get(table.group(1), table.group(1))
+            if macro and macro.startswith("cmocka_unit_test"):
+                found.append(UnitCase(fields[0], Path(path).name, group,
+                                      fields[0], False))
+                continue
+            name = _string(fields[0]) if fields else None
+            if name is None:
+                raise CatalogueError(f"{Path(path).name}: the case "
+                                     f"{entry!r} is not named by a string")
+            function = fields[1] if len(fields) > 1 else "?"
+            found.append(_unit_id(UnitCase(" ".join(name.split()),
+                                           Path(path).name, group,
+                                           function, True)))
+    return found
+
+
+def unit_problems(cases: list, scenario_ids) -> list:
+    """What is wrong with the unit tier's IDs: a case named by a string
+    whose ID is a scenario's, or is not of the unit tier's forms, and an
+    ID two cases carry."""
+    problems, seen = [], {}
+    scenario_ids = set(scenario_ids)
+    for case in cases:
+        if not case.named:
+            continue
+        first = case.name.split(" ", 1)[0]
+        if first in scenario_ids:
+            problems.append(f"{case.where}: {first} is a conformance "
+                            f"scenario's ID; a unit case needs its own "
+                            f"({UNIT_ID_FORMS})")
+        elif case.id is None:
+            problems.append(f"{case.where}: {case.name!r} does not start "
+                            f"with an ID of the unit tier "
+                            f"({UNIT_ID_FORMS}) and a title")
+        elif not case.title:
+            problems.append(f"{case.where}: {case.id} has no title")
+        if case.id is None:
+            continue
+        other = seen.setdefault(case.id, case)
+        if other is not case:
+            problems.append(f"{case.id} used twice: {other.where} and "
+                            f"{case.where}")
+    return problems
+
+
+def unit_cases(directory: Path = UNIT_DIR) -> list:
+    """Every cmocka case, file by file (by name), each in table order;
+    the IDs not checked."""
+    cases = []
+    for path in sorted(Path(directory).glob("test-*.c")):
+        cases += unit_cases_of(path)
+    return cases
+
+
+def collect_unit(directory: Path = UNIT_DIR, scenario_ids=None) -> list:
+    """unit_cases(), their IDs checked against each other and against
+    the scenarios' (those of collect() when not given)."""
+    cases = unit_cases(directory)
+    if scenario_ids is None:
+        scenario_ids = [s.id for s in collect()]
+    problems = unit_problems(cases, scenario_ids)
+    if problems:
+        raise CatalogueError("; ".join(problems))
+    return cases
+
+
+def _file_title(directory: Path, name: str) -> str:
+    """The first sentence of the file's first comment."""
+    text = (Path(directory) / name).read_text(encoding="utf-8")
+    comment = re.search(r"/\*(.*?)\*/", text, re.S)
+    if comment is None:
+        return name
+    words = " ".join(line.strip().lstrip("*").strip()
+                     for line in comment.group(1).splitlines()).strip()
+    return re.split(r"(?<=\.)\s+(?=[A-Z(])", words, maxsplit=1)[0] \
+        .rstrip(".")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_unit(cases=None, directory: Path = UNIT_DIR,
+                scenario_ids=None) -> str:
+    """The unit tier's catalogue as markdown (what goes between the unit
+    markers)."""
+    if cases is None:
+        cases = collect_unit(directory, scenario_ids)
+    with_id = [c for c in cases if c.id]
+    files = []
+    for c in cases:
+        if c.file not in files:
+            files.append(c.file)
+    out = [f"{len(cases)} cases in {len(files)} files "
+           f"(`meson test --suite unit`), {len(with_id)} with an ID; the "
+           f"others cmocka names by their function.", ""]
+    families = {}
+    order = ("MB4-UT", "TP", "ATT/SR", None)
+    for c in sorted(cases, key=lambda c: order.index(c.namespace)):
+        families.setdefault(c.family, []).append(c)
+    out += ["| IDs | cases | BV | BI |", "|---|---|---|---|"]
+    for family, group in families.items():
+        kinds = [sum(c.kind == kind for c in group) for kind in ("BV", "BI")]
+        if group[0].id is None:
+            kinds = ["—", "—"]
+        out.append(f"| {family} | {len(group)} | {kinds[0]} | {kinds[1]} |")
+    for name in files:
+        group = [c for c in cases if c.file == name]
+        out += ["", f"### `{name}` (`{group[0].group}`): "
+                    f"{_file_title(directory, name)}", "",
+                "| ID | case | function |", "|---|---|---|"]
+        for c in group:
+            out.append(f"| {c.id or '—'} | {_cell(c.title)} | "
+                       f"`{c.function}` |")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _between(document: str, start_mark: str, end_mark: str) -> tuple:
+    start = document.find(start_mark)
+    end = document.find(end_mark)
+    if start < 0 or end < start:
+        raise CatalogueError(f"no {start_mark} ... {end_mark} in the "
+                             f"document")
+    return start + len(start_mark), end
+
+
+def splice(document: str, catalogue: str, start_mark: str = START,
+           end_mark: str = END) -> str:
     """document with the text between the markers replaced."""
-    start = document.find(START)
-    end = document.find(END)
-    if start < 0 or end < start:
-        raise CatalogueError(f"no {START} ... {END} in the document")
-    return (document[:start + len(START)] + "\n\n" + catalogue + "\n"
-            + document[end:])
+    start, end = _between(document, start_mark, end_mark)
+    return document[:start] + "\n\n" + catalogue + "\n" + document[end:]
 
 
-def embedded(document: str) -> str:
+def embedded(document: str, start_mark: str = START,
+             end_mark: str = END) -> str:
     """The catalogue as it stands between the markers."""
-    start = document.find(START)
-    end = document.find(END)
-    if start < 0 or end < start:
-        raise CatalogueError(f"no {START} ... {END} in the document")
-    return document[start + len(START):end].strip("\n") + "\n"
+    start, end = _between(document, start_mark, end_mark)
+    return document[start:end].strip("\n") + "\n"
+
+
+def _sections(scenario_dir: Path, unit_dir: Path) -> list:
+    """(what, start marker, end marker, text) of both catalogues."""
+    scenarios = collect(scenario_dir)
+    return [("scenario", START, END, render(scenarios, scenario_dir)),
+            ("unit", UNIT_START, UNIT_END,
+             render_unit(directory=unit_dir,
+                         scenario_ids=[s.id for s in scenarios]))]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m bandsim.tools.catalogue",
-        description="the conformance scenario catalogue, from the "
-                    "scenarios' IDs, docstrings and markers")
+        description="the catalogues of the conformance scenarios (from "
+                    "their IDs, docstrings and markers) and of the unit "
+                    "tier's cmocka cases (from their names)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", metavar="DOC", type=Path,
-                       help="replace the catalogue between the markers "
-                            "in DOC")
+                       help="replace both catalogues between their "
+                            "markers in DOC")
     group.add_argument("--check", metavar="DOC", type=Path,
-                       help="exit 1 when DOC's catalogue is out of date")
+                       help="exit 1 when either catalogue in DOC is out "
+                            "of date")
     parser.add_argument("--scenarios", metavar="DIR", type=Path,
                         default=SCENARIO_DIR)
+    parser.add_argument("--unit-tests", metavar="DIR", type=Path,
+                        default=UNIT_DIR,
+                        help="where the cmocka sources test-*.c are")
     args = parser.parse_args(argv)
     try:
-        catalogue = render(directory=args.scenarios)
+        sections = _sections(args.scenarios, args.unit_tests)
         if args.write:
             text = args.write.read_text(encoding="utf-8")
-            args.write.write_text(splice(text, catalogue), encoding="utf-8")
+            for _, start, end, catalogue in sections:
+                text = splice(text, catalogue, start, end)
+            args.write.write_text(text, encoding="utf-8")
         elif args.check:
-            if embedded(args.check.read_text(encoding="utf-8")) != catalogue:
-                print(f"{args.check}: the scenario catalogue is out of date; "
-                      f"regenerate it with\n  {REGENERATE}", file=sys.stderr)
+            text = args.check.read_text(encoding="utf-8")
+            stale = [what for what, start, end, catalogue in sections
+                     if embedded(text, start, end) != catalogue]
+            if stale:
+                print(f"{args.check}: the "
+                      f"{' and the '.join(w + ' catalogue' for w in stale)} "
+                      f"{'is' if len(stale) == 1 else 'are'} out of date; "
+                      f"regenerate with\n  {REGENERATE}", file=sys.stderr)
                 return 1
         else:
-            sys.stdout.write(catalogue)
+            sys.stdout.write("\n".join(s[3] for s in sections))
     except (CatalogueError, OSError, SyntaxError) as exc:
         print(f"bandsim.tools.catalogue: {exc}", file=sys.stderr)
         return 2
