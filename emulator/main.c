@@ -11,6 +11,7 @@
 #include "control/control.h"
 #include "core/crypto.h"
 #include "core/fwinfo.h"
+#include "core/prng.h"
 #include "core/store.h"
 #include "btsnoop.h"
 #include "ctl.h"
@@ -126,15 +127,8 @@ static bool persist(const struct mb_band_state *state, void *user_data,
  * be repeated byte for byte (captures, tests).  Never a real band's. */
 static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 {
-	guint64 *state = user_data;
-
-	for (size_t i = 0; i < len; i++) {
-		guint64 x = (*state += 0x9e3779b97f4a7c15ull);
-
-		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-		buf[i] = (uint8_t)(x ^ (x >> 31));
-	}
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)mb_splitmix64(user_data);
 	return true;
 }
 
@@ -267,7 +261,7 @@ static int run(const struct bandsim_options *opt)
 	int rc = EXIT_FAILURE;
 
 	if (opt->random_seed_set) {
-		static guint64 seed;
+		static uint64_t seed;
 
 		seed = opt->random_seed;
 		mb_crypto_set_random_source(seeded_random, &seed);
