@@ -10,15 +10,14 @@
 #include "clock.h"
 #include "control/control.h"
 #include "core/crypto.h"
-#include "core/fwinfo.h"
 #include "core/prng.h"
-#include "core/store.h"
 #include "btsnoop.h"
 #include "ctl.h"
-#include "flashfile.h"
 #include "log.h"
 #include "options.h"
 #include "runner.h"
+#include "state/inputs.h"
+#include "state/state.h"
 #include "transport/bluez/bluez-server.h"
 #include "transport/sock/sock-server.h"
 
@@ -86,43 +85,6 @@ static void on_band_event(const struct mb_event *ev, void *user_data)
 	control_band_event(app->control, ev);
 }
 
-static bool save_file(const char *name, const void *data, size_t len,
-		      void *user_data, char **err)
-{
-	const struct app *app = user_data;
-
-	return mb_store_write_atomic(app->opt->state_dir, name, data, len, err);
-}
-
-/* firmware.ini: which slot runs.  A bad one is named and the band runs
- * its factory image, as after a failed update. */
-static void load_firmware_info(const struct bandsim_options *opt, struct mb_band *band)
-{
-	char *path = g_build_filename(opt->state_dir, MB_FIRMWARE_INFO_FILE, NULL);
-	struct mb_firmware_info fi;
-	char *text = NULL, *err = NULL;
-	size_t len;
-
-	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-		if (mb_read_file(path, 1 << 16, &text, &len, &err) &&
-		    mb_firmware_info_parse(text, len, path, &fi, &err))
-			mb_band_set_firmware_info(band, &fi);
-		else
-			g_warning("%s; running the factory image", err);
-	}
-	free(text);
-	free(err);
-	g_free(path);
-}
-
-static bool persist(const struct mb_band_state *state, void *user_data,
-		    char **err)
-{
-	const struct app *app = user_data;
-
-	return mb_band_state_save(app->opt->state_dir, state, err);
-}
-
 /* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
  * be repeated byte for byte (captures, tests).  Never a real band's. */
 static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
@@ -130,91 +92,6 @@ static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (uint8_t)mb_splitmix64(user_data);
 	return true;
-}
-
-/* The band's stored state, bound to --auth-key if one was given. */
-static bool load_state(const struct bandsim_options *opt,
-		       struct mb_band_state *state)
-{
-	char *err = NULL, *warning = NULL;
-
-	if (!mb_store_mkdir(opt->state_dir, &err) ||
-	    !mb_band_state_load(opt->state_dir, state, &warning, &err)) {
-		g_printerr("bandsim: state: %s\n", err);
-		free(err);
-		return false;
-	}
-	if (warning) {
-		g_warning("%s", warning);
-		free(warning);
-	}
-	if (opt->bind_key && !(state->bound && !memcmp(state->key, opt->key, 16))) {
-		state->bound = true;
-		memcpy(state->key, opt->key, 16);
-		if (!mb_band_state_save(opt->state_dir, state, &err)) {
-			g_printerr("bandsim: state: %s\n", err);
-			free(err);
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool attach_flash(const struct bandsim_options *opt, struct mb_band *band,
-			 struct flash_file *flash)
-{
-	GError *error = NULL;
-	char *recreated = NULL;
-	unsigned int torn = 0;
-
-	if (!flash_file_open(flash, opt->state_dir, mb_band_flash_size(band),
-			     &recreated, &error)) {
-		g_printerr("bandsim: activity log: %s\n", error->message);
-		g_error_free(error);
-		return false;
-	}
-	if (recreated) {
-		g_warning("%s", recreated);
-		g_free(recreated);
-	}
-	mb_band_attach_flash(band, flash->mem, &torn);
-	if (torn)
-		g_warning("%s/flash.img: dropped %u torn record(s)", opt->state_dir, torn);
-	g_info("activity log: %zu samples, %zu not yet synced", mb_band_log_count(band),
-	       mb_band_stored_samples(band));
-	return true;
-}
-
-/* --faults FILE: one fault line each; '#' comments; errors name the
- * file, the line and the key. */
-static bool load_faults(const char *path, struct mb_band *band)
-{
-	char *text = NULL, *err = NULL;
-	size_t len;
-	char **lines;
-	bool ok = true;
-
-	if (!mb_read_file(path, 1 << 20, &text, &len, &err)) {
-		g_printerr("bandsim: %s\n", err);
-		free(err);
-		return false;
-	}
-	lines = g_strsplit(text, "\n", -1);
-	for (size_t i = 0; ok && lines[i]; i++) {
-		char *line = g_strstrip(lines[i]);
-
-		if (!*line || *line == '#')
-			continue;
-		if (!mb_band_inject_fault(band, line, &err)) {
-			g_printerr("bandsim: %s:%zu: %s\n", path, i + 1, err);
-			free(err);
-			err = NULL;
-			ok = false;
-		}
-	}
-	g_strfreev(lines);
-	free(text);
-	return ok;
 }
 
 static struct control *start_control(struct app *app, struct mb_band *band,
@@ -252,11 +129,11 @@ static int run(const struct bandsim_options *opt)
 	struct bandsim_clock clock;
 	struct mb_profile *profile;
 	struct mb_band_state state;
+	struct state *st;
 	struct mb_band *band;
 	struct sock_server *sock = NULL;
-	struct flash_file flash = { 0 };
 	GError *error = NULL;
-	char *err = NULL, addr[18];
+	char *err = NULL, *warning = NULL, addr[18];
 	bool ok;
 	int rc = EXIT_FAILURE;
 
@@ -267,15 +144,25 @@ static int run(const struct bandsim_options *opt)
 		mb_crypto_set_random_source(seeded_random, &seed);
 		g_warning("--random-seed: challenges are predictable (tests and captures only)");
 	}
-	profile = mb_profile_load(opt->profile, &err);
+	profile = state_profile_load(opt->profile, &err);
 	if (!profile) {
 		g_printerr("bandsim: %s\n", err);
 		free(err);
 		return EXIT_FAILURE;
 	}
-	if (!load_state(opt, &state)) {
+	st = state_open(opt->state_dir, &err);
+	if (!st || !state_load_band(st, opt->bind_key ? opt->key : NULL, &state,
+				    &warning, &err)) {
+		g_printerr("bandsim: state: %s\n", err);
+		free(err);
+		state_free(st);
 		mb_profile_free(profile);
 		return EXIT_FAILURE;
+	}
+	if (warning) {
+		g_warning("%s", warning);
+		free(warning);
+		warning = NULL;
 	}
 	bandsim_clock_init(&clock, opt->clock_start_set
 					   ? (uint64_t)(opt->clock_start * 1000.0)
@@ -286,16 +173,23 @@ static int run(const struct bandsim_options *opt)
 	if (!band) {
 		g_printerr("bandsim: %s\n", err);
 		free(err);
+		state_free(st);
 		mb_profile_free(profile);
 		return EXIT_FAILURE;
 	}
 	mb_band_set_debug(band, bandsim_log_core, NULL);
-	mb_band_set_persist(band, persist, &app);
 	mb_band_set_life_seed(band, opt->life_seed);
-	mb_band_set_file_store(band, save_file, &app);
-	load_firmware_info(opt, band);
-	if (opt->faults && !load_faults(opt->faults, band))
+	state_attach_band(st, band, &warning);
+	if (warning) {
+		g_warning("%s", warning);
+		free(warning);
+		warning = NULL;
+	}
+	if (opt->faults && !state_faults_load(opt->faults, band, &err)) {
+		g_printerr("bandsim: %s\n", err);
+		free(err);
 		goto out_band;
+	}
 	app.band = band;
 	if (opt->btsnoop) {
 		app.btsnoop = btsnoop_open(opt->btsnoop, &error);
@@ -306,8 +200,17 @@ static int run(const struct bandsim_options *opt)
 		}
 		mb_band_set_monitor(band, on_pdu, &app);
 	}
-	if (!attach_flash(opt, band, &flash))
+	if (!state_attach_flash(st, band, &warning, &err)) {
+		g_printerr("bandsim: activity log: %s\n", err);
+		free(err);
 		goto out_band;
+	}
+	if (warning) {
+		g_warning("%s", warning);
+		free(warning);
+	}
+	g_info("activity log: %zu samples, %zu not yet synced", mb_band_log_count(band),
+	       mb_band_stored_samples(band));
 	mb_band_set_event_handler(band, on_band_event, &app);
 	app.loop = g_main_loop_new(NULL, FALSE);
 	app.runner = runner_new(band, &clock, opt->ready_fd);
@@ -347,7 +250,7 @@ out:
 out_band:
 	mb_band_free(band);
 	btsnoop_close(app.btsnoop);
-	flash_file_close(&flash);
+	state_free(st);
 	mb_profile_free(profile);
 	return rc;
 }

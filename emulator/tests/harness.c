@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "state/inputs.h"
 #include "util.h"
 
 const uint8_t test_key[16] = {
@@ -127,7 +128,7 @@ static int setup(void **state, bool bound, bool authenticate)
 	f->clock.now_ms = TEST_EPOCH_MS;
 	f->random_seed = 0xa0;
 	mb_crypto_set_random_source(fake_random, f);
-	f->profile = mb_profile_load(test_profile_path(), &err);
+	f->profile = state_profile_load(test_profile_path(), &err);
 	if (!f->profile)
 		fail_msg("profile: %s", err);
 	f->state = st;

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "life.h"
+#include "state/store.h"
 #include "util.h"
 
 #define H_CTRL 0x3e
@@ -304,7 +305,7 @@ static void test_count_units(void **state)
 		size_t len;
 		struct mb_profile *p;
 
-		assert_true(mb_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
+		assert_true(state_store_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
 		text = mb_strdup_printf("%s\n", base);
 		/* The unit is the first setting of [policy]. */
 		{
