@@ -12,7 +12,7 @@
 #include "core/crypto.h"
 #include "core/prng.h"
 #include "btsnoop.h"
-#include "ctl.h"
+#include "control/ctl.h"
 #include "log.h"
 #include "options.h"
 #include "runner.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/control.h"
+#include "control.h"
 
 struct ctl {
 	GDBusConnection *conn;
