@@ -30,6 +30,7 @@ struct app {
 	struct bluez_server *bluez;
 	struct btsnoop *btsnoop;
 	struct mb_band *band;
+	struct bandsim_clock *clock;
 };
 
 static gboolean on_signal(gpointer user_data)
@@ -59,6 +60,33 @@ static const struct sock_server_callbacks sock_cb = {
 static const struct bluez_server_callbacks bluez_cb = {
 	.status = on_status,
 	.activity = on_activity,
+};
+
+static uint64_t host_now(void *user_data)
+{
+	return bandsim_clock_now(((struct app *)user_data)->clock);
+}
+
+static void host_advance(void *user_data, uint64_t ms)
+{
+	bandsim_clock_advance(((struct app *)user_data)->clock, ms);
+}
+
+static void host_set_rate(void *user_data, double rate)
+{
+	bandsim_clock_set_rate(((struct app *)user_data)->clock, rate);
+}
+
+static void host_kick(void *user_data)
+{
+	runner_kick(((struct app *)user_data)->runner);
+}
+
+static const struct control_host control_host = {
+	.now = host_now,
+	.advance = host_advance,
+	.set_rate = host_set_rate,
+	.kick = host_kick,
 };
 
 static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
@@ -109,7 +137,7 @@ static struct control *start_control(struct app *app, struct mb_band *band,
 	*ok = true;
 	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
 		return NULL;
-	c = control_new(band, app->runner, clock, &copt, &error);
+	c = control_new(band, &control_host, app, &copt, &error);
 	if (c)
 		return c;
 	/* Asked for explicitly, the control plane must be there. */
@@ -191,6 +219,7 @@ static int run(const struct bandsim_options *opt)
 		goto out_band;
 	}
 	app.band = band;
+	app.clock = &clock;
 	if (opt->btsnoop) {
 		app.btsnoop = btsnoop_open(opt->btsnoop, &error);
 		if (!app.btsnoop) {
