@@ -47,6 +47,11 @@ struct control {
 	guint reg_id;
 	/* The value of each watched property as last announced. */
 	GVariant *last[CONTROL_PROP_N_WATCHED];
+	/* What the band may have changed after its last event, compared at
+	 * the next one; and what it may change without an event until the
+	 * link ends, compared at every event (control-props.c). */
+	uint32_t pending;
+	uint32_t for_link;
 };
 
 /* control-props.c */
@@ -56,8 +61,9 @@ GVariant *control_props_get(struct control *c, const char *name);
 /* Remembers every watched property as announced (at start). */
 void control_props_init(struct control *c);
 void control_props_clear(struct control *c);
-/* Compares the properties in the set with what was last announced;
- * emits one PropertiesChanged with those that differ. */
+/* Compares the properties in the set, and those the band may have
+ * changed since its last event, with what was last announced; emits one
+ * PropertiesChanged with those that differ. */
 void control_props_refresh(struct control *c, uint32_t props);
 /* The band emitted ev: compares what it can have changed. */
 void control_props_event(struct control *c, enum mb_event_id id);

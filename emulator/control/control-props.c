@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The properties of io.bandsim.Band1: one getter each
- * (docs/dbus/io.bandsim.Band1.md). */
+/* The properties of io.bandsim.Band1: one getter each, and which of them
+ * a band event can change, so that an event costs only the properties it
+ * concerns (docs/dbus/io.bandsim.Band1.md). */
 #include <string.h>
 
 #include "control-private.h"
@@ -127,8 +128,85 @@ static const struct {
 	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
 };
 
-/* Every watched property. */
-#define WATCHED (CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1)
+#define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
+
+/* The radio (every PDU) and the screen (every tap) take battery without
+ * an event of their own; the band reports the level only at its minute
+ * (battery-changed).  A level the drain took shows at whichever event
+ * comes first, so every event compares Battery. */
+#define DRAINED P(BATTERY)
+
+/* What each event can have changed, in three parts:
+ *  - now: by the time the band emits it;
+ *  - after: what the band changes right after emitting it, before its
+ *    next event.  That next event (or the next InjectFault or
+ *    ClearFaults) compares it: that is where the change shows;
+ *  - for the link: what the band may change without any event from
+ *    then on; every event compares it until the link has ended. */
+
+/* The link's end (a hang-up, also a factory reset): the link's auth goes
+ * first, then a binding waiting for a tap (bind-refused), a transfer
+ * (fetch-aborted), an update (firmware-failed), then the link itself
+ * (disconnected); each of these events finds what went before it. */
+#define LINK_END (P(STATE) | P(AUTHENTICATED) | P(PROMPT) | P(BUSY))
+/* A factory reset forgets the key and draws the new address before it
+ * ends the link's binding and transfer. */
+#define RESET_FIRST (P(BOUND) | P(KEY_ID) | P(ADDRESS))
+/* Once an image is verified, 05 on 00001531 may at any time switch slots
+ * and reboot into it, and drop the link, without an event of its own. */
+#define REBOOTED (P(STATE) | P(AUTHENTICATED) | P(BUSY) | P(FIRMWARE))
+
+static const struct {
+	uint32_t now;
+	uint32_t after;
+	uint32_t for_link;
+	bool ends_link;
+} event_props[MB_EVENT_COUNT] = {
+	[MB_EVENT_CONNECTED] = { .now = P(STATE) },
+	[MB_EVENT_DISCONNECTED] = { .now = LINK_END, .ends_link = true },
+	[MB_EVENT_BUTTON_PRESSED] = { 0 },
+	[MB_EVENT_BUTTON_LONG_PRESSED] = { 0 },
+	/* An update cut short is dropped before; the link after. */
+	[MB_EVENT_REBOOT] = { .now = P(BUSY), .after = P(AUTHENTICATED) },
+	[MB_EVENT_RESET] = {
+		.now = LINK_END | RESET_FIRST | P(ACKED_UNTIL),
+		.after = P(AUTHENTICATED) },
+	[MB_EVENT_POWER_OFF] = { .now = P(STATE), .after = P(AUTHENTICATED) },
+	[MB_EVENT_POWER_ON] = { .now = P(STATE) },
+	[MB_EVENT_LOW_BATTERY_DROP] = { .after = P(AUTHENTICATED) },
+	[MB_EVENT_BATTERY_CHANGED] = { .now = P(BATTERY) | P(CHARGING) },
+	/* A fault used up is disarmed before.  Faults fire on the reply
+	 * notification of a command, after the command changed the band (a
+	 * transfer announced or ended, samples deleted).  "disconnect"
+	 * drops the link after. */
+	[MB_EVENT_FAULT_FIRED] = {
+		.now = P(FAULTS) | P(BUSY) | P(ACKED_UNTIL),
+		.after = P(AUTHENTICATED) },
+	[MB_EVENT_MALFORMED] = { 0 },
+	[MB_EVENT_AUTH_STARTED] = { 0 },
+	[MB_EVENT_AUTH_SUCCEEDED] = { .now = P(AUTHENTICATED) },
+	[MB_EVENT_AUTH_FAILED] = { 0 },
+	[MB_EVENT_PROMPT_SHOWN] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_PROMPT_DECLINED] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_PROMPT_TIMED_OUT] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_BIND_REFUSED] = { .now = LINK_END | RESET_FIRST },
+	/* The key is stored before; the prompt closes after. */
+	[MB_EVENT_BOUND] = { .now = P(BOUND) | P(KEY_ID), .after = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_FETCH_STARTED] = { .now = P(BUSY) },
+	/* The transfer is dropped after. */
+	[MB_EVENT_FETCH_ABORTED] = { .now = LINK_END | RESET_FIRST, .after = P(BUSY) },
+	[MB_EVENT_FETCH_COMPLETED] = { .now = P(BUSY) },
+	[MB_EVENT_FETCH_ACKED] = { .now = P(ACKED_UNTIL) },
+	[MB_EVENT_FIRMWARE_STARTED] = { .now = P(BUSY) },
+	/* A resource, font or watchface is installed after; firmware waits
+	 * for 05. */
+	[MB_EVENT_FIRMWARE_VERIFIED] = {
+		.after = P(FIRMWARE) | P(BUSY), .for_link = REBOOTED },
+	/* What was received is dropped after. */
+	[MB_EVENT_FIRMWARE_FAILED] = { .now = LINK_END, .after = P(BUSY) },
+	/* The slot switched at 05; the boot ends here. */
+	[MB_EVENT_FIRMWARE_INSTALLED] = { .now = P(FIRMWARE) },
+};
 
 GVariant *control_props_get(struct control *c, const char *name)
 {
@@ -142,6 +220,8 @@ void control_props_init(struct control *c)
 {
 	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++)
 		c->last[i] = g_variant_ref_sink(props[i].get(c));
+	c->pending = 0;
+	c->for_link = 0;
 }
 
 void control_props_clear(struct control *c)
@@ -158,8 +238,8 @@ void control_props_refresh(struct control *c, uint32_t set)
 	GVariantBuilder changed;
 	bool any = false;
 
-	/* Every event and call compares them all. */
-	set = WATCHED;
+	set |= c->pending | c->for_link | DRAINED;
+	c->pending = 0;
 	g_variant_builder_init(&changed, G_VARIANT_TYPE("a{sv}"));
 	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++) {
 		GVariant *v;
@@ -190,5 +270,14 @@ void control_props_refresh(struct control *c, uint32_t set)
 
 void control_props_event(struct control *c, enum mb_event_id id)
 {
-	control_props_refresh(c, WATCHED);
+	/* An event this table does not know may have changed anything. */
+	if (id >= MB_EVENT_COUNT) {
+		control_props_refresh(c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
+		return;
+	}
+	control_props_refresh(c, event_props[id].now);
+	c->pending = event_props[id].after;
+	c->for_link |= event_props[id].for_link;
+	if (event_props[id].ends_link)
+		c->for_link = 0;
 }
