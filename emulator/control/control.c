@@ -111,6 +111,11 @@ static const GDBusInterfaceVTable vtable = {
 	.get_property = get_property,
 };
 
+bool control_is_well_known_name(const char *name)
+{
+	return g_dbus_is_name(name) && !g_dbus_is_unique_name(name);
+}
+
 GDBusConnection *control_connect_bus(const struct control_options *opt,
 				     GError **error)
 {

@@ -45,6 +45,10 @@ void control_free(struct control *c);
  * the event changed. */
 void control_band_event(struct control *c, const struct mb_event *ev);
 
+/* A bus name the control plane can own (--control-name): well-known,
+ * not unique. */
+bool control_is_well_known_name(const char *name);
+
 /* Connects to the bus the options name (also used by `bandsim ctl`). */
 GDBusConnection *control_connect_bus(const struct control_options *opt,
 				     GError **error);
