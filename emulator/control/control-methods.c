@@ -171,6 +171,29 @@ static const struct {
 	{ "GetSamples", "(tt)", get_samples, 0, false },
 };
 
+bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)
+{
+	for (size_t m = 0; iface->methods && iface->methods[m]; m++) {
+		const GDBusMethodInfo *info = iface->methods[m];
+		GString *sig = g_string_new("(");
+		bool found = false;
+
+		for (size_t a = 0; info->in_args && info->in_args[a]; a++)
+			g_string_append(sig, info->in_args[a]->signature);
+		g_string_append_c(sig, ')');
+		for (size_t i = 0; i < G_N_ELEMENTS(methods); i++)
+			found |= !strcmp(methods[i].name, info->name) &&
+				 !strcmp(methods[i].args, sig->str);
+		if (!found)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "no method row for %s%s", info->name, sig->str);
+		g_string_free(sig, TRUE);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 void control_methods_call(struct control *c, const char *method,
 			  GVariant *args, GDBusMethodInvocation *inv)
 {
@@ -180,8 +203,8 @@ void control_methods_call(struct control *c, const char *method,
 	for (i = 0; i < G_N_ELEMENTS(methods); i++)
 		if (!strcmp(methods[i].name, method))
 			break;
-	/* GDBus checked both against the introspection data already; the
-	 * table must agree with it. */
+	/* GDBus checked both against the introspection data already, and
+	 * control_methods_check() the table against that. */
 	if (i == G_N_ELEMENTS(methods)) {
 		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
 			G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s", method);

@@ -55,6 +55,8 @@ struct control {
 };
 
 /* control-props.c */
+/* Every property of the introspection data has a getter. */
+bool control_props_check(const GDBusInterfaceInfo *iface, GError **error);
 /* The property's value now (floating), or NULL for a name not on
  * io.bandsim.Band1. */
 GVariant *control_props_get(struct control *c, const char *name);
@@ -69,5 +71,8 @@ void control_props_refresh(struct control *c, uint32_t props);
 void control_props_event(struct control *c, enum mb_event_id id);
 
 /* control-methods.c */
+/* Every method of the introspection data has a row, with the same
+ * arguments. */
+bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error);
 void control_methods_call(struct control *c, const char *method,
 			  GVariant *args, GDBusMethodInvocation *inv);

@@ -216,6 +216,24 @@ GVariant *control_props_get(struct control *c, const char *name)
 	return NULL;
 }
 
+bool control_props_check(const GDBusInterfaceInfo *iface, GError **error)
+{
+	for (size_t p = 0; iface->properties && iface->properties[p]; p++) {
+		const char *name = iface->properties[p]->name;
+		size_t i;
+
+		for (i = 0; i < CONTROL_PROP_COUNT; i++)
+			if (!strcmp(props[i].name, name))
+				break;
+		if (i == CONTROL_PROP_COUNT) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "no getter for %s", name);
+			return false;
+		}
+	}
+	return true;
+}
+
 void control_props_init(struct control *c)
 {
 	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++)

@@ -175,7 +175,9 @@ struct control *control_new(struct mb_band *band, const struct control_host *hos
 	if (!c->conn)
 		goto fail;
 	c->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
-	if (!c->info)
+	/* The tables and the introspection data cannot disagree. */
+	if (!c->info || !control_methods_check(c->info->interfaces[0], error) ||
+	    !control_props_check(c->info->interfaces[0], error))
 		goto fail;
 	c->reg_id = g_dbus_connection_register_object(c->conn, CONTROL_OBJECT_PATH,
 						      c->info->interfaces[0],

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/band.h"
