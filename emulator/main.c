@@ -50,27 +50,28 @@ static bool gfailed(const char *what, GError *error)
 	return false;
 }
 
-static void say_ready(const struct bandsim_options *opt, const struct app *app,
-		      const struct mb_profile *profile)
+static void say_ready(const struct bandsim_options *opt, struct app *app,
+		      const struct mb_band *band, const struct mb_profile *profile)
 {
-	const struct mb_band_state *st = mb_band_state(app->band);
+	const struct mb_band_state *st = mb_band_state(band);
 	char addr[18];
 
 	mb_band_state_address(st, addr);
 	g_info("%s (%s) on %s, profile %s, state %s%s",
 	       mb_profile_device_name(profile), addr,
-	       app->bluez ? opt->adapter : opt->socket, opt->profile,
-	       opt->state_dir, st->bound ? ", bound" : "");
-	runner_status(app->runner, "READY=1");
+	       strcmp(opt->transport, "bluez") ? opt->socket : opt->adapter,
+	       opt->profile, opt->state_dir, st->bound ? ", bound" : "");
+	app_ready(app);
 }
 
 static bool run(const struct bandsim_options *opt)
 {
 	static uint64_t seed;
 	struct bandsim_clock clock;
-	struct app app = { .clock = &clock };
 	struct mb_profile *profile;
 	struct state *state;
+	struct mb_band *band;
+	struct app *app = NULL;
 	GMainLoop *loop = NULL;
 	GError *error = NULL;
 	char *err = NULL;
@@ -84,7 +85,7 @@ static bool run(const struct bandsim_options *opt)
 	profile = state_profile_load(opt->profile, &err);
 	if (!profile)
 		return failed("", err);
-	state = state_open(opt->state_dir, &err);
+	state = state_new(opt->state_dir, &err);
 	if (!state) {
 		mb_profile_free(profile);
 		return failed("state: ", err);
@@ -93,37 +94,38 @@ static bool run(const struct bandsim_options *opt)
 					   ? (uint64_t)(opt->clock_start * 1000.0)
 					   : (uint64_t)(g_get_real_time() / 1000),
 			   opt->clock_rate);
-	app.band = app_band_new(opt, profile, state, &clock, &err);
-	if (!app.band) {
+	band = app_band_new(opt, profile, state, &clock, &err);
+	if (!band) {
 		failed("", err);
 		goto out;
 	}
-	if (opt->btsnoop && !app_open_capture(&app, opt->btsnoop, &error)) {
+	app = app_new(band, &clock);
+	if (opt->btsnoop && !app_open_capture(app, opt->btsnoop, &error)) {
 		gfailed("--btsnoop: ", error);
 		goto out;
 	}
-	if (!app_band_attach_flash(app.band, state, &err)) {
+	if (!app_band_attach_flash(band, state, &err)) {
 		failed("", err);
 		goto out;
 	}
 	loop = g_main_loop_new(NULL, FALSE);
-	app_start(&app, opt->ready_fd);
-	if (!app_start_control(&app, opt))
+	app_start_runner(app, opt->ready_fd);
+	if (!app_start_control(app, opt))
 		goto out;
-	if (!app_start_transport(&app, opt, &error)) {
+	if (!app_start_transport(app, opt, &error)) {
 		gfailed("", error);
 		goto out;
 	}
-	say_ready(opt, &app, profile);
+	say_ready(opt, app, band, profile);
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_main_loop_run(loop);
 	ok = true;
 out:
-	app_stop(&app);
+	app_free(app);
 	if (loop)
 		g_main_loop_unref(loop);
-	mb_band_free(app.band);
+	mb_band_free(band);
 	state_free(state);
 	mb_profile_free(profile);
 	return ok;

@@ -3,6 +3,16 @@
 
 #include <string.h>
 
+struct app {
+	struct mb_band *band;
+	struct bandsim_clock *clock;
+	struct btsnoop *btsnoop;
+	struct runner *runner;
+	struct control *control;
+	struct sock_server *sock;
+	struct bluez_server *bluez;
+};
+
 static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
 		   void *user_data)
 {
@@ -74,6 +84,15 @@ static const struct control_host control_host = {
 	.kick = host_kick,
 };
 
+struct app *app_new(struct mb_band *band, struct bandsim_clock *clock)
+{
+	struct app *app = g_new0(struct app, 1);
+
+	app->band = band;
+	app->clock = clock;
+	return app;
+}
+
 bool app_open_capture(struct app *app, const char *path, GError **error)
 {
 	app->btsnoop = btsnoop_open(path, error);
@@ -83,7 +102,7 @@ bool app_open_capture(struct app *app, const char *path, GError **error)
 	return true;
 }
 
-void app_start(struct app *app, int status_fd)
+void app_start_runner(struct app *app, int status_fd)
 {
 	mb_band_set_event_handler(app->band, on_band_event, app);
 	app->runner = runner_new(app->band, app->clock, status_fd);
@@ -125,20 +144,23 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 	return app->sock != NULL;
 }
 
-void app_stop(struct app *app)
+void app_ready(struct app *app)
 {
+	runner_status(app->runner, "READY=1");
+}
+
+void app_free(struct app *app)
+{
+	if (!app)
+		return;
+	/* The transport first: a link it ends still reaches the capture
+	 * and the control plane. */
 	sock_server_free(app->sock);
 	bluez_server_free(app->bluez);
-	app->sock = NULL;
-	app->bluez = NULL;
-	if (app->band) {
-		mb_band_set_event_handler(app->band, NULL, NULL);
-		mb_band_set_monitor(app->band, NULL, NULL);
-	}
+	mb_band_set_event_handler(app->band, NULL, NULL);
+	mb_band_set_monitor(app->band, NULL, NULL);
 	control_free(app->control);
 	runner_free(app->runner);
-	app->control = NULL;
-	app->runner = NULL;
 	btsnoop_close(app->btsnoop);
-	app->btsnoop = NULL;
+	g_free(app);
 }

@@ -16,7 +16,7 @@ struct state_flash {
 	size_t size;
 };
 
-struct state_flash *state_flash_open(const char *dir, size_t size,
+struct state_flash *state_flash_new(const char *dir, size_t size,
 				     char **recreated, char **err)
 {
 	char *path = mb_strdup_printf("%s/%s", dir, STATE_FLASH_FILE);

@@ -19,7 +19,7 @@ struct state {
 	struct state_flash *flash;
 };
 
-struct state *state_open(const char *dir, char **err)
+struct state *state_new(const char *dir, char **err)
 {
 	struct state *st;
 
@@ -100,7 +100,7 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 	struct state_flash *flash;
 	unsigned int torn = 0;
 
-	flash = state_flash_open(st->dir, mb_band_flash_size(band), warning, err);
+	flash = state_flash_new(st->dir, mb_band_flash_size(band), warning, err);
 	if (!flash)
 		return false;
 	mb_band_attach_flash(band, state_flash_mem(flash), &torn);

@@ -14,7 +14,7 @@
 struct state;
 
 /* Creates dir (mode 0700) if missing. */
-struct state *state_open(const char *dir, char **err);
+struct state *state_new(const char *dir, char **err);
 /* Unmaps flash.img: only after the band that uses it is freed. */
 void state_free(struct state *st);
 

@@ -185,7 +185,7 @@ static void test_flash_file(void **state)
 {
 	char *dir = make_tmpdir();
 	char *recreated = NULL, *err = NULL, *want;
-	struct state_flash *f = state_flash_open(dir, 8192, &recreated, &err);
+	struct state_flash *f = state_flash_new(dir, 8192, &recreated, &err);
 
 	assert_non_null(f);
 	assert_null(recreated);
@@ -193,18 +193,18 @@ static void test_flash_file(void **state)
 		assert_int_equal(state_flash_mem(f)[i], 0xff);
 	state_flash_mem(f)[100] = 0x5a;
 	state_flash_free(f);
-	f = state_flash_open(dir, 8192, &recreated, &err);
+	f = state_flash_new(dir, 8192, &recreated, &err);
 	assert_null(recreated);
 	assert_int_equal(state_flash_mem(f)[100], 0x5a);
 	state_flash_free(f);
-	f = state_flash_open(dir, 4096, &recreated, &err);
+	f = state_flash_new(dir, 4096, &recreated, &err);
 	assert_non_null(f);
 	want = mb_strdup_printf("%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
 				dir);
 	assert_string_equal(recreated, want);
 	assert_int_equal(state_flash_mem(f)[100], 0xff);
 	state_flash_free(f);
-	assert_null(state_flash_open("/nonexistent", 4096, &recreated, &err));
+	assert_null(state_flash_new("/nonexistent", 4096, &recreated, &err));
 	assert_string_equal(err, "/nonexistent/flash.img: No such file or directory");
 	free(err);
 	free(want);
@@ -219,7 +219,7 @@ static void test_load_band_with_key(void **state)
 {
 	char *dir = make_tmpdir();
 	char *sub = mb_strdup_printf("%s/s", dir);
-	struct state *st = state_open(sub, NULL);
+	struct state *st = state_new(sub, NULL);
 	struct mb_band_state a, b;
 	char *warning = NULL, *err = NULL, *text;
 
@@ -252,7 +252,7 @@ static void test_band_store(void **state)
 {
 	struct fixture *f = *state;
 	char *dir = make_tmpdir();
-	struct state *st = state_open(dir, NULL);
+	struct state *st = state_new(dir, NULL);
 	struct mb_band_state s;
 	char *warning = NULL, *err = NULL, *want;
 
@@ -285,7 +285,7 @@ static void test_attach_flash(void **state)
 {
 	struct fixture *f = *state;
 	char *dir = make_tmpdir();
-	struct state *st = state_open(dir, NULL);
+	struct state *st = state_new(dir, NULL);
 	char *warning = NULL, *err = NULL;
 	size_t logged;
 
