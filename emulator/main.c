@@ -116,9 +116,10 @@ static bool run(const struct bandsim_options *opt)
 		gfailed("", error);
 		goto out;
 	}
-	say_ready(opt, app, band, profile);
+	/* Before READY=1: a harness may stop the band as soon as it reads it. */
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
+	say_ready(opt, app, band, profile);
 	g_main_loop_run(loop);
 	ok = true;
 out:
