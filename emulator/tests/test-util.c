@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* UUIDs, dates, hex and the state files: the small pieces everything else
+/* UUIDs, dates, hex and crypto: the small pieces everything else
  * stands on. */
 #include <stdio.h>
 #include <stdlib.h>
