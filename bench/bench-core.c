@@ -12,6 +12,7 @@
 #include "band.h"
 #include "crypto.h"
 #include "flashlog.h"
+#include "state/inputs.h"
 
 struct fake_clock {
 	struct mb_clock clock;
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : BANDSIM_BENCH_PROFILE;
 	int runs = argc > 2 ? atoi(argv[2]) : 21;
 	char *err = NULL;
-	struct mb_profile *p = mb_profile_load(path, &err);
+	struct mb_profile *p = state_profile_load(path, &err);
 	double *t = calloc((size_t)runs, sizeof(*t));
 
 	if (!p || runs < 1) {

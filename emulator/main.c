@@ -1,368 +1,135 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* bandsim: an emulated Xiaomi Mi Smart Band 4.  This file only wires the
- * pieces together: options, profile, state, band, transport, control
- * plane, main loop. */
+/* bandsim: an emulated Xiaomi Mi Smart Band 4.  Start-up wiring only:
+ * options, profile, state, band, capture, runner, control plane,
+ * transport, main loop.  The control plane comes before the transport,
+ * so that it owns its name before a central can connect, and both before
+ * READY=1. */
 #include <glib-unix.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
+#include "app/bandsetup.h"
 #include "clock.h"
-#include "control/control.h"
+#include "control/ctl.h"
 #include "core/crypto.h"
-#include "core/fwinfo.h"
-#include "core/store.h"
-#include "btsnoop.h"
-#include "ctl.h"
-#include "flashfile.h"
+#include "core/prng.h"
 #include "log.h"
 #include "options.h"
-#include "runner.h"
-#include "transport/bluez/bluez-server.h"
-#include "transport/sock/sock-server.h"
-#include "core/fault.h"
-#include "core/firmware.h"
-#include "core/flashlog.h"
-#include "core/identity.h"
-#include "core/tick.h"
+#include "state/inputs.h"
+#include "state/state.h"
 
-struct app {
-	const struct bandsim_options *opt;
-	GMainLoop *loop;
-	struct runner *runner;
-	struct control *control;
-	struct sock_server *sock;
-	struct bluez_server *bluez;
-	struct btsnoop *btsnoop;
-	struct mb_band *band;
-};
-
-static gboolean on_signal(gpointer user_data)
+static gboolean on_signal(gpointer loop)
 {
-	struct app *app = user_data;
-
 	g_info("shutting down");
-	g_main_loop_quit(app->loop);
+	g_main_loop_quit(loop);
 	return G_SOURCE_CONTINUE;
-}
-
-static void on_status(const char *what, void *user_data)
-{
-	runner_status(((struct app *)user_data)->runner, what);
-}
-
-static void on_activity(void *user_data)
-{
-	runner_kick(((struct app *)user_data)->runner);
-}
-
-static const struct sock_server_callbacks sock_cb = {
-	.status = on_status,
-	.activity = on_activity,
-};
-
-static const struct bluez_server_callbacks bluez_cb = {
-	.status = on_status,
-	.activity = on_activity,
-};
-
-static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
-		   void *user_data)
-{
-	struct app *app = user_data;
-
-	btsnoop_att(app->btsnoop, from_central, pdu, len, mb_band_now_ms(app->band));
-}
-
-static void on_band_event(const struct mb_event *ev, void *user_data)
-{
-	struct app *app = user_data;
-
-	if (app->btsnoop && ev->id == MB_EVENT_CONNECTED)
-		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
-	if (app->btsnoop && ev->id == MB_EVENT_DISCONNECTED)
-		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
-
-	/* A band that is off does not advertise: the socket follows. */
-	if (app->sock && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
-		sock_server_power_changed(app->sock);
-	bluez_server_band_event(app->bluez, ev);
-	control_band_event(app->control, ev);
-}
-
-static bool save_file(const char *name, const void *data, size_t len,
-		      void *user_data, char **err)
-{
-	const struct app *app = user_data;
-
-	return mb_store_write_atomic(app->opt->state_dir, name, data, len, err);
-}
-
-/* firmware.ini: which slot runs.  A bad one is named and the band runs
- * its factory image, as after a failed update. */
-static void load_firmware_info(const struct bandsim_options *opt, struct mb_band *band)
-{
-	char *path = g_build_filename(opt->state_dir, MB_FIRMWARE_INFO_FILE, NULL);
-	struct mb_firmware_info fi;
-	char *text = NULL, *err = NULL;
-	size_t len;
-
-	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-		if (mb_read_file(path, 1 << 16, &text, &len, &err) &&
-		    mb_firmware_info_parse(text, len, path, &fi, &err))
-			mb_firmware_set_info(mb_band_firmware(band), &fi);
-		else
-			g_warning("%s; running the factory image", err);
-	}
-	free(text);
-	free(err);
-	g_free(path);
-}
-
-static bool persist(const struct mb_band_state *state, void *user_data,
-		    char **err)
-{
-	const struct app *app = user_data;
-
-	return mb_band_state_save(app->opt->state_dir, state, err);
 }
 
 /* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
  * be repeated byte for byte (captures, tests).  Never a real band's. */
 static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 {
-	guint64 *state = user_data;
-
-	for (size_t i = 0; i < len; i++) {
-		guint64 x = (*state += 0x9e3779b97f4a7c15ull);
-
-		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-		buf[i] = (uint8_t)(x ^ (x >> 31));
-	}
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)mb_splitmix64(user_data);
 	return true;
 }
 
-/* The band's stored state, bound to --auth-key if one was given. */
-static bool load_state(const struct bandsim_options *opt,
-		       struct mb_band_state *state)
+static bool failed(const char *what, char *err)
 {
-	char *err = NULL, *warning = NULL;
-
-	if (!mb_store_mkdir(opt->state_dir, &err) ||
-	    !mb_band_state_load(opt->state_dir, state, &warning, &err)) {
-		g_printerr("bandsim: state: %s\n", err);
-		free(err);
-		return false;
-	}
-	if (warning) {
-		g_warning("%s", warning);
-		free(warning);
-	}
-	if (opt->bind_key && !(state->bound && !memcmp(state->key, opt->key, 16))) {
-		state->bound = true;
-		memcpy(state->key, opt->key, 16);
-		if (!mb_band_state_save(opt->state_dir, state, &err)) {
-			g_printerr("bandsim: state: %s\n", err);
-			free(err);
-			return false;
-		}
-	}
-	return true;
+	g_printerr("bandsim: %s%s\n", what, err);
+	free(err);
+	return false;
 }
 
-static bool attach_flash(const struct bandsim_options *opt, struct mb_band *band,
-			 struct flash_file *flash)
+static bool gfailed(const char *what, GError *error)
 {
-	GError *error = NULL;
-	char *recreated = NULL;
-	unsigned int torn = 0;
-
-	if (!flash_file_open(flash, opt->state_dir, mb_band_flash_size(band),
-			     &recreated, &error)) {
-		g_printerr("bandsim: activity log: %s\n", error->message);
-		g_error_free(error);
-		return false;
-	}
-	if (recreated) {
-		g_warning("%s", recreated);
-		g_free(recreated);
-	}
-	mb_band_attach_flash(band, flash->mem, &torn);
-	if (torn)
-		g_warning("%s/flash.img: dropped %u torn record(s)", opt->state_dir, torn);
-	g_info("activity log: %zu samples, %zu not yet synced", mb_flashlog_count(mb_band_log(band)),
-	       mb_flashlog_stored(mb_band_log(band)));
-	return true;
-}
-
-/* --faults FILE: one fault line each; '#' comments; errors name the
- * file, the line and the key. */
-static bool load_faults(const char *path, struct mb_band *band)
-{
-	char *text = NULL, *err = NULL;
-	size_t len;
-	char **lines;
-	bool ok = true;
-
-	if (!mb_read_file(path, 1 << 20, &text, &len, &err)) {
-		g_printerr("bandsim: %s\n", err);
-		free(err);
-		return false;
-	}
-	lines = g_strsplit(text, "\n", -1);
-	for (size_t i = 0; ok && lines[i]; i++) {
-		char *line = g_strstrip(lines[i]);
-
-		if (!*line || *line == '#')
-			continue;
-		if (!mb_faults_inject(mb_band_faults(band), line, &err)) {
-			g_printerr("bandsim: %s:%zu: %s\n", path, i + 1, err);
-			free(err);
-			err = NULL;
-			ok = false;
-		}
-	}
-	g_strfreev(lines);
-	free(text);
-	return ok;
-}
-
-static struct control *start_control(struct app *app, struct mb_band *band,
-				     struct bandsim_clock *clock, bool *ok)
-{
-	const struct bandsim_options *opt = app->opt;
-	struct control_options copt = {
-		.bus = opt->control_bus,
-		.address = opt->control_address,
-		.name = opt->control_name,
-	};
-	GError *error = NULL;
-	struct control *c;
-
-	*ok = true;
-	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
-		return NULL;
-	c = control_new(band, app->runner, clock, &copt, &error);
-	if (c)
-		return c;
-	/* Asked for explicitly, the control plane must be there. */
-	if (opt->control_bus_explicit) {
-		g_printerr("bandsim: control plane: %s\n", error->message);
-		*ok = false;
-	} else {
-		g_warning("running without a control plane: %s", error->message);
-	}
+	g_printerr("bandsim: %s%s\n", what, error->message);
 	g_error_free(error);
-	return NULL;
+	return false;
 }
 
-static int run(const struct bandsim_options *opt)
+static void say_ready(const struct bandsim_options *opt, struct app *app,
+		      const struct mb_band *band, const struct mb_profile *profile)
 {
-	struct app app = { .opt = opt };
+	const struct mb_band_state *st = mb_band_state(band);
+	char addr[18];
+
+	mb_band_state_address(st, addr);
+	g_info("%s (%s) on %s, profile %s, state %s%s",
+	       mb_profile_device_name(profile), addr,
+	       strcmp(opt->transport, "bluez") ? opt->socket : opt->adapter,
+	       opt->profile, opt->state_dir, st->bound ? ", bound" : "");
+	app_ready(app);
+}
+
+static bool run(const struct bandsim_options *opt)
+{
+	static uint64_t seed;
 	struct bandsim_clock clock;
 	struct mb_profile *profile;
-	struct mb_band_state state;
+	struct state *state;
 	struct mb_band *band;
-	struct sock_server *sock = NULL;
-	struct flash_file flash = { 0 };
+	struct app *app = NULL;
+	GMainLoop *loop = NULL;
 	GError *error = NULL;
-	char *err = NULL, addr[18];
-	bool ok;
-	int rc = EXIT_FAILURE;
+	char *err = NULL;
+	bool ok = false;
 
 	if (opt->random_seed_set) {
-		static guint64 seed;
-
 		seed = opt->random_seed;
 		mb_crypto_set_random_source(seeded_random, &seed);
 		g_warning("--random-seed: challenges are predictable (tests and captures only)");
 	}
-	profile = mb_profile_load(opt->profile, &err);
-	if (!profile) {
-		g_printerr("bandsim: %s\n", err);
-		free(err);
-		return EXIT_FAILURE;
-	}
-	if (!load_state(opt, &state)) {
+	profile = state_profile_load(opt->profile, &err);
+	if (!profile)
+		return failed("", err);
+	state = state_new(opt->state_dir, &err);
+	if (!state) {
 		mb_profile_free(profile);
-		return EXIT_FAILURE;
+		return failed("state: ", err);
 	}
 	bandsim_clock_init(&clock, opt->clock_start_set
 					   ? (uint64_t)(opt->clock_start * 1000.0)
 					   : (uint64_t)(g_get_real_time() / 1000),
 			   opt->clock_rate);
-	band = mb_band_new(profile, &state, &clock.clock, &err);
-	mb_crypto_wipe(&state, sizeof(state));
+	band = app_band_new(opt, profile, state, &clock, &err);
 	if (!band) {
-		g_printerr("bandsim: %s\n", err);
-		free(err);
-		mb_profile_free(profile);
-		return EXIT_FAILURE;
-	}
-	mb_band_set_debug(band, bandsim_log_core, NULL);
-	mb_identity_set_store(mb_band_identity(band), persist, &app);
-	mb_tick_set_life_seed(mb_band_tick(band), opt->life_seed);
-	mb_firmware_set_store(mb_band_firmware(band), save_file, &app);
-	load_firmware_info(opt, band);
-	if (opt->faults && !load_faults(opt->faults, band))
-		goto out_band;
-	app.band = band;
-	if (opt->btsnoop) {
-		app.btsnoop = btsnoop_open(opt->btsnoop, &error);
-		if (!app.btsnoop) {
-			g_printerr("bandsim: --btsnoop: %s\n", error->message);
-			g_error_free(error);
-			goto out_band;
-		}
-		mb_link_set_monitor(mb_band_link(band), on_pdu, &app);
-	}
-	if (!attach_flash(opt, band, &flash))
-		goto out_band;
-	mb_band_set_event_handler(band, on_band_event, &app);
-	app.loop = g_main_loop_new(NULL, FALSE);
-	/* Before READY=1: a harness may stop the band as soon as it saw it,
-	 * and SIGTERM must then shut it down cleanly, not kill it. */
-	g_unix_signal_add(SIGINT, on_signal, &app);
-	g_unix_signal_add(SIGTERM, on_signal, &app);
-	app.runner = runner_new(band, &clock, opt->ready_fd);
-	app.control = start_control(&app, band, &clock, &ok);
-	if (!ok)
-		goto out;
-	if (!strcmp(opt->transport, "bluez")) {
-		app.bluez = bluez_server_new(band, opt->adapter, &bluez_cb, &app, &error);
-		ok = app.bluez != NULL;
-	} else {
-		sock = sock_server_new(band, opt->socket, &sock_cb, &app, &error);
-		app.sock = sock;
-		ok = sock != NULL;
-	}
-	if (!ok) {
-		g_printerr("bandsim: %s\n", error->message);
-		g_error_free(error);
+		failed("", err);
 		goto out;
 	}
-	mb_band_state_address(mb_band_state(band), addr);
-	g_info("%s (%s) on %s, profile %s, state %s%s",
-	       mb_profile_device_name(profile), addr,
-	       app.bluez ? opt->adapter : opt->socket, opt->profile,
-	       opt->state_dir, mb_band_state(band)->bound ? ", bound" : "");
-	runner_status(app.runner, "READY=1");
-	g_main_loop_run(app.loop);
-	rc = EXIT_SUCCESS;
+	app = app_new(band, &clock);
+	if (opt->btsnoop && !app_open_capture(app, opt->btsnoop, &error)) {
+		gfailed("--btsnoop: ", error);
+		goto out;
+	}
+	if (!app_band_attach_flash(band, state, &err)) {
+		failed("", err);
+		goto out;
+	}
+	loop = g_main_loop_new(NULL, FALSE);
+	app_start_runner(app, opt->ready_fd);
+	if (!app_start_control(app, opt))
+		goto out;
+	if (!app_start_transport(app, opt, &error)) {
+		gfailed("", error);
+		goto out;
+	}
+	/* Before READY=1: a harness may stop the band as soon as it reads it. */
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	say_ready(opt, app, band, profile);
+	g_main_loop_run(loop);
+	ok = true;
 out:
-	sock_server_free(sock);
-	bluez_server_free(app.bluez);
-	mb_band_set_event_handler(band, NULL, NULL);
-	control_free(app.control);
-	runner_free(app.runner);
-	g_main_loop_unref(app.loop);
-out_band:
+	app_free(app);
+	if (loop)
+		g_main_loop_unref(loop);
 	mb_band_free(band);
-	btsnoop_close(app.btsnoop);
-	flash_file_close(&flash);
+	state_free(state);
 	mb_profile_free(profile);
-	return rc;
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -376,7 +143,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	bandsim_log_init(opt.log_level);
-	rc = run(&opt);
+	rc = run(&opt) ? EXIT_SUCCESS : EXIT_FAILURE;
 	bandsim_options_clear(&opt);
 	return rc;
 }

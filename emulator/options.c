@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gio/gio.h>
+#include <glib.h>
 
+#include "control/control.h"
 #include "core/crypto.h"
 #include "core/fault.h"
 #include "core/util.h"
@@ -188,7 +189,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		return usage_error(ctx, "--control-bus: session, system or none");
 	if (!opt->control_name)
 		opt->control_name = g_strdup("io.bandsim");
-	if (!g_dbus_is_name(opt->control_name) || g_dbus_is_unique_name(opt->control_name))
+	if (!control_is_well_known_name(opt->control_name))
 		return usage_error(ctx, "--control-name: not a well-known D-Bus name");
 	if (!(opt->clock_rate >= 0 && opt->clock_rate <= 1e6))
 		return usage_error(ctx, "--clock-rate must be in [0, 1000000]");

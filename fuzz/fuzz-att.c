@@ -12,6 +12,7 @@
 #include "band.h"
 #include "crypto.h"
 #include "power.h"
+#include "state/inputs.h"
 
 static uint64_t fuzz_now_ms = 1716201000000ull;
 
@@ -60,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mb_crypto_set_random_source(zero_random, NULL);
 	char *err = NULL;
 
-	profile = mb_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
+	profile = state_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
 	if (!profile) {
 		fprintf(stderr, "fuzz-att: %s\n", err);
 		abort();

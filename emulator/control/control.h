@@ -2,10 +2,10 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-#include "clock.h"
 #include "core/band.h"
-#include "runner.h"
 
 #define CONTROL_DEFAULT_NAME "io.bandsim"
 #define CONTROL_OBJECT_PATH "/io/bandsim/band"
@@ -22,13 +22,33 @@ struct control_options {
 	const char *name;	/* well-known name to own */
 };
 
-struct control *control_new(struct mb_band *band, struct runner *runner,
-			    struct bandsim_clock *clock,
-			    const struct control_options *opt, GError **error);
+/* What the control plane asks of the emulator around it: band time and
+ * the band's runner.  The wiring gives it, so that the control plane
+ * knows neither the clock nor the main loop. */
+struct control_host {
+	/* Band time, ms since the epoch (the Clock property). */
+	uint64_t (*now)(void *user_data);
+	/* Moves band time forward (AdvanceClock). */
+	void (*advance)(void *user_data, uint64_t ms);
+	/* From now on band time runs rate times wall time (SetClockRate). */
+	void (*set_rate)(void *user_data, double rate);
+	/* Runs what is due by band time now and re-arms the band's timer. */
+	void (*kick)(void *user_data);
+};
+
+/* host and host_data outlive the control plane. */
+struct control *control_new(struct mb_band *band, const struct control_host *host,
+			    void *host_data, const struct control_options *opt,
+			    GError **error);
 void control_free(struct control *c);
 
-/* Every band event: the Event signal, then PropertiesChanged. */
+/* Every band event: the Event signal, then PropertiesChanged for what
+ * the event changed. */
 void control_band_event(struct control *c, const struct mb_event *ev);
+
+/* A bus name the control plane can own (--control-name): well-known,
+ * not unique. */
+bool control_is_well_known_name(const char *name);
 
 /* Connects to the bus the options name (also used by `bandsim ctl`). */
 GDBusConnection *control_connect_bus(const struct control_options *opt,

@@ -4,11 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "ini.h"
-#include "store.h"
 #include "util.h"
 
 bool mb_band_state_new_address(struct mb_band_state *s)
@@ -79,7 +77,7 @@ static bool is_lower_hex(const char *s, size_t len)
 	return true;
 }
 
-static bool read_key(const char *path, struct mb_ini *ini,
+static bool read_key(const char *name, struct mb_ini *ini,
 		     struct mb_band_state *s, char **err)
 {
 	long sec = mb_ini_find_section(ini, "binding");
@@ -93,7 +91,7 @@ static bool read_key(const char *path, struct mb_ini *ini,
 	v = mb_ini_get(ini, (size_t)sec, "key", &line);
 	if (!v || !mb_hex_parse(v, &key, &len) || len != 16) {
 		free(key);
-		mb_set_error(err, "%s:%u: [binding] key: not 16 hex bytes", path, line);
+		mb_set_error(err, "%s:%u: [binding] key: not 16 hex bytes", name, line);
 		return false;
 	}
 	memcpy(s->key, key, 16);
@@ -103,9 +101,10 @@ static bool read_key(const char *path, struct mb_ini *ini,
 	return true;
 }
 
-static bool read_state(const char *path, struct mb_band_state *s, char **err)
+bool mb_band_state_parse(const char *text, size_t len, const char *name,
+			 struct mb_band_state *s, char **err)
 {
-	struct mb_ini *ini = mb_ini_load(path, err);
+	struct mb_ini *ini = mb_ini_parse(text, len, name, err);
 	const char *v;
 	unsigned int line;
 	long sec;
@@ -116,34 +115,32 @@ static bool read_state(const char *path, struct mb_band_state *s, char **err)
 	memset(s, 0, sizeof(*s));
 	sec = mb_ini_find_section(ini, "band");
 	if (sec < 0) {
-		mb_set_error(err, "%s: no [band] section", path);
+		mb_set_error(err, "%s: no [band] section", name);
 		goto out;
 	}
 	v = mb_ini_get(ini, (size_t)sec, "address", &line);
 	if (!v || !parse_address(v, s->address)) {
 		mb_set_error(err, "%s:%u: [band] address: not a random static address",
-			     path, line);
+			     name, line);
 		goto out;
 	}
 	v = mb_ini_get(ini, (size_t)sec, "serial", &line);
 	if (!v || !is_lower_hex(v, 12)) {
 		mb_set_error(err, "%s:%u: [band] serial: not 12 lowercase hex digits",
-			     path, line);
+			     name, line);
 		goto out;
 	}
 	memcpy(s->serial, v, 13);
-	ok = read_key(path, ini, s, err);
+	ok = read_key(name, ini, s, err);
 out:
 	mb_ini_free(ini);
 	return ok;
 }
 
-bool mb_band_state_save(const char *dir, const struct mb_band_state *s,
-			char **err)
+char *mb_band_state_format(const struct mb_band_state *s)
 {
 	char addr[18], key[33] = "";
 	char *text;
-	bool ok;
 
 	mb_band_state_address(s, addr);
 	for (int i = 0; s->bound && i < 16; i++)
@@ -153,32 +150,6 @@ bool mb_band_state_save(const char *dir, const struct mb_band_state *s,
 				addr, s->serial,
 				s->bound ? "\n[binding]\nkey = " : "",
 				key, s->bound ? "\n" : "");
-	ok = mb_store_write_atomic(dir, MB_BAND_STATE_FILE, text, strlen(text),
-				   err);
 	mb_crypto_wipe(key, sizeof(key));
-	mb_crypto_wipe(text, strlen(text));
-	free(text);
-	return ok;
-}
-
-bool mb_band_state_load(const char *dir, struct mb_band_state *s,
-			char **warning, char **err)
-{
-	char *path = mb_strdup_printf("%s/%s", dir, MB_BAND_STATE_FILE);
-	char *why = NULL;
-
-	if (access(path, F_OK) == 0) {
-		if (read_state(path, s, &why)) {
-			free(path);
-			return true;
-		}
-		mb_set_error(warning, "%s; starting factory-new", why);
-		free(why);
-	}
-	free(path);
-	if (!mb_band_state_init(s)) {
-		mb_set_error(err, "the random number generator failed");
-		return false;
-	}
-	return mb_band_state_save(dir, s, err);
+	return text;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* What one band keeps across restarts, in one file so that a factory
@@ -15,20 +16,18 @@ struct mb_band_state {
 	uint8_t key[16];
 };
 
-#define MB_BAND_STATE_FILE "band.ini"
-
 /* A factory-new band: fresh random address and serial, no key. */
 bool mb_band_state_init(struct mb_band_state *s);
 /* Draws a new random static address (factory reset). */
 bool mb_band_state_new_address(struct mb_band_state *s);
 
-/* Loads STATE_DIR/band.ini, or creates a factory-new band there when the
- * file is missing.  A corrupt file is named in *warning and replaced by a
- * factory-new band: the emulator never refuses to start over it. */
-bool mb_band_state_load(const char *dir, struct mb_band_state *s,
-			char **warning, char **err);
-bool mb_band_state_save(const char *dir, const struct mb_band_state *s,
-			char **err);
+/* The text of STATE_DIR/band.ini (name is what errors name): false with
+ * *err as "name:line: [section] key: problem".  Reading and replacing
+ * the file is the edge's (state/bandfile.h). */
+bool mb_band_state_parse(const char *text, size_t len, const char *name,
+			 struct mb_band_state *s, char **err);
+/* The text of band.ini, key included; the caller wipes and frees it. */
+char *mb_band_state_format(const struct mb_band_state *s);
 
 /* "E1:23:45:67:89:AB" */
 void mb_band_state_address(const struct mb_band_state *s, char buf[18]);

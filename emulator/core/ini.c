@@ -172,19 +172,6 @@ struct mb_ini *mb_ini_parse(const char *text, size_t len, const char *filename,
 	return ini;
 }
 
-struct mb_ini *mb_ini_load(const char *path, char **err)
-{
-	struct mb_ini *ini;
-	char *buf;
-	size_t len;
-
-	if (!mb_read_file(path, 16u << 20, &buf, &len, err))
-		return NULL;
-	ini = mb_ini_parse(buf, len, path, err);
-	free(buf);
-	return ini;
-}
-
 void mb_ini_free(struct mb_ini *ini)
 {
 	if (!ini)

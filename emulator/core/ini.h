@@ -12,9 +12,9 @@
  * sections or keys.  Keys are lower-cased, as configparser does. */
 struct mb_ini;
 
+/* filename is only what errors name: the core reads no files. */
 struct mb_ini *mb_ini_parse(const char *text, size_t len, const char *filename,
 			    char **err);
-struct mb_ini *mb_ini_load(const char *path, char **err);
 void mb_ini_free(struct mb_ini *ini);
 
 const char *mb_ini_filename(const struct mb_ini *ini);

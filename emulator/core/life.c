@@ -3,16 +3,15 @@
 
 #include <stdbool.h>
 
+#include "prng.h"
+
 #define MINUTES_PER_DAY 1440
 
-/* splitmix64: a good 64-bit mix, so that hash(seed, day, minute) gives
- * independent-looking numbers without any state. */
+/* One splitmix64 step from x: a good 64-bit mix, so that hash(seed,
+ * day, minute) gives independent-looking numbers without any state. */
 static uint64_t mix(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	return mb_splitmix64(&x);
 }
 
 static uint64_t hash3(uint64_t seed, uint64_t a, uint64_t b)

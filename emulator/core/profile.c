@@ -513,19 +513,6 @@ fail:
 	return NULL;
 }
 
-struct mb_profile *mb_profile_load(const char *path, char **err)
-{
-	struct mb_profile *p;
-	char *buf;
-	size_t len;
-
-	if (!mb_read_file(path, 16u << 20, &buf, &len, err))
-		return NULL;
-	p = mb_profile_parse(buf, len, path, err);
-	free(buf);
-	return p;
-}
-
 void mb_profile_free(struct mb_profile *p)
 {
 	if (!p)

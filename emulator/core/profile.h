@@ -103,8 +103,9 @@ struct mb_profile_device_info {
 
 struct mb_profile;
 
-/* Both return NULL and set *err to "file:line: [section] key: problem". */
-struct mb_profile *mb_profile_load(const char *path, char **err);
+/* The profile in text, as read from filename (which errors name): NULL
+ * with *err set to "file:line: [section] key: problem".  Reading the file
+ * is the edge's (state/inputs.h). */
 struct mb_profile *mb_profile_parse(const char *text, size_t len,
 				    const char *filename, char **err);
 void mb_profile_free(struct mb_profile *p);

@@ -2,7 +2,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,50 +140,6 @@ void mb_hexdump(char dir, const uint8_t *p, size_t len, mb_debug_func_t fn,
 		if (!len)
 			break;
 	}
-}
-
-bool mb_read_file(const char *path, size_t max, char **out, size_t *out_len,
-		  char **err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f) {
-		mb_set_error(err, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	for (;;) {
-		size_t n;
-
-		if (len + 1 >= cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (len > max) {
-			mb_set_error(err, "%s: larger than %zu bytes", path, max);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		mb_set_error(err, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return true;
-fail:
-	fclose(f);
-	free(buf);
-	return false;
 }
 
 uint16_t mb_crc16(const uint8_t *p, size_t len)

@@ -52,10 +52,6 @@ void mb_set_error(char **err, const char *fmt, ...) MB_PRINTF(2, 3);
  * Gadgetbridge uses, protocol §7.2; check value 0x29b1). */
 uint16_t mb_crc16(const uint8_t *p, size_t len);
 
-/* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
-bool mb_read_file(const char *path, size_t max, char **out, size_t *out_len,
-		  char **err);
-
 /* The value of one hex digit, or -1. */
 int mb_hex_nibble(char c);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "state/inputs.h"
+#include "state/store.h"
 #include "util.h"
 #include "identity.h"
 
@@ -128,7 +130,7 @@ static int setup(void **state, bool bound, bool authenticate)
 	f->clock.now_ms = TEST_EPOCH_MS;
 	f->random_seed = 0xa0;
 	mb_crypto_set_random_source(fake_random, f);
-	f->profile = mb_profile_load(test_profile_path(), &err);
+	f->profile = state_profile_load(test_profile_path(), &err);
 	if (!f->profile)
 		fail_msg("profile: %s", err);
 	f->state = st;
@@ -158,7 +160,7 @@ void fixture_set_policy(struct fixture *f, const char *key, const char *value)
 	char *base = NULL, *text, *err = NULL, *line, *end, *prefix;
 	size_t len;
 
-	assert_true(mb_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
+	assert_true(state_store_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
 	prefix = mb_strdup_printf("\n%s = ", key);
 	line = strstr(base, prefix);
 	if (!line)

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "life.h"
+#include "state/store.h"
 #include "util.h"
 #include "flashlog.h"
 #include "identity.h"

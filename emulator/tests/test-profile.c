@@ -7,6 +7,7 @@
 #include "gatt.h"
 #include "harness.h"
 #include "profile.h"
+#include "state/inputs.h"
 
 #define HEAD "[profile]\nname = t\nformat = 1\n"
 #define SVC "[service s]\nuuid = 180d\n"
@@ -14,7 +15,7 @@
 static void test_real_profile(void **state)
 {
 	char *err = NULL;
-	struct mb_profile *p = mb_profile_load(test_profile_path(), &err);
+	struct mb_profile *p = state_profile_load(test_profile_path(), &err);
 	struct mb_gatt *g;
 	const struct mb_gatt_chr *c;
 	size_t n_chrs = 0;
@@ -114,7 +115,7 @@ static void test_missing_file(void **state)
 {
 	char *err = NULL;
 
-	assert_null(mb_profile_load("/nonexistent/p.ini", &err));
+	assert_null(state_profile_load("/nonexistent/p.ini", &err));
 	assert_string_equal(err, "/nonexistent/p.ini: No such file or directory");
 	free(err);
 }

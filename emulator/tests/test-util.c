@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* UUIDs, dates, hex and the state files: the small pieces everything else
+/* UUIDs, dates, hex and crypto: the small pieces everything else
  * stands on. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,6 @@
 #include "harness.h"
 #include "bandstate.h"
 #include "crypto.h"
-#include "store.h"
 #include "util.h"
 #include "uuid.h"
 
@@ -94,94 +93,6 @@ static void test_hex(void **state)
 	assert_false(mb_hex_parse("zz", &b, &n));
 }
 
-static char *make_tmpdir(void)
-{
-	char *dir = mb_strdup("/tmp/bandsim-test-XXXXXX");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_tree(const char *dir)
-{
-	char *cmd = mb_strdup_printf("rm -rf '%s'", dir);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
-
-static void test_band_state_persists(void **state)
-{
-	char *dir = make_tmpdir();
-	char *sub = mb_strdup_printf("%s/a/b", dir);
-	struct mb_band_state a, b;
-	char *warning = NULL, *err = NULL;
-	char id[9];
-
-	assert_true(mb_store_mkdir(sub, &err));
-	assert_true(mb_band_state_load(sub, &a, &warning, &err));
-	assert_null(warning);
-	assert_int_equal(a.address[0] & 0xc0, 0xc0);
-	assert_int_equal(strlen(a.serial), 12);
-	assert_false(a.bound);
-	mb_band_state_key_id(&a, id);
-	assert_string_equal(id, "");
-	assert_true(mb_band_state_load(sub, &b, &warning, &err));
-	assert_memory_equal(&a, &b, sizeof(a));
-	/* A binding survives a restart, byte for byte. */
-	a.bound = true;
-	memcpy(a.key, test_key, 16);
-	assert_true(mb_band_state_save(sub, &a, &err));
-	assert_true(mb_band_state_load(sub, &b, &warning, &err));
-	assert_null(warning);
-	assert_memory_equal(&a, &b, sizeof(a));
-	mb_band_state_key_id(&b, id);
-	/* hashlib.sha256(bytes.fromhex("00112233...ff")).hexdigest()[:8] */
-	assert_string_equal(id, "a8faed6a");
-	remove_tree(dir);
-	free(sub);
-	free(dir);
-}
-
-static void expect_corrupt(const char *text, const char *want_suffix)
-{
-	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/%s", dir, MB_BAND_STATE_FILE);
-	struct mb_band_state st;
-	char *warning = NULL, *err = NULL, *want;
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-	assert_true(mb_band_state_load(dir, &st, &warning, &err));
-	want = mb_strdup_printf("%s%s; starting factory-new", path, want_suffix);
-	assert_non_null(warning);
-	assert_string_equal(warning, want);
-	assert_false(st.bound);
-	/* It was replaced by a good, factory-new one. */
-	free(warning);
-	warning = NULL;
-	assert_true(mb_band_state_load(dir, &st, &warning, &err));
-	assert_null(warning);
-	remove_tree(dir);
-	free(want);
-	free(path);
-	free(dir);
-}
-
-static void test_band_state_corrupt(void **state)
-{
-	expect_corrupt("[band]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n",
-		       ":2: [band] address: not a random static address");
-	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86C5\n",
-		       ":3: [band] serial: not 12 lowercase hex digits");
-	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n"
-		       "[binding]\nkey = 0011\n",
-		       ":5: [binding] key: not 16 hex bytes");
-	expect_corrupt("garbage\n", ":1: expected 'key = value', got 'garbage'");
-	expect_corrupt("", ": no [band] section");
-}
-
 static void test_crypto_known_answers(void **state)
 {
 	/* FIPS-197 Appendix C.1. */
@@ -220,8 +131,6 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_datetime),
 		cmocka_unit_test(test_hex),
-		cmocka_unit_test(test_band_state_persists),
-		cmocka_unit_test(test_band_state_corrupt),
 		cmocka_unit_test(test_crypto_known_answers),
 	};
 

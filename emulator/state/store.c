@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 static bool write_all(int fd, const void *data, size_t len)
 {
@@ -28,8 +28,8 @@ static bool write_all(int fd, const void *data, size_t len)
 	return true;
 }
 
-bool mb_store_write_atomic(const char *dir, const char *name, const void *data,
-			   size_t len, char **err)
+bool state_store_write_atomic(const char *dir, const char *name,
+			      const void *data, size_t len, char **err)
 {
 	char *path = mb_strdup_printf("%s/%s", dir, name);
 	char *tmp = mb_strdup_printf("%s/.%s.tmp", dir, name);
@@ -66,7 +66,7 @@ out:
 	return ok;
 }
 
-bool mb_store_mkdir(const char *dir, char **err)
+bool state_store_mkdir(const char *dir, char **err)
 {
 	char *copy = mb_strdup(dir);
 	bool ok = true;
@@ -87,4 +87,48 @@ bool mb_store_mkdir(const char *dir, char **err)
 	}
 	free(copy);
 	return ok;
+}
+
+bool state_store_read_file(const char *path, size_t max, char **out,
+			   size_t *out_len, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f) {
+		mb_set_error(err, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len + 1 >= cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (len > max) {
+			mb_set_error(err, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		mb_set_error(err, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return true;
+fail:
+	fclose(f);
+	free(buf);
+	return false;
 }

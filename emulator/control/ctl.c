@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/control.h"
+#include "control.h"
 
 struct ctl {
 	GDBusConnection *conn;
@@ -118,13 +118,59 @@ static int simple(const struct ctl *ctl, const char *method, GVariant *args)
 	return 0;
 }
 
+/* One row per command: its arguments after the name, and the method it
+ * calls (NULL: the command does more than one call). */
+struct command {
+	const char *name;
+	int n_args;
+	const char *method;
+	int (*run)(const struct ctl *ctl, const struct command *cmd, char **args);
+};
+
+static int run_status(const struct ctl *ctl, const struct command *cmd, char **args)
+{
+	return status(ctl);
+}
+
+static int run_events(const struct ctl *ctl, const struct command *cmd, char **args)
+{
+	return events(ctl);
+}
+
+static int run_simple(const struct ctl *ctl, const struct command *cmd, char **args)
+{
+	return simple(ctl, cmd->method, NULL);
+}
+
+static int run_advance(const struct ctl *ctl, const struct command *cmd, char **args)
+{
+	char *end;
+	double s = g_ascii_strtod(args[0], &end);
+
+	if (*end || end == args[0]) {
+		g_printerr("bandsim ctl: advance: '%s' is not a number of seconds\n", args[0]);
+		return 2;
+	}
+	return simple(ctl, cmd->method, g_variant_new("(d)", s));
+}
+
+static const struct command commands[] = {
+	{ "status", 0, NULL, run_status },
+	{ "press", 0, "PressButton", run_simple },
+	{ "long-press", 0, "LongPressButton", run_simple },
+	{ "reset", 0, "FactoryReset", run_simple },
+	{ "reboot", 0, "Reboot", run_simple },
+	{ "events", 0, NULL, run_events },
+	{ "advance", 1, "AdvanceClock", run_advance },
+};
+
 int ctl_main(int argc, char **argv)
 {
 	struct control_options opt = { .bus = "session", .name = CONTROL_DEFAULT_NAME };
 	char *bus = NULL, *address = NULL, *name = NULL;
 	GError *error = NULL;
 	struct ctl ctl = { 0 };
-	const char *cmd;
+	const struct command *cmd = NULL;
 	int rc = 2;
 	const GOptionEntry entries[] = {
 		{ "control-bus", 0, 0, G_OPTION_ARG_STRING, &bus,
@@ -174,29 +220,16 @@ int ctl_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	cmd = argv[1];
-	if (!strcmp(cmd, "status") && argc == 2)
-		rc = status(&ctl);
-	else if (!strcmp(cmd, "press") && argc == 2)
-		rc = simple(&ctl, "PressButton", NULL);
-	else if (!strcmp(cmd, "long-press") && argc == 2)
-		rc = simple(&ctl, "LongPressButton", NULL);
-	else if (!strcmp(cmd, "reset") && argc == 2)
-		rc = simple(&ctl, "FactoryReset", NULL);
-	else if (!strcmp(cmd, "reboot") && argc == 2)
-		rc = simple(&ctl, "Reboot", NULL);
-	else if (!strcmp(cmd, "events") && argc == 2)
-		rc = events(&ctl);
-	else if (!strcmp(cmd, "advance") && argc == 3) {
-		char *end;
-		double s = g_ascii_strtod(argv[2], &end);
-
-		if (*end || end == argv[2])
-			g_printerr("bandsim ctl: advance: '%s' is not a number of seconds\n", argv[2]);
-		else
-			rc = simple(&ctl, "AdvanceClock", g_variant_new("(d)", s));
-	} else
-		g_printerr("bandsim ctl: unknown command or wrong arguments: %s (try bandsim ctl --help)\n", cmd);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (strcmp(commands[i].name, argv[1]) || argc != 2 + commands[i].n_args)
+			continue;
+		cmd = &commands[i];
+		break;
+	}
+	if (cmd)
+		rc = cmd->run(&ctl, cmd, argv + 2);
+	else
+		g_printerr("bandsim ctl: unknown command or wrong arguments: %s (try bandsim ctl --help)\n", argv[1]);
 out:
 	if (error)
 		g_error_free(error);

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "app.h"
+
+#include <string.h>
+
+struct app {
+	struct mb_band *band;
+	struct bandsim_clock *clock;
+	struct btsnoop *btsnoop;
+	struct runner *runner;
+	struct control *control;
+	struct sock_server *sock;
+	struct bluez_server *bluez;
+};
+
+static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
+		   void *user_data)
+{
+	struct app *app = user_data;
+
+	btsnoop_att(app->btsnoop, from_central, pdu, len, mb_band_now_ms(app->band));
+}
+
+static void on_band_event(const struct mb_event *ev, void *user_data)
+{
+	struct app *app = user_data;
+
+	if (app->btsnoop && ev->id == MB_EVENT_CONNECTED)
+		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
+	if (app->btsnoop && ev->id == MB_EVENT_DISCONNECTED)
+		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
+
+	/* A band that is off does not advertise: the socket follows. */
+	if (app->sock && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
+		sock_server_power_changed(app->sock);
+	bluez_server_band_event(app->bluez, ev);
+	control_band_event(app->control, ev);
+}
+
+static void on_status(const char *what, void *user_data)
+{
+	runner_status(((struct app *)user_data)->runner, what);
+}
+
+static void on_activity(void *user_data)
+{
+	runner_kick(((struct app *)user_data)->runner);
+}
+
+static const struct sock_server_callbacks sock_cb = {
+	.status = on_status,
+	.activity = on_activity,
+};
+
+static const struct bluez_server_callbacks bluez_cb = {
+	.status = on_status,
+	.activity = on_activity,
+};
+
+static uint64_t host_now(void *user_data)
+{
+	return bandsim_clock_now(((struct app *)user_data)->clock);
+}
+
+static void host_advance(void *user_data, uint64_t ms)
+{
+	bandsim_clock_advance(((struct app *)user_data)->clock, ms);
+}
+
+static void host_set_rate(void *user_data, double rate)
+{
+	bandsim_clock_set_rate(((struct app *)user_data)->clock, rate);
+}
+
+static void host_kick(void *user_data)
+{
+	runner_kick(((struct app *)user_data)->runner);
+}
+
+static const struct control_host control_host = {
+	.now = host_now,
+	.advance = host_advance,
+	.set_rate = host_set_rate,
+	.kick = host_kick,
+};
+
+struct app *app_new(struct mb_band *band, struct bandsim_clock *clock)
+{
+	struct app *app = g_new0(struct app, 1);
+
+	app->band = band;
+	app->clock = clock;
+	return app;
+}
+
+bool app_open_capture(struct app *app, const char *path, GError **error)
+{
+	app->btsnoop = btsnoop_open(path, error);
+	if (!app->btsnoop)
+		return false;
+	mb_link_set_monitor(mb_band_link(app->band), on_pdu, app);
+	return true;
+}
+
+void app_start_runner(struct app *app, int status_fd)
+{
+	mb_band_set_event_handler(app->band, on_band_event, app);
+	app->runner = runner_new(app->band, app->clock, status_fd);
+}
+
+bool app_start_control(struct app *app, const struct bandsim_options *opt)
+{
+	struct control_options copt = {
+		.bus = opt->control_bus,
+		.address = opt->control_address,
+		.name = opt->control_name,
+	};
+	GError *error = NULL;
+
+	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
+		return true;
+	app->control = control_new(app->band, &control_host, app, &copt, &error);
+	if (app->control)
+		return true;
+	/* Asked for explicitly, the control plane must be there. */
+	if (opt->control_bus_explicit) {
+		g_printerr("bandsim: control plane: %s\n", error->message);
+		g_error_free(error);
+		return false;
+	}
+	g_warning("running without a control plane: %s", error->message);
+	g_error_free(error);
+	return true;
+}
+
+bool app_start_transport(struct app *app, const struct bandsim_options *opt,
+			 GError **error)
+{
+	if (!strcmp(opt->transport, "bluez")) {
+		app->bluez = bluez_server_new(app->band, opt->adapter, &bluez_cb, app, error);
+		return app->bluez != NULL;
+	}
+	app->sock = sock_server_new(app->band, opt->socket, &sock_cb, app, error);
+	return app->sock != NULL;
+}
+
+void app_ready(struct app *app)
+{
+	runner_status(app->runner, "READY=1");
+}
+
+void app_free(struct app *app)
+{
+	if (!app)
+		return;
+	/* The transport first: a link it ends still reaches the capture
+	 * and the control plane. */
+	sock_server_free(app->sock);
+	bluez_server_free(app->bluez);
+	mb_band_set_event_handler(app->band, NULL, NULL);
+	mb_link_set_monitor(mb_band_link(app->band), NULL, NULL);
+	control_free(app->control);
+	runner_free(app->runner);
+	btsnoop_close(app->btsnoop);
+	g_free(app);
+}

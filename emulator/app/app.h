@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "btsnoop.h"
+#include "clock.h"
+#include "control/control.h"
+#include "core/band.h"
+#include "options.h"
+#include "runner.h"
+#include "transport/bluez/bluez-server.h"
+#include "transport/sock/sock-server.h"
+
+/* The emulator once it runs: the pieces around the band, and who tells
+ * whom what.  The band's events and PDUs fan out to the capture, the
+ * transport and the control plane, each told what concerns it; the
+ * transport's status and activity go to the runner; the control plane's
+ * clock calls go to the clock and the runner.  A piece not started hears
+ * nothing. */
+struct app;
+
+/* band and clock outlive the app. */
+struct app *app_new(struct mb_band *band, struct bandsim_clock *clock);
+/* Stops and frees every piece started. */
+void app_free(struct app *app);
+
+/* --btsnoop FILE: every PDU of the band's links from now on. */
+bool app_open_capture(struct app *app, const char *path, GError **error);
+/* The band's events fan out from now on; the runner runs band life and
+ * writes the --ready-fd status lines. */
+void app_start_runner(struct app *app, int status_fd);
+/* The control plane where the options put it.  Refused where it was
+ * asked for explicitly: false, and said why; otherwise the band runs
+ * without one, with a warning. */
+bool app_start_control(struct app *app, const struct bandsim_options *opt);
+/* The transport the options name. */
+bool app_start_transport(struct app *app, const struct bandsim_options *opt,
+			 GError **error);
+/* Everything is up: READY=1 on the status fd. */
+void app_ready(struct app *app);

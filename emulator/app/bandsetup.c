@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "bandsetup.h"
+
+#include <glib.h>
+#include <stdlib.h>
+
+#include "core/crypto.h"
+#include "core/util.h"
+#include "log.h"
+#include "state/inputs.h"
+#include "core/flashlog.h"
+#include "core/tick.h"
+
+/* Prefixes an error from below with what it was about, for the user. */
+static void explain(char **err, const char *what)
+{
+	char *e = *err;
+
+	*err = mb_strdup_printf("%s%s", what, e);
+	free(e);
+}
+
+static void warn(char *warning)
+{
+	if (!warning)
+		return;
+	g_warning("%s", warning);
+	free(warning);
+}
+
+struct mb_band *app_band_new(const struct bandsim_options *opt,
+			     const struct mb_profile *profile, struct state *state,
+			     const struct bandsim_clock *clock, char **err)
+{
+	struct mb_band_state bs;
+	struct mb_band *band;
+	char *warning = NULL;
+
+	if (!state_load_band(state, opt->bind_key ? opt->key : NULL, &bs, &warning,
+			     err)) {
+		explain(err, "state: ");
+		return NULL;
+	}
+	warn(warning);
+	band = mb_band_new(profile, &bs, &clock->clock, err);
+	mb_crypto_wipe(&bs, sizeof(bs));
+	if (!band)
+		return NULL;
+	mb_band_set_debug(band, bandsim_log_core, NULL);
+	mb_tick_set_life_seed(mb_band_tick(band), opt->life_seed);
+	warning = NULL;
+	state_attach_band(state, band, &warning);
+	warn(warning);
+	if (opt->faults && !state_faults_load(opt->faults, band, err)) {
+		mb_band_free(band);
+		return NULL;
+	}
+	return band;
+}
+
+bool app_band_attach_flash(struct mb_band *band, struct state *state, char **err)
+{
+	char *warning = NULL;
+
+	if (!state_attach_flash(state, band, &warning, err)) {
+		explain(err, "activity log: ");
+		return false;
+	}
+	warn(warning);
+	g_info("activity log: %zu samples, %zu not yet synced", mb_flashlog_count(mb_band_log(band)),
+	       mb_flashlog_stored(mb_band_log(band)));
+	return true;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The methods of io.bandsim.Band1: one table row each, with the
+ * arguments it takes, the properties it changes itself and whether the
+ * band runs before the reply.  Arguments are checked in the row's
+ * handler; the dispatcher builds the reply or the error. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control-private.h"
+#include "core/util.h"
+#include "core/fault.h"
+#include "core/flashlog.h"
+#include "core/power.h"
+
+/* Ten years of band time is more than any scenario needs. */
+#define MAX_ADVANCE_S (10.0 * 365 * 86400)
+
+/* What a handler answers: out arguments (a tuple, or NULL for none), or
+ * an error name and its message (malloc'd). */
+struct reply {
+	GVariant *value;
+	const char *error;
+	char *message;
+};
+
+static void fail(struct reply *r, const char *error, char *message)
+{
+	r->error = error;
+	r->message = message;
+}
+
+static void press_button(struct control *c, GVariant *args, struct reply *r)
+{
+	mb_band_press_button(c->band);
+}
+
+static void long_press_button(struct control *c, GVariant *args, struct reply *r)
+{
+	mb_band_long_press_button(c->band);
+}
+
+static void factory_reset(struct control *c, GVariant *args, struct reply *r)
+{
+	char *err = NULL;
+
+	if (!mb_band_factory_reset(c->band, &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
+static void reboot(struct control *c, GVariant *args, struct reply *r)
+{
+	mb_band_reboot(c->band);
+}
+
+static void advance_clock(struct control *c, GVariant *args, struct reply *r)
+{
+	double s;
+
+	g_variant_get(args, "(d)", &s);
+	if (!isfinite(s) || s < 0 || s > MAX_ADVANCE_S) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup("seconds must be between 0 and ten years"));
+		return;
+	}
+	c->host->advance(c->host_data, (uint64_t)llround(s * 1000.0));
+}
+
+static void set_battery(struct control *c, GVariant *args, struct reply *r)
+{
+	guint32 pct;
+
+	g_variant_get(args, "(u)", &pct);
+	if (pct > 100) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS, mb_strdup("percent must be 0..100"));
+		return;
+	}
+	mb_power_set_level(mb_band_power(c->band), pct);
+}
+
+static void set_charging(struct control *c, GVariant *args, struct reply *r)
+{
+	gboolean on;
+
+	g_variant_get(args, "(b)", &on);
+	mb_power_set_plugged(mb_band_power(c->band), on);
+}
+
+static void set_clock_rate(struct control *c, GVariant *args, struct reply *r)
+{
+	double k;
+
+	g_variant_get(args, "(d)", &k);
+	if (!isfinite(k) || k < 0 || k > 1e6) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup("rate must be between 0 and 1000000"));
+		return;
+	}
+	c->host->set_rate(c->host_data, k);
+}
+
+static void inject_fault(struct control *c, GVariant *args, struct reply *r)
+{
+	const char *spec;
+	char *err = NULL;
+	unsigned int id;
+
+	g_variant_get(args, "(&s)", &spec);
+	id = mb_faults_inject(mb_band_faults(c->band), spec, &err);
+	if (!id) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS, err);
+		return;
+	}
+	r->value = g_variant_new("(u)", id);
+}
+
+static void clear_faults(struct control *c, GVariant *args, struct reply *r)
+{
+	mb_faults_clear(mb_band_faults(c->band));
+}
+
+/* The samples in [from, to) of band local time, as (at, ay): a 30-day
+ * window is 43200 samples, so they travel packed, not as structs. */
+static void get_samples(struct control *c, GVariant *args, struct reply *r)
+{
+	GArray *ts = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GByteArray *data = g_byte_array_new();
+	guint64 from, to;
+
+	g_variant_get(args, "(tt)", &from, &to);
+	for (size_t i = 0; i < mb_flashlog_count(mb_band_log(c->band)); i++) {
+		const struct mb_flashlog_sample *s = mb_flashlog_at(mb_band_log(c->band), i);
+		guint64 t = (guint64)s->minute * 60;
+
+		if (t < from || t >= to)
+			continue;
+		g_array_append_val(ts, t);
+		g_byte_array_append(data, s->data, 4);
+	}
+	r->value = g_variant_new("(@at@ay)",
+				 g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ts->data,
+							   ts->len, sizeof(guint64)),
+				 g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data->data,
+							   data->len, 1));
+	g_array_unref(ts);
+	g_byte_array_unref(data);
+}
+
+#define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
+
+static const struct {
+	const char *name;
+	const char *args;	/* the in arguments, as a tuple type */
+	void (*call)(struct control *c, GVariant *args, struct reply *r);
+	/* Properties the call changes without a band event. */
+	uint32_t changes;
+	/* Whatever became due (by the new band time) happens before the
+	 * reply, so its events reach the caller first. */
+	bool runs_band;
+} methods[] = {
+	{ "PressButton", "()", press_button, 0, true },
+	{ "LongPressButton", "()", long_press_button, 0, true },
+	{ "FactoryReset", "()", factory_reset, 0, true },
+	{ "Reboot", "()", reboot, 0, true },
+	{ "AdvanceClock", "(d)", advance_clock, 0, true },
+	{ "SetBattery", "(u)", set_battery, 0, true },
+	{ "SetCharging", "(b)", set_charging, 0, true },
+	{ "SetClockRate", "(d)", set_clock_rate, 0, true },
+	{ "InjectFault", "(s)", inject_fault, P(FAULTS), false },
+	{ "ClearFaults", "()", clear_faults, P(FAULTS), true },
+	{ "GetSamples", "(tt)", get_samples, 0, false },
+};
+
+bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)
+{
+	for (size_t m = 0; iface->methods && iface->methods[m]; m++) {
+		const GDBusMethodInfo *info = iface->methods[m];
+		GString *sig = g_string_new("(");
+		bool found = false;
+
+		for (size_t a = 0; info->in_args && info->in_args[a]; a++)
+			g_string_append(sig, info->in_args[a]->signature);
+		g_string_append_c(sig, ')');
+		for (size_t i = 0; i < G_N_ELEMENTS(methods); i++)
+			found |= !strcmp(methods[i].name, info->name) &&
+				 !strcmp(methods[i].args, sig->str);
+		if (!found)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "no method row for %s%s", info->name, sig->str);
+		g_string_free(sig, TRUE);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+void control_methods_call(struct control *c, const char *method,
+			  GVariant *args, GDBusMethodInvocation *inv)
+{
+	struct reply r = { 0 };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(methods); i++)
+		if (!strcmp(methods[i].name, method))
+			break;
+	/* GDBus checked both against the introspection data already, and
+	 * control_methods_check() the table against that. */
+	if (i == G_N_ELEMENTS(methods)) {
+		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+			G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s", method);
+		return;
+	}
+	if (!g_variant_is_of_type(args, G_VARIANT_TYPE(methods[i].args))) {
+		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+			G_DBUS_ERROR_INVALID_ARGS, "%s takes %s", method, methods[i].args);
+		return;
+	}
+	methods[i].call(c, args, &r);
+	if (r.error) {
+		g_dbus_method_invocation_return_dbus_error(inv, r.error, r.message);
+		free(r.message);
+		return;
+	}
+	if (methods[i].changes)
+		control_props_refresh(c, methods[i].changes);
+	if (methods[i].runs_band)
+		c->host->kick(c->host_data);
+	g_dbus_method_invocation_return_value(inv, r.value);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The properties of io.bandsim.Band1: one getter each, and which of them
+ * a band event can change, so that an event costs only the properties it
+ * concerns (docs/dbus/io.bandsim.Band1.md). */
+#include <string.h>
+
+#include "control-private.h"
+#include "core/fwinfo.h"
+#include "core/fault.h"
+#include "core/auth.h"
+#include "core/firmware.h"
+#include "core/flashlog.h"
+#include "core/power.h"
+
+static GVariant *get_state(struct control *c)
+{
+	enum mb_power_state power = mb_power_state(mb_band_power(c->band));
+
+	if (power != MB_POWER_STATE_ON)
+		return g_variant_new_string(mb_power_state_name(power));
+	return g_variant_new_string(mb_link_connected(mb_band_link(c->band)) ? "connected"
+							       : "advertising");
+}
+
+static GVariant *get_prompt(struct control *c)
+{
+	return g_variant_new_string(mb_auth_prompt(mb_band_auth(c->band)));
+}
+
+static GVariant *get_bound(struct control *c)
+{
+	return g_variant_new_boolean(mb_band_state(c->band)->bound);
+}
+
+static GVariant *get_key_id(struct control *c)
+{
+	char buf[9];
+
+	mb_band_state_key_id(mb_band_state(c->band), buf);
+	return g_variant_new_string(buf);
+}
+
+static GVariant *get_address(struct control *c)
+{
+	char buf[18];
+
+	mb_band_state_address(mb_band_state(c->band), buf);
+	return g_variant_new_string(buf);
+}
+
+static GVariant *get_authenticated(struct control *c)
+{
+	return g_variant_new_boolean(mb_band_authenticated(c->band));
+}
+
+static GVariant *get_acked_until(struct control *c)
+{
+	return g_variant_new_uint64((guint64)mb_flashlog_acked_minute(mb_band_log(c->band)) * 60);
+}
+
+static GVariant *get_battery(struct control *c)
+{
+	return g_variant_new_uint32(mb_power_level(mb_band_power(c->band)));
+}
+
+static GVariant *get_charging(struct control *c)
+{
+	return g_variant_new_boolean(mb_power_charging(mb_band_power(c->band)));
+}
+
+static GVariant *get_firmware(struct control *c)
+{
+	const struct mb_firmware_info *fi = mb_firmware_info(mb_band_firmware(c->band));
+	GVariantBuilder b;
+	char slot[2] = { fi->slot, '\0' };
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "slot", g_variant_new_string(slot));
+	g_variant_builder_add(&b, "{sv}", "version",
+			      g_variant_new_string(mb_firmware_version(mb_band_firmware(c->band))));
+	g_variant_builder_add(&b, "{sv}", "resources", g_variant_new_string(fi->resources));
+	g_variant_builder_add(&b, "{sv}", "font", g_variant_new_string(fi->font));
+	g_variant_builder_add(&b, "{sv}", "watchface", g_variant_new_string(fi->watchface));
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *get_busy(struct control *c)
+{
+	return g_variant_new_string(mb_band_busy_name(mb_band_busy(c->band)));
+}
+
+static GVariant *get_faults(struct control *c)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(us)"));
+	for (size_t i = 0; i < mb_faults_count(mb_band_faults(c->band)); i++) {
+		unsigned int id;
+		const char *spec = mb_faults_spec(mb_band_faults(c->band), i, &id);
+
+		g_variant_builder_add(&b, "(us)", id, spec);
+	}
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *get_stored_samples(struct control *c)
+{
+	return g_variant_new_uint32((guint32)mb_flashlog_stored(mb_band_log(c->band)));
+}
+
+static GVariant *get_clock(struct control *c)
+{
+	return g_variant_new_uint64(c->host->now(c->host_data));
+}
+
+static const struct {
+	const char *name;
+	GVariant *(*get)(struct control *c);
+} props[CONTROL_PROP_COUNT] = {
+	[CONTROL_PROP_STATE] = { "State", get_state },
+	[CONTROL_PROP_PROMPT] = { "Prompt", get_prompt },
+	[CONTROL_PROP_BOUND] = { "Bound", get_bound },
+	[CONTROL_PROP_KEY_ID] = { "KeyId", get_key_id },
+	[CONTROL_PROP_ADDRESS] = { "Address", get_address },
+	[CONTROL_PROP_AUTHENTICATED] = { "Authenticated", get_authenticated },
+	[CONTROL_PROP_ACKED_UNTIL] = { "AckedUntil", get_acked_until },
+	[CONTROL_PROP_BATTERY] = { "Battery", get_battery },
+	[CONTROL_PROP_CHARGING] = { "Charging", get_charging },
+	[CONTROL_PROP_FIRMWARE] = { "Firmware", get_firmware },
+	[CONTROL_PROP_BUSY] = { "Busy", get_busy },
+	[CONTROL_PROP_FAULTS] = { "Faults", get_faults },
+	[CONTROL_PROP_STORED_SAMPLES] = { "StoredSamples", get_stored_samples },
+	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
+};
+
+#define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
+
+/* The radio (every PDU) and the screen (every tap) take battery without
+ * an event of their own; the band reports the level only at its minute
+ * (battery-changed).  A level the drain took shows at whichever event
+ * comes first, so every event compares Battery. */
+#define DRAINED P(BATTERY)
+
+/* What each event can have changed, in three parts:
+ *  - now: by the time the band emits it;
+ *  - after: what the band changes right after emitting it, before its
+ *    next event.  That next event (or the next InjectFault or
+ *    ClearFaults) compares it: that is where the change shows;
+ *  - for the link: what the band may change without any event from
+ *    then on; every event compares it until the link has ended. */
+
+/* The link's end (a hang-up, also a factory reset): the link's auth goes
+ * first, then a binding waiting for a tap (bind-refused), a transfer
+ * (fetch-aborted), an update (firmware-failed), then the link itself
+ * (disconnected); each of these events finds what went before it. */
+#define LINK_END (P(STATE) | P(AUTHENTICATED) | P(PROMPT) | P(BUSY))
+/* A factory reset forgets the key and draws the new address before it
+ * ends the link's binding and transfer. */
+#define RESET_FIRST (P(BOUND) | P(KEY_ID) | P(ADDRESS))
+/* Once an image is verified, 05 on 00001531 may at any time switch slots
+ * and reboot into it, and drop the link, without an event of its own. */
+#define REBOOTED (P(STATE) | P(AUTHENTICATED) | P(BUSY) | P(FIRMWARE))
+
+static const struct {
+	uint32_t now;
+	uint32_t after;
+	uint32_t for_link;
+	bool ends_link;
+} event_props[MB_EVENT_COUNT] = {
+	[MB_EVENT_CONNECTED] = { .now = P(STATE) },
+	[MB_EVENT_DISCONNECTED] = { .now = LINK_END, .ends_link = true },
+	[MB_EVENT_BUTTON_PRESSED] = { 0 },
+	[MB_EVENT_BUTTON_LONG_PRESSED] = { 0 },
+	/* An update cut short is dropped before; the link after. */
+	[MB_EVENT_REBOOT] = { .now = P(BUSY), .after = P(AUTHENTICATED) },
+	[MB_EVENT_RESET] = {
+		.now = LINK_END | RESET_FIRST | P(ACKED_UNTIL),
+		.after = P(AUTHENTICATED) },
+	[MB_EVENT_POWER_OFF] = { .now = P(STATE), .after = P(AUTHENTICATED) },
+	[MB_EVENT_POWER_ON] = { .now = P(STATE) },
+	[MB_EVENT_LOW_BATTERY_DROP] = { .after = P(AUTHENTICATED) },
+	[MB_EVENT_BATTERY_CHANGED] = { .now = P(BATTERY) | P(CHARGING) },
+	/* A fault used up is disarmed before.  Faults fire on the reply
+	 * notification of a command, after the command changed the band (a
+	 * transfer announced or ended, samples deleted).  "disconnect"
+	 * drops the link after. */
+	[MB_EVENT_FAULT_FIRED] = {
+		.now = P(FAULTS) | P(BUSY) | P(ACKED_UNTIL),
+		.after = P(AUTHENTICATED) },
+	[MB_EVENT_MALFORMED] = { 0 },
+	[MB_EVENT_AUTH_STARTED] = { 0 },
+	[MB_EVENT_AUTH_SUCCEEDED] = { .now = P(AUTHENTICATED) },
+	[MB_EVENT_AUTH_FAILED] = { 0 },
+	[MB_EVENT_PROMPT_SHOWN] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_PROMPT_DECLINED] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_PROMPT_TIMED_OUT] = { .now = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_BIND_REFUSED] = { .now = LINK_END | RESET_FIRST },
+	/* The key is stored before; the prompt closes after. */
+	[MB_EVENT_BOUND] = { .now = P(BOUND) | P(KEY_ID), .after = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_FETCH_STARTED] = { .now = P(BUSY) },
+	/* The transfer is dropped after. */
+	[MB_EVENT_FETCH_ABORTED] = { .now = LINK_END | RESET_FIRST, .after = P(BUSY) },
+	[MB_EVENT_FETCH_COMPLETED] = { .now = P(BUSY) },
+	[MB_EVENT_FETCH_ACKED] = { .now = P(ACKED_UNTIL) },
+	[MB_EVENT_FIRMWARE_STARTED] = { .now = P(BUSY) },
+	/* A resource, font or watchface is installed after; firmware waits
+	 * for 05. */
+	[MB_EVENT_FIRMWARE_VERIFIED] = {
+		.after = P(FIRMWARE) | P(BUSY), .for_link = REBOOTED },
+	/* What was received is dropped after. */
+	[MB_EVENT_FIRMWARE_FAILED] = { .now = LINK_END, .after = P(BUSY) },
+	/* The slot switched at 05; the boot ends here. */
+	[MB_EVENT_FIRMWARE_INSTALLED] = { .now = P(FIRMWARE) },
+};
+
+GVariant *control_props_get(struct control *c, const char *name)
+{
+	for (size_t i = 0; i < CONTROL_PROP_COUNT; i++)
+		if (!strcmp(props[i].name, name))
+			return props[i].get(c);
+	return NULL;
+}
+
+bool control_props_check(const GDBusInterfaceInfo *iface, GError **error)
+{
+	for (size_t p = 0; iface->properties && iface->properties[p]; p++) {
+		const char *name = iface->properties[p]->name;
+		size_t i;
+
+		for (i = 0; i < CONTROL_PROP_COUNT; i++)
+			if (!strcmp(props[i].name, name))
+				break;
+		if (i == CONTROL_PROP_COUNT) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "no getter for %s", name);
+			return false;
+		}
+	}
+	return true;
+}
+
+void control_props_init(struct control *c)
+{
+	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++)
+		c->last[i] = g_variant_ref_sink(props[i].get(c));
+	c->pending = 0;
+	c->for_link = 0;
+}
+
+void control_props_clear(struct control *c)
+{
+	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++) {
+		if (c->last[i])
+			g_variant_unref(c->last[i]);
+		c->last[i] = NULL;
+	}
+}
+
+void control_props_refresh(struct control *c, uint32_t set)
+{
+	GVariantBuilder changed;
+	bool any = false;
+
+	set |= c->pending | c->for_link | DRAINED;
+	c->pending = 0;
+	g_variant_builder_init(&changed, G_VARIANT_TYPE("a{sv}"));
+	for (size_t i = 0; i < CONTROL_PROP_N_WATCHED; i++) {
+		GVariant *v;
+
+		if (!(set & CONTROL_PROP_BIT(i)))
+			continue;
+		v = g_variant_ref_sink(props[i].get(c));
+		if (g_variant_equal(v, c->last[i])) {
+			g_variant_unref(v);
+			continue;
+		}
+		g_variant_builder_add(&changed, "{sv}", props[i].name, v);
+		g_variant_unref(c->last[i]);
+		c->last[i] = v;
+		any = true;
+	}
+	if (!any) {
+		g_variant_builder_clear(&changed);
+		return;
+	}
+	g_dbus_connection_emit_signal(c->conn, NULL, CONTROL_OBJECT_PATH,
+				      "org.freedesktop.DBus.Properties",
+				      "PropertiesChanged",
+				      g_variant_new("(sa{sv}as)", CONTROL_INTERFACE,
+						    &changed, NULL),
+				      NULL);
+}
+
+void control_props_event(struct control *c, enum mb_event_id id)
+{
+	/* An event this table does not know may have changed anything. */
+	if (id >= MB_EVENT_COUNT) {
+		control_props_refresh(c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
+		return;
+	}
+	control_props_refresh(c, event_props[id].now);
+	c->pending = event_props[id].after;
+	c->for_link |= event_props[id].for_link;
+	if (event_props[id].ends_link)
+		c->for_link = 0;
+}

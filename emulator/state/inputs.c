@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "inputs.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store.h"
+#include "core/fault.h"
+
+/* A profile is a few kB; a fault plan a few lines.  The limits only keep
+ * a wrong file from being read whole. */
+#define MAX_PROFILE (16u << 20)
+#define MAX_FAULT_PLAN (1u << 20)
+
+struct mb_profile *state_profile_load(const char *path, char **err)
+{
+	struct mb_profile *p;
+	char *text;
+	size_t len;
+
+	if (!state_store_read_file(path, MAX_PROFILE, &text, &len, err))
+		return NULL;
+	p = mb_profile_parse(text, len, path, err);
+	free(text);
+	return p;
+}
+
+/* The line without leading and trailing white space, in place. */
+static char *strip(char *line)
+{
+	char *end = line + strlen(line);
+
+	while (isspace((unsigned char)*line))
+		line++;
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return line;
+}
+
+bool state_faults_load(const char *path, struct mb_band *band, char **err)
+{
+	char *text = NULL, *why = NULL, *next;
+	size_t len, n = 0;
+	bool ok = true;
+
+	if (!state_store_read_file(path, MAX_FAULT_PLAN, &text, &len, err))
+		return false;
+	for (char *line = text; ok && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		n++;
+		line = strip(line);
+		if (!*line || *line == '#')
+			continue;
+		if (!mb_faults_inject(mb_band_faults(band), line, &why)) {
+			mb_set_error(err, "%s:%zu: %s", path, n, why);
+			free(why);
+			ok = false;
+		}
+	}
+	free(text);
+	return ok;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The file primitives of the edge; the core opens no file (ARCHITECTURE.md
+ * rule 1).  Files in the state directory are replaced atomically: write a
+ * temporary file, fsync it, rename it over the old one, fsync the
+ * directory.  A kill -9 at any point leaves the old content or the new,
+ * never a mix. */
+bool state_store_write_atomic(const char *dir, const char *name,
+			      const void *data, size_t len, char **err);
+/* Creates dir (and its parents) with mode 0700 if missing. */
+bool state_store_mkdir(const char *dir, char **err);
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer;
+ * errors are "path: why". */
+bool state_store_read_file(const char *path, size_t max, char **out,
+			   size_t *out_len, char **err);

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The edge's files: band.ini, flash.img, firmware.ini, the profile and a
+ * fault plan, read and replaced the way the emulator does it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "fwinfo.h"
+#include "harness.h"
+#include "state/bandfile.h"
+#include "state/flashfile.h"
+#include "state/inputs.h"
+#include "state/state.h"
+#include "state/store.h"
+#include "util.h"
+#include "fault.h"
+#include "firmware.h"
+#include "flashlog.h"
+#include "identity.h"
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char *path = mb_strdup_printf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+	char *path = mb_strdup_printf("%s/%s", dir, name), *text = NULL, *err = NULL;
+	size_t len;
+
+	assert_true(state_store_read_file(path, 1 << 20, &text, &len, &err));
+	free(path);
+	return text;
+}
+
+static char *make_tmpdir(void)
+{
+	char *dir = mb_strdup("/tmp/bandsim-test-XXXXXX");
+
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static void remove_tree(const char *dir)
+{
+	char *cmd = mb_strdup_printf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static void test_band_state_persists(void **state)
+{
+	char *dir = make_tmpdir();
+	char *sub = mb_strdup_printf("%s/a/b", dir);
+	struct mb_band_state a, b;
+	char *warning = NULL, *err = NULL;
+	char id[9];
+
+	assert_true(state_store_mkdir(sub, &err));
+	assert_true(state_band_load(sub, &a, &warning, &err));
+	assert_null(warning);
+	assert_int_equal(a.address[0] & 0xc0, 0xc0);
+	assert_int_equal(strlen(a.serial), 12);
+	assert_false(a.bound);
+	mb_band_state_key_id(&a, id);
+	assert_string_equal(id, "");
+	assert_true(state_band_load(sub, &b, &warning, &err));
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* A binding survives a restart, byte for byte. */
+	a.bound = true;
+	memcpy(a.key, test_key, 16);
+	assert_true(state_band_save(sub, &a, &err));
+	assert_true(state_band_load(sub, &b, &warning, &err));
+	assert_null(warning);
+	assert_memory_equal(&a, &b, sizeof(a));
+	mb_band_state_key_id(&b, id);
+	/* hashlib.sha256(bytes.fromhex("00112233...ff")).hexdigest()[:8] */
+	assert_string_equal(id, "a8faed6a");
+	remove_tree(dir);
+	free(sub);
+	free(dir);
+}
+
+static void expect_corrupt(const char *text, const char *want_suffix)
+{
+	char *dir = make_tmpdir();
+	char *path = mb_strdup_printf("%s/%s", dir, STATE_BAND_FILE);
+	struct mb_band_state st;
+	char *warning = NULL, *err = NULL, *want;
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	assert_true(state_band_load(dir, &st, &warning, &err));
+	want = mb_strdup_printf("%s%s; starting factory-new", path, want_suffix);
+	assert_non_null(warning);
+	assert_string_equal(warning, want);
+	assert_false(st.bound);
+	/* It was replaced by a good, factory-new one. */
+	free(warning);
+	warning = NULL;
+	assert_true(state_band_load(dir, &st, &warning, &err));
+	assert_null(warning);
+	remove_tree(dir);
+	free(want);
+	free(path);
+	free(dir);
+}
+
+static void test_band_state_corrupt(void **state)
+{
+	expect_corrupt("[band]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n",
+		       ":2: [band] address: not a random static address");
+	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86C5\n",
+		       ":3: [band] serial: not 12 lowercase hex digits");
+	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n"
+		       "[binding]\nkey = 0011\n",
+		       ":5: [binding] key: not 16 hex bytes");
+	expect_corrupt("garbage\n", ":1: expected 'key = value', got 'garbage'");
+	expect_corrupt("", ": no [band] section");
+}
+
+
+/* A replaced file is whole, private, and leaves no temporary behind. */
+static void test_write_atomic(void **state)
+{
+	char *dir = make_tmpdir();
+	char *path = mb_strdup_printf("%s/x.ini", dir);
+	char *tmp = mb_strdup_printf("%s/.x.ini.tmp", dir);
+	char *text, *err = NULL;
+	struct stat st;
+
+	assert_true(state_store_write_atomic(dir, "x.ini", "one\n", 4, &err));
+	assert_true(state_store_write_atomic(dir, "x.ini", "two\n", 4, &err));
+	text = read_text(dir, "x.ini");
+	assert_string_equal(text, "two\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	assert_false(state_store_write_atomic("/nonexistent", "x.ini", "", 0, &err));
+	assert_string_equal(err, "/nonexistent/.x.ini.tmp: No such file or directory");
+	free(err);
+	free(text);
+	remove_tree(dir);
+	free(tmp);
+	free(path);
+	free(dir);
+}
+
+static void test_read_file_errors(void **state)
+{
+	char *dir = make_tmpdir();
+	char *path = mb_strdup_printf("%s/big", dir), *want;
+	char *text = NULL, *err = NULL;
+	size_t len;
+
+	write_text(dir, "big", "0123456789");
+	assert_false(state_store_read_file(path, 9, &text, &len, &err));
+	want = mb_strdup_printf("%s: larger than 9 bytes", path);
+	assert_string_equal(err, want);
+	free(err);
+	err = NULL;
+	assert_true(state_store_read_file(path, 10, &text, &len, &err));
+	assert_int_equal(len, 10);
+	assert_string_equal(text, "0123456789");
+	free(text);
+	assert_false(state_store_read_file("/nonexistent/f", 10, &text, &len, &err));
+	assert_string_equal(err, "/nonexistent/f: No such file or directory");
+	free(err);
+	remove_tree(dir);
+	free(want);
+	free(path);
+	free(dir);
+}
+
+/* flash.img: created erased, kept as written, started afresh when the
+ * profile needs another size. */
+static void test_flash_file(void **state)
+{
+	char *dir = make_tmpdir();
+	char *recreated = NULL, *err = NULL, *want;
+	struct state_flash *f = state_flash_new(dir, 8192, &recreated, &err);
+
+	assert_non_null(f);
+	assert_null(recreated);
+	for (size_t i = 0; i < 8192; i++)
+		assert_int_equal(state_flash_mem(f)[i], 0xff);
+	state_flash_mem(f)[100] = 0x5a;
+	state_flash_free(f);
+	f = state_flash_new(dir, 8192, &recreated, &err);
+	assert_null(recreated);
+	assert_int_equal(state_flash_mem(f)[100], 0x5a);
+	state_flash_free(f);
+	f = state_flash_new(dir, 4096, &recreated, &err);
+	assert_non_null(f);
+	want = mb_strdup_printf("%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
+				dir);
+	assert_string_equal(recreated, want);
+	assert_int_equal(state_flash_mem(f)[100], 0xff);
+	state_flash_free(f);
+	assert_null(state_flash_new("/nonexistent", 4096, &recreated, &err));
+	assert_string_equal(err, "/nonexistent/flash.img: No such file or directory");
+	free(err);
+	free(want);
+	free(recreated);
+	remove_tree(dir);
+	free(dir);
+}
+
+/* --auth-key binds the stored band, once: the same key again leaves
+ * band.ini as it is. */
+static void test_load_band_with_key(void **state)
+{
+	char *dir = make_tmpdir();
+	char *sub = mb_strdup_printf("%s/s", dir);
+	struct state *st = state_new(sub, NULL);
+	struct mb_band_state a, b;
+	char *warning = NULL, *err = NULL, *text;
+
+	assert_non_null(st);
+	assert_true(state_load_band(st, NULL, &a, &warning, &err));
+	assert_false(a.bound);
+	assert_true(state_load_band(st, test_key, &a, &warning, &err));
+	assert_true(a.bound);
+	assert_memory_equal(a.key, test_key, 16);
+	assert_true(state_band_load(sub, &b, &warning, &err));
+	assert_memory_equal(&a, &b, sizeof(a));
+	text = read_text(sub, STATE_BAND_FILE);
+	assert_non_null(strstr(text, "[binding]\nkey = 00112233445566778899aabbccddeeff\n"));
+	assert_int_equal(chmod(sub, 0500), 0);
+	assert_true(state_load_band(st, test_key, &b, &warning, &err));
+	assert_null(err);
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_null(warning);
+	state_free(st);
+	mb_crypto_wipe(text, strlen(text));
+	free(text);
+	remove_tree(dir);
+	free(sub);
+	free(dir);
+}
+
+/* The band stores through the state directory: a factory reset replaces
+ * band.ini; firmware.ini is read at start, and a bad one is named. */
+static void test_band_store(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = make_tmpdir();
+	struct state *st = state_new(dir, NULL);
+	struct mb_band_state s;
+	char *warning = NULL, *err = NULL, *want;
+
+	write_text(dir, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = b\nversion = V1.0.9.99\n");
+	state_attach_band(st, f->band, &warning);
+	assert_null(warning);
+	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'b');
+	assert_string_equal(mb_firmware_version(mb_band_firmware(f->band)), "V1.0.9.99");
+	assert_true(mb_band_factory_reset(f->band, &err));
+	assert_true(state_band_load(dir, &s, &warning, &err));
+	assert_memory_equal(s.address, mb_band_state(f->band)->address, 6);
+	assert_false(s.bound);
+
+	write_text(dir, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = c\n");
+	state_attach_band(st, f->band, &warning);
+	want = mb_strdup_printf("%s/firmware.ini:2: [firmware] slot: a or b; running the factory image",
+				dir);
+	assert_string_equal(warning, want);
+	mb_identity_set_store(mb_band_identity(f->band), NULL, NULL);
+	mb_firmware_set_store(mb_band_firmware(f->band), NULL, NULL);
+	state_free(st);
+	free(want);
+	free(warning);
+	remove_tree(dir);
+	free(dir);
+}
+
+/* flash.img becomes the band's activity log and keeps what it logs. */
+static void test_attach_flash(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = make_tmpdir();
+	struct state *st = state_new(dir, NULL);
+	char *warning = NULL, *err = NULL;
+	size_t logged;
+
+	assert_true(state_attach_flash(st, f->band, &warning, &err));
+	assert_null(warning);
+	fixture_advance(f, 10 * 60000);
+	logged = mb_flashlog_count(mb_band_log(f->band));
+	assert_true(logged >= 10);
+	assert_true(state_attach_flash(st, f->band, &warning, &err));
+	assert_null(warning);
+	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), logged);
+	/* The mapping goes with the state: the band that uses it first. */
+	mb_band_free(f->band);
+	f->band = NULL;
+	state_free(st);
+	remove_tree(dir);
+	free(dir);
+}
+
+static void test_fault_plan(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = make_tmpdir();
+	char *path = mb_strdup_printf("%s/faults.txt", dir), *want;
+	char *err = NULL;
+
+	write_text(dir, "faults.txt", "# a bad day for the phone\n\n  preset=stuck-syncing  \n");
+	assert_true(state_faults_load(path, f->band, &err));
+	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 1);
+	write_text(dir, "faults.txt", "# a bad day for the phone\n"
+		   "preset=stuck-syncing\n"
+		   "trigger=notify action=explode\n"
+		   "trigger=notify action=explode\n");
+	assert_false(state_faults_load(path, f->band, &err));
+	want = mb_strdup_printf("%s:3: action: 'explode' is not an action", path);
+	assert_string_equal(err, want);
+	free(err);
+	err = NULL;
+	assert_false(state_faults_load("/nonexistent/f", f->band, &err));
+	assert_string_equal(err, "/nonexistent/f: No such file or directory");
+	free(err);
+	free(want);
+	remove_tree(dir);
+	free(path);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_band_state_persists),
+		cmocka_unit_test(test_band_state_corrupt),
+		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_read_file_errors),
+		cmocka_unit_test(test_flash_file),
+		cmocka_unit_test(test_load_band_with_key),
+		cmocka_unit_test_setup_teardown(test_band_store, fixture_setup_new,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_attach_flash, fixture_setup_new,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_plan, fixture_setup_new,
+						fixture_teardown),
+	};
+
+	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+}
