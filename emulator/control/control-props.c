@@ -84,9 +84,17 @@ static GVariant *get_firmware(struct control *c)
 	return g_variant_builder_end(&b);
 }
 
+/* docs/dbus/io.bandsim.Band1.md: Busy. */
+static const char *const busy_names[] = {
+	[MB_BAND_BUSY_NONE] = "",
+	[MB_BAND_BUSY_BIND] = "bind",
+	[MB_BAND_BUSY_FETCH] = "fetch",
+	[MB_BAND_BUSY_FIRMWARE] = "firmware",
+};
+
 static GVariant *get_busy(struct control *c)
 {
-	return g_variant_new_string(mb_band_busy_name(mb_band_busy(c->band)));
+	return g_variant_new_string(busy_names[mb_band_busy(c->band)]);
 }
 
 static GVariant *get_faults(struct control *c)

@@ -70,7 +70,7 @@ static bool svc_notify(enum mb_chr_id chr, const uint8_t *value, size_t len, voi
 
 static void svc_debug(const char *line, void *data)
 {
-	struct mb_band *band = data;
+	const struct mb_band *band = data;
 
 	if (band->debug)
 		band->debug(line, band->debug_data);
@@ -337,13 +337,6 @@ enum mb_band_busy mb_band_busy(const struct mb_band *band)
 	if (mb_fetch_busy(band->fetch))
 		return MB_BAND_BUSY_FETCH;
 	return mb_firmware_busy(band->firmware) ? MB_BAND_BUSY_FIRMWARE : MB_BAND_BUSY_NONE;
-}
-
-const char *mb_band_busy_name(enum mb_band_busy busy)
-{
-	static const char *const names[] = { "", "bind", "fetch", "firmware" };
-
-	return (size_t)busy < MB_ARRAY_SIZE(names) ? names[busy] : "";
 }
 
 bool mb_band_authenticated(const struct mb_band *band)

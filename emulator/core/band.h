@@ -80,8 +80,6 @@ enum mb_band_busy {
 };
 
 enum mb_band_busy mb_band_busy(const struct mb_band *band);
-/* "", "bind", "fetch", "firmware": the control plane's Busy. */
-const char *mb_band_busy_name(enum mb_band_busy busy);
 
 /* Ground truth for the control plane and tests. */
 const struct mb_band_state *mb_band_state(const struct mb_band *band);
