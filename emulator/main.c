@@ -30,6 +30,7 @@ struct app {
 	struct bluez_server *bluez;
 	struct btsnoop *btsnoop;
 	struct mb_band *band;
+	bool stopping;
 };
 
 static gboolean on_signal(gpointer user_data)
@@ -37,6 +38,8 @@ static gboolean on_signal(gpointer user_data)
 	struct app *app = user_data;
 
 	g_info("shutting down");
+	/* Flagged too: start-up may dispatch this before the loop runs. */
+	app->stopping = true;
 	g_main_loop_quit(app->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -260,6 +263,7 @@ static int run(const struct bandsim_options *opt)
 	struct mb_band_state state;
 	struct mb_band *band;
 	struct sock_server *sock = NULL;
+	guint sigint_id, sigterm_id;
 	struct flash_file flash = { 0 };
 	GError *error = NULL;
 	char *err = NULL, addr[18];
@@ -316,6 +320,11 @@ static int run(const struct bandsim_options *opt)
 		goto out_band;
 	mb_band_set_event_handler(band, on_band_event, &app);
 	app.loop = g_main_loop_new(NULL, FALSE);
+	/* Before the first status line (the socket says ADVERTISING=1 as it
+	 * listens): whoever saw one may stop the band at once, and a SIGTERM
+	 * with no handler yet killed it instead of a clean exit. */
+	sigint_id = g_unix_signal_add(SIGINT, on_signal, &app);
+	sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &app);
 	app.runner = runner_new(band, &clock, opt->ready_fd);
 	app.control = start_control(&app, band, &clock, &ok);
 	if (!ok)
@@ -339,9 +348,8 @@ static int run(const struct bandsim_options *opt)
 	       app.bluez ? opt->adapter : opt->socket, opt->profile,
 	       opt->state_dir, mb_band_state(band)->bound ? ", bound" : "");
 	runner_status(app.runner, "READY=1");
-	g_unix_signal_add(SIGINT, on_signal, &app);
-	g_unix_signal_add(SIGTERM, on_signal, &app);
-	g_main_loop_run(app.loop);
+	if (!app.stopping)
+		g_main_loop_run(app.loop);
 	rc = EXIT_SUCCESS;
 out:
 	sock_server_free(sock);
@@ -349,6 +357,8 @@ out:
 	mb_band_set_event_handler(band, NULL, NULL);
 	control_free(app.control);
 	runner_free(app.runner);
+	g_source_remove(sigterm_id);
+	g_source_remove(sigint_id);
 	g_main_loop_unref(app.loop);
 out_band:
 	mb_band_free(band);
