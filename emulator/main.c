@@ -20,10 +20,20 @@
 #include "state/inputs.h"
 #include "state/state.h"
 
-static gboolean on_signal(gpointer loop)
+/* A signal may come before the loop runs (start-up waits on the bus):
+ * remembered, it stops the band as soon as start-up is over. */
+struct stop {
+	GMainLoop *loop;
+	bool requested;
+};
+
+static gboolean on_signal(gpointer user_data)
 {
+	struct stop *stop = user_data;
+
 	g_info("shutting down");
-	g_main_loop_quit(loop);
+	stop->requested = true;
+	g_main_loop_quit(stop->loop);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -50,20 +60,6 @@ static bool gfailed(const char *what, GError *error)
 	return false;
 }
 
-static void say_ready(const struct bandsim_options *opt, struct app *app,
-		      const struct mb_band *band, const struct mb_profile *profile)
-{
-	const struct mb_band_state *st = mb_band_state(band);
-	char addr[18];
-
-	mb_band_state_address(st, addr);
-	g_info("%s (%s) on %s, profile %s, state %s%s",
-	       mb_profile_device_name(profile), addr,
-	       strcmp(opt->transport, "bluez") ? opt->socket : opt->adapter,
-	       opt->profile, opt->state_dir, st->bound ? ", bound" : "");
-	app_ready(app);
-}
-
 static bool run(const struct bandsim_options *opt)
 {
 	static uint64_t seed;
@@ -72,7 +68,7 @@ static bool run(const struct bandsim_options *opt)
 	struct state *state;
 	struct mb_band *band;
 	struct app *app = NULL;
-	GMainLoop *loop = NULL;
+	struct stop stop = { NULL, false };
 	GError *error = NULL;
 	char *err = NULL;
 	bool ok = false;
@@ -108,7 +104,11 @@ static bool run(const struct bandsim_options *opt)
 		failed("", err);
 		goto out;
 	}
-	loop = g_main_loop_new(NULL, FALSE);
+	/* Before the first status line: a harness may stop the band as soon
+	 * as it reads one, and SIGTERM must then shut it down, not kill it. */
+	stop.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGINT, on_signal, &stop);
+	g_unix_signal_add(SIGTERM, on_signal, &stop);
 	app_start_runner(app, opt->ready_fd);
 	if (!app_start_control(app, opt))
 		goto out;
@@ -116,16 +116,14 @@ static bool run(const struct bandsim_options *opt)
 		gfailed("", error);
 		goto out;
 	}
-	/* Before READY=1: a harness may stop the band as soon as it reads it. */
-	g_unix_signal_add(SIGINT, on_signal, loop);
-	g_unix_signal_add(SIGTERM, on_signal, loop);
-	say_ready(opt, app, band, profile);
-	g_main_loop_run(loop);
+	app_ready(app, opt);
+	if (!stop.requested)
+		g_main_loop_run(stop.loop);
 	ok = true;
 out:
 	app_free(app);
-	if (loop)
-		g_main_loop_unref(loop);
+	if (stop.loop)
+		g_main_loop_unref(stop.loop);
 	mb_band_free(band);
 	state_free(state);
 	mb_profile_free(profile);

@@ -87,11 +87,16 @@ def run_main(capsys, *argv):
     return code, captured.out, captured.err
 
 
-def popen(*argv, merge=False):
+def popen(*argv, merge=False, sigint_ignored=False):
+    """The CLI as a subprocess; sigint_ignored starts it as a shell
+    script's background job is (``... &`` without job control): with
+    SIGINT ignored."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "conformance"))
+    command = [sys.executable, "-m", "bandsim", *[str(a) for a in argv]]
+    if sigint_ignored:
+        command = ["sh", "-c", "trap '' INT; exec \"$@\"", "sh", *command]
     return subprocess.Popen(
-        [sys.executable, "-m", "bandsim", *[str(a) for a in argv]],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if merge else subprocess.PIPE)
 
 
@@ -361,6 +366,19 @@ def test_watch_prints_events_steps_and_battery(start, ctl):
     proc.send_signal(signal.SIGINT)
     assert output.finish() == 0, output.text
     assert "stopped" in output.text
+
+
+def test_watch_stops_on_sigint_though_started_ignoring_it(start):
+    """Python leaves an inherited SIGINT ignore in place; watch, stopped
+    by Ctrl-C, takes SIGINT back, or a script's `watch ... &` could only
+    be killed.  Exit 0 well before --duration is the stop."""
+    band = start()
+    proc = popen("watch", *target(band), "--auth-key", KEY, "--duration",
+                 "20", merge=True, sigint_ignored=True)
+    output = Output(proc)
+    output.wait_for("watching")
+    proc.send_signal(signal.SIGINT)
+    assert output.finish() == 0, output.text
 
 
 # -------------------------------------------------------------- errors

@@ -870,15 +870,22 @@ def test_attempt_without_a_link_is_cut_at_its_share():
 def test_attempt_with_its_link_up_gets_the_deadline():
     """Past its share, an attempt whose link is up (BlueZ discovering the
     services) goes on to the end of the deadline, not cut and retried."""
-    async def slow():
-        await asyncio.sleep(0.4)
+    asked = asyncio.Event()
+
+    async def discovering():
+        # Ends only once its share is spent and link_up was asked: an
+        # attempt cut there raises TimeoutError instead.
+        await asked.wait()
         return True
 
-    start = time.monotonic()
-    run_attempt(slow(), 0.1, 5.0, lambda: True)
-    assert 0.4 <= time.monotonic() - start < 1.5
+    def up():
+        asked.set()
+        return True
+
+    run_attempt(discovering(), 0.1, 30.0, up)
+    assert asked.is_set()
     with pytest.raises(asyncio.TimeoutError):     # but not past it
-        run_attempt(slow(), 0.1, 0.2, lambda: True)
+        run_attempt(asyncio.Event().wait(), 0.1, 0.3, lambda: True)
 
 
 def test_attempt_passes_its_error_on():

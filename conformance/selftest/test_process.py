@@ -5,6 +5,8 @@ all BandProcess relies on, so the driver's waits and error paths are
 checked without the C emulator.
 """
 
+import os
+import signal
 import stat
 import sys
 
@@ -21,6 +23,11 @@ if mode == "crash":
     sys.exit(3)
 # Handler first: a SIGTERM right after READY=1 must still exit cleanly.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit({term_status}))
+if mode == "retry":
+    # SIGUSR1, a central over BlueZ: its first attempt fails after the
+    # band saw it, the band advertises again, the retry gets the link.
+    signal.signal(signal.SIGUSR1, lambda *_: os.write(
+        fd, b"CONNECTED=1\\nDISCONNECTED=1\\nADVERTISING=1\\nCONNECTED=1\\n"))
 os.write(fd, b"ADVERTISING=1\\nREA")
 os.write(fd, b"DY=1\\n")
 while True:
@@ -63,6 +70,30 @@ def test_missing_status_times_out(tmp_path):
     band.start(timeout=5)
     with pytest.raises(EmulatorError, match="no CONNECTED=1"):
         band.wait_status("CONNECTED=1", timeout=0.1)
+    assert band.stop() == 0
+
+
+def test_a_retried_connect_leaves_nothing_of_its_failed_attempt(tmp_path):
+    """The failed attempt's CONNECTED=1 and DISCONNECTED=1 and the
+    ADVERTISING=1 before the retry are not this link's: none is left
+    pending for the scenario (MB4/BATT/BI-04 counts ADVERTISING=1)."""
+    band = stand_in(tmp_path, mode="retry")
+
+    class Link:
+        def close(self):
+            pass
+
+    def central(_deadline):
+        os.kill(band.pid, signal.SIGUSR1)
+        return Link()
+
+    band.central = central
+    band.start(timeout=5)
+    band.connect(timeout=5)
+    assert band.history[-4:] == ["CONNECTED=1", "DISCONNECTED=1",
+                                 "ADVERTISING=1", "CONNECTED=1"]
+    for line in ("CONNECTED=1", "DISCONNECTED=1", "ADVERTISING=1"):
+        assert band.pending(line) == 0, line
     assert band.stop() == 0
 
 

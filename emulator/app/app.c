@@ -144,8 +144,16 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 	return app->sock != NULL;
 }
 
-void app_ready(struct app *app)
+void app_ready(struct app *app, const struct bandsim_options *opt)
 {
+	const struct mb_band_state *st = mb_band_state(app->band);
+	char addr[18];
+
+	mb_band_state_address(st, addr);
+	g_info("%s (%s) on %s, profile %s, state %s%s",
+	       mb_profile_device_name(mb_band_profile(app->band)), addr,
+	       strcmp(opt->transport, "bluez") ? opt->socket : opt->adapter,
+	       opt->profile, opt->state_dir, st->bound ? ", bound" : "");
 	runner_status(app->runner, "READY=1");
 }
 

@@ -38,5 +38,6 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt);
 /* The transport the options name. */
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error);
-/* Everything is up: READY=1 on the status fd. */
-void app_ready(struct app *app);
+/* Everything is up: where the band is, in the log, and READY=1 on the
+ * status fd. */
+void app_ready(struct app *app, const struct bandsim_options *opt);

@@ -198,13 +198,24 @@ class BandProcess:
         else:
             client = AttClient.connect(self.socket_path, timeout)
         try:
+            seen = len(self.history)
             self.wait_status("CONNECTED=1", deadline)
             # Over BlueZ a first attempt may have failed after the band
             # saw it (the central retries): its CONNECTED=1 and
-            # DISCONNECTED=1 are not this link's.
+            # DISCONNECTED=1 are not this link's, nor the ADVERTISING=1
+            # of the band advertising again before the retry.
+            retried = False
             while self.central is not None and self._pending["DISCONNECTED=1"]:
                 self.wait_status("DISCONNECTED=1", deadline)
                 self.wait_status("CONNECTED=1", deadline)
+                retried = True
+            if retried:
+                lines = self.history[seen:]
+                first = lines.index("CONNECTED=1")
+                last = len(lines) - 1 - lines[::-1].index("CONNECTED=1")
+                between = lines[first:last].count("ADVERTISING=1")
+                self._pending["ADVERTISING=1"] = max(
+                    0, self._pending["ADVERTISING=1"] - between)
         except BaseException:
             client.close()
             raise

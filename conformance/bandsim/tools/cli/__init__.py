@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from . import discover, pair, scan, sync, update, watch
-from .common import HANDLED, UsageError, explain, note
+from .common import HANDLED, UsageError, explain, note, sigint_interrupts
 
 COMMANDS = (discover, scan, pair, sync, update, watch)
 
@@ -49,7 +49,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with sigint_interrupts():
+            return args.run(args)
     except UsageError as exc:
         command = parser.commands[args.command]
         command.print_usage(sys.stderr)

@@ -4,7 +4,9 @@ one clear line.
 """
 
 import contextlib
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 
 from ...clients.auth import (REQUEST_RANDOM, SEND_ANSWER, AuthError,
@@ -139,6 +141,32 @@ def authenticate(link: Link, key: bytes, profile: Profile,
         raise CommandError(f"timed out: no answer to Huami auth ({exc})") \
             from exc
     return huami
+
+
+# ------------------------------------------------------------ SIGINT
+
+@contextlib.contextmanager
+def sigint_interrupts():
+    """SIGINT (Ctrl-C, kill -INT) raises KeyboardInterrupt while a
+    command runs, whatever the disposition the process was started with.
+
+    Python installs its KeyboardInterrupt handler only when SIGINT is at
+    its default at start-up.  A command a shell script starts in the
+    background (``... &`` without job control) inherits SIGINT ignored,
+    and so did `watch`: SIGINT never reached it and it ran on until
+    --duration.  The handler in place before is put back on the way out
+    (main() also runs in-process); outside the main thread nothing
+    changes, as Python only delivers signals there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous is not None:    # None: not set from Python; keep ours
+            signal.signal(signal.SIGINT, previous)
 
 
 # ------------------------------------------------------------- errors

@@ -67,9 +67,11 @@ def run(args) -> int:
             char, decode = chars[kind]
             _line(kind, decode(link.read(char.value_handle)))
         until = Deadline(args.duration) if args.duration else None
-        note("watching device events, steps and battery "
-             + (f"for {args.duration:g} s" if until else "(Ctrl-C stops)"))
+        # Once it says it is watching, Ctrl-C is the way to stop it.
         try:
+            note("watching device events, steps and battery "
+                 + (f"for {args.duration:g} s" if until
+                    else "(Ctrl-C stops)"))
             while until is None or not until.expired:
                 wait = until if until is not None else IDLE_WAIT
                 try:
