@@ -573,11 +573,9 @@ void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len)
 struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 			  const struct mb_att_ops *ops, void *ops_data)
 {
-	struct mb_att *att = mb_malloc0(sizeof(*att));
+	struct mb_att *att = MB_NEW(struct mb_att, .gatt = gatt, .ops = ops,
+				    .ops_data = ops_data);
 
-	att->gatt = gatt;
-	att->ops = ops;
-	att->ops_data = ops_data;
 	att->server_mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU
 							  : server_mtu;
 	if (att->server_mtu > MAX_PDU)

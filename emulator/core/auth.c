@@ -189,11 +189,8 @@ static const struct mb_huami_cmd auth_cmds[] = {
 struct mb_auth *mb_auth_new(const struct mb_services *svc,
 			    const struct mb_policy *policy, struct mb_identity *id)
 {
-	struct mb_auth *a = mb_malloc0(sizeof(*a));
+	struct mb_auth *a = MB_NEW(struct mb_auth, .svc = svc, .policy = policy, .id = id);
 
-	a->svc = svc;
-	a->policy = policy;
-	a->id = id;
 	a->cmds = mb_huami_new(svc, MB_CHR_AUTH, auth_cmds, MB_ARRAY_SIZE(auth_cmds), a);
 	return a;
 }

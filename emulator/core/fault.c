@@ -306,14 +306,8 @@ struct mb_faults *mb_faults_new(const struct mb_services *svc,
 				const struct mb_gatt *gatt, struct mb_link *link,
 				struct mb_power *power, struct mb_fetch *fetch)
 {
-	struct mb_faults *faults = mb_malloc0(sizeof(*faults));
-
-	faults->svc = svc;
-	faults->gatt = gatt;
-	faults->link = link;
-	faults->power = power;
-	faults->fetch = fetch;
-	return faults;
+	return MB_NEW(struct mb_faults, .svc = svc, .gatt = gatt, .link = link,
+		      .power = power, .fetch = fetch);
 }
 
 void mb_faults_free(struct mb_faults *faults)

@@ -214,13 +214,9 @@ struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
 			      const struct mb_policy *policy, const struct mb_rtc *rtc,
 			      struct mb_power *power, const struct mb_link *link)
 {
-	struct mb_fetch *f = mb_malloc0(sizeof(*f));
+	struct mb_fetch *f = MB_NEW(struct mb_fetch, .svc = svc, .policy = policy,
+				    .rtc = rtc, .power = power, .link = link);
 
-	f->svc = svc;
-	f->policy = policy;
-	f->rtc = rtc;
-	f->power = power;
-	f->link = link;
 	f->cmds = mb_huami_new(svc, MB_CHR_FETCH_CONTROL, fetch_cmds,
 			       MB_ARRAY_SIZE(fetch_cmds), f);
 	return f;

@@ -337,11 +337,9 @@ struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 				    const struct mb_profile *profile,
 				    struct mb_power *power)
 {
-	struct mb_firmware *fw = mb_malloc0(sizeof(*fw));
+	struct mb_firmware *fw = MB_NEW(struct mb_firmware, .svc = svc,
+					.profile = profile, .power = power);
 
-	fw->svc = svc;
-	fw->profile = profile;
-	fw->power = power;
 	fw->cmds = mb_huami_new(svc, MB_CHR_FW_CONTROL, fw_cmds,
 				MB_ARRAY_SIZE(fw_cmds), fw);
 	mb_firmware_info_init(&fw->info);

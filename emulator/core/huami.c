@@ -31,14 +31,8 @@ struct mb_huami *mb_huami_new(const struct mb_services *svc,
 			      enum mb_chr_id chr, const struct mb_huami_cmd *cmds,
 			      size_t n_cmds, void *part)
 {
-	struct mb_huami *h = mb_malloc0(sizeof(*h));
-
-	h->svc = svc;
-	h->chr = chr;
-	h->cmds = cmds;
-	h->n_cmds = n_cmds;
-	h->part = part;
-	return h;
+	return MB_NEW(struct mb_huami, .svc = svc, .chr = chr, .cmds = cmds,
+		      .n_cmds = n_cmds, .part = part);
 }
 
 void mb_huami_free(struct mb_huami *h)

@@ -29,14 +29,8 @@ struct mb_tick {
 struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
 			    struct mb_power *power)
 {
-	struct mb_tick *tick = mb_malloc0(sizeof(*tick));
-
-	tick->svc = svc;
-	tick->rtc = rtc;
-	tick->power = power;
-	tick->life_seed = 1;
-	tick->next_minute_ms = mb_rtc_next_minute(rtc);
-	return tick;
+	return MB_NEW(struct mb_tick, .svc = svc, .rtc = rtc, .power = power,
+		      .life_seed = 1, .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
 void mb_tick_free(struct mb_tick *tick)
