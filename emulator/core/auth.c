@@ -289,28 +289,10 @@ const char *mb_auth_prompt(const struct mb_auth *auth)
 	return mb_auth_prompting(auth) ? MB_AUTH_PROMPT_PAIR_CONFIRM : "";
 }
 
-static uint8_t write_auth(void *part, const uint8_t *value, size_t len,
-			  bool command)
-{
-	struct mb_auth *auth = part;
-
-	mb_huami_write(auth->cmds, value, len);
-	return 0;
-}
-
+MB_HUAMI_ROUTE_WRITE(write_auth, struct mb_auth, cmds)
 const struct mb_chr_route mb_auth_routes[] = {
 	{ MB_CHR_AUTH, NULL, write_auth },
 };
 const size_t mb_auth_n_routes = MB_ARRAY_SIZE(mb_auth_routes);
 
-static uint64_t timer_deadline(const void *part)
-{
-	return mb_auth_deadline(part);
-}
-
-static void timer_run(void *part, uint64_t at)
-{
-	mb_auth_run(part, at);
-}
-
-const struct mb_timer mb_auth_timer = { timer_deadline, timer_run };
+MB_TIMER(mb_auth_timer, mb_auth_deadline, mb_auth_run);

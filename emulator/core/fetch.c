@@ -308,15 +308,7 @@ void mb_fetch_skip_counter(struct mb_fetch *fetch)
 	fetch->counter++;
 }
 
-static uint8_t write_control(void *part, const uint8_t *value, size_t len,
-			     bool command)
-{
-	struct mb_fetch *fetch = part;
-
-	mb_huami_write(fetch->cmds, value, len);
-	return 0;
-}
-
+MB_HUAMI_ROUTE_WRITE(write_control, struct mb_fetch, cmds)
 const struct mb_chr_route mb_fetch_routes[] = {
 	{ MB_CHR_FETCH_CONTROL, NULL, write_control },
 };

@@ -294,14 +294,7 @@ static const struct mb_huami_cmd fw_cmds[] = {
 	{ CMD_REBOOT, 1, 1, cmd_reboot },
 };
 
-static uint8_t write_control(void *part, const uint8_t *value, size_t len,
-			     bool command)
-{
-	struct mb_firmware *fw = part;
-
-	mb_huami_write(fw->cmds, value, len);
-	return 0;
-}
+MB_HUAMI_ROUTE_WRITE(write_control, struct mb_firmware, cmds)
 
 static uint8_t write_data(void *part, const uint8_t *value, size_t len,
 			  bool command)

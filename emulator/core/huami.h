@@ -44,6 +44,15 @@ void mb_huami_free(struct mb_huami *h);
  * for an unknown command or a wrong length.  An empty write has no
  * command byte to answer to and is ignored. */
 void mb_huami_write(struct mb_huami *h, const uint8_t *value, size_t len);
+/* Defines fn, the route write of a characteristic whose commands go to
+ * the part's channel (the member of type): the replies are notifications,
+ * so the ATT write itself always succeeds. */
+#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                                   \
+	static uint8_t fn(void *part, const uint8_t *value, size_t len, bool command) \
+	{                                                                        \
+		mb_huami_write(((type *)part)->member, value, len);              \
+		return 0;                                                        \
+	}
 void mb_huami_reply(struct mb_huami *h, uint8_t command, uint8_t status,
 		    const uint8_t *payload, size_t len);
 /* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */

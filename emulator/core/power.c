@@ -260,14 +260,4 @@ const struct mb_chr_route mb_power_routes[] = {
 };
 const size_t mb_power_n_routes = MB_ARRAY_SIZE(mb_power_routes);
 
-static uint64_t timer_deadline(const void *part)
-{
-	return mb_power_deadline(part);
-}
-
-static void timer_run(void *part, uint64_t at)
-{
-	mb_power_run(part, at);
-}
-
-const struct mb_timer mb_power_timer = { timer_deadline, timer_run };
+MB_TIMER(mb_power_timer, mb_power_deadline, mb_power_run);
