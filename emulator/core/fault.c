@@ -348,10 +348,8 @@ unsigned int mb_faults_inject(struct mb_faults *faults, const char *line,
 	if (!f.name[0])
 		snprintf(f.name, sizeof(f.name), "fault-%u", f.id);
 	f.armed_ms = mb_svc_now(faults->svc);
-	faults->armed = realloc(faults->armed,
-				(faults->n_armed + 1) * sizeof(*faults->armed));
-	if (!faults->armed)
-		abort();
+	faults->armed = mb_realloc_n(faults->armed, faults->n_armed + 1,
+				     sizeof(*faults->armed));
 	faults->armed[faults->n_armed++] = f;
 	return f.id;
 }

@@ -20,9 +20,7 @@ static struct mb_attr *add_attr(struct mb_gatt *g, size_t *cap,
 
 	if (g->n_attrs == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		g->attrs = realloc(g->attrs, *cap * sizeof(*g->attrs));
-		if (!g->attrs)
-			abort();
+		g->attrs = mb_realloc_n(g->attrs, *cap, sizeof(*g->attrs));
 	}
 	a = &g->attrs[g->n_attrs++];
 	*a = (struct mb_attr){ .handle = handle, .kind = kind };
