@@ -124,6 +124,24 @@ static bool range_ok(const uint8_t *pdu, struct att_fail *fail,
 	return true;
 }
 
+/* The range, then the attribute type as 16 or 128 bits: Read By Type and
+ * Read By Group Type. */
+static bool range_and_type_ok(const uint8_t *pdu, size_t len, struct att_fail *fail,
+			      uint16_t *start, uint16_t *end, struct mb_uuid *type)
+{
+	if (!range_ok(pdu, fail, start, end))
+		return false;
+	mb_uuid_from_wire(pdu + 5, len - 5, type);
+	return true;
+}
+
+/* Nothing in the range answers: the error names its start. */
+static size_t not_found(struct att_fail *fail, uint16_t start)
+{
+	*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
+	return 0;
+}
+
 /* Reads the whole value of any attribute, with the permission checks a
  * Read Request makes. */
 static uint8_t read_attr(struct mb_att *att, const struct mb_attr *a,
@@ -191,10 +209,8 @@ static size_t handle_find_info(struct mb_att *att, const uint8_t *pdu,
 		memcpy(att->rsp + off + 2, wire, n);
 		off += 2 + n;
 	}
-	if (off == 2) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
+	if (off == 2)
+		return not_found(fail, start);
 	att->rsp[0] = MB_ATT_OP_FIND_INFO_RSP;
 	att->rsp[1] = uuid_len == 2 ? 0x01 : 0x02;
 	return off;
@@ -229,10 +245,8 @@ static size_t handle_find_by_type(struct mb_att *att, const uint8_t *pdu,
 			    a->kind == MB_ATTR_KIND_SERVICE ? a->end_handle : a->handle);
 		off += 4;
 	}
-	if (off == 1) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
+	if (off == 1)
+		return not_found(fail, start);
 	att->rsp[0] = MB_ATT_OP_FIND_BY_TYPE_RSP;
 	return off;
 }
@@ -245,9 +259,8 @@ static size_t handle_read_by_type(struct mb_att *att, const uint8_t *pdu,
 	uint8_t value[MB_ATT_MAX_VALUE_LEN];
 	size_t off = 2, entry = 0;
 
-	if (!range_ok(pdu, fail, &start, &end))
+	if (!range_and_type_ok(pdu, len, fail, &start, &end, &type))
 		return 0;
-	mb_uuid_from_wire(pdu + 5, len - 5, &type);
 	for (size_t i = mb_gatt_lower_bound(att->gatt, start);
 	     i < mb_gatt_n_attrs(att->gatt); i++) {
 		const struct mb_attr *a = mb_gatt_attr(att->gatt, i);
@@ -279,10 +292,8 @@ static size_t handle_read_by_type(struct mb_att *att, const uint8_t *pdu,
 	}
 	if (fail->code)
 		return 0;
-	if (!entry) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
+	if (!entry)
+		return not_found(fail, start);
 	att->rsp[0] = MB_ATT_OP_READ_BY_TYPE_RSP;
 	att->rsp[1] = (uint8_t)entry;
 	return off;
@@ -356,9 +367,8 @@ static size_t handle_read_by_grp_type(struct mb_att *att, const uint8_t *pdu,
 	struct mb_uuid type;
 	size_t off = 2, entry = 0;
 
-	if (!range_ok(pdu, fail, &start, &end))
+	if (!range_and_type_ok(pdu, len, fail, &start, &end, &type))
 		return 0;
-	mb_uuid_from_wire(pdu + 5, len - 5, &type);
 	if (!mb_uuid_is16(&type, MB_GATT_PRIMARY_SERVICE)) {
 		/* Secondary services group too; the band has none. */
 		*fail = (struct att_fail){
@@ -385,10 +395,8 @@ static size_t handle_read_by_grp_type(struct mb_att *att, const uint8_t *pdu,
 		memcpy(att->rsp + off + 4, a->decl, a->decl_len);
 		off += entry;
 	}
-	if (!entry) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
+	if (!entry)
+		return not_found(fail, start);
 	att->rsp[0] = MB_ATT_OP_READ_BY_GRP_TYPE_RSP;
 	att->rsp[1] = (uint8_t)entry;
 	return off;
