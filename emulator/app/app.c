@@ -42,19 +42,16 @@ static void on_status(const char *what, void *user_data)
 	runner_status(((struct app *)user_data)->runner, what);
 }
 
-static void on_activity(void *user_data)
+/* A PDU, a D-Bus call or a control-plane change: band deadlines may have
+ * moved. */
+static void kick(void *user_data)
 {
 	runner_kick(((struct app *)user_data)->runner);
 }
 
-static const struct sock_server_callbacks sock_cb = {
+static const struct transport_callbacks transport_cb = {
 	.status = on_status,
-	.activity = on_activity,
-};
-
-static const struct bluez_server_callbacks bluez_cb = {
-	.status = on_status,
-	.activity = on_activity,
+	.activity = kick,
 };
 
 static uint64_t host_now(void *user_data)
@@ -72,16 +69,11 @@ static void host_set_rate(void *user_data, double rate)
 	bandsim_clock_set_rate(((struct app *)user_data)->clock, rate);
 }
 
-static void host_kick(void *user_data)
-{
-	runner_kick(((struct app *)user_data)->runner);
-}
-
 static const struct control_host control_host = {
 	.now = host_now,
 	.advance = host_advance,
 	.set_rate = host_set_rate,
-	.kick = host_kick,
+	.kick = kick,
 };
 
 struct app *app_new(struct mb_band *band, struct bandsim_clock *clock)
@@ -137,10 +129,10 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error)
 {
 	if (!strcmp(opt->transport, "bluez")) {
-		app->bluez = bluez_server_new(app->band, opt->adapter, &bluez_cb, app, error);
+		app->bluez = bluez_server_new(app->band, opt->adapter, &transport_cb, app, error);
 		return app->bluez != NULL;
 	}
-	app->sock = sock_server_new(app->band, opt->socket, &sock_cb, app, error);
+	app->sock = sock_server_new(app->band, opt->socket, &transport_cb, app, error);
 	return app->sock != NULL;
 }
 

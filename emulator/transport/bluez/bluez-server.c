@@ -31,7 +31,7 @@ struct bluez_server {
 	struct mb_band *band;
 	char *adapter;		/* "hci0" */
 	char *adapter_path;	/* "/org/bluez/hci0" */
-	const struct bluez_server_callbacks *cb;
+	const struct transport_callbacks *cb;
 	void *user_data;
 	GDBusConnection *conn;
 	GCancellable *cancel;
@@ -51,8 +51,7 @@ struct bluez_server {
 
 static void status(struct bluez_server *s, const char *what)
 {
-	if (s->cb && s->cb->status)
-		s->cb->status(what, s->user_data);
+	transport_status(s->cb, s->user_data, what);
 }
 
 static bool band_on(const struct bluez_server *s)
@@ -197,8 +196,7 @@ static void gatt_activity(void *user_data)
 {
 	struct bluez_server *s = user_data;
 
-	if (s->cb && s->cb->activity)
-		s->cb->activity(s->user_data);
+	transport_activity(s->cb, s->user_data);
 }
 
 static const struct bluez_gatt_callbacks gatt_cb = {
@@ -467,7 +465,7 @@ static void advertising_status(const char *what, void *user_data)
 }
 
 struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
-				      const struct bluez_server_callbacks *cb,
+				      const struct transport_callbacks *cb,
 				      void *user_data, GError **error)
 {
 	struct bluez_server *s = g_new0(struct bluez_server, 1);

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "core/band.h"
+#include "transport/transport.h"
 
 /* The BlueZ transport (docs/bluez.md): the band on a real adapter through
  * bluetoothd's D-Bus API.  It powers the adapter, registers the GATT
@@ -14,15 +15,8 @@
  * system bus (DBUS_SYSTEM_BUS_ADDRESS moves it). */
 struct bluez_server;
 
-struct bluez_server_callbacks {
-	/* "ADVERTISING=1", "CONNECTED=1", "DISCONNECTED=1", "REGISTERED=1" */
-	void (*status)(const char *status, void *user_data);
-	/* After every call from bluetoothd: band deadlines may have moved. */
-	void (*activity)(void *user_data);
-};
-
 struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
-				      const struct bluez_server_callbacks *cb,
+				      const struct transport_callbacks *cb,
 				      void *user_data, GError **error);
 void bluez_server_free(struct bluez_server *s);
 

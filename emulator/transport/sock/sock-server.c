@@ -24,7 +24,7 @@
 struct sock_server {
 	struct mb_band *band;
 	char *path;
-	const struct sock_server_callbacks *cb;
+	const struct transport_callbacks *cb;
 	void *user_data;
 	int listen_fd;
 	guint listen_id;
@@ -38,8 +38,7 @@ struct sock_server {
 
 static void status(struct sock_server *s, const char *what)
 {
-	if (s->cb && s->cb->status)
-		s->cb->status(what, s->user_data);
+	transport_status(s->cb, s->user_data, what);
 }
 
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data);
@@ -169,8 +168,7 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 			return G_SOURCE_REMOVE;
 		}
 		mb_link_set_congested(mb_band_link(s->band), false);
-		if (s->cb && s->cb->activity)
-			s->cb->activity(s->user_data);
+		transport_activity(s->cb, s->user_data);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -245,8 +243,7 @@ static gboolean on_link_in(gint fd, GIOCondition cond, gpointer user_data)
 	}
 	mb_link_receive(mb_band_link(s->band), buf, (size_t)n < sizeof(buf) ? (size_t)n
 							      : sizeof(buf));
-	if (s->cb && s->cb->activity)
-		s->cb->activity(s->user_data);
+	transport_activity(s->cb, s->user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -291,7 +288,7 @@ void sock_server_power_changed(struct sock_server *s)
 }
 
 struct sock_server *sock_server_new(struct mb_band *band, const char *path,
-				    const struct sock_server_callbacks *cb,
+				    const struct transport_callbacks *cb,
 				    void *user_data, GError **error)
 {
 	struct sock_server *s = g_new0(struct sock_server, 1);

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "core/band.h"
+#include "transport/transport.h"
 
 /* The socket transport: a unix SOCK_SEQPACKET socket, one raw ATT PDU per
  * packet, in front of the band's ATT server.  Like the band, it serves one
@@ -12,15 +13,8 @@
  * is a disconnect. */
 struct sock_server;
 
-struct sock_server_callbacks {
-	/* "ADVERTISING=1", "CONNECTED=1", "DISCONNECTED=1" */
-	void (*status)(const char *status, void *user_data);
-	/* After every PDU from the central: band deadlines may have moved. */
-	void (*activity)(void *user_data);
-};
-
 struct sock_server *sock_server_new(struct mb_band *band, const char *path,
-				    const struct sock_server_callbacks *cb,
+				    const struct transport_callbacks *cb,
 				    void *user_data, GError **error);
 void sock_server_free(struct sock_server *server);
 /* The band went off or came back: stop or start listening. */
