@@ -107,41 +107,48 @@ static bool start_listening(struct sock_server *s, GError **error)
 
 static void stop_listening(struct sock_server *s)
 {
-	if (s->listen_id)
-		g_source_remove(s->listen_id);
-	s->listen_id = 0;
+	g_clear_handle_id(&s->listen_id, g_source_remove);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	s->listen_fd = -1;
 }
 
-static void link_down(struct sock_server *s)
+/* The band's side of the link and the socket's, with what was still
+ * queued for the central. */
+static void close_link(struct sock_server *s)
 {
-	GError *error = NULL;
-
-	if (s->link_fd < 0)
-		return;
 	mb_band_disconnect(s->band);
-	if (s->link_id)
-		g_source_remove(s->link_id);
-	if (s->link_out_id)
-		g_source_remove(s->link_out_id);
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	s->link_id = s->link_out_id = s->drop_id = 0;
+	g_clear_handle_id(&s->link_id, g_source_remove);
+	g_clear_handle_id(&s->link_out_id, g_source_remove);
+	g_clear_handle_id(&s->drop_id, g_source_remove);
 	g_queue_clear_full(&s->tx, (GDestroyNotify)g_bytes_unref);
 	close(s->link_fd);
 	s->link_fd = -1;
 	s->drop_requested = false;
-	g_info("central disconnected");
-	status(s, "DISCONNECTED=1");
-	/* A band that is off or booting does not advertise. */
+}
+
+/* Advertising again after a link or a power cut; a band that is off or
+ * booting does not advertise. */
+static void listen_again(struct sock_server *s)
+{
+	GError *error = NULL;
+
 	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON)
 		return;
 	if (!start_listening(s, &error)) {
 		g_warning("cannot listen again: %s", error->message);
 		g_error_free(error);
 	}
+}
+
+static void link_down(struct sock_server *s)
+{
+	if (s->link_fd < 0)
+		return;
+	close_link(s);
+	g_info("central disconnected");
+	status(s, "DISCONNECTED=1");
+	listen_again(s);
 }
 
 static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
@@ -272,19 +279,13 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 
 void sock_server_power_changed(struct sock_server *s)
 {
-	GError *error = NULL;
-
 	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON) {
 		/* The link (if any) is being dropped by the band. */
 		stop_listening(s);
 		return;
 	}
-	if (s->listen_fd >= 0 || s->link_fd >= 0)
-		return;
-	if (!start_listening(s, &error)) {
-		g_warning("cannot listen again: %s", error->message);
-		g_error_free(error);
-	}
+	if (s->listen_fd < 0 && s->link_fd < 0)
+		listen_again(s);
 }
 
 struct sock_server *sock_server_new(struct mb_band *band, const char *path,
@@ -311,17 +312,8 @@ void sock_server_free(struct sock_server *s)
 {
 	if (!s)
 		return;
-	if (s->link_fd >= 0) {
-		mb_band_disconnect(s->band);
-		if (s->drop_id)
-			g_source_remove(s->drop_id);
-		if (s->link_id)
-			g_source_remove(s->link_id);
-		if (s->link_out_id)
-			g_source_remove(s->link_out_id);
-		g_queue_clear_full(&s->tx, (GDestroyNotify)g_bytes_unref);
-		close(s->link_fd);
-	}
+	if (s->link_fd >= 0)
+		close_link(s);
 	stop_listening(s);
 	unlink(s->path);
 	g_free(s->path);
