@@ -91,6 +91,24 @@ static bool cancelled(GError *error)
 	return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Finishes a step of setting up the adapter, whose answer only says it
+ * was done.  On failure *error is bluetoothd's own message to warn with,
+ * or NULL when the call was cancelled (the band is going away). */
+static bool step_done(GObject *source, GAsyncResult *res, const char *what,
+		      GError **error)
+{
+	GVariant *r = finish(source, res, what, error);
+
+	if (r) {
+		g_variant_unref(r);
+		return true;
+	}
+	g_dbus_error_strip_remote_error(*error);
+	if (cancelled(*error))
+		g_clear_error(error);
+	return false;
+}
+
 /* ---- advertising ---------------------------------------------------- */
 
 /* The band advertises when it can be connected to: bluetoothd is there
@@ -120,9 +138,7 @@ static void link_down(struct bluez_server *s)
 {
 	if (!s->device)
 		return;
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	s->drop_id = 0;
+	g_clear_handle_id(&s->drop_id, g_source_remove);
 	bluez_bridge_link_down(s->bridge);
 	g_info("central %s disconnected", s->device);
 	g_clear_pointer(&s->device, g_free);
@@ -322,19 +338,12 @@ static void on_alias_set(GObject *src, GAsyncResult *res, gpointer user_data)
 static void on_powered(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
-	GError *error = NULL;
-	GVariant *r = finish(src, res, "Powered", &error);
+	g_autoptr(GError) error = NULL;
 
-	if (!r) {
-		g_dbus_error_strip_remote_error(error);
-		if (!cancelled(error))
-			g_warning("%s: cannot power the adapter: %s", s->adapter,
-				  error->message);
-		g_error_free(error);
-		return;
-	}
-	g_variant_unref(r);
-	register_app(s);
+	if (step_done(src, res, "Powered", &error))
+		register_app(s);
+	else if (error)
+		g_warning("%s: cannot power the adapter: %s", s->adapter, error->message);
 }
 
 static void set_adapter_prop(struct bluez_server *s, const char *name,
@@ -380,18 +389,14 @@ static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
 static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
-	GError *error = NULL;
-	GVariant *r = finish(src, res, "adapter", &error);
+	g_autoptr(GError) error = NULL;
 
-	if (!r) {
-		g_dbus_error_strip_remote_error(error);
-		if (!cancelled(error))
+	if (!step_done(src, res, "adapter", &error)) {
+		if (error)
 			g_warning("%s: no such adapter in bluetoothd (%s); waiting for it",
 				  s->adapter, error->message);
-		g_error_free(error);
 		return;
 	}
-	g_variant_unref(r);
 	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
 	     on_objects);
 	set_adapter_prop(s, "Alias",
@@ -522,10 +527,8 @@ void bluez_server_free(struct bluez_server *s)
 					"UnregisterApplication",
 					g_variant_new("(o)", APP_ROOT), UNREGISTER_TIMEOUT_MS);
 	g_cancellable_cancel(s->cancel);
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	if (s->watch_id)
-		g_bus_unwatch_name(s->watch_id);
+	g_clear_handle_id(&s->drop_id, g_source_remove);
+	g_clear_handle_id(&s->watch_id, g_bus_unwatch_name);
 	if (s->conn) {
 		g_dbus_connection_signal_unsubscribe(s->conn, s->props_sub);
 		g_dbus_connection_signal_unsubscribe(s->conn, s->removed_sub);
@@ -535,8 +538,7 @@ void bluez_server_free(struct bluez_server *s)
 		bluez_bridge_link_down(s->bridge);
 	bluez_gatt_free(s->gatt);
 	bluez_bridge_free(s->bridge);
-	if (s->conn)
-		g_object_unref(s->conn);
+	g_clear_object(&s->conn);
 	g_object_unref(s->cancel);
 	g_free(s->device);
 	g_free(s->adapter_path);
