@@ -26,9 +26,7 @@ void runner_kick(struct runner *r)
 	unsigned int delay;
 
 	mb_band_run(r->band);
-	if (r->timer_id)
-		g_source_remove(r->timer_id);
-	r->timer_id = 0;
+	g_clear_handle_id(&r->timer_id, g_source_remove);
 	/* A frozen clock reaches no deadline by itself. */
 	if (bandsim_clock_wall_delay_ms(r->clock, mb_band_next_deadline(r->band),
 					&delay))
@@ -76,8 +74,7 @@ void runner_free(struct runner *r)
 {
 	if (!r)
 		return;
-	if (r->timer_id)
-		g_source_remove(r->timer_id);
+	g_clear_handle_id(&r->timer_id, g_source_remove);
 	if (r->status_fd >= 0)
 		close(r->status_fd);
 	g_free(r);

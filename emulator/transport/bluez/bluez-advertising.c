@@ -184,9 +184,7 @@ void bluez_advertising_set_wanted(struct bluez_advertising *a, bool wanted)
 		register_slots(a);
 		return;
 	}
-	if (a->retry_id)
-		g_source_remove(a->retry_id);
-	a->retry_id = 0;
+	g_clear_handle_id(&a->retry_id, g_source_remove);
 	/* Pending ones are taken back when they land. */
 	for (size_t i = 0; i < a->n_slots; i++)
 		if (a->slots[i].reg == REG_DONE)
@@ -271,10 +269,8 @@ void bluez_advertising_free(struct bluez_advertising *a)
 				UNREGISTER_TIMEOUT_MS);
 	}
 	g_cancellable_cancel(a->cancel);
-	if (a->retry_id)
-		g_source_remove(a->retry_id);
-	if (a->refresh_id)
-		g_source_remove(a->refresh_id);
+	g_clear_handle_id(&a->retry_id, g_source_remove);
+	g_clear_handle_id(&a->refresh_id, g_source_remove);
 	for (size_t i = 0; i < MAX_SLOTS; i++)
 		bluez_adv_free(a->slots[i].adv);
 	g_object_unref(a->cancel);
