@@ -9,8 +9,7 @@ struct app {
 	struct btsnoop *btsnoop;
 	struct runner *runner;
 	struct control *control;
-	struct sock_server *sock;
-	struct bluez_server *bluez;
+	struct transport *transport;
 };
 
 static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
@@ -29,11 +28,7 @@ static void on_band_event(const struct mb_event *ev, void *user_data)
 		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
 	if (app->btsnoop && ev->id == MB_EVENT_DISCONNECTED)
 		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
-
-	/* A band that is off does not advertise: the socket follows. */
-	if (app->sock && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
-		sock_server_power_changed(app->sock);
-	bluez_server_band_event(app->bluez, ev);
+	transport_band_event(app->transport, ev);
 	control_band_event(app->control, ev);
 }
 
@@ -128,12 +123,13 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt)
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error)
 {
-	if (!strcmp(opt->transport, "bluez")) {
-		app->bluez = bluez_server_new(app->band, opt->adapter, &transport_cb, app, error);
-		return app->bluez != NULL;
-	}
-	app->sock = sock_server_new(app->band, opt->socket, &transport_cb, app, error);
-	return app->sock != NULL;
+	if (!strcmp(opt->transport, "bluez"))
+		app->transport = bluez_server_new(app->band, opt->adapter, &transport_cb,
+						  app, error);
+	else
+		app->transport = sock_server_new(app->band, opt->socket, &transport_cb,
+						 app, error);
+	return app->transport != NULL;
 }
 
 void app_ready(struct app *app)
@@ -147,8 +143,7 @@ void app_free(struct app *app)
 		return;
 	/* The transport first: a link it ends still reaches the capture
 	 * and the control plane. */
-	sock_server_free(app->sock);
-	bluez_server_free(app->bluez);
+	transport_free(app->transport);
 	mb_band_set_event_handler(app->band, NULL, NULL);
 	mb_link_set_monitor(mb_band_link(app->band), NULL, NULL);
 	control_free(app->control);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "bluez-server.h"
-
 #include <string.h>
+
+#include "transport/transport.h"
 
 #include "bluez-advertising.h"
 #include "bluez-dbus.h"
@@ -28,6 +28,7 @@
 enum reg_state { REG_NONE, REG_PENDING, REG_DONE };
 
 struct bluez_server {
+	struct transport base;
 	struct mb_band *band;
 	char *adapter;		/* "hci0" */
 	char *adapter_path;	/* "/org/bluez/hci0" */
@@ -458,10 +459,10 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 
 /* ---- the band ------------------------------------------------------- */
 
-void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
+static void band_event(struct transport *t, const struct mb_event *ev)
 {
-	if (s && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
-		update_advertising(s);
+	if (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON)
+		update_advertising((struct bluez_server *)t);
 }
 
 static void advertising_status(const char *what, void *user_data)
@@ -469,51 +470,10 @@ static void advertising_status(const char *what, void *user_data)
 	status(user_data, what);
 }
 
-struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
-				      const struct transport_callbacks *cb,
-				      void *user_data, GError **error)
+static void bluez_server_free(struct transport *t)
 {
-	struct bluez_server *s = g_new0(struct bluez_server, 1);
+	struct bluez_server *s = (struct bluez_server *)t;
 
-	s->band = band;
-	s->adapter = g_strdup(adapter);
-	s->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
-	s->cb = cb;
-	s->user_data = user_data;
-	s->cancel = g_cancellable_new();
-	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-	if (!s->conn)
-		goto fail;
-	s->bridge = bluez_bridge_new(band, &bridge_ops, s);
-	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, band, s->bridge, &gatt_cb, s, error);
-	if (!s->gatt)
-		goto fail;
-	s->advertising = bluez_advertising_new(s->conn, adapter, band,
-					       advertising_status, s, error);
-	if (!s->advertising)
-		goto fail;
-	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
-		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-		on_props_changed, s, NULL);
-	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
-	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
-	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
-		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
-		s, NULL);
-	return s;
-fail:
-	bluez_server_free(s);
-	return NULL;
-}
-
-void bluez_server_free(struct bluez_server *s)
-{
-	if (!s)
-		return;
 	/* Unregistered at once, the slot is free for the next band on the
 	 * adapter (a restarted emulator). */
 	bluez_advertising_free(s->advertising);
@@ -544,4 +504,49 @@ void bluez_server_free(struct bluez_server *s)
 	g_free(s->adapter_path);
 	g_free(s->adapter);
 	g_free(s);
+}
+
+/* The system bus, and the application and advertisement the band puts
+ * on it; the rest follows from what bluetoothd says. */
+static bool connect_bus(struct bluez_server *s, GError **error)
+{
+	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+	if (!s->conn)
+		return false;
+	s->bridge = bluez_bridge_new(s->band, &bridge_ops, s);
+	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge, &gatt_cb, s, error);
+	if (s->gatt)
+		s->advertising = bluez_advertising_new(s->conn, s->adapter, s->band,
+						       advertising_status, s, error);
+	return s->advertising != NULL;
+}
+
+struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
+				   const struct transport_callbacks *cb,
+				   void *user_data, GError **error)
+{
+	struct bluez_server *s = g_new0(struct bluez_server, 1);
+
+	*s = (struct bluez_server){
+		.base = { band_event, bluez_server_free }, .band = band, .adapter = g_strdup(adapter),
+		.adapter_path = g_strdup_printf("/org/bluez/%s", adapter),
+		.cb = cb, .user_data = user_data, .cancel = g_cancellable_new(),
+	};
+	if (!connect_bus(s, error)) {
+		bluez_server_free(&s->base);
+		return NULL;
+	}
+	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
+		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
+		on_props_changed, s, NULL);
+	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
+		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
+	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
+		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
+	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
+		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
+		s, NULL);
+	return &s->base;
 }

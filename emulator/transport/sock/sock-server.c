@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "sock-server.h"
+#include "transport/transport.h"
 #include "power.h"
 
 #include <errno.h>
@@ -22,6 +22,7 @@
 #define TX_QUEUE_MAX 4096
 
 struct sock_server {
+	struct transport base;
 	struct mb_band *band;
 	char *path;
 	const struct transport_callbacks *cb;
@@ -277,7 +278,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-void sock_server_power_changed(struct sock_server *s)
+static void power_changed(struct sock_server *s)
 {
 	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON) {
 		/* The link (if any) is being dropped by the band. */
@@ -288,34 +289,37 @@ void sock_server_power_changed(struct sock_server *s)
 		listen_again(s);
 }
 
-struct sock_server *sock_server_new(struct mb_band *band, const char *path,
-				    const struct transport_callbacks *cb,
-				    void *user_data, GError **error)
+static void band_event(struct transport *t, const struct mb_event *ev)
 {
-	struct sock_server *s = g_new0(struct sock_server, 1);
-
-	s->band = band;
-	s->path = g_strdup(path);
-	s->cb = cb;
-	s->user_data = user_data;
-	s->listen_fd = s->link_fd = -1;
-	g_queue_init(&s->tx);
-	if (!clear_stale_socket(path, error) || !start_listening(s, error)) {
-		g_free(s->path);
-		g_free(s);
-		return NULL;
-	}
-	return s;
+	/* A band that is off does not advertise: the socket follows. */
+	if (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON)
+		power_changed((struct sock_server *)t);
 }
 
-void sock_server_free(struct sock_server *s)
+static void sock_server_free(struct transport *t)
 {
-	if (!s)
-		return;
+	struct sock_server *s = (struct sock_server *)t;
+
 	if (s->link_fd >= 0)
 		close_link(s);
 	stop_listening(s);
 	unlink(s->path);
 	g_free(s->path);
 	g_free(s);
+}
+
+struct transport *sock_server_new(struct mb_band *band, const char *path,
+				  const struct transport_callbacks *cb,
+				  void *user_data, GError **error)
+{
+	struct sock_server *s = g_new0(struct sock_server, 1);
+
+	*s = (struct sock_server){ .base = { band_event, sock_server_free }, .band = band,
+				   .path = g_strdup(path), .cb = cb, .user_data = user_data,
+				   .listen_fd = -1, .link_fd = -1, .tx = G_QUEUE_INIT };
+	if (clear_stale_socket(path, error) && start_listening(s, error))
+		return &s->base;
+	g_free(s->path);
+	g_free(s);
+	return NULL;
 }
