@@ -168,11 +168,10 @@ struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 	if (a->info)
 		a->reg_id = bluez_dbus_export(conn, path, a->info, ADV_IFACE, &vtable, a,
 					      error);
-	if (!a->reg_id) {
-		bluez_adv_free(a);
-		return NULL;
-	}
-	return a;
+	if (a->reg_id)
+		return a;
+	bluez_adv_free(a);
+	return NULL;
 }
 
 void bluez_adv_free(struct bluez_adv *a)

@@ -523,11 +523,6 @@ void bluez_gatt_free(struct bluez_gatt *g)
 	g_free(g);
 }
 
-const char *bluez_gatt_root(const struct bluez_gatt *g)
-{
-	return g->root;
-}
-
 void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on)
 {
 	g->hints = on;
