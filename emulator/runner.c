@@ -12,13 +12,12 @@ struct runner {
 	guint timer_id;
 };
 
-static gboolean on_timer(gpointer user_data)
+static void on_timer(gpointer user_data)
 {
 	struct runner *r = user_data;
 
 	r->timer_id = 0;
 	runner_kick(r);
-	return G_SOURCE_REMOVE;
 }
 
 void runner_kick(struct runner *r)
@@ -30,7 +29,7 @@ void runner_kick(struct runner *r)
 	/* A frozen clock reaches no deadline by itself. */
 	if (bandsim_clock_wall_delay_ms(r->clock, mb_band_next_deadline(r->band),
 					&delay))
-		r->timer_id = g_timeout_add(delay, on_timer, r);
+		r->timer_id = g_timeout_add_once(delay, on_timer, r);
 }
 
 void runner_status(struct runner *r, const char *what)

@@ -70,13 +70,12 @@ static bool all_done(const struct bluez_advertising *a)
 	return true;
 }
 
-static gboolean on_retry(gpointer user_data)
+static void on_retry(gpointer user_data)
 {
 	struct bluez_advertising *a = user_data;
 
 	a->retry_id = 0;
 	register_slots(a);
-	return G_SOURCE_REMOVE;
 }
 
 /* Two advertisements, manufacturer data in one and service data in the
@@ -136,7 +135,7 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 				  error->message, RETRY_MS);
 		a->retry_warned = true;
 		if (!a->retry_id)
-			a->retry_id = g_timeout_add(RETRY_MS, on_retry, a);
+			a->retry_id = g_timeout_add_once(RETRY_MS, on_retry, a);
 	} else if (remote && a->n_slots == 1 && slot == &a->slots[0]) {
 		GError *split_error = NULL;
 

@@ -163,14 +163,13 @@ static void on_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
 	g_error_free(error);
 }
 
-static gboolean on_drop(gpointer user_data)
+static void on_drop(gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 
 	s->drop_id = 0;
 	if (s->device)
 		call(s, s->device, DEVICE_IFACE, "Disconnect", NULL, on_disconnected);
-	return G_SOURCE_REMOVE;
 }
 
 static void bridge_disconnect(void *user_data)
@@ -178,7 +177,7 @@ static void bridge_disconnect(void *user_data)
 	struct bluez_server *s = user_data;
 
 	if (s->device && !s->drop_id)
-		s->drop_id = g_timeout_add(DROP_GRACE_MS, on_drop, s);
+		s->drop_id = g_timeout_add_once(DROP_GRACE_MS, on_drop, s);
 }
 
 static void bridge_notify(const struct mb_gatt_chr *chr, const uint8_t *value,

@@ -204,7 +204,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	}
 }
 
-static gboolean on_drop(gpointer user_data)
+static void on_drop(gpointer user_data)
 {
 	struct sock_server *s = user_data;
 
@@ -212,7 +212,6 @@ static gboolean on_drop(gpointer user_data)
 	/* Queued replies go first; on_link_out shuts down after them. */
 	if (s->link_fd >= 0 && g_queue_is_empty(&s->tx))
 		shutdown(s->link_fd, SHUT_RDWR);
-	return G_SOURCE_REMOVE;
 }
 
 /* The band hangs up.  Not at once: the PDU being handled still gets its
@@ -225,7 +224,7 @@ static void link_disconnect(void *user_data)
 
 	if (s->link_fd >= 0 && !s->drop_requested) {
 		s->drop_requested = true;
-		s->drop_id = g_idle_add(on_drop, s);
+		s->drop_id = g_idle_add_once(on_drop, s);
 	}
 }
 
