@@ -48,6 +48,8 @@ struct att_fail {
 	uint8_t code;
 };
 
+/* Fills att->rsp after its opcode (the dispatcher writes that, from the
+ * request's row) and returns the response's length, or sets *fail. */
 typedef size_t (*att_handler_t)(struct mb_att *att, const uint8_t *pdu,
 				size_t len, struct att_fail *fail);
 
@@ -60,6 +62,7 @@ enum att_len_rule {
 
 struct att_req {
 	uint8_t op;
+	uint8_t rsp;		/* the response's opcode, which the dispatcher sets */
 	enum att_len_rule rule;
 	size_t min;
 	att_handler_t handler;
@@ -177,7 +180,6 @@ static size_t handle_mtu(struct mb_att *att, const uint8_t *pdu, size_t len,
 		client = MB_ATT_DEFAULT_MTU;
 	att->mtu = client < att->server_mtu ? client : att->server_mtu;
 	att->mtu_exchanged = true;
-	att->rsp[0] = MB_ATT_OP_MTU_RSP;
 	mb_put_le16(att->rsp + 1, att->server_mtu);
 	att_debug(att, "ATT MTU %u", att->mtu);
 	return 3;
@@ -211,7 +213,6 @@ static size_t handle_find_info(struct mb_att *att, const uint8_t *pdu,
 	}
 	if (off == 2)
 		return not_found(fail, start);
-	att->rsp[0] = MB_ATT_OP_FIND_INFO_RSP;
 	att->rsp[1] = uuid_len == 2 ? 0x01 : 0x02;
 	return off;
 }
@@ -247,7 +248,6 @@ static size_t handle_find_by_type(struct mb_att *att, const uint8_t *pdu,
 	}
 	if (off == 1)
 		return not_found(fail, start);
-	att->rsp[0] = MB_ATT_OP_FIND_BY_TYPE_RSP;
 	return off;
 }
 
@@ -294,13 +294,12 @@ static size_t handle_read_by_type(struct mb_att *att, const uint8_t *pdu,
 		return 0;
 	if (!entry)
 		return not_found(fail, start);
-	att->rsp[0] = MB_ATT_OP_READ_BY_TYPE_RSP;
 	att->rsp[1] = (uint8_t)entry;
 	return off;
 }
 
 static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
-		      uint8_t rsp_op, struct att_fail *fail)
+		      struct att_fail *fail)
 {
 	const struct mb_attr *a = mb_gatt_lookup(att->gatt, handle);
 	uint8_t value[MB_ATT_MAX_VALUE_LEN];
@@ -321,7 +320,6 @@ static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
 	n = vlen - offset;
 	if (n > (size_t)att->mtu - 1)
 		n = (size_t)att->mtu - 1;
-	att->rsp[0] = rsp_op;
 	memcpy(att->rsp + 1, value + offset, n);
 	return 1 + n;
 }
@@ -329,14 +327,13 @@ static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
 static size_t handle_read(struct mb_att *att, const uint8_t *pdu, size_t len,
 			  struct att_fail *fail)
 {
-	return read_at(att, mb_get_le16(pdu + 1), 0, MB_ATT_OP_READ_RSP, fail);
+	return read_at(att, mb_get_le16(pdu + 1), 0, fail);
 }
 
 static size_t handle_read_blob(struct mb_att *att, const uint8_t *pdu,
 			       size_t len, struct att_fail *fail)
 {
-	return read_at(att, mb_get_le16(pdu + 1), mb_get_le16(pdu + 3),
-		       MB_ATT_OP_READ_BLOB_RSP, fail);
+	return read_at(att, mb_get_le16(pdu + 1), mb_get_le16(pdu + 3), fail);
 }
 
 static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
@@ -346,8 +343,7 @@ static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
 	size_t off = 1;
 
 	for (size_t i = 1; i + 1 < len; i += 2) {
-		size_t n = read_at(att, mb_get_le16(pdu + i), 0,
-				   MB_ATT_OP_READ_MULT_RSP, fail);
+		size_t n = read_at(att, mb_get_le16(pdu + i), 0, fail);
 
 		if (!n)
 			return 0;
@@ -356,7 +352,6 @@ static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
 		off += n;
 	}
 	memcpy(att->rsp + 1, out + 1, off - 1);
-	att->rsp[0] = MB_ATT_OP_READ_MULT_RSP;
 	return off;
 }
 
@@ -397,7 +392,6 @@ static size_t handle_read_by_grp_type(struct mb_att *att, const uint8_t *pdu,
 	}
 	if (!entry)
 		return not_found(fail, start);
-	att->rsp[0] = MB_ATT_OP_READ_BY_GRP_TYPE_RSP;
 	att->rsp[1] = (uint8_t)entry;
 	return off;
 }
@@ -459,7 +453,6 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
 		*fail = (struct att_fail){ handle, ecode };
 		return 0;
 	}
-	att->rsp[0] = MB_ATT_OP_WRITE_RSP;
 	return 1;
 }
 
@@ -467,15 +460,15 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
  * no Huami value needs a long write, and the request then gets Request Not
  * Supported like any other. */
 static const struct att_req requests[] = {
-	{ MB_ATT_OP_MTU_REQ, ATT_LEN_EXACT, 3, handle_mtu },
-	{ MB_ATT_OP_FIND_INFO_REQ, ATT_LEN_EXACT, 5, handle_find_info },
-	{ MB_ATT_OP_FIND_BY_TYPE_REQ, ATT_LEN_AT_LEAST, 7, handle_find_by_type },
-	{ MB_ATT_OP_READ_BY_TYPE_REQ, ATT_LEN_UUID, 5, handle_read_by_type },
-	{ MB_ATT_OP_READ_REQ, ATT_LEN_EXACT, 3, handle_read },
-	{ MB_ATT_OP_READ_BLOB_REQ, ATT_LEN_EXACT, 5, handle_read_blob },
-	{ MB_ATT_OP_READ_MULT_REQ, ATT_LEN_HANDLES, 5, handle_read_mult },
-	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, ATT_LEN_UUID, 5, handle_read_by_grp_type },
-	{ MB_ATT_OP_WRITE_REQ, ATT_LEN_AT_LEAST, 3, handle_write },
+	{ MB_ATT_OP_MTU_REQ, MB_ATT_OP_MTU_RSP, ATT_LEN_EXACT, 3, handle_mtu },
+	{ MB_ATT_OP_FIND_INFO_REQ, MB_ATT_OP_FIND_INFO_RSP, ATT_LEN_EXACT, 5, handle_find_info },
+	{ MB_ATT_OP_FIND_BY_TYPE_REQ, MB_ATT_OP_FIND_BY_TYPE_RSP, ATT_LEN_AT_LEAST, 7, handle_find_by_type },
+	{ MB_ATT_OP_READ_BY_TYPE_REQ, MB_ATT_OP_READ_BY_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_type },
+	{ MB_ATT_OP_READ_REQ, MB_ATT_OP_READ_RSP, ATT_LEN_EXACT, 3, handle_read },
+	{ MB_ATT_OP_READ_BLOB_REQ, MB_ATT_OP_READ_BLOB_RSP, ATT_LEN_EXACT, 5, handle_read_blob },
+	{ MB_ATT_OP_READ_MULT_REQ, MB_ATT_OP_READ_MULT_RSP, ATT_LEN_HANDLES, 5, handle_read_mult },
+	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, MB_ATT_OP_READ_BY_GRP_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_grp_type },
+	{ MB_ATT_OP_WRITE_REQ, MB_ATT_OP_WRITE_RSP, ATT_LEN_AT_LEAST, 3, handle_write },
 };
 
 static bool len_ok(const struct att_req *r, size_t len)
@@ -575,6 +568,7 @@ void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len)
 		send_error(att, pdu[0], fail.handle, fail.code);
 		return;
 	}
+	att->rsp[0] = req->rsp;
 	respond(att, att->rsp, n);
 }
 
