@@ -9,12 +9,6 @@
 #include "adv.h"
 #include "tick.h"
 
-/* Value handles in the Mi Band 4 profile. */
-#define H_BATTERY 0x44
-#define H_STEPS 0x47
-#define H_STEPS_CCC 0x48
-#define H_TIME 0x61
-
 static void test_current_time_read(void **state)
 {
 	struct fixture *f = *state;

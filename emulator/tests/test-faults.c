@@ -11,14 +11,6 @@
 #include "flashlog.h"
 #include "power.h"
 
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_DATA 0x41
-#define H_DATA_CCC 0x42
-#define H_EVENT 0x4a
-#define H_EVENT_CCC 0x4b
-#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
-
 static void expect_parse_error(struct fixture *f, const char *line, const char *want)
 {
 	char *err = NULL;
@@ -82,12 +74,6 @@ static void start_transfer(struct fixture *f, unsigned int minutes)
 	f->n_events = 0;
 }
 
-static void drain(struct fixture *f)
-{
-	for (int i = 0; i < 10000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
-		mb_band_run(f->band);
-}
-
 /* Counters of the activity-data packets sent, in order. */
 static size_t counters(struct fixture *f, uint8_t *out, size_t cap, bool *end_reply)
 {
@@ -115,7 +101,7 @@ static void test_stuck_syncing(void **state)
 
 	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), "preset=stuck-syncing", &err), 1);
 	start_transfer(f, 40);	/* 10 packets at MTU 23 */
-	drain(f);
+	fixture_drain(f);
 	/* Five packets, then nothing at all: not even ATT responses. */
 	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
 	assert_false(end);
@@ -138,7 +124,7 @@ static void test_sync_never_ends(void **state)
 
 	mb_faults_inject(mb_band_faults(f->band), "preset=sync-never-ends", &err);
 	start_transfer(f, 40);
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(counters(f, c, sizeof(c), &end), 10);
 	assert_false(end);
 	expect_events(f, "fault-fired id=1 name=sync-never-ends action=drop",
@@ -154,7 +140,7 @@ static void test_counter_gap_and_duplicate(void **state)
 
 	mb_faults_inject(mb_band_faults(f->band), "preset=counter-gap", &err);
 	start_transfer(f, 20);
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
 	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 4, 5 }), 5);
 	assert_true(end);
@@ -162,7 +148,7 @@ static void test_counter_gap_and_duplicate(void **state)
 	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
 	f->n_out = f->next_out = 0;
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(counters(f, c, sizeof(c), &end), 6);
 	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 3, 3, 4 }), 6);
 }
@@ -175,7 +161,7 @@ static void test_foreign_notification(void **state)
 	xfer(f, PDU(0x12, H_EVENT_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	mb_faults_inject(mb_band_faults(f->band), "preset=foreign-notification", &err);
 	start_transfer(f, 20);
-	drain(f);
+	fixture_drain(f);
 	/* Three data packets, then device event 04, then the fourth. */
 	assert_int_equal(f->out[3].pdu[1], H_EVENT);
 	assert_memory_equal(f->out[3].pdu, ((uint8_t[]){ 0x1b, H_EVENT, 0x00, 0x04 }), 4);
@@ -190,7 +176,7 @@ static void test_partial_sync_and_reboot(void **state)
 
 	mb_faults_inject(mb_band_faults(f->band), "preset=partial-sync", &err);
 	start_transfer(f, 80);
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(f->disconnects, 1);
 	/* The band hangs up before the eleventh packet. */
 	assert_int_equal(f->n_out, 10);
@@ -258,7 +244,7 @@ static void test_brown_out(void **state)
 
 	mb_faults_inject(mb_band_faults(f->band), "preset=brown-out-mid-sync", &err);
 	start_transfer(f, 40);
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
 	assert_int_equal(f->disconnects, 1);
 	mb_band_disconnect(f->band);

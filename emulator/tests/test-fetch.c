@@ -14,29 +14,13 @@
 #include "identity.h"
 #include "tick.h"
 
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_DATA 0x41
-#define H_DATA_CCC 0x42
-#define H_TIME 0x61
-
 #define START_MINUTE ((uint32_t)(TEST_EPOCH_MS / 60000))
-/* 01 01 2024-05-20 10:30 00 tz0 */
-#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
-#define TS_1030 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
 
 static void subscribe(struct fixture *f)
 {
 	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	f->n_events = 0;
-}
-
-/* Band life until nothing is due any more: a transfer in full. */
-static void drain(struct fixture *f)
-{
-	for (int i = 0; i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
-		mb_band_run(f->band);
 }
 
 static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t ts[8])
@@ -87,7 +71,7 @@ static void test_mtu23_four_per_packet(void **state)
 	expect_no_out(f);
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	/* 17-byte notifications at MTU 23 (protocol §13). */
 	expect_transfer(f, START_MINUTE, 10, 4);
@@ -103,7 +87,7 @@ static void test_mtu247_sixty_per_packet(void **state)
 	fixture_advance(f, 130 * 60000);
 	request_1030(f, 130);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	expect_transfer(f, START_MINUTE, 130, 60);
 }
 
@@ -116,7 +100,7 @@ static void test_counter_wraps(void **state)
 	fixture_advance(f, 1030 * 60000ull);
 	request_1030(f, 1030);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	expect_transfer(f, START_MINUTE, 1030, 4);
 }
 
@@ -129,7 +113,7 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 	for (int round = 0; round < 2; round++) {
 		request_1030(f, 10);
 		xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-		drain(f);
+		fixture_drain(f);
 		expect_transfer(f, START_MINUTE, 10, 4);
 	}
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 10);
@@ -218,7 +202,7 @@ static void test_new_request_mid_transfer(void **state)
 	assert_int_equal(f->n_out, 16);
 	f->n_out = f->next_out = 0;
 	request_1030(f, 200);
-	drain(f);
+	fixture_drain(f);
 	expect_no_out(f);
 	/* The stopped transfer did not complete: an ack deletes nothing. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
@@ -250,7 +234,7 @@ static void test_disconnect_mid_transfer(void **state)
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	request_1030(f, 100);
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
 
@@ -269,7 +253,7 @@ static void test_congested_link_waits(void **state)
 	mb_band_run(f->band);
 	expect_no_out(f);
 	mb_link_set_congested(mb_band_link(f->band), false);
-	drain(f);
+	fixture_drain(f);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
 
@@ -292,7 +276,7 @@ static void test_run_ends_at_a_gap(void **state)
 				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
 	expect_start_reply(f, 5, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00, 0x00 });
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	fixture_drain(f);
 	expect_transfer(f, START_MINUTE + 70, 5, 4);
 }
 

@@ -15,15 +15,6 @@
 #include "flashlog.h"
 #include "power.h"
 
-#define H_BATTERY 0x44
-#define H_BATTERY_CCC 0x45
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_SWREV 0x12
-#define H_FW_CTRL 0x81
-#define H_FW_CTRL_CCC 0x82
-#define H_FW_DATA 0x84
-
 /* ---------------------------------------------------------- battery */
 
 static void test_battery_layout_and_notify(void **state)

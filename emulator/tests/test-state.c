@@ -130,7 +130,6 @@ static void test_band_state_corrupt(void **state)
 	expect_corrupt("", ": no [band] section");
 }
 
-
 /* A replaced file is whole, private, and leaves no temporary behind. */
 static void test_write_atomic(void **state)
 {
