@@ -118,8 +118,7 @@ static int setup(void **state, bool bound, bool authenticate)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char *err = NULL;
 	static const struct mb_band_state st = {
-		.address = { 0xe1, 0x23, 0x45, 0x67, 0x89, 0xab },
-		.serial = "86c5dfd5eff8",
+		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
 	};
 
 	f->clock.clock.now_ms = fake_now;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "band.h"
+#include "band-fixture.h"
 #include "gatt.h"
 #include "profile.h"
 
@@ -76,8 +77,7 @@ struct fixture {
 };
 
 /* The key every bound test band holds. */
-#define TEST_KEY 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, \
-		 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff
+#define TEST_KEY FIXTURE_KEY
 extern const uint8_t test_key[16];
 
 /* 2024-05-20 10:30:00 UTC, a Monday. */
