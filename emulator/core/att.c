@@ -25,21 +25,21 @@ struct mb_att {
 	uint16_t server_mtu;
 	uint16_t mtu;
 	bool mtu_exchanged;
-	uint16_t *ccc;		/* per characteristic */
 	bool ind_in_flight;
-	struct pending_pdu *ind_queue;
+	struct pending_pdu ind_queue[MAX_QUEUED_INDICATIONS];
 	size_t ind_head, ind_count;
 	/* While a request is handled, what the band sends besides its
 	 * response waits here when the response goes first. */
 	enum mb_notify_order order;
 	bool holding;
-	struct pending_pdu *held;
+	struct pending_pdu held[MAX_HELD];
 	size_t n_held;
 	mb_att_send_func_t send;
 	void *send_data;
 	mb_debug_func_t debug;
 	void *debug_data;
 	uint8_t rsp[MAX_PDU];
+	uint16_t ccc[];		/* per characteristic */
 };
 
 /* Where a request went wrong: the dispatcher sends the Error Response. */
@@ -575,28 +575,20 @@ void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len)
 struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 			  const struct mb_att_ops *ops, void *ops_data)
 {
-	struct mb_att *att = MB_NEW(struct mb_att, .gatt = gatt, .ops = ops,
-				    .ops_data = ops_data);
+	/* One allocation: the queues are bounded, the CCCDs one a
+	 * characteristic (zero: off). */
+	struct mb_att *att = mb_malloc0(sizeof(*att) +
+					mb_gatt_n_chrs(gatt) * sizeof(att->ccc[0]));
+	uint16_t mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU : server_mtu;
 
-	att->server_mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU
-							  : server_mtu;
-	if (att->server_mtu > MAX_PDU)
-		att->server_mtu = MAX_PDU;
-	att->mtu = MB_ATT_DEFAULT_MTU;
-	att->ccc = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*att->ccc));
-	att->ind_queue = mb_malloc0(MAX_QUEUED_INDICATIONS *
-				    sizeof(*att->ind_queue));
-	att->held = mb_malloc0(MAX_HELD * sizeof(*att->held));
+	*att = (struct mb_att){ .gatt = gatt, .ops = ops, .ops_data = ops_data,
+				.server_mtu = mtu < MAX_PDU ? mtu : MAX_PDU,
+				.mtu = MB_ATT_DEFAULT_MTU };
 	return att;
 }
 
 void mb_att_free(struct mb_att *att)
 {
-	if (!att)
-		return;
-	free(att->ccc);
-	free(att->ind_queue);
-	free(att->held);
 	free(att);
 }
 
