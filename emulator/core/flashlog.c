@@ -25,8 +25,6 @@ struct ram_sample {
 
 struct mb_flashlog {
 	struct mb_flash *flash;
-	/* RAM copy of the samples in flash, oldest first (a ring). */
-	struct ram_sample *ram;
 	size_t cap, head, count;
 	uint32_t next_seq;
 	uint32_t acked_seq;
@@ -35,6 +33,9 @@ struct mb_flashlog {
 	size_t slot;		/* next free record slot in it */
 	uint32_t sector_seq;
 	bool have_sector;
+	/* RAM copy of the samples in flash, oldest first: a ring of cap,
+	 * every record slot of the flash. */
+	struct ram_sample ram[];
 };
 
 size_t mb_flashlog_size_for_days(unsigned int days)
@@ -145,16 +146,16 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 
 struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 {
-	struct mb_flashlog *log = mb_malloc0(sizeof(*log));
 	size_t n = mb_flash_n_sectors(flash);
+	size_t cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
+	struct mb_flashlog *log = mb_malloc0(sizeof(*log) + cap * sizeof(log->ram[0]));
 	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
 	bool *valid = mb_malloc0(n * sizeof(*valid));
 	size_t oldest = 0, newest = 0, n_valid = 0;
 	unsigned int dropped = 0;
 
 	log->flash = flash;
-	log->cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
-	log->ram = mb_malloc0(log->cap * sizeof(*log->ram));
+	log->cap = cap;
 	log->next_seq = 1;
 	for (size_t i = 0; i < n; i++) {
 		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE, &seqs[i]);
@@ -189,9 +190,6 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 
 void mb_flashlog_free(struct mb_flashlog *log)
 {
-	if (!log)
-		return;
-	free(log->ram);
 	free(log);
 }
 
