@@ -41,13 +41,12 @@ struct bluez_server {
 	struct bluez_advertising *advertising;
 	guint watch_id;
 	guint props_sub;
-	guint removed_sub;
+	guint objects_sub;	/* InterfacesAdded and InterfacesRemoved */
 	bool bluez_up;
 	enum reg_state app;
 	char *device;		/* the linked central's Device1 path */
 	guint drop_id;
 	bool hints_dropped;
-	guint added_sub;
 };
 
 static void status(struct bluez_server *s, const char *what)
@@ -260,20 +259,6 @@ static void on_props_changed(GDBusConnection *conn, const gchar *sender,
 		device_connected(s, path, connected);
 }
 
-static void on_ifaces_removed(GDBusConnection *conn, const gchar *sender,
-			      const gchar *path, const gchar *iface,
-			      const gchar *signal, GVariant *params, gpointer user_data)
-{
-	struct bluez_server *s = user_data;
-	const char *object;
-
-	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)")))
-		return;
-	g_variant_get(params, "(&o@as)", &object, NULL);
-	if (s->device && !strcmp(s->device, object))
-		link_down(s);
-}
-
 /* ---- registration --------------------------------------------------- */
 
 static void register_app(struct bluez_server *s);
@@ -412,21 +397,29 @@ static void setup(struct bluez_server *s)
 	     g_variant_new("(ss)", ADAPTER_IFACE, "Address"), on_adapter);
 }
 
-static void on_ifaces_added(GDBusConnection *conn, const gchar *sender,
-			    const gchar *path, const gchar *iface,
-			    const gchar *signal, GVariant *params, gpointer user_data)
+/* bluetoothd's objects: a device gone takes its link along; the adapter
+ * coming (plugged in, or found late by bluetoothd) starts the set-up. */
+static void on_objects_changed(GDBusConnection *conn, const gchar *sender,
+			       const gchar *path, const gchar *iface,
+			       const gchar *signal, GVariant *params, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	const char *object;
-	g_autoptr(GVariant) ifaces = NULL;
 
-	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})")))
-		return;
-	g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
-	/* The adapter came (plugged in, or bluetoothd found it late). */
-	if (!strcmp(object, s->adapter_path) &&
-	    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
-		setup(s);
+	if (!strcmp(signal, "InterfacesRemoved") &&
+	    g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)"))) {
+		g_variant_get(params, "(&o@as)", &object, NULL);
+		if (s->device && !strcmp(s->device, object))
+			link_down(s);
+	} else if (!strcmp(signal, "InterfacesAdded") &&
+		   g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})"))) {
+		g_autoptr(GVariant) ifaces = NULL;
+
+		g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
+		if (!strcmp(object, s->adapter_path) &&
+		    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
+			setup(s);
+	}
 }
 
 static void on_bluez_appeared(GDBusConnection *conn, const gchar *name,
@@ -490,8 +483,7 @@ static void bluez_server_free(struct transport *t)
 	g_clear_handle_id(&s->watch_id, g_bus_unwatch_name);
 	if (s->conn) {
 		g_dbus_connection_signal_unsubscribe(s->conn, s->props_sub);
-		g_dbus_connection_signal_unsubscribe(s->conn, s->removed_sub);
-		g_dbus_connection_signal_unsubscribe(s->conn, s->added_sub);
+		g_dbus_connection_signal_unsubscribe(s->conn, s->objects_sub);
 	}
 	if (s->bridge)
 		bluez_bridge_link_down(s->bridge);
@@ -538,12 +530,9 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
 		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
 		on_props_changed, s, NULL);
-	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
-	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
+	s->objects_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
+		"org.freedesktop.DBus.ObjectManager", NULL, "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_objects_changed, s, NULL);
 	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
 		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
 		s, NULL);
