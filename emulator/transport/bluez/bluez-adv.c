@@ -153,6 +153,17 @@ static const GDBusInterfaceVTable vtable = {
 	.get_property = get_property,
 };
 
+void bluez_adv_free(struct bluez_adv *a)
+{
+	if (!a)
+		return;
+	bluez_dbus_unexport(a->conn, &a->reg_id);
+	g_clear_pointer(&a->info, g_dbus_node_info_unref);
+	g_object_unref(a->conn);
+	g_free(a->path);
+	g_free(a);
+}
+
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 				struct mb_band *band, unsigned int parts,
 				void (*released)(struct bluez_adv *a, void *user_data),
@@ -172,17 +183,6 @@ struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 		return a;
 	bluez_adv_free(a);
 	return NULL;
-}
-
-void bluez_adv_free(struct bluez_adv *a)
-{
-	if (!a)
-		return;
-	bluez_dbus_unexport(a->conn, &a->reg_id);
-	g_clear_pointer(&a->info, g_dbus_node_info_unref);
-	g_object_unref(a->conn);
-	g_free(a->path);
-	g_free(a);
 }
 
 const char *bluez_adv_path(const struct bluez_adv *a)

@@ -487,6 +487,19 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 	return true;
 }
 
+void bluez_gatt_free(struct bluez_gatt *g)
+{
+	if (!g)
+		return;
+	bluez_dbus_unexport(g->conn, &g->om_id);
+	g_ptr_array_unref(g->objs);
+	g_free(g->by_chr);
+	g_clear_pointer(&g->info, g_dbus_node_info_unref);
+	g_free(g->root);
+	g_object_unref(g->conn);
+	g_free(g);
+}
+
 struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 				  struct mb_band *band, struct bluez_bridge *bridge,
 				  const struct bluez_gatt_callbacks *cb,
@@ -508,19 +521,6 @@ struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 		return g;
 	bluez_gatt_free(g);
 	return NULL;
-}
-
-void bluez_gatt_free(struct bluez_gatt *g)
-{
-	if (!g)
-		return;
-	bluez_dbus_unexport(g->conn, &g->om_id);
-	g_ptr_array_unref(g->objs);
-	g_free(g->by_chr);
-	g_clear_pointer(&g->info, g_dbus_node_info_unref);
-	g_free(g->root);
-	g_object_unref(g->conn);
-	g_free(g);
 }
 
 void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on)
