@@ -70,14 +70,6 @@ static bool all_done(const struct bluez_advertising *a)
 	return true;
 }
 
-static void on_retry(gpointer user_data)
-{
-	struct bluez_advertising *a = user_data;
-
-	a->retry_id = 0;
-	register_slots(a);
-}
-
 /* Two advertisements, manufacturer data in one and service data in the
  * other, both with the name in the scan response. */
 static bool split(struct bluez_advertising *a, GError **error)
@@ -92,6 +84,15 @@ static bool split(struct bluez_advertising *a, GError **error)
 	bluez_adv_set_parts(a->slots[0].adv, BLUEZ_ADV_MANUFACTURER);
 	a->n_slots = 2;
 	return true;
+}
+
+/* Every advertising slot was taken: the next try. */
+static void on_retry(gpointer user_data)
+{
+	struct bluez_advertising *a = user_data;
+
+	a->retry_id = 0;
+	register_slots(a);
 }
 
 static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
