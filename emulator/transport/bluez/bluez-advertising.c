@@ -28,8 +28,8 @@ struct slot {
 
 struct bluez_advertising {
 	GDBusConnection *conn;
-	char *adapter;
-	char *adapter_path;
+	const char *adapter;
+	const char *adapter_path;
 	struct mb_band *band;
 	void (*status)(const char *what, void *user_data);
 	void *user_data;
@@ -218,22 +218,19 @@ static gboolean on_refresh(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn,
-						const char *adapter,
-						struct mb_band *band,
+struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn, const char *adapter,
+						const char *adapter_path, struct mb_band *band,
 						void (*status)(const char *what, void *user_data),
 						void *user_data, GError **error)
 {
 	struct bluez_advertising *a = g_new0(struct bluez_advertising, 1);
 	char *path = g_strdup_printf("%s0", ADV_ROOT);
 
-	a->conn = g_object_ref(conn);
-	a->adapter = g_strdup(adapter);
-	a->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
-	a->band = band;
-	a->status = status;
-	a->user_data = user_data;
-	a->cancel = g_cancellable_new();
+	*a = (struct bluez_advertising){
+		.conn = g_object_ref(conn), .adapter = adapter, .adapter_path = adapter_path,
+		.band = band, .status = status, .user_data = user_data,
+		.cancel = g_cancellable_new(),
+	};
 	for (size_t i = 0; i < MAX_SLOTS; i++)
 		a->slots[i].owner = a;
 	a->n_slots = 1;
@@ -275,7 +272,5 @@ void bluez_advertising_free(struct bluez_advertising *a)
 		bluez_adv_free(a->slots[i].adv);
 	g_object_unref(a->cancel);
 	g_object_unref(a->conn);
-	g_free(a->adapter_path);
-	g_free(a->adapter);
 	g_free(a);
 }

@@ -507,8 +507,8 @@ static bool connect_bus(struct bluez_server *s, GError **error)
 	s->bridge = bluez_bridge_new(s->band, &bridge_ops, s);
 	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge, &gatt_cb, s, error);
 	if (s->gatt)
-		s->advertising = bluez_advertising_new(s->conn, s->adapter, s->band,
-						       advertising_status, s, error);
+		s->advertising = bluez_advertising_new(s->conn, s->adapter, s->adapter_path,
+						       s->band, advertising_status, s, error);
 	return s->advertising != NULL;
 }
 
@@ -519,7 +519,8 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 	struct bluez_server *s = g_new0(struct bluez_server, 1);
 
 	*s = (struct bluez_server){
-		.base = { band_event, bluez_server_free }, .band = band, .adapter = g_strdup(adapter),
+		.base = { band_event, bluez_server_free }, .band = band,
+		.adapter = g_strdup(adapter),
 		.adapter_path = g_strdup_printf("/org/bluez/%s", adapter),
 		.cb = cb, .user_data = user_data, .cancel = g_cancellable_new(),
 	};
