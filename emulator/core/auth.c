@@ -287,6 +287,7 @@ const char *mb_auth_prompt(const struct mb_auth *auth)
 }
 
 MB_HUAMI_ROUTE_WRITE(write_auth, struct mb_auth, cmds)
+
 const struct mb_chr_route mb_auth_routes[] = {
 	{ MB_CHR_AUTH, NULL, write_auth },
 };

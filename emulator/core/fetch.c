@@ -303,6 +303,7 @@ void mb_fetch_skip_counter(struct mb_fetch *fetch)
 }
 
 MB_HUAMI_ROUTE_WRITE(write_control, struct mb_fetch, cmds)
+
 const struct mb_chr_route mb_fetch_routes[] = {
 	{ MB_CHR_FETCH_CONTROL, NULL, write_control },
 };

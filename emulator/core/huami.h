@@ -49,6 +49,11 @@ struct mb_huami {
  * has no command byte to answer to and is ignored. */
 void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
 		    size_t len);
+void mb_huami_reply(const struct mb_huami *h, uint8_t command, uint8_t status,
+		    const uint8_t *payload, size_t len);
+/* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */
+void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
+
 /* Defines fn, the route write of a characteristic whose commands go to
  * the part's channel (the member of type): the replies are notifications,
  * so the ATT write itself always succeeds. */
@@ -58,7 +63,3 @@ void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
 		mb_huami_write(&((type *)part)->member, part, value, len);       \
 		return 0;                                                        \
 	}
-void mb_huami_reply(const struct mb_huami *h, uint8_t command, uint8_t status,
-		    const uint8_t *payload, size_t len);
-/* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */
-void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
