@@ -60,34 +60,34 @@ static void record(struct btsnoop *b, uint32_t flags, const uint8_t *pkt,
 	fflush(b->f);
 }
 
+void btsnoop_close(struct btsnoop *b)
+{
+	if (!b)
+		return;
+	if (b->f)
+		fclose(b->f);
+	g_free(b);
+}
+
 struct btsnoop *btsnoop_open(const char *path, GError **error)
 {
 	static const uint8_t header[16] = { 'b', 't', 's', 'n', 'o', 'o', 'p', '\0',
 					    0, 0, 0, 1, 0, 0, 0x03, 0xea };
 	struct btsnoop *b = g_new0(struct btsnoop, 1);
+	int e;
 
 	b->f = fopen(path, "wb");
-	if (!b->f || fwrite(header, 1, sizeof(header), b->f) != sizeof(header)) {
-		int e = errno;
-
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", path,
-			    g_strerror(e));
-		if (b->f)
-			fclose(b->f);
-		g_free(b);
-		return NULL;
+	if (b->f && fwrite(header, 1, sizeof(header), b->f) == sizeof(header)) {
+		/* A band killed before its first packet still leaves a
+		 * valid file. */
+		fflush(b->f);
+		return b;
 	}
-	/* A band killed before its first packet still leaves a valid file. */
-	fflush(b->f);
-	return b;
-}
-
-void btsnoop_close(struct btsnoop *b)
-{
-	if (!b)
-		return;
-	fclose(b->f);
-	g_free(b);
+	e = errno;
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", path,
+		    g_strerror(e));
+	btsnoop_close(b);
+	return NULL;
 }
 
 void btsnoop_att(struct btsnoop *b, bool from_central, const uint8_t *pdu,

@@ -12,13 +12,12 @@ struct runner {
 	guint timer_id;
 };
 
-static gboolean on_timer(gpointer user_data)
+static void on_timer(gpointer user_data)
 {
 	struct runner *r = user_data;
 
 	r->timer_id = 0;
 	runner_kick(r);
-	return G_SOURCE_REMOVE;
 }
 
 void runner_kick(struct runner *r)
@@ -26,13 +25,11 @@ void runner_kick(struct runner *r)
 	unsigned int delay;
 
 	mb_band_run(r->band);
-	if (r->timer_id)
-		g_source_remove(r->timer_id);
-	r->timer_id = 0;
+	g_clear_handle_id(&r->timer_id, g_source_remove);
 	/* A frozen clock reaches no deadline by itself. */
 	if (bandsim_clock_wall_delay_ms(r->clock, mb_band_next_deadline(r->band),
 					&delay))
-		r->timer_id = g_timeout_add(delay, on_timer, r);
+		r->timer_id = g_timeout_add_once(delay, on_timer, r);
 }
 
 void runner_status(struct runner *r, const char *what)
@@ -76,8 +73,7 @@ void runner_free(struct runner *r)
 {
 	if (!r)
 		return;
-	if (r->timer_id)
-		g_source_remove(r->timer_id);
+	g_clear_handle_id(&r->timer_id, g_source_remove);
 	if (r->status_fd >= 0)
 		close(r->status_fd);
 	g_free(r);

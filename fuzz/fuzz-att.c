@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "band.h"
+#include "band-fixture.h"
 #include "crypto.h"
 #include "power.h"
 #include "state/inputs.h"
@@ -50,11 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const struct mb_band_state st = {
-		.address = { 0xe1, 0x23, 0x45, 0x67, 0x89, 0xab },
-		.serial = "86c5dfd5eff8",
-		.bound = true,
-		.key = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-			 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff },
+		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
+		.bound = true, .key = { FIXTURE_KEY },
 	};
 	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
 

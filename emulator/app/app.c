@@ -9,8 +9,7 @@ struct app {
 	struct btsnoop *btsnoop;
 	struct runner *runner;
 	struct control *control;
-	struct sock_server *sock;
-	struct bluez_server *bluez;
+	struct transport *transport;
 };
 
 static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
@@ -29,11 +28,7 @@ static void on_band_event(const struct mb_event *ev, void *user_data)
 		btsnoop_connected(app->btsnoop, mb_band_now_ms(app->band));
 	if (app->btsnoop && ev->id == MB_EVENT_DISCONNECTED)
 		btsnoop_disconnected(app->btsnoop, mb_band_now_ms(app->band));
-
-	/* A band that is off does not advertise: the socket follows. */
-	if (app->sock && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
-		sock_server_power_changed(app->sock);
-	bluez_server_band_event(app->bluez, ev);
+	transport_band_event(app->transport, ev);
 	control_band_event(app->control, ev);
 }
 
@@ -42,19 +37,16 @@ static void on_status(const char *what, void *user_data)
 	runner_status(((struct app *)user_data)->runner, what);
 }
 
-static void on_activity(void *user_data)
+/* A PDU, a D-Bus call or a control-plane change: band deadlines may have
+ * moved. */
+static void kick(void *user_data)
 {
 	runner_kick(((struct app *)user_data)->runner);
 }
 
-static const struct sock_server_callbacks sock_cb = {
+static const struct transport_callbacks transport_cb = {
 	.status = on_status,
-	.activity = on_activity,
-};
-
-static const struct bluez_server_callbacks bluez_cb = {
-	.status = on_status,
-	.activity = on_activity,
+	.activity = kick,
 };
 
 static uint64_t host_now(void *user_data)
@@ -72,16 +64,11 @@ static void host_set_rate(void *user_data, double rate)
 	bandsim_clock_set_rate(((struct app *)user_data)->clock, rate);
 }
 
-static void host_kick(void *user_data)
-{
-	runner_kick(((struct app *)user_data)->runner);
-}
-
 static const struct control_host control_host = {
 	.now = host_now,
 	.advance = host_advance,
 	.set_rate = host_set_rate,
-	.kick = host_kick,
+	.kick = kick,
 };
 
 struct app *app_new(struct mb_band *band, struct bandsim_clock *clock)
@@ -136,12 +123,13 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt)
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error)
 {
-	if (!strcmp(opt->transport, "bluez")) {
-		app->bluez = bluez_server_new(app->band, opt->adapter, &bluez_cb, app, error);
-		return app->bluez != NULL;
-	}
-	app->sock = sock_server_new(app->band, opt->socket, &sock_cb, app, error);
-	return app->sock != NULL;
+	if (!strcmp(opt->transport, "bluez"))
+		app->transport = bluez_server_new(app->band, opt->adapter, &transport_cb,
+						  app, error);
+	else
+		app->transport = sock_server_new(app->band, opt->socket, &transport_cb,
+						 app, error);
+	return app->transport != NULL;
 }
 
 void app_ready(struct app *app, const struct bandsim_options *opt)
@@ -163,8 +151,7 @@ void app_free(struct app *app)
 		return;
 	/* The transport first: a link it ends still reaches the capture
 	 * and the control plane. */
-	sock_server_free(app->sock);
-	bluez_server_free(app->bluez);
+	transport_free(app->transport);
 	mb_band_set_event_handler(app->band, NULL, NULL);
 	mb_link_set_monitor(mb_band_link(app->band), NULL, NULL);
 	control_free(app->control);

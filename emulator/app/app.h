@@ -10,8 +10,7 @@
 #include "core/band.h"
 #include "options.h"
 #include "runner.h"
-#include "transport/bluez/bluez-server.h"
-#include "transport/sock/sock-server.h"
+#include "transport/transport.h"
 
 /* The emulator once it runs: the pieces around the band, and who tells
  * whom what.  The band's events and PDUs fan out to the capture, the

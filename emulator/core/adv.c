@@ -12,10 +12,7 @@ struct mb_adv {
 
 struct mb_adv *mb_adv_new(const struct mb_profile *profile)
 {
-	struct mb_adv *adv = mb_malloc0(sizeof(*adv));
-
-	adv->profile = mb_profile_adv(profile);
-	return adv;
+	return MB_NEW(struct mb_adv, .profile = mb_profile_adv(profile));
 }
 
 void mb_adv_free(struct mb_adv *adv)

@@ -25,21 +25,21 @@ struct mb_att {
 	uint16_t server_mtu;
 	uint16_t mtu;
 	bool mtu_exchanged;
-	uint16_t *ccc;		/* per characteristic */
 	bool ind_in_flight;
-	struct pending_pdu *ind_queue;
+	struct pending_pdu ind_queue[MAX_QUEUED_INDICATIONS];
 	size_t ind_head, ind_count;
 	/* While a request is handled, what the band sends besides its
 	 * response waits here when the response goes first. */
 	enum mb_notify_order order;
 	bool holding;
-	struct pending_pdu *held;
+	struct pending_pdu held[MAX_HELD];
 	size_t n_held;
 	mb_att_send_func_t send;
 	void *send_data;
 	mb_debug_func_t debug;
 	void *debug_data;
 	uint8_t rsp[MAX_PDU];
+	uint16_t ccc[];		/* per characteristic */
 };
 
 /* Where a request went wrong: the dispatcher sends the Error Response. */
@@ -48,6 +48,8 @@ struct att_fail {
 	uint8_t code;
 };
 
+/* Fills att->rsp after its opcode (the dispatcher writes that, from the
+ * request's row) and returns the response's length, or sets *fail. */
 typedef size_t (*att_handler_t)(struct mb_att *att, const uint8_t *pdu,
 				size_t len, struct att_fail *fail);
 
@@ -60,6 +62,7 @@ enum att_len_rule {
 
 struct att_req {
 	uint8_t op;
+	uint8_t rsp;		/* the response's opcode, which the dispatcher sets */
 	enum att_len_rule rule;
 	size_t min;
 	att_handler_t handler;
@@ -124,6 +127,24 @@ static bool range_ok(const uint8_t *pdu, struct att_fail *fail,
 	return true;
 }
 
+/* The range, then the attribute type as 16 or 128 bits: Read By Type and
+ * Read By Group Type. */
+static bool range_and_type_ok(const uint8_t *pdu, size_t len, struct att_fail *fail,
+			      uint16_t *start, uint16_t *end, struct mb_uuid *type)
+{
+	if (!range_ok(pdu, fail, start, end))
+		return false;
+	mb_uuid_from_wire(pdu + 5, len - 5, type);
+	return true;
+}
+
+/* Nothing in the range answers: the error names its start. */
+static size_t not_found(struct att_fail *fail, uint16_t start)
+{
+	*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
+	return 0;
+}
+
 /* Reads the whole value of any attribute, with the permission checks a
  * Read Request makes. */
 static uint8_t read_attr(struct mb_att *att, const struct mb_attr *a,
@@ -159,7 +180,6 @@ static size_t handle_mtu(struct mb_att *att, const uint8_t *pdu, size_t len,
 		client = MB_ATT_DEFAULT_MTU;
 	att->mtu = client < att->server_mtu ? client : att->server_mtu;
 	att->mtu_exchanged = true;
-	att->rsp[0] = MB_ATT_OP_MTU_RSP;
 	mb_put_le16(att->rsp + 1, att->server_mtu);
 	att_debug(att, "ATT MTU %u", att->mtu);
 	return 3;
@@ -191,11 +211,8 @@ static size_t handle_find_info(struct mb_att *att, const uint8_t *pdu,
 		memcpy(att->rsp + off + 2, wire, n);
 		off += 2 + n;
 	}
-	if (off == 2) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
-	att->rsp[0] = MB_ATT_OP_FIND_INFO_RSP;
+	if (off == 2)
+		return not_found(fail, start);
 	att->rsp[1] = uuid_len == 2 ? 0x01 : 0x02;
 	return off;
 }
@@ -229,11 +246,8 @@ static size_t handle_find_by_type(struct mb_att *att, const uint8_t *pdu,
 			    a->kind == MB_ATTR_KIND_SERVICE ? a->end_handle : a->handle);
 		off += 4;
 	}
-	if (off == 1) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
-	att->rsp[0] = MB_ATT_OP_FIND_BY_TYPE_RSP;
+	if (off == 1)
+		return not_found(fail, start);
 	return off;
 }
 
@@ -245,9 +259,8 @@ static size_t handle_read_by_type(struct mb_att *att, const uint8_t *pdu,
 	uint8_t value[MB_ATT_MAX_VALUE_LEN];
 	size_t off = 2, entry = 0;
 
-	if (!range_ok(pdu, fail, &start, &end))
+	if (!range_and_type_ok(pdu, len, fail, &start, &end, &type))
 		return 0;
-	mb_uuid_from_wire(pdu + 5, len - 5, &type);
 	for (size_t i = mb_gatt_lower_bound(att->gatt, start);
 	     i < mb_gatt_n_attrs(att->gatt); i++) {
 		const struct mb_attr *a = mb_gatt_attr(att->gatt, i);
@@ -279,17 +292,14 @@ static size_t handle_read_by_type(struct mb_att *att, const uint8_t *pdu,
 	}
 	if (fail->code)
 		return 0;
-	if (!entry) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
-	att->rsp[0] = MB_ATT_OP_READ_BY_TYPE_RSP;
+	if (!entry)
+		return not_found(fail, start);
 	att->rsp[1] = (uint8_t)entry;
 	return off;
 }
 
 static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
-		      uint8_t rsp_op, struct att_fail *fail)
+		      struct att_fail *fail)
 {
 	const struct mb_attr *a = mb_gatt_lookup(att->gatt, handle);
 	uint8_t value[MB_ATT_MAX_VALUE_LEN];
@@ -310,7 +320,6 @@ static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
 	n = vlen - offset;
 	if (n > (size_t)att->mtu - 1)
 		n = (size_t)att->mtu - 1;
-	att->rsp[0] = rsp_op;
 	memcpy(att->rsp + 1, value + offset, n);
 	return 1 + n;
 }
@@ -318,14 +327,13 @@ static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
 static size_t handle_read(struct mb_att *att, const uint8_t *pdu, size_t len,
 			  struct att_fail *fail)
 {
-	return read_at(att, mb_get_le16(pdu + 1), 0, MB_ATT_OP_READ_RSP, fail);
+	return read_at(att, mb_get_le16(pdu + 1), 0, fail);
 }
 
 static size_t handle_read_blob(struct mb_att *att, const uint8_t *pdu,
 			       size_t len, struct att_fail *fail)
 {
-	return read_at(att, mb_get_le16(pdu + 1), mb_get_le16(pdu + 3),
-		       MB_ATT_OP_READ_BLOB_RSP, fail);
+	return read_at(att, mb_get_le16(pdu + 1), mb_get_le16(pdu + 3), fail);
 }
 
 static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
@@ -335,8 +343,7 @@ static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
 	size_t off = 1;
 
 	for (size_t i = 1; i + 1 < len; i += 2) {
-		size_t n = read_at(att, mb_get_le16(pdu + i), 0,
-				   MB_ATT_OP_READ_MULT_RSP, fail);
+		size_t n = read_at(att, mb_get_le16(pdu + i), 0, fail);
 
 		if (!n)
 			return 0;
@@ -345,7 +352,6 @@ static size_t handle_read_mult(struct mb_att *att, const uint8_t *pdu,
 		off += n;
 	}
 	memcpy(att->rsp + 1, out + 1, off - 1);
-	att->rsp[0] = MB_ATT_OP_READ_MULT_RSP;
 	return off;
 }
 
@@ -356,9 +362,8 @@ static size_t handle_read_by_grp_type(struct mb_att *att, const uint8_t *pdu,
 	struct mb_uuid type;
 	size_t off = 2, entry = 0;
 
-	if (!range_ok(pdu, fail, &start, &end))
+	if (!range_and_type_ok(pdu, len, fail, &start, &end, &type))
 		return 0;
-	mb_uuid_from_wire(pdu + 5, len - 5, &type);
 	if (!mb_uuid_is16(&type, MB_GATT_PRIMARY_SERVICE)) {
 		/* Secondary services group too; the band has none. */
 		*fail = (struct att_fail){
@@ -385,11 +390,8 @@ static size_t handle_read_by_grp_type(struct mb_att *att, const uint8_t *pdu,
 		memcpy(att->rsp + off + 4, a->decl, a->decl_len);
 		off += entry;
 	}
-	if (!entry) {
-		*fail = (struct att_fail){ start, MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND };
-		return 0;
-	}
-	att->rsp[0] = MB_ATT_OP_READ_BY_GRP_TYPE_RSP;
+	if (!entry)
+		return not_found(fail, start);
 	att->rsp[1] = (uint8_t)entry;
 	return off;
 }
@@ -451,7 +453,6 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
 		*fail = (struct att_fail){ handle, ecode };
 		return 0;
 	}
-	att->rsp[0] = MB_ATT_OP_WRITE_RSP;
 	return 1;
 }
 
@@ -459,15 +460,15 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
  * no Huami value needs a long write, and the request then gets Request Not
  * Supported like any other. */
 static const struct att_req requests[] = {
-	{ MB_ATT_OP_MTU_REQ, ATT_LEN_EXACT, 3, handle_mtu },
-	{ MB_ATT_OP_FIND_INFO_REQ, ATT_LEN_EXACT, 5, handle_find_info },
-	{ MB_ATT_OP_FIND_BY_TYPE_REQ, ATT_LEN_AT_LEAST, 7, handle_find_by_type },
-	{ MB_ATT_OP_READ_BY_TYPE_REQ, ATT_LEN_UUID, 5, handle_read_by_type },
-	{ MB_ATT_OP_READ_REQ, ATT_LEN_EXACT, 3, handle_read },
-	{ MB_ATT_OP_READ_BLOB_REQ, ATT_LEN_EXACT, 5, handle_read_blob },
-	{ MB_ATT_OP_READ_MULT_REQ, ATT_LEN_HANDLES, 5, handle_read_mult },
-	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, ATT_LEN_UUID, 5, handle_read_by_grp_type },
-	{ MB_ATT_OP_WRITE_REQ, ATT_LEN_AT_LEAST, 3, handle_write },
+	{ MB_ATT_OP_MTU_REQ, MB_ATT_OP_MTU_RSP, ATT_LEN_EXACT, 3, handle_mtu },
+	{ MB_ATT_OP_FIND_INFO_REQ, MB_ATT_OP_FIND_INFO_RSP, ATT_LEN_EXACT, 5, handle_find_info },
+	{ MB_ATT_OP_FIND_BY_TYPE_REQ, MB_ATT_OP_FIND_BY_TYPE_RSP, ATT_LEN_AT_LEAST, 7, handle_find_by_type },
+	{ MB_ATT_OP_READ_BY_TYPE_REQ, MB_ATT_OP_READ_BY_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_type },
+	{ MB_ATT_OP_READ_REQ, MB_ATT_OP_READ_RSP, ATT_LEN_EXACT, 3, handle_read },
+	{ MB_ATT_OP_READ_BLOB_REQ, MB_ATT_OP_READ_BLOB_RSP, ATT_LEN_EXACT, 5, handle_read_blob },
+	{ MB_ATT_OP_READ_MULT_REQ, MB_ATT_OP_READ_MULT_RSP, ATT_LEN_HANDLES, 5, handle_read_mult },
+	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, MB_ATT_OP_READ_BY_GRP_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_grp_type },
+	{ MB_ATT_OP_WRITE_REQ, MB_ATT_OP_WRITE_RSP, ATT_LEN_AT_LEAST, 3, handle_write },
 };
 
 static bool len_ok(const struct att_req *r, size_t len)
@@ -567,36 +568,27 @@ void mb_att_receive(struct mb_att *att, const uint8_t *pdu, size_t len)
 		send_error(att, pdu[0], fail.handle, fail.code);
 		return;
 	}
+	att->rsp[0] = req->rsp;
 	respond(att, att->rsp, n);
 }
 
 struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 			  const struct mb_att_ops *ops, void *ops_data)
 {
-	struct mb_att *att = mb_malloc0(sizeof(*att));
+	/* One allocation: the queues are bounded, the CCCDs one a
+	 * characteristic (zero: off). */
+	struct mb_att *att = mb_malloc0(sizeof(*att) +
+					mb_gatt_n_chrs(gatt) * sizeof(att->ccc[0]));
+	uint16_t mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU : server_mtu;
 
-	att->gatt = gatt;
-	att->ops = ops;
-	att->ops_data = ops_data;
-	att->server_mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU
-							  : server_mtu;
-	if (att->server_mtu > MAX_PDU)
-		att->server_mtu = MAX_PDU;
-	att->mtu = MB_ATT_DEFAULT_MTU;
-	att->ccc = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*att->ccc));
-	att->ind_queue = mb_malloc0(MAX_QUEUED_INDICATIONS *
-				    sizeof(*att->ind_queue));
-	att->held = mb_malloc0(MAX_HELD * sizeof(*att->held));
+	*att = (struct mb_att){ .gatt = gatt, .ops = ops, .ops_data = ops_data,
+				.server_mtu = mtu < MAX_PDU ? mtu : MAX_PDU,
+				.mtu = MB_ATT_DEFAULT_MTU };
 	return att;
 }
 
 void mb_att_free(struct mb_att *att)
 {
-	if (!att)
-		return;
-	free(att->ccc);
-	free(att->ind_queue);
-	free(att->held);
 	free(att);
 }
 

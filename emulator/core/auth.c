@@ -37,7 +37,7 @@ struct mb_auth {
 	const struct mb_services *svc;
 	const struct mb_policy *policy;
 	struct mb_identity *id;
-	struct mb_huami *cmds;
+	struct mb_huami cmds;
 	/* the link */
 	enum link_state link;
 	uint8_t challenge[16];
@@ -53,7 +53,7 @@ struct mb_auth {
 static void reply(struct mb_auth *a, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(a->cmds, command, status, payload, len);
+	mb_huami_reply(&a->cmds, command, status, payload, len);
 }
 
 static void emit_auth(struct mb_auth *a, enum mb_event_id id, char variant,
@@ -129,7 +129,7 @@ static void cmd_request_random(void *part, const uint8_t *v, size_t len)
 
 	/* 82 comes as 82 <flags> or 82 <flags> 02 01 00, nothing between. */
 	if (len != 2 && len != 5) {
-		mb_huami_malformed(a->cmds, v[0]);
+		mb_huami_malformed(&a->cmds, v[0]);
 		return;
 	}
 	if (!mb_identity_state(a->id)->bound) {
@@ -189,20 +189,14 @@ static const struct mb_huami_cmd auth_cmds[] = {
 struct mb_auth *mb_auth_new(const struct mb_services *svc,
 			    const struct mb_policy *policy, struct mb_identity *id)
 {
-	struct mb_auth *a = mb_malloc0(sizeof(*a));
-
-	a->svc = svc;
-	a->policy = policy;
-	a->id = id;
-	a->cmds = mb_huami_new(svc, MB_CHR_AUTH, auth_cmds, MB_ARRAY_SIZE(auth_cmds), a);
-	return a;
+	return MB_NEW(struct mb_auth, .svc = svc, .policy = policy, .id = id,
+		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_AUTH, auth_cmds));
 }
 
 void mb_auth_free(struct mb_auth *auth)
 {
 	if (!auth)
 		return;
-	mb_huami_free(auth->cmds);
 	mb_crypto_wipe(auth, sizeof(*auth));
 	free(auth);
 }
@@ -292,28 +286,11 @@ const char *mb_auth_prompt(const struct mb_auth *auth)
 	return mb_auth_prompting(auth) ? MB_AUTH_PROMPT_PAIR_CONFIRM : "";
 }
 
-static uint8_t write_auth(void *part, const uint8_t *value, size_t len,
-			  bool command)
-{
-	struct mb_auth *auth = part;
-
-	mb_huami_write(auth->cmds, value, len);
-	return 0;
-}
+MB_HUAMI_ROUTE_WRITE(write_auth, struct mb_auth, cmds)
 
 const struct mb_chr_route mb_auth_routes[] = {
 	{ MB_CHR_AUTH, NULL, write_auth },
 };
 const size_t mb_auth_n_routes = MB_ARRAY_SIZE(mb_auth_routes);
 
-static uint64_t timer_deadline(const void *part)
-{
-	return mb_auth_deadline(part);
-}
-
-static void timer_run(void *part, uint64_t at)
-{
-	mb_auth_run(part, at);
-}
-
-const struct mb_timer mb_auth_timer = { timer_deadline, timer_run };
+MB_TIMER(mb_auth_timer, mb_auth_deadline, mb_auth_run);

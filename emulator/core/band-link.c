@@ -24,12 +24,8 @@ struct mb_link {
 struct mb_link *mb_link_new(const struct mb_gatt *gatt, const struct mb_policy *policy,
 			    uint16_t server_mtu)
 {
-	struct mb_link *link = mb_malloc0(sizeof(*link));
-
-	link->gatt = gatt;
-	link->policy = policy;
-	link->server_mtu = server_mtu;
-	return link;
+	return MB_NEW(struct mb_link, .gatt = gatt, .policy = policy,
+		      .server_mtu = server_mtu);
 }
 
 void mb_link_set_server(struct mb_link *link, const struct mb_att_ops *ops,

@@ -11,10 +11,7 @@ struct mb_devevents {
 
 struct mb_devevents *mb_devevents_new(const struct mb_services *svc)
 {
-	struct mb_devevents *events = mb_malloc0(sizeof(*events));
-
-	events->svc = svc;
-	return events;
+	return MB_NEW(struct mb_devevents, .svc = svc);
 }
 
 void mb_devevents_free(struct mb_devevents *events)

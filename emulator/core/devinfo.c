@@ -20,12 +20,8 @@ struct mb_devinfo *mb_devinfo_new(const struct mb_profile *profile,
 				  const struct mb_identity *id,
 				  const struct mb_firmware *firmware)
 {
-	struct mb_devinfo *info = mb_malloc0(sizeof(*info));
-
-	info->profile = profile;
-	info->id = id;
-	info->firmware = firmware;
-	return info;
+	return MB_NEW(struct mb_devinfo, .profile = profile, .id = id,
+		      .firmware = firmware);
 }
 
 void mb_devinfo_free(struct mb_devinfo *info)

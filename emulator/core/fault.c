@@ -47,8 +47,8 @@ const char *mb_fault_action_name(enum mb_fault_action a)
 
 enum key_kind {
 	KEY_NAME,
-	KEY_TRIGGER,
-	KEY_ACTION,
+	KEY_TRIGGER,	/* one of names, n_names */
+	KEY_ACTION,	/* likewise */
 	KEY_CHR,	/* sets has_chr too */
 	KEY_TARGET,
 	KEY_BYTES,	/* field, its length at len_off, at most max bytes */
@@ -56,17 +56,23 @@ enum key_kind {
 	KEY_BYTE,	/* uint8_t field, at most max */
 };
 
-/* One row per key of a fault line. */
+/* One row per key of a fault line; a required key must be on every line. */
 static const struct fault_key {
 	const char *key;
 	enum key_kind kind;
 	size_t off;
 	size_t len_off;
 	unsigned long max;
+	const char *const *names;
+	size_t n_names;
+	const char *what;	/* "a trigger": what a name is one of */
+	bool required;
 } keys[] = {
 	{ "name", KEY_NAME, 0, 0, 0 },
-	{ "trigger", KEY_TRIGGER, 0, 0, 0 },
-	{ "action", KEY_ACTION, 0, 0, 0 },
+	{ "trigger", KEY_TRIGGER, .names = trigger_names, .n_names = MB_ARRAY_SIZE(trigger_names),
+	  .what = "a trigger", .required = true },
+	{ "action", KEY_ACTION, .names = action_names, .n_names = MB_ARRAY_SIZE(action_names),
+	  .what = "an action", .required = true },
 	{ "chr", KEY_CHR, offsetof(struct mb_fault, chr), 0, 0 },
 	{ "target", KEY_TARGET, offsetof(struct mb_fault, target), 0, 0 },
 	{ "match", KEY_BYTES, offsetof(struct mb_fault, match),
@@ -84,8 +90,7 @@ struct parse {
 	struct mb_fault *f;
 	mb_fault_chr_lookup_t lookup;
 	void *lookup_data;
-	bool seen_trigger;
-	bool seen_action;
+	unsigned int seen;	/* bit i: keys[i] was given */
 	char **err;
 };
 
@@ -137,13 +142,12 @@ static bool parse_chr(const struct parse *p, const char *key, const char *v,
 	return false;
 }
 
-static bool parse_choice(const struct parse *p, const char *key, const char *v,
-			 const char *const *names, size_t n, const char *what,
-			 int *out)
+static bool parse_choice(const struct parse *p, const struct fault_key *k,
+			 const char *v, int *out)
 {
-	*out = find_name(names, n, v);
+	*out = find_name(k->names, k->n_names, v);
 	if (*out < 0)
-		mb_set_error(p->err, "%s: '%s' is not %s", key, v, what);
+		mb_set_error(p->err, "%s: '%s' is not %s", k->key, v, k->what);
 	return *out >= 0;
 }
 
@@ -163,18 +167,13 @@ static bool apply(struct parse *p, const struct fault_key *k, const char *v)
 		snprintf(p->f->name, sizeof(p->f->name), "%s", v);
 		return true;
 	case KEY_TRIGGER:
-		if (!parse_choice(p, k->key, v, trigger_names,
-				  MB_ARRAY_SIZE(trigger_names), "a trigger", &i))
-			return false;
-		p->f->trigger = (enum mb_fault_trigger)i;
-		p->seen_trigger = true;
-		return true;
 	case KEY_ACTION:
-		if (!parse_choice(p, k->key, v, action_names,
-				  MB_ARRAY_SIZE(action_names), "an action", &i))
+		if (!parse_choice(p, k, v, &i))
 			return false;
-		p->f->action = (enum mb_fault_action)i;
-		p->seen_action = true;
+		if (k->kind == KEY_TRIGGER)
+			p->f->trigger = (enum mb_fault_trigger)i;
+		else
+			p->f->action = (enum mb_fault_action)i;
 		return true;
 	case KEY_CHR:
 		p->f->has_chr = parse_chr(p, k->key, v, (struct mb_uuid *)field);
@@ -200,9 +199,12 @@ static bool apply(struct parse *p, const struct fault_key *k, const char *v)
 
 static bool apply_word(struct parse *p, const char *key, const char *v)
 {
-	for (size_t i = 0; i < MB_ARRAY_SIZE(keys); i++)
-		if (!strcmp(keys[i].key, key))
+	for (size_t i = 0; i < MB_ARRAY_SIZE(keys); i++) {
+		if (!strcmp(keys[i].key, key)) {
+			p->seen |= 1u << i;
 			return apply(p, &keys[i], v);
+		}
+	}
 	mb_set_error(p->err, "%s: unknown key", key);
 	return false;
 }
@@ -223,13 +225,11 @@ static bool parse_words(char *copy, struct parse *p)
 		if (!apply_word(p, w, eq + 1))
 			return false;
 	}
-	if (!p->seen_trigger) {
-		mb_set_error(p->err, "trigger: missing");
-		return false;
-	}
-	if (!p->seen_action) {
-		mb_set_error(p->err, "action: missing");
-		return false;
+	for (size_t i = 0; i < MB_ARRAY_SIZE(keys); i++) {
+		if (keys[i].required && !(p->seen & 1u << i)) {
+			mb_set_error(p->err, "%s: missing", keys[i].key);
+			return false;
+		}
 	}
 	if ((f->trigger == MB_FAULT_TRIGGER_NOTIFY || f->trigger == MB_FAULT_TRIGGER_WRITE) &&
 	    !f->has_chr) {
@@ -255,7 +255,7 @@ bool mb_fault_parse(const char *line, mb_fault_chr_lookup_t lookup,
 		    void *lookup_data, struct mb_fault *out, char **err)
 {
 	struct mb_fault f = { .count = 1 };
-	struct parse p = { &f, lookup, lookup_data, false, false, err };
+	struct parse p = { &f, lookup, lookup_data, 0, err };
 	const char *spec = line;
 	char *copy;
 	bool ok;
@@ -306,14 +306,8 @@ struct mb_faults *mb_faults_new(const struct mb_services *svc,
 				const struct mb_gatt *gatt, struct mb_link *link,
 				struct mb_power *power, struct mb_fetch *fetch)
 {
-	struct mb_faults *faults = mb_malloc0(sizeof(*faults));
-
-	faults->svc = svc;
-	faults->gatt = gatt;
-	faults->link = link;
-	faults->power = power;
-	faults->fetch = fetch;
-	return faults;
+	return MB_NEW(struct mb_faults, .svc = svc, .gatt = gatt, .link = link,
+		      .power = power, .fetch = fetch);
 }
 
 void mb_faults_free(struct mb_faults *faults)
@@ -354,10 +348,8 @@ unsigned int mb_faults_inject(struct mb_faults *faults, const char *line,
 	if (!f.name[0])
 		snprintf(f.name, sizeof(f.name), "fault-%u", f.id);
 	f.armed_ms = mb_svc_now(faults->svc);
-	faults->armed = realloc(faults->armed,
-				(faults->n_armed + 1) * sizeof(*faults->armed));
-	if (!faults->armed)
-		abort();
+	faults->armed = mb_realloc_n(faults->armed, faults->n_armed + 1,
+				     sizeof(*faults->armed));
 	faults->armed[faults->n_armed++] = f;
 	return f.id;
 }

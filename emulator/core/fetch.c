@@ -41,7 +41,7 @@ struct mb_fetch {
 	struct mb_power *power;
 	const struct mb_link *link;
 	struct mb_flashlog *log;
-	struct mb_huami *cmds;
+	struct mb_huami cmds;
 	enum fetch_state state;
 	uint32_t count;
 	uint32_t first_seq;
@@ -58,7 +58,7 @@ struct mb_fetch {
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(f->cmds, command, status, payload, len);
+	mb_huami_reply(&f->cmds, command, status, payload, len);
 }
 
 static void abort_transfer(struct mb_fetch *f, const char *reason)
@@ -214,23 +214,13 @@ struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
 			      const struct mb_policy *policy, const struct mb_rtc *rtc,
 			      struct mb_power *power, const struct mb_link *link)
 {
-	struct mb_fetch *f = mb_malloc0(sizeof(*f));
-
-	f->svc = svc;
-	f->policy = policy;
-	f->rtc = rtc;
-	f->power = power;
-	f->link = link;
-	f->cmds = mb_huami_new(svc, MB_CHR_FETCH_CONTROL, fetch_cmds,
-			       MB_ARRAY_SIZE(fetch_cmds), f);
-	return f;
+	return MB_NEW(struct mb_fetch, .svc = svc, .policy = policy, .rtc = rtc,
+		      .power = power, .link = link,
+		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FETCH_CONTROL, fetch_cmds));
 }
 
 void mb_fetch_free(struct mb_fetch *fetch)
 {
-	if (!fetch)
-		return;
-	mb_huami_free(fetch->cmds);
 	free(fetch);
 }
 
@@ -312,14 +302,7 @@ void mb_fetch_skip_counter(struct mb_fetch *fetch)
 	fetch->counter++;
 }
 
-static uint8_t write_control(void *part, const uint8_t *value, size_t len,
-			     bool command)
-{
-	struct mb_fetch *fetch = part;
-
-	mb_huami_write(fetch->cmds, value, len);
-	return 0;
-}
+MB_HUAMI_ROUTE_WRITE(write_control, struct mb_fetch, cmds)
 
 const struct mb_chr_route mb_fetch_routes[] = {
 	{ MB_CHR_FETCH_CONTROL, NULL, write_control },

@@ -51,7 +51,7 @@ struct mb_firmware {
 	const struct mb_services *svc;
 	const struct mb_profile *profile;
 	struct mb_power *power;
-	struct mb_huami *cmds;
+	struct mb_huami cmds;
 	struct mb_firmware_info info;
 	mb_firmware_store_func_t store;
 	void *store_data;
@@ -60,7 +60,7 @@ struct mb_firmware {
 
 static void reply(struct mb_firmware *fw, uint8_t command, uint8_t status)
 {
-	mb_huami_reply(fw->cmds, command, status, NULL, 0);
+	mb_huami_reply(&fw->cmds, command, status, NULL, 0);
 }
 
 static void failed(struct mb_firmware *fw, const char *reason)
@@ -150,7 +150,7 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	struct mb_firmware *fw = part;
 
 	if (v[1] != 0x01) {
-		mb_huami_malformed(fw->cmds, v[0]);
+		mb_huami_malformed(&fw->cmds, v[0]);
 		return;
 	}
 	if (fw->t.state != FW_STATE_W4_START) {
@@ -294,14 +294,7 @@ static const struct mb_huami_cmd fw_cmds[] = {
 	{ CMD_REBOOT, 1, 1, cmd_reboot },
 };
 
-static uint8_t write_control(void *part, const uint8_t *value, size_t len,
-			     bool command)
-{
-	struct mb_firmware *fw = part;
-
-	mb_huami_write(fw->cmds, value, len);
-	return 0;
-}
+MB_HUAMI_ROUTE_WRITE(write_control, struct mb_firmware, cmds)
 
 static uint8_t write_data(void *part, const uint8_t *value, size_t len,
 			  bool command)
@@ -337,13 +330,10 @@ struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 				    const struct mb_profile *profile,
 				    struct mb_power *power)
 {
-	struct mb_firmware *fw = mb_malloc0(sizeof(*fw));
+	struct mb_firmware *fw = MB_NEW(struct mb_firmware, .svc = svc,
+					.profile = profile, .power = power,
+					.cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FW_CONTROL, fw_cmds));
 
-	fw->svc = svc;
-	fw->profile = profile;
-	fw->power = power;
-	fw->cmds = mb_huami_new(svc, MB_CHR_FW_CONTROL, fw_cmds,
-				MB_ARRAY_SIZE(fw_cmds), fw);
 	mb_firmware_info_init(&fw->info);
 	return fw;
 }
@@ -353,7 +343,6 @@ void mb_firmware_free(struct mb_firmware *fw)
 	if (!fw)
 		return;
 	free(fw->t.buf);
-	mb_huami_free(fw->cmds);
 	free(fw);
 }
 

@@ -17,11 +17,14 @@
 static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
 #define LOG_VERSION 1
 
+/* A sample in RAM and the sector that holds it in flash. */
+struct ram_sample {
+	struct mb_flashlog_sample s;
+	size_t sector;
+};
+
 struct mb_flashlog {
 	struct mb_flash *flash;
-	/* RAM copy of the samples in flash, oldest first (a ring). */
-	struct mb_flashlog_sample *samples;
-	size_t *sample_sector;
 	size_t cap, head, count;
 	uint32_t next_seq;
 	uint32_t acked_seq;
@@ -30,6 +33,9 @@ struct mb_flashlog {
 	size_t slot;		/* next free record slot in it */
 	uint32_t sector_seq;
 	bool have_sector;
+	/* RAM copy of the samples in flash, oldest first: a ring of cap,
+	 * every record slot of the flash. */
+	struct ram_sample ram[];
 };
 
 size_t mb_flashlog_size_for_days(unsigned int days)
@@ -66,15 +72,14 @@ static void ram_push(struct mb_flashlog *log, const struct mb_flashlog_sample *s
 		abort();
 	}
 	i = (log->head + log->count) % log->cap;
-	log->samples[i] = *s;
-	log->sample_sector[i] = sector;
+	log->ram[i] = (struct ram_sample){ *s, sector };
 	log->count++;
 }
 
 /* Forgets the samples of a sector about to be erased: the oldest ones. */
 static void ram_drop_sector(struct mb_flashlog *log, size_t sector)
 {
-	while (log->count && log->sample_sector[log->head] == sector) {
+	while (log->count && log->ram[log->head].sector == sector) {
 		log->head = (log->head + 1) % log->cap;
 		log->count--;
 	}
@@ -141,17 +146,16 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 
 struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 {
-	struct mb_flashlog *log = mb_malloc0(sizeof(*log));
 	size_t n = mb_flash_n_sectors(flash);
+	size_t cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
+	struct mb_flashlog *log = mb_malloc0(sizeof(*log) + cap * sizeof(log->ram[0]));
 	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
 	bool *valid = mb_malloc0(n * sizeof(*valid));
 	size_t oldest = 0, newest = 0, n_valid = 0;
 	unsigned int dropped = 0;
 
 	log->flash = flash;
-	log->cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
-	log->samples = mb_malloc0(log->cap * sizeof(*log->samples));
-	log->sample_sector = mb_malloc0(log->cap * sizeof(*log->sample_sector));
+	log->cap = cap;
 	log->next_seq = 1;
 	for (size_t i = 0; i < n; i++) {
 		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE, &seqs[i]);
@@ -186,10 +190,6 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 
 void mb_flashlog_free(struct mb_flashlog *log)
 {
-	if (!log)
-		return;
-	free(log->samples);
-	free(log->sample_sector);
 	free(log);
 }
 
@@ -280,7 +280,7 @@ size_t mb_flashlog_count(const struct mb_flashlog *log)
 const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
 						size_t i)
 {
-	return i < log->count ? &log->samples[(log->head + i) % log->cap] : NULL;
+	return i < log->count ? &log->ram[(log->head + i) % log->cap].s : NULL;
 }
 
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log)

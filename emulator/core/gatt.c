@@ -9,8 +9,8 @@
 struct mb_gatt {
 	struct mb_attr *attrs;
 	size_t n_attrs;
-	struct mb_gatt_chr *chrs;
 	size_t n_chrs;
+	struct mb_gatt_chr chrs[];	/* the profile's, in its order */
 };
 
 static struct mb_attr *add_attr(struct mb_gatt *g, size_t *cap,
@@ -20,9 +20,7 @@ static struct mb_attr *add_attr(struct mb_gatt *g, size_t *cap,
 
 	if (g->n_attrs == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		g->attrs = realloc(g->attrs, *cap * sizeof(*g->attrs));
-		if (!g->attrs)
-			abort();
+		g->attrs = mb_realloc_n(g->attrs, *cap, sizeof(*g->attrs));
 	}
 	a = &g->attrs[g->n_attrs++];
 	*a = (struct mb_attr){ .handle = handle, .kind = kind };
@@ -38,16 +36,24 @@ static size_t count_chrs(const struct mb_profile *p)
 	return n;
 }
 
+void mb_gatt_free(struct mb_gatt *g)
+{
+	if (!g)
+		return;
+	free(g->attrs);
+	free(g);
+}
+
 /* Handles are given out in profile order; a hint moves the next handle
  * forward (gaps are legal in ATT), never backward. */
 struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 {
-	struct mb_gatt *g = mb_malloc0(sizeof(*g));
+	size_t n_chrs = count_chrs(p);
+	struct mb_gatt *g = mb_malloc0(sizeof(*g) + n_chrs * sizeof(g->chrs[0]));
 	size_t cap = 0, ci = 0;
 	unsigned long next = 1;
 
-	g->n_chrs = count_chrs(p);
-	g->chrs = mb_malloc0(g->n_chrs * sizeof(*g->chrs));
+	g->n_chrs = n_chrs;
 	for (size_t si = 0; si < mb_profile_n_services(p); si++) {
 		const struct mb_profile_svc *s = mb_profile_service(p, si);
 		struct mb_attr *sa;
@@ -114,15 +120,6 @@ full:
 fail:
 	mb_gatt_free(g);
 	return NULL;
-}
-
-void mb_gatt_free(struct mb_gatt *g)
-{
-	if (!g)
-		return;
-	free(g->attrs);
-	free(g->chrs);
-	free(g);
 }
 
 size_t mb_gatt_n_attrs(const struct mb_gatt *g)

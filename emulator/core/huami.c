@@ -1,18 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "huami.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "services.h"
-
-struct mb_huami {
-	const struct mb_services *svc;
-	enum mb_chr_id chr;
-	const struct mb_huami_cmd *cmds;
-	size_t n_cmds;
-	void *part;
-};
 
 size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
 		      const uint8_t *payload, size_t len)
@@ -27,26 +18,7 @@ size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
 	return 3 + len;
 }
 
-struct mb_huami *mb_huami_new(const struct mb_services *svc,
-			      enum mb_chr_id chr, const struct mb_huami_cmd *cmds,
-			      size_t n_cmds, void *part)
-{
-	struct mb_huami *h = mb_malloc0(sizeof(*h));
-
-	h->svc = svc;
-	h->chr = chr;
-	h->cmds = cmds;
-	h->n_cmds = n_cmds;
-	h->part = part;
-	return h;
-}
-
-void mb_huami_free(struct mb_huami *h)
-{
-	free(h);
-}
-
-void mb_huami_reply(struct mb_huami *h, uint8_t command, uint8_t status,
+void mb_huami_reply(const struct mb_huami *h, uint8_t command, uint8_t status,
 		    const uint8_t *payload, size_t len)
 {
 	uint8_t pdu[3 + MB_HUAMI_MAX_PAYLOAD];
@@ -55,7 +27,7 @@ void mb_huami_reply(struct mb_huami *h, uint8_t command, uint8_t status,
 		      mb_huami_frame(pdu, command, status, payload, len));
 }
 
-void mb_huami_malformed(struct mb_huami *h, uint8_t command)
+void mb_huami_malformed(const struct mb_huami *h, uint8_t command)
 {
 	struct mb_event ev;
 
@@ -66,7 +38,8 @@ void mb_huami_malformed(struct mb_huami *h, uint8_t command)
 	mb_huami_reply(h, command, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
 }
 
-void mb_huami_write(struct mb_huami *h, const uint8_t *value, size_t len)
+void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
+		    size_t len)
 {
 	if (!len)
 		return;
@@ -75,7 +48,7 @@ void mb_huami_write(struct mb_huami *h, const uint8_t *value, size_t len)
 			continue;
 		if (len < h->cmds[i].min_len || len > h->cmds[i].max_len)
 			break;
-		h->cmds[i].handler(h->part, value, len);
+		h->cmds[i].handler(part, value, len);
 		return;
 	}
 	mb_huami_malformed(h, value[0]);

@@ -31,20 +31,35 @@ struct mb_huami_cmd {
 size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
 		      const uint8_t *payload, size_t len);
 
-/* The command channel of one characteristic: its table, the part that
- * handles it, and the replies. */
-struct mb_huami;
+/* The command channel of one characteristic: where the replies go and
+ * the table of its commands.  A part holds it by value, set up with
+ * MB_HUAMI_CHANNEL() in its constructor. */
+struct mb_huami {
+	const struct mb_services *svc;
+	enum mb_chr_id chr;
+	const struct mb_huami_cmd *cmds;
+	size_t n_cmds;
+};
 
-struct mb_huami *mb_huami_new(const struct mb_services *svc,
-			      enum mb_chr_id chr, const struct mb_huami_cmd *cmds,
-			      size_t n_cmds, void *part);
-void mb_huami_free(struct mb_huami *h);
+#define MB_HUAMI_CHANNEL(svc_, chr_, table)                                  \
+	{ .svc = (svc_), .chr = (chr_), .cmds = (table), .n_cmds = MB_ARRAY_SIZE(table) }
 
-/* A write on the characteristic: the command's handler, or 10 <cmd> 02
- * for an unknown command or a wrong length.  An empty write has no
- * command byte to answer to and is ignored. */
-void mb_huami_write(struct mb_huami *h, const uint8_t *value, size_t len);
-void mb_huami_reply(struct mb_huami *h, uint8_t command, uint8_t status,
+/* A write on the characteristic: the command's handler, given part, or
+ * 10 <cmd> 02 for an unknown command or a wrong length.  An empty write
+ * has no command byte to answer to and is ignored. */
+void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
+		    size_t len);
+void mb_huami_reply(const struct mb_huami *h, uint8_t command, uint8_t status,
 		    const uint8_t *payload, size_t len);
 /* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */
-void mb_huami_malformed(struct mb_huami *h, uint8_t command);
+void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
+
+/* Defines fn, the route write of a characteristic whose commands go to
+ * the part's channel (the member of type): the replies are notifications,
+ * so the ATT write itself always succeeds. */
+#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                                   \
+	static uint8_t fn(void *part, const uint8_t *value, size_t len, bool command) \
+	{                                                                        \
+		mb_huami_write(&((type *)part)->member, part, value, len);       \
+		return 0;                                                        \
+	}

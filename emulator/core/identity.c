@@ -15,10 +15,7 @@ struct mb_identity {
 
 struct mb_identity *mb_identity_new(const struct mb_band_state *state)
 {
-	struct mb_identity *id = mb_malloc0(sizeof(*id));
-
-	id->state = *state;
-	return id;
+	return MB_NEW(struct mb_identity, .state = *state);
 }
 
 void mb_identity_free(struct mb_identity *id)

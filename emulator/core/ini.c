@@ -53,9 +53,7 @@ static bool add_key(struct mb_ini *ini, const char *name, const char *value,
 			return false;
 		}
 	}
-	sec->keys = realloc(sec->keys, (sec->n_keys + 1) * sizeof(*sec->keys));
-	if (!sec->keys)
-		abort();
+	sec->keys = mb_realloc_n(sec->keys, sec->n_keys + 1, sizeof(*sec->keys));
 	sec->keys[sec->n_keys++] = (struct ini_key){
 		.name = mb_strdup(name),
 		.value = mb_strdup(value),
@@ -75,10 +73,8 @@ static bool add_section(struct mb_ini *ini, const char *name,
 			     ini->sections[dup].line);
 		return false;
 	}
-	ini->sections = realloc(ini->sections,
-				(ini->n_sections + 1) * sizeof(*ini->sections));
-	if (!ini->sections)
-		abort();
+	ini->sections = mb_realloc_n(ini->sections, ini->n_sections + 1,
+				     sizeof(*ini->sections));
 	ini->sections[ini->n_sections++] = (struct ini_section){
 		.name = mb_strdup(name),
 		.line = line,

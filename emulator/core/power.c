@@ -48,18 +48,14 @@ struct mb_power *mb_power_new(const struct mb_services *svc,
 			      const struct mb_rtc *rtc,
 			      void (*booted)(void *user_data), void *user_data)
 {
-	struct mb_power *p = mb_malloc0(sizeof(*p));
+	struct mb_power *p = MB_NEW(struct mb_power, .svc = svc,
+				    .policy = mb_profile_policy(profile), .rtc = rtc,
+				    .booted = booted, .booted_data = user_data,
+				    .state = MB_POWER_STATE_ON, .drop_at_ms = UINT64_MAX);
 
-	p->svc = svc;
-	p->policy = mb_profile_policy(profile);
-	p->rtc = rtc;
-	p->booted = booted;
-	p->booted_data = user_data;
 	mb_battery_init(&p->battery, (uint8_t)mb_profile_battery_level(profile),
 			mb_profile_battery_charging(profile),
 			mb_rtc_local_time(rtc), mb_rtc_tz(rtc));
-	p->state = MB_POWER_STATE_ON;
-	p->drop_at_ms = UINT64_MAX;
 	p->reported_level = mb_battery_level(&p->battery);
 	p->reported_charging = p->battery.charging;
 	if (mb_battery_level(&p->battery) <= p->policy->power_off_percent)
@@ -264,14 +260,4 @@ const struct mb_chr_route mb_power_routes[] = {
 };
 const size_t mb_power_n_routes = MB_ARRAY_SIZE(mb_power_routes);
 
-static uint64_t timer_deadline(const void *part)
-{
-	return mb_power_deadline(part);
-}
-
-static void timer_run(void *part, uint64_t at)
-{
-	mb_power_run(part, at);
-}
-
-const struct mb_timer mb_power_timer = { timer_deadline, timer_run };
+MB_TIMER(mb_power_timer, mb_power_deadline, mb_power_run);

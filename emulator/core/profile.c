@@ -380,21 +380,27 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	return true;
 }
 
+/* What [service NAME] and [characteristic NAME] both start with: the
+ * name, the section's line, the handle's line (for errors about it), and a
+ * description that is only for people. */
+static void read_header(struct reader *r, const char *name, char **name_out,
+			unsigned int *line, unsigned int *handle_line)
+{
+	*name_out = mb_strdup(name);
+	*line = mb_ini_section_line(r->ini, r->sec);
+	mb_ini_get(r->ini, r->sec, "description", NULL);
+	mb_ini_get(r->ini, r->sec, "handle", handle_line);
+}
+
 static bool read_service(struct mb_profile *p, struct reader *r,
 			 const char *name)
 {
 	struct mb_profile_svc *s;
 
-	p->svcs = realloc(p->svcs, (p->n_svcs + 1) * sizeof(*p->svcs));
-	if (!p->svcs)
-		abort();
+	p->svcs = mb_realloc_n(p->svcs, p->n_svcs + 1, sizeof(*p->svcs));
 	s = &p->svcs[p->n_svcs++];
-	*s = (struct mb_profile_svc){
-		.name = mb_strdup(name),
-		.line = mb_ini_section_line(r->ini, r->sec),
-	};
-	mb_ini_get(r->ini, r->sec, "description", NULL);
-	mb_ini_get(r->ini, r->sec, "handle", &s->handle_line);
+	*s = (struct mb_profile_svc){ 0 };
+	read_header(r, name, &s->name, &s->line, &s->handle_line);
 	return get_uuid(r, "uuid", &s->uuid) &&
 	       GET_UINT(r, "handle", 1, 0xffff, s->handle);
 }
@@ -412,16 +418,10 @@ static bool read_characteristic(struct mb_profile *p, struct reader *r,
 		return false;
 	}
 	s = &p->svcs[p->n_svcs - 1];
-	s->chrs = realloc(s->chrs, (s->n_chrs + 1) * sizeof(*s->chrs));
-	if (!s->chrs)
-		abort();
+	s->chrs = mb_realloc_n(s->chrs, s->n_chrs + 1, sizeof(*s->chrs));
 	c = &s->chrs[s->n_chrs++];
-	*c = (struct mb_profile_chr){
-		.name = mb_strdup(name),
-		.line = mb_ini_section_line(r->ini, r->sec),
-	};
-	mb_ini_get(r->ini, r->sec, "description", NULL);
-	mb_ini_get(r->ini, r->sec, "handle", &c->handle_line);
+	*c = (struct mb_profile_chr){ 0 };
+	read_header(r, name, &c->name, &c->line, &c->handle_line);
 	/* Value handle 1 would leave no room for its declaration. */
 	return get_uuid(r, "uuid", &c->uuid) && get_props(r, &c->props) &&
 	       get_bool(r, "auth", &c->auth) &&

@@ -24,14 +24,9 @@ struct mb_router *mb_router_new(const struct mb_gatt *gatt,
 				const struct mb_policy *policy,
 				const struct mb_auth *auth, struct mb_faults *faults)
 {
-	struct mb_router *router = mb_malloc0(sizeof(*router));
-
-	router->gatt = gatt;
-	router->policy = policy;
-	router->auth = auth;
-	router->faults = faults;
-	router->routes = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(*router->routes));
-	return router;
+	return MB_NEW(struct mb_router, .gatt = gatt, .policy = policy, .auth = auth,
+		      .faults = faults,
+		      .routes = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(struct route)));
 }
 
 void mb_router_free(struct mb_router *router)

@@ -22,12 +22,8 @@ struct mb_rtc {
 struct mb_rtc *mb_rtc_new(const struct mb_services *svc,
 			  void (*changed)(void *user_data), void *user_data)
 {
-	struct mb_rtc *rtc = mb_malloc0(sizeof(*rtc));
-
-	rtc->svc = svc;
-	rtc->changed = changed;
-	rtc->changed_data = user_data;
-	return rtc;
+	return MB_NEW(struct mb_rtc, .svc = svc, .changed = changed,
+		      .changed_data = user_data);
 }
 
 void mb_rtc_free(struct mb_rtc *rtc)

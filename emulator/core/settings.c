@@ -40,12 +40,8 @@ static const struct config_cmd config_cmds[] = {
 struct mb_settings *mb_settings_new(const struct mb_services *svc,
 				    mb_settings_reset_func_t reset, void *user_data)
 {
-	struct mb_settings *s = mb_malloc0(sizeof(*s));
-
-	s->svc = svc;
-	s->reset = reset;
-	s->reset_data = user_data;
-	return s;
+	return MB_NEW(struct mb_settings, .svc = svc, .reset = reset,
+		      .reset_data = user_data);
 }
 
 void mb_settings_free(struct mb_settings *settings)

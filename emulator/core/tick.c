@@ -29,14 +29,8 @@ struct mb_tick {
 struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
 			    struct mb_power *power)
 {
-	struct mb_tick *tick = mb_malloc0(sizeof(*tick));
-
-	tick->svc = svc;
-	tick->rtc = rtc;
-	tick->power = power;
-	tick->life_seed = 1;
-	tick->next_minute_ms = mb_rtc_next_minute(rtc);
-	return tick;
+	return MB_NEW(struct mb_tick, .svc = svc, .rtc = rtc, .power = power,
+		      .life_seed = 1, .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
 void mb_tick_free(struct mb_tick *tick)
@@ -109,10 +103,9 @@ static void encode_steps(const struct mb_tick *tick, uint8_t out[STEPS_LEN])
 	mb_put_le32(out + 9, tick->calories);
 }
 
-void mb_tick_run(struct mb_tick *tick)
+void mb_tick_run(struct mb_tick *tick, uint64_t at)
 {
-	uint64_t tick_ms = tick->next_minute_ms;
-	int64_t local_ms = mb_rtc_local_ms_at(tick->rtc, tick_ms);
+	int64_t local_ms = mb_rtc_local_ms_at(tick->rtc, at);
 	/* The sample is for the local minute that just ended. */
 	uint32_t minute = (uint32_t)(local_ms / 60000) - 1;
 	uint8_t sample[MB_SAMPLE_LEN], value[STEPS_LEN];
@@ -151,14 +144,4 @@ const struct mb_chr_route mb_tick_routes[] = {
 };
 const size_t mb_tick_n_routes = MB_ARRAY_SIZE(mb_tick_routes);
 
-static uint64_t timer_deadline(const void *part)
-{
-	return mb_tick_deadline(part);
-}
-
-static void timer_run(void *part, uint64_t at)
-{
-	mb_tick_run(part);
-}
-
-const struct mb_timer mb_tick_timer = { timer_deadline, timer_run };
+MB_TIMER(mb_tick_timer, mb_tick_deadline, mb_tick_run);

@@ -33,8 +33,8 @@ void mb_tick_rtc_changed(struct mb_tick *tick);
 
 /* Band clock ms of the next minute boundary. */
 uint64_t mb_tick_deadline(const struct mb_tick *tick);
-/* The minute at the deadline: logged, counted, paid for. */
-void mb_tick_run(struct mb_tick *tick);
+/* The minute that ended at the deadline (at): logged, counted, paid for. */
+void mb_tick_run(struct mb_tick *tick, uint64_t at);
 
 /* Steps since local midnight (the advertised service data). */
 uint32_t mb_tick_steps(const struct mb_tick *tick);

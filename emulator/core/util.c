@@ -15,6 +15,18 @@ void *mb_malloc0(size_t size)
 	return p;
 }
 
+void *mb_realloc_n(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size && n > SIZE_MAX / size)
+		abort();
+	q = realloc(p, n && size ? n * size : 1);
+	if (!q)
+		abort();
+	return q;
+}
+
 void *mb_memdup(const void *p, size_t len)
 {
 	void *q = mb_malloc0(len);

@@ -11,10 +11,7 @@
 #include "util.h"
 #include "identity.h"
 
-const uint8_t test_key[16] = {
-	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
-};
+const uint8_t test_key[16] = { TEST_KEY };
 
 static uint64_t fake_now(void *user_data)
 {
@@ -121,8 +118,7 @@ static int setup(void **state, bool bound, bool authenticate)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char *err = NULL;
 	static const struct mb_band_state st = {
-		.address = { 0xe1, 0x23, 0x45, 0x67, 0x89, 0xab },
-		.serial = "86c5dfd5eff8",
+		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
 	};
 
 	f->clock.clock.now_ms = fake_now;
@@ -146,9 +142,9 @@ static int setup(void **state, bool bound, bool authenticate)
 	fixture_connect(f);
 	if (authenticate) {
 		fixture_auth(f, test_key);
-		expect_out(f, PDU(0x1b, 0x68, 0x00, 0x10, 0x03, 0x01));
+		expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
 		/* Leave the link as a test expects it: no notifications on. */
-		xfer(f, PDU(0x12, 0x69, 0x00, 0x00, 0x00), PDU(0x13));
+		xfer(f, PDU(0x12, H_AUTH_CCC, 0x00, 0x00, 0x00), PDU(0x13));
 	}
 	f->n_events = 0;
 	*state = f;
@@ -203,13 +199,13 @@ int fixture_setup_new(void **state)
 void fixture_auth(struct fixture *f, const uint8_t key[16])
 {
 	uint8_t random[16], answer[2 + 16] = { 0x03, 0x00 };
-	uint8_t pdu[3 + 18] = { 0x52, 0x68, 0x00 };
-	uint8_t challenge[3 + 19] = { 0x1b, 0x68, 0x00, 0x10, 0x02, 0x01 };
+	uint8_t pdu[3 + 18] = { 0x52, H_AUTH, 0x00 };
+	uint8_t challenge[3 + 19] = { 0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01 };
 
-	xfer(f, PDU(0x12, 0x69, 0x00, 0x01, 0x00), PDU(0x13));
+	xfer(f, PDU(0x12, H_AUTH_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	next_random(f, random);
 	memcpy(challenge + 6, random, 16);
-	xfer(f, PDU(0x52, 0x68, 0x00, 0x02, 0x00), challenge, sizeof(challenge));
+	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00), challenge, sizeof(challenge));
 	assert_int_equal(mb_crypto_aes128_ecb(key, random, answer + 2), MB_CRYPTO_OK);
 	memcpy(pdu + 3, answer, sizeof(answer));
 	mb_link_receive(mb_band_link(f->band), pdu, sizeof(pdu));
@@ -254,6 +250,12 @@ void fixture_advance(struct fixture *f, uint64_t ms)
 {
 	f->clock.now_ms += ms;
 	mb_band_run(f->band);
+}
+
+void fixture_drain(struct fixture *f)
+{
+	for (int i = 0; i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
+		mb_band_run(f->band);
 }
 
 static void dump(const char *what, const uint8_t *p, size_t len)

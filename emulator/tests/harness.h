@@ -11,11 +11,37 @@
 #include <cmocka.h>
 
 #include "band.h"
+#include "band-fixture.h"
 #include "gatt.h"
 #include "profile.h"
 
 #define PDU(...) ((const uint8_t[]){ __VA_ARGS__ }), \
 		 sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+/* Value handles and CCCDs in the Mi Band 4 profile. */
+#define H_SWREV 0x12		/* 2a28 software revision */
+#define H_CONFIG 0x3b		/* 00000003 */
+#define H_CTRL 0x3e		/* 00000004 fetch control */
+#define H_CTRL_CCC 0x3f
+#define H_DATA 0x41		/* 00000005 activity data */
+#define H_DATA_CCC 0x42
+#define H_BATTERY 0x44		/* 00000006 */
+#define H_BATTERY_CCC 0x45
+#define H_STEPS 0x47		/* 00000007 realtime steps */
+#define H_STEPS_CCC 0x48
+#define H_EVENT 0x4a		/* 00000010 device events */
+#define H_EVENT_CCC 0x4b
+#define H_TIME 0x61		/* 2a2b current time */
+#define H_AUTH 0x68		/* 00000009 */
+#define H_AUTH_CCC 0x69
+#define H_FW_CTRL 0x81		/* 00001531 */
+#define H_FW_CTRL_CCC 0x82
+#define H_FW_DATA 0x84		/* 00001532 */
+
+/* TEST_EPOCH_MS as a fetch start time (2024-05-20 10:30, tz 0), and the
+ * fetch request 01 01 for the activity logged from then on. */
+#define TS_1030 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
+#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, TS_1030
 
 struct fake_clock {
 	struct mb_clock clock;
@@ -51,6 +77,7 @@ struct fixture {
 };
 
 /* The key every bound test band holds. */
+#define TEST_KEY FIXTURE_KEY
 extern const uint8_t test_key[16];
 
 /* 2024-05-20 10:30:00 UTC, a Monday. */
@@ -71,6 +98,8 @@ void fixture_connect(struct fixture *f);
  * it sent is forgotten. */
 void fixture_set_policy(struct fixture *f, const char *key, const char *value);
 void fixture_advance(struct fixture *f, uint64_t ms);
+/* Band life until nothing is due any more: a transfer in full. */
+void fixture_drain(struct fixture *f);
 
 /* Sends req, asserts that exactly rsp came back (hexdump on mismatch). */
 void xfer(struct fixture *f, const uint8_t *req, size_t req_len,

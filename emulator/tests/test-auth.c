@@ -9,17 +9,11 @@
 #include "harness.h"
 #include "auth.h"
 
-#define H_AUTH 0x68
-#define H_AUTH_CCC 0x69
-#define H_CONFIG 0x3b
-#define H_BATTERY 0x44
-#define H_TIME 0x61
-#define H_EVENT_CCC 0x4b
-
-#define RANDOM_A0 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, \
-		  0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf
-#define RANDOM_B0 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, \
-		  0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf
+/* x0 x1 .. xf for the hex digit x */
+#define SEQ16(x) x##0, x##1, x##2, x##3, x##4, x##5, x##6, x##7, \
+		 x##8, x##9, x##a, x##b, x##c, x##d, x##e, x##f
+#define RANDOM_A0 SEQ16(0xa)
+#define RANDOM_B0 SEQ16(0xb)
 /* AES-128-ECB(test_key, a0..af) and (test_key, b0..bf). */
 #define ANSWER_A0 0xcf, 0x08, 0x6a, 0x82, 0xc0, 0xb7, 0x45, 0xa7, \
 		  0x49, 0xda, 0xab, 0xb2, 0x8a, 0x7a, 0x8d, 0xb3
@@ -28,10 +22,12 @@
 /* The same with the other key, 10 11 .. 1f. */
 #define WRONG_A0 0xc9, 0x11, 0xa3, 0x12, 0xec, 0x74, 0x9c, 0xaf, \
 		 0xcb, 0xf2, 0x95, 0x8e, 0xe4, 0x55, 0x12, 0x2b
-#define TEST_KEY 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, \
-		 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff
-#define OTHER_KEY 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, \
-		  0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f
+#define OTHER_KEY SEQ16(0x1)
+
+/* A command written (without response) to 00000009, and the
+ * notification that answers it: 10 <command> <status> [payload]. */
+#define AUTH_CMD(...) PDU(0x52, H_AUTH, 0x00, __VA_ARGS__)
+#define AUTH_REPLY(...) PDU(0x1b, H_AUTH, 0x00, 0x10, __VA_ARGS__)
 
 /* What a protected read looks like before and after auth. */
 static void expect_protected(struct fixture *f, bool open)
@@ -53,16 +49,31 @@ static void subscribe(struct fixture *f)
 	xfer(f, PDU(0x12, H_AUTH_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 }
 
+/* fixture_setup_bound and fixture_setup_new, then notifications on
+ * 00000009, where every reply comes. */
+static int setup_bound_subscribed(void **state)
+{
+	int r = fixture_setup_bound(state);
+
+	subscribe(*state);
+	return r;
+}
+
+static int setup_new_subscribed(void **state)
+{
+	int r = fixture_setup_new(state);
+
+	subscribe(*state);
+	return r;
+}
+
 static void test_variant_a(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	expect_protected(f, false);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_A0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x01));
 	expect_events(f, "auth-started variant=A", "auth-succeeded variant=A", NULL);
 	expect_protected(f, true);
 }
@@ -71,36 +82,27 @@ static void test_variant_b(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	/* Gadgetbridge's form; replies echo the command byte as sent. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x82, 0x00, 0x02, 0x01, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x82, 0x01, RANDOM_A0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x83, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x83, 0x01));
+	xfer(f, AUTH_CMD(0x82, 0x00, 0x02, 0x01, 0x00), AUTH_REPLY(0x82, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x83, 0x00, ANSWER_A0), AUTH_REPLY(0x83, 0x01));
 	expect_events(f, "auth-started variant=B", "auth-succeeded variant=B", NULL);
 	expect_protected(f, true);
 	/* The short form works too. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x82, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x82, 0x01, RANDOM_B0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x83, 0x00, ANSWER_B0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x83, 0x01));
+	xfer(f, AUTH_CMD(0x82, 0x00), AUTH_REPLY(0x82, 0x01, RANDOM_B0));
+	xfer(f, AUTH_CMD(0x83, 0x00, ANSWER_B0), AUTH_REPLY(0x83, 0x01));
 }
 
 static void test_wrong_key(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_A0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, WRONG_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x03, 0x00, WRONG_A0), AUTH_REPLY(0x03, 0x04));
 	expect_events(f, "auth-started variant=A",
 		      "auth-failed variant=A reason=wrong-key", NULL);
 	expect_protected(f, false);
 	/* The challenge is spent: the right answer to it now fails too. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	expect_events(f, "auth-failed variant=A reason=no-challenge", NULL);
 	expect_protected(f, false);
 }
@@ -109,32 +111,26 @@ static void test_replay_and_stale(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	/* An answer with nothing outstanding. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	/* Stale: a second request voids the first challenge. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_A0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_B0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_B0));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	expect_protected(f, false);
 	/* Success, then the same answer replayed: refused, still authed. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, 0xc0, 0xc1, 0xc2, 0xc3,
+	xfer(f, AUTH_CMD(0x02, 0x00),
+	     AUTH_REPLY(0x02, 0x01, 0xc0, 0xc1, 0xc2, 0xc3,
 		 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd,
 		 0xce, 0xcf));
 	f->n_events = 0;
 	fixture_auth(f, test_key);	/* d0..df, answered right */
-	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
+	expect_out(f, AUTH_REPLY(0x03, 0x01));
 	expect_no_out(f);
 	expect_protected(f, true);
 	mb_link_receive(mb_band_link(f->band), f->out[0].pdu, 0);	/* nothing */
 	f->n_events = 0;
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	expect_events(f, "auth-failed variant=A reason=no-challenge", NULL);
 	expect_protected(f, true);
 }
@@ -143,24 +139,19 @@ static void test_malformed(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
 	f->n_events = 0;
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02), PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x82, 0x00, 0x02),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x82, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	xfer(f, AUTH_CMD(0x02), AUTH_REPLY(0x02, 0x02));
+	xfer(f, AUTH_CMD(0x02, 0x00, 0x00), AUTH_REPLY(0x02, 0x02));
+	xfer(f, AUTH_CMD(0x82, 0x00, 0x02), AUTH_REPLY(0x82, 0x02));
+	xfer(f, AUTH_CMD(0x03, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 		    10, 11, 12, 13, 14, 15),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	     AUTH_REPLY(0x03, 0x02));
+	xfer(f, AUTH_CMD(0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 		    10, 11, 12, 13, 14, 15),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x05), PDU(0x1b, H_AUTH, 0x00, 0x10, 0x05, 0x02));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x81, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x81, 0x02));
+	     AUTH_REPLY(0x01, 0x02));
+	xfer(f, AUTH_CMD(0x05), AUTH_REPLY(0x05, 0x02));
+	xfer(f, AUTH_CMD(0x81, 0x00), AUTH_REPLY(0x81, 0x02));
 	/* An empty write has no command to answer. */
 	xfer_silent(f, PDU(0x52, H_AUTH, 0x00));
 	expect_events(f, "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x02",
@@ -172,8 +163,7 @@ static void test_malformed(void **state)
 		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x81",
 		      NULL);
 	/* None of that touched the outstanding challenge. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x01));
 	assert_false(f->state.bound == false);
 	assert_int_equal(f->saves, 0);
 }
@@ -182,14 +172,28 @@ static void test_not_bound(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x04));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x04));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x04));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	expect_events(f, "auth-failed variant=A reason=not-bound",
 		      "auth-failed variant=A reason=no-challenge", NULL);
 	expect_protected(f, false);
+}
+
+/* op on handle with n bytes of value, before auth: a request gets
+ * Insufficient Authentication (the profile's 08), a command nothing. */
+static void expect_refused(struct fixture *f, uint8_t op, uint16_t handle,
+			   const uint8_t *value, size_t n)
+{
+	uint8_t req[3 + 2] = { op }, err[5] = { 0x01, op, 0x00, 0x00, 0x08 };
+
+	mb_put_le16(req + 1, handle);
+	if (n)
+		memcpy(req + 3, value, n);
+	mb_put_le16(err + 2, handle);
+	if (op & 0x40)
+		xfer_silent(f, req, 3 + n);
+	else
+		xfer(f, req, 3 + n, err, sizeof(err));
 }
 
 /* Every characteristic with auth = yes, every way in, before auth. */
@@ -201,44 +205,24 @@ static void test_protected_before_auth(void **state)
 
 	for (size_t i = 0; i < mb_gatt_n_chrs(g); i++) {
 		const struct mb_gatt_chr *c = mb_gatt_chr(g, i);
-		uint8_t req[5], err[5] = { 0x01, 0x00, 0x00, 0x00, 0x08 };
+		uint8_t on = c->def->props & MB_PROP_NOTIFY ? 0x01 : 0x02;
+		uint8_t off[5] = { 0x12, 0x00, 0x00, 0x00, 0x00 };
 
 		if (!c->def->auth)
 			continue;
 		checked++;
-		if (c->def->props & MB_PROP_READ) {
-			req[0] = 0x0a;
-			mb_put_le16(req + 1, c->value_handle);
-			err[1] = 0x0a;
-			mb_put_le16(err + 2, c->value_handle);
-			xfer(f, req, 3, err, 5);
-			/* Read By Type, too. */
-		}
-		if (c->def->props & MB_PROP_WRITE) {
-			req[0] = 0x12;
-			mb_put_le16(req + 1, c->value_handle);
-			req[3] = 0x00;
-			err[1] = 0x12;
-			mb_put_le16(err + 2, c->value_handle);
-			xfer(f, req, 4, err, 5);
-		}
-		if (c->def->props & MB_PROP_WRITE_NO_RSP) {
-			req[0] = 0x52;
-			mb_put_le16(req + 1, c->value_handle);
-			req[3] = 0x06;
-			xfer_silent(f, req, 4);
-		}
-		if (c->cccd_handle) {
-			req[0] = 0x12;
-			mb_put_le16(req + 1, c->cccd_handle);
-			req[3] = c->def->props & MB_PROP_NOTIFY ? 0x01 : 0x02;
-			req[4] = 0x00;
-			err[1] = 0x12;
-			mb_put_le16(err + 2, c->cccd_handle);
-			xfer(f, req, 5, err, 5);
-			req[3] = 0x00;
-			xfer(f, req, 5, PDU(0x13));
-		}
+		if (c->def->props & MB_PROP_READ)
+			expect_refused(f, 0x0a, c->value_handle, NULL, 0);
+		if (c->def->props & MB_PROP_WRITE)
+			expect_refused(f, 0x12, c->value_handle, (const uint8_t[]){ 0x00 }, 1);
+		if (c->def->props & MB_PROP_WRITE_NO_RSP)
+			expect_refused(f, 0x52, c->value_handle, (const uint8_t[]){ 0x06 }, 1);
+		if (!c->cccd_handle)
+			continue;
+		expect_refused(f, 0x12, c->cccd_handle, (const uint8_t[]){ on, 0x00 }, 2);
+		/* Turning notifications off is always fine. */
+		mb_put_le16(off + 1, c->cccd_handle);
+		xfer(f, off, sizeof(off), PDU(0x13));
 	}
 	assert_int_equal(checked, 14);
 	/* A protected value is not found by type either. */
@@ -263,9 +247,8 @@ static void test_bind_with_tap(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
-	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
+	xfer_silent(f, AUTH_CMD(0x01, 0x00, TEST_KEY));
 	assert_true(mb_auth_prompting(mb_band_auth(f->band)));
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_BIND);
 	expect_events(f, "prompt-shown prompt=pair-confirm", NULL);
@@ -273,7 +256,7 @@ static void test_bind_with_tap(void **state)
 	fixture_advance(f, 29999);
 	expect_no_out(f);
 	mb_band_press_button(f->band);
-	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x01));
+	expect_out(f, AUTH_REPLY(0x01, 0x01));
 	expect_no_out(f);
 	expect_events(f, "button-pressed", "bound key-id=a8faed6a", NULL);
 	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
@@ -283,10 +266,8 @@ static void test_bind_with_tap(void **state)
 	assert_memory_equal(f->saved.key, test_key, 16);
 	/* Binding does not authenticate; auth with the new key does. */
 	expect_protected(f, false);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x02, 0x01, RANDOM_A0));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x03, 0x00, ANSWER_A0),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x01));
 	expect_protected(f, true);
 }
 
@@ -294,13 +275,12 @@ static void test_bind_no_tap(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	/* Flag 0x08 (Mi Band 2 style) is echoed the same way. */
-	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x08, TEST_KEY));
+	xfer_silent(f, AUTH_CMD(0x01, 0x08, TEST_KEY));
 	fixture_advance(f, 29999);
 	expect_no_out(f);
 	fixture_advance(f, 1);
-	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
+	expect_out(f, AUTH_REPLY(0x01, 0x04));
 	expect_no_out(f);
 	expect_events(f, "prompt-shown prompt=pair-confirm",
 		      "prompt-timed-out prompt=pair-confirm",
@@ -318,12 +298,10 @@ static void test_bind_declined_and_busy(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, OTHER_KEY),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
+	xfer_silent(f, AUTH_CMD(0x01, 0x00, TEST_KEY));
+	xfer(f, AUTH_CMD(0x01, 0x00, OTHER_KEY), AUTH_REPLY(0x01, 0x04));
 	mb_band_long_press_button(f->band);
-	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
+	expect_out(f, AUTH_REPLY(0x01, 0x04));
 	expect_no_out(f);
 	expect_events(f, "prompt-shown prompt=pair-confirm",
 		      "bind-refused reason=busy", "button-long-pressed",
@@ -336,8 +314,7 @@ static void test_bind_cancelled_by_disconnect(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
+	xfer_silent(f, AUTH_CMD(0x01, 0x00, TEST_KEY));
 	mb_band_disconnect(f->band);
 	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	expect_events(f, "prompt-shown prompt=pair-confirm",
@@ -352,11 +329,10 @@ static void test_bind_not_stored(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	f->fail_saves = true;
-	xfer_silent(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY));
+	xfer_silent(f, AUTH_CMD(0x01, 0x00, TEST_KEY));
 	mb_band_press_button(f->band);
-	expect_out(f, PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
+	expect_out(f, AUTH_REPLY(0x01, 0x04));
 	expect_no_out(f);
 	expect_events(f, "prompt-shown prompt=pair-confirm", "button-pressed",
 		      "bind-refused reason=storage", NULL);
@@ -367,16 +343,13 @@ static void test_binding_conflict(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	/* "Bound to another account": refused at once, key unchanged. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, OTHER_KEY),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x04));
+	xfer(f, AUTH_CMD(0x01, 0x00, OTHER_KEY), AUTH_REPLY(0x01, 0x04));
 	expect_events(f, "bind-refused reason=bound-to-other", NULL);
 	assert_false(mb_auth_prompting(mb_band_auth(f->band)));
 	assert_memory_equal(mb_band_state(f->band)->key, test_key, 16);
 	/* The same key again is fine, and needs no tap. */
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x01, 0x00, TEST_KEY),
-	     PDU(0x1b, H_AUTH, 0x00, 0x10, 0x01, 0x01));
+	xfer(f, AUTH_CMD(0x01, 0x00, TEST_KEY), AUTH_REPLY(0x01, 0x01));
 	expect_events(f, NULL);
 	assert_int_equal(f->saves, 0);
 }
@@ -454,20 +427,20 @@ static void test_button_device_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/AUTH/BV-01 variant A", test_variant_a, fixture_setup_bound),
-		T("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b, fixture_setup_bound),
-		T("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key, fixture_setup_bound),
-		T("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale, fixture_setup_bound),
-		T("MB4-UT/AUTH/BI-03 malformed", test_malformed, fixture_setup_bound),
-		T("MB4-UT/AUTH/BI-04 band without key", test_not_bound, fixture_setup_new),
+		T("MB4-UT/AUTH/BV-01 variant A", test_variant_a, setup_bound_subscribed),
+		T("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b, setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key, setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale, setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-03 malformed", test_malformed, setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-04 band without key", test_not_bound, setup_new_subscribed),
 		T("MB4-UT/SAFE/BV-01 protected before auth", test_protected_before_auth, fixture_setup_bound),
 		T("MB4-UT/SAFE/BV-02 auth lasts for the link", test_auth_lasts_for_the_link, fixture_setup),
-		T("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap, fixture_setup_new),
-		T("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap, fixture_setup_new),
-		T("MB4-UT/PAIR/BI-02 declined and busy", test_bind_declined_and_busy, fixture_setup_new),
-		T("MB4-UT/PAIR/BI-03 cancelled by disconnect", test_bind_cancelled_by_disconnect, fixture_setup_new),
-		T("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored, fixture_setup_new),
-		T("MB4-UT/BIND/BI-01 bound to another key", test_binding_conflict, fixture_setup_bound),
+		T("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-02 declined and busy", test_bind_declined_and_busy, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-03 cancelled by disconnect", test_bind_cancelled_by_disconnect, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored, setup_new_subscribed),
+		T("MB4-UT/BIND/BI-01 bound to another key", test_binding_conflict, setup_bound_subscribed),
 		T("MB4-UT/BIND/BV-01 owner unbinds", test_owner_unbinds, fixture_setup),
 		T("MB4-UT/BIND/BI-02 stranger cannot unbind", test_unauthenticated_cannot_unbind, fixture_setup_bound),
 		T("MB4-UT/BIND/BV-02 menu reset and reboot", test_menu_reset_and_reboot, fixture_setup),

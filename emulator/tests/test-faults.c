@@ -11,13 +11,15 @@
 #include "flashlog.h"
 #include "power.h"
 
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_DATA 0x41
-#define H_DATA_CCC 0x42
-#define H_EVENT 0x4a
-#define H_EVENT_CCC 0x4b
-#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
+/* Arms the fault of line; its id, 0 if refused. */
+static unsigned int inject(struct fixture *f, const char *line)
+{
+	char *err = NULL;
+	unsigned int id = mb_faults_inject(mb_band_faults(f->band), line, &err);
+
+	free(err);
+	return id;
+}
 
 static void expect_parse_error(struct fixture *f, const char *line, const char *want)
 {
@@ -33,7 +35,6 @@ static void expect_parse_error(struct fixture *f, const char *line, const char *
 static void test_fault_lines(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 	unsigned int id;
 
 	expect_parse_error(f, "trigger=notify action=explode chr=auth",
@@ -54,9 +55,9 @@ static void test_fault_lines(void **state)
 	expect_parse_error(f, "trigger=notify chr=activity-data action=foreign-notify",
 			   "value: foreign-notify needs target= and value=");
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 0);
-	id = mb_faults_inject(mb_band_faults(f->band), "preset=stuck-syncing", &err);
+	id = inject(f, "preset=stuck-syncing");
 	assert_int_equal(id, 1);
-	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), "trigger=write chr=00000004 action=drop count=0", &err), 2);
+	assert_int_equal(inject(f, "trigger=write chr=00000004 action=drop count=0"), 2);
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 2);
 	assert_string_equal(mb_faults_spec(mb_band_faults(f->band), 0, &id), "preset=stuck-syncing");
 	mb_faults_clear(mb_band_faults(f->band));
@@ -65,10 +66,18 @@ static void test_fault_lines(void **state)
 	for (size_t i = 0; i < mb_fault_n_presets(); i++) {
 		char *line = mb_strdup_printf("preset=%s", mb_fault_preset(i)->name);
 
-		assert_true(mb_faults_inject(mb_band_faults(f->band), line, &err) > 0);
+		assert_true(inject(f, line) > 0);
 		free(line);
 	}
 	assert_true(mb_fault_n_presets() >= 10);
+}
+
+/* 01 01 <10:30> (its reply forgotten) and 02: everything logged. */
+static void request_all(struct fixture *f)
+{
+	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
+	f->n_out = f->next_out = 0;
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 }
 
 static void start_transfer(struct fixture *f, unsigned int minutes)
@@ -76,49 +85,53 @@ static void start_transfer(struct fixture *f, unsigned int minutes)
 	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	fixture_advance(f, minutes * 60000ull);
-	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
-	f->n_out = f->next_out = 0;
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	request_all(f);
 	f->n_events = 0;
 }
 
-static void drain(struct fixture *f)
+/* A transfer of minutes samples with the fault of line armed, run until
+ * nothing is due; the fault's id. */
+static unsigned int sync_with(struct fixture *f, const char *line, unsigned int minutes)
 {
-	for (int i = 0; i < 10000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
-		mb_band_run(f->band);
+	unsigned int id = inject(f, line);
+
+	start_transfer(f, minutes);
+	fixture_drain(f);
+	return id;
 }
 
-/* Counters of the activity-data packets sent, in order. */
-static size_t counters(struct fixture *f, uint8_t *out, size_t cap, bool *end_reply)
+/* The activity-data packets sent since the last look, n of them with the
+ * counters want (NULL: any), and whether the end reply came; then forgets
+ * them. */
+static void expect_sent(struct fixture *f, size_t n, const uint8_t *want, bool end_reply)
 {
-	size_t n = 0;
+	uint8_t counters[64];
+	size_t got = 0;
+	bool end = false;
 
-	*end_reply = false;
 	for (size_t i = f->next_out; i < f->n_out; i++) {
 		const struct captured *c = &f->out[i];
 
-		if (c->pdu[1] == H_DATA && n < cap)
-			out[n++] = c->pdu[3];
+		if (c->pdu[1] == H_DATA && got < sizeof(counters))
+			counters[got++] = c->pdu[3];
 		if (c->pdu[1] == H_CTRL && c->len == 6 && c->pdu[4] == 0x02)
-			*end_reply = true;
+			end = true;
 	}
 	f->n_out = f->next_out = 0;
-	return n;
+	assert_int_equal(got, n);
+	if (want)
+		assert_memory_equal(counters, want, n);
+	assert_int_equal(end, end_reply);
 }
 
 static void test_stuck_syncing(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
-	uint8_t c[64];
-	bool end;
 
-	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), "preset=stuck-syncing", &err), 1);
-	start_transfer(f, 40);	/* 10 packets at MTU 23 */
-	drain(f);
+	/* 40 samples: 10 packets at MTU 23. */
+	assert_int_equal(sync_with(f, "preset=stuck-syncing", 40), 1);
 	/* Five packets, then nothing at all: not even ATT responses. */
-	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
-	assert_false(end);
+	expect_sent(f, 5, NULL, false);
 	expect_events(f, "fault-fired id=1 name=stuck-syncing action=silence", NULL);
 	xfer_silent(f, PDU(0x0a, 0x03, 0x00));
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
@@ -132,15 +145,9 @@ static void test_stuck_syncing(void **state)
 static void test_sync_never_ends(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
-	uint8_t c[64];
-	bool end;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=sync-never-ends", &err);
-	start_transfer(f, 40);
-	drain(f);
-	assert_int_equal(counters(f, c, sizeof(c), &end), 10);
-	assert_false(end);
+	sync_with(f, "preset=sync-never-ends", 40);
+	expect_sent(f, 10, NULL, false);
 	expect_events(f, "fault-fired id=1 name=sync-never-ends action=drop",
 		      "fetch-completed count=40", NULL);
 }
@@ -148,34 +155,21 @@ static void test_sync_never_ends(void **state)
 static void test_counter_gap_and_duplicate(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
-	uint8_t c[64];
-	bool end;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=counter-gap", &err);
-	start_transfer(f, 20);
-	drain(f);
-	assert_int_equal(counters(f, c, sizeof(c), &end), 5);
-	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 4, 5 }), 5);
-	assert_true(end);
-	mb_faults_inject(mb_band_faults(f->band), "preset=duplicate-packet", &err);
-	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
-	f->n_out = f->next_out = 0;
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
-	assert_int_equal(counters(f, c, sizeof(c), &end), 6);
-	assert_memory_equal(c, ((uint8_t[]){ 0, 1, 2, 3, 3, 4 }), 6);
+	sync_with(f, "preset=counter-gap", 20);
+	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 4, 5 }, true);
+	inject(f, "preset=duplicate-packet");
+	request_all(f);
+	fixture_drain(f);
+	expect_sent(f, 6, (const uint8_t[]){ 0, 1, 2, 3, 3, 4 }, true);
 }
 
 static void test_foreign_notification(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
 	xfer(f, PDU(0x12, H_EVENT_CCC, 0x00, 0x01, 0x00), PDU(0x13));
-	mb_faults_inject(mb_band_faults(f->band), "preset=foreign-notification", &err);
-	start_transfer(f, 20);
-	drain(f);
+	sync_with(f, "preset=foreign-notification", 20);
 	/* Three data packets, then device event 04, then the fourth. */
 	assert_int_equal(f->out[3].pdu[1], H_EVENT);
 	assert_memory_equal(f->out[3].pdu, ((uint8_t[]){ 0x1b, H_EVENT, 0x00, 0x04 }), 4);
@@ -186,11 +180,8 @@ static void test_foreign_notification(void **state)
 static void test_partial_sync_and_reboot(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=partial-sync", &err);
-	start_transfer(f, 80);
-	drain(f);
+	sync_with(f, "preset=partial-sync", 80);
 	assert_int_equal(f->disconnects, 1);
 	/* The band hangs up before the eleventh packet. */
 	assert_int_equal(f->n_out, 10);
@@ -202,9 +193,8 @@ static void test_partial_sync_and_reboot(void **state)
 static void test_half_connected(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=half-connected", &err);
+	inject(f, "preset=half-connected");
 	mb_band_disconnect(f->band);
 	fixture_connect(f);
 	xfer_silent(f, PDU(0x02, 0xf7, 0x00));
@@ -218,9 +208,8 @@ static void test_half_connected(void **state)
 static void test_auth_never_answers(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=auth-never-answers", &err);
+	inject(f, "preset=auth-never-answers");
 	mb_band_disconnect(f->band);
 	fixture_connect(f);
 	fixture_auth(f, test_key);
@@ -231,16 +220,15 @@ static void test_auth_never_answers(void **state)
 static void test_battery_and_minute_triggers(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=low-battery-drop", &err);
+	inject(f, "preset=low-battery-drop");
 	mb_power_set_level(mb_band_power(f->band), 16);
 	assert_int_equal(f->disconnects, 0);
 	mb_power_set_level(mb_band_power(f->band), 15);
 	assert_int_equal(f->disconnects, 1);
 	/* Every band minute from the third on, until cleared. */
 	f->n_events = 0;
-	mb_faults_inject(mb_band_faults(f->band), "name=tick trigger=minute minute=3 action=drop count=0", &err);
+	inject(f, "name=tick trigger=minute minute=3 action=drop count=0");
 	fixture_advance(f, 2 * 60000);
 	expect_events(f, NULL);
 	fixture_advance(f, 2 * 60000);
@@ -254,11 +242,8 @@ static void test_battery_and_minute_triggers(void **state)
 static void test_brown_out(void **state)
 {
 	struct fixture *f = *state;
-	char *err = NULL;
 
-	mb_faults_inject(mb_band_faults(f->band), "preset=brown-out-mid-sync", &err);
-	start_transfer(f, 40);
-	drain(f);
+	sync_with(f, "preset=brown-out-mid-sync", 40);
 	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
 	assert_int_equal(f->disconnects, 1);
 	mb_band_disconnect(f->band);

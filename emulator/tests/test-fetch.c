@@ -14,29 +14,13 @@
 #include "identity.h"
 #include "tick.h"
 
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_DATA 0x41
-#define H_DATA_CCC 0x42
-#define H_TIME 0x61
-
 #define START_MINUTE ((uint32_t)(TEST_EPOCH_MS / 60000))
-/* 01 01 2024-05-20 10:30 00 tz0 */
-#define REQ_1030 0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
-#define TS_1030 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00
 
 static void subscribe(struct fixture *f)
 {
 	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	f->n_events = 0;
-}
-
-/* Band life until nothing is due any more: a transfer in full. */
-static void drain(struct fixture *f)
-{
-	for (int i = 0; i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
-		mb_band_run(f->band);
 }
 
 static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t ts[8])
@@ -56,14 +40,30 @@ static void request_1030(struct fixture *f, uint32_t count)
 	expect_start_reply(f, count, (const uint8_t[]){ TS_1030 });
 }
 
-/* The data packets of a transfer of n samples from minute first, per
- * samples in each, then the end reply. */
+/* 01 01 <10:30>, answered with count, then 02: the transfer begins. */
+static void start_1030(struct fixture *f, uint32_t count)
+{
+	request_1030(f, count);
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+}
+
+/* minutes of band life logged, then all of it asked for from 10:30. */
+static void log_and_start(struct fixture *f, uint32_t minutes)
+{
+	subscribe(f);
+	fixture_advance(f, minutes * 60000ull);
+	start_1030(f, minutes);
+}
+
+/* Band life until the transfer is done: the data packets of n samples
+ * from minute first, per samples in each, then the end reply. */
 static void expect_transfer(struct fixture *f, uint32_t first, unsigned int n,
 			    unsigned int per)
 {
 	unsigned int sent = 0;
 	uint8_t counter = 0;
 
+	fixture_drain(f);
 	while (sent < n) {
 		uint8_t pdu[3 + 1 + 60 * 4] = { 0x1b, H_DATA, 0x00, counter++ };
 		unsigned int k = n - sent < per ? n - sent : per;
@@ -81,16 +81,11 @@ static void test_mtu23_four_per_packet(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	fixture_advance(f, 10 * 60000);
-	request_1030(f, 10);
-	expect_no_out(f);
+	log_and_start(f, 10);
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
-	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	/* 17-byte notifications at MTU 23 (protocol §13). */
 	expect_transfer(f, START_MINUTE, 10, 4);
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10", NULL);
 }
 
@@ -98,12 +93,8 @@ static void test_mtu247_sixty_per_packet(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00));
-	fixture_advance(f, 130 * 60000);
-	request_1030(f, 130);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	log_and_start(f, 130);
 	expect_transfer(f, START_MINUTE, 130, 60);
 }
 
@@ -111,12 +102,8 @@ static void test_counter_wraps(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
 	/* 1030 samples at 4 a packet: counters 0..255, 0..1. */
-	fixture_advance(f, 1030 * 60000ull);
-	request_1030(f, 1030);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	log_and_start(f, 1030);
 	expect_transfer(f, START_MINUTE, 1030, 4);
 }
 
@@ -127,9 +114,7 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 	subscribe(f);
 	fixture_advance(f, 10 * 60000);
 	for (int round = 0; round < 2; round++) {
-		request_1030(f, 10);
-		xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-		drain(f);
+		start_1030(f, 10);
 		expect_transfer(f, START_MINUTE, 10, 4);
 	}
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 10);
@@ -209,16 +194,13 @@ static void test_new_request_mid_transfer(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	fixture_advance(f, 200 * 60000);
-	request_1030(f, 200);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	log_and_start(f, 200);
 	/* One step of band life: 16 of the 50 packets. */
 	mb_band_run(f->band);
 	assert_int_equal(f->n_out, 16);
 	f->n_out = f->next_out = 0;
 	request_1030(f, 200);
-	drain(f);
+	fixture_drain(f);
 	expect_no_out(f);
 	/* The stopped transfer did not complete: an ack deletes nothing. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
@@ -232,10 +214,7 @@ static void test_disconnect_mid_transfer(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	fixture_advance(f, 100 * 60000);
-	request_1030(f, 100);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	log_and_start(f, 100);
 	mb_band_run(f->band);
 	mb_band_disconnect(f->band);
 	expect_events(f, "fetch-started type=0x01 count=100",
@@ -248,9 +227,7 @@ static void test_disconnect_mid_transfer(void **state)
 	f->n_events = 0;
 	/* Nothing was lost: the whole log is there for the next try. */
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	request_1030(f, 100);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
+	start_1030(f, 100);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
 
@@ -260,16 +237,12 @@ static void test_congested_link_waits(void **state)
 {
 	struct fixture *f = *state;
 
-	subscribe(f);
-	fixture_advance(f, 100 * 60000);
-	request_1030(f, 100);
-	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	log_and_start(f, 100);
 	mb_link_set_congested(mb_band_link(f->band), true);
 	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms, true);
 	mb_band_run(f->band);
 	expect_no_out(f);
 	mb_link_set_congested(mb_band_link(f->band), false);
-	drain(f);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
 
@@ -292,7 +265,6 @@ static void test_run_ends_at_a_gap(void **state)
 				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
 	expect_start_reply(f, 5, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00, 0x00 });
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
-	drain(f);
 	expect_transfer(f, START_MINUTE + 70, 5, 4);
 }
 

@@ -14,12 +14,48 @@
 #define SECTORS 4
 #define SIZE (SECTORS * MB_FLASH_SECTOR_SIZE)
 
-static uint8_t *erased_chip(void)
-{
-	uint8_t *mem = malloc(SIZE);
+/* A chip of SECTORS erased sectors, and the log opened on it. */
+struct chip {
+	uint8_t *mem;
+	struct mb_flash flash;
+	struct mb_flashlog *log;
+};
 
-	memset(mem, 0xff, SIZE);
-	return mem;
+static struct chip *chip_new(void)
+{
+	struct chip *c = calloc(1, sizeof(*c));
+
+	c->mem = malloc(SIZE);
+	memset(c->mem, 0xff, SIZE);
+	mb_flash_init(&c->flash, c->mem, SIZE);
+	return c;
+}
+
+static void chip_free(struct chip *c)
+{
+	mb_flashlog_free(c->log);
+	free(c->mem);
+	free(c);
+}
+
+/* The log as the band finds it at start, from what the chip holds. */
+static struct mb_flashlog *reopen(struct chip *c, unsigned int *torn)
+{
+	mb_flashlog_free(c->log);
+	c->log = mb_flashlog_open(&c->flash, torn);
+	return c->log;
+}
+
+static int chip_setup(void **state)
+{
+	*state = chip_new();
+	return 0;
+}
+
+static int chip_teardown(void **state)
+{
+	chip_free(*state);
+	return 0;
 }
 
 static void sample_for(uint32_t minute, uint8_t out[4])
@@ -59,44 +95,33 @@ static void expect_minutes(const struct mb_flashlog *log, uint32_t first,
 
 static void test_nor_semantics(void **state)
 {
-	uint8_t *mem = erased_chip();
-	struct mb_flash f;
+	struct chip *c = *state;
 
-	mb_flash_init(&f, mem, SIZE);
-	mb_flash_program(&f, 10, (const uint8_t[]){ 0x0f }, 1);
-	mb_flash_program(&f, 10, (const uint8_t[]){ 0xf5 }, 1);
+	mb_flash_program(&c->flash, 10, (const uint8_t[]){ 0x0f }, 1);
+	mb_flash_program(&c->flash, 10, (const uint8_t[]){ 0xf5 }, 1);
 	/* Bits only go from 1 to 0 until an erase. */
-	assert_int_equal(mem[10], 0x05);
-	assert_false(mb_flash_is_erased(&f, 0, 16));
-	mb_flash_erase(&f, 0);
-	assert_true(mb_flash_is_erased(&f, 0, MB_FLASH_SECTOR_SIZE));
-	free(mem);
+	assert_int_equal(c->mem[10], 0x05);
+	assert_false(mb_flash_is_erased(&c->flash, 0, 16));
+	mb_flash_erase(&c->flash, 0);
+	assert_true(mb_flash_is_erased(&c->flash, 0, MB_FLASH_SECTOR_SIZE));
 }
 
 static void test_append_and_reopen(void **state)
 {
-	uint8_t *mem = erased_chip();
-	struct mb_flash f;
-	struct mb_flashlog *log;
+	struct chip *c = *state;
 	unsigned int torn = 99;
 
-	mb_flash_init(&f, mem, SIZE);
-	log = mb_flashlog_open(&f, &torn);
+	reopen(c, &torn);
 	assert_int_equal(torn, 0);
-	assert_int_equal(mb_flashlog_count(log), 0);
-	append_n(log, 1000, 300);	/* crosses a sector */
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, &torn);
+	assert_int_equal(mb_flashlog_count(c->log), 0);
+	append_n(c->log, 1000, 300);	/* crosses a sector */
+	reopen(c, &torn);
 	assert_int_equal(torn, 0);
-	expect_minutes(log, 1000, 300);
-	assert_int_equal(mb_flashlog_at(log, 0)->seq, 1);
+	expect_minutes(c->log, 1000, 300);
+	assert_int_equal(mb_flashlog_at(c->log, 0)->seq, 1);
 	/* Appending goes on where it stopped. */
-	append_n(log, 1300, 5);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
-	expect_minutes(log, 1000, 305);
-	mb_flashlog_free(log);
-	free(mem);
+	append_n(c->log, 1300, 5);
+	expect_minutes(reopen(c, NULL), 1000, 305);
 }
 
 /* Power is lost after k bytes of a record write, for every k: the torn
@@ -104,37 +129,30 @@ static void test_append_and_reopen(void **state)
 static void test_power_loss_every_byte(void **state)
 {
 	for (size_t k = 0; k <= MB_FLASHLOG_RECORD_SIZE; k++) {
-		uint8_t *mem = erased_chip();
-		struct mb_flash f;
-		struct mb_flashlog *log;
+		struct chip *c = chip_new();
 		unsigned int torn = 0;
 		uint8_t s[4];
 
-		mb_flash_init(&f, mem, SIZE);
-		log = mb_flashlog_open(&f, NULL);
-		append_n(log, 500, 10);
-		f.budget = k;
+		append_n(reopen(c, NULL), 500, 10);
+		c->flash.budget = k;
 		sample_for(510, s);
-		mb_flashlog_append(log, 510, s);
-		mb_flashlog_free(log);
-		f.budget = SIZE_MAX;
-		log = mb_flashlog_open(&f, &torn);
+		mb_flashlog_append(c->log, 510, s);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, &torn);
 		if (k == MB_FLASHLOG_RECORD_SIZE) {
 			/* The whole record made it. */
 			assert_int_equal(torn, 0);
-			expect_minutes(log, 500, 11);
+			expect_minutes(c->log, 500, 11);
 		} else {
 			assert_int_equal(torn, k ? 1 : 0);
-			expect_minutes(log, 500, 10);
+			expect_minutes(c->log, 500, 10);
 		}
 		/* The next record lands in a clean slot and is kept. */
 		sample_for(k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
-		mb_flashlog_append(log, k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
-		mb_flashlog_free(log);
-		log = mb_flashlog_open(&f, &torn);
-		expect_minutes(log, 500, k == MB_FLASHLOG_RECORD_SIZE ? 12 : 11);
-		mb_flashlog_free(log);
-		free(mem);
+		mb_flashlog_append(c->log, k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
+		reopen(c, &torn);
+		expect_minutes(c->log, 500, k == MB_FLASHLOG_RECORD_SIZE ? 12 : 11);
+		chip_free(c);
 	}
 }
 
@@ -142,68 +160,47 @@ static void test_power_loss_every_byte(void **state)
 static void test_power_loss_new_sector(void **state)
 {
 	for (size_t k = 0; k <= MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE; k++) {
-		uint8_t *mem = erased_chip();
-		struct mb_flash f;
-		struct mb_flashlog *log;
+		struct chip *c = chip_new();
 		uint8_t s[4];
 		unsigned int full = MB_FLASHLOG_RECORDS_PER_SECTOR;
 
-		mb_flash_init(&f, mem, SIZE);
-		log = mb_flashlog_open(&f, NULL);
-		append_n(log, 0, full);
-		f.budget = k;
+		append_n(reopen(c, NULL), 0, full);
+		c->flash.budget = k;
 		sample_for(full, s);
-		mb_flashlog_append(log, full, s);
-		mb_flashlog_free(log);
-		f.budget = SIZE_MAX;
-		log = mb_flashlog_open(&f, NULL);
-		expect_minutes(log, 0, k == MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE
-				      ? full + 1 : full);
-		append_n(log, mb_flashlog_at(log, mb_flashlog_count(log) - 1)->minute + 1, 3);
-		mb_flashlog_free(log);
-		log = mb_flashlog_open(&f, NULL);
-		assert_int_equal(mb_flashlog_count(log),
+		mb_flashlog_append(c->log, full, s);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, NULL);
+		expect_minutes(c->log, 0, k == MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE
+					 ? full + 1 : full);
+		append_n(c->log, mb_flashlog_at(c->log, mb_flashlog_count(c->log) - 1)->minute + 1, 3);
+		assert_int_equal(mb_flashlog_count(reopen(c, NULL)),
 				 k == MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE ? full + 4 : full + 3);
-		mb_flashlog_free(log);
-		free(mem);
+		chip_free(c);
 	}
 }
 
 static void test_ring_wraps(void **state)
 {
-	uint8_t *mem = erased_chip();
-	struct mb_flash f;
-	struct mb_flashlog *log;
+	struct chip *c = *state;
 	unsigned int per = MB_FLASHLOG_RECORDS_PER_SECTOR;
 	unsigned int n = per * SECTORS + 10;
 
-	mb_flash_init(&f, mem, SIZE);
-	log = mb_flashlog_open(&f, NULL);
-	append_n(log, 0, n);
+	append_n(reopen(c, NULL), 0, n);
 	/* The oldest sector went to make room: what is left is the newest,
 	 * unbroken. */
-	expect_minutes(log, per, n - per);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
-	expect_minutes(log, per, n - per);
-	append_n(log, n, per * 2);
-	expect_minutes(log, per * 3, n + per * 2 - per * 3);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
-	expect_minutes(log, per * 3, n + per * 2 - per * 3);
-	mb_flashlog_free(log);
-	free(mem);
+	expect_minutes(c->log, per, n - per);
+	expect_minutes(reopen(c, NULL), per, n - per);
+	append_n(c->log, n, per * 2);
+	expect_minutes(c->log, per * 3, n + per * 2 - per * 3);
+	expect_minutes(reopen(c, NULL), per * 3, n + per * 2 - per * 3);
 }
 
 static void test_ack_cursor_survives(void **state)
 {
-	uint8_t *mem = erased_chip();
-	struct mb_flash f;
-	struct mb_flashlog *log;
+	struct chip *c = *state;
+	struct mb_flashlog *log = reopen(c, NULL);
 	uint32_t seq10;
 
-	mb_flash_init(&f, mem, SIZE);
-	log = mb_flashlog_open(&f, NULL);
 	append_n(log, 100, 20);
 	seq10 = mb_flashlog_at(log, 9)->seq;
 	assert_int_equal(mb_flashlog_stored(log), 20);
@@ -214,8 +211,7 @@ static void test_ack_cursor_survives(void **state)
 	mb_flashlog_ack(log, seq10 - 5);
 	assert_int_equal(mb_flashlog_acked_seq(log), seq10);
 	append_n(log, 120, 2);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
+	log = reopen(c, NULL);
 	assert_int_equal(mb_flashlog_acked_seq(log), seq10);
 	assert_int_equal(mb_flashlog_acked_minute(log), 109);
 	assert_int_equal(mb_flashlog_stored(log), 12);
@@ -225,30 +221,18 @@ static void test_ack_cursor_survives(void **state)
 	mb_flashlog_clear(log);
 	assert_int_equal(mb_flashlog_count(log), 0);
 	assert_int_equal(mb_flashlog_acked_seq(log), 0);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
-	assert_int_equal(mb_flashlog_count(log), 0);
-	mb_flashlog_free(log);
-	free(mem);
+	assert_int_equal(mb_flashlog_count(reopen(c, NULL)), 0);
 }
 
 static void test_garbage_flash(void **state)
 {
-	uint8_t *mem = malloc(SIZE);
-	struct mb_flash f;
-	struct mb_flashlog *log;
+	struct chip *c = *state;
 
 	for (size_t i = 0; i < SIZE; i++)
-		mem[i] = (uint8_t)(i * 7919 >> 3);
-	mb_flash_init(&f, mem, SIZE);
-	log = mb_flashlog_open(&f, NULL);
-	assert_int_equal(mb_flashlog_count(log), 0);
-	append_n(log, 7, 3);
-	mb_flashlog_free(log);
-	log = mb_flashlog_open(&f, NULL);
-	expect_minutes(log, 7, 3);
-	mb_flashlog_free(log);
-	free(mem);
+		c->mem[i] = (uint8_t)(i * 7919 >> 3);
+	assert_int_equal(mb_flashlog_count(reopen(c, NULL)), 0);
+	append_n(c->log, 7, 3);
+	expect_minutes(reopen(c, NULL), 7, 3);
 }
 
 static void test_capacity(void **state)
@@ -322,13 +306,13 @@ static void test_life_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nor_semantics),
-		cmocka_unit_test(test_append_and_reopen),
+		cmocka_unit_test_setup_teardown(test_nor_semantics, chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_append_and_reopen, chip_setup, chip_teardown),
 		cmocka_unit_test(test_power_loss_every_byte),
 		cmocka_unit_test(test_power_loss_new_sector),
-		cmocka_unit_test(test_ring_wraps),
-		cmocka_unit_test(test_ack_cursor_survives),
-		cmocka_unit_test(test_garbage_flash),
+		cmocka_unit_test_setup_teardown(test_ring_wraps, chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_cursor_survives, chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_flash, chip_setup, chip_teardown),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_crc16),
 		cmocka_unit_test(test_life_model),

@@ -15,16 +15,16 @@
 #include "flashlog.h"
 #include "power.h"
 
-#define H_BATTERY 0x44
-#define H_BATTERY_CCC 0x45
-#define H_CTRL 0x3e
-#define H_CTRL_CCC 0x3f
-#define H_SWREV 0x12
-#define H_FW_CTRL 0x81
-#define H_FW_CTRL_CCC 0x82
-#define H_FW_DATA 0x84
-
 /* ---------------------------------------------------------- battery */
+
+/* minutes of band life, then the charger plugged in or out; what the
+ * band sent meanwhile is forgotten. */
+static void plug_after(struct fixture *f, unsigned int minutes, bool plugged)
+{
+	fixture_advance(f, minutes * 60000ull);
+	f->n_out = f->next_out = 0;
+	mb_power_set_plugged(mb_band_power(f->band), plugged);
+}
 
 static void test_battery_layout_and_notify(void **state)
 {
@@ -37,9 +37,7 @@ static void test_battery_layout_and_notify(void **state)
 	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x39, 0x00, 0xb2, 0x07, 0x01,
 			  0x01, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0a,
 			  0x1e, 0x00, 0x00, 0x51));
-	fixture_advance(f, 5 * 60000);
-	f->n_out = f->next_out = 0;
-	mb_power_set_plugged(mb_band_power(f->band), true);
+	plug_after(f, 5, true);
 	/* Five minutes took it just under 57 %; charging: A becomes now
 	 * (10:35). */
 	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x38, 0x01, 0xe8, 0x07, 0x05,
@@ -48,9 +46,7 @@ static void test_battery_layout_and_notify(void **state)
 	expect_no_out(f);
 	/* 25 minutes on the charger (100 % in 120): 56.97 + 20.83 = 77.8;
 	 * unplugged at 11:00: B = 11:00, level at B 77. */
-	fixture_advance(f, 25 * 60000);
-	f->n_out = f->next_out = 0;
-	mb_power_set_plugged(mb_band_power(f->band), false);
+	plug_after(f, 25, false);
 	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x4d, 0x00, 0xe8, 0x07, 0x05,
 			  0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b,
 			  0x00, 0x00, 0x00, 0x4d));
@@ -166,18 +162,6 @@ static bool save_file(const char *name, const void *data, size_t len,
 	return true;
 }
 
-static int fw_setup(void **state)
-{
-	struct fixture *f;
-
-	fixture_setup(state);
-	f = *state;
-	n_saved = 0;
-	mb_firmware_set_store(mb_band_firmware(f->band), save_file, NULL);
-	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
-	return 0;
-}
-
 /* A synthetic firmware image with the layout of protocol §7.2. */
 static uint8_t *make_firmware(const char *version, size_t *len)
 {
@@ -197,15 +181,38 @@ static uint8_t *make_firmware(const char *version, size_t *len)
 	return img;
 }
 
+/* What the firmware cases send: V1.0.9.99, made afresh for each. */
+static uint8_t *img;
+static size_t len;
+
+static int fw_setup(void **state)
+{
+	struct fixture *f;
+
+	fixture_setup(state);
+	f = *state;
+	n_saved = 0;
+	img = make_firmware("1.0.9.99", &len);
+	mb_firmware_set_store(mb_band_firmware(f->band), save_file, NULL);
+	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	return 0;
+}
+
+static int fw_teardown(void **state)
+{
+	free(img);
+	return fixture_teardown(state);
+}
+
 /* A Write Request on 00001531: the response, then the notification
  * (notification-order = response-first, docs/policies.md). */
-static void fw_cmd(struct fixture *f, const uint8_t *cmd, size_t len,
+static void fw_cmd(struct fixture *f, const uint8_t *cmd, size_t cmd_len,
 		   const uint8_t *reply, size_t reply_len)
 {
 	uint8_t pdu[3 + 16] = { 0x12, H_FW_CTRL, 0x00 };
 
-	memcpy(pdu + 3, cmd, len);
-	mb_link_receive(mb_band_link(f->band), pdu, 3 + len);
+	memcpy(pdu + 3, cmd, cmd_len);
+	mb_link_receive(mb_band_link(f->band), pdu, 3 + cmd_len);
 	expect_out(f, PDU(0x13));
 	if (reply_len) {
 		uint8_t n[3 + 3] = { 0x1b, H_FW_CTRL, 0x00 };
@@ -226,26 +233,41 @@ static void send_init(struct fixture *f, uint8_t type, uint32_t size,
 	fw_cmd(f, cmd, 10, reply, reply_len);
 }
 
-static void send_data(struct fixture *f, const uint8_t *img, size_t len)
+static void send_data(struct fixture *f, const uint8_t *data, size_t n)
 {
-	for (size_t off = 0; off < len; off += 20) {
+	for (size_t off = 0; off < n; off += 20) {
 		uint8_t pdu[3 + 20] = { 0x52, H_FW_DATA, 0x00 };
-		size_t n = len - off < 20 ? len - off : 20;
+		size_t k = n - off < 20 ? n - off : 20;
 
-		memcpy(pdu + 3, img + off, n);
-		mb_link_receive(mb_band_link(f->band), pdu, 3 + n);
+		memcpy(pdu + 3, data + off, k);
+		mb_link_receive(mb_band_link(f->band), pdu, 3 + k);
 	}
+}
+
+/* 01 <type> <size> <crc> taken, then 03 01: the band waits for data. */
+static void start_upload(struct fixture *f, uint8_t type, uint32_t size, uint32_t crc)
+{
+	send_init(f, type, size, crc, PDU(0x10, 0x01, 0x01));
+	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+}
+
+/* All n bytes of data announced with crc, received (10 03 01), then
+ * checked with 04: the band answers 10 04 <status>. */
+static void upload(struct fixture *f, uint8_t type, const uint8_t *data, size_t n,
+		   uint32_t crc, uint8_t status)
+{
+	start_upload(f, type, (uint32_t)n, crc);
+	send_data(f, data, n);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, status));
 }
 
 static void test_full_update(void **state)
 {
 	struct fixture *f = *state;
-	size_t len;
-	uint8_t *img = make_firmware("1.0.9.99", &len);
 
 	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
-	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
 	send_data(f, img, len - 20);
 	/* 00 (sync) is never answered (protocol §7.1). */
 	fw_cmd(f, PDU(0x00), NULL, 0);
@@ -272,14 +294,11 @@ static void test_full_update(void **state)
 	fixture_connect(f);
 	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '9', '9'));
 	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'b');
-	free(img);
 }
 
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
-	size_t len;
-	uint8_t *img = make_firmware("1.0.9.99", &len);
 
 	send_init(f, 0x07, 1000, 0, PDU(0x10, 0x01, 0x04));
 	send_init(f, 0x00, 0, 0, PDU(0x10, 0x01, 0x04));
@@ -295,35 +314,23 @@ static void test_refusals(void **state)
 	mb_power_set_plugged(mb_band_power(f->band), true);
 	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
 	assert_int_equal(n_saved, 0);
-	free(img);
 }
 
 static void test_bad_images_change_nothing(void **state)
 {
 	struct fixture *f = *state;
-	size_t len;
-	uint8_t *img = make_firmware("1.0.9.99", &len);
 	uint32_t crc = mb_crc32(img, len);
 
 	/* Wrong CRC: one byte flipped on the way. */
-	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
 	img[500] ^= 0x01;
-	send_data(f, img, len);
+	upload(f, 0x00, img, len, crc, 0x04);
 	img[500] ^= 0x01;
-	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
-	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
 	/* Right CRC, not a Mi Band 4 image. */
 	memcpy(img + 64, "Mi Smart Band 5", 16);
 	crc = mb_crc32(img, len);
-	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
-	send_data(f, img, len);
-	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
-	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
+	upload(f, 0x00, img, len, crc, 0x04);
 	/* Cut short, then checked. */
-	send_init(f, 0x00, (uint32_t)len, crc, PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	start_upload(f, 0x00, (uint32_t)len, crc);
 	send_data(f, img, 500);
 	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
 	/* A reboot with nothing verified is just a reboot. */
@@ -331,17 +338,13 @@ static void test_bad_images_change_nothing(void **state)
 	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_ON);
 	assert_int_equal(n_saved, 0);
 	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'a');
-	free(img);
 }
 
 static void test_interrupted_update(void **state)
 {
 	struct fixture *f = *state;
-	size_t len;
-	uint8_t *img = make_firmware("1.0.9.99", &len);
 
-	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
+	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
 	send_data(f, img, 560);		/* 57 % */
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FIRMWARE);
 	f->n_events = 0;
@@ -354,12 +357,7 @@ static void test_interrupted_update(void **state)
 	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	/* The old image runs; a retry from 01 works. */
 	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
-	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
-	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
-	send_data(f, img, len);
-	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
-	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
-	free(img);
+	upload(f, 0x00, img, len, mb_crc32(img, len), 0x01);
 }
 
 static void test_resources_font_watchface(void **state)
@@ -371,16 +369,9 @@ static void test_resources_font_watchface(void **state)
 	res[5] = 80;
 	font[4] = 3;
 	font[10] = 0x03;
-	for (int k = 0; k < 3; k++) {
-		static const uint8_t types[3] = { 0x02, 0x01, 0x08 };
-		uint8_t *img = k == 0 ? res : k == 1 ? font : face;
-
-		send_init(f, types[k], 64, mb_crc32(img, 64), PDU(0x10, 0x01, 0x01));
-		fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
-		send_data(f, img, 64);
-		expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
-		fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
-	}
+	upload(f, 0x02, res, 64, mb_crc32(res, 64), 0x01);
+	upload(f, 0x01, font, 64, mb_crc32(font, 64), 0x01);
+	upload(f, 0x08, face, 64, mb_crc32(face, 64), 0x01);
 	assert_string_equal(fi->resources, "v80");
 	assert_string_equal(fi->font, "v3");
 	{
@@ -416,7 +407,7 @@ static void test_firmware_info_round_trip(void **state)
 }
 
 #define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
-#define F(name, fn) { name, fn, fw_setup, fixture_teardown, NULL }
+#define F(name, fn) { name, fn, fw_setup, fw_teardown, NULL }
 
 int main(void)
 {

@@ -42,26 +42,48 @@ static char *read_text(const char *dir, const char *name)
 	return text;
 }
 
-static char *make_tmpdir(void)
-{
-	char *dir = mb_strdup("/tmp/bandsim-test-XXXXXX");
+/* Every case has a directory of its own, removed after it. */
+static char *tmp;
 
-	assert_non_null(mkdtemp(dir));
-	return dir;
+static int tmp_setup(void **state)
+{
+	tmp = mb_strdup("/tmp/bandsim-test-XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	return 0;
 }
 
-static void remove_tree(const char *dir)
+static int tmp_teardown(void **state)
 {
-	char *cmd = mb_strdup_printf("rm -rf '%s'", dir);
+	char *cmd = mb_strdup_printf("rm -rf '%s'", tmp);
 
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
+	free(tmp);
+	return 0;
+}
+
+/* The same with a factory-new band (fixture_setup_new). */
+static int band_setup(void **state)
+{
+	tmp_setup(state);
+	return fixture_setup_new(state);
+}
+
+static int band_teardown(void **state)
+{
+	tmp_teardown(state);
+	return fixture_teardown(state);
+}
+
+/* name in the case's directory. */
+static char *in_tmp(const char *name)
+{
+	return mb_strdup_printf("%s/%s", tmp, name);
 }
 
 static void test_band_state_persists(void **state)
 {
-	char *dir = make_tmpdir();
-	char *sub = mb_strdup_printf("%s/a/b", dir);
+	char *sub = in_tmp("a/b");
 	struct mb_band_state a, b;
 	char *warning = NULL, *err = NULL;
 	char id[9];
@@ -86,22 +108,17 @@ static void test_band_state_persists(void **state)
 	mb_band_state_key_id(&b, id);
 	/* hashlib.sha256(bytes.fromhex("00112233...ff")).hexdigest()[:8] */
 	assert_string_equal(id, "a8faed6a");
-	remove_tree(dir);
 	free(sub);
-	free(dir);
 }
 
 static void expect_corrupt(const char *text, const char *want_suffix)
 {
-	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/%s", dir, STATE_BAND_FILE);
+	char *path = in_tmp(STATE_BAND_FILE);
 	struct mb_band_state st;
 	char *warning = NULL, *err = NULL, *want;
-	FILE *f = fopen(path, "w");
 
-	fputs(text, f);
-	fclose(f);
-	assert_true(state_band_load(dir, &st, &warning, &err));
+	write_text(tmp, STATE_BAND_FILE, text);
+	assert_true(state_band_load(tmp, &st, &warning, &err));
 	want = mb_strdup_printf("%s%s; starting factory-new", path, want_suffix);
 	assert_non_null(warning);
 	assert_string_equal(warning, want);
@@ -109,12 +126,10 @@ static void expect_corrupt(const char *text, const char *want_suffix)
 	/* It was replaced by a good, factory-new one. */
 	free(warning);
 	warning = NULL;
-	assert_true(state_band_load(dir, &st, &warning, &err));
+	assert_true(state_band_load(tmp, &st, &warning, &err));
 	assert_null(warning);
-	remove_tree(dir);
 	free(want);
 	free(path);
-	free(dir);
 }
 
 static void test_band_state_corrupt(void **state)
@@ -130,41 +145,36 @@ static void test_band_state_corrupt(void **state)
 	expect_corrupt("", ": no [band] section");
 }
 
-
 /* A replaced file is whole, private, and leaves no temporary behind. */
 static void test_write_atomic(void **state)
 {
-	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/x.ini", dir);
-	char *tmp = mb_strdup_printf("%s/.x.ini.tmp", dir);
+	char *path = in_tmp("x.ini");
+	char *partial = in_tmp(".x.ini.tmp");
 	char *text, *err = NULL;
 	struct stat st;
 
-	assert_true(state_store_write_atomic(dir, "x.ini", "one\n", 4, &err));
-	assert_true(state_store_write_atomic(dir, "x.ini", "two\n", 4, &err));
-	text = read_text(dir, "x.ini");
+	assert_true(state_store_write_atomic(tmp, "x.ini", "one\n", 4, &err));
+	assert_true(state_store_write_atomic(tmp, "x.ini", "two\n", 4, &err));
+	text = read_text(tmp, "x.ini");
 	assert_string_equal(text, "two\n");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_not_equal(access(tmp, F_OK), 0);
+	assert_int_not_equal(access(partial, F_OK), 0);
 	assert_false(state_store_write_atomic("/nonexistent", "x.ini", "", 0, &err));
 	assert_string_equal(err, "/nonexistent/.x.ini.tmp: No such file or directory");
 	free(err);
 	free(text);
-	remove_tree(dir);
-	free(tmp);
+	free(partial);
 	free(path);
-	free(dir);
 }
 
 static void test_read_file_errors(void **state)
 {
-	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/big", dir), *want;
+	char *path = in_tmp("big"), *want;
 	char *text = NULL, *err = NULL;
 	size_t len;
 
-	write_text(dir, "big", "0123456789");
+	write_text(tmp, "big", "0123456789");
 	assert_false(state_store_read_file(path, 9, &text, &len, &err));
 	want = mb_strdup_printf("%s: larger than 9 bytes", path);
 	assert_string_equal(err, want);
@@ -177,19 +187,16 @@ static void test_read_file_errors(void **state)
 	assert_false(state_store_read_file("/nonexistent/f", 10, &text, &len, &err));
 	assert_string_equal(err, "/nonexistent/f: No such file or directory");
 	free(err);
-	remove_tree(dir);
 	free(want);
 	free(path);
-	free(dir);
 }
 
 /* flash.img: created erased, kept as written, started afresh when the
  * profile needs another size. */
 static void test_flash_file(void **state)
 {
-	char *dir = make_tmpdir();
 	char *recreated = NULL, *err = NULL, *want;
-	struct state_flash *f = state_flash_new(dir, 8192, &recreated, &err);
+	struct state_flash *f = state_flash_new(tmp, 8192, &recreated, &err);
 
 	assert_non_null(f);
 	assert_null(recreated);
@@ -197,14 +204,14 @@ static void test_flash_file(void **state)
 		assert_int_equal(state_flash_mem(f)[i], 0xff);
 	state_flash_mem(f)[100] = 0x5a;
 	state_flash_free(f);
-	f = state_flash_new(dir, 8192, &recreated, &err);
+	f = state_flash_new(tmp, 8192, &recreated, &err);
 	assert_null(recreated);
 	assert_int_equal(state_flash_mem(f)[100], 0x5a);
 	state_flash_free(f);
-	f = state_flash_new(dir, 4096, &recreated, &err);
+	f = state_flash_new(tmp, 4096, &recreated, &err);
 	assert_non_null(f);
 	want = mb_strdup_printf("%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
-				dir);
+				tmp);
 	assert_string_equal(recreated, want);
 	assert_int_equal(state_flash_mem(f)[100], 0xff);
 	state_flash_free(f);
@@ -213,16 +220,13 @@ static void test_flash_file(void **state)
 	free(err);
 	free(want);
 	free(recreated);
-	remove_tree(dir);
-	free(dir);
 }
 
 /* --auth-key binds the stored band, once: the same key again leaves
  * band.ini as it is. */
 static void test_load_band_with_key(void **state)
 {
-	char *dir = make_tmpdir();
-	char *sub = mb_strdup_printf("%s/s", dir);
+	char *sub = in_tmp("s");
 	struct state *st = state_new(sub, NULL);
 	struct mb_band_state a, b;
 	char *warning = NULL, *err = NULL, *text;
@@ -245,9 +249,7 @@ static void test_load_band_with_key(void **state)
 	state_free(st);
 	mb_crypto_wipe(text, strlen(text));
 	free(text);
-	remove_tree(dir);
 	free(sub);
-	free(dir);
 }
 
 /* The band stores through the state directory: a factory reset replaces
@@ -255,41 +257,37 @@ static void test_load_band_with_key(void **state)
 static void test_band_store(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = make_tmpdir();
-	struct state *st = state_new(dir, NULL);
+	struct state *st = state_new(tmp, NULL);
 	struct mb_band_state s;
 	char *warning = NULL, *err = NULL, *want;
 
-	write_text(dir, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = b\nversion = V1.0.9.99\n");
+	write_text(tmp, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = b\nversion = V1.0.9.99\n");
 	state_attach_band(st, f->band, &warning);
 	assert_null(warning);
 	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'b');
 	assert_string_equal(mb_firmware_version(mb_band_firmware(f->band)), "V1.0.9.99");
 	assert_true(mb_band_factory_reset(f->band, &err));
-	assert_true(state_band_load(dir, &s, &warning, &err));
+	assert_true(state_band_load(tmp, &s, &warning, &err));
 	assert_memory_equal(s.address, mb_band_state(f->band)->address, 6);
 	assert_false(s.bound);
 
-	write_text(dir, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = c\n");
+	write_text(tmp, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = c\n");
 	state_attach_band(st, f->band, &warning);
 	want = mb_strdup_printf("%s/firmware.ini:2: [firmware] slot: a or b; running the factory image",
-				dir);
+				tmp);
 	assert_string_equal(warning, want);
 	mb_identity_set_store(mb_band_identity(f->band), NULL, NULL);
 	mb_firmware_set_store(mb_band_firmware(f->band), NULL, NULL);
 	state_free(st);
 	free(want);
 	free(warning);
-	remove_tree(dir);
-	free(dir);
 }
 
 /* flash.img becomes the band's activity log and keeps what it logs. */
 static void test_attach_flash(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = make_tmpdir();
-	struct state *st = state_new(dir, NULL);
+	struct state *st = state_new(tmp, NULL);
 	char *warning = NULL, *err = NULL;
 	size_t logged;
 
@@ -305,21 +303,18 @@ static void test_attach_flash(void **state)
 	mb_band_free(f->band);
 	f->band = NULL;
 	state_free(st);
-	remove_tree(dir);
-	free(dir);
 }
 
 static void test_fault_plan(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = make_tmpdir();
-	char *path = mb_strdup_printf("%s/faults.txt", dir), *want;
+	char *path = in_tmp("faults.txt"), *want;
 	char *err = NULL;
 
-	write_text(dir, "faults.txt", "# a bad day for the phone\n\n  preset=stuck-syncing  \n");
+	write_text(tmp, "faults.txt", "# a bad day for the phone\n\n  preset=stuck-syncing  \n");
 	assert_true(state_faults_load(path, f->band, &err));
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 1);
-	write_text(dir, "faults.txt", "# a bad day for the phone\n"
+	write_text(tmp, "faults.txt", "# a bad day for the phone\n"
 		   "preset=stuck-syncing\n"
 		   "trigger=notify action=explode\n"
 		   "trigger=notify action=explode\n");
@@ -332,26 +327,21 @@ static void test_fault_plan(void **state)
 	assert_string_equal(err, "/nonexistent/f: No such file or directory");
 	free(err);
 	free(want);
-	remove_tree(dir);
 	free(path);
-	free(dir);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_band_state_persists),
-		cmocka_unit_test(test_band_state_corrupt),
-		cmocka_unit_test(test_write_atomic),
-		cmocka_unit_test(test_read_file_errors),
-		cmocka_unit_test(test_flash_file),
-		cmocka_unit_test(test_load_band_with_key),
-		cmocka_unit_test_setup_teardown(test_band_store, fixture_setup_new,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_attach_flash, fixture_setup_new,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_fault_plan, fixture_setup_new,
-						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_band_state_persists, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_band_state_corrupt, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_read_file_errors, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_flash_file, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_load_band_with_key, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_band_store, band_setup, band_teardown),
+		cmocka_unit_test_setup_teardown(test_attach_flash, band_setup, band_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup, band_teardown),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);

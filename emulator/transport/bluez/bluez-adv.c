@@ -153,6 +153,17 @@ static const GDBusInterfaceVTable vtable = {
 	.get_property = get_property,
 };
 
+void bluez_adv_free(struct bluez_adv *a)
+{
+	if (!a)
+		return;
+	bluez_dbus_unexport(a->conn, &a->reg_id);
+	g_clear_pointer(&a->info, g_dbus_node_info_unref);
+	g_object_unref(a->conn);
+	g_free(a->path);
+	g_free(a);
+}
+
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 				struct mb_band *band, unsigned int parts,
 				void (*released)(struct bluez_adv *a, void *user_data),
@@ -160,35 +171,18 @@ struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 {
 	struct bluez_adv *a = g_new0(struct bluez_adv, 1);
 
-	a->conn = g_object_ref(conn);
-	a->path = g_strdup(path);
-	a->band = band;
-	a->released = released;
-	a->user_data = user_data;
-	a->parts = parts;
+	*a = (struct bluez_adv){ .conn = g_object_ref(conn), .path = g_strdup(path),
+				 .band = band, .released = released,
+				 .user_data = user_data, .parts = parts };
 	read_band(a);
 	a->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
 	if (a->info)
-		a->reg_id = g_dbus_connection_register_object(conn, path,
-			a->info->interfaces[0], &vtable, a, NULL, error);
-	if (!a->reg_id) {
-		bluez_adv_free(a);
-		return NULL;
-	}
-	return a;
-}
-
-void bluez_adv_free(struct bluez_adv *a)
-{
-	if (!a)
-		return;
+		a->reg_id = bluez_dbus_export(conn, path, a->info, ADV_IFACE, &vtable, a,
+					      error);
 	if (a->reg_id)
-		g_dbus_connection_unregister_object(a->conn, a->reg_id);
-	if (a->info)
-		g_dbus_node_info_unref(a->info);
-	g_object_unref(a->conn);
-	g_free(a->path);
-	g_free(a);
+		return a;
+	bluez_adv_free(a);
+	return NULL;
 }
 
 const char *bluez_adv_path(const struct bluez_adv *a)

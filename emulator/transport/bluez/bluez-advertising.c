@@ -28,8 +28,8 @@ struct slot {
 
 struct bluez_advertising {
 	GDBusConnection *conn;
-	char *adapter;
-	char *adapter_path;
+	const char *adapter;
+	const char *adapter_path;
 	struct mb_band *band;
 	void (*status)(const char *what, void *user_data);
 	void *user_data;
@@ -70,15 +70,6 @@ static bool all_done(const struct bluez_advertising *a)
 	return true;
 }
 
-static gboolean on_retry(gpointer user_data)
-{
-	struct bluez_advertising *a = user_data;
-
-	a->retry_id = 0;
-	register_slots(a);
-	return G_SOURCE_REMOVE;
-}
-
 /* Two advertisements, manufacturer data in one and service data in the
  * other, both with the name in the scan response. */
 static bool split(struct bluez_advertising *a, GError **error)
@@ -93,6 +84,15 @@ static bool split(struct bluez_advertising *a, GError **error)
 	bluez_adv_set_parts(a->slots[0].adv, BLUEZ_ADV_MANUFACTURER);
 	a->n_slots = 2;
 	return true;
+}
+
+/* Every advertising slot was taken: the next try. */
+static void on_retry(gpointer user_data)
+{
+	struct bluez_advertising *a = user_data;
+
+	a->retry_id = 0;
+	register_slots(a);
 }
 
 static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -136,7 +136,7 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 				  error->message, RETRY_MS);
 		a->retry_warned = true;
 		if (!a->retry_id)
-			a->retry_id = g_timeout_add(RETRY_MS, on_retry, a);
+			a->retry_id = g_timeout_add_once(RETRY_MS, on_retry, a);
 	} else if (remote && a->n_slots == 1 && slot == &a->slots[0]) {
 		GError *split_error = NULL;
 
@@ -184,9 +184,7 @@ void bluez_advertising_set_wanted(struct bluez_advertising *a, bool wanted)
 		register_slots(a);
 		return;
 	}
-	if (a->retry_id)
-		g_source_remove(a->retry_id);
-	a->retry_id = 0;
+	g_clear_handle_id(&a->retry_id, g_source_remove);
 	/* Pending ones are taken back when they land. */
 	for (size_t i = 0; i < a->n_slots; i++)
 		if (a->slots[i].reg == REG_DONE)
@@ -220,22 +218,19 @@ static gboolean on_refresh(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn,
-						const char *adapter,
-						struct mb_band *band,
+struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn, const char *adapter,
+						const char *adapter_path, struct mb_band *band,
 						void (*status)(const char *what, void *user_data),
 						void *user_data, GError **error)
 {
 	struct bluez_advertising *a = g_new0(struct bluez_advertising, 1);
 	char *path = g_strdup_printf("%s0", ADV_ROOT);
 
-	a->conn = g_object_ref(conn);
-	a->adapter = g_strdup(adapter);
-	a->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
-	a->band = band;
-	a->status = status;
-	a->user_data = user_data;
-	a->cancel = g_cancellable_new();
+	*a = (struct bluez_advertising){
+		.conn = g_object_ref(conn), .adapter = adapter, .adapter_path = adapter_path,
+		.band = band, .status = status, .user_data = user_data,
+		.cancel = g_cancellable_new(),
+	};
 	for (size_t i = 0; i < MAX_SLOTS; i++)
 		a->slots[i].owner = a;
 	a->n_slots = 1;
@@ -271,15 +266,11 @@ void bluez_advertising_free(struct bluez_advertising *a)
 				UNREGISTER_TIMEOUT_MS);
 	}
 	g_cancellable_cancel(a->cancel);
-	if (a->retry_id)
-		g_source_remove(a->retry_id);
-	if (a->refresh_id)
-		g_source_remove(a->refresh_id);
+	g_clear_handle_id(&a->retry_id, g_source_remove);
+	g_clear_handle_id(&a->refresh_id, g_source_remove);
 	for (size_t i = 0; i < MAX_SLOTS; i++)
 		bluez_adv_free(a->slots[i].adv);
 	g_object_unref(a->cancel);
 	g_object_unref(a->conn);
-	g_free(a->adapter_path);
-	g_free(a->adapter);
 	g_free(a);
 }

@@ -27,8 +27,10 @@ struct bluez_bridge {
 	void *reply_data;
 	/* Per characteristic: bluetoothd asked for notifications, and
 	 * whether the band took the CCCD write on the current link. */
-	bool *wanted;
-	bool *applied;
+	struct notify_state {
+		bool wanted;
+		bool applied;
+	} *notify;
 };
 
 static const struct mb_gatt_chr *chr_by_value_handle(const struct bluez_bridge *b,
@@ -134,8 +136,8 @@ static void apply_wanted(struct bluez_bridge *b)
 	for (size_t i = 0; i < mb_gatt_n_chrs(gatt); i++) {
 		const struct mb_gatt_chr *chr = mb_gatt_chr(gatt, i);
 
-		if (b->wanted[i] && !b->applied[i] && b->linked)
-			b->applied[i] = write_ccc(b, chr, true) == 0;
+		if (b->notify[i].wanted && !b->notify[i].applied && b->linked)
+			b->notify[i].applied = write_ccc(b, chr, true) == 0;
 	}
 }
 
@@ -143,21 +145,11 @@ struct bluez_bridge *bluez_bridge_new(struct mb_band *band,
 				      const struct bluez_bridge_ops *ops,
 				      void *user_data)
 {
-	struct bluez_bridge *b = calloc(1, sizeof(*b));
 	size_t n = mb_gatt_n_chrs(mb_band_gatt(band));
 
-	if (!b)
-		return NULL;
-	b->band = band;
-	b->ops = ops;
-	b->user_data = user_data;
-	b->wanted = calloc(n ? n : 1, sizeof(bool));
-	b->applied = calloc(n ? n : 1, sizeof(bool));
-	if (!b->wanted || !b->applied) {
-		bluez_bridge_free(b);
-		return NULL;
-	}
-	return b;
+	/* Out of memory aborts, as in the band. */
+	return MB_NEW(struct bluez_bridge, .band = band, .ops = ops, .user_data = user_data,
+		      .notify = mb_malloc0(n * sizeof(struct notify_state)));
 }
 
 void bluez_bridge_free(struct bluez_bridge *b)
@@ -165,8 +157,7 @@ void bluez_bridge_free(struct bluez_bridge *b)
 	if (!b)
 		return;
 	bluez_bridge_link_down(b);
-	free(b->wanted);
-	free(b->applied);
+	free(b->notify);
 	free(b);
 }
 
@@ -180,7 +171,8 @@ bool bluez_bridge_link_up(struct bluez_bridge *b)
 		return false;
 	b->linked = true;
 	b->mtu = 0;
-	memset(b->applied, 0, n * sizeof(bool));
+	for (size_t i = 0; i < n; i++)
+		b->notify[i].applied = false;
 	/* A bonded central's CCCDs survive in bluetoothd, which then sends
 	 * no StartNotify: the new link gets what was asked before. */
 	apply_wanted(b);
@@ -283,20 +275,20 @@ uint8_t bluez_bridge_set_notify(struct bluez_bridge *b,
 
 	if (!chr->cccd_handle)
 		return MB_ATT_ERROR_REQUEST_NOT_SUPPORTED;
-	b->wanted[chr->index] = on;
+	b->notify[chr->index].wanted = on;
 	if (!b->linked) {
-		b->applied[chr->index] = false;
+		b->notify[chr->index].applied = false;
 		return 0;
 	}
 	err = write_ccc(b, chr, on);
-	b->applied[chr->index] = on && !err;
+	b->notify[chr->index].applied = on && !err;
 	return err;
 }
 
 bool bluez_bridge_notifying(const struct bluez_bridge *b,
 			    const struct mb_gatt_chr *chr)
 {
-	return b->wanted[chr->index];
+	return b->notify[chr->index].wanted;
 }
 
 void bluez_bridge_confirm(struct bluez_bridge *b)

@@ -1,6 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "bluez-dbus.h"
 
+guint bluez_dbus_export(GDBusConnection *conn, const char *path, GDBusNodeInfo *info,
+			const char *iface, const GDBusInterfaceVTable *vtable,
+			gpointer data, GError **error)
+{
+	return g_dbus_connection_register_object(conn, path,
+		g_dbus_node_info_lookup_interface(info, iface), vtable, data, NULL, error);
+}
+
+void bluez_dbus_unexport(GDBusConnection *conn, guint *id)
+{
+	if (*id)
+		g_dbus_connection_unregister_object(conn, *id);
+	*id = 0;
+}
+
 GVariant *bluez_dbus_property(GVariant *v, const char *name, GError **error)
 {
 	if (!v)

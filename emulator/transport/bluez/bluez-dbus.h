@@ -7,6 +7,14 @@
 
 #define BLUEZ_SERVICE "org.bluez"
 
+/* Exports the interface iface of info at path, answered by vtable with
+ * data: the id to unexport it by, or 0 with error set. */
+guint bluez_dbus_export(GDBusConnection *conn, const char *path, GDBusNodeInfo *info,
+			const char *iface, const GDBusInterfaceVTable *vtable,
+			gpointer data, GError **error);
+/* Takes back what *id names, if anything, and clears it. */
+void bluez_dbus_unexport(GDBusConnection *conn, guint *id);
+
 /* A property getter's answer: v, or (v NULL) the Unknown Property error. */
 GVariant *bluez_dbus_property(GVariant *v, const char *name, GError **error);
 void bluez_dbus_unknown_method(GDBusMethodInvocation *inv, const char *method);

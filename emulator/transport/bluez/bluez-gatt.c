@@ -386,10 +386,8 @@ static void obj_free(gpointer p)
 {
 	struct gatt_obj *o = p;
 
-	if (o->reg_id)
-		g_dbus_connection_unregister_object(o->g->conn, o->reg_id);
-	if (o->value)
-		g_bytes_unref(o->value);
+	bluez_dbus_unexport(o->g->conn, &o->reg_id);
+	g_clear_pointer(&o->value, g_bytes_unref);
 	g_free(o->path);
 	g_free(o);
 }
@@ -480,14 +478,26 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 	for (size_t i = 0; i < g->objs->len; i++) {
 		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
-		o->reg_id = g_dbus_connection_register_object(g->conn, o->path,
-			g_dbus_node_info_lookup_interface(g->info,
-				o->svc ? SERVICE_IFACE : CHR_IFACE),
-			&obj_vtable, o, NULL, error);
+		o->reg_id = bluez_dbus_export(g->conn, o->path, g->info,
+					      o->svc ? SERVICE_IFACE : CHR_IFACE,
+					      &obj_vtable, o, error);
 		if (!o->reg_id)
 			return false;
 	}
 	return true;
+}
+
+void bluez_gatt_free(struct bluez_gatt *g)
+{
+	if (!g)
+		return;
+	bluez_dbus_unexport(g->conn, &g->om_id);
+	g_ptr_array_unref(g->objs);
+	g_free(g->by_chr);
+	g_clear_pointer(&g->info, g_dbus_node_info_unref);
+	g_free(g->root);
+	g_object_unref(g->conn);
+	g_free(g);
 }
 
 struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
@@ -497,47 +507,20 @@ struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 {
 	struct bluez_gatt *g = g_new0(struct bluez_gatt, 1);
 
-	g->conn = g_object_ref(conn);
-	g->root = g_strdup(root);
-	g->band = band;
-	g->bridge = bridge;
-	g->cb = cb;
-	g->user_data = user_data;
-	g->hints = true;
-	g->objs = g_ptr_array_new_with_free_func(obj_free);
-	g->by_chr = g_new0(struct gatt_obj *, mb_gatt_n_chrs(mb_band_gatt(band)) + 1);
-	g->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
-	if (!g->info)
-		goto fail;
-	g->om_id = g_dbus_connection_register_object(conn, root,
-		g_dbus_node_info_lookup_interface(g->info, OM_IFACE),
-		&om_vtable, g, NULL, error);
-	if (!g->om_id || !export_all(g, error))
-		goto fail;
-	return g;
-fail:
+	*g = (struct bluez_gatt){
+		.conn = g_object_ref(conn), .root = g_strdup(root), .band = band,
+		.bridge = bridge, .cb = cb, .user_data = user_data, .hints = true,
+		.objs = g_ptr_array_new_with_free_func(obj_free),
+		.by_chr = g_new0(struct gatt_obj *, mb_gatt_n_chrs(mb_band_gatt(band)) + 1),
+		.info = g_dbus_node_info_new_for_xml(introspection_xml, error),
+	};
+	if (g->info)
+		g->om_id = bluez_dbus_export(conn, root, g->info, OM_IFACE, &om_vtable, g,
+					     error);
+	if (g->om_id && export_all(g, error))
+		return g;
 	bluez_gatt_free(g);
 	return NULL;
-}
-
-void bluez_gatt_free(struct bluez_gatt *g)
-{
-	if (!g)
-		return;
-	if (g->om_id)
-		g_dbus_connection_unregister_object(g->conn, g->om_id);
-	g_ptr_array_unref(g->objs);
-	g_free(g->by_chr);
-	if (g->info)
-		g_dbus_node_info_unref(g->info);
-	g_free(g->root);
-	g_object_unref(g->conn);
-	g_free(g);
-}
-
-const char *bluez_gatt_root(const struct bluez_gatt *g)
-{
-	return g->root;
 }
 
 void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on)

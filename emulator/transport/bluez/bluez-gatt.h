@@ -31,7 +31,6 @@ struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 				  void *user_data, GError **error);
 void bluez_gatt_free(struct bluez_gatt *g);
 
-const char *bluez_gatt_root(const struct bluez_gatt *g);
 void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on);
 /* Handles bluetoothd assigned elsewhere than the profile asked. */
 unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "bluez-server.h"
-
 #include <string.h>
+
+#include "transport/transport.h"
 
 #include "bluez-advertising.h"
 #include "bluez-dbus.h"
@@ -28,10 +28,11 @@
 enum reg_state { REG_NONE, REG_PENDING, REG_DONE };
 
 struct bluez_server {
+	struct transport base;
 	struct mb_band *band;
 	char *adapter;		/* "hci0" */
 	char *adapter_path;	/* "/org/bluez/hci0" */
-	const struct bluez_server_callbacks *cb;
+	const struct transport_callbacks *cb;
 	void *user_data;
 	GDBusConnection *conn;
 	GCancellable *cancel;
@@ -40,19 +41,17 @@ struct bluez_server {
 	struct bluez_advertising *advertising;
 	guint watch_id;
 	guint props_sub;
-	guint removed_sub;
+	guint objects_sub;	/* InterfacesAdded and InterfacesRemoved */
 	bool bluez_up;
 	enum reg_state app;
 	char *device;		/* the linked central's Device1 path */
 	guint drop_id;
 	bool hints_dropped;
-	guint added_sub;
 };
 
 static void status(struct bluez_server *s, const char *what)
 {
-	if (s->cb && s->cb->status)
-		s->cb->status(what, s->user_data);
+	transport_status(s->cb, s->user_data, what);
 }
 
 static bool band_on(const struct bluez_server *s)
@@ -92,6 +91,24 @@ static bool cancelled(GError *error)
 	return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Finishes a step of setting up the adapter, whose answer only says it
+ * was done.  On failure *error is bluetoothd's own message to warn with,
+ * or NULL when the call was cancelled (the band is going away). */
+static bool step_done(GObject *source, GAsyncResult *res, const char *what,
+		      GError **error)
+{
+	GVariant *r = finish(source, res, what, error);
+
+	if (r) {
+		g_variant_unref(r);
+		return true;
+	}
+	g_dbus_error_strip_remote_error(*error);
+	if (cancelled(*error))
+		g_clear_error(error);
+	return false;
+}
+
 /* ---- advertising ---------------------------------------------------- */
 
 /* The band advertises when it can be connected to: bluetoothd is there
@@ -121,9 +138,7 @@ static void link_down(struct bluez_server *s)
 {
 	if (!s->device)
 		return;
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	s->drop_id = 0;
+	g_clear_handle_id(&s->drop_id, g_source_remove);
 	bluez_bridge_link_down(s->bridge);
 	g_info("central %s disconnected", s->device);
 	g_clear_pointer(&s->device, g_free);
@@ -147,14 +162,13 @@ static void on_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
 	g_error_free(error);
 }
 
-static gboolean on_drop(gpointer user_data)
+static void on_drop(gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 
 	s->drop_id = 0;
 	if (s->device)
 		call(s, s->device, DEVICE_IFACE, "Disconnect", NULL, on_disconnected);
-	return G_SOURCE_REMOVE;
 }
 
 static void bridge_disconnect(void *user_data)
@@ -162,7 +176,7 @@ static void bridge_disconnect(void *user_data)
 	struct bluez_server *s = user_data;
 
 	if (s->device && !s->drop_id)
-		s->drop_id = g_timeout_add(DROP_GRACE_MS, on_drop, s);
+		s->drop_id = g_timeout_add_once(DROP_GRACE_MS, on_drop, s);
 }
 
 static void bridge_notify(const struct mb_gatt_chr *chr, const uint8_t *value,
@@ -197,8 +211,7 @@ static void gatt_activity(void *user_data)
 {
 	struct bluez_server *s = user_data;
 
-	if (s->cb && s->cb->activity)
-		s->cb->activity(s->user_data);
+	transport_activity(s->cb, s->user_data);
 }
 
 static const struct bluez_gatt_callbacks gatt_cb = {
@@ -244,20 +257,6 @@ static void on_props_changed(GDBusConnection *conn, const gchar *sender,
 		return;
 	if (g_variant_lookup(changed, "Connected", "b", &connected))
 		device_connected(s, path, connected);
-}
-
-static void on_ifaces_removed(GDBusConnection *conn, const gchar *sender,
-			      const gchar *path, const gchar *iface,
-			      const gchar *signal, GVariant *params, gpointer user_data)
-{
-	struct bluez_server *s = user_data;
-	const char *object;
-
-	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)")))
-		return;
-	g_variant_get(params, "(&o@as)", &object, NULL);
-	if (s->device && !strcmp(s->device, object))
-		link_down(s);
 }
 
 /* ---- registration --------------------------------------------------- */
@@ -324,19 +323,12 @@ static void on_alias_set(GObject *src, GAsyncResult *res, gpointer user_data)
 static void on_powered(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
-	GError *error = NULL;
-	GVariant *r = finish(src, res, "Powered", &error);
+	g_autoptr(GError) error = NULL;
 
-	if (!r) {
-		g_dbus_error_strip_remote_error(error);
-		if (!cancelled(error))
-			g_warning("%s: cannot power the adapter: %s", s->adapter,
-				  error->message);
-		g_error_free(error);
-		return;
-	}
-	g_variant_unref(r);
-	register_app(s);
+	if (step_done(src, res, "Powered", &error))
+		register_app(s);
+	else if (error)
+		g_warning("%s: cannot power the adapter: %s", s->adapter, error->message);
 }
 
 static void set_adapter_prop(struct bluez_server *s, const char *name,
@@ -382,18 +374,14 @@ static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
 static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
-	GError *error = NULL;
-	GVariant *r = finish(src, res, "adapter", &error);
+	g_autoptr(GError) error = NULL;
 
-	if (!r) {
-		g_dbus_error_strip_remote_error(error);
-		if (!cancelled(error))
+	if (!step_done(src, res, "adapter", &error)) {
+		if (error)
 			g_warning("%s: no such adapter in bluetoothd (%s); waiting for it",
 				  s->adapter, error->message);
-		g_error_free(error);
 		return;
 	}
-	g_variant_unref(r);
 	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
 	     on_objects);
 	set_adapter_prop(s, "Alias",
@@ -409,21 +397,29 @@ static void setup(struct bluez_server *s)
 	     g_variant_new("(ss)", ADAPTER_IFACE, "Address"), on_adapter);
 }
 
-static void on_ifaces_added(GDBusConnection *conn, const gchar *sender,
-			    const gchar *path, const gchar *iface,
-			    const gchar *signal, GVariant *params, gpointer user_data)
+/* bluetoothd's objects: a device gone takes its link along; the adapter
+ * coming (plugged in, or found late by bluetoothd) starts the set-up. */
+static void on_objects_changed(GDBusConnection *conn, const gchar *sender,
+			       const gchar *path, const gchar *iface,
+			       const gchar *signal, GVariant *params, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	const char *object;
-	g_autoptr(GVariant) ifaces = NULL;
 
-	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})")))
-		return;
-	g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
-	/* The adapter came (plugged in, or bluetoothd found it late). */
-	if (!strcmp(object, s->adapter_path) &&
-	    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
-		setup(s);
+	if (!strcmp(signal, "InterfacesRemoved") &&
+	    g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)"))) {
+		g_variant_get(params, "(&o@as)", &object, NULL);
+		if (s->device && !strcmp(s->device, object))
+			link_down(s);
+	} else if (!strcmp(signal, "InterfacesAdded") &&
+		   g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})"))) {
+		g_autoptr(GVariant) ifaces = NULL;
+
+		g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
+		if (!strcmp(object, s->adapter_path) &&
+		    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
+			setup(s);
+	}
 }
 
 static void on_bluez_appeared(GDBusConnection *conn, const gchar *name,
@@ -455,10 +451,10 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 
 /* ---- the band ------------------------------------------------------- */
 
-void bluez_server_band_event(struct bluez_server *s, const struct mb_event *ev)
+static void band_event(struct transport *t, const struct mb_event *ev)
 {
-	if (s && (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON))
-		update_advertising(s);
+	if (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON)
+		update_advertising((struct bluez_server *)t);
 }
 
 static void advertising_status(const char *what, void *user_data)
@@ -466,51 +462,10 @@ static void advertising_status(const char *what, void *user_data)
 	status(user_data, what);
 }
 
-struct bluez_server *bluez_server_new(struct mb_band *band, const char *adapter,
-				      const struct bluez_server_callbacks *cb,
-				      void *user_data, GError **error)
+static void bluez_server_free(struct transport *t)
 {
-	struct bluez_server *s = g_new0(struct bluez_server, 1);
+	struct bluez_server *s = (struct bluez_server *)t;
 
-	s->band = band;
-	s->adapter = g_strdup(adapter);
-	s->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
-	s->cb = cb;
-	s->user_data = user_data;
-	s->cancel = g_cancellable_new();
-	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-	if (!s->conn)
-		goto fail;
-	s->bridge = bluez_bridge_new(band, &bridge_ops, s);
-	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, band, s->bridge, &gatt_cb, s, error);
-	if (!s->gatt)
-		goto fail;
-	s->advertising = bluez_advertising_new(s->conn, adapter, band,
-					       advertising_status, s, error);
-	if (!s->advertising)
-		goto fail;
-	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
-		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-		on_props_changed, s, NULL);
-	s->removed_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, s, NULL);
-	s->added_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, s, NULL);
-	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
-		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
-		s, NULL);
-	return s;
-fail:
-	bluez_server_free(s);
-	return NULL;
-}
-
-void bluez_server_free(struct bluez_server *s)
-{
-	if (!s)
-		return;
 	/* Unregistered at once, the slot is free for the next band on the
 	 * adapter (a restarted emulator). */
 	bluez_advertising_free(s->advertising);
@@ -524,24 +479,63 @@ void bluez_server_free(struct bluez_server *s)
 					"UnregisterApplication",
 					g_variant_new("(o)", APP_ROOT), UNREGISTER_TIMEOUT_MS);
 	g_cancellable_cancel(s->cancel);
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	if (s->watch_id)
-		g_bus_unwatch_name(s->watch_id);
+	g_clear_handle_id(&s->drop_id, g_source_remove);
+	g_clear_handle_id(&s->watch_id, g_bus_unwatch_name);
 	if (s->conn) {
 		g_dbus_connection_signal_unsubscribe(s->conn, s->props_sub);
-		g_dbus_connection_signal_unsubscribe(s->conn, s->removed_sub);
-		g_dbus_connection_signal_unsubscribe(s->conn, s->added_sub);
+		g_dbus_connection_signal_unsubscribe(s->conn, s->objects_sub);
 	}
 	if (s->bridge)
 		bluez_bridge_link_down(s->bridge);
 	bluez_gatt_free(s->gatt);
 	bluez_bridge_free(s->bridge);
-	if (s->conn)
-		g_object_unref(s->conn);
+	g_clear_object(&s->conn);
 	g_object_unref(s->cancel);
 	g_free(s->device);
 	g_free(s->adapter_path);
 	g_free(s->adapter);
 	g_free(s);
+}
+
+/* The system bus, and the application and advertisement the band puts
+ * on it; the rest follows from what bluetoothd says. */
+static bool connect_bus(struct bluez_server *s, GError **error)
+{
+	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+	if (!s->conn)
+		return false;
+	s->bridge = bluez_bridge_new(s->band, &bridge_ops, s);
+	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge, &gatt_cb, s, error);
+	if (s->gatt)
+		s->advertising = bluez_advertising_new(s->conn, s->adapter, s->adapter_path,
+						       s->band, advertising_status, s, error);
+	return s->advertising != NULL;
+}
+
+struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
+				   const struct transport_callbacks *cb,
+				   void *user_data, GError **error)
+{
+	struct bluez_server *s = g_new0(struct bluez_server, 1);
+
+	*s = (struct bluez_server){
+		.base = { band_event, bluez_server_free }, .band = band,
+		.adapter = g_strdup(adapter),
+		.adapter_path = g_strdup_printf("/org/bluez/%s", adapter),
+		.cb = cb, .user_data = user_data, .cancel = g_cancellable_new(),
+	};
+	if (!connect_bus(s, error)) {
+		bluez_server_free(&s->base);
+		return NULL;
+	}
+	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
+		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
+		on_props_changed, s, NULL);
+	s->objects_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
+		"org.freedesktop.DBus.ObjectManager", NULL, "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_objects_changed, s, NULL);
+	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
+		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
+		s, NULL);
+	return &s->base;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "sock-server.h"
+#include "transport/transport.h"
 #include "power.h"
 
 #include <errno.h>
@@ -22,9 +22,10 @@
 #define TX_QUEUE_MAX 4096
 
 struct sock_server {
+	struct transport base;
 	struct mb_band *band;
 	char *path;
-	const struct sock_server_callbacks *cb;
+	const struct transport_callbacks *cb;
 	void *user_data;
 	int listen_fd;
 	guint listen_id;
@@ -38,8 +39,7 @@ struct sock_server {
 
 static void status(struct sock_server *s, const char *what)
 {
-	if (s->cb && s->cb->status)
-		s->cb->status(what, s->user_data);
+	transport_status(s->cb, s->user_data, what);
 }
 
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data);
@@ -108,41 +108,48 @@ static bool start_listening(struct sock_server *s, GError **error)
 
 static void stop_listening(struct sock_server *s)
 {
-	if (s->listen_id)
-		g_source_remove(s->listen_id);
-	s->listen_id = 0;
+	g_clear_handle_id(&s->listen_id, g_source_remove);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	s->listen_fd = -1;
 }
 
-static void link_down(struct sock_server *s)
+/* The band's side of the link and the socket's, with what was still
+ * queued for the central. */
+static void close_link(struct sock_server *s)
 {
-	GError *error = NULL;
-
-	if (s->link_fd < 0)
-		return;
 	mb_band_disconnect(s->band);
-	if (s->link_id)
-		g_source_remove(s->link_id);
-	if (s->link_out_id)
-		g_source_remove(s->link_out_id);
-	if (s->drop_id)
-		g_source_remove(s->drop_id);
-	s->link_id = s->link_out_id = s->drop_id = 0;
+	g_clear_handle_id(&s->link_id, g_source_remove);
+	g_clear_handle_id(&s->link_out_id, g_source_remove);
+	g_clear_handle_id(&s->drop_id, g_source_remove);
 	g_queue_clear_full(&s->tx, (GDestroyNotify)g_bytes_unref);
 	close(s->link_fd);
 	s->link_fd = -1;
 	s->drop_requested = false;
-	g_info("central disconnected");
-	status(s, "DISCONNECTED=1");
-	/* A band that is off or booting does not advertise. */
+}
+
+/* Advertising again after a link or a power cut; a band that is off or
+ * booting does not advertise. */
+static void listen_again(struct sock_server *s)
+{
+	GError *error = NULL;
+
 	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON)
 		return;
 	if (!start_listening(s, &error)) {
 		g_warning("cannot listen again: %s", error->message);
 		g_error_free(error);
 	}
+}
+
+static void link_down(struct sock_server *s)
+{
+	if (s->link_fd < 0)
+		return;
+	close_link(s);
+	g_info("central disconnected");
+	status(s, "DISCONNECTED=1");
+	listen_again(s);
 }
 
 static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
@@ -169,8 +176,7 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 			return G_SOURCE_REMOVE;
 		}
 		mb_link_set_congested(mb_band_link(s->band), false);
-		if (s->cb && s->cb->activity)
-			s->cb->activity(s->user_data);
+		transport_activity(s->cb, s->user_data);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -198,7 +204,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	}
 }
 
-static gboolean on_drop(gpointer user_data)
+static void on_drop(gpointer user_data)
 {
 	struct sock_server *s = user_data;
 
@@ -206,7 +212,6 @@ static gboolean on_drop(gpointer user_data)
 	/* Queued replies go first; on_link_out shuts down after them. */
 	if (s->link_fd >= 0 && g_queue_is_empty(&s->tx))
 		shutdown(s->link_fd, SHUT_RDWR);
-	return G_SOURCE_REMOVE;
 }
 
 /* The band hangs up.  Not at once: the PDU being handled still gets its
@@ -219,7 +224,7 @@ static void link_disconnect(void *user_data)
 
 	if (s->link_fd >= 0 && !s->drop_requested) {
 		s->drop_requested = true;
-		s->drop_id = g_idle_add(on_drop, s);
+		s->drop_id = g_idle_add_once(on_drop, s);
 	}
 }
 
@@ -245,8 +250,7 @@ static gboolean on_link_in(gint fd, GIOCondition cond, gpointer user_data)
 	}
 	mb_link_receive(mb_band_link(s->band), buf, (size_t)n < sizeof(buf) ? (size_t)n
 							      : sizeof(buf));
-	if (s->cb && s->cb->activity)
-		s->cb->activity(s->user_data);
+	transport_activity(s->cb, s->user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -273,60 +277,48 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-void sock_server_power_changed(struct sock_server *s)
+static void power_changed(struct sock_server *s)
 {
-	GError *error = NULL;
-
 	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON) {
 		/* The link (if any) is being dropped by the band. */
 		stop_listening(s);
 		return;
 	}
-	if (s->listen_fd >= 0 || s->link_fd >= 0)
-		return;
-	if (!start_listening(s, &error)) {
-		g_warning("cannot listen again: %s", error->message);
-		g_error_free(error);
-	}
+	if (s->listen_fd < 0 && s->link_fd < 0)
+		listen_again(s);
 }
 
-struct sock_server *sock_server_new(struct mb_band *band, const char *path,
-				    const struct sock_server_callbacks *cb,
-				    void *user_data, GError **error)
+static void band_event(struct transport *t, const struct mb_event *ev)
 {
-	struct sock_server *s = g_new0(struct sock_server, 1);
-
-	s->band = band;
-	s->path = g_strdup(path);
-	s->cb = cb;
-	s->user_data = user_data;
-	s->listen_fd = s->link_fd = -1;
-	g_queue_init(&s->tx);
-	if (!clear_stale_socket(path, error) || !start_listening(s, error)) {
-		g_free(s->path);
-		g_free(s);
-		return NULL;
-	}
-	return s;
+	/* A band that is off does not advertise: the socket follows. */
+	if (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_POWER_ON)
+		power_changed((struct sock_server *)t);
 }
 
-void sock_server_free(struct sock_server *s)
+static void sock_server_free(struct transport *t)
 {
-	if (!s)
-		return;
-	if (s->link_fd >= 0) {
-		mb_band_disconnect(s->band);
-		if (s->drop_id)
-			g_source_remove(s->drop_id);
-		if (s->link_id)
-			g_source_remove(s->link_id);
-		if (s->link_out_id)
-			g_source_remove(s->link_out_id);
-		g_queue_clear_full(&s->tx, (GDestroyNotify)g_bytes_unref);
-		close(s->link_fd);
-	}
+	struct sock_server *s = (struct sock_server *)t;
+
+	if (s->link_fd >= 0)
+		close_link(s);
 	stop_listening(s);
 	unlink(s->path);
 	g_free(s->path);
 	g_free(s);
+}
+
+struct transport *sock_server_new(struct mb_band *band, const char *path,
+				  const struct transport_callbacks *cb,
+				  void *user_data, GError **error)
+{
+	struct sock_server *s = g_new0(struct sock_server, 1);
+
+	*s = (struct sock_server){ .base = { band_event, sock_server_free }, .band = band,
+				   .path = g_strdup(path), .cb = cb, .user_data = user_data,
+				   .listen_fd = -1, .link_fd = -1, .tx = G_QUEUE_INIT };
+	if (clear_stale_socket(path, error) && start_listening(s, error))
+		return &s->base;
+	g_free(s->path);
+	g_free(s);
+	return NULL;
 }
