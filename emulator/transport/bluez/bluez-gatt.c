@@ -137,10 +137,10 @@ static GVariant *get_prop(const struct gatt_obj *o, const char *name)
 	if (!strcmp(name, "Service"))
 		return g_variant_new_object_path(o->svc_path);
 	if (!strcmp(name, "Value"))
-		return g_variant_new_from_data(G_VARIANT_TYPE("ay"),
-					       o->value ? g_bytes_get_data(o->value, NULL) : "",
-					       o->value ? g_bytes_get_size(o->value) : 0,
-					       TRUE, NULL, NULL);
+		/* The variant holds the bytes: a later write may replace
+		 * o->value while the reply is still queued. */
+		return o->value ? g_variant_new_from_bytes(G_VARIANT_TYPE("ay"), o->value, TRUE)
+				: g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, "", 0, 1);
 	if (!strcmp(name, "Notifying"))
 		return g_variant_new_boolean(bluez_bridge_notifying(o->g->bridge, o->chr));
 	if (!strcmp(name, "Flags"))
@@ -236,8 +236,8 @@ static void chr_read(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation
 	if (!opt.offset)
 		set_value(o, buf, len);
 	g_dbus_method_invocation_return_value(inv,
-		g_variant_new("(@ay)", g_variant_new_from_data(G_VARIANT_TYPE("ay"),
-				g_memdup2(buf, len), len, TRUE, g_free, NULL)));
+		g_variant_new("(@ay)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+							       buf, len, 1)));
 }
 
 static void write_replied(uint8_t err, void *user_data)
