@@ -50,18 +50,21 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct mb_band *new_band(const struct mb_profile *p, struct fake_clock *c)
+static struct mb_band *new_band(const struct mb_profile *p,
+				struct fake_clock *c)
 {
 	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
-		.bound = true, .key = { FIXTURE_KEY },
+		.address = { FIXTURE_ADDRESS },
+		.serial = FIXTURE_SERIAL,
+		.bound = true,
+		.key = { FIXTURE_KEY },
 	};
 	char *err = NULL;
 	struct mb_band *b;
 
 	c->clock.now_ms = fake_now;
 	c->clock.user_data = c;
-	c->now = 1716163200000ull;	/* 2024-05-20 00:00 */
+	c->now = 1716163200000ull; /* 2024-05-20 00:00 */
 	b = mb_band_new(p, &st, &c->clock, &err);
 	if (!b) {
 		fprintf(stderr, "bench-core: %s\n", err);
@@ -92,7 +95,8 @@ static void prepare_link(struct mb_band *b)
 	pdu(b, "02 f7 00");
 	pdu(b, "12 69 00 01 00");
 	pdu(b, "52 68 00 02 00");
-	pdu(b, "52 68 00 03 00 fd e4 fb ae 4a 09 e0 20 ef f7 22 96 9f 83 83 2b");
+	pdu(b,
+	    "52 68 00 03 00 fd e4 fb ae 4a 09 e0 20 ef f7 22 96 9f 83 83 2b");
 	pdu(b, "12 3f 00 01 00");
 	pdu(b, "12 42 00 01 00");
 }
@@ -103,11 +107,13 @@ static bool zero_random(uint8_t *buf, size_t len, void *user_data)
 	return true;
 }
 
-static void report(const char *what, double *t, int n, double units, const char *unit)
+static void report(const char *what, double *t, int n, double units,
+		   const char *unit)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
 	printf("%-6s median %8.3f ms  min %8.3f ms  max %8.3f ms  (%.0f %s/s at the median)\n",
-	       what, t[n / 2] * 1e3, t[0] * 1e3, t[n - 1] * 1e3, units / t[n / 2], unit);
+	       what, t[n / 2] * 1e3, t[0] * 1e3, t[n - 1] * 1e3,
+	       units / t[n / 2], unit);
 }
 
 int main(int argc, char **argv)
@@ -119,7 +125,8 @@ int main(int argc, char **argv)
 	double *t = calloc((size_t)runs, sizeof(*t));
 
 	if (!p || runs < 1) {
-		fprintf(stderr, "bench-core: %s\n", err ? err : "runs must be >= 1");
+		fprintf(stderr, "bench-core: %s\n",
+			err ? err : "runs must be >= 1");
 		return 1;
 	}
 	mb_crypto_set_random_source(zero_random, NULL);
@@ -134,7 +141,8 @@ int main(int argc, char **argv)
 		mb_band_run(b);
 		t[r] = now_s() - t0;
 		if (mb_flashlog_count(mb_band_log(b)) < 14 * 1440) {
-			fprintf(stderr, "bench-core: the log holds only %zu samples\n",
+			fprintf(stderr,
+				"bench-core: the log holds only %zu samples\n",
 				mb_flashlog_count(mb_band_log(b)));
 			return 1;
 		}
@@ -160,7 +168,8 @@ int main(int argc, char **argv)
 		pdu(b, "52 3e 00 03");
 		t[r] = now_s() - t0;
 		if (mb_flashlog_stored(mb_band_log(b)) != 0) {
-			fprintf(stderr, "bench-core: the sync left %zu samples\n",
+			fprintf(stderr,
+				"bench-core: the sync left %zu samples\n",
 				mb_flashlog_stored(mb_band_log(b)));
 			return 1;
 		}

@@ -71,8 +71,9 @@ void btsnoop_close(struct btsnoop *b)
 
 struct btsnoop *btsnoop_open(const char *path, GError **error)
 {
-	static const uint8_t header[16] = { 'b', 't', 's', 'n', 'o', 'o', 'p', '\0',
-					    0, 0, 0, 1, 0, 0, 0x03, 0xea };
+	static const uint8_t header[16] = { 'b', 't',  's',  'n', 'o', 'o',
+					    'p', '\0', 0,    0,	  0,   1,
+					    0,	 0,    0x03, 0xea };
 	struct btsnoop *b = g_new0(struct btsnoop, 1);
 	int e;
 
@@ -116,10 +117,28 @@ void btsnoop_connected(struct btsnoop *b, uint64_t band_ms)
 	/* LE Meta, LE Connection Complete: success, handle 1, role
 	 * peripheral, the central's address unknown (public 00:..:00),
 	 * interval 30 ms, latency 0, timeout 4 s, accuracy 0. */
-	const uint8_t pkt[] = { H4_EVENT, 0x3e, 19, 0x01, 0x00,
-				CONN_HANDLE & 0xff, CONN_HANDLE >> 8, 0x01, 0x00,
-				0, 0, 0, 0, 0, 0, 0x18, 0x00, 0x00, 0x00,
-				0x90, 0x01, 0x00 };
+	const uint8_t pkt[] = { H4_EVENT,
+				0x3e,
+				19,
+				0x01,
+				0x00,
+				CONN_HANDLE & 0xff,
+				CONN_HANDLE >> 8,
+				0x01,
+				0x00,
+				0,
+				0,
+				0,
+				0,
+				0,
+				0,
+				0x18,
+				0x00,
+				0x00,
+				0x00,
+				0x90,
+				0x01,
+				0x00 };
 
 	record(b, FLAG_RECEIVED | FLAG_EVENT, pkt, sizeof(pkt), band_ms);
 }
@@ -128,8 +147,10 @@ void btsnoop_disconnected(struct btsnoop *b, uint64_t band_ms)
 {
 	/* Disconnection Complete: success, handle 1, reason 0x13 (remote
 	 * user terminated connection). */
-	const uint8_t pkt[] = { H4_EVENT, 0x05, 4, 0x00,
-				CONN_HANDLE & 0xff, CONN_HANDLE >> 8, 0x13 };
+	const uint8_t pkt[] = {
+		H4_EVENT,	  0x05, 4, 0x00, CONN_HANDLE & 0xff,
+		CONN_HANDLE >> 8, 0x13
+	};
 
 	record(b, FLAG_RECEIVED | FLAG_EVENT, pkt, sizeof(pkt), band_ms);
 }

@@ -8,12 +8,18 @@ static GLogLevelFlags log_max = G_LOG_LEVEL_MESSAGE;
 static const char *level_name(GLogLevelFlags level)
 {
 	switch (level & G_LOG_LEVEL_MASK) {
-	case G_LOG_LEVEL_ERROR: return "error";
-	case G_LOG_LEVEL_CRITICAL: return "critical";
-	case G_LOG_LEVEL_WARNING: return "warning";
-	case G_LOG_LEVEL_MESSAGE: return "info";
-	case G_LOG_LEVEL_INFO: return "info";
-	default: return "debug";
+	case G_LOG_LEVEL_ERROR:
+		return "error";
+	case G_LOG_LEVEL_CRITICAL:
+		return "critical";
+	case G_LOG_LEVEL_WARNING:
+		return "warning";
+	case G_LOG_LEVEL_MESSAGE:
+		return "info";
+	case G_LOG_LEVEL_INFO:
+		return "info";
+	default:
+		return "debug";
 	}
 }
 

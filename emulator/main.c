@@ -76,7 +76,8 @@ static bool run(const struct bandsim_options *opt)
 	if (opt->random_seed_set) {
 		seed = opt->random_seed;
 		mb_crypto_set_random_source(seeded_random, &seed);
-		g_warning("--random-seed: challenges are predictable (tests and captures only)");
+		g_warning(
+			"--random-seed: challenges are predictable (tests and captures only)");
 	}
 	profile = state_profile_load(opt->profile, &err);
 	if (!profile)
@@ -86,9 +87,10 @@ static bool run(const struct bandsim_options *opt)
 		mb_profile_free(profile);
 		return failed("state: ", err);
 	}
-	bandsim_clock_init(&clock, opt->clock_start_set
-					   ? (uint64_t)(opt->clock_start * 1000.0)
-					   : (uint64_t)(g_get_real_time() / 1000),
+	bandsim_clock_init(&clock,
+			   opt->clock_start_set
+				   ? (uint64_t)(opt->clock_start * 1000.0)
+				   : (uint64_t)(g_get_real_time() / 1000),
 			   opt->clock_rate);
 	band = app_band_new(opt, profile, state, &clock, &err);
 	if (!band) {

@@ -76,15 +76,18 @@ static int usage_error(GOptionContext *ctx, const char *msg)
 
 int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 {
-	gboolean version = FALSE, debug = FALSE, quiet = FALSE, list_faults = FALSE;
+	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
+		 list_faults = FALSE;
 	char *level = NULL, *auth_key = NULL;
 	GError *error = NULL;
 	bool ok;
 	const GOptionEntry entries[] = {
 		{ "transport", 't', 0, G_OPTION_ARG_STRING, &opt->transport,
-		  "How centrals reach the band: sock (default) or bluez", "sock|bluez" },
+		  "How centrals reach the band: sock (default) or bluez",
+		  "sock|bluez" },
 		{ "adapter", 'a', 0, G_OPTION_ARG_STRING, &opt->adapter,
-		  "With --transport bluez: the adapter to be the band on (default hci0)", "hciN" },
+		  "With --transport bluez: the adapter to be the band on (default hci0)",
+		  "hciN" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt->socket,
 		  "Unix SOCK_SEQPACKET socket to serve ATT on", "PATH" },
 		{ "profile", 'p', 0, G_OPTION_ARG_FILENAME, &opt->profile,
@@ -92,31 +95,43 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->state_dir,
 		  "Where the band keeps what survives restarts", "DIR" },
 		{ "control-bus", 0, 0, G_OPTION_ARG_STRING, &opt->control_bus,
-		  "Bus for the control plane io.bandsim.Band1: session (default), system or none", "BUS" },
-		{ "control-address", 0, 0, G_OPTION_ARG_STRING, &opt->control_address,
-		  "Put the control plane on this private bus instead", "ADDRESS" },
+		  "Bus for the control plane io.bandsim.Band1: session (default), system or none",
+		  "BUS" },
+		{ "control-address", 0, 0, G_OPTION_ARG_STRING,
+		  &opt->control_address,
+		  "Put the control plane on this private bus instead",
+		  "ADDRESS" },
 		{ "control-name", 0, 0, G_OPTION_ARG_STRING, &opt->control_name,
 		  "Bus name to own (default io.bandsim)", "NAME" },
 		{ "clock-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_rate,
-		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)", "K" },
+		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)",
+		  "K" },
 		{ "clock-start", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_start,
-		  "Band time at start, Unix seconds (default: now)", "SECONDS" },
+		  "Band time at start, Unix seconds (default: now)",
+		  "SECONDS" },
 		{ "faults", 0, 0, G_OPTION_ARG_FILENAME, &opt->faults,
-		  "Arm the faults in FILE at start, one line each (docs/faults.md)", "FILE" },
+		  "Arm the faults in FILE at start, one line each (docs/faults.md)",
+		  "FILE" },
 		{ "btsnoop", 0, 0, G_OPTION_ARG_FILENAME, &opt->btsnoop,
-		  "Capture every ATT PDU to FILE (btsnoop, opens in Wireshark)", "FILE" },
+		  "Capture every ATT PDU to FILE (btsnoop, opens in Wireshark)",
+		  "FILE" },
 		{ "random-seed", 0, 0, G_OPTION_ARG_INT64, &opt->random_seed,
-		  "Draw challenges and addresses from a seeded generator instead of RAND_bytes: reproducible captures and tests only", "N" },
+		  "Draw challenges and addresses from a seeded generator instead of RAND_bytes: reproducible captures and tests only",
+		  "N" },
 		{ "list-faults", 0, 0, G_OPTION_ARG_NONE, &list_faults,
-		  "Print the fault presets, one a line, name first, and exit", NULL },
+		  "Print the fault presets, one a line, name first, and exit",
+		  NULL },
 		{ "life-seed", 0, 0, G_OPTION_ARG_INT64, &opt->life_seed,
 		  "Seed of the simulated wearer's activity (default 1)", "N" },
 		{ "auth-key", 0, 0, G_OPTION_ARG_STRING, &auth_key,
-		  "Start bound to this key, as the official app leaves a band", "HEX" },
+		  "Start bound to this key, as the official app leaves a band",
+		  "HEX" },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &opt->ready_fd,
-		  "Write status lines (READY=1, CONNECTED=1, ...) to this fd", "FD" },
+		  "Write status lines (READY=1, CONNECTED=1, ...) to this fd",
+		  "FD" },
 		{ "debug", 'd', 0, G_OPTION_ARG_NONE, &debug,
-		  "Log every PDU as a hexdump ('>' to the band, '<' from it)", NULL },
+		  "Log every PDU as a hexdump ('>' to the band, '<' from it)",
+		  NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
 		  "Log only warnings and errors", NULL },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &level,
@@ -125,7 +140,8 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Print the version and exit", NULL },
 		{ NULL }
 	};
-	GOptionContext *ctx = g_option_context_new("- an emulated Xiaomi Mi Smart Band 4");
+	GOptionContext *ctx =
+		g_option_context_new("- an emulated Xiaomi Mi Smart Band 4");
 
 	memset(opt, 0, sizeof(*opt));
 	opt->ready_fd = -1;
@@ -135,7 +151,8 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	opt->random_seed = G_MAXUINT64;
 	opt->log_level = G_LOG_LEVEL_INFO;
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(ctx,
+	g_option_context_set_description(
+		ctx,
 		"Serves the GATT table of profiles/miband4.ini to one central at a\n"
 		"time: over a unix socket, one raw ATT PDU per packet (--transport\n"
 		"sock), or on a Bluetooth adapter through bluetoothd (--transport\n"
@@ -166,36 +183,44 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	if (!opt->transport)
 		opt->transport = g_strdup("sock");
 	if (strcmp(opt->transport, "sock") && strcmp(opt->transport, "bluez")) {
-		char *m = g_strdup_printf("--transport: '%s' is not a transport (sock or bluez)",
-					  opt->transport);
+		char *m = g_strdup_printf(
+			"--transport: '%s' is not a transport (sock or bluez)",
+			opt->transport);
 		int rc = usage_error(ctx, m);
 
 		g_free(m);
 		return rc;
 	}
 	if (opt->adapter && strcmp(opt->transport, "bluez"))
-		return usage_error(ctx, "--adapter goes with --transport bluez");
+		return usage_error(ctx,
+				   "--adapter goes with --transport bluez");
 	if (opt->socket && strcmp(opt->transport, "sock"))
 		return usage_error(ctx, "--socket goes with --transport sock");
 	if (!opt->adapter)
 		opt->adapter = g_strdup("hci0");
 	if (!valid_adapter(opt->adapter))
-		return usage_error(ctx, "--adapter: an adapter name such as hci0");
+		return usage_error(ctx,
+				   "--adapter: an adapter name such as hci0");
 	opt->control_bus_explicit = opt->control_bus || opt->control_address;
 	if (!opt->control_bus)
 		opt->control_bus = g_strdup("session");
-	if (strcmp(opt->control_bus, "session") && strcmp(opt->control_bus, "system") &&
+	if (strcmp(opt->control_bus, "session") &&
+	    strcmp(opt->control_bus, "system") &&
 	    strcmp(opt->control_bus, "none"))
-		return usage_error(ctx, "--control-bus: session, system or none");
+		return usage_error(ctx,
+				   "--control-bus: session, system or none");
 	if (!opt->control_name)
 		opt->control_name = g_strdup("io.bandsim");
 	if (!control_is_well_known_name(opt->control_name))
-		return usage_error(ctx, "--control-name: not a well-known D-Bus name");
+		return usage_error(
+			ctx, "--control-name: not a well-known D-Bus name");
 	if (!(opt->clock_rate >= 0 && opt->clock_rate <= 1e6))
 		return usage_error(ctx, "--clock-rate must be in [0, 1000000]");
 	if (opt->clock_start != -1) {
 		if (!(opt->clock_start >= 0 && opt->clock_start < 4102444800.0))
-			return usage_error(ctx, "--clock-start: Unix seconds between 1970 and 2100");
+			return usage_error(
+				ctx,
+				"--clock-start: Unix seconds between 1970 and 2100");
 		opt->clock_start_set = true;
 	}
 	if (auth_key) {
@@ -211,16 +236,20 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		mb_crypto_wipe(auth_key, strlen(auth_key));
 		g_free(auth_key);
 		if (!good)
-			return usage_error(ctx, "--auth-key: 16 bytes as 32 hex digits");
+			return usage_error(
+				ctx, "--auth-key: 16 bytes as 32 hex digits");
 		opt->bind_key = true;
 	}
 	if (opt->ready_fd >= 0 && fcntl(opt->ready_fd, F_GETFD) < 0)
-		return usage_error(ctx, "--ready-fd is not an open file descriptor");
+		return usage_error(ctx,
+				   "--ready-fd is not an open file descriptor");
 	if (level) {
 		opt->log_level = parse_level(level, &ok);
 		g_free(level);
 		if (!ok)
-			return usage_error(ctx, "--log-level: error, warning, info or debug");
+			return usage_error(
+				ctx,
+				"--log-level: error, warning, info or debug");
 	}
 	if (quiet)
 		opt->log_level = G_LOG_LEVEL_WARNING;
@@ -231,7 +260,8 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	if (!opt->profile)
 		opt->profile = default_profile();
 	if (!opt->state_dir)
-		opt->state_dir = g_build_filename(g_get_user_state_dir(), "bandsim", NULL);
+		opt->state_dir = g_build_filename(g_get_user_state_dir(),
+						  "bandsim", NULL);
 	if (opt->ready_fd >= 0)
 		fcntl(opt->ready_fd, F_SETFD, FD_CLOEXEC);
 	opt->random_seed_set = opt->random_seed != G_MAXUINT64;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct bandsim_options {
-	char *transport;	/* "sock" or "bluez" */
+	char *transport; /* "sock" or "bluez" */
 	char *adapter;
 	char *socket;
 	char *profile;

@@ -27,8 +27,8 @@ void runner_kick(struct runner *r)
 	mb_band_run(r->band);
 	g_clear_handle_id(&r->timer_id, g_source_remove);
 	/* A frozen clock reaches no deadline by itself. */
-	if (bandsim_clock_wall_delay_ms(r->clock, mb_band_next_deadline(r->band),
-					&delay))
+	if (bandsim_clock_wall_delay_ms(r->clock,
+					mb_band_next_deadline(r->band), &delay))
 		r->timer_id = g_timeout_add_once(delay, on_timer, r);
 }
 

@@ -51,8 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
-		.bound = true, .key = { FIXTURE_KEY },
+		.address = { FIXTURE_ADDRESS },
+		.serial = FIXTURE_SERIAL,
+		.bound = true,
+		.key = { FIXTURE_KEY },
 	};
 	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
 

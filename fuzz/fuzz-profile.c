@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *err = NULL;
-	struct mb_profile *p = mb_profile_parse((const char *)data, size,
-						"fuzz.ini", &err);
+	struct mb_profile *p =
+		mb_profile_parse((const char *)data, size, "fuzz.ini", &err);
 	struct mb_gatt *g = NULL;
 
 	if (p) {

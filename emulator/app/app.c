@@ -17,7 +17,8 @@ static void on_pdu(bool from_central, const uint8_t *pdu, size_t len,
 {
 	struct app *app = user_data;
 
-	btsnoop_att(app->btsnoop, from_central, pdu, len, mb_band_now_ms(app->band));
+	btsnoop_att(app->btsnoop, from_central, pdu, len,
+		    mb_band_now_ms(app->band));
 }
 
 static void on_band_event(const struct mb_event *ev, void *user_data)
@@ -106,7 +107,8 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt)
 
 	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
 		return true;
-	app->control = control_new(app->band, &control_host, app, &copt, &error);
+	app->control =
+		control_new(app->band, &control_host, app, &copt, &error);
 	if (app->control)
 		return true;
 	/* Asked for explicitly, the control plane must be there. */
@@ -124,11 +126,11 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error)
 {
 	if (!strcmp(opt->transport, "bluez"))
-		app->transport = bluez_server_new(app->band, opt->adapter, &transport_cb,
-						  app, error);
+		app->transport = bluez_server_new(app->band, opt->adapter,
+						  &transport_cb, app, error);
 	else
-		app->transport = sock_server_new(app->band, opt->socket, &transport_cb,
-						 app, error);
+		app->transport = sock_server_new(app->band, opt->socket,
+						 &transport_cb, app, error);
 	return app->transport != NULL;
 }
 

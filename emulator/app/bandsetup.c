@@ -29,15 +29,16 @@ static void warn(char *warning)
 }
 
 struct mb_band *app_band_new(const struct bandsim_options *opt,
-			     const struct mb_profile *profile, struct state *state,
+			     const struct mb_profile *profile,
+			     struct state *state,
 			     const struct bandsim_clock *clock, char **err)
 {
 	struct mb_band_state bs;
 	struct mb_band *band;
 	char *warning = NULL;
 
-	if (!state_load_band(state, opt->bind_key ? opt->key : NULL, &bs, &warning,
-			     err)) {
+	if (!state_load_band(state, opt->bind_key ? opt->key : NULL, &bs,
+			     &warning, err)) {
 		explain(err, "state: ");
 		return NULL;
 	}
@@ -58,7 +59,8 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 	return band;
 }
 
-bool app_band_attach_flash(struct mb_band *band, struct state *state, char **err)
+bool app_band_attach_flash(struct mb_band *band, struct state *state,
+			   char **err)
 {
 	char *warning = NULL;
 
@@ -67,7 +69,8 @@ bool app_band_attach_flash(struct mb_band *band, struct state *state, char **err
 		return false;
 	}
 	warn(warning);
-	g_info("activity log: %zu samples, %zu not yet synced", mb_flashlog_count(mb_band_log(band)),
+	g_info("activity log: %zu samples, %zu not yet synced",
+	       mb_flashlog_count(mb_band_log(band)),
 	       mb_flashlog_stored(mb_band_log(band)));
 	return true;
 }

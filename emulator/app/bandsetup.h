@@ -13,7 +13,9 @@
  * store, firmware.ini and the fault plan (--faults).  Warnings are
  * logged; NULL with *err as the message bandsim exits with. */
 struct mb_band *app_band_new(const struct bandsim_options *opt,
-			     const struct mb_profile *profile, struct state *state,
+			     const struct mb_profile *profile,
+			     struct state *state,
 			     const struct bandsim_clock *clock, char **err);
 /* flash.img as the band's activity log; false with *err as above. */
-bool app_band_attach_flash(struct mb_band *band, struct state *state, char **err);
+bool app_band_attach_flash(struct mb_band *band, struct state *state,
+			   char **err);

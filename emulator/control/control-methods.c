@@ -35,7 +35,8 @@ static void press_button(struct control *c, GVariant *args, struct reply *r)
 	mb_band_press_button(c->band);
 }
 
-static void long_press_button(struct control *c, GVariant *args, struct reply *r)
+static void long_press_button(struct control *c, GVariant *args,
+			      struct reply *r)
 {
 	mb_band_long_press_button(c->band);
 }
@@ -72,7 +73,8 @@ static void set_battery(struct control *c, GVariant *args, struct reply *r)
 
 	g_variant_get(args, "(u)", &pct);
 	if (pct > 100) {
-		fail(r, CONTROL_ERROR_INVALID_ARGS, mb_strdup("percent must be 0..100"));
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup("percent must be 0..100"));
 		return;
 	}
 	mb_power_set_level(mb_band_power(c->band), pct);
@@ -129,7 +131,8 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 
 	g_variant_get(args, "(tt)", &from, &to);
 	for (size_t i = 0; i < mb_flashlog_count(mb_band_log(c->band)); i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(mb_band_log(c->band), i);
+		const struct mb_flashlog_sample *s =
+			mb_flashlog_at(mb_band_log(c->band), i);
 		guint64 t = (guint64)s->minute * 60;
 
 		if (t < from || t >= to)
@@ -137,11 +140,12 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 		g_array_append_val(ts, t);
 		g_byte_array_append(data, s->data, 4);
 	}
-	r->value = g_variant_new("(@at@ay)",
-				 g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ts->data,
-							   ts->len, sizeof(guint64)),
-				 g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data->data,
-							   data->len, 1));
+	r->value = g_variant_new(
+		"(@at@ay)",
+		g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ts->data,
+					  ts->len, sizeof(guint64)),
+		g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data->data,
+					  data->len, 1));
 	g_array_unref(ts);
 	g_byte_array_unref(data);
 }
@@ -150,7 +154,7 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 
 static const struct {
 	const char *name;
-	const char *args;	/* the in arguments, as a tuple type */
+	const char *args; /* the in arguments, as a tuple type */
 	void (*call)(struct control *c, GVariant *args, struct reply *r);
 	/* Properties the call changes without a band event. */
 	uint32_t changes;
@@ -186,7 +190,8 @@ bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)
 				 !strcmp(methods[i].args, sig->str);
 		if (!found)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-				    "no method row for %s%s", info->name, sig->str);
+				    "no method row for %s%s", info->name,
+				    sig->str);
 		g_string_free(sig, TRUE);
 		if (!found)
 			return false;
@@ -194,8 +199,8 @@ bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)
 	return true;
 }
 
-void control_methods_call(struct control *c, const char *method,
-			  GVariant *args, GDBusMethodInvocation *inv)
+void control_methods_call(struct control *c, const char *method, GVariant *args,
+			  GDBusMethodInvocation *inv)
 {
 	struct reply r = { 0 };
 	size_t i;
@@ -206,18 +211,22 @@ void control_methods_call(struct control *c, const char *method,
 	/* GDBus checked both against the introspection data already, and
 	 * control_methods_check() the table against that. */
 	if (i == G_N_ELEMENTS(methods)) {
-		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
-			G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s", method);
+		g_dbus_method_invocation_return_error(
+			inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+			"no method %s", method);
 		return;
 	}
 	if (!g_variant_is_of_type(args, G_VARIANT_TYPE(methods[i].args))) {
 		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
-			G_DBUS_ERROR_INVALID_ARGS, "%s takes %s", method, methods[i].args);
+						      G_DBUS_ERROR_INVALID_ARGS,
+						      "%s takes %s", method,
+						      methods[i].args);
 		return;
 	}
 	methods[i].call(c, args, &r);
 	if (r.error) {
-		g_dbus_method_invocation_return_dbus_error(inv, r.error, r.message);
+		g_dbus_method_invocation_return_dbus_error(inv, r.error,
+							   r.message);
 		free(r.message);
 		return;
 	}

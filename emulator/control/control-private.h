@@ -74,5 +74,5 @@ void control_props_event(struct control *c, enum mb_event_id id);
 /* Every method of the introspection data has a row, with the same
  * arguments. */
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error);
-void control_methods_call(struct control *c, const char *method,
-			  GVariant *args, GDBusMethodInvocation *inv);
+void control_methods_call(struct control *c, const char *method, GVariant *args,
+			  GDBusMethodInvocation *inv);

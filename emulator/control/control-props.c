@@ -18,8 +18,9 @@ static GVariant *get_state(struct control *c)
 
 	if (power != MB_POWER_STATE_ON)
 		return g_variant_new_string(mb_power_state_name(power));
-	return g_variant_new_string(mb_link_connected(mb_band_link(c->band)) ? "connected"
-							       : "advertising");
+	return g_variant_new_string(mb_link_connected(mb_band_link(c->band))
+					    ? "connected"
+					    : "advertising");
 }
 
 static GVariant *get_prompt(struct control *c)
@@ -55,7 +56,8 @@ static GVariant *get_authenticated(struct control *c)
 
 static GVariant *get_acked_until(struct control *c)
 {
-	return g_variant_new_uint64((guint64)mb_flashlog_acked_minute(mb_band_log(c->band)) * 60);
+	return g_variant_new_uint64(
+		(guint64)mb_flashlog_acked_minute(mb_band_log(c->band)) * 60);
 }
 
 static GVariant *get_battery(struct control *c)
@@ -70,17 +72,22 @@ static GVariant *get_charging(struct control *c)
 
 static GVariant *get_firmware(struct control *c)
 {
-	const struct mb_firmware_info *fi = mb_firmware_info(mb_band_firmware(c->band));
+	const struct mb_firmware_info *fi =
+		mb_firmware_info(mb_band_firmware(c->band));
 	GVariantBuilder b;
 	char slot[2] = { fi->slot, '\0' };
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&b, "{sv}", "slot", g_variant_new_string(slot));
 	g_variant_builder_add(&b, "{sv}", "version",
-			      g_variant_new_string(mb_firmware_version(mb_band_firmware(c->band))));
-	g_variant_builder_add(&b, "{sv}", "resources", g_variant_new_string(fi->resources));
-	g_variant_builder_add(&b, "{sv}", "font", g_variant_new_string(fi->font));
-	g_variant_builder_add(&b, "{sv}", "watchface", g_variant_new_string(fi->watchface));
+			      g_variant_new_string(mb_firmware_version(
+				      mb_band_firmware(c->band))));
+	g_variant_builder_add(&b, "{sv}", "resources",
+			      g_variant_new_string(fi->resources));
+	g_variant_builder_add(&b, "{sv}", "font",
+			      g_variant_new_string(fi->font));
+	g_variant_builder_add(&b, "{sv}", "watchface",
+			      g_variant_new_string(fi->watchface));
 	return g_variant_builder_end(&b);
 }
 
@@ -104,7 +111,8 @@ static GVariant *get_faults(struct control *c)
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(us)"));
 	for (size_t i = 0; i < mb_faults_count(mb_band_faults(c->band)); i++) {
 		unsigned int id;
-		const char *spec = mb_faults_spec(mb_band_faults(c->band), i, &id);
+		const char *spec =
+			mb_faults_spec(mb_band_faults(c->band), i, &id);
 
 		g_variant_builder_add(&b, "(us)", id, spec);
 	}
@@ -113,7 +121,8 @@ static GVariant *get_faults(struct control *c)
 
 static GVariant *get_stored_samples(struct control *c)
 {
-	return g_variant_new_uint32((guint32)mb_flashlog_stored(mb_band_log(c->band)));
+	return g_variant_new_uint32(
+		(guint32)mb_flashlog_stored(mb_band_log(c->band)));
 }
 
 static GVariant *get_clock(struct control *c)
@@ -181,9 +190,8 @@ static const struct {
 	[MB_EVENT_BUTTON_LONG_PRESSED] = { 0 },
 	/* An update cut short is dropped before; the link after. */
 	[MB_EVENT_REBOOT] = { .now = P(BUSY), .after = P(AUTHENTICATED) },
-	[MB_EVENT_RESET] = {
-		.now = LINK_END | RESET_FIRST | P(ACKED_UNTIL),
-		.after = P(AUTHENTICATED) },
+	[MB_EVENT_RESET] = { .now = LINK_END | RESET_FIRST | P(ACKED_UNTIL),
+			     .after = P(AUTHENTICATED) },
 	[MB_EVENT_POWER_OFF] = { .now = P(STATE), .after = P(AUTHENTICATED) },
 	[MB_EVENT_POWER_ON] = { .now = P(STATE) },
 	[MB_EVENT_LOW_BATTERY_DROP] = { .after = P(AUTHENTICATED) },
@@ -192,9 +200,8 @@ static const struct {
 	 * notification of a command, after the command changed the band (a
 	 * transfer announced or ended, samples deleted).  "disconnect"
 	 * drops the link after. */
-	[MB_EVENT_FAULT_FIRED] = {
-		.now = P(FAULTS) | P(BUSY) | P(ACKED_UNTIL),
-		.after = P(AUTHENTICATED) },
+	[MB_EVENT_FAULT_FIRED] = { .now = P(FAULTS) | P(BUSY) | P(ACKED_UNTIL),
+				   .after = P(AUTHENTICATED) },
 	[MB_EVENT_MALFORMED] = { 0 },
 	[MB_EVENT_AUTH_STARTED] = { 0 },
 	[MB_EVENT_AUTH_SUCCEEDED] = { .now = P(AUTHENTICATED) },
@@ -204,17 +211,19 @@ static const struct {
 	[MB_EVENT_PROMPT_TIMED_OUT] = { .now = P(PROMPT) | P(BUSY) },
 	[MB_EVENT_BIND_REFUSED] = { .now = LINK_END | RESET_FIRST },
 	/* The key is stored before; the prompt closes after. */
-	[MB_EVENT_BOUND] = { .now = P(BOUND) | P(KEY_ID), .after = P(PROMPT) | P(BUSY) },
+	[MB_EVENT_BOUND] = { .now = P(BOUND) | P(KEY_ID),
+			     .after = P(PROMPT) | P(BUSY) },
 	[MB_EVENT_FETCH_STARTED] = { .now = P(BUSY) },
 	/* The transfer is dropped after. */
-	[MB_EVENT_FETCH_ABORTED] = { .now = LINK_END | RESET_FIRST, .after = P(BUSY) },
+	[MB_EVENT_FETCH_ABORTED] = { .now = LINK_END | RESET_FIRST,
+				     .after = P(BUSY) },
 	[MB_EVENT_FETCH_COMPLETED] = { .now = P(BUSY) },
 	[MB_EVENT_FETCH_ACKED] = { .now = P(ACKED_UNTIL) },
 	[MB_EVENT_FIRMWARE_STARTED] = { .now = P(BUSY) },
 	/* A resource, font or watchface is installed after; firmware waits
 	 * for 05. */
-	[MB_EVENT_FIRMWARE_VERIFIED] = {
-		.after = P(FIRMWARE) | P(BUSY), .for_link = REBOOTED },
+	[MB_EVENT_FIRMWARE_VERIFIED] = { .after = P(FIRMWARE) | P(BUSY),
+					 .for_link = REBOOTED },
 	/* What was received is dropped after. */
 	[MB_EVENT_FIRMWARE_FAILED] = { .now = LINK_END, .after = P(BUSY) },
 	/* The slot switched at 05; the boot ends here. */
@@ -291,19 +300,19 @@ void control_props_refresh(struct control *c, uint32_t set)
 		g_variant_builder_clear(&changed);
 		return;
 	}
-	g_dbus_connection_emit_signal(c->conn, NULL, CONTROL_OBJECT_PATH,
-				      "org.freedesktop.DBus.Properties",
-				      "PropertiesChanged",
-				      g_variant_new("(sa{sv}as)", CONTROL_INTERFACE,
-						    &changed, NULL),
-				      NULL);
+	g_dbus_connection_emit_signal(
+		c->conn, NULL, CONTROL_OBJECT_PATH,
+		"org.freedesktop.DBus.Properties", "PropertiesChanged",
+		g_variant_new("(sa{sv}as)", CONTROL_INTERFACE, &changed, NULL),
+		NULL);
 }
 
 void control_props_event(struct control *c, enum mb_event_id id)
 {
 	/* An event this table does not know may have changed anything. */
 	if (id >= MB_EVENT_COUNT) {
-		control_props_refresh(c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
+		control_props_refresh(
+			c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
 		return;
 	}
 	control_props_refresh(c, event_props[id].now);

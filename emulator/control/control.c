@@ -83,17 +83,17 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 			break;
 		}
 	}
-	g_dbus_connection_emit_signal(c->conn, NULL, CONTROL_OBJECT_PATH,
-				      CONTROL_INTERFACE, "Event",
-				      g_variant_new("(sa{sv})", mb_event_name(ev->id), &details),
-				      NULL);
+	g_dbus_connection_emit_signal(
+		c->conn, NULL, CONTROL_OBJECT_PATH, CONTROL_INTERFACE, "Event",
+		g_variant_new("(sa{sv})", mb_event_name(ev->id), &details),
+		NULL);
 	control_props_event(c, ev->id);
 }
 
 static void method_call(GDBusConnection *conn, const char *sender,
-			const char *path, const char *iface,
-			const char *method, GVariant *params,
-			GDBusMethodInvocation *inv, gpointer user_data)
+			const char *path, const char *iface, const char *method,
+			GVariant *params, GDBusMethodInvocation *inv,
+			gpointer user_data)
 {
 	control_methods_call(user_data, method, params, inv);
 }
@@ -122,9 +122,10 @@ GDBusConnection *control_connect_bus(const struct control_options *opt,
 	GDBusConnection *conn;
 
 	if (opt->address)
-		return g_dbus_connection_new_for_address_sync(opt->address,
+		return g_dbus_connection_new_for_address_sync(
+			opt->address,
 			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
 			NULL, NULL, error);
 	conn = g_bus_get_sync(opt->bus && !strcmp(opt->bus, "system")
 				      ? G_BUS_TYPE_SYSTEM
@@ -143,28 +144,28 @@ static bool own_name(GDBusConnection *conn, const char *name, GError **error)
 
 	/* Flag 4: DBUS_NAME_FLAG_DO_NOT_QUEUE.  Owned before READY=1, so a
 	 * client that saw READY can call at once. */
-	r = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus",
-					"/org/freedesktop/DBus",
-					"org.freedesktop.DBus", "RequestName",
-					g_variant_new("(su)", name, 4u),
-					G_VARIANT_TYPE("(u)"),
-					G_DBUS_CALL_FLAGS_NONE, 5000, NULL, error);
+	r = g_dbus_connection_call_sync(
+		conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		"org.freedesktop.DBus", "RequestName",
+		g_variant_new("(su)", name, 4u), G_VARIANT_TYPE("(u)"),
+		G_DBUS_CALL_FLAGS_NONE, 5000, NULL, error);
 	if (!r)
 		return false;
 	g_variant_get(r, "(u)", &code);
 	g_variant_unref(r);
 	if (code != 1) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-			    "the name %s is already owned on this bus (another band? use --control-name)",
-			    name);
+		g_set_error(
+			error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+			"the name %s is already owned on this bus (another band? use --control-name)",
+			name);
 		return false;
 	}
 	return true;
 }
 
-struct control *control_new(struct mb_band *band, const struct control_host *host,
-			    void *host_data, const struct control_options *opt,
-			    GError **error)
+struct control *control_new(struct mb_band *band,
+			    const struct control_host *host, void *host_data,
+			    const struct control_options *opt, GError **error)
 {
 	struct control *c = g_new0(struct control, 1);
 
@@ -179,7 +180,8 @@ struct control *control_new(struct mb_band *band, const struct control_host *hos
 	if (!c->info || !control_methods_check(c->info->interfaces[0], error) ||
 	    !control_props_check(c->info->interfaces[0], error))
 		goto fail;
-	c->reg_id = g_dbus_connection_register_object(c->conn, CONTROL_OBJECT_PATH,
+	c->reg_id = g_dbus_connection_register_object(c->conn,
+						      CONTROL_OBJECT_PATH,
 						      c->info->interfaces[0],
 						      &vtable, c, NULL, error);
 	if (!c->reg_id || !own_name(c->conn, opt->name, error))

@@ -17,9 +17,9 @@
 struct control;
 
 struct control_options {
-	const char *bus;	/* "session" or "system"; ignored with address */
-	const char *address;	/* a private bus, or NULL */
-	const char *name;	/* well-known name to own */
+	const char *bus;     /* "session" or "system"; ignored with address */
+	const char *address; /* a private bus, or NULL */
+	const char *name;    /* well-known name to own */
 };
 
 /* What the control plane asks of the emulator around it: band time and
@@ -37,9 +37,9 @@ struct control_host {
 };
 
 /* host and host_data outlive the control plane. */
-struct control *control_new(struct mb_band *band, const struct control_host *host,
-			    void *host_data, const struct control_options *opt,
-			    GError **error);
+struct control *control_new(struct mb_band *band,
+			    const struct control_host *host, void *host_data,
+			    const struct control_options *opt, GError **error);
 void control_free(struct control *c);
 
 /* Every band event: the Event signal, then PropertiesChanged for what

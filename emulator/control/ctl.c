@@ -16,10 +16,13 @@ struct ctl {
 
 static void print_error(const struct ctl *ctl, GError *error)
 {
-	if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-	    g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-		g_printerr("bandsim ctl: no band is running on %s (nobody owns %s)\n",
-			   ctl->where, ctl->name);
+	if (g_error_matches(error, G_DBUS_ERROR,
+			    G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+	    g_error_matches(error, G_DBUS_ERROR,
+			    G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+		g_printerr(
+			"bandsim ctl: no band is running on %s (nobody owns %s)\n",
+			ctl->where, ctl->name);
 	else {
 		g_dbus_error_strip_remote_error(error);
 		g_printerr("bandsim ctl: %s\n", error->message);
@@ -30,8 +33,8 @@ static GVariant *call(const struct ctl *ctl, const char *iface,
 		      const char *method, GVariant *args, const char *reply)
 {
 	GError *error = NULL;
-	GVariant *r = g_dbus_connection_call_sync(ctl->conn, ctl->name,
-		CONTROL_OBJECT_PATH, iface, method, args,
+	GVariant *r = g_dbus_connection_call_sync(
+		ctl->conn, ctl->name, CONTROL_OBJECT_PATH, iface, method, args,
 		reply ? G_VARIANT_TYPE(reply) : NULL, G_DBUS_CALL_FLAGS_NONE,
 		5000, NULL, &error);
 
@@ -93,8 +96,10 @@ static int events(const struct ctl *ctl)
 	guint id;
 
 	id = g_dbus_connection_signal_subscribe(ctl->conn, ctl->name,
-		CONTROL_INTERFACE, "Event", CONTROL_OBJECT_PATH, NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_event, NULL, NULL);
+						CONTROL_INTERFACE, "Event",
+						CONTROL_OBJECT_PATH, NULL,
+						G_DBUS_SIGNAL_FLAGS_NONE,
+						on_event, NULL, NULL);
 	/* Fail at once, not silently, when no band is there. */
 	r = call(ctl, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL);
 	if (r) {
@@ -124,31 +129,38 @@ struct command {
 	const char *name;
 	int n_args;
 	const char *method;
-	int (*run)(const struct ctl *ctl, const struct command *cmd, char **args);
+	int (*run)(const struct ctl *ctl, const struct command *cmd,
+		   char **args);
 };
 
-static int run_status(const struct ctl *ctl, const struct command *cmd, char **args)
+static int run_status(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
 {
 	return status(ctl);
 }
 
-static int run_events(const struct ctl *ctl, const struct command *cmd, char **args)
+static int run_events(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
 {
 	return events(ctl);
 }
 
-static int run_simple(const struct ctl *ctl, const struct command *cmd, char **args)
+static int run_simple(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
 {
 	return simple(ctl, cmd->method, NULL);
 }
 
-static int run_advance(const struct ctl *ctl, const struct command *cmd, char **args)
+static int run_advance(const struct ctl *ctl, const struct command *cmd,
+		       char **args)
 {
 	char *end;
 	double s = g_ascii_strtod(args[0], &end);
 
 	if (*end || end == args[0]) {
-		g_printerr("bandsim ctl: advance: '%s' is not a number of seconds\n", args[0]);
+		g_printerr(
+			"bandsim ctl: advance: '%s' is not a number of seconds\n",
+			args[0]);
 		return 2;
 	}
 	return simple(ctl, cmd->method, g_variant_new("(d)", s));
@@ -166,7 +178,8 @@ static const struct command commands[] = {
 
 int ctl_main(int argc, char **argv)
 {
-	struct control_options opt = { .bus = "session", .name = CONTROL_DEFAULT_NAME };
+	struct control_options opt = { .bus = "session",
+				       .name = CONTROL_DEFAULT_NAME };
 	char *bus = NULL, *address = NULL, *name = NULL;
 	GError *error = NULL;
 	struct ctl ctl = { 0 };
@@ -185,7 +198,8 @@ int ctl_main(int argc, char **argv)
 		"COMMAND - press the band's button, reset it, move its clock");
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(ctx,
+	g_option_context_set_description(
+		ctx,
 		"Commands:\n"
 		"  status           print the band's state\n"
 		"  press            tap the button (confirms a pairing prompt)\n"
@@ -199,7 +213,8 @@ int ctl_main(int argc, char **argv)
 		goto out;
 	}
 	if (argc < 2) {
-		g_printerr("bandsim ctl: which command? (try bandsim ctl --help)\n");
+		g_printerr(
+			"bandsim ctl: which command? (try bandsim ctl --help)\n");
 		goto out;
 	}
 	if (bus)
@@ -212,16 +227,19 @@ int ctl_main(int argc, char **argv)
 	if (name)
 		opt.name = name;
 	ctl.name = opt.name;
-	ctl.where = address ? address : !strcmp(opt.bus, "system") ? "the system bus"
-								   : "the session bus";
+	ctl.where = address			 ? address
+		    : !strcmp(opt.bus, "system") ? "the system bus"
+						 : "the session bus";
 	ctl.conn = control_connect_bus(&opt, &error);
 	if (!ctl.conn) {
-		g_printerr("bandsim ctl: cannot reach %s: %s\n", ctl.where, error->message);
+		g_printerr("bandsim ctl: cannot reach %s: %s\n", ctl.where,
+			   error->message);
 		rc = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-		if (strcmp(commands[i].name, argv[1]) || argc != 2 + commands[i].n_args)
+		if (strcmp(commands[i].name, argv[1]) ||
+		    argc != 2 + commands[i].n_args)
 			continue;
 		cmd = &commands[i];
 		break;
@@ -229,7 +247,9 @@ int ctl_main(int argc, char **argv)
 	if (cmd)
 		rc = cmd->run(&ctl, cmd, argv + 2);
 	else
-		g_printerr("bandsim ctl: unknown command or wrong arguments: %s (try bandsim ctl --help)\n", argv[1]);
+		g_printerr(
+			"bandsim ctl: unknown command or wrong arguments: %s (try bandsim ctl --help)\n",
+			argv[1]);
 out:
 	if (error)
 		g_error_free(error);

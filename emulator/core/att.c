@@ -39,7 +39,7 @@ struct mb_att {
 	mb_debug_func_t debug;
 	void *debug_data;
 	uint8_t rsp[MAX_PDU];
-	uint16_t ccc[];		/* per characteristic */
+	uint16_t ccc[]; /* per characteristic */
 };
 
 /* Where a request went wrong: the dispatcher sends the Error Response. */
@@ -54,15 +54,15 @@ typedef size_t (*att_handler_t)(struct mb_att *att, const uint8_t *pdu,
 				size_t len, struct att_fail *fail);
 
 enum att_len_rule {
-	ATT_LEN_EXACT,		/* len == min */
-	ATT_LEN_AT_LEAST,	/* len >= min */
-	ATT_LEN_UUID,		/* len == min + 2 or min + 16 */
-	ATT_LEN_HANDLES,	/* len >= min, (len - 1) even */
+	ATT_LEN_EXACT,	  /* len == min */
+	ATT_LEN_AT_LEAST, /* len >= min */
+	ATT_LEN_UUID,	  /* len == min + 2 or min + 16 */
+	ATT_LEN_HANDLES,  /* len >= min, (len - 1) even */
 };
 
 struct att_req {
 	uint8_t op;
-	uint8_t rsp;		/* the response's opcode, which the dispatcher sets */
+	uint8_t rsp; /* the response's opcode, which the dispatcher sets */
 	enum att_len_rule rule;
 	size_t min;
 	att_handler_t handler;
@@ -115,13 +115,14 @@ static void respond(struct mb_att *att, const uint8_t *pdu, size_t len)
 		att_send(att, att->held[i].pdu, att->held[i].len);
 }
 
-static bool range_ok(const uint8_t *pdu, struct att_fail *fail,
-		     uint16_t *start, uint16_t *end)
+static bool range_ok(const uint8_t *pdu, struct att_fail *fail, uint16_t *start,
+		     uint16_t *end)
 {
 	*start = mb_get_le16(pdu + 1);
 	*end = mb_get_le16(pdu + 3);
 	if (!*start || *start > *end) {
-		*fail = (struct att_fail){ *start, MB_ATT_ERROR_INVALID_HANDLE };
+		*fail = (struct att_fail){ *start,
+					   MB_ATT_ERROR_INVALID_HANDLE };
 		return false;
 	}
 	return true;
@@ -129,8 +130,9 @@ static bool range_ok(const uint8_t *pdu, struct att_fail *fail,
 
 /* The range, then the attribute type as 16 or 128 bits: Read By Type and
  * Read By Group Type. */
-static bool range_and_type_ok(const uint8_t *pdu, size_t len, struct att_fail *fail,
-			      uint16_t *start, uint16_t *end, struct mb_uuid *type)
+static bool range_and_type_ok(const uint8_t *pdu, size_t len,
+			      struct att_fail *fail, uint16_t *start,
+			      uint16_t *end, struct mb_uuid *type)
 {
 	if (!range_ok(pdu, fail, start, end))
 		return false;
@@ -239,11 +241,13 @@ static size_t handle_find_by_type(struct mb_att *att, const uint8_t *pdu,
 		if (!mb_uuid_eq(&a->type, &type) ||
 		    (a->kind != MB_ATTR_KIND_SERVICE &&
 		     a->kind != MB_ATTR_KIND_CHR_DECL) ||
-		    a->decl_len != value_len || memcmp(a->decl, value, value_len))
+		    a->decl_len != value_len ||
+		    memcmp(a->decl, value, value_len))
 			continue;
 		mb_put_le16(att->rsp + off, a->handle);
-		mb_put_le16(att->rsp + off + 2,
-			    a->kind == MB_ATTR_KIND_SERVICE ? a->end_handle : a->handle);
+		mb_put_le16(att->rsp + off + 2, a->kind == MB_ATTR_KIND_SERVICE
+							? a->end_handle
+							: a->handle);
 		off += 4;
 	}
 	if (off == 1)
@@ -307,7 +311,8 @@ static size_t read_at(struct mb_att *att, uint16_t handle, uint16_t offset,
 	uint8_t ecode;
 
 	if (!a) {
-		*fail = (struct att_fail){ handle, MB_ATT_ERROR_INVALID_HANDLE };
+		*fail = (struct att_fail){ handle,
+					   MB_ATT_ERROR_INVALID_HANDLE };
 		return 0;
 	}
 	ecode = read_attr(att, a, value, &vlen);
@@ -461,14 +466,22 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
  * Supported like any other. */
 static const struct att_req requests[] = {
 	{ MB_ATT_OP_MTU_REQ, MB_ATT_OP_MTU_RSP, ATT_LEN_EXACT, 3, handle_mtu },
-	{ MB_ATT_OP_FIND_INFO_REQ, MB_ATT_OP_FIND_INFO_RSP, ATT_LEN_EXACT, 5, handle_find_info },
-	{ MB_ATT_OP_FIND_BY_TYPE_REQ, MB_ATT_OP_FIND_BY_TYPE_RSP, ATT_LEN_AT_LEAST, 7, handle_find_by_type },
-	{ MB_ATT_OP_READ_BY_TYPE_REQ, MB_ATT_OP_READ_BY_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_type },
-	{ MB_ATT_OP_READ_REQ, MB_ATT_OP_READ_RSP, ATT_LEN_EXACT, 3, handle_read },
-	{ MB_ATT_OP_READ_BLOB_REQ, MB_ATT_OP_READ_BLOB_RSP, ATT_LEN_EXACT, 5, handle_read_blob },
-	{ MB_ATT_OP_READ_MULT_REQ, MB_ATT_OP_READ_MULT_RSP, ATT_LEN_HANDLES, 5, handle_read_mult },
-	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, MB_ATT_OP_READ_BY_GRP_TYPE_RSP, ATT_LEN_UUID, 5, handle_read_by_grp_type },
-	{ MB_ATT_OP_WRITE_REQ, MB_ATT_OP_WRITE_RSP, ATT_LEN_AT_LEAST, 3, handle_write },
+	{ MB_ATT_OP_FIND_INFO_REQ, MB_ATT_OP_FIND_INFO_RSP, ATT_LEN_EXACT, 5,
+	  handle_find_info },
+	{ MB_ATT_OP_FIND_BY_TYPE_REQ, MB_ATT_OP_FIND_BY_TYPE_RSP,
+	  ATT_LEN_AT_LEAST, 7, handle_find_by_type },
+	{ MB_ATT_OP_READ_BY_TYPE_REQ, MB_ATT_OP_READ_BY_TYPE_RSP, ATT_LEN_UUID,
+	  5, handle_read_by_type },
+	{ MB_ATT_OP_READ_REQ, MB_ATT_OP_READ_RSP, ATT_LEN_EXACT, 3,
+	  handle_read },
+	{ MB_ATT_OP_READ_BLOB_REQ, MB_ATT_OP_READ_BLOB_RSP, ATT_LEN_EXACT, 5,
+	  handle_read_blob },
+	{ MB_ATT_OP_READ_MULT_REQ, MB_ATT_OP_READ_MULT_RSP, ATT_LEN_HANDLES, 5,
+	  handle_read_mult },
+	{ MB_ATT_OP_READ_BY_GRP_TYPE_REQ, MB_ATT_OP_READ_BY_GRP_TYPE_RSP,
+	  ATT_LEN_UUID, 5, handle_read_by_grp_type },
+	{ MB_ATT_OP_WRITE_REQ, MB_ATT_OP_WRITE_RSP, ATT_LEN_AT_LEAST, 3,
+	  handle_write },
 };
 
 static bool len_ok(const struct att_req *r, size_t len)
@@ -577,11 +590,14 @@ struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 {
 	/* One allocation: the queues are bounded, the CCCDs one a
 	 * characteristic (zero: off). */
-	struct mb_att *att = mb_malloc0(sizeof(*att) +
-					mb_gatt_n_chrs(gatt) * sizeof(att->ccc[0]));
-	uint16_t mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU : server_mtu;
+	struct mb_att *att = mb_malloc0(
+		sizeof(*att) + mb_gatt_n_chrs(gatt) * sizeof(att->ccc[0]));
+	uint16_t mtu = server_mtu < MB_ATT_DEFAULT_MTU ? MB_ATT_DEFAULT_MTU
+						       : server_mtu;
 
-	*att = (struct mb_att){ .gatt = gatt, .ops = ops, .ops_data = ops_data,
+	*att = (struct mb_att){ .gatt = gatt,
+				.ops = ops,
+				.ops_data = ops_data,
 				.server_mtu = mtu < MAX_PDU ? mtu : MAX_PDU,
 				.mtu = MB_ATT_DEFAULT_MTU };
 	return att;

@@ -24,7 +24,7 @@
 /* Huami auth of the link (protocol §3.2), named for what it waits for. */
 enum link_state {
 	LINK_STATE_IDLE,
-	LINK_STATE_W4_ANSWER,	/* a challenge is outstanding */
+	LINK_STATE_W4_ANSWER, /* a challenge is outstanding */
 };
 
 /* Binding: a key offered with 01 <flag> <key> waits for a tap. */
@@ -41,12 +41,12 @@ struct mb_auth {
 	/* the link */
 	enum link_state link;
 	uint8_t challenge[16];
-	char variant;		/* 'A' or 'B' of the outstanding challenge */
+	char variant; /* 'A' or 'B' of the outstanding challenge */
 	bool authenticated;
 	/* the binding */
 	enum bind_state bind;
 	uint8_t key[16];
-	uint8_t command;	/* as sent, echoed in the reply */
+	uint8_t command; /* as sent, echoed in the reply */
 	uint64_t deadline_ms;
 };
 
@@ -117,8 +117,10 @@ static void cmd_send_key(void *part, const uint8_t *v, size_t len)
 	a->bind = BIND_STATE_W4_TAP;
 	a->command = v[0];
 	memcpy(a->key, key, 16);
-	a->deadline_ms = mb_svc_now(a->svc) + a->policy->confirm_window_s * 1000ull;
-	mb_svc_emit_string(a->svc, MB_EVENT_PROMPT_SHOWN, "prompt", MB_AUTH_PROMPT_PAIR_CONFIRM);
+	a->deadline_ms =
+		mb_svc_now(a->svc) + a->policy->confirm_window_s * 1000ull;
+	mb_svc_emit_string(a->svc, MB_EVENT_PROMPT_SHOWN, "prompt",
+			   MB_AUTH_PROMPT_PAIR_CONFIRM);
 }
 
 /* 02 <flags> (variant A) or 82 <flags> [02 01 00] (variant B). */
@@ -138,7 +140,8 @@ static void cmd_request_random(void *part, const uint8_t *v, size_t len)
 		return;
 	}
 	/* A new challenge voids the old one: its answer is now stale. */
-	if (mb_crypto_random(a->challenge, sizeof(a->challenge)) != MB_CRYPTO_OK) {
+	if (mb_crypto_random(a->challenge, sizeof(a->challenge)) !=
+	    MB_CRYPTO_OK) {
 		a->link = LINK_STATE_IDLE;
 		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
@@ -158,22 +161,22 @@ static void cmd_answer(void *part, const uint8_t *v, size_t len)
 
 	if (a->link != LINK_STATE_W4_ANSWER) {
 		/* Replayed, stale or out of order: refused, nothing changes. */
-		emit_auth(a, MB_EVENT_AUTH_FAILED, v[0] & CMD_CRYPT_FLAG ? 'B' : 'A',
-			  "no-challenge");
+		emit_auth(a, MB_EVENT_AUTH_FAILED,
+			  v[0] & CMD_CRYPT_FLAG ? 'B' : 'A', "no-challenge");
 		reply(a, v[0], AUTH_STATUS_REFUSED, NULL, 0);
 		return;
 	}
 	/* A challenge is good for one answer, right or wrong. */
 	a->link = LINK_STATE_IDLE;
-	ok = mb_crypto_aes128_ecb(mb_identity_state(a->id)->key, a->challenge, expected) ==
-		     MB_CRYPTO_OK &&
+	ok = mb_crypto_aes128_ecb(mb_identity_state(a->id)->key, a->challenge,
+				  expected) == MB_CRYPTO_OK &&
 	     mb_crypto_equal(expected, v + 2, 16);
 	mb_crypto_wipe(a->challenge, sizeof(a->challenge));
 	mb_crypto_wipe(expected, sizeof(expected));
 	if (ok)
 		a->authenticated = true;
-	emit_auth(a, ok ? MB_EVENT_AUTH_SUCCEEDED : MB_EVENT_AUTH_FAILED, a->variant,
-		  ok ? NULL : "wrong-key");
+	emit_auth(a, ok ? MB_EVENT_AUTH_SUCCEEDED : MB_EVENT_AUTH_FAILED,
+		  a->variant, ok ? NULL : "wrong-key");
 	reply(a, v[0], ok ? AUTH_STATUS_SUCCESS : AUTH_STATUS_REFUSED, NULL, 0);
 }
 
@@ -187,7 +190,8 @@ static const struct mb_huami_cmd auth_cmds[] = {
 };
 
 struct mb_auth *mb_auth_new(const struct mb_services *svc,
-			    const struct mb_policy *policy, struct mb_identity *id)
+			    const struct mb_policy *policy,
+			    struct mb_identity *id)
 {
 	return MB_NEW(struct mb_auth, .svc = svc, .policy = policy, .id = id,
 		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_AUTH, auth_cmds));

@@ -17,7 +17,8 @@ struct mb_auth;
 
 /* id is the band's: the key auth checks, and binds. */
 struct mb_auth *mb_auth_new(const struct mb_services *svc,
-			    const struct mb_policy *policy, struct mb_identity *id);
+			    const struct mb_policy *policy,
+			    struct mb_identity *id);
 void mb_auth_free(struct mb_auth *auth);
 
 /* A tap on the pair-confirm prompt binds the waiting key: true if there

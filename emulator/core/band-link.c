@@ -9,20 +9,20 @@ struct mb_link {
 	uint16_t server_mtu;
 	const struct mb_att_ops *att_ops;
 	void *att_data;
-	struct mb_att *att;		/* NULL while disconnected */
+	struct mb_att *att; /* NULL while disconnected */
 	const struct mb_link_ops *ops;
 	void *ops_data;
 	bool congested;
-	bool silent;			/* a fault made the band go quiet */
-	bool dropping;			/* the band hangs up: no more data */
+	bool silent;   /* a fault made the band go quiet */
+	bool dropping; /* the band hangs up: no more data */
 	mb_debug_func_t debug;
 	void *debug_data;
 	mb_link_monitor_func_t monitor;
 	void *monitor_data;
 };
 
-struct mb_link *mb_link_new(const struct mb_gatt *gatt, const struct mb_policy *policy,
-			    uint16_t server_mtu)
+struct mb_link *mb_link_new(const struct mb_gatt *gatt,
+			    const struct mb_policy *policy, uint16_t server_mtu)
 {
 	return MB_NEW(struct mb_link, .gatt = gatt, .policy = policy,
 		      .server_mtu = server_mtu);
@@ -43,7 +43,8 @@ void mb_link_free(struct mb_link *link)
 	free(link);
 }
 
-void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn, void *user_data)
+void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn,
+		       void *user_data)
 {
 	link->debug = fn;
 	link->debug_data = user_data;

@@ -28,7 +28,8 @@ typedef void (*mb_link_monitor_func_t)(bool from_central, const uint8_t *pdu,
 struct mb_link;
 
 /* The profile's MTU and notification order apply to every link. */
-struct mb_link *mb_link_new(const struct mb_gatt *gatt, const struct mb_policy *policy,
+struct mb_link *mb_link_new(const struct mb_gatt *gatt,
+			    const struct mb_policy *policy,
 			    uint16_t server_mtu);
 void mb_link_free(struct mb_link *link);
 
@@ -36,7 +37,8 @@ void mb_link_free(struct mb_link *link);
 void mb_link_set_server(struct mb_link *link, const struct mb_att_ops *ops,
 			void *user_data);
 
-void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn, void *user_data);
+void mb_link_set_debug(struct mb_link *link, mb_debug_func_t fn,
+		       void *user_data);
 void mb_link_set_monitor(struct mb_link *link, mb_link_monitor_func_t fn,
 			 void *user_data);
 

@@ -46,7 +46,7 @@ struct mb_band {
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
 	struct mb_flash flash;
-	uint8_t *own_flash;		/* heap flash when none is attached */
+	uint8_t *own_flash; /* heap flash when none is attached */
 	struct mb_flashlog *log;
 	mb_debug_func_t debug;
 	void *debug_data;
@@ -61,7 +61,8 @@ static uint64_t svc_now(void *data)
 	return mb_band_now_ms(data);
 }
 
-static bool svc_notify(enum mb_chr_id chr, const uint8_t *value, size_t len, void *data)
+static bool svc_notify(enum mb_chr_id chr, const uint8_t *value, size_t len,
+		       void *data)
 {
 	struct mb_band *band = data;
 
@@ -86,7 +87,8 @@ static void svc_emit(const struct mb_event *ev, void *data)
 		band->event(ev, band->event_data);
 }
 
-static bool svc_fault(enum mb_fault_trigger trigger, unsigned int level, void *data)
+static bool svc_fault(enum mb_fault_trigger trigger, unsigned int level,
+		      void *data)
 {
 	return mb_faults_hook(((struct mb_band *)data)->faults, trigger, level);
 }
@@ -169,7 +171,8 @@ void mb_band_run(struct mb_band *band)
 
 uint64_t mb_band_next_deadline(const struct mb_band *band)
 {
-	uint64_t d = mb_sched_deadline(band->sched), fetch = mb_fetch_deadline(band->fetch);
+	uint64_t d = mb_sched_deadline(band->sched),
+		 fetch = mb_fetch_deadline(band->fetch);
 
 	return fetch < d ? fetch : d;
 }
@@ -191,7 +194,8 @@ void mb_band_press_button(struct mb_band *band)
 
 void mb_band_long_press_button(struct mb_band *band)
 {
-	mb_svc_emit_string(&band->svc, MB_EVENT_BUTTON_LONG_PRESSED, NULL, NULL);
+	mb_svc_emit_string(&band->svc, MB_EVENT_BUTTON_LONG_PRESSED, NULL,
+			   NULL);
 	if (!mb_auth_long_press(band->auth))
 		mb_devevents_send(band->devevents, MB_DEVEVENT_BUTTON_LONG);
 }
@@ -251,14 +255,17 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->adv = mb_adv_new(profile);
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
 	b->router = mb_router_new(gatt, pol, b->auth, b->faults);
-	mb_router_add(b->router, mb_devinfo_routes, mb_devinfo_n_routes, b->devinfo);
+	mb_router_add(b->router, mb_devinfo_routes, mb_devinfo_n_routes,
+		      b->devinfo);
 	mb_router_add(b->router, mb_rtc_routes, mb_rtc_n_routes, b->rtc);
 	mb_router_add(b->router, mb_power_routes, mb_power_n_routes, b->power);
 	mb_router_add(b->router, mb_tick_routes, mb_tick_n_routes, b->tick);
 	mb_router_add(b->router, mb_auth_routes, mb_auth_n_routes, b->auth);
-	mb_router_add(b->router, mb_settings_routes, mb_settings_n_routes, b->settings);
+	mb_router_add(b->router, mb_settings_routes, mb_settings_n_routes,
+		      b->settings);
 	mb_router_add(b->router, mb_fetch_routes, mb_fetch_n_routes, b->fetch);
-	mb_router_add(b->router, mb_firmware_routes, mb_firmware_n_routes, b->firmware);
+	mb_router_add(b->router, mb_firmware_routes, mb_firmware_n_routes,
+		      b->firmware);
 	mb_link_set_server(b->link, &mb_router_att_ops, b->router);
 	b->sched = mb_sched_new();
 	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
@@ -299,10 +306,12 @@ void mb_band_free(struct mb_band *band)
 
 size_t mb_band_flash_size(const struct mb_band *band)
 {
-	return mb_flashlog_size_for_days(mb_profile_policy(band->profile)->flash_log_days);
+	return mb_flashlog_size_for_days(
+		mb_profile_policy(band->profile)->flash_log_days);
 }
 
-void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn)
+void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
+			  unsigned int *torn)
 {
 	mb_flashlog_free(band->log);
 	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
@@ -315,14 +324,16 @@ void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn
 	mb_tick_set_log(band->tick, band->log);
 }
 
-void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn, void *user_data)
+void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn,
+		       void *user_data)
 {
 	band->debug = fn;
 	band->debug_data = user_data;
 	mb_link_set_debug(band->link, fn, user_data);
 }
 
-void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn, void *user_data)
+void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
+			       void *user_data)
 {
 	band->event = fn;
 	band->event_data = user_data;
@@ -336,12 +347,14 @@ enum mb_band_busy mb_band_busy(const struct mb_band *band)
 		return MB_BAND_BUSY_BIND;
 	if (mb_fetch_busy(band->fetch))
 		return MB_BAND_BUSY_FETCH;
-	return mb_firmware_busy(band->firmware) ? MB_BAND_BUSY_FIRMWARE : MB_BAND_BUSY_NONE;
+	return mb_firmware_busy(band->firmware) ? MB_BAND_BUSY_FIRMWARE
+						: MB_BAND_BUSY_NONE;
 }
 
 bool mb_band_authenticated(const struct mb_band *band)
 {
-	return mb_link_connected(band->link) && mb_auth_authenticated(band->auth);
+	return mb_link_connected(band->link) &&
+	       mb_auth_authenticated(band->auth);
 }
 
 const struct mb_band_state *mb_band_state(const struct mb_band *band)
@@ -349,10 +362,10 @@ const struct mb_band_state *mb_band_state(const struct mb_band *band)
 	return mb_identity_state(band->identity);
 }
 
-#define GETTER(type, name, field)                              \
-	type mb_band_##name(const struct mb_band *band)        \
-	{                                                      \
-		return band->field;                            \
+#define GETTER(type, name, field)                       \
+	type mb_band_##name(const struct mb_band *band) \
+	{                                               \
+		return band->field;                     \
 	}
 GETTER(const struct mb_profile *, profile, profile)
 GETTER(const struct mb_gatt *, gatt, gatt)

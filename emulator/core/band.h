@@ -60,7 +60,8 @@ uint64_t mb_band_now_ms(const struct mb_band *band);
  * mb_band_flash_size() bytes.  Recovery runs on attach; *torn counts the
  * records it dropped. */
 size_t mb_band_flash_size(const struct mb_band *band);
-void mb_band_attach_flash(struct mb_band *band, uint8_t *mem, unsigned int *torn);
+void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
+			  unsigned int *torn);
 
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);
@@ -74,9 +75,9 @@ void mb_band_reboot(struct mb_band *band);
  * is left behind. */
 enum mb_band_busy {
 	MB_BAND_BUSY_NONE,
-	MB_BAND_BUSY_BIND,		/* waiting for a tap */
-	MB_BAND_BUSY_FETCH,		/* a transfer announced or running */
-	MB_BAND_BUSY_FIRMWARE,		/* an update under way */
+	MB_BAND_BUSY_BIND,     /* waiting for a tap */
+	MB_BAND_BUSY_FETCH,    /* a transfer announced or running */
+	MB_BAND_BUSY_FIRMWARE, /* an update under way */
 };
 
 enum mb_band_busy mb_band_busy(const struct mb_band *band);

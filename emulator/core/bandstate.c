@@ -72,7 +72,8 @@ static bool is_lower_hex(const char *s, size_t len)
 	if (strlen(s) != len)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -91,7 +92,8 @@ static bool read_key(const char *name, struct mb_ini *ini,
 	v = mb_ini_get(ini, (size_t)sec, "key", &line);
 	if (!v || !mb_hex_parse(v, &key, &len) || len != 16) {
 		free(key);
-		mb_set_error(err, "%s:%u: [binding] key: not 16 hex bytes", name, line);
+		mb_set_error(err, "%s:%u: [binding] key: not 16 hex bytes",
+			     name, line);
 		return false;
 	}
 	memcpy(s->key, key, 16);
@@ -120,14 +122,18 @@ bool mb_band_state_parse(const char *text, size_t len, const char *name,
 	}
 	v = mb_ini_get(ini, (size_t)sec, "address", &line);
 	if (!v || !parse_address(v, s->address)) {
-		mb_set_error(err, "%s:%u: [band] address: not a random static address",
-			     name, line);
+		mb_set_error(
+			err,
+			"%s:%u: [band] address: not a random static address",
+			name, line);
 		goto out;
 	}
 	v = mb_ini_get(ini, (size_t)sec, "serial", &line);
 	if (!v || !is_lower_hex(v, 12)) {
-		mb_set_error(err, "%s:%u: [band] serial: not 12 lowercase hex digits",
-			     name, line);
+		mb_set_error(
+			err,
+			"%s:%u: [band] serial: not 12 lowercase hex digits",
+			name, line);
 		goto out;
 	}
 	memcpy(s->serial, v, 13);
@@ -145,11 +151,11 @@ char *mb_band_state_format(const struct mb_band_state *s)
 	mb_band_state_address(s, addr);
 	for (int i = 0; s->bound && i < 16; i++)
 		snprintf(key + 2 * i, 3, "%02x", s->key[i]);
-	text = mb_strdup_printf("# bandsim band state; replaced atomically, do not edit while running.\n"
-				"[band]\naddress = %s\nserial = %s\n%s%s%s",
-				addr, s->serial,
-				s->bound ? "\n[binding]\nkey = " : "",
-				key, s->bound ? "\n" : "");
+	text = mb_strdup_printf(
+		"# bandsim band state; replaced atomically, do not edit while running.\n"
+		"[band]\naddress = %s\nserial = %s\n%s%s%s",
+		addr, s->serial, s->bound ? "\n[binding]\nkey = " : "", key,
+		s->bound ? "\n" : "");
 	mb_crypto_wipe(key, sizeof(key));
 	return text;
 }

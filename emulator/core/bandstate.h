@@ -10,7 +10,7 @@
  * static address (protocol §10), serial number (§8) and the auth key it
  * is bound to (§3.1). */
 struct mb_band_state {
-	uint8_t address[6];	/* display order: address[0] is "E1" in E1:... */
+	uint8_t address[6]; /* display order: address[0] is "E1" in E1:... */
 	char serial[13];
 	bool bound;
 	uint8_t key[16];

@@ -7,25 +7,26 @@
 #include "datetime.h"
 
 #define MB_BATTERY_INFO_LEN 20
-#define MB_BATTERY_FULL 100000000u	/* micro-percent */
+#define MB_BATTERY_FULL 100000000u /* micro-percent */
 
 /* Per-minute costs in micro-percent (docs/battery-firmware.md): a full
  * charge lasts 20 days at rest, ~12 days with heart rate every minute;
  * charging takes 2 hours. */
 #define MB_BATTERY_BASE_PER_MIN (MB_BATTERY_FULL / (20u * 1440u))
-#define MB_BATTERY_HR_PER_MIN (MB_BATTERY_FULL / (12u * 1440u) - MB_BATTERY_BASE_PER_MIN)
+#define MB_BATTERY_HR_PER_MIN \
+	(MB_BATTERY_FULL / (12u * 1440u) - MB_BATTERY_BASE_PER_MIN)
 #define MB_BATTERY_CHARGE_PER_MIN (MB_BATTERY_FULL / 120u)
 #define MB_BATTERY_RADIO_PER_PDU 50u
 #define MB_BATTERY_SCREEN_PER_USE 5000u
 
 /* What 00000006 reports (protocol §5) and the charge behind it. */
 struct mb_battery {
-	uint32_t charge;	/* micro-percent */
-	bool plugged;		/* SetCharging */
-	bool charging;		/* plugged, or the wearer's charging stretch */
-	struct mb_datetime time_a;	/* charging last started [policy] */
+	uint32_t charge; /* micro-percent */
+	bool plugged;	 /* SetCharging */
+	bool charging;	 /* plugged, or the wearer's charging stretch */
+	struct mb_datetime time_a; /* charging last started [policy] */
 	int8_t tz_a;
-	struct mb_datetime last_charge;	/* "B": charging last stopped */
+	struct mb_datetime last_charge; /* "B": charging last stopped */
 	int8_t tz_last_charge;
 	uint8_t level_at_last_charge;
 };

@@ -9,23 +9,23 @@
  * without an id read their profile value and accept writes
  * (docs/policies.md). */
 enum mb_chr_id {
-	MB_CHR_DEVICE_NAME,	/* 0x2A00 */
-	MB_CHR_APPEARANCE,	/* 0x2A01 */
-	MB_CHR_SYSTEM_ID,	/* 0x2A23 */
-	MB_CHR_SERIAL,		/* 0x2A25 */
-	MB_CHR_HARDWARE_REV,	/* 0x2A27 */
-	MB_CHR_SOFTWARE_REV,	/* 0x2A28 */
-	MB_CHR_PNP_ID,		/* 0x2A50 */
-	MB_CHR_CURRENT_TIME,	/* 0x2A2B */
-	MB_CHR_CONFIG,		/* 00000003: configuration commands */
-	MB_CHR_FETCH_CONTROL,	/* 00000004 */
-	MB_CHR_ACTIVITY_DATA,	/* 00000005 */
-	MB_CHR_BATTERY,		/* 00000006 */
-	MB_CHR_REALTIME_STEPS,	/* 00000007 */
-	MB_CHR_AUTH,		/* 00000009 */
-	MB_CHR_DEVICE_EVENT,	/* 00000010 */
-	MB_CHR_FW_CONTROL,	/* 00001531 */
-	MB_CHR_FW_DATA,		/* 00001532 */
+	MB_CHR_DEVICE_NAME,    /* 0x2A00 */
+	MB_CHR_APPEARANCE,     /* 0x2A01 */
+	MB_CHR_SYSTEM_ID,      /* 0x2A23 */
+	MB_CHR_SERIAL,	       /* 0x2A25 */
+	MB_CHR_HARDWARE_REV,   /* 0x2A27 */
+	MB_CHR_SOFTWARE_REV,   /* 0x2A28 */
+	MB_CHR_PNP_ID,	       /* 0x2A50 */
+	MB_CHR_CURRENT_TIME,   /* 0x2A2B */
+	MB_CHR_CONFIG,	       /* 00000003: configuration commands */
+	MB_CHR_FETCH_CONTROL,  /* 00000004 */
+	MB_CHR_ACTIVITY_DATA,  /* 00000005 */
+	MB_CHR_BATTERY,	       /* 00000006 */
+	MB_CHR_REALTIME_STEPS, /* 00000007 */
+	MB_CHR_AUTH,	       /* 00000009 */
+	MB_CHR_DEVICE_EVENT,   /* 00000010 */
+	MB_CHR_FW_CONTROL,     /* 00001531 */
+	MB_CHR_FW_DATA,	       /* 00001532 */
 	MB_CHR_COUNT
 };
 

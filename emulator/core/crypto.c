@@ -63,7 +63,7 @@ enum mb_crypto_result mb_crypto_aes128_ecb(const uint8_t key[16],
 fail:
 	if (r != MB_CRYPTO_OK)
 		ERR_clear_error();
-	EVP_CIPHER_CTX_free(ctx);	/* wipes the key schedule */
+	EVP_CIPHER_CTX_free(ctx); /* wipes the key schedule */
 	return r;
 }
 
@@ -72,7 +72,8 @@ enum mb_crypto_result mb_crypto_sha256(const void *data, size_t len,
 {
 	unsigned int n = 0;
 
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32) {
 		ERR_clear_error();
 		return MB_CRYPTO_ERR_DIGEST;
 	}

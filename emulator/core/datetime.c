@@ -62,7 +62,8 @@ int64_t mb_datetime_to_epoch(const struct mb_datetime *dt)
 
 static unsigned days_in_month(unsigned y, unsigned m)
 {
-	static const uint8_t days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const uint8_t days[] = { 31, 28, 31, 30, 31, 30,
+					31, 31, 30, 31, 30, 31 };
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : days[m - 1];

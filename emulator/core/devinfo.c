@@ -60,7 +60,9 @@ static uint8_t read_appearance(void *part, uint8_t *buf, size_t *len)
 /* §8: MAC bytes 0-2, FF FE, MAC bytes 3-5 (EUI-64 style, as dumped). */
 static uint8_t read_system_id(void *part, uint8_t *buf, size_t *len)
 {
-	const uint8_t *a = mb_identity_state(((const struct mb_devinfo *)part)->id)->address;
+	const uint8_t *a =
+		mb_identity_state(((const struct mb_devinfo *)part)->id)
+			->address;
 
 	memcpy(buf, a, 3);
 	buf[3] = 0xff;
@@ -89,8 +91,9 @@ static uint8_t read_hardware_rev(void *part, uint8_t *buf, size_t *len)
 {
 	const struct mb_devinfo *info = part;
 
-	return put_string(mb_profile_device_info(info->profile)->hardware_revision,
-			  buf, len);
+	return put_string(
+		mb_profile_device_info(info->profile)->hardware_revision, buf,
+		len);
 }
 
 static uint8_t read_pnp_id(void *part, uint8_t *buf, size_t *len)

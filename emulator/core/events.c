@@ -55,7 +55,8 @@ static struct mb_event_field *add(struct mb_event *ev, const char *key)
 	return &ev->fields[ev->n_fields++];
 }
 
-void mb_event_add_string(struct mb_event *ev, const char *key, const char *value)
+void mb_event_add_string(struct mb_event *ev, const char *key,
+			 const char *value)
 {
 	struct mb_event_field *f = add(ev, key);
 

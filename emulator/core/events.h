@@ -69,7 +69,8 @@ struct mb_event {
 typedef void (*mb_event_func_t)(const struct mb_event *event, void *user_data);
 
 void mb_event_init(struct mb_event *ev, enum mb_event_id id);
-void mb_event_add_string(struct mb_event *ev, const char *key, const char *value);
+void mb_event_add_string(struct mb_event *ev, const char *key,
+			 const char *value);
 void mb_event_add_byte(struct mb_event *ev, const char *key, uint8_t value);
 void mb_event_add_uint32(struct mb_event *ev, const char *key, uint32_t value);
 /* The value of key, or NULL (tests). */

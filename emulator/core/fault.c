@@ -47,13 +47,13 @@ const char *mb_fault_action_name(enum mb_fault_action a)
 
 enum key_kind {
 	KEY_NAME,
-	KEY_TRIGGER,	/* one of names, n_names */
-	KEY_ACTION,	/* likewise */
-	KEY_CHR,	/* sets has_chr too */
+	KEY_TRIGGER, /* one of names, n_names */
+	KEY_ACTION,  /* likewise */
+	KEY_CHR,     /* sets has_chr too */
 	KEY_TARGET,
-	KEY_BYTES,	/* field, its length at len_off, at most max bytes */
-	KEY_UINT,	/* unsigned int field, at most max */
-	KEY_BYTE,	/* uint8_t field, at most max */
+	KEY_BYTES, /* field, its length at len_off, at most max bytes */
+	KEY_UINT,  /* unsigned int field, at most max */
+	KEY_BYTE,  /* uint8_t field, at most max */
 };
 
 /* One row per key of a fault line; a required key must be on every line. */
@@ -65,23 +65,28 @@ static const struct fault_key {
 	unsigned long max;
 	const char *const *names;
 	size_t n_names;
-	const char *what;	/* "a trigger": what a name is one of */
+	const char *what; /* "a trigger": what a name is one of */
 	bool required;
 } keys[] = {
 	{ "name", KEY_NAME, 0, 0, 0 },
-	{ "trigger", KEY_TRIGGER, .names = trigger_names, .n_names = MB_ARRAY_SIZE(trigger_names),
-	  .what = "a trigger", .required = true },
-	{ "action", KEY_ACTION, .names = action_names, .n_names = MB_ARRAY_SIZE(action_names),
-	  .what = "an action", .required = true },
+	{ "trigger", KEY_TRIGGER, .names = trigger_names,
+	  .n_names = MB_ARRAY_SIZE(trigger_names), .what = "a trigger",
+	  .required = true },
+	{ "action", KEY_ACTION, .names = action_names,
+	  .n_names = MB_ARRAY_SIZE(action_names), .what = "an action",
+	  .required = true },
 	{ "chr", KEY_CHR, offsetof(struct mb_fault, chr), 0, 0 },
 	{ "target", KEY_TARGET, offsetof(struct mb_fault, target), 0, 0 },
 	{ "match", KEY_BYTES, offsetof(struct mb_fault, match),
-	  offsetof(struct mb_fault, match_len), sizeof(((struct mb_fault *)0)->match) },
+	  offsetof(struct mb_fault, match_len),
+	  sizeof(((struct mb_fault *)0)->match) },
 	{ "value", KEY_BYTES, offsetof(struct mb_fault, value),
-	  offsetof(struct mb_fault, value_len), sizeof(((struct mb_fault *)0)->value) },
+	  offsetof(struct mb_fault, value_len),
+	  sizeof(((struct mb_fault *)0)->value) },
 	{ "after", KEY_UINT, offsetof(struct mb_fault, after), 0, 1000000 },
 	{ "percent", KEY_UINT, offsetof(struct mb_fault, percent), 0, 100 },
-	{ "minute", KEY_UINT, offsetof(struct mb_fault, minute), 0, 10ul * 366 * 1440 },
+	{ "minute", KEY_UINT, offsetof(struct mb_fault, minute), 0,
+	  10ul * 366 * 1440 },
 	{ "count", KEY_UINT, offsetof(struct mb_fault, count), 0, 1000000 },
 	{ "status", KEY_BYTE, offsetof(struct mb_fault, status), 0, 0xff },
 };
@@ -90,7 +95,7 @@ struct parse {
 	struct mb_fault *f;
 	mb_fault_chr_lookup_t lookup;
 	void *lookup_data;
-	unsigned int seen;	/* bit i: keys[i] was given */
+	unsigned int seen; /* bit i: keys[i] was given */
 	char **err;
 };
 
@@ -109,7 +114,8 @@ static bool parse_uint(const char *key, const char *v, unsigned long max,
 	unsigned long n = strtoul(v, &end, 0);
 
 	if (!*v || *end || v[0] == '-' || n > max) {
-		mb_set_error(err, "%s: '%s' is not a number up to %lu", key, v, max);
+		mb_set_error(err, "%s: '%s' is not a number up to %lu", key, v,
+			     max);
 		return false;
 	}
 	*out = n;
@@ -123,7 +129,8 @@ static bool parse_bytes(const char *key, const char *v, uint8_t *out,
 	size_t n = 0;
 
 	if (!mb_hex_parse(v, &b, &n) || n > cap || !n) {
-		mb_set_error(err, "%s: '%s' is not 1 to %zu hex bytes (10:02)", key, v, cap);
+		mb_set_error(err, "%s: '%s' is not 1 to %zu hex bytes (10:02)",
+			     key, v, cap);
 		free(b);
 		return false;
 	}
@@ -136,9 +143,11 @@ static bool parse_bytes(const char *key, const char *v, uint8_t *out,
 static bool parse_chr(const struct parse *p, const char *key, const char *v,
 		      struct mb_uuid *out)
 {
-	if (mb_uuid_parse(v, out) || (p->lookup && p->lookup(v, out, p->lookup_data)))
+	if (mb_uuid_parse(v, out) ||
+	    (p->lookup && p->lookup(v, out, p->lookup_data)))
 		return true;
-	mb_set_error(p->err, "%s: '%s' is no characteristic of the profile", key, v);
+	mb_set_error(p->err, "%s: '%s' is no characteristic of the profile",
+		     key, v);
 	return false;
 }
 
@@ -176,13 +185,15 @@ static bool apply(struct parse *p, const struct fault_key *k, const char *v)
 			p->f->action = (enum mb_fault_action)i;
 		return true;
 	case KEY_CHR:
-		p->f->has_chr = parse_chr(p, k->key, v, (struct mb_uuid *)field);
+		p->f->has_chr =
+			parse_chr(p, k->key, v, (struct mb_uuid *)field);
 		return p->f->has_chr;
 	case KEY_TARGET:
 		return parse_chr(p, k->key, v, (struct mb_uuid *)field);
 	case KEY_BYTES:
 		return parse_bytes(k->key, v, (uint8_t *)field, k->max,
-				   (size_t *)((char *)p->f + k->len_off), p->err);
+				   (size_t *)((char *)p->f + k->len_off),
+				   p->err);
 	case KEY_UINT:
 		if (!parse_uint(k->key, v, k->max, &u, p->err))
 			return false;
@@ -214,7 +225,8 @@ static bool parse_words(char *copy, struct parse *p)
 	const struct mb_fault *f = p->f;
 	char *save = NULL;
 
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+	for (char *w = strtok_r(copy, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(w, '=');
 
 		if (!eq || eq == w) {
@@ -231,13 +243,16 @@ static bool parse_words(char *copy, struct parse *p)
 			return false;
 		}
 	}
-	if ((f->trigger == MB_FAULT_TRIGGER_NOTIFY || f->trigger == MB_FAULT_TRIGGER_WRITE) &&
+	if ((f->trigger == MB_FAULT_TRIGGER_NOTIFY ||
+	     f->trigger == MB_FAULT_TRIGGER_WRITE) &&
 	    !f->has_chr) {
-		mb_set_error(p->err, "chr: the %s trigger needs one", trigger_names[f->trigger]);
+		mb_set_error(p->err, "chr: the %s trigger needs one",
+			     trigger_names[f->trigger]);
 		return false;
 	}
 	if (f->action == MB_FAULT_ACTION_FOREIGN_NOTIFY && !f->value_len) {
-		mb_set_error(p->err, "value: foreign-notify needs target= and value=");
+		mb_set_error(p->err,
+			     "value: foreign-notify needs target= and value=");
 		return false;
 	}
 	return true;
@@ -266,8 +281,10 @@ bool mb_fault_parse(const char *line, mb_fault_chr_lookup_t lookup,
 		const struct mb_fault_preset *preset = find_preset(spec + 7);
 
 		if (!preset) {
-			mb_set_error(err, "preset: '%s' is not a preset (bandsim --list-faults)",
-				     spec + 7);
+			mb_set_error(
+				err,
+				"preset: '%s' is not a preset (bandsim --list-faults)",
+				spec + 7);
 			return false;
 		}
 		snprintf(f.name, sizeof(f.name), "%s", preset->name);
@@ -303,8 +320,9 @@ struct mb_faults {
 };
 
 struct mb_faults *mb_faults_new(const struct mb_services *svc,
-				const struct mb_gatt *gatt, struct mb_link *link,
-				struct mb_power *power, struct mb_fetch *fetch)
+				const struct mb_gatt *gatt,
+				struct mb_link *link, struct mb_power *power,
+				struct mb_fetch *fetch)
 {
 	return MB_NEW(struct mb_faults, .svc = svc, .gatt = gatt, .link = link,
 		      .power = power, .fetch = fetch);
@@ -378,14 +396,16 @@ const char *mb_faults_spec(const struct mb_faults *faults, size_t i,
 }
 
 static bool matches(const struct mb_faults *faults, const struct mb_fault *f,
-		    enum mb_fault_trigger trigger, const struct mb_gatt_chr *chr,
-		    const uint8_t *value, size_t len, unsigned int level)
+		    enum mb_fault_trigger trigger,
+		    const struct mb_gatt_chr *chr, const uint8_t *value,
+		    size_t len, unsigned int level)
 {
 	if (f->trigger != trigger)
 		return false;
 	if (f->has_chr && (!chr || !mb_uuid_eq(&f->chr, &chr->def->uuid)))
 		return false;
-	if (f->match_len && (len < f->match_len || memcmp(value, f->match, f->match_len)))
+	if (f->match_len &&
+	    (len < f->match_len || memcmp(value, f->match, f->match_len)))
 		return false;
 	switch (trigger) {
 	case MB_FAULT_TRIGGER_FIRMWARE:
@@ -393,7 +413,8 @@ static bool matches(const struct mb_faults *faults, const struct mb_fault *f,
 	case MB_FAULT_TRIGGER_BATTERY:
 		return level <= f->percent;
 	case MB_FAULT_TRIGGER_MINUTE:
-		return mb_svc_now(faults->svc) >= f->armed_ms + f->minute * 60000ull;
+		return mb_svc_now(faults->svc) >=
+		       f->armed_ms + f->minute * 60000ull;
 	case MB_FAULT_TRIGGER_NOTIFY:
 	case MB_FAULT_TRIGGER_WRITE:
 	case MB_FAULT_TRIGGER_CONNECT:
@@ -407,8 +428,8 @@ static bool matches(const struct mb_faults *faults, const struct mb_fault *f,
  * link or the band are carried out here; the others are the caller's,
  * at its site. */
 static bool fire(struct mb_faults *faults, enum mb_fault_trigger trigger,
-		 const struct mb_gatt_chr *chr, const uint8_t *value, size_t len,
-		 unsigned int level, struct mb_fault *fired)
+		 const struct mb_gatt_chr *chr, const uint8_t *value,
+		 size_t len, unsigned int level, struct mb_fault *fired)
 {
 	struct mb_fault *a = faults->armed;
 	struct mb_event ev;
@@ -429,7 +450,8 @@ static bool fire(struct mb_faults *faults, enum mb_fault_trigger trigger,
 	fired->spec = NULL;
 	if (++a[i].fired == a[i].count) {
 		mb_fault_clear(&a[i]);
-		memmove(&a[i], &a[i + 1], (faults->n_armed - i - 1) * sizeof(*a));
+		memmove(&a[i], &a[i + 1],
+			(faults->n_armed - i - 1) * sizeof(*a));
 		faults->n_armed--;
 	}
 	mb_event_init(&ev, MB_EVENT_FAULT_FIRED);
@@ -480,7 +502,8 @@ bool mb_faults_write(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 		uint8_t reply[3];
 
 		mb_faults_notify(faults, chr, reply,
-				 mb_huami_frame(reply, value[0], f.status, NULL, 0));
+				 mb_huami_frame(reply, value[0], f.status, NULL,
+						0));
 	}
 	return true;
 }
@@ -518,7 +541,8 @@ bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 			copy[len - 1] ^= 0xff;
 		return mb_link_notify(link, chr, copy, len);
 	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
-		mb_link_notify(link, mb_gatt_find_chr(faults->gatt, NULL, &f.target),
+		mb_link_notify(link,
+			       mb_gatt_find_chr(faults->gatt, NULL, &f.target),
 			       f.value, f.value_len);
 		return mb_link_notify(link, chr, value, len);
 	case MB_FAULT_ACTION_STATUS:

@@ -41,10 +41,10 @@ struct mb_fault {
 	struct mb_uuid target;
 	uint8_t value[20];
 	size_t value_len;
-	unsigned int count;	/* 0 = every time */
-	unsigned int seen;	/* matching events so far */
+	unsigned int count; /* 0 = every time */
+	unsigned int seen;  /* matching events so far */
 	unsigned int fired;
-	uint64_t armed_ms;	/* band time when added (minute trigger) */
+	uint64_t armed_ms; /* band time when added (minute trigger) */
 };
 
 struct mb_fault_preset {
@@ -80,8 +80,9 @@ struct mb_fetch;
  * (reboot, through svc).  gatt resolves characteristic names in fault
  * lines.  All must outlive the plan. */
 struct mb_faults *mb_faults_new(const struct mb_services *svc,
-				const struct mb_gatt *gatt, struct mb_link *link,
-				struct mb_power *power, struct mb_fetch *fetch);
+				const struct mb_gatt *gatt,
+				struct mb_link *link, struct mb_power *power,
+				struct mb_fetch *fetch);
 void mb_faults_free(struct mb_faults *faults);
 
 /* Returns the new fault's id, or 0 with *err naming the key that is

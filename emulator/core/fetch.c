@@ -30,7 +30,7 @@
 /* A transfer on 00000005, named for what it waits for. */
 enum fetch_state {
 	FETCH_STATE_IDLE,
-	FETCH_STATE_W4_SEND,		/* announced, waiting for 02 */
+	FETCH_STATE_W4_SEND, /* announced, waiting for 02 */
 	FETCH_STATE_SENDING,
 };
 
@@ -46,13 +46,13 @@ struct mb_fetch {
 	uint32_t count;
 	uint32_t first_seq;
 	uint32_t start_minute;
-	size_t next_index;		/* into the log */
+	size_t next_index; /* into the log */
 	uint32_t remaining;
 	uint32_t sent;
-	uint32_t last_seq;		/* last sample sent */
+	uint32_t last_seq; /* last sample sent */
 	uint8_t counter;
 	uint64_t next_packet_ms;
-	uint32_t completed_last_seq;	/* of the last completed transfer */
+	uint32_t completed_last_seq; /* of the last completed transfer */
 };
 
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
@@ -64,7 +64,8 @@ static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
 static void abort_transfer(struct mb_fetch *f, const char *reason)
 {
 	if (f->state == FETCH_STATE_W4_SEND || f->state == FETCH_STATE_SENDING)
-		mb_svc_emit_string(f->svc, MB_EVENT_FETCH_ABORTED, "reason", reason);
+		mb_svc_emit_string(f->svc, MB_EVENT_FETCH_ABORTED, "reason",
+				   reason);
 	f->state = FETCH_STATE_IDLE;
 }
 
@@ -81,7 +82,8 @@ static void put_time(uint8_t out[8], uint32_t minute, uint8_t second, int8_t tz)
 /* The samples a request gets: not deleted, from its minute on, and one
  * unbroken run of minutes, because the client times every sample from
  * the actual start (protocol §4.1 step 3). */
-static uint32_t plan_run(const struct mb_fetch *f, uint32_t since, size_t *first)
+static uint32_t plan_run(const struct mb_fetch *f, uint32_t since,
+			 size_t *first)
 {
 	uint32_t acked = mb_flashlog_acked_seq(f->log), n = 0;
 	size_t count = mb_flashlog_count(f->log), i;
@@ -144,11 +146,13 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 		return;
 	}
 	/* A request inside a minute starts with the next whole one. */
-	since = (uint32_t)(mb_datetime_to_epoch(&dt) / 60) + (dt.second ? 1 : 0);
+	since = (uint32_t)(mb_datetime_to_epoch(&dt) / 60) +
+		(dt.second ? 1 : 0);
 	if (type == TYPE_ACTIVITY)
 		n = plan_run(f, since, &first);
 	if (n) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, first);
+		const struct mb_flashlog_sample *s =
+			mb_flashlog_at(f->log, first);
 
 		f->first_seq = s->seq;
 		f->next_index = first;
@@ -158,7 +162,8 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 		put_time(payload + 4, s->minute, 0, mb_rtc_tz(f->rtc));
 	} else {
 		/* Nothing: the requested time back, as asked. */
-		put_time(payload + 4, since - (dt.second ? 1 : 0), dt.second, tz);
+		put_time(payload + 4, since - (dt.second ? 1 : 0), dt.second,
+			 tz);
 	}
 	f->count = n;
 	mb_put_le32(payload, announced_count(f, n));
@@ -211,12 +216,14 @@ static const struct mb_huami_cmd fetch_cmds[] = {
 };
 
 struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
-			      const struct mb_policy *policy, const struct mb_rtc *rtc,
-			      struct mb_power *power, const struct mb_link *link)
+			      const struct mb_policy *policy,
+			      const struct mb_rtc *rtc, struct mb_power *power,
+			      const struct mb_link *link)
 {
 	return MB_NEW(struct mb_fetch, .svc = svc, .policy = policy, .rtc = rtc,
 		      .power = power, .link = link,
-		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FETCH_CONTROL, fetch_cmds));
+		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FETCH_CONTROL,
+					       fetch_cmds));
 }
 
 void mb_fetch_free(struct mb_fetch *fetch)
@@ -240,7 +247,8 @@ static void send_packet(struct mb_fetch *f)
 		per = 128;
 	pdu[0] = f->counter++;
 	while (n < per && f->remaining) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, f->next_index);
+		const struct mb_flashlog_sample *s =
+			mb_flashlog_at(f->log, f->next_index);
 
 		/* The log dropped it meanwhile (wrapped): the run ends. */
 		if (!s || s->minute != f->start_minute + f->sent) {
@@ -264,16 +272,19 @@ void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 {
 	/* A congested link waits (flow control); a silenced one stalls
 	 * ("stuck syncing"); one the band is hanging up gets nothing more. */
-	for (int i = 0; i < PACKETS_PER_STEP && fetch->state == FETCH_STATE_SENDING &&
-			!mb_link_held(fetch->link) && fetch->next_packet_ms <= now; i++) {
+	for (int i = 0;
+	     i < PACKETS_PER_STEP && fetch->state == FETCH_STATE_SENDING &&
+	     !mb_link_held(fetch->link) && fetch->next_packet_ms <= now;
+	     i++) {
 		if (fetch->remaining)
 			send_packet(fetch);
 		if (!fetch->remaining) {
 			fetch->state = FETCH_STATE_IDLE;
 			fetch->completed_last_seq = fetch->last_seq;
-			reply(fetch, CMD_SEND, MB_HUAMI_STATUS_SUCCESS, NULL, 0);
-			mb_svc_emit_u32(fetch->svc, MB_EVENT_FETCH_COMPLETED, "count",
-					fetch->sent);
+			reply(fetch, CMD_SEND, MB_HUAMI_STATUS_SUCCESS, NULL,
+			      0);
+			mb_svc_emit_u32(fetch->svc, MB_EVENT_FETCH_COMPLETED,
+					"count", fetch->sent);
 		}
 	}
 }

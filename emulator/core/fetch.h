@@ -20,8 +20,9 @@ struct mb_fetch;
 /* Packets fill the link's ATT_MTU and wait while it is held (flow
  * control, a silenced or closing link). */
 struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
-			      const struct mb_policy *policy, const struct mb_rtc *rtc,
-			      struct mb_power *power, const struct mb_link *link);
+			      const struct mb_policy *policy,
+			      const struct mb_rtc *rtc, struct mb_power *power,
+			      const struct mb_link *link);
 void mb_fetch_free(struct mb_fetch *fetch);
 
 /* The log transfers read from; any transfer is forgotten. */

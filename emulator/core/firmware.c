@@ -30,10 +30,10 @@
 /* A transfer, named for what it waits for. */
 enum fw_state {
 	FW_STATE_IDLE,
-	FW_STATE_W4_START,		/* 01 accepted, waiting for 03 01 */
+	FW_STATE_W4_START, /* 01 accepted, waiting for 03 01 */
 	FW_STATE_RECEIVING,
-	FW_STATE_W4_CHECK,		/* all bytes in, waiting for 04 */
-	FW_STATE_W4_REBOOT,		/* verified firmware, waiting for 05 */
+	FW_STATE_W4_CHECK,  /* all bytes in, waiting for 04 */
+	FW_STATE_W4_REBOOT, /* verified firmware, waiting for 05 */
 };
 
 struct transfer {
@@ -77,8 +77,9 @@ static void discard(struct mb_firmware *fw)
 
 const char *mb_firmware_version(const struct mb_firmware *fw)
 {
-	return fw->info.version[0] ? fw->info.version
-				   : mb_profile_device_info(fw->profile)->software_revision;
+	return fw->info.version[0]
+		       ? fw->info.version
+		       : mb_profile_device_info(fw->profile)->software_revision;
 }
 
 static bool save(struct mb_firmware *fw, const char *name, const void *data,
@@ -96,7 +97,8 @@ static bool save(struct mb_firmware *fw, const char *name, const void *data,
 static bool save_info(struct mb_firmware *fw, const struct mb_firmware_info *fi)
 {
 	char *text = mb_firmware_info_format(fi);
-	bool ok = save(fw, MB_FIRMWARE_INFO_FILE, text, strlen(text), "firmware.ini");
+	bool ok = save(fw, MB_FIRMWARE_INFO_FILE, text, strlen(text),
+		       "firmware.ini");
 
 	free(text);
 	return ok;
@@ -122,7 +124,8 @@ static void cmd_init(void *part, const uint8_t *v, size_t len)
 		return;
 	}
 	if (!mb_fw_type_known(v[1]) || !size || size > MAX_IMAGE) {
-		failed(fw, mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
+		failed(fw,
+		       mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
 		reply(fw, CMD_INIT, FW_STATUS_REFUSED);
 		return;
 	}
@@ -287,10 +290,8 @@ void mb_firmware_booted(struct mb_firmware *fw)
 
 /* One row per command; lengths are checked by mb_huami_write(). */
 static const struct mb_huami_cmd fw_cmds[] = {
-	{ CMD_SYNC, 1, 1, cmd_sync },
-	{ CMD_INIT, 10, 10, cmd_init },
-	{ CMD_START, 2, 2, cmd_start },
-	{ CMD_CHECK, 1, 1, cmd_check },
+	{ CMD_SYNC, 1, 1, cmd_sync },	  { CMD_INIT, 10, 10, cmd_init },
+	{ CMD_START, 2, 2, cmd_start },	  { CMD_CHECK, 1, 1, cmd_check },
 	{ CMD_REBOOT, 1, 1, cmd_reboot },
 };
 
@@ -330,9 +331,10 @@ struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 				    const struct mb_profile *profile,
 				    struct mb_power *power)
 {
-	struct mb_firmware *fw = MB_NEW(struct mb_firmware, .svc = svc,
-					.profile = profile, .power = power,
-					.cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FW_CONTROL, fw_cmds));
+	struct mb_firmware *fw = MB_NEW(
+		struct mb_firmware, .svc = svc, .profile = profile,
+		.power = power,
+		.cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FW_CONTROL, fw_cmds));
 
 	mb_firmware_info_init(&fw->info);
 	return fw;
@@ -346,7 +348,8 @@ void mb_firmware_free(struct mb_firmware *fw)
 	free(fw);
 }
 
-void mb_firmware_set_info(struct mb_firmware *fw, const struct mb_firmware_info *info)
+void mb_firmware_set_info(struct mb_firmware *fw,
+			  const struct mb_firmware_info *info)
 {
 	fw->info = *info;
 }

@@ -19,7 +19,8 @@ struct mb_firmware;
 /* Stores a file of the state directory atomically (name, bytes); false
  * with *err when it could not. */
 typedef bool (*mb_firmware_store_func_t)(const char *name, const void *data,
-					 size_t len, void *user_data, char **err);
+					 size_t len, void *user_data,
+					 char **err);
 
 struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 				    const struct mb_profile *profile,
@@ -27,7 +28,8 @@ struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 void mb_firmware_free(struct mb_firmware *fw);
 
 /* What firmware.ini said at start. */
-void mb_firmware_set_info(struct mb_firmware *fw, const struct mb_firmware_info *info);
+void mb_firmware_set_info(struct mb_firmware *fw,
+			  const struct mb_firmware_info *info);
 const struct mb_firmware_info *mb_firmware_info(const struct mb_firmware *fw);
 /* Where slot images and firmware.ini go; without a store nothing is
  * written. */

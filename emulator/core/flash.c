@@ -23,7 +23,8 @@ void mb_flash_erase(struct mb_flash *f, size_t sector)
 		if (!f->budget)
 			return;
 	}
-	memset(f->mem + sector * MB_FLASH_SECTOR_SIZE, 0xff, MB_FLASH_SECTOR_SIZE);
+	memset(f->mem + sector * MB_FLASH_SECTOR_SIZE, 0xff,
+	       MB_FLASH_SECTOR_SIZE);
 }
 
 void mb_flash_program(struct mb_flash *f, size_t offset, const uint8_t *data,

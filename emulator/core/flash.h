@@ -12,7 +12,7 @@
 
 struct mb_flash {
 	uint8_t *mem;
-	size_t size;		/* a multiple of MB_FLASH_SECTOR_SIZE */
+	size_t size; /* a multiple of MB_FLASH_SECTOR_SIZE */
 	/* Tests simulate power loss: after this many more bytes are
 	 * programmed, nothing more reaches the chip.  SIZE_MAX = off. */
 	size_t budget;

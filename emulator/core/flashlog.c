@@ -29,8 +29,8 @@ struct mb_flashlog {
 	uint32_t next_seq;
 	uint32_t acked_seq;
 	uint32_t acked_minute;
-	size_t sector;		/* being written */
-	size_t slot;		/* next free record slot in it */
+	size_t sector; /* being written */
+	size_t slot;   /* next free record slot in it */
 	uint32_t sector_seq;
 	bool have_sector;
 	/* RAM copy of the samples in flash, oldest first: a ring of cap,
@@ -42,7 +42,8 @@ size_t mb_flashlog_size_for_days(unsigned int days)
 {
 	size_t records = (size_t)days * 1440;
 	size_t sectors = (records + MB_FLASHLOG_RECORDS_PER_SECTOR - 1) /
-			 MB_FLASHLOG_RECORDS_PER_SECTOR + 1;
+				 MB_FLASHLOG_RECORDS_PER_SECTOR +
+			 1;
 
 	return sectors * MB_FLASH_SECTOR_SIZE;
 }
@@ -62,8 +63,8 @@ static bool header_valid(const uint8_t *h, uint32_t *seq)
 	return true;
 }
 
-static void ram_push(struct mb_flashlog *log, const struct mb_flashlog_sample *s,
-		     size_t sector)
+static void ram_push(struct mb_flashlog *log,
+		     const struct mb_flashlog_sample *s, size_t sector)
 {
 	size_t i;
 
@@ -95,7 +96,8 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 	memcpy(rec, log->flash->mem + off, MB_FLASHLOG_RECORD_SIZE);
 	if (mb_flash_is_erased(log->flash, off, MB_FLASHLOG_RECORD_SIZE))
 		return 0;
-	if (rec[0] != RECORD_MARKER || mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
+	if (rec[0] != RECORD_MARKER ||
+	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
 	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK))
 		return -1;
 	return 1;
@@ -130,10 +132,12 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 			}
 			continue;
 		}
-		ram_push(log, &(struct mb_flashlog_sample){
-				      .seq = seq,
-				      .minute = mb_get_le32(rec + 6),
-				      .data = { rec[10], rec[11], rec[12], rec[13] } },
+		ram_push(log,
+			 &(struct mb_flashlog_sample){
+				 .seq = seq,
+				 .minute = mb_get_le32(rec + 6),
+				 .data = { rec[10], rec[11], rec[12],
+					   rec[13] } },
 			 sector);
 	}
 	if (newest) {
@@ -148,7 +152,8 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 {
 	size_t n = mb_flash_n_sectors(flash);
 	size_t cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
-	struct mb_flashlog *log = mb_malloc0(sizeof(*log) + cap * sizeof(log->ram[0]));
+	struct mb_flashlog *log =
+		mb_malloc0(sizeof(*log) + cap * sizeof(log->ram[0]));
 	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
 	bool *valid = mb_malloc0(n * sizeof(*valid));
 	size_t oldest = 0, newest = 0, n_valid = 0;
@@ -158,7 +163,8 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 	log->cap = cap;
 	log->next_seq = 1;
 	for (size_t i = 0; i < n; i++) {
-		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE, &seqs[i]);
+		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE,
+					&seqs[i]);
 		if (!valid[i])
 			continue;
 		if (!n_valid || seqs[i] < seqs[oldest])
@@ -204,7 +210,8 @@ static void start_sector(struct mb_flashlog *log, size_t sector)
 	mb_put_le16(h + 8, LOG_VERSION);
 	memset(h + 10, 0xff, 4);
 	mb_put_le16(h + 14, mb_crc16(h, 14));
-	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h, sizeof(h));
+	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
+			 sizeof(h));
 	log->sector = sector;
 	log->slot = 0;
 	log->have_sector = true;
@@ -219,7 +226,8 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	if (!log->have_sector)
 		start_sector(log, 0);
 	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
-		start_sector(log, (log->sector + 1) % mb_flash_n_sectors(log->flash));
+		start_sector(log, (log->sector + 1) %
+					  mb_flash_n_sectors(log->flash));
 	rec[0] = RECORD_MARKER;
 	rec[1] = type;
 	mb_put_le32(rec + 2, seq);
@@ -227,14 +235,16 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	memcpy(rec + 10, payload, 4);
 	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
 	off = slot_offset(log->sector, log->slot++);
-	mb_flash_program(log->flash, off + 1, rec + 1, MB_FLASHLOG_RECORD_SIZE - 1);
+	mb_flash_program(log->flash, off + 1, rec + 1,
+			 MB_FLASHLOG_RECORD_SIZE - 1);
 	mb_flash_program(log->flash, off, rec, 1);
 }
 
 uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
 			    const uint8_t data[4])
 {
-	struct mb_flashlog_sample s = { .seq = log->next_seq++, .minute = minute };
+	struct mb_flashlog_sample s = { .seq = log->next_seq++,
+					.minute = minute };
 
 	memcpy(s.data, data, 4);
 	write_record(log, RECORD_SAMPLE, s.seq, minute, data);

@@ -15,14 +15,15 @@ struct mb_flashlog;
 
 struct mb_flashlog_sample {
 	uint32_t seq;
-	uint32_t minute;	/* band local minutes since the epoch */
+	uint32_t minute; /* band local minutes since the epoch */
 	uint8_t data[4];
 };
 
 #define MB_FLASHLOG_RECORD_SIZE 16
 #define MB_FLASHLOG_HEADER_SIZE 16
-#define MB_FLASHLOG_RECORDS_PER_SECTOR \
-	((MB_FLASH_SECTOR_SIZE - MB_FLASHLOG_HEADER_SIZE) / MB_FLASHLOG_RECORD_SIZE)
+#define MB_FLASHLOG_RECORDS_PER_SECTOR                      \
+	((MB_FLASH_SECTOR_SIZE - MB_FLASHLOG_HEADER_SIZE) / \
+	 MB_FLASHLOG_RECORD_SIZE)
 
 /* Bytes of flash for days of samples: whole sectors plus a spare one, so
  * erasing the oldest sector never cuts into the days promised. */
@@ -30,7 +31,8 @@ size_t mb_flashlog_size_for_days(unsigned int days);
 
 /* Opens the log on flash, recovering what is there.  *torn counts records
  * dropped as torn (0 or 1 after a power loss). */
-struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn);
+struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash,
+				     unsigned int *torn);
 void mb_flashlog_free(struct mb_flashlog *log);
 
 /* Erases everything (factory reset). */

@@ -54,8 +54,8 @@ static bool identify_firmware(const uint8_t *d, size_t len, char *version,
 		0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		0x00, 0x00, 0x9c, 0xe3, 0x7d, 0x5c, 0x00, 0x04,
 	};
-	static const char name[16] = "Mi Smart Band 4";	/* with its NUL */
-	static const char pattern[16] = "V%d.%d.%d.%d";	/* NUL-padded */
+	static const char name[16] = "Mi Smart Band 4"; /* with its NUL */
+	static const char pattern[16] = "V%d.%d.%d.%d"; /* NUL-padded */
 	long at;
 
 	if (len < 32 || memcmp(d + 16, header, 16) ||
@@ -89,8 +89,9 @@ bool mb_fw_identify(uint8_t type, const uint8_t *d, size_t len, char *version,
 			snprintf(version, size, "v%u", d[5]);
 			return true;
 		}
-		if (len > 18 && (!memcmp(d + 9, "HMRES", 5) || !memcmp(d + 9, "NERES", 5) ||
-				 !memcmp(d + 13, "NERES", 5))) {
+		if (len > 18 &&
+		    (!memcmp(d + 9, "HMRES", 5) || !memcmp(d + 9, "NERES", 5) ||
+		     !memcmp(d + 13, "NERES", 5))) {
 			snprintf(version, size, "v%u",
 				 !memcmp(d + 11, "RES", 3) ? d[14] : d[18]);
 			return true;
@@ -100,7 +101,8 @@ bool mb_fw_identify(uint8_t type, const uint8_t *d, size_t len, char *version,
 		return len >= 6 && !memcmp(d, "HMDIAL", 6);
 	case MB_FW_TYPE_FONT:
 	case MB_FW_TYPE_FONT_LATIN:
-		if (len > 10 && !memcmp(d, "NEZK", 4) && (d[10] == 0x03 || d[10] == 0x06)) {
+		if (len > 10 && !memcmp(d, "NEZK", 4) &&
+		    (d[10] == 0x03 || d[10] == 0x06)) {
 			snprintf(version, size, "v%u", d[4]);
 			return true;
 		}

@@ -22,7 +22,8 @@ static bool get(struct mb_ini *ini, size_t sec, const char *key, char *out,
 	if (!v)
 		return true;
 	if (strlen(v) >= size) {
-		mb_set_error(err, "%s:%u: [firmware] %s: too long", file, line, key);
+		mb_set_error(err, "%s:%u: [firmware] %s: too long", file, line,
+			     key);
 		return false;
 	}
 	snprintf(out, size, "%s", v);
@@ -45,11 +46,16 @@ bool mb_firmware_info_parse(const char *text, size_t len, const char *file,
 	ok = sec >= 0;
 	if (!ok)
 		mb_set_error(err, "%s: no [firmware] section", file);
-	ok = ok && get(ini, (size_t)sec, "slot", slot, sizeof(slot), file, err) &&
-	     get(ini, (size_t)sec, "version", fi->version, sizeof(fi->version), file, err) &&
-	     get(ini, (size_t)sec, "resources", fi->resources, sizeof(fi->resources), file, err) &&
-	     get(ini, (size_t)sec, "font", fi->font, sizeof(fi->font), file, err) &&
-	     get(ini, (size_t)sec, "watchface", fi->watchface, sizeof(fi->watchface), file, err);
+	ok = ok &&
+	     get(ini, (size_t)sec, "slot", slot, sizeof(slot), file, err) &&
+	     get(ini, (size_t)sec, "version", fi->version, sizeof(fi->version),
+		 file, err) &&
+	     get(ini, (size_t)sec, "resources", fi->resources,
+		 sizeof(fi->resources), file, err) &&
+	     get(ini, (size_t)sec, "font", fi->font, sizeof(fi->font), file,
+		 err) &&
+	     get(ini, (size_t)sec, "watchface", fi->watchface,
+		 sizeof(fi->watchface), file, err);
 	if (ok && strcmp(slot, "a") && strcmp(slot, "b")) {
 		mb_ini_get(ini, (size_t)sec, "slot", &line);
 		mb_set_error(err, "%s:%u: [firmware] slot: a or b", file, line);
@@ -62,9 +68,9 @@ bool mb_firmware_info_parse(const char *text, size_t len, const char *file,
 
 char *mb_firmware_info_format(const struct mb_firmware_info *fi)
 {
-	return mb_strdup_printf("# bandsim firmware slots; replaced atomically.\n"
-				"[firmware]\nslot = %c\nversion = %s\nresources = %s\n"
-				"font = %s\nwatchface = %s\n",
-				fi->slot, fi->version, fi->resources, fi->font,
-				fi->watchface);
+	return mb_strdup_printf(
+		"# bandsim firmware slots; replaced atomically.\n"
+		"[firmware]\nslot = %c\nversion = %s\nresources = %s\n"
+		"font = %s\nwatchface = %s\n",
+		fi->slot, fi->version, fi->resources, fi->font, fi->watchface);
 }

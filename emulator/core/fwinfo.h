@@ -7,8 +7,8 @@
 /* Which firmware slot runs and what is installed (STATE_DIR/firmware.ini,
  * replaced atomically).  Empty strings: the factory image / nothing. */
 struct mb_firmware_info {
-	char slot;		/* 'a' or 'b' */
-	char version[24];	/* "V1.0.9.99"; "" = factory (the profile's) */
+	char slot;	  /* 'a' or 'b' */
+	char version[24]; /* "V1.0.9.99"; "" = factory (the profile's) */
 	char resources[24];
 	char font[24];
 	char watchface[24];

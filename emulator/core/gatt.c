@@ -10,11 +10,11 @@ struct mb_gatt {
 	struct mb_attr *attrs;
 	size_t n_attrs;
 	size_t n_chrs;
-	struct mb_gatt_chr chrs[];	/* the profile's, in its order */
+	struct mb_gatt_chr chrs[]; /* the profile's, in its order */
 };
 
-static struct mb_attr *add_attr(struct mb_gatt *g, size_t *cap,
-				uint16_t handle, enum mb_attr_kind kind)
+static struct mb_attr *add_attr(struct mb_gatt *g, size_t *cap, uint16_t handle,
+				enum mb_attr_kind kind)
 {
 	struct mb_attr *a;
 
@@ -49,7 +49,8 @@ void mb_gatt_free(struct mb_gatt *g)
 struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 {
 	size_t n_chrs = count_chrs(p);
-	struct mb_gatt *g = mb_malloc0(sizeof(*g) + n_chrs * sizeof(g->chrs[0]));
+	struct mb_gatt *g =
+		mb_malloc0(sizeof(*g) + n_chrs * sizeof(g->chrs[0]));
 	size_t cap = 0, ci = 0;
 	unsigned long next = 1;
 
@@ -61,9 +62,11 @@ struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 
 		if (s->handle) {
 			if (s->handle < next) {
-				mb_set_error(err, "%s:%u: [service %s] handle: 0x%04x is already taken (next free is 0x%04lx)",
-					     mb_profile_filename(p), s->handle_line,
-					     s->name, s->handle, next);
+				mb_set_error(
+					err,
+					"%s:%u: [service %s] handle: 0x%04x is already taken (next free is 0x%04lx)",
+					mb_profile_filename(p), s->handle_line,
+					s->name, s->handle, next);
 				goto fail;
 			}
 			next = s->handle;
@@ -79,12 +82,17 @@ struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 			struct mb_gatt_chr *gc = &g->chrs[ci];
 			struct mb_attr *a;
 
-			*gc = (struct mb_gatt_chr){ .index = ci++, .svc = s, .def = c };
+			*gc = (struct mb_gatt_chr){ .index = ci++,
+						    .svc = s,
+						    .def = c };
 			if (c->handle) {
 				if ((unsigned long)c->handle - 1 < next) {
-					mb_set_error(err, "%s:%u: [characteristic %s] handle: value handle 0x%04x is already taken (next free declaration is 0x%04lx)",
-						     mb_profile_filename(p), c->handle_line,
-						     c->name, c->handle, next);
+					mb_set_error(
+						err,
+						"%s:%u: [characteristic %s] handle: value handle 0x%04x is already taken (next free declaration is 0x%04lx)",
+						mb_profile_filename(p),
+						c->handle_line, c->name,
+						c->handle, next);
 					goto fail;
 				}
 				next = c->handle - 1u;
@@ -93,20 +101,24 @@ struct mb_gatt *mb_gatt_new(const struct mb_profile *p, char **err)
 				goto full;
 			gc->decl_handle = (uint16_t)next++;
 			gc->value_handle = (uint16_t)next++;
-			a = add_attr(g, &cap, gc->decl_handle, MB_ATTR_KIND_CHR_DECL);
+			a = add_attr(g, &cap, gc->decl_handle,
+				     MB_ATTR_KIND_CHR_DECL);
 			mb_uuid_from16(MB_GATT_CHARACTERISTIC, &a->type);
 			a->chr = gc;
 			a->decl[0] = c->props;
 			mb_put_le16(a->decl + 1, gc->value_handle);
-			a->decl_len = 3 + mb_uuid_to_wire(&c->uuid, a->decl + 3);
-			a = add_attr(g, &cap, gc->value_handle, MB_ATTR_KIND_VALUE);
+			a->decl_len =
+				3 + mb_uuid_to_wire(&c->uuid, a->decl + 3);
+			a = add_attr(g, &cap, gc->value_handle,
+				     MB_ATTR_KIND_VALUE);
 			a->type = c->uuid;
 			a->chr = gc;
 			if (c->props & (MB_PROP_NOTIFY | MB_PROP_INDICATE)) {
 				if (next > 0xffff)
 					goto full;
 				gc->cccd_handle = (uint16_t)next++;
-				a = add_attr(g, &cap, gc->cccd_handle, MB_ATTR_KIND_CCCD);
+				a = add_attr(g, &cap, gc->cccd_handle,
+					     MB_ATTR_KIND_CCCD);
 				mb_uuid_from16(MB_GATT_CCCD, &a->type);
 				a->chr = gc;
 			}
@@ -152,7 +164,7 @@ const struct mb_attr *mb_gatt_lookup(const struct mb_gatt *g, uint16_t handle)
 	size_t i = mb_gatt_lower_bound(g, handle);
 
 	return i < g->n_attrs && g->attrs[i].handle == handle ? &g->attrs[i]
-							       : NULL;
+							      : NULL;
 }
 
 size_t mb_gatt_n_chrs(const struct mb_gatt *g)

@@ -33,7 +33,7 @@ struct mb_gatt_chr {
 	const struct mb_profile_chr *def;
 	uint16_t decl_handle;
 	uint16_t value_handle;
-	uint16_t cccd_handle;	/* 0 without notify/indicate */
+	uint16_t cccd_handle; /* 0 without notify/indicate */
 };
 
 /* One attribute.  Declarations carry their value; characteristic values
@@ -42,8 +42,8 @@ struct mb_attr {
 	uint16_t handle;
 	enum mb_attr_kind kind;
 	struct mb_uuid type;
-	uint16_t end_handle;	/* group end, services only */
-	uint8_t decl[19];	/* props, value handle, UUID (max 1+2+16) */
+	uint16_t end_handle; /* group end, services only */
+	uint8_t decl[19];    /* props, value handle, UUID (max 1+2+16) */
 	size_t decl_len;
 	const struct mb_gatt_chr *chr; /* NULL for services */
 };

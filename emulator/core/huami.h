@@ -41,8 +41,11 @@ struct mb_huami {
 	size_t n_cmds;
 };
 
-#define MB_HUAMI_CHANNEL(svc_, chr_, table)                                  \
-	{ .svc = (svc_), .chr = (chr_), .cmds = (table), .n_cmds = MB_ARRAY_SIZE(table) }
+#define MB_HUAMI_CHANNEL(svc_, chr_, table)                    \
+	{                                                      \
+		.svc = (svc_), .chr = (chr_), .cmds = (table), \
+		.n_cmds = MB_ARRAY_SIZE(table)                 \
+	}
 
 /* A write on the characteristic: the command's handler, given part, or
  * 10 <cmd> 02 for an unknown command or a wrong length.  An empty write
@@ -57,9 +60,10 @@ void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
 /* Defines fn, the route write of a characteristic whose commands go to
  * the part's channel (the member of type): the replies are notifications,
  * so the ATT write itself always succeeds. */
-#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                                   \
-	static uint8_t fn(void *part, const uint8_t *value, size_t len, bool command) \
-	{                                                                        \
-		mb_huami_write(&((type *)part)->member, part, value, len);       \
-		return 0;                                                        \
+#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                             \
+	static uint8_t fn(void *part, const uint8_t *value, size_t len,    \
+			  bool command)                                    \
+	{                                                                  \
+		mb_huami_write(&((type *)part)->member, part, value, len); \
+		return 0;                                                  \
 	}

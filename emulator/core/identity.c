@@ -39,7 +39,8 @@ const struct mb_band_state *mb_identity_state(const struct mb_identity *id)
 }
 
 /* Stores next as the state, or keeps the old one. */
-static bool commit(struct mb_identity *id, struct mb_band_state *next, char **err)
+static bool commit(struct mb_identity *id, struct mb_band_state *next,
+		   char **err)
 {
 	bool ok = !id->store || id->store(next, id->store_data, err);
 

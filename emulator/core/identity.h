@@ -25,6 +25,7 @@ void mb_identity_set_store(struct mb_identity *id, mb_identity_store_func_t fn,
 const struct mb_band_state *mb_identity_state(const struct mb_identity *id);
 
 /* Binds key (a tap confirmed it). */
-bool mb_identity_bind(struct mb_identity *id, const uint8_t key[16], char **err);
+bool mb_identity_bind(struct mb_identity *id, const uint8_t key[16],
+		      char **err);
 /* Factory reset (protocol §10): a new address, no key. */
 bool mb_identity_reset(struct mb_identity *id, char **err);

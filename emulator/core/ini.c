@@ -47,13 +47,16 @@ static bool add_key(struct mb_ini *ini, const char *name, const char *value,
 
 	for (size_t i = 0; i < sec->n_keys; i++) {
 		if (!strcmp(sec->keys[i].name, name)) {
-			mb_set_error(err, "%s:%u: [%s] %s: duplicate key (first on line %u)",
-				     ini->filename, line, sec->name, name,
-				     sec->keys[i].line);
+			mb_set_error(
+				err,
+				"%s:%u: [%s] %s: duplicate key (first on line %u)",
+				ini->filename, line, sec->name, name,
+				sec->keys[i].line);
 			return false;
 		}
 	}
-	sec->keys = mb_realloc_n(sec->keys, sec->n_keys + 1, sizeof(*sec->keys));
+	sec->keys =
+		mb_realloc_n(sec->keys, sec->n_keys + 1, sizeof(*sec->keys));
 	sec->keys[sec->n_keys++] = (struct ini_key){
 		.name = mb_strdup(name),
 		.value = mb_strdup(value),
@@ -62,15 +65,16 @@ static bool add_key(struct mb_ini *ini, const char *name, const char *value,
 	return true;
 }
 
-static bool add_section(struct mb_ini *ini, const char *name,
-			unsigned int line, char **err)
+static bool add_section(struct mb_ini *ini, const char *name, unsigned int line,
+			char **err)
 {
 	long dup = mb_ini_find_section(ini, name);
 
 	if (dup >= 0) {
-		mb_set_error(err, "%s:%u: [%s]: duplicate section (first on line %u)",
-			     ini->filename, line, name,
-			     ini->sections[dup].line);
+		mb_set_error(
+			err,
+			"%s:%u: [%s]: duplicate section (first on line %u)",
+			ini->filename, line, name, ini->sections[dup].line);
 		return false;
 	}
 	ini->sections = mb_realloc_n(ini->sections, ini->n_sections + 1,
@@ -89,8 +93,10 @@ static bool parse_line(struct mb_ini *ini, char *raw, unsigned int line,
 
 	if (raw[0] == ' ' || raw[0] == '\t') {
 		if (*strip(raw)) {
-			mb_set_error(err, "%s:%u: indented line (continuation lines are not supported)",
-				     ini->filename, line);
+			mb_set_error(
+				err,
+				"%s:%u: indented line (continuation lines are not supported)",
+				ini->filename, line);
 			return false;
 		}
 		return true;
@@ -102,7 +108,8 @@ static bool parse_line(struct mb_ini *ini, char *raw, unsigned int line,
 		char *end = strchr(s, ']');
 
 		if (!end || end[1] != '\0' || end == s + 1) {
-			mb_set_error(err, "%s:%u: malformed section header '%s'",
+			mb_set_error(err,
+				     "%s:%u: malformed section header '%s'",
 				     ini->filename, line, s);
 			return false;
 		}
@@ -148,8 +155,8 @@ struct mb_ini *mb_ini_parse(const char *text, size_t len, const char *filename,
 			end++;
 		line++;
 		if (memchr(text + pos, '\0', end - pos)) {
-			mb_set_error(err, "%s:%u: NUL byte in text", ini->filename,
-				     line);
+			mb_set_error(err, "%s:%u: NUL byte in text",
+				     ini->filename, line);
 			mb_ini_free(ini);
 			return NULL;
 		}

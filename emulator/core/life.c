@@ -27,26 +27,26 @@ static unsigned int pick(uint64_t h, unsigned int lo, unsigned int hi)
 
 /* What a day looks like, drawn once per day. */
 struct day_plan {
-	unsigned int wake;		/* minute of day */
-	unsigned int sleep;		/* minute of day the night starts */
-	unsigned int shower;		/* not worn, 15 min, after waking */
+	unsigned int wake;   /* minute of day */
+	unsigned int sleep;  /* minute of day the night starts */
+	unsigned int shower; /* not worn, 15 min, after waking */
 	bool workout;
 	unsigned int workout_start;
 	bool charging;
-	unsigned int charge_start;	/* 60 min on the charger */
+	unsigned int charge_start; /* 60 min on the charger */
 };
 
 static void plan_day(uint64_t seed, uint32_t day, struct day_plan *p)
 {
 	uint64_t h = hash3(seed, day, 0xd1);
 
-	p->wake = pick(h, 390, 450);			/* 06:30-07:30 */
-	p->sleep = pick(h >> 8, 1350, 1410);		/* 22:30-23:30 */
+	p->wake = pick(h, 390, 450);	     /* 06:30-07:30 */
+	p->sleep = pick(h >> 8, 1350, 1410); /* 22:30-23:30 */
 	p->shower = p->wake + pick(h >> 16, 20, 40);
-	p->workout = (h >> 24) % 7 < 4;			/* four days a week */
-	p->workout_start = pick(h >> 32, 1050, 1140);	/* 17:30-19:00 */
-	p->charging = (h >> 40) % 4 == 0;		/* every few days */
-	p->charge_start = pick(h >> 48, 1230, 1290);	/* 20:30-21:30 */
+	p->workout = (h >> 24) % 7 < 4;		      /* four days a week */
+	p->workout_start = pick(h >> 32, 1050, 1140); /* 17:30-19:00 */
+	p->charging = (h >> 40) % 4 == 0;	      /* every few days */
+	p->charge_start = pick(h >> 48, 1230, 1290);  /* 20:30-21:30 */
 }
 
 static void put(uint8_t out[MB_SAMPLE_LEN], enum mb_life_kind kind,
@@ -67,18 +67,22 @@ static void sleep_minute(uint64_t h, unsigned int since, uint8_t out[4])
 	bool is_deep = pos >= 20 && pos < 20 + deep;
 
 	if (is_deep)
-		put(out, MB_LIFE_KIND_DEEP_SLEEP, pick(h, 0, 4), 0, pick(h >> 8, 45, 52));
+		put(out, MB_LIFE_KIND_DEEP_SLEEP, pick(h, 0, 4), 0,
+		    pick(h >> 8, 45, 52));
 	else
-		put(out, MB_LIFE_KIND_LIGHT_SLEEP, pick(h, 2, 18), 0, pick(h >> 8, 50, 60));
+		put(out, MB_LIFE_KIND_LIGHT_SLEEP, pick(h, 2, 18), 0,
+		    pick(h >> 8, 50, 60));
 }
 
 static void workout_minute(uint64_t h, unsigned int pos, uint8_t out[4])
 {
 	/* Warm up, run, cool down: heart rate 120 -> 170 -> 125. */
-	unsigned int hr = pos < 5 ? 120 + pos * 6 : pos >= 40 ? 150 - (pos - 40) * 5
-							       : pick(h, 150, 170);
+	unsigned int hr = pos < 5     ? 120 + pos * 6
+			  : pos >= 40 ? 150 - (pos - 40) * 5
+				      : pick(h, 150, 170);
 
-	put(out, MB_LIFE_KIND_RUNNING, pick(h >> 8, 150, 230), pick(h >> 16, 150, 175), hr);
+	put(out, MB_LIFE_KIND_RUNNING, pick(h >> 8, 150, 230),
+	    pick(h >> 16, 150, 175), hr);
 }
 
 static void day_minute(uint64_t seed, uint32_t minute, uint64_t h,
@@ -91,12 +95,12 @@ static void day_minute(uint64_t seed, uint32_t minute, uint64_t h,
 	unsigned int in_block = minute % 15;
 
 	if (bh % 100 < 12 && in_block < pick(bh >> 8, 5, 15)) {
-		put(out, MB_LIFE_KIND_ACTIVITY, pick(h, 60, 120), pick(h >> 8, 80, 120),
-		    pick(h >> 16, 85, 110));
+		put(out, MB_LIFE_KIND_ACTIVITY, pick(h, 60, 120),
+		    pick(h >> 8, 80, 120), pick(h >> 16, 85, 110));
 		return;
 	}
-	put(out, MB_LIFE_KIND_SEDENTARY, pick(h, 5, 30), h >> 24 & 1 ? pick(h >> 8, 0, 10) : 0,
-	    pick(h >> 16, 60, 80));
+	put(out, MB_LIFE_KIND_SEDENTARY, pick(h, 5, 30),
+	    h >> 24 & 1 ? pick(h >> 8, 0, 10) : 0, pick(h >> 16, 60, 80));
 }
 
 void mb_life_sample(uint64_t seed, uint32_t minute, uint8_t out[MB_SAMPLE_LEN])
@@ -117,9 +121,11 @@ void mb_life_sample(uint64_t seed, uint32_t minute, uint8_t out[MB_SAMPLE_LEN])
 		sleep_minute(h, t - p.sleep, out);
 	} else if (t >= p.shower && t < p.shower + 15) {
 		put(out, MB_LIFE_KIND_NOT_WORN, 0, 0, MB_HR_NONE);
-	} else if (p.workout && t >= p.workout_start && t < p.workout_start + 45) {
+	} else if (p.workout && t >= p.workout_start &&
+		   t < p.workout_start + 45) {
 		workout_minute(h, t - p.workout_start, out);
-	} else if (p.charging && t >= p.charge_start && t < p.charge_start + 60) {
+	} else if (p.charging && t >= p.charge_start &&
+		   t < p.charge_start + 60) {
 		put(out, MB_LIFE_KIND_CHARGING, 0, 0, MB_HR_NONE);
 	} else {
 		day_minute(seed, minute, h, out);

@@ -20,7 +20,7 @@ struct mb_power {
 	enum mb_power_state state;
 	bool link;
 	uint64_t boot_until_ms;
-	uint64_t drop_at_ms;		/* after-connected-s pattern */
+	uint64_t drop_at_ms; /* after-connected-s pattern */
 	unsigned int minutes_below_reboot;
 	uint8_t reported_level;
 	bool reported_charging;
@@ -34,13 +34,15 @@ static const char *const state_names[] = {
 
 const char *mb_power_state_name(enum mb_power_state state)
 {
-	return (size_t)state < MB_ARRAY_SIZE(state_names) ? state_names[state] : "on";
+	return (size_t)state < MB_ARRAY_SIZE(state_names) ? state_names[state]
+							  : "on";
 }
 
 static bool low(const struct mb_power *p)
 {
 	return !p->battery.charging &&
-	       mb_battery_level(&p->battery) <= p->policy->low_battery_drop_percent;
+	       mb_battery_level(&p->battery) <=
+		       p->policy->low_battery_drop_percent;
 }
 
 struct mb_power *mb_power_new(const struct mb_services *svc,
@@ -48,10 +50,11 @@ struct mb_power *mb_power_new(const struct mb_services *svc,
 			      const struct mb_rtc *rtc,
 			      void (*booted)(void *user_data), void *user_data)
 {
-	struct mb_power *p = MB_NEW(struct mb_power, .svc = svc,
-				    .policy = mb_profile_policy(profile), .rtc = rtc,
-				    .booted = booted, .booted_data = user_data,
-				    .state = MB_POWER_STATE_ON, .drop_at_ms = UINT64_MAX);
+	struct mb_power *p =
+		MB_NEW(struct mb_power, .svc = svc,
+		       .policy = mb_profile_policy(profile), .rtc = rtc,
+		       .booted = booted, .booted_data = user_data,
+		       .state = MB_POWER_STATE_ON, .drop_at_ms = UINT64_MAX);
 
 	mb_battery_init(&p->battery, (uint8_t)mb_profile_battery_level(profile),
 			mb_profile_battery_charging(profile),
@@ -113,7 +116,8 @@ static void changed(struct mb_power *p)
 	uint8_t value[MB_BATTERY_INFO_LEN];
 	struct mb_event ev;
 
-	if (level != p->reported_level || p->battery.charging != p->reported_charging) {
+	if (level != p->reported_level ||
+	    p->battery.charging != p->reported_charging) {
 		p->reported_level = level;
 		p->reported_charging = p->battery.charging;
 		mb_event_init(&ev, MB_EVENT_BATTERY_CHANGED);
@@ -125,25 +129,29 @@ static void changed(struct mb_power *p)
 		mb_svc_notify(p->svc, MB_CHR_BATTERY, value, sizeof(value));
 		mb_svc_fault(p->svc, MB_FAULT_TRIGGER_BATTERY, level);
 	}
-	if (p->state == MB_POWER_STATE_ON && level <= p->policy->power_off_percent) {
+	if (p->state == MB_POWER_STATE_ON &&
+	    level <= p->policy->power_off_percent) {
 		power_off(p);
 		return;
 	}
-	if (p->state == MB_POWER_STATE_OFF && level > p->policy->power_on_percent) {
+	if (p->state == MB_POWER_STATE_OFF &&
+	    level > p->policy->power_on_percent) {
 		power_on(p);
 		return;
 	}
 	/* after-connected-s: a link that is up when the level falls low
 	 * gets its countdown now. */
 	if (p->link && low(p) && p->drop_at_ms == UINT64_MAX &&
-	    p->policy->low_battery_drop_pattern == MB_LOW_BATTERY_DROP_AFTER_CONNECTED)
+	    p->policy->low_battery_drop_pattern ==
+		    MB_LOW_BATTERY_DROP_AFTER_CONNECTED)
 		p->drop_at_ms = mb_svc_now(p->svc) +
 				p->policy->low_battery_drop_after_s * 1000ull;
 }
 
 void mb_power_set_level(struct mb_power *power, unsigned int percent)
 {
-	mb_battery_set_level(&power->battery, (uint8_t)(percent > 100 ? 100 : percent));
+	mb_battery_set_level(&power->battery,
+			     (uint8_t)(percent > 100 ? 100 : percent));
 	changed(power);
 }
 
@@ -151,18 +159,22 @@ void mb_power_set_plugged(struct mb_power *power, bool plugged)
 {
 	power->battery.plugged = plugged;
 	mb_battery_set_charging(&power->battery, plugged,
-				mb_rtc_local_time(power->rtc), mb_rtc_tz(power->rtc));
+				mb_rtc_local_time(power->rtc),
+				mb_rtc_tz(power->rtc));
 	changed(power);
 }
 
-void mb_power_use(struct mb_power *power, enum mb_drain what, unsigned int units)
+void mb_power_use(struct mb_power *power, enum mb_drain what,
+		  unsigned int units)
 {
 	switch (what) {
 	case MB_DRAIN_RADIO:
-		mb_battery_drain(&power->battery, units * MB_BATTERY_RADIO_PER_PDU);
+		mb_battery_drain(&power->battery,
+				 units * MB_BATTERY_RADIO_PER_PDU);
 		break;
 	case MB_DRAIN_SCREEN:
-		mb_battery_drain(&power->battery, units * MB_BATTERY_SCREEN_PER_USE);
+		mb_battery_drain(&power->battery,
+				 units * MB_BATTERY_SCREEN_PER_USE);
 		break;
 	case MB_DRAIN_LOGGING:
 		/* Part of the per-minute base cost. */
@@ -211,7 +223,8 @@ void mb_power_link_down(struct mb_power *power)
 
 void mb_power_run(struct mb_power *power, uint64_t now)
 {
-	if (power->state == MB_POWER_STATE_BOOTING && now >= power->boot_until_ms) {
+	if (power->state == MB_POWER_STATE_BOOTING &&
+	    now >= power->boot_until_ms) {
 		power->state = MB_POWER_STATE_ON;
 		mb_svc_emit_string(power->svc, MB_EVENT_POWER_ON, NULL, NULL);
 		if (power->booted)
@@ -232,8 +245,8 @@ uint64_t mb_power_deadline(const struct mb_power *power)
 
 bool mb_power_refuse_transfer(struct mb_power *power)
 {
-	if (!low(power) ||
-	    power->policy->low_battery_drop_pattern != MB_LOW_BATTERY_DROP_AT_TRANSFER_START)
+	if (!low(power) || power->policy->low_battery_drop_pattern !=
+				   MB_LOW_BATTERY_DROP_AT_TRANSFER_START)
 		return false;
 	drop_for_low_battery(power, "transfer-start");
 	return true;

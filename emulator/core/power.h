@@ -19,8 +19,8 @@ struct mb_power;
 /* Whether the band runs. */
 enum mb_power_state {
 	MB_POWER_STATE_ON,
-	MB_POWER_STATE_OFF,		/* empty battery */
-	MB_POWER_STATE_BOOTING,		/* after a firmware update */
+	MB_POWER_STATE_OFF,	/* empty battery */
+	MB_POWER_STATE_BOOTING, /* after a firmware update */
 };
 
 /* What the battery pays for besides the minute itself. */
@@ -47,7 +47,8 @@ bool mb_power_charging(const struct mb_power *power);
 void mb_power_set_level(struct mb_power *power, unsigned int percent);
 void mb_power_set_plugged(struct mb_power *power, bool plugged);
 
-void mb_power_use(struct mb_power *power, enum mb_drain what, unsigned int units);
+void mb_power_use(struct mb_power *power, enum mb_drain what,
+		  unsigned int units);
 /* One band minute; sample is the wearer's (whether logged or not). */
 void mb_power_minute(struct mb_power *power, const uint8_t sample[4]);
 void mb_power_run(struct mb_power *power, uint64_t now);

@@ -49,13 +49,14 @@ struct reader {
 	char **err;
 };
 
-#define FAIL(r, line, key, ...)                                              \
-	do {                                                                 \
-		char *_m = mb_strdup_printf(__VA_ARGS__);                    \
-		mb_set_error((r)->err, "%s:%u: [%s] %s: %s",                 \
-			     mb_ini_filename((r)->ini), line,                \
-			     mb_ini_section_name((r)->ini, (r)->sec), key, _m); \
-		free(_m);                                                    \
+#define FAIL(r, line, key, ...)                                            \
+	do {                                                               \
+		char *_m = mb_strdup_printf(__VA_ARGS__);                  \
+		mb_set_error((r)->err, "%s:%u: [%s] %s: %s",               \
+			     mb_ini_filename((r)->ini), line,              \
+			     mb_ini_section_name((r)->ini, (r)->sec), key, \
+			     _m);                                          \
+		free(_m);                                                  \
 	} while (0)
 
 static bool get_uint(struct reader *r, const char *key, unsigned long min,
@@ -95,16 +96,28 @@ static bool get_field(struct reader *r, const char *key, unsigned long min,
 	unsigned long v;
 
 	switch (size) {
-	case 1: v = *(uint8_t *)field; break;
-	case 2: v = *(uint16_t *)field; break;
-	default: v = *(unsigned int *)field; break;
+	case 1:
+		v = *(uint8_t *)field;
+		break;
+	case 2:
+		v = *(uint16_t *)field;
+		break;
+	default:
+		v = *(unsigned int *)field;
+		break;
 	}
 	if (!get_uint(r, key, min, max, false, &v))
 		return false;
 	switch (size) {
-	case 1: *(uint8_t *)field = (uint8_t)v; break;
-	case 2: *(uint16_t *)field = (uint16_t)v; break;
-	default: *(unsigned int *)field = (unsigned int)v; break;
+	case 1:
+		*(uint8_t *)field = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)field = (uint16_t)v;
+		break;
+	default:
+		*(unsigned int *)field = (unsigned int)v;
+		break;
 	}
 	return true;
 }
@@ -122,8 +135,8 @@ static bool get_bool(struct reader *r, const char *key, bool *out)
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
 	    !strcmp(v, "1"))
 		*out = true;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") ||
-		 !strcmp(v, "off") || !strcmp(v, "0"))
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+		 !strcmp(v, "0"))
 		*out = false;
 	else {
 		FAIL(r, line, key, "'%s' is not yes or no", v);
@@ -202,7 +215,8 @@ static bool get_uuid(struct reader *r, const char *key, struct mb_uuid *out)
 		return false;
 	}
 	if (!mb_uuid_parse(v, out)) {
-		FAIL(r, line, key, "'%s' is not a UUID (128-bit or 4 hex digits)", v);
+		FAIL(r, line, key,
+		     "'%s' is not a UUID (128-bit or 4 hex digits)", v);
 		return false;
 	}
 	return true;
@@ -239,7 +253,8 @@ static bool get_props(struct reader *r, uint8_t *out)
 			if (!strcmp(tok, names[i].name))
 				break;
 		if (i == MB_ARRAY_SIZE(names)) {
-			FAIL(r, line, "properties", "unknown property '%s'", tok);
+			FAIL(r, line, "properties", "unknown property '%s'",
+			     tok);
 			ok = false;
 		} else if (*out & names[i].bit) {
 			FAIL(r, line, "properties", "'%s' given twice", tok);
@@ -275,8 +290,10 @@ static bool read_device_info(struct mb_profile *p, struct reader *r)
 	size_t len = 0;
 	bool present;
 
-	if (!get_string(r, "software-revision", false, &p->dis.software_revision) ||
-	    !get_string(r, "hardware-revision", false, &p->dis.hardware_revision) ||
+	if (!get_string(r, "software-revision", false,
+			&p->dis.software_revision) ||
+	    !get_string(r, "hardware-revision", false,
+			&p->dis.hardware_revision) ||
 	    !get_hex(r, "pnp-id", 7, 7, &pnp, &len, &present))
 		return false;
 	if (present)
@@ -312,13 +329,15 @@ static bool read_advertising(struct mb_profile *p, struct reader *r)
 	 * response with the service data (2 + 15 + 8 bytes). */
 	if (strlen(a->local_name) > 29 - 8) {
 		mb_ini_get(r->ini, r->sec, "local-name", &line);
-		FAIL(r, line, "local-name", "longer than the scan response allows (21)");
+		FAIL(r, line, "local-name",
+		     "longer than the scan response allows (21)");
 		return false;
 	}
 	if (a->heart_rate_offset >= a->manufacturer_data_len &&
 	    a->manufacturer_data_len) {
 		mb_ini_get(r->ini, r->sec, "heart-rate-offset", &line);
-		FAIL(r, line, "heart-rate-offset", "past the end of manufacturer-data");
+		FAIL(r, line, "heart-rate-offset",
+		     "past the end of manufacturer-data");
 		return false;
 	}
 	return true;
@@ -339,9 +358,11 @@ static bool read_battery(struct mb_profile *p, struct reader *r)
 static bool read_policy(struct mb_profile *p, struct reader *r)
 {
 	static const char *const units[] = { "samples", "packets", "bytes" };
-	static const char *const drops[] = { "at-transfer-start", "after-connected-s" };
+	static const char *const drops[] = { "at-transfer-start",
+					     "after-connected-s" };
 	static const char *const interrupted[] = { "discard", "recovery" };
-	static const char *const orders[] = { "response-first", "notification-first" };
+	static const char *const orders[] = { "response-first",
+					      "notification-first" };
 	struct mb_policy *pol = &p->policy;
 	int unit = (int)pol->fetch_count_unit;
 	int drop = (int)pol->low_battery_drop_pattern;
@@ -350,17 +371,23 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 
 	if (!get_choice(r, "fetch-count-unit", units, 3, &unit) ||
 	    !get_bool(r, "fetch-ack-deletes", &pol->fetch_ack_deletes) ||
-	    !GET_UINT(r, "unauthorized-att-error", 0x01, 0xff, pol->unauthorized_att_error) ||
+	    !GET_UINT(r, "unauthorized-att-error", 0x01, 0xff,
+		      pol->unauthorized_att_error) ||
 	    !get_bool(r, "refuse-other-key", &pol->refuse_other_key) ||
 	    !GET_UINT(r, "confirm-window-s", 1, 3600, pol->confirm_window_s) ||
-	    !GET_UINT(r, "low-battery-drop-percent", 0, 100, pol->low_battery_drop_percent) ||
+	    !GET_UINT(r, "low-battery-drop-percent", 0, 100,
+		      pol->low_battery_drop_percent) ||
 	    !get_choice(r, "low-battery-drop-pattern", drops, 2, &drop) ||
-	    !GET_UINT(r, "low-battery-drop-after-s", 0, 86400, pol->low_battery_drop_after_s) ||
-	    !GET_UINT(r, "reboot-below-percent", 0, 100, pol->reboot_below_percent) ||
+	    !GET_UINT(r, "low-battery-drop-after-s", 0, 86400,
+		      pol->low_battery_drop_after_s) ||
+	    !GET_UINT(r, "reboot-below-percent", 0, 100,
+		      pol->reboot_below_percent) ||
 	    !GET_UINT(r, "power-off-percent", 0, 100, pol->power_off_percent) ||
 	    !GET_UINT(r, "power-on-percent", 0, 100, pol->power_on_percent) ||
-	    !GET_UINT(r, "firmware-min-battery-percent", 0, 100, pol->firmware_min_battery_percent) ||
-	    !GET_UINT(r, "firmware-low-battery-status", 0, 0xff, pol->firmware_low_battery_status) ||
+	    !GET_UINT(r, "firmware-min-battery-percent", 0, 100,
+		      pol->firmware_min_battery_percent) ||
+	    !GET_UINT(r, "firmware-low-battery-status", 0, 0xff,
+		      pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
 	    !get_choice(r, "notification-order", orders, 2, &order))
@@ -374,7 +401,8 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 		unsigned int line;
 
 		mb_ini_get(r->ini, r->sec, "power-on-percent", &line);
-		FAIL(r, line, "power-on-percent", "must be above power-off-percent");
+		FAIL(r, line, "power-on-percent",
+		     "must be above power-off-percent");
 		return false;
 	}
 	return true;
@@ -412,9 +440,11 @@ static bool read_characteristic(struct mb_profile *p, struct reader *r,
 	struct mb_profile_chr *c;
 
 	if (!p->n_svcs) {
-		mb_set_error(r->err, "%s:%u: [characteristic %s]: comes before any [service]",
-			     mb_ini_filename(r->ini),
-			     mb_ini_section_line(r->ini, r->sec), name);
+		mb_set_error(
+			r->err,
+			"%s:%u: [characteristic %s]: comes before any [service]",
+			mb_ini_filename(r->ini),
+			mb_ini_section_line(r->ini, r->sec), name);
 		return false;
 	}
 	s = &p->svcs[p->n_svcs - 1];
@@ -456,14 +486,17 @@ static bool read_section(struct mb_profile *p, struct reader *r)
 		return read_service(p, r, name + 8);
 	if (!strncmp(name, "characteristic ", 15) && name[15])
 		return read_characteristic(p, r, name + 15);
-	mb_set_error(r->err, "%s:%u: [%s]: unknown section", mb_ini_filename(r->ini),
+	mb_set_error(r->err, "%s:%u: [%s]: unknown section",
+		     mb_ini_filename(r->ini),
 		     mb_ini_section_line(r->ini, r->sec), name);
 	return false;
 }
 
 static void set_defaults(struct mb_profile *p)
 {
-	static const uint8_t pnp[7] = { 0x01, 0x57, 0x01, 0x24, 0x00, 0x01, 0x01 };
+	static const uint8_t pnp[7] = {
+		0x01, 0x57, 0x01, 0x24, 0x00, 0x01, 0x01
+	};
 
 	p->device_name = mb_strdup("Mi Smart Band 4");
 	p->dis.software_revision = mb_strdup("V1.0.9.70");
@@ -498,7 +531,8 @@ struct mb_profile *mb_profile_parse(const char *text, size_t len,
 		goto fail;
 	}
 	for (r.sec = 0; r.sec < mb_ini_n_sections(ini); r.sec++) {
-		if (!read_section(p, &r) || !mb_ini_check_unused(ini, r.sec, err))
+		if (!read_section(p, &r) ||
+		    !mb_ini_check_unused(ini, r.sec, err))
 			goto fail;
 	}
 	if (!p->n_svcs) {
@@ -537,14 +571,38 @@ void mb_profile_free(struct mb_profile *p)
 	free(p);
 }
 
-const char *mb_profile_filename(const struct mb_profile *p) { return p->filename; }
-const char *mb_profile_name(const struct mb_profile *p) { return p->name; }
-size_t mb_profile_n_services(const struct mb_profile *p) { return p->n_svcs; }
-const char *mb_profile_device_name(const struct mb_profile *p) { return p->device_name; }
-uint16_t mb_profile_appearance(const struct mb_profile *p) { return p->appearance; }
-uint16_t mb_profile_mtu(const struct mb_profile *p) { return p->mtu; }
-unsigned int mb_profile_battery_level(const struct mb_profile *p) { return p->battery_level; }
-bool mb_profile_battery_charging(const struct mb_profile *p) { return p->battery_charging; }
+const char *mb_profile_filename(const struct mb_profile *p)
+{
+	return p->filename;
+}
+const char *mb_profile_name(const struct mb_profile *p)
+{
+	return p->name;
+}
+size_t mb_profile_n_services(const struct mb_profile *p)
+{
+	return p->n_svcs;
+}
+const char *mb_profile_device_name(const struct mb_profile *p)
+{
+	return p->device_name;
+}
+uint16_t mb_profile_appearance(const struct mb_profile *p)
+{
+	return p->appearance;
+}
+uint16_t mb_profile_mtu(const struct mb_profile *p)
+{
+	return p->mtu;
+}
+unsigned int mb_profile_battery_level(const struct mb_profile *p)
+{
+	return p->battery_level;
+}
+bool mb_profile_battery_charging(const struct mb_profile *p)
+{
+	return p->battery_charging;
+}
 
 const struct mb_profile_svc *mb_profile_service(const struct mb_profile *p,
 						size_t i)

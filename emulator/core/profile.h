@@ -22,11 +22,11 @@ struct mb_profile_chr {
 	char *name;
 	struct mb_uuid uuid;
 	uint8_t props;
-	bool auth;		/* needs app-level auth (protocol §2.1) */
-	uint16_t handle;	/* value handle hint, 0 = next free */
+	bool auth;	 /* needs app-level auth (protocol §2.1) */
+	uint16_t handle; /* value handle hint, 0 = next free */
 	unsigned int handle_line;
 	bool has_value;
-	uint8_t *value;		/* static read value */
+	uint8_t *value; /* static read value */
 	size_t value_len;
 	unsigned int line;
 };
@@ -34,7 +34,7 @@ struct mb_profile_chr {
 struct mb_profile_svc {
 	char *name;
 	struct mb_uuid uuid;
-	uint16_t handle;	/* declaration handle hint, 0 = next free */
+	uint16_t handle; /* declaration handle hint, 0 = next free */
 	unsigned int handle_line;
 	struct mb_profile_chr *chrs;
 	size_t n_chrs;

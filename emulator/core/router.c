@@ -17,16 +17,18 @@ struct mb_router {
 	const struct mb_policy *policy;
 	const struct mb_auth *auth;
 	struct mb_faults *faults;
-	struct route *routes;		/* per characteristic index */
+	struct route *routes; /* per characteristic index */
 };
 
 struct mb_router *mb_router_new(const struct mb_gatt *gatt,
 				const struct mb_policy *policy,
-				const struct mb_auth *auth, struct mb_faults *faults)
+				const struct mb_auth *auth,
+				struct mb_faults *faults)
 {
-	return MB_NEW(struct mb_router, .gatt = gatt, .policy = policy, .auth = auth,
-		      .faults = faults,
-		      .routes = mb_malloc0(mb_gatt_n_chrs(gatt) * sizeof(struct route)));
+	return MB_NEW(struct mb_router, .gatt = gatt, .policy = policy,
+		      .auth = auth, .faults = faults,
+		      .routes = mb_malloc0(mb_gatt_n_chrs(gatt) *
+					   sizeof(struct route)));
 }
 
 void mb_router_free(struct mb_router *router)
@@ -41,10 +43,12 @@ void mb_router_add(struct mb_router *router, const struct mb_chr_route *routes,
 		   size_t n, void *part)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct mb_gatt_chr *chr = mb_chr_resolve(router->gatt, routes[i].chr);
+		const struct mb_gatt_chr *chr =
+			mb_chr_resolve(router->gatt, routes[i].chr);
 
 		if (chr)
-			router->routes[chr->index] = (struct route){ &routes[i], part };
+			router->routes[chr->index] =
+				(struct route){ &routes[i], part };
 	}
 }
 

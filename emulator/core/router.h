@@ -16,7 +16,8 @@ struct mb_router;
 
 struct mb_router *mb_router_new(const struct mb_gatt *gatt,
 				const struct mb_policy *policy,
-				const struct mb_auth *auth, struct mb_faults *faults);
+				const struct mb_auth *auth,
+				struct mb_faults *faults);
 void mb_router_free(struct mb_router *router);
 
 /* The part answers the characteristics its routes name. */

@@ -14,7 +14,7 @@ struct mb_rtc {
 	const struct mb_services *svc;
 	void (*changed)(void *user_data);
 	void *changed_data;
-	int64_t offset_ms;	/* local time = band clock + offset */
+	int64_t offset_ms; /* local time = band clock + offset */
 	int8_t tz;
 	uint8_t dst;
 };
@@ -109,7 +109,8 @@ static uint8_t write_current_time(void *part, const uint8_t *value, size_t len,
 	rtc->tz = tz;
 	rtc->dst = value[9];
 	mb_svc_debug(rtc->svc, "RTC set to %04u-%02u-%02u %02u:%02u:%02u tz %d",
-		     dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, tz);
+		     dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+		     tz);
 	if (rtc->changed)
 		rtc->changed(rtc->changed_data);
 	return 0;

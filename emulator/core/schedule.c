@@ -29,7 +29,8 @@ void mb_sched_free(struct mb_sched *sched)
 	free(sched);
 }
 
-void mb_sched_add(struct mb_sched *sched, const struct mb_timer *timer, void *part)
+void mb_sched_add(struct mb_sched *sched, const struct mb_timer *timer,
+		  void *part)
 {
 	/* The band adds its parts once, at creation: more is a bug. */
 	if (sched->n == MAX_TIMERS)
@@ -43,7 +44,8 @@ static const struct entry *earliest(const struct mb_sched *sched, uint64_t *at)
 
 	*at = UINT64_MAX;
 	for (size_t i = 0; i < sched->n; i++) {
-		uint64_t d = sched->timers[i].timer->deadline(sched->timers[i].part);
+		uint64_t d =
+			sched->timers[i].timer->deadline(sched->timers[i].part);
 
 		if (d < *at) {
 			*at = d;

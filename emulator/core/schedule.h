@@ -18,20 +18,21 @@ struct mb_timer {
 /* Defines const struct mb_timer name over a part's own deadline(const
  * part *) and run(part *, uint64_t at): the schedule calls through
  * void *, the part keeps its typed API. */
-#define MB_TIMER(name, deadline_fn, run_fn)                     \
-	static uint64_t name##_deadline(const void *part)       \
-	{                                                       \
-		return deadline_fn(part);                       \
-	}                                                       \
-	static void name##_run(void *part, uint64_t at)         \
-	{                                                       \
-		run_fn(part, at);                               \
-	}                                                       \
+#define MB_TIMER(name, deadline_fn, run_fn)               \
+	static uint64_t name##_deadline(const void *part) \
+	{                                                 \
+		return deadline_fn(part);                 \
+	}                                                 \
+	static void name##_run(void *part, uint64_t at)   \
+	{                                                 \
+		run_fn(part, at);                         \
+	}                                                 \
 	const struct mb_timer name = { name##_deadline, name##_run }
 
 struct mb_sched *mb_sched_new(void);
 void mb_sched_free(struct mb_sched *sched);
-void mb_sched_add(struct mb_sched *sched, const struct mb_timer *timer, void *part);
+void mb_sched_add(struct mb_sched *sched, const struct mb_timer *timer,
+		  void *part);
 
 /* Runs every deadline due by now, one at a time, earliest first: what a
  * run does may move the others. */

@@ -23,7 +23,8 @@ struct config_cmd {
 
 /* 06 0B 00 01: the key goes, the address changes, the link drops
  * (protocol §10, §11). */
-static void cmd_factory_reset(struct mb_settings *s, const uint8_t *v, size_t len)
+static void cmd_factory_reset(struct mb_settings *s, const uint8_t *v,
+			      size_t len)
 {
 	char *err = NULL;
 
@@ -38,7 +39,8 @@ static const struct config_cmd config_cmds[] = {
 };
 
 struct mb_settings *mb_settings_new(const struct mb_services *svc,
-				    mb_settings_reset_func_t reset, void *user_data)
+				    mb_settings_reset_func_t reset,
+				    void *user_data)
 {
 	return MB_NEW(struct mb_settings, .svc = svc, .reset = reset,
 		      .reset_data = user_data);

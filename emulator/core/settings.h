@@ -18,7 +18,8 @@ struct mb_settings;
 typedef bool (*mb_settings_reset_func_t)(void *user_data, char **err);
 
 struct mb_settings *mb_settings_new(const struct mb_services *svc,
-				    mb_settings_reset_func_t reset, void *user_data);
+				    mb_settings_reset_func_t reset,
+				    void *user_data);
 void mb_settings_free(struct mb_settings *settings);
 
 /* 00000003, write. */

@@ -20,17 +20,18 @@ struct mb_tick {
 	struct mb_flashlog *log;
 	uint64_t life_seed;
 	uint64_t next_minute_ms;
-	uint32_t day;		/* local day the totals are for */
+	uint32_t day; /* local day the totals are for */
 	uint32_t steps;
 	uint32_t distance_m;
 	uint32_t calories;
 };
 
-struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
-			    struct mb_power *power)
+struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_rtc *rtc, struct mb_power *power)
 {
 	return MB_NEW(struct mb_tick, .svc = svc, .rtc = rtc, .power = power,
-		      .life_seed = 1, .next_minute_ms = mb_rtc_next_minute(rtc));
+		      .life_seed = 1,
+		      .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
 void mb_tick_free(struct mb_tick *tick)
@@ -51,7 +52,8 @@ uint64_t mb_tick_life_seed(const struct mb_tick *tick)
 /* The day's totals follow the log: realtime steps and the advertised
  * service data count what was logged since local midnight.  Distance
  * and calories are estimates from steps (0.7 m and 0.04 kcal a step). */
-static void add_to_day(struct mb_tick *tick, uint32_t minute, const uint8_t data[4])
+static void add_to_day(struct mb_tick *tick, uint32_t minute,
+		       const uint8_t data[4])
 {
 	uint32_t day = minute / 1440;
 
@@ -71,7 +73,8 @@ void mb_tick_recount(struct mb_tick *tick)
 	tick->steps = tick->distance_m = tick->calories = 0;
 	tick->day = today;
 	for (size_t i = 0; i < mb_flashlog_count(tick->log); i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(tick->log, i);
+		const struct mb_flashlog_sample *s =
+			mb_flashlog_at(tick->log, i);
 
 		if (s->minute / 1440 == today)
 			add_to_day(tick, s->minute, s->data);
@@ -121,7 +124,8 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 		/* The real band notifies realtime steps about once a minute
 		 * while subscribed (protocol §2.4). */
 		encode_steps(tick, value);
-		mb_svc_notify(tick->svc, MB_CHR_REALTIME_STEPS, value, sizeof(value));
+		mb_svc_notify(tick->svc, MB_CHR_REALTIME_STEPS, value,
+			      sizeof(value));
 	}
 	mb_power_minute(tick->power, sample);
 	mb_svc_fault(tick->svc, MB_FAULT_TRIGGER_MINUTE, 0);

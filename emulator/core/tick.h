@@ -17,8 +17,8 @@ struct mb_flashlog;
  * steps (protocol §2.4). */
 struct mb_tick;
 
-struct mb_tick *mb_tick_new(const struct mb_services *svc, const struct mb_rtc *rtc,
-			    struct mb_power *power);
+struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_rtc *rtc, struct mb_power *power);
 void mb_tick_free(struct mb_tick *tick);
 
 /* The log the minutes go to; the day's totals are recounted from it. */

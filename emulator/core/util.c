@@ -132,8 +132,8 @@ void mb_hex_format(const uint8_t *p, size_t len, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < len && off + 3 < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, i ? " %02x" : "%02x",
-					p[i]);
+		off += (size_t)snprintf(buf + off, size - off,
+					i ? " %02x" : "%02x", p[i]);
 }
 
 void mb_hexdump(char dir, const uint8_t *p, size_t len, mb_debug_func_t fn,

@@ -43,7 +43,8 @@ void *mb_malloc0(size_t size);
 void *mb_realloc_n(void *p, size_t n, size_t size);
 /* A new object of type from designated initialisers, the rest zero:
  * MB_NEW(struct mb_rtc, .svc = svc).  A part's constructor in one place. */
-#define MB_NEW(type, ...) ((type *)mb_memdup(&(type){ __VA_ARGS__ }, sizeof(type)))
+#define MB_NEW(type, ...) \
+	((type *)mb_memdup(&(type){ __VA_ARGS__ }, sizeof(type)))
 void *mb_memdup(const void *p, size_t len);
 char *mb_strdup(const char *s);
 char *mb_strdup_printf(const char *fmt, ...) MB_PRINTF(1, 2);

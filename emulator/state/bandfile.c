@@ -13,8 +13,7 @@
  * from being read whole. */
 #define MAX_BAND_FILE (16u << 20)
 
-bool state_band_save(const char *dir, const struct mb_band_state *s,
-		     char **err)
+bool state_band_save(const char *dir, const struct mb_band_state *s, char **err)
 {
 	char *text = mb_band_state_format(s);
 	bool ok = state_store_write_atomic(dir, STATE_BAND_FILE, text,

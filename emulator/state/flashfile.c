@@ -17,7 +17,7 @@ struct state_flash {
 };
 
 struct state_flash *state_flash_new(const char *dir, size_t size,
-				     char **recreated, char **err)
+				    char **recreated, char **err)
 {
 	char *path = mb_strdup_printf("%s/%s", dir, STATE_FLASH_FILE);
 	struct state_flash *f = NULL;
@@ -31,8 +31,10 @@ struct state_flash *state_flash_new(const char *dir, size_t size,
 		goto fail;
 	if ((size_t)st.st_size != size) {
 		if (st.st_size)
-			mb_set_error(recreated, "%s: %lld bytes, the profile needs %zu; starting with an empty log",
-				     path, (long long)st.st_size, size);
+			mb_set_error(
+				recreated,
+				"%s: %lld bytes, the profile needs %zu; starting with an empty log",
+				path, (long long)st.st_size, size);
 		if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)size) < 0)
 			goto fail;
 		fresh = true;

@@ -14,6 +14,6 @@ struct state_flash;
 /* Maps the file, creating it erased (all 0xff) when missing or of another
  * size (*recreated says why, for a warning naming the file). */
 struct state_flash *state_flash_new(const char *dir, size_t size,
-				     char **recreated, char **err);
+				    char **recreated, char **err);
 uint8_t *state_flash_mem(const struct state_flash *f);
 void state_flash_free(struct state_flash *f);

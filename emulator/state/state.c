@@ -78,11 +78,13 @@ static void load_firmware_info(const struct state *st, struct mb_band *band,
 	size_t len;
 
 	if (access(path, F_OK) == 0) {
-		if (state_store_read_file(path, MAX_FIRMWARE_INFO, &text, &len, &err) &&
+		if (state_store_read_file(path, MAX_FIRMWARE_INFO, &text, &len,
+					  &err) &&
 		    mb_firmware_info_parse(text, len, path, &fi, &err))
 			mb_firmware_set_info(mb_band_firmware(band), &fi);
 		else
-			mb_set_error(warning, "%s; running the factory image", err);
+			mb_set_error(warning, "%s; running the factory image",
+				     err);
 	}
 	free(text);
 	free(err);
@@ -102,7 +104,8 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 	struct state_flash *flash;
 	unsigned int torn = 0;
 
-	flash = state_flash_new(st->dir, mb_band_flash_size(band), warning, err);
+	flash = state_flash_new(st->dir, mb_band_flash_size(band), warning,
+				err);
 	if (!flash)
 		return false;
 	mb_band_attach_flash(band, state_flash_mem(flash), &torn);
@@ -110,7 +113,7 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 	state_flash_free(st->flash);
 	st->flash = flash;
 	if (torn)
-		mb_set_error(warning, "%s/%s: dropped %u torn record(s)", st->dir,
-			     STATE_FLASH_FILE, torn);
+		mb_set_error(warning, "%s/%s: dropped %u torn record(s)",
+			     st->dir, STATE_FLASH_FILE, torn);
 	return true;
 }

@@ -112,7 +112,8 @@ bool state_store_read_file(const char *path, size_t max, char **out,
 		n = fread(buf + len, 1, cap - len - 1, f);
 		len += n;
 		if (len > max) {
-			mb_set_error(err, "%s: larger than %zu bytes", path, max);
+			mb_set_error(err, "%s: larger than %zu bytes", path,
+				     max);
 			goto fail;
 		}
 		if (n == 0)

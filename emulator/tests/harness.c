@@ -83,16 +83,22 @@ static void on_event(const struct mb_event *ev, void *user_data)
 
 		switch (fl->type) {
 		case MB_EVENT_TYPE_STRING:
-			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
-						"%s%s=%s", i ? " " : "", fl->key, fl->str);
+			off += (size_t)snprintf(r->detail + off,
+						sizeof(r->detail) - off,
+						"%s%s=%s", i ? " " : "",
+						fl->key, fl->str);
 			break;
 		case MB_EVENT_TYPE_BYTE:
-			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
-						"%s%s=0x%02x", i ? " " : "", fl->key, fl->byte);
+			off += (size_t)snprintf(r->detail + off,
+						sizeof(r->detail) - off,
+						"%s%s=0x%02x", i ? " " : "",
+						fl->key, fl->byte);
 			break;
 		case MB_EVENT_TYPE_UINT32:
-			off += (size_t)snprintf(r->detail + off, sizeof(r->detail) - off,
-						"%s%s=%u", i ? " " : "", fl->key, fl->u32);
+			off += (size_t)snprintf(r->detail + off,
+						sizeof(r->detail) - off,
+						"%s%s=%u", i ? " " : "",
+						fl->key, fl->u32);
 			break;
 		}
 		assert_true(off < sizeof(r->detail));
@@ -118,7 +124,8 @@ static int setup(void **state, bool bound, bool authenticate)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char *err = NULL;
 	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS }, .serial = FIXTURE_SERIAL,
+		.address = { FIXTURE_ADDRESS },
+		.serial = FIXTURE_SERIAL,
 	};
 
 	f->clock.clock.now_ms = fake_now;
@@ -156,14 +163,16 @@ void fixture_set_policy(struct fixture *f, const char *key, const char *value)
 	char *base = NULL, *text, *err = NULL, *line, *end, *prefix;
 	size_t len;
 
-	assert_true(state_store_read_file(test_profile_path(), 1 << 20, &base, &len, &err));
+	assert_true(state_store_read_file(test_profile_path(), 1 << 20, &base,
+					  &len, &err));
 	prefix = mb_strdup_printf("\n%s = ", key);
 	line = strstr(base, prefix);
 	if (!line)
 		fail_msg("the profile has no %s", key);
 	line += strlen(prefix);
 	end = strchr(line, '\n');
-	text = mb_strdup_printf("%.*s%s%s", (int)(line - base), base, value, end ? end : "");
+	text = mb_strdup_printf("%.*s%s%s", (int)(line - base), base, value,
+				end ? end : "");
 	mb_band_free(f->band);
 	mb_profile_free(f->profile);
 	f->clock.now_ms = TEST_EPOCH_MS;
@@ -205,8 +214,10 @@ void fixture_auth(struct fixture *f, const uint8_t key[16])
 	xfer(f, PDU(0x12, H_AUTH_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	next_random(f, random);
 	memcpy(challenge + 6, random, 16);
-	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00), challenge, sizeof(challenge));
-	assert_int_equal(mb_crypto_aes128_ecb(key, random, answer + 2), MB_CRYPTO_OK);
+	xfer(f, PDU(0x52, H_AUTH, 0x00, 0x02, 0x00), challenge,
+	     sizeof(challenge));
+	assert_int_equal(mb_crypto_aes128_ecb(key, random, answer + 2),
+			 MB_CRYPTO_OK);
 	memcpy(pdu + 3, answer, sizeof(answer));
 	mb_link_receive(mb_band_link(f->band), pdu, sizeof(pdu));
 }
@@ -219,14 +230,18 @@ void expect_events(struct fixture *f, ...)
 
 	va_start(ap, f);
 	while ((want = va_arg(ap, const char *))) {
-		char got[sizeof(f->events[0].name) + 1 + sizeof(f->events[0].detail)];
+		char got[sizeof(f->events[0].name) + 1 +
+			 sizeof(f->events[0].detail)];
 
 		if (i >= f->n_events)
-			fail_msg("missing event '%s' (only %zu recorded)", want, f->n_events);
+			fail_msg("missing event '%s' (only %zu recorded)", want,
+				 f->n_events);
 		snprintf(got, sizeof(got), "%s%s%s", f->events[i].name,
-			 f->events[i].detail[0] ? " " : "", f->events[i].detail);
+			 f->events[i].detail[0] ? " " : "",
+			 f->events[i].detail);
 		if (strcmp(got, want))
-			fail_msg("event %zu: got '%s', want '%s'", i, got, want);
+			fail_msg("event %zu: got '%s', want '%s'", i, got,
+				 want);
 		i++;
 	}
 	va_end(ap);
@@ -254,7 +269,9 @@ void fixture_advance(struct fixture *f, uint64_t ms)
 
 void fixture_drain(struct fixture *f)
 {
-	for (int i = 0; i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms; i++)
+	for (int i = 0;
+	     i < 100000 && mb_band_next_deadline(f->band) <= f->clock.now_ms;
+	     i++)
 		mb_band_run(f->band);
 }
 
@@ -285,7 +302,8 @@ void expect_out(struct fixture *f, const uint8_t *pdu, size_t len)
 void expect_no_out(struct fixture *f)
 {
 	if (f->next_out < f->n_out) {
-		dump("unexpected", f->out[f->next_out].pdu, f->out[f->next_out].len);
+		dump("unexpected", f->out[f->next_out].pdu,
+		     f->out[f->next_out].len);
 		fail_msg("the band sent a PDU");
 	}
 	/* Everything was checked: start the capture buffer again. */

@@ -15,28 +15,29 @@
 #include "gatt.h"
 #include "profile.h"
 
-#define PDU(...) ((const uint8_t[]){ __VA_ARGS__ }), \
-		 sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define PDU(...)                            \
+	((const uint8_t[]){ __VA_ARGS__ }), \
+		sizeof((const uint8_t[]){ __VA_ARGS__ })
 
 /* Value handles and CCCDs in the Mi Band 4 profile. */
-#define H_SWREV 0x12		/* 2a28 software revision */
-#define H_CONFIG 0x3b		/* 00000003 */
-#define H_CTRL 0x3e		/* 00000004 fetch control */
+#define H_SWREV 0x12  /* 2a28 software revision */
+#define H_CONFIG 0x3b /* 00000003 */
+#define H_CTRL 0x3e   /* 00000004 fetch control */
 #define H_CTRL_CCC 0x3f
-#define H_DATA 0x41		/* 00000005 activity data */
+#define H_DATA 0x41 /* 00000005 activity data */
 #define H_DATA_CCC 0x42
-#define H_BATTERY 0x44		/* 00000006 */
+#define H_BATTERY 0x44 /* 00000006 */
 #define H_BATTERY_CCC 0x45
-#define H_STEPS 0x47		/* 00000007 realtime steps */
+#define H_STEPS 0x47 /* 00000007 realtime steps */
 #define H_STEPS_CCC 0x48
-#define H_EVENT 0x4a		/* 00000010 device events */
+#define H_EVENT 0x4a /* 00000010 device events */
 #define H_EVENT_CCC 0x4b
-#define H_TIME 0x61		/* 2a2b current time */
-#define H_AUTH 0x68		/* 00000009 */
+#define H_TIME 0x61 /* 2a2b current time */
+#define H_AUTH 0x68 /* 00000009 */
 #define H_AUTH_CCC 0x69
-#define H_FW_CTRL 0x81		/* 00001531 */
+#define H_FW_CTRL 0x81 /* 00001531 */
 #define H_FW_CTRL_CCC 0x82
-#define H_FW_DATA 0x84		/* 00001532 */
+#define H_FW_DATA 0x84 /* 00001532 */
 
 /* TEST_EPOCH_MS as a fetch start time (2024-05-20 10:30, tz 0), and the
  * fetch request 01 01 for the activity logged from then on. */
@@ -55,7 +56,7 @@ struct captured {
 
 struct recorded_event {
 	char name[32];
-	char detail[96];	/* "key=value key=value", or "" */
+	char detail[96]; /* "key=value key=value", or "" */
 };
 
 struct fixture {
@@ -69,11 +70,11 @@ struct fixture {
 	unsigned int disconnects;
 	struct recorded_event events[64];
 	size_t n_events;
-	struct mb_band_state saved;	/* what the persist callback got */
+	struct mb_band_state saved; /* what the persist callback got */
 	unsigned int saves;
 	bool fail_saves;
-	uint8_t random_seed;		/* next byte of the fake random source */
-	bool record_battery;		/* also record battery-changed events */
+	uint8_t random_seed; /* next byte of the fake random source */
+	bool record_battery; /* also record battery-changed events */
 };
 
 /* The key every bound test band holds. */

@@ -10,18 +10,22 @@
 #include "auth.h"
 
 /* x0 x1 .. xf for the hex digit x */
-#define SEQ16(x) x##0, x##1, x##2, x##3, x##4, x##5, x##6, x##7, \
-		 x##8, x##9, x##a, x##b, x##c, x##d, x##e, x##f
+#define SEQ16(x)                                                          \
+	x##0, x##1, x##2, x##3, x##4, x##5, x##6, x##7, x##8, x##9, x##a, \
+		x##b, x##c, x##d, x##e, x##f
 #define RANDOM_A0 SEQ16(0xa)
 #define RANDOM_B0 SEQ16(0xb)
 /* AES-128-ECB(test_key, a0..af) and (test_key, b0..bf). */
-#define ANSWER_A0 0xcf, 0x08, 0x6a, 0x82, 0xc0, 0xb7, 0x45, 0xa7, \
-		  0x49, 0xda, 0xab, 0xb2, 0x8a, 0x7a, 0x8d, 0xb3
-#define ANSWER_B0 0xea, 0xb6, 0x82, 0x2f, 0xe3, 0x68, 0xd5, 0xbc, \
-		  0x98, 0x95, 0xfb, 0x25, 0x58, 0xb3, 0x8d, 0xde
+#define ANSWER_A0                                                         \
+	0xcf, 0x08, 0x6a, 0x82, 0xc0, 0xb7, 0x45, 0xa7, 0x49, 0xda, 0xab, \
+		0xb2, 0x8a, 0x7a, 0x8d, 0xb3
+#define ANSWER_B0                                                         \
+	0xea, 0xb6, 0x82, 0x2f, 0xe3, 0x68, 0xd5, 0xbc, 0x98, 0x95, 0xfb, \
+		0x25, 0x58, 0xb3, 0x8d, 0xde
 /* The same with the other key, 10 11 .. 1f. */
-#define WRONG_A0 0xc9, 0x11, 0xa3, 0x12, 0xec, 0x74, 0x9c, 0xaf, \
-		 0xcb, 0xf2, 0x95, 0x8e, 0xe4, 0x55, 0x12, 0x2b
+#define WRONG_A0                                                          \
+	0xc9, 0x11, 0xa3, 0x12, 0xec, 0x74, 0x9c, 0xaf, 0xcb, 0xf2, 0x95, \
+		0x8e, 0xe4, 0x55, 0x12, 0x2b
 #define OTHER_KEY SEQ16(0x1)
 
 /* A command written (without response) to 00000009, and the
@@ -33,7 +37,8 @@
 static void expect_protected(struct fixture *f, bool open)
 {
 	if (open) {
-		const struct captured *c = xfer_any(f, PDU(0x0a, H_BATTERY, 0x00));
+		const struct captured *c =
+			xfer_any(f, PDU(0x0a, H_BATTERY, 0x00));
 
 		assert_int_equal(c->pdu[0], 0x0b);
 		expect_no_out(f);
@@ -74,7 +79,8 @@ static void test_variant_a(void **state)
 	expect_protected(f, false);
 	xfer(f, AUTH_CMD(0x02, 0x00), AUTH_REPLY(0x02, 0x01, RANDOM_A0));
 	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x01));
-	expect_events(f, "auth-started variant=A", "auth-succeeded variant=A", NULL);
+	expect_events(f, "auth-started variant=A", "auth-succeeded variant=A",
+		      NULL);
 	expect_protected(f, true);
 }
 
@@ -83,9 +89,11 @@ static void test_variant_b(void **state)
 	struct fixture *f = *state;
 
 	/* Gadgetbridge's form; replies echo the command byte as sent. */
-	xfer(f, AUTH_CMD(0x82, 0x00, 0x02, 0x01, 0x00), AUTH_REPLY(0x82, 0x01, RANDOM_A0));
+	xfer(f, AUTH_CMD(0x82, 0x00, 0x02, 0x01, 0x00),
+	     AUTH_REPLY(0x82, 0x01, RANDOM_A0));
 	xfer(f, AUTH_CMD(0x83, 0x00, ANSWER_A0), AUTH_REPLY(0x83, 0x01));
-	expect_events(f, "auth-started variant=B", "auth-succeeded variant=B", NULL);
+	expect_events(f, "auth-started variant=B", "auth-succeeded variant=B",
+		      NULL);
 	expect_protected(f, true);
 	/* The short form works too. */
 	xfer(f, AUTH_CMD(0x82, 0x00), AUTH_REPLY(0x82, 0x01, RANDOM_B0));
@@ -120,15 +128,14 @@ static void test_replay_and_stale(void **state)
 	expect_protected(f, false);
 	/* Success, then the same answer replayed: refused, still authed. */
 	xfer(f, AUTH_CMD(0x02, 0x00),
-	     AUTH_REPLY(0x02, 0x01, 0xc0, 0xc1, 0xc2, 0xc3,
-		 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd,
-		 0xce, 0xcf));
+	     AUTH_REPLY(0x02, 0x01, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6,
+			0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf));
 	f->n_events = 0;
-	fixture_auth(f, test_key);	/* d0..df, answered right */
+	fixture_auth(f, test_key); /* d0..df, answered right */
 	expect_out(f, AUTH_REPLY(0x03, 0x01));
 	expect_no_out(f);
 	expect_protected(f, true);
-	mb_link_receive(mb_band_link(f->band), f->out[0].pdu, 0);	/* nothing */
+	mb_link_receive(mb_band_link(f->band), f->out[0].pdu, 0); /* nothing */
 	f->n_events = 0;
 	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x04));
 	expect_events(f, "auth-failed variant=A reason=no-challenge", NULL);
@@ -144,24 +151,28 @@ static void test_malformed(void **state)
 	xfer(f, AUTH_CMD(0x02), AUTH_REPLY(0x02, 0x02));
 	xfer(f, AUTH_CMD(0x02, 0x00, 0x00), AUTH_REPLY(0x02, 0x02));
 	xfer(f, AUTH_CMD(0x82, 0x00, 0x02), AUTH_REPLY(0x82, 0x02));
-	xfer(f, AUTH_CMD(0x03, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-		    10, 11, 12, 13, 14, 15),
+	xfer(f,
+	     AUTH_CMD(0x03, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		      15),
 	     AUTH_REPLY(0x03, 0x02));
-	xfer(f, AUTH_CMD(0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-		    10, 11, 12, 13, 14, 15),
+	xfer(f,
+	     AUTH_CMD(0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		      15),
 	     AUTH_REPLY(0x01, 0x02));
 	xfer(f, AUTH_CMD(0x05), AUTH_REPLY(0x05, 0x02));
 	xfer(f, AUTH_CMD(0x81, 0x00), AUTH_REPLY(0x81, 0x02));
 	/* An empty write has no command to answer. */
 	xfer_silent(f, PDU(0x52, H_AUTH, 0x00));
-	expect_events(f, "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x02",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x02",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x82",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x03",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x01",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x05",
-		      "malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x81",
-		      NULL);
+	expect_events(
+		f,
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x02",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x02",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x82",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x03",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x01",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x05",
+		"malformed characteristic=00000009-0000-3512-2118-0009af100700 command=0x81",
+		NULL);
 	/* None of that touched the outstanding challenge. */
 	xfer(f, AUTH_CMD(0x03, 0x00, ANSWER_A0), AUTH_REPLY(0x03, 0x01));
 	assert_false(f->state.bound == false);
@@ -214,12 +225,15 @@ static void test_protected_before_auth(void **state)
 		if (c->def->props & MB_PROP_READ)
 			expect_refused(f, 0x0a, c->value_handle, NULL, 0);
 		if (c->def->props & MB_PROP_WRITE)
-			expect_refused(f, 0x12, c->value_handle, (const uint8_t[]){ 0x00 }, 1);
+			expect_refused(f, 0x12, c->value_handle,
+				       (const uint8_t[]){ 0x00 }, 1);
 		if (c->def->props & MB_PROP_WRITE_NO_RSP)
-			expect_refused(f, 0x52, c->value_handle, (const uint8_t[]){ 0x06 }, 1);
+			expect_refused(f, 0x52, c->value_handle,
+				       (const uint8_t[]){ 0x06 }, 1);
 		if (!c->cccd_handle)
 			continue;
-		expect_refused(f, 0x12, c->cccd_handle, (const uint8_t[]){ on, 0x00 }, 2);
+		expect_refused(f, 0x12, c->cccd_handle,
+			       (const uint8_t[]){ on, 0x00 }, 2);
 		/* Turning notifications off is always fine. */
 		mb_put_le16(off + 1, c->cccd_handle);
 		xfer(f, off, sizeof(off), PDU(0x13));
@@ -368,7 +382,9 @@ static void test_owner_unbinds(void **state)
 	assert_false(mb_band_state(f->band)->bound);
 	assert_int_equal(f->saves, 1);
 	assert_false(f->saved.bound);
-	assert_memory_equal(f->saved.address, ((uint8_t[]){ 0xf0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5 }), 6);
+	assert_memory_equal(f->saved.address,
+			    ((uint8_t[]){ 0xf0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5 }),
+			    6);
 	assert_string_equal(f->saved.serial, "86c5dfd5eff8");
 	assert_int_equal(f->disconnects, 1);
 	assert_false(mb_band_authenticated(f->band));
@@ -422,29 +438,50 @@ static void test_button_device_events(void **state)
 	expect_no_out(f);
 }
 
-#define T(name, fn, setup) { name, fn, setup, fixture_teardown, NULL }
+#define T(name, fn, setup)                              \
+	{                                               \
+		name, fn, setup, fixture_teardown, NULL \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/AUTH/BV-01 variant A", test_variant_a, setup_bound_subscribed),
-		T("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b, setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key, setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale, setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-03 malformed", test_malformed, setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-04 band without key", test_not_bound, setup_new_subscribed),
-		T("MB4-UT/SAFE/BV-01 protected before auth", test_protected_before_auth, fixture_setup_bound),
-		T("MB4-UT/SAFE/BV-02 auth lasts for the link", test_auth_lasts_for_the_link, fixture_setup),
-		T("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-02 declined and busy", test_bind_declined_and_busy, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-03 cancelled by disconnect", test_bind_cancelled_by_disconnect, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored, setup_new_subscribed),
-		T("MB4-UT/BIND/BI-01 bound to another key", test_binding_conflict, setup_bound_subscribed),
-		T("MB4-UT/BIND/BV-01 owner unbinds", test_owner_unbinds, fixture_setup),
-		T("MB4-UT/BIND/BI-02 stranger cannot unbind", test_unauthenticated_cannot_unbind, fixture_setup_bound),
-		T("MB4-UT/BIND/BV-02 menu reset and reboot", test_menu_reset_and_reboot, fixture_setup),
-		T("MB4-UT/EVT/BV-01 button device events", test_button_device_events, fixture_setup),
+		T("MB4-UT/AUTH/BV-01 variant A", test_variant_a,
+		  setup_bound_subscribed),
+		T("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b,
+		  setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key,
+		  setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale,
+		  setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-03 malformed", test_malformed,
+		  setup_bound_subscribed),
+		T("MB4-UT/AUTH/BI-04 band without key", test_not_bound,
+		  setup_new_subscribed),
+		T("MB4-UT/SAFE/BV-01 protected before auth",
+		  test_protected_before_auth, fixture_setup_bound),
+		T("MB4-UT/SAFE/BV-02 auth lasts for the link",
+		  test_auth_lasts_for_the_link, fixture_setup),
+		T("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap,
+		  setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap,
+		  setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-02 declined and busy",
+		  test_bind_declined_and_busy, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-03 cancelled by disconnect",
+		  test_bind_cancelled_by_disconnect, setup_new_subscribed),
+		T("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored,
+		  setup_new_subscribed),
+		T("MB4-UT/BIND/BI-01 bound to another key",
+		  test_binding_conflict, setup_bound_subscribed),
+		T("MB4-UT/BIND/BV-01 owner unbinds", test_owner_unbinds,
+		  fixture_setup),
+		T("MB4-UT/BIND/BI-02 stranger cannot unbind",
+		  test_unauthenticated_cannot_unbind, fixture_setup_bound),
+		T("MB4-UT/BIND/BV-02 menu reset and reboot",
+		  test_menu_reset_and_reboot, fixture_setup),
+		T("MB4-UT/EVT/BV-01 button device events",
+		  test_button_device_events, fixture_setup),
 	};
 
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);

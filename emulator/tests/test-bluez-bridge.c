@@ -136,7 +136,8 @@ static void authenticate(struct bridge_fixture *bf)
 	expect_prefix(bf->seen[0].value, PDU(0x10, 0x02, 0x01));
 	assert_memory_equal(bf->seen[0].value + 3, random, 16);
 	expect_reply(bf, 1, 0);
-	assert_int_equal(mb_crypto_aes128_ecb(test_key, random, answer + 2), MB_CRYPTO_OK);
+	assert_int_equal(mb_crypto_aes128_ecb(test_key, random, answer + 2),
+			 MB_CRYPTO_OK);
 	assert_int_equal(write(bf, auth, answer, sizeof(answer), true), 0);
 	assert_int_equal(bf->n_seen, 4);
 	expect_prefix(bf->seen[2].value, PDU(0x10, 0x03, 0x01));
@@ -175,13 +176,15 @@ static void test_long_read(void **state)
 
 	authenticate(bf);
 	bluez_bridge_set_mtu(bf->b, 23);
-	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))), 23);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))),
+			 23);
 	assert_int_equal(bluez_bridge_read(bf->b, battery, 0, buf, &len), 0);
 	/* protocol §5: 20 bytes, level at byte 1. */
 	assert_int_equal(len, 20);
 	assert_int_equal(buf[1], 81);
 	bluez_bridge_set_mtu(bf->b, 247);
-	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))), 247);
+	assert_int_equal(mb_att_mtu(mb_link_att(mb_band_link(bf->f->band))),
+			 247);
 }
 
 static void test_refusals(void **state)
@@ -204,14 +207,18 @@ static void test_refusals(void **state)
 			 MB_ATT_ERROR_WRITE_NOT_PERMITTED);
 	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_AUTHORIZATION),
 			    "org.bluez.Error.NotAuthorized");
-	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_INVALID_VALUE_LEN),
-			    "org.bluez.Error.InvalidValueLength");
-	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_INVALID_OFFSET),
-			    "org.bluez.Error.InvalidOffset");
-	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_WRITE_NOT_PERMITTED),
-			    "org.bluez.Error.NotPermitted");
-	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_REQUEST_NOT_SUPPORTED),
-			    "org.bluez.Error.NotSupported");
+	assert_string_equal(
+		bluez_bridge_error_name(MB_ATT_ERROR_INVALID_VALUE_LEN),
+		"org.bluez.Error.InvalidValueLength");
+	assert_string_equal(
+		bluez_bridge_error_name(MB_ATT_ERROR_INVALID_OFFSET),
+		"org.bluez.Error.InvalidOffset");
+	assert_string_equal(
+		bluez_bridge_error_name(MB_ATT_ERROR_WRITE_NOT_PERMITTED),
+		"org.bluez.Error.NotPermitted");
+	assert_string_equal(
+		bluez_bridge_error_name(MB_ATT_ERROR_REQUEST_NOT_SUPPORTED),
+		"org.bluez.Error.NotSupported");
 	assert_string_equal(bluez_bridge_error_name(MB_ATT_ERROR_UNLIKELY),
 			    "org.bluez.Error.Failed");
 	/* Nothing was sent on behalf of the refused calls: their replies. */
@@ -228,9 +235,12 @@ static void test_notify_before_auth(void **state)
 	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, true),
 			 MB_ATT_ERROR_AUTHORIZATION);
 	assert_true(bluez_bridge_notifying(bf->b, steps));
-	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
+	assert_int_equal(
+		mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
 	authenticate(bf);
-	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), MB_CCC_NOTIFY);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)),
+				    steps),
+			 MB_CCC_NOTIFY);
 	/* The minute tick notifies the day's steps (protocol §2.4). */
 	fixture_advance(bf->f, 60 * 1000);
 	assert_true(bf->n_seen >= 1);
@@ -238,7 +248,8 @@ static void test_notify_before_auth(void **state)
 	assert_int_equal(bf->seen[bf->n_seen - 1].len, 13);
 	/* Off: the band stops. */
 	assert_int_equal(bluez_bridge_set_notify(bf->b, steps, false), 0);
-	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
+	assert_int_equal(
+		mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), steps), 0);
 }
 
 /* A bonded central's CCCDs live on in bluetoothd: a new link gets them. */
@@ -251,7 +262,9 @@ static void test_relink_keeps_subscriptions(void **state)
 	bluez_bridge_link_down(bf->b);
 	assert_false(mb_link_connected(mb_band_link(bf->f->band)));
 	assert_true(bluez_bridge_link_up(bf->b));
-	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)), auth), MB_CCC_NOTIFY);
+	assert_int_equal(mb_att_ccc(mb_link_att(mb_band_link(bf->f->band)),
+				    auth),
+			 MB_CCC_NOTIFY);
 	/* A second link_up is the same link. */
 	assert_true(bluez_bridge_link_up(bf->b));
 	assert_true(bluez_bridge_linked(bf->b));
@@ -266,12 +279,14 @@ static void test_band_hangs_up(void **state)
 
 	authenticate(bf);
 	assert_int_equal(bf->disconnects, 0);
-	assert_int_equal(write(bf, config, PDU(0x06, 0x0b, 0x00, 0x01), true), 0);
+	assert_int_equal(write(bf, config, PDU(0x06, 0x0b, 0x00, 0x01), true),
+			 0);
 	assert_int_equal(bf->disconnects, 1);
 	assert_false(mb_band_state(bf->f->band)->bound);
 	/* Calls after the link went get Unlikely Error, not a crash. */
 	bluez_bridge_link_down(bf->b);
-	assert_int_equal(write(bf, config, PDU(0x06), true), MB_ATT_ERROR_UNLIKELY);
+	assert_int_equal(write(bf, config, PDU(0x06), true),
+			 MB_ATT_ERROR_UNLIKELY);
 }
 
 /* A Write Request and the notification it raises (03 01 on 00001531
@@ -286,7 +301,8 @@ static void start_without_init(struct bridge_fixture *bf, bool response_first)
 	assert_int_equal(bf->n_seen, 2);
 	expect_reply(bf, response_first ? 0 : 1, 0);
 	assert_ptr_equal(bf->seen[response_first ? 1 : 0].chr, fw);
-	expect_prefix(bf->seen[response_first ? 1 : 0].value, PDU(0x10, 0x03, 0x04));
+	expect_prefix(bf->seen[response_first ? 1 : 0].value,
+		      PDU(0x10, 0x03, 0x04));
 }
 
 static void test_order_follows_the_band(void **state)
@@ -294,8 +310,10 @@ static void test_order_follows_the_band(void **state)
 	struct bridge_fixture *bf = *state;
 
 	authenticate(bf);
-	assert_int_equal(bluez_bridge_set_notify(bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
-						 true), 0);
+	assert_int_equal(bluez_bridge_set_notify(
+				 bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
+				 true),
+			 0);
 	start_without_init(bf, true);
 	/* The same band with the other policy, behind a new bridge. */
 	bluez_bridge_free(bf->b);
@@ -305,22 +323,32 @@ static void test_order_follows_the_band(void **state)
 	assert_true(bluez_bridge_link_up(bf->b));
 	bf->n_seen = 0;
 	authenticate(bf);
-	assert_int_equal(bluez_bridge_set_notify(bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
-						 true), 0);
+	assert_int_equal(bluez_bridge_set_notify(
+				 bf->b, chr_by_uuid(bf->f, FW_CONTROL_UUID),
+				 true),
+			 0);
 	start_without_init(bf, false);
 }
 
-#define T(name, fn) { name, fn, setup, teardown, NULL }
+#define T(name, fn)                             \
+	{                                       \
+		name, fn, setup, teardown, NULL \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T("MB4-UT/BLUEZ/BV-01 ReadValue with offsets", test_read),
-		T("MB4-UT/BLUEZ/BV-02 long values by Read Blob, MTU from options", test_long_read),
-		T("MB4-UT/BLUEZ/BI-01 refusals and their org.bluez.Error names", test_refusals),
-		T("MB4-UT/BLUEZ/BV-03 notify enabled before auth applies after it", test_notify_before_auth),
-		T("MB4-UT/BLUEZ/BV-04 subscriptions survive a new link", test_relink_keeps_subscriptions),
-		T("MB4-UT/BLUEZ/BV-05 band-initiated disconnect", test_band_hangs_up),
+		T("MB4-UT/BLUEZ/BV-02 long values by Read Blob, MTU from options",
+		  test_long_read),
+		T("MB4-UT/BLUEZ/BI-01 refusals and their org.bluez.Error names",
+		  test_refusals),
+		T("MB4-UT/BLUEZ/BV-03 notify enabled before auth applies after it",
+		  test_notify_before_auth),
+		T("MB4-UT/BLUEZ/BV-04 subscriptions survive a new link",
+		  test_relink_keeps_subscriptions),
+		T("MB4-UT/BLUEZ/BV-05 band-initiated disconnect",
+		  test_band_hangs_up),
 		T("MB4-UT/BLUEZ/BV-06 a write's reply keeps the band's notification order",
 		  test_order_follows_the_band),
 	};

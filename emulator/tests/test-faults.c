@@ -21,11 +21,13 @@ static unsigned int inject(struct fixture *f, const char *line)
 	return id;
 }
 
-static void expect_parse_error(struct fixture *f, const char *line, const char *want)
+static void expect_parse_error(struct fixture *f, const char *line,
+			       const char *want)
 {
 	char *err = NULL;
 
-	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), line, &err), 0);
+	assert_int_equal(mb_faults_inject(mb_band_faults(f->band), line, &err),
+			 0);
 	assert_non_null(err);
 	if (strcmp(err, want))
 		fail_msg("got '%s', want '%s'", err, want);
@@ -39,32 +41,43 @@ static void test_fault_lines(void **state)
 
 	expect_parse_error(f, "trigger=notify action=explode chr=auth",
 			   "action: 'explode' is not an action");
-	expect_parse_error(f, "trigger=sometimes action=drop", "trigger: 'sometimes' is not a trigger");
+	expect_parse_error(f, "trigger=sometimes action=drop",
+			   "trigger: 'sometimes' is not a trigger");
 	expect_parse_error(f, "action=drop", "trigger: missing");
 	expect_parse_error(f, "trigger=connect", "action: missing");
-	expect_parse_error(f, "trigger=notify action=drop", "chr: the notify trigger needs one");
-	expect_parse_error(f, "trigger=notify chr=nowhere action=drop",
-			   "chr: 'nowhere' is no characteristic of the profile");
+	expect_parse_error(f, "trigger=notify action=drop",
+			   "chr: the notify trigger needs one");
+	expect_parse_error(
+		f, "trigger=notify chr=nowhere action=drop",
+		"chr: 'nowhere' is no characteristic of the profile");
 	expect_parse_error(f, "trigger=notify chr=auth match=zz action=drop",
 			   "match: 'zz' is not 1 to 16 hex bytes (10:02)");
 	expect_parse_error(f, "trigger=battery percent=101 action=disconnect",
 			   "percent: '101' is not a number up to 100");
-	expect_parse_error(f, "trigger=connect action=drop colour=red", "colour: unknown key");
-	expect_parse_error(f, "trigger=connect action=drop oops", "oops: expected key=value");
-	expect_parse_error(f, "preset=nope", "preset: 'nope' is not a preset (bandsim --list-faults)");
-	expect_parse_error(f, "trigger=notify chr=activity-data action=foreign-notify",
-			   "value: foreign-notify needs target= and value=");
+	expect_parse_error(f, "trigger=connect action=drop colour=red",
+			   "colour: unknown key");
+	expect_parse_error(f, "trigger=connect action=drop oops",
+			   "oops: expected key=value");
+	expect_parse_error(
+		f, "preset=nope",
+		"preset: 'nope' is not a preset (bandsim --list-faults)");
+	expect_parse_error(
+		f, "trigger=notify chr=activity-data action=foreign-notify",
+		"value: foreign-notify needs target= and value=");
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 0);
 	id = inject(f, "preset=stuck-syncing");
 	assert_int_equal(id, 1);
-	assert_int_equal(inject(f, "trigger=write chr=00000004 action=drop count=0"), 2);
+	assert_int_equal(
+		inject(f, "trigger=write chr=00000004 action=drop count=0"), 2);
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 2);
-	assert_string_equal(mb_faults_spec(mb_band_faults(f->band), 0, &id), "preset=stuck-syncing");
+	assert_string_equal(mb_faults_spec(mb_band_faults(f->band), 0, &id),
+			    "preset=stuck-syncing");
 	mb_faults_clear(mb_band_faults(f->band));
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 0);
 	/* Every preset parses. */
 	for (size_t i = 0; i < mb_fault_n_presets(); i++) {
-		char *line = mb_strdup_printf("preset=%s", mb_fault_preset(i)->name);
+		char *line =
+			mb_strdup_printf("preset=%s", mb_fault_preset(i)->name);
 
 		assert_true(inject(f, line) > 0);
 		free(line);
@@ -91,7 +104,8 @@ static void start_transfer(struct fixture *f, unsigned int minutes)
 
 /* A transfer of minutes samples with the fault of line armed, run until
  * nothing is due; the fault's id. */
-static unsigned int sync_with(struct fixture *f, const char *line, unsigned int minutes)
+static unsigned int sync_with(struct fixture *f, const char *line,
+			      unsigned int minutes)
 {
 	unsigned int id = inject(f, line);
 
@@ -103,7 +117,8 @@ static unsigned int sync_with(struct fixture *f, const char *line, unsigned int 
 /* The activity-data packets sent since the last look, n of them with the
  * counters want (NULL: any), and whether the end reply came; then forgets
  * them. */
-static void expect_sent(struct fixture *f, size_t n, const uint8_t *want, bool end_reply)
+static void expect_sent(struct fixture *f, size_t n, const uint8_t *want,
+			bool end_reply)
 {
 	uint8_t counters[64];
 	size_t got = 0;
@@ -132,7 +147,8 @@ static void test_stuck_syncing(void **state)
 	assert_int_equal(sync_with(f, "preset=stuck-syncing", 40), 1);
 	/* Five packets, then nothing at all: not even ATT responses. */
 	expect_sent(f, 5, NULL, false);
-	expect_events(f, "fault-fired id=1 name=stuck-syncing action=silence", NULL);
+	expect_events(f, "fault-fired id=1 name=stuck-syncing action=silence",
+		      NULL);
 	xfer_silent(f, PDU(0x0a, 0x03, 0x00));
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
 	/* A new link is a new start. */
@@ -172,7 +188,8 @@ static void test_foreign_notification(void **state)
 	sync_with(f, "preset=foreign-notification", 20);
 	/* Three data packets, then device event 04, then the fourth. */
 	assert_int_equal(f->out[3].pdu[1], H_EVENT);
-	assert_memory_equal(f->out[3].pdu, ((uint8_t[]){ 0x1b, H_EVENT, 0x00, 0x04 }), 4);
+	assert_memory_equal(f->out[3].pdu,
+			    ((uint8_t[]){ 0x1b, H_EVENT, 0x00, 0x04 }), 4);
 	assert_int_equal(f->out[4].pdu[1], H_DATA);
 	assert_int_equal(f->out[4].pdu[3], 3);
 }
@@ -244,26 +261,36 @@ static void test_brown_out(void **state)
 	struct fixture *f = *state;
 
 	sync_with(f, "preset=brown-out-mid-sync", 40);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_OFF);
 	assert_int_equal(f->disconnects, 1);
 	mb_band_disconnect(f->band);
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 40);
 }
 
-#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
+#define T(name, fn)                                             \
+	{                                                       \
+		name, fn, fixture_setup, fixture_teardown, NULL \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/FAULT/BI-01 fault lines and their errors", test_fault_lines),
+		T("MB4-UT/FAULT/BI-01 fault lines and their errors",
+		  test_fault_lines),
 		T("MB4-UT/FAULT/BV-01 stuck-syncing", test_stuck_syncing),
 		T("MB4-UT/FAULT/BV-02 sync-never-ends", test_sync_never_ends),
-		T("MB4-UT/FAULT/BV-03 counter-gap, duplicate-packet", test_counter_gap_and_duplicate),
-		T("MB4-UT/FAULT/BV-04 foreign-notification", test_foreign_notification),
-		T("MB4-UT/FAULT/BV-05 partial-sync", test_partial_sync_and_reboot),
+		T("MB4-UT/FAULT/BV-03 counter-gap, duplicate-packet",
+		  test_counter_gap_and_duplicate),
+		T("MB4-UT/FAULT/BV-04 foreign-notification",
+		  test_foreign_notification),
+		T("MB4-UT/FAULT/BV-05 partial-sync",
+		  test_partial_sync_and_reboot),
 		T("MB4-UT/FAULT/BV-06 half-connected", test_half_connected),
-		T("MB4-UT/FAULT/BV-07 auth-never-answers", test_auth_never_answers),
-		T("MB4-UT/FAULT/BV-08 battery and minute triggers", test_battery_and_minute_triggers),
+		T("MB4-UT/FAULT/BV-07 auth-never-answers",
+		  test_auth_never_answers),
+		T("MB4-UT/FAULT/BV-08 battery and minute triggers",
+		  test_battery_and_minute_triggers),
 		T("MB4-UT/FAULT/BV-09 brown-out mid-sync", test_brown_out),
 	};
 

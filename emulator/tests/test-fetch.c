@@ -23,7 +23,8 @@ static void subscribe(struct fixture *f)
 	f->n_events = 0;
 }
 
-static void expect_start_reply(struct fixture *f, uint32_t count, const uint8_t ts[8])
+static void expect_start_reply(struct fixture *f, uint32_t count,
+			       const uint8_t ts[8])
 {
 	uint8_t pdu[3 + 15] = { 0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x01 };
 
@@ -86,7 +87,8 @@ static void test_mtu23_four_per_packet(void **state)
 	/* 17-byte notifications at MTU 23 (protocol §13). */
 	expect_transfer(f, START_MINUTE, 10, 4);
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
-	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10", NULL);
+	expect_events(f, "fetch-started type=0x01 count=10",
+		      "fetch-completed count=10", NULL);
 }
 
 static void test_mtu247_sixty_per_packet(void **state)
@@ -118,21 +120,29 @@ static void test_ack_deletes_no_ack_keeps(void **state)
 		expect_transfer(f, START_MINUTE, 10, 4);
 	}
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 10);
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 0);
-	assert_int_equal(mb_flashlog_acked_minute(mb_band_log(f->band)), START_MINUTE + 9);
+	assert_int_equal(mb_flashlog_acked_minute(mb_band_log(f->band)),
+			 START_MINUTE + 9);
 	/* Gone: the same request finds nothing and gets its time back. */
 	request_1030(f, 0);
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
 	/* A second ack deletes nothing more; new data comes as usual. */
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
-	expect_events(f, "fetch-started type=0x01 count=10", "fetch-completed count=10",
-		      "fetch-started type=0x01 count=10", "fetch-completed count=10",
-		      "fetch-acked deleted=10", "fetch-started type=0x01 count=0",
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	expect_events(f, "fetch-started type=0x01 count=10",
+		      "fetch-completed count=10",
+		      "fetch-started type=0x01 count=10",
+		      "fetch-completed count=10", "fetch-acked deleted=10",
+		      "fetch-started type=0x01 count=0",
 		      "fetch-acked deleted=0", NULL);
 	fixture_advance(f, 2 * 60000);
 	mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
-	expect_start_reply(f, 2, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x28, 0x00, 0x00 });
+	expect_start_reply(f, 2,
+			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a,
+					      0x28, 0x00, 0x00 });
 }
 
 static void test_actual_start_and_seconds(void **state)
@@ -142,17 +152,24 @@ static void test_actual_start_and_seconds(void **state)
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
 	/* From 09:00: the data begins later, at 10:30. */
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
-				     0x05, 0x14, 0x09, 0x00, 0x00, 0x00));
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
+			    0x14, 0x09, 0x00, 0x00, 0x00));
 	expect_start_reply(f, 5, (const uint8_t[]){ TS_1030 });
 	/* Seconds precision, 10:31:30: the next whole minute, 10:32. */
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
-				     0x05, 0x14, 0x0a, 0x1f, 0x1e, 0x00, 0x00));
-	expect_start_reply(f, 3, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x20, 0x00, 0x00 });
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
+			    0x14, 0x0a, 0x1f, 0x1e, 0x00, 0x00));
+	expect_start_reply(f, 3,
+			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a,
+					      0x20, 0x00, 0x00 });
 	/* Nothing from 11:00 on: count 0, the requested time with its tz. */
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
-				     0x05, 0x14, 0x0b, 0x00, 0x00, 0x04));
-	expect_start_reply(f, 0, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x00, 0x00, 0x04 });
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
+			    0x14, 0x0b, 0x00, 0x00, 0x04));
+	expect_start_reply(f, 0,
+			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b,
+					      0x00, 0x00, 0x04 });
 	expect_no_out(f);
 }
 
@@ -163,9 +180,11 @@ static void test_other_types(void **state)
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
 	/* Workout summaries and details: a correct "nothing". */
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x05, TS_1030));
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x05, TS_1030));
 	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x06, TS_1030));
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x06, TS_1030));
 	expect_start_reply(f, 0, (const uint8_t[]){ TS_1030 });
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x07, TS_1030),
 	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x04));
@@ -177,16 +196,22 @@ static void test_malformed_and_out_of_order(void **state)
 
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x04));
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07),
 	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x02));
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x0d, 0x14, 0x0a, 0x1e, 0x00, 0x00),
+	xfer(f,
+	     PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x0d, 0x14, 0x0a,
+		 0x1e, 0x00, 0x00),
 	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x02));
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02, 0x00), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x02));
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x04), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x04, 0x02));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x02, 0x00),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x02, 0x02));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x04),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x04, 0x02));
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00));
 	/* An ack with no transfer deletes nothing. */
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 5);
 }
 
@@ -203,11 +228,13 @@ static void test_new_request_mid_transfer(void **state)
 	fixture_drain(f);
 	expect_no_out(f);
 	/* The stopped transfer did not complete: an ack deletes nothing. */
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 200);
 	expect_events(f, "fetch-started type=0x01 count=200",
 		      "fetch-aborted reason=new-request",
-		      "fetch-started type=0x01 count=200", "fetch-acked deleted=0", NULL);
+		      "fetch-started type=0x01 count=200",
+		      "fetch-acked deleted=0", NULL);
 }
 
 static void test_disconnect_mid_transfer(void **state)
@@ -218,7 +245,8 @@ static void test_disconnect_mid_transfer(void **state)
 	mb_band_run(f->band);
 	mb_band_disconnect(f->band);
 	expect_events(f, "fetch-started type=0x01 count=100",
-		      "fetch-aborted reason=disconnected", "disconnected", NULL);
+		      "fetch-aborted reason=disconnected", "disconnected",
+		      NULL);
 	f->n_out = f->next_out = 0;
 	fixture_connect(f);
 	fixture_auth(f, test_key);
@@ -226,7 +254,8 @@ static void test_disconnect_mid_transfer(void **state)
 	subscribe(f);
 	f->n_events = 0;
 	/* Nothing was lost: the whole log is there for the next try. */
-	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03), PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	start_1030(f, 100);
 	expect_transfer(f, START_MINUTE, 100, 4);
 }
@@ -239,7 +268,8 @@ static void test_congested_link_waits(void **state)
 
 	log_and_start(f, 100);
 	mb_link_set_congested(mb_band_link(f->band), true);
-	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms, true);
+	assert_int_equal(mb_band_next_deadline(f->band) > f->clock.now_ms,
+			 true);
 	mb_band_run(f->band);
 	expect_no_out(f);
 	mb_link_set_congested(mb_band_link(f->band), false);
@@ -255,15 +285,19 @@ static void test_run_ends_at_a_gap(void **state)
 	subscribe(f);
 	fixture_advance(f, 10 * 60000);
 	/* The phone sets the clock an hour ahead: 10:40 -> 11:40. */
-	xfer(f, PDU(0x12, H_TIME, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00,
-		    0x01, 0x00, 0x00, 0x00),
+	xfer(f,
+	     PDU(0x12, H_TIME, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00,
+		 0x01, 0x00, 0x00, 0x00),
 	     PDU(0x13));
 	fixture_advance(f, 5 * 60000);
 	request_1030(f, 10);
 	/* The next round, from 10:40, starts at 11:40. */
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
-				     0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
-	expect_start_reply(f, 5, (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b, 0x28, 0x00, 0x00 });
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
+			    0x14, 0x0a, 0x28, 0x00, 0x00));
+	expect_start_reply(f, 5,
+			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b,
+					      0x28, 0x00, 0x00 });
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	expect_transfer(f, START_MINUTE + 70, 5, 4);
 }
@@ -277,7 +311,8 @@ static void test_count_units(void **state)
 
 	for (int u = 0; u < 2; u++) {
 		fixture_set_policy(f, "fetch-count-unit", units[u]);
-		assert_int_equal(mb_profile_policy(f->profile)->fetch_count_unit, u + 1);
+		assert_int_equal(
+			mb_profile_policy(f->profile)->fetch_count_unit, u + 1);
 		subscribe(f);
 		fixture_advance(f, 10 * 60000);
 		mb_link_receive(mb_band_link(f->band), PDU(REQ_1030));
@@ -321,25 +356,41 @@ static void test_ground_truth_accessors(void **state)
 	assert_memory_equal(s->data, want, 4);
 }
 
-#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
+#define T(name, fn)                                             \
+	{                                                       \
+		name, fn, fixture_setup, fixture_teardown, NULL \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/SYNC/BV-01 MTU 23: 4 samples a packet", test_mtu23_four_per_packet),
-		T("MB4-UT/SYNC/BV-02 MTU 247: 60 samples a packet", test_mtu247_sixty_per_packet),
+		T("MB4-UT/SYNC/BV-01 MTU 23: 4 samples a packet",
+		  test_mtu23_four_per_packet),
+		T("MB4-UT/SYNC/BV-02 MTU 247: 60 samples a packet",
+		  test_mtu247_sixty_per_packet),
 		T("MB4-UT/SYNC/BV-03 packet counter wraps", test_counter_wraps),
-		T("MB4-UT/SYNC/BV-04 ack deletes, no ack keeps", test_ack_deletes_no_ack_keeps),
-		T("MB4-UT/SYNC/BV-05 actual start, seconds, nothing", test_actual_start_and_seconds),
-		T("MB4-UT/SYNC/BV-06 workout types answer nothing", test_other_types),
-		T("MB4-UT/SYNC/BI-01 malformed and out of order", test_malformed_and_out_of_order),
-		T("MB4-UT/SYNC/BI-02 new request mid-transfer", test_new_request_mid_transfer),
-		T("MB4-UT/SYNC/BI-03 disconnect mid-transfer", test_disconnect_mid_transfer),
-		T("MB4-UT/SYNC/BV-07 a run ends at a gap", test_run_ends_at_a_gap),
-		T("MB4-UT/SYNC/BV-11 a congested link waits", test_congested_link_waits),
-		T("MB4-UT/SYNC/BV-08 factory reset clears the log", test_reset_clears_the_log),
-		T("MB4-UT/SYNC/BV-10 count in packets or bytes", test_count_units),
-		T("MB4-UT/SYNC/BV-09 ground truth", test_ground_truth_accessors),
+		T("MB4-UT/SYNC/BV-04 ack deletes, no ack keeps",
+		  test_ack_deletes_no_ack_keeps),
+		T("MB4-UT/SYNC/BV-05 actual start, seconds, nothing",
+		  test_actual_start_and_seconds),
+		T("MB4-UT/SYNC/BV-06 workout types answer nothing",
+		  test_other_types),
+		T("MB4-UT/SYNC/BI-01 malformed and out of order",
+		  test_malformed_and_out_of_order),
+		T("MB4-UT/SYNC/BI-02 new request mid-transfer",
+		  test_new_request_mid_transfer),
+		T("MB4-UT/SYNC/BI-03 disconnect mid-transfer",
+		  test_disconnect_mid_transfer),
+		T("MB4-UT/SYNC/BV-07 a run ends at a gap",
+		  test_run_ends_at_a_gap),
+		T("MB4-UT/SYNC/BV-11 a congested link waits",
+		  test_congested_link_waits),
+		T("MB4-UT/SYNC/BV-08 factory reset clears the log",
+		  test_reset_clears_the_log),
+		T("MB4-UT/SYNC/BV-10 count in packets or bytes",
+		  test_count_units),
+		T("MB4-UT/SYNC/BV-09 ground truth",
+		  test_ground_truth_accessors),
 	};
 
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

@@ -89,7 +89,8 @@ static void expect_minutes(const struct mb_flashlog *log, uint32_t first,
 		assert_int_equal(s->minute, first + i);
 		assert_memory_equal(s->data, want, 4);
 		if (i)
-			assert_int_equal(s->seq, mb_flashlog_at(log, i - 1)->seq + 1);
+			assert_int_equal(s->seq,
+					 mb_flashlog_at(log, i - 1)->seq + 1);
 	}
 }
 
@@ -114,7 +115,7 @@ static void test_append_and_reopen(void **state)
 	reopen(c, &torn);
 	assert_int_equal(torn, 0);
 	assert_int_equal(mb_flashlog_count(c->log), 0);
-	append_n(c->log, 1000, 300);	/* crosses a sector */
+	append_n(c->log, 1000, 300); /* crosses a sector */
 	reopen(c, &torn);
 	assert_int_equal(torn, 0);
 	expect_minutes(c->log, 1000, 300);
@@ -149,9 +150,11 @@ static void test_power_loss_every_byte(void **state)
 		}
 		/* The next record lands in a clean slot and is kept. */
 		sample_for(k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
-		mb_flashlog_append(c->log, k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
+		mb_flashlog_append(c->log,
+				   k == MB_FLASHLOG_RECORD_SIZE ? 511 : 510, s);
 		reopen(c, &torn);
-		expect_minutes(c->log, 500, k == MB_FLASHLOG_RECORD_SIZE ? 12 : 11);
+		expect_minutes(c->log, 500,
+			       k == MB_FLASHLOG_RECORD_SIZE ? 12 : 11);
 		chip_free(c);
 	}
 }
@@ -159,7 +162,8 @@ static void test_power_loss_every_byte(void **state)
 /* The same for a sector header: a cut while starting a new sector. */
 static void test_power_loss_new_sector(void **state)
 {
-	for (size_t k = 0; k <= MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE; k++) {
+	for (size_t k = 0;
+	     k <= MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE; k++) {
 		struct chip *c = chip_new();
 		uint8_t s[4];
 		unsigned int full = MB_FLASHLOG_RECORDS_PER_SECTOR;
@@ -170,11 +174,21 @@ static void test_power_loss_new_sector(void **state)
 		mb_flashlog_append(c->log, full, s);
 		c->flash.budget = SIZE_MAX;
 		reopen(c, NULL);
-		expect_minutes(c->log, 0, k == MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE
-					 ? full + 1 : full);
-		append_n(c->log, mb_flashlog_at(c->log, mb_flashlog_count(c->log) - 1)->minute + 1, 3);
+		expect_minutes(c->log, 0,
+			       k == MB_FLASHLOG_HEADER_SIZE +
+						       MB_FLASHLOG_RECORD_SIZE
+				       ? full + 1
+				       : full);
+		append_n(c->log,
+			 mb_flashlog_at(c->log, mb_flashlog_count(c->log) - 1)
+					 ->minute +
+				 1,
+			 3);
 		assert_int_equal(mb_flashlog_count(reopen(c, NULL)),
-				 k == MB_FLASHLOG_HEADER_SIZE + MB_FLASHLOG_RECORD_SIZE ? full + 4 : full + 3);
+				 k == MB_FLASHLOG_HEADER_SIZE +
+							 MB_FLASHLOG_RECORD_SIZE
+					 ? full + 4
+					 : full + 3);
 		chip_free(c);
 	}
 }
@@ -217,7 +231,8 @@ static void test_ack_cursor_survives(void **state)
 	assert_int_equal(mb_flashlog_stored(log), 12);
 	/* New sequence numbers never reuse old ones (ack record too). */
 	append_n(log, 122, 1);
-	assert_true(mb_flashlog_at(log, mb_flashlog_count(log) - 1)->seq > seq10 + 12);
+	assert_true(mb_flashlog_at(log, mb_flashlog_count(log) - 1)->seq >
+		    seq10 + 12);
 	mb_flashlog_clear(log);
 	assert_int_equal(mb_flashlog_count(log), 0);
 	assert_int_equal(mb_flashlog_acked_seq(log), 0);
@@ -238,8 +253,10 @@ static void test_garbage_flash(void **state)
 static void test_capacity(void **state)
 {
 	/* 14 days: 20160 samples in 80 sectors of 255, plus a spare. */
-	assert_int_equal(mb_flashlog_size_for_days(14), 81 * MB_FLASH_SECTOR_SIZE);
-	assert_int_equal(mb_flashlog_size_for_days(1), 7 * MB_FLASH_SECTOR_SIZE);
+	assert_int_equal(mb_flashlog_size_for_days(14),
+			 81 * MB_FLASH_SECTOR_SIZE);
+	assert_int_equal(mb_flashlog_size_for_days(1),
+			 7 * MB_FLASH_SECTOR_SIZE);
 }
 
 static void test_crc16(void **state)
@@ -306,13 +323,18 @@ static void test_life_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_nor_semantics, chip_setup, chip_teardown),
-		cmocka_unit_test_setup_teardown(test_append_and_reopen, chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_nor_semantics, chip_setup,
+						chip_teardown),
+		cmocka_unit_test_setup_teardown(test_append_and_reopen,
+						chip_setup, chip_teardown),
 		cmocka_unit_test(test_power_loss_every_byte),
 		cmocka_unit_test(test_power_loss_new_sector),
-		cmocka_unit_test_setup_teardown(test_ring_wraps, chip_setup, chip_teardown),
-		cmocka_unit_test_setup_teardown(test_ack_cursor_survives, chip_setup, chip_teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_flash, chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_wraps, chip_setup,
+						chip_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_cursor_survives,
+						chip_setup, chip_teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_flash, chip_setup,
+						chip_teardown),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_crc16),
 		cmocka_unit_test(test_life_model),

@@ -34,22 +34,22 @@ static void test_battery_layout_and_notify(void **state)
 	f->record_battery = true;
 	mb_power_set_level(mb_band_power(f->band), 57);
 	/* 0f, 57 %, not charging, A unset, B = boot (2024-05-20 10:30), 81. */
-	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x39, 0x00, 0xb2, 0x07, 0x01,
-			  0x01, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0a,
-			  0x1e, 0x00, 0x00, 0x51));
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x39, 0x00, 0xb2, 0x07,
+			  0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x07, 0x05,
+			  0x14, 0x0a, 0x1e, 0x00, 0x00, 0x51));
 	plug_after(f, 5, true);
 	/* Five minutes took it just under 57 %; charging: A becomes now
 	 * (10:35). */
-	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x38, 0x01, 0xe8, 0x07, 0x05,
-			  0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0a,
-			  0x1e, 0x00, 0x00, 0x51));
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x38, 0x01, 0xe8, 0x07,
+			  0x05, 0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05,
+			  0x14, 0x0a, 0x1e, 0x00, 0x00, 0x51));
 	expect_no_out(f);
 	/* 25 minutes on the charger (100 % in 120): 56.97 + 20.83 = 77.8;
 	 * unplugged at 11:00: B = 11:00, level at B 77. */
 	plug_after(f, 25, false);
-	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x4d, 0x00, 0xe8, 0x07, 0x05,
-			  0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05, 0x14, 0x0b,
-			  0x00, 0x00, 0x00, 0x4d));
+	expect_out(f, PDU(0x1b, H_BATTERY, 0x00, 0x0f, 0x4d, 0x00, 0xe8, 0x07,
+			  0x05, 0x14, 0x0a, 0x23, 0x00, 0x00, 0xe8, 0x07, 0x05,
+			  0x14, 0x0b, 0x00, 0x00, 0x00, 0x4d));
 	assert_int_equal(mb_power_level(mb_band_power(f->band)), 77);
 }
 
@@ -77,9 +77,12 @@ static void test_discharge_and_charge(void **state)
 			mb_life_sample(1, m, s);
 			if (s[0] == 0x06) {
 				charging++;
-				charge = charge + MB_BATTERY_CHARGE_PER_MIN > MB_BATTERY_FULL
-						 ? MB_BATTERY_FULL
-						 : charge + MB_BATTERY_CHARGE_PER_MIN;
+				charge =
+					charge + MB_BATTERY_CHARGE_PER_MIN >
+							MB_BATTERY_FULL
+						? MB_BATTERY_FULL
+						: charge +
+							  MB_BATTERY_CHARGE_PER_MIN;
 				continue;
 			}
 			charge -= MB_BATTERY_BASE_PER_MIN;
@@ -87,7 +90,8 @@ static void test_discharge_and_charge(void **state)
 				charge -= MB_BATTERY_HR_PER_MIN;
 		}
 		fixture_advance(f, 86400000ull);
-		assert_int_equal(mb_power_level(mb_band_power(f->band)), charge / (MB_BATTERY_FULL / 100));
+		assert_int_equal(mb_power_level(mb_band_power(f->band)),
+				 charge / (MB_BATTERY_FULL / 100));
 		/* Seed 1 charges for an hour that day. */
 		assert_int_equal(charging, 60);
 	}
@@ -101,7 +105,8 @@ static void test_power_off_and_back(void **state)
 	f->n_events = 0;
 	mb_power_set_level(mb_band_power(f->band), 0);
 	expect_events(f, "power-off", NULL);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_OFF);
 	assert_int_equal(f->disconnects, 1);
 	mb_band_disconnect(f->band);
 	f->n_events = 0;
@@ -114,9 +119,11 @@ static void test_power_off_and_back(void **state)
 	 * fourth minute (3.3 %). */
 	mb_power_set_plugged(mb_band_power(f->band), true);
 	fixture_advance(f, 3 * 60000);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_OFF);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_OFF);
 	fixture_advance(f, 60000);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_ON);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_ON);
 	expect_events(f, "power-on", NULL);
 	fixture_advance(f, 60000);
 	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), logged + 1);
@@ -131,8 +138,9 @@ static void test_low_battery_drops_transfer(void **state)
 	fixture_advance(f, 10 * 60000);
 	mb_power_set_level(mb_band_power(f->band), 15);
 	f->n_events = 0;
-	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07,
-				     0x05, 0x14, 0x0a, 0x1e, 0x00, 0x00));
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
+			    0x14, 0x0a, 0x1e, 0x00, 0x00));
 	f->n_out = f->next_out = 0;
 	/* "Fails to sync when low": 02 and the band hangs up. */
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
@@ -157,7 +165,8 @@ static bool save_file(const char *name, const void *data, size_t len,
 		      void *user_data, char **err)
 {
 	assert_true(n_saved < 8);
-	snprintf(saved_files[n_saved].name, sizeof(saved_files[0].name), "%s", name);
+	snprintf(saved_files[n_saved].name, sizeof(saved_files[0].name), "%s",
+		 name);
 	saved_files[n_saved++].len = len;
 	return true;
 }
@@ -245,7 +254,8 @@ static void send_data(struct fixture *f, const uint8_t *data, size_t n)
 }
 
 /* 01 <type> <size> <crc> taken, then 03 01: the band waits for data. */
-static void start_upload(struct fixture *f, uint8_t type, uint32_t size, uint32_t crc)
+static void start_upload(struct fixture *f, uint8_t type, uint32_t size,
+			 uint32_t crc)
 {
 	send_init(f, type, size, crc, PDU(0x10, 0x01, 0x01));
 	fw_cmd(f, PDU(0x03, 0x01), NULL, 0);
@@ -253,8 +263,8 @@ static void start_upload(struct fixture *f, uint8_t type, uint32_t size, uint32_
 
 /* All n bytes of data announced with crc, received (10 03 01), then
  * checked with 04: the band answers 10 04 <status>. */
-static void upload(struct fixture *f, uint8_t type, const uint8_t *data, size_t n,
-		   uint32_t crc, uint8_t status)
+static void upload(struct fixture *f, uint8_t type, const uint8_t *data,
+		   size_t n, uint32_t crc, uint8_t status)
 {
 	start_upload(f, type, (uint32_t)n, crc);
 	send_data(f, data, n);
@@ -266,7 +276,8 @@ static void test_full_update(void **state)
 {
 	struct fixture *f = *state;
 
-	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+	xfer(f, PDU(0x0a, H_SWREV, 0x00),
+	     PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
 	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
 	send_data(f, img, len - 20);
 	/* 00 (sync) is never answered (protocol §7.1). */
@@ -282,18 +293,23 @@ static void test_full_update(void **state)
 	fw_cmd(f, PDU(0x05), PDU(0x10, 0x05, 0x01));
 	assert_string_equal(saved_files[1].name, "firmware.ini");
 	assert_int_equal(f->disconnects, 1);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_BOOTING);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_BOOTING);
 	mb_band_disconnect(f->band);
 	assert_false(mb_band_connect(f->band, NULL, NULL));
 	fixture_advance(f, 9999);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_BOOTING);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_BOOTING);
 	fixture_advance(f, 1);
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_ON);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_ON);
 	expect_events(f, "disconnected", "power-on",
 		      "firmware-installed version=V1.0.9.99 slot=b", NULL);
 	fixture_connect(f);
-	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '9', '9'));
-	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'b');
+	xfer(f, PDU(0x0a, H_SWREV, 0x00),
+	     PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '9', '9'));
+	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot,
+			 'b');
 }
 
 static void test_refusals(void **state)
@@ -309,10 +325,12 @@ static void test_refusals(void **state)
 	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
 	fw_cmd(f, PDU(0x09), PDU(0x10, 0x09, 0x02));
 	mb_power_set_level(mb_band_power(f->band), 19);
-	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x22));
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len),
+		  PDU(0x10, 0x01, 0x22));
 	/* On the charger the band takes it. */
 	mb_power_set_plugged(mb_band_power(f->band), true);
-	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len), PDU(0x10, 0x01, 0x01));
+	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len),
+		  PDU(0x10, 0x01, 0x01));
 	assert_int_equal(n_saved, 0);
 }
 
@@ -335,9 +353,11 @@ static void test_bad_images_change_nothing(void **state)
 	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
 	/* A reboot with nothing verified is just a reboot. */
 	fw_cmd(f, PDU(0x05), PDU(0x10, 0x05, 0x01));
-	assert_int_equal(mb_power_state(mb_band_power(f->band)), MB_POWER_STATE_ON);
+	assert_int_equal(mb_power_state(mb_band_power(f->band)),
+			 MB_POWER_STATE_ON);
 	assert_int_equal(n_saved, 0);
-	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'a');
+	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot,
+			 'a');
 }
 
 static void test_interrupted_update(void **state)
@@ -345,18 +365,20 @@ static void test_interrupted_update(void **state)
 	struct fixture *f = *state;
 
 	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
-	send_data(f, img, 560);		/* 57 % */
+	send_data(f, img, 560); /* 57 % */
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FIRMWARE);
 	f->n_events = 0;
 	mb_band_disconnect(f->band);
-	expect_events(f, "firmware-failed reason=interrupted", "disconnected", NULL);
+	expect_events(f, "firmware-failed reason=interrupted", "disconnected",
+		      NULL);
 	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_NONE);
 	fixture_connect(f);
 	fixture_auth(f, test_key);
 	f->n_out = f->next_out = 0;
 	xfer(f, PDU(0x12, H_FW_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
 	/* The old image runs; a retry from 01 works. */
-	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+	xfer(f, PDU(0x0a, H_SWREV, 0x00),
+	     PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
 	upload(f, 0x00, img, len, mb_crc32(img, len), 0x01);
 }
 
@@ -364,7 +386,8 @@ static void test_resources_font_watchface(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t res[64] = "HMRES", font[64] = "NEZK", face[64] = "HMDIAL";
-	const struct mb_firmware_info *fi = mb_firmware_info(mb_band_firmware(f->band));
+	const struct mb_firmware_info *fi =
+		mb_firmware_info(mb_band_firmware(f->band));
 
 	res[5] = 80;
 	font[4] = 3;
@@ -384,7 +407,8 @@ static void test_resources_font_watchface(void **state)
 	assert_string_equal(saved_files[2].name, "font.bin");
 	assert_string_equal(saved_files[4].name, "watchface.bin");
 	/* Firmware unchanged. */
-	xfer(f, PDU(0x0a, H_SWREV, 0x00), PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
+	xfer(f, PDU(0x0a, H_SWREV, 0x00),
+	     PDU(0x0b, 'V', '1', '.', '0', '.', '9', '.', '7', '0'));
 }
 
 static void test_firmware_info_round_trip(void **state)
@@ -400,27 +424,41 @@ static void test_firmware_info_round_trip(void **state)
 	assert_true(mb_firmware_info_parse(text, strlen(text), "f", &b, &err));
 	assert_memory_equal(&a, &b, sizeof(a));
 	free(text);
-	assert_false(mb_firmware_info_parse("[firmware]\nslot = c\n", 20, "f", &b, &err));
+	assert_false(mb_firmware_info_parse("[firmware]\nslot = c\n", 20, "f",
+					    &b, &err));
 	assert_string_equal(err, "f:2: [firmware] slot: a or b");
 	free(err);
 	assert_int_equal(mb_crc32((const uint8_t *)"123456789", 9), 0xcbf43926);
 }
 
-#define T(name, fn) { name, fn, fixture_setup, fixture_teardown, NULL }
-#define F(name, fn) { name, fn, fw_setup, fw_teardown, NULL }
+#define T(name, fn)                                             \
+	{                                                       \
+		name, fn, fixture_setup, fixture_teardown, NULL \
+	}
+#define F(name, fn)                                   \
+	{                                             \
+		name, fn, fw_setup, fw_teardown, NULL \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/BATT/BV-02 layout, charge timestamps, notify", test_battery_layout_and_notify),
-		T("MB4-UT/BATT/BV-03 discharge and charge", test_discharge_and_charge),
-		T("MB4-UT/BATT/BV-04 off at 0 %, back when charged", test_power_off_and_back),
-		T("MB4-UT/BATT/BI-01 low battery drops a transfer", test_low_battery_drops_transfer),
+		T("MB4-UT/BATT/BV-02 layout, charge timestamps, notify",
+		  test_battery_layout_and_notify),
+		T("MB4-UT/BATT/BV-03 discharge and charge",
+		  test_discharge_and_charge),
+		T("MB4-UT/BATT/BV-04 off at 0 %, back when charged",
+		  test_power_off_and_back),
+		T("MB4-UT/BATT/BI-01 low battery drops a transfer",
+		  test_low_battery_drops_transfer),
 		F("MB4-UT/FW/BV-01 full update", test_full_update),
 		F("MB4-UT/FW/BI-01 refusals", test_refusals),
-		F("MB4-UT/FW/BI-02 bad images change nothing", test_bad_images_change_nothing),
-		F("MB4-UT/FW/BI-03 interrupted at 57 %", test_interrupted_update),
-		F("MB4-UT/FW/BV-02 resources, font, watchface", test_resources_font_watchface),
+		F("MB4-UT/FW/BI-02 bad images change nothing",
+		  test_bad_images_change_nothing),
+		F("MB4-UT/FW/BI-03 interrupted at 57 %",
+		  test_interrupted_update),
+		F("MB4-UT/FW/BV-02 resources, font, watchface",
+		  test_resources_font_watchface),
 		cmocka_unit_test(test_firmware_info_round_trip),
 	};
 

@@ -13,10 +13,14 @@ static void test_splitmix64_reference(void **state)
 {
 	/* Vigna's splitmix64.c from seed 0, and from 1234567. */
 	static const uint64_t from0[] = {
-		0xe220a8397b1dcdafull, 0x6e789e6aa1b965f4ull, 0x06c45d188009454full,
+		0xe220a8397b1dcdafull,
+		0x6e789e6aa1b965f4ull,
+		0x06c45d188009454full,
 	};
 	static const uint64_t from1234567[] = {
-		0x599ed017fb08fc85ull, 0x2c73f08458540fa5ull, 0x883ebce5a3f27c77ull,
+		0x599ed017fb08fc85ull,
+		0x2c73f08458540fa5ull,
+		0x883ebce5a3f27c77ull,
 	};
 	uint64_t s = 0;
 

@@ -29,7 +29,8 @@ static void test_real_profile(void **state)
 	assert_int_equal(mb_profile_mtu(p), 247);
 	assert_int_equal(mb_profile_policy(p)->unauthorized_att_error, 0x08);
 	assert_int_equal(mb_profile_policy(p)->confirm_window_s, 30);
-	assert_int_equal(mb_profile_policy(p)->firmware_low_battery_status, 0x22);
+	assert_int_equal(mb_profile_policy(p)->firmware_low_battery_status,
+			 0x22);
 	g = mb_gatt_new(p, &err);
 	assert_non_null(g);
 	assert_int_equal(mb_gatt_n_chrs(g), 43);
@@ -48,7 +49,8 @@ static void test_real_profile(void **state)
 static void expect_error(const char *text, const char *want)
 {
 	char *err = NULL;
-	struct mb_profile *p = mb_profile_parse(text, strlen(text), "t.ini", &err);
+	struct mb_profile *p =
+		mb_profile_parse(text, strlen(text), "t.ini", &err);
 	struct mb_gatt *g = NULL;
 
 	if (p) {
@@ -65,50 +67,73 @@ static void expect_error(const char *text, const char *want)
 
 static void test_errors_name_file_line_field(void **state)
 {
-	expect_error("[profile]\nname = t\n", "t.ini:1: [profile] format: missing");
-	expect_error(HEAD "[gap]\nappearance = 0x10000\n",
-		     "t.ini:5: [gap] appearance: 65536 is out of range 0..65535");
+	expect_error("[profile]\nname = t\n",
+		     "t.ini:1: [profile] format: missing");
+	expect_error(
+		HEAD "[gap]\nappearance = 0x10000\n",
+		"t.ini:5: [gap] appearance: 65536 is out of range 0..65535");
 	expect_error(HEAD "[att]\nmtu = lots\n",
 		     "t.ini:5: [att] mtu: 'lots' is not a number");
 	expect_error(HEAD "[att]\nmtu = 22\n",
 		     "t.ini:5: [att] mtu: 22 is out of range 23..517");
-	expect_error(HEAD "[policy]\nfetch-ack-deletes = maybe\n",
-		     "t.ini:5: [policy] fetch-ack-deletes: 'maybe' is not yes or no");
-	expect_error(HEAD "[policy]\nfetch-count-unit = minutes\n",
-		     "t.ini:5: [policy] fetch-count-unit: 'minutes' is not one of the known values");
+	expect_error(
+		HEAD "[policy]\nfetch-ack-deletes = maybe\n",
+		"t.ini:5: [policy] fetch-ack-deletes: 'maybe' is not yes or no");
+	expect_error(
+		HEAD "[policy]\nfetch-count-unit = minutes\n",
+		"t.ini:5: [policy] fetch-count-unit: 'minutes' is not one of the known values");
 	expect_error(HEAD "[policy]\nconfirm-windw-s = 30\n",
 		     "t.ini:5: [policy] confirm-windw-s: unknown key");
 	expect_error(HEAD "[colours]\n", "t.ini:4: [colours]: unknown section");
-	expect_error(HEAD "[characteristic c]\nuuid = 2a37\nproperties = notify\n",
+	expect_error(HEAD
+		     "[characteristic c]\nuuid = 2a37\nproperties = notify\n",
 		     "t.ini:4: [characteristic c]: comes before any [service]");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a3\nproperties = read\n",
-		     "t.ini:7: [characteristic c] uuid: '2a3' is not a UUID (128-bit or 4 hex digits)");
+	expect_error(
+		HEAD SVC "[characteristic c]\nuuid = 2a3\nproperties = read\n",
+		"t.ini:7: [characteristic c] uuid: '2a3' is not a UUID (128-bit or 4 hex digits)");
 	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\n",
 		     "t.ini:6: [characteristic c] properties: missing");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = read, shout\n",
-		     "t.ini:8: [characteristic c] properties: unknown property 'shout'");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = read, read\n",
-		     "t.ini:8: [characteristic c] properties: 'read' given twice");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = read\nvalue = 0g\n",
-		     "t.ini:9: [characteristic c] value: '0g' is not hex bytes");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = read\nauth = sometimes\n",
-		     "t.ini:9: [characteristic c] auth: 'sometimes' is not yes or no");
-	expect_error(HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = read\nhandle = 0x02\n",
-		     "t.ini:9: [characteristic c] handle: value handle 0x0002 is already taken (next free declaration is 0x0002)");
-	expect_error(HEAD SVC "[service t]\nuuid = 180a\nhandle = 1\n",
-		     "t.ini:8: [service t] handle: 0x0001 is already taken (next free is 0x0002)");
-	expect_error(HEAD SVC "uuid = 180a\n",
-		     "t.ini:6: [service s] uuid: duplicate key (first on line 5)");
-	expect_error(HEAD SVC "[service s]\n",
-		     "t.ini:6: [service s]: duplicate section (first on line 4)");
-	expect_error(HEAD "name2\n", "t.ini:4: expected 'key = value', got 'name2'");
-	expect_error(HEAD "  indented = 1\n",
-		     "t.ini:4: indented line (continuation lines are not supported)");
+	expect_error(
+		HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = read, shout\n",
+		"t.ini:8: [characteristic c] properties: unknown property 'shout'");
+	expect_error(
+		HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = read, read\n",
+		"t.ini:8: [characteristic c] properties: 'read' given twice");
+	expect_error(
+		HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = read\nvalue = 0g\n",
+		"t.ini:9: [characteristic c] value: '0g' is not hex bytes");
+	expect_error(
+		HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = read\nauth = sometimes\n",
+		"t.ini:9: [characteristic c] auth: 'sometimes' is not yes or no");
+	expect_error(
+		HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = read\nhandle = 0x02\n",
+		"t.ini:9: [characteristic c] handle: value handle 0x0002 is already taken (next free declaration is 0x0002)");
+	expect_error(
+		HEAD SVC "[service t]\nuuid = 180a\nhandle = 1\n",
+		"t.ini:8: [service t] handle: 0x0001 is already taken (next free is 0x0002)");
+	expect_error(
+		HEAD SVC "uuid = 180a\n",
+		"t.ini:6: [service s] uuid: duplicate key (first on line 5)");
+	expect_error(
+		HEAD SVC "[service s]\n",
+		"t.ini:6: [service s]: duplicate section (first on line 4)");
+	expect_error(HEAD "name2\n",
+		     "t.ini:4: expected 'key = value', got 'name2'");
+	expect_error(
+		HEAD "  indented = 1\n",
+		"t.ini:4: indented line (continuation lines are not supported)");
 	expect_error("[gap]\n[profile]\nname = t\nformat = 1\n",
 		     "t.ini:1: [profile]: must be the first section");
 	expect_error(HEAD, "t.ini: no [service] sections");
-	expect_error(HEAD "[advertising]\nmanufacturer-data = 01 02\nheart-rate-offset = 2\n",
-		     "t.ini:6: [advertising] heart-rate-offset: past the end of manufacturer-data");
+	expect_error(
+		HEAD
+		"[advertising]\nmanufacturer-data = 01 02\nheart-rate-offset = 2\n",
+		"t.ini:6: [advertising] heart-rate-offset: past the end of manufacturer-data");
 }
 
 static void test_missing_file(void **state)
@@ -116,17 +141,20 @@ static void test_missing_file(void **state)
 	char *err = NULL;
 
 	assert_null(state_profile_load("/nonexistent/p.ini", &err));
-	assert_string_equal(err, "/nonexistent/p.ini: No such file or directory");
+	assert_string_equal(err,
+			    "/nonexistent/p.ini: No such file or directory");
 	free(err);
 }
 
 static void test_minimal_profile_defaults(void **state)
 {
-	const char *text = HEAD SVC "[characteristic c]\nuuid = 2a37\nproperties = notify\n"
-			   "[characteristic d]\nuuid = 00000009-0000-3512-2118-0009af100700\n"
-			   "properties = read, write\nhandle = 0x10\nvalue = 01 02\n";
+	const char *text = HEAD SVC
+		"[characteristic c]\nuuid = 2a37\nproperties = notify\n"
+		"[characteristic d]\nuuid = 00000009-0000-3512-2118-0009af100700\n"
+		"properties = read, write\nhandle = 0x10\nvalue = 01 02\n";
 	char *err = NULL;
-	struct mb_profile *p = mb_profile_parse(text, strlen(text), "t.ini", &err);
+	struct mb_profile *p =
+		mb_profile_parse(text, strlen(text), "t.ini", &err);
 	struct mb_gatt *g = mb_gatt_new(p, &err);
 	const struct mb_gatt_chr *c;
 

@@ -34,7 +34,8 @@ static void write_text(const char *dir, const char *name, const char *text)
 
 static char *read_text(const char *dir, const char *name)
 {
-	char *path = mb_strdup_printf("%s/%s", dir, name), *text = NULL, *err = NULL;
+	char *path = mb_strdup_printf("%s/%s", dir, name), *text = NULL,
+	     *err = NULL;
 	size_t len;
 
 	assert_true(state_store_read_file(path, 1 << 20, &text, &len, &err));
@@ -119,7 +120,8 @@ static void expect_corrupt(const char *text, const char *want_suffix)
 
 	write_text(tmp, STATE_BAND_FILE, text);
 	assert_true(state_band_load(tmp, &st, &warning, &err));
-	want = mb_strdup_printf("%s%s; starting factory-new", path, want_suffix);
+	want = mb_strdup_printf("%s%s; starting factory-new", path,
+				want_suffix);
 	assert_non_null(warning);
 	assert_string_equal(warning, want);
 	assert_false(st.bound);
@@ -134,14 +136,17 @@ static void expect_corrupt(const char *text, const char *want_suffix)
 
 static void test_band_state_corrupt(void **state)
 {
-	expect_corrupt("[band]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n",
-		       ":2: [band] address: not a random static address");
+	expect_corrupt(
+		"[band]\naddress = 12:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n",
+		":2: [band] address: not a random static address");
 	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86C5\n",
 		       ":3: [band] serial: not 12 lowercase hex digits");
-	expect_corrupt("[band]\naddress = E1:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n"
-		       "[binding]\nkey = 0011\n",
-		       ":5: [binding] key: not 16 hex bytes");
-	expect_corrupt("garbage\n", ":1: expected 'key = value', got 'garbage'");
+	expect_corrupt(
+		"[band]\naddress = E1:34:56:78:9A:BC\nserial = 86c5dfd5eff8\n"
+		"[binding]\nkey = 0011\n",
+		":5: [binding] key: not 16 hex bytes");
+	expect_corrupt("garbage\n",
+		       ":1: expected 'key = value', got 'garbage'");
 	expect_corrupt("", ": no [band] section");
 }
 
@@ -160,8 +165,10 @@ static void test_write_atomic(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_not_equal(access(partial, F_OK), 0);
-	assert_false(state_store_write_atomic("/nonexistent", "x.ini", "", 0, &err));
-	assert_string_equal(err, "/nonexistent/.x.ini.tmp: No such file or directory");
+	assert_false(
+		state_store_write_atomic("/nonexistent", "x.ini", "", 0, &err));
+	assert_string_equal(
+		err, "/nonexistent/.x.ini.tmp: No such file or directory");
 	free(err);
 	free(text);
 	free(partial);
@@ -184,7 +191,8 @@ static void test_read_file_errors(void **state)
 	assert_int_equal(len, 10);
 	assert_string_equal(text, "0123456789");
 	free(text);
-	assert_false(state_store_read_file("/nonexistent/f", 10, &text, &len, &err));
+	assert_false(
+		state_store_read_file("/nonexistent/f", 10, &text, &len, &err));
 	assert_string_equal(err, "/nonexistent/f: No such file or directory");
 	free(err);
 	free(want);
@@ -210,13 +218,15 @@ static void test_flash_file(void **state)
 	state_flash_free(f);
 	f = state_flash_new(tmp, 4096, &recreated, &err);
 	assert_non_null(f);
-	want = mb_strdup_printf("%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
-				tmp);
+	want = mb_strdup_printf(
+		"%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
+		tmp);
 	assert_string_equal(recreated, want);
 	assert_int_equal(state_flash_mem(f)[100], 0xff);
 	state_flash_free(f);
 	assert_null(state_flash_new("/nonexistent", 4096, &recreated, &err));
-	assert_string_equal(err, "/nonexistent/flash.img: No such file or directory");
+	assert_string_equal(
+		err, "/nonexistent/flash.img: No such file or directory");
 	free(err);
 	free(want);
 	free(recreated);
@@ -240,7 +250,8 @@ static void test_load_band_with_key(void **state)
 	assert_true(state_band_load(sub, &b, &warning, &err));
 	assert_memory_equal(&a, &b, sizeof(a));
 	text = read_text(sub, STATE_BAND_FILE);
-	assert_non_null(strstr(text, "[binding]\nkey = 00112233445566778899aabbccddeeff\n"));
+	assert_non_null(strstr(
+		text, "[binding]\nkey = 00112233445566778899aabbccddeeff\n"));
 	assert_int_equal(chmod(sub, 0500), 0);
 	assert_true(state_load_band(st, test_key, &b, &warning, &err));
 	assert_null(err);
@@ -261,11 +272,14 @@ static void test_band_store(void **state)
 	struct mb_band_state s;
 	char *warning = NULL, *err = NULL, *want;
 
-	write_text(tmp, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = b\nversion = V1.0.9.99\n");
+	write_text(tmp, MB_FIRMWARE_INFO_FILE,
+		   "[firmware]\nslot = b\nversion = V1.0.9.99\n");
 	state_attach_band(st, f->band, &warning);
 	assert_null(warning);
-	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot, 'b');
-	assert_string_equal(mb_firmware_version(mb_band_firmware(f->band)), "V1.0.9.99");
+	assert_int_equal(mb_firmware_info(mb_band_firmware(f->band))->slot,
+			 'b');
+	assert_string_equal(mb_firmware_version(mb_band_firmware(f->band)),
+			    "V1.0.9.99");
 	assert_true(mb_band_factory_reset(f->band, &err));
 	assert_true(state_band_load(tmp, &s, &warning, &err));
 	assert_memory_equal(s.address, mb_band_state(f->band)->address, 6);
@@ -273,8 +287,9 @@ static void test_band_store(void **state)
 
 	write_text(tmp, MB_FIRMWARE_INFO_FILE, "[firmware]\nslot = c\n");
 	state_attach_band(st, f->band, &warning);
-	want = mb_strdup_printf("%s/firmware.ini:2: [firmware] slot: a or b; running the factory image",
-				tmp);
+	want = mb_strdup_printf(
+		"%s/firmware.ini:2: [firmware] slot: a or b; running the factory image",
+		tmp);
 	assert_string_equal(warning, want);
 	mb_identity_set_store(mb_band_identity(f->band), NULL, NULL);
 	mb_firmware_set_store(mb_band_firmware(f->band), NULL, NULL);
@@ -311,15 +326,18 @@ static void test_fault_plan(void **state)
 	char *path = in_tmp("faults.txt"), *want;
 	char *err = NULL;
 
-	write_text(tmp, "faults.txt", "# a bad day for the phone\n\n  preset=stuck-syncing  \n");
+	write_text(tmp, "faults.txt",
+		   "# a bad day for the phone\n\n  preset=stuck-syncing  \n");
 	assert_true(state_faults_load(path, f->band, &err));
 	assert_int_equal(mb_faults_count(mb_band_faults(f->band)), 1);
-	write_text(tmp, "faults.txt", "# a bad day for the phone\n"
+	write_text(tmp, "faults.txt",
+		   "# a bad day for the phone\n"
 		   "preset=stuck-syncing\n"
 		   "trigger=notify action=explode\n"
 		   "trigger=notify action=explode\n");
 	assert_false(state_faults_load(path, f->band, &err));
-	want = mb_strdup_printf("%s:3: action: 'explode' is not an action", path);
+	want = mb_strdup_printf("%s:3: action: 'explode' is not an action",
+				path);
 	assert_string_equal(err, want);
 	free(err);
 	err = NULL;
@@ -333,15 +351,24 @@ static void test_fault_plan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_band_state_persists, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_band_state_corrupt, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_read_file_errors, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_flash_file, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_band_with_key, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_band_store, band_setup, band_teardown),
-		cmocka_unit_test_setup_teardown(test_attach_flash, band_setup, band_teardown),
-		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup, band_teardown),
+		cmocka_unit_test_setup_teardown(test_band_state_persists,
+						tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_band_state_corrupt,
+						tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic, tmp_setup,
+						tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_read_file_errors,
+						tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_flash_file, tmp_setup,
+						tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_load_band_with_key,
+						tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_band_store, band_setup,
+						band_teardown),
+		cmocka_unit_test_setup_teardown(test_attach_flash, band_setup,
+						band_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup,
+						band_teardown),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);

@@ -51,7 +51,7 @@ static void test_datetime(void **state)
 	mb_datetime_from_epoch(0, &dt);
 	assert_int_equal(dt.year, 1970);
 	assert_int_equal(mb_weekday(0), 4);
-	mb_datetime_from_epoch(951782400, &dt);	/* 2000-02-29 */
+	mb_datetime_from_epoch(951782400, &dt); /* 2000-02-29 */
 	assert_int_equal(dt.month, 2);
 	assert_int_equal(dt.day, 29);
 	assert_int_equal(mb_weekday(951782400), 2);
@@ -59,11 +59,13 @@ static void test_datetime(void **state)
 	assert_int_equal(mb_datetime_to_epoch(&dt), 1769900645);
 	assert_int_equal(mb_weekday(1769900645), 6);
 	mb_datetime_put(wire, &dt);
-	assert_memory_equal(wire, ((uint8_t[]){ 0xea, 0x07, 0x01, 0x1f, 0x17, 0x04, 0x05 }), 7);
+	assert_memory_equal(
+		wire, ((uint8_t[]){ 0xea, 0x07, 0x01, 0x1f, 0x17, 0x04, 0x05 }),
+		7);
 	assert_true(mb_datetime_valid(&dt));
 	dt.month = 2;
 	dt.day = 29;
-	assert_false(mb_datetime_valid(&dt));	/* 2026 is no leap year */
+	assert_false(mb_datetime_valid(&dt)); /* 2026 is no leap year */
 	dt.year = 2024;
 	assert_true(mb_datetime_valid(&dt));
 	/* Every day for 400 years round-trips. */
@@ -122,7 +124,8 @@ static void test_crypto_known_answers(void **state)
 	assert_int_equal(mb_crypto_random(r1, 16), MB_CRYPTO_OK);
 	assert_int_equal(mb_crypto_random(r2, 16), MB_CRYPTO_OK);
 	assert_memory_not_equal(r1, r2, 16);
-	assert_string_equal(mb_crypto_strerror(MB_CRYPTO_ERR_CIPHER), "AES-128-ECB failed");
+	assert_string_equal(mb_crypto_strerror(MB_CRYPTO_ERR_CIPHER),
+			    "AES-128-ECB failed");
 }
 
 int main(void)

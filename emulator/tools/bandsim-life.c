@@ -29,7 +29,9 @@ static bool parse_date(const char *s, struct mb_datetime *dt)
 
 	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
 		return false;
-	*dt = (struct mb_datetime){ .year = (uint16_t)y, .month = (uint8_t)m, .day = (uint8_t)d };
+	*dt = (struct mb_datetime){ .year = (uint16_t)y,
+				    .month = (uint8_t)m,
+				    .day = (uint8_t)d };
 	return mb_datetime_valid(dt) && y >= 1970 && y < 2100;
 }
 
@@ -55,26 +57,32 @@ int main(int argc, char **argv)
 		case 's':
 			seed = strtoull(optarg, &end, 0);
 			if (*end || !*optarg) {
-				fprintf(stderr, "bandsim-life: --seed: '%s' is not a number\n", optarg);
+				fprintf(stderr,
+					"bandsim-life: --seed: '%s' is not a number\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 'b':
 			if (!parse_date(optarg, &start)) {
-				fprintf(stderr, "bandsim-life: --start: '%s' is not a date YYYY-MM-DD\n", optarg);
+				fprintf(stderr,
+					"bandsim-life: --start: '%s' is not a date YYYY-MM-DD\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 'd':
 			days = strtoul(optarg, &end, 10);
 			if (*end || !days || days > 366) {
-				fprintf(stderr, "bandsim-life: --days: 1 to 366\n");
+				fprintf(stderr,
+					"bandsim-life: --days: 1 to 366\n");
 				return 2;
 			}
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") && strcmp(optarg, "hex")) {
-				fprintf(stderr, "bandsim-life: --format: csv or hex\n");
+				fprintf(stderr,
+					"bandsim-life: --format: csv or hex\n");
 				return 2;
 			}
 			hex = !strcmp(optarg, "hex");
@@ -93,7 +101,8 @@ int main(int argc, char **argv)
 	}
 	if (!hex)
 		printf("timestamp,local_time,kind,intensity,steps,heart_rate\n");
-	for (uint32_t i = 0, first = (uint32_t)(mb_datetime_to_epoch(&start) / 60);
+	for (uint32_t i = 0,
+		      first = (uint32_t)(mb_datetime_to_epoch(&start) / 60);
 	     i < days * 1440; i++) {
 		uint8_t s[MB_SAMPLE_LEN];
 		struct mb_datetime dt;
@@ -105,8 +114,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		mb_datetime_from_epoch(t, &dt);
-		printf("%lld,%04u-%02u-%02uT%02u:%02u,%u,%u,%u,%u\n", (long long)t,
-		       dt.year, dt.month, dt.day, dt.hour, dt.minute, s[0], s[1], s[2], s[3]);
+		printf("%lld,%04u-%02u-%02uT%02u:%02u,%u,%u,%u,%u\n",
+		       (long long)t, dt.year, dt.month, dt.day, dt.hour,
+		       dt.minute, s[0], s[1], s[2], s[3]);
 	}
 	return 0;
 }

@@ -60,7 +60,8 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 				   void *user_data, GError **error);
 
 /* Both take NULL, a transport not started. */
-static inline void transport_band_event(struct transport *t, const struct mb_event *ev)
+static inline void transport_band_event(struct transport *t,
+					const struct mb_event *ev)
 {
 	if (t)
 		t->band_event(t, ev);

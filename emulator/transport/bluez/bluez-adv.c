@@ -50,7 +50,8 @@ struct bluez_adv {
  * response) into the properties bluetoothd takes. */
 static void parse_ad(struct bluez_adv *a, const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i + 1 < len && p[i] && i + 1 + p[i] <= len; i += 1 + p[i]) {
+	for (size_t i = 0; i + 1 < len && p[i] && i + 1 + p[i] <= len;
+	     i += 1 + p[i]) {
 		const uint8_t *d = p + i + 2;
 		size_t n = p[i] - 1u;
 		struct mb_uuid u;
@@ -88,7 +89,8 @@ static void read_band(struct bluez_adv *a)
 	uint8_t adv[31], rsp[31];
 	size_t adv_len, rsp_len;
 
-	mb_adv_build(mb_band_adv(a->band), mb_tick_steps(mb_band_tick(a->band)), adv, &adv_len, rsp, &rsp_len);
+	mb_adv_build(mb_band_adv(a->band), mb_tick_steps(mb_band_tick(a->band)),
+		     adv, &adv_len, rsp, &rsp_len);
 	a->mfr_len = a->svc_len = 0;
 	parse_ad(a, adv, adv_len);
 	parse_ad(a, rsp, rsp_len);
@@ -112,13 +114,15 @@ static GVariant *get_prop(const struct bluez_adv *a, const char *name)
 	if (!strcmp(name, "ManufacturerData")) {
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a{qv}"));
 		if ((a->parts & BLUEZ_ADV_MANUFACTURER) && a->mfr_len)
-			g_variant_builder_add(&b, "{qv}", a->company, bytes(a->mfr, a->mfr_len));
+			g_variant_builder_add(&b, "{qv}", a->company,
+					      bytes(a->mfr, a->mfr_len));
 		return g_variant_builder_end(&b);
 	}
 	if (!strcmp(name, "ServiceData")) {
 		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 		if ((a->parts & BLUEZ_ADV_SERVICE_DATA) && a->svc_len)
-			g_variant_builder_add(&b, "{sv}", a->svc_uuid, bytes(a->svc, a->svc_len));
+			g_variant_builder_add(&b, "{sv}", a->svc_uuid,
+					      bytes(a->svc, a->svc_len));
 		return g_variant_builder_end(&b);
 	}
 	return NULL;
@@ -143,7 +147,8 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 
 static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
 			      const gchar *path, const gchar *iface,
-			      const gchar *name, GError **error, gpointer user_data)
+			      const gchar *name, GError **error,
+			      gpointer user_data)
 {
 	return bluez_dbus_property(get_prop(user_data, name), name, error);
 }
@@ -166,19 +171,23 @@ void bluez_adv_free(struct bluez_adv *a)
 
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 				struct mb_band *band, unsigned int parts,
-				void (*released)(struct bluez_adv *a, void *user_data),
+				void (*released)(struct bluez_adv *a,
+						 void *user_data),
 				void *user_data, GError **error)
 {
 	struct bluez_adv *a = g_new0(struct bluez_adv, 1);
 
-	*a = (struct bluez_adv){ .conn = g_object_ref(conn), .path = g_strdup(path),
-				 .band = band, .released = released,
-				 .user_data = user_data, .parts = parts };
+	*a = (struct bluez_adv){ .conn = g_object_ref(conn),
+				 .path = g_strdup(path),
+				 .band = band,
+				 .released = released,
+				 .user_data = user_data,
+				 .parts = parts };
 	read_band(a);
 	a->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
 	if (a->info)
-		a->reg_id = bluez_dbus_export(conn, path, a->info, ADV_IFACE, &vtable, a,
-					      error);
+		a->reg_id = bluez_dbus_export(conn, path, a->info, ADV_IFACE,
+					      &vtable, a, error);
 	if (a->reg_id)
 		return a;
 	bluez_adv_free(a);
@@ -211,8 +220,10 @@ void bluez_adv_update(struct bluez_adv *a)
 		changed = true;
 	}
 	if ((a->parts & BLUEZ_ADV_SERVICE_DATA) &&
-	    (old.svc_len != a->svc_len || memcmp(old.svc, a->svc, a->svc_len))) {
-		g_variant_builder_add(&b, "{sv}", "ServiceData", get_prop(a, "ServiceData"));
+	    (old.svc_len != a->svc_len ||
+	     memcmp(old.svc, a->svc, a->svc_len))) {
+		g_variant_builder_add(&b, "{sv}", "ServiceData",
+				      get_prop(a, "ServiceData"));
 		changed = true;
 	}
 	if (!changed) {

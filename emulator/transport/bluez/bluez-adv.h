@@ -25,7 +25,8 @@ enum bluez_adv_parts {
 
 struct bluez_adv *bluez_adv_new(GDBusConnection *conn, const char *path,
 				struct mb_band *band, unsigned int parts,
-				void (*released)(struct bluez_adv *a, void *user_data),
+				void (*released)(struct bluez_adv *a,
+						 void *user_data),
 				void *user_data, GError **error);
 void bluez_adv_free(struct bluez_adv *a);
 const char *bluez_adv_path(const struct bluez_adv *a);

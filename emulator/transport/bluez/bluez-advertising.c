@@ -35,11 +35,11 @@ struct bluez_advertising {
 	void *user_data;
 	GCancellable *cancel;
 	struct slot slots[MAX_SLOTS];
-	size_t n_slots;		/* 1: all in one; 2: split */
+	size_t n_slots; /* 1: all in one; 2: split */
 	bool wanted;
-	bool reported;		/* ADVERTISING=1 said for this round */
+	bool reported; /* ADVERTISING=1 said for this round */
 	bool retry_warned;
-	bool failed;		/* given up until wanted again */
+	bool failed; /* given up until wanted again */
 	guint retry_id;
 	guint refresh_id;
 };
@@ -47,12 +47,13 @@ struct bluez_advertising {
 static void register_slots(struct bluez_advertising *a);
 static void on_released(struct bluez_adv *adv, void *user_data);
 
-static void call(struct bluez_advertising *a, const char *method, GVariant *args,
-		 GAsyncReadyCallback done, gpointer user_data)
+static void call(struct bluez_advertising *a, const char *method,
+		 GVariant *args, GAsyncReadyCallback done, gpointer user_data)
 {
-	g_dbus_connection_call(a->conn, BLUEZ_SERVICE, a->adapter_path, ADV_MANAGER_IFACE,
-			       method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
-			       CALL_TIMEOUT_MS, a->cancel, done, user_data);
+	g_dbus_connection_call(a->conn, BLUEZ_SERVICE, a->adapter_path,
+			       ADV_MANAGER_IFACE, method, args, NULL,
+			       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
+			       a->cancel, done, user_data);
 }
 
 static void unregister(struct slot *slot)
@@ -76,8 +77,9 @@ static bool split(struct bluez_advertising *a, GError **error)
 {
 	char *path = g_strdup_printf("%s1", ADV_ROOT);
 
-	a->slots[1].adv = bluez_adv_new(a->conn, path, a->band, BLUEZ_ADV_SERVICE_DATA,
-					on_released, a, error);
+	a->slots[1].adv = bluez_adv_new(a->conn, path, a->band,
+					BLUEZ_ADV_SERVICE_DATA, on_released, a,
+					error);
 	g_free(path);
 	if (!a->slots[1].adv)
 		return false;
@@ -100,7 +102,8 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 	struct slot *slot = user_data;
 	struct bluez_advertising *a;
 	GError *error = NULL;
-	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res,
+						    &error);
 	char *remote;
 
 	if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -132,8 +135,8 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 		/* Every slot taken: by another application, or by the emulator
 		 * that ran before this one, not yet dropped by bluetoothd. */
 		if (!a->retry_warned)
-			g_warning("%s: %s; trying again every %u ms", a->adapter,
-				  error->message, RETRY_MS);
+			g_warning("%s: %s; trying again every %u ms",
+				  a->adapter, error->message, RETRY_MS);
 		a->retry_warned = true;
 		if (!a->retry_id)
 			a->retry_id = g_timeout_add_once(RETRY_MS, on_retry, a);
@@ -141,17 +144,19 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 		GError *split_error = NULL;
 
 		/* Too long for the controller (31 bytes of legacy data). */
-		g_info("%s: one advertisement refused (%s); using two", a->adapter,
-		       error->message);
+		g_info("%s: one advertisement refused (%s); using two",
+		       a->adapter, error->message);
 		if (split(a, &split_error)) {
 			register_slots(a);
 		} else {
-			g_warning("%s: cannot advertise: %s", a->adapter, split_error->message);
+			g_warning("%s: cannot advertise: %s", a->adapter,
+				  split_error->message);
 			g_error_free(split_error);
 		}
 	} else if (!a->failed) {
 		a->failed = true;
-		g_warning("%s: cannot advertise: %s", a->adapter, error->message);
+		g_warning("%s: cannot advertise: %s", a->adapter,
+			  error->message);
 	}
 	g_free(remote);
 	g_error_free(error);
@@ -218,24 +223,29 @@ static gboolean on_refresh(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn, const char *adapter,
-						const char *adapter_path, struct mb_band *band,
-						void (*status)(const char *what, void *user_data),
-						void *user_data, GError **error)
+struct bluez_advertising *
+bluez_advertising_new(GDBusConnection *conn, const char *adapter,
+		      const char *adapter_path, struct mb_band *band,
+		      void (*status)(const char *what, void *user_data),
+		      void *user_data, GError **error)
 {
 	struct bluez_advertising *a = g_new0(struct bluez_advertising, 1);
 	char *path = g_strdup_printf("%s0", ADV_ROOT);
 
 	*a = (struct bluez_advertising){
-		.conn = g_object_ref(conn), .adapter = adapter, .adapter_path = adapter_path,
-		.band = band, .status = status, .user_data = user_data,
+		.conn = g_object_ref(conn),
+		.adapter = adapter,
+		.adapter_path = adapter_path,
+		.band = band,
+		.status = status,
+		.user_data = user_data,
 		.cancel = g_cancellable_new(),
 	};
 	for (size_t i = 0; i < MAX_SLOTS; i++)
 		a->slots[i].owner = a;
 	a->n_slots = 1;
-	a->slots[0].adv = bluez_adv_new(conn, path, band, BLUEZ_ADV_ALL, on_released,
-					a, error);
+	a->slots[0].adv = bluez_adv_new(conn, path, band, BLUEZ_ADV_ALL,
+					on_released, a, error);
 	g_free(path);
 	if (!a->slots[0].adv) {
 		bluez_advertising_free(a);
@@ -256,13 +266,16 @@ void bluez_advertising_free(struct bluez_advertising *a)
 	 * left the advertising slot taken in bluetoothd 5.66 until it
 	 * restarted. */
 	for (size_t i = 0; i < a->n_slots; i++)
-		while (a->slots[i].reg == REG_PENDING && g_get_monotonic_time() < until)
+		while (a->slots[i].reg == REG_PENDING &&
+		       g_get_monotonic_time() < until)
 			g_main_context_iteration(NULL, TRUE);
 	for (size_t i = 0; i < a->n_slots; i++) {
 		if (a->slots[i].reg == REG_DONE)
-			bluez_dbus_call_quietly(a->conn, a->adapter_path, ADV_MANAGER_IFACE,
+			bluez_dbus_call_quietly(
+				a->conn, a->adapter_path, ADV_MANAGER_IFACE,
 				"UnregisterAdvertisement",
-				g_variant_new("(o)", bluez_adv_path(a->slots[i].adv)),
+				g_variant_new("(o)",
+					      bluez_adv_path(a->slots[i].adv)),
 				UNREGISTER_TIMEOUT_MS);
 	}
 	g_cancellable_cancel(a->cancel);

@@ -15,10 +15,11 @@ struct bluez_advertising;
 
 /* adapter ("hci0") and adapter_path ("/org/bluez/hci0") are the
  * caller's and must outlive it. */
-struct bluez_advertising *bluez_advertising_new(GDBusConnection *conn, const char *adapter,
-						const char *adapter_path, struct mb_band *band,
-						void (*status)(const char *what, void *user_data),
-						void *user_data, GError **error);
+struct bluez_advertising *
+bluez_advertising_new(GDBusConnection *conn, const char *adapter,
+		      const char *adapter_path, struct mb_band *band,
+		      void (*status)(const char *what, void *user_data),
+		      void *user_data, GError **error);
 /* Unregisters what is registered, waiting (briefly) for registrations
  * under way. */
 void bluez_advertising_free(struct bluez_advertising *a);

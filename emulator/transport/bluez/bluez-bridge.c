@@ -15,7 +15,7 @@ struct bluez_bridge {
 	const struct bluez_bridge_ops *ops;
 	void *user_data;
 	bool linked;
-	uint16_t mtu;		/* what the band was told, 0 = nothing yet */
+	uint16_t mtu; /* what the band was told, 0 = nothing yet */
 	/* A call is under way: its response lands in rsp and, for a write,
 	 * is answered at once (reply), so that what the band sends around it
 	 * goes out in the order the band's ATT server chose. */
@@ -30,11 +30,11 @@ struct bluez_bridge {
 	struct notify_state {
 		bool wanted;
 		bool applied;
-	} *notify;
+	} * notify;
 };
 
-static const struct mb_gatt_chr *chr_by_value_handle(const struct bluez_bridge *b,
-						     uint16_t handle)
+static const struct mb_gatt_chr *
+chr_by_value_handle(const struct bluez_bridge *b, uint16_t handle)
 {
 	const struct mb_attr *a = mb_gatt_lookup(mb_band_gatt(b->band), handle);
 
@@ -46,7 +46,8 @@ static const struct mb_gatt_chr *chr_by_value_handle(const struct bluez_bridge *
  * swallowed the request, as on a silent link). */
 static uint8_t response_code(const struct bluez_bridge *b, uint8_t want_op)
 {
-	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP && b->rsp[1] == b->req_op)
+	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP &&
+	    b->rsp[1] == b->req_op)
 		return b->rsp[4];
 	if (b->rsp_len >= 1 && b->rsp[0] == want_op)
 		return 0;
@@ -73,10 +74,12 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 		return;
 	indication = pdu[0] == MB_ATT_OP_HANDLE_IND;
 	if (pdu[0] == MB_ATT_OP_HANDLE_NFY || indication) {
-		if (len < 3 || !(chr = chr_by_value_handle(b, mb_get_le16(pdu + 1))))
+		if (len < 3 ||
+		    !(chr = chr_by_value_handle(b, mb_get_le16(pdu + 1))))
 			return;
 		if (b->ops->notify)
-			b->ops->notify(chr, pdu + 3, len - 3, indication, b->user_data);
+			b->ops->notify(chr, pdu + 3, len - 3, indication,
+				       b->user_data);
 		return;
 	}
 	/* A response to the request being bridged. */
@@ -122,7 +125,8 @@ static uint8_t write_ccc(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 	uint16_t v = 0;
 
 	if (on)
-		v = chr->def->props & MB_PROP_NOTIFY ? MB_CCC_NOTIFY : MB_CCC_INDICATE;
+		v = chr->def->props & MB_PROP_NOTIFY ? MB_CCC_NOTIFY
+						     : MB_CCC_INDICATE;
 	mb_put_le16(pdu + 1, chr->cccd_handle);
 	mb_put_le16(pdu + 3, v);
 	return transact(b, pdu, sizeof(pdu), MB_ATT_OP_WRITE_RSP);
@@ -148,7 +152,8 @@ struct bluez_bridge *bluez_bridge_new(struct mb_band *band,
 	size_t n = mb_gatt_n_chrs(mb_band_gatt(band));
 
 	/* Out of memory aborts, as in the band. */
-	return MB_NEW(struct bluez_bridge, .band = band, .ops = ops, .user_data = user_data,
+	return MB_NEW(struct bluez_bridge, .band = band, .ops = ops,
+		      .user_data = user_data,
 		      .notify = mb_malloc0(n * sizeof(struct notify_state)));
 }
 
@@ -230,7 +235,9 @@ uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			chunk = sizeof(whole) - have;
 		memcpy(whole + have, b->rsp + 1, chunk);
 		have += chunk;
-		if (chunk < (size_t)mb_att_mtu(mb_link_att(mb_band_link(b->band))) - 1 ||
+		if (chunk < (size_t)mb_att_mtu(
+				    mb_link_att(mb_band_link(b->band))) -
+				    1 ||
 		    have >= sizeof(whole))
 			break;
 	}

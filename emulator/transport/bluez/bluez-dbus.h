@@ -9,9 +9,10 @@
 
 /* Exports the interface iface of info at path, answered by vtable with
  * data: the id to unexport it by, or 0 with error set. */
-guint bluez_dbus_export(GDBusConnection *conn, const char *path, GDBusNodeInfo *info,
-			const char *iface, const GDBusInterfaceVTable *vtable,
-			gpointer data, GError **error);
+guint bluez_dbus_export(GDBusConnection *conn, const char *path,
+			GDBusNodeInfo *info, const char *iface,
+			const GDBusInterfaceVTable *vtable, gpointer data,
+			GError **error);
 /* Takes back what *id names, if anything, and clears it. */
 void bluez_dbus_unexport(GDBusConnection *conn, guint *id);
 

@@ -55,14 +55,14 @@ static const char introspection_xml[] =
 struct gatt_obj {
 	struct bluez_gatt *g;
 	char *path;
-	const struct mb_profile_svc *svc;	/* services */
-	const struct mb_gatt_chr *chr;		/* characteristics */
-	const char *svc_path;			/* characteristics */
-	const struct gatt_obj *service;		/* characteristics */
-	uint16_t layout_handle;	/* where the band's table has it */
-	uint16_t request;	/* what Handle asks bluetoothd for, 0 = any */
-	uint16_t handle;	/* what bluetoothd said it assigned, 0 = not yet */
-	GBytes *value;		/* last value read or notified */
+	const struct mb_profile_svc *svc; /* services */
+	const struct mb_gatt_chr *chr;	  /* characteristics */
+	const char *svc_path;		  /* characteristics */
+	const struct gatt_obj *service;	  /* characteristics */
+	uint16_t layout_handle;		  /* where the band's table has it */
+	uint16_t request; /* what Handle asks bluetoothd for, 0 = any */
+	uint16_t handle;  /* what bluetoothd said it assigned, 0 = not yet */
+	GBytes *value;	  /* last value read or notified */
 	guint reg_id;
 };
 
@@ -76,13 +76,14 @@ struct bluez_gatt {
 	GDBusNodeInfo *info;
 	guint om_id;
 	bool hints;
-	GPtrArray *objs;	/* struct gatt_obj, services then their chrs */
-	struct gatt_obj **by_chr;	/* indexed by mb_gatt_chr.index */
+	GPtrArray *objs; /* struct gatt_obj, services then their chrs */
+	struct gatt_obj **by_chr; /* indexed by mb_gatt_chr.index */
 };
 
 static bool served_by_bluez(const struct mb_profile_svc *svc)
 {
-	return mb_uuid_is16(&svc->uuid, 0x1800) || mb_uuid_is16(&svc->uuid, 0x1801);
+	return mb_uuid_is16(&svc->uuid, 0x1800) ||
+	       mb_uuid_is16(&svc->uuid, 0x1801);
 }
 
 static uint16_t requested_handle(const struct gatt_obj *o)
@@ -122,7 +123,8 @@ static GVariant *uuid_variant(const struct mb_uuid *u)
 static GVariant *get_prop(const struct gatt_obj *o, const char *name)
 {
 	if (!strcmp(name, "Handle"))
-		return g_variant_new_uint16(o->handle ? o->handle : requested_handle(o));
+		return g_variant_new_uint16(o->handle ? o->handle
+						      : requested_handle(o));
 	if (o->svc) {
 		if (!strcmp(name, "UUID"))
 			return uuid_variant(&o->svc->uuid);
@@ -139,10 +141,13 @@ static GVariant *get_prop(const struct gatt_obj *o, const char *name)
 	if (!strcmp(name, "Value"))
 		/* The variant holds the bytes: a later write may replace
 		 * o->value while the reply is still queued. */
-		return o->value ? g_variant_new_from_bytes(G_VARIANT_TYPE("ay"), o->value, TRUE)
-				: g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, "", 0, 1);
+		return o->value ? g_variant_new_from_bytes(G_VARIANT_TYPE("ay"),
+							   o->value, TRUE)
+				: g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+							    "", 0, 1);
 	if (!strcmp(name, "Notifying"))
-		return g_variant_new_boolean(bluez_bridge_notifying(o->g->bridge, o->chr));
+		return g_variant_new_boolean(
+			bluez_bridge_notifying(o->g->bridge, o->chr));
 	if (!strcmp(name, "Flags"))
 		return flags_variant(o->chr);
 	return NULL;
@@ -204,7 +209,8 @@ static void return_att_error(GDBusMethodInvocation *inv, uint8_t err)
 	 * error when it is an application error (0x80-0x9F), anything else
 	 * into Unlikely Error. */
 	g_snprintf(msg, sizeof(msg), "0x%02x", err);
-	g_dbus_method_invocation_return_dbus_error(inv, bluez_bridge_error_name(err), msg);
+	g_dbus_method_invocation_return_dbus_error(
+		inv, bluez_bridge_error_name(err), msg);
 }
 
 static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
@@ -212,12 +218,14 @@ static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
 {
 	if (g->cb->link(opt->device, opt->mtu, g->user_data))
 		return true;
-	g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Failed",
-						   "the band has no link to this device");
+	g_dbus_method_invocation_return_dbus_error(
+		inv, "org.bluez.Error.Failed",
+		"the band has no link to this device");
 	return false;
 }
 
-static void chr_read(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation *inv)
+static void chr_read(struct gatt_obj *o, GVariant *params,
+		     GDBusMethodInvocation *inv)
 {
 	struct call_options opt;
 	g_autoptr(GVariant) dict = g_variant_get_child_value(params, 0);
@@ -235,9 +243,10 @@ static void chr_read(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation
 	}
 	if (!opt.offset)
 		set_value(o, buf, len);
-	g_dbus_method_invocation_return_value(inv,
-		g_variant_new("(@ay)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
-							       buf, len, 1)));
+	g_dbus_method_invocation_return_value(
+		inv, g_variant_new("(@ay)",
+				   g_variant_new_fixed_array(
+					   G_VARIANT_TYPE_BYTE, buf, len, 1)));
 }
 
 static void write_replied(uint8_t err, void *user_data)
@@ -250,7 +259,8 @@ static void write_replied(uint8_t err, void *user_data)
 		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
-static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocation *inv)
+static void chr_write(struct gatt_obj *o, GVariant *params,
+		      GDBusMethodInvocation *inv)
 {
 	struct call_options opt;
 	g_autoptr(GVariant) value = g_variant_get_child_value(params, 0);
@@ -270,7 +280,8 @@ static void chr_write(struct gatt_obj *o, GVariant *params, GDBusMethodInvocatio
 	/* Without "type" (older bluetoothd) the properties decide. */
 	command = opt.type ? !strcmp(opt.type, "command")
 			   : !(o->chr->def->props & MB_PROP_WRITE);
-	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied, inv);
+	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied,
+			   inv);
 }
 
 static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
@@ -322,7 +333,8 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 
 static GVariant *get_property(GDBusConnection *conn, const gchar *sender,
 			      const gchar *path, const gchar *iface,
-			      const gchar *name, GError **error, gpointer user_data)
+			      const gchar *name, GError **error,
+			      gpointer user_data)
 {
 	return bluez_dbus_property(get_prop(user_data, name), name, error);
 }
@@ -335,9 +347,11 @@ static gboolean set_property(GDBusConnection *conn, const gchar *sender,
 {
 	struct gatt_obj *o = user_data;
 
-	if (strcmp(name, "Handle") || !g_variant_is_of_type(value, G_VARIANT_TYPE_UINT16)) {
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
-			    "%s is read-only", name);
+	if (strcmp(name, "Handle") ||
+	    !g_variant_is_of_type(value, G_VARIANT_TYPE_UINT16)) {
+		g_set_error(error, G_DBUS_ERROR,
+			    G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s is read-only",
+			    name);
 		return FALSE;
 	}
 	o->handle = g_variant_get_uint16(value);
@@ -374,10 +388,12 @@ static void om_call(GDBusConnection *conn, const gchar *sender,
 
 		g_variant_builder_init(&ifaces, G_VARIANT_TYPE("a{sa{sv}}"));
 		g_variant_builder_add(&ifaces, "{s@a{sv}}",
-				      o->svc ? SERVICE_IFACE : CHR_IFACE, all_props(o));
+				      o->svc ? SERVICE_IFACE : CHR_IFACE,
+				      all_props(o));
 		g_variant_builder_add(&b, "{oa{sa{sv}}}", o->path, &ifaces);
 	}
-	g_dbus_method_invocation_return_value(inv, g_variant_new("(a{oa{sa{sv}}})", &b));
+	g_dbus_method_invocation_return_value(
+		inv, g_variant_new("(a{oa{sa{sv}}})", &b));
 }
 
 static const GDBusInterfaceVTable om_vtable = { .method_call = om_call };
@@ -413,28 +429,35 @@ static void place(struct bluez_gatt *g)
 		}
 	}
 	if (first_pinned == g->objs->len)
-		return;		/* nothing pinned: bluetoothd places all */
+		return; /* nothing pinned: bluetoothd places all */
 	if (first_pinned > 0) {
 		const struct gatt_obj *last = NULL;
 		const struct mb_attr *a;
 
 		for (size_t i = 0; i < first_pinned; i++) {
-			const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
+			const struct gatt_obj *o =
+				g_ptr_array_index(g->objs, i);
 
 			if (o->svc)
 				last = o;
 		}
 		a = mb_gatt_lookup(gatt, last->layout_handle);
-		if (a && a->end_handle < ((const struct gatt_obj *)
-				g_ptr_array_index(g->objs, first_pinned))->layout_handle)
+		if (a &&
+		    a->end_handle < ((const struct gatt_obj *)g_ptr_array_index(
+					     g->objs, first_pinned))
+					    ->layout_handle)
 			shift = (uint16_t)(((const struct gatt_obj *)
-				g_ptr_array_index(g->objs, first_pinned))->layout_handle -
-				1 - a->end_handle);
+						    g_ptr_array_index(
+							    g->objs,
+							    first_pinned))
+						   ->layout_handle -
+					   1 - a->end_handle);
 	}
 	for (size_t i = 0; i < g->objs->len; i++) {
 		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
-		o->request = (uint16_t)(o->layout_handle + (i < first_pinned ? shift : 0));
+		o->request = (uint16_t)(o->layout_handle +
+					(i < first_pinned ? shift : 0));
 	}
 }
 
@@ -455,7 +478,8 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 			o = g_new0(struct gatt_obj, 1);
 			o->g = g;
 			o->svc = chr->svc;
-			o->path = g_strdup_printf("%s/service%02zx", g->root, n_svc++);
+			o->path = g_strdup_printf("%s/service%02zx", g->root,
+						  n_svc++);
 			/* The declaration is the attribute before the first
 			 * characteristic's declaration. */
 			o->layout_handle = (uint16_t)(chr->decl_handle - 1);
@@ -469,7 +493,8 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 		o->chr = chr;
 		o->service = service;
 		o->svc_path = service->path;
-		o->path = g_strdup_printf("%s/char%02zx", service->path, n_chr++);
+		o->path =
+			g_strdup_printf("%s/char%02zx", service->path, n_chr++);
 		o->layout_handle = chr->value_handle;
 		g_ptr_array_add(g->objs, o);
 		g->by_chr[chr->index] = o;
@@ -478,9 +503,10 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 	for (size_t i = 0; i < g->objs->len; i++) {
 		struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
-		o->reg_id = bluez_dbus_export(g->conn, o->path, g->info,
-					      o->svc ? SERVICE_IFACE : CHR_IFACE,
-					      &obj_vtable, o, error);
+		o->reg_id =
+			bluez_dbus_export(g->conn, o->path, g->info,
+					  o->svc ? SERVICE_IFACE : CHR_IFACE,
+					  &obj_vtable, o, error);
 		if (!o->reg_id)
 			return false;
 	}
@@ -501,22 +527,29 @@ void bluez_gatt_free(struct bluez_gatt *g)
 }
 
 struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
-				  struct mb_band *band, struct bluez_bridge *bridge,
+				  struct mb_band *band,
+				  struct bluez_bridge *bridge,
 				  const struct bluez_gatt_callbacks *cb,
 				  void *user_data, GError **error)
 {
 	struct bluez_gatt *g = g_new0(struct bluez_gatt, 1);
 
 	*g = (struct bluez_gatt){
-		.conn = g_object_ref(conn), .root = g_strdup(root), .band = band,
-		.bridge = bridge, .cb = cb, .user_data = user_data, .hints = true,
+		.conn = g_object_ref(conn),
+		.root = g_strdup(root),
+		.band = band,
+		.bridge = bridge,
+		.cb = cb,
+		.user_data = user_data,
+		.hints = true,
 		.objs = g_ptr_array_new_with_free_func(obj_free),
-		.by_chr = g_new0(struct gatt_obj *, mb_gatt_n_chrs(mb_band_gatt(band)) + 1),
+		.by_chr = g_new0(struct gatt_obj *,
+				 mb_gatt_n_chrs(mb_band_gatt(band)) + 1),
 		.info = g_dbus_node_info_new_for_xml(introspection_xml, error),
 	};
 	if (g->info)
-		g->om_id = bluez_dbus_export(conn, root, g->info, OM_IFACE, &om_vtable, g,
-					     error);
+		g->om_id = bluez_dbus_export(conn, root, g->info, OM_IFACE,
+					     &om_vtable, g, error);
 	if (g->om_id && export_all(g, error))
 		return g;
 	bluez_gatt_free(g);
@@ -538,7 +571,8 @@ unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g)
 		const struct gatt_obj *o = g_ptr_array_index(g->objs, i);
 
 		/* Only where a handle was asked for: the rest is bluetoothd's. */
-		n += o->handle && requested_handle(o) && o->handle != requested_handle(o);
+		n += o->handle && requested_handle(o) &&
+		     o->handle != requested_handle(o);
 	}
 	return n;
 }

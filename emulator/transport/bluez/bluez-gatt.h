@@ -26,7 +26,8 @@ struct bluez_gatt_callbacks {
  * properties ask for the profile's handles (docs/bluez.md); without,
  * bluetoothd chooses. */
 struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
-				  struct mb_band *band, struct bluez_bridge *bridge,
+				  struct mb_band *band,
+				  struct bluez_bridge *bridge,
 				  const struct bluez_gatt_callbacks *cb,
 				  void *user_data, GError **error);
 void bluez_gatt_free(struct bluez_gatt *g);

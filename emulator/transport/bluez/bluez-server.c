@@ -30,8 +30,8 @@ enum reg_state { REG_NONE, REG_PENDING, REG_DONE };
 struct bluez_server {
 	struct transport base;
 	struct mb_band *band;
-	char *adapter;		/* "hci0" */
-	char *adapter_path;	/* "/org/bluez/hci0" */
+	char *adapter;	    /* "hci0" */
+	char *adapter_path; /* "/org/bluez/hci0" */
 	const struct transport_callbacks *cb;
 	void *user_data;
 	GDBusConnection *conn;
@@ -41,10 +41,10 @@ struct bluez_server {
 	struct bluez_advertising *advertising;
 	guint watch_id;
 	guint props_sub;
-	guint objects_sub;	/* InterfacesAdded and InterfacesRemoved */
+	guint objects_sub; /* InterfacesAdded and InterfacesRemoved */
 	bool bluez_up;
 	enum reg_state app;
-	char *device;		/* the linked central's Device1 path */
+	char *device; /* the linked central's Device1 path */
 	guint drop_id;
 	bool hints_dropped;
 };
@@ -62,9 +62,9 @@ static bool band_on(const struct bluez_server *s)
 static void call(struct bluez_server *s, const char *path, const char *iface,
 		 const char *method, GVariant *args, GAsyncReadyCallback done)
 {
-	g_dbus_connection_call(s->conn, BLUEZ_SERVICE, path, iface, method, args, NULL,
-			       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, s->cancel,
-			       done, s);
+	g_dbus_connection_call(s->conn, BLUEZ_SERVICE, path, iface, method,
+			       args, NULL, G_DBUS_CALL_FLAGS_NONE,
+			       CALL_TIMEOUT_MS, s->cancel, done, s);
 }
 
 /* Finishes a call; NULL with the error logged (and not a cancellation). */
@@ -72,7 +72,8 @@ static GVariant *finish(GObject *source, GAsyncResult *res, const char *what,
 			GError **error_out)
 {
 	GError *error = NULL;
-	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source),
+						    res, &error);
 
 	if (r)
 		return r;
@@ -115,8 +116,9 @@ static bool step_done(GObject *source, GAsyncResult *res, const char *what,
  * with the application, no central has the link, the band is on. */
 static void update_advertising(struct bluez_server *s)
 {
-	bluez_advertising_set_wanted(s->advertising, s->bluez_up && s->app == REG_DONE &&
-				     !s->device && band_on(s));
+	bluez_advertising_set_wanted(s->advertising,
+				     s->bluez_up && s->app == REG_DONE &&
+					     !s->device && band_on(s));
 }
 
 /* ---- the link ------------------------------------------------------- */
@@ -168,7 +170,8 @@ static void on_drop(gpointer user_data)
 
 	s->drop_id = 0;
 	if (s->device)
-		call(s, s->device, DEVICE_IFACE, "Disconnect", NULL, on_disconnected);
+		call(s, s->device, DEVICE_IFACE, "Disconnect", NULL,
+		     on_disconnected);
 }
 
 static void bridge_disconnect(void *user_data)
@@ -226,13 +229,15 @@ static bool under_adapter(const struct bluez_server *s, const char *path)
 	return !strncmp(path, s->adapter_path, n) && path[n] == '/';
 }
 
-static void device_connected(struct bluez_server *s, const char *path, bool connected)
+static void device_connected(struct bluez_server *s, const char *path,
+			     bool connected)
 {
 	if (connected) {
 		/* The band serves one central; it does not advertise while it
 		 * has one, so a second is a race: turn it away. */
 		if (!link_up(s, path)) {
-			g_info("turning away %s: the band is busy or off", path);
+			g_info("turning away %s: the band is busy or off",
+			       path);
 			call(s, path, DEVICE_IFACE, "Disconnect", NULL, NULL);
 		}
 		return;
@@ -243,7 +248,8 @@ static void device_connected(struct bluez_server *s, const char *path, bool conn
 
 static void on_props_changed(GDBusConnection *conn, const gchar *sender,
 			     const gchar *path, const gchar *iface,
-			     const gchar *signal, GVariant *params, gpointer user_data)
+			     const gchar *signal, GVariant *params,
+			     gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	const char *which;
@@ -263,7 +269,8 @@ static void on_props_changed(GDBusConnection *conn, const gchar *sender,
 
 static void register_app(struct bluez_server *s);
 
-static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_data)
+static void on_app_registered(GObject *src, GAsyncResult *res,
+			      gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	GError *error = NULL;
@@ -279,7 +286,8 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		s->app = REG_DONE;
 		moved = bluez_gatt_handles_moved(s->gatt);
 		g_info("GATT application registered on %s%s", s->adapter,
-		       moved ? " (bluetoothd moved some of the band's handles)" : "");
+		       moved ? " (bluetoothd moved some of the band's handles)"
+			     : "");
 		status(s, "REGISTERED=1");
 		update_advertising(s);
 		return;
@@ -289,8 +297,10 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 		g_dbus_error_strip_remote_error(error);
 		/* The handles the profile asks for may be taken (another
 		 * application, a newer bluetoothd's own services). */
-		g_warning("%s: GATT application refused (%s); registering it again "
-			  "with the handles bluetoothd chooses", s->adapter, error->message);
+		g_warning(
+			"%s: GATT application refused (%s); registering it again "
+			"with the handles bluetoothd chooses",
+			s->adapter, error->message);
 		s->hints_dropped = true;
 		bluez_gatt_set_handle_hints(s->gatt, false);
 		g_error_free(error);
@@ -328,7 +338,8 @@ static void on_powered(GObject *src, GAsyncResult *res, gpointer user_data)
 	if (step_done(src, res, "Powered", &error))
 		register_app(s);
 	else if (error)
-		g_warning("%s: cannot power the adapter: %s", s->adapter, error->message);
+		g_warning("%s: cannot power the adapter: %s", s->adapter,
+			  error->message);
 }
 
 static void set_adapter_prop(struct bluez_server *s, const char *name,
@@ -354,13 +365,15 @@ static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
 		return;
 	g_variant_get(r, "(a{oa{sa{sv}}})", &objects);
 	while (g_variant_iter_next(objects, "{&o@a{sa{sv}}}", &path, &ifaces)) {
-		g_autoptr(GVariant) dev = g_variant_lookup_value(ifaces, DEVICE_IFACE, NULL);
+		g_autoptr(GVariant) dev =
+			g_variant_lookup_value(ifaces, DEVICE_IFACE, NULL);
 		gboolean connected = FALSE;
 
 		if (dev && under_adapter(s, path) &&
-		    g_variant_lookup(dev, "Connected", "b", &connected) && connected &&
-		    !(s->device && !strcmp(s->device, path))) {
-			g_info("dropping %s: connected before this band started", path);
+		    g_variant_lookup(dev, "Connected", "b", &connected) &&
+		    connected && !(s->device && !strcmp(s->device, path))) {
+			g_info("dropping %s: connected before this band started",
+			       path);
 			call(s, path, DEVICE_IFACE, "Disconnect", NULL, NULL);
 		}
 		g_variant_unref(ifaces);
@@ -378,12 +391,13 @@ static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 
 	if (!step_done(src, res, "adapter", &error)) {
 		if (error)
-			g_warning("%s: no such adapter in bluetoothd (%s); waiting for it",
-				  s->adapter, error->message);
+			g_warning(
+				"%s: no such adapter in bluetoothd (%s); waiting for it",
+				s->adapter, error->message);
 		return;
 	}
-	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
-	     on_objects);
+	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+	     NULL, on_objects);
 	set_adapter_prop(s, "Alias",
 			 g_variant_new_string(mb_profile_device_name(
 				 mb_band_profile(s->band))),
@@ -401,7 +415,8 @@ static void setup(struct bluez_server *s)
  * coming (plugged in, or found late by bluetoothd) starts the set-up. */
 static void on_objects_changed(GDBusConnection *conn, const gchar *sender,
 			       const gchar *path, const gchar *iface,
-			       const gchar *signal, GVariant *params, gpointer user_data)
+			       const gchar *signal, GVariant *params,
+			       gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	const char *object;
@@ -412,12 +427,14 @@ static void on_objects_changed(GDBusConnection *conn, const gchar *sender,
 		if (s->device && !strcmp(s->device, object))
 			link_down(s);
 	} else if (!strcmp(signal, "InterfacesAdded") &&
-		   g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})"))) {
+		   g_variant_is_of_type(params,
+					G_VARIANT_TYPE("(oa{sa{sv}})"))) {
 		g_autoptr(GVariant) ifaces = NULL;
 
 		g_variant_get(params, "(&o@a{sa{sv}})", &object, &ifaces);
 		if (!strcmp(object, s->adapter_path) &&
-		    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) && s->app == REG_NONE)
+		    g_variant_lookup_value(ifaces, ADAPTER_IFACE, NULL) &&
+		    s->app == REG_NONE)
 			setup(s);
 	}
 }
@@ -439,9 +456,11 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 	struct bluez_server *s = user_data;
 
 	if (s->bluez_up)
-		g_warning("bluetoothd left the bus; waiting for it to come back");
+		g_warning(
+			"bluetoothd left the bus; waiting for it to come back");
 	else
-		g_info("waiting for bluetoothd (%s) on the system bus", BLUEZ_SERVICE);
+		g_info("waiting for bluetoothd (%s) on the system bus",
+		       BLUEZ_SERVICE);
 	s->bluez_up = false;
 	s->app = REG_NONE;
 	bluez_advertising_forget(s->advertising);
@@ -471,13 +490,16 @@ static void bluez_server_free(struct transport *t)
 	bluez_advertising_free(s->advertising);
 	/* The band goes away: so does its link. */
 	if (s->conn && s->device) {
-		bluez_dbus_call_quietly(s->conn, s->device, DEVICE_IFACE, "Disconnect",
-					NULL, UNREGISTER_TIMEOUT_MS);
+		bluez_dbus_call_quietly(s->conn, s->device, DEVICE_IFACE,
+					"Disconnect", NULL,
+					UNREGISTER_TIMEOUT_MS);
 	}
 	if (s->conn && s->bluez_up && s->app == REG_DONE)
-		bluez_dbus_call_quietly(s->conn, s->adapter_path, GATT_MANAGER_IFACE,
+		bluez_dbus_call_quietly(s->conn, s->adapter_path,
+					GATT_MANAGER_IFACE,
 					"UnregisterApplication",
-					g_variant_new("(o)", APP_ROOT), UNREGISTER_TIMEOUT_MS);
+					g_variant_new("(o)", APP_ROOT),
+					UNREGISTER_TIMEOUT_MS);
 	g_cancellable_cancel(s->cancel);
 	g_clear_handle_id(&s->drop_id, g_source_remove);
 	g_clear_handle_id(&s->watch_id, g_bus_unwatch_name);
@@ -505,10 +527,13 @@ static bool connect_bus(struct bluez_server *s, GError **error)
 	if (!s->conn)
 		return false;
 	s->bridge = bluez_bridge_new(s->band, &bridge_ops, s);
-	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge, &gatt_cb, s, error);
+	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge,
+				 &gatt_cb, s, error);
 	if (s->gatt)
-		s->advertising = bluez_advertising_new(s->conn, s->adapter, s->adapter_path,
-						       s->band, advertising_status, s, error);
+		s->advertising = bluez_advertising_new(s->conn, s->adapter,
+						       s->adapter_path, s->band,
+						       advertising_status, s,
+						       error);
 	return s->advertising != NULL;
 }
 
@@ -519,23 +544,28 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 	struct bluez_server *s = g_new0(struct bluez_server, 1);
 
 	*s = (struct bluez_server){
-		.base = { band_event, bluez_server_free }, .band = band,
+		.base = { band_event, bluez_server_free },
+		.band = band,
 		.adapter = g_strdup(adapter),
 		.adapter_path = g_strdup_printf("/org/bluez/%s", adapter),
-		.cb = cb, .user_data = user_data, .cancel = g_cancellable_new(),
+		.cb = cb,
+		.user_data = user_data,
+		.cancel = g_cancellable_new(),
 	};
 	if (!connect_bus(s, error)) {
 		bluez_server_free(&s->base);
 		return NULL;
 	}
-	s->props_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE, PROPS_IFACE,
-		"PropertiesChanged", NULL, DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-		on_props_changed, s, NULL);
-	s->objects_sub = g_dbus_connection_signal_subscribe(s->conn, BLUEZ_SERVICE,
-		"org.freedesktop.DBus.ObjectManager", NULL, "/", NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_objects_changed, s, NULL);
-	s->watch_id = g_bus_watch_name_on_connection(s->conn, BLUEZ_SERVICE,
-		G_BUS_NAME_WATCHER_FLAGS_NONE, on_bluez_appeared, on_bluez_vanished,
+	s->props_sub = g_dbus_connection_signal_subscribe(
+		s->conn, BLUEZ_SERVICE, PROPS_IFACE, "PropertiesChanged", NULL,
+		DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_props_changed, s,
+		NULL);
+	s->objects_sub = g_dbus_connection_signal_subscribe(
+		s->conn, BLUEZ_SERVICE, "org.freedesktop.DBus.ObjectManager",
+		NULL, "/", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_objects_changed,
 		s, NULL);
+	s->watch_id = g_bus_watch_name_on_connection(
+		s->conn, BLUEZ_SERVICE, G_BUS_NAME_WATCHER_FLAGS_NONE,
+		on_bluez_appeared, on_bluez_vanished, s, NULL);
 	return &s->base;
 }

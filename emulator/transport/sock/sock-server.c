@@ -32,7 +32,7 @@ struct sock_server {
 	int link_fd;
 	guint link_id;
 	guint link_out_id;
-	GQueue tx;		/* GBytes waiting for room in the socket */
+	GQueue tx; /* GBytes waiting for room in the socket */
 	bool drop_requested;
 	guint drop_id;
 };
@@ -54,8 +54,10 @@ static bool clear_stale_socket(const char *path, GError **error)
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ||
-		       (g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-				    "%s: %s", path, g_strerror(errno)), false);
+		       (g_set_error(error, G_IO_ERROR,
+				    g_io_error_from_errno(errno), "%s: %s",
+				    path, g_strerror(errno)),
+			false);
 	if (!S_ISSOCK(st.st_mode)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 			    "%s exists and is not a socket", path);
@@ -94,8 +96,8 @@ static bool start_listening(struct sock_server *s, GError **error)
 	    listen(fd, 1) < 0) {
 		int e = errno;
 
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s",
-			    s->path, g_strerror(e));
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+			    "%s: %s", s->path, g_strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return false;
@@ -164,7 +166,7 @@ static gboolean on_link_out(gint fd, GIOCondition cond, gpointer user_data)
 		if (send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return G_SOURCE_CONTINUE;
-			break;	/* the reader notices the hang-up */
+			break; /* the reader notices the hang-up */
 		}
 		g_bytes_unref(g_queue_pop_head(&s->tx));
 	}
@@ -190,7 +192,8 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	if (g_queue_is_empty(&s->tx) &&
 	    send(s->link_fd, pdu, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 		return;
-	if (!g_queue_is_empty(&s->tx) || errno == EAGAIN || errno == EWOULDBLOCK) {
+	if (!g_queue_is_empty(&s->tx) || errno == EAGAIN ||
+	    errno == EWOULDBLOCK) {
 		if (s->tx.length >= TX_QUEUE_MAX) {
 			g_warning("central is not reading; dropping the link");
 			shutdown(s->link_fd, SHUT_RDWR);
@@ -248,8 +251,8 @@ static gboolean on_link_in(gint fd, GIOCondition cond, gpointer user_data)
 		link_down(s);
 		return G_SOURCE_REMOVE;
 	}
-	mb_link_receive(mb_band_link(s->band), buf, (size_t)n < sizeof(buf) ? (size_t)n
-							      : sizeof(buf));
+	mb_link_receive(mb_band_link(s->band), buf,
+			(size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf));
 	transport_activity(s->cb, s->user_data);
 	return G_SOURCE_CONTINUE;
 }
@@ -313,9 +316,14 @@ struct transport *sock_server_new(struct mb_band *band, const char *path,
 {
 	struct sock_server *s = g_new0(struct sock_server, 1);
 
-	*s = (struct sock_server){ .base = { band_event, sock_server_free }, .band = band,
-				   .path = g_strdup(path), .cb = cb, .user_data = user_data,
-				   .listen_fd = -1, .link_fd = -1, .tx = G_QUEUE_INIT };
+	*s = (struct sock_server){ .base = { band_event, sock_server_free },
+				   .band = band,
+				   .path = g_strdup(path),
+				   .cb = cb,
+				   .user_data = user_data,
+				   .listen_fd = -1,
+				   .link_fd = -1,
+				   .tx = G_QUEUE_INIT };
 	if (clear_stale_socket(path, error) && start_listening(s, error))
 		return &s->base;
 	g_free(s->path);
