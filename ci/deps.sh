@@ -7,7 +7,7 @@ BANDSIM_PACKAGES=(
 	libglib2.0-dev libssl-dev libcmocka-dev
 	dbus python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
 	python3-bleak
-	valgrind clang libclang-rt-14-dev tshark
+	valgrind clang libclang-rt-14-dev clang-format tshark
 )
 
 # Installs the packages given that are not installed yet; nothing at all
