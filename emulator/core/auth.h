@@ -7,9 +7,8 @@
 #include "chrs.h"
 #include "schedule.h"
 #include "profile.h"
-
-struct mb_services;
-struct mb_identity;
+#include "identity.h"
+#include "services.h"
 
 /* Huami auth and binding on 00000009 (protocol §3.2, §10; docs/auth.md):
  * the link's challenge and rights, and a key that waits for a tap. */

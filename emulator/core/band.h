@@ -12,6 +12,15 @@
 #include "band-link.h"
 #include "profile.h"
 #include "util.h"
+#include "adv.h"
+#include "auth.h"
+#include "fault.h"
+#include "firmware.h"
+#include "flashlog.h"
+#include "identity.h"
+#include "power.h"
+#include "rtc.h"
+#include "tick.h"
 
 /* The band model (ARCHITECTURE.md "The band model"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
@@ -20,16 +29,6 @@
  * fetch, firmware, power, ...), each behind the services interface
  * (services.h); this object wires them and owns the link. */
 struct mb_band;
-
-struct mb_adv;
-struct mb_auth;
-struct mb_faults;
-struct mb_firmware;
-struct mb_flashlog;
-struct mb_identity;
-struct mb_power;
-struct mb_rtc;
-struct mb_tick;
 
 /* The profile and clock must outlive the band. */
 struct mb_band *mb_band_new(const struct mb_profile *profile,

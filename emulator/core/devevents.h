@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-struct mb_services;
+#include "services.h"
 
 /* Device events the band sends on 00000010 (protocol §9). */
 enum mb_devevent {

@@ -3,9 +3,8 @@
 
 #include "chrs.h"
 #include "profile.h"
-
-struct mb_firmware;
-struct mb_identity;
+#include "firmware.h"
+#include "identity.h"
 
 /* What the band says about itself: GAP name and appearance, Device
  * Information (protocol §2.1, §8). */

@@ -8,6 +8,10 @@
 #include "gatt.h"
 #include "hooks.h"
 #include "uuid.h"
+#include "band-link.h"
+#include "fetch.h"
+#include "power.h"
+#include "services.h"
 
 /* Faults (docs/faults.md): trigger -> action (+ count), consulted at one
  * hook point in the band: parsed, matched and carried out here. */
@@ -69,11 +73,6 @@ const struct mb_fault_preset *mb_fault_preset(size_t i);
 
 /* The band's fault plan: the armed faults, in the order they came. */
 struct mb_faults;
-
-struct mb_services;
-struct mb_link;
-struct mb_power;
-struct mb_fetch;
 
 /* What a fault acts on: the link (drop, silence, alter a notification),
  * the battery (brown-out), the fetch counter (skip-counter), the band

@@ -6,12 +6,11 @@
 
 #include "chrs.h"
 #include "profile.h"
-
-struct mb_services;
-struct mb_rtc;
-struct mb_power;
-struct mb_flashlog;
-struct mb_link;
+#include "band-link.h"
+#include "flashlog.h"
+#include "power.h"
+#include "rtc.h"
+#include "services.h"
 
 /* The fetch ("sync") protocol on 00000004 / 00000005 (protocol §4.1;
  * bandsim's decisions in docs/sync.md). */

@@ -7,9 +7,8 @@
 #include "chrs.h"
 #include "fwinfo.h"
 #include "profile.h"
-
-struct mb_services;
-struct mb_power;
+#include "power.h"
+#include "services.h"
 
 /* Firmware, resources, fonts and watchfaces over 00001531 / 00001532
  * (protocol §7.1; docs/battery-firmware.md): two slots, the running one

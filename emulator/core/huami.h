@@ -5,8 +5,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
-
-struct mb_services;
+#include "services.h"
 
 /* Huami command characteristics (00000009, 00000004, 00001531): replies
  * are notifications on the same characteristic, 10 <command> <status>

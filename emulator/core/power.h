@@ -7,9 +7,8 @@
 #include "chrs.h"
 #include "schedule.h"
 #include "profile.h"
-
-struct mb_services;
-struct mb_rtc;
+#include "rtc.h"
+#include "services.h"
 
 /* The battery and what it does to the band (docs/battery-firmware.md):
  * what a minute costs, when the band drops links, reboots, dies at 0 %

@@ -5,9 +5,8 @@
 
 #include "att.h"
 #include "chrs.h"
-
-struct mb_auth;
-struct mb_faults;
+#include "auth.h"
+#include "fault.h"
 
 /* The link's view of the table: which part answers a characteristic,
  * who may use it (protected characteristics refuse until Huami auth; the

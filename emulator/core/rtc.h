@@ -4,8 +4,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
-
-struct mb_services;
+#include "services.h"
 
 /* The band's real-time clock (protocol §6): local time is band time plus
  * an offset the phone sets on 0x2A2B, with the phone's time zone.  A

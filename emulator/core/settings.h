@@ -4,8 +4,7 @@
 #include <stdbool.h>
 
 #include "chrs.h"
-
-struct mb_services;
+#include "services.h"
 
 /* The configuration commands on 00000003 (protocol §11): one table row
  * per command.  Only the authenticated owner gets here (00000003 is

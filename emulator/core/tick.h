@@ -5,11 +5,10 @@
 
 #include "chrs.h"
 #include "schedule.h"
-
-struct mb_services;
-struct mb_rtc;
-struct mb_power;
-struct mb_flashlog;
+#include "flashlog.h"
+#include "power.h"
+#include "rtc.h"
+#include "services.h"
 
 /* The band's minute (docs/sync.md "Band life"): at every whole minute of
  * local time the wearer's sample is logged to flash, the day's step

@@ -80,27 +80,22 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	r->detail[0] = '\0';
 	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
 		const struct mb_event_field *fl = &ev->fields[i];
+		char value[64];
 
 		switch (fl->type) {
 		case MB_EVENT_TYPE_STRING:
-			off += (size_t)snprintf(r->detail + off,
-						sizeof(r->detail) - off,
-						"%s%s=%s", i ? " " : "",
-						fl->key, fl->str);
+			snprintf(value, sizeof(value), "%s", fl->str);
 			break;
 		case MB_EVENT_TYPE_BYTE:
-			off += (size_t)snprintf(r->detail + off,
-						sizeof(r->detail) - off,
-						"%s%s=0x%02x", i ? " " : "",
-						fl->key, fl->byte);
+			snprintf(value, sizeof(value), "0x%02x", fl->byte);
 			break;
 		case MB_EVENT_TYPE_UINT32:
-			off += (size_t)snprintf(r->detail + off,
-						sizeof(r->detail) - off,
-						"%s%s=%u", i ? " " : "",
-						fl->key, fl->u32);
+			snprintf(value, sizeof(value), "%u", fl->u32);
 			break;
 		}
+		off += (size_t)snprintf(r->detail + off,
+					sizeof(r->detail) - off, "%s%s=%s",
+					i ? " " : "", fl->key, value);
 		assert_true(off < sizeof(r->detail));
 	}
 }

@@ -15,6 +15,14 @@
 #include "gatt.h"
 #include "profile.h"
 
+/* One case of a group: its name ("ID title"), the test, its set-up and
+ * tear-down; a compound literal, so that each row of a table is one
+ * call. */
+#define CASE(name, fn, setup, teardown) \
+	((struct CMUnitTest){ name, fn, setup, teardown, NULL })
+/* A case on the band fixture_setup() makes. */
+#define T(name, fn) CASE(name, fn, fixture_setup, fixture_teardown)
+
 #define PDU(...)                            \
 	((const uint8_t[]){ __VA_ARGS__ }), \
 		sizeof((const uint8_t[]){ __VA_ARGS__ })

@@ -394,11 +394,6 @@ static void test_notification_order(void **state)
 	start_without_init(f, false);
 }
 
-#define T(name, fn)                                             \
-	{                                                       \
-		name, fn, fixture_setup, fixture_teardown, NULL \
-	}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -438,49 +438,46 @@ static void test_button_device_events(void **state)
 	expect_no_out(f);
 }
 
-#define T(name, fn, setup)                              \
-	{                                               \
-		name, fn, setup, fixture_teardown, NULL \
-	}
+#define A(name, fn, setup) CASE(name, fn, setup, fixture_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/AUTH/BV-01 variant A", test_variant_a,
+		A("MB4-UT/AUTH/BV-01 variant A", test_variant_a,
 		  setup_bound_subscribed),
-		T("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b,
+		A("MB4-UT/AUTH/BV-02 variant B echoes 82/83", test_variant_b,
 		  setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key,
+		A("MB4-UT/AUTH/BI-01 wrong key", test_wrong_key,
 		  setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale,
+		A("MB4-UT/AUTH/BI-02 replay and stale", test_replay_and_stale,
 		  setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-03 malformed", test_malformed,
+		A("MB4-UT/AUTH/BI-03 malformed", test_malformed,
 		  setup_bound_subscribed),
-		T("MB4-UT/AUTH/BI-04 band without key", test_not_bound,
+		A("MB4-UT/AUTH/BI-04 band without key", test_not_bound,
 		  setup_new_subscribed),
-		T("MB4-UT/SAFE/BV-01 protected before auth",
+		A("MB4-UT/SAFE/BV-01 protected before auth",
 		  test_protected_before_auth, fixture_setup_bound),
-		T("MB4-UT/SAFE/BV-02 auth lasts for the link",
+		A("MB4-UT/SAFE/BV-02 auth lasts for the link",
 		  test_auth_lasts_for_the_link, fixture_setup),
-		T("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap,
+		A("MB4-UT/PAIR/BV-01 bind with a tap", test_bind_with_tap,
 		  setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap,
+		A("MB4-UT/PAIR/BI-01 no tap", test_bind_no_tap,
 		  setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-02 declined and busy",
+		A("MB4-UT/PAIR/BI-02 declined and busy",
 		  test_bind_declined_and_busy, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-03 cancelled by disconnect",
+		A("MB4-UT/PAIR/BI-03 cancelled by disconnect",
 		  test_bind_cancelled_by_disconnect, setup_new_subscribed),
-		T("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored,
+		A("MB4-UT/PAIR/BI-04 binding not stored", test_bind_not_stored,
 		  setup_new_subscribed),
-		T("MB4-UT/BIND/BI-01 bound to another key",
+		A("MB4-UT/BIND/BI-01 bound to another key",
 		  test_binding_conflict, setup_bound_subscribed),
-		T("MB4-UT/BIND/BV-01 owner unbinds", test_owner_unbinds,
+		A("MB4-UT/BIND/BV-01 owner unbinds", test_owner_unbinds,
 		  fixture_setup),
-		T("MB4-UT/BIND/BI-02 stranger cannot unbind",
+		A("MB4-UT/BIND/BI-02 stranger cannot unbind",
 		  test_unauthenticated_cannot_unbind, fixture_setup_bound),
-		T("MB4-UT/BIND/BV-02 menu reset and reboot",
+		A("MB4-UT/BIND/BV-02 menu reset and reboot",
 		  test_menu_reset_and_reboot, fixture_setup),
-		T("MB4-UT/EVT/BV-01 button device events",
+		A("MB4-UT/EVT/BV-01 button device events",
 		  test_button_device_events, fixture_setup),
 	};
 

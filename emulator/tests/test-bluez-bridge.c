@@ -330,26 +330,23 @@ static void test_order_follows_the_band(void **state)
 	start_without_init(bf, false);
 }
 
-#define T(name, fn)                             \
-	{                                       \
-		name, fn, setup, teardown, NULL \
-	}
+#define B(name, fn) CASE(name, fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("MB4-UT/BLUEZ/BV-01 ReadValue with offsets", test_read),
-		T("MB4-UT/BLUEZ/BV-02 long values by Read Blob, MTU from options",
+		B("MB4-UT/BLUEZ/BV-01 ReadValue with offsets", test_read),
+		B("MB4-UT/BLUEZ/BV-02 long values by Read Blob, MTU from options",
 		  test_long_read),
-		T("MB4-UT/BLUEZ/BI-01 refusals and their org.bluez.Error names",
+		B("MB4-UT/BLUEZ/BI-01 refusals and their org.bluez.Error names",
 		  test_refusals),
-		T("MB4-UT/BLUEZ/BV-03 notify enabled before auth applies after it",
+		B("MB4-UT/BLUEZ/BV-03 notify enabled before auth applies after it",
 		  test_notify_before_auth),
-		T("MB4-UT/BLUEZ/BV-04 subscriptions survive a new link",
+		B("MB4-UT/BLUEZ/BV-04 subscriptions survive a new link",
 		  test_relink_keeps_subscriptions),
-		T("MB4-UT/BLUEZ/BV-05 band-initiated disconnect",
+		B("MB4-UT/BLUEZ/BV-05 band-initiated disconnect",
 		  test_band_hangs_up),
-		T("MB4-UT/BLUEZ/BV-06 a write's reply keeps the band's notification order",
+		B("MB4-UT/BLUEZ/BV-06 a write's reply keeps the band's notification order",
 		  test_order_follows_the_band),
 	};
 

@@ -201,11 +201,6 @@ static void test_advertising_data(void **state)
 	assert_int_equal(adv[3 + 7], 0xff);
 }
 
-#define T(name, fn)                                             \
-	{                                                       \
-		name, fn, fixture_setup, fixture_teardown, NULL \
-	}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -268,11 +268,6 @@ static void test_brown_out(void **state)
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 40);
 }
 
-#define T(name, fn)                                             \
-	{                                                       \
-		name, fn, fixture_setup, fixture_teardown, NULL \
-	}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -41,6 +41,22 @@ static void request_1030(struct fixture *f, uint32_t count)
 	expect_start_reply(f, count, (const uint8_t[]){ TS_1030 });
 }
 
+/* 01 01 <2024-05-20 at> (at: hour, minute, [second,] 00, tz), answered
+ * 10 01 01 <count> <2024-05-20 hour minute second tz> (reply_at). */
+static void request_at(struct fixture *f, const uint8_t *at, size_t at_len,
+		       uint32_t count, const uint8_t reply_at[4])
+{
+	uint8_t pdu[3 + 11] = { 0x52, H_CTRL, 0x00, 0x01, 0x01,
+				0xe8, 0x07,   0x05, 0x14 };
+	uint8_t ts[8] = { 0xe8, 0x07, 0x05, 0x14 };
+
+	assert_true(at_len <= 5);
+	memcpy(pdu + 9, at, at_len);
+	mb_link_receive(mb_band_link(f->band), pdu, 9 + at_len);
+	memcpy(ts + 4, reply_at, 4);
+	expect_start_reply(f, count, ts);
+}
+
 /* 01 01 <10:30>, answered with count, then 02: the transfer begins. */
 static void start_1030(struct fixture *f, uint32_t count)
 {
@@ -152,24 +168,14 @@ static void test_actual_start_and_seconds(void **state)
 	subscribe(f);
 	fixture_advance(f, 5 * 60000);
 	/* From 09:00: the data begins later, at 10:30. */
-	mb_link_receive(mb_band_link(f->band),
-			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
-			    0x14, 0x09, 0x00, 0x00, 0x00));
-	expect_start_reply(f, 5, (const uint8_t[]){ TS_1030 });
+	request_at(f, PDU(0x09, 0x00, 0x00, 0x00), 5,
+		   (const uint8_t[]){ 0x0a, 0x1e, 0x00, 0x00 });
 	/* Seconds precision, 10:31:30: the next whole minute, 10:32. */
-	mb_link_receive(mb_band_link(f->band),
-			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
-			    0x14, 0x0a, 0x1f, 0x1e, 0x00, 0x00));
-	expect_start_reply(f, 3,
-			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0a,
-					      0x20, 0x00, 0x00 });
+	request_at(f, PDU(0x0a, 0x1f, 0x1e, 0x00, 0x00), 3,
+		   (const uint8_t[]){ 0x0a, 0x20, 0x00, 0x00 });
 	/* Nothing from 11:00 on: count 0, the requested time with its tz. */
-	mb_link_receive(mb_band_link(f->band),
-			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
-			    0x14, 0x0b, 0x00, 0x00, 0x04));
-	expect_start_reply(f, 0,
-			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b,
-					      0x00, 0x00, 0x04 });
+	request_at(f, PDU(0x0b, 0x00, 0x00, 0x04), 0,
+		   (const uint8_t[]){ 0x0b, 0x00, 0x00, 0x04 });
 	expect_no_out(f);
 }
 
@@ -292,12 +298,8 @@ static void test_run_ends_at_a_gap(void **state)
 	fixture_advance(f, 5 * 60000);
 	request_1030(f, 10);
 	/* The next round, from 10:40, starts at 11:40. */
-	mb_link_receive(mb_band_link(f->band),
-			PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05,
-			    0x14, 0x0a, 0x28, 0x00, 0x00));
-	expect_start_reply(f, 5,
-			   (const uint8_t[]){ 0xe8, 0x07, 0x05, 0x14, 0x0b,
-					      0x28, 0x00, 0x00 });
+	request_at(f, PDU(0x0a, 0x28, 0x00, 0x00), 5,
+		   (const uint8_t[]){ 0x0b, 0x28, 0x00, 0x00 });
 	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
 	expect_transfer(f, START_MINUTE + 70, 5, 4);
 }
@@ -355,11 +357,6 @@ static void test_ground_truth_accessors(void **state)
 	mb_life_sample(7, s->minute, want);
 	assert_memory_equal(s->data, want, 4);
 }
-
-#define T(name, fn)                                             \
-	{                                                       \
-		name, fn, fixture_setup, fixture_teardown, NULL \
-	}
 
 int main(void)
 {

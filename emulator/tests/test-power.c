@@ -431,14 +431,7 @@ static void test_firmware_info_round_trip(void **state)
 	assert_int_equal(mb_crc32((const uint8_t *)"123456789", 9), 0xcbf43926);
 }
 
-#define T(name, fn)                                             \
-	{                                                       \
-		name, fn, fixture_setup, fixture_teardown, NULL \
-	}
-#define F(name, fn)                                   \
-	{                                             \
-		name, fn, fw_setup, fw_teardown, NULL \
-	}
+#define F(name, fn) CASE(name, fn, fw_setup, fw_teardown)
 
 int main(void)
 {
