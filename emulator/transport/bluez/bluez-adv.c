@@ -101,30 +101,60 @@ static GVariant *bytes(const uint8_t *p, size_t len)
 	return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, p, len, 1);
 }
 
-static GVariant *get_prop(const struct bluez_adv *a, const char *name)
+static GVariant *prop_type(const struct bluez_adv *a)
+{
+	return g_variant_new_string("peripheral");
+}
+
+static GVariant *prop_local_name(const struct bluez_adv *a)
+{
+	return g_variant_new_string(a->name);
+}
+
+static GVariant *prop_discoverable(const struct bluez_adv *a)
+{
+	return g_variant_new_boolean(TRUE);
+}
+
+static GVariant *prop_manufacturer_data(const struct bluez_adv *a)
 {
 	GVariantBuilder b;
 
-	if (!strcmp(name, "Type"))
-		return g_variant_new_string("peripheral");
-	if (!strcmp(name, "LocalName"))
-		return g_variant_new_string(a->name);
-	if (!strcmp(name, "Discoverable"))
-		return g_variant_new_boolean(TRUE);
-	if (!strcmp(name, "ManufacturerData")) {
-		g_variant_builder_init(&b, G_VARIANT_TYPE("a{qv}"));
-		if ((a->parts & BLUEZ_ADV_MANUFACTURER) && a->mfr_len)
-			g_variant_builder_add(&b, "{qv}", a->company,
-					      bytes(a->mfr, a->mfr_len));
-		return g_variant_builder_end(&b);
-	}
-	if (!strcmp(name, "ServiceData")) {
-		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
-		if ((a->parts & BLUEZ_ADV_SERVICE_DATA) && a->svc_len)
-			g_variant_builder_add(&b, "{sv}", a->svc_uuid,
-					      bytes(a->svc, a->svc_len));
-		return g_variant_builder_end(&b);
-	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{qv}"));
+	if ((a->parts & BLUEZ_ADV_MANUFACTURER) && a->mfr_len)
+		g_variant_builder_add(&b, "{qv}", a->company,
+				      bytes(a->mfr, a->mfr_len));
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *prop_service_data(const struct bluez_adv *a)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	if ((a->parts & BLUEZ_ADV_SERVICE_DATA) && a->svc_len)
+		g_variant_builder_add(&b, "{sv}", a->svc_uuid,
+				      bytes(a->svc, a->svc_len));
+	return g_variant_builder_end(&b);
+}
+
+/* org.bluez.LEAdvertisement1, one row a property. */
+static const struct {
+	const char *name;
+	GVariant *(*get)(const struct bluez_adv *a);
+} adv_props[] = {
+	{ "Type", prop_type },
+	{ "LocalName", prop_local_name },
+	{ "Discoverable", prop_discoverable },
+	{ "ManufacturerData", prop_manufacturer_data },
+	{ "ServiceData", prop_service_data },
+};
+
+static GVariant *get_prop(const struct bluez_adv *a, const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(adv_props); i++)
+		if (!strcmp(adv_props[i].name, name))
+			return adv_props[i].get(a);
 	return NULL;
 }
 

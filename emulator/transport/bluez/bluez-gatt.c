@@ -120,36 +120,82 @@ static GVariant *uuid_variant(const struct mb_uuid *u)
 	return g_variant_new_string(s);
 }
 
+static GVariant *prop_handle(const struct gatt_obj *o)
+{
+	return g_variant_new_uint16(o->handle ? o->handle
+					      : requested_handle(o));
+}
+
+static GVariant *prop_svc_uuid(const struct gatt_obj *o)
+{
+	return uuid_variant(&o->svc->uuid);
+}
+
+static GVariant *prop_primary(const struct gatt_obj *o)
+{
+	return g_variant_new_boolean(TRUE);
+}
+
+static GVariant *prop_includes(const struct gatt_obj *o)
+{
+	return g_variant_new_objv(NULL, 0);
+}
+
+static GVariant *prop_chr_uuid(const struct gatt_obj *o)
+{
+	return uuid_variant(&o->chr->def->uuid);
+}
+
+static GVariant *prop_service(const struct gatt_obj *o)
+{
+	return g_variant_new_object_path(o->svc_path);
+}
+
+static GVariant *prop_value(const struct gatt_obj *o)
+{
+	/* The variant holds the bytes: a later write may replace o->value
+	 * while the reply is still queued. */
+	return o->value ? g_variant_new_from_bytes(G_VARIANT_TYPE("ay"),
+						   o->value, TRUE)
+			: g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, "", 0,
+						    1);
+}
+
+static GVariant *prop_notifying(const struct gatt_obj *o)
+{
+	return g_variant_new_boolean(
+		bluez_bridge_notifying(o->g->bridge, o->chr));
+}
+
+static GVariant *prop_flags(const struct gatt_obj *o)
+{
+	return flags_variant(o->chr);
+}
+
+/* org.bluez.GattService1 and GattCharacteristic1, one row a property. */
+static const struct gatt_prop {
+	bool service;
+	const char *name;
+	GVariant *(*get)(const struct gatt_obj *o);
+} gatt_props[] = {
+	{ true, "Handle", prop_handle },
+	{ true, "UUID", prop_svc_uuid },
+	{ true, "Primary", prop_primary },
+	{ true, "Includes", prop_includes },
+	{ false, "Handle", prop_handle },
+	{ false, "UUID", prop_chr_uuid },
+	{ false, "Service", prop_service },
+	{ false, "Value", prop_value },
+	{ false, "Notifying", prop_notifying },
+	{ false, "Flags", prop_flags },
+};
+
 static GVariant *get_prop(const struct gatt_obj *o, const char *name)
 {
-	if (!strcmp(name, "Handle"))
-		return g_variant_new_uint16(o->handle ? o->handle
-						      : requested_handle(o));
-	if (o->svc) {
-		if (!strcmp(name, "UUID"))
-			return uuid_variant(&o->svc->uuid);
-		if (!strcmp(name, "Primary"))
-			return g_variant_new_boolean(TRUE);
-		if (!strcmp(name, "Includes"))
-			return g_variant_new_objv(NULL, 0);
-		return NULL;
-	}
-	if (!strcmp(name, "UUID"))
-		return uuid_variant(&o->chr->def->uuid);
-	if (!strcmp(name, "Service"))
-		return g_variant_new_object_path(o->svc_path);
-	if (!strcmp(name, "Value"))
-		/* The variant holds the bytes: a later write may replace
-		 * o->value while the reply is still queued. */
-		return o->value ? g_variant_new_from_bytes(G_VARIANT_TYPE("ay"),
-							   o->value, TRUE)
-				: g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
-							    "", 0, 1);
-	if (!strcmp(name, "Notifying"))
-		return g_variant_new_boolean(
-			bluez_bridge_notifying(o->g->bridge, o->chr));
-	if (!strcmp(name, "Flags"))
-		return flags_variant(o->chr);
+	for (size_t i = 0; i < G_N_ELEMENTS(gatt_props); i++)
+		if (gatt_props[i].service == (o->svc != NULL) &&
+		    !strcmp(gatt_props[i].name, name))
+			return gatt_props[i].get(o);
 	return NULL;
 }
 
@@ -305,6 +351,36 @@ static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
 	g_dbus_method_invocation_return_value(inv, NULL);
 }
 
+static void chr_start_notify(struct gatt_obj *o, GVariant *params,
+			     GDBusMethodInvocation *inv)
+{
+	chr_notify(o, true, inv);
+}
+
+static void chr_stop_notify(struct gatt_obj *o, GVariant *params,
+			    GDBusMethodInvocation *inv)
+{
+	chr_notify(o, false, inv);
+}
+
+static void chr_confirm(struct gatt_obj *o, GVariant *params,
+			GDBusMethodInvocation *inv)
+{
+	bluez_bridge_confirm(o->g->bridge);
+	g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+/* org.bluez.GattCharacteristic1's methods. */
+static const struct {
+	const char *name;
+	void (*call)(struct gatt_obj *o, GVariant *params,
+		     GDBusMethodInvocation *inv);
+} chr_methods[] = {
+	{ "ReadValue", chr_read },	     { "WriteValue", chr_write },
+	{ "StartNotify", chr_start_notify }, { "StopNotify", chr_stop_notify },
+	{ "Confirm", chr_confirm },
+};
+
 static void method_call(GDBusConnection *conn, const gchar *sender,
 			const gchar *path, const gchar *iface,
 			const gchar *method, GVariant *params,
@@ -312,21 +388,15 @@ static void method_call(GDBusConnection *conn, const gchar *sender,
 {
 	struct gatt_obj *o = user_data;
 	struct bluez_gatt *g = o->g;
+	size_t i;
 
-	if (!strcmp(method, "ReadValue"))
-		chr_read(o, params, inv);
-	else if (!strcmp(method, "WriteValue"))
-		chr_write(o, params, inv);
-	else if (!strcmp(method, "StartNotify"))
-		chr_notify(o, true, inv);
-	else if (!strcmp(method, "StopNotify"))
-		chr_notify(o, false, inv);
-	else if (!strcmp(method, "Confirm")) {
-		bluez_bridge_confirm(g->bridge);
-		g_dbus_method_invocation_return_value(inv, NULL);
-	} else {
+	for (i = 0; i < G_N_ELEMENTS(chr_methods); i++)
+		if (!strcmp(chr_methods[i].name, method))
+			break;
+	if (i < G_N_ELEMENTS(chr_methods))
+		chr_methods[i].call(o, params, inv);
+	else
 		bluez_dbus_unknown_method(inv, method);
-	}
 	if (g->cb->activity)
 		g->cb->activity(g->user_data);
 }
