@@ -37,7 +37,7 @@ struct mb_auth {
 	const struct mb_services *svc;
 	const struct mb_policy *policy;
 	struct mb_identity *id;
-	struct mb_huami cmds;
+	struct mb_huami *cmds;
 	/* the link */
 	enum link_state link;
 	uint8_t challenge[16];
@@ -53,7 +53,7 @@ struct mb_auth {
 static void reply(struct mb_auth *a, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(&a->cmds, command, status, payload, len);
+	mb_huami_reply(a->cmds, command, status, payload, len);
 }
 
 static void emit_auth(struct mb_auth *a, enum mb_event_id id, char variant,
@@ -131,7 +131,7 @@ static void cmd_request_random(void *part, const uint8_t *v, size_t len)
 
 	/* 82 comes as 82 <flags> or 82 <flags> 02 01 00, nothing between. */
 	if (len != 2 && len != 5) {
-		mb_huami_malformed(&a->cmds, v[0]);
+		mb_huami_malformed(a->cmds, v[0]);
 		return;
 	}
 	if (!mb_identity_state(a->id)->bound) {
@@ -194,13 +194,15 @@ struct mb_auth *mb_auth_new(const struct mb_services *svc,
 			    struct mb_identity *id)
 {
 	return MB_NEW(struct mb_auth, .svc = svc, .policy = policy, .id = id,
-		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_AUTH, auth_cmds));
+		      .cmds = mb_huami_new(svc, MB_CHR_AUTH, auth_cmds,
+					   MB_ARRAY_SIZE(auth_cmds)));
 }
 
 void mb_auth_free(struct mb_auth *auth)
 {
 	if (!auth)
 		return;
+	mb_huami_free(auth->cmds);
 	mb_crypto_wipe(auth, sizeof(*auth));
 	free(auth);
 }

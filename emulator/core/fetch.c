@@ -41,7 +41,7 @@ struct mb_fetch {
 	struct mb_power *power;
 	const struct mb_link *link;
 	struct mb_flashlog *log;
-	struct mb_huami cmds;
+	struct mb_huami *cmds;
 	enum fetch_state state;
 	uint32_t count;
 	uint32_t first_seq;
@@ -58,7 +58,7 @@ struct mb_fetch {
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
 		  const uint8_t *payload, size_t len)
 {
-	mb_huami_reply(&f->cmds, command, status, payload, len);
+	mb_huami_reply(f->cmds, command, status, payload, len);
 }
 
 static void abort_transfer(struct mb_fetch *f, const char *reason)
@@ -222,12 +222,16 @@ struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
 {
 	return MB_NEW(struct mb_fetch, .svc = svc, .policy = policy, .rtc = rtc,
 		      .power = power, .link = link,
-		      .cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FETCH_CONTROL,
-					       fetch_cmds));
+		      .cmds = mb_huami_new(svc, MB_CHR_FETCH_CONTROL,
+					   fetch_cmds,
+					   MB_ARRAY_SIZE(fetch_cmds)));
 }
 
 void mb_fetch_free(struct mb_fetch *fetch)
 {
+	if (!fetch)
+		return;
+	mb_huami_free(fetch->cmds);
 	free(fetch);
 }
 

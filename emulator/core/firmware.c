@@ -51,7 +51,7 @@ struct mb_firmware {
 	const struct mb_services *svc;
 	const struct mb_profile *profile;
 	struct mb_power *power;
-	struct mb_huami cmds;
+	struct mb_huami *cmds;
 	struct mb_firmware_info info;
 	mb_firmware_store_func_t store;
 	void *store_data;
@@ -60,7 +60,7 @@ struct mb_firmware {
 
 static void reply(struct mb_firmware *fw, uint8_t command, uint8_t status)
 {
-	mb_huami_reply(&fw->cmds, command, status, NULL, 0);
+	mb_huami_reply(fw->cmds, command, status, NULL, 0);
 }
 
 static void failed(struct mb_firmware *fw, const char *reason)
@@ -153,7 +153,7 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	struct mb_firmware *fw = part;
 
 	if (v[1] != 0x01) {
-		mb_huami_malformed(&fw->cmds, v[0]);
+		mb_huami_malformed(fw->cmds, v[0]);
 		return;
 	}
 	if (fw->t.state != FW_STATE_W4_START) {
@@ -331,10 +331,11 @@ struct mb_firmware *mb_firmware_new(const struct mb_services *svc,
 				    const struct mb_profile *profile,
 				    struct mb_power *power)
 {
-	struct mb_firmware *fw = MB_NEW(
-		struct mb_firmware, .svc = svc, .profile = profile,
-		.power = power,
-		.cmds = MB_HUAMI_CHANNEL(svc, MB_CHR_FW_CONTROL, fw_cmds));
+	struct mb_firmware *fw =
+		MB_NEW(struct mb_firmware, .svc = svc, .profile = profile,
+		       .power = power,
+		       .cmds = mb_huami_new(svc, MB_CHR_FW_CONTROL, fw_cmds,
+					    MB_ARRAY_SIZE(fw_cmds)));
 
 	mb_firmware_info_init(&fw->info);
 	return fw;
@@ -345,6 +346,7 @@ void mb_firmware_free(struct mb_firmware *fw)
 	if (!fw)
 		return;
 	free(fw->t.buf);
+	mb_huami_free(fw->cmds);
 	free(fw);
 }
 

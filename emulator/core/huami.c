@@ -1,9 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "huami.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "services.h"
+
+struct mb_huami {
+	const struct mb_services *svc;
+	enum mb_chr_id chr;
+	const struct mb_huami_cmd *cmds;
+	size_t n_cmds;
+};
+
+struct mb_huami *mb_huami_new(const struct mb_services *svc, enum mb_chr_id chr,
+			      const struct mb_huami_cmd *cmds, size_t n_cmds)
+{
+	return MB_NEW(struct mb_huami, .svc = svc, .chr = chr, .cmds = cmds,
+		      .n_cmds = n_cmds);
+}
+
+void mb_huami_free(struct mb_huami *h)
+{
+	free(h);
+}
 
 size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
 		      const uint8_t *payload, size_t len)

@@ -31,20 +31,13 @@ size_t mb_huami_frame(uint8_t *out, uint8_t command, uint8_t status,
 		      const uint8_t *payload, size_t len);
 
 /* The command channel of one characteristic: where the replies go and
- * the table of its commands.  A part holds it by value, set up with
- * MB_HUAMI_CHANNEL() in its constructor. */
-struct mb_huami {
-	const struct mb_services *svc;
-	enum mb_chr_id chr;
-	const struct mb_huami_cmd *cmds;
-	size_t n_cmds;
-};
+ * the table of its commands (each part with a command characteristic
+ * has one). */
+struct mb_huami;
 
-#define MB_HUAMI_CHANNEL(svc_, chr_, table)                    \
-	{                                                      \
-		.svc = (svc_), .chr = (chr_), .cmds = (table), \
-		.n_cmds = MB_ARRAY_SIZE(table)                 \
-	}
+struct mb_huami *mb_huami_new(const struct mb_services *svc, enum mb_chr_id chr,
+			      const struct mb_huami_cmd *cmds, size_t n_cmds);
+void mb_huami_free(struct mb_huami *h);
 
 /* A write on the characteristic: the command's handler, given part, or
  * 10 <cmd> 02 for an unknown command or a wrong length.  An empty write
@@ -59,10 +52,10 @@ void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
 /* Defines fn, the route write of a characteristic whose commands go to
  * the part's channel (the member of type): the replies are notifications,
  * so the ATT write itself always succeeds. */
-#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                             \
-	static uint8_t fn(void *part, const uint8_t *value, size_t len,    \
-			  bool command)                                    \
-	{                                                                  \
-		mb_huami_write(&((type *)part)->member, part, value, len); \
-		return 0;                                                  \
+#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                            \
+	static uint8_t fn(void *part, const uint8_t *value, size_t len,   \
+			  bool command)                                   \
+	{                                                                 \
+		mb_huami_write(((type *)part)->member, part, value, len); \
+		return 0;                                                 \
 	}
