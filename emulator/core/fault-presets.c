@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The named fault presets (docs/faults.md): data only, each a fault line
  * that reproduces a reported misbehaviour. */
-#include "fault.h"
+#include "fault-presets.h"
 
 #include "util.h"
 

@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "uuid.h"
 #include "band-link.h"
+#include "fault-presets.h"
 #include "fetch.h"
 #include "power.h"
 #include "services.h"
@@ -51,12 +52,6 @@ struct mb_fault {
 	uint64_t armed_ms; /* band time when added (minute trigger) */
 };
 
-struct mb_fault_preset {
-	const char *name;
-	const char *spec;
-	const char *reproduces;
-};
-
 /* Resolves a characteristic's profile name (or UUID) to its UUID. */
 typedef bool (*mb_fault_chr_lookup_t)(const char *name, struct mb_uuid *out,
 				      void *user_data);
@@ -67,9 +62,6 @@ bool mb_fault_parse(const char *line, mb_fault_chr_lookup_t lookup,
 		    void *lookup_data, struct mb_fault *out, char **err);
 void mb_fault_clear(struct mb_fault *f);
 const char *mb_fault_action_name(enum mb_fault_action a);
-
-size_t mb_fault_n_presets(void);
-const struct mb_fault_preset *mb_fault_preset(size_t i);
 
 /* The band's fault plan: the armed faults, in the order they came. */
 struct mb_faults;
