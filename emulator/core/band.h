@@ -22,7 +22,7 @@
 #include "rtc.h"
 #include "tick.h"
 
-/* The band model (ARCHITECTURE.md "The band model"): bytes in through
+/* The band model (docs/architecture.md "The band as parts"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
  * the injected clock, what must survive restarts through injected stores
  * (identity, firmware).  It does no I/O of its own.  The band is its parts (auth,

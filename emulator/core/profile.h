@@ -16,7 +16,7 @@ enum mb_prop {
 	MB_PROP_INDICATE = 0x20,
 };
 
-/* The profile is data (ARCHITECTURE.md rule 4): these descriptors are what
+/* The profile is data (docs/architecture.md rule 6): these descriptors are what
  * profiles/miband4.ini says, validated, and nothing more. */
 struct mb_profile_chr {
 	char *name;

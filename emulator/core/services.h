@@ -10,7 +10,7 @@
 #include "hooks.h"
 #include "util.h"
 
-/* What the band hands each of its parts (ARCHITECTURE.md rule 2): the
+/* What the band hands each of its parts (docs/architecture.md rule 2): the
  * only way a part reaches the rest of the band.  A part never sees the
  * band itself, so it can be built, tested and fuzzed with any provider
  * of these few calls (compare BlueZ's btdev hooks).  data is the band. */

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The file primitives of the edge; the core opens no file (ARCHITECTURE.md
+/* The file primitives of the edge; the core opens no file (docs/architecture.md
  * rule 1).  Files in the state directory are replaced atomically: write a
  * temporary file, fsync it, rename it over the old one, fsync the
  * directory.  A kill -9 at any point leaves the old content or the new,
