@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from bandsim.harness.bus import PrivateBus
-from bandsim.harness.control import ControlClient, ControlError, Timeout
+from bandsim.harness.control import (ControlClient, ControlError, Event,
+                                     Timeout, without_lost_attempts)
 from bandsim.link.deadline import Deadline
 
 STAND_IN = r'''
@@ -274,3 +275,23 @@ def test_battery_and_firmware_calls(control):
     with pytest.raises(ControlError) as info:
         control.set_battery(101)
     assert info.value.name == "io.bandsim.Error.InvalidArgs"
+
+
+def _timeline(*names):
+    return [Event(seq, name) for seq, name in enumerate(names, 1)]
+
+
+def test_lost_link_attempts_leave_the_timeline():
+    """A retried BlueZ connect: the failed attempt's "connected" and
+    "disconnected" just before the link that stands go; an earlier real
+    link of the scenario and everything else stay."""
+    timeline = _timeline("connected", "bound", "disconnected",
+                         "connected", "disconnected",
+                         "connected", "disconnected",
+                         "connected", "prompt-shown")
+    kept = without_lost_attempts(timeline, 2)
+    assert [e.seq for e in kept] == [1, 2, 3, 8, 9]
+    assert without_lost_attempts(timeline, 0) == timeline
+    # Nothing that looks like a lost attempt: nothing goes.
+    alone = _timeline("connected", "prompt-shown")
+    assert without_lost_attempts(alone, 1) == alone

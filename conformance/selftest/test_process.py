@@ -87,13 +87,17 @@ def test_a_retried_connect_leaves_nothing_of_its_failed_attempt(tmp_path):
         os.kill(band.pid, signal.SIGUSR1)
         return Link()
 
+    lost = []
     band.central = central
+    band.on_lost_attempts.append(lost.append)
     band.start(timeout=5)
     band.connect(timeout=5)
     assert band.history[-4:] == ["CONNECTED=1", "DISCONNECTED=1",
                                  "ADVERTISING=1", "CONNECTED=1"]
     for line in ("CONNECTED=1", "DISCONNECTED=1", "ADVERTISING=1"):
         assert band.pending(line) == 0, line
+    # Whoever keeps the band's events is told one attempt was lost.
+    assert lost == [1]
     assert band.stop() == 0
 
 

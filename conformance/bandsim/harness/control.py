@@ -115,6 +115,25 @@ def _control_error(exc: GLib.Error) -> ControlError:
     return ControlError(exc.message, name)
 
 
+def without_lost_attempts(timeline: list, count: int) -> list:
+    """timeline without the count ("connected", "disconnected") pairs
+    that come last before its last "connected"."""
+    kept = list(timeline)
+    for _ in range(count):
+        names = [event.name for event in kept]
+        if "connected" not in names:
+            break
+        last = len(names) - 1 - names[::-1].index("connected")
+        ends = [i for i in range(last) if names[i] == "disconnected"]
+        starts = [i for i in range(ends[-1]) if names[i] == "connected"] \
+            if ends else []
+        if not starts:
+            break
+        del kept[ends[-1]]
+        del kept[starts[-1]]
+    return kept
+
+
 class ControlClient:
     """One connection to a bus and the band object on it."""
 
@@ -477,6 +496,15 @@ class ControlClient:
         self.iterate_until(look, deadline, f"event {name} {wanted or ''}")
         self._consumed.add(found[0].seq)
         return found[0]
+
+    def forget_lost_attempts(self, count: int, timeout=None) -> None:
+        """Drop the events of count link attempts that failed after the
+        band had them, just before the link the caller now holds: a
+        BlueZ central's retried connect shows the band "connected" and
+        "disconnected" first.  Those are the transport's, not the
+        scenario's; every other event is kept."""
+        self.sync(timeout)
+        self.timeline = without_lost_attempts(self.timeline, count)
 
     def sync(self, timeout=None) -> None:
         """Record every event the band emitted before this call.

@@ -67,6 +67,10 @@ class BandProcess:
         self.status_timeout = BLUEZ_STATUS_TIMEOUT if adapter \
             else STATUS_TIMEOUT
         self.history = []          # every status line, in arrival order
+        # Called with the number of link attempts a connect() saw fail
+        # after the band had them (over BlueZ): whoever keeps the band's
+        # events drops theirs (harness/control.py).
+        self.on_lost_attempts = []
         self._pending = collections.Counter()
         self._buffer = b""
         self._proc = None
@@ -204,11 +208,11 @@ class BandProcess:
             # saw it (the central retries): its CONNECTED=1 and
             # DISCONNECTED=1 are not this link's, nor the ADVERTISING=1
             # of the band advertising again before the retry.
-            retried = False
+            retried = 0
             while self.central is not None and self._pending["DISCONNECTED=1"]:
                 self.wait_status("DISCONNECTED=1", deadline)
                 self.wait_status("CONNECTED=1", deadline)
-                retried = True
+                retried += 1
             if retried:
                 lines = self.history[seen:]
                 first = lines.index("CONNECTED=1")
@@ -216,6 +220,8 @@ class BandProcess:
                 between = lines[first:last].count("ADVERTISING=1")
                 self._pending["ADVERTISING=1"] = max(
                     0, self._pending["ADVERTISING=1"] - between)
+                for hook in self.on_lost_attempts:
+                    hook(retried)
         except BaseException:
             client.close()
             raise

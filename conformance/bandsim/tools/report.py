@@ -168,7 +168,12 @@ class TestRecord:
 
     def attach_band(self, band):
         """Time a band's own waits; every link its connect() opens is
-        attached as it is handed out."""
+        attached as it is handed out; the events of link attempts its
+        connect() saw fail leave the control clients of its bus."""
+        hooks = getattr(band, "on_lost_attempts", None)
+        if hooks is not None:
+            hooks.append(lambda count: self.forget_lost_attempts(
+                getattr(band, "control_address", None), count))
         return instrument(band, self.ops, "band",
                           default=getattr(band, "status_timeout",
                                           STATUS_TIMEOUT),
@@ -190,6 +195,11 @@ class TestRecord:
             instrument(client, self.ops, "control")
             self.controls[key] = client
         return client
+
+    def forget_lost_attempts(self, address: str, count: int) -> None:
+        for (addr, _, _), client in self.controls.items():
+            if addr == address and client._conn is not None:
+                client.forget_lost_attempts(count)
 
     def find(self, address: str, name: str = BUS_NAME) \
             -> TimedControlClient:
