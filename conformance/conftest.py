@@ -20,6 +20,7 @@ the JSON's ``captures``).
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -410,8 +411,10 @@ def start_band(request, target):
     tmp_path_factory = request.getfixturevalue("tmp_path_factory")
     central = request.getfixturevalue("emu_central")
     record = _record(request.node)
-    observe = request.config.stash[REPORT_KEY] is not None
+    directory = request.config.stash[REPORT_KEY]
+    observe = directory is not None
     started = []
+    logs = []                       # (process, report file of its log)
 
     def start(auth_key=TEST_KEY, state_dir=None, profile=None, **opts):
         opts.setdefault("control_address", bus)
@@ -434,6 +437,7 @@ def start_band(request, target):
         record.attach_band(proc)
         if capture is not None:
             record.captures.append(capture)
+            logs.append((proc, Path(capture).with_suffix(".log").name))
         if observe and proc.control_address == bus:
             record.control(bus, _control_name(proc), role="witness")
         return proc
@@ -452,6 +456,11 @@ def start_band(request, target):
         if code != 0:
             failures.append(f"emulator exit status {code} after SIGTERM\n"
                             f"{proc.log_tail()}")
+    # The emulator's own log beside its capture: what a report reader
+    # needs when a run over BlueZ went wrong inside the band.
+    for proc, name in logs:
+        if proc.log_path.exists():
+            shutil.copyfile(proc.log_path, Path(directory) / name)
     assert not failures, "\n".join(failures)
 
 

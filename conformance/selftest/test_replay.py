@@ -494,7 +494,8 @@ def test_not_a_scenario(start_band):
 @pytest.mark.timeout(60)
 def test_report_points_at_readable_captures(tmp_path):
     """With --bandsim-report every band a scenario starts leaves its
-    capture next to the JSON, listed (relative) in captures."""
+    capture next to the JSON, listed (relative) in captures, and its
+    own log beside the capture."""
     (tmp_path / "test_sample.py").write_text(textwrap.dedent(SAMPLE))
     out = tmp_path / "report"
     env = dict(os.environ, PYTHONPATH=str(CONFORMANCE))
@@ -507,8 +508,10 @@ def test_report_points_at_readable_captures(tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "MB4_DEMO_BV-01-2.btsnoop", "MB4_DEMO_BV-01.btsnoop",
-        "MB4_DEMO_BV-01.json", "MB4_DEMO_BV-02.json"]
+        "MB4_DEMO_BV-01-2.btsnoop", "MB4_DEMO_BV-01-2.log",
+        "MB4_DEMO_BV-01.btsnoop", "MB4_DEMO_BV-01.json",
+        "MB4_DEMO_BV-01.log", "MB4_DEMO_BV-02.json"]
+    assert (out / "MB4_DEMO_BV-01.log").stat().st_size > 0
     record = json.loads((out / "MB4_DEMO_BV-01.json").read_text())
     assert report.check(record) == []
     assert record["captures"] == ["MB4_DEMO_BV-01.btsnoop",
