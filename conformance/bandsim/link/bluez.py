@@ -415,6 +415,33 @@ async def _settle(address: str, adapter: Optional[str],
         return
 
 
+async def _forget(address: str, adapter: Optional[str]) -> None:
+    """Remove the band's Device1 from the adapter.  After the band
+    dropped a link, bluetoothd can keep a connection it lost track of
+    ("Device ... is already connected" in its log): every new link then
+    fails during service discovery, however often it is retried, until
+    the device object goes.  The next attempt scans for the band
+    afresh."""
+    if not adapter:
+        return
+    manager = await _bluez_manager()
+    if manager is None:
+        return
+    try:
+        from dbus_fast import Message
+        await manager._bus.call(Message(
+            destination="org.bluez", path=f"/org/bluez/{adapter}",
+            interface="org.bluez.Adapter1", member="RemoveDevice",
+            signature="o", body=[_device_path(address, adapter)]))
+    except Exception:
+        return
+
+
+def _lost_in_discovery(exc: BaseException) -> bool:
+    """The link came up and went during service discovery."""
+    return "failed to discover services, device disconnected" in str(exc)
+
+
 def _gone(exc: BaseException) -> bool:
     """Connect failed because BlueZ no longer has the Device1 object."""
     return type(exc).__name__ == "BleakDeviceNotFoundError" or \
@@ -529,6 +556,11 @@ class BleakLink:
                         # BlueZ dropped the device it had listed: the
                         # path is gone for good, scan for it again.
                         if _gone(exc):
+                            known = None
+                        # BlueZ lost track of the device's last link:
+                        # forget the device, scan for it again.
+                        elif _lost_in_discovery(exc) and not client_class:
+                            await _forget(address, adapter)
                             known = None
                         # A connection attempt right after the last link
                         # went can fail in the controller, or never
