@@ -133,18 +133,22 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	uint32_t since, n = 0;
 	size_t first = 0;
 
+	/* The 10-byte form has no second: its byte 8 is the 00 before tz. */
 	mb_datetime_get(v + 2, &dt);
-	dt.second = len == 11 ? v[7] : 0;
+	if (len == 10)
+		dt.second = 0;
 	if (!mb_datetime_valid(&dt) || dt.year < 1970) {
 		reply(f, CMD_START, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
 		return;
 	}
-	abort_transfer(f, "new-request");
+	/* Refused before anything is dropped: a request the band cannot
+	 * serve leaves an announced transfer as it was. */
 	if (type != TYPE_ACTIVITY && type != TYPE_SPORTS_SUMMARY &&
 	    type != TYPE_SPORTS_DETAILS) {
 		reply(f, CMD_START, MB_HUAMI_STATUS_REFUSED, NULL, 0);
 		return;
 	}
+	abort_transfer(f, "new-request");
 	/* A request inside a minute starts with the next whole one. */
 	since = (uint32_t)(mb_datetime_to_epoch(&dt) / 60) +
 		(dt.second ? 1 : 0);

@@ -179,6 +179,44 @@ static void test_actual_start_and_seconds(void **state)
 	expect_no_out(f);
 }
 
+/* The 11-byte form's second is its own byte, not the minute's: 10:31:00
+ * is 10:31, and a second of 60 is no time at all. */
+static void test_seconds_byte(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 5 * 60000);
+	request_at(f, PDU(0x0a, 0x1f, 0x00, 0x00, 0x00), 4,
+		   (const uint8_t[]){ 0x0a, 0x1f, 0x00, 0x00 });
+	/* Nothing from 11:00:30: the requested time back, second and all. */
+	request_at(f, PDU(0x0b, 0x00, 0x1e, 0x00, 0x04), 0,
+		   (const uint8_t[]){ 0x0b, 0x00, 0x1e, 0x04 });
+	xfer(f,
+	     PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a,
+		 0x1f, 0x3c, 0x00, 0x00),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x02));
+	expect_no_out(f);
+}
+
+/* A request for a type the band does not have is refused before anything
+ * is dropped: the transfer announced before it still runs, whole. */
+static void test_refused_type_keeps_transfer(void **state)
+{
+	struct fixture *f = *state;
+
+	subscribe(f);
+	fixture_advance(f, 5 * 60000);
+	request_1030(f, 5);
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x01, 0x07, TS_1030),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x04));
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FETCH);
+	xfer_silent(f, PDU(0x52, H_CTRL, 0x00, 0x02));
+	expect_transfer(f, START_MINUTE, 5, 4);
+	expect_events(f, "fetch-started type=0x01 count=5",
+		      "fetch-completed count=5", NULL);
+}
+
 static void test_other_types(void **state)
 {
 	struct fixture *f = *state;
@@ -378,6 +416,10 @@ int main(void)
 		  test_new_request_mid_transfer),
 		T("MB4-UT/SYNC/BI-03 disconnect mid-transfer",
 		  test_disconnect_mid_transfer),
+		T("MB4-UT/SYNC/BI-04 the second is its own byte",
+		  test_seconds_byte),
+		T("MB4-UT/SYNC/BI-05 a refused type keeps the transfer",
+		  test_refused_type_keeps_transfer),
 		T("MB4-UT/SYNC/BV-07 a run ends at a gap",
 		  test_run_ends_at_a_gap),
 		T("MB4-UT/SYNC/BV-11 a congested link waits",
