@@ -113,6 +113,14 @@ static void cmd_init(void *part, const uint8_t *v, size_t len)
 	uint32_t size = mb_get_le32(v + 2);
 	struct mb_event ev;
 
+	/* A file the band cannot take is refused before anything is
+	 * dropped: the transfer under way, if any, goes on. */
+	if (!mb_fw_type_known(v[1]) || !size || size > MAX_IMAGE) {
+		failed(fw,
+		       mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
+		reply(fw, CMD_INIT, FW_STATUS_REFUSED);
+		return;
+	}
 	if (t->state != FW_STATE_IDLE) {
 		failed(fw, "interrupted");
 		discard(fw);
@@ -121,12 +129,6 @@ static void cmd_init(void *part, const uint8_t *v, size_t len)
 	    !mb_power_charging(fw->power)) {
 		failed(fw, "low-battery");
 		reply(fw, CMD_INIT, pol->firmware_low_battery_status);
-		return;
-	}
-	if (!mb_fw_type_known(v[1]) || !size || size > MAX_IMAGE) {
-		failed(fw,
-		       mb_fw_type_known(v[1]) ? "too-large" : "unknown-type");
-		reply(fw, CMD_INIT, FW_STATUS_REFUSED);
 		return;
 	}
 	t->type = v[1];

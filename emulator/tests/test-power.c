@@ -382,6 +382,27 @@ static void test_interrupted_update(void **state)
 	upload(f, 0x00, img, len, mb_crc32(img, len), 0x01);
 }
 
+/* A 01 the band refuses for its type or size drops nothing: the upload
+ * under way goes on to a verified image. */
+static void test_refused_init_keeps_transfer(void **state)
+{
+	struct fixture *f = *state;
+
+	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
+	send_data(f, img, 500);
+	f->n_events = 0;
+	send_init(f, 0x07, 1000, 0, PDU(0x10, 0x01, 0x04));
+	send_init(f, 0x00, 0, 0, PDU(0x10, 0x01, 0x04));
+	send_init(f, 0x00, 5u << 20, 0, PDU(0x10, 0x01, 0x04));
+	expect_events(f, "firmware-failed reason=unknown-type",
+		      "firmware-failed reason=too-large",
+		      "firmware-failed reason=too-large", NULL);
+	assert_int_equal(mb_band_busy(f->band), MB_BAND_BUSY_FIRMWARE);
+	send_data(f, img + 500, len - 500);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x01));
+}
+
 static void test_resources_font_watchface(void **state)
 {
 	struct fixture *f = *state;
@@ -450,6 +471,8 @@ int main(void)
 		  test_bad_images_change_nothing),
 		F("MB4-UT/FW/BI-03 interrupted at 57 %",
 		  test_interrupted_update),
+		F("MB4-UT/FW/BI-04 a refused 01 keeps the upload",
+		  test_refused_init_keeps_transfer),
 		F("MB4-UT/FW/BV-02 resources, font, watchface",
 		  test_resources_font_watchface),
 		cmocka_unit_test(test_firmware_info_round_trip),
