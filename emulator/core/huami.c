@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "att.h"
 #include "services.h"
 
 struct mb_huami {
@@ -58,18 +59,21 @@ void mb_huami_malformed(const struct mb_huami *h, uint8_t command)
 	mb_huami_reply(h, command, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
 }
 
-void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
-		    size_t len)
+uint8_t mb_huami_write(const struct mb_huami *h, void *part,
+		       const uint8_t *value, size_t len)
 {
+	/* No command byte, so no reply to send it in: a Write Request
+	 * learns it from its response (docs/policies.md). */
 	if (!len)
-		return;
+		return MB_ATT_ERROR_INVALID_VALUE_LEN;
 	for (size_t i = 0; i < h->n_cmds; i++) {
 		if (h->cmds[i].command != value[0])
 			continue;
 		if (len < h->cmds[i].min_len || len > h->cmds[i].max_len)
 			break;
 		h->cmds[i].handler(part, value, len);
-		return;
+		return 0;
 	}
 	mb_huami_malformed(h, value[0]);
+	return 0;
 }

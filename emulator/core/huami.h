@@ -40,10 +40,12 @@ struct mb_huami *mb_huami_new(const struct mb_services *svc, enum mb_chr_id chr,
 void mb_huami_free(struct mb_huami *h);
 
 /* A write on the characteristic: the command's handler, given part, or
- * 10 <cmd> 02 for an unknown command or a wrong length.  An empty write
- * has no command byte to answer to and is ignored. */
-void mb_huami_write(const struct mb_huami *h, void *part, const uint8_t *value,
-		    size_t len);
+ * 10 <cmd> 02 for an unknown command or a wrong length; 0 then.  An empty
+ * write has no command byte to answer to: nothing is notified and it
+ * returns Invalid Attribute Value Length, which a Write Request gets as
+ * its response (a Write Command has none). */
+uint8_t mb_huami_write(const struct mb_huami *h, void *part,
+		       const uint8_t *value, size_t len);
 void mb_huami_reply(const struct mb_huami *h, uint8_t command, uint8_t status,
 		    const uint8_t *payload, size_t len);
 /* Answers 10 <command> 02 and emits "malformed"; nothing else changes. */
@@ -51,11 +53,11 @@ void mb_huami_malformed(const struct mb_huami *h, uint8_t command);
 
 /* Defines fn, the route write of a characteristic whose commands go to
  * the part's channel (the member of type): the replies are notifications,
- * so the ATT write itself always succeeds. */
-#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                            \
-	static uint8_t fn(void *part, const uint8_t *value, size_t len,   \
-			  bool command)                                   \
-	{                                                                 \
-		mb_huami_write(((type *)part)->member, part, value, len); \
-		return 0;                                                 \
+ * so the ATT write itself succeeds unless it carries no command. */
+#define MB_HUAMI_ROUTE_WRITE(fn, type, member)                             \
+	static uint8_t fn(void *part, const uint8_t *value, size_t len,    \
+			  bool command)                                    \
+	{                                                                  \
+		return mb_huami_write(((type *)part)->member, part, value, \
+				      len);                                \
 	}

@@ -324,6 +324,10 @@ static void test_refusals(void **state)
 	fw_cmd(f, PDU(0x03, 0x02), PDU(0x10, 0x03, 0x02));
 	fw_cmd(f, PDU(0x04), PDU(0x10, 0x04, 0x04));
 	fw_cmd(f, PDU(0x09), PDU(0x10, 0x09, 0x02));
+	/* No command byte: the Write Request's response says so, and there
+	 * is no reply to send (docs/policies.md). */
+	xfer(f, PDU(0x12, H_FW_CTRL, 0x00),
+	     PDU(0x01, 0x12, H_FW_CTRL, 0x00, 0x0d));
 	mb_power_set_level(mb_band_power(f->band), 19);
 	send_init(f, 0x00, (uint32_t)len, mb_crc32(img, len),
 		  PDU(0x10, 0x01, 0x22));
