@@ -138,7 +138,7 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	if (len == 10)
 		dt.second = 0;
 	if (!mb_datetime_valid(&dt) || dt.year < 1970) {
-		reply(f, CMD_START, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
+		mb_huami_malformed(f->cmds, CMD_START);
 		return;
 	}
 	/* Refused before anything is dropped: a request the band cannot

@@ -257,6 +257,14 @@ static void test_malformed_and_out_of_order(void **state)
 	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
 	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 5);
+	/* A time that is no time is malformed like a wrong length. */
+	expect_events(
+		f,
+		"malformed characteristic=00000004-0000-3512-2118-0009af100700 command=0x01",
+		"malformed characteristic=00000004-0000-3512-2118-0009af100700 command=0x01",
+		"malformed characteristic=00000004-0000-3512-2118-0009af100700 command=0x02",
+		"malformed characteristic=00000004-0000-3512-2118-0009af100700 command=0x04",
+		"fetch-acked deleted=0", NULL);
 }
 
 static void test_new_request_mid_transfer(void **state)
