@@ -11,7 +11,7 @@ Layers, each importing only from the ones above it in this list:
 - ``clients``: auth, activity fetch and firmware update over a Link;
 - ``harness``: the emulator process, a private D-Bus bus, the control
   plane client, the suite's targets and settings, the update files;
-- ``oracles``: liveness and ground truth;
+- ``oracles``: liveness, ground truth and the state snapshot;
 - ``tools``: the command line (``python3 -m bandsim``), the report,
   capture replay and the generated catalogues.
 

@@ -186,6 +186,15 @@ class AttClient:
                 raise ProtocolError(
                     f"PDU {pdu.hex(' ')} arrived with no request outstanding")
 
+    def take_unsolicited(self) -> list:
+        """Every notification and indication queued so far, in arrival
+        order, as (opcode, handle, value); the queue is left empty.
+        After a request's response this is all the band sent before it
+        (ATT answers in order)."""
+        taken = list(self._unsolicited)
+        self._unsolicited.clear()
+        return taken
+
     def _wait_unsolicited(self, opcode: int, handle: int, timeout) -> bytes:
         deadline = as_deadline(timeout, self.timeout)
         while True:
