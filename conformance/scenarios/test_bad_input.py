@@ -1,0 +1,279 @@
+"""Bad input, everywhere: every characteristic of the profile gets every
+class of bad input, and the band answers each exactly and changes
+nothing.
+
+The rows are generated from the profile the suite loads
+(scenarios/helpers/badinput.py): a characteristic the profile gains
+without a rule in the table fails BI-01 until it has one.  Each row
+runs on a band of its own, bound to the suite's key, with ten minutes
+logged and the link as a companion app leaves it (MTU 247 exchanged,
+authenticated unless the row is about the time before, every CCCD the
+link may enable enabled, so any stray notification is seen).  Around
+the one bad PDU:
+
+- the exact ATT response (or, for a Write Command, none: the next
+  request's response comes first), the exact notifications (a Huami
+  ``10 <cmd> <status>``, or none) and the exact control plane events;
+- the band's state before and after, equal: its control plane
+  properties, its activity log, every file of its state directory and
+  every value and CCCD the link reads (bandsim/oracles/snapshot.py);
+- then what was under way before the bad input (an announced sync, an
+  upload, a challenge) still completes.
+"""
+
+import zlib
+
+import pytest
+
+from bandsim.clients.auth import HuamiClient, encrypt
+from bandsim.clients.fetch import FetchClient
+from bandsim.clients.firmware import TYPE_WATCHFACE, FirmwareClient, Transfer
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.link.base import AttError
+from bandsim.oracles import snapshot
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+
+from scenarios.helpers import badinput as table
+from scenarios.helpers.pdus import hexs
+
+# The profile every band of the suite runs (conftest.py: PROFILE_PATH).
+PROFILE = Profile.load(DEFAULT_PATH)
+ROWS = table.table(PROFILE)
+DEVICE_NAME = PROFILE.characteristic("device-name")
+LOGGED_MINUTES = 10
+RAW_PDUS = pytest.mark.socket_only("raw and malformed ATT PDUs")
+OWN_BAND = pytest.mark.emulator_process(
+    "a band of its own per row; its state directory before and after")
+STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",
+                                  "Event")
+
+
+def rows(*kinds):
+    return [pytest.param(row, id=row.id) for row in ROWS
+            if row.kind in kinds]
+
+
+# ------------------------------------------------------------- steps
+
+class Context:
+    """One row's band, control plane and link, and what its steps
+    left for the next ones."""
+
+    def __init__(self, band, control, link):
+        self.band = band
+        self.control = control
+        self.link = link
+        self.challenge = None
+        self.fetch = None
+        self.firmware = None
+        self.started = False
+
+
+def challenge(ctx):
+    ctx.challenge = HuamiClient(ctx.link).request_random("A")
+
+
+def answer(ctx):
+    HuamiClient(ctx.link).send_answer(encrypt(TEST_KEY, ctx.challenge))
+    assert ctx.control.get("Authenticated") is True
+
+
+def fetch_announced(ctx):
+    ctx.fetch = FetchClient(ctx.link)
+    assert ctx.fetch.start(CLOCK_START).count == LOGGED_MINUTES
+
+
+def fetch_send(ctx):
+    assert len(ctx.fetch.stream()) == LOGGED_MINUTES
+
+
+def fetch_done(ctx):
+    fetch_announced(ctx)
+    fetch_send(ctx)
+
+
+def fw_announced(ctx):
+    ctx.firmware = FirmwareClient(ctx.link)
+    ctx.firmware.init(TYPE_WATCHFACE, len(table.WATCHFACE),
+                      zlib.crc32(table.WATCHFACE))
+
+
+def fw_started(ctx):
+    fw_announced(ctx)
+    ctx.firmware.start_data()
+    ctx.started = True
+
+
+def fw_upload(ctx):
+    """The rest of the upload, verified: every byte the band took was
+    the file's."""
+    fw = ctx.firmware
+    if not ctx.started:
+        fw.start_data()
+    size = len(table.WATCHFACE)
+    fw.send_data(table.WATCHFACE, Transfer(TYPE_WATCHFACE, size, 0))
+    fw.verify()
+
+
+STEPS = {
+    table.CHALLENGE: challenge,
+    table.ANSWER: answer,
+    table.FETCH_ANNOUNCED: fetch_announced,
+    table.FETCH_SEND: fetch_send,
+    table.FETCH_DONE: fetch_done,
+    table.FW_ANNOUNCED: fw_announced,
+    table.FW_STARTED: fw_started,
+    table.FW_UPLOAD: fw_upload,
+}
+
+
+# --------------------------------------------------------------- a row
+
+def subscribe_all(link, authed: bool) -> None:
+    """Every CCCD this link may enable (before auth: the unprotected
+    ones), so that nothing the band sends goes unseen."""
+    for char in PROFILE.characteristics():
+        if char.cccd_handle is not None and (authed or not char.auth):
+            link.write(char.cccd_handle, table.cccd_value(char))
+
+
+def open_link(start_band, control, row):
+    band = start_band(auth_key=None if row.band == table.NEW else TEST_KEY)
+    control.advance_clock(LOGGED_MINUTES * 60)
+    link = band.connect()
+    try:
+        link.exchange_mtu(table.MTU)
+        authed = row.link == table.AUTHED
+        if authed:
+            huami = HuamiClient(link)
+            huami.enable_notifications()
+            huami.authenticate(TEST_KEY)
+        subscribe_all(link, authed)
+    except BaseException:
+        band.disconnect(link)
+        raise
+    return band, link
+
+
+def send(link, row):
+    """The row's PDU; (the response, or None for a command, and every
+    notification the band sent for it)."""
+    link.send_raw(row.pdu)
+    answer_pdu = link.recv_raw() if row.answer is not None else None
+    # ATT answers in order: once this read is answered the band has
+    # handled the row's PDU and sent all it had to send for it.  A
+    # response to a Write Command would come first and fail the read.
+    assert link.read(DEVICE_NAME.value_handle) == b"Mi Smart Band 4"
+    notes = [(handle, value) for _, handle, value in link.take_unsolicited()]
+    return answer_pdu, notes
+
+
+def run(start_band, control, row):
+    if row.problem:
+        pytest.fail(row.problem, pytrace=False)
+    band, link = open_link(start_band, control, row)
+    try:
+        ctx = Context(band, control, link)
+        for step in row.setup:
+            STEPS[step](ctx)
+        link.take_unsolicited()
+        before = snapshot.take(control, band.state_dir, link, PROFILE)
+        control.sync()
+        mark = len(control.timeline)
+
+        got, notes = send(link, row)
+
+        if row.answer is not None:
+            assert hexs(got) == hexs(row.answer), f"sent {hexs(row.pdu)}"
+        assert [(h, hexs(v)) for h, v in notes] == \
+            [(h, hexs(v)) for h, v in row.notifications], \
+            f"notifications for {hexs(row.pdu)}"
+        after = snapshot.take(control, band.state_dir, link, PROFILE)
+        changed = snapshot.differences(before, after)
+        assert not changed, (f"{hexs(row.pdu)} changed the band:\n  "
+                             + "\n  ".join(changed))
+        control.sync()
+        events = [event.name for event in control.timeline[mark:]]
+        assert events == list(row.events), f"events for {hexs(row.pdu)}"
+        for step in row.then:
+            STEPS[step](ctx)
+    finally:
+        try:
+            band.disconnect(link)
+        except AttError:
+            pass
+
+
+# ----------------------------------------------------------- scenarios
+
+@RAW_PDUS
+@OWN_BAND
+@STATE
+@pytest.mark.parametrize("row", rows("empty", "short", "long", "range",
+                                     "rule"))
+def test_bad_values(start_band, control, row):
+    """MB4/BAD/BI-01: a value that is empty, short, long or out of range
+
+    Every writable characteristic of the profile, each of its commands
+    and fields; what the fact sheet does not explain takes any write
+    and keeps its value (docs/policies.md).  A characteristic without a
+    rule in the table fails here.
+    """
+    run(start_band, control, row)
+
+
+@RAW_PDUS
+@OWN_BAND
+@STATE
+@pytest.mark.parametrize("row", rows("state"))
+def test_commands_out_of_turn(start_band, control, row):
+    """MB4/BAD/BI-02: a command the band cannot take now
+
+    02 before a fetch start, an ack with nothing delivered, firmware
+    data before 01 or 03 01, an answer without a challenge, a random
+    number from a band without a key: the status of the fact sheet
+    and the docs, nothing else.
+    """
+    run(start_band, control, row)
+
+
+@RAW_PDUS
+@OWN_BAND
+@STATE
+@pytest.mark.parametrize("row", rows("op", "oversize", "long-write"))
+def test_wrong_att_operations(start_band, control, row):
+    """MB4/BAD/BI-03: an ATT operation a characteristic does not have
+
+    Writes to read-only values, reads of write-only ones, a Write
+    Command where only Write Requests are allowed, a subscription where
+    there is no CCCD, a Read Blob past the end, a write longer than
+    ATT_MTU, Prepare Write.
+    """
+    run(start_band, control, row)
+
+
+@RAW_PDUS
+@OWN_BAND
+@STATE
+@pytest.mark.parametrize("row", rows("auth"))
+def test_protected_before_auth(start_band, control, row):
+    """MB4/BAD/BI-04: every protected characteristic before Huami auth
+
+    Reads, Write Requests and CCCD enables get the profile's
+    unauthorized-att-error; a Write Command is dropped without a word.
+    """
+    run(start_band, control, row)
+
+
+@RAW_PDUS
+@OWN_BAND
+@STATE
+@pytest.mark.parametrize("row", rows("cccd", "handle"))
+def test_bad_cccds_and_handles(start_band, control, row):
+    """MB4/BAD/BI-05: a bad CCCD value, a handle that is no characteristic
+
+    1 or 3 bytes, 0x0004 or 0xFFFF, indications on a notify-only value;
+    service declarations, the handle 0, a gap in the table, the handle
+    past its end.
+    """
+    run(start_band, control, row)
