@@ -29,7 +29,7 @@ from bandsim.clients.auth import HuamiClient
 from bandsim.harness import targets
 from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
-from bandsim.harness.process import BandProcess
+from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      PERSON, SOCKET_ONLY, ControlHands,
@@ -402,7 +402,8 @@ def start_band(request, target):
     same band", and a profile path for a band with other policies
     (bandsim.protocol.profile.write_variant).  On teardown every band the test
     did not stop or kill itself must not be left busy and must exit 0
-    on SIGTERM.  --target emu only.
+    on SIGTERM.  --target emu only.  Every band runs under
+    $BANDSIM_WRAPPER when it is set (valgrind: docs/conformance.md).
     """
     if target.kind != EMU:
         pytest.skip("starting an emulator needs --target emu")
@@ -415,6 +416,7 @@ def start_band(request, target):
     observe = directory is not None
     started = []
     logs = []                       # (process, report file of its log)
+    wrapper = wrapper_from_env()    # BANDSIM_WRAPPER: valgrind, say
 
     def start(auth_key=TEST_KEY, state_dir=None, profile=None, **opts):
         opts.setdefault("control_address", bus)
@@ -424,6 +426,7 @@ def start_band(request, target):
             opts.setdefault("adapter", target.emu_bluez[0])
             opts.setdefault("central", central)
         capture = _capture_of(request.node, record, opts)
+        opts.setdefault("wrapper", wrapper)
         proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
                            tmp_path_factory.mktemp("band"),
                            state_dir=state_dir, auth_key=auth_key, **opts)

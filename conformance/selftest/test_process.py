@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from bandsim.harness.process import BandProcess, EmulatorError
+from bandsim.harness.process import (BandProcess, EmulatorError,
+                                     wrapper_from_env)
 
 STAND_IN = """#!{python}
 import os, signal, sys
@@ -121,6 +122,17 @@ def test_command_line_options(tmp_path):
     plain = BandProcess("/bin/bandsim", "p.ini", tmp_path / "run").command(5)
     assert plain[plain.index("--control-bus") + 1] == "none"
     assert "--auth-key" not in plain and "--clock-rate" not in plain
+
+
+def test_wrapper_goes_before_the_binary(tmp_path):
+    wrapper = wrapper_from_env(
+        {"BANDSIM_WRAPPER": "valgrind --log-file='/tmp/a b/%p.log' -q"})
+    assert wrapper == ["valgrind", "--log-file=/tmp/a b/%p.log", "-q"]
+    assert wrapper_from_env({}) == []
+    cmd = BandProcess("/bin/bandsim", "p.ini", tmp_path,
+                      wrapper=wrapper).command(5)
+    assert cmd[:4] == wrapper + ["/bin/bandsim"]
+    assert cmd[4:6] == ["--transport", "sock"]
 
 
 def test_state_file_sections(tmp_path):

@@ -13,11 +13,12 @@ import collections
 import configparser
 import os
 import select
+import shlex
 import signal
 import subprocess
 from pathlib import Path
 
-from ..link.deadline import Deadline, as_deadline
+from ..link.deadline import SCALE, Deadline, as_deadline
 from ..link.sock import AttClient
 
 STATE_FILE = "band.ini"
@@ -29,6 +30,15 @@ BLUEZ_STATUS_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
 _SUN_PATH_MAX = 107
+# A command the suite's emulators run under, its words before the
+# binary's (valgrind, say: docs/conformance.md, "Under valgrind").
+WRAPPER_ENV = "BANDSIM_WRAPPER"
+
+
+def wrapper_from_env(environ=None) -> list:
+    """The words of $BANDSIM_WRAPPER (shell quoting), [] when unset."""
+    environ = os.environ if environ is None else environ
+    return shlex.split(environ.get(WRAPPER_ENV, ""))
 
 
 class EmulatorError(Exception):
@@ -41,14 +51,17 @@ class BandProcess:
     def __init__(self, binary, profile, workdir, state_dir=None,
                  control_address=None, clock_rate=None, clock_start=None,
                  auth_key=None, extra_args=(), adapter=None, env=None,
-                 central=None):
+                 central=None, wrapper=()):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
         control_address the control plane is off (--control-bus none).
         With an adapter ("hci0") the band is served through bluetoothd
         (--transport bluez) instead of the socket; env adds to the
         emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say).  central
-        (with an adapter) opens a link to it: central(deadline) -> Link."""
+        (with an adapter) opens a link to it: central(deadline) -> Link.
+        wrapper is a command the emulator runs under (["valgrind",
+        ...]): the process, its pid and its signals are the wrapper's,
+        which passes them on."""
         self.binary = Path(binary)
         self.profile = Path(profile)
         self.workdir = Path(workdir)
@@ -64,6 +77,7 @@ class BandProcess:
         self.adapter = adapter
         self.env = dict(env or {})
         self.central = central
+        self.wrapper = list(wrapper)
         self.status_timeout = BLUEZ_STATUS_TIMEOUT if adapter \
             else STATUS_TIMEOUT
         self.history = []          # every status line, in arrival order
@@ -81,12 +95,11 @@ class BandProcess:
                              f"{self.socket_path}")
 
     def command(self, ready_fd: int):
+        cmd = self.wrapper + [str(self.binary)]
         if self.adapter:
-            cmd = [str(self.binary), "--transport", "bluez",
-                   "--adapter", self.adapter]
+            cmd += ["--transport", "bluez", "--adapter", self.adapter]
         else:
-            cmd = [str(self.binary), "--transport", "sock",
-                   "--socket", str(self.socket_path)]
+            cmd += ["--transport", "sock", "--socket", str(self.socket_path)]
         cmd += ["--state-dir", str(self.state_dir),
                "--profile", str(self.profile)]
         if self.control_address is None:
@@ -106,7 +119,7 @@ class BandProcess:
         """Start and wait until it listens (READY=1 and, unless told
         not to, ADVERTISING=1: over BlueZ that needs bluetoothd)."""
         if timeout is None:
-            timeout = max(START_TIMEOUT, self.status_timeout)
+            timeout = max(START_TIMEOUT, self.status_timeout) * SCALE
         self.state_dir.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
         try:
@@ -243,8 +256,9 @@ class BandProcess:
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 
-    def kill(self, timeout: float = STOP_TIMEOUT) -> None:
+    def kill(self, timeout: float = None) -> None:
         """SIGKILL (a power cut for the band) and reap."""
+        timeout = STOP_TIMEOUT * SCALE if timeout is None else timeout
         if self._proc is None:
             raise EmulatorError("emulator was never started")
         try:
@@ -261,12 +275,13 @@ class BandProcess:
         """Stopped or killed through this object (fds released)."""
         return self._proc is not None and self._pidfd is None
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+    def stop(self, timeout: float = None) -> int:
         """SIGTERM, wait for exit, return the exit status.
 
         A process that ignores SIGTERM is killed so no test leaves one
         behind, and that is reported as an error rather than a status.
         """
+        timeout = STOP_TIMEOUT * SCALE if timeout is None else timeout
         if self._proc is None:
             raise EmulatorError("emulator was never started")
         try:
