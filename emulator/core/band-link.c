@@ -116,7 +116,10 @@ void mb_link_receive(struct mb_link *link, const uint8_t *pdu, size_t len)
 bool mb_link_notify(struct mb_link *link, const struct mb_gatt_chr *chr,
 		    const uint8_t *value, size_t len)
 {
-	if (!link->att || link->silent)
+	/* A link the band is hanging up gets nothing more: a part that
+	 * goes on after the hang-up (the fetch ending its transfer) must
+	 * not tell the central what it never sent. */
+	if (!link->att || link->silent || link->dropping)
 		return false;
 	return mb_att_notify(link->att, chr, value, len);
 }

@@ -207,6 +207,22 @@ static void test_partial_sync_and_reboot(void **state)
 	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 80);
 }
 
+/* A band that hangs up on the last packet sends nothing after it: not
+ * the packet, not the 10 02 01 that would tell the phone it has it all. */
+static void test_hang_up_on_the_last_packet(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 8 samples: 2 packets at MTU 23. */
+	sync_with(f,
+		  "trigger=notify chr=activity-data after=1 action=disconnect",
+		  8);
+	assert_int_equal(f->disconnects, 1);
+	expect_sent(f, 1, (const uint8_t[]){ 0 }, false);
+	mb_band_disconnect(f->band);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 8);
+}
+
 static void test_half_connected(void **state)
 {
 	struct fixture *f = *state;
@@ -281,6 +297,8 @@ int main(void)
 		  test_foreign_notification),
 		T("MB4-UT/FAULT/BV-05 partial-sync",
 		  test_partial_sync_and_reboot),
+		T("MB4-UT/FAULT/BI-02 a hang-up on the last packet ends it",
+		  test_hang_up_on_the_last_packet),
 		T("MB4-UT/FAULT/BV-06 half-connected", test_half_connected),
 		T("MB4-UT/FAULT/BV-07 auth-never-answers",
 		  test_auth_never_answers),
