@@ -9,11 +9,45 @@ AdvanceClock, SetClockRate or a 0x2A2B write moves it, and the last
 minute in the flash log is a floor under it at start.
 """
 
+import datetime
+
 import pytest
 
+from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
+from bandsim.protocol.profile import default_profile
 
-from scenarios.helpers.sync import HOUR, MINUTE, all_samples
+from scenarios.helpers.links import authenticated_link
+from scenarios.helpers.sync import HOUR, MINUTE, all_samples, assert_minutes
+from scenarios.helpers.update import NEW, install
+
+CURRENT_TIME = default_profile().characteristic("current-time")
+# protocol §6: 2026-01-31 23:04:05, a Saturday, DST byte 01, tz -20.
+SET_TIME = datetime.datetime(2026, 1, 31, 23, 4, 5)
+SET_TIME_VALUE = bytes.fromhex("ea 07 01 1f 17 04 05 06 00 01 ec")
+
+
+def current_time_at(when: datetime.datetime, dst: int, tz: int) -> bytes:
+    """0x2A2B as the band reads it at local time when (protocol §6)."""
+    return bytes([when.year & 0xFF, when.year >> 8, when.month, when.day,
+                  when.hour, when.minute, when.second, when.isoweekday(),
+                  when.microsecond * 256 // 1000000, dst, tz & 0xFF])
+
+
+def write_time(band, value: bytes) -> None:
+    att = authenticated_link(band)
+    try:
+        att.write(CURRENT_TIME.value_handle, value)
+    finally:
+        band.disconnect(att)
+
+
+def read_time(band) -> bytes:
+    att = authenticated_link(band)
+    try:
+        return att.read(CURRENT_TIME.value_handle)
+    finally:
+        band.disconnect(att)
 
 
 def assert_strictly_increasing(samples, label: str) -> None:
@@ -27,8 +61,6 @@ def assert_strictly_increasing(samples, label: str) -> None:
 
 @pytest.mark.needs_control("AdvanceClock", "Clock", "GetSamples")
 @pytest.mark.emulator_process("kill -9 and a restart on the state directory")
-@pytest.mark.xfail(strict=True, reason="issue 13: band time does not survive "
-                                       "a restart yet")
 def test_band_time_survives_kill(start_band, control, tmp_path):
     """MB4/TIME/BV-04: band time survives kill -9 and a restart
 
@@ -57,3 +89,113 @@ def test_band_time_survives_kill(start_band, control, tmp_path):
     assert_strictly_increasing(after, "after the restart")
     assert [ts for ts, _ in after] == \
         list(range(before[0][0], before[0][0] + 180 * MINUTE, MINUTE))
+
+
+@pytest.mark.needs_control("Reboot", "AdvanceClock", "Clock", "Event")
+@pytest.mark.emulator_process("kill -9, a restart and a firmware boot")
+def test_rtc_survives_reboots(start_band, control, updaters, tmp_path):
+    """MB4/TIME/BV-05: the time the phone set survives every kind of reboot
+
+    A phone sets the band's clock once (a date, the DST byte and a time
+    zone, protocol §6) and expects it to hold.  The band reboots from
+    its menu (Reboot), into new firmware after an update (05, then its
+    boot time), is killed (kill -9) and stopped: each time 0x2A2B reads
+    the time it was set to plus the band time that passed, with its
+    time zone and DST byte, and Clock never goes back.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    write_time(band, SET_TIME_VALUE)
+    elapsed = datetime.timedelta()
+
+    def check(label: str) -> None:
+        assert read_time(band).hex(" ") == \
+            current_time_at(SET_TIME + elapsed, 1, -20).hex(" "), label
+
+    check("as set")
+    clock = control.get("Clock")
+    control.reboot()
+    control.wait_event("reboot")
+    check("after Reboot")
+    install(band, control, updaters(band), NEW)
+    elapsed += datetime.timedelta(seconds=10.5)    # the boot time
+    check("after the firmware boot")
+    control.advance_clock(HOUR)
+    elapsed += datetime.timedelta(hours=1)
+    assert control.get("Clock") == clock + (HOUR + 10.5) * 1000
+    clock = control.get("Clock")
+    band.kill()
+    band = start_band(state_dir=state_dir)
+    assert control.get("Clock") == clock, "kill -9"
+    check("after kill -9")
+    assert band.stop() == 0
+    band = start_band(state_dir=state_dir)
+    assert control.get("Clock") == clock, "stop"
+    check("after a stop and a start")
+
+
+@pytest.mark.needs_control("SetClockRate", "Clock", "GetSamples",
+                           "AdvanceClock")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
+def test_fast_clock_survives_kill(start_band, control, tmp_path):
+    """MB4/TIME/BV-08: a band running fast is killed: its time is not lost
+
+    After an hour of log, band time runs 600 times wall time
+    (SetClockRate), so band time passes between any two calls; the kill
+    comes at whatever moment.  The restarted band is no earlier than the
+    Clock read just before, its log goes on after the last minute it
+    logged, one sample a minute.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    control.advance_clock(HOUR)
+    control.set_clock_rate(600)
+    seen = control.get("Clock")
+    band.kill()
+    start_band(state_dir=state_dir)
+    assert control.get("Clock") >= seen, "band time went back"
+    before = all_samples(control)
+    assert len(before) >= 60
+    control.advance_clock(10 * MINUTE)
+    after = all_samples(control)
+    assert after[:len(before)] == before
+    assert_strictly_increasing(after, "after the restart")
+    assert len(after) == len(before) + 10
+
+
+DAMAGE = {
+    "lost": None,
+    "cut short": lambda text: text[:len(text) // 2],
+    "garbage": lambda text: "band-ms = soon\n",
+}
+
+
+@pytest.mark.needs_control("AdvanceClock", "Clock", "GetSamples")
+@pytest.mark.emulator_process("damages time.ini and restarts the band")
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_lost_time_file_uses_the_log(start_band, control, tmp_path, damage):
+    """MB4/TIME/BI-03: time.ini lost or damaged: the log is the floor
+
+    A band whose time.ini is gone, cut short or garbage still starts
+    (the file is named in its log and replaced), and the last minute in
+    its activity log is a floor under band time: started with a
+    --clock-start two hours behind it, it goes on right after that
+    minute, and the log never goes back.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    control.advance_clock(2 * HOUR)
+    before = all_samples(control)
+    band.kill()
+    path = state_dir / "time.ini"
+    if DAMAGE[damage] is None:
+        path.unlink()
+    else:
+        path.write_text(DAMAGE[damage](path.read_text()))
+    start_band(state_dir=state_dir, clock_start=CLOCK_START)
+    assert control.get("Clock") == (CLOCK_START + 2 * HOUR) * 1000
+    control.advance_clock(HOUR)
+    after = all_samples(control)
+    assert after[:120] == before
+    assert_minutes(after, CLOCK_START, 180)
+    assert "[end]" in path.read_text(), "time.ini was not replaced"

@@ -56,6 +56,7 @@ static void reboot(struct control *c, GVariant *args, struct reply *r)
 
 static void advance_clock(struct control *c, GVariant *args, struct reply *r)
 {
+	char *err = NULL;
 	double s;
 
 	g_variant_get(args, "(d)", &s);
@@ -64,7 +65,9 @@ static void advance_clock(struct control *c, GVariant *args, struct reply *r)
 		     mb_strdup("seconds must be between 0 and ten years"));
 		return;
 	}
-	c->host->advance(c->host_data, (uint64_t)llround(s * 1000.0));
+	if (!c->host->advance(c->host_data, (uint64_t)llround(s * 1000.0),
+			      &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
 }
 
 static void set_battery(struct control *c, GVariant *args, struct reply *r)
@@ -90,6 +93,7 @@ static void set_charging(struct control *c, GVariant *args, struct reply *r)
 
 static void set_clock_rate(struct control *c, GVariant *args, struct reply *r)
 {
+	char *err = NULL;
 	double k;
 
 	g_variant_get(args, "(d)", &k);
@@ -98,7 +102,8 @@ static void set_clock_rate(struct control *c, GVariant *args, struct reply *r)
 		     mb_strdup("rate must be between 0 and 1000000"));
 		return;
 	}
-	c->host->set_rate(c->host_data, k);
+	if (!c->host->set_rate(c->host_data, k, &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
 }
 
 static void inject_fault(struct control *c, GVariant *args, struct reply *r)

@@ -222,6 +222,36 @@ void mb_band_reboot(struct mb_band *band)
 	mb_svc_reboot(&band->svc);
 }
 
+/* ---- band time across restarts ------------------------------------------- */
+
+void mb_band_time_state(const struct mb_band *band, int64_t host_ms,
+			double rate, struct mb_time_state *out)
+{
+	*out = (struct mb_time_state){
+		.band_ms = mb_band_now_ms(band),
+		.host_ms = host_ms,
+		.rate = rate,
+		.log_seq = mb_flashlog_last_seq(band->log),
+	};
+	mb_rtc_get_state(band->rtc, &out->rtc);
+}
+
+uint64_t mb_band_restore_time(struct mb_band *band,
+			      const struct mb_time_state *s)
+{
+	uint64_t floor;
+
+	mb_rtc_restore(band->rtc, &s->rtc);
+	floor = mb_tick_floor_ms(band->tick, s->log_seq);
+	return floor > s->band_ms ? floor : s->band_ms;
+}
+
+void mb_band_resume(struct mb_band *band)
+{
+	mb_tick_rtc_changed(band->tick);
+	mb_tick_recount(band->tick);
+}
+
 /* ---- set-up ----------------------------------------------------------------- */
 
 struct mb_band *mb_band_new(const struct mb_profile *profile,

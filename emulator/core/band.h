@@ -21,6 +21,7 @@
 #include "power.h"
 #include "rtc.h"
 #include "tick.h"
+#include "timestate.h"
 
 /* The band model (docs/architecture.md "The band as parts"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
@@ -61,6 +62,22 @@ uint64_t mb_band_now_ms(const struct mb_band *band);
 size_t mb_band_flash_size(const struct mb_band *band);
 void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
 			  unsigned int *torn);
+
+/* Band time across restarts (docs/sync.md "Band time"); the edge keeps
+ * the band clock and writes time.ini.  What to write: band time now, the
+ * host's wall clock (host_ms) and the rate band time runs at, the RTC
+ * and the log's last sequence number. */
+void mb_band_time_state(const struct mb_band *band, int64_t host_ms,
+			double rate, struct mb_time_state *out);
+/* A band started again, its flash log attached: the RTC as s left it.
+ * Returns the band time it cannot be before: s's, or the end of the last
+ * minute it logged since s was written, if later. */
+uint64_t mb_band_restore_time(struct mb_band *band,
+			      const struct mb_time_state *s);
+/* Band time was moved while the band was not running (a restart): band
+ * life goes on from the next minute; the minutes in between were never
+ * lived and are not logged. */
+void mb_band_resume(struct mb_band *band);
 
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);

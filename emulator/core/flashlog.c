@@ -298,6 +298,11 @@ uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log)
 	return log->acked_seq;
 }
 
+uint32_t mb_flashlog_last_seq(const struct mb_flashlog *log)
+{
+	return log->next_seq - 1;
+}
+
 uint32_t mb_flashlog_acked_minute(const struct mb_flashlog *log)
 {
 	return log->acked_minute;

@@ -48,6 +48,9 @@ size_t mb_flashlog_count(const struct mb_flashlog *log);
 const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
 						size_t i);
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log);
+/* The last sequence number given to a record (0: none since the log was
+ * erased). */
+uint32_t mb_flashlog_last_seq(const struct mb_flashlog *log);
 uint32_t mb_flashlog_acked_minute(const struct mb_flashlog *log);
 /* Samples held and not deleted. */
 size_t mb_flashlog_stored(const struct mb_flashlog *log);

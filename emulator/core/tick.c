@@ -97,6 +97,32 @@ uint64_t mb_tick_deadline(const struct mb_tick *tick)
 	return tick->next_minute_ms;
 }
 
+static const struct mb_flashlog_sample *last_logged(const struct mb_tick *tick)
+{
+	size_t n = mb_flashlog_count(tick->log);
+
+	return n ? mb_flashlog_at(tick->log, n - 1) : NULL;
+}
+
+uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq)
+{
+	const struct mb_flashlog_sample *last = last_logged(tick);
+	int64_t local;
+
+	/* Sequence numbers start again at 1 when the log is erased (a
+	 * factory reset): a log that has not reached after_seq again was
+	 * all written since. */
+	if (after_seq > mb_flashlog_last_seq(tick->log))
+		after_seq = 0;
+	if (!last || last->seq <= after_seq)
+		return 0;
+	/* The minute was logged when it ended. */
+	local = ((int64_t)last->minute + 1) * (int64_t)MINUTE_MS;
+	if (local <= mb_rtc_local_ms_at(tick->rtc, 0))
+		return 0;
+	return mb_rtc_band_ms(tick->rtc, local);
+}
+
 /* §2.4: flags 0x0c, steps, metres, kcal, all u32 LE. */
 static void encode_steps(const struct mb_tick *tick, uint8_t out[STEPS_LEN])
 {

@@ -30,6 +30,11 @@ void mb_tick_recount(struct mb_tick *tick);
 /* The phone set the RTC: minutes follow its boundaries. */
 void mb_tick_rtc_changed(struct mb_tick *tick);
 
+/* The band time a restarted band cannot be before: the end of the last
+ * minute logged after sequence number after_seq, at the RTC's offset
+ * now; 0 if none was (docs/sync.md "Band time"). */
+uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq);
+
 /* Band clock ms of the next minute boundary. */
 uint64_t mb_tick_deadline(const struct mb_tick *tick);
 /* The minute that ended at the deadline (at): logged, counted, paid for. */

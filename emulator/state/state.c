@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "flashfile.h"
 #include "store.h"
+#include "timefile.h"
 #include "core/firmware.h"
 #include "core/identity.h"
 
@@ -51,6 +52,17 @@ bool state_load_band(struct state *st, const uint8_t *key,
 	s->bound = true;
 	memcpy(s->key, key, 16);
 	return state_band_save(st->dir, s, err);
+}
+
+bool state_load_time(struct state *st, struct mb_time_state *s, char **warning)
+{
+	return state_time_load(st->dir, s, warning);
+}
+
+bool state_save_time(struct state *st, const struct mb_time_state *s,
+		     char **err)
+{
+	return state_time_save(st->dir, s, err);
 }
 
 static bool persist(const struct mb_band_state *s, void *user_data, char **err)

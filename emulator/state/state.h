@@ -5,10 +5,12 @@
 #include <stdint.h>
 
 #include "core/band.h"
+#include "core/timestate.h"
 
 /* The state directory (--state-dir): what one band keeps across restarts
- * and kill -9 — band.ini (address, serial, key), flash.img (the activity
- * log), firmware.ini and the images it names.  The band reaches it only
+ * and kill -9 — band.ini (address, serial, key), time.ini (band time and
+ * the RTC), flash.img (the activity log), firmware.ini and the images it
+ * names.  The band reaches it only
  * through the persist and file-store functions it is given here; nothing
  * else in the emulator opens these files. */
 struct state;
@@ -22,6 +24,12 @@ void state_free(struct state *st);
  * NULL, as the official app leaves a band (--auth-key). */
 bool state_load_band(struct state *st, const uint8_t *key,
 		     struct mb_band_state *s, char **warning, char **err);
+
+/* time.ini (state/timefile.h): false when there is none to go by (a bad
+ * one is named in *warning). */
+bool state_load_time(struct state *st, struct mb_time_state *s, char **warning);
+bool state_save_time(struct state *st, const struct mb_time_state *s,
+		     char **err);
 
 /* Gives band its store — band.ini through the persist function,
  * firmware.ini and the slot images through the file store — and the
