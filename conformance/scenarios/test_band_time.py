@@ -15,7 +15,7 @@ import pytest
 
 from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
-from bandsim.protocol.profile import default_profile
+from bandsim.protocol.profile import default_profile, write_variant
 
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.sync import HOUR, MINUTE, all_samples, assert_minutes
@@ -132,6 +132,68 @@ def test_rtc_survives_reboots(start_band, control, updaters, tmp_path):
     band = start_band(state_dir=state_dir)
     assert control.get("Clock") == clock, "stop"
     check("after a stop and a start")
+
+
+def set_back_half_an_hour(band, control) -> list:
+    """An hour of log from CLOCK_START (10:30 .. 11:29), then the phone
+    sets the clock to 11:00 as it is 11:30; returns the log."""
+    control.advance_clock(HOUR)
+    before = all_samples(control)
+    assert_minutes(before, CLOCK_START, 60)
+    back = datetime.datetime.fromtimestamp(CLOCK_START + 30 * MINUTE,
+                                           datetime.timezone.utc)
+    write_time(band, current_time_at(back.replace(tzinfo=None), 0, 0))
+    return before
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
+def test_set_back_waits(start_band, control, tmp_path):
+    """MB4/TIME/BV-06: the phone sets the clock back: the log waits
+
+    docs/policies.md#time-set-back, the Mi Band 4 profile's `wait`: a
+    DST change or a flight west sets the band's clock back half an
+    hour.  The minutes it logged stay; it logs again only once its
+    clock passes the last one, so the log never goes back and a phone
+    that resumes a sync from its last timestamp misses nothing logged.
+    A kill -9 right after the change keeps the new time: the restart
+    does not jump to the last logged minute.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    before = set_back_half_an_hour(band, control)
+    band.kill()
+    band = start_band(state_dir=state_dir)
+    back = datetime.datetime(2024, 5, 20, 11, 0)
+    assert read_time(band) == current_time_at(back, 0, 0)
+    control.advance_clock(HOUR)
+    after = all_samples(control)
+    assert after[:60] == before
+    assert_strictly_increasing(after, "after the clock went back")
+    assert_minutes(after, CLOCK_START, 90)
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process("a profile variant (time-set-back = relog)")
+def test_set_back_relogs(start_band, control, tmp_path):
+    """MB4/TIME/BV-07: a band that logs the repeated minutes again
+
+    The `relog` choice of docs/policies.md#time-set-back: the band logs
+    every minute at the time its clock shows, so after the clock went
+    back half an hour the log holds 11:00 .. 11:29 twice, and its
+    timestamps go back once: what a phone that syncs by timestamp must
+    cope with if a band does this.
+    """
+    variant = write_variant(tmp_path / "relog.ini",
+                            {"time-set-back": "relog"})
+    band = start_band(profile=variant)
+    before = set_back_half_an_hour(band, control)
+    control.advance_clock(HOUR)
+    after = all_samples(control)
+    assert after[:60] == before
+    stamps = [ts for ts, _ in after]
+    assert stamps[60:] == [CLOCK_START + (30 + i) * MINUTE
+                           for i in range(60)]
 
 
 @pytest.mark.needs_control("SetClockRate", "Clock", "GetSamples",

@@ -274,7 +274,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 		b->chrs[id] = mb_chr_resolve(gatt, (enum mb_chr_id)id);
 	b->rtc = mb_rtc_new(&b->svc, rtc_changed, b);
 	b->power = mb_power_new(&b->svc, profile, b->rtc, power_booted, b);
-	b->tick = mb_tick_new(&b->svc, b->rtc, b->power);
+	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);

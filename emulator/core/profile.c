@@ -41,6 +41,7 @@ static const struct mb_policy default_policy = {
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
 	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
+	.time_set_back = MB_TIME_SET_BACK_WAIT,
 };
 
 struct reader {
@@ -363,11 +364,13 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	static const char *const interrupted[] = { "discard", "recovery" };
 	static const char *const orders[] = { "response-first",
 					      "notification-first" };
+	static const char *const set_back[] = { "wait", "relog" };
 	struct mb_policy *pol = &p->policy;
 	int unit = (int)pol->fetch_count_unit;
 	int drop = (int)pol->low_battery_drop_pattern;
 	int intr = (int)pol->firmware_interrupted;
 	int order = (int)pol->notify_order;
+	int back = (int)pol->time_set_back;
 
 	if (!get_choice(r, "fetch-count-unit", units, 3, &unit) ||
 	    !get_bool(r, "fetch-ack-deletes", &pol->fetch_ack_deletes) ||
@@ -390,9 +393,11 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 		      pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
-	    !get_choice(r, "notification-order", orders, 2, &order))
+	    !get_choice(r, "notification-order", orders, 2, &order) ||
+	    !get_choice(r, "time-set-back", set_back, 2, &back))
 		return false;
 	pol->notify_order = (enum mb_notify_order)order;
+	pol->time_set_back = (enum mb_time_set_back)back;
 	pol->fetch_count_unit = (enum mb_fetch_count_unit)unit;
 	pol->low_battery_drop_pattern = (enum mb_low_battery_drop)drop;
 	pol->firmware_interrupted = (enum mb_firmware_interrupted)intr;

@@ -75,6 +75,13 @@ enum mb_notify_order {
 	MB_NOTIFY_ORDER_NOTIFY_FIRST,
 };
 
+/* What the band logs after the phone set its clock back over 0x2A2B
+ * (docs/policies.md#time-set-back). */
+enum mb_time_set_back {
+	MB_TIME_SET_BACK_WAIT,	/* log again once past the last minute */
+	MB_TIME_SET_BACK_RELOG, /* log the minutes again, at the RTC's time */
+};
+
 /* Decisions where the public record is silent (docs/policies.md). */
 struct mb_policy {
 	enum mb_fetch_count_unit fetch_count_unit;
@@ -93,6 +100,7 @@ struct mb_policy {
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
 	enum mb_notify_order notify_order;
+	enum mb_time_set_back time_set_back;
 };
 
 struct mb_profile_device_info {

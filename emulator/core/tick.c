@@ -15,6 +15,7 @@
 
 struct mb_tick {
 	const struct mb_services *svc;
+	const struct mb_policy *policy;
 	const struct mb_rtc *rtc;
 	struct mb_power *power;
 	struct mb_flashlog *log;
@@ -27,10 +28,11 @@ struct mb_tick {
 };
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_policy *policy,
 			    const struct mb_rtc *rtc, struct mb_power *power)
 {
-	return MB_NEW(struct mb_tick, .svc = svc, .rtc = rtc, .power = power,
-		      .life_seed = 1,
+	return MB_NEW(struct mb_tick, .svc = svc, .policy = policy, .rtc = rtc,
+		      .power = power, .life_seed = 1,
 		      .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
@@ -104,6 +106,22 @@ static const struct mb_flashlog_sample *last_logged(const struct mb_tick *tick)
 	return n ? mb_flashlog_at(tick->log, n - 1) : NULL;
 }
 
+/* A minute the RTC has shown before: the phone set it back
+ * (docs/policies.md#time-set-back).  Restarts never get here: band time
+ * resumes past the last minute logged (mb_tick_floor_ms()). */
+static bool may_log(const struct mb_tick *tick, uint32_t minute)
+{
+	const struct mb_flashlog_sample *last = last_logged(tick);
+
+	switch (tick->policy->time_set_back) {
+	case MB_TIME_SET_BACK_WAIT:
+		return !last || minute > last->minute;
+	case MB_TIME_SET_BACK_RELOG:
+		return true;
+	}
+	return true;
+}
+
 uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq)
 {
 	const struct mb_flashlog_sample *last = last_logged(tick);
@@ -143,7 +161,8 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 	mb_life_sample(tick->life_seed, minute, sample);
 	/* A band that is off (or booting) logs nothing: a gap in the log.
 	 * The wearer still lives, and may put it on the charger. */
-	if (mb_power_state(tick->power) == MB_POWER_STATE_ON) {
+	if (mb_power_state(tick->power) == MB_POWER_STATE_ON &&
+	    may_log(tick, minute)) {
 		mb_flashlog_append(tick->log, minute, sample);
 		add_to_day(tick, minute, sample);
 		mb_power_use(tick->power, MB_DRAIN_LOGGING, 1);

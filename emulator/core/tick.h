@@ -7,6 +7,7 @@
 #include "schedule.h"
 #include "flashlog.h"
 #include "power.h"
+#include "profile.h"
 #include "rtc.h"
 #include "services.h"
 
@@ -17,6 +18,7 @@
 struct mb_tick;
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_policy *policy,
 			    const struct mb_rtc *rtc, struct mb_power *power);
 void mb_tick_free(struct mb_tick *tick);
 

@@ -82,6 +82,9 @@ static void test_errors_name_file_line_field(void **state)
 	expect_error(
 		HEAD "[policy]\nfetch-count-unit = minutes\n",
 		"t.ini:5: [policy] fetch-count-unit: 'minutes' is not one of the known values");
+	expect_error(
+		HEAD "[policy]\ntime-set-back = rewind\n",
+		"t.ini:5: [policy] time-set-back: 'rewind' is not one of the known values");
 	expect_error(HEAD "[policy]\nconfirm-windw-s = 30\n",
 		     "t.ini:5: [policy] confirm-windw-s: unknown key");
 	expect_error(HEAD "[colours]\n", "t.ini:4: [colours]: unknown section");

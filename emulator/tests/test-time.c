@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Band time across restarts (docs/sync.md "Band time"): time.ini as text
  * and as a file, torn at every byte; a band started again on what a
- * killed one left, as the edge starts it (app/bandtime.c). */
+ * killed one left, as the edge starts it (app/bandtime.c); the phone
+ * setting the clock back (docs/policies.md#time-set-back). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,57 @@ static void test_rtc_store_fails(void **state)
 		 0x00, 0x00));
 }
 
+/* 2024-05-20 11:00:00, tz 0: half an hour back from 11:30. */
+#define TIME_1100 \
+	0xe8, 0x07, 0x05, 0x14, 0x0b, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00
+
+static void set_back(struct fixture *f)
+{
+	fail_store = false;
+	mb_rtc_set_store(mb_band_rtc(f->band), store_rtc, f->band);
+	fixture_advance(f, HOUR);
+	expect_minutes(f, EPOCH_MINUTE, 60);
+	xfer(f, PDU(0x12, H_TIME, 0x00, TIME_1100), PDU(0x13));
+}
+
+static void test_set_back_waits(void **state)
+{
+	struct fixture *f = *state;
+	const struct mb_flashlog *log;
+
+	set_back(f);
+	/* Killed right away: the band comes back at 11:00 as set, not at
+	 * its last logged minute. */
+	restart(f, &stored, HOST_MS);
+	assert_int_equal(mb_rtc_local_ms(mb_band_rtc(f->band)),
+			 (int64_t)(TEST_EPOCH_MS + HOUR / 2));
+	/* 11:00 to 12:00: only the minutes past 11:29 are new. */
+	fixture_advance(f, HOUR);
+	log = mb_band_log(f->band);
+	assert_int_equal(mb_flashlog_count(log), 90);
+	expect_minutes(f, EPOCH_MINUTE, 90);
+}
+
+static void test_set_back_relogs(void **state)
+{
+	struct fixture *f = *state;
+	const struct mb_flashlog *log;
+
+	fixture_set_policy(f, "time-set-back", "relog");
+	mb_band_attach_flash(f->band, flash, NULL);
+	set_back(f);
+	fixture_advance(f, HOUR);
+	log = mb_band_log(f->band);
+	assert_int_equal(mb_flashlog_count(log), 120);
+	/* 10:30 .. 11:29, then 11:00 .. 11:59 again. */
+	for (unsigned int i = 0; i < 60; i++) {
+		assert_int_equal(mb_flashlog_at(log, i)->minute,
+				 EPOCH_MINUTE + i);
+		assert_int_equal(mb_flashlog_at(log, 60 + i)->minute,
+				 EPOCH_MINUTE + 30 + i);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +483,10 @@ int main(void)
 		     test_rtc_survives_restart, band_setup, band_teardown),
 		CASE("MB4-UT/TIME/BI-06 an RTC write that cannot be stored is refused",
 		     test_rtc_store_fails, band_setup, band_teardown),
+		CASE("MB4-UT/TIME/BV-09 set back: the band waits past its last minute",
+		     test_set_back_waits, band_setup, band_teardown),
+		CASE("MB4-UT/TIME/BV-10 set back: relog logs the minutes again",
+		     test_set_back_relogs, band_setup, band_teardown),
 	};
 
 	return cmocka_run_group_tests_name("time", tests, NULL, NULL);
