@@ -204,6 +204,12 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 {
 	char addr[18];
 
+	/* band.ini is the switch: the log is marked first, so a band killed
+	 * after the new owner is stored, before the log is erased, erases it
+	 * at its next start (mb_band_attach_flash()); killed before, it is
+	 * the old owner with the old log. */
+	mb_flashlog_mark_reset(band->log,
+			       mb_identity_state(band->identity)->address);
 	if (!mb_identity_reset(band->identity, err))
 		return false;
 	mb_auth_link_down(band->auth);
@@ -346,6 +352,11 @@ void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
 	mb_flashlog_free(band->log);
 	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
 	band->log = mb_flashlog_open(&band->flash, torn);
+	/* A factory reset that stored its new owner and died before it
+	 * erased the old owner's log. */
+	if (mb_flashlog_reset_unfinished(
+		    band->log, mb_identity_state(band->identity)->address))
+		mb_flashlog_clear(band->log);
 	if (mem != band->own_flash) {
 		free(band->own_flash);
 		band->own_flash = NULL;

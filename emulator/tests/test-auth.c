@@ -424,6 +424,65 @@ static void test_menu_reset_and_reboot(void **state)
 	assert_int_equal(mb_band_state(f->band)->address[0], 0xf0);
 }
 
+/* What kill -9 leaves of a factory reset: band.ini as the store wrote
+ * it, and the flash as it was at that moment, before the erase. */
+static struct mb_band_state disk_state;
+static uint8_t *disk_flash, *band_flash;
+static size_t flash_size;
+
+static bool snapshot_store(const struct mb_band_state *st, void *user_data,
+			   char **err)
+{
+	disk_state = *st;
+	memcpy(disk_flash, band_flash, flash_size);
+	return true;
+}
+
+/* The band started again from what the disk holds (on a copy: the
+ * start may finish the reset). */
+static size_t samples_after_restart(struct fixture *f,
+				    const struct mb_band_state *st)
+{
+	char *err = NULL;
+	struct mb_band *band =
+		mb_band_new(f->profile, st, &f->clock.clock, &err);
+	uint8_t *mem = mb_memdup(disk_flash, flash_size);
+	size_t n;
+
+	assert_non_null(band);
+	mb_band_attach_flash(band, mem, NULL);
+	n = mb_flashlog_count(mb_band_log(band));
+	mb_band_free(band);
+	free(mem);
+	return n;
+}
+
+static void test_reset_killed_before_erase(void **state)
+{
+	struct fixture *f = *state;
+	struct mb_band_state old = *mb_band_state(f->band);
+	char *err = NULL;
+
+	flash_size = mb_band_flash_size(f->band);
+	band_flash = malloc(flash_size);
+	disk_flash = malloc(flash_size);
+	memset(band_flash, 0xff, flash_size);
+	mb_band_attach_flash(f->band, band_flash, NULL);
+	fixture_advance(f, 10 * 60000);
+	mb_identity_set_store(mb_band_identity(f->band), snapshot_store, f);
+	assert_true(mb_band_factory_reset(f->band, &err));
+	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), 0);
+	/* Killed once the new owner was stored: the old owner's log goes
+	 * at the next start. */
+	assert_int_equal(samples_after_restart(f, &disk_state), 0);
+	/* Killed just before: the old owner with its log. */
+	assert_int_equal(samples_after_restart(f, &old), 10);
+	mb_band_free(f->band);
+	f->band = NULL;
+	free(band_flash);
+	free(disk_flash);
+}
+
 static void test_button_device_events(void **state)
 {
 	struct fixture *f = *state;
@@ -477,6 +536,8 @@ int main(void)
 		  test_unauthenticated_cannot_unbind, fixture_setup_bound),
 		A("MB4-UT/BIND/BV-02 menu reset and reboot",
 		  test_menu_reset_and_reboot, fixture_setup),
+		A("MB4-UT/BIND/BI-03 a reset killed before the log erase",
+		  test_reset_killed_before_erase, fixture_setup),
 		A("MB4-UT/EVT/BV-01 button device events",
 		  test_button_device_events, fixture_setup),
 	};
