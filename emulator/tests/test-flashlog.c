@@ -193,6 +193,28 @@ static void test_power_loss_new_sector(void **state)
 	}
 }
 
+/* The same for an ack record: the cursor is the old one or the new one. */
+static void test_power_loss_ack_record(void **state)
+{
+	for (size_t k = 0; k <= MB_FLASHLOG_RECORD_SIZE; k++) {
+		struct chip *c = chip_new();
+		uint32_t seq5;
+
+		append_n(reopen(c, NULL), 500, 10);
+		seq5 = mb_flashlog_at(c->log, 4)->seq;
+		c->flash.budget = k;
+		mb_flashlog_ack(c->log, seq5);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, NULL);
+		expect_minutes(c->log, 500, 10);
+		assert_int_equal(mb_flashlog_acked_seq(c->log),
+				 k == MB_FLASHLOG_RECORD_SIZE ? seq5 : 0);
+		assert_int_equal(mb_flashlog_stored(c->log),
+				 k == MB_FLASHLOG_RECORD_SIZE ? 5 : 10);
+		chip_free(c);
+	}
+}
+
 static const uint8_t owner_a[6] = { 0xe1, 0x01, 0x02, 0x03, 0x04, 0x05 };
 static const uint8_t owner_b[6] = { 0xe1, 0x01, 0x02, 0x03, 0x04, 0x06 };
 
@@ -391,6 +413,7 @@ int main(void)
 						chip_setup, chip_teardown),
 		cmocka_unit_test(test_power_loss_every_byte),
 		cmocka_unit_test(test_power_loss_new_sector),
+		cmocka_unit_test(test_power_loss_ack_record),
 		cmocka_unit_test(test_power_loss_reset_record),
 		cmocka_unit_test(test_power_loss_during_clear),
 		cmocka_unit_test_setup_teardown(test_ring_wraps, chip_setup,
