@@ -297,6 +297,12 @@ class ControlClient:
         finally:
             self._conn = None
 
+    @property
+    def owner(self):
+        """The unique name of the connection that owns the band's name
+        (":1.5"), or None while nobody does."""
+        return self._owner
+
     def __enter__(self):
         return self
 

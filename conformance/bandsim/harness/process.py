@@ -27,6 +27,8 @@ STATUS_TIMEOUT = 5.0
 # discovering take seconds, not milliseconds.
 BLUEZ_STATUS_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
+# control_address for a band on the system bus.
+SYSTEM = "system"
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
 _SUN_PATH_MAX = 107
 
@@ -44,7 +46,9 @@ class BandProcess:
                  central=None):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
-        control_address the control plane is off (--control-bus none).
+        control_address the control plane is off (--control-bus none);
+        SYSTEM puts it on the system bus (--control-bus system), wherever
+        env's DBUS_SYSTEM_BUS_ADDRESS says that is.
         With an adapter ("hci0") the band is served through bluetoothd
         (--transport bluez) instead of the socket; env adds to the
         emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say).  central
@@ -91,6 +95,8 @@ class BandProcess:
                "--profile", str(self.profile)]
         if self.control_address is None:
             cmd += ["--control-bus", "none"]
+        elif self.control_address == SYSTEM:
+            cmd += ["--control-bus", "system"]
         else:
             cmd += ["--control-address", self.control_address]
         if self.clock_rate is not None:
