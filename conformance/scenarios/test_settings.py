@@ -9,6 +9,8 @@ ignored"; these scenarios reproduce each, on the emulator through the
 control plane, and judge a real band by its replies.
 """
 
+import subprocess
+
 import pytest
 
 from bandsim.clients.auth import HuamiClient
@@ -408,3 +410,39 @@ def test_gps_version(authed, target):
     assert version and version.isprintable()
     if target.kind == EMU:
         assert version == GPS_VERSION
+
+
+def ctl(binary, *args) -> subprocess.CompletedProcess:
+    """bandsim ctl with a bounded wait, its output kept."""
+    return subprocess.run([str(binary), "ctl", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+
+
+@pytest.mark.needs_control("Settings", "SetAlarmEnabled")
+@pytest.mark.emulator_process("runs bandsim ctl on the private bus")
+def test_ctl_settings(authed, control, bus, emulator_binary):
+    """MB4/SET/BV-12: bandsim ctl prints the settings and turns an alarm off
+
+    Someone at a shell sees what the app configured, one setting a line,
+    the alarms as the settings file writes them, and turns an alarm off
+    as a tap on the band would.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_time_format("12h")
+    client.set_alarm(2, 6, 45, ("sat", "sun"))
+    client.settle()
+    out = ctl(emulator_binary, "--control-address", bus, "settings")
+    assert out.returncode == 0, out.stderr
+    lines = {line.split()[0]: " ".join(line.split()[1:])
+             for line in out.stdout.splitlines()}
+    assert lines["time-format"] == "12h"
+    assert lines["step-goal"] == "8000"
+    assert lines["alarm-2"] == "06:45 sat,sun on snooze"
+    assert lines["tz"] == "UTC+02:00 (8)"
+    assert ctl(emulator_binary, "--control-address", bus, "alarm", "2",
+               "off").returncode == 0
+    assert control.settings()["alarms"][0]["enabled"] is False
+    refused = ctl(emulator_binary, "--control-address", bus, "alarm", "5",
+                  "on")
+    assert refused.returncode == 1
