@@ -112,6 +112,8 @@ def test_first_connect_values(authed, control):
                events_after(control, "setting-changed", mark)}
     assert {k for k, v in seen.items() if factory[k] != v} <= changed
     assert {"alarm-0", "alarm-1", "alarm-2"} <= changed
+    # setting-changed brings Settings in PropertiesChanged.
+    assert any(name == "Settings" for _, name, _ in control.property_changes)
 
 
 @pytest.mark.needs_control("AdvanceClock", "Event")
@@ -295,8 +297,13 @@ def test_settings_survive_kill(start_band, control, tmp_path):
     band.kill()
     band = start_band(auth_key=None, state_dir=state_dir)
     assert without_rtc(control.settings()) == kept
+    control.sync()
+    before = len(control.property_changes)
     control.factory_reset()
     assert without_rtc(control.settings()) == factory
+    # With no link up, setting-changed alone announces Settings.
+    assert any(name == "Settings"
+               for _, name, _ in control.property_changes[before:])
     band.kill()
     band = start_band(auth_key=None, state_dir=state_dir)
     assert without_rtc(control.settings()) == factory
