@@ -338,10 +338,11 @@ def decode_alarms(reply: bytes) -> list:
     decodeAndUpdateAlarmStatus): the alarms in use.  ValueError for a
     reply that is not this."""
     payload = check_reply(reply, QUERY_ALARMS)
-    if len(payload) < 6 or len(payload) != 6 + payload[5]:
-        raise ValueError(f"alarm reply {bytes(reply).hex(' ')}: the count "
-                         f"at byte 8 does not match its length")
-    return [AlarmState(b & 0x0F, bool(b & 0x10)) for b in payload[6:]]
+    if len(payload) < 6 or len(payload) < 6 + payload[5]:
+        raise ValueError(f"alarm reply {bytes(reply).hex(' ')}: shorter "
+                         f"than the count at byte 8 says")
+    return [AlarmState(b & 0x0F, bool(b & 0x10))
+            for b in payload[6:6 + payload[5]]]
 
 
 def decode_gps_version(reply: bytes) -> str:
