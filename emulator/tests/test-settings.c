@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "life.h"
+#include "settings-cmds.h"
 #include "settings-text.h"
 #include "util.h"
 
@@ -365,6 +366,66 @@ static void test_bad_commands(void **state)
 	expect_unchanged(f, &before, "0x2A39");
 }
 
+/* Every row of every table, cut short and one byte too long: each gets
+ * the failure status (0x2A39: the ATT error) and changes nothing. */
+static void test_every_command_length(void **state)
+{
+	static const struct {
+		const struct mb_settings_cmd *cmds;
+		const size_t *n;
+		uint8_t handle;
+	} tables[] = {
+		{ mb_settings_config_cmds, &mb_settings_config_n_cmds,
+		  H_CONFIG },
+		{ mb_settings_user_cmds, &mb_settings_user_n_cmds, H_USER },
+		{ mb_settings_hr_cmds, &mb_settings_hr_n_cmds, H_HR_CTRL },
+	};
+	struct fixture *f = *state;
+	const struct mb_settings_values before =
+		*mb_settings_values(mb_band_settings(f->band));
+
+	xfer(f, PDU(0x12, H_CONFIG_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	xfer(f, PDU(0x12, H_USER_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	for (size_t t = 0; t < MB_ARRAY_SIZE(tables); t++) {
+		for (size_t i = 0; i < *tables[t].n; i++) {
+			const struct mb_settings_cmd *c = &tables[t].cmds[i];
+			const size_t lens[] = { c->min_len - 1,
+						(size_t)c->max_len + 1 };
+
+			for (size_t k = 0; k < 2; k++) {
+				uint8_t pdu[3 + 32] = {
+					tables[t].handle == H_CONFIG ? 0x52
+								     : 0x12,
+					tables[t].handle, 0x00
+				};
+				size_t len = lens[k];
+
+				if (!len)
+					continue;
+				memcpy(pdu + 3, c->prefix,
+				       len < c->prefix_len ? len
+							   : c->prefix_len);
+				mb_link_receive(mb_band_link(f->band), pdu,
+						3 + len);
+				if (tables[t].handle == H_HR_CTRL) {
+					expect_out(f, PDU(0x01, 0x12, H_HR_CTRL,
+							  0x00, 0x0d));
+				} else {
+					if (tables[t].handle == H_USER)
+						expect_out(f, PDU(0x13));
+					expect_out(f,
+						   PDU(0x1b, tables[t].handle,
+						       0x00, 0x10, c->prefix[0],
+						       0x02));
+				}
+				expect_no_out(f);
+				f->n_events = 0;
+				expect_unchanged(f, &before, "a wrong length");
+			}
+		}
+	}
+}
+
 static void test_unknown_commands(void **state)
 {
 	struct fixture *f = *state;
@@ -697,6 +758,8 @@ int main(void)
 		  test_bad_commands),
 		T("MB4-UT/SET/BI-02 unknown commands are events",
 		  test_unknown_commands),
+		T("MB4-UT/SET/BI-04 every command cut short or too long",
+		  test_every_command_length),
 		T("MB4-UT/SET/BV-05 acknowledge and error status policies",
 		  test_acknowledge_policy),
 		T("MB4-UT/SET/BV-06 stored before taken", test_store),
