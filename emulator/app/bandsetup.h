@@ -10,7 +10,7 @@
 
 /* The band as the options and the state directory make it: band.ini
  * (bound to --auth-key), the wearer (--life-seed), debug output, its
- * store, firmware.ini and the fault plan (--faults).  Warnings are
+ * store, firmware.ini, settings.ini and the fault plan (--faults).  Warnings are
  * logged; NULL with *err as the message bandsim exits with. */
 struct mb_band *app_band_new(const struct bandsim_options *opt,
 			     const struct mb_profile *profile,

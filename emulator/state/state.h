@@ -7,8 +7,9 @@
 #include "core/band.h"
 
 /* The state directory (--state-dir): what one band keeps across restarts
- * and kill -9 — band.ini (address, serial, key), flash.img (the activity
- * log), firmware.ini and the images it names.  The band reaches it only
+ * and kill -9 — band.ini (address, serial, key), settings.ini (what the
+ * companion app configured), flash.img (the activity log), firmware.ini
+ * and the images it names.  The band reaches it only
  * through the persist and file-store functions it is given here; nothing
  * else in the emulator opens these files. */
 struct state;
@@ -28,6 +29,12 @@ bool state_load_band(struct state *st, const uint8_t *key,
  * slots firmware.ini names.  A bad firmware.ini is named in *warning and
  * the band runs its factory image, as after a failed update. */
 void state_attach_band(struct state *st, struct mb_band *band, char **warning);
+
+/* settings.ini: the band's settings as kept, and its store for every
+ * change.  A corrupt file is named in *warning and the band starts with
+ * the factory settings. */
+void state_attach_settings(struct state *st, struct mb_band *band,
+			   char **warning);
 
 /* flash.img as band's activity log.  *warning names a file of the wrong
  * size that was started afresh, or torn records that recovery dropped. */
