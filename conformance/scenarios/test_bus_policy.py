@@ -37,7 +37,7 @@ PEER = "org.freedesktop.DBus.Peer"
 GATT_PATH = "/io/bandsim/gatt"
 # An argument of each D-Bus type that, were the call let through, would
 # change what the band shows (or read its log, for GetSamples).
-ARGUMENTS = {"d": 3600.0, "u": 5, "b": True, "t": 0,
+ARGUMENTS = {"d": 3600.0, "u": 5, "b": True, "t": 0, "y": 0,
              "s": "preset=stuck-syncing"}
 
 
