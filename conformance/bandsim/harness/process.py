@@ -201,8 +201,11 @@ class BandProcess:
 
     def connect(self, timeout: float = None) -> AttClient:
         """Open a link and wait until the emulator reports it."""
-        timeout = self.status_timeout if timeout is None else timeout
-        deadline = Deadline(timeout)
+        # A default deadline stretches with BANDSIM_TIMEOUT_SCALE, as
+        # every other wait does (a first connection through BlueZ in a VM
+        # without KVM on a busy host takes more than 30 s).
+        deadline = as_deadline(timeout, self.status_timeout)
+        timeout = deadline.seconds
         if self.central is not None:
             client = self.central(deadline)
         else:
@@ -236,16 +239,14 @@ class BandProcess:
     def disconnect(self, client: AttClient,
                    timeout: float = None) -> None:
         """Close a link and wait until the emulator listens again."""
-        deadline = Deadline(self.status_timeout if timeout is None
-                            else timeout)
+        deadline = as_deadline(timeout, self.status_timeout)
         client.close()
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 
     def wait_dropped(self, timeout: float = None) -> None:
         """The band ended the link and listens again."""
-        deadline = Deadline(self.status_timeout if timeout is None
-                            else timeout)
+        deadline = as_deadline(timeout, self.status_timeout)
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 

@@ -64,6 +64,10 @@ RETRY_PAUSE = 0.25
 # services never resolved) is cancelled and tried again instead of using
 # up the whole budget.
 ATTEMPT_SHARE = 0.4
+# ... and never more than this: a deadline stretched for a slow machine
+# (BANDSIM_TIMEOUT_SCALE) gives discovery its time, but a link that is
+# not up after this long is not coming.
+ATTEMPT_MAX = 30.0
 # How often an attempt past its share checks that its link is still up.
 LINK_UP_POLL = 0.25
 # An attempt that failed early (a link BlueZ lost during service
@@ -535,6 +539,7 @@ class BleakLink:
                     await _settle(address, adapter, deadline)
                 attempt = 0
                 failures = []
+                share = min(deadline.seconds * ATTEMPT_SHARE, ATTEMPT_MAX)
                 while True:
                     attempt += 1
                     if known is None and not client_class:
@@ -546,14 +551,12 @@ class BleakLink:
                         # of what is left, up to SCAN_AFTER_FAILURE.
                         known = await _find_device(
                             address, adapter, max(
-                                deadline.remaining() -
-                                deadline.seconds * ATTEMPT_SHARE,
+                                deadline.remaining() - share,
                                 min(deadline.remaining() / 2,
                                     SCAN_AFTER_FAILURE)))
                     remaining = deadline.remaining()
-                    last = remaining < deadline.seconds * ATTEMPT_SHARE * 1.5
-                    budget = remaining if last or client_class else \
-                        deadline.seconds * ATTEMPT_SHARE
+                    last = remaining < share * 1.5
+                    budget = remaining if last or client_class else share
                     # bleak's own timeout is the whole deadline: _attempt
                     # gives up early only on a link that is not up yet.
                     client = factory(known or address,
