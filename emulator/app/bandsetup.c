@@ -52,6 +52,9 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 	warning = NULL;
 	state_attach_band(state, band, &warning);
 	warn(warning);
+	warning = NULL;
+	state_attach_settings(state, band, &warning);
+	warn(warning);
 	if (opt->faults && !state_faults_load(opt->faults, band, err)) {
 		mb_band_free(band);
 		return NULL;

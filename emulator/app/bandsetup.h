@@ -10,9 +10,9 @@
 
 /* The band as the options and the state directory make it: band.ini
  * (bound to --auth-key), the wearer (--life-seed), debug output, its
- * store, firmware.ini and the fault plan (--faults), on the clock of
- * time.  Warnings are logged; NULL with *err as the message bandsim
- * exits with. */
+ * store, firmware.ini, settings.ini and the fault plan (--faults), on the
+ * clock of time.  Warnings are logged; NULL with *err as the message
+ * bandsim exits with. */
 struct mb_band *app_band_new(const struct bandsim_options *opt,
 			     const struct mb_profile *profile,
 			     struct state *state, struct bandtime *time,

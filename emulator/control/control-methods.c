@@ -12,6 +12,7 @@
 #include "core/fault.h"
 #include "core/flashlog.h"
 #include "core/power.h"
+#include "core/settings.h"
 
 /* Ten years of band time is more than any scenario needs. */
 #define MAX_ADVANCE_S (10.0 * 365 * 86400)
@@ -155,6 +156,26 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 	g_byte_array_unref(data);
 }
 
+/* A tap on the band's alarm screen (docs/settings.md). */
+static void set_alarm_enabled(struct control *c, GVariant *args,
+			      struct reply *r)
+{
+	guint8 slot;
+	gboolean on;
+	char *err = NULL;
+
+	g_variant_get(args, "(yb)", &slot, &on);
+	if (slot >= MB_ALARM_SLOTS ||
+	    !mb_settings_values(mb_band_settings(c->band))->alarms[slot].days) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup_printf("alarm %u is not in use", slot));
+		return;
+	}
+	if (!mb_settings_set_alarm_enabled(mb_band_settings(c->band), slot, on,
+					   &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
 
 static const struct {
@@ -178,6 +199,7 @@ static const struct {
 	{ "InjectFault", "(s)", inject_fault, P(FAULTS), false },
 	{ "ClearFaults", "()", clear_faults, P(FAULTS), true },
 	{ "GetSamples", "(tt)", get_samples, 0, false },
+	{ "SetAlarmEnabled", "(yb)", set_alarm_enabled, 0, true },
 };
 
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)

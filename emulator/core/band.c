@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "power.h"
 #include "router.h"
+#include "routine.h"
 #include "rtc.h"
 #include "schedule.h"
 #include "services.h"
@@ -42,6 +43,7 @@ struct mb_band {
 	struct mb_fetch *fetch;
 	struct mb_firmware *firmware;
 	struct mb_settings *settings;
+	struct mb_routine *routine;
 	struct mb_devevents *devevents;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
@@ -114,7 +116,10 @@ static const struct mb_services_ops services_ops = {
 
 static void rtc_changed(void *data)
 {
-	mb_tick_rtc_changed(((struct mb_band *)data)->tick);
+	struct mb_band *band = data;
+
+	mb_tick_rtc_changed(band->tick);
+	mb_routine_rtc_changed(band->routine);
 }
 
 static void power_booted(void *data)
@@ -220,7 +225,8 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 	mb_band_state_address(mb_identity_state(band->identity), addr);
 	mb_svc_emit_string(&band->svc, MB_EVENT_RESET, "address", addr);
 	svc_drop_link(band);
-	return true;
+	/* The settings go with the owner too (docs/settings.md). */
+	return mb_settings_reset(band->settings, err);
 }
 
 void mb_band_reboot(struct mb_band *band)
@@ -285,8 +291,11 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
-	b->settings = mb_settings_new(&b->svc, settings_reset, b);
 	b->devevents = mb_devevents_new(&b->svc);
+	b->settings = mb_settings_new(&b->svc, profile, b->rtc, b->devevents,
+				      settings_reset, b);
+	b->routine = mb_routine_new(&b->svc, profile, b->rtc, b->power, b->tick,
+				    b->settings, b->devevents);
 	b->devinfo = mb_devinfo_new(profile, b->identity, b->firmware);
 	b->adv = mb_adv_new(profile);
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
@@ -307,6 +316,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
 	mb_sched_add(b->sched, &mb_power_timer, b->power);
 	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
+	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -325,8 +335,9 @@ void mb_band_free(struct mb_band *band)
 	mb_link_free(band->link);
 	mb_adv_free(band->adv);
 	mb_devinfo_free(band->devinfo);
-	mb_devevents_free(band->devevents);
+	mb_routine_free(band->routine);
 	mb_settings_free(band->settings);
+	mb_devevents_free(band->devevents);
 	mb_firmware_free(band->firmware);
 	mb_fetch_free(band->fetch);
 	mb_auth_free(band->auth);
@@ -420,3 +431,5 @@ GETTER(struct mb_rtc *, rtc, rtc)
 GETTER(struct mb_tick *, tick, tick)
 GETTER(struct mb_link *, link, link)
 GETTER(struct mb_adv *, adv, adv)
+GETTER(struct mb_settings *, settings, settings)
+GETTER(struct mb_routine *, routine, routine)

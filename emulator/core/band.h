@@ -19,7 +19,9 @@
 #include "flashlog.h"
 #include "identity.h"
 #include "power.h"
+#include "routine.h"
 #include "rtc.h"
+#include "settings.h"
 #include "tick.h"
 #include "timestate.h"
 
@@ -83,7 +85,7 @@ void mb_band_resume(struct mb_band *band);
 void mb_band_press_button(struct mb_band *band);
 void mb_band_long_press_button(struct mb_band *band);
 /* protocol §10: the key goes, the address changes, the log is erased,
- * the link drops. */
+ * the link drops, the settings are the factory's again. */
 bool mb_band_factory_reset(struct mb_band *band, char **err);
 void mb_band_reboot(struct mb_band *band);
 
@@ -118,3 +120,6 @@ struct mb_tick *mb_band_tick(const struct mb_band *band);
 /* The link: receive PDUs, flow control, the monitor, its ATT server. */
 struct mb_link *mb_band_link(const struct mb_band *band);
 struct mb_adv *mb_band_adv(const struct mb_band *band);
+/* settings.ini: its store is set with mb_settings_set_store(). */
+struct mb_settings *mb_band_settings(const struct mb_band *band);
+struct mb_routine *mb_band_routine(const struct mb_band *band);

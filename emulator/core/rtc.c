@@ -72,6 +72,11 @@ int8_t mb_rtc_tz(const struct mb_rtc *rtc)
 	return rtc->state.tz;
 }
 
+uint8_t mb_rtc_dst(const struct mb_rtc *rtc)
+{
+	return rtc->state.dst;
+}
+
 uint64_t mb_rtc_band_ms(const struct mb_rtc *rtc, int64_t local_ms)
 {
 	return (uint64_t)(local_ms - rtc->state.offset_ms);

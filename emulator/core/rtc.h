@@ -37,6 +37,8 @@ int64_t mb_rtc_local_ms(const struct mb_rtc *rtc);
 int64_t mb_rtc_local_ms_at(const struct mb_rtc *rtc, uint64_t band_ms);
 /* Signed quarter-hours, as 0x2A2B carries it. */
 int8_t mb_rtc_tz(const struct mb_rtc *rtc);
+/* The adjust reason / DST byte the phone wrote (§6). */
+uint8_t mb_rtc_dst(const struct mb_rtc *rtc);
 /* Band clock ms of the next whole minute of local time. */
 uint64_t mb_rtc_next_minute(const struct mb_rtc *rtc);
 /* The band clock ms at which local time is local_ms. */

@@ -25,6 +25,7 @@ struct mb_tick {
 	uint32_t steps;
 	uint32_t distance_m;
 	uint32_t calories;
+	uint8_t last[MB_SAMPLE_LEN];
 };
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
@@ -159,6 +160,7 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 
 	tick->next_minute_ms += MINUTE_MS;
 	mb_life_sample(tick->life_seed, minute, sample);
+	memcpy(tick->last, sample, sizeof(tick->last));
 	/* A band that is off (or booting) logs nothing: a gap in the log.
 	 * The wearer still lives, and may put it on the charger. */
 	if (mb_power_state(tick->power) == MB_POWER_STATE_ON &&
@@ -179,6 +181,11 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 uint32_t mb_tick_steps(const struct mb_tick *tick)
 {
 	return tick->steps;
+}
+
+void mb_tick_last_sample(const struct mb_tick *tick, uint8_t out[4])
+{
+	memcpy(out, tick->last, sizeof(tick->last));
 }
 
 static uint8_t read_steps(void *part, uint8_t *buf, size_t *len)

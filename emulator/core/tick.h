@@ -44,6 +44,10 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at);
 
 /* Steps since local midnight (the advertised service data). */
 uint32_t mb_tick_steps(const struct mb_tick *tick);
+/* The sample of the minute that ended last (kind, intensity, steps,
+ * heart rate), logged or not: what the wearer did (inactivity warnings,
+ * automatic do-not-disturb). */
+void mb_tick_last_sample(const struct mb_tick *tick, uint8_t out[4]);
 
 /* 00000007, read. */
 extern const struct mb_chr_route mb_tick_routes[];

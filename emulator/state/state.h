@@ -9,10 +9,10 @@
 
 /* The state directory (--state-dir): what one band keeps across restarts
  * and kill -9 — band.ini (address, serial, key), time.ini (band time and
- * the RTC), flash.img (the activity log), firmware.ini and the images it
- * names.  The band reaches it only
- * through the persist and file-store functions it is given here; nothing
- * else in the emulator opens these files. */
+ * the RTC), settings.ini (what the companion app configured), flash.img
+ * (the activity log), firmware.ini and the images it names.  The band
+ * reaches it only through the persist and file-store functions it is
+ * given here; nothing else in the emulator opens these files. */
 struct state;
 
 /* Creates dir (mode 0700) if missing. */
@@ -36,6 +36,12 @@ bool state_save_time(struct state *st, const struct mb_time_state *s,
  * slots firmware.ini names.  A bad firmware.ini is named in *warning and
  * the band runs its factory image, as after a failed update. */
 void state_attach_band(struct state *st, struct mb_band *band, char **warning);
+
+/* settings.ini: the band's settings as kept, and its store for every
+ * change.  A corrupt file is named in *warning and the band starts with
+ * the factory settings. */
+void state_attach_settings(struct state *st, struct mb_band *band,
+			   char **warning);
 
 /* flash.img as band's activity log.  *warning names a file of the wrong
  * size that was started afresh, or torn records that recovery dropped. */
