@@ -260,7 +260,9 @@ uint64_t mb_band_restore_time(struct mb_band *band,
 
 void mb_band_resume(struct mb_band *band)
 {
-	mb_tick_rtc_changed(band->tick);
+	/* As after the phone set the RTC: the minute and the routine start
+	 * at the next boundary, with nothing done in between. */
+	rtc_changed(band);
 	mb_tick_recount(band->tick);
 }
 
