@@ -209,24 +209,25 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 {
 	char addr[18];
 
-	/* band.ini is the switch: the log is marked first, so a band killed
-	 * after the new owner is stored, before the log is erased, erases it
-	 * at its next start (mb_band_attach_flash()); killed before, it is
-	 * the old owner with the old log. */
+	/* band.ini is the switch, and what goes with the owner (protocol
+	 * §10; docs/settings.md) is gone or marked before it is replaced:
+	 * the settings are the factory's, the log holds a reset record, so
+	 * that a band killed after the new owner is stored erases the log at
+	 * its next start (mb_band_attach_flash()).  Killed before, it is the
+	 * old owner with the old log and, maybe, the factory's settings. */
 	mb_flashlog_mark_reset(band->log,
 			       mb_identity_state(band->identity)->address);
-	if (!mb_identity_reset(band->identity, err))
+	if (!mb_settings_reset(band->settings, err) ||
+	    !mb_identity_reset(band->identity, err))
 		return false;
 	mb_auth_link_down(band->auth);
-	/* The activity log goes with the owner (protocol §10). */
 	mb_fetch_link_down(band->fetch);
 	mb_flashlog_clear(band->log);
 	mb_tick_recount(band->tick);
 	mb_band_state_address(mb_identity_state(band->identity), addr);
 	mb_svc_emit_string(&band->svc, MB_EVENT_RESET, "address", addr);
 	svc_drop_link(band);
-	/* The settings go with the owner too (docs/settings.md). */
-	return mb_settings_reset(band->settings, err);
+	return true;
 }
 
 void mb_band_reboot(struct mb_band *band)
