@@ -9,7 +9,8 @@ the activity and sends SIGKILL to the emulator at that moment:
             flight, or SetClockRate with the clock read until the kill
   sync      a phone's sync (fetch, ack) at MTU 23 or 247
   firmware  an upload, verify, 05 and the boot after it
-  settings  a 0x2A2B write: another local time, time zone and DST byte
+  settings  a 0x2A2B write (another local time, time zone and DST
+            byte), or user info or a step goal on 00000008
   bind      a new key offered (01 00 <key>) and confirmed with a tap
   reset     a factory reset, from the menu or as 06 0B 00 01
 
@@ -67,6 +68,7 @@ from bandsim.harness.images import fixture
 from bandsim.harness.process import BandProcess
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles import ground_truth
+from bandsim.protocol import settings as setting
 from bandsim.protocol.profile import DEFAULT_PATH, default_profile
 from bandsim.protocol.values import (MINUTE, decode_current_time,
                                      local_datetime, local_ts)
@@ -77,6 +79,10 @@ PROFILE = default_profile()
 CURRENT_TIME = PROFILE.characteristic("current-time")
 SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
 CONFIG = PROFILE.characteristic("configuration")
+USER_SETTINGS = PROFILE.characteristic("user-settings")
+# Settings shows the RTC's time zone and DST byte too; check_rtc() has
+# them.
+RTC_KEYS = ("tz", "dst")
 FACTORY_VERSION = PROFILE.section("device-info")["software-revision"]
 LOG_DAYS = PROFILE.section("policy").getint("flash-log-days")
 # Samples a sector of the flash log holds (docs/sync.md): once the log
@@ -99,7 +105,7 @@ OUTCOMES = {
     "logging": ("band time where it was", "band time moved on"),
     "sync": ("nothing deleted", "ack took effect"),
     "firmware": ("old image", "new image"),
-    "settings": ("old RTC", "new RTC"),
+    "settings": ("old setting", "new setting"),
     "bind": ("old key (none)", "new key"),
     "reset": ("old identity", "new identity"),
 }
@@ -187,9 +193,12 @@ class Plan:
     rate: int = 0               # logging: SetClockRate
     mtu: int = 247              # sync
     backlog_s: int = 0          # sync: band time logged before it
-    delta_s: int = 0            # settings: new local time - old
+    setting: str = "rtc"        # settings: rtc, user-info, step-goal
+    delta_s: int = 0            # rtc: new local time - old
     tz: int = 0
     dst: int = 0
+    user: tuple = ()            # user-info: birth, sex, cm, kg, id
+    goal: int = 0               # step-goal
     key: bytes = b""            # bind, and a bind a round needs first
     by_command: bool = False    # reset: 06 0B 00 01 instead of the menu
 
@@ -203,9 +212,16 @@ def draw(rng: random.Random) -> Plan:
     plan.rate = rng.choice((3000, 10000, 30000))
     plan.mtu = rng.choice((23, 247))
     plan.backlog_s = rng.randint(1, 24) * HOUR
+    plan.setting = rng.choice(("rtc", "rtc", "user-info", "step-goal"))
     plan.delta_s = rng.randint(-2 * HOUR, 2 * HOUR)
     plan.tz = rng.randint(-48, 56)
     plan.dst = rng.randint(0, 1)
+    plan.user = (datetime.date(rng.randint(1930, 2015), rng.randint(1, 12),
+                               rng.randint(1, 28)),
+                 rng.choice(("male", "female", "other")),
+                 rng.randint(120, 220), rng.randint(30, 150),
+                 rng.getrandbits(32))
+    plan.goal = rng.randint(1000, 30000)
     plan.key = rng.randbytes(16)
     plan.by_command = rng.random() < 0.5
     return plan
@@ -252,6 +268,9 @@ class Soak:
         self.phone = SyncState(CLOCK_START - DAY)
         # The phone holds every sample of the band's log from here on.
         self.window_from = 0
+        # Settings as a new band has them, and as the band keeps them.
+        self.factory = {}
+        self.settings_kept = {}
 
     # ------------------------------------------------------ the band
 
@@ -354,14 +373,39 @@ class Soak:
         return True
 
     def settings(self, plan: Plan, killer: Killer) -> bool:
-        value = self.current_time_value(plan)
+        if plan.setting == "rtc":
+            handle = CURRENT_TIME.value_handle
+            value = self.current_time_value(plan)
+        else:
+            handle = USER_SETTINGS.value_handle
+            value = self.user_write(plan).payload
         att = self.link(247, self.key)
         killer.start()
         try:
-            att.write(CURRENT_TIME.value_handle, value)
+            att.write(handle, value)
         finally:
             att.close()
         return True
+
+    @staticmethod
+    def user_write(plan: Plan) -> setting.Write:
+        if plan.setting == "user-info":
+            return setting.user_info(*plan.user)
+        return setting.step_goal(plan.goal)
+
+    @staticmethod
+    def user_values(plan: Plan) -> dict:
+        """What Settings shows once the band took the write."""
+        if plan.setting == "user-info":
+            birth, sex, cm, kg, user_id = plan.user
+            return {"birth-date": birth.isoformat(), "sex": sex,
+                    "height-cm": cm, "weight-g": kg * 1000,
+                    "user-id": user_id}
+        return {"step-goal": plan.goal}
+
+    def band_settings(self) -> dict:
+        return {k: v for k, v in self.control.settings().items()
+                if k not in RTC_KEYS}
 
     def bind(self, plan: Plan, killer: Killer) -> bool:
         att = self.link(247)
@@ -426,6 +470,7 @@ class Soak:
         self.ack_floor = 0
         self.phone = SyncState(0)
         self.window_from = 0
+        self.settings_kept = dict(self.factory)
 
     def next_image(self) -> bytes:
         running = self.control.firmware()["version"]
@@ -512,6 +557,7 @@ class Soak:
                 self.new_owner()
         elif address != before["address"]:
             raise Failure(f"address {before['address']} became {address}")
+        settings_new = self.check_settings(plan, bool(new))
         if plan.activity == "bind":
             allowed = {before["key_id"], key_id(plan.key)}
             if kid not in allowed:
@@ -535,12 +581,35 @@ class Soak:
             new = acked > before["acked"]
         rtc_new = self.check_rtc(plan)
         if plan.activity == "settings":
-            new = rtc_new
+            new = rtc_new if plan.setting == "rtc" else settings_new
         if answered and new is False and plan.activity in (
                 "bind", "settings", "firmware", "reset"):
             raise Failure(f"{plan.activity} was answered before the kill, "
                           f"yet the band came back with the old state")
         return new
+
+    def check_settings(self, plan: Plan, reset: bool):
+        """Settings (settings.ini, read at start): the ones kept before,
+        the ones being written, or after a reset the factory's; returns
+        whether the written ones won (None where nothing was written)."""
+        now = self.band_settings()
+        old = self.settings_kept
+        allowed = {"old": old}
+        if plan.activity == "reset":
+            # A reset that has begun may have put the factory's back
+            # before it stored the new owner; one that took effect has.
+            allowed = ({"factory": self.factory} if reset
+                       else {"old": old, "factory": self.factory})
+        elif plan.activity == "settings" and plan.setting != "rtc":
+            allowed["new"] = {**old, **self.user_values(plan)}
+        for name, values in allowed.items():
+            if now == values:
+                self.settings_kept = now
+                return name == "new" if "new" in allowed else None
+        diff = sorted(k for k in set(now) | set(old)
+                      if now.get(k) != old.get(k))
+        raise Failure(f"Settings are none of {sorted(allowed)}: "
+                      f"{', '.join(f'{k} {old.get(k)!r} -> {now.get(k)!r}' for k in diff[:6])}")
 
     def check_band_ini(self, address: str, kid: str) -> None:
         parser = configparser.ConfigParser(interpolation=None)
@@ -692,6 +761,8 @@ class Soak:
             self.control = ControlClient(self.bus.address, timeout=TIMEOUT)
             try:
                 self.start(first=True)
+                self.factory = self.band_settings()
+                self.settings_kept = dict(self.factory)
                 for self.round in range(self.args.rounds):
                     plan = draw(self.rng)
                     self.clock_at_write = self.clock
@@ -747,6 +818,7 @@ class Soak:
         self.seen = dict(self.control.get_samples(0, FOREVER))
         self.ack_floor = self.control.acked_until()
         self.clock = self.control.get("Clock")
+        self.settings_kept = self.band_settings()
         # What was deleted before is not the new phone's to hold.
         self.phone = SyncState(0)
         self.window_from = self.ack_floor + MINUTE
