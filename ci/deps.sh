@@ -5,7 +5,11 @@
 BANDSIM_PACKAGES=(
 	gcc libc6-dev meson ninja-build pkg-config
 	libglib2.0-dev libssl-dev libcmocka-dev
-	dbus python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
+	# dbus-daemon and the system bus's own policy; setpriv and useradd
+	# for the bus policy scenarios (conformance/scenarios/test_bus_policy.py)
+	dbus util-linux passwd
+	python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
+	python3-hypothesis
 	python3-bleak
 	valgrind clang libclang-rt-14-dev clang-format tshark
 )

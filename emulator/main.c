@@ -11,7 +11,6 @@
 
 #include "app/app.h"
 #include "app/bandsetup.h"
-#include "clock.h"
 #include "control/ctl.h"
 #include "core/crypto.h"
 #include "core/prng.h"
@@ -63,7 +62,7 @@ static bool gfailed(const char *what, GError *error)
 static bool run(const struct bandsim_options *opt)
 {
 	static uint64_t seed;
-	struct bandsim_clock clock;
+	struct bandtime *band_time = NULL;
 	struct mb_profile *profile;
 	struct state *state;
 	struct mb_band *band;
@@ -87,22 +86,18 @@ static bool run(const struct bandsim_options *opt)
 		mb_profile_free(profile);
 		return failed("state: ", err);
 	}
-	bandsim_clock_init(&clock,
-			   opt->clock_start_set
-				   ? (uint64_t)(opt->clock_start * 1000.0)
-				   : (uint64_t)(g_get_real_time() / 1000),
-			   opt->clock_rate);
-	band = app_band_new(opt, profile, state, &clock, &err);
+	band_time = bandtime_new(state, opt);
+	band = app_band_new(opt, profile, state, band_time, &err);
 	if (!band) {
 		failed("", err);
 		goto out;
 	}
-	app = app_new(band, &clock);
+	app = app_new(band, band_time);
 	if (opt->btsnoop && !app_open_capture(app, opt->btsnoop, &error)) {
 		gfailed("--btsnoop: ", error);
 		goto out;
 	}
-	if (!app_band_attach_flash(band, state, &err)) {
+	if (!app_band_attach_flash(band, state, band_time, &err)) {
 		failed("", err);
 		goto out;
 	}
@@ -127,6 +122,7 @@ out:
 	if (stop.loop)
 		g_main_loop_unref(stop.loop);
 	mb_band_free(band);
+	bandtime_free(band_time);
 	state_free(state);
 	mb_profile_free(profile);
 	return ok;

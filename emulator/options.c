@@ -107,7 +107,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Band seconds per wall second (default 1; 0 = only AdvanceClock moves it)",
 		  "K" },
 		{ "clock-start", 0, 0, G_OPTION_ARG_DOUBLE, &opt->clock_start,
-		  "Band time at start, Unix seconds (default: now)",
+		  "Where a new band's clock starts, Unix seconds (default: now); a band with time.ini goes on from its own time",
 		  "SECONDS" },
 		{ "faults", 0, 0, G_OPTION_ARG_FILENAME, &opt->faults,
 		  "Arm the faults in FILE at start, one line each (docs/faults.md)",

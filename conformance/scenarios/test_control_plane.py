@@ -35,6 +35,7 @@ METHODS = {
     "SetClockRate": [("d", "in")],
     "InjectFault": [("s", "in"), ("u", "out")],
     "ClearFaults": [],
+    "SetAlarmEnabled": [("y", "in"), ("b", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),
@@ -49,6 +50,7 @@ PROPERTIES = {
     "Battery": ("u", "read"),
     "Charging": ("b", "read"),
     "Firmware": ("a{sv}", "read"),
+    "Settings": ("a{sv}", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
 }

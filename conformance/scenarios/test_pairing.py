@@ -20,7 +20,7 @@ from bandsim.clients import auth
 from bandsim.clients.auth import AuthRefused, HuamiClient
 from bandsim.harness.suite import OTHER_KEY, TEST_KEY
 from bandsim.link.base import AttError, Disconnected, Timeout
-from bandsim.protocol import uuids
+from bandsim.protocol import settings, uuids
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
@@ -38,7 +38,7 @@ CONFIRM_WINDOW = PROFILE.section("policy").getint("confirm-window-s")
 # docs/auth.md: Insufficient Authorization (the profile's
 # unauthorized-att-error for the Mi Band 4).
 UNAUTHORIZED = ErrorCode.INSUFFICIENT_AUTHORIZATION
-FACTORY_RESET = bytes.fromhex("06 0b 00 01")
+FACTORY_RESET = settings.FACTORY_RESET.payload
 NEW_KEY = bytes.fromhex("8899aabbccddeeff0011223344556677")
 # Long enough for a reply the band owes at once, short enough to keep
 # "nothing arrives" checks cheap.

@@ -5,7 +5,7 @@
 
 struct app {
 	struct mb_band *band;
-	struct bandsim_clock *clock;
+	struct bandtime *time;
 	struct btsnoop *btsnoop;
 	struct runner *runner;
 	struct control *control;
@@ -52,17 +52,18 @@ static const struct transport_callbacks transport_cb = {
 
 static uint64_t host_now(void *user_data)
 {
-	return bandsim_clock_now(((struct app *)user_data)->clock);
+	return bandsim_clock_now(
+		bandtime_clock(((struct app *)user_data)->time));
 }
 
-static void host_advance(void *user_data, uint64_t ms)
+static bool host_advance(void *user_data, uint64_t ms, char **err)
 {
-	bandsim_clock_advance(((struct app *)user_data)->clock, ms);
+	return bandtime_advance(((struct app *)user_data)->time, ms, err);
 }
 
-static void host_set_rate(void *user_data, double rate)
+static bool host_set_rate(void *user_data, double rate, char **err)
 {
-	bandsim_clock_set_rate(((struct app *)user_data)->clock, rate);
+	return bandtime_set_rate(((struct app *)user_data)->time, rate, err);
 }
 
 static const struct control_host control_host = {
@@ -72,12 +73,12 @@ static const struct control_host control_host = {
 	.kick = kick,
 };
 
-struct app *app_new(struct mb_band *band, struct bandsim_clock *clock)
+struct app *app_new(struct mb_band *band, struct bandtime *time)
 {
 	struct app *app = g_new0(struct app, 1);
 
 	app->band = band;
-	app->clock = clock;
+	app->time = time;
 	return app;
 }
 
@@ -93,7 +94,8 @@ bool app_open_capture(struct app *app, const char *path, GError **error)
 void app_start_runner(struct app *app, int status_fd)
 {
 	mb_band_set_event_handler(app->band, on_band_event, app);
-	app->runner = runner_new(app->band, app->clock, status_fd);
+	app->runner =
+		runner_new(app->band, bandtime_clock(app->time), status_fd);
 }
 
 bool app_start_control(struct app *app, const struct bandsim_options *opt)
@@ -159,5 +161,6 @@ void app_free(struct app *app)
 	control_free(app->control);
 	runner_free(app->runner);
 	btsnoop_close(app->btsnoop);
+	bandtime_stop(app->time);
 	g_free(app);
 }

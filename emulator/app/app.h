@@ -4,8 +4,8 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "bandtime.h"
 #include "btsnoop.h"
-#include "clock.h"
 #include "control/control.h"
 #include "core/band.h"
 #include "options.h"
@@ -16,13 +16,14 @@
  * whom what.  The band's events and PDUs fan out to the capture, the
  * transport and the control plane, each told what concerns it; the
  * transport's status and activity go to the runner; the control plane's
- * clock calls go to the clock and the runner.  A piece not started hears
- * nothing. */
+ * clock calls go to band time (bandtime.h) and the runner.  A piece not
+ * started hears nothing. */
 struct app;
 
-/* band and clock outlive the app. */
-struct app *app_new(struct mb_band *band, struct bandsim_clock *clock);
-/* Stops and frees every piece started. */
+/* band and band time outlive the app. */
+struct app *app_new(struct mb_band *band, struct bandtime *time);
+/* Stops and frees every piece started; band time is written a last
+ * time. */
 void app_free(struct app *app);
 
 /* --btsnoop FILE: every PDU of the band's links from now on. */

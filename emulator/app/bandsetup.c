@@ -30,8 +30,8 @@ static void warn(char *warning)
 
 struct mb_band *app_band_new(const struct bandsim_options *opt,
 			     const struct mb_profile *profile,
-			     struct state *state,
-			     const struct bandsim_clock *clock, char **err)
+			     struct state *state, struct bandtime *time,
+			     char **err)
 {
 	struct mb_band_state bs;
 	struct mb_band *band;
@@ -43,7 +43,7 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 		return NULL;
 	}
 	warn(warning);
-	band = mb_band_new(profile, &bs, &clock->clock, err);
+	band = mb_band_new(profile, &bs, &bandtime_clock(time)->clock, err);
 	mb_crypto_wipe(&bs, sizeof(bs));
 	if (!band)
 		return NULL;
@@ -51,6 +51,9 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 	mb_tick_set_life_seed(mb_band_tick(band), opt->life_seed);
 	warning = NULL;
 	state_attach_band(state, band, &warning);
+	warn(warning);
+	warning = NULL;
+	state_attach_settings(state, band, &warning);
 	warn(warning);
 	if (opt->faults && !state_faults_load(opt->faults, band, err)) {
 		mb_band_free(band);
@@ -60,7 +63,7 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 }
 
 bool app_band_attach_flash(struct mb_band *band, struct state *state,
-			   char **err)
+			   struct bandtime *time, char **err)
 {
 	char *warning = NULL;
 
@@ -72,5 +75,6 @@ bool app_band_attach_flash(struct mb_band *band, struct state *state,
 	g_info("activity log: %zu samples, %zu not yet synced",
 	       mb_flashlog_count(mb_band_log(band)),
 	       mb_flashlog_stored(mb_band_log(band)));
+	bandtime_start(time, band);
 	return true;
 }

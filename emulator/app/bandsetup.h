@@ -3,19 +3,21 @@
 
 #include <stdbool.h>
 
-#include "clock.h"
+#include "bandtime.h"
 #include "core/band.h"
 #include "options.h"
 #include "state/state.h"
 
 /* The band as the options and the state directory make it: band.ini
  * (bound to --auth-key), the wearer (--life-seed), debug output, its
- * store, firmware.ini and the fault plan (--faults).  Warnings are
- * logged; NULL with *err as the message bandsim exits with. */
+ * store, firmware.ini, settings.ini and the fault plan (--faults), on the
+ * clock of time.  Warnings are logged; NULL with *err as the message
+ * bandsim exits with. */
 struct mb_band *app_band_new(const struct bandsim_options *opt,
 			     const struct mb_profile *profile,
-			     struct state *state,
-			     const struct bandsim_clock *clock, char **err);
-/* flash.img as the band's activity log; false with *err as above. */
+			     struct state *state, struct bandtime *time,
+			     char **err);
+/* flash.img as the band's activity log, then its time as time.ini left
+ * it (bandtime_start()); false with *err as above. */
 bool app_band_attach_flash(struct mb_band *band, struct state *state,
-			   char **err);
+			   struct bandtime *time, char **err);

@@ -12,6 +12,7 @@
 #include "core/fault.h"
 #include "core/flashlog.h"
 #include "core/power.h"
+#include "core/settings.h"
 
 /* Ten years of band time is more than any scenario needs. */
 #define MAX_ADVANCE_S (10.0 * 365 * 86400)
@@ -56,6 +57,7 @@ static void reboot(struct control *c, GVariant *args, struct reply *r)
 
 static void advance_clock(struct control *c, GVariant *args, struct reply *r)
 {
+	char *err = NULL;
 	double s;
 
 	g_variant_get(args, "(d)", &s);
@@ -64,7 +66,9 @@ static void advance_clock(struct control *c, GVariant *args, struct reply *r)
 		     mb_strdup("seconds must be between 0 and ten years"));
 		return;
 	}
-	c->host->advance(c->host_data, (uint64_t)llround(s * 1000.0));
+	if (!c->host->advance(c->host_data, (uint64_t)llround(s * 1000.0),
+			      &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
 }
 
 static void set_battery(struct control *c, GVariant *args, struct reply *r)
@@ -90,6 +94,7 @@ static void set_charging(struct control *c, GVariant *args, struct reply *r)
 
 static void set_clock_rate(struct control *c, GVariant *args, struct reply *r)
 {
+	char *err = NULL;
 	double k;
 
 	g_variant_get(args, "(d)", &k);
@@ -98,7 +103,8 @@ static void set_clock_rate(struct control *c, GVariant *args, struct reply *r)
 		     mb_strdup("rate must be between 0 and 1000000"));
 		return;
 	}
-	c->host->set_rate(c->host_data, k);
+	if (!c->host->set_rate(c->host_data, k, &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
 }
 
 static void inject_fault(struct control *c, GVariant *args, struct reply *r)
@@ -150,6 +156,26 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 	g_byte_array_unref(data);
 }
 
+/* A tap on the band's alarm screen (docs/settings.md). */
+static void set_alarm_enabled(struct control *c, GVariant *args,
+			      struct reply *r)
+{
+	guint8 slot;
+	gboolean on;
+	char *err = NULL;
+
+	g_variant_get(args, "(yb)", &slot, &on);
+	if (slot >= MB_ALARM_SLOTS ||
+	    !mb_settings_values(mb_band_settings(c->band))->alarms[slot].days) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup_printf("alarm %u is not in use", slot));
+		return;
+	}
+	if (!mb_settings_set_alarm_enabled(mb_band_settings(c->band), slot, on,
+					   &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
 
 static const struct {
@@ -173,6 +199,7 @@ static const struct {
 	{ "InjectFault", "(s)", inject_fault, P(FAULTS), false },
 	{ "ClearFaults", "()", clear_faults, P(FAULTS), true },
 	{ "GetSamples", "(tt)", get_samples, 0, false },
+	{ "SetAlarmEnabled", "(yb)", set_alarm_enabled, 0, true },
 };
 
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)

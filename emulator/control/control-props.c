@@ -11,6 +11,7 @@
 #include "core/firmware.h"
 #include "core/flashlog.h"
 #include "core/power.h"
+#include "core/settings.h"
 
 static GVariant *get_state(struct control *c)
 {
@@ -119,6 +120,75 @@ static GVariant *get_faults(struct control *c)
 	return g_variant_builder_end(&b);
 }
 
+/* docs/dbus/io.bandsim.Band1.md: Settings.  Each setting as its kind
+ * reads best: yes/no as b, numbers as u, the rest as the text the
+ * settings file holds. */
+static GVariant *setting_variant(const struct mb_settings_values *v,
+				 enum mb_setting id)
+{
+	char text[MB_SETTING_TEXT_MAX + 16];
+
+	switch (mb_setting_desc(id)->kind) {
+	case MB_SETTING_KIND_BOOL:
+		return g_variant_new_boolean(v->v[id]);
+	case MB_SETTING_KIND_UINT:
+		return g_variant_new_uint32(v->v[id]);
+	case MB_SETTING_KIND_CHOICE:
+	case MB_SETTING_KIND_TIME:
+	case MB_SETTING_KIND_DATE:
+	case MB_SETTING_KIND_TEXT:
+		break;
+	}
+	mb_setting_format(v, id, text, sizeof(text));
+	return g_variant_new_string(text);
+}
+
+static GVariant *alarm_variant(unsigned int slot, const struct mb_alarm *a)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "slot",
+			      g_variant_new_byte((guint8)slot));
+	g_variant_builder_add(&b, "{sv}", "enabled",
+			      g_variant_new_boolean(a->enabled));
+	g_variant_builder_add(&b, "{sv}", "snooze",
+			      g_variant_new_boolean(a->snooze));
+	g_variant_builder_add(&b, "{sv}", "hour", g_variant_new_byte(a->hour));
+	g_variant_builder_add(&b, "{sv}", "minute",
+			      g_variant_new_byte(a->minute));
+	g_variant_builder_add(&b, "{sv}", "days",
+			      g_variant_new_byte(a->days & MB_ALARM_EVERY_DAY));
+	g_variant_builder_add(&b, "{sv}", "once",
+			      g_variant_new_boolean(a->days == MB_ALARM_ONCE));
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *get_settings(struct control *c)
+{
+	const struct mb_settings *s = mb_band_settings(c->band);
+	const struct mb_settings_values *v = mb_settings_values(s);
+	GVariantBuilder b, alarms;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	for (int id = 0; id < MB_SETTING_COUNT; id++)
+		g_variant_builder_add(&b, "{sv}", mb_setting_desc(id)->key,
+				      setting_variant(v, id));
+	g_variant_builder_init(&alarms, G_VARIANT_TYPE("aa{sv}"));
+	for (unsigned int i = 0; i < MB_ALARM_SLOTS; i++)
+		if (v->alarms[i].days)
+			g_variant_builder_add_value(
+				&alarms, alarm_variant(i, &v->alarms[i]));
+	g_variant_builder_add(&b, "{sv}", "alarms",
+			      g_variant_builder_end(&alarms));
+	/* The RTC's, shown here (protocol §6). */
+	g_variant_builder_add(&b, "{sv}", "tz",
+			      g_variant_new_int32(mb_settings_tz(s)));
+	g_variant_builder_add(&b, "{sv}", "dst",
+			      g_variant_new_byte(mb_settings_dst(s)));
+	return g_variant_builder_end(&b);
+}
+
 static GVariant *get_stored_samples(struct control *c)
 {
 	return g_variant_new_uint32(
@@ -146,6 +216,7 @@ static const struct {
 	[CONTROL_PROP_FIRMWARE] = { "Firmware", get_firmware },
 	[CONTROL_PROP_BUSY] = { "Busy", get_busy },
 	[CONTROL_PROP_FAULTS] = { "Faults", get_faults },
+	[CONTROL_PROP_SETTINGS] = { "Settings", get_settings },
 	[CONTROL_PROP_STORED_SAMPLES] = { "StoredSamples", get_stored_samples },
 	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
 };
@@ -204,7 +275,10 @@ static const struct {
 				   .after = P(AUTHENTICATED) },
 	[MB_EVENT_MALFORMED] = { 0 },
 	[MB_EVENT_AUTH_STARTED] = { 0 },
-	[MB_EVENT_AUTH_SUCCEEDED] = { .now = P(AUTHENTICATED) },
+	/* The owner may set the time zone on 0x2A2B from now on, which is
+	 * no event of its own. */
+	[MB_EVENT_AUTH_SUCCEEDED] = { .now = P(AUTHENTICATED),
+				      .for_link = P(SETTINGS) },
 	[MB_EVENT_AUTH_FAILED] = { 0 },
 	[MB_EVENT_PROMPT_SHOWN] = { .now = P(PROMPT) | P(BUSY) },
 	[MB_EVENT_PROMPT_DECLINED] = { .now = P(PROMPT) | P(BUSY) },
@@ -228,6 +302,14 @@ static const struct {
 	[MB_EVENT_FIRMWARE_FAILED] = { .now = LINK_END, .after = P(BUSY) },
 	/* The slot switched at 05; the boot ends here. */
 	[MB_EVENT_FIRMWARE_INSTALLED] = { .now = P(FIRMWARE) },
+	[MB_EVENT_SETTING_CHANGED] = { .now = P(SETTINGS) },
+	[MB_EVENT_UNKNOWN_COMMAND] = { 0 },
+	/* A one-time alarm turns itself off after (setting-changed). */
+	[MB_EVENT_ALARM_RANG] = { 0 },
+	[MB_EVENT_HOURLY_CHIME] = { 0 },
+	[MB_EVENT_INACTIVITY_WARNING] = { 0 },
+	[MB_EVENT_GOAL_REACHED] = { 0 },
+	[MB_EVENT_VIBRATE] = { 0 },
 };
 
 GVariant *control_props_get(struct control *c, const char *name)

@@ -28,10 +28,12 @@ struct control_options {
 struct control_host {
 	/* Band time, ms since the epoch (the Clock property). */
 	uint64_t (*now)(void *user_data);
-	/* Moves band time forward (AdvanceClock). */
-	void (*advance)(void *user_data, uint64_t ms);
-	/* From now on band time runs rate times wall time (SetClockRate). */
-	void (*set_rate)(void *user_data, double rate);
+	/* Moves band time forward (AdvanceClock); false with *err, and
+	 * nothing moved, when the band could not keep the new time. */
+	bool (*advance)(void *user_data, uint64_t ms, char **err);
+	/* From now on band time runs rate times wall time (SetClockRate);
+	 * false with *err as for advance. */
+	bool (*set_rate)(void *user_data, double rate, char **err);
 	/* Runs what is due by band time now and re-arms the band's timer. */
 	void (*kick)(void *user_data);
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "core/settings-model.h"
 
 struct ctl {
 	GDBusConnection *conn;
@@ -64,6 +65,81 @@ static int status(const struct ctl *ctl)
 		g_variant_unref(v);
 	}
 	g_variant_iter_free(iter);
+	g_variant_unref(r);
+	return 0;
+}
+
+/* One alarm of Settings as the settings file shows it. */
+static void print_alarm(GVariant *alarm)
+{
+	struct mb_alarm a = { 0 };
+	guint8 slot = 0, days = 0;
+	gboolean once = FALSE, enabled = FALSE, snooze = FALSE;
+	char text[MB_ALARM_TEXT_MAX], key[16];
+
+	g_variant_lookup(alarm, "slot", "y", &slot);
+	g_variant_lookup(alarm, "hour", "y", &a.hour);
+	g_variant_lookup(alarm, "minute", "y", &a.minute);
+	g_variant_lookup(alarm, "days", "y", &days);
+	g_variant_lookup(alarm, "once", "b", &once);
+	g_variant_lookup(alarm, "enabled", "b", &enabled);
+	g_variant_lookup(alarm, "snooze", "b", &snooze);
+	a.days = once ? MB_ALARM_ONCE : days;
+	a.enabled = enabled;
+	a.snooze = snooze;
+	mb_alarm_format(&a, text, sizeof(text));
+	snprintf(key, sizeof(key), "alarm-%u", slot);
+	printf("%-30s %s\n", key, text);
+}
+
+static void print_setting(const char *key, GVariant *v)
+{
+	if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
+		printf("%-30s %s\n", key,
+		       g_variant_get_boolean(v) ? "yes" : "no");
+	} else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
+		printf("%-30s %u\n", key, g_variant_get_uint32(v));
+	} else if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+		printf("%-30s %s\n", key, g_variant_get_string(v, NULL));
+	} else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT32)) {
+		gint32 q = g_variant_get_int32(v);
+
+		/* The time zone, in quarter-hours (protocol §6). */
+		printf("%-30s UTC%c%02d:%02d (%d)\n", key, q < 0 ? '-' : '+',
+		       abs(q) / 4, abs(q) % 4 * 15, q);
+	} else if (g_variant_is_of_type(v, G_VARIANT_TYPE("aa{sv}"))) {
+		for (gsize i = 0; i < g_variant_n_children(v); i++) {
+			GVariant *alarm = g_variant_get_child_value(v, i);
+
+			print_alarm(alarm);
+			g_variant_unref(alarm);
+		}
+	} else {
+		char *text = g_variant_print(v, FALSE);
+
+		printf("%-30s %s\n", key, text);
+		g_free(text);
+	}
+}
+
+static int settings(const struct ctl *ctl)
+{
+	GVariant *r = call(ctl, "org.freedesktop.DBus.Properties", "Get",
+			   g_variant_new("(ss)", CONTROL_INTERFACE, "Settings"),
+			   "(v)");
+	GVariant *all, *v;
+	GVariantIter iter;
+	const char *key;
+
+	if (!r)
+		return 1;
+	g_variant_get(r, "(v)", &all);
+	g_variant_iter_init(&iter, all);
+	while (g_variant_iter_next(&iter, "{&sv}", &key, &v)) {
+		print_setting(key, v);
+		g_variant_unref(v);
+	}
+	g_variant_unref(all);
 	g_variant_unref(r);
 	return 0;
 }
@@ -166,6 +242,28 @@ static int run_advance(const struct ctl *ctl, const struct command *cmd,
 	return simple(ctl, cmd->method, g_variant_new("(d)", s));
 }
 
+static int run_settings(const struct ctl *ctl, const struct command *cmd,
+			char **args)
+{
+	return settings(ctl);
+}
+
+static int run_alarm(const struct ctl *ctl, const struct command *cmd,
+		     char **args)
+{
+	char *end;
+	unsigned long slot = strtoul(args[0], &end, 10);
+	bool on = !strcmp(args[1], "on");
+
+	if (*end || end == args[0] || slot > 255 ||
+	    (!on && strcmp(args[1], "off"))) {
+		g_printerr("bandsim ctl: alarm: SLOT (0-9) and on or off\n");
+		return 2;
+	}
+	return simple(ctl, cmd->method,
+		      g_variant_new("(yb)", (guint8)slot, on));
+}
+
 static const struct command commands[] = {
 	{ "status", 0, NULL, run_status },
 	{ "press", 0, "PressButton", run_simple },
@@ -174,6 +272,8 @@ static const struct command commands[] = {
 	{ "reboot", 0, "Reboot", run_simple },
 	{ "events", 0, NULL, run_events },
 	{ "advance", 1, "AdvanceClock", run_advance },
+	{ "settings", 0, NULL, run_settings },
+	{ "alarm", 2, "SetAlarmEnabled", run_alarm },
 };
 
 int ctl_main(int argc, char **argv)
@@ -207,6 +307,8 @@ int ctl_main(int argc, char **argv)
 		"  reset            factory reset from the band's menu\n"
 		"  reboot           restart the band\n"
 		"  advance SECONDS  move band time forward\n"
+		"  settings         print what the companion app configured\n"
+		"  alarm SLOT on|off  turn an alarm on or off on the band\n"
 		"  events           print protocol events until interrupted\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);

@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "power.h"
 #include "router.h"
+#include "routine.h"
 #include "rtc.h"
 #include "schedule.h"
 #include "services.h"
@@ -42,6 +43,7 @@ struct mb_band {
 	struct mb_fetch *fetch;
 	struct mb_firmware *firmware;
 	struct mb_settings *settings;
+	struct mb_routine *routine;
 	struct mb_devevents *devevents;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
@@ -114,7 +116,10 @@ static const struct mb_services_ops services_ops = {
 
 static void rtc_changed(void *data)
 {
-	mb_tick_rtc_changed(((struct mb_band *)data)->tick);
+	struct mb_band *band = data;
+
+	mb_tick_rtc_changed(band->tick);
+	mb_routine_rtc_changed(band->routine);
 }
 
 static void power_booted(void *data)
@@ -204,10 +209,18 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 {
 	char addr[18];
 
-	if (!mb_identity_reset(band->identity, err))
+	/* band.ini is the switch, and what goes with the owner (protocol
+	 * §10; docs/settings.md) is gone or marked before it is replaced:
+	 * the settings are the factory's, the log holds a reset record, so
+	 * that a band killed after the new owner is stored erases the log at
+	 * its next start (mb_band_attach_flash()).  Killed before, it is the
+	 * old owner with the old log and, maybe, the factory's settings. */
+	mb_flashlog_mark_reset(band->log,
+			       mb_identity_state(band->identity)->address);
+	if (!mb_settings_reset(band->settings, err) ||
+	    !mb_identity_reset(band->identity, err))
 		return false;
 	mb_auth_link_down(band->auth);
-	/* The activity log goes with the owner (protocol §10). */
 	mb_fetch_link_down(band->fetch);
 	mb_flashlog_clear(band->log);
 	mb_tick_recount(band->tick);
@@ -220,6 +233,38 @@ bool mb_band_factory_reset(struct mb_band *band, char **err)
 void mb_band_reboot(struct mb_band *band)
 {
 	mb_svc_reboot(&band->svc);
+}
+
+/* ---- band time across restarts ------------------------------------------- */
+
+void mb_band_time_state(const struct mb_band *band, int64_t host_ms,
+			double rate, struct mb_time_state *out)
+{
+	*out = (struct mb_time_state){
+		.band_ms = mb_band_now_ms(band),
+		.host_ms = host_ms,
+		.rate = rate,
+		.log_seq = mb_flashlog_last_seq(band->log),
+	};
+	mb_rtc_get_state(band->rtc, &out->rtc);
+}
+
+uint64_t mb_band_restore_time(struct mb_band *band,
+			      const struct mb_time_state *s)
+{
+	uint64_t floor;
+
+	mb_rtc_restore(band->rtc, &s->rtc);
+	floor = mb_tick_floor_ms(band->tick, s->log_seq);
+	return floor > s->band_ms ? floor : s->band_ms;
+}
+
+void mb_band_resume(struct mb_band *band)
+{
+	/* As after the phone set the RTC: the minute and the routine start
+	 * at the next boundary, with nothing done in between. */
+	rtc_changed(band);
+	mb_tick_recount(band->tick);
 }
 
 /* ---- set-up ----------------------------------------------------------------- */
@@ -244,13 +289,16 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 		b->chrs[id] = mb_chr_resolve(gatt, (enum mb_chr_id)id);
 	b->rtc = mb_rtc_new(&b->svc, rtc_changed, b);
 	b->power = mb_power_new(&b->svc, profile, b->rtc, power_booted, b);
-	b->tick = mb_tick_new(&b->svc, b->rtc, b->power);
+	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
-	b->settings = mb_settings_new(&b->svc, settings_reset, b);
 	b->devevents = mb_devevents_new(&b->svc);
+	b->settings = mb_settings_new(&b->svc, profile, b->rtc, b->devevents,
+				      settings_reset, b);
+	b->routine = mb_routine_new(&b->svc, profile, b->rtc, b->power, b->tick,
+				    b->settings, b->devevents);
 	b->devinfo = mb_devinfo_new(profile, b->identity, b->firmware);
 	b->adv = mb_adv_new(profile);
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
@@ -271,6 +319,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
 	mb_sched_add(b->sched, &mb_power_timer, b->power);
 	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
+	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -289,8 +338,9 @@ void mb_band_free(struct mb_band *band)
 	mb_link_free(band->link);
 	mb_adv_free(band->adv);
 	mb_devinfo_free(band->devinfo);
-	mb_devevents_free(band->devevents);
+	mb_routine_free(band->routine);
 	mb_settings_free(band->settings);
+	mb_devevents_free(band->devevents);
 	mb_firmware_free(band->firmware);
 	mb_fetch_free(band->fetch);
 	mb_auth_free(band->auth);
@@ -316,6 +366,11 @@ void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
 	mb_flashlog_free(band->log);
 	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
 	band->log = mb_flashlog_open(&band->flash, torn);
+	/* A factory reset that stored its new owner and died before it
+	 * erased the old owner's log. */
+	if (mb_flashlog_reset_unfinished(
+		    band->log, mb_identity_state(band->identity)->address))
+		mb_flashlog_clear(band->log);
 	if (mem != band->own_flash) {
 		free(band->own_flash);
 		band->own_flash = NULL;
@@ -379,3 +434,5 @@ GETTER(struct mb_rtc *, rtc, rtc)
 GETTER(struct mb_tick *, tick, tick)
 GETTER(struct mb_link *, link, link)
 GETTER(struct mb_adv *, adv, adv)
+GETTER(struct mb_settings *, settings, settings)
+GETTER(struct mb_routine *, routine, routine)

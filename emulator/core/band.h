@@ -19,8 +19,11 @@
 #include "flashlog.h"
 #include "identity.h"
 #include "power.h"
+#include "routine.h"
 #include "rtc.h"
+#include "settings.h"
 #include "tick.h"
+#include "timestate.h"
 
 /* The band model (docs/architecture.md "The band as parts"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
@@ -62,11 +65,27 @@ size_t mb_band_flash_size(const struct mb_band *band);
 void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
 			  unsigned int *torn);
 
+/* Band time across restarts (docs/sync.md "Band time"); the edge keeps
+ * the band clock and writes time.ini.  What to write: band time now, the
+ * host's wall clock (host_ms) and the rate band time runs at, the RTC
+ * and the log's last sequence number. */
+void mb_band_time_state(const struct mb_band *band, int64_t host_ms,
+			double rate, struct mb_time_state *out);
+/* A band started again, its flash log attached: the RTC as s left it.
+ * Returns the band time it cannot be before: s's, or the end of the last
+ * minute it logged since s was written, if later. */
+uint64_t mb_band_restore_time(struct mb_band *band,
+			      const struct mb_time_state *s);
+/* Band time was moved while the band was not running (a restart): band
+ * life goes on from the next minute; the minutes in between were never
+ * lived and are not logged. */
+void mb_band_resume(struct mb_band *band);
+
 /* What a person does with the band in hand. */
 void mb_band_press_button(struct mb_band *band);
 void mb_band_long_press_button(struct mb_band *band);
 /* protocol §10: the key goes, the address changes, the log is erased,
- * the link drops. */
+ * the link drops, the settings are the factory's again. */
 bool mb_band_factory_reset(struct mb_band *band, char **err);
 void mb_band_reboot(struct mb_band *band);
 
@@ -101,3 +120,6 @@ struct mb_tick *mb_band_tick(const struct mb_band *band);
 /* The link: receive PDUs, flow control, the monitor, its ATT server. */
 struct mb_link *mb_band_link(const struct mb_band *band);
 struct mb_adv *mb_band_adv(const struct mb_band *band);
+/* settings.ini: its store is set with mb_settings_set_store(). */
+struct mb_settings *mb_band_settings(const struct mb_band *band);
+struct mb_routine *mb_band_routine(const struct mb_band *band);

@@ -33,6 +33,13 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_FIRMWARE_VERIFIED] = "firmware-verified",
 	[MB_EVENT_FIRMWARE_FAILED] = "firmware-failed",
 	[MB_EVENT_FIRMWARE_INSTALLED] = "firmware-installed",
+	[MB_EVENT_SETTING_CHANGED] = "setting-changed",
+	[MB_EVENT_UNKNOWN_COMMAND] = "unknown-command",
+	[MB_EVENT_ALARM_RANG] = "alarm-rang",
+	[MB_EVENT_HOURLY_CHIME] = "hourly-chime",
+	[MB_EVENT_INACTIVITY_WARNING] = "inactivity-warning",
+	[MB_EVENT_GOAL_REACHED] = "goal-reached",
+	[MB_EVENT_VIBRATE] = "vibrate",
 };
 
 const char *mb_event_name(enum mb_event_id id)

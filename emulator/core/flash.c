@@ -8,6 +8,7 @@ void mb_flash_init(struct mb_flash *f, uint8_t *mem, size_t size)
 	f->mem = mem;
 	f->size = size;
 	f->budget = SIZE_MAX;
+	f->erase_budget = SIZE_MAX;
 }
 
 size_t mb_flash_n_sectors(const struct mb_flash *f)
@@ -22,6 +23,11 @@ void mb_flash_erase(struct mb_flash *f, size_t sector)
 		 * having started: the sector keeps its old content. */
 		if (!f->budget)
 			return;
+	}
+	if (f->erase_budget != SIZE_MAX) {
+		if (!f->erase_budget)
+			return;
+		f->erase_budget--;
 	}
 	memset(f->mem + sector * MB_FLASH_SECTOR_SIZE, 0xff,
 	       MB_FLASH_SECTOR_SIZE);

@@ -16,6 +16,8 @@ struct mb_flash {
 	/* Tests simulate power loss: after this many more bytes are
 	 * programmed, nothing more reaches the chip.  SIZE_MAX = off. */
 	size_t budget;
+	/* The same for sector erases: this many more are done. */
+	size_t erase_budget;
 };
 
 void mb_flash_init(struct mb_flash *f, uint8_t *mem, size_t size);

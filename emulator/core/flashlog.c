@@ -12,6 +12,9 @@
 #define RECORD_MARKER 0x5a
 #define RECORD_SAMPLE 0x01
 #define RECORD_ACK 0x02
+/* A factory reset away from an owner (docs/sync.md "The flash log"):
+ * payload and timestamp hold the owner's address, 4 + 2 bytes. */
+#define RECORD_RESET 0x03
 
 /* Sector header: "MBFL", sector sequence u32, version u16, 0xff x4, crc16. */
 static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
@@ -33,6 +36,11 @@ struct mb_flashlog {
 	size_t slot;   /* next free record slot in it */
 	uint32_t sector_seq;
 	bool have_sector;
+	/* The record with the highest sequence number: a reset record
+	 * there is a reset that may not have finished. */
+	uint32_t last_seq;
+	uint8_t last_type;
+	uint8_t last_owner[6];
 	/* RAM copy of the samples in flash, oldest first: a ring of cap,
 	 * every record slot of the flash. */
 	struct ram_sample ram[];
@@ -98,9 +106,22 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 		return 0;
 	if (rec[0] != RECORD_MARKER ||
 	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
-	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK))
+	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK &&
+	     rec[1] != RECORD_RESET))
 		return -1;
 	return 1;
+}
+
+static void note_last(struct mb_flashlog *log, const uint8_t *rec)
+{
+	uint32_t seq = mb_get_le32(rec + 2);
+
+	if (seq < log->last_seq)
+		return;
+	log->last_seq = seq;
+	log->last_type = rec[1];
+	memcpy(log->last_owner, rec + 10, 4);
+	memcpy(log->last_owner + 4, rec + 6, 2);
 }
 
 static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
@@ -123,6 +144,9 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 		seq = mb_get_le32(rec + 2);
 		if (seq >= log->next_seq)
 			log->next_seq = seq + 1;
+		note_last(log, rec);
+		if (rec[1] == RECORD_RESET)
+			continue;
 		if (rec[1] == RECORD_ACK) {
 			uint32_t acked = mb_get_le32(rec + 10);
 
@@ -234,6 +258,7 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	mb_put_le32(rec + 6, minute);
 	memcpy(rec + 10, payload, 4);
 	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
+	note_last(log, rec);
 	off = slot_offset(log->sector, log->slot++);
 	mb_flash_program(log->flash, off + 1, rec + 1,
 			 MB_FLASHLOG_RECORD_SIZE - 1);
@@ -273,13 +298,33 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 
 void mb_flashlog_clear(struct mb_flashlog *log)
 {
+	/* The sector being written last: it holds a reset record, which
+	 * must outlive every other record (mb_flashlog_reset_unfinished()). */
 	for (size_t i = 0; i < mb_flash_n_sectors(log->flash); i++)
-		mb_flash_erase(log->flash, i);
+		if (!log->have_sector || i != log->sector)
+			mb_flash_erase(log->flash, i);
+	if (log->have_sector)
+		mb_flash_erase(log->flash, log->sector);
 	log->head = log->count = 0;
 	log->next_seq = 1;
 	log->acked_seq = log->acked_minute = 0;
 	log->sector_seq = 0;
 	log->have_sector = false;
+	log->last_seq = 0;
+	log->last_type = 0;
+}
+
+void mb_flashlog_mark_reset(struct mb_flashlog *log, const uint8_t owner[6])
+{
+	write_record(log, RECORD_RESET, log->next_seq++,
+		     (uint32_t)owner[4] | (uint32_t)owner[5] << 8, owner);
+}
+
+bool mb_flashlog_reset_unfinished(const struct mb_flashlog *log,
+				  const uint8_t owner[6])
+{
+	return log->last_type == RECORD_RESET &&
+	       memcmp(log->last_owner, owner, 6) != 0;
 }
 
 size_t mb_flashlog_count(const struct mb_flashlog *log)
@@ -296,6 +341,11 @@ const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log)
 {
 	return log->acked_seq;
+}
+
+uint32_t mb_flashlog_last_seq(const struct mb_flashlog *log)
+{
+	return log->next_seq - 1;
 }
 
 uint32_t mb_flashlog_acked_minute(const struct mb_flashlog *log)

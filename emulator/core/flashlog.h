@@ -35,8 +35,19 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash,
 				     unsigned int *torn);
 void mb_flashlog_free(struct mb_flashlog *log);
 
-/* Erases everything (factory reset). */
+/* Erases everything (factory reset); the sector written last goes
+ * last. */
 void mb_flashlog_clear(struct mb_flashlog *log);
+/* A factory reset is about to store a new owner (band.ini): a reset
+ * record naming the owner it leaves (6 address bytes).  The log is
+ * cleared once the new owner is stored; if the band dies in between, the
+ * record is the last one and the next start finishes the reset. */
+void mb_flashlog_mark_reset(struct mb_flashlog *log, const uint8_t owner[6]);
+/* The last record is a reset away from an owner other than owner (the
+ * band's address now): the new owner was stored, the log was not yet
+ * cleared. */
+bool mb_flashlog_reset_unfinished(const struct mb_flashlog *log,
+				  const uint8_t owner[6]);
 
 uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
 			    const uint8_t data[4]);
@@ -48,6 +59,9 @@ size_t mb_flashlog_count(const struct mb_flashlog *log);
 const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
 						size_t i);
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log);
+/* The last sequence number given to a record (0: none since the log was
+ * erased). */
+uint32_t mb_flashlog_last_seq(const struct mb_flashlog *log);
 uint32_t mb_flashlog_acked_minute(const struct mb_flashlog *log);
 /* Samples held and not deleted. */
 size_t mb_flashlog_stored(const struct mb_flashlog *log);

@@ -41,6 +41,13 @@ static const struct mb_policy default_policy = {
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
 	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
+	.time_set_back = MB_TIME_SET_BACK_WAIT,
+	.settings_error_status = 0x02,
+	.settings_unknown = MB_SETTINGS_UNKNOWN_REFUSE,
+	.settings_acknowledge = false,
+	.alarm_snooze_min = 10,
+	.alarm_snooze_times = 3,
+	.dnd_silences = MB_DND_SILENCES_ALL_BUT_ALARMS,
 };
 
 struct reader {
@@ -294,11 +301,20 @@ static bool read_device_info(struct mb_profile *p, struct reader *r)
 			&p->dis.software_revision) ||
 	    !get_string(r, "hardware-revision", false,
 			&p->dis.hardware_revision) ||
+	    !get_string(r, "gps-version", false, &p->dis.gps_version) ||
 	    !get_hex(r, "pnp-id", 7, 7, &pnp, &len, &present))
 		return false;
 	if (present)
 		memcpy(p->dis.pnp_id, pnp, 7);
 	free(pnp);
+	/* The reply 10 0E 01 <ascii> carries at most 16 bytes of it. */
+	if (strlen(p->dis.gps_version) > 16) {
+		unsigned int line;
+
+		mb_ini_get(r->ini, r->sec, "gps-version", &line);
+		FAIL(r, line, "gps-version", "longer than 16 characters");
+		return false;
+	}
 	return true;
 }
 
@@ -363,11 +379,17 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	static const char *const interrupted[] = { "discard", "recovery" };
 	static const char *const orders[] = { "response-first",
 					      "notification-first" };
+	static const char *const set_back[] = { "wait", "relog" };
+	static const char *const unknowns[] = { "refuse", "ignore" };
+	static const char *const silences[] = { "all-but-alarms", "alerts" };
 	struct mb_policy *pol = &p->policy;
 	int unit = (int)pol->fetch_count_unit;
 	int drop = (int)pol->low_battery_drop_pattern;
 	int intr = (int)pol->firmware_interrupted;
 	int order = (int)pol->notify_order;
+	int back = (int)pol->time_set_back;
+	int unknown = (int)pol->settings_unknown;
+	int silence = (int)pol->dnd_silences;
 
 	if (!get_choice(r, "fetch-count-unit", units, 3, &unit) ||
 	    !get_bool(r, "fetch-ack-deletes", &pol->fetch_ack_deletes) ||
@@ -390,9 +412,21 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 		      pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
-	    !get_choice(r, "notification-order", orders, 2, &order))
+	    !get_choice(r, "notification-order", orders, 2, &order) ||
+	    !get_choice(r, "time-set-back", set_back, 2, &back) ||
+	    !GET_UINT(r, "settings-error-status", 0x02, 0xff,
+		      pol->settings_error_status) ||
+	    !get_choice(r, "settings-unknown-command", unknowns, 2, &unknown) ||
+	    !get_bool(r, "settings-acknowledge", &pol->settings_acknowledge) ||
+	    !GET_UINT(r, "alarm-snooze-min", 1, 60, pol->alarm_snooze_min) ||
+	    !GET_UINT(r, "alarm-snooze-times", 0, 10,
+		      pol->alarm_snooze_times) ||
+	    !get_choice(r, "dnd-silences", silences, 2, &silence))
 		return false;
+	pol->settings_unknown = (enum mb_settings_unknown)unknown;
+	pol->dnd_silences = (enum mb_dnd_silences)silence;
 	pol->notify_order = (enum mb_notify_order)order;
+	pol->time_set_back = (enum mb_time_set_back)back;
 	pol->fetch_count_unit = (enum mb_fetch_count_unit)unit;
 	pol->low_battery_drop_pattern = (enum mb_low_battery_drop)drop;
 	pol->firmware_interrupted = (enum mb_firmware_interrupted)intr;
@@ -500,6 +534,7 @@ static void set_defaults(struct mb_profile *p)
 
 	p->device_name = mb_strdup("Mi Smart Band 4");
 	p->dis.software_revision = mb_strdup("V1.0.9.70");
+	p->dis.gps_version = mb_strdup("");
 	p->dis.hardware_revision = mb_strdup("V0.25.19.5");
 	memcpy(p->dis.pnp_id, pnp, sizeof(pnp));
 	p->adv.flags = 0x06;
@@ -565,6 +600,7 @@ void mb_profile_free(struct mb_profile *p)
 	free(p->adv.local_name);
 	free(p->dis.software_revision);
 	free(p->dis.hardware_revision);
+	free(p->dis.gps_version);
 	free(p->device_name);
 	free(p->name);
 	free(p->filename);

@@ -75,6 +75,25 @@ enum mb_notify_order {
 	MB_NOTIFY_ORDER_NOTIFY_FIRST,
 };
 
+/* What the band logs after the phone set its clock back over 0x2A2B
+ * (docs/policies.md#time-set-back). */
+enum mb_time_set_back {
+	MB_TIME_SET_BACK_WAIT,	/* log again once past the last minute */
+	MB_TIME_SET_BACK_RELOG, /* log the minutes again, at the RTC's time */
+};
+
+/* A configuration command the band does not know (docs/policies.md). */
+enum mb_settings_unknown {
+	MB_SETTINGS_UNKNOWN_REFUSE, /* 10 <cmd> <settings-error-status> */
+	MB_SETTINGS_UNKNOWN_IGNORE, /* no reply */
+};
+
+/* What do-not-disturb keeps still besides alerts (docs/policies.md). */
+enum mb_dnd_silences {
+	MB_DND_SILENCES_ALL_BUT_ALARMS,
+	MB_DND_SILENCES_ALERTS,
+};
+
 /* Decisions where the public record is silent (docs/policies.md). */
 struct mb_policy {
 	enum mb_fetch_count_unit fetch_count_unit;
@@ -93,12 +112,20 @@ struct mb_policy {
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
 	enum mb_notify_order notify_order;
+	enum mb_time_set_back time_set_back;
+	uint8_t settings_error_status;
+	enum mb_settings_unknown settings_unknown;
+	bool settings_acknowledge;
+	unsigned int alarm_snooze_min;
+	unsigned int alarm_snooze_times;
+	enum mb_dnd_silences dnd_silences;
 };
 
 struct mb_profile_device_info {
 	char *software_revision;
 	char *hardware_revision;
 	uint8_t pnp_id[7];
+	char *gps_version; /* 10 0E 01 <ascii> (protocol §11) */
 };
 
 struct mb_profile;

@@ -14,9 +14,9 @@ struct mb_rtc {
 	const struct mb_services *svc;
 	void (*changed)(void *user_data);
 	void *changed_data;
-	int64_t offset_ms; /* local time = band clock + offset */
-	int8_t tz;
-	uint8_t dst;
+	mb_rtc_store_func_t store;
+	void *store_data;
+	struct mb_rtc_state state;
 };
 
 struct mb_rtc *mb_rtc_new(const struct mb_services *svc,
@@ -31,9 +31,28 @@ void mb_rtc_free(struct mb_rtc *rtc)
 	free(rtc);
 }
 
+void mb_rtc_set_store(struct mb_rtc *rtc, mb_rtc_store_func_t fn,
+		      void *user_data)
+{
+	rtc->store = fn;
+	rtc->store_data = user_data;
+}
+
+void mb_rtc_get_state(const struct mb_rtc *rtc, struct mb_rtc_state *out)
+{
+	*out = rtc->state;
+}
+
+void mb_rtc_restore(struct mb_rtc *rtc, const struct mb_rtc_state *s)
+{
+	rtc->state = *s;
+	if (rtc->changed)
+		rtc->changed(rtc->changed_data);
+}
+
 int64_t mb_rtc_local_ms_at(const struct mb_rtc *rtc, uint64_t band_ms)
 {
-	return (int64_t)band_ms + rtc->offset_ms;
+	return (int64_t)band_ms + rtc->state.offset_ms;
 }
 
 int64_t mb_rtc_local_ms(const struct mb_rtc *rtc)
@@ -50,12 +69,17 @@ int64_t mb_rtc_local_time(const struct mb_rtc *rtc)
 
 int8_t mb_rtc_tz(const struct mb_rtc *rtc)
 {
-	return rtc->tz;
+	return rtc->state.tz;
+}
+
+uint8_t mb_rtc_dst(const struct mb_rtc *rtc)
+{
+	return rtc->state.dst;
 }
 
 uint64_t mb_rtc_band_ms(const struct mb_rtc *rtc, int64_t local_ms)
 {
-	return (uint64_t)(local_ms - rtc->offset_ms);
+	return (uint64_t)(local_ms - rtc->state.offset_ms);
 }
 
 uint64_t mb_rtc_next_minute(const struct mb_rtc *rtc)
@@ -79,8 +103,8 @@ static uint8_t read_current_time(void *part, uint8_t *buf, size_t *len)
 	mb_datetime_put(buf, &dt);
 	buf[7] = mb_weekday(local);
 	buf[8] = (uint8_t)(ms * 256 / 1000);
-	buf[9] = rtc->dst;
-	buf[10] = (uint8_t)rtc->tz;
+	buf[9] = rtc->state.dst;
+	buf[10] = (uint8_t)rtc->state.tz;
 	*len = CURRENT_TIME_LEN;
 	return 0;
 }
@@ -92,8 +116,10 @@ static uint8_t write_current_time(void *part, const uint8_t *value, size_t len,
 				  bool command)
 {
 	struct mb_rtc *rtc = part;
+	struct mb_rtc_state next;
 	struct mb_datetime dt;
-	int8_t tz = rtc->tz;
+	int8_t tz = rtc->state.tz;
+	char *err = NULL;
 
 	if (len != CURRENT_TIME_LEN && len != CURRENT_TIME_LEN - 1)
 		return MB_ATT_ERROR_INVALID_VALUE_LEN;
@@ -104,10 +130,18 @@ static uint8_t write_current_time(void *part, const uint8_t *value, size_t len,
 	if (!mb_datetime_valid(&dt) || dt.year < 1970 || value[7] > 7 ||
 	    tz < -48 || tz > 56)
 		return MB_ATT_ERROR_VALUE_NOT_ALLOWED;
-	rtc->offset_ms = mb_datetime_to_epoch(&dt) * 1000 -
-			 (int64_t)mb_svc_now(rtc->svc);
-	rtc->tz = tz;
-	rtc->dst = value[9];
+	next = (struct mb_rtc_state){
+		.offset_ms = mb_datetime_to_epoch(&dt) * 1000 -
+			     (int64_t)mb_svc_now(rtc->svc),
+		.tz = tz,
+		.dst = value[9],
+	};
+	if (rtc->store && !rtc->store(&next, rtc->store_data, &err)) {
+		mb_svc_debug(rtc->svc, "RTC not set: %s", err);
+		free(err);
+		return MB_ATT_ERROR_UNLIKELY;
+	}
+	rtc->state = next;
 	mb_svc_debug(rtc->svc, "RTC set to %04u-%02u-%02u %02u:%02u:%02u tz %d",
 		     dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
 		     tz);

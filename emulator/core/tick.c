@@ -15,6 +15,7 @@
 
 struct mb_tick {
 	const struct mb_services *svc;
+	const struct mb_policy *policy;
 	const struct mb_rtc *rtc;
 	struct mb_power *power;
 	struct mb_flashlog *log;
@@ -24,13 +25,15 @@ struct mb_tick {
 	uint32_t steps;
 	uint32_t distance_m;
 	uint32_t calories;
+	uint8_t last[MB_SAMPLE_LEN];
 };
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_policy *policy,
 			    const struct mb_rtc *rtc, struct mb_power *power)
 {
-	return MB_NEW(struct mb_tick, .svc = svc, .rtc = rtc, .power = power,
-		      .life_seed = 1,
+	return MB_NEW(struct mb_tick, .svc = svc, .policy = policy, .rtc = rtc,
+		      .power = power, .life_seed = 1,
 		      .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
@@ -97,6 +100,48 @@ uint64_t mb_tick_deadline(const struct mb_tick *tick)
 	return tick->next_minute_ms;
 }
 
+static const struct mb_flashlog_sample *last_logged(const struct mb_tick *tick)
+{
+	size_t n = mb_flashlog_count(tick->log);
+
+	return n ? mb_flashlog_at(tick->log, n - 1) : NULL;
+}
+
+/* A minute the RTC has shown before: the phone set it back
+ * (docs/policies.md#time-set-back).  Restarts never get here: band time
+ * resumes past the last minute logged (mb_tick_floor_ms()). */
+static bool may_log(const struct mb_tick *tick, uint32_t minute)
+{
+	const struct mb_flashlog_sample *last = last_logged(tick);
+
+	switch (tick->policy->time_set_back) {
+	case MB_TIME_SET_BACK_WAIT:
+		return !last || minute > last->minute;
+	case MB_TIME_SET_BACK_RELOG:
+		return true;
+	}
+	return true;
+}
+
+uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq)
+{
+	const struct mb_flashlog_sample *last = last_logged(tick);
+	int64_t local;
+
+	/* Sequence numbers start again at 1 when the log is erased (a
+	 * factory reset): a log that has not reached after_seq again was
+	 * all written since. */
+	if (after_seq > mb_flashlog_last_seq(tick->log))
+		after_seq = 0;
+	if (!last || last->seq <= after_seq)
+		return 0;
+	/* The minute was logged when it ended. */
+	local = ((int64_t)last->minute + 1) * (int64_t)MINUTE_MS;
+	if (local <= mb_rtc_local_ms_at(tick->rtc, 0))
+		return 0;
+	return mb_rtc_band_ms(tick->rtc, local);
+}
+
 /* §2.4: flags 0x0c, steps, metres, kcal, all u32 LE. */
 static void encode_steps(const struct mb_tick *tick, uint8_t out[STEPS_LEN])
 {
@@ -115,9 +160,11 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 
 	tick->next_minute_ms += MINUTE_MS;
 	mb_life_sample(tick->life_seed, minute, sample);
+	memcpy(tick->last, sample, sizeof(tick->last));
 	/* A band that is off (or booting) logs nothing: a gap in the log.
 	 * The wearer still lives, and may put it on the charger. */
-	if (mb_power_state(tick->power) == MB_POWER_STATE_ON) {
+	if (mb_power_state(tick->power) == MB_POWER_STATE_ON &&
+	    may_log(tick, minute)) {
 		mb_flashlog_append(tick->log, minute, sample);
 		add_to_day(tick, minute, sample);
 		mb_power_use(tick->power, MB_DRAIN_LOGGING, 1);
@@ -134,6 +181,11 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 uint32_t mb_tick_steps(const struct mb_tick *tick)
 {
 	return tick->steps;
+}
+
+void mb_tick_last_sample(const struct mb_tick *tick, uint8_t out[4])
+{
+	memcpy(out, tick->last, sizeof(tick->last));
 }
 
 static uint8_t read_steps(void *part, uint8_t *buf, size_t *len)

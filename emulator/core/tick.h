@@ -7,6 +7,7 @@
 #include "schedule.h"
 #include "flashlog.h"
 #include "power.h"
+#include "profile.h"
 #include "rtc.h"
 #include "services.h"
 
@@ -17,6 +18,7 @@
 struct mb_tick;
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
+			    const struct mb_policy *policy,
 			    const struct mb_rtc *rtc, struct mb_power *power);
 void mb_tick_free(struct mb_tick *tick);
 
@@ -30,6 +32,11 @@ void mb_tick_recount(struct mb_tick *tick);
 /* The phone set the RTC: minutes follow its boundaries. */
 void mb_tick_rtc_changed(struct mb_tick *tick);
 
+/* The band time a restarted band cannot be before: the end of the last
+ * minute logged after sequence number after_seq, at the RTC's offset
+ * now; 0 if none was (docs/sync.md "Band time"). */
+uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq);
+
 /* Band clock ms of the next minute boundary. */
 uint64_t mb_tick_deadline(const struct mb_tick *tick);
 /* The minute that ended at the deadline (at): logged, counted, paid for. */
@@ -37,6 +44,10 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at);
 
 /* Steps since local midnight (the advertised service data). */
 uint32_t mb_tick_steps(const struct mb_tick *tick);
+/* The sample of the minute that ended last (kind, intensity, steps,
+ * heart rate), logged or not: what the wearer did (inactivity warnings,
+ * automatic do-not-disturb). */
+void mb_tick_last_sample(const struct mb_tick *tick, uint8_t out[4]);
 
 /* 00000007, read. */
 extern const struct mb_chr_route mb_tick_routes[];

@@ -9,7 +9,9 @@
 #include "core/fwinfo.h"
 #include "core/util.h"
 #include "flashfile.h"
+#include "settingsfile.h"
 #include "store.h"
+#include "timefile.h"
 #include "core/firmware.h"
 #include "core/identity.h"
 
@@ -51,6 +53,17 @@ bool state_load_band(struct state *st, const uint8_t *key,
 	s->bound = true;
 	memcpy(s->key, key, 16);
 	return state_band_save(st->dir, s, err);
+}
+
+bool state_load_time(struct state *st, struct mb_time_state *s, char **warning)
+{
+	return state_time_load(st->dir, s, warning);
+}
+
+bool state_save_time(struct state *st, const struct mb_time_state *s,
+		     char **err)
+{
+	return state_time_save(st->dir, s, err);
 }
 
 static bool persist(const struct mb_band_state *s, void *user_data, char **err)
@@ -96,6 +109,24 @@ void state_attach_band(struct state *st, struct mb_band *band, char **warning)
 	mb_identity_set_store(mb_band_identity(band), persist, st);
 	mb_firmware_set_store(mb_band_firmware(band), save_file, st);
 	load_firmware_info(st, band, warning);
+}
+
+static bool save_settings(const char *text, size_t len, void *user_data,
+			  char **err)
+{
+	const struct state *st = user_data;
+
+	return state_settings_save(st->dir, text, len, err);
+}
+
+void state_attach_settings(struct state *st, struct mb_band *band,
+			   char **warning)
+{
+	struct mb_settings_values values;
+
+	state_settings_load(st->dir, &values, warning);
+	mb_settings_load(mb_band_settings(band), &values);
+	mb_settings_set_store(mb_band_settings(band), save_settings, st);
 }
 
 bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,

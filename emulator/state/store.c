@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,13 @@ static bool write_all(int fd, const void *data, size_t len)
 	return true;
 }
 
+static size_t kill_after = SIZE_MAX;
+
+void state_store_kill_after(size_t bytes)
+{
+	kill_after = bytes;
+}
+
 bool state_store_write_atomic(const char *dir, const char *name,
 			      const void *data, size_t len, char **err)
 {
@@ -39,6 +47,13 @@ bool state_store_write_atomic(const char *dir, const char *name,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		mb_set_error(err, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (kill_after != SIZE_MAX) {
+		write_all(fd, data, len < kill_after ? len : kill_after);
+		close(fd);
+		mb_set_error(err, "%s: killed after %zu bytes (test)", tmp,
+			     kill_after);
 		goto out;
 	}
 	if (!write_all(fd, data, len) || fsync(fd) < 0) {

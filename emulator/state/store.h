@@ -11,6 +11,11 @@
  * never a mix. */
 bool state_store_write_atomic(const char *dir, const char *name,
 			      const void *data, size_t len, char **err);
+/* Tests simulate kill -9 in the middle of a replacement: the next
+ * replacements write only this many bytes of the temporary file and stop
+ * there, as a killed process would (no rename, no clean-up), failing.
+ * SIZE_MAX (the default) turns it off. */
+void state_store_kill_after(size_t bytes);
 /* Creates dir (and its parents) with mode 0700 if missing. */
 bool state_store_mkdir(const char *dir, char **err);
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer;

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "auth.h"
+#include "settings-text.h"
 
 /* x0 x1 .. xf for the hex digit x */
 #define SEQ16(x)                                                          \
@@ -424,6 +425,87 @@ static void test_menu_reset_and_reboot(void **state)
 	assert_int_equal(mb_band_state(f->band)->address[0], 0xf0);
 }
 
+/* What kill -9 leaves of a factory reset: band.ini as the store wrote
+ * it, and the flash and the settings as they were at that moment, before
+ * the erase. */
+#define H_USER 0x4d /* 00000008 user settings */
+
+static struct mb_band_state disk_state;
+static uint8_t *disk_flash, *band_flash;
+static size_t flash_size;
+static char *disk_settings;
+
+static bool snapshot_store(const struct mb_band_state *st, void *user_data,
+			   char **err)
+{
+	struct fixture *f = user_data;
+
+	disk_state = *st;
+	memcpy(disk_flash, band_flash, flash_size);
+	free(disk_settings);
+	disk_settings = mb_settings_values_format(
+		mb_settings_values(mb_band_settings(f->band)));
+	return true;
+}
+
+/* The band started again from what the disk holds (on a copy: the
+ * start may finish the reset). */
+static size_t samples_after_restart(struct fixture *f,
+				    const struct mb_band_state *st)
+{
+	char *err = NULL;
+	struct mb_band *band =
+		mb_band_new(f->profile, st, &f->clock.clock, &err);
+	uint8_t *mem = mb_memdup(disk_flash, flash_size);
+	size_t n;
+
+	assert_non_null(band);
+	mb_band_attach_flash(band, mem, NULL);
+	n = mb_flashlog_count(mb_band_log(band));
+	mb_band_free(band);
+	free(mem);
+	return n;
+}
+
+static void test_reset_killed_before_erase(void **state)
+{
+	struct fixture *f = *state;
+	struct mb_band_state old = *mb_band_state(f->band);
+	struct mb_settings_values factory;
+	char *err = NULL, *factory_text;
+
+	mb_settings_values_init(&factory);
+	factory_text = mb_settings_values_format(&factory);
+	flash_size = mb_band_flash_size(f->band);
+	band_flash = malloc(flash_size);
+	disk_flash = malloc(flash_size);
+	memset(band_flash, 0xff, flash_size);
+	mb_band_attach_flash(f->band, band_flash, NULL);
+	fixture_advance(f, 10 * 60000);
+	/* The owner's step goal (protocol §2.5): 10000. */
+	xfer(f,
+	     PDU(0x12, H_USER, 0x00, 0x10, 0x00, 0x00, 0x10, 0x27, 0x00, 0x00),
+	     PDU(0x13));
+	mb_identity_set_store(mb_band_identity(f->band), snapshot_store, f);
+	assert_true(mb_band_factory_reset(f->band, &err));
+	assert_int_equal(mb_flashlog_count(mb_band_log(f->band)), 0);
+	/* Killed once the new owner was stored: the old owner's log goes
+	 * at the next start. */
+	assert_int_equal(samples_after_restart(f, &disk_state), 0);
+	/* Killed just before: the old owner with its log. */
+	assert_int_equal(samples_after_restart(f, &old), 10);
+	/* The new owner never gets the old owner's settings: they were the
+	 * factory's before band.ini was replaced. */
+	assert_string_equal(disk_settings, factory_text);
+	free(disk_settings);
+	disk_settings = NULL;
+	free(factory_text);
+	mb_band_free(f->band);
+	f->band = NULL;
+	free(band_flash);
+	free(disk_flash);
+}
+
 static void test_button_device_events(void **state)
 {
 	struct fixture *f = *state;
@@ -477,6 +559,8 @@ int main(void)
 		  test_unauthenticated_cannot_unbind, fixture_setup_bound),
 		A("MB4-UT/BIND/BV-02 menu reset and reboot",
 		  test_menu_reset_and_reboot, fixture_setup),
+		A("MB4-UT/BIND/BI-03 a reset killed half way leaves nothing of the old owner",
+		  test_reset_killed_before_erase, fixture_setup),
 		A("MB4-UT/EVT/BV-01 button device events",
 		  test_button_device_events, fixture_setup),
 	};

@@ -193,6 +193,90 @@ static void test_power_loss_new_sector(void **state)
 	}
 }
 
+/* The same for an ack record: the cursor is the old one or the new one. */
+static void test_power_loss_ack_record(void **state)
+{
+	for (size_t k = 0; k <= MB_FLASHLOG_RECORD_SIZE; k++) {
+		struct chip *c = chip_new();
+		uint32_t seq5;
+
+		append_n(reopen(c, NULL), 500, 10);
+		seq5 = mb_flashlog_at(c->log, 4)->seq;
+		c->flash.budget = k;
+		mb_flashlog_ack(c->log, seq5);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, NULL);
+		expect_minutes(c->log, 500, 10);
+		assert_int_equal(mb_flashlog_acked_seq(c->log),
+				 k == MB_FLASHLOG_RECORD_SIZE ? seq5 : 0);
+		assert_int_equal(mb_flashlog_stored(c->log),
+				 k == MB_FLASHLOG_RECORD_SIZE ? 5 : 10);
+		chip_free(c);
+	}
+}
+
+static const uint8_t owner_a[6] = { 0xe1, 0x01, 0x02, 0x03, 0x04, 0x05 };
+static const uint8_t owner_b[6] = { 0xe1, 0x01, 0x02, 0x03, 0x04, 0x06 };
+
+/* A factory reset's record, cut at every byte: until it is whole there
+ * is no reset (the new owner is stored only after it), and the samples
+ * before it are kept either way. */
+static void test_power_loss_reset_record(void **state)
+{
+	for (size_t k = 0; k <= MB_FLASHLOG_RECORD_SIZE; k++) {
+		struct chip *c = chip_new();
+		unsigned int torn = 0;
+
+		append_n(reopen(c, NULL), 500, 10);
+		c->flash.budget = k;
+		mb_flashlog_mark_reset(c->log, owner_a);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, &torn);
+		expect_minutes(c->log, 500, 10);
+		assert_int_equal(torn,
+				 k && k < MB_FLASHLOG_RECORD_SIZE ? 1 : 0);
+		/* Whole: the band that now has another address finishes the
+		 * reset; the old owner's band keeps its log. */
+		assert_int_equal(mb_flashlog_reset_unfinished(c->log, owner_b),
+				 k == MB_FLASHLOG_RECORD_SIZE);
+		assert_false(mb_flashlog_reset_unfinished(c->log, owner_a));
+		/* A sample after it: the reset did not happen. */
+		append_n(c->log, 510, 1);
+		assert_false(
+			mb_flashlog_reset_unfinished(reopen(c, NULL), owner_b));
+		assert_int_equal(mb_flashlog_count(c->log), 11);
+		assert_int_equal(mb_flashlog_at(c->log, 10)->minute, 510);
+		chip_free(c);
+	}
+}
+
+/* A clear cut short after any number of sector erases leaves the reset
+ * record, so the next start finishes it. */
+static void test_power_loss_during_clear(void **state)
+{
+	unsigned int per = MB_FLASHLOG_RECORDS_PER_SECTOR;
+
+	for (size_t j = 0; j <= SECTORS; j++) {
+		struct chip *c = chip_new();
+
+		append_n(reopen(c, NULL), 0, 2 * per + 10);
+		mb_flashlog_mark_reset(c->log, owner_a);
+		c->flash.erase_budget = j;
+		mb_flashlog_clear(c->log);
+		c->flash.erase_budget = SIZE_MAX;
+		reopen(c, NULL);
+		if (j < SECTORS) {
+			assert_true(
+				mb_flashlog_reset_unfinished(c->log, owner_b));
+		} else {
+			assert_false(
+				mb_flashlog_reset_unfinished(c->log, owner_b));
+			assert_int_equal(mb_flashlog_count(c->log), 0);
+		}
+		chip_free(c);
+	}
+}
+
 static void test_ring_wraps(void **state)
 {
 	struct chip *c = *state;
@@ -329,6 +413,9 @@ int main(void)
 						chip_setup, chip_teardown),
 		cmocka_unit_test(test_power_loss_every_byte),
 		cmocka_unit_test(test_power_loss_new_sector),
+		cmocka_unit_test(test_power_loss_ack_record),
+		cmocka_unit_test(test_power_loss_reset_record),
+		cmocka_unit_test(test_power_loss_during_clear),
 		cmocka_unit_test_setup_teardown(test_ring_wraps, chip_setup,
 						chip_teardown),
 		cmocka_unit_test_setup_teardown(test_ack_cursor_survives,

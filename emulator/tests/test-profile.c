@@ -31,6 +31,9 @@ static void test_real_profile(void **state)
 	assert_int_equal(mb_profile_policy(p)->confirm_window_s, 30);
 	assert_int_equal(mb_profile_policy(p)->firmware_low_battery_status,
 			 0x22);
+	assert_int_equal(mb_profile_policy(p)->settings_error_status, 0x02);
+	assert_int_equal(mb_profile_policy(p)->alarm_snooze_times, 3);
+	assert_string_equal(mb_profile_device_info(p)->gps_version, "1.0.0.0");
 	g = mb_gatt_new(p, &err);
 	assert_non_null(g);
 	assert_int_equal(mb_gatt_n_chrs(g), 43);
@@ -82,8 +85,23 @@ static void test_errors_name_file_line_field(void **state)
 	expect_error(
 		HEAD "[policy]\nfetch-count-unit = minutes\n",
 		"t.ini:5: [policy] fetch-count-unit: 'minutes' is not one of the known values");
+	expect_error(
+		HEAD "[policy]\ntime-set-back = rewind\n",
+		"t.ini:5: [policy] time-set-back: 'rewind' is not one of the known values");
 	expect_error(HEAD "[policy]\nconfirm-windw-s = 30\n",
 		     "t.ini:5: [policy] confirm-windw-s: unknown key");
+	expect_error(
+		HEAD "[policy]\nsettings-unknown-command = shrug\n",
+		"t.ini:5: [policy] settings-unknown-command: 'shrug' is not one of the known values");
+	expect_error(
+		HEAD "[policy]\nsettings-error-status = 0x01\n",
+		"t.ini:5: [policy] settings-error-status: 1 is out of range 2..255");
+	expect_error(
+		HEAD "[policy]\nalarm-snooze-min = 0\n",
+		"t.ini:5: [policy] alarm-snooze-min: 0 is out of range 1..60");
+	expect_error(
+		HEAD "[device-info]\ngps-version = 0123456789abcdefX\n",
+		"t.ini:5: [device-info] gps-version: longer than 16 characters");
 	expect_error(HEAD "[colours]\n", "t.ini:4: [colours]: unknown section");
 	expect_error(HEAD
 		     "[characteristic c]\nuuid = 2a37\nproperties = notify\n",

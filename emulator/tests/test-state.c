@@ -13,6 +13,7 @@
 #include "state/bandfile.h"
 #include "state/flashfile.h"
 #include "state/inputs.h"
+#include "state/settingsfile.h"
 #include "state/state.h"
 #include "state/store.h"
 #include "util.h"
@@ -20,6 +21,7 @@
 #include "firmware.h"
 #include "flashlog.h"
 #include "identity.h"
+#include "settings-text.h"
 
 static void write_text(const char *dir, const char *name, const char *text)
 {
@@ -68,6 +70,13 @@ static int band_setup(void **state)
 {
 	tmp_setup(state);
 	return fixture_setup_new(state);
+}
+
+/* The same, bound and authenticated (fixture_setup). */
+static int authed_setup(void **state)
+{
+	tmp_setup(state);
+	return fixture_setup(state);
 }
 
 static int band_teardown(void **state)
@@ -298,6 +307,72 @@ static void test_band_store(void **state)
 	free(warning);
 }
 
+static void expect_factory_settings(const struct mb_settings_values *v)
+{
+	struct mb_settings_values factory;
+
+	mb_settings_values_init(&factory);
+	for (int id = 0; id < MB_SETTING_COUNT; id++)
+		assert_true(mb_settings_equal(v, &factory, id));
+	assert_memory_equal(v->alarms, factory.alarms, sizeof(v->alarms));
+}
+
+/* settings.ini: missing is the factory settings, quietly; every change
+ * replaces it; a corrupt one is named and the band starts with the
+ * factory settings; a factory reset writes them. */
+static void test_settings_file(void **state)
+{
+	struct fixture *f = *state;
+	struct state *st = state_new(tmp, NULL);
+	struct mb_settings_values v;
+	char *warning = NULL, *err = NULL, *want, *text;
+	char *path = in_tmp(MB_SETTINGS_FILE);
+
+	state_attach_settings(st, f->band, &warning);
+	assert_null(warning);
+	expect_factory_settings(mb_settings_values(mb_band_settings(f->band)));
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	/* 12 h, and an alarm at 06:30 every day (§11). */
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CONFIG, 0x00, 0x06, 0x02, 0x00, 0x00));
+	mb_link_receive(mb_band_link(f->band), PDU(0x52, H_CONFIG, 0x00, 0x02,
+						   0x80, 0x06, 0x1e, 0x7f));
+	state_settings_load(tmp, &v, &warning);
+	assert_null(warning);
+	assert_string_equal(mb_setting_desc(MB_SETTING_TIME_FORMAT)
+				    ->choices[v.v[MB_SETTING_TIME_FORMAT]],
+			    "12h");
+	assert_int_equal(v.alarms[0].days, 0x7f);
+	text = read_text(tmp, MB_SETTINGS_FILE);
+	assert_non_null(strstr(text, "\n[alarm 0]\ntime = 06:30\n"
+				     "days = every-day\nenabled = yes\n"));
+	free(text);
+
+	write_text(tmp, MB_SETTINGS_FILE,
+		   "[settings]\nstep-goal = 9000\ntime-format = 13h\n");
+	state_attach_settings(st, f->band, &warning);
+	want = mb_strdup_printf("%s/settings.ini:3: [settings] time-format: "
+				"not a valid value; starting with the factory "
+				"settings",
+				tmp);
+	assert_string_equal(warning, want);
+	expect_factory_settings(mb_settings_values(mb_band_settings(f->band)));
+	free(warning);
+	free(want);
+
+	mb_link_receive(mb_band_link(f->band),
+			PDU(0x52, H_CONFIG, 0x00, 0x06, 0x02, 0x00, 0x00));
+	assert_true(mb_band_factory_reset(f->band, &err));
+	warning = NULL;
+	state_settings_load(tmp, &v, &warning);
+	assert_null(warning);
+	expect_factory_settings(&v);
+	mb_settings_set_store(mb_band_settings(f->band), NULL, NULL);
+	mb_identity_set_store(mb_band_identity(f->band), NULL, NULL);
+	state_free(st);
+}
+
 /* flash.img becomes the band's activity log and keeps what it logs. */
 static void test_attach_flash(void **state)
 {
@@ -367,6 +442,8 @@ int main(void)
 						band_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_flash, band_setup,
 						band_teardown),
+		cmocka_unit_test_setup_teardown(test_settings_file,
+						authed_setup, band_teardown),
 		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup,
 						band_teardown),
 	};

@@ -5,6 +5,13 @@ unix socket in a private directory, EXTERNAL auth, everything allowed
 and no service directories, so nothing on the bus can be activated
 behind the test's back.  The daemon prints its address on a pipe once it
 listens; start() waits for that line against a deadline.
+
+SystemPolicyBus is the same daemon configured as the system bus is:
+``<type>system</type>``, the ``<policy>`` elements of the installed
+system.conf (deny by default) and an ``<include>`` of a policy file as
+it would sit in system.d (the shipped data/io.bandsim.conf), with a
+socket every local user can reach, so the policy decides who may do
+what (scenarios/test_bus_policy.py).
 """
 
 import os
@@ -12,6 +19,7 @@ import select
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -37,6 +45,21 @@ CONFIG = """<!DOCTYPE busconfig PUBLIC
 """
 
 
+SYSTEM_CONF = Path("/usr/share/dbus-1/system.conf")
+
+SYSTEM_CONFIG = """<!DOCTYPE busconfig PUBLIC
+ "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  {policies}
+  <include>{include}</include>
+</busconfig>
+"""
+
+
 class BusError(Exception):
     """The daemon did not start, or did not stop."""
 
@@ -54,9 +77,13 @@ class PrivateBus:
     def start(self, timeout: float = START_TIMEOUT) -> str:
         """Start the daemon; returns its address once it listens."""
         # A short directory of its own: sun_path holds 107 bytes.
-        self._dir = Path(tempfile.mkdtemp(prefix="bandsim-bus-"))
+        self._dir = self.make_dir()
         config = self._dir / "bus.conf"
-        config.write_text(CONFIG.format(socket=escape(str(self._dir / "bus"))))
+        try:
+            config.write_text(self.config(self._dir / "bus"))
+        except BaseException:
+            self._remove_dir()
+            raise
         read_fd, write_fd = os.pipe()
         try:
             with open(self._dir / "bus.log", "wb") as log:
@@ -81,6 +108,14 @@ class PrivateBus:
         finally:
             os.close(read_fd)
         return self.address
+
+    def make_dir(self) -> Path:
+        """A new directory for the socket, the configuration and the log."""
+        return Path(tempfile.mkdtemp(prefix="bandsim-bus-"))
+
+    def config(self, socket: Path) -> str:
+        """The daemon's configuration, listening on socket."""
+        return CONFIG.format(socket=escape(str(socket)))
 
     def _read_address(self, fd: int, deadline: Deadline) -> str:
         data = bytearray()
@@ -136,3 +171,43 @@ class PrivateBus:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def system_policies(path: Path = SYSTEM_CONF) -> str:
+    """The <policy> elements of the system bus's configuration, as XML."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise BusError(f"{path}: cannot read the system bus policy "
+                       f"(package dbus-system-bus-common): {exc}") from None
+    policies = root.findall("policy")
+    if not policies:
+        raise BusError(f"{path}: no <policy> element")
+    return "".join(ET.tostring(p, encoding="unicode") for p in policies)
+
+
+class SystemPolicyBus(PrivateBus):
+    """A bus with the system bus's policy plus one policy file, included
+    as is; every local user may connect to it."""
+
+    def __init__(self, include: Path, daemon: str = DAEMON,
+                 system_conf: Path = SYSTEM_CONF):
+        super().__init__(daemon)
+        self.include = Path(include).resolve()
+        self.system_conf = system_conf
+
+    def make_dir(self) -> Path:
+        # Every local user must reach the socket, whatever TMPDIR says,
+        # so that the policy, not the file system, is what keeps them
+        # out: /tmp, and the directory opened up from mkdtemp's 0700.
+        directory = Path(tempfile.mkdtemp(prefix="bandsim-bus-", dir="/tmp"))
+        directory.chmod(0o755)
+        return directory
+
+    def config(self, socket: Path) -> str:
+        if not self.include.is_file():
+            raise BusError(f"{self.include}: no such policy file")
+        return SYSTEM_CONFIG.format(
+            socket=escape(str(socket)),
+            policies=system_policies(self.system_conf),
+            include=escape(str(self.include)))

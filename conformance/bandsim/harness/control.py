@@ -297,6 +297,12 @@ class ControlClient:
         finally:
             self._conn = None
 
+    @property
+    def owner(self):
+        """The unique name of the connection that owns the band's name
+        (":1.5"), or None while nobody does."""
+        return self._owner
+
     def __enter__(self):
         return self
 
@@ -412,6 +418,20 @@ class ControlClient:
             raise ControlError(f"GetSamples gave {len(stamps)} timestamps "
                                f"and {len(data)} sample bytes")
         return [(ts, data[4 * i:4 * i + 4]) for i, ts in enumerate(stamps)]
+
+    def settings(self, timeout=None) -> dict:
+        """The property Settings: every setting by its key
+        (docs/dbus/io.bandsim.Band1.md), "alarms" as a list of dicts of
+        the slots in use, "tz" and "dst" as the RTC holds them."""
+        return dict(self.get("Settings", timeout))
+
+    def set_alarm_enabled(self, slot: int, enabled: bool,
+                          timeout=None) -> None:
+        """A tap on the band's alarm screen: the alarm in slot on or off,
+        and device event 0A to the phone.  An unused slot raises
+        ControlError named io.bandsim.Error.InvalidArgs."""
+        self.call("SetAlarmEnabled", "(yb)", int(slot), bool(enabled),
+                  timeout=timeout)
 
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""

@@ -28,6 +28,8 @@ STATUS_TIMEOUT = 5.0
 # discovering take seconds, not milliseconds.
 BLUEZ_STATUS_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
+# control_address for a band on the system bus.
+SYSTEM = "system"
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
 _SUN_PATH_MAX = 107
 # A command the suite's emulators run under, its words before the
@@ -54,7 +56,9 @@ class BandProcess:
                  central=None, wrapper=()):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
-        control_address the control plane is off (--control-bus none).
+        control_address the control plane is off (--control-bus none);
+        SYSTEM puts it on the system bus (--control-bus system), wherever
+        env's DBUS_SYSTEM_BUS_ADDRESS says that is.
         With an adapter ("hci0") the band is served through bluetoothd
         (--transport bluez) instead of the socket; env adds to the
         emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say).  central
@@ -104,6 +108,8 @@ class BandProcess:
                "--profile", str(self.profile)]
         if self.control_address is None:
             cmd += ["--control-bus", "none"]
+        elif self.control_address == SYSTEM:
+            cmd += ["--control-bus", "system"]
         else:
             cmd += ["--control-address", self.control_address]
         if self.clock_rate is not None:
@@ -208,8 +214,11 @@ class BandProcess:
 
     def connect(self, timeout: float = None) -> AttClient:
         """Open a link and wait until the emulator reports it."""
-        timeout = self.status_timeout if timeout is None else timeout
-        deadline = Deadline(timeout)
+        # A default deadline stretches with BANDSIM_TIMEOUT_SCALE, as
+        # every other wait does (a first connection through BlueZ in a VM
+        # without KVM on a busy host takes more than 30 s).
+        deadline = as_deadline(timeout, self.status_timeout)
+        timeout = deadline.seconds
         if self.central is not None:
             client = self.central(deadline)
         else:
@@ -243,16 +252,14 @@ class BandProcess:
     def disconnect(self, client: AttClient,
                    timeout: float = None) -> None:
         """Close a link and wait until the emulator listens again."""
-        deadline = Deadline(self.status_timeout if timeout is None
-                            else timeout)
+        deadline = as_deadline(timeout, self.status_timeout)
         client.close()
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 
     def wait_dropped(self, timeout: float = None) -> None:
         """The band ended the link and listens again."""
-        deadline = Deadline(self.status_timeout if timeout is None
-                            else timeout)
+        deadline = as_deadline(timeout, self.status_timeout)
         self.wait_status("DISCONNECTED=1", deadline)
         self.wait_status("ADVERTISING=1", deadline)
 

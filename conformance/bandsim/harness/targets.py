@@ -28,7 +28,7 @@ import importlib
 import os
 from dataclasses import dataclass
 
-from ..link.deadline import Deadline, read_until
+from ..link.deadline import Deadline, as_deadline, read_until
 from ..link.target import ADAPTER, ADDRESS
 from ..protocol.huami import key_from_hex
 
@@ -55,8 +55,10 @@ MARKERS = {
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
 PROBE_TIMEOUT = 2.0
 # A band through BlueZ: a first connection scans, links and has BlueZ
-# discover every service; under TCG in CI that alone took 7 s.  The same
-# as process.BLUEZ_STATUS_TIMEOUT for an emulator on an adapter.
+# discover every service; under TCG in CI that alone took 7 s, and more
+# than 30 s with the host's two cores busy: BANDSIM_TIMEOUT_SCALE
+# stretches it.  The same as process.BLUEZ_STATUS_TIMEOUT for an
+# emulator on an adapter.
 CONNECT_TIMEOUT = 30.0
 # How long a person gets for one step (tap, charger).
 PERSON_TIMEOUT = 120.0
@@ -368,8 +370,8 @@ class RemoteBand:
         """A new link; connecting may take `timeout` seconds (a BLE
         connection is slower than a socket), the link's calls then
         default to the link layer's own timeout."""
-        return self.link.connect(self.target.link_spec, timeout=Deadline(
-            timeout if timeout is not None else self.timeout))
+        return self.link.connect(self.target.link_spec,
+                                 timeout=as_deadline(timeout, self.timeout))
 
     def disconnect(self, client, timeout: float = None) -> None:
         client.close()

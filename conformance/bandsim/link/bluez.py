@@ -64,8 +64,20 @@ RETRY_PAUSE = 0.25
 # services never resolved) is cancelled and tried again instead of using
 # up the whole budget.
 ATTEMPT_SHARE = 0.4
+# ... and never more than this: a deadline stretched for a slow machine
+# (BANDSIM_TIMEOUT_SCALE) gives discovery its time, but a link that is
+# not up after this long is not coming.
+ATTEMPT_MAX = 30.0
 # How often an attempt past its share checks that its link is still up.
 LINK_UP_POLL = 0.25
+# An attempt that failed early (a link BlueZ lost during service
+# discovery fails in a few seconds) is followed by another while at least
+# this much of the deadline is left, even after the attempt that was
+# given all the rest of it.
+MIN_ATTEMPT = 3.0
+# The band advertises every 500 ms (profile): a few seconds of scanning
+# finds it whenever it is there.
+SCAN_AFTER_FAILURE = 5.0
 
 
 # ------------------------------------------------------ handle mapping
@@ -526,6 +538,8 @@ class BleakLink:
                 if known:
                     await _settle(address, adapter, deadline)
                 attempt = 0
+                failures = []
+                share = min(deadline.seconds * ATTEMPT_SHARE, ATTEMPT_MAX)
                 while True:
                     attempt += 1
                     if known is None and not client_class:
@@ -533,13 +547,16 @@ class BleakLink:
                         # connection attempts do not need: bleak's own
                         # scan would get one attempt's share and start
                         # over on every retry.
+                        # A scan after a late failure still gets half
+                        # of what is left, up to SCAN_AFTER_FAILURE.
                         known = await _find_device(
-                            address, adapter, deadline.remaining() -
-                            deadline.seconds * ATTEMPT_SHARE)
+                            address, adapter, max(
+                                deadline.remaining() - share,
+                                min(deadline.remaining() / 2,
+                                    SCAN_AFTER_FAILURE)))
                     remaining = deadline.remaining()
-                    last = remaining < deadline.seconds * ATTEMPT_SHARE * 1.5
-                    budget = remaining if last or client_class else \
-                        deadline.seconds * ATTEMPT_SHARE
+                    last = remaining < share * 1.5
+                    budget = remaining if last or client_class else share
                     # bleak's own timeout is the whole deadline: _attempt
                     # gives up early only on a link that is not up yet.
                     client = factory(known or address,
@@ -565,10 +582,18 @@ class BleakLink:
                         # A connection attempt right after the last link
                         # went can fail in the controller, or never
                         # complete; try again while the deadline allows.
-                        if client_class or last or not (
+                        failures.append(
+                            f"{deadline.seconds - deadline.remaining():.1f} s:"
+                            f" {type(exc).__name__}: {exc}")
+                        if client_class or not (
                                 _transient(exc) or
                                 isinstance(exc, asyncio.TimeoutError)) or \
-                                deadline.remaining() < RETRY_PAUSE * 2:
+                                deadline.remaining() < \
+                                RETRY_PAUSE * attempt + MIN_ATTEMPT:
+                            if len(failures) > 1:
+                                exc.add_note("attempts that failed (time into "
+                                             "the deadline): " +
+                                             "; ".join(failures))
                             raise
                     await asyncio.sleep(RETRY_PAUSE * attempt)
 

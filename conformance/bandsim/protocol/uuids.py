@@ -67,10 +67,13 @@ def to_wire(text: str) -> bytes:
 
 # The characteristics the clients and the CLI use, by the profile's names.
 CURRENT_TIME = sig(0x2A2B)
+HR_CONTROL = sig(0x2A39)
+CONFIGURATION = huami(0x0003)
 FETCH_CONTROL = huami(0x0004)
 ACTIVITY_DATA = huami(0x0005)
 BATTERY = huami(0x0006)
 REALTIME_STEPS = huami(0x0007)
+USER_SETTINGS = huami(0x0008)
 AUTH = huami(0x0009)
 DEVICE_EVENT = huami(0x0010)
 FIRMWARE_CONTROL = huami(0x1531)

@@ -16,6 +16,12 @@ and a timestamp in microseconds since 0000-01-01 (big endian, 24 bytes),
 then the packet.  Flags bit 0 is the direction as the capturing host
 sees it: 0 sent (host to controller), 1 received.
 
+What is not such a file raises BtsnoopError, whose message names the
+file and the offset (and record) where it stops making sense: another
+magic, version or datalink, a record longer than any HCI packet.  A
+file that ends inside a record is not an error: it is a capture still
+being written, or killed, and Capture.cut says so.
+
 Whose capture it is decides what "received" means.  bandsim's captures
 are the band's: what the central sent is received.  A phone's
 btsnoop_hci.log or a btmon log on a computer is the central's: what the
@@ -47,6 +53,11 @@ HEADER = struct.Struct(">8sII")
 RECORD = struct.Struct(">IIIIq")
 # Microseconds from 0000-01-01 to the Unix epoch.
 EPOCH_US = 0x00DCDDB30F2F8000
+VERSION = 1
+# The longest packet a record can hold: an H4 type byte, an ACL header
+# and 65535 bytes of data.  A longer included length is a corrupt
+# record, not one the file was cut inside.
+MAX_PACKET = 1 + 4 + 0xFFFF
 
 DATALINK_HCI = 1001
 DATALINK_H4 = 1002
@@ -89,7 +100,9 @@ SERVER_OPCODES = frozenset({0x01, 0x03, 0x05, 0x07, 0x09, 0x0B, 0x0D, 0x0F,
 
 
 class BtsnoopError(ValueError):
-    """Not a btsnoop file, or one of a datalink this reader does not know."""
+    """Not a btsnoop file, one of a version or datalink this reader does
+    not know, or a corrupt record; the message names the file and the
+    offset."""
 
 
 class Record(NamedTuple):
@@ -145,11 +158,15 @@ class Capture:
                                f"btsnoop header")
         magic, self.version, self.datalink = HEADER.unpack_from(data)
         if magic != MAGIC:
-            raise BtsnoopError(f"{name}: not a btsnoop file (starts "
-                               f"{data[:8].hex(' ')})")
+            raise BtsnoopError(f"{name}: offset 0: not a btsnoop file "
+                               f"(starts {data[:8].hex(' ')})")
+        if self.version != VERSION:
+            raise BtsnoopError(f"{name}: offset 8: btsnoop version "
+                               f"{self.version}, not {VERSION}")
         if self.datalink not in DATALINKS:
-            raise BtsnoopError(f"{name}: datalink {self.datalink} is not one "
-                               f"of {', '.join(map(str, DATALINKS))}")
+            raise BtsnoopError(f"{name}: offset 12: datalink {self.datalink} "
+                               f"is not one of "
+                               f"{', '.join(map(str, DATALINKS))}")
 
     @classmethod
     def open(cls, path) -> "Capture":
@@ -163,12 +180,19 @@ class Capture:
             return
         data, offset = self._data, HEADER.size
         self.truncated, self.cut = 0, False
+        number = 0
         while offset < len(data):
             if offset + RECORD.size > len(data):
                 self.cut = True
                 return
+            number += 1
             original, included, flags, _drops, ts = RECORD.unpack_from(
                 data, offset)
+            if included > MAX_PACKET:
+                raise BtsnoopError(
+                    f"{self.name}: offset {offset}: record {number} "
+                    f"includes {included} bytes, more than any HCI packet "
+                    f"({MAX_PACKET})")
             offset += RECORD.size
             if offset + included > len(data):
                 self.cut = True
@@ -354,13 +378,13 @@ def main(argv=None) -> int:
     parser.add_argument("--index", type=int, default=None,
                         help="controller index of a btmon capture")
     args = parser.parse_args(argv)
+    extractor = AttExtractor()
     try:
         capture = Capture.open(args.capture)
+        pdus = list(att_pdus(capture.records(args.index), extractor))
     except (OSError, BtsnoopError) as exc:
         print(f"bandsim.tools.btsnoop: {exc}", file=sys.stderr)
         return 2
-    extractor = AttExtractor()
-    pdus = list(att_pdus(capture.records(args.index), extractor))
     perspective = detect_perspective(pdus, extractor.links)
     print(f"{args.capture}: datalink {capture.datalink} "
           f"({DATALINKS.get(capture.datalink, 'no header')}), "

@@ -146,35 +146,92 @@ class Script:
 
     @classmethod
     def from_dict(cls, data) -> "Script":
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ScriptError(f"not a {FORMAT} script")
-        try:
-            return cls(data["capture"], data["perspective"], [
-                Link(link["link"], link["handle"], link["start_us"], [
-                    Step(_bytes(step["send"]), step["at_us"],
-                         step["gap_us"],
-                         [Response(_bytes(r["pdu"]), r["after_us"])
-                          for r in step["expect"]])
-                    for step in link["steps"]])
-                for link in data["links"]])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ScriptError(f"malformed {FORMAT} script: {exc!r}") from exc
+        """The script a --script file holds; ScriptError naming the field
+        (``links[0].steps[3].send``) when it is not one."""
+        if not isinstance(data, dict):
+            raise ScriptError(f"not a {FORMAT} script: an object expected, "
+                              f"not {_json_type(data)}")
+        if data.get("format") != FORMAT:
+            raise ScriptError(f"not a {FORMAT} script: its format is "
+                              f"{data.get('format')!r:.40}")
+        perspective = _field(data, "perspective", str, "")
+        if perspective not in btsnoop.PERSPECTIVES:
+            raise ScriptError(f"malformed {FORMAT} script: perspective "
+                              f"{perspective!r:.40} is not one of "
+                              f"{', '.join(btsnoop.PERSPECTIVES)}")
+        return cls(_field(data, "capture", str, ""), perspective, [
+            _link(link, f"links[{i}]")
+            for i, link in enumerate(_field(data, "links", list, ""))])
 
     @classmethod
     def from_json(cls, text: str) -> "Script":
         try:
             data = json.loads(text)
-        except ValueError as exc:
-            raise ScriptError(f"not JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise ScriptError(f"not JSON: {exc}") from None
         return cls.from_dict(data)
+
+
+_KINDS = {int: "an integer", str: "a string", list: "a list", bytes: "hex"}
+
+
+def _field(obj, key: str, kind, where: str, nullable: bool = False):
+    """obj[key], which must be of kind (bytes: a hex string, returned as
+    bytes); ScriptError naming where it is otherwise."""
+    name = f"{where}.{key}" if where else key
+    if not isinstance(obj, dict):
+        raise ScriptError(f"malformed {FORMAT} script: {where}: an object "
+                          f"expected, not {_json_type(obj)}")
+    if key not in obj:
+        raise ScriptError(f"malformed {FORMAT} script: {name}: missing")
+    value = obj[key]
+    if value is None and nullable:
+        return None
+    wanted = str if kind is bytes else kind
+    if not isinstance(value, wanted) or isinstance(value, bool):
+        expected = _KINDS[kind] + (" or null" if nullable else "")
+        raise ScriptError(f"malformed {FORMAT} script: {name}: {expected} "
+                          f"expected, not {_json_type(value)}")
+    if kind is bytes:
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            raise ScriptError(f"malformed {FORMAT} script: {name}: "
+                              f"{value!r:.40} is not hex") from None
+    return value
+
+
+def _json_type(value) -> str:
+    for kind, name in ((bool, "a boolean"), (int, "an integer"),
+                       (float, "a number"), (str, "a string"),
+                       (list, "a list"), (dict, "an object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def _link(data, where: str) -> Link:
+    return Link(_field(data, "link", int, where),
+                _field(data, "handle", int, where),
+                _field(data, "start_us", int, where), [
+                    _step(step, f"{where}.steps[{i}]")
+                    for i, step in enumerate(_field(data, "steps", list,
+                                                    where))])
+
+
+def _step(data, where: str) -> Step:
+    return Step(_field(data, "send", bytes, where, nullable=True),
+                _field(data, "at_us", int, where),
+                _field(data, "gap_us", int, where), [
+                    Response(_field(r, "pdu", bytes, f"{where}.expect[{i}]"),
+                             _field(r, "after_us", int,
+                                    f"{where}.expect[{i}]"))
+                    for i, r in enumerate(_field(data, "expect", list,
+                                                 where))])
 
 
 def _hex(pdu: Optional[bytes]) -> Optional[str]:
     return None if pdu is None else pdu.hex(" ")
-
-
-def _bytes(text: Optional[str]) -> Optional[bytes]:
-    return None if text is None else bytes.fromhex(text)
 
 
 def _op(pdu: Optional[bytes]) -> Optional[str]:

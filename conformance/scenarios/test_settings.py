@@ -1,0 +1,455 @@
+"""Settings: what a companion app configures after auth is kept, answered, acted on and visible (docs/settings.md; fact sheet §11, §2.5)
+
+A phone app's first connection does not stop at auth: it sets the time
+and writes the user's profile, goal, alarms, do-not-disturb, language,
+units and the rest (scenarios/helpers/settings.py has the sequence as
+Gadgetbridge sends it to a Mi Band 4).  Its users report "alarm didn't
+ring", "settings not applied", "wrong language after sync", "DND
+ignored"; these scenarios reproduce each, on the emulator through the
+control plane, and judge a real band by its replies.
+"""
+
+import subprocess
+
+import pytest
+
+from bandsim.clients.auth import HuamiClient
+from bandsim.clients.settings import SettingsClient
+from bandsim.harness.suite import TEST_KEY
+from bandsim.harness.targets import EMU
+from bandsim.link.base import AttError
+from bandsim.protocol import settings as S
+from bandsim.protocol import uuids
+from bandsim.protocol.att import ErrorCode, Op
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+
+from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
+                                        ALARMS, GB_SETUP, PHONE_DST,
+                                        PHONE_TIME, PHONE_TZ, without_rtc)
+
+PROFILE = Profile.load(DEFAULT_PATH)
+POLICY = PROFILE.section("policy")
+ERROR_STATUS = int(POLICY["settings-error-status"], 0)
+SNOOZE_MIN = POLICY.getint("alarm-snooze-min")
+SNOOZE_TIMES = POLICY.getint("alarm-snooze-times")
+GPS_VERSION = PROFILE.section("device-info")["gps-version"]
+CURRENT_TIME = PROFILE.characteristic("current-time")
+DEVICE_EVENT = PROFILE.characteristic("device-event")
+MONDAY_TO_FRIDAY = ("mon", "tue", "wed", "thu", "fri")
+# PHONE_TIME in band local seconds; the sedentary kind of a sample (§4.2).
+PHONE_LOCAL = 1716188400
+SEDENTARY = 0x00
+
+
+def settings_link(authed) -> SettingsClient:
+    client = SettingsClient(authed)
+    client.enable_notifications()
+    return client
+
+
+def first_connect(client: SettingsClient, step_done=None) -> None:
+    """Gadgetbridge's first connection after auth: the time, then every
+    setting in its order; each query must be answered first (nothing the
+    band said to an earlier write comes before the answer)."""
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    for step in GB_SETUP:
+        if step.query:
+            reply = client.query(step.write)
+            if step.write == S.REQUEST_GPS_VERSION:
+                assert S.decode_gps_version(reply).isprintable(), reply
+            else:
+                S.decode_alarms(reply)
+        else:
+            client.write(step.write)
+        if step_done:
+            step_done(step)
+    for write in ALARMS:
+        client.write(write)
+
+
+def test_first_connect_replies(authed):
+    """MB4/SET/BV-01: Gadgetbridge's first-connect setup is taken, judged by the replies alone
+
+    Every write GB sends a Mi Band 4 after auth, in GB's order: Write
+    Requests (user settings, heart-rate control) get their Write
+    Response; the GPS version and alarm queries are answered with
+    success before anything else the band says; the alarms set last read
+    back from the band's own alarm query.  Needs no control plane: a
+    real band is judged the same way (it keeps the settings: this is
+    what a phone app does to it anyway).
+    """
+    client = settings_link(authed)
+    first_connect(client)
+    assert client.alarms() == ALARM_STATES
+
+
+@pytest.mark.needs_control("Settings", "Event")
+def test_first_connect_values(authed, control):
+    """MB4/SET/BV-02: every value Gadgetbridge sets reads back through the control plane
+
+    The same setup as MB4/SET/BV-01; after each write the band's Settings
+    hold the value, a setting-changed event named it, and the time zone
+    and DST byte written on 0x2A2B show beside them.
+    """
+    client = settings_link(authed)
+    factory = control.settings()
+    seen = {}
+    mark = last_seq(control)
+
+    def check(step):
+        client.settle()
+        now = control.settings()
+        seen.update(step.expect)
+        assert {k: now[k] for k in seen} == seen, step.write
+
+    first_connect(client, check)
+    client.settle()
+    now = control.settings()
+    assert (now["tz"], now["dst"]) == (PHONE_TZ, PHONE_DST)
+    assert now["alarms"] == ALARM_SETTINGS
+    changed = {e.details["key"] for e in
+               events_after(control, "setting-changed", mark)}
+    assert {k for k, v in seen.items() if factory[k] != v} <= changed
+    assert {"alarm-0", "alarm-1", "alarm-2"} <= changed
+    # setting-changed brings Settings in PropertiesChanged.
+    assert any(name == "Settings" for _, name, _ in control.property_changes)
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event")
+def test_alarm_rings_at_its_time(authed, control):
+    """MB4/SET/BV-03: an alarm set for band time T rings at T, not before, and snoozes
+
+    "Alarm didn't ring": the phone sets the band to Monday 07:00 local and
+    an alarm for 07:30 on weekdays.  A second before, nothing; at 07:30
+    the band rings and vibrates; nobody stops it, so it rings again every
+    snooze interval, as many times as the profile says, then stops.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_alarm(0, 7, 30, MONDAY_TO_FRIDAY)
+    client.settle()
+    mark = last_seq(control)
+    control.advance_clock(30 * 60 - 1)
+    assert events_after(control, "alarm-rang", mark) == []
+    control.advance_clock(1)
+    event_after(control, "alarm-rang", mark, slot=0, ring=1)
+    event_after(control, "vibrate", mark, reason="alarm")
+    for ring in range(2, SNOOZE_TIMES + 2):
+        control.advance_clock(SNOOZE_MIN * 60)
+        event_after(control, "alarm-rang", mark, slot=0, ring=ring)
+    control.advance_clock(2 * SNOOZE_MIN * 60)
+    assert len(events_after(control, "alarm-rang", mark)) == \
+        SNOOZE_TIMES + 1
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event")
+def test_alarm_days_and_once(authed, control):
+    """MB4/SET/BV-04: an alarm keeps to its days, and a one-time alarm rings once
+
+    Monday 07:00: an alarm for Tuesdays at 07:10 stays quiet today and
+    rings tomorrow; a one-time alarm at 07:05 rings today, turns itself
+    off (the band tells the app with device event 1A) and stays quiet
+    tomorrow.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_alarm(3, 7, 10, ("tue",), snooze=False)
+    client.set_alarm(4, 7, 5, once=True, snooze=False)
+    client.settle()
+    mark = last_seq(control)
+    control.advance_clock(3600)
+    assert [e.details["slot"] for e in
+            events_after(control, "alarm-rang", mark)] == [4]
+    alarm = {a["slot"]: a for a in control.settings()["alarms"]}[4]
+    assert alarm["enabled"] is False and alarm["once"] is True
+    assert client.alarms() == [S.AlarmState(3, True), S.AlarmState(4, False)]
+    control.advance_clock(24 * 3600)
+    assert [e.details["slot"] for e in
+            events_after(control, "alarm-rang", mark)] == [4, 3]
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event")
+def test_dnd_keeps_chime_still_not_alarm(authed, control):
+    """MB4/SET/BV-05: do-not-disturb keeps the chime still, never an alarm
+
+    "DND ignored" and its opposite, "DND silenced my alarm": DND from
+    07:00 to 09:00, the hourly chime on, an alarm at 08:00.  At 08:00 the
+    alarm rings and vibrates and the chime is due but kept still
+    (dnd-silences); at 09:00 the chime vibrates.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_dnd("scheduled", (7, 0), (9, 0))
+    client.set_hourly_chime(True, (8, 0), (22, 0))
+    client.set_alarm(5, 8, 0, MONDAY_TO_FRIDAY, snooze=False)
+    client.settle()
+    mark = last_seq(control)
+    control.advance_clock(3600)
+    assert [e.details for e in events_after(control, "vibrate", mark)] == \
+        [{"reason": "alarm"}]
+    event_after(control, "hourly-chime", mark, hour=8)
+    mark = last_seq(control)
+    control.advance_clock(3600)
+    event_after(control, "hourly-chime", mark, hour=9)
+    assert [e.details for e in events_after(control, "vibrate", mark)] == \
+        [{"reason": "chime"}]
+
+
+def expected_warnings(samples, start: int, end: int, minutes: int) -> int:
+    """The warnings a wearer who did samples earns inside [start, end)
+    (band local seconds): one for every `minutes` sedentary minutes in a
+    row; walking, sleep, the band off the wrist start the count again."""
+    idle = warnings = 0
+    for ts, data in samples:
+        idle = idle + 1 if start <= ts < end and data[0] == SEDENTARY else 0
+        if idle == minutes:
+            warnings += 1
+            idle = 0
+    return warnings
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+def test_inactivity_only_in_window(authed, control):
+    """MB4/SET/BV-06: inactivity warnings come inside their window only, as the wearer sat
+
+    A warning after 15 minutes of sitting still, from 10:00 to 12:00
+    local, the band set to 07:00: none in the first three hours; in the
+    window, exactly as many as the minutes the band logged (GetSamples,
+    the ground truth) earn; none after it.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_inactivity(True, 15, (10, 0), (12, 0))
+    client.settle()
+    mark = last_seq(control)
+    control.advance_clock(3 * 3600)
+    assert events_after(control, "inactivity-warning", mark) == []
+    control.advance_clock(2 * 3600)
+    window = (PHONE_LOCAL + 3 * 3600, PHONE_LOCAL + 5 * 3600)
+    want = expected_warnings(control.get_samples(*window), *window, 15)
+    warnings = events_after(control, "inactivity-warning", mark)
+    assert want > 0
+    assert len(warnings) == want
+    assert all(w.details["minutes"] == 15 for w in warnings)
+    control.advance_clock(3 * 3600)
+    assert len(events_after(control, "inactivity-warning", mark)) == want
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event")
+def test_goal_reached_device_event(authed, control):
+    """MB4/SET/BV-07: the day's steps passing the goal is device event 03
+
+    A goal of 300 steps: within a day of the wearer's life the band
+    sends 03 on 00000010 and the goal-reached event, once.
+    """
+    client = settings_link(authed)
+    client.set_step_goal(300)
+    authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+    mark = last_seq(control)
+    control.advance_clock(12 * 3600)
+    reached = event_after(control, "goal-reached", mark, goal=300)
+    assert reached.details["steps"] >= 300
+    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x03"
+    assert len(events_after(control, "goal-reached", mark)) == 1
+
+
+@pytest.mark.needs_control("SetAlarmEnabled", "Event")
+def test_alarm_toggled_on_band(authed, control):
+    """MB4/SET/BV-08: an alarm turned off on the band is device event 0A, and the app reads it so
+
+    The wearer turns the weekday alarm off on the band's alarm screen:
+    the band sends 0A on 00000010, and the app's alarm query says it is
+    off.  A slot not in use cannot be toggled.
+    """
+    client = settings_link(authed)
+    client.set_alarm(0, 7, 30, MONDAY_TO_FRIDAY)
+    client.settle()
+    authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+    control.set_alarm_enabled(0, False)
+    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x0a"
+    assert client.alarms() == [S.AlarmState(0, False)]
+    with pytest.raises(Exception) as exc:
+        control.set_alarm_enabled(7, True)
+    assert getattr(exc.value, "name", None) == "io.bandsim.Error.InvalidArgs"
+
+
+@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
+@pytest.mark.needs_control("Settings", "FactoryReset")
+def test_settings_survive_kill(start_band, control, tmp_path):
+    """MB4/SET/BV-09: settings survive kill -9; a factory reset clears them
+
+    "Settings not applied" after the battery died: the band is killed -9
+    right after the setup and restarted on its state directory: every
+    setting is as the app left it.  A factory reset from the band's menu
+    brings back a new band's settings, which a kill -9 keeps too.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    factory = without_rtc(control.settings())
+    link = band.connect()
+    HuamiClient(link).enable_notifications()
+    HuamiClient(link).authenticate(TEST_KEY)
+    first_connect(settings_link(link))
+    SettingsClient(link).settle()
+    kept = without_rtc(control.settings())
+    assert kept != factory
+    band.kill()
+    band = start_band(auth_key=None, state_dir=state_dir)
+    assert without_rtc(control.settings()) == kept
+    control.sync()
+    before = len(control.property_changes)
+    control.factory_reset()
+    assert without_rtc(control.settings()) == factory
+    # With no link up, setting-changed alone announces Settings.
+    assert any(name == "Settings"
+               for _, name, _ in control.property_changes[before:])
+    band.kill()
+    band = start_band(auth_key=None, state_dir=state_dir)
+    assert without_rtc(control.settings()) == factory
+
+
+def _raw(uuid, hex_bytes):
+    return S.Write(uuid, bytes.fromhex(hex_bytes))
+
+
+C, U = uuids.CONFIGURATION, uuids.USER_SETTINGS
+# Every kind of malformed command: short, long, out of range, unknown.
+MALFORMED = [
+    pytest.param(_raw(C, "06 02 00"), "malformed", id="short"),
+    pytest.param(_raw(C, "06 02 00 01 00"), "malformed", id="long"),
+    pytest.param(_raw(C, "06 02 00 02"), "malformed", id="12-24h-range"),
+    pytest.param(_raw(C, "06 05 00 01 19 00 07 00"), "malformed",
+                 id="lift-wrist-hour-25"),
+    pytest.param(_raw(C, "06 17 00 65 6e 2d 75 73"), "malformed",
+                 id="language-not-ll_CC"),
+    pytest.param(_raw(C, "08 01 00 00 09 00 0c 00 00 00 00 00"),
+                 "malformed", id="inactivity-threshold-0"),
+    pytest.param(_raw(C, "09 84"), "malformed", id="dnd-mode"),
+    pytest.param(_raw(C, "09 81 17 00"), "malformed", id="dnd-window-short"),
+    pytest.param(_raw(C, "02 8a 07 00 1f"), "malformed", id="alarm-slot-10"),
+    pytest.param(_raw(C, "02 80 18 00 1f"), "malformed", id="alarm-hour-24"),
+    pytest.param(_raw(C, "02 80 07 00 81"), "malformed",
+                 id="alarm-once-and-monday"),
+    pytest.param(_raw(C, "0a 02 00 00 01 02 03 04 05"), "malformed",
+                 id="display-items-no-clock"),
+    pytest.param(_raw(C, "fe 0b 00 01"), "malformed", id="chime-no-window"),
+    pytest.param(_raw(C, "06 99 00 01"), "unknown-command",
+                 id="unknown-sub-command"),
+    pytest.param(_raw(C, "77 01"), "unknown-command", id="unknown-command"),
+    pytest.param(_raw(U, "4f 00 00 c1 07 0d 0e 01 ac 00 0c 30 78 56 34 12"),
+                 "malformed", id="user-info-month-13"),
+    pytest.param(_raw(U, "4f 00 00 c1 07 07 0e 01 ac 00 0c 30 78 56 34"),
+                 "malformed", id="user-info-short"),
+    pytest.param(_raw(U, "10 00 00 00 00 00 00"), "malformed", id="goal-0"),
+    pytest.param(_raw(U, "20 00 00 03"), "malformed", id="wear-location"),
+    pytest.param(_raw(U, "33 00"), "unknown-command",
+                 id="user-unknown-command"),
+]
+
+
+@pytest.mark.needs_control("Settings", "Event")
+@pytest.mark.parametrize("write, event", MALFORMED)
+def test_malformed_changes_nothing(authed, control, write, event):
+    """MB4/SET/BI-01: every kind of malformed setting gets the failure status and changes nothing
+
+    Cut short, too long, a field out of range, a sub-command the band
+    does not know, on 00000003 and 00000008: each is answered
+    10 <cmd> <settings-error-status> (docs/policies.md#settings), the
+    band's Settings are what they were, and the band names what it got
+    (malformed, or unknown-command with the bytes).
+    """
+    client = settings_link(authed)
+    before = control.settings()
+    mark = last_seq(control)
+    assert client.refused(write) == ERROR_STATUS
+    found = event_after(control, event, mark)
+    if event == "unknown-command":
+        assert found.details["bytes"] == write.payload.hex(" ")
+    assert control.settings() == before
+    assert events_after(control, "setting-changed", mark) == []
+
+
+@pytest.mark.needs_control("Settings")
+@pytest.mark.parametrize("payload, error", [
+    ("14 3d", ErrorCode.VALUE_NOT_ALLOWED),
+    ("15 00 02", ErrorCode.VALUE_NOT_ALLOWED),
+    ("14", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH),
+    ("14 0a 00", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH),
+], ids=["interval-61", "sleep-assist-2", "short", "long"])
+def test_hr_control_malformed(authed, control, target, payload, error):
+    """MB4/SET/BI-02: a malformed heart-rate setting on 0x2A39 is refused with an ATT error
+
+    0x2A39 has no notify: the Write Request itself is refused (0x13 out
+    of range, 0x0D wrong length; through bluetoothd 0x0E, docs/bluez.md)
+    and the interval and sleep assist stay as they were.
+    """
+    client = settings_link(authed)
+    before = control.settings()
+    with pytest.raises(AttError) as exc:
+        client.write(_raw(uuids.HR_CONTROL, payload))
+    assert exc.value.opcode == Op.WRITE_REQ
+    assert exc.value.code == (ErrorCode.UNLIKELY_ERROR if target.emu_bluez
+                              else error)
+    assert control.settings() == before
+
+
+@pytest.mark.needs_control("Settings")
+def test_time_zone_in_settings(authed, control):
+    """MB4/SET/BV-10: the time zone and DST byte set on 0x2A2B show in Settings
+
+    "Wrong time after sync": what the phone wrote is what the band
+    holds; the settings view shows the RTC's tz (quarter-hours) and DST
+    byte.
+    """
+    authed.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    now = control.settings()
+    assert (now["tz"], now["dst"]) == (PHONE_TZ, PHONE_DST)
+
+
+def test_gps_version(authed, target):
+    """MB4/SET/BV-11: the GPS version query is answered 10 0E 01 <ascii>
+
+    Gadgetbridge asks every Huami band of this family for it (fact sheet
+    §11); the emulator answers the profile's value.
+    """
+    version = settings_link(authed).gps_version()
+    assert version and version.isprintable()
+    if target.kind == EMU:
+        assert version == GPS_VERSION
+
+
+def ctl(binary, *args) -> subprocess.CompletedProcess:
+    """bandsim ctl with a bounded wait, its output kept."""
+    return subprocess.run([str(binary), "ctl", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+
+
+@pytest.mark.needs_control("Settings", "SetAlarmEnabled")
+@pytest.mark.emulator_process("runs bandsim ctl on the private bus")
+def test_ctl_settings(authed, control, bus, emulator_binary):
+    """MB4/SET/BV-12: bandsim ctl prints the settings and turns an alarm off
+
+    Someone at a shell sees what the app configured, one setting a line,
+    the alarms as the settings file writes them, and turns an alarm off
+    as a tap on the band would.
+    """
+    client = settings_link(authed)
+    client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
+    client.set_time_format("12h")
+    client.set_alarm(2, 6, 45, ("sat", "sun"))
+    client.settle()
+    out = ctl(emulator_binary, "--control-address", bus, "settings")
+    assert out.returncode == 0, out.stderr
+    lines = {line.split()[0]: " ".join(line.split()[1:])
+             for line in out.stdout.splitlines()}
+    assert lines["time-format"] == "12h"
+    assert lines["step-goal"] == "8000"
+    assert lines["alarm-2"] == "06:45 sat,sun on snooze"
+    assert lines["tz"] == "UTC+02:00 (8)"
+    assert ctl(emulator_binary, "--control-address", bus, "alarm", "2",
+               "off").returncode == 0
+    assert control.settings()["alarms"][0]["enabled"] is False
+    refused = ctl(emulator_binary, "--control-address", bus, "alarm", "5",
+                  "on")
+    assert refused.returncode == 1

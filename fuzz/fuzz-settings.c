@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* libFuzzer harness: the settings part (docs/settings.md) fed arbitrary
+ * commands, band time and settings files.  The input is a sequence of
+ * records <op u8> <len u8> <len bytes>: op % 5 is a write of the bytes to
+ * 00000003, 00000008 or 0x2A39 (the part's own routes, so no auth is
+ * needed), len minutes of band life (alarms, chime, inactivity, the
+ * goal), or the bytes as a settings.ini.  After every record each value
+ * must lie in its range, and the settings file the band would write must
+ * read back as the same values. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "band.h"
+#include "band-fixture.h"
+#include "crypto.h"
+#include "power.h"
+#include "settings-text.h"
+#include "state/inputs.h"
+
+static uint64_t fuzz_now_ms = 1716201000000ull;
+
+static uint64_t now_ms(void *user_data)
+{
+	return fuzz_now_ms;
+}
+
+static const struct mb_clock fuzz_clock = { .now_ms = now_ms };
+static struct mb_profile *profile;
+static struct mb_band *band;
+
+static void on_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	if (len == 0 || len > 517)
+		abort();
+}
+
+static const struct mb_link_ops ops = { .send = on_send };
+
+static bool zero_random(uint8_t *buf, size_t len, void *user_data)
+{
+	memset(buf, 0, len);
+	return true;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const struct mb_band_state st = {
+		.address = { FIXTURE_ADDRESS },
+		.serial = FIXTURE_SERIAL,
+		.bound = true,
+		.key = { FIXTURE_KEY },
+	};
+	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
+	char *err = NULL;
+
+	mb_crypto_set_random_source(zero_random, NULL);
+	profile = state_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
+	if (!profile) {
+		fprintf(stderr, "fuzz-settings: %s\n", err);
+		abort();
+	}
+	band = mb_band_new(profile, &st, &fuzz_clock, &err);
+	if (!band)
+		abort();
+	return 0;
+}
+
+/* Every value in its range: what the parsers let through. */
+static void check(const struct mb_settings_values *v)
+{
+	struct mb_settings_values back;
+	char *text, *err = NULL;
+
+	for (int id = 0; id < MB_SETTING_COUNT; id++) {
+		const struct mb_setting_desc *d = mb_setting_desc(id);
+
+		if (d->kind == MB_SETTING_KIND_TEXT
+			    ? !d->text_valid(v->text[id])
+			    : !mb_setting_valid(id, v->v[id]))
+			abort();
+	}
+	for (int i = 0; i < MB_ALARM_SLOTS; i++) {
+		const struct mb_alarm *a = &v->alarms[i];
+
+		if (a->hour > 23 || a->minute > 59 ||
+		    (a->days & MB_ALARM_ONCE && a->days != MB_ALARM_ONCE) ||
+		    (!a->days &&
+		     (a->enabled || a->snooze || a->hour || a->minute)))
+			abort();
+	}
+	text = mb_settings_values_format(v);
+	if (!mb_settings_values_parse(text, strlen(text), "fuzz", &back, &err))
+		abort();
+	for (int id = 0; id < MB_SETTING_COUNT; id++)
+		if (!mb_settings_equal(v, &back, id))
+			abort();
+	if (memcmp(v->alarms, back.alarms, sizeof(back.alarms)))
+		abort();
+	free(text);
+}
+
+static void write_to(enum mb_chr_id chr, const uint8_t *value, size_t len)
+{
+	struct mb_settings *s = mb_band_settings(band);
+
+	for (size_t i = 0; i < mb_settings_n_routes; i++)
+		if (mb_settings_routes[i].chr == chr)
+			mb_settings_routes[i].write(s, value, len, true);
+}
+
+static void settings_file(const uint8_t *text, size_t len)
+{
+	struct mb_settings_values v;
+	char *err = NULL;
+
+	/* A file read as the edge reads one: its values, or an error. */
+	if (mb_settings_values_parse((const char *)text, len, "fuzz", &v, &err))
+		check(&v);
+	else if (!err)
+		abort();
+	free(err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mb_settings_values factory;
+	size_t off = 0;
+
+	/* Each input starts from a new band's settings, on a band that
+	 * runs and has a link. */
+	mb_settings_values_init(&factory);
+	mb_settings_load(mb_band_settings(band), &factory);
+	mb_power_set_plugged(mb_band_power(band), false);
+	mb_power_set_level(mb_band_power(band), 100);
+	if (mb_power_state(mb_band_power(band)) != MB_POWER_STATE_ON) {
+		fuzz_now_ms += 60000;
+		mb_band_run(band);
+	}
+	mb_band_connect(band, &ops, NULL);
+	while (off + 2 <= size) {
+		uint8_t op = data[off] % 5;
+		size_t len = data[off + 1];
+
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		switch (op) {
+		case 0:
+			write_to(MB_CHR_CONFIG, data + off, len);
+			break;
+		case 1:
+			write_to(MB_CHR_USER_SETTINGS, data + off, len);
+			break;
+		case 2:
+			write_to(MB_CHR_HR_CONTROL, data + off, len);
+			break;
+		case 3:
+			fuzz_now_ms += len * 60000ull;
+			mb_band_run(band);
+			break;
+		default:
+			settings_file(data + off, len);
+			break;
+		}
+		off += len;
+		check(mb_settings_values(mb_band_settings(band)));
+	}
+	mb_band_disconnect(band);
+	return 0;
+}
