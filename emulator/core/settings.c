@@ -351,15 +351,17 @@ static void answer(const struct mb_settings *s, const struct mb_huami *h,
 	}
 }
 
+/* An empty write has no command byte to answer to: a Write Request learns
+ * it from its response, as on every Huami command characteristic
+ * (docs/policies.md); a Write Command gets nothing. */
 static uint8_t write_config(void *part, const uint8_t *value, size_t len,
 			    bool command)
 {
 	struct mb_settings *s = part;
 
-	/* An empty write has no command byte to answer to. */
-	if (len)
-		answer(s, s->config, run(s, &config_channel, value, len),
-		       value[0]);
+	if (!len)
+		return MB_ATT_ERROR_INVALID_VALUE_LEN;
+	answer(s, s->config, run(s, &config_channel, value, len), value[0]);
 	return 0;
 }
 
@@ -368,8 +370,9 @@ static uint8_t write_user(void *part, const uint8_t *value, size_t len,
 {
 	struct mb_settings *s = part;
 
-	if (len)
-		answer(s, s->user, run(s, &user_channel, value, len), value[0]);
+	if (!len)
+		return MB_ATT_ERROR_INVALID_VALUE_LEN;
+	answer(s, s->user, run(s, &user_channel, value, len), value[0]);
 	return 0;
 }
 

@@ -356,6 +356,12 @@ static void test_bad_commands(void **state)
 		f->n_events = 0;
 		expect_unchanged(f, &before, b->what);
 	}
+	/* No command byte: a Write Request is told so, a Write Command
+	 * gets nothing (docs/policies.md). */
+	xfer(f, PDU(0x12, H_USER, 0x00), PDU(0x01, 0x12, H_USER, 0x00, 0x0d));
+	xfer_silent(f, PDU(0x52, H_CONFIG, 0x00));
+	assert_int_equal(f->n_events, 0);
+	expect_unchanged(f, &before, "empty");
 	/* 0x2A39 has no notify: the write's own ATT error. */
 	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x14, 0x3d),
 	     PDU(0x01, 0x12, H_HR_CTRL, 0x00, 0x13));
