@@ -42,6 +42,7 @@ Expected answers come from the protocol fact sheet and, where it says
 for unauthorized access) are read from the profile.
 """
 
+import datetime
 import struct
 import zlib
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ from dataclasses import dataclass
 from bandsim.clients import auth, fetch, firmware
 from bandsim.harness.images import fixture
 from bandsim.harness.suite import CLOCK_START
-from bandsim.protocol import huami
+from bandsim.protocol import huami, settings
 from bandsim.protocol.att import ErrorCode, Op, error_rsp
 from bandsim.protocol.values import encode_time
 
@@ -151,10 +152,11 @@ class Rule:
     then: tuple = ()
     link: str = AUTHED
 
-    def rows(self, char, make):
+    def rows(self, char, make, profile):
         """The empty/short/long/range/state rows of this
         characteristic; make(kind, label, op, value, **row) builds one
-        (op: Op.WRITE_REQ or Op.WRITE_CMD)."""
+        (op: Op.WRITE_REQ or Op.WRITE_CMD); profile gives the policies
+        the answers depend on."""
         return ()
 
 
@@ -171,7 +173,7 @@ class Unexplained(Rule):
     any write and keeps its read value (docs/policies.md, "Decisions
     that are not settings")."""
 
-    def rows(self, char, make):
+    def rows(self, char, make, profile):
         for op in write_ops(char):
             taken = WRITE_RSP if op == Op.WRITE_REQ else None
             yield make("empty", "taken", op, b"", answer=taken)
@@ -205,7 +207,7 @@ class CurrentTime(Rule):
     range; otherwise an ATT error and the clock keeps its time."""
     sample: bytes = TIME
 
-    def rows(self, char, make):
+    def rows(self, char, make, profile):
         length = ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH
         for label, value in (("empty", b""), ("short", TIME[:9]),
                              ("long", TIME + b"\x00")):
@@ -220,26 +222,93 @@ class CurrentTime(Rule):
                    code=ErrorCode.VALUE_NOT_ALLOWED)
 
 
-FACTORY_RESET = bytes.fromhex("06 0b 00 01")
+FACTORY_RESET = settings.FACTORY_RESET.payload
+TIME_FORMAT = settings.time_format("24h").payload          # 06 02 00 01
+STEP_GOAL = settings.step_goal(10000).payload             # 10 00 00 ...
+USER_INFO = settings.user_info(datetime.date(1985, 7, 14), "female", 172,
+                               62, 0x12345678).payload
+HR_INTERVAL = settings.hr_interval(10).payload            # 14 0a
+# What settings.md's tables refuse (kind, label, bytes, unknown): cut
+# short, too long, a field out of range, a command no table knows.
+CONFIGURATION_BAD = (
+    ("short", "time-format-cut", TIME_FORMAT[:3], False),
+    ("short", "reset-prefix", FACTORY_RESET[:3], False),
+    ("long", "time-format-and-more", TIME_FORMAT + b"\x00", False),
+    ("long", "reset-and-more", FACTORY_RESET + b"\x00", False),
+    ("long", f"reset-{MAX_VALUE}-bytes",
+     FACTORY_RESET + bytes(MAX_VALUE - len(FACTORY_RESET)), False),
+    ("range", "time-format-02", patched(TIME_FORMAT, 3, b"\x02"), False),
+    ("range", "reset-value-02", patched(FACTORY_RESET, 3, b"\x02"), False),
+    ("range", "dnd-mode-84", bytes.fromhex("09 84"), False),
+    ("range", "alarm-slot-10", bytes.fromhex("02 8a 07 00 1f"), False),
+    ("range", "unknown-06-99", bytes.fromhex("06 99 00 01"), True),
+    ("range", "unknown-77", bytes.fromhex("77 01"), True),
+)
+USER_SETTINGS_BAD = (
+    ("short", "user-info-cut", USER_INFO[:-1], False),
+    ("long", "goal-and-more", STEP_GOAL + b"\x00", False),
+    ("long", f"goal-{MAX_VALUE}-bytes",
+     STEP_GOAL + bytes(MAX_VALUE - len(STEP_GOAL)), False),
+    ("range", "goal-0", patched(STEP_GOAL, 3, b"\x00\x00"), False),
+    ("range", "user-info-month-13", patched(USER_INFO, 5, b"\x0d"), False),
+    ("range", "wear-location-03", bytes.fromhex("20 00 00 03"), False),
+    ("range", "unknown-33", bytes.fromhex("33 00"), True),
+)
 
 
 @dataclass(frozen=True)
-class Configuration(Rule):
-    """00000003: the commands of §11 the band models (the factory reset)
-    act, the others are taken without a reply (docs/policies.md); a
-    near miss of the factory reset must not reset."""
-    sample: bytes = FACTORY_RESET
+class Settings(Rule):
+    """00000003 and 00000008 (docs/settings.md, docs/policies.md
+    "Settings"): what a table refuses is answered 10 <cmd>
+    <settings-error-status> with a malformed event, an unknown command
+    the same (or, with settings-unknown-command = ignore, not at all)
+    with unknown-command; an empty write has no command to answer."""
+    bad: tuple = ()
 
-    def rows(self, char, make):
-        op = Op.WRITE_CMD
-        yield make("empty", "silent", op, b"")
-        yield make("short", "reset-prefix", op, FACTORY_RESET[:3])
-        yield make("long", "reset-and-more", op, FACTORY_RESET + b"\x00")
-        yield make("long", f"{MAX_VALUE}-bytes", op,
-                   FACTORY_RESET + b"\x00" * (MAX_VALUE - 4))
-        yield make("range", "reset-value-02", op,
-                   patched(FACTORY_RESET, 3, b"\x02"))
-        yield make("range", "unknown-ff", op, b"\xff\x00\x00\x00")
+    def rows(self, char, make, profile):
+        policy = profile.section("policy")
+        status = int(policy["settings-error-status"], 0)
+        answers_unknown = policy["settings-unknown-command"] == "refuse"
+        op = Op.WRITE_REQ if "write" in char.properties else Op.WRITE_CMD
+        if op == Op.WRITE_REQ:
+            yield make("empty", "no-command", op, b"",
+                       code=ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH)
+        else:
+            yield make("empty", "no-command", op, b"")
+        for kind, label, value, unknown in self.bad:
+            answered = answers_unknown or not unknown
+            yield make(kind, label, op, value,
+                       reply=reply(value[0], status) if answered else None,
+                       events=("unknown-command",) if unknown
+                       else ("malformed",))
+
+
+@dataclass(frozen=True)
+class HeartRateControl(Rule):
+    """0x2A39 (docs/settings.md): no notify, so a refused setting is the
+    Write Request's ATT error, 0x0D for its length and 0x13 for a value
+    out of range; what is no setting is the heart-rate part's and taken
+    (docs/policies.md "Settings")."""
+    sample: bytes = HR_INTERVAL
+
+    def rows(self, char, make, profile):
+        op, length = Op.WRITE_REQ, ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH
+        out_of_range = ErrorCode.VALUE_NOT_ALLOWED
+        yield make("empty", "no-command", op, b"", code=length)
+        yield make("short", "interval-cut", op, HR_INTERVAL[:1], code=length,
+                   events=("malformed",))
+        yield make("long", "interval-and-more", op, HR_INTERVAL + b"\x00",
+                   code=length, events=("malformed",))
+        yield make("long", f"interval-{MAX_VALUE}-bytes", op,
+                   HR_INTERVAL + bytes(MAX_VALUE - len(HR_INTERVAL)),
+                   code=length, events=("malformed",))
+        yield make("range", "interval-61", op, bytes.fromhex("14 3d"),
+                   code=out_of_range, events=("malformed",))
+        yield make("range", "sleep-assist-02", op,
+                   bytes.fromhex("15 00 02"), code=out_of_range,
+                   events=("malformed",))
+        yield make("range", "unknown-99-taken", op, bytes.fromhex("99 01"),
+                   events=("unknown-command",))
 
 
 @dataclass(frozen=True)
@@ -284,7 +353,7 @@ class Commands(Rule):
     unknown: tuple = ()          # command bytes the band does not have
     state_rows: tuple = ()       # StateRow, each with its own setup
 
-    def rows(self, char, make):
+    def rows(self, char, make, profile):
         op = Op.WRITE_REQ if "write" in char.properties else Op.WRITE_CMD
         common = dict(setup=self.setup, then=self.then, link=self.link)
 
@@ -438,7 +507,7 @@ class FirmwareData(Rule):
     setup: tuple = (FW_STARTED,)
     then: tuple = (FW_UPLOAD,)
 
-    def rows(self, char, make):
+    def rows(self, char, make, profile):
         op = Op.WRITE_CMD
         yield make("state", "before-init", op, self.sample, setup=(),
                    then=())
@@ -460,20 +529,19 @@ RULES = {
     "hardware-revision": Fixed(),
     "pnp-id": Fixed(),
     "heart-rate-measurement": Fixed(),
-    "heart-rate-control": Unexplained(sample=bytes.fromhex("15 01 01")),
+    "heart-rate-control": HeartRateControl(),
     "alert-level": Unexplained(sample=b"\x03"),
     "new-alert": Unexplained(sample=b"\x01\x01A"),
     "alert-notification-control": Unexplained(),
     "sensor-control": Unexplained(),
     "sensor-data": Fixed(),
-    "configuration": Configuration(),
+    "configuration": Settings(sample=FACTORY_RESET, bad=CONFIGURATION_BAD),
     "fetch-control": FETCH,
     "activity-data": Fixed(),
     "battery": Fixed(),
     "realtime-steps": Fixed(),
     "device-event": Fixed(),
-    "user-settings": Unexplained(sample=bytes.fromhex(
-        "10 00 00 10 27 00 00")),
+    "user-settings": Settings(sample=STEP_GOAL, bad=USER_SETTINGS_BAD),
     "unknown-0e": Unexplained(),
     "workout": Unexplained(),
     "unknown-11": Unexplained(),
@@ -668,7 +736,7 @@ def rows_for(char, profile, rules=None):
     yield from _op_rows(char, rule, profile)
     yield from _auth_rows(char, rule, profile)
     yield from _cccd_rows(char)
-    yield from rule.rows(char, _maker(char, rule))
+    yield from rule.rows(char, _maker(char, rule), profile)
 
 
 def handle_rows(profile):
