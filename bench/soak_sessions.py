@@ -104,14 +104,6 @@ def settle(band, control, faulted: bool) -> None:
     band.wait_status("ADVERTISING=1")
 
 
-def forget_history(control) -> None:
-    """The control client keeps every event; a soak has millions."""
-    control.drain()
-    control.timeline.clear()
-    control.property_changes.clear()
-    control._consumed.clear()
-
-
 def check_truth(control, state) -> str:
     """The phone's samples against the band's log, over the minutes the
     band still holds up to the phone's cursor; "" when they agree."""
@@ -187,7 +179,7 @@ def main() -> int:
                              "s": round(time.monotonic() - started, 1)})
                 print(f"cycle {cycle}: RSS {rss} kB, {fds} fds",
                       file=sys.stderr, flush=True)
-                forget_history(control)
+                control.forget_history()
             if cycle == args.cycles:
                 break
             if cycle % args.fault_every == 0:

@@ -526,6 +526,14 @@ class ControlClient:
         self.sync(timeout)
         self.timeline = without_lost_attempts(self.timeline, count)
 
+    def forget_history(self) -> None:
+        """Drop every event and property change recorded so far: a
+        long run (a soak) would otherwise keep millions."""
+        self.drain()
+        self.timeline.clear()
+        self.property_changes.clear()
+        self._consumed.clear()
+
     def sync(self, timeout=None) -> None:
         """Record every event the band emitted before this call.
 
