@@ -39,15 +39,15 @@ static char *strip(char *line)
 	return line;
 }
 
-bool state_faults_load(const char *path, struct mb_band *band, char **err)
+bool state_faults_parse(const char *text, size_t len, const char *name,
+			struct mb_band *band, char **err)
 {
-	char *text = NULL, *why = NULL, *next;
-	size_t len, n = 0;
+	char *copy = mb_malloc0(len + 1), *why = NULL, *next;
+	size_t n = 0;
 	bool ok = true;
 
-	if (!state_store_read_file(path, MAX_FAULT_PLAN, &text, &len, err))
-		return false;
-	for (char *line = text; ok && line; line = next) {
+	memcpy(copy, text, len);
+	for (char *line = copy; ok && line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -56,11 +56,24 @@ bool state_faults_load(const char *path, struct mb_band *band, char **err)
 		if (!*line || *line == '#')
 			continue;
 		if (!mb_faults_inject(mb_band_faults(band), line, &why)) {
-			mb_set_error(err, "%s:%zu: %s", path, n, why);
+			mb_set_error(err, "%s:%zu: %s", name, n, why);
 			free(why);
 			ok = false;
 		}
 	}
+	free(copy);
+	return ok;
+}
+
+bool state_faults_load(const char *path, struct mb_band *band, char **err)
+{
+	char *text = NULL;
+	size_t len;
+	bool ok;
+
+	if (!state_store_read_file(path, MAX_FAULT_PLAN, &text, &len, err))
+		return false;
+	ok = state_faults_parse(text, len, path, band, err);
 	free(text);
 	return ok;
 }
