@@ -42,10 +42,20 @@ static char *strip(char *line)
 bool state_faults_parse(const char *text, size_t len, const char *name,
 			struct mb_band *band, char **err)
 {
-	char *copy = mb_malloc0(len + 1), *why = NULL, *next;
+	const char *nul = memchr(text, '\0', len);
+	char *copy, *why = NULL, *next;
 	size_t n = 0;
 	bool ok = true;
 
+	/* The lines read end at a NUL: what follows it would be left out of
+	 * the plan without a word. */
+	if (nul) {
+		for (const char *c = text; c <= nul; c++)
+			n += c == text || c[-1] == '\n';
+		mb_set_error(err, "%s:%zu: NUL byte in text", name, n);
+		return false;
+	}
+	copy = mb_malloc0(len + 1);
 	memcpy(copy, text, len);
 	for (char *line = copy; ok && line; line = next) {
 		next = strchr(line, '\n');
