@@ -17,6 +17,13 @@
 static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
 #define LOG_VERSION 1
 
+/* Sequence numbers, of sectors and of records, start at 1 and grow by one
+ * per sector erased or record written: a chip wears out long before they
+ * pass MAX_SEQ.  One above it was not written by the band (a foreign or
+ * corrupt flash.img) and is read as a bad CRC: counting on from it would
+ * wrap, and a restart would put the newest sector first. */
+#define MAX_SEQ 0x7fffffffu
+
 /* A sample in RAM and the sector that holds it in flash. */
 struct ram_sample {
 	struct mb_flashlog_sample s;
@@ -60,7 +67,7 @@ static bool header_valid(const uint8_t *h, uint32_t *seq)
 	    mb_get_le16(h + 14) != mb_crc16(h, 14))
 		return false;
 	*seq = mb_get_le32(h + 4);
-	return true;
+	return *seq <= MAX_SEQ;
 }
 
 static void ram_push(struct mb_flashlog *log,
@@ -98,7 +105,8 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 		return 0;
 	if (rec[0] != RECORD_MARKER ||
 	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
-	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK))
+	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK) ||
+	    mb_get_le32(rec + 2) > MAX_SEQ)
 		return -1;
 	return 1;
 }
@@ -240,12 +248,24 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	mb_flash_program(log->flash, off, rec, 1);
 }
 
+/* A counter at MAX_SEQ (a foreign flash.img's, never the band's own)
+ * cannot go on: the log starts afresh, so that what a restart recovers is
+ * what the band had.  True if it did. */
+static bool renew_if_spent(struct mb_flashlog *log)
+{
+	if (log->next_seq <= MAX_SEQ && log->sector_seq < MAX_SEQ)
+		return false;
+	mb_flashlog_clear(log);
+	return true;
+}
+
 uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
 			    const uint8_t data[4])
 {
-	struct mb_flashlog_sample s = { .seq = log->next_seq++,
-					.minute = minute };
+	struct mb_flashlog_sample s = { .minute = minute };
 
+	renew_if_spent(log);
+	s.seq = log->next_seq++;
 	memcpy(s.data, data, 4);
 	write_record(log, RECORD_SAMPLE, s.seq, minute, data);
 	ram_push(log, &s, log->sector);
@@ -257,7 +277,8 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	uint8_t payload[4];
 	uint32_t minute = 0;
 
-	if (seq <= log->acked_seq)
+	/* Renewed: what seq named is gone already. */
+	if (seq <= log->acked_seq || renew_if_spent(log))
 		return;
 	for (size_t i = 0; i < log->count; i++) {
 		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
