@@ -36,8 +36,9 @@ struct mb_flashlog {
 	uint32_t next_seq;
 	uint32_t acked_seq;
 	uint32_t acked_minute;
-	size_t sector; /* being written */
-	size_t slot;   /* next free record slot in it */
+	size_t sector;	   /* being written */
+	size_t slot;	   /* next free record slot in it */
+	size_t ack_sector; /* holds the ack cursor's record */
 	uint32_t sector_seq;
 	bool have_sector;
 	/* RAM copy of the samples in flash, oldest first: a ring of cap,
@@ -106,7 +107,8 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 	if (rec[0] != RECORD_MARKER ||
 	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
 	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK) ||
-	    mb_get_le32(rec + 2) > MAX_SEQ)
+	    mb_get_le32(rec + 2) > MAX_SEQ ||
+	    (rec[1] == RECORD_ACK && mb_get_le32(rec + 10) > MAX_SEQ))
 		return -1;
 	return 1;
 }
@@ -137,6 +139,7 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 			if (acked >= log->acked_seq) {
 				log->acked_seq = acked;
 				log->acked_minute = mb_get_le32(rec + 6);
+				log->ack_sector = sector;
 			}
 			continue;
 		}
@@ -207,9 +210,27 @@ void mb_flashlog_free(struct mb_flashlog *log)
 	free(log);
 }
 
+static void program_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
+			   uint32_t minute, const uint8_t payload[4])
+{
+	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
+	size_t off;
+
+	rec[0] = RECORD_MARKER;
+	rec[1] = type;
+	mb_put_le32(rec + 2, seq);
+	mb_put_le32(rec + 6, minute);
+	memcpy(rec + 10, payload, 4);
+	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
+	off = slot_offset(log->sector, log->slot++);
+	mb_flash_program(log->flash, off + 1, rec + 1,
+			 MB_FLASHLOG_RECORD_SIZE - 1);
+	mb_flash_program(log->flash, off, rec, 1);
+}
+
 static void start_sector(struct mb_flashlog *log, size_t sector)
 {
-	uint8_t h[MB_FLASHLOG_HEADER_SIZE];
+	uint8_t h[MB_FLASHLOG_HEADER_SIZE], acked[4];
 
 	ram_drop_sector(log, sector);
 	mb_flash_erase(log->flash, sector);
@@ -223,29 +244,24 @@ static void start_sector(struct mb_flashlog *log, size_t sector)
 	log->sector = sector;
 	log->slot = 0;
 	log->have_sector = true;
+	/* The ack cursor's record was in the sector just erased: it opens
+	 * the new one, or a restart would forget what was deleted. */
+	if (log->acked_seq && log->ack_sector == sector) {
+		mb_put_le32(acked, log->acked_seq);
+		program_record(log, RECORD_ACK, log->next_seq++,
+			       log->acked_minute, acked);
+	}
 }
 
 static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 			 uint32_t minute, const uint8_t payload[4])
 {
-	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
-	size_t off;
-
 	if (!log->have_sector)
 		start_sector(log, 0);
 	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
 		start_sector(log, (log->sector + 1) %
 					  mb_flash_n_sectors(log->flash));
-	rec[0] = RECORD_MARKER;
-	rec[1] = type;
-	mb_put_le32(rec + 2, seq);
-	mb_put_le32(rec + 6, minute);
-	memcpy(rec + 10, payload, 4);
-	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
-	off = slot_offset(log->sector, log->slot++);
-	mb_flash_program(log->flash, off + 1, rec + 1,
-			 MB_FLASHLOG_RECORD_SIZE - 1);
-	mb_flash_program(log->flash, off, rec, 1);
+	program_record(log, type, seq, minute, payload);
 }
 
 /* A counter at MAX_SEQ (a foreign flash.img's, never the band's own)
@@ -253,7 +269,8 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
  * what the band had.  True if it did. */
 static bool renew_if_spent(struct mb_flashlog *log)
 {
-	if (log->next_seq <= MAX_SEQ && log->sector_seq < MAX_SEQ)
+	/* A record may take two numbers: its own and the ack cursor's. */
+	if (log->next_seq < MAX_SEQ && log->sector_seq < MAX_SEQ)
 		return false;
 	mb_flashlog_clear(log);
 	return true;
@@ -290,6 +307,7 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	write_record(log, RECORD_ACK, log->next_seq++, minute, payload);
 	log->acked_seq = seq;
 	log->acked_minute = minute;
+	log->ack_sector = log->sector;
 }
 
 void mb_flashlog_clear(struct mb_flashlog *log)

@@ -90,6 +90,60 @@ static void test_flash_sector_seq_wraps(void **state)
 	free(mem);
 }
 
+/* fuzz-flash: the ack cursor lived in its record only; when the ring came
+ * round and erased that record's sector, a restart forgot what had been
+ * deleted (AckedUntil back to 0).  Sector 0 holds samples 1 to 4 and the
+ * ack of 3, sector 1 is full, sector 2 erased; a sector and a half later
+ * sector 0 is erased for new samples (regressions/flash/ack-cursor). */
+static void test_flash_ack_cursor_erased(void **state)
+{
+	static const uint8_t sector0[6][16] = {
+		{ 0x4d, 0x42, 0x46, 0x4c, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
+		  0xff, 0xff, 0xff, 0xff, 0x24, 0xed },
+		{ 0x5a, 0x01, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00,
+		  0x01, 0x02, 0x03, 0x04, 0xcc, 0xe1 },
+		{ 0x5a, 0x01, 0x02, 0x00, 0x00, 0x00, 0x65, 0x00, 0x00, 0x00,
+		  0x01, 0x02, 0x03, 0x04, 0x80, 0xa3 },
+		{ 0x5a, 0x01, 0x03, 0x00, 0x00, 0x00, 0x66, 0x00, 0x00, 0x00,
+		  0x01, 0x02, 0x03, 0x04, 0x80, 0x68 },
+		{ 0x5a, 0x01, 0x04, 0x00, 0x00, 0x00, 0x67, 0x00, 0x00, 0x00,
+		  0x01, 0x02, 0x03, 0x04, 0x18, 0x27 },
+		{ 0x5a, 0x02, 0x05, 0x00, 0x00, 0x00, 0x66, 0x00, 0x00, 0x00,
+		  0x03, 0x00, 0x00, 0x00, 0xc4, 0x3a },
+	};
+	static const uint8_t header1[16] = {
+		0x4d, 0x42, 0x46, 0x4c, 0x02, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xeb, 0x5c,
+	};
+	/* A torn record in a sector's last slot: the sector is full. */
+	static const uint8_t torn[16] = { 0x00 };
+	uint8_t *mem = malloc(3 * SECTOR);
+	struct mb_flashlog *log, *again;
+	struct mb_flash flash;
+
+	memset(mem, 0xff, 3 * SECTOR);
+	memcpy(mem, sector0, sizeof(sector0));
+	memcpy(mem + SECTOR - 16, torn, 16);
+	memcpy(mem + SECTOR, header1, 16);
+	memcpy(mem + 2 * SECTOR - 16, torn, 16);
+	mb_flash_init(&flash, mem, 3 * SECTOR);
+	log = mb_flashlog_open(&flash, NULL);
+	assert_int_equal(mb_flashlog_count(log), 4);
+	assert_int_equal(mb_flashlog_acked_seq(log), 3);
+	assert_int_equal(mb_flashlog_acked_minute(log), 102);
+	for (uint32_t m = 0; m < MB_FLASHLOG_RECORDS_PER_SECTOR + 2; m++)
+		mb_flashlog_append(log, 200 + m, sector0[1] + 10);
+	/* Sector 0 went for the last sample: samples 1 to 4 are gone. */
+	assert_int_equal(mb_flashlog_at(log, 0)->minute, 200);
+	again = mb_flashlog_open(&flash, NULL);
+	assert_int_equal(mb_flashlog_acked_seq(again), 3);
+	assert_int_equal(mb_flashlog_acked_minute(again), 102);
+	expect_same_log(log, again);
+	mb_flashlog_free(again);
+	mb_flashlog_free(log);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +151,8 @@ int main(void)
 		  test_fault_plan_nul),
 		CASE("MB4-UT/FUZZ/BI-02 a flash sector numbered past 2^31",
 		     test_flash_sector_seq_wraps, NULL, NULL),
+		CASE("MB4-UT/FUZZ/BI-03 the ack cursor's sector is erased",
+		     test_flash_ack_cursor_erased, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests_name("fuzz-finds", tests, NULL, NULL);
