@@ -133,8 +133,9 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	uint32_t since, n = 0;
 	size_t first = 0;
 
+	/* The seconds byte, when there is one, follows the minute (v[7]). */
 	mb_datetime_get(v + 2, &dt);
-	dt.second = len == 11 ? v[7] : 0;
+	dt.second = len == 11 ? v[8] : 0;
 	if (!mb_datetime_valid(&dt) || dt.year < 1970) {
 		reply(f, CMD_START, MB_HUAMI_STATUS_MALFORMED, NULL, 0);
 		return;

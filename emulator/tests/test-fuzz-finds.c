@@ -144,6 +144,30 @@ static void test_flash_ack_cursor_erased(void **state)
 	free(mem);
 }
 
+/* fuzz-fetch: with seconds precision (01 01 <year> <month> <day> <hour>
+ * <minute> <second> 00 <tz>, protocol §4.1) the band took the minute
+ * byte for the second: a request from 10:40:00 started at 10:41, and
+ * the minute 10:40 was never sent (regressions/fetch/seconds-byte). */
+static void test_fetch_seconds_byte(void **state)
+{
+	struct fixture *f = *state;
+
+	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	/* 10:30 to 10:49 logged. */
+	fixture_advance(f, 20 * 60000);
+	xfer(f,
+	     PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a,
+		 0x28, 0x00, 0x00, 0x00),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x01, 0x0a, 0x00, 0x00, 0x00,
+		 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x28, 0x00, 0x00));
+	/* 10:40:30: the next whole minute, 10:41. */
+	xfer(f,
+	     PDU(0x52, H_CTRL, 0x00, 0x01, 0x01, 0xe8, 0x07, 0x05, 0x14, 0x0a,
+		 0x28, 0x1e, 0x00, 0x00),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x01, 0x01, 0x09, 0x00, 0x00, 0x00,
+		 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x29, 0x00, 0x00));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +177,8 @@ int main(void)
 		     test_flash_sector_seq_wraps, NULL, NULL),
 		CASE("MB4-UT/FUZZ/BI-03 the ack cursor's sector is erased",
 		     test_flash_ack_cursor_erased, NULL, NULL),
+		T("MB4-UT/FUZZ/BI-04 a fetch request with seconds",
+		  test_fetch_seconds_byte),
 	};
 
 	return cmocka_run_group_tests_name("fuzz-finds", tests, NULL, NULL);
