@@ -9,6 +9,8 @@
 #include "fault.h"
 #include "flash.h"
 #include "flashlog.h"
+#include "fwimage.h"
+#include "fwinfo.h"
 #include "state/inputs.h"
 
 #define SECTOR MB_FLASH_SECTOR_SIZE
@@ -168,6 +170,39 @@ static void test_fetch_seconds_byte(void **state)
 		 0xe8, 0x07, 0x05, 0x14, 0x0a, 0x29, 0x00, 0x00));
 }
 
+/* fuzz-firmware: a firmware whose version field ends in spaces was
+ * installed as "V1.0.9  ", and after a restart firmware.ini (its values
+ * stripped) gave "V1.0.9": Software Revision changed under the phone
+ * (regressions/firmware/version-spaces). */
+static void test_firmware_version_spaces(void **state)
+{
+	uint8_t image[72];
+	char version[24];
+	struct mb_firmware_info fi, back;
+	char *text, *err = NULL;
+
+	memset(image, 0xa5, sizeof(image));
+	memcpy(image + 16,
+	       (const uint8_t[]){ 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				  0x00, 0x00, 0x00, 0x9c, 0xe3, 0x7d, 0x5c,
+				  0x00, 0x04 },
+	       16);
+	memcpy(image + 32, "Mi Smart Band 4", 16);
+	memset(image + 48, 0, 16);
+	memcpy(image + 48, "V%d.%d.%d.%d", 12);
+	memcpy(image + 64, "1.0.9   ", 8);
+	assert_true(mb_fw_identify(MB_FW_TYPE_FIRMWARE, image, sizeof(image),
+				   version, sizeof(version)));
+	assert_string_equal(version, "V1.0.9");
+	mb_firmware_info_init(&fi);
+	memcpy(fi.version, version, sizeof(version));
+	text = mb_firmware_info_format(&fi);
+	assert_true(mb_firmware_info_parse(text, strlen(text), "firmware.ini",
+					   &back, &err));
+	assert_string_equal(back.version, fi.version);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +214,8 @@ int main(void)
 		     test_flash_ack_cursor_erased, NULL, NULL),
 		T("MB4-UT/FUZZ/BI-04 a fetch request with seconds",
 		  test_fetch_seconds_byte),
+		CASE("MB4-UT/FUZZ/BI-05 a firmware version ending in spaces",
+		     test_firmware_version_spaces, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests_name("fuzz-finds", tests, NULL, NULL);
