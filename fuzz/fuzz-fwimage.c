@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer harness: the firmware image recognizer (core/fwimage.c,
  * protocol §7.2).  The input is <type> <file>.  A file is recognised or
- * not; its version is printable ASCII and fits any buffer it is given;
- * only the types of the 01 command are recognised; firmware has its
- * header; the CRC-32 is zlib's. */
+ * not; its version is printable ASCII, ends in no space and fits any
+ * buffer it is given; only the types of the 01 command are recognised;
+ * firmware has its header; the CRC-32 is zlib's. */
 #include <stdint.h>
 #include <string.h>
 
@@ -53,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    printable(version),
 		    "a version is printable and ends in its buffer");
 	fuzz_expect(ok || !version[0], "an unrecognised file has no version");
+	/* firmware.ini strips its values (docs/fuzzing.md, BI-05). */
+	fuzz_expect(!version[0] || version[strlen(version) - 1] != ' ',
+		    "a version ends in no space, so firmware.ini keeps it");
 	fuzz_expect(!ok || mb_fw_type_known(type),
 		    "only the 01 command's types are recognised");
 	fuzz_expect(!ok || type != MB_FW_TYPE_FIRMWARE ||
