@@ -59,7 +59,6 @@ struct run {
 	struct mb_clock clock;
 	bool drop;	  /* the band asked the transport to hang up */
 	bool store_fails; /* the state directory refuses writes */
-	const struct fuzz_image_type *image;
 	uint8_t file[FUZZ_IMAGE_MAX];
 	size_t file_len;
 };
@@ -76,6 +75,11 @@ static void on_send(const uint8_t *pdu, size_t len, void *user_data)
 	struct run *r = user_data;
 
 	fuzz_oracle_sent(r->oracle, pdu, len);
+}
+
+static void on_event(const struct mb_event *ev, void *user_data)
+{
+	fuzz_oracle_event(((struct run *)user_data)->oracle, ev);
 }
 
 static void on_disconnect(void *user_data)
@@ -232,29 +236,32 @@ static void link_up(struct run *r)
 	subscribe(r, handles.auth_cccd);
 }
 
-/* 01 <type> <size> <crc>, 03 01 and the file on 00001532: everything up
- * to the 04 the record's next writes may send. */
-static void upload(struct run *r, const struct fuzz_image_type *type,
-		   const uint8_t *version, size_t len, size_t bytes)
+/* Bytes from to end of the file on 00001532, ATT_MTU - 3 a write. */
+static void send_file(struct run *r, size_t from, size_t end)
 {
-	uint8_t init[10] = { 0x01 }, start[] = { 0x03, 0x01 };
 	size_t chunk = (size_t)mb_link_mtu(mb_band_link(r->band)) - 3;
 
-	r->image = type;
+	for (size_t off = from; off < end; off += chunk)
+		write_chr(r, MB_CHR_FW_DATA, true, r->file + off,
+			  end - off < chunk ? end - off : chunk);
+}
+
+/* 01 <type> <size> <crc>, and when whole 03 01 and the file: everything
+ * up to the 04 the record's next writes may send. */
+static void upload(struct run *r, const struct fuzz_image_type *type,
+		   const uint8_t *version, size_t len, bool whole)
+{
+	uint8_t init[10] = { 0x01 }, start[] = { 0x03, 0x01 };
+
 	r->file_len = type->build(r->file, version, len);
 	init[1] = type->type;
 	mb_put_le32(init + 2, (uint32_t)r->file_len);
 	mb_put_le32(init + 6, mb_crc32(r->file, r->file_len));
 	write_chr(r, MB_CHR_FW_CONTROL, false, init, sizeof(init));
+	if (!whole)
+		return;
 	write_chr(r, MB_CHR_FW_CONTROL, false, start, sizeof(start));
-	for (size_t off = 0; off < bytes && off < r->file_len; off += chunk) {
-		size_t n = r->file_len - off < chunk ? r->file_len - off
-						     : chunk;
-
-		if (n > bytes - off)
-			n = bytes - off;
-		write_chr(r, MB_CHR_FW_DATA, true, r->file + off, n);
-	}
+	send_file(r, 0, r->file_len);
 }
 
 /* ---- start states ---------------------------------------------------------- */
@@ -307,25 +314,22 @@ static const uint8_t start_version[] = "1.0.9.99";
 
 static void step_fw_init(struct run *r)
 {
-	upload(r, &fuzz_image_types[0], start_version, 8, 0);
+	upload(r, &fuzz_image_types[0], start_version, 8, false);
 }
 
 static void step_fw_half(struct run *r)
 {
-	size_t chunk = (size_t)mb_link_mtu(mb_band_link(r->band)) - 3;
+	static const uint8_t start[] = { 0x03, 0x01 };
 
-	for (size_t off = 0; off < r->file_len / 2; off += chunk)
-		write_chr(r, MB_CHR_FW_DATA, true, r->file + off,
-			  r->file_len / 2 - off < chunk ? r->file_len / 2 - off
-							: chunk);
+	write_chr(r, MB_CHR_FW_CONTROL, false, start, sizeof(start));
+	send_file(r, 0, r->file_len / 2);
 }
 
 static void step_fw_verify(struct run *r)
 {
 	static const uint8_t check[] = { 0x04 };
-	size_t half = r->file_len / 2;
 
-	write_chr(r, MB_CHR_FW_DATA, true, r->file + half, r->file_len - half);
+	send_file(r, r->file_len / 2, r->file_len);
 	write_chr(r, MB_CHR_FW_CONTROL, false, check, sizeof(check));
 }
 
@@ -425,7 +429,7 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 	case FUZZ_OP_UPLOAD:
 		upload(r,
 		       &fuzz_image_types[(n ? v[0] : 0) % fuzz_n_image_types],
-		       v + (n ? 1 : 0), n ? n - 1 : 0, FUZZ_IMAGE_MAX);
+		       v + (n ? 1 : 0), n ? n - 1 : 0, true);
 		break;
 	}
 }
@@ -464,6 +468,7 @@ void fuzz_band_input(const struct fuzz_band_harness *h, const uint8_t *data,
 	mb_power_set_level(mb_band_power(r.band), bat->level);
 	r.oracle = oracle;
 	fuzz_oracle_start(oracle, r.band);
+	mb_band_set_event_handler(r.band, on_event, &r);
 	link_up(&r);
 	bring(&r, start);
 	while (off < size) {

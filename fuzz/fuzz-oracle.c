@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fuzz-oracle.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +9,13 @@
 #include "chrs.h"
 #include "datetime.h"
 #include "fuzz-expect.h"
+#include "fwimage.h"
 #include "fwinfo.h"
 #include "huami.h"
 #include "util.h"
 
+#define AUTH_SEND_KEY 0x01
+#define AUTH_ANSWER 0x03
 #define FETCH_START 0x01
 #define FETCH_SEND 0x02
 #define FETCH_TYPE_ACTIVITY 0x01
@@ -50,6 +54,13 @@ struct fuzz_oracle {
 	bool fetch_request;  /* 01 01 ...: a request for activity */
 	uint32_t req_minute; /* the first minute it asks for */
 	struct snapshot before;
+	bool was_prompting;
+	bool write_is_key; /* 01 <flag> <key> on 00000009 */
+	uint8_t write_key[16];
+	/* the key a tap would bind, the firmware 05 would boot */
+	bool key_offered;
+	uint8_t offered[16];
+	char verified[24];
 	/* the transfer */
 	enum transfer transfer;
 	uint32_t announced;
@@ -87,6 +98,8 @@ void fuzz_oracle_start(struct fuzz_oracle *o, const struct mb_band *band)
 	o->band = band;
 	o->writing = false;
 	o->transfer = TRANSFER_IDLE;
+	o->key_offered = false;
+	o->verified[0] = '\0';
 }
 
 void fuzz_oracle_free(struct fuzz_oracle *o)
@@ -260,6 +273,28 @@ static bool huami_status_known(const struct mb_band *band, uint8_t status)
 				 ->firmware_low_battery_status;
 }
 
+/* 10 01 01: bound, to the key of the 01 just written or, after a tap,
+ * the one the band took to wait for it (protocol §10); 10 03 01: the link
+ * is authenticated (§3.2).  The crypt flag 0x80 rides on both. */
+static void auth_reply(struct fuzz_oracle *o, const uint8_t *v)
+{
+	const struct mb_band_state *st = mb_band_state(o->band);
+	const uint8_t *key = o->writing && o->write_is_key ? o->write_key
+			     : o->key_offered		   ? o->offered
+							   : NULL;
+
+	if (v[2] != MB_HUAMI_STATUS_SUCCESS)
+		return;
+	if ((v[1] & 0x7f) == AUTH_SEND_KEY) {
+		fuzz_expect(st->bound && (!key || !memcmp(st->key, key, 16)),
+			    "the key bound is the key offered");
+		o->key_offered = false;
+	} else if ((v[1] & 0x7f) == AUTH_ANSWER) {
+		fuzz_expect(mb_band_authenticated(o->band),
+			    "10 03 01 leaves the link authenticated");
+	}
+}
+
 static void notified(struct fuzz_oracle *o, uint16_t handle, const uint8_t *v,
 		     size_t n)
 {
@@ -281,6 +316,8 @@ static void notified(struct fuzz_oracle *o, uint16_t handle, const uint8_t *v,
 	}
 	if (handle == o->h_fetch)
 		fetch_reply(o, v, n);
+	if (handle == o->h_auth)
+		auth_reply(o, v);
 }
 
 void fuzz_oracle_sent(struct fuzz_oracle *o, const uint8_t *pdu, size_t len)
@@ -314,6 +351,11 @@ void fuzz_oracle_write_begin(struct fuzz_oracle *o, uint16_t handle,
 	o->response_first = o->att_error = o->malformed = false;
 	o->send_refused = false;
 	o->fetch_request = false;
+	o->was_prompting = mb_auth_prompting(mb_band_auth(o->band));
+	o->write_is_key = handle == o->h_auth && len == 18 &&
+			  (value[0] & 0x7f) == AUTH_SEND_KEY;
+	if (o->write_is_key)
+		memcpy(o->write_key, value + 2, 16);
 	if (handle == o->h_fetch) {
 		if (!transfer_visible(o))
 			o->transfer = TRANSFER_UNKNOWN;
@@ -342,6 +384,12 @@ void fuzz_oracle_write_end(struct fuzz_oracle *o)
 	struct snapshot after;
 
 	o->writing = false;
+	/* A key the band now waits on a tap for. */
+	if (o->write_is_key && !o->was_prompting &&
+	    mb_auth_prompting(mb_band_auth(o->band))) {
+		memcpy(o->offered, o->write_key, 16);
+		o->key_offered = true;
+	}
 	if (o->command) {
 		fuzz_expect(!o->responses, "a Write Command gets no response");
 	} else {
@@ -365,4 +413,24 @@ void fuzz_oracle_write_end(struct fuzz_oracle *o)
 void fuzz_oracle_link_down(struct fuzz_oracle *o)
 {
 	o->transfer = TRANSFER_IDLE;
+}
+
+/* The firmware the band boots is the one 04 verified (protocol §7.1). */
+void fuzz_oracle_event(struct fuzz_oracle *o, const struct mb_event *ev)
+{
+	const struct mb_event_field *version = mb_event_field(ev, "version");
+	const struct mb_event_field *type = mb_event_field(ev, "type");
+
+	if (ev->id == MB_EVENT_FIRMWARE_VERIFIED && version && type &&
+	    type->byte == MB_FW_TYPE_FIRMWARE) {
+		snprintf(o->verified, sizeof(o->verified), "%s", version->str);
+	} else if (ev->id == MB_EVENT_FIRMWARE_INSTALLED) {
+		fuzz_expect(o->verified[0] && version &&
+				    !strcmp(version->str, o->verified) &&
+				    !strcmp(mb_firmware_version(
+						    mb_band_firmware(o->band)),
+					    o->verified),
+			    "the firmware booted is the one 04 verified");
+		o->verified[0] = '\0';
+	}
 }

@@ -13,7 +13,8 @@
  * 10 <command> <status>; a write the band refused (an ATT error, or
  * 10 <command> 02) changes nothing; a transfer on 00000005 counts its
  * packets from 0, delivers what 10 01 01 announced, and starts where the
- * request asked unless there was nothing there. */
+ * request asked unless there was nothing there; the key bound is the key
+ * offered; the firmware booted is the one verified. */
 struct fuzz_oracle;
 
 /* The handles it watches are those of band's profile: every band the
@@ -32,3 +33,5 @@ void fuzz_oracle_write_begin(struct fuzz_oracle *o, uint16_t handle,
 void fuzz_oracle_write_end(struct fuzz_oracle *o);
 /* The link is gone: no transfer goes on. */
 void fuzz_oracle_link_down(struct fuzz_oracle *o);
+/* An event the band emitted. */
+void fuzz_oracle_event(struct fuzz_oracle *o, const struct mb_event *ev);
