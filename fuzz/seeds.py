@@ -50,7 +50,7 @@ WRITE_REQ, WRITE_CMD, NOTIFY = 0x12, 0x52, 0x1B
 START_NEW, START_BOUND, START_AUTHED = 0, 1, 2
 # A seed keeps its control writes whole but no more file data than this:
 # a 64 KiB upload is thousands of records that only repeat.
-MAX_SEED = 4096
+MAX_SEED = 1024
 # fuzz-att's inputs are whole links: band time moves on with every PDU.
 MAX_ATT_SEED = 1024
 MAX_RUN_S = 255
