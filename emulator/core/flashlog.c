@@ -20,6 +20,13 @@
 static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
 #define LOG_VERSION 1
 
+/* Sequence numbers, of sectors and of records, start at 1 and grow by one
+ * per sector erased or record written: a chip wears out long before they
+ * pass MAX_SEQ.  One above it was not written by the band (a foreign or
+ * corrupt flash.img) and is read as a bad CRC: counting on from it would
+ * wrap, and a restart would put the newest sector first. */
+#define MAX_SEQ 0x7fffffffu
+
 /* A sample in RAM and the sector that holds it in flash. */
 struct ram_sample {
 	struct mb_flashlog_sample s;
@@ -32,8 +39,9 @@ struct mb_flashlog {
 	uint32_t next_seq;
 	uint32_t acked_seq;
 	uint32_t acked_minute;
-	size_t sector; /* being written */
-	size_t slot;   /* next free record slot in it */
+	size_t sector;	   /* being written */
+	size_t slot;	   /* next free record slot in it */
+	size_t ack_sector; /* holds the ack cursor's record */
 	uint32_t sector_seq;
 	bool have_sector;
 	/* The record with the highest sequence number: a reset record
@@ -68,7 +76,7 @@ static bool header_valid(const uint8_t *h, uint32_t *seq)
 	    mb_get_le16(h + 14) != mb_crc16(h, 14))
 		return false;
 	*seq = mb_get_le32(h + 4);
-	return true;
+	return *seq <= MAX_SEQ;
 }
 
 static void ram_push(struct mb_flashlog *log,
@@ -107,7 +115,9 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 	if (rec[0] != RECORD_MARKER ||
 	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
 	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK &&
-	     rec[1] != RECORD_RESET))
+	     rec[1] != RECORD_RESET) ||
+	    mb_get_le32(rec + 2) > MAX_SEQ ||
+	    (rec[1] == RECORD_ACK && mb_get_le32(rec + 10) > MAX_SEQ))
 		return -1;
 	return 1;
 }
@@ -153,6 +163,7 @@ static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
 			if (acked >= log->acked_seq) {
 				log->acked_seq = acked;
 				log->acked_minute = mb_get_le32(rec + 6);
+				log->ack_sector = sector;
 			}
 			continue;
 		}
@@ -223,35 +234,12 @@ void mb_flashlog_free(struct mb_flashlog *log)
 	free(log);
 }
 
-static void start_sector(struct mb_flashlog *log, size_t sector)
-{
-	uint8_t h[MB_FLASHLOG_HEADER_SIZE];
-
-	ram_drop_sector(log, sector);
-	mb_flash_erase(log->flash, sector);
-	memcpy(h, sector_magic, 4);
-	mb_put_le32(h + 4, ++log->sector_seq);
-	mb_put_le16(h + 8, LOG_VERSION);
-	memset(h + 10, 0xff, 4);
-	mb_put_le16(h + 14, mb_crc16(h, 14));
-	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
-			 sizeof(h));
-	log->sector = sector;
-	log->slot = 0;
-	log->have_sector = true;
-}
-
-static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
-			 uint32_t minute, const uint8_t payload[4])
+static void program_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
+			   uint32_t minute, const uint8_t payload[4])
 {
 	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
 	size_t off;
 
-	if (!log->have_sector)
-		start_sector(log, 0);
-	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
-		start_sector(log, (log->sector + 1) %
-					  mb_flash_n_sectors(log->flash));
 	rec[0] = RECORD_MARKER;
 	rec[1] = type;
 	mb_put_le32(rec + 2, seq);
@@ -265,12 +253,61 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	mb_flash_program(log->flash, off, rec, 1);
 }
 
+static void start_sector(struct mb_flashlog *log, size_t sector)
+{
+	uint8_t h[MB_FLASHLOG_HEADER_SIZE], acked[4];
+
+	ram_drop_sector(log, sector);
+	mb_flash_erase(log->flash, sector);
+	memcpy(h, sector_magic, 4);
+	mb_put_le32(h + 4, ++log->sector_seq);
+	mb_put_le16(h + 8, LOG_VERSION);
+	memset(h + 10, 0xff, 4);
+	mb_put_le16(h + 14, mb_crc16(h, 14));
+	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
+			 sizeof(h));
+	log->sector = sector;
+	log->slot = 0;
+	log->have_sector = true;
+	/* The ack cursor's record was in the sector just erased: it opens
+	 * the new one, or a restart would forget what was deleted. */
+	if (log->acked_seq && log->ack_sector == sector) {
+		mb_put_le32(acked, log->acked_seq);
+		program_record(log, RECORD_ACK, log->next_seq++,
+			       log->acked_minute, acked);
+	}
+}
+
+static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
+			 uint32_t minute, const uint8_t payload[4])
+{
+	if (!log->have_sector)
+		start_sector(log, 0);
+	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
+		start_sector(log, (log->sector + 1) %
+					  mb_flash_n_sectors(log->flash));
+	program_record(log, type, seq, minute, payload);
+}
+
+/* A counter at MAX_SEQ (a foreign flash.img's, never the band's own)
+ * cannot go on: the log starts afresh, so that what a restart recovers is
+ * what the band had.  True if it did. */
+static bool renew_if_spent(struct mb_flashlog *log)
+{
+	/* A record may take two numbers: its own and the ack cursor's. */
+	if (log->next_seq < MAX_SEQ && log->sector_seq < MAX_SEQ)
+		return false;
+	mb_flashlog_clear(log);
+	return true;
+}
+
 uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
 			    const uint8_t data[4])
 {
-	struct mb_flashlog_sample s = { .seq = log->next_seq++,
-					.minute = minute };
+	struct mb_flashlog_sample s = { .minute = minute };
 
+	renew_if_spent(log);
+	s.seq = log->next_seq++;
 	memcpy(s.data, data, 4);
 	write_record(log, RECORD_SAMPLE, s.seq, minute, data);
 	ram_push(log, &s, log->sector);
@@ -282,7 +319,8 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	uint8_t payload[4];
 	uint32_t minute = 0;
 
-	if (seq <= log->acked_seq)
+	/* Renewed: what seq named is gone already. */
+	if (seq <= log->acked_seq || renew_if_spent(log))
 		return;
 	for (size_t i = 0; i < log->count; i++) {
 		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
@@ -294,6 +332,7 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	write_record(log, RECORD_ACK, log->next_seq++, minute, payload);
 	log->acked_seq = seq;
 	log->acked_minute = minute;
+	log->ack_sector = log->sector;
 }
 
 void mb_flashlog_clear(struct mb_flashlog *log)

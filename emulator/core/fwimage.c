@@ -71,6 +71,10 @@ static bool identify_firmware(const uint8_t *d, size_t len, char *version,
 		for (int i = 0; i < 8 && v[i]; i++)
 			if (v[i] < 0x20 || v[i] > 0x7e)
 				v[i] = '?';
+		/* Trailing spaces pad the field as NULs do; firmware.ini, whose
+		 * values are stripped, could not keep them. */
+		for (size_t n = strlen(v); n && v[n - 1] == ' '; n--)
+			v[n - 1] = '\0';
 		snprintf(version, size, "V%s", v);
 	}
 	return true;

@@ -39,15 +39,25 @@ static char *strip(char *line)
 	return line;
 }
 
-bool state_faults_load(const char *path, struct mb_band *band, char **err)
+bool state_faults_parse(const char *text, size_t len, const char *name,
+			struct mb_band *band, char **err)
 {
-	char *text = NULL, *why = NULL, *next;
-	size_t len, n = 0;
+	const char *nul = memchr(text, '\0', len);
+	char *copy, *why = NULL, *next;
+	size_t n = 0;
 	bool ok = true;
 
-	if (!state_store_read_file(path, MAX_FAULT_PLAN, &text, &len, err))
+	/* The lines read end at a NUL: what follows it would be left out of
+	 * the plan without a word. */
+	if (nul) {
+		for (const char *c = text; c <= nul; c++)
+			n += c == text || c[-1] == '\n';
+		mb_set_error(err, "%s:%zu: NUL byte in text", name, n);
 		return false;
-	for (char *line = text; ok && line; line = next) {
+	}
+	copy = mb_malloc0(len + 1);
+	memcpy(copy, text, len);
+	for (char *line = copy; ok && line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -56,11 +66,24 @@ bool state_faults_load(const char *path, struct mb_band *band, char **err)
 		if (!*line || *line == '#')
 			continue;
 		if (!mb_faults_inject(mb_band_faults(band), line, &why)) {
-			mb_set_error(err, "%s:%zu: %s", path, n, why);
+			mb_set_error(err, "%s:%zu: %s", name, n, why);
 			free(why);
 			ok = false;
 		}
 	}
+	free(copy);
+	return ok;
+}
+
+bool state_faults_load(const char *path, struct mb_band *band, char **err)
+{
+	char *text = NULL;
+	size_t len;
+	bool ok;
+
+	if (!state_store_read_file(path, MAX_FAULT_PLAN, &text, &len, err))
+		return false;
+	ok = state_faults_parse(text, len, path, band, err);
 	free(text);
 	return ok;
 }

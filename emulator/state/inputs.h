@@ -17,3 +17,7 @@ struct mb_profile *state_profile_load(const char *path, char **err);
  * blank lines and '#' comments skipped.  Stops at the first bad line:
  * false with *err as "FILE:LINE: key: problem" (or "FILE: why"). */
 bool state_faults_load(const char *path, struct mb_band *band, char **err);
+/* The same for the plan's text, read from name (which errors name); a
+ * NUL byte in it is refused at its line, as in the INI files. */
+bool state_faults_parse(const char *text, size_t len, const char *name,
+			struct mb_band *band, char **err);
