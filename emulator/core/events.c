@@ -40,6 +40,23 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_INACTIVITY_WARNING] = "inactivity-warning",
 	[MB_EVENT_GOAL_REACHED] = "goal-reached",
 	[MB_EVENT_VIBRATE] = "vibrate",
+	[MB_EVENT_HR_STARTED] = "hr-started",
+	[MB_EVENT_HR_MEASURED] = "hr-measured",
+	[MB_EVENT_HR_STOPPED] = "hr-stopped",
+	[MB_EVENT_ALERT_RECEIVED] = "alert-received",
+	[MB_EVENT_CALL_RINGING] = "call-ringing",
+	[MB_EVENT_CALL_ENDED] = "call-ended",
+	[MB_EVENT_FIND_BAND] = "find-band",
+	[MB_EVENT_WEATHER_RECEIVED] = "weather-received",
+	[MB_EVENT_MUSIC_INFO] = "music-info",
+	[MB_EVENT_CHUNK_DROPPED] = "chunk-dropped",
+	[MB_EVENT_DEVICE_EVENT] = "device-event",
+	[MB_EVENT_FIND_PHONE] = "find-phone",
+	[MB_EVENT_MUSIC_CONTROL] = "music-control",
+	[MB_EVENT_FELL_ASLEEP] = "fell-asleep",
+	[MB_EVENT_WOKE_UP] = "woke-up",
+	[MB_EVENT_NON_WEAR] = "non-wear",
+	[MB_EVENT_SCREEN_CHANGED] = "screen-changed",
 };
 
 const char *mb_event_name(enum mb_event_id id)

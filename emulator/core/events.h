@@ -44,6 +44,36 @@ enum mb_event_id {
 	MB_EVENT_INACTIVITY_WARNING,
 	MB_EVENT_GOAL_REACHED,
 	MB_EVENT_VIBRATE,
+	/* Heart rate (hr.c).  hr-started {mode}, hr-measured {mode, bpm},
+	 * hr-stopped {mode, reason}; mode: "manual", "continuous", "sleep",
+	 * "periodic"; reason: "done", "client", "keepalive-late",
+	 * "not-worn", "disconnected", "power-off". */
+	MB_EVENT_HR_STARTED,
+	MB_EVENT_HR_MEASURED,
+	MB_EVENT_HR_STOPPED,
+	/* Alerts (alerts.c).  alert-received {category, title, text, via};
+	 * call-ringing {caller}; call-ended {how: "rejected", "ignored",
+	 * "phone"}; find-band {level}; weather-received {text}; music-info
+	 * {state, track, artist}; chunk-dropped {type, reason}. */
+	MB_EVENT_ALERT_RECEIVED,
+	MB_EVENT_CALL_RINGING,
+	MB_EVENT_CALL_ENDED,
+	MB_EVENT_FIND_BAND,
+	MB_EVENT_WEATHER_RECEIVED,
+	MB_EVENT_MUSIC_INFO,
+	MB_EVENT_CHUNK_DROPPED,
+	/* The band's own events on 00000010 (devevents.c): device-event
+	 * {code, name} for every one sent; find-phone {state: "started",
+	 * "stopped", "acknowledged"}; music-control {action}; fell-asleep,
+	 * woke-up, non-wear {worn}. */
+	MB_EVENT_DEVICE_EVENT,
+	MB_EVENT_FIND_PHONE,
+	MB_EVENT_MUSIC_CONTROL,
+	MB_EVENT_FELL_ASLEEP,
+	MB_EVENT_WOKE_UP,
+	MB_EVENT_NON_WEAR,
+	/* What the band shows changed (screen.c): screen-changed {screen}. */
+	MB_EVENT_SCREEN_CHANGED,
 	MB_EVENT_COUNT
 };
 
