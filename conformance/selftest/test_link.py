@@ -657,7 +657,10 @@ class FakeClientClass:
 
     def __init__(self, address, disconnected_callback=None, timeout=10.0,
                  **kwargs):
-        self.client = FakeClient()
+        hide = FakeClientClass.hide[len(FakeClientClass.made)] \
+            if len(FakeClientClass.made) < len(FakeClientClass.hide) else ()
+        self.client = FakeClient(device_services(hide=("1800", "1801") +
+                                                 tuple(hide)))
         self.address = address
         self.kwargs = kwargs
         self.callback = disconnected_callback
@@ -679,6 +682,7 @@ def fake_class():
     FakeClientClass.made = []
     FakeClientClass.connect_error = None
     FakeClientClass.connect_hangs = False
+    FakeClientClass.hide = []       # k-th client: services it also hides
     return FakeClientClass
 
 
@@ -691,6 +695,38 @@ def test_connect_passes_adapter_and_resolves(fake_class):
     assert made.callback == link._on_disconnect
     assert link.mtu == 23 and "auth" not in link.missing
     assert link.exchange_mtu(247) == 247
+    link.close()
+
+
+def test_stack_owned_are_gap_and_gatt_only():
+    link, _ = bleak_link()
+    assert sorted(link.stack_owned) == sorted(link.missing) == \
+        ["appearance", "device-name", "ppcp", "service-changed"]
+
+
+def test_incomplete_services_connect_once_more(fake_class):
+    """BlueZ showed fewer characteristics than the band has: the link
+    connects again and gets them all."""
+    fake_class.hide = [("180a",)]
+    link = BleakLink.connect("E1:23:45:67:89:AB", profile=PROFILE,
+                             timeout=5.0, client_class=fake_class)
+    assert len(fake_class.made) == 2
+    assert fake_class.made[0].client.calls == [("disconnect",)]
+    assert sorted(link.missing) == sorted(link.stack_owned)
+    link.close()
+
+
+def test_a_device_without_a_characteristic_keeps_the_gap(fake_class):
+    """Once only: a device that lacks a service connects with it missing,
+    and a read of it answers Invalid Handle."""
+    fake_class.hide = [("180a",)] * 5
+    link = BleakLink.connect("E1:23:45:67:89:AB", profile=PROFILE,
+                             timeout=5.0, client_class=fake_class)
+    assert len(fake_class.made) == 2
+    assert "software-revision" in link.missing
+    with pytest.raises(AttError) as info:
+        link.read(PROFILE.characteristic("software-revision").value_handle)
+    assert info.value.code == ErrorCode.INVALID_HANDLE
     link.close()
 
 

@@ -78,6 +78,10 @@ MIN_ATTEMPT = 3.0
 # The band advertises every 500 ms (profile): a few seconds of scanning
 # finds it whenever it is there.
 SCAN_AFTER_FAILURE = 5.0
+# BlueZ keeps Generic Access and Generic Attribute to itself: a central
+# on BlueZ never sees them, on any device.  Every other service of the
+# profile must come through.
+STACK_SERVICES = frozenset(uuids.normalize(u) for u in ("1800", "1801"))
 
 
 # ------------------------------------------------------ handle mapping
@@ -134,6 +138,19 @@ class HandleMap:
             if slot.occurrence < len(chars):
                 resolved[handle] = chars[slot.occurrence]
         return resolved
+
+    def stack_owned(self) -> List[str]:
+        """Names of the profile's characteristics BlueZ never shows."""
+        return [slot.name for slot in self.slots.values()
+                if slot.service_uuid in STACK_SERVICES]
+
+    def lost(self, services) -> List[str]:
+        """Names of the characteristics services should have shown but
+        did not: discovery came back incomplete."""
+        resolved = self.resolve(services)
+        return [slot.name for handle, slot in self.slots.items()
+                if handle not in resolved and
+                slot.service_uuid not in STACK_SERVICES]
 
 
 # ------------------------------------------------------- error mapping
@@ -539,6 +556,7 @@ class BleakLink:
                     await _settle(address, adapter, deadline)
                 attempt = 0
                 failures = []
+                recovered = False
                 share = min(deadline.seconds * ATTEMPT_SHARE, ATTEMPT_MAX)
                 while True:
                     attempt += 1
@@ -568,7 +586,25 @@ class BleakLink:
                     try:
                         await _attempt(client.connect(), budget, deadline,
                                        link_up)
-                        return
+                        lost = [] if recovered else \
+                            link.handles.lost(client.services)
+                        if not lost or deadline.remaining() < \
+                                RETRY_PAUSE * attempt + MIN_ATTEMPT:
+                            return
+                        # BlueZ now and then shows a central fewer
+                        # characteristics than the band served (the
+                        # discovery on the air has them): connect once
+                        # more.  A device that really lacks them keeps
+                        # its gaps, and the scenario that needs one
+                        # fails on it.
+                        recovered = True
+                        failures.append(
+                            f"{deadline.seconds - deadline.remaining():.1f} s:"
+                            f" services incomplete ({', '.join(lost)} "
+                            f"missing)")
+                        await client.disconnect()
+                        await asyncio.sleep(RETRY_PAUSE * attempt)
+                        continue
                     except Exception as exc:
                         # BlueZ dropped the device it had listed: the
                         # path is gone for good, scan for it again.
@@ -623,6 +659,12 @@ class BleakLink:
         """Names of profile characteristics the device does not have."""
         return [slot.name for handle, slot in self.handles.slots.items()
                 if handle not in self._chars]
+
+    @property
+    def stack_owned(self) -> List[str]:
+        """Names of profile characteristics BlueZ keeps to itself
+        (Generic Access, Generic Attribute): never shown on this link."""
+        return self.handles.stack_owned()
 
     def _on_disconnect(self, client=None) -> None:
         # A connection attempt that failed after it was up (connect()
