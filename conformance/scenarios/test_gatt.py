@@ -11,6 +11,7 @@ and layouts run over BlueZ too.
 
 import datetime
 import re
+import socket
 import struct
 
 import pytest
@@ -21,6 +22,7 @@ from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
+from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.pdus import error_pdu, exchange
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -452,3 +454,56 @@ def test_one_link_at_a_time(band):
         assert_alive(band, second)
     finally:
         band.disconnect(second)
+
+
+# The socket transport's bound (transport/sock/sock-server.c TX_QUEUE_MAX).
+TX_QUEUE_MAX = 4096
+
+
+@pytest.mark.socket_only("the socket transport's send queue")
+def test_central_that_never_reads_is_dropped(band):
+    """MB4/LINK/BI-01: a central that never reads is dropped past 4096 queued PDUs"""
+    client = band.connect()
+    request = bytes([Op.READ_REQ]) + le16(DEVICE_NAME.value_handle)
+    sent = 0
+    try:
+        # More requests than the queue and both socket buffers hold; the
+        # band answers each and this central reads none of the answers.
+        while sent < 3 * TX_QUEUE_MAX:
+            client.send_raw(request)
+            sent += 1
+    except OSError:
+        pass        # the band hung up while we were still sending
+    band.wait_dropped()
+    answers = 0
+    try:
+        while True:
+            pdu = client.recv_raw(timeout=0)
+            assert pdu == bytes([Op.READ_RSP]) + NAME, pdu.hex(" ")
+            answers += 1
+    except Exception:
+        pass        # nothing more: the link is gone
+    client.close()
+    # The band queued its 4096 answers (and filled the socket) before it
+    # hung up, and no more: this central got whole answers only, fewer
+    # than it asked for.
+    assert TX_QUEUE_MAX <= sent < 3 * TX_QUEUE_MAX, sent
+    assert 0 < answers < sent, (answers, sent)
+    again = band.connect()
+    try:
+        assert_alive(band, again)
+    finally:
+        band.disconnect(again)
+
+
+@pytest.mark.needs_control("moves band time and reads the band's events")
+def test_idle_link_stays_up(band, control):
+    """MB4/LINK/BV-02: a link idle for a day of band time is still up (no idle timeout)"""
+    client = band.connect()
+    try:
+        mark = last_seq(control)
+        control.advance_clock(24 * 3600)
+        assert_alive(band, client)
+        assert events_after(control, "disconnected", mark) == []
+    finally:
+        band.disconnect(client)

@@ -347,6 +347,32 @@ static void test_indication_flow(void **state)
 	assert_true(mb_att_indication_pending(att));
 }
 
+/* A central that never confirms holds one indication in flight and 16
+ * waiting behind it, no more (docs/threat-model.md, "DoS: stop reading");
+ * the next is refused, not queued, and a confirmation makes room for one. */
+static void test_indication_cap(void **state)
+{
+	struct fixture *f = *state;
+	const struct mb_gatt_chr *c = chr_by_uuid(f, "2a05");
+	struct mb_att *att = mb_link_att(mb_band_link(f->band));
+
+	xfer(f, PDU(0x12, 0x0b, 0x00, 0x02, 0x00), PDU(0x13));
+	for (uint8_t i = 0; i < 17; i++)
+		assert_true(mb_att_indicate(att, c, PDU(i, 0x00, 0xff, 0xff)));
+	assert_false(mb_att_indicate(att, c, PDU(0x20, 0x00, 0xff, 0xff)));
+	expect_out(f, PDU(0x1d, 0x0a, 0x00, 0x00, 0x00, 0xff, 0xff));
+	expect_no_out(f);
+	xfer(f, PDU(0x1e), PDU(0x1d, 0x0a, 0x00, 0x01, 0x00, 0xff, 0xff));
+	assert_true(mb_att_indicate(att, c, PDU(0x21, 0x00, 0xff, 0xff)));
+	assert_false(mb_att_indicate(att, c, PDU(0x22, 0x00, 0xff, 0xff)));
+	/* The rest go out one confirmation at a time, in order: 2..16, 0x21. */
+	for (uint8_t i = 2; i < 17; i++)
+		xfer(f, PDU(0x1e), PDU(0x1d, 0x0a, 0x00, i, 0x00, 0xff, 0xff));
+	xfer(f, PDU(0x1e), PDU(0x1d, 0x0a, 0x00, 0x21, 0x00, 0xff, 0xff));
+	xfer_silent(f, PDU(0x1e));
+	assert_false(mb_att_indication_pending(att));
+}
+
 static void test_one_link(void **state)
 {
 	struct fixture *f = *state;
@@ -419,6 +445,8 @@ int main(void)
 		T("TP/GAN/SR/BV-02-C notify needs CCCD",
 		  test_notify_needs_cccd),
 		T("TP/GAI/SR/BV-01-C indication flow", test_indication_flow),
+		T("ATT/SR/BI-04 indications queued: 16 at most",
+		  test_indication_cap),
 		T("ATT/SR/LINK/BV-01 one link at a time", test_one_link),
 		T("ATT/SR/ORDER/BV-01 notification order is a policy",
 		  test_notification_order),

@@ -184,6 +184,33 @@ static void test_write_atomic(void **state)
 	free(path);
 }
 
+/* The state directory and the parents it creates are the band's user's
+ * alone (docs/threat-model.md): band.ini holds the key in clear. */
+static void test_mkdir_private(void **state)
+{
+	char *outer = in_tmp("a"), *inner = in_tmp("a/b/c"), *err = NULL;
+	const char *dirs[] = { outer, inner };
+	mode_t old = umask(022);
+	struct stat st;
+
+	(void)state;
+	assert_true(state_store_mkdir(inner, &err));
+	assert_null(err);
+	for (size_t i = 0; i < MB_ARRAY_SIZE(dirs); i++) {
+		assert_int_equal(stat(dirs[i], &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_int_equal(st.st_mode & 0777, 0700);
+	}
+	/* There already: left as it is, not an error. */
+	assert_true(state_store_mkdir(inner, &err));
+	assert_false(state_store_mkdir("/proc/self/no/such", &err));
+	assert_non_null(err);
+	free(err);
+	umask(old);
+	free(inner);
+	free(outer);
+}
+
 static void test_read_file_errors(void **state)
 {
 	char *path = in_tmp("big"), *want;
@@ -431,6 +458,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_band_state_corrupt,
 						tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_write_atomic, tmp_setup,
+						tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_private, tmp_setup,
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_read_file_errors,
 						tmp_setup, tmp_teardown),
