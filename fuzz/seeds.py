@@ -5,14 +5,14 @@
 The conformance suite, run with ``--bandsim-report REPORT`` and
 ``--basetemp TMP``, leaves a btsnoop capture of every band it started
 (REPORT/*.btsnoop) and every band's state directory under TMP (band.ini,
-firmware.ini, flash.img).  This turns them into inputs:
+firmware.ini, time.ini, flash.img).  This turns them into inputs:
 
 - att: per link of a capture, every PDU the central sent;
 - auth, fetch, firmware, config: per link of a capture, the writes the
   central made on the characteristics the harness writes, in order, each
   a record of the harness's op for it, with the band time between two
   writes as a run record (the input format of fuzz/fuzz-band.h);
-- bandini, fwinfo: every band.ini and firmware.ini;
+- bandini, fwinfo, timeini: every band.ini, firmware.ini and time.ini;
 - flash: every flash.img's units that are not erased, as fuzz-flash.c
   reads them (its first sectors: a harness's chip has at most five);
 - profile: the profiles of profiles/;
@@ -220,6 +220,8 @@ def from_states(states: Path, out: Path) -> None:
         write_seed(out, "bandini", path.read_bytes())
     for path in sorted(states.rglob("firmware.ini")):
         write_seed(out, "fwinfo", path.read_bytes())
+    for path in sorted(states.rglob("time.ini")):
+        write_seed(out, "timeini", path.read_bytes())
     for path in sorted(states.rglob("flash.img")):
         image = path.read_bytes()
         if image.strip(b"\xff"):
