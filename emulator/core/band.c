@@ -265,6 +265,7 @@ void mb_band_resume(struct mb_band *band)
 	 * at the next boundary, with nothing done in between. */
 	rtc_changed(band);
 	mb_tick_recount(band->tick);
+	mb_power_time_restored(band->power);
 }
 
 /* ---- set-up ----------------------------------------------------------------- */

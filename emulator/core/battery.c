@@ -12,9 +12,14 @@ void mb_battery_init(struct mb_battery *b, uint8_t level, bool charging,
 	/* A reads unset (1970-01-01 00:00:00, tz 0) on real dumps until the
 	 * band has been charged; B is the last unplug, taken as boot time. */
 	mb_datetime_from_epoch(0, &b->time_a);
+	mb_battery_set_boot(b, local_now, tz);
+	b->level_at_last_charge = level;
+}
+
+void mb_battery_set_boot(struct mb_battery *b, int64_t local_now, int8_t tz)
+{
 	mb_datetime_from_epoch(local_now, &b->last_charge);
 	b->tz_last_charge = tz;
-	b->level_at_last_charge = level;
 }
 
 uint8_t mb_battery_level(const struct mb_battery *b)

@@ -33,6 +33,9 @@ struct mb_battery {
 
 void mb_battery_init(struct mb_battery *b, uint8_t level, bool charging,
 		     int64_t local_now, int8_t tz);
+/* B, the last unplug, taken as boot time again: band time and the RTC
+ * came back from time.ini after the battery was made. */
+void mb_battery_set_boot(struct mb_battery *b, int64_t local_now, int8_t tz);
 uint8_t mb_battery_level(const struct mb_battery *b);
 void mb_battery_set_level(struct mb_battery *b, uint8_t level);
 /* Takes units of cost, never below 0. */

@@ -274,3 +274,9 @@ const struct mb_chr_route mb_power_routes[] = {
 const size_t mb_power_n_routes = MB_ARRAY_SIZE(mb_power_routes);
 
 MB_TIMER(mb_power_timer, mb_power_deadline, mb_power_run);
+
+void mb_power_time_restored(struct mb_power *power)
+{
+	mb_battery_set_boot(&power->battery, mb_rtc_local_time(power->rtc),
+			    mb_rtc_tz(power->rtc));
+}

@@ -59,6 +59,9 @@ void mb_power_link_down(struct mb_power *power);
 bool mb_power_refuse_transfer(struct mb_power *power);
 /* Off for ms of band time, then on again (a firmware boot). */
 void mb_power_boot(struct mb_power *power, uint64_t ms);
+/* Band time and the RTC were restored after the part was made
+ * (mb_band_resume()): the battery's boot time is taken again. */
+void mb_power_time_restored(struct mb_power *power);
 
 /* 00000006, read. */
 extern const struct mb_chr_route mb_power_routes[];

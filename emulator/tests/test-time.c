@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "battery.h"
 #include "harness.h"
 #include "state/store.h"
 #include "state/timefile.h"
@@ -382,7 +383,12 @@ static bool store_rtc(const struct mb_rtc_state *next, void *user_data,
 
 static void test_rtc_survives_restart(void **state)
 {
+	/* Battery info bytes 11-18 (protocol §5): 2026-01-31 23:14:05,
+	 * tz -20. */
+	static const uint8_t boot[] = { 0xea, 0x07, 0x01, 0x1f,
+					0x17, 0x0e, 0x05, 0xec };
 	struct fixture *f = *state;
+	const struct captured *c;
 
 	fail_store = false;
 	mb_rtc_set_store(mb_band_rtc(f->band), store_rtc, f->band);
@@ -396,6 +402,12 @@ static void test_rtc_survives_restart(void **state)
 	xfer(f, PDU(0x0a, H_TIME, 0x00),
 	     PDU(0x0b, 0xea, 0x07, 0x01, 0x1f, 0x17, 0x0e, 0x05, 0x06, 0x00,
 		 0x01, 0xec));
+	/* The battery's B, the last unplug taken as boot time, is the
+	 * restart in the band's restored local time and zone, not the
+	 * clock before the RTC came back. */
+	c = xfer_any(f, PDU(0x0a, H_BATTERY, 0x00));
+	assert_int_equal(c->len, 1 + MB_BATTERY_INFO_LEN);
+	assert_memory_equal(c->pdu + 1 + 11, boot, sizeof(boot));
 }
 
 static void test_rtc_store_fails(void **state)
