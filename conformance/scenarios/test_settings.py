@@ -17,6 +17,7 @@ from bandsim.clients.auth import HuamiClient
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.suite import TEST_KEY
 from bandsim.harness.targets import EMU
+from bandsim.link.deadline import Deadline
 from bandsim.link.base import AttError
 from bandsim.protocol import settings as S
 from bandsim.protocol import uuids
@@ -402,9 +403,17 @@ def test_time_zone_in_settings(authed, control):
     holds; the settings view shows the RTC's tz (quarter-hours) and DST
     byte.
     """
+    mark = last_seq(control)
     authed.write(CURRENT_TIME.value_handle, PHONE_TIME)
     now = control.settings()
     assert (now["tz"], now["dst"]) == (PHONE_TZ, PHONE_DST)
+    # Announced at once, as an event and as the property's change.
+    event_after(control, "time-set", mark, dst=PHONE_DST)
+    control.iterate_until(
+        lambda: any(seq > mark and prop == "Settings" and
+                    value["tz"] == PHONE_TZ
+                    for seq, prop, value in control.property_changes),
+        Deadline(control.timeout), "Settings changed with the time zone")
 
 
 def test_gps_version(authed, target):

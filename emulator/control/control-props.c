@@ -303,6 +303,8 @@ static const struct {
 	/* The slot switched at 05; the boot ends here. */
 	[MB_EVENT_FIRMWARE_INSTALLED] = { .now = P(FIRMWARE) },
 	[MB_EVENT_SETTING_CHANGED] = { .now = P(SETTINGS) },
+	/* Settings show the RTC's tz and DST byte. */
+	[MB_EVENT_TIME_SET] = { .now = P(SETTINGS) },
 	[MB_EVENT_UNKNOWN_COMMAND] = { 0 },
 	/* A one-time alarm turns itself off after (setting-changed). */
 	[MB_EVENT_ALARM_RANG] = { 0 },

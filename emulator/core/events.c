@@ -34,6 +34,7 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_FIRMWARE_FAILED] = "firmware-failed",
 	[MB_EVENT_FIRMWARE_INSTALLED] = "firmware-installed",
 	[MB_EVENT_SETTING_CHANGED] = "setting-changed",
+	[MB_EVENT_TIME_SET] = "time-set",
 	[MB_EVENT_UNKNOWN_COMMAND] = "unknown-command",
 	[MB_EVENT_ALARM_RANG] = "alarm-rang",
 	[MB_EVENT_HOURLY_CHIME] = "hourly-chime",

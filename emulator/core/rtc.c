@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "rtc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "att.h"
@@ -109,6 +110,25 @@ static uint8_t read_current_time(void *part, uint8_t *buf, size_t *len)
 	return 0;
 }
 
+/* time-set: the local time written, with its zone, as ISO 8601
+ * ("2026-01-31T23:04:05-05:00"), and the DST byte. */
+static void announce(const struct mb_rtc *rtc, const struct mb_datetime *dt,
+		     int8_t tz, uint8_t dst)
+{
+	unsigned int minutes = (unsigned int)(tz < 0 ? -tz : tz) * 15;
+	char local[32];
+	struct mb_event ev;
+
+	snprintf(local, sizeof(local),
+		 "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u", dt->year,
+		 dt->month, dt->day, dt->hour, dt->minute, dt->second,
+		 tz < 0 ? '-' : '+', minutes / 60, minutes % 60);
+	mb_event_init(&ev, MB_EVENT_TIME_SET);
+	mb_event_add_string(&ev, "local", local);
+	mb_event_add_byte(&ev, "dst", dst);
+	mb_svc_emit(rtc->svc, &ev);
+}
+
 /* GB and satcar77 write all 11 bytes; the 10-byte Current Time Service
  * form (no tz) keeps the band's tz.  The weekday and fractions the client
  * sends are not trusted: the band derives its own. */
@@ -147,6 +167,7 @@ static uint8_t write_current_time(void *part, const uint8_t *value, size_t len,
 		     tz);
 	if (rtc->changed)
 		rtc->changed(rtc->changed_data);
+	announce(rtc, &dt, tz, value[9]);
 	return 0;
 }
 
