@@ -3,7 +3,7 @@
  * commands, band time and settings files.  The input is a sequence of
  * records <op u8> <len u8> <len bytes>: op % 5 is a write of the bytes to
  * 00000003, 00000008 or 0x2A39 (the part's own routes, so no auth is
- * needed), len minutes of band life (alarms, chime, inactivity, the
+ * needed), len % 61 minutes of band life (alarms, chime, inactivity, the
  * goal), or the bytes as a settings.ini.  After every record each value
  * must lie in its range, and the settings file the band would write must
  * read back as the same values. */
@@ -70,6 +70,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The last values that went through settings.ini and back: most
+ * records change nothing, and the round trip is most of an input's time. */
+static struct mb_settings_values round_tripped;
+static bool have_round_tripped;
+
+static bool same_values(const struct mb_settings_values *a,
+			const struct mb_settings_values *b)
+{
+	for (int id = 0; id < MB_SETTING_COUNT; id++)
+		if (!mb_settings_equal(a, b, id))
+			return false;
+	return !memcmp(a->alarms, b->alarms, sizeof(a->alarms));
+}
+
 /* Every value in its range: what the parsers let through. */
 static void check(const struct mb_settings_values *v)
 {
@@ -93,15 +107,16 @@ static void check(const struct mb_settings_values *v)
 		     (a->enabled || a->snooze || a->hour || a->minute)))
 			abort();
 	}
+	if (have_round_tripped && same_values(v, &round_tripped))
+		return;
 	text = mb_settings_values_format(v);
 	if (!mb_settings_values_parse(text, strlen(text), "fuzz", &back, &err))
 		abort();
-	for (int id = 0; id < MB_SETTING_COUNT; id++)
-		if (!mb_settings_equal(v, &back, id))
-			abort();
-	if (memcmp(v->alarms, back.alarms, sizeof(back.alarms)))
+	if (!same_values(v, &back))
 		abort();
 	free(text);
+	round_tripped = *v;
+	have_round_tripped = true;
 }
 
 static void write_to(enum mb_chr_id chr, const uint8_t *value, size_t len)
@@ -160,7 +175,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			write_to(MB_CHR_HR_CONTROL, data + off, len);
 			break;
 		case 3:
-			fuzz_now_ms += len * 60000ull;
+			/* An hour at most: every minute of band life runs
+			 * the whole band (the log, the battery, the
+			 * routine), so longer spans cost more than they
+			 * find; a later hour is a few records away. */
+			fuzz_now_ms += (len % 61) * 60000ull;
 			mb_band_run(band);
 			break;
 		default:
