@@ -177,6 +177,14 @@ static void test_harmless_habits(void **state)
 	xfer(f, HR_WRITE(0x15, 0x02, 0x01), PDU(0x13));
 	expect_events(f, "hr-stopped mode=continuous reason=client",
 		      "hr-started mode=manual", NULL);
+	/* A stop of the mode that is not running stops nothing. */
+	xfer(f, HR_WRITE(0x15, 0x01, 0x00), PDU(0x13));
+	xfer(f, HR_WRITE(0x15, 0x01, 0x01), PDU(0x13));
+	f->n_events = 0;
+	xfer(f, HR_WRITE(0x15, 0x02, 0x00), PDU(0x13));
+	expect_events(f, NULL);
+	assert_int_equal(mb_hr_mode(mb_band_hr(f->band)),
+			 MB_HR_MODE_CONTINUOUS);
 }
 
 static void test_malformed(void **state)
@@ -248,16 +256,21 @@ static void test_link_and_advertisement(void **state)
 {
 	struct fixture *f = *state;
 	struct mb_hr *hr = mb_band_hr(f->band);
-	uint8_t bpm;
+	uint8_t bpm, adv[31], scan[31];
+	size_t adv_len, scan_len;
 
 	/* protocol §1: ff while nothing measures ... */
 	assert_int_equal(mb_hr_adv_byte(hr), 0xff);
 	xfer(f, HR_WRITE(0x15, 0x01, 0x01), PDU(0x13));
 	assert_int_equal(mb_hr_adv_byte(hr), 0xff);
-	/* ... the last reading while measuring ... */
+	/* ... the last reading while measuring, at index 7 of the
+	 * manufacturer AD structure ... */
 	fixture_advance(f, SECOND);
 	bpm = wearer_bpm(f);
 	assert_int_equal(mb_hr_adv_byte(hr), bpm);
+	mb_adv_build(mb_band_adv(f->band), 0, mb_hr_adv_byte(hr), adv, &adv_len,
+		     scan, &scan_len);
+	assert_int_equal(adv[3 + 7], bpm);
 	assert_int_equal(mb_hr_last_bpm(hr), bpm);
 	assert_int_equal(mb_hr_last_at(hr), f->clock.now_ms);
 	/* ... ff again once it stopped: the link ended. */
