@@ -290,7 +290,7 @@ def test_measured_minutes_in_sync(authed, control):
     hr.stop_continuous()
     app_minutes = {start, start + MINUTE}
     set_hr_settings(authed, interval=5, sleep_assist=True)
-    control.advance_clock(16 * HOUR)
+    control.advance_clock(16 * HOUR, timeout=30)
     fetch = FetchClient(authed)
     fetch.enable_notifications()
     state = SyncState(SINCE)
