@@ -33,8 +33,9 @@ from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      PERSON, SOCKET_ONLY, ControlHands,
-                                     PersonHands, RemoteBand, Target,
-                                     TargetError, Unavailable)
+                                     ControlTime, OwnTime, PersonHands,
+                                     RemoteBand, Target, TargetError,
+                                     Unavailable)
 from bandsim.oracles import liveness as liveness_module
 from bandsim.protocol import profile as profile_module
 from bandsim.protocol.profile import Profile
@@ -522,6 +523,16 @@ def hands(request, target):
         return PersonHands(request.getfixturevalue("person"))
     pytest.skip("needs someone at the band: run with --interactive, or "
                 "give --band-control")
+
+
+@pytest.fixture
+def band_time(request, target):
+    """let_pass(seconds) of band time: AdvanceClock where there is a
+    control plane, nothing on a real band, whose own clock runs while
+    the scenario waits for what it expects."""
+    if target.control_plane:
+        return ControlTime(request.getfixturevalue("control"))
+    return OwnTime()
 
 
 @pytest.fixture

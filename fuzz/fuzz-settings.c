@@ -2,9 +2,10 @@
 /* libFuzzer harness: the settings part (docs/settings.md) fed arbitrary
  * commands, band time and settings files.  The input is a sequence of
  * records <op u8> <len u8> <len bytes>: op % 5 is a write of the bytes to
- * 00000003, 00000008 or 0x2A39 (the part's own routes, so no auth is
- * needed), len % 61 minutes of band life (alarms, chime, inactivity, the
- * goal), or the bytes as a settings.ini.  After every record each value
+ * 00000003, 00000008 or 0x2A39 (the parts' own routes, so no auth is
+ * needed; 0x2A39's through the heart-rate part), len % 61 minutes of band
+ * life (alarms, chime, inactivity, the goal), or the bytes as a
+ * settings.ini.  After every record each value
  * must lie in its range, and the settings file the band would write must
  * read back as the same values. */
 #include <stdint.h>
@@ -126,6 +127,11 @@ static void write_to(enum mb_chr_id chr, const uint8_t *value, size_t len)
 	for (size_t i = 0; i < mb_settings_n_routes; i++)
 		if (mb_settings_routes[i].chr == chr)
 			mb_settings_routes[i].write(s, value, len, true);
+	/* 0x2A39 is the heart-rate part's, which hands its settings over. */
+	for (size_t i = 0; i < mb_hr_n_routes; i++)
+		if (mb_hr_routes[i].chr == chr)
+			mb_hr_routes[i].write(mb_band_hr(band), value, len,
+					      false);
 }
 
 static void settings_file(const uint8_t *text, size_t len)

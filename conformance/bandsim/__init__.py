@@ -8,7 +8,8 @@ Layers, each importing only from the ones above it in this list:
   the profile;
 - ``link``: the Link to a band and its errors: the emulator's socket, or
   bleak on BlueZ; deadlines;
-- ``clients``: auth, activity fetch and firmware update over a Link;
+- ``clients``: auth, activity fetch, firmware update, settings and heart
+  rate over a Link;
 - ``harness``: the emulator process, a private D-Bus bus, the control
   plane client, the suite's targets and settings, the update files;
 - ``oracles``: liveness, ground truth and the state snapshot;

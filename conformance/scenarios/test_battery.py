@@ -159,8 +159,8 @@ def test_battery_level_and_charging_state(band, control, band_charger, links):
 def test_a_day_of_wear(start_band, control):
     """MB4/BATT/BV-03: a full battery lasts about two weeks
 
-    A day on the default wearer (heart rate measured almost every
-    minute) costs 5-9 % (100 % in 20 days, plus heart rate).  The level
+    A day on the default wearer costs 5-9 % (100 % in 20 days, plus the
+    heart rate the band measures: none on a factory band).  The level
     falls one whole percent at a time, each announced, and two bands
     with the same seed end the day on the same level.  Tuesday is
     chosen: seed 1 does not charge then.

@@ -53,6 +53,8 @@ PROPERTIES = {
     "Settings": ("a{sv}", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
+    "HeartRate": ("a{sv}", "read"),
+    "Advertisement": ("a{sv}", "read"),
 }
 SIGNALS = {"Event": ["s", "a{sv}"]}
 TEN_YEARS_S = 10 * 366 * 86400

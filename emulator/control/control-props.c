@@ -10,7 +10,9 @@
 #include "core/auth.h"
 #include "core/firmware.h"
 #include "core/flashlog.h"
+#include "core/hr.h"
 #include "core/power.h"
+#include "core/tick.h"
 #include "core/settings.h"
 
 static GVariant *get_state(struct control *c)
@@ -200,6 +202,43 @@ static GVariant *get_clock(struct control *c)
 	return g_variant_new_uint64(c->host->now(c->host_data));
 }
 
+/* docs/dbus/io.bandsim.Band1.md: HeartRate. */
+static GVariant *get_heart_rate(struct control *c)
+{
+	const struct mb_hr *hr = mb_band_hr(c->band);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(
+		&b, "{sv}", "mode",
+		g_variant_new_string(mb_hr_mode_name(mb_hr_mode(hr))));
+	g_variant_builder_add(&b, "{sv}", "bpm",
+			      g_variant_new_byte(mb_hr_last_bpm(hr)));
+	g_variant_builder_add(&b, "{sv}", "measured-at",
+			      g_variant_new_uint64(mb_hr_last_at(hr)));
+	return g_variant_builder_end(&b);
+}
+
+/* What the band puts on air (protocol §1), as it would now. */
+static GVariant *get_advertisement(struct control *c)
+{
+	uint8_t data[31], rsp[31];
+	size_t data_len, rsp_len;
+	GVariantBuilder b;
+
+	mb_adv_build(mb_band_adv(c->band), mb_tick_steps(mb_band_tick(c->band)),
+		     mb_hr_adv_byte(mb_band_hr(c->band)), data, &data_len, rsp,
+		     &rsp_len);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "data",
+			      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+							data, data_len, 1));
+	g_variant_builder_add(&b, "{sv}", "scan-response",
+			      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+							rsp, rsp_len, 1));
+	return g_variant_builder_end(&b);
+}
+
 static const struct {
 	const char *name;
 	GVariant *(*get)(struct control *c);
@@ -219,6 +258,8 @@ static const struct {
 	[CONTROL_PROP_SETTINGS] = { "Settings", get_settings },
 	[CONTROL_PROP_STORED_SAMPLES] = { "StoredSamples", get_stored_samples },
 	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
+	[CONTROL_PROP_HEART_RATE] = { "HeartRate", get_heart_rate },
+	[CONTROL_PROP_ADVERTISEMENT] = { "Advertisement", get_advertisement },
 };
 
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
@@ -312,6 +353,9 @@ static const struct {
 	[MB_EVENT_INACTIVITY_WARNING] = { 0 },
 	[MB_EVENT_GOAL_REACHED] = { 0 },
 	[MB_EVENT_VIBRATE] = { 0 },
+	[MB_EVENT_HR_STARTED] = { .now = P(HEART_RATE) },
+	[MB_EVENT_HR_MEASURED] = { .now = P(HEART_RATE) },
+	[MB_EVENT_HR_STOPPED] = { .now = P(HEART_RATE) },
 };
 
 GVariant *control_props_get(struct control *c, const char *name)

@@ -29,8 +29,9 @@ static size_t put_ad(uint8_t *buf, size_t off, uint8_t type, const void *data,
 	return off + 2 + len;
 }
 
-void mb_adv_build(const struct mb_adv *adv, uint32_t steps, uint8_t data[31],
-		  size_t *data_len, uint8_t scan_rsp[31], size_t *scan_rsp_len)
+void mb_adv_build(const struct mb_adv *adv, uint32_t steps, uint8_t heart_rate,
+		  uint8_t data[31], size_t *data_len, uint8_t scan_rsp[31],
+		  size_t *scan_rsp_len)
 {
 	const struct mb_profile_adv *a = adv->profile;
 	uint8_t mfr[26], svc[6];
@@ -43,7 +44,7 @@ void mb_adv_build(const struct mb_adv *adv, uint32_t steps, uint8_t data[31],
 	mb_put_le16(mfr, a->manufacturer_id);
 	memcpy(mfr + 2, a->manufacturer_data, a->manufacturer_data_len);
 	if (a->manufacturer_data_len)
-		mfr[2 + a->heart_rate_offset] = 0xff; /* no HR measured yet */
+		mfr[2 + a->heart_rate_offset] = heart_rate;
 	*data_len = put_ad(data, n, 0xff, mfr, 2 + a->manufacturer_data_len);
 
 	/* Scan response: complete local name, then service data on 0xFEE0

@@ -15,6 +15,7 @@
 #include "firmware.h"
 #include "flash.h"
 #include "flashlog.h"
+#include "hr.h"
 #include "identity.h"
 #include "power.h"
 #include "router.h"
@@ -44,6 +45,7 @@ struct mb_band {
 	struct mb_firmware *firmware;
 	struct mb_settings *settings;
 	struct mb_routine *routine;
+	struct mb_hr *hr;
 	struct mb_devevents *devevents;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
@@ -127,6 +129,11 @@ static void power_booted(void *data)
 	mb_firmware_booted(((struct mb_band *)data)->firmware);
 }
 
+static void tick_heart_rate(void *data, uint32_t minute, uint8_t sample[4])
+{
+	mb_hr_minute(((struct mb_band *)data)->hr, minute, sample);
+}
+
 static bool settings_reset(void *data, char **err)
 {
 	return mb_band_factory_reset(data, err);
@@ -155,6 +162,7 @@ void mb_band_disconnect(struct mb_band *band)
 	mb_auth_link_down(band->auth);
 	mb_fetch_link_down(band->fetch);
 	mb_firmware_link_down(band->firmware);
+	mb_hr_link_down(band->hr);
 	mb_power_link_down(band->power);
 	mb_link_down(band->link);
 	mb_svc_emit_string(&band->svc, MB_EVENT_DISCONNECTED, NULL, NULL);
@@ -300,6 +308,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 				      settings_reset, b);
 	b->routine = mb_routine_new(&b->svc, profile, b->rtc, b->power, b->tick,
 				    b->settings, b->devevents);
+	b->hr = mb_hr_new(&b->svc, pol, b->rtc, b->power, b->tick, b->settings);
+	mb_tick_set_heart_rate(b->tick, tick_heart_rate, b);
 	b->devinfo = mb_devinfo_new(profile, b->identity, b->firmware);
 	b->adv = mb_adv_new(profile);
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
@@ -312,6 +322,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_router_add(b->router, mb_auth_routes, mb_auth_n_routes, b->auth);
 	mb_router_add(b->router, mb_settings_routes, mb_settings_n_routes,
 		      b->settings);
+	mb_router_add(b->router, mb_hr_routes, mb_hr_n_routes, b->hr);
 	mb_router_add(b->router, mb_fetch_routes, mb_fetch_n_routes, b->fetch);
 	mb_router_add(b->router, mb_firmware_routes, mb_firmware_n_routes,
 		      b->firmware);
@@ -321,6 +332,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_power_timer, b->power);
 	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
 	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
+	mb_sched_add(b->sched, &mb_hr_timer, b->hr);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -339,6 +351,7 @@ void mb_band_free(struct mb_band *band)
 	mb_link_free(band->link);
 	mb_adv_free(band->adv);
 	mb_devinfo_free(band->devinfo);
+	mb_hr_free(band->hr);
 	mb_routine_free(band->routine);
 	mb_settings_free(band->settings);
 	mb_devevents_free(band->devevents);
@@ -437,3 +450,4 @@ GETTER(struct mb_link *, link, link)
 GETTER(struct mb_adv *, adv, adv)
 GETTER(struct mb_settings *, settings, settings)
 GETTER(struct mb_routine *, routine, routine)
+GETTER(struct mb_hr *, hr, hr)

@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "firmware.h"
 #include "flashlog.h"
+#include "hr.h"
 #include "identity.h"
 #include "power.h"
 #include "routine.h"
@@ -123,3 +124,5 @@ struct mb_adv *mb_band_adv(const struct mb_band *band);
 /* settings.ini: its store is set with mb_settings_set_store(). */
 struct mb_settings *mb_band_settings(const struct mb_band *band);
 struct mb_routine *mb_band_routine(const struct mb_band *band);
+/* Heart rate: its measurement, last reading, advertisement byte. */
+struct mb_hr *mb_band_hr(const struct mb_band *band);

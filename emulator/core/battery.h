@@ -15,6 +15,11 @@
 #define MB_BATTERY_BASE_PER_MIN (MB_BATTERY_FULL / (20u * 1440u))
 #define MB_BATTERY_HR_PER_MIN \
 	(MB_BATTERY_FULL / (12u * 1440u) - MB_BATTERY_BASE_PER_MIN)
+/* A second of heart-rate measurement an app asked for (manual,
+ * continuous): a continuous one, whose minutes are logged with their
+ * heart rate as well, empties a full charge in about 8 days (protocol
+ * §13). */
+#define MB_BATTERY_HR_SENSOR_PER_S (MB_BATTERY_FULL / (1440u * 1440u))
 #define MB_BATTERY_CHARGE_PER_MIN (MB_BATTERY_FULL / 120u)
 #define MB_BATTERY_RADIO_PER_PDU 50u
 #define MB_BATTERY_SCREEN_PER_USE 5000u

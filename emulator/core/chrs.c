@@ -27,6 +27,7 @@ static const char *const uuids[MB_CHR_COUNT] = {
 	[MB_CHR_DEVICE_EVENT] = HUAMI("0010"),
 	[MB_CHR_FW_CONTROL] = HUAMI("1531"),
 	[MB_CHR_FW_DATA] = HUAMI("1532"),
+	[MB_CHR_HR_MEASUREMENT] = "2a37",
 };
 
 const char *mb_chr_uuid(enum mb_chr_id id)

@@ -28,6 +28,7 @@ enum mb_chr_id {
 	MB_CHR_DEVICE_EVENT,   /* 00000010 */
 	MB_CHR_FW_CONTROL,     /* 00001531 */
 	MB_CHR_FW_DATA,	       /* 00001532 */
+	MB_CHR_HR_MEASUREMENT, /* 0x2A37 */
 	MB_CHR_COUNT
 };
 

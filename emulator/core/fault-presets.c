@@ -42,6 +42,12 @@ static const struct mb_fault_preset presets[] = {
 	  "Gadgetbridge: the auth answer never comes, initialisation stalls" },
 	{ "half-connected", "trigger=connect action=silence",
 	  "Gadgetbridge: connected but never initialises (the half-connected link)" },
+	{ "hr-never-answers",
+	  "trigger=notify chr=heart-rate-measurement action=drop count=0",
+	  "Gadgetbridge #323, creotiv/MiBand2 #3: the band measures, the heart-rate value never arrives" },
+	{ "keepalive-ignored",
+	  "trigger=write chr=heart-rate-control match=16 action=drop count=0",
+	  "Gadgetbridge #913: continuous heart rate turns itself off after 15 s, the keep-alive does not keep it on" },
 };
 
 size_t mb_fault_n_presets(void)

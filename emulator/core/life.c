@@ -131,3 +131,15 @@ void mb_life_sample(uint64_t seed, uint32_t minute, uint8_t out[MB_SAMPLE_LEN])
 		day_minute(seed, minute, h, out);
 	}
 }
+
+uint8_t mb_life_bpm(uint64_t seed, int64_t local_ms)
+{
+	uint64_t second = local_ms > 0 ? (uint64_t)local_ms / 1000 : 0;
+	uint8_t sample[MB_SAMPLE_LEN];
+
+	mb_life_sample(seed, (uint32_t)(second / 60), sample);
+	if (sample[3] == MB_HR_NONE)
+		return MB_HR_NONE;
+	/* A reading is never exactly the minute's average. */
+	return (uint8_t)(sample[3] + pick(hash3(seed, second, 0xb7), 0, 4) - 2);
+}

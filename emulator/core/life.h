@@ -24,3 +24,10 @@ enum mb_life_kind {
 /* minute: band local minutes since the epoch.  out: kind, intensity,
  * steps, heart rate. */
 void mb_life_sample(uint64_t seed, uint32_t minute, uint8_t out[MB_SAMPLE_LEN]);
+
+/* The wearer's heart rate at band local time local_ms (ms since the
+ * epoch) as the sensor reads it: the minute's rate, give or take 2 bpm
+ * from one second to the next; MB_HR_NONE while the band is off the
+ * wrist (not worn, charging).  Whether a minute's rate is logged is not
+ * the wearer's business: the heart-rate part decides (hr.c). */
+uint8_t mb_life_bpm(uint64_t seed, int64_t local_ms);

@@ -176,6 +176,10 @@ void mb_power_use(struct mb_power *power, enum mb_drain what,
 		mb_battery_drain(&power->battery,
 				 units * MB_BATTERY_SCREEN_PER_USE);
 		break;
+	case MB_DRAIN_HR_SENSOR:
+		mb_battery_drain(&power->battery,
+				 units * MB_BATTERY_HR_SENSOR_PER_S);
+		break;
 	case MB_DRAIN_LOGGING:
 		/* Part of the per-minute base cost. */
 		break;

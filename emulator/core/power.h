@@ -27,6 +27,7 @@ enum mb_drain {
 	MB_DRAIN_RADIO,
 	MB_DRAIN_LOGGING,
 	MB_DRAIN_SCREEN,
+	MB_DRAIN_HR_SENSOR, /* units: seconds of measurement (hr.c) */
 };
 
 /* booted is called when a firmware boot (mb_power_boot) is over. */
@@ -48,7 +49,8 @@ void mb_power_set_plugged(struct mb_power *power, bool plugged);
 
 void mb_power_use(struct mb_power *power, enum mb_drain what,
 		  unsigned int units);
-/* One band minute; sample is the wearer's (whether logged or not). */
+/* One band minute; sample is the wearer's (whether logged or not), its
+ * heart rate only if the band measured one that minute (hr.c). */
 void mb_power_minute(struct mb_power *power, const uint8_t sample[4]);
 void mb_power_run(struct mb_power *power, uint64_t now);
 uint64_t mb_power_deadline(const struct mb_power *power);

@@ -48,6 +48,12 @@ static const struct mb_policy default_policy = {
 	.alarm_snooze_min = 10,
 	.alarm_snooze_times = 3,
 	.dnd_silences = MB_DND_SILENCES_ALL_BUT_ALARMS,
+	.hr_manual_measure_s = 10,
+	.hr_continuous_period_ms = 1000,
+	.hr_keepalive_timeout_s = 15,
+	.hr_not_worn = MB_HR_NOT_WORN_ZERO,
+	.hr_periodic_notify = true,
+	.hr_sleep_interval_min = 1,
 };
 
 struct reader {
@@ -382,6 +388,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	static const char *const set_back[] = { "wait", "relog" };
 	static const char *const unknowns[] = { "refuse", "ignore" };
 	static const char *const silences[] = { "all-but-alarms", "alerts" };
+	static const char *const not_worn[] = { "zero", "silent" };
 	struct mb_policy *pol = &p->policy;
 	int unit = (int)pol->fetch_count_unit;
 	int drop = (int)pol->low_battery_drop_pattern;
@@ -390,6 +397,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	int back = (int)pol->time_set_back;
 	int unknown = (int)pol->settings_unknown;
 	int silence = (int)pol->dnd_silences;
+	int hr_not_worn = (int)pol->hr_not_worn;
 
 	if (!get_choice(r, "fetch-count-unit", units, 3, &unit) ||
 	    !get_bool(r, "fetch-ack-deletes", &pol->fetch_ack_deletes) ||
@@ -421,8 +429,19 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !GET_UINT(r, "alarm-snooze-min", 1, 60, pol->alarm_snooze_min) ||
 	    !GET_UINT(r, "alarm-snooze-times", 0, 10,
 		      pol->alarm_snooze_times) ||
-	    !get_choice(r, "dnd-silences", silences, 2, &silence))
+	    !get_choice(r, "dnd-silences", silences, 2, &silence) ||
+	    !GET_UINT(r, "hr-manual-measure-s", 1, 120,
+		      pol->hr_manual_measure_s) ||
+	    !GET_UINT(r, "hr-continuous-period-ms", 100, 60000,
+		      pol->hr_continuous_period_ms) ||
+	    !GET_UINT(r, "hr-keepalive-timeout-s", 1, 3600,
+		      pol->hr_keepalive_timeout_s) ||
+	    !get_choice(r, "hr-not-worn", not_worn, 2, &hr_not_worn) ||
+	    !get_bool(r, "hr-periodic-notify", &pol->hr_periodic_notify) ||
+	    !GET_UINT(r, "hr-sleep-interval-min", 1, 60,
+		      pol->hr_sleep_interval_min))
 		return false;
+	pol->hr_not_worn = (enum mb_hr_not_worn)hr_not_worn;
 	pol->settings_unknown = (enum mb_settings_unknown)unknown;
 	pol->dnd_silences = (enum mb_dnd_silences)silence;
 	pol->notify_order = (enum mb_notify_order)order;

@@ -94,6 +94,13 @@ enum mb_dnd_silences {
 	MB_DND_SILENCES_ALERTS,
 };
 
+/* What a heart-rate measurement sends when the band is not on a wrist
+ * (docs/policies.md#heart-rate). */
+enum mb_hr_not_worn {
+	MB_HR_NOT_WORN_ZERO,   /* 00 00, then the measurement stops */
+	MB_HR_NOT_WORN_SILENT, /* nothing; the measurement stops */
+};
+
 /* Decisions where the public record is silent (docs/policies.md). */
 struct mb_policy {
 	enum mb_fetch_count_unit fetch_count_unit;
@@ -119,6 +126,12 @@ struct mb_policy {
 	unsigned int alarm_snooze_min;
 	unsigned int alarm_snooze_times;
 	enum mb_dnd_silences dnd_silences;
+	unsigned int hr_manual_measure_s;
+	unsigned int hr_continuous_period_ms;
+	unsigned int hr_keepalive_timeout_s;
+	enum mb_hr_not_worn hr_not_worn;
+	bool hr_periodic_notify;
+	unsigned int hr_sleep_interval_min;
 };
 
 struct mb_profile_device_info {

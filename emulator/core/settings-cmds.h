@@ -21,8 +21,7 @@ enum mb_settings_action {
 	MB_SETTINGS_ACTION_QUERY_GPS,	  /* 10 0E 01 <ascii> */
 	MB_SETTINGS_ACTION_FACTORY_RESET, /* §10 */
 	/* Known, valid, and nothing the settings keep: the find-phone
-	 * answer, the alarm query of newer firmwares, the heart-rate part's
-	 * measurements (docs/settings.md). */
+	 * answer, the alarm query of newer firmwares (docs/settings.md). */
 	MB_SETTINGS_ACTION_ACCEPT,
 };
 
@@ -57,7 +56,8 @@ extern const size_t mb_settings_config_n_cmds;
 /* 00000008, user settings (§2.5). */
 extern const struct mb_settings_cmd mb_settings_user_cmds[];
 extern const size_t mb_settings_user_n_cmds;
-/* 0x2A39, heart-rate control: what of it is a setting (§2.3). */
+/* 0x2A39, heart-rate control: what of it is a setting (§2.3); hr.c
+ * takes the measurements first. */
 extern const struct mb_settings_cmd mb_settings_hr_cmds[];
 extern const size_t mb_settings_hr_n_cmds;
 

@@ -72,8 +72,9 @@ static bool parse_interval(const struct mb_settings_cmd *cmd,
 	return true;
 }
 
-/* Sleep assist is kept here; the measurements (continuous, one-shot,
- * the keep-alive) are the heart-rate part's and change no setting. */
+/* The all-day interval and sleep assist are kept here; the measurements
+ * (continuous, one-shot, the keep-alive) are the heart-rate part's
+ * (hr.c), which owns 0x2A39 and hands these over. */
 const struct mb_settings_cmd mb_settings_hr_cmds[] = {
 	{ { 0x14 }, 1, 2, 2, MB_SETTINGS_ACTION_SET, parse_interval },
 	{ { 0x15, 0x00 },
@@ -85,18 +86,5 @@ const struct mb_settings_cmd mb_settings_hr_cmds[] = {
 	  MB_SETTING_SLEEP_ASSIST,
 	  { 0x00, 0x01 },
 	  2 },
-	{ { 0x15, 0x01 },
-	  2,
-	  3,
-	  3,
-	  MB_SETTINGS_ACTION_ACCEPT,
-	  mb_settings_parse_flag },
-	{ { 0x15, 0x02 },
-	  2,
-	  3,
-	  3,
-	  MB_SETTINGS_ACTION_ACCEPT,
-	  mb_settings_parse_flag },
-	{ { 0x16 }, 1, 1, 1, MB_SETTINGS_ACTION_ACCEPT },
 };
 const size_t mb_settings_hr_n_cmds = MB_ARRAY_SIZE(mb_settings_hr_cmds);

@@ -377,14 +377,13 @@ static uint8_t write_user(void *part, const uint8_t *value, size_t len,
 }
 
 /* 0x2A39 has no notify: a refusal is the write's ATT error, and what the
- * settings do not know is the heart-rate part's to answer, so it is taken
- * (docs/policies.md). */
-static uint8_t write_hr(void *part, const uint8_t *value, size_t len,
-			bool command)
+ * settings do not know is taken (docs/policies.md#settings). */
+uint8_t mb_settings_write_hr(struct mb_settings *settings, const uint8_t *value,
+			     size_t len)
 {
 	if (!len)
 		return MB_ATT_ERROR_INVALID_VALUE_LEN;
-	switch (run(part, &hr_channel, value, len)) {
+	switch (run(settings, &hr_channel, value, len)) {
 	case RESULT_LENGTH:
 		return MB_ATT_ERROR_INVALID_VALUE_LEN;
 	case RESULT_REFUSED:
@@ -400,6 +399,5 @@ static uint8_t write_hr(void *part, const uint8_t *value, size_t len,
 const struct mb_chr_route mb_settings_routes[] = {
 	{ MB_CHR_CONFIG, NULL, write_config },
 	{ MB_CHR_USER_SETTINGS, NULL, write_user },
-	{ MB_CHR_HR_CONTROL, NULL, write_hr },
 };
 const size_t mb_settings_n_routes = MB_ARRAY_SIZE(mb_settings_routes);

@@ -61,7 +61,13 @@ bool mb_settings_set_alarm_enabled(struct mb_settings *settings,
  * the app (docs/settings.md). */
 void mb_settings_alarm_done(struct mb_settings *settings, unsigned int slot);
 
-/* 00000003 and 00000008, write; 0x2A39, write (its read stays the
- * profile's value). */
+/* The settings of 0x2A39 (14 <minutes>, 15 00 <on>; §2.3): the
+ * heart-rate part owns the characteristic and hands over what is not a
+ * measurement.  0 or the ATT error of a refusal; unknown bytes are
+ * taken, with an unknown-command event. */
+uint8_t mb_settings_write_hr(struct mb_settings *settings, const uint8_t *value,
+			     size_t len);
+
+/* 00000003 and 00000008, write. */
 extern const struct mb_chr_route mb_settings_routes[];
 extern const size_t mb_settings_n_routes;

@@ -20,6 +20,8 @@ struct mb_tick {
 	struct mb_power *power;
 	struct mb_flashlog *log;
 	uint64_t life_seed;
+	mb_tick_hr_func_t heart_rate;
+	void *heart_rate_data;
 	uint64_t next_minute_ms;
 	uint32_t day; /* local day the totals are for */
 	uint32_t steps;
@@ -40,6 +42,13 @@ struct mb_tick *mb_tick_new(const struct mb_services *svc,
 void mb_tick_free(struct mb_tick *tick)
 {
 	free(tick);
+}
+
+void mb_tick_set_heart_rate(struct mb_tick *tick, mb_tick_hr_func_t fn,
+			    void *user_data)
+{
+	tick->heart_rate = fn;
+	tick->heart_rate_data = user_data;
 }
 
 void mb_tick_set_life_seed(struct mb_tick *tick, uint64_t seed)
@@ -161,6 +170,12 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 	tick->next_minute_ms += MINUTE_MS;
 	mb_life_sample(tick->life_seed, minute, sample);
 	memcpy(tick->last, sample, sizeof(tick->last));
+	/* The wearer's heart always beats; the log has it only for the
+	 * minutes the band measured it (docs/policies.md#heart-rate). */
+	if (tick->heart_rate)
+		tick->heart_rate(tick->heart_rate_data, minute, sample);
+	else
+		sample[3] = MB_HR_NONE;
 	/* A band that is off (or booting) logs nothing: a gap in the log.
 	 * The wearer still lives, and may put it on the charger. */
 	if (mb_power_state(tick->power) == MB_POWER_STATE_ON &&

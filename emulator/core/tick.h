@@ -22,6 +22,16 @@ struct mb_tick *mb_tick_new(const struct mb_services *svc,
 			    const struct mb_rtc *rtc, struct mb_power *power);
 void mb_tick_free(struct mb_tick *tick);
 
+/* Which heart rate the minute that ended carries (hr.c, wired by the
+ * band): leaves sample[3], the wearer's rate, if the band measured one
+ * in that minute, else sets it to MB_HR_NONE. */
+typedef void (*mb_tick_hr_func_t)(void *user_data, uint32_t minute,
+				  uint8_t sample[4]);
+/* Without it no minute carries a heart rate.  user_data must outlive the
+ * tick. */
+void mb_tick_set_heart_rate(struct mb_tick *tick, mb_tick_hr_func_t fn,
+			    void *user_data);
+
 /* The log the minutes go to; the day's totals are recounted from it. */
 void mb_tick_set_log(struct mb_tick *tick, struct mb_flashlog *log);
 /* The person wearing the band (docs/sync.md); default seed 1. */
@@ -39,7 +49,8 @@ uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq);
 
 /* Band clock ms of the next minute boundary. */
 uint64_t mb_tick_deadline(const struct mb_tick *tick);
-/* The minute that ended at the deadline (at): logged, counted, paid for. */
+/* The minute that ended at the deadline (at): its heart rate decided,
+ * logged, counted, paid for. */
 void mb_tick_run(struct mb_tick *tick, uint64_t at);
 
 /* Steps since local midnight (the advertised service data). */

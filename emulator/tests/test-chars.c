@@ -192,7 +192,8 @@ static void test_advertising_data(void **state)
 	};
 
 	mb_adv_build(mb_band_adv(f->band), mb_tick_steps(mb_band_tick(f->band)),
-		     adv, &adv_len, scan, &scan_len);
+		     mb_hr_adv_byte(mb_band_hr(f->band)), adv, &adv_len, scan,
+		     &scan_len);
 	assert_int_equal(adv_len, sizeof(want_adv));
 	assert_memory_equal(adv, want_adv, sizeof(want_adv));
 	assert_int_equal(scan_len, sizeof(want_scan));

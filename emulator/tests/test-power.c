@@ -63,7 +63,10 @@ static void test_discharge_and_charge(void **state)
 	fixture_advance(f, 114 * 60000);
 	assert_true(mb_power_level(mb_band_power(f->band)) >= 99);
 	/* One day, minute by minute: the base cost, the heart-rate share
-	 * when the minute measured one, the wearer's charging stretches. */
+	 * when the minute measured one (every minute worn: the app set the
+	 * all-day interval to 1, 14 01 on 0x2A39), the wearer's charging
+	 * stretches. */
+	xfer(f, PDU(0x12, 0x1c, 0x00, 0x14, 0x01), PDU(0x13));
 	mb_power_set_plugged(mb_band_power(f->band), false);
 	mb_power_set_level(mb_band_power(f->band), 100);
 	{
@@ -89,7 +92,11 @@ static void test_discharge_and_charge(void **state)
 			if (s[3] != 0xff)
 				charge -= MB_BATTERY_HR_PER_MIN;
 		}
-		fixture_advance(f, 86400000ull);
+		/* Minute by minute: each measured one is an event. */
+		for (int i = 0; i < 1440; i++) {
+			fixture_advance(f, 60000);
+			f->n_events = 0;
+		}
 		assert_int_equal(mb_power_level(mb_band_power(f->band)),
 				 charge / (MB_BATTERY_FULL / 100));
 		/* Seed 1 charges for an hour that day. */

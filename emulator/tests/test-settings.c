@@ -205,13 +205,14 @@ static void test_user_settings(void **state)
 	xfer(f, PDU(0x12, H_USER, 0x00, 0x20, 0x00, 0x00, 0x82), PDU(0x13));
 	expect_setting(f, "wear-location", "right");
 	/* 0x2A39: the all-day interval and sleep assist are settings; a
-	 * measurement is the heart-rate part's and changes none. */
+	 * measurement is the heart-rate part's (test-hr.c) and changes
+	 * none. */
 	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x14, 0x0a), PDU(0x13));
 	expect_setting(f, "hr-interval-min", "10");
 	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x15, 0x00, 0x01), PDU(0x13));
 	expect_setting(f, "sleep-assist", "yes");
 	f->n_events = 0;
-	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x15, 0x01, 0x01), PDU(0x13));
+	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x15, 0x02, 0x00), PDU(0x13));
 	xfer(f, PDU(0x12, H_HR_CTRL, 0x00, 0x16), PDU(0x13));
 	expect_events(f, NULL);
 }

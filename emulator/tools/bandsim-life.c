@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* bandsim-life: prints the samples an emulated band logs, without a band.
- * The same seed and minute give the same sample as inside bandsim
- * (docs/sync.md "Band life"). */
+ * The same seed, minute and heart-rate settings give the same sample as
+ * inside bandsim (docs/sync.md "Band life"). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "datetime.h"
+#include "hr.h"
 #include "life.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: bandsim-life [--seed N] [--start YYYY-MM-DD] [--days D] [--format csv|hex]\n"
+		"Usage: bandsim-life [--seed N] [--start YYYY-MM-DD] [--days D] [--hr-interval MIN]\n"
+		"                    [--sleep-assist] [--sleep-interval MIN] [--format csv|hex]\n"
 		"Prints one sample per band minute (local time) of the simulated wearer.\n"
 		"  --seed N        the band's --life-seed (default 1)\n"
 		"  --start DATE    first local day (default 2024-05-20)\n"
 		"  --days D        how many days (default 1, at most 366)\n"
+		"  --hr-interval MIN  the all-day heart-rate interval the app set (14 <MIN>;\n"
+		"                  default 0: off, as a factory band)\n"
+		"  --sleep-assist  the app turned sleep assist on (15 00 01)\n"
+		"  --sleep-interval MIN  the profile's hr-sleep-interval-min (default 1)\n"
 		"  --format csv    timestamp,local_time,kind,intensity,steps,heart_rate (default)\n"
 		"  --format hex    the 4 sample bytes a fetch carries, one minute a line\n");
 }
@@ -42,13 +48,16 @@ int main(int argc, char **argv)
 		{ "start", required_argument, NULL, 'b' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "hr-interval", required_argument, NULL, 'i' },
+		{ "sleep-assist", no_argument, NULL, 'a' },
+		{ "sleep-interval", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mb_datetime start = { 2024, 5, 20, 0, 0, 0 };
 	unsigned long long seed = 1;
-	unsigned long days = 1;
-	bool hex = false;
+	unsigned long days = 1, interval = 0, sleep_interval = 1;
+	bool hex = false, sleep_assist = false;
 	char *end;
 	int c;
 
@@ -78,6 +87,27 @@ int main(int argc, char **argv)
 					"bandsim-life: --days: 1 to 366\n");
 				return 2;
 			}
+			break;
+		case 'i':
+		case 'p':
+			if (c == 'i')
+				interval = strtoul(optarg, &end, 10);
+			else
+				sleep_interval = strtoul(optarg, &end, 10);
+			if (*end || !*optarg ||
+			    (c == 'i' ? interval > 60
+				      : !sleep_interval ||
+						sleep_interval > 60)) {
+				fprintf(stderr,
+					"bandsim-life: --%s: minutes, %s to 60\n",
+					c == 'i' ? "hr-interval"
+						 : "sleep-interval",
+					c == 'i' ? "0" : "1");
+				return 2;
+			}
+			break;
+		case 'a':
+			sleep_assist = true;
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") && strcmp(optarg, "hex")) {
@@ -109,6 +139,12 @@ int main(int argc, char **argv)
 		int64_t t = (int64_t)(first + i) * 60;
 
 		mb_life_sample(seed, first + i, s);
+		/* The log has a heart rate only where the band measured one
+		 * on its own (hr.c). */
+		if (mb_hr_scheduled((uint32_t)interval, sleep_assist,
+				    (unsigned int)sleep_interval, first + i,
+				    s[0]) == MB_HR_MODE_NONE)
+			s[3] = MB_HR_NONE;
 		if (hex) {
 			printf("%02x %02x %02x %02x\n", s[0], s[1], s[2], s[3]);
 			continue;

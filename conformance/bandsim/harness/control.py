@@ -433,6 +433,18 @@ class ControlClient:
         self.call("SetAlarmEnabled", "(yb)", int(slot), bool(enabled),
                   timeout=timeout)
 
+    def heart_rate(self, timeout=None) -> dict:
+        """The property HeartRate: mode (the app's measurement running,
+        "" for none), bpm and measured-at (band ms) of the last
+        reading, 0 before the first."""
+        return dict(self.get("HeartRate", timeout))
+
+    def advertisement(self, timeout=None) -> dict:
+        """The property Advertisement: "data" and "scan-response", the
+        advertising data and scan response (bytes) the band builds now."""
+        return {key: bytes(value) for key, value
+                in dict(self.get("Advertisement", timeout)).items()}
+
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""
         return self.get("AckedUntil", timeout)

@@ -485,3 +485,27 @@ class PersonHands:
 
     def take_off_charger(self) -> None:
         self.person.ask("Take the band off its charger")
+
+
+class ControlTime:
+    """Band time moved through the control plane (AdvanceClock): an
+    emulator's clock stands still in the suite until a scenario moves
+    it, and everything due meanwhile has happened when the call
+    returns."""
+
+    def __init__(self, control):
+        self.control = control
+
+    def let_pass(self, seconds: float) -> None:
+        self.control.advance_clock(seconds)
+
+
+class OwnTime:
+    """A band whose clock runs by itself (a real band): time passes
+    while the scenario waits, with a deadline, for what it expects, so
+    there is nothing to move."""
+
+    control = None
+
+    def let_pass(self, seconds: float) -> None:
+        pass

@@ -50,6 +50,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..protocol import uuids
 from ..protocol.att import DEFAULT_MTU, ErrorCode, Op
+from ..protocol.heartrate import advertised_heart_rate
 from ..protocol.profile import Profile, default_profile
 from .base import (DEFAULT_TIMEOUT, AttClientError, AttError, Disconnected,
                    LinkError, LinkUnavailable, Timeout)
@@ -981,9 +982,7 @@ def parse_advertisement(address: str, name: Optional[str], rssi,
     raw = data.get(service_uuid)
     if raw is not None and len(raw) >= 4:
         (steps,) = struct.unpack_from("<I", raw)
-    heart_rate = None
-    if vendor is not None and len(vendor) > hr_at and vendor[hr_at] != 0xFF:
-        heart_rate = vendor[hr_at]
+    heart_rate = advertised_heart_rate(vendor, hr_at)
     return BandAdvert(address.upper(), name or band_name, rssi, steps,
                       heart_rate)
 

@@ -63,8 +63,9 @@ PRIMARY_SERVICE = uuids.sig(0x2800)
 CHARACTERISTIC = uuids.sig(0x2803)
 CCCD = uuids.sig(0x2902)
 
-# What a CCCD is written to turn notifications on.
+# What a CCCD is written to turn notifications on, and off.
 NOTIFY_ON = b"\x01\x00"
+NOTIFY_OFF = b"\x00\x00"
 
 
 def opcode_name(opcode: int) -> str:

@@ -67,6 +67,7 @@ def to_wire(text: str) -> bytes:
 
 # The characteristics the clients and the CLI use, by the profile's names.
 CURRENT_TIME = sig(0x2A2B)
+HR_MEASUREMENT = sig(0x2A37)
 HR_CONTROL = sig(0x2A39)
 CONFIGURATION = huami(0x0003)
 FETCH_CONTROL = huami(0x0004)

@@ -287,8 +287,9 @@ class Settings(Rule):
 class HeartRateControl(Rule):
     """0x2A39 (docs/settings.md): no notify, so a refused setting is the
     Write Request's ATT error, 0x0D for its length and 0x13 for a value
-    out of range; what is no setting is the heart-rate part's and taken
-    (docs/policies.md "Settings")."""
+    out of range; a measurement command of the heart-rate part is
+    refused the same way (docs/policies.md "Heart rate"); unknown bytes
+    are taken (docs/policies.md "Settings")."""
     sample: bytes = HR_INTERVAL
 
     def rows(self, char, make, profile):
@@ -309,6 +310,12 @@ class HeartRateControl(Rule):
                    events=("malformed",))
         yield make("range", "unknown-99-taken", op, bytes.fromhex("99 01"),
                    events=("unknown-command",))
+        yield make("short", "manual-cut", op, bytes.fromhex("15 02"),
+                   code=length, events=("malformed",))
+        yield make("long", "keepalive-and-more", op, bytes.fromhex("16 00"),
+                   code=length, events=("malformed",))
+        yield make("range", "manual-02", op, bytes.fromhex("15 02 02"),
+                   code=out_of_range, events=("malformed",))
 
 
 @dataclass(frozen=True)

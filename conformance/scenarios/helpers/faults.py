@@ -66,6 +66,10 @@ PRESETS = {
         "status=0x04",
     "auth-never-answers": "trigger=notify chr=auth match=10:03 action=drop",
     "half-connected": "trigger=connect action=silence",
+    "hr-never-answers":
+        "trigger=notify chr=heart-rate-measurement action=drop count=0",
+    "keepalive-ignored":
+        "trigger=write chr=heart-rate-control match=16 action=drop count=0",
 }
 ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
            "corrupt", "status", "foreign-notify", "reboot", "brown-out")

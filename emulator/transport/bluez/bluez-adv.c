@@ -6,6 +6,7 @@
 #include "bluez-dbus.h"
 #include "core/util.h"
 #include "core/adv.h"
+#include "core/hr.h"
 #include "core/tick.h"
 
 #define ADV_IFACE "org.bluez.LEAdvertisement1"
@@ -90,7 +91,8 @@ static void read_band(struct bluez_adv *a)
 	size_t adv_len, rsp_len;
 
 	mb_adv_build(mb_band_adv(a->band), mb_tick_steps(mb_band_tick(a->band)),
-		     adv, &adv_len, rsp, &rsp_len);
+		     mb_hr_adv_byte(mb_band_hr(a->band)), adv, &adv_len, rsp,
+		     &rsp_len);
 	a->mfr_len = a->svc_len = 0;
 	parse_ad(a, adv, adv_len);
 	parse_ad(a, rsp, rsp_len);

@@ -1,0 +1,412 @@
+"""Heart rate: what an app measures on 0x2A39 arrives on 0x2A37, in band time, and the band's log carries the minutes it measured (fact sheet §2.3, §1, §4.2; docs/policies.md "Heart rate")
+
+"HR stuck measuring", "no heart rate in the app", "live heart rate
+stops after a few seconds" are among the most reported problems of
+Mi Band apps.  These scenarios measure one-shot and continuously with
+the keep-alive (bandsim.clients.heartrate), without it, off the wrist,
+with the two habits of real clients (a stop before the start, a
+keep-alive with nothing running), and look at what the band logs, what
+it advertises and what it costs; two fault presets reproduce reported
+failures and show what a robust app does about them.
+
+Band time: the emulator's clock stands still until a scenario moves it
+(``band_time.let_pass``: AdvanceClock), so a ten-second measurement
+takes no wall time.  The scenarios without control plane markers run
+on a real band too (``--target bluez --address MAC``), whose own clock
+runs while the client waits for its readings with a deadline; wear the
+band for them.
+"""
+
+import pytest
+
+from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.link.base import AttError, Timeout
+from bandsim.oracles import ground_truth
+from bandsim.protocol.att import ErrorCode
+from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
+                                        advertised_heart_rate,
+                                        manufacturer_payload)
+from bandsim.protocol.profile import default_profile
+
+from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.faults import QUIET_S
+from scenarios.helpers.hr import (BY_KIND, KEEPALIVE_S, MEASURE_S,
+                                  NOT_WORN_SENDS_ZERO, PERIOD_S, PLAUSIBLE,
+                                  check_logged_heart_rate, heart_rate_client,
+                                  set_hr_settings)
+from scenarios.helpers.sync import FOREVER, HOUR, MINUTE, SINCE, all_samples
+
+HR_OFFSET = int(default_profile().section("advertising")
+                ["heart-rate-offset"], 0)
+NOT_WORN = 0x03
+
+
+def no_more_readings(att, hr) -> None:
+    """Nothing more on 0x2A37: on the socket a Read Request is answered
+    after everything the band sent before it, so the queue is complete
+    (over BlueZ the band's events are the judge)."""
+    if not hasattr(att, "take_unsolicited"):
+        return
+    att.read(hr.control)
+    stray = [value for _, handle, value in att.take_unsolicited()
+             if handle == hr.measurement]
+    assert stray == [], [bytes(v).hex(" ") for v in stray]
+
+
+def hr_events(control, since: int) -> list:
+    """The names of the heart-rate events after mark since."""
+    control.sync()
+    return [e.name for e in control.timeline
+            if e.seq > since and e.name.startswith("hr-")]
+
+
+def bpms(control, since: int, mode: str) -> list:
+    """The readings the band says it took, in order, after mark since."""
+    return [e.details["bpm"] for e in events_after(control, "hr-measured",
+                                                   since)
+            if e.details["mode"] == mode]
+
+
+def minute_kind(control, ts: int) -> int:
+    """The wearer's kind in the logged minute at band local ts."""
+    ((_, data),) = control.get_samples(ts - ts % MINUTE,
+                                       ts - ts % MINUTE + MINUTE)
+    return data[0]
+
+
+def advertised(control):
+    payload = manufacturer_payload(control.advertisement()["data"])
+    assert payload is not None, "no Huami manufacturer data"
+    return advertised_heart_rate(payload, HR_OFFSET)
+
+
+# ------------------------------------------------------------- one-shot
+
+def test_one_shot(authed, band_time):
+    """MB4/HR/BV-01: a one-shot measurement gives one reading
+
+    15 02 01, and after the measuring time one 00 <bpm> arrives on
+    0x2A37: a human heart rate.  No control plane needed.
+    """
+    hr = heart_rate_client(authed)
+    hr.start_manual()
+    band_time.let_pass(MEASURE_S)
+    bpm = hr.reading()
+    assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event", "HeartRate", "GetSamples")
+def test_one_shot_in_band_time(authed, control):
+    """MB4/HR/BV-02: the reading comes after the measuring time in band time, then the measurement stops
+
+    Nothing arrives before hr-manual-measure-s of band time, then exactly
+    one reading: the one the band says it took (hr-measured), the
+    wearer's at that moment (a rate of the minute's kind).  The
+    measurement then stops by itself (hr-stopped "done") and HeartRate
+    shows the reading.
+    """
+    hr = heart_rate_client(authed)
+    mark = last_seq(control)
+    hr.start_manual()
+    event_after(control, "hr-started", mark, mode="manual")
+    control.advance_clock(MEASURE_S - 1)
+    assert events_after(control, "hr-measured", mark) == []
+    assert control.heart_rate()["mode"] == "manual"
+    no_more_readings(authed, hr)
+    control.advance_clock(1)
+    bpm = hr.reading()
+    assert bpms(control, mark, "manual") == [bpm]
+    event_after(control, "hr-stopped", mark, mode="manual", reason="done")
+    state = control.heart_rate()
+    assert (state["mode"], state["bpm"]) == ("", bpm)
+    assert state["measured-at"] == control.get("Clock")
+    control.advance_clock(60)
+    no_more_readings(authed, hr)
+    assert len(events_after(control, "hr-measured", mark)) == 1
+    now = control.get("Clock") // 1000
+    assert bpm in BY_KIND[minute_kind(control, now - 60)]
+
+
+# ----------------------------------------------------------- continuous
+
+def test_continuous_with_keepalive(authed, band_time):
+    """MB4/HR/BV-03: continuous measurement reads about once a second while the keep-alive comes
+
+    15 01 01, a keep-alive 16 every 12 s (satcar77), and thirty readings
+    arrive one after the other; 15 01 00 stops it.  No control plane
+    needed; on the emulator every reading is one the band took.
+    """
+    hr = heart_rate_client(authed)
+    control = band_time.control
+    mark = last_seq(control) if control else 0
+    hr.start_continuous()
+    readings = []
+    for second in range(1, 31):
+        if second % KEEP_ALIVE_EVERY == 0:
+            hr.keep_alive()
+        band_time.let_pass(PERIOD_S)
+        readings.append(hr.reading())
+    hr.stop_continuous()
+    assert all(bpm in PLAUSIBLE for bpm in readings), readings
+    if control:
+        assert bpms(control, mark, "continuous") == readings
+        event_after(control, "hr-stopped", mark, mode="continuous",
+                    reason="client")
+        assert control.heart_rate()["mode"] == ""
+
+
+@pytest.mark.needs_control("AdvanceClock", "Event", "HeartRate")
+def test_continuous_without_keepalive(authed, control):
+    """MB4/HR/BV-04: without the keep-alive continuous measurement stops by itself
+
+    Gadgetbridge #913: the band turns continuous measurement off when no
+    16 comes.  Readings for hr-keepalive-timeout-s, then hr-stopped
+    "keepalive-late" and no reading more; a lone 16 afterwards starts
+    nothing.
+    """
+    hr = heart_rate_client(authed)
+    mark = last_seq(control)
+    hr.start_continuous()
+    control.advance_clock(KEEPALIVE_S + 5)
+    expected = int(KEEPALIVE_S / PERIOD_S) - 1
+    readings = [hr.reading() for _ in range(expected)]
+    assert bpms(control, mark, "continuous") == readings
+    event_after(control, "hr-stopped", mark, mode="continuous",
+                reason="keepalive-late")
+    hr.keep_alive()
+    control.advance_clock(KEEPALIVE_S)
+    no_more_readings(authed, hr)
+    assert len(events_after(control, "hr-measured", mark)) == expected
+    assert control.heart_rate()["mode"] == ""
+
+
+# ------------------------------------------------------- off the wrist
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event",
+                           "HeartRate")
+def test_not_worn(authed, control):
+    """MB4/HR/BV-05: off the wrist a measurement reads nothing and stops
+
+    In the wearer's morning shower (the log says "not worn") a one-shot
+    measurement sends 00 00 (hr-not-worn = zero; nothing with silent),
+    takes no reading and stops with "not-worn"; HeartRate keeps its last
+    reading.
+    """
+    # The shower is after waking, the next morning; find its first
+    # minute in the log.
+    control.advance_clock(20 * HOUR)
+    deadline = control.get("Clock") // 1000 + 3 * HOUR
+    while minute_kind(control, control.get("Clock") // 1000 - MINUTE) \
+            != NOT_WORN:
+        assert control.get("Clock") // 1000 < deadline, "no shower"
+        control.advance_clock(MINUTE)
+    hr = heart_rate_client(authed)
+    before = control.heart_rate()
+    mark = last_seq(control)
+    hr.start_manual()
+    control.advance_clock(MEASURE_S)
+    if NOT_WORN_SENDS_ZERO:
+        assert hr.reading() == 0
+    no_more_readings(authed, hr)
+    event_after(control, "hr-stopped", mark, mode="manual",
+                reason="not-worn")
+    assert events_after(control, "hr-measured", mark) == []
+    assert control.heart_rate() == before
+
+
+# ------------------------------------------------------- the habits
+
+def test_harmless_habits(authed, band_time):
+    """MB4/HR/BV-06: a stop before the start and a keep-alive with nothing running are harmless
+
+    Gadgetbridge and satcar77 write 15 02 00 before 15 02 01; some
+    clients send 16 whenever they like.  Both are taken (Write
+    Response), start nothing, and the measurement after them reads as
+    ever.  No control plane needed.
+    """
+    hr = heart_rate_client(authed)
+    control = band_time.control
+    mark = last_seq(control) if control else 0
+    hr.stop_manual()
+    hr.keep_alive()
+    hr.stop_continuous()
+    if control:
+        assert hr_events(control, mark) == []
+        assert control.heart_rate()["mode"] == ""
+    hr.start_manual(stop_first=True)
+    band_time.let_pass(MEASURE_S)
+    assert hr.reading() in PLAUSIBLE
+
+
+@pytest.mark.needs_control("Event", "HeartRate")
+@pytest.mark.parametrize("value, code", [
+    pytest.param("15 02 02", ErrorCode.VALUE_NOT_ALLOWED, id="manual-02"),
+    pytest.param("15 01", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
+                 id="continuous-cut"),
+    pytest.param("16 00", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
+                 id="keepalive-and-more"),
+])
+def test_malformed_measurement(authed, control, target, value, code):
+    """MB4/HR/BI-01: a malformed measurement command is refused with an ATT error and starts nothing
+
+    0x2A39 has no notify: the Write Request is refused (0x13 for a flag
+    that is neither 00 nor 01, 0x0D for a wrong length; through
+    bluetoothd 0x0E, docs/bluez.md), a malformed event names it, and
+    no measurement runs.
+    """
+    hr = heart_rate_client(authed)
+    mark = last_seq(control)
+    with pytest.raises(AttError) as refused:
+        hr.write(bytes.fromhex(value))
+    assert refused.value.code == (ErrorCode.UNLIKELY_ERROR
+                                  if target.emu_bluez else code)
+    event_after(control, "malformed", mark, characteristic="2a39")
+    assert control.heart_rate()["mode"] == ""
+    assert hr_events(control, mark) == []
+
+
+# ------------------------------------------------ the log and the air
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+def test_measured_minutes_in_sync(authed, control):
+    """MB4/HR/BV-07: a sync carries a heart rate exactly in the minutes the band measured one
+
+    A factory band measures nothing on its own.  With the all-day
+    interval at 5 minutes and sleep assist on, the minutes of the day
+    divisible by 5 and every asleep minute carry the wearer's rate, and
+    so do the two minutes a continuous measurement ran; all others ff.
+    The synced samples equal the log (ground truth).
+    """
+    hr = heart_rate_client(authed)
+    control.advance_clock(MINUTE)
+    start = control.get("Clock") // 1000
+    factory = all_samples(control)
+    assert [d[3] for _, d in factory] == [NO_HEART_RATE]
+    hr.start_continuous()
+    for second in range(1, 91):
+        if second % KEEP_ALIVE_EVERY == 0:
+            hr.keep_alive()
+        control.advance_clock(PERIOD_S)
+    hr.stop_continuous()
+    app_minutes = {start, start + MINUTE}
+    set_hr_settings(authed, interval=5, sleep_assist=True)
+    control.advance_clock(16 * HOUR, timeout=30)
+    fetch = FetchClient(authed)
+    fetch.enable_notifications()
+    state = SyncState(SINCE)
+    fetch.sync(state)
+    truth = all_samples(control)
+    ground_truth.assert_exactly_once(state.samples, truth)
+    measured = check_logged_heart_rate(truth[1:], 5, True, app_minutes)
+    asleep = [ts for ts, d in truth if d[0] in (0x09, 0x0B)]
+    assert asleep and measured > len(asleep)
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+def test_periodic_readings_notified(authed, control):
+    """MB4/HR/BV-08: the band's own readings are notified to a subscribed app
+
+    A real band's log shows readings on 0x2A37 no command asked for, a
+    minute apart (fact sheet sources: bruno, HR-01): with the interval
+    at one minute, each minute's reading is notified (hr-periodic-notify)
+    and is the heart rate that minute logs.
+    """
+    hr = heart_rate_client(authed)
+    set_hr_settings(authed, interval=1)
+    start = control.get("Clock") // 1000
+    mark = last_seq(control)
+    control.advance_clock(3 * MINUTE)
+    readings = [hr.reading() for _ in range(3)]
+    logged = [d[3] for _, d in control.get_samples(start, FOREVER)]
+    assert readings == logged
+    assert bpms(control, mark, "periodic") == readings
+
+
+@pytest.mark.needs_control("AdvanceClock", "Advertisement")
+def test_advertisement_heart_rate(authed, control):
+    """MB4/HR/BV-09: the advertisement carries the last reading while measuring, ff otherwise
+
+    Fact sheet §1: the manufacturer data's heart-rate byte (index 3 after
+    the company ID 0x0157) is ff while nothing is measured, the last
+    reading while a measurement runs, and ff again once it stopped.
+    """
+    hr = heart_rate_client(authed)
+    assert advertised(control) is None
+    hr.start_continuous()
+    assert advertised(control) is None
+    for _ in range(3):
+        control.advance_clock(PERIOD_S)
+        bpm = hr.reading()
+        assert advertised(control) == bpm
+    hr.stop_continuous()
+    assert advertised(control) is None
+
+
+# ------------------------------------------------------------- faults
+
+@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Event",
+                           "HeartRate")
+def test_hr_never_answers(authed, control):
+    """MB4/HR/BV-10: the measurement whose value never arrives (preset hr-never-answers)
+
+    Gadgetbridge #323 and creotiv/MiBand2 #3: the band measures (its
+    sensor lights up) but no value reaches the app.  The band takes its
+    reading (hr-measured) and the notification is lost (fault-fired).  A
+    robust app does not hang: it gives up at its deadline, stops the
+    measurement it started (15 02 00), tries once more, and reports no
+    value; the band is left idle and the link usable.
+    """
+    control.inject_fault("preset=hr-never-answers")
+    hr = heart_rate_client(authed)
+    mark = last_seq(control)
+    for _ in range(2):
+        hr.start_manual(stop_first=True)
+        control.advance_clock(MEASURE_S)
+        with pytest.raises(Timeout):
+            hr.reading(QUIET_S)
+        hr.stop_manual()
+    assert len(events_after(control, "hr-measured", mark)) == 2
+    assert len(events_after(control, "fault-fired", mark)) == 2
+    assert control.heart_rate()["mode"] == ""
+    assert control.get("Busy") == ""
+    control.clear_faults()
+    hr.start_manual()
+    control.advance_clock(MEASURE_S)
+    assert hr.reading() in PLAUSIBLE
+
+
+@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Event",
+                           "HeartRate")
+def test_keepalive_ignored(authed, control):
+    """MB4/HR/BV-11: the keep-alive that does not keep it alive (preset keepalive-ignored)
+
+    Gadgetbridge #913: continuous heart rate turns itself off after 15 s
+    when the keep-alive does not reach the band.  Every 16 is lost
+    (fault-fired), so the measurement stops every hr-keepalive-timeout-s.
+    A robust app notices the readings stop and starts the measurement
+    again: over a minute it misses one reading per stop, not the rest of
+    the minute.
+    """
+    control.inject_fault("preset=keepalive-ignored")
+    hr = heart_rate_client(authed)
+    mark = last_seq(control)
+    hr.start_continuous()
+    readings, restarts = [], 0
+    for second in range(1, 61):
+        if second % KEEP_ALIVE_EVERY == 0:
+            hr.keep_alive()
+        control.advance_clock(PERIOD_S)
+        try:
+            readings.append(hr.reading(QUIET_S))
+        except Timeout:
+            restarts += 1
+            hr.start_continuous()
+    hr.stop_continuous()
+    stops = events_after(control, "hr-stopped", mark)
+    assert restarts == 60 // KEEPALIVE_S
+    assert [e.details["reason"] for e in stops] == \
+        ["keepalive-late"] * restarts + ["client"]
+    assert len(readings) == 60 - restarts
+    assert all(bpm in PLAUSIBLE for bpm in readings)
+    assert len(events_after(control, "fault-fired", mark)) == \
+        60 // KEEP_ALIVE_EVERY
