@@ -142,6 +142,7 @@ bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 	    !mb_link_up(band->link, ops, user_data))
 		return false;
 	mb_auth_link_up(band->auth);
+	mb_devevents_link_up(band->devevents);
 	mb_svc_emit_string(&band->svc, MB_EVENT_CONNECTED, NULL, NULL);
 	mb_power_link_up(band->power);
 	mb_faults_hook(band->faults, MB_FAULT_TRIGGER_CONNECT, 0);
@@ -155,6 +156,7 @@ void mb_band_disconnect(struct mb_band *band)
 	mb_auth_link_down(band->auth);
 	mb_fetch_link_down(band->fetch);
 	mb_firmware_link_down(band->firmware);
+	mb_devevents_link_down(band->devevents);
 	mb_power_link_down(band->power);
 	mb_link_down(band->link);
 	mb_svc_emit_string(&band->svc, MB_EVENT_DISCONNECTED, NULL, NULL);
@@ -289,12 +291,12 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 		b->chrs[id] = mb_chr_resolve(gatt, (enum mb_chr_id)id);
 	b->rtc = mb_rtc_new(&b->svc, rtc_changed, b);
 	b->power = mb_power_new(&b->svc, profile, b->rtc, power_booted, b);
-	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power);
+	b->devevents = mb_devevents_new(&b->svc);
+	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power, b->devevents);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
-	b->devevents = mb_devevents_new(&b->svc);
 	b->settings = mb_settings_new(&b->svc, profile, b->rtc, b->devevents,
 				      settings_reset, b);
 	b->routine = mb_routine_new(&b->svc, profile, b->rtc, b->power, b->tick,
@@ -436,3 +438,4 @@ GETTER(struct mb_link *, link, link)
 GETTER(struct mb_adv *, adv, adv)
 GETTER(struct mb_settings *, settings, settings)
 GETTER(struct mb_routine *, routine, routine)
+GETTER(struct mb_devevents *, devevents, devevents)

@@ -14,6 +14,7 @@
 #include "util.h"
 #include "adv.h"
 #include "auth.h"
+#include "devevents.h"
 #include "fault.h"
 #include "firmware.h"
 #include "flashlog.h"
@@ -123,3 +124,6 @@ struct mb_adv *mb_band_adv(const struct mb_band *band);
 /* settings.ini: its store is set with mb_settings_set_store(). */
 struct mb_settings *mb_band_settings(const struct mb_band *band);
 struct mb_routine *mb_band_routine(const struct mb_band *band);
+/* The band's own events on 00000010: its menus (find phone, music, silent
+ * mode) and a test's injected ones. */
+struct mb_devevents *mb_band_devevents(const struct mb_band *band);

@@ -616,9 +616,11 @@ static void test_alarm_once_and_no_snooze(void **state)
 	/* It rings, turns itself off and tells the app (§9 1A). */
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x1a));
 	expect_no_out(f);
-	expect_events(f, "alarm-rang slot=0x02 ring=0x01",
-		      "vibrate reason=alarm",
-		      "setting-changed key=alarm-2 value=10:32 once off", NULL);
+	expect_events(
+		f, "alarm-rang slot=0x02 ring=0x01", "vibrate reason=alarm",
+		"setting-changed key=alarm-2 value=10:32 once off",
+		"device-event code=0x1a name=alarm-changed extra= sent=0x01",
+		NULL);
 	/* A day later it does not ring again. */
 	minutes(f, 24 * 60);
 	assert_false(has_event(f, "alarm-rang slot=0x02 ring=0x01"));
@@ -705,7 +707,10 @@ static void test_goal_reached(void **state)
 		f->n_out = f->next_out = 0;
 	}
 	snprintf(want, sizeof(want), "goal-reached steps=%u goal=200", steps);
-	expect_events(f, want, "vibrate reason=goal", NULL);
+	expect_events(
+		f, want,
+		"device-event code=0x03 name=goal-reached extra= sent=0x01",
+		"vibrate reason=goal", NULL);
 	/* The steps notification of the minute, then device event 03. */
 	f->next_out = f->n_out - 1;
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x03));
@@ -729,10 +734,12 @@ static void test_alarm_toggle_on_band(void **state)
 	assert_true(mb_settings_set_alarm_enabled(s, 4, false, NULL));
 	/* §9 0A: the app reads the alarms again. */
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x0a));
-	expect_events(f,
-		      "setting-changed key=alarm-4 value=07:00 "
-		      "mon,tue,wed,thu,fri off snooze",
-		      NULL);
+	expect_events(
+		f,
+		"setting-changed key=alarm-4 value=07:00 "
+		"mon,tue,wed,thu,fri off snooze",
+		"device-event code=0x0a name=alarm-toggled extra= sent=0x01",
+		NULL);
 }
 
 static void test_factory_reset_clears(void **state)
