@@ -36,6 +36,10 @@ METHODS = {
     "InjectFault": [("s", "in"), ("u", "out")],
     "ClearFaults": [],
     "SetAlarmEnabled": [("y", "in"), ("b", "in")],
+    "FindPhone": [("b", "in")],
+    "MusicControl": [("s", "in")],
+    "SetSilentMode": [("b", "in")],
+    "InjectDeviceEvent": [("y", "in"), ("ay", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),
