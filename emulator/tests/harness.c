@@ -80,7 +80,7 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	r->detail[0] = '\0';
 	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
 		const struct mb_event_field *fl = &ev->fields[i];
-		char value[64];
+		char value[200];
 
 		switch (fl->type) {
 		case MB_EVENT_TYPE_STRING:

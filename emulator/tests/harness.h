@@ -64,7 +64,7 @@ struct captured {
 
 struct recorded_event {
 	char name[32];
-	char detail[96]; /* "key=value key=value", or "" */
+	char detail[256]; /* "key=value key=value", or "" */
 };
 
 struct fixture {
