@@ -72,8 +72,11 @@ enum mb_event_id {
 	MB_EVENT_FELL_ASLEEP,
 	MB_EVENT_WOKE_UP,
 	MB_EVENT_NON_WEAR,
-	/* What the band shows changed (screen.c): screen-changed {screen}. */
+	/* What the band shows changed (screen.c): screen-changed {screen}
+	 * and the screen's fields.  What the screen shows of an update:
+	 * firmware-progress {percent} (firmware.c). */
 	MB_EVENT_SCREEN_CHANGED,
+	MB_EVENT_FIRMWARE_PROGRESS,
 	MB_EVENT_COUNT
 };
 

@@ -74,6 +74,10 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	/* The battery moves every band minute; most tests look elsewhere. */
 	if (!f->record_battery && ev->id == MB_EVENT_BATTERY_CHANGED)
 		return;
+	/* An update's every percent, and what the screen shows of it. */
+	if (!f->record_screen && (ev->id == MB_EVENT_SCREEN_CHANGED ||
+				  ev->id == MB_EVENT_FIRMWARE_PROGRESS))
+		return;
 	assert_true(f->n_events < MB_ARRAY_SIZE(f->events));
 	r = &f->events[f->n_events++];
 	snprintf(r->name, sizeof(r->name), "%s", mb_event_name(ev->id));

@@ -83,6 +83,9 @@ struct fixture {
 	bool fail_saves;
 	uint8_t random_seed; /* next byte of the fake random source */
 	bool record_battery; /* also record battery-changed events */
+	/* also record what the band shows: screen-changed and
+	 * firmware-progress */
+	bool record_screen;
 };
 
 /* The key every bound test band holds. */
