@@ -21,6 +21,7 @@
 #include "routine.h"
 #include "rtc.h"
 #include "schedule.h"
+#include "screen.h"
 #include "services.h"
 #include "settings.h"
 #include "tick.h"
@@ -45,6 +46,7 @@ struct mb_band {
 	struct mb_settings *settings;
 	struct mb_routine *routine;
 	struct mb_devevents *devevents;
+	struct mb_screen *screen;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
 	struct mb_flash flash;
@@ -79,14 +81,20 @@ static void svc_debug(const char *line, void *data)
 		band->debug(line, band->debug_data);
 }
 
+/* The screen sees every event first, so that whoever hears of one can
+ * read what the band shows since; screen-changed follows the event that
+ * made it. */
 static void svc_emit(const struct mb_event *ev, void *data)
 {
 	struct mb_band *band = data;
+	bool shown = mb_screen_see(band->screen, ev);
 
 	if (band->debug)
 		mb_svc_debug(&band->svc, "event %s", mb_event_name(ev->id));
 	if (band->event)
 		band->event(ev, band->event_data);
+	if (shown)
+		mb_screen_announce(band->screen);
 }
 
 static bool svc_fault(enum mb_fault_trigger trigger, unsigned int level,
@@ -287,6 +295,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->gatt = gatt;
 	b->identity = mb_identity_new(state);
 	b->svc = (struct mb_services){ &services_ops, b };
+	/* First: it sees the events of every part. */
+	b->screen = mb_screen_new(&b->svc, pol);
 	for (int id = 0; id < MB_CHR_COUNT; id++)
 		b->chrs[id] = mb_chr_resolve(gatt, (enum mb_chr_id)id);
 	b->rtc = mb_rtc_new(&b->svc, rtc_changed, b);
@@ -322,6 +332,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_power_timer, b->power);
 	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
 	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
+	mb_sched_add(b->sched, &mb_screen_timer, b->screen);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -352,6 +363,7 @@ void mb_band_free(struct mb_band *band)
 	mb_flashlog_free(band->log);
 	free(band->own_flash);
 	mb_identity_free(band->identity);
+	mb_screen_free(band->screen);
 	mb_gatt_free(band->gatt);
 	free(band);
 }
@@ -439,3 +451,4 @@ GETTER(struct mb_adv *, adv, adv)
 GETTER(struct mb_settings *, settings, settings)
 GETTER(struct mb_routine *, routine, routine)
 GETTER(struct mb_devevents *, devevents, devevents)
+GETTER(struct mb_screen *, screen, screen)

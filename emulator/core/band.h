@@ -22,6 +22,7 @@
 #include "power.h"
 #include "routine.h"
 #include "rtc.h"
+#include "screen.h"
 #include "settings.h"
 #include "tick.h"
 #include "timestate.h"
@@ -127,3 +128,5 @@ struct mb_routine *mb_band_routine(const struct mb_band *band);
 /* The band's own events on 00000010: its menus (find phone, music, silent
  * mode) and a test's injected ones. */
 struct mb_devevents *mb_band_devevents(const struct mb_band *band);
+/* What the band shows. */
+struct mb_screen *mb_band_screen(const struct mb_band *band);

@@ -317,8 +317,9 @@ static uint8_t write_data(void *part, const uint8_t *value, size_t len,
 	t->got += n;
 	mb_power_use(fw->power, MB_DRAIN_RADIO, 1);
 	percent = (unsigned int)((uint64_t)t->got * 100 / t->size);
-	/* The band's screen shows the whole percent received. */
-	if ((int)percent != t->percent) {
+	/* The band's screen shows the whole percent received; an empty
+	 * write received nothing. */
+	if (n && (int)percent != t->percent) {
 		t->percent = (int)percent;
 		mb_svc_emit_u32(fw->svc, MB_EVENT_FIRMWARE_PROGRESS, "percent",
 				percent);

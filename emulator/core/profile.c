@@ -48,6 +48,11 @@ static const struct mb_policy default_policy = {
 	.alarm_snooze_min = 10,
 	.alarm_snooze_times = 3,
 	.dnd_silences = MB_DND_SILENCES_ALL_BUT_ALARMS,
+	.screen_on_s = 5,
+	.screen_notice_s = 5,
+	.screen_message_s = 10,
+	.screen_alarm_s = 30,
+	.screen_low_battery_percent = 10,
 };
 
 struct reader {
@@ -421,7 +426,13 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !GET_UINT(r, "alarm-snooze-min", 1, 60, pol->alarm_snooze_min) ||
 	    !GET_UINT(r, "alarm-snooze-times", 0, 10,
 		      pol->alarm_snooze_times) ||
-	    !get_choice(r, "dnd-silences", silences, 2, &silence))
+	    !get_choice(r, "dnd-silences", silences, 2, &silence) ||
+	    !GET_UINT(r, "screen-on-s", 1, 3600, pol->screen_on_s) ||
+	    !GET_UINT(r, "screen-notice-s", 1, 3600, pol->screen_notice_s) ||
+	    !GET_UINT(r, "screen-message-s", 1, 3600, pol->screen_message_s) ||
+	    !GET_UINT(r, "screen-alarm-s", 1, 3600, pol->screen_alarm_s) ||
+	    !GET_UINT(r, "screen-low-battery-percent", 0, 100,
+		      pol->screen_low_battery_percent))
 		return false;
 	pol->settings_unknown = (enum mb_settings_unknown)unknown;
 	pol->dnd_silences = (enum mb_dnd_silences)silence;
