@@ -55,6 +55,7 @@ PROPERTIES = {
     "Charging": ("b", "read"),
     "Firmware": ("a{sv}", "read"),
     "Settings": ("a{sv}", "read"),
+    "Screen": ("a{sv}", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
 }

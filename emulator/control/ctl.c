@@ -47,6 +47,37 @@ static GVariant *call(const struct ctl *ctl, const char *iface,
 	return r;
 }
 
+/* Screen as a person reads it: its name, then its fields,
+ * "message title='Anna' text='Running late'". */
+static char *screen_text(GVariant *v)
+{
+	GString *out = g_string_new(NULL);
+	const char *name = "?", *key;
+	GVariantIter iter;
+	GVariant *field;
+
+	g_variant_lookup(v, "name", "&s", &name);
+	g_string_append(out, name);
+	g_variant_iter_init(&iter, v);
+	while (g_variant_iter_next(&iter, "{&sv}", &key, &field)) {
+		char *text = g_variant_print(field, FALSE);
+
+		if (strcmp(key, "name"))
+			g_string_append_printf(out, " %s=%s", key, text);
+		g_free(text);
+		g_variant_unref(field);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* How status prints a property: as GVariant text, but for these. */
+static const struct {
+	const char *name;
+	char *(*text)(GVariant *v);
+} status_texts[] = {
+	{ "Screen", screen_text },
+};
+
 static int status(const struct ctl *ctl)
 {
 	GVariant *r = call(ctl, "org.freedesktop.DBus.Properties", "GetAll",
@@ -59,8 +90,13 @@ static int status(const struct ctl *ctl)
 		return 1;
 	g_variant_get(r, "(a{sv})", &iter);
 	while (g_variant_iter_next(iter, "{&sv}", &key, &v)) {
-		char *text = g_variant_print(v, FALSE);
+		char *(*print)(GVariant * v) = NULL;
+		char *text;
 
+		for (size_t i = 0; i < G_N_ELEMENTS(status_texts); i++)
+			if (!strcmp(status_texts[i].name, key))
+				print = status_texts[i].text;
+		text = print ? print(v) : g_variant_print(v, FALSE);
 		printf("%-14s %s\n", key, text);
 		g_free(text);
 		g_variant_unref(v);
