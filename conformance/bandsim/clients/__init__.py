@@ -1,4 +1,6 @@
 """The band's Huami services as a phone app speaks them, over any Link:
 auth and binding (auth.py), the activity fetch (fetch.py) and the
-firmware update (firmware.py), on one base (base.py).
+firmware update (firmware.py), on one base (base.py); the settings
+(settings.py) and the band's own events, find phone answered
+(devevents.py).
 """
