@@ -9,6 +9,8 @@ battery, an alarm, find phone), shows its fields, and goes back to the
 time and then off after the profile's times, in band time.
 """
 
+import subprocess
+
 import pytest
 
 from bandsim.clients.auth import AuthRefused, HuamiClient
@@ -293,3 +295,48 @@ def test_bad_answers_leave_screen(authed, control):
     settings.settle()
     assert control.screen() == {"name": "off"}
     assert screens_after(control, mark) == []
+
+
+def ctl(binary, *args) -> subprocess.CompletedProcess:
+    """bandsim ctl with a bounded wait, its output kept."""
+    return subprocess.run([str(binary), "ctl", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+
+
+@pytest.mark.needs_control("Screen", "FindPhone", "MusicControl",
+                           "InjectDeviceEvent")
+@pytest.mark.emulator_process("runs bandsim ctl on the private bus")
+def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
+    """MB4/SCREEN/BV-10: bandsim ctl works the band's menus and status shows what the band shows
+
+    Someone at a shell starts find phone and presses play on the music
+    screen, sends a device event of their own, and reads the screen in
+    status as a person reads it; a word the band does not know is
+    refused with the words it knows.
+    """
+    client = DeviceEventsClient(authed)
+    client.enable_notifications()
+    where = ("--control-address", bus)
+    assert ctl(emulator_binary, *where, "find-phone", "start").returncode \
+        == 0
+    client.expect(0x08)
+    client.answer_find_phone()
+    control.wait_event("find-phone", state="acknowledged")
+    lines = {line.split()[0]: " ".join(line.split()[1:]) for line in
+             ctl(emulator_binary, *where, "status").stdout.splitlines()}
+    assert lines["Screen"] == "find-phone state='acknowledged'"
+    assert ctl(emulator_binary, *where, "find-phone", "stop").returncode \
+        == 0
+    client.expect(0x0f)
+    assert ctl(emulator_binary, *where, "music", "play").returncode == 0
+    assert client.music() == "play"
+    assert ctl(emulator_binary, *where, "device-event", "16",
+               "f7 00").returncode == 0
+    assert client.next().mtu == 247
+    refused = ctl(emulator_binary, *where, "music", "louder")
+    assert refused.returncode == 1
+    assert "volume-up" in refused.stderr
+    refused = ctl(emulator_binary, *where, "device-event", "fe", "02")
+    assert refused.returncode == 1 and "music-control" in refused.stderr
+    assert ctl(emulator_binary, *where, "find-phone", "maybe").returncode \
+        == 2
