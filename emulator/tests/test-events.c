@@ -19,16 +19,21 @@ static struct mb_devevents *dev(struct fixture *f)
 	return mb_band_devevents(f->band);
 }
 
+/* "name details" of a recorded event. */
+#define LINE                                              \
+	(sizeof(((struct recorded_event *)0)->name) + 1 + \
+	 sizeof(((struct recorded_event *)0)->detail))
+
 /* The events recorded so far whose "name details" start with one of
  * prefixes, into out (at most n); how many. */
 static size_t only(const struct fixture *f, const char *const *prefixes,
-		   char out[][160], size_t n)
+		   char out[][LINE], size_t n)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->n_events && k < n; i++) {
 		for (const char *const *w = prefixes; *w; w++) {
-			char got[160];
+			char got[LINE];
 
 			snprintf(got, sizeof(got), "%s %s", f->events[i].name,
 				 f->events[i].detail);
@@ -328,7 +333,7 @@ static void test_wearer(void **state)
 	f->n_events = 0;
 	f->n_out = f->next_out = 0;
 	for (uint32_t i = m + 30; i < m + 36 * 60; i++) {
-		char want[4][160], got[8][160];
+		char want[4][LINE], got[8][LINE];
 		size_t n = 0, k;
 		uint8_t s[4];
 
