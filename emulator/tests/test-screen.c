@@ -485,7 +485,7 @@ static void test_power(void **state)
 static void test_long_text(void **state)
 {
 	struct alone *a = *state;
-	char text[400];
+	char text[400] = { 0 };
 	size_t n;
 	const struct mb_event_field *f;
 	struct mb_event ev;
@@ -495,7 +495,6 @@ static void test_long_text(void **state)
 	memcpy(text, "xy", 2);
 	for (size_t i = 2; i + 2 < sizeof(text); i += 2)
 		memcpy(text + i, "\xc3\xa9", 2);
-	text[sizeof(text) - 1] = '\0';
 	mb_event_init(&ev, MB_EVENT_ALERT_RECEIVED);
 	mb_event_add_string(&ev, "title", "T");
 	mb_event_add_string(&ev, "text", text);
