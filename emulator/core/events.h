@@ -63,9 +63,10 @@ enum mb_event_id {
 	MB_EVENT_MUSIC_INFO,
 	MB_EVENT_CHUNK_DROPPED,
 	/* The band's own events on 00000010 (devevents.c): device-event
-	 * {code, name} for every one sent; find-phone {state: "started",
-	 * "stopped", "acknowledged"}; music-control {action}; fell-asleep,
-	 * woke-up, non-wear {worn}. */
+	 * {code, name, extra, sent} for every one sent; find-phone {state:
+	 * "started", "stopped", "acknowledged"; by: "band", "phone",
+	 * "disconnected"}; music-control {action}; fell-asleep, woke-up,
+	 * non-wear {worn}. */
 	MB_EVENT_DEVICE_EVENT,
 	MB_EVENT_FIND_PHONE,
 	MB_EVENT_MUSIC_CONTROL,
