@@ -276,9 +276,9 @@ static const struct {
 	uint32_t after;
 	uint32_t for_link;
 	bool ends_link;
-	/* Emitted at once after another event, before the band goes on:
-	 * what that one changes after has not changed yet, so it is left
-	 * for the next event. */
+	/* Emitted at once after another event, maybe before the band goes
+	 * on: what that one changes after may not have changed yet, so the
+	 * next event compares it too. */
 	bool follows;
 } event_props[MB_EVENT_COUNT] = {
 	[MB_EVENT_CONNECTED] = { .now = P(STATE) },
@@ -432,10 +432,11 @@ void control_props_event(struct control *c, enum mb_event_id id)
 			c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
 		return;
 	}
+	/* What the event before may change after is compared now (the
+	 * band may have gone on since) and at the next event again. */
 	if (event_props[id].follows) {
 		uint32_t pending = c->pending;
 
-		c->pending = 0;
 		control_props_refresh(c, event_props[id].now);
 		c->pending = pending;
 		return;
