@@ -42,8 +42,8 @@ def screens_after(control, mark) -> list:
     out = []
     for event in events_after(control, "screen-changed", mark):
         details = dict(event.details)
-        out.append(dict(details, name=details.pop("screen")))
-        out[-1].pop("screen", None)
+        name = details.pop("screen")
+        out.append(dict(details, name=name))
     return out
 
 
@@ -333,6 +333,9 @@ def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
     assert ctl(emulator_binary, *where, "device-event", "16",
                "f7 00").returncode == 0
     assert client.next().mtu == 247
+    assert ctl(emulator_binary, *where, "device-event", "0e").returncode \
+        == 0
+    assert bytes(client.next()) == b"\x0e"
     refused = ctl(emulator_binary, *where, "music", "louder")
     assert refused.returncode == 1
     assert "volume-up" in refused.stderr
