@@ -538,7 +538,7 @@ def band_charger(hands):
 
 @pytest.fixture
 def band_menu(hands):
-    """find_phone(start) and music(action): the band's menus."""
+    """find_phone(start) and music(*actions): the band's menus."""
     return hands
 
 

@@ -71,17 +71,17 @@ STEPS = {
     "find-phone": "start and stop 'find phone' in the band's menu",
     "music": "press the buttons of the band's music screen",
 }
-# What a person presses on the band's music screen for each action of
-# the control plane's MusicControl.
+# What a person does on the band's music screen for each action of the
+# control plane's MusicControl.
 MUSIC_STEPS = {
-    "open": "Open the music screen on the band",
-    "play": "Press play on the band's music screen",
-    "pause": "Press pause on the band's music screen",
-    "next": "Press next on the band's music screen",
-    "previous": "Press previous on the band's music screen",
-    "volume-up": "Turn the volume up on the band's music screen",
-    "volume-down": "Turn the volume down on the band's music screen",
-    "close": "Leave the band's music screen",
+    "open": "open the music screen",
+    "play": "press play",
+    "pause": "press pause",
+    "next": "press next",
+    "previous": "press previous",
+    "volume-up": "turn the volume up",
+    "volume-down": "turn the volume down",
+    "close": "leave the music screen",
 }
 
 
@@ -483,8 +483,9 @@ class ControlHands:
     def find_phone(self, start: bool = True) -> None:
         self.control.find_phone(start)
 
-    def music(self, action: str) -> None:
-        self.control.music_control(action)
+    def music(self, *actions: str) -> None:
+        for action in actions:
+            self.control.music_control(action)
 
 
 class PersonHands:
@@ -512,5 +513,7 @@ class PersonHands:
         self.person.ask("Start 'find phone' in the band's menu" if start
                         else "Stop 'find phone' on the band")
 
-    def music(self, action: str) -> None:
-        self.person.ask(MUSIC_STEPS[action])
+    def music(self, *actions: str) -> None:
+        """One step for the person: the actions in order."""
+        steps = ", then ".join(MUSIC_STEPS[a] for a in actions)
+        self.person.ask(f"On the band: {steps}")
