@@ -54,7 +54,7 @@ BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary"}
 CONTROL_FIXTURES = {"control"}
-HAND_FIXTURES = {"band_button", "band_charger", "hands"}
+HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands"}
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
 
@@ -544,6 +544,12 @@ def band_button(hands):
 @pytest.fixture
 def band_charger(hands):
     """put_on_charger() and take_off_charger()."""
+    return hands
+
+
+@pytest.fixture
+def band_menu(hands):
+    """find_phone(start) and music(*actions): the band's menus."""
     return hands
 
 

@@ -189,6 +189,9 @@ def run(start_band, control, row):
             [(h, hexs(v)) for h, v in row.notifications], \
             f"notifications for {hexs(row.pdu)}"
         after = snapshot.take(control, band.state_dir, link, PROFILE)
+        if row.screen is not None:
+            assert after.properties.pop("Screen")["name"] == row.screen
+            before.properties.pop("Screen")
         changed = snapshot.differences(before, after)
         assert not changed, (f"{hexs(row.pdu)} changed the band:\n  "
                              + "\n  ".join(changed))

@@ -38,7 +38,7 @@ GATT_PATH = "/io/bandsim/gatt"
 # An argument of each D-Bus type that, were the call let through, would
 # change what the band shows (or read its log, for GetSamples).
 ARGUMENTS = {"d": 3600.0, "u": 5, "b": True, "t": 0, "y": 0,
-             "s": "preset=stuck-syncing"}
+             "s": "preset=stuck-syncing", "ay": []}
 
 
 @pytest.fixture

@@ -36,6 +36,10 @@ METHODS = {
     "InjectFault": [("s", "in"), ("u", "out")],
     "ClearFaults": [],
     "SetAlarmEnabled": [("y", "in"), ("b", "in")],
+    "FindPhone": [("b", "in")],
+    "MusicControl": [("s", "in")],
+    "SetSilentMode": [("b", "in")],
+    "InjectDeviceEvent": [("y", "in"), ("ay", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),
@@ -51,6 +55,7 @@ PROPERTIES = {
     "Charging": ("b", "read"),
     "Firmware": ("a{sv}", "read"),
     "Settings": ("a{sv}", "read"),
+    "Screen": ("a{sv}", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
     "HeartRate": ("a{sv}", "read"),

@@ -11,7 +11,6 @@ and layouts run over BlueZ too.
 
 import datetime
 import re
-import socket
 import struct
 
 import pytest

@@ -173,8 +173,9 @@ def test_first_bind_with_tap(fresh_band, control, band_button, links):
     assert control.get("Authenticated") is True
     assert len(client.att.read(BATTERY.value_handle)) == 20
     control.sync()
-    assert control.names() == ["connected", "prompt-shown", "button-pressed",
-                               "bound", "auth-started", "auth-succeeded"]
+    assert control.names() == ["connected", "prompt-shown", "screen-changed",
+                               "button-pressed", "bound", "screen-changed",
+                               "auth-started", "auth-succeeded"]
 
 
 @pytest.mark.needs_control("AdvanceClock", "Prompt", "Bound", "Event")

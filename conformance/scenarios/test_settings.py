@@ -187,14 +187,14 @@ def test_dnd_keeps_chime_still_not_alarm(authed, control):
     client.settle()
     mark = last_seq(control)
     control.advance_clock(3600)
-    assert [e.details for e in events_after(control, "vibrate", mark)] == \
-        [{"reason": "alarm"}]
+    assert [e.details["reason"] for e in
+            events_after(control, "vibrate", mark)] == ["alarm"]
     event_after(control, "hourly-chime", mark, hour=8)
     mark = last_seq(control)
     control.advance_clock(3600)
     event_after(control, "hourly-chime", mark, hour=9)
-    assert [e.details for e in events_after(control, "vibrate", mark)] == \
-        [{"reason": "chime"}]
+    assert [e.details["reason"] for e in
+            events_after(control, "vibrate", mark)] == ["chime"]
 
 
 def expected_warnings(samples, start: int, end: int, minutes: int) -> int:

@@ -368,6 +368,24 @@ def test_watch_prints_events_steps_and_battery(start, ctl):
     assert "stopped" in output.text
 
 
+def test_watch_shows_music_and_the_screen(start, ctl, bus):
+    """With --band-control, watch also prints what the band shows; the
+    music screen's buttons are decoded."""
+    band = start()
+    proc = popen("watch", *target(band), "--band-control", bus,
+                 "--duration", "20", merge=True)
+    output = Output(proc)
+    output.wait_for("watching")
+    assert "screen   off" in output.text
+    ctl.music_control("open")
+    output.wait_for("event    music control: open (fe e0)")
+    output.wait_for("screen   music")
+    ctl.set_battery(10)
+    output.wait_for("screen   low-battery level=10")
+    proc.send_signal(signal.SIGINT)
+    assert output.finish() == 0, output.text
+
+
 def test_watch_stops_on_sigint_though_started_ignoring_it(start):
     """Python leaves an inherited SIGINT ignore in place; watch, stopped
     by Ctrl-C, takes SIGINT back, or a script's `watch ... &` could only

@@ -433,6 +433,31 @@ def test_person_confirms_with_enter():
             os.close(write_fd)
 
 
+def test_person_works_the_band_menus():
+    """Find phone and the music screen asked of a person: one step each,
+    the music screen's actions in order in one sentence."""
+    read_fd, write_fd = os.pipe()
+    try:
+        out = _Text()
+        person = Person(read_fd, out, timeout=1.0)
+        os.write(write_fd, b"\n\n\n")
+        hands = PersonHands(person)
+        hands.find_phone(True)
+        hands.find_phone(False)
+        hands.music("open", "play", "close")
+        assert "Start 'find phone' in the band's menu, then press Enter" \
+            in out.text
+        assert "Stop 'find phone' on the band" in out.text
+        assert ("On the band: open the music screen, then press play, "
+                "then leave the music screen, then press Enter") in out.text
+        person.timeout = 0
+        with pytest.raises(PersonTimeout, match="nobody confirmed"):
+            hands.music("pause")
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
 class _Text:
     def __init__(self):
         self.text = ""

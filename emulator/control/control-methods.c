@@ -9,6 +9,7 @@
 
 #include "control-private.h"
 #include "core/util.h"
+#include "core/devevents.h"
 #include "core/fault.h"
 #include "core/flashlog.h"
 #include "core/power.h"
@@ -176,6 +177,67 @@ static void set_alarm_enabled(struct control *c, GVariant *args,
 		fail(r, CONTROL_ERROR_FAILED, err);
 }
 
+/* The band's find-phone menu item: start or stop (device events 08, 0F). */
+static void find_phone(struct control *c, GVariant *args, struct reply *r)
+{
+	gboolean start;
+	char *err = NULL;
+
+	g_variant_get(args, "(b)", &start);
+	if (!mb_devevents_find_phone(mb_band_devevents(c->band), start, &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
+/* The band's music screen: FE <action>. */
+static void music_control(struct control *c, GVariant *args, struct reply *r)
+{
+	const char *name;
+	GString *names;
+
+	g_variant_get(args, "(&s)", &name);
+	for (int a = 0; a < MB_MUSIC_ACTION_COUNT; a++) {
+		if (!strcmp(name, mb_music_action_name(a))) {
+			mb_devevents_music(mb_band_devevents(c->band), a);
+			return;
+		}
+	}
+	names = g_string_new(NULL);
+	for (int a = 0; a < MB_MUSIC_ACTION_COUNT; a++)
+		g_string_append_printf(names, "%s%s", a ? ", " : "",
+				       mb_music_action_name(a));
+	fail(r, CONTROL_ERROR_INVALID_ARGS,
+	     mb_strdup_printf("action '%s' is not one of %s", name,
+			      names->str));
+	g_string_free(names, TRUE);
+}
+
+/* The band's menu mutes or unmutes the phone: device event 10 <on>. */
+static void set_silent_mode(struct control *c, GVariant *args, struct reply *r)
+{
+	gboolean on;
+
+	g_variant_get(args, "(b)", &on);
+	mb_devevents_silent_mode(mb_band_devevents(c->band), on);
+}
+
+/* Any device event of the table, for a test. */
+static void inject_device_event(struct control *c, GVariant *args,
+				struct reply *r)
+{
+	GVariant *extra;
+	const guint8 *bytes;
+	gsize len;
+	guint8 code;
+	char *err = NULL;
+
+	g_variant_get(args, "(y@ay)", &code, &extra);
+	bytes = g_variant_get_fixed_array(extra, &len, 1);
+	if (!mb_devevents_inject(mb_band_devevents(c->band), code, bytes, len,
+				 &err))
+		fail(r, CONTROL_ERROR_INVALID_ARGS, err);
+	g_variant_unref(extra);
+}
+
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
 
 static const struct {
@@ -200,6 +262,10 @@ static const struct {
 	{ "ClearFaults", "()", clear_faults, P(FAULTS), true },
 	{ "GetSamples", "(tt)", get_samples, 0, false },
 	{ "SetAlarmEnabled", "(yb)", set_alarm_enabled, 0, true },
+	{ "FindPhone", "(b)", find_phone, 0, true },
+	{ "MusicControl", "(s)", music_control, 0, true },
+	{ "SetSilentMode", "(b)", set_silent_mode, 0, true },
+	{ "InjectDeviceEvent", "(yay)", inject_device_event, 0, true },
 };
 
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)

@@ -31,6 +31,7 @@ enum control_prop {
 	CONTROL_PROP_FAULTS,
 	CONTROL_PROP_SETTINGS,
 	CONTROL_PROP_HEART_RATE,
+	CONTROL_PROP_SCREEN,
 	CONTROL_PROP_N_WATCHED,
 	CONTROL_PROP_STORED_SAMPLES = CONTROL_PROP_N_WATCHED,
 	CONTROL_PROP_CLOCK,
@@ -56,6 +57,10 @@ struct control {
 	uint32_t pending;
 	uint32_t for_link;
 };
+
+/* control.c */
+/* An event's field (or the screen's) as a D-Bus value: s, y or u. */
+GVariant *control_field_value(const struct mb_event_field *f);
 
 /* control-props.c */
 /* Every property of the introspection data has a getter. */

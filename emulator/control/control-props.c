@@ -13,6 +13,7 @@
 #include "core/hr.h"
 #include "core/power.h"
 #include "core/tick.h"
+#include "core/screen.h"
 #include "core/settings.h"
 
 static GVariant *get_state(struct control *c)
@@ -191,6 +192,26 @@ static GVariant *get_settings(struct control *c)
 	return g_variant_builder_end(&b);
 }
 
+/* docs/dbus/io.bandsim.Band1.md: Screen.  What the band shows: its name
+ * and its fields, as screen-changed has them. */
+static GVariant *get_screen(struct control *c)
+{
+	const struct mb_screen *screen = mb_band_screen(c->band);
+	const struct mb_event_field *f;
+	GVariantBuilder b;
+	size_t n;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(
+		&b, "{sv}", "name",
+		g_variant_new_string(mb_screen_name(mb_screen_shown(screen))));
+	f = mb_screen_fields(screen, &n);
+	for (size_t i = 0; i < n; i++)
+		g_variant_builder_add(&b, "{sv}", f[i].key,
+				      control_field_value(&f[i]));
+	return g_variant_builder_end(&b);
+}
+
 static GVariant *get_stored_samples(struct control *c)
 {
 	return g_variant_new_uint32(
@@ -256,6 +277,7 @@ static const struct {
 	[CONTROL_PROP_BUSY] = { "Busy", get_busy },
 	[CONTROL_PROP_FAULTS] = { "Faults", get_faults },
 	[CONTROL_PROP_SETTINGS] = { "Settings", get_settings },
+	[CONTROL_PROP_SCREEN] = { "Screen", get_screen },
 	[CONTROL_PROP_STORED_SAMPLES] = { "StoredSamples", get_stored_samples },
 	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
 	[CONTROL_PROP_HEART_RATE] = { "HeartRate", get_heart_rate },
@@ -295,6 +317,10 @@ static const struct {
 	uint32_t after;
 	uint32_t for_link;
 	bool ends_link;
+	/* Emitted at once after another event, maybe before the band goes
+	 * on: what that one changes after may not have changed yet, so the
+	 * next event compares it too. */
+	bool follows;
 } event_props[MB_EVENT_COUNT] = {
 	[MB_EVENT_CONNECTED] = { .now = P(STATE) },
 	[MB_EVENT_DISCONNECTED] = { .now = LINK_END, .ends_link = true },
@@ -356,6 +382,15 @@ static const struct {
 	[MB_EVENT_HR_STARTED] = { .now = P(HEART_RATE) },
 	[MB_EVENT_HR_MEASURED] = { .now = P(HEART_RATE) },
 	[MB_EVENT_HR_STOPPED] = { .now = P(HEART_RATE) },
+	[MB_EVENT_DEVICE_EVENT] = { 0 },
+	[MB_EVENT_FIND_PHONE] = { 0 },
+	[MB_EVENT_MUSIC_CONTROL] = { 0 },
+	[MB_EVENT_FELL_ASLEEP] = { 0 },
+	[MB_EVENT_WOKE_UP] = { 0 },
+	[MB_EVENT_NON_WEAR] = { 0 },
+	/* Right after the event that made it (core/band.c). */
+	[MB_EVENT_SCREEN_CHANGED] = { .now = P(SCREEN), .follows = true },
+	[MB_EVENT_FIRMWARE_PROGRESS] = { 0 },
 };
 
 GVariant *control_props_get(struct control *c, const char *name)
@@ -441,6 +476,15 @@ void control_props_event(struct control *c, enum mb_event_id id)
 	if (id >= MB_EVENT_COUNT) {
 		control_props_refresh(
 			c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
+		return;
+	}
+	/* What the event before may change after is compared now (the
+	 * band may have gone on since) and at the next event again. */
+	if (event_props[id].follows) {
+		uint32_t pending = c->pending;
+
+		control_props_refresh(c, event_props[id].now);
+		c->pending = pending;
 		return;
 	}
 	control_props_refresh(c, event_props[id].now);

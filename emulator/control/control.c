@@ -33,6 +33,19 @@ static const char introspection_xml[] =
 	"      <arg name='slot' type='y' direction='in'/>"
 	"      <arg name='enabled' type='b' direction='in'/>"
 	"    </method>"
+	"    <method name='FindPhone'>"
+	"      <arg name='start' type='b' direction='in'/>"
+	"    </method>"
+	"    <method name='MusicControl'>"
+	"      <arg name='action' type='s' direction='in'/>"
+	"    </method>"
+	"    <method name='SetSilentMode'>"
+	"      <arg name='on' type='b' direction='in'/>"
+	"    </method>"
+	"    <method name='InjectDeviceEvent'>"
+	"      <arg name='code' type='y' direction='in'/>"
+	"      <arg name='extra' type='ay' direction='in'/>"
+	"    </method>"
 	"    <method name='GetSamples'>"
 	"      <arg name='from' type='t' direction='in'/>"
 	"      <arg name='to' type='t' direction='in'/>"
@@ -53,6 +66,7 @@ static const char introspection_xml[] =
 	"    <property name='Firmware' type='a{sv}' access='read'/>"
 	"    <property name='Settings' type='a{sv}' access='read'/>"
 	"    <property name='HeartRate' type='a{sv}' access='read'/>"
+	"    <property name='Screen' type='a{sv}' access='read'/>"
 	"    <property name='StoredSamples' type='u' access='read'/>"
 	"    <property name='Clock' type='t' access='read'>"
 	"      <annotation name='org.freedesktop.DBus.Property.EmitsChangedSignal' value='false'/>"
@@ -67,6 +81,19 @@ static const char introspection_xml[] =
 	"  </interface>"
 	"</node>";
 
+GVariant *control_field_value(const struct mb_event_field *f)
+{
+	switch (f->type) {
+	case MB_EVENT_TYPE_STRING:
+		return g_variant_new_string(f->str);
+	case MB_EVENT_TYPE_BYTE:
+		return g_variant_new_byte(f->byte);
+	case MB_EVENT_TYPE_UINT32:
+		break;
+	}
+	return g_variant_new_uint32(f->u32);
+}
+
 void control_band_event(struct control *c, const struct mb_event *ev)
 {
 	GVariantBuilder details;
@@ -74,24 +101,9 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 	if (!c)
 		return;
 	g_variant_builder_init(&details, G_VARIANT_TYPE("a{sv}"));
-	for (size_t i = 0; i < ev->n_fields; i++) {
-		const struct mb_event_field *f = &ev->fields[i];
-
-		switch (f->type) {
-		case MB_EVENT_TYPE_STRING:
-			g_variant_builder_add(&details, "{sv}", f->key,
-					      g_variant_new_string(f->str));
-			break;
-		case MB_EVENT_TYPE_BYTE:
-			g_variant_builder_add(&details, "{sv}", f->key,
-					      g_variant_new_byte(f->byte));
-			break;
-		case MB_EVENT_TYPE_UINT32:
-			g_variant_builder_add(&details, "{sv}", f->key,
-					      g_variant_new_uint32(f->u32));
-			break;
-		}
-	}
+	for (size_t i = 0; i < ev->n_fields; i++)
+		g_variant_builder_add(&details, "{sv}", ev->fields[i].key,
+				      control_field_value(&ev->fields[i]));
 	g_dbus_connection_emit_signal(
 		c->conn, NULL, CONTROL_OBJECT_PATH, CONTROL_INTERFACE, "Event",
 		g_variant_new("(sa{sv})", mb_event_name(ev->id), &details),

@@ -8,6 +8,7 @@
 
 #include "control.h"
 #include "core/settings-model.h"
+#include "core/util.h"
 
 struct ctl {
 	GDBusConnection *conn;
@@ -46,6 +47,37 @@ static GVariant *call(const struct ctl *ctl, const char *iface,
 	return r;
 }
 
+/* Screen as a person reads it: its name, then its fields,
+ * "message title='Anna' text='Running late'". */
+static char *screen_text(GVariant *v)
+{
+	GString *out = g_string_new(NULL);
+	const char *name = "?", *key;
+	GVariantIter iter;
+	GVariant *field;
+
+	g_variant_lookup(v, "name", "&s", &name);
+	g_string_append(out, name);
+	g_variant_iter_init(&iter, v);
+	while (g_variant_iter_next(&iter, "{&sv}", &key, &field)) {
+		char *text = g_variant_print(field, FALSE);
+
+		if (strcmp(key, "name"))
+			g_string_append_printf(out, " %s=%s", key, text);
+		g_free(text);
+		g_variant_unref(field);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* How status prints a property: as GVariant text, but for these. */
+static const struct {
+	const char *name;
+	char *(*text)(GVariant *v);
+} status_texts[] = {
+	{ "Screen", screen_text },
+};
+
 static int status(const struct ctl *ctl)
 {
 	GVariant *r = call(ctl, "org.freedesktop.DBus.Properties", "GetAll",
@@ -58,8 +90,13 @@ static int status(const struct ctl *ctl)
 		return 1;
 	g_variant_get(r, "(a{sv})", &iter);
 	while (g_variant_iter_next(iter, "{&sv}", &key, &v)) {
-		char *text = g_variant_print(v, FALSE);
+		char *(*print)(GVariant * v) = NULL;
+		char *text;
 
+		for (size_t i = 0; i < G_N_ELEMENTS(status_texts); i++)
+			if (!strcmp(status_texts[i].name, key))
+				print = status_texts[i].text;
+		text = print ? print(v) : g_variant_print(v, FALSE);
 		printf("%-14s %s\n", key, text);
 		g_free(text);
 		g_variant_unref(v);
@@ -264,6 +301,69 @@ static int run_alarm(const struct ctl *ctl, const struct command *cmd,
 		      g_variant_new("(yb)", (guint8)slot, on));
 }
 
+/* "on" or "off", "start" or "stop": one of the two words of the row. */
+static bool two_words(const char *arg, const char *yes, const char *no,
+		      gboolean *out)
+{
+	*out = !strcmp(arg, yes);
+	return *out || !strcmp(arg, no);
+}
+
+static int run_find_phone(const struct ctl *ctl, const struct command *cmd,
+			  char **args)
+{
+	gboolean start;
+
+	if (!two_words(args[0], "start", "stop", &start)) {
+		g_printerr("bandsim ctl: find-phone: start or stop\n");
+		return 2;
+	}
+	return simple(ctl, cmd->method, g_variant_new("(b)", start));
+}
+
+static int run_music(const struct ctl *ctl, const struct command *cmd,
+		     char **args)
+{
+	return simple(ctl, cmd->method, g_variant_new("(s)", args[0]));
+}
+
+static int run_silent(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
+{
+	gboolean on;
+
+	if (!two_words(args[0], "on", "off", &on)) {
+		g_printerr("bandsim ctl: silent: on or off\n");
+		return 2;
+	}
+	return simple(ctl, cmd->method, g_variant_new("(b)", on));
+}
+
+/* device-event CODE [HEX]: the code in hex (08, 0xfe), the bytes after
+ * it in hex ("e0", "01 02"). */
+static int run_device_event(const struct ctl *ctl, const struct command *cmd,
+			    char **args)
+{
+	char *end;
+	unsigned long code = strtoul(args[0], &end, 16);
+	uint8_t *extra = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (*end || end == args[0] || code > 0xff ||
+	    (cmd->n_args > 1 && !mb_hex_parse(args[1], &extra, &len))) {
+		g_printerr(
+			"bandsim ctl: device-event: CODE in hex (08, fe) and the bytes after it in hex (e0)\n");
+		return 2;
+	}
+	rc = simple(ctl, cmd->method,
+		    g_variant_new("(y@ay)", (guint8)code,
+				  g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+							    extra, len, 1)));
+	free(extra);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "status", 0, NULL, run_status },
 	{ "press", 0, "PressButton", run_simple },
@@ -274,6 +374,11 @@ static const struct command commands[] = {
 	{ "advance", 1, "AdvanceClock", run_advance },
 	{ "settings", 0, NULL, run_settings },
 	{ "alarm", 2, "SetAlarmEnabled", run_alarm },
+	{ "find-phone", 1, "FindPhone", run_find_phone },
+	{ "music", 1, "MusicControl", run_music },
+	{ "silent", 1, "SetSilentMode", run_silent },
+	{ "device-event", 1, "InjectDeviceEvent", run_device_event },
+	{ "device-event", 2, "InjectDeviceEvent", run_device_event },
 };
 
 int ctl_main(int argc, char **argv)
@@ -309,6 +414,11 @@ int ctl_main(int argc, char **argv)
 		"  advance SECONDS  move band time forward\n"
 		"  settings         print what the companion app configured\n"
 		"  alarm SLOT on|off  turn an alarm on or off on the band\n"
+		"  find-phone start|stop  find phone from the band's menu\n"
+		"  music ACTION     the music screen: play, pause, next, previous,\n"
+		"                   volume-up, volume-down, open, close\n"
+		"  silent on|off    mute or unmute the phone from the band's menu\n"
+		"  device-event CODE [HEX]  send any device event (a test's)\n"
 		"  events           print protocol events until interrupted\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);

@@ -22,6 +22,7 @@
 #include "routine.h"
 #include "rtc.h"
 #include "schedule.h"
+#include "screen.h"
 #include "services.h"
 #include "settings.h"
 #include "tick.h"
@@ -47,6 +48,7 @@ struct mb_band {
 	struct mb_routine *routine;
 	struct mb_hr *hr;
 	struct mb_devevents *devevents;
+	struct mb_screen *screen;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
 	struct mb_flash flash;
@@ -81,14 +83,20 @@ static void svc_debug(const char *line, void *data)
 		band->debug(line, band->debug_data);
 }
 
+/* The screen sees every event first, so that whoever hears of one can
+ * read what the band shows since; screen-changed follows the event that
+ * made it. */
 static void svc_emit(const struct mb_event *ev, void *data)
 {
 	struct mb_band *band = data;
+	bool shown = mb_screen_see(band->screen, ev);
 
 	if (band->debug)
 		mb_svc_debug(&band->svc, "event %s", mb_event_name(ev->id));
 	if (band->event)
 		band->event(ev, band->event_data);
+	if (shown)
+		mb_screen_announce(band->screen);
 }
 
 static bool svc_fault(enum mb_fault_trigger trigger, unsigned int level,
@@ -149,6 +157,7 @@ bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 	    !mb_link_up(band->link, ops, user_data))
 		return false;
 	mb_auth_link_up(band->auth);
+	mb_devevents_link_up(band->devevents);
 	mb_svc_emit_string(&band->svc, MB_EVENT_CONNECTED, NULL, NULL);
 	mb_power_link_up(band->power);
 	mb_faults_hook(band->faults, MB_FAULT_TRIGGER_CONNECT, 0);
@@ -163,6 +172,7 @@ void mb_band_disconnect(struct mb_band *band)
 	mb_fetch_link_down(band->fetch);
 	mb_firmware_link_down(band->firmware);
 	mb_hr_link_down(band->hr);
+	mb_devevents_link_down(band->devevents);
 	mb_power_link_down(band->power);
 	mb_link_down(band->link);
 	mb_svc_emit_string(&band->svc, MB_EVENT_DISCONNECTED, NULL, NULL);
@@ -294,16 +304,18 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->gatt = gatt;
 	b->identity = mb_identity_new(state);
 	b->svc = (struct mb_services){ &services_ops, b };
+	/* First: it sees the events of every part. */
+	b->screen = mb_screen_new(&b->svc, pol);
 	for (int id = 0; id < MB_CHR_COUNT; id++)
 		b->chrs[id] = mb_chr_resolve(gatt, (enum mb_chr_id)id);
 	b->rtc = mb_rtc_new(&b->svc, rtc_changed, b);
 	b->power = mb_power_new(&b->svc, profile, b->rtc, power_booted, b);
-	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power);
+	b->devevents = mb_devevents_new(&b->svc);
+	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power, b->devevents);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
-	b->devevents = mb_devevents_new(&b->svc);
 	b->settings = mb_settings_new(&b->svc, profile, b->rtc, b->devevents,
 				      settings_reset, b);
 	b->routine = mb_routine_new(&b->svc, profile, b->rtc, b->power, b->tick,
@@ -333,6 +345,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_tick_timer, b->tick);
 	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
 	mb_sched_add(b->sched, &mb_hr_timer, b->hr);
+	mb_sched_add(b->sched, &mb_screen_timer, b->screen);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -364,6 +377,7 @@ void mb_band_free(struct mb_band *band)
 	mb_flashlog_free(band->log);
 	free(band->own_flash);
 	mb_identity_free(band->identity);
+	mb_screen_free(band->screen);
 	mb_gatt_free(band->gatt);
 	free(band);
 }
@@ -451,3 +465,5 @@ GETTER(struct mb_adv *, adv, adv)
 GETTER(struct mb_settings *, settings, settings)
 GETTER(struct mb_routine *, routine, routine)
 GETTER(struct mb_hr *, hr, hr)
+GETTER(struct mb_devevents *, devevents, devevents)
+GETTER(struct mb_screen *, screen, screen)

@@ -14,6 +14,7 @@
 #include "util.h"
 #include "adv.h"
 #include "auth.h"
+#include "devevents.h"
 #include "fault.h"
 #include "firmware.h"
 #include "flashlog.h"
@@ -22,6 +23,7 @@
 #include "power.h"
 #include "routine.h"
 #include "rtc.h"
+#include "screen.h"
 #include "settings.h"
 #include "tick.h"
 #include "timestate.h"
@@ -126,3 +128,8 @@ struct mb_settings *mb_band_settings(const struct mb_band *band);
 struct mb_routine *mb_band_routine(const struct mb_band *band);
 /* Heart rate: its measurement, last reading, advertisement byte. */
 struct mb_hr *mb_band_hr(const struct mb_band *band);
+/* The band's own events on 00000010: its menus (find phone, music, silent
+ * mode) and a test's injected ones. */
+struct mb_devevents *mb_band_devevents(const struct mb_band *band);
+/* What the band shows. */
+struct mb_screen *mb_band_screen(const struct mb_band *band);

@@ -58,6 +58,7 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_WOKE_UP] = "woke-up",
 	[MB_EVENT_NON_WEAR] = "non-wear",
 	[MB_EVENT_SCREEN_CHANGED] = "screen-changed",
+	[MB_EVENT_FIRMWARE_PROGRESS] = "firmware-progress",
 };
 
 const char *mb_event_name(enum mb_event_id id)

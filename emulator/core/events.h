@@ -65,17 +65,21 @@ enum mb_event_id {
 	MB_EVENT_MUSIC_INFO,
 	MB_EVENT_CHUNK_DROPPED,
 	/* The band's own events on 00000010 (devevents.c): device-event
-	 * {code, name} for every one sent; find-phone {state: "started",
-	 * "stopped", "acknowledged"}; music-control {action}; fell-asleep,
-	 * woke-up, non-wear {worn}. */
+	 * {code, name, extra, sent} for every one sent; find-phone {state:
+	 * "started", "stopped", "acknowledged"; by: "band", "phone",
+	 * "disconnected"}; music-control {action}; fell-asleep, woke-up,
+	 * non-wear {worn}. */
 	MB_EVENT_DEVICE_EVENT,
 	MB_EVENT_FIND_PHONE,
 	MB_EVENT_MUSIC_CONTROL,
 	MB_EVENT_FELL_ASLEEP,
 	MB_EVENT_WOKE_UP,
 	MB_EVENT_NON_WEAR,
-	/* What the band shows changed (screen.c): screen-changed {screen}. */
+	/* What the band shows changed (screen.c): screen-changed {screen}
+	 * and the screen's fields.  What the screen shows of an update:
+	 * firmware-progress {percent} (firmware.c). */
 	MB_EVENT_SCREEN_CHANGED,
+	MB_EVENT_FIRMWARE_PROGRESS,
 	MB_EVENT_COUNT
 };
 

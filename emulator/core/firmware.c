@@ -43,6 +43,7 @@ struct transfer {
 	uint32_t crc;
 	uint8_t *buf;
 	uint32_t got;
+	int percent; /* as firmware-progress said last; -1 before */
 	char version[24];
 	char new_slot;
 };
@@ -141,6 +142,7 @@ static void cmd_init(void *part, const uint8_t *v, size_t len)
 		return;
 	}
 	t->got = 0;
+	t->percent = -1;
 	t->state = FW_STATE_W4_START;
 	mb_event_init(&ev, MB_EVENT_FIRMWARE_STARTED);
 	mb_event_add_byte(&ev, "type", t->type);
@@ -304,6 +306,7 @@ static uint8_t write_data(void *part, const uint8_t *value, size_t len,
 {
 	struct mb_firmware *fw = part;
 	struct transfer *t = &fw->t;
+	unsigned int percent;
 	uint32_t n;
 
 	if (t->state != FW_STATE_RECEIVING)
@@ -313,8 +316,15 @@ static uint8_t write_data(void *part, const uint8_t *value, size_t len,
 	memcpy(t->buf + t->got, value, n);
 	t->got += n;
 	mb_power_use(fw->power, MB_DRAIN_RADIO, 1);
-	if (mb_svc_fault(fw->svc, MB_FAULT_TRIGGER_FIRMWARE,
-			 (unsigned int)((uint64_t)t->got * 100 / t->size)))
+	percent = (unsigned int)((uint64_t)t->got * 100 / t->size);
+	/* The band's screen shows the whole percent received; an empty
+	 * write received nothing. */
+	if (n && (int)percent != t->percent) {
+		t->percent = (int)percent;
+		mb_svc_emit_u32(fw->svc, MB_EVENT_FIRMWARE_PROGRESS, "percent",
+				percent);
+	}
+	if (mb_svc_fault(fw->svc, MB_FAULT_TRIGGER_FIRMWARE, percent))
 		return 0;
 	if (t->got == t->size) {
 		t->state = FW_STATE_W4_CHECK;

@@ -54,6 +54,11 @@ static const struct mb_policy default_policy = {
 	.hr_not_worn = MB_HR_NOT_WORN_ZERO,
 	.hr_periodic_notify = true,
 	.hr_sleep_interval_min = 1,
+	.screen_on_s = 5,
+	.screen_notice_s = 5,
+	.screen_message_s = 10,
+	.screen_alarm_s = 30,
+	.screen_low_battery_percent = 10,
 };
 
 struct reader {
@@ -439,7 +444,13 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !get_choice(r, "hr-not-worn", not_worn, 2, &hr_not_worn) ||
 	    !get_bool(r, "hr-periodic-notify", &pol->hr_periodic_notify) ||
 	    !GET_UINT(r, "hr-sleep-interval-min", 1, 60,
-		      pol->hr_sleep_interval_min))
+		      pol->hr_sleep_interval_min) ||
+	    !GET_UINT(r, "screen-on-s", 1, 3600, pol->screen_on_s) ||
+	    !GET_UINT(r, "screen-notice-s", 1, 3600, pol->screen_notice_s) ||
+	    !GET_UINT(r, "screen-message-s", 1, 3600, pol->screen_message_s) ||
+	    !GET_UINT(r, "screen-alarm-s", 1, 3600, pol->screen_alarm_s) ||
+	    !GET_UINT(r, "screen-low-battery-percent", 0, 100,
+		      pol->screen_low_battery_percent))
 		return false;
 	pol->hr_not_worn = (enum mb_hr_not_worn)hr_not_worn;
 	pol->settings_unknown = (enum mb_settings_unknown)unknown;

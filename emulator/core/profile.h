@@ -132,6 +132,14 @@ struct mb_policy {
 	enum mb_hr_not_worn hr_not_worn;
 	bool hr_periodic_notify;
 	unsigned int hr_sleep_interval_min;
+	/* What the band shows (docs/policies.md#screen): how long the time
+	 * stays after a tap or after a screen went, a notice, a message, an
+	 * alarm; the level the low-battery screen comes at. */
+	unsigned int screen_on_s;
+	unsigned int screen_notice_s;
+	unsigned int screen_message_s;
+	unsigned int screen_alarm_s;
+	unsigned int screen_low_battery_percent;
 };
 
 struct mb_profile_device_info {

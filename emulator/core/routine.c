@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "routine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "datetime.h"
@@ -17,15 +18,49 @@ enum quiet {
 	QUIET_POLICY, /* do-not-disturb, if dnd-silences says so */
 };
 
+/* How the band vibrates (docs/policies.md#vibration): on and off times in
+ * ms, on first.  A reason without a pattern of its own gets the first. */
+enum pattern {
+	PATTERN_NOTIFY,
+	PATTERN_ALARM,
+	PATTERN_CHIME,
+	PATTERN_NUDGE,
+	PATTERN_GOAL,
+	PATTERN_COUNT
+};
+
+#define PATTERN_STEPS 20
+#define STEPS(...)                                                         \
+	{                                                                  \
+		{ __VA_ARGS__ },                                           \
+			MB_ARRAY_SIZE(((const uint16_t[]){ __VA_ARGS__ })) \
+	}
+#define ALARM_CYCLE 600, 400
+
+static const struct mb_routine_pattern {
+	uint16_t ms[PATTERN_STEPS];
+	size_t n;
+} patterns[PATTERN_COUNT] = {
+	[PATTERN_NOTIFY] = STEPS(200, 150, 200),
+	[PATTERN_ALARM] = STEPS(ALARM_CYCLE, ALARM_CYCLE, ALARM_CYCLE,
+				ALARM_CYCLE, ALARM_CYCLE, ALARM_CYCLE,
+				ALARM_CYCLE, ALARM_CYCLE, ALARM_CYCLE, 600),
+	[PATTERN_CHIME] = STEPS(300),
+	[PATTERN_NUDGE] = STEPS(400, 200, 400, 200, 400),
+	[PATTERN_GOAL] = STEPS(150, 100, 150, 100, 150, 100, 600),
+};
+
 static const struct {
 	const char *name;
 	enum quiet quiet;
+	enum pattern pattern;
 } vibrations[MB_VIBRATION_COUNT] = {
-	[MB_VIBRATION_ALARM] = { "alarm", QUIET_NEVER },
-	[MB_VIBRATION_ALERT] = { "alert", QUIET_ALERT },
-	[MB_VIBRATION_CHIME] = { "chime", QUIET_POLICY },
-	[MB_VIBRATION_INACTIVITY] = { "inactivity", QUIET_POLICY },
-	[MB_VIBRATION_GOAL] = { "goal", QUIET_POLICY },
+	[MB_VIBRATION_ALARM] = { "alarm", QUIET_NEVER, PATTERN_ALARM },
+	[MB_VIBRATION_ALERT] = { "alert", QUIET_ALERT, PATTERN_NOTIFY },
+	[MB_VIBRATION_CHIME] = { "chime", QUIET_POLICY, PATTERN_CHIME },
+	[MB_VIBRATION_INACTIVITY] = { "inactivity", QUIET_POLICY,
+				      PATTERN_NUDGE },
+	[MB_VIBRATION_GOAL] = { "goal", QUIET_POLICY, PATTERN_GOAL },
 };
 
 struct mb_routine {
@@ -110,6 +145,28 @@ static bool dnd_now(const struct mb_routine *r)
 	}
 }
 
+/* vibrate {reason, pattern: "on,off,on" in ms, duration-ms: their sum}. */
+static void emit_vibrate(const struct mb_routine *r, enum mb_vibration why)
+{
+	const struct mb_routine_pattern *p = &patterns[vibrations[why].pattern];
+	char text[PATTERN_STEPS * 6 + 1];
+	uint32_t total = 0;
+	size_t off = 0;
+	struct mb_event ev;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < p->n; i++) {
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					i ? ",%u" : "%u", p->ms[i]);
+		total += p->ms[i];
+	}
+	mb_event_init(&ev, MB_EVENT_VIBRATE);
+	mb_event_add_string(&ev, "reason", vibrations[why].name);
+	mb_event_add_string(&ev, "pattern", text);
+	mb_event_add_uint32(&ev, "duration-ms", total);
+	mb_svc_emit(r->svc, &ev);
+}
+
 bool mb_routine_vibrate(struct mb_routine *routine, enum mb_vibration why)
 {
 	bool quiet = false;
@@ -132,8 +189,7 @@ bool mb_routine_vibrate(struct mb_routine *routine, enum mb_vibration why)
 			     vibrations[why].name);
 		return false;
 	}
-	mb_svc_emit_string(routine->svc, MB_EVENT_VIBRATE, "reason",
-			   vibrations[why].name);
+	emit_vibrate(routine, why);
 	return true;
 }
 

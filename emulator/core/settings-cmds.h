@@ -20,9 +20,12 @@ enum mb_settings_action {
 	MB_SETTINGS_ACTION_QUERY_ALARMS,  /* 10 0D 01 <the alarms> */
 	MB_SETTINGS_ACTION_QUERY_GPS,	  /* 10 0E 01 <ascii> */
 	MB_SETTINGS_ACTION_FACTORY_RESET, /* §10 */
-	/* Known, valid, and nothing the settings keep: the find-phone
-	 * answer, the alarm query of newer firmwares (docs/settings.md). */
+	/* Known, valid, and nothing the settings keep: the alarm query of
+	 * newer firmwares (docs/settings.md). */
 	MB_SETTINGS_ACTION_ACCEPT,
+	/* 06 14 00 <found>: the phone's answer to find phone (§9, §11),
+	 * for the device events. */
+	MB_SETTINGS_ACTION_FIND_PHONE_ACK,
 };
 
 #define MB_SETTINGS_PREFIX_MAX 5

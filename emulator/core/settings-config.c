@@ -273,7 +273,7 @@ const struct mb_settings_cmd mb_settings_config_cmds[] = {
 	  2 },
 	ROW(D(0x1a), 3, 5, 5, SET, parse_hr_alert),
 	ROW(D(0x21), 3, 9, 9, SET, parse_password),
-	ROW(D(0x14), 3, 4, 4, ACCEPT, mb_settings_parse_flag),
+	ROW(D(0x14), 3, 4, 4, FIND_PHONE_ACK, mb_settings_parse_flag),
 	ROW(D(0x0b), 3, 4, 4, FACTORY_RESET, parse_reset),
 	ROW(0x08, 1, 12, 12, SET, parse_inactivity),
 	ROW(0x09, 1, 2, 6, SET, parse_dnd),

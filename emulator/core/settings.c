@@ -313,6 +313,9 @@ static enum result run(struct mb_settings *s, const struct channel *ch,
 		return RESULT_REFUSED;
 	case MB_SETTINGS_ACTION_ACCEPT:
 		return RESULT_DONE;
+	case MB_SETTINGS_ACTION_FIND_PHONE_ACK:
+		mb_devevents_find_phone_ack(s->devevents, v[len - 1]);
+		return RESULT_DONE;
 	case MB_SETTINGS_ACTION_QUERY_ALARMS:
 		query_alarms(s);
 		return RESULT_ANSWERED;

@@ -18,6 +18,7 @@ struct mb_tick {
 	const struct mb_policy *policy;
 	const struct mb_rtc *rtc;
 	struct mb_power *power;
+	struct mb_devevents *devevents;
 	struct mb_flashlog *log;
 	uint64_t life_seed;
 	mb_tick_hr_func_t heart_rate;
@@ -32,10 +33,11 @@ struct mb_tick {
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
 			    const struct mb_policy *policy,
-			    const struct mb_rtc *rtc, struct mb_power *power)
+			    const struct mb_rtc *rtc, struct mb_power *power,
+			    struct mb_devevents *devevents)
 {
 	return MB_NEW(struct mb_tick, .svc = svc, .policy = policy, .rtc = rtc,
-		      .power = power, .life_seed = 1,
+		      .power = power, .devevents = devevents, .life_seed = 1,
 		      .next_minute_ms = mb_rtc_next_minute(rtc));
 }
 
@@ -189,6 +191,12 @@ void mb_tick_run(struct mb_tick *tick, uint64_t at)
 		mb_svc_notify(tick->svc, MB_CHR_REALTIME_STEPS, value,
 			      sizeof(value));
 	}
+	/* What the wearer did shows in the minute's kind (§4.2); a band that
+	 * is off saw nothing of it. */
+	if (mb_power_state(tick->power) == MB_POWER_STATE_ON)
+		mb_devevents_wearer(tick->devevents, sample[0]);
+	else
+		mb_devevents_wearer_unknown(tick->devevents);
 	mb_power_minute(tick->power, sample);
 	mb_svc_fault(tick->svc, MB_FAULT_TRIGGER_MINUTE, 0);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "chrs.h"
+#include "devevents.h"
 #include "schedule.h"
 #include "flashlog.h"
 #include "power.h"
@@ -13,13 +14,15 @@
 
 /* The band's minute (docs/sync.md "Band life"): at every whole minute of
  * local time the wearer's sample is logged to flash, the day's step
- * totals grow, the battery pays, and a subscribed link gets realtime
- * steps (protocol §2.4). */
+ * totals grow, the battery pays, a subscribed link gets realtime steps
+ * (protocol §2.4), and the device events hear what the wearer did (fell
+ * asleep, woke up, took the band off: §9). */
 struct mb_tick;
 
 struct mb_tick *mb_tick_new(const struct mb_services *svc,
 			    const struct mb_policy *policy,
-			    const struct mb_rtc *rtc, struct mb_power *power);
+			    const struct mb_rtc *rtc, struct mb_power *power,
+			    struct mb_devevents *devevents);
 void mb_tick_free(struct mb_tick *tick);
 
 /* Which heart rate the minute that ended carries (hr.c, wired by the

@@ -74,13 +74,17 @@ static void on_event(const struct mb_event *ev, void *user_data)
 	/* The battery moves every band minute; most tests look elsewhere. */
 	if (!f->record_battery && ev->id == MB_EVENT_BATTERY_CHANGED)
 		return;
+	/* An update's every percent, and what the screen shows of it. */
+	if (!f->record_screen && (ev->id == MB_EVENT_SCREEN_CHANGED ||
+				  ev->id == MB_EVENT_FIRMWARE_PROGRESS))
+		return;
 	assert_true(f->n_events < MB_ARRAY_SIZE(f->events));
 	r = &f->events[f->n_events++];
 	snprintf(r->name, sizeof(r->name), "%s", mb_event_name(ev->id));
 	r->detail[0] = '\0';
 	for (size_t i = 0, off = 0; i < ev->n_fields; i++) {
 		const struct mb_event_field *fl = &ev->fields[i];
-		char value[64];
+		char value[200];
 
 		switch (fl->type) {
 		case MB_EVENT_TYPE_STRING:

@@ -64,7 +64,7 @@ struct captured {
 
 struct recorded_event {
 	char name[32];
-	char detail[96]; /* "key=value key=value", or "" */
+	char detail[256]; /* "key=value key=value", or "" */
 };
 
 struct fixture {
@@ -83,6 +83,9 @@ struct fixture {
 	bool fail_saves;
 	uint8_t random_seed; /* next byte of the fake random source */
 	bool record_battery; /* also record battery-changed events */
+	/* also record what the band shows: screen-changed and
+	 * firmware-progress */
+	bool record_screen;
 };
 
 /* The key every bound test band holds. */

@@ -319,6 +319,40 @@ static void test_full_update(void **state)
 			 'b');
 }
 
+/* firmware-progress says every whole percent received, once, in order:
+ * what the band's screen shows of the update. */
+static void test_progress(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int seen = 0;
+
+	f->record_screen = true;
+	/* 1000 bytes in writes of 5: a new percent every other write,
+	 * from 0 (the first write) to 100. */
+	start_upload(f, 0x00, (uint32_t)len, mb_crc32(img, len));
+	f->n_events = 0;
+	for (size_t off = 0; off < len; off += 5) {
+		uint8_t pdu[3 + 5] = { 0x52, H_FW_DATA, 0x00 };
+
+		memcpy(pdu + 3, img + off, 5);
+		mb_link_receive(mb_band_link(f->band), pdu, sizeof(pdu));
+		for (size_t i = 0; i < f->n_events; i++) {
+			char want[32];
+
+			if (strcmp(f->events[i].name, "firmware-progress"))
+				continue;
+			snprintf(want, sizeof(want), "percent=%u", seen++);
+			assert_string_equal(f->events[i].detail, want);
+		}
+		f->n_events = 0;
+	}
+	assert_int_equal(seen, 101);
+	expect_out(f, PDU(0x1b, H_FW_CTRL, 0x00, 0x10, 0x03, 0x01));
+	/* Past the size nothing more is received, nor said. */
+	send_data(f, img, 20);
+	expect_events(f, NULL);
+}
+
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -486,6 +520,8 @@ int main(void)
 		  test_refused_init_keeps_transfer),
 		F("MB4-UT/FW/BV-02 resources, font, watchface",
 		  test_resources_font_watchface),
+		F("MB4-UT/FW/BV-03 the update's every percent, once",
+		  test_progress),
 		cmocka_unit_test(test_firmware_info_round_trip),
 	};
 

@@ -46,6 +46,17 @@ static void expect_setting(struct fixture *f, const char *key, const char *want)
 }
 
 /* A recorded event, by its whole text. */
+/* The vibrate events of docs/policies.md#vibration. */
+#define VIBRATE_ALARM                                                           \
+	"vibrate reason=alarm pattern=600,400,600,400,600,400,600,400,600,400," \
+	"600,400,600,400,600,400,600,400,600 duration-ms=9600"
+#define VIBRATE_ALERT "vibrate reason=alert pattern=200,150,200 duration-ms=550"
+#define VIBRATE_CHIME "vibrate reason=chime pattern=300 duration-ms=300"
+#define VIBRATE_INACTIVITY \
+	"vibrate reason=inactivity pattern=400,200,400,200,400 duration-ms=1600"
+#define VIBRATE_GOAL \
+	"vibrate reason=goal pattern=150,100,150,100,150,100,600 duration-ms=1350"
+
 static bool has_event(const struct fixture *f, const char *want)
 {
 	for (size_t i = 0; i < f->n_events; i++) {
@@ -588,8 +599,7 @@ static void test_alarm_rings_at_its_time(void **state)
 	minutes(f, 4);
 	expect_events(f, NULL);
 	minutes(f, 1);
-	expect_events(f, "alarm-rang slot=0x00 ring=0x01",
-		      "vibrate reason=alarm", NULL);
+	expect_events(f, "alarm-rang slot=0x00 ring=0x01", VIBRATE_ALARM, NULL);
 	/* Snooze: every 10 minutes, three more times (the profile's). */
 	for (int ring = 2; ring <= 4; ring++) {
 		char want[48];
@@ -599,7 +609,7 @@ static void test_alarm_rings_at_its_time(void **state)
 		minutes(f, 1);
 		snprintf(want, sizeof(want), "alarm-rang slot=0x00 ring=0x%02x",
 			 ring);
-		expect_events(f, want, "vibrate reason=alarm", NULL);
+		expect_events(f, want, VIBRATE_ALARM, NULL);
 	}
 	minutes(f, 30);
 	expect_events(f, NULL);
@@ -617,9 +627,11 @@ static void test_alarm_once_and_no_snooze(void **state)
 	/* It rings, turns itself off and tells the app (§9 1A). */
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x1a));
 	expect_no_out(f);
-	expect_events(f, "alarm-rang slot=0x02 ring=0x01",
-		      "vibrate reason=alarm",
-		      "setting-changed key=alarm-2 value=10:32 once off", NULL);
+	expect_events(
+		f, "alarm-rang slot=0x02 ring=0x01", VIBRATE_ALARM,
+		"setting-changed key=alarm-2 value=10:32 once off",
+		"device-event code=0x1a name=alarm-changed extra= sent=0x01",
+		NULL);
 	/* A day later it does not ring again. */
 	minutes(f, 24 * 60);
 	assert_false(has_event(f, "alarm-rang slot=0x02 ring=0x01"));
@@ -636,21 +648,22 @@ static void test_dnd_keeps_chime_not_alarm(void **state)
 	f->n_events = 0;
 	minutes(f, 30);
 	/* The chime is due, and kept still; the alarm rings through. */
-	expect_events(f, "alarm-rang slot=0x05 ring=0x01",
-		      "vibrate reason=alarm", "hourly-chime hour=11", NULL);
+	expect_events(f, "alarm-rang slot=0x05 ring=0x01", VIBRATE_ALARM,
+		      "hourly-chime hour=11", NULL);
 	/* After DND the chime vibrates. */
 	minutes(f, 60);
-	expect_events(f, "hourly-chime hour=12", "vibrate reason=chime", NULL);
+	expect_events(f, "hourly-chime hour=12", VIBRATE_CHIME, NULL);
 	/* Alerts: DND and the phone's silent mode keep the band still. */
 	assert_true(mb_routine_vibrate(mb_band_routine(f->band),
 				       MB_VIBRATION_ALERT));
+	expect_events(f, VIBRATE_ALERT, NULL);
 	CONFIG(0x06, 0x19, 0x00, 0x01);
 	f->n_events = 0;
 	assert_false(mb_routine_vibrate(mb_band_routine(f->band),
 					MB_VIBRATION_ALERT));
 	assert_true(mb_routine_vibrate(mb_band_routine(f->band),
 				       MB_VIBRATION_ALARM));
-	expect_events(f, "vibrate reason=alarm", NULL);
+	expect_events(f, VIBRATE_ALARM, NULL);
 }
 
 static void test_inactivity_window(void **state)
@@ -676,7 +689,7 @@ static void test_inactivity_window(void **state)
 		fixture_advance(f, 60000);
 		got += has_event(f, "inactivity-warning minutes=1");
 		if (has_event(f, "inactivity-warning minutes=1"))
-			assert_true(has_event(f, "vibrate reason=inactivity"));
+			assert_true(has_event(f, VIBRATE_INACTIVITY));
 		f->n_events = 0;
 	}
 	assert_true(want > 0);
@@ -706,13 +719,16 @@ static void test_goal_reached(void **state)
 		f->n_out = f->next_out = 0;
 	}
 	snprintf(want, sizeof(want), "goal-reached steps=%u goal=200", steps);
-	expect_events(f, want, "vibrate reason=goal", NULL);
+	expect_events(
+		f, want,
+		"device-event code=0x03 name=goal-reached extra= sent=0x01",
+		VIBRATE_GOAL, NULL);
 	/* The steps notification of the minute, then device event 03. */
 	f->next_out = f->n_out - 1;
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x03));
 	/* Once a day. */
 	minutes(f, 120);
-	assert_false(has_event(f, "vibrate reason=goal"));
+	assert_false(has_event(f, VIBRATE_GOAL));
 }
 
 static void test_alarm_toggle_on_band(void **state)
@@ -730,10 +746,12 @@ static void test_alarm_toggle_on_band(void **state)
 	assert_true(mb_settings_set_alarm_enabled(s, 4, false, NULL));
 	/* §9 0A: the app reads the alarms again. */
 	expect_out(f, PDU(0x1b, H_EVENT, 0x00, 0x0a));
-	expect_events(f,
-		      "setting-changed key=alarm-4 value=07:00 "
-		      "mon,tue,wed,thu,fri off snooze",
-		      NULL);
+	expect_events(
+		f,
+		"setting-changed key=alarm-4 value=07:00 "
+		"mon,tue,wed,thu,fri off snooze",
+		"device-event code=0x0a name=alarm-toggled extra= sent=0x01",
+		NULL);
 }
 
 static void test_factory_reset_clears(void **state)

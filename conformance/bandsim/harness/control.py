@@ -444,6 +444,36 @@ class ControlClient:
         advertising data and scan response (bytes) the band builds now."""
         return {key: bytes(value) for key, value
                 in dict(self.get("Advertisement", timeout)).items()}
+    # ----------------------------------------- the band's own events
+
+    def find_phone(self, start: bool = True, timeout=None) -> None:
+        """The band's find-phone menu: start sends device event 08,
+        stop 0F.  Without a phone connected, or starting twice, it
+        raises ControlError named io.bandsim.Error.Failed."""
+        self.call("FindPhone", "(b)", bool(start), timeout=timeout)
+
+    def music_control(self, action: str, timeout=None) -> None:
+        """The band's music screen: "play", "pause", "next",
+        "previous", "volume-up", "volume-down", "open", "close" (device
+        event FE <code>)."""
+        self.call("MusicControl", "(s)", str(action), timeout=timeout)
+
+    def set_silent_mode(self, on: bool, timeout=None) -> None:
+        """The band's menu mutes the phone or not (device event 10)."""
+        self.call("SetSilentMode", "(b)", bool(on), timeout=timeout)
+
+    def inject_device_event(self, code: int, extra: bytes = b"",
+                            timeout=None) -> None:
+        """Any device event of fact sheet §9, with the bytes after its
+        code; what the band's table refuses raises ControlError named
+        io.bandsim.Error.InvalidArgs."""
+        self.call("InjectDeviceEvent", "(yay)", int(code), bytes(extra),
+                  timeout=timeout)
+
+    def screen(self, timeout=None) -> dict:
+        """The property Screen: what the band shows, "name" and the
+        screen's fields (docs/policies.md#screen)."""
+        return dict(self.get("Screen", timeout))
 
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""

@@ -16,8 +16,9 @@ turns those into a skip with the reason on a target that lacks it:
 - ``needs_control(*what)``: the emulator's control plane (AdvanceClock,
   GetSamples, Event, ...): skipped on bluez without --band-control;
 - ``person(*steps)``: steps a person can do instead of the control plane
-  (tap the band, put it on the charger): run with --band-control, or
-  with --interactive through Person;
+  (tap the band, put it on the charger, find phone and the music screen
+  in its menus): run with --band-control, or with --interactive through
+  Person;
 - ``emulator_process(reason)``: an emulator the suite starts itself (a
   fresh band, its state directory, restarts, kill -9): emu only;
 - ``socket_only(reason)``: the socket transport itself (raw or
@@ -43,7 +44,8 @@ MARKERS = {
     NEEDS_CONTROL: "needs_control(*what): uses the emulator's control plane "
                    "(io.bandsim.Band1); skipped on --target bluez without "
                    "--band-control",
-    PERSON: "person(*steps): steps a person can do (button, charger); on "
+    PERSON: "person(*steps): steps a person can do (button, charger, "
+            "find-phone, music); on "
             "--target bluez they need --band-control or --interactive",
     EMULATOR_PROCESS: "emulator_process(reason): needs an emulator the suite "
                       "starts itself (fresh state, state dir, restart, kill); "
@@ -66,6 +68,20 @@ PERSON_TIMEOUT = 120.0
 STEPS = {
     "button": "press the band's button",
     "charger": "put the band on its charger and take it off again",
+    "find-phone": "start and stop 'find phone' in the band's menu",
+    "music": "press the buttons of the band's music screen",
+}
+# What a person does on the band's music screen for each action of the
+# control plane's MusicControl.
+MUSIC_STEPS = {
+    "open": "open the music screen",
+    "play": "press play",
+    "pause": "press pause",
+    "next": "press next",
+    "previous": "press previous",
+    "volume-up": "turn the volume up",
+    "volume-down": "turn the volume down",
+    "close": "leave the music screen",
 }
 
 
@@ -464,6 +480,13 @@ class ControlHands:
     def take_off_charger(self) -> None:
         self.control.set_charging(False)
 
+    def find_phone(self, start: bool = True) -> None:
+        self.control.find_phone(start)
+
+    def music(self, *actions: str) -> None:
+        for action in actions:
+            self.control.music_control(action)
+
 
 class PersonHands:
     """The same steps, done by a person; there is no control plane to
@@ -485,6 +508,15 @@ class PersonHands:
 
     def take_off_charger(self) -> None:
         self.person.ask("Take the band off its charger")
+
+    def find_phone(self, start: bool = True) -> None:
+        self.person.ask("Start 'find phone' in the band's menu" if start
+                        else "Stop 'find phone' on the band")
+
+    def music(self, *actions: str) -> None:
+        """One step for the person: the actions in order."""
+        steps = ", then ".join(MUSIC_STEPS[a] for a in actions)
+        self.person.ask(f"On the band: {steps}")
 
 
 class ControlTime:

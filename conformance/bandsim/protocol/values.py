@@ -20,8 +20,9 @@ Layouts:
   B" when it last stopped (at first start: the start time and level).
   Times are band local time, as 0x2A2B shows it;
 - realtime steps 00000007 (§2.4, 13 bytes): ``0c <steps u32> <metres
-  u32> <kcal u32>``;
-- device events 00000010 (§9): the first byte names the event.
+  u32> <kcal u32>``.
+
+Device events (00000010, §9) are protocol/devevents.py's.
 
 A value that does not fit its layout raises ValueFormatError (a
 ValueError).
@@ -174,30 +175,3 @@ def decode_steps(raw: bytes) -> Steps:
     if len(raw) < STEPS_SIZE:
         raise ValueFormatError(f"steps value {bytes(raw).hex(' ')}")
     return Steps(*struct.unpack_from("<III", raw, 1))
-
-
-# ------------------------------------------------------ device events
-
-# Device events as Gadgetbridge names them (HuamiDeviceEvent).
-EVENTS = {
-    0x01: "fell asleep",
-    0x02: "woke up",
-    0x03: "step goal reached",
-    0x04: "button pressed",
-    0x06: "not worn",
-    0x07: "call rejected",
-    0x08: "find phone",
-    0x0A: "alarm toggled",
-    0x0B: "button long-pressed",
-    0x0E: "30-minute tick",
-    0x0F: "find phone stopped",
-    0xFE: "music control",
-}
-
-
-def event_name(raw: bytes) -> str:
-    """What a device event value says: its name, "unknown" for a byte
-    Gadgetbridge does not name."""
-    if not raw:
-        raise ValueFormatError("an empty device event")
-    return EVENTS.get(raw[0], "unknown")

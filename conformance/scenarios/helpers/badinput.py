@@ -102,6 +102,9 @@ class Row:
     setup: tuple = ()
     then: tuple = ()
     problem: str = None          # the table is wrong: the row fails
+    # What the band rightly shows for it (docs/policies.md#screen): the
+    # Screen property's name after it, the one property it changes.
+    screen: str = None
 
 
 # ------------------------------------------------------------- PDUs
@@ -346,6 +349,7 @@ class StateRow:
     setup: tuple = ()
     then: tuple = ()
     band: str = BOUND
+    screen: str = None
 
 
 @dataclass(frozen=True)
@@ -398,7 +402,7 @@ class Commands(Rule):
                        reply=None if row.status is None
                        else reply(row.value[0], row.status),
                        events=row.events, setup=row.setup, then=row.then,
-                       band=row.band,
+                       band=row.band, screen=row.screen,
                        link=UNAUTHED if row.band == NEW else self.link)
 
 
@@ -426,8 +430,10 @@ AUTH = Commands(
         StateRow("answer-without-challenge",
                  bytes([auth.SEND_ANSWER, 0x00]) + bytes(16), REFUSED,
                  ("auth-failed",)),
+        # A band without a key tells the wearer to pair it first.
         StateRow("random-on-a-new-band", REQUEST_RANDOM, REFUSED,
-                 ("auth-failed",), band=NEW),
+                 ("auth-failed", "screen-changed"), band=NEW,
+                 screen="pair-first"),
     ))
 
 

@@ -1,0 +1,79 @@
+"""What a phone app does with the band's own events (fact sheet §9): it
+hears them on 00000010, and answers find phone on 00000003.
+
+DeviceEventsClient reads each event as protocol/devevents.py decodes it
+(the music screen's buttons, find phone, sleep, non-wear, ...) and
+answers find phone the ways companion apps do: ``06 14 00 00`` at once
+when the band starts looking (Gadgetbridge: "the phone rings"), and
+``06 14 00 01`` (satcar77, after the band's 0F; "found").  The answers
+are Write Commands, as every write to 00000003; the band answers none.
+"""
+
+from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
+from ..link.deadline import as_deadline
+from ..protocol import devevents, settings, uuids
+from ..protocol.att import NOTIFY_ON
+from ..protocol.profile import Profile, default_profile
+from ..protocol.values import ValueFormatError
+
+
+class UnexpectedEvent(ProtocolError):
+    """The band sent another event than the one the app waits for."""
+
+    def __init__(self, wanted: str, event: devevents.DeviceEvent):
+        self.event = event
+        super().__init__(f"waited for {wanted}, the band sent "
+                         f"{devevents.describe(bytes(event))}")
+
+
+class DeviceEventsClient:
+    """The band's device events on one link."""
+
+    def __init__(self, att: Link, profile: Profile = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        profile = profile or default_profile()
+        events = profile.by_uuid(uuids.DEVICE_EVENT)
+        self.att = att
+        self.timeout = timeout
+        self.event_handle = events.value_handle
+        self.event_cccd = events.cccd_handle
+        self.config_handle = profile.by_uuid(uuids.CONFIGURATION).value_handle
+
+    def enable_notifications(self, timeout=None) -> None:
+        """CCCD ``01 00`` on 00000010."""
+        self.att.write(self.event_cccd, NOTIFY_ON,
+                       as_deadline(timeout, self.timeout))
+
+    def next(self, timeout=None) -> devevents.DeviceEvent:
+        """The next event the band sends; ProtocolError for a value that
+        does not fit §9."""
+        raw = self.att.wait_notification(self.event_handle,
+                                         as_deadline(timeout, self.timeout))
+        try:
+            return devevents.decode(raw)
+        except ValueFormatError as exc:
+            raise ProtocolError(str(exc)) from None
+
+    def expect(self, code: int, timeout=None) -> devevents.DeviceEvent:
+        """The next event, which must be code (UnexpectedEvent if not)."""
+        event = self.next(timeout)
+        if event.code != code:
+            raise UnexpectedEvent(devevents.NAMES.get(code, f"{code:#04x}"),
+                                  event)
+        return event
+
+    def music(self, timeout=None) -> str:
+        """The next event, a press on the music screen: its action
+        ("play", "open", ...)."""
+        return self.expect(devevents.MUSIC_CONTROL, timeout).music
+
+    def answer_find_phone(self, found: bool = False) -> None:
+        """06 14 00 00 ("the phone rings") or 06 14 00 01 ("found")."""
+        write = settings.find_phone_ack(found)
+        self.att.write_command(self.config_handle, write.payload)
+
+    def wait_find_phone(self, timeout=None) -> None:
+        """The band starts looking for the phone (08); answered at once,
+        as Gadgetbridge does."""
+        self.expect(devevents.FIND_PHONE_START, timeout)
+        self.answer_find_phone(False)

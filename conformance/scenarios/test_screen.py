@@ -1,0 +1,345 @@
+"""The screen: what the wearer sees on the band, read over the control plane (docs/policies.md#screen)
+
+"The band says pair first", "it shows syncing forever", "the update
+percent froze": what the band shows is half of what a user reports.  A
+real band's screen is not on the air, so these scenarios read the
+emulator's Screen property and screen-changed event: each screen comes
+with the event that makes it (a new client's key, a sync, an update, the
+battery, an alarm, find phone), shows its fields, and goes back to the
+time and then off after the profile's times, in band time.
+"""
+
+import subprocess
+
+import pytest
+
+from bandsim.clients.auth import AuthRefused, HuamiClient
+from bandsim.clients.devevents import DeviceEventsClient
+from bandsim.clients.firmware import TYPE_FIRMWARE
+from bandsim.clients.settings import SettingsClient
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.protocol import settings as S
+from bandsim.protocol.profile import DEFAULT_PATH, Profile
+
+from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.sync import SINCE
+from scenarios.helpers.update import NEW
+
+PROFILE = Profile.load(DEFAULT_PATH)
+POLICY = PROFILE.section("policy")
+ON_S = POLICY.getint("screen-on-s")
+NOTICE_S = POLICY.getint("screen-notice-s")
+ALARM_S = POLICY.getint("screen-alarm-s")
+LOW_PERCENT = POLICY.getint("screen-low-battery-percent")
+INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
+# The shortest time band time can be moved by.
+TICK = 0.001
+
+
+def screens_after(control, mark) -> list:
+    """Every screen-changed after seq mark, as the Screen property reads
+    (name and fields)."""
+    out = []
+    for event in events_after(control, "screen-changed", mark):
+        details = dict(event.details)
+        name = details.pop("screen")
+        out.append(dict(details, name=name))
+    return out
+
+
+def time_then_off(control, mark=None) -> None:
+    """The last screen went: the time shows screen-on-s of band time,
+    then nothing."""
+    assert control.screen() == {"name": "time"}
+    control.advance_clock(ON_S - TICK)
+    assert control.screen() == {"name": "time"}
+    control.advance_clock(TICK)
+    assert control.screen() == {"name": "off"}
+    if mark is not None:
+        assert screens_after(control, mark)[-2:] == [{"name": "time"},
+                                                     {"name": "off"}]
+
+
+@pytest.mark.needs_control("PressButton", "AdvanceClock", "Screen")
+def test_tap_shows_time(band, control):
+    """MB4/SCREEN/BV-01: a tap shows the time, which goes off after screen-on-s of band time
+
+    The band's screen is off; a tap lights it with the time, another tap
+    keeps it on, and it goes off screen-on-s after the last one.
+    """
+    assert control.screen() == {"name": "off"}
+    mark = last_seq(control)
+    control.press_button()
+    assert control.screen() == {"name": "time"}
+    control.advance_clock(ON_S / 2)
+    control.press_button()
+    time_then_off(control)
+    assert screens_after(control, mark) == [{"name": "time"},
+                                            {"name": "off"}]
+
+
+@pytest.mark.needs_control("Screen", "PressButton", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_pairing_prompt(fresh_band, control):
+    """MB4/SCREEN/BV-02: a new client's key shows the pair-confirm prompt until the tap
+
+    The band shows pair-confirm from the 01 <flag> <key> on; the tap
+    binds and brings back the time.
+    """
+    att = fresh_band.connect()
+    try:
+        client = HuamiClient(att)
+        client.enable_notifications()
+        mark = last_seq(control)
+        client.send_bind(TEST_KEY)
+        control.wait_event("prompt-shown")
+        assert control.screen() == {"name": "pair-confirm"}
+        control.press_button()
+        client.wait_bind()
+        assert control.screen() == {"name": "time"}
+        assert screens_after(control, mark) == [{"name": "pair-confirm"},
+                                                {"name": "time"}]
+    finally:
+        fresh_band.disconnect(att)
+
+
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+@pytest.mark.emulator_process("a factory-new band")
+def test_pair_first(fresh_band, control):
+    """MB4/SCREEN/BV-03: a client that asks a band without a key for a challenge gets "pair first"
+
+    "The band says pair first": a client that starts Huami auth (02) on
+    a band nobody bound is refused (10 02 04), and the band tells the
+    wearer to pair it first, for screen-notice-s; then the time.
+    """
+    att = fresh_band.connect()
+    try:
+        client = HuamiClient(att)
+        client.enable_notifications()
+        mark = last_seq(control)
+        with pytest.raises(AuthRefused):
+            client.authenticate(TEST_KEY)
+        control.wait_event("auth-failed", reason="not-bound")
+        assert control.screen() == {"name": "pair-first"}
+        control.advance_clock(NOTICE_S - TICK)
+        assert control.screen() == {"name": "pair-first"}
+        control.advance_clock(TICK)
+        time_then_off(control, mark)
+    finally:
+        fresh_band.disconnect(att)
+
+
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+def test_syncing(band, control, fetch_links):
+    """MB4/SCREEN/BV-04: a sync shows "syncing" from the announcement to its end
+
+    A phone syncs an hour of activity: the band shows syncing once it
+    announced something to send, until the transfer completed; then the
+    time.  A request with nothing to send shows nothing.
+    """
+    control.advance_clock(3600)
+    fetch = fetch_links(band)
+    mark = last_seq(control)
+    announced = fetch.start(SINCE)
+    assert announced.count > 0
+    assert control.screen() == {"name": "syncing"}
+    fetch.stream()
+    control.wait_event("fetch-completed")
+    fetch.ack()
+    assert control.screen() == {"name": "time"}
+    assert screens_after(control, mark) == [{"name": "syncing"},
+                                            {"name": "time"}]
+    time_then_off(control)
+    mark = last_seq(control)
+    assert fetch.start(CLOCK_START + 2 * 3600).count == 0
+    assert control.screen() == {"name": "off"}
+    assert screens_after(control, mark) == []
+
+
+@pytest.mark.needs_control("Screen", "Event")
+def test_update_percent(band, control, updaters):
+    """MB4/SCREEN/BV-05: an update shows its percent, every whole one, then the time
+
+    Gadgetbridge uploads firmware at MTU 247: the band shows the update
+    from 01 on, its percent climbing by one with the bytes received, 0 to
+    100, never back; verified (10 04 01), the update screen goes.
+    """
+    fw = updaters(band)
+    mark = last_seq(control)
+    fw.update(NEW, TYPE_FIRMWARE, reboot=False)
+    control.wait_event("firmware-verified")
+    shown = screens_after(control, mark)
+    assert shown[0] == {"name": "update"}
+    assert [s.get("percent") for s in shown[1:-1]] == list(range(101))
+    assert all(s["name"] == "update" for s in shown[:-1])
+    assert shown[-1] == {"name": "time"}
+    assert [e.details["percent"] for e in
+            events_after(control, "firmware-progress", mark)] == \
+        list(range(101))
+
+
+@pytest.mark.needs_control("SetBattery", "SetCharging", "Screen",
+                           "AdvanceClock")
+def test_low_battery_and_charging(band, control):
+    """MB4/SCREEN/BV-06: low battery when the level falls to the profile's, charging on the charger
+
+    The level falls: nothing above screen-low-battery-percent, the
+    warning at it, for screen-notice-s; not again below it.  On the
+    charger the band shows charging with the level; off it, the time.
+    """
+    control.set_battery(LOW_PERCENT + 1)
+    assert control.screen() == {"name": "off"}
+    mark = last_seq(control)
+    control.set_battery(LOW_PERCENT)
+    assert control.screen() == {"name": "low-battery",
+                                "level": LOW_PERCENT}
+    control.set_battery(LOW_PERCENT - 1)
+    control.advance_clock(NOTICE_S)
+    time_then_off(control)
+    assert screens_after(control, mark) == [
+        {"name": "low-battery", "level": LOW_PERCENT}, {"name": "time"},
+        {"name": "off"}]
+    control.set_battery(INITIAL_LEVEL)
+    control.set_charging(True)
+    assert control.screen() == {"name": "charging", "level": INITIAL_LEVEL}
+    control.set_charging(False)
+    time_then_off(control)
+
+
+@pytest.mark.needs_control("AdvanceClock", "Screen", "Event")
+def test_alarm(authed, control):
+    """MB4/SCREEN/BV-07: an alarm shows while it rings, screen-alarm-s, and vibrates as the policy says
+
+    A one-time alarm at 10:31 (the band runs from 10:30): at 10:31 the
+    band shows the alarm's slot and vibrates in the alarm's pattern, for
+    screen-alarm-s of band time; then the time, then off.
+    """
+    settings = SettingsClient(authed)
+    settings.set_alarm(4, 10, 31, once=True, snooze=False)
+    settings.settle()
+    mark = last_seq(control)
+    control.advance_clock(60)
+    assert control.screen() == {"name": "alarm", "slot": 4, "ring": 1}
+    vibrate = event_after(control, "vibrate", mark, reason="alarm").details
+    assert vibrate["duration-ms"] > 0
+    assert sum(int(ms) for ms in vibrate["pattern"].split(",")) == \
+        vibrate["duration-ms"]
+    control.advance_clock(ALARM_S - TICK)
+    assert control.screen()["name"] == "alarm"
+    control.advance_clock(TICK)
+    time_then_off(control)
+
+
+@pytest.mark.needs_control("FindPhone", "Screen", "Event")
+def test_find_phone(authed, control):
+    """MB4/SCREEN/BV-08: find phone shows until it stops, with the phone's answer
+
+    The band looks for the phone: find-phone; the phone's 06 14 00 00
+    shows it rings (acknowledged); stopped on the band, the time.
+    """
+    client = DeviceEventsClient(authed)
+    client.enable_notifications()
+    mark = last_seq(control)
+    control.find_phone(True)
+    client.expect(0x08)
+    assert control.screen() == {"name": "find-phone", "state": "started"}
+    client.answer_find_phone()
+    control.wait_event("find-phone", state="acknowledged")
+    assert control.screen() == {"name": "find-phone",
+                                "state": "acknowledged"}
+    control.find_phone(False)
+    time_then_off(control, mark)
+    assert screens_after(control, mark) == [
+        {"name": "find-phone", "state": "started"},
+        {"name": "find-phone", "state": "acknowledged"},
+        {"name": "time"}, {"name": "off"}]
+
+
+@pytest.mark.needs_control("Screen", "Event", "SetCharging")
+def test_lower_screen_waits(authed, control):
+    """MB4/SCREEN/BV-09: a screen that comes under a higher one does not show until that one goes
+
+    Find phone is up when the band goes on the charger: the charging
+    notice is up below it and its time runs; find phone stopped, what is
+    left of it shows, then the time.
+    """
+    client = DeviceEventsClient(authed)
+    client.enable_notifications()
+    control.find_phone(True)
+    client.expect(0x08)
+    mark = last_seq(control)
+    control.set_charging(True)
+    assert control.screen() == {"name": "find-phone", "state": "started"}
+    assert screens_after(control, mark) == []
+    control.find_phone(False)
+    assert control.screen() == {"name": "charging", "level": INITIAL_LEVEL}
+    control.advance_clock(NOTICE_S)
+    assert control.screen() == {"name": "time"}
+
+
+@pytest.mark.needs_control("Screen", "Event")
+def test_bad_answers_leave_screen(authed, control):
+    """MB4/SCREEN/BI-01: a find-phone answer out of turn or malformed leaves the screen as it is
+
+    The band is not looking for the phone: 06 14 00 00 and 06 14 00 01
+    change nothing it shows; a malformed 06 14 00 07 is refused and
+    changes nothing either.
+    """
+    client = DeviceEventsClient(authed)
+    settings = SettingsClient(authed)
+    settings.enable_notifications()
+    mark = last_seq(control)
+    client.answer_find_phone(False)
+    client.answer_find_phone(True)
+    settings.refused(S.Write(S.CONFIGURATION, bytes.fromhex("06 14 00 07")))
+    settings.settle()
+    assert control.screen() == {"name": "off"}
+    assert screens_after(control, mark) == []
+
+
+def ctl(binary, *args) -> subprocess.CompletedProcess:
+    """bandsim ctl with a bounded wait, its output kept."""
+    return subprocess.run([str(binary), "ctl", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+
+
+@pytest.mark.needs_control("Screen", "FindPhone", "MusicControl",
+                           "InjectDeviceEvent")
+@pytest.mark.emulator_process("runs bandsim ctl on the private bus")
+def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
+    """MB4/SCREEN/BV-10: bandsim ctl works the band's menus and status shows what the band shows
+
+    Someone at a shell starts find phone and presses play on the music
+    screen, sends a device event of their own, and reads the screen in
+    status as a person reads it; a word the band does not know is
+    refused with the words it knows.
+    """
+    client = DeviceEventsClient(authed)
+    client.enable_notifications()
+    where = ("--control-address", bus)
+    assert ctl(emulator_binary, *where, "find-phone", "start").returncode \
+        == 0
+    client.expect(0x08)
+    client.answer_find_phone()
+    control.wait_event("find-phone", state="acknowledged")
+    lines = {line.split()[0]: " ".join(line.split()[1:]) for line in
+             ctl(emulator_binary, *where, "status").stdout.splitlines()}
+    assert lines["Screen"] == "find-phone state='acknowledged'"
+    assert ctl(emulator_binary, *where, "find-phone", "stop").returncode \
+        == 0
+    client.expect(0x0f)
+    assert ctl(emulator_binary, *where, "music", "play").returncode == 0
+    assert client.music() == "play"
+    assert ctl(emulator_binary, *where, "device-event", "16",
+               "f7 00").returncode == 0
+    assert client.next().mtu == 247
+    assert ctl(emulator_binary, *where, "device-event", "0e").returncode \
+        == 0
+    assert bytes(client.next()) == b"\x0e"
+    refused = ctl(emulator_binary, *where, "music", "louder")
+    assert refused.returncode == 1
+    assert "volume-up" in refused.stderr
+    refused = ctl(emulator_binary, *where, "device-event", "fe", "02")
+    assert refused.returncode == 1 and "music-control" in refused.stderr
+    assert ctl(emulator_binary, *where, "find-phone", "maybe").returncode \
+        == 2
