@@ -13,6 +13,7 @@
 #include "profile.h"
 #include "util.h"
 #include "adv.h"
+#include "alerts.h"
 #include "auth.h"
 #include "fault.h"
 #include "firmware.h"
@@ -123,3 +124,5 @@ struct mb_adv *mb_band_adv(const struct mb_band *band);
 /* settings.ini: its store is set with mb_settings_set_store(). */
 struct mb_settings *mb_band_settings(const struct mb_band *band);
 struct mb_routine *mb_band_routine(const struct mb_band *band);
+/* Alerts, calls, find band, weather and music (alerts.h). */
+struct mb_alerts *mb_band_alerts(const struct mb_band *band);

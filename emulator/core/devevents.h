@@ -7,6 +7,8 @@
 enum mb_devevent {
 	MB_DEVEVENT_GOAL_REACHED = 0x03,
 	MB_DEVEVENT_BUTTON = 0x04,
+	MB_DEVEVENT_CALL_REJECTED = 0x07, /* the wearer rejected a call */
+	MB_DEVEVENT_CALL_IGNORED = 0x09,  /* ... or silenced it */
 	MB_DEVEVENT_ALARM_TOGGLED = 0x0a, /* on the band: the app re-reads */
 	MB_DEVEVENT_BUTTON_LONG = 0x0b,
 	MB_DEVEVENT_ALARM_CHANGED = 0x1a,

@@ -26,6 +26,10 @@ static const struct {
 	[MB_VIBRATION_CHIME] = { "chime", QUIET_POLICY },
 	[MB_VIBRATION_INACTIVITY] = { "inactivity", QUIET_POLICY },
 	[MB_VIBRATION_GOAL] = { "goal", QUIET_POLICY },
+	[MB_VIBRATION_CALL] = { "call", QUIET_ALERT },
+	/* Someone looks for the band: keeping it still would hide it
+	 * (docs/policies.md#dnd-silences). */
+	[MB_VIBRATION_FIND_BAND] = { "find-band", QUIET_NEVER },
 };
 
 struct mb_routine {
