@@ -36,6 +36,7 @@ METHODS = {
     "InjectFault": [("s", "in"), ("u", "out")],
     "ClearFaults": [],
     "SetAlarmEnabled": [("y", "in"), ("b", "in")],
+    "AnswerCall": [("s", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),

@@ -264,6 +264,16 @@ static int run_alarm(const struct ctl *ctl, const struct command *cmd,
 		      g_variant_new("(yb)", (guint8)slot, on));
 }
 
+static int run_answer(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
+{
+	if (strcmp(args[0], "reject") && strcmp(args[0], "ignore")) {
+		g_printerr("bandsim ctl: answer: reject or ignore\n");
+		return 2;
+	}
+	return simple(ctl, cmd->method, g_variant_new("(s)", args[0]));
+}
+
 static const struct command commands[] = {
 	{ "status", 0, NULL, run_status },
 	{ "press", 0, "PressButton", run_simple },
@@ -274,6 +284,7 @@ static const struct command commands[] = {
 	{ "advance", 1, "AdvanceClock", run_advance },
 	{ "settings", 0, NULL, run_settings },
 	{ "alarm", 2, "SetAlarmEnabled", run_alarm },
+	{ "answer", 1, "AnswerCall", run_answer },
 };
 
 int ctl_main(int argc, char **argv)
@@ -309,6 +320,7 @@ int ctl_main(int argc, char **argv)
 		"  advance SECONDS  move band time forward\n"
 		"  settings         print what the companion app configured\n"
 		"  alarm SLOT on|off  turn an alarm on or off on the band\n"
+		"  answer reject|ignore  answer the call that rings on the band\n"
 		"  events           print protocol events until interrupted\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);

@@ -433,6 +433,13 @@ class ControlClient:
         self.call("SetAlarmEnabled", "(yb)", int(slot), bool(enabled),
                   timeout=timeout)
 
+    def answer_call(self, how: str, timeout=None) -> None:
+        """The wearer answers the call that rings on the band: "reject"
+        (device event 07 to the phone) or "ignore" (09).  ControlError
+        io.bandsim.Error.Failed when no call rings, InvalidArgs for
+        another answer."""
+        self.call("AnswerCall", "(s)", how, timeout=timeout)
+
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""
         return self.get("AckedUntil", timeout)
