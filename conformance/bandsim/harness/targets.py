@@ -66,6 +66,7 @@ PERSON_TIMEOUT = 120.0
 STEPS = {
     "button": "press the band's button",
     "charger": "put the band on its charger and take it off again",
+    "call": "answer an incoming call on the band (reject or ignore it)",
 }
 
 
@@ -464,6 +465,12 @@ class ControlHands:
     def take_off_charger(self) -> None:
         self.control.set_charging(False)
 
+    def reject_call(self) -> None:
+        self.control.answer_call("reject")
+
+    def ignore_call(self) -> None:
+        self.control.answer_call("ignore")
+
 
 class PersonHands:
     """The same steps, done by a person; there is no control plane to
@@ -485,3 +492,11 @@ class PersonHands:
 
     def take_off_charger(self) -> None:
         self.person.ask("Take the band off its charger")
+
+    def reject_call(self) -> None:
+        self.person.ask("The band shows an incoming call: reject it on the "
+                        "band (the red button)")
+
+    def ignore_call(self) -> None:
+        self.person.ask("The band shows an incoming call: ignore it on the "
+                        "band (silence it, do not reject it)")

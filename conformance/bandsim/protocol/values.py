@@ -187,6 +187,7 @@ EVENTS = {
     0x06: "not worn",
     0x07: "call rejected",
     0x08: "find phone",
+    0x09: "call ignored",
     0x0A: "alarm toggled",
     0x0B: "button long-pressed",
     0x0E: "30-minute tick",
