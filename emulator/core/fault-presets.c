@@ -42,6 +42,9 @@ static const struct mb_fault_preset presets[] = {
 	  "Gadgetbridge: the auth answer never comes, initialisation stalls" },
 	{ "half-connected", "trigger=connect action=silence",
 	  "Gadgetbridge: connected but never initialises (the half-connected link)" },
+	{ "call-keeps-ringing",
+	  "trigger=write chr=alert-level match=00 action=drop",
+	  "Gadgetbridge #1612, harbour-amazfish #340: a Mi Band 4 rings on after the call was answered on the phone" },
 };
 
 size_t mb_fault_n_presets(void)

@@ -66,6 +66,8 @@ PRESETS = {
         "status=0x04",
     "auth-never-answers": "trigger=notify chr=auth match=10:03 action=drop",
     "half-connected": "trigger=connect action=silence",
+    "call-keeps-ringing": "trigger=write chr=alert-level match=00 "
+                          "action=drop",
 }
 ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
            "corrupt", "status", "foreign-notify", "reboot", "brown-out")
