@@ -203,6 +203,8 @@ enum weather_layout {
 	WEATHER_AQI,	  /* <aqi u16> <text> 00 */
 };
 
+#define WEATHER_CONDITION_MAX 64
+
 static const struct {
 	uint8_t kind;
 	enum weather_layout layout;
@@ -215,7 +217,8 @@ static const struct {
 
 bool mb_weather_parse(const uint8_t *v, size_t len, struct mb_weather *out)
 {
-	char text[MB_WEATHER_TEXT_MAX + 1] = "";
+	/* The condition's words; with the temperatures they fit text. */
+	char text[WEATHER_CONDITION_MAX + 1] = "";
 	size_t i;
 
 	*out = (struct mb_weather){ 0 };
@@ -228,7 +231,8 @@ bool mb_weather_parse(const uint8_t *v, size_t len, struct mb_weather *out)
 	if (i == MB_ARRAY_SIZE(weather_kinds) || len < weather_kinds[i].header)
 		return true;
 	mb_alert_text(v + weather_kinds[i].header,
-		      len - weather_kinds[i].header, text, 64);
+		      len - weather_kinds[i].header, text,
+		      WEATHER_CONDITION_MAX);
 	switch (weather_kinds[i].layout) {
 	case WEATHER_CURRENT:
 		snprintf(out->text, sizeof(out->text), "%d\u00b0%s%s",
