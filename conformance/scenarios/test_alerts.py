@@ -42,7 +42,7 @@ CHUNK_TIMEOUT_S = POLICY.getint("chunk-timeout-s")
 # What the categories of §2.1 (and the rest of the Alert Notification
 # table) are shown as; an incoming call rings instead.
 SHOWN = [c for c in A.Category if c != A.Category.INCOMING_CALL]
-# A 36-byte SMS: two Prepare Writes at MTU 23 (the issue's example).
+# A 36-byte SMS: two Prepare Writes at MTU 23.
 LONG_SMS = A.alert(A.Category.SMS, "Ann", "See you at the station at 6 pm")
 
 
@@ -110,7 +110,7 @@ def test_every_category_shown(att, control):
 def test_long_alert_queued_writes(att, control):
     """MB4/ALERT/BV-03: a 36-byte alert at MTU 23 arrives through queued writes
 
-    The issue's case: a client writes a 36-byte alert with a Write
+    "Long messages fail": a client writes a 36-byte alert with a Write
     Request at ATT_MTU 23, so its stack sends two Prepare Writes of 18
     bytes and an Execute Write.  Each Prepare Write is answered 17
     echoing handle, offset and part; nothing shows before the Execute
