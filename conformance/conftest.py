@@ -515,8 +515,9 @@ def control(request, target):
 
 @pytest.fixture
 def hands(request, target):
-    """The band's button and charger: the control plane where there is
-    one, else (--interactive) the person at the band."""
+    """The band's button, its charger and its call screen: the control
+    plane where there is one, else (--interactive) the person at the
+    band."""
     if target.control_plane:
         return ControlHands(request.getfixturevalue("control"))
     if target.interactive:

@@ -184,6 +184,59 @@ static void write_chr(struct run *r, enum mb_chr_id id, bool command,
 	write_handle(r, handles.chr[id], command, value, len);
 }
 
+/* A Prepare or Execute Write Request, judged as one request. */
+static void request(struct run *r, const uint8_t *pdu, size_t len)
+{
+	struct mb_link *link = mb_band_link(r->band);
+
+	if (!mb_link_connected(link))
+		return;
+	fuzz_oracle_request_begin(r->oracle, pdu, len);
+	mb_link_receive(link, pdu, len);
+	fuzz_oracle_request_end(r->oracle);
+	hang_up_if_asked(r);
+}
+
+static void prepare(struct run *r, uint16_t handle, uint16_t offset,
+		    const uint8_t *part, size_t len)
+{
+	uint8_t pdu[5 + MB_ATT_MAX_VALUE_LEN];
+	size_t max = (size_t)mb_link_mtu(mb_band_link(r->band)) - 5;
+
+	if (!handle)
+		return;
+	if (len > max)
+		len = max;
+	pdu[0] = MB_ATT_OP_PREP_WRITE_REQ;
+	mb_put_le16(pdu + 1, handle);
+	mb_put_le16(pdu + 3, offset);
+	memcpy(pdu + 5, part, len);
+	request(r, pdu, 5 + len);
+}
+
+static void execute(struct run *r, uint8_t flags)
+{
+	const uint8_t pdu[2] = { MB_ATT_OP_EXEC_WRITE_REQ, flags };
+
+	request(r, pdu, sizeof(pdu));
+}
+
+/* What a client's stack sends for a Write Request longer than ATT_MTU - 3
+ * (Core Vol 3 Part G 4.9.4). */
+static void write_long(struct run *r, uint16_t handle, const uint8_t *value,
+		       size_t len)
+{
+	size_t part = (size_t)mb_link_mtu(mb_band_link(r->band)) - 5;
+
+	for (size_t off = 0; off < len || !off; off += part) {
+		prepare(r, handle, (uint16_t)off, value + off,
+			len - off < part ? len - off : part);
+		if (!len)
+			break;
+	}
+	execute(r, MB_ATT_EXEC_WRITE);
+}
+
 /* Notifications on: 01 00 to a CCCD. */
 static void subscribe(struct run *r, uint16_t cccd)
 {
@@ -430,6 +483,24 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 		upload(r,
 		       &fuzz_image_types[(n ? v[0] : 0) % fuzz_n_image_types],
 		       v + (n ? 1 : 0), n ? n - 1 : 0, true);
+		break;
+	case FUZZ_OP_PREPARE:
+		prepare(r, handle, n > 1 ? mb_get_le16(v) : 0,
+			v + (n > 1 ? 2 : n), n > 1 ? n - 2 : 0);
+		break;
+	case FUZZ_OP_EXECUTE:
+		execute(r, n ? v[0] : MB_ATT_EXEC_WRITE);
+		break;
+	case FUZZ_OP_LONG_WRITE:
+		write_long(r, handle, v, n);
+		break;
+	case FUZZ_OP_ANSWER_CALL:
+		fuzz_oracle_answer(r->oracle, true);
+		mb_alerts_answer_call(mb_band_alerts(r->band),
+				      n && v[0] & 1 ? MB_CALL_END_IGNORED
+						    : MB_CALL_END_REJECTED);
+		fuzz_oracle_answer(r->oracle, false);
+		hang_up_if_asked(r);
 		break;
 	}
 }

@@ -46,6 +46,15 @@ enum fuzz_op_kind {
 	FUZZ_OP_CONGEST,     /* the transport's queue fills (value[0] odd) */
 	FUZZ_OP_STORE_FAIL,  /* the state directory refuses writes (odd) */
 	FUZZ_OP_UPLOAD,	     /* a file of type value[0], version value[1..] */
+	/* Queued writes (Core Vol 3 Part F 3.4.6) on the op's
+	 * characteristic: a Prepare Write at offset le16 value[0..1] of
+	 * value[2..]; an Execute Write with flags value[0]; a long write of
+	 * value as a client's stack sends it, parts of ATT_MTU - 5, then
+	 * Execute Write 01. */
+	FUZZ_OP_PREPARE,
+	FUZZ_OP_EXECUTE,
+	FUZZ_OP_LONG_WRITE,
+	FUZZ_OP_ANSWER_CALL, /* the wearer rejects (value[0] even) or ignores */
 };
 
 struct fuzz_op {

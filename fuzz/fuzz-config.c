@@ -2,8 +2,8 @@
 /* libFuzzer harness: the configuration characteristics through the whole
  * band (router, auth, the fault hook, then the settings part): 00000003
  * (protocol §11), user settings 00000008, the heart-rate control point
- * 0x2A39 and chunked transfer 00000020, which has no part of its own yet
- * (docs/fuzzing.md).  fuzz-settings.c drives the settings part alone. */
+ * 0x2A39 and chunked transfer 00000020 (docs/fuzzing.md).  fuzz-settings.c
+ * drives the settings part alone, fuzz-alerts.c the alerts. */
 #include "fuzz-band.h"
 
 #include "util.h"

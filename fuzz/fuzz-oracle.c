@@ -42,7 +42,7 @@ struct snapshot {
 
 struct fuzz_oracle {
 	const struct mb_band *band;
-	uint16_t h_auth, h_fetch, h_data, h_fw;
+	uint16_t h_auth, h_fetch, h_data, h_fw, h_event;
 	size_t fetch_index, data_index; /* of the characteristics */
 	/* the write being judged */
 	bool writing;
@@ -67,6 +67,15 @@ struct fuzz_oracle {
 	uint32_t delivered;
 	uint8_t counter;
 	uint32_t head_seq; /* the log's oldest sample at the announcement */
+	/* the Prepare or Execute Write being judged */
+	bool requesting;
+	uint8_t request[MB_ATT_MAX_VALUE_LEN + 8];
+	size_t request_len;
+	uint8_t response[MB_ATT_MAX_VALUE_LEN + 8];
+	size_t response_len;
+	unsigned int request_responses, shown;
+	/* a call rings; the wearer answers it */
+	bool ringing, answering;
 };
 
 static uint16_t value_handle(const struct mb_gatt_chr *chr)
@@ -90,6 +99,7 @@ struct fuzz_oracle *fuzz_oracle_new(const struct mb_band *band)
 	o->h_fetch = value_handle(fetch);
 	o->h_data = value_handle(data);
 	o->h_fw = value_handle(mb_chr_resolve(gatt, MB_CHR_FW_CONTROL));
+	o->h_event = value_handle(mb_chr_resolve(gatt, MB_CHR_DEVICE_EVENT));
 	return o;
 }
 
@@ -100,6 +110,7 @@ void fuzz_oracle_start(struct fuzz_oracle *o, const struct mb_band *band)
 	o->transfer = TRANSFER_IDLE;
 	o->key_offered = false;
 	o->verified[0] = '\0';
+	o->requesting = o->ringing = o->answering = false;
 }
 
 void fuzz_oracle_free(struct fuzz_oracle *o)
@@ -298,6 +309,10 @@ static void auth_reply(struct fuzz_oracle *o, const uint8_t *v)
 static void notified(struct fuzz_oracle *o, uint16_t handle, const uint8_t *v,
 		     size_t n)
 {
+	if (handle == o->h_event && n && (v[0] == 0x07 || v[0] == 0x09))
+		fuzz_expect(o->answering,
+			    "07 and 09 answer a call the wearer answered "
+			    "(protocol §9)");
 	if (handle == o->h_data) {
 		data_packet(o, v, n);
 		return;
@@ -336,8 +351,85 @@ void fuzz_oracle_sent(struct fuzz_oracle *o, const uint8_t *pdu, size_t len)
 		}
 		o->sent++;
 	}
+	if (o->requesting && pdu[0] != MB_ATT_OP_HANDLE_NFY &&
+	    pdu[0] != MB_ATT_OP_HANDLE_IND) {
+		o->request_responses++;
+		o->response_len =
+			len < sizeof(o->response) ? len : sizeof(o->response);
+		memcpy(o->response, pdu, o->response_len);
+	}
 	if (pdu[0] == MB_ATT_OP_HANDLE_NFY && len >= 3)
 		notified(o, mb_get_le16(pdu + 1), pdu + 3, len - 3);
+}
+
+void fuzz_oracle_request_begin(struct fuzz_oracle *o, const uint8_t *pdu,
+			       size_t len)
+{
+	o->requesting = true;
+	o->request_len = len < sizeof(o->request) ? len : sizeof(o->request);
+	memcpy(o->request, pdu, o->request_len);
+	o->request_responses = o->shown = 0;
+	o->response_len = 0;
+}
+
+void fuzz_oracle_request_end(struct fuzz_oracle *o)
+{
+	const struct mb_att *att = mb_link_att(mb_band_link(o->band));
+	uint8_t op = o->request[0];
+	bool error;
+
+	o->requesting = false;
+	/* A link the band went quiet on, or dropped, answers nothing. */
+	if (!att || mb_link_silent(mb_band_link(o->band)))
+		return;
+	fuzz_expect(o->request_responses == 1,
+		    "a Prepare or Execute Write gets exactly one response");
+	error = o->response[0] == MB_ATT_OP_ERROR_RSP;
+	fuzz_expect(error ? o->response_len == 5 && o->response[1] == op
+			  : o->response[0] == op + 1,
+		    "the response answers the request");
+	if (op == MB_ATT_OP_PREP_WRITE_REQ && !error)
+		fuzz_expect(o->response_len == o->request_len &&
+				    !memcmp(o->response + 1, o->request + 1,
+					    o->request_len - 1),
+			    "a Prepare Write Response echoes the request "
+			    "(3.4.6.2)");
+	if (op != MB_ATT_OP_EXEC_WRITE_REQ ||
+	    (error && o->response[4] == MB_ATT_ERROR_INVALID_PDU))
+		return;
+	fuzz_expect(!mb_att_prepared(att),
+		    "an Execute Write leaves the queue empty");
+	if (error)
+		fuzz_expect(!o->shown,
+			    "a refused Execute Write shows nothing (all or "
+			    "nothing)");
+}
+
+void fuzz_oracle_answer(struct fuzz_oracle *o, bool answering)
+{
+	o->answering = answering;
+}
+
+/* What the D-Bus layer requires of a string (g_variant_new_string). */
+static bool utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80		 ? 1
+			   : (*p & 0xe0) == 0xc0 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4
+						 : 0;
+
+		if (!n || (n == 2 && *p < 0xc2))
+			return false;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
 }
 
 void fuzz_oracle_write_begin(struct fuzz_oracle *o, uint16_t handle,
@@ -415,12 +507,52 @@ void fuzz_oracle_link_down(struct fuzz_oracle *o)
 	o->transfer = TRANSFER_IDLE;
 }
 
+static void judge_shown(struct fuzz_oracle *o, const struct mb_event *ev)
+{
+	o->shown++;
+}
+
+static void judge_ringing(struct fuzz_oracle *o, const struct mb_event *ev)
+{
+	o->shown++;
+	o->ringing = true;
+}
+
+static void judge_call_ended(struct fuzz_oracle *o, const struct mb_event *ev)
+{
+	fuzz_expect(o->ringing, "a call ends only after it rang");
+	o->ringing = false;
+}
+
+static void judge_dropped(struct fuzz_oracle *o, const struct mb_event *ev)
+{
+	const struct mb_event_field *reason = mb_event_field(ev, "reason");
+
+	fuzz_expect(reason && strcmp(reason->str, "unknown"),
+		    "chunk-dropped names its reason");
+}
+
+/* What some events say about the alerts (docs/fuzzing.md). */
+static void (*const judges[MB_EVENT_COUNT])(struct fuzz_oracle *o,
+					    const struct mb_event *ev) = {
+	[MB_EVENT_ALERT_RECEIVED] = judge_shown,
+	[MB_EVENT_CALL_RINGING] = judge_ringing,
+	[MB_EVENT_CALL_ENDED] = judge_call_ended,
+	[MB_EVENT_CHUNK_DROPPED] = judge_dropped,
+};
+
 /* The firmware the band boots is the one 04 verified (protocol §7.1). */
 void fuzz_oracle_event(struct fuzz_oracle *o, const struct mb_event *ev)
 {
 	const struct mb_event_field *version = mb_event_field(ev, "version");
 	const struct mb_event_field *type = mb_event_field(ev, "type");
 
+	for (size_t i = 0; i < ev->n_fields; i++)
+		if (ev->fields[i].type == MB_EVENT_TYPE_STRING)
+			fuzz_expect(utf8(ev->fields[i].str),
+				    "every event string is UTF-8");
+	if (ev->id < MB_EVENT_COUNT && judges[ev->id])
+		judges[ev->id](o, ev);
 	if (ev->id == MB_EVENT_FIRMWARE_VERIFIED && version && type &&
 	    type->byte == MB_FW_TYPE_FIRMWARE) {
 		snprintf(o->verified, sizeof(o->verified), "%s", version->str);

@@ -20,6 +20,9 @@ firmware.ini, time.ini, flash.img).  This turns them into inputs:
   reads;
 - config besides: what Gadgetbridge writes there (the fact sheet's
   §2.3, §2.5, §2.6 and §11), which the scenarios hardly send yet;
+- alerts: the links' writes on 0x2A46, 00000020 and 0x2A06, their
+  Prepare and Execute Writes, and besides what Gadgetbridge, satcar77 and
+  harbour-amazfish send there (docs/alerts.md);
 - fault: every preset, as its name and as its line (``bandsim
   --list-faults``), and the fault lines of docs/faults.md.
 
@@ -46,6 +49,7 @@ from bandsim.tools import btsnoop  # noqa: E402
 
 DELIM = b"|W|"
 WRITE_REQ, WRITE_CMD, NOTIFY = 0x12, 0x52, 0x1B
+PREPARE, EXECUTE = 0x16, 0x18
 # fuzz-band.h: the start states the seeds begin in.
 START_NEW, START_BOUND, START_AUTHED = 0, 1, 2
 # A seed keeps its control writes whole but no more file data than this:
@@ -57,7 +61,9 @@ MAX_RUN_S = 255
 
 # The op tables of fuzz/fuzz-<harness>.c, in their order (keep them in
 # step): "req:" and "cmd:" write the profile's characteristic of that
-# name with a Write Request or Command.
+# name with a Write Request or Command, "prepare:" sends it a Prepare
+# Write (value: offset and part), "execute" an Execute Write, "long:" a
+# whole long write (no capture has one as such: it is its parts).
 OPS = {
     "auth": ["cmd:auth", "req:auth", "press", "long-press", "run",
              "reconnect", "store-fail", "auth"],
@@ -69,7 +75,12 @@ OPS = {
     "config": ["cmd:configuration", "req:user-settings",
                  "req:heart-rate-control", "cmd:chunked-transfer", "run",
                  "reconnect", "auth", "store-fail", "press"],
+    "alerts": ["cmd:chunked-transfer", "req:new-alert", "long:new-alert",
+               "prepare:new-alert", "execute", "cmd:alert-level",
+               "answer-call", "run", "reconnect", "mtu",
+               "prepare:current-time", "auth"],
 }
+OPCODES = {"req": WRITE_REQ, "cmd": WRITE_CMD, "prepare": PREPARE}
 
 FLASH_SECTOR = 4096
 FLASH_UNIT = 16
@@ -98,10 +109,11 @@ class Harness:
         self.writes = {}            # (opcode, value handle) -> op index
         for i, op in enumerate(self.ops):
             kind, _, chr_name = op.partition(":")
-            if chr_name:
+            if chr_name and kind in OPCODES:
                 handle = profile.characteristic(chr_name).value_handle
-                opcode = WRITE_REQ if kind == "req" else WRITE_CMD
-                self.writes[(opcode, handle)] = i
+                self.writes[(OPCODES[kind], handle)] = i
+            elif op == "execute":
+                self.writes[(EXECUTE, None)] = i
         self.run = self.ops.index("run-minutes" if "run-minutes" in self.ops
                                   else "run")
         self.press = self.ops.index("press") if "press" in self.ops \
@@ -147,10 +159,12 @@ def seed_of_link(h: Harness, pdus, auth_handle: int) -> bytes:
         if pdu[0] == WRITE_CMD and handle == auth_handle and \
                 pdu[3:4] in (b"\x01", b"\x81"):
             bound = False       # a key offered: the band was factory-new
-        op = h.writes.get((pdu[0], handle))
+        if pdu[0] == EXECUTE:
+            op, value = h.writes.get((EXECUTE, None)), pdu[1:]
+        else:
+            op, value = h.writes.get((pdu[0], handle)), pdu[3:]
         if op is None:
             continue
-        value = pdu[3:]
         if DELIM in value or (size > MAX_SEED and h.ops[op] ==
                               "cmd:firmware-data"):
             continue
@@ -164,6 +178,8 @@ def seed_of_link(h: Harness, pdus, auth_handle: int) -> bytes:
         return b""
     if h.name == "auth":
         start = START_BOUND if bound else START_NEW
+    elif h.name == "alerts":
+        start = START_BOUND     # alerts need no key (§2.1)
     else:
         start = START_AUTHED
     return bytes([start]) + DELIM.join(records)
@@ -270,11 +286,35 @@ SETTINGS = [
 ]
 
 
+# alerts: what the clients of docs/alerts.md write (op of fuzz-alerts.c,
+# bytes): satcar77's and amazfish's 0x2A46 alerts, one long; Gadgetbridge's
+# chunked notification, call, track and weather at MTU 23; queued writes
+# by hand, one with a gap; find band; the wearer's answers.
+ALERTS = [
+    (1, "05 01 2b 34 34 31 32 33 34"), (1, "03 01 41 6c 69 63 65"),
+    (2, "fa 01 0b 52 50 4d 00 49 6e 73 74 61 6c 6c 65 64 0a 0a 68 61 72 62"
+        " 6f 75 72 2d 61 6d 61 7a 66 69 73 68"),
+    (0, "00 00 00 05 01 4d 75 6d 00 41 72 65 20 79 6f 75 20 63 6f 6d"),
+    (0, "00 40 01 69 6e 67 20 68 6f 6d 65 20 66 6f 72 20 74 65 61 20"),
+    (0, "00 80 02 74 6f 6e 69 67 68 74 3f"),
+    (0, "00 c0 00 03 01 42 6f 62"),
+    (0, "00 c3 00 01 01 00 0c 00 41 42 42 41 00 53 4f 53 00"),
+    (0, "00 c1 00 02 28 22 4b 66 00 01 15 53 75 6e 6e 79 00"),
+    (3, "00 00 05 01 41 6e 6e 00 53 65 65 20 79 6f 75 20 61 74"),
+    (3, "14 00 20 74 68 65 20 73 74 61 74 69 6f 6e"), (4, "01"), (4, "00"),
+    (5, "03"), (5, "00"), (6, "00"), (6, "01"), (10, "00 00 e8 07"),
+]
+
+
 def from_sheet(out: Path) -> None:
     records = [bytes([op]) + bytes.fromhex(value) for op, value in SETTINGS]
     for record in records:
         write_seed(out, "config", bytes([START_AUTHED]) + record)
     write_seed(out, "config", bytes([START_AUTHED]) + DELIM.join(records))
+    records = [bytes([op]) + bytes.fromhex(value) for op, value in ALERTS]
+    for record in records:
+        write_seed(out, "alerts", bytes([START_BOUND]) + record)
+    write_seed(out, "alerts", bytes([START_BOUND]) + DELIM.join(records))
 
 
 def from_faults(bandsim: Path, out: Path) -> None:

@@ -40,6 +40,7 @@ METHODS = {
     "MusicControl": [("s", "in")],
     "SetSilentMode": [("b", "in")],
     "InjectDeviceEvent": [("y", "in"), ("ay", "in")],
+    "AnswerCall": [("s", "in")],
 }
 PROPERTIES = {
     "State": ("s", "read"),

@@ -314,11 +314,19 @@ MALFORMED = [
     pytest.param(bytes.fromhex("20 01 00"),
                  error_pdu(0x20, 0, ErrorCode.REQUEST_NOT_SUPPORTED),
                  id="unknown-request"),
+    # A long write is a Write Request made long: where no Write Request
+    # may write, neither may it (docs/policies.md#long-writes).
     pytest.param(bytes([Op.PREPARE_WRITE_REQ]) + DEVICE_NAME_VALUE
                  + le16(0) + b"A",
-                 error_pdu(Op.PREPARE_WRITE_REQ, 0,
-                           ErrorCode.REQUEST_NOT_SUPPORTED),
-                 id="prepare-write"),
+                 error_pdu(Op.PREPARE_WRITE_REQ, DEVICE_NAME.value_handle,
+                           ErrorCode.WRITE_NOT_PERMITTED),
+                 id="prepare-write-read-only"),
+    *(pytest.param(bytes([op]), error_pdu(op, 0, ErrorCode.INVALID_PDU),
+                   id=f"truncated-{op:02x}")
+      for op in (Op.PREPARE_WRITE_REQ, Op.EXECUTE_WRITE_REQ)),
+    pytest.param(bytes.fromhex("18 02"),
+                 error_pdu(Op.EXECUTE_WRITE_REQ, 0, ErrorCode.INVALID_PDU),
+                 id="execute-write-reserved-flags"),
     *(pytest.param(bytes([Op.READ_REQ]) + le16(h),
                    error_pdu(Op.READ_REQ, h, ErrorCode.INVALID_HANDLE),
                    id=f"read-handle-{h:04x}")

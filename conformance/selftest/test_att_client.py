@@ -99,3 +99,33 @@ def test_discovery_refuses_a_walk_that_goes_back(link):
     server.queue("05 01 03 00 00 2a", "05 01 02 00 00 2a")
     with pytest.raises(ProtocolError):
         client.discover_attributes(0x0003)
+
+
+def test_long_write_is_prepare_and_execute(link):
+    """A Write Request longer than ATT_MTU - 3 goes out as a BLE stack
+    sends it: Prepare Writes of ATT_MTU - 5 bytes, then Execute Write."""
+    client, server = link
+    value = bytes(range(36))
+    server.queue("17 22 00 00 00 " + value[:18].hex(" "),
+                 "17 22 00 12 00 " + value[18:].hex(" "), "19")
+    client.write(0x0022, value)
+    assert server.sent() == ["16 22 00 00 00 " + value[:18].hex(" "),
+                             "16 22 00 12 00 " + value[18:].hex(" "),
+                             "18 01"]
+
+
+def test_long_write_refused_part_cancels(link):
+    client, server = link
+    server.queue("01 16 61 00 06", "19")
+    with pytest.raises(AttError) as info:
+        client.write(0x0061, bytes(30))
+    assert info.value.code == 0x06
+    assert server.sent() == ["16 61 00 00 00 " + bytes(18).hex(" "), "18 00"]
+
+
+def test_long_write_wrong_echo_cancels(link):
+    client, server = link
+    server.queue("17 22 00 00 00 " + bytes(17).hex(" ") + " ff", "19")
+    with pytest.raises(ProtocolError):
+        client.write(0x0022, bytes(30))
+    assert server.sent()[-1] == "18 00"

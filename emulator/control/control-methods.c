@@ -10,6 +10,7 @@
 #include "control-private.h"
 #include "core/util.h"
 #include "core/devevents.h"
+#include "core/alerts.h"
 #include "core/fault.h"
 #include "core/flashlog.h"
 #include "core/power.h"
@@ -238,6 +239,33 @@ static void inject_device_event(struct control *c, GVariant *args,
 	g_variant_unref(extra);
 }
 
+/* The wearer answers the call that rings, on the band (docs/policies.md#calls):
+ * the band sends 07 or 09 on 00000010. */
+static void answer_call(struct control *c, GVariant *args, struct reply *r)
+{
+	static const struct {
+		const char *how;
+		enum mb_call_end end;
+	} answers[] = {
+		{ "reject", MB_CALL_END_REJECTED },
+		{ "ignore", MB_CALL_END_IGNORED },
+	};
+	const char *how;
+	size_t i;
+
+	g_variant_get(args, "(&s)", &how);
+	for (i = 0; i < G_N_ELEMENTS(answers); i++)
+		if (!strcmp(answers[i].how, how))
+			break;
+	if (i == G_N_ELEMENTS(answers)) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup_printf("'%s': reject or ignore", how));
+		return;
+	}
+	if (!mb_alerts_answer_call(mb_band_alerts(c->band), answers[i].end))
+		fail(r, CONTROL_ERROR_FAILED, mb_strdup("no call is ringing"));
+}
+
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
 
 static const struct {
@@ -266,6 +294,7 @@ static const struct {
 	{ "MusicControl", "(s)", music_control, 0, true },
 	{ "SetSilentMode", "(b)", set_silent_mode, 0, true },
 	{ "InjectDeviceEvent", "(yay)", inject_device_event, 0, true },
+	{ "AnswerCall", "(s)", answer_call, 0, true },
 };
 
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)

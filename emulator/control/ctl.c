@@ -364,6 +364,16 @@ static int run_device_event(const struct ctl *ctl, const struct command *cmd,
 	return rc;
 }
 
+static int run_answer(const struct ctl *ctl, const struct command *cmd,
+		      char **args)
+{
+	if (strcmp(args[0], "reject") && strcmp(args[0], "ignore")) {
+		g_printerr("bandsim ctl: answer: reject or ignore\n");
+		return 2;
+	}
+	return simple(ctl, cmd->method, g_variant_new("(s)", args[0]));
+}
+
 static const struct command commands[] = {
 	{ "status", 0, NULL, run_status },
 	{ "press", 0, "PressButton", run_simple },
@@ -379,6 +389,7 @@ static const struct command commands[] = {
 	{ "silent", 1, "SetSilentMode", run_silent },
 	{ "device-event", 1, "InjectDeviceEvent", run_device_event },
 	{ "device-event", 2, "InjectDeviceEvent", run_device_event },
+	{ "answer", 1, "AnswerCall", run_answer },
 };
 
 int ctl_main(int argc, char **argv)
@@ -419,6 +430,7 @@ int ctl_main(int argc, char **argv)
 		"                   volume-up, volume-down, open, close\n"
 		"  silent on|off    mute or unmute the phone from the band's menu\n"
 		"  device-event CODE [HEX]  send any device event (a test's)\n"
+		"  answer reject|ignore  answer the call that rings on the band\n"
 		"  events           print protocol events until interrupted\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);

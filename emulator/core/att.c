@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "att-queue.h"
+
 #define MAX_PDU 517
 /* A bound on queued indications: a central that never confirms must not
  * make the band grow without limit. */
@@ -12,6 +14,9 @@
  * reply, a fault's extra one, a battery change.  More is a bug; they then
  * go out at once rather than be lost. */
 #define MAX_HELD 16
+/* docs/policies.md#long-writes: the profile's prepare-queue if none is
+ * set. */
+#define DEFAULT_PREPARE_QUEUE 32
 
 struct pending_pdu {
 	uint8_t pdu[MAX_PDU];
@@ -34,6 +39,9 @@ struct mb_att {
 	bool holding;
 	struct pending_pdu held[MAX_HELD];
 	size_t n_held;
+	/* Long writes waiting for Execute Write: the link's, so a new
+	 * link starts with none. */
+	struct mb_att_queue *queue;
 	mb_att_send_func_t send;
 	void *send_data;
 	mb_debug_func_t debug;
@@ -437,7 +445,7 @@ static uint8_t write_attr(struct mb_att *att, const struct mb_attr *a,
 	case MB_ATTR_KIND_VALUE:
 		if (!(a->chr->def->props & need))
 			return MB_ATT_ERROR_WRITE_NOT_PERMITTED;
-		if (len > MB_ATT_MAX_VALUE_LEN)
+		if (len > a->chr->def->max_length)
 			return MB_ATT_ERROR_INVALID_VALUE_LEN;
 		return att->ops->write(a->chr, value, len, command,
 				       att->ops_data);
@@ -461,9 +469,134 @@ static size_t handle_write(struct mb_att *att, const uint8_t *pdu, size_t len,
 	return 1;
 }
 
-/* Kept sorted by opcode.  Prepare/Execute Write are left out on purpose:
- * no Huami value needs a long write, and the request then gets Request Not
- * Supported like any other. */
+/* Whether a part of a long write on a may be queued (Core Vol 3 Part F
+ * 3.4.6.1: permissions are checked now, offsets and the length at
+ * Execute Write).  Only a value a Write Request may write and the
+ * profile lets write long (docs/policies.md#long-writes). */
+static uint8_t prepare_attr(struct mb_att *att, const struct mb_attr *a)
+{
+	uint8_t ecode;
+
+	switch (a->kind) {
+	case MB_ATTR_KIND_SERVICE:
+	case MB_ATTR_KIND_CHR_DECL:
+		return MB_ATT_ERROR_WRITE_NOT_PERMITTED;
+	case MB_ATTR_KIND_CCCD:
+		/* Two bytes: never long. */
+		return MB_ATT_ERROR_REQUEST_NOT_SUPPORTED;
+	case MB_ATTR_KIND_VALUE:
+		if (!(a->chr->def->props & MB_PROP_WRITE))
+			return MB_ATT_ERROR_WRITE_NOT_PERMITTED;
+		ecode = att->ops->prepare
+				? att->ops->prepare(a->chr, att->ops_data)
+				: 0;
+		if (ecode)
+			return ecode;
+		return a->chr->def->long_write
+			       ? 0
+			       : MB_ATT_ERROR_REQUEST_NOT_SUPPORTED;
+	}
+	return MB_ATT_ERROR_UNLIKELY;
+}
+
+static size_t handle_prepare_write(struct mb_att *att, const uint8_t *pdu,
+				   size_t len, struct att_fail *fail)
+{
+	uint16_t handle = mb_get_le16(pdu + 1);
+	const struct mb_attr *a = mb_gatt_lookup(att->gatt, handle);
+	uint8_t ecode = a ? prepare_attr(att, a) : MB_ATT_ERROR_INVALID_HANDLE;
+
+	if (!ecode && mb_att_queue_full(att->queue))
+		ecode = MB_ATT_ERROR_PREPARE_QUEUE_FULL;
+	if (ecode) {
+		*fail = (struct att_fail){ handle, ecode };
+		return 0;
+	}
+	mb_att_queue_add(att->queue, handle, mb_get_le16(pdu + 3), pdu + 5,
+			 len - 5);
+	/* 3.4.6.2: the response echoes handle, offset and part. */
+	memcpy(att->rsp + 1, pdu + 1, len - 1);
+	return len;
+}
+
+/* Every queued value whole, checked as its Write Request would be, before
+ * any is written: the commit is all or nothing for what the ATT server
+ * and the router decide (docs/policies.md#long-writes). */
+static bool check_queue(struct mb_att *att, const uint16_t *handles, size_t n,
+			struct att_fail *fail)
+{
+	uint8_t value[MB_ATT_MAX_VALUE_LEN];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mb_attr *a = mb_gatt_lookup(att->gatt, handles[i]);
+		size_t vlen;
+		uint8_t ecode = a ? prepare_attr(att, a)
+				  : MB_ATT_ERROR_INVALID_HANDLE;
+
+		/* The link may have lost its rights since it prepared. */
+		if (!ecode)
+			ecode = mb_att_queue_assemble(att->queue, handles[i],
+						      value,
+						      a->chr->def->max_length,
+						      &vlen);
+		if (ecode) {
+			*fail = (struct att_fail){ handles[i], ecode };
+			return false;
+		}
+	}
+	return true;
+}
+
+static size_t commit_queue(struct mb_att *att, struct att_fail *fail)
+{
+	uint16_t handles[MB_ATT_MAX_PREPARE_QUEUE];
+	uint8_t value[MB_ATT_MAX_VALUE_LEN];
+	size_t n = mb_att_queue_handles(att->queue, handles,
+					MB_ARRAY_SIZE(handles));
+
+	if (!check_queue(att, handles, n, fail))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mb_attr *a = mb_gatt_lookup(att->gatt, handles[i]);
+		size_t vlen = 0;
+		uint8_t ecode;
+
+		mb_att_queue_assemble(att->queue, handles[i], value,
+				      sizeof(value), &vlen);
+		/* What the part itself refuses stops the rest: with one
+		 * value per queue (the Mi Band 4 profile) that is all. */
+		ecode = att->ops->write(a->chr, value, vlen, false,
+					att->ops_data);
+		if (ecode) {
+			*fail = (struct att_fail){ handles[i], ecode };
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static size_t handle_execute_write(struct mb_att *att, const uint8_t *pdu,
+				   size_t len, struct att_fail *fail)
+{
+	size_t n = 1;
+
+	switch (pdu[1]) {
+	case MB_ATT_EXEC_CANCEL:
+		break;
+	case MB_ATT_EXEC_WRITE:
+		n = commit_queue(att, fail);
+		break;
+	default:
+		/* Reserved flags: malformed, the queue stays as it was. */
+		*fail = (struct att_fail){ 0, MB_ATT_ERROR_INVALID_PDU };
+		return 0;
+	}
+	/* 3.4.6.3: written or refused, the queue is cleared. */
+	mb_att_queue_clear(att->queue);
+	return n;
+}
+
+/* Kept sorted by opcode. */
 static const struct att_req requests[] = {
 	{ MB_ATT_OP_MTU_REQ, MB_ATT_OP_MTU_RSP, ATT_LEN_EXACT, 3, handle_mtu },
 	{ MB_ATT_OP_FIND_INFO_REQ, MB_ATT_OP_FIND_INFO_RSP, ATT_LEN_EXACT, 5,
@@ -482,6 +615,10 @@ static const struct att_req requests[] = {
 	  ATT_LEN_UUID, 5, handle_read_by_grp_type },
 	{ MB_ATT_OP_WRITE_REQ, MB_ATT_OP_WRITE_RSP, ATT_LEN_AT_LEAST, 3,
 	  handle_write },
+	{ MB_ATT_OP_PREP_WRITE_REQ, MB_ATT_OP_PREP_WRITE_RSP, ATT_LEN_AT_LEAST,
+	  5, handle_prepare_write },
+	{ MB_ATT_OP_EXEC_WRITE_REQ, MB_ATT_OP_EXEC_WRITE_RSP, ATT_LEN_EXACT, 2,
+	  handle_execute_write },
 };
 
 static bool len_ok(const struct att_req *r, size_t len)
@@ -599,13 +736,26 @@ struct mb_att *mb_att_new(const struct mb_gatt *gatt, uint16_t server_mtu,
 				.ops = ops,
 				.ops_data = ops_data,
 				.server_mtu = mtu < MAX_PDU ? mtu : MAX_PDU,
-				.mtu = MB_ATT_DEFAULT_MTU };
+				.mtu = MB_ATT_DEFAULT_MTU,
+				.queue = mb_att_queue_new(
+					DEFAULT_PREPARE_QUEUE) };
 	return att;
 }
 
 void mb_att_free(struct mb_att *att)
 {
+	if (!att)
+		return;
+	mb_att_queue_free(att->queue);
 	free(att);
+}
+
+void mb_att_set_prepare_queue(struct mb_att *att, size_t max)
+{
+	if (!max || max > MB_ATT_MAX_PREPARE_QUEUE)
+		max = DEFAULT_PREPARE_QUEUE;
+	mb_att_queue_free(att->queue);
+	att->queue = mb_att_queue_new(max);
 }
 
 void mb_att_set_send_handler(struct mb_att *att, mb_att_send_func_t fn,
@@ -681,4 +831,9 @@ uint16_t mb_att_ccc(const struct mb_att *att, const struct mb_gatt_chr *chr)
 bool mb_att_indication_pending(const struct mb_att *att)
 {
 	return att->ind_in_flight;
+}
+
+size_t mb_att_prepared(const struct mb_att *att)
+{
+	return mb_att_queue_len(att->queue);
 }

@@ -30,7 +30,9 @@ enum mb_att_op {
 	MB_ATT_OP_WRITE_REQ = 0x12,
 	MB_ATT_OP_WRITE_RSP = 0x13,
 	MB_ATT_OP_PREP_WRITE_REQ = 0x16,
+	MB_ATT_OP_PREP_WRITE_RSP = 0x17,
 	MB_ATT_OP_EXEC_WRITE_REQ = 0x18,
+	MB_ATT_OP_EXEC_WRITE_RSP = 0x19,
 	MB_ATT_OP_HANDLE_NFY = 0x1b,
 	MB_ATT_OP_HANDLE_IND = 0x1d,
 	MB_ATT_OP_HANDLE_CONF = 0x1e,
@@ -48,6 +50,7 @@ enum mb_att_error {
 	MB_ATT_ERROR_REQUEST_NOT_SUPPORTED = 0x06,
 	MB_ATT_ERROR_INVALID_OFFSET = 0x07,
 	MB_ATT_ERROR_AUTHORIZATION = 0x08,
+	MB_ATT_ERROR_PREPARE_QUEUE_FULL = 0x09,
 	MB_ATT_ERROR_ATTRIBUTE_NOT_FOUND = 0x0a,
 	MB_ATT_ERROR_INVALID_VALUE_LEN = 0x0d,
 	MB_ATT_ERROR_UNLIKELY = 0x0e,
@@ -59,6 +62,14 @@ enum mb_att_error {
 
 #define MB_ATT_DEFAULT_MTU 23
 
+/* Execute Write Request flags (Core Vol 3 Part F 3.4.6.3). */
+#define MB_ATT_EXEC_CANCEL 0x00
+#define MB_ATT_EXEC_WRITE 0x01
+
+/* The most Prepare Write Requests one link may queue (the profile's
+ * prepare-queue is at most this). */
+#define MB_ATT_MAX_PREPARE_QUEUE 255
+
 /* What the link asks of the band.  Each returns 0 or an ATT error code;
  * the ATT server turns a code into the Error Response. */
 struct mb_att_ops {
@@ -67,6 +78,11 @@ struct mb_att_ops {
 			size_t *len, void *user_data);
 	uint8_t (*write)(const struct mb_gatt_chr *chr, const uint8_t *value,
 			 size_t len, bool command, void *user_data);
+	/* Asked before a Prepare Write on chr is queued, and again for every
+	 * queued value at Execute Write before any of them is written
+	 * (protected characteristics refuse before auth); told nothing
+	 * else: the value comes through write once it is whole. */
+	uint8_t (*prepare)(const struct mb_gatt_chr *chr, void *user_data);
 	/* Asked before a CCCD write takes effect (protected characteristics
 	 * refuse here); told nothing else. */
 	uint8_t (*ccc_write)(const struct mb_gatt_chr *chr, uint16_t value,
@@ -91,6 +107,9 @@ void mb_att_set_debug(struct mb_att *att, mb_debug_func_t fn, void *user_data);
  * handled go out after its response (the default, as a BLE stack sends
  * them) or before it (docs/policies.md). */
 void mb_att_set_notify_order(struct mb_att *att, enum mb_notify_order order);
+/* How many Prepare Write Requests the link may queue, 1 to
+ * MB_ATT_MAX_PREPARE_QUEUE (docs/policies.md#long-writes). */
+void mb_att_set_prepare_queue(struct mb_att *att, size_t max);
 
 /* One PDU from the central.  Replies (if any) and what the request
  * raised leave through the send handler before this returns. */
@@ -108,3 +127,5 @@ bool mb_att_indicate(struct mb_att *att, const struct mb_gatt_chr *chr,
 uint16_t mb_att_mtu(const struct mb_att *att);
 uint16_t mb_att_ccc(const struct mb_att *att, const struct mb_gatt_chr *chr);
 bool mb_att_indication_pending(const struct mb_att *att);
+/* Prepare Write Requests waiting for Execute Write. */
+size_t mb_att_prepared(const struct mb_att *att);

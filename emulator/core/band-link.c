@@ -83,6 +83,7 @@ bool mb_link_up(struct mb_link *link, const struct mb_link_ops *ops,
 	mb_att_set_send_handler(link->att, att_send, link);
 	mb_att_set_debug(link->att, link->debug, link->debug_data);
 	mb_att_set_notify_order(link->att, link->policy->notify_order);
+	mb_att_set_prepare_queue(link->att, link->policy->prepare_queue);
 	link->ops = ops;
 	link->ops_data = user_data;
 	link->congested = false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adv.h"
+#include "alerts.h"
 #include "auth.h"
 #include "devevents.h"
 #include "devinfo.h"
@@ -49,6 +50,7 @@ struct mb_band {
 	struct mb_hr *hr;
 	struct mb_devevents *devevents;
 	struct mb_screen *screen;
+	struct mb_alerts *alerts;
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
 	struct mb_flash flash;
@@ -173,6 +175,7 @@ void mb_band_disconnect(struct mb_band *band)
 	mb_firmware_link_down(band->firmware);
 	mb_hr_link_down(band->hr);
 	mb_devevents_link_down(band->devevents);
+	mb_alerts_link_down(band->alerts);
 	mb_power_link_down(band->power);
 	mb_link_down(band->link);
 	mb_svc_emit_string(&band->svc, MB_EVENT_DISCONNECTED, NULL, NULL);
@@ -322,6 +325,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 				    b->settings, b->devevents);
 	b->hr = mb_hr_new(&b->svc, pol, b->rtc, b->power, b->tick, b->settings);
 	mb_tick_set_heart_rate(b->tick, tick_heart_rate, b);
+	b->alerts = mb_alerts_new(&b->svc, pol, b->routine, b->devevents);
 	b->devinfo = mb_devinfo_new(profile, b->identity, b->firmware);
 	b->adv = mb_adv_new(profile);
 	b->faults = mb_faults_new(&b->svc, gatt, b->link, b->power, b->fetch);
@@ -338,6 +342,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_router_add(b->router, mb_fetch_routes, mb_fetch_n_routes, b->fetch);
 	mb_router_add(b->router, mb_firmware_routes, mb_firmware_n_routes,
 		      b->firmware);
+	mb_router_add(b->router, mb_alerts_routes, mb_alerts_n_routes,
+		      b->alerts);
 	mb_link_set_server(b->link, &mb_router_att_ops, b->router);
 	b->sched = mb_sched_new();
 	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
@@ -346,6 +352,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_routine_timer, b->routine);
 	mb_sched_add(b->sched, &mb_hr_timer, b->hr);
 	mb_sched_add(b->sched, &mb_screen_timer, b->screen);
+	mb_sched_add(b->sched, &mb_alerts_timer, b->alerts);
 	b->own_flash = mb_malloc0(mb_band_flash_size(b));
 	memset(b->own_flash, 0xff, mb_band_flash_size(b));
 	mb_band_attach_flash(b, b->own_flash, NULL);
@@ -365,6 +372,7 @@ void mb_band_free(struct mb_band *band)
 	mb_adv_free(band->adv);
 	mb_devinfo_free(band->devinfo);
 	mb_hr_free(band->hr);
+	mb_alerts_free(band->alerts);
 	mb_routine_free(band->routine);
 	mb_settings_free(band->settings);
 	mb_devevents_free(band->devevents);
@@ -467,3 +475,4 @@ GETTER(struct mb_routine *, routine, routine)
 GETTER(struct mb_hr *, hr, hr)
 GETTER(struct mb_devevents *, devevents, devevents)
 GETTER(struct mb_screen *, screen, screen)
+GETTER(struct mb_alerts *, alerts, alerts)

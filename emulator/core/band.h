@@ -13,6 +13,7 @@
 #include "profile.h"
 #include "util.h"
 #include "adv.h"
+#include "alerts.h"
 #include "auth.h"
 #include "devevents.h"
 #include "fault.h"
@@ -133,3 +134,5 @@ struct mb_hr *mb_band_hr(const struct mb_band *band);
 struct mb_devevents *mb_band_devevents(const struct mb_band *band);
 /* What the band shows. */
 struct mb_screen *mb_band_screen(const struct mb_band *band);
+/* Alerts, calls, find band, weather and music (alerts.h). */
+struct mb_alerts *mb_band_alerts(const struct mb_band *band);

@@ -28,6 +28,9 @@ static const char *const uuids[MB_CHR_COUNT] = {
 	[MB_CHR_FW_CONTROL] = HUAMI("1531"),
 	[MB_CHR_FW_DATA] = HUAMI("1532"),
 	[MB_CHR_HR_MEASUREMENT] = "2a37",
+	[MB_CHR_ALERT_LEVEL] = "2a06",
+	[MB_CHR_NEW_ALERT] = "2a46",
+	[MB_CHR_CHUNKED] = HUAMI("0020"),
 };
 
 const char *mb_chr_uuid(enum mb_chr_id id)

@@ -29,6 +29,9 @@ enum mb_chr_id {
 	MB_CHR_FW_CONTROL,     /* 00001531 */
 	MB_CHR_FW_DATA,	       /* 00001532 */
 	MB_CHR_HR_MEASUREMENT, /* 0x2A37 */
+	MB_CHR_ALERT_LEVEL,    /* 0x2A06: find band */
+	MB_CHR_NEW_ALERT,      /* 0x2A46 */
+	MB_CHR_CHUNKED,	       /* 00000020: chunked transfers */
 	MB_CHR_COUNT
 };
 

@@ -55,8 +55,9 @@ enum mb_event_id {
 	MB_EVENT_HR_STOPPED,
 	/* Alerts (alerts.c).  alert-received {category, title, text, via};
 	 * call-ringing {caller}; call-ended {how: "rejected", "ignored",
-	 * "phone"}; find-band {level}; weather-received {text}; music-info
-	 * {state, track, artist}; chunk-dropped {type, reason}. */
+	 * "phone", "disconnected"}; find-band {level}; weather-received
+	 * {text}; music-info {state, track, artist}; chunk-dropped {type,
+	 * reason}: docs/dbus/io.bandsim.Band1.md has their values. */
 	MB_EVENT_ALERT_RECEIVED,
 	MB_EVENT_CALL_RINGING,
 	MB_EVENT_CALL_ENDED,

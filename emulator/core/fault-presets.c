@@ -48,6 +48,9 @@ static const struct mb_fault_preset presets[] = {
 	{ "keepalive-ignored",
 	  "trigger=write chr=heart-rate-control match=16 action=drop count=0",
 	  "Gadgetbridge #913: continuous heart rate turns itself off after 15 s, the keep-alive does not keep it on" },
+	{ "call-keeps-ringing",
+	  "trigger=write chr=alert-level match=00 action=drop",
+	  "Gadgetbridge #1612, harbour-amazfish #340: a Mi Band 4 rings on after the call was answered on the phone" },
 };
 
 size_t mb_fault_n_presets(void)

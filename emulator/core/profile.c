@@ -59,6 +59,9 @@ static const struct mb_policy default_policy = {
 	.screen_message_s = 10,
 	.screen_alarm_s = 30,
 	.screen_low_battery_percent = 10,
+	.prepare_queue = 32,
+	.chunk_max_bytes = 1024,
+	.chunk_timeout_s = 10,
 };
 
 struct reader {
@@ -450,7 +453,10 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !GET_UINT(r, "screen-message-s", 1, 3600, pol->screen_message_s) ||
 	    !GET_UINT(r, "screen-alarm-s", 1, 3600, pol->screen_alarm_s) ||
 	    !GET_UINT(r, "screen-low-battery-percent", 0, 100,
-		      pol->screen_low_battery_percent))
+		      pol->screen_low_battery_percent) ||
+	    !GET_UINT(r, "prepare-queue", 1, 255, pol->prepare_queue) ||
+	    !GET_UINT(r, "chunk-max-bytes", 16, 65536, pol->chunk_max_bytes) ||
+	    !GET_UINT(r, "chunk-timeout-s", 0, 3600, pol->chunk_timeout_s))
 		return false;
 	pol->hr_not_worn = (enum mb_hr_not_worn)hr_not_worn;
 	pol->settings_unknown = (enum mb_settings_unknown)unknown;
@@ -497,6 +503,19 @@ static bool read_service(struct mb_profile *p, struct reader *r,
 	       GET_UINT(r, "handle", 1, 0xffff, s->handle);
 }
 
+/* A long write is the Write Request made long (Core Vol 3 Part F 3.4.6):
+ * a characteristic a Write Request cannot reach takes none. */
+static bool long_write_ok(struct reader *r, const struct mb_profile_chr *c)
+{
+	unsigned int line;
+
+	if (!c->long_write || c->props & MB_PROP_WRITE)
+		return true;
+	mb_ini_get(r->ini, r->sec, "long-write", &line);
+	FAIL(r, line, "long-write", "needs the write property");
+	return false;
+}
+
 static bool read_characteristic(struct mb_profile *p, struct reader *r,
 				const char *name)
 {
@@ -514,14 +533,18 @@ static bool read_characteristic(struct mb_profile *p, struct reader *r,
 	s = &p->svcs[p->n_svcs - 1];
 	s->chrs = mb_realloc_n(s->chrs, s->n_chrs + 1, sizeof(*s->chrs));
 	c = &s->chrs[s->n_chrs++];
-	*c = (struct mb_profile_chr){ 0 };
+	/* Core Vol 3 Part F 3.2.9: no attribute value is longer than 512. */
+	*c = (struct mb_profile_chr){ .max_length = 512 };
 	read_header(r, name, &c->name, &c->line, &c->handle_line);
 	/* Value handle 1 would leave no room for its declaration. */
 	return get_uuid(r, "uuid", &c->uuid) && get_props(r, &c->props) &&
 	       get_bool(r, "auth", &c->auth) &&
+	       get_bool(r, "long-write", &c->long_write) &&
+	       GET_UINT(r, "max-length", 1, 512, c->max_length) &&
 	       GET_UINT(r, "handle", 2, 0xffff, c->handle) &&
 	       get_hex(r, "value", 0, 512, &c->value, &c->value_len,
-		       &c->has_value);
+		       &c->has_value) &&
+	       long_write_ok(r, c);
 }
 
 typedef bool (*section_reader_t)(struct mb_profile *p, struct reader *r);

@@ -22,7 +22,11 @@ struct mb_profile_chr {
 	char *name;
 	struct mb_uuid uuid;
 	uint8_t props;
-	bool auth;	 /* needs app-level auth (protocol §2.1) */
+	bool auth; /* needs app-level auth (protocol §2.1) */
+	/* Takes long writes (Prepare/Execute Write) of up to max_length
+	 * bytes in all (docs/policies.md#long-writes). */
+	bool long_write;
+	unsigned int max_length;
 	uint16_t handle; /* value handle hint, 0 = next free */
 	unsigned int handle_line;
 	bool has_value;
@@ -140,6 +144,11 @@ struct mb_policy {
 	unsigned int screen_message_s;
 	unsigned int screen_alarm_s;
 	unsigned int screen_low_battery_percent;
+	/* Queued writes and chunked transfers (docs/policies.md#long-writes,
+	 * #chunked-transfers). */
+	unsigned int prepare_queue;
+	unsigned int chunk_max_bytes;
+	unsigned int chunk_timeout_s;
 };
 
 struct mb_profile_device_info {

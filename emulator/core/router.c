@@ -94,6 +94,13 @@ static uint8_t route_write(const struct mb_gatt_chr *chr, const uint8_t *value,
 	return 0;
 }
 
+/* A long write is checked as its Write Request would be, when it is
+ * prepared and again before it is written. */
+static uint8_t route_prepare(const struct mb_gatt_chr *chr, void *user_data)
+{
+	return check_auth(user_data, chr);
+}
+
 static uint8_t route_ccc_write(const struct mb_gatt_chr *chr, uint16_t value,
 			       void *user_data)
 {
@@ -105,4 +112,5 @@ const struct mb_att_ops mb_router_att_ops = {
 	.read = route_read,
 	.write = route_write,
 	.ccc_write = route_ccc_write,
+	.prepare = route_prepare,
 };

@@ -61,6 +61,10 @@ static const struct {
 	[MB_VIBRATION_INACTIVITY] = { "inactivity", QUIET_POLICY,
 				      PATTERN_NUDGE },
 	[MB_VIBRATION_GOAL] = { "goal", QUIET_POLICY, PATTERN_GOAL },
+	[MB_VIBRATION_CALL] = { "call", QUIET_ALERT, PATTERN_ALARM },
+	/* Someone looks for the band: keeping it still would hide it
+	 * (docs/policies.md#dnd-silences). */
+	[MB_VIBRATION_FIND_BAND] = { "find-band", QUIET_NEVER, PATTERN_ALARM },
 };
 
 struct mb_routine {

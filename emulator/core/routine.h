@@ -29,6 +29,8 @@ enum mb_vibration {
 	MB_VIBRATION_CHIME,
 	MB_VIBRATION_INACTIVITY,
 	MB_VIBRATION_GOAL,
+	MB_VIBRATION_CALL,	/* an incoming call rings (the alerts part) */
+	MB_VIBRATION_FIND_BAND, /* 0x2A06 level 3: the wearer looks for it */
 	MB_VIBRATION_COUNT
 };
 

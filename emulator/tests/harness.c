@@ -157,6 +157,26 @@ static int setup(void **state, bool bound, bool authenticate)
 	return 0;
 }
 
+/* The band again from the profile text, connected and authenticated as
+ * fixture_setup() leaves it. */
+static void rebuild(struct fixture *f, const char *text)
+{
+	char *err = NULL;
+
+	mb_band_free(f->band);
+	mb_profile_free(f->profile);
+	f->clock.now_ms = TEST_EPOCH_MS;
+	f->profile = mb_profile_parse(text, strlen(text), "policy.ini", &err);
+	if (!f->profile)
+		fail_msg("profile: %s", err);
+	f->band = mb_band_new(f->profile, &f->state, &f->clock.clock, &err);
+	mb_band_set_event_handler(f->band, on_event, f);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	f->n_events = 0;
+}
+
 void fixture_set_policy(struct fixture *f, const char *key, const char *value)
 {
 	char *base = NULL, *text, *err = NULL, *line, *end, *prefix;
@@ -172,19 +192,25 @@ void fixture_set_policy(struct fixture *f, const char *key, const char *value)
 	end = strchr(line, '\n');
 	text = mb_strdup_printf("%.*s%s%s", (int)(line - base), base, value,
 				end ? end : "");
-	mb_band_free(f->band);
-	mb_profile_free(f->profile);
-	f->clock.now_ms = TEST_EPOCH_MS;
-	f->profile = mb_profile_parse(text, strlen(text), "policy.ini", &err);
-	if (!f->profile)
-		fail_msg("profile: %s", err);
-	f->band = mb_band_new(f->profile, &f->state, &f->clock.clock, &err);
-	mb_band_set_event_handler(f->band, on_event, f);
-	fixture_connect(f);
-	fixture_auth(f, test_key);
-	f->n_out = f->next_out = 0;
-	f->n_events = 0;
+	rebuild(f, text);
 	free(prefix);
+	free(text);
+	free(base);
+}
+
+void fixture_edit_profile(struct fixture *f, const char *from, const char *to)
+{
+	char *base = NULL, *text, *err = NULL, *at;
+	size_t len;
+
+	assert_true(state_store_read_file(test_profile_path(), 1 << 20, &base,
+					  &len, &err));
+	at = strstr(base, from);
+	if (!at)
+		fail_msg("the profile has no '%s'", from);
+	text = mb_strdup_printf("%.*s%s%s", (int)(at - base), base, to,
+				at + strlen(from));
+	rebuild(f, text);
 	free(text);
 	free(base);
 }

@@ -109,6 +109,8 @@ void fixture_connect(struct fixture *f);
  * changed, then connects and authenticates as fixture_setup() does; what
  * it sent is forgotten. */
 void fixture_set_policy(struct fixture *f, const char *key, const char *value);
+/* The same with the profile's first occurrence of from replaced by to. */
+void fixture_edit_profile(struct fixture *f, const char *from, const char *to);
 void fixture_advance(struct fixture *f, uint64_t ms);
 /* Band life until nothing is due any more: a transfer in full. */
 void fixture_drain(struct fixture *f);

@@ -210,8 +210,8 @@ static void test_range_errors(void **state)
 /* Every request opcode, cut short or with a length no form allows. */
 static void test_malformed_lengths(void **state)
 {
-	static const uint8_t ops[] = { 0x02, 0x04, 0x06, 0x08, 0x0a,
-				       0x0c, 0x0e, 0x10, 0x12 };
+	static const uint8_t ops[] = { 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c,
+				       0x0e, 0x10, 0x12, 0x16, 0x18 };
 	struct fixture *f = *state;
 
 	for (size_t i = 0; i < sizeof(ops); i++) {
@@ -231,6 +231,8 @@ static void test_malformed_lengths(void **state)
 	xfer(f, PDU(0x10, 0x01, 0x00, 0xff, 0xff, 0x00),
 	     PDU(0x01, 0x10, 0x00, 0x00, 0x04));
 	xfer(f, PDU(0x12, 0x03), PDU(0x01, 0x12, 0x00, 0x00, 0x04));
+	xfer(f, PDU(0x16, 0x22, 0x00, 0x00), PDU(0x01, 0x16, 0x00, 0x00, 0x04));
+	xfer(f, PDU(0x18, 0x01, 0x00), PDU(0x01, 0x18, 0x00, 0x00, 0x04));
 	/* Longer than ATT_MTU (23 until exchanged). */
 	xfer(f,
 	     PDU(0x12, 0x22, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
@@ -242,9 +244,6 @@ static void test_unsupported(void **state)
 {
 	struct fixture *f = *state;
 
-	xfer(f, PDU(0x16, 0x03, 0x00, 0x00, 0x00, 0x41),
-	     PDU(0x01, 0x16, 0x00, 0x00, 0x06));
-	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, 0x00, 0x00, 0x06));
 	xfer(f, PDU(0x20), PDU(0x01, 0x20, 0x00, 0x00, 0x06));
 	xfer(f, PDU(0x0b, 0x00), PDU(0x01, 0x0b, 0x00, 0x00, 0x06));
 	xfer(f, PDU(0x3f), PDU(0x01, 0x3f, 0x00, 0x00, 0x06));
@@ -272,9 +271,10 @@ static void test_write_errors(void **state)
 	xfer(f, PDU(0x12, 0x35, 0x00, 0x00), PDU(0x01, 0x12, 0x35, 0x00, 0x03));
 	xfer(f, PDU(0x12, 0x00, 0x00, 0x00), PDU(0x01, 0x12, 0x00, 0x00, 0x01));
 	xfer(f, PDU(0x12, 0x26, 0x00, 0x00), PDU(0x01, 0x12, 0x26, 0x00, 0x01));
-	xfer(f, PDU(0x12, 0x22, 0x00, 0x01), PDU(0x13));
-	/* Unknown characteristics accept writes and keep their value. */
-	xfer(f, PDU(0x0a, 0x22, 0x00), PDU(0x0b, 0x05));
+	/* Unknown characteristics (FEE1's FED0) accept writes and keep
+	 * their value. */
+	xfer(f, PDU(0x12, 0x6e, 0x00, 0x01), PDU(0x13));
+	xfer(f, PDU(0x0a, 0x6e, 0x00), PDU(0x0b));
 }
 
 static void test_cccd(void **state)
@@ -420,6 +420,201 @@ static void test_notification_order(void **state)
 	start_without_init(f, false);
 }
 
+/* ---- queued writes (Core Vol 3 Part F 3.4.6; docs/policies.md#long-writes) */
+
+#define H_NEW_ALERT 0x22 /* 0x2A46: the profile's long-write characteristic */
+/* A 36-byte text alert at MTU 23, as two Prepare Writes of 18 bytes:
+ * 05 01 "Ann" 00 "See you at the station at 6 pm" (SMS, §2.1). */
+#define LONG_1                                                              \
+	0x05, 0x01, 'A', 'n', 'n', 0x00, 'S', 'e', 'e', ' ', 'y', 'o', 'u', \
+		' ', 'a', 't', ' ', 't'
+#define LONG_2                                                                \
+	'h', 'e', ' ', 's', 't', 'a', 't', 'i', 'o', 'n', ' ', 'a', 't', ' ', \
+		'6', ' ', 'p', 'm'
+#define PREP(off, ...) 0x16, H_NEW_ALERT, 0x00, off, 0x00, __VA_ARGS__
+#define PREP_RSP(off, ...) 0x17, H_NEW_ALERT, 0x00, off, 0x00, __VA_ARGS__
+#define SHOWN                                                                \
+	"alert-received category=sms title=Ann text=See you at the station " \
+	"at 6 pm via=new-alert"
+
+static size_t prepared(struct fixture *f)
+{
+	return mb_att_prepared(mb_link_att(mb_band_link(f->band)));
+}
+
+static void prepare_long_alert(struct fixture *f)
+{
+	xfer(f, PDU(PREP(0, LONG_1)), PDU(PREP_RSP(0, LONG_1)));
+	xfer(f, PDU(PREP(18, LONG_2)), PDU(PREP_RSP(18, LONG_2)));
+	assert_int_equal(prepared(f), 2);
+}
+
+static void test_write_long(void **state)
+{
+	struct fixture *f = *state;
+
+	prepare_long_alert(f);
+	/* Nothing is written before Execute Write. */
+	expect_events(f, NULL);
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(
+		f, SHOWN,
+		"vibrate reason=alert pattern=200,150,200 duration-ms=550",
+		NULL);
+	assert_int_equal(prepared(f), 0);
+	/* An Execute Write with nothing queued writes nothing. */
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(f, NULL);
+}
+
+static void test_write_long_cancel(void **state)
+{
+	struct fixture *f = *state;
+
+	prepare_long_alert(f);
+	xfer(f, PDU(0x18, 0x00), PDU(0x19));
+	assert_int_equal(prepared(f), 0);
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(f, NULL);
+}
+
+static void test_write_long_offsets(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A part that leaves a gap: checked at Execute Write (3.4.6.1),
+	 * which names the handle and writes nothing. */
+	xfer(f, PDU(PREP(0, LONG_1)), PDU(PREP_RSP(0, LONG_1)));
+	xfer(f, PDU(PREP(20, LONG_2)), PDU(PREP_RSP(20, LONG_2)));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x07));
+	assert_int_equal(prepared(f), 0);
+	/* A value that does not start at 0, and parts that overlap. */
+	xfer(f, PDU(PREP(18, LONG_2)), PDU(PREP_RSP(18, LONG_2)));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x07));
+	xfer(f, PDU(PREP(0, LONG_1)), PDU(PREP_RSP(0, LONG_1)));
+	xfer(f, PDU(PREP(0, LONG_1)), PDU(PREP_RSP(0, LONG_1)));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x07));
+	expect_events(f, NULL);
+}
+
+static void test_write_long_too_long(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t req[5 + 18] = { 0x16, H_NEW_ALERT, 0x00 }, rsp[5 + 18];
+
+	/* 15 parts of 18 bytes: 270, past the profile's max-length 256. */
+	memcpy(req + 5, (const uint8_t[]){ LONG_1 }, 18);
+	for (unsigned int i = 0; i < 15; i++) {
+		mb_put_le16(req + 3, (uint16_t)(i * 18));
+		memcpy(rsp, req, sizeof(req));
+		rsp[0] = 0x17;
+		xfer(f, req, sizeof(req), rsp, sizeof(rsp));
+	}
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x0d));
+	assert_int_equal(prepared(f), 0);
+	expect_events(f, NULL);
+}
+
+static void test_write_long_queue_full(void **state)
+{
+	struct fixture *f = *state;
+
+	fixture_set_policy(f, "prepare-queue", "2");
+	prepare_long_alert(f);
+	xfer(f, PDU(PREP(36, 'x')), PDU(0x01, 0x16, H_NEW_ALERT, 0x00, 0x09));
+	/* What was queued stays, and is written whole. */
+	assert_int_equal(prepared(f), 2);
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(
+		f, SHOWN,
+		"vibrate reason=alert pattern=200,150,200 duration-ms=550",
+		NULL);
+}
+
+static void test_write_long_not_supported(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Written with a Write Request, but never long (the profile):
+	 * current time, audio data, a CCCD. */
+	xfer(f, PDU(0x16, 0x61, 0x00, 0x00, 0x00, 0xe8),
+	     PDU(0x01, 0x16, 0x61, 0x00, 0x06));
+	xfer(f, PDU(0x16, 0x5b, 0x00, 0x00, 0x00, 0x01),
+	     PDU(0x01, 0x16, 0x5b, 0x00, 0x06));
+	xfer(f, PDU(0x16, 0x48, 0x00, 0x00, 0x00, 0x01),
+	     PDU(0x01, 0x16, 0x48, 0x00, 0x06));
+	/* Not written with a Write Request at all: chunked transfer and
+	 * configuration (write-without-response), a declaration. */
+	xfer(f, PDU(0x16, 0x5e, 0x00, 0x00, 0x00, 0x00),
+	     PDU(0x01, 0x16, 0x5e, 0x00, 0x03));
+	xfer(f, PDU(0x16, 0x3b, 0x00, 0x00, 0x00, 0x06),
+	     PDU(0x01, 0x16, 0x3b, 0x00, 0x03));
+	xfer(f, PDU(0x16, 0x21, 0x00, 0x00, 0x00, 0x02),
+	     PDU(0x01, 0x16, 0x21, 0x00, 0x03));
+	xfer(f, PDU(0x16, 0x00, 0x00, 0x00, 0x00, 0x01),
+	     PDU(0x01, 0x16, 0x00, 0x00, 0x01));
+	xfer(f, PDU(0x16, 0x00, 0xf0, 0x00, 0x00, 0x01),
+	     PDU(0x01, 0x16, 0x00, 0xf0, 0x01));
+	assert_int_equal(prepared(f), 0);
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(f, NULL);
+}
+
+static void test_write_long_protected(void **state)
+{
+	struct fixture *f = *state;
+
+	fixture_edit_profile(f, "auth = no\nvalue = 05",
+			     "auth = yes\nvalue = 05");
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	/* Before Huami auth: refused when prepared... */
+	xfer(f, PDU(PREP(0, LONG_1)), PDU(0x01, 0x16, H_NEW_ALERT, 0x00, 0x08));
+	assert_int_equal(prepared(f), 0);
+	/* ...and at Execute Write, when the link lost its rights after it
+	 * prepared: nothing is written. */
+	fixture_auth(f, test_key);
+	f->next_out = f->n_out;
+	f->n_events = 0;
+	prepare_long_alert(f);
+	mb_auth_revoke(mb_band_auth(f->band));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x08));
+	assert_int_equal(prepared(f), 0);
+	expect_events(f, NULL);
+}
+
+static void test_write_long_malformed(void **state)
+{
+	struct fixture *f = *state;
+
+	prepare_long_alert(f);
+	/* Reserved flags: Invalid PDU, and the queue is as it was. */
+	xfer(f, PDU(0x18, 0x02), PDU(0x01, 0x18, 0x00, 0x00, 0x04));
+	xfer(f, PDU(0x18, 0xff), PDU(0x01, 0x18, 0x00, 0x00, 0x04));
+	assert_int_equal(prepared(f), 2);
+	/* A value the characteristic refuses, whole: no category of §2.1,
+	 * then one byte only.  Nothing is shown. */
+	xfer(f, PDU(0x18, 0x00), PDU(0x19));
+	xfer(f, PDU(PREP(0, 0x42, 0x01, 'x')),
+	     PDU(PREP_RSP(0, 0x42, 0x01, 'x')));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x13));
+	xfer(f, PDU(PREP(0, 0x05)), PDU(PREP_RSP(0, 0x05)));
+	xfer(f, PDU(0x18, 0x01), PDU(0x01, 0x18, H_NEW_ALERT, 0x00, 0x0d));
+	expect_events(f, NULL);
+}
+
+static void test_write_long_per_link(void **state)
+{
+	struct fixture *f = *state;
+
+	prepare_long_alert(f);
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	assert_int_equal(prepared(f), 0);
+	xfer(f, PDU(0x18, 0x01), PDU(0x19));
+	expect_events(f, "disconnected", "connected", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +645,24 @@ int main(void)
 		T("ATT/SR/LINK/BV-01 one link at a time", test_one_link),
 		T("ATT/SR/ORDER/BV-01 notification order is a policy",
 		  test_notification_order),
+		T("TP/GAW/SR/BV-05-C write long: prepare, execute",
+		  test_write_long),
+		T("ATT/SR/QW/BV-01 execute write cancels",
+		  test_write_long_cancel),
+		T("ATT/SR/QW/BV-02 the queue is the link's",
+		  test_write_long_per_link),
+		T("ATT/SR/QW/BI-01 invalid offset at execute",
+		  test_write_long_offsets),
+		T("ATT/SR/QW/BI-02 too long for the characteristic",
+		  test_write_long_too_long),
+		T("ATT/SR/QW/BI-03 prepare queue full",
+		  test_write_long_queue_full),
+		T("ATT/SR/QW/BI-04 no long writes: request not supported",
+		  test_write_long_not_supported),
+		T("ATT/SR/QW/BI-05 protected before auth, at execute too",
+		  test_write_long_protected),
+		T("ATT/SR/QW/BI-06 reserved flags, refused values",
+		  test_write_long_malformed),
 	};
 
 	return cmocka_run_group_tests_name("att", tests, NULL, NULL);

@@ -330,6 +330,47 @@ static void test_order_follows_the_band(void **state)
 	start_without_init(bf, false);
 }
 
+/* bluetoothd joins a client's Prepare Writes and calls WriteValue with
+ * the whole value: the band gets it as Prepare Writes and an Execute
+ * Write (docs/policies.md#long-writes), and the call's reply is the
+ * Execute Write's. */
+static void test_long_write(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *new_alert = chr_by_uuid(bf->f, "2a46");
+	const struct mb_gatt_chr *time = chr_by_uuid(bf->f, "2a2b");
+	static const uint8_t alert[] = "\x05\x01"
+				       "Ann\0See you at the station at 6 pm";
+	uint8_t big[300] = { 0x05, 0x01 };
+
+	bluez_bridge_set_mtu(bf->b, 23);
+	bf->f->n_events = 0;
+	assert_int_equal(write(bf, new_alert, alert, sizeof(alert) - 1, false),
+			 0);
+	expect_events(
+		bf->f,
+		"alert-received category=sms title=Ann text=See you at "
+		"the station at 6 pm via=new-alert",
+		"vibrate reason=alert pattern=200,150,200 duration-ms=550",
+		NULL);
+	assert_int_equal(
+		mb_att_prepared(mb_link_att(mb_band_link(bf->f->band))), 0);
+	/* What the band's ATT server refuses, for the whole value: longer
+	 * than max-length; a characteristic that takes no long writes. */
+	memset(big + 2, 'a', sizeof(big) - 2);
+	assert_int_equal(write(bf, new_alert, big, sizeof(big), false),
+			 MB_ATT_ERROR_INVALID_VALUE_LEN);
+	expect_events(bf->f, NULL);
+	bf->n_seen = 0;
+	authenticate(bf);
+	bf->f->n_events = 0;
+	assert_int_equal(write(bf, time, big, 30, false),
+			 MB_ATT_ERROR_REQUEST_NOT_SUPPORTED);
+	assert_int_equal(
+		mb_att_prepared(mb_link_att(mb_band_link(bf->f->band))), 0);
+	expect_events(bf->f, NULL);
+}
+
 #define B(name, fn) CASE(name, fn, setup, teardown)
 
 int main(void)
@@ -348,6 +389,8 @@ int main(void)
 		  test_band_hangs_up),
 		B("MB4-UT/BLUEZ/BV-06 a write's reply keeps the band's notification order",
 		  test_order_follows_the_band),
+		B("MB4-UT/BLUEZ/BV-07 a long WriteValue as queued writes",
+		  test_long_write),
 	};
 
 	return cmocka_run_group_tests_name("bluez-bridge", tests, NULL, NULL);

@@ -444,6 +444,7 @@ class ControlClient:
         advertising data and scan response (bytes) the band builds now."""
         return {key: bytes(value) for key, value
                 in dict(self.get("Advertisement", timeout)).items()}
+
     # ----------------------------------------- the band's own events
 
     def find_phone(self, start: bool = True, timeout=None) -> None:
@@ -474,6 +475,13 @@ class ControlClient:
         """The property Screen: what the band shows, "name" and the
         screen's fields (docs/policies.md#screen)."""
         return dict(self.get("Screen", timeout))
+
+    def answer_call(self, how: str, timeout=None) -> None:
+        """The wearer answers the call that rings on the band: "reject"
+        (device event 07 to the phone) or "ignore" (09).  ControlError
+        io.bandsim.Error.Failed when no call rings, InvalidArgs for
+        another answer."""
+        self.call("AnswerCall", "(s)", how, timeout=timeout)
 
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""

@@ -68,6 +68,7 @@ PERSON_TIMEOUT = 120.0
 STEPS = {
     "button": "press the band's button",
     "charger": "put the band on its charger and take it off again",
+    "call": "answer an incoming call on the band (reject or ignore it)",
     "find-phone": "start and stop 'find phone' in the band's menu",
     "music": "press the buttons of the band's music screen",
 }
@@ -486,6 +487,11 @@ class ControlHands:
     def music(self, *actions: str) -> None:
         for action in actions:
             self.control.music_control(action)
+    def reject_call(self) -> None:
+        self.control.answer_call("reject")
+
+    def ignore_call(self) -> None:
+        self.control.answer_call("ignore")
 
 
 class PersonHands:
@@ -518,6 +524,13 @@ class PersonHands:
         steps = ", then ".join(MUSIC_STEPS[a] for a in actions)
         self.person.ask(f"On the band: {steps}")
 
+    def reject_call(self) -> None:
+        self.person.ask("The band shows an incoming call: reject it on the "
+                        "band (the red button)")
+
+    def ignore_call(self) -> None:
+        self.person.ask("The band shows an incoming call: ignore it on the "
+                        "band (silence it, do not reject it)")
 
 class ControlTime:
     """Band time moved through the control plane (AdvanceClock): an

@@ -19,7 +19,9 @@ Contract (what ``selftest/test_link.py`` checks for both):
   returns the peer's (socket) or the negotiated one (BlueZ negotiates on
   its own when it connects).
 - ``read``/``write`` are a request and its response; ``write_command``
-  is a Write Command, for which no response exists.
+  is a Write Command, for which no response exists.  A ``write`` longer
+  than ATT_MTU - 3 goes out as a BLE stack sends it, Prepare Writes and
+  an Execute Write (BlueZ does it for bleak; the socket link itself).
 - Notifications are queued per link in arrival order as they come, also
   while a request is outstanding.  ``wait_notification(handle)`` takes
   the earliest queued one on that handle, ``wait_any_notification

@@ -20,8 +20,10 @@ import struct
 from dataclasses import dataclass, field
 
 from ..protocol import uuids
-from ..protocol.att import (CHARACTERISTIC, DEFAULT_MTU, PRIMARY_SERVICE,
-                            ErrorCode, Op)
+from ..protocol.att import (CHARACTERISTIC, DEFAULT_MTU, EXECUTE_CANCEL,
+                            EXECUTE_WRITE, PRIMARY_SERVICE, ErrorCode, Op,
+                            execute_write_req, long_write_parts,
+                            prepare_write_req, prepare_write_rsp)
 from .base import (DEFAULT_TIMEOUT, AttError, Disconnected, LinkUnavailable,
                    ProtocolError, Timeout)
 from .deadline import Deadline, as_deadline
@@ -289,11 +291,48 @@ class AttClient:
                 for e in _entries(rsp, 2, size)]
 
     def write(self, handle: int, value: bytes, timeout=None) -> None:
-        """Write Request; returns once the Write Response arrives."""
+        """Write Request; returns once the Write Response arrives.  A
+        value longer than ATT_MTU - 3 goes as a BLE stack sends it: in
+        Prepare Writes and an Execute Write (write_long)."""
+        if 3 + len(value) > self.mtu:
+            self.write_long(handle, value, timeout)
+            return
         pdu = struct.pack("<BH", Op.WRITE_REQ, handle) + bytes(value)
         rsp = self.request(pdu, timeout)
         if rsp != bytes([Op.WRITE_RSP]):
             raise ProtocolError(f"bad Write Response {rsp.hex(' ')}")
+
+    def write_long(self, handle: int, value: bytes, timeout=None) -> None:
+        """Write Long Characteristic Values (Core Vol 3 Part G 4.9.4): a
+        Prepare Write per ATT_MTU - 5 bytes, each echo checked, then
+        Execute Write.  A refused part or a wrong echo cancels the queue
+        (Execute Write 00), as BlueZ does, and raises."""
+        deadline = as_deadline(timeout, self.timeout)
+        try:
+            for offset, part in long_write_parts(value, self.mtu):
+                self.prepare_write(handle, offset, part, deadline)
+        except (AttError, ProtocolError):
+            self.execute_write(EXECUTE_CANCEL, deadline)
+            raise
+        self.execute_write(EXECUTE_WRITE, deadline)
+
+    def prepare_write(self, handle: int, offset: int, part: bytes,
+                      timeout=None) -> bytes:
+        """One Prepare Write Request; returns the part the response
+        echoes, ProtocolError if it does not echo the request."""
+        rsp = self.request(prepare_write_req(handle, offset, part), timeout)
+        if rsp != prepare_write_rsp(handle, offset, part):
+            raise ProtocolError(f"Prepare Write Response {rsp.hex(' ')} "
+                                f"does not echo the request")
+        return rsp[5:]
+
+    def execute_write(self, flags: int = EXECUTE_WRITE,
+                      timeout=None) -> None:
+        """Execute Write Request: 01 writes what was prepared, 00
+        cancels it."""
+        rsp = self.request(execute_write_req(flags), timeout)
+        if rsp != bytes([Op.EXECUTE_WRITE_RSP]):
+            raise ProtocolError(f"bad Execute Write Response {rsp.hex(' ')}")
 
     def write_command(self, handle: int, value: bytes) -> None:
         """Write Command: no response exists, so nothing is awaited."""

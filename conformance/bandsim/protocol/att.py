@@ -34,6 +34,9 @@ class Op(enum.IntEnum):
     WRITE_REQ = 0x12
     WRITE_RSP = 0x13
     PREPARE_WRITE_REQ = 0x16
+    PREPARE_WRITE_RSP = 0x17
+    EXECUTE_WRITE_REQ = 0x18
+    EXECUTE_WRITE_RSP = 0x19
     NOTIFICATION = 0x1B
     INDICATION = 0x1D
     CONFIRMATION = 0x1E
@@ -49,6 +52,7 @@ class ErrorCode(enum.IntEnum):
     REQUEST_NOT_SUPPORTED = 0x06
     INVALID_OFFSET = 0x07
     INSUFFICIENT_AUTHORIZATION = 0x08
+    PREPARE_QUEUE_FULL = 0x09
     ATTRIBUTE_NOT_FOUND = 0x0A
     ATTRIBUTE_NOT_LONG = 0x0B
     INVALID_ATTRIBUTE_VALUE_LENGTH = 0x0D
@@ -57,6 +61,10 @@ class ErrorCode(enum.IntEnum):
     VALUE_NOT_ALLOWED = 0x13
     CCCD_IMPROPERLY_CONFIGURED = 0xFD
 
+
+# Execute Write Request flags (Vol 3 Part F 3.4.6.3).
+EXECUTE_CANCEL = 0x00
+EXECUTE_WRITE = 0x01
 
 # Attribute types of a GATT table.
 PRIMARY_SERVICE = uuids.sig(0x2800)
@@ -87,3 +95,28 @@ def describe(kind, value: int) -> str:
 def error_rsp(opcode: int, handle: int, code: int) -> bytes:
     """The Error Response to a request with opcode on handle."""
     return struct.pack("<BBHB", Op.ERROR_RSP, opcode, handle, code)
+
+
+def prepare_write_req(handle: int, offset: int, part: bytes) -> bytes:
+    """A Prepare Write Request: one part of a long write (3.4.6.1)."""
+    return struct.pack("<BHH", Op.PREPARE_WRITE_REQ, handle, offset) + \
+        bytes(part)
+
+
+def prepare_write_rsp(handle: int, offset: int, part: bytes) -> bytes:
+    """Its response echoes handle, offset and part (3.4.6.2)."""
+    return struct.pack("<BHH", Op.PREPARE_WRITE_RSP, handle, offset) + \
+        bytes(part)
+
+
+def execute_write_req(flags: int) -> bytes:
+    return bytes([Op.EXECUTE_WRITE_REQ, flags])
+
+
+def long_write_parts(value: bytes, mtu: int):
+    """[(offset, part)]: value in the Prepare Writes a BLE stack sends
+    for a Write Request longer than ATT_MTU - 3, ATT_MTU - 5 bytes each."""
+    size = mtu - 5
+    value = bytes(value)
+    return [(off, value[off:off + size])
+            for off in range(0, max(len(value), 1), size)]

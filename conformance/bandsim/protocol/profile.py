@@ -39,6 +39,10 @@ class Characteristic:
     declaration_handle: int = 0
     value_handle: int = 0
     cccd_handle: int = None
+    # Takes Prepare/Execute Write, of at most max_length bytes in all
+    # (docs/policies.md#long-writes).
+    long_write: bool = False
+    max_length: int = 512
 
     @property
     def properties_byte(self) -> int:
@@ -156,7 +160,9 @@ def _characteristic(name, section) -> Characteristic:
         properties=props,
         auth=section.getboolean("auth", fallback=False),
         value=None if value is None else bytes.fromhex(value),
-        handle_hint=_handle(section))
+        handle_hint=_handle(section),
+        long_write=section.getboolean("long-write", fallback=False),
+        max_length=section.getint("max-length", fallback=512))
 
 
 def _handle(section):

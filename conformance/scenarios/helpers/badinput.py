@@ -22,8 +22,9 @@ Classes of bad input (a row's ``kind``):
   form, more than the longest one (or than ATT_MTU lets through where
   the value has no limit of its own);
 - ``oversize``: a Write Request or Command longer than ATT_MTU;
-- ``long-write``: Prepare Write (long writes are not supported,
-  docs/policies.md);
+- ``long-write``: Prepare Write where the profile takes no long write
+  (Request Not Supported, docs/policies.md#long-writes); where it does,
+  the part is only queued (its echo, nothing shown);
 - ``range``: the right length, a value out of range, an unknown command;
 - ``state``: a command the band cannot take now (data before a start);
 - ``auth``: a protected characteristic before Huami auth;
@@ -51,7 +52,9 @@ from bandsim.clients import auth, fetch, firmware
 from bandsim.harness.images import fixture
 from bandsim.harness.suite import CLOCK_START
 from bandsim.protocol import huami, settings
-from bandsim.protocol.att import ErrorCode, Op, error_rsp
+from bandsim.protocol import alerts
+from bandsim.protocol.att import (ErrorCode, Op, error_rsp,
+                                  prepare_write_req, prepare_write_rsp)
 from bandsim.protocol.values import encode_time
 
 # Every link exchanges this ATT_MTU first, as the companion apps do.
@@ -126,7 +129,7 @@ def read_blob(handle: int, offset: int) -> bytes:
 
 
 def prepare_write(handle: int, value: bytes) -> bytes:
-    return struct.pack("<BHH", Op.PREPARE_WRITE_REQ, handle, 0) + value
+    return prepare_write_req(handle, 0, value)
 
 
 WRITE_RSP = bytes([Op.WRITE_RSP])
@@ -530,6 +533,61 @@ class FirmwareData(Rule):
                    setup=(FW_STARTED,), then=(FW_UPLOAD,))
 
 
+@dataclass(frozen=True)
+class AlertLevel(Rule):
+    """0x2A06 (docs/policies.md#calls): one level byte 0-3; anything
+    else is a Write Command the band lets go with a malformed event."""
+    sample: bytes = bytes([alerts.Level.MESSAGE])
+
+    def rows(self, char, make, profile):
+        op = Op.WRITE_CMD
+        yield make("empty", "no-level", op, b"", events=("malformed",))
+        yield make("long", "level-and-more", op, b"\x03\x00",
+                   events=("malformed",))
+        yield make("range", "level-04", op, b"\x04", events=("malformed",))
+
+
+@dataclass(frozen=True)
+class NewAlert(Rule):
+    """0x2A46 (docs/policies.md#alerts): <category> 01 [<icon>] <text>;
+    fewer bytes than its header get Invalid Attribute Value Length, a
+    category none of §2.1's Value Not Allowed, and nothing is shown."""
+    sample: bytes = alerts.alert(alerts.Category.SMS, "A", "x")
+
+    def rows(self, char, make, profile):
+        op, length = Op.WRITE_REQ, ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH
+        yield make("empty", "no-category", op, b"", code=length)
+        yield make("short", "category-only", op, b"\x05", code=length)
+        yield make("short", "app-without-icon", op, b"\xfa\x01", code=length)
+        yield make("range", "category-42", op, b"\x42\x01hi",
+                   code=ErrorCode.VALUE_NOT_ALLOWED)
+        yield make("range", "category-ff", op, b"\xff\x01hi",
+                   code=ErrorCode.VALUE_NOT_ALLOWED)
+
+
+@dataclass(frozen=True)
+class Chunked(Rule):
+    """00000020 (docs/policies.md#chunked-transfers): Write Commands, so
+    what is not a chunk, or a whole transfer no part takes, is let go
+    with chunk-dropped."""
+    sample: bytes = alerts.chunk(alerts.ChunkType.ALERT, alerts.SINGLE, 0,
+                                 alerts.alert(alerts.Category.SMS, "A"))
+
+    def rows(self, char, make, profile):
+        op, dropped = Op.WRITE_CMD, ("chunk-dropped",)
+        yield make("empty", "no-header", op, b"", events=dropped)
+        yield make("short", "header-cut", op, b"\x00\xc0", events=dropped)
+        yield make("long", f"{MAX_VALUE}-bytes-no-chunk", op,
+                   b"\xa5" * MAX_VALUE, events=dropped)
+        yield make("range", "type-2", op,
+                   alerts.chunk(2, alerts.SINGLE, 0, b"\x0b"), events=dropped)
+        yield make("range", "continues-nothing", op,
+                   alerts.chunk(0, alerts.LAST, 1, b"x"), events=dropped)
+        yield make("range", "alert-category-42", op,
+                   alerts.chunk(0, alerts.SINGLE, 0, b"\x42\x01hi"),
+                   events=dropped)
+
+
 # Every characteristic of profiles/miband4.ini, by its profile name.
 RULES = {
     "device-name": Fixed(),
@@ -543,8 +601,8 @@ RULES = {
     "pnp-id": Fixed(),
     "heart-rate-measurement": Fixed(),
     "heart-rate-control": HeartRateControl(),
-    "alert-level": Unexplained(sample=b"\x03"),
-    "new-alert": Unexplained(sample=b"\x01\x01A"),
+    "alert-level": AlertLevel(),
+    "new-alert": NewAlert(),
     "alert-notification-control": Unexplained(),
     "sensor-control": Unexplained(),
     "sensor-data": Fixed(),
@@ -560,7 +618,7 @@ RULES = {
     "unknown-11": Unexplained(),
     "audio": Unexplained(),
     "audio-data": Unexplained(),
-    "chunked-transfer": Unexplained(),
+    "chunked-transfer": Chunked(),
     "current-time": CurrentTime(),
     "ppcp-miband": Unexplained(),
     "auth": AUTH,
@@ -644,9 +702,13 @@ def _op_rows(char, rule, profile):
                   "oversize", write_req(handle, padded(rule.sample)),
                   error_rsp(Op.WRITE_REQ, 0, ErrorCode.INVALID_PDU),
                   **writing)
+        # A long write is only queued where the profile takes one
+        # (docs/policies.md#long-writes); elsewhere it is refused.
         yield Row(f"{name}/long-write/prepare-write", name, "long-write",
                   prepare_write(handle, rule.sample),
-                  error_rsp(Op.PREPARE_WRITE_REQ, 0,
+                  prepare_write_rsp(handle, 0, rule.sample)
+                  if char.long_write else
+                  error_rsp(Op.PREPARE_WRITE_REQ, handle,
                             ErrorCode.REQUEST_NOT_SUPPORTED), **writing)
     if "write-without-response" not in props:
         yield Row(f"{name}/op/write-command-not-permitted", name, "op",

@@ -70,6 +70,8 @@ PRESETS = {
         "trigger=notify chr=heart-rate-measurement action=drop count=0",
     "keepalive-ignored":
         "trigger=write chr=heart-rate-control match=16 action=drop count=0",
+    "call-keeps-ringing": "trigger=write chr=alert-level match=00 "
+                          "action=drop",
 }
 ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
            "corrupt", "status", "foreign-notify", "reboot", "brown-out")

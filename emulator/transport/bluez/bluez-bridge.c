@@ -248,6 +248,43 @@ uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 	return 0;
 }
 
+/* bluetoothd ran the client's Prepare Writes itself and hands over the
+ * value whole (docs/policies.md#long-writes): it reaches the band as the
+ * client sent it, in parts of ATT_MTU - 5 and an Execute Write, so that
+ * the band's ATT server decides as on the socket.  The call is answered
+ * when the Execute Write's response passes. */
+static uint8_t write_long(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
+			  const uint8_t *value, size_t len,
+			  bluez_bridge_reply_func_t reply, void *user_data)
+{
+	size_t part = (size_t)mb_link_mtu(mb_band_link(b->band)) - 5;
+	uint8_t pdu[5 + MB_ATT_MAX_VALUE_LEN];
+	uint8_t err;
+
+	for (size_t off = 0; off < len; off += part) {
+		size_t n = len - off < part ? len - off : part;
+
+		pdu[0] = MB_ATT_OP_PREP_WRITE_REQ;
+		mb_put_le16(pdu + 1, chr->value_handle);
+		mb_put_le16(pdu + 3, (uint16_t)off);
+		memcpy(pdu + 5, value + off, n);
+		err = transact(b, pdu, 5 + n, MB_ATT_OP_PREP_WRITE_RSP);
+		if (err) {
+			pdu[0] = MB_ATT_OP_EXEC_WRITE_REQ;
+			pdu[1] = MB_ATT_EXEC_CANCEL;
+			transact(b, pdu, 2, MB_ATT_OP_EXEC_WRITE_RSP);
+			b->reply = reply;
+			b->reply_data = user_data;
+			return err;
+		}
+	}
+	pdu[0] = MB_ATT_OP_EXEC_WRITE_REQ;
+	pdu[1] = MB_ATT_EXEC_WRITE;
+	b->reply = reply;
+	b->reply_data = user_data;
+	return transact(b, pdu, 2, MB_ATT_OP_EXEC_WRITE_RSP);
+}
+
 void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			const uint8_t *value, size_t len, bool command,
 			bluez_bridge_reply_func_t reply, void *user_data)
@@ -257,6 +294,13 @@ void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 
 	if (len > MB_ATT_MAX_VALUE_LEN) {
 		reply(MB_ATT_ERROR_INVALID_VALUE_LEN, user_data);
+		return;
+	}
+	if (!command && 3 + len > mb_link_mtu(mb_band_link(b->band))) {
+		b->reply = NULL;
+		err = write_long(b, chr, value, len, reply, user_data);
+		give_reply(b, err);
+		apply_wanted(b);
 		return;
 	}
 	pdu[0] = command ? MB_ATT_OP_WRITE_CMD : MB_ATT_OP_WRITE_REQ;

@@ -317,7 +317,12 @@ static void chr_write(struct gatt_obj *o, GVariant *params,
 
 	parse_options(dict, &opt);
 	if (opt.offset) {
-		/* Prepared writes: nothing on the band takes them. */
+		/* bluetoothd joins the parts of a long write that continue
+		 * each other and hands over the value whole (the bridge
+		 * gives it to the band as queued writes); a part at an
+		 * offset is one that did not continue the value, which the
+		 * band refuses so at Execute Write
+		 * (docs/policies.md#long-writes). */
 		return_att_error(inv, MB_ATT_ERROR_INVALID_OFFSET);
 		return;
 	}
