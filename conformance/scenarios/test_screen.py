@@ -13,11 +13,14 @@ import subprocess
 
 import pytest
 
+from bandsim.clients.alerts import AlertClient
 from bandsim.clients.auth import AuthRefused, HuamiClient
 from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.firmware import TYPE_FIRMWARE
+from bandsim.clients.heartrate import HeartRateClient
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
@@ -30,6 +33,8 @@ POLICY = PROFILE.section("policy")
 ON_S = POLICY.getint("screen-on-s")
 NOTICE_S = POLICY.getint("screen-notice-s")
 ALARM_S = POLICY.getint("screen-alarm-s")
+MESSAGE_S = POLICY.getint("screen-message-s")
+MEASURE_S = POLICY.getint("hr-manual-measure-s")
 LOW_PERCENT = POLICY.getint("screen-low-battery-percent")
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
 # The shortest time band time can be moved by.
@@ -343,3 +348,73 @@ def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
     assert refused.returncode == 1 and "music-control" in refused.stderr
     assert ctl(emulator_binary, *where, "find-phone", "maybe").returncode \
         == 2
+
+
+# ------------------------------------------- what the alerts and HR show
+
+@pytest.mark.needs_control("Screen", "AnswerCall", "AdvanceClock")
+def test_call_screen_while_ringing(att, control):
+    """MB4/SCREEN/BV-11: an incoming call shows its caller while it rings, read over D-Bus
+
+    "Calls not shown": the phone's chunked call (Gadgetbridge's way)
+    rings; for as long as it rings, whatever band time passes, the
+    Screen property is the call with the caller.  The wearer rejects it
+    on the band: the time, then off.
+    """
+    client = AlertClient(att)
+    mark = last_seq(control)
+    client.incoming_call("Anna", chunked=True)
+    control.wait_event("call-ringing", caller="Anna")
+    assert control.screen() == {"name": "call", "caller": "Anna"}
+    control.advance_clock(5 * 60)
+    assert control.screen() == {"name": "call", "caller": "Anna"}
+    control.answer_call("reject")
+    control.wait_event("call-ended", how="rejected")
+    time_then_off(control, mark)
+    assert screens_after(control, mark)[0] == {"name": "call",
+                                               "caller": "Anna"}
+
+
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+def test_message_screen(att, control):
+    """MB4/SCREEN/BV-12: a text alert shows its title and text for screen-message-s, then the time
+
+    "Notifications stopped": an SMS on 0x2A46 shows as the message
+    screen with its category, title and text; after screen-message-s of
+    band time it goes, the time shows, then nothing.
+    """
+    client = AlertClient(att)
+    mark = last_seq(control)
+    client.send(A.Category.SMS, "Ann", "See you at six")
+    control.wait_event("alert-received", title="Ann")
+    message = {"name": "message",
+               "category": A.CATEGORY_NAMES[A.Category.SMS],
+               "title": "Ann", "text": "See you at six"}
+    assert control.screen() == message
+    control.advance_clock(MESSAGE_S - TICK)
+    assert control.screen() == message
+    control.advance_clock(TICK)
+    time_then_off(control, mark)
+
+
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+def test_heart_rate_screen(authed, control):
+    """MB4/SCREEN/BV-13: a one-shot measurement shows measuring, then the reading the app got
+
+    "HR stuck measuring": the band shows the measurement from 15 02 01,
+    then the reading it notified on 0x2A37, which stays a notice's time
+    after the measurement stopped, then the time.
+    """
+    client = HeartRateClient(authed)
+    client.enable_notifications()
+    mark = last_seq(control)
+    client.start_manual()
+    control.wait_event("hr-started", mode="manual")
+    assert control.screen() == {"name": "heart-rate", "mode": "manual"}
+    control.advance_clock(MEASURE_S)
+    bpm = client.reading()
+    control.wait_event("hr-stopped", mode="manual")
+    assert control.screen() == {"name": "heart-rate", "mode": "manual",
+                                "bpm": bpm}
+    control.advance_clock(NOTICE_S)
+    time_then_off(control, mark)
