@@ -167,6 +167,21 @@ static GVariant *alarm_variant(unsigned int slot, const struct mb_alarm *a)
 	return g_variant_builder_end(&b);
 }
 
+/* An event's detail as D-Bus carries it: in the Event signal's details
+ * and in the properties that show an event's fields (Screen). */
+GVariant *control_field_value(const struct mb_event_field *f)
+{
+	switch (f->type) {
+	case MB_EVENT_TYPE_STRING:
+		return g_variant_new_string(f->str);
+	case MB_EVENT_TYPE_BYTE:
+		return g_variant_new_byte(f->byte);
+	case MB_EVENT_TYPE_UINT32:
+		break;
+	}
+	return g_variant_new_uint32(f->u32);
+}
+
 static GVariant *get_settings(struct control *c)
 {
 	const struct mb_settings *s = mb_band_settings(c->band);

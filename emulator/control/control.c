@@ -84,19 +84,6 @@ static const char introspection_xml[] =
 	"  </interface>"
 	"</node>";
 
-GVariant *control_field_value(const struct mb_event_field *f)
-{
-	switch (f->type) {
-	case MB_EVENT_TYPE_STRING:
-		return g_variant_new_string(f->str);
-	case MB_EVENT_TYPE_BYTE:
-		return g_variant_new_byte(f->byte);
-	case MB_EVENT_TYPE_UINT32:
-		break;
-	}
-	return g_variant_new_uint32(f->u32);
-}
-
 void control_band_event(struct control *c, const struct mb_event *ev)
 {
 	GVariantBuilder details;
