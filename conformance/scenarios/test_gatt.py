@@ -16,6 +16,7 @@ import struct
 import pytest
 
 from bandsim.link.base import AttError
+from bandsim.link.bluez import through_bluetoothd
 from bandsim.link.sock import AttClient
 from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
@@ -259,8 +260,8 @@ def test_current_time_month_13(authed, target):
     assert_att_error(lambda: authed.write(CURRENT_TIME.value_handle,
                                           bytes(bad)),
                      Op.WRITE_REQ, CURRENT_TIME.value_handle,
-                     ErrorCode.UNLIKELY_ERROR if target.emu_bluez
-                     else ErrorCode.VALUE_NOT_ALLOWED)
+                     through_bluetoothd(ErrorCode.VALUE_NOT_ALLOWED)
+                     if target.emu_bluez else ErrorCode.VALUE_NOT_ALLOWED)
     when = check_current_time(authed.read(CURRENT_TIME.value_handle))
     assert when.date() == datetime.date(2024, 5, 20)
 

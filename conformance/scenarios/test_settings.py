@@ -19,6 +19,7 @@ from bandsim.harness.suite import TEST_KEY
 from bandsim.harness.targets import EMU
 from bandsim.link.deadline import Deadline
 from bandsim.link.base import AttError
+from bandsim.link.bluez import through_bluetoothd
 from bandsim.protocol import settings as S
 from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
@@ -390,7 +391,7 @@ def test_hr_control_malformed(authed, control, target, payload, error):
     with pytest.raises(AttError) as exc:
         client.write(_raw(uuids.HR_CONTROL, payload))
     assert exc.value.opcode == Op.WRITE_REQ
-    assert exc.value.code == (ErrorCode.UNLIKELY_ERROR if target.emu_bluez
+    assert exc.value.code == (through_bluetoothd(error) if target.emu_bluez
                               else error)
     assert control.settings() == before
 

@@ -191,6 +191,28 @@ _TIMEOUT_NAMES = {
 _READS = (Op.READ_REQ, Op.READ_BLOB_REQ)
 
 
+# The band's ATT errors that a GATT application can hand bluetoothd by
+# name, so a central on BlueZ gets the same code (docs/bluez.md, "ATT
+# errors"); 0x80-0x9F pass by number.  Every other code reaches the
+# central as Unlikely Error.
+_PASSED_BY_BLUETOOTHD = frozenset({
+    ErrorCode.INSUFFICIENT_AUTHORIZATION,
+    ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
+    ErrorCode.INVALID_OFFSET,
+    ErrorCode.REQUEST_NOT_SUPPORTED,
+    ErrorCode.READ_NOT_PERMITTED,
+    ErrorCode.WRITE_NOT_PERMITTED,
+})
+
+
+def through_bluetoothd(code: int) -> int:
+    """The ATT error a central on BlueZ gets when a band served by
+    bluetoothd's GATT application (--transport bluez) answers code."""
+    if code in _PASSED_BY_BLUETOOTHD or 0x80 <= code <= 0x9F:
+        return int(code)
+    return int(ErrorCode.UNLIKELY_ERROR)
+
+
 def att_code(name: str, details: str, opcode: int) -> Optional[int]:
     """The ATT error code a BlueZ D-Bus error stands for, or None."""
     match = _ATT_IN_TEXT.search(details or "")
@@ -592,18 +614,27 @@ class BleakLink:
                         if not lost or deadline.remaining() < \
                                 RETRY_PAUSE * attempt + MIN_ATTEMPT:
                             return
-                        # BlueZ now and then shows a central fewer
-                        # characteristics than the band served (the
-                        # discovery on the air has them): connect once
-                        # more.  A device that really lacks them keeps
-                        # its gaps, and the scenario that needs one
-                        # fails on it.
+                        # BlueZ showed fewer characteristics than the
+                        # band serves.  Its cache of the device is
+                        # short: a Service Changed for services a band
+                        # removed while a central was still linked (a
+                        # band stopping) took them out of the cache, and
+                        # the next band on the same adapter address
+                        # serves the same database hash, so BlueZ keeps
+                        # using that cache.  Forget the device, which
+                        # drops the cache, and connect once more after a
+                        # fresh scan.  A device that really lacks a
+                        # characteristic keeps the gap, and the scenario
+                        # that needs it fails on it.
                         recovered = True
                         failures.append(
                             f"{deadline.seconds - deadline.remaining():.1f} s:"
                             f" services incomplete ({', '.join(lost)} "
                             f"missing)")
                         await client.disconnect()
+                        if not client_class:
+                            await _forget(address, adapter)
+                            known = None
                         await asyncio.sleep(RETRY_PAUSE * attempt)
                         continue
                     except Exception as exc:
