@@ -261,8 +261,8 @@ def harness(request, scripted_link):
 # ------------------------------------------------------ conformance
 
 PROTOCOL_METHODS = ["exchange_mtu", "read", "write", "write_command",
-                    "wait_notification", "wait_any_notification", "close",
-                    "__enter__", "__exit__"]
+                    "wait_notification", "wait_any_notification",
+                    "take_unsolicited", "close", "__enter__", "__exit__"]
 
 
 @pytest.mark.parametrize("cls", [AttClient, BleakLink])
@@ -331,6 +331,19 @@ def test_notifications_queue_while_a_request_is_outstanding(harness):
     assert harness.link.read(SERIAL.value_handle) == b"0123456789ab"
     assert harness.link.wait_notification(AUTH.value_handle, 0) == \
         b"\x10\x02\x01"
+
+
+def test_take_unsolicited_after_a_response(harness):
+    """What came before a response, in order, once."""
+    harness.subscribe(CONTROL, DATA)
+    harness.notify(DATA, b"\x00\x01")
+    harness.notify(CONTROL, b"\x10\x02\x01")
+    harness.answer_read(b"0123456789ab")
+    assert harness.link.read(SERIAL.value_handle) == b"0123456789ab"
+    assert harness.link.take_unsolicited() == [
+        (Op.NOTIFICATION, DATA.value_handle, b"\x00\x01"),
+        (Op.NOTIFICATION, CONTROL.value_handle, b"\x10\x02\x01")]
+    assert harness.link.take_unsolicited() == []
 
 
 def test_att_error_is_typed(harness):

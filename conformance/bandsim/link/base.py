@@ -140,6 +140,11 @@ class Link(Protocol):
         """(handle, value) of the earliest notification on any of
         handles, queued or arriving."""
 
+    def take_unsolicited(self) -> list:
+        """Every notification and indication queued so far, in arrival
+        order, as (opcode, handle, value); the queue is left empty.
+        After a request's response this is all the band sent before it."""
+
     def close(self) -> None:
         """End the link (the band sees a disconnect)."""
 

@@ -953,6 +953,19 @@ class BleakLink:
     def wait_notification(self, handle: int, timeout=None) -> bytes:
         return self._wait(frozenset((handle,)), timeout)[1]
 
+    def take_unsolicited(self) -> list:
+        # bluetoothd hands values to its clients in the order they came
+        # and answers a request after what came before it, so after a
+        # response this is everything the band sent before it.
+        with self._cond:
+            taken = list(self._queue)
+            self._queue.clear()
+        return [(Op.INDICATION
+                 if "indicate" in self.handles.slots[handle].properties
+                 and "notify" not in self.handles.slots[handle].properties
+                 else Op.NOTIFICATION, handle, value)
+                for handle, value in taken]
+
     def wait_any_notification(self, handles, timeout=None) \
             -> Tuple[int, bytes]:
         return self._wait(frozenset(handles), timeout)
