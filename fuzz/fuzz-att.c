@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "band.h"
-#include "band-fixture.h"
-#include "crypto.h"
+#include "fuzz-setup.h"
 #include "power.h"
-#include "state/inputs.h"
 
 static uint64_t fuzz_now_ms = 1716201000000ull;
 
@@ -23,7 +21,6 @@ static uint64_t now_ms(void *user_data)
 }
 
 static const struct mb_clock fuzz_clock = { .now_ms = now_ms };
-static struct mb_profile *profile;
 static struct mb_band *band;
 static size_t sent;
 
@@ -37,38 +34,12 @@ static void on_send(const uint8_t *pdu, size_t len, void *user_data)
 
 static const struct mb_link_ops ops = { .send = on_send };
 
-/* A fixed all-zero challenge: the seed corpus carries the right answer,
- * so the fuzzer explores what lies behind auth too. */
-static bool zero_random(uint8_t *buf, size_t len, void *user_data)
-{
-	memset(buf, 0, len);
-	return true;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS },
-		.serial = FIXTURE_SERIAL,
-		.bound = true,
-		.key = { FIXTURE_KEY },
-	};
-	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
-
-	mb_crypto_set_random_source(zero_random, NULL);
-	char *err = NULL;
-
-	profile = state_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
-	if (!profile) {
-		fprintf(stderr, "fuzz-att: %s\n", err);
-		abort();
-	}
-	band = mb_band_new(profile, &st, &fuzz_clock, &err);
-	if (!band)
-		abort();
+	band = fuzz_band_open("fuzz-att", true, &fuzz_clock);
 	return 0;
 }
 

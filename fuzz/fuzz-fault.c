@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "band.h"
-#include "band-fixture.h"
-#include "fuzz-expect.h"
+#include "fuzz-setup.h"
 #include "state/inputs.h"
+#include "fuzz-expect.h"
 
 #define PLAN "faults.txt"
 
@@ -30,20 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS },
-		.serial = FIXTURE_SERIAL,
-	};
-	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
-	struct mb_profile *profile;
-	char *err = NULL;
-
-	profile = state_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
-	band = profile ? mb_band_new(profile, &st, &fuzz_clock, &err) : NULL;
-	if (!band) {
-		fprintf(stderr, "fuzz-fault: %s\n", err);
-		abort();
-	}
+	band = fuzz_band_open("fuzz-fault", false, &fuzz_clock);
 	return 0;
 }
 

@@ -14,11 +14,9 @@
 #include <string.h>
 
 #include "band.h"
-#include "band-fixture.h"
-#include "crypto.h"
+#include "fuzz-setup.h"
 #include "power.h"
 #include "settings-text.h"
-#include "state/inputs.h"
 
 static uint64_t fuzz_now_ms = 1716201000000ull;
 
@@ -28,7 +26,6 @@ static uint64_t now_ms(void *user_data)
 }
 
 static const struct mb_clock fuzz_clock = { .now_ms = now_ms };
-static struct mb_profile *profile;
 static struct mb_band *band;
 
 static void on_send(const uint8_t *pdu, size_t len, void *user_data)
@@ -39,35 +36,12 @@ static void on_send(const uint8_t *pdu, size_t len, void *user_data)
 
 static const struct mb_link_ops ops = { .send = on_send };
 
-static bool zero_random(uint8_t *buf, size_t len, void *user_data)
-{
-	memset(buf, 0, len);
-	return true;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct mb_band_state st = {
-		.address = { FIXTURE_ADDRESS },
-		.serial = FIXTURE_SERIAL,
-		.bound = true,
-		.key = { FIXTURE_KEY },
-	};
-	const char *path = getenv("BANDSIM_FUZZ_PROFILE");
-	char *err = NULL;
-
-	mb_crypto_set_random_source(zero_random, NULL);
-	profile = state_profile_load(path ? path : BANDSIM_FUZZ_PROFILE, &err);
-	if (!profile) {
-		fprintf(stderr, "fuzz-settings: %s\n", err);
-		abort();
-	}
-	band = mb_band_new(profile, &st, &fuzz_clock, &err);
-	if (!band)
-		abort();
+	band = fuzz_band_open("fuzz-settings", true, &fuzz_clock);
 	return 0;
 }
 
