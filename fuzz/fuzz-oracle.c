@@ -247,8 +247,8 @@ static void fetch_reply(struct fuzz_oracle *o, const uint8_t *v, size_t n)
 {
 	if (v[1] == FETCH_START && v[2] == MB_HUAMI_STATUS_SUCCESS)
 		start_reply(o, v, n);
-	else if (v[1] == FETCH_START && v[2] == MB_HUAMI_STATUS_REFUSED)
-		o->transfer = TRANSFER_IDLE;
+	/* A refused 01 (a type the band does not have) leaves an announced
+	 * transfer as it was: 02 still starts it (MB4-UT/SYNC/BI-05). */
 	else if (v[1] == FETCH_SEND && v[2] == MB_HUAMI_STATUS_SUCCESS)
 		done_reply(o);
 	else if (v[1] == FETCH_SEND && v[2] == MB_HUAMI_STATUS_REFUSED)
