@@ -9,7 +9,7 @@ BANDSIM_PACKAGES=(
 	# for the bus policy scenarios (conformance/scenarios/test_bus_policy.py)
 	dbus util-linux passwd
 	python3 python3-pytest python3-pytest-timeout python3-gi python3-cryptography
-	python3-hypothesis
+	python3-hypothesis python3-pytest-xdist
 	python3-bleak
 	valgrind clang libclang-rt-14-dev clang-format tshark
 )
