@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "transport/seqlink.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* A PDU never exceeds the largest ATT_MTU; anything longer is read cut to
+ * this and then refused by the ATT server as over the MTU. */
+#define RX_MAX 1024
+/* While anything is queued the band is told the link is congested and
+ * holds bulk transfers back, as BLE flow control would.  What still comes
+ * (replies, a notification a minute) is bounded; a central that stops
+ * reading for good is dropped past this many queued PDUs. */
+#define TX_QUEUE_MAX 4096
+
+struct seqlink {
+	struct mb_band *band;
+	int fd;
+	const struct transport_callbacks *cb;
+	void *cb_data;
+	void (*down)(void *user_data);
+	void *user_data;
+	guint in_id;
+	guint out_id;
+	guint drop_id;
+	GQueue tx; /* GBytes waiting for room in the socket */
+	bool drop_requested;
+};
+
+static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
+{
+	struct seqlink *l = user_data;
+	GBytes *b;
+
+	while ((b = g_queue_peek_head(&l->tx))) {
+		gsize len;
+		const void *p = g_bytes_get_data(b, &len);
+
+		if (send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return G_SOURCE_CONTINUE;
+			break; /* the reader notices the hang-up */
+		}
+		g_bytes_unref(g_queue_pop_head(&l->tx));
+	}
+	l->out_id = 0;
+	if (g_queue_is_empty(&l->tx)) {
+		/* A hang-up waited for the last reply to leave. */
+		if (l->drop_requested) {
+			shutdown(fd, SHUT_RDWR);
+			return G_SOURCE_REMOVE;
+		}
+		mb_link_set_congested(mb_band_link(l->band), false);
+		transport_activity(l->cb, l->cb_data);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void link_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	struct seqlink *l = user_data;
+
+	if (g_queue_is_empty(&l->tx) &&
+	    send(l->fd, pdu, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		return;
+	if (!g_queue_is_empty(&l->tx) || errno == EAGAIN ||
+	    errno == EWOULDBLOCK) {
+		if (l->tx.length >= TX_QUEUE_MAX) {
+			g_warning("central is not reading; dropping the link");
+			shutdown(l->fd, SHUT_RDWR);
+			return;
+		}
+		g_queue_push_tail(&l->tx, g_bytes_new(pdu, len));
+		mb_link_set_congested(mb_band_link(l->band), true);
+		if (!l->out_id)
+			l->out_id =
+				g_unix_fd_add(l->fd, G_IO_OUT, on_out, l);
+	}
+}
+
+static void on_drop(gpointer user_data)
+{
+	struct seqlink *l = user_data;
+
+	l->drop_id = 0;
+	/* Queued replies go first; on_out shuts down after them. */
+	if (g_queue_is_empty(&l->tx))
+		shutdown(l->fd, SHUT_RDWR);
+}
+
+/* The band hangs up.  Not at once: the PDU being handled still gets its
+ * response (a band answers 10 05 01, then drops the link), so the socket
+ * is shut down from the loop once what was sent has left; the reader then
+ * sees the hang-up and the owner tears the link down, never from inside
+ * the band. */
+static void link_disconnect(void *user_data)
+{
+	struct seqlink *l = user_data;
+
+	if (!l->drop_requested) {
+		l->drop_requested = true;
+		l->drop_id = g_idle_add_once(on_drop, l);
+	}
+}
+
+static const struct mb_link_ops link_ops = {
+	.send = link_send,
+	.disconnect = link_disconnect,
+};
+
+static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
+{
+	struct seqlink *l = user_data;
+	uint8_t buf[RX_MAX];
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	/* On a SEQPACKET socket 0 is the peer's close, as is any error.
+	 * The owner frees the link in down(): nothing of it is touched
+	 * after that. */
+	if (n <= 0 || l->drop_requested) {
+		l->in_id = 0;
+		l->down(l->user_data);
+		return G_SOURCE_REMOVE;
+	}
+	mb_link_receive(mb_band_link(l->band), buf,
+			(size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf));
+	transport_activity(l->cb, l->cb_data);
+	return G_SOURCE_CONTINUE;
+}
+
+struct seqlink *seqlink_new(struct mb_band *band, int fd,
+			    const struct transport_callbacks *cb,
+			    void *cb_data, void (*down)(void *user_data),
+			    void *user_data)
+{
+	struct seqlink *l = g_new0(struct seqlink, 1);
+
+	*l = (struct seqlink){ .band = band,
+			       .fd = fd,
+			       .cb = cb,
+			       .cb_data = cb_data,
+			       .down = down,
+			       .user_data = user_data,
+			       .tx = G_QUEUE_INIT };
+	if (!mb_band_connect(band, &link_ops, l)) {
+		close(fd);
+		g_free(l);
+		return NULL;
+	}
+	l->in_id = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_in, l);
+	return l;
+}
+
+void seqlink_free(struct seqlink *l)
+{
+	if (!l)
+		return;
+	mb_band_disconnect(l->band);
+	g_clear_handle_id(&l->in_id, g_source_remove);
+	g_clear_handle_id(&l->out_id, g_source_remove);
+	g_clear_handle_id(&l->drop_id, g_source_remove);
+	g_queue_clear_full(&l->tx, (GDestroyNotify)g_bytes_unref);
+	close(l->fd);
+	g_free(l);
+}
+
+int seqlink_fd(const struct seqlink *l)
+{
+	return l->fd;
+}

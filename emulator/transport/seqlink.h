@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "transport/transport.h"
+
+/* A central's link over a connected SOCK_SEQPACKET socket, one raw ATT PDU
+ * per packet: a unix socket (--transport sock) or the kernel's L2CAP LE
+ * socket on the ATT channel (--transport l2cap).  It feeds the band what
+ * the central sends, queues what the band sends while the socket is full
+ * (and tells the band the link is congested, as BLE flow control does),
+ * and hangs up when the band asks, after the PDU being handled got its
+ * response.  The owner learns of the end through down(), called from the
+ * loop, never from inside the band; it frees the link there. */
+struct seqlink;
+
+/* Takes fd (non-blocking) and connects the band to it; NULL, fd closed,
+ * when the band refuses a link (it is off or already linked). */
+struct seqlink *seqlink_new(struct mb_band *band, int fd,
+			    const struct transport_callbacks *cb,
+			    void *cb_data, void (*down)(void *user_data),
+			    void *user_data);
+
+/* Disconnects the band and closes the socket, with whatever was queued. */
+void seqlink_free(struct seqlink *l);
+
+int seqlink_fd(const struct seqlink *l);
