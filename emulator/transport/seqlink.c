@@ -75,8 +75,7 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 		g_queue_push_tail(&l->tx, g_bytes_new(pdu, len));
 		mb_link_set_congested(mb_band_link(l->band), true);
 		if (!l->out_id)
-			l->out_id =
-				g_unix_fd_add(l->fd, G_IO_OUT, on_out, l);
+			l->out_id = g_unix_fd_add(l->fd, G_IO_OUT, on_out, l);
 	}
 }
 
@@ -134,9 +133,8 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 }
 
 struct seqlink *seqlink_new(struct mb_band *band, int fd,
-			    const struct transport_callbacks *cb,
-			    void *cb_data, void (*down)(void *user_data),
-			    void *user_data)
+			    const struct transport_callbacks *cb, void *cb_data,
+			    void (*down)(void *user_data), void *user_data)
 {
 	struct seqlink *l = g_new0(struct seqlink, 1);
 

@@ -16,9 +16,8 @@ struct seqlink;
 /* Takes fd (non-blocking) and connects the band to it; NULL, fd closed,
  * when the band refuses a link (it is off or already linked). */
 struct seqlink *seqlink_new(struct mb_band *band, int fd,
-			    const struct transport_callbacks *cb,
-			    void *cb_data, void (*down)(void *user_data),
-			    void *user_data);
+			    const struct transport_callbacks *cb, void *cb_data,
+			    void (*down)(void *user_data), void *user_data);
 
 /* Disconnects the band and closes the socket, with whatever was queued. */
 void seqlink_free(struct seqlink *l);
