@@ -57,6 +57,30 @@ static GLogLevelFlags parse_level(const char *s, bool *ok)
 }
 
 /* hciN: it becomes part of an object path. */
+static const char *const transport_names[] = {
+	[BANDSIM_TRANSPORT_SOCK] = "sock",
+	[BANDSIM_TRANSPORT_BLUEZ] = "bluez",
+	[BANDSIM_TRANSPORT_L2CAP] = "l2cap",
+};
+
+/* NULL (the option not given) is the socket. */
+static bool parse_transport(const char *s, enum bandsim_transport *t)
+{
+	*t = BANDSIM_TRANSPORT_SOCK;
+	for (size_t i = 0; s && i < G_N_ELEMENTS(transport_names); i++) {
+		if (!strcmp(s, transport_names[i])) {
+			*t = (enum bandsim_transport)i;
+			return true;
+		}
+	}
+	return !s;
+}
+
+const char *bandsim_transport_name(enum bandsim_transport t)
+{
+	return transport_names[t];
+}
+
 static bool valid_adapter(const char *s)
 {
 	if (strncmp(s, "hci", 3) || !s[3] || strlen(s) > 8)
@@ -78,15 +102,15 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
-	char *level = NULL, *auth_key = NULL;
+	char *level = NULL, *auth_key = NULL, *transport = NULL;
 	GError *error = NULL;
 	bool ok;
 	const GOptionEntry entries[] = {
-		{ "transport", 't', 0, G_OPTION_ARG_STRING, &opt->transport,
-		  "How centrals reach the band: sock (default) or bluez",
-		  "sock|bluez" },
+		{ "transport", 't', 0, G_OPTION_ARG_STRING, &transport,
+		  "How centrals reach the band: sock (default), l2cap or bluez",
+		  "sock|l2cap|bluez" },
 		{ "adapter", 'a', 0, G_OPTION_ARG_STRING, &opt->adapter,
-		  "With --transport bluez: the adapter to be the band on (default hci0)",
+		  "With --transport l2cap or bluez: the adapter to be the band on (default hci0)",
 		  "hciN" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt->socket,
 		  "Unix SOCK_SEQPACKET socket to serve ATT on", "PATH" },
@@ -155,8 +179,9 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		ctx,
 		"Serves the GATT table of profiles/miband4.ini to one central at a\n"
 		"time: over a unix socket, one raw ATT PDU per packet (--transport\n"
-		"sock), or on a Bluetooth adapter through bluetoothd (--transport\n"
-		"bluez, docs/bluez.md).\n"
+		"sock), or on a Bluetooth adapter: its own ATT server on the kernel's\n"
+		"L2CAP socket (--transport l2cap) or through bluetoothd (--transport\n"
+		"bluez), docs/bluez.md.\n"
 		"Docs: README.md and docs/ in the source tree.\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		int rc = usage_error(ctx, error->message);
@@ -180,21 +205,15 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error(ctx, "unexpected argument");
-	if (!opt->transport)
-		opt->transport = g_strdup("sock");
-	if (strcmp(opt->transport, "sock") && strcmp(opt->transport, "bluez")) {
-		char *m = g_strdup_printf(
-			"--transport: '%s' is not a transport (sock or bluez)",
-			opt->transport);
-		int rc = usage_error(ctx, m);
-
-		g_free(m);
-		return rc;
-	}
-	if (opt->adapter && strcmp(opt->transport, "bluez"))
-		return usage_error(ctx,
-				   "--adapter goes with --transport bluez");
-	if (opt->socket && strcmp(opt->transport, "sock"))
+	ok = parse_transport(transport, &opt->transport);
+	g_free(transport);
+	if (!ok)
+		return usage_error(ctx, "--transport: not a transport (sock, "
+					"l2cap or bluez)");
+	if (opt->adapter && opt->transport == BANDSIM_TRANSPORT_SOCK)
+		return usage_error(
+			ctx, "--adapter goes with --transport l2cap or bluez");
+	if (opt->socket && opt->transport != BANDSIM_TRANSPORT_SOCK)
 		return usage_error(ctx, "--socket goes with --transport sock");
 	if (!opt->adapter)
 		opt->adapter = g_strdup("hci0");
@@ -271,7 +290,6 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 
 void bandsim_options_clear(struct bandsim_options *opt)
 {
-	g_free(opt->transport);
 	g_free(opt->adapter);
 	g_free(opt->socket);
 	g_free(opt->profile);

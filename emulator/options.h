@@ -5,8 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How centrals reach the band (transport/transport.h). */
+enum bandsim_transport {
+	BANDSIM_TRANSPORT_SOCK,
+	BANDSIM_TRANSPORT_BLUEZ,
+	BANDSIM_TRANSPORT_L2CAP,
+};
+
 struct bandsim_options {
-	char *transport; /* "sock" or "bluez" */
+	enum bandsim_transport transport;
 	char *adapter;
 	char *socket;
 	char *profile;
@@ -33,3 +40,6 @@ struct bandsim_options {
  * usage error, which it has already reported). */
 int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv);
 void bandsim_options_clear(struct bandsim_options *opt);
+
+/* "sock", "bluez" or "l2cap", as --transport spells it. */
+const char *bandsim_transport_name(enum bandsim_transport t);

@@ -127,12 +127,20 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt)
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error)
 {
-	if (!strcmp(opt->transport, "bluez"))
+	switch (opt->transport) {
+	case BANDSIM_TRANSPORT_BLUEZ:
 		app->transport = bluez_server_new(app->band, opt->adapter,
 						  &transport_cb, app, error);
-	else
+		break;
+	case BANDSIM_TRANSPORT_L2CAP:
+		app->transport = l2cap_server_new(app->band, opt->adapter,
+						  &transport_cb, app, error);
+		break;
+	case BANDSIM_TRANSPORT_SOCK:
 		app->transport = sock_server_new(app->band, opt->socket,
 						 &transport_cb, app, error);
+		break;
+	}
 	return app->transport != NULL;
 }
 
@@ -144,7 +152,8 @@ void app_ready(struct app *app, const struct bandsim_options *opt)
 	mb_band_state_address(st, addr);
 	g_info("%s (%s) on %s, profile %s, state %s%s",
 	       mb_profile_device_name(mb_band_profile(app->band)), addr,
-	       strcmp(opt->transport, "bluez") ? opt->socket : opt->adapter,
+	       opt->transport == BANDSIM_TRANSPORT_SOCK ? opt->socket
+							: opt->adapter,
 	       opt->profile, opt->state_dir, st->bound ? ", bound" : "");
 	runner_status(app->runner, "READY=1");
 }

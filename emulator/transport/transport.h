@@ -59,6 +59,16 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 				   const struct transport_callbacks *cb,
 				   void *user_data, GError **error);
 
+/* The L2CAP transport (docs/bluez.md "The L2CAP transport"): the band's
+ * own ATT server on the kernel's L2CAP LE socket for the ATT channel of
+ * one adapter, the advertisement and scan response of protocol §1 and the
+ * band's random static address set through the management interface.
+ * Like the socket, it serves one central at a time and does not advertise
+ * while linked; a factory reset moves the band to its new address. */
+struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
+				   const struct transport_callbacks *cb,
+				   void *user_data, GError **error);
+
 /* Both take NULL, a transport not started. */
 static inline void transport_band_event(struct transport *t,
 					const struct mb_event *ev)

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The L2CAP transport (docs/bluez.md "The L2CAP transport"): the band's own
+ * ATT server on the kernel's L2CAP LE socket for the ATT fixed channel of
+ * one adapter, as a peripheral does it; advertising and the address
+ * through the management interface.  The kernel does the link layer and
+ * SMP; bluetoothd may keep running (it stays the agent for pairing and
+ * serves the other adapters) but never gets an ATT channel on the band's
+ * links, because the band's listener is bound to the adapter's own
+ * address and the kernel hands a link's fixed channel to one listener. */
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adv.h"
+#include "bandstate.h"
+#include "hr.h"
+#include "power.h"
+#include "tick.h"
+#include "transport/l2cap/bt-abi.h"
+#include "transport/l2cap/mgmt.h"
+#include "transport/seqlink.h"
+
+/* How often the advertising data is read again: the day's steps and the
+ * heart-rate byte in it change with band time (as bluez-advertising.c). */
+#define REFRESH_S 1
+
+struct l2cap_server {
+	struct transport base;
+	struct mb_band *band;
+	char *adapter;
+	const struct transport_callbacks *cb;
+	void *user_data;
+	struct bt_mgmt *mgmt;
+	uint8_t address[6]; /* the band's, on the adapter: air order */
+	int listen_fd;
+	guint listen_id;
+	struct seqlink *link;
+	/* what is on the air, so that only a change is sent */
+	bool advertising;
+	uint8_t adv[31], rsp[31];
+	size_t adv_len, rsp_len;
+	guint refresh_id;
+};
+
+static void status(struct l2cap_server *s, const char *what)
+{
+	transport_status(s->cb, s->user_data, what);
+}
+
+static void warn(const char *what, GError *error)
+{
+	g_warning("%s: %s", what, error->message);
+	g_error_free(error);
+}
+
+/* The band's address in display order (E1:...) is the reverse of the
+ * air's. */
+static void band_address(const struct mb_band *band, uint8_t air[6])
+{
+	const uint8_t *a = mb_band_state(band)->address;
+
+	for (int i = 0; i < 6; i++)
+		air[i] = a[5 - i];
+}
+
+/* ---- the adapter ------------------------------------------------------ */
+
+/* Powered off, LE only (so that the kernel uses the static address as
+ * the identity: with BR/EDR on it keeps the public one), the band's
+ * random static address, bondable, powered on again. */
+static bool take_adapter(struct l2cap_server *s, GError **error)
+{
+	struct bt_mgmt_info info;
+
+	band_address(s->band, s->address);
+	if (!bt_mgmt_read_info(s->mgmt, &info, error))
+		return false;
+	if (!(info.supported & BT_MGMT_SETTING_LE)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			    "%s: the controller has no LE", s->adapter);
+		return false;
+	}
+	if (info.current & BT_MGMT_SETTING_POWERED &&
+	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_POWERED, 0, error))
+		return false;
+	if (!bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_LE, 1, error))
+		return false;
+	if (info.supported & BT_MGMT_SETTING_BREDR &&
+	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_BREDR, 0, error))
+		return false;
+	return bt_mgmt_set_static_address(s->mgmt, s->address, error) &&
+	       bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_BONDABLE, 1, error) &&
+	       bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_POWERED, 1, error);
+}
+
+/* ---- advertising ------------------------------------------------------ */
+
+static void stop_advertising(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	if (!s->advertising)
+		return;
+	s->advertising = false;
+	if (!bt_mgmt_remove_advertising(s->mgmt, &error))
+		warn("cannot stop advertising", error);
+}
+
+/* The advertisement and scan response the core builds (protocol §1), on
+ * the air as they are; sent again only when they changed. */
+static void advertise(struct l2cap_server *s)
+{
+	uint8_t adv[31], rsp[31];
+	size_t adv_len, rsp_len;
+	GError *error = NULL;
+
+	mb_adv_build(mb_band_adv(s->band), mb_tick_steps(mb_band_tick(s->band)),
+		     mb_hr_adv_byte(mb_band_hr(s->band)), adv, &adv_len, rsp,
+		     &rsp_len);
+	if (s->advertising && adv_len == s->adv_len && rsp_len == s->rsp_len &&
+	    !memcmp(adv, s->adv, adv_len) && !memcmp(rsp, s->rsp, rsp_len))
+		return;
+	if (!bt_mgmt_add_advertising(s->mgmt, adv, adv_len, rsp, rsp_len,
+				     &error)) {
+		warn("cannot advertise", error);
+		return;
+	}
+	memcpy(s->adv, adv, adv_len);
+	memcpy(s->rsp, rsp, rsp_len);
+	s->adv_len = adv_len;
+	s->rsp_len = rsp_len;
+	if (!s->advertising)
+		status(s, "ADVERTISING=1");
+	s->advertising = true;
+}
+
+static gboolean on_refresh(gpointer user_data)
+{
+	struct l2cap_server *s = user_data;
+
+	if (s->advertising)
+		advertise(s);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- listening -------------------------------------------------------- */
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data);
+
+static bool start_listening(struct l2cap_server *s, GError **error)
+{
+	struct bt_sockaddr_l2 addr = { .l2_family = AF_BLUETOOTH,
+				       .l2_cid = GUINT16_TO_LE(BT_ATT_CID),
+				       .l2_bdaddr_type = BT_ADDR_LE_RANDOM };
+	int fd, e;
+
+	memcpy(addr.l2_bdaddr, s->address, 6);
+	fd = socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    BT_PROTO_L2CAP);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    listen(fd, 1) == 0) {
+		s->listen_fd = fd;
+		s->listen_id = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
+		return true;
+	}
+	e = errno;
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+		    "%s: L2CAP ATT socket: %s", s->adapter, g_strerror(e));
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+static void stop_listening(struct l2cap_server *s)
+{
+	g_clear_handle_id(&s->listen_id, g_source_remove);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	s->listen_fd = -1;
+}
+
+/* Connectable again after a link or a power cut; a band that is off or
+ * booting does not advertise. */
+static void open_again(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	if (mb_power_state(mb_band_power(s->band)) != MB_POWER_STATE_ON ||
+	    s->link)
+		return;
+	if (s->listen_fd < 0 && !start_listening(s, &error)) {
+		warn("cannot listen again", error);
+		return;
+	}
+	advertise(s);
+}
+
+static void link_down(void *user_data)
+{
+	struct l2cap_server *s = user_data;
+
+	g_clear_pointer(&s->link, seqlink_free);
+	g_info("central disconnected");
+	status(s, "DISCONNECTED=1");
+	open_again(s);
+}
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
+{
+	struct l2cap_server *s = user_data;
+	int link = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (link < 0)
+		return G_SOURCE_CONTINUE;
+	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
+	if (!s->link)
+		return G_SOURCE_CONTINUE;
+	/* The band serves one central: no listener, no advertising while a
+	 * link is up (the controller stopped advertising as it connected;
+	 * the instance goes so that the kernel does not start it again). */
+	s->listen_id = 0;
+	stop_listening(s);
+	stop_advertising(s);
+	g_info("central connected");
+	status(s, "CONNECTED=1");
+	return G_SOURCE_REMOVE;
+}
+
+/* ---- the band --------------------------------------------------------- */
+
+/* A factory reset drew a new address: the band moves to it on the air,
+ * as a real band does, so a phone sees a new device. */
+static void address_changed(struct l2cap_server *s)
+{
+	GError *error = NULL;
+	uint8_t air[6];
+
+	band_address(s->band, air);
+	if (!memcmp(air, s->address, 6))
+		return;
+	stop_advertising(s);
+	stop_listening(s);
+	if (!take_adapter(s, &error)) {
+		warn("cannot move the band to its new address", error);
+		return;
+	}
+	open_again(s);
+}
+
+/* The link (if any) is being dropped by the band. */
+static void power_off(struct l2cap_server *s)
+{
+	stop_advertising(s);
+	stop_listening(s);
+}
+
+/* What the transport does at a band event: the band is off (not
+ * advertising), on again, or reset to a new address. */
+static void (*const on_band_event[MB_EVENT_COUNT])(struct l2cap_server *s) = {
+	[MB_EVENT_POWER_OFF] = power_off,
+	[MB_EVENT_POWER_ON] = open_again,
+	[MB_EVENT_RESET] = address_changed,
+};
+
+static void band_event(struct transport *t, const struct mb_event *ev)
+{
+	if (ev->id < MB_EVENT_COUNT && on_band_event[ev->id])
+		on_band_event[ev->id]((struct l2cap_server *)t);
+}
+
+static void l2cap_server_free(struct transport *t)
+{
+	struct l2cap_server *s = (struct l2cap_server *)t;
+
+	g_clear_handle_id(&s->refresh_id, g_source_remove);
+	seqlink_free(s->link);
+	stop_listening(s);
+	if (s->mgmt)
+		stop_advertising(s);
+	bt_mgmt_free(s->mgmt);
+	g_free(s->adapter);
+	g_free(s);
+}
+
+struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
+				   const struct transport_callbacks *cb,
+				   void *user_data, GError **error)
+{
+	struct l2cap_server *s = g_new0(struct l2cap_server, 1);
+
+	*s = (struct l2cap_server){ .base = { band_event, l2cap_server_free },
+				    .band = band,
+				    .adapter = g_strdup(adapter),
+				    .cb = cb,
+				    .user_data = user_data,
+				    .listen_fd = -1 };
+	s->mgmt = bt_mgmt_new(adapter, error);
+	if (!s->mgmt || !take_adapter(s, error) || !start_listening(s, error)) {
+		l2cap_server_free(&s->base);
+		return NULL;
+	}
+	s->refresh_id = g_timeout_add_seconds(REFRESH_S, on_refresh, s);
+	if (mb_power_state(mb_band_power(band)) == MB_POWER_STATE_ON)
+		advertise(s);
+	else
+		stop_listening(s);
+	return &s->base;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "transport/l2cap/mgmt.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "transport/l2cap/bt-abi.h"
+
+/* The kernel answers in microseconds; a controller's HCI commands behind
+ * Set Powered can take a while (a virtual one under load, a USB dongle). */
+#define REPLY_TIMEOUT_MS 5000
+#define MAX_PARAM 512
+
+struct bt_mgmt {
+	int fd;
+	uint16_t index;
+	char *adapter;
+};
+
+/* doc/mgmt-api.txt "Error Codes". */
+static const char *const statuses[] = {
+	[0x01] = "Unknown Command",
+	[0x02] = "Not Connected",
+	[0x03] = "Failed",
+	[0x04] = "Connect Failed",
+	[0x05] = "Authentication Failed",
+	[0x06] = "Not Paired",
+	[0x07] = "No Resources",
+	[0x08] = "Timeout",
+	[0x09] = "Already Connected",
+	[0x0a] = "Busy",
+	[0x0b] = "Rejected",
+	[0x0c] = "Not Supported",
+	[0x0d] = "Invalid Parameters",
+	[0x0e] = "Disconnected",
+	[0x0f] = "Not Powered",
+	[0x10] = "Cancelled",
+	[0x11] = "Invalid Index",
+	[0x12] = "RFKilled",
+	[0x13] = "Already Paired",
+	[0x14] = "Permission Denied",
+};
+
+static const char *status_name(uint8_t status)
+{
+	return status < G_N_ELEMENTS(statuses) && statuses[status]
+		       ? statuses[status]
+		       : "unknown status";
+}
+
+static bool parse_index(const char *adapter, uint16_t *index)
+{
+	char *end;
+	unsigned long n;
+
+	if (strncmp(adapter, "hci", 3) || !g_ascii_isdigit(adapter[3]))
+		return false;
+	n = strtoul(adapter + 3, &end, 10);
+	if (*end || n >= BT_HCI_DEV_NONE)
+		return false;
+	*index = (uint16_t)n;
+	return true;
+}
+
+struct bt_mgmt *bt_mgmt_new(const char *adapter, GError **error)
+{
+	struct bt_sockaddr_hci addr = { .hci_family = AF_BLUETOOTH,
+					.hci_dev = BT_HCI_DEV_NONE,
+					.hci_channel = BT_HCI_CHANNEL_CONTROL };
+	struct bt_mgmt *m = g_new0(struct bt_mgmt, 1);
+	int e;
+
+	if (!parse_index(adapter, &m->index)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "%s: not an adapter name such as hci0", adapter);
+		g_free(m);
+		return NULL;
+	}
+	m->adapter = g_strdup(adapter);
+	m->fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BT_PROTO_HCI);
+	if (m->fd >= 0 &&
+	    bind(m->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return m;
+	e = errno;
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+		    "%s: the Bluetooth management socket: %s%s", adapter,
+		    g_strerror(e),
+		    e == EAFNOSUPPORT ? " (no Bluetooth in this kernel)"
+		    : e == EPERM      ? " (needs CAP_NET_ADMIN)"
+				      : "");
+	bt_mgmt_free(m);
+	return NULL;
+}
+
+void bt_mgmt_free(struct bt_mgmt *m)
+{
+	if (!m)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	g_free(m->adapter);
+	g_free(m);
+}
+
+/* One command and its Command Complete or Command Status; events that
+ * come meanwhile (New Settings, another client's replies) are skipped:
+ * the transport reads the state it needs with Read Controller Info. */
+static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
+		    size_t len, void *reply, size_t *reply_len, GError **error)
+{
+	uint8_t buf[BT_MGMT_HDR_SIZE + MAX_PARAM];
+	gint64 deadline = g_get_monotonic_time() + REPLY_TIMEOUT_MS * 1000;
+
+	g_assert(len <= MAX_PARAM);
+	buf[0] = op & 0xff;
+	buf[1] = op >> 8;
+	buf[2] = m->index & 0xff;
+	buf[3] = m->index >> 8;
+	buf[4] = len & 0xff;
+	buf[5] = (uint8_t)(len >> 8);
+	memcpy(buf + BT_MGMT_HDR_SIZE, param, len);
+	if (write(m->fd, buf, BT_MGMT_HDR_SIZE + len) < 0) {
+		int e = errno;
+
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+			    "%s: mgmt 0x%04x: %s", m->adapter, op,
+			    g_strerror(e));
+		return false;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = m->fd, .events = POLLIN };
+		gint64 left = deadline - g_get_monotonic_time();
+		uint16_t ev, index, plen, rop;
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)(left / 1000) + 1) == 0) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+				    "%s: mgmt 0x%04x: no reply in %d ms",
+				    m->adapter, op, REPLY_TIMEOUT_MS);
+			return false;
+		}
+		n = read(m->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < BT_MGMT_HDR_SIZE + 3)
+			continue;
+		ev = (uint16_t)(buf[0] | buf[1] << 8);
+		index = (uint16_t)(buf[2] | buf[3] << 8);
+		plen = (uint16_t)(buf[4] | buf[5] << 8);
+		rop = (uint16_t)(buf[6] | buf[7] << 8);
+		if ((ev != BT_MGMT_EV_CMD_COMPLETE &&
+		     ev != BT_MGMT_EV_CMD_STATUS) ||
+		    index != m->index || rop != op ||
+		    (size_t)n < BT_MGMT_HDR_SIZE + (size_t)plen)
+			continue;
+		if (buf[8]) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "%s: mgmt 0x%04x: %s (0x%02x)", m->adapter,
+				    op, status_name(buf[8]), buf[8]);
+			return false;
+		}
+		if (reply_len) {
+			size_t got = plen - 3u;
+
+			if (got > *reply_len)
+				got = *reply_len;
+			memcpy(reply, buf + BT_MGMT_HDR_SIZE + 3, got);
+			*reply_len = got;
+		}
+		return true;
+	}
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+bool bt_mgmt_read_info(struct bt_mgmt *m, struct bt_mgmt_info *info,
+		       GError **error)
+{
+	/* address, version, manufacturer, supported, current, ... */
+	uint8_t r[6 + 1 + 2 + 4 + 4];
+	size_t len = sizeof(r);
+
+	if (!request(m, BT_MGMT_OP_READ_INFO, NULL, 0, r, &len, error))
+		return false;
+	if (len < sizeof(r)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: Read Controller Information: %zu bytes",
+			    m->adapter, len);
+		return false;
+	}
+	memcpy(info->address, r, 6);
+	info->supported = get_le32(r + 9);
+	info->current = get_le32(r + 13);
+	return true;
+}
+
+bool bt_mgmt_set_mode(struct bt_mgmt *m, uint16_t op, uint8_t value,
+		      GError **error)
+{
+	return request(m, op, &value, 1, NULL, NULL, error);
+}
+
+bool bt_mgmt_set_static_address(struct bt_mgmt *m, const uint8_t address[6],
+				GError **error)
+{
+	return request(m, BT_MGMT_OP_SET_STATIC_ADDRESS, address, 6, NULL, NULL,
+		       error);
+}
+
+bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
+			     size_t adv_len, const uint8_t *scan_rsp,
+			     size_t scan_rsp_len, GError **error)
+{
+	/* instance, flags u32, duration u16, timeout u16, adv_len,
+	 * scan_rsp_len, then the data */
+	uint8_t p[11 + 31 + 31] = { 1, BT_MGMT_ADV_FLAG_CONNECTABLE };
+
+	g_assert(adv_len <= 31 && scan_rsp_len <= 31);
+	p[9] = (uint8_t)adv_len;
+	p[10] = (uint8_t)scan_rsp_len;
+	memcpy(p + 11, adv, adv_len);
+	memcpy(p + 11 + adv_len, scan_rsp, scan_rsp_len);
+	return request(m, BT_MGMT_OP_ADD_ADVERTISING, p,
+		       11 + adv_len + scan_rsp_len, NULL, NULL, error);
+}
+
+bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error)
+{
+	static const uint8_t instance = 1;
+
+	return request(m, BT_MGMT_OP_REMOVE_ADVERTISING, &instance, 1, NULL,
+		       NULL, error);
+}
