@@ -90,6 +90,11 @@ OPTIONS = (
                         "BAND (--transport bluez) and reach it with bleak "
                         "from adapter CENTRAL, e.g. hci0,hci1 (ci/vm; "
                         "docs/bluez.md)")),
+    ("--emu-transport", dict(
+        choices=targets.EMU_TRANSPORTS, default=targets.EMU_TRANSPORTS[0],
+        help="with --emu-bluez: how each emulator is on the air, through "
+             "bluetoothd (bluez, the default) or with its own ATT server "
+             "on the kernel's L2CAP socket (l2cap; docs/bluez.md)")),
     ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
                                        "into DIR")),
 )
@@ -110,7 +115,8 @@ def pytest_configure(config):
             config.getoption("--address"), config.getoption("--auth-key"),
             config.getoption("--band-control"),
             config.getoption("--interactive"), default_key=TEST_KEY,
-            emu_bluez=config.getoption("--emu-bluez"))
+            emu_bluez=config.getoption("--emu-bluez"),
+            emu_transport=config.getoption("--emu-transport"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
     config.stash[TARGET_KEY] = target
@@ -311,11 +317,16 @@ def emu_central(target):
         targets.bluez_problem(band_adapter)
     if problem:
         pytest.fail(f"--emu-bluez: {problem}", pytrace=False)
-    spec = f"bluez:{targets.adapter_address(band_adapter)}@{central_adapter}"
+    adapter_address = targets.adapter_address(band_adapter)
     discovery = targets.Discovery(central_adapter)
 
-    def central(deadline):
-        return link.connect(spec, timeout=deadline)
+    def central(deadline, band):
+        # Through bluetoothd the band is the adapter's address; on its own
+        # L2CAP socket it is the band's random static address.
+        address = band.identity()["address"] \
+            if target.emu_transport == targets.L2CAP else adapter_address
+        return link.connect(f"bluez:{address}@{central_adapter}",
+                            timeout=deadline)
 
     yield central
     discovery.close()
@@ -425,6 +436,7 @@ def start_band(request, target):
         opts.setdefault("clock_start", CLOCK_START)
         if central is not None:
             opts.setdefault("adapter", target.emu_bluez[0])
+            opts.setdefault("transport", target.emu_transport)
             opts.setdefault("central", central)
         capture = _capture_of(request.node, record, opts)
         opts.setdefault("wrapper", wrapper)

@@ -84,7 +84,7 @@ def test_a_retried_connect_leaves_nothing_of_its_failed_attempt(tmp_path):
         def close(self):
             pass
 
-    def central(_deadline):
+    def central(_deadline, _band):
         os.kill(band.pid, signal.SIGUSR1)
         return Link()
 

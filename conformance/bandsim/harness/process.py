@@ -53,16 +53,17 @@ class BandProcess:
     def __init__(self, binary, profile, workdir, state_dir=None,
                  control_address=None, clock_rate=None, clock_start=None,
                  auth_key=None, extra_args=(), adapter=None, env=None,
-                 central=None, wrapper=()):
+                 central=None, wrapper=(), transport="bluez"):
         """workdir holds the socket and log; state_dir (default
         workdir/state) may be shared with an earlier run.  Without a
         control_address the control plane is off (--control-bus none);
         SYSTEM puts it on the system bus (--control-bus system), wherever
         env's DBUS_SYSTEM_BUS_ADDRESS says that is.
-        With an adapter ("hci0") the band is served through bluetoothd
-        (--transport bluez) instead of the socket; env adds to the
-        emulator's environment (DBUS_SYSTEM_BUS_ADDRESS, say).  central
-        (with an adapter) opens a link to it: central(deadline) -> Link.
+        With an adapter ("hci0") the band is served on it instead of the
+        socket, through bluetoothd (transport "bluez") or on the kernel's
+        L2CAP socket ("l2cap"); env adds to the emulator's environment
+        (DBUS_SYSTEM_BUS_ADDRESS, say).  central (with an adapter) opens a
+        link to it: central(deadline, band) -> Link.
         wrapper is a command the emulator runs under (["valgrind",
         ...]): the process, its pid and its signals are the wrapper's,
         which passes them on."""
@@ -79,6 +80,7 @@ class BandProcess:
         self.auth_key = auth_key
         self.extra_args = list(extra_args)
         self.adapter = adapter
+        self.transport = transport
         self.env = dict(env or {})
         self.central = central
         self.wrapper = list(wrapper)
@@ -101,7 +103,7 @@ class BandProcess:
     def command(self, ready_fd: int):
         cmd = self.wrapper + [str(self.binary)]
         if self.adapter:
-            cmd += ["--transport", "bluez", "--adapter", self.adapter]
+            cmd += ["--transport", self.transport, "--adapter", self.adapter]
         else:
             cmd += ["--transport", "sock", "--socket", str(self.socket_path)]
         cmd += ["--state-dir", str(self.state_dir),
@@ -220,7 +222,7 @@ class BandProcess:
         deadline = as_deadline(timeout, self.status_timeout)
         timeout = deadline.seconds
         if self.central is not None:
-            client = self.central(deadline)
+            client = self.central(deadline, self)
         else:
             client = AttClient.connect(self.socket_path, timeout)
         try:

@@ -112,6 +112,11 @@ def bus_address(value):
     return value
 
 
+# How --emu-bluez puts each emulator on the air (bandsim --transport).
+BLUEZ_TRANSPORT, L2CAP = "bluez", "l2cap"
+EMU_TRANSPORTS = (BLUEZ_TRANSPORT, L2CAP)
+
+
 def parse_emu_bluez(value):
     """--emu-bluez BAND,CENTRAL: two adapters, e.g. hci0,hci1."""
     if value is None:
@@ -216,11 +221,13 @@ class Target:
     interactive: bool = False
     # emu over BlueZ: (the bands' adapter, the suite's adapter)
     emu_bluez: tuple = None
+    emu_transport: str = BLUEZ_TRANSPORT
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
                      auth_key=None, band_control=None, interactive=False,
-                     default_key: bytes = None, emu_bluez=None) -> "Target":
+                     default_key: bytes = None, emu_bluez=None,
+                     emu_transport=BLUEZ_TRANSPORT) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
@@ -235,8 +242,12 @@ class Target:
                     f"{', '.join(given)}: for --target bluez; the emulator "
                     f"target starts its own bands, bound to the suite's key, "
                     f"with a control plane on a private bus")
+            if emu_transport not in EMU_TRANSPORTS:
+                raise TargetError(f"--emu-transport {emu_transport!r}: one "
+                                  f"of {', '.join(EMU_TRANSPORTS)}")
             return cls(EMU, auth_key=default_key, interactive=interactive,
-                       emu_bluez=parse_emu_bluez(emu_bluez))
+                       emu_bluez=parse_emu_bluez(emu_bluez),
+                       emu_transport=emu_transport)
         if emu_bluez is not None:
             raise TargetError("--emu-bluez: for --target emu (the suite "
                               "starts the emulators on one adapter and "

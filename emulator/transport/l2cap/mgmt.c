@@ -19,6 +19,7 @@ struct bt_mgmt {
 	int fd;
 	uint16_t index;
 	char *adapter;
+	uint8_t instance; /* the band's advertising instance */
 };
 
 /* doc/mgmt-api.txt "Error Codes". */
@@ -215,15 +216,41 @@ bool bt_mgmt_set_static_address(struct bt_mgmt *m, const uint8_t address[6],
 		       error);
 }
 
+/* The band takes the controller's last advertising instance:
+ * bluetoothd hands its own out from 1 upwards (and removes them all when
+ * it sets an adapter up, so the transport adds the band's again). */
+static bool choose_instance(struct bt_mgmt *m, GError **error)
+{
+	/* supported flags u32, max adv len, max scan rsp len, max
+	 * instances, ... */
+	uint8_t r[7];
+	size_t len = sizeof(r);
+
+	if (m->instance)
+		return true;
+	if (!request(m, BT_MGMT_OP_READ_ADV_FEATURES, NULL, 0, r, &len, error))
+		return false;
+	if (len < sizeof(r) || !r[6]) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			    "%s: no advertising instances", m->adapter);
+		return false;
+	}
+	m->instance = r[6];
+	return true;
+}
+
 bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
 			     size_t adv_len, const uint8_t *scan_rsp,
 			     size_t scan_rsp_len, GError **error)
 {
 	/* instance, flags u32, duration u16, timeout u16, adv_len,
 	 * scan_rsp_len, then the data */
-	uint8_t p[11 + 31 + 31] = { 1, BT_MGMT_ADV_FLAG_CONNECTABLE };
+	uint8_t p[11 + 31 + 31] = { 0, BT_MGMT_ADV_FLAG_CONNECTABLE };
 
 	g_assert(adv_len <= 31 && scan_rsp_len <= 31);
+	if (!choose_instance(m, error))
+		return false;
+	p[0] = m->instance;
 	p[9] = (uint8_t)adv_len;
 	p[10] = (uint8_t)scan_rsp_len;
 	memcpy(p + 11, adv, adv_len);
@@ -234,8 +261,8 @@ bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
 
 bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error)
 {
-	static const uint8_t instance = 1;
-
-	return request(m, BT_MGMT_OP_REMOVE_ADVERTISING, &instance, 1, NULL,
+	if (!choose_instance(m, error))
+		return false;
+	return request(m, BT_MGMT_OP_REMOVE_ADVERTISING, &m->instance, 1, NULL,
 		       NULL, error);
 }

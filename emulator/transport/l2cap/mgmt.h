@@ -30,8 +30,9 @@ bool bt_mgmt_set_mode(struct bt_mgmt *m, uint16_t op, uint8_t value,
 		      GError **error);
 bool bt_mgmt_set_static_address(struct bt_mgmt *m, const uint8_t address[6],
 				GError **error);
-/* Instance 1, connectable, with adv and scan response exactly as given
- * (at most 31 bytes each); adding it again replaces it. */
+/* The band's instance (the controller's last), connectable, with adv and
+ * scan response exactly as given (at most 31 bytes each, the Flags field
+ * the band's own); adding it again replaces it. */
 bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
 			     size_t adv_len, const uint8_t *scan_rsp,
 			     size_t scan_rsp_len, GError **error);
