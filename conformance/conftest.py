@@ -317,15 +317,10 @@ def emu_central(target):
         targets.bluez_problem(band_adapter)
     if problem:
         pytest.fail(f"--emu-bluez: {problem}", pytrace=False)
-    adapter_address = targets.adapter_address(band_adapter)
     discovery = targets.Discovery(central_adapter)
 
     def central(deadline, band):
-        # Through bluetoothd the band is the adapter's address; on its own
-        # L2CAP socket it is the band's random static address.
-        address = band.identity()["address"] \
-            if target.emu_transport == targets.L2CAP else adapter_address
-        return link.connect(f"bluez:{address}@{central_adapter}",
+        return link.connect(f"bluez:{band.air_address()}@{central_adapter}",
                             timeout=deadline)
 
     yield central

@@ -5,13 +5,17 @@ on the first adapter, ``bluetoothctl`` on the second, as a person checking
 a spare-adapter setup would (docs/bluez.md).
 """
 
+import os
 import re
 import subprocess
 
 import pytest
 
+from bandsim.clients.auth import HuamiClient
 from bandsim.harness import targets
+from bandsim.harness.suite import TEST_KEY
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.tools import btsnoop
 
 PROFILE = Profile.load(DEFAULT_PATH)
 MIBAND_SERVICE_DATA = "0000fee0-0000-1000-8000-00805f9b34fb"
@@ -83,8 +87,8 @@ def test_bluetoothctl_sees_the_band(band, target):
     """
     if not target.emu_bluez:
         pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
-    band_adapter, central = target.emu_bluez
-    address = targets.adapter_address(band_adapter)
+    central = target.emu_bluez[1]
+    address = band.air_address()
     central_address = targets.adapter_address(central)
     props = wait_advertised(central, address)
     info = bluetoothctl(central_address, f"info {address}")
@@ -106,3 +110,51 @@ def test_bluetoothctl_sees_the_band(band, target):
         assert wanted <= listed, sorted(wanted - listed)
     finally:
         band.disconnect(link)
+
+
+# The VM's btmon capture of every adapter (ci/vm/guest-conformance sets it).
+AIR_CAPTURE = os.environ.get("BANDSIM_AIR_CAPTURE")
+
+
+def central_links(capture_path: str, index: int):
+    """(links, ATT PDUs) the central's adapter has in the capture now."""
+    extractor = btsnoop.AttExtractor()
+    pdus = list(btsnoop.att_pdus(btsnoop.read(capture_path, index),
+                                 extractor))
+    return extractor.links, pdus
+
+
+@pytest.mark.emulator_process("starts the emulator on an adapter")
+def test_band_starts_no_gatt_procedure(band, target):
+    """MB4/AIR/BV-01: the band's side never acts as a GATT client
+
+    A real band leaves the MTU exchange to the phone and announces its
+    MTU with device event 16 (protocol §13); it sends no request of its
+    own.  In the central adapter's capture, every ATT PDU that came from
+    the band over this link is a response, notification or indication:
+    none is an MTU exchange, a discovery or any other request or command.
+    """
+    if not target.emu_bluez:
+        pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
+    if not AIR_CAPTURE or not os.path.exists(AIR_CAPTURE):
+        pytest.skip("needs BANDSIM_AIR_CAPTURE: a btmon -w capture of the "
+                    "central's adapter (ci/vm)")
+    index = int(target.emu_bluez[1][len("hci"):])
+    before, _ = central_links(AIR_CAPTURE, index)
+    link = band.connect()
+    try:
+        huami = HuamiClient(link)
+        huami.enable_notifications()
+        huami.authenticate(TEST_KEY)
+    finally:
+        band.disconnect(link)
+    links, pdus = central_links(AIR_CAPTURE, index)
+    ours = set(links) - set(before)
+    assert ours, "the capture shows no new link on the central's adapter"
+    from_band = [p.pdu for p in pdus if p.link in ours
+                 and p.direction == btsnoop.RECEIVED]
+    assert any(p[0] in btsnoop.SERVER_OPCODES for p in from_band), \
+        "the capture shows nothing the band answered"
+    requests = [p.hex(" ") for p in from_band
+                if p[0] in btsnoop.CLIENT_OPCODES]
+    assert requests == [], "the band's side sent the central requests"

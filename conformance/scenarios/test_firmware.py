@@ -233,7 +233,7 @@ def test_unauthenticated_phone_cannot_flash(band, control, target):
     00001531 and 00001532 are protected: the CCCD and 01 are refused
     with Insufficient Authorization, data Write Commands are dropped,
     so after auth the band still knows of no transfer (10 03 04).
-    Served through bluetoothd (--emu-bluez) the CCCD is bluetoothd's,
+    Served through bluetoothd (--emu-transport bluez) the CCCD is bluetoothd's,
     which accepts it (docs/bluez.md); the 01 is still refused.
     """
     att = band.connect()
@@ -241,7 +241,7 @@ def test_unauthenticated_phone_cannot_flash(band, control, target):
         fw = FirmwareClient(att)
         writes = [lambda: att.write(fw.control_handle, init_payload(
             TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW)))]
-        if not target.emu_bluez:
+        if not target.through_bluetoothd:
             writes.insert(0, fw.enable_notifications)
         for write in writes:
             with pytest.raises(AttError) as info:

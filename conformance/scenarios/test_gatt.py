@@ -261,7 +261,8 @@ def test_current_time_month_13(authed, target):
                                           bytes(bad)),
                      Op.WRITE_REQ, CURRENT_TIME.value_handle,
                      through_bluetoothd(ErrorCode.VALUE_NOT_ALLOWED)
-                     if target.emu_bluez else ErrorCode.VALUE_NOT_ALLOWED)
+                     if target.through_bluetoothd
+                     else ErrorCode.VALUE_NOT_ALLOWED)
     when = check_current_time(authed.read(CURRENT_TIME.value_handle))
     assert when.date() == datetime.date(2024, 5, 20)
 

@@ -260,7 +260,7 @@ def test_malformed_measurement(authed, control, target, value, code):
     with pytest.raises(AttError) as refused:
         hr.write(bytes.fromhex(value))
     assert refused.value.code == (through_bluetoothd(code)
-                                  if target.emu_bluez else code)
+                                  if target.through_bluetoothd else code)
     event_after(control, "malformed", mark, characteristic="2a39")
     assert control.heart_rate()["mode"] == ""
     assert hr_events(control, mark) == []

@@ -391,8 +391,8 @@ def test_hr_control_malformed(authed, control, target, payload, error):
     with pytest.raises(AttError) as exc:
         client.write(_raw(uuids.HR_CONTROL, payload))
     assert exc.value.opcode == Op.WRITE_REQ
-    assert exc.value.code == (through_bluetoothd(error) if target.emu_bluez
-                              else error)
+    assert exc.value.code == (through_bluetoothd(error)
+                              if target.through_bluetoothd else error)
     assert control.settings() == before
 
 

@@ -630,13 +630,13 @@ def test_fetch_closed_before_auth(band, control, target):
 
     Before Huami auth, CCCD enables on 00000004 and 00000005 get ATT
     error 0x08 and a written 01 is dropped: no fetch starts.  Served
-    through bluetoothd (--emu-bluez) the CCCDs are bluetoothd's, which
+    through bluetoothd (--emu-transport bluez) the CCCDs are bluetoothd's, which
     accepts them (docs/bluez.md); the 01 is still dropped.
     """
     att = band.connect()
     try:
         fetch = FetchClient(att)
-        cccds = () if target.emu_bluez else \
+        cccds = () if target.through_bluetoothd else \
             (fetch.control_cccd, fetch.data_cccd)
         for cccd in cccds:
             with pytest.raises(AttError) as info:

@@ -207,6 +207,14 @@ class BandProcess:
         """The [band] section of band.ini: address and serial."""
         return dict(self.state()["band"])
 
+    def air_address(self) -> str:
+        """The address centrals see: the band's own on the socket and over
+        --transport l2cap, the adapter's through bluetoothd."""
+        if self.adapter and self.transport != "l2cap":
+            from .targets import adapter_address
+            return adapter_address(self.adapter)
+        return self.identity()["address"]
+
     def stored_key(self):
         """The bound key from band.ini's [binding], or None when unbound."""
         state = self.state()

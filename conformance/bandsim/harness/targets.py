@@ -264,6 +264,14 @@ class Target:
                    bus_address(band_control), interactive)
 
     @property
+    def through_bluetoothd(self) -> bool:
+        """The suite's emulators are served by bluetoothd's GATT server
+        (--emu-bluez with --emu-transport bluez): its CCCDs, its error
+        codes (docs/bluez.md).  Over --emu-transport l2cap the band's own
+        ATT server is on the air."""
+        return bool(self.emu_bluez) and self.emu_transport == BLUEZ_TRANSPORT
+
+    @property
     def control_plane(self) -> bool:
         """The emulator's control plane is reachable."""
         return self.kind == EMU or self.band_control is not None
@@ -289,7 +297,8 @@ class Target:
                            for a in args]
             if self.emu_bluez and any(n == SOCKET_ONLY for n, _ in marks):
                 return (f"socket transport only ({_join(socket_only)}); "
-                        f"--emu-bluez serves the emulator through BlueZ")
+                        f"--emu-bluez reaches the emulator through BlueZ "
+                        f"on the central's adapter")
             return None
         reasons = []
         by_name = {}

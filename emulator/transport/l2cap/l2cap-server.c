@@ -39,6 +39,8 @@ struct l2cap_server {
 	int listen_fd;
 	guint listen_id;
 	struct seqlink *link;
+	uint8_t peer[6]; /* the central's address and type, while linked */
+	uint8_t peer_type;
 	/* what is on the air, so that only a change is sent */
 	bool advertising;
 	uint8_t adv[31], rsp[31];
@@ -199,23 +201,61 @@ static void open_again(struct l2cap_server *s)
 	advertise(s);
 }
 
+/* A factory reset drew a new address: the band moves to it on the air,
+ * as a real band does, so a phone sees a new device. */
+static void address_changed(struct l2cap_server *s)
+{
+	GError *error = NULL;
+	uint8_t air[6];
+
+	band_address(s->band, air);
+	/* A link is dropped first: link_down() comes back here. */
+	if (s->link || !memcmp(air, s->address, 6))
+		return;
+	stop_advertising(s);
+	stop_listening(s);
+	if (!take_adapter(s, &error)) {
+		warn("cannot move the band to its new address", error);
+		return;
+	}
+	open_again(s);
+}
+
+/* The radio link goes with the band's ATT channel: the kernel would keep
+ * an LE link with no channel for a while, and a band that hung up (or
+ * went off) has no link at all. */
+static void hang_up(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	g_clear_pointer(&s->link, seqlink_free);
+	if (!bt_mgmt_disconnect(s->mgmt, s->peer, s->peer_type, &error))
+		warn("cannot end the link", error);
+}
+
 static void link_down(void *user_data)
 {
 	struct l2cap_server *s = user_data;
 
-	g_clear_pointer(&s->link, seqlink_free);
+	hang_up(s);
 	g_info("central disconnected");
 	status(s, "DISCONNECTED=1");
+	address_changed(s);
 	open_again(s);
 }
 
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 {
 	struct l2cap_server *s = user_data;
-	int link = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct bt_sockaddr_l2 peer = { 0 };
+	socklen_t len = sizeof(peer);
+	int link = accept4(fd, (struct sockaddr *)&peer, &len,
+			   SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (link < 0)
 		return G_SOURCE_CONTINUE;
+	memcpy(s->peer, peer.l2_bdaddr, 6);
+	s->peer_type = peer.l2_bdaddr_type;
 	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
 	if (!s->link)
 		return G_SOURCE_CONTINUE;
@@ -231,25 +271,6 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 }
 
 /* ---- the band --------------------------------------------------------- */
-
-/* A factory reset drew a new address: the band moves to it on the air,
- * as a real band does, so a phone sees a new device. */
-static void address_changed(struct l2cap_server *s)
-{
-	GError *error = NULL;
-	uint8_t air[6];
-
-	band_address(s->band, air);
-	if (!memcmp(air, s->address, 6))
-		return;
-	stop_advertising(s);
-	stop_listening(s);
-	if (!take_adapter(s, &error)) {
-		warn("cannot move the band to its new address", error);
-		return;
-	}
-	open_again(s);
-}
 
 /* The link (if any) is being dropped by the band. */
 static void power_off(struct l2cap_server *s)
@@ -277,7 +298,8 @@ static void l2cap_server_free(struct transport *t)
 	struct l2cap_server *s = (struct l2cap_server *)t;
 
 	g_clear_handle_id(&s->refresh_id, g_source_remove);
-	seqlink_free(s->link);
+	if (s->link)
+		hang_up(s);
 	stop_listening(s);
 	if (s->mgmt)
 		stop_advertising(s);

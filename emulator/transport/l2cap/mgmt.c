@@ -22,6 +22,9 @@ struct bt_mgmt {
 	uint8_t instance; /* the band's advertising instance */
 };
 
+#define STATUS_NOT_CONNECTED 0x02
+#define STATUS_DISCONNECTED 0x0e
+
 /* doc/mgmt-api.txt "Error Codes". */
 static const char *const statuses[] = {
 	[0x01] = "Unknown Command",
@@ -110,8 +113,9 @@ void bt_mgmt_free(struct bt_mgmt *m)
 /* One command and its Command Complete or Command Status; events that
  * come meanwhile (New Settings, another client's replies) are skipped:
  * the transport reads the state it needs with Read Controller Info. */
-static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
-		    size_t len, void *reply, size_t *reply_len, GError **error)
+static bool request_status(struct bt_mgmt *m, uint16_t op, const void *param,
+			   size_t len, void *reply, size_t *reply_len,
+			   uint8_t *status, GError **error)
 {
 	uint8_t buf[BT_MGMT_HDR_SIZE + MAX_PARAM];
 	gint64 deadline = g_get_monotonic_time() + REPLY_TIMEOUT_MS * 1000;
@@ -158,6 +162,7 @@ static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
 		    index != m->index || rop != op ||
 		    (size_t)n < BT_MGMT_HDR_SIZE + (size_t)plen)
 			continue;
+		*status = buf[8];
 		if (buf[8]) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 				    "%s: mgmt 0x%04x: %s (0x%02x)", m->adapter,
@@ -174,6 +179,15 @@ static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
 		}
 		return true;
 	}
+}
+
+static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
+		    size_t len, void *reply, size_t *reply_len, GError **error)
+{
+	uint8_t status;
+
+	return request_status(m, op, param, len, reply, reply_len, &status,
+			      error);
 }
 
 static uint32_t get_le32(const uint8_t *p)
@@ -265,4 +279,25 @@ bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error)
 		return false;
 	return request(m, BT_MGMT_OP_REMOVE_ADVERTISING, &m->instance, 1, NULL,
 		       NULL, error);
+}
+
+bool bt_mgmt_disconnect(struct bt_mgmt *m, const uint8_t address[6],
+			uint8_t type, GError **error)
+{
+	uint8_t p[7], r[7], status = 0;
+	size_t len = sizeof(r);
+	GError *e = NULL;
+
+	memcpy(p, address, 6);
+	p[6] = type;
+	if (request_status(m, BT_MGMT_OP_DISCONNECT, p, sizeof(p), r, &len,
+			   &status, &e))
+		return true;
+	/* Gone before, or while, the command ran. */
+	if (status == STATUS_NOT_CONNECTED || status == STATUS_DISCONNECTED) {
+		g_error_free(e);
+		return true;
+	}
+	g_propagate_error(error, e);
+	return false;
 }

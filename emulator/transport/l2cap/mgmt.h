@@ -37,3 +37,7 @@ bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
 			     size_t adv_len, const uint8_t *scan_rsp,
 			     size_t scan_rsp_len, GError **error);
 bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error);
+/* Ends the link to a central (type: BT_ADDR_LE_*); a link already gone
+ * is not an error. */
+bool bt_mgmt_disconnect(struct bt_mgmt *m, const uint8_t address[6],
+			uint8_t type, GError **error);
