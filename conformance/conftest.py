@@ -32,7 +32,8 @@ from bandsim.harness.control import BUS_NAME
 from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
-                                     PERSON, SOCKET_ONLY, ControlHands,
+                                     PERSON, RAW_ATT, SOCKET_ONLY,
+                                     ControlHands,
                                      ControlTime, OwnTime, PersonHands,
                                      RemoteBand, Target, TargetError,
                                      Unavailable)
@@ -50,7 +51,8 @@ TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
-BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY)
+BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY,
+                   RAW_ATT)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary"}
 CONTROL_FIXTURES = {"control"}
@@ -95,6 +97,12 @@ OPTIONS = (
         help="with --emu-bluez: how each emulator is on the air, through "
              "bluetoothd (bluez, the default) or with its own ATT server "
              "on the kernel's L2CAP socket (l2cap; docs/bluez.md)")),
+    ("--emu-central", dict(
+        choices=targets.EMU_CENTRALS, default=targets.EMU_CENTRALS[0],
+        help="with --emu-bluez: how the suite reaches each emulator from "
+             "the central's adapter, with bleak through bluetoothd (bleak, "
+             "the default) or with raw ATT on the adapter's L2CAP socket "
+             "(l2cap: the raw_att scenarios run too)")),
     ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
                                        "into DIR")),
 )
@@ -116,7 +124,8 @@ def pytest_configure(config):
             config.getoption("--band-control"),
             config.getoption("--interactive"), default_key=TEST_KEY,
             emu_bluez=config.getoption("--emu-bluez"),
-            emu_transport=config.getoption("--emu-transport"))
+            emu_transport=config.getoption("--emu-transport"),
+            emu_central=config.getoption("--emu-central"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
     config.stash[TARGET_KEY] = target
@@ -320,7 +329,8 @@ def emu_central(target):
     discovery = targets.Discovery(central_adapter)
 
     def central(deadline, band):
-        return link.connect(f"bluez:{band.air_address()}@{central_adapter}",
+        kind = "l2cap" if target.emu_central == targets.L2CAP else "bluez"
+        return link.connect(f"{kind}:{band.air_address()}@{central_adapter}",
                             timeout=deadline)
 
     yield central

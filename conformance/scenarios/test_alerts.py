@@ -105,7 +105,7 @@ def test_every_category_shown(att, control):
         event_after(control, "vibrate", mark, reason="alert")
 
 
-@pytest.mark.socket_only("sends Prepare Write and Execute Write by hand")
+@pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 @pytest.mark.needs_control("Event")
 def test_long_alert_queued_writes(att, control):
     """MB4/ALERT/BV-03: a 36-byte alert at MTU 23 arrives through queued writes
@@ -142,7 +142,7 @@ def test_long_alert_any_client(att):
     client.settle()
 
 
-@pytest.mark.socket_only("sends Prepare Write and Execute Write by hand")
+@pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 @pytest.mark.needs_control("Event")
 def test_long_alert_cancelled(att, control):
     """MB4/ALERT/BV-05: Execute Write 00 cancels a long alert: nothing shows
@@ -174,7 +174,7 @@ QUEUED_ERRORS = [
 ]
 
 
-@pytest.mark.socket_only("sends Prepare Write and Execute Write by hand")
+@pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 @pytest.mark.needs_control("Event")
 @pytest.mark.parametrize("parts, code", QUEUED_ERRORS)
 def test_queued_write_refused_at_execute(att, control, parts, code):
@@ -197,7 +197,7 @@ def test_queued_write_refused_at_execute(att, control, parts, code):
     nothing_shown(control, mark)
 
 
-@pytest.mark.socket_only("sends Prepare Write and Execute Write by hand")
+@pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 def test_queued_write_refused_when_prepared(att):
     """MB4/ALERT/BI-02: Prepare Write where no long write is taken, or past the queue's bound
 
@@ -224,7 +224,7 @@ def test_queued_write_refused_when_prepared(att):
     assert hexs(raw(att, execute_write_req(EXECUTE_CANCEL))) == "19"
 
 
-@pytest.mark.socket_only("the ATT error 0x13 does not cross bluetoothd")
+@pytest.mark.raw_att("the ATT error 0x13 does not cross bluetoothd")
 @pytest.mark.needs_control("Event")
 def test_new_alert_refused(att, control):
     """MB4/ALERT/BI-03: an alert the band cannot show is refused and changes nothing

@@ -41,7 +41,7 @@ PROFILE = Profile.load(DEFAULT_PATH)
 ROWS = table.table(PROFILE)
 DEVICE_NAME = PROFILE.characteristic("device-name")
 LOGGED_MINUTES = 10
-RAW_PDUS = pytest.mark.socket_only("raw and malformed ATT PDUs")
+RAW_PDUS = pytest.mark.raw_att("raw and malformed ATT PDUs")
 OWN_BAND = pytest.mark.emulator_process(
     "a band of its own per row; its state directory before and after")
 STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",

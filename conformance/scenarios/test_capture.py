@@ -29,7 +29,7 @@ def capture_session(start_band, tmp_path, name, seed=7):
 
 
 @pytest.mark.emulator_process("a band started with --btsnoop and --random-seed")
-@pytest.mark.socket_only("discovery by the band's own handles")
+@pytest.mark.raw_att("discovery by the band's own handles")
 def test_capture_is_reproducible(start_band, tmp_path):
     """MB4/CAP/BV-01: the same run gives the same capture, byte for byte
 
@@ -48,7 +48,7 @@ def test_capture_is_reproducible(start_band, tmp_path):
 
 @pytest.mark.skipif(tshark is None, reason="tshark is not installed")
 @pytest.mark.emulator_process("a band started with --btsnoop")
-@pytest.mark.socket_only("discovery by the band's own handles")
+@pytest.mark.raw_att("discovery by the band's own handles")
 def test_tshark_decodes_capture(start_band, tmp_path):
     """MB4/CAP/BV-02: tshark reads the capture as ATT, nothing malformed
 

@@ -5,8 +5,9 @@ static values) and literal bytes from the protocol fact sheet (device
 information, value layouts, ATT error codes), so a drift in either the
 emulator or the profile shows up here.  Byte comparisons are made on hex
 strings so a failure prints both PDUs.  Raw and malformed PDUs and
-discovery by handle need the socket link (socket_only); reads, writes
-and layouts run over BlueZ too.
+discovery by handle need a raw ATT link (raw_att: the socket, or over the
+air with --emu-central l2cap); reads, writes and layouts run through
+bleak too.
 """
 
 import datetime
@@ -73,7 +74,7 @@ def tz_quarters(raw: int) -> int:
 
 # ------------------------------------------------------------------ MTU
 
-@pytest.mark.socket_only("raw ATT PDUs")
+@pytest.mark.raw_att("raw ATT PDUs")
 @pytest.mark.parametrize("client_mtu", [247, 23])
 def test_mtu_exchange(att, client_mtu):
     """MB4/GATT/BV-01: MTU exchange is answered with the band's 247"""
@@ -83,8 +84,8 @@ def test_mtu_exchange(att, client_mtu):
 
 # ------------------------------------------------------------ discovery
 
-@pytest.mark.socket_only(
-    "GATT discovery by handle; over BlueZ the handles are the stack's")
+@pytest.mark.raw_att(
+    "GATT discovery by handle; through bleak the handles are the stack's")
 def test_full_discovery_matches_profile(att):
     """MB4/GATT/BV-02: full discovery matches the profile
 
@@ -107,8 +108,8 @@ def test_full_discovery_matches_profile(att):
                 f"descriptors of {spec.name}"
 
 
-@pytest.mark.socket_only(
-    "GATT discovery by handle; over BlueZ the handles are the stack's")
+@pytest.mark.raw_att(
+    "GATT discovery by handle; through bleak the handles are the stack's")
 def test_hinted_value_handles(att):
     """MB4/GATT/BV-03: clients that hard-code 0x0038 and 0x004a find them"""
     chars = {c.uuid: c for s in att.discover() for c in s.characteristics}
@@ -116,7 +117,7 @@ def test_hinted_value_handles(att):
     assert chars[MIBAND_DEVICE_EVENT].value_handle == 0x004A
 
 
-@pytest.mark.socket_only("raw ATT PDUs")
+@pytest.mark.raw_att("raw ATT PDUs")
 def test_find_by_type_value_miband_service(att):
     """MB4/GATT/BV-04: Find By Type Value for 0xFEE0 returns its range"""
     miband = PROFILE.service("miband")
@@ -126,8 +127,8 @@ def test_find_by_type_value_miband_service(att):
                     + le16(0x0033) + le16(miband.end_handle))
 
 
-@pytest.mark.socket_only(
-    "GATT discovery by handle; over BlueZ the handles are the stack's")
+@pytest.mark.raw_att(
+    "GATT discovery by handle; through bleak the handles are the stack's")
 def test_find_information_walk(att):
     """MB4/GATT/BV-05: every attribute handle and type, and nothing else"""
     assert att.discover_attributes() == PROFILE.attributes()
@@ -376,7 +377,7 @@ IGNORED_COMMANDS = [
 ]
 
 
-@pytest.mark.socket_only("malformed PDUs")
+@pytest.mark.raw_att("malformed PDUs")
 @pytest.mark.parametrize("pdu, expected", MALFORMED)
 def test_malformed_request(band, att, pdu, expected):
     """MB4/ATT/BI-01: a bad request gets its exact Error Response"""
@@ -384,7 +385,7 @@ def test_malformed_request(band, att, pdu, expected):
     assert_alive(band, att)
 
 
-@pytest.mark.socket_only("malformed PDUs")
+@pytest.mark.raw_att("malformed PDUs")
 def test_commands_are_never_answered(band, att):
     """MB4/ATT/BI-02: malformed or refused commands get no reply at all
 
@@ -396,7 +397,7 @@ def test_commands_are_never_answered(band, att):
     assert_alive(band, att)
 
 
-@pytest.mark.socket_only("malformed PDUs")
+@pytest.mark.raw_att("malformed PDUs")
 def test_survives_every_malformed_pdu(band, att):
     """MB4/ATT/BI-03: one link takes every bad PDU in a row and still works"""
     for param in MALFORMED:
@@ -409,7 +410,7 @@ def test_survives_every_malformed_pdu(band, att):
 
 # ------------------------------------------------------------------- CCCD
 
-@pytest.mark.socket_only("raw ATT PDUs")
+@pytest.mark.raw_att("raw ATT PDUs")
 def test_cccd_enable_notifications(authed):
     """MB4/CCCD/BV-01: enabling notifications is acknowledged and stored"""
     handle = REALTIME_STEPS.cccd_handle
@@ -420,7 +421,7 @@ def test_cccd_enable_notifications(authed):
     assert authed.read(handle) == b"\x01\x00"
 
 
-@pytest.mark.socket_only("raw ATT PDUs")
+@pytest.mark.raw_att("raw ATT PDUs")
 def test_cccd_wrong_length(authed):
     """MB4/CCCD/BI-01: a 3-byte CCCD write is refused"""
     handle = REALTIME_STEPS.cccd_handle
@@ -430,7 +431,7 @@ def test_cccd_wrong_length(authed):
                               ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH))
 
 
-@pytest.mark.socket_only("raw ATT PDUs")
+@pytest.mark.raw_att("raw ATT PDUs")
 def test_cccd_indication_on_notify_only(att):
     """MB4/CCCD/BI-02: indications cannot be enabled on a notify-only value"""
     assert DEVICE_EVENT.properties == ("notify",)

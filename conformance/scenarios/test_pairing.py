@@ -772,7 +772,7 @@ def cccd_enable(char) -> bytes:
     return b"\x01\x00" if "notify" in char.properties else b"\x02\x00"
 
 
-@pytest.mark.socket_only("raw ATT PDUs: the exact error responses")
+@pytest.mark.raw_att("raw ATT PDUs: the exact error responses")
 @pytest.mark.parametrize("char", PROTECTED)
 def test_protected_until_auth(band, links, char):
     """MB4/SAFE/BI-03: protected values are closed until Huami auth
@@ -814,7 +814,7 @@ def test_protected_until_auth(band, links, char):
         assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
 
 
-@pytest.mark.socket_only("raw Read Blob, Read By Type and Read Multiple")
+@pytest.mark.raw_att("raw Read Blob, Read By Type and Read Multiple")
 def test_other_reads_do_not_leak(band, links):
     """MB4/SAFE/BI-04: Read Blob, Read By Type and Read Multiple are closed too
 

@@ -416,8 +416,8 @@ def test_log_wraps(band, control, fetch_links):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
-@pytest.mark.socket_only("the central chooses the MTU; BlueZ negotiates "
-                         "its own")
+@pytest.mark.raw_att("the central chooses the MTU; bluetoothd's client "
+                     "negotiates its own")
 @pytest.mark.parametrize("mtu", [23, 100, 247])
 def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
     """MB4/SYNC/BV-10: each notification carries as many samples as fit

@@ -19,7 +19,7 @@ import pytest
 
 from bandsim import link as link_module
 from bandsim.link import (Link, LinkError, LinkUnavailable, Target, bluez,
-                          connect, parse_target)
+                          connect, l2cap, parse_target)
 from bandsim.link.base import AttError, Disconnected, Timeout
 from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread, att_code,
                                 map_connect_error, map_error,
@@ -791,10 +791,24 @@ def test_parse_target():
         Target("bluez", address="E1:23:45:67:89:AB", adapter="hci1")
     assert str(parse_target("bluez:E1:23:45:67:89:AB")) == \
         "bluez:E1:23:45:67:89:AB"
+    assert parse_target("l2cap:e1:23:45:67:89:ab@hci1") == \
+        Target("l2cap", address="E1:23:45:67:89:AB", adapter="hci1")
+    assert str(parse_target("l2cap:E1:23:45:67:89:AB@hci1")) == \
+        "l2cap:E1:23:45:67:89:AB@hci1"
     for bad in ("/tmp/band.sock", "bluez:E1:23", "bluez:E1:23:45:67:89:AB@x",
-                "tcp:1.2.3.4", "sock:"):
+                "tcp:1.2.3.4", "sock:", "l2cap:E1:23:45:67:89:AB",
+                "l2cap:E1:23:45:67:89:AB@x"):
         with pytest.raises(ValueError):
             parse_target(bad)
+
+
+def test_l2cap_address_types():
+    """A band's random static address (top bits 11) is LE random on the
+    air; an adapter's public one is LE public."""
+    assert l2cap.address_type("E1:23:45:67:89:AB") == l2cap.LE_RANDOM
+    assert l2cap.address_type("C0:00:00:00:00:01") == l2cap.LE_RANDOM
+    assert l2cap.address_type("00:AA:01:01:00:24") == l2cap.LE_PUBLIC
+    assert l2cap.address_type("BF:FF:FF:FF:FF:FF") == l2cap.LE_PUBLIC
 
 
 def test_connect_dispatches_bluez_targets(monkeypatch):

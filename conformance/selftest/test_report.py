@@ -392,9 +392,26 @@ def test_skip_reasons():
                   interactive=True).skip_reason(person) is None
     reason = over.skip_reason(process)
     assert reason == "needs an emulator the suite starts itself (kill -9)"
-    assert "socket transport only (raw ATT PDUs)" in \
-        over.skip_reason([("socket_only", ("raw ATT PDUs",))])
+    assert "socket transport only (its send queue)" in \
+        over.skip_reason([("socket_only", ("its send queue",))])
+    assert "raw ATT (raw ATT PDUs)" in \
+        over.skip_reason([("raw_att", ("raw ATT PDUs",))])
     assert real.skip_reason([]) is None
+
+
+def test_raw_att_runs_over_the_air_with_a_raw_central():
+    """raw_att scenarios run on the socket and, over the air, only with
+    the raw L2CAP central; socket_only ones only on the socket."""
+    raw = [("raw_att", ("malformed PDUs",))]
+    socket = [("socket_only", ("a second central on the socket",))]
+    air = dict(emu_bluez=("hci0", "hci1"), emu_transport=targets.L2CAP)
+    bleak = Target(EMU, **air)
+    l2cap = Target(EMU, emu_central=targets.L2CAP, **air)
+    assert Target(EMU).skip_reason(raw) is None
+    assert "--emu-central l2cap" in bleak.skip_reason(raw)
+    assert l2cap.skip_reason(raw) is None
+    assert Target(EMU).skip_reason(socket) is None
+    assert "socket transport only" in l2cap.skip_reason(socket)
 
 
 def test_no_link_layer_is_a_reason(monkeypatch):

@@ -21,8 +21,11 @@ turns those into a skip with the reason on a target that lacks it:
   Person;
 - ``emulator_process(reason)``: an emulator the suite starts itself (a
   fresh band, its state directory, restarts, kill -9): emu only;
-- ``socket_only(reason)``: the socket transport itself (raw or
-  malformed PDUs, a second central on the socket): emu only.
+- ``raw_att(reason)``: ATT PDUs sent by hand (raw, malformed, Prepare
+  Write, the band's own handles): the socket, or over the air with
+  ``--emu-central l2cap``; not through bleak;
+- ``socket_only(reason)``: the socket transport itself (its send queue,
+  a second central on the socket): emu on the socket only.
 """
 
 import importlib
@@ -40,6 +43,7 @@ NEEDS_CONTROL = "needs_control"
 PERSON = "person"
 EMULATOR_PROCESS = "emulator_process"
 SOCKET_ONLY = "socket_only"
+RAW_ATT = "raw_att"
 MARKERS = {
     NEEDS_CONTROL: "needs_control(*what): uses the emulator's control plane "
                    "(io.bandsim.Band1); skipped on --target bluez without "
@@ -51,7 +55,11 @@ MARKERS = {
                       "starts itself (fresh state, state dir, restart, kill); "
                       "--target emu only",
     SOCKET_ONLY: "socket_only(reason): uses the socket transport itself "
-                 "(raw or malformed PDUs); --target emu only",
+                 "(its send queue, a second central); --target emu on the "
+                 "socket only",
+    RAW_ATT: "raw_att(reason): sends ATT PDUs by hand (raw, malformed, "
+             "Prepare Write, the band's own handles); on the socket or "
+             "with --emu-central l2cap, not through bleak",
 }
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
@@ -112,9 +120,13 @@ def bus_address(value):
     return value
 
 
-# How --emu-bluez puts each emulator on the air (bandsim --transport).
+# How --emu-bluez puts each emulator on the air (bandsim --transport),
+# and how the suite's central reaches it: bleak through bluetoothd, or
+# raw ATT on the central adapter's L2CAP socket (bandsim.link.l2cap).
 BLUEZ_TRANSPORT, L2CAP = "bluez", "l2cap"
 EMU_TRANSPORTS = (BLUEZ_TRANSPORT, L2CAP)
+BLEAK = "bleak"
+EMU_CENTRALS = (BLEAK, L2CAP)
 
 
 def parse_emu_bluez(value):
@@ -222,12 +234,14 @@ class Target:
     # emu over BlueZ: (the bands' adapter, the suite's adapter)
     emu_bluez: tuple = None
     emu_transport: str = BLUEZ_TRANSPORT
+    emu_central: str = BLEAK
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
                      auth_key=None, band_control=None, interactive=False,
                      default_key: bytes = None, emu_bluez=None,
-                     emu_transport=BLUEZ_TRANSPORT) -> "Target":
+                     emu_transport=BLUEZ_TRANSPORT,
+                     emu_central=BLEAK) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
@@ -245,9 +259,12 @@ class Target:
             if emu_transport not in EMU_TRANSPORTS:
                 raise TargetError(f"--emu-transport {emu_transport!r}: one "
                                   f"of {', '.join(EMU_TRANSPORTS)}")
+            if emu_central not in EMU_CENTRALS:
+                raise TargetError(f"--emu-central {emu_central!r}: one "
+                                  f"of {', '.join(EMU_CENTRALS)}")
             return cls(EMU, auth_key=default_key, interactive=interactive,
                        emu_bluez=parse_emu_bluez(emu_bluez),
-                       emu_transport=emu_transport)
+                       emu_transport=emu_transport, emu_central=emu_central)
         if emu_bluez is not None:
             raise TargetError("--emu-bluez: for --target emu (the suite "
                               "starts the emulators on one adapter and "
@@ -295,10 +312,16 @@ class Target:
         if self.kind == EMU:
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
                            for a in args]
+            raw = [a for name, args in marks if name == RAW_ATT
+                   for a in args]
             if self.emu_bluez and any(n == SOCKET_ONLY for n, _ in marks):
                 return (f"socket transport only ({_join(socket_only)}); "
-                        f"--emu-bluez reaches the emulator through BlueZ "
-                        f"on the central's adapter")
+                        f"--emu-bluez reaches the emulator over the air")
+            if self.emu_bluez and self.emu_central == BLEAK and \
+                    any(n == RAW_ATT for n, _ in marks):
+                return (f"raw ATT ({_join(raw)}); bleak has only "
+                        f"bluetoothd's GATT calls: --emu-central l2cap "
+                        f"sends them over the air")
             return None
         reasons = []
         by_name = {}
@@ -308,6 +331,9 @@ class Target:
             reasons.append(f"socket transport only "
                            f"({_join(by_name[SOCKET_ONLY])}); --target "
                            f"bluez reaches the band through BlueZ")
+        if RAW_ATT in by_name:
+            reasons.append(f"raw ATT ({_join(by_name[RAW_ATT])}); --target "
+                           f"bluez reaches the band through bleak")
         if EMULATOR_PROCESS in by_name:
             reasons.append(f"needs an emulator the suite starts itself "
                            f"({_join(by_name[EMULATOR_PROCESS])})")

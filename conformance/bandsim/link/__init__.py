@@ -1,6 +1,7 @@
 """The link to a band (base.py: the Link contract and its errors):
-the socket transport (sock.py), bleak on BlueZ (bluez.py), and
-connect(target) to open either (target.py).  deadline.py is the shared
+the socket transport (sock.py), raw ATT over the air on an L2CAP socket
+(l2cap.py), bleak on BlueZ (bluez.py), and connect(target) to open any
+of them (target.py).  deadline.py is the shared
 budget every waiting call of a link takes.
 
     from bandsim import link

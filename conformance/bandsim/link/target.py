@@ -4,9 +4,10 @@ A target string names the transport and the band:
 
     sock:PATH                   the socket transport at PATH
     bluez:ADDRESS[@hciN]        BlueZ, optionally on adapter hciN
+    l2cap:ADDRESS@hciN          raw ATT over the air from adapter hciN
 
-connect() opens the Link (base.py) there: an AttClient for a socket, a
-BleakLink for BlueZ.  bleak is imported only for a BlueZ target, so the
+connect() opens the Link (base.py) there: an AttClient for a socket or an
+L2CAP ATT socket (l2cap.py), a BleakLink for BlueZ.  bleak is imported only for a BlueZ target, so the
 package works without python3-bleak.
 """
 
@@ -25,7 +26,7 @@ ADAPTER = re.compile(r"^hci\d+$")
 @dataclass(frozen=True)
 class Target:
     """Where a band is: a socket path, or a BlueZ address (and adapter)."""
-    kind: str                      # "sock" or "bluez"
+    kind: str                      # "sock", "bluez" or "l2cap"
     path: Optional[str] = None
     address: Optional[str] = None
     adapter: Optional[str] = None
@@ -33,16 +34,17 @@ class Target:
     def __str__(self) -> str:
         if self.kind == "sock":
             return f"sock:{self.path}"
-        return f"bluez:{self.address}" + (f"@{self.adapter}"
-                                          if self.adapter else "")
+        return f"{self.kind}:{self.address}" + (f"@{self.adapter}"
+                                                if self.adapter else "")
 
 
 def parse_target(text: str) -> Target:
-    """``sock:PATH`` or ``bluez:ADDRESS[@hciN]``; ValueError otherwise."""
+    """``sock:PATH``, ``bluez:ADDRESS[@hciN]`` or ``l2cap:ADDRESS@hciN``;
+    ValueError otherwise."""
     kind, sep, rest = str(text).partition(":")
     if sep and kind == "sock" and rest:
         return Target("sock", path=rest)
-    if sep and kind == "bluez":
+    if sep and kind in ("bluez", "l2cap"):
         address, _, adapter = rest.partition("@")
         if not ADDRESS.match(address):
             raise ValueError(f"{text!r}: {address!r} is not a Bluetooth "
@@ -50,10 +52,13 @@ def parse_target(text: str) -> Target:
         if adapter and not ADAPTER.match(adapter):
             raise ValueError(f"{text!r}: {adapter!r} is not an adapter "
                              f"name (hci0, hci1, ...)")
-        return Target("bluez", address=address.upper(),
+        if kind == "l2cap" and not adapter:
+            raise ValueError(f"{text!r}: an l2cap target names the "
+                             f"adapter to leave from (@hciN)")
+        return Target(kind, address=address.upper(),
                       adapter=adapter or None)
-    raise ValueError(f"{text!r}: a target is sock:PATH or "
-                     f"bluez:ADDRESS[@hciN]")
+    raise ValueError(f"{text!r}: a target is sock:PATH, "
+                     f"bluez:ADDRESS[@hciN] or l2cap:ADDRESS@hciN")
 
 
 def connect(target, timeout=DEFAULT_TIMEOUT, profile=None) -> Link:
@@ -69,6 +74,9 @@ def connect(target, timeout=DEFAULT_TIMEOUT, profile=None) -> Link:
         target = parse_target(target)
     if target.kind == "sock":
         return connect_socket(target.path, timeout)
+    if target.kind == "l2cap":
+        from .l2cap import connect_l2cap
+        return connect_l2cap(target.address, target.adapter, timeout)
     from .bluez import BleakLink    # bleak is imported only here
     return BleakLink.connect(target.address, adapter=target.adapter,
                              profile=profile, timeout=timeout)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, PERSON,
-                               SOCKET_ONLY)
+                               RAW_ATT, SOCKET_ONLY)
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
@@ -82,6 +82,8 @@ class Scenario:
         where = ["emulator"]
         if SOCKET_ONLY in self.markers or EMULATOR_PROCESS in self.markers:
             return where
+        if RAW_ATT in self.markers:
+            return where + ["emulator over the air (raw ATT central)"]
         where.append("emulator over BlueZ")
         if NEEDS_CONTROL in self.markers:
             return where
@@ -156,7 +158,7 @@ def scenarios_of(path: Path) -> list:
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
             elif name in (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS,
-                          SOCKET_ONLY):
+                          SOCKET_ONLY, RAW_ATT):
                 markers.setdefault(name, []).extend(args)
         found.append(Scenario(match.group(1), match.group(2),
                               "B" + match.group(3), match.group(4),
@@ -196,6 +198,9 @@ def _needs(s: Scenario) -> str:
     if SOCKET_ONLY in s.markers:
         parts.append("the socket transport (" +
                      "; ".join(s.markers[SOCKET_ONLY]) + ")")
+    if RAW_ATT in s.markers:
+        parts.append("a raw ATT link (" +
+                     "; ".join(s.markers[RAW_ATT]) + ")")
     if EMULATOR_PROCESS in s.markers:
         parts.append("an emulator the suite starts (" +
                      "; ".join(s.markers[EMULATOR_PROCESS]) + ")")

@@ -569,7 +569,7 @@ SCRIPT = replay.Script.from_json(r"""
 
 
 @pytest.mark.emulator_process("a band with the capture's seed, key and clock")
-@pytest.mark.socket_only("replays the capture's raw ATT PDUs")
+@pytest.mark.raw_att("replays the capture's raw ATT PDUs")
 def test_field_capture(start_band):
     """{test_id}: <what the band did in the field, in one line>
 

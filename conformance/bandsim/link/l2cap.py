@@ -1,0 +1,118 @@
+"""A raw ATT link over the air: the kernel's L2CAP LE socket on the ATT
+channel, from one adapter to a band's address.
+
+This is what a phone's Bluetooth stack does beneath its GATT API, and what
+BlueZ's own tools (btgatt-client) do: an AF_BLUETOOTH SOCK_SEQPACKET socket
+bound to the central's adapter and connected to the band on CID 4.  Each
+packet is one ATT PDU, exactly as on the socket transport, so the link is
+an AttClient (sock.py): raw and malformed PDUs, Prepare Write by hand and
+the band's own handles all reach the band over the radio, where a bleak
+link (bluez.py) only has bluetoothd's GATT client calls.
+
+Python's socket module takes only (address, psm) for L2CAP, not the CID
+or the address type, so bind() and connect() are libc's, through ctypes,
+with the kernel's struct sockaddr_l2.
+"""
+
+import ctypes
+import errno
+import fcntl
+import os
+import select
+import socket
+import struct
+
+from .base import DEFAULT_TIMEOUT, LinkUnavailable, Timeout
+from .deadline import Deadline
+from .sock import AttClient
+
+BTPROTO_L2CAP = 0
+BTPROTO_HCI = 1
+# _IOR('H', 211, int): struct hci_dev_info of one adapter.
+HCIGETDEVINFO = 0x800448D3
+ATT_CID = 0x0004
+# struct sockaddr_l2's l2_bdaddr_type (include/net/bluetooth/bluetooth.h).
+LE_PUBLIC, LE_RANDOM = 0x01, 0x02
+
+
+class _SockaddrL2(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("family", ctypes.c_ushort), ("psm", ctypes.c_ushort),
+                ("bdaddr", ctypes.c_uint8 * 6), ("cid", ctypes.c_ushort),
+                ("bdaddr_type", ctypes.c_uint8)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def address_type(address: str) -> int:
+    """LE random for a static address (its two top bits set, as a band's
+    are), LE public otherwise."""
+    return LE_RANDOM if int(address[:2], 16) >= 0xC0 else LE_PUBLIC
+
+
+def _sockaddr(address: str, kind: int) -> _SockaddrL2:
+    octets = bytes.fromhex(address.replace(":", ""))[::-1]
+    return _SockaddrL2(socket.AF_BLUETOOTH, 0,
+                       (ctypes.c_uint8 * 6)(*octets), ATT_CID, kind)
+
+
+def _call(function, fd: int, addr: _SockaddrL2) -> int:
+    if function(fd, ctypes.byref(addr), ctypes.sizeof(addr)) == 0:
+        return 0
+    return ctypes.get_errno()
+
+
+def adapter_address(adapter: str) -> str:
+    """The public address of adapter hciN, from the kernel (HCIGETDEVINFO):
+    what the link binds to, so that it leaves from that adapter."""
+    info = bytearray(struct.pack("<H", int(adapter[len("hci"):]))
+                     + bytes(92))
+    try:
+        with socket.socket(socket.AF_BLUETOOTH, socket.SOCK_RAW,
+                           BTPROTO_HCI) as hci:
+            fcntl.ioctl(hci.fileno(), HCIGETDEVINFO, info)
+    except OSError as exc:
+        raise LinkUnavailable(f"{adapter}: {exc.strerror}") from exc
+    # dev_id u16, name char[8], then the address, little endian.
+    return ":".join(f"{b:02X}" for b in reversed(info[10:16]))
+
+
+def connect_l2cap(address: str, adapter: str,
+                  timeout=DEFAULT_TIMEOUT) -> AttClient:
+    """An AttClient on a new LE link from adapter hciN to the band at
+    address.  LinkUnavailable when the band is not there (not
+    advertising, or linked to another central), Timeout when the link
+    does not come up in time."""
+    local, local_type = adapter_address(adapter), LE_PUBLIC
+    deadline = timeout if isinstance(timeout, Deadline) \
+        else Deadline(timeout)
+    try:
+        sock = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET,
+                             BTPROTO_L2CAP)
+    except OSError as exc:
+        raise LinkUnavailable(f"no L2CAP sockets here: {exc.strerror}") \
+            from exc
+    try:
+        fd = sock.fileno()
+        err = _call(_libc.bind, fd, _sockaddr(local, local_type))
+        if err:
+            raise LinkUnavailable(f"bind to {local}: {os.strerror(err)}")
+        sock.setblocking(False)
+        err = _call(_libc.connect, fd,
+                    _sockaddr(address, address_type(address)))
+        if err == errno.EINPROGRESS:
+            _, writable, _ = select.select([], [sock], [],
+                                           deadline.remaining())
+            if not writable:
+                raise Timeout(f"{address} from {local}: no LE link within "
+                              f"{deadline.seconds} s")
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            raise LinkUnavailable(f"no band at {address} from {local}: "
+                                  f"{os.strerror(err)}")
+        sock.setblocking(True)
+        return AttClient(sock, deadline.seconds)
+    except BaseException:
+        sock.close()
+        raise
