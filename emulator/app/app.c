@@ -66,11 +66,19 @@ static bool host_set_rate(void *user_data, double rate, char **err)
 	return bandtime_set_rate(((struct app *)user_data)->time, rate, err);
 }
 
+static bool host_air_address(void *user_data, char buf[18])
+{
+	struct app *app = user_data;
+
+	return transport_air_address(app->transport, buf);
+}
+
 static const struct control_host control_host = {
 	.now = host_now,
 	.advance = host_advance,
 	.set_rate = host_set_rate,
 	.kick = kick,
+	.air_address = host_air_address,
 };
 
 struct app *app_new(struct mb_band *band, struct bandtime *time)

@@ -45,11 +45,14 @@ static GVariant *get_key_id(struct control *c)
 	return g_variant_new_string(buf);
 }
 
+/* What centrals see: the band's own address, or the one the transport
+ * puts it at (docs/bluez.md). */
 static GVariant *get_address(struct control *c)
 {
 	char buf[18];
 
-	mb_band_state_address(mb_band_state(c->band), buf);
+	if (!c->host->air_address || !c->host->air_address(c->host_data, buf))
+		mb_band_state_address(mb_band_state(c->band), buf);
 	return g_variant_new_string(buf);
 }
 

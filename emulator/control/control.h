@@ -36,6 +36,9 @@ struct control_host {
 	bool (*set_rate)(void *user_data, double rate, char **err);
 	/* Runs what is due by band time now and re-arms the band's timer. */
 	void (*kick)(void *user_data);
+	/* The address centrals see, when the transport puts the band at
+	 * another than its own (the Address property); may be NULL. */
+	bool (*air_address)(void *user_data, char buf[18]);
 };
 
 /* host and host_data outlive the control plane. */

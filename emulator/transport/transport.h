@@ -37,6 +37,9 @@ struct transport {
 	 * advertise. */
 	void (*band_event)(struct transport *t, const struct mb_event *ev);
 	void (*free)(struct transport *t);
+	/* The address centrals see when it is not the band's own (through
+	 * bluetoothd: the adapter's): true with it in buf; may be NULL. */
+	bool (*air_address)(const struct transport *t, char buf[18]);
 };
 
 /* The socket transport: a unix SOCK_SEQPACKET socket, one raw ATT PDU per
@@ -69,12 +72,18 @@ struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
 				   const struct transport_callbacks *cb,
 				   void *user_data, GError **error);
 
-/* Both take NULL, a transport not started. */
+/* All three take NULL, a transport not started. */
 static inline void transport_band_event(struct transport *t,
 					const struct mb_event *ev)
 {
 	if (t)
 		t->band_event(t, ev);
+}
+
+static inline bool transport_air_address(const struct transport *t,
+					 char buf[18])
+{
+	return t && t->air_address && t->air_address(t, buf);
 }
 
 static inline void transport_free(struct transport *t)

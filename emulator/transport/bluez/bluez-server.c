@@ -44,7 +44,8 @@ struct bluez_server {
 	guint objects_sub; /* InterfacesAdded and InterfacesRemoved */
 	bool bluez_up;
 	enum reg_state app;
-	char *device; /* the linked central's Device1 path */
+	char *device;	  /* the linked central's Device1 path */
+	char address[18]; /* the adapter's, once bluetoothd said it */
 	guint drop_id;
 	bool hints_dropped;
 };
@@ -388,14 +389,22 @@ static void on_adapter(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = finish(src, res, "adapter", &error);
+	g_autoptr(GVariant) address = NULL;
 
-	if (!step_done(src, res, "adapter", &error)) {
-		if (error)
+	if (!r) {
+		g_dbus_error_strip_remote_error(error);
+		if (!cancelled(error))
 			g_warning(
 				"%s: no such adapter in bluetoothd (%s); waiting for it",
 				s->adapter, error->message);
 		return;
 	}
+	/* Centrals see the band at the adapter's address (docs/bluez.md). */
+	g_variant_get(r, "(v)", &address);
+	if (g_variant_is_of_type(address, G_VARIANT_TYPE_STRING))
+		g_strlcpy(s->address, g_variant_get_string(address, NULL),
+			  sizeof(s->address));
 	call(s, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
 	     NULL, on_objects);
 	set_adapter_prop(s, "Alias",
@@ -481,6 +490,16 @@ static void advertising_status(const char *what, void *user_data)
 	status(user_data, what);
 }
 
+static bool air_address(const struct transport *t, char buf[18])
+{
+	const struct bluez_server *s = (const struct bluez_server *)t;
+
+	if (!s->address[0])
+		return false;
+	g_strlcpy(buf, s->address, 18);
+	return true;
+}
+
 static void bluez_server_free(struct transport *t)
 {
 	struct bluez_server *s = (struct bluez_server *)t;
@@ -544,7 +563,7 @@ struct transport *bluez_server_new(struct mb_band *band, const char *adapter,
 	struct bluez_server *s = g_new0(struct bluez_server, 1);
 
 	*s = (struct bluez_server){
-		.base = { band_event, bluez_server_free },
+		.base = { band_event, bluez_server_free, air_address },
 		.band = band,
 		.adapter = g_strdup(adapter),
 		.adapter_path = g_strdup_printf("/org/bluez/%s", adapter),
