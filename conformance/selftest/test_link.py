@@ -737,9 +737,13 @@ def test_a_device_without_a_characteristic_keeps_the_gap(fake_class):
                              timeout=5.0, client_class=fake_class)
     assert len(fake_class.made) == 2
     assert "software-revision" in link.missing
+    assert "software-revision" in link.unresolved
     with pytest.raises(AttError) as info:
         link.read(PROFILE.characteristic("software-revision").value_handle)
     assert info.value.code == ErrorCode.INVALID_HANDLE
+    # The failure says it is BlueZ's view, not the band's answer.
+    assert any("BlueZ did not show it" in note
+               for note in getattr(info.value, "__notes__", []))
     link.close()
 
 

@@ -539,6 +539,9 @@ class BleakLink:
         self.handles = HandleMap(profile or default_profile())
         self.runner = runner or LoopThread()
         self._chars: Dict[int, object] = {}
+        # Profile characteristics BlueZ did not show when the link came
+        # up, even after the one recovery connect() makes (names).
+        self.unresolved: List[str] = []
         self._cccd_state: Dict[int, int] = {}   # value handle -> CCCD bits
         self._queue = collections.deque()       # (value handle, value)
         self._cond = threading.Condition()
@@ -609,10 +612,12 @@ class BleakLink:
                     try:
                         await _attempt(client.connect(), budget, deadline,
                                        link_up)
-                        lost = [] if recovered else \
-                            link.handles.lost(client.services)
-                        if not lost or deadline.remaining() < \
+                        lost = link.handles.lost(client.services)
+                        if recovered or not lost or deadline.remaining() < \
                                 RETRY_PAUSE * attempt + MIN_ATTEMPT:
+                            # What is still missing is named by the
+                            # operation that needs it (_char).
+                            link.unresolved = lost
                             return
                         # BlueZ showed fewer characteristics than the
                         # band serves.  Its cache of the device is
@@ -826,8 +831,16 @@ class BleakLink:
         char = self._chars.get(handle)
         if char is None:
             # The ATT answer for a handle the server does not have.
-            raise AttError(opcode, handle if error_handle is None
-                           else error_handle, ErrorCode.INVALID_HANDLE)
+            error = AttError(opcode, handle if error_handle is None
+                             else error_handle, ErrorCode.INVALID_HANDLE)
+            slot = self.handles.slots.get(handle)
+            if slot is not None and slot.name in self.unresolved:
+                # Not the band's answer: BlueZ did not show it.
+                error.add_note(
+                    f"{slot.name}: the band serves it, but BlueZ did not "
+                    f"show it on this link (missing: "
+                    f"{', '.join(self.unresolved)})")
+            raise error
         return char
 
     def _allows(self, handle: int, char, prop: str) -> bool:
