@@ -35,6 +35,19 @@ ATT_CID = 0x0004
 LE_PUBLIC, LE_RANDOM = 0x01, 0x02
 
 
+# The kernel's management interface (BlueZ doc/mgmt-api.txt): Disconnect.
+HCI_DEV_NONE = 0xFFFF
+HCI_CHANNEL_CONTROL = 3
+MGMT_OP_DISCONNECT = 0x0014
+MGMT_EV_CMD_COMPLETE, MGMT_EV_CMD_STATUS = 0x0001, 0x0002
+MGMT_TIMEOUT = 5.0
+
+
+class _SockaddrHci(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_ushort), ("dev", ctypes.c_ushort),
+                ("channel", ctypes.c_ushort)]
+
+
 class _SockaddrL2(ctypes.Structure):
     _pack_ = 1
     _fields_ = [("family", ctypes.c_ushort), ("psm", ctypes.c_ushort),
@@ -78,6 +91,65 @@ def adapter_address(adapter: str) -> str:
     return ":".join(f"{b:02X}" for b in reversed(info[10:16]))
 
 
+def end_link(adapter: str, address: str) -> None:
+    """Ends the LE link from adapter to address, as walking out of range
+    does (mgmt Disconnect).  Closing the ATT socket alone does not: the
+    kernel keeps the link a while, and bluetoothd may take the channel.
+    A link already gone is not an error."""
+    with socket.socket(socket.AF_BLUETOOTH, socket.SOCK_RAW,
+                       BTPROTO_HCI) as mgmt:
+        addr = _SockaddrHci(socket.AF_BLUETOOTH, HCI_DEV_NONE,
+                            HCI_CHANNEL_CONTROL)
+        if _libc.bind(mgmt.fileno(), ctypes.byref(addr),
+                      ctypes.sizeof(addr)) != 0:
+            raise OSError(ctypes.get_errno(), "mgmt socket")
+        index = int(adapter[len("hci"):])
+        param = bytes.fromhex(address.replace(":", ""))[::-1] + \
+            bytes([address_type(address)])
+        mgmt.send(struct.pack("<HHH", MGMT_OP_DISCONNECT, index,
+                              len(param)) + param)
+        deadline = Deadline(MGMT_TIMEOUT)
+        while True:
+            ready, _, _ = select.select([mgmt], [], [], deadline.remaining())
+            if not ready:
+                raise Timeout(f"{adapter}: no answer to Disconnect "
+                              f"{address}")
+            reply = mgmt.recv(512)
+            if len(reply) < 9:
+                continue
+            event, ev_index, _, opcode = struct.unpack_from("<HHHH", reply)
+            if event in (MGMT_EV_CMD_COMPLETE, MGMT_EV_CMD_STATUS) and \
+                    ev_index == index and opcode == MGMT_OP_DISCONNECT:
+                return
+
+
+class L2capAttClient(AttClient):
+    """An AttClient whose link is a radio link: shutdown() and close() end
+    the LE link too, as on the socket transport a closed socket is a
+    disconnect."""
+
+    def __init__(self, sock, timeout, adapter: str, address: str):
+        super().__init__(sock, timeout)
+        self._adapter, self._address = adapter, address
+        self._ended = False
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            try:
+                end_link(self._adapter, self._address)
+            except OSError:
+                pass            # no management socket: the kernel ends it
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self._end()
+
+    def close(self) -> None:
+        super().close()
+        self._end()
+
+
 def connect_l2cap(address: str, adapter: str,
                   timeout=DEFAULT_TIMEOUT) -> AttClient:
     """An AttClient on a new LE link from adapter hciN to the band at
@@ -112,7 +184,7 @@ def connect_l2cap(address: str, adapter: str,
             raise LinkUnavailable(f"no band at {address} from {local}: "
                                   f"{os.strerror(err)}")
         sock.setblocking(True)
-        return AttClient(sock, deadline.seconds)
+        return L2capAttClient(sock, deadline.seconds, adapter, address)
     except BaseException:
         sock.close()
         raise
