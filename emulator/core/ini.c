@@ -2,11 +2,26 @@
 #include "ini.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+/* Names to item indices, open addressing.  A settings file or a fuzzer's
+ * input can hold thousands of keys: a scan per key added (the duplicate
+ * check) and per key looked up made reading one quadratic. */
+struct ini_slot {
+	const char *name; /* the item's own copy; NULL: empty */
+	size_t item;
+};
+
+struct ini_index {
+	struct ini_slot *slots;
+	size_t cap; /* 0 or a power of two */
+	size_t n;
+};
 
 struct ini_key {
 	char *name;
@@ -19,14 +34,76 @@ struct ini_section {
 	char *name;
 	unsigned int line;
 	struct ini_key *keys;
-	size_t n_keys;
+	size_t n_keys, cap_keys;
+	struct ini_index index;
 };
 
 struct mb_ini {
 	char *filename;
 	struct ini_section *sections;
-	size_t n_sections;
+	size_t n_sections, cap_sections;
+	struct ini_index index;
 };
+
+static size_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The slot that holds name, or the empty one where it would go. */
+static struct ini_slot *index_slot(const struct ini_index *ix, const char *name)
+{
+	size_t mask = ix->cap - 1;
+
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+		struct ini_slot *slot = &ix->slots[i];
+
+		if (!slot->name || !strcmp(slot->name, name))
+			return slot;
+	}
+}
+
+static long index_find(const struct ini_index *ix, const char *name)
+{
+	const struct ini_slot *slot;
+
+	if (!ix->cap)
+		return -1;
+	slot = index_slot(ix, name);
+	return slot->name ? (long)slot->item : -1;
+}
+
+/* name must not be there yet, and must live as long as the index. */
+static void index_add(struct ini_index *ix, const char *name, size_t item)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		struct ini_index grown = { .cap = ix->cap ? ix->cap * 2 : 16 };
+
+		grown.slots = mb_malloc0(grown.cap * sizeof(*grown.slots));
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->slots[i].name)
+				*index_slot(&grown, ix->slots[i].name) =
+					ix->slots[i];
+		grown.n = ix->n;
+		free(ix->slots);
+		*ix = grown;
+	}
+	*index_slot(ix, name) = (struct ini_slot){ name, item };
+	ix->n++;
+}
+
+/* Room for one more of n items of size, doubling. */
+static void *grow(void *items, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 8;
+	return mb_realloc_n(items, *cap, size);
+}
 
 static char *strip(char *s)
 {
@@ -44,24 +121,25 @@ static bool add_key(struct mb_ini *ini, const char *name, const char *value,
 		    unsigned int line, char **err)
 {
 	struct ini_section *sec = &ini->sections[ini->n_sections - 1];
+	long dup = index_find(&sec->index, name);
+	struct ini_key *key;
 
-	for (size_t i = 0; i < sec->n_keys; i++) {
-		if (!strcmp(sec->keys[i].name, name)) {
-			mb_set_error(
-				err,
-				"%s:%u: [%s] %s: duplicate key (first on line %u)",
-				ini->filename, line, sec->name, name,
-				sec->keys[i].line);
-			return false;
-		}
+	if (dup >= 0) {
+		mb_set_error(err,
+			     "%s:%u: [%s] %s: duplicate key (first on line %u)",
+			     ini->filename, line, sec->name, name,
+			     sec->keys[dup].line);
+		return false;
 	}
-	sec->keys =
-		mb_realloc_n(sec->keys, sec->n_keys + 1, sizeof(*sec->keys));
-	sec->keys[sec->n_keys++] = (struct ini_key){
+	sec->keys = grow(sec->keys, sec->n_keys, &sec->cap_keys,
+			 sizeof(*sec->keys));
+	key = &sec->keys[sec->n_keys];
+	*key = (struct ini_key){
 		.name = mb_strdup(name),
 		.value = mb_strdup(value),
 		.line = line,
 	};
+	index_add(&sec->index, key->name, sec->n_keys++);
 	return true;
 }
 
@@ -77,12 +155,15 @@ static bool add_section(struct mb_ini *ini, const char *name, unsigned int line,
 			ini->filename, line, name, ini->sections[dup].line);
 		return false;
 	}
-	ini->sections = mb_realloc_n(ini->sections, ini->n_sections + 1,
-				     sizeof(*ini->sections));
-	ini->sections[ini->n_sections++] = (struct ini_section){
+	ini->sections = grow(ini->sections, ini->n_sections, &ini->cap_sections,
+			     sizeof(*ini->sections));
+	ini->sections[ini->n_sections] = (struct ini_section){
 		.name = mb_strdup(name),
 		.line = line,
 	};
+	index_add(&ini->index, ini->sections[ini->n_sections].name,
+		  ini->n_sections);
+	ini->n_sections++;
 	return true;
 }
 
@@ -187,9 +268,11 @@ void mb_ini_free(struct mb_ini *ini)
 			free(sec->keys[k].value);
 		}
 		free(sec->keys);
+		free(sec->index.slots);
 		free(sec->name);
 	}
 	free(ini->sections);
+	free(ini->index.slots);
 	free(ini->filename);
 	free(ini);
 }
@@ -216,10 +299,7 @@ unsigned int mb_ini_section_line(const struct mb_ini *ini, size_t sec)
 
 long mb_ini_find_section(const struct mb_ini *ini, const char *name)
 {
-	for (size_t i = 0; i < ini->n_sections; i++)
-		if (!strcmp(ini->sections[i].name, name))
-			return (long)i;
-	return -1;
+	return index_find(&ini->index, name);
 }
 
 size_t mb_ini_n_keys(const struct mb_ini *ini, size_t sec)
@@ -236,18 +316,17 @@ const char *mb_ini_get(const struct mb_ini *ini, size_t sec, const char *key,
 		       unsigned int *line)
 {
 	struct ini_section *s = &ini->sections[sec];
+	long i = index_find(&s->index, key);
 
-	for (size_t i = 0; i < s->n_keys; i++) {
-		if (!strcmp(s->keys[i].name, key)) {
-			s->keys[i].used = true;
-			if (line)
-				*line = s->keys[i].line;
-			return s->keys[i].value;
-		}
+	if (i < 0) {
+		if (line)
+			*line = s->line;
+		return NULL;
 	}
+	s->keys[i].used = true;
 	if (line)
-		*line = s->line;
-	return NULL;
+		*line = s->keys[i].line;
+	return s->keys[i].value;
 }
 
 bool mb_ini_check_unused(const struct mb_ini *ini, size_t sec, char **err)
