@@ -973,38 +973,3 @@ def test_a_device_bluez_dropped_is_scanned_for_again():
     assert not gone(FakeDBusError("org.bluez.Error.Failed",
                                   "le-connection-abort-by-local"))
     assert not gone(asyncio.TimeoutError())
-
-
-class FakeDiscovery:
-    """A discovery session as link.bluez sees one: pause() and resume()
-    counted in the order they came."""
-
-    def __init__(self):
-        self.calls = []
-
-    def pause(self):
-        self.calls.append("pause")
-
-    def resume(self):
-        self.calls.append("resume")
-
-
-def test_a_kept_discovery_is_paused_around_a_connect_only_on_its_adapter():
-    session = FakeDiscovery()
-    registration = bluez.keep_discovering("hci7", session)
-    try:
-        with bluez.discovery_paused("hci7"):
-            assert session.calls == ["pause"]
-        with bluez.discovery_paused("hci8"):
-            pass
-        with bluez.discovery_paused(None):
-            pass
-        with pytest.raises(LinkUnavailable):
-            with bluez.discovery_paused("hci7"):
-                raise LinkUnavailable("the connect failed")
-        assert session.calls == ["pause", "resume", "pause", "resume"]
-    finally:
-        registration.close()
-    with bluez.discovery_paused("hci7"):
-        pass
-    assert len(session.calls) == 4

@@ -30,7 +30,6 @@ turns those into a skip with the reason on a target that lacks it:
 
 import importlib
 import os
-import threading
 from dataclasses import dataclass
 
 from ..link.deadline import Deadline, as_deadline, read_until
@@ -184,24 +183,21 @@ class Discovery:
 
     Each emulator the suite starts advertises anew; with the adapter
     already scanning, BlueZ learns of it from that advertisement and a
-    link can go straight to Device1.Connect.  Links on the adapter pause
-    it while they connect (link.bluez.keep_discovering)."""
+    link can go straight to Device1.Connect."""
 
     def __init__(self, adapter: str):
-        from gi.repository import Gio
+        from gi.repository import Gio, GLib
 
-        from ..link import bluez
-
+        self._glib = GLib
         address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
-        self.adapter = adapter
         self.path = f"/org/bluez/{adapter}"
         self.conn = Gio.DBusConnection.new_for_address_sync(
             address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
             | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
-        self._lock = threading.Lock()
-        self._paused = 0
-        self._start()
-        self._registration = bluez.keep_discovering(adapter, self)
+        self._call("SetDiscoveryFilter", GLib.Variant(
+            "(a{sv})", ({"Transport": GLib.Variant("s", "le"),
+                         "DuplicateData": GLib.Variant("b", True)},)))
+        self._call("StartDiscovery", None)
 
     def _call(self, method, params):
         from gi.repository import Gio
@@ -210,44 +206,11 @@ class Discovery:
                             method, params, None, Gio.DBusCallFlags.NONE,
                             int(PROBE_TIMEOUT * 1000), None)
 
-    def _start(self) -> None:
-        from gi.repository import GLib
-
-        # bluetoothd forgets a client's filter when it stops discovering.
-        self._call("SetDiscoveryFilter", GLib.Variant(
-            "(a{sv})", ({"Transport": GLib.Variant("s", "le"),
-                         "DuplicateData": GLib.Variant("b", True)},)))
-        self._call("StartDiscovery", None)
-
-    def _stop(self) -> None:
-        from gi.repository import GLib
-
+    def close(self) -> None:
         try:
             self._call("StopDiscovery", None)
-        except GLib.Error:
+        except self._glib.Error:
             pass
-
-    def pause(self) -> None:
-        with self._lock:
-            self._paused += 1
-            if self._paused == 1:
-                self._stop()
-
-    def resume(self) -> None:
-        from gi.repository import GLib
-
-        with self._lock:
-            self._paused -= 1
-            if self._paused == 0:
-                try:
-                    self._start()
-                except GLib.Error:
-                    # The next scan a link needs is bleak's own.
-                    pass
-
-    def close(self) -> None:
-        self._registration.close()
-        self._stop()
         # Closing the connection ends the discovery session anyway.
         self.conn.close_sync(None)
 

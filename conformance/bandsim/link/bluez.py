@@ -40,7 +40,6 @@ package works without python3-bleak.
 import asyncio
 import collections
 import concurrent.futures
-import contextlib
 import functools
 import re
 import struct
@@ -400,49 +399,6 @@ async def _known_device(address: str, adapter: Optional[str]):
                      {"path": path, "props": props}, props.get("RSSI", -127))
 
 
-class _Registration:
-    def __init__(self, adapter: str, session):
-        self.adapter, self.session = adapter, session
-
-    def close(self) -> None:
-        if _discoveries.get(self.adapter) is self.session:
-            del _discoveries[self.adapter]
-
-
-# Discovery sessions kept running by the caller, by adapter.
-_discoveries: Dict[str, object] = {}
-
-
-def keep_discovering(adapter: str, session) -> _Registration:
-    """Tell the links on adapter that session keeps discovery running
-    there; it has pause() and resume(), and every connection attempt on
-    the adapter runs paused (discovery_paused).  close() the result
-    when the session ends."""
-    _discoveries[adapter] = session
-    return _Registration(adapter, session)
-
-
-@contextlib.contextmanager
-def discovery_paused(adapter: Optional[str]):
-    """BlueZ's Connect makes the kernel wait for an advertisement of the
-    device.  While discovery runs the kernel leaves that to discovery's
-    own scan, and an emulated controller (btvirt) reports an advertiser
-    once when a scan starts, not every advertising interval as a radio
-    does: a Connect issued after that report waited for discovery's next
-    cycle, 10.24 s later (in tier 3, ~5 s per link on average).  With
-    discovery paused the kernel starts a scan of its own for the device
-    at once."""
-    session = _discoveries.get(adapter) if adapter else None
-    if session is None:
-        yield
-        return
-    session.pause()
-    try:
-        yield
-    finally:
-        session.resume()
-
-
 async def _find_device(address: str, adapter: Optional[str],
                        seconds: float):
     """Scan for address for up to seconds; its bleak BLEDevice, or
@@ -654,10 +610,8 @@ class BleakLink:
                     with link._cond:
                         link._disconnected = False
                     try:
-                        with discovery_paused(
-                                None if client_class else adapter):
-                            await _attempt(client.connect(), budget,
-                                           deadline, link_up)
+                        await _attempt(client.connect(), budget, deadline,
+                                       link_up)
                         lost = link.handles.lost(client.services)
                         if recovered or not lost or deadline.remaining() < \
                                 RETRY_PAUSE * attempt + MIN_ATTEMPT:

@@ -23,7 +23,6 @@ import socket
 import struct
 
 from .base import DEFAULT_TIMEOUT, LinkUnavailable, Timeout
-from .bluez import discovery_paused
 from .deadline import Deadline
 from .sock import AttClient
 
@@ -172,16 +171,15 @@ def connect_l2cap(address: str, adapter: str,
         if err:
             raise LinkUnavailable(f"bind to {local}: {os.strerror(err)}")
         sock.setblocking(False)
-        with discovery_paused(adapter):
-            err = _call(_libc.connect, fd,
-                        _sockaddr(address, address_type(address)))
-            if err == errno.EINPROGRESS:
-                _, writable, _ = select.select([], [sock], [],
-                                               deadline.remaining())
-                if not writable:
-                    raise Timeout(f"{address} from {local}: no LE link "
-                                  f"within {deadline.seconds} s")
-                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        err = _call(_libc.connect, fd,
+                    _sockaddr(address, address_type(address)))
+        if err == errno.EINPROGRESS:
+            _, writable, _ = select.select([], [sock], [],
+                                           deadline.remaining())
+            if not writable:
+                raise Timeout(f"{address} from {local}: no LE link within "
+                              f"{deadline.seconds} s")
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
             raise LinkUnavailable(f"no band at {address} from {local}: "
                                   f"{os.strerror(err)}")
