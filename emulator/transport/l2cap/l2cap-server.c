@@ -113,6 +113,8 @@ static bool take_adapter(struct l2cap_server *s, GError **error)
 			return false;
 		if (info.current & BT_MGMT_SETTING_POWERED)
 			return true;
+		g_info("%s: not powered after Set Powered; asking again",
+		       s->adapter);
 		g_usleep(POWER_ON_PAUSE_US);
 	}
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
