@@ -89,7 +89,7 @@ def test_every_category_taken(att):
     client.settle()
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_every_category_shown(att, control):
     """MB4/ALERT/BV-02: every category is shown with its title and text, and the band vibrates
 
@@ -106,7 +106,7 @@ def test_every_category_shown(att, control):
 
 
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_long_alert_queued_writes(att, control):
     """MB4/ALERT/BV-03: a 36-byte alert at MTU 23 arrives through queued writes
 
@@ -143,7 +143,7 @@ def test_long_alert_any_client(att):
 
 
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_long_alert_cancelled(att, control):
     """MB4/ALERT/BV-05: Execute Write 00 cancels a long alert: nothing shows
 
@@ -175,7 +175,7 @@ QUEUED_ERRORS = [
 
 
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 @pytest.mark.parametrize("parts, code", QUEUED_ERRORS)
 def test_queued_write_refused_at_execute(att, control, parts, code):
     """MB4/ALERT/BI-01: a long alert with a gap or too long is refused at Execute Write, whole
@@ -225,7 +225,7 @@ def test_queued_write_refused_when_prepared(att):
 
 
 @pytest.mark.raw_att("the ATT error 0x13 does not cross bluetoothd")
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_new_alert_refused(att, control):
     """MB4/ALERT/BI-03: an alert the band cannot show is refused and changes nothing
 
@@ -298,7 +298,7 @@ def hands_timeout(hands):
     return None if hands.control is not None else 30.0
 
 
-@pytest.mark.needs_control("AdvanceClock", "AnswerCall", "Event")
+@pytest.mark.needs_control("AdvanceClock", "AnswerCall", "Events")
 def test_call_rings_until_answered(att, control):
     """MB4/ALERT/BV-08: a call rings until it is answered, however long; the phone can end it
 
@@ -322,7 +322,7 @@ def test_call_rings_until_answered(att, control):
 
 # -------------------------------------------------------- the wearer
 
-@pytest.mark.needs_control("Settings", "Event")
+@pytest.mark.needs_control("Settings", "Events")
 def test_dnd_keeps_band_still_not_alert(authed, control):
     """MB4/ALERT/BV-09: do-not-disturb keeps the band still, not the alert
 
@@ -350,7 +350,7 @@ def test_dnd_keeps_band_still_not_alert(authed, control):
     client.stop_find_band()
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 def test_find_band(att, control):
     """MB4/ALERT/BV-10: find band vibrates until the phone says stop
 
@@ -370,7 +370,7 @@ def test_find_band(att, control):
     event_after(control, "find-band", mark, level=0)
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_weather_and_music_kept(att, control):
     """MB4/ALERT/BV-11: the weather and the track playing are kept
 
@@ -427,7 +427,7 @@ CHUNK_FAULTS = [
 ]
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 @pytest.mark.parametrize("send, reason", CHUNK_FAULTS)
 def test_chunked_transfer_dropped(att, control, send, reason):
     """MB4/ALERT/BI-04: a broken chunked transfer is dropped with its reason, and the next one is whole
@@ -450,7 +450,7 @@ def test_chunked_transfer_dropped(att, control, send, reason):
     shown(control, mark, A.Category.SMS, "Ann", "whole again", via="chunked")
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_chunk_after_disconnect(band, control):
     """MB4/ALERT/BI-05: a transfer cut by the link's end is dropped; its rest continues nothing
 
@@ -503,7 +503,7 @@ class RobustCall:
             self.state = "rejected" if code == A.CALL_REJECTED else "silenced"
 
 
-@pytest.mark.needs_control("InjectFault", "AnswerCall", "Event")
+@pytest.mark.needs_control("InjectFault", "AnswerCall", "Events")
 def test_call_keeps_ringing(att, control):
     """MB4/ALERT/BV-12: the band keeps ringing after the call was answered on the phone
 

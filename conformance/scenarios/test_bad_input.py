@@ -45,7 +45,7 @@ RAW_PDUS = pytest.mark.raw_att("raw and malformed ATT PDUs")
 OWN_BAND = pytest.mark.emulator_process(
     "a band of its own per row; its state directory before and after")
 STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",
-                                  "Event")
+                                  "Events")
 
 
 def rows(*kinds):

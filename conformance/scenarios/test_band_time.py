@@ -91,7 +91,7 @@ def test_band_time_survives_kill(start_band, control, tmp_path):
         list(range(before[0][0], before[0][0] + 180 * MINUTE, MINUTE))
 
 
-@pytest.mark.needs_control("Reboot", "AdvanceClock", "Clock", "Event")
+@pytest.mark.needs_control("Reboot", "AdvanceClock", "Clock", "Events")
 @pytest.mark.emulator_process("kill -9, a restart and a firmware boot")
 def test_rtc_survives_reboots(start_band, control, updaters, tmp_path):
     """MB4/TIME/BV-05: the time the phone set survives every kind of reboot

@@ -94,7 +94,7 @@ def charging_stretch():
 # ---------------------------------------------------------------- layout
 
 @pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
-                           "Battery", "Charging", "Event")
+                           "Battery", "Charging", "Events")
 @pytest.mark.emulator_process(
     "the fresh band's battery level and charge times")
 def test_battery_level_and_charging_state(band, control, band_charger, links):
@@ -154,7 +154,7 @@ def test_battery_level_and_charging_state(band, control, band_charger, links):
 
 # ------------------------------------------------------------- the model
 
-@pytest.mark.needs_control("AdvanceClock", "Battery", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Battery", "Events")
 @pytest.mark.emulator_process("starts bands at a chosen band time")
 def test_a_day_of_wear(start_band, control):
     """MB4/BATT/BV-03: a full battery lasts about two weeks
@@ -232,7 +232,7 @@ def test_charging_stretch_of_the_wearer(band, control, links):
     assert 78 <= control.battery() <= 80
 
 
-@pytest.mark.needs_control("SetClockRate", "Clock", "GetSamples", "Event")
+@pytest.mark.needs_control("SetClockRate", "Clock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_band_runs_on_its_own_clock(band, control):
@@ -263,7 +263,7 @@ def test_band_runs_on_its_own_clock(band, control):
 # ------------------------------------------------------------ low battery
 
 @pytest.mark.needs_control("AdvanceClock", "SetBattery", "GetSamples",
-                           "StoredSamples", "AckedUntil", "Event")
+                           "StoredSamples", "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_sync_fails_when_low(band, control, fetch_links):
@@ -292,7 +292,7 @@ def test_sync_fails_when_low(band, control, fetch_links):
     ground_truth.assert_exactly_once(state.samples, truth)
 
 
-@pytest.mark.needs_control("SetBattery", "AdvanceClock", "Event")
+@pytest.mark.needs_control("SetBattery", "AdvanceClock", "Events")
 @pytest.mark.emulator_process("a band on a profile variant")
 def test_disconnects_after_connecting_when_low(start_band, control, links,
                                                tmp_path):
@@ -324,7 +324,7 @@ def test_disconnects_after_connecting_when_low(start_band, control, links,
     assert [e.name for e in control.timeline].count("low-battery-drop") == 1
 
 
-@pytest.mark.needs_control("SetBattery", "AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("SetBattery", "AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process("a band on a profile variant")
 def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
     """MB4/BATT/BI-03: the band reboots in a loop below 10 %
@@ -359,7 +359,7 @@ def test_reboots_in_a_loop_when_low(start_band, control, links, tmp_path):
 
 
 @pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
-                           "State", "Battery", "GetSamples", "Event")
+                           "State", "Battery", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START; its socket refuses while off")
 def test_dies_at_zero_and_comes_back_on_the_charger(band, control,

@@ -62,7 +62,7 @@ PROPERTIES = {
     "HeartRate": ("a{sv}", "read"),
     "Advertisement": ("a{sv}", "read"),
 }
-SIGNALS = {"Event": ["s", "a{sv}"]}
+SIGNALS = {"Events": ["a(sa{sv})"]}
 TEN_YEARS_S = 10 * 366 * 86400
 
 
@@ -90,6 +90,32 @@ def test_introspection_matches_docs(band, control):
     assert signals == SIGNALS
     values = control.get_all()
     assert set(values) == set(PROPERTIES)
+
+
+@pytest.mark.needs_control("AdvanceClock", "Events", "PropertiesChanged",
+                            "Battery")
+def test_band_life_comes_in_one_signal(band, control):
+    """MB4/CTL/BV-11: a stretch of band life arrives in one Events signal, before the call returns
+
+    Two days of band time bring dozens of events (battery, sleep, the
+    screen).  A client that moved the clock finds all of them, in order,
+    in one Events signal that came before AdvanceClock's reply, and one
+    PropertiesChanged after them with the values at their end: a month
+    of band life is one message, not a thousand.
+    """
+    control.drain()
+    batches, seen = len(control.batches), len(control.timeline)
+    changes = len(control.property_changes)
+    control.advance_clock(2 * 86400)
+    new = control.timeline[seen:]       # no iteration since the reply
+    names = {event.name for event in new}
+    assert len(new) >= 10 and "battery-changed" in names, names
+    assert control.batches[batches:] == [(new[0].seq, len(new))]
+    after = control.property_changes[changes:]
+    assert len({seq for seq, _, _ in after}) == 1, after
+    assert after[0][0] > new[-1].seq
+    assert ("Battery", control.get("Battery")) in \
+        [(prop, value) for _, prop, value in after]
 
 
 @pytest.mark.needs_control("AdvanceClock", "Clock")
@@ -151,7 +177,7 @@ def test_button_device_events(band, band_button, att):
         assert control.get("Prompt") == ""
 
 
-@pytest.mark.needs_control("State", "Authenticated", "Event",
+@pytest.mark.needs_control("State", "Authenticated", "Events",
                            "PropertiesChanged")
 def test_link_state_and_events(band, control):
     """MB4/CTL/BV-04: State, Authenticated and link events follow the link
@@ -174,7 +200,7 @@ def test_link_state_and_events(band, control):
 
 
 @pytest.mark.needs_control("Reboot", "Address", "Bound", "KeyId",
-                           "Authenticated", "Event")
+                           "Authenticated", "Events")
 def test_reboot_keeps_binding(band, control):
     """MB4/CTL/BV-05: a reboot drops the link and keeps everything stored
 
@@ -206,7 +232,7 @@ def test_reboot_keeps_binding(band, control):
         band.disconnect(att)
 
 
-@pytest.mark.needs_control("PressButton", "Event", "PropertiesChanged")
+@pytest.mark.needs_control("PressButton", "Events", "PropertiesChanged")
 @pytest.mark.emulator_process("a factory-new band")
 def test_properties_changed_follow_binding(fresh_band, control, band_button):
     """MB4/CTL/BV-06: PropertiesChanged reports every binding milestone
@@ -245,7 +271,7 @@ def test_properties_changed_follow_binding(fresh_band, control, band_button):
         last = max(positions)
 
 
-@pytest.mark.needs_control("PressButton", "Address", "Bound", "Event")
+@pytest.mark.needs_control("PressButton", "Address", "Bound", "Events")
 @pytest.mark.emulator_process("two bands on one private bus")
 @pytest.mark.socket_only(
     "two bands at once: over BlueZ one adapter serves one band")
@@ -277,7 +303,7 @@ def run_ctl(binary, *args):
                           stderr=subprocess.DEVNULL, timeout=10).returncode
 
 
-@pytest.mark.needs_control("PressButton", "AdvanceClock", "Clock", "Event")
+@pytest.mark.needs_control("PressButton", "AdvanceClock", "Clock", "Events")
 @pytest.mark.emulator_process("runs bandsim ctl on the private bus")
 def test_ctl_commands(band, control, bus, emulator_binary):
     """MB4/CTL/BV-08: bandsim ctl drives the band from a shell script

@@ -126,7 +126,7 @@ def test_music_buttons(authed, band_menu):
             ["music", "time"]
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 def test_sleep_and_non_wear(authed, control):
     """MB4/EVT/BV-03: fell asleep, woke up and non-wear come at the wearer's minutes
 
@@ -184,7 +184,7 @@ INJECTED = [(code, bytes({D.SILENT_MODE: [1], D.WORKOUT: [0, 1, 8],
             for code in D.NAMES]
 
 
-@pytest.mark.needs_control("InjectDeviceEvent", "Event")
+@pytest.mark.needs_control("InjectDeviceEvent", "Events")
 def test_injected_events(authed, control):
     """MB4/EVT/BV-05: every device event of §9, injected, reaches the phone with its bytes
 
@@ -207,7 +207,7 @@ def test_injected_events(authed, control):
     assert control.screen()["name"] == "off"
 
 
-@pytest.mark.needs_control("InjectDeviceEvent", "Event")
+@pytest.mark.needs_control("InjectDeviceEvent", "Events")
 @pytest.mark.parametrize("code, extra", [
     (0x05, b""), (0xFF, b""), (D.BUTTON, b"\x01"), (D.SILENT_MODE, b""),
     (D.SILENT_MODE, b"\x02"), (D.MUSIC_CONTROL, b"\x02"),
@@ -231,7 +231,7 @@ def test_injected_refused(authed, control, code, extra):
     assert events_after(control, "device-event", mark) == []
 
 
-@pytest.mark.needs_control("FindPhone", "Screen", "Event")
+@pytest.mark.needs_control("FindPhone", "Screen", "Events")
 def test_find_phone_out_of_turn(band, control):
     """MB4/EVT/BI-02: find-phone answers the band does not wait for change nothing; the link's end ends it
 

@@ -59,7 +59,7 @@ FACTORY_IMAGE_TWICE = pytest.mark.emulator_process(
     "the factory image on two fresh bands")
 # What a sync fault scenario asks of the control plane.
 SYNC_FAULT_CONTROL = pytest.mark.needs_control(
-    "InjectFault", "Faults", "AdvanceClock", "GetSamples", "Event")
+    "InjectFault", "Faults", "AdvanceClock", "GetSamples", "Events")
 
 
 # ------------------------------------------------------------- fixtures
@@ -154,7 +154,7 @@ def twice_then_resync(start_band, control, symptom, context, **resync):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "SetBattery", "SetCharging", "GetSamples",
                            "StoredSamples", "AckedUntil", "State", "Busy",
-                           "Event")
+                           "Events")
 @ON_TWO_FRESH_BANDS
 def test_low_battery_drop(start_band, control, phones):
     """MB4/FAULT/BV-01: the band disconnects below 15 %
@@ -225,7 +225,7 @@ def sync_symptom(band, preset, action, error_type, received, phones,
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Busy", "Event")
+                           "GetSamples", "Busy", "Events")
 @ON_TWO_FRESH_BANDS
 def test_stuck_syncing(start_band, control, phones):
     """MB4/FAULT/BV-02: stuck on "Syncing..."
@@ -420,7 +420,7 @@ def test_duplicate_packet(start_band, control, phones):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
-                           "Event")
+                           "Events")
 @ON_TWO_FRESH_BANDS
 def test_partial_sync(start_band, control, phones):
     """MB4/FAULT/BV-07: a partial sync that needs two runs
@@ -444,7 +444,7 @@ def test_partial_sync(start_band, control, phones):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "StoredSamples", "AckedUntil",
-                           "State", "Event")
+                           "State", "Events")
 @ON_TWO_FRESH_BANDS
 def test_reboot_mid_sync(start_band, control, phones):
     """MB4/FAULT/BV-08: the band reboots in the middle of a sync
@@ -467,7 +467,7 @@ def test_reboot_mid_sync(start_band, control, phones):
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "SetCharging", "GetSamples", "Battery", "State",
-                           "Event")
+                           "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START on two fresh bands; its socket "
     "refuses while off")
@@ -502,7 +502,7 @@ def test_brown_out_mid_sync(start_band, control, phones):
 # --------------------------------------------------------------- firmware
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
-                           "AdvanceClock", "Event")
+                           "AdvanceClock", "Events")
 @FACTORY_IMAGE_TWICE
 def test_interrupted_update(start_band, control, updaters):
     """MB4/FAULT/BV-10: the interrupted update
@@ -534,7 +534,7 @@ def test_interrupted_update(start_band, control, updaters):
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
-                           "AdvanceClock", "Event")
+                           "AdvanceClock", "Events")
 @FACTORY_IMAGE_TWICE
 def test_update_fails_at_100(start_band, control, updaters):
     """MB4/FAULT/BV-11: the firmware transfer reaches 100 % and then fails
@@ -568,7 +568,7 @@ def test_update_fails_at_100(start_band, control, updaters):
 # ------------------------------------------------------------ the link
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "Authenticated", "Event")
+                           "GetSamples", "Authenticated", "Events")
 @ON_TWO_FRESH_BANDS
 def test_auth_never_answers(start_band, control, phones):
     """MB4/FAULT/BV-12: the auth answer never comes
@@ -593,7 +593,7 @@ def test_auth_never_answers(start_band, control, phones):
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
-                           "GetSamples", "State", "Event")
+                           "GetSamples", "State", "Events")
 @ON_TWO_FRESH_BANDS
 def test_half_connected(start_band, control, phones):
     """MB4/FAULT/BV-13: the half-connected link that never initialises
@@ -619,7 +619,7 @@ def test_half_connected(start_band, control, phones):
 # ------------------------------------------------------------- liveness
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock", "Busy",
-                           "Event")
+                           "Events")
 @pytest.mark.emulator_process("a fresh activity log from CLOCK_START")
 def test_liveness_catches_a_hang(band, control, phones, liveness):
     """MB4/FAULT/BV-14: a client without a deadline would hang on a stuck
@@ -669,7 +669,7 @@ def test_liveness_catches_a_hang(band, control, phones, liveness):
 # ------------------------------------------------------ the fault plan
 
 @pytest.mark.needs_control("InjectFault", "ClearFaults", "Faults",
-                           "AdvanceClock", "GetSamples", "Event")
+                           "AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process("a fresh activity log from CLOCK_START")
 def test_clear_faults_disarms(band, control, phones):
     """MB4/FAULT/BV-15: ClearFaults disarms every fault

@@ -64,7 +64,7 @@ def assert_old_image_runs(band, control, state_dir, label="", since=0):
 
 # ------------------------------------------------------------ success
 
-@pytest.mark.needs_control("Firmware", "State", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "State", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files; restarts the band")
 def test_update_installs_new_firmware(state_band, start_band, control,
@@ -119,7 +119,7 @@ def test_update_installs_new_firmware(state_band, start_band, control,
     assert read_revision(band) == NEW_VERSION
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_second_update_uses_the_other_slot(state_band, control, updaters):
@@ -144,7 +144,7 @@ def test_second_update_uses_the_other_slot(state_band, control, updaters):
     assert (state_dir / "firmware-b.bin").read_bytes() == NEW
 
 
-@pytest.mark.needs_control("Firmware", "Event")
+@pytest.mark.needs_control("Firmware", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files; restarts the band")
 def test_resources_font_and_watchface(state_band, start_band, control,
@@ -194,7 +194,7 @@ def test_resources_font_and_watchface(state_band, start_band, control,
     assert read_revision(band) == FACTORY_VERSION
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_sync_is_never_answered(band, control, updaters):
     """MB4/FW/BV-04: the band never answers the 00 sync
 
@@ -226,7 +226,7 @@ def test_sync_is_never_answered(band, control, updaters):
         {"type": TYPE_FIRMWARE, "version": NEW_VERSION}
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_unauthenticated_phone_cannot_flash(band, control, target):
     """MB4/FW/BV-05: a phone that did not authenticate cannot flash the band
 
@@ -261,7 +261,7 @@ def test_unauthenticated_phone_cannot_flash(band, control, target):
 
 # ------------------------------------------------------------ failures
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_interrupted_update_keeps_old_firmware(state_band, control,
@@ -290,7 +290,7 @@ def test_interrupted_update_keeps_old_firmware(state_band, control,
     retry_installs(band, control, updaters(band))
 
 
-@pytest.mark.needs_control("SetBattery", "Firmware", "Event")
+@pytest.mark.needs_control("SetBattery", "Firmware", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_low_battery_refuses_update(state_band, control, updaters):
@@ -317,7 +317,7 @@ def test_low_battery_refuses_update(state_band, control, updaters):
     assert_old_image_runs(band, control, state_dir, "after 20 %")
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_bad_crc_fails_after_100_percent(state_band, control, updaters):
@@ -359,7 +359,7 @@ UNRECOGNISED = {
 }
 
 
-@pytest.mark.needs_control("Firmware", "Event")
+@pytest.mark.needs_control("Firmware", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 @pytest.mark.parametrize("case", sorted(UNRECOGNISED))
@@ -382,7 +382,7 @@ def test_unrecognised_file_is_refused(state_band, control, updaters, case):
     assert_old_image_runs(band, control, state_dir, case)
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_commands_out_of_place(band, control, updaters):
     """MB4/FW/BI-05: commands the band cannot take
 
@@ -422,7 +422,7 @@ def test_commands_out_of_place(band, control, updaters):
     assert software_revision(fw.att) == FACTORY_VERSION
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process("kill -9 and a restart on the state directory")
 @pytest.mark.parametrize("point", ["mid-transfer", "before-reboot"])
 def test_power_loss_during_update(start_band, control, updaters, tmp_path,
@@ -455,7 +455,7 @@ def test_power_loss_during_update(start_band, control, updaters, tmp_path,
     retry_installs(band, control, updaters(band))
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_new_request_discards_transfer(state_band, control, updaters):
@@ -482,7 +482,7 @@ def test_new_request_discards_transfer(state_band, control, updaters):
     assert read_revision(band) == NEWER_VERSION
 
 
-@pytest.mark.needs_control("SetBattery", "Firmware", "Event")
+@pytest.mark.needs_control("SetBattery", "Firmware", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_battery_drops_at_data_start(state_band, control, updaters):
@@ -507,7 +507,7 @@ def test_battery_drops_at_data_start(state_band, control, updaters):
     assert_old_image_runs(band, control, state_dir, "at 15 %")
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
 @pytest.mark.emulator_process(
     "the factory image and slot files in the state directory")
 def test_announced_size_rules(state_band, control, updaters):

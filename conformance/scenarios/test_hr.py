@@ -96,7 +96,7 @@ def test_one_shot(authed, band_time):
     assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event", "HeartRate", "GetSamples")
+@pytest.mark.needs_control("AdvanceClock", "Events", "HeartRate", "GetSamples")
 def test_one_shot_in_band_time(authed, control):
     """MB4/HR/BV-02: the reading comes after the measuring time in band time, then the measurement stops
 
@@ -156,7 +156,7 @@ def test_continuous_with_keepalive(authed, band_time):
         assert control.heart_rate()["mode"] == ""
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event", "HeartRate")
+@pytest.mark.needs_control("AdvanceClock", "Events", "HeartRate")
 def test_continuous_without_keepalive(authed, control):
     """MB4/HR/BV-04: without the keep-alive continuous measurement stops by itself
 
@@ -183,7 +183,7 @@ def test_continuous_without_keepalive(authed, control):
 
 # ------------------------------------------------------- off the wrist
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event",
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events",
                            "HeartRate")
 def test_not_worn(authed, control):
     """MB4/HR/BV-05: off the wrist a measurement reads nothing and stops
@@ -239,7 +239,7 @@ def test_harmless_habits(authed, band_time):
     assert hr.reading() in PLAUSIBLE
 
 
-@pytest.mark.needs_control("Event", "HeartRate")
+@pytest.mark.needs_control("Events", "HeartRate")
 @pytest.mark.parametrize("value, code", [
     pytest.param("15 02 02", ErrorCode.VALUE_NOT_ALLOWED, id="manual-02"),
     pytest.param("15 01", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
@@ -303,7 +303,7 @@ def test_measured_minutes_in_sync(authed, control):
     assert asleep and measured > len(asleep)
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 def test_periodic_readings_notified(authed, control):
     """MB4/HR/BV-08: the band's own readings are notified to a subscribed app
 
@@ -345,7 +345,7 @@ def test_advertisement_heart_rate(authed, control):
 
 # ------------------------------------------------------------- faults
 
-@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Event",
+@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Events",
                            "HeartRate")
 def test_hr_never_answers(authed, control):
     """MB4/HR/BV-10: the measurement whose value never arrives (preset hr-never-answers)
@@ -376,7 +376,7 @@ def test_hr_never_answers(authed, control):
     assert hr.reading() in PLAUSIBLE
 
 
-@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Event",
+@pytest.mark.needs_control("InjectFault", "AdvanceClock", "Events",
                            "HeartRate")
 def test_keepalive_ignored(authed, control):
     """MB4/HR/BV-11: the keep-alive that does not keep it alive (preset keepalive-ignored)

@@ -5,7 +5,7 @@ protocol facts are the fact sheet's §3 and §10.  Every band here runs
 with its clock frozen, so the confirm window closes exactly when a test
 advances band time past it.  Replies on 00000009 are compared as hex
 strings so a failure prints both; the band's inside is read through the
-control plane's properties and Event signals, never through its log.
+control plane's properties and events, never through its log.
 """
 
 import configparser
@@ -146,7 +146,7 @@ def tap_to_bind(client, control, button, key: bytes) -> None:
 # ------------------------------------------------------ PAIR: first bind
 
 @pytest.mark.needs_control("PressButton", "Prompt", "Bound", "KeyId",
-                           "Authenticated", "Event")
+                           "Authenticated", "Events")
 @pytest.mark.emulator_process("a factory-new band; reads band.ini")
 def test_first_bind_with_tap(fresh_band, control, band_button, links):
     """MB4/PAIR/BV-01: first pairing of a new band, confirmed by a tap
@@ -180,7 +180,7 @@ def test_first_bind_with_tap(fresh_band, control, band_button, links):
                                "auth-started", "auth-succeeded"]
 
 
-@pytest.mark.needs_control("AdvanceClock", "Prompt", "Bound", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Prompt", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band; reads band.ini")
 def test_no_tap_window_closes(fresh_band, control, links):
     """MB4/PAIR/BI-01: nobody taps the band, the confirm window closes
@@ -200,7 +200,7 @@ def test_no_tap_window_closes(fresh_band, control, links):
     assert fresh_band.stored_key() is None
 
 
-@pytest.mark.needs_control("AdvanceClock", "Prompt", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Prompt", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_window_is_not_closed_early(fresh_band, control, links):
     """MB4/PAIR/BI-02: the confirm window lasts its full 30 s of band time
@@ -220,7 +220,7 @@ def test_window_is_not_closed_early(fresh_band, control, links):
     assert_unbound(control)
 
 
-@pytest.mark.needs_control("AdvanceClock", "PressButton", "Bound", "Event")
+@pytest.mark.needs_control("AdvanceClock", "PressButton", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_tap_late_in_window_binds(fresh_band, control, band_button, links):
     """MB4/PAIR/BV-02: a tap one second before the window closes binds
@@ -236,7 +236,7 @@ def test_tap_late_in_window_binds(fresh_band, control, band_button, links):
     assert_bound_to(control, NEW_KEY)
 
 
-@pytest.mark.needs_control("LongPressButton", "Prompt", "Bound", "Event")
+@pytest.mark.needs_control("LongPressButton", "Prompt", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band; reads band.ini")
 def test_long_press_declines(fresh_band, control, band_button, links):
     """MB4/PAIR/BI-03: a long press on the prompt declines the binding
@@ -254,7 +254,7 @@ def test_long_press_declines(fresh_band, control, band_button, links):
     assert fresh_band.stored_key() is None
 
 
-@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band; reads band.ini")
 def test_link_loss_cancels_prompt(fresh_band, control, band_button):
     """MB4/PAIR/BI-04: the phone walks away while the band asks for a tap
@@ -276,7 +276,7 @@ def test_link_loss_cancels_prompt(fresh_band, control, band_button):
     assert fresh_band.stored_key() is None
 
 
-@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_second_bind_while_waiting_is_busy(fresh_band, control, band_button,
                                            links):
@@ -296,7 +296,7 @@ def test_second_bind_while_waiting_is_busy(fresh_band, control, band_button,
     assert_bound_to(control, NEW_KEY)
 
 
-@pytest.mark.needs_control("PressButton", "LongPressButton", "Event")
+@pytest.mark.needs_control("PressButton", "LongPressButton", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_prompt_taps_are_not_button_events(fresh_band, control, band_button,
                                            links):
@@ -325,7 +325,7 @@ def test_prompt_taps_are_not_button_events(fresh_band, control, band_button,
 
 # --------------------------------------------------- BIND: bound bands
 
-@pytest.mark.needs_control("Bound", "KeyId", "Prompt", "Event")
+@pytest.mark.needs_control("Bound", "KeyId", "Prompt", "Events")
 @pytest.mark.emulator_process("reads the key in band.ini")
 def test_bind_other_key_refused(band, control, links):
     """MB4/BIND/BI-01: a band paired with Mi Fit refuses another key
@@ -344,7 +344,7 @@ def test_bind_other_key_refused(band, control, links):
     assert band.stored_key() == TEST_KEY
 
 
-@pytest.mark.needs_control("Bound", "KeyId", "Event")
+@pytest.mark.needs_control("Bound", "KeyId", "Events")
 def test_bind_same_key_accepted(band, control, links):
     """MB4/BIND/BV-01: offering the key the band already holds succeeds
 
@@ -373,7 +373,7 @@ def test_key_id_is_sha256_prefix(band, control):
 
 # --------------------------------------------------------- AUTH: A and B
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 def test_variant_a_with_provisioned_key(band, control, links):
     """MB4/AUTH/BV-01: satcar77-style auth with the server-provisioned key
 
@@ -392,7 +392,7 @@ def test_variant_a_with_provisioned_key(band, control, links):
     assert len(client.att.read(BATTERY.value_handle)) == 20
 
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 def test_variant_b_echoes_command(band, control, links):
     """MB4/AUTH/BV-02: Gadgetbridge's crypt-flags auth (82/83) on a Mi Band 4
 
@@ -436,7 +436,7 @@ def test_challenges_are_fresh(band, links):
     assert first != second
 
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 @pytest.mark.parametrize("variant, answer_cmd", [("A", 0x03), ("B", 0x83)],
                          ids=["A", "B"])
 def test_wrong_key(band, control, links, variant, answer_cmd):
@@ -456,7 +456,7 @@ def test_wrong_key(band, control, links, variant, answer_cmd):
     assert_unauthorized_read(client.att, BATTERY.value_handle)
 
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 def test_replayed_answer(band, control, links):
     """MB4/AUTH/BI-02: a replayed answer is refused and changes nothing
 
@@ -473,7 +473,7 @@ def test_replayed_answer(band, control, links):
     assert len(client.att.read(BATTERY.value_handle)) == 20
 
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 def test_stale_challenge(band, control, links):
     """MB4/AUTH/BI-03: an answer to an earlier challenge is refused
 
@@ -497,7 +497,7 @@ def test_stale_challenge(band, control, links):
     assert control.get("Authenticated") is True
 
 
-@pytest.mark.needs_control("Authenticated", "Event")
+@pytest.mark.needs_control("Authenticated", "Events")
 def test_answer_without_challenge(band, control, links):
     """MB4/AUTH/BI-04: an answer sent before any random-number request
 
@@ -520,7 +520,7 @@ MALFORMED = [
 
 
 @pytest.mark.needs_control("Bound", "KeyId", "Prompt", "Authenticated",
-                           "Event")
+                           "Events")
 @pytest.mark.emulator_process("reads the key in band.ini")
 @pytest.mark.parametrize("payload, expected", MALFORMED)
 def test_malformed_command(band, control, links, payload, expected):
@@ -554,7 +554,7 @@ def test_malformed_answer_keeps_challenge(band, control, links):
     assert control.get("Authenticated") is True
 
 
-@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Event")
+@pytest.mark.needs_control("PressButton", "Prompt", "Bound", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_malformed_key_shows_no_prompt(fresh_band, control, band_button,
                                        links):
@@ -585,7 +585,7 @@ def test_empty_write_ignored(band, links):
     assert hexs(reply[:3]) == "10 02 01", hexs(reply)
 
 
-@pytest.mark.needs_control("Bound", "Authenticated", "Event")
+@pytest.mark.needs_control("Bound", "Authenticated", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_random_on_new_band(fresh_band, control, links):
     """MB4/AUTH/BI-09: a band never paired with Mi Fit has no key
@@ -603,7 +603,7 @@ def test_random_on_new_band(fresh_band, control, links):
 # ----------------------------------------- SAFE: unbinding, persistence
 
 @pytest.mark.needs_control("FactoryReset", "PressButton", "Address", "Bound",
-                           "Event")
+                           "Events")
 @pytest.mark.emulator_process(
     "reads band.ini; the reset band takes a new address")
 def test_factory_reset_then_pair_again(band, control, band_button, target):
@@ -651,7 +651,7 @@ def test_factory_reset_then_pair_again(band, control, band_button, target):
         band.disconnect(client.att)
 
 
-@pytest.mark.needs_control("Address", "Bound", "Event")
+@pytest.mark.needs_control("Address", "Bound", "Events")
 @pytest.mark.emulator_process(
     "reads band.ini; the reset band takes a new address")
 def test_owner_unbind_over_ble(band, control, target):
@@ -679,7 +679,7 @@ def test_owner_unbind_over_ble(band, control, target):
     assert_state_file(band, control)
 
 
-@pytest.mark.needs_control("Address", "Bound", "Event")
+@pytest.mark.needs_control("Address", "Bound", "Events")
 @pytest.mark.emulator_process("reads band.ini in the state directory")
 def test_unauthenticated_unbind_ignored(band, control, links):
     """MB4/SAFE/BI-01: a stranger's 06 0B 00 01 does not reset the band
@@ -886,7 +886,7 @@ def check_after_restart(band, control, allowed, round_no, point):
 
 
 @pytest.mark.needs_control("PressButton", "FactoryReset", "Prompt", "Bound",
-                           "Event")
+                           "Events")
 @pytest.mark.emulator_process("kill -9 and a restart on the state directory")
 def test_kill_during_binding(start_band, control, band_button, tmp_path):
     """MB4/SAFE/BI-06: power loss while binding leaves one binding or the other

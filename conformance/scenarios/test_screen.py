@@ -83,7 +83,7 @@ def test_tap_shows_time(band, control):
                                             {"name": "off"}]
 
 
-@pytest.mark.needs_control("Screen", "PressButton", "Event")
+@pytest.mark.needs_control("Screen", "PressButton", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_pairing_prompt(fresh_band, control):
     """MB4/SCREEN/BV-02: a new client's key shows the pair-confirm prompt until the tap
@@ -108,7 +108,7 @@ def test_pairing_prompt(fresh_band, control):
         fresh_band.disconnect(att)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
 @pytest.mark.emulator_process("a factory-new band")
 def test_pair_first(fresh_band, control):
     """MB4/SCREEN/BV-03: a client that asks a band without a key for a challenge gets "pair first"
@@ -134,7 +134,7 @@ def test_pair_first(fresh_band, control):
         fresh_band.disconnect(att)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
 def test_syncing(band, control, fetch_links):
     """MB4/SCREEN/BV-04: a sync shows "syncing" from the announcement to its end
 
@@ -161,7 +161,7 @@ def test_syncing(band, control, fetch_links):
     assert screens_after(control, mark) == []
 
 
-@pytest.mark.needs_control("Screen", "Event")
+@pytest.mark.needs_control("Screen", "Events")
 def test_update_percent(band, control, updaters):
     """MB4/SCREEN/BV-05: an update shows its percent, every whole one, then the time
 
@@ -211,7 +211,7 @@ def test_low_battery_and_charging(band, control):
     time_then_off(control)
 
 
-@pytest.mark.needs_control("AdvanceClock", "Screen", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Screen", "Events")
 def test_alarm(authed, control):
     """MB4/SCREEN/BV-07: an alarm shows while it rings, screen-alarm-s, and vibrates as the policy says
 
@@ -235,7 +235,7 @@ def test_alarm(authed, control):
     time_then_off(control)
 
 
-@pytest.mark.needs_control("FindPhone", "Screen", "Event")
+@pytest.mark.needs_control("FindPhone", "Screen", "Events")
 def test_find_phone(authed, control):
     """MB4/SCREEN/BV-08: find phone shows until it stops, with the phone's answer
 
@@ -260,7 +260,7 @@ def test_find_phone(authed, control):
         {"name": "time"}, {"name": "off"}]
 
 
-@pytest.mark.needs_control("Screen", "Event", "SetCharging")
+@pytest.mark.needs_control("Screen", "Events", "SetCharging")
 def test_lower_screen_waits(authed, control):
     """MB4/SCREEN/BV-09: a screen that comes under a higher one does not show until that one goes
 
@@ -282,7 +282,7 @@ def test_lower_screen_waits(authed, control):
     assert control.screen() == {"name": "time"}
 
 
-@pytest.mark.needs_control("Screen", "Event")
+@pytest.mark.needs_control("Screen", "Events")
 def test_bad_answers_leave_screen(authed, control):
     """MB4/SCREEN/BI-01: a find-phone answer out of turn or malformed leaves the screen as it is
 
@@ -375,7 +375,7 @@ def test_call_screen_while_ringing(att, control):
                                                "caller": "Anna"}
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
 def test_message_screen(att, control):
     """MB4/SCREEN/BV-12: a text alert shows its title and text for screen-message-s, then the time
 
@@ -397,7 +397,7 @@ def test_message_screen(att, control):
     time_then_off(control, mark)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Event")
+@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
 def test_heart_rate_screen(authed, control):
     """MB4/SCREEN/BV-13: a one-shot measurement shows measuring, then the reading the app got
 

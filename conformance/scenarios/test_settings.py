@@ -86,7 +86,7 @@ def test_first_connect_replies(authed):
     assert client.alarms() == ALARM_STATES
 
 
-@pytest.mark.needs_control("Settings", "Event")
+@pytest.mark.needs_control("Settings", "Events")
 def test_first_connect_values(authed, control):
     """MB4/SET/BV-02: every value Gadgetbridge sets reads back through the control plane
 
@@ -118,7 +118,7 @@ def test_first_connect_values(authed, control):
     assert any(name == "Settings" for _, name, _ in control.property_changes)
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 def test_alarm_rings_at_its_time(authed, control):
     """MB4/SET/BV-03: an alarm set for band time T rings at T, not before, and snoozes
 
@@ -145,7 +145,7 @@ def test_alarm_rings_at_its_time(authed, control):
         SNOOZE_TIMES + 1
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 def test_alarm_days_and_once(authed, control):
     """MB4/SET/BV-04: an alarm keeps to its days, and a one-time alarm rings once
 
@@ -171,7 +171,7 @@ def test_alarm_days_and_once(authed, control):
             events_after(control, "alarm-rang", mark)] == [4, 3]
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 def test_dnd_keeps_chime_still_not_alarm(authed, control):
     """MB4/SET/BV-05: do-not-disturb keeps the chime still, never an alarm
 
@@ -211,7 +211,7 @@ def expected_warnings(samples, start: int, end: int, minutes: int) -> int:
     return warnings
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 def test_inactivity_only_in_window(authed, control):
     """MB4/SET/BV-06: inactivity warnings come inside their window only, as the wearer sat
 
@@ -238,7 +238,7 @@ def test_inactivity_only_in_window(authed, control):
     assert len(events_after(control, "inactivity-warning", mark)) == want
 
 
-@pytest.mark.needs_control("AdvanceClock", "Event")
+@pytest.mark.needs_control("AdvanceClock", "Events")
 def test_goal_reached_device_event(authed, control):
     """MB4/SET/BV-07: the day's steps passing the goal is device event 03
 
@@ -256,7 +256,7 @@ def test_goal_reached_device_event(authed, control):
     assert len(events_after(control, "goal-reached", mark)) == 1
 
 
-@pytest.mark.needs_control("SetAlarmEnabled", "Event")
+@pytest.mark.needs_control("SetAlarmEnabled", "Events")
 def test_alarm_toggled_on_band(authed, control):
     """MB4/SET/BV-08: an alarm turned off on the band is device event 0A, and the app reads it so
 
@@ -350,7 +350,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.needs_control("Settings", "Event")
+@pytest.mark.needs_control("Settings", "Events")
 @pytest.mark.parametrize("write, event", MALFORMED)
 def test_malformed_changes_nothing(authed, control, write, event):
     """MB4/SET/BI-01: every kind of malformed setting gets the failure status and changes nothing

@@ -7,7 +7,7 @@ the clock.  The oracle is the band's own log (GetSamples on the control
 plane): after any sync, interrupted or not, the samples the client saved
 must equal the logged ones, none lost, none twice, none changed
 (bandsim/ground_truth.py).  State is read from control-plane properties and
-Event signals, never from the log text.
+events, never from the log text.
 
 A transfer is interrupted after a few packets of a long one (thousands
 of notifications at MTU 23), so the band is still sending when the link
@@ -145,7 +145,7 @@ def full_sync(band, control, fetch_links, days: int):
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_full_sync_three_days(band, control, fetch_links):
@@ -159,7 +159,7 @@ def test_full_sync_three_days(band, control, fetch_links):
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_full_sync_whole_log(band, control, fetch_links):
@@ -201,7 +201,7 @@ def test_incremental_sync(band, control, fetch_links):
 # ---------------------------------------------------- interrupted syncs
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_interrupted_sync_resumes(band, control, fetch_links):
@@ -245,7 +245,7 @@ def test_interrupted_sync_resumes(band, control, fetch_links):
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_ack_after_interrupted_transfer_keeps_data(band, control, fetch_links):
@@ -273,7 +273,7 @@ def test_ack_after_interrupted_transfer_keeps_data(band, control, fetch_links):
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_new_request_during_transfer(band, control, fetch_links):
@@ -322,7 +322,7 @@ def test_new_request_during_transfer(band, control, fetch_links):
 # ------------------------------------------------------------- the ack
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_ack_deletes(band, control, fetch_links):
@@ -356,7 +356,7 @@ def test_ack_deletes(band, control, fetch_links):
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_no_ack_keeps_data(band, control, fetch_links):
@@ -444,7 +444,7 @@ def test_packets_fill_the_mtu(band, control, fetch_links, mtu):
     ground_truth.assert_exactly_once(samples, all_samples(control))
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_count_zero_for_the_future(band, control, fetch_links):
@@ -462,7 +462,7 @@ def test_count_zero_for_the_future(band, control, fetch_links):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_transfer_set_is_fixed_at_request(band, control, fetch_links):
@@ -509,7 +509,7 @@ def test_request_with_seconds(band, control, fetch_links):
     ground_truth.assert_exactly_once(fetch.stream(), truth, (noon, FOREVER))
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
@@ -568,7 +568,7 @@ MALFORMED = [
 
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Event")
+                           "AckedUntil", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("payload, expected", MALFORMED)
@@ -589,7 +589,7 @@ def test_malformed_command(band, control, fetch_links, payload, expected):
     assert not any(n.startswith("fetch-") for n in control.names())
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Event")
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START, clock frozen")
 @pytest.mark.parametrize("data_type", [0x05, 0x06])
@@ -624,7 +624,7 @@ def test_unknown_data_type(band, control, fetch_links, data_type):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 def test_fetch_closed_before_auth(band, control, target):
     """MB4/SYNC/BI-07: a stranger's phone cannot subscribe to or start a sync
 

@@ -155,7 +155,7 @@ def test_markers_and_parameters_are_read(tmp_path):
         """Demo: a module."""
         import pytest
 
-        @pytest.mark.needs_control("AdvanceClock", "Event")
+        @pytest.mark.needs_control("AdvanceClock", "Events")
         @pytest.mark.parametrize("mtu, n", [(23, 1)])
         def test_one(band, mtu, n):
             """MB4/DEMO/BV-01: a title that goes on
@@ -172,7 +172,7 @@ def test_markers_and_parameters_are_read(tmp_path):
     assert (one.id, one.area, one.kind, one.title) == \
         ("MB4/DEMO/BV-01", "DEMO", "BV", "a title that goes on over two lines")
     assert one.body == ["The situation."]
-    assert one.markers == {"needs_control": ["AdvanceClock", "Event"]}
+    assert one.markers == {"needs_control": ["AdvanceClock", "Events"]}
     assert one.params == ["mtu", "n"]
     assert one.targets == ["emulator", "emulator over BlueZ"]
     assert two.targets == ["emulator", "emulator over BlueZ",

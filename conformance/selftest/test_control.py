@@ -42,7 +42,7 @@ XML = """<node><interface name="io.bandsim.Band1">
 <property name="Battery" type="u" access="read"/>
 <property name="Charging" type="b" access="read"/>
 <property name="Firmware" type="a{sv}" access="read"/>
-<signal name="Event"><arg type="s"/><arg type="a{sv}"/></signal>
+<signal name="Events"><arg type="a(sa{sv})"/></signal>
 </interface></node>"""
 address, ready_fd = sys.argv[1], int(sys.argv[2])
 props = {"Clock": GLib.Variant("t", 1000), "Prompt": GLib.Variant("s", ""),
@@ -60,8 +60,9 @@ conn = Gio.DBusConnection.new_for_address_sync(
 PATH, IFACE = "/io/bandsim/band", "io.bandsim.Band1"
 
 def event(name, **details):
-    conn.emit_signal(None, PATH, IFACE, "Event", GLib.Variant(
-        "(sa{sv})", (name, {k.replace("_", "-"): v for k, v in details.items()})))
+    conn.emit_signal(None, PATH, IFACE, "Events", GLib.Variant(
+        "(a(sa{sv}))",
+        ([(name, {k.replace("_", "-"): v for k, v in details.items()})],)))
 
 def changed(name, value):
     props[name] = value
@@ -74,8 +75,10 @@ def method(conn_, sender, path, iface, name, params, inv):
         event("button-pressed")
         changed("Prompt", GLib.Variant("s", ""))
     elif name == "FactoryReset":
-        event("reset", address=GLib.Variant("s", "C1:02:03:04:05:06"))
-        event("disconnected")
+        # Both in one signal, as the band sends a main-loop turn's events.
+        conn.emit_signal(None, PATH, IFACE, "Events", GLib.Variant(
+            "(a(sa{sv}))", ([("reset", {"address": GLib.Variant(
+                "s", "C1:02:03:04:05:06")}), ("disconnected", {})],)))
     elif name == "AdvanceClock":
         (seconds,) = params.unpack()
         if seconds < 0:

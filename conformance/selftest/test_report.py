@@ -204,7 +204,7 @@ def test_band(band, control, att, band_button):
     control.wait_event("button-pressed")
 
 
-@pytest.mark.needs_control("Event")
+@pytest.mark.needs_control("Events")
 @pytest.mark.parametrize("n", [1, 2])
 def test_param(n):
     """MB4/DEMO/BV-02: parametrized"""
@@ -280,7 +280,7 @@ def test_report_files_and_schema(sample_run):
     param = records["MB4_DEMO_BV-02__1.json"]
     assert (param["id"], param["param"], param["title"]) == \
         ("MB4/DEMO/BV-02", "1", "parametrized")
-    assert param["markers"] == {"needs_control": ["Event"]}
+    assert param["markers"] == {"needs_control": ["Events"]}
     assert param["target"]["kind"] == "emu"
 
 
@@ -380,13 +380,13 @@ def test_skip_reasons():
     over = Target(BLUEZ, address="E1:23:45:67:89:AB",
                   band_control="unix:path=/x")
     emu = Target(EMU)
-    control = [("needs_control", ("AdvanceClock", "Event"))]
+    control = [("needs_control", ("AdvanceClock", "Events"))]
     person = [("person", ("button",))]
     process = [("emulator_process", ("kill -9",)), *control]
     assert emu.skip_reason(process) is None
     assert over.skip_reason(control) is None
     assert over.skip_reason(person) is None
-    assert "control plane (AdvanceClock, Event)" in real.skip_reason(control)
+    assert "control plane (AdvanceClock, Events)" in real.skip_reason(control)
     assert "--interactive" in real.skip_reason(person)
     assert Target(BLUEZ, address="E1:23:45:67:89:AB",
                   interactive=True).skip_reason(person) is None

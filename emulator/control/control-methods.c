@@ -347,14 +347,15 @@ void control_methods_call(struct control *c, const char *method, GVariant *args,
 	}
 	methods[i].call(c, args, &r);
 	if (r.error) {
+		control_flush(c, 0);
 		g_dbus_method_invocation_return_dbus_error(inv, r.error,
 							   r.message);
 		free(r.message);
 		return;
 	}
-	if (methods[i].changes)
-		control_props_refresh(c, methods[i].changes);
 	if (methods[i].runs_band)
 		c->host->kick(c->host_data);
+	/* What the call made happen is out before its reply. */
+	control_flush(c, methods[i].changes);
 	g_dbus_method_invocation_return_value(inv, r.value);
 }

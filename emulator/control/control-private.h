@@ -56,6 +56,13 @@ struct control {
 	 * link ends, compared at every event (control-props.c). */
 	uint32_t pending;
 	uint32_t for_link;
+	/* Since the last Events signal: the events, what they can have
+	 * changed, and what the band may change after them (control_flush);
+	 * the idle source that sends them. */
+	GVariantBuilder *events;
+	uint32_t dirty;
+	uint32_t after;
+	guint flush_id;
 };
 
 /* control.c */
@@ -75,8 +82,18 @@ void control_props_clear(struct control *c);
  * changed since its last event, with what was last announced; emits one
  * PropertiesChanged with those that differ. */
 void control_props_refresh(struct control *c, uint32_t props);
-/* The band emitted ev: compares what it can have changed. */
+/* The band emitted ev: notes what it can have changed, for the next
+ * control_props_flush(). */
 void control_props_event(struct control *c, enum mb_event_id id);
+/* Compares what the events since the last flush can have changed, and
+ * the set; what the band may change after them is compared again at the
+ * next flush. */
+void control_props_flush(struct control *c, uint32_t set);
+
+/* control.c */
+/* Sends the events queued since the last flush as one Events signal,
+ * then PropertiesChanged for them and for the set. */
+void control_flush(struct control *c, uint32_t props);
 
 /* control-methods.c */
 /* Every method of the introspection data has a row, with the same

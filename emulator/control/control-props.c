@@ -306,17 +306,19 @@ static const struct {
 
 /* The radio (every PDU) and the screen (every tap) take battery without
  * an event of their own; the band reports the level only at its minute
- * (battery-changed).  A level the drain took shows at whichever event
- * comes first, so every event compares Battery. */
+ * (battery-changed).  A level the drain took shows at whichever flush
+ * comes first, so every flush compares Battery. */
 #define DRAINED P(BATTERY)
 
-/* What each event can have changed, in three parts:
+/* What each event can have changed, in three parts.  The events of one
+ * main-loop turn go out together (control_flush), and what they changed
+ * is compared once, after the last of them:
  *  - now: by the time the band emits it;
- *  - after: what the band changes right after emitting it, before its
- *    next event.  That next event (or the next InjectFault or
- *    ClearFaults) compares it: that is where the change shows;
+ *  - after: what the band changes right after emitting it, maybe only
+ *    in a later turn: compared at this flush and again at the next (or
+ *    at the next InjectFault or ClearFaults);
  *  - for the link: what the band may change without any event from
- *    then on; every event compares it until the link has ended. */
+ *    then on; every flush compares it until the link has ended. */
 
 /* The link's end (a hang-up, also a factory reset): the link's auth goes
  * first, then a binding waiting for a tap (bind-refused), a transfer
@@ -335,10 +337,6 @@ static const struct {
 	uint32_t after;
 	uint32_t for_link;
 	bool ends_link;
-	/* Emitted at once after another event, maybe before the band goes
-	 * on: what that one changes after may not have changed yet, so the
-	 * next event compares it too. */
-	bool follows;
 } event_props[MB_EVENT_COUNT] = {
 	[MB_EVENT_CONNECTED] = { .now = P(STATE) },
 	[MB_EVENT_DISCONNECTED] = { .now = LINK_END, .ends_link = true },
@@ -406,8 +404,7 @@ static const struct {
 	[MB_EVENT_FELL_ASLEEP] = { 0 },
 	[MB_EVENT_WOKE_UP] = { 0 },
 	[MB_EVENT_NON_WEAR] = { 0 },
-	/* Right after the event that made it (core/band.c). */
-	[MB_EVENT_SCREEN_CHANGED] = { .now = P(SCREEN), .follows = true },
+	[MB_EVENT_SCREEN_CHANGED] = { .now = P(SCREEN) },
 	[MB_EVENT_FIRMWARE_PROGRESS] = { 0 },
 };
 
@@ -492,22 +489,26 @@ void control_props_event(struct control *c, enum mb_event_id id)
 {
 	/* An event this table does not know may have changed anything. */
 	if (id >= MB_EVENT_COUNT) {
-		control_props_refresh(
-			c, CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1);
+		c->dirty |= CONTROL_PROP_BIT(CONTROL_PROP_N_WATCHED) - 1;
 		return;
 	}
-	/* What the event before may change after is compared now (the
-	 * band may have gone on since) and at the next event again. */
-	if (event_props[id].follows) {
-		uint32_t pending = c->pending;
-
-		control_props_refresh(c, event_props[id].now);
-		c->pending = pending;
-		return;
-	}
-	control_props_refresh(c, event_props[id].now);
-	c->pending = event_props[id].after;
+	c->dirty |= event_props[id].now | event_props[id].after;
+	c->after |= event_props[id].after;
 	c->for_link |= event_props[id].for_link;
-	if (event_props[id].ends_link)
+	/* What the link could change is compared once more, at this flush. */
+	if (event_props[id].ends_link) {
+		c->dirty |= c->for_link;
 		c->for_link = 0;
+	}
+}
+
+void control_props_flush(struct control *c, uint32_t set)
+{
+	uint32_t after = c->after;
+
+	set |= c->dirty;
+	c->dirty = 0;
+	c->after = 0;
+	control_props_refresh(c, set);
+	c->pending = after;
 }

@@ -47,8 +47,10 @@ struct control *control_new(struct mb_band *band,
 			    const struct control_options *opt, GError **error);
 void control_free(struct control *c);
 
-/* Every band event: the Event signal, then PropertiesChanged for what
- * the event changed. */
+/* Every band event: queued for the Events signal that ends this
+ * main-loop turn (or goes before the reply of the method call that made
+ * it happen), which PropertiesChanged for what the events changed
+ * follows. */
 void control_band_event(struct control *c, const struct mb_event *ev);
 
 /* A bus name the control plane can own (--control-name): well-known,

@@ -181,19 +181,26 @@ static int settings(const struct ctl *ctl)
 	return 0;
 }
 
-static void on_event(GDBusConnection *conn, const char *sender,
-		     const char *path, const char *iface, const char *signal,
-		     GVariant *params, gpointer user_data)
+/* One line per event: its name and details. */
+static void on_events(GDBusConnection *conn, const char *sender,
+		      const char *path, const char *iface, const char *signal,
+		      GVariant *params, gpointer user_data)
 {
-	GVariant *details = g_variant_get_child_value(params, 1);
+	GVariant *events = g_variant_get_child_value(params, 0);
+	GVariantIter iter;
+	GVariant *details;
 	const char *name;
-	char *text = g_variant_print(details, FALSE);
 
-	g_variant_get_child(params, 0, "&s", &name);
-	printf("%s %s\n", name, text);
+	g_variant_iter_init(&iter, events);
+	while (g_variant_iter_next(&iter, "(&s@a{sv})", &name, &details)) {
+		char *text = g_variant_print(details, FALSE);
+
+		printf("%s %s\n", name, text);
+		g_free(text);
+		g_variant_unref(details);
+	}
 	fflush(stdout);
-	g_free(text);
-	g_variant_unref(details);
+	g_variant_unref(events);
 }
 
 static gboolean on_quit(gpointer loop)
@@ -209,10 +216,10 @@ static int events(const struct ctl *ctl)
 	guint id;
 
 	id = g_dbus_connection_signal_subscribe(ctl->conn, ctl->name,
-						CONTROL_INTERFACE, "Event",
+						CONTROL_INTERFACE, "Events",
 						CONTROL_OBJECT_PATH, NULL,
 						G_DBUS_SIGNAL_FLAGS_NONE,
-						on_event, NULL, NULL);
+						on_events, NULL, NULL);
 	/* Fail at once, not silently, when no band is there. */
 	r = call(ctl, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL);
 	if (r) {

@@ -7,8 +7,8 @@ deadline: each blocking iteration is bounded by a timeout source on the
 same context, so a wait ends the moment a message arrives and never
 outlives its deadline.
 
-Every Event(s, a{sv}) signal from the band is recorded in arrival order
-(the timeline); PropertiesChanged is recorded separately.  "The band" is
+Every event of the band's Events(a(sa{sv})) signals is recorded in
+arrival order (the timeline); PropertiesChanged is recorded separately.  "The band" is
 whoever owns its bus name right now (io.bandsim, or --control-name), so a
 restarted band is followed and a second band on the bus is ignored.
 wait_event() consumes one not yet consumed matching event, earliest
@@ -143,6 +143,7 @@ class ControlClient:
         self.name = name
         self.timeout = timeout
         self.timeline = []          # every Event, in arrival order
+        self.batches = []           # (first seq, count) per Events signal
         self.property_changes = []  # (seq, property, value or None)
         self._seq = 0
         self._consumed = set()
@@ -248,8 +249,8 @@ class ControlClient:
             subscribe("org.freedesktop.DBus", "org.freedesktop.DBus",
                       "NameOwnerChanged", "/org/freedesktop/DBus", self.name,
                       self._on_owner_changed),
-            subscribe(None, INTERFACE, "Event", OBJECT_PATH, None,
-                      self._on_event),
+            subscribe(None, INTERFACE, "Events", OBJECT_PATH, None,
+                      self._on_events),
             subscribe(None, PROPERTIES, "PropertiesChanged", OBJECT_PATH,
                       None, self._on_properties_changed),
         ]
@@ -264,12 +265,14 @@ class ControlClient:
         self._seq += 1
         return self._seq
 
-    def _on_event(self, _conn, sender, _path, _iface, _member, params,
-                  *_user):
+    def _on_events(self, _conn, sender, _path, _iface, _member, params,
+                   *_user):
         if sender != self._owner:
             return
-        name, details = params.unpack()
-        self.timeline.append(Event(self._next_seq(), name, dict(details)))
+        (events,) = params.unpack()
+        self.batches.append((self._seq + 1, len(events)))
+        for name, details in events:
+            self.timeline.append(Event(self._next_seq(), name, details))
 
     def _on_properties_changed(self, _conn, sender, _path, _iface, _member,
                                params, *_user):

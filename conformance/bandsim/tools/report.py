@@ -17,7 +17,7 @@ agree on it.
     reason       skip reason or failure message (null when passed)
     phases       {setup|call|teardown: {outcome, duration}}
     start, end   UTC, ISO 8601; duration in seconds
-    timeline     [{t, source, seq, name, details}]: Event signals, t in
+    timeline     [{t, source, seq, name, details}]: the band's events, t in
                  seconds from the test's start, as the suite's client saw
                  them (exact order; t is when the client dispatched it)
     property_changes  [{t, source, seq, property, value}]
@@ -63,7 +63,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # ------------------------------------------------------ control plane
 
 class TimedControlClient(ControlClient):
-    """A ControlClient that notes when it dispatched each Event and
+    """A ControlClient that notes when it dispatched each event and
     PropertiesChanged (monotonic seconds), for the report's timeline."""
 
     def __init__(self, *args, clock=time.monotonic, **kwargs):
@@ -71,11 +71,12 @@ class TimedControlClient(ControlClient):
         self._clock = clock
         super().__init__(*args, **kwargs)
 
-    def _on_event(self, *args):
+    def _on_events(self, *args):
         before = self._seq
-        super()._on_event(*args)
-        if self._seq != before:
-            self.stamps[self._seq] = self._clock()
+        super()._on_events(*args)
+        now = self._clock()
+        for seq in range(before + 1, self._seq + 1):
+            self.stamps[seq] = now
 
     def _on_properties_changed(self, *args):
         before = self._seq

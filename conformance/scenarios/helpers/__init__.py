@@ -3,7 +3,7 @@
 - links.py: a link as a phone app opens it, and closing() for the
   factory fixtures of scenarios/conftest.py;
 - pdus.py: PDUs written and compared as hex;
-- events.py: the band's Event signals counted from a mark;
+- events.py: the band's events (Events signals) counted from a mark;
 - sync.py: band time in minutes, a link ready to fetch, the band's log;
 - update.py: a link ready to upload, the install, the firmware slots;
 - faults.py: the fault presets, arming one, and a robust phone app.

@@ -1,4 +1,4 @@
-"""The band's Event signals on the control plane, counted from a mark:
+"""The band's events (Events signals) on the control plane, counted from a mark:
 what a scenario waits for after it acted, never an earlier band's.
 
 last_seq() marks the newest event seen; event_after() waits for one
