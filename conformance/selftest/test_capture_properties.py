@@ -20,6 +20,7 @@ passing test takes about a second; the timeout leaves a failing one
 time to shrink its example.
 """
 
+import atexit
 import contextlib
 import io
 import json
@@ -41,7 +42,10 @@ from bandsim.tools.btsnoop import (ACL, COMMAND, DATALINK_H4, DATALINK_HCI,
 from bandsim.tools.replay import ScriptError
 
 pytestmark = pytest.mark.timeout(120)
+# Hypothesis keeps nothing here (database=None) but wants a home; it goes
+# with the run, not left in /tmp by each.
 HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="bandsim-hypothesis-")
+atexit.register(shutil.rmtree, HYPOTHESIS_HOME, ignore_errors=True)
 set_hypothesis_home_dir(HYPOTHESIS_HOME)
 PROFILE = settings(
     derandomize=True, deadline=None, database=None, print_blob=False,
