@@ -57,6 +57,7 @@ PROPERTIES = {
     "Firmware": ("a{sv}", "read"),
     "Settings": ("a{sv}", "read"),
     "Screen": ("a{sv}", "read"),
+    "Bonds": ("a(ss)", "read"),
     "StoredSamples": ("u", "read"),
     "Clock": ("t", "read"),
     "HeartRate": ("a{sv}", "read"),

@@ -45,6 +45,25 @@ static GVariant *get_key_id(struct control *c)
 	return g_variant_new_string(buf);
 }
 
+/* The centrals the band keeps bonds for, oldest first: address and
+ * "public" or "random"; never the keys. */
+static GVariant *get_bonds(struct control *c)
+{
+	const struct mb_band_state *st = mb_band_state(c->band);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ss)"));
+	for (size_t i = 0; i < st->n_bonds; i++) {
+		char peer[18];
+
+		mb_bond_peer(&st->bonds[i], peer);
+		g_variant_builder_add(&b, "(ss)", peer,
+				      st->bonds[i].peer_random ? "random"
+							       : "public");
+	}
+	return g_variant_builder_end(&b);
+}
+
 /* What centrals see: the band's own address, or the one the transport
  * puts it at (docs/bluez.md). */
 static GVariant *get_address(struct control *c)
@@ -296,6 +315,7 @@ static const struct {
 	[CONTROL_PROP_FAULTS] = { "Faults", get_faults },
 	[CONTROL_PROP_SETTINGS] = { "Settings", get_settings },
 	[CONTROL_PROP_SCREEN] = { "Screen", get_screen },
+	[CONTROL_PROP_BONDS] = { "Bonds", get_bonds },
 	[CONTROL_PROP_STORED_SAMPLES] = { "StoredSamples", get_stored_samples },
 	[CONTROL_PROP_CLOCK] = { "Clock", get_clock },
 	[CONTROL_PROP_HEART_RATE] = { "HeartRate", get_heart_rate },
@@ -327,7 +347,7 @@ static const struct {
 #define LINK_END (P(STATE) | P(AUTHENTICATED) | P(PROMPT) | P(BUSY))
 /* A factory reset forgets the key and draws the new address before it
  * ends the link's binding and transfer. */
-#define RESET_FIRST (P(BOUND) | P(KEY_ID) | P(ADDRESS))
+#define RESET_FIRST (P(BOUND) | P(KEY_ID) | P(ADDRESS) | P(BONDS))
 /* Once an image is verified, 05 on 00001531 may at any time switch slots
  * and reboot into it, and drop the link, without an event of its own. */
 #define REBOOTED (P(STATE) | P(AUTHENTICATED) | P(BUSY) | P(FIRMWARE))
@@ -406,6 +426,11 @@ static const struct {
 	[MB_EVENT_NON_WEAR] = { 0 },
 	[MB_EVENT_SCREEN_CHANGED] = { .now = P(SCREEN) },
 	[MB_EVENT_FIRMWARE_PROGRESS] = { 0 },
+	[MB_EVENT_PAIRED] = { .now = P(BONDS) },
+	[MB_EVENT_PAIRING_FAILED] = { 0 },
+	[MB_EVENT_ENCRYPTED] = { 0 },
+	/* Another key: the band drops the link after. */
+	[MB_EVENT_ENCRYPTION_FAILED] = { .after = LINK_END },
 };
 
 GVariant *control_props_get(struct control *c, const char *name)

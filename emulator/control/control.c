@@ -70,6 +70,7 @@ static const char introspection_xml[] =
 	"    <property name='Settings' type='a{sv}' access='read'/>"
 	"    <property name='HeartRate' type='a{sv}' access='read'/>"
 	"    <property name='Screen' type='a{sv}' access='read'/>"
+	"    <property name='Bonds' type='a(ss)' access='read'/>"
 	"    <property name='StoredSamples' type='u' access='read'/>"
 	"    <property name='Clock' type='t' access='read'>"
 	"      <annotation name='org.freedesktop.DBus.Property.EmitsChangedSignal' value='false'/>"

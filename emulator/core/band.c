@@ -17,6 +17,7 @@
 #include "flash.h"
 #include "flashlog.h"
 #include "hr.h"
+#include "bonding.h"
 #include "identity.h"
 #include "power.h"
 #include "router.h"
@@ -34,6 +35,7 @@ struct mb_band {
 	struct mb_gatt *gatt;
 	struct mb_services svc;
 	struct mb_identity *identity;
+	struct mb_bonding *bonding;
 	const struct mb_gatt_chr *chrs[MB_CHR_COUNT];
 	struct mb_router *router;
 	struct mb_sched *sched;
@@ -151,6 +153,33 @@ static bool settings_reset(void *data, char **err)
 
 /* ---- the link ------------------------------------------------------------ */
 
+void mb_band_set_peer(struct mb_band *band, const uint8_t peer[6],
+		      bool peer_random)
+{
+	if (mb_link_connected(band->link))
+		mb_bonding_set_peer(band->bonding, peer, peer_random);
+}
+
+enum mb_security_status mb_band_pair(struct mb_band *band, uint8_t ltk[16])
+{
+	if (!mb_link_connected(band->link))
+		return MB_SECURITY_NO_PEER;
+	return mb_bonding_pair(band->bonding, ltk);
+}
+
+enum mb_security_status mb_band_encrypt(struct mb_band *band,
+					const uint8_t ltk[16])
+{
+	if (!mb_link_connected(band->link))
+		return MB_SECURITY_NO_PEER;
+	return mb_bonding_encrypt(band->bonding, ltk);
+}
+
+bool mb_band_encrypted(const struct mb_band *band)
+{
+	return mb_bonding_encrypted(band->bonding);
+}
+
 bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data)
 {
@@ -171,6 +200,7 @@ void mb_band_disconnect(struct mb_band *band)
 	if (!mb_link_connected(band->link))
 		return;
 	mb_auth_link_down(band->auth);
+	mb_bonding_link_down(band->bonding);
 	mb_fetch_link_down(band->fetch);
 	mb_firmware_link_down(band->firmware);
 	mb_hr_link_down(band->hr);
@@ -316,6 +346,7 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	b->devevents = mb_devevents_new(&b->svc);
 	b->tick = mb_tick_new(&b->svc, pol, b->rtc, b->power, b->devevents);
 	b->auth = mb_auth_new(&b->svc, pol, b->identity);
+	b->bonding = mb_bonding_new(&b->svc, b->identity, pol->bond_slots);
 	b->link = mb_link_new(gatt, pol, mb_profile_mtu(profile));
 	b->fetch = mb_fetch_new(&b->svc, pol, b->rtc, b->power, b->link);
 	b->firmware = mb_firmware_new(&b->svc, profile, b->power);
@@ -379,6 +410,7 @@ void mb_band_free(struct mb_band *band)
 	mb_firmware_free(band->firmware);
 	mb_fetch_free(band->fetch);
 	mb_auth_free(band->auth);
+	mb_bonding_free(band->bonding);
 	mb_tick_free(band->tick);
 	mb_power_free(band->power);
 	mb_rtc_free(band->rtc);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "bandstate.h"
+#include "bonding.h"
 #include "clock.h"
 #include "events.h"
 #include "gatt.h"
@@ -51,6 +52,16 @@ void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
 /* One link at a time, as the band: false while a link is up, or while
  * the band is off or booting (it does not advertise then).  PDUs from
  * the central go to mb_link_receive(mb_band_link(band), ...). */
+/* LE link security (bonding.h): the transport names the central on the
+ * link as its link layer gave it, and carries the pairing and encryption
+ * it asks for. */
+void mb_band_set_peer(struct mb_band *band, const uint8_t peer[6],
+		      bool peer_random);
+enum mb_security_status mb_band_pair(struct mb_band *band, uint8_t ltk[16]);
+enum mb_security_status mb_band_encrypt(struct mb_band *band,
+					const uint8_t ltk[16]);
+bool mb_band_encrypted(const struct mb_band *band);
+
 bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data);
 void mb_band_disconnect(struct mb_band *band);

@@ -34,12 +34,31 @@ bool mb_band_state_init(struct mb_band_state *s)
 	return true;
 }
 
-void mb_band_state_address(const struct mb_band_state *s, char buf[18])
+static void format_address(const uint8_t a[6], char buf[18])
 {
-	const uint8_t *a = s->address;
-
 	snprintf(buf, 18, "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2],
 		 a[3], a[4], a[5]);
+}
+
+void mb_band_state_address(const struct mb_band_state *s, char buf[18])
+{
+	format_address(s->address, buf);
+}
+
+void mb_bond_peer(const struct mb_bond *b, char buf[18])
+{
+	format_address(b->peer, buf);
+}
+
+const struct mb_bond *mb_band_state_bond(const struct mb_band_state *s,
+					 const uint8_t peer[6],
+					 bool peer_random)
+{
+	for (size_t i = 0; i < s->n_bonds; i++)
+		if (!memcmp(s->bonds[i].peer, peer, 6) &&
+		    s->bonds[i].peer_random == peer_random)
+			return &s->bonds[i];
+	return NULL;
 }
 
 void mb_band_state_key_id(const struct mb_band_state *s, char buf[9])
@@ -53,7 +72,8 @@ void mb_band_state_key_id(const struct mb_band_state *s, char buf[9])
 		 digest[3]);
 }
 
-static bool parse_address(const char *s, uint8_t out[6])
+/* "E1:23:45:67:89:AB", either case. */
+static bool parse_hex_address(const char *s, uint8_t out[6])
 {
 	unsigned int v[6];
 	char tail;
@@ -64,7 +84,12 @@ static bool parse_address(const char *s, uint8_t out[6])
 		return false;
 	for (int i = 0; i < 6; i++)
 		out[i] = (uint8_t)v[i];
-	return (out[0] & 0xc0) == 0xc0;
+	return true;
+}
+
+static bool parse_address(const char *s, uint8_t out[6])
+{
+	return parse_hex_address(s, out) && (out[0] & 0xc0) == 0xc0;
 }
 
 static bool is_lower_hex(const char *s, size_t len)
@@ -103,6 +128,62 @@ static bool read_key(const char *name, struct mb_ini *ini,
 	return true;
 }
 
+/* [bonds]: bond-1, bond-2, ... oldest first, each "ADDRESS public KEY"
+ * or "ADDRESS random KEY" (an address cannot be a key name: ':' ends a
+ * key in this format, as in configparser). */
+static bool read_bonds(const char *name, struct mb_ini *ini,
+		       struct mb_band_state *s, char **err)
+{
+	long sec = mb_ini_find_section(ini, "bonds");
+	size_t n;
+
+	if (sec < 0)
+		return true;
+	n = mb_ini_n_keys(ini, (size_t)sec);
+	for (size_t k = 0; k < n; k++) {
+		const char *key = mb_ini_key_name(ini, (size_t)sec, k);
+		unsigned int line;
+		const char *v = mb_ini_get(ini, (size_t)sec, key, &line);
+		struct mb_bond *b = &s->bonds[s->n_bonds];
+		char want[16], peer[18] = "", type[8] = "", hex[40] = "";
+		uint8_t *ltk = NULL;
+		size_t len = 0;
+		char tail;
+		bool ok;
+
+		snprintf(want, sizeof(want), "bond-%zu", k + 1);
+		if (k == MB_BONDS_MAX || strcmp(key, want)) {
+			mb_set_error(
+				err,
+				"%s:%u: [bonds] %s: expected %s (at most %d bonds, oldest first)",
+				name, line, key, want, MB_BONDS_MAX);
+			return false;
+		}
+		ok = sscanf(v, "%17s %7s %39s %c", peer, type, hex, &tail) ==
+			     3 &&
+		     parse_hex_address(peer, b->peer) &&
+		     (!strcmp(type, "public") || !strcmp(type, "random")) &&
+		     mb_hex_parse(hex, &ltk, &len) && len == 16;
+		if (ok) {
+			memcpy(b->ltk, ltk, 16);
+			b->peer_random = !strcmp(type, "random");
+		}
+		if (ltk)
+			mb_crypto_wipe(ltk, len);
+		free(ltk);
+		mb_crypto_wipe(hex, sizeof(hex));
+		if (!ok) {
+			mb_set_error(
+				err,
+				"%s:%u: [bonds] %s: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)",
+				name, line, key);
+			return false;
+		}
+		s->n_bonds++;
+	}
+	return true;
+}
+
 bool mb_band_state_parse(const char *text, size_t len, const char *name,
 			 struct mb_band_state *s, char **err)
 {
@@ -137,7 +218,7 @@ bool mb_band_state_parse(const char *text, size_t len, const char *name,
 		goto out;
 	}
 	memcpy(s->serial, v, 13);
-	ok = read_key(name, ini, s, err);
+	ok = read_key(name, ini, s, err) && read_bonds(name, ini, s, err);
 out:
 	mb_ini_free(ini);
 	return ok;
@@ -146,16 +227,33 @@ out:
 char *mb_band_state_format(const struct mb_band_state *s)
 {
 	char addr[18], key[33] = "";
-	char *text;
+	char *text, *bonds = mb_strdup(""), *next;
 
 	mb_band_state_address(s, addr);
 	for (int i = 0; s->bound && i < 16; i++)
 		snprintf(key + 2 * i, 3, "%02x", s->key[i]);
+	for (size_t i = 0; i < s->n_bonds; i++) {
+		char peer[18], ltk[33];
+
+		mb_bond_peer(&s->bonds[i], peer);
+		for (int k = 0; k < 16; k++)
+			snprintf(ltk + 2 * k, 3, "%02x", s->bonds[i].ltk[k]);
+		next = mb_strdup_printf(
+			"%s%sbond-%zu = %s %s %s\n", bonds,
+			i ? "" : "\n[bonds]\n", i + 1, peer,
+			s->bonds[i].peer_random ? "random" : "public", ltk);
+		mb_crypto_wipe(ltk, sizeof(ltk));
+		mb_crypto_wipe(bonds, strlen(bonds));
+		free(bonds);
+		bonds = next;
+	}
 	text = mb_strdup_printf(
 		"# bandsim band state; replaced atomically, do not edit while running.\n"
-		"[band]\naddress = %s\nserial = %s\n%s%s%s",
+		"[band]\naddress = %s\nserial = %s\n%s%s%s%s",
 		addr, s->serial, s->bound ? "\n[binding]\nkey = " : "", key,
-		s->bound ? "\n" : "");
+		s->bound ? "\n" : "", bonds);
 	mb_crypto_wipe(key, sizeof(key));
+	mb_crypto_wipe(bonds, strlen(bonds));
+	free(bonds);
 	return text;
 }

@@ -59,6 +59,10 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_NON_WEAR] = "non-wear",
 	[MB_EVENT_SCREEN_CHANGED] = "screen-changed",
 	[MB_EVENT_FIRMWARE_PROGRESS] = "firmware-progress",
+	[MB_EVENT_PAIRED] = "paired",
+	[MB_EVENT_PAIRING_FAILED] = "pairing-failed",
+	[MB_EVENT_ENCRYPTED] = "encrypted",
+	[MB_EVENT_ENCRYPTION_FAILED] = "encryption-failed",
 };
 
 const char *mb_event_name(enum mb_event_id id)

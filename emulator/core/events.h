@@ -81,6 +81,11 @@ enum mb_event_id {
 	 * firmware-progress {percent} (firmware.c). */
 	MB_EVENT_SCREEN_CHANGED,
 	MB_EVENT_FIRMWARE_PROGRESS,
+	/* LE link security (bonding.c). */
+	MB_EVENT_PAIRED,
+	MB_EVENT_PAIRING_FAILED,
+	MB_EVENT_ENCRYPTED,
+	MB_EVENT_ENCRYPTION_FAILED,
 	MB_EVENT_COUNT
 };
 

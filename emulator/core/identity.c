@@ -70,5 +70,37 @@ bool mb_identity_reset(struct mb_identity *id, char **err)
 	}
 	next.bound = false;
 	mb_crypto_wipe(next.key, sizeof(next.key));
+	mb_crypto_wipe(next.bonds, sizeof(next.bonds));
+	next.n_bonds = 0;
+	return commit(id, &next, err);
+}
+
+bool mb_identity_bond(struct mb_identity *id, const struct mb_bond *bond,
+		      size_t slots, char **err)
+{
+	struct mb_band_state next = id->state;
+	size_t keep = 0;
+
+	/* The central's old bond goes; so do the oldest beyond the slots. */
+	for (size_t i = 0; i < next.n_bonds; i++)
+		if (memcmp(next.bonds[i].peer, bond->peer, 6) ||
+		    next.bonds[i].peer_random != bond->peer_random)
+			next.bonds[keep++] = next.bonds[i];
+	if (slots > MB_BONDS_MAX)
+		slots = MB_BONDS_MAX;
+	if (slots == 0) {
+		mb_crypto_wipe(&next, sizeof(next));
+		mb_set_error(err, "the band keeps no bonds (bond-slots = 0)");
+		return false;
+	}
+	if (keep >= slots) {
+		memmove(next.bonds, next.bonds + (keep - slots + 1),
+			(slots - 1) * sizeof(next.bonds[0]));
+		keep = slots - 1;
+	}
+	next.bonds[keep++] = *bond;
+	mb_crypto_wipe(next.bonds + keep,
+		       (MB_BONDS_MAX - keep) * sizeof(next.bonds[0]));
+	next.n_bonds = keep;
 	return commit(id, &next, err);
 }

@@ -27,5 +27,9 @@ const struct mb_band_state *mb_identity_state(const struct mb_identity *id);
 /* Binds key (a tap confirmed it). */
 bool mb_identity_bind(struct mb_identity *id, const uint8_t key[16],
 		      char **err);
-/* Factory reset (protocol §10): a new address, no key. */
+/* Factory reset (protocol §10): a new address, no key, no bonds. */
 bool mb_identity_reset(struct mb_identity *id, char **err);
+/* Keeps a bond with the central at peer, in place of one it had; with
+ * slots bonds already, the oldest goes. */
+bool mb_identity_bond(struct mb_identity *id, const struct mb_bond *bond,
+		      size_t slots, char **err);

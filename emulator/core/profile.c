@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "profile.h"
 
+#include "bandstate.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@ static const struct mb_policy default_policy = {
 	.firmware_low_battery_status = 0x22,
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
+	.bond_slots = 4,
 	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
 	.time_set_back = MB_TIME_SET_BACK_WAIT,
 	.settings_error_status = 0x02,
@@ -428,6 +431,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 		      pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
+	    !GET_UINT(r, "bond-slots", 0, MB_BONDS_MAX, pol->bond_slots) ||
 	    !get_choice(r, "notification-order", orders, 2, &order) ||
 	    !get_choice(r, "time-set-back", set_back, 2, &back) ||
 	    !GET_UINT(r, "settings-error-status", 0x02, 0xff,

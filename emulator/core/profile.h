@@ -122,6 +122,7 @@ struct mb_policy {
 	uint8_t firmware_low_battery_status;
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
+	unsigned int bond_slots;
 	enum mb_notify_order notify_order;
 	enum mb_time_set_back time_set_back;
 	uint8_t settings_error_status;

@@ -27,6 +27,8 @@ struct seqlink {
 	guint drop_id;
 	GQueue tx; /* GBytes waiting for room in the socket */
 	bool drop_requested;
+	seqlink_intercept_func_t intercept;
+	void *intercept_data;
 };
 
 static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
@@ -126,8 +128,13 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 		l->down(l->user_data);
 		return G_SOURCE_REMOVE;
 	}
-	mb_link_receive(mb_band_link(l->band), buf,
-			(size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf));
+	if (!l->intercept ||
+	    !l->intercept(l, buf,
+			  (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf),
+			  l->intercept_data))
+		mb_link_receive(mb_band_link(l->band), buf,
+				(size_t)n < sizeof(buf) ? (size_t)n
+							: sizeof(buf));
 	transport_activity(l->cb, l->cb_data);
 	return G_SOURCE_CONTINUE;
 }
@@ -165,6 +172,18 @@ void seqlink_free(struct seqlink *l)
 	g_queue_clear_full(&l->tx, (GDestroyNotify)g_bytes_unref);
 	close(l->fd);
 	g_free(l);
+}
+
+void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
+			   void *user_data)
+{
+	l->intercept = fn;
+	l->intercept_data = user_data;
+}
+
+void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len)
+{
+	link_send(packet, len, l);
 }
 
 int seqlink_fd(const struct seqlink *l)

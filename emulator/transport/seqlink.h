@@ -23,3 +23,13 @@ struct seqlink *seqlink_new(struct mb_band *band, int fd,
 void seqlink_free(struct seqlink *l);
 
 int seqlink_fd(const struct seqlink *l);
+
+/* A packet the transport handles itself instead of the band's ATT server
+ * (the socket's modelled link layer): true when fn took it. */
+typedef bool (*seqlink_intercept_func_t)(struct seqlink *l,
+					 const uint8_t *packet, size_t len,
+					 void *user_data);
+void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
+			   void *user_data);
+/* A packet to the central, queued behind what the band sent. */
+void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len);

@@ -19,13 +19,13 @@ import socket
 import struct
 from dataclasses import dataclass, field
 
-from ..protocol import uuids
+from ..protocol import linksec, uuids
 from ..protocol.att import (CHARACTERISTIC, DEFAULT_MTU, EXECUTE_CANCEL,
                             EXECUTE_WRITE, PRIMARY_SERVICE, ErrorCode, Op,
                             execute_write_req, long_write_parts,
                             prepare_write_req, prepare_write_rsp)
-from .base import (DEFAULT_TIMEOUT, AttError, Disconnected, LinkUnavailable,
-                   ProtocolError, Timeout)
+from .base import (DEFAULT_TIMEOUT, AttError, Disconnected, LinkError,
+                   LinkUnavailable, ProtocolError, Timeout)
 from .deadline import Deadline, as_deadline
 
 # Large enough that no SEQPACKET record is ever silently truncated.
@@ -54,6 +54,19 @@ class Service:
     end: int
     uuid: str
     characteristics: list = field(default_factory=list)
+
+
+class LinkSecurityError(LinkError):
+    """The band refused a pairing or an encryption: status is the
+    link-layer code (protocol.linksec.Status)."""
+
+    def __init__(self, what: str, status: int):
+        self.status = status
+        try:
+            name = linksec.Status(status).name
+        except ValueError:
+            name = "unknown"
+        super().__init__(f"{what}: {name} ({status:#04x})")
 
 
 class AttClient:
@@ -208,6 +221,44 @@ class AttClient:
             if not self._take_unsolicited(pdu):
                 raise ProtocolError(
                     f"PDU {pdu.hex(' ')} arrived with no request outstanding")
+
+    # ------------------------------------------- link security (modelled)
+
+    def _link_request(self, packet: bytes, timeout) -> bytes:
+        """Send a link-layer request; its reply (after 00 <op>)."""
+        deadline = as_deadline(timeout, self.timeout)
+        self.send_raw(packet)
+        reply = self.recv_raw(deadline)
+        if not linksec.is_reply(reply) or \
+                reply[1] != linksec.REPLY | packet[1]:
+            raise ProtocolError(
+                f"link request {packet[:2].hex(' ')} answered by "
+                f"{reply.hex(' ')}")
+        return reply[2:]
+
+    def identify(self, address: str, random: bool = False,
+                 timeout=None) -> None:
+        """Tell the band who this central is, as a link layer knows its
+        peer (the socket carries no addresses)."""
+        status = self._link_request(linksec.address_req(address, random),
+                                    timeout)[0]
+        if status != linksec.Status.OK:
+            raise LinkSecurityError("address refused", status)
+
+    def pair(self, timeout=None) -> bytes:
+        """Just Works pairing with bonding: the new long-term key."""
+        reply = self._link_request(linksec.pair_req(), timeout)
+        if reply[0] != linksec.Status.OK:
+            raise LinkSecurityError("pairing failed", reply[0])
+        if len(reply) != 1 + linksec.LTK_SIZE:
+            raise ProtocolError(f"pairing reply of {len(reply)} bytes")
+        return bytes(reply[1:])
+
+    def encrypt(self, ltk: bytes, timeout=None) -> None:
+        """Start encryption with the key of this central's bond."""
+        status = self._link_request(linksec.encrypt_req(ltk), timeout)[0]
+        if status != linksec.Status.OK:
+            raise LinkSecurityError("encryption failed", status)
 
     # -------------------------------------------------------- requests
 

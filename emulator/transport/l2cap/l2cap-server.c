@@ -283,6 +283,16 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
 	if (!s->link)
 		return G_SOURCE_CONTINUE;
+	{
+		/* The socket address is little-endian; the band keeps
+		 * addresses in display order. */
+		uint8_t display[6];
+
+		for (int i = 0; i < 6; i++)
+			display[i] = s->peer[5 - i];
+		mb_band_set_peer(s->band, display,
+				 s->peer_type == BT_ADDR_LE_RANDOM);
+	}
 	/* The band serves one central: no listener, no advertising while a
 	 * link is up (the controller stopped advertising as it connected;
 	 * the instance goes so that the kernel does not start it again). */

@@ -2,6 +2,7 @@
 #include "transport/transport.h"
 #include "power.h"
 #include "transport/seqlink.h"
+#include "transport/sock/sock-security.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +138,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
 	if (!s->link)
 		return G_SOURCE_CONTINUE;
+	seqlink_set_intercept(s->link, sock_security_packet, s->band);
 	/* Connected: the band stops advertising.  Returning REMOVE drops
 	 * this source; stop_listening must not remove it a second time. */
 	s->listen_id = 0;

@@ -1,0 +1,261 @@
+"""LE bonding: a phone pairs with the band (Just Works), the band keeps
+the bond in its state directory, the phone encrypts again on every new
+link, a factory reset forgets every bond, and the ghost pairing: a phone
+whose bond the band no longer has is refused until it forgets the band
+and pairs again (issue seeds: "not connecting", "pairing loops", GB
+#1627's advice to remove the band from Android's Bluetooth settings).
+
+Over the socket transport the link layer's part is the modelled
+exchange of docs/socket-transport.md "Link security"; the band's side
+(what it keeps, what it answers, its events) is the same code the l2cap
+transport drives from the kernel's SMP.
+"""
+
+import configparser
+
+import pytest
+
+from bandsim.clients.bonding import Phone
+from bandsim.link.sock import LinkSecurityError
+from bandsim.protocol import linksec
+from bandsim.protocol.linksec import Status
+from bandsim.protocol.profile import write_variant
+
+from scenarios.helpers.events import event_after
+
+PHONE = "48:2C:A0:11:22:33"
+TABLET = "C4:1D:2E:3F:40:51"
+SOCKET_MODEL = "the socket transport's modelled link security"
+
+
+def bonds(control):
+    return [tuple(b) for b in control.get("Bonds")]
+
+
+def band_ini_bonds(state_dir) -> dict:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(state_dir / "band.ini", encoding="utf-8")
+    return dict(parser["bonds"]) if parser.has_section("bonds") else {}
+
+
+def mark(control) -> int:
+    control.sync()
+    return control.timeline[-1].seq if control.timeline else 0
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Bonds", "Address", "Events")
+@pytest.mark.emulator_process("the state directory, and a restart on it")
+def test_pairing_keeps_a_bond(start_band, control, tmp_path):
+    """MB4/BOND/BV-01: a phone pairs and the band keeps the bond
+
+    Just Works, as the band has no display: the phone gets a 16-byte
+    long-term key, the band a bond for the phone's address, in
+    band.ini, and it is still there after a restart.
+    """
+    state_dir = tmp_path / "state"
+    band = start_band(state_dir=state_dir)
+    phone = Phone(PHONE)
+    since = mark(control)
+    link = phone.open(band)
+    try:
+        assert phone.secure(link, control.get("Address")) == "paired"
+    finally:
+        band.disconnect(link)
+    assert len(phone.bonds[control.get("Address")]) == linksec.LTK_SIZE
+    assert event_after(control, "paired", since).details == {"peer": PHONE}
+    assert bonds(control) == [(PHONE, "public")]
+    assert band_ini_bonds(state_dir) == {
+        "bond-1": f"{PHONE} public "
+                  f"{phone.bonds[control.get('Address')].hex()}"}
+
+    assert band.stop() == 0
+    band = start_band(state_dir=state_dir)
+    assert bonds(control) == [(PHONE, "public")]
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Address", "Events")
+def test_bonded_phone_encrypts_again(band, control):
+    """MB4/BOND/BV-02: the bonded phone encrypts every new link
+
+    The next link starts encryption with the bond's key: the band finds
+    it and the link is encrypted, with no new pairing.
+    """
+    phone = Phone(PHONE)
+    address = control.get("Address")
+    link = phone.open(band)
+    phone.secure(link, address)
+    band.disconnect(link)
+    since = mark(control)
+    link = phone.open(band)
+    try:
+        assert phone.secure(link, address) == "encrypted"
+        # Still an ATT bearer as before.
+        assert link.read(0x0003).startswith(b"Mi Smart Band")
+    finally:
+        band.disconnect(link)
+    assert event_after(control, "encrypted", since).details == \
+        {"peer": PHONE}
+    names = [e.name for e in control.timeline if e.seq > since]
+    assert "paired" not in names
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Address", "Events")
+def test_other_key_ends_the_link(band, control):
+    """MB4/BOND/BI-03: a bonded central that offers another key
+
+    The band has a bond for this central but the key differs: the
+    encryption fails as a MIC failure would (0x3D), and the link does
+    not survive it; the bond stays.
+    """
+    phone = Phone(PHONE)
+    address = control.get("Address")
+    link = phone.open(band)
+    phone.secure(link, address)
+    band.disconnect(link)
+    since = mark(control)
+    link = phone.open(band)
+    try:
+        with pytest.raises(LinkSecurityError) as info:
+            link.encrypt(bytes(16))
+        assert info.value.status == Status.MIC_FAILURE
+        band.wait_dropped()
+    finally:
+        link.close()
+    failed = event_after(control, "encryption-failed", since)
+    assert failed.details == {"peer": PHONE, "reason": "other-key"}
+    assert bonds(control) == [(PHONE, "public")]
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("FactoryReset", "Bonds", "Address", "Events")
+def test_factory_reset_forgets_bonds(band, control):
+    """MB4/BOND/BV-03: a factory reset forgets every bond
+
+    The reset band has no bonds and a new address (protocol §10).  The
+    old key on a link to it is refused with PIN or Key Missing; a phone
+    that keeps bonds by address sees a new device and pairs with it.
+    """
+    phone = Phone(PHONE)
+    old = control.get("Address")
+    link = phone.open(band)
+    phone.secure(link, old)
+    band.disconnect(link)
+    control.factory_reset()
+    new = control.get("Address")
+    assert new != old
+    assert bonds(control) == []
+
+    link = phone.open(band)
+    try:
+        with pytest.raises(LinkSecurityError) as info:
+            link.encrypt(phone.bonds[old])
+        assert info.value.status == Status.KEY_MISSING
+        assert phone.secure(link, new) == "paired"
+    finally:
+        band.disconnect(link)
+    assert bonds(control) == [(PHONE, "public")]
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Bonds", "Address", "Events")
+@pytest.mark.emulator_process("a band keeping one bond (profile variant)")
+def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
+    """MB4/BOND/BI-01: the ghost pairing, then forget and pair again
+
+    A band that keeps one bond: the phone pairs, then a tablet pairs and
+    takes the bond's place.  The phone still has its key and the band's
+    address is unchanged, so it reconnects and encrypts, and every
+    attempt fails with PIN or Key Missing: the connect/disconnect loop
+    of the field reports.  The way out, as the reports say: forget the
+    band on the phone and pair again; the link is then encrypted, and
+    the next one too.
+    """
+    profile = write_variant(tmp_path / "one-bond.ini", {"bond-slots": "1"})
+    band = start_band(profile=profile)
+    address = control.get("Address")
+    phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
+    for central in (phone, tablet):
+        link = central.open(band)
+        central.secure(link, address)
+        band.disconnect(link)
+    assert bonds(control) == [(TABLET, "random")]
+
+    since = mark(control)
+    assert phone.reconnect(band, address, attempts=3) == \
+        [Status.KEY_MISSING] * 3
+    control.sync()
+    loop = [(e.name, e.details) for e in control.timeline if e.seq > since]
+    attempt = [("connected", {}),
+               ("encryption-failed", {"peer": PHONE,
+                                      "reason": "key-missing"}),
+               ("disconnected", {})]
+    assert loop == attempt * 3
+    assert bonds(control) == [(TABLET, "random")]
+
+    phone.forget(address)
+    link = phone.open(band)
+    try:
+        assert phone.secure(link, address) == "paired"
+    finally:
+        band.disconnect(link)
+    assert phone.reconnect(band, address, attempts=3) == [Status.OK]
+    assert bonds(control) == [(PHONE, "public")]
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Bonds", "Address")
+def test_second_central_bonds_too(band, control):
+    """MB4/BOND/BV-04: a second central bonds beside the first
+
+    With the profile's four bond slots, a tablet that pairs after the
+    phone leaves the phone's bond in place: both encrypt their next
+    links, and the bonds are listed oldest first.
+    """
+    address = control.get("Address")
+    phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
+    for central in (phone, tablet):
+        link = central.open(band)
+        central.secure(link, address)
+        band.disconnect(link)
+    assert bonds(control) == [(PHONE, "public"), (TABLET, "random")]
+    for central in (phone, tablet):
+        assert central.reconnect(band, address, attempts=1) == [Status.OK]
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Bonds")
+def test_malformed_link_security_changes_nothing(band, control):
+    """MB4/BOND/BI-02: malformed link-security packets change nothing
+
+    Pairing or encrypting before the central named itself is refused
+    (Command Disallowed); a request of the wrong length or an unknown
+    one gets Invalid Parameters; none of them stores a bond, and the
+    link still serves ATT.
+    """
+    link = band.connect()
+    try:
+        with pytest.raises(LinkSecurityError) as info:
+            link.pair()
+        assert info.value.status == Status.NO_PEER
+        with pytest.raises(LinkSecurityError) as info:
+            link.encrypt(bytes(16))
+        assert info.value.status == Status.NO_PEER
+        cases = [(bytes([0, linksec.Op.PAIR, 0]), linksec.Op.UNKNOWN),
+                 (bytes([0, linksec.Op.ENCRYPT]) + bytes(15),
+                  linksec.Op.UNKNOWN),
+                 (bytes([0, 0x42]), linksec.Op.UNKNOWN),
+                 (bytes([0]), linksec.Op.UNKNOWN),
+                 (linksec.address_req(PHONE, False)[:-1] + b"\x02",
+                  linksec.Op.ADDRESS)]
+        for packet, op in cases:
+            link.send_raw(packet)
+            reply = link.recv_raw()
+            assert reply[:3] == bytes([0, linksec.REPLY | op,
+                                       Status.INVALID]), packet.hex()
+        assert link.read(0x0003).startswith(b"Mi Smart Band")
+    finally:
+        band.disconnect(link)
+    assert bonds(control) == []

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* LE bonds: what the band keeps (band.ini's [bonds], oldest first), how
+ * many, what a factory reset does to them, and how it answers pairing
+ * and encryption on a link. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "bandstate.h"
+#include "bonding.h"
+#include "identity.h"
+#include "util.h"
+
+static const uint8_t PHONE[6] = { 0x48, 0x2c, 0xa0, 0x11, 0x22, 0x33 };
+static const uint8_t TABLET[6] = { 0xc4, 0x1d, 0x2e, 0x3f, 0x40, 0x51 };
+
+static struct mb_bond bond(const uint8_t peer[6], bool random, uint8_t fill)
+{
+	struct mb_bond b = { .peer_random = random };
+
+	memcpy(b.peer, peer, 6);
+	memset(b.ltk, fill, sizeof(b.ltk));
+	return b;
+}
+
+static void test_bonds_round_trip(void **state)
+{
+	struct mb_band_state s, back;
+	char *text, *err = NULL;
+
+	(void)state;
+	assert_true(mb_band_state_init(&s));
+	s.bonds[0] = bond(PHONE, false, 0xa1);
+	s.bonds[1] = bond(TABLET, true, 0xb2);
+	s.n_bonds = 2;
+	text = mb_band_state_format(&s);
+	assert_non_null(strstr(
+		text,
+		"\n[bonds]\nbond-1 = 48:2C:A0:11:22:33 public a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1\n"
+		"bond-2 = C4:1D:2E:3F:40:51 random b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2\n"));
+	assert_true(mb_band_state_parse(text, strlen(text), "band.ini", &back,
+					&err));
+	assert_int_equal(back.n_bonds, 2);
+	assert_memory_equal(back.bonds, s.bonds, 2 * sizeof(s.bonds[0]));
+	assert_non_null(mb_band_state_bond(&back, TABLET, true));
+	assert_null(mb_band_state_bond(&back, TABLET, false));
+	free(text);
+}
+
+static void test_bad_bonds_name_line_and_field(void **state)
+{
+	static const struct {
+		const char *bonds;
+		const char *err;
+	} bad[] = {
+		{ "bond-2 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000",
+		  "band.ini:5: [bonds] bond-2: expected bond-1 (at most 8 bonds, oldest first)" },
+		{ "bond-1 = 48:2C:A0:11:22:33 other 00000000000000000000000000000000",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		{ "bond-1 = 48:2C:A0:11:22 public 00000000000000000000000000000000",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		{ "bond-1 = 48:2C:A0:11:22:33 public 0000",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		{ "bond-1 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000 x",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < MB_ARRAY_SIZE(bad); i++) {
+		struct mb_band_state s;
+		char *text = mb_strdup_printf(
+			"[band]\naddress = E1:23:45:67:89:AB\nserial = 0123456789ab\n"
+			"[bonds]\n%s\n",
+			bad[i].bonds);
+		char *err = NULL;
+
+		assert_false(mb_band_state_parse(text, strlen(text), "band.ini",
+						 &s, &err));
+		assert_string_equal(err, bad[i].err);
+		free(err);
+		free(text);
+	}
+}
+
+/* The identity keeps slots bonds: the central's own old bond is
+ * replaced, the oldest goes when full, a reset forgets them all. */
+static void test_slots_and_reset(void **state)
+{
+	struct mb_band_state s;
+	struct mb_identity *id;
+	struct mb_bond phone = bond(PHONE, false, 1),
+		       tablet = bond(TABLET, true, 2);
+	char *err = NULL;
+
+	(void)state;
+	assert_true(mb_band_state_init(&s));
+	id = mb_identity_new(&s);
+	assert_true(mb_identity_bond(id, &phone, 2, &err));
+	assert_true(mb_identity_bond(id, &tablet, 2, &err));
+	phone.ltk[0] = 9;
+	assert_true(mb_identity_bond(id, &phone, 2, &err));
+	assert_int_equal(mb_identity_state(id)->n_bonds, 2);
+	/* Re-paired: now the newest, with its new key. */
+	assert_memory_equal(mb_identity_state(id)->bonds[1].peer, PHONE, 6);
+	assert_int_equal(mb_identity_state(id)->bonds[1].ltk[0], 9);
+	/* One slot: the newest stays. */
+	assert_true(mb_identity_bond(id, &tablet, 1, &err));
+	assert_int_equal(mb_identity_state(id)->n_bonds, 1);
+	assert_memory_equal(mb_identity_state(id)->bonds[0].peer, TABLET, 6);
+	assert_false(mb_identity_bond(id, &phone, 0, &err));
+	assert_non_null(err);
+	free(err);
+	err = NULL;
+	assert_int_equal(mb_identity_state(id)->n_bonds, 1);
+	assert_true(mb_identity_reset(id, &err));
+	assert_int_equal(mb_identity_state(id)->n_bonds, 0);
+	mb_identity_free(id);
+}
+
+/* ---- the part on a band's link ---------------------------------------- */
+
+struct events {
+	int n;
+	enum mb_event_id ids[8];
+	bool dropped;
+};
+
+static uint64_t svc_now(void *data)
+{
+	return 0;
+}
+
+static void svc_emit(const struct mb_event *ev, void *data)
+{
+	struct events *e = data;
+
+	if (e->n < 8)
+		e->ids[e->n++] = ev->id;
+}
+
+static void svc_drop(void *data)
+{
+	((struct events *)data)->dropped = true;
+}
+
+static const struct mb_services_ops svc_ops = {
+	.now = svc_now,
+	.emit = svc_emit,
+	.drop_link = svc_drop,
+};
+
+static void test_pair_and_encrypt(void **state)
+{
+	struct events e = { 0 };
+	struct mb_services svc = { &svc_ops, &e };
+	struct mb_band_state s;
+	struct mb_identity *id;
+	struct mb_bonding *b;
+	uint8_t ltk[16], other[16] = { 0 };
+
+	(void)state;
+	assert_true(mb_band_state_init(&s));
+	id = mb_identity_new(&s);
+	b = mb_bonding_new(&svc, id, 4);
+	/* Nobody named on the link yet. */
+	assert_int_equal(mb_bonding_pair(b, ltk), MB_SECURITY_NO_PEER);
+	mb_bonding_set_peer(b, PHONE, false);
+	assert_int_equal(mb_bonding_encrypt(b, other), MB_SECURITY_KEY_MISSING);
+	assert_false(mb_bonding_encrypted(b));
+	assert_int_equal(mb_bonding_pair(b, ltk), MB_SECURITY_OK);
+	assert_true(mb_bonding_encrypted(b));
+	assert_memory_equal(mb_identity_state(id)->bonds[0].ltk, ltk, 16);
+	/* The next link. */
+	mb_bonding_link_down(b);
+	mb_bonding_set_peer(b, PHONE, false);
+	assert_int_equal(mb_bonding_encrypt(b, ltk), MB_SECURITY_OK);
+	assert_true(mb_bonding_encrypted(b));
+	mb_bonding_set_peer(b, PHONE, false);
+	assert_false(e.dropped);
+	assert_int_equal(mb_bonding_encrypt(b, other), MB_SECURITY_MIC_FAILURE);
+	assert_true(e.dropped);
+	assert_int_equal(e.n, 4);
+	assert_int_equal(e.ids[0], MB_EVENT_ENCRYPTION_FAILED);
+	assert_int_equal(e.ids[1], MB_EVENT_PAIRED);
+	assert_int_equal(e.ids[2], MB_EVENT_ENCRYPTED);
+	assert_int_equal(e.ids[3], MB_EVENT_ENCRYPTION_FAILED);
+	mb_bonding_free(b);
+	mb_identity_free(id);
+}
+
+static void test_no_slots_refuses_pairing(void **state)
+{
+	struct events e = { 0 };
+	struct mb_services svc = { &svc_ops, &e };
+	struct mb_band_state s;
+	struct mb_identity *id;
+	struct mb_bonding *b;
+	uint8_t ltk[16];
+
+	(void)state;
+	assert_true(mb_band_state_init(&s));
+	id = mb_identity_new(&s);
+	b = mb_bonding_new(&svc, id, 0);
+	mb_bonding_set_peer(b, PHONE, false);
+	assert_int_equal(mb_bonding_pair(b, ltk),
+			 MB_SECURITY_PAIRING_NOT_SUPPORTED);
+	assert_false(mb_bonding_encrypted(b));
+	assert_int_equal(mb_identity_state(id)->n_bonds, 0);
+	assert_int_equal(e.ids[0], MB_EVENT_PAIRING_FAILED);
+	mb_bonding_free(b);
+	mb_identity_free(id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bonds_round_trip),
+		cmocka_unit_test(test_bad_bonds_name_line_and_field),
+		cmocka_unit_test(test_slots_and_reset),
+		cmocka_unit_test(test_pair_and_encrypt),
+		cmocka_unit_test(test_no_slots_refuses_pairing),
+	};
+
+	return cmocka_run_group_tests_name("bonding", tests, NULL, NULL);
+}
