@@ -51,13 +51,16 @@ class Bench:
         self.bus.start()
         return self
 
-    def start_band(self, auth_key=TEST_KEY) -> BandProcess:
-        """A fresh band (new state dir), clock frozen at CLOCK_START."""
+    def start_band(self, auth_key=TEST_KEY, extra_args=(),
+                   clock_rate=0) -> BandProcess:
+        """A fresh band (new state dir), clock at CLOCK_START, frozen
+        unless clock_rate says otherwise."""
         workdir = Path(tempfile.mkdtemp(prefix="b", dir=self.dir))
         band = BandProcess(self.binary, DEFAULT_PATH, workdir,
-                           control_address=self.bus.address, clock_rate=0,
+                           control_address=self.bus.address,
+                           clock_rate=clock_rate,
                            clock_start=CLOCK_START, auth_key=auth_key,
-                           extra_args=["--quiet"])
+                           extra_args=["--quiet", *extra_args])
         self.bands.append(band)
         band.start()
         if self.control is None:

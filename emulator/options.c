@@ -76,6 +76,24 @@ static bool parse_transport(const char *s, enum bandsim_transport *t)
 	return !s;
 }
 
+static const char *const pace_names[] = {
+	[BANDSIM_PACE_FAST] = "fast",
+	[BANDSIM_PACE_REAL] = "real",
+};
+
+/* NULL (the option not given) is fast. */
+static bool parse_pace(const char *s, enum bandsim_pace *p)
+{
+	*p = BANDSIM_PACE_FAST;
+	for (size_t i = 0; s && i < G_N_ELEMENTS(pace_names); i++) {
+		if (!strcmp(s, pace_names[i])) {
+			*p = (enum bandsim_pace)i;
+			return true;
+		}
+	}
+	return !s;
+}
+
 const char *bandsim_transport_name(enum bandsim_transport t)
 {
 	return transport_names[t];
@@ -102,7 +120,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
-	char *level = NULL, *auth_key = NULL, *transport = NULL;
+	char *level = NULL, *auth_key = NULL, *transport = NULL, *pace = NULL;
 	GError *error = NULL;
 	bool ok;
 	const GOptionEntry entries[] = {
@@ -114,6 +132,9 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "hciN" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt->socket,
 		  "Unix SOCK_SEQPACKET socket to serve ATT on", "PATH" },
+		{ "pace", 0, 0, G_OPTION_ARG_STRING, &pace,
+		  "With the socket: fast (default) or real, a BLE link's connection events and air time (profile connection-interval-ms, packets-per-event)",
+		  "fast|real" },
 		{ "profile", 'p', 0, G_OPTION_ARG_FILENAME, &opt->profile,
 		  "Band profile (default: the Mi Band 4 profile)", "FILE" },
 		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->state_dir,
@@ -210,6 +231,15 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	if (!ok)
 		return usage_error(ctx, "--transport: not a transport (sock, "
 					"l2cap or bluez)");
+	ok = parse_pace(pace, &opt->pace);
+	g_free(pace);
+	if (!ok)
+		return usage_error(ctx, "--pace: fast or real");
+	if (opt->pace == BANDSIM_PACE_REAL &&
+	    opt->transport != BANDSIM_TRANSPORT_SOCK)
+		return usage_error(ctx,
+				   "--pace goes with the socket transport "
+				   "(over the air the pace is the radio's)");
 	if (opt->adapter && opt->transport == BANDSIM_TRANSPORT_SOCK)
 		return usage_error(
 			ctx, "--adapter goes with --transport l2cap or bluez");

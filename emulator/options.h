@@ -12,8 +12,15 @@ enum bandsim_transport {
 	BANDSIM_TRANSPORT_L2CAP,
 };
 
+/* How fast PDUs cross the socket (transport/pace.h). */
+enum bandsim_pace {
+	BANDSIM_PACE_FAST,
+	BANDSIM_PACE_REAL,
+};
+
 struct bandsim_options {
 	enum bandsim_transport transport;
+	enum bandsim_pace pace;
 	char *adapter;
 	char *socket;
 	char *profile;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "app.h"
 
+#include "transport/pace.h"
+
 #include <string.h>
 
 struct app {
@@ -144,10 +146,22 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 		app->transport = l2cap_server_new(app->band, opt->adapter,
 						  &transport_cb, app, error);
 		break;
-	case BANDSIM_TRANSPORT_SOCK:
-		app->transport = sock_server_new(app->band, opt->socket,
-						 &transport_cb, app, error);
+	case BANDSIM_TRANSPORT_SOCK: {
+		const struct mb_policy *pol =
+			mb_profile_policy(mb_band_profile(app->band));
+		struct pace_params pace = {
+			.interval_ms = pol->connection_interval_ms,
+			.per_event = pol->packets_per_event,
+		};
+
+		if (opt->pace == BANDSIM_PACE_REAL)
+			mb_band_set_paced(app->band, true);
+		app->transport = sock_server_new(
+			app->band, opt->socket,
+			opt->pace == BANDSIM_PACE_REAL ? &pace : NULL,
+			&transport_cb, app, error);
 		break;
+	}
 	}
 	return app->transport != NULL;
 }

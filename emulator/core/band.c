@@ -175,6 +175,11 @@ enum mb_security_status mb_band_encrypt(struct mb_band *band,
 	return mb_bonding_encrypt(band->bonding, ltk);
 }
 
+void mb_band_set_paced(struct mb_band *band, bool paced)
+{
+	mb_fetch_set_paced(band->fetch, paced);
+}
+
 bool mb_band_encrypted(const struct mb_band *band)
 {
 	return mb_bonding_encrypted(band->bonding);

@@ -62,6 +62,10 @@ enum mb_security_status mb_band_encrypt(struct mb_band *band,
 					const uint8_t ltk[16]);
 bool mb_band_encrypted(const struct mb_band *band);
 
+/* The link runs at a real band's pace (--pace real): the band takes the
+ * time its own work takes (the profile's fetch-prepare-ms). */
+void mb_band_set_paced(struct mb_band *band, bool paced);
+
 bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data);
 void mb_band_disconnect(struct mb_band *band);

@@ -30,7 +30,8 @@
 /* A transfer on 00000005, named for what it waits for. */
 enum fetch_state {
 	FETCH_STATE_IDLE,
-	FETCH_STATE_W4_SEND, /* announced, waiting for 02 */
+	FETCH_STATE_PREPARING, /* 01 taken, its reply not yet sent (paced) */
+	FETCH_STATE_W4_SEND,   /* announced, waiting for 02 */
 	FETCH_STATE_SENDING,
 };
 
@@ -53,6 +54,12 @@ struct mb_fetch {
 	uint8_t counter;
 	uint64_t next_packet_ms;
 	uint32_t completed_last_seq; /* of the last completed transfer */
+	/* At a real band's pace the reply to 01 comes after the band's
+	 * preparation (fetch-prepare-ms): what it will say, and when. */
+	bool paced;
+	uint64_t reply_at_ms;
+	uint8_t start_reply[12];
+	uint8_t start_type;
 };
 
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
@@ -63,6 +70,7 @@ static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
 
 static void abort_transfer(struct mb_fetch *f, const char *reason)
 {
+	/* A request still being prepared was never announced. */
 	if (f->state == FETCH_STATE_W4_SEND || f->state == FETCH_STATE_SENDING)
 		mb_svc_emit_string(f->svc, MB_EVENT_FETCH_ABORTED, "reason",
 				   reason);
@@ -122,13 +130,26 @@ static uint32_t announced_count(const struct mb_fetch *f, uint32_t samples)
 	return samples;
 }
 
+/* 10 01 01 <count> <start>: the transfer is announced (or nothing is). */
+static void answer_start(struct mb_fetch *f)
+{
+	struct mb_event ev;
+
+	f->state = f->count ? FETCH_STATE_W4_SEND : FETCH_STATE_IDLE;
+	reply(f, CMD_START, MB_HUAMI_STATUS_SUCCESS, f->start_reply,
+	      sizeof(f->start_reply));
+	mb_event_init(&ev, MB_EVENT_FETCH_STARTED);
+	mb_event_add_byte(&ev, "type", f->start_type);
+	mb_event_add_uint32(&ev, "count", f->count);
+	mb_svc_emit(f->svc, &ev);
+}
+
 /* 01 <type> <year u16> <month> <day> <hour> <minute> [<second>] 00 <tz> */
 static void cmd_start(void *part, const uint8_t *v, size_t len)
 {
 	struct mb_fetch *f = part;
 	uint8_t payload[12], type = v[1];
 	struct mb_datetime dt;
-	struct mb_event ev;
 	int8_t tz = (int8_t)v[len - 1];
 	uint32_t since, n = 0;
 	size_t first = 0;
@@ -162,7 +183,6 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 		f->next_index = first;
 		f->remaining = n;
 		f->start_minute = s->minute;
-		f->state = FETCH_STATE_W4_SEND;
 		put_time(payload + 4, s->minute, 0, mb_rtc_tz(f->rtc));
 	} else {
 		/* Nothing: the requested time back, as asked. */
@@ -172,11 +192,15 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	f->count = n;
 	mb_put_le32(payload, announced_count(f, n));
 	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
-	reply(f, CMD_START, MB_HUAMI_STATUS_SUCCESS, payload, sizeof(payload));
-	mb_event_init(&ev, MB_EVENT_FETCH_STARTED);
-	mb_event_add_byte(&ev, "type", type);
-	mb_event_add_uint32(&ev, "count", n);
-	mb_svc_emit(f->svc, &ev);
+	f->start_type = type;
+	memcpy(f->start_reply, payload, sizeof(payload));
+	if (f->paced && f->policy->fetch_prepare_ms) {
+		f->state = FETCH_STATE_PREPARING;
+		f->reply_at_ms =
+			mb_svc_now(f->svc) + f->policy->fetch_prepare_ms;
+		return;
+	}
+	answer_start(f);
 }
 
 static void cmd_send(void *part, const uint8_t *v, size_t len)
@@ -276,8 +300,15 @@ static void send_packet(struct mb_fetch *f)
 	}
 }
 
+void mb_fetch_set_paced(struct mb_fetch *fetch, bool paced)
+{
+	fetch->paced = paced;
+}
+
 void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 {
+	if (fetch->state == FETCH_STATE_PREPARING && fetch->reply_at_ms <= now)
+		answer_start(fetch);
 	/* A congested link waits (flow control); a silenced one stalls
 	 * ("stuck syncing"); one the band is hanging up gets nothing more. */
 	for (int i = 0;
@@ -299,6 +330,8 @@ void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 
 uint64_t mb_fetch_deadline(const struct mb_fetch *fetch)
 {
+	if (fetch->state == FETCH_STATE_PREPARING)
+		return fetch->reply_at_ms;
 	/* A congested link resumes the transfer when it drains. */
 	return fetch->state == FETCH_STATE_SENDING && !mb_link_held(fetch->link)
 		       ? fetch->next_packet_ms

@@ -29,6 +29,9 @@ void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log);
 
 /* A transfer moves a few packets per call, so PDUs from the central get
  * in between. */
+/* At a real band's pace (--pace real) the reply to 01 waits for the
+ * band's preparation, the profile's fetch-prepare-ms of band time. */
+void mb_fetch_set_paced(struct mb_fetch *fetch, bool paced);
 void mb_fetch_run(struct mb_fetch *fetch, uint64_t now);
 uint64_t mb_fetch_deadline(const struct mb_fetch *fetch);
 /* A transfer was announced or is running. */

@@ -43,6 +43,9 @@ static const struct mb_policy default_policy = {
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
 	.bond_slots = 4,
+	.connection_interval_ms = 40,
+	.packets_per_event = 6,
+	.fetch_prepare_ms = 40,
 	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
 	.time_set_back = MB_TIME_SET_BACK_WAIT,
 	.settings_error_status = 0x02,
@@ -432,6 +435,10 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
 	    !GET_UINT(r, "bond-slots", 0, MB_BONDS_MAX, pol->bond_slots) ||
+	    !GET_UINT(r, "connection-interval-ms", 8, 4000,
+		      pol->connection_interval_ms) ||
+	    !GET_UINT(r, "packets-per-event", 1, 64, pol->packets_per_event) ||
+	    !GET_UINT(r, "fetch-prepare-ms", 0, 10000, pol->fetch_prepare_ms) ||
 	    !get_choice(r, "notification-order", orders, 2, &order) ||
 	    !get_choice(r, "time-set-back", set_back, 2, &back) ||
 	    !GET_UINT(r, "settings-error-status", 0x02, 0xff,

@@ -123,6 +123,9 @@ struct mb_policy {
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
 	unsigned int bond_slots;
+	unsigned int connection_interval_ms;
+	unsigned int packets_per_event;
+	unsigned int fetch_prepare_ms;
 	enum mb_notify_order notify_order;
 	enum mb_time_set_back time_set_back;
 	uint8_t settings_error_status;

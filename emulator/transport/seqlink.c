@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "transport/seqlink.h"
+#include "transport/pace.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -29,6 +30,7 @@ struct seqlink {
 	bool drop_requested;
 	seqlink_intercept_func_t intercept;
 	void *intercept_data;
+	struct pace *pace; /* --pace real; NULL: as fast as the socket */
 };
 
 static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
@@ -60,7 +62,7 @@ static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-static void link_send(const uint8_t *pdu, size_t len, void *user_data)
+static void socket_send(const uint8_t *pdu, size_t len, void *user_data)
 {
 	struct seqlink *l = user_data;
 
@@ -81,14 +83,29 @@ static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 	}
 }
 
-static void on_drop(gpointer user_data)
+static void link_send(const uint8_t *pdu, size_t len, void *user_data)
 {
 	struct seqlink *l = user_data;
 
+	if (l->pace)
+		pace_to_central(l->pace, pdu, len);
+	else
+		socket_send(pdu, len, l);
+}
+
+static gboolean on_drop(gpointer user_data)
+{
+	struct seqlink *l = user_data;
+
+	/* A paced link's last replies are still waiting for their
+	 * connection events: they go out first. */
+	if (l->pace && !pace_out_empty(l->pace))
+		return G_SOURCE_CONTINUE;
 	l->drop_id = 0;
 	/* Queued replies go first; on_out shuts down after them. */
 	if (g_queue_is_empty(&l->tx))
 		shutdown(l->fd, SHUT_RDWR);
+	return G_SOURCE_REMOVE;
 }
 
 /* The band hangs up.  Not at once: the PDU being handled still gets its
@@ -102,7 +119,8 @@ static void link_disconnect(void *user_data)
 
 	if (!l->drop_requested) {
 		l->drop_requested = true;
-		l->drop_id = g_idle_add_once(on_drop, l);
+		l->drop_id = l->pace ? g_timeout_add(5, on_drop, l)
+				     : g_idle_add(on_drop, l);
 	}
 }
 
@@ -116,6 +134,7 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 	struct seqlink *l = user_data;
 	uint8_t buf[RX_MAX];
 	ssize_t n;
+	size_t len;
 
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -128,13 +147,17 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 		l->down(l->user_data);
 		return G_SOURCE_REMOVE;
 	}
-	if (!l->intercept ||
-	    !l->intercept(l, buf,
-			  (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf),
-			  l->intercept_data))
-		mb_link_receive(mb_band_link(l->band), buf,
-				(size_t)n < sizeof(buf) ? (size_t)n
-							: sizeof(buf));
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf);
+	if (l->intercept && l->intercept(l, buf, len, l->intercept_data)) {
+		transport_activity(l->cb, l->cb_data);
+		return G_SOURCE_CONTINUE;
+	}
+	/* Paced: the band gets it at the link's next connection event. */
+	if (l->pace) {
+		pace_from_central(l->pace, buf, len);
+		return G_SOURCE_CONTINUE;
+	}
+	mb_link_receive(mb_band_link(l->band), buf, len);
 	transport_activity(l->cb, l->cb_data);
 	return G_SOURCE_CONTINUE;
 }
@@ -166,12 +189,42 @@ void seqlink_free(struct seqlink *l)
 	if (!l)
 		return;
 	mb_band_disconnect(l->band);
+	pace_free(l->pace);
 	g_clear_handle_id(&l->in_id, g_source_remove);
 	g_clear_handle_id(&l->out_id, g_source_remove);
 	g_clear_handle_id(&l->drop_id, g_source_remove);
 	g_queue_clear_full(&l->tx, (GDestroyNotify)g_bytes_unref);
 	close(l->fd);
 	g_free(l);
+}
+
+static void paced_deliver(const uint8_t *pdu, size_t len, void *user_data)
+{
+	struct seqlink *l = user_data;
+
+	mb_link_receive(mb_band_link(l->band), pdu, len);
+	transport_activity(l->cb, l->cb_data);
+}
+
+static void paced_congested(bool congested, void *user_data)
+{
+	struct seqlink *l = user_data;
+
+	mb_link_set_congested(mb_band_link(l->band), congested);
+	if (!congested)
+		transport_activity(l->cb, l->cb_data);
+}
+
+static const struct pace_ops pace_ops = {
+	.deliver = paced_deliver,
+	.send = socket_send,
+	.congested = paced_congested,
+};
+
+void seqlink_set_pace(struct seqlink *l, const struct pace_params *params)
+{
+	pace_free(l->pace);
+	l->pace = params ? pace_new(params, &pace_ops, l) : NULL;
 }
 
 void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,

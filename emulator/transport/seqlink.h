@@ -31,5 +31,9 @@ typedef bool (*seqlink_intercept_func_t)(struct seqlink *l,
 					 void *user_data);
 void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
 			   void *user_data);
+/* From now on PDUs cross at a BLE link's pace (transport/pace.h); NULL:
+ * as fast as the socket. */
+struct pace_params;
+void seqlink_set_pace(struct seqlink *l, const struct pace_params *params);
 /* A packet to the central, queued behind what the band sent. */
 void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len);

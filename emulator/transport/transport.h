@@ -46,8 +46,11 @@ struct transport {
  * packet, in front of the band's ATT server.  Like the band, it serves one
  * central at a time: while a link is up it stops listening ("advertising"),
  * so a second central's connect() fails with ECONNREFUSED; a closed socket
- * is a disconnect. */
+ * is a disconnect.  pace (--pace real) paces every link as a BLE link
+ * (transport/pace.h); NULL: as fast as the socket. */
+struct pace_params;
 struct transport *sock_server_new(struct mb_band *band, const char *path,
+				  const struct pace_params *pace,
 				  const struct transport_callbacks *cb,
 				  void *user_data, GError **error);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "transport/transport.h"
 #include "power.h"
+#include "transport/pace.h"
 #include "transport/seqlink.h"
 #include "transport/sock/sock-security.h"
 
@@ -23,6 +24,8 @@ struct sock_server {
 	int listen_fd;
 	guint listen_id;
 	struct seqlink *link;
+	bool paced;
+	struct pace_params pace; /* when paced */
 };
 
 static void status(struct sock_server *s, const char *what)
@@ -139,6 +142,8 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	if (!s->link)
 		return G_SOURCE_CONTINUE;
 	seqlink_set_intercept(s->link, sock_security_packet, s->band);
+	if (s->paced)
+		seqlink_set_pace(s->link, &s->pace);
 	/* Connected: the band stops advertising.  Returning REMOVE drops
 	 * this source; stop_listening must not remove it a second time. */
 	s->listen_id = 0;
@@ -178,6 +183,7 @@ static void sock_server_free(struct transport *t)
 }
 
 struct transport *sock_server_new(struct mb_band *band, const char *path,
+				  const struct pace_params *pace,
 				  const struct transport_callbacks *cb,
 				  void *user_data, GError **error)
 {
@@ -188,7 +194,10 @@ struct transport *sock_server_new(struct mb_band *band, const char *path,
 				   .path = g_strdup(path),
 				   .cb = cb,
 				   .user_data = user_data,
-				   .listen_fd = -1 };
+				   .listen_fd = -1,
+				   .paced = pace != NULL };
+	if (pace)
+		s->pace = *pace;
 	if (clear_stale_socket(path, error) && start_listening(s, error))
 		return &s->base;
 	g_free(s->path);
