@@ -63,13 +63,15 @@ static const char *const transport_names[] = {
 	[BANDSIM_TRANSPORT_L2CAP] = "l2cap",
 };
 
-/* NULL (the option not given) is the socket. */
-static bool parse_transport(const char *s, enum bandsim_transport *t)
+/* The index of s in names; NULL (the option not given) is the first.
+ * False for a name that is not there. */
+static bool parse_choice(const char *s, const char *const *names, size_t n,
+			 size_t *index)
 {
-	*t = BANDSIM_TRANSPORT_SOCK;
-	for (size_t i = 0; s && i < G_N_ELEMENTS(transport_names); i++) {
-		if (!strcmp(s, transport_names[i])) {
-			*t = (enum bandsim_transport)i;
+	*index = 0;
+	for (size_t i = 0; s && i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*index = i;
 			return true;
 		}
 	}
@@ -80,19 +82,6 @@ static const char *const pace_names[] = {
 	[BANDSIM_PACE_FAST] = "fast",
 	[BANDSIM_PACE_REAL] = "real",
 };
-
-/* NULL (the option not given) is fast. */
-static bool parse_pace(const char *s, enum bandsim_pace *p)
-{
-	*p = BANDSIM_PACE_FAST;
-	for (size_t i = 0; s && i < G_N_ELEMENTS(pace_names); i++) {
-		if (!strcmp(s, pace_names[i])) {
-			*p = (enum bandsim_pace)i;
-			return true;
-		}
-	}
-	return !s;
-}
 
 const char *bandsim_transport_name(enum bandsim_transport t)
 {
@@ -121,6 +110,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
 	char *level = NULL, *auth_key = NULL, *transport = NULL, *pace = NULL;
+	size_t choice;
 	GError *error = NULL;
 	bool ok;
 	const GOptionEntry entries[] = {
@@ -226,12 +216,15 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error(ctx, "unexpected argument");
-	ok = parse_transport(transport, &opt->transport);
+	ok = parse_choice(transport, transport_names,
+			  G_N_ELEMENTS(transport_names), &choice);
+	opt->transport = (enum bandsim_transport)choice;
 	g_free(transport);
 	if (!ok)
 		return usage_error(ctx, "--transport: not a transport (sock, "
 					"l2cap or bluez)");
-	ok = parse_pace(pace, &opt->pace);
+	ok = parse_choice(pace, pace_names, G_N_ELEMENTS(pace_names), &choice);
+	opt->pace = (enum bandsim_pace)choice;
 	g_free(pace);
 	if (!ok)
 		return usage_error(ctx, "--pace: fast or real");

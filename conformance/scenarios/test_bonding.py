@@ -84,9 +84,7 @@ def test_bonded_phone_encrypts_again(band, control):
     """
     phone = Phone(PHONE)
     address = control.get("Address")
-    link = phone.open(band)
-    phone.secure(link, address)
-    band.disconnect(link)
+    assert phone.bond(band, address) == "paired"
     since = mark(control)
     link = phone.open(band)
     try:
@@ -112,9 +110,7 @@ def test_other_key_ends_the_link(band, control):
     """
     phone = Phone(PHONE)
     address = control.get("Address")
-    link = phone.open(band)
-    phone.secure(link, address)
-    band.disconnect(link)
+    assert phone.bond(band, address) == "paired"
     since = mark(control)
     link = phone.open(band)
     try:
@@ -140,9 +136,7 @@ def test_factory_reset_forgets_bonds(band, control):
     """
     phone = Phone(PHONE)
     old = control.get("Address")
-    link = phone.open(band)
-    phone.secure(link, old)
-    band.disconnect(link)
+    phone.bond(band, old)
     control.factory_reset()
     new = control.get("Address")
     assert new != old
@@ -178,9 +172,7 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
     address = control.get("Address")
     phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
     for central in (phone, tablet):
-        link = central.open(band)
-        central.secure(link, address)
-        band.disconnect(link)
+        central.bond(band, address)
     assert bonds(control) == [(TABLET, "random")]
 
     since = mark(control)
@@ -196,11 +188,7 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
     assert bonds(control) == [(TABLET, "random")]
 
     phone.forget(address)
-    link = phone.open(band)
-    try:
-        assert phone.secure(link, address) == "paired"
-    finally:
-        band.disconnect(link)
+    assert phone.bond(band, address) == "paired"
     assert phone.reconnect(band, address, attempts=3) == [Status.OK]
     assert bonds(control) == [(PHONE, "public")]
 
@@ -217,9 +205,7 @@ def test_second_central_bonds_too(band, control):
     address = control.get("Address")
     phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
     for central in (phone, tablet):
-        link = central.open(band)
-        central.secure(link, address)
-        band.disconnect(link)
+        central.bond(band, address)
     assert bonds(control) == [(PHONE, "public"), (TABLET, "random")]
     for central in (phone, tablet):
         assert central.reconnect(band, address, attempts=1) == [Status.OK]

@@ -43,6 +43,15 @@ class Phone:
         self.bonds[band_address] = link.pair()
         return "paired"
 
+    def bond(self, band, band_address: str) -> str:
+        """A link of its own that pairs (or encrypts, with a bond kept
+        already), then ends: "paired" or "encrypted"."""
+        link = self.open(band)
+        try:
+            return self.secure(link, band_address)
+        finally:
+            band.disconnect(link)
+
     def forget(self, band_address: str) -> None:
         """What "Forget this device" in the phone's settings does."""
         self.bonds.pop(band_address, None)
