@@ -29,6 +29,7 @@ from bandsim.clients.auth import HuamiClient
 from bandsim.harness import targets
 from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
+from bandsim.harness.fleet import FleetProcess
 from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
@@ -54,7 +55,8 @@ RECORD_KEY = pytest.StashKey[report.TestRecord]()
 BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY,
                    RAW_ATT)
 # What a scenario's fixtures reveal it needs; its markers must say so.
-PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary"}
+PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
+                    "start_fleet"}
 CONTROL_FIXTURES = {"control"}
 HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands"}
 # Set once a band answered that it has no Busy property.
@@ -482,6 +484,44 @@ def start_band(request, target):
     for proc, name in logs:
         if proc.log_path.exists():
             shutil.copyfile(proc.log_path, Path(directory) / name)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def start_fleet(request, target):
+    """Factory: start_fleet(count, auth_key=TEST_KEY, **opts) ->
+    FleetProcess, many bands in one emulator process on the test's bus
+    (bandsim.harness.fleet, docs/fleet.md), clocks frozen at CLOCK_START.
+    On teardown each fleet the test did not stop itself must exit 0 on
+    SIGTERM.  --target emu only."""
+    if target.kind != EMU:
+        pytest.skip("starting a fleet needs --target emu")
+    emulator_binary = request.getfixturevalue("emulator_binary")
+    bus = request.getfixturevalue("bus")
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    started = []
+
+    def start(count, auth_key=TEST_KEY, **opts):
+        opts.setdefault("control_address", bus)
+        opts.setdefault("clock_rate", 0)
+        opts.setdefault("clock_start", CLOCK_START)
+        opts.setdefault("wrapper", wrapper_from_env())
+        fleet = FleetProcess(emulator_binary, PROFILE_PATH,
+                             tmp_path_factory.mktemp("fleet"), count,
+                             auth_key=auth_key, **opts)
+        started.append(fleet)
+        fleet.start()
+        return fleet
+
+    yield start
+    failures = []
+    for fleet in started:
+        if not fleet.started or fleet.stopped:
+            continue
+        code = fleet.stop()
+        if code != 0:
+            failures.append(f"fleet exit status {code} after SIGTERM\n"
+                            f"{fleet.log_tail()}")
     assert not failures, "\n".join(failures)
 
 

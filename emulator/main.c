@@ -12,6 +12,7 @@
 #include "app/app.h"
 #include "app/bandsetup.h"
 #include "control/ctl.h"
+#include "fleet/fleet-main.h"
 #include "core/crypto.h"
 #include "core/prng.h"
 #include "log.h"
@@ -36,15 +37,6 @@ static gboolean on_signal(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
- * be repeated byte for byte (captures, tests).  Never a real band's. */
-static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)mb_splitmix64(user_data);
-	return true;
-}
-
 static bool failed(const char *what, char *err)
 {
 	g_printerr("bandsim: %s%s\n", what, err);
@@ -61,7 +53,6 @@ static bool gfailed(const char *what, GError *error)
 
 static bool run(const struct bandsim_options *opt)
 {
-	static uint64_t seed;
 	struct bandtime *band_time = NULL;
 	struct mb_profile *profile;
 	struct state *state;
@@ -72,12 +63,7 @@ static bool run(const struct bandsim_options *opt)
 	char *err = NULL;
 	bool ok = false;
 
-	if (opt->random_seed_set) {
-		seed = opt->random_seed;
-		mb_crypto_set_random_source(seeded_random, &seed);
-		g_warning(
-			"--random-seed: challenges are predictable (tests and captures only)");
-	}
+	app_seed_random(opt);
 	profile = state_profile_load(opt->profile, &err);
 	if (!profile)
 		return failed("", err);
@@ -106,7 +92,7 @@ static bool run(const struct bandsim_options *opt)
 	stop.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, on_signal, &stop);
 	g_unix_signal_add(SIGTERM, on_signal, &stop);
-	app_start_runner(app, opt->ready_fd);
+	app_start_runner(app, opt->ready_fd, NULL);
 	if (!app_start_control(app, opt))
 		goto out;
 	if (!app_start_transport(app, opt, &error)) {
@@ -135,6 +121,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "fleet"))
+		return fleet_main(argc - 1, argv + 1);
 	rc = bandsim_options_parse(&opt, argc, argv);
 	if (rc >= 0)
 		return rc;

@@ -98,14 +98,43 @@ static bool valid_adapter(const char *s)
 	return true;
 }
 
+/* What a fleet takes beyond a band's options, and the most bands: the
+ * fds of a few thousand sockets and flash files, and what the idle
+ * benchmark runs (docs/fleet.md). */
+#define FLEET_MAX_COUNT 100000
+
+static const char *const fleet_refused[] = { "--socket", "--state-dir",
+					     "--btsnoop", "--transport",
+					     "--adapter" };
+
+/* "bandsim" or "bandsim fleet", for the messages of the parse under
+ * way. */
+static const char *command = "bandsim";
+
 static int usage_error(GOptionContext *ctx, const char *msg)
 {
-	g_printerr("bandsim: %s\nTry 'bandsim --help'.\n", msg);
+	g_printerr("%s: %s\nTry '%s --help'.\n", command, msg, command);
 	g_option_context_free(ctx);
 	return 2;
 }
 
-int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
+/* A fleet puts each band's socket and state directory under --dir, on
+ * the socket transport: the options that would name them for one band
+ * are refused by name. */
+static const char *fleet_refuses(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		for (size_t k = 0; k < G_N_ELEMENTS(fleet_refused); k++) {
+			size_t n = strlen(fleet_refused[k]);
+
+			if (!strncmp(argv[i], fleet_refused[k], n) &&
+			    (!argv[i][n] || argv[i][n] == '='))
+				return fleet_refused[k];
+		}
+	return NULL;
+}
+
+static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
@@ -113,7 +142,7 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	size_t choice;
 	GError *error = NULL;
 	bool ok;
-	const GOptionEntry entries[] = {
+	GOptionEntry entries[] = {
 		{ "transport", 't', 0, G_OPTION_ARG_STRING, &transport,
 		  "How centrals reach the band: sock (default), l2cap or bluez",
 		  "sock|l2cap|bluez" },
@@ -175,8 +204,19 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 		  "Print the version and exit", NULL },
 		{ NULL }
 	};
-	GOptionContext *ctx =
-		g_option_context_new("- an emulated Xiaomi Mi Smart Band 4");
+	gint count = 1;
+	const GOptionEntry fleet_entries[] = {
+		{ "count", 'n', 0, G_OPTION_ARG_INT, &count,
+		  "How many bands (default 1)", "N" },
+		{ "dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->fleet_dir,
+		  "Holds band K's state directory DIR/band-K and its socket DIR/band-K.sock",
+		  "DIR" },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new(
+		fleet ? "- many emulated Mi Smart Band 4 in one process"
+		      : "- an emulated Xiaomi Mi Smart Band 4");
+	const char *refused;
 
 	memset(opt, 0, sizeof(*opt));
 	opt->ready_fd = -1;
@@ -185,15 +225,41 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	opt->life_seed = 1;
 	opt->random_seed = G_MAXUINT64;
 	opt->log_level = G_LOG_LEVEL_INFO;
+	command = fleet ? "bandsim fleet" : "bandsim";
+	for (size_t i = 0; fleet && entries[i].long_name; i++)
+		for (size_t k = 0; k < G_N_ELEMENTS(fleet_refused); k++)
+			if (!strcmp(entries[i].long_name, fleet_refused[k] + 2))
+				entries[i].flags |= G_OPTION_FLAG_HIDDEN;
+	if (fleet)
+		g_option_context_add_main_entries(ctx, fleet_entries, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(
-		ctx,
-		"Serves the GATT table of profiles/miband4.ini to one central at a\n"
-		"time: over a unix socket, one raw ATT PDU per packet (--transport\n"
-		"sock), or on a Bluetooth adapter: its own ATT server on the kernel's\n"
-		"L2CAP socket (--transport l2cap) or through bluetoothd (--transport\n"
-		"bluez), docs/bluez.md.\n"
-		"Docs: README.md and docs/ in the source tree.\n");
+	if (fleet)
+		g_option_context_set_description(
+			ctx,
+			"Runs N complete bands in one process: each with its own state\n"
+			"directory, socket, identity, life seed (--life-seed + K - 1) and\n"
+			"control object /io/bandsim/band/K; io.bandsim.Fleet1 on\n"
+			"/io/bandsim lists, adds, kills, starts and removes bands.\n"
+			"Example: bandsim fleet --count 100 --dir /tmp/shelf --clock-rate 0\n"
+			"Docs: docs/fleet.md in the source tree.\n");
+	else
+		g_option_context_set_description(
+			ctx,
+			"Serves the GATT table of profiles/miband4.ini to one central at a\n"
+			"time: over a unix socket, one raw ATT PDU per packet (--transport\n"
+			"sock), or on a Bluetooth adapter: its own ATT server on the kernel's\n"
+			"L2CAP socket (--transport l2cap) or through bluetoothd (--transport\n"
+			"bluez), docs/bluez.md.\n"
+			"Docs: README.md and docs/ in the source tree.\n");
+	refused = fleet ? fleet_refuses(argc, argv) : NULL;
+	if (refused) {
+		g_option_context_free(ctx);
+		g_printerr("bandsim fleet: %s: a fleet's bands are on sockets "
+			   "under --dir, each with its state directory there\n"
+			   "Try 'bandsim fleet --help'.\n",
+			   refused);
+		return 2;
+	}
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		int rc = usage_error(ctx, error->message);
 
@@ -216,6 +282,11 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error(ctx, "unexpected argument");
+	if (fleet && (count < 1 || count > FLEET_MAX_COUNT))
+		return usage_error(ctx, "--count: 1 to 100000 bands");
+	if (fleet && !opt->fleet_dir)
+		return usage_error(ctx, "--dir: where the bands live");
+	opt->count = (guint)count;
 	ok = parse_choice(transport, transport_names,
 			  G_N_ELEMENTS(transport_names), &choice);
 	opt->transport = (enum bandsim_transport)choice;
@@ -311,8 +382,20 @@ int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
 	return -1;
 }
 
+int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv)
+{
+	return parse(opt, argc, argv, false);
+}
+
+int bandsim_fleet_options_parse(struct bandsim_options *opt, int argc,
+				char **argv)
+{
+	return parse(opt, argc, argv, true);
+}
+
 void bandsim_options_clear(struct bandsim_options *opt)
 {
+	g_free(opt->fleet_dir);
 	g_free(opt->adapter);
 	g_free(opt->socket);
 	g_free(opt->profile);

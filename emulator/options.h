@@ -41,11 +41,19 @@ struct bandsim_options {
 	uint8_t key[16];
 	int ready_fd;
 	GLogLevelFlags log_level;
+	/* bandsim fleet: how many bands, and the directory that holds each
+	 * one's state directory and socket. */
+	guint count;
+	char *fleet_dir;
 };
 
 /* Returns -1 to go on, or an exit status (after --help, --version or a
  * usage error, which it has already reported). */
 int bandsim_options_parse(struct bandsim_options *opt, int argc, char **argv);
+/* The same for `bandsim fleet` (argv[0] is "fleet"): --count and --dir,
+ * no --socket, --state-dir or --btsnoop, the socket transport only. */
+int bandsim_fleet_options_parse(struct bandsim_options *opt, int argc,
+				char **argv);
 void bandsim_options_clear(struct bandsim_options *opt);
 
 /* "sock", "bluez" or "l2cap", as --transport spells it. */

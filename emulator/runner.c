@@ -9,6 +9,7 @@ struct runner {
 	struct mb_band *band;
 	struct bandsim_clock *clock;
 	int status_fd;
+	char *tag;
 	guint timer_id;
 };
 
@@ -32,36 +33,45 @@ void runner_kick(struct runner *r)
 		r->timer_id = g_timeout_add_once(delay, on_timer, r);
 }
 
-void runner_status(struct runner *r, const char *what)
+bool status_write_line(int fd, const char *line)
 {
-	char *line;
-	size_t len, off = 0;
+	size_t len = strlen(line), off = 0;
 
-	if (r->status_fd < 0)
-		return;
-	line = g_strdup_printf("%s\n", what);
-	len = strlen(line);
 	while (off < len) {
-		ssize_t n = write(r->status_fd, line + off, len - off);
+		ssize_t n = write(fd, line + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			/* The reader went away; status is best effort. */
-			close(r->status_fd);
-			r->status_fd = -1;
-			break;
-		}
+		if (n <= 0)
+			return false;
 		off += (size_t)n;
+	}
+	return true;
+}
+
+void runner_status(struct runner *r, const char *what)
+{
+	char *line;
+
+	if (r->status_fd < 0)
+		return;
+	line = r->tag ? g_strdup_printf("%s %s\n", r->tag, what)
+		      : g_strdup_printf("%s\n", what);
+	if (!status_write_line(r->status_fd, line)) {
+		/* The reader went away; status is best effort. */
+		if (!r->tag)
+			close(r->status_fd);
+		r->status_fd = -1;
 	}
 	g_free(line);
 }
 
 struct runner *runner_new(struct mb_band *band, struct bandsim_clock *clock,
-			  int status_fd)
+			  int status_fd, const char *tag)
 {
 	struct runner *r = g_new0(struct runner, 1);
 
+	r->tag = g_strdup(tag);
 	r->band = band;
 	r->clock = clock;
 	r->status_fd = status_fd;
@@ -74,7 +84,8 @@ void runner_free(struct runner *r)
 	if (!r)
 		return;
 	g_clear_handle_id(&r->timer_id, g_source_remove);
-	if (r->status_fd >= 0)
+	if (r->status_fd >= 0 && !r->tag)
 		close(r->status_fd);
+	g_free(r->tag);
 	g_free(r);
 }

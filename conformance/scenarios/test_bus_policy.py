@@ -29,6 +29,7 @@ from bandsim.harness.busprobe import plain
 from bandsim.harness.control import (BUS_NAME, INTERFACE,
                                      INTROSPECTABLE, OBJECT_PATH,
                                      PROPERTIES, ControlClient)
+from bandsim.harness.fleet import FLEET_INTERFACE, FLEET_PATH, band_path
 from bandsim.harness.process import SYSTEM
 
 PEER = "org.freedesktop.DBus.Peer"
@@ -220,3 +221,46 @@ def test_only_bandsim_owns_names(system_band, users):
                            [["own", "io.bandsim.hci7"]]) == [{"reply": [1]}]
     control.sync()
     assert control.owner == owner
+
+
+@pytest.mark.emulator_process("a fleet on a bus under the shipped policy")
+def test_fleet_members_only(policy_bus, start_fleet, users):
+    """MB4/FLEET/BI-02: a fleet on the system bus: the group bandsim
+    drives it, a stranger cannot
+
+    Members of the group bandsim add, kill and start bands through
+    io.bandsim.Fleet1, move every clock, tap band 2 and read its
+    properties.  A local user outside the group is refused every Fleet1
+    method and every call on band 2's object by the bus (AccessDenied),
+    and the fleet is as it was.
+    """
+    fleet = start_fleet(2, control_address=SYSTEM,
+                        env={"DBUS_SYSTEM_BUS_ADDRESS": policy_bus})
+    with ControlClient(policy_bus, path=band_path(2)) as band_2:
+        clock = band_2.get("Clock")
+        stranger = buspolicy.probe(users["stranger"], policy_bus, [
+            call("AdvanceClock", "(d)", [60.0], interface=FLEET_INTERFACE,
+                 path=FLEET_PATH),
+            call("KillBand", "(u)", [2], interface=FLEET_INTERFACE,
+                 path=FLEET_PATH),
+            call("AddBand", interface=FLEET_INTERFACE, path=FLEET_PATH),
+            call("PressButton", path=band_path(2)),
+            call("Get", "(ss)", [INTERFACE, "Clock"], interface=PROPERTIES,
+                 path=band_path(2)),
+        ])
+        assert [refused(result) for result in stranger] == [True] * 5, \
+            stranger
+        assert band_2.get("Clock") == clock
+        member = buspolicy.probe(users["member"], policy_bus, [
+            call("AdvanceClock", "(d)", [60.0], interface=FLEET_INTERFACE,
+                 path=FLEET_PATH),
+            call("PressButton", path=band_path(2)),
+            call("Get", "(ss)", [INTERFACE, "Clock"], interface=PROPERTIES,
+                 path=band_path(2)),
+            call("AddBand", interface=FLEET_INTERFACE, path=FLEET_PATH),
+        ])
+        assert [("reply" in result) for result in member] == [True] * 4, \
+            member
+        band_2.wait_event("button-pressed")
+        assert band_2.get("Clock") == clock + 60_000
+    assert (fleet.dir / "band-3" / "band.ini").exists()

@@ -83,6 +83,14 @@ static const struct control_host control_host = {
 	.air_address = host_air_address,
 };
 
+bool app_advance(struct app *app, uint64_t ms, char **err)
+{
+	if (!bandtime_advance(app->time, ms, err))
+		return false;
+	runner_kick(app->runner);
+	return true;
+}
+
 struct app *app_new(struct mb_band *band, struct bandtime *time)
 {
 	struct app *app = g_new0(struct app, 1);
@@ -101,11 +109,11 @@ bool app_open_capture(struct app *app, const char *path, GError **error)
 	return true;
 }
 
-void app_start_runner(struct app *app, int status_fd)
+void app_start_runner(struct app *app, int status_fd, const char *tag)
 {
 	mb_band_set_event_handler(app->band, on_band_event, app);
-	app->runner =
-		runner_new(app->band, bandtime_clock(app->time), status_fd);
+	app->runner = runner_new(app->band, bandtime_clock(app->time),
+				 status_fd, tag);
 }
 
 bool app_start_control(struct app *app, const struct bandsim_options *opt)
@@ -132,6 +140,14 @@ bool app_start_control(struct app *app, const struct bandsim_options *opt)
 	g_warning("running without a control plane: %s", error->message);
 	g_error_free(error);
 	return true;
+}
+
+bool app_start_control_at(struct app *app, GDBusConnection *conn,
+			  const char *path, GError **error)
+{
+	app->control = control_new_at(app->band, &control_host, app, conn, path,
+				      error);
+	return app->control != NULL;
 }
 
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
@@ -180,10 +196,8 @@ void app_ready(struct app *app, const struct bandsim_options *opt)
 	runner_status(app->runner, "READY=1");
 }
 
-void app_free(struct app *app)
+static void stop(struct app *app)
 {
-	if (!app)
-		return;
 	/* The transport first: a link it ends still reaches the capture
 	 * and the control plane. */
 	transport_free(app->transport);
@@ -192,6 +206,24 @@ void app_free(struct app *app)
 	control_free(app->control);
 	runner_free(app->runner);
 	btsnoop_close(app->btsnoop);
+}
+
+void app_free(struct app *app)
+{
+	if (!app)
+		return;
+	stop(app);
 	bandtime_stop(app->time);
+	g_free(app);
+}
+
+void app_kill(struct app *app)
+{
+	if (!app)
+		return;
+	/* No final time.ini: a killed process writes nothing more.  Band
+	 * time comes back from the file and the flash log, as after
+	 * kill -9 (bandtime.h). */
+	stop(app);
 	g_free(app);
 }

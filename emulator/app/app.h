@@ -26,15 +26,27 @@ struct app *app_new(struct mb_band *band, struct bandtime *time);
  * time. */
 void app_free(struct app *app);
 
+/* AdvanceClock from outside the band's own control object (a fleet's):
+ * band time stored, moved on, and what fell due run. */
+bool app_advance(struct app *app, uint64_t ms, char **err);
+/* As kill -9 leaves a band: every piece stopped, its links cut, and
+ * nothing more written (band time is not saved a last time). */
+void app_kill(struct app *app);
+
 /* --btsnoop FILE: every PDU of the band's links from now on. */
 bool app_open_capture(struct app *app, const char *path, GError **error);
 /* The band's events fan out from now on; the runner runs band life and
- * writes the --ready-fd status lines. */
-void app_start_runner(struct app *app, int status_fd);
+ * writes the --ready-fd status lines (runner.h: tag for a fleet's band,
+ * else NULL). */
+void app_start_runner(struct app *app, int status_fd, const char *tag);
 /* The control plane where the options put it.  Refused where it was
  * asked for explicitly: false, and said why; otherwise the band runs
  * without one, with a warning. */
 bool app_start_control(struct app *app, const struct bandsim_options *opt);
+/* A band of a fleet: its control object at path on the fleet's
+ * connection. */
+bool app_start_control_at(struct app *app, GDBusConnection *conn,
+			  const char *path, GError **error);
 /* The transport the options name. */
 bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 			 GError **error);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/crypto.h"
+#include "core/prng.h"
 #include "core/util.h"
 #include "log.h"
 #include "state/inputs.h"
@@ -26,6 +27,27 @@ static void warn(char *warning)
 		return;
 	g_warning("%s", warning);
 	free(warning);
+}
+
+/* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
+ * be repeated byte for byte (captures, tests).  Never a real band's. */
+static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)mb_splitmix64(user_data);
+	return true;
+}
+
+void app_seed_random(const struct bandsim_options *opt)
+{
+	static uint64_t seed;
+
+	if (!opt->random_seed_set)
+		return;
+	seed = opt->random_seed;
+	mb_crypto_set_random_source(seeded_random, &seed);
+	g_warning("--random-seed: challenges are predictable (tests and "
+		  "captures only)");
 }
 
 struct mb_band *app_band_new(const struct bandsim_options *opt,

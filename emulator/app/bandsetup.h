@@ -8,6 +8,10 @@
 #include "options.h"
 #include "state/state.h"
 
+/* --random-seed: every band of the process draws its challenges and
+ * addresses from one seeded generator. */
+void app_seed_random(const struct bandsim_options *opt);
+
 /* The band as the options and the state directory make it: band.ini
  * (bound to --auth-key), the wearer (--life-seed), debug output, its
  * store, firmware.ini, settings.ini and the fault plan (--faults), on the

@@ -48,6 +48,7 @@ struct control {
 	const struct control_host *host;
 	void *host_data;
 	GDBusConnection *conn;
+	char *path; /* of the band's object */
 	GDBusNodeInfo *info;
 	guint reg_id;
 	/* The value of each watched property as last announced. */

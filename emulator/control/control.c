@@ -95,9 +95,10 @@ void control_flush(struct control *c, uint32_t props)
 
 		g_variant_builder_unref(c->events);
 		c->events = NULL;
-		g_dbus_connection_emit_signal(
-			c->conn, NULL, CONTROL_OBJECT_PATH, CONTROL_INTERFACE,
-			"Events", g_variant_new_tuple(&events, 1), NULL);
+		g_dbus_connection_emit_signal(c->conn, NULL, c->path,
+					      CONTROL_INTERFACE, "Events",
+					      g_variant_new_tuple(&events, 1),
+					      NULL);
 	} else if (!props) {
 		return;
 	}
@@ -190,7 +191,7 @@ GDBusConnection *control_connect_bus(const struct control_options *opt,
 	return conn;
 }
 
-static bool own_name(GDBusConnection *conn, const char *name, GError **error)
+bool control_own_name(GDBusConnection *conn, const char *name, GError **error)
 {
 	GVariant *r;
 	guint32 code;
@@ -216,34 +217,65 @@ static bool own_name(GDBusConnection *conn, const char *name, GError **error)
 	return true;
 }
 
-struct control *control_new(struct mb_band *band,
-			    const struct control_host *host, void *host_data,
-			    const struct control_options *opt, GError **error)
+/* The interface, parsed once: a fleet registers it for every band. */
+static GDBusNodeInfo *node_info(GError **error)
+{
+	static GDBusNodeInfo *info;
+
+	if (info)
+		return g_dbus_node_info_ref(info);
+	info = g_dbus_node_info_new_for_xml(introspection_xml, error);
+	/* The tables and the introspection data cannot disagree. */
+	if (info && (!control_methods_check(info->interfaces[0], error) ||
+		     !control_props_check(info->interfaces[0], error)))
+		g_clear_pointer(&info, g_dbus_node_info_unref);
+	return info ? g_dbus_node_info_ref(info) : NULL;
+}
+
+struct control *control_new_at(struct mb_band *band,
+			       const struct control_host *host, void *host_data,
+			       GDBusConnection *conn, const char *path,
+			       GError **error)
 {
 	struct control *c = g_new0(struct control, 1);
 
 	c->band = band;
 	c->host = host;
 	c->host_data = host_data;
-	c->conn = control_connect_bus(opt, error);
-	if (!c->conn)
+	c->conn = g_object_ref(conn);
+	c->path = g_strdup(path);
+	c->info = node_info(error);
+	if (!c->info)
 		goto fail;
-	c->info = g_dbus_node_info_new_for_xml(introspection_xml, error);
-	/* The tables and the introspection data cannot disagree. */
-	if (!c->info || !control_methods_check(c->info->interfaces[0], error) ||
-	    !control_props_check(c->info->interfaces[0], error))
-		goto fail;
-	c->reg_id = g_dbus_connection_register_object(c->conn,
-						      CONTROL_OBJECT_PATH,
+	c->reg_id = g_dbus_connection_register_object(c->conn, c->path,
 						      c->info->interfaces[0],
 						      &vtable, c, NULL, error);
-	if (!c->reg_id || !own_name(c->conn, opt->name, error))
+	if (!c->reg_id)
 		goto fail;
 	control_props_init(c);
 	return c;
 fail:
 	control_free(c);
 	return NULL;
+}
+
+struct control *control_new(struct mb_band *band,
+			    const struct control_host *host, void *host_data,
+			    const struct control_options *opt, GError **error)
+{
+	GDBusConnection *conn = control_connect_bus(opt, error);
+	struct control *c;
+
+	if (!conn)
+		return NULL;
+	c = control_new_at(band, host, host_data, conn, CONTROL_OBJECT_PATH,
+			   error);
+	g_object_unref(conn);
+	if (c && !control_own_name(c->conn, opt->name, error)) {
+		control_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 void control_free(struct control *c)
@@ -264,5 +296,6 @@ void control_free(struct control *c)
 		g_dbus_connection_flush_sync(c->conn, NULL, NULL);
 		g_object_unref(c->conn);
 	}
+	g_free(c->path);
 	g_free(c);
 }

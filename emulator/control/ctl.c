@@ -9,11 +9,13 @@
 #include "control.h"
 #include "core/settings-model.h"
 #include "core/util.h"
+#include "fleet/fleet-names.h"
 
 struct ctl {
 	GDBusConnection *conn;
 	const char *name;
 	const char *where;
+	char *path; /* the band's object: one band's, or band K's of a fleet */
 };
 
 static void print_error(const struct ctl *ctl, GError *error)
@@ -25,18 +27,28 @@ static void print_error(const struct ctl *ctl, GError *error)
 		g_printerr(
 			"bandsim ctl: no band is running on %s (nobody owns %s)\n",
 			ctl->where, ctl->name);
+	else if ((g_error_matches(error, G_DBUS_ERROR,
+				  G_DBUS_ERROR_UNKNOWN_METHOD) ||
+		  g_error_matches(error, G_DBUS_ERROR,
+				  G_DBUS_ERROR_UNKNOWN_OBJECT)) &&
+		 g_str_has_prefix(ctl->path, FLEET_BAND_PATH_PREFIX))
+		g_printerr(
+			"bandsim ctl: no band %s on %s: not in the fleet, or "
+			"killed (see bandsim ctl bands)\n",
+			ctl->path + strlen(FLEET_BAND_PATH_PREFIX), ctl->where);
 	else {
 		g_dbus_error_strip_remote_error(error);
 		g_printerr("bandsim ctl: %s\n", error->message);
 	}
 }
 
-static GVariant *call(const struct ctl *ctl, const char *iface,
-		      const char *method, GVariant *args, const char *reply)
+static GVariant *call_at(const struct ctl *ctl, const char *path,
+			 const char *iface, const char *method, GVariant *args,
+			 const char *reply)
 {
 	GError *error = NULL;
 	GVariant *r = g_dbus_connection_call_sync(
-		ctl->conn, ctl->name, CONTROL_OBJECT_PATH, iface, method, args,
+		ctl->conn, ctl->name, path, iface, method, args,
 		reply ? G_VARIANT_TYPE(reply) : NULL, G_DBUS_CALL_FLAGS_NONE,
 		5000, NULL, &error);
 
@@ -45,6 +57,12 @@ static GVariant *call(const struct ctl *ctl, const char *iface,
 		g_error_free(error);
 	}
 	return r;
+}
+
+static GVariant *call(const struct ctl *ctl, const char *iface,
+		      const char *method, GVariant *args, const char *reply)
+{
+	return call_at(ctl, ctl->path, iface, method, args, reply);
 }
 
 /* Screen as a person reads it: its name, then its fields,
@@ -215,11 +233,9 @@ static int events(const struct ctl *ctl)
 	GVariant *r;
 	guint id;
 
-	id = g_dbus_connection_signal_subscribe(ctl->conn, ctl->name,
-						CONTROL_INTERFACE, "Events",
-						CONTROL_OBJECT_PATH, NULL,
-						G_DBUS_SIGNAL_FLAGS_NONE,
-						on_events, NULL, NULL);
+	id = g_dbus_connection_signal_subscribe(
+		ctl->conn, ctl->name, CONTROL_INTERFACE, "Events", ctl->path,
+		NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_events, NULL, NULL);
 	/* Fail at once, not silently, when no band is there. */
 	r = call(ctl, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL);
 	if (r) {
@@ -381,6 +397,103 @@ static int run_answer(const struct ctl *ctl, const struct command *cmd,
 	return simple(ctl, cmd->method, g_variant_new("(s)", args[0]));
 }
 
+/* ---- a fleet's commands (io.bandsim.Fleet1) ---- */
+
+static GVariant *fleet_call(const struct ctl *ctl, const char *method,
+			    GVariant *args, const char *reply)
+{
+	return call_at(ctl, FLEET_OBJECT_PATH, FLEET_INTERFACE, method, args,
+		       reply);
+}
+
+static int run_bands(const struct ctl *ctl, const struct command *cmd,
+		     char **args)
+{
+	GVariant *r = call_at(ctl, FLEET_OBJECT_PATH,
+			      "org.freedesktop.DBus.Properties", "Get",
+			      g_variant_new("(ss)", FLEET_INTERFACE, "Bands"),
+			      "(v)");
+	GVariant *bands;
+	GVariantIter iter;
+	const char *path, *socket;
+	guint32 id;
+	gboolean running;
+
+	if (!r)
+		return 1;
+	g_variant_get(r, "(v)", &bands);
+	g_variant_iter_init(&iter, bands);
+	while (g_variant_iter_next(&iter, "(u&o&sb)", &id, &path, &socket,
+				   &running))
+		printf("%u\t%s\t%s\t%s\n", id, running ? "running" : "killed",
+		       socket, path);
+	g_variant_unref(bands);
+	g_variant_unref(r);
+	return 0;
+}
+
+static int run_add_band(const struct ctl *ctl, const struct command *cmd,
+			char **args)
+{
+	GVariant *r = fleet_call(ctl, cmd->method, NULL, "(uos)");
+	const char *path, *socket;
+	guint32 id;
+
+	if (!r)
+		return 1;
+	g_variant_get(r, "(u&o&s)", &id, &path, &socket);
+	printf("%u\t%s\t%s\n", id, socket, path);
+	g_variant_unref(r);
+	return 0;
+}
+
+/* K: a band's number in the fleet. */
+static bool band_number(const char *s, guint32 *id)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	*id = (guint32)v;
+	return *s && !*end && v >= 1 && v <= G_MAXUINT32;
+}
+
+static int run_band_op(const struct ctl *ctl, const struct command *cmd,
+		       char **args)
+{
+	GVariant *r;
+	guint32 id;
+
+	if (!band_number(args[0], &id)) {
+		g_printerr("bandsim ctl: %s: K, a band's number (1, 2, ...)\n",
+			   cmd->name);
+		return 2;
+	}
+	r = fleet_call(ctl, cmd->method, g_variant_new("(u)", id), NULL);
+	if (!r)
+		return 1;
+	g_variant_unref(r);
+	return 0;
+}
+
+static int run_advance_all(const struct ctl *ctl, const struct command *cmd,
+			   char **args)
+{
+	char *end;
+	double s = g_ascii_strtod(args[0], &end);
+	GVariant *r;
+
+	if (*end || end == args[0]) {
+		g_printerr("bandsim ctl: %s: '%s' is not a number of seconds\n",
+			   cmd->name, args[0]);
+		return 2;
+	}
+	r = fleet_call(ctl, cmd->method, g_variant_new("(d)", s), NULL);
+	if (!r)
+		return 1;
+	g_variant_unref(r);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "status", 0, NULL, run_status },
 	{ "press", 0, "PressButton", run_simple },
@@ -397,6 +510,12 @@ static const struct command commands[] = {
 	{ "device-event", 1, "InjectDeviceEvent", run_device_event },
 	{ "device-event", 2, "InjectDeviceEvent", run_device_event },
 	{ "answer", 1, "AnswerCall", run_answer },
+	{ "bands", 0, NULL, run_bands },
+	{ "add-band", 0, "AddBand", run_add_band },
+	{ "remove-band", 1, "RemoveBand", run_band_op },
+	{ "kill-band", 1, "KillBand", run_band_op },
+	{ "start-band", 1, "StartBand", run_band_op },
+	{ "advance-all", 1, "AdvanceClock", run_advance_all },
 };
 
 int ctl_main(int argc, char **argv)
@@ -404,6 +523,7 @@ int ctl_main(int argc, char **argv)
 	struct control_options opt = { .bus = "session",
 				       .name = CONTROL_DEFAULT_NAME };
 	char *bus = NULL, *address = NULL, *name = NULL;
+	gint band = 0;
 	GError *error = NULL;
 	struct ctl ctl = { 0 };
 	const struct command *cmd = NULL;
@@ -415,6 +535,8 @@ int ctl_main(int argc, char **argv)
 		  "A private bus address", "ADDRESS" },
 		{ "control-name", 0, 0, G_OPTION_ARG_STRING, &name,
 		  "The band's bus name (default io.bandsim)", "NAME" },
+		{ "band", 'b', 0, G_OPTION_ARG_INT, &band,
+		  "Band K of a fleet (bandsim fleet)", "K" },
 		{ NULL }
 	};
 	GOptionContext *ctx = g_option_context_new(
@@ -438,7 +560,18 @@ int ctl_main(int argc, char **argv)
 		"  silent on|off    mute or unmute the phone from the band's menu\n"
 		"  device-event CODE [HEX]  send any device event (a test's)\n"
 		"  answer reject|ignore  answer the call that rings on the band\n"
-		"  events           print protocol events until interrupted\n");
+		"  events           print protocol events until interrupted\n"
+		"A fleet's (bandsim fleet; the commands above take --band K):\n"
+		"  bands            list the bands: number, running or killed,\n"
+		"                   socket, control object\n"
+		"  add-band         start one more band\n"
+		"  remove-band K    stop band K and forget it (its files stay)\n"
+		"  kill-band K      stop band K as kill -9 would\n"
+		"  start-band K     start a killed band K again\n"
+		"  advance-all SECONDS  move every band's time forward\n"
+		"Examples:\n"
+		"  bandsim ctl press\n"
+		"  bandsim ctl --band 3 advance 3600\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);
 		goto out;
@@ -457,6 +590,13 @@ int ctl_main(int argc, char **argv)
 	opt.address = address;
 	if (name)
 		opt.name = name;
+	if (band < 0) {
+		g_printerr(
+			"bandsim ctl: --band: K, a band's number (1, 2, ...)\n");
+		goto out;
+	}
+	ctl.path = band ? g_strdup_printf(FLEET_BAND_PATH_PREFIX "%d", band)
+			: g_strdup(CONTROL_OBJECT_PATH);
 	ctl.name = opt.name;
 	ctl.where = address			 ? address
 		    : !strcmp(opt.bus, "system") ? "the system bus"
@@ -486,6 +626,7 @@ out:
 		g_error_free(error);
 	if (ctl.conn)
 		g_object_unref(ctl.conn);
+	g_free(ctl.path);
 	g_option_context_free(ctx);
 	g_free(bus);
 	g_free(address);

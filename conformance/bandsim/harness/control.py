@@ -138,9 +138,12 @@ class ControlClient:
     """One connection to a bus and the band object on it."""
 
     def __init__(self, address: str, name: str = BUS_NAME,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = DEFAULT_TIMEOUT, path: str = OBJECT_PATH):
+        """path: the band's object, OBJECT_PATH for a band of its own,
+        band_path(K) for band K of a fleet (harness/fleet.py)."""
         self.address = address
         self.name = name
+        self.path = path
         self.timeout = timeout
         self.timeline = []          # every Event, in arrival order
         self.batches = []           # (first seq, count) per Events signal
@@ -249,9 +252,9 @@ class ControlClient:
             subscribe("org.freedesktop.DBus", "org.freedesktop.DBus",
                       "NameOwnerChanged", "/org/freedesktop/DBus", self.name,
                       self._on_owner_changed),
-            subscribe(None, INTERFACE, "Events", OBJECT_PATH, None,
+            subscribe(None, INTERFACE, "Events", self.path, None,
                       self._on_events),
-            subscribe(None, PROPERTIES, "PropertiesChanged", OBJECT_PATH,
+            subscribe(None, PROPERTIES, "PropertiesChanged", self.path,
                       None, self._on_properties_changed),
         ]
 
@@ -333,7 +336,7 @@ class ControlClient:
         """
         deadline = as_deadline(timeout, self.timeout)
         params = GLib.Variant(signature, args) if signature else None
-        pending = self._call(method, self.name, OBJECT_PATH, interface,
+        pending = self._call(method, self.name, self.path, interface,
                              method, params, deadline)
         self._flush(deadline)
         return pending
@@ -358,7 +361,7 @@ class ControlClient:
         """Call a band method; returns the unpacked reply tuple."""
         deadline = as_deadline(timeout, self.timeout)
         params = GLib.Variant(signature, args) if signature else None
-        return self._call(method, self.name, OBJECT_PATH, interface, method,
+        return self._call(method, self.name, self.path, interface, method,
                           params, deadline).wait(deadline)
 
     def press_button(self, timeout=None) -> None:
@@ -407,7 +410,7 @@ class ControlClient:
         Unix seconds.  A reply that does not pair up raises ControlError.
         """
         deadline = as_deadline(timeout, self.timeout)
-        reply = self._call("GetSamples", self.name, OBJECT_PATH, INTERFACE,
+        reply = self._call("GetSamples", self.name, self.path, INTERFACE,
                            "GetSamples",
                            GLib.Variant("(tt)", (int(from_ts), int(to_ts))),
                            deadline).wait_variant(deadline)

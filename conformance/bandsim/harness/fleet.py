@@ -1,0 +1,121 @@
+"""Run a fleet: many bands in one emulator process (`bandsim fleet`,
+docs/fleet.md).
+
+Band K has its socket DIR/band-K.sock, its state directory DIR/band-K and
+its control object /io/bandsim/band/K; io.bandsim.Fleet1 on /io/bandsim
+adds, kills, starts and removes bands.  The fleet writes its bands'
+status lines to one pipe, each tagged "band/K LINE", and READY=1 once
+every band is up.  A FleetBand is band K as the scenarios' helpers use a
+band (connect, disconnect, wait_dropped), so the same sync and auth
+helpers drive one band of a fleet.
+"""
+
+from pathlib import Path
+
+from ..link.deadline import as_deadline
+from ..link.sock import AttClient
+from .process import SYSTEM, BandProcess, _number
+
+FLEET_PATH = "/io/bandsim"
+FLEET_INTERFACE = "io.bandsim.Fleet1"
+
+
+def band_path(k: int) -> str:
+    """Band K's io.bandsim.Band1 object."""
+    return f"/io/bandsim/band/{k}"
+
+
+class FleetBand:
+    """Band K of a running fleet."""
+
+    def __init__(self, fleet: "FleetProcess", k: int):
+        self.fleet = fleet
+        self.k = k
+        self.socket_path = fleet.dir / f"band-{k}.sock"
+        self.state_dir = fleet.dir / f"band-{k}"
+        self.path = band_path(k)
+
+    @property
+    def status_timeout(self) -> float:
+        return self.fleet.status_timeout
+
+    def wait_status(self, line: str, timeout=None) -> None:
+        self.fleet.wait_status(f"band/{self.k} {line}", timeout)
+
+    def pending(self, line: str) -> int:
+        return self.fleet.pending(f"band/{self.k} {line}")
+
+    def connect(self, timeout: float = None) -> AttClient:
+        """Open a link and wait until the band reports it."""
+        deadline = as_deadline(timeout, self.status_timeout)
+        client = AttClient.connect(self.socket_path, deadline.seconds)
+        try:
+            self.wait_status("CONNECTED=1", deadline)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def disconnect(self, client: AttClient, timeout: float = None) -> None:
+        """Close a link and wait until the band listens again."""
+        deadline = as_deadline(timeout, self.status_timeout)
+        client.close()
+        self.wait_status("DISCONNECTED=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    def wait_dropped(self, timeout: float = None) -> None:
+        deadline = as_deadline(timeout, self.status_timeout)
+        self.wait_status("DISCONNECTED=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    def identity(self) -> dict:
+        """The [band] section of its band.ini."""
+        import configparser
+        parser = configparser.ConfigParser(interpolation=None)
+        with open(self.state_dir / "band.ini", encoding="utf-8") as f:
+            parser.read_file(f)
+        return dict(parser["band"])
+
+    def log_tail(self, size: int = 4000) -> str:
+        return self.fleet.log_tail(size)
+
+
+class FleetProcess(BandProcess):
+    """One `bandsim fleet` process: its bands, its status pipe."""
+
+    def __init__(self, binary, profile, workdir, count: int,
+                 control_address=None, clock_rate=None, clock_start=None,
+                 auth_key=None, extra_args=(), env=None, wrapper=()):
+        super().__init__(binary, profile, workdir,
+                         control_address=control_address,
+                         clock_rate=clock_rate, clock_start=clock_start,
+                         auth_key=auth_key, extra_args=extra_args, env=env,
+                         wrapper=wrapper)
+        self.count = count
+        self.dir = Path(workdir) / "fleet"
+
+    def command(self, ready_fd: int):
+        cmd = self.wrapper + [str(self.binary), "fleet",
+                              "--count", str(self.count),
+                              "--dir", str(self.dir),
+                              "--profile", str(self.profile)]
+        if self.control_address is None:
+            cmd += ["--control-bus", "none"]
+        elif self.control_address == SYSTEM:
+            cmd += ["--control-bus", "system"]
+        else:
+            cmd += ["--control-address", self.control_address]
+        if self.clock_rate is not None:
+            cmd += ["--clock-rate", _number(self.clock_rate)]
+        if self.clock_start is not None:
+            cmd += ["--clock-start", _number(self.clock_start)]
+        if self.auth_key is not None:
+            cmd += ["--auth-key", bytes(self.auth_key).hex()]
+        return cmd + self.extra_args + ["--ready-fd", str(ready_fd)]
+
+    def start(self, timeout: float = None, advertising: bool = False) -> None:
+        """Start and wait for the fleet's READY=1: every band listens."""
+        super().start(timeout, advertising=False)
+
+    def band(self, k: int) -> FleetBand:
+        return FleetBand(self, k)
