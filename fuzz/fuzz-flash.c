@@ -51,11 +51,11 @@ static bool same_log(const struct mb_flashlog *a, const struct mb_flashlog *b)
 	    mb_flashlog_stored(a) != mb_flashlog_stored(b))
 		return false;
 	for (size_t i = 0; i < mb_flashlog_count(a); i++) {
-		const struct mb_flashlog_sample *x = mb_flashlog_at(a, i),
-						*y = mb_flashlog_at(b, i);
+		struct mb_flashlog_sample x = mb_flashlog_at(a, i),
+					  y = mb_flashlog_at(b, i);
 
-		if (x->seq != y->seq || x->minute != y->minute ||
-		    memcmp(x->data, y->data, 4))
+		if (x.seq != y.seq || x.minute != y.minute ||
+		    memcmp(x.data, y.data, 4))
 			return false;
 	}
 	return true;
@@ -92,8 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_expect(same_log(log, again), "opening twice gives the same log");
 	mb_flashlog_free(again);
 	if (mb_flashlog_count(log))
-		minute =
-			mb_flashlog_at(log, mb_flashlog_count(log) - 1)->minute;
+		minute = mb_flashlog_at(log, mb_flashlog_count(log) - 1).minute;
 	appends = data[1] >> 2;
 	for (size_t i = 0; i < appends; i++) {
 		const uint8_t sample[4] = { 0x01, (uint8_t)i, 0x10, 0x50 };
@@ -103,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 4 && mb_flashlog_count(log))
 		mb_flashlog_ack(
 			log,
-			mb_flashlog_at(log, mb_flashlog_count(log) / 2)->seq);
+			mb_flashlog_at(log, mb_flashlog_count(log) / 2).seq);
 	again = mb_flashlog_open(&flash, NULL);
 	fuzz_expect(same_log(log, again),
 		    "a reopen recovers the log the band had");

@@ -147,10 +147,8 @@ static bool same_snapshot(const struct snapshot *a, const struct snapshot *b)
 
 static uint32_t log_head_seq(const struct mb_band *band)
 {
-	const struct mb_flashlog_sample *s =
-		mb_flashlog_at(mb_band_log(band), 0);
-
-	return s ? s->seq : 0;
+	/* 0 for an empty log. */
+	return mb_flashlog_at(mb_band_log(band), 0).seq;
 }
 
 /* The first minute 01 01 <time> asks for (protocol §4.1): the minute of
@@ -180,10 +178,10 @@ static bool log_has(const struct mb_band *band, uint32_t from, uint32_t to)
 	const struct mb_flashlog *log = mb_band_log(band);
 
 	for (size_t i = 0; i < mb_flashlog_count(log); i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+		struct mb_flashlog_sample s = mb_flashlog_at(log, i);
 
-		if (s->seq > mb_flashlog_acked_seq(log) && s->minute >= from &&
-		    s->minute < to)
+		if (s.seq > mb_flashlog_acked_seq(log) && s.minute >= from &&
+		    s.minute < to)
 			return true;
 	}
 	return false;

@@ -139,14 +139,14 @@ static void get_samples(struct control *c, GVariant *args, struct reply *r)
 
 	g_variant_get(args, "(tt)", &from, &to);
 	for (size_t i = 0; i < mb_flashlog_count(mb_band_log(c->band)); i++) {
-		const struct mb_flashlog_sample *s =
+		struct mb_flashlog_sample s =
 			mb_flashlog_at(mb_band_log(c->band), i);
-		guint64 t = (guint64)s->minute * 60;
+		guint64 t = (guint64)s.minute * 60;
 
 		if (t < from || t >= to)
 			continue;
 		g_array_append_val(ts, t);
-		g_byte_array_append(data, s->data, 4);
+		g_byte_array_append(data, s.data, 4);
 	}
 	r->value = g_variant_new(
 		"(@at@ay)",

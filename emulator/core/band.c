@@ -56,7 +56,6 @@ struct mb_band {
 	struct mb_devinfo *devinfo;
 	struct mb_adv *adv;
 	struct mb_flash flash;
-	uint8_t *own_flash; /* heap flash when none is attached */
 	struct mb_flashlog *log;
 	mb_debug_func_t debug;
 	void *debug_data;
@@ -326,6 +325,8 @@ void mb_band_resume(struct mb_band *band)
 
 /* ---- set-up ----------------------------------------------------------------- */
 
+static void open_log(struct mb_band *band, unsigned int *torn);
+
 struct mb_band *mb_band_new(const struct mb_profile *profile,
 			    const struct mb_band_state *state,
 			    const struct mb_clock *clock, char **err)
@@ -389,9 +390,10 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_hr_timer, b->hr);
 	mb_sched_add(b->sched, &mb_screen_timer, b->screen);
 	mb_sched_add(b->sched, &mb_alerts_timer, b->alerts);
-	b->own_flash = mb_malloc0(mb_band_flash_size(b));
-	memset(b->own_flash, 0xff, mb_band_flash_size(b));
-	mb_band_attach_flash(b, b->own_flash, NULL);
+	/* Until a chip is attached, one in RAM that costs what is written
+	 * to it. */
+	mb_flash_init_sparse(&b->flash, mb_band_flash_size(b));
+	open_log(b, NULL);
 	return b;
 }
 
@@ -420,7 +422,7 @@ void mb_band_free(struct mb_band *band)
 	mb_power_free(band->power);
 	mb_rtc_free(band->rtc);
 	mb_flashlog_free(band->log);
-	free(band->own_flash);
+	mb_flash_release(&band->flash);
 	mb_identity_free(band->identity);
 	mb_screen_free(band->screen);
 	mb_gatt_free(band->gatt);
@@ -433,23 +435,34 @@ size_t mb_band_flash_size(const struct mb_band *band)
 		mb_profile_policy(band->profile)->flash_log_days);
 }
 
-void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
-			  unsigned int *torn)
+static void open_log(struct mb_band *band, unsigned int *torn)
 {
 	mb_flashlog_free(band->log);
-	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
 	band->log = mb_flashlog_open(&band->flash, torn);
 	/* A factory reset that stored its new owner and died before it
 	 * erased the old owner's log. */
 	if (mb_flashlog_reset_unfinished(
 		    band->log, mb_identity_state(band->identity)->address))
 		mb_flashlog_clear(band->log);
-	if (mem != band->own_flash) {
-		free(band->own_flash);
-		band->own_flash = NULL;
-	}
 	mb_fetch_set_log(band->fetch, band->log);
 	mb_tick_set_log(band->tick, band->log);
+}
+
+void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
+			  unsigned int *torn)
+{
+	mb_flash_release(&band->flash);
+	mb_flash_init(&band->flash, mem, mb_band_flash_size(band));
+	open_log(band, torn);
+}
+
+void mb_band_attach_flash_with(struct mb_band *band, mb_flash_sector_fn fn,
+			       void *user_data, unsigned int *torn)
+{
+	mb_flash_release(&band->flash);
+	mb_flash_init_with(&band->flash, mb_band_flash_size(band), fn,
+			   user_data);
+	open_log(band, torn);
 }
 
 void mb_band_set_debug(struct mb_band *band, mb_debug_func_t fn,

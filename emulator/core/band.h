@@ -83,6 +83,9 @@ uint64_t mb_band_now_ms(const struct mb_band *band);
 size_t mb_band_flash_size(const struct mb_band *band);
 void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
 			  unsigned int *torn);
+/* The same over a backend's sectors (flash.h): the state file. */
+void mb_band_attach_flash_with(struct mb_band *band, mb_flash_sector_fn fn,
+			       void *user_data, unsigned int *torn);
 
 /* Band time across restarts (docs/sync.md "Band time"); the edge keeps
  * the band clock and writes time.ini.  What to write: band time now, the

@@ -93,20 +93,19 @@ static void put_time(uint8_t out[8], uint32_t minute, uint8_t second, int8_t tz)
 static uint32_t plan_run(const struct mb_fetch *f, uint32_t since,
 			 size_t *first)
 {
-	uint32_t acked = mb_flashlog_acked_seq(f->log), n = 0;
+	uint32_t acked = mb_flashlog_acked_seq(f->log), n = 0, start;
 	size_t count = mb_flashlog_count(f->log), i;
 
 	for (i = 0; i < count; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, i);
+		struct mb_flashlog_sample s = mb_flashlog_at(f->log, i);
 
-		if (s->seq > acked && s->minute >= since)
+		if (s.seq > acked && s.minute >= since)
 			break;
 	}
 	*first = i;
+	start = mb_flashlog_at(f->log, *first).minute;
 	for (; i < count; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(f->log, i);
-
-		if (s->minute != mb_flashlog_at(f->log, *first)->minute + n)
+		if (mb_flashlog_at(f->log, i).minute != start + n)
 			break;
 		n++;
 	}
@@ -176,14 +175,13 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	if (type == TYPE_ACTIVITY)
 		n = plan_run(f, since, &first);
 	if (n) {
-		const struct mb_flashlog_sample *s =
-			mb_flashlog_at(f->log, first);
+		struct mb_flashlog_sample s = mb_flashlog_at(f->log, first);
 
-		f->first_seq = s->seq;
+		f->first_seq = s.seq;
 		f->next_index = first;
 		f->remaining = n;
-		f->start_minute = s->minute;
-		put_time(payload + 4, s->minute, 0, mb_rtc_tz(f->rtc));
+		f->start_minute = s.minute;
+		put_time(payload + 4, s.minute, 0, mb_rtc_tz(f->rtc));
 	} else {
 		/* Nothing: the requested time back, as asked. */
 		put_time(payload + 4, since - (dt.second ? 1 : 0), dt.second,
@@ -279,16 +277,17 @@ static void send_packet(struct mb_fetch *f)
 		per = 128;
 	pdu[0] = f->counter++;
 	while (n < per && f->remaining) {
-		const struct mb_flashlog_sample *s =
+		struct mb_flashlog_sample s =
 			mb_flashlog_at(f->log, f->next_index);
 
 		/* The log dropped it meanwhile (wrapped): the run ends. */
-		if (!s || s->minute != f->start_minute + f->sent) {
+		if (f->next_index >= mb_flashlog_count(f->log) ||
+		    s.minute != f->start_minute + f->sent) {
 			f->remaining = 0;
 			break;
 		}
-		memcpy(pdu + 1 + n * 4, s->data, 4);
-		f->last_seq = s->seq;
+		memcpy(pdu + 1 + n * 4, s.data, 4);
+		f->last_seq = s.seq;
 		f->next_index++;
 		f->sent++;
 		f->remaining--;

@@ -27,15 +27,17 @@ static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
  * wrap, and a restart would put the newest sector first. */
 #define MAX_SEQ 0x7fffffffu
 
-/* A sample in RAM and the sector that holds it in flash. */
-struct ram_sample {
-	struct mb_flashlog_sample s;
-	size_t sector;
+/* A run of samples whose sequence numbers and minutes both go up by one
+ * from sample to sample: how the band logs, a minute at a time, between
+ * an ack or a jump of band time and the next.  first is the run's first
+ * sample counted from the first the log ever held (log->dropped). */
+struct run {
+	uint64_t first;
+	uint32_t seq, minute;
 };
 
 struct mb_flashlog {
 	struct mb_flash *flash;
-	size_t cap, head, count;
 	uint32_t next_seq;
 	uint32_t acked_seq;
 	uint32_t acked_minute;
@@ -49,9 +51,18 @@ struct mb_flashlog {
 	uint32_t last_seq;
 	uint8_t last_type;
 	uint8_t last_owner[6];
-	/* RAM copy of the samples in flash, oldest first: a ring of cap,
-	 * every record slot of the flash. */
-	struct ram_sample ram[];
+	/* RAM copy of the samples in flash, oldest first: their 4 bytes in
+	 * a ring that grows by doubling (a band that logged little holds
+	 * little), up to cap, every record slot of the flash; their
+	 * sequence numbers and minutes as runs; how many each sector holds,
+	 * to forget a sector's as it is erased.  Four bytes a sample and a
+	 * run a sync: a fortnight's log is 80 KB (docs/fleet.md). */
+	uint8_t (*data)[4];
+	size_t data_cap, cap, head, count;
+	uint64_t dropped; /* samples forgotten since the log was opened */
+	struct run *runs;
+	size_t n_runs, runs_cap;
+	uint32_t *per_sector;
 };
 
 size_t mb_flashlog_size_for_days(unsigned int days)
@@ -79,27 +90,74 @@ static bool header_valid(const uint8_t *h, uint32_t *seq)
 	return *seq <= MAX_SEQ;
 }
 
+static void grow_data(struct mb_flashlog *log)
+{
+	size_t cap = log->data_cap ? log->data_cap * 2 : 64;
+	uint8_t(*data)[4];
+
+	if (cap > log->cap)
+		cap = log->cap;
+	data = mb_malloc0(cap * sizeof(*data));
+	/* Unrolled from the ring's head, so the copy starts at 0. */
+	for (size_t i = 0; i < log->count; i++)
+		memcpy(data[i], log->data[(log->head + i) % log->data_cap], 4);
+	free(log->data);
+	log->data = data;
+	log->data_cap = cap;
+	log->head = 0;
+}
+
 static void ram_push(struct mb_flashlog *log,
 		     const struct mb_flashlog_sample *s, size_t sector)
 {
-	size_t i;
+	const struct run *last = log->n_runs ? &log->runs[log->n_runs - 1]
+					     : NULL;
+	uint64_t index = log->dropped + log->count;
 
 	if (log->count == log->cap) {
 		/* Cannot happen: capacity is every slot of the flash. */
 		abort();
 	}
-	i = (log->head + log->count) % log->cap;
-	log->ram[i] = (struct ram_sample){ *s, sector };
+	if (log->count == log->data_cap)
+		grow_data(log);
+	memcpy(log->data[(log->head + log->count) % log->data_cap], s->data, 4);
+	if (!log->count || !last ||
+	    s->seq != last->seq + (uint32_t)(index - last->first) ||
+	    s->minute != last->minute + (uint32_t)(index - last->first)) {
+		if (log->n_runs == log->runs_cap) {
+			log->runs_cap = log->runs_cap ? log->runs_cap * 2 : 4;
+			log->runs = mb_realloc_n(log->runs, log->runs_cap,
+						 sizeof(*log->runs));
+		}
+		log->runs[log->n_runs++] =
+			(struct run){ index, s->seq, s->minute };
+	}
 	log->count++;
+	log->per_sector[sector]++;
 }
 
 /* Forgets the samples of a sector about to be erased: the oldest ones. */
 static void ram_drop_sector(struct mb_flashlog *log, size_t sector)
 {
-	while (log->count && log->ram[log->head].sector == sector) {
-		log->head = (log->head + 1) % log->cap;
-		log->count--;
-	}
+	size_t n = log->per_sector[sector], keep = 0;
+
+	if (n > log->count)
+		n = log->count;
+	log->per_sector[sector] = 0;
+	if (!n)
+		return;
+	log->head = (log->head + n) % log->data_cap;
+	log->count -= n;
+	log->dropped += n;
+	/* The runs that end before the oldest sample left go too. */
+	while (keep + 1 < log->n_runs &&
+	       log->runs[keep + 1].first <= log->dropped)
+		keep++;
+	if (!log->count)
+		keep = log->n_runs;
+	memmove(log->runs, log->runs + keep,
+		(log->n_runs - keep) * sizeof(*log->runs));
+	log->n_runs -= keep;
 }
 
 /* Record slots hold a whole record or nothing, except one torn by power
@@ -109,7 +167,7 @@ static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
 {
 	size_t off = slot_offset(sector, slot);
 
-	memcpy(rec, log->flash->mem + off, MB_FLASHLOG_RECORD_SIZE);
+	mb_flash_read(log->flash, off, rec, MB_FLASHLOG_RECORD_SIZE);
 	if (mb_flash_is_erased(log->flash, off, MB_FLASHLOG_RECORD_SIZE))
 		return 0;
 	if (rec[0] != RECORD_MARKER ||
@@ -187,8 +245,7 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 {
 	size_t n = mb_flash_n_sectors(flash);
 	size_t cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
-	struct mb_flashlog *log =
-		mb_malloc0(sizeof(*log) + cap * sizeof(log->ram[0]));
+	struct mb_flashlog *log = mb_malloc0(sizeof(*log));
 	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
 	bool *valid = mb_malloc0(n * sizeof(*valid));
 	size_t oldest = 0, newest = 0, n_valid = 0;
@@ -196,10 +253,13 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 
 	log->flash = flash;
 	log->cap = cap;
+	log->per_sector = mb_malloc0(n * sizeof(*log->per_sector));
 	log->next_seq = 1;
 	for (size_t i = 0; i < n; i++) {
-		valid[i] = header_valid(flash->mem + i * MB_FLASH_SECTOR_SIZE,
-					&seqs[i]);
+		uint8_t h[MB_FLASHLOG_HEADER_SIZE];
+
+		mb_flash_read(flash, i * MB_FLASH_SECTOR_SIZE, h, sizeof(h));
+		valid[i] = header_valid(h, &seqs[i]);
 		if (!valid[i])
 			continue;
 		if (!n_valid || seqs[i] < seqs[oldest])
@@ -231,6 +291,11 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 
 void mb_flashlog_free(struct mb_flashlog *log)
 {
+	if (!log)
+		return;
+	free(log->data);
+	free(log->runs);
+	free(log->per_sector);
 	free(log);
 }
 
@@ -323,10 +388,10 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	if (seq <= log->acked_seq || renew_if_spent(log))
 		return;
 	for (size_t i = 0; i < log->count; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+		struct mb_flashlog_sample s = mb_flashlog_at(log, i);
 
-		if (s->seq <= seq)
-			minute = s->minute;
+		if (s.seq <= seq)
+			minute = s.minute;
 	}
 	mb_put_le32(payload, seq);
 	write_record(log, RECORD_ACK, log->next_seq++, minute, payload);
@@ -344,7 +409,11 @@ void mb_flashlog_clear(struct mb_flashlog *log)
 			mb_flash_erase(log->flash, i);
 	if (log->have_sector)
 		mb_flash_erase(log->flash, log->sector);
+	log->dropped += log->count;
 	log->head = log->count = 0;
+	log->n_runs = 0;
+	memset(log->per_sector, 0,
+	       mb_flash_n_sectors(log->flash) * sizeof(*log->per_sector));
 	log->next_seq = 1;
 	log->acked_seq = log->acked_minute = 0;
 	log->sector_seq = 0;
@@ -371,10 +440,30 @@ size_t mb_flashlog_count(const struct mb_flashlog *log)
 	return log->count;
 }
 
-const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
-						size_t i)
+struct mb_flashlog_sample mb_flashlog_at(const struct mb_flashlog *log,
+					 size_t i)
 {
-	return i < log->count ? &log->ram[(log->head + i) % log->cap].s : NULL;
+	struct mb_flashlog_sample s = { 0 };
+	uint64_t index = log->dropped + i;
+	size_t lo = 0, hi = log->n_runs;
+	const struct run *run;
+
+	if (i >= log->count)
+		return s;
+	/* The last run that starts at or before the sample. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (log->runs[mid].first <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	run = &log->runs[lo];
+	s.seq = run->seq + (uint32_t)(index - run->first);
+	s.minute = run->minute + (uint32_t)(index - run->first);
+	memcpy(s.data, log->data[(log->head + i) % log->data_cap], 4);
+	return s;
 }
 
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log)
@@ -398,7 +487,7 @@ size_t mb_flashlog_stored(const struct mb_flashlog *log)
 
 	/* Samples are in seq order: count from the newest back. */
 	for (size_t i = log->count; i > 0; i--) {
-		if (mb_flashlog_at(log, i - 1)->seq <= log->acked_seq)
+		if (mb_flashlog_at(log, i - 1).seq <= log->acked_seq)
 			break;
 		n++;
 	}

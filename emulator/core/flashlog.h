@@ -56,8 +56,9 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq);
 
 /* Samples held, oldest first, deleted ones included while in flash. */
 size_t mb_flashlog_count(const struct mb_flashlog *log);
-const struct mb_flashlog_sample *mb_flashlog_at(const struct mb_flashlog *log,
-						size_t i);
+/* Sample i (all zero past the end). */
+struct mb_flashlog_sample mb_flashlog_at(const struct mb_flashlog *log,
+					 size_t i);
 uint32_t mb_flashlog_acked_seq(const struct mb_flashlog *log);
 /* The last sequence number given to a record (0: none since the log was
  * erased). */

@@ -87,11 +87,10 @@ void mb_tick_recount(struct mb_tick *tick)
 	tick->steps = tick->distance_m = tick->calories = 0;
 	tick->day = today;
 	for (size_t i = 0; i < mb_flashlog_count(tick->log); i++) {
-		const struct mb_flashlog_sample *s =
-			mb_flashlog_at(tick->log, i);
+		struct mb_flashlog_sample s = mb_flashlog_at(tick->log, i);
 
-		if (s->minute / 1440 == today)
-			add_to_day(tick, s->minute, s->data);
+		if (s.minute / 1440 == today)
+			add_to_day(tick, s.minute, s.data);
 	}
 }
 
@@ -111,11 +110,15 @@ uint64_t mb_tick_deadline(const struct mb_tick *tick)
 	return tick->next_minute_ms;
 }
 
-static const struct mb_flashlog_sample *last_logged(const struct mb_tick *tick)
+/* The newest sample into *out; false for an empty log. */
+static bool last_logged(const struct mb_tick *tick,
+			struct mb_flashlog_sample *out)
 {
 	size_t n = mb_flashlog_count(tick->log);
 
-	return n ? mb_flashlog_at(tick->log, n - 1) : NULL;
+	if (n)
+		*out = mb_flashlog_at(tick->log, n - 1);
+	return n;
 }
 
 /* A minute the RTC has shown before: the phone set it back
@@ -123,11 +126,11 @@ static const struct mb_flashlog_sample *last_logged(const struct mb_tick *tick)
  * resumes past the last minute logged (mb_tick_floor_ms()). */
 static bool may_log(const struct mb_tick *tick, uint32_t minute)
 {
-	const struct mb_flashlog_sample *last = last_logged(tick);
+	struct mb_flashlog_sample last;
 
 	switch (tick->policy->time_set_back) {
 	case MB_TIME_SET_BACK_WAIT:
-		return !last || minute > last->minute;
+		return !last_logged(tick, &last) || minute > last.minute;
 	case MB_TIME_SET_BACK_RELOG:
 		return true;
 	}
@@ -136,7 +139,7 @@ static bool may_log(const struct mb_tick *tick, uint32_t minute)
 
 uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq)
 {
-	const struct mb_flashlog_sample *last = last_logged(tick);
+	struct mb_flashlog_sample last;
 	int64_t local;
 
 	/* Sequence numbers start again at 1 when the log is erased (a
@@ -144,10 +147,10 @@ uint64_t mb_tick_floor_ms(const struct mb_tick *tick, uint32_t after_seq)
 	 * all written since. */
 	if (after_seq > mb_flashlog_last_seq(tick->log))
 		after_seq = 0;
-	if (!last || last->seq <= after_seq)
+	if (!last_logged(tick, &last) || last.seq <= after_seq)
 		return 0;
 	/* The minute was logged when it ended. */
-	local = ((int64_t)last->minute + 1) * (int64_t)MINUTE_MS;
+	local = ((int64_t)last.minute + 1) * (int64_t)MINUTE_MS;
 	if (local <= mb_rtc_local_ms_at(tick->rtc, 0))
 		return 0;
 	return mb_rtc_band_ms(tick->rtc, local);

@@ -3,70 +3,115 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/flash.h"
 #include "core/util.h"
 
 struct state_flash {
-	uint8_t *mem;
+	char *path;
+	int fd;
 	size_t size;
+	/* The sector mapped now, or MAP_FAILED. */
+	uint8_t *window;
+	size_t window_sector;
+	bool warned; /* a failed mapping is said once */
 };
+
+/* A new chip comes erased: 0xff written a sector at a time, through the
+ * file, not a mapping, so that nothing of it stays in the process. */
+static bool erase_file(int fd, size_t size)
+{
+	uint8_t sector[MB_FLASH_SECTOR_SIZE];
+
+	memset(sector, 0xff, sizeof(sector));
+	if (ftruncate(fd, 0) < 0)
+		return false;
+	for (size_t off = 0; off < size; off += sizeof(sector)) {
+		size_t done = 0;
+
+		while (done < sizeof(sector)) {
+			ssize_t n = pwrite(fd, sector + done,
+					   sizeof(sector) - done,
+					   (off_t)(off + done));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return false;
+			done += (size_t)n;
+		}
+	}
+	return true;
+}
 
 struct state_flash *state_flash_new(const char *dir, size_t size,
 				    char **recreated, char **err)
 {
-	char *path = mb_strdup_printf("%s/%s", dir, STATE_FLASH_FILE);
-	struct state_flash *f = NULL;
+	struct state_flash *f = mb_malloc0(sizeof(*f));
 	struct stat st;
-	bool fresh = false;
-	uint8_t *mem;
-	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || fstat(fd, &st) < 0)
+	f->path = mb_strdup_printf("%s/%s", dir, STATE_FLASH_FILE);
+	f->size = size;
+	f->window = MAP_FAILED;
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f->fd < 0 || fstat(f->fd, &st) < 0)
 		goto fail;
 	if ((size_t)st.st_size != size) {
 		if (st.st_size)
 			mb_set_error(
 				recreated,
 				"%s: %lld bytes, the profile needs %zu; starting with an empty log",
-				path, (long long)st.st_size, size);
-		if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)size) < 0)
+				f->path, (long long)st.st_size, size);
+		if (!erase_file(f->fd, size))
 			goto fail;
-		fresh = true;
 	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED)
-		goto fail;
-	/* A new chip comes erased. */
-	if (fresh)
-		memset(mem, 0xff, size);
-	f = mb_malloc0(sizeof(*f));
-	f->mem = mem;
-	f->size = size;
-	goto out;
-fail:
-	mb_set_error(err, "%s: %s", path, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	free(path);
 	return f;
+fail:
+	mb_set_error(err, "%s: %s", f->path, strerror(errno));
+	state_flash_free(f);
+	return NULL;
 }
 
-uint8_t *state_flash_mem(const struct state_flash *f)
+uint8_t *state_flash_sector(void *user_data, size_t sector, bool write)
 {
-	return f->mem;
+	struct state_flash *f = user_data;
+	uint8_t *mem;
+
+	if (f->window != MAP_FAILED && f->window_sector == sector)
+		return f->window;
+	mem = mmap(NULL, MB_FLASH_SECTOR_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, f->fd, (off_t)(sector * MB_FLASH_SECTOR_SIZE));
+	if (mem == MAP_FAILED) {
+		/* The chip is out of reach: the band reads it as erased and
+		 * its writes are lost, as with a dead chip. */
+		if (!f->warned)
+			fprintf(stderr, "bandsim: %s: sector %zu: %s\n",
+				f->path, sector, strerror(errno));
+		f->warned = true;
+		return NULL;
+	}
+	if (f->window != MAP_FAILED)
+		munmap(f->window, MB_FLASH_SECTOR_SIZE);
+	f->window = mem;
+	f->window_sector = sector;
+	(void)write;
+	return mem;
 }
 
 void state_flash_free(struct state_flash *f)
 {
 	if (!f)
 		return;
-	munmap(f->mem, f->size);
+	if (f->window != MAP_FAILED)
+		munmap(f->window, MB_FLASH_SECTOR_SIZE);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
 	free(f);
 }

@@ -139,8 +139,8 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 				err);
 	if (!flash)
 		return false;
-	mb_band_attach_flash(band, state_flash_mem(flash), &torn);
-	/* The band now logs into the new mapping; the old one can go. */
+	mb_band_attach_flash_with(band, state_flash_sector, flash, &torn);
+	/* The band now logs into the new file; the old one can go. */
 	state_flash_free(st->flash);
 	st->flash = flash;
 	if (torn)

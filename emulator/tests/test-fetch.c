@@ -392,24 +392,28 @@ static void test_ground_truth_accessors(void **state)
 {
 	struct fixture *f = *state;
 	const struct mb_flashlog *log = mb_band_log(f->band);
-	const struct mb_flashlog_sample *s;
+	struct mb_flashlog_sample s;
 	uint8_t want[4];
 
 	fixture_advance(f, 3 * 60000);
 	assert_int_equal(mb_flashlog_count(log), 3);
 	for (size_t i = 0; i < 3; i++) {
-		assert_non_null(s = mb_flashlog_at(log, i));
-		assert_int_equal(s->minute, START_MINUTE + i);
-		logged(1, s->minute, want);
-		assert_memory_equal(s->data, want, 4);
+		s = mb_flashlog_at(log, i);
+		assert_int_equal(s.minute, START_MINUTE + i);
+		logged(1, s.minute, want);
+		assert_memory_equal(s.data, want, 4);
 	}
-	assert_null(mb_flashlog_at(log, 3));
+	/* Past the end: all zero. */
+	s = mb_flashlog_at(log, 3);
+	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.minute, 0);
 	/* Another seed: another person. */
 	mb_tick_set_life_seed(mb_band_tick(f->band), 7);
 	fixture_advance(f, 60000);
-	assert_non_null(s = mb_flashlog_at(log, 3));
-	logged(7, s->minute, want);
-	assert_memory_equal(s->data, want, 4);
+	s = mb_flashlog_at(log, 3);
+	assert_int_equal(s.minute, START_MINUTE + 3);
+	logged(7, s.minute, want);
+	assert_memory_equal(s.data, want, 4);
 }
 
 int main(void)

@@ -82,15 +82,15 @@ static void expect_minutes(const struct mb_flashlog *log, uint32_t first,
 {
 	assert_int_equal(mb_flashlog_count(log), n);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct mb_flashlog_sample *s = mb_flashlog_at(log, i);
+		struct mb_flashlog_sample s = mb_flashlog_at(log, i);
 		uint8_t want[4];
 
 		sample_for(first + i, want);
-		assert_int_equal(s->minute, first + i);
-		assert_memory_equal(s->data, want, 4);
+		assert_int_equal(s.minute, first + i);
+		assert_memory_equal(s.data, want, 4);
 		if (i)
-			assert_int_equal(s->seq,
-					 mb_flashlog_at(log, i - 1)->seq + 1);
+			assert_int_equal(s.seq,
+					 mb_flashlog_at(log, i - 1).seq + 1);
 	}
 }
 
@@ -119,7 +119,7 @@ static void test_append_and_reopen(void **state)
 	reopen(c, &torn);
 	assert_int_equal(torn, 0);
 	expect_minutes(c->log, 1000, 300);
-	assert_int_equal(mb_flashlog_at(c->log, 0)->seq, 1);
+	assert_int_equal(mb_flashlog_at(c->log, 0).seq, 1);
 	/* Appending goes on where it stopped. */
 	append_n(c->log, 1300, 5);
 	expect_minutes(reopen(c, NULL), 1000, 305);
@@ -181,7 +181,7 @@ static void test_power_loss_new_sector(void **state)
 				       : full);
 		append_n(c->log,
 			 mb_flashlog_at(c->log, mb_flashlog_count(c->log) - 1)
-					 ->minute +
+					 .minute +
 				 1,
 			 3);
 		assert_int_equal(mb_flashlog_count(reopen(c, NULL)),
@@ -201,7 +201,7 @@ static void test_power_loss_ack_record(void **state)
 		uint32_t seq5;
 
 		append_n(reopen(c, NULL), 500, 10);
-		seq5 = mb_flashlog_at(c->log, 4)->seq;
+		seq5 = mb_flashlog_at(c->log, 4).seq;
 		c->flash.budget = k;
 		mb_flashlog_ack(c->log, seq5);
 		c->flash.budget = SIZE_MAX;
@@ -245,7 +245,7 @@ static void test_power_loss_reset_record(void **state)
 		assert_false(
 			mb_flashlog_reset_unfinished(reopen(c, NULL), owner_b));
 		assert_int_equal(mb_flashlog_count(c->log), 11);
-		assert_int_equal(mb_flashlog_at(c->log, 10)->minute, 510);
+		assert_int_equal(mb_flashlog_at(c->log, 10).minute, 510);
 		chip_free(c);
 	}
 }
@@ -300,7 +300,7 @@ static void test_ack_cursor_survives(void **state)
 	uint32_t seq10;
 
 	append_n(log, 100, 20);
-	seq10 = mb_flashlog_at(log, 9)->seq;
+	seq10 = mb_flashlog_at(log, 9).seq;
 	assert_int_equal(mb_flashlog_stored(log), 20);
 	mb_flashlog_ack(log, seq10);
 	assert_int_equal(mb_flashlog_stored(log), 10);
@@ -315,7 +315,7 @@ static void test_ack_cursor_survives(void **state)
 	assert_int_equal(mb_flashlog_stored(log), 12);
 	/* New sequence numbers never reuse old ones (ack record too). */
 	append_n(log, 122, 1);
-	assert_true(mb_flashlog_at(log, mb_flashlog_count(log) - 1)->seq >
+	assert_true(mb_flashlog_at(log, mb_flashlog_count(log) - 1).seq >
 		    seq10 + 12);
 	mb_flashlog_clear(log);
 	assert_int_equal(mb_flashlog_count(log), 0);

@@ -47,10 +47,10 @@ static void expect_same_log(const struct mb_flashlog *a,
 	assert_int_equal(mb_flashlog_acked_minute(a),
 			 mb_flashlog_acked_minute(b));
 	for (size_t i = 0; i < mb_flashlog_count(a); i++) {
-		assert_int_equal(mb_flashlog_at(a, i)->seq,
-				 mb_flashlog_at(b, i)->seq);
-		assert_int_equal(mb_flashlog_at(a, i)->minute,
-				 mb_flashlog_at(b, i)->minute);
+		assert_int_equal(mb_flashlog_at(a, i).seq,
+				 mb_flashlog_at(b, i).seq);
+		assert_int_equal(mb_flashlog_at(a, i).minute,
+				 mb_flashlog_at(b, i).minute);
 	}
 }
 
@@ -85,7 +85,7 @@ static void test_flash_sector_seq_wraps(void **state)
 		mb_flashlog_append(log, m, record + 10);
 	again = mb_flashlog_open(&flash, NULL);
 	assert_int_equal(mb_flashlog_count(again), 63);
-	assert_int_equal(mb_flashlog_at(again, 0)->minute, 1);
+	assert_int_equal(mb_flashlog_at(again, 0).minute, 1);
 	expect_same_log(log, again);
 	mb_flashlog_free(again);
 	mb_flashlog_free(log);
@@ -136,7 +136,7 @@ static void test_flash_ack_cursor_erased(void **state)
 	for (uint32_t m = 0; m < MB_FLASHLOG_RECORDS_PER_SECTOR + 2; m++)
 		mb_flashlog_append(log, 200 + m, sector0[1] + 10);
 	/* Sector 0 went for the last sample: samples 1 to 4 are gone. */
-	assert_int_equal(mb_flashlog_at(log, 0)->minute, 200);
+	assert_int_equal(mb_flashlog_at(log, 0).minute, 200);
 	again = mb_flashlog_open(&flash, NULL);
 	assert_int_equal(mb_flashlog_acked_seq(again), 3);
 	assert_int_equal(mb_flashlog_acked_minute(again), 102);

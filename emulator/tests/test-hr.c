@@ -286,7 +286,7 @@ static void test_link_and_advertisement(void **state)
 
 /* ---- the log --------------------------------------------------------------- */
 
-static const struct mb_flashlog_sample *last_logged(struct fixture *f)
+static struct mb_flashlog_sample last_logged(struct fixture *f)
 {
 	const struct mb_flashlog *log = mb_band_log(f->band);
 
@@ -297,10 +297,10 @@ static const struct mb_flashlog_sample *last_logged(struct fixture *f)
 /* The heart-rate byte of the last sample logged, and its minute. */
 static uint8_t logged_hr(struct fixture *f, uint32_t *minute)
 {
-	const struct mb_flashlog_sample *s = last_logged(f);
+	struct mb_flashlog_sample s = last_logged(f);
 
-	*minute = s->minute;
-	return s->data[3];
+	*minute = s.minute;
+	return s.data[3];
 }
 
 static void test_log_interval(void **state)
@@ -368,16 +368,16 @@ static void test_log_sleep_assist(void **state)
 	 * = 1), in its own mode. */
 	xfer(f, HR_WRITE(0x15, 0x00, 0x01), PDU(0x13));
 	for (int i = 0; i < 60; i++) {
-		const struct mb_flashlog_sample *s;
+		struct mb_flashlog_sample s;
 
 		fixture_advance(f, MINUTE);
 		s = last_logged(f);
-		if (s->data[0] == MB_LIFE_KIND_LIGHT_SLEEP ||
-		    s->data[0] == MB_LIFE_KIND_DEEP_SLEEP) {
-			assert_true(s->data[3] >= 45 && s->data[3] <= 60);
+		if (s.data[0] == MB_LIFE_KIND_LIGHT_SLEEP ||
+		    s.data[0] == MB_LIFE_KIND_DEEP_SLEEP) {
+			assert_true(s.data[3] >= 45 && s.data[3] <= 60);
 			asleep++;
 		} else {
-			assert_int_equal(s->data[3], MB_HR_NONE);
+			assert_int_equal(s.data[3], MB_HR_NONE);
 		}
 	}
 	assert_true(asleep >= 50);

@@ -235,22 +235,29 @@ static void test_read_file_errors(void **state)
 	free(path);
 }
 
-/* flash.img: created erased, kept as written, started afresh when the
- * profile needs another size. */
+/* flash.img: created erased, kept as written (each sector, whichever
+ * was mapped last), started afresh when the profile needs another
+ * size. */
 static void test_flash_file(void **state)
 {
 	char *recreated = NULL, *err = NULL, *want;
 	struct state_flash *f = state_flash_new(tmp, 8192, &recreated, &err);
+	struct stat st;
 
 	assert_non_null(f);
 	assert_null(recreated);
-	for (size_t i = 0; i < 8192; i++)
-		assert_int_equal(state_flash_mem(f)[i], 0xff);
-	state_flash_mem(f)[100] = 0x5a;
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < 4096; i++)
+			assert_int_equal(state_flash_sector(f, s, false)[i],
+					 0xff);
+	state_flash_sector(f, 0, true)[100] = 0x5a;
+	state_flash_sector(f, 1, true)[7] = 0x11;
 	state_flash_free(f);
 	f = state_flash_new(tmp, 8192, &recreated, &err);
 	assert_null(recreated);
-	assert_int_equal(state_flash_mem(f)[100], 0x5a);
+	assert_int_equal(state_flash_sector(f, 0, false)[100], 0x5a);
+	assert_int_equal(state_flash_sector(f, 1, false)[7], 0x11);
+	assert_int_equal(state_flash_sector(f, 0, false)[101], 0xff);
 	state_flash_free(f);
 	f = state_flash_new(tmp, 4096, &recreated, &err);
 	assert_non_null(f);
@@ -258,8 +265,15 @@ static void test_flash_file(void **state)
 		"%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
 		tmp);
 	assert_string_equal(recreated, want);
-	assert_int_equal(state_flash_mem(f)[100], 0xff);
+	assert_int_equal(state_flash_sector(f, 0, false)[100], 0xff);
 	state_flash_free(f);
+	{
+		char *path = mb_strdup_printf("%s/flash.img", tmp);
+
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_size, 4096);
+		free(path);
+	}
 	assert_null(state_flash_new("/nonexistent", 4096, &recreated, &err));
 	assert_string_equal(
 		err, "/nonexistent/flash.img: No such file or directory");

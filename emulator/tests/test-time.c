@@ -318,7 +318,7 @@ static void expect_minutes(struct fixture *f, uint32_t first, unsigned int n)
 
 	assert_int_equal(mb_flashlog_count(log), n);
 	for (unsigned int i = 0; i < n; i++)
-		assert_int_equal(mb_flashlog_at(log, i)->minute, first + i);
+		assert_int_equal(mb_flashlog_at(log, i).minute, first + i);
 }
 
 /* The sequence of issue 13: two hours ahead, kill -9, start again; the
@@ -467,9 +467,9 @@ static void test_set_back_relogs(void **state)
 	assert_int_equal(mb_flashlog_count(log), 120);
 	/* 10:30 .. 11:29, then 11:00 .. 11:59 again. */
 	for (unsigned int i = 0; i < 60; i++) {
-		assert_int_equal(mb_flashlog_at(log, i)->minute,
+		assert_int_equal(mb_flashlog_at(log, i).minute,
 				 EPOCH_MINUTE + i);
-		assert_int_equal(mb_flashlog_at(log, 60 + i)->minute,
+		assert_int_equal(mb_flashlog_at(log, 60 + i).minute,
 				 EPOCH_MINUTE + 30 + i);
 	}
 }
