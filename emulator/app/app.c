@@ -88,6 +88,7 @@ bool app_advance(struct app *app, uint64_t ms, char **err)
 	if (!bandtime_advance(app->time, ms, err))
 		return false;
 	runner_kick(app->runner);
+	control_flush_events(app->control);
 	return true;
 }
 

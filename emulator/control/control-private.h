@@ -11,6 +11,8 @@
 
 #define CONTROL_ERROR_INVALID_ARGS "io.bandsim.Error.InvalidArgs"
 #define CONTROL_ERROR_FAILED "io.bandsim.Error.Failed"
+/* Events in one Events signal at most: a month of band life is ~750. */
+#define CONTROL_MAX_BATCH 1024
 
 /* Every property of io.bandsim.Band1.  Those before
  * CONTROL_PROP_N_WATCHED announce their changes, in this order, in
@@ -62,6 +64,7 @@ struct control {
 	 * changed, and what the band may change after them (control_flush);
 	 * the idle source that sends them. */
 	GVariantBuilder *events;
+	size_t n_events;
 	uint32_t dirty;
 	uint32_t after;
 	guint flush_id;

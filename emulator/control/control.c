@@ -95,6 +95,7 @@ void control_flush(struct control *c, uint32_t props)
 
 		g_variant_builder_unref(c->events);
 		c->events = NULL;
+		c->n_events = 0;
 		g_dbus_connection_emit_signal(c->conn, NULL, c->path,
 					      CONTROL_INTERFACE, "Events",
 					      g_variant_new_tuple(&events, 1),
@@ -139,6 +140,13 @@ void control_band_event(struct control *c, const struct mb_event *ev)
 				       ev->n_fields);
 	g_variant_builder_add_value(c->events, g_variant_new_tuple(event, 2));
 	control_props_event(c, ev->id);
+	/* Years of band life in one AdvanceClock would hold every event
+	 * until the turn ends (a kilobyte each): past a month's, they go
+	 * out in more than one signal. */
+	if (++c->n_events >= CONTROL_MAX_BATCH) {
+		control_flush(c, 0);
+		return;
+	}
 	if (!c->flush_id)
 		c->flush_id =
 			g_idle_add_full(G_PRIORITY_HIGH, flush_idle, c, NULL);
@@ -276,6 +284,12 @@ struct control *control_new(struct mb_band *band,
 		return NULL;
 	}
 	return c;
+}
+
+void control_flush_events(struct control *c)
+{
+	if (c)
+		control_flush(c, 0);
 }
 
 void control_free(struct control *c)

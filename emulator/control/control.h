@@ -59,6 +59,11 @@ void control_free(struct control *c);
  * follows. */
 void control_band_event(struct control *c, const struct mb_event *ev);
 
+/* Sends what control_band_event() queued now, not at the end of the
+ * turn: a fleet moving many bands in one turn would hold every band's
+ * events at once. */
+void control_flush_events(struct control *c);
+
 /* A bus name the control plane can own (--control-name): well-known,
  * not unique. */
 bool control_is_well_known_name(const char *name);

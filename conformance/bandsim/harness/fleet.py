@@ -10,6 +10,7 @@ band (connect, disconnect, wait_dropped), so the same sync and auth
 helpers drive one band of a fleet.
 """
 
+import os
 from pathlib import Path
 
 from ..link.deadline import as_deadline
@@ -116,6 +117,37 @@ class FleetProcess(BandProcess):
     def start(self, timeout: float = None, advertising: bool = False) -> None:
         """Start and wait for the fleet's READY=1: every band listens."""
         super().start(timeout, advertising=False)
+
+    def discard_status(self) -> None:
+        """From now on read the status pipe only to empty it, in a
+        thread of its own: a fleet's bands write three lines a link, and
+        a pipe nobody reads (a benchmark's, a soak's) fills up and stops
+        the whole fleet at its next line.  wait_status() is over."""
+        import threading
+
+        fd = self._status_fd
+
+        def drain():
+            try:
+                while os.read(fd, 65536):
+                    pass
+            except OSError:
+                pass
+
+        self._status_fd = None
+        self._drain_fd = fd
+        self._drain = threading.Thread(target=drain, daemon=True)
+        self._drain.start()
+
+    def _close_fds(self) -> None:
+        super()._close_fds()
+        fd = getattr(self, "_drain_fd", None)
+        if fd is not None:
+            # The fleet has exited: the reader sees EOF and ends, and
+            # only then is its fd closed (a number the next open reuses).
+            self._drain.join()
+            self._drain_fd = None
+            os.close(fd)
 
     def band(self, k: int) -> FleetBand:
         return FleetBand(self, k)
