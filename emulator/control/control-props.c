@@ -504,8 +504,8 @@ void control_props_refresh(struct control *c, uint32_t set)
 		return;
 	}
 	g_dbus_connection_emit_signal(
-		c->conn, NULL, c->path,
-		"org.freedesktop.DBus.Properties", "PropertiesChanged",
+		c->conn, NULL, c->path, "org.freedesktop.DBus.Properties",
+		"PropertiesChanged",
 		g_variant_new("(sa{sv}as)", CONTROL_INTERFACE, &changed, NULL),
 		NULL);
 }

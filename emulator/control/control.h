@@ -48,9 +48,9 @@ struct control *control_new(struct mb_band *band,
 /* A band of a fleet: its object at path on conn, whose bus name the
  * fleet owns. */
 struct control *control_new_at(struct mb_band *band,
-			       const struct control_host *host,
-			       void *host_data, GDBusConnection *conn,
-			       const char *path, GError **error);
+			       const struct control_host *host, void *host_data,
+			       GDBusConnection *conn, const char *path,
+			       GError **error);
 void control_free(struct control *c);
 
 /* Every band event: queued for the Events signal that ends this
@@ -71,8 +71,7 @@ bool control_is_well_known_name(const char *name);
 /* Asks the bus for name, not queued: an error says who may have it.
  * Done before READY=1, so that a client that saw READY can call at
  * once. */
-bool control_own_name(GDBusConnection *conn, const char *name,
-		      GError **error);
+bool control_own_name(GDBusConnection *conn, const char *name, GError **error);
 /* Connects to the bus the options name (also used by `bandsim ctl`). */
 GDBusConnection *control_connect_bus(const struct control_options *opt,
 				     GError **error);
