@@ -79,6 +79,12 @@ MIN_ATTEMPT = 3.0
 # The band advertises every 500 ms (profile): a few seconds of scanning
 # finds it whenever it is there.
 SCAN_AFTER_FAILURE = 5.0
+# How long a link whose services came back incomplete waits for the rest
+# to reach bleak before it is treated as BlueZ's short cache
+# (_await_services): under load the service objects of a fresh discovery
+# took up to 2.5 s after the discovery ended.
+SERVICES_SETTLE = 5.0
+SERVICES_POLL = 0.1
 # BlueZ keeps Generic Access and Generic Attribute to itself: a central
 # on BlueZ never sees them, on any device.  Every other service of the
 # profile must come through.
@@ -381,6 +387,39 @@ async def _bluez_manager():
         return None
 
 
+async def _await_services(link, client, deadline: Deadline) -> List[str]:
+    """What is still missing of the profile once bleak has seen every
+    service object BlueZ announced.
+
+    bluetoothd 5.66 can send ServicesResolved before the InterfacesAdded
+    of the services it resolved (a D-Bus message of its own flushes the
+    device's queued property change first: bluez/bluez#1489), and bleak
+    0.20 then builds its collection at once, without them.  The objects
+    follow within seconds: the collection is built again from bleak's
+    view of BlueZ's objects until nothing is missing, or SERVICES_SETTLE
+    (at most half of what is left of the deadline) passed, which leaves
+    a real gap to the caller."""
+    lost = link.handles.lost(client.services)
+    manager = await _bluez_manager()
+    backend = getattr(client, "_backend", None)
+    path = getattr(backend, "_device_path", None)
+    if not lost or manager is None or path is None:
+        return lost
+    settle = Deadline(min(SERVICES_SETTLE, deadline.remaining() / 2))
+    while lost and not settle.expired():
+        await asyncio.sleep(SERVICES_POLL)
+        try:
+            services = await manager.get_services(path, False, None)
+        except Exception:
+            # The link went meanwhile: the caller finds out.
+            break
+        now = link.handles.lost(services)
+        if len(now) < len(lost):
+            backend.services = services
+            lost = now
+    return lost
+
+
 async def _known_device(address: str, adapter: Optional[str]):
     """The bleak BLEDevice for a Device1 BlueZ already has on adapter,
     or None."""
@@ -613,6 +652,9 @@ class BleakLink:
                         await _attempt(client.connect(), budget, deadline,
                                        link_up)
                         lost = link.handles.lost(client.services)
+                        if lost and not client_class:
+                            lost = await _await_services(link, client,
+                                                         deadline)
                         if recovered or not lost or deadline.remaining() < \
                                 RETRY_PAUSE * attempt + MIN_ATTEMPT:
                             # What is still missing is named by the
