@@ -145,7 +145,7 @@ static bool read_bonds(const char *name, struct mb_ini *ini,
 		unsigned int line;
 		const char *v = mb_ini_get(ini, (size_t)sec, key, &line);
 		struct mb_bond *b = &s->bonds[s->n_bonds];
-		char want[16], peer[18] = "", type[8] = "", hex[40] = "";
+		char want[32], peer[18] = "", type[8] = "", hex[40] = "";
 		uint8_t *ltk = NULL;
 		size_t len = 0;
 		char tail;
