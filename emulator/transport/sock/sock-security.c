@@ -32,7 +32,8 @@ static void reply(struct seqlink *l, uint8_t op, uint8_t status,
 {
 	uint8_t out[3 + 16] = { SOCK_SECURITY_ESCAPE, OP_REPLY | op, status };
 
-	memcpy(out + 3, extra, len);
+	if (len)
+		memcpy(out + 3, extra, len);
 	seqlink_send(l, out, 3 + len);
 	mb_crypto_wipe(out, sizeof(out));
 }
