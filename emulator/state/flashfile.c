@@ -15,7 +15,6 @@
 
 struct state_flash {
 	char *path;
-	int fd;
 	size_t size;
 	/* The sector mapped now, or MAP_FAILED. */
 	uint8_t *window;
@@ -55,12 +54,13 @@ struct state_flash *state_flash_new(const char *dir, size_t size,
 {
 	struct state_flash *f = mb_malloc0(sizeof(*f));
 	struct stat st;
+	int fd;
 
 	f->path = mb_strdup_printf("%s/%s", dir, STATE_FLASH_FILE);
 	f->size = size;
 	f->window = MAP_FAILED;
-	f->fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (f->fd < 0 || fstat(f->fd, &st) < 0)
+	fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
 	if ((size_t)st.st_size != size) {
 		if (st.st_size)
@@ -68,12 +68,15 @@ struct state_flash *state_flash_new(const char *dir, size_t size,
 				recreated,
 				"%s: %lld bytes, the profile needs %zu; starting with an empty log",
 				f->path, (long long)st.st_size, size);
-		if (!erase_file(f->fd, size))
+		if (!erase_file(fd, size))
 			goto fail;
 	}
+	close(fd);
 	return f;
 fail:
 	mb_set_error(err, "%s: %s", f->path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	state_flash_free(f);
 	return NULL;
 }
@@ -82,11 +85,20 @@ uint8_t *state_flash_sector(void *user_data, size_t sector, bool write)
 {
 	struct state_flash *f = user_data;
 	uint8_t *mem;
+	int fd;
 
 	if (f->window != MAP_FAILED && f->window_sector == sector)
 		return f->window;
-	mem = mmap(NULL, MB_FLASH_SECTOR_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_SHARED, f->fd, (off_t)(sector * MB_FLASH_SECTOR_SIZE));
+	/* The file is opened only to map the next sector (once every 255
+	 * minutes of band life): a fleet of ten thousand bands holds one fd
+	 * a band, its socket, not two. */
+	fd = open(f->path, O_RDWR | O_CLOEXEC);
+	mem = fd < 0 ? MAP_FAILED
+		     : mmap(NULL, MB_FLASH_SECTOR_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, fd,
+			    (off_t)(sector * MB_FLASH_SECTOR_SIZE));
+	if (fd >= 0)
+		close(fd);
 	if (mem == MAP_FAILED) {
 		/* The chip is out of reach: the band reads it as erased and
 		 * its writes are lost, as with a dead chip. */
@@ -110,8 +122,6 @@ void state_flash_free(struct state_flash *f)
 		return;
 	if (f->window != MAP_FAILED)
 		munmap(f->window, MB_FLASH_SECTOR_SIZE);
-	if (f->fd >= 0)
-		close(f->fd);
 	free(f->path);
 	free(f);
 }

@@ -28,6 +28,8 @@ STATUS_TIMEOUT = 5.0
 # discovering take seconds, not milliseconds.
 BLUEZ_STATUS_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
+# Status lines an error quotes: the last ones.
+HISTORY_SHOWN = 40
 # control_address for a band on the system bus.
 SYSTEM = "system"
 # Longest sun_path the kernel accepts, with room for the terminating NUL.
@@ -333,8 +335,12 @@ class BandProcess:
     def _error(self, message: str) -> EmulatorError:
         code = self._proc.poll() if self._proc else None
         state = "running" if code is None else f"exit status {code}"
+        # A fleet's thousands of lines would bury the message.
+        lines = self.history if len(self.history) <= HISTORY_SHOWN else \
+            [f"... {len(self.history) - HISTORY_SHOWN} more"] + \
+            self.history[-HISTORY_SHOWN:]
         return EmulatorError(
-            f"{message} ({state}; status lines so far {self.history})\n"
+            f"{message} ({state}; status lines so far {lines})\n"
             f"--- emulator log tail ---\n{self.log_tail()}")
 
 
