@@ -30,7 +30,6 @@ import argparse
 import concurrent.futures
 import hashlib
 import multiprocessing
-import os
 import shutil
 import struct
 import subprocess
@@ -40,8 +39,7 @@ import time
 from pathlib import Path
 
 import benchlib
-from bandsim.clients.auth import HuamiClient
-from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.clients.fetch import SyncState
 from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import ControlClient
 from bandsim.harness.process import BandProcess
@@ -77,12 +75,7 @@ def sync_one(socket_path: str) -> tuple:
     """One phone's sync of one band: (samples, digest)."""
     att = AttClient.connect(socket_path, 30.0)
     try:
-        att.exchange_mtu(247)
-        huami = HuamiClient(att)
-        huami.enable_notifications()
-        huami.authenticate(benchlib.TEST_KEY)
-        fetch = FetchClient(att, timeout=60.0)
-        fetch.enable_notifications()
+        fetch = benchlib.phone(att, timeout=60.0)
         state = SyncState(benchlib.CLOCK_START - benchlib.DAY)
         fetch.sync(state, ack=True, timeout=300.0)
     finally:

@@ -18,20 +18,13 @@ import sys
 import time
 
 import benchlib
-from bandsim.clients.auth import HuamiClient
-from bandsim.clients.fetch import FetchClient
 
 
 
 def timed_fetch(band, minutes: int) -> dict:
     att = band.connect()
     try:
-        att.exchange_mtu(247)
-        huami = HuamiClient(att)
-        huami.enable_notifications()
-        huami.authenticate(benchlib.TEST_KEY)
-        fetch = FetchClient(att, timeout=30.0)
-        fetch.enable_notifications()
+        fetch = benchlib.phone(att)
         arrivals = []
         real_next = att.wait_any_notification
 

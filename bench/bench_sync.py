@@ -19,8 +19,7 @@ import sys
 import time
 
 import benchlib
-from bandsim.clients.auth import HuamiClient
-from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.clients.fetch import SyncState
 from bandsim.oracles import ground_truth
 
 GOAL_S = 0.050
@@ -31,12 +30,7 @@ def timed_sync(band, mtu: int, ack: bool):
     start = time.perf_counter()
     att = band.connect()
     try:
-        att.exchange_mtu(mtu)
-        huami = HuamiClient(att)
-        huami.enable_notifications()
-        huami.authenticate(benchlib.TEST_KEY)
-        fetch = FetchClient(att, timeout=30.0)
-        fetch.enable_notifications()
+        fetch = benchlib.phone(att, mtu=mtu)
         state = SyncState(benchlib.CLOCK_START - benchlib.DAY)
         fetch.sync(state, ack=ack, timeout=60.0)
         elapsed = time.perf_counter() - start

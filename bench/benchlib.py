@@ -29,6 +29,22 @@ DEFAULT_BINARY = REPO / "build" / "emulator" / "bandsim"
 DAY = 86400
 
 
+def phone(att, timeout: float = 30.0, mtu: int = 247):
+    """What a phone app does on a new link before it syncs (Gadgetbridge's
+    sequence): the MTU exchange, Huami auth with the suite's key, notifications
+    on.  Returns the FetchClient, ready."""
+    from bandsim.clients.auth import HuamiClient
+    from bandsim.clients.fetch import FetchClient
+
+    att.exchange_mtu(mtu)
+    huami = HuamiClient(att)
+    huami.enable_notifications()
+    huami.authenticate(TEST_KEY)
+    fetch = FetchClient(att, timeout=timeout)
+    fetch.enable_notifications()
+    return fetch
+
+
 def binary_path(arg) -> Path:
     binary = Path(arg or os.environ.get("BANDSIM", DEFAULT_BINARY))
     if not (binary.is_file() and os.access(binary, os.X_OK)):

@@ -117,30 +117,46 @@ void app_start_runner(struct app *app, int status_fd, const char *tag)
 				 status_fd, tag);
 }
 
-bool app_start_control(struct app *app, const struct bandsim_options *opt)
+void app_control_options(const struct bandsim_options *opt,
+			 struct control_options *copt)
 {
-	struct control_options copt = {
+	*copt = (struct control_options){
 		.bus = opt->control_bus,
 		.address = opt->control_address,
 		.name = opt->control_name,
 	};
+}
+
+bool app_wants_control(const struct bandsim_options *opt)
+{
+	return opt->control_address || strcmp(opt->control_bus, "none");
+}
+
+bool app_control_unavailable(const struct bandsim_options *opt, GError *error)
+{
+	bool fatal = opt->control_bus_explicit;
+
+	/* Asked for explicitly, the control plane must be there. */
+	if (fatal)
+		g_printerr("bandsim: control plane: %s\n", error->message);
+	else
+		g_warning("running without a control plane: %s",
+			  error->message);
+	g_error_free(error);
+	return !fatal;
+}
+
+bool app_start_control(struct app *app, const struct bandsim_options *opt)
+{
+	struct control_options copt;
 	GError *error = NULL;
 
-	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
+	if (!app_wants_control(opt))
 		return true;
+	app_control_options(opt, &copt);
 	app->control =
 		control_new(app->band, &control_host, app, &copt, &error);
-	if (app->control)
-		return true;
-	/* Asked for explicitly, the control plane must be there. */
-	if (opt->control_bus_explicit) {
-		g_printerr("bandsim: control plane: %s\n", error->message);
-		g_error_free(error);
-		return false;
-	}
-	g_warning("running without a control plane: %s", error->message);
-	g_error_free(error);
-	return true;
+	return app->control || app_control_unavailable(opt, error);
 }
 
 bool app_start_control_at(struct app *app, GDBusConnection *conn,

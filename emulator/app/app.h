@@ -39,6 +39,16 @@ bool app_open_capture(struct app *app, const char *path, GError **error);
  * writes the --ready-fd status lines (runner.h: tag for a fleet's band,
  * else NULL). */
 void app_start_runner(struct app *app, int status_fd, const char *tag);
+/* Whether the options ask for a control plane at all (not
+ * --control-bus none). */
+bool app_wants_control(const struct bandsim_options *opt);
+/* The control plane's part of the options. */
+void app_control_options(const struct bandsim_options *opt,
+			 struct control_options *copt);
+/* A control plane that could not be had (error, taken): false, said
+ * why, where it was asked for explicitly; otherwise a warning and true,
+ * the band runs without one. */
+bool app_control_unavailable(const struct bandsim_options *opt, GError *error);
 /* The control plane where the options put it.  Refused where it was
  * asked for explicitly: false, and said why; otherwise the band runs
  * without one, with a warning. */

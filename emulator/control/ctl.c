@@ -287,18 +287,28 @@ static int run_simple(const struct ctl *ctl, const struct command *cmd,
 	return simple(ctl, cmd->method, NULL);
 }
 
+/* SECONDS of advance and advance-all; false, said, when it is not a
+ * number. */
+static bool seconds_arg(const struct command *cmd, const char *arg, double *s)
+{
+	char *end;
+
+	*s = g_ascii_strtod(arg, &end);
+	if (*end || end == arg) {
+		g_printerr("bandsim ctl: %s: '%s' is not a number of seconds\n",
+			   cmd->name, arg);
+		return false;
+	}
+	return true;
+}
+
 static int run_advance(const struct ctl *ctl, const struct command *cmd,
 		       char **args)
 {
-	char *end;
-	double s = g_ascii_strtod(args[0], &end);
+	double s;
 
-	if (*end || end == args[0]) {
-		g_printerr(
-			"bandsim ctl: advance: '%s' is not a number of seconds\n",
-			args[0]);
+	if (!seconds_arg(cmd, args[0], &s))
 		return 2;
-	}
 	return simple(ctl, cmd->method, g_variant_new("(d)", s));
 }
 
@@ -406,6 +416,18 @@ static GVariant *fleet_call(const struct ctl *ctl, const char *method,
 		       reply);
 }
 
+/* A Fleet1 call with no reply to print: the exit status. */
+static int fleet_simple(const struct ctl *ctl, const char *method,
+			GVariant *args)
+{
+	GVariant *r = fleet_call(ctl, method, args, NULL);
+
+	if (!r)
+		return 1;
+	g_variant_unref(r);
+	return 0;
+}
+
 static int run_bands(const struct ctl *ctl, const struct command *cmd,
 		     char **args)
 {
@@ -460,7 +482,6 @@ static bool band_number(const char *s, guint32 *id)
 static int run_band_op(const struct ctl *ctl, const struct command *cmd,
 		       char **args)
 {
-	GVariant *r;
 	guint32 id;
 
 	if (!band_number(args[0], &id)) {
@@ -468,30 +489,17 @@ static int run_band_op(const struct ctl *ctl, const struct command *cmd,
 			   cmd->name);
 		return 2;
 	}
-	r = fleet_call(ctl, cmd->method, g_variant_new("(u)", id), NULL);
-	if (!r)
-		return 1;
-	g_variant_unref(r);
-	return 0;
+	return fleet_simple(ctl, cmd->method, g_variant_new("(u)", id));
 }
 
 static int run_advance_all(const struct ctl *ctl, const struct command *cmd,
 			   char **args)
 {
-	char *end;
-	double s = g_ascii_strtod(args[0], &end);
-	GVariant *r;
+	double s;
 
-	if (*end || end == args[0]) {
-		g_printerr("bandsim ctl: %s: '%s' is not a number of seconds\n",
-			   cmd->name, args[0]);
+	if (!seconds_arg(cmd, args[0], &s))
 		return 2;
-	}
-	r = fleet_call(ctl, cmd->method, g_variant_new("(d)", s), NULL);
-	if (!r)
-		return 1;
-	g_variant_unref(r);
-	return 0;
+	return fleet_simple(ctl, cmd->method, g_variant_new("(d)", s));
 }
 
 static const struct command commands[] = {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "app/bandsetup.h"
 #include "control/control.h"
 #include "fleet-bus.h"
@@ -29,28 +30,15 @@ static gboolean on_signal(gpointer loop)
 static bool connect_bus(const struct bandsim_options *opt,
 			GDBusConnection **conn)
 {
-	struct control_options copt = {
-		.bus = opt->control_bus,
-		.address = opt->control_address,
-		.name = opt->control_name,
-	};
+	struct control_options copt;
 	GError *error = NULL;
 
 	*conn = NULL;
-	if (!opt->control_address && !strcmp(opt->control_bus, "none"))
+	if (!app_wants_control(opt))
 		return true;
+	app_control_options(opt, &copt);
 	*conn = control_connect_bus(&copt, &error);
-	if (*conn)
-		return true;
-	if (opt->control_bus_explicit) {
-		g_printerr("bandsim fleet: control plane: %s\n",
-			   error->message);
-		g_error_free(error);
-		return false;
-	}
-	g_warning("running without a control plane: %s", error->message);
-	g_error_free(error);
-	return true;
+	return *conn || app_control_unavailable(opt, error);
 }
 
 static bool run(const struct bandsim_options *opt)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..link.deadline import as_deadline
 from ..link.sock import AttClient
-from .process import SYSTEM, BandProcess, _number
+from .process import BandProcess
 
 FLEET_PATH = "/io/bandsim"
 FLEET_INTERFACE = "io.bandsim.Fleet1"
@@ -95,24 +95,9 @@ class FleetProcess(BandProcess):
         self.count = count
         self.dir = Path(workdir) / "fleet"
 
-    def command(self, ready_fd: int):
-        cmd = self.wrapper + [str(self.binary), "fleet",
-                              "--count", str(self.count),
-                              "--dir", str(self.dir),
-                              "--profile", str(self.profile)]
-        if self.control_address is None:
-            cmd += ["--control-bus", "none"]
-        elif self.control_address == SYSTEM:
-            cmd += ["--control-bus", "system"]
-        else:
-            cmd += ["--control-address", self.control_address]
-        if self.clock_rate is not None:
-            cmd += ["--clock-rate", _number(self.clock_rate)]
-        if self.clock_start is not None:
-            cmd += ["--clock-start", _number(self.clock_start)]
-        if self.auth_key is not None:
-            cmd += ["--auth-key", bytes(self.auth_key).hex()]
-        return cmd + self.extra_args + ["--ready-fd", str(ready_fd)]
+    def where(self) -> list:
+        """A fleet is `bandsim fleet`, its bands under dir."""
+        return ["fleet", "--count", str(self.count), "--dir", str(self.dir)]
 
     def start(self, timeout: float = None, advertising: bool = False) -> None:
         """Start and wait for the fleet's READY=1: every band listens."""

@@ -102,14 +102,18 @@ class BandProcess:
             raise ValueError(f"socket path too long for AF_UNIX: "
                              f"{self.socket_path}")
 
-    def command(self, ready_fd: int):
-        cmd = self.wrapper + [str(self.binary)]
+    def where(self) -> list:
+        """The arguments that say where the band is: its transport and
+        state directory."""
         if self.adapter:
-            cmd += ["--transport", self.transport, "--adapter", self.adapter]
+            cmd = ["--transport", self.transport, "--adapter", self.adapter]
         else:
-            cmd += ["--transport", "sock", "--socket", str(self.socket_path)]
-        cmd += ["--state-dir", str(self.state_dir),
-               "--profile", str(self.profile)]
+            cmd = ["--transport", "sock", "--socket", str(self.socket_path)]
+        return cmd + ["--state-dir", str(self.state_dir)]
+
+    def command(self, ready_fd: int):
+        cmd = self.wrapper + [str(self.binary)] + self.where() + \
+            ["--profile", str(self.profile)]
         if self.control_address is None:
             cmd += ["--control-bus", "none"]
         elif self.control_address == SYSTEM:
