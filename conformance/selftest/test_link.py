@@ -729,6 +729,98 @@ def test_incomplete_services_connect_once_more(fake_class):
     link.close()
 
 
+class FakeBackend:
+    """What _await_services uses of bleak's BlueZ backend: the device's
+    object path and the collection it builds client.services from."""
+
+    def __init__(self, client):
+        self._client = client
+        self._device_path = "/org/bluez/hci1/dev_E1_23_45_67_89_AB"
+
+    @property
+    def services(self):
+        return self._client.services
+
+    @services.setter
+    def services(self, services):
+        self._client.services = services
+
+
+class FakeManager:
+    """bleak's BlueZ manager whose view of the device's service objects
+    fills in after late polls (InterfacesAdded after ServicesResolved)."""
+
+    def __init__(self, late):
+        self.late = list(late)      # what the k-th get_services returns
+        self.asked = []
+
+    async def get_services(self, path, use_cached, services_to_resolve):
+        self.asked.append(path)
+        if not self.late:
+            raise RuntimeError("device object removed")
+        return self.late.pop(0)
+
+
+def late_services(fake_class, monkeypatch, late):
+    """Connect with services showing up late; the manager FakeManager."""
+    manager = FakeManager(late)
+
+    async def the_manager():
+        return manager
+    monkeypatch.setattr(bluez, "_bluez_manager", the_manager)
+    monkeypatch.setattr(fake_class, "_backend",
+                        property(lambda self: FakeBackend(self.client)),
+                        raising=False)
+    return manager
+
+
+def test_late_service_objects_are_waited_for(fake_class, monkeypatch):
+    """ServicesResolved came before the objects (bluez/bluez#1489): the
+    link polls BlueZ's objects until the profile is whole and connects
+    once, not twice."""
+    fake_class.hide = [("180a", "fee0")]
+    hidden = device_services(hide=("1800", "1801", "180a"))
+    manager = late_services(fake_class, monkeypatch,
+                            [hidden, hidden, device_services()])
+    link = BleakLink.connect("E1:23:45:67:89:AB", profile=PROFILE,
+                             timeout=5.0, client_class=fake_class)
+    assert len(fake_class.made) == 1
+    assert len(manager.asked) == 3
+    assert sorted(link.missing) == sorted(link.stack_owned)
+    link.close()
+
+
+def test_objects_that_never_come_leave_a_gap_to_reconnect(
+        fake_class, monkeypatch):
+    """The objects stop coming (the device went): the wait ends at once
+    and the link connects again, as without the manager."""
+    fake_class.hide = [("180a",)]
+    monkeypatch.setattr(bluez, "SERVICES_SETTLE", 0.3)
+    manager = late_services(fake_class, monkeypatch, [])
+    link = BleakLink.connect("E1:23:45:67:89:AB", profile=PROFILE,
+                             timeout=5.0, client_class=fake_class)
+    assert len(manager.asked) >= 1
+    assert len(fake_class.made) == 2
+    assert sorted(link.missing) == sorted(link.stack_owned)
+    link.close()
+
+
+def test_the_wait_for_objects_ends_when_settled(fake_class, monkeypatch):
+    """The objects never fill in: the wait gives up after SERVICES_SETTLE
+    and the gap goes to the caller (a reconnect)."""
+    fake_class.hide = [("180a",)]
+    monkeypatch.setattr(bluez, "SERVICES_SETTLE", 0.3)
+    hidden = device_services(hide=("1800", "1801", "180a"))
+    manager = late_services(fake_class, monkeypatch, [hidden] * 1000)
+    started = time.monotonic()
+    link = BleakLink.connect("E1:23:45:67:89:AB", profile=PROFILE,
+                             timeout=5.0, client_class=fake_class)
+    assert time.monotonic() - started < 2.0
+    assert 1 <= len(manager.asked) < 1000
+    assert len(fake_class.made) == 2
+    link.close()
+
+
 def test_a_device_without_a_characteristic_keeps_the_gap(fake_class):
     """Once only: a device that lacks a service connects with it missing,
     and a read of it answers Invalid Handle."""

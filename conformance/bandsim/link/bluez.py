@@ -400,13 +400,15 @@ async def _await_services(link, client, deadline: Deadline) -> List[str]:
     (at most half of what is left of the deadline) passed, which leaves
     a real gap to the caller."""
     lost = link.handles.lost(client.services)
-    manager = await _bluez_manager()
     backend = getattr(client, "_backend", None)
     path = getattr(backend, "_device_path", None)
-    if not lost or manager is None or path is None:
+    if not lost or path is None:
+        return lost
+    manager = await _bluez_manager()
+    if manager is None:
         return lost
     settle = Deadline(min(SERVICES_SETTLE, deadline.remaining() / 2))
-    while lost and not settle.expired():
+    while lost and not settle.expired:
         await asyncio.sleep(SERVICES_POLL)
         try:
             services = await manager.get_services(path, False, None)
@@ -651,10 +653,8 @@ class BleakLink:
                     try:
                         await _attempt(client.connect(), budget, deadline,
                                        link_up)
-                        lost = link.handles.lost(client.services)
-                        if lost and not client_class:
-                            lost = await _await_services(link, client,
-                                                         deadline)
+                        lost = await _await_services(link, client,
+                                                     deadline)
                         if recovered or not lost or deadline.remaining() < \
                                 RETRY_PAUSE * attempt + MIN_ATTEMPT:
                             # What is still missing is named by the
