@@ -180,7 +180,7 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 		  "Capture every ATT PDU to FILE (btsnoop, opens in Wireshark)",
 		  "FILE" },
 		{ "random-seed", 0, 0, G_OPTION_ARG_INT64, &opt->random_seed,
-		  "Draw challenges and addresses from a seeded generator instead of RAND_bytes: reproducible captures and tests only",
+		  "Draw challenges and addresses from a seeded generator instead of the kernel's getrandom(): reproducible captures and tests only",
 		  "N" },
 		{ "list-faults", 0, 0, G_OPTION_ARG_NONE, &list_faults,
 		  "Print the fault presets, one a line, name first, and exit",

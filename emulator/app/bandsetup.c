@@ -29,7 +29,7 @@ static void warn(char *warning)
 	free(warning);
 }
 
-/* --random-seed: splitmix64 in place of RAND_bytes, so that a run can
+/* --random-seed: splitmix64 in place of getrandom(), so that a run can
  * be repeated byte for byte (captures, tests).  Never a real band's. */
 static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "crypto.h"
 
+#include <errno.h>
+#include <sys/random.h>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 static mb_crypto_random_func_t random_override;
 static void *random_override_data;
@@ -36,9 +38,18 @@ enum mb_crypto_result mb_crypto_random(uint8_t *buf, size_t len)
 		return random_override(buf, len, random_override_data)
 			       ? MB_CRYPTO_OK
 			       : MB_CRYPTO_ERR_RANDOM;
-	if (len > 0x7fffffff || RAND_bytes(buf, (int)len) != 1) {
-		ERR_clear_error();
-		return MB_CRYPTO_ERR_RANDOM;
+	/* The kernel's generator, which OpenSSL's own seeds from: RAND_bytes
+	 * would set up OpenSSL's providers and DRBG, 2 MB of a band's RSS,
+	 * in every band that draws an address and never authenticates. */
+	while (len > 0) {
+		ssize_t n = getrandom(buf, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return MB_CRYPTO_ERR_RANDOM;
+		buf += n;
+		len -= (size_t)n;
 	}
 	return MB_CRYPTO_OK;
 }

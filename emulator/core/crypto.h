@@ -7,7 +7,7 @@
 
 /* All of bandsim's cryptography, behind a header with no OpenSSL type in
  * it: AES-128-ECB for the Huami challenge (protocol §3.2), SHA-256 for key
- * ids, and randomness from RAND_bytes. */
+ * ids (OpenSSL), and randomness from the kernel's getrandom(). */
 
 enum mb_crypto_result {
 	MB_CRYPTO_OK = 0,
@@ -30,7 +30,7 @@ bool mb_crypto_equal(const void *a, const void *b, size_t len);
 void mb_crypto_wipe(void *p, size_t len);
 
 /* Tests replace the random source to get byte-exact challenges; NULL puts
- * RAND_bytes back.  Never used by the emulator itself. */
+ * getrandom() back.  Never used by the emulator itself. */
 typedef bool (*mb_crypto_random_func_t)(uint8_t *buf, size_t len,
 					void *user_data);
 void mb_crypto_set_random_source(mb_crypto_random_func_t fn, void *user_data);
