@@ -40,6 +40,11 @@ void bandsim_log_init(GLogLevelFlags max_level)
 	g_log_set_default_handler(log_handler, NULL);
 }
 
+bool bandsim_log_wants(GLogLevelFlags level)
+{
+	return (level & G_LOG_LEVEL_MASK) <= log_max;
+}
+
 void bandsim_log_core(const char *line, void *user_data)
 {
 	g_debug("%s", line);

@@ -69,7 +69,10 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 	mb_crypto_wipe(&bs, sizeof(bs));
 	if (!band)
 		return NULL;
-	mb_band_set_debug(band, bandsim_log_core, NULL);
+	/* Only when debug lines are printed: the core formats a hexdump of
+	 * every PDU for its callback, most of a fleet's CPU in a sync. */
+	if (bandsim_log_wants(G_LOG_LEVEL_DEBUG))
+		mb_band_set_debug(band, bandsim_log_core, NULL);
 	mb_tick_set_life_seed(mb_band_tick(band), opt->life_seed);
 	warning = NULL;
 	state_attach_band(state, band, &warning);
