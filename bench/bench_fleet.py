@@ -4,16 +4,21 @@ docs/fleet.md): how its cost grows with the number of bands.
 
     /usr/bin/python3 bench/bench_fleet.py [--bands 1000] [--days 14]
         [--curve 1,10,100,1000] [--idle 10000] [--processes 50]
-        [--workers 2] [--threads 8] [--dir DIR]
+        [--pool c|python|c,python] [--workers 2] [--threads 8] [--dir DIR]
 
 Sync: a fleet of N bands, every band bound to the suite's key, its clock
 frozen, lives --days days at once (Fleet1.AdvanceClock, timed on its
-own).  Then every band is synced by a client pool: --workers processes,
-each with --threads threads, each thread taking the next band: ATT
-connect, MTU 247, Huami auth, notifications on, every fetch round until
-count 0, each acked (bench_sync.py's sequence, the suite's own clients).
-Timed: from the pool's start to the last band's last ack.  Every sample
-is checked: each band's samples as the pool saved them, timestamps and
+own).  Then every band is synced by a client pool, each phone doing
+bench_sync.py's sequence: ATT connect, MTU 247, Huami auth,
+notifications on, every fetch round until count 0, each acked.  The
+pools: ``c`` is bench-pool (bench/bench-pool.c), every band at once
+from one thread of C, so that the clients are not what is measured;
+``python`` is the suite's own clients, --workers processes of
+--threads threads, each thread taking the next band.  With both, each
+syncs a fleet of its own and the report gives their ratio.  Timed: from
+the pool's start to the last band's last ack; the fleet's and the
+pool's CPU over the same span are given beside it.  Every sample is
+checked: each band's samples as the pool got them, timestamps and
 bytes, hashed in order, against the same hash of the band's own log
 (GetSamples, read before the sync, not timed); a sample lost, twice or
 changed fails the run.  Peak RSS is the fleet process's VmHWM.
@@ -30,6 +35,8 @@ import argparse
 import concurrent.futures
 import hashlib
 import multiprocessing
+import os
+import resource
 import shutil
 import struct
 import subprocess
@@ -46,11 +53,14 @@ from bandsim.harness.process import BandProcess
 from bandsim.harness.fleet import (FLEET_INTERFACE, FLEET_PATH, FleetProcess,
                                    band_path)
 from bandsim.link.sock import AttClient
+from bandsim.protocol import uuids
+from bandsim.protocol.profile import default_profile
 
 GOAL_SYNC_S = 10.0
 GOAL_PEAK_MB = 200
 GOAL_IDLE_KB = 100
 START_TIMEOUT = 900.0
+POOL_NAMES = {"c": "bench-pool", "python": "python"}
 
 
 def digest(samples) -> str:
@@ -123,6 +133,48 @@ def pool_sync(sockets: list, workers: int, threads: int) -> tuple:
     return elapsed, results
 
 
+def c_pool_sync(pool: Path, sockets: list) -> tuple:
+    """The same sync by bench-pool (bench/bench-pool.c): every band at
+    once from one thread of C, so that the pool is not what is measured.
+    (seconds, {socket: (count, digest)}), seconds as the pool timed it
+    (first connect to last ack)."""
+    profile = default_profile()
+    handles = []
+    for uuid in (uuids.AUTH, uuids.FETCH_CONTROL, uuids.ACTIVITY_DATA):
+        char = profile.by_uuid(uuid)
+        handles += [char.value_handle, char.cccd_handle]
+    cmd = [str(pool), "--handles", ",".join(map(str, handles)),
+           "--key", bytes(benchlib.TEST_KEY).hex(),
+           "--since", str(benchlib.CLOCK_START - benchlib.DAY),
+           "--mtu", "247", "--timeout", "120"] + sockets
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    results, elapsed, errors = {}, None, []
+    for line in done.stdout.splitlines():
+        words = line.split()
+        if words[0] == "elapsed":
+            elapsed = float(words[1])
+        elif words[1] == "error":
+            errors.append(line)
+        else:
+            results[words[0]] = (int(words[1]), words[2])
+    if done.returncode or errors or elapsed is None:
+        sys.exit(f"bench-pool failed (exit {done.returncode}): "
+                 f"{'; '.join(errors[:3])} {done.stderr.strip()}")
+    return elapsed, results
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU of pid so far (every thread)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 # ------------------------------------------------------------- the fleet
 
 class Fleet:
@@ -178,7 +230,8 @@ class Fleet:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def measure_sync(binary, bus, root, count, days, workers, threads) -> dict:
+def measure_sync(binary, bus, root, count, days, pool) -> dict:
+    """pool: ("c", bench-pool's path) or ("python", workers, threads)."""
     fleet = Fleet(binary, bus, count, root)
     started = fleet.start()
     lived = fleet.advance(days * benchlib.DAY)
@@ -187,7 +240,13 @@ def measure_sync(binary, bus, root, count, days, workers, threads) -> dict:
     bad = [s for s, (n, _) in truth.items() if n != expected]
     if bad:
         sys.exit(f"{len(bad)} bands did not log {expected} samples")
-    seconds, got = pool_sync(sorted(truth), workers, threads)
+    fleet_cpu, pool_cpu = cpu_s(fleet.process.pid), children_cpu_s()
+    if pool[0] == "c":
+        seconds, got = c_pool_sync(pool[1], sorted(truth))
+    else:
+        seconds, got = pool_sync(sorted(truth), pool[1], pool[2])
+    fleet_cpu = cpu_s(fleet.process.pid) - fleet_cpu
+    pool_cpu = children_cpu_s() - pool_cpu
     wrong = [s for s in truth if got.get(s) != truth[s]]
     peak = rss_kb(fleet.process.pid, "VmHWM")
     fleet.stop()
@@ -195,7 +254,8 @@ def measure_sync(binary, bus, root, count, days, workers, threads) -> dict:
         sys.exit(f"{len(wrong)} of {count} bands synced wrong, first "
                  f"{wrong[0]}: got {got.get(wrong[0])}, log {truth[wrong[0]]}")
     return {"bands": count, "start": started, "live": lived,
-            "sync": seconds, "peak_kb": peak,
+            "sync": seconds, "peak_kb": peak, "pool": pool[0],
+            "fleet_cpu": fleet_cpu, "pool_cpu": pool_cpu,
             "samples": count * expected}
 
 
@@ -251,13 +311,33 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=50,
                         help="bands as processes, beside a fleet of as "
                              "many (0: none)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--pool", default="c",
+                        help="client pools, each syncing its own fleet of "
+                             "every size: c (bench-pool), python (the "
+                             "suite's clients) or c,python side by side")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="python pool: processes")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="python pool: threads a process")
+    parser.add_argument("--bench-pool", help="bench-pool (default: the "
+                                             "build's)")
     parser.add_argument("--dir", help="where the fleets live (default: "
                                       "$TMPDIR)")
     parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
+    pools = []
+    for name in args.pool.split(","):
+        if name == "c":
+            path = Path(args.bench_pool) if args.bench_pool else \
+                binary.parent.parent / "bench" / "bench-pool"
+            if not os.access(path, os.X_OK):
+                sys.exit(f"bench-pool not found or not executable: {path}")
+            pools.append(("c", path))
+        elif name == "python":
+            pools.append(("python", args.workers, args.threads))
+        else:
+            sys.exit(f"--pool: unknown pool {name!r} (c or python)")
     root = Path(tempfile.mkdtemp(prefix="bandsim-fleet-", dir=args.dir))
     fs = subprocess.run(["stat", "-f", "-c", "%T", str(root)],
                         capture_output=True, text=True).stdout.strip()
@@ -270,8 +350,9 @@ def main() -> int:
         for n in idle_sizes:
             idle[n] = measure_idle(binary, bus, root, n)
         for n in sizes:
-            synced[n] = measure_sync(binary, bus, root, n, args.days,
-                                     args.workers, args.threads)
+            for pool in pools:
+                synced[(n, pool[0])] = measure_sync(binary, bus, root, n,
+                                                    args.days, pool)
         if args.processes:
             side = (measure_processes(binary, bus, root, args.processes),
                     measure_idle(binary, bus, root, args.processes))
@@ -287,21 +368,28 @@ def main() -> int:
             f"{(r['rss_kb'] - one) / (n - 1):.1f} KB" if n > 1 else "—",
     } for n, r in idle.items()]
     sync_rows = [{
-        "bands": f"{n:,}", "samples": f"{r['samples']:,}",
+        "bands": f"{n:,}", "pool": POOL_NAMES[r["pool"]],
+        "samples": f"{r['samples']:,}",
         "live (AdvanceClock)": f"{r['live']:.2f} s",
         "sync": f"{r['sync']:.2f} s",
         "sync per band": f"{r['sync'] / n * 1000:.2f} ms",
         "samples/s": f"{r['samples'] / r['sync']:,.0f}",
+        "fleet CPU": f"{r['fleet_cpu']:.2f} s",
+        "pool CPU": f"{r['pool_cpu']:.2f} s",
         "peak RSS": f"{r['peak_kb'] / 1024:.1f} MB",
         "peak RSS per band": f"{r['peak_kb'] / n:.0f} KB",
-    } for n, r in synced.items()]
+    } for (n, _), r in synced.items()]
     m = benchlib.machine()
     lines = ["### bench_fleet", "",
              f"Command: `{benchlib.command_line()}`", "",
              f"Machine: `{m['uname']}`, {m['nproc']} CPUs, {m['cpu']}, "
              f"Python {m['python']}; fleets on {fs or 'an unknown fs'}; "
-             f"client pool {args.workers} processes × {args.threads} "
-             f"threads (the suite's own clients)", "",
+             f"client pools: " + ", ".join(
+                 "bench-pool (one thread of C, every band at once)"
+                 if p[0] == "c" else
+                 f"python ({args.workers} processes × {args.threads} "
+                 f"threads of the suite's own clients)" for p in pools),
+             "",
              "Idle fleets (exec to READY=1, RSS after it):", ""]
     lines += table(idle_rows)
     lines += [f"Fleets whose bands each lived {args.days:g} days, all synced "
@@ -318,7 +406,11 @@ def main() -> int:
                   f"{procs['rss_kb'] / fleet['rss_kb']:.1f}× the memory, "
                   f"{procs['start'] / fleet['start']:.1f}× the start time.",
                   ""]
-    big = synced[args.bands]
+    if len(pools) > 1:
+        lines += ["Pools side by side, sync time python / c: " + "; ".join(
+            f"{n:,} bands {synced[(n, 'python')]['sync'] / synced[(n, 'c')]['sync']:.1f}×"
+            for n in sizes) + ".", ""]
+    big = synced[(args.bands, pools[0][0])]
     goals = [f"sync ≤ {GOAL_SYNC_S:.0f} s: {big['sync']:.2f} s "
              f"({'met' if big['sync'] <= GOAL_SYNC_S else 'NOT met'})",
              f"peak RSS ≤ {GOAL_PEAK_MB} MB: {big['peak_kb'] / 1024:.1f} MB "
@@ -327,7 +419,8 @@ def main() -> int:
         per = (idle[args.bands]["rss_kb"] - one) / (args.bands - 1)
         goals.append(f"idle RSS per band ≤ {GOAL_IDLE_KB} KB: {per:.1f} KB "
                      f"({'met' if per <= GOAL_IDLE_KB else 'NOT met'})")
-    lines.append(f"Goals for {args.bands:,} bands: " + "; ".join(goals) + ".")
+    lines.append(f"Goals for {args.bands:,} bands (pool: {POOL_NAMES[pools[0][0]]}"
+                 f"): " + "; ".join(goals) + ".")
     print("\n".join(lines))
     return 0
 
