@@ -122,8 +122,9 @@ static bool fail(struct phone *ph, const char *what, const uint8_t *pdu,
 	for (size_t i = 0; pdu && i < len && i < 20 && off > 0 &&
 			   (size_t)off + 4 < sizeof(ph->error);
 	     i++)
-		off += snprintf(ph->error + off, sizeof(ph->error) - (size_t)off,
-				"%s%02x", i ? " " : ": ", pdu[i]);
+		off += snprintf(ph->error + off,
+				sizeof(ph->error) - (size_t)off, "%s%02x",
+				i ? " " : ": ", pdu[i]);
 	return false;
 }
 
@@ -145,8 +146,8 @@ static bool write_value(struct phone *ph, uint8_t op, enum handle_index h,
 	return send_pdu(ph, pdu, 3 + len);
 }
 
-static bool command(struct phone *ph, enum handle_index h,
-		    const uint8_t *value, size_t len)
+static bool command(struct phone *ph, enum handle_index h, const uint8_t *value,
+		    size_t len)
 {
 	return write_value(ph, ATT_WRITE_CMD, h, value, len);
 }
@@ -176,11 +177,10 @@ static bool request_round(struct phone *ph)
 }
 
 /* 10 <cmd> 01 with at least len bytes: the band's success reply. */
-static bool is_success(const uint8_t *v, size_t len, uint8_t cmd,
-		       size_t want)
+static bool is_success(const uint8_t *v, size_t len, uint8_t cmd, size_t want)
 {
-	return len >= want && len >= 3 && v[0] == HUAMI_REPLY &&
-	       v[1] == cmd && v[2] == HUAMI_SUCCESS;
+	return len >= want && len >= 3 && v[0] == HUAMI_REPLY && v[1] == cmd &&
+	       v[2] == HUAMI_SUCCESS;
 }
 
 static bool on_start_reply(struct phone *ph, const uint8_t *v, size_t len)
@@ -247,8 +247,7 @@ static bool on_fetch(struct phone *ph, const uint8_t *v, size_t len)
 		if (len != 3 || !is_success(v, len, 0x02, 3))
 			return fail(ph, "end of transfer", v, len);
 		if (ph->received != ph->announced)
-			return fail(ph, "fewer samples than announced", v,
-				    len);
+			return fail(ph, "fewer samples than announced", v, len);
 		ph->total += ph->received;
 		ph->cursor = ph->start + 60ull * ph->received;
 		ph->step = STEP_ACK;
@@ -516,15 +515,17 @@ int main(int argc, char **argv)
 		}
 		got = epoll_wait(ep, events, 64, timeout_ms);
 		if (got == 0) {
-			fprintf(stderr, "bench-pool: nothing from %zu links "
-				"in %d ms\n", running, timeout_ms);
+			fprintf(stderr,
+				"bench-pool: nothing from %zu links "
+				"in %d ms\n",
+				running, timeout_ms);
 			return 1;
 		}
 		for (int e = 0; e < got; e++) {
 			struct phone *ph = events[e].data.ptr;
 			uint8_t pdu[520];
-			ssize_t len = recv(ph->fd, pdu, sizeof(pdu),
-					   MSG_DONTWAIT);
+			ssize_t len =
+				recv(ph->fd, pdu, sizeof(pdu), MSG_DONTWAIT);
 			bool ok;
 
 			if (len < 0 && (errno == EAGAIN || errno == EINTR))

@@ -163,13 +163,6 @@ def c_pool_sync(pool: Path, sockets: list) -> tuple:
     return elapsed, results
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU of pid so far (every thread)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -240,12 +233,13 @@ def measure_sync(binary, bus, root, count, days, pool) -> dict:
     bad = [s for s, (n, _) in truth.items() if n != expected]
     if bad:
         sys.exit(f"{len(bad)} bands did not log {expected} samples")
-    fleet_cpu, pool_cpu = cpu_s(fleet.process.pid), children_cpu_s()
+    fleet_cpu = benchlib.thread_cpu_s(fleet.process.pid)
+    pool_cpu = children_cpu_s()
     if pool[0] == "c":
         seconds, got = c_pool_sync(pool[1], sorted(truth))
     else:
         seconds, got = pool_sync(sorted(truth), pool[1], pool[2])
-    fleet_cpu = cpu_s(fleet.process.pid) - fleet_cpu
+    fleet_cpu = benchlib.thread_cpu_s(fleet.process.pid) - fleet_cpu
     pool_cpu = children_cpu_s() - pool_cpu
     wrong = [s for s in truth if got.get(s) != truth[s]]
     peak = rss_kb(fleet.process.pid, "VmHWM")

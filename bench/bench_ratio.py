@@ -1,31 +1,39 @@
 #!/usr/bin/python3
-"""The emulator's own cost of band life against the band model alone,
-measured side by side in one run.
+"""The emulator's own costs against a baseline, each measured side by
+side in one run: band life against the band model alone, and a band's
+sync in a fleet against a band alone.
 
-    /usr/bin/python3 bench/bench_ratio.py [--rounds 5] [--runs 7] [--check]
+    /usr/bin/python3 bench/bench_ratio.py [--rounds 5] [--runs 7]
+        [--fleet 128] [--days 3] [--check]
 
-Both simulate 30 band days on a fresh band.  The core: ``bench-core``
-(the band model linked directly, a fake clock, nothing around it).  The
-emulator: ``bandsim`` with its control plane on a private bus, moved on
-by ``AdvanceClock`` as a test does, every event it sends received by the
-suite's own control client.  What is compared is CPU time, not wall
-time: the core's is its process's; the emulator's is the sum over its
-threads (``/proc/PID/task/*/schedstat``) from just before the call to its
-reply.  A busy machine stretches wall time, and stretches a chain of
-processes more than one, but leaves CPU time nearly alone, so the ratio
-means the same in CI, beside the VM, as on an idle machine.
+Life: both simulate 30 band days on a fresh band.  The core:
+``bench-core`` (the band model linked directly, a fake clock, nothing
+around it).  The emulator: ``bandsim`` with its control plane on a
+private bus, moved on by ``AdvanceClock`` as a test does, every event it
+sends received by the suite's own control client.  Each round runs both,
+the order alternating between rounds, and takes the ratio of their
+medians over --runs.
 
-Each round runs both, the order alternating between rounds, and takes
-the ratio of their medians; the result is the median, minimum and maximum
-over the rounds.  ``--check`` fails (exit 1) when the median ratio is
-more than twice the one recorded in ``bench/ratios.ini``: that is what
-four times the edge overhead looked like when it crept in unnoticed
+Fleet: a fleet of one band and a fleet of --fleet bands, each band
+having lived --days days, are synced by bench-pool (bench_fleet.py's
+sync, every sample checked); the ratio is the fleet's CPU per band
+against the one band's CPU.  A main loop that grows a cost with the
+number of bands (a scan of every band per packet, say) raises it.
+
+What is compared is CPU time, not wall time: the sum over the
+emulator's threads (``/proc/PID/task/*/schedstat``) across the call or
+the sync, and bench-core's own.  A busy machine stretches wall time,
+and stretches a chain of processes more than one, but leaves CPU time
+nearly alone, so the ratios mean the same in CI, beside the VM, as on
+an idle machine.  Each result is the median, minimum and maximum over
+--rounds.  ``--check`` fails (exit 1) when a median ratio is more than
+twice the one recorded in ``bench/ratios.ini``: that is what four times
+the edge overhead looked like when it crept in unnoticed
 (docs/benchmarks.md).
 """
 
 import argparse
 import configparser
-import os
 import re
 import statistics
 import subprocess
@@ -34,24 +42,11 @@ import time
 from pathlib import Path
 
 import benchlib
+from bench_fleet import Fleet, c_pool_sync
 
 DAYS = 30
 RATIOS = Path(__file__).resolve().parent / "ratios.ini"
 CORE_CPU = re.compile(r"^life-cpu\s+median\s+([0-9.]+) ms")
-
-
-def thread_cpu_s(pid: int) -> float:
-    """CPU time of every thread of pid so far (seconds)."""
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat",
-                      encoding="ascii") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            # A thread that ended between the listing and the read.
-            continue
-    return total / 1e9
 
 
 def core_cpu_ms(core: Path, runs: int) -> float:
@@ -72,9 +67,9 @@ def emulator_cpu_ms(bench: benchlib.Bench, runs: int) -> float:
         band = bench.start_band()
         control = bench.control
         control.get("Clock")        # the band answers: it is up
-        before = thread_cpu_s(band.pid)
+        before = benchlib.thread_cpu_s(band.pid)
         control.advance_clock(DAYS * benchlib.DAY, timeout=120.0)
-        times.append(thread_cpu_s(band.pid) - before)
+        times.append(benchlib.thread_cpu_s(band.pid) - before)
         control.drain()
         if control.get("Clock") != want:
             sys.exit(f"band clock {control.get('Clock')}, expected {want}")
@@ -82,25 +77,59 @@ def emulator_cpu_ms(bench: benchlib.Bench, runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def recorded() -> float:
+def fleet_cpu_per_band_ms(binary, bus, root, pool, count: int,
+                          days: float) -> float:
+    """A fleet of count bands, each lived days: its CPU over their sync
+    by bench-pool, a band (ms)."""
+    fleet = Fleet(binary, bus, count, root)
+    fleet.start()
+    fleet.advance(days * benchlib.DAY)
+    truth = fleet.truth()
+    before = benchlib.thread_cpu_s(fleet.process.pid)
+    _, got = c_pool_sync(pool, sorted(truth))
+    cpu = benchlib.thread_cpu_s(fleet.process.pid) - before
+    fleet.stop()
+    if got != truth:
+        sys.exit(f"fleet of {count}: a band synced other samples than "
+                 f"it logged")
+    return cpu / count * 1000
+
+
+def recorded(section: str, key: str) -> float:
     parser = configparser.ConfigParser()
     parser.read(RATIOS, encoding="utf-8")
-    return parser.getfloat("life", "emulator-over-core")
+    return parser.getfloat(section, key)
+
+
+def row(what: str, base: str, cost: str, rows) -> dict:
+    ratios = [r[2] for r in rows]
+    return {"what": what, "rounds": len(rows),
+            "baseline: median": f"{base}, "
+            f"{statistics.median(r[0] for r in rows):.2f} ms",
+            "measured: median": f"{cost}, "
+            f"{statistics.median(r[1] for r in rows):.2f} ms",
+            "ratio: median": f"{statistics.median(ratios):.2f}",
+            "min": f"{min(ratios):.2f}", "max": f"{max(ratios):.2f}"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--fleet", type=int, default=128,
+                        help="bands in the fleet of the fleet ratio")
+    parser.add_argument("--days", type=float, default=3,
+                        help="days each band of the fleet ratio lived")
     parser.add_argument("--binary", help="emulator (default: the build's)")
     parser.add_argument("--core", help="bench-core (default: the build's)")
     parser.add_argument("--check", action="store_true",
-                        help=f"fail at twice the ratio in {RATIOS.name}")
+                        help=f"fail at twice a ratio in {RATIOS.name}")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
     core = Path(args.core) if args.core else \
         binary.parent.parent / "bench" / "bench-core"
-    rows = []
+    pool = binary.parent.parent / "bench" / "bench-pool"
+    life, fleet = [], []
     start = time.monotonic()
     with benchlib.Bench(binary) as bench:
         for r in range(args.rounds):
@@ -110,33 +139,40 @@ def main() -> int:
             else:
                 cor = core_cpu_ms(core, args.runs)
                 emu = emulator_cpu_ms(bench, args.runs)
-            rows.append((cor, emu, emu / cor))
-    ratios = [row[2] for row in rows]
-    ratio = statistics.median(ratios)
-    print(benchlib.report(
-        "bench_ratio", [{
-            "what": f"CPU for {DAYS} band days",
-            "rounds": len(rows),
-            "core (median of medians)":
-                f"{statistics.median(r[0] for r in rows):.1f} ms",
-            "emulator (median of medians)":
-                f"{statistics.median(r[1] for r in rows):.1f} ms",
-            "emulator / core: median": f"{ratio:.2f}",
-            "min": f"{min(ratios):.2f}", "max": f"{max(ratios):.2f}"}],
-        ["Per round (core ms, emulator ms, ratio): " + "; ".join(
-            f"{c:.1f}, {e:.1f}, {q:.2f}" for c, e, q in rows),
+            life.append((cor, emu, emu / cor))
+            one = fleet_cpu_per_band_ms(binary, bench.bus, bench.dir, pool,
+                                        1, args.days)
+            many = fleet_cpu_per_band_ms(binary, bench.bus, bench.dir, pool,
+                                         args.fleet, args.days)
+            fleet.append((one, many, many / one))
+    print(benchlib.report("bench_ratio", [
+        row(f"CPU for {DAYS} band days", "core", "emulator", life),
+        row(f"CPU a band for its sync, {args.days:g} days logged",
+            "one band", f"a band of {args.fleet}", fleet)],
+        ["Per round, life (core ms, emulator ms, ratio): " + "; ".join(
+            f"{c:.1f}, {e:.1f}, {q:.2f}" for c, e, q in life),
+         "Per round, fleet (one band ms, a band of the fleet ms, ratio): "
+         + "; ".join(f"{o:.2f}, {m:.2f}, {q:.2f}" for o, m, q in fleet),
          f"Took {time.monotonic() - start:.1f} s."]))
-    if args.check:
-        limit = 2 * recorded()
-        if ratio > limit:
-            print(f"bench_ratio: the emulator took {ratio:.2f} times the "
-                  f"core's CPU for band life; {RATIOS.name} records "
-                  f"{recorded():.2f}, and twice that is the limit",
+    failed = False
+    for name, rows, section, key in (
+            ("band life, emulator against core", life, "life",
+             "emulator-over-core"),
+            ("a sync, a band of a fleet against a band alone", fleet,
+             "fleet", "band-of-fleet-over-one")):
+        ratio, was = statistics.median(r[2] for r in rows), \
+            recorded(section, key)
+        if not args.check:
+            continue
+        if ratio > 2 * was:
+            print(f"bench_ratio: {name}: {ratio:.2f}; {RATIOS.name} "
+                  f"records {was:.2f}, and twice that is the limit",
                   file=sys.stderr)
-            return 1
-        print(f"bench_ratio: {ratio:.2f} is within twice the recorded "
-              f"{recorded():.2f}")
-    return 0
+            failed = True
+        else:
+            print(f"bench_ratio: {name}: {ratio:.2f} is within twice the "
+                  f"recorded {was:.2f}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ machine (CI beside the VM) stretches it while RSS stays what it is.
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
 import time

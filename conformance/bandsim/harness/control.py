@@ -15,6 +15,7 @@ wait_event() consumes one not yet consumed matching event, earliest
 first, so two waits never return the same milestone.
 """
 
+import array
 import math
 from dataclasses import dataclass, field
 
@@ -58,6 +59,18 @@ class Event:
             for key, value in match.items())
 
 
+def _uint64s(variant) -> array.array:
+    """An ``at`` as its numbers, from its bytes: GLib's unpack() builds
+    one Python object per element through introspection, 40 ms for a
+    few thousand timestamps.  A GVariant holds its data in the host's
+    byte order (GDBus swaps a message from the other order as it reads
+    it), and an array of a fixed-size type is its elements back to
+    back."""
+    numbers = array.array("Q")
+    numbers.frombytes(variant.get_data_as_bytes().get_data())
+    return numbers
+
+
 def _detail_key(keyword: str) -> str:
     """Python keywords cannot hold '-': key_id=... matches "key-id"."""
     return keyword.replace("_", "-")
@@ -85,6 +98,17 @@ class PendingCall:
             self._on_done(self)
 
     def wait(self, timeout=None):
+        self._wait(timeout)
+        return self.result.unpack() if self.result is not None else ()
+
+    def wait_variant(self, timeout=None):
+        """Like wait(), but the reply as the GLib.Variant it came in, for
+        large replies that unpack() would turn into lists of ints, one
+        introspected object at a time."""
+        self._wait(timeout)
+        return self.result
+
+    def _wait(self, timeout) -> None:
         deadline = as_deadline(timeout, self._client.timeout)
         try:
             self._client.iterate_until(lambda: self.done, deadline,
@@ -98,13 +122,6 @@ class PendingCall:
                 raise Timeout(f"no reply to {self.method} within "
                               f"{deadline.seconds} s")
             raise _control_error(self.error)
-        return self.result.unpack() if self.result is not None else ()
-
-    def wait_variant(self, timeout=None):
-        """Like wait(), but the reply as the GLib.Variant it came in, for
-        large replies that unpack() would turn into lists of ints."""
-        self.wait(timeout)
-        return self.result
 
 
 def _control_error(exc: GLib.Error) -> ControlError:
@@ -418,7 +435,7 @@ class ControlClient:
             raise ControlError(f"GetSamples replied "
                                f"{reply and reply.get_type_string()}, "
                                f"expected (atay)")
-        stamps = reply.get_child_value(0).unpack()
+        stamps = _uint64s(reply.get_child_value(0))
         data = reply.get_child_value(1).get_data_as_bytes().get_data()
         if len(data) != 4 * len(stamps):
             raise ControlError(f"GetSamples gave {len(stamps)} timestamps "
