@@ -1065,3 +1065,62 @@ def test_a_device_bluez_dropped_is_scanned_for_again():
     assert not gone(FakeDBusError("org.bluez.Error.Failed",
                                   "le-connection-abort-by-local"))
     assert not gone(asyncio.TimeoutError())
+
+
+class StuckBus:
+    """bleak's dbus_fast bus, as _settle and _forget use it: calls that
+    answer at once, or never (hang)."""
+
+    def __init__(self, manager, hang):
+        self.manager = manager
+        self.hang = hang
+        self.calls = []
+
+    async def call(self, message):
+        self.calls.append(message.member)
+        if self.hang:
+            await asyncio.Event().wait()
+        if message.member == "Disconnect":
+            self.manager.connected = False
+
+
+class ConnectedManager:
+    def __init__(self, hang=False, ends=True):
+        self.connected = True
+        self.ends = ends
+        self._bus = StuckBus(self, hang)
+
+    def is_connected(self, path):
+        return self.connected or not self.ends
+
+
+def settle_with(monkeypatch, manager):
+    pytest.importorskip("dbus_fast")
+
+    async def the_manager():
+        return manager
+    monkeypatch.setattr(bluez, "_bluez_manager", the_manager)
+    monkeypatch.setattr(bluez, "SETTLE_MAX", 0.3)
+    started = time.monotonic()
+    settled = asyncio.run(bluez._settle("E1:23:45:67:89:AB", "hci1",
+                                        Deadline(60.0)))
+    return settled, time.monotonic() - started
+
+
+def test_a_link_bluez_ends_is_waited_for(monkeypatch):
+    manager = ConnectedManager()
+    settled, _ = settle_with(monkeypatch, manager)
+    assert settled and manager._bus.calls == ["Disconnect"]
+
+
+def test_a_link_bluez_cannot_end_is_given_up(monkeypatch):
+    """Disconnect answers, but Device1 stays Connected (the kernel lost
+    the link, bluetoothd did not): _settle says so within SETTLE_MAX,
+    not at the connect deadline."""
+    settled, took = settle_with(monkeypatch, ConnectedManager(ends=False))
+    assert not settled and took < 2.0
+
+
+def test_a_disconnect_that_never_answers_is_given_up(monkeypatch):
+    settled, took = settle_with(monkeypatch, ConnectedManager(hang=True))
+    assert not settled and took < 2.0

@@ -84,6 +84,12 @@ SCAN_AFTER_FAILURE = 5.0
 # (_await_services): under load the service objects of a fresh discovery
 # took up to 2.5 s after the discovery ended.
 SERVICES_SETTLE = 5.0
+# How long a Device1 still Connected from an earlier link gets to go
+# (_settle) before the device is forgotten instead: a Disconnect that
+# BlueZ can carry out ends within a second or two; one it cannot (the
+# kernel lost the link, bluetoothd did not) never ends, and waiting on
+# it took every later test's whole connect deadline.
+SETTLE_MAX = 10.0
 SERVICES_POLL = 0.1
 # BlueZ keeps Generic Access and Generic Attribute to itself: a central
 # on BlueZ never sees them, on any device.  Every other service of the
@@ -485,27 +491,33 @@ async def _is_connected(address: str, adapter: Optional[str]) -> bool:
 
 
 async def _settle(address: str, adapter: Optional[str],
-                  deadline: Deadline) -> None:
+                  deadline: Deadline) -> bool:
     """A Device1 still Connected when no link of ours is open is the
     last link BlueZ has not finished with (or one a killed client left):
     bleak would skip Connect and wait for services that never resolve.
-    Disconnect it and wait for Connected=False first."""
+    Disconnect it and wait for Connected=False first, for at most
+    SETTLE_MAX (half of what is left of deadline).  Returns False when
+    BlueZ still shows it connected then: a link the kernel no longer has
+    (its Disconnect answers "Disconnected", 0x0e, after a connection
+    the controller never completed), which no wait will end."""
     if not adapter:
-        return
+        return True
     manager = await _bluez_manager()
     path = _device_path(address, adapter)
     if manager is None or not manager.is_connected(path):
-        return
+        return True
+    settle = Deadline(min(SETTLE_MAX, deadline.remaining() / 2))
     try:
         from dbus_fast import Message
-        await manager._bus.call(Message(
+        await asyncio.wait_for(manager._bus.call(Message(
             destination="org.bluez", path=path,
-            interface="org.bluez.Device1", member="Disconnect"))
-        while manager.is_connected(path) and \
-                deadline.remaining() > RETRY_PAUSE:
+            interface="org.bluez.Device1", member="Disconnect")),
+            settle.remaining())
+        while manager.is_connected(path) and not settle.expired:
             await asyncio.sleep(0.05)
     except Exception:
-        return
+        pass
+    return not manager.is_connected(path)
 
 
 async def _forget(address: str, adapter: Optional[str]) -> None:
@@ -522,10 +534,11 @@ async def _forget(address: str, adapter: Optional[str]) -> None:
         return
     try:
         from dbus_fast import Message
-        await manager._bus.call(Message(
+        await asyncio.wait_for(manager._bus.call(Message(
             destination="org.bluez", path=f"/org/bluez/{adapter}",
             interface="org.bluez.Adapter1", member="RemoveDevice",
-            signature="o", body=[_device_path(address, adapter)]))
+            signature="o", body=[_device_path(address, adapter)])),
+            SETTLE_MAX)
     except Exception:
         return
 
@@ -619,8 +632,12 @@ class BleakLink:
                 # advertisement first, which costs a scan per link.
                 known = None if client_class else \
                     await _known_device(address, adapter)
-                if known:
-                    await _settle(address, adapter, deadline)
+                if known and not await _settle(address, adapter,
+                                               deadline):
+                    # BlueZ holds a link it cannot end: forget the
+                    # device and scan for the band afresh.
+                    await _forget(address, adapter)
+                    known = None
                 attempt = 0
                 failures = []
                 recovered = False
