@@ -71,14 +71,6 @@ def digest(samples) -> str:
     return h.hexdigest()
 
 
-def rss_kb(pid: int, field: str = "VmRSS") -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} for {pid}")
-
-
 # ------------------------------------------------------------- the pool
 
 def sync_one(socket_path: str) -> tuple:
@@ -242,7 +234,7 @@ def measure_sync(binary, bus, root, count, days, pool) -> dict:
     fleet_cpu = benchlib.thread_cpu_s(fleet.process.pid) - fleet_cpu
     pool_cpu = children_cpu_s() - pool_cpu
     wrong = [s for s in truth if got.get(s) != truth[s]]
-    peak = rss_kb(fleet.process.pid, "VmHWM")
+    peak = benchlib.rss_kb(fleet.process.pid, "VmHWM")
     fleet.stop()
     if wrong:
         sys.exit(f"{len(wrong)} of {count} bands synced wrong, first "
@@ -256,7 +248,7 @@ def measure_sync(binary, bus, root, count, days, pool) -> dict:
 def measure_idle(binary, bus, root, count) -> dict:
     fleet = Fleet(binary, bus, count, root)
     started = fleet.start()
-    rss = rss_kb(fleet.process.pid)
+    rss = benchlib.rss_kb(fleet.process.pid)
     fleet.stop()
     return {"bands": count, "start": started, "rss_kb": rss}
 
@@ -278,7 +270,7 @@ def measure_processes(binary, bus, root, count) -> dict:
             bands.append(band)
             band.start()
         started = time.perf_counter() - began
-        rss = sum(rss_kb(band.pid) for band in bands)
+        rss = sum(benchlib.rss_kb(band.pid) for band in bands)
     finally:
         for band in bands:
             if band.started and not band.stopped:

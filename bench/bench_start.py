@@ -33,14 +33,6 @@ GOAL_START_S = 0.050
 GOAL_RSS_KB = 8 * 1024
 
 
-def rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
 def one_start(binary: Path, workdir: Path, bus) -> tuple:
     """(seconds from fork to ADVERTISING=1, VmRSS in KB then)."""
     band = BandProcess(binary, benchlib.DEFAULT_PATH, workdir,
@@ -50,7 +42,7 @@ def one_start(binary: Path, workdir: Path, bus) -> tuple:
     start = time.perf_counter()
     band.start()
     took = time.perf_counter() - start
-    rss = rss_kb(band.pid)
+    rss = benchlib.rss_kb(band.pid)
     code = band.stop()
     if code != 0:
         raise RuntimeError(f"emulator exit status {code}\n{band.log_tail()}")

@@ -114,6 +114,15 @@ def thread_cpu_s(pid: int) -> float:
     return total / 1e9
 
 
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """A field of /proc/PID/status in KB: VmRSS, or VmHWM (the peak)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} for {pid}")
+
+
 def machine() -> dict:
     cpu = ""
     try:
