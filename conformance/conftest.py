@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bandsim.clients.auth import HuamiClient
-from bandsim.harness import targets
+from bandsim.harness import scratch, targets
 from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
 from bandsim.harness.fleet import FleetProcess
@@ -52,6 +52,7 @@ TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
+SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
 BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY,
                    RAW_ATT)
 # What a scenario's fixtures reveal it needs; its markers must say so.
@@ -107,6 +108,11 @@ OPTIONS = (
              "(l2cap: the raw_att scenarios run too)")),
     ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
                                        "into DIR")),
+    ("--bandsim-tmp", _value(
+        "DIR", "where the bands' state directories, sockets and logs go "
+               "(default: /dev/shm when it is a tmpfs with 1 GiB free, else "
+               "the system's; --basetemp wins; "
+               "bandsim/harness/scratch.py)")),
 )
 
 
@@ -119,6 +125,11 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for text in targets.MARKERS.values():
         config.addinivalue_line("markers", text)
+    try:
+        scratch.choose(config.getoption("--bandsim-tmp"),
+                       config.option.basetemp)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc))
     try:
         target = Target.from_options(
             config.getoption("--target"), config.getoption("--adapter"),
@@ -219,6 +230,7 @@ def pytest_runtest_makereport(item, call):
     record.reports[rep.when] = rep
     if rep.when != "teardown":
         return
+    _clear_scratch(item, record)
     record.finish()
     del item.stash[RECORD_KEY]      # its clients and links are done with
     directory = item.config.stash[REPORT_KEY]
@@ -236,6 +248,23 @@ def pytest_runtest_makereport(item, call):
         module=item.path.name,
         markers={name: list(args) for name, args in _marks(item)},
         target=item.config.stash[TARGET_KEY].describe()))
+
+
+def _scratch_dir(item, base, prefix):
+    """A new directory for one of the test's bands or fleets."""
+    directory = scratch.band_dir(base, prefix)
+    item.stash.setdefault(SCRATCH_KEY, []).append(directory)
+    return directory
+
+
+def _clear_scratch(item, record):
+    """A passed test's band directories go; a failed one's stay for
+    whoever reads the failure (bandsim/harness/scratch.py)."""
+    directories = item.stash.get(SCRATCH_KEY, [])
+    if directories and all(rep.passed for rep in record.reports.values()):
+        for directory in directories:
+            scratch.remove(directory)
+    directories.clear()
 
 
 def _report_name(item):
@@ -428,7 +457,7 @@ def start_band(request, target):
         pytest.skip("starting an emulator needs --target emu")
     emulator_binary = request.getfixturevalue("emulator_binary")
     bus = request.getfixturevalue("bus")
-    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    base = request.getfixturevalue("tmp_path_factory").getbasetemp()
     central = request.getfixturevalue("emu_central")
     record = _record(request.node)
     directory = request.config.stash[REPORT_KEY]
@@ -448,7 +477,7 @@ def start_band(request, target):
         capture = _capture_of(request.node, record, opts)
         opts.setdefault("wrapper", wrapper)
         proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
-                           tmp_path_factory.mktemp("band"),
+                           _scratch_dir(request.node, base, "band"),
                            state_dir=state_dir, auth_key=auth_key, **opts)
         started.append(proc)
         try:
@@ -498,7 +527,7 @@ def start_fleet(request, target):
         pytest.skip("starting a fleet needs --target emu")
     emulator_binary = request.getfixturevalue("emulator_binary")
     bus = request.getfixturevalue("bus")
-    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    base = request.getfixturevalue("tmp_path_factory").getbasetemp()
     started = []
 
     def start(count, auth_key=TEST_KEY, **opts):
@@ -507,7 +536,8 @@ def start_fleet(request, target):
         opts.setdefault("clock_start", CLOCK_START)
         opts.setdefault("wrapper", wrapper_from_env())
         fleet = FleetProcess(emulator_binary, PROFILE_PATH,
-                             tmp_path_factory.mktemp("fleet"), count,
+                             _scratch_dir(request.node, base, "fleet"),
+                             count,
                              auth_key=auth_key, **opts)
         started.append(fleet)
         fleet.start()

@@ -190,7 +190,8 @@ def run(start_band, control, row):
             f"notifications for {hexs(row.pdu)}"
         after = snapshot.take(control, band.state_dir, link, PROFILE)
         if row.screen is not None:
-            assert after.properties.pop("Screen")["name"] == row.screen
+            assert after.properties.pop("Screen").unpack()["name"] == \
+                row.screen
             before.properties.pop("Screen")
         changed = snapshot.differences(before, after)
         assert not changed, (f"{hexs(row.pdu)} changed the band:\n  "

@@ -547,6 +547,28 @@ class ControlClient:
                               interface=PROPERTIES, timeout=timeout)
         return dict(values)
 
+    def get_all_variants(self, timeout=None) -> dict:
+        """Every property as the GLib.Variant it came in, unpacked by
+        nobody: {name: variant}.  Comparing two of them (equal()) costs
+        a fraction of unpacking all of them, whose nested settings and
+        firmware dicts are some 400 values (bandsim/oracles/snapshot.py
+        compares before and after a step this way)."""
+        deadline = as_deadline(timeout, self.timeout)
+        reply = self._call("GetAll", self.name, self.path, PROPERTIES,
+                           "GetAll", GLib.Variant("(s)", (INTERFACE,)),
+                           deadline).wait_variant(deadline)
+        if reply is None or reply.get_type_string() != "(a{sv})":
+            raise ControlError(f"GetAll replied "
+                               f"{reply and reply.get_type_string()}, "
+                               f"expected (a{{sv}})")
+        values = reply.get_child_value(0)
+        found = {}
+        for i in range(values.n_children()):
+            entry = values.get_child_value(i)
+            found[entry.get_child_value(0).get_string()] = \
+                entry.get_child_value(1).get_variant()
+        return found
+
     def wait_property(self, prop: str, value, timeout=None):
         """Wait until a property reads value (PropertiesChanged driven)."""
         deadline = as_deadline(timeout, self.timeout)

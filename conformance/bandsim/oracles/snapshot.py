@@ -4,13 +4,16 @@
 holds that a client or its owner could notice.  A snapshot has four
 parts, each read the way its owner reads it:
 
-- the control plane's properties (io.bandsim.Band1, GetAll): binding
+- the control plane's properties (io.bandsim.Band1, GetAll) as the
+  variants they came in, unpacked only to describe one that changed
+  (property()): binding
   and key id, the link's auth, what the band is busy with, the fetch
   cursor (AckedUntil, StoredSamples), armed faults, battery and
   charging, the firmware slots and versions, band time;
 - the activity log as GetSamples holds it, every sample with its bytes;
 - every file of the state directory (band.ini, flash.img,
-  firmware.ini, the slot images), by SHA-256;
+  firmware.ini, the slot images), its bytes, named by SHA-256 where
+  one changed;
 - what a link reads: every readable value and every CCCD of the
   profile, or the ATT error the read gets.
 
@@ -30,18 +33,27 @@ ALL_TIME = (0, 1 << 63)
 
 @dataclass
 class Snapshot:
-    properties: dict = field(default_factory=dict)
+    properties: dict = field(default_factory=dict)   # name: GLib.Variant
     samples: list = field(default_factory=list)
-    files: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)        # path: bytes
     attributes: dict = field(default_factory=dict)
+
+    def property(self, name: str):
+        """One property's value, unpacked."""
+        return self.properties[name].unpack()
 
 
 def state_files(state_dir) -> dict:
-    """{relative path: SHA-256 hex} of every file under state_dir."""
+    """{relative path: bytes} of every file under state_dir."""
     root = Path(state_dir)
-    return {str(path.relative_to(root)):
-            hashlib.sha256(path.read_bytes()).hexdigest()
+    return {str(path.relative_to(root)): path.read_bytes()
             for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def _sha256(data) -> str:
+    if not isinstance(data, bytes):
+        return data                 # "(absent)"
+    return f"SHA-256 {hashlib.sha256(data).hexdigest()}"
 
 
 def read_attributes(link, profile) -> dict:
@@ -66,29 +78,41 @@ def take(control, state_dir=None, link=None, profile=None) -> Snapshot:
     """The band's state now: the control plane always; the state
     directory and the link's reads when given."""
     return Snapshot(
-        properties=control.get_all(),
+        properties=control.get_all_variants(),
         samples=control.get_samples(*ALL_TIME),
         files=state_files(state_dir) if state_dir is not None else {},
         attributes=(read_attributes(link, profile)
                     if link is not None else {}))
 
 
-def _dict_changes(part: str, before: dict, after: dict) -> list:
+ABSENT = "(absent)"
+
+
+def _dict_changes(part: str, before: dict, after: dict,
+                  same=lambda a, b: a == b, shown=lambda v: v) -> list:
     changes = []
     for key in sorted(set(before) | set(after), key=str):
-        old, new = before.get(key, "(absent)"), after.get(key, "(absent)")
-        if old != new:
+        old, new = before.get(key, ABSENT), after.get(key, ABSENT)
+        if old is ABSENT or new is ABSENT or not same(old, new):
             name = f"{key:#06x}" if isinstance(key, int) else key
-            changes.append(f"{part} {name}: {old!r} -> {new!r}")
+            changes.append(f"{part} {name}: {shown(old)!r} -> "
+                           f"{shown(new)!r}")
     return changes
+
+
+def _variant_value(value):
+    return value if value is ABSENT else value.unpack()
 
 
 def differences(before: Snapshot, after: Snapshot) -> list:
     """What changed from before to after, one line each; [] for none."""
-    changes = _dict_changes("property", before.properties, after.properties)
+    changes = _dict_changes("property", before.properties, after.properties,
+                            same=lambda a, b: a.equal(b),
+                            shown=_variant_value)
     if before.samples != after.samples:
         changes.append(f"activity log: {len(before.samples)} samples -> "
                        f"{len(after.samples)}, or their bytes changed")
-    changes += _dict_changes("file", before.files, after.files)
+    changes += _dict_changes("file", before.files, after.files,
+                             shown=_sha256)
     changes += _dict_changes("handle", before.attributes, after.attributes)
     return changes
