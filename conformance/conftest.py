@@ -581,6 +581,161 @@ def band(request, target):
         assert problem is None, problem
 
 
+class SharedBand:
+    """One band, its bus and its directory, lent to a sequence of tests
+    that each prove they changed nothing the band holds (the snapshot
+    oracle, bandsim/oracles/snapshot.py): the next one starts where a
+    band of its own would have."""
+
+    def __init__(self, bus, proc, directory, capture=None):
+        self.bus = bus
+        self.proc = proc
+        self.directory = directory
+        self.capture = capture      # its btsnoop's name (--bandsim-report)
+
+    def close(self, record=None, keep=False) -> list:
+        """Stop it; what went wrong, as test failures (empty if none).
+        With the record of the test that used it last, the band must
+        not be left busy either.  Its directory stays when something
+        failed, or when told to keep it (its last test failed)."""
+        failures = []
+        try:
+            if self.proc.alive and record is not None:
+                problem = check_not_busy(
+                    record, record.find(self.bus.address), BUS_NAME)
+                if problem:
+                    failures.append(problem)
+            code = self.proc.stop()
+            if code != 0:
+                failures.append(f"shared emulator exit status {code} after "
+                                f"SIGTERM\n{self.proc.log_tail()}")
+        finally:
+            if record is not None:
+                record.close_controls(self.bus.address)
+            self.bus.stop()
+        if not failures and not keep:
+            scratch.remove(self.directory)
+        return failures
+
+
+class LentBand:
+    """A shared band as one test sees it, so that its links and waits
+    are timed in that test's record (the band outlives the record)."""
+
+    def __init__(self, proc):
+        self._proc = proc
+        self.status_timeout = proc.status_timeout
+        self.on_lost_attempts = []
+
+    def connect(self, timeout: float = None):
+        return self._proc.connect(timeout)
+
+    def disconnect(self, client, timeout: float = None):
+        return self._proc.disconnect(client, timeout)
+
+    def wait_dropped(self, timeout: float = None):
+        return self._proc.wait_dropped(timeout)
+
+    def wait_status(self, line: str, timeout=None):
+        return self._proc.wait_status(line, timeout)
+
+    def __getattr__(self, name):
+        return getattr(self._proc, name)
+
+
+@pytest.fixture(scope="session")
+def _shared_bands():
+    """Every shared band still running, by group; those whose last
+    test never ran (-k) are stopped when the session ends."""
+    bands = {}
+    yield bands
+    failures = []
+    for band in bands.values():
+        failures += band.close()
+    bands.clear()
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def shared_band(request, target, _shared_bands):
+    """Factory: shared_band(group, prepare, last=False, **opts) ->
+    (band, control).
+
+    The tests of one group (pytest.mark.xdist_group: with ``--dist
+    loadgroup`` they run on one worker, in order) share a band bound to
+    TEST_KEY: the first starts it on a bus of its own and calls
+    prepare(control) on it; every test gets its own control client.  A
+    test that uses it must prove it changed nothing the band holds.  One
+    that fails takes the band with it, so the next starts afresh; the
+    last of the group stops it, which must not find it busy and must
+    exit 0.  With --bandsim-report every test has a band of its own
+    (each report has its own capture).  --target emu only."""
+    if target.kind != EMU:
+        pytest.skip("a shared emulator needs --target emu")
+    record = _record(request.node)
+    private = request.config.stash[REPORT_KEY] is not None
+    used = []
+
+    def get(group, prepare, last=False, **opts):
+        band = None if private else _shared_bands.get(group)
+        if band is not None and not band.proc.alive:
+            _shared_bands.pop(group).close()
+            band = None
+        if band is None:
+            band = _start_shared(request, opts)
+            try:
+                prepare(record.control(band.bus.address, role="test"))
+            except BaseException:
+                band.close()
+                raise
+            if not private:
+                _shared_bands[group] = band
+        used.append((group, band, last or private))
+        lent = record.attach_band(LentBand(band.proc))
+        return lent, record.control(band.bus.address, role="test")
+
+    yield get
+    passed = all(rep.passed for rep in record.reports.values())
+    directory = request.config.stash[REPORT_KEY]
+    failures = []
+    for group, band, last in used:
+        if not (last or not passed):
+            continue
+        if _shared_bands.get(group) is band:
+            del _shared_bands[group]
+        failures += band.close(record if passed else None, keep=not passed)
+        if private and band.capture is not None and \
+                band.proc.log_path.exists():
+            shutil.copyfile(band.proc.log_path, Path(directory) /
+                            Path(band.capture).with_suffix(".log").name)
+    assert not failures, "\n".join(failures)
+
+
+def _start_shared(request, opts) -> SharedBand:
+    binary = request.getfixturevalue("emulator_binary")
+    base = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    bus = PrivateBus()
+    bus.start()
+    directory = scratch.band_dir(base, "shared")
+    opts.setdefault("control_address", bus.address)
+    opts.setdefault("clock_rate", 0)
+    opts.setdefault("clock_start", CLOCK_START)
+    opts.setdefault("wrapper", wrapper_from_env())
+    opts.setdefault("auth_key", TEST_KEY)
+    capture = _capture_of(request.node, _record(request.node), opts)
+    proc = BandProcess(binary, PROFILE_PATH, directory, **opts)
+    try:
+        proc.start()
+    except BaseException:
+        if proc.started:
+            proc.stop()
+        bus.stop()
+        raise
+    if capture is not None:
+        _record(request.node).captures.append(capture)
+    return SharedBand(bus, proc, directory, capture)
+
+
 @pytest.fixture
 def fresh_band(start_band):
     """A factory-new emulator: no key, clock frozen."""

@@ -5,8 +5,8 @@ nothing.
 The rows are generated from the profile the suite loads
 (scenarios/helpers/badinput.py): a characteristic the profile gains
 without a rule in the table fails BI-01 until it has one.  Each row
-runs on a band of its own, bound to the suite's key, with ten minutes
-logged and the link as a companion app leaves it (MTU 247 exchanged,
+runs on a band bound to the suite's key, with ten minutes logged, on a
+link of its own as a companion app leaves it (MTU 247 exchanged,
 authenticated unless the row is about the time before, every CCCD the
 link may enable enabled, so any stray notification is seen).  Around
 the one bad PDU:
@@ -19,6 +19,15 @@ the one bad PDU:
   every value and CCCD the link reads (bandsim/oracles/snapshot.py);
 - then what was under way before the bad input (an announced sync, an
   upload, a challenge) still completes.
+
+A row with steps before or after its PDU, on a factory-new band, or
+excused a change (the screen) has a band of its own.  The others, all
+but a few dozen, share a band in groups of SHARED_GROUP: a row that
+passes has proved the band holds what it held before, so the next one
+starts where a band of its own would; a row that fails takes the band
+with it.  Run with ``--dist loadgroup`` a group stays on one worker, in
+order (ci/test); one row alone, or with ``--bandsim-report``, still
+gets a band of its own.
 """
 
 import zlib
@@ -43,14 +52,44 @@ DEVICE_NAME = PROFILE.characteristic("device-name")
 LOGGED_MINUTES = 10
 RAW_PDUS = pytest.mark.raw_att("raw and malformed ATT PDUs")
 OWN_BAND = pytest.mark.emulator_process(
-    "a band of its own per row; its state directory before and after")
+    "a band per row, or per group of rows that change nothing; its state "
+    "directory before and after")
 STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",
                                   "Events")
 
 
+# Rows that only send their PDU, on a bound band, share one band in
+# groups of this many (conftest.py: shared_band): each row proves the
+# band holds what it held before, so the next starts where a band of its
+# own would, and the band's start, bus and clock are paid once a group.
+SHARED_GROUP = 32
+
+
+def shareable(row) -> bool:
+    """Nothing runs around the row's PDU and nothing it may change is
+    excused from the before/after comparison."""
+    return (row.band == table.BOUND and not row.setup and not row.then
+            and row.screen is None and row.problem is None)
+
+
+# Row id -> (group name, whether it is the group's last row).
+GROUPS = {}
+
+
 def rows(*kinds):
-    return [pytest.param(row, id=row.id) for row in ROWS
-            if row.kind in kinds]
+    """The rows of these kinds as parameters; the shareable ones marked
+    with their group (pytest-xdist --dist loadgroup keeps a group on one
+    worker, in order) and put in GROUPS."""
+    chosen = [row for row in ROWS if row.kind in kinds]
+    shared = [row for row in chosen if shareable(row)]
+    for i, row in enumerate(shared):
+        GROUPS[row.id] = (f"bad-input-{kinds[0]}-{i // SHARED_GROUP}",
+                          i % SHARED_GROUP == SHARED_GROUP - 1
+                          or i == len(shared) - 1)
+    return [pytest.param(row, id=row.id,
+                         marks=([pytest.mark.xdist_group(GROUPS[row.id][0])]
+                                if row.id in GROUPS else []))
+            for row in chosen]
 
 
 # ------------------------------------------------------------- steps
@@ -137,9 +176,26 @@ def subscribe_all(link, authed: bool) -> None:
             link.write(char.cccd_handle, table.cccd_value(char))
 
 
-def open_link(start_band, control, row):
-    band = start_band(auth_key=None if row.band == table.NEW else TEST_KEY)
+def log_minutes(control):
     control.advance_clock(LOGGED_MINUTES * 60)
+
+
+def band_for(request, row):
+    """(band, control) of the row: a band of its own, or its group's
+    shared one."""
+    group = GROUPS.get(row.id)
+    if group is not None:
+        name, last = group
+        return request.getfixturevalue("shared_band")(name, log_minutes,
+                                                      last=last)
+    start_band = request.getfixturevalue("start_band")
+    control = request.getfixturevalue("control")
+    band = start_band(auth_key=None if row.band == table.NEW else TEST_KEY)
+    log_minutes(control)
+    return band, control
+
+
+def open_link(band, row):
     link = band.connect()
     try:
         link.exchange_mtu(table.MTU)
@@ -152,7 +208,7 @@ def open_link(start_band, control, row):
     except BaseException:
         band.disconnect(link)
         raise
-    return band, link
+    return link
 
 
 def send(link, row):
@@ -168,10 +224,11 @@ def send(link, row):
     return answer_pdu, notes
 
 
-def run(start_band, control, row):
+def run(request, row):
     if row.problem:
         pytest.fail(row.problem, pytrace=False)
-    band, link = open_link(start_band, control, row)
+    band, control = band_for(request, row)
+    link = open_link(band, row)
     try:
         ctx = Context(band, control, link)
         for step in row.setup:
@@ -215,7 +272,7 @@ def run(start_band, control, row):
 @STATE
 @pytest.mark.parametrize("row", rows("empty", "short", "long", "range",
                                      "rule"))
-def test_bad_values(start_band, control, row):
+def test_bad_values(request, row):
     """MB4/BAD/BI-01: a value that is empty, short, long or out of range
 
     Every writable characteristic of the profile, each of its commands
@@ -223,14 +280,14 @@ def test_bad_values(start_band, control, row):
     and keeps its value (docs/policies.md).  A characteristic without a
     rule in the table fails here.
     """
-    run(start_band, control, row)
+    run(request, row)
 
 
 @RAW_PDUS
 @OWN_BAND
 @STATE
 @pytest.mark.parametrize("row", rows("state"))
-def test_commands_out_of_turn(start_band, control, row):
+def test_commands_out_of_turn(request, row):
     """MB4/BAD/BI-02: a command the band cannot take now
 
     02 before a fetch start, an ack with nothing delivered, firmware
@@ -238,14 +295,14 @@ def test_commands_out_of_turn(start_band, control, row):
     number from a band without a key: the status of the fact sheet
     and the docs, nothing else.
     """
-    run(start_band, control, row)
+    run(request, row)
 
 
 @RAW_PDUS
 @OWN_BAND
 @STATE
 @pytest.mark.parametrize("row", rows("op", "oversize", "long-write"))
-def test_wrong_att_operations(start_band, control, row):
+def test_wrong_att_operations(request, row):
     """MB4/BAD/BI-03: an ATT operation a characteristic does not have
 
     Writes to read-only values, reads of write-only ones, a Write
@@ -253,31 +310,31 @@ def test_wrong_att_operations(start_band, control, row):
     there is no CCCD, a Read Blob past the end, a write longer than
     ATT_MTU, Prepare Write.
     """
-    run(start_band, control, row)
+    run(request, row)
 
 
 @RAW_PDUS
 @OWN_BAND
 @STATE
 @pytest.mark.parametrize("row", rows("auth"))
-def test_protected_before_auth(start_band, control, row):
+def test_protected_before_auth(request, row):
     """MB4/BAD/BI-04: every protected characteristic before Huami auth
 
     Reads, Write Requests and CCCD enables get the profile's
     unauthorized-att-error; a Write Command is dropped without a word.
     """
-    run(start_band, control, row)
+    run(request, row)
 
 
 @RAW_PDUS
 @OWN_BAND
 @STATE
 @pytest.mark.parametrize("row", rows("cccd", "handle"))
-def test_bad_cccds_and_handles(start_band, control, row):
+def test_bad_cccds_and_handles(request, row):
     """MB4/BAD/BI-05: a bad CCCD value, a handle that is no characteristic
 
     1 or 3 bytes, 0x0004 or 0xFFFF, indications on a notify-only value;
     service declarations, the handle 0, a gap in the table, the handle
     past its end.
     """
-    run(start_band, control, row)
+    run(request, row)

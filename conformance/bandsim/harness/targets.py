@@ -281,6 +281,16 @@ class Target:
                    bus_address(band_control), interactive)
 
     @property
+    def responses_order_notifications(self) -> bool:
+        """A response on the suite's link arrives after every
+        notification the band sent before it: on the socket, and with
+        raw ATT on the central's L2CAP socket.  Through bleak a
+        notification comes on another path than the response, so a
+        check that nothing arrived must also wait a while."""
+        return self.kind == EMU and (not self.emu_bluez or
+                                     self.emu_central == L2CAP)
+
+    @property
     def through_bluetoothd(self) -> bool:
         """The suite's emulators are served by bluetoothd's GATT server
         (--emu-bluez with --emu-transport bluez): its CCCDs, its error
