@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""The socket suite's time: wall and CPU of whole runs, configurations
+side by side, and what one band costs the suite on a disk and on a tmpfs.
+
+    /usr/bin/python3 bench/bench_suite.py [--runs 3] [--jobs 4]
+        [--binary build/emulator/bandsim] [--tree OTHER_CHECKOUT]
+        [--cases now,disk,serial,other] [--bands 30]
+
+Each run is ``/usr/bin/python3 -m pytest conformance -q -n JOBS --dist
+loadgroup`` from a tree, as ci/test runs it; cases take turns run by
+run, so that the machine's state at any moment weighs on all alike:
+
+- now: this tree as it is;
+- disk: the same with --bandsim-tmp on the disk (the system's temporary
+  directory when that is not a tmpfs, else the repository's build/);
+- serial: the same with -n 0, one process: the suite's CPU without the
+  workers' start-up;
+- other: the suite of another checkout (--tree, `git worktree add DIR
+  COMMIT`) with its own options (-n JOBS), against the same emulator.
+
+Wall: from fork to exit.  CPU: user + system time of pytest and every
+process it waited for (the emulators, the buses) from the kernel's
+rusage of children.  The pytest outcome line of each run is printed; a
+run that fails fails the benchmark.
+
+Then, unless --bands 0, one band's cost to a test: start it on a private
+bus, open a link, close it, stop it, on the disk and on /dev/shm in turn
+(harness/scratch.py says why the suite uses the latter).
+
+Goal (issue: "a suite in seconds"): ≤ 15 s wall per tier on 2 cores, and
+≤ 25 s for the ASan tier (--binary build-asan/emulator/bandsim).
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import benchlib
+from bandsim.harness import scratch
+from bandsim.harness.bus import PrivateBus
+from bandsim.harness.process import BandProcess
+
+GOAL_S = 15.0
+GOAL_ASAN_S = 25.0
+CASES = ("now", "disk", "serial", "other")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def disk_dir() -> Path:
+    """A directory on a disk for --bandsim-tmp."""
+    system = Path(tempfile.gettempdir())
+    if scratch.fast_root(system, 0) is None:
+        return system
+    build = benchlib.REPO / "build"
+    build.mkdir(exist_ok=True)
+    return build
+
+
+def suite_command(case: str, jobs: int) -> list:
+    command = [sys.executable, "-m", "pytest", "conformance", "-q",
+               "-p", "no:cacheprovider"]
+    if case == "serial":
+        return command + ["-n", "0"]
+    command += ["-n", str(jobs)]
+    if case == "other":
+        return command
+    command += ["--dist", "loadgroup"]
+    if case == "disk":
+        command += ["--bandsim-tmp", str(disk_dir())]
+    return command
+
+
+def one_run(case: str, tree: Path, jobs: int, binary: Path) -> tuple:
+    """(wall s, CPU s, pytest's last line) of one run of the suite."""
+    env = dict(os.environ, BANDSIM=str(binary))
+    # As ci/test: pytest keeps each module's rewritten asserts.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cpu = children_cpu()
+    start = time.perf_counter()
+    done = subprocess.run(suite_command(case, jobs), cwd=tree, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    wall = time.perf_counter() - start
+    used = children_cpu() - cpu
+    lines = done.stdout.strip().splitlines()
+    last = lines[-1] if lines else ""
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-6000:])
+        raise RuntimeError(f"{case}: pytest exit status {done.returncode}: "
+                           f"{last}")
+    return wall, used, last
+
+
+def one_band(binary: Path, base: Path, bus) -> tuple:
+    """(wall s, CPU s of the band) of start, one link, stop."""
+    cpu = children_cpu()
+    start = time.perf_counter()
+    band = BandProcess(binary, benchlib.DEFAULT_PATH,
+                       Path(tempfile.mkdtemp(dir=base)),
+                       control_address=bus.address, clock_rate=0,
+                       clock_start=benchlib.CLOCK_START,
+                       auth_key=benchlib.TEST_KEY)
+    band.start()
+    band.disconnect(band.connect())
+    code = band.stop()
+    if code != 0:
+        raise RuntimeError(f"emulator exit status {code}\n{band.log_tail()}")
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def band_rows(binary: Path, count: int) -> list:
+    places = [("disk", disk_dir())]
+    shm = scratch.fast_root()
+    if shm is not None:
+        places.append(("tmpfs (/dev/shm)", shm))
+    walls = {name: [] for name, _ in places}
+    cpus = {name: [] for name, _ in places}
+    bus = PrivateBus()
+    bus.start()
+    bases = {name: Path(tempfile.mkdtemp(prefix="bandsim-bench-", dir=where))
+             for name, where in places}
+    try:
+        for _ in range(count):
+            for name, _ in places:
+                wall, cpu = one_band(binary, bases[name], bus)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    finally:
+        bus.stop()
+        for base in bases.values():
+            scratch.remove(base)
+    rows = []
+    for name, _ in places:
+        w, c = benchlib.summary(walls[name]), benchlib.summary(cpus[name])
+        rows.append({"band's directory on": name, "runs": w["runs"],
+                     "wall: median": benchlib.ms(w["median"]),
+                     "wall: min": benchlib.ms(w["min"]),
+                     "wall: max": benchlib.ms(w["max"]),
+                     "CPU: median": benchlib.ms(c["median"]),
+                     "CPU: min": benchlib.ms(c["min"]),
+                     "CPU: max": benchlib.ms(c["max"])})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1),
+                        help="pytest-xdist workers (default: two per core, "
+                             "as ci/test)")
+    parser.add_argument("--binary", help="emulator (default: the build's)")
+    parser.add_argument("--tree", help="another checkout: the case other")
+    parser.add_argument("--cases", default="now,disk,serial",
+                        help=f"comma-separated, of {', '.join(CASES)}")
+    parser.add_argument("--bands", type=int, default=30,
+                        help="runs of the one-band comparison (0: none)")
+    args = parser.parse_args()
+    binary = benchlib.binary_path(args.binary)
+    cases = [c for c in args.cases.split(",") if c]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown or ("other" in cases and not args.tree):
+        parser.error(f"unknown cases {unknown}" if unknown
+                     else "the case other needs --tree")
+    trees = {case: (Path(args.tree).resolve() if case == "other"
+                    else benchlib.REPO) for case in cases}
+    walls = {case: [] for case in cases}
+    cpus = {case: [] for case in cases}
+    outcome = {}
+    for run in range(args.runs):
+        for case in cases:
+            wall, cpu, last = one_run(case, trees[case], args.jobs, binary)
+            walls[case].append(wall)
+            cpus[case].append(cpu)
+            outcome[case] = last
+            print(f"run {run + 1} {case}: {wall:.1f} s wall, {cpu:.1f} s "
+                  f"CPU: {last}", file=sys.stderr, flush=True)
+    goal = GOAL_ASAN_S if "asan" in str(binary) else GOAL_S
+    rows = []
+    for case in cases:
+        w, c = benchlib.summary(walls[case]), benchlib.summary(cpus[case])
+        rows.append({"case": case,
+                     "command": " ".join(suite_command(case, args.jobs)[1:]),
+                     "runs": w["runs"],
+                     "wall: median": f"{w['median']:.1f} s",
+                     "wall: min": f"{w['min']:.1f} s",
+                     "wall: max": f"{w['max']:.1f} s",
+                     "CPU: median": f"{c['median']:.1f} s",
+                     "outcome": outcome[case]})
+    notes = [f"Emulator: `{binary}`. Goal ≤ {goal:.0f} s wall per tier "
+             f"on 2 cores."]
+    first = cases[0]
+    for case in cases[1:]:
+        ratio = (benchlib.summary(walls[case])["median"]
+                 / benchlib.summary(walls[first])["median"])
+        notes.append(f"{case} / {first}: {ratio:.2f}× the wall time "
+                     f"(medians, same run).")
+    print(benchlib.report("bench_suite", rows, notes))
+    if args.bands:
+        print(benchlib.report("bench_suite: one band's start, link and stop",
+                              band_rows(binary, args.bands)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
