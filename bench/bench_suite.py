@@ -11,6 +11,7 @@ loadgroup`` from a tree, as ci/test runs it; cases take turns run by
 run, so that the machine's state at any moment weighs on all alike:
 
 - now: this tree as it is;
+- half: the same with half the workers (one per core by default);
 - disk: the same with --bandsim-tmp on the disk (the system's temporary
   directory when that is not a tmpfs, else the repository's build/);
 - serial: the same with -n 0, one process: the suite's CPU without the
@@ -47,7 +48,7 @@ from bandsim.harness.process import BandProcess
 
 GOAL_S = 15.0
 GOAL_ASAN_S = 25.0
-CASES = ("now", "disk", "serial", "other")
+CASES = ("now", "half", "disk", "serial", "other")
 
 
 def children_cpu() -> float:
@@ -70,7 +71,7 @@ def suite_command(case: str, jobs: int) -> list:
                "-p", "no:cacheprovider"]
     if case == "serial":
         return command + ["-n", "0"]
-    command += ["-n", str(jobs)]
+    command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs)]
     if case == "other":
         return command
     command += ["--dist", "loadgroup"]

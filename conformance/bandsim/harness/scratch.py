@@ -2,8 +2,8 @@
 
 A band fsyncs its state files (band.ini, flash.img) as it writes them,
 so that kill -9 loses nothing.  On a disk every test then waits for the
-disk: a band's start, one link and its stop take about 3.5 times as long
-in wall time on ext4 as on a tmpfs, and 1.6 times the CPU
+disk: a band's start, one link and its stop took 1.3 times as long on
+ext4 as on a tmpfs on an idle machine, 3.5 times on a busy one
 (docs/benchmarks.md, "The suite's time").  kill -9 keeps the page cache,
 so nothing the suite checks depends on where the files are; only a
 power cut would, and the C unit tests cut power at every write.
