@@ -13,9 +13,11 @@ import time
 
 import pytest
 
+from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
+from bandsim.protocol import devevents
 from bandsim.protocol.profile import default_profile
 from scenarios.helpers.links import authenticated_link
 
@@ -74,3 +76,34 @@ def test_paced_sync_delivers_everything(start_band, control):
     truth = control.get_samples(0, 1 << 63)
     day = (truth[0][0], truth[0][0] + 86400)
     ground_truth.assert_exactly_once(state.samples, truth, window=day)
+
+
+@pytest.mark.socket_only("--pace is the socket transport's")
+@pytest.mark.emulator_process(REAL)
+def test_band_announces_its_mtu(start_band):
+    """MB4/PACE/BV-03: at --pace real the band announces its MTU: 16 f7 00
+
+    A phone that enables device events on a link still at ATT_MTU 23
+    hears the MTU the band takes (protocol §13), then exchanges it; a
+    phone that exchanged it first hears nothing
+    (docs/policies.md#mtu-announce).
+    """
+    band = paced_band(start_band)
+    att = authenticated_link(band, mtu=23)
+    try:
+        events = DeviceEventsClient(att)
+        events.enable_notifications()
+        announced = events.expect(devevents.MTU).mtu
+        assert announced == 247
+        assert att.exchange_mtu(announced) == 247
+    finally:
+        band.disconnect(att)
+    att = authenticated_link(band, mtu=247)
+    try:
+        events = DeviceEventsClient(att)
+        # The enable's response comes after anything the band sent for it.
+        events.enable_notifications()
+        assert [value for _, handle, value in att.take_unsolicited()
+                if handle == events.event_handle] == []
+    finally:
+        band.disconnect(att)

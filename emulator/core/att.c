@@ -426,9 +426,12 @@ static uint8_t write_ccc(struct mb_att *att, const struct mb_gatt_chr *chr,
 		return MB_ATT_ERROR_CCC_IMPROPERLY_CONFIGURED;
 	ecode = att->ops->ccc_write ? att->ops->ccc_write(chr, v, att->ops_data)
 				    : 0;
-	if (!ecode)
-		att->ccc[chr->index] = v;
-	return ecode;
+	if (ecode || att->ccc[chr->index] == v)
+		return ecode;
+	att->ccc[chr->index] = v;
+	if (att->ops->ccc_changed)
+		att->ops->ccc_changed(chr, v, att->ops_data);
+	return 0;
 }
 
 static uint8_t write_attr(struct mb_att *att, const struct mb_attr *a,

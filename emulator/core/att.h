@@ -84,9 +84,14 @@ struct mb_att_ops {
 	 * else: the value comes through write once it is whole. */
 	uint8_t (*prepare)(const struct mb_gatt_chr *chr, void *user_data);
 	/* Asked before a CCCD write takes effect (protected characteristics
-	 * refuse here); told nothing else. */
+	 * refuse here). */
 	uint8_t (*ccc_write)(const struct mb_gatt_chr *chr, uint16_t value,
 			     void *user_data);
+	/* Told once a CCCD write changed what the link subscribed to; what
+	 * it notifies now goes out after the Write Response (NULL: not
+	 * told). */
+	void (*ccc_changed)(const struct mb_gatt_chr *chr, uint16_t value,
+			    void *user_data);
 };
 
 typedef void (*mb_att_send_func_t)(const uint8_t *pdu, size_t len,

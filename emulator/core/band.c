@@ -174,14 +174,42 @@ enum mb_security_status mb_band_encrypt(struct mb_band *band,
 	return mb_bonding_encrypt(band->bonding, ltk);
 }
 
+/* The MTU the band announces (docs/policies.md#mtu-announce), 0: none. */
+static uint16_t announced_mtu(const struct mb_band *band, bool paced)
+{
+	switch (mb_profile_policy(band->profile)->mtu_announce) {
+	case MB_MTU_ANNOUNCE_PACED:
+		return paced ? mb_profile_mtu(band->profile) : 0;
+	case MB_MTU_ANNOUNCE_ON_SUBSCRIBE:
+		return mb_profile_mtu(band->profile);
+	case MB_MTU_ANNOUNCE_OFF:
+		return 0;
+	}
+	return 0;
+}
+
 void mb_band_set_paced(struct mb_band *band, bool paced)
 {
 	mb_fetch_set_paced(band->fetch, paced);
+	mb_devevents_set_mtu_announce(band->devevents,
+				      announced_mtu(band, paced));
 }
 
 bool mb_band_encrypted(const struct mb_band *band)
 {
 	return mb_bonding_encrypted(band->bonding);
+}
+
+/* A subscription on the link changed: device events enabled is when the
+ * band may announce its MTU (docs/policies.md#mtu-announce). */
+static void ccc_changed(const struct mb_gatt_chr *chr, uint16_t value,
+			void *data)
+{
+	struct mb_band *band = data;
+
+	if (chr == band->chrs[MB_CHR_DEVICE_EVENT])
+		mb_devevents_subscribed(band->devevents, value & MB_CCC_NOTIFY,
+					mb_link_mtu(band->link));
 }
 
 bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
@@ -382,6 +410,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_router_add(b->router, mb_alerts_routes, mb_alerts_n_routes,
 		      b->alerts);
 	mb_link_set_server(b->link, &mb_router_att_ops, b->router);
+	mb_router_set_ccc_observer(b->router, ccc_changed, b);
+	mb_devevents_set_mtu_announce(b->devevents, announced_mtu(b, false));
 	b->sched = mb_sched_new();
 	mb_sched_add(b->sched, &mb_auth_timer, b->auth);
 	mb_sched_add(b->sched, &mb_power_timer, b->power);

@@ -128,6 +128,8 @@ enum find_phone {
 
 struct mb_devevents {
 	const struct mb_services *svc;
+	uint16_t announce_mtu; /* 0: the band does not announce */
+	bool announced;	       /* on this link */
 	bool linked;
 	enum find_phone find_phone;
 	bool wear_known;
@@ -226,6 +228,30 @@ static void find_phone_event(struct mb_devevents *events, const char *state,
 void mb_devevents_link_up(struct mb_devevents *events)
 {
 	events->linked = true;
+	events->announced = false;
+}
+
+/* ---- the MTU ------------------------------------------------------------ */
+
+void mb_devevents_set_mtu_announce(struct mb_devevents *events, uint16_t mtu)
+{
+	events->announce_mtu = mtu;
+}
+
+/* A link starts at ATT_MTU 23; the band says what it can take, and the
+ * phone may then exchange it (§13: Gadgetbridge reads 16 <mtu u16>).  A
+ * phone that exchanged the MTU first is told nothing. */
+void mb_devevents_subscribed(struct mb_devevents *events, bool on,
+			     uint16_t link_mtu)
+{
+	uint8_t mtu[2];
+
+	if (!on || !events->announce_mtu || events->announced ||
+	    link_mtu != MTU_MIN)
+		return;
+	events->announced = true;
+	mb_put_le16(mtu, events->announce_mtu);
+	send(events, find_row(MB_DEVEVENT_MTU), mtu, sizeof(mtu));
 }
 
 void mb_devevents_link_down(struct mb_devevents *events)

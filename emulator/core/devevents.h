@@ -65,7 +65,17 @@ void mb_devevents_send(struct mb_devevents *events, enum mb_devevent event);
 bool mb_devevents_inject(struct mb_devevents *events, uint8_t code,
 			 const uint8_t *extra, size_t len, char **err);
 
-/* The link, for find phone: a phone that is not there cannot ring. */
+/* The MTU the band announces with 16 <mtu u16> (§13), once a link, when
+ * the phone enables device events while its ATT_MTU is still 23; 0:
+ * never (docs/policies.md#mtu-announce). */
+void mb_devevents_set_mtu_announce(struct mb_devevents *events, uint16_t mtu);
+/* The link enabled (on) or disabled notifications on 00000010; link_mtu
+ * is its ATT_MTU now. */
+void mb_devevents_subscribed(struct mb_devevents *events, bool on,
+			     uint16_t link_mtu);
+
+/* The link, for find phone: a phone that is not there cannot ring.  A
+ * new link may get the MTU announcement again. */
 void mb_devevents_link_up(struct mb_devevents *events);
 void mb_devevents_link_down(struct mb_devevents *events);
 

@@ -47,6 +47,7 @@ static const struct mb_policy default_policy = {
 	.packets_per_event = 6,
 	.fetch_prepare_ms = 40,
 	.notify_order = MB_NOTIFY_ORDER_RESPONSE_FIRST,
+	.mtu_announce = MB_MTU_ANNOUNCE_PACED,
 	.time_set_back = MB_TIME_SET_BACK_WAIT,
 	.settings_error_status = 0x02,
 	.settings_unknown = MB_SETTINGS_UNKNOWN_REFUSE,
@@ -399,6 +400,8 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	static const char *const interrupted[] = { "discard", "recovery" };
 	static const char *const orders[] = { "response-first",
 					      "notification-first" };
+	static const char *const announce[] = { "paced", "on-subscribe",
+						"off" };
 	static const char *const set_back[] = { "wait", "relog" };
 	static const char *const unknowns[] = { "refuse", "ignore" };
 	static const char *const silences[] = { "all-but-alarms", "alerts" };
@@ -408,6 +411,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	int drop = (int)pol->low_battery_drop_pattern;
 	int intr = (int)pol->firmware_interrupted;
 	int order = (int)pol->notify_order;
+	int mtu_announce = (int)pol->mtu_announce;
 	int back = (int)pol->time_set_back;
 	int unknown = (int)pol->settings_unknown;
 	int silence = (int)pol->dnd_silences;
@@ -440,6 +444,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	    !GET_UINT(r, "packets-per-event", 1, 64, pol->packets_per_event) ||
 	    !GET_UINT(r, "fetch-prepare-ms", 0, 10000, pol->fetch_prepare_ms) ||
 	    !get_choice(r, "notification-order", orders, 2, &order) ||
+	    !get_choice(r, "mtu-announce", announce, 3, &mtu_announce) ||
 	    !get_choice(r, "time-set-back", set_back, 2, &back) ||
 	    !GET_UINT(r, "settings-error-status", 0x02, 0xff,
 		      pol->settings_error_status) ||
@@ -473,6 +478,7 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 	pol->settings_unknown = (enum mb_settings_unknown)unknown;
 	pol->dnd_silences = (enum mb_dnd_silences)silence;
 	pol->notify_order = (enum mb_notify_order)order;
+	pol->mtu_announce = (enum mb_mtu_announce)mtu_announce;
 	pol->time_set_back = (enum mb_time_set_back)back;
 	pol->fetch_count_unit = (enum mb_fetch_count_unit)unit;
 	pol->low_battery_drop_pattern = (enum mb_low_battery_drop)drop;

@@ -79,6 +79,14 @@ enum mb_notify_order {
 	MB_NOTIFY_ORDER_NOTIFY_FIRST,
 };
 
+/* When the band announces its MTU with device event 16 <mtu u16> (§9,
+ * §13; docs/policies.md#mtu-announce). */
+enum mb_mtu_announce {
+	MB_MTU_ANNOUNCE_PACED,	      /* as on-subscribe, at --pace real only */
+	MB_MTU_ANNOUNCE_ON_SUBSCRIBE, /* device events enabled at ATT_MTU 23 */
+	MB_MTU_ANNOUNCE_OFF,
+};
+
 /* What the band logs after the phone set its clock back over 0x2A2B
  * (docs/policies.md#time-set-back). */
 enum mb_time_set_back {
@@ -127,6 +135,7 @@ struct mb_policy {
 	unsigned int packets_per_event;
 	unsigned int fetch_prepare_ms;
 	enum mb_notify_order notify_order;
+	enum mb_mtu_announce mtu_announce;
 	enum mb_time_set_back time_set_back;
 	uint8_t settings_error_status;
 	enum mb_settings_unknown settings_unknown;

@@ -18,6 +18,8 @@ struct mb_router {
 	const struct mb_auth *auth;
 	struct mb_faults *faults;
 	struct route *routes; /* per characteristic index */
+	mb_router_ccc_func_t ccc_observer;
+	void *ccc_data;
 };
 
 struct mb_router *mb_router_new(const struct mb_gatt *gatt,
@@ -108,9 +110,26 @@ static uint8_t route_ccc_write(const struct mb_gatt_chr *chr, uint16_t value,
 	return value ? check_auth(user_data, chr) : 0;
 }
 
+static void route_ccc_changed(const struct mb_gatt_chr *chr, uint16_t value,
+			      void *user_data)
+{
+	const struct mb_router *router = user_data;
+
+	if (router->ccc_observer)
+		router->ccc_observer(chr, value, router->ccc_data);
+}
+
+void mb_router_set_ccc_observer(struct mb_router *router,
+				mb_router_ccc_func_t fn, void *user_data)
+{
+	router->ccc_observer = fn;
+	router->ccc_data = user_data;
+}
+
 const struct mb_att_ops mb_router_att_ops = {
 	.read = route_read,
 	.write = route_write,
 	.ccc_write = route_ccc_write,
+	.ccc_changed = route_ccc_changed,
 	.prepare = route_prepare,
 };

@@ -23,5 +23,11 @@ void mb_router_free(struct mb_router *router);
 void mb_router_add(struct mb_router *router, const struct mb_chr_route *routes,
 		   size_t n, void *part);
 
+/* Told when the link subscribed to chr or stopped (value: the CCCD's). */
+typedef void (*mb_router_ccc_func_t)(const struct mb_gatt_chr *chr,
+				     uint16_t value, void *user_data);
+void mb_router_set_ccc_observer(struct mb_router *router,
+				mb_router_ccc_func_t fn, void *user_data);
+
 /* What the link's ATT server asks (data is the router). */
 extern const struct mb_att_ops mb_router_att_ops;

@@ -293,6 +293,77 @@ static void test_silent_mode(void **state)
 		NULL);
 }
 
+#define NOTIFY_OFF PDU(0x12, H_EVENT_CCC, 0x00, 0x00, 0x00), PDU(0x13)
+
+/* The device-event lines recorded since the last look, then forgets all. */
+static size_t device_events(struct fixture *f, char out[][LINE], size_t n)
+{
+	static const char *const prefixes[] = { "device-event", NULL };
+	size_t k = only(f, prefixes, out, n);
+
+	f->n_events = 0;
+	return k;
+}
+
+/* Device events enabled, and after the Write Response the MTU
+ * announcement. */
+static void subscribe_told(struct fixture *f)
+{
+	static const uint8_t req[] = { 0x12, H_EVENT_CCC, 0x00, 0x01, 0x00 };
+
+	mb_link_receive(mb_band_link(f->band), req, sizeof(req));
+	expect_out(f, PDU(0x13));
+	expect_out(f, EVENT(0x16, 0xf7, 0x00));
+	expect_no_out(f);
+}
+
+/* The phone comes back: a new link, authenticated; what the old one and
+ * the handshake sent is forgotten. */
+static void relink(struct fixture *f)
+{
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	f->n_events = 0;
+}
+
+/* 16 <mtu u16>: the phone enables device events on a link still at
+ * ATT_MTU 23 and hears, after its Write Response, the MTU the band takes;
+ * once a link, and not after an MTU exchange.  The profile's default
+ * announces at --pace real only (docs/policies.md#mtu-announce). */
+static void test_mtu_announce(void **state)
+{
+	struct fixture *f = *state;
+	char got[4][LINE];
+
+	xfer(f, NOTIFY_ON);
+	xfer(f, NOTIFY_OFF);
+	mb_band_set_paced(f->band, true);
+	subscribe_told(f);
+	assert_int_equal(device_events(f, got, 4), 1);
+	assert_string_equal(
+		got[0],
+		"device-event code=0x16 name=mtu extra=f7 00 sent=0x01");
+	/* Off and on again: the link was told already. */
+	xfer(f, NOTIFY_OFF);
+	xfer(f, NOTIFY_ON);
+	/* A new link is told again. */
+	relink(f);
+	subscribe_told(f);
+	/* One that exchanged the MTU first is not. */
+	relink(f);
+	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00));
+	xfer(f, NOTIFY_ON);
+	assert_int_equal(device_events(f, got, 4), 0);
+
+	fixture_set_policy(f, "mtu-announce", "on-subscribe");
+	subscribe_told(f);
+	fixture_set_policy(f, "mtu-announce", "off");
+	mb_band_set_paced(f->band, true);
+	xfer(f, NOTIFY_ON);
+}
+
 /* What the wearer's sample says, independently of the band's table:
  * asleep in light or deep sleep, worn unless off the wrist or on the
  * charger (protocol §4.2). */
@@ -426,6 +497,8 @@ int main(void)
 		  test_wearer),
 		T("MB4-UT/EVT/BV-07 the wearer after the band was off",
 		  test_wearer_after_off),
+		T("MB4-UT/EVT/BV-08 the MTU announced: 16 f7 00",
+		  test_mtu_announce),
 	};
 
 	return cmocka_run_group_tests_name("events", tests, NULL, NULL);
