@@ -16,6 +16,7 @@ import pytest
 from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START
+from bandsim.link.base import Timeout
 from bandsim.oracles import ground_truth
 from bandsim.protocol import devevents
 from bandsim.protocol.profile import default_profile
@@ -107,3 +108,48 @@ def test_band_announces_its_mtu(start_band):
                 if handle == events.event_handle] == []
     finally:
         band.disconnect(att)
+
+
+# harbour-amazfish's fetcher cancels a fetch after this long without a
+# packet (protocol §13, "Client patience").
+PATIENCE_S = 10.0
+
+
+@pytest.mark.socket_only("--pace is the socket transport's")
+@pytest.mark.needs_control("AdvanceClock", "InjectFault", "Busy")
+@pytest.mark.emulator_process(REAL)
+def test_no_packet_patience(start_band, control):
+    """MB4/PACE/BV-04: a client's 10 s "no packet" timeout, at a real pace
+
+    harbour-amazfish gives up on a fetch after 10 s without a packet.
+    At --pace real the packets of a day's sync at MTU 23 come a few
+    milliseconds to one connection interval apart, far inside that; a
+    band that goes quiet after 5 packets (the stuck-syncing preset)
+    trips it 10 s after the last one, no sooner, and is still busy
+    with the transfer, as a real band stuck mid-sync is.
+    """
+    band = paced_band(start_band)
+    control.advance_clock(86400)
+    control.inject_fault("preset=stuck-syncing")
+    att = authenticated_link(band, mtu=23)
+    try:
+        fetch = FetchClient(att)
+        fetch.enable_notifications()
+        assert fetch.start(CLOCK_START - 60).count > 0
+        fetch.send(b"\x02")
+        arrivals = []
+        with pytest.raises(Timeout):
+            while True:
+                fetch.att.wait_any_notification((fetch.data_handle,),
+                                                PATIENCE_S)
+                arrivals.append(time.monotonic())
+        gave_up = time.monotonic()
+        assert control.get("Busy") == "fetch"
+    finally:
+        band.disconnect(att)
+    assert len(arrivals) == 5
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    # An interval or two apart; a busy machine may stretch that, never
+    # near the patience.
+    assert max(gaps) < PATIENCE_S / 4, f"gaps {gaps}"
+    assert gave_up - arrivals[-1] >= PATIENCE_S
