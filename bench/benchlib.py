@@ -61,6 +61,7 @@ class Bench:
         self.dir = None
         self.control = None
         self.bands = []
+        self.closing = []           # more control clients to close
 
     def __enter__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="bandsim-bench-"))
@@ -93,8 +94,9 @@ class Bench:
         for band in self.bands:
             if band.started and not band.stopped:
                 band.stop()
-        if self.control is not None:
-            self.control.close()
+        for client in [self.control, *self.closing]:
+            if client is not None:
+                client.close()
         self.bus.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 

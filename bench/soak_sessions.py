@@ -15,11 +15,20 @@ sync.  That session may fail as a phone's would; the phone keeps its
 cursor and the next session fetches what it missed.  Every other session
 must succeed.
 
+With --fleet N the sessions go to the N bands of one `bandsim fleet`
+process in turn (docs/fleet.md), each band with a phone of its own (its
+own cursor) and a control client on its own object; the process is the
+fleet's, and so are the RSS and fds sampled.  --cycles counts the
+sessions of all bands together.
+
 Every --sample-every cycles, with no link up, the band's RSS (VmRSS of
-/proc/PID/status) and its open fds (/proc/PID/fd) are sampled.  At the
+/proc/PID/status) and its open fds (/proc/PID/fd) are sampled, its
+listening sockets counted apart (proc_sample()).  At the
 end the program asserts growth of at most --max-rss-growth-kb and
 --max-fd-growth between the first sample after --warmup cycles and the
-last, and that the phone holds exactly the band's log (ground truth,
+last (for fds, the fewest of three samples at each end: a link closed
+just before a sample may not be gone yet), and that the phone holds
+exactly the band's log (ground truth,
 over the minutes the band still holds), and prints the table with the
 command, machine, seed and duration.
 """
@@ -34,6 +43,8 @@ import time
 import benchlib
 from bandsim.clients.auth import HuamiClient
 from bandsim.clients.fetch import FetchClient, FetchError, SyncState
+from bandsim.harness.control import ControlClient
+from bandsim.harness.fleet import FleetProcess, band_path
 from bandsim.harness.process import EmulatorError
 from bandsim.link.base import AttClientError
 from bandsim.oracles import ground_truth
@@ -68,14 +79,43 @@ EXPECTED = (AttClientError, FetchError, EmulatorError)
 FULL = 100
 
 
+# Samples at each end whose fewest open fds are compared.
+FD_SAMPLES = 3
+# __SO_ACCEPTCON in /proc/net/unix's Flags: a listening socket.
+ACCEPTCON = 0x10000
+
+
+def listening_inodes() -> set:
+    """Inodes of every listening unix socket on the machine."""
+    found = set()
+    with open("/proc/net/unix", encoding="ascii") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if int(fields[3], 16) & ACCEPTCON:
+                found.add(fields[6])
+    return found
+
+
 def proc_sample(pid: int) -> tuple:
-    """(VmRSS in kB, open fds) of a process."""
+    """(VmRSS in kB, open fds but the bands' listening sockets, those) of
+    a process.  A band closes its listening socket while a link is up and
+    while it is off (a reboot, a brown-out), and opens a new one after:
+    at a sample some band of a fleet may be between the two, so the
+    listeners are counted apart and the fds that must stay flat are the
+    others."""
     rss = None
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    listening = listening_inodes()
+    fds = [os.readlink(f"/proc/{pid}/fd/{n}")
+           for n in os.listdir(f"/proc/{pid}/fd")]
+    listeners = sum(1 for target in fds
+                    if target.startswith("socket:[")
+                    and target[8:-1] in listening)
+    return rss, len(fds) - listeners, listeners
 
 
 def session(band, state, mtu: int, timeout: float) -> None:
@@ -115,22 +155,46 @@ def check_truth(control, state) -> str:
     return "" if result.ok else result.describe()
 
 
+def start_fleet(bench, count: int):
+    """A fleet of count bands on the bench's bus: (process, bands 1 to
+    count, their control clients)."""
+    fleet = FleetProcess(bench.binary, benchlib.DEFAULT_PATH,
+                         bench.dir / "fleet", count,
+                         control_address=bench.bus.address, clock_rate=0,
+                         clock_start=benchlib.CLOCK_START,
+                         auth_key=benchlib.TEST_KEY, extra_args=["--quiet"])
+    bench.bands.append(fleet)
+    fleet.start(timeout=120.0)
+    controls = [ControlClient(bench.bus.address, path=band_path(k),
+                              timeout=60.0) for k in range(1, count + 1)]
+    bench.closing.extend(controls)
+    return fleet, [fleet.band(k) for k in range(1, count + 1)], controls
+
+
 def report(args, rows, duration, outcomes, problems) -> str:
-    first = next(r for r in rows if r["cycle"] >= args.warmup)
-    last = rows[-1]
+    after = [r for r in rows if r["cycle"] >= args.warmup]
+    first, last = after[0], rows[-1]
     growth_kb = last["RSS kB"] - first["RSS kB"]
-    growth_fd = last["fds"] - first["fds"]
+    # A link the band has not yet seen closed when a sample is taken is
+    # one fd more at that moment; a leak stays.  So the fds at each end
+    # are the fewest of FD_SAMPLES samples in a row.
+    growth_fd = (min(r["fds"] for r in rows[-FD_SAMPLES:])
+                 - min(r["fds"] for r in after[:FD_SAMPLES]))
     faulted = sum(outcomes.values())
+    where = (f"one fleet of {args.fleet} bands, sessions in turn"
+             if args.fleet else "one band process")
     lines = [benchlib.report(
         "soak_sessions",
         [{k: v for k, v in r.items()} for r in rows],
-        [f"Seed {args.seed}; {args.cycles} cycles of {args.minutes} band "
+        [f"{where.capitalize()}. "
+         f"Seed {args.seed}; {args.cycles} cycles of {args.minutes} band "
          f"minutes at MTU {args.mtu}, one in {args.fault_every} with a "
          f"fault ({faulted} sessions); {duration:.0f} s "
          f"({args.cycles / duration:.1f} cycles/s).",
          f"Growth from cycle {first['cycle']} to {last['cycle']}: RSS "
          f"{growth_kb:+d} kB (limit {args.max_rss_growth_kb}), fds "
-         f"{growth_fd:+d} (limit {args.max_fd_growth}).",
+         f"{growth_fd:+d} (the fewest of {FD_SAMPLES} samples at each "
+         f"end; limit {args.max_fd_growth}).",
          "Fault sessions, by fault and how they ended: "
          + ", ".join(f"{name} {end} {n}"
                      for (name, end), n in sorted(outcomes.items())) + "."])]
@@ -157,29 +221,42 @@ def main() -> int:
                         help="seconds a step of a fault session may take")
     parser.add_argument("--max-rss-growth-kb", type=int, default=1024)
     parser.add_argument("--max-fd-growth", type=int, default=0)
+    parser.add_argument("--fleet", type=int, default=0,
+                        help="sessions to the bands of one fleet of this "
+                             "many, in turn (0: one band process)")
     parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
-    if args.cycles < args.warmup + args.sample_every:
-        parser.error("--cycles must cover the warm-up and one more sample")
+    if args.cycles < args.warmup + FD_SAMPLES * args.sample_every:
+        parser.error(f"--cycles must cover the warm-up and {FD_SAMPLES} "
+                     f"more samples")
     binary = benchlib.binary_path(args.binary)
     rng = random.Random(args.seed)
-    state = SyncState(benchlib.CLOCK_START - benchlib.DAY)
     outcomes = collections.Counter()
     rows, problems = [], []
     started = time.monotonic()
     with benchlib.Bench(binary) as bench:
-        band = bench.start_band()
-        control = bench.control
-        control.set_charging(True)
+        if args.fleet:
+            process, bands, controls = start_fleet(bench, args.fleet)
+        else:
+            process = bench.start_band()
+            bands, controls = [process], [bench.control]
+        states = [SyncState(benchlib.CLOCK_START - benchlib.DAY)
+                  for _ in bands]
+        for control in controls:
+            control.set_charging(True)
         fault_at = None
         for cycle in range(args.cycles + 1):
+            k = cycle % len(bands)
+            band, control, state = bands[k], controls[k], states[k]
             if cycle % args.sample_every == 0:
-                rss, fds = proc_sample(band.pid)
+                rss, fds, listeners = proc_sample(process.pid)
                 rows.append({"cycle": cycle, "RSS kB": rss, "fds": fds,
+                             "listening": listeners,
                              "s": round(time.monotonic() - started, 1)})
-                print(f"cycle {cycle}: RSS {rss} kB, {fds} fds",
-                      file=sys.stderr, flush=True)
-                control.forget_history()
+                print(f"cycle {cycle}: RSS {rss} kB, {fds} fds, "
+                      f"{listeners} listening", file=sys.stderr, flush=True)
+                for each in controls:
+                    each.forget_history()
             if cycle == args.cycles:
                 break
             if cycle % args.fault_every == 0:
@@ -202,11 +279,12 @@ def main() -> int:
                 outcomes[(fault[0], end)] += 1
             settle(band, control, fault is not None)
         duration = time.monotonic() - started
-        problem = check_truth(control, state)
-        if problem:
-            problems.append(f"ground truth: {problem}")
+        for k, (control, state) in enumerate(zip(controls, states)):
+            problem = check_truth(control, state)
+            if problem:
+                problems.append(f"ground truth, band {k + 1}: {problem}")
         print(report(args, rows, duration, outcomes, problems))
-        bench.stop_band(band)
+        bench.stop_band(process)
     for problem in problems:
         print(f"FAIL: {problem}")
     return 1 if problems else 0
