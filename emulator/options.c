@@ -275,7 +275,8 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 		for (size_t i = 0; i < mb_fault_n_presets(); i++) {
 			const struct mb_fault_preset *p = mb_fault_preset(i);
 
-			printf("%s\t%s\t%s\n", p->name, p->spec, p->reproduces);
+			printf("%s\t%s\t%s\t%s\n", p->name, p->spec,
+			       p->reproduces, p->sources);
 		}
 		g_option_context_free(ctx);
 		return 0;

@@ -1,8 +1,9 @@
 """Faults: the band misbehaving the way real bands do (docs/faults.md).
 
-Each preset of the fault plan reproduces a report from the field: the
-seed reports about Mi Band 4 and Gadgetbridge's reports about it and its
-Huami siblings.  For each one a scenario shows
+Each preset of the fault plan reproduces a report from the field:
+Gadgetbridge's issues about Mi Band 4 and its Huami siblings, and the
+guides for the band (each preset names its sources: `bandsim
+--list-faults`, docs/faults.md).  For each one a scenario shows
 
 - the symptom, deterministically: the preset is armed on a band with a
   day of data (InjectFault("preset=NAME")), a phone app meets it the
@@ -38,6 +39,7 @@ from bandsim.link.base import Timeout
 from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.oracles.liveness import slack
+from bandsim.tools import faultdoc
 
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.faults import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
@@ -159,10 +161,10 @@ def twice_then_resync(start_band, control, symptom, context, **resync):
 def test_low_battery_drop(start_band, control, phones):
     """MB4/FAULT/BV-01: the band disconnects below 15 %
 
-    Seed reports: a phone stays linked all day; the battery ticks from
-    16 % to 15 % and the band drops the link at once, before the phone
-    syncs, although the profile's own policy would only refuse a
-    transfer.  The app reconnects once the person has put the band on
+    Gadgetbridge #1734, a syncing guide: a phone stays linked all day;
+    the battery ticks from 16 % to 15 % and the band drops the link at
+    once, before the phone syncs, although the profile's own policy
+    would only refuse a transfer.  The app reconnects once the person has put the band on
     the charger and syncs everything from its cursor.
     """
     def symptom(band):
@@ -230,8 +232,8 @@ def sync_symptom(band, preset, action, error_type, received, phones,
 def test_stuck_syncing(start_band, control, phones):
     """MB4/FAULT/BV-02: stuck on "Syncing..."
 
-    Seed reports: the progress stops after a few packets and the app
-    shows "Syncing..." for ever.  The band goes quiet on the link after
+    Gadgetbridge #1295, #1162, #355: the progress stops after a few
+    packets and the app shows "Syncing..." for ever.  The band goes quiet on the link after
     5 data packets (300 samples, each the band's own): the fetch
     client's deadline ends the try with a timeout while the band is
     still in the middle of the transfer (Busy "fetch").  The robust app
@@ -449,7 +451,7 @@ def test_partial_sync(start_band, control, phones):
 def test_reboot_mid_sync(start_band, control, phones):
     """MB4/FAULT/BV-08: the band reboots in the middle of a sync
 
-    Seed reports: after a bad resource transfer the band reboots in the
+    Gadgetbridge #734, #839, a reboot guide: the band reboots in the
     middle of a sync.  The link drops after 5 packets; the band comes
     back with its log and binding intact, and the robust app, once the
     band advertises again, authenticates and resyncs from its cursor.
@@ -474,9 +476,9 @@ def test_reboot_mid_sync(start_band, control, phones):
 def test_brown_out_mid_sync(start_band, control, phones):
     """MB4/FAULT/BV-09: the band dies in the middle of a sync
 
-    Seed reports: the battery gives out mid-sync (a brown-out): the link
-    drops after 5 packets, the band is off (0 %) and turns every
-    reconnect away.  Once it is on the charger it boots, and the app's
+    The syncing and reboot guides: the battery gives out mid-sync (a
+    brown-out): the link drops after 5 packets, the band is off (0 %)
+    and turns every reconnect away.  Once it is on the charger it boots, and the app's
     next run from its cursor brings every sample once, those logged
     before the brown-out and after the boot.
     """
@@ -507,7 +509,8 @@ def test_brown_out_mid_sync(start_band, control, phones):
 def test_interrupted_update(start_band, control, updaters):
     """MB4/FAULT/BV-10: the interrupted update
 
-    Seed reports: the update that must not be interrupted, cut at 57 %.
+    Xiaomi's support FAQ, Gadgetbridge #176: the update that must not be
+    interrupted, cut at 57 %.
     The band drops the link once 57 % of the image has arrived, discards
     the transfer and keeps running its old image; the app's retry, from
     01 on a new link, installs the new one.
@@ -700,7 +703,8 @@ def test_clear_faults_disarms(band, control, phones):
 def test_list_faults(emulator_binary, band, control):
     """MB4/FAULT/BV-16: bandsim --list-faults names every preset
 
-    One preset a line, NAME<TAB>fault line<TAB>what it reproduces, at
+    One preset a line, NAME<TAB>fault line<TAB>what it reproduces<TAB>
+    where it was reported (LABEL <https://...>, "; " between them), at
     least ten of them, the documented ones with their documented fault
     lines; every name it prints is armed by InjectFault("preset=NAME").
     """
@@ -713,8 +717,9 @@ def test_list_faults(emulator_binary, band, control):
     listed = {}
     for line in lines:
         fields = line.split("\t")
-        assert len(fields) == 3 and all(f.strip() for f in fields), line
-        name, spec, _ = fields
+        assert len(fields) == 4 and all(f.strip() for f in fields), line
+        name, spec, _, cited = fields
+        assert faultdoc.sources(cited), line
         assert " " not in name and "=" not in name, line
         assert name not in listed, f"{name} listed twice"
         assert parse_spec(spec).get("action") in ACTIONS, line

@@ -10,6 +10,9 @@ struct mb_fault_preset {
 	const char *name;
 	const char *spec;
 	const char *reproduces;
+	/* Where it was reported: "LABEL <URL>" entries, "; " between them
+	 * (docs/faults.md shows them as links). */
+	const char *sources;
 };
 
 size_t mb_fault_n_presets(void);

@@ -83,6 +83,13 @@ static void test_fault_lines(void **state)
 		free(line);
 	}
 	assert_true(mb_fault_n_presets() >= 10);
+	/* Every preset says where it was reported, with a link. */
+	for (size_t i = 0; i < mb_fault_n_presets(); i++) {
+		const struct mb_fault_preset *p = mb_fault_preset(i);
+
+		if (!p->sources || !strstr(p->sources, " <https://"))
+			fail_msg("preset %s cites no source", p->name);
+	}
 }
 
 /* 01 01 <10:30> (its reply forgotten) and 02: everything logged. */

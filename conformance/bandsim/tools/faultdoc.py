@@ -9,6 +9,7 @@ as the emulator prints them, so the two cannot drift:
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,18 +19,37 @@ END = "<!-- presets:end -->"
 REPO = Path(__file__).resolve().parents[3]
 
 
+# One source as --list-faults prints it: "LABEL <URL>".
+SOURCE = re.compile(r"^(?P<label>.+?) <(?P<url>https://[^>\s]+)>$")
+
+
 def presets(binary=None):
-    """(name, spec, what it reproduces) for each preset, in the band's order."""
+    """(name, spec, what it reproduces, sources) for each preset, in the
+    band's order."""
     binary = binary or os.environ.get("BANDSIM", REPO / "build" / "emulator" / "bandsim")
     out = subprocess.run([str(binary), "--list-faults"], check=True, timeout=10,
                          capture_output=True, text=True).stdout
-    return [tuple(line.split("\t", 2)) for line in out.splitlines() if line]
+    return [tuple(line.split("\t", 3)) for line in out.splitlines() if line]
+
+
+def sources(text: str) -> list:
+    """[(label, url)] of a preset's sources; ValueError for one that is
+    not "LABEL <https://...>"."""
+    found = []
+    for entry in text.split("; "):
+        match = SOURCE.match(entry.strip())
+        if not match:
+            raise ValueError(f"source {entry!r} is not 'LABEL <https://...>'")
+        found.append((match["label"], match["url"]))
+    return found
 
 
 def render(rows) -> str:
-    lines = ["| preset | fault line | reproduces |", "|---|---|---|"]
-    for name, spec, why in rows:
-        lines.append(f"| `{name}` | `{spec}` | {why} |")
+    lines = ["| preset | fault line | reproduces | reported in |",
+             "|---|---|---|---|"]
+    for name, spec, why, cited in rows:
+        links = ", ".join(f"[{label}]({url})" for label, url in sources(cited))
+        lines.append(f"| `{name}` | `{spec}` | {why} | {links} |")
     return "\n".join(lines)
 
 
