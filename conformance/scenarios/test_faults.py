@@ -381,6 +381,30 @@ def test_counter_gap(start_band, control, phones):
 
 @SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
+def test_counter_starts_late(start_band, control, phones):
+    """MB4/FAULT/BV-18: the first data packet carries counter 01
+
+    Gadgetbridge #1144, "invalid package counter", at the start of a
+    transfer: the band answers the fetch start and its first packet
+    carries 01 where 00 was due.  The fetch client refuses the transfer
+    before it takes a sample; the robust app syncs again on a new link.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "counter-starts-late", "skip-counter", PacketCounterError,
+            PER_PACKET, phones, control)
+        error = tried.error
+        assert (error.expected, error.got, error.packet_index,
+                error.received) == (0, 1, 0, 0)
+        assert [p[0] for p in tried.fetch.data_packets()] == [1]
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
+
+    twice_then_resync(start_band, control, symptom,
+                      "after the late first counter")
+
+
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_duplicate_packet(start_band, control, phones):
     """MB4/FAULT/BV-06: a packet sent twice
 

@@ -52,6 +52,8 @@ PRESETS = {
         "target=device-event value=04",
     "counter-gap":
         "trigger=notify chr=activity-data after=3 action=skip-counter",
+    "counter-starts-late":
+        "trigger=notify chr=activity-data action=skip-counter",
     "duplicate-packet":
         "trigger=notify chr=activity-data after=3 action=duplicate",
     "partial-sync":
