@@ -31,8 +31,8 @@ import time
 
 import pytest
 
-from bandsim.clients.fetch import (FetchInterrupted, FetchTimeout,
-                                   PacketCounterError)
+from bandsim.clients.fetch import (FetchInterrupted, FetchProtocolError,
+                                   FetchTimeout, PacketCounterError)
 from bandsim.clients.firmware import FirmwareInterrupted, Refused
 from bandsim.harness.control import ControlError
 from bandsim.link.base import Timeout
@@ -401,6 +401,29 @@ def test_counter_starts_late(start_band, control, phones):
 
     twice_then_resync(start_band, control, symptom,
                       "after the late first counter")
+
+
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
+def test_short_packet(start_band, control, phones):
+    """MB4/FAULT/BV-19: an activity packet one byte short
+
+    Gadgetbridge #915, "remaining bytes: 3, received: 4": the length of
+    what arrives disagrees with the samples it should carry.  The third
+    packet ends mid-sample, 240 bytes where 241 were due; the fetch
+    client refuses the transfer rather than take 59 samples and a
+    fragment, and saves nothing; the robust app syncs again on a new
+    link.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "short-packet", "truncate", FetchProtocolError,
+            3 * PER_PACKET - 1, phones, control)
+        sizes = [len(p) for p in tried.fetch.data_packets()]
+        assert sizes == [1 + 4 * PER_PACKET] * 2 + [4 * PER_PACKET]
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
+
+    twice_then_resync(start_band, control, symptom, "after the short packet")
 
 
 @SYNC_FAULT_CONTROL

@@ -32,6 +32,7 @@ static const char *const action_names[] = {
 	[MB_FAULT_ACTION_DUPLICATE] = "duplicate",
 	[MB_FAULT_ACTION_SKIP_COUNTER] = "skip-counter",
 	[MB_FAULT_ACTION_CORRUPT] = "corrupt",
+	[MB_FAULT_ACTION_TRUNCATE] = "truncate",
 	[MB_FAULT_ACTION_STATUS] = "status",
 	[MB_FAULT_ACTION_FOREIGN_NOTIFY] = "foreign-notify",
 	[MB_FAULT_ACTION_REBOOT] = "reboot",
@@ -476,6 +477,7 @@ static bool fire(struct mb_faults *faults, enum mb_fault_trigger trigger,
 	case MB_FAULT_ACTION_DUPLICATE:
 	case MB_FAULT_ACTION_SKIP_COUNTER:
 	case MB_FAULT_ACTION_CORRUPT:
+	case MB_FAULT_ACTION_TRUNCATE:
 	case MB_FAULT_ACTION_STATUS:
 	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
 		break;
@@ -540,6 +542,9 @@ bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 		if (len)
 			copy[len - 1] ^= 0xff;
 		return mb_link_notify(link, chr, copy, len);
+	case MB_FAULT_ACTION_TRUNCATE:
+		/* One byte short: an activity packet ends mid-sample. */
+		return mb_link_notify(link, chr, value, len ? len - 1 : 0);
 	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
 		mb_link_notify(link,
 			       mb_gatt_find_chr(faults->gatt, NULL, &f.target),

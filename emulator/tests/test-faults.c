@@ -187,6 +187,31 @@ static void test_counter_gap_and_duplicate(void **state)
 	expect_sent(f, 6, (const uint8_t[]){ 0, 1, 2, 3, 3, 4 }, true);
 }
 
+/* short-packet: the third data packet goes out one byte short, the rest
+ * whole; counter-starts-late: the first packet carries 01. */
+static void test_short_packet_and_late_counter(void **state)
+{
+	struct fixture *f = *state;
+	size_t sizes[8], n = 0;
+
+	sync_with(f, "preset=short-packet", 20);
+	for (size_t i = f->next_out; i < f->n_out && n < 8; i++)
+		if (f->out[i].pdu[1] == H_DATA)
+			sizes[n++] = f->out[i].len;
+	/* MTU 23: a notification is 3 bytes of header, a counter and four
+	 * samples of 4 bytes. */
+	assert_int_equal(n, 5);
+	assert_int_equal(sizes[0], 3 + 17);
+	assert_int_equal(sizes[1], 3 + 17);
+	assert_int_equal(sizes[2], 3 + 16);
+	assert_int_equal(sizes[3], 3 + 17);
+	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 3, 4 }, true);
+	inject(f, "preset=counter-starts-late");
+	request_all(f);
+	fixture_drain(f);
+	expect_sent(f, 5, (const uint8_t[]){ 1, 2, 3, 4, 5 }, true);
+}
+
 static void test_foreign_notification(void **state)
 {
 	struct fixture *f = *state;
@@ -300,6 +325,8 @@ int main(void)
 		T("MB4-UT/FAULT/BV-02 sync-never-ends", test_sync_never_ends),
 		T("MB4-UT/FAULT/BV-03 counter-gap, duplicate-packet",
 		  test_counter_gap_and_duplicate),
+		T("MB4-UT/FAULT/BV-12 short-packet, counter-starts-late",
+		  test_short_packet_and_late_counter),
 		T("MB4-UT/FAULT/BV-04 foreign-notification",
 		  test_foreign_notification),
 		T("MB4-UT/FAULT/BV-05 partial-sync",

@@ -54,6 +54,8 @@ PRESETS = {
         "trigger=notify chr=activity-data after=3 action=skip-counter",
     "counter-starts-late":
         "trigger=notify chr=activity-data action=skip-counter",
+    "short-packet":
+        "trigger=notify chr=activity-data after=2 action=truncate",
     "duplicate-packet":
         "trigger=notify chr=activity-data after=3 action=duplicate",
     "partial-sync":
@@ -76,7 +78,7 @@ PRESETS = {
                           "action=drop",
 }
 ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
-           "corrupt", "status", "foreign-notify", "reboot", "brown-out")
+           "corrupt", "truncate", "status", "foreign-notify", "reboot", "brown-out")
 
 # The deadline of a try that meets a fault which makes the band go
 # quiet: the band answers a socket link in milliseconds, so half a
