@@ -583,6 +583,47 @@ def test_interrupted_update(start_band, control, updaters):
     retry_installs(band, control, updaters(band))
 
 
+STALL_S = 2.0
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
+                           "AdvanceClock", "Events")
+@FACTORY_IMAGE_TWICE
+def test_update_stalls_at_99(start_band, control, updaters):
+    """MB4/FAULT/BV-20: the firmware transfer stalls at 99 %
+
+    Gadgetbridge #873: "it's just going to 99% and fail".  The band goes
+    quiet once 99 % of the image has arrived: the next 00 sync, or the
+    end of the data, is never answered and the upload ends at the app's
+    deadline.  The band still runs its old image; once the app closes
+    the link the transfer is discarded, and a retry on a new link
+    installs the new image.
+    """
+    def symptom(band):
+        since, fault = arm(control, "update-stalls-at-99")
+        fw = updaters(band)
+        # The deadline covers the 99 % that go through as well as the
+        # wait after them: an upload that takes some 0.1 s here, and a
+        # busy machine's ASan band ten times that, must not run out of
+        # it before the band goes quiet.
+        with pytest.raises(Timeout):
+            fw.update(NEW, timeout=STALL_S)
+        event = fired(control, since, fault, "update-stalls-at-99",
+                      "silence")
+        assert control.firmware() == FACTORY
+        band.disconnect(fw.att)
+        failed = event_after(control, "firmware-failed", since)
+        assert failed.details == {"reason": "interrupted"}
+        assert events_after(control, "firmware-verified", since) == []
+        assert control.firmware() == FACTORY
+        assert read_revision(band) == FACTORY_VERSION
+        return Case((event.details, failed.details, control.firmware()),
+                    [fw.att])
+
+    band, _ = twice(start_band, control, symptom)
+    retry_installs(band, control, updaters(band))
+
+
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Events")
 @FACTORY_IMAGE_TWICE
