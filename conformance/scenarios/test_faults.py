@@ -31,14 +31,16 @@ import time
 
 import pytest
 
+from bandsim.clients.alerts import AlertClient
 from bandsim.clients.fetch import (FetchInterrupted, FetchProtocolError,
                                    FetchTimeout, PacketCounterError)
 from bandsim.clients.firmware import FirmwareInterrupted, Refused
 from bandsim.harness.control import ControlError
-from bandsim.link.base import Timeout
+from bandsim.link.base import Disconnected, Timeout
 from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.oracles.liveness import slack
+from bandsim.protocol import alerts as A
 from bandsim.tools import faultdoc
 
 from scenarios.helpers.events import event_after, events_after, last_seq
@@ -48,7 +50,8 @@ from scenarios.helpers.faults import (ACTIONS, DEVICE_EVENT, PRESETS, QUIET_S,
                                       parse_spec, retire)
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import MINUTE, PER_DAY, SINCE, all_samples, logged
-from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, NEW,
+from scenarios.helpers.links import authenticated_link
+from scenarios.helpers.update import (BOOT_S, FACTORY, FACTORY_VERSION, NEW,
                                       progress_recorder, read_revision,
                                       refused_connection, retry_installs,
                                       software_revision)
@@ -512,6 +515,48 @@ def test_reboot_mid_sync(start_band, control, phones):
                           nothing_deleted(control))
 
     twice_then_resync(start_band, control, symptom, "after the reboot")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock", "State",
+                           "Bound", "Events")
+@pytest.mark.emulator_process("a fresh band twice, each rebooted")
+def test_reboot_on_alert(start_band, control):
+    """MB4/FAULT/BV-21: a notification makes the band reboot
+
+    Gadgetbridge #734: a notification text that overflows the band's
+    font makes it reboot.  The phone sends one text alert and the band
+    reboots at once: the link drops and the alert is never shown.  The
+    band boots with its binding and its log, and the robust app, once it
+    advertises again, authenticates and sends the alert again, which is
+    shown.
+    """
+    def symptom(band):
+        since, fault = arm(control, "reboot-on-alert")
+        att = authenticated_link(band)
+        answered = True
+        try:
+            AlertClient(att).send(A.Category.SMS, "Ann", "tea at 6?")
+        except (Disconnected, Timeout):
+            answered = False
+        event = fired(control, since, fault, "reboot-on-alert", "reboot")
+        then(control, event, "reboot", since)
+        band.wait_status("DISCONNECTED=1")
+        state = control.get("State")
+        assert events_after(control, "alert-received", since) == []
+        return Case((answered, event.details, state), [att])
+
+    band, case = twice(start_band, control, symptom)
+    for att in case.links:
+        att.close()
+    control.advance_clock(BOOT_S + 1)
+    band.wait_status("ADVERTISING=1")
+    assert control.get("Bound") is True
+    att = authenticated_link(band)
+    mark = last_seq(control)
+    AlertClient(att).send(A.Category.SMS, "Ann", "tea at 6?")
+    event_after(control, "alert-received", mark, title="Ann",
+                text="tea at 6?")
+    band.disconnect(att)
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
