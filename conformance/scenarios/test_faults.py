@@ -199,6 +199,36 @@ def test_low_battery_drop(start_band, control, phones):
                       before_sync=lambda: control.set_charging(True))
 
 
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Events")
+@ON_TWO_FRESH_BANDS
+def test_drops_idle_link(start_band, control, phones):
+    """MB4/FAULT/BV-22: the band drops a link it has held for a while
+
+    Gadgetbridge #1536 (a Mi Band 4 loses the connection after hours or
+    days) and #493 (a Mi Band 2's unstable connection): half an hour of
+    band time after the phone connected, the band drops the link, before
+    the phone syncs.  The robust app connects again and syncs everything
+    from its cursor.
+    """
+    def symptom(band):
+        day_of_data(control)
+        since, fault = arm(control, "drops-idle-link")
+        phone = phones(band, control)
+        tried = phone.attempt(
+            QUIET_S, before_sync=lambda: control.advance_clock(30 * MINUTE))
+        assert tried.stage == "sync", tried.describe()
+        assert isinstance(tried.error, (FetchInterrupted, Disconnected)), \
+            tried.describe()
+        event = fired(control, since, fault, "drops-idle-link",
+                      "disconnect")
+        assert phone.state.samples == []
+        return phone_case(phone, tried, tried.stage,
+                          type(tried.error).__name__, event.details)
+
+    twice_then_resync(start_band, control, symptom, "after the dropped link")
+
+
 # ------------------------------------------------------------------- sync
 
 def broken_try(band, preset, action, stage, error_type, phones, control,

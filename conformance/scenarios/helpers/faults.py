@@ -65,6 +65,7 @@ PRESETS = {
     "brown-out-mid-sync":
         "trigger=notify chr=activity-data after=5 action=brown-out",
     "interrupted-update": "trigger=firmware percent=57 action=disconnect",
+    "drops-idle-link": "trigger=minute minute=30 action=disconnect",
     "reboot-on-alert": "trigger=write chr=new-alert action=reboot",
     "update-stalls-at-99": "trigger=firmware percent=99 action=silence",
     "update-fails-at-100":
