@@ -104,11 +104,7 @@ def proc_sample(pid: int) -> tuple:
     at a sample some band of a fleet may be between the two, so the
     listeners are counted apart and the fds that must stay flat are the
     others."""
-    rss = None
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
+    rss = benchlib.rss_kb(pid)
     listening = listening_inodes()
     fds = [os.readlink(f"/proc/{pid}/fd/{n}")
            for n in os.listdir(f"/proc/{pid}/fd")]
