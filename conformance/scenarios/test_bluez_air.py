@@ -158,3 +158,32 @@ def test_band_starts_no_gatt_procedure(band, target):
     requests = [p.hex(" ") for p in from_band
                 if p[0] in btsnoop.CLIENT_OPCODES]
     assert requests == [], "the band's side sent the central requests"
+
+
+@pytest.mark.emulator_process("starts the emulator on an adapter")
+def test_band_advertises_again_after_its_central_vanished(band, target,
+                                                         emu_central):
+    """MB4/AIR/BV-02: a band whose central vanished is found again
+
+    The suite's adapter is powered off and on while it holds a link to
+    the band, as the suite does with an adapter the kernel wedged.  The
+    emulated controllers tell the band's side nothing (a real band would
+    see its supervision timeout end the link), so the band's adapter ends
+    the link on its side.  Then the band advertises again, and a new
+    link reads the band's software revision.
+    """
+    if not target.emu_bluez:
+        pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
+    link = band.connect()
+    revision = PROFILE.characteristic("software-revision").value_handle
+    assert link.read(revision) == b"V1.0.9.70"
+    try:
+        emu_central.recover()
+        band.wait_dropped()
+    finally:
+        link.close()
+    again = band.connect()
+    try:
+        assert again.read(revision) == b"V1.0.9.70"
+    finally:
+        band.disconnect(again)

@@ -1055,6 +1055,63 @@ def test_attempt_passes_its_error_on():
         run_attempt(refused(), 1.0, 5.0, lambda: False)
 
 
+def test_attempt_with_a_link_that_never_completes_ends(monkeypatch):
+    """A link BlueZ shows up whose connection never completes (the
+    kernel lost it as it came up) gets LINK_UP_MAX past its share, not
+    the whole deadline; and a cancelled connect whose Disconnect BlueZ
+    never answers is cancelled again after SETTLE_MAX."""
+    monkeypatch.setattr(bluez, "LINK_UP_MAX", 0.3)
+    monkeypatch.setattr(bluez, "SETTLE_MAX", 0.2)
+    cancels = []
+
+    async def stuck():
+        for _ in range(2):
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancels.append(time.monotonic())
+        raise AssertionError("cancelled twice and still waiting")
+
+    start = time.monotonic()
+    with pytest.raises(asyncio.TimeoutError):
+        run_attempt(stuck(), 0.1, 60.0, lambda: True)
+    assert len(cancels) == 2
+    assert 0.4 - 0.05 <= cancels[0] - start < 5.0
+    assert 0.2 - 0.05 <= cancels[1] - cancels[0] < 5.0
+
+
+@pytest.fixture
+def wedge_table(monkeypatch):
+    monkeypatch.setattr(bluez, "_wedged", {})
+    monkeypatch.setattr(bluez, "_recoveries", {})
+
+
+def test_a_wedged_adapter_fails_every_connect_at_once(wedge_table):
+    bluez._wedge("hci1", "E1:23:45:67:89:AB: Device1 stays Connected")
+    start = time.monotonic()
+    with pytest.raises(bluez.AdapterWedged) as raised:
+        asyncio.run(bluez._unwedge("hci1"))
+    assert time.monotonic() - start < 1.0
+    assert "hci1 is wedged" in str(raised.value)
+    assert isinstance(raised.value, LinkUnavailable)
+    asyncio.run(bluez._unwedge("hci0"))         # another adapter is fine
+
+
+def test_a_wedged_adapter_with_an_owner_is_recovered_once(wedge_table):
+    calls = []
+    link_module.set_recovery("hci1", lambda: calls.append("hci1"))
+    bluez._wedge("hci1", "first")
+    bluez._wedge("hci1", "second")              # the first cause is kept
+    assert bluez._wedged["hci1"] == "first"
+    asyncio.run(bluez._unwedge("hci1"))
+    asyncio.run(bluez._unwedge("hci1"))         # no longer wedged
+    assert calls == ["hci1"] and "hci1" not in bluez._wedged
+    link_module.set_recovery("hci1", None)
+    bluez._wedge("hci1", "again")
+    with pytest.raises(bluez.AdapterWedged):
+        asyncio.run(bluez._unwedge("hci1"))
+
+
 def test_a_device_bluez_dropped_is_scanned_for_again():
     """Connect answered UnknownObject (or bleak's not-found): the Device1
     path is gone and the next attempt scans; other failures keep it."""

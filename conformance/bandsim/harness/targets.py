@@ -141,15 +141,22 @@ def parse_emu_bluez(value):
     return parts
 
 
+def _system_bus():
+    """A private connection to the system bus (the caller closes it)."""
+    from gi.repository import Gio
+
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
+    return Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+
 def _adapter_property(adapter: str, interface: str, name: str,
                       timeout: float = PROBE_TIMEOUT):
     """One property of /org/bluez/ADAPTER, read from bluetoothd now."""
     from gi.repository import Gio, GLib
 
-    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
-    conn = Gio.DBusConnection.new_for_address_sync(
-        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    conn = _system_bus()
     try:
         reply = conn.call_sync(
             "org.bluez", f"/org/bluez/{adapter}",
@@ -178,6 +185,96 @@ def advertising_instances(adapter: str,
                                  "ActiveInstances", timeout))
 
 
+# How long bluetoothd gets to power an adapter off or on, or to end a
+# link: each is one mgmt command that a controller answers at once.
+POWER_TIMEOUT = 10.0
+
+
+def power_cycle(adapter: str, timeout: float = POWER_TIMEOUT) -> None:
+    """Power adapter off and on through bluetoothd (Adapter1.Powered):
+    the kernel drops every connection it has on it, the controller is
+    reset.  bluetoothd answers each Set once the adapter got there."""
+    from gi.repository import Gio, GLib
+
+    conn = _system_bus()
+    try:
+        for on in (False, True):
+            conn.call_sync(
+                "org.bluez", f"/org/bluez/{adapter}",
+                "org.freedesktop.DBus.Properties", "Set",
+                GLib.Variant("(ssv)", ("org.bluez.Adapter1", "Powered",
+                                       GLib.Variant("b", on))),
+                None, Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
+    except GLib.Error as exc:
+        raise Unavailable(f"BlueZ adapter {adapter}: powering it off and "
+                          f"on: {exc.message}") from exc
+    finally:
+        conn.close_sync(None)
+
+
+def disconnect_all(adapter: str, timeout: float = POWER_TIMEOUT) -> int:
+    """Disconnect every device bluetoothd shows Connected on adapter; how
+    many there were.  A link whose peer vanished without a word (an
+    emulated controller reset on the other side) stays Connected in the
+    kernel until its own side ends it."""
+    from gi.repository import Gio, GLib
+
+    conn = _system_bus()
+    try:
+        objects = conn.call_sync(
+            "org.bluez", "/", "org.freedesktop.DBus.ObjectManager",
+            "GetManagedObjects", None, None, Gio.DBusCallFlags.NONE,
+            int(timeout * 1000), None).unpack()[0]
+        prefix = f"/org/bluez/{adapter}/"
+        connected = [path for path, ifaces in objects.items()
+                     if path.startswith(prefix) and
+                     ifaces.get("org.bluez.Device1", {}).get("Connected")]
+        for path in connected:
+            try:
+                conn.call_sync("org.bluez", path, "org.bluez.Device1",
+                               "Disconnect", None, None,
+                               Gio.DBusCallFlags.NONE, int(timeout * 1000),
+                               None)
+            except GLib.Error:
+                pass        # gone meanwhile, or not answered: go on
+        return len(connected)
+    except GLib.Error as exc:
+        raise Unavailable(f"BlueZ adapter {adapter}: {exc.message}") \
+            from exc
+    finally:
+        conn.close_sync(None)
+
+
+def wait_device(adapter: str, address: str, timeout: float) -> None:
+    """Wait until bluetoothd has a Device1 for address on adapter (it saw
+    the device advertise); Unavailable after timeout seconds."""
+    from gi.repository import Gio, GLib
+
+    path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+    deadline = Deadline(timeout)
+    conn = _system_bus()
+    try:
+        while True:
+            try:
+                conn.call_sync("org.bluez", path,
+                               "org.freedesktop.DBus.Properties", "Get",
+                               GLib.Variant("(ss)", ("org.bluez.Device1",
+                                                     "Address")),
+                               None, Gio.DBusCallFlags.NONE,
+                               int(PROBE_TIMEOUT * 1000), None)
+                return
+            except GLib.Error as exc:
+                if deadline.expired:
+                    raise Unavailable(f"{adapter} did not see {address} "
+                                      f"within {timeout:g} s: "
+                                      f"{exc.message}") from exc
+            # bluetoothd announces a new device with a signal this
+            # private connection is not subscribed to: look again soon.
+            GLib.usleep(100_000)
+    finally:
+        conn.close_sync(None)
+
+
 class Discovery:
     """Keeps LE discovery running on an adapter for a whole run.
 
@@ -186,14 +283,17 @@ class Discovery:
     link can go straight to Device1.Connect."""
 
     def __init__(self, adapter: str):
-        from gi.repository import Gio, GLib
+        from gi.repository import GLib
 
         self._glib = GLib
-        address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", SYSTEM_BUS)
         self.path = f"/org/bluez/{adapter}"
-        self.conn = Gio.DBusConnection.new_for_address_sync(
-            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self.conn = _system_bus()
+        self.start()
+
+    def start(self) -> None:
+        """Start discovering; after the adapter was powered off, which
+        ends every discovery session on it, start again."""
+        GLib = self._glib
         self._call("SetDiscoveryFilter", GLib.Variant(
             "(a{sv})", ({"Transport": GLib.Variant("s", "le"),
                          "DuplicateData": GLib.Variant("b", True)},)))

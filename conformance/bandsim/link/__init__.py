@@ -10,8 +10,9 @@ budget every waiting call of a link takes.
 
 from .base import (AttClientError, AttError, Disconnected, Link,
                    LinkError, LinkUnavailable, ProtocolError, Timeout)
-from .target import Target, connect, parse_target
+from .target import Target, connect, parse_target, set_recovery
 
-__all__ = ["Link", "Target", "connect", "parse_target", "AttClientError",
+__all__ = ["Link", "Target", "connect", "parse_target", "set_recovery",
+           "AttClientError",
            "AttError", "Timeout", "Disconnected", "ProtocolError",
            "LinkError", "LinkUnavailable"]

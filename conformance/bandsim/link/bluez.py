@@ -46,7 +46,7 @@ import struct
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..protocol import uuids
 from ..protocol.att import DEFAULT_MTU, ErrorCode, Op
@@ -90,6 +90,14 @@ SERVICES_SETTLE = 5.0
 # kernel lost the link, bluetoothd did not) never ends, and waiting on
 # it took every later test's whole connect deadline.
 SETTLE_MAX = 10.0
+# How long past its share an attempt whose link BlueZ shows up keeps
+# waiting for the connection to complete: a first GATT discovery in the
+# VM without KVM took 7 s.  A link the kernel lost as it came up never
+# completes (a second LE Create Connection to the same peer 70 ms after
+# the first had succeeded, its cancel refused: bluetoothd kept
+# Device1.Connected with no link under it, and every later connect
+# waited on that).
+LINK_UP_MAX = 30.0
 SERVICES_POLL = 0.1
 # BlueZ keeps Generic Access and Generic Attribute to itself: a central
 # on BlueZ never sees them, on any device.  Every other service of the
@@ -466,11 +474,13 @@ async def _attempt(connecting, budget: float, deadline: Deadline,
     it is cancelled (asyncio.TimeoutError) unless `await link_up()` says
     the link is already there: then BlueZ is discovering the band's
     services, a first connection's slow part, which a retry would only
-    start over; it gets the rest of the deadline."""
+    start over; it gets the rest of the deadline, up to LINK_UP_MAX."""
     task = asyncio.ensure_future(connecting)
     try:
         done, _ = await asyncio.wait({task}, timeout=max(budget, 0.01))
-        while not done and await link_up() and deadline.remaining() > 0:
+        up = Deadline(LINK_UP_MAX)
+        while not done and not up.expired and await link_up() and \
+                deadline.remaining() > 0:
             done, _ = await asyncio.wait(
                 {task}, timeout=min(LINK_UP_POLL, deadline.remaining()))
         if not done:
@@ -478,8 +488,13 @@ async def _attempt(connecting, budget: float, deadline: Deadline,
         task.result()
     finally:
         if not task.done():
-            # bleak disconnects a cancelled attempt; let it finish.
+            # bleak disconnects a cancelled attempt; let it finish, but
+            # not for ever: on a link the kernel lost, BlueZ never
+            # answers that Disconnect, and a second cancel ends the wait.
             task.cancel()
+            await asyncio.wait({task}, timeout=SETTLE_MAX)
+            if not task.done():
+                task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
 
@@ -541,6 +556,49 @@ async def _forget(address: str, adapter: Optional[str]) -> None:
             SETTLE_MAX)
     except Exception:
         return
+
+
+class AdapterWedged(LinkUnavailable):
+    """BlueZ shows a link to the device on this adapter that no Disconnect
+    ends and no connection completes on: the kernel lost the link as it
+    came up.  Nothing short of powering the adapter off and on again
+    clears it (docs/bluez.md)."""
+
+
+# adapter -> what showed it wedged; every later connect through it fails
+# at once with that, instead of on its own deadline.
+_wedged: Dict[str, str] = {}
+# adapter -> a blocking function that brings it back (powers it off and
+# on): set by whoever owns the adapter (--emu-bluez), never by default,
+# since it drops every other link the adapter has.
+_recoveries: Dict[str, Callable[[], None]] = {}
+
+
+def set_recovery(adapter: str, recover: Optional[Callable[[], None]]):
+    """Let connects through adapter call recover() (at most once each)
+    when they find it wedged, then try again; None withdraws it."""
+    if recover is None:
+        _recoveries.pop(adapter, None)
+    else:
+        _recoveries[adapter] = recover
+
+
+def _wedge(adapter: str, what: str) -> None:
+    _wedged.setdefault(adapter, what)
+
+
+async def _unwedge(adapter: Optional[str]) -> None:
+    """Before a connect through adapter: recover it if it is wedged and
+    someone owns its recovery, else fail at once."""
+    if adapter not in _wedged:
+        return
+    recover = _recoveries.get(adapter)
+    if recover is None:
+        raise AdapterWedged(f"{adapter} is wedged ({_wedged[adapter]}); "
+                            f"power it off and on (bluetoothctl power "
+                            f"off; power on)")
+    await asyncio.get_running_loop().run_in_executor(None, recover)
+    _wedged.pop(adapter, None)
 
 
 def _lost_in_discovery(exc: BaseException) -> bool:
@@ -627,6 +685,8 @@ class BleakLink:
                     await _is_connected(address, adapter)
 
             async def open_link():
+                if not client_class:
+                    await _unwedge(adapter)
                 # BlueZ has the device from an earlier scan: connect to it
                 # directly.  bleak would otherwise scan for a fresh
                 # advertisement first, which costs a scan per link.
@@ -634,13 +694,21 @@ class BleakLink:
                     await _known_device(address, adapter)
                 if known and not await _settle(address, adapter,
                                                deadline):
-                    # BlueZ holds a link it cannot end: forget the
-                    # device and scan for the band afresh.
-                    await _forget(address, adapter)
+                    # BlueZ holds a link it cannot end: recover the
+                    # adapter if its owner can, else forget the device;
+                    # either way, scan for the band afresh.
+                    if adapter in _recoveries:
+                        _wedge(adapter, f"{address}: Device1 Connected "
+                               f"before the connect, and no Disconnect "
+                               f"ends it")
+                        await _unwedge(adapter)
+                    else:
+                        await _forget(address, adapter)
                     known = None
                 attempt = 0
                 failures = []
                 recovered = False
+                unwedged = False
                 share = min(deadline.seconds * ATTEMPT_SHARE, ATTEMPT_MAX)
                 while True:
                     attempt += 1
@@ -717,6 +785,26 @@ class BleakLink:
                         failures.append(
                             f"{deadline.seconds - deadline.remaining():.1f} s:"
                             f" {type(exc).__name__}: {exc}")
+                        if isinstance(exc, asyncio.TimeoutError) and \
+                                not client_class and \
+                                not await _settle(address, adapter,
+                                                  deadline):
+                            # BlueZ shows a link that never completed and
+                            # that no Disconnect ends: the adapter is
+                            # wedged.  Recover it once if its owner can,
+                            # and scan afresh; else say so.
+                            _wedge(adapter, f"{address}: Device1 stays "
+                                   f"Connected with no link under it")
+                            if adapter in _recoveries and not unwedged:
+                                unwedged = True
+                                await _unwedge(adapter)
+                                known = None
+                                continue
+                            raise AdapterWedged(
+                                f"{adapter} is wedged: "
+                                f"{_wedged[adapter]}; attempts "
+                                f"(time into the deadline): "
+                                f"{'; '.join(failures)}") from exc
                         if client_class or not (
                                 _transient(exc) or
                                 isinstance(exc, asyncio.TimeoutError)) or \

@@ -80,3 +80,12 @@ def connect(target, timeout=DEFAULT_TIMEOUT, profile=None) -> Link:
     from .bluez import BleakLink    # bleak is imported only here
     return BleakLink.connect(target.address, adapter=target.adapter,
                              profile=profile, timeout=timeout)
+
+
+def set_recovery(adapter: str, recover) -> None:
+    """Let BlueZ links through adapter call recover() when they find it
+    wedged (bluez.AdapterWedged), then connect again; None withdraws it.
+    Only the owner of the adapter sets one: recovering powers it off and
+    on, which drops every link it has."""
+    from .bluez import set_recovery as bluez_set_recovery
+    bluez_set_recovery(adapter, recover)
