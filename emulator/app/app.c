@@ -188,7 +188,7 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 		};
 
 		if (opt->pace == BANDSIM_PACE_REAL)
-			mb_band_set_paced(app->band, true);
+			mb_session_set_paced(mb_band_session(app->band), true);
 		app->transport = sock_server_new(
 			app->band, opt->socket,
 			opt->pace == BANDSIM_PACE_REAL ? &pace : NULL,

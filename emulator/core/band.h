@@ -22,13 +22,20 @@
 #include "flashlog.h"
 #include "hr.h"
 #include "identity.h"
+#include "logstore.h"
 #include "power.h"
 #include "routine.h"
 #include "rtc.h"
 #include "screen.h"
+#include "session.h"
 #include "settings.h"
 #include "tick.h"
 #include "timestate.h"
+#include "services.h"
+
+struct mb_fetch;
+struct mb_devinfo;
+struct mb_reset;
 
 /* The band model (docs/architecture.md "The band as parts"): bytes in through
  * mb_band_receive(), bytes out through the link's send function, time from
@@ -52,20 +59,6 @@ void mb_band_set_event_handler(struct mb_band *band, mb_event_func_t fn,
 /* One link at a time, as the band: false while a link is up, or while
  * the band is off or booting (it does not advertise then).  PDUs from
  * the central go to mb_link_receive(mb_band_link(band), ...). */
-/* LE link security (bonding.h): the transport names the central on the
- * link as its link layer gave it, and carries the pairing and encryption
- * it asks for. */
-void mb_band_set_peer(struct mb_band *band, const uint8_t peer[6],
-		      bool peer_random);
-enum mb_security_status mb_band_pair(struct mb_band *band, uint8_t ltk[16]);
-enum mb_security_status mb_band_encrypt(struct mb_band *band,
-					const uint8_t ltk[16]);
-bool mb_band_encrypted(const struct mb_band *band);
-
-/* The link runs at a real band's pace (--pace real): the band takes the
- * time its own work takes (the profile's fetch-prepare-ms). */
-void mb_band_set_paced(struct mb_band *band, bool paced);
-
 bool mb_band_connect(struct mb_band *band, const struct mb_link_ops *ops,
 		     void *user_data);
 void mb_band_disconnect(struct mb_band *band);
@@ -75,17 +68,6 @@ void mb_band_disconnect(struct mb_band *band);
 void mb_band_run(struct mb_band *band);
 uint64_t mb_band_next_deadline(const struct mb_band *band);
 uint64_t mb_band_now_ms(const struct mb_band *band);
-
-/* The activity log lives in flash: by default heap memory; the emulator
- * attaches a shared mapping of STATE_DIR/flash.img of exactly
- * mb_band_flash_size() bytes.  Recovery runs on attach; *torn counts the
- * records it dropped. */
-size_t mb_band_flash_size(const struct mb_band *band);
-void mb_band_attach_flash(struct mb_band *band, uint8_t *mem,
-			  unsigned int *torn);
-/* The same over a backend's sectors (flash.h): the state file. */
-void mb_band_attach_flash_with(struct mb_band *band, mb_flash_sector_fn fn,
-			       void *user_data, unsigned int *torn);
 
 /* Band time across restarts (docs/sync.md "Band time"); the edge keeps
  * the band clock and writes time.ini.  What to write: band time now, the
@@ -128,6 +110,37 @@ bool mb_band_authenticated(const struct mb_band *band);
 const struct mb_profile *mb_band_profile(const struct mb_band *band);
 const struct mb_gatt *mb_band_gatt(const struct mb_band *band);
 
+/* The band's parts as mb_band_new() wired them, for the band's own
+ * operations (band-api.c).  Each part's header says what it offers. */
+struct mb_band_parts {
+	const struct mb_profile *profile;
+	const struct mb_clock *clock;
+	const struct mb_services *svc;
+	struct mb_gatt *gatt;
+	struct mb_identity *identity;
+	struct mb_bonding *bonding;
+	struct mb_link *link;
+	struct mb_faults *faults;
+	struct mb_rtc *rtc;
+	struct mb_power *power;
+	struct mb_tick *tick;
+	struct mb_auth *auth;
+	struct mb_fetch *fetch;
+	struct mb_firmware *firmware;
+	struct mb_settings *settings;
+	struct mb_routine *routine;
+	struct mb_hr *hr;
+	struct mb_devevents *devevents;
+	struct mb_screen *screen;
+	struct mb_alerts *alerts;
+	struct mb_devinfo *devinfo;
+	struct mb_adv *adv;
+	struct mb_logstore *store;
+	struct mb_session *session;
+	struct mb_reset *reset;
+};
+const struct mb_band_parts *mb_band_parts(const struct mb_band *band);
+
 /* The band's parts, for the control plane, the transports and tests:
  * each part's own header says what it offers. */
 struct mb_auth *mb_band_auth(const struct mb_band *band);
@@ -154,3 +167,8 @@ struct mb_devevents *mb_band_devevents(const struct mb_band *band);
 struct mb_screen *mb_band_screen(const struct mb_band *band);
 /* Alerts, calls, find band, weather and music (alerts.h). */
 struct mb_alerts *mb_band_alerts(const struct mb_band *band);
+/* The link's life: its security (pairing, encryption) and pace. */
+struct mb_session *mb_band_session(const struct mb_band *band);
+/* The flash chip and its log: by default heap memory; the emulator
+ * attaches STATE_DIR/flash.img (mb_logstore_attach_with()). */
+struct mb_logstore *mb_band_store(const struct mb_band *band);

@@ -135,11 +135,12 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 	struct state_flash *flash;
 	unsigned int torn = 0;
 
-	flash = state_flash_new(st->dir, mb_band_flash_size(band), warning,
-				err);
+	flash = state_flash_new(st->dir, mb_logstore_size(mb_band_store(band)),
+				warning, err);
 	if (!flash)
 		return false;
-	mb_band_attach_flash_with(band, state_flash_sector, flash, &torn);
+	mb_logstore_attach_with(mb_band_store(band), state_flash_sector, flash,
+				&torn);
 	/* The band now logs into the new file; the old one can go. */
 	state_flash_free(st->flash);
 	st->flash = flash;

@@ -460,7 +460,7 @@ static size_t samples_after_restart(struct fixture *f,
 	size_t n;
 
 	assert_non_null(band);
-	mb_band_attach_flash(band, mem, NULL);
+	mb_logstore_attach(mb_band_store(band), mem, NULL);
 	n = mb_flashlog_count(mb_band_log(band));
 	mb_band_free(band);
 	free(mem);
@@ -476,11 +476,11 @@ static void test_reset_killed_before_erase(void **state)
 
 	mb_settings_values_init(&factory);
 	factory_text = mb_settings_values_format(&factory);
-	flash_size = mb_band_flash_size(f->band);
+	flash_size = mb_logstore_size(mb_band_store(f->band));
 	band_flash = malloc(flash_size);
 	disk_flash = malloc(flash_size);
 	memset(band_flash, 0xff, flash_size);
-	mb_band_attach_flash(f->band, band_flash, NULL);
+	mb_logstore_attach(mb_band_store(f->band), band_flash, NULL);
 	fixture_advance(f, 10 * 60000);
 	/* The owner's step goal (protocol §2.5): 10000. */
 	xfer(f,

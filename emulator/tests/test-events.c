@@ -339,7 +339,7 @@ static void test_mtu_announce(void **state)
 
 	xfer(f, NOTIFY_ON);
 	xfer(f, NOTIFY_OFF);
-	mb_band_set_paced(f->band, true);
+	mb_session_set_paced(mb_band_session(f->band), true);
 	subscribe_told(f);
 	assert_int_equal(device_events(f, got, 4), 1);
 	assert_string_equal(
@@ -360,7 +360,7 @@ static void test_mtu_announce(void **state)
 	fixture_set_policy(f, "mtu-announce", "on-subscribe");
 	subscribe_told(f);
 	fixture_set_policy(f, "mtu-announce", "off");
-	mb_band_set_paced(f->band, true);
+	mb_session_set_paced(mb_band_session(f->band), true);
 	xfer(f, NOTIFY_ON);
 }
 

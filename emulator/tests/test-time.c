@@ -259,9 +259,9 @@ static int band_setup(void **state)
 
 	fixture_setup(state);
 	f = *state;
-	flash = malloc(mb_band_flash_size(f->band));
-	memset(flash, 0xff, mb_band_flash_size(f->band));
-	mb_band_attach_flash(f->band, flash, NULL);
+	flash = malloc(mb_logstore_size(mb_band_store(f->band)));
+	memset(flash, 0xff, mb_logstore_size(mb_band_store(f->band)));
+	mb_logstore_attach(mb_band_store(f->band), flash, NULL);
 	return 0;
 }
 
@@ -301,7 +301,7 @@ static void restart(struct fixture *f, const struct mb_time_state *kept,
 	f->clock.now_ms = start.band_ms;
 	f->band = mb_band_new(f->profile, &f->state, &f->clock.clock, &err);
 	assert_non_null(f->band);
-	mb_band_attach_flash(f->band, flash, NULL);
+	mb_logstore_attach(mb_band_store(f->band), flash, NULL);
 	floor = mb_band_restore_time(f->band, &start);
 	if (floor > f->clock.now_ms)
 		f->clock.now_ms = floor;
@@ -460,7 +460,7 @@ static void test_set_back_relogs(void **state)
 	const struct mb_flashlog *log;
 
 	fixture_set_policy(f, "time-set-back", "relog");
-	mb_band_attach_flash(f->band, flash, NULL);
+	mb_logstore_attach(mb_band_store(f->band), flash, NULL);
 	set_back(f);
 	fixture_advance(f, HOUR);
 	log = mb_band_log(f->band);

@@ -290,8 +290,8 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 
 		for (int i = 0; i < 6; i++)
 			display[i] = s->peer[5 - i];
-		mb_band_set_peer(s->band, display,
-				 s->peer_type == BT_ADDR_LE_RANDOM);
+		mb_session_set_peer(mb_band_session(s->band), display,
+				    s->peer_type == BT_ADDR_LE_RANDOM);
 	}
 	/* The band serves one central: no listener, no advertising while a
 	 * link is up (the controller stopped advertising as it connected;

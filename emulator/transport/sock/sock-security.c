@@ -64,15 +64,18 @@ bool sock_security_packet(struct seqlink *l, const uint8_t *packet, size_t len,
 			reply(l, OP_ADDRESS, STATUS_INVALID, NULL, 0);
 			break;
 		}
-		mb_band_set_peer(band, packet + 2, packet[8] == 1);
+		mb_session_set_peer(mb_band_session(band), packet + 2,
+				    packet[8] == 1);
 		reply(l, OP_ADDRESS, MB_SECURITY_OK, NULL, 0);
 		break;
 	case OP_ENCRYPT:
-		reply(l, OP_ENCRYPT, mb_band_encrypt(band, packet + 2), NULL,
-		      0);
+		reply(l, OP_ENCRYPT,
+		      mb_session_encrypt(mb_band_session(band), packet + 2),
+		      NULL, 0);
 		break;
 	case OP_PAIR: {
-		enum mb_security_status st = mb_band_pair(band, ltk);
+		enum mb_security_status st =
+			mb_session_pair(mb_band_session(band), ltk);
 
 		reply(l, OP_PAIR, st, ltk, st == MB_SECURITY_OK ? 16 : 0);
 		mb_crypto_wipe(ltk, sizeof(ltk));
