@@ -65,6 +65,17 @@ extern const struct mb_settings_cmd mb_settings_hr_cmds[];
 extern const size_t mb_settings_hr_n_cmds;
 
 /* Parsers the tables share. */
+/* A row whose one byte after the prefix (the variadic bytes) is the code
+ * of one of a setting's two values, off and on (mb_settings_parse_code). */
+#define MB_SETTINGS_CODE2_ROW(setting, off, on, ...)                    \
+	{                                                               \
+		{ __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }),    \
+			sizeof((uint8_t[]){ __VA_ARGS__ }) + 1,         \
+			sizeof((uint8_t[]){ __VA_ARGS__ }) + 1,         \
+			MB_SETTINGS_ACTION_SET, mb_settings_parse_code, \
+			setting, { off, on }, 2                         \
+	}
+
 /* v[len - 1] is one of cmd->codes. */
 bool mb_settings_parse_code(const struct mb_settings_cmd *cmd,
 			    struct mb_settings_values *next, const uint8_t *v,

@@ -49,15 +49,8 @@ const struct mb_settings_cmd mb_settings_user_cmds[] = {
 	  parse_user_info },
 	{ { 0x10, 0x00, 0x00 }, 3, 7, 7, MB_SETTINGS_ACTION_SET, parse_goal },
 	/* GB-HuamiSupport setWearLocation writes it here. */
-	{ { 0x20, 0x00, 0x00 },
-	  3,
-	  4,
-	  4,
-	  MB_SETTINGS_ACTION_SET,
-	  mb_settings_parse_code,
-	  MB_SETTING_WEAR_LOCATION,
-	  { 0x02, 0x82 },
-	  2 },
+	MB_SETTINGS_CODE2_ROW(MB_SETTING_WEAR_LOCATION, 0x02, 0x82, 0x20, 0x00,
+			      0x00),
 };
 const size_t mb_settings_user_n_cmds = MB_ARRAY_SIZE(mb_settings_user_cmds);
 
@@ -77,14 +70,6 @@ static bool parse_interval(const struct mb_settings_cmd *cmd,
  * (hr.c), which owns 0x2A39 and hands these over. */
 const struct mb_settings_cmd mb_settings_hr_cmds[] = {
 	{ { 0x14 }, 1, 2, 2, MB_SETTINGS_ACTION_SET, parse_interval },
-	{ { 0x15, 0x00 },
-	  2,
-	  3,
-	  3,
-	  MB_SETTINGS_ACTION_SET,
-	  mb_settings_parse_code,
-	  MB_SETTING_SLEEP_ASSIST,
-	  { 0x00, 0x01 },
-	  2 },
+	MB_SETTINGS_CODE2_ROW(MB_SETTING_SLEEP_ASSIST, 0x00, 0x01, 0x15, 0x00),
 };
 const size_t mb_settings_hr_n_cmds = MB_ARRAY_SIZE(mb_settings_hr_cmds);

@@ -367,3 +367,23 @@ const struct mb_gatt_chr *chr_by_uuid(struct fixture *f, const char *uuid)
 	assert_non_null(c);
 	return c;
 }
+
+char *tmp;
+
+int tmp_setup(void **state)
+{
+	tmp = mb_strdup("/tmp/bandsim-test-XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	return 0;
+}
+
+int tmp_teardown(void **state)
+{
+	char *cmd = mb_strdup_printf("rm -rf '%s'", tmp);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(tmp);
+	tmp = NULL;
+	return 0;
+}

@@ -136,3 +136,9 @@ void next_random(const struct fixture *f, uint8_t out[16]);
 /* Asserts the events recorded since the last call, by "name" or
  * "name key=value", then forgets them.  NULL ends the list. */
 void expect_events(struct fixture *f, ...);
+
+/* A case's own directory under /tmp, made by tmp_setup() and removed with
+ * everything in it by tmp_teardown(). */
+extern char *tmp;
+int tmp_setup(void **state);
+int tmp_teardown(void **state);

@@ -45,26 +45,6 @@ static char *read_text(const char *dir, const char *name)
 	return text;
 }
 
-/* Every case has a directory of its own, removed after it. */
-static char *tmp;
-
-static int tmp_setup(void **state)
-{
-	tmp = mb_strdup("/tmp/bandsim-test-XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	char *cmd = mb_strdup_printf("rm -rf '%s'", tmp);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(tmp);
-	return 0;
-}
-
 /* The same with a factory-new band (fixture_setup_new). */
 static int band_setup(void **state)
 {

@@ -45,25 +45,6 @@ static void expect_same(const struct mb_time_state *a,
 
 /* ---- the state directory ------------------------------------------------- */
 
-static char *tmp;
-
-static int tmp_setup(void **state)
-{
-	tmp = mb_strdup("/tmp/bandsim-test-XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	char *cmd = mb_strdup_printf("rm -rf '%s'", tmp);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(tmp);
-	return 0;
-}
-
 static void write_bytes(const char *name, const char *data, size_t len)
 {
 	char *path = mb_strdup_printf("%s/%s", tmp, name);
