@@ -25,6 +25,7 @@ with a deadline of QUIET_S; the liveness oracle holds every operation to
 its deadline.
 """
 
+import datetime
 import select
 import subprocess
 import time
@@ -32,8 +33,10 @@ import time
 import pytest
 
 from bandsim.clients.alerts import AlertClient
+from bandsim.clients.auth import AuthRefused
 from bandsim.clients.fetch import (FetchInterrupted, FetchProtocolError,
-                                   FetchTimeout, PacketCounterError)
+                                   FetchTimeout, PacketCounterError,
+                                   TransferError)
 from bandsim.clients.firmware import FirmwareInterrupted, Refused
 from bandsim.harness.control import ControlError
 from bandsim.link.base import Disconnected, Timeout
@@ -41,6 +44,9 @@ from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.oracles.liveness import slack
 from bandsim.protocol import alerts as A
+from bandsim.protocol.profile import default_profile
+from bandsim.protocol.values import (STEPS_SIZE, ValueFormatError,
+                                     decode_steps, encode_current_time)
 from bandsim.tools import faultdoc
 
 from scenarios.helpers.events import event_after, events_after, last_seq
@@ -57,6 +63,8 @@ from scenarios.helpers.update import (BOOT_S, FACTORY, FACTORY_VERSION, NEW,
                                       software_revision)
 
 PER_PACKET = 60                 # samples per packet at MTU 247
+REALTIME_STEPS = default_profile().characteristic("realtime-steps")
+CURRENT_TIME = default_profile().characteristic("current-time")
 # What twice() needs: a fresh band, and then another.
 ON_TWO_FRESH_BANDS = pytest.mark.emulator_process(
     "a fresh activity log from CLOCK_START on two fresh bands")
@@ -461,6 +469,64 @@ def test_short_packet(start_band, control, phones):
 
 @SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
+def test_long_packet(start_band, control, phones):
+    """MB4/FAULT/BV-24: an activity packet one byte long
+
+    Gadgetbridge #701, a Mi Band 1S: "remaining bytes 4, received 5",
+    always one more than the samples can hold.  The third packet carries
+    a zero after its 60 samples, 242 bytes where 241 were due; the fetch
+    client refuses the transfer rather than take a byte that belongs to
+    no sample, and saves nothing; the robust app syncs again on a new
+    link.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "long-packet", "extend", FetchProtocolError,
+            3 * PER_PACKET, phones, control)
+        packets = tried.fetch.data_packets()
+        assert [len(p) for p in packets] == \
+            [1 + 4 * PER_PACKET] * 2 + [2 + 4 * PER_PACKET]
+        assert packets[2][-1] == 0x00
+        nothing_deleted(control)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
+
+    twice_then_resync(start_band, control, symptom, "after the long packet")
+
+
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
+def test_transfer_ends_early(start_band, control, phones):
+    """MB4/FAULT/BV-25: a fetch that ends early as if it were complete
+
+    Gadgetbridge #1162 and #330: each fetch brings a few minutes of
+    data, and the app has to fetch again and again; #691: the app
+    fetches again while the last timestamp is still old.  The band
+    announces the day, 1440 samples, sends five packets (300) and then
+    the end reply 10 02 01, success.  An app that believes the end reply
+    holds five hours of a day.  The fetch client counts: 300 of 1440
+    announced is not a whole transfer, so it saves and acks nothing, and
+    the band deletes nothing; the robust app fetches again and gets
+    every sample once.
+    """
+    def symptom(band):
+        tried, event, _, phone = sync_symptom(
+            band, "transfer-ends-early", "end", TransferError,
+            5 * PER_PACKET, phones, control)
+        replies = [hexs(r[:3]) for r in tried.fetch.replies()]
+        assert replies == ["10 01 01", "10 02 01"], replies
+        assert tried.fetch.announced.count == PER_DAY
+        assert naive_samples(tried.fetch.announced,
+                             tried.fetch.data_packets()) == \
+            all_samples(control)[:5 * PER_PACKET]
+        nothing_deleted(control)
+        return phone_case(phone, tried, tried.trace_hex(), event.details)
+
+    twice_then_resync(start_band, control, symptom,
+                      "after the transfer that ended early")
+
+
+@SYNC_FAULT_CONTROL
+@ON_TWO_FRESH_BANDS
 def test_duplicate_packet(start_band, control, phones):
     """MB4/FAULT/BV-06: a packet sent twice
 
@@ -756,6 +822,111 @@ def test_auth_never_answers(start_band, control, phones):
                           succeeded.details, authenticated)
 
     twice_then_resync(start_band, control, symptom, "after the silent auth")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Bound", "KeyId", "Authenticated",
+                           "StoredSamples", "AckedUntil", "Events")
+@ON_TWO_FRESH_BANDS
+def test_key_refused(start_band, control, phones):
+    """MB4/FAULT/BV-23: the band refuses the app's key
+
+    Gadgetbridge #1627 (a key pasted with the Enter after it), #1603 and
+    #1653 (pairing that loops): the encrypted answer gets 10 03 04, auth
+    failed.  The band stays bound to its key and the link is not
+    authenticated; nothing is fetched or deleted.  The robust app does
+    not pair again at once, which would ask for a tap and loop: it says
+    the key was refused and, once the person has entered the key again,
+    connects, authenticates and syncs.
+    """
+    def symptom(band):
+        key_id = control.get("KeyId")
+        tried, event, since, phone = broken_try(
+            band, "key-refused", "status", "auth", AuthRefused, phones,
+            control)
+        assert (tried.error.command, tried.error.status) == (0x03, 0x04)
+        state = (control.get("Bound"), control.get("KeyId") == key_id,
+                 control.get("Authenticated"))
+        assert state == (True, True, False)
+        assert events_after(control, "auth-succeeded", since) == []
+        nothing_deleted(control)
+        return phone_case(phone, tried, tried.stage, str(tried.error),
+                          event.details, state)
+
+    twice_then_resync(start_band, control, symptom, "after the refused key")
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Events")
+@ON_TWO_FRESH_BANDS
+def test_steps_value_short(start_band, control):
+    """MB4/FAULT/BV-26: a live step count the app does not recognise
+
+    Gadgetbridge #1363 and #1121: "Unrecognized realtime steps value",
+    and the live activity shows nothing.  Every realtime-steps
+    notification comes one byte short, 12 bytes where the Mi Band 4
+    sends 13; the decoder refuses it.  The robust app keeps the figure
+    it had and reads 00000007, whose 13 bytes hold the day's steps: the
+    sum of the steps byte of every minute logged today.
+    """
+    def symptom(band):
+        since, fault = arm(control, "steps-value-short")
+        att = authenticated_link(band)
+        att.write(REALTIME_STEPS.cccd_handle, b"\x01\x00")
+        control.advance_clock(MINUTE)
+        value = att.wait_notification(REALTIME_STEPS.value_handle,
+                                      RETRY_S)
+        assert len(value) == STEPS_SIZE - 1, hexs(value)
+        with pytest.raises(ValueFormatError):
+            decode_steps(value)
+        # count=0: it stays armed, and cuts every value.
+        event = event_after(control, "fault-fired", since, id=fault)
+        assert event.details == {"id": fault, "name": "steps-value-short",
+                                 "action": "truncate"}, event.details
+        assert fault in [i for i, _ in control.faults()]
+        return Case((hexs(value), event.details), [att], att=att)
+
+    band, case = twice(start_band, control, symptom)
+    read = case.att.read(REALTIME_STEPS.value_handle)
+    assert len(read) == STEPS_SIZE and read[0] == 0x0C, hexs(read)
+    # A fresh band's log starts at CLOCK_START, Monday 10:30: all today.
+    today = all_samples(control)
+    assert today and decode_steps(read).steps == \
+        sum(data[2] for _, data in today)
+    band.disconnect(case.att)
+
+
+@pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
+                           "GetSamples", "Clock", "Events")
+@ON_TWO_FRESH_BANDS
+def test_time_write_ignored(start_band, control):
+    """MB4/FAULT/BV-27: the band does not take the time the phone sets
+
+    Gadgetbridge #441 and #459 (setting the time does nothing; a band
+    hours off), xDrip #1493 (a Mi Band 4 an hour ahead after the change
+    from summer time): the phone writes 0x2A2B with its local time, the
+    Write Request is answered, and the band's clock stays where it was.
+    The robust app reads 0x2A2B back after setting it, finds the band's
+    time not its own, and writes it again: the second write takes.
+    """
+    phone_time = datetime.datetime(2024, 5, 20, 12, 30)
+    written = encode_current_time(phone_time, 8)
+
+    def symptom(band):
+        since, fault = arm(control, "time-write-ignored")
+        att = authenticated_link(band)
+        att.write(CURRENT_TIME.value_handle, written)
+        event = fired(control, since, fault, "time-write-ignored", "drop")
+        back = att.read(CURRENT_TIME.value_handle)
+        assert back[:7] != written[:7], hexs(back)
+        return Case((hexs(back), event.details), [att], att=att)
+
+    band, case = twice(start_band, control, symptom)
+    att = case.att
+    att.write(CURRENT_TIME.value_handle, written)
+    back = att.read(CURRENT_TIME.value_handle)
+    assert (hexs(back[:7]), back[10]) == (hexs(written[:7]), 8), hexs(back)
+    band.disconnect(att)
 
 
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",

@@ -28,7 +28,8 @@ from bandsim.link.base import AttError, Timeout
 from bandsim.oracles import ground_truth
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
-from bandsim.protocol.values import local_datetime, local_ts
+from bandsim.protocol.values import (encode_current_time, local_datetime,
+                                     local_ts)
 
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
@@ -62,13 +63,6 @@ def request(data_type: int, when, tz: int = 0) -> bytes:
 def nothing_reply(ask: bytes) -> str:
     """10 01 01, count 0, and the requested time back (docs/sync.md)."""
     return hexs(bytes.fromhex("10 01 01 00 00 00 00") + ask[2:])
-
-
-def current_time(when: datetime.datetime, tz: int) -> bytes:
-    """0x2A2B, 11 bytes: date, time, weekday, fractions, reason, tz."""
-    return struct.pack("<HBBBBBBBBb", when.year, when.month, when.day,
-                       when.hour, when.minute, when.second,
-                       when.isoweekday(), 0, 0, tz)
 
 
 def cut_link_after(att, packets: int):
@@ -108,10 +102,11 @@ def test_first_sync_after_setting_time(band, control, fetch_links):
     """
     fetch = fetch_links(band)
     set_at = datetime.datetime(2024, 5, 20, 12, 30)
-    fetch.att.write(CURRENT_TIME.value_handle, current_time(set_at, 8))
+    fetch.att.write(CURRENT_TIME.value_handle,
+                    encode_current_time(set_at, 8))
     control.advance_clock(2 * HOUR)
     rtc = fetch.att.read(CURRENT_TIME.value_handle)
-    now = current_time(set_at + datetime.timedelta(hours=2), 8)
+    now = encode_current_time(set_at + datetime.timedelta(hours=2), 8)
     assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), 8), hexs(rtc)
     truth = all_samples(control)
     assert_minutes(truth, local_ts(set_at), 120)

@@ -37,6 +37,8 @@ static const char *const action_names[] = {
 	[MB_FAULT_ACTION_FOREIGN_NOTIFY] = "foreign-notify",
 	[MB_FAULT_ACTION_REBOOT] = "reboot",
 	[MB_FAULT_ACTION_BROWN_OUT] = "brown-out",
+	[MB_FAULT_ACTION_EXTEND] = "extend",
+	[MB_FAULT_ACTION_END] = "end",
 };
 
 const char *mb_fault_action_name(enum mb_fault_action a)
@@ -480,6 +482,8 @@ static bool fire(struct mb_faults *faults, enum mb_fault_trigger trigger,
 	case MB_FAULT_ACTION_TRUNCATE:
 	case MB_FAULT_ACTION_STATUS:
 	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
+	case MB_FAULT_ACTION_EXTEND:
+	case MB_FAULT_ACTION_END:
 		break;
 	}
 	return true;
@@ -545,6 +549,16 @@ bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 	case MB_FAULT_ACTION_TRUNCATE:
 		/* One byte short: an activity packet ends mid-sample. */
 		return mb_link_notify(link, chr, value, len ? len - 1 : 0);
+	case MB_FAULT_ACTION_EXTEND:
+		/* One byte long: a zero after the last sample. */
+		if (len < sizeof(copy))
+			copy[len++] = 0x00;
+		return mb_link_notify(link, chr, copy, len);
+	case MB_FAULT_ACTION_END:
+		/* Not sent: the transfer ends before this packet, as if it
+		 * were complete (the fetch part keeps what it did not send). */
+		mb_fetch_end_here(faults->fetch);
+		return false;
 	case MB_FAULT_ACTION_FOREIGN_NOTIFY:
 		mb_link_notify(link,
 			       mb_gatt_find_chr(faults->gatt, NULL, &f.target),

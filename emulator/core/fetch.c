@@ -60,6 +60,7 @@ struct mb_fetch {
 	uint64_t reply_at_ms;
 	uint8_t start_reply[12];
 	uint8_t start_type;
+	bool end_here; /* mb_fetch_end_here() during this packet */
 };
 
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
@@ -272,6 +273,9 @@ static void send_packet(struct mb_fetch *f)
 {
 	size_t per = ((size_t)mb_link_mtu(f->link) - 4) / 4, n = 0;
 	uint8_t pdu[1 + 128 * 4];
+	/* What a packet the fault plan ends the transfer at takes back. */
+	size_t next_index = f->next_index;
+	uint32_t sent = f->sent, last_seq = f->last_seq;
 
 	if (per > 128)
 		per = 128;
@@ -293,10 +297,18 @@ static void send_packet(struct mb_fetch *f)
 		f->remaining--;
 		n++;
 	}
-	if (n) {
-		mb_svc_notify(f->svc, MB_CHR_ACTIVITY_DATA, pdu, 1 + n * 4);
-		mb_power_use(f->power, MB_DRAIN_RADIO, 1);
+	if (!n)
+		return;
+	mb_svc_notify(f->svc, MB_CHR_ACTIVITY_DATA, pdu, 1 + n * 4);
+	if (f->end_here) {
+		f->end_here = false;
+		f->next_index = next_index;
+		f->sent = sent;
+		f->last_seq = last_seq;
+		f->remaining = 0;
+		return;
 	}
+	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
 }
 
 void mb_fetch_set_paced(struct mb_fetch *fetch, bool paced)
@@ -351,6 +363,12 @@ void mb_fetch_link_down(struct mb_fetch *fetch)
 void mb_fetch_skip_counter(struct mb_fetch *fetch)
 {
 	fetch->counter++;
+}
+
+void mb_fetch_end_here(struct mb_fetch *fetch)
+{
+	if (fetch->state == FETCH_STATE_SENDING)
+		fetch->end_here = true;
 }
 
 MB_HUAMI_ROUTE_WRITE(write_control, struct mb_fetch, cmds)

@@ -40,6 +40,11 @@ bool mb_fetch_busy(const struct mb_fetch *fetch);
 void mb_fetch_link_down(struct mb_fetch *fetch);
 /* A fault moved the packet counter on (skip-counter). */
 void mb_fetch_skip_counter(struct mb_fetch *fetch);
+/* The fault plan's "end" (fault.c): the packet being sent is taken back,
+ * and the transfer ends there with its end reply 10 02 01, as if
+ * complete; what it did not send stays unsent, so an ack deletes only
+ * what went out. */
+void mb_fetch_end_here(struct mb_fetch *fetch);
 
 /* 00000004, write. */
 extern const struct mb_chr_route mb_fetch_routes[];

@@ -212,6 +212,38 @@ static void test_short_packet_and_late_counter(void **state)
 	expect_sent(f, 5, (const uint8_t[]){ 1, 2, 3, 4, 5 }, true);
 }
 
+/* long-packet: the third packet a byte long (a zero after its samples).
+ * transfer-ends-early: five packets, then 10 02 01 as if that were all;
+ * an ack deletes those 20 samples only, and the next request brings the
+ * 20 the band kept. */
+static void test_long_packet_and_early_end(void **state)
+{
+	struct fixture *f = *state;
+	size_t sizes[8], n = 0;
+
+	sync_with(f, "preset=long-packet", 20);
+	for (size_t i = f->next_out; i < f->n_out && n < 8; i++)
+		if (f->out[i].pdu[1] == H_DATA)
+			sizes[n++] = f->out[i].len;
+	assert_int_equal(n, 5);
+	assert_int_equal(sizes[1], 3 + 17);
+	assert_int_equal(sizes[2], 3 + 18);
+	assert_int_equal(f->out[2].pdu[3 + 17], 0x00);
+	assert_int_equal(sizes[3], 3 + 17);
+	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 3, 4 }, true);
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+
+	sync_with(f, "preset=transfer-ends-early", 40);
+	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 3, 4 }, true);
+	xfer(f, PDU(0x52, H_CTRL, 0x00, 0x03),
+	     PDU(0x1b, H_CTRL, 0x00, 0x10, 0x03, 0x01));
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 20);
+	request_all(f);
+	fixture_drain(f);
+	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 3, 4 }, true);
+}
+
 static void test_foreign_notification(void **state)
 {
 	struct fixture *f = *state;
@@ -327,6 +359,8 @@ int main(void)
 		  test_counter_gap_and_duplicate),
 		T("MB4-UT/FAULT/BV-12 short-packet, counter-starts-late",
 		  test_short_packet_and_late_counter),
+		T("MB4-UT/FAULT/BV-13 long-packet, transfer-ends-early",
+		  test_long_packet_and_early_end),
 		T("MB4-UT/FAULT/BV-04 foreign-notification",
 		  test_foreign_notification),
 		T("MB4-UT/FAULT/BV-05 partial-sync",

@@ -32,6 +32,7 @@ from bandsim.harness.suite import TEST_KEY
 from bandsim.link.base import AttClientError, Timeout
 from bandsim.link.deadline import Deadline, as_deadline
 from bandsim.oracles.liveness import BUSY_SETTLE_S
+from bandsim.protocol.huami import StatusError
 from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
 
@@ -79,9 +80,19 @@ PRESETS = {
         "trigger=write chr=heart-rate-control match=16 action=drop count=0",
     "call-keeps-ringing": "trigger=write chr=alert-level match=00 "
                           "action=drop",
+    "key-refused":
+        "trigger=write chr=auth match=03 action=status status=0x04",
+    "long-packet":
+        "trigger=notify chr=activity-data after=2 action=extend",
+    "transfer-ends-early":
+        "trigger=notify chr=activity-data after=5 action=end",
+    "steps-value-short":
+        "trigger=notify chr=realtime-steps action=truncate count=0",
+    "time-write-ignored": "trigger=write chr=current-time action=drop",
 }
 ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
-           "corrupt", "truncate", "status", "foreign-notify", "reboot", "brown-out")
+           "corrupt", "truncate", "status", "foreign-notify", "reboot",
+           "brown-out", "extend", "end")
 
 # The deadline of a try that meets a fault which makes the band go
 # quiet: the band answers a socket link in milliseconds, so half a
@@ -92,9 +103,10 @@ RETRY_S = 5.0
 ATTEMPTS = 3
 
 # What a try may end with when the band misbehaves: the link's typed
-# errors (Timeout, Disconnected, ...), the fetch client's, or a socket
-# that turns the phone away (the band is off).
-FAILURES = (AttClientError, FetchError, ConnectionRefusedError)
+# errors (Timeout, Disconnected, ...), the fetch client's, a Huami
+# status other than success (a key refused), or a socket that turns the
+# phone away (the band is off).
+FAILURES = (AttClientError, FetchError, StatusError, ConnectionRefusedError)
 
 DEVICE_EVENT = default_profile().characteristic("device-event")
 
