@@ -31,7 +31,6 @@ Processes: the same N bands as N `bandsim` processes, side by side with
 a fleet of N in one run: the sum of their RSS against the fleet's.
 """
 
-import argparse
 import concurrent.futures
 import hashlib
 import multiprocessing
@@ -287,7 +286,7 @@ def table(rows) -> list:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = benchlib.arguments(__doc__)
     parser.add_argument("--bands", type=int, default=1000)
     parser.add_argument("--days", type=float, default=14)
     parser.add_argument("--curve", default="1,10,100,1000",
@@ -309,7 +308,6 @@ def main() -> int:
                                              "build's)")
     parser.add_argument("--dir", help="where the fleets live (default: "
                                       "$TMPDIR)")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
     pools = []

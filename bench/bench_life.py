@@ -9,7 +9,6 @@ run uses a fresh band so every run starts from an empty log.
 The issue's goal: 30 band-days in at most 0.1 s.
 """
 
-import argparse
 import sys
 import time
 
@@ -19,10 +18,8 @@ GOAL_S = 0.100
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=20)
+    parser = benchlib.arguments(__doc__, runs=20)
     parser.add_argument("--days", type=float, default=30)
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
     times = []

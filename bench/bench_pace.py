@@ -18,7 +18,6 @@ sheet estimates 2-4 minutes for 500 KB at MTU 23 ([U]); the benchmark
 prints the rate measured and the time it gives for 500 KB.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -107,12 +106,10 @@ def judged(expected: tuple, value: float) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser = benchlib.arguments(__doc__, runs=5)
     parser.add_argument("--minutes", type=int, default=490)
     parser.add_argument("--upload-kib", type=int, default=32,
                         help="size of the timed upload (0: none)")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     results = []
     uploads = []

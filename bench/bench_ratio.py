@@ -32,7 +32,6 @@ the edge overhead looked like when it crept in unnoticed
 (docs/benchmarks.md).
 """
 
-import argparse
 import configparser
 import re
 import statistics
@@ -113,14 +112,12 @@ def row(what: str, base: str, cost: str, rows) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = benchlib.arguments(__doc__, runs=7)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--fleet", type=int, default=128,
                         help="bands in the fleet of the fleet ratio")
     parser.add_argument("--days", type=float, default=3,
                         help="days each band of the fleet ratio lived")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     parser.add_argument("--core", help="bench-core (default: the build's)")
     parser.add_argument("--check", action="store_true",
                         help=f"fail at twice a ratio in {RATIOS.name}")

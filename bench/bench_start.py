@@ -19,7 +19,6 @@ over its goal; the start time is only reported there, since a busy
 machine (CI beside the VM) stretches it while RSS stays what it is.
 """
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -50,9 +49,7 @@ def one_start(binary: Path, workdir: Path, bus) -> tuple:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=21)
-    parser.add_argument("--binary", help="emulator (default: the build's)")
+    parser = benchlib.arguments(__doc__, runs=21)
     parser.add_argument("--check", action="store_true",
                         help="fail when a case misses a goal (median)")
     args = parser.parse_args()

@@ -32,7 +32,6 @@ Goal (issue: "a suite in seconds"): ≤ 15 s wall per tier on 2 cores, and
 ≤ 25 s for the ASan tier (--binary build-asan/emulator/bandsim).
 """
 
-import argparse
 import os
 import resource
 import subprocess
@@ -153,12 +152,10 @@ def band_rows(binary: Path, count: int) -> list:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser = benchlib.arguments(__doc__, runs=3)
     parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1),
                         help="pytest-xdist workers (default: two per core, "
                              "as ci/test)")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     parser.add_argument("--tree", help="another checkout: the case other")
     parser.add_argument("--cases", default="now,disk,serial",
                         help=f"comma-separated, of {', '.join(CASES)}")

@@ -14,7 +14,6 @@ The issue's goal: a 14-day sync in at most 50 ms over the socket
 transport.
 """
 
-import argparse
 import sys
 import time
 
@@ -41,13 +40,11 @@ def timed_sync(band, mtu: int, ack: bool):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=20)
+    parser = benchlib.arguments(__doc__, runs=20)
     parser.add_argument("--days", type=float, default=14)
     parser.add_argument("--mtu", type=int, default=247)
     parser.add_argument("--no-ack", action="store_true",
                         help="re-fetch one band without acking")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
     expected = round(args.days * 1440)

@@ -6,6 +6,7 @@ its numbers, so a figure pasted into docs/benchmarks.md says where it
 came from.
 """
 
+import argparse
 import os
 import platform
 import shlex
@@ -46,10 +47,23 @@ def phone(att, timeout: float = 30.0, mtu: int = 247):
 
 
 def binary_path(arg) -> Path:
+    """The emulator: --binary, else $BANDSIM, else the build's."""
     binary = Path(arg or os.environ.get("BANDSIM", DEFAULT_BINARY))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         sys.exit(f"emulator binary not found or not executable: {binary}")
     return binary
+
+
+def arguments(doc: str, runs: int = None) -> argparse.ArgumentParser:
+    """The command line every benchmark starts from: described by the
+    first line of its docstring, --binary for binary_path() and, given
+    its default, --runs (how many times it measures)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if runs is not None:
+        parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--binary", help="the emulator (default: $BANDSIM, "
+                                         "else the build's)")
+    return parser
 
 
 class Bench:

@@ -38,7 +38,6 @@ took; any failure with its round and the command that repeats the run
 up to it.  docs/reliability.md has a 1000-round run.
 """
 
-import argparse
 import configparser
 import csv
 import datetime
@@ -57,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # benchlib puts conformance/ on the path: the bandsim package after it.
-from benchlib import binary_path, command_line, machine
+from benchlib import arguments, binary_path, command_line, machine
 
 from bandsim.clients.auth import HuamiClient, key_id
 from bandsim.clients.fetch import FetchClient, SyncState
@@ -857,9 +856,7 @@ def main() -> int:
     # The timer thread that kills must get the interpreter promptly while
     # the main thread uploads or syncs.
     sys.setswitchinterval(0.0002)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", help="the emulator (default: $BANDSIM "
-                                         "or build/emulator/bandsim)")
+    parser = arguments(__doc__)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--check-every", type=int, default=100,

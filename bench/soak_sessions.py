@@ -33,7 +33,6 @@ over the minutes the band still holds), and prints the table with the
 command, machine, seed and duration.
 """
 
-import argparse
 import collections
 import os
 import random
@@ -202,7 +201,7 @@ def report(args, rows, duration, outcomes, problems) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = benchlib.arguments(__doc__)
     parser.add_argument("--cycles", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--minutes", type=int, default=5,
@@ -220,7 +219,6 @@ def main() -> int:
     parser.add_argument("--fleet", type=int, default=0,
                         help="sessions to the bands of one fleet of this "
                              "many, in turn (0: one band process)")
-    parser.add_argument("--binary", help="emulator (default: the build's)")
     args = parser.parse_args()
     if args.cycles < args.warmup + FD_SAMPLES * args.sample_every:
         parser.error(f"--cycles must cover the warm-up and {FD_SAMPLES} "

@@ -247,6 +247,45 @@ def test_new_alert_refused(att, control):
 
 # ------------------------------------------------------------- calls
 
+# What the wearer does to a ringing call on the band: the hands' action,
+# what the phone then hears on 00000010, and how the band's call-ended
+# says the call ended.
+CALL_ANSWERS = {
+    "reject": (lambda hands: hands.reject_call(), A.CALL_REJECTED,
+               "rejected"),
+    "ignore": (lambda hands: hands.ignore_call(), A.CALL_IGNORED,
+               "ignored"),
+}
+
+
+def hands_timeout(hands):
+    """A person needs longer than the control plane to answer."""
+    return None if hands.control is not None else 30.0
+
+
+def answered_on_band(att, hands, caller: str, answer: str,
+                     chunked: bool = False, vibrates: bool = False) -> None:
+    """A call from caller (chunked, or on 0x2A46) rings on the band, with
+    a vibrate for it where vibrates says so; the wearer answers it on the
+    band (answer: "reject" or "ignore"); the phone hears that answer and
+    the band ends the call with it.  The band's events are checked where
+    there is a control plane (a person's hands have none)."""
+    control = hands.control
+    client = alerts(att)
+    client.watch_events()
+    mark = last_seq(control) if control else 0
+    client.incoming_call(caller, chunked=chunked)
+    if control is not None:
+        event_after(control, "call-ringing", mark, caller=caller)
+        if vibrates:
+            event_after(control, "vibrate", mark, reason="call")
+    act, heard, how = CALL_ANSWERS[answer]
+    act(hands)
+    assert client.wait_call_answer(timeout=hands_timeout(hands)) == heard
+    if control is not None:
+        event_after(control, "call-ended", mark, how=how)
+
+
 @pytest.mark.person("call")
 def test_chunked_call_rejected(att, hands):
     """MB4/ALERT/BV-06: a chunked call rejected on the band: device event 07
@@ -257,19 +296,8 @@ def test_chunked_call_rejected(att, hands):
     hangs up.  The control plane stands in for the wearer
     (AnswerCall("reject")), or a person does it (--interactive).
     """
-    control = hands.control
-    client = alerts(att)
-    client.watch_events()
-    mark = last_seq(control) if control else 0
-    client.incoming_call("Alice Smith", chunked=True)
-    if control is not None:
-        event_after(control, "call-ringing", mark, caller="Alice Smith")
-        event_after(control, "vibrate", mark, reason="call")
-    hands.reject_call()
-    assert client.wait_call_answer(timeout=hands_timeout(hands)) == \
-        A.CALL_REJECTED
-    if control is not None:
-        event_after(control, "call-ended", mark, how="rejected")
+    answered_on_band(att, hands, "Alice Smith", "reject", chunked=True,
+                     vibrates=True)
 
 
 @pytest.mark.person("call")
@@ -279,23 +307,7 @@ def test_call_ignored(att, hands):
     satcar77's call (category 03 on 0x2A46): the wearer silences it on the
     band instead of rejecting it; the phone hears 09 and lets it ring.
     """
-    control = hands.control
-    client = alerts(att)
-    client.watch_events()
-    mark = last_seq(control) if control else 0
-    client.incoming_call("+441234567890")
-    if control is not None:
-        event_after(control, "call-ringing", mark, caller="+441234567890")
-    hands.ignore_call()
-    assert client.wait_call_answer(timeout=hands_timeout(hands)) == \
-        A.CALL_IGNORED
-    if control is not None:
-        event_after(control, "call-ended", mark, how="ignored")
-
-
-def hands_timeout(hands):
-    """A person needs longer than the control plane to answer."""
-    return None if hands.control is not None else 30.0
+    answered_on_band(att, hands, "+441234567890", "ignore")
 
 
 @pytest.mark.needs_control("AdvanceClock", "AnswerCall", "Events")

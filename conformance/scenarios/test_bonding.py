@@ -43,6 +43,15 @@ def mark(control) -> int:
     return control.timeline[-1].seq if control.timeline else 0
 
 
+def bonded_phone(band, control) -> tuple:
+    """The phone, paired with the band on a link of its own that is now
+    closed, and the band's address its bond is kept under."""
+    phone = Phone(PHONE)
+    address = control.get("Address")
+    assert phone.bond(band, address) == "paired"
+    return phone, address
+
+
 @pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("Bonds", "Address", "Events")
 @pytest.mark.emulator_process("the state directory, and a restart on it")
@@ -82,9 +91,7 @@ def test_bonded_phone_encrypts_again(band, control):
     The next link starts encryption with the bond's key: the band finds
     it and the link is encrypted, with no new pairing.
     """
-    phone = Phone(PHONE)
-    address = control.get("Address")
-    assert phone.bond(band, address) == "paired"
+    phone, address = bonded_phone(band, control)
     since = mark(control)
     link = phone.open(band)
     try:
@@ -108,9 +115,7 @@ def test_other_key_ends_the_link(band, control):
     encryption fails as a MIC failure would (0x3D), and the link does
     not survive it; the bond stays.
     """
-    phone = Phone(PHONE)
-    address = control.get("Address")
-    assert phone.bond(band, address) == "paired"
+    phone, address = bonded_phone(band, control)
     since = mark(control)
     link = phone.open(band)
     try:

@@ -20,7 +20,8 @@ from bandsim.protocol import devevents as D
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.events import events_after, last_seq
+from scenarios.helpers.events import (events_after, last_seq,
+                                      unasked_find_phone_answers)
 from scenarios.helpers.links import authenticated_link
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -243,11 +244,7 @@ def test_find_phone_out_of_turn(band, control):
     """
     att = authenticated_link(band)
     client = events_link(att)
-    settings = SettingsClient(att)
-    settings.enable_notifications()
-    mark = last_seq(control)
-    client.answer_find_phone(False)
-    client.answer_find_phone(True)
+    settings, mark = unasked_find_phone_answers(att, control, client)
     assert sent_so_far(att) == []
     assert events_after(control, "find-phone", mark) == []
     with pytest.raises(ControlError) as info:

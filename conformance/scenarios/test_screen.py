@@ -24,7 +24,8 @@ from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.events import (event_after, events_after, last_seq,
+                                      unasked_find_phone_answers)
 from scenarios.helpers.sync import SINCE
 from scenarios.helpers.update import NEW
 
@@ -291,11 +292,7 @@ def test_bad_answers_leave_screen(authed, control):
     changes nothing either.
     """
     client = DeviceEventsClient(authed)
-    settings = SettingsClient(authed)
-    settings.enable_notifications()
-    mark = last_seq(control)
-    client.answer_find_phone(False)
-    client.answer_find_phone(True)
+    settings, mark = unasked_find_phone_answers(authed, control, client)
     settings.refused(S.Write(S.CONFIGURATION, bytes.fromhex("06 14 00 07")))
     settings.settle()
     assert control.screen() == {"name": "off"}

@@ -15,23 +15,21 @@ from ..link.deadline import as_deadline
 from ..protocol import alerts as A
 from ..protocol import uuids
 from ..protocol.att import NOTIFY_ON
-from ..protocol.profile import Profile, default_profile
+from ..protocol.profile import Profile
+from .base import LinkClient
 
 
-class AlertClient:
+class AlertClient(LinkClient):
     """The alerts of one band, over one link."""
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
-        self.att = att
-        self.timeout = timeout
-        self.new_alert_handle = profile.by_uuid(uuids.NEW_ALERT).value_handle
-        self.alert_level_handle = profile.by_uuid(uuids.ALERT_LEVEL).value_handle
-        self.chunked_handle = profile.by_uuid(uuids.CHUNKED).value_handle
-        event = profile.by_uuid(uuids.DEVICE_EVENT)
-        self.device_event = event.value_handle
-        self.device_event_cccd = event.cccd_handle
+        super().__init__(att, profile, timeout)
+        self.new_alert_handle, _ = self.handles_of(uuids.NEW_ALERT)
+        self.alert_level_handle, _ = self.handles_of(uuids.ALERT_LEVEL)
+        self.chunked_handle, _ = self.handles_of(uuids.CHUNKED)
+        self.device_event, self.device_event_cccd = \
+            self.handles_of(uuids.DEVICE_EVENT)
 
     # ------------------------------------------------------------ 0x2A46
 

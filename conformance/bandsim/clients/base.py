@@ -7,6 +7,10 @@ and hear the band's replies as notifications on the same one,
 what is the same for the three: the handles from the profile, turning
 notifications on, sending a command, taking the next reply and checking
 it with the client's own errors.
+
+LinkClient is what every client, of these or of any other
+characteristics, starts from: the link, the default timeout and the
+profile that names the handles.
 """
 
 from ..link.base import DEFAULT_TIMEOUT, Disconnected, Link, ProtocolError
@@ -27,7 +31,25 @@ class Interrupted(Disconnected):
         super().__init__(message)
 
 
-class CommandClient:
+class LinkClient:
+    """Some of one band's characteristics, over one link: the link, the
+    default timeout of a call that is given none, and the profile that
+    says which handles the characteristics have."""
+
+    def __init__(self, att: Link, profile: Profile = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        self.att = att
+        self.timeout = timeout
+        self.profile = profile or default_profile()
+
+    def handles_of(self, uuid: str) -> tuple:
+        """(value handle, CCCD handle) of the characteristic uuid; the
+        CCCD handle is None where it has none."""
+        chr_ = self.profile.by_uuid(uuid)
+        return chr_.value_handle, chr_.cccd_handle
+
+
+class CommandClient(LinkClient):
     """One Huami command characteristic (and its data characteristic)
     on one link.
 
@@ -52,16 +74,10 @@ class CommandClient:
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
-        control = profile.by_uuid(self.CONTROL)
-        self.att = att
-        self.timeout = timeout
-        self.control_handle = control.value_handle
-        self.control_cccd = control.cccd_handle
+        super().__init__(att, profile, timeout)
+        self.control_handle, self.control_cccd = self.handles_of(self.CONTROL)
         if self.DATA is not None:
-            data = profile.by_uuid(self.DATA)
-            self.data_handle = data.value_handle
-            self.data_cccd = data.cccd_handle
+            self.data_handle, self.data_cccd = self.handles_of(self.DATA)
 
     def enable_notifications(self, timeout=None) -> None:
         """CCCD ``01 00`` on each characteristic in NOTIFY (Write

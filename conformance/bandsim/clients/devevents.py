@@ -13,8 +13,9 @@ from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
 from ..link.deadline import as_deadline
 from ..protocol import devevents, settings, uuids
 from ..protocol.att import NOTIFY_ON
-from ..protocol.profile import Profile, default_profile
+from ..protocol.profile import Profile
 from ..protocol.values import ValueFormatError
+from .base import LinkClient
 
 
 class UnexpectedEvent(ProtocolError):
@@ -26,18 +27,15 @@ class UnexpectedEvent(ProtocolError):
                          f"{devevents.describe(bytes(event))}")
 
 
-class DeviceEventsClient:
+class DeviceEventsClient(LinkClient):
     """The band's device events on one link."""
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
-        events = profile.by_uuid(uuids.DEVICE_EVENT)
-        self.att = att
-        self.timeout = timeout
-        self.event_handle = events.value_handle
-        self.event_cccd = events.cccd_handle
-        self.config_handle = profile.by_uuid(uuids.CONFIGURATION).value_handle
+        super().__init__(att, profile, timeout)
+        self.event_handle, self.event_cccd = \
+            self.handles_of(uuids.DEVICE_EVENT)
+        self.config_handle, _ = self.handles_of(uuids.CONFIGURATION)
 
     def enable_notifications(self, timeout=None) -> None:
         """CCCD ``01 00`` on 00000010."""

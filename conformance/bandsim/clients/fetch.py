@@ -31,7 +31,7 @@ from ..link.base import DEFAULT_TIMEOUT, Disconnected, Link, Timeout
 from ..link.deadline import Deadline, as_deadline
 from ..protocol import uuids
 from ..protocol.huami import REPLY, SUCCESS, StatusError
-from ..protocol.profile import Profile, default_profile
+from ..protocol.profile import Profile
 from ..protocol.values import (MINUTE, ValueFormatError, decode_time,
                                encode_time, local_datetime, local_ts)
 from .base import CommandClient, Interrupted
@@ -169,12 +169,11 @@ class FetchClient(CommandClient):
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
         super().__init__(att, profile, timeout)
         # What the count in 10 01 01 counts (docs/policies.md,
         # fetch-count-unit): samples on the Mi Band 4, notifications or
         # bytes where a profile models another firmware.
-        self.count_unit = profile.section("policy").get(
+        self.count_unit = self.profile.section("policy").get(
             "fetch-count-unit", "samples")
         if self.count_unit not in COUNT_UNITS:
             raise ValueError(f"unknown fetch-count-unit {self.count_unit!r}")

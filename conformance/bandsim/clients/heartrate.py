@@ -20,25 +20,22 @@ from ..link.base import DEFAULT_TIMEOUT, Link
 from ..link.deadline import as_deadline
 from ..protocol import heartrate as H
 from ..protocol.att import NOTIFY_OFF, NOTIFY_ON
-from ..protocol.profile import Profile, default_profile
+from ..protocol.profile import Profile
+from .base import LinkClient
 
 # A real band takes some seconds to read a one-shot value (the profile's
 # hr-manual-measure-s is 10): a reading gets this long by default.
 READING_TIMEOUT = 30.0
 
 
-class HeartRateClient:
+class HeartRateClient(LinkClient):
     """The heart rate of one band, over one link."""
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
-        self.att = att
-        self.timeout = timeout
-        measurement = profile.by_uuid(H.HR_MEASUREMENT)
-        self.measurement = measurement.value_handle
-        self.cccd = measurement.cccd_handle
-        self.control = profile.by_uuid(H.HR_CONTROL).value_handle
+        super().__init__(att, profile, timeout)
+        self.measurement, self.cccd = self.handles_of(H.HR_MEASUREMENT)
+        self.control, _ = self.handles_of(H.HR_CONTROL)
 
     def enable_notifications(self, on: bool = True, timeout=None) -> None:
         """CCCD of 0x2A37: readings come only to a subscribed link."""

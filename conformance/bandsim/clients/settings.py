@@ -8,34 +8,56 @@ Write Requests on 0x2A39.  The band answers the queries on 00000003
 (``10 0D 01 ...``, ``10 0E 01 ...``); what it answers to a setting is
 policy (docs/policies.md#settings), so the setters wait for nothing and
 refused() takes the answer to a command a test expects refused.
+
+Each setter set_NAME(...) is protocol/settings.py's NAME(...) written:
+its arguments, and their defaults, are the builder's alone.
 """
+
+import inspect
 
 from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
 from ..link.deadline import as_deadline
 from ..protocol import settings as S
 from ..protocol.att import NOTIFY_ON
 from ..protocol.huami import StatusError, answers
-from ..protocol.profile import Profile, default_profile
+from ..protocol.profile import Profile
+from .base import LinkClient
 
 
 class SettingsRefused(StatusError):
     """A query answered with a status other than 01."""
 
 
-class SettingsClient:
+def _setter(build):
+    """The SettingsClient method set_NAME(...) that writes what the
+    builder NAME(...) of protocol/settings.py returns, with the
+    builder's signature and docstring."""
+    def set_(self, *args, **kwargs) -> None:
+        self.write(build(*args, **kwargs))
+
+    set_.__name__ = f"set_{build.__name__}"
+    set_.__qualname__ = f"SettingsClient.{set_.__name__}"
+    set_.__doc__ = build.__doc__
+    # help() and inspect show the builder's parameters, not *args.
+    signature = inspect.signature(build)
+    receiver = inspect.Parameter("self",
+                                 inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    set_.__signature__ = signature.replace(
+        parameters=[receiver, *signature.parameters.values()],
+        return_annotation=None)
+    return set_
+
+
+class SettingsClient(LinkClient):
     """The settings of one band, over one link."""
 
     def __init__(self, att: Link, profile: Profile = None,
                  timeout: float = DEFAULT_TIMEOUT):
-        profile = profile or default_profile()
-        self.att = att
-        self.timeout = timeout
+        super().__init__(att, profile, timeout)
         self.handles = {}
         self.cccds = {}
         for uuid in (S.CONFIGURATION, S.USER_SETTINGS, S.HR_CONTROL):
-            chr_ = profile.by_uuid(uuid)
-            self.handles[uuid] = chr_.value_handle
-            self.cccds[uuid] = chr_.cccd_handle
+            self.handles[uuid], self.cccds[uuid] = self.handles_of(uuid)
 
     # ------------------------------------------------------------ link
 
@@ -68,16 +90,23 @@ class SettingsClient:
         return self.att.wait_notification(self.handles[uuid],
                                           as_deadline(timeout, self.timeout))
 
-    def query(self, write: S.Write, timeout=None) -> bytes:
-        """Send a query and return the band's answer to it, the first
-        notification on 00000003: an answer to anything else (a refusal
-        of an earlier command) is a ProtocolError."""
+    def answer(self, write: S.Write, timeout=None) -> bytes:
+        """Send write and return the band's answer to it, the first
+        notification on its characteristic, ``10 <cmd> <status> ...``
+        whatever the status: an answer to anything else (a refusal of
+        an earlier command) is a ProtocolError."""
         deadline = as_deadline(timeout, self.timeout)
         self.write(write, deadline)
         reply = self.reply(write.uuid, deadline)
         if not answers(reply, write.payload[0]):
             raise ProtocolError(f"{write} was answered "
                                 f"{bytes(reply).hex(' ')}")
+        return reply
+
+    def query(self, write: S.Write, timeout=None) -> bytes:
+        """Send a query and return the band's answer to it (answer()),
+        SettingsRefused for a status other than 01."""
+        reply = self.answer(write, timeout)
         if reply[2] != 0x01:
             raise SettingsRefused(write.payload[0], reply[2], reply)
         return reply
@@ -85,13 +114,7 @@ class SettingsClient:
     def refused(self, write: S.Write, timeout=None) -> int:
         """Send a command the band should refuse; the status of its
         ``10 <cmd> <status>`` (ProtocolError for any other answer)."""
-        deadline = as_deadline(timeout, self.timeout)
-        self.write(write, deadline)
-        reply = self.reply(write.uuid, deadline)
-        if not answers(reply, write.payload[0]):
-            raise ProtocolError(f"{write} was answered "
-                                f"{bytes(reply).hex(' ')}")
-        return reply[2]
+        return self.answer(write, timeout)[2]
 
     # --------------------------------------------------------- queries
 
@@ -105,101 +128,36 @@ class SettingsClient:
 
     # --------------------------------------------------------- setters
 
-    def set_date_display(self, value: str):
-        self.write(S.date_display(value))
-
-    def set_time_format(self, value: str):
-        self.write(S.time_format(value))
-
-    def set_distance_unit(self, value: str):
-        self.write(S.distance_unit(value))
-
-    def set_lift_wrist(self, mode: str, start=(0, 0), end=(0, 0)):
-        self.write(S.lift_wrist(mode, start, end))
-
-    def set_lift_wrist_sensitivity(self, value: str):
-        self.write(S.lift_wrist_sensitivity(value))
-
-    def set_disconnect_notification(self, mode: str, start=(0, 0),
-                                    end=(0, 0)):
-        self.write(S.disconnect_notification(mode, start, end))
-
-    def set_language(self, locale: str):
-        self.write(S.language(locale))
-
-    def set_date_format(self, value: str):
-        self.write(S.date_format(value))
-
-    def set_phone_silent(self, on: bool):
-        self.write(S.phone_silent(on))
-
-    def set_hr_sharing(self, on: bool):
-        self.write(S.hr_sharing(on))
-
-    def set_display_caller(self, on: bool):
-        self.write(S.display_caller(on))
-
-    def set_goal_notification(self, on: bool):
-        self.write(S.goal_notification(on))
-
-    def set_rotate_wrist(self, on: bool):
-        self.write(S.rotate_wrist(on))
-
-    def set_screen_unlock(self, on: bool):
-        self.write(S.screen_unlock(on))
-
-    def set_connected_advertising(self, on: bool):
-        self.write(S.connected_advertising(on))
-
-    def set_hr_activity_monitoring(self, on: bool):
-        self.write(S.hr_activity_monitoring(on))
-
-    def set_hr_alert(self, on: bool, bpm: int):
-        self.write(S.hr_alert(on, bpm))
-
-    def set_password(self, on: bool, code: str):
-        self.write(S.password(on, code))
-
-    def set_night_mode(self, mode: str, start=(16, 0), end=(7, 0)):
-        self.write(S.night_mode(mode, start, end))
-
-    def set_stress_monitoring(self, on: bool):
-        self.write(S.stress_monitoring(on))
-
-    def set_inactivity(self, on: bool, minutes: int = 60, start=(6, 0),
-                       end=(22, 0), start2=(0, 0), end2=(0, 0)):
-        self.write(S.inactivity(on, minutes, start, end, start2, end2))
-
-    def set_dnd(self, mode: str, start=(1, 0), end=(6, 0),
-                lift_wrist: bool = False):
-        self.write(S.dnd(mode, start, end, lift_wrist))
-
-    def set_alarm(self, slot: int, hour: int = 0, minute: int = 0,
-                  days=(), enabled: bool = True, snooze: bool = True,
-                  once: bool = False):
-        self.write(S.alarm(slot, hour, minute, days, enabled, snooze, once))
-
-    def set_display_items(self, shown, order=None):
-        self.write(S.display_items(shown, order))
-
-    def set_hourly_chime(self, on: bool, start=(8, 0), end=(22, 0)):
-        self.write(S.hourly_chime(on, start, end))
-
-    def set_wear_location(self, wrist: str):
-        self.write(S.wear_location(wrist))
-
-    def set_user_info(self, birth, sex: str, height_cm: int,
-                      weight_kg: float, user_id: int):
-        self.write(S.user_info(birth, sex, height_cm, weight_kg, user_id))
-
-    def set_step_goal(self, steps: int):
-        self.write(S.step_goal(steps))
-
-    def set_hr_interval(self, minutes: int):
-        self.write(S.hr_interval(minutes))
-
-    def set_sleep_assist(self, on: bool):
-        self.write(S.sleep_assist(on))
+    set_date_display = _setter(S.date_display)
+    set_time_format = _setter(S.time_format)
+    set_distance_unit = _setter(S.distance_unit)
+    set_lift_wrist = _setter(S.lift_wrist)
+    set_lift_wrist_sensitivity = _setter(S.lift_wrist_sensitivity)
+    set_disconnect_notification = _setter(S.disconnect_notification)
+    set_language = _setter(S.language)
+    set_date_format = _setter(S.date_format)
+    set_phone_silent = _setter(S.phone_silent)
+    set_hr_sharing = _setter(S.hr_sharing)
+    set_display_caller = _setter(S.display_caller)
+    set_goal_notification = _setter(S.goal_notification)
+    set_rotate_wrist = _setter(S.rotate_wrist)
+    set_screen_unlock = _setter(S.screen_unlock)
+    set_connected_advertising = _setter(S.connected_advertising)
+    set_hr_activity_monitoring = _setter(S.hr_activity_monitoring)
+    set_hr_alert = _setter(S.hr_alert)
+    set_password = _setter(S.password)
+    set_night_mode = _setter(S.night_mode)
+    set_stress_monitoring = _setter(S.stress_monitoring)
+    set_inactivity = _setter(S.inactivity)
+    set_dnd = _setter(S.dnd)
+    set_alarm = _setter(S.alarm)
+    set_display_items = _setter(S.display_items)
+    set_hourly_chime = _setter(S.hourly_chime)
+    set_wear_location = _setter(S.wear_location)
+    set_user_info = _setter(S.user_info)
+    set_step_goal = _setter(S.step_goal)
+    set_hr_interval = _setter(S.hr_interval)
+    set_sleep_assist = _setter(S.sleep_assist)
 
     def factory_reset(self):
         self.write(S.FACTORY_RESET)

@@ -29,35 +29,33 @@ DAEMON = "dbus-daemon"
 START_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
 
+# Every bus of the suite: one unix socket, EXTERNAL auth; its type and
+# what it allows (rules) are the bus's own.
 CONFIG = """<!DOCTYPE busconfig PUBLIC
  "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
-  <type>session</type>
+  <type>{type}</type>
   <listen>unix:path={socket}</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default">
+  {rules}
+</busconfig>
+"""
+# A test's own bus: everything allowed.
+ALLOW_ALL = """<policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
-  </policy>
-</busconfig>
-"""
-
+  </policy>"""
 
 SYSTEM_CONF = Path("/usr/share/dbus-1/system.conf")
 
-SYSTEM_CONFIG = """<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  {policies}
-  <include>{include}</include>
-</busconfig>
-"""
+
+def bus_config(bus_type: str, socket: Path, rules: str) -> str:
+    """A daemon's configuration: a bus of bus_type listening on socket,
+    with rules (XML elements, as they are) for what it allows."""
+    return CONFIG.format(type=bus_type, socket=escape(str(socket)),
+                         rules=rules)
 
 
 class BusError(Exception):
@@ -115,7 +113,7 @@ class PrivateBus:
 
     def config(self, socket: Path) -> str:
         """The daemon's configuration, listening on socket."""
-        return CONFIG.format(socket=escape(str(socket)))
+        return bus_config("session", socket, ALLOW_ALL)
 
     def _read_address(self, fd: int, deadline: Deadline) -> str:
         data = bytearray()
@@ -207,7 +205,7 @@ class SystemPolicyBus(PrivateBus):
     def config(self, socket: Path) -> str:
         if not self.include.is_file():
             raise BusError(f"{self.include}: no such policy file")
-        return SYSTEM_CONFIG.format(
-            socket=escape(str(socket)),
-            policies=system_policies(self.system_conf),
-            include=escape(str(self.include)))
+        return bus_config(
+            "system", socket,
+            system_policies(self.system_conf)
+            + f"\n  <include>{escape(str(self.include))}</include>")

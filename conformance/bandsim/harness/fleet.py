@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..link.deadline import as_deadline
 from ..link.sock import AttClient
-from .process import BandProcess
+from .process import BandProcess, StatusBand
 
 FLEET_PATH = "/io/bandsim"
 FLEET_INTERFACE = "io.bandsim.Fleet1"
@@ -26,7 +26,7 @@ def band_path(k: int) -> str:
     return f"/io/bandsim/band/{k}"
 
 
-class FleetBand:
+class FleetBand(StatusBand):
     """Band K of a running fleet."""
 
     def __init__(self, fleet: "FleetProcess", k: int):
@@ -56,26 +56,6 @@ class FleetBand:
             client.close()
             raise
         return client
-
-    def disconnect(self, client: AttClient, timeout: float = None) -> None:
-        """Close a link and wait until the band listens again."""
-        deadline = as_deadline(timeout, self.status_timeout)
-        client.close()
-        self.wait_status("DISCONNECTED=1", deadline)
-        self.wait_status("ADVERTISING=1", deadline)
-
-    def wait_dropped(self, timeout: float = None) -> None:
-        deadline = as_deadline(timeout, self.status_timeout)
-        self.wait_status("DISCONNECTED=1", deadline)
-        self.wait_status("ADVERTISING=1", deadline)
-
-    def identity(self) -> dict:
-        """The [band] section of its band.ini."""
-        import configparser
-        parser = configparser.ConfigParser(interpolation=None)
-        with open(self.state_dir / "band.ini", encoding="utf-8") as f:
-            parser.read_file(f)
-        return dict(parser["band"])
 
     def log_tail(self, size: int = 4000) -> str:
         return self.fleet.log_tail(size)

@@ -49,7 +49,41 @@ class EmulatorError(Exception):
     """The emulator died, stalled or misreported; carries its log tail."""
 
 
-class BandProcess:
+class StatusBand:
+    """What a band whose emulator reports its links on a status pipe
+    offers the scenarios' helpers, whether it runs alone (BandProcess)
+    or in a fleet (FleetBand): a link's end, waited for on its status
+    lines, and the state directory's band.ini.
+
+    A subclass has state_dir, status_timeout and wait_status(line,
+    timeout)."""
+
+    def disconnect(self, client: AttClient,
+                   timeout: float = None) -> None:
+        """Close a link and wait until the band listens again."""
+        deadline = as_deadline(timeout, self.status_timeout)
+        client.close()
+        self.wait_dropped(deadline)
+
+    def wait_dropped(self, timeout: float = None) -> None:
+        """The band ended the link and listens again."""
+        deadline = as_deadline(timeout, self.status_timeout)
+        self.wait_status("DISCONNECTED=1", deadline)
+        self.wait_status("ADVERTISING=1", deadline)
+
+    def state(self) -> configparser.ConfigParser:
+        """STATE_DIR/band.ini, parsed; a malformed file raises."""
+        parser = configparser.ConfigParser(interpolation=None)
+        with open(self.state_dir / STATE_FILE, encoding="utf-8") as f:
+            parser.read_file(f)
+        return parser
+
+    def identity(self) -> dict:
+        """The [band] section of band.ini: address and serial."""
+        return dict(self.state()["band"])
+
+
+class BandProcess(StatusBand):
     """One emulator process with its socket, state dir and status pipe."""
 
     def __init__(self, binary, profile, workdir, state_dir=None,
@@ -202,17 +236,6 @@ class BandProcess:
                               f"{waiting_for}")
         raise self._error(f"no {waiting_for} within {deadline.seconds} s")
 
-    def state(self) -> configparser.ConfigParser:
-        """STATE_DIR/band.ini, parsed; a malformed file raises."""
-        parser = configparser.ConfigParser(interpolation=None)
-        with open(self.state_dir / STATE_FILE, encoding="utf-8") as f:
-            parser.read_file(f)
-        return parser
-
-    def identity(self):
-        """The [band] section of band.ini: address and serial."""
-        return dict(self.state()["band"])
-
     def air_address(self) -> str:
         """The address centrals see: the band's own on the socket and over
         --transport l2cap, the adapter's through bluetoothd."""
@@ -264,20 +287,6 @@ class BandProcess:
             client.close()
             raise
         return client
-
-    def disconnect(self, client: AttClient,
-                   timeout: float = None) -> None:
-        """Close a link and wait until the emulator listens again."""
-        deadline = as_deadline(timeout, self.status_timeout)
-        client.close()
-        self.wait_status("DISCONNECTED=1", deadline)
-        self.wait_status("ADVERTISING=1", deadline)
-
-    def wait_dropped(self, timeout: float = None) -> None:
-        """The band ended the link and listens again."""
-        deadline = as_deadline(timeout, self.status_timeout)
-        self.wait_status("DISCONNECTED=1", deadline)
-        self.wait_status("ADVERTISING=1", deadline)
 
     def kill(self, timeout: float = None) -> None:
         """SIGKILL (a power cut for the band) and reap."""

@@ -3,8 +3,11 @@ what a scenario waits for after it acted, never an earlier band's.
 
 last_seq() marks the newest event seen; event_after() waits for one
 that comes after the mark; events_after() lists those seen so far.
+unasked_find_phone_answers() acts and marks: the phone's answers to a
+find phone the band never started.
 """
 
+from bandsim.clients.settings import SettingsClient
 from bandsim.link.deadline import as_deadline
 
 
@@ -39,3 +42,18 @@ def events_after(control, name: str, since: int) -> list:
     """Every event `name` after seq `since` that the band emitted so far."""
     control.sync()
     return [e for e in control.timeline if e.name == name and e.seq > since]
+
+
+def unasked_find_phone_answers(att, control, client) -> tuple:
+    """An app that answers find phone while the band is not looking: 06
+    14 00 00 ("the phone rings"), then 06 14 00 01 ("found"), from client
+    (a DeviceEventsClient on att).  A SettingsClient on att listens on
+    00000003 and 00000008 first, so the band's answer to either would be
+    heard.  Returns that SettingsClient and the mark before the answers,
+    for what the scenario then checks the band did not do."""
+    settings = SettingsClient(att)
+    settings.enable_notifications()
+    mark = last_seq(control)
+    client.answer_find_phone(False)
+    client.answer_find_phone(True)
+    return settings, mark
