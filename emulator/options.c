@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "options.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -134,11 +135,34 @@ static const char *fleet_refuses(int argc, char **argv)
 	return NULL;
 }
 
+/* SEED[:RATE]: a seed of up to 64 bits, a rate in [0, 1], 0.1 if none. */
+static bool parse_mutate(const char *text, guint64 *seed, double *rate)
+{
+	const char *colon = strchr(text, ':');
+	char *seed_text = colon ? g_strndup(text, (gsize)(colon - text))
+				: g_strdup(text);
+	char *end = NULL;
+	bool ok = seed_text[0] >= '0' && seed_text[0] <= '9';
+
+	errno = 0;
+	*seed = g_ascii_strtoull(seed_text, &end, 10);
+	ok = ok && !errno && end && !*end;
+	g_free(seed_text);
+	*rate = 0.1;
+	if (ok && colon) {
+		end = NULL;
+		*rate = g_ascii_strtod(colon + 1, &end);
+		ok = colon[1] && end && !*end && *rate >= 0.0 && *rate <= 1.0;
+	}
+	return ok;
+}
+
 static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
-	char *level = NULL, *auth_key = NULL, *transport = NULL, *pace = NULL;
+	char *level = NULL, *auth_key = NULL, *transport = NULL, *pace = NULL,
+	     *mutate = NULL;
 	size_t choice;
 	GError *error = NULL;
 	bool ok;
@@ -179,6 +203,9 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 		{ "btsnoop", 0, 0, G_OPTION_ARG_FILENAME, &opt->btsnoop,
 		  "Capture every ATT PDU to FILE (btsnoop, opens in Wireshark)",
 		  "FILE" },
+		{ "mutate", 0, 0, G_OPTION_ARG_STRING, &mutate,
+		  "Change the values of a sync as they go out, a fuzzer of the client: SEED, and the share of values changed, 0 to 1 (default 0.1); each change is an event (docs/mutate.md)",
+		  "SEED[:RATE]" },
 		{ "random-seed", 0, 0, G_OPTION_ARG_INT64, &opt->random_seed,
 		  "Draw challenges and addresses from a seeded generator instead of the kernel's getrandom(): reproducible captures and tests only",
 		  "N" },
@@ -353,6 +380,15 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 			return usage_error(
 				ctx, "--auth-key: 16 bytes as 32 hex digits");
 		opt->bind_key = true;
+	}
+	if (mutate) {
+		ok = parse_mutate(mutate, &opt->mutate_seed, &opt->mutate_rate);
+		g_free(mutate);
+		if (!ok)
+			return usage_error(
+				ctx, "--mutate: SEED[:RATE], SEED a whole "
+				     "number, RATE from 0 to 1");
+		opt->mutate = true;
 	}
 	if (opt->ready_fd >= 0 && fcntl(opt->ready_fd, F_GETFD) < 0)
 		return usage_error(ctx,

@@ -34,6 +34,10 @@ struct bandsim_options {
 	double clock_start;
 	guint64 life_seed;
 	char *faults;
+	/* --mutate SEED[:RATE] (docs/mutate.md) */
+	bool mutate;
+	guint64 mutate_seed;
+	double mutate_rate;
 	char *btsnoop;
 	bool random_seed_set;
 	guint64 random_seed;

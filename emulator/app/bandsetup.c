@@ -80,6 +80,13 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
 	warning = NULL;
 	state_attach_settings(state, band, &warning);
 	warn(warning);
+	if (opt->mutate) {
+		mb_faults_set_mutate(mb_band_faults(band), opt->mutate_seed,
+				     opt->mutate_rate);
+		g_warning("--mutate %" G_GUINT64_FORMAT ":%g: the band changes "
+			  "what it sends in a sync (docs/mutate.md)",
+			  opt->mutate_seed, opt->mutate_rate);
+	}
 	if (opt->faults && !state_faults_load(opt->faults, band, err)) {
 		mb_band_free(band);
 		return NULL;

@@ -376,6 +376,7 @@ static const struct {
 	 * drops the link after. */
 	[MB_EVENT_FAULT_FIRED] = { .now = P(FAULTS) | P(BUSY) | P(ACKED_UNTIL),
 				   .after = P(AUTHENTICATED) },
+	[MB_EVENT_MUTATED] = { 0 },
 	[MB_EVENT_MALFORMED] = { 0 },
 	[MB_EVENT_AUTH_STARTED] = { 0 },
 	/* The owner may set the time zone on 0x2A2B from now on, which is

@@ -16,6 +16,7 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_LOW_BATTERY_DROP] = "low-battery-drop",
 	[MB_EVENT_BATTERY_CHANGED] = "battery-changed",
 	[MB_EVENT_FAULT_FIRED] = "fault-fired",
+	[MB_EVENT_MUTATED] = "mutated",
 	[MB_EVENT_MALFORMED] = "malformed",
 	[MB_EVENT_AUTH_STARTED] = "auth-started",
 	[MB_EVENT_AUTH_SUCCEEDED] = "auth-succeeded",

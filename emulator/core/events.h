@@ -20,6 +20,9 @@ enum mb_event_id {
 	MB_EVENT_LOW_BATTERY_DROP,
 	MB_EVENT_BATTERY_CHANGED,
 	MB_EVENT_FAULT_FIRED,
+	/* --mutate changed a value as it went out (mutate.c): mutated
+	 * {kind, chr, offset, was, value}. */
+	MB_EVENT_MUTATED,
 	MB_EVENT_MALFORMED,
 	MB_EVENT_AUTH_STARTED,
 	MB_EVENT_AUTH_SUCCEEDED,
@@ -106,7 +109,7 @@ struct mb_event_field {
 	uint32_t u32;
 };
 
-#define MB_EVENT_MAX_FIELDS 4
+#define MB_EVENT_MAX_FIELDS 5
 
 /* An event and its details; the D-Bus layer turns it into (s, a{sv}). */
 struct mb_event {

@@ -11,6 +11,7 @@
 
 #include "fetch.h"
 #include "huami.h"
+#include "mutate.h"
 #include "band-link.h"
 #include "power.h"
 #include "services.h"
@@ -320,6 +321,7 @@ struct mb_faults {
 	struct mb_fault *armed;
 	size_t n_armed;
 	unsigned int next_id;
+	struct mb_mutate *mutate; /* --mutate, else NULL */
 };
 
 struct mb_faults *mb_faults_new(const struct mb_services *svc,
@@ -336,6 +338,7 @@ void mb_faults_free(struct mb_faults *faults)
 	if (!faults)
 		return;
 	mb_faults_clear(faults);
+	mb_mutate_free(faults->mutate);
 	free(faults);
 }
 
@@ -514,9 +517,36 @@ bool mb_faults_write(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 	return true;
 }
 
+void mb_faults_set_mutate(struct mb_faults *faults, uint64_t seed, double rate)
+{
+	mb_mutate_free(faults->mutate);
+	faults->mutate = mb_mutate_new(faults->svc, faults->gatt, seed, rate);
+}
+
+void mb_faults_link_down(struct mb_faults *faults)
+{
+	if (faults->mutate)
+		mb_mutate_link_down(faults->mutate);
+}
+
+static bool notify_armed(const struct mb_gatt_chr *chr, const uint8_t *value,
+			 size_t len, void *data);
+
+/* A mutating band changes what it sends first; the armed faults then
+ * act on what goes out, as they would on a band that sent it. */
 bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 		      const uint8_t *value, size_t len)
 {
+	if (faults->mutate && chr && mb_link_connected(faults->link))
+		return mb_mutate_notify(faults->mutate, chr, value, len,
+					notify_armed, faults);
+	return notify_armed(chr, value, len, faults);
+}
+
+static bool notify_armed(const struct mb_gatt_chr *chr, const uint8_t *value,
+			 size_t len, void *data)
+{
+	struct mb_faults *faults = data;
 	struct mb_link *link = faults->link;
 	uint8_t copy[MB_ATT_MAX_VALUE_LEN];
 	struct mb_fault f;

@@ -96,6 +96,11 @@ bool mb_faults_hook(struct mb_faults *faults, enum mb_fault_trigger trigger,
 /* A notification on its way out: on the link as the faults leave it
  * (dropped, twice, altered...); nothing on a silenced link or none.
  * Whether it counts as sent. */
+/* --mutate SEED[:RATE] (mutate.h, docs/mutate.md): the band changes the
+ * values of a sync as they go out, before the armed faults see them. */
+void mb_faults_set_mutate(struct mb_faults *faults, uint64_t seed, double rate);
+/* The link went (a value held back by --mutate goes with it). */
+void mb_faults_link_down(struct mb_faults *faults);
 bool mb_faults_notify(struct mb_faults *faults, const struct mb_gatt_chr *chr,
 		      const uint8_t *value, size_t len);
 /* A write the band received: true if a fault took it, and the band must

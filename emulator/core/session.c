@@ -83,6 +83,7 @@ void mb_session_disconnect(struct mb_session *s)
 	mb_devevents_link_down(s->p.devevents);
 	mb_alerts_link_down(s->p.alerts);
 	mb_power_link_down(s->p.power);
+	mb_faults_link_down(s->p.faults);
 	mb_link_down(s->p.link);
 	mb_svc_emit_string(s->svc, MB_EVENT_DISCONNECTED, NULL, NULL);
 }

@@ -244,6 +244,49 @@ static void test_long_packet_and_early_end(void **state)
 	expect_sent(f, 5, (const uint8_t[]){ 0, 1, 2, 3, 4 }, true);
 }
 
+/* --mutate: at rate 1 every value of the sync changes, each change is an
+ * event, and the same seed changes the same values the same way. */
+static size_t mutated_sync(struct fixture *f, uint8_t *out, size_t size)
+{
+	size_t n = 0;
+
+	mb_faults_set_mutate(mb_band_faults(f->band), 42, 1.0);
+	request_all(f);
+	fixture_drain(f);
+	for (size_t i = 0; i < f->n_out && n + f->out[i].len <= size; i++) {
+		memcpy(out + n, f->out[i].pdu, f->out[i].len);
+		n += f->out[i].len;
+	}
+	f->n_out = f->next_out = 0;
+	return n;
+}
+
+static void test_mutate(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t first[2048], again[2048];
+	size_t n, mutated = 0;
+
+	start_transfer(f, 20);
+	fixture_drain(f);
+	f->n_out = f->next_out = 0;
+	f->n_events = 0;
+	n = mutated_sync(f, first, sizeof(first));
+	for (size_t i = 0; i < f->n_events; i++)
+		mutated += !strcmp(f->events[i].name, "mutated");
+	assert_true(mutated >= 2);
+	assert_int_equal(mb_flashlog_stored(mb_band_log(f->band)), 20);
+	mb_band_disconnect(f->band);
+	fixture_connect(f);
+	fixture_auth(f, test_key);
+	f->n_out = f->next_out = 0;
+	xfer(f, PDU(0x12, H_CTRL_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	xfer(f, PDU(0x12, H_DATA_CCC, 0x00, 0x01, 0x00), PDU(0x13));
+	f->n_out = f->next_out = 0;
+	assert_int_equal(mutated_sync(f, again, sizeof(again)), n);
+	assert_memory_equal(first, again, n);
+}
+
 static void test_foreign_notification(void **state)
 {
 	struct fixture *f = *state;
@@ -361,6 +404,8 @@ int main(void)
 		  test_short_packet_and_late_counter),
 		T("MB4-UT/FAULT/BV-13 long-packet, transfer-ends-early",
 		  test_long_packet_and_early_end),
+		T("MB4-UT/FAULT/BV-14 --mutate: every value, events, repeatable",
+		  test_mutate),
 		T("MB4-UT/FAULT/BV-04 foreign-notification",
 		  test_foreign_notification),
 		T("MB4-UT/FAULT/BV-05 partial-sync",
