@@ -15,7 +15,8 @@ busy (bandsim/oracles/liveness.py); with ``--bandsim-report DIR`` each
 scenario leaves DIR/<ID>.json (bandsim/tools/report.py) and every
 emulator it starts
 writes its btsnoop capture next to it (DIR/<ID>[-N].btsnoop, listed in
-the JSON's ``captures``).
+the JSON's ``captures``), made into a transcript once the test is over
+(DIR/<ID>[-N].transcript.json, in ``transcripts``; docs/transcripts.md).
 """
 
 import os
@@ -240,6 +241,7 @@ def pytest_runtest_makereport(item, call):
     if directory is None or test_id is None:
         return
     callspec = getattr(item, "callspec", None)
+    report.write_transcripts(directory, record)     # every band has stopped
     report.write(directory, report.build(
         record, test_id=test_id, nodeid=item.nodeid,
         test=item.originalname if hasattr(item, "originalname")

@@ -14,7 +14,8 @@ Layers, each importing only from the ones above it in this list:
   plane client, the suite's targets and settings, the update files;
 - ``oracles``: liveness, ground truth and the state snapshot;
 - ``tools``: the command line (``python3 -m bandsim``), the report,
-  capture replay and the generated catalogues.
+  capture replay, transcripts and their diff, and the generated
+  catalogues.
 
 The same profile file feeds the emulator and this package, so the suite
 derives its expectations from data instead of restating the GATT table.

@@ -1,11 +1,12 @@
-"""Property tests of the field-capture readers: bandsim.tools.btsnoop and
-the replay script reader of bandsim.tools.replay.
+"""Property tests of the field-capture readers: bandsim.tools.btsnoop,
+the replay script reader of bandsim.tools.replay and the transcripts of
+bandsim.tools.transcript.
 
 Captures and scripts come from other people's machines, so a reader
-must never fail with anything but its documented error: BtsnoopError
-or ScriptError (both ValueErrors), whose message names the file and
-where in it the reader stopped (an offset and record, a script field
-such as ``links[0].steps[3].send``).  Over arbitrary bytes, valid
+must never fail with anything but its documented error: BtsnoopError,
+ScriptError or TranscriptError (all ValueErrors), whose message names
+the file and where in it the reader stopped (an offset and record, a
+field such as ``links[0].steps[3].send``).  Over arbitrary bytes, valid
 captures cut at every offset or with one field overwritten, and
 arbitrary or nearly valid JSON scripts, a reader returns what it read
 or raises that error; a valid capture or script reads back as written;
@@ -34,12 +35,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from bandsim.tools import btsnoop, replay
+from bandsim.tools import btsnoop, replay, transcript
+from bandsim.tools.cli import main as cli_main
 from bandsim.tools.btsnoop import (ACL, COMMAND, DATALINK_H4, DATALINK_HCI,
                                    DATALINK_MONITOR, EPOCH_US, EVENT,
                                    HEADER, MAGIC, MAX_PACKET, RECEIVED,
                                    RECORD, SENT, BtsnoopError, Record)
 from bandsim.tools.replay import ScriptError
+from bandsim.tools.transcript import Transcript, TranscriptError
 
 pytestmark = pytest.mark.timeout(120)
 # Hypothesis keeps nothing here (database=None) but wants a home; it goes
@@ -469,3 +472,63 @@ def test_arbitrary_json(value):
     except ScriptError:
         return
     assert well_typed(read), read
+
+
+# -------------------------------------------------------- transcripts
+
+@PROFILE
+@given(att_captures())
+def test_capture_to_transcript(workdir, capture):
+    """Any ATT exchange becomes a transcript that reads back as itself
+    and agrees with itself (a PDU that fits no layout is marked
+    malformed), or is refused with TranscriptError naming the file."""
+    path = workdir / "att.btsnoop"
+    path.write_bytes(capture)
+    try:
+        made = transcript.load(path)
+    except TranscriptError as exc:
+        assert str(exc).startswith(f"{path}: "), str(exc)
+        return
+    assert Transcript.from_json(made.to_json()) == made
+    assert transcript.compare(made, made).differences == []
+    status, err = run_tool(cli_main, ["diff", path, path])
+    assert (status, err) == (0, "")
+
+
+@PROFILE
+@given(st.binary(max_size=300))
+@example(b"")
+@example(b'{"format": "bandsim-transcript/1"}')
+@example(HEADER.pack(MAGIC, 1, DATALINK_H4) + RECORD.pack(0, 0xFFFFFFFF, 0,
+                                                           0, 0))
+def test_arbitrary_file_as_transcript(workdir, data):
+    """Any file given to transcript or diff: a transcript, or exit 2
+    with one line naming the file; never a traceback."""
+    path = workdir / "anything"
+    path.write_bytes(data)
+    try:
+        transcript.load(path)
+    except TranscriptError as exc:
+        assert str(exc).startswith(f"{path}: "), str(exc)
+    for argv in (["transcript", path], ["diff", path, path]):
+        status, err = run_tool(cli_main, argv)
+        assert status in (0, 2), err
+        if status == 2:
+            assert err.count("\n") == 1 and str(path) in err, err
+
+
+@PROFILE
+@given(json_values | st.text(max_size=60))
+@example({"format": "bandsim-transcript/1", "source": "x",
+          "perspective": None, "notes": [],
+          "entries": [{"link": 1, "dir": "link", "op": "x", "timing": None,
+                       "attributes": [{"uuid": 1}]}]})
+def test_arbitrary_json_as_transcript(value):
+    """Any JSON value or text: TranscriptError or a transcript that
+    writes as it read."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    try:
+        read = Transcript.from_json(text)
+    except TranscriptError:
+        return
+    assert Transcript.from_json(read.to_json()) == read

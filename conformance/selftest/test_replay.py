@@ -30,7 +30,7 @@ from bandsim.clients.auth import HuamiClient
 from bandsim.clients.fetch import FetchClient
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
-from bandsim.tools import btsnoop, replay, report
+from bandsim.tools import btsnoop, replay, report, transcript
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -494,8 +494,9 @@ def test_not_a_scenario(start_band):
 @pytest.mark.timeout(60)
 def test_report_points_at_readable_captures(tmp_path):
     """With --bandsim-report every band a scenario starts leaves its
-    capture next to the JSON, listed (relative) in captures, and its
-    own log beside the capture."""
+    capture next to the JSON, listed (relative) in captures, its own
+    log beside the capture and the capture's transcript (listed in
+    transcripts)."""
     (tmp_path / "test_sample.py").write_text(textwrap.dedent(SAMPLE))
     out = tmp_path / "report"
     env = dict(os.environ, PYTHONPATH=str(CONFORMANCE))
@@ -509,8 +510,10 @@ def test_report_points_at_readable_captures(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "MB4_DEMO_BV-01-2.btsnoop", "MB4_DEMO_BV-01-2.log",
+        "MB4_DEMO_BV-01-2.transcript.json",
         "MB4_DEMO_BV-01.btsnoop", "MB4_DEMO_BV-01.json",
-        "MB4_DEMO_BV-01.log", "MB4_DEMO_BV-02.json"]
+        "MB4_DEMO_BV-01.log", "MB4_DEMO_BV-01.transcript.json",
+        "MB4_DEMO_BV-02.json"]
     assert (out / "MB4_DEMO_BV-01.log").stat().st_size > 0
     record = json.loads((out / "MB4_DEMO_BV-01.json").read_text())
     assert report.check(record) == []
@@ -523,7 +526,24 @@ def test_report_points_at_readable_captures(tmp_path):
         (RECEIVED, b"\x0a" + NAME_HANDLE.to_bytes(2, "little")),
         (SENT, b"\x0b" + b"Mi Smart Band 4")]
     assert list(second.records()) == []         # never connected
+    assert record["transcripts"] == ["MB4_DEMO_BV-01.transcript.json",
+                                     "MB4_DEMO_BV-01-2.transcript.json"]
+    made = [transcript.load(out / name) for name in record["transcripts"]]
+    assert made[0] == transcript.from_capture(out / record["captures"][0])
+    assert [(e.dir, e.op, e.fields) for e in made[0].entries] == [
+        ("link", "link-up", {}),
+        ("central>band", "READ_REQ", {"chr": "device-name"}),
+        ("band>central", "READ_RSP", {"chr": "device-name",
+                                      "value": b"Mi Smart Band 4".hex(" ")}),
+        ("link", "link-down", {})]
+    assert made[1].entries == []
     own = json.loads((out / "MB4_DEMO_BV-02.json").read_text())
-    assert own["captures"] == [] and report.check(own) == []
+    assert own["captures"] == own["transcripts"] == []
+    assert report.check(own) == []
     assert report.check(dict(record, captures=["/abs.btsnoop"])) != []
+    older = {k: v for k, v in record.items() if k != "transcripts"}
+    assert report.check(older) == []
+    assert report.check(dict(record, transcripts=["x.json"])) != []
+    assert report.check(dict(record, transcripts=[
+        "MB4_DEMO_BV-09.transcript.json"])) != []
 

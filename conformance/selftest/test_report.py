@@ -252,7 +252,8 @@ def sample_run(tmp_path_factory):
          "--bandsim-report", str(out)],
         cwd=work, env=env, capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - start
-    records = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
+    records = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")
+               if not p.name.endswith(report.TRANSCRIPT_SUFFIX)}
     return result, elapsed, records
 
 

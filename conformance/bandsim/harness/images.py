@@ -5,21 +5,11 @@ package), so it is loaded from its path; the committed files are read
 from the same directory.
 """
 
-import importlib.util
-from pathlib import Path
+from .fixturedir import FIXTURES_DIR, generator
 
-FIRMWARE_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "firmware"
-_GENERATOR = FIRMWARE_DIR / "make_images.py"
+FIRMWARE_DIR = FIXTURES_DIR / "firmware"
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("make_images", _GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_images = _load()
+make_images = generator("firmware/make_images.py")
 build_firmware = make_images.build_firmware
 build_resources = make_images.build_resources
 build_font = make_images.build_font

@@ -11,7 +11,15 @@ The auth key (fact sheet §3) is 16 bytes; people write it as 32 hex
 digits, which key_from_hex() reads.
 """
 
+from . import uuids
+
 KEY_SIZE = 16
+
+# The characteristics that answer a command with 10 <command> <status>
+# (§2.2).
+COMMAND_UUIDS = frozenset({uuids.CONFIGURATION, uuids.FETCH_CONTROL,
+                           uuids.AUTH, uuids.FIRMWARE_CONTROL,
+                           uuids.USER_SETTINGS})
 
 REPLY = 0x10
 

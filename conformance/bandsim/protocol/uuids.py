@@ -82,3 +82,6 @@ NEW_ALERT = sig(0x2A46)
 CHUNKED = huami(0x0020)
 FIRMWARE_CONTROL = huami(0x1531)
 FIRMWARE_DATA = huami(0x1532)
+# Device Information values that differ from band to band (§8).
+SYSTEM_ID = sig(0x2A23)
+SERIAL_NUMBER = sig(0x2A25)

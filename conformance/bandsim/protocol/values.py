@@ -20,7 +20,8 @@ Layouts:
   B" when it last stopped (at first start: the start time and level).
   Times are band local time, as 0x2A2B shows it;
 - realtime steps 00000007 (§2.4, 13 bytes): ``0c <steps u32> <metres
-  u32> <kcal u32>``.
+  u32> <kcal u32>``;
+- System ID 0x2A23 (§8, 8 bytes): ``MAC[0..2] ff fe MAC[3..5]``.
 
 Device events (00000010, §9) are protocol/devevents.py's.
 
@@ -66,6 +67,12 @@ def encode_time(when, tz: int = 0, seconds: bool = False) -> bytes:
     if seconds:
         raw += bytes([t.second])
     return raw + struct.pack("<Bb", 0, tz)
+
+
+# A Huami timestamp (decode_time), and one with the tz byte that follows
+# it in the battery value (§5) and the fetch start reply (§4.1).
+TIME_SIZE = 7
+ZONED_TIME_SIZE = TIME_SIZE + 1
 
 
 def decode_time(raw: bytes) -> datetime.datetime:
@@ -120,6 +127,14 @@ def decode_current_time(raw: bytes) -> CurrentTime:
     if len(raw) != CURRENT_TIME_SIZE:
         raise ValueFormatError(f"current time {bytes(raw).hex(' ')}")
     return CurrentTime(*struct.unpack("<HBBBBBBBBb", raw))
+
+
+# --------------------------------------------------------- System ID
+
+# 0x2A23 (§8): MAC[0..2] FF FE MAC[3..5], the band's address around a
+# fill.
+MAC_SIZE = 6
+SYSTEM_ID_FILL = bytes.fromhex("ff fe")
 
 
 # ----------------------------------------------------------- battery

@@ -50,6 +50,7 @@ from ..link.sock import AttClient
 from ..protocol.att import opcode_name
 from . import btsnoop
 from .argtypes import add_seconds, parse_key
+from .jsondata import check_format, json_type, loads
 
 FORMAT = "bandsim-replay/1"
 DEFAULT_TIMEOUT = 5.0
@@ -148,12 +149,7 @@ class Script:
     def from_dict(cls, data) -> "Script":
         """The script a --script file holds; ScriptError naming the field
         (``links[0].steps[3].send``) when it is not one."""
-        if not isinstance(data, dict):
-            raise ScriptError(f"not a {FORMAT} script: an object expected, "
-                              f"not {_json_type(data)}")
-        if data.get("format") != FORMAT:
-            raise ScriptError(f"not a {FORMAT} script: its format is "
-                              f"{data.get('format')!r:.40}")
+        check_format(data, FORMAT, "script", ScriptError)
         perspective = _field(data, "perspective", str, "")
         if perspective not in btsnoop.PERSPECTIVES:
             raise ScriptError(f"malformed {FORMAT} script: perspective "
@@ -165,11 +161,7 @@ class Script:
 
     @classmethod
     def from_json(cls, text: str) -> "Script":
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise ScriptError(f"not JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(loads(text, ScriptError))
 
 
 _KINDS = {int: "an integer", str: "a string", list: "a list", bytes: "hex"}
@@ -181,7 +173,7 @@ def _field(obj, key: str, kind, where: str, nullable: bool = False):
     name = f"{where}.{key}" if where else key
     if not isinstance(obj, dict):
         raise ScriptError(f"malformed {FORMAT} script: {where}: an object "
-                          f"expected, not {_json_type(obj)}")
+                          f"expected, not {json_type(obj)}")
     if key not in obj:
         raise ScriptError(f"malformed {FORMAT} script: {name}: missing")
     value = obj[key]
@@ -191,7 +183,7 @@ def _field(obj, key: str, kind, where: str, nullable: bool = False):
     if not isinstance(value, wanted) or isinstance(value, bool):
         expected = _KINDS[kind] + (" or null" if nullable else "")
         raise ScriptError(f"malformed {FORMAT} script: {name}: {expected} "
-                          f"expected, not {_json_type(value)}")
+                          f"expected, not {json_type(value)}")
     if kind is bytes:
         try:
             return bytes.fromhex(value)
@@ -199,15 +191,6 @@ def _field(obj, key: str, kind, where: str, nullable: bool = False):
             raise ScriptError(f"malformed {FORMAT} script: {name}: "
                               f"{value!r:.40} is not hex") from None
     return value
-
-
-def _json_type(value) -> str:
-    for kind, name in ((bool, "a boolean"), (int, "an integer"),
-                       (float, "a number"), (str, "a string"),
-                       (list, "a list"), (dict, "an object")):
-        if isinstance(value, kind):
-            return name
-    return "null"
 
 
 def _link(data, where: str) -> Link:

@@ -30,11 +30,17 @@ agree on it.
                  scenario started, next to the JSON in DIR (<name>.btsnoop,
                  then <name>-2.btsnoop, ...); check() accepts a record
                  without it (one written before captures were recorded)
+    transcripts  [file name]: the transcript of each capture that gave one
+                 (bandsim.tools.transcript), beside it with the same base
+                 name (<name>.transcript.json); check() accepts a record
+                 without it (one written before transcripts were made)
 
 An operation is {name, t, duration, budget, outcome, error, late}.
 Timestamps come from one monotonic clock, so t and durations compare.
 A capture is what ``bandsim --btsnoop`` writes; bandsim.tools.btsnoop reads it
-and ``python3 -m bandsim.tools.replay`` replays it (docs/faults.md).
+and ``python3 -m bandsim.tools.replay`` replays it (docs/faults.md); its
+transcript is what ``python3 -m bandsim diff`` compares with another run's
+(docs/transcripts.md).
 """
 
 import collections
@@ -49,6 +55,7 @@ from ..harness.control import BUS_NAME, ControlClient
 from ..harness.process import STATUS_TIMEOUT
 from ..oracles.liveness import OperationLog, instrument
 from ..protocol.att import opcode_name
+from . import transcript
 
 SCHEMA = "bandsim-report/1"
 OUTCOMES = ("passed", "failed", "skipped", "error")
@@ -57,6 +64,7 @@ BAND_OPERATIONS = ("connect", "disconnect", "wait_dropped", "wait_status")
 ROLES = ("test", "witness", "band", "check")      # find() prefers
 TIMELINE_ROLES = ("witness", "test", "band", "check")
 REASON_LIMIT = 4000
+TRANSCRIPT_SUFFIX = ".transcript.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -153,6 +161,7 @@ class TestRecord:
         self.busy = []
         self.reports = {}           # phase -> pytest TestReport
         self.captures = []          # capture file names, relative to DIR
+        self.transcripts = []       # their transcripts' file names
         if observe_events:
             self.ops.after_op.append(self.drain_controls)
 
@@ -328,6 +337,30 @@ def capture_name(test_id: str, param: str = None, n: int = 1) -> str:
     return f"{name}{'' if n == 1 else f'-{n}'}.btsnoop"
 
 
+def transcript_name(capture: str) -> str:
+    """MB4_SYNC_BV-01.btsnoop -> MB4_SYNC_BV-01.transcript.json."""
+    return Path(capture).stem + TRANSCRIPT_SUFFIX
+
+
+def write_transcripts(directory, record: TestRecord) -> list:
+    """Each of the record's captures in DIR made into its transcript
+    beside it, once the bands that wrote them have stopped; a capture
+    cut short gives what it holds (with a note), one that gives none
+    (missing, corrupt) is left without.  The names written are added to
+    record.transcripts and returned."""
+    written = []
+    for capture in record.captures:
+        try:
+            made = transcript.from_capture(Path(directory) / capture,
+                                           complete=False)
+            made.save(Path(directory) / transcript_name(capture))
+        except (transcript.TranscriptError, OSError):
+            continue
+        written.append(transcript_name(capture))
+    record.transcripts += written
+    return written
+
+
 def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc) \
         .isoformat(timespec="milliseconds")
@@ -368,6 +401,7 @@ def build(record: TestRecord, *, test_id: str, nodeid: str, test: str,
                        "slowest": summary["slowest"]},
         "liveness": {"late": summary["late"], "busy": list(record.busy)},
         "captures": list(record.captures),
+        "transcripts": list(record.transcripts),
     }
 
 
@@ -481,6 +515,18 @@ def check(record) -> list:
             for c in captures):
         problems.append(f"captures: {captures!r} is not a list of file "
                         f"names relative to the report directory")
+    transcripts = record.get("transcripts", [])
+    if not isinstance(transcripts, list) or not all(
+            isinstance(t, str) and t.endswith(TRANSCRIPT_SUFFIX)
+            and not os.path.isabs(t) for t in transcripts):
+        problems.append(f"transcripts: {transcripts!r} is not a list of "
+                        f"relative *{TRANSCRIPT_SUFFIX} file names")
+    elif isinstance(captures, list):
+        named = {transcript_name(c) for c in captures if isinstance(c, str)}
+        for name in transcripts:
+            if name not in named:
+                problems.append(f"transcripts: {name} is the transcript of "
+                                f"no capture in captures")
     live = record["liveness"]
     _keys("liveness", live, {"late": list, "busy": list}, problems)
     if isinstance(live, dict):

@@ -7,6 +7,8 @@
               [--out FILE] [--no-ack]
     update    FILE TARGET --auth-key HEX [--type KIND]
     watch     TARGET --auth-key HEX [--duration S]
+    transcript CAPTURE [-o FILE]                 a capture, normalised
+    diff      A B [--strict-timing]              two transcripts compared
 
 TARGET is ``--socket PATH`` (the emulator's socket transport) or
 ``--address MAC [--adapter hciN]`` (BlueZ through bleak: the emulator
@@ -14,15 +16,21 @@ behind an adapter, or a real band).  Results go to stdout, progress and
 errors to stderr.  Exit status: 0 done, 1 the band or the link failed
 (one line says why: no band, refused auth with the Huami status, a
 timeout, ...), 2 a usage error, 130 interrupted.
+
+transcript and diff need no band: they read btsnoop captures and
+transcripts (bandsim.tools.transcript, docs/transcripts.md).  diff
+exits 0 when A and B agree, 1 when they differ in anything but timing
+classes (--strict-timing: those too), 2 when A or B is unreadable;
+transcript exits 2 when its CAPTURE is.
 """
 
 import argparse
 import sys
 
-from . import discover, pair, scan, sync, update, watch
+from . import diff, discover, pair, scan, sync, transcript, update, watch
 from .common import HANDLED, UsageError, explain, note, sigint_interrupts
 
-COMMANDS = (discover, scan, pair, sync, update, watch)
+COMMANDS = (discover, scan, pair, sync, update, watch, transcript, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:
