@@ -25,6 +25,7 @@ transcript exits 2 when its CAPTURE is.
 """
 
 import argparse
+import functools
 import sys
 
 from . import diff, discover, pair, scan, sync, transcript, update, watch
@@ -53,8 +54,15 @@ def _where(args) -> str:
     return "the target"
 
 
+@functools.lru_cache(maxsize=None)
+def _parser() -> argparse.ArgumentParser:
+    """One parser a process: building it (eight commands, argparse's
+    gettext look-ups) costs more than most commands' work."""
+    return build_parser()
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         with sigint_interrupts():
