@@ -124,8 +124,10 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "fleet"))
 		return fleet_main(argc - 1, argv + 1);
 	rc = bandsim_options_parse(&opt, argc, argv);
-	if (rc >= 0)
+	if (rc >= 0) {
+		bandsim_options_clear(&opt);
 		return rc;
+	}
 	bandsim_log_init(opt.log_level);
 	rc = run(&opt) ? EXIT_SUCCESS : EXIT_FAILURE;
 	bandsim_options_clear(&opt);

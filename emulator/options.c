@@ -161,8 +161,9 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
 		 list_faults = FALSE;
-	char *level = NULL, *auth_key = NULL, *transport = NULL, *pace = NULL,
-	     *mutate = NULL;
+	/* GOption's strings: freed on every return, a usage error's too. */
+	g_autofree char *level = NULL, *auth_key = NULL, *transport = NULL,
+			*pace = NULL, *mutate = NULL;
 	size_t choice;
 	GError *error = NULL;
 	bool ok;
@@ -318,13 +319,13 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	ok = parse_choice(transport, transport_names,
 			  G_N_ELEMENTS(transport_names), &choice);
 	opt->transport = (enum bandsim_transport)choice;
-	g_free(transport);
+	g_clear_pointer(&transport, g_free);
 	if (!ok)
 		return usage_error(ctx, "--transport: not a transport (sock, "
 					"l2cap or bluez)");
 	ok = parse_choice(pace, pace_names, G_N_ELEMENTS(pace_names), &choice);
 	opt->pace = (enum bandsim_pace)choice;
-	g_free(pace);
+	g_clear_pointer(&pace, g_free);
 	if (!ok)
 		return usage_error(ctx, "--pace: fast or real");
 	if (opt->pace == BANDSIM_PACE_REAL &&
@@ -375,7 +376,7 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 			mb_crypto_wipe(key, len);
 		free(key);
 		mb_crypto_wipe(auth_key, strlen(auth_key));
-		g_free(auth_key);
+		g_clear_pointer(&auth_key, g_free);
 		if (!good)
 			return usage_error(
 				ctx, "--auth-key: 16 bytes as 32 hex digits");
@@ -383,7 +384,7 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	}
 	if (mutate) {
 		ok = parse_mutate(mutate, &opt->mutate_seed, &opt->mutate_rate);
-		g_free(mutate);
+		g_clear_pointer(&mutate, g_free);
 		if (!ok)
 			return usage_error(
 				ctx, "--mutate: SEED[:RATE], SEED a whole "
@@ -395,7 +396,7 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 				   "--ready-fd is not an open file descriptor");
 	if (level) {
 		opt->log_level = parse_level(level, &ok);
-		g_free(level);
+		g_clear_pointer(&level, g_free);
 		if (!ok)
 			return usage_error(
 				ctx,

@@ -129,3 +129,7 @@ def test_long_write_wrong_echo_cancels(link):
     with pytest.raises(ProtocolError):
         client.write(0x0022, bytes(30))
     assert server.sent()[-1] == "18 00"
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -87,3 +87,7 @@ def test_rows_carry_the_pdus_of_the_fact_sheet(name, kind, pdu, answer):
             if row.char == name and row.kind == kind
             and row.pdu.hex(" ") == pdu]
     assert [row.answer.hex(" ") for row in rows] == [answer]
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -29,3 +29,7 @@ def test_real_dumps():
 def test_rejects(raw):
     with pytest.raises(BatteryFormatError):
         decode_battery(bytes.fromhex(raw))
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

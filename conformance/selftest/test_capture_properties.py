@@ -44,7 +44,7 @@ from bandsim.tools.btsnoop import (ACL, COMMAND, DATALINK_H4, DATALINK_HCI,
 from bandsim.tools.replay import ScriptError
 from bandsim.tools.transcript import Transcript, TranscriptError
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.no_emulator]
 # Hypothesis keeps nothing here (database=None) but wants a home; it goes
 # with the run, not left in /tmp by each.
 HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="bandsim-hypothesis-")

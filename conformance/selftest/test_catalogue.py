@@ -334,3 +334,7 @@ def test_unreadable_case_is_an_error(tmp_path):
     with pytest.raises(catalogue.CatalogueError, match="not named by a "
                                                        "string"):
         catalogue.collect_unit(directory, scenario_ids=[])
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -298,3 +298,7 @@ def test_lost_link_attempts_leave_the_timeline():
     # Nothing that looks like a lost attempt: nothing goes.
     alone = _timeline("connected", "prompt-shown")
     assert without_lost_attempts(alone, 1) == alone
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -331,3 +331,7 @@ def test_count_in_bytes(link):
     fetch.start(T0)
     with pytest.raises(FetchProtocolError, match="not whole samples"):
         fetch.stream()
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -253,3 +253,7 @@ def test_reply_checks():
             check_reply(bytes.fromhex(bad), 0x01)
     with pytest.raises(SyncAnswered):
         check_reply(b"\x10\x00\x01", 0x03)
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -126,3 +126,7 @@ def test_expect_silence(link):
     server.notify(client.control_handle, "10 01 01")
     with pytest.raises(ProtocolError):
         client.expect_silence(0.5)
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

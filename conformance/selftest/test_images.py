@@ -70,3 +70,7 @@ def test_command_line(tmp_path):
         data = (tmp_path / name).read_bytes()
         assert data == fixture(name)
         assert f"{zlib.crc32(data):08x}" in out
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -1181,3 +1181,7 @@ def test_a_link_bluez_cannot_end_is_given_up(monkeypatch):
 def test_a_disconnect_that_never_answers_is_given_up(monkeypatch):
     settled, took = settle_with(monkeypatch, ConnectedManager(hang=True))
     assert not settled and took < 2.0
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -64,3 +64,7 @@ def test_band_repeating_a_timestamp_is_reported():
     result = ground_truth.compare(log(5), truth)
     assert result.truth_duplicates == [T0]
     assert not result.ok
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

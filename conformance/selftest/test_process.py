@@ -146,3 +146,7 @@ def test_state_file_sections(tmp_path):
     with open(band.state_dir / "band.ini", "a") as f:
         f.write("[binding]\nkey = 00112233445566778899AABBCCDDEEFF\n")
     assert band.stored_key().hex() == "00112233445566778899aabbccddeeff"
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

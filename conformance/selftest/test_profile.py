@@ -91,3 +91,7 @@ def test_policy_variant(tmp_path):
     assert variant.attributes() == base.attributes()
     with pytest.raises(KeyError):
         write_variant(tmp_path / "bad.ini", {"no-such-setting": 1})
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -70,3 +70,7 @@ def test_band_dirs_are_new_each_time(tmp_path):
     assert first.name.startswith("band-")
     scratch.remove(first)
     assert not first.exists() and second.exists()
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

@@ -71,3 +71,7 @@ def test_decode_replies():
     with pytest.raises(ValueError):
         S.decode_alarms(bytes.fromhex("10 0d 01 00 00 00 00 00 03 10"))
     assert S.decode_gps_version(b"\x10\x0e\x011.0.0.0") == "1.0.0.0"
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

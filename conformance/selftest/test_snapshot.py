@@ -1,6 +1,7 @@
 """The snapshot oracle names what changed and nothing else
 (bandsim/oracles/snapshot.py)."""
 
+import pytest
 import hashlib
 
 from gi.repository import GLib
@@ -60,3 +61,7 @@ def test_samples_and_handles():
 
 def test_property_unpacks_one_value():
     assert snap().property("Settings") == {"goal": 8000}
+
+
+# Never starts the emulator: one tier runs it (ci/test).
+pytestmark = pytest.mark.no_emulator

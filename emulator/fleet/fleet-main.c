@@ -97,8 +97,10 @@ int fleet_main(int argc, char **argv)
 	struct bandsim_options opt;
 	int rc = bandsim_fleet_options_parse(&opt, argc, argv);
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		bandsim_options_clear(&opt);
 		return rc;
+	}
 	bandsim_log_init(opt.log_level);
 	rc = run(&opt) ? EXIT_SUCCESS : EXIT_FAILURE;
 	if (opt.ready_fd >= 0)
