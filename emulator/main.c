@@ -63,7 +63,7 @@ static bool run(const struct bandsim_options *opt)
 	char *err = NULL;
 	bool ok = false;
 
-	app_crypto_setup(opt);
+	app_seed_random(opt);
 	profile = state_profile_load(opt->profile, &err);
 	if (!profile)
 		return failed("", err);

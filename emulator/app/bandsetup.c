@@ -30,8 +30,7 @@ static void warn(char *warning)
 }
 
 /* --random-seed: splitmix64 in place of getrandom(), so that a run can
- * be repeated byte for byte (captures, tests).  Never a real band's.
- * OpenSSL is warmed up first (mb_crypto_warm_up()). */
+ * be repeated byte for byte (captures, tests).  Never a real band's. */
 static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 {
 	for (size_t i = 0; i < len; i++)
@@ -39,13 +38,10 @@ static bool seeded_random(uint8_t *buf, size_t len, void *user_data)
 	return true;
 }
 
-void app_crypto_setup(const struct bandsim_options *opt)
+void app_seed_random(const struct bandsim_options *opt)
 {
 	static uint64_t seed;
 
-	if (mb_crypto_warm_up() != MB_CRYPTO_OK)
-		g_warning("OpenSSL: AES-128-ECB failed: no band can "
-			  "authenticate a phone");
 	if (!opt->random_seed_set)
 		return;
 	seed = opt->random_seed;

@@ -8,10 +8,9 @@
 #include "options.h"
 #include "state/state.h"
 
-/* OpenSSL made ready before any band authenticates; with --random-seed,
- * every band of the process draws its challenges and addresses from one
- * seeded generator. */
-void app_crypto_setup(const struct bandsim_options *opt);
+/* --random-seed: every band of the process draws its challenges and
+ * addresses from one seeded generator. */
+void app_seed_random(const struct bandsim_options *opt);
 
 /* The band as the options and the state directory make it: band.ini
  * (bound to --auth-key), the wearer (--life-seed), debug output, its

@@ -11,14 +11,6 @@
 static mb_crypto_random_func_t random_override;
 static void *random_override_data;
 
-enum mb_crypto_result mb_crypto_warm_up(void)
-{
-	static const uint8_t zero[16];
-	uint8_t out[16];
-
-	return mb_crypto_aes128_ecb(zero, zero, out);
-}
-
 const char *mb_crypto_strerror(enum mb_crypto_result r)
 {
 	switch (r) {

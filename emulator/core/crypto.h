@@ -25,11 +25,6 @@ enum mb_crypto_result mb_crypto_aes128_ecb(const uint8_t key[16],
 					   uint8_t out[16]);
 enum mb_crypto_result mb_crypto_sha256(const void *data, size_t len,
 				       uint8_t out[32]);
-/* OpenSSL loads its configuration and activates its provider on first
- * use: a process calls this once at start-up, so that a band's first auth
- * does not pay for it (0.8 ms of a sync from connect to the last ack,
- * bench/bench_sync.py --days 0). */
-enum mb_crypto_result mb_crypto_warm_up(void);
 /* Constant-time comparison, so timing does not leak how much matched. */
 bool mb_crypto_equal(const void *a, const void *b, size_t len);
 void mb_crypto_wipe(void *p, size_t len);

@@ -51,7 +51,7 @@ static bool run(const struct bandsim_options *opt)
 	char *err = NULL;
 	bool ok = false;
 
-	app_crypto_setup(opt);
+	app_seed_random(opt);
 	if (!connect_bus(opt, &conn))
 		return false;
 	fleet = fleet_new(opt, conn, &err);
