@@ -187,7 +187,8 @@ def test_low_battery_drop(start_band, control, phones):
             control.set_battery(16)
             control.advance_clock(MINUTE)
 
-        tried = phone.attempt(QUIET_S, before_sync=battery_falls)
+        tried = phone.attempt(QUIET_S, before_sync=battery_falls,
+                              quiet="sync")
         assert (tried.stage, type(tried.error)) == \
             ("sync", FetchInterrupted), tried.describe()
         event = fired(control, since, fault, "low-battery-drop",
@@ -224,7 +225,8 @@ def test_drops_idle_link(start_band, control, phones):
         since, fault = arm(control, "drops-idle-link")
         phone = phones(band, control)
         tried = phone.attempt(
-            QUIET_S, before_sync=lambda: control.advance_clock(30 * MINUTE))
+            QUIET_S, before_sync=lambda: control.advance_clock(30 * MINUTE),
+            quiet="sync")
         assert tried.stage == "sync", tried.describe()
         assert isinstance(tried.error, (FetchInterrupted, Disconnected)), \
             tried.describe()
@@ -242,13 +244,14 @@ def test_drops_idle_link(start_band, control, phones):
 def broken_try(band, preset, action, stage, error_type, phones, control,
                **phone_kw):
     """Arm `preset` on a band with a day of data and let the phone try
-    once with deadline QUIET_S; the try ends at `stage` with error_type
+    once, with deadline QUIET_S from `stage` on (the stages before it have
+    SETUP_S); the try ends at `stage` with error_type
     and the fault fired with `action`.  Returns (tried, event, since,
     phone)."""
     day_of_data(control)
     since, fault = arm(control, preset)
     phone = phones(band, control, **phone_kw)
-    tried = phone.attempt(QUIET_S)
+    tried = phone.attempt(QUIET_S, quiet=stage)
     assert (tried.stage, type(tried.error)) == (stage, error_type), \
         tried.describe()
     event = fired(control, since, fault, preset, action)

@@ -100,6 +100,11 @@ ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
 QUIET_S = 0.5
 # A try that should go through (connect, auth, a day of data, ack).
 RETRY_S = 5.0
+# The steps of a try before the one that meets a band gone quiet
+# (connect, MTU, auth, subscribe): what a working band needs for them,
+# on a machine as busy as CI's.  QUIET_S bounds only the quiet step, so a
+# slow connect under load is never taken for the fault.
+SETUP_S = RETRY_S
 ATTEMPTS = 3
 
 # What a try may end with when the band misbehaves: the link's typed
@@ -213,6 +218,42 @@ class Attempt:
         return f"{self.stage} after {self.seconds:.3f} s: {what}"
 
 
+class Budget:
+    """The deadlines of one try.  Without a quiet stage, one deadline of
+    `timeout` for the whole try.  With one, the stages before it share
+    SETUP_S, and from that stage on the try has `timeout`: it is timed
+    from there, so a fault's deadline is the quiet step's alone."""
+
+    def __init__(self, timeout: float, quiet: str = None):
+        self.timeout = timeout
+        self.quiet = quiet
+        self.start = time.monotonic()
+        self.deadline = None if quiet else Deadline(timeout)
+        self.setup = Deadline(SETUP_S) if quiet else None
+
+    def at(self, stage: str) -> Deadline:
+        """The deadline for the step `stage`; reaching the quiet stage
+        starts its deadline and the try's clock."""
+        if self.deadline is None and stage == self.quiet:
+            self.deadline = Deadline(self.timeout)
+            self.start = time.monotonic()
+        return self.deadline or self.setup
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.start
+
+
+class _Fixed:
+    """One Deadline for every stage (a caller's own)."""
+
+    def __init__(self, deadline: Deadline):
+        self.deadline = deadline
+
+    def at(self, _stage: str) -> Deadline:
+        return self.deadline
+
+
 class Phone:
     """A phone app syncing one band: its saved cursor (a SyncState kept
     across links) and every link it opened (close() ends them all)."""
@@ -240,49 +281,55 @@ class Phone:
         for att in self._links:
             att.close()
 
-    def open(self, deadline: Deadline, attempt: Attempt) -> TracingFetch:
+    def open(self, budget, attempt: Attempt) -> TracingFetch:
         """Connect, exchange the MTU, authenticate and subscribe, each
-        step within what is left of deadline; attempt.stage follows."""
+        step within its deadline (a Budget, or one Deadline for all);
+        attempt.stage follows."""
+        if isinstance(budget, Deadline):
+            budget = _Fixed(budget)
         attempt.stage = "connect"
-        attempt.att = self.band.connect(max(deadline.remaining(), 0.05))
+        attempt.att = self.band.connect(
+            max(budget.at("connect").remaining(), 0.05))
         self._links.append(attempt.att)
         attempt.linked = True
         att = attempt.att
         if self.mtu != 23:
             attempt.stage = "mtu"
-            att.exchange_mtu(self.mtu, deadline)
+            att.exchange_mtu(self.mtu, budget.at("mtu"))
         attempt.stage = "auth"
         huami = HuamiClient(att)
-        huami.enable_notifications(deadline)
-        huami.authenticate(self.key, timeout=deadline)
+        huami.enable_notifications(budget.at("auth"))
+        huami.authenticate(self.key, timeout=budget.at("auth"))
         attempt.stage = "subscribe"
         attempt.fetch = TracingFetch(att)
-        attempt.fetch.enable_notifications(deadline)
+        attempt.fetch.enable_notifications(budget.at("subscribe"))
         for char in self.subscribe:
-            att.write(char.cccd_handle, b"\x01\x00", deadline)
+            att.write(char.cccd_handle, b"\x01\x00", budget.at("subscribe"))
         return attempt.fetch
 
     def attempt(self, timeout: float = RETRY_S, ack: bool = True,
-                before_sync=None) -> Attempt:
-        """One try within `timeout` seconds.  before_sync() runs once the
-        link is ready (a test moves the band's world there).  A try that
-        goes through closes its link; one that fails leaves it for
-        come_back() (or the test) to look at."""
+                before_sync=None, quiet: str = None) -> Attempt:
+        """One try within `timeout` seconds, or, given the stage where
+        the band is to go quiet ("mtu", "auth", "sync"...), with SETUP_S
+        for the stages before it and `timeout` from it on (Budget).
+        before_sync() runs once the link is ready (a test moves the
+        band's world there).  A try that goes through closes its link;
+        one that fails leaves it for come_back() (or the test) to look
+        at."""
         attempt = Attempt()
-        deadline = Deadline(timeout)
-        start = time.monotonic()
+        budget = Budget(timeout, quiet)
         try:
-            fetch = self.open(deadline, attempt)
+            fetch = self.open(budget, attempt)
             if before_sync is not None:
                 before_sync()
             attempt.stage = "sync"
             attempt.saved = fetch.sync(self.state, ack=ack,
-                                       timeout=deadline)
+                                       timeout=budget.at("sync"))
             attempt.other = self._others(attempt.att)
             attempt.stage = "done"
         except FAILURES as exc:
             attempt.error = exc
-        attempt.seconds = time.monotonic() - start
+        attempt.seconds = budget.seconds
         self.attempts.append(attempt)
         if attempt.ok:
             self.band.disconnect(attempt.att)
