@@ -34,7 +34,7 @@ from bandsim.harness.fleet import FleetProcess
 from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
-                                     PERSON, RAW_ATT, SOCKET_ONLY,
+                                     OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
                                      ControlHands,
                                      ControlTime, OwnTime, PersonHands,
                                      RemoteBand, Target, TargetError,
@@ -54,12 +54,13 @@ TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
-BANDSIM_MARKERS = (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS, SOCKET_ONLY,
-                   RAW_ATT)
+BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
+                   SOCKET_ONLY, RAW_ATT)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
                     "start_fleet"}
 CONTROL_FIXTURES = {"control"}
+WITNESS_FIXTURES = {"witness"}
 HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands"}
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
@@ -109,6 +110,11 @@ OPTIONS = (
              "(l2cap: the raw_att scenarios run too)")),
     ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
                                        "into DIR")),
+    ("--bandsim-no-witness", dict(
+        action="store_true",
+        help="the witness fixture gives None, as on a real band: the "
+             "scenarios marked observes are judged by their client-side "
+             "checks alone (ci/test runs them so)")),
     ("--bandsim-tmp", _value(
         "DIR", "where the bands' state directories, sockets and logs go "
                "(default: /dev/shm when it is a tmpfs with 1 GiB free, else "
@@ -169,6 +175,10 @@ def _check_markers(item, test_id, marks) -> None:
         raise pytest.UsageError(
             f"{test_id} ({item.nodeid}) uses the control plane: mark it "
             f"@pytest.mark.needs_control(what)")
+    if used & WITNESS_FIXTURES and not names & {NEEDS_CONTROL, OBSERVES}:
+        raise pytest.UsageError(
+            f"{test_id} ({item.nodeid}) watches the control plane: mark it "
+            f"@pytest.mark.observes(what)")
     if used & HAND_FIXTURES and not names & {NEEDS_CONTROL, PERSON}:
         raise pytest.UsageError(
             f"{test_id} ({item.nodeid}) uses the band's button or charger: "
@@ -770,6 +780,17 @@ def control(request, target):
     else:
         pytest.skip("needs the emulator's control plane (--band-control)")
     return _record(request.node).control(address, role="test")
+
+
+@pytest.fixture
+def witness(request, target):
+    """The control plane where there is one, to check what the band did;
+    None on a band without one (a real band), where the scenario's own
+    client-side checks are all there is."""
+    if not target.control_plane or \
+            request.config.getoption("--bandsim-no-witness"):
+        return None
+    return request.getfixturevalue("control")
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ turns those into a skip with the reason on a target that lacks it:
 
 - ``needs_control(*what)``: the emulator's control plane (AdvanceClock,
   GetSamples, Event, ...): skipped on bluez without --band-control;
+- ``observes(*what)``: reads the control plane (properties, events) only
+  to check what the band did, through the ``witness`` fixture: without
+  one (a real band) the scenario still runs, judged by its client-side
+  checks alone;
 - ``person(*steps)``: steps a person can do instead of the control plane
   (tap the band, put it on the charger, find phone and the music screen
   in its menus): run with --band-control, or with --interactive through
@@ -40,6 +44,7 @@ EMU, BLUEZ = "emu", "bluez"
 TARGETS = (EMU, BLUEZ)
 
 NEEDS_CONTROL = "needs_control"
+OBSERVES = "observes"
 PERSON = "person"
 EMULATOR_PROCESS = "emulator_process"
 SOCKET_ONLY = "socket_only"
@@ -48,6 +53,9 @@ MARKERS = {
     NEEDS_CONTROL: "needs_control(*what): uses the emulator's control plane "
                    "(io.bandsim.Band1); skipped on --target bluez without "
                    "--band-control",
+    OBSERVES: "observes(*what): watches the control plane where there is "
+              "one (the witness fixture); runs on a real band, judged by "
+              "the client alone",
     PERSON: "person(*steps): steps a person can do (button, charger, "
             "find-phone, music); on "
             "--target bluez they need --band-control or --interactive",

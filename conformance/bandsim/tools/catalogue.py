@@ -30,8 +30,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, PERSON,
-                               RAW_ATT, SOCKET_ONLY)
+from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, OBSERVES,
+                               PERSON, RAW_ATT, SOCKET_ONLY)
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
@@ -157,8 +157,8 @@ def scenarios_of(path: Path) -> list:
             name, args = _mark(decorator)
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
-            elif name in (NEEDS_CONTROL, PERSON, EMULATOR_PROCESS,
-                          SOCKET_ONLY, RAW_ATT):
+            elif name in (NEEDS_CONTROL, OBSERVES, PERSON,
+                          EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT):
                 markers.setdefault(name, []).extend(args)
         found.append(Scenario(match.group(1), match.group(2),
                               "B" + match.group(3), match.group(4),
@@ -207,6 +207,10 @@ def _needs(s: Scenario) -> str:
     if NEEDS_CONTROL in s.markers:
         what = ", ".join(s.markers[NEEDS_CONTROL])
         parts.append("the control plane" + (f" ({what})" if what else ""))
+    if OBSERVES in s.markers:
+        what = ", ".join(s.markers[OBSERVES])
+        parts.append("the control plane to watch, where there is one"
+                     + (f" ({what})" if what else ""))
     if PERSON in s.markers:
         parts.append("a hand at the band (" +
                      ", ".join(s.markers[PERSON]) + ")")
