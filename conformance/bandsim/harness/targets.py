@@ -283,6 +283,54 @@ def wait_device(adapter: str, address: str, timeout: float) -> None:
         conn.close_sync(None)
 
 
+def wait_advertising_instances(adapter: str, count: int,
+                               timeout: float) -> bool:
+    """Whether the adapter's ActiveInstances (advertising_instances())
+    reaches `count` within timeout seconds.  bluetoothd takes an
+    advertisement off the air after its client asked, on its own time:
+    this re-reads the property on every PropertiesChanged bluetoothd
+    sends, on a main context of its own, until the deadline."""
+    from gi.repository import Gio, GLib
+
+    context = GLib.MainContext.new()
+    context.push_thread_default()
+    conn = None
+    try:
+        conn = _system_bus()
+        sub = conn.signal_subscribe(
+            "org.bluez", "org.freedesktop.DBus.Properties",
+            "PropertiesChanged", f"/org/bluez/{adapter}", None,
+            Gio.DBusSignalFlags.NONE, lambda *_: None)
+        expired = []
+        timer = GLib.timeout_source_new(int(timeout * 1000))
+        timer.set_callback(lambda *_: expired.append(True) or False)
+        timer.attach(context)
+        try:
+            while True:
+                reply = conn.call_sync(
+                    "org.bluez", f"/org/bluez/{adapter}",
+                    "org.freedesktop.DBus.Properties", "Get",
+                    GLib.Variant("(ss)", ("org.bluez.LEAdvertisingManager1",
+                                          "ActiveInstances")),
+                    None, Gio.DBusCallFlags.NONE,
+                    int(PROBE_TIMEOUT * 1000), None)
+                if int(reply.unpack()[0]) == count:
+                    return True
+                if expired:
+                    return False
+                context.iteration(True)
+        finally:
+            timer.destroy()
+            conn.signal_unsubscribe(sub)
+    except GLib.Error as exc:
+        raise Unavailable(f"BlueZ adapter {adapter}: {exc.message}") \
+            from exc
+    finally:
+        if conn is not None:
+            conn.close_sync(None)
+        context.pop_thread_default()
+
+
 class Discovery:
     """Keeps LE discovery running on an adapter for a whole run.
 

@@ -12,7 +12,7 @@ import configparser
 from bandsim.clients.firmware import TYPE_FIRMWARE, FirmwareClient, identify
 from bandsim.harness.images import fixture
 from bandsim.harness.suite import TEST_KEY
-from bandsim.harness.targets import advertising_instances
+from bandsim.harness.targets import wait_advertising_instances
 from bandsim.link.sock import AttClient
 from bandsim.protocol.profile import default_profile
 
@@ -24,6 +24,10 @@ FACTORY_VERSION = PROFILE.section("device-info")["software-revision"]
 FACTORY = {"slot": "a", "version": FACTORY_VERSION, "resources": "",
            "font": "", "watchface": ""}
 BOOT_S = 10
+# How long bluetoothd may take to take an advertisement off the air once
+# the band asked (refused_connection): a mgmt command it answers in
+# milliseconds, seconds on a loaded machine under TCG.
+ADVERT_GONE_S = 10.0
 NEW = fixture("mb4-fw-1.0.9.99.fw")
 NEW_VERSION = "V" + identify(NEW).version          # V1.0.9.99
 FIRMWARE_INI = "firmware.ini"
@@ -57,9 +61,12 @@ def read_revision(band) -> str:
 def refused_connection(band) -> bool:
     """True when a central cannot reach the band (it is off): the
     socket refuses, or over BlueZ the band's adapter has nothing on
-    air, so there is nothing to connect to."""
+    air, so there is nothing to connect to.  bluetoothd takes the
+    band's advertisements off the air on its own time after the band
+    asked: under load, after the band already said it is off (one VM
+    run read ActiveInstances 1 there), so that gets ADVERT_GONE_S."""
     if getattr(band, "adapter", None):
-        return advertising_instances(band.adapter) == 0
+        return wait_advertising_instances(band.adapter, 0, ADVERT_GONE_S)
     try:
         att = AttClient.connect(band.socket_path, timeout=1.0)
     except ConnectionRefusedError:
