@@ -59,6 +59,7 @@ struct run {
 	struct mb_clock clock;
 	bool drop;	  /* the band asked the transport to hang up */
 	bool store_fails; /* the state directory refuses writes */
+	unsigned run_minutes; /* the harness's RUN_MINUTES modulus */
 	uint8_t file[FUZZ_IMAGE_MAX];
 	size_t file_len;
 };
@@ -448,7 +449,7 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 		break;
 	case FUZZ_OP_RUN_MINUTES:
 		advance(r, (n ? v[0] : 1) * 1000ull +
-				   (n > 1 ? v[1] % 64 : 0) * 60000ull);
+				   (n > 1 ? v[1] % r->run_minutes : 0) * 60000ull);
 		break;
 	case FUZZ_OP_PRESS:
 		mb_band_press_button(r->band);
@@ -538,6 +539,7 @@ void fuzz_band_input(const struct fuzz_band_harness *h, const uint8_t *data,
 	mb_power_set_plugged(mb_band_power(r.band), bat->plugged);
 	mb_power_set_level(mb_band_power(r.band), bat->level);
 	r.oracle = oracle;
+	r.run_minutes = h->run_minutes ? h->run_minutes : 64;
 	fuzz_oracle_start(oracle, r.band);
 	mb_band_set_event_handler(r.band, on_event, &r);
 	link_up(&r);

@@ -37,7 +37,7 @@ enum fuzz_op_kind {
 	FUZZ_OP_WRITE_REQ,   /* Write Request on the op's characteristic */
 	FUZZ_OP_WRITE_CMD,   /* Write Command on it */
 	FUZZ_OP_RUN,	     /* band time: value[0] s */
-	FUZZ_OP_RUN_MINUTES, /* and value[1] % 64 min (the log fills) */
+	FUZZ_OP_RUN_MINUTES, /* and value[1] % run_minutes min (the log fills) */
 	FUZZ_OP_PRESS,	     /* a tap on the button */
 	FUZZ_OP_LONG_PRESS,  /* a long press */
 	FUZZ_OP_RECONNECT,   /* the link goes down and comes back */
@@ -66,6 +66,10 @@ struct fuzz_band_harness {
 	const char *name;
 	const struct fuzz_op *ops;
 	size_t n_ops;
+	/* The most minutes one RUN_MINUTES record runs, less one; 0 for 64.
+	 * Every minute runs the whole band, so a harness whose subject
+	 * does not need long spans takes shorter ones and more inputs. */
+	unsigned run_minutes;
 };
 
 /* Loads the profile once (LLVMFuzzerInitialize). */
