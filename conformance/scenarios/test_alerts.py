@@ -27,17 +27,14 @@ from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.faults import fired
+from scenarios.helpers.policy import CHUNK_MAX, CHUNK_TIMEOUT_S, PREPARE_QUEUE
 from scenarios.helpers.settings import PHONE_TIME
 
 PROFILE = Profile.load(DEFAULT_PATH)
-POLICY = PROFILE.section("policy")
 NEW_ALERT = PROFILE.characteristic("new-alert")
 CURRENT_TIME = PROFILE.characteristic("current-time")
 AUDIO_DATA = PROFILE.characteristic("audio-data")
 CHUNKED = PROFILE.characteristic("chunked-transfer")
-PREPARE_QUEUE = POLICY.getint("prepare-queue")
-CHUNK_MAX = POLICY.getint("chunk-max-bytes")
-CHUNK_TIMEOUT_S = POLICY.getint("chunk-timeout-s")
 
 # What the categories of §2.1 (and the rest of the Alert Notification
 # table) are shown as; an incoming call rings instead.

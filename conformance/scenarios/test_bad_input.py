@@ -56,6 +56,9 @@ OWN_BAND = pytest.mark.emulator_process(
     "directory before and after")
 STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",
                                   "Events")
+# Every scenario here sends raw PDUs to a band of its own and reads its
+# state before and after.
+pytestmark = [RAW_PDUS, OWN_BAND, STATE]
 
 
 # Rows that only send their PDU, on a bound band, share one band in
@@ -267,9 +270,6 @@ def run(request, row):
 
 # ----------------------------------------------------------- scenarios
 
-@RAW_PDUS
-@OWN_BAND
-@STATE
 @pytest.mark.parametrize("row", rows("empty", "short", "long", "range",
                                      "rule"))
 def test_bad_values(request, row):
@@ -283,9 +283,6 @@ def test_bad_values(request, row):
     run(request, row)
 
 
-@RAW_PDUS
-@OWN_BAND
-@STATE
 @pytest.mark.parametrize("row", rows("state"))
 def test_commands_out_of_turn(request, row):
     """MB4/BAD/BI-02: a command the band cannot take now
@@ -298,9 +295,6 @@ def test_commands_out_of_turn(request, row):
     run(request, row)
 
 
-@RAW_PDUS
-@OWN_BAND
-@STATE
 @pytest.mark.parametrize("row", rows("op", "oversize", "long-write"))
 def test_wrong_att_operations(request, row):
     """MB4/BAD/BI-03: an ATT operation a characteristic does not have
@@ -313,9 +307,6 @@ def test_wrong_att_operations(request, row):
     run(request, row)
 
 
-@RAW_PDUS
-@OWN_BAND
-@STATE
 @pytest.mark.parametrize("row", rows("auth"))
 def test_protected_before_auth(request, row):
     """MB4/BAD/BI-04: every protected characteristic before Huami auth
@@ -326,9 +317,6 @@ def test_protected_before_auth(request, row):
     run(request, row)
 
 
-@RAW_PDUS
-@OWN_BAND
-@STATE
 @pytest.mark.parametrize("row", rows("cccd", "handle"))
 def test_bad_cccds_and_handles(request, row):
     """MB4/BAD/BI-05: a bad CCCD value, a handle that is no characteristic

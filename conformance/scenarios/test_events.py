@@ -23,13 +23,13 @@ from bandsim.protocol.profile import DEFAULT_PATH, Profile
 from scenarios.helpers.events import (events_after, last_seq,
                                       unasked_find_phone_answers)
 from scenarios.helpers.links import authenticated_link
+from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
 
 PROFILE = Profile.load(DEFAULT_PATH)
 # Read as a barrier: a value every transport shows (BlueZ keeps Generic
 # Access to itself).
 HARDWARE_REVISION = PROFILE.characteristic("hardware-revision")
 CONFIG = PROFILE.characteristic("configuration")
-ERROR_STATUS = int(PROFILE.section("policy")["settings-error-status"], 0)
 DAY = 86400
 # protocol §4.2 kinds (after & 0x0f).
 NOT_WORN, CHARGING = 0x03, 0x06

@@ -31,10 +31,12 @@ from bandsim.protocol.profile import default_profile
 
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.faults import QUIET_S
-from scenarios.helpers.hr import (BY_KIND, KEEPALIVE_S, MEASURE_S,
-                                  NOT_WORN_SENDS_ZERO, PERIOD_S, PLAUSIBLE,
-                                  check_logged_heart_rate, heart_rate_client,
-                                  set_hr_settings)
+from scenarios.helpers.hr import (BY_KIND, PLAUSIBLE, check_logged_heart_rate,
+                                  heart_rate_client, set_hr_settings)
+from scenarios.helpers.policy import HR_KEEPALIVE_S as KEEPALIVE_S
+from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
+from scenarios.helpers.policy import HR_NOT_WORN_SENDS_ZERO as NOT_WORN_SENDS_ZERO
+from scenarios.helpers.policy import HR_PERIOD_S as PERIOD_S
 from scenarios.helpers.sync import FOREVER, HOUR, MINUTE, SINCE, all_samples
 
 HR_OFFSET = int(default_profile().section("advertising")

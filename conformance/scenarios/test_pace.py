@@ -19,11 +19,9 @@ from bandsim.harness.suite import CLOCK_START
 from bandsim.link.base import Timeout
 from bandsim.oracles import ground_truth
 from bandsim.protocol import devevents
-from bandsim.protocol.profile import default_profile
 from scenarios.helpers.links import authenticated_link
+from scenarios.helpers.policy import CONNECTION_INTERVAL_S as INTERVAL_S
 
-POLICY = default_profile().section("policy")
-INTERVAL_S = int(POLICY["connection-interval-ms"]) / 1000
 REAL = "a band at --pace real, its clock running"
 
 

@@ -26,6 +26,7 @@ from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 from scenarios.helpers.links import closing
 from scenarios.helpers.pdus import error_pdu, exchange, hexs
+from scenarios.helpers.policy import CONFIRM_WINDOW_S as CONFIRM_WINDOW
 
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
@@ -34,7 +35,6 @@ DEVICE_NAME = PROFILE.characteristic("device-name")
 # Readable without auth and shown by every link (BlueZ keeps Generic
 # Access to itself): a read of it is a round trip, an ordering barrier.
 SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
-CONFIRM_WINDOW = PROFILE.section("policy").getint("confirm-window-s")
 # docs/auth.md: Insufficient Authorization (the profile's
 # unauthorized-att-error for the Mi Band 4).
 UNAUTHORIZED = ErrorCode.INSUFFICIENT_AUTHORIZATION

@@ -26,17 +26,16 @@ from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 from scenarios.helpers.events import (event_after, events_after, last_seq,
                                       unasked_find_phone_answers)
+from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
+from scenarios.helpers.policy import SCREEN_ALARM_S as ALARM_S
+from scenarios.helpers.policy import SCREEN_LOW_PERCENT as LOW_PERCENT
+from scenarios.helpers.policy import SCREEN_MESSAGE_S as MESSAGE_S
+from scenarios.helpers.policy import SCREEN_NOTICE_S as NOTICE_S
+from scenarios.helpers.policy import SCREEN_ON_S as ON_S
 from scenarios.helpers.sync import SINCE
 from scenarios.helpers.update import NEW
 
 PROFILE = Profile.load(DEFAULT_PATH)
-POLICY = PROFILE.section("policy")
-ON_S = POLICY.getint("screen-on-s")
-NOTICE_S = POLICY.getint("screen-notice-s")
-ALARM_S = POLICY.getint("screen-alarm-s")
-MESSAGE_S = POLICY.getint("screen-message-s")
-MEASURE_S = POLICY.getint("hr-manual-measure-s")
-LOW_PERCENT = POLICY.getint("screen-low-battery-percent")
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
 # The shortest time band time can be moved by.
 TICK = 0.001

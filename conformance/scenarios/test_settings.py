@@ -29,12 +29,11 @@ from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
                                         ALARMS, GB_SETUP, PHONE_DST,
                                         PHONE_TIME, PHONE_TZ, without_rtc)
+from scenarios.helpers.policy import ALARM_SNOOZE_MIN as SNOOZE_MIN
+from scenarios.helpers.policy import ALARM_SNOOZE_TIMES as SNOOZE_TIMES
+from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
 
 PROFILE = Profile.load(DEFAULT_PATH)
-POLICY = PROFILE.section("policy")
-ERROR_STATUS = int(POLICY["settings-error-status"], 0)
-SNOOZE_MIN = POLICY.getint("alarm-snooze-min")
-SNOOZE_TIMES = POLICY.getint("alarm-snooze-times")
 GPS_VERSION = PROFILE.section("device-info")["gps-version"]
 CURRENT_TIME = PROFILE.characteristic("current-time")
 DEVICE_EVENT = PROFILE.characteristic("device-event")

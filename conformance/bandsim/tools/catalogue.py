@@ -136,9 +136,24 @@ def _named_marks(tree: ast.Module) -> dict:
     return named
 
 
+def _module_marks(tree: ast.Module) -> list:
+    """The marks of ``pytestmark = [...]`` (or one mark): pytest puts them
+    on every test of the module."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id == "pytestmark":
+            value = node.value
+            return list(value.elts) if isinstance(value, (ast.List,
+                                                          ast.Tuple)) \
+                else [value]
+    return []
+
+
 def scenarios_of(path: Path) -> list:
     tree = _tree(path)
     named = _named_marks(tree)
+    module_marks = _module_marks(tree)
     found = []
     for node in tree.body:
         if not (isinstance(node, ast.FunctionDef)
@@ -151,7 +166,7 @@ def scenarios_of(path: Path) -> list:
             raise CatalogueError(f"{path.name}::{node.name}: docstring must "
                                  f"start 'MB4/AREA/BV-nn: ...'")
         markers, params = {}, []
-        for decorator in node.decorator_list:
+        for decorator in module_marks + node.decorator_list:
             if isinstance(decorator, ast.Name):
                 decorator = named.get(decorator.id, decorator)
             name, args = _mark(decorator)

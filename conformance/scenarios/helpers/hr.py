@@ -11,15 +11,9 @@ from bandsim.clients.heartrate import HeartRateClient
 from bandsim.clients.settings import SettingsClient
 from bandsim.protocol import settings as S
 from bandsim.protocol.heartrate import NO_HEART_RATE
-from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
 
-POLICY = default_profile().section("policy")
-MEASURE_S = POLICY.getint("hr-manual-measure-s")
-PERIOD_S = POLICY.getint("hr-continuous-period-ms") / 1000
-KEEPALIVE_S = POLICY.getint("hr-keepalive-timeout-s")
-SLEEP_INTERVAL = POLICY.getint("hr-sleep-interval-min")
-NOT_WORN_SENDS_ZERO = POLICY["hr-not-worn"] == "zero"
+from .policy import HR_SLEEP_INTERVAL as SLEEP_INTERVAL
 
 # protocol §4.2 kinds
 SLEEP = (0x09, 0x0B)

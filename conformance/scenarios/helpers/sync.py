@@ -11,15 +11,14 @@ scenario builds on it.
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles.ground_truth import when
-from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE
 
 from .links import authenticated_link
+from .policy import FLASH_LOG_DAYS
 
 HOUR, DAY = 60 * MINUTE, 1440 * MINUTE
 PER_DAY = 1440
-LOG_DAYS = default_profile().section("policy").getint(
-    "flash-log-days")
+LOG_DAYS = FLASH_LOG_DAYS
 # Far enough back that a first sync asks for everything the band has,
 # as a phone app does on its first sync.
 SINCE = CLOCK_START - DAY
