@@ -57,8 +57,8 @@ struct run {
 	struct fuzz_oracle *oracle;
 	uint64_t now_ms;
 	struct mb_clock clock;
-	bool drop;	  /* the band asked the transport to hang up */
-	bool store_fails; /* the state directory refuses writes */
+	bool drop;	      /* the band asked the transport to hang up */
+	bool store_fails;     /* the state directory refuses writes */
 	unsigned run_minutes; /* the harness's RUN_MINUTES modulus */
 	uint8_t file[FUZZ_IMAGE_MAX];
 	size_t file_len;
@@ -448,8 +448,9 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 		advance(r, (n ? v[0] : 1) * 1000ull);
 		break;
 	case FUZZ_OP_RUN_MINUTES:
-		advance(r, (n ? v[0] : 1) * 1000ull +
-				   (n > 1 ? v[1] % r->run_minutes : 0) * 60000ull);
+		advance(r,
+			(n ? v[0] : 1) * 1000ull +
+				(n > 1 ? v[1] % r->run_minutes : 0) * 60000ull);
 		break;
 	case FUZZ_OP_PRESS:
 		mb_band_press_button(r->band);

@@ -121,11 +121,11 @@ static void settings_file(const uint8_t *text, size_t len)
 	char *err = NULL;
 
 	/* A file read as the edge reads one: its values, or an error. */
-	if (mb_settings_values_parse((const char *)text, len, "fuzz", &v, &err)) {
+	if (mb_settings_values_parse((const char *)text, len, "fuzz", &v,
+				     &err)) {
 		check_ranges(&v);
 		check_round_trip(&v);
-	}
-	else if (!err)
+	} else if (!err)
 		abort();
 	free(err);
 }

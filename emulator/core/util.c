@@ -166,7 +166,8 @@ uint16_t mb_crc16(const uint8_t *p, size_t len)
 
 	while (len--) {
 		crc = (uint16_t)(crc << 4 ^ nibble[(crc >> 12) ^ (*p >> 4)]);
-		crc = (uint16_t)(crc << 4 ^ nibble[(crc >> 12) ^ (*p++ & 0x0f)]);
+		crc = (uint16_t)(crc << 4 ^
+				 nibble[(crc >> 12) ^ (*p++ & 0x0f)]);
 	}
 	return crc;
 }
