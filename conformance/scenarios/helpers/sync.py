@@ -8,10 +8,13 @@ d * 1440 minutes from CLOCK_START on; logged() checks that before a
 scenario builds on it.
 """
 
+import datetime
+
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles.ground_truth import when
-from bandsim.protocol.values import MINUTE
+from bandsim.protocol.profile import default_profile
+from bandsim.protocol.values import MINUTE, decode_current_time, local_ts
 
 from .links import authenticated_link
 from .policy import FLASH_LOG_DAYS
@@ -22,6 +25,7 @@ LOG_DAYS = FLASH_LOG_DAYS
 # Far enough back that a first sync asks for everything the band has,
 # as a phone app does on its first sync.
 SINCE = CLOCK_START - DAY
+CURRENT_TIME = default_profile().characteristic("current-time")
 FOREVER = 1 << 63
 
 
@@ -72,3 +76,22 @@ def assert_minutes(samples, first: int, count: int) -> None:
             "timestamps are not one per minute"
         assert all(len(data) == 4 for _, data in samples), \
             "a sample that is not 4 bytes"
+
+
+# A sync judged by the phone alone (test_sync_phone.py): how long an
+# emulated band lives first, and where a phone that knows nothing of the
+# band's log starts.
+LIVED_S = 3 * HOUR
+
+
+def band_now(att) -> int:
+    """The band's own local time (0x2A2B), band local Unix seconds."""
+    t = decode_current_time(att.read(CURRENT_TIME.value_handle))
+    return local_ts(datetime.datetime(t.year, t.month, t.day, t.hour,
+                                      t.minute, t.second))
+
+
+def first_since(now: int) -> int:
+    """A minute further back than any log reaches: the whole log and a
+    day more before band time now."""
+    return now - (LOG_DAYS + 1) * DAY
