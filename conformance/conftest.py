@@ -32,7 +32,7 @@ from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
 from bandsim.harness.fleet import FleetProcess
 from bandsim.harness.process import BandProcess, wrapper_from_env
-from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.suite import CLOCK_START, STAND_IN_LIVED_S, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
                                      ControlHands,
@@ -115,6 +115,12 @@ OPTIONS = (
         help="the witness fixture gives None, as on a real band: the "
              "scenarios marked observes are judged by their client-side "
              "checks alone (ci/test runs them so)")),
+    ("--bandsim-stand-in", dict(
+        action="store_true",
+        help="with --target emu: each band plays a real one: it has lived "
+             "three hours and its clock runs, and the scenarios get no "
+             "control plane, so only what a real band runs runs, judged "
+             "as on a real band (ci/test runs them so)")),
     ("--bandsim-tmp", _value(
         "DIR", "where the bands' state directories, sockets and logs go "
                "(default: /dev/shm when it is a tmpfs with 1 GiB free, else "
@@ -145,7 +151,8 @@ def pytest_configure(config):
             config.getoption("--interactive"), default_key=TEST_KEY,
             emu_bluez=config.getoption("--emu-bluez"),
             emu_transport=config.getoption("--emu-transport"),
-            emu_central=config.getoption("--emu-central"))
+            emu_central=config.getoption("--emu-central"),
+            stand_in=config.getoption("--bandsim-stand-in"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
     config.stash[TARGET_KEY] = target
@@ -593,11 +600,26 @@ def _remote_band(request, target):
     return band, record, control
 
 
+def _stand_in(request):
+    """An emulator as a real band meets a scenario: it has lived
+    STAND_IN_LIVED_S, and its clock runs from there at the wall clock's
+    pace.  Only the suite touches its control plane, to get it there."""
+    proc = request.getfixturevalue("start_band")()
+    control = _record(request.node).control(
+        request.getfixturevalue("bus"), _control_name(proc), role="stand-in")
+    control.advance_clock(STAND_IN_LIVED_S)
+    control.set_clock_rate(1)
+    return proc
+
+
 @pytest.fixture
 def band(request, target):
     """A band bound to the suite's key (emu: a listening emulator bound
     to TEST_KEY, clock frozen; bluez: the band at --address, bound to
     --auth-key)."""
+    if target.stand_in:
+        yield _stand_in(request)
+        return
     if target.kind == EMU:
         yield request.getfixturevalue("start_band")()
         return
@@ -773,6 +795,8 @@ def fresh_band(start_band):
 def control(request, target):
     """The control plane of whichever band owns io.bandsim on the bus
     (emu: the test's private bus; bluez: --band-control)."""
+    if target.stand_in:
+        pytest.skip("a stand-in for a real band has no control plane")
     if target.kind == EMU:
         address = request.getfixturevalue("bus")
     elif target.band_control is not None:

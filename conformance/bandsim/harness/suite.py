@@ -6,5 +6,8 @@ key the band is bound to "as if the official app had paired it".
 """
 
 CLOCK_START = 1716201000    # 2024-05-20 10:30:00 UTC
+# A band that stands in for a real one (--bandsim-stand-in) has lived
+# this long before a scenario meets it, and its clock then runs.
+STAND_IN_LIVED_S = 3 * 3600
 TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 OTHER_KEY = bytes.fromhex("f0e1d2c3b4a5968778695a4b3c2d1e0f")

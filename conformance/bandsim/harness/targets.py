@@ -391,13 +391,16 @@ class Target:
     emu_bluez: tuple = None
     emu_transport: str = BLUEZ_TRANSPORT
     emu_central: str = BLEAK
+    # emu as a real band: the scenarios get no control plane, and the
+    # band has lived and runs on its own clock (--bandsim-stand-in)
+    stand_in: bool = False
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
                      auth_key=None, band_control=None, interactive=False,
                      default_key: bytes = None, emu_bluez=None,
                      emu_transport=BLUEZ_TRANSPORT,
-                     emu_central=BLEAK) -> "Target":
+                     emu_central=BLEAK, stand_in: bool = False) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
@@ -420,7 +423,12 @@ class Target:
                                   f"of {', '.join(EMU_CENTRALS)}")
             return cls(EMU, auth_key=default_key, interactive=interactive,
                        emu_bluez=parse_emu_bluez(emu_bluez),
-                       emu_transport=emu_transport, emu_central=emu_central)
+                       emu_transport=emu_transport, emu_central=emu_central,
+                       stand_in=stand_in)
+        if stand_in:
+            raise TargetError("--bandsim-stand-in: for --target emu (an "
+                              "emulator the suite starts plays the real "
+                              "band)")
         if emu_bluez is not None:
             raise TargetError("--emu-bluez: for --target emu (the suite "
                               "starts the emulators on one adapter and "
@@ -456,7 +464,10 @@ class Target:
 
     @property
     def control_plane(self) -> bool:
-        """The emulator's control plane is reachable."""
+        """The emulator's control plane is reachable by the scenarios
+        (a stand-in has one, but only the suite uses it)."""
+        if self.stand_in:
+            return False
         return self.kind == EMU or self.band_control is not None
 
     @property
@@ -467,14 +478,17 @@ class Target:
 
     def describe(self) -> dict:
         return {"kind": self.kind, "adapter": self.adapter,
-                "address": self.address,
+                "address": self.address, "stand_in": self.stand_in,
                 "band_control": self.band_control if self.kind == BLUEZ
                 else "private bus",
                 "interactive": self.interactive}
 
     def skip_reason(self, marks) -> str:
         """Why a scenario with these marks [(name, args)] cannot run on
-        this target, or None."""
+        this target, or None.  A stand-in runs what a real band runs."""
+        if self.stand_in:
+            reason = _real_band_reason(marks, self.interactive)
+            return f"not on a real band: {reason}" if reason else None
         if self.kind == EMU:
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
                            for a in args]
@@ -489,34 +503,44 @@ class Target:
                         f"bluetoothd's GATT calls: --emu-central l2cap "
                         f"sends them over the air")
             return None
-        reasons = []
-        by_name = {}
-        for name, args in marks:
-            by_name.setdefault(name, []).extend(args)
-        if SOCKET_ONLY in by_name:
-            reasons.append(f"socket transport only "
-                           f"({_join(by_name[SOCKET_ONLY])}); --target "
-                           f"bluez reaches the band through BlueZ")
-        if RAW_ATT in by_name:
-            reasons.append(f"raw ATT ({_join(by_name[RAW_ATT])}); --target "
-                           f"bluez reaches the band through bleak")
-        if EMULATOR_PROCESS in by_name:
-            reasons.append(f"needs an emulator the suite starts itself "
-                           f"({_join(by_name[EMULATOR_PROCESS])})")
-        if reasons:             # no option would make it run here
-            return "; ".join(reasons)
-        if NEEDS_CONTROL in by_name and self.band_control is None:
-            what = _join(by_name[NEEDS_CONTROL])
-            reasons.append(f"needs the emulator's control plane"
-                           f"{f' ({what})' if what else ''}: give "
-                           f"--band-control ADDRESS for an emulated band; "
-                           f"a real band has none")
-        if PERSON in by_name and self.band_control is None \
-                and not self.interactive:
-            steps = _join(STEPS.get(s, s) for s in by_name[PERSON])
-            reasons.append(f"needs someone to {steps}: run with "
-                           f"--interactive, or give --band-control")
-        return "; ".join(reasons) or None
+        if self.band_control is not None:
+            return _real_band_reason(
+                [(n, a) for n, a in marks if n not in (NEEDS_CONTROL,
+                                                        PERSON)],
+                self.interactive)
+        return _real_band_reason(marks, self.interactive)
+
+
+def _real_band_reason(marks, interactive: bool) -> str:
+    """Why a scenario with these marks cannot run on a band reached as a
+    real one is (through BlueZ, no control plane), or None."""
+    reasons = []
+    by_name = {}
+    for name, args in marks:
+        by_name.setdefault(name, []).extend(args)
+    if SOCKET_ONLY in by_name:
+        reasons.append(f"socket transport only "
+                       f"({_join(by_name[SOCKET_ONLY])}); --target "
+                       f"bluez reaches the band through BlueZ")
+    if RAW_ATT in by_name:
+        reasons.append(f"raw ATT ({_join(by_name[RAW_ATT])}); --target "
+                       f"bluez reaches the band through bleak")
+    if EMULATOR_PROCESS in by_name:
+        reasons.append(f"needs an emulator the suite starts itself "
+                       f"({_join(by_name[EMULATOR_PROCESS])})")
+    if reasons:             # no option would make it run here
+        return "; ".join(reasons)
+    if NEEDS_CONTROL in by_name:
+        what = _join(by_name[NEEDS_CONTROL])
+        reasons.append(f"needs the emulator's control plane"
+                       f"{f' ({what})' if what else ''}: give "
+                       f"--band-control ADDRESS for an emulated band; "
+                       f"a real band has none")
+    if PERSON in by_name and not interactive:
+        steps = _join(STEPS.get(s, s) for s in by_name[PERSON])
+        reasons.append(f"needs someone to {steps}: run with "
+                       f"--interactive, or give --band-control")
+    return "; ".join(reasons) or None
 
 
 def _join(items) -> str:
