@@ -20,9 +20,11 @@ def fetch_links(target):
 
 
 @pytest.fixture
-def updaters():
-    """Factory: updaters(band, mtu=247) opens a link ready to upload."""
-    yield from closing(open_updater)
+def updaters(target):
+    """Factory: updaters(band, mtu=247) opens a link ready to upload
+    (authenticated with the target's key, notifications on)."""
+    yield from closing(lambda band, mtu=247:
+                       open_updater(band, mtu, key=target.auth_key))
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 from bandsim.clients.auth import HuamiClient
 from bandsim.clients.fetch import (FetchClient, FetchInterrupted, FetchTimeout,
                                    SyncState)
-from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.suite import CLOCK_START
 from bandsim.link.base import AttError, Timeout
 from bandsim.oracles import ground_truth
 from bandsim.protocol.att import ErrorCode, Op
@@ -620,15 +620,21 @@ def test_unknown_data_type(band, control, fetch_links, data_type):
     assert hexs(fetch.command(b"\x02")) == "10 02 04"
 
 
-@pytest.mark.needs_control("Events")
-def test_fetch_closed_before_auth(band, control, target):
+@pytest.mark.observes("Events")
+def test_fetch_closed_before_auth(band, witness, target, band_time):
     """MB4/SYNC/BI-07: a stranger's phone cannot subscribe to or start a sync
 
     Before Huami auth, CCCD enables on 00000004 and 00000005 get ATT
-    error 0x08 and a written 01 is dropped: no fetch starts.  Served
-    through bluetoothd (--emu-transport bluez) the CCCDs are bluetoothd's, which
-    accepts them (docs/bluez.md); the 01 is still dropped.
+    error 0x08, and a written 02 and 01 are dropped: no fetch starts.
+    After auth the band has nothing to say about them, and 02 finds no
+    transfer announced (10 02 04), though the log holds samples since
+    the time asked for.  Where there is a control plane it also reports
+    no fetch event.  Served through bluetoothd (--emu-transport bluez)
+    the CCCDs are bluetoothd's, which accepts them (docs/bluez.md); the
+    01 is still dropped.
     """
+    # Minutes a taken 01 would announce (a real band's log has its own).
+    band_time.let_pass(10 * MINUTE)
     att = band.connect()
     try:
         fetch = FetchClient(att)
@@ -639,17 +645,21 @@ def test_fetch_closed_before_auth(band, control, target):
                 att.write(cccd, b"\x01\x00")
             assert (info.value.opcode, info.value.handle, info.value.code) \
                 == (Op.WRITE_REQ, cccd, ErrorCode.INSUFFICIENT_AUTHORIZATION)
-        fetch.send(request(0x01, SINCE))
         fetch.send(b"\x02")
+        fetch.send(request(0x01, SINCE))
         huami = HuamiClient(att)
         huami.enable_notifications()
-        huami.authenticate(TEST_KEY)
+        huami.authenticate(target.auth_key)
         # The enable's response comes after any reply to the dropped 01.
         fetch.enable_notifications()
         with pytest.raises(FetchTimeout):
             fetch.reply(0 if target.responses_order_notifications
                         else SILENCE)
-        control.sync()
-        assert not any(n.startswith("fetch-") for n in control.names())
+        if witness is not None:
+            witness.sync()
+            assert not any(n.startswith("fetch-") for n in witness.names())
+        # A 01 the band had taken would have announced the minutes
+        # logged since SINCE, and 02 would start sending them.
+        assert hexs(fetch.command(b"\x02")) == "10 02 04"
     finally:
         band.disconnect(att)
