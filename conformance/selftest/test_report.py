@@ -400,6 +400,29 @@ def test_skip_reasons():
     assert real.skip_reason([]) is None
 
 
+def test_stand_in_runs_what_a_real_band_runs():
+    """--bandsim-stand-in: an emulator, but the scenarios see a real
+    band: no control plane, the real band's skips, prefixed."""
+    stand_in = Target.from_options(default_key=bytes(16), stand_in=True)
+    assert (stand_in.kind, stand_in.stand_in) == (EMU, True)
+    assert not stand_in.control_plane
+    assert Target(EMU).control_plane
+    control = [("needs_control", ("AdvanceClock",))]
+    observes = [("observes", ("Events",))]
+    assert stand_in.skip_reason(control).startswith(
+        "not on a real band: needs the emulator's control plane "
+        "(AdvanceClock)")
+    assert "needs an emulator the suite starts itself" in \
+        stand_in.skip_reason([("emulator_process", ("a fresh band",))])
+    assert "--interactive" in stand_in.skip_reason([("person", ("button",))])
+    assert stand_in.skip_reason(observes) is None
+    assert stand_in.skip_reason([]) is None
+    with pytest.raises(TargetError, match="--bandsim-stand-in: for "
+                       "--target emu"):
+        Target.from_options("bluez", None, "E1:23:45:67:89:AB", KEY,
+                            stand_in=True)
+
+
 def test_raw_att_runs_over_the_air_with_a_raw_central():
     """raw_att scenarios run on the socket and, over the air, only with
     the raw L2CAP central; socket_only ones only on the socket."""
