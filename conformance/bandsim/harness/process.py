@@ -82,6 +82,12 @@ class StatusBand:
         """The [band] section of band.ini: address and serial."""
         return dict(self.state()["band"])
 
+    @property
+    def address(self) -> str:
+        """The address a phone finds the band at: the one it advertises
+        with, kept in band.ini (a real band's comes from --address)."""
+        return self.identity()["address"]
+
 
 class BandProcess(StatusBand):
     """One emulator process with its socket, state dir and status pipe."""

@@ -613,6 +613,11 @@ class RemoteBand:
         self.timeout = timeout
 
     @property
+    def address(self) -> str:
+        """The address the phone reaches the band at (--address)."""
+        return self.target.address
+
+    @property
     def status_timeout(self) -> float:
         """The budget the liveness oracle gives a call that passes no
         timeout: connect()'s own deadline, which a first connection
