@@ -61,7 +61,8 @@ PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
                     "start_fleet"}
 CONTROL_FIXTURES = {"control"}
 WITNESS_FIXTURES = {"witness"}
-HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands"}
+HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands",
+                 "unbound_band"}
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
 
@@ -818,12 +819,30 @@ def witness(request, target):
 
 
 @pytest.fixture
+def unbound_band(request, target):
+    """A band with no key, as from the box: on the emulator a factory-new
+    one the suite starts; a real band the person resets (mark the
+    scenario person("factory-reset"))."""
+    if target.kind == EMU and not target.stand_in:
+        yield request.getfixturevalue("start_band")(auth_key=None)
+        return
+    band = request.getfixturevalue("band")
+    request.getfixturevalue("hands").factory_reset()
+    yield band
+
+
+@pytest.fixture
 def hands(request, target):
     """The band's button, its charger and its call screen: the control
     plane where there is one, else (--interactive) the person at the
     band."""
     if target.control_plane:
         return ControlHands(request.getfixturevalue("control"))
+    if target.stand_in:
+        # The person at a stand-in: the suite, through the control
+        # plane the scenario itself does not get.
+        return ControlHands(_record(request.node).control(
+            request.getfixturevalue("bus"), BUS_NAME, role="stand-in"))
     if target.interactive:
         return PersonHands(request.getfixturevalue("person"))
     pytest.skip("needs someone at the band: run with --interactive, or "

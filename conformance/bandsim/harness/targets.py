@@ -87,6 +87,7 @@ STEPS = {
     "call": "answer an incoming call on the band (reject or ignore it)",
     "find-phone": "start and stop 'find phone' in the band's menu",
     "music": "press the buttons of the band's music screen",
+    "factory-reset": "reset the band to its factory settings",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -487,7 +488,9 @@ class Target:
         """Why a scenario with these marks [(name, args)] cannot run on
         this target, or None.  A stand-in runs what a real band runs."""
         if self.stand_in:
-            reason = _real_band_reason(marks, self.interactive)
+            # The person at a stand-in is the suite, through the band's
+            # control plane (conftest.py: hands).
+            reason = _real_band_reason(marks, interactive=True)
             return f"not on a real band: {reason}" if reason else None
         if self.kind == EMU:
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
@@ -731,6 +734,9 @@ class ControlHands:
     def reject_call(self) -> None:
         self.control.answer_call("reject")
 
+    def factory_reset(self) -> None:
+        self.control.factory_reset()
+
     def ignore_call(self) -> None:
         self.control.answer_call("ignore")
 
@@ -768,6 +774,11 @@ class PersonHands:
     def reject_call(self) -> None:
         self.person.ask("The band shows an incoming call: reject it on the "
                         "band (the red button)")
+
+    def factory_reset(self) -> None:
+        self.person.ask("Reset the band to its factory settings (on the "
+                        "band: More, Settings, Factory reset) and wait "
+                        "until it shows the pairing screen")
 
     def ignore_call(self) -> None:
         self.person.ask("The band shows an incoming call: ignore it on the "
