@@ -62,6 +62,11 @@ PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
 CONTROL_FIXTURES = {"control"}
 WITNESS_FIXTURES = {"witness"}
 HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands"}
+# The bound of a scenario that lets band time pass (band_time) on a band
+# whose clock runs by itself: that time passes in wall time (the
+# heart-rate scenarios wait up to about a minute for their readings and
+# for the silences between them).
+OWN_TIME_TIMEOUT = 120
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
 
@@ -215,6 +220,8 @@ def pytest_collection_modifyitems(config, items):
                         if name == PERSON)
             item.add_marker(pytest.mark.timeout(
                 targets.PERSON_TIMEOUT * 2 * steps + 60))
+        elif not target.control_plane and "band_time" in item.fixturenames:
+            item.add_marker(pytest.mark.timeout(OWN_TIME_TIMEOUT))
 
 
 # -------------------------------------------------------------- report
