@@ -63,6 +63,11 @@ CONTROL_FIXTURES = {"control"}
 WITNESS_FIXTURES = {"witness"}
 HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands",
                  "unbound_band"}
+# The bound of a scenario that lets band time pass (band_time) on a band
+# whose clock runs by itself: that time passes in wall time (the
+# heart-rate scenarios wait up to about a minute for their readings and
+# for the silences between them).
+OWN_TIME_TIMEOUT = 120
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
 
@@ -223,6 +228,8 @@ def pytest_collection_modifyitems(config, items):
                         if name == PERSON)
             item.add_marker(pytest.mark.timeout(
                 targets.PERSON_TIMEOUT * 2 * steps + 60))
+        elif not target.control_plane and "band_time" in item.fixturenames:
+            item.add_marker(pytest.mark.timeout(OWN_TIME_TIMEOUT))
 
 
 # -------------------------------------------------------------- report

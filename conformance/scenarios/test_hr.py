@@ -11,19 +11,23 @@ failures and show what a robust app does about them.
 
 Band time: the emulator's clock stands still until a scenario moves it
 (``band_time.let_pass``: AdvanceClock), so a ten-second measurement
-takes no wall time.  The scenarios without control plane markers run
-on a real band too (``--target bluez --address MAC``), whose own clock
-runs while the client waits for its readings with a deadline; wear the
-band for them.
+takes no wall time.  The scenarios without needs_control run on a
+real band too (``--target bluez --address MAC``), whose own clock runs
+while the client waits for its readings with a deadline, and for as
+long as nothing may come; wear the band for them.  Those marked
+observes check the band's own account (its events, HeartRate) where
+there is a control plane, and are judged by the readings alone on a
+real band.
 """
 
 import pytest
 
 from bandsim.clients.fetch import FetchClient, SyncState
+from bandsim.clients.heartrate import READING_TIMEOUT
 from bandsim.link.base import AttError, Timeout
 from bandsim.link.bluez import through_bluetoothd
 from bandsim.oracles import ground_truth
-from bandsim.protocol.att import ErrorCode
+from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
                                         advertised_heart_rate,
                                         manufacturer_payload)
@@ -42,6 +46,17 @@ from scenarios.helpers.sync import FOREVER, HOUR, MINUTE, SINCE, all_samples
 HR_OFFSET = int(default_profile().section("advertising")
                 ["heart-rate-offset"], 0)
 NOT_WORN = 0x03
+# Through bleak, how long a "nothing arrives" check waits after a
+# response; on the socket the response alone proves it
+# (Target.responses_order_notifications).
+SILENCE = 0.2
+# A continuous measurement reads once a period: a real band that sent
+# nothing for this long has stopped it.
+STOPPED_S = 5 * PERIOD_S
+# A real band's one-shot measurement may take longer than the profile's
+# hr-manual-measure-s: a window in which nothing may come lasts this
+# much longer on a band whose clock runs by itself.
+OWN_CLOCK_SLACK_S = MEASURE_S
 
 
 def no_more_readings(att, hr) -> None:
@@ -54,6 +69,47 @@ def no_more_readings(att, hr) -> None:
     stray = [value for _, handle, value in att.take_unsolicited()
              if handle == hr.measurement]
     assert stray == [], [bytes(v).hex(" ") for v in stray]
+
+
+def quiet_for(att, hr, band_time, target, seconds: float) -> None:
+    """No reading on 0x2A37 while `seconds` of band time pass.  With a
+    control plane they pass at once (let_pass), and whatever they
+    brought came before the response to a Read (no_more_readings; through
+    bleak, a short wait for a late one).  A real band's own clock runs
+    while the client waits that long, and OWN_CLOCK_SLACK_S more, for a
+    reading that must not come."""
+    if band_time.control is None:
+        with pytest.raises(Timeout):
+            hr.reading(seconds + OWN_CLOCK_SLACK_S)
+        return
+    band_time.let_pass(seconds)
+    no_more_readings(att, hr)
+    if not target.responses_order_notifications:
+        with pytest.raises(Timeout):
+            hr.reading(SILENCE)
+
+
+def readings_until_stopped(att, hr, band_time, target, seconds: float,
+                           at_most: int) -> list:
+    """The readings of a measurement that must stop by itself within
+    `seconds` of band time, after at most at_most of them (more fails).
+    With a control plane that time passes at once (let_pass) and every
+    reading it brought came before the response to a Read; a real band's
+    clock runs while the client takes each reading as it comes, until
+    none came for STOPPED_S."""
+    band_time.let_pass(seconds)
+    if band_time.control is None:
+        gap = STOPPED_S
+    else:
+        att.read(hr.control)
+        gap = 0 if target.responses_order_notifications else SILENCE
+    readings = [hr.reading(READING_TIMEOUT)]
+    while len(readings) <= at_most:
+        try:
+            readings.append(hr.reading(gap))
+        except Timeout:
+            return readings
+    pytest.fail(f"the measurement did not stop: {readings}")
 
 
 def hr_events(control, since: int) -> list:
@@ -132,19 +188,17 @@ def test_one_shot_in_band_time(authed, control):
 
 # ----------------------------------------------------------- continuous
 
-# On a band whose clock runs (a real band, a stand-in) thirty readings
-# take thirty seconds of the wall clock.
-@pytest.mark.timeout(90)
-def test_continuous_with_keepalive(authed, band_time):
+@pytest.mark.observes("Events", "HeartRate")
+def test_continuous_with_keepalive(authed, band_time, witness):
     """MB4/HR/BV-03: continuous measurement reads about once a second while the keep-alive comes
 
     15 01 01, a keep-alive 16 every 12 s (satcar77), and thirty readings
-    arrive one after the other; 15 01 00 stops it.  No control plane
-    needed; on the emulator every reading is one the band took.
+    arrive one after the other; 15 01 00 stops it.  Judged by the
+    readings; where there is a control plane, every reading is one the
+    band took, and the measurement stopped for the client.
     """
     hr = heart_rate_client(authed)
-    control = band_time.control
-    mark = last_seq(control) if control else 0
+    mark = last_seq(witness) if witness is not None else 0
     hr.start_continuous()
     readings = []
     for second in range(1, 31):
@@ -154,36 +208,46 @@ def test_continuous_with_keepalive(authed, band_time):
         readings.append(hr.reading())
     hr.stop_continuous()
     assert all(bpm in PLAUSIBLE for bpm in readings), readings
-    if control:
-        assert bpms(control, mark, "continuous") == readings
-        event_after(control, "hr-stopped", mark, mode="continuous",
+    if witness is not None:
+        assert bpms(witness, mark, "continuous") == readings
+        event_after(witness, "hr-stopped", mark, mode="continuous",
                     reason="client")
-        assert control.heart_rate()["mode"] == ""
+        assert witness.heart_rate()["mode"] == ""
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events", "HeartRate")
-def test_continuous_without_keepalive(authed, control):
+@pytest.mark.observes("Events", "HeartRate")
+def test_continuous_without_keepalive(authed, band_time, witness, target):
     """MB4/HR/BV-04: without the keep-alive continuous measurement stops by itself
 
     Gadgetbridge #913: the band turns continuous measurement off when no
-    16 comes.  Readings for hr-keepalive-timeout-s, then hr-stopped
-    "keepalive-late" and no reading more; a lone 16 afterwards starts
-    nothing.
+    16 comes.  Readings for hr-keepalive-timeout-s (on the emulator,
+    whose band time moves exactly, one a period; on a real band no more
+    than that), then no reading more; a lone 16 afterwards starts
+    nothing.  The all-day measurement is off (14 00), so no reading of
+    the band's own comes in between.  Where there is a control plane,
+    each reading is one the band took, and it stopped with hr-stopped
+    "keepalive-late".
     """
     hr = heart_rate_client(authed)
-    mark = last_seq(control)
+    set_hr_settings(authed, interval=0)
+    mark = last_seq(witness) if witness is not None else 0
     hr.start_continuous()
-    control.advance_clock(KEEPALIVE_S + 5)
     expected = int(KEEPALIVE_S / PERIOD_S) - 1
-    readings = [hr.reading() for _ in range(expected)]
-    assert bpms(control, mark, "continuous") == readings
-    event_after(control, "hr-stopped", mark, mode="continuous",
-                reason="keepalive-late")
+    readings = readings_until_stopped(authed, hr, band_time, target,
+                                      KEEPALIVE_S + 5, expected)
+    assert all(bpm in PLAUSIBLE for bpm in readings), readings
+    if band_time.control is not None:
+        # Band time moved exactly: one reading a period until the stop.
+        assert len(readings) == expected, readings
     hr.keep_alive()
-    control.advance_clock(KEEPALIVE_S)
-    no_more_readings(authed, hr)
-    assert len(events_after(control, "hr-measured", mark)) == expected
-    assert control.heart_rate()["mode"] == ""
+    quiet_for(authed, hr, band_time, target, KEEPALIVE_S)
+    if witness is None:
+        return
+    assert bpms(witness, mark, "continuous") == readings
+    event_after(witness, "hr-stopped", mark, mode="continuous",
+                reason="keepalive-late")
+    assert len(events_after(witness, "hr-measured", mark)) == expected
+    assert witness.heart_rate()["mode"] == ""
 
 
 # ------------------------------------------------------- off the wrist
@@ -222,29 +286,33 @@ def test_not_worn(authed, control):
 
 # ------------------------------------------------------- the habits
 
-def test_harmless_habits(authed, band_time):
+@pytest.mark.observes("Events", "HeartRate")
+def test_harmless_habits(authed, band_time, witness, target):
     """MB4/HR/BV-06: a stop before the start and a keep-alive with nothing running are harmless
 
     Gadgetbridge and satcar77 write 15 02 00 before 15 02 01; some
     clients send 16 whenever they like.  Both are taken (Write
-    Response), start nothing, and the measurement after them reads as
-    ever.  No control plane needed.
+    Response), start nothing (no reading on 0x2A37 for
+    hr-manual-measure-s; the all-day measurement is off, 14 00), and
+    the measurement after them reads as ever.  Where there is a control
+    plane, the band says it started nothing.
     """
     hr = heart_rate_client(authed)
-    control = band_time.control
-    mark = last_seq(control) if control else 0
+    set_hr_settings(authed, interval=0)
+    mark = last_seq(witness) if witness is not None else 0
     hr.stop_manual()
     hr.keep_alive()
     hr.stop_continuous()
-    if control:
-        assert hr_events(control, mark) == []
-        assert control.heart_rate()["mode"] == ""
+    quiet_for(authed, hr, band_time, target, MEASURE_S)
+    if witness is not None:
+        assert hr_events(witness, mark) == []
+        assert witness.heart_rate()["mode"] == ""
     hr.start_manual(stop_first=True)
     band_time.let_pass(MEASURE_S)
     assert hr.reading() in PLAUSIBLE
 
 
-@pytest.mark.needs_control("Events", "HeartRate")
+@pytest.mark.observes("Events", "HeartRate")
 @pytest.mark.parametrize("value, code", [
     pytest.param("15 02 02", ErrorCode.VALUE_NOT_ALLOWED, id="manual-02"),
     pytest.param("15 01", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
@@ -252,23 +320,33 @@ def test_harmless_habits(authed, band_time):
     pytest.param("16 00", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH,
                  id="keepalive-and-more"),
 ])
-def test_malformed_measurement(authed, control, target, value, code):
+def test_malformed_measurement(authed, band_time, witness, target, value,
+                               code):
     """MB4/HR/BI-01: a malformed measurement command is refused with an ATT error and starts nothing
 
-    0x2A39 has no notify: the Write Request is refused (0x13 for a flag
-    that is neither 00 nor 01, 0x0D for a wrong length; through
-    bluetoothd 0x0E, docs/bluez.md), a malformed event names it, and
-    no measurement runs.
+    0x2A39 has no notify: the Write Request is refused on its handle
+    (0x13 for a flag that is neither 00 nor 01, 0x0D for a wrong length;
+    through bluetoothd 0x0E, docs/bluez.md), and no reading comes on
+    0x2A37 for hr-manual-measure-s after it.  The all-day measurement is
+    off (14 00), so no reading of the band's own comes either.  Where
+    there is a control plane, a malformed event names it, and no
+    measurement ran.
     """
     hr = heart_rate_client(authed)
-    mark = last_seq(control)
+    set_hr_settings(authed, interval=0)
+    mark = last_seq(witness) if witness is not None else 0
     with pytest.raises(AttError) as refused:
         hr.write(bytes.fromhex(value))
+    assert (refused.value.opcode, refused.value.handle) == \
+        (Op.WRITE_REQ, hr.control)
     assert refused.value.code == (through_bluetoothd(code)
                                   if target.through_bluetoothd else code)
-    event_after(control, "malformed", mark, characteristic="2a39")
-    assert control.heart_rate()["mode"] == ""
-    assert hr_events(control, mark) == []
+    quiet_for(authed, hr, band_time, target, MEASURE_S)
+    if witness is None:
+        return
+    event_after(witness, "malformed", mark, characteristic="2a39")
+    assert witness.heart_rate()["mode"] == ""
+    assert hr_events(witness, mark) == []
 
 
 # ------------------------------------------------ the log and the air

@@ -69,6 +69,19 @@ def first_connect(client: SettingsClient, step_done=None) -> None:
         client.write(write)
 
 
+def assert_phone_time_held(att) -> None:
+    """0x2A2B reads back what the phone wrote (PHONE_TIME): its date and
+    hour, the day of week, the DST byte and the time zone.  Minutes and
+    seconds are left out: a real band's clock runs on."""
+    value = att.read(CURRENT_TIME.value_handle)
+    shown = f"read {value.hex(' ')}, wrote {PHONE_TIME.hex(' ')}"
+    assert len(value) == len(PHONE_TIME), shown
+    # Year to hour, then the day of week.
+    for at in (0, 1, 2, 3, 4, 7):
+        assert value[at] == PHONE_TIME[at], shown
+    assert (value[10], value[9]) == (PHONE_TZ, PHONE_DST), shown
+
+
 def test_first_connect_replies(authed):
     """MB4/SET/BV-01: Gadgetbridge's first-connect setup is taken, judged by the replies alone
 
@@ -85,36 +98,43 @@ def test_first_connect_replies(authed):
     assert client.alarms() == ALARM_STATES
 
 
-@pytest.mark.needs_control("Settings", "Events")
-def test_first_connect_values(authed, control):
-    """MB4/SET/BV-02: every value Gadgetbridge sets reads back through the control plane
+@pytest.mark.observes("Settings", "Events")
+def test_first_connect_values(authed, witness):
+    """MB4/SET/BV-02: every value Gadgetbridge sets reads back, through the band's GATT and its Settings
 
-    The same setup as MB4/SET/BV-01; after each write the band's Settings
-    hold the value, a setting-changed event named it, and the time zone
-    and DST byte written on 0x2A2B show beside them.
+    The same setup as MB4/SET/BV-01, then read back as the band shows
+    it: 0x2A2B holds the day, hour, time zone and DST byte written, and
+    the alarm query names the alarms set, on or off.  Where there is a
+    control plane, after each write the band's Settings hold the value,
+    a setting-changed event named it, and the time zone and DST byte
+    show beside them.
     """
     client = settings_link(authed)
-    factory = control.settings()
     seen = {}
-    mark = last_seq(control)
+    if witness is not None:
+        factory = witness.settings()
+        mark = last_seq(witness)
 
     def check(step):
         client.settle()
-        now = control.settings()
+        now = witness.settings()
         seen.update(step.expect)
         assert {k: now[k] for k in seen} == seen, step.write
 
-    first_connect(client, check)
-    client.settle()
-    now = control.settings()
+    first_connect(client, check if witness is not None else None)
+    assert_phone_time_held(authed)
+    assert client.alarms() == ALARM_STATES
+    if witness is None:
+        return
+    now = witness.settings()
     assert (now["tz"], now["dst"]) == (PHONE_TZ, PHONE_DST)
     assert now["alarms"] == ALARM_SETTINGS
     changed = {e.details["key"] for e in
-               events_after(control, "setting-changed", mark)}
+               events_after(witness, "setting-changed", mark)}
     assert {k for k, v in seen.items() if factory[k] != v} <= changed
     assert {"alarm-0", "alarm-1", "alarm-2"} <= changed
     # setting-changed brings Settings in PropertiesChanged.
-    assert any(name == "Settings" for _, name, _ in control.property_changes)
+    assert any(name == "Settings" for _, name, _ in witness.property_changes)
 
 
 @pytest.mark.needs_control("AdvanceClock", "Events")
@@ -349,71 +369,86 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.needs_control("Settings", "Events")
+@pytest.mark.observes("Settings", "Events")
 @pytest.mark.parametrize("write, event", MALFORMED)
-def test_malformed_changes_nothing(authed, control, write, event):
+def test_malformed_changes_nothing(authed, witness, write, event):
     """MB4/SET/BI-01: every kind of malformed setting gets the failure status and changes nothing
 
     Cut short, too long, a field out of range, a sub-command the band
     does not know, on 00000003 and 00000008: each is answered
-    10 <cmd> <settings-error-status> (docs/policies.md#settings), the
+    10 <cmd> <settings-error-status> (docs/policies.md#settings), and
+    the alarm query after it names the alarms it named before (a
+    malformed alarm set no slot).  Where there is a control plane, the
     band's Settings are what they were, and the band names what it got
     (malformed, or unknown-command with the bytes).
     """
     client = settings_link(authed)
-    before = control.settings()
-    mark = last_seq(control)
+    alarms = client.alarms()
+    if witness is not None:
+        before = witness.settings()
+        mark = last_seq(witness)
     assert client.refused(write) == ERROR_STATUS
-    found = event_after(control, event, mark)
+    assert client.alarms() == alarms
+    if witness is None:
+        return
+    found = event_after(witness, event, mark)
     if event == "unknown-command":
         assert found.details["bytes"] == write.payload.hex(" ")
-    assert control.settings() == before
-    assert events_after(control, "setting-changed", mark) == []
+    assert witness.settings() == before
+    assert events_after(witness, "setting-changed", mark) == []
 
 
-@pytest.mark.needs_control("Settings")
+@pytest.mark.observes("Settings")
 @pytest.mark.parametrize("payload, error", [
     ("14 3d", ErrorCode.VALUE_NOT_ALLOWED),
     ("15 00 02", ErrorCode.VALUE_NOT_ALLOWED),
     ("14", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH),
     ("14 0a 00", ErrorCode.INVALID_ATTRIBUTE_VALUE_LENGTH),
 ], ids=["interval-61", "sleep-assist-2", "short", "long"])
-def test_hr_control_malformed(authed, control, target, payload, error):
+def test_hr_control_malformed(authed, witness, target, payload, error):
     """MB4/SET/BI-02: a malformed heart-rate setting on 0x2A39 is refused with an ATT error
 
-    0x2A39 has no notify: the Write Request itself is refused (0x13 out
-    of range, 0x0D wrong length; through bluetoothd 0x0E, docs/bluez.md)
-    and the interval and sleep assist stay as they were.
+    0x2A39 has no notify: the Write Request itself is refused, on
+    0x2A39's handle (0x13 out of range, 0x0D wrong length; through
+    bluetoothd 0x0E, docs/bluez.md).  Where there is a control plane,
+    the interval and sleep assist stay as they were.
     """
     client = settings_link(authed)
-    before = control.settings()
+    before = witness.settings() if witness is not None else None
     with pytest.raises(AttError) as exc:
         client.write(_raw(uuids.HR_CONTROL, payload))
     assert exc.value.opcode == Op.WRITE_REQ
+    assert exc.value.handle == client.handles[uuids.HR_CONTROL]
     assert exc.value.code == (through_bluetoothd(error)
                               if target.through_bluetoothd else error)
-    assert control.settings() == before
+    if witness is not None:
+        assert witness.settings() == before
 
 
-@pytest.mark.needs_control("Settings")
-def test_time_zone_in_settings(authed, control):
-    """MB4/SET/BV-10: the time zone and DST byte set on 0x2A2B show in Settings
+@pytest.mark.observes("Settings", "Events")
+def test_time_zone_in_settings(authed, witness):
+    """MB4/SET/BV-10: the time zone and DST byte set on 0x2A2B read back, and show in Settings
 
     "Wrong time after sync": what the phone wrote is what the band
-    holds; the settings view shows the RTC's tz (quarter-hours) and DST
-    byte.
+    holds: 0x2A2B reads back the day, hour, time zone (quarter-hours)
+    and DST byte written.  Where there is a control plane, the settings
+    view shows the RTC's tz and DST byte, announced at once as time-set
+    and as the property's change.
     """
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
     authed.write(CURRENT_TIME.value_handle, PHONE_TIME)
-    now = control.settings()
+    assert_phone_time_held(authed)
+    if witness is None:
+        return
+    now = witness.settings()
     assert (now["tz"], now["dst"]) == (PHONE_TZ, PHONE_DST)
     # Announced at once, as an event and as the property's change.
-    event_after(control, "time-set", mark, dst=PHONE_DST)
-    control.iterate_until(
+    event_after(witness, "time-set", mark, dst=PHONE_DST)
+    witness.iterate_until(
         lambda: any(seq > mark and prop == "Settings" and
                     value["tz"] == PHONE_TZ
-                    for seq, prop, value in control.property_changes),
-        Deadline(control.timeout), "Settings changed with the time zone")
+                    for seq, prop, value in witness.property_changes),
+        Deadline(witness.timeout), "Settings changed with the time zone")
 
 
 def test_gps_version(authed, target):
