@@ -35,7 +35,7 @@ from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, STAND_IN_LIVED_S, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
-                                     ControlHands,
+                                     UPLOADS, ControlHands,
                                      ControlTime, OwnTime, PersonHands,
                                      RemoteBand, Target, TargetError,
                                      Unavailable)
@@ -55,7 +55,7 @@ REPORT_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
 BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
-                   SOCKET_ONLY, RAW_ATT)
+                   SOCKET_ONLY, RAW_ATT, UPLOADS)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
                     "start_fleet"}
@@ -121,6 +121,11 @@ OPTIONS = (
         help="the witness fixture gives None, as on a real band: the "
              "scenarios marked observes are judged by their client-side "
              "checks alone (ci/test runs them so)")),
+    ("--allow-firmware", dict(
+        action="store_true",
+        help="on a band without a control plane (a real one), run the "
+             "scenarios that upload firmware too (marked uploads(\"firmware"
+             "\")): a real band may not boot an image it was not made for")),
     ("--bandsim-stand-in", dict(
         action="store_true",
         help="with --target emu: each band plays a real one: it has lived "
@@ -158,9 +163,16 @@ def pytest_configure(config):
             emu_bluez=config.getoption("--emu-bluez"),
             emu_transport=config.getoption("--emu-transport"),
             emu_central=config.getoption("--emu-central"),
-            stand_in=config.getoption("--bandsim-stand-in"))
+            stand_in=config.getoption("--bandsim-stand-in"),
+            allow_firmware=config.getoption("--allow-firmware"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
+    if target.allow_firmware and not target.control_plane:
+        config.issue_config_time_warning(pytest.PytestWarning(
+            "--allow-firmware: scenarios marked uploads(\"firmware\") will "
+            "write firmware images made by the suite to the band"
+            f"{' at ' + target.address if target.address else ''}; a real "
+            "band may not boot one it was not made for"), stacklevel=2)
     config.stash[TARGET_KEY] = target
     directory = config.getoption("--bandsim-report")
     if directory:

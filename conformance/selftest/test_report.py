@@ -400,6 +400,27 @@ def test_skip_reasons():
     assert real.skip_reason([]) is None
 
 
+def test_firmware_uploads_need_allow_firmware():
+    """A band without a control plane gets firmware only with
+    --allow-firmware; a watchface, resources or a font always."""
+    real = Target(BLUEZ, address="E1:23:45:67:89:AB")
+    allowed = Target(BLUEZ, address="E1:23:45:67:89:AB",
+                     allow_firmware=True)
+    over = Target(BLUEZ, address="E1:23:45:67:89:AB",
+                  band_control="unix:path=/x")
+    firmware = [("uploads", ("firmware",))]
+    watchface = [("uploads", ("watchface", "font"))]
+    assert "--allow-firmware" in real.skip_reason(firmware)
+    assert allowed.skip_reason(firmware) is None
+    assert over.skip_reason(firmware) is None
+    assert Target(EMU).skip_reason(firmware) is None
+    assert real.skip_reason(watchface) is None
+    stand_in = Target(EMU, stand_in=True)
+    assert "--allow-firmware" in stand_in.skip_reason(firmware)
+    assert Target(EMU, stand_in=True,
+                  allow_firmware=True).skip_reason(firmware) is None
+
+
 def test_stand_in_runs_what_a_real_band_runs():
     """--bandsim-stand-in: an emulator, but the scenarios see a real
     band: no control plane, the real band's skips, prefixed."""

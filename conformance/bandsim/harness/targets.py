@@ -49,6 +49,10 @@ PERSON = "person"
 EMULATOR_PROCESS = "emulator_process"
 SOCKET_ONLY = "socket_only"
 RAW_ATT = "raw_att"
+UPLOADS = "uploads"
+# What a scenario may upload to a real band by itself; the rest (the
+# firmware) only with --allow-firmware.
+SAFE_UPLOADS = ("watchface", "resources", "font")
 MARKERS = {
     NEEDS_CONTROL: "needs_control(*what): uses the emulator's control plane "
                    "(io.bandsim.Band1); skipped on --target bluez without "
@@ -68,6 +72,9 @@ MARKERS = {
     RAW_ATT: "raw_att(reason): sends ATT PDUs by hand (raw, malformed, "
              "Prepare Write, the band's own handles); on the socket or "
              "with --emu-central l2cap, not through bleak",
+    UPLOADS: "uploads(*kinds): writes files of these kinds to the band "
+             "(firmware, resources, font, watchface); on a band without a "
+             "control plane the firmware needs --allow-firmware",
 }
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
@@ -395,13 +402,16 @@ class Target:
     # emu as a real band: the scenarios get no control plane, and the
     # band has lived and runs on its own clock (--bandsim-stand-in)
     stand_in: bool = False
+    # a band without a control plane may be sent firmware
+    allow_firmware: bool = False
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
                      auth_key=None, band_control=None, interactive=False,
                      default_key: bytes = None, emu_bluez=None,
                      emu_transport=BLUEZ_TRANSPORT,
-                     emu_central=BLEAK, stand_in: bool = False) -> "Target":
+                     emu_central=BLEAK, stand_in: bool = False,
+                     allow_firmware: bool = False) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
@@ -425,7 +435,7 @@ class Target:
             return cls(EMU, auth_key=default_key, interactive=interactive,
                        emu_bluez=parse_emu_bluez(emu_bluez),
                        emu_transport=emu_transport, emu_central=emu_central,
-                       stand_in=stand_in)
+                       stand_in=stand_in, allow_firmware=allow_firmware)
         if stand_in:
             raise TargetError("--bandsim-stand-in: for --target emu (an "
                               "emulator the suite starts plays the real "
@@ -443,7 +453,8 @@ class Target:
             raise TargetError("--target bluez needs --auth-key HEX (the key "
                               "the band is bound to)")
         return cls(BLUEZ, adapter, address.upper(), parse_key(auth_key),
-                   bus_address(band_control), interactive)
+                   bus_address(band_control), interactive,
+                   allow_firmware=allow_firmware)
 
     @property
     def responses_order_notifications(self) -> bool:
@@ -490,7 +501,8 @@ class Target:
         if self.stand_in:
             # The person at a stand-in is the suite, through the band's
             # control plane (conftest.py: hands).
-            reason = _real_band_reason(marks, interactive=True)
+            reason = _real_band_reason(marks, interactive=True,
+                                       allow_firmware=self.allow_firmware)
             return f"not on a real band: {reason}" if reason else None
         if self.kind == EMU:
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
@@ -509,12 +521,14 @@ class Target:
         if self.band_control is not None:
             return _real_band_reason(
                 [(n, a) for n, a in marks if n not in (NEEDS_CONTROL,
-                                                        PERSON)],
+                                                        PERSON, UPLOADS)],
                 self.interactive)
-        return _real_band_reason(marks, self.interactive)
+        return _real_band_reason(marks, self.interactive,
+                                 self.allow_firmware)
 
 
-def _real_band_reason(marks, interactive: bool) -> str:
+def _real_band_reason(marks, interactive: bool,
+                      allow_firmware: bool = False) -> str:
     """Why a scenario with these marks cannot run on a band reached as a
     real one is (through BlueZ, no control plane), or None."""
     reasons = []
@@ -543,6 +557,11 @@ def _real_band_reason(marks, interactive: bool) -> str:
         steps = _join(STEPS.get(s, s) for s in by_name[PERSON])
         reasons.append(f"needs someone to {steps}: run with "
                        f"--interactive, or give --band-control")
+    risky = [k for k in by_name.get(UPLOADS, ()) if k not in SAFE_UPLOADS]
+    if risky and not allow_firmware:
+        reasons.append(f"uploads {_join(risky)} to the band: run with "
+                       f"--allow-firmware (a real band may not boot an "
+                       f"image it was not made for)")
     return "; ".join(reasons) or None
 
 

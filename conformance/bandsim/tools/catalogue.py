@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, OBSERVES,
-                               PERSON, RAW_ATT, SOCKET_ONLY)
+                               PERSON, RAW_ATT, SAFE_UPLOADS, SOCKET_ONLY,
+                               UPLOADS)
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
@@ -87,7 +88,12 @@ class Scenario:
         where.append("emulator over BlueZ")
         if NEEDS_CONTROL in self.markers:
             return where
-        where.append("real band (--interactive)" if PERSON in self.markers
+        flags = []
+        if PERSON in self.markers:
+            flags.append("--interactive")
+        if any(k not in SAFE_UPLOADS for k in self.markers.get(UPLOADS, ())):
+            flags.append("--allow-firmware")
+        where.append(f"real band ({', '.join(flags)})" if flags
                      else "real band")
         return where
 
@@ -172,7 +178,7 @@ def scenarios_of(path: Path) -> list:
             name, args = _mark(decorator)
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
-            elif name in (NEEDS_CONTROL, OBSERVES, PERSON,
+            elif name in (NEEDS_CONTROL, OBSERVES, PERSON, UPLOADS,
                           EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT):
                 markers.setdefault(name, []).extend(args)
         found.append(Scenario(match.group(1), match.group(2),
@@ -229,6 +235,9 @@ def _needs(s: Scenario) -> str:
     if PERSON in s.markers:
         parts.append("a hand at the band (" +
                      ", ".join(s.markers[PERSON]) + ")")
+    if UPLOADS in s.markers:
+        parts.append("uploads to the band (" +
+                     ", ".join(s.markers[UPLOADS]) + ")")
     return "; ".join(parts)
 
 
