@@ -73,7 +73,8 @@ def test_where_it_runs_agrees_with_the_targets(scenarios):
     from the same markers and must say the same."""
     over_bluez = Target(BLUEZ, address="E1:23:45:67:89:AB",
                         band_control="unix:path=/nonexistent")
-    real = Target(BLUEZ, address="E1:23:45:67:89:AB", interactive=True)
+    real = Target(BLUEZ, address="E1:23:45:67:89:AB", interactive=True,
+                  allow_firmware=True)
     for s in scenarios:
         marks = list(s.markers.items())
         assert (over_bluez.skip_reason(marks) is None) == \
