@@ -23,7 +23,8 @@ from bandsim.clients.fetch import SyncState
 from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync, same_samples
 
-from scenarios.helpers.sync import FOREVER, LIVED_S, band_now, first_since
+from scenarios.helpers.sync import (FOREVER, LIVED_S, band_now, first_since,
+                                    need_unsynced)
 
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
@@ -36,11 +37,7 @@ def lived_sync(band, band_time, fetch_links, ack: bool) -> tuple:
     state = SyncState(first_since(band_now(fetch.att)))
     fetch.sync(state, ack=ack)
     check_sync(state)
-    if not state.samples:
-        if band_time.control is not None:
-            raise AssertionError(f"no samples after {LIVED_S} s of band life")
-        pytest.skip("the band has nothing unsynced: wear it for an hour "
-                    "after the last sync")
+    need_unsynced(len(state.samples), band_time)
     return fetch, state
 
 

@@ -10,6 +10,8 @@ scenario builds on it.
 
 import datetime
 
+import pytest
+
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles.ground_truth import when
@@ -95,3 +97,60 @@ def first_since(now: int) -> int:
     """A minute further back than any log reaches: the whole log and a
     day more before band time now."""
     return now - (LOG_DAYS + 1) * DAY
+
+
+# A real band's log is its wearer's: what a scenario needs of it, and
+# what the phone can tell of how much the band has logged.
+NOTHING_UNSYNCED = ("the band has nothing unsynced: wear it for an hour "
+                    "after the last sync")
+
+
+def need_unsynced(count: int, band_time, at_least: int = 1) -> None:
+    """A scenario that needs at least `at_least` unsynced samples (an
+    announcement's count): on an emulated band, which lived what the
+    scenario let pass, fewer is a failure; a real band with fewer is
+    skipped, with the reason."""
+    if count >= at_least:
+        return
+    if band_time.control is not None:
+        raise AssertionError(f"{count} unsynced samples after the band "
+                             f"lived, {at_least} needed")
+    pytest.skip(NOTHING_UNSYNCED if count == 0 else
+                f"the band holds {count} unsynced minutes, the scenario "
+                f"needs {at_least}: wear it for an hour after the last "
+                f"sync")
+
+
+def logged_since(since: int, before: int, after: int, band_time) -> range:
+    """How many samples from minute `since` on the band may announce
+    when asked between its own times before and after (band_now).  A
+    minute is logged when it ends (docs/sync.md): where band time only
+    passes through the control plane (let_pass) that is exact.  Where
+    the band's clock runs by itself, when it writes the minute just
+    ended, or whether it counts the running one, is its own: no fewer
+    than none, no more than the minutes its clock has ended and the one
+    running."""
+    ended = max(0, (after - since) // MINUTE)
+    if band_time.control is None:
+        return range(0, ended + 2)
+    return range(max(0, (before - since) // MINUTE), ended + 1)
+
+
+def holds(count: int, expected: int, band_time, what: str) -> None:
+    """An announced count against the samples the phone knows the band
+    holds: exactly them with band time still (a control plane); a band
+    whose clock runs may have logged more since."""
+    if band_time.control is not None:
+        assert count == expected, f"{what}: {count} samples, {expected} held"
+    else:
+        assert count >= expected, \
+            f"{what}: {count} samples, at least {expected} held"
+
+
+def still_held(again, first, band_time, what: str) -> None:
+    """Announcement `again` starts where `first` did and holds all its
+    minutes: nothing of them was deleted (holds())."""
+    assert again.start_ts == first.start_ts, \
+        (f"{what}: starts at {when(again.start_ts)}, the earlier "
+         f"announcement at {when(first.start_ts)}")
+    holds(again.count, first.count, band_time, what)
