@@ -161,7 +161,8 @@ def ask_during_transfer(fetch, since: int) -> tuple:
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
 @pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START, clock frozen")
+    "sets the clock to 2024-05-20 and needs the exact log of the two "
+    "hours after it")
 def test_first_sync_after_setting_time(band, control, fetch_links):
     """MB4/SYNC/BV-01: first sync after the phone sets the time and timezone
 
@@ -213,13 +214,14 @@ def full_sync(band, control, fetch_links, days: int):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START, clock frozen")
+    "the exact log of a fresh band after three days")
 def test_full_sync_three_days(band, control, fetch_links):
     """MB4/SYNC/BV-02: three days away from the phone, then one sync
 
     "Gadgetbridge: data missing after sync": every minute the band
     logged comes over exactly once, 1440 a day, timed from the first
-    logged minute, and the ack leaves nothing stored.
+    logged minute, and the ack leaves nothing stored.  On a real band,
+    whose log is its wearer's, MB4/SYNC/BV-17 and BV-20 sync it so.
     """
     full_sync(band, control, fetch_links, 3)
 
@@ -227,7 +229,7 @@ def test_full_sync_three_days(band, control, fetch_links):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START, clock frozen")
+    "a full 14-day log, none of it synced")
 def test_full_sync_whole_log(band, control, fetch_links):
     """MB4/SYNC/BV-03: a full flash log (14 days) in one sync at MTU 247
 
@@ -565,7 +567,7 @@ def test_no_ack_keeps_data(band, band_time, fetch_links, witness):
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
 @pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START, clock frozen")
+    "15 days of band life without a sync")
 def test_log_wraps(band, control, fetch_links):
     """MB4/SYNC/BV-09: a band not synced for longer than its log holds
 
@@ -735,7 +737,8 @@ def test_request_with_seconds(band, band_time, fetch_links, witness):
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process(
-    "a fresh activity log from CLOCK_START, clock frozen")
+    "a fresh 14-day log; the busy moment is a control-plane call, and "
+    "through BlueZ the stack reads on while the phone is busy")
 def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
     """MB4/SYNC/BV-13: a phone that is busy for a moment mid-transfer still
     gets the whole log ("sync fails on a slow phone")
