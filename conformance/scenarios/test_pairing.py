@@ -250,8 +250,8 @@ def test_first_bind_with_tap(unbound_band, hands, witness, links, key):
     client = links(unbound_band)
     assert_unauthorized_read(client.att, BATTERY.value_handle)
     client.send_bind(key)
+    prompt_asked(client, witness)
     if witness is not None:
-        witness.wait_event("prompt-shown", prompt="pair-confirm")
         assert witness.get("Prompt") == "pair-confirm"
         assert binding(witness) == (False, "")
     hands.press()
