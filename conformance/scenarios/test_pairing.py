@@ -781,102 +781,140 @@ def test_random_on_new_band(fresh_band, control, links):
 
 # ----------------------------------------- SAFE: unbinding, persistence
 
-@pytest.mark.needs_control("FactoryReset", "PressButton", "Address", "Bound",
-                           "Events")
-@pytest.mark.emulator_process(
-    "reads band.ini; the reset band takes a new address")
-def test_factory_reset_then_pair_again(band, control, band_button, target):
+@pytest.mark.person("factory-reset", "button")
+@pytest.mark.observes("Address", "Bound", "KeyId", "Prompt", "Authenticated",
+                      "Events")
+def test_factory_reset_then_pair_again(band, hands, witness, target, key):
     """MB4/SAFE/BV-01: factory reset from the menu, then pair again
 
     satcar77 README: after a factory reset the band has a new MAC and
     the old key is useless; the owner pairs it again with a new key.
     Over the air the band moves to the new address (--transport l2cap);
-    through bluetoothd it stays at the adapter's (docs/bluez.md).
+    through bluetoothd it stays at the adapter's (docs/bluez.md).  On a
+    real band (the person resets it while the phone holds an
+    authenticated link) the link drops, the next link finds no key (02 00
+    gets 10 02 04), and a bind confirmed by a tap makes the key
+    authenticate again: the band is paired again with --auth-key, as
+    the suite found it.  Where there is a witness (the emulator) the band
+    is paired with a new key instead, and the old one is then refused
+    (10 03 04).
     """
     client = open_link(band)
     try:
-        client.authenticate(TEST_KEY)
-        old_address = control.get("Address")
-        assert band.air_address() == old_address
-        control.factory_reset()
-        reset = control.wait_event("reset")
-        control.wait_event("disconnected")
-        band.wait_dropped()
+        client.authenticate(key)
+        if witness is not None:
+            old_address = witness.get("Address")
+            assert band.air_address() == old_address
+        hands.factory_reset()
+        if witness is not None:
+            reset = witness.wait_event("reset")
+            witness.wait_event("disconnected")
         with pytest.raises(Disconnected):
             client.att.read(SOFTWARE_REVISION.value_handle, timeout=1.0)
     finally:
-        client.att.close()
-    new_address = reset.details["address"]
-    assert new_address != old_address
-    assert_random_static(new_address)
-    assert control.get("Address") == (old_address if target.through_bluetoothd
-                                      else new_address)
-    assert band.identity()["address"] == new_address
-    assert_unbound(control)
-    assert band.stored_key() is None
-    assert_state_file(band, control)
+        # Until the band listens again (where it can tell).
+        band.disconnect(client.att)
+    if witness is not None:
+        new_address = reset.details["address"]
+        assert new_address != old_address
+        assert_random_static(new_address)
+        assert witness.get("Address") == (
+            old_address if target.through_bluetoothd else new_address)
+        assert band.identity()["address"] == new_address
+        assert_unbound(witness)
+        assert band.stored_key() is None
+        assert_state_file(band, witness)
 
+    # A real band must end bound to the key it was found with; the
+    # emulator's is thrown away with it.
+    again = key if witness is None else NEW_KEY
     client = open_link(band)
     try:
-        tap_to_bind(client, control, band_button, NEW_KEY)
-        assert_bound_to(control, NEW_KEY)
-        with pytest.raises(AuthRefused) as info:
-            client.authenticate(TEST_KEY)
-        assert hexs(info.value.reply) == "10 03 04"
-        control.wait_event("auth-failed", reason="wrong-key")
-        client.authenticate(NEW_KEY)
-        assert control.get("Authenticated") is True
+        assert_no_key(client)
+        tap_to_bind(client, witness, hands, again)
+        if witness is not None:
+            assert_bound_to(witness, again)
+            with pytest.raises(AuthRefused) as info:
+                client.authenticate(key)
+            assert hexs(info.value.reply) == "10 03 04"
+            witness.wait_event("auth-failed", reason="wrong-key")
+        client.authenticate(again)
+        assert_authenticated(client)
+        if witness is not None:
+            assert witness.get("Authenticated") is True
     finally:
         band.disconnect(client.att)
 
 
-@pytest.mark.needs_control("Address", "Bound", "Events")
-@pytest.mark.emulator_process(
-    "reads band.ini; the reset band takes a new address")
-def test_owner_unbind_over_ble(band, control, target):
+@pytest.mark.person("button")
+@pytest.mark.observes("Address", "Bound", "Events")
+def test_owner_unbind_over_ble(band, hands, witness, target, key):
     """MB4/SAFE/BV-02: the owner's app unpairs the band (06 0B 00 01)
 
     Gadgetbridge "factory reset" from an authenticated link: the band
-    forgets the key, takes a new address and drops the link.
+    forgets the key, takes a new address and drops the link.  On a real
+    band (this resets it: its log and settings go) the authenticated
+    link drops after the command, the next link finds no key (02 00 gets
+    10 02 04), and the person's tap binds --auth-key again, which then
+    authenticates: the band ends bound to it, as the suite found it.
     """
     client = open_link(band)
     try:
-        client.authenticate(TEST_KEY)
-        old_address = control.get("Address")
+        client.authenticate(key)
+        if witness is not None:
+            old_address = witness.get("Address")
         client.att.write_command(CONFIGURATION.value_handle, FACTORY_RESET)
-        reset = control.wait_event("reset")
-        control.wait_event("disconnected")
-        band.wait_dropped()
+        if witness is not None:
+            reset = witness.wait_event("reset")
+            witness.wait_event("disconnected")
+        # After the command, in order: the band drops the link instead
+        # of answering.
+        with pytest.raises(Disconnected):
+            client.att.read(SOFTWARE_REVISION.value_handle)
     finally:
-        client.att.close()
-    assert reset.details["address"] != old_address
-    assert control.get("Address") == (old_address if target.through_bluetoothd
-                                      else reset.details["address"])
-    assert_random_static(reset.details["address"])
-    assert_unbound(control)
-    assert band.stored_key() is None
-    assert_state_file(band, control)
+        # Until the band listens again (where it can tell).
+        band.disconnect(client.att)
+    if witness is not None:
+        assert reset.details["address"] != old_address
+        assert witness.get("Address") == (
+            old_address if target.through_bluetoothd
+            else reset.details["address"])
+        assert_random_static(reset.details["address"])
+        assert_unbound(witness)
+        assert band.stored_key() is None
+        assert_state_file(band, witness)
+    client = open_link(band)
+    try:
+        bind_again(client, witness, hands, key)
+    finally:
+        band.disconnect(client.att)
 
 
-@pytest.mark.needs_control("Address", "Bound", "Events")
-@pytest.mark.emulator_process("reads band.ini in the state directory")
-def test_unauthenticated_unbind_ignored(band, control, links):
+@pytest.mark.observes("Address", "Bound", "Events")
+def test_unauthenticated_unbind_ignored(band, witness, links, key):
     """MB4/SAFE/BI-01: a stranger's 06 0B 00 01 does not reset the band
 
     Anyone in radio range can connect; without the key their factory
-    reset command is dropped and the owner keeps the band.
+    reset command is dropped and the owner keeps the band.  On a real
+    band the link stays up (a read after the command is answered) and
+    the owner's key (--auth-key) then authenticates that same link: a
+    reset would have dropped it and forgotten the key.
     """
     client = links(band)
-    address = control.get("Address")
+    if witness is not None:
+        address = witness.get("Address")
     client.att.write_command(CONFIGURATION.value_handle, FACTORY_RESET)
     # ATT is in order: this answer means the command was handled.
-    assert client.att.read(SOFTWARE_REVISION.value_handle) == b"V1.0.9.70"
-    control.sync()
-    assert "reset" not in control.names()
-    assert_bound_to(control, TEST_KEY)
-    assert control.get("Address") == address
-    assert band.stored_key() == TEST_KEY
-    assert band.air_address() == address
+    client.att.read(SOFTWARE_REVISION.value_handle)
+    if witness is not None:
+        witness.sync()
+        assert "reset" not in witness.names()
+        assert_bound_to(witness, key)
+        assert witness.get("Address") == address
+        assert band.stored_key() == key
+        assert band.air_address() == address
+    client.authenticate(key)
+    assert_authenticated(client)
 
 
 @pytest.mark.needs_control("Address", "Bound", "KeyId", "Authenticated")
