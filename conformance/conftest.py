@@ -35,7 +35,7 @@ from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import CLOCK_START, STAND_IN_LIVED_S, TEST_KEY
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
-                                     UPLOADS, ControlHands,
+                                     UPLOADS, BandAddress, ControlHands,
                                      ControlTime, OwnTime, PersonHands,
                                      RemoteBand, Target, TargetError,
                                      Unavailable)
@@ -52,6 +52,7 @@ TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 
 TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
+ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
 BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
@@ -615,9 +616,20 @@ def _remote_band(request, target):
     record = _record(request.node)
     control = (record.control(target.band_control, role="band")
                if target.band_control else None)
-    band = RemoteBand(target, link, control)
+    band = RemoteBand(target, link, control, where=_band_address(request))
     record.attach_band(band)
     return band, record, control
+
+
+def _band_address(request) -> BandAddress:
+    """Where the band is for the rest of the run: --address until a
+    reset moves it (PersonHands.factory_reset)."""
+    where = request.config.stash.get(ADDRESS_KEY, None)
+    if where is None:
+        target = request.config.stash[TARGET_KEY]
+        where = BandAddress(target.address, target.adapter)
+        request.config.stash[ADDRESS_KEY] = where
+    return where
 
 
 def _stand_in(request):
@@ -863,7 +875,9 @@ def hands(request, target):
         return ControlHands(_record(request.node).control(
             request.getfixturevalue("bus"), BUS_NAME, role="stand-in"))
     if target.interactive:
-        return PersonHands(request.getfixturevalue("person"))
+        return PersonHands(request.getfixturevalue("person"),
+                           _band_address(request) if target.kind != EMU
+                           else None)
     pytest.skip("needs someone at the band: run with --interactive, or "
                 "give --band-control")
 

@@ -19,7 +19,8 @@ import pytest
 
 from bandsim.harness import targets
 from bandsim.harness.control import ControlError, Timeout as ControlTimeout
-from bandsim.harness.targets import (BLUEZ, EMU, Person, PersonHands,
+from bandsim.harness.targets import (BLUEZ, EMU, BandAddress, Person,
+                                     PersonHands, RemoteBand,
                                      PersonTimeout, Target, TargetError)
 from bandsim.link.base import Timeout
 from bandsim.link.deadline import Deadline
@@ -529,3 +530,34 @@ class _Text:
 
     def flush(self):
         pass
+
+
+def test_reset_band_moves_to_the_address_the_person_gives():
+    """A real band comes back from a factory reset at a new address: the
+    person types it, and every link of the run goes there from then on;
+    Enter alone keeps the old one; a malformed one is refused."""
+    read_fd, write_fd = os.pipe()
+    try:
+        out = _Text()
+        person = Person(read_fd, out, timeout=1.0)
+        where = BandAddress("E1:23:45:67:89:AB", "hci1")
+        hands = PersonHands(person, where)
+        os.write(write_fd, b"\nc2:00:00:00:00:01\n")
+        hands.factory_reset()
+        assert "Reset the band to its factory settings" in out.text
+        assert "The band was at E1:23:45:67:89:AB" in out.text
+        assert (where.current, where.link_spec) == \
+            ("C2:00:00:00:00:01", "bluez:C2:00:00:00:00:01@hci1")
+        band = RemoteBand(Target(BLUEZ, address="E1:23:45:67:89:AB"), None,
+                          where=where)
+        assert band.address == "C2:00:00:00:00:01"
+        os.write(write_fd, b"\n\n")
+        hands.factory_reset()
+        assert where.current == "C2:00:00:00:00:01"
+        os.write(write_fd, b"\nnot an address\n")
+        with pytest.raises(TargetError, match="'not an address'"):
+            hands.factory_reset()
+        assert where.current == "C2:00:00:00:00:01"
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)

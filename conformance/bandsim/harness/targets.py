@@ -612,6 +612,27 @@ def bluez_problem(adapter=None, timeout: float = PROBE_TIMEOUT):
         probe.close()
 
 
+class BandAddress:
+    """Where the suite finds a band reached through BlueZ, for the whole
+    run: --address, until a factory reset moves the band to a new
+    address (protocol §1, satcar77: a reset changes the MAC) and the
+    person says where it went."""
+
+    def __init__(self, address: str, adapter: str = None):
+        self.current = address
+        self.adapter = adapter
+
+    @property
+    def link_spec(self) -> str:
+        spec = f"bluez:{self.current}"
+        return f"{spec}@{self.adapter}" if self.adapter else spec
+
+    def moved_to(self, address: str) -> None:
+        if not ADDRESS.match(address):
+            raise TargetError(f"{address!r}: expected XX:XX:XX:XX:XX:XX")
+        self.current = address.upper()
+
+
 class RemoteBand:
     """A band reached through BlueZ, where the fixtures would otherwise
     hand out an emulator process.
@@ -628,16 +649,18 @@ class RemoteBand:
     alive = True
 
     def __init__(self, target: Target, link_module, control=None,
-                 timeout: float = CONNECT_TIMEOUT):
+                 timeout: float = CONNECT_TIMEOUT, where: BandAddress = None):
         self.target = target
         self.link = link_module
         self.control = control
         self.timeout = timeout
+        self.where = where or BandAddress(target.address, target.adapter)
 
     @property
     def address(self) -> str:
-        """The address the phone reaches the band at (--address)."""
-        return self.target.address
+        """The address the phone reaches the band at: --address, or
+        where a factory reset moved it."""
+        return self.where.current
 
     @property
     def status_timeout(self) -> float:
@@ -650,7 +673,7 @@ class RemoteBand:
         """A new link; connecting may take `timeout` seconds (a BLE
         connection is slower than a socket), the link's calls then
         default to the link layer's own timeout."""
-        return self.link.connect(self.target.link_spec,
+        return self.link.connect(self.where.link_spec,
                                  timeout=as_deadline(timeout, self.timeout))
 
     def disconnect(self, client, timeout: float = None) -> None:
@@ -702,9 +725,13 @@ class Person:
         return cls(tty.fileno(), _TextOut(tty), timeout)
 
     def ask(self, instruction: str, timeout: float = None) -> None:
+        self.answer(f"{instruction}, then press Enter", timeout)
+
+    def answer(self, question: str, timeout: float = None) -> str:
+        """What the person typed before Enter, stripped."""
         deadline = Deadline(self.timeout if timeout is None else timeout)
-        self.out.write(f"\n>>> {instruction}, then press Enter "
-                       f"(within {deadline.seconds:g} s) ")
+        instruction = question
+        self.out.write(f"\n>>> {question} (within {deadline.seconds:g} s) ")
         self.out.flush()
         read_until(self.read_fd, self._buffer, lambda data: b"\n" in data,
                    deadline, PersonTimeout,
@@ -712,7 +739,10 @@ class Person:
                          f"{deadline.seconds:g} s",
                    closed=f"input closed before {instruction!r} was "
                           f"confirmed", size=1024)
-        del self._buffer[:self._buffer.index(b"\n") + 1]
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end]).decode(errors="replace").strip()
+        del self._buffer[:end + 1]
+        return line
 
 
 class _TextOut:
@@ -766,8 +796,9 @@ class PersonHands:
 
     control = None
 
-    def __init__(self, person: Person):
+    def __init__(self, person: Person, where: BandAddress = None):
         self.person = person
+        self.where = where
 
     def press(self) -> None:
         self.person.ask("Tap the band's button once")
@@ -798,6 +829,16 @@ class PersonHands:
         self.person.ask("Reset the band to its factory settings (on the "
                         "band: More, Settings, Factory reset) and wait "
                         "until it shows the pairing screen")
+        if self.where is None:
+            return
+        # A reset band comes back at a new address; only the person
+        # (or their scanner: python3 -m bandsim scan) can say which.
+        address = self.person.answer(
+            f"The band was at {self.where.current}: type the address it "
+            f"advertises now (python3 -m bandsim scan lists it), or just "
+            f"press Enter if it kept it")
+        if address:
+            self.where.moved_to(address)
 
     def ignore_call(self) -> None:
         self.person.ask("The band shows an incoming call: ignore it on the "
