@@ -19,12 +19,14 @@ from bandsim.link.base import Disconnected
 from bandsim.oracles import ground_truth
 from bandsim.protocol import uuids
 from bandsim.protocol.profile import DEFAULT_PATH, Profile, write_variant
-from bandsim.protocol.values import UNSET, decode_battery, local_datetime
+from bandsim.link.deadline import Deadline
+from bandsim.protocol.values import (UNSET, decode_battery, local_datetime,
+                                     local_ts)
 
 from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.links import authenticated_link, closing
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, SINCE,
-                                    all_samples, assert_minutes,
+                                    all_samples, assert_minutes, band_now,
                                     sync_over_new_link)
 from scenarios.helpers.update import SOFTWARE_REVISION, refused_connection
 
@@ -406,3 +408,61 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
     assert_minutes(control.get_samples(on_by, FOREVER), on_by, 30)
     state = sync_over_new_link(band)
     ground_truth.assert_exactly_once(state.samples, all_samples(control))
+
+
+def wait_battery(att, wanted, what: str, timeout: float = 10.0):
+    """The first 00000006 notification that is wanted(info), within
+    timeout; level changes on the way are passed over."""
+    deadline = Deadline(timeout)
+    while True:
+        try:
+            info = decode_battery(att.wait_notification(
+                BATTERY.value_handle, deadline.remaining()))
+        except TimeoutError:
+            raise AssertionError(f"no battery notification {what} within "
+                                 f"{timeout:g} s") from None
+        if wanted(info):
+            return info
+
+
+@pytest.mark.person("charger")
+@pytest.mark.observes("Charging", "Events")
+def test_charger_as_the_app_sees_it(band, hands, witness, target):
+    """MB4/BATT/BV-07: on the charger and off it again, as the app sees it
+
+    "The app never shows charging": an app subscribed to 00000006 is
+    notified when the band goes on the charger (charging byte 01, time
+    A now by the band's own clock) and when it comes off (00, time B now,
+    the level at B its level, A kept); each notification is what a read
+    returns right after it.  Judged by the phone on any band (the person
+    puts a real band on its charger); with a witness Charging and the
+    battery-changed events agree.
+    """
+    att = authenticated_link(band, 23, target.auth_key)
+    try:
+        att.write(BATTERY.cccd_handle, b"\x01\x00")
+        if read_battery(att).charging:
+            pytest.skip("the band is on its charger already: take it off "
+                        "and run again")
+        before = band_now(att)
+        hands.put_on_charger()
+        on = wait_battery(att, lambda b: b.charging, "with charging 01")
+        on_at = band_now(att)
+        # To the minute: a band may keep these times without seconds.
+        assert before - MINUTE < local_ts(on.a) <= on_at, on.raw.hex(" ")
+        assert read_battery(att).charging
+        if witness is not None:
+            assert witness.charging() is True
+            witness.wait_event("battery-changed", charging=1)
+        hands.take_off_charger()
+        off = wait_battery(att, lambda b: not b.charging, "with charging 00")
+        off_at = band_now(att)
+        assert (off.a, off.tz_a) == (on.a, on.tz_a), off.raw.hex(" ")
+        assert on_at - MINUTE < local_ts(off.b) <= off_at, off.raw.hex(" ")
+        assert off.level_at_b == off.level, off.raw.hex(" ")
+        assert off.raw[:3] == read_battery(att).raw[:3]
+        if witness is not None:
+            assert witness.charging() is False
+            witness.wait_event("battery-changed", charging=0)
+    finally:
+        band.disconnect(att)
