@@ -12,7 +12,7 @@ scenario that needs another one runs a band on a derived profile.
 
 import pytest
 
-from bandsim.clients.fetch import FetchInterrupted
+from bandsim.clients.fetch import FetchError, FetchInterrupted, SyncState
 from bandsim.harness.control import ControlError
 from bandsim.harness.suite import CLOCK_START
 from bandsim.link.base import Disconnected
@@ -20,6 +20,7 @@ from bandsim.oracles import ground_truth
 from bandsim.protocol import uuids
 from bandsim.protocol.profile import DEFAULT_PATH, Profile, write_variant
 from bandsim.link.deadline import Deadline
+from bandsim.oracles.phone_side import check_samples, check_sync, same_samples
 from bandsim.protocol.values import (UNSET, decode_battery, local_datetime,
                                      local_ts)
 
@@ -27,7 +28,7 @@ from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.links import authenticated_link, closing
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, SINCE,
                                     all_samples, assert_minutes, band_now,
-                                    sync_over_new_link)
+                                    first_since, sync_over_new_link)
 from scenarios.helpers.update import SOFTWARE_REVISION, refused_connection
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -466,3 +467,57 @@ def test_charger_as_the_app_sees_it(band, hands, witness, target):
             witness.wait_event("battery-changed", charging=0)
     finally:
         band.disconnect(att)
+
+
+LOW_PERCENT = PROFILE.section("policy").getint("low-battery-drop-percent")
+
+
+@pytest.mark.person("low-battery")
+@pytest.mark.observes("StoredSamples", "AckedUntil", "Events")
+def test_sync_when_low_loses_nothing(band, hands, band_time, witness,
+                                     fetch_links):
+    """MB4/BATT/BI-05: a sync at a low battery loses nothing, and one after charging brings it all
+
+    Gadgetbridge #1734, "stuck Fetching" around 15 %: the person lets
+    the band run down to the profile's low-battery-drop-percent (the
+    emulator is set there), and the phone syncs without an ack.  Whether
+    that sync ends whole or is cut (the emulator drops the link as the
+    transfer starts, its policy), the phone keeps only whole rounds, and
+    nothing is deleted.  On the charger to two points above, a new sync
+    from the same minute brings every sample the first one did, same
+    bytes, and passes the phone's own checks (oracles/phone_side.py).
+    """
+    band_time.let_pass(2 * HOUR)
+    hands.run_down(LOW_PERCENT)
+    fetch = fetch_links(band)
+    level = read_battery(fetch.att).level
+    assert level <= LOW_PERCENT, f"the band reads {level} %"
+    first = SyncState(first_since(band_now(fetch.att)))
+    try:
+        fetch.sync(first, ack=False)
+        whole = True
+    except (FetchError, Disconnected):
+        whole = False
+    check_samples(first.samples)
+    try:
+        band.disconnect(fetch.att)
+    except Disconnected:
+        pass
+    if witness is not None:
+        assert not whole        # the profile's at-transfer-start
+        witness.wait_event("low-battery-drop", reason="transfer-start")
+        assert witness.acked_until() == 0
+    hands.charge_up(LOW_PERCENT + 2)
+    again = fetch_links(band)
+    second = SyncState(first_since(band_now(again.att)))
+    again.sync(second, ack=False)
+    check_sync(second)
+    if not second.samples:
+        pytest.skip("the band had nothing unsynced: wear it for an hour "
+                    "after the last sync")
+    held = [s for s in second.samples if s.ts <= first.samples[-1].ts] \
+        if first.samples else []
+    same_samples(first.samples, held, "the sync after charging")
+    if witness is not None:
+        ground_truth.assert_exactly_once(second.samples,
+                                         all_samples(witness))

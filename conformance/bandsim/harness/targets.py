@@ -95,6 +95,8 @@ STEPS = {
     "find-phone": "start and stop 'find phone' in the band's menu",
     "music": "press the buttons of the band's music screen",
     "factory-reset": "reset the band to its factory settings",
+    "low-battery": "let the band run down to a low level and charge it "
+                   "a little again",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -786,6 +788,12 @@ class ControlHands:
     def factory_reset(self) -> None:
         self.control.factory_reset()
 
+    def run_down(self, percent: int) -> None:
+        self.control.set_battery(percent)
+
+    def charge_up(self, percent: int) -> None:
+        self.control.set_battery(percent)
+
     def ignore_call(self) -> None:
         self.control.answer_call("ignore")
 
@@ -824,6 +832,15 @@ class PersonHands:
     def reject_call(self) -> None:
         self.person.ask("The band shows an incoming call: reject it on the "
                         "band (the red button)")
+
+    def run_down(self, percent: int) -> None:
+        self.person.ask(f"Let the band run down until its battery shows "
+                        f"{percent} % or less (it may take a day of wear: "
+                        f"start the scenario then)")
+
+    def charge_up(self, percent: int) -> None:
+        self.person.ask(f"Put the band on its charger until it shows "
+                        f"{percent} % or more, then take it off")
 
     def factory_reset(self) -> None:
         self.person.ask("Reset the band to its factory settings (on the "
