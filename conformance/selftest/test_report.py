@@ -561,3 +561,22 @@ def test_reset_band_moves_to_the_address_the_person_gives():
     finally:
         os.close(read_fd)
         os.close(write_fd)
+
+
+def test_person_looks_and_answers():
+    """What the band shows or did, asked of the person: yes or no, asked
+    again until the answer is one of them."""
+    read_fd, write_fd = os.pipe()
+    try:
+        out = _Text()
+        hands = PersonHands(Person(read_fd, out, timeout=1.0))
+        os.write(write_fd, b"y\nmaybe\nNo\nyes\n")
+        assert hands.sees("the incoming-call screen", "call") is True
+        assert hands.felt("vibrate", "vibrate") is False
+        assert "Does the band show the incoming-call screen now? [y/n]" \
+            in out.text
+        assert out.text.count("Did the band vibrate? [y/n]") == 2
+        assert hands.sees("the time", "time") is True
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)

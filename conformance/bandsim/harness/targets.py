@@ -97,6 +97,7 @@ STEPS = {
     "factory-reset": "reset the band to its factory settings",
     "low-battery": "let the band run down to a low level and charge it "
                    "a little again",
+    "look": "look at the band and say what it shows or did",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -791,6 +792,22 @@ class ControlHands:
     def run_down(self, percent: int) -> None:
         self.control.set_battery(percent)
 
+    def sees(self, what: str, screen: str, **fields) -> bool:
+        """The band shows `screen` with these fields now (its Screen)."""
+        shown = self.control.screen()
+        return shown.get("name") == screen and all(
+            shown.get(k) == v for k, v in fields.items())
+
+    def felt(self, what: str, event: str, timeout: float = 2.0,
+             **details) -> bool:
+        """The band did what `event` records (vibrate, ...) since the
+        last time it was asked; false if not within timeout."""
+        try:
+            self.control.wait_event(event, timeout=timeout, **details)
+        except TimeoutError:
+            return False
+        return True
+
     def charge_up(self, percent: int) -> None:
         self.control.set_battery(percent)
 
@@ -832,6 +849,19 @@ class PersonHands:
     def reject_call(self) -> None:
         self.person.ask("The band shows an incoming call: reject it on the "
                         "band (the red button)")
+
+    def sees(self, what: str, screen: str, **fields) -> bool:
+        return self._yes(f"Does the band show {what} now?")
+
+    def felt(self, what: str, event: str, timeout: float = 2.0,
+             **details) -> bool:
+        return self._yes(f"Did the band {what}?")
+
+    def _yes(self, question: str) -> bool:
+        while True:
+            reply = self.person.answer(f"{question} [y/n]").lower()
+            if reply in ("y", "yes", "n", "no"):
+                return reply.startswith("y")
 
     def run_down(self, percent: int) -> None:
         self.person.ask(f"Let the band run down until its battery shows "
