@@ -10,7 +10,9 @@ with 0x2A06, and hears the wearer's answer to a call on 00000010.  None
 of it needs the key (§2.1), so most of these scenarios run on a link
 that never authenticated.  The real-band target runs the ones that need
 no control plane or only watch it (observes: judged there by the band's
-replies alone); a person rejects or ignores the call (--interactive).
+replies alone); a person rejects or ignores the call, works the music
+screen, and says what the band shows and whether it vibrated
+(person("look"), --interactive).
 """
 
 import pytest
@@ -29,7 +31,6 @@ from bandsim.protocol.profile import DEFAULT_PATH, Profile
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.faults import fired
 from scenarios.helpers.policy import CHUNK_MAX, CHUNK_TIMEOUT_S, PREPARE_QUEUE
-from scenarios.helpers.settings import PHONE_TIME
 
 PROFILE = Profile.load(DEFAULT_PATH)
 NEW_ALERT = PROFILE.characteristic("new-alert")
@@ -272,7 +273,9 @@ def answered_on_band(att, hands, caller: str, answer: str,
     a vibrate for it where vibrates says so; the wearer answers it on the
     band (answer: "reject" or "ignore"); the phone hears that answer and
     the band ends the call with it.  The band's events are checked where
-    there is a control plane (a person's hands have none)."""
+    there is a control plane (a person's hands have none); the person
+    is asked whether the band shows the call, and vibrated for it, and
+    whether a rejected call's screen went."""
     control = hands.control
     client = alerts(att)
     client.watch_events()
@@ -280,16 +283,21 @@ def answered_on_band(att, hands, caller: str, answer: str,
     client.incoming_call(caller, chunked=chunked)
     if control is not None:
         event_after(control, "call-ringing", mark, caller=caller)
-        if vibrates:
-            event_after(control, "vibrate", mark, reason="call")
+    assert hands.sees(f"the incoming call from '{caller}'", "call",
+                      caller=caller)
+    if vibrates:
+        assert hands.felt("vibrate for the call", "vibrate", reason="call")
     act, heard, how = CALL_ANSWERS[answer]
     act(hands)
     assert client.wait_call_answer(timeout=hands_timeout(hands)) == heard
     if control is not None:
         event_after(control, "call-ended", mark, how=how)
+    if answer == "reject":
+        assert not hands.sees(f"the incoming call from '{caller}' still",
+                              "call")
 
 
-@pytest.mark.person("call")
+@pytest.mark.person("call", "look")
 def test_chunked_call_rejected(att, hands):
     """MB4/ALERT/BV-06: a chunked call rejected on the band: device event 07
 
@@ -297,112 +305,172 @@ def test_chunked_call_rejected(att, hands):
     03, on a link without the key.  The band rings until the wearer
     rejects it on the band; the phone then hears 07 on 00000010 and
     hangs up.  The control plane stands in for the wearer
-    (AnswerCall("reject")), or a person does it (--interactive).
+    (AnswerCall("reject")), or a person does it (--interactive), who is
+    asked whether the band shows the call from Alice Smith and vibrated
+    for it, and, once rejected, whether the call's screen went.
     """
     answered_on_band(att, hands, "Alice Smith", "reject", chunked=True,
                      vibrates=True)
 
 
-@pytest.mark.person("call")
+@pytest.mark.person("call", "look")
 def test_call_ignored(att, hands):
     """MB4/ALERT/BV-07: a call on 0x2A46 ignored on the band: device event 09
 
     satcar77's call (category 03 on 0x2A46): the wearer silences it on the
     band instead of rejecting it; the phone hears 09 and lets it ring.
+    On a real band the person is asked whether the band shows the call
+    from +441234567890, and ignores it there.
     """
     answered_on_band(att, hands, "+441234567890", "ignore")
 
 
-@pytest.mark.needs_control("AdvanceClock", "AnswerCall", "Events")
-def test_call_rings_until_answered(att, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("AnswerCall", "Events")
+def test_call_rings_until_answered(att, hands, witness, band_time):
     """MB4/ALERT/BV-08: a call rings until it is answered, however long; the phone can end it
 
     "Calls not shown" and its opposite, a band that stops on its own: an
     hour of band time passes and the call still rings (no call-ended);
     0x2A06 00 from the phone (Gadgetbridge, when the call is answered or
-    over) ends it; AnswerCall then finds nothing ringing.
+    over) ends it; AnswerCall then finds nothing ringing.  On a real
+    band, whose hour would pass in wall time, the person is asked
+    whether the band shows the call from Bob, and, once the phone ended
+    it, whether it still does (it must not); the hour is the emulator's.
     """
     client = alerts(att)
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
     client.incoming_call("Bob")
-    event_after(control, "call-ringing", mark, caller="Bob")
-    control.advance_clock(3600)
-    assert events_after(control, "call-ended", mark) == []
+    if witness is not None:
+        event_after(witness, "call-ringing", mark, caller="Bob")
+    assert hands.sees("the incoming call from 'Bob'", "call", caller="Bob")
+    if band_time.control is not None:
+        band_time.let_pass(3600)
+        assert hands.sees("the incoming call from 'Bob' still", "call",
+                          caller="Bob")
+    if witness is not None:
+        assert events_after(witness, "call-ended", mark) == []
     client.end_call()
-    event_after(control, "call-ended", mark, how="phone")
-    with pytest.raises(ControlError) as info:
-        control.answer_call("reject")
-    assert info.value.name == "io.bandsim.Error.Failed"
+    client.settle()
+    if witness is not None:
+        event_after(witness, "call-ended", mark, how="phone")
+    assert not hands.sees("the incoming call from 'Bob' still", "call")
+    if witness is not None:
+        with pytest.raises(ControlError) as info:
+            witness.answer_call("reject")
+        assert info.value.name == "io.bandsim.Error.Failed"
 
 
 # -------------------------------------------------------- the wearer
 
-@pytest.mark.needs_control("Settings", "Events")
-def test_dnd_keeps_band_still_not_alert(authed, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Settings", "Events")
+def test_dnd_keeps_band_still_not_alert(authed, hands, witness):
     """MB4/ALERT/BV-09: do-not-disturb keeps the band still, not the alert
 
-    "DND ignored" and "DND hides my messages": the phone sets the time
-    (07:00) and DND from 06:00 to 09:00.  An SMS is shown and a call
-    rings, but the band does not vibrate for either; find band, which
-    the wearer uses to find the band, vibrates through DND.
+    "DND ignored" and "DND hides my messages": the phone sets DND from
+    00:00 to 23:59 (whatever the band's clock says, bar its last
+    minute).  An SMS is shown and a call rings, but the band does not
+    vibrate for either; find band, which the wearer uses to find the
+    band, vibrates through DND.  Then DND is off again.  On a real band
+    the person is asked whether it shows the message and the call, and
+    whether it vibrated for each (it must not) and for find band (it
+    must); the witness checks the setting and every vibration's reason.
     """
     settings = SettingsClient(authed)
-    authed.write(CURRENT_TIME.value_handle, PHONE_TIME)
-    settings.set_dnd("scheduled", (6, 0), (9, 0))
+    settings.set_dnd("scheduled", (0, 0), (23, 59))
     settings.settle()
-    assert control.settings()["dnd"] == "scheduled"
-    client = alerts(authed)
-    mark = last_seq(control)
-    client.send(A.Category.SMS, "Ann", "quiet please")
-    shown(control, mark, A.Category.SMS, "Ann", "quiet please")
-    client.incoming_call("Bob")
-    event_after(control, "call-ringing", mark, caller="Bob")
-    client.find_band()
-    event_after(control, "find-band", mark, level=3)
-    event_after(control, "vibrate", mark, reason="find-band")
-    assert [e.details["reason"]
-            for e in events_after(control, "vibrate", mark)] == ["find-band"]
-    client.stop_find_band()
+    try:
+        if witness is not None:
+            assert witness.settings()["dnd"] == "scheduled"
+        client = alerts(authed)
+        mark = last_seq(witness) if witness is not None else 0
+        client.send(A.Category.SMS, "Ann", "quiet please")
+        if witness is not None:
+            shown(witness, mark, A.Category.SMS, "Ann", "quiet please")
+        assert hands.sees("the message 'quiet please' from Ann", "message",
+                          title="Ann", text="quiet please")
+        assert not hands.felt("vibrate for the message", "vibrate")
+        client.incoming_call("Bob")
+        if witness is not None:
+            event_after(witness, "call-ringing", mark, caller="Bob")
+        assert hands.sees("the incoming call from 'Bob'", "call",
+                          caller="Bob")
+        assert not hands.felt("vibrate for the call", "vibrate")
+        client.end_call()
+        client.find_band()
+        assert hands.felt("vibrate to be found (find band)", "vibrate",
+                          reason="find-band")
+        if witness is not None:
+            event_after(witness, "find-band", mark, level=3)
+            assert [e.details["reason"] for e in
+                    events_after(witness, "vibrate", mark)] == ["find-band"]
+        client.stop_find_band()
+    finally:
+        settings.set_dnd("off")
+        settings.settle()
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
-def test_find_band(att, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Events")
+def test_find_band(att, hands, witness, band_time):
     """MB4/ALERT/BV-10: find band vibrates until the phone says stop
 
     Gadgetbridge's find band writes 03 on 0x2A06 and 00 when the wearer
     found it.  The band vibrates from the 03 on, however long the search
-    takes (five minutes of band time here), and stops at the 00.
+    takes (five minutes of band time here, on the emulator), and stops at
+    the 00.  On a real band the person is asked whether it vibrated after
+    the 03, and whether it stopped after the 00.
     """
     client = alerts(att)
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
     client.find_band()
-    event_after(control, "find-band", mark, level=3)
-    event_after(control, "vibrate", mark, reason="find-band")
-    control.advance_clock(300)
-    assert [e.details for e in events_after(control, "find-band", mark)] == \
-        [{"level": 3}]
+    assert hands.felt("vibrate (find band)", "vibrate", reason="find-band")
+    if witness is not None:
+        event_after(witness, "find-band", mark, level=3)
+    band_time.let_pass(300)
+    if witness is not None:
+        assert [e.details for e in
+                events_after(witness, "find-band", mark)] == [{"level": 3}]
     client.stop_find_band()
-    event_after(control, "find-band", mark, level=0)
+    client.settle()
+    assert hands.felt("stop vibrating", "find-band", level=0)
 
 
-@pytest.mark.needs_control("Events")
-def test_weather_and_music_kept(att, control):
+@pytest.mark.person("music", "look")
+@pytest.mark.observes("Events")
+def test_weather_and_music_kept(att, hands, witness):
     """MB4/ALERT/BV-11: the weather and the track playing are kept
 
     Gadgetbridge sends the current weather as a type-1 chunked transfer
     and the track as a type-3 one (several chunks at MTU 23), on a link
-    without the key; the band keeps both and says what it shows.
+    without the key, while the wearer has the band's music screen open;
+    the band keeps both and says what it shows.  On a real band the
+    person opens its music screen and is asked, once the phone sent the
+    track, whether it shows Here Comes the Sun by The Beatles, playing,
+    then leaves it;
+    the weather (no screen the emulator models) and the dropped chunks
+    are the witness's to check.
     """
     client = alerts(att)
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
+    hands.music("open")
     client.weather(1716188400, 1, 21, "Partly cloudy with light breeze")
-    event_after(control, "weather-received", mark,
-                text=A.weather_text(21, "Partly cloudy with light breeze"))
+    if witness is not None:
+        event_after(witness, "weather-received", mark,
+                    text=A.weather_text(21, "Partly cloudy with light breeze"))
     client.music(A.MusicState.PLAYING, "The Beatles", "Abbey Road",
                  "Here Comes the Sun", 12, 185)
-    event_after(control, "music-info", mark, state="playing",
-                track="Here Comes the Sun", artist="The Beatles")
-    assert events_after(control, "chunk-dropped", mark) == []
+    client.settle()
+    if witness is not None:
+        event_after(witness, "music-info", mark, state="playing",
+                    track="Here Comes the Sun", artist="The Beatles")
+    assert hands.sees("its music screen with 'Here Comes the Sun' by "
+                      "The Beatles, playing", "music", state="playing",
+                      track="Here Comes the Sun", artist="The Beatles")
+    hands.music("close")
+    if witness is not None:
+        assert events_after(witness, "chunk-dropped", mark) == []
 
 
 # ------------------------------------------------ chunked transfers

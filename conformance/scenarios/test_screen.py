@@ -1,4 +1,4 @@
-"""The screen: what the wearer sees on the band, read over the control plane (docs/policies.md#screen)
+"""The screen: what the wearer sees on the band, read over the control plane or asked of the person (docs/policies.md#screen)
 
 "The band says pair first", "it shows syncing forever", "the update
 percent froze": what the band shows is half of what a user reports.  A
@@ -6,7 +6,10 @@ real band's screen is not on the air, so these scenarios read the
 emulator's Screen property and screen-changed event: each screen comes
 with the event that makes it (a new client's key, a sync, an update, the
 battery, an alarm, find phone), shows its fields, and goes back to the
-time and then off after the profile's times, in band time.
+time and then off after the profile's times, in band time.  Those a
+person can judge (person("look"): a tap, find phone, a call, a message,
+a heart-rate reading) run on a real band too, where the person is asked
+what the band shows (hands.sees()); the exact times stay the witness's.
 """
 
 import subprocess
@@ -24,8 +27,8 @@ from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.events import (event_after, events_after, last_seq,
-                                      unasked_find_phone_answers)
+from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.look import LOOK_SLACK_S, let_pass
 from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import SCREEN_ALARM_S as ALARM_S
 from scenarios.helpers.policy import SCREEN_LOW_PERCENT as LOW_PERCENT
@@ -65,22 +68,31 @@ def time_then_off(control, mark=None) -> None:
                                                      {"name": "off"}]
 
 
-@pytest.mark.needs_control("PressButton", "AdvanceClock", "Screen")
-def test_tap_shows_time(band, control):
+@pytest.mark.person("button", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_tap_shows_time(att, hands, witness, band_time):
     """MB4/SCREEN/BV-01: a tap shows the time, which goes off after screen-on-s of band time
 
     The band's screen is off; a tap lights it with the time, another tap
-    keeps it on, and it goes off screen-on-s after the last one.
+    keeps it on, and it goes off screen-on-s after the last one.  On a
+    real band the person taps it and is asked whether it shows the time
+    now, and, screen-on-s and a few seconds later, whether its screen is
+    off; the witness checks the times exactly.
     """
-    assert control.screen() == {"name": "off"}
-    mark = last_seq(control)
-    control.press_button()
-    assert control.screen() == {"name": "time"}
-    control.advance_clock(ON_S / 2)
-    control.press_button()
-    time_then_off(control)
-    assert screens_after(control, mark) == [{"name": "time"},
-                                            {"name": "off"}]
+    if witness is not None:
+        assert witness.screen() == {"name": "off"}
+        mark = last_seq(witness)
+    hands.press()
+    assert hands.sees("the time", "time")
+    if witness is not None:
+        witness.advance_clock(ON_S / 2)
+        hands.press()
+        time_then_off(witness)
+        assert screens_after(witness, mark) == [{"name": "time"},
+                                                {"name": "off"}]
+        return
+    let_pass(att, band_time, ON_S + LOOK_SLACK_S)
+    assert hands.sees("nothing (its screen off)", "off")
 
 
 @pytest.mark.needs_control("Screen", "PressButton", "Events")
@@ -235,29 +247,40 @@ def test_alarm(authed, control):
     time_then_off(control)
 
 
-@pytest.mark.needs_control("FindPhone", "Screen", "Events")
-def test_find_phone(authed, control):
+@pytest.mark.person("find-phone", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_find_phone(authed, hands, witness):
     """MB4/SCREEN/BV-08: find phone shows until it stops, with the phone's answer
 
     The band looks for the phone: find-phone; the phone's 06 14 00 00
-    shows it rings (acknowledged); stopped on the band, the time.
+    shows it rings (acknowledged); stopped on the band, the time.  On a
+    real band the person starts find phone in its menu (the phone hears
+    08) and is asked whether the band shows its find-phone screen, still
+    after the phone's answer, and the time once they stopped it (the
+    phone hears 0F); the witness checks the screen's state and that the
+    time then goes off.
     """
     client = DeviceEventsClient(authed)
     client.enable_notifications()
-    mark = last_seq(control)
-    control.find_phone(True)
+    mark = last_seq(witness) if witness is not None else 0
+    hands.find_phone(True)
     client.expect(0x08)
-    assert control.screen() == {"name": "find-phone", "state": "started"}
+    assert hands.sees("its find-phone screen", "find-phone",
+                      state="started")
     client.answer_find_phone()
-    control.wait_event("find-phone", state="acknowledged")
-    assert control.screen() == {"name": "find-phone",
-                                "state": "acknowledged"}
-    control.find_phone(False)
-    time_then_off(control, mark)
-    assert screens_after(control, mark) == [
-        {"name": "find-phone", "state": "started"},
-        {"name": "find-phone", "state": "acknowledged"},
-        {"name": "time"}, {"name": "off"}]
+    if witness is not None:
+        witness.wait_event("find-phone", state="acknowledged")
+    assert hands.sees("its find-phone screen still", "find-phone",
+                      state="acknowledged")
+    hands.find_phone(False)
+    client.expect(0x0f)
+    assert hands.sees("the time", "time")
+    if witness is not None:
+        time_then_off(witness, mark)
+        assert screens_after(witness, mark) == [
+            {"name": "find-phone", "state": "started"},
+            {"name": "find-phone", "state": "acknowledged"},
+            {"name": "time"}, {"name": "off"}]
 
 
 @pytest.mark.needs_control("Screen", "Events", "SetCharging")
@@ -282,20 +305,30 @@ def test_lower_screen_waits(authed, control):
     assert control.screen() == {"name": "time"}
 
 
-@pytest.mark.needs_control("Screen", "Events")
-def test_bad_answers_leave_screen(authed, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Screen", "Events")
+def test_bad_answers_leave_screen(authed, hands, witness):
     """MB4/SCREEN/BI-01: a find-phone answer out of turn or malformed leaves the screen as it is
 
     The band is not looking for the phone: 06 14 00 00 and 06 14 00 01
     change nothing it shows; a malformed 06 14 00 07 is refused and
-    changes nothing either.
+    changes nothing either.  On a real band the refusal is the phone's
+    to hear, and the person is asked whether the band shows its
+    find-phone screen (it must not); the witness checks that no screen
+    came at all.
     """
     client = DeviceEventsClient(authed)
-    settings, mark = unasked_find_phone_answers(authed, control, client)
+    mark = last_seq(witness) if witness is not None else 0
+    settings = SettingsClient(authed)
+    settings.enable_notifications()
+    client.answer_find_phone(False)
+    client.answer_find_phone(True)
     settings.refused(S.Write(S.CONFIGURATION, bytes.fromhex("06 14 00 07")))
     settings.settle()
-    assert control.screen() == {"name": "off"}
-    assert screens_after(control, mark) == []
+    assert not hands.sees("its find-phone screen", "find-phone")
+    if witness is not None:
+        assert witness.screen() == {"name": "off"}
+        assert screens_after(witness, mark) == []
 
 
 def ctl(binary, *args) -> subprocess.CompletedProcess:
@@ -348,69 +381,105 @@ def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
 
 # ------------------------------------------- what the alerts and HR show
 
-@pytest.mark.needs_control("Screen", "AnswerCall", "AdvanceClock")
-def test_call_screen_while_ringing(att, control):
-    """MB4/SCREEN/BV-11: an incoming call shows its caller while it rings, read over D-Bus
+@pytest.mark.person("call", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_call_screen_while_ringing(att, hands, witness, band_time):
+    """MB4/SCREEN/BV-11: an incoming call shows its caller while it rings
 
     "Calls not shown": the phone's chunked call (Gadgetbridge's way)
     rings; for as long as it rings, whatever band time passes, the
     Screen property is the call with the caller.  The wearer rejects it
-    on the band: the time, then off.
+    on the band: the time, then off.  On a real band the person is
+    asked whether the band shows the call from Anna, rejects it there
+    (the phone hears 07) and is asked whether the band shows the time;
+    five minutes of ringing and the screen going off are the witness's
+    (the control plane's AdvanceClock) to check.
     """
     client = AlertClient(att)
-    mark = last_seq(control)
+    client.watch_events()
+    mark = last_seq(witness) if witness is not None else 0
     client.incoming_call("Anna", chunked=True)
-    control.wait_event("call-ringing", caller="Anna")
-    assert control.screen() == {"name": "call", "caller": "Anna"}
-    control.advance_clock(5 * 60)
-    assert control.screen() == {"name": "call", "caller": "Anna"}
-    control.answer_call("reject")
-    control.wait_event("call-ended", how="rejected")
-    time_then_off(control, mark)
-    assert screens_after(control, mark)[0] == {"name": "call",
-                                               "caller": "Anna"}
+    if witness is not None:
+        witness.wait_event("call-ringing", caller="Anna")
+    assert hands.sees("the incoming call from 'Anna'", "call",
+                      caller="Anna")
+    if band_time.control is not None:
+        band_time.let_pass(5 * 60)
+        assert hands.sees("the incoming call from 'Anna' still", "call",
+                          caller="Anna")
+    hands.reject_call()
+    timeout = None if hands.control is not None else 30.0
+    assert client.wait_call_answer(timeout=timeout) == A.CALL_REJECTED
+    assert hands.sees("the time", "time")
+    if witness is not None:
+        witness.wait_event("call-ended", how="rejected")
+        time_then_off(witness, mark)
+        assert screens_after(witness, mark)[0] == {"name": "call",
+                                                   "caller": "Anna"}
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
-def test_message_screen(att, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Screen", "Events")
+def test_message_screen(att, hands, witness, band_time):
     """MB4/SCREEN/BV-12: a text alert shows its title and text for screen-message-s, then the time
 
     "Notifications stopped": an SMS on 0x2A46 shows as the message
     screen with its category, title and text; after screen-message-s of
-    band time it goes, the time shows, then nothing.
+    band time it goes, the time shows, then nothing.  On a real band the
+    person is asked whether the band shows Ann's message right after the
+    write, and again screen-message-s and a few seconds later (it must
+    be gone); the witness checks the times exactly.
     """
     client = AlertClient(att)
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
     client.send(A.Category.SMS, "Ann", "See you at six")
-    control.wait_event("alert-received", title="Ann")
-    message = {"name": "message",
-               "category": A.CATEGORY_NAMES[A.Category.SMS],
+    if witness is not None:
+        witness.wait_event("alert-received", title="Ann")
+    message = {"category": A.CATEGORY_NAMES[A.Category.SMS],
                "title": "Ann", "text": "See you at six"}
-    assert control.screen() == message
-    control.advance_clock(MESSAGE_S - TICK)
-    assert control.screen() == message
-    control.advance_clock(TICK)
-    time_then_off(control, mark)
+    what = "the message 'See you at six' from Ann"
+    assert hands.sees(what, "message", **message)
+    if witness is not None:
+        witness.advance_clock(MESSAGE_S - TICK)
+        assert witness.screen() == dict(message, name="message")
+        witness.advance_clock(TICK)
+        time_then_off(witness, mark)
+        return
+    let_pass(att, band_time, MESSAGE_S + LOOK_SLACK_S)
+    assert not hands.sees(f"{what} still", "message", **message)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
-def test_heart_rate_screen(authed, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Screen", "Events")
+def test_heart_rate_screen(authed, hands, witness, band_time):
     """MB4/SCREEN/BV-13: a one-shot measurement shows measuring, then the reading the app got
 
     "HR stuck measuring": the band shows the measurement from 15 02 01,
     then the reading it notified on 0x2A37, which stays a notice's time
-    after the measurement stopped, then the time.
+    after the measurement stopped, then the time.  On a real band (worn)
+    the person is asked whether it shows the measurement right after
+    15 02 01, whether it shows the reading the phone got once it came,
+    and, a notice's time and a few seconds later, whether it still does
+    (it must not); the witness checks the times exactly.
     """
     client = HeartRateClient(authed)
     client.enable_notifications()
-    mark = last_seq(control)
+    mark = last_seq(witness) if witness is not None else 0
     client.start_manual()
-    control.wait_event("hr-started", mode="manual")
-    assert control.screen() == {"name": "heart-rate", "mode": "manual"}
-    control.advance_clock(MEASURE_S)
+    if witness is not None:
+        witness.wait_event("hr-started", mode="manual")
+    assert hands.sees("a heart-rate measurement", "heart-rate",
+                      mode="manual")
+    band_time.let_pass(MEASURE_S)
     bpm = client.reading()
-    control.wait_event("hr-stopped", mode="manual")
-    assert control.screen() == {"name": "heart-rate", "mode": "manual",
-                                "bpm": bpm}
-    control.advance_clock(NOTICE_S)
-    time_then_off(control, mark)
+    if witness is not None:
+        witness.wait_event("hr-stopped", mode="manual")
+    reading = f"the heart rate {bpm}"
+    assert hands.sees(reading, "heart-rate", mode="manual", bpm=bpm)
+    if witness is not None:
+        witness.advance_clock(NOTICE_S)
+        time_then_off(witness, mark)
+        return
+    let_pass(authed, band_time, NOTICE_S + LOOK_SLACK_S)
+    assert not hands.sees(f"{reading} still", "heart-rate", mode="manual",
+                          bpm=bpm)
