@@ -15,6 +15,7 @@ import pytest
 from bandsim.clients.fetch import FetchError, FetchInterrupted, SyncState
 from bandsim.harness.control import ControlError
 from bandsim.harness.suite import CLOCK_START
+from bandsim.harness.targets import EMU
 from bandsim.link.base import Disconnected
 from bandsim.oracles import ground_truth
 from bandsim.protocol import uuids
@@ -96,63 +97,134 @@ def charging_stretch():
 
 # ---------------------------------------------------------------- layout
 
-@pytest.mark.needs_control("SetBattery", "SetCharging", "AdvanceClock",
-                           "Battery", "Charging", "Events")
-@pytest.mark.emulator_process(
-    "the fresh band's battery level and charge times")
-def test_battery_level_and_charging_state(band, control, band_charger, links):
+# 0 to 100 % on the charger takes two hours, 72 s a whole percent: a
+# band whose clock runs (a real one) gets this long for the next one.
+PERCENT_ON_CHARGER_S = 90
+
+
+def read_matches(att, note) -> None:
+    """A read returns what the latest notification said: note, or, on a
+    band whose clock runs, a newer one that came before the read's
+    answer (ATT keeps order)."""
+    read = read_battery(att)
+    later = battery_notes_queued(att)
+    want = later[-1] if later else note
+    assert read.raw == want.raw, f"read {read.raw.hex(' ')}, notified " \
+        f"{want.raw.hex(' ')}"
+
+
+def battery_notes_queued(att) -> list:
+    notes = []
+    while True:
+        try:
+            notes.append(decode_battery(
+                att.wait_notification(BATTERY.value_handle, 0)))
+        except TimeoutError:
+            return notes
+
+
+@pytest.mark.person("charger")
+@pytest.mark.observes("SetBattery", "Battery", "Charging", "Events")
+def test_battery_level_and_charging_state(band, hands, band_time, witness,
+                                          target):
     """MB4/BATT/BV-02: the app shows the battery level and the charging state
 
     00000006 carries the level, the charging byte and two timestamps:
     A when charging last started (unset before the first charge), B and
     the level at B when it last stopped (at first start: then).  A
     subscribed app is notified of every whole percent and of plugging
-    in or out, and the notified bytes are what a read returns.
+    in or out, and the notified bytes are what a read returns.  On a
+    real band the person puts it on the charger and takes it off
+    (--interactive): plugged in, A is now by the band's clock and B and
+    its level are kept; the next whole percent on the charger comes
+    within 90 s, one percent at a time, A and B kept; off the charger B
+    is now and its level the level.  With a witness SetBattery's level
+    is notified and the levels are the band's; on a fresh emulator A,
+    B and the levels are exact.
     """
-    att = links(band)
-    start = local_datetime(CLOCK_START)
-    info = read_battery(att)
-    assert (info.level, info.charging) == (INITIAL_LEVEL, False)
-    assert (info.a, info.tz_a) == (UNSET, 0), info.raw.hex(" ")
-    assert (info.b, info.tz_b, info.level_at_b) == \
-        (start, 0, INITIAL_LEVEL), info.raw.hex(" ")
-    att.write(BATTERY.cccd_handle, b"\x01\x00")
+    fresh = witness is not None and target.kind == EMU
+    att = authenticated_link(band, 23, target.auth_key)
+    try:
+        start = local_datetime(CLOCK_START)
+        info = read_battery(att)
+        if info.charging:
+            pytest.skip("the band is on its charger already: take it off "
+                        "and run again")
+        if band_time.control is None and info.level >= 95:
+            pytest.skip(f"the band reads {info.level} %: near full a whole "
+                        f"percent takes long; run it down a little first")
+        if fresh:
+            assert info.level == INITIAL_LEVEL
+            assert (info.a, info.tz_a) == (UNSET, 0), info.raw.hex(" ")
+            assert (info.b, info.tz_b, info.level_at_b) == \
+                (start, 0, INITIAL_LEVEL), info.raw.hex(" ")
+        att.write(BATTERY.cccd_handle, b"\x01\x00")
+        if witness is not None:
+            assert witness.battery() == info.level
+            witness.set_battery(57)
+            (note,) = battery_notes(att)
+            assert (note.level, note.charging, note.raw[3:]) == \
+                (57, False, info.raw[3:]), note.raw.hex(" ")
+            read_matches(att, note)
+            assert witness.wait_event("battery-changed").details == \
+                {"level": 57, "charging": 0}
+            assert witness.battery() == 57
+            info = note
 
-    control.set_battery(57)
-    (note,) = battery_notes(att)
-    assert (note.level, note.charging, note.raw[3:]) == \
-        (57, False, info.raw[3:]), note.raw.hex(" ")
-    assert note.raw == read_battery(att).raw
-    assert control.wait_event("battery-changed").details == \
-        {"level": 57, "charging": 0}
-    assert control.battery() == 57
+        band_time.let_pass(5 * MINUTE)
+        battery_notes(att)
+        plug_from = band_now(att)
+        hands.put_on_charger()
+        plugged = wait_battery(att, lambda b: b.charging, "with charging 01")
+        plugged_at = band_now(att)
+        read_matches(att, plugged)
+        # To the minute: a band may keep these times without seconds.
+        assert plug_from - MINUTE < local_ts(plugged.a) <= plugged_at, \
+            plugged.raw.hex(" ")
+        assert (plugged.b, plugged.tz_b, plugged.level_at_b) == \
+            (info.b, info.tz_b, info.level_at_b), plugged.raw.hex(" ")
+        if fresh:
+            assert (plugged.a, plugged.tz_a) == (start.replace(minute=35),
+                                                 0), plugged.raw.hex(" ")
+        if witness is not None:
+            assert witness.charging() is True
+            assert witness.wait_event("battery-changed", charging=1)
 
-    control.advance_clock(5 * MINUTE)
-    battery_notes(att)
-    band_charger.put_on_charger()
-    plugged = battery_notes(att)[-1]
-    assert plugged.charging and plugged.raw == read_battery(att).raw
-    assert (plugged.a, plugged.tz_a) == (start.replace(minute=35), 0), \
-        plugged.raw.hex(" ")
-    assert (plugged.b, plugged.level_at_b) == (start, INITIAL_LEVEL)
-    assert control.charging() is True
-    assert control.wait_event("battery-changed", charging=1)
+        band_time.let_pass(30 * MINUTE)         # +25 % on the charger
+        risen = wait_battery(att, lambda b: b.level != plugged.level,
+                             "with the next whole percent",
+                             PERCENT_ON_CHARGER_S)
+        notes = [risen] + battery_notes_queued(att)
+        levels = [n.level for n in notes]
+        assert levels == list(range(plugged.level + 1, levels[-1] + 1)), \
+            levels
+        assert all(n.charging and (n.a, n.b, n.level_at_b) ==
+                   (plugged.a, plugged.b, plugged.level_at_b)
+                   for n in notes), [n.raw.hex(" ") for n in notes]
+        read_matches(att, notes[-1])
+        if fresh:
+            assert 81 <= levels[-1] <= 82, levels
 
-    control.advance_clock(30 * MINUTE)          # +25 % on the charger
-    notes = battery_notes(att)
-    levels = [n.level for n in notes]
-    assert levels == list(range(plugged.level + 1, levels[-1] + 1)), levels
-    assert 81 <= levels[-1] <= 82, levels
-    assert all(n.charging and n.a == plugged.a for n in notes)
-
-    band_charger.take_off_charger()
-    unplugged = battery_notes(att)[-1]
-    assert not unplugged.charging
-    assert (unplugged.a, unplugged.b, unplugged.tz_b) == \
-        (plugged.a, start.replace(hour=11, minute=5), 0), \
-        unplugged.raw.hex(" ")
-    assert unplugged.level_at_b == unplugged.level == control.battery()
-    assert control.charging() is False
+        off_from = band_now(att)
+        hands.take_off_charger()
+        unplugged = wait_battery(att, lambda b: not b.charging,
+                                 "with charging 00")
+        off_at = band_now(att)
+        read_matches(att, unplugged)
+        assert (unplugged.a, unplugged.tz_a) == (plugged.a, plugged.tz_a), \
+            unplugged.raw.hex(" ")
+        assert off_from - MINUTE < local_ts(unplugged.b) <= off_at, \
+            unplugged.raw.hex(" ")
+        assert unplugged.level_at_b == unplugged.level, \
+            unplugged.raw.hex(" ")
+        if fresh:
+            assert (unplugged.b, unplugged.tz_b) == \
+                (start.replace(hour=11, minute=5), 0), unplugged.raw.hex(" ")
+        if witness is not None:
+            assert unplugged.level == witness.battery()
+            assert witness.charging() is False
+    finally:
+        band.disconnect(att)
 
 
 # ------------------------------------------------------------- the model

@@ -157,25 +157,34 @@ def test_sleep_and_non_wear(authed, control):
     assert worn.count(0) >= want.count(D.NON_WEAR) and 1 in worn
 
 
-@pytest.mark.needs_control("SetSilentMode", "Settings")
-def test_silent_mode_from_band(authed, control):
+@pytest.mark.person("silent-mode")
+@pytest.mark.observes("Settings")
+def test_silent_mode_from_band(authed, hands, witness):
     """MB4/EVT/BV-04: silent mode from the band's menu is 10 01 / 10 00, and the phone's answer is kept
 
     The wearer mutes the phone from the band: 10 01 on 00000010.
     Gadgetbridge mutes the phone and tells the band its state, 06 19 00
-    01 on 00000003, which the band keeps (Settings phone-silent); then
-    the other way.
+    01 on 00000003, which the band takes without a word; then the other
+    way, 10 00 and 06 19 00 00.  The phone first says it rings (06 19 00
+    00), so the band's menu starts from there.  On a real band a person
+    turns silent mode on and off in the band's menu (--interactive):
+    judged by the events' bytes, one per turn and nothing else; with a
+    witness the band keeps each answer (Settings phone-silent).
     """
     client = events_link(authed)
     settings = SettingsClient(authed)
+    settings.write(S.phone_silent(False))
+    settings.settle()
     for on in (True, False):
-        control.set_silent_mode(on)
+        hands.silent_mode(on)
         event = client.expect(D.SILENT_MODE)
         assert bytes(event) == bytes([D.SILENT_MODE, on])
         assert event.silent is on
         settings.write(S.phone_silent(on))
         settings.settle()
-        assert control.settings()["phone-silent"] is on
+        if witness is not None:
+            assert witness.settings()["phone-silent"] is on
+    assert sent_so_far(authed) == []
 
 
 # Each code of §9 with bytes that fit it.
@@ -232,38 +241,51 @@ def test_injected_refused(authed, control, code, extra):
     assert events_after(control, "device-event", mark) == []
 
 
-@pytest.mark.needs_control("FindPhone", "Screen", "Events")
-def test_find_phone_out_of_turn(band, control):
+@pytest.mark.person("find-phone", "look")
+@pytest.mark.observes("FindPhone", "Screen", "Events")
+def test_find_phone_out_of_turn(band, hands, witness, target):
     """MB4/EVT/BI-02: find-phone answers the band does not wait for change nothing; the link's end ends it
 
     An app that answers 06 14 00 00 without an 08, or twice, changes
     nothing; a malformed answer is refused as any bad setting is (10 06
     02); the band's menu cannot start find phone twice or stop it when
     it does not look.  The phone going away ends it, and without a phone
-    it cannot start.
+    it cannot start.  On a real band (--interactive) the phone's
+    unasked answers bring nothing back, the person starts find phone
+    (08 arrives), the malformed answer gets 10 06 02, and the person
+    says the band shows the phone ringing, then, once the phone has
+    gone, the time again; the menu's refusals are the witness's.
     """
-    att = authenticated_link(band)
+    att = authenticated_link(band, key=target.auth_key)
     client = events_link(att)
-    settings, mark = unasked_find_phone_answers(att, control, client)
+    settings, mark = unasked_find_phone_answers(att, witness, client)
     assert sent_so_far(att) == []
-    assert events_after(control, "find-phone", mark) == []
-    with pytest.raises(ControlError) as info:
-        control.find_phone(False)
-    assert info.value.name == "io.bandsim.Error.Failed"
-    control.find_phone(True)
+    if witness is not None:
+        assert events_after(witness, "find-phone", mark) == []
+        with pytest.raises(ControlError) as info:
+            witness.find_phone(False)
+        assert info.value.name == "io.bandsim.Error.Failed"
+    hands.find_phone(True)
     client.wait_find_phone()
     client.answer_find_phone(False)
-    with pytest.raises(ControlError):
-        control.find_phone(True)
+    if witness is not None:
+        with pytest.raises(ControlError):
+            witness.find_phone(True)
     assert settings.refused(S.Write(S.CONFIGURATION,
                                     bytes.fromhex("06 14 00 02"))) == \
         ERROR_STATUS
-    assert control.screen() == {"name": "find-phone",
-                                "state": "acknowledged"}
+    if witness is not None:
+        assert witness.screen() == {"name": "find-phone",
+                                    "state": "acknowledged"}
+    assert hands.sees("find phone, the phone ringing", "find-phone",
+                      state="acknowledged")
     band.disconnect(att)
-    control.wait_event("find-phone", state="stopped", by="disconnected")
-    assert control.screen()["name"] == "time"
-    with pytest.raises(ControlError) as info:
-        control.find_phone(True)
-    assert info.value.name == "io.bandsim.Error.Failed"
-    assert "no phone" in str(info.value)
+    if witness is not None:
+        witness.wait_event("find-phone", state="stopped", by="disconnected")
+    assert hands.sees("the time again (find phone ended with the link)",
+                      "time")
+    if witness is not None:
+        with pytest.raises(ControlError) as info:
+            witness.find_phone(True)
+        assert info.value.name == "io.bandsim.Error.Failed"
+        assert "no phone" in str(info.value)

@@ -61,7 +61,7 @@ MARKERS = {
               "one (the witness fixture); runs on a real band, judged by "
               "the client alone",
     PERSON: "person(*steps): steps a person can do (button, charger, "
-            "find-phone, music); on "
+            "find-phone, music, silent-mode); on "
             "--target bluez they need --band-control or --interactive",
     EMULATOR_PROCESS: "emulator_process(reason): needs an emulator the suite "
                       "starts itself (fresh state, state dir, restart, kill); "
@@ -94,6 +94,8 @@ STEPS = {
     "call": "answer an incoming call on the band (reject or ignore it)",
     "find-phone": "start and stop 'find phone' in the band's menu",
     "music": "press the buttons of the band's music screen",
+    "silent-mode": "turn the phone's silent mode on and off in the band's "
+                   "menu",
     "factory-reset": "reset the band to its factory settings",
     "low-battery": "let the band run down to a low level and charge it "
                    "a little again",
@@ -783,6 +785,10 @@ class ControlHands:
     def music(self, *actions: str) -> None:
         for action in actions:
             self.control.music_control(action)
+
+    def silent_mode(self, on: bool) -> None:
+        self.control.set_silent_mode(on)
+
     def reject_call(self) -> None:
         self.control.answer_call("reject")
 
@@ -845,6 +851,10 @@ class PersonHands:
         """One step for the person: the actions in order."""
         steps = ", then ".join(MUSIC_STEPS[a] for a in actions)
         self.person.ask(f"On the band: {steps}")
+
+    def silent_mode(self, on: bool) -> None:
+        self.person.ask(f"In the band's menu (More, Silent) turn the "
+                        f"phone's silent mode {'on' if on else 'off'}")
 
     def reject_call(self) -> None:
         self.person.ask("The band shows an incoming call: reject it on the "

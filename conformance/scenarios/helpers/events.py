@@ -50,10 +50,11 @@ def unasked_find_phone_answers(att, control, client) -> tuple:
     (a DeviceEventsClient on att).  A SettingsClient on att listens on
     00000003 and 00000008 first, so the band's answer to either would be
     heard.  Returns that SettingsClient and the mark before the answers,
-    for what the scenario then checks the band did not do."""
+    for what the scenario then checks the band did not do (None without
+    a control plane: a real band)."""
     settings = SettingsClient(att)
     settings.enable_notifications()
-    mark = last_seq(control)
+    mark = last_seq(control) if control is not None else None
     client.answer_find_phone(False)
     client.answer_find_phone(True)
     return settings, mark
