@@ -101,7 +101,7 @@ def test_every_category_shown(att, witness):
     """
     client = alerts(att)
     for category in SHOWN:
-        mark = last_seq(witness) if witness is not None else 0
+        mark = last_seq(witness)
         client.send(category, "Bandsim", f"category {category:#04x}")
         if witness is not None:
             shown(witness, mark, category, "Bandsim",
@@ -279,7 +279,7 @@ def answered_on_band(att, hands, caller: str, answer: str,
     control = hands.control
     client = alerts(att)
     client.watch_events()
-    mark = last_seq(control) if control else 0
+    mark = last_seq(control)
     client.incoming_call(caller, chunked=chunked)
     if control is not None:
         event_after(control, "call-ringing", mark, caller=caller)
@@ -339,7 +339,7 @@ def test_call_rings_until_answered(att, hands, witness, band_time):
     it, whether it still does (it must not); the hour is the emulator's.
     """
     client = alerts(att)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     client.incoming_call("Bob")
     if witness is not None:
         event_after(witness, "call-ringing", mark, caller="Bob")
@@ -384,7 +384,7 @@ def test_dnd_keeps_band_still_not_alert(authed, hands, witness):
         if witness is not None:
             assert witness.settings()["dnd"] == "scheduled"
         client = alerts(authed)
-        mark = last_seq(witness) if witness is not None else 0
+        mark = last_seq(witness)
         client.send(A.Category.SMS, "Ann", "quiet please")
         if witness is not None:
             shown(witness, mark, A.Category.SMS, "Ann", "quiet please")
@@ -423,7 +423,7 @@ def test_find_band(att, hands, witness, band_time):
     the 03, and whether it stopped after the 00.
     """
     client = alerts(att)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     client.find_band()
     assert hands.felt("vibrate (find band)", "vibrate", reason="find-band")
     if witness is not None:
@@ -453,7 +453,7 @@ def test_weather_and_music_kept(att, hands, witness):
     are the witness's to check.
     """
     client = alerts(att)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     hands.music("open")
     client.weather(1716188400, 1, 21, "Partly cloudy with light breeze")
     if witness is not None:

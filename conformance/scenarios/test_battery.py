@@ -61,13 +61,7 @@ def battery_notes(att) -> list:
     """Every 00000006 notification sent so far: a read is answered in
     order after them, so once its reply is in they are all queued."""
     att.read(BATTERY.value_handle)
-    notes = []
-    while True:
-        try:
-            notes.append(decode_battery(
-                att.wait_notification(BATTERY.value_handle, 0)))
-        except TimeoutError:
-            return notes
+    return battery_notes_queued(att)
 
 
 def is_up(band, att) -> bool:
@@ -114,6 +108,7 @@ def read_matches(att, note) -> None:
 
 
 def battery_notes_queued(att) -> list:
+    """The 00000006 notifications already in, without waiting."""
     notes = []
     while True:
         try:

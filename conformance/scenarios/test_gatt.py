@@ -49,6 +49,15 @@ def assert_exchange(att, pdu: bytes, expected: bytes) -> None:
     assert got.hex(" ") == expected.hex(" "), f"sent {pdu.hex(' ')}"
 
 
+def assert_new_link_alive(band) -> None:
+    """The band takes a new link, which answers, and is let go."""
+    att = band.connect()
+    try:
+        assert_alive(band, att)
+    finally:
+        band.disconnect(att)
+
+
 def assert_alive(band, att) -> None:
     """The process runs and still answers a plain read on this link."""
     assert band.alive, band.log_tail()
@@ -490,11 +499,7 @@ def test_one_link_at_a_time(band):
         assert_alive(band, first)
     finally:
         band.disconnect(first)
-    second = band.connect()
-    try:
-        assert_alive(band, second)
-    finally:
-        band.disconnect(second)
+    assert_new_link_alive(band)
 
 
 # The socket transport's bound (transport/sock/sock-server.c TX_QUEUE_MAX).
@@ -530,11 +535,7 @@ def test_central_that_never_reads_is_dropped(band):
     # than it asked for.
     assert TX_QUEUE_MAX <= sent < 3 * TX_QUEUE_MAX, sent
     assert 0 < answers < sent, (answers, sent)
-    again = band.connect()
-    try:
-        assert_alive(band, again)
-    finally:
-        band.disconnect(again)
+    assert_new_link_alive(band)
 
 
 # How long a link idles on a band whose clock runs (a real band): the

@@ -198,7 +198,7 @@ def test_continuous_with_keepalive(authed, band_time, witness):
     band took, and the measurement stopped for the client.
     """
     hr = heart_rate_client(authed)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     hr.start_continuous()
     readings = []
     for second in range(1, 31):
@@ -230,7 +230,7 @@ def test_continuous_without_keepalive(authed, band_time, witness, target):
     """
     hr = heart_rate_client(authed)
     set_hr_settings(authed, interval=0)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     hr.start_continuous()
     expected = int(KEEPALIVE_S / PERIOD_S) - 1
     readings = readings_until_stopped(authed, hr, band_time, target,
@@ -299,7 +299,7 @@ def test_harmless_habits(authed, band_time, witness, target):
     """
     hr = heart_rate_client(authed)
     set_hr_settings(authed, interval=0)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     hr.stop_manual()
     hr.keep_alive()
     hr.stop_continuous()
@@ -334,7 +334,7 @@ def test_malformed_measurement(authed, band_time, witness, target, value,
     """
     hr = heart_rate_client(authed)
     set_hr_settings(authed, interval=0)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     with pytest.raises(AttError) as refused:
         hr.write(bytes.fromhex(value))
     assert (refused.value.opcode, refused.value.handle) == \

@@ -366,6 +366,20 @@ def test_tap_late_in_window_binds(unbound_band, hands, band_time, witness,
     assert_authenticated(client)
 
 
+def declined_by_long_press(client, key: bytes, hands, witness) -> None:
+    """The phone offers key, the person long-presses at the prompt: 10 01
+    04, sooner than the confirm window could have closed, so it is the
+    decline and not the window's end."""
+    window = Deadline(CONFIRM_WINDOW)
+    client.send_bind(key)
+    prompt_asked(client, witness)
+    hands.long_press()
+    assert hexs(client.reply()) == "10 01 04"
+    assert not window.expired, (
+        f"10 01 04 came no sooner than the {CONFIRM_WINDOW} s window "
+        f"closes: the long press (due within it) did not decline")
+
+
 @pytest.mark.person("factory-reset", "button")
 @pytest.mark.observes("Prompt", "Bound", "Events")
 def test_long_press_declines(unbound_band, hands, witness, links, key):
@@ -379,14 +393,7 @@ def test_long_press_declines(unbound_band, hands, witness, links, key):
     binds: the band ends bound to --auth-key.
     """
     client = links(unbound_band)
-    window = Deadline(CONFIRM_WINDOW)
-    client.send_bind(key)
-    prompt_asked(client, witness)
-    hands.long_press()
-    assert hexs(client.reply()) == "10 01 04"
-    assert not window.expired, (
-        f"10 01 04 came no sooner than the {CONFIRM_WINDOW} s window "
-        f"closes: the long press (due within it) did not decline")
+    declined_by_long_press(client, key, hands, witness)
     if witness is not None:
         witness.wait_event("prompt-declined", prompt="pair-confirm")
         witness.wait_event("bind-refused", reason="declined")
@@ -468,14 +475,7 @@ def test_prompt_taps_are_not_button_events(unbound_band, hands, witness,
     device_event = PROFILE.characteristic("device-event")
     client = links(unbound_band)
     client.att.write(device_event.cccd_handle, b"\x01\x00")
-    window = Deadline(CONFIRM_WINDOW)
-    client.send_bind(key)
-    prompt_asked(client, witness)
-    hands.long_press()
-    assert hexs(client.reply()) == "10 01 04"
-    assert not window.expired, (
-        f"10 01 04 came no sooner than the {CONFIRM_WINDOW} s window "
-        f"closes: the long press (due within it) did not decline")
+    declined_by_long_press(client, key, hands, witness)
     client.send_bind(key)
     prompt_asked(client, witness)
     hands.press()

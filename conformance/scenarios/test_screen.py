@@ -27,7 +27,8 @@ from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.events import (event_after, events_after, last_seq,
+                                      seen_by)
 from scenarios.helpers.look import LOOK_SLACK_S, let_pass
 from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import SCREEN_ALARM_S as ALARM_S
@@ -262,14 +263,13 @@ def test_find_phone(authed, hands, witness):
     """
     client = DeviceEventsClient(authed)
     client.enable_notifications()
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     hands.find_phone(True)
     client.expect(0x08)
     assert hands.sees("its find-phone screen", "find-phone",
                       state="started")
     client.answer_find_phone()
-    if witness is not None:
-        witness.wait_event("find-phone", state="acknowledged")
+    seen_by(witness, "find-phone", state="acknowledged")
     assert hands.sees("its find-phone screen still", "find-phone",
                       state="acknowledged")
     hands.find_phone(False)
@@ -318,7 +318,7 @@ def test_bad_answers_leave_screen(authed, hands, witness):
     came at all.
     """
     client = DeviceEventsClient(authed)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     settings = SettingsClient(authed)
     settings.enable_notifications()
     client.answer_find_phone(False)
@@ -397,10 +397,9 @@ def test_call_screen_while_ringing(att, hands, witness, band_time):
     """
     client = AlertClient(att)
     client.watch_events()
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     client.incoming_call("Anna", chunked=True)
-    if witness is not None:
-        witness.wait_event("call-ringing", caller="Anna")
+    seen_by(witness, "call-ringing", caller="Anna")
     assert hands.sees("the incoming call from 'Anna'", "call",
                       caller="Anna")
     if band_time.control is not None:
@@ -431,10 +430,9 @@ def test_message_screen(att, hands, witness, band_time):
     be gone); the witness checks the times exactly.
     """
     client = AlertClient(att)
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     client.send(A.Category.SMS, "Ann", "See you at six")
-    if witness is not None:
-        witness.wait_event("alert-received", title="Ann")
+    seen_by(witness, "alert-received", title="Ann")
     message = {"category": A.CATEGORY_NAMES[A.Category.SMS],
                "title": "Ann", "text": "See you at six"}
     what = "the message 'See you at six' from Ann"
@@ -464,16 +462,14 @@ def test_heart_rate_screen(authed, hands, witness, band_time):
     """
     client = HeartRateClient(authed)
     client.enable_notifications()
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     client.start_manual()
-    if witness is not None:
-        witness.wait_event("hr-started", mode="manual")
+    seen_by(witness, "hr-started", mode="manual")
     assert hands.sees("a heart-rate measurement", "heart-rate",
                       mode="manual")
     band_time.let_pass(MEASURE_S)
     bpm = client.reading()
-    if witness is not None:
-        witness.wait_event("hr-stopped", mode="manual")
+    seen_by(witness, "hr-stopped", mode="manual")
     reading = f"the heart rate {bpm}"
     assert hands.sees(reading, "heart-rate", mode="manual", bpm=bpm)
     if witness is not None:

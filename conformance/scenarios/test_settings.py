@@ -435,7 +435,7 @@ def test_time_zone_in_settings(authed, witness):
     view shows the RTC's tz and DST byte, announced at once as time-set
     and as the property's change.
     """
-    mark = last_seq(witness) if witness is not None else 0
+    mark = last_seq(witness)
     authed.write(CURRENT_TIME.value_handle, PHONE_TIME)
     assert_phone_time_held(authed)
     if witness is None:

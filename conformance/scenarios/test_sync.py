@@ -284,6 +284,22 @@ def test_incremental_sync(band, band_time, fetch_links, witness):
         ground_truth.assert_exactly_once(state.samples, all_samples(witness))
 
 
+def cut_first_sync(band, band_time, fetch_links, witness) -> tuple:
+    """(since, announcement): a phone that never synced the band asks
+    from before its log at MTU 23, and the link ends five packets into
+    the transfer (a band with too little unsynced is skipped)."""
+    fetch = fetch_links(band, mtu=23)
+    since = first_since(band_now(fetch.att))
+    cut = fetch.start(since)
+    need_unsynced(cut.count, band_time, at_least=UNSYNCED_TO_CUT)
+    with pytest.raises(FetchInterrupted):
+        fetch.stream(progress=cut_link_after(fetch.att, 5))
+    band.disconnect(fetch.att)
+    if witness is not None:
+        witness.wait_event("fetch-aborted", reason="disconnected")
+    return since, cut
+
+
 # ---------------------------------------------------- interrupted syncs
 
 @pytest.mark.observes("GetSamples", "StoredSamples", "AckedUntil", "Events")
@@ -309,15 +325,8 @@ def test_interrupted_sync_resumes(band, band_time, fetch_links, witness):
     60 unsynced minutes (one packet at MTU 247) is skipped.
     """
     band_time.let_pass((LOG_DAYS - 1) * DAY)
-    fetch = fetch_links(band, mtu=23)
-    since = first_since(band_now(fetch.att))
-    cut = fetch.start(since)
-    need_unsynced(cut.count, band_time, at_least=UNSYNCED_TO_CUT)
-    with pytest.raises(FetchInterrupted):
-        fetch.stream(progress=cut_link_after(fetch.att, 5))
-    band.disconnect(fetch.att)
+    since, cut = cut_first_sync(band, band_time, fetch_links, witness)
     if witness is not None:
-        witness.wait_event("fetch-aborted", reason="disconnected")
         assert witness.stored_samples() == cut.count
         assert witness.acked_until() == 0
 
@@ -354,15 +363,7 @@ def test_ack_after_interrupted_transfer_keeps_data(band, band_time,
     is skipped.
     """
     band_time.let_pass(LOG_DAYS * DAY)
-    fetch = fetch_links(band, mtu=23)
-    since = first_since(band_now(fetch.att))
-    cut = fetch.start(since)
-    need_unsynced(cut.count, band_time, at_least=UNSYNCED_TO_CUT)
-    with pytest.raises(FetchInterrupted):
-        fetch.stream(progress=cut_link_after(fetch.att, 5))
-    band.disconnect(fetch.att)
-    if witness is not None:
-        witness.wait_event("fetch-aborted", reason="disconnected")
+    since, cut = cut_first_sync(band, band_time, fetch_links, witness)
 
     fetch = fetch_links(band)
     fetch.ack()

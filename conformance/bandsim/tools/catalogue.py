@@ -214,30 +214,24 @@ def _module_title(directory: Path, module: str) -> str:
     return first.rstrip(".")
 
 
+# What each marker needs, in words, and how its arguments are joined.
+_NEEDS = (
+    (SOCKET_ONLY, "the socket transport", "; "),
+    (RAW_ATT, "a raw ATT link", "; "),
+    (EMULATOR_PROCESS, "an emulator the suite starts", "; "),
+    (NEEDS_CONTROL, "the control plane", ", "),
+    (OBSERVES, "the control plane to watch, where there is one", ", "),
+    (PERSON, "a hand at the band", ", "),
+    (UPLOADS, "uploads to the band", ", "),
+)
+
+
 def _needs(s: Scenario) -> str:
     parts = []
-    if SOCKET_ONLY in s.markers:
-        parts.append("the socket transport (" +
-                     "; ".join(s.markers[SOCKET_ONLY]) + ")")
-    if RAW_ATT in s.markers:
-        parts.append("a raw ATT link (" +
-                     "; ".join(s.markers[RAW_ATT]) + ")")
-    if EMULATOR_PROCESS in s.markers:
-        parts.append("an emulator the suite starts (" +
-                     "; ".join(s.markers[EMULATOR_PROCESS]) + ")")
-    if NEEDS_CONTROL in s.markers:
-        what = ", ".join(s.markers[NEEDS_CONTROL])
-        parts.append("the control plane" + (f" ({what})" if what else ""))
-    if OBSERVES in s.markers:
-        what = ", ".join(s.markers[OBSERVES])
-        parts.append("the control plane to watch, where there is one"
-                     + (f" ({what})" if what else ""))
-    if PERSON in s.markers:
-        parts.append("a hand at the band (" +
-                     ", ".join(s.markers[PERSON]) + ")")
-    if UPLOADS in s.markers:
-        parts.append("uploads to the band (" +
-                     ", ".join(s.markers[UPLOADS]) + ")")
+    for marker, words, sep in _NEEDS:
+        if marker in s.markers:
+            what = sep.join(str(a) for a in s.markers[marker])
+            parts.append(words + (f" ({what})" if what else ""))
     return "; ".join(parts)
 
 

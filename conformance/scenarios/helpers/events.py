@@ -13,9 +13,20 @@ from bandsim.link.deadline import as_deadline
 
 def last_seq(control) -> int:
     """The newest event the control client has seen (0 if none), once
-    everything the band emitted before this call is in."""
+    everything the band emitted before this call is in; 0 on a band
+    without a control plane (a witness that is None)."""
+    if control is None:
+        return 0
     control.sync()
     return control.timeline[-1].seq if control.timeline else 0
+
+
+def seen_by(witness, name: str, **match):
+    """The event, waited for, where there is a witness; None on a band
+    without a control plane."""
+    if witness is None:
+        return None
+    return witness.wait_event(name, **match)
 
 
 def event_after(control, name: str, since: int, timeout=None, **match):
