@@ -115,6 +115,12 @@ OPTIONS = (
              "the central's adapter, with bleak through bluetoothd (bleak, "
              "the default) or with raw ATT on the adapter's L2CAP socket "
              "(l2cap: the raw_att scenarios run too)")),
+    ("--central", dict(
+        choices=targets.CENTRALS, default=targets.CENTRALS[0],
+        help="bluez: how the suite reaches the band at --address, with "
+             "bleak through bluetoothd (bleak, the default) or with raw "
+             "ATT on --adapter's L2CAP socket (l2cap: the raw_att "
+             "scenarios run too, on a real band as well)")),
     ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
                                        "into DIR")),
     ("--bandsim-no-witness", dict(
@@ -165,7 +171,8 @@ def pytest_configure(config):
             emu_transport=config.getoption("--emu-transport"),
             emu_central=config.getoption("--emu-central"),
             stand_in=config.getoption("--bandsim-stand-in"),
-            allow_firmware=config.getoption("--allow-firmware"))
+            allow_firmware=config.getoption("--allow-firmware"),
+            central=config.getoption("--central"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
     if target.allow_firmware and not target.control_plane:
@@ -372,10 +379,14 @@ def bluez_link(target):
     except Unavailable as exc:
         link = None
         problems.append(str(exc))
-    problem = targets.bluez_problem(target.adapter)
+    if target.central == targets.L2CAP:
+        # The kernel's L2CAP socket alone: neither bluetoothd nor bleak.
+        problem = targets.l2cap_problem(target.adapter)
+    else:
+        problem = targets.bluez_problem(target.adapter)
     if problem:
         problems.append(problem)
-    if link is not None and not problem:
+    if link is not None and not problem and target.central != targets.L2CAP:
         import importlib.util
         if importlib.util.find_spec("bleak") is None:
             problems.append("bleak (python3-bleak) is not installed")
@@ -627,7 +638,7 @@ def _band_address(request) -> BandAddress:
     where = request.config.stash.get(ADDRESS_KEY, None)
     if where is None:
         target = request.config.stash[TARGET_KEY]
-        where = BandAddress(target.address, target.adapter)
+        where = BandAddress(target.address, target.adapter, target.central)
         request.config.stash[ADDRESS_KEY] = where
     return where
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.harness.targets import BLUEZ, Target
+from bandsim.harness.targets import BLUEZ, L2CAP, Target
 from bandsim.tools import catalogue
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
@@ -73,14 +73,20 @@ def test_where_it_runs_agrees_with_the_targets(scenarios):
     from the same markers and must say the same."""
     over_bluez = Target(BLUEZ, address="E1:23:45:67:89:AB",
                         band_control="unix:path=/nonexistent")
-    real = Target(BLUEZ, address="E1:23:45:67:89:AB", interactive=True,
-                  allow_firmware=True)
+    real = Target(BLUEZ, adapter="hci0", address="E1:23:45:67:89:AB",
+                  interactive=True, allow_firmware=True, central=L2CAP)
+    through_bleak = Target(BLUEZ, address="E1:23:45:67:89:AB",
+                           interactive=True, allow_firmware=True)
+    stand_in = Target(stand_in=True, interactive=True, allow_firmware=True)
     for s in scenarios:
         marks = list(s.markers.items())
+        on_real = [t for t in s.targets if t.startswith("real band")]
         assert (over_bluez.skip_reason(marks) is None) == \
             ("emulator over BlueZ" in s.targets), s.id
-        assert (real.skip_reason(marks) is None) == \
-            any(t.startswith("real band") for t in s.targets), s.id
+        assert (real.skip_reason(marks) is None) == bool(on_real), s.id
+        assert (stand_in.skip_reason(marks) is None) == bool(on_real), s.id
+        assert (through_bleak.skip_reason(marks) is None) == \
+            (bool(on_real) and "--central l2cap" not in on_real[0]), s.id
 
 
 def test_catalogue_imports_no_scenario():

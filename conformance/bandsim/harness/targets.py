@@ -27,7 +27,8 @@ turns those into a skip with the reason on a target that lacks it:
   fresh band, its state directory, restarts, kill -9): emu only;
 - ``raw_att(reason)``: ATT PDUs sent by hand (raw, malformed, Prepare
   Write, the band's own handles): the socket, or over the air with
-  ``--emu-central l2cap``; not through bleak;
+  ``--emu-central l2cap`` (an emulator) or ``--central l2cap`` (a band at
+  --address, real or emulated); not through bleak;
 - ``socket_only(reason)``: the socket transport itself (its send queue,
   a second central on the socket): emu on the socket only.
 """
@@ -70,8 +71,9 @@ MARKERS = {
                  "(its send queue, a second central); --target emu on the "
                  "socket only",
     RAW_ATT: "raw_att(reason): sends ATT PDUs by hand (raw, malformed, "
-             "Prepare Write, the band's own handles); on the socket or "
-             "with --emu-central l2cap, not through bleak",
+             "Prepare Write, the band's own handles); on the socket, or "
+             "over the air with --emu-central l2cap or --central l2cap, "
+             "not through bleak",
     UPLOADS: "uploads(*kinds): writes files of these kinds to the band "
              "(firmware, resources, font, watchface); on a band without a "
              "control plane the firmware needs --allow-firmware",
@@ -148,6 +150,10 @@ BLUEZ_TRANSPORT, L2CAP = "bluez", "l2cap"
 EMU_TRANSPORTS = (BLUEZ_TRANSPORT, L2CAP)
 BLEAK = "bleak"
 EMU_CENTRALS = (BLEAK, L2CAP)
+# How the suite reaches a band at --address (--central): bleak through
+# bluetoothd, or raw ATT on --adapter's L2CAP socket, as a phone's own
+# stack does beneath its GATT API; then the raw_att scenarios run too.
+CENTRALS = (BLEAK, L2CAP)
 
 
 def parse_emu_bluez(value):
@@ -409,6 +415,8 @@ class Target:
     stand_in: bool = False
     # a band without a control plane may be sent firmware
     allow_firmware: bool = False
+    # bluez: how the suite's links reach the band at --address
+    central: str = BLEAK
 
     @classmethod
     def from_options(cls, target=EMU, adapter=None, address=None,
@@ -416,16 +424,22 @@ class Target:
                      default_key: bytes = None, emu_bluez=None,
                      emu_transport=BLUEZ_TRANSPORT,
                      emu_central=BLEAK, stand_in: bool = False,
-                     allow_firmware: bool = False) -> "Target":
+                     allow_firmware: bool = False,
+                     central=BLEAK) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
         if target not in TARGETS:
             raise TargetError(f"--target {target!r}: one of "
                               f"{', '.join(TARGETS)}")
+        if central not in CENTRALS:
+            raise TargetError(f"--central {central!r}: one of "
+                              f"{', '.join(CENTRALS)}")
         if target == EMU:
             given = [name for name, value in (
                 ("--adapter", adapter), ("--address", address),
                 ("--auth-key", auth_key),
                 ("--band-control", band_control)) if value is not None]
+            if central != BLEAK:
+                given.append("--central")
             if given:
                 raise TargetError(
                     f"{', '.join(given)}: for --target bluez; the emulator "
@@ -457,9 +471,12 @@ class Target:
         if auth_key is None:
             raise TargetError("--target bluez needs --auth-key HEX (the key "
                               "the band is bound to)")
+        if central == L2CAP and adapter is None:
+            raise TargetError("--central l2cap needs --adapter hciN: the "
+                              "adapter whose L2CAP socket reaches the band")
         return cls(BLUEZ, adapter, address.upper(), parse_key(auth_key),
                    bus_address(band_control), interactive,
-                   allow_firmware=allow_firmware)
+                   allow_firmware=allow_firmware, central=central)
 
     @property
     def responses_order_notifications(self) -> bool:
@@ -468,8 +485,9 @@ class Target:
         raw ATT on the central's L2CAP socket.  Through bleak a
         notification comes on another path than the response, so a
         check that nothing arrived must also wait a while."""
-        return self.kind == EMU and (not self.emu_bluez or
-                                     self.emu_central == L2CAP)
+        if self.kind == BLUEZ:
+            return self.central == L2CAP
+        return not self.emu_bluez or self.emu_central == L2CAP
 
     @property
     def through_bluetoothd(self) -> bool:
@@ -490,12 +508,13 @@ class Target:
     @property
     def link_spec(self) -> str:
         """What bandsim.link.connect() takes for this band."""
-        spec = f"bluez:{self.address}"
-        return f"{spec}@{self.adapter}" if self.adapter else spec
+        return link_spec(self.central, self.address, self.adapter)
 
     def describe(self) -> dict:
         return {"kind": self.kind, "adapter": self.adapter,
                 "address": self.address, "stand_in": self.stand_in,
+                "central": self.central if self.kind == BLUEZ
+                else self.emu_central,
                 "band_control": self.band_control if self.kind == BLUEZ
                 else "private bus",
                 "interactive": self.interactive}
@@ -505,9 +524,11 @@ class Target:
         this target, or None.  A stand-in runs what a real band runs."""
         if self.stand_in:
             # The person at a stand-in is the suite, through the band's
-            # control plane (conftest.py: hands).
+            # control plane (conftest.py: hands); its link is raw ATT on
+            # the socket, as --central l2cap is over the air.
             reason = _real_band_reason(marks, interactive=True,
-                                       allow_firmware=self.allow_firmware)
+                                       allow_firmware=self.allow_firmware,
+                                       raw_central=True)
             return f"not on a real band: {reason}" if reason else None
         if self.kind == EMU:
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
@@ -523,19 +544,23 @@ class Target:
                         f"bluetoothd's GATT calls: --emu-central l2cap "
                         f"sends them over the air")
             return None
+        raw_central = self.central == L2CAP
         if self.band_control is not None:
             return _real_band_reason(
                 [(n, a) for n, a in marks if n not in (NEEDS_CONTROL,
                                                         PERSON, UPLOADS)],
-                self.interactive)
+                self.interactive, raw_central=raw_central)
         return _real_band_reason(marks, self.interactive,
-                                 self.allow_firmware)
+                                 self.allow_firmware, raw_central)
 
 
 def _real_band_reason(marks, interactive: bool,
-                      allow_firmware: bool = False) -> str:
+                      allow_firmware: bool = False,
+                      raw_central: bool = False) -> str:
     """Why a scenario with these marks cannot run on a band reached as a
-    real one is (through BlueZ, no control plane), or None."""
+    real one is (through BlueZ, no control plane), or None.  raw_central:
+    the suite's links are raw ATT (--central l2cap, or a stand-in's
+    socket)."""
     reasons = []
     by_name = {}
     for name, args in marks:
@@ -544,14 +569,15 @@ def _real_band_reason(marks, interactive: bool,
         reasons.append(f"socket transport only "
                        f"({_join(by_name[SOCKET_ONLY])}); --target "
                        f"bluez reaches the band through BlueZ")
-    if RAW_ATT in by_name:
-        reasons.append(f"raw ATT ({_join(by_name[RAW_ATT])}); --target "
-                       f"bluez reaches the band through bleak")
     if EMULATOR_PROCESS in by_name:
         reasons.append(f"needs an emulator the suite starts itself "
                        f"({_join(by_name[EMULATOR_PROCESS])})")
     if reasons:             # no option would make it run here
         return "; ".join(reasons)
+    if RAW_ATT in by_name and not raw_central:
+        reasons.append(f"raw ATT ({_join(by_name[RAW_ATT])}); bleak has "
+                       f"only bluetoothd's GATT calls: give --central "
+                       f"l2cap (with --adapter) for raw ATT over the air")
     if NEEDS_CONTROL in by_name:
         what = _join(by_name[NEEDS_CONTROL])
         reasons.append(f"needs the emulator's control plane"
@@ -572,6 +598,13 @@ def _real_band_reason(marks, interactive: bool,
 
 def _join(items) -> str:
     return ", ".join(str(i) for i in items)
+
+
+def link_spec(central: str, address: str, adapter: str = None) -> str:
+    """What bandsim.link.connect() takes for the band at address, reached
+    by this central (BLEAK or L2CAP) from adapter."""
+    kind = "l2cap" if central == L2CAP else "bluez"
+    return f"{kind}:{address}@{adapter}" if adapter else f"{kind}:{address}"
 
 
 # ------------------------------------------------------------- BlueZ
@@ -617,20 +650,34 @@ def bluez_problem(adapter=None, timeout: float = PROBE_TIMEOUT):
         probe.close()
 
 
+def l2cap_problem(adapter: str):
+    """Why the suite cannot open raw ATT links from adapter (no
+    Bluetooth sockets in this kernel, no such adapter), or None."""
+    from ..link.base import LinkUnavailable
+    try:
+        from ..link.l2cap import adapter_address
+        adapter_address(adapter)
+    except (LinkUnavailable, AttributeError) as exc:
+        # AttributeError: a Python without socket.AF_BLUETOOTH
+        return f"no raw ATT links from {adapter}: {exc}"
+    return None
+
+
 class BandAddress:
     """Where the suite finds a band reached through BlueZ, for the whole
     run: --address, until a factory reset moves the band to a new
     address (protocol §1, satcar77: a reset changes the MAC) and the
     person says where it went."""
 
-    def __init__(self, address: str, adapter: str = None):
+    def __init__(self, address: str, adapter: str = None,
+                 central: str = BLEAK):
         self.current = address
         self.adapter = adapter
+        self.central = central
 
     @property
     def link_spec(self) -> str:
-        spec = f"bluez:{self.current}"
-        return f"{spec}@{self.adapter}" if self.adapter else spec
+        return link_spec(self.central, self.current, self.adapter)
 
     def moved_to(self, address: str) -> None:
         if not ADDRESS.match(address):
@@ -659,7 +706,8 @@ class RemoteBand:
         self.link = link_module
         self.control = control
         self.timeout = timeout
-        self.where = where or BandAddress(target.address, target.adapter)
+        self.where = where or BandAddress(target.address, target.adapter,
+                                          target.central)
 
     @property
     def address(self) -> str:

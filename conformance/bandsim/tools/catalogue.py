@@ -83,12 +83,17 @@ class Scenario:
         where = ["emulator"]
         if SOCKET_ONLY in self.markers or EMULATOR_PROCESS in self.markers:
             return where
+        flags = []
         if RAW_ATT in self.markers:
-            return where + ["emulator over the air (raw ATT central)"]
-        where.append("emulator over BlueZ")
+            # Raw ATT crosses the air on the central's L2CAP socket, to
+            # an emulator (--emu-central) or a band at --address
+            # (--central), never through bleak.
+            where.append("emulator over the air (raw ATT central)")
+            flags.append("--central l2cap")
+        else:
+            where.append("emulator over BlueZ")
         if NEEDS_CONTROL in self.markers:
             return where
-        flags = []
         if PERSON in self.markers:
             flags.append("--interactive")
         if any(k not in SAFE_UPLOADS for k in self.markers.get(UPLOADS, ())):
@@ -242,7 +247,8 @@ def render(scenarios=None, directory: Path = SCENARIO_DIR) -> str:
     out = [f"{len(scenarios)} scenarios.  Where each runs follows from "
            f"its markers: *emulator* is `--target emu`; *emulator over "
            f"BlueZ* is `--target bluez` with `--band-control`; *real band* "
-           f"is `--target bluez` alone.", ""]
+           f"is `--target bluez` alone (with `--central l2cap` for the "
+           f"raw ATT ones).", ""]
     areas = {}
     for s in scenarios:
         areas.setdefault(s.area, []).append(s)
