@@ -32,7 +32,8 @@ from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
 from bandsim.harness.fleet import FleetProcess
 from bandsim.harness.process import BandProcess, wrapper_from_env
-from bandsim.harness.suite import CLOCK_START, STAND_IN_LIVED_S, TEST_KEY
+from bandsim.harness.suite import (CLOCK_START, STAND_IN_KEY,
+                                   STAND_IN_LIVED_S, TEST_KEY)
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
                                      OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
                                      UPLOADS, BandAddress, ControlHands,
@@ -166,7 +167,9 @@ def pytest_configure(config):
             config.getoption("--target"), config.getoption("--adapter"),
             config.getoption("--address"), config.getoption("--auth-key"),
             config.getoption("--band-control"),
-            config.getoption("--interactive"), default_key=TEST_KEY,
+            config.getoption("--interactive"),
+            default_key=STAND_IN_KEY if config.getoption("--bandsim-stand-in")
+            else TEST_KEY,
             emu_bluez=config.getoption("--emu-bluez"),
             emu_transport=config.getoption("--emu-transport"),
             emu_central=config.getoption("--emu-central"),
@@ -647,7 +650,8 @@ def _stand_in(request):
     """An emulator as a real band meets a scenario: it has lived
     STAND_IN_LIVED_S, and its clock runs from there at the wall clock's
     pace.  Only the suite touches its control plane, to get it there."""
-    proc = request.getfixturevalue("start_band")()
+    target = request.getfixturevalue("target")
+    proc = request.getfixturevalue("start_band")(auth_key=target.auth_key)
     control = _record(request.node).control(
         request.getfixturevalue("bus"), _control_name(proc), role="stand-in")
     control.advance_clock(STAND_IN_LIVED_S)

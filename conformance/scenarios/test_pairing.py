@@ -997,13 +997,14 @@ def cccd_enable(char) -> bytes:
 
 @pytest.mark.raw_att("raw ATT PDUs: the exact error responses")
 @pytest.mark.parametrize("char", PROTECTED)
-def test_protected_until_auth(band, links, char):
+def test_protected_until_auth(band, links, char, key):
     """MB4/SAFE/BI-03: protected values are closed until Huami auth
 
     A stranger's phone connects to someone else's band: no reads,
     writes or subscriptions on auth = yes characteristics (ATT error
     0x08) until the link authenticates; turning a CCCD off is harmless
-    and allowed.
+    and allowed.  Once authenticated, the time is written back as the
+    band just gave it, so a real band keeps its clock.
     """
     client = links(band)
     att = client.att
@@ -1023,13 +1024,16 @@ def test_protected_until_auth(band, links, char):
             hexs(error_pdu(Op.WRITE_REQ, c, UNAUTHORIZED))
         assert raw(att, write_pdu(c, b"\x00\x00")) == "13"
 
-    client.authenticate(TEST_KEY)
+    client.authenticate(key)
+    value = None
     if readable:
         value = att.read(h)
         if char.value is not None:
             assert hexs(value) == hexs(char.value)
     if writable:
-        assert raw(att, write_pdu(h, WRITE_VALUES[char.name])) == "13"
+        again = value if char.name == "current-time" else \
+            WRITE_VALUES[char.name]
+        assert raw(att, write_pdu(h, again)) == "13"
     if char.cccd_handle is not None:
         c = char.cccd_handle
         assert raw(att, write_pdu(c, cccd_enable(char))) == "13"
