@@ -8,14 +8,19 @@ a spare-adapter setup would (docs/bluez.md).
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from bandsim.clients.auth import HuamiClient
 from bandsim.harness import targets
+from bandsim.harness.control import ControlClient
 from bandsim.harness.suite import TEST_KEY
+from bandsim.oracles import ground_truth
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 from bandsim.tools import btsnoop
+
+from scenarios.helpers.sync import HOUR, all_samples, open_fetch, sync_all
 
 PROFILE = Profile.load(DEFAULT_PATH)
 MIBAND_SERVICE_DATA = "0000fee0-0000-1000-8000-00805f9b34fb"
@@ -187,3 +192,87 @@ def test_band_advertises_again_after_its_central_vanished(band, target,
         assert again.read(revision) == b"V1.0.9.70"
     finally:
         band.disconnect(again)
+
+
+# Bands on adapters of their own, synced at once from the central's
+# adapter: btvirt -l5 gives the four band adapters and the central's
+# (BANDSIM_VM_CONTROLLERS=5, ci/vm/tier3-run).
+AIR_BANDS = 4
+
+
+class AirBand:
+    """A band as a phone's raw ATT stack reaches it over the air: from
+    the central's adapter to the band's own address on the L2CAP
+    socket, whatever central the rest of the run uses."""
+
+    def __init__(self, proc, central_adapter):
+        self.proc = proc
+        self.spec = f"l2cap:{proc.air_address()}@{central_adapter}"
+
+    def connect(self, timeout=None):
+        from bandsim import link
+        return link.connect(self.spec, timeout=timeout or
+                            self.proc.status_timeout)
+
+
+def band_adapters(target) -> list:
+    """The adapters bands may go on: --emu-bluez's band adapter first,
+    then every other controller of the kernel but the central's."""
+    band, central = target.emu_bluez
+    present = sorted((p.name for p in
+                      Path("/sys/class/bluetooth").glob("hci*")
+                      if re.fullmatch(r"hci\d+", p.name)),
+                     key=lambda name: int(name[3:]))
+    return [band] + [a for a in present if a not in (band, central)]
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples")
+@pytest.mark.emulator_process("starts a band on each of four adapters")
+def test_four_bands_sync_at_once(start_band, target, bus):
+    """MB4/AIR/BV-03: four bands, one per adapter, sync at once over the air
+
+    A hub that syncs the bands of a room: four bands, each on an adapter
+    of its own with its own ATT server on the kernel's L2CAP socket
+    (--transport l2cap), each with six hours logged.  One central adapter
+    holds a link to every band at the same time, authenticates, and
+    syncs them all at once, one thread a link: every band's samples
+    arrive exactly once and match that band's own log (the ground-truth
+    oracle), every band has them acked, and no two bands are the same
+    band or the same wearer.
+    """
+    if not target.emu_bluez:
+        pytest.skip("needs --emu-bluez: BlueZ adapters (ci/vm)")
+    adapters = band_adapters(target)[:AIR_BANDS]
+    if len(adapters) < AIR_BANDS:
+        pytest.skip(f"needs {AIR_BANDS} adapters for bands besides the "
+                    f"central's, the kernel has {adapters}: "
+                    f"BANDSIM_VM_CONTROLLERS={AIR_BANDS + 1} ci/vm/conformance")
+    central_adapter = target.emu_bluez[1]
+    procs, controls = {}, {}
+    try:
+        for k, adapter in enumerate(adapters, 1):
+            name = f"io.bandsim.Air{k}"
+            procs[k] = start_band(adapter=adapter, transport="l2cap",
+                                  extra_args=["--control-name", name])
+            controls[k] = ControlClient(bus, name=name)
+            controls[k].advance_clock(6 * HOUR)
+        links = {k: open_fetch(AirBand(proc, central_adapter))
+                 for k, proc in procs.items()}
+        try:
+            saved = sync_all(links)
+        finally:
+            for k, fetch in links.items():
+                procs[k].disconnect(fetch.att)
+        wearers = set()
+        for k, control in controls.items():
+            truth = all_samples(control)
+            assert len(truth) == 6 * 60, f"band {k} on {adapters[k - 1]}"
+            ground_truth.assert_exactly_once(
+                saved[k], truth, context=f"band {k} on {adapters[k - 1]}")
+            assert control.stored_samples() == 0, f"band {k} not acked"
+            wearers.add(b"".join(data for _, data in truth))
+        assert len({p.air_address() for p in procs.values()}) == AIR_BANDS
+        assert len(wearers) == AIR_BANDS, "two bands share a wearer"
+    finally:
+        for control in controls.values():
+            control.close()

@@ -9,7 +9,6 @@ lives through (a kill, a factory reset, its own clock moved) the others
 never notice: their links stay up and their state stays as it was.
 """
 
-import concurrent.futures
 
 import pytest
 
@@ -18,7 +17,8 @@ from bandsim.harness.control import PROPERTIES, ControlClient, ControlError
 from bandsim.harness.fleet import FLEET_INTERFACE, FLEET_PATH, band_path
 from bandsim.oracles import ground_truth
 
-from scenarios.helpers.sync import DAY, HOUR, SINCE, all_samples, open_fetch
+from scenarios.helpers.sync import (DAY, HOUR, SINCE, all_samples, open_fetch,
+                                    sync_all)
 
 FLEET = "Fleet1, GetSamples and AdvanceClock of each band"
 PROCESS = "starts a fleet of bands in one emulator process"
@@ -65,18 +65,6 @@ def fleet(start_fleet, bus):
     made = Fleet(start_fleet(COUNT), bus)
     yield made
     made.close()
-
-
-def sync_all(links) -> dict:
-    """Sync every link at once, one thread each: {K: samples saved}."""
-    def sync(fetch):
-        state = SyncState(SINCE)
-        fetch.sync(state)
-        return state.samples
-
-    with concurrent.futures.ThreadPoolExecutor(len(links)) as pool:
-        futures = {k: pool.submit(sync, fetch) for k, fetch in links.items()}
-        return {k: future.result() for k, future in futures.items()}
 
 
 @pytest.mark.needs_control(FLEET)

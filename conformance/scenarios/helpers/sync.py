@@ -8,6 +8,7 @@ d * 1440 minutes from CLOCK_START on; logged() checks that before a
 scenario builds on it.
 """
 
+import concurrent.futures
 import datetime
 
 import pytest
@@ -50,6 +51,19 @@ def sync_over_new_link(band, state: SyncState = None, ack: bool = True,
     finally:
         band.disconnect(fetch.att)
     return state
+
+
+def sync_all(links) -> dict:
+    """Sync every link ({K: FetchClient}) at once, one thread each, as a
+    hub does: {K: the samples saved}."""
+    def sync(fetch):
+        state = SyncState(SINCE)
+        fetch.sync(state)
+        return state.samples
+
+    with concurrent.futures.ThreadPoolExecutor(len(links)) as pool:
+        futures = {k: pool.submit(sync, fetch) for k, fetch in links.items()}
+        return {k: future.result() for k, future in futures.items()}
 
 
 def all_samples(control) -> list:
