@@ -19,14 +19,18 @@ import pytest
 from bandsim.clients.alerts import AlertClient
 from bandsim.clients.auth import AuthRefused, HuamiClient
 from bandsim.clients.devevents import DeviceEventsClient
-from bandsim.clients.firmware import TYPE_FIRMWARE
+from bandsim.clients.firmware import TYPE_RESOURCES
 from bandsim.clients.heartrate import HeartRateClient
 from bandsim.clients.settings import SettingsClient
-from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.images import fixture
+from bandsim.harness.suite import TEST_KEY
 from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
+from bandsim.protocol import uuids
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import decode_battery
 
+from scenarios.helpers.alarms import device_event_at, next_minute
 from scenarios.helpers.events import (event_after, events_after, last_seq,
                                       seen_by)
 from scenarios.helpers.look import LOOK_SLACK_S, let_pass
@@ -36,13 +40,20 @@ from scenarios.helpers.policy import SCREEN_LOW_PERCENT as LOW_PERCENT
 from scenarios.helpers.policy import SCREEN_MESSAGE_S as MESSAGE_S
 from scenarios.helpers.policy import SCREEN_NOTICE_S as NOTICE_S
 from scenarios.helpers.policy import SCREEN_ON_S as ON_S
-from scenarios.helpers.sync import SINCE
-from scenarios.helpers.update import NEW
+from scenarios.helpers.sync import HOUR, band_now, first_since, need_unsynced
 
 PROFILE = Profile.load(DEFAULT_PATH)
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
+BATTERY = PROFILE.by_uuid(uuids.BATTERY)
+DEVICE_EVENT = PROFILE.characteristic("device-event")
+RESOURCES = fixture("mb4-res-v80.res")
 # The shortest time band time can be moved by.
 TICK = 0.001
+
+
+def read_battery(att):
+    """00000006 as the phone reads it (level, charging)."""
+    return decode_battery(att.read(BATTERY.value_handle))
 
 
 def screens_after(control, mark) -> list:
@@ -147,105 +158,168 @@ def test_pair_first(fresh_band, control):
         fresh_band.disconnect(att)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
-def test_syncing(band, control, fetch_links):
+@pytest.mark.person("look")
+@pytest.mark.observes("Screen", "Events")
+def test_syncing(band, hands, witness, band_time, fetch_links):
     """MB4/SCREEN/BV-04: a sync shows "syncing" from the announcement to its end
 
     A phone syncs an hour of activity: the band shows syncing once it
     announced something to send, until the transfer completed; then the
-    time.  A request with nothing to send shows nothing.
+    time.  A request with nothing to send shows nothing.  On a real band
+    (worn for an hour since its last sync, else skipped) the person is
+    asked whether it shows syncing once the phone heard the count, the
+    time once the phone acked, and, after a request for minutes to come,
+    whether it shows syncing (it must not); the witness checks every
+    screen and that the time then goes off.
     """
-    control.advance_clock(3600)
+    band_time.let_pass(3600)
     fetch = fetch_links(band)
-    mark = last_seq(control)
-    announced = fetch.start(SINCE)
-    assert announced.count > 0
-    assert control.screen() == {"name": "syncing"}
+    mark = last_seq(witness)
+    now = band_now(fetch.att)
+    announced = fetch.start(first_since(now))
+    need_unsynced(announced.count, band_time)
+    assert hands.sees("that it is syncing", "syncing")
     fetch.stream()
-    control.wait_event("fetch-completed")
+    seen_by(witness, "fetch-completed")
     fetch.ack()
-    assert control.screen() == {"name": "time"}
-    assert screens_after(control, mark) == [{"name": "syncing"},
-                                            {"name": "time"}]
-    time_then_off(control)
-    mark = last_seq(control)
-    assert fetch.start(CLOCK_START + 2 * 3600).count == 0
-    assert control.screen() == {"name": "off"}
-    assert screens_after(control, mark) == []
+    assert hands.sees("the time", "time")
+    if witness is not None:
+        assert screens_after(witness, mark) == [{"name": "syncing"},
+                                                {"name": "time"}]
+        time_then_off(witness)
+        mark = last_seq(witness)
+    assert fetch.start(now + 2 * HOUR).count == 0
+    assert not hands.sees("that it is syncing", "syncing")
+    if witness is not None:
+        assert witness.screen() == {"name": "off"}
+        assert screens_after(witness, mark) == []
 
 
-@pytest.mark.needs_control("Screen", "Events")
-def test_update_percent(band, control, updaters):
+@pytest.mark.person("look")
+@pytest.mark.uploads("resources")
+@pytest.mark.observes("Screen", "Events")
+def test_update_percent(band, hands, witness, updaters):
     """MB4/SCREEN/BV-05: an update shows its percent, every whole one, then the time
 
-    Gadgetbridge uploads firmware at MTU 247: the band shows the update
-    from 01 on, its percent climbing by one with the bytes received, 0 to
-    100, never back; verified (10 04 01), the update screen goes.
+    Gadgetbridge uploads a resource file (32 KiB, 134 chunks) at MTU
+    247: the band shows the update from 01 on, its percent climbing by
+    one with the bytes received, 0 to 100, never back; verified
+    (10 04 01), the update screen goes.  On a real band the phone's
+    check is the verification, and the person is asked whether the band
+    showed the update's percent climbing to 100 and whether it shows the
+    update still once verified (it must not); the witness checks every
+    percent.
     """
     fw = updaters(band)
-    mark = last_seq(control)
-    fw.update(NEW, TYPE_FIRMWARE, reboot=False)
-    control.wait_event("firmware-verified")
-    shown = screens_after(control, mark)
+    mark = last_seq(witness)
+    fw.update(RESOURCES, TYPE_RESOURCES, reboot=False)
+    assert hands.felt("show the update, its percent climbing to 100",
+                      "screen-changed", screen="update", percent=100)
+    seen_by(witness, "firmware-verified")
+    assert not hands.sees("the update still", "update")
+    if witness is None:
+        return
+    shown = screens_after(witness, mark)
     assert shown[0] == {"name": "update"}
     assert [s.get("percent") for s in shown[1:-1]] == list(range(101))
     assert all(s["name"] == "update" for s in shown[:-1])
     assert shown[-1] == {"name": "time"}
     assert [e.details["percent"] for e in
-            events_after(control, "firmware-progress", mark)] == \
+            events_after(witness, "firmware-progress", mark)] == \
         list(range(101))
 
 
-@pytest.mark.needs_control("SetBattery", "SetCharging", "Screen",
-                           "AdvanceClock")
-def test_low_battery_and_charging(band, control):
+@pytest.mark.person("low-battery", "charger", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_low_battery_and_charging(authed, hands, witness):
     """MB4/SCREEN/BV-06: low battery when the level falls to the profile's, charging on the charger
 
     The level falls: nothing above screen-low-battery-percent, the
     warning at it, for screen-notice-s; not again below it.  On the
     charger the band shows charging with the level; off it, the time.
+    On a real band the person lets it run down to the profile's level
+    (the phone reads it there) and is asked whether it showed its
+    low-battery warning as it got there, then puts it on the charger
+    (the phone reads it charging) and is asked whether it shows charging
+    with the level the phone read, and takes it off (the phone reads it
+    not charging); the witness checks the screens and their times.
     """
-    control.set_battery(LOW_PERCENT + 1)
-    assert control.screen() == {"name": "off"}
-    mark = last_seq(control)
-    control.set_battery(LOW_PERCENT)
-    assert control.screen() == {"name": "low-battery",
-                                "level": LOW_PERCENT}
-    control.set_battery(LOW_PERCENT - 1)
-    control.advance_clock(NOTICE_S)
-    time_then_off(control)
-    assert screens_after(control, mark) == [
-        {"name": "low-battery", "level": LOW_PERCENT}, {"name": "time"},
-        {"name": "off"}]
-    control.set_battery(INITIAL_LEVEL)
-    control.set_charging(True)
-    assert control.screen() == {"name": "charging", "level": INITIAL_LEVEL}
-    control.set_charging(False)
-    time_then_off(control)
+    if witness is not None:
+        hands.run_down(LOW_PERCENT + 1)
+        assert witness.screen() == {"name": "off"}
+        mark = last_seq(witness)
+    hands.run_down(LOW_PERCENT)
+    level = read_battery(authed).level
+    assert level <= LOW_PERCENT, f"the band reads {level} %"
+    assert hands.felt(f"show its low-battery warning as it reached "
+                      f"{LOW_PERCENT} %", "screen-changed",
+                      screen="low-battery", level=LOW_PERCENT)
+    if witness is not None:
+        assert witness.screen() == {"name": "low-battery",
+                                    "level": LOW_PERCENT}
+        hands.run_down(LOW_PERCENT - 1)
+        witness.advance_clock(NOTICE_S)
+        time_then_off(witness)
+        assert screens_after(witness, mark) == [
+            {"name": "low-battery", "level": LOW_PERCENT},
+            {"name": "time"}, {"name": "off"}]
+        hands.charge_up(INITIAL_LEVEL)
+        level = INITIAL_LEVEL
+    hands.put_on_charger()
+    try:
+        assert read_battery(authed).charging
+        assert hands.sees(f"that it is charging, at {level} %", "charging",
+                          level=level)
+    finally:
+        hands.take_off_charger()
+    assert not read_battery(authed).charging
+    assert not hands.sees("that it is charging", "charging")
+    if witness is not None:
+        time_then_off(witness)
 
 
-@pytest.mark.needs_control("AdvanceClock", "Screen", "Events")
-def test_alarm(authed, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Screen", "Events")
+def test_alarm(authed, hands, witness, band_time):
     """MB4/SCREEN/BV-07: an alarm shows while it rings, screen-alarm-s, and vibrates as the policy says
 
     A one-time alarm at 10:31 (the band runs from 10:30): at 10:31 the
     band shows the alarm's slot and vibrates in the alarm's pattern, for
-    screen-alarm-s of band time; then the time, then off.
+    screen-alarm-s of band time; then the time, then off.  On a band
+    whose clock runs the alarm is for its next minute: the phone hears
+    1A then, the person is asked whether the band shows its alarm and
+    vibrated, and, screen-alarm-s and a few seconds later, whether it
+    shows it still (it must not); the witness checks the pattern and the
+    times exactly.
     """
     settings = SettingsClient(authed)
+    if band_time.control is None:
+        authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+        at = next_minute(authed)
+        settings.set_alarm(4, at.hour, at.minute, once=True, snooze=False)
+        settings.settle()
+        device_event_at(authed, 0x1A, at, "alarm changed")
+        assert hands.sees(f"its alarm of {at.hm}", "alarm", slot=4, ring=1)
+        assert hands.felt("vibrate for it", "vibrate", reason="alarm")
+        let_pass(authed, band_time, ALARM_S + LOOK_SLACK_S)
+        assert not hands.sees(f"its alarm of {at.hm} still", "alarm")
+        return
     settings.set_alarm(4, 10, 31, once=True, snooze=False)
     settings.settle()
-    mark = last_seq(control)
-    control.advance_clock(60)
-    assert control.screen() == {"name": "alarm", "slot": 4, "ring": 1}
-    vibrate = event_after(control, "vibrate", mark, reason="alarm").details
+    mark = last_seq(witness)
+    band_time.let_pass(60)
+    assert hands.sees("its alarm of 10:31", "alarm", slot=4, ring=1)
+    assert hands.felt("vibrate for it", "vibrate", reason="alarm")
+    if witness is None:
+        return
+    vibrate = event_after(witness, "vibrate", mark, reason="alarm").details
     assert vibrate["duration-ms"] > 0
     assert sum(int(ms) for ms in vibrate["pattern"].split(",")) == \
         vibrate["duration-ms"]
-    control.advance_clock(ALARM_S - TICK)
-    assert control.screen()["name"] == "alarm"
-    control.advance_clock(TICK)
-    time_then_off(control)
+    witness.advance_clock(ALARM_S - TICK)
+    assert witness.screen()["name"] == "alarm"
+    witness.advance_clock(TICK)
+    time_then_off(witness)
 
 
 @pytest.mark.person("find-phone", "look")
@@ -283,26 +357,46 @@ def test_find_phone(authed, hands, witness):
             {"name": "time"}, {"name": "off"}]
 
 
-@pytest.mark.needs_control("Screen", "Events", "SetCharging")
-def test_lower_screen_waits(authed, control):
+@pytest.mark.person("find-phone", "charger", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_lower_screen_waits(authed, hands, witness, band_time):
     """MB4/SCREEN/BV-09: a screen that comes under a higher one does not show until that one goes
 
     Find phone is up when the band goes on the charger: the charging
     notice is up below it and its time runs; find phone stopped, what is
-    left of it shows, then the time.
+    left of it shows, then the time.  On a real band the person starts
+    find phone (the phone hears 08), puts the band on its charger (the
+    phone reads it charging) and is asked whether it still shows find
+    phone, stops it (the phone hears 0F) and is asked whether it shows
+    charging with the level the phone read, and, a notice's time and a
+    few seconds later, whether it still does (it must not).
     """
     client = DeviceEventsClient(authed)
     client.enable_notifications()
-    control.find_phone(True)
+    hands.find_phone(True)
     client.expect(0x08)
-    mark = last_seq(control)
-    control.set_charging(True)
-    assert control.screen() == {"name": "find-phone", "state": "started"}
-    assert screens_after(control, mark) == []
-    control.find_phone(False)
-    assert control.screen() == {"name": "charging", "level": INITIAL_LEVEL}
-    control.advance_clock(NOTICE_S)
-    assert control.screen() == {"name": "time"}
+    mark = last_seq(witness)
+    hands.put_on_charger()
+    try:
+        battery = read_battery(authed)
+        assert battery.charging
+        assert hands.sees("its find-phone screen still", "find-phone",
+                          state="started")
+        if witness is not None:
+            assert screens_after(witness, mark) == []
+        hands.find_phone(False)
+        client.expect(0x0f)
+        charging = f"that it is charging, at {battery.level} %"
+        assert hands.sees(charging, "charging", level=battery.level)
+        if witness is not None:
+            assert battery.level == INITIAL_LEVEL
+            witness.advance_clock(NOTICE_S)
+            assert witness.screen() == {"name": "time"}
+        else:
+            let_pass(authed, band_time, NOTICE_S + LOOK_SLACK_S)
+            assert not hands.sees(f"{charging} still", "charging")
+    finally:
+        hands.take_off_charger()
 
 
 @pytest.mark.person("look")

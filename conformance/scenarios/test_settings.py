@@ -24,7 +24,11 @@ from bandsim.protocol import settings as S
 from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import decode_steps
 
+from scenarios.helpers.alarms import (ALARM_WAIT_MAX_S, RING_SLACK_S,
+                                      device_event_at, device_event_by,
+                                      listen, next_minute)
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
                                         ALARMS, GB_SETUP, PHONE_DST,
@@ -37,6 +41,9 @@ PROFILE = Profile.load(DEFAULT_PATH)
 GPS_VERSION = PROFILE.section("device-info")["gps-version"]
 CURRENT_TIME = PROFILE.characteristic("current-time")
 DEVICE_EVENT = PROFILE.characteristic("device-event")
+STEPS = PROFILE.by_uuid(uuids.REALTIME_STEPS)
+# A new band's step goal (MB4/SET/BV-12 reads it in bandsim ctl).
+STEP_GOAL = 8000
 MONDAY_TO_FRIDAY = ("mon", "tue", "wed", "thu", "fri")
 # PHONE_TIME in band local seconds; the sedentary kind of a sample (§4.2).
 PHONE_LOCAL = 1716188400
@@ -137,84 +144,169 @@ def test_first_connect_values(authed, witness):
     assert any(name == "Settings" for _, name, _ in witness.property_changes)
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
-def test_alarm_rings_at_its_time(authed, control):
+def clear_alarms(client: SettingsClient, *slots) -> None:
+    """A real band keeps no alarm of a scenario's: each slot cleared."""
+    for slot in slots:
+        client.set_alarm(slot)
+    client.settle()
+
+
+@pytest.mark.person("look")
+@pytest.mark.observes("Events")
+def test_alarm_rings_at_its_time(authed, band_time, hands, witness):
     """MB4/SET/BV-03: an alarm set for band time T rings at T, not before, and snoozes
 
     "Alarm didn't ring": the phone sets the band to Monday 07:00 local and
     an alarm for 07:30 on weekdays.  A second before, nothing; at 07:30
     the band rings and vibrates; nobody stops it, so it rings again every
-    snooze interval, as many times as the profile says, then stops.
+    snooze interval, as many times as the profile says, then stops.  On
+    a band whose clock runs the alarm is for its next minute, on that
+    weekday, without snooze: the person says whether it rang then, not
+    before, and the alarm query still has it on (a weekday alarm does
+    not turn itself off); the slot is cleared after.  The snoozes are
+    the emulator's (band time moved).
     """
     client = settings_link(authed)
+    if band_time.control is None:
+        at = next_minute(authed)
+        client.set_alarm(0, at.hour, at.minute, (at.day,), snooze=False)
+        client.settle()
+        try:
+            listen(authed, at.early)
+            assert hands.felt(f"ring its alarm at {at.hm} by its own "
+                              f"clock, not before", "alarm-rang",
+                              timeout=at.late.remaining(), slot=0, ring=1)
+            assert S.AlarmState(0, True) in client.alarms()
+        finally:
+            clear_alarms(client, 0)
+        return
     client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
     client.set_alarm(0, 7, 30, MONDAY_TO_FRIDAY)
     client.settle()
-    mark = last_seq(control)
-    control.advance_clock(30 * 60 - 1)
-    assert events_after(control, "alarm-rang", mark) == []
-    control.advance_clock(1)
-    event_after(control, "alarm-rang", mark, slot=0, ring=1)
-    event_after(control, "vibrate", mark, reason="alarm")
+    mark = last_seq(witness)
+    band_time.let_pass(30 * 60 - 1)
+    assert not hands.felt("ring its alarm before 07:30", "alarm-rang",
+                          timeout=1, slot=0)
+    if witness is not None:
+        assert events_after(witness, "alarm-rang", mark) == []
+    band_time.let_pass(1)
+    assert hands.felt("ring its alarm at 07:30", "alarm-rang", slot=0,
+                      ring=1)
+    assert hands.felt("vibrate for it", "vibrate", reason="alarm")
     for ring in range(2, SNOOZE_TIMES + 2):
-        control.advance_clock(SNOOZE_MIN * 60)
-        event_after(control, "alarm-rang", mark, slot=0, ring=ring)
-    control.advance_clock(2 * SNOOZE_MIN * 60)
-    assert len(events_after(control, "alarm-rang", mark)) == \
-        SNOOZE_TIMES + 1
+        band_time.let_pass(SNOOZE_MIN * 60)
+        assert hands.felt(f"ring it again ({ring})", "alarm-rang", slot=0,
+                          ring=ring)
+    band_time.let_pass(2 * SNOOZE_MIN * 60)
+    assert not hands.felt("ring it once more", "alarm-rang", timeout=1,
+                          slot=0)
+    if witness is not None:
+        assert len(events_after(witness, "alarm-rang", mark)) == \
+            SNOOZE_TIMES + 1
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
-def test_alarm_days_and_once(authed, control):
+@pytest.mark.observes("Settings", "Events")
+def test_alarm_days_and_once(authed, band_time, witness):
     """MB4/SET/BV-04: an alarm keeps to its days, and a one-time alarm rings once
 
     Monday 07:00: an alarm for Tuesdays at 07:10 stays quiet today and
     rings tomorrow; a one-time alarm at 07:05 rings today, turns itself
     off (the band tells the app with device event 1A) and stays quiet
-    tomorrow.
+    tomorrow.  On a band whose clock runs both are for its next minute,
+    the weekly one on tomorrow's weekday: 1A comes at that minute, not
+    before, and the alarm query then has the one-time alarm off and the
+    weekly one on; both slots are cleared after.  Which alarm rang, and
+    the next day, are the witness's.
     """
     client = settings_link(authed)
+    authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+    if band_time.control is None:
+        at = next_minute(authed)
+        tomorrow = S.DAYS[(at.when.weekday() + 1) % 7]
+        client.set_alarm(3, at.hour, at.minute, (tomorrow,), snooze=False)
+        client.set_alarm(4, at.hour, at.minute, once=True, snooze=False)
+        client.settle()
+        try:
+            device_event_at(authed, 0x1A, at, "alarm changed")
+            alarms = client.alarms()
+            assert S.AlarmState(4, False) in alarms, alarms
+            assert S.AlarmState(3, True) in alarms, alarms
+        finally:
+            clear_alarms(client, 3, 4)
+        return
     client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
     client.set_alarm(3, 7, 10, ("tue",), snooze=False)
     client.set_alarm(4, 7, 5, once=True, snooze=False)
     client.settle()
-    mark = last_seq(control)
-    control.advance_clock(3600)
-    assert [e.details["slot"] for e in
-            events_after(control, "alarm-rang", mark)] == [4]
-    alarm = {a["slot"]: a for a in control.settings()["alarms"]}[4]
-    assert alarm["enabled"] is False and alarm["once"] is True
+    mark = last_seq(witness)
+    band_time.let_pass(3600)
+    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x1a"
     assert client.alarms() == [S.AlarmState(3, True), S.AlarmState(4, False)]
-    control.advance_clock(24 * 3600)
-    assert [e.details["slot"] for e in
-            events_after(control, "alarm-rang", mark)] == [4, 3]
+    if witness is not None:
+        assert [e.details["slot"] for e in
+                events_after(witness, "alarm-rang", mark)] == [4]
+        alarm = {a["slot"]: a for a in witness.settings()["alarms"]}[4]
+        assert alarm["enabled"] is False and alarm["once"] is True
+    band_time.let_pass(24 * 3600)
+    if witness is not None:
+        assert [e.details["slot"] for e in
+                events_after(witness, "alarm-rang", mark)] == [4, 3]
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
-def test_dnd_keeps_chime_still_not_alarm(authed, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Events")
+def test_dnd_keeps_chime_still_not_alarm(authed, band_time, hands, witness):
     """MB4/SET/BV-05: do-not-disturb keeps the chime still, never an alarm
 
     "DND ignored" and its opposite, "DND silenced my alarm": DND from
     07:00 to 09:00, the hourly chime on, an alarm at 08:00.  At 08:00 the
     alarm rings and vibrates and the chime is due but kept still
-    (dnd-silences); at 09:00 the chime vibrates.
+    (dnd-silences); at 09:00 the chime vibrates.  On a band whose clock
+    runs, DND is scheduled from the minute before its next minute to two
+    after, and a one-time alarm set for that minute: the phone hears 1A
+    then, and the person says whether the band vibrated for the alarm
+    (DND must not keep it still); DND is turned off after.  The chime,
+    due on the hour only, is the emulator's (band time moved).
     """
     client = settings_link(authed)
+    if band_time.control is None:
+        authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
+        at = next_minute(authed)
+        client.set_dnd("scheduled", at.plus(-1), at.plus(2))
+        client.set_alarm(5, at.hour, at.minute, once=True, snooze=False)
+        client.settle()
+        try:
+            device_event_at(authed, 0x1A, at, "alarm changed")
+            assert hands.felt(f"vibrate for its alarm at {at.hm}, in "
+                              f"do-not-disturb", "vibrate",
+                              timeout=RING_SLACK_S, reason="alarm")
+        finally:
+            client.set_dnd("off")
+            clear_alarms(client, 5)
+        return
     client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)
     client.set_dnd("scheduled", (7, 0), (9, 0))
     client.set_hourly_chime(True, (8, 0), (22, 0))
     client.set_alarm(5, 8, 0, MONDAY_TO_FRIDAY, snooze=False)
     client.settle()
-    mark = last_seq(control)
-    control.advance_clock(3600)
-    assert [e.details["reason"] for e in
-            events_after(control, "vibrate", mark)] == ["alarm"]
-    event_after(control, "hourly-chime", mark, hour=8)
-    mark = last_seq(control)
-    control.advance_clock(3600)
-    event_after(control, "hourly-chime", mark, hour=9)
-    assert [e.details["reason"] for e in
-            events_after(control, "vibrate", mark)] == ["chime"]
+    mark = last_seq(witness)
+    band_time.let_pass(3600)
+    assert hands.felt("vibrate for its alarm at 08:00", "vibrate",
+                      reason="alarm")
+    assert not hands.felt("vibrate for the chime at 08:00", "vibrate",
+                          timeout=1, reason="chime")
+    if witness is not None:
+        assert [e.details["reason"] for e in
+                events_after(witness, "vibrate", mark)] == ["alarm"]
+        event_after(witness, "hourly-chime", mark, hour=8)
+        mark = last_seq(witness)
+    band_time.let_pass(3600)
+    assert hands.felt("vibrate for the chime at 09:00", "vibrate",
+                      reason="chime")
+    if witness is not None:
+        event_after(witness, "hourly-chime", mark, hour=9)
+        assert [e.details["reason"] for e in
+                events_after(witness, "vibrate", mark)] == ["chime"]
 
 
 def expected_warnings(samples, start: int, end: int, minutes: int) -> int:
@@ -257,42 +349,67 @@ def test_inactivity_only_in_window(authed, control):
     assert len(events_after(control, "inactivity-warning", mark)) == want
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
-def test_goal_reached_device_event(authed, control):
+@pytest.mark.person("walk")
+@pytest.mark.observes("Events")
+def test_goal_reached_device_event(authed, band_time, hands, witness):
     """MB4/SET/BV-07: the day's steps passing the goal is device event 03
 
     A goal of 300 steps: within a day of the wearer's life the band
-    sends 03 on 00000010 and the goal-reached event, once.
+    sends 03 on 00000010 and the goal-reached event, once.  On a band
+    whose clock runs the goal is one step more than the day's steps the
+    phone reads on 00000007, the wearer walks a few steps, and 03 comes
+    within a minute or so (the band counts at each whole minute); the
+    goal is set back to the profile's after.
     """
     client = settings_link(authed)
-    client.set_step_goal(300)
     authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
-    mark = last_seq(control)
-    control.advance_clock(12 * 3600)
-    reached = event_after(control, "goal-reached", mark, goal=300)
-    assert reached.details["steps"] >= 300
+    if band_time.control is None:
+        steps = decode_steps(authed.read(STEPS.value_handle)).steps
+        client.set_step_goal(steps + 1)
+        client.settle()
+        try:
+            hands.walk()
+            assert device_event_by(authed, 0x03, Deadline(ALARM_WAIT_MAX_S),
+                                   "goal reached") == b"\x03"
+        finally:
+            client.set_step_goal(STEP_GOAL)
+            client.settle()
+        return
+    client.set_step_goal(300)
+    mark = last_seq(witness)
+    band_time.let_pass(12 * 3600)
     assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x03"
-    assert len(events_after(control, "goal-reached", mark)) == 1
+    if witness is not None:
+        reached = event_after(witness, "goal-reached", mark, goal=300)
+        assert reached.details["steps"] >= 300
+        assert len(events_after(witness, "goal-reached", mark)) == 1
 
 
-@pytest.mark.needs_control("SetAlarmEnabled", "Events")
-def test_alarm_toggled_on_band(authed, control):
+@pytest.mark.person("alarm")
+def test_alarm_toggled_on_band(authed, hands, target):
     """MB4/SET/BV-08: an alarm turned off on the band is device event 0A, and the app reads it so
 
     The wearer turns the weekday alarm off on the band's alarm screen:
     the band sends 0A on 00000010, and the app's alarm query says it is
-    off.  A slot not in use cannot be toggled.
+    off.  A slot not in use cannot be toggled (where the control plane
+    does the wearer's tap).  On a real band the person turns it off.
     """
     client = settings_link(authed)
     client.set_alarm(0, 7, 30, MONDAY_TO_FRIDAY)
     client.settle()
     authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
-    control.set_alarm_enabled(0, False)
+    hands.toggle_alarm(0, "07:30", False)
     assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x0a"
-    assert client.alarms() == [S.AlarmState(0, False)]
-    with pytest.raises(Exception) as exc:
-        control.set_alarm_enabled(7, True)
-    assert getattr(exc.value, "name", None) == "io.bandsim.Error.InvalidArgs"
+    alarms = client.alarms()
+    if target.kind == EMU:
+        assert alarms == [S.AlarmState(0, False)]
+    else:
+        assert S.AlarmState(0, False) in alarms, alarms
+    if hands.control is not None:
+        with pytest.raises(Exception) as exc:
+            hands.control.set_alarm_enabled(7, True)
+        assert getattr(exc.value, "name", None) == \
+            "io.bandsim.Error.InvalidArgs"
 
 
 @pytest.mark.emulator_process("kill -9 and a restart on the state directory")

@@ -102,6 +102,8 @@ STEPS = {
     "low-battery": "let the band run down to a low level and charge it "
                    "a little again",
     "look": "look at the band and say what it shows or did",
+    "alarm": "turn an alarm on or off on the band's alarm screen",
+    "walk": "walk a few steps wearing the band",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -868,6 +870,15 @@ class ControlHands:
     def ignore_call(self) -> None:
         self.control.answer_call("ignore")
 
+    def toggle_alarm(self, slot: int, at: str, on: bool) -> None:
+        """A tap on the band's alarm screen (SetAlarmEnabled)."""
+        self.control.set_alarm_enabled(slot, on)
+
+    def walk(self) -> None:
+        """Nothing to do: the emulated wearer walks as their day goes
+        (emulator/core/life.c); a scenario waits, with a deadline, for
+        the steps the band counts."""
+
 
 class PersonHands:
     """The same steps, done by a person; there is no control plane to
@@ -948,6 +959,13 @@ class PersonHands:
     def ignore_call(self) -> None:
         self.person.ask("The band shows an incoming call: ignore it on the "
                         "band (silence it, do not reject it)")
+
+    def toggle_alarm(self, slot: int, at: str, on: bool) -> None:
+        self.person.ask(f"On the band, open Alarm and turn the {at} alarm "
+                        f"{'on' if on else 'off'}")
+
+    def walk(self) -> None:
+        self.person.ask("Walk a dozen steps wearing the band")
 
 class ControlTime:
     """Band time moved through the control plane (AdvanceClock): an

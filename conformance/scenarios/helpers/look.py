@@ -15,8 +15,9 @@ from bandsim.link.deadline import Deadline
 
 # What a person's look (and the phone's timing) may be off by.
 LOOK_SLACK_S = 3
-# The longest a scenario waits on a running clock for a screen to go.
-LOOK_WAIT_MAX_S = 20
+# The longest a scenario waits on a running clock for a screen to go:
+# screen-alarm-s (30) and the slack.
+LOOK_WAIT_MAX_S = 35
 
 
 def let_pass(att, band_time, seconds: float) -> None:
