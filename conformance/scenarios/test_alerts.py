@@ -519,59 +519,92 @@ CHUNK_FAULTS = [
 ]
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events")
+@pytest.mark.person("look")
+@pytest.mark.observes("Events", "Screen")
 @pytest.mark.parametrize("send, reason", CHUNK_FAULTS)
-def test_chunked_transfer_dropped(att, control, send, reason):
+def test_chunked_transfer_dropped(att, hands, witness, band_time, send,
+                                  reason):
     """MB4/ALERT/BI-04: a broken chunked transfer is dropped with its reason, and the next one is whole
 
     §2.6 transfers are Write Commands: the band can refuse nothing, so
     what goes wrong is dropped (docs/policies.md#chunked-transfers):
     chunk 2 after chunk 0, a new transfer before the last chunk, no next
     chunk for chunk-timeout-s of band time, more than chunk-max-bytes.
-    Each emits chunk-dropped with its reason and shows nothing of the
-    broken alert; the next alert is shown whole.
+    Each shows nothing of the broken alert; the next alert is shown
+    whole.  On a real band the person is asked, once the band took the
+    writes, whether it shows the broken alert (it must not), then
+    whether it shows the next one; where there is a control plane,
+    chunk-dropped names the reason and no alert from Mum was received.
     """
+    from scenarios.helpers.look import PassingTime
+
     client = alerts(att)
-    mark = last_seq(control)
-    send(client, control)
-    event_after(control, "chunk-dropped", mark, type=0, reason=reason)
-    assert [e for e in events_after(control, "alert-received", mark)
-            if e.details["title"] == "Mum"] == []
-    mark = last_seq(control)
+    mark = last_seq(witness)
+    send(client, PassingTime(att, band_time))
+    client.settle()
+    broken = "Ann" if reason == "too-long" else "Mum"
+    if witness is not None:
+        event_after(witness, "chunk-dropped", mark, type=0, reason=reason)
+        assert [e for e in events_after(witness, "alert-received", mark)
+                if e.details["title"] == "Mum"] == []
+    assert not hands.sees(f"a message from {broken} (the broken one)",
+                          "message", title=broken)
+    mark = last_seq(witness)
     client.notify(A.Category.SMS, "Ann", "whole again")
-    shown(control, mark, A.Category.SMS, "Ann", "whole again", via="chunked")
+    client.settle()
+    if witness is not None:
+        shown(witness, mark, A.Category.SMS, "Ann", "whole again",
+              via="chunked")
+    assert hands.sees("the message 'whole again' from Ann", "message",
+                      title="Ann", text="whole again")
 
 
-@pytest.mark.needs_control("Events")
-def test_chunk_after_disconnect(band, control):
+@pytest.mark.person("look")
+@pytest.mark.observes("Events", "Screen")
+def test_chunk_after_disconnect(band, hands, witness):
     """MB4/ALERT/BI-05: a transfer cut by the link's end is dropped; its rest continues nothing
 
     The link ends after the first chunk of a notification: the band drops
     the transfer (disconnected).  The app reconnects and sends the
     remaining chunks as if nothing happened; they continue no transfer
     (out-of-order) and nothing half is shown.  The app that sends the
-    whole notification again gets it shown.
+    whole notification again gets it shown.  On a real band the person
+    is asked, after the remaining chunks, whether the band shows Mum's
+    message (it must not), and after the whole one whether it does;
+    where there is a control plane, chunk-dropped names both drops.
     """
     writes = first_chunk()
-    mark = last_seq(control)
+    mark = last_seq(witness)
     link = band.connect()
     try:
         alerts(link).write_chunk(writes[0])
         alerts(link).settle()
     finally:
         band.disconnect(link)
-    event_after(control, "chunk-dropped", mark, type=0, reason="disconnected")
+    if witness is not None:
+        event_after(witness, "chunk-dropped", mark, type=0,
+                    reason="disconnected")
     link = band.connect()
     try:
         client = alerts(link)
         client.write_chunk(writes[1])
         client.write_chunk(writes[2])
-        event_after(control, "chunk-dropped", mark, type=0,
-                    reason="out-of-order")
+        client.settle()
+        if witness is not None:
+            event_after(witness, "chunk-dropped", mark, type=0,
+                        reason="out-of-order")
+            assert events_after(witness, "alert-received", mark) == []
+        assert not hands.sees("a message from Mum (half of it)", "message",
+                              title="Mum")
         for write in writes:
             client.write_chunk(write)
-        shown(control, mark, A.Category.SMS, "Mum",
-              "Are you coming home for tea tonight?", via="chunked")
+        client.settle()
+        if witness is not None:
+            shown(witness, mark, A.Category.SMS, "Mum",
+                  "Are you coming home for tea tonight?", via="chunked")
+        assert hands.sees("the message 'Are you coming home for tea "
+                          "tonight?' from Mum", "message", title="Mum",
+                          text="Are you coming home for tea tonight?")
     finally:
         band.disconnect(link)
 

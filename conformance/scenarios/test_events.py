@@ -13,9 +13,12 @@ answers find phone as Gadgetbridge and satcar77 do.
 
 import pytest
 
+from bandsim.clients.alerts import AlertClient
 from bandsim.clients.devevents import DeviceEventsClient
+from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.control import ControlError
+from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol import devevents as D
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
@@ -24,6 +27,7 @@ from scenarios.helpers.events import (events_after, last_seq,
                                       unasked_find_phone_answers)
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
+from scenarios.helpers.sync import SINCE
 
 PROFILE = Profile.load(DEFAULT_PATH)
 # Read as a barrier: a value every transport shows (BlueZ keeps Generic
@@ -127,32 +131,82 @@ def test_music_buttons(authed, band_menu):
             ["music", "time"]
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
-def test_sleep_and_non_wear(authed, control):
+# How long a real band may take to notice it is off the wrist.
+NON_WEAR_WAIT_S = 60
+
+
+def sync_log(att) -> list:
+    """The band's whole log as the phone syncs it (no ack)."""
+    fetch = FetchClient(att)
+    fetch.enable_notifications()
+    state = SyncState(SINCE)
+    fetch.sync(state, ack=False)
+    check_sync(state)
+    return state.samples
+
+
+def taken_off(client, hands) -> list:
+    """The person takes the band off the wrist (on the emulator its
+    wearer does, at the morning's shower) and puts it on again; the
+    device events the phone got until 06, which must come within
+    NON_WEAR_WAIT_S of the band coming off."""
+    hands.take_off_wrist()
+    try:
+        got = []
+        while not got or got[-1][0] != D.NON_WEAR:
+            got.append(bytes(client.next(NON_WEAR_WAIT_S)))
+        return got
+    finally:
+        hands.put_on_wrist()
+
+
+@pytest.mark.person("off-wrist")
+@pytest.mark.observes("GetSamples", "Events")
+def test_sleep_and_non_wear(authed, band_time, hands, witness):
     """MB4/EVT/BV-03: fell asleep, woke up and non-wear come at the wearer's minutes
 
     "Sleep not detected": a day of the wearer's life in band time.  The
     phone gets 01 at the first minute of sleep, 02 at the first minute
     awake, 06 when the band comes off the wrist for the shower (not for
-    the charger), exactly as the band's log (GetSamples, the ground
-    truth) has the minutes; the events say the same.
+    the charger), exactly as the band's log has the minutes: the phone's
+    own sync of the day (each sample's kind), and with a witness
+    GetSamples (the ground truth) and the events too.  A real band's day
+    would pass in wall time: there the person takes the band off the
+    wrist, and the phone must get 06, one byte, once, after whatever
+    sleep came before it (on the stand-in its wearer's night), each
+    fell asleep answered by a woke up; sleep itself is the emulator's.
     """
     client = events_link(authed)
-    mark = last_seq(control)
-    control.advance_clock(DAY)
-    samples = control.get_samples(0, 1 << 63)
-    want = wearer_events(samples)
-    assert {D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR} <= set(want)
+    mark = last_seq(witness)
+    if band_time.control is None:
+        got = taken_off(client, hands)
+        wearer = [raw[0] for raw in got if raw[0] in
+                  (D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR)]
+        assert all(len(raw) == 1 for raw in got), got
+        assert wearer.count(D.NON_WEAR) == 1, wearer
+        sleep = wearer[:-1]
+        assert sleep == [D.FELL_ASLEEP, D.WOKE_UP] * (len(sleep) // 2), \
+            wearer
+        return
+    band_time.let_pass(DAY)
     got = [value for handle, value in sent_so_far(authed)
            if handle == client.event_handle]
+    synced = sync_log(authed)
+    want = wearer_events(synced)
+    assert {D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR} <= set(want)
     assert [raw[0] for raw in got if raw[0] in
             (D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR)] == want
     assert all(len(raw) == 1 for raw in got)
-    assert len(events_after(control, "fell-asleep", mark)) == \
+    if witness is None:
+        return
+    samples = witness.get_samples(0, 1 << 63)
+    assert synced == samples
+    assert wearer_events(samples) == want
+    assert len(events_after(witness, "fell-asleep", mark)) == \
         want.count(D.FELL_ASLEEP)
-    assert len(events_after(control, "woke-up", mark)) == \
+    assert len(events_after(witness, "woke-up", mark)) == \
         want.count(D.WOKE_UP)
-    worn = [e.details["worn"] for e in events_after(control, "non-wear",
+    worn = [e.details["worn"] for e in events_after(witness, "non-wear",
                                                    mark)]
     assert worn.count(0) >= want.count(D.NON_WEAR) and 1 in worn
 
@@ -194,27 +248,91 @@ INJECTED = [(code, bytes({D.SILENT_MODE: [1], D.WORKOUT: [0, 1, 8],
             for code in D.NAMES]
 
 
-@pytest.mark.needs_control("InjectDeviceEvent", "Events")
-def test_injected_events(authed, control):
+def done_on_band(att, client, hands) -> None:
+    """What a person makes the band send (--interactive; on the stand-in
+    the control plane's hands): a tap 04, a long press 0B, silent mode
+    10 01 and 10 00 (the phone answering each, as Gadgetbridge does),
+    the music screen FE E0 and FE E1, find phone 08 and 0F (answered),
+    a call rejected 07 and one ignored 09.  Each arrives with exactly
+    its bytes and decodes to what §9 says."""
+    settings = SettingsClient(att)
+    settings.write(S.phone_silent(False))
+    settings.settle()
+    calls = AlertClient(att)
+
+    def silent(on):
+        hands.silent_mode(on)
+        yield bytes([D.SILENT_MODE, on])
+        settings.write(S.phone_silent(on))
+        settings.settle()
+
+    def music():
+        hands.music("open", "close")
+        yield bytes([D.MUSIC_CONTROL, D.MUSIC["open"]])
+        yield bytes([D.MUSIC_CONTROL, D.MUSIC["close"]])
+
+    def find_phone():
+        hands.find_phone(True)
+        yield bytes([D.FIND_PHONE_START])
+        client.answer_find_phone(False)
+        hands.find_phone(False)
+        yield bytes([D.FIND_PHONE_STOP])
+        client.answer_find_phone(True)
+
+    def call(caller, answer, code):
+        calls.incoming_call(caller)
+        answer()
+        yield bytes([code])
+        calls.end_call()
+        calls.settle()
+
+    def one(act, code):
+        act()
+        yield bytes([code])
+
+    for step in (one(hands.press, D.BUTTON),
+                 one(hands.long_press, D.BUTTON_LONG),
+                 silent(True), silent(False), music(), find_phone(),
+                 call("Eve", hands.reject_call, D.CALL_REJECTED),
+                 call("Mallory", hands.ignore_call, D.CALL_IGNORED)):
+        for want in step:
+            event = client.next()
+            assert bytes(event) == want, \
+                f"{D.describe(bytes(event))}, not {D.describe(want)}"
+            assert event.name == D.NAMES[want[0]]
+
+
+@pytest.mark.person("button", "silent-mode", "music", "find-phone", "call")
+@pytest.mark.observes("InjectDeviceEvent", "Events", "Screen")
+def test_injected_events(authed, hands, witness):
     """MB4/EVT/BV-05: every device event of §9, injected, reaches the phone with its bytes
 
     A test of what an app does with an event the band sends rarely (a
-    call rejected, a workout starting, the MTU announced) injects it:
-    the phone gets exactly its bytes, which decode to what §9 says, and
-    device-event names it and says it went out.
+    call rejected, a workout starting, the MTU announced) injects it
+    where there is a control plane: the phone gets exactly its bytes,
+    which decode to what §9 says, and device-event names it and says it
+    went out.  A real band takes no injection: there the person does on
+    the band what the events a person can cause stand for (a tap, a long
+    press, silent mode on and off, the music screen, find phone, a call
+    rejected and one ignored), and each reaches the phone with exactly
+    its bytes; the rest of §9 (sleep, the step goal, a workout, the MTU,
+    the alarms' and the 30-minute tick) is the emulator's.
     """
     client = events_link(authed)
+    if witness is None:
+        done_on_band(authed, client, hands)
+        return
     for code, extra in INJECTED:
-        mark = last_seq(control)
-        control.inject_device_event(code, extra)
+        mark = last_seq(witness)
+        witness.inject_device_event(code, extra)
         event = client.next()
         assert bytes(event) == bytes([code]) + extra
         assert event.name == D.NAMES[code]
-        details = control.wait_event("device-event", code=code).details
+        details = witness.wait_event("device-event", code=code).details
         assert details["extra"] == extra.hex(" ")
         assert details["sent"] == 1
-        assert events_after(control, "find-phone", mark) == []
-    assert control.screen()["name"] == "off"
+        assert events_after(witness, "find-phone", mark) == []
+    assert witness.screen()["name"] == "off"
 
 
 @pytest.mark.needs_control("InjectDeviceEvent", "Events")

@@ -27,6 +27,7 @@ from bandsim.clients.heartrate import READING_TIMEOUT
 from bandsim.link.base import AttError, Timeout
 from bandsim.link.bluez import through_bluetoothd
 from bandsim.oracles import ground_truth
+from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
                                         advertised_heart_rate,
@@ -41,7 +42,8 @@ from scenarios.helpers.policy import HR_KEEPALIVE_S as KEEPALIVE_S
 from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import HR_NOT_WORN_SENDS_ZERO as NOT_WORN_SENDS_ZERO
 from scenarios.helpers.policy import HR_PERIOD_S as PERIOD_S
-from scenarios.helpers.sync import FOREVER, HOUR, MINUTE, SINCE, all_samples
+from scenarios.helpers.sync import (FOREVER, HOUR, MINUTE, SINCE, all_samples,
+                                    band_now)
 
 HR_OFFSET = int(default_profile().section("advertising")
                 ["heart-rate-offset"], 0)
@@ -57,6 +59,11 @@ STOPPED_S = 5 * PERIOD_S
 # hr-manual-measure-s: a window in which nothing may come lasts this
 # much longer on a band whose clock runs by itself.
 OWN_CLOCK_SLACK_S = MEASURE_S
+# Reports give 7-10 s for a one-shot reading (docs/policies.md "Heart
+# rate"): on a band whose clock runs none may come sooner.
+EARLIEST_S = 7
+# A band whose clock runs logs a minute when it ends, give or take this.
+LOGGED_SLACK_S = 2
 
 
 def no_more_readings(att, hr) -> None:
@@ -154,36 +161,54 @@ def test_one_shot(authed, band_time):
     assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
 
 
-@pytest.mark.needs_control("AdvanceClock", "Events", "HeartRate", "GetSamples")
-def test_one_shot_in_band_time(authed, control):
+@pytest.mark.observes("Events", "HeartRate", "GetSamples")
+def test_one_shot_in_band_time(authed, band_time, witness, target):
     """MB4/HR/BV-02: the reading comes after the measuring time in band time, then the measurement stops
 
     Nothing arrives before hr-manual-measure-s of band time, then exactly
-    one reading: the one the band says it took (hr-measured), the
-    wearer's at that moment (a rate of the minute's kind).  The
-    measurement then stops by itself (hr-stopped "done") and HeartRate
-    shows the reading.
+    one reading, a human heart rate, and nothing after it (the all-day
+    measurement is off, 14 00).  On a band whose clock runs the phone
+    times it: nothing for EARLIEST_S, then the reading, then nothing for
+    twice the measuring time.  Where there is a control plane, the
+    reading is the one the band says it took (hr-measured), the wearer's
+    at that moment (a rate of the minute's kind); the measurement stops
+    by itself (hr-stopped "done") and HeartRate shows the reading.
     """
     hr = heart_rate_client(authed)
-    mark = last_seq(control)
+    set_hr_settings(authed, interval=0)
+    mark = last_seq(witness)
     hr.start_manual()
-    event_after(control, "hr-started", mark, mode="manual")
-    control.advance_clock(MEASURE_S - 1)
-    assert events_after(control, "hr-measured", mark) == []
-    assert control.heart_rate()["mode"] == "manual"
-    no_more_readings(authed, hr)
-    control.advance_clock(1)
+    if witness is not None:
+        event_after(witness, "hr-started", mark, mode="manual")
+    if band_time.control is None:
+        with pytest.raises(Timeout):
+            hr.reading(EARLIEST_S)
+    else:
+        band_time.let_pass(MEASURE_S - 1)
+        if witness is not None:
+            assert events_after(witness, "hr-measured", mark) == []
+            assert witness.heart_rate()["mode"] == "manual"
+        no_more_readings(authed, hr)
+        if not target.responses_order_notifications:
+            with pytest.raises(Timeout):
+                hr.reading(SILENCE)
+        band_time.let_pass(1)
     bpm = hr.reading()
-    assert bpms(control, mark, "manual") == [bpm]
-    event_after(control, "hr-stopped", mark, mode="manual", reason="done")
-    state = control.heart_rate()
-    assert (state["mode"], state["bpm"]) == ("", bpm)
-    assert state["measured-at"] == control.get("Clock")
-    control.advance_clock(60)
-    no_more_readings(authed, hr)
-    assert len(events_after(control, "hr-measured", mark)) == 1
-    now = control.get("Clock") // 1000
-    assert bpm in BY_KIND[minute_kind(control, now - 60)]
+    assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
+    if witness is not None:
+        assert bpms(witness, mark, "manual") == [bpm]
+        event_after(witness, "hr-stopped", mark, mode="manual",
+                    reason="done")
+        state = witness.heart_rate()
+        assert (state["mode"], state["bpm"]) == ("", bpm)
+        assert state["measured-at"] == witness.get("Clock")
+    quiet_for(authed, hr, band_time, target,
+              60 if band_time.control is not None else MEASURE_S)
+    if witness is None:
+        return
+    assert len(events_after(witness, "hr-measured", mark)) == 1
+    now = witness.get("Clock") // 1000
+    assert bpm in BY_KIND[minute_kind(witness, now - 60)]
 
 
 # ----------------------------------------------------------- continuous
@@ -252,36 +277,51 @@ def test_continuous_without_keepalive(authed, band_time, witness, target):
 
 # ------------------------------------------------------- off the wrist
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events",
-                           "HeartRate")
-def test_not_worn(authed, control):
+@pytest.mark.person("off-wrist")
+@pytest.mark.observes("GetSamples", "Events", "HeartRate")
+def test_not_worn(authed, hands, band_time, witness, target):
     """MB4/HR/BV-05: off the wrist a measurement reads nothing and stops
 
-    In the wearer's morning shower (the log says "not worn") a one-shot
-    measurement sends 00 00 (hr-not-worn = zero; nothing with silent),
-    takes no reading and stops with "not-worn"; HeartRate keeps its last
-    reading.
+    The band is off the wrist (on the emulator the wearer's morning
+    shower, the log says "not worn"; on a real band the person takes it
+    off): a one-shot measurement sends 00 00 (hr-not-worn = zero;
+    nothing with silent), takes no reading and stops.  On a band whose
+    clock runs, what it sends off the wrist is 00 00 or nothing (that
+    choice is not on record, docs/policies.md "Heart rate"), never a
+    heart rate, and nothing more after it.  Where there is a control
+    plane, it stops with "not-worn", hr-measured never comes and
+    HeartRate keeps its last reading.  The band goes back on the wrist.
     """
-    # The shower is after waking, the next morning; find its first
-    # minute in the log.
-    control.advance_clock(20 * HOUR)
-    deadline = control.get("Clock") // 1000 + 3 * HOUR
-    while minute_kind(control, control.get("Clock") // 1000 - MINUTE) \
-            != NOT_WORN:
-        assert control.get("Clock") // 1000 < deadline, "no shower"
-        control.advance_clock(MINUTE)
     hr = heart_rate_client(authed)
-    before = control.heart_rate()
-    mark = last_seq(control)
-    hr.start_manual()
-    control.advance_clock(MEASURE_S)
-    if NOT_WORN_SENDS_ZERO:
-        assert hr.reading() == 0
-    no_more_readings(authed, hr)
-    event_after(control, "hr-stopped", mark, mode="manual",
-                reason="not-worn")
-    assert events_after(control, "hr-measured", mark) == []
-    assert control.heart_rate() == before
+    set_hr_settings(authed, interval=0)
+    hands.take_off_wrist()
+    try:
+        if witness is not None:
+            now = witness.get("Clock") // 1000
+            assert minute_kind(witness, now - MINUTE) == NOT_WORN
+            before = witness.heart_rate()
+        mark = last_seq(witness)
+        hr.start_manual()
+        if band_time.control is None:
+            try:
+                bpm = hr.reading(MEASURE_S + OWN_CLOCK_SLACK_S)
+            except Timeout:
+                return              # nothing: the silent choice
+            assert bpm == 0, f"{bpm} bpm off the wrist"
+            quiet_for(authed, hr, band_time, target, MEASURE_S)
+            return
+        band_time.let_pass(MEASURE_S)
+        if NOT_WORN_SENDS_ZERO:
+            assert hr.reading() == 0
+        no_more_readings(authed, hr)
+        if witness is None:
+            return
+        event_after(witness, "hr-stopped", mark, mode="manual",
+                    reason="not-worn")
+        assert events_after(witness, "hr-measured", mark) == []
+        assert witness.heart_rate() == before
+    finally:
+        hands.put_on_wrist()
 
 
 # ------------------------------------------------------- the habits
@@ -351,59 +391,122 @@ def test_malformed_measurement(authed, band_time, witness, target, value,
 
 # ------------------------------------------------ the log and the air
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples")
-def test_measured_minutes_in_sync(authed, control):
+def synced_since(att, since: int) -> list:
+    """The samples a phone syncs from minute `since` on (no ack),
+    checked by what the phone alone can tell."""
+    fetch = FetchClient(att)
+    fetch.enable_notifications()
+    state = SyncState(since)
+    fetch.sync(state, ack=False)
+    check_sync(state)
+    return state.samples
+
+
+def measured_minute_synced(att, hr) -> None:
+    """On a band whose clock runs: with the all-day measurement and
+    sleep assist off, a one-shot reading; once its minute has ended,
+    the phone's sync carries a heart rate in the reading's minute (in
+    one the measurement ran, when the band's clock read just past a
+    minute after it), and ff in every minute after it."""
+    set_hr_settings(att, interval=0, sleep_assist=False)
+    start = band_now(att)
+    hr.start_manual()
+    assert hr.reading() in PLAUSIBLE
+    taken = band_now(att)
+    first, last = start - start % MINUTE, taken - taken % MINUTE
+    # The reading's minute is logged when it ends; no reading comes
+    # meanwhile (nothing measures).
+    with pytest.raises(Timeout):
+        hr.reading(last + MINUTE - taken + LOGGED_SLACK_S)
+    samples = synced_since(att, first)
+    ran = [s for s in samples if first <= s.ts <= last]
+    assert any(s.ts == last for s in samples), \
+        f"the minute of the reading is not in the sync: {samples}"
+    if taken % MINUTE >= LOGGED_SLACK_S:
+        # Read at once after the reading: it was taken in that minute.
+        ran = [s for s in ran if s.ts == last]
+    assert [s for s in ran if s.data[3] in PLAUSIBLE], \
+        f"no heart rate in the minute measured: {ran}"
+    later = [s for s in samples if s.ts > last]
+    assert all(s.data[3] == NO_HEART_RATE for s in later), later
+
+
+@pytest.mark.observes("GetSamples")
+def test_measured_minutes_in_sync(authed, band_time, witness):
     """MB4/HR/BV-07: a sync carries a heart rate exactly in the minutes the band measured one
 
     A factory band measures nothing on its own.  With the all-day
     interval at 5 minutes and sleep assist on, the minutes of the day
     divisible by 5 and every asleep minute carry the wearer's rate, and
-    so do the two minutes a continuous measurement ran; all others ff.
-    The synced samples equal the log (ground truth).
+    so do the two minutes a continuous measurement ran; all others ff:
+    judged by the heart-rate bytes of the phone's sync, which with a
+    witness equals the log (ground truth).  On a band whose clock runs
+    (its day would pass in wall time) the all-day measurement and sleep
+    assist go off and the phone measures once: once that minute ended,
+    the sync carries a heart rate in a minute the measurement ran, ff
+    in any minute after it.
     """
     hr = heart_rate_client(authed)
-    control.advance_clock(MINUTE)
-    start = control.get("Clock") // 1000
-    factory = all_samples(control)
-    assert [d[3] for _, d in factory] == [NO_HEART_RATE]
+    if band_time.control is None:
+        measured_minute_synced(authed, hr)
+        return
+    band_time.let_pass(MINUTE)
+    start = band_now(authed)
+    if witness is not None:
+        assert start == witness.get("Clock") // 1000
+        factory = all_samples(witness)
+        assert [d[3] for _, d in factory] == [NO_HEART_RATE]
     hr.start_continuous()
     for second in range(1, 91):
         if second % KEEP_ALIVE_EVERY == 0:
             hr.keep_alive()
-        control.advance_clock(PERIOD_S)
+        band_time.let_pass(PERIOD_S)
     hr.stop_continuous()
     app_minutes = {start, start + MINUTE}
     set_hr_settings(authed, interval=5, sleep_assist=True)
-    control.advance_clock(16 * HOUR, timeout=30)
-    fetch = FetchClient(authed)
-    fetch.enable_notifications()
-    state = SyncState(SINCE)
-    fetch.sync(state)
-    truth = all_samples(control)
-    ground_truth.assert_exactly_once(state.samples, truth)
-    measured = check_logged_heart_rate(truth[1:], 5, True, app_minutes)
-    asleep = [ts for ts, d in truth if d[0] in (0x09, 0x0B)]
+    band_time.control.advance_clock(16 * HOUR, timeout=30)
+    samples = synced_since(authed, SINCE)
+    assert samples[0].ts == start - MINUTE
+    assert samples[0].data[3] == NO_HEART_RATE
+    measured = check_logged_heart_rate(samples[1:], 5, True, app_minutes)
+    asleep = [ts for ts, d in samples if d[0] in (0x09, 0x0B)]
     assert asleep and measured > len(asleep)
+    if witness is not None:
+        ground_truth.assert_exactly_once(samples, all_samples(witness))
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
-def test_periodic_readings_notified(authed, control):
+@pytest.mark.observes("GetSamples", "Events")
+def test_periodic_readings_notified(authed, band_time, witness, target):
     """MB4/HR/BV-08: the band's own readings are notified to a subscribed app
 
     A real band's log shows readings on 0x2A37 no command asked for, a
     minute apart (fact sheet sources: bruno, HR-01): with the interval
     at one minute, each minute's reading is notified (hr-periodic-notify)
-    and is the heart rate that minute logs.
+    and is the heart rate that minute logs, as the phone's sync of those
+    minutes has it; with a witness, the log and hr-measured say the
+    same.  On a band whose clock runs one such reading, a human heart
+    rate, must come within a minute (and the measuring time), unasked.
+    The all-day measurement is off again afterwards.
     """
     hr = heart_rate_client(authed)
     set_hr_settings(authed, interval=1)
-    start = control.get("Clock") // 1000
-    mark = last_seq(control)
-    control.advance_clock(3 * MINUTE)
-    readings = [hr.reading() for _ in range(3)]
-    logged = [d[3] for _, d in control.get_samples(start, FOREVER)]
-    assert readings == logged
-    assert bpms(control, mark, "periodic") == readings
+    try:
+        if band_time.control is None:
+            assert hr.reading(MINUTE + OWN_CLOCK_SLACK_S) in PLAUSIBLE
+            return
+        start = band_now(authed)
+        mark = last_seq(witness)
+        band_time.let_pass(3 * MINUTE)
+        readings = [hr.reading() for _ in range(3)]
+        no_more_readings(authed, hr)
+        assert [s.data[3] for s in synced_since(authed, start)] == readings
+        if witness is None:
+            return
+        logged = [d[3] for _, d in witness.get_samples(start, FOREVER)]
+        assert readings == logged
+        assert bpms(witness, mark, "periodic") == readings
+    finally:
+        set_hr_settings(authed, interval=0)
 
 
 @pytest.mark.needs_control("AdvanceClock", "Advertisement")

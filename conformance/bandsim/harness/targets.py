@@ -104,6 +104,7 @@ STEPS = {
     "look": "look at the band and say what it shows or did",
     "alarm": "turn an alarm on or off on the band's alarm screen",
     "walk": "walk a few steps wearing the band",
+    "off-wrist": "take the band off the wrist and put it on again",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -811,6 +812,15 @@ class _TextOut:
         pass
 
 
+# protocol §4.2 kinds: the band off the wrist (not worn, charging).
+NOT_WORN_KIND, CHARGING_KIND = 0x03, 0x06
+# The emulator's wearer takes the band off for 15 minutes each morning
+# (the shower, docs/sync.md "Band life"): band time moved in steps
+# shorter than that cannot pass it by, and it comes within two days.
+WEAR_STEP_S = 600
+WEAR_SEARCH_S = 2 * 86400
+
+
 class ControlHands:
     """The band's button and charger, worked through the control plane."""
 
@@ -878,6 +888,33 @@ class ControlHands:
         """Nothing to do: the emulated wearer walks as their day goes
         (emulator/core/life.c); a scenario waits, with a deadline, for
         the steps the band counts."""
+
+    def take_off_wrist(self) -> None:
+        """The emulator's wearer takes the band off for the shower: band
+        time moves on until the minute just ended is not worn (its
+        device event 06 and non-wear on the way)."""
+        self._wear_until(lambda kind: kind == NOT_WORN_KIND, WEAR_STEP_S)
+
+    def put_on_wrist(self) -> None:
+        """Band time moves on until the wearer has it on again."""
+        self._wear_until(
+            lambda kind: kind not in (NOT_WORN_KIND, CHARGING_KIND), 60)
+
+    def _wear_until(self, wanted, step: int) -> None:
+        moved = 0
+        while not wanted(self._last_kind()):
+            if moved >= WEAR_SEARCH_S:
+                raise AssertionError(f"the wearer did not get there in "
+                                     f"{moved} s of band time")
+            self.control.advance_clock(step)
+            moved += step
+
+    def _last_kind(self) -> int:
+        """The kind of the band's last logged minute (None if none)."""
+        now = self.control.get("Clock") // 1000
+        minute = now - now % 60 - 60
+        samples = self.control.get_samples(minute, minute + 60)
+        return samples[-1][1][0] & 0x0F if samples else None
 
 
 class PersonHands:
@@ -966,6 +1003,13 @@ class PersonHands:
 
     def walk(self) -> None:
         self.person.ask("Walk a dozen steps wearing the band")
+
+    def take_off_wrist(self) -> None:
+        self.person.ask("Take the band off your wrist and lay it down, "
+                        "its sensor up")
+
+    def put_on_wrist(self) -> None:
+        self.person.ask("Put the band back on your wrist")
 
 class ControlTime:
     """Band time moved through the control plane (AdvanceClock): an
