@@ -33,6 +33,7 @@ the phone, which took only those few packets, cannot tell.
 import datetime
 import math
 import struct
+import time
 
 import pytest
 
@@ -51,8 +52,8 @@ from bandsim.protocol.values import (encode_current_time, local_datetime,
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
                                     PER_DAY, SINCE, all_samples,
-                                    assert_minutes, band_now, first_since,
-                                    holds, logged, logged_since,
+                                    assert_minutes, band_now, clock_of,
+                                    first_since, holds, logged, logged_since,
                                     need_unsynced, still_held)
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -159,36 +160,82 @@ def ask_during_transfer(fetch, since: int) -> tuple:
 
 # ------------------------------------------------------------ first sync
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples")
-@pytest.mark.emulator_process(
-    "sets the clock to 2024-05-20 and needs the exact log of the two "
-    "hours after it")
-def test_first_sync_after_setting_time(band, control, fetch_links):
+def phone_time(att, band_time) -> tuple:
+    """(local time, tz) a phone sets on 0x2A2B right after auth.  On a
+    band whose clock stands still until moved (the emulator): another
+    day, in another zone, 12:30 in UTC+2 (tz +8 quarter-hours).  On one
+    whose clock runs (a real band, its wearer's): the band's own zone
+    and time, a second ahead of what it read, as a phone whose clock
+    agrees with the band's sets it (never back, so no minute is lived
+    twice)."""
+    if band_time.control is not None:
+        return datetime.datetime(2024, 5, 20, 12, 30), 8
+    now, tz = clock_of(att.read(CURRENT_TIME.value_handle))
+    return local_datetime(now + 1), tz
+
+
+@pytest.mark.observes("GetSamples")
+def test_first_sync_after_setting_time(band, band_time, fetch_links,
+                                       witness):
     """MB4/SYNC/BV-01: first sync after the phone sets the time and timezone
 
     Gadgetbridge writes 0x2A2B right after auth and then fetches.  A
     phone in UTC+2 sets the same instant with tz +8 quarter-hours: from
     then on the band logs in its RTC's local time (12:30, not 10:30 UTC)
-    and the fetch carries those local times, tz byte included.
+    and the fetch carries those local times, tz byte included: two hours
+    later 0x2A2B reads 14:30 with tz +8, and the sync brings the 120
+    minutes from 12:30, announced with tz +8, and acks them.  With a
+    witness they are the band's log, each once.  On a band whose clock
+    runs (a real one, its wearer's log) the phone sets the band's own
+    time and zone (phone_time), so the wearer's clock and log stay as
+    they were; then 0x2A2B reads back the time set, run on by no more
+    than the wall time since, in the zone set, and a sync from before
+    the log (no ack: the scenario deletes nothing) is whole by the
+    phone's rules (phone_side), every round that brings samples is
+    announced in that zone, and none of its samples is of a minute
+    after the one the band's clock shows then.  A band that ignored the write is not told
+    apart there: it shows the time set anyway.  A real band with nothing
+    unsynced is skipped.
     """
+    own_clock = band_time.control is None
     fetch = fetch_links(band)
-    set_at = datetime.datetime(2024, 5, 20, 12, 30)
+    set_at, tz = phone_time(fetch.att, band_time)
+    written = time.monotonic()
     fetch.att.write(CURRENT_TIME.value_handle,
-                    encode_current_time(set_at, 8))
-    control.advance_clock(2 * HOUR)
+                    encode_current_time(set_at, tz))
+    band_time.let_pass(2 * HOUR)
     rtc = fetch.att.read(CURRENT_TIME.value_handle)
-    now = encode_current_time(set_at + datetime.timedelta(hours=2), 8)
-    assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), 8), hexs(rtc)
-    truth = all_samples(control)
-    assert_minutes(truth, local_ts(set_at), 120)
+    shown, _ = clock_of(rtc)
+    if own_clock:
+        elapsed = time.monotonic() - written
+        assert rtc[10] == tz and local_ts(set_at) <= shown <= \
+            local_ts(set_at) + math.ceil(elapsed) + 1, \
+            (f"0x2A2B reads {hexs(rtc)} {elapsed:.1f} s after {set_at} "
+             f"tz {tz} was set")
+    else:
+        now = encode_current_time(set_at + datetime.timedelta(hours=2), tz)
+        assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), tz), hexs(rtc)
 
-    state = SyncState(datetime.datetime(2024, 5, 20, 0, 0))
-    fetch.sync(state, tz=8)
-    first = state.rounds[0].announcement
-    assert (first.count, first.start, first.tz) == (120, set_at, 8), \
-        hexs(first.reply)
-    ground_truth.assert_exactly_once(state.samples, truth)
-    assert state.samples[-1].ts == local_ts(set_at) + 2 * HOUR - MINUTE
+    state = SyncState(first_since(shown) if own_clock
+                      else datetime.datetime(2024, 5, 20, 0, 0))
+    fetch.sync(state, tz=tz, ack=not own_clock)
+    check_sync(state)
+    need_unsynced(len(state.samples), band_time)
+    zones = {r.announcement.tz for r in state.rounds if r.count}
+    assert zones == {tz}, f"announced in tz {sorted(zones)}, {tz} was set"
+    newest = band_now(fetch.att)
+    assert state.samples[-1].ts <= newest, \
+        (f"{state.samples[-1]} when the band's clock shows "
+         f"{ground_truth.when(newest)}")
+    if not own_clock:
+        first = state.rounds[0].announcement
+        assert (first.count, first.start, first.tz) == (120, set_at, 8), \
+            hexs(first.reply)
+        assert_minutes(state.samples, local_ts(set_at), 120)
+    if witness is not None:
+        truth = all_samples(witness)
+        assert_minutes(truth, local_ts(set_at), 120)
+        ground_truth.assert_exactly_once(state.samples, truth)
 
 
 # ------------------------------------------------------------ full syncs
