@@ -18,7 +18,9 @@ and §13.  Two kinds of scenario:
   where there is one) adds the ground truth and the band's events.  On a
   real band they fetch the wearer's log, and those that ack delete what
   they fetched, as every phone app does; a real band with too little
-  unsynced is skipped with the reason.
+  unsynced is skipped with the reason.  MB4/SYNC/BV-01 sets the time
+  itself: another day and zone where band time stands still, the
+  band's own where it runs.
 
 State is read from control-plane properties and events, never from the
 log text.
@@ -261,7 +263,8 @@ def full_sync(band, control, fetch_links, days: int):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "the exact log of a fresh band after three days")
+    "the exact log of a fresh band after three days; on a real band "
+    "MB4/SYNC/BV-17 and BV-20 judge a whole sync by the phone's rules")
 def test_full_sync_three_days(band, control, fetch_links):
     """MB4/SYNC/BV-02: three days away from the phone, then one sync
 
@@ -276,12 +279,17 @@ def test_full_sync_three_days(band, control, fetch_links):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "a full 14-day log, none of it synced")
+    "a full 14-day log, none of it synced, for a counter that wraps past "
+    "255")
 def test_full_sync_whole_log(band, control, fetch_links):
     """MB4/SYNC/BV-03: a full flash log (14 days) in one sync at MTU 247
 
     The longest transfer the band can make: 20160 samples in 336
     notifications, so the packet counter wraps past 255 on the way.
+    Emulator only: a real band's unsynced log is its wearer's, and the
+    wrap needs more than 256 packets (over 1024 unsynced minutes even at
+    MTU 23); on one, every sync's client refuses a counter that skips or
+    repeats (MB4/SYNC/BV-17).
     """
     fetch, _ = full_sync(band, control, fetch_links, LOG_DAYS)
     counters = fetch.last_transfer.counters
@@ -622,7 +630,8 @@ def test_log_wraps(band, control, fetch_links):
     After 15 days the oldest minutes are overwritten: the band announces
     a later actual start than the first minute it ever logged, keeps at
     least flash-log-days and at most its capacity, and every minute it
-    still holds arrives exactly once.
+    still holds arrives exactly once.  Emulator only: the phone cannot
+    tell an overwritten minute from one never logged or acked.
     """
     control.advance_clock(15 * DAY)
     truth = all_samples(control)
