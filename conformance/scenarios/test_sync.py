@@ -162,18 +162,27 @@ def ask_during_transfer(fetch, since: int) -> tuple:
 
 # ------------------------------------------------------------ first sync
 
+# How far ahead of a running band's clock the phone sets it: more than
+# a read and a write take; a few seconds the wearer's phone takes back
+# on its next connect.
+PHONE_AHEAD_S = 2
+
+
 def phone_time(att, band_time) -> tuple:
     """(local time, tz) a phone sets on 0x2A2B right after auth.  On a
     band whose clock stands still until moved (the emulator): another
     day, in another zone, 12:30 in UTC+2 (tz +8 quarter-hours).  On one
     whose clock runs (a real band, its wearer's): the band's own zone
-    and time, a second ahead of what it read, as a phone whose clock
-    agrees with the band's sets it (never back, so no minute is lived
-    twice)."""
+    and time, PHONE_AHEAD_S ahead of it however long the read took (a
+    phone whose clock is a little fast: never back, so no minute is
+    lived twice, and a band that ignored the write reads back behind
+    the time set)."""
     if band_time.control is not None:
         return datetime.datetime(2024, 5, 20, 12, 30), 8
+    asked = time.monotonic()
     now, tz = clock_of(att.read(CURRENT_TIME.value_handle))
-    return local_datetime(now + 1), tz
+    ahead = PHONE_AHEAD_S + math.ceil(time.monotonic() - asked)
+    return local_datetime(now + ahead), tz
 
 
 @pytest.mark.observes("GetSamples")
@@ -189,15 +198,14 @@ def test_first_sync_after_setting_time(band, band_time, fetch_links,
     minutes from 12:30, announced with tz +8, and acks them.  With a
     witness they are the band's log, each once.  On a band whose clock
     runs (a real one, its wearer's log) the phone sets the band's own
-    time and zone (phone_time), so the wearer's clock and log stay as
-    they were; then 0x2A2B reads back the time set, run on by no more
-    than the wall time since, in the zone set, and a sync from before
-    the log (no ack: the scenario deletes nothing) is whole by the
-    phone's rules (phone_side), every round that brings samples is
-    announced in that zone, and none of its samples is of a minute
-    after the one the band's clock shows then.  A band that ignored the write is not told
-    apart there: it shows the time set anyway.  A real band with nothing
-    unsynced is skipped.
+    time and zone, a few seconds ahead (phone_time), so the wearer's
+    clock and log stay as they were; then 0x2A2B reads back the time
+    set, run on by no more than the wall time since, in the zone set,
+    and a sync from before the log (no ack: the scenario deletes
+    nothing) is whole by the phone's rules (phone_side), every round
+    that brings samples is announced in that zone, and none of its
+    samples is of a minute after the one the band's clock shows then.
+    A real band with nothing unsynced is skipped.
     """
     own_clock = band_time.control is None
     fetch = fetch_links(band)
