@@ -18,7 +18,9 @@ and §13.  Two kinds of scenario:
   where there is one) adds the ground truth and the band's events.  On a
   real band they fetch the wearer's log, and those that ack delete what
   they fetched, as every phone app does; a real band with too little
-  unsynced is skipped with the reason.
+  unsynced is skipped with the reason.  MB4/SYNC/BV-01 sets the time
+  itself: another day and zone where band time stands still, the
+  band's own where it runs.
 
 State is read from control-plane properties and events, never from the
 log text.
@@ -33,6 +35,7 @@ the phone, which took only those few packets, cannot tell.
 import datetime
 import math
 import struct
+import time
 
 import pytest
 
@@ -51,8 +54,8 @@ from bandsim.protocol.values import (encode_current_time, local_datetime,
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
                                     PER_DAY, SINCE, all_samples,
-                                    assert_minutes, band_now, first_since,
-                                    holds, logged, logged_since,
+                                    assert_minutes, band_now, clock_of,
+                                    first_since, holds, logged, logged_since,
                                     need_unsynced, still_held)
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -159,36 +162,90 @@ def ask_during_transfer(fetch, since: int) -> tuple:
 
 # ------------------------------------------------------------ first sync
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples")
-@pytest.mark.emulator_process(
-    "sets the clock to 2024-05-20 and needs the exact log of the two "
-    "hours after it")
-def test_first_sync_after_setting_time(band, control, fetch_links):
+# How far ahead of a running band's clock the phone sets it: more than
+# a read and a write take; a few seconds the wearer's phone takes back
+# on its next connect.
+PHONE_AHEAD_S = 2
+
+
+def phone_time(att, band_time) -> tuple:
+    """(local time, tz) a phone sets on 0x2A2B right after auth.  On a
+    band whose clock stands still until moved (the emulator): another
+    day, in another zone, 12:30 in UTC+2 (tz +8 quarter-hours).  On one
+    whose clock runs (a real band, its wearer's): the band's own zone
+    and time, PHONE_AHEAD_S ahead of it however long the read took (a
+    phone whose clock is a little fast: never back, so no minute is
+    lived twice, and a band that ignored the write reads back behind
+    the time set)."""
+    if band_time.control is not None:
+        return datetime.datetime(2024, 5, 20, 12, 30), 8
+    asked = time.monotonic()
+    now, tz = clock_of(att.read(CURRENT_TIME.value_handle))
+    ahead = PHONE_AHEAD_S + math.ceil(time.monotonic() - asked)
+    return local_datetime(now + ahead), tz
+
+
+@pytest.mark.observes("GetSamples")
+def test_first_sync_after_setting_time(band, band_time, fetch_links,
+                                       witness):
     """MB4/SYNC/BV-01: first sync after the phone sets the time and timezone
 
     Gadgetbridge writes 0x2A2B right after auth and then fetches.  A
     phone in UTC+2 sets the same instant with tz +8 quarter-hours: from
     then on the band logs in its RTC's local time (12:30, not 10:30 UTC)
-    and the fetch carries those local times, tz byte included.
+    and the fetch carries those local times, tz byte included: two hours
+    later 0x2A2B reads 14:30 with tz +8, and the sync brings the 120
+    minutes from 12:30, announced with tz +8, and acks them.  With a
+    witness they are the band's log, each once.  On a band whose clock
+    runs (a real one, its wearer's log) the phone sets the band's own
+    time and zone, a few seconds ahead (phone_time), so the wearer's
+    clock and log stay as they were; then 0x2A2B reads back the time
+    set, run on by no more than the wall time since, in the zone set,
+    and a sync from before the log (no ack: the scenario deletes
+    nothing) is whole by the phone's rules (phone_side), every round
+    that brings samples is announced in that zone, and none of its
+    samples is of a minute after the one the band's clock shows then.
+    A real band with nothing unsynced is skipped.
     """
+    own_clock = band_time.control is None
     fetch = fetch_links(band)
-    set_at = datetime.datetime(2024, 5, 20, 12, 30)
+    set_at, tz = phone_time(fetch.att, band_time)
+    written = time.monotonic()
     fetch.att.write(CURRENT_TIME.value_handle,
-                    encode_current_time(set_at, 8))
-    control.advance_clock(2 * HOUR)
+                    encode_current_time(set_at, tz))
+    band_time.let_pass(2 * HOUR)
     rtc = fetch.att.read(CURRENT_TIME.value_handle)
-    now = encode_current_time(set_at + datetime.timedelta(hours=2), 8)
-    assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), 8), hexs(rtc)
-    truth = all_samples(control)
-    assert_minutes(truth, local_ts(set_at), 120)
+    shown, _ = clock_of(rtc)
+    if own_clock:
+        elapsed = time.monotonic() - written
+        assert rtc[10] == tz and local_ts(set_at) <= shown <= \
+            local_ts(set_at) + math.ceil(elapsed) + 1, \
+            (f"0x2A2B reads {hexs(rtc)} {elapsed:.1f} s after {set_at} "
+             f"tz {tz} was set")
+    else:
+        now = encode_current_time(set_at + datetime.timedelta(hours=2), tz)
+        assert (hexs(rtc[:8]), rtc[10]) == (hexs(now[:8]), tz), hexs(rtc)
 
-    state = SyncState(datetime.datetime(2024, 5, 20, 0, 0))
-    fetch.sync(state, tz=8)
-    first = state.rounds[0].announcement
-    assert (first.count, first.start, first.tz) == (120, set_at, 8), \
-        hexs(first.reply)
-    ground_truth.assert_exactly_once(state.samples, truth)
-    assert state.samples[-1].ts == local_ts(set_at) + 2 * HOUR - MINUTE
+    state = SyncState(first_since(shown) if own_clock
+                      else datetime.datetime(2024, 5, 20, 0, 0))
+    fetch.sync(state, tz=tz, ack=not own_clock)
+    check_sync(state)
+    need_unsynced(len(state.samples), band_time)
+    zones = {r.announcement.tz for r in state.rounds if r.count}
+    assert zones == {tz}, f"announced in tz {sorted(zones)}, {tz} was set"
+    newest = band_now(fetch.att)
+    assert state.samples[-1].ts <= newest, \
+        (f"{state.samples[-1]} when the band's clock shows "
+         f"{ground_truth.when(newest)}")
+    if not own_clock:
+        first = state.rounds[0].announcement
+        assert (first.count, first.start, first.tz) == (120, set_at, 8), \
+            hexs(first.reply)
+        assert_minutes(state.samples, local_ts(set_at), 120)
+    if witness is not None:
+        truth = all_samples(witness)
+        assert_minutes(truth, local_ts(set_at), 120)
+        ground_truth.assert_exactly_once(state.samples, truth)
 
 
 # ------------------------------------------------------------ full syncs
@@ -214,7 +271,8 @@ def full_sync(band, control, fetch_links, days: int):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "the exact log of a fresh band after three days")
+    "the exact log of a fresh band after three days; on a real band "
+    "MB4/SYNC/BV-17 and BV-20 judge a whole sync by the phone's rules")
 def test_full_sync_three_days(band, control, fetch_links):
     """MB4/SYNC/BV-02: three days away from the phone, then one sync
 
@@ -229,12 +287,17 @@ def test_full_sync_three_days(band, control, fetch_links):
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
                            "AckedUntil", "Events")
 @pytest.mark.emulator_process(
-    "a full 14-day log, none of it synced")
+    "a full 14-day log, none of it synced, for a counter that wraps past "
+    "255")
 def test_full_sync_whole_log(band, control, fetch_links):
     """MB4/SYNC/BV-03: a full flash log (14 days) in one sync at MTU 247
 
     The longest transfer the band can make: 20160 samples in 336
     notifications, so the packet counter wraps past 255 on the way.
+    Emulator only: a real band's unsynced log is its wearer's, and the
+    wrap needs more than 256 packets (over 1024 unsynced minutes even at
+    MTU 23); on one, every sync's client refuses a counter that skips or
+    repeats (MB4/SYNC/BV-17).
     """
     fetch, _ = full_sync(band, control, fetch_links, LOG_DAYS)
     counters = fetch.last_transfer.counters
@@ -575,7 +638,8 @@ def test_log_wraps(band, control, fetch_links):
     After 15 days the oldest minutes are overwritten: the band announces
     a later actual start than the first minute it ever logged, keeps at
     least flash-log-days and at most its capacity, and every minute it
-    still holds arrives exactly once.
+    still holds arrives exactly once.  Emulator only: the phone cannot
+    tell an overwritten minute from one never logged or acked.
     """
     control.advance_clock(15 * DAY)
     truth = all_samples(control)

@@ -100,11 +100,16 @@ def assert_minutes(samples, first: int, count: int) -> None:
 LIVED_S = 3 * HOUR
 
 
+def clock_of(value: bytes) -> tuple:
+    """(band local Unix seconds, tz in quarter-hours) of a 0x2A2B value."""
+    t = decode_current_time(value)
+    return local_ts(datetime.datetime(t.year, t.month, t.day, t.hour,
+                                      t.minute, t.second)), t.tz
+
+
 def band_now(att) -> int:
     """The band's own local time (0x2A2B), band local Unix seconds."""
-    t = decode_current_time(att.read(CURRENT_TIME.value_handle))
-    return local_ts(datetime.datetime(t.year, t.month, t.day, t.hour,
-                                      t.minute, t.second))
+    return clock_of(att.read(CURRENT_TIME.value_handle))[0]
 
 
 def first_since(now: int) -> int:
