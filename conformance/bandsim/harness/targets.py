@@ -1011,6 +1011,7 @@ class PersonHands:
     def put_on_wrist(self) -> None:
         self.person.ask("Put the band back on your wrist")
 
+
 class ControlTime:
     """Band time moved through the control plane (AdvanceClock): an
     emulator's clock stands still in the suite until a scenario moves
