@@ -302,37 +302,53 @@ def done_on_band(att, client, hands) -> None:
             assert event.name == D.NAMES[want[0]]
 
 
-@pytest.mark.person("button", "silent-mode", "music", "find-phone", "call")
-@pytest.mark.observes("InjectDeviceEvent", "Events", "Screen")
-def test_injected_events(authed, hands, witness):
+@pytest.mark.needs_control("InjectDeviceEvent", "Events", "Screen")
+def test_injected_events(authed, control):
     """MB4/EVT/BV-05: every device event of §9, injected, reaches the phone with its bytes
 
     A test of what an app does with an event the band sends rarely (a
     call rejected, a workout starting, the MTU announced) injects it
-    where there is a control plane: the phone gets exactly its bytes,
-    which decode to what §9 says, and device-event names it and says it
-    went out.  A real band takes no injection: there the person does on
-    the band what the events a person can cause stand for (a tap, a long
-    press, silent mode on and off, the music screen, find phone, a call
-    rejected and one ignored), and each reaches the phone with exactly
-    its bytes; the rest of §9 (sleep, the step goal, a workout, the MTU,
-    the alarms' and the 30-minute tick) is the emulator's.
+    through the control plane: the phone gets exactly its bytes, which
+    decode to what §9 says, and device-event names it and says it went
+    out.  What a person can make a real band send is MB4/EVT/BV-06.
     """
     client = events_link(authed)
-    if witness is None:
-        done_on_band(authed, client, hands)
-        return
     for code, extra in INJECTED:
-        mark = last_seq(witness)
-        witness.inject_device_event(code, extra)
+        mark = last_seq(control)
+        control.inject_device_event(code, extra)
         event = client.next()
         assert bytes(event) == bytes([code]) + extra
         assert event.name == D.NAMES[code]
-        details = witness.wait_event("device-event", code=code).details
+        details = control.wait_event("device-event", code=code).details
         assert details["extra"] == extra.hex(" ")
         assert details["sent"] == 1
-        assert events_after(witness, "find-phone", mark) == []
-    assert witness.screen()["name"] == "off"
+        assert events_after(control, "find-phone", mark) == []
+    assert control.screen()["name"] == "off"
+
+
+@pytest.mark.person("button", "silent-mode", "music", "find-phone", "call")
+@pytest.mark.observes("Events")
+def test_events_the_wearer_makes(authed, hands, witness):
+    """MB4/EVT/BV-06: what the wearer does on the band reaches the phone with its bytes
+
+    The person (the control plane's hands on the emulator) does on the
+    band what the events a person can cause stand for: a tap, a long
+    press, silent mode on and off (the phone answers each, as
+    Gadgetbridge does), the music screen opened and closed, find phone
+    started and stopped (answered), a call rejected and one ignored.
+    Each reaches the phone with exactly its bytes and decodes to what §9
+    says; where there is a witness, the band said it sent each one.
+    """
+    client = events_link(authed)
+    mark = last_seq(witness)
+    done_on_band(authed, client, hands)
+    if witness is not None:
+        sent = [e.details["code"] for e in
+                events_after(witness, "device-event", mark)]
+        assert sent == [D.BUTTON, D.BUTTON_LONG, D.SILENT_MODE,
+                        D.SILENT_MODE, D.MUSIC_CONTROL, D.MUSIC_CONTROL,
+                        D.FIND_PHONE_START, D.FIND_PHONE_STOP,
+                        D.CALL_REJECTED, D.CALL_IGNORED], sent
 
 
 @pytest.mark.needs_control("InjectDeviceEvent", "Events")
