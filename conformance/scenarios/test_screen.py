@@ -7,9 +7,12 @@ emulator's Screen property and screen-changed event: each screen comes
 with the event that makes it (a new client's key, a sync, an update, the
 battery, an alarm, find phone), shows its fields, and goes back to the
 time and then off after the profile's times, in band time.  Those a
-person can judge (person("look"): a tap, find phone, a call, a message,
-a heart-rate reading) run on a real band too, where the person is asked
-what the band shows (hands.sees()); the exact times stay the witness's.
+person can judge (person("look"): a tap, a new phone's key, a challenge
+asked of a band with no key, find phone, a call, a message, a heart-rate
+reading) run on a real band too, where the person is asked what the band
+shows (hands.sees()); the exact times stay the witness's.  A scenario
+that needs a band with no key has the person reset it (unbound_band),
+binds the run's key (--auth-key) with a tap and leaves it bound so.
 """
 
 import subprocess
@@ -17,13 +20,12 @@ import subprocess
 import pytest
 
 from bandsim.clients.alerts import AlertClient
-from bandsim.clients.auth import AuthRefused, HuamiClient
+from bandsim.clients.auth import HuamiClient
 from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.firmware import TYPE_RESOURCES
 from bandsim.clients.heartrate import HeartRateClient
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.images import fixture
-from bandsim.harness.suite import TEST_KEY
 from bandsim.protocol import alerts as A
 from bandsim.protocol import settings as S
 from bandsim.protocol import uuids
@@ -46,9 +48,14 @@ PROFILE = Profile.load(DEFAULT_PATH)
 INITIAL_LEVEL = PROFILE.section("battery").getint("initial-level")
 BATTERY = PROFILE.by_uuid(uuids.BATTERY)
 DEVICE_EVENT = PROFILE.characteristic("device-event")
+# Readable without auth: a read of it is a round trip on the link.
+SOFTWARE_REVISION = PROFILE.characteristic("software-revision")
 RESOURCES = fixture("mb4-res-v80.res")
 # The shortest time band time can be moved by.
 TICK = 0.001
+# Where notifications do not come in order with responses (through
+# bleak), how long a "nothing arrives" check waits after a response.
+SILENCE = 0.2
 
 
 def read_battery(att):
@@ -107,55 +114,124 @@ def test_tap_shows_time(att, hands, witness, band_time):
     assert hands.sees("nothing (its screen off)", "off")
 
 
-@pytest.mark.needs_control("Screen", "PressButton", "Events")
-@pytest.mark.emulator_process("a factory-new band")
-def test_pairing_prompt(fresh_band, control):
+def new_band_link(band) -> HuamiClient:
+    """A link to a band with no key, notifications on 00000009 on."""
+    att = band.connect()
+    client = HuamiClient(att)
+    try:
+        client.enable_notifications()
+    except BaseException:
+        att.close()
+        raise
+    return client
+
+
+def band_has(client) -> None:
+    """A round trip on the link: ATT is in order, so the band has had
+    everything the phone wrote before it (a key, 02 00) and sent what it
+    answered then."""
+    client.att.read(SOFTWARE_REVISION.value_handle)
+
+
+def nothing_more(client, target) -> None:
+    """Nothing came on 00000009 since the last reply: a round trip (a
+    notification sent before its answer is queued already), and through
+    bleak, where notifications come on another path, a moment more."""
+    band_has(client)
+    client.expect_silence(0 if target.responses_order_notifications
+                          else SILENCE)
+
+
+def bound_by_tap(client, hands, key: bytes) -> None:
+    """The phone offers key and the band is tapped at its prompt: 10 01
+    01; the key then authenticates the link (the battery reads its 20
+    bytes).  A real band ends bound to --auth-key, as the run found
+    it."""
+    client.send_bind(key)
+    band_has(client)
+    hands.press()
+    client.wait_bind()
+    client.authenticate(key)
+    assert len(client.att.read(BATTERY.value_handle)) == 20
+
+
+@pytest.mark.person("factory-reset", "button", "look")
+@pytest.mark.observes("Screen", "Events")
+def test_pairing_prompt(unbound_band, hands, witness, target):
     """MB4/SCREEN/BV-02: a new client's key shows the pair-confirm prompt until the tap
 
     The band shows pair-confirm from the 01 <flag> <key> on; the tap
-    binds and brings back the time.
+    binds and brings back the time.  On a real band the person resets
+    it, is asked whether it asks for a tap once it has the key (the
+    phone has no answer before the tap), taps, and, once the phone got
+    10 01 01, is asked whether it shows the time; the key then
+    authenticates the link, so the band ends bound to --auth-key as the
+    run found it.  The witness checks the screens in between.
     """
-    att = fresh_band.connect()
+    key = target.auth_key
+    client = new_band_link(unbound_band)
     try:
-        client = HuamiClient(att)
-        client.enable_notifications()
-        mark = last_seq(control)
-        client.send_bind(TEST_KEY)
-        control.wait_event("prompt-shown")
-        assert control.screen() == {"name": "pair-confirm"}
-        control.press_button()
+        mark = last_seq(witness)
+        client.send_bind(key)
+        if witness is not None:
+            witness.wait_event("prompt-shown")
+        band_has(client)
+        assert hands.sees("a prompt to pair with a phone (tap to confirm)",
+                          "pair-confirm")
+        if witness is not None:
+            assert witness.screen() == {"name": "pair-confirm"}
+        # Until the tap the band does not answer the key.
+        nothing_more(client, target)
+        hands.press()
         client.wait_bind()
-        assert control.screen() == {"name": "time"}
-        assert screens_after(control, mark) == [{"name": "pair-confirm"},
-                                                {"name": "time"}]
+        assert hands.sees("the time", "time")
+        if witness is not None:
+            assert witness.screen() == {"name": "time"}
+            assert screens_after(witness, mark) == [{"name": "pair-confirm"},
+                                                    {"name": "time"}]
+        client.authenticate(key)
+        assert len(client.att.read(BATTERY.value_handle)) == 20
     finally:
-        fresh_band.disconnect(att)
+        unbound_band.disconnect(client.att)
 
 
-@pytest.mark.needs_control("Screen", "AdvanceClock", "Events")
-@pytest.mark.emulator_process("a factory-new band")
-def test_pair_first(fresh_band, control):
+@pytest.mark.person("factory-reset", "look", "button")
+@pytest.mark.observes("Screen", "Events")
+def test_pair_first(unbound_band, hands, witness, band_time, target):
     """MB4/SCREEN/BV-03: a client that asks a band without a key for a challenge gets "pair first"
 
     "The band says pair first": a client that starts Huami auth (02) on
     a band nobody bound is refused (10 02 04), and the band tells the
-    wearer to pair it first, for screen-notice-s; then the time.
+    wearer to pair it first, for screen-notice-s; then the time.  On a
+    real band the person resets it, the phone hears 10 02 04, and the
+    person is asked whether the band says to pair it first, and,
+    screen-notice-s and a few seconds later, whether it still does (it
+    must not); the witness checks the times exactly.  Then the phone
+    binds its key with a tap and authenticates, so a real band ends
+    bound to --auth-key as the run found it.
     """
-    att = fresh_band.connect()
+    key = target.auth_key
+    client = new_band_link(unbound_band)
     try:
-        client = HuamiClient(att)
-        client.enable_notifications()
-        mark = last_seq(control)
-        with pytest.raises(AuthRefused):
-            client.authenticate(TEST_KEY)
-        control.wait_event("auth-failed", reason="not-bound")
-        assert control.screen() == {"name": "pair-first"}
-        control.advance_clock(NOTICE_S - TICK)
-        assert control.screen() == {"name": "pair-first"}
-        control.advance_clock(TICK)
-        time_then_off(control, mark)
+        mark = last_seq(witness)
+        # No key, no challenge (docs/auth.md): 10 02 04.
+        assert client.command(b"\x02\x00").hex(" ") == "10 02 04"
+        if witness is not None:
+            witness.wait_event("auth-failed", reason="not-bound")
+        pair_first = "that it must be paired with a phone first"
+        assert hands.sees(pair_first, "pair-first")
+        if witness is not None:
+            assert witness.screen() == {"name": "pair-first"}
+            witness.advance_clock(NOTICE_S - TICK)
+            assert witness.screen() == {"name": "pair-first"}
+            witness.advance_clock(TICK)
+            time_then_off(witness, mark)
+        else:
+            let_pass(client.att, band_time, NOTICE_S + LOOK_SLACK_S)
+            assert not hands.sees(f"{pair_first} still", "pair-first")
+        bound_by_tap(client, hands, key)
     finally:
-        fresh_band.disconnect(att)
+        unbound_band.disconnect(client.att)
 
 
 @pytest.mark.person("look")
