@@ -45,6 +45,12 @@ from bandsim.protocol import profile as profile_module
 from bandsim.protocol.profile import Profile
 from bandsim.tools import report
 
+# The plugin any project gets (bandsim_pytest.py): its options
+# (--bandsim-report among them) and fixtures; this suite's own band
+# fixtures below override its band, and the suite writes its own report.
+# Installed, pytest has loaded it already under this name.
+pytest_plugins = ["bandsim_pytest"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO_ROOT / "build" / "emulator" / "bandsim"
 PROFILE_PATH = profile_module.DEFAULT_PATH
@@ -122,8 +128,6 @@ OPTIONS = (
              "bleak through bluetoothd (bleak, the default) or with raw "
              "ATT on --adapter's L2CAP socket (l2cap: the raw_att "
              "scenarios run too, on a real band as well)")),
-    ("--bandsim-report", _value("DIR", "write one JSON file per scenario "
-                                       "into DIR")),
     ("--bandsim-no-witness", dict(
         action="store_true",
         help="the witness fixture gives None, as on a real band: the "
@@ -155,6 +159,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    plugin = config.pluginmanager.get_plugin("bandsim_pytest")
+    config.stash[plugin.SUITE_REPORTS] = True
     for text in targets.MARKERS.values():
         config.addinivalue_line("markers", text)
     try:

@@ -11,7 +11,9 @@ Layers, each importing only from the ones above it in this list:
 - ``clients``: auth, activity fetch, firmware update, settings and heart
   rate over a Link;
 - ``harness``: the emulator process, a private D-Bus bus, the control
-  plane client, the suite's targets and settings, the update files;
+  plane client, the suite's targets and settings, the update files, and
+  the bands the pytest plugin (``bandsim_pytest``, beside this package)
+  hands to other projects' tests;
 - ``oracles``: liveness, ground truth and the state snapshot;
 - ``tools``: the command line (``python3 -m bandsim``), the report,
   capture replay, transcripts and their diff, and the generated

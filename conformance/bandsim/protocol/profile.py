@@ -10,14 +10,34 @@ after their value.  Hints only ever move forward.
 
 import configparser
 import functools
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import uuids
 from .att import CCCD, CHARACTERISTIC, PRIMARY_SERVICE
 
-# The checkout's own profile: this package lives in <repo>/conformance/.
-DEFAULT_PATH = Path(__file__).resolve().parents[3] / "profiles" / "miband4.ini"
+PROFILE_NAME = "miband4.ini"
+
+
+def _default_path() -> Path:
+    """The Mi Band 4 profile: $BANDSIM_PROFILE; the checkout's, when this
+    package lives in <repo>/conformance/; else where meson installed it
+    (<prefix>/share/bandsim/profiles/), for this Python's prefix, then
+    /usr/local and /usr.  The checkout's path when none exists, so an
+    error names a file."""
+    given = os.environ.get("BANDSIM_PROFILE")
+    if given:
+        return Path(given)
+    checkout = Path(__file__).resolve().parents[3] / "profiles" / PROFILE_NAME
+    candidates = [checkout] + [
+        Path(prefix) / "share" / "bandsim" / "profiles" / PROFILE_NAME
+        for prefix in (sys.prefix, "/usr/local", "/usr")]
+    return next((c for c in candidates if c.is_file()), checkout)
+
+
+DEFAULT_PATH = _default_path()
 
 PROPERTY_BITS = {
     "read": 0x02,
