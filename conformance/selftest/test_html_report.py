@@ -10,6 +10,7 @@ chromium those tests are skipped and say so; CI installs it.
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -191,6 +192,8 @@ def test_link_dropped_by_a_fault(band, control, authed):
     A scenario that fails: the drops-idle-link preset ends the link.
     """
     authed.read(BATTERY.value_handle)
+    control.advance_clock(3 * 3600)
+    authed.read(BATTERY.value_handle)
     control.inject_fault("preset=drops-idle-link")
     control.advance_clock(31 * 60)
     control.wait_event("fault-fired")
@@ -270,7 +273,12 @@ def test_chromium_renders_the_failing_scenario(sample_report):
     assert '<span class="badge" id="outcome">failed</span>' in dom
     assert dom.count('<tr class="tl ') == expected_rows(record)
     assert dom.count('<tr class="tl k-fault') == 1
-    assert dom.count("<svg") >= 1
+    # The battery as the app read it, twice, three hours of band time
+    # apart: one plot, two points.
+    assert dom.count("<svg") == 1
+    assert 'aria-label="battery the app read' in dom
+    points = re.findall(r'<polyline [^>]*points="([^"]*)"', dom)
+    assert [len(p.split()) for p in points] == [2]
     shot = out / "failing.png"
     chromium(f"--screenshot={shot}",
              f"--window-size={WINDOW[0]},{WINDOW[1]}",

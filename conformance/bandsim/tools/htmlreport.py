@@ -157,6 +157,7 @@ def _range(values, fixed=None) -> Tuple[float, float]:
 def line_plot(series: Sequence[Series], *, title: str, x_label: str,
               y_label: str, width: int = 720, height: int = 240,
               y_range: Tuple[float, float] = None,
+              x_range: Tuple[float, float] = None, x_ticks=None,
               x_format=_num) -> str:
     """An SVG line plot: one polyline per series with as many points as
     it has (a series with none draws nothing); axes with ticks."""
@@ -164,7 +165,7 @@ def line_plot(series: Sequence[Series], *, title: str, x_label: str,
     drawn = [s for s in series if s.points]
     xs = [x for s in drawn for x, _ in s.points] or [0.0]
     ys = [y for s in drawn for _, y in s.points] or [0.0]
-    x0, x1 = _range(xs)
+    x0, x1 = _range(xs, x_range)
     y0, y1 = _range(ys, y_range)
     pw, ph = width - left - right, height - top - bottom
 
@@ -183,7 +184,7 @@ def line_plot(series: Sequence[Series], *, title: str, x_label: str,
                    f'x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" '
                    f'text-anchor="end">{_e(_num(t))}</text>')
-    for t in _nice_ticks(x0, x1):
+    for t in (x_ticks if x_ticks is not None else _nice_ticks(x0, x1)):
         x = sx(t)
         out.append(f'<line class="axis" stroke="#555" x1="{x:.1f}" '
                    f'x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}"/>')
@@ -223,6 +224,7 @@ def line_plot(series: Sequence[Series], *, title: str, x_label: str,
 def _svg_open(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'font-family="sans-serif" font-size="11" '
             f'aria-label="{_e(title)}">')
 
 
@@ -247,6 +249,12 @@ def day_plot(samples, title: str = "Synced day", width: int = 960) -> str:
     def clock(x):
         return (start + datetime.timedelta(minutes=x)).strftime("%H:%M")
 
+    # Ticks on whole hours, about six of them.
+    every = next(h for h in (1, 2, 3, 4, 6, 12, 24, 48, 168)
+                 if h * 60 * 6 >= span)
+    offset = (-(start.minute + 60 * start.hour) % (every * 60))
+    ticks = [x for x in range(offset, int(span) + 1, every * 60)]
+    axis = dict(x_range=(0, span), x_ticks=ticks, x_format=clock)
     first = local_datetime(t0).strftime("%Y-%m-%d %H:%M")
     last = local_datetime(minutes[-1][0]).strftime("%Y-%m-%d %H:%M")
     label = f"band local time, {first} .. {last}"
@@ -255,12 +263,12 @@ def day_plot(samples, title: str = "Synced day", width: int = 960) -> str:
                   title=f"{title}: steps per minute "
                         f"({sum(d[2] for _, d in minutes)} steps)",
                   x_label=label, y_label="steps", width=width,
-                  height=200, x_format=clock),
+                  height=200, **axis),
         line_plot([Series("heart rate", hr)],
                   title=f"heart rate ({len(hr)} of {len(minutes)} minutes "
                         f"measured)",
                   x_label=label, y_label="bpm", width=width, height=200,
-                  x_format=clock,
+                  **axis,
                   y_range=(30, 200) if not hr else None),
     ]
     # The kinds strip: one rect per run of minutes of the same kind.
@@ -590,8 +598,10 @@ def battery_read_series(entries) -> List[Tuple[float, float]]:
 
 
 def battery_event_series(record: dict) -> List[Tuple[float, float]]:
-    """The control plane's battery-changed levels, by event number."""
-    return [(e.get("seq", i), e["details"]["level"])
+    """The control plane's battery-changed levels, by the event's place
+    in the timeline (the record's order: one band's seq starts again on
+    the next's bus)."""
+    return [(i + 1, e["details"]["level"])
             for i, e in enumerate(record.get("timeline", []))
             if e.get("name") == "battery-changed"
             and isinstance(e.get("details", {}).get("level"), (int, float))]
@@ -625,8 +635,8 @@ def _plots_html(record: dict, captures) -> str:
             [Series("battery-changed", events)],
             title=f"battery, {len(events)} battery-changed events "
                   f"({int(events[0][1])} % .. {int(events[-1][1])} %)",
-            x_label="the band's events in order (seq): the control plane "
-                    "stamps no band time", y_label="%", y_range=(0, 100)))
+            x_label="the bands' events in order (the control plane stamps "
+                    "no band time)", y_label="%", y_range=(0, 100)))
     if not out:
         return '<p class="note">nothing to plot: no sync or battery ' \
                'reading in this scenario</p>'
