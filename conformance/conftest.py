@@ -55,6 +55,7 @@ TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 
 TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
+HTML_KEY = pytest.StashKey[str]()       # the line saying where it is
 ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
@@ -310,10 +311,15 @@ def pytest_sessionfinish(session, exitstatus):
     if directory is None or hasattr(session.config, "workerinput"):
         return
     written = htmlreport.build(directory)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"bandsim report: {written[0]} "
-                            f"({len(written) - 1} scenarios)")
+    session.config.stash[HTML_KEY] = (f"bandsim report: {written[0]} "
+                                      f"({len(written) - 1} scenarios)")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Where the HTML report is (pytest_sessionfinish runs first)."""
+    line = config.stash.get(HTML_KEY, None)
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 def _scratch_dir(item, base, prefix):
