@@ -16,7 +16,9 @@ scenario leaves DIR/<ID>.json (bandsim/tools/report.py) and every
 emulator it starts
 writes its btsnoop capture next to it (DIR/<ID>[-N].btsnoop, listed in
 the JSON's ``captures``), made into a transcript once the test is over
-(DIR/<ID>[-N].transcript.json, in ``transcripts``; docs/transcripts.md).
+(DIR/<ID>[-N].transcript.json, in ``transcripts``; docs/transcripts.md);
+when the session ends, DIR/index.html and a page per scenario are made
+from them (bandsim/tools/htmlreport.py).
 """
 
 import os
@@ -43,7 +45,7 @@ from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
 from bandsim.oracles import liveness as liveness_module
 from bandsim.protocol import profile as profile_module
 from bandsim.protocol.profile import Profile
-from bandsim.tools import report
+from bandsim.tools import htmlreport, report
 
 # The plugin any project gets (bandsim_pytest.py): its options
 # (--bandsim-report among them) and fixtures; this suite's own band
@@ -59,6 +61,7 @@ TEST_ID = re.compile(r"^MB4/[A-Z]+/B[VI]-\d{2}: \S")
 
 TARGET_KEY = pytest.StashKey[Target]()
 REPORT_KEY = pytest.StashKey[object]()
+HTML_KEY = pytest.StashKey[str]()       # the line saying where it is
 ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
@@ -304,6 +307,25 @@ def pytest_runtest_makereport(item, call):
         module=item.path.name,
         markers={name: list(args) for name, args in _marks(item)},
         target=item.config.stash[TARGET_KEY].describe()))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With --bandsim-report DIR, the HTML pages of every record in DIR.
+    Under xdist the workers write the records and the controller, once
+    they are all done, the pages."""
+    directory = session.config.stash.get(REPORT_KEY, None)
+    if directory is None or hasattr(session.config, "workerinput"):
+        return
+    written = htmlreport.build(directory)
+    session.config.stash[HTML_KEY] = (f"bandsim report: {written[0]} "
+                                      f"({len(written) - 1} scenarios)")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Where the HTML report is (pytest_sessionfinish runs first)."""
+    line = config.stash.get(HTML_KEY, None)
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 def _scratch_dir(item, base, prefix):

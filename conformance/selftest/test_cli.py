@@ -205,6 +205,37 @@ def test_sync_summary_csv_and_incremental_state(start, ctl, tmp_path):
     assert json.loads(state.read_text())["samples"] == 1530
 
 
+def test_sync_plot_draws_every_minute(start, ctl, tmp_path):
+    """--plot: an SVG (XML) with a point a minute for the steps, one a
+    measured minute for the heart rate, and the night's sleep."""
+    import xml.etree.ElementTree as ET
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    band = start()
+    ctl.advance_clock(DAY)
+    truth = ctl.get_samples(0, FOREVER)
+    plot = tmp_path / "day.svg"
+    code, out, err = run_cli("sync", *target(band), "--plot", plot)
+    assert code == 0, err
+    assert summary_fields(out)["plot"] == str(plot)
+    root = ET.fromstring(plot.read_text())
+    lines = {line.get("data-series"): line.get("points").split()
+             for line in root.iter(f"{svg_ns}polyline")}
+    assert len(lines["steps per minute"]) == len(truth) == 1440
+    measured = sum(1 for _, d in truth if d[3] not in (0, 0xFF))
+    assert len(lines.get("heart rate", [])) == measured
+    kinds = {r.get("data-kind") for r in root.iter(f"{svg_ns}rect")}
+    assert {"light-sleep", "deep-sleep", "activity"} <= kinds
+
+
+def test_sync_plot_in_a_missing_directory(start, ctl, tmp_path, capsys):
+    band = start()
+    ctl.advance_clock(HOUR)
+    code, _, err = run_main(capsys, "sync", *target(band), "--plot",
+                            tmp_path / "no" / "day.svg")
+    assert code == 1
+    assert f"--plot {tmp_path / 'no' / 'day.svg'}: No such file" in err
+
+
 def test_sync_since_without_ack(start, ctl, capsys):
     band = start()
     ctl.advance_clock(2 * HOUR)

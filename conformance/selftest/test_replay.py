@@ -511,9 +511,10 @@ def test_report_points_at_readable_captures(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "MB4_DEMO_BV-01-2.btsnoop", "MB4_DEMO_BV-01-2.log",
         "MB4_DEMO_BV-01-2.transcript.json",
-        "MB4_DEMO_BV-01.btsnoop", "MB4_DEMO_BV-01.json",
-        "MB4_DEMO_BV-01.log", "MB4_DEMO_BV-01.transcript.json",
-        "MB4_DEMO_BV-02.json"]
+        "MB4_DEMO_BV-01.btsnoop", "MB4_DEMO_BV-01.html",
+        "MB4_DEMO_BV-01.json", "MB4_DEMO_BV-01.log",
+        "MB4_DEMO_BV-01.transcript.json", "MB4_DEMO_BV-02.html",
+        "MB4_DEMO_BV-02.json", "index.html"]
     assert (out / "MB4_DEMO_BV-01.log").stat().st_size > 0
     record = json.loads((out / "MB4_DEMO_BV-01.json").read_text())
     assert report.check(record) == []

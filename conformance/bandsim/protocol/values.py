@@ -198,3 +198,20 @@ def decode_steps(raw: bytes) -> Steps:
     if len(raw) < STEPS_SIZE:
         raise ValueFormatError(f"steps value {bytes(raw).hex(' ')}")
     return Steps(*struct.unpack_from("<III", raw, 1))
+
+
+# ------------------------------------------------------------ samples
+
+# A logged minute's kind byte (§4.2; docs/sync.md "Band life"): the
+# name a reader shows; any other value is shown as its hex.
+SAMPLE_KINDS = {
+    0x00: "sedentary",
+    0x01: "activity",
+    0x02: "running",
+    0x03: "not-worn",
+    0x06: "charging",
+    0x09: "light-sleep",
+    0x0B: "deep-sleep",
+}
+# Heart-rate byte of a minute the band measured none.
+NO_HEART_RATE = 0xFF

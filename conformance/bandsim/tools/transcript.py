@@ -553,13 +553,15 @@ class _Builder:
         self.pending = {}           # link -> _Request awaiting a response
         self.asked_mtu = {}         # link -> the MTU a request offered
         self.last_us = {}           # link -> time of its latest entry
+        self.stamps = []            # per entry: (capture's µs, PDU or None)
 
     def add(self, link: int, direction: str, op: str, fields: dict,
-            ts: int) -> None:
+            ts: int, pdu: bytes = None) -> None:
         last = self.last_us.get(link)
         timing = None if last is None else timing_class(max(0, ts - last))
         self.last_us[link] = ts
         self.entries.append(Entry(link, direction, op, fields, timing))
+        self.stamps.append((ts, pdu))
 
     def link_event(self, link: int, op: str, ts: int, **fields) -> None:
         if op == LINK_UP:
@@ -576,7 +578,7 @@ class _Builder:
             fields = decode(self, link, sender, body)
         except (_Malformed, struct.error, ValueError, KeyError, IndexError):
             fields = {"value": body.hex(" "), "malformed": True}
-        self.add(link, SENDERS[sender], opcode_name(op), fields, ts)
+        self.add(link, SENDERS[sender], opcode_name(op), fields, ts, pdu)
         if op == Op.MTU_RSP and "mtu" in fields and link in self.asked_mtu:
             self.link_event(link, LINK_MTU, ts, mtu=min(
                 self.asked_mtu.pop(link), fields["mtu"]))
@@ -842,6 +844,16 @@ def _read(capture: "btsnoop.Capture", index, handle):
     return items, pdus, links, extractor
 
 
+class TimedEntry(NamedTuple):
+    """An entry with what the transcript leaves out: when the capture
+    has it (µs; band time in bandsim's captures) and the PDU's bytes
+    (None for a link event).  For readers that show an exchange, such
+    as the HTML report (bandsim.tools.htmlreport)."""
+    timestamp_us: int
+    entry: Entry
+    pdu: Optional[bytes]
+
+
 def from_capture(path, perspective: str = "auto", handle: int = None,
                  index: int = None, profile: Profile = None,
                  complete: bool = True) -> Transcript:
@@ -849,6 +861,21 @@ def from_capture(path, perspective: str = "auto", handle: int = None,
     that ends inside a record or whose packets were cut short when
     captured (its transcript would miss what the exchange had); without
     it, such a capture gives what it holds, with a note."""
+    return _from_capture(path, perspective, handle, index, profile,
+                         complete)[0]
+
+
+def timed_entries(path, perspective: str = "auto", profile: Profile = None,
+                  complete: bool = False):
+    """(transcript, [TimedEntry]) of a btsnoop capture: the transcript
+    of from_capture() and, entry by entry, its time and bytes."""
+    made, builder = _from_capture(path, perspective, None, None, profile,
+                                  complete)
+    return made, [TimedEntry(ts, entry, pdu) for entry, (ts, pdu)
+                  in zip(builder.entries, builder.stamps)]
+
+
+def _from_capture(path, perspective, handle, index, profile, complete):
     path = Path(path)
     try:
         capture = btsnoop.Capture.open(path)
@@ -894,7 +921,8 @@ def from_capture(path, perspective: str = "auto", handle: int = None,
         else:
             kind, ts, link = item
             builder.link_event(link, kind, ts)
-    return Transcript(path.name, perspective, builder.entries, notes)
+    return Transcript(path.name, perspective, builder.entries, notes), \
+        builder
 
 
 def load(path, perspective: str = "auto", handle: int = None,

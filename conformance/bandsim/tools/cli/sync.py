@@ -10,8 +10,10 @@ sync gets everything the band holds.
 --state FILE keeps the cursor (JSON) so the next sync is incremental;
 --out FILE appends the samples as CSV with the columns of
 fixtures/activity/*.csv.  Whatever fully arrived is kept even when a
-later round fails.  The summary: days covered, samples, total steps,
-first and last sample.
+later round fails; --plot FILE.svg draws what was synced (steps per
+minute, heart rate, the kind of every minute: sleep, activity, not worn)
+as a self-contained SVG (bandsim.tools.htmlreport.day_plot).  The
+summary: days covered, samples, total steps, first and last sample.
 """
 
 import argparse
@@ -64,6 +66,10 @@ def add_parser(sub) -> None:
                    help="JSON file keeping the cursor between syncs")
     p.add_argument("--out", type=Path, metavar="FILE",
                    help="append the samples to this CSV file")
+    p.add_argument("--plot", type=Path, metavar="FILE.svg",
+                   help="draw the synced minutes (steps, heart rate, "
+                        "sleep and the other kinds) as an SVG, e.g. "
+                        "--plot day.svg")
     p.add_argument("--no-ack", action="store_true",
                    help="leave the samples on the band (no 03)")
     add_seconds(p, "--max-time", "seconds the whole sync may take",
@@ -115,6 +121,25 @@ def append_csv(path: Path, samples) -> None:
             kind, intensity, steps, heart_rate = sample.data
             writer.writerow((sample.ts, local_datetime(sample.ts).strftime(
                 "%Y-%m-%dT%H:%M"), kind, intensity, steps, heart_rate))
+
+
+def write_plot(path: Path, samples) -> None:
+    """The synced minutes as an SVG at path (whole or not at all); a
+    note, and no file, when nothing was synced."""
+    if not samples:
+        note(f"bandsim: nothing synced, so no plot written to {path}")
+        return
+    from ..htmlreport import day_plot      # only when asked for
+    first = local_datetime(samples[0].ts).strftime("%Y-%m-%d %H:%M")
+    last = local_datetime(samples[-1].ts).strftime("%Y-%m-%d %H:%M")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(day_plot(samples, title=f"Synced {first} .. {last}")
+                       + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CommandError(f"--plot {path}: {exc.strerror or exc}: give a "
+                           f"file in a directory you can write") from exc
 
 
 # ----------------------------------------------------------- progress
@@ -185,6 +210,8 @@ def print_summary(state: SyncState, acked: bool, args) -> None:
     out(next_line)
     if args.out and s["samples"]:
         out(f"  csv       {args.out}")
+    if args.plot and s["samples"]:
+        out(f"  plot      {args.plot}")
 
 
 # -------------------------------------------------------------- run
@@ -233,6 +260,8 @@ def run(args) -> int:
 def keep(args, saved, state: SyncState) -> None:
     if args.out and state.samples:
         append_csv(args.out, state.samples)
+    if args.plot:
+        write_plot(args.plot, state.samples)
     if args.state and (state.samples or saved is None
                        or saved["cursor"] != state.cursor):
         save_state(args.state, saved, state)
