@@ -254,6 +254,8 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	opt->random_seed = G_MAXUINT64;
 	opt->log_level = G_LOG_LEVEL_INFO;
 	command = fleet ? "bandsim fleet" : "bandsim";
+	/* GOption's "Usage:" names the program: argv[0] is "fleet" here. */
+	g_set_prgname(command);
 	for (size_t i = 0; fleet && entries[i].long_name; i++)
 		for (size_t k = 0; k < G_N_ELEMENTS(fleet_refused); k++)
 			if (!strcmp(entries[i].long_name, fleet_refused[k] + 2))
@@ -269,7 +271,7 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 			"control object /io/bandsim/band/K; io.bandsim.Fleet1 on\n"
 			"/io/bandsim lists, adds, kills, starts and removes bands.\n"
 			"Example: bandsim fleet --count 100 --dir /tmp/shelf --clock-rate 0\n"
-			"Docs: docs/fleet.md in the source tree.\n");
+			"Docs: man bandsim, docs/fleet.md in the source tree.\n");
 	else
 		g_option_context_set_description(
 			ctx,
@@ -278,7 +280,10 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 			"sock), or on a Bluetooth adapter: its own ATT server on the kernel's\n"
 			"L2CAP socket (--transport l2cap) or through bluetoothd (--transport\n"
 			"bluez), docs/bluez.md.\n"
-			"Docs: README.md and docs/ in the source tree.\n");
+			"Examples:\n"
+			"  bandsim --socket /tmp/band.sock --state-dir /tmp/band-state\n"
+			"  bandsim --transport l2cap --adapter hci1 --auth-key 000102030405060708090a0b0c0d0e0f\n"
+			"Docs: man bandsim, README.md and docs/ in the source tree.\n");
 	refused = fleet ? fleet_refuses(argc, argv) : NULL;
 	if (refused) {
 		g_option_context_free(ctx);

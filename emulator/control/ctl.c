@@ -550,6 +550,9 @@ int ctl_main(int argc, char **argv)
 	GOptionContext *ctx = g_option_context_new(
 		"COMMAND - press the band's button, reset it, move its clock");
 
+	/* GOption's "Usage:" names the program: argv[0] is "ctl" here. */
+	g_set_prgname("bandsim ctl");
+
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(
 		ctx,
@@ -579,7 +582,8 @@ int ctl_main(int argc, char **argv)
 		"  advance-all SECONDS  move every band's time forward\n"
 		"Examples:\n"
 		"  bandsim ctl press\n"
-		"  bandsim ctl --band 3 advance 3600\n");
+		"  bandsim ctl --band 3 advance 3600\n"
+		"Docs: man bandsim-ctl, docs/dbus/io.bandsim.Band1.md in the source tree.\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("bandsim ctl: %s\n", error->message);
 		goto out;

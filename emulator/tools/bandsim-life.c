@@ -25,7 +25,11 @@ static void usage(FILE *out)
 		"  --sleep-assist  the app turned sleep assist on (15 00 01)\n"
 		"  --sleep-interval MIN  the profile's hr-sleep-interval-min (default 1)\n"
 		"  --format csv    timestamp,local_time,kind,intensity,steps,heart_rate (default)\n"
-		"  --format hex    the 4 sample bytes a fetch carries, one minute a line\n");
+		"  --format hex    the 4 sample bytes a fetch carries, one minute a line\n"
+		"  -h, --help      print this help and exit\n"
+		"Example: a week of wearer 7, one CSV line a minute:\n"
+		"  bandsim-life --seed 7 --start 2024-05-20 --days 7 > week.csv\n"
+		"Docs: man bandsim-life, docs/sync.md in the source tree.\n");
 }
 
 static bool parse_date(const char *s, struct mb_datetime *dt)

@@ -33,6 +33,25 @@ from .common import HANDLED, UsageError, explain, note, sigint_interrupts
 
 COMMANDS = (discover, scan, pair, sync, update, watch, transcript, diff)
 
+_KEY = "000102030405060708090a0b0c0d0e0f"
+# What each command's --help ends with: a line a person can run, against
+# a band started as `bandsim --socket /tmp/band.sock`.
+EXAMPLES = {
+    "discover": f"python3 -m bandsim discover --socket /tmp/band.sock "
+                f"--auth-key {_KEY}",
+    "scan": "python3 -m bandsim scan --adapter hci0 --duration 10",
+    "pair": f"python3 -m bandsim pair --socket /tmp/band.sock "
+            f"--auth-key {_KEY}   # meanwhile: bandsim ctl press",
+    "sync": f"python3 -m bandsim sync --socket /tmp/band.sock "
+            f"--auth-key {_KEY} --since 2024-05-20T00:00 --out day.csv",
+    "update": f"python3 -m bandsim update Mili_pinecone.fw "
+              f"--socket /tmp/band.sock --auth-key {_KEY}",
+    "watch": f"python3 -m bandsim watch --socket /tmp/band.sock "
+             f"--auth-key {_KEY} --duration 60",
+    "transcript": "python3 -m bandsim transcript run.btsnoop -o run.txt",
+    "diff": "python3 -m bandsim diff good.txt bad.txt",
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -41,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
+    for name, command in sub.choices.items():
+        command.epilog = "example:\n  " + EXAMPLES[name]
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ("example:\n  " + EXAMPLES["sync"]
+                     + "\nCOMMAND --help shows each command's example.")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.commands = sub.choices
     return parser
 
