@@ -12,6 +12,9 @@ BANDSIM_PACKAGES=(
 	python3-hypothesis python3-pytest-xdist
 	python3-bleak
 	valgrind clang libclang-rt-14-dev clang-format tshark
+	# the man pages and the completion (docs/install.md); the HTML report
+	# opened in a real browser (conformance/selftest/test_html_report.py)
+	scdoc bash-completion chromium
 )
 
 # Installs the packages given that are not installed yet; nothing at all
