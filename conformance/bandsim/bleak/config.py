@@ -27,6 +27,7 @@ class Where:
     bands: Optional[List[str]] = None
     band_dir: Optional[str] = None
     control_address: Optional[str] = None
+    from_env: bool = False
 
     @classmethod
     def from_kwargs(cls, kwargs: dict) -> "Where":
@@ -37,26 +38,28 @@ class Where:
         if isinstance(bands, (str, os.PathLike)):
             bands = [bands]
         band_dir = kwargs.get("band_dir")
-        if bands is None and band_dir is None:
+        from_env = bands is None and band_dir is None
+        if from_env:
             env = os.environ.get(ENV_BAND)
             bands = env.split(":") if env else None
             band_dir = os.environ.get(ENV_DIR) or None
         control = kwargs.get("control_address") or \
             os.environ.get(ENV_CONTROL) or None
-        return cls([str(b) for b in bands] if bands else None,
-                   str(band_dir) if band_dir else None, control)
+        return cls(None if bands is None else [str(b) for b in bands],
+                   str(band_dir) if band_dir else None, control, from_env)
 
     def paths(self) -> List[str]:
         found = list(self.bands or [])
         if self.band_dir:
             found += sockets_in(self.band_dir)
-        if not self.bands and not self.band_dir:
+        if self.bands is None and self.band_dir is None:
             found.append(default_socket())
         return found
 
     @property
     def single(self) -> Optional[str]:
-        """The one band named, if exactly one was (not a directory)."""
-        if self.bands and len(self.bands) == 1 and not self.band_dir:
+        """The one band BANDSIM_BAND names (with_band --band), if it
+        names exactly one: it stands in for any address."""
+        if self.from_env and self.bands and len(self.bands) == 1:
             return self.bands[0]
         return None

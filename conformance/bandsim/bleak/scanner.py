@@ -94,5 +94,4 @@ async def find_band(address: str, where: Where, timeout: float):
     from bleak import BleakScanner
     return await BleakScanner.find_device_by_address(
         address, timeout=timeout, backend=BandsimScanner,
-        bands=where.bands, band_dir=where.band_dir,
-        control_address=where.control_address)
+        bands=where.paths(), control_address=where.control_address)
