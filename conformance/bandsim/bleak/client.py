@@ -227,7 +227,13 @@ class BandsimClient(BaseBleakClient):
                 raise errors.not_connected()
             self._pending = self._loop.create_future()
             pending = self._pending
-            self._send(pdu)
+            try:
+                self._send(pdu)
+            except BaseException:
+                # _lost() failed it too; the error raised is _send's.
+                if pending.done() and not pending.cancelled():
+                    pending.exception()
+                raise
             try:
                 rsp = await asyncio.wait_for(pending, self._att_timeout)
             except asyncio.TimeoutError:
