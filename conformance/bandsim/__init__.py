@@ -8,6 +8,9 @@ Layers, each importing only from the ones above it in this list:
   the profile;
 - ``link``: the Link to a band and its errors: the emulator's socket, or
   bleak on BlueZ; deadlines;
+- ``bleak``: a backend for bleak (BleakClient, BleakScanner) over the
+  socket transport, and ``with_band``, which makes it bleak's default
+  for an unmodified bleak program (``python3 -m bandsim.with_band``);
 - ``clients``: auth, activity fetch, firmware update, settings and heart
   rate over a Link;
 - ``harness``: the emulator process, a private D-Bus bus, the control

@@ -1,0 +1,384 @@
+"""BleakClient's backend: one band over bandsim's socket transport.
+
+connect() opens the band's socket, exchanges the MTU (517 asked, as
+bluetoothd does) and discovers the GATT table over raw ATT with the
+suite's own ATT client (link/sock.py), in a worker thread against one
+deadline.  From then on the socket belongs to the event loop: a reader
+callback takes every PDU as it arrives, hands notifications and
+indications (confirmed at once) to their callbacks, and a response to
+the one request outstanding (ATT allows one per bearer).  When the band
+ends the link the client learns it from the socket at once and calls
+the disconnected callback.
+
+What the app sees follows bleak on BlueZ (bleak/backends/bluezdbus/
+client.py and bluetoothd's gatt-client.c): the same handles, stack
+services hidden, the same exceptions and messages (errors.py), writes
+switched between request and command by the characteristic's
+properties, a CCCD not writable as a descriptor.  docs/bleak.md lists
+where it differs.
+"""
+
+import asyncio
+import socket
+import struct
+import uuid
+from typing import Optional, Union
+
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
+from bleak.exc import BleakDeviceNotFoundError, BleakError
+
+from ..link.base import AttClientError, LinkUnavailable
+from ..link.base import Timeout as LinkTimeout
+from ..link.deadline import Deadline
+from ..link.sock import AttClient
+from ..protocol.att import (EXECUTE_CANCEL, EXECUTE_WRITE, NOTIFY_OFF,
+                            ErrorCode, Op, execute_write_req,
+                            long_write_parts, prepare_write_req)
+from . import errors, gatt
+from .config import Where
+from .scanner import find_band
+
+# The MTU bluetoothd asks for (its default, 517).
+REQUESTED_MTU = 517
+# ATT's transaction timeout (Core Vol 3 Part F 3.3.3): a request not
+# answered in 30 s ends the bearer.
+ATT_TIMEOUT = 30.0
+_RECV_SIZE = 1 << 16
+_INDICATE_ON = b"\x02\x00"
+_NOTIFY_ON = b"\x01\x00"
+_DEVICE_NAME = "00002a00-0000-1000-8000-00805f9b34fb"
+
+
+def _open(path: str, timeout: float):
+    """Blocking: connect, exchange the MTU and discover. (socket, mtu,
+    services)."""
+    deadline = Deadline(timeout)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sock.settimeout(deadline.remaining())
+        try:
+            sock.connect(path)
+        except socket.timeout as exc:
+            raise LinkTimeout(f"{path}: no connection") from exc
+        except OSError as exc:
+            raise LinkUnavailable(f"no band at {path}: {exc}") from exc
+        att = AttClient(sock, timeout)
+        att.exchange_mtu(REQUESTED_MTU, deadline)
+        services = att.discover(deadline)
+        att.take_unsolicited()      # nothing subscribed yet
+        return sock, att.mtu, services
+    except BaseException:
+        sock.close()
+        raise
+
+
+class BandsimClient(BaseBleakClient):
+    """BaseBleakClient over bandsim's socket transport.
+
+    address_or_ble_device: a BLEDevice from BandsimScanner, a band's
+    address (found by scanning, as bleak on BlueZ does), or a socket
+    path.  Keyword arguments besides bleak's: ``bands``, ``band_dir``,
+    ``control_address`` (as BandsimScanner), ``att_timeout`` (seconds a
+    request may wait for its response; default ATT's 30).
+    """
+
+    def __init__(self, address_or_ble_device: Union[BLEDevice, str],
+                 **kwargs):
+        super().__init__(address_or_ble_device, **kwargs)
+        self._where = Where.from_kwargs(kwargs)
+        self._att_timeout = kwargs.get("att_timeout", ATT_TIMEOUT)
+        self._path = None
+        if isinstance(address_or_ble_device, BLEDevice):
+            details = address_or_ble_device.details
+            if isinstance(details, dict) and "path" in details:
+                self._path = details["path"]
+        elif "/" in str(address_or_ble_device):
+            self._path = str(address_or_ble_device)
+        self._sock: Optional[socket.socket] = None
+        self._loop = None
+        self._mtu = None
+        self._hidden = {}
+        self._callbacks = {}
+        self._pending: Optional[asyncio.Future] = None
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------ connection
+
+    @property
+    def mtu_size(self) -> int:
+        return self._mtu or 23
+
+    @property
+    def is_connected(self) -> bool:
+        return self._DeprecatedIsConnectedReturn(self._sock is not None)
+
+    async def connect(self, **kwargs) -> bool:
+        if self._sock is not None:
+            raise BleakError("Client is already connected")
+        timeout = kwargs.get("timeout", self._timeout)
+        path = self._path or await self._resolve(timeout)
+        try:
+            sock, mtu, services = await asyncio.to_thread(_open, path,
+                                                          timeout)
+        except LinkUnavailable as exc:
+            raise BleakDeviceNotFoundError(
+                self.address,
+                f"Device with address {self.address} was not found.") \
+                from exc
+        except LinkTimeout as exc:
+            raise asyncio.TimeoutError() from exc
+        except AttClientError as exc:
+            raise BleakError(f"service discovery failed: {exc}") from exc
+        self._path = path
+        self._mtu = mtu
+        self.services, self._hidden = gatt.collection(services, mtu)
+        self._loop = asyncio.get_running_loop()
+        sock.setblocking(False)
+        self._sock = sock
+        self._loop.add_reader(sock.fileno(), self._readable)
+        return True
+
+    async def _resolve(self, timeout: float) -> str:
+        """The socket of the band with this client's address: scanning
+        for it, as bleak on BlueZ does before it connects."""
+        device = await find_band(self.address, self._where, timeout)
+        if device is not None:
+            return device.details["path"]
+        if self._where.single:
+            return self._where.single
+        raise BleakDeviceNotFoundError(
+            self.address, f"Device with address {self.address} was not found.")
+
+    async def disconnect(self) -> bool:
+        if self._sock is not None:
+            self._lost()
+        return True
+
+    def _lost(self) -> None:
+        """The link ended (either side): drop it and tell the app, as
+        bleak on BlueZ does for every disconnect, its own included."""
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        self._loop.remove_reader(sock.fileno())
+        sock.close()
+        pending, self._pending = self._pending, None
+        if pending is not None and not pending.done():
+            pending.set_exception(errors.link_lost())
+        self._callbacks.clear()
+        self.services = None
+        if self._disconnected_callback is not None:
+            self._disconnected_callback()
+
+    async def pair(self, *args, **kwargs) -> bool:
+        raise NotImplementedError(
+            "pairing is not modelled through bleak on the socket "
+            "transport (docs/bleak.md)")
+
+    async def unpair(self) -> bool:
+        raise NotImplementedError(
+            "pairing is not modelled through bleak on the socket "
+            "transport (docs/bleak.md)")
+
+    async def get_services(self, **kwargs):
+        if self._sock is None:
+            raise errors.not_connected()
+        return self.services
+
+    # ------------------------------------------------------ ATT bearer
+
+    def _readable(self) -> None:
+        try:
+            pdu = self._sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pdu = b""
+        if not pdu:
+            self._lost()
+            return
+        if pdu[0] in (Op.NOTIFICATION, Op.INDICATION) and len(pdu) >= 3:
+            if pdu[0] == Op.INDICATION:
+                self._send(bytes([Op.CONFIRMATION]))
+            callback = self._callbacks.get(
+                int.from_bytes(pdu[1:3], "little"))
+            if callback is not None:
+                callback(bytearray(pdu[3:]))
+            return
+        if self._pending is not None and not self._pending.done():
+            self._pending.set_result(pdu)
+        # Anything else fits no request: ATT says drop it.
+
+    def _send(self, pdu: bytes) -> None:
+        try:
+            self._sock.send(pdu)
+        except (BlockingIOError, OSError):
+            self._lost()
+            raise errors.link_lost()
+
+    async def _request(self, pdu: bytes, tolerate=()) -> bytes:
+        """Send a request, return its response; an Error Response
+        raises what bluetoothd makes of it, or returns None when its
+        code is one of tolerate."""
+        async with self._lock:
+            if self._sock is None:
+                raise errors.not_connected()
+            self._pending = self._loop.create_future()
+            pending = self._pending
+            try:
+                self._send(pdu)
+            except BaseException:
+                # _lost() failed it too; the error raised is _send's.
+                if pending.done() and not pending.cancelled():
+                    pending.exception()
+                raise
+            try:
+                rsp = await asyncio.wait_for(pending, self._att_timeout)
+            except asyncio.TimeoutError:
+                self._lost()        # the bearer is dead (3.3.3)
+                raise
+            finally:
+                self._pending = None
+        if rsp[0] == Op.ERROR_RSP and len(rsp) == 5:
+            if rsp[4] in tolerate:
+                return None
+            raise errors.att_error(rsp[4])
+        if rsp[0] != pdu[0] + 1:
+            raise errors.bluez_error("Failed", "Operation failed")
+        return rsp
+
+    async def _read(self, handle: int) -> bytearray:
+        """A Read, then Read Blobs while the parts come full, as
+        bluetoothd reads a long value."""
+        value = bytearray((await self._request(
+            struct.pack("<BH", Op.READ_REQ, handle)))[1:])
+        while len(value) >= self.mtu_size - 1 and \
+                len(value) % (self.mtu_size - 1) == 0:
+            rsp = await self._request(
+                struct.pack("<BHH", Op.READ_BLOB_REQ, handle, len(value)),
+                tolerate=(ErrorCode.ATTRIBUTE_NOT_LONG,
+                          ErrorCode.INVALID_OFFSET))
+            if rsp is None or len(rsp) == 1:
+                break
+            value += rsp[1:]
+        return value
+
+    async def _write(self, handle: int, data: bytes) -> None:
+        """Write Request, or Prepare/Execute Writes past ATT_MTU - 3."""
+        if 3 + len(data) <= self.mtu_size:
+            await self._request(struct.pack("<BH", Op.WRITE_REQ, handle)
+                                + data)
+            return
+        try:
+            for offset, part in long_write_parts(data, self.mtu_size):
+                await self._request(prepare_write_req(handle, offset, part))
+        except BleakError:
+            if self._sock is not None:
+                await self._request(execute_write_req(EXECUTE_CANCEL))
+            raise
+        await self._request(execute_write_req(EXECUTE_WRITE))
+
+    # ----------------------------------------------------- bleak's API
+
+    def _characteristic(self, specifier, missing: str):
+        if self._sock is None:
+            raise errors.not_connected()
+        if isinstance(specifier, BleakGATTCharacteristic):
+            return specifier
+        if isinstance(specifier, uuid.UUID):
+            specifier = str(specifier)
+        characteristic = self.services.get_characteristic(specifier)
+        if characteristic is None:
+            raise BleakError(missing.format(specifier))
+        return characteristic
+
+    async def read_gatt_char(self, char_specifier, **kwargs) -> bytearray:
+        if self._sock is None:
+            raise errors.not_connected()
+        if not isinstance(char_specifier, BleakGATTCharacteristic) and \
+                str(char_specifier).lower() == _DEVICE_NAME and \
+                _DEVICE_NAME in self._hidden:
+            # bleak answers the hidden GAP name from the device.
+            return await self._read(self._hidden[_DEVICE_NAME].value_handle)
+        characteristic = self._characteristic(
+            char_specifier, "Characteristic with UUID {0} could not be found!")
+        return await self._read(characteristic.value_handle)
+
+    async def write_gatt_char(self, char_specifier, data,
+                              response: bool = False) -> None:
+        characteristic = self._characteristic(
+            char_specifier, "Characteristic {0} was not found!")
+        props = characteristic.properties
+        if "write" not in props and "write-without-response" not in props:
+            raise BleakError("Characteristic %s does not support write "
+                             "operations!" % str(characteristic.uuid))
+        # bleak's BlueZ backend switches to the kind the characteristic has.
+        if not response and "write-without-response" not in props:
+            response = True
+        if response and "write" not in props:
+            response = False
+        data = bytes(data)
+        if response:
+            await self._write(characteristic.value_handle, data)
+            return
+        if 3 + len(data) > self.mtu_size:
+            raise errors.bluez_error("Failed", "Failed to initiate write")
+        async with self._lock:
+            if self._sock is None:
+                raise errors.not_connected()
+            self._send(struct.pack("<BH", Op.WRITE_CMD,
+                                   characteristic.value_handle) + data)
+
+    def _descriptor(self, handle: int, missing: str):
+        if self._sock is None:
+            raise errors.not_connected()
+        descriptor = self.services.get_descriptor(handle)
+        if descriptor is None:
+            raise BleakError(missing.format(handle))
+        return descriptor
+
+    async def read_gatt_descriptor(self, handle: int, **kwargs) -> bytearray:
+        descriptor = self._descriptor(
+            handle, "Descriptor with handle {0} was not found!")
+        return await self._read(descriptor.handle)
+
+    async def write_gatt_descriptor(self, handle: int, data) -> None:
+        descriptor = self._descriptor(
+            handle, "Descriptor with handle {0} was not found!")
+        if descriptor.uuid == "00002902-0000-1000-8000-00805f9b34fb":
+            # bluetoothd: through StartNotify and StopNotify only.
+            raise errors.bluez_error("NotPermitted", "Write not permitted")
+        await self._write(descriptor.handle, bytes(data))
+
+    async def start_notify(self, characteristic, callback, **kwargs) -> None:
+        if self._sock is None:
+            raise errors.not_connected()
+        props = characteristic.properties
+        if "notify" in props:
+            value = _NOTIFY_ON
+        elif "indicate" in props:
+            value = _INDICATE_ON
+        else:
+            raise errors.bluez_error("NotSupported",
+                                     "Operation is not supported")
+        cccd = characteristic.cccd()
+        if cccd is None:
+            raise errors.bluez_error("NotSupported",
+                                     "Operation is not supported")
+        self._callbacks[characteristic.value_handle] = callback
+        try:
+            await self._write(cccd.handle, value)
+        except BaseException:
+            self._callbacks.pop(characteristic.value_handle, None)
+            raise
+
+    async def stop_notify(self, char_specifier) -> None:
+        characteristic = self._characteristic(
+            char_specifier, "Characteristic {} not found!")
+        if characteristic.value_handle not in self._callbacks:
+            raise errors.bluez_error("Failed", "No notify session started")
+        await self._write(characteristic.cccd().handle, NOTIFY_OFF)
+        self._callbacks.pop(characteristic.value_handle, None)
+

@@ -1,0 +1,323 @@
+"""bandsim.bleak: bleak's own BleakScanner and BleakClient, given
+bandsim's backend, against the emulator on its socket; and an unmodified
+bleak program (examples/bleak-app) through ``python3 -m
+bandsim.with_band``.
+
+Each test starts its own band (clock frozen at CLOCK_START) on a private
+bus; the control plane is the oracle (Address, Advertisement, Battery,
+GetSamples).  What bleak on BlueZ raises for the same failures is in
+bandsim/bleak/errors.py; the tests hold the backend to it.
+"""
+
+import asyncio
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakDBusError, BleakDeviceNotFoundError, BleakError
+
+from bandsim.bleak import BandsimClient, BandsimScanner
+from bandsim.clients.auth import encrypt
+from bandsim.harness.control import ControlClient
+from bandsim.harness.process import BandProcess
+from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.protocol import uuids
+from bandsim.protocol.heartrate import ad_structures
+from bandsim.protocol.profile import DEFAULT_PATH
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "bleak-app" / "band_sync.py"
+HOUR, DAY, FOREVER = 3600, 86400, 1 << 63
+# Every asyncio.run of a test ends within this, whatever the band does.
+RUN_TIMEOUT = 15.0
+FEE0 = uuids.sig(0xFEE0)
+CCCD = uuids.sig(0x2902)
+
+
+@pytest.fixture
+def band(bus, emulator_binary, tmp_path):
+    proc = BandProcess(emulator_binary, DEFAULT_PATH, tmp_path / "band",
+                       control_address=bus, clock_rate=0,
+                       clock_start=CLOCK_START, auth_key=TEST_KEY)
+    proc.start()
+    yield proc
+    if not proc.stopped:
+        assert proc.stop() == 0, proc.log_tail()
+
+
+@pytest.fixture
+def ctl(bus):
+    client = ControlClient(bus)
+    yield client
+    client.close()
+
+
+def run(coro):
+    async def bounded():
+        return await asyncio.wait_for(coro, RUN_TIMEOUT)
+    return asyncio.run(bounded())
+
+
+def where(band, bus):
+    return {"bands": [str(band.socket_path)], "control_address": bus}
+
+
+def client_for(band, bus, target=None, **kwargs):
+    return BleakClient(target or str(band.socket_path), backend=BandsimClient,
+                       **where(band, bus), **kwargs)
+
+
+async def find(band, bus, timeout=5.0):
+    return await BleakScanner.find_device_by_filter(
+        lambda d, ad: True, timeout=timeout, backend=BandsimScanner,
+        **where(band, bus))
+
+
+async def authenticate(client):
+    replies = asyncio.Queue()
+    await client.start_notify(uuids.AUTH,
+                              lambda _, v: replies.put_nowait(bytes(v)))
+    await client.write_gatt_char(uuids.AUTH, b"\x02\x00")
+    challenge = await replies.get()
+    assert challenge[:3] == bytes.fromhex("10 02 01") and len(challenge) == 19
+    await client.write_gatt_char(uuids.AUTH,
+                                 b"\x03\x00" + encrypt(TEST_KEY, challenge[3:]))
+    assert await replies.get() == bytes.fromhex("10 03 01")
+
+
+# ------------------------------------------------------------- scanner
+
+def test_scan_reports_the_advertisement_of_the_control_plane(band, ctl, bus):
+    ctl.advance_clock(HOUR)         # steps in the service data
+    truth = ctl.advertisement()
+
+    async def scan():
+        scanner = BleakScanner(backend=BandsimScanner, **where(band, bus))
+        async with scanner:
+            device = await find(band, bus)
+        return device, scanner.discovered_devices_and_advertisement_data
+
+    device, seen = run(scan())
+    address = ctl.get("Address")
+    assert device.address == address and device.name == "Mi Smart Band 4"
+    assert device.details["path"] == str(band.socket_path)
+    adv = seen[address][1]
+    structures = dict(ad_structures(truth["data"]) +
+                      ad_structures(truth["scan-response"]))
+    assert adv.local_name == "Mi Smart Band 4"
+    assert adv.manufacturer_data == {0x0157: structures[0xFF][2:]}
+    steps = struct.unpack("<I", adv.service_data[FEE0])[0]
+    assert adv.service_data == {FEE0: structures[0x16][2:]}
+    assert steps == sum(s[2] for _, s in ctl.get_samples(0, FOREVER)) > 0
+
+
+def test_a_linked_band_is_not_heard(band, bus):
+    async def scan_while_linked():
+        async with client_for(band, bus):
+            return await find(band, bus, timeout=1.0)
+
+    assert run(scan_while_linked()) is None
+    assert run(find(band, bus)) is not None     # advertising again
+
+
+def test_scan_of_a_directory(band, tmp_path):
+    async def scan():
+        return await BleakScanner.discover(
+            timeout=0.2, return_adv=True, backend=BandsimScanner,
+            band_dir=str(band.socket_path.parent),
+            control_address="unix:path=" + str(tmp_path / "no-bus"))
+
+    seen = run(scan())
+    # No control plane on that bus: found all the same, with the
+    # profile's advertisement and no steps.
+    [(device, adv)] = seen.values()
+    assert device.details["path"] == str(band.socket_path)
+    assert adv.local_name == "Mi Smart Band 4" and not adv.service_data
+    assert adv.manufacturer_data[0x0157][3] == 0xFF
+
+
+# -------------------------------------------------------------- client
+
+def test_services_reads_writes_notifications(band, ctl, bus):
+    async def session():
+        device = await find(band, bus)
+        async with BleakClient(device, backend=BandsimClient,
+                               control_address=bus) as client:
+            services = client.services
+            assert client.mtu_size == 247
+            # BlueZ keeps GAP and GATT; the name still reads.
+            assert services.get_service("1800") is None
+            assert services.get_service("fee0") is not None
+            name = await client.read_gatt_char(uuids.sig(0x2A00))
+            battery_char = services.get_characteristic(uuids.BATTERY)
+            assert battery_char.properties == ["read", "notify"]
+            assert battery_char.handle == battery_char.obj.declaration
+            with pytest.raises(BleakDBusError) as refused:
+                await client.read_gatt_char(uuids.BATTERY)
+            await authenticate(client)
+            battery = await client.read_gatt_char(battery_char)
+            # Write Request (current time) and a CCCD that reads back.
+            now = await client.read_gatt_char(uuids.CURRENT_TIME)
+            await client.write_gatt_char(uuids.CURRENT_TIME, now,
+                                         response=True)
+            auth_cccd = services.get_characteristic(
+                uuids.AUTH).get_descriptor(CCCD)
+            subscribed = await client.read_gatt_descriptor(auth_cccd.handle)
+            await client.stop_notify(uuids.AUTH)
+            unsubscribed = await client.read_gatt_descriptor(auth_cccd.handle)
+            with pytest.raises(BleakDBusError) as cccd_write:
+                await client.write_gatt_descriptor(auth_cccd.handle,
+                                                   b"\x01\x00")
+            with pytest.raises(BleakError) as missing:
+                await client.read_gatt_char(uuids.huami(0x0FFF))
+            return name, refused.value, battery, subscribed, unsubscribed, \
+                cccd_write.value, missing.value
+
+    name, refused, battery, subscribed, unsubscribed, cccd_write, missing = \
+        run(session())
+    assert name == b"Mi Smart Band 4"
+    # What bluetoothd makes of ATT error 0x08 before Huami auth.
+    assert refused.dbus_error == "org.bluez.Error.NotAuthorized"
+    assert str(refused) == \
+        "[org.bluez.Error.NotAuthorized] Operation Not Authorized"
+    assert battery[1] == ctl.battery() and len(battery) == 20
+    assert (subscribed, unsubscribed) == (b"\x01\x00", b"\x00\x00")
+    assert cccd_write.dbus_error == "org.bluez.Error.NotPermitted"
+    assert str(missing) == (f"Characteristic with UUID "
+                            f"{uuids.huami(0x0FFF)} could not be found!")
+
+
+def test_write_without_response_and_a_fetch_by_notifications(band, ctl, bus):
+    ctl.advance_clock(HOUR)
+    truth = ctl.get_samples(0, FOREVER)
+
+    async def fetch():
+        async with client_for(band, bus) as client:
+            await authenticate(client)
+            control, packets = asyncio.Queue(), []
+            await client.start_notify(
+                uuids.FETCH_CONTROL, lambda _, v: control.put_nowait(bytes(v)))
+            await client.start_notify(
+                uuids.ACTIVITY_DATA, lambda _, v: packets.append(bytes(v)))
+            since = struct.pack("<HBBBBBb", 2024, 5, 20, 0, 0, 0, 0)
+            # 00000004 has write-without-response only: Write Commands.
+            await client.write_gatt_char(uuids.FETCH_CONTROL,
+                                         b"\x01\x01" + since)
+            announced = await control.get()
+            await client.write_gatt_char(uuids.FETCH_CONTROL, b"\x02")
+            done = await control.get()
+            return announced, done, packets
+
+    announced, done, packets = run(fetch())
+    assert announced[:3] == bytes.fromhex("10 01 01")
+    assert struct.unpack_from("<I", announced, 3)[0] == len(truth) == 60
+    assert done == bytes.fromhex("10 02 01")
+    assert [p[0] for p in packets] == list(range(len(packets)))
+    body = b"".join(p[1:] for p in packets)
+    assert body == b"".join(bytes(s) for _, s in truth)
+
+
+def test_the_band_ending_the_link_calls_the_disconnected_callback(
+        band, ctl, bus):
+    async def dropped():
+        gone = asyncio.Event()
+        client = client_for(band, bus,
+                            disconnected_callback=lambda c: gone.set())
+        await client.connect()
+        await asyncio.to_thread(ctl.reboot)
+        await gone.wait()
+        assert not client.is_connected
+        with pytest.raises(BleakError) as after:
+            await client.read_gatt_char(uuids.AUTH)
+        return after.value
+
+    assert str(run(dropped())) == "Not connected"
+
+
+def test_disconnect_calls_the_callback_as_on_bluez(band, ctl, bus):
+    calls = []
+
+    async def session():
+        client = client_for(band, bus, disconnected_callback=calls.append)
+        await client.connect()
+        assert await client.disconnect()
+        return client
+
+    client = run(session())
+    assert calls == [client]
+    ctl.wait_property("State", "advertising", 5.0)
+
+
+def test_an_address_no_band_has_is_not_found(band, bus):
+    async def connect():
+        client = BleakClient("AA:BB:CC:DD:EE:FF", backend=BandsimClient,
+                             timeout=0.5, **where(band, bus))
+        await client.connect()
+
+    with pytest.raises(BleakDeviceNotFoundError) as caught:
+        run(connect())
+    assert caught.value.identifier == "AA:BB:CC:DD:EE:FF"
+
+
+def test_connect_by_address(band, ctl, bus):
+    async def connect():
+        async with BleakClient(ctl.get("Address"), backend=BandsimClient,
+                               **where(band, bus)) as client:
+            return client.is_connected
+
+    assert run(connect())
+
+
+# ----------------------------------------------------- with_band, example
+
+def with_band(*argv, env=None):
+    env = dict(os.environ if env is None else env,
+               PYTHONPATH=str(REPO / "conformance"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bandsim.with_band", *map(str, argv)],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True,
+        timeout=RUN_TIMEOUT + 5)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_the_example_runs_unmodified_through_with_band(band, ctl, bus):
+    ctl.advance_clock(DAY + HOUR)   # 2024-05-21 11:30, band local
+    samples = ctl.get_samples(0, FOREVER)
+    midnight = samples[-1][0] - samples[-1][0] % DAY
+    today = [s for ts, s in samples if ts >= midnight]
+    assert len(today) == 11 * 60 + 30
+
+    code, out, err = with_band("--band", band.socket_path,
+                               "--control-address", bus, "--", EXAMPLE,
+                               "--key", TEST_KEY.hex())
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"found Mi Smart Band 4 at {ctl.get('Address')}",
+        "authenticated",
+        f"battery: {ctl.battery()}%",
+        f"today: {len(today)} minutes, {sum(s[2] for s in today)} steps",
+    ]
+    assert ctl.acked_until() == 0       # it fetched and left them
+
+
+def test_the_example_with_a_wrong_key_says_so(band, bus):
+    code, out, err = with_band("--band", band.socket_path,
+                               "--control-address", bus, "--", EXAMPLE,
+                               "--key", "00" * 16)
+    assert code == 1
+    assert err.strip() == \
+        "auth (is the key right?) failed: the band answered 10 03 04"
+
+
+def test_with_band_names_a_missing_socket(tmp_path):
+    code, out, err = with_band("--band", tmp_path / "none.sock", "--",
+                               EXAMPLE)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"python3 -m bandsim.with_band: --band {tmp_path}/none.sock: no "
+        f"such socket; start a band there with `bandsim --socket "
+        f"{tmp_path}/none.sock`")
