@@ -281,6 +281,7 @@ def test_pair_refused_by_a_band_bound_to_another_key(start, capsys):
     code, out, err = run_main(capsys, "pair", *target(band, OTHER_KEY.hex()))
     assert code == 1
     assert "binding refused (Huami status 0x04 to 01)" in err
+    assert "reset the band" in err          # what to do about it
     assert band.stored_key() == TEST_KEY
 
 
@@ -443,6 +444,7 @@ def test_refused_auth_names_the_huami_status(start, capsys):
     code, _, err = run_main(capsys, "sync", *target(band, OTHER_KEY.hex()))
     assert code == 1
     assert "auth refused: wrong key (Huami status 0x04 to 03)" in err
+    assert "give --auth-key the key it was paired with" in err
 
 
 def test_an_unpaired_band_says_pair_first(start, capsys):

@@ -354,6 +354,31 @@ static void set_adapter_prop(struct bluez_server *s, const char *name,
  * connected to a band process that is gone (killed, crashed): a band
  * that just came up has no link, so they are dropped, as a power cut
  * drops them on the real band. */
+/* What the band needs of bluetoothd on its adapter: a GATT server for
+ * its application and LE advertising; a bluetoothd without them (older
+ * than 5.50, or built without) cannot serve a band, and the user must be
+ * told which, not left waiting. */
+static const char *const needed_managers[] = {
+	GATT_MANAGER_IFACE,
+	"org.bluez.LEAdvertisingManager1",
+};
+
+static void check_managers(struct bluez_server *s, GVariant *ifaces)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(needed_managers); i++) {
+		g_autoptr(GVariant) iface = g_variant_lookup_value(
+			ifaces, needed_managers[i], NULL);
+
+		if (!iface)
+			g_warning(
+				"%s: bluetoothd offers no %s there: it is too "
+				"old or built without it; BlueZ 5.50 or newer "
+				"is needed (bluetoothd --version), or use "
+				"--transport l2cap",
+				s->adapter, needed_managers[i]);
+	}
+}
+
 static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct bluez_server *s = user_data;
@@ -369,6 +394,9 @@ static void on_objects(GObject *src, GAsyncResult *res, gpointer user_data)
 		g_autoptr(GVariant) dev =
 			g_variant_lookup_value(ifaces, DEVICE_IFACE, NULL);
 		gboolean connected = FALSE;
+
+		if (!strcmp(path, s->adapter_path))
+			check_managers(s, ifaces);
 
 		if (dev && under_adapter(s, path) &&
 		    g_variant_lookup(dev, "Connected", "b", &connected) &&
@@ -468,8 +496,10 @@ static void on_bluez_vanished(GDBusConnection *conn, const gchar *name,
 		g_warning(
 			"bluetoothd left the bus; waiting for it to come back");
 	else
-		g_info("waiting for bluetoothd (%s) on the system bus",
-		       BLUEZ_SERVICE);
+		g_warning("bluetoothd (%s) is not on the system bus; waiting "
+			  "for it: start it (systemctl start bluetooth), or "
+			  "use --transport l2cap",
+			  BLUEZ_SERVICE);
 	s->bluez_up = false;
 	s->app = REG_NONE;
 	bluez_advertising_forget(s->advertising);
@@ -543,8 +573,19 @@ static void bluez_server_free(struct transport *t)
 static bool connect_bus(struct bluez_server *s, GError **error)
 {
 	s->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-	if (!s->conn)
+	if (!s->conn) {
+		/* GIO says only "Could not connect: No such file or
+		 * directory"; say which bus, and what to do. */
+		char *msg = g_strdup_printf(
+			"--transport bluez needs the system bus and bluetoothd: "
+			"%s; start them (systemctl start dbus bluetooth), or use "
+			"--transport sock or l2cap",
+			(*error)->message);
+
+		g_free((*error)->message);
+		(*error)->message = msg;
 		return false;
+	}
 	s->bridge = bluez_bridge_new(s->band, &bridge_ops, s);
 	s->gatt = bluez_gatt_new(s->conn, APP_ROOT, s->band, s->bridge,
 				 &gatt_cb, s, error);

@@ -131,7 +131,9 @@ def authenticate(link: Link, key: bytes, profile: Profile,
             raise CommandError(
                 f"auth refused: wrong key (Huami status {exc.status:#04x} "
                 f"to {exc.command:02x}): the band is bound to another key "
-                f"than {key_id(key)}") from exc
+                f"than {key_id(key)}; give --auth-key the key it was paired "
+                f"with, or reset the band and run `pair` with this one") \
+                from exc
         raise CommandError(f"auth refused: {exc}") from exc
     except AuthError as exc:
         raise CommandError(f"auth failed: Huami status {exc.status:#04x} "

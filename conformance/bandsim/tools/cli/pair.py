@@ -43,7 +43,9 @@ def run(args) -> int:
             raise CommandError(
                 f"binding refused (Huami status {exc.status:#04x} to 01): "
                 f"the band is bound to another key, the prompt was "
-                f"declined, or it closed before a tap") from exc
+                f"declined, or it closed before a tap; reset the band (its "
+                f"menu, or `bandsim ctl reset` on an emulator) to pair it "
+                f"with this key") from exc
         except Timeout as exc:
             raise CommandError(f"timed out: no tap within {args.wait:g} s; "
                                f"the binding is cancelled") from exc
