@@ -416,6 +416,36 @@ static void test_attach_flash(void **state)
 	state_free(st);
 }
 
+/* --history makes a new band's past: a directory where a band has kept
+ * its clock or its log is one that has lived (main.c refuses it). */
+static void test_has_lived(void **state)
+{
+	struct fixture *f = *state;
+	struct state *st = state_new(tmp, NULL);
+	struct mb_time_state ts = { .band_ms = TEST_EPOCH_MS };
+	const char *file = NULL;
+	char *warning = NULL, *err = NULL, *path;
+
+	/* band.ini alone (a band bound before it ever ran) has no past. */
+	write_text(tmp, "band.ini", "");
+	assert_false(state_has_lived(st, &file));
+	assert_null(file);
+	assert_true(state_save_time(st, &ts, &err));
+	assert_true(state_has_lived(st, &file));
+	assert_string_equal(file, "time.ini");
+	path = in_tmp("time.ini");
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_false(state_has_lived(st, &file));
+	/* An empty log is a log: the band ran, if not for a minute. */
+	assert_true(state_attach_flash(st, f->band, &warning, &err));
+	assert_true(state_has_lived(st, &file));
+	assert_string_equal(file, "flash.img");
+	mb_band_free(f->band);
+	f->band = NULL;
+	state_free(st);
+}
+
 static void test_fault_plan(void **state)
 {
 	struct fixture *f = *state;
@@ -467,6 +497,8 @@ int main(void)
 						band_teardown),
 		cmocka_unit_test_setup_teardown(test_settings_file,
 						authed_setup, band_teardown),
+		cmocka_unit_test_setup_teardown(test_has_lived, band_setup,
+						band_teardown),
 		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup,
 						band_teardown),
 	};
