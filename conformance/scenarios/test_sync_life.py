@@ -395,6 +395,29 @@ def test_bad_history(emulator_binary, profile, tmp_path, args, status, says):
     assert not (state_dir / "time.ini").exists()
 
 
+@pytest.mark.emulator_process("runs bandsim fleet with --history")
+def test_fleet_refuses_history(emulator_binary, tmp_path):
+    """MB4/SYNC/BI-14: a fleet refuses --history and says what to do
+    instead
+
+    A fleet's bands start as their directories left them, a restarted
+    one too, so a past given at start would be lived again or refused
+    band by band.  `bandsim fleet --history 3d` exits 2 before any band
+    starts and names advance-all, which gives every band the same past.
+    """
+    result = subprocess.run(
+        [str(emulator_binary), "fleet", "--count", "2",
+         "--dir", str(tmp_path / "shelf"), "--control-bus", "none",
+         "--history", "3d"],
+        capture_output=True, text=True, timeout=10,
+        stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "bandsim fleet: --history 3d: a fleet starts each band as its " \
+        "directory left it" in result.stderr, result.stderr
+    assert "bandsim ctl advance-all SECONDS" in result.stderr
+    assert not (tmp_path / "shelf").exists()
+
+
 @pytest.mark.emulator_process(
     "starts a band on a state directory, then --history on it")
 def test_history_leaves_a_lived_band_alone(start_band, emulator_binary,
