@@ -3,6 +3,7 @@
 its RSS once it advertises.
 
     /usr/bin/python3 bench/bench_start.py [--runs 21] [--check]
+    /usr/bin/python3 bench/bench_start.py --history 14d
 
 Four cases, run side by side in one run, in turn: a fresh band (a new
 state directory: it draws its address, serial and key and writes its
@@ -12,6 +13,11 @@ suite starts it.  Timed: from just before the fork to the status line
 ADVERTISING=1 on --ready-fd (the socket listens and the band would
 advertise).  RSS: VmRSS right after that line, before any central
 connects.  The band is stopped (SIGTERM) after each run.
+
+With ``--history SPAN`` the fresh band starts with that past (bandsim
+--history: SPAN of band life lived before ADVERTISING=1, its samples
+written to flash.img) and the restart goes on from the log it left
+(its recovery scan reads every sample of SPAN).
 
 Goals (issue: "one band is small"): start ≤ 50 ms and idle RSS ≤ 8 MB,
 both at the median.  ``--check`` fails (exit 1) when a case's RSS is
@@ -32,12 +38,13 @@ GOAL_START_S = 0.050
 GOAL_RSS_KB = 8 * 1024
 
 
-def one_start(binary: Path, workdir: Path, bus) -> tuple:
+def one_start(binary: Path, workdir: Path, bus, history=None) -> tuple:
     """(seconds from fork to ADVERTISING=1, VmRSS in KB then)."""
     band = BandProcess(binary, benchlib.DEFAULT_PATH, workdir,
                        control_address=bus.address if bus else None,
                        clock_rate=0, clock_start=benchlib.CLOCK_START,
-                       extra_args=["--quiet"])
+                       extra_args=["--quiet"] +
+                       (["--history", history] if history else []))
     start = time.perf_counter()
     band.start()
     took = time.perf_counter() - start
@@ -52,6 +59,8 @@ def main() -> int:
     parser = benchlib.arguments(__doc__, runs=21)
     parser.add_argument("--check", action="store_true",
                         help="fail when a case misses a goal (median)")
+    parser.add_argument("--history", metavar="SPAN",
+                        help="start each fresh band with --history SPAN")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
     cases = [(control, fresh) for control in (False, True)
@@ -68,8 +77,9 @@ def main() -> int:
                 for control in (False, True):
                     workdir = base / f"r{run}-{int(control)}"
                     for fresh in (True, False):
-                        took, kb = one_start(binary, workdir,
-                                             bench.bus if control else None)
+                        took, kb = one_start(
+                            binary, workdir, bench.bus if control else None,
+                            args.history if fresh else None)
                         times[(control, fresh)].append(took)
                         rss[(control, fresh)].append(kb)
                     shutil.rmtree(workdir, ignore_errors=True)
@@ -79,7 +89,9 @@ def main() -> int:
     for case in cases:
         control, fresh = case
         t, r = benchlib.summary(times[case]), benchlib.summary(rss[case])
-        what = ("fresh band" if fresh else "restart on its state") + \
+        past = f" with --history {args.history}" if args.history else ""
+        what = ("fresh band" + past if fresh
+                else "restart on its state" + (past and " (that log)")) + \
             (", control plane on a private bus" if control
              else ", no control plane")
         rows.append({

@@ -72,6 +72,12 @@ static bool run(const struct bandsim_options *opt)
 		mb_profile_free(profile);
 		return failed("state: ", err);
 	}
+	if (!app_history_check(opt, profile, state, &err)) {
+		failed("", err);
+		state_free(state);
+		mb_profile_free(profile);
+		return false;
+	}
 	band_time = bandtime_new(state, opt);
 	band = app_band_new(opt, profile, state, band_time, &err);
 	if (!band) {
@@ -93,6 +99,10 @@ static bool run(const struct bandsim_options *opt)
 	g_unix_signal_add(SIGINT, on_signal, &stop);
 	g_unix_signal_add(SIGTERM, on_signal, &stop);
 	app_start_runner(app, opt->ready_fd, NULL);
+	if (!app_live_history(app, opt, &err)) {
+		failed("", err);
+		goto out;
+	}
 	if (!app_start_control(app, opt))
 		goto out;
 	if (!app_start_transport(app, opt, &error)) {

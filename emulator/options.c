@@ -157,6 +157,27 @@ static bool parse_mutate(const char *text, guint64 *seed, double *rate)
 	return ok;
 }
 
+/* What is wrong with --history (parsed into opt->history_ms), or NULL.
+ * Whether it fits the flash log is the profile's to say (main.c). */
+static const char *history_problem(struct bandsim_options *opt, bool fleet)
+{
+	uint64_t ms;
+
+	if (fleet)
+		return "a fleet starts each band as its directory left it; "
+		       "give every band the same past with "
+		       "'bandsim ctl advance-all SECONDS' instead";
+	if (!mb_duration_parse(opt->history, &ms))
+		return "a span of band life such as 90m, 36h or 3d (a whole "
+		       "number, then s, m, h or d)";
+	opt->history_ms = ms;
+	/* The band's clock starts SPAN before --clock-start (or now). */
+	if (opt->clock_start_set && (double)ms / 1000.0 > opt->clock_start)
+		return "reaches back before 1970 from --clock-start; start "
+		       "the clock later or ask for less";
+	return NULL;
+}
+
 static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 {
 	gboolean version = FALSE, debug = FALSE, quiet = FALSE,
@@ -215,6 +236,9 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 		  NULL },
 		{ "life-seed", 0, 0, G_OPTION_ARG_INT64, &opt->life_seed,
 		  "Seed of the simulated wearer's activity (default 1)", "N" },
+		{ "history", 0, 0, G_OPTION_ARG_STRING, &opt->history,
+		  "Start a new band that has been worn for SPAN (90m, 36h, 3d; at most the profile's flash-log-days) and never synced: its log holds the SPAN before its clock's start",
+		  "SPAN" },
 		{ "auth-key", 0, 0, G_OPTION_ARG_STRING, &auth_key,
 		  "Start bound to this key, as the official app leaves a band",
 		  "HEX" },
@@ -256,10 +280,13 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	command = fleet ? "bandsim fleet" : "bandsim";
 	/* GOption's "Usage:" names the program: argv[0] is "fleet" here. */
 	g_set_prgname(command);
-	for (size_t i = 0; fleet && entries[i].long_name; i++)
+	for (size_t i = 0; fleet && entries[i].long_name; i++) {
 		for (size_t k = 0; k < G_N_ELEMENTS(fleet_refused); k++)
 			if (!strcmp(entries[i].long_name, fleet_refused[k] + 2))
 				entries[i].flags |= G_OPTION_FLAG_HIDDEN;
+		if (!strcmp(entries[i].long_name, "history"))
+			entries[i].flags |= G_OPTION_FLAG_HIDDEN;
+	}
 	if (fleet)
 		g_option_context_add_main_entries(ctx, fleet_entries, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -283,6 +310,9 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 			"Examples:\n"
 			"  bandsim --socket /tmp/band.sock --state-dir /tmp/band-state\n"
 			"  bandsim --transport l2cap --adapter hci1 --auth-key 000102030405060708090a0b0c0d0e0f\n"
+			"A band worn for three days and never synced, with no control\n"
+			"plane, its clock at 2024-05-20 10:30 UTC:\n"
+			"  bandsim --history 3d --clock-start 1716201000 --control-bus none\n"
 			"Docs: man bandsim, README.md and docs/ in the source tree.\n");
 	refused = fleet ? fleet_refuses(argc, argv) : NULL;
 	if (refused) {
@@ -370,6 +400,18 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 				"--clock-start: Unix seconds between 1970 and 2100");
 		opt->clock_start_set = true;
 	}
+	if (opt->history) {
+		const char *why = history_problem(opt, fleet);
+
+		if (why) {
+			char *msg = g_strdup_printf("--history %s: %s",
+						    opt->history, why);
+			int rc = usage_error(ctx, msg);
+
+			g_free(msg);
+			return rc;
+		}
+	}
 	if (auth_key) {
 		uint8_t *key = NULL;
 		size_t len = 0;
@@ -448,5 +490,6 @@ void bandsim_options_clear(struct bandsim_options *opt)
 	g_free(opt->control_name);
 	g_free(opt->faults);
 	g_free(opt->btsnoop);
+	g_free(opt->history);
 	mb_crypto_wipe(opt->key, sizeof(opt->key));
 }

@@ -33,6 +33,10 @@ struct bandsim_options {
 	bool clock_start_set;
 	double clock_start;
 	guint64 life_seed;
+	/* --history SPAN: band life the band has lived, unsynced, when it
+	 * starts (docs/history.md); history is the text, for messages. */
+	char *history;
+	guint64 history_ms;
 	char *faults;
 	/* --mutate SEED[:RATE] (docs/mutate.md) */
 	bool mutate;

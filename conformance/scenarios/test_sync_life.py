@@ -14,7 +14,9 @@ its wearer's life.  The step count runs on any band (MB4/SYNC/BV-14):
 there the phone compares it with the part of today's log it can fetch.
 """
 
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,16 +26,18 @@ from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
-from bandsim.protocol.values import local_datetime
+from bandsim.protocol.values import decode_battery, local_datetime
 
 from scenarios.helpers.hr import set_hr_settings
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, PER_DAY,
-                                    all_samples, band_now, need_unsynced)
+                                    LOG_DAYS, all_samples, assert_minutes,
+                                    band_now, first_since, need_unsynced)
 
 PROFILE = Profile.load(DEFAULT_PATH)
 REALTIME_STEPS = PROFILE.characteristic("realtime-steps")
+BATTERY = PROFILE.characteristic("battery")
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "activity"
 SLEEP = (0x09, 0x0B)
 KINDS = {0x00, 0x01, 0x02, 0x03, 0x06, 0x09, 0x0B}
@@ -269,3 +273,176 @@ def test_life_is_deterministic(start_band, control):
     assert all(fixture[ts] == first[ts] for ts in first)
     fixture = dict(read_fixture("seed2-2024-05-20-3days.csv"))
     assert all(fixture[ts] == other[ts] for ts in other)
+
+
+def found_by_a_phone(band, fetch_links) -> tuple:
+    """(samples, battery value, today's steps) as a phone that has never
+    synced finds the band: one sync from further back than any log
+    reaches, without an ack (judged by the phone's rules), 00000006 and
+    00000007."""
+    fetch = fetch_links(band)
+    state = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(state, ack=False)
+    check_sync(state)
+    battery = fetch.att.read(BATTERY.value_handle)
+    steps = steps_value(fetch.att)
+    band.disconnect(fetch.att)
+    return state.samples, battery, steps
+
+
+@pytest.mark.needs_control("AdvanceClock", "GetSamples")
+@pytest.mark.emulator_process(
+    "starts a band with --history and --control-bus none beside one "
+    "started three days earlier")
+@pytest.mark.parametrize("heart_rate", ["factory", "every minute"])
+def test_history_is_a_band_worn_that_long(start_band, control, fetch_links,
+                                          tmp_path, heart_rate):
+    """MB4/SYNC/BV-21: a band started with --history 3d was worn for three
+    days and never synced
+
+    A user reproducing a sync problem starts a band with a past:
+    `bandsim --history 3d --clock-start T --control-bus none`, no
+    control plane and no AdvanceClock.  Its clock shows T, and a phone's
+    first sync gets the 4320 minutes from T - 3d to T: the same bytes,
+    the same battery value, the same step count for today (the minutes
+    since local midnight) and the same flash.img byte for byte as a
+    band started at T - 3d and moved on by AdvanceClock(3 days), whose
+    GetSamples is the ground truth.  With the heart rate every minute
+    (settings.ini of the reference band in the new band's state
+    directory before it starts) the minutes carry the wearer's rate as
+    the reference band's do.
+    """
+    lived = 3 * DAY
+    reference = start_band(clock_start=CLOCK_START - lived)
+    if heart_rate == "every minute":
+        heart_rate_every_minute(reference)
+    state_dir = tmp_path / "history-state"
+    state_dir.mkdir()
+    if heart_rate == "every minute":
+        shutil.copyfile(reference.state_dir / "settings.ini",
+                        state_dir / "settings.ini")
+    control.advance_clock(lived, timeout=DAYS_OF_READINGS_S)
+    truth = all_samples(control)
+    assert_minutes(truth, CLOCK_START - lived, 3 * PER_DAY)
+
+    band = start_band(control_address=None, state_dir=state_dir,
+                      extra_args=["--history", "3d"])
+    words = band.command(0)
+    assert words[words.index("--control-bus") + 1] == "none"
+    assert (state_dir / "flash.img").read_bytes() == \
+        (reference.state_dir / "flash.img").read_bytes()
+    samples, battery, steps = found_by_a_phone(band, fetch_links)
+    assert_minutes(samples, CLOCK_START - lived, 3 * PER_DAY)
+    ground_truth.assert_exactly_once(samples, truth)
+    readings = sum(s.data[3] != 0xFF for s in samples)
+    if heart_rate == "every minute":
+        assert readings > PER_DAY, f"{readings} minutes with a heart rate"
+    else:
+        assert readings == 0, f"{readings} minutes with a heart rate"
+    reference_samples, reference_battery, reference_steps = \
+        found_by_a_phone(reference, fetch_links)
+    assert samples == reference_samples
+    today = [s for s in samples if s.ts >= MONDAY]
+    assert steps == reference_steps == steps_in(today) > 0
+    assert battery == reference_battery, \
+        f"{decode_battery(battery)} after --history, " \
+        f"{decode_battery(reference_battery)} after AdvanceClock"
+    fetch = fetch_links(band)
+    assert band_now(fetch.att) == CLOCK_START
+    band.disconnect(fetch.att)
+
+
+def start_refused(emulator_binary, profile, state_dir, *args):
+    """bandsim with args on state_dir, which must not start: its exit."""
+    return subprocess.run(
+        [str(emulator_binary), "--transport", "sock",
+         "--socket", str(state_dir.parent / "band.sock"),
+         "--state-dir", str(state_dir), "--profile", str(profile.path),
+         "--control-bus", "none", *args],
+        capture_output=True, text=True, timeout=10,
+        stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.emulator_process("runs the emulator with a bad --history")
+@pytest.mark.parametrize("args,status,says", [
+    (["--history", "3"], 2, "--history 3: a span of band life"),
+    (["--history", "1.5d"], 2, "--history 1.5d: a span of band life"),
+    (["--history", "-3d"], 2, "--history -3d: a span of band life"),
+    (["--history", "3d", "--clock-start", "86400"], 2,
+     "--history 3d: reaches back before 1970"),
+    (["--history", f"{LOG_DAYS + 1}d"], 1,
+     f"--history {LOG_DAYS + 1}d: the activity log holds {LOG_DAYS} days"),
+    (["--history", f"{LOG_DAYS * 24 * 60 + 1}m"], 1,
+     f"the activity log holds {LOG_DAYS} days"),
+], ids=["no unit", "fraction", "sign", "before 1970", "days past the log",
+        "a minute past the log"])
+def test_bad_history(emulator_binary, profile, tmp_path, args, status, says):
+    """MB4/SYNC/BI-12: a --history the band cannot have stops it at start,
+    naming the option
+
+    A span is a whole number and s, m, h or d; it may not reach back
+    before 1970 from --clock-start, nor hold more than the profile's
+    flash log does (flash-log-days: the oldest samples would be erased
+    as on a band worn that long, not what was asked for).  Each is
+    refused with its reason on stderr, the band never starts and no
+    state is written.
+    """
+    state_dir = tmp_path / "state"
+    result = start_refused(emulator_binary, profile, state_dir, *args)
+    assert result.returncode == status, (result.returncode, result.stderr)
+    assert says in result.stderr, result.stderr
+    assert not (state_dir / "flash.img").exists()
+    assert not (state_dir / "time.ini").exists()
+
+
+@pytest.mark.emulator_process("runs bandsim fleet with --history")
+def test_fleet_refuses_history(emulator_binary, tmp_path):
+    """MB4/SYNC/BI-14: a fleet refuses --history and says what to do
+    instead
+
+    A fleet's bands start as their directories left them, a restarted
+    one too, so a past given at start would be lived again or refused
+    band by band.  `bandsim fleet --history 3d` exits 2 before any band
+    starts and names advance-all, which gives every band the same past.
+    """
+    result = subprocess.run(
+        [str(emulator_binary), "fleet", "--count", "2",
+         "--dir", str(tmp_path / "shelf"), "--control-bus", "none",
+         "--history", "3d"],
+        capture_output=True, text=True, timeout=10,
+        stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "bandsim fleet: --history 3d: a fleet starts each band as its " \
+        "directory left it" in result.stderr, result.stderr
+    assert "bandsim ctl advance-all SECONDS" in result.stderr
+    assert not (tmp_path / "shelf").exists()
+
+
+@pytest.mark.emulator_process(
+    "starts a band on a state directory, then --history on it")
+def test_history_leaves_a_lived_band_alone(start_band, emulator_binary,
+                                           profile, fetch_links, tmp_path):
+    """MB4/SYNC/BI-13: --history on a band that has lived is refused and
+    changes nothing
+
+    --history makes a new band's past; a state directory that holds a
+    band's clock (time.ini) or log (flash.img) has a past of its own.
+    Started there with --history the emulator exits 1 naming the
+    directory, the file and what to do, and every file of the directory
+    is as it was; the same start without --history goes on with it.
+    """
+    state_dir = tmp_path / "lived"
+    band = start_band(state_dir=state_dir, extra_args=["--history", "1h"])
+    assert band.stop() == 0
+    before = {f.name: f.read_bytes() for f in state_dir.iterdir()}
+    assert {"time.ini", "flash.img"} <= before.keys()
+    result = start_refused(emulator_binary, profile, state_dir,
+                           "--history", "1h")
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert f"--history 1h: a band has lived in {state_dir} already " \
+        "(time.ini)" in result.stderr, result.stderr
+    assert "leave out --history" in result.stderr, result.stderr
+    assert {f.name: f.read_bytes() for f in state_dir.iterdir()} == before
+    again = start_band(state_dir=state_dir, control_address=None)
+    samples, _, _ = found_by_a_phone(again, fetch_links)
+    assert_minutes(samples, CLOCK_START - HOUR, 60)

@@ -3,7 +3,12 @@
 
 #include "transport/pace.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/flashlog.h"
+#include "core/power.h"
+#include "core/util.h"
 
 struct app {
 	struct mb_band *band;
@@ -89,6 +94,25 @@ bool app_advance(struct app *app, uint64_t ms, char **err)
 		return false;
 	runner_kick(app->runner);
 	control_flush_events(app->control);
+	return true;
+}
+
+bool app_live_history(struct app *app, const struct bandsim_options *opt,
+		      char **err)
+{
+	if (!opt->history_ms)
+		return true;
+	if (!app_advance(app, opt->history_ms, err)) {
+		char *e = *err;
+
+		*err = mb_strdup_printf("--history %s: %s", opt->history, e);
+		free(e);
+		return false;
+	}
+	g_info("--history %s: the band has lived it: %zu samples unsynced, "
+	       "battery %u%%",
+	       opt->history, mb_flashlog_stored(mb_band_log(app->band)),
+	       mb_power_level(mb_band_power(app->band)));
 	return true;
 }
 

@@ -29,6 +29,13 @@ void app_free(struct app *app);
 /* AdvanceClock from outside the band's own control object (a fleet's):
  * band time stored, moved on, and what fell due run. */
 bool app_advance(struct app *app, uint64_t ms, char **err);
+/* --history: the runner started, the band lives the span its clock was
+ * started early by (bandtime_new()), by the same road as AdvanceClock
+ * over it: the same minutes, samples, battery and events.  Before the
+ * control plane and the transport start, so that none of it is on the
+ * bus or the air.  False with *err as the message bandsim exits with. */
+bool app_live_history(struct app *app, const struct bandsim_options *opt,
+		      char **err);
 /* As kill -9 leaves a band: every piece stopped, its links cut, and
  * nothing more written (band time is not saved a last time). */
 void app_kill(struct app *app);

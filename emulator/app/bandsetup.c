@@ -110,3 +110,35 @@ bool app_band_attach_flash(struct mb_band *band, struct state *state,
 	bandtime_start(time, band);
 	return true;
 }
+
+bool app_history_check(const struct bandsim_options *opt,
+		       const struct mb_profile *profile, struct state *state,
+		       char **err)
+{
+	unsigned int days = mb_profile_policy(profile)->flash_log_days;
+	const char *file;
+
+	if (!opt->history_ms)
+		return true;
+	/* Past what the log holds the oldest sectors would be erased as
+	 * they are on a band worn that long: the user asked for samples
+	 * the band cannot show. */
+	if (opt->history_ms > (uint64_t)days * 86400000u) {
+		mb_set_error(err,
+			     "--history %s: the activity log holds %u days "
+			     "(flash-log-days in %s); ask for at most %ud, or "
+			     "give a --profile with more flash-log-days",
+			     opt->history, days, opt->profile, days);
+		return false;
+	}
+	if (state_has_lived(state, &file)) {
+		mb_set_error(err,
+			     "--history %s: a band has lived in %s already "
+			     "(%s): --history gives a new band its past; give "
+			     "an empty --state-dir, or leave out --history to "
+			     "go on with this band",
+			     opt->history, opt->state_dir, file);
+		return false;
+	}
+	return true;
+}

@@ -25,3 +25,11 @@ struct mb_band *app_band_new(const struct bandsim_options *opt,
  * it (bandtime_start()); false with *err as above. */
 bool app_band_attach_flash(struct mb_band *band, struct state *state,
 			   struct bandtime *time, char **err);
+
+/* --history on this profile and state directory: the profile's flash
+ * log holds that much (flash-log-days) and no band has lived in the
+ * directory (state_has_lived()): its past is not --history's to make.
+ * False with *err as above. */
+bool app_history_check(const struct bandsim_options *opt,
+		       const struct mb_profile *profile, struct state *state,
+		       char **err);

@@ -58,6 +58,12 @@ struct bandtime *bandtime_new(struct state *state,
 			.band_ms = opt->clock_start_set ? wanted
 							: (uint64_t)host,
 		};
+		/* --history: the band's life starts SPAN earlier and is
+		 * lived up to where it would have started
+		 * (app_live_history()); only a new band has no time.ini
+		 * (app_history_check()), and the options keep SPAN within
+		 * --clock-start. */
+		bt->start.band_ms -= opt->history_ms;
 	}
 	bandsim_clock_init(&bt->clock, bt->start.band_ms, opt->clock_rate);
 	return bt;

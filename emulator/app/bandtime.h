@@ -29,7 +29,8 @@ struct bandtime;
 /* The band clock from time.ini run on to now at its rate, else from
  * --clock-start, else now; --clock-start moves a restored clock forward,
  * never back.  From now on the clock runs at --clock-rate.  A bad
- * time.ini is reported and left to be replaced. */
+ * time.ini is reported and left to be replaced.  A new band with
+ * --history starts that much earlier, to live it at once. */
 struct bandtime *bandtime_new(struct state *state,
 			      const struct bandsim_options *opt);
 /* After bandtime_stop() and once the band that used the clock is freed. */

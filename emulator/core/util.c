@@ -90,6 +90,40 @@ int mb_hex_nibble(char c)
 	return -1;
 }
 
+/* The units of mb_duration_parse(), in milliseconds. */
+static const struct {
+	char unit;
+	uint64_t ms;
+} duration_units[] = {
+	{ 's', 1000 },
+	{ 'm', 60 * 1000 },
+	{ 'h', 60 * 60 * 1000 },
+	{ 'd', 24 * 60 * 60 * 1000 },
+};
+
+bool mb_duration_parse(const char *s, uint64_t *ms)
+{
+	uint64_t n = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s || !*p || p[1])
+		return false;
+	for (size_t i = 0; i < MB_ARRAY_SIZE(duration_units); i++) {
+		if (duration_units[i].unit != *p)
+			continue;
+		if (n > UINT64_MAX / duration_units[i].ms)
+			return false;
+		*ms = n * duration_units[i].ms;
+		return true;
+	}
+	return false;
+}
+
 bool mb_hex_parse(const char *s, uint8_t **out, size_t *out_len)
 {
 	size_t cap = strlen(s) / 2 + 1, n = 0;

@@ -66,6 +66,11 @@ bool mb_hex_parse(const char *s, uint8_t **out, size_t *out_len);
 /* bytes -> "01 57 0a" into buf (3 * len bytes needed). */
 void mb_hex_format(const uint8_t *p, size_t len, char *buf, size_t size);
 
+/* "90m", "36h", "3d": a whole number of seconds, minutes, hours or days
+ * (s, m, h, d) -> *ms.  False for anything else (no unit, a sign, a
+ * fraction, a space, more than fits in 64 bits of milliseconds). */
+bool mb_duration_parse(const char *s, uint64_t *ms);
+
 /* Hexdump for debug output: calls fn once per line, prefixed by dir. */
 typedef void (*mb_debug_func_t)(const char *line, void *user_data);
 void mb_hexdump(char dir, const uint8_t *p, size_t len, mb_debug_func_t fn,

@@ -43,6 +43,24 @@ void state_free(struct state *st)
 	free(st);
 }
 
+bool state_has_lived(const struct state *st, const char **file)
+{
+	static const char *const lived[] = { STATE_TIME_FILE,
+					     STATE_FLASH_FILE };
+
+	for (size_t i = 0; i < MB_ARRAY_SIZE(lived); i++) {
+		char *path = mb_strdup_printf("%s/%s", st->dir, lived[i]);
+		bool there = access(path, F_OK) == 0;
+
+		free(path);
+		if (there) {
+			*file = lived[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 bool state_load_band(struct state *st, const uint8_t *key,
 		     struct mb_band_state *s, char **warning, char **err)
 {

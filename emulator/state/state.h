@@ -20,6 +20,11 @@ struct state *state_new(const char *dir, char **err);
 /* Unmaps flash.img: only after the band that uses it is freed. */
 void state_free(struct state *st);
 
+/* A band has lived here: the directory holds its clock (time.ini) or
+ * its activity log (flash.img), and *file says which.  A new band's past
+ * (--history) is made only where there is none. */
+bool state_has_lived(const struct state *st, const char **file);
+
 /* band.ini (state/bandfile.h), bound to key (16 bytes) if key is not
  * NULL, as the official app leaves a band (--auth-key). */
 bool state_load_band(struct state *st, const uint8_t *key,

@@ -21,6 +21,7 @@
 #include "firmware.h"
 #include "flashlog.h"
 #include "identity.h"
+#include "power.h"
 #include "settings-text.h"
 
 static void write_text(const char *dir, const char *name, const char *text)
@@ -416,6 +417,90 @@ static void test_attach_flash(void **state)
 	state_free(st);
 }
 
+/* --history makes a new band's past: a directory where a band has kept
+ * its clock or its log is one that has lived (main.c refuses it). */
+static void test_has_lived(void **state)
+{
+	struct fixture *f = *state;
+	struct state *st = state_new(tmp, NULL);
+	struct mb_time_state ts = { .band_ms = TEST_EPOCH_MS };
+	const char *file = NULL;
+	char *warning = NULL, *err = NULL, *path;
+
+	/* band.ini alone (a band bound before it ever ran) has no past. */
+	write_text(tmp, "band.ini", "");
+	assert_false(state_has_lived(st, &file));
+	assert_null(file);
+	assert_true(state_save_time(st, &ts, &err));
+	assert_true(state_has_lived(st, &file));
+	assert_string_equal(file, "time.ini");
+	path = in_tmp("time.ini");
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_false(state_has_lived(st, &file));
+	/* An empty log is a log: the band ran, if not for a minute. */
+	assert_true(state_attach_flash(st, f->band, &warning, &err));
+	assert_true(state_has_lived(st, &file));
+	assert_string_equal(file, "flash.img");
+	mb_band_free(f->band);
+	f->band = NULL;
+	state_free(st);
+}
+
+/* The file name of the case's directory, read whole. */
+static uint8_t *read_bytes(const char *dir, const char *name, size_t *len)
+{
+	char *path = mb_strdup_printf("%s/%s", dir, name), *data = NULL,
+	     *err = NULL;
+
+	assert_true(state_store_read_file(path, 1 << 20, &data, len, &err));
+	free(path);
+	return (uint8_t *)data;
+}
+
+/* --history lives its span in one run of the band (app_live_history());
+ * a person moves a band on in steps (bandsim ctl advance 3600, 72
+ * times).  Either way the band holds the same three days: flash.img byte
+ * for byte, and the battery. */
+static void test_history_in_one_run(void **state)
+{
+	void *fixtures[2] = { NULL, NULL };
+	struct state *st[2];
+	char *dirs[2] = { in_tmp("at-once"), in_tmp("in-steps") };
+	uint8_t *flash[2];
+	size_t len[2];
+	struct fixture *f[2];
+
+	for (int i = 0; i < 2; i++) {
+		char *warning = NULL, *err = NULL;
+
+		assert_int_equal(fixture_setup_new(&fixtures[i]), 0);
+		f[i] = fixtures[i];
+		st[i] = state_new(dirs[i], &err);
+		assert_non_null(st[i]);
+		assert_true(
+			state_attach_flash(st[i], f[i]->band, &warning, &err));
+	}
+	fixture_advance(f[0], 3 * 86400000ull);
+	for (int h = 0; h < 72; h++)
+		fixture_advance(f[1], 3600000);
+	assert_int_equal(mb_flashlog_count(mb_band_log(f[0]->band)), 3 * 1440);
+	assert_int_equal(mb_power_level(mb_band_power(f[0]->band)),
+			 mb_power_level(mb_band_power(f[1]->band)));
+	for (int i = 0; i < 2; i++) {
+		mb_band_free(f[i]->band);
+		f[i]->band = NULL;
+		state_free(st[i]);
+		flash[i] = read_bytes(dirs[i], "flash.img", &len[i]);
+		fixture_teardown(&fixtures[i]);
+		free(dirs[i]);
+	}
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(flash[0], flash[1], len[0]);
+	free(flash[0]);
+	free(flash[1]);
+}
+
 static void test_fault_plan(void **state)
 {
 	struct fixture *f = *state;
@@ -467,6 +552,10 @@ int main(void)
 						band_teardown),
 		cmocka_unit_test_setup_teardown(test_settings_file,
 						authed_setup, band_teardown),
+		cmocka_unit_test_setup_teardown(test_has_lived, band_setup,
+						band_teardown),
+		cmocka_unit_test_setup_teardown(test_history_in_one_run,
+						tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_fault_plan, band_setup,
 						band_teardown),
 	};

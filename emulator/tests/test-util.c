@@ -75,6 +75,47 @@ static void test_datetime(void **state)
 	}
 }
 
+/* --history's spans: a whole number and one unit, nothing else. */
+static void test_duration(void **state)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+		uint64_t ms;
+	} cases[] = {
+		{ "45s", true, 45000 },
+		{ "90m", true, 5400000 },
+		{ "36h", true, 129600000 },
+		{ "3d", true, 259200000 },
+		{ "0d", true, 0 },
+		{ "014d", true, 1209600000 },
+		{ "18446744073709551s", true, 18446744073709551000ull },
+		{ "18446744073709552s", false, 0 },
+		{ "99999999999999999999d", false, 0 },
+		{ "", false, 0 },
+		{ "3", false, 0 },
+		{ "d", false, 0 },
+		{ "3x", false, 0 },
+		{ "3D", false, 0 },
+		{ "-1d", false, 0 },
+		{ "+1d", false, 0 },
+		{ "1.5d", false, 0 },
+		{ "3dd", false, 0 },
+		{ " 3d", false, 0 },
+		{ "3d ", false, 0 },
+		{ "3 d", false, 0 },
+	};
+
+	for (size_t i = 0; i < MB_ARRAY_SIZE(cases); i++) {
+		uint64_t ms = 7;
+
+		print_message("%s\n", cases[i].text);
+		assert_int_equal(mb_duration_parse(cases[i].text, &ms),
+				 cases[i].ok);
+		assert_int_equal(ms, cases[i].ok ? cases[i].ms : 7);
+	}
+}
+
 static void test_hex(void **state)
 {
 	uint8_t *b;
@@ -134,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_datetime),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_crypto_known_answers),
 	};
 
