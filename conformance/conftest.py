@@ -911,8 +911,10 @@ def hands(request, target):
 
 @pytest.fixture
 def restart_band(request, target):
-    """Factory: restart_band(band, how="kill", **opts) -> the band after a
-    restart (mark the scenario restarts(*how)).  On an emulator the suite
+    """Factory: restart_band(band, how="kill", via=None, **opts) -> the
+    band after a restart (mark the scenario restarts(*how)); via: a link
+    of the phone's that is up and authenticated, in the middle of
+    something (a sync), which the restart ends.  On an emulator the suite
     starts (--target emu): kill -9 (how="kill") or SIGTERM ("stop") and
     the same band started again on its state directory (start_band, opts
     for it), a new process; how="reboot" is the phone's reboot there too.

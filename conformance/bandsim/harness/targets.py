@@ -1048,8 +1048,9 @@ class ProcessRestart:
     with status 0) and the same band is started again on its state
     directory, with its profile and clock options and no key of the
     suite's (the state directory's binding is all it has).  how="reboot"
-    is the phone's reboot, as on any other band (PhoneReboot).  The
-    returned band is a new process: use it, not the old one."""
+    is the phone's reboot, as on any other band (PhoneReboot).  via, a
+    link of the phone's that is up, ends with the process.  The returned
+    band is a new process: use it, not the old one."""
 
     process = True
 
@@ -1057,9 +1058,9 @@ class ProcessRestart:
         self.start_band = start_band
         self.reboot = reboot
 
-    def __call__(self, band, how: str = "kill", **opts):
+    def __call__(self, band, how: str = "kill", via=None, **opts):
         if how == "reboot":
-            return self.reboot(band)
+            return self.reboot(band, via=via)
         if how == "kill":
             band.kill()
         elif how == "stop":
@@ -1070,6 +1071,8 @@ class ProcessRestart:
         else:
             raise ValueError(f"restart_band how={how!r}: kill, stop or "
                              f"reboot")
+        if via is not None:
+            via.close()
         opts.setdefault("profile", band.profile)
         opts.setdefault("clock_rate", band.clock_rate)
         opts.setdefault("clock_start", band.clock_start)
@@ -1081,11 +1084,13 @@ class PhoneReboot:
     """restart_band on a band the suite did not start (a real one, a
     stand-in, one reached with --band-control): the phone reboots it as
     Gadgetbridge's "reboot band" does (protocol §7: 05 on 00001531 outside
-    an update), on a link authenticated with the band's key: the band
-    answers 10 05 01 and drops the link.  Then the phone connects again
-    until the band takes a link, within REBOOT_TIMEOUT, and closes that
-    link.  how and the emulator's options mean nothing here: whatever the
-    scenario asks for, the band reboots.  Returns the same band."""
+    an update), on a link authenticated with the band's key (via, one
+    of the phone's that is up and authenticated, in the middle of
+    whatever it does, or a new one): the band answers 10 05 01 and
+    drops the link.  Then the phone connects again until the band takes
+    a link, within REBOOT_TIMEOUT, and closes that link.  how and the
+    emulator's options mean nothing here: whatever the scenario asks
+    for, the band reboots.  Returns the same band."""
 
     process = False
 
@@ -1094,15 +1099,16 @@ class PhoneReboot:
         self.close = close          # close(band, link): conftest.close_link
         self.timeout = timeout
 
-    def __call__(self, band, how: str = "kill", **_opts):
+    def __call__(self, band, how: str = "kill", via=None, **_opts):
         from ..clients.auth import HuamiClient
         from ..clients.firmware import FirmwareClient
 
-        att = band.connect()
+        att = via if via is not None else band.connect()
         try:
-            huami = HuamiClient(att)
-            huami.enable_notifications()
-            huami.authenticate(self.key)
+            if via is None:
+                huami = HuamiClient(att)
+                huami.enable_notifications()
+                huami.authenticate(self.key)
             fw = FirmwareClient(att)
             fw.enable_notifications()
             fw.reboot()
