@@ -1096,7 +1096,8 @@ class PhoneReboot:
 
     def __init__(self, key: bytes, close, timeout: float = REBOOT_TIMEOUT):
         self.key = key
-        self.close = close          # close(band, link): conftest.close_link
+        # close(band, link): conftest.close_link, for a link that failed
+        self.close = close
         self.timeout = timeout
 
     def __call__(self, band, how: str = "kill", via=None, **_opts):
@@ -1112,8 +1113,13 @@ class PhoneReboot:
             fw = FirmwareClient(att)
             fw.enable_notifications()
             fw.reboot()
-        finally:
+        except BaseException:
             self.close(band, att)
+            raise
+        # The band ended the link: where it reports that (an emulator's
+        # status, a control plane) the report is taken and the band
+        # listens again before the phone connects.
+        band.disconnect(att)
         self.wait_back(band)
         return band
 
@@ -1127,14 +1133,15 @@ class PhoneReboot:
         while not deadline.expired:
             try:
                 att = band.connect(deadline)
-            except AttClientError as exc:
+            except (AttClientError, ConnectionError) as exc:
                 # Not back yet (no advertisement, the old link still
-                # held, a connection that ended at once): again, after a
-                # moment, so a refusal that comes at once does not spin.
+                # held, a connection refused or ended at once): again,
+                # after a moment, so a refusal that comes at once does
+                # not spin.
                 problem = exc
                 time.sleep(min(0.5, deadline.remaining()))
                 continue
-            self.close(band, att)
+            band.disconnect(att)
             return
         raise AssertionError(f"the band took no link within "
                              f"{self.timeout:g} s of its reboot: {problem}")
