@@ -37,9 +37,10 @@ from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import (CLOCK_START, STAND_IN_KEY,
                                    STAND_IN_LIVED_S, TEST_KEY)
 from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
-                                     OBSERVES, PERSON, RAW_ATT, SOCKET_ONLY,
-                                     UPLOADS, BandAddress, ControlHands,
-                                     ControlTime, OwnTime, PersonHands,
+                                     OBSERVES, PERSON, RAW_ATT, RESTARTS,
+                                     SOCKET_ONLY, UPLOADS, BandAddress,
+                                     ControlHands, ControlTime, OwnTime,
+                                     PersonHands, PhoneReboot, ProcessRestart,
                                      RemoteBand, Target, TargetError,
                                      Unavailable)
 from bandsim.oracles import liveness as liveness_module
@@ -66,7 +67,7 @@ ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
 BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
-                   SOCKET_ONLY, RAW_ATT, UPLOADS)
+                   SOCKET_ONLY, RAW_ATT, UPLOADS, RESTARTS)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
                     "start_fleet"}
@@ -74,11 +75,15 @@ CONTROL_FIXTURES = {"control"}
 WITNESS_FIXTURES = {"witness"}
 HAND_FIXTURES = {"band_button", "band_charger", "band_menu", "hands",
                  "unbound_band"}
+RESTART_FIXTURES = {"restart_band"}
 # The bound of a scenario that lets band time pass (band_time) on a band
 # whose clock runs by itself: that time passes in wall time (the
 # heart-rate scenarios wait up to about a minute for their readings and
 # for the silences between them).
 OWN_TIME_TIMEOUT = 120
+# The bound of a scenario that restarts the band (restarts) on a band
+# the phone reboots: each reboot may take REBOOT_TIMEOUT to come back.
+REBOOT_BOUND = OWN_TIME_TIMEOUT + 2 * targets.REBOOT_TIMEOUT
 # Set once a band answered that it has no Busy property.
 _busy_unsupported = []
 
@@ -228,6 +233,10 @@ def _check_markers(item, test_id, marks) -> None:
         raise pytest.UsageError(
             f"{test_id} ({item.nodeid}) uses the band's button or charger: "
             f"mark it @pytest.mark.person(steps) or needs_control")
+    if used & RESTART_FIXTURES and RESTARTS not in names:
+        raise pytest.UsageError(
+            f"{test_id} ({item.nodeid}) restarts the band (restart_band): "
+            f"mark it @pytest.mark.restarts(*how)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -260,6 +269,9 @@ def pytest_collection_modifyitems(config, items):
                         if name == PERSON)
             item.add_marker(pytest.mark.timeout(
                 targets.PERSON_TIMEOUT * 2 * steps + 60))
+        elif not target.control_plane and any(
+                name == RESTARTS for name, _ in marks):
+            item.add_marker(pytest.mark.timeout(REBOOT_BOUND))
         elif not target.control_plane and "band_time" in item.fixturenames:
             item.add_marker(pytest.mark.timeout(OWN_TIME_TIMEOUT))
 
@@ -923,6 +935,27 @@ def hands(request, target):
                            else None)
     pytest.skip("needs someone at the band: run with --interactive, or "
                 "give --band-control")
+
+
+@pytest.fixture
+def restart_band(request, target):
+    """Factory: restart_band(band, how="kill", via=None, **opts) -> the
+    band after a restart (mark the scenario restarts(*how)); via: a link
+    of the phone's that is up and authenticated, in the middle of
+    something (a sync), which the restart ends.  On an emulator the suite
+    starts (--target emu): kill -9 (how="kill") or SIGTERM ("stop") and
+    the same band started again on its state directory (start_band, opts
+    for it), a new process; how="reboot" is the phone's reboot there too.
+    On any other band (a real one, --bandsim-stand-in, --band-control):
+    the phone's reboot, 05 on 00001531 (protocol §7), then a wait, with a
+    deadline, until the band takes a link again; the same band.
+    restart_band.process says which: a scenario's docstring says what
+    each proves (bandsim/harness/targets.py: ProcessRestart,
+    PhoneReboot)."""
+    reboot = PhoneReboot(target.auth_key, close_link)
+    if target.kind == EMU and not target.stand_in:
+        return ProcessRestart(request.getfixturevalue("start_band"), reboot)
+    return reboot
 
 
 @pytest.fixture

@@ -7,24 +7,44 @@ it runs at, and the local-time offset, time zone and DST byte the phone
 set over 0x2A2B) in STATE_DIR/time.ini, replaced atomically whenever
 AdvanceClock, SetClockRate or a 0x2A2B write moves it, and the last
 minute in the flash log is a floor under it at start.
+
+A real band cannot be killed, but the phone can reboot it (05 on
+00001531, restart_band): MB4/TIME/BV-04 runs on every band, judged there
+by what the phone reads of 0x2A2B around the reboot and by what it
+syncs.  The others stay on the emulator: a firmware boot and the control
+plane's Reboot (BV-05), a clock set back whose log must wait half an
+hour (BV-06), a clock running 600 times wall time (BV-08), a damaged
+time.ini (BI-03); what of them a phone can see through a reboot,
+BV-04 judges.
 """
 
 import datetime
+import math
+import time
 
 import pytest
 
+from bandsim.clients.fetch import SyncState
 from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
+from bandsim.oracles.phone_side import check_sync, same_samples
 from bandsim.protocol.profile import default_profile, write_variant
 
 from scenarios.helpers.links import authenticated_link
-from scenarios.helpers.sync import HOUR, MINUTE, all_samples, assert_minutes
+from scenarios.helpers.pdus import hexs
+from scenarios.helpers.sync import (HOUR, MINUTE, all_samples,
+                                    assert_minutes, clock_of, first_since)
 from scenarios.helpers.update import NEW, install
 
 CURRENT_TIME = default_profile().characteristic("current-time")
 # protocol §6: 2026-01-31 23:04:05, a Saturday, DST byte 01, tz -20.
 SET_TIME = datetime.datetime(2026, 1, 31, 23, 4, 5)
 SET_TIME_VALUE = bytes.fromhex("ea 07 01 1f 17 04 05 06 00 01 ec")
+# How far a rebooted band's clock may be off the wall time that passed
+# (seconds, either way), beyond what the phone's reads themselves blur:
+# a real band's RTC runs on through a reboot, but when the firmware
+# takes its second from it again is the band's own.
+RTC_SLACK_S = 2
 
 
 def current_time_at(when: datetime.datetime, dst: int, tz: int) -> bytes:
@@ -59,36 +79,122 @@ def assert_strictly_increasing(samples, label: str) -> None:
                      f"{[ground_truth.when(b) for _, b in back[:3]]}"
 
 
-@pytest.mark.needs_control("AdvanceClock", "Clock", "GetSamples")
-@pytest.mark.emulator_process("kill -9 and a restart on the state directory")
-def test_band_time_survives_kill(start_band, control, tmp_path):
+class ClockRead:
+    """0x2A2B read by the phone: its bytes, the band's local seconds, and
+    when (monotonic) the read was asked and answered."""
+
+    def __init__(self, att):
+        self.asked = time.monotonic()
+        value = att.read(CURRENT_TIME.value_handle)
+        self.answered = time.monotonic()
+        self.now = clock_of(value)[0]
+        self.value = value
+
+
+def assert_clock_ran_on(before: ClockRead, after: ClockRead, band_time,
+                        passed: float, label: str) -> None:
+    """The band's clock went on from `before` by the band time let pass:
+    exactly `passed` seconds where band time only moves when moved (a
+    control plane); where it runs by itself, the wall time between the
+    two reads, each read's own second and RTC_SLACK_S either way (a real
+    band's reboot may cost its RTC a moment, never the time lived).  The
+    DST byte and the zone stay."""
+    moved = after.now - before.now
+    if band_time.control is not None:
+        assert moved == passed, f"{label}: band time moved {moved} s, " \
+                                f"{passed:g} s were let pass"
+    else:
+        least = math.floor(after.asked - before.answered) - 1 - RTC_SLACK_S
+        most = math.ceil(after.answered - before.asked) + 1 + RTC_SLACK_S
+        assert least <= moved <= most, \
+            (f"{label}: 0x2A2B went from {hexs(before.value)} to "
+             f"{hexs(after.value)}, {moved} s, while {least} .. {most} s "
+             f"passed on the phone")
+    # protocol §6: byte 9 the DST byte, 10 the tz in quarter-hours
+    assert after.value[9:] == before.value[9:], \
+        (f"{label}: DST and tz {hexs(before.value[9:])} became "
+         f"{hexs(after.value[9:])}")
+
+
+def synced(band, fetch_links, since: int):
+    """A whole sync from minute `since`, no ack (the scenario deletes
+    nothing), judged by the phone's rules; the link is closed."""
+    fetch = fetch_links(band)
+    try:
+        state = SyncState(since)
+        fetch.sync(state, ack=False)
+    finally:
+        band.disconnect(fetch.att)
+    check_sync(state)
+    return state
+
+
+@pytest.mark.observes("Clock", "GetSamples")
+@pytest.mark.restarts("kill -9")
+def test_band_time_survives_kill(band, band_time, witness, restart_band,
+                                 fetch_links):
     """MB4/TIME/BV-04: band time survives kill -9 and a restart
 
-    The sequence reported in issue 13: a band that ran two hours ahead
-    of wall time (AdvanceClock 7200) is killed and started again on its
-    state directory, with no --clock-start.  Its Clock must go on from
-    where it was, not fall back to wall time, and the hour it logs next
-    must follow the two hours it logged before: 180 samples, 180
-    different minutes, in order.
-    """
-    state_dir = tmp_path / "state"
-    band = start_band(state_dir=state_dir, clock_start=None)
-    start = control.get("Clock")
-    control.advance_clock(2 * HOUR)
-    before = all_samples(control)
-    assert len(before) == 120
-    band.kill()
+    The sequence reported in issue 13, on the emulator: a band that ran
+    two hours (band_time, AdvanceClock 7200) is killed -9 and started
+    again on its state directory with no --clock-start.  Its clock must
+    go on from where it was, not fall back to wall time: 0x2A2B reads
+    what it read before the kill, and with a witness Clock is exactly
+    two hours on; the DST byte and zone stay.  The hour it logs next follows the two hours it
+    logged before: a sync after the restart brings the 120 minutes of
+    the sync before it, same bytes, and 60 more, 180 in all, one a
+    minute from the first (with a witness: its log, each once).
 
-    start_band(state_dir=state_dir, clock_start=None)
-    assert control.get("Clock") == start + 2 * HOUR * 1000, \
-        "band time fell back at the restart"
-    control.advance_clock(HOUR)
-    after = all_samples(control)
-    assert after[:120] == before, "the restart changed what was logged"
-    assert len(after) == 180
-    assert_strictly_increasing(after, "after the restart")
-    assert [ts for ts, _ in after] == \
-        list(range(before[0][0], before[0][0] + 180 * MINUTE, MINUTE))
+    Any other band (a real one, the stand-in) the phone reboots (05 on
+    00001531), between two reads of 0x2A2B: the band time between them
+    is the wall time between them, within RTC_SLACK_S, with the same
+    DST byte and zone, so the reboot neither stopped nor reset the clock
+    nor lost the time the phone set.  The sync
+    after the reboot (no ack) holds every sample of the one before it
+    with the same bytes, and is in order, no minute twice (phone_side);
+    what the band logged is its wearer's, so the sync may bring more.
+    """
+    if witness is not None:
+        start = witness.get("Clock")
+    band_time.let_pass(2 * HOUR)
+    fetch = fetch_links(band)
+    before = ClockRead(fetch.att)
+    band.disconnect(fetch.att)
+    since = first_since(before.now)
+    first = synced(band, fetch_links, since)
+    if witness is not None:
+        clock = witness.get("Clock")
+        assert clock == start + 2 * HOUR * 1000
+        logged_before = all_samples(witness)
+        ground_truth.assert_exactly_once(first.samples, logged_before)
+    if band_time.control is not None:
+        assert_minutes(first.samples, first.samples[0].ts, 120)
+
+    band = restart_band(band, "kill", clock_start=None)
+    fetch = fetch_links(band)
+    after = ClockRead(fetch.att)
+    band.disconnect(fetch.att)
+    assert_clock_ran_on(before, after, band_time, 0, "after the restart")
+    if witness is not None:
+        assert witness.get("Clock") == clock, \
+            "band time fell back at the restart"
+
+    band_time.let_pass(HOUR)
+    second = synced(band, fetch_links, since)
+    same_samples(first.samples, second.samples[:len(first.samples)],
+                 "the sync after the restart")
+    if band_time.control is not None:
+        assert_minutes(second.samples, first.samples[0].ts, 180)
+    if witness is not None:
+        logged_after = all_samples(witness)
+        assert logged_after[:120] == logged_before, \
+            "the restart changed what was logged"
+        assert len(logged_after) == 180
+        assert_strictly_increasing(logged_after, "after the restart")
+        assert [ts for ts, _ in logged_after] == \
+            list(range(logged_before[0][0],
+                       logged_before[0][0] + 180 * MINUTE, MINUTE))
+        ground_truth.assert_exactly_once(second.samples, logged_after)
 
 
 @pytest.mark.needs_control("Reboot", "AdvanceClock", "Clock", "Events")

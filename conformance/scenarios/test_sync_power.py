@@ -8,6 +8,14 @@ corrupt one; an image that cannot be read is rebuilt empty.  The
 restarted band is given the clock it had (it is frozen in the suite),
 or the end of the AdvanceClock it died in, so band time never runs
 backwards over minutes already logged.
+
+A real band cannot be killed, but the phone can reboot it (05 on
+00001531, restart_band): MB4/SYNC/BI-12 and BI-13 cut a sync and follow
+an ack with a restart on every band, kill -9 on the emulator, and judge
+what the phone received (bandsim/oracles/phone_side.py), with the
+band's log where there is a witness.  BI-08 and BI-09 stay on the
+emulator: their oracle is the exact log of ten kills at chosen points
+and of kills inside days of logging, which only the control plane shows.
 """
 
 import random
@@ -18,10 +26,13 @@ import pytest
 from bandsim.clients.fetch import FetchInterrupted, Round, SyncState
 from bandsim.harness.suite import CLOCK_START
 from bandsim.oracles import ground_truth
+from bandsim.oracles.phone_side import check_sync, same_samples
 
-from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, PER_DAY, SINCE,
-                                    all_samples, assert_minutes, logged,
-                                    open_fetch, sync_over_new_link)
+from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LIVED_S, MINUTE,
+                                    PER_DAY, SINCE, all_samples,
+                                    assert_minutes, band_now, first_since,
+                                    logged, need_unsynced, open_fetch,
+                                    sync_over_new_link)
 
 KILL_POINTS = ("after-advance", "mid-transfer", "after-ack", "ack-in-flight")
 KILL_ROUNDS = 10
@@ -149,6 +160,105 @@ def test_power_loss_while_logging(start_band, control, tmp_path):
     # minute after a gap right (a transfer carries no timestamps).
     state = sync_over_new_link(band)
     ground_truth.assert_exactly_once(state.samples, all_samples(control))
+
+
+class Cut(Exception):
+    """The phone stops reading a transfer."""
+
+
+def cut(received, expected):
+    raise Cut()
+
+
+@pytest.mark.observes("GetSamples", "StoredSamples")
+@pytest.mark.restarts("kill -9")
+def test_restart_mid_sync_resumes(band, band_time, witness, restart_band,
+                                  fetch_links):
+    """MB4/SYNC/BI-12: the band restarts in the middle of a sync: the phone resumes from its cursor, nothing lost or twice
+
+    "Sync stuck after the band rebooted": a whole sync first (no ack),
+    so the phone knows what the band holds; then, on a new link at MTU
+    23, a sync from the same minute whose first round the phone stops
+    reading after one packet, its cursor left where it was, and the
+    band restarts then, with the transfer under way: on the emulator it
+    is killed -9 and started again on its state directory; any other
+    band the phone reboots over that same link (05 on 00001531).  A new
+    link resumes from the cursor: the sync is whole by the phone's rules
+    (phone_side) and holds the first sync's samples, same minutes, same
+    bytes, each once (on a band whose clock runs it may bring more).
+    With a witness the phone holds the band's log exactly once, and the
+    band still stores all of it.  A real band with nothing unsynced is
+    skipped.
+    """
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band)
+    whole = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(whole, ack=False)
+    band.disconnect(fetch.att)
+    check_sync(whole)
+    need_unsynced(len(whole.samples), band_time)
+
+    state = SyncState(whole.rounds[0].requested)
+    link = fetch_links(band, mtu=23)
+    with pytest.raises(Cut):
+        link.sync(state, ack=False, progress=cut)
+    assert (state.samples, state.cursor) == ([], whole.rounds[0].requested)
+    band = restart_band(band, "kill", via=link.att)
+
+    resumed = fetch_links(band)
+    resumed.sync(state, ack=False)
+    check_sync(state)
+    same_samples(whole.samples, state.samples[:len(whole.samples)],
+                 "the sync resumed after the restart")
+    if band_time.control is not None:
+        assert len(state.samples) == len(whole.samples)
+    if witness is not None:
+        truth = all_samples(witness)
+        ground_truth.assert_exactly_once(state.samples, truth)
+        assert witness.stored_samples() == len(truth)
+
+
+@pytest.mark.observes("GetSamples", "StoredSamples", "AckedUntil")
+@pytest.mark.restarts("kill -9")
+def test_ack_holds_across_a_restart(band, band_time, witness, restart_band,
+                                    fetch_links):
+    """MB4/SYNC/BI-13: an ack the band answered holds across a restart right after it
+
+    The battery dies just after the phone's last ack of a sync (03,
+    answered 10 03 01): on the emulator the band is killed -9 with the
+    link still up and started again on its state directory; any other
+    band the phone reboots over that link (05 on 00001531) right after
+    the answer.  On a new link the phone asks again from the first
+    sync's first minute: the sync is whole by the phone's rules, and no
+    sample it brings is one the phone acked (where band time stands
+    still, none at all).  With a witness AckedUntil is the last acked
+    minute and nothing is stored.  On a real band the first sync acks
+    what it fetched, as every phone app does (MB4/SYNC/BV-20); one with
+    nothing unsynced is skipped.
+    """
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band)
+    first = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(first, ack=True)
+    check_sync(first)
+    need_unsynced(len(first.samples), band_time)
+    assert all(r.acked for r in first.rounds)
+    last = first.samples[-1].ts
+    band = restart_band(band, "kill", via=fetch.att)
+
+    again = fetch_links(band)
+    second = SyncState(first.rounds[0].requested)
+    again.sync(second, ack=False)
+    check_sync(second)
+    early = [s.ts for s in second.samples if s.ts <= last]
+    assert early == [], (f"{len(early)} acked samples sent again after "
+                         f"the restart, from {ground_truth.when(early[0])}")
+    if band_time.control is not None:
+        assert second.samples == []
+    if witness is not None:
+        assert witness.acked_until() == last
+        assert witness.stored_samples() == 0
+        assert len(all_samples(witness)) == len(first.samples)
 
 
 FLASH = "flash.img"

@@ -174,8 +174,13 @@ def test_markers_and_parameters_are_read(tmp_path):
         @pytest.mark.person("button")
         def test_two(band):
             """MB4/DEMO/BI-01: pressed"""
+
+        @pytest.mark.observes("Clock")
+        @pytest.mark.restarts("kill -9", "stop")
+        def test_three(band, witness, restart_band):
+            """MB4/DEMO/BV-02: restarted"""
     '''))
-    one, two = catalogue.collect(tmp_path)
+    one, two, three = catalogue.collect(tmp_path)
     assert (one.id, one.area, one.kind, one.title) == \
         ("MB4/DEMO/BV-01", "DEMO", "BV", "a title that goes on over two lines")
     assert one.body == ["The situation."]
@@ -184,7 +189,15 @@ def test_markers_and_parameters_are_read(tmp_path):
     assert one.targets == ["emulator", "emulator over BlueZ"]
     assert two.targets == ["emulator", "emulator over BlueZ",
                            "real band (--interactive)"]
+    # A restart is kill -9 on the emulator, the phone's reboot on any
+    # other band: it narrows no target.
+    assert three.markers == {"observes": ["Clock"],
+                             "restarts": ["kill -9", "stop"]}
+    assert three.targets == ["emulator", "emulator over BlueZ", "real band"]
     text = catalogue.render(directory=tmp_path)
+    assert ("a restart of the band (kill -9, stop of an emulator the "
+            "suite starts; the phone's reboot, 05 on 00001531, of any "
+            "other)") in text
     assert "#### MB4/DEMO/BV-01: a title that goes on over two lines" in text
     assert "### `test_x.py`: Demo: a module" in text
 

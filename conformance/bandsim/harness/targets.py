@@ -30,11 +30,18 @@ turns those into a skip with the reason on a target that lacks it:
   ``--emu-central l2cap`` (an emulator) or ``--central l2cap`` (a band at
   --address, real or emulated); not through bleak;
 - ``socket_only(reason)``: the socket transport itself (its send queue,
-  a second central on the socket): emu on the socket only.
+  a second central on the socket): emu on the socket only;
+- ``restarts(*how)``: restarts the band through the ``restart_band``
+  fixture: an emulator the suite starts is killed -9 or stopped (how:
+  "kill -9", "stop") and started again on its state directory, any
+  other band (a real one, a stand-in, one with --band-control) is
+  rebooted by the phone (``05`` on 00001531, protocol §7.1); skipped
+  nowhere.
 """
 
 import importlib
 import os
+import time
 from dataclasses import dataclass
 
 from ..link.deadline import Deadline, as_deadline, read_until
@@ -51,6 +58,7 @@ EMULATOR_PROCESS = "emulator_process"
 SOCKET_ONLY = "socket_only"
 RAW_ATT = "raw_att"
 UPLOADS = "uploads"
+RESTARTS = "restarts"
 # What a scenario may upload to a real band by itself; the rest (the
 # firmware) only with --allow-firmware.
 SAFE_UPLOADS = ("watchface", "resources", "font")
@@ -77,6 +85,10 @@ MARKERS = {
     UPLOADS: "uploads(*kinds): writes files of these kinds to the band "
              "(firmware, resources, font, watchface); on a band without a "
              "control plane the firmware needs --allow-firmware",
+    RESTARTS: "restarts(*how): restarts the band (the restart_band "
+              "fixture): how (kill -9, stop) an emulator the suite started "
+              "is restarted on its state directory; any other band the "
+              "phone reboots (05 on 00001531); runs on every band",
 }
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
@@ -89,6 +101,11 @@ PROBE_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 30.0
 # How long a person gets for one step (tap, charger).
 PERSON_TIMEOUT = 120.0
+# How long a band the phone rebooted (05 on 00001531) gets to take a link
+# again: a real band boots in seconds, and the phone's stack may hold
+# the dropped link until its supervision timeout; a connection through
+# BlueZ then scans and discovers (CONNECT_TIMEOUT).
+REBOOT_TIMEOUT = 60.0
 
 STEPS = {
     "button": "press the band's button",
@@ -1023,6 +1040,111 @@ class ControlTime:
 
     def let_pass(self, seconds: float) -> None:
         self.control.advance_clock(seconds)
+
+
+class ProcessRestart:
+    """restart_band on an emulator the suite started: the process is
+    killed -9 (a power cut) or stopped (SIGTERM, which it must survive
+    with status 0) and the same band is started again on its state
+    directory, with its profile and clock options and no key of the
+    suite's (the state directory's binding is all it has).  how="reboot"
+    is the phone's reboot, as on any other band (PhoneReboot).  via, a
+    link of the phone's that is up, ends with the process.  The returned
+    band is a new process: use it, not the old one."""
+
+    process = True
+
+    def __init__(self, start_band, reboot: "PhoneReboot"):
+        self.start_band = start_band
+        self.reboot = reboot
+
+    def __call__(self, band, how: str = "kill", via=None, **opts):
+        if how == "reboot":
+            return self.reboot(band, via=via)
+        if how == "kill":
+            band.kill()
+        elif how == "stop":
+            code = band.stop()
+            if code != 0:
+                raise AssertionError(f"emulator exit status {code} after "
+                                     f"SIGTERM\n{band.log_tail()}")
+        else:
+            raise ValueError(f"restart_band how={how!r}: kill, stop or "
+                             f"reboot")
+        if via is not None:
+            via.close()
+        opts.setdefault("profile", band.profile)
+        opts.setdefault("clock_rate", band.clock_rate)
+        opts.setdefault("clock_start", band.clock_start)
+        return self.start_band(auth_key=None, state_dir=band.state_dir,
+                               **opts)
+
+
+class PhoneReboot:
+    """restart_band on a band the suite did not start (a real one, a
+    stand-in, one reached with --band-control): the phone reboots it as
+    Gadgetbridge's "reboot band" does (protocol §7: 05 on 00001531 outside
+    an update), on a link authenticated with the band's key (via, one
+    of the phone's that is up and authenticated, in the middle of
+    whatever it does, or a new one): the band answers 10 05 01 and
+    drops the link.  Then the phone connects again until the band takes
+    a link, within REBOOT_TIMEOUT, and closes that link.  how and the
+    emulator's options mean nothing here: whatever the scenario asks
+    for, the band reboots.  Returns the same band."""
+
+    process = False
+
+    def __init__(self, key: bytes, close, timeout: float = REBOOT_TIMEOUT):
+        self.key = key
+        # close(band, link): conftest.close_link, for a link that failed
+        self.close = close
+        self.timeout = timeout
+
+    def __call__(self, band, how: str = "kill", via=None, **_opts):
+        from ..clients.auth import HuamiClient
+        from ..clients.firmware import FirmwareClient
+
+        att = via if via is not None else band.connect()
+        try:
+            if via is None:
+                huami = HuamiClient(att)
+                huami.enable_notifications()
+                huami.authenticate(self.key)
+            fw = FirmwareClient(att)
+            fw.enable_notifications()
+            fw.reboot()
+        except BaseException:
+            self.close(band, att)
+            raise
+        # The band ended the link: where it reports that (an emulator's
+        # status, a control plane) the report is taken and the band
+        # listens again before the phone connects.
+        band.disconnect(att)
+        self.wait_back(band)
+        return band
+
+    def wait_back(self, band) -> None:
+        """Connect until the band takes a link again (it advertises and
+        answers), within the timeout; AssertionError if it never does."""
+        from ..link.base import AttClientError
+
+        deadline = Deadline(self.timeout)
+        problem = None
+        while not deadline.expired:
+            try:
+                att = band.connect(deadline)
+            except (AttClientError, ConnectionError) as exc:
+                # Not back yet (no advertisement, the old link still
+                # held, a connection refused or ended at once): again,
+                # after a moment, so a refusal that comes at once does
+                # not spin.
+                problem = exc
+                time.sleep(min(0.5, deadline.remaining()))
+                continue
+            band.disconnect(att)
+            return
+        raise AssertionError(f"the band took no link within "
+                             f"{self.timeout:g} s of its reboot: {problem}")
 
 
 class OwnTime:

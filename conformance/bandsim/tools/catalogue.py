@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, OBSERVES,
-                               PERSON, RAW_ATT, SAFE_UPLOADS, SOCKET_ONLY,
-                               UPLOADS)
+                               PERSON, RAW_ATT, RESTARTS, SAFE_UPLOADS,
+                               SOCKET_ONLY, UPLOADS)
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
@@ -184,7 +184,7 @@ def scenarios_of(path: Path) -> list:
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
             elif name in (NEEDS_CONTROL, OBSERVES, PERSON, UPLOADS,
-                          EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT):
+                          EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT, RESTARTS):
                 markers.setdefault(name, []).extend(args)
         found.append(Scenario(match.group(1), match.group(2),
                               "B" + match.group(3), match.group(4),
@@ -228,6 +228,10 @@ _NEEDS = (
     (OBSERVES, "the control plane to watch, where there is one", ", "),
     (PERSON, "a hand at the band", ", "),
     (UPLOADS, "uploads to the band", ", "),
+    # Runs everywhere: how the band restarts depends on the target.
+    (RESTARTS, "a restart of the band ({} of an emulator the suite "
+               "starts; the phone's reboot, 05 on 00001531, of any other)",
+     ", "),
 )
 
 
@@ -236,7 +240,10 @@ def _needs(s: Scenario) -> str:
     for marker, words, sep in _NEEDS:
         if marker in s.markers:
             what = sep.join(str(a) for a in s.markers[marker])
-            parts.append(words + (f" ({what})" if what else ""))
+            if "{}" in words:
+                parts.append(words.format(what or "a restart"))
+            else:
+                parts.append(words + (f" ({what})" if what else ""))
     return "; ".join(parts)
 
 
