@@ -10,7 +10,7 @@ or the end of the AdvanceClock it died in, so band time never runs
 backwards over minutes already logged.
 
 A real band cannot be killed, but the phone can reboot it (05 on
-00001531, restart_band): MB4/SYNC/BI-12 and BI-13 cut a sync and follow
+00001531, restart_band): MB4/SYNC/BI-15 and BI-16 cut a sync and follow
 an ack with a restart on every band, kill -9 on the emulator, and judge
 what the phone received (bandsim/oracles/phone_side.py), with the
 band's log where there is a witness.  BI-08 and BI-09 stay on the
@@ -174,7 +174,7 @@ def cut(received, expected):
 @pytest.mark.restarts("kill -9")
 def test_restart_mid_sync_resumes(band, band_time, witness, restart_band,
                                   fetch_links):
-    """MB4/SYNC/BI-12: the band restarts in the middle of a sync: the phone resumes from its cursor, nothing lost or twice
+    """MB4/SYNC/BI-15: the band restarts in the middle of a sync: the phone resumes from its cursor, nothing lost or twice
 
     "Sync stuck after the band rebooted": a whole sync first (no ack),
     so the phone knows what the band holds; then, on a new link at MTU
@@ -222,7 +222,7 @@ def test_restart_mid_sync_resumes(band, band_time, witness, restart_band,
 @pytest.mark.restarts("kill -9")
 def test_ack_holds_across_a_restart(band, band_time, witness, restart_band,
                                     fetch_links):
-    """MB4/SYNC/BI-13: an ack the band answered holds across a restart right after it
+    """MB4/SYNC/BI-16: an ack the band answered holds across a restart right after it
 
     The battery dies just after the phone's last ack of a sync (03,
     answered 10 03 01): on the emulator the band is killed -9 with the
