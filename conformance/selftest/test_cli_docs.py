@@ -166,7 +166,7 @@ def test_bandsim_1_documents_every_option(helps):
     # and every one it refuses is named there, as refused.
     refused = band - fleet - {"-t", "-a", "-s"}
     assert refused == {"--socket", "--state-dir", "--btsnoop", "--transport",
-                       "--adapter"}
+                       "--adapter", "--history"}
     fleet_text = "\n".join(page["FLEET"])
     for option in refused:
         assert f"*{option}*" in fleet_text
