@@ -100,12 +100,29 @@ ADAPTER_XML = """<node>
 </node>"""
 
 
-class OldBluetoothd:
-    """org.bluez with hci0 and nothing else: no GattManager1, no
+MANAGERS_XML = """<node>
+  <interface name="org.bluez.GattManager1">
+    <method name="RegisterApplication">
+      <arg type="o" direction="in"/><arg type="a{sv}" direction="in"/>
+    </method>
+  </interface>
+  <interface name="org.bluez.LEAdvertisingManager1">
+    <method name="RegisterAdvertisement">
+      <arg type="o" direction="in"/><arg type="a{sv}" direction="in"/>
+    </method>
+  </interface>
+</node>"""
+
+
+class FakeBluetoothd:
+    """org.bluez with hci0 and, unless old, the GATT and advertising
+    managers, whose advertising refuses every advertisement (an adapter
+    that cannot advertise).  old: no GattManager1 and no
     LEAdvertisingManager1, as a bluetoothd from before 5.50 or built
     without them."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, old: bool = False):
+        self.old = old
         from gi.repository import Gio, GLib
         self.GLib = GLib
         self.context = GLib.MainContext.new()
@@ -134,6 +151,20 @@ class OldBluetoothd:
             return True
 
         conn.register_object("/org/bluez/hci0", info, None, get, set_)
+        objects = {"org.bluez.Adapter1": adapter}
+        if not self.old:
+            def manage(conn, sender, path, iface, method, params, inv):
+                if method == "RegisterApplication":
+                    inv.return_value(None)
+                else:
+                    inv.return_dbus_error("org.bluez.Error.Failed",
+                                          "Failed to register advertisement")
+
+            for iface in Gio.DBusNodeInfo.new_for_xml(
+                    MANAGERS_XML).interfaces:
+                conn.register_object("/org/bluez/hci0", iface, manage, None,
+                                     None)
+                objects[iface.name] = {}
         manager = Gio.DBusNodeInfo.new_for_xml(
             """<node><interface name="org.freedesktop.DBus.ObjectManager">
             <method name="GetManagedObjects">
@@ -142,8 +173,7 @@ class OldBluetoothd:
 
         def call(conn, sender, path, iface, method, params, invocation):
             invocation.return_value(GLib.Variant(
-                "(a{oa{sa{sv}}})",
-                ({"/org/bluez/hci0": {"org.bluez.Adapter1": adapter}},)))
+                "(a{oa{sa{sv}}})", ({"/org/bluez/hci0": objects},)))
 
         conn.register_object("/", manager, call, None, None)
         Gio.bus_own_name_on_connection(conn, "org.bluez",
@@ -165,7 +195,7 @@ class OldBluetoothd:
 
 
 def test_bluetoothd_too_old(tmp_path, system_bus):
-    with OldBluetoothd(system_bus):
+    with FakeBluetoothd(system_bus, old=True):
         proc = emulator(tmp_path, "--transport", "bluez", "--adapter",
                         "hci0", env={"DBUS_SYSTEM_BUS_ADDRESS": system_bus})
         try:
@@ -176,6 +206,19 @@ def test_bluetoothd_too_old(tmp_path, system_bus):
     assert "hci0: bluetoothd offers no org.bluez.LEAdvertisingManager1" \
         in err
     assert "BlueZ 5.50 or newer is needed" in err
+
+
+def test_adapter_that_cannot_advertise(tmp_path, system_bus):
+    with FakeBluetoothd(system_bus):
+        proc = emulator(tmp_path, "--transport", "bluez", "--adapter",
+                        "hci0", env={"DBUS_SYSTEM_BUS_ADDRESS": system_bus})
+        try:
+            err = stderr_until(proc, "cannot advertise")
+        finally:
+            stop(proc)
+    assert "hci0: cannot advertise: Failed to register advertisement" in err
+    assert "no central will find the band" in err
+    assert "bluetoothctl show" in err
 
 
 def _has_bluetooth() -> bool:

@@ -45,6 +45,14 @@ struct bluez_advertising {
 };
 
 static void register_slots(struct bluez_advertising *a);
+
+/* Without an advertisement no central finds the band, and nothing else
+ * says so: what to look at (docs/bluez.md). */
+#define CANNOT_ADVERTISE_HINT                                                  \
+	"; no central will find the band: check that %s is an LE controller, " \
+	"powered and not advertising for another program "                     \
+	"(bluetoothctl show), or use --transport l2cap"
+
 static void on_released(struct bluez_adv *adv, void *user_data);
 
 static void call(struct bluez_advertising *a, const char *method,
@@ -149,14 +157,15 @@ static void on_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 		if (split(a, &split_error)) {
 			register_slots(a);
 		} else {
-			g_warning("%s: cannot advertise: %s", a->adapter,
-				  split_error->message);
+			g_warning(
+				"%s: cannot advertise: %s" CANNOT_ADVERTISE_HINT,
+				a->adapter, split_error->message, a->adapter);
 			g_error_free(split_error);
 		}
 	} else if (!a->failed) {
 		a->failed = true;
-		g_warning("%s: cannot advertise: %s", a->adapter,
-			  error->message);
+		g_warning("%s: cannot advertise: %s" CANNOT_ADVERTISE_HINT,
+			  a->adapter, error->message, a->adapter);
 	}
 	g_free(remote);
 	g_error_free(error);
