@@ -241,3 +241,26 @@ def test_no_bluetooth_for_l2cap(tmp_path):
         stop(proc)
     assert "hci0: the Bluetooth management socket" in err
     assert "no Bluetooth in this kernel" in err
+
+
+def test_a_profile_error_names_file_line_and_field(tmp_path):
+    """A typo in a profile stops the band at start, naming where it is."""
+    bad = tmp_path / "miband4.ini"
+    lines = PROFILE.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines)
+              if line.startswith("confirm-window-s"))
+    lines[at] = lines[at].replace("confirm-window-s", "confirm-windw-s")
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(BINARY), "--profile", str(bad), "--socket",
+         str(tmp_path / "band.sock"), "--state-dir", str(tmp_path / "state"),
+         "--control-bus", "none"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.wait(timeout=WAIT) != 0
+        err = proc.stderr.read()
+    finally:
+        stop(proc)
+    assert f"{bad}:{at + 1}:" in err
+    assert "confirm-windw-s" in err and "unknown key" in err
