@@ -24,7 +24,7 @@ import struct
 import pytest
 
 from bandsim.clients import auth
-from bandsim.clients.auth import AuthRefused, HuamiClient
+from bandsim.clients.auth import AuthRefused
 from bandsim.harness.suite import OTHER_KEY, TEST_KEY
 from bandsim.link.base import AttError, Disconnected, Timeout
 from bandsim.link.deadline import Deadline
@@ -32,7 +32,7 @@ from bandsim.protocol import settings, uuids
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.links import closing
+from scenarios.helpers.links import closing, open_link
 from scenarios.helpers.pdus import error_pdu, exchange, hexs
 from scenarios.helpers.policy import CONFIRM_WINDOW_S as CONFIRM_WINDOW
 
@@ -64,18 +64,6 @@ LATE_TAP_S = 5
 
 
 # ---------------------------------------------------------------- helpers
-
-def open_link(band) -> HuamiClient:
-    """A link with notifications on 00000009, as every client starts."""
-    att = band.connect()
-    client = HuamiClient(att)
-    try:
-        client.enable_notifications()
-    except BaseException:
-        att.close()
-        raise
-    return client
-
 
 @pytest.fixture
 def links():

@@ -20,7 +20,6 @@ import subprocess
 import pytest
 
 from bandsim.clients.alerts import AlertClient
-from bandsim.clients.auth import HuamiClient
 from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.firmware import TYPE_RESOURCES
 from bandsim.clients.heartrate import HeartRateClient
@@ -35,6 +34,7 @@ from bandsim.protocol.values import decode_battery
 from scenarios.helpers.alarms import device_event_at, next_minute
 from scenarios.helpers.events import (event_after, events_after, last_seq,
                                       seen_by)
+from scenarios.helpers.links import open_link
 from scenarios.helpers.look import LOOK_SLACK_S, let_pass
 from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import SCREEN_ALARM_S as ALARM_S
@@ -114,18 +114,6 @@ def test_tap_shows_time(att, hands, witness, band_time):
     assert hands.sees("nothing (its screen off)", "off")
 
 
-def new_band_link(band) -> HuamiClient:
-    """A link to a band with no key, notifications on 00000009 on."""
-    att = band.connect()
-    client = HuamiClient(att)
-    try:
-        client.enable_notifications()
-    except BaseException:
-        att.close()
-        raise
-    return client
-
-
 def band_has(client) -> None:
     """A round trip on the link: ATT is in order, so the band has had
     everything the phone wrote before it (a key, 02 00) and sent what it
@@ -169,7 +157,7 @@ def test_pairing_prompt(unbound_band, hands, witness, target):
     run found it.  The witness checks the screens in between.
     """
     key = target.auth_key
-    client = new_band_link(unbound_band)
+    client = open_link(unbound_band)
     try:
         mark = last_seq(witness)
         client.send_bind(key)
@@ -211,7 +199,7 @@ def test_pair_first(unbound_band, hands, witness, band_time, target):
     bound to --auth-key as the run found it.
     """
     key = target.auth_key
-    client = new_band_link(unbound_band)
+    client = open_link(unbound_band)
     try:
         mark = last_seq(witness)
         # No key, no challenge (docs/auth.md): 10 02 04.

@@ -22,6 +22,19 @@ def authenticated_link(band, mtu: int = 247, key: bytes = TEST_KEY, then=None):
         raise
 
 
+def open_link(band) -> HuamiClient:
+    """A link with notifications on 00000009, as every client starts
+    (auth, binding); the link is closed if that fails."""
+    att = band.connect()
+    client = HuamiClient(att)
+    try:
+        client.enable_notifications()
+    except BaseException:
+        att.close()
+        raise
+    return client
+
+
 def closing(open_, close=lambda made: made.att.close()):
     """The body of a factory fixture (``yield from closing(...)``): the
     test gets open_, and on teardown close() ends whatever it opened
