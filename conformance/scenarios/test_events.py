@@ -15,10 +15,8 @@ import pytest
 
 from bandsim.clients.alerts import AlertClient
 from bandsim.clients.devevents import DeviceEventsClient
-from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.control import ControlError
-from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol import devevents as D
 from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
@@ -27,7 +25,7 @@ from scenarios.helpers.events import (events_after, last_seq,
                                       unasked_find_phone_answers)
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
-from scenarios.helpers.sync import SINCE
+from scenarios.helpers.sync import synced_since
 
 PROFILE = Profile.load(DEFAULT_PATH)
 # Read as a barrier: a value every transport shows (BlueZ keeps Generic
@@ -135,16 +133,6 @@ def test_music_buttons(authed, band_menu):
 NON_WEAR_WAIT_S = 60
 
 
-def sync_log(att) -> list:
-    """The band's whole log as the phone syncs it (no ack)."""
-    fetch = FetchClient(att)
-    fetch.enable_notifications()
-    state = SyncState(SINCE)
-    fetch.sync(state, ack=False)
-    check_sync(state)
-    return state.samples
-
-
 def taken_off(client, hands) -> list:
     """The person takes the band off the wrist (on the emulator its
     wearer does, at the morning's shower) and puts it on again; the
@@ -191,7 +179,7 @@ def test_sleep_and_non_wear(authed, band_time, hands, witness):
     band_time.let_pass(DAY)
     got = [value for handle, value in sent_so_far(authed)
            if handle == client.event_handle]
-    synced = sync_log(authed)
+    synced = synced_since(authed)
     want = wearer_events(synced)
     assert {D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR} <= set(want)
     assert [raw[0] for raw in got if raw[0] in

@@ -22,12 +22,10 @@ real band.
 
 import pytest
 
-from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.clients.heartrate import READING_TIMEOUT
 from bandsim.link.base import AttError, Timeout
 from bandsim.link.bluez import through_bluetoothd
 from bandsim.oracles import ground_truth
-from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
                                         advertised_heart_rate,
@@ -43,7 +41,7 @@ from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import HR_NOT_WORN_SENDS_ZERO as NOT_WORN_SENDS_ZERO
 from scenarios.helpers.policy import HR_PERIOD_S as PERIOD_S
 from scenarios.helpers.sync import (FOREVER, HOUR, MINUTE, SINCE, all_samples,
-                                    band_now)
+                                    band_now, synced_since)
 
 HR_OFFSET = int(default_profile().section("advertising")
                 ["heart-rate-offset"], 0)
@@ -390,17 +388,6 @@ def test_malformed_measurement(authed, band_time, witness, target, value,
 
 
 # ------------------------------------------------ the log and the air
-
-def synced_since(att, since: int) -> list:
-    """The samples a phone syncs from minute `since` on (no ack),
-    checked by what the phone alone can tell."""
-    fetch = FetchClient(att)
-    fetch.enable_notifications()
-    state = SyncState(since)
-    fetch.sync(state, ack=False)
-    check_sync(state)
-    return state.samples
-
 
 def measured_minute_synced(att, hr) -> None:
     """On a band whose clock runs: with the all-day measurement and

@@ -24,7 +24,7 @@ from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync, same_samples
 
 from scenarios.helpers.sync import (FOREVER, LIVED_S, band_now, first_since,
-                                    need_unsynced)
+                                    need_unsynced, resync_after_ack)
 
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
@@ -139,13 +139,7 @@ def test_acked_samples_are_not_sent_again(band, band_time, fetch_links,
     assert all(r.acked for r in first.rounds)
     last = first.samples[-1].ts
     band.disconnect(fetch.att)
-    again = fetch_links(band)
-    second = SyncState(first.rounds[0].requested)
-    again.sync(second, ack=False)
-    check_sync(second)
-    early = [s.ts for s in second.samples if s.ts <= last]
-    assert early == [], (f"{len(early)} acked samples sent again, from "
-                         f"{ground_truth.when(early[0])}")
+    second = resync_after_ack(fetch_links(band), first)
     if witness is not None:
         assert second.samples == []
         assert witness.acked_until() == last

@@ -32,7 +32,7 @@ from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LIVED_S, MINUTE,
                                     PER_DAY, SINCE, all_samples,
                                     assert_minutes, band_now, first_since,
                                     logged, need_unsynced, open_fetch,
-                                    sync_over_new_link)
+                                    resync_after_ack, sync_over_new_link)
 
 KILL_POINTS = ("after-advance", "mid-transfer", "after-ack", "ack-in-flight")
 KILL_ROUNDS = 10
@@ -246,13 +246,7 @@ def test_ack_holds_across_a_restart(band, band_time, witness, restart_band,
     last = first.samples[-1].ts
     band = restart_band(band, "kill", via=fetch.att)
 
-    again = fetch_links(band)
-    second = SyncState(first.rounds[0].requested)
-    again.sync(second, ack=False)
-    check_sync(second)
-    early = [s.ts for s in second.samples if s.ts <= last]
-    assert early == [], (f"{len(early)} acked samples sent again after "
-                         f"the restart, from {ground_truth.when(early[0])}")
+    second = resync_after_ack(fetch_links(band), first, " after the restart")
     if band_time.control is not None:
         assert second.samples == []
     if witness is not None:

@@ -16,6 +16,7 @@ import pytest
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.oracles.ground_truth import when
+from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol.profile import default_profile
 from bandsim.protocol.values import MINUTE, decode_current_time, local_ts
 
@@ -64,6 +65,31 @@ def sync_all(links) -> dict:
     with concurrent.futures.ThreadPoolExecutor(len(links)) as pool:
         futures = {k: pool.submit(sync, fetch) for k, fetch in links.items()}
         return {k: future.result() for k, future in futures.items()}
+
+
+def synced_since(att, since: int = SINCE) -> list:
+    """The samples a phone syncs from minute `since` on (no ack), checked
+    by what the phone alone can tell (oracles/phone_side.py)."""
+    fetch = FetchClient(att)
+    fetch.enable_notifications()
+    state = SyncState(since)
+    fetch.sync(state, ack=False)
+    check_sync(state)
+    return state.samples
+
+
+def resync_after_ack(fetch: FetchClient, first: SyncState,
+                     what: str = "") -> SyncState:
+    """A second sync (no ack) from where the acked first one began: none
+    of the samples the first acked comes again.  Returns it."""
+    second = SyncState(first.rounds[0].requested)
+    fetch.sync(second, ack=False)
+    check_sync(second)
+    last = first.samples[-1].ts
+    early = [s.ts for s in second.samples if s.ts <= last]
+    assert early == [], (f"{len(early)} acked samples sent again{what}, "
+                         f"from {when(early[0])}")
+    return second
 
 
 def all_samples(control) -> list:
