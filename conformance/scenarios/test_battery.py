@@ -350,6 +350,11 @@ def test_sync_fails_when_low(band, control, fetch_links):
     moment the transfer starts (02); nothing is lost or deleted, and once
     the band is above 15 % the phone syncs everything exactly once.
     (At 16 % the first notification's radio cost already shows 15 %.)
+    Emulator only: the drop at 02 is the profile's policy
+    (low-battery-drop-pattern, docs/policies.md), not a known fact of a
+    real band's firmware, which may end the sync whole; what the phone
+    can judge on any band, whole or cut, nothing lost, all of it after
+    charging, is MB4/BATT/BI-05.
     """
     control.advance_clock(2 * HOUR)
     truth = all_samples(control)
@@ -447,6 +452,11 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
     connections, nothing is logged.  On the charger it boots once past
     2 %, advertises again, still holds every minute logged before, logs
     on, and a sync then gets the whole log exactly once.
+    Emulator only: a worn band's last percent lasts hours (a day costs
+    5-9 %, MB4/BATT/BV-03), so the moment it dies fits no person's step,
+    and what it had logged before, and that nothing is logged while it
+    is off, are the witness's: the phone meets the band only after it
+    came back.
     """
     control.advance_clock(2 * HOUR)
     before = all_samples(control)

@@ -330,6 +330,16 @@ def test_inactivity_only_in_window(authed, control):
     local, the band set to 07:00: none in the first three hours; in the
     window, exactly as many as the minutes the band logged (GetSamples,
     the ground truth) earn; none after it.
+    Emulator only: the phone hears no device event for a warning
+    (protocol §9), so on a real band only the person could judge it, by
+    feel, after sitting still for the threshold and a minute more, twice
+    (inside a window and just after one): beyond a person's 120 s step
+    even at 1 minute, which a real band is not known to honour
+    (Gadgetbridge #719: the threshold byte "not accurate to the
+    minute").  On a stand-in the emulated wearer sits still or walks as
+    their day goes, which the scenario cannot ask for without the
+    control plane; and settings cannot be read back to leave a real
+    band as it was.
     """
     client = settings_link(authed)
     client.att.write(CURRENT_TIME.value_handle, PHONE_TIME)

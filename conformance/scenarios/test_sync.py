@@ -826,6 +826,11 @@ def test_busy_phone_gets_whole_transfer(band, control, fetch_links):
     transfer goes on once the phone reads again.  The link must not drop
     (docs/sync.md has no such fault; transports invent no faults).  The
     control-plane call over the whole log is the busy moment.
+    Emulator only: over the air the phone's controller and kernel take
+    the band's notifications on while the phone's process is busy, so a
+    real band never sees a busy phone (ATT notifications have no flow
+    control back to the band); only the socket transport carries the
+    phone's pause to the band's queue.
     """
     truth = logged(control, LOG_DAYS)
     fetch = fetch_links(band, mtu=23)
