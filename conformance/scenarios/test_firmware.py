@@ -40,7 +40,7 @@ from bandsim.harness.images import (build_firmware, build_font,
 from bandsim.link.base import AttError
 from bandsim.protocol.att import ErrorCode
 
-from scenarios.helpers.events import events_after, last_seq
+from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.update import (FACTORY, FACTORY_VERSION,
                                       FIRMWARE_MIN_PERCENT,
@@ -636,11 +636,12 @@ def test_new_request_discards_transfer(band, witness, band_time, updaters):
     if not may_install(band, witness):
         return
 
+    mark = last_seq(witness)
     fw = updaters(band)
     start_half(fw)
     witness.wait_event("firmware-started", size=len(NEW))
     _, event = install(band, witness, fw, NEWER, band_time=band_time)
-    discarded = witness.wait_event("firmware-failed")
+    discarded = event_after(witness, "firmware-failed", mark)
     assert discarded.details == {"reason": "interrupted"}
     assert discarded.seq < witness.wait_event("firmware-started",
                                               size=len(NEWER)).seq
