@@ -12,6 +12,16 @@ kill -9) is checked to leave the old image running (Software Revision,
 the Firmware property and STATE_DIR/firmware.ini unchanged) and a retry
 to succeed.  State is read from the control plane and the band's files,
 never from its log.
+
+The failures that write no firmware a band would boot (BI-01..04,
+BI-07..09) run on a real band too, with --allow-firmware (marked
+uploads("firmware")): one scenario, two judges.  The phone's: every
+reply on 00001531 (10 01 xx, 10 03 xx, 10 04 xx), the link it loses,
+and a new link reading the Software Revision it read before.  The
+witness's, where there is an emulator: its events, its Firmware
+property and slot files; only there does a scenario go on to 05 and a
+complete install (may_install).  Where a status is the emulator's
+policy the docstring says so: on a real band another is a finding.
 """
 
 import zlib
@@ -30,12 +40,16 @@ from bandsim.harness.images import (build_firmware, build_font,
 from bandsim.link.base import AttError
 from bandsim.protocol.att import ErrorCode
 
+from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.pdus import hexs
-from scenarios.helpers.update import (FACTORY, FACTORY_VERSION, NEW,
+from scenarios.helpers.update import (FACTORY, FACTORY_VERSION,
+                                      FIRMWARE_MIN_PERCENT,
+                                      LOW_BATTERY_DROP_PERCENT, NEW,
                                       NEW_VERSION, boot, firmware_ini, install,
-                                      progress_recorder, read_revision,
-                                      refused_connection, retry_installs,
-                                      software_revision)
+                                      progress_recorder, read_battery,
+                                      read_revision, refused_connection,
+                                      retry_installs, software_revision,
+                                      state_files)
 
 NEWER = fixture("mb4-fw-1.1.0.1.fw")
 NEWER_VERSION = "V" + identify(NEWER).version      # V1.1.0.1
@@ -49,16 +63,54 @@ def state_band(start_band, tmp_path):
     return start_band(state_dir=state_dir), state_dir
 
 
-def assert_old_image_runs(band, control, state_dir, label="", since=0):
-    """Nothing of an upload that did not complete shows anywhere (events
-    count from seq `since`: a band killed after 10 04 01 did verify)."""
-    assert control.firmware() == FACTORY, label
-    assert firmware_ini(state_dir).get("slot", "a") == "a", label
-    assert read_revision(band) == FACTORY_VERSION, label
-    control.sync()
-    names = [e.name for e in control.timeline if e.seq > since]
-    assert not {"firmware-verified", "firmware-installed"} & set(names), \
-        f"{label}: {names}"
+def assert_old_image_runs(band, witness, before=FACTORY_VERSION, label="",
+                          since=0, expected=FACTORY):
+    """Nothing of an upload that did not complete shows anywhere.  The
+    phone's judge: a new link reads the Software Revision it read before
+    the upload (`before`).  Where there is a witness, the band's own
+    account too: its Firmware property (`expected`), firmware.ini where
+    the suite started it, and no firmware verified (a watchface may be)
+    or installed since seq `since` (a band killed after 10 04 01 did
+    verify)."""
+    assert read_revision(band) == before, label
+    if witness is None:
+        return
+    assert before == FACTORY_VERSION, label
+    assert witness.firmware() == expected, label
+    state_dir = state_files(band)
+    if state_dir is not None:
+        assert firmware_ini(state_dir).get("slot", "a") == "a", label
+    witness.sync()
+    done = [e.name for e in witness.timeline if e.seq > since and (
+        e.name == "firmware-installed" or e.name == "firmware-verified"
+        and e.details.get("type") == TYPE_FIRMWARE)]
+    assert not done, f"{label}: {done}"
+
+
+def may_install(band, witness) -> bool:
+    """A complete firmware install (05, the boot into the new image) is
+    for an emulator the suite started and watches, whose status pipe
+    shows the boot and whose slot files show what was installed; never
+    for a real band, whose firmware the failure scenarios leave alone."""
+    return witness is not None and state_files(band) is not None
+
+
+def upload_watchface(fw, witness, band, data=None, label="watchface"):
+    """A complete watchface upload (10 01 01, 10 03 01, 10 04 01, no
+    05), safe on a real band; where there is a witness it was verified
+    and stored as sent.  Returns the Firmware property's watchface
+    (None without a witness)."""
+    data = build_watchface() if data is None else data
+    fw.update(data, TYPE_WATCHFACE)
+    if witness is None:
+        return None
+    witness.wait_event("firmware-verified", type=TYPE_WATCHFACE)
+    reported = witness.firmware()["watchface"]
+    assert reported != "", f"{label}: watchface not reported"
+    state_dir = state_files(band)
+    if state_dir is not None:
+        assert (state_dir / "watchface.bin").read_bytes() == data, label
+    return reported
 
 
 # ------------------------------------------------------------ success
@@ -268,19 +320,28 @@ def test_unauthenticated_phone_cannot_flash(band, witness, target):
 
 # ------------------------------------------------------------ failures
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_interrupted_update_keeps_old_firmware(state_band, control,
+@pytest.mark.uploads("firmware")
+@pytest.mark.observes("Firmware", "Events")
+def test_interrupted_update_keeps_old_firmware(band, witness, band_time,
                                                updaters):
     """MB4/FW/BI-01: the update that must not be interrupted
 
     The phone loses the link at 57 %.  The band discards the transfer
-    and keeps running its old image, and the phone's retry, from 01 on a
-    new link, installs the new one.
+    and keeps running its old image: a new link reads the Software
+    Revision read before the upload.  The phone's retry, from 01 on a
+    new link, counts its bytes from its own 01: 10 03 01 comes at its
+    end, not when the bytes of both add up (§7.3: no resume).  Where
+    there is a witness the retry installs the new image (slot b; the
+    Firmware property, firmware.ini and the events say the lost transfer
+    failed, interrupted, and nothing was installed before).  On a real
+    band (--allow-firmware) the retry stops after 10 03 01: no 04, no
+    05, so its firmware is not changed, and it still reads its old
+    version.  What a real band does after a lost transfer is [U] in
+    §7.3; the emulator's discard is a policy (firmware-interrupted,
+    docs/policies.md): a real band that answers otherwise is a finding.
     """
-    band, state_dir = state_band
     fw = updaters(band)
+    before = software_revision(fw.att)
 
     def cut(sent, total):
         if sent * 100 >= 57 * total:
@@ -289,70 +350,117 @@ def test_interrupted_update_keeps_old_firmware(state_band, control,
     with pytest.raises(FirmwareInterrupted) as info:
         fw.update(NEW, progress=cut)
     assert 57 * len(NEW) <= 100 * info.value.sent < 58 * len(NEW)
-    band.wait_dropped()
-    assert control.wait_event("firmware-failed").details == \
-        {"reason": "interrupted"}
-    assert_old_image_runs(band, control, state_dir, "after 57 %")
+    # Where the band reports the link's end (its status, a control
+    # plane), the report is taken before the phone connects again.
+    band.disconnect(fw.att)
+    if witness is not None:
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "interrupted"}
+    assert_old_image_runs(band, witness, before, "after 57 %")
 
-    retry_installs(band, control, updaters(band))
+    retry = updaters(band)
+    if may_install(band, witness):
+        retry_installs(band, witness, retry, band_time=band_time)
+        return
+    transfer = Transfer(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    retry.init(TYPE_FIRMWARE, transfer.size, transfer.crc)
+    retry.start_data()
+    retry.send_data(NEW, transfer)      # 10 03 01 at 100 %, none before
+    assert software_revision(retry.att) == before
+    band.disconnect(retry.att)
+    assert_old_image_runs(band, witness, before, "after the retry's data")
 
 
-@pytest.mark.needs_control("SetBattery", "Firmware", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_low_battery_refuses_update(state_band, control, updaters):
+@pytest.mark.uploads("firmware")
+@pytest.mark.person("low-battery")
+@pytest.mark.observes("Firmware", "Events")
+def test_low_battery_refuses_update(band, hands, band_time, witness,
+                                    updaters):
     """MB4/FW/BI-02: the phone cannot update a band below 20 %
 
-    At 19 % the band answers 01 with 10 01 22 (low battery) and nothing
-    starts; at 20 % the same request is accepted.
+    The person lets the band run down below the profile's
+    firmware-min-battery-percent (the emulator is set to 19 %): the
+    phone reads the level and that the band is not charging, and the
+    band answers 01 with 10 01 22 (low battery), nothing starts.
+    Charged to 20 % (two points more where the band's clock runs, so it
+    is not below again by the time it is asked), the same request on a
+    new link is accepted (10 01 01); no byte of the file is sent, and
+    the band runs its old image.  The threshold and the status are
+    policies (firmware-min-battery-percent, firmware-low-battery-status,
+    docs/policies.md; 0x22 is the Huami family's low-battery code): a
+    real band that refuses otherwise, or takes 01 at 19 %, is a finding.
     """
-    band, state_dir = state_band
-    control.set_battery(19)
+    hands.run_down(FIRMWARE_MIN_PERCENT - 1)
     fw = updaters(band)
+    before = software_revision(fw.att)
+    battery = read_battery(fw.att)
+    assert battery.level < FIRMWARE_MIN_PERCENT, \
+        f"the band reads {battery.level} %"
+    assert not battery.charging, "the band charges"
     with pytest.raises(LowBattery) as info:
-        fw.update(NEW)
+        fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
     assert hexs(info.value.reply) == "10 01 22"
-    assert control.wait_event("firmware-failed").details == \
-        {"reason": "low-battery"}
-    control.sync()
-    assert "firmware-started" not in control.names()
-    control.set_battery(20)
-    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
-    assert control.wait_event("firmware-started").details == \
-        {"type": TYPE_FIRMWARE, "size": len(NEW)}
+    assert software_revision(fw.att) == before
+    if witness is not None:
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "low-battery"}
+        witness.sync()
+        assert "firmware-started" not in witness.names()
     band.disconnect(fw.att)
-    assert_old_image_runs(band, control, state_dir, "after 20 %")
+
+    frozen = band_time.control is not None
+    hands.charge_up(FIRMWARE_MIN_PERCENT if frozen
+                    else FIRMWARE_MIN_PERCENT + 2)
+    fw = updaters(band)
+    battery = read_battery(fw.att)
+    assert battery.level >= FIRMWARE_MIN_PERCENT, \
+        f"the band reads {battery.level} %"
+    assert not battery.charging, "the band charges"
+    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
+    if witness is not None:
+        assert witness.wait_event("firmware-started").details == \
+            {"type": TYPE_FIRMWARE, "size": len(NEW)}
+    band.disconnect(fw.att)
+    assert_old_image_runs(band, witness, before, "after 20 %")
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_bad_crc_fails_after_100_percent(state_band, control, updaters):
+@pytest.mark.uploads("firmware")
+@pytest.mark.observes("Firmware", "Events")
+def test_bad_crc_fails_after_100_percent(band, witness, band_time, updaters):
     """MB4/FW/BI-03: the update reaches 100 % and then fails
 
     A byte flipped on the way: every byte arrives (10 03 01) but the
     CRC-32 does not match, so 04 gets 10 04 04.  Reported as "the band
-    freezes after a bad transfer": here it must not.  The link works,
-    05 is a plain reboot into the old image, and a good upload
-    afterwards installs.
+    freezes after a bad transfer": here it must not.  The link works
+    (Software Revision reads as before), and so does a new one.  Where
+    there is a witness, 05 is a plain reboot into the old image, and a
+    good upload afterwards installs.  On a real band (--allow-firmware)
+    the phone sends no 05 after the refusal (Gadgetbridge's "do not
+    reboot the band") and installs nothing: its firmware is not changed.
     """
-    band, state_dir = state_band
     damaged = bytearray(NEW)
     damaged[0x8000] ^= 0x01
     fw = updaters(band)
+    before = software_revision(fw.att)
     seen, progress = progress_recorder()
     with pytest.raises(Refused) as info:
         fw.update(bytes(damaged), crc=zlib.crc32(NEW), progress=progress)
     assert seen[-1] == (len(NEW), len(NEW))
     assert hexs(info.value.reply) == "10 04 04"
-    assert control.wait_event("firmware-failed").details == {"reason": "crc"}
-    assert software_revision(fw.att) == FACTORY_VERSION
+    assert software_revision(fw.att) == before
+    if witness is not None:
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "crc"}
+    if not may_install(band, witness):
+        band.disconnect(fw.att)
+        assert_old_image_runs(band, witness, before, "after a bad CRC")
+        return
 
     fw.reboot()
     band.wait_dropped()
-    control.wait_event("reboot")
-    assert_old_image_runs(band, control, state_dir, "after a bad CRC")
-    install(band, control, updaters(band), NEW)
+    witness.wait_event("reboot")
+    assert_old_image_runs(band, witness, before, "after a bad CRC")
+    install(band, witness, updaters(band), NEW, band_time=band_time)
     assert read_revision(band) == NEW_VERSION
 
 
@@ -366,27 +474,33 @@ UNRECOGNISED = {
 }
 
 
-@pytest.mark.needs_control("Firmware", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
+@pytest.mark.uploads("firmware")
+@pytest.mark.observes("Firmware", "Events")
 @pytest.mark.parametrize("case", sorted(UNRECOGNISED))
-def test_unrecognised_file_is_refused(state_band, control, updaters, case):
+def test_unrecognised_file_is_refused(band, witness, updaters, case):
     """MB4/FW/BI-04: the phone sends a file that is not for this band
 
     The CRC is right, but the file is not what its type says (§7.2: no
-    Mi Band 4 header or name, or another kind of file): 10 04 04, and
-    nothing is installed.
+    Mi Band 4 header or name, or another kind of file): every byte
+    arrives (10 03 01), then 04 gets 10 04 04, and nothing is installed:
+    no 05 is sent, and a new link reads the Software Revision read
+    before.  §7.2 is the phone's recognition (Gadgetbridge's); that the
+    band checks the same at 04 is the emulator's policy
+    (docs/battery-firmware.md): on a real band (--allow-firmware; each
+    file carries a firmware type or a firmware image) another status,
+    or 10 04 01, is a finding.
     """
-    band, state_dir = state_band
     data, file_type = UNRECOGNISED[case]
     fw = updaters(band)
+    before = software_revision(fw.att)
     with pytest.raises(Refused) as info:
         fw.update(data, file_type, reboot=False)
     assert hexs(info.value.reply) == "10 04 04"
-    assert control.wait_event("firmware-failed").details == \
-        {"reason": "unrecognised"}
+    if witness is not None:
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "unrecognised"}
     band.disconnect(fw.att)
-    assert_old_image_runs(band, control, state_dir, case)
+    assert_old_image_runs(band, witness, before, case)
 
 
 @pytest.mark.observes("Events")
@@ -470,74 +584,147 @@ def test_power_loss_during_update(start_band, control, updaters, tmp_path,
     control.drain()
     mark = control.timeline[-1].seq if control.timeline else 0
     band = start_band(state_dir=state_dir)
-    assert_old_image_runs(band, control, state_dir, point, since=mark)
+    assert_old_image_runs(band, control, label=point, since=mark)
     retry_installs(band, control, updaters(band))
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_new_request_discards_transfer(state_band, control, updaters):
+def start_half(fw, image=NEW):
+    """01 for a firmware image, 03 01 and its first half: no 10 03 01."""
+    fw.init(TYPE_FIRMWARE, len(image), zlib.crc32(image))
+    fw.start_data()
+    fw.send_data(image[:len(image) // 2],
+                 Transfer(TYPE_FIRMWARE, len(image), 0),
+                 expect_complete=False)
+
+
+@pytest.mark.uploads("firmware", "watchface")
+@pytest.mark.observes("Firmware", "Events")
+def test_new_request_discards_transfer(band, witness, band_time, updaters):
     """MB4/FW/BI-07: the phone restarts an upload without disconnecting
 
-    Half of one file, then a new 01 for another on the same link: the
-    band forgets the first bytes, so the second file completes on its
-    own byte count, verifies and installs exactly as sent.
+    Half of a firmware image, then a new 01 for another file on the same
+    link: the band forgets the first bytes, so the second file completes
+    on its own byte count and verifies exactly as sent.  First the
+    second file is a watchface: 10 03 01 comes when its own bytes are
+    in and 10 04 01 (the CRC-32 of the watchface alone) says the band
+    holds nothing of the firmware; nothing asks for 05, and the band
+    runs its old image.  That much runs on a real band too
+    (--allow-firmware: half a firmware image is sent).  Where there is a
+    witness, the events say the first transfer failed (interrupted)
+    before the second started, the watchface is stored as sent; then
+    the same again with a firmware image for the second file, which
+    installs exactly as sent (slot b).
     """
-    band, state_dir = state_band
     fw = updaters(band)
-    fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
-    fw.start_data()
-    fw.send_data(NEW[:len(NEW) // 2], Transfer(TYPE_FIRMWARE, len(NEW), 0),
-                 expect_complete=False)
-    control.wait_event("firmware-started", size=len(NEW))
-    _, event = install(band, control, fw, NEWER)
-    discarded = control.wait_event("firmware-failed")
+    before = software_revision(fw.att)
+    start_half(fw)
+    if witness is not None:
+        witness.wait_event("firmware-started", size=len(NEW))
+    face = build_watchface()
+    reported = upload_watchface(fw, witness, band, face)
+    assert software_revision(fw.att) == before
+    band.disconnect(fw.att)
+    if witness is None:
+        assert_old_image_runs(band, witness, before, "after a watchface")
+        return
+    discarded = witness.wait_event("firmware-failed")
     assert discarded.details == {"reason": "interrupted"}
-    assert discarded.seq < control.wait_event("firmware-started",
+    assert discarded.seq < witness.wait_event("firmware-started",
+                                              size=len(face)).seq
+    assert_old_image_runs(band, witness, before, "after a watchface",
+                          expected=dict(FACTORY, watchface=reported))
+    if not may_install(band, witness):
+        return
+
+    mark = last_seq(witness)
+    fw = updaters(band)
+    start_half(fw)
+    witness.wait_event("firmware-started", size=len(NEW))
+    _, event = install(band, witness, fw, NEWER, band_time=band_time)
+    discarded = event_after(witness, "firmware-failed", mark)
+    assert discarded.details == {"reason": "interrupted"}
+    assert discarded.seq < witness.wait_event("firmware-started",
                                               size=len(NEWER)).seq
     assert event.details == {"version": NEWER_VERSION, "slot": "b"}
-    assert (state_dir / "firmware-b.bin").read_bytes() == NEWER
+    assert (state_files(band) / "firmware-b.bin").read_bytes() == NEWER
     assert read_revision(band) == NEWER_VERSION
 
 
-@pytest.mark.needs_control("SetBattery", "Firmware", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_battery_drops_at_data_start(state_band, control, updaters):
+@pytest.mark.uploads("firmware")
+@pytest.mark.person("low-battery", "charger")
+@pytest.mark.observes("Firmware", "Events")
+def test_battery_drops_at_data_start(band, hands, witness, updaters):
     """MB4/FW/BI-08: the update fails when the battery runs low
 
-    01 was accepted at 81 %; by 03 01 the band is at 15 %, where it drops
-    links as a transfer starts.  The transfer is discarded (for low
-    battery) and the old image keeps running.
+    The person lets the band run down to the profile's
+    low-battery-drop-percent (the emulator is set to 15 %) and puts it
+    on the charger, where 01 is accepted; off the charger again, the
+    band drops the link as the phone starts the data (03 01).  The
+    transfer is discarded (for low battery) and the old image keeps
+    running: a new link reads the Software Revision read before.
+    Charged past firmware-min-battery-percent, the band takes 01, 03 01
+    and data again and keeps the link: the drop was the battery's; that
+    transfer, never finished, changes nothing either.  The charger's
+    exception and the drop as a transfer starts are policies
+    (firmware-min-battery-percent, low-battery-drop-percent and
+    -pattern, docs/policies.md; Gadgetbridge #1734): a real band that
+    refuses 01 on the charger, or keeps the link at 03 01, is a finding.
     """
-    band, state_dir = state_band
+    hands.run_down(LOW_BATTERY_DROP_PERCENT)
     fw = updaters(band)
+    before = software_revision(fw.att)
+    battery = read_battery(fw.att)
+    assert battery.level <= LOW_BATTERY_DROP_PERCENT, \
+        f"the band reads {battery.level} %"
+    hands.put_on_charger()
+    assert read_battery(fw.att).charging, "the band does not charge"
     fw.init(TYPE_FIRMWARE, len(NEW), zlib.crc32(NEW))
-    control.set_battery(15)
+    hands.take_off_charger()
+    assert not read_battery(fw.att).charging, "the band still charges"
     with pytest.raises(FirmwareInterrupted):
         fw.start_data()
         fw.send_data(NEW, Transfer(TYPE_FIRMWARE, len(NEW), 0))
-    assert control.wait_event("low-battery-drop").details == \
-        {"reason": "transfer-start"}
-    band.wait_dropped()
-    assert control.wait_event("firmware-failed").details == \
-        {"reason": "low-battery"}
-    assert_old_image_runs(band, control, state_dir, "at 15 %")
+    band.disconnect(fw.att)
+    if witness is not None:
+        assert witness.wait_event("low-battery-drop").details == \
+            {"reason": "transfer-start"}
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "low-battery"}
+    assert_old_image_runs(band, witness, before,
+                          f"at {LOW_BATTERY_DROP_PERCENT} %")
+    mark = last_seq(witness)
+
+    hands.charge_up(FIRMWARE_MIN_PERCENT + 2)
+    fw = updaters(band)
+    assert read_battery(fw.att).level >= FIRMWARE_MIN_PERCENT
+    start_half(fw)
+    assert software_revision(fw.att) == before
+    band.disconnect(fw.att)
+    if witness is not None:
+        witness.wait_event("firmware-started", size=len(NEW))
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "interrupted"}
+        assert events_after(witness, "low-battery-drop", mark) == []
+    assert_old_image_runs(band, witness, before, "charged")
 
 
-@pytest.mark.needs_control("Firmware", "AdvanceClock", "Events")
-@pytest.mark.emulator_process(
-    "the factory image and slot files in the state directory")
-def test_announced_size_rules(state_band, control, updaters):
+@pytest.mark.uploads("firmware", "watchface")
+@pytest.mark.observes("Firmware", "Events")
+def test_announced_size_rules(band, witness, band_time, updaters):
     """MB4/FW/BI-09: the phone sends more, or less, than it announced
 
-    Bytes past the announced size are dropped, so the image verifies and
-    installs exactly as announced; a transfer short of its size gets no
-    10 03 01, and 04 then fails (reason size).
+    A transfer short of its size gets no 10 03 01, and 04 then fails
+    (10 04 04, reason size).  Bytes past the announced size are dropped,
+    so a file verifies exactly as announced: a watchface with 100 bytes
+    too many gets 10 03 01 and 10 04 01 (the CRC-32 of the announced
+    bytes), and is stored as announced.  Both run on a real band too
+    (--allow-firmware: the short file is a firmware image; no 05 is
+    sent, it still reads its old version).  Where there is a witness a
+    firmware image with 100 bytes too many also installs exactly as
+    announced (slot b).
     """
-    band, state_dir = state_band
     fw = updaters(band)
+    before = software_revision(fw.att)
     short = build_firmware("1.0.9.98", 16 * 1024)
     transfer = Transfer(TYPE_FIRMWARE, len(short) + 100, zlib.crc32(short))
     fw.init(TYPE_FIRMWARE, transfer.size, transfer.crc)
@@ -546,11 +733,32 @@ def test_announced_size_rules(state_band, control, updaters):
     with pytest.raises(Refused) as info:
         fw.verify()
     assert hexs(info.value.reply) == "10 04 04"
-    assert control.wait_event("firmware-failed").details == {"reason": "size"}
-    assert control.firmware() == FACTORY
+    if witness is not None:
+        assert witness.wait_event("firmware-failed").details == \
+            {"reason": "size"}
+        assert witness.firmware() == FACTORY
 
+    face = build_watchface()
+    fw.update(face + bytes(100), TYPE_WATCHFACE, size=len(face),
+              crc=zlib.crc32(face))
+    assert software_revision(fw.att) == before
+    band.disconnect(fw.att)
+    if witness is None:
+        assert_old_image_runs(band, witness, before, "after a watchface")
+        return
+    witness.wait_event("firmware-verified", type=TYPE_WATCHFACE)
+    reported = witness.firmware()["watchface"]
+    assert reported != ""
+    if state_files(band) is not None:
+        assert (state_files(band) / "watchface.bin").read_bytes() == face
+    assert_old_image_runs(band, witness, before, "after a watchface",
+                          expected=dict(FACTORY, watchface=reported))
+    if not may_install(band, witness):
+        return
+
+    fw = updaters(band)
     fw.update(NEW + bytes(100), size=len(NEW), crc=zlib.crc32(NEW))
-    boot(band, control)
-    assert control.wait_event("firmware-installed").details == \
+    boot(band, witness, band_time)
+    assert witness.wait_event("firmware-installed").details == \
         {"version": NEW_VERSION, "slot": "b"}
-    assert (state_dir / "firmware-b.bin").read_bytes() == NEW
+    assert (state_files(band) / "firmware-b.bin").read_bytes() == NEW
