@@ -192,7 +192,9 @@ def pytest_configure(config):
             central=config.getoption("--central"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc))
-    if target.allow_firmware and not target.control_plane:
+    # A stand-in is an emulator: nothing to warn about.
+    if target.allow_firmware and not target.control_plane and \
+            not target.stand_in:
         config.issue_config_time_warning(pytest.PytestWarning(
             "--allow-firmware: scenarios marked uploads(\"firmware\") will "
             "write firmware images made by the suite to the band"
