@@ -23,22 +23,9 @@ from bandsim.clients.fetch import SyncState
 from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync, same_samples
 
-from scenarios.helpers.sync import (FOREVER, LIVED_S, band_now, first_since,
-                                    need_unsynced, resync_after_ack)
+from scenarios.helpers.sync import FOREVER, lived_sync, resync_after_ack
 
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
-
-
-def lived_sync(band, band_time, fetch_links, ack: bool) -> tuple:
-    """(link, state): the band lives, then one whole sync from further
-    back than its log reaches."""
-    band_time.let_pass(LIVED_S)
-    fetch = fetch_links(band)
-    state = SyncState(first_since(band_now(fetch.att)))
-    fetch.sync(state, ack=ack)
-    check_sync(state)
-    need_unsynced(len(state.samples), band_time)
-    return fetch, state
 
 
 def logged_now(witness) -> list:

@@ -31,8 +31,9 @@ from bandsim.oracles.phone_side import check_sync, same_samples
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LIVED_S, MINUTE,
                                     PER_DAY, SINCE, all_samples,
                                     assert_minutes, band_now, first_since,
-                                    logged, need_unsynced, open_fetch,
-                                    resync_after_ack, sync_over_new_link)
+                                    lived_sync, logged, need_unsynced,
+                                    open_fetch, resync_after_ack,
+                                    sync_over_new_link)
 
 KILL_POINTS = ("after-advance", "mid-transfer", "after-ack", "ack-in-flight")
 KILL_ROUNDS = 10
@@ -236,12 +237,7 @@ def test_ack_holds_across_a_restart(band, band_time, witness, restart_band,
     what it fetched, as every phone app does (MB4/SYNC/BV-20); one with
     nothing unsynced is skipped.
     """
-    band_time.let_pass(LIVED_S)
-    fetch = fetch_links(band)
-    first = SyncState(first_since(band_now(fetch.att)))
-    fetch.sync(first, ack=True)
-    check_sync(first)
-    need_unsynced(len(first.samples), band_time)
+    fetch, first = lived_sync(band, band_time, fetch_links, ack=True)
     assert all(r.acked for r in first.rounds)
     last = first.samples[-1].ts
     band = restart_band(band, "kill", via=fetch.att)

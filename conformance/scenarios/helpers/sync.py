@@ -67,6 +67,19 @@ def sync_all(links) -> dict:
         return {k: future.result() for k, future in futures.items()}
 
 
+def lived_sync(band, band_time, fetch_links, ack: bool) -> tuple:
+    """(link, state): the band lives LIVED_S, then one whole sync from
+    further back than its log reaches, judged by the phone's rules; a
+    band with nothing unsynced skips the scenario (need_unsynced)."""
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band)
+    state = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(state, ack=ack)
+    check_sync(state)
+    need_unsynced(len(state.samples), band_time)
+    return fetch, state
+
+
 def synced_since(att, since: int = SINCE) -> list:
     """The samples a phone syncs from minute `since` on (no ack), checked
     by what the phone alone can tell (oracles/phone_side.py)."""
