@@ -690,10 +690,13 @@ def _band_address(request) -> BandAddress:
 
 def _stand_in(request):
     """An emulator as a real band meets a scenario: it has lived
-    STAND_IN_LIVED_S, and its clock runs from there at the wall clock's
-    pace.  Only the suite touches its control plane, to get it there."""
+    STAND_IN_LIVED_S, its clock runs from there at the wall clock's pace,
+    and its link at a real band's (--pace real: connection events, the
+    MTU announced with device event 16).  Only the suite touches its
+    control plane, to get it there."""
     target = request.getfixturevalue("target")
-    proc = request.getfixturevalue("start_band")(auth_key=target.auth_key)
+    proc = request.getfixturevalue("start_band")(
+        auth_key=target.auth_key, extra_args=["--pace", "real"])
     control = _record(request.node).control(
         request.getfixturevalue("bus"), _control_name(proc), role="stand-in")
     control.advance_clock(STAND_IN_LIVED_S)

@@ -19,6 +19,8 @@ from bandsim.harness.control import ControlClient, ControlError
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
+from scenarios.helpers.events import heard
+
 PROFILE = Profile.load(DEFAULT_PATH)
 BATTERY = PROFILE.characteristic("battery")
 DEVICE_EVENT = PROFILE.characteristic("device-event")
@@ -168,11 +170,11 @@ def test_button_device_events(band, band_button, att):
     control = band_button.control           # None when a person taps
     att.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
     band_button.press()
-    assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "04"
+    assert heard(att).hex() == "04"
     if control is not None:
         control.wait_event("button-pressed")
     band_button.long_press()
-    assert att.wait_notification(DEVICE_EVENT.value_handle).hex() == "0b"
+    assert heard(att).hex() == "0b"
     if control is not None:
         control.wait_event("button-long-pressed")
         assert control.get("Prompt") == ""

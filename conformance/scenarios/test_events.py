@@ -22,6 +22,7 @@ from bandsim.protocol import settings as S
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
 from scenarios.helpers.events import (events_after, last_seq,
+                                      not_announcements,
                                       unasked_find_phone_answers)
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
@@ -177,8 +178,8 @@ def test_sleep_and_non_wear(authed, band_time, hands, witness):
             wearer
         return
     band_time.let_pass(DAY)
-    got = [value for handle, value in sent_so_far(authed)
-           if handle == client.event_handle]
+    got = not_announcements(value for handle, value in sent_so_far(authed)
+                            if handle == client.event_handle)
     synced = synced_since(authed)
     want = wearer_events(synced)
     assert {D.FELL_ASLEEP, D.WOKE_UP, D.NON_WEAR} <= set(want)
@@ -304,7 +305,7 @@ def test_injected_events(authed, control):
     for code, extra in INJECTED:
         mark = last_seq(control)
         control.inject_device_event(code, extra)
-        event = client.next()
+        event = client.next(mtu=True)     # the injected 16 too
         assert bytes(event) == bytes([code]) + extra
         assert event.name == D.NAMES[code]
         details = control.wait_event("device-event", code=code).details

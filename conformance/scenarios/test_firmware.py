@@ -42,6 +42,7 @@ from bandsim.protocol.att import ErrorCode
 
 from scenarios.helpers.events import event_after, events_after, last_seq
 from scenarios.helpers.pdus import hexs
+from scenarios.helpers.policy import CONNECTION_INTERVAL_S
 from scenarios.helpers.update import (FACTORY, FACTORY_VERSION,
                                       FIRMWARE_MIN_PERCENT,
                                       LOW_BATTERY_DROP_PERCENT, NEW,
@@ -53,6 +54,10 @@ from scenarios.helpers.update import (FACTORY, FACTORY_VERSION,
 
 NEWER = fixture("mb4-fw-1.1.0.1.fw")
 NEWER_VERSION = "V" + identify(NEWER).version      # V1.1.0.1
+# NEW whole at ATT_MTU 23 on a band at a real band's pace: its 20-byte
+# Write Commands at one a connection event, the slowest reading of §13,
+# and half as much again.
+UPLOAD_AT_MTU_23_S = -(-len(NEW) // 20) * CONNECTION_INTERVAL_S * 1.5
 MiB = 1024 * 1024
 
 
@@ -247,6 +252,7 @@ def test_resources_font_and_watchface(state_band, start_band, control,
 
 @pytest.mark.uploads("firmware")
 @pytest.mark.observes("Events")
+@pytest.mark.timeout(UPLOAD_AT_MTU_23_S + 60)
 def test_sync_is_never_answered(band, witness, updaters):
     """MB4/FW/BV-04: the band never answers the 00 sync
 
@@ -272,7 +278,10 @@ def test_sync_is_never_answered(band, witness, updaters):
     fw.expect_silence()
 
     fw.sync_as_command = True
-    transfer = fw.update(NEW, reboot=False)
+    # The whole image at ATT_MTU 23: a real band takes one Write Command
+    # a connection event or a few (protocol §13), far longer than an
+    # emulator on its socket.
+    transfer = fw.update(NEW, reboot=False, timeout=UPLOAD_AT_MTU_23_S)
     assert transfer.syncs[-1] == transfer.chunks == -(-len(NEW) // 20)
     software_revision(fw.att)
     fw.expect_silence()

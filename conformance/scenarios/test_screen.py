@@ -524,7 +524,7 @@ def test_ctl_menus_and_status(authed, control, bus, emulator_binary):
     assert client.music() == "play"
     assert ctl(emulator_binary, *where, "device-event", "16",
                "f7 00").returncode == 0
-    assert client.next().mtu == 247
+    assert client.next(mtu=True).mtu == 247
     assert ctl(emulator_binary, *where, "device-event", "0e").returncode \
         == 0
     assert bytes(client.next()) == b"\x0e"

@@ -29,7 +29,8 @@ from bandsim.protocol.values import decode_steps
 from scenarios.helpers.alarms import (ALARM_WAIT_MAX_S, RING_SLACK_S,
                                       device_event_at, device_event_by,
                                       listen, next_minute)
-from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.events import (event_after, events_after, heard,
+                                      last_seq)
 from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
                                         ALARMS, GB_SETUP, PHONE_DST,
                                         PHONE_TIME, PHONE_TZ, without_rtc)
@@ -240,7 +241,7 @@ def test_alarm_days_and_once(authed, band_time, witness):
     client.settle()
     mark = last_seq(witness)
     band_time.let_pass(3600)
-    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x1a"
+    assert heard(authed) == b"\x1a"
     assert client.alarms() == [S.AlarmState(3, True), S.AlarmState(4, False)]
     if witness is not None:
         assert [e.details["slot"] for e in
@@ -388,7 +389,7 @@ def test_goal_reached_device_event(authed, band_time, hands, witness):
     client.set_step_goal(300)
     mark = last_seq(witness)
     band_time.let_pass(12 * 3600)
-    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x03"
+    assert heard(authed) == b"\x03"
     if witness is not None:
         reached = event_after(witness, "goal-reached", mark, goal=300)
         assert reached.details["steps"] >= 300
@@ -409,7 +410,7 @@ def test_alarm_toggled_on_band(authed, hands, target):
     client.settle()
     authed.write(DEVICE_EVENT.cccd_handle, b"\x01\x00")
     hands.toggle_alarm(0, "07:30", False)
-    assert authed.wait_notification(DEVICE_EVENT.value_handle) == b"\x0a"
+    assert heard(authed) == b"\x0a"
     alarms = client.alarms()
     if target.kind == EMU:
         assert alarms == [S.AlarmState(0, False)]

@@ -7,6 +7,11 @@ answers find phone the ways companion apps do: ``06 14 00 00`` at once
 when the band starts looking (Gadgetbridge: "the phone rings"), and
 ``06 14 00 01`` (satcar77, after the band's 0F; "found").  The answers
 are Write Commands, as every write to 00000003; the band answers none.
+
+A band announces its MTU with ``16 <mtu>`` when a link still at ATT_MTU
+23 subscribes (§13); like Gadgetbridge, the client takes that as the
+link's news, not the wearer's: next() sets it aside (announced_mtu)
+unless asked for it.
 """
 
 from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
@@ -36,25 +41,30 @@ class DeviceEventsClient(LinkClient):
         self.event_handle, self.event_cccd = \
             self.handles_of(uuids.DEVICE_EVENT)
         self.config_handle, _ = self.handles_of(uuids.CONFIGURATION)
+        self.announced_mtu = None
 
     def enable_notifications(self, timeout=None) -> None:
         """CCCD ``01 00`` on 00000010."""
         self.att.write(self.event_cccd, NOTIFY_ON,
                        as_deadline(timeout, self.timeout))
 
-    def next(self, timeout=None) -> devevents.DeviceEvent:
-        """The next event the band sends; ProtocolError for a value that
-        does not fit §9."""
-        raw = self.att.wait_notification(self.event_handle,
-                                         as_deadline(timeout, self.timeout))
-        try:
-            return devevents.decode(raw)
-        except ValueFormatError as exc:
-            raise ProtocolError(str(exc)) from None
+    def next(self, timeout=None, mtu: bool = False) -> devevents.DeviceEvent:
+        """The next event the band sends, its MTU announcement set aside
+        unless mtu; ProtocolError for a value that does not fit §9."""
+        deadline = as_deadline(timeout, self.timeout)
+        while True:
+            raw = self.att.wait_notification(self.event_handle, deadline)
+            try:
+                event = devevents.decode(raw)
+            except ValueFormatError as exc:
+                raise ProtocolError(str(exc)) from None
+            if event.code != devevents.MTU or mtu:
+                return event
+            self.announced_mtu = event.mtu
 
     def expect(self, code: int, timeout=None) -> devevents.DeviceEvent:
         """The next event, which must be code (UnexpectedEvent if not)."""
-        event = self.next(timeout)
+        event = self.next(timeout, mtu=code == devevents.MTU)
         if event.code != code:
             raise UnexpectedEvent(devevents.NAMES.get(code, f"{code:#04x}"),
                                   event)

@@ -8,7 +8,30 @@ find phone the band never started.
 """
 
 from bandsim.clients.settings import SettingsClient
+from bandsim.link.base import DEFAULT_TIMEOUT
 from bandsim.link.deadline import as_deadline
+from bandsim.protocol import devevents
+from bandsim.protocol.profile import default_profile
+
+DEVICE_EVENT = default_profile().characteristic("device-event")
+
+
+def heard(att, timeout=None) -> bytes:
+    """The next device event the phone hears on 00000010, the band's MTU
+    announcement (16 <mtu>, sent when a link at ATT_MTU 23 subscribes,
+    §13) passed over as a phone app does."""
+    deadline = as_deadline(timeout, DEFAULT_TIMEOUT)
+    while True:
+        raw = bytes(att.wait_notification(DEVICE_EVENT.value_handle,
+                                          deadline))
+        if raw[:1] != bytes([devevents.MTU]):
+            return raw
+
+
+def not_announcements(values) -> list:
+    """Device events as a phone keeps them: without the MTU
+    announcement."""
+    return [v for v in values if bytes(v)[:1] != bytes([devevents.MTU])]
 
 
 def last_seq(control) -> int:
