@@ -32,22 +32,21 @@ def emulator(tmp_path, *args, env=None):
 
 
 def stderr_until(proc, wanted: str, timeout: float = WAIT) -> str:
-    """The emulator's stderr up to the first line holding wanted (or its
-    exit), against a deadline."""
+    """The emulator's stderr up to wanted (or its exit), against a
+    deadline.  Read from the pipe's fd itself: a buffered readline()
+    could hold the line wanted while select() waits on an empty pipe."""
     deadline = Deadline(timeout)
-    seen = []
-    while not deadline.expired:
-        ready, _, _ = select.select([proc.stderr], [], [],
-                                    deadline.remaining())
+    fd = proc.stderr.fileno()
+    seen = b""
+    while not deadline.expired and wanted.encode() not in seen:
+        ready, _, _ = select.select([fd], [], [], deadline.remaining())
         if not ready:
             break
-        line = proc.stderr.readline()
-        if not line:
+        chunk = os.read(fd, 4096)
+        if not chunk:
             break
-        seen.append(line)
-        if wanted in line:
-            break
-    return "".join(seen)
+        seen += chunk
+    return seen.decode(errors="replace")
 
 
 def stop(proc):
