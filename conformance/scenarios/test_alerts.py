@@ -28,7 +28,8 @@ from bandsim.protocol.att import (EXECUTE_CANCEL, EXECUTE_WRITE, ErrorCode,
                                   prepare_write_rsp)
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 
-from scenarios.helpers.events import event_after, events_after, last_seq
+from scenarios.helpers.events import (event_after, events_after, last_seq,
+                                      vibrated_for)
 from scenarios.helpers.faults import fired
 from scenarios.helpers.policy import CHUNK_MAX, CHUNK_TIMEOUT_S, PREPARE_QUEUE
 
@@ -412,8 +413,7 @@ def test_dnd_keeps_band_still_not_alert(authed, hands, witness):
                           reason="find-band")
         if witness is not None:
             event_after(witness, "find-band", mark, level=3)
-            assert [e.details["reason"] for e in
-                    events_after(witness, "vibrate", mark)] == ["find-band"]
+            assert vibrated_for(witness, mark) == ["find-band"]
         client.stop_find_band()
     finally:
         settings.set_dnd("off")

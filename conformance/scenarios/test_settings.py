@@ -30,7 +30,7 @@ from scenarios.helpers.alarms import (ALARM_WAIT_MAX_S, RING_SLACK_S,
                                       device_event_at, device_event_by,
                                       listen, next_minute)
 from scenarios.helpers.events import (event_after, events_after, heard,
-                                      last_seq)
+                                      last_seq, vibrated_for)
 from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
                                         ALARMS, GB_SETUP, PHONE_DST,
                                         PHONE_TIME, PHONE_TZ, without_rtc)
@@ -297,8 +297,7 @@ def test_dnd_keeps_chime_still_not_alarm(authed, band_time, hands, witness):
     assert not hands.felt("vibrate for the chime at 08:00", "vibrate",
                           timeout=1, reason="chime")
     if witness is not None:
-        assert [e.details["reason"] for e in
-                events_after(witness, "vibrate", mark)] == ["alarm"]
+        assert vibrated_for(witness, mark) == ["alarm"]
         event_after(witness, "hourly-chime", mark, hour=8)
         mark = last_seq(witness)
     band_time.let_pass(3600)
@@ -306,8 +305,7 @@ def test_dnd_keeps_chime_still_not_alarm(authed, band_time, hands, witness):
                       reason="chime")
     if witness is not None:
         event_after(witness, "hourly-chime", mark, hour=9)
-        assert [e.details["reason"] for e in
-                events_after(witness, "vibrate", mark)] == ["chime"]
+        assert vibrated_for(witness, mark) == ["chime"]
 
 
 def expected_warnings(samples, start: int, end: int, minutes: int) -> int:

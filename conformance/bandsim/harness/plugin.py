@@ -140,7 +140,8 @@ class Session:
             args += ["--faults", str(spec)]
         if life_seed is not None:
             args += ["--life-seed", str(life_seed)]
-        proc = BandProcess(self.binary, profile or _profile_path(), workdir,
+        proc = BandProcess(self.binary, profile or profile_module.DEFAULT_PATH,
+                           workdir,
                            control_address=self.address(),
                            clock_rate=clock_rate, clock_start=clock_start,
                            auth_key=auth_key, extra_args=args)
@@ -152,7 +153,7 @@ class Session:
 
     def fleet(self, count: int, clock_start=None, clock_rate=0,
               auth_key=DEFAULT_KEY, extra_args=()):
-        proc = FleetProcess(self.binary, _profile_path(),
+        proc = FleetProcess(self.binary, profile_module.DEFAULT_PATH,
                             self.workdir("fleet"), count,
                             control_address=self.address(),
                             clock_rate=clock_rate, clock_start=clock_start,
@@ -208,10 +209,6 @@ class Fleet:
 
     def control(self, k: int) -> ControlClient:
         return self.controls[k - 1]
-
-
-def _profile_path() -> Path:
-    return profile_module.DEFAULT_PATH
 
 
 def remote_band(target: str, key_text) -> RemoteBand:

@@ -78,6 +78,12 @@ def events_after(control, name: str, since: int) -> list:
     return [e for e in control.timeline if e.name == name and e.seq > since]
 
 
+def vibrated_for(control, since: int) -> list:
+    """The reasons of the band's vibrations after `since`, in order."""
+    return [e.details["reason"] for e in events_after(control, "vibrate",
+                                                      since)]
+
+
 def unasked_find_phone_answers(att, control, client) -> tuple:
     """An app that answers find phone while the band is not looking: 06
     14 00 00 ("the phone rings"), then 06 14 00 01 ("found"), from client
