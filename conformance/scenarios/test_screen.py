@@ -407,6 +407,7 @@ def test_find_phone(authed, hands, witness):
     assert hands.sees("its find-phone screen", "find-phone",
                       state="started")
     client.answer_find_phone()
+    client.settle()
     seen_by(witness, "find-phone", state="acknowledged")
     assert hands.sees("its find-phone screen still", "find-phone",
                       state="acknowledged")
@@ -557,6 +558,7 @@ def test_call_screen_while_ringing(att, hands, witness, band_time):
     client.watch_events()
     mark = last_seq(witness)
     client.incoming_call("Anna", chunked=True)
+    client.settle()
     seen_by(witness, "call-ringing", caller="Anna")
     assert hands.sees("the incoming call from 'Anna'", "call",
                       caller="Anna")

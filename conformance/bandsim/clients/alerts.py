@@ -112,8 +112,3 @@ class AlertClient(LinkClient):
             if value and value[0] in (A.CALL_REJECTED, A.CALL_IGNORED):
                 return value[0]
 
-    def settle(self, timeout=None) -> None:
-        """Returns once the band has taken every write before: a Read
-        Request (0x2A46 reads its profile value) is answered after
-        them, in order."""
-        self.att.read(self.new_alert_handle, as_deadline(timeout, self.timeout))

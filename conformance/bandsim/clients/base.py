@@ -18,6 +18,7 @@ from ..link.deadline import as_deadline
 from ..protocol.att import NOTIFY_ON
 from ..protocol.huami import StatusError, check_reply
 from ..protocol.profile import Profile, default_profile
+from ..protocol.uuids import NEW_ALERT
 
 
 class Interrupted(Disconnected):
@@ -47,6 +48,17 @@ class LinkClient:
         CCCD handle is None where it has none."""
         chr_ = self.profile.by_uuid(uuid)
         return chr_.value_handle, chr_.cccd_handle
+
+    def settle(self, timeout=None) -> None:
+        """Returns once the band has taken every command written before.
+        A Write Command has no answer; a Read Request of the band's own
+        0x2A46 (readable with or without auth) is answered after the
+        writes, in order (over BlueZ too: bluetoothd passes both to the
+        band's process on one bus connection, which a read of
+        bluetoothd's own GAP would not).  For a test that then looks at
+        the band from elsewhere (the control plane, a person's hands)."""
+        self.att.read(self.handles_of(NEW_ALERT)[0],
+                      as_deadline(timeout, self.timeout))
 
 
 class CommandClient(LinkClient):

@@ -77,14 +77,6 @@ class SettingsClient(LinkClient):
             self.att.write(handle, write.payload,
                            as_deadline(timeout, self.timeout))
 
-    def settle(self, timeout=None) -> None:
-        """Returns once the band has taken every command written before:
-        a Read Request (0x2A39) is answered after them, in order.  For a
-        test that then looks at the band from elsewhere (the control
-        plane)."""
-        self.att.read(self.handles[S.HR_CONTROL],
-                      as_deadline(timeout, self.timeout))
-
     def reply(self, uuid: str = S.CONFIGURATION, timeout=None) -> bytes:
         """The next notification on 00000003 (or uuid)."""
         return self.att.wait_notification(self.handles[uuid],
