@@ -43,6 +43,9 @@ METHODS = {
     "SetSilentMode": [("b", "in")],
     "InjectDeviceEvent": [("y", "in"), ("ay", "in")],
     "AnswerCall": [("s", "in")],
+    "StartWorkout": [("s", "in")],
+    "StopWorkout": [],
+    "GetWorkouts": [("aa{sv}", "out")],
 }
 PROPERTIES = {
     "State": ("s", "read"),

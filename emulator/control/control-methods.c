@@ -15,6 +15,8 @@
 #include "core/flashlog.h"
 #include "core/power.h"
 #include "core/settings.h"
+#include "core/sport.h"
+#include "core/workoutlog.h"
 
 /* Ten years of band time is more than any scenario needs. */
 #define MAX_ADVANCE_S (10.0 * 365 * 86400)
@@ -266,6 +268,85 @@ static void answer_call(struct control *c, GVariant *args, struct reply *r)
 		fail(r, CONTROL_ERROR_FAILED, mb_strdup("no call is ringing"));
 }
 
+/* The wearer starts a workout on the band (docs/workouts.md). */
+static void start_workout(struct control *c, GVariant *args, struct reply *r)
+{
+	enum mb_sport_kind kind;
+	const char *name;
+	char *err = NULL;
+
+	g_variant_get(args, "(&s)", &name);
+	kind = mb_sport_kind_from_name(name);
+	if (kind == MB_SPORT_NONE) {
+		fail(r, CONTROL_ERROR_INVALID_ARGS,
+		     mb_strdup_printf("'%s': the band's workouts are %s", name,
+				      mb_sport_kind_names()));
+		return;
+	}
+	if (!mb_sport_start(mb_band_sport(c->band), kind, &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
+static void stop_workout(struct control *c, GVariant *args, struct reply *r)
+{
+	char *err = NULL;
+
+	if (!mb_sport_stop(mb_band_sport(c->band), &err))
+		fail(r, CONTROL_ERROR_FAILED, err);
+}
+
+/* One workout: its summary's facts and its track, (offset, bpm, steps,
+ * distance_dm, has_position, lat, lon) a second. */
+static GVariant *workout_value(const struct mb_workout *w, bool running)
+{
+	GVariantBuilder b, track;
+
+	g_variant_builder_init(&track, G_VARIANT_TYPE("a(qyyqbii)"));
+	for (size_t i = 0; i < w->n_points; i++) {
+		const struct mb_workout_point *p = &w->points[i];
+
+		g_variant_builder_add(&track, "(qyyqbii)", p->offset_s, p->bpm,
+				      p->steps, p->distance_dm,
+				      (gboolean)p->has_position, p->lat,
+				      p->lon);
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint32(w->id));
+	g_variant_builder_add(&b, "{sv}", "kind",
+			      g_variant_new_string(mb_sport_kind_name(w->kind)
+							   ?: "unknown"));
+	g_variant_builder_add(&b, "{sv}", "gps", g_variant_new_boolean(w->gps));
+	g_variant_builder_add(&b, "{sv}", "start",
+			      g_variant_new_uint64(w->start_s));
+	g_variant_builder_add(&b, "{sv}", "end",
+			      g_variant_new_uint64(w->end_s));
+	g_variant_builder_add(&b, "{sv}", "tz", g_variant_new_int16(w->tz));
+	g_variant_builder_add(&b, "{sv}", "cut", g_variant_new_boolean(w->cut));
+	g_variant_builder_add(&b, "{sv}", "running",
+			      g_variant_new_boolean(running));
+	g_variant_builder_add(&b, "{sv}", "track",
+			      g_variant_builder_end(&track));
+	return g_variant_builder_end(&b);
+}
+
+/* The workouts the band holds and has not deleted, oldest first, then
+ * the one running (running = true). */
+static void get_workouts(struct control *c, GVariant *args, struct reply *r)
+{
+	const struct mb_workoutlog *log =
+		mb_logstore_workouts(mb_band_store(c->band));
+	const struct mb_workout *w = mb_workoutlog_running(log);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+	for (size_t i = 0; i < mb_workoutlog_count(log); i++)
+		g_variant_builder_add_value(
+			&b, workout_value(mb_workoutlog_at(log, i), false));
+	if (w)
+		g_variant_builder_add_value(&b, workout_value(w, true));
+	r->value = g_variant_new("(@aa{sv})", g_variant_builder_end(&b));
+}
+
 #define P(name) CONTROL_PROP_BIT(CONTROL_PROP_##name)
 
 static const struct {
@@ -295,6 +376,9 @@ static const struct {
 	{ "SetSilentMode", "(b)", set_silent_mode, 0, true },
 	{ "InjectDeviceEvent", "(yay)", inject_device_event, 0, true },
 	{ "AnswerCall", "(s)", answer_call, 0, true },
+	{ "StartWorkout", "(s)", start_workout, 0, true },
+	{ "StopWorkout", "()", stop_workout, 0, true },
+	{ "GetWorkouts", "()", get_workouts, 0, false },
 };
 
 bool control_methods_check(const GDBusInterfaceInfo *iface, GError **error)

@@ -407,6 +407,97 @@ static int run_answer(const struct ctl *ctl, const struct command *cmd,
 	return simple(ctl, cmd->method, g_variant_new("(s)", args[0]));
 }
 
+/* workout start KIND | workout stop: the wearer on the band's menu. */
+static int run_workout(const struct ctl *ctl, const struct command *cmd,
+		       char **args)
+{
+	if (cmd->n_args == 2 && !strcmp(args[0], "start"))
+		return simple(ctl, "StartWorkout",
+			      g_variant_new("(s)", args[1]));
+	if (cmd->n_args == 1 && !strcmp(args[0], "stop"))
+		return simple(ctl, "StopWorkout", NULL);
+	g_printerr("bandsim ctl: workout: start KIND (outdoor-run, treadmill, "
+		   "walking, cycling, exercise, pool-swim) or stop\n");
+	return 2;
+}
+
+static void iso_utc(guint64 unix_s, char *out, size_t size)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc((gint64)unix_s);
+	char *s = t ? g_date_time_format(t, "%FT%TZ") : NULL;
+
+	g_strlcpy(out, s ? s : "?", size);
+	g_free(s);
+	if (t)
+		g_date_time_unref(t);
+}
+
+/* A line a workout: id, kind, start and end (UTC, ISO 8601), seconds,
+ * steps, points with a position, and running or cut. */
+static int run_workouts(const struct ctl *ctl, const struct command *cmd,
+			char **args)
+{
+	GVariant *r =
+		call(ctl, CONTROL_INTERFACE, cmd->method, NULL, "(aa{sv})");
+	GVariant *list, *w;
+	GVariantIter iter;
+
+	if (!r)
+		return 1;
+	g_variant_get(r, "(@aa{sv})", &list);
+	g_variant_iter_init(&iter, list);
+	while ((w = g_variant_iter_next_value(&iter))) {
+		GVariantDict d;
+		GVariant *track;
+		guint32 id = 0;
+		guint64 start = 0, end = 0;
+		const char *kind = "";
+		gboolean running = FALSE, cut = FALSE;
+		guint32 steps = 0, positions = 0;
+		char from[32], to[32];
+
+		g_variant_dict_init(&d, w);
+		g_variant_dict_lookup(&d, "id", "u", &id);
+		g_variant_dict_lookup(&d, "kind", "&s", &kind);
+		g_variant_dict_lookup(&d, "start", "t", &start);
+		g_variant_dict_lookup(&d, "end", "t", &end);
+		g_variant_dict_lookup(&d, "running", "b", &running);
+		g_variant_dict_lookup(&d, "cut", "b", &cut);
+		track = g_variant_dict_lookup_value(
+			&d, "track", G_VARIANT_TYPE("a(qyyqbii)"));
+		for (gsize i = 0; track && i < g_variant_n_children(track);
+		     i++) {
+			guint8 bpm, s;
+			guint16 off, dm;
+			gboolean has;
+			gint32 lat, lon;
+
+			g_variant_get_child(track, i, "(qyyqbii)", &off, &bpm,
+					    &s, &dm, &has, &lat, &lon);
+			steps += s;
+			positions += has;
+		}
+		iso_utc(start, from, sizeof(from));
+		if (running)
+			g_strlcpy(to, "-", sizeof(to));
+		else
+			iso_utc(end, to, sizeof(to));
+		printf("%u\t%s\t%s\t%s\t%zu s\t%u steps\t%u positions%s\n", id,
+		       kind, from, to, track ? g_variant_n_children(track) : 0,
+		       steps, positions,
+		       running ? "\trunning"
+		       : cut   ? "\tcut"
+			       : "");
+		if (track)
+			g_variant_unref(track);
+		g_variant_dict_clear(&d);
+		g_variant_unref(w);
+	}
+	g_variant_unref(list);
+	g_variant_unref(r);
+	return 0;
+}
+
 /* ---- a fleet's commands (io.bandsim.Fleet1) ---- */
 
 static GVariant *fleet_call(const struct ctl *ctl, const char *method,
@@ -518,6 +609,9 @@ static const struct command commands[] = {
 	{ "device-event", 1, "InjectDeviceEvent", run_device_event },
 	{ "device-event", 2, "InjectDeviceEvent", run_device_event },
 	{ "answer", 1, "AnswerCall", run_answer },
+	{ "workout", 1, "StopWorkout", run_workout },
+	{ "workout", 2, "StartWorkout", run_workout },
+	{ "workouts", 0, "GetWorkouts", run_workouts },
 	{ "bands", 0, NULL, run_bands },
 	{ "add-band", 0, "AddBand", run_add_band },
 	{ "remove-band", 1, "RemoveBand", run_band_op },
@@ -571,6 +665,10 @@ int ctl_main(int argc, char **argv)
 		"  silent on|off    mute or unmute the phone from the band's menu\n"
 		"  device-event CODE [HEX]  send any device event (a test's)\n"
 		"  answer reject|ignore  answer the call that rings on the band\n"
+		"  workout start KIND|stop  a workout from the band's menu:\n"
+		"                   outdoor-run, treadmill, walking, cycling,\n"
+		"                   exercise, pool-swim\n"
+		"  workouts         list the workouts the band holds\n"
 		"  events           print protocol events until interrupted\n"
 		"A fleet's (bandsim fleet; the commands above take --band K):\n"
 		"  bands            list the bands: number, running or killed,\n"

@@ -31,6 +31,8 @@ struct mb_alerts {
 	struct mb_routine *routine;
 	struct mb_call *call;
 	struct mb_chunked *chunked;
+	mb_alerts_gps_fn gps;
+	void *gps_data;
 	uint64_t chunk_deadline; /* UINT64_MAX: no transfer waits */
 	unsigned int find_level;
 	bool have_alert, have_weather, have_music;
@@ -49,6 +51,13 @@ struct mb_alerts *mb_alerts_new(const struct mb_services *svc,
 		      .call = mb_call_new(svc, routine, devevents),
 		      .chunked = mb_chunked_new(policy->chunk_max_bytes),
 		      .chunk_deadline = UINT64_MAX);
+}
+
+void mb_alerts_set_gps(struct mb_alerts *alerts, mb_alerts_gps_fn fn,
+		       void *user_data)
+{
+	alerts->gps = fn;
+	alerts->gps_data = user_data;
 }
 
 void mb_alerts_free(struct mb_alerts *alerts)
@@ -186,6 +195,12 @@ static bool take_music(struct mb_alerts *a, const uint8_t *v, size_t len)
 	return true;
 }
 
+/* The phone's GPS in a workout (GB sendPhoneGps): the sport mode's. */
+static bool take_gps(struct mb_alerts *a, const uint8_t *v, size_t len)
+{
+	return a->gps && a->gps(a->gps_data, v, len);
+}
+
 /* protocol §2.6: the types Gadgetbridge and satcar77 send. */
 static const struct {
 	uint8_t type;
@@ -194,6 +209,7 @@ static const struct {
 	{ 0, take_alert },
 	{ 1, take_weather },
 	{ 3, take_music },
+	{ 6, take_gps },
 };
 
 static void completed(struct mb_alerts *a)

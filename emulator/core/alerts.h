@@ -28,6 +28,12 @@ struct mb_alerts *mb_alerts_new(const struct mb_services *svc,
 				struct mb_devevents *devevents);
 void mb_alerts_free(struct mb_alerts *alerts);
 
+/* Who takes the phone's GPS, a chunked transfer of type 6 (the sport
+ * mode: mb_sport_phone_gps()); false from fn: malformed. */
+typedef bool (*mb_alerts_gps_fn)(void *user_data, const uint8_t *v, size_t len);
+void mb_alerts_set_gps(struct mb_alerts *alerts, mb_alerts_gps_fn fn,
+		       void *user_data);
+
 extern const struct mb_chr_route mb_alerts_routes[];
 extern const size_t mb_alerts_n_routes;
 

@@ -28,6 +28,7 @@
 #include "services.h"
 #include "session.h"
 #include "settings.h"
+#include "sport.h"
 #include "tick.h"
 
 struct mb_band {
@@ -75,6 +76,9 @@ static void svc_emit(const struct mb_event *ev, void *data)
 
 	if (band->debug)
 		mb_svc_debug(&band->svc, "event %s", mb_event_name(ev->id));
+	/* A band that goes off or restarts ends its workout (sport.h). */
+	if (ev->id == MB_EVENT_POWER_OFF || ev->id == MB_EVENT_REBOOT)
+		mb_sport_end(band->p.sport, MB_SPORT_END_POWER_OFF);
 	if (band->event)
 		band->event(ev, band->event_data);
 	if (shown)
@@ -120,17 +124,31 @@ static void power_booted(void *data)
 	mb_firmware_booted(((struct mb_band *)data)->p.firmware);
 }
 
+/* The minute that ended: in a workout the band reads the wearer every
+ * second, so the minute has their rate; else the heart-rate part's
+ * schedules decide.  Then the sport mode hears what the wearer did. */
 static void tick_heart_rate(void *data, uint32_t minute, uint8_t sample[4])
-{
-	mb_hr_minute(((struct mb_band *)data)->p.hr, minute, sample);
-}
-
-static void log_opened(struct mb_flashlog *log, void *data)
 {
 	struct mb_band *band = data;
 
-	mb_fetch_set_log(band->p.fetch, log);
+	if (mb_sport_running(band->p.sport) == MB_SPORT_NONE)
+		mb_hr_minute(band->p.hr, minute, sample);
+	mb_sport_minute(band->p.sport, sample);
+}
+
+static void log_opened(struct mb_flashlog *log, struct mb_workoutlog *workouts,
+		       void *data)
+{
+	struct mb_band *band = data;
+
+	mb_fetch_set_log(band->p.fetch, log, workouts);
 	mb_tick_set_log(band->p.tick, log);
+	mb_sport_set_log(band->p.sport, workouts);
+}
+
+static bool alerts_gps(void *data, const uint8_t *v, size_t len)
+{
+	return mb_sport_phone_gps(((struct mb_band *)data)->p.sport, v, len);
 }
 
 static bool settings_reset(void *data, char **err)
@@ -205,8 +223,11 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 				      b->p.tick, b->p.settings, b->p.devevents);
 	b->p.hr = mb_hr_new(&b->svc, pol, b->p.rtc, b->p.power, b->p.tick,
 			    b->p.settings);
+	b->p.sport = mb_sport_new(&b->svc, pol, b->p.rtc, b->p.power, b->p.tick,
+				  b->p.devevents);
 	mb_tick_set_heart_rate(b->p.tick, tick_heart_rate, b);
 	b->p.alerts = mb_alerts_new(&b->svc, pol, b->p.routine, b->p.devevents);
+	mb_alerts_set_gps(b->p.alerts, alerts_gps, b);
 	b->p.devinfo = mb_devinfo_new(profile, b->p.identity, b->p.firmware);
 	b->p.adv = mb_adv_new(profile);
 	b->p.faults =
@@ -228,6 +249,8 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 		      b->p.firmware);
 	mb_router_add(b->router, mb_alerts_routes, mb_alerts_n_routes,
 		      b->p.alerts);
+	mb_router_add(b->router, mb_sport_routes, mb_sport_n_routes,
+		      b->p.sport);
 	mb_link_set_server(b->p.link, &mb_router_att_ops, b->router);
 	b->p.session = mb_session_new(
 		&b->svc, profile, gatt,
@@ -245,13 +268,16 @@ struct mb_band *mb_band_new(const struct mb_profile *profile,
 	mb_sched_add(b->sched, &mb_hr_timer, b->p.hr);
 	mb_sched_add(b->sched, &mb_screen_timer, b->p.screen);
 	mb_sched_add(b->sched, &mb_alerts_timer, b->p.alerts);
+	mb_sched_add(b->sched, &mb_sport_timer, b->p.sport);
 	b->p.store =
 		mb_logstore_new(mb_flashlog_size_for_days(pol->flash_log_days),
+				mb_workoutlog_size_for_kb(pol->workout_log_kb),
 				b->p.identity, log_opened, b);
-	b->p.reset = mb_reset_new(
-		&b->svc, &(struct mb_reset_parts){ b->p.identity, b->p.settings,
-						   b->p.auth, b->p.fetch,
-						   b->p.tick, b->p.store });
+	b->p.reset =
+		mb_reset_new(&b->svc, &(struct mb_reset_parts){
+					      b->p.identity, b->p.settings,
+					      b->p.auth, b->p.fetch, b->p.tick,
+					      b->p.store, b->p.sport });
 	return b;
 }
 
@@ -270,6 +296,7 @@ void mb_band_free(struct mb_band *band)
 	mb_adv_free(band->p.adv);
 	mb_devinfo_free(band->p.devinfo);
 	mb_hr_free(band->p.hr);
+	mb_sport_free(band->p.sport);
 	mb_alerts_free(band->p.alerts);
 	mb_routine_free(band->p.routine);
 	mb_settings_free(band->p.settings);

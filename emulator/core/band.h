@@ -29,6 +29,7 @@
 #include "screen.h"
 #include "session.h"
 #include "settings.h"
+#include "sport.h"
 #include "tick.h"
 #include "timestate.h"
 #include "services.h"
@@ -130,6 +131,7 @@ struct mb_band_parts {
 	struct mb_settings *settings;
 	struct mb_routine *routine;
 	struct mb_hr *hr;
+	struct mb_sport *sport;
 	struct mb_devevents *devevents;
 	struct mb_screen *screen;
 	struct mb_alerts *alerts;
@@ -160,6 +162,8 @@ struct mb_settings *mb_band_settings(const struct mb_band *band);
 struct mb_routine *mb_band_routine(const struct mb_band *band);
 /* Heart rate: its measurement, last reading, advertisement byte. */
 struct mb_hr *mb_band_hr(const struct mb_band *band);
+/* The sport mode: the workout running (sport.h). */
+struct mb_sport *mb_band_sport(const struct mb_band *band);
 /* The band's own events on 00000010: its menus (find phone, music, silent
  * mode) and a test's injected ones. */
 struct mb_devevents *mb_band_devevents(const struct mb_band *band);

@@ -31,6 +31,7 @@ static const char *const uuids[MB_CHR_COUNT] = {
 	[MB_CHR_ALERT_LEVEL] = "2a06",
 	[MB_CHR_NEW_ALERT] = "2a46",
 	[MB_CHR_CHUNKED] = HUAMI("0020"),
+	[MB_CHR_WORKOUT] = HUAMI("000f"),
 };
 
 const char *mb_chr_uuid(enum mb_chr_id id)

@@ -32,6 +32,7 @@ enum mb_chr_id {
 	MB_CHR_ALERT_LEVEL,    /* 0x2A06: find band */
 	MB_CHR_NEW_ALERT,      /* 0x2A46 */
 	MB_CHR_CHUNKED,	       /* 00000020: chunked transfers */
+	MB_CHR_WORKOUT,	       /* 0000000f: the phone's GPS in a workout */
 	MB_CHR_COUNT
 };
 

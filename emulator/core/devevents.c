@@ -323,6 +323,13 @@ void mb_devevents_music(struct mb_devevents *events,
 			   music[action].name);
 }
 
+void mb_devevents_workout(struct mb_devevents *events, bool gps, uint8_t type)
+{
+	const uint8_t extra[3] = { 0x00, gps, type };
+
+	send(events, find_row(MB_DEVEVENT_WORKOUT), extra, sizeof(extra));
+}
+
 void mb_devevents_silent_mode(struct mb_devevents *events, bool on)
 {
 	send_with(events, MB_DEVEVENT_SILENT_MODE, on);

@@ -92,6 +92,8 @@ bool mb_devevents_finding_phone(const struct mb_devevents *events);
 void mb_devevents_music(struct mb_devevents *events,
 			enum mb_music_action action);
 /* The band's menu mutes or unmutes the phone: 10 <on>. */
+/* A workout starts on the band: 14 00 <needs GPS> <type> (§9). */
+void mb_devevents_workout(struct mb_devevents *events, bool gps, uint8_t type);
 void mb_devevents_silent_mode(struct mb_devevents *events, bool on);
 
 /* The wearer's minute, while the band runs (the minute tick): what the

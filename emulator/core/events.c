@@ -64,6 +64,8 @@ static const char *const names[MB_EVENT_COUNT] = {
 	[MB_EVENT_PAIRING_FAILED] = "pairing-failed",
 	[MB_EVENT_ENCRYPTED] = "encrypted",
 	[MB_EVENT_ENCRYPTION_FAILED] = "encryption-failed",
+	[MB_EVENT_WORKOUT_STARTED] = "workout-started",
+	[MB_EVENT_WORKOUT_ENDED] = "workout-ended",
 };
 
 const char *mb_event_name(enum mb_event_id id)

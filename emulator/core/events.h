@@ -89,6 +89,10 @@ enum mb_event_id {
 	MB_EVENT_PAIRING_FAILED,
 	MB_EVENT_ENCRYPTED,
 	MB_EVENT_ENCRYPTION_FAILED,
+	/* The sport mode (sport.c): workout-started {kind, gps, by},
+	 * workout-ended {kind, id, seconds, reason}. */
+	MB_EVENT_WORKOUT_STARTED,
+	MB_EVENT_WORKOUT_ENDED,
 	MB_EVENT_COUNT
 };
 

@@ -14,11 +14,15 @@
 #include "power.h"
 #include "rtc.h"
 #include "services.h"
+#include "workout-wire.h"
+#include "workoutlog.h"
 
 #define CMD_START 0x01
 #define CMD_SEND 0x02
 #define CMD_ACK 0x03
 
+/* protocol §4.3; 02 (manual HR) and 07 (debug logs) are refused as any
+ * other type (docs/workouts.md#other-types). */
 #define TYPE_ACTIVITY 0x01
 #define TYPE_SPORTS_SUMMARY 0x05
 #define TYPE_SPORTS_DETAILS 0x06
@@ -61,6 +65,15 @@ struct mb_fetch {
 	uint8_t start_reply[12];
 	uint8_t start_type;
 	bool end_here; /* mb_fetch_end_here() during this packet */
+	/* A workout's summary (05) or track (06): bytes, not samples. */
+	struct mb_workoutlog *workouts;
+	uint8_t type;	/* of the transfer announced or running */
+	uint8_t *bytes; /* what it sends */
+	size_t n_bytes, bytes_off;
+	uint32_t workout_id;
+	/* What the last completed transfer delivered, for the ack. */
+	uint8_t completed_type;
+	uint32_t completed_workout;
 };
 
 static void reply(struct mb_fetch *f, uint8_t command, uint8_t status,
@@ -84,6 +97,16 @@ static void put_time(uint8_t out[8], uint32_t minute, uint8_t second, int8_t tz)
 	struct mb_datetime dt;
 
 	mb_datetime_from_epoch((int64_t)minute * 60 + second, &dt);
+	mb_datetime_put(out, &dt);
+	out[7] = (uint8_t)tz;
+}
+
+/* A UTC time as the band's local time, and tz. */
+static void put_utc_time(uint8_t out[8], uint32_t utc_s, int8_t tz)
+{
+	struct mb_datetime dt;
+
+	mb_datetime_from_epoch((int64_t)utc_s + (int64_t)tz * 15 * 60, &dt);
 	mb_datetime_put(out, &dt);
 	out[7] = (uint8_t)tz;
 }
@@ -144,6 +167,61 @@ static void answer_start(struct mb_fetch *f)
 	mb_svc_emit(f->svc, &ev);
 }
 
+/* The start reply is due: now, or after the band's preparation. */
+static void announce(struct mb_fetch *f, uint8_t type,
+		     const uint8_t payload[12])
+{
+	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
+	f->start_type = type;
+	memcpy(f->start_reply, payload, 12);
+	if (f->paced && f->policy->fetch_prepare_ms) {
+		f->state = FETCH_STATE_PREPARING;
+		f->reply_at_ms =
+			mb_svc_now(f->svc) + f->policy->fetch_prepare_ms;
+		return;
+	}
+	answer_start(f);
+}
+
+/* The first workout not deleted that started at or after the request:
+ * its summary (05, one a round, protocol §4.3), or its track (06, asked
+ * for with the summary's start).  The count is the bytes to come
+ * (docs/workouts.md#fetch). */
+static void start_workout(struct mb_fetch *f, const struct mb_datetime *dt,
+			  int8_t tz)
+{
+	const struct mb_workout *w = NULL;
+	uint8_t payload[12];
+	int64_t since = mb_datetime_to_epoch(dt) - (int64_t)tz * 15 * 60;
+
+	for (size_t i = 0; i < mb_workoutlog_count(f->workouts); i++) {
+		const struct mb_workout *at = mb_workoutlog_at(f->workouts, i);
+
+		if ((int64_t)at->start_s >= since) {
+			w = at;
+			break;
+		}
+	}
+	free(f->bytes);
+	f->bytes = NULL;
+	f->n_bytes = f->bytes_off = 0;
+	f->workout_id = 0;
+	if (w) {
+		f->bytes = f->type == TYPE_SPORTS_SUMMARY
+				   ? mb_workout_summary_encode(w, &f->n_bytes)
+				   : mb_workout_track_encode(
+					     w, f->policy->workout_track_steps,
+					     &f->n_bytes);
+		f->workout_id = w->id;
+		put_utc_time(payload + 4, w->start_s, w->tz);
+	} else {
+		put_utc_time(payload + 4, (uint32_t)since, tz);
+	}
+	f->count = (uint32_t)f->n_bytes;
+	mb_put_le32(payload, f->count);
+	announce(f, f->type, payload);
+}
+
 /* 01 <type> <year u16> <month> <day> <hour> <minute> [<second>] 00 <tz> */
 static void cmd_start(void *part, const uint8_t *v, size_t len)
 {
@@ -170,11 +248,15 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 		return;
 	}
 	abort_transfer(f, "new-request");
+	f->type = type;
+	if (type != TYPE_ACTIVITY) {
+		start_workout(f, &dt, tz);
+		return;
+	}
 	/* A request inside a minute starts with the next whole one. */
 	since = (uint32_t)(mb_datetime_to_epoch(&dt) / 60) +
 		(dt.second ? 1 : 0);
-	if (type == TYPE_ACTIVITY)
-		n = plan_run(f, since, &first);
+	n = plan_run(f, since, &first);
 	if (n) {
 		struct mb_flashlog_sample s = mb_flashlog_at(f->log, first);
 
@@ -190,16 +272,7 @@ static void cmd_start(void *part, const uint8_t *v, size_t len)
 	}
 	f->count = n;
 	mb_put_le32(payload, announced_count(f, n));
-	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
-	f->start_type = type;
-	memcpy(f->start_reply, payload, sizeof(payload));
-	if (f->paced && f->policy->fetch_prepare_ms) {
-		f->state = FETCH_STATE_PREPARING;
-		f->reply_at_ms =
-			mb_svc_now(f->svc) + f->policy->fetch_prepare_ms;
-		return;
-	}
-	answer_start(f);
+	announce(f, type, payload);
 }
 
 static void cmd_send(void *part, const uint8_t *v, size_t len)
@@ -218,6 +291,8 @@ static void cmd_send(void *part, const uint8_t *v, size_t len)
 	f->state = FETCH_STATE_SENDING;
 	f->counter = 0;
 	f->sent = 0;
+	f->bytes_off = 0;
+	f->remaining = f->type == TYPE_ACTIVITY ? f->count : f->n_bytes > 0;
 	f->next_packet_ms = mb_svc_now(f->svc);
 }
 
@@ -228,9 +303,19 @@ static void cmd_ack(void *part, const uint8_t *v, size_t len)
 
 	/* Only what a completed transfer delivered, and everything before
 	 * it: the log keeps one cursor (docs/sync.md). */
-	if (f->completed_last_seq && f->policy->fetch_ack_deletes)
+	if (f->completed_type == TYPE_ACTIVITY && f->completed_last_seq &&
+	    f->policy->fetch_ack_deletes)
 		mb_flashlog_ack(f->log, f->completed_last_seq);
 	deleted = before - (uint32_t)mb_flashlog_stored(f->log);
+	/* A workout goes once its track was delivered: the summary alone
+	 * leaves it for the 06 that follows (docs/workouts.md#fetch). */
+	if (f->completed_type == TYPE_SPORTS_DETAILS && f->completed_workout &&
+	    f->policy->fetch_ack_deletes) {
+		size_t held = mb_workoutlog_count(f->workouts);
+
+		mb_workoutlog_ack(f->workouts, f->completed_workout);
+		deleted = (uint32_t)(held - mb_workoutlog_count(f->workouts));
+	}
 	reply(f, CMD_ACK, MB_HUAMI_STATUS_SUCCESS, NULL, 0);
 	mb_svc_emit_u32(f->svc, MB_EVENT_FETCH_ACKED, "deleted", deleted);
 }
@@ -258,14 +343,41 @@ void mb_fetch_free(struct mb_fetch *fetch)
 {
 	if (!fetch)
 		return;
+	free(fetch->bytes);
 	mb_huami_free(fetch->cmds);
 	free(fetch);
 }
 
-void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log)
+void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log,
+		      struct mb_workoutlog *workouts)
 {
 	fetch->log = log;
+	fetch->workouts = workouts;
 	fetch->state = FETCH_STATE_IDLE;
+	fetch->completed_type = 0;
+}
+
+/* <counter> <bytes of the summary or track>, as many as ATT_MTU allows
+ * (protocol §4.3: the client joins the packets' bytes). */
+static void send_bytes(struct mb_fetch *f, uint8_t *pdu)
+{
+	size_t n = (size_t)mb_link_mtu(f->link) - 4, off = f->bytes_off;
+
+	if (n > f->n_bytes - f->bytes_off)
+		n = f->n_bytes - f->bytes_off;
+	memcpy(pdu + 1, f->bytes + f->bytes_off, n);
+	f->bytes_off += n;
+	f->sent = (uint32_t)f->bytes_off;
+	f->remaining = f->bytes_off < f->n_bytes;
+	mb_svc_notify(f->svc, MB_CHR_ACTIVITY_DATA, pdu, 1 + n);
+	if (f->end_here) {
+		f->end_here = false;
+		f->bytes_off = off;
+		f->remaining = 0;
+		f->workout_id = 0; /* not all of it went: the ack keeps it */
+		return;
+	}
+	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
 }
 
 /* One notification: <counter> <samples>, as many as ATT_MTU allows. */
@@ -280,6 +392,10 @@ static void send_packet(struct mb_fetch *f)
 	if (per > 128)
 		per = 128;
 	pdu[0] = f->counter++;
+	if (f->type != TYPE_ACTIVITY) {
+		send_bytes(f, pdu);
+		return;
+	}
 	while (n < per && f->remaining) {
 		struct mb_flashlog_sample s =
 			mb_flashlog_at(f->log, f->next_index);
@@ -330,7 +446,9 @@ void mb_fetch_run(struct mb_fetch *fetch, uint64_t now)
 			send_packet(fetch);
 		if (!fetch->remaining) {
 			fetch->state = FETCH_STATE_IDLE;
+			fetch->completed_type = fetch->type;
 			fetch->completed_last_seq = fetch->last_seq;
+			fetch->completed_workout = fetch->workout_id;
 			reply(fetch, CMD_SEND, MB_HUAMI_STATUS_SUCCESS, NULL,
 			      0);
 			mb_svc_emit_u32(fetch->svc, MB_EVENT_FETCH_COMPLETED,
@@ -358,6 +476,7 @@ void mb_fetch_link_down(struct mb_fetch *fetch)
 {
 	abort_transfer(fetch, "disconnected");
 	fetch->completed_last_seq = 0;
+	fetch->completed_workout = 0;
 }
 
 void mb_fetch_skip_counter(struct mb_fetch *fetch)

@@ -8,6 +8,7 @@
 #include "profile.h"
 #include "band-link.h"
 #include "flashlog.h"
+#include "workoutlog.h"
 #include "power.h"
 #include "rtc.h"
 #include "services.h"
@@ -24,8 +25,10 @@ struct mb_fetch *mb_fetch_new(const struct mb_services *svc,
 			      const struct mb_link *link);
 void mb_fetch_free(struct mb_fetch *fetch);
 
-/* The log transfers read from; any transfer is forgotten. */
-void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log);
+/* The logs transfers read from: activity (type 01) and workouts (05,
+ * 06); any transfer is forgotten. */
+void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log,
+		      struct mb_workoutlog *workouts);
 
 /* A transfer moves a few packets per call, so PDUs from the central get
  * in between. */

@@ -25,6 +25,14 @@ static uint8_t *sparse_sector(void *user_data, size_t sector, bool write)
 	return f->sparse[sector];
 }
 
+static uint8_t *region_sector(void *user_data, size_t sector, bool write)
+{
+	struct mb_flash *f = user_data;
+
+	return f->parent->sector_fn(f->parent->user_data, f->first + sector,
+				    write);
+}
+
 static void init(struct mb_flash *f, size_t size, mb_flash_sector_fn fn,
 		 void *user_data)
 {
@@ -47,6 +55,14 @@ void mb_flash_init_sparse(struct mb_flash *f, size_t size)
 {
 	init(f, size, sparse_sector, f);
 	f->sparse = mb_malloc0(size / MB_FLASH_SECTOR_SIZE * sizeof(uint8_t *));
+}
+
+void mb_flash_init_region(struct mb_flash *f, struct mb_flash *parent,
+			  size_t first, size_t n_sectors)
+{
+	init(f, n_sectors * MB_FLASH_SECTOR_SIZE, region_sector, f);
+	f->parent = parent;
+	f->first = first;
 }
 
 void mb_flash_init_with(struct mb_flash *f, size_t size, mb_flash_sector_fn fn,

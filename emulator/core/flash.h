@@ -24,9 +24,11 @@ typedef uint8_t *(*mb_flash_sector_fn)(void *user_data, size_t sector,
 struct mb_flash {
 	mb_flash_sector_fn sector_fn;
 	void *user_data;
-	uint8_t *mem;	  /* the byte array of mb_flash_init() */
-	uint8_t **sparse; /* the sectors of mb_flash_init_sparse() */
-	size_t size;	  /* a multiple of MB_FLASH_SECTOR_SIZE */
+	uint8_t *mem;		 /* the byte array of mb_flash_init() */
+	uint8_t **sparse;	 /* the sectors of mb_flash_init_sparse() */
+	struct mb_flash *parent; /* of mb_flash_init_region() */
+	size_t first;		 /* its first sector there */
+	size_t size;		 /* a multiple of MB_FLASH_SECTOR_SIZE */
 	/* Tests simulate power loss: after this many more bytes are
 	 * programmed, nothing more reaches the chip.  SIZE_MAX = off. */
 	size_t budget;
@@ -39,6 +41,10 @@ void mb_flash_init(struct mb_flash *f, uint8_t *mem, size_t size);
 /* Erased, in RAM, a sector allocated when first written;
  * mb_flash_release() frees them. */
 void mb_flash_init_sparse(struct mb_flash *f, size_t size);
+/* n_sectors of parent from sector first on: a region of the same chip
+ * (the activity log's, the workouts'), with budgets of its own. */
+void mb_flash_init_region(struct mb_flash *f, struct mb_flash *parent,
+			  size_t first, size_t n_sectors);
 /* Over a backend's sectors. */
 void mb_flash_init_with(struct mb_flash *f, size_t size, mb_flash_sector_fn fn,
 			void *user_data);

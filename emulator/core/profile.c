@@ -42,6 +42,9 @@ static const struct mb_policy default_policy = {
 	.firmware_low_battery_status = 0x22,
 	.firmware_interrupted = MB_FIRMWARE_INTERRUPTED_DISCARD,
 	.flash_log_days = 14,
+	.workout_log_kb = 256,
+	.workout_auto = false,
+	.workout_track_steps = true,
 	.bond_slots = 4,
 	.connection_interval_ms = 40,
 	.packets_per_event = 6,
@@ -438,6 +441,9 @@ static bool read_policy(struct mb_profile *p, struct reader *r)
 		      pol->firmware_low_battery_status) ||
 	    !get_choice(r, "firmware-interrupted", interrupted, 2, &intr) ||
 	    !GET_UINT(r, "flash-log-days", 1, 366, pol->flash_log_days) ||
+	    !GET_UINT(r, "workout-log-kb", 8, 16384, pol->workout_log_kb) ||
+	    !get_bool(r, "workout-auto", &pol->workout_auto) ||
+	    !get_bool(r, "workout-track-steps", &pol->workout_track_steps) ||
 	    !GET_UINT(r, "bond-slots", 0, MB_BONDS_MAX, pol->bond_slots) ||
 	    !GET_UINT(r, "connection-interval-ms", 8, 4000,
 		      pol->connection_interval_ms) ||

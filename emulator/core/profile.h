@@ -130,6 +130,9 @@ struct mb_policy {
 	uint8_t firmware_low_battery_status;
 	enum mb_firmware_interrupted firmware_interrupted;
 	unsigned int flash_log_days;
+	unsigned int workout_log_kb; /* the workouts' region of flash */
+	bool workout_auto;	     /* a run the wearer starts is a workout */
+	bool workout_track_steps;    /* the track's 05 records */
 	unsigned int bond_slots;
 	unsigned int connection_interval_ms;
 	unsigned int packets_per_event;

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "fetch.h"
 #include "settings.h"
+#include "sport.h"
 #include "tick.h"
 
 struct mb_reset {
@@ -48,6 +49,9 @@ bool mb_reset_run(struct mb_reset *r, char **err)
 		return false;
 	mb_auth_link_down(r->p.auth);
 	mb_fetch_link_down(r->p.fetch);
+	mb_sport_end(r->p.sport, MB_SPORT_END_RESET);
+	/* The workouts first: the activity log's reset record goes last. */
+	mb_workoutlog_clear(mb_logstore_workouts(r->p.store));
 	mb_flashlog_clear(log);
 	mb_tick_recount(r->p.tick);
 	mb_band_state_address(mb_identity_state(r->p.identity), addr);

@@ -16,6 +16,7 @@ struct mb_reset_parts {
 	struct mb_fetch *fetch;
 	struct mb_tick *tick;
 	struct mb_logstore *store;
+	struct mb_sport *sport;
 };
 
 struct mb_reset;

@@ -31,18 +31,19 @@ static const struct {
 	[MB_SCREEN_OFF] = { "off", 0, HOLD_ENDED },
 	[MB_SCREEN_TIME] = { "time", 0, HOLD_ENDED },
 	[MB_SCREEN_MUSIC] = { "music", 1, HOLD_ENDED },
-	[MB_SCREEN_SYNCING] = { "syncing", 2, HOLD_ENDED },
-	[MB_SCREEN_CHARGING] = { "charging", 3, HOLD_NOTICE },
-	[MB_SCREEN_PAIR_FIRST] = { "pair-first", 4, HOLD_NOTICE },
-	[MB_SCREEN_HEART_RATE] = { "heart-rate", 5, HOLD_ENDED },
-	[MB_SCREEN_LOW_BATTERY] = { "low-battery", 6, HOLD_NOTICE },
-	[MB_SCREEN_MESSAGE] = { "message", 7, HOLD_MESSAGE },
-	[MB_SCREEN_FIND_PHONE] = { "find-phone", 8, HOLD_ENDED },
-	[MB_SCREEN_FIND_BAND] = { "find-band", 9, HOLD_ENDED },
-	[MB_SCREEN_ALARM] = { "alarm", 10, HOLD_ALARM },
-	[MB_SCREEN_CALL] = { "call", 11, HOLD_ENDED },
-	[MB_SCREEN_PAIR_CONFIRM] = { "pair-confirm", 12, HOLD_ENDED },
-	[MB_SCREEN_UPDATE] = { "update", 13, HOLD_ENDED },
+	[MB_SCREEN_WORKOUT] = { "workout", 2, HOLD_ENDED },
+	[MB_SCREEN_SYNCING] = { "syncing", 3, HOLD_ENDED },
+	[MB_SCREEN_CHARGING] = { "charging", 4, HOLD_NOTICE },
+	[MB_SCREEN_PAIR_FIRST] = { "pair-first", 5, HOLD_NOTICE },
+	[MB_SCREEN_HEART_RATE] = { "heart-rate", 6, HOLD_ENDED },
+	[MB_SCREEN_LOW_BATTERY] = { "low-battery", 7, HOLD_NOTICE },
+	[MB_SCREEN_MESSAGE] = { "message", 8, HOLD_MESSAGE },
+	[MB_SCREEN_FIND_PHONE] = { "find-phone", 9, HOLD_ENDED },
+	[MB_SCREEN_FIND_BAND] = { "find-band", 10, HOLD_ENDED },
+	[MB_SCREEN_ALARM] = { "alarm", 11, HOLD_ALARM },
+	[MB_SCREEN_CALL] = { "call", 12, HOLD_ENDED },
+	[MB_SCREEN_PAIR_CONFIRM] = { "pair-confirm", 13, HOLD_ENDED },
+	[MB_SCREEN_UPDATE] = { "update", 14, HOLD_ENDED },
 };
 
 /* What an event does to a screen. */
@@ -164,6 +165,9 @@ static const struct row rows[] = {
 	IS(MUSIC_CONTROL, "action", "open", SHOW, MUSIC),
 	IS(MUSIC_CONTROL, "action", "close", END, MUSIC),
 	ANY(MUSIC_INFO, UPDATE, MUSIC, "state", "track", "artist"),
+	/* A workout, from its start to its end (docs/workouts.md). */
+	ANY(WORKOUT_STARTED, SHOW, WORKOUT, "kind"),
+	ANY(WORKOUT_ENDED, END, WORKOUT),
 };
 
 /* A screen that is up.  fields[i].str points into text[i]: never

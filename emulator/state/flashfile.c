@@ -24,14 +24,14 @@ struct state_flash {
 
 /* A new chip comes erased: 0xff written a sector at a time, through the
  * file, not a mapping, so that nothing of it stays in the process. */
-static bool erase_file(int fd, size_t size)
+static bool erase_file(int fd, size_t from, size_t size)
 {
 	uint8_t sector[MB_FLASH_SECTOR_SIZE];
 
 	memset(sector, 0xff, sizeof(sector));
-	if (ftruncate(fd, 0) < 0)
+	if (ftruncate(fd, (off_t)from) < 0)
 		return false;
-	for (size_t off = 0; off < size; off += sizeof(sector)) {
+	for (size_t off = from; off < size; off += sizeof(sector)) {
 		size_t done = 0;
 
 		while (done < sizeof(sector)) {
@@ -49,7 +49,7 @@ static bool erase_file(int fd, size_t size)
 	return true;
 }
 
-struct state_flash *state_flash_new(const char *dir, size_t size,
+struct state_flash *state_flash_new(const char *dir, size_t size, size_t keep,
 				    char **recreated, char **err)
 {
 	struct state_flash *f = mb_malloc0(sizeof(*f));
@@ -62,13 +62,18 @@ struct state_flash *state_flash_new(const char *dir, size_t size,
 	fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
-	if ((size_t)st.st_size != size) {
+	if ((size_t)st.st_size == keep && keep < size) {
+		/* A chip from before the workouts' region: the activity log
+		 * stays, the region is added, erased. */
+		if (!erase_file(fd, keep, size))
+			goto fail;
+	} else if ((size_t)st.st_size != size) {
 		if (st.st_size)
 			mb_set_error(
 				recreated,
 				"%s: %lld bytes, the profile needs %zu; starting with an empty log",
 				f->path, (long long)st.st_size, size);
-		if (!erase_file(fd, size))
+		if (!erase_file(fd, 0, size))
 			goto fail;
 	}
 	close(fd);

@@ -154,6 +154,7 @@ bool state_attach_flash(struct state *st, struct mb_band *band, char **warning,
 	unsigned int torn = 0;
 
 	flash = state_flash_new(st->dir, mb_logstore_size(mb_band_store(band)),
+				mb_logstore_log_size(mb_band_store(band)),
 				warning, err);
 	if (!flash)
 		return false;

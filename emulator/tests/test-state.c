@@ -222,7 +222,7 @@ static void test_read_file_errors(void **state)
 static void test_flash_file(void **state)
 {
 	char *recreated = NULL, *err = NULL, *want;
-	struct state_flash *f = state_flash_new(tmp, 8192, &recreated, &err);
+	struct state_flash *f = state_flash_new(tmp, 8192, 4096, &recreated, &err);
 	struct stat st;
 
 	assert_non_null(f);
@@ -234,13 +234,13 @@ static void test_flash_file(void **state)
 	state_flash_sector(f, 0, true)[100] = 0x5a;
 	state_flash_sector(f, 1, true)[7] = 0x11;
 	state_flash_free(f);
-	f = state_flash_new(tmp, 8192, &recreated, &err);
+	f = state_flash_new(tmp, 8192, 4096, &recreated, &err);
 	assert_null(recreated);
 	assert_int_equal(state_flash_sector(f, 0, false)[100], 0x5a);
 	assert_int_equal(state_flash_sector(f, 1, false)[7], 0x11);
 	assert_int_equal(state_flash_sector(f, 0, false)[101], 0xff);
 	state_flash_free(f);
-	f = state_flash_new(tmp, 4096, &recreated, &err);
+	f = state_flash_new(tmp, 4096, 4096, &recreated, &err);
 	assert_non_null(f);
 	want = mb_strdup_printf(
 		"%s/flash.img: 8192 bytes, the profile needs 4096; starting with an empty log",
@@ -255,7 +255,21 @@ static void test_flash_file(void **state)
 		assert_int_equal(st.st_size, 4096);
 		free(path);
 	}
-	assert_null(state_flash_new("/nonexistent", 4096, &recreated, &err));
+	/* A 4096-byte chip (its first region only) grows to 12288: its
+	 * bytes stay, the rest comes erased, with no warning. */
+	f = state_flash_new(tmp, 4096, 4096, &recreated, &err);
+	state_flash_sector(f, 0, true)[9] = 0x42;
+	state_flash_free(f);
+	free(recreated);
+	recreated = NULL;
+	f = state_flash_new(tmp, 12288, 4096, &recreated, &err);
+	assert_non_null(f);
+	assert_null(recreated);
+	assert_int_equal(state_flash_sector(f, 0, false)[9], 0x42);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(state_flash_sector(f, 2, false)[i], 0xff);
+	state_flash_free(f);
+	assert_null(state_flash_new("/nonexistent", 4096, 4096, &recreated, &err));
 	assert_string_equal(
 		err, "/nonexistent/flash.img: No such file or directory");
 	free(err);

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from ..link.base import DEFAULT_TIMEOUT, Disconnected, Link, Timeout
 from ..link.deadline import Deadline, as_deadline
-from ..protocol import uuids
+from ..protocol import uuids, workouts
 from ..protocol.huami import REPLY, SUCCESS, StatusError
 from ..protocol.profile import Profile
 from ..protocol.values import (MINUTE, ValueFormatError, decode_time,
@@ -318,6 +318,98 @@ class FetchClient(CommandClient):
         log.sizes.append(len(packet))
         raw += body
 
+    def stream_bytes(self, progress=None, timeout=None) -> bytes:
+        """``02``, then a workout's summary (05) or track (06): the
+        packets' bytes after their counters, joined, until ``10 02 01``
+        (fact sheet §4.3; docs/workouts.md).  The count announced is
+        bytes; progress(bytes so far, bytes announced) after each
+        packet."""
+        if self.announced is None:
+            raise FetchError("stream_bytes() needs an announcement with "
+                             "count > 0")
+        announced = self.announced
+        deadline = as_deadline(timeout, self.timeout * 2)
+        log = self.last_transfer = TransferLog()
+        raw = bytearray()
+        self.send(bytes([SEND_DATA]))
+        while True:
+            handle, value = self._next(deadline, "workout data", len(raw))
+            if handle == self.control_handle:
+                self.check(value, SEND_DATA)
+                if value != bytes([REPLY, SEND_DATA, SUCCESS]):
+                    raise FetchProtocolError(
+                        f"end of transfer {value.hex(' ')}, expected 10 02 01")
+                break
+            index = len(log.counters)
+            if not value or value[0] != index % 256:
+                raise PacketCounterError(index % 256,
+                                         value[0] if value else None,
+                                         index, len(raw))
+            if len(value) < 2 or len(value) > self.att.mtu - 3:
+                raise FetchProtocolError(f"packet {index} of {len(value)} "
+                                         f"bytes at ATT_MTU {self.att.mtu}")
+            log.counters.append(value[0])
+            log.sizes.append(len(value))
+            raw += value[1:]
+            if len(raw) > announced.count:
+                raise TransferError(f"{len(raw)} bytes, {announced.count} "
+                                    f"were announced")
+            if progress is not None:
+                progress(len(raw), announced.count)
+        if len(raw) != announced.count:
+            raise TransferError(f"transfer ended after {len(raw)} of "
+                                f"{announced.count} announced bytes")
+        self.announced = None
+        return bytes(raw)
+
+    def workouts(self, state, ack: bool = True, tz: int = 0,
+                 max_rounds: int = MAX_ROUNDS, timeout=None) -> list:
+        """Workouts as Gadgetbridge fetches them (FetchSportsSummary-
+        Operation, FetchSportsDetailsOperation): a summary a round from
+        the cursor (``01 05``), acked; then its track, asked for with the
+        start the band announced (``01 06``), acked; the cursor moves to
+        the workout's end.  A count of 0 ends it (acked).  Unlike
+        Gadgetbridge, it does not stop at a workout that ended today.
+        Requests have minute precision, as GB's default.  A round cut
+        short leaves state as it was.  Returns the workouts saved."""
+        if not isinstance(state, WorkoutState):
+            state = WorkoutState(state)
+        deadline = as_deadline(timeout, SYNC_TIMEOUT)
+        saved = []
+        for _ in range(max_rounds):
+            announcement = self.start(
+                state.cursor, tz if state.tz is None else state.tz,
+                workouts.TYPE_SUMMARY, timeout=deadline)
+            if announcement.count == 0:
+                if ack:
+                    self.ack(deadline)
+                return saved
+            try:
+                summary = workouts.parse_summary(
+                    self.stream_bytes(timeout=deadline))
+            except ValueFormatError as exc:
+                raise FetchProtocolError(f"summary: {exc}") from exc
+            if ack:
+                self.ack(deadline)
+            # The start as the band announced it, in its zone: the same
+            # instant, as GB asks for it in the phone's.
+            details = self.start(announcement.start_ts, announcement.tz,
+                                 workouts.TYPE_TRACK, timeout=deadline)
+            raw = self.stream_bytes(timeout=deadline) if details.count \
+                else b""
+            try:
+                track = workouts.parse_track(raw, summary.base_lon,
+                                             summary.base_lat)
+            except ValueFormatError as exc:
+                raise FetchProtocolError(f"track: {exc}") from exc
+            if ack:
+                self.ack(deadline)
+            workout = workouts.Workout(announcement.start_ts, summary, track)
+            state.save(workout, announcement.tz)
+            saved.append(workout)
+        raise SyncDidNotConverge(f"band still announced workouts after "
+                                 f"{max_rounds} rounds")
+
     def ack(self, timeout=None) -> None:
         """``03``; anything but ``10 03 01`` raises."""
         reply = self.command(bytes([ACK]), timeout)
@@ -405,3 +497,20 @@ class SyncState:
     @property
     def last_ts(self):
         return self.samples[-1].ts if self.samples else None
+
+
+class WorkoutState:
+    """What a phone app keeps of workouts between links (GB's
+    lastSportsActivityTimeMillis): the workouts saved, and the cursor,
+    the end of the last one (band local Unix seconds)."""
+
+    def __init__(self, since, tz: int = None):
+        self.cursor = local_ts(since)
+        self.tz = tz            # the cursor's zone, once a band named it
+        self.workouts = []
+
+    def save(self, workout, tz: int) -> None:
+        self.workouts.append(workout)
+        s = workout.summary
+        self.cursor = workout.announced_start + max(0, s.end - s.start)
+        self.tz = tz

@@ -506,6 +506,27 @@ class ControlClient:
         another answer."""
         self.call("AnswerCall", "(s)", how, timeout=timeout)
 
+    def start_workout(self, kind: str, timeout=None) -> None:
+        """The wearer starts a workout on the band: "outdoor-run",
+        "treadmill", "walking", "cycling", "exercise" or "pool-swim"
+        (docs/workouts.md).  ControlError io.bandsim.Error.InvalidArgs
+        for another kind, Failed if one runs or the band is off."""
+        self.call("StartWorkout", "(s)", kind, timeout=timeout)
+
+    def stop_workout(self, timeout=None) -> None:
+        """The wearer stops the workout (Failed if none runs)."""
+        self.call("StopWorkout", timeout=timeout)
+
+    def workouts(self, timeout=None) -> list:
+        """Ground truth: the workouts the band holds and has not deleted,
+        oldest first, then the one running ("running": True).  Each a
+        dict: id, kind, gps, start and end (Unix seconds, UTC; end 0
+        while it runs), tz (quarter hours), cut, running, and track: a
+        tuple a second, (offset_s, bpm, steps, distance_dm,
+        has_position, lat_e7, lon_e7)."""
+        (workouts,) = self.call("GetWorkouts", timeout=timeout)
+        return [dict(w) for w in workouts]
+
     def acked_until(self, timeout=None) -> int:
         """Band local Unix seconds of the last deleted sample, 0 if none."""
         return self.get("AckedUntil", timeout)

@@ -52,7 +52,7 @@ from bandsim.clients import auth, fetch, firmware
 from bandsim.harness.images import fixture
 from bandsim.harness.suite import CLOCK_START
 from bandsim.protocol import huami, settings
-from bandsim.protocol import alerts
+from bandsim.protocol import alerts, workouts
 from bandsim.protocol.att import (ErrorCode, Op, error_rsp,
                                   prepare_write_req, prepare_write_rsp)
 from bandsim.protocol.values import encode_time
@@ -586,6 +586,33 @@ class Chunked(Rule):
         yield make("range", "alert-category-42", op,
                    alerts.chunk(0, alerts.SINGLE, 0, b"\x42\x01hi"),
                    events=dropped)
+        yield make("range", "gps-lead-07", op,
+                   alerts.chunk(6, alerts.SINGLE, 0, b"\x07\x00\x00\x00\x00"),
+                   events=dropped)
+
+
+@dataclass(frozen=True)
+class WorkoutGps(Rule):
+    """0000000f (docs/workouts.md#the-phones-gps): the phone's GPS for a
+    workout, a Write Command; what is not one is let go with a malformed
+    event (and no workout runs here, so a good one changes nothing)."""
+    sample: bytes = workouts.gps_payload(status=workouts.GPS_SEARCHING)
+
+    def rows(self, char, make, profile):
+        op, bad = Op.WRITE_CMD, ("malformed",)
+        good = workouts.gps_payload(13.4, 52.5, status=workouts.GPS_ACQUIRED)
+        yield make("empty", "no-lead", op, b"", events=bad)
+        yield make("short", "flags-cut", op, good[:3], events=bad)
+        yield make("short", "position-cut", op, good[:-1], events=bad)
+        yield make("long", "position-and-more", op, good + b"\x00",
+                   events=bad)
+        yield make("range", "lead-07", op, b"\x07" + good[1:], events=bad)
+        yield make("range", "flag-unknown", op,
+                   patched(good, 1, struct.pack("<I", 0x80040001)),
+                   events=bad)
+        yield make("range", "latitude-91", op,
+                   workouts.gps_payload(13.4, 91.0), events=bad)
+        yield make("state", "no-workout", op, good)
 
 
 # Every characteristic of profiles/miband4.ini, by its profile name.
@@ -614,7 +641,7 @@ RULES = {
     "device-event": Fixed(),
     "user-settings": Settings(sample=STEP_GOAL, bad=USER_SETTINGS_BAD),
     "unknown-0e": Unexplained(),
-    "workout": Unexplained(),
+    "workout": WorkoutGps(),
     "unknown-11": Unexplained(),
     "audio": Unexplained(),
     "audio-data": Unexplained(),

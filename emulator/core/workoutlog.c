@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Workouts in flash (workoutlog.h). */
+#include "workoutlog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Record: marker, type, seq u32, body[8], crc16 over bytes 1..13; the
+ * marker is programmed last, as in the activity log (flashlog.c), so a
+ * record cut short by power loss never reads as one. */
+#define RECORD_SIZE 16
+#define HEADER_SIZE 16
+#define RECORDS_PER_SECTOR ((MB_FLASH_SECTOR_SIZE - HEADER_SIZE) / RECORD_SIZE)
+#define RECORD_MARKER 0x5a
+
+enum record_type {
+	RECORD_START = 0x11,	/* start_s u32, kind, gps, tz */
+	RECORD_POINT = 0x12,	/* offset u16, bpm, steps, distance_dm u16 */
+	RECORD_POSITION = 0x13, /* lat i32, lon i32 */
+	RECORD_END = 0x14,	/* end_s u32, cut */
+	RECORD_ACK = 0x15,	/* id u32 */
+};
+
+static const uint8_t sector_magic[4] = { 'M', 'B', 'W', 'K' };
+#define LOG_VERSION 1
+/* As in flashlog.c: a number above it was not written by the band. */
+#define MAX_SEQ 0x7fffffffu
+
+struct held {
+	struct mb_workout w;
+	uint32_t first_sector_seq; /* of the sector its start is in */
+	bool finished;
+};
+
+struct mb_workoutlog {
+	struct mb_flash *flash;
+	uint32_t next_seq;
+	uint32_t sector_seq; /* of the sector being written */
+	size_t sector, slot;
+	bool have_sector;
+	uint32_t acked;
+	uint32_t ack_sector_seq;
+	/* Oldest first; the running one, if any, last. */
+	struct held *held;
+	size_t n_held, held_cap;
+};
+
+size_t mb_workoutlog_size_for_kb(unsigned int kb)
+{
+	size_t sectors = ((size_t)kb * 1024 + MB_FLASH_SECTOR_SIZE - 1) /
+			 MB_FLASH_SECTOR_SIZE;
+
+	return (sectors < 2 ? 2 : sectors) * MB_FLASH_SECTOR_SIZE;
+}
+
+static size_t slot_offset(size_t sector, size_t slot)
+{
+	return sector * MB_FLASH_SECTOR_SIZE + HEADER_SIZE + slot * RECORD_SIZE;
+}
+
+/* ---- RAM copy --------------------------------------------------------------- */
+
+static void held_free(struct held *h)
+{
+	free(h->w.points);
+}
+
+static void drop_held(struct mb_workoutlog *log, size_t i)
+{
+	held_free(&log->held[i]);
+	memmove(log->held + i, log->held + i + 1,
+		(log->n_held - i - 1) * sizeof(*log->held));
+	log->n_held--;
+}
+
+static struct held *running(const struct mb_workoutlog *log)
+{
+	struct held *h = log->n_held ? &log->held[log->n_held - 1] : NULL;
+
+	return h && !h->finished ? h : NULL;
+}
+
+static void ram_start(struct mb_workoutlog *log, uint32_t id,
+		      const uint8_t *body, uint32_t sector_seq)
+{
+	struct held *h;
+
+	if (log->n_held == log->held_cap) {
+		log->held_cap = log->held_cap ? log->held_cap * 2 : 4;
+		log->held = mb_realloc_n(log->held, log->held_cap,
+					 sizeof(*log->held));
+	}
+	h = &log->held[log->n_held++];
+	*h = (struct held){
+		.w = { .id = id,
+		       .start_s = mb_get_le32(body),
+		       .kind = body[4],
+		       .gps = body[5] != 0,
+		       .tz = (int8_t)body[6] },
+		.first_sector_seq = sector_seq,
+	};
+}
+
+static void ram_point(struct mb_workoutlog *log,
+		      const struct mb_workout_point *p)
+{
+	struct held *h = running(log);
+	struct mb_workout *w;
+
+	if (!h)
+		return;
+	w = &h->w;
+	if (w->n_points == w->points_cap) {
+		w->points_cap = w->points_cap ? w->points_cap * 2 : 64;
+		w->points = mb_realloc_n(w->points, w->points_cap,
+					 sizeof(*w->points));
+	}
+	w->points[w->n_points++] = *p;
+}
+
+static void ram_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
+{
+	struct held *h = running(log);
+	struct mb_workout_point *p;
+
+	if (!h || !h->w.n_points)
+		return;
+	p = &h->w.points[h->w.n_points - 1];
+	p->has_position = true;
+	p->lat = lat;
+	p->lon = lon;
+}
+
+static void ram_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
+{
+	struct held *h = running(log);
+
+	if (!h)
+		return;
+	h->w.end_s = end_s;
+	h->w.cut = cut;
+	h->finished = true;
+}
+
+/* Finished workouts up to the cursor are deleted. */
+static void ram_ack(struct mb_workoutlog *log, uint32_t id)
+{
+	if (id > log->acked)
+		log->acked = id;
+	for (size_t i = 0; i < log->n_held;) {
+		if (log->held[i].finished && log->held[i].w.id <= log->acked)
+			drop_held(log, i);
+		else
+			i++;
+	}
+}
+
+/* A workout whose first records are erased is gone whole: a track
+ * without its start has no time base. */
+static void ram_drop_sector(struct mb_workoutlog *log, uint32_t sector_seq)
+{
+	for (size_t i = 0; i < log->n_held;) {
+		if (log->held[i].first_sector_seq <= sector_seq)
+			drop_held(log, i);
+		else
+			i++;
+	}
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static bool header_valid(const uint8_t *h, uint32_t *seq)
+{
+	if (memcmp(h, sector_magic, 4) || mb_get_le16(h + 8) != LOG_VERSION ||
+	    mb_get_le16(h + 14) != mb_crc16(h, 14))
+		return false;
+	*seq = mb_get_le32(h + 4);
+	return *seq && *seq <= MAX_SEQ;
+}
+
+/* 1: a record, 0: an erased slot, -1: torn or foreign. */
+static int read_slot(const struct mb_workoutlog *log, size_t sector,
+		     size_t slot, uint8_t rec[RECORD_SIZE])
+{
+	size_t off = slot_offset(sector, slot);
+
+	mb_flash_read(log->flash, off, rec, RECORD_SIZE);
+	if (mb_flash_is_erased(log->flash, off, RECORD_SIZE))
+		return 0;
+	if (rec[0] != RECORD_MARKER ||
+	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
+	    rec[1] < RECORD_START || rec[1] > RECORD_ACK ||
+	    mb_get_le32(rec + 2) > MAX_SEQ)
+		return -1;
+	return 1;
+}
+
+static void replay(struct mb_workoutlog *log, const uint8_t *rec,
+		   uint32_t sector_seq)
+{
+	const uint8_t *body = rec + 6;
+	uint32_t seq = mb_get_le32(rec + 2);
+
+	switch ((enum record_type)rec[1]) {
+	case RECORD_START:
+		/* A start after a start without its end: the band went
+		 * down in the first workout and never wrote its end. */
+		if (running(log))
+			ram_end(log, 0, true);
+		ram_start(log, seq, body, sector_seq);
+		break;
+	case RECORD_POINT:
+		ram_point(log, &(struct mb_workout_point){
+				       .offset_s = mb_get_le16(body),
+				       .bpm = body[2],
+				       .steps = body[3],
+				       .distance_dm = mb_get_le16(body + 4) });
+		break;
+	case RECORD_POSITION:
+		ram_position(log, (int32_t)mb_get_le32(body),
+			     (int32_t)mb_get_le32(body + 4));
+		break;
+	case RECORD_END:
+		ram_end(log, mb_get_le32(body), body[4] != 0);
+		break;
+	case RECORD_ACK:
+		if (mb_get_le32(body) >= log->acked) {
+			log->acked = mb_get_le32(body);
+			log->ack_sector_seq = sector_seq;
+		}
+		break;
+	}
+}
+
+static void load_sector(struct mb_workoutlog *log, size_t sector,
+			uint32_t sector_seq, bool newest, unsigned int *torn)
+{
+	uint8_t rec[RECORD_SIZE];
+	size_t used = 0;
+
+	for (size_t slot = 0; slot < RECORDS_PER_SECTOR; slot++) {
+		int r = read_slot(log, sector, slot, rec);
+
+		if (r == 0)
+			continue;
+		used = slot + 1;
+		if (r < 0) {
+			(*torn)++;
+			continue;
+		}
+		if (mb_get_le32(rec + 2) >= log->next_seq)
+			log->next_seq = mb_get_le32(rec + 2) + 1;
+		replay(log, rec, sector_seq);
+	}
+	if (newest) {
+		log->sector = sector;
+		log->slot = used;
+	}
+}
+
+/* ---- writing ----------------------------------------------------------------- */
+
+static void program_record(struct mb_workoutlog *log, uint8_t type,
+			   const uint8_t body[8])
+{
+	uint8_t rec[RECORD_SIZE];
+	size_t off;
+
+	rec[0] = RECORD_MARKER;
+	rec[1] = type;
+	mb_put_le32(rec + 2, log->next_seq++);
+	memcpy(rec + 6, body, 8);
+	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
+	off = slot_offset(log->sector, log->slot++);
+	mb_flash_program(log->flash, off + 1, rec + 1, RECORD_SIZE - 1);
+	mb_flash_program(log->flash, off, rec, 1);
+}
+
+static void ack_body(uint8_t body[8], uint32_t id)
+{
+	memset(body, 0xff, 8);
+	mb_put_le32(body, id);
+}
+
+static void start_sector(struct mb_workoutlog *log, size_t sector)
+{
+	uint8_t h[HEADER_SIZE], body[8];
+	/* What the erased sector held: everything written before the
+	 * sector written after it, n - 1 sectors back. */
+	uint32_t lost =
+		log->sector_seq + 1 >= mb_flash_n_sectors(log->flash)
+			? log->sector_seq + 1 -
+				  (uint32_t)mb_flash_n_sectors(log->flash)
+			: 0;
+
+	if (log->have_sector)
+		ram_drop_sector(log, lost);
+	mb_flash_erase(log->flash, sector);
+	memcpy(h, sector_magic, 4);
+	mb_put_le32(h + 4, ++log->sector_seq);
+	mb_put_le16(h + 8, LOG_VERSION);
+	memset(h + 10, 0xff, 4);
+	mb_put_le16(h + 14, mb_crc16(h, 14));
+	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
+			 sizeof(h));
+	log->sector = sector;
+	log->slot = 0;
+	log->have_sector = true;
+	/* The cursor's record was in the sector just erased: it opens the
+	 * new one, or a restart would bring the deleted back. */
+	if (log->acked && log->ack_sector_seq <= lost) {
+		ack_body(body, log->acked);
+		program_record(log, RECORD_ACK, body);
+		log->ack_sector_seq = log->sector_seq;
+	}
+}
+
+static void write_record(struct mb_workoutlog *log, uint8_t type,
+			 const uint8_t body[8])
+{
+	if (!log->have_sector)
+		start_sector(log, 0);
+	else if (log->slot == RECORDS_PER_SECTOR)
+		start_sector(log, (log->sector + 1) %
+					  mb_flash_n_sectors(log->flash));
+	program_record(log, type, body);
+}
+
+static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
+{
+	uint8_t body[8];
+
+	memset(body, 0xff, sizeof(body));
+	mb_put_le32(body, end_s);
+	body[4] = cut;
+	write_record(log, RECORD_END, body);
+	ram_end(log, end_s, cut);
+}
+
+/* The end of a workout the band went down in: its last second. */
+static uint32_t last_second(const struct mb_workout *w)
+{
+	return w->start_s +
+	       (w->n_points ? w->points[w->n_points - 1].offset_s + 1u : 0u);
+}
+
+/* ---- the log ------------------------------------------------------------------ */
+
+struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
+					 unsigned int *torn)
+{
+	size_t n = mb_flash_n_sectors(flash), oldest = 0, newest = 0;
+	struct mb_workoutlog *log = mb_malloc0(sizeof(*log));
+	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
+	bool *valid = mb_malloc0(n * sizeof(*valid));
+	size_t n_valid = 0;
+	unsigned int dropped = 0;
+	struct held *h;
+
+	log->flash = flash;
+	log->next_seq = 1;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t hd[HEADER_SIZE];
+
+		mb_flash_read(flash, i * MB_FLASH_SECTOR_SIZE, hd, sizeof(hd));
+		valid[i] = header_valid(hd, &seqs[i]);
+		if (!valid[i])
+			continue;
+		if (!n_valid || seqs[i] < seqs[oldest])
+			oldest = i;
+		if (!n_valid || seqs[i] > seqs[newest])
+			newest = i;
+		n_valid++;
+	}
+	for (size_t k = 0; n_valid && k < n; k++) {
+		size_t i = (oldest + k) % n;
+
+		if (valid[i])
+			load_sector(log, i, seqs[i], i == newest, &dropped);
+		if (i == newest)
+			break;
+	}
+	if (n_valid) {
+		log->have_sector = true;
+		log->sector_seq = seqs[newest];
+	}
+	free(seqs);
+	free(valid);
+	/* Recovered: what the cursor deleted goes; a workout the band went
+	 * down in ends at its last second, and says so. */
+	ram_ack(log, log->acked);
+	h = running(log);
+	if (h)
+		write_end(log, last_second(&h->w), true);
+	if (torn)
+		*torn = dropped;
+	return log;
+}
+
+void mb_workoutlog_free(struct mb_workoutlog *log)
+{
+	if (!log)
+		return;
+	for (size_t i = 0; i < log->n_held; i++)
+		held_free(&log->held[i]);
+	free(log->held);
+	free(log);
+}
+
+void mb_workoutlog_clear(struct mb_workoutlog *log)
+{
+	for (size_t i = 0; i < mb_flash_n_sectors(log->flash); i++)
+		mb_flash_erase(log->flash, i);
+	for (size_t i = 0; i < log->n_held; i++)
+		held_free(&log->held[i]);
+	log->n_held = 0;
+	log->next_seq = 1;
+	log->sector_seq = 0;
+	log->slot = 0;
+	log->have_sector = false;
+	log->acked = log->ack_sector_seq = 0;
+}
+
+/* A counter run up to MAX_SEQ (a foreign image's): start afresh. */
+static void renew_if_spent(struct mb_workoutlog *log)
+{
+	if (log->next_seq >= MAX_SEQ - 1 || log->sector_seq >= MAX_SEQ - 1)
+		mb_workoutlog_clear(log);
+}
+
+uint32_t mb_workoutlog_begin(struct mb_workoutlog *log, uint8_t kind, bool gps,
+			     uint32_t start_s, int8_t tz)
+{
+	struct held *h = running(log);
+	uint8_t body[8];
+	uint32_t id;
+
+	if (h)
+		write_end(log, last_second(&h->w), true);
+	renew_if_spent(log);
+	memset(body, 0xff, sizeof(body));
+	mb_put_le32(body, start_s);
+	body[4] = kind;
+	body[5] = gps;
+	body[6] = (uint8_t)tz;
+	/* The record's number is the workout's id: the sector may change
+	 * on the way, so the number is taken after the write. */
+	write_record(log, RECORD_START, body);
+	id = log->next_seq - 1;
+	ram_start(log, id, body, log->sector_seq);
+	return id;
+}
+
+void mb_workoutlog_point(struct mb_workoutlog *log,
+			 const struct mb_workout_point *p)
+{
+	uint8_t body[8];
+
+	if (!running(log))
+		return;
+	memset(body, 0xff, sizeof(body));
+	mb_put_le16(body, p->offset_s);
+	body[2] = p->bpm;
+	body[3] = p->steps;
+	mb_put_le16(body + 4, p->distance_dm);
+	write_record(log, RECORD_POINT, body);
+	/* Writing may have erased the sector the workout started in. */
+	if (!running(log))
+		return;
+	ram_point(log,
+		  &(struct mb_workout_point){ .offset_s = p->offset_s,
+					      .bpm = p->bpm,
+					      .steps = p->steps,
+					      .distance_dm = p->distance_dm });
+}
+
+void mb_workoutlog_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
+{
+	uint8_t body[8];
+	struct held *h = running(log);
+
+	if (!h || !h->w.n_points)
+		return;
+	mb_put_le32(body, (uint32_t)lat);
+	mb_put_le32(body + 4, (uint32_t)lon);
+	write_record(log, RECORD_POSITION, body);
+	ram_position(log, lat, lon);
+}
+
+void mb_workoutlog_end(struct mb_workoutlog *log, uint32_t end_s)
+{
+	if (running(log))
+		write_end(log, end_s, false);
+}
+
+const struct mb_workout *mb_workoutlog_running(const struct mb_workoutlog *log)
+{
+	struct held *h = running(log);
+
+	return h ? &h->w : NULL;
+}
+
+void mb_workoutlog_ack(struct mb_workoutlog *log, uint32_t id)
+{
+	uint8_t body[8];
+
+	if (id <= log->acked)
+		return;
+	renew_if_spent(log);
+	ack_body(body, id);
+	write_record(log, RECORD_ACK, body);
+	log->ack_sector_seq = log->sector_seq;
+	ram_ack(log, id);
+}
+
+uint32_t mb_workoutlog_acked(const struct mb_workoutlog *log)
+{
+	return log->acked;
+}
+
+size_t mb_workoutlog_count(const struct mb_workoutlog *log)
+{
+	return log->n_held - (running(log) ? 1 : 0);
+}
+
+const struct mb_workout *mb_workoutlog_at(const struct mb_workoutlog *log,
+					  size_t i)
+{
+	return i < mb_workoutlog_count(log) ? &log->held[i].w : NULL;
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The workouts in flash: a workout's records and their recovery, power
+ * loss at every byte of a record, a band that went down mid-workout,
+ * the ack cursor across restarts and erased sectors, the ring, and the
+ * chip's two regions kept apart. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "flash.h"
+#include "flashlog.h"
+#include "workoutlog.h"
+#include "util.h"
+
+#define SECTORS 4
+#define SIZE (SECTORS * MB_FLASH_SECTOR_SIZE)
+/* Records a sector holds: (4096 - 16) / 16. */
+#define PER_SECTOR 255
+
+struct chip {
+	uint8_t *mem;
+	struct mb_flash flash;
+	struct mb_workoutlog *log;
+};
+
+static struct chip *chip_new(void)
+{
+	struct chip *c = calloc(1, sizeof(*c));
+
+	c->mem = malloc(SIZE);
+	memset(c->mem, 0xff, SIZE);
+	mb_flash_init(&c->flash, c->mem, SIZE);
+	return c;
+}
+
+static void chip_free(struct chip *c)
+{
+	mb_workoutlog_free(c->log);
+	free(c->mem);
+	free(c);
+}
+
+static struct mb_workoutlog *reopen(struct chip *c, unsigned int *torn)
+{
+	mb_workoutlog_free(c->log);
+	c->log = mb_workoutlog_open(&c->flash, torn);
+	return c->log;
+}
+
+static struct mb_workout_point point(uint16_t s)
+{
+	return (struct mb_workout_point){ .offset_s = s,
+					  .bpm = (uint8_t)(120 + s % 40),
+					  .steps = (uint8_t)(s % 4),
+					  .distance_dm =
+						  (uint16_t)(s % 4 * 7) };
+}
+
+/* A workout of n seconds from start_s, ended. */
+static uint32_t workout(struct mb_workoutlog *log, uint32_t start_s,
+			unsigned int n)
+{
+	uint32_t id = mb_workoutlog_begin(log, 1, true, start_s, 4);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct mb_workout_point p = point((uint16_t)i);
+
+		mb_workoutlog_point(log, &p);
+	}
+	mb_workoutlog_end(log, start_s + n);
+	return id;
+}
+
+static void expect_track(const struct mb_workout *w, unsigned int n)
+{
+	assert_int_equal(w->n_points, n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mb_workout_point want = point((uint16_t)i);
+
+		assert_int_equal(w->points[i].offset_s, want.offset_s);
+		assert_int_equal(w->points[i].bpm, want.bpm);
+		assert_int_equal(w->points[i].steps, want.steps);
+		assert_int_equal(w->points[i].distance_dm, want.distance_dm);
+	}
+}
+
+static void test_workout_survives_reopen(void **state)
+{
+	struct chip *c = chip_new();
+	unsigned int torn = 99;
+	const struct mb_workout *w;
+
+	reopen(c, &torn);
+	assert_int_equal(torn, 0);
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	workout(c->log, 1700000000, 300); /* crosses a sector */
+	mb_workoutlog_begin(c->log, 3, false, 1700001000, -8);
+	mb_workoutlog_position(c->log, 1, 2); /* no second yet: nothing */
+	mb_workoutlog_point(c->log, &(struct mb_workout_point){ .bpm = 99 });
+	mb_workoutlog_position(c->log, 524000000, 134000000);
+	mb_workoutlog_end(c->log, 1700001001);
+	reopen(c, &torn);
+	assert_int_equal(torn, 0);
+	assert_int_equal(mb_workoutlog_count(c->log), 2);
+	w = mb_workoutlog_at(c->log, 0);
+	assert_int_equal(w->start_s, 1700000000);
+	assert_int_equal(w->end_s, 1700000300);
+	assert_int_equal(w->kind, 1);
+	assert_true(w->gps);
+	assert_int_equal(w->tz, 4);
+	assert_false(w->cut);
+	expect_track(w, 300);
+	w = mb_workoutlog_at(c->log, 1);
+	assert_int_equal(w->kind, 3);
+	assert_int_equal(w->tz, -8);
+	assert_int_equal(w->n_points, 1);
+	assert_true(w->points[0].has_position);
+	assert_int_equal(w->points[0].lat, 524000000);
+	assert_int_equal(w->points[0].lon, 134000000);
+	assert_null(mb_workoutlog_running(c->log));
+	chip_free(c);
+}
+
+/* The band went down in a workout: at the next start it is a finished
+ * one, cut, ending at its last second. */
+static void test_down_mid_workout(void **state)
+{
+	struct chip *c = chip_new();
+	const struct mb_workout *w;
+
+	reopen(c, NULL);
+	mb_workoutlog_begin(c->log, 2, false, 1700000000, 0);
+	for (uint16_t i = 0; i < 42; i++) {
+		struct mb_workout_point p = point(i);
+
+		mb_workoutlog_point(c->log, &p);
+	}
+	assert_non_null(mb_workoutlog_running(c->log));
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	reopen(c, NULL);
+	assert_null(mb_workoutlog_running(c->log));
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	w = mb_workoutlog_at(c->log, 0);
+	assert_true(w->cut);
+	assert_int_equal(w->end_s, 1700000042);
+	expect_track(w, 42);
+	/* The end it was given is on flash: a second start agrees. */
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	assert_int_equal(mb_workoutlog_at(c->log, 0)->end_s, 1700000042);
+	chip_free(c);
+}
+
+/* Power goes after k bytes of a second's record, for every k: the torn
+ * record is dropped, the seconds before it kept, the workout ended. */
+static void test_power_loss_every_byte(void **state)
+{
+	for (size_t k = 0; k <= 16; k++) {
+		struct chip *c = chip_new();
+		struct mb_workout_point p = point(10);
+		unsigned int torn = 0;
+		const struct mb_workout *w;
+
+		reopen(c, NULL);
+		mb_workoutlog_begin(c->log, 1, true, 1700000000, 0);
+		for (uint16_t i = 0; i < 10; i++) {
+			struct mb_workout_point q = point(i);
+
+			mb_workoutlog_point(c->log, &q);
+		}
+		c->flash.budget = k;
+		mb_workoutlog_point(c->log, &p);
+		c->flash.budget = SIZE_MAX;
+		reopen(c, &torn);
+		assert_int_equal(mb_workoutlog_count(c->log), 1);
+		w = mb_workoutlog_at(c->log, 0);
+		/* All 16 bytes: the record is whole; fewer: torn (0 bytes
+		 * leave the slot erased). */
+		assert_int_equal(w->n_points, k == 16 ? 11 : 10);
+		assert_int_equal(torn, k > 0 && k < 16 ? 1 : 0);
+		assert_true(w->cut);
+		/* It goes on after the torn slot. */
+		workout(c->log, 1700001000, 3);
+		assert_int_equal(mb_workoutlog_count(reopen(c, NULL)), 2);
+		chip_free(c);
+	}
+}
+
+static void test_ack_survives(void **state)
+{
+	struct chip *c = chip_new();
+	uint32_t first, second;
+
+	reopen(c, NULL);
+	first = workout(c->log, 1700000000, 5);
+	second = workout(c->log, 1700000100, 5);
+	mb_workoutlog_ack(c->log, first);
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	assert_int_equal(mb_workoutlog_at(c->log, 0)->id, second);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	assert_int_equal(mb_workoutlog_acked(c->log), first);
+	/* An ack does not take a workout that runs. */
+	mb_workoutlog_begin(c->log, 1, true, 1700000200, 0);
+	mb_workoutlog_ack(c->log, UINT32_MAX - 1);
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	assert_non_null(mb_workoutlog_running(c->log));
+	chip_free(c);
+}
+
+/* The ring: a full region erases its oldest sector; a workout that
+ * started there is gone whole, the cursor is carried to the new sector
+ * so that nothing deleted comes back. */
+static void test_ring(void **state)
+{
+	struct chip *c = chip_new();
+	uint32_t a, b;
+
+	reopen(c, NULL);
+	a = workout(c->log, 1700000000, PER_SECTOR - 2); /* sector 0 */
+	b = workout(c->log, 1700010000, 10);		 /* sector 1 */
+	mb_workoutlog_ack(c->log, b);
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	(void)a;
+	/* Four sectors' worth: sector 0 is erased, then sector 1, which
+	 * held the cursor and this workout's start. */
+	workout(c->log, 1700020000, PER_SECTOR * 4);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_acked(c->log), b);
+	/* That workout outgrew the region: its start was erased. */
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	workout(c->log, 1700030000, 20);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	assert_int_equal(mb_workoutlog_at(c->log, 0)->start_s, 1700030000);
+	chip_free(c);
+}
+
+/* One chip, two regions: each log sees and erases only its own. */
+static void test_regions(void **state)
+{
+	struct chip *c = chip_new();
+	struct mb_flash act, wk;
+	struct mb_flashlog *log;
+	struct mb_workoutlog *wl;
+
+	mb_flash_init_region(&act, &c->flash, 0, 2);
+	mb_flash_init_region(&wk, &c->flash, 2, 2);
+	log = mb_flashlog_open(&act, NULL);
+	wl = mb_workoutlog_open(&wk, NULL);
+	mb_flashlog_append(log, 1000, (const uint8_t[]){ 1, 2, 3, 4 });
+	workout(wl, 1700000000, 3);
+	mb_workoutlog_clear(wl);
+	mb_workoutlog_free(wl);
+	mb_flashlog_free(log);
+	log = mb_flashlog_open(&act, NULL);
+	wl = mb_workoutlog_open(&wk, NULL);
+	assert_int_equal(mb_flashlog_count(log), 1);
+	assert_int_equal(mb_workoutlog_count(wl), 0);
+	assert_true(
+		mb_flash_is_erased(&c->flash, 2 * MB_FLASH_SECTOR_SIZE, 16));
+	mb_workoutlog_free(wl);
+	mb_flashlog_free(log);
+	chip_free(c);
+}
+
+/* Bytes no band wrote (another log's sector, noise) are not workouts. */
+static void test_foreign_bytes(void **state)
+{
+	struct chip *c = chip_new();
+
+	for (size_t i = 0; i < SIZE; i++)
+		c->mem[i] = (uint8_t)(i * 131 + 7);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	workout(c->log, 1700000000, 4);
+	assert_int_equal(mb_workoutlog_count(reopen(c, NULL)), 1);
+	chip_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_workout_survives_reopen),
+		cmocka_unit_test(test_down_mid_workout),
+		cmocka_unit_test(test_power_loss_every_byte),
+		cmocka_unit_test(test_ack_survives),
+		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_foreign_bytes),
+	};
+
+	return cmocka_run_group_tests_name("workoutlog", tests, NULL, NULL);
+}
