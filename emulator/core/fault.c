@@ -53,11 +53,20 @@ enum key_kind {
 	KEY_NAME,
 	KEY_TRIGGER, /* one of names, n_names */
 	KEY_ACTION,  /* likewise */
+	KEY_FETCH,   /* likewise, the name's index a uint8_t field */
 	KEY_CHR,     /* sets has_chr too */
 	KEY_TARGET,
 	KEY_BYTES, /* field, its length at len_off, at most max bytes */
 	KEY_UINT,  /* unsigned int field, at most max */
 	KEY_BYTE,  /* uint8_t field, at most max */
+};
+
+/* fetch=: the transfer a notification belongs to, by its fetch type
+ * (protocol §4.3). */
+static const char *const fetch_names[] = {
+	[0x01] = "activity",
+	[0x05] = "summary",
+	[0x06] = "track",
 };
 
 /* One row per key of a fault line; a required key must be on every line. */
@@ -93,6 +102,9 @@ static const struct fault_key {
 	  10ul * 366 * 1440 },
 	{ "count", KEY_UINT, offsetof(struct mb_fault, count), 0, 1000000 },
 	{ "status", KEY_BYTE, offsetof(struct mb_fault, status), 0, 0xff },
+	{ "fetch", KEY_FETCH, offsetof(struct mb_fault, fetch), .names = fetch_names,
+	  .n_names = MB_ARRAY_SIZE(fetch_names),
+	  .what = "a transfer (activity, summary, track)" },
 };
 
 struct parse {
@@ -187,6 +199,11 @@ static bool apply(struct parse *p, const struct fault_key *k, const char *v)
 			p->f->trigger = (enum mb_fault_trigger)i;
 		else
 			p->f->action = (enum mb_fault_action)i;
+		return true;
+	case KEY_FETCH:
+		if (!parse_choice(p, k, v, &i))
+			return false;
+		*(uint8_t *)field = (uint8_t)i;
 		return true;
 	case KEY_CHR:
 		p->f->has_chr =
@@ -412,6 +429,8 @@ static bool matches(const struct mb_faults *faults, const struct mb_fault *f,
 		return false;
 	if (f->match_len &&
 	    (len < f->match_len || memcmp(value, f->match, f->match_len)))
+		return false;
+	if (f->fetch && mb_fetch_type(faults->fetch) != f->fetch)
 		return false;
 	switch (trigger) {
 	case MB_FAULT_TRIGGER_FIRMWARE:

@@ -46,6 +46,7 @@ struct mb_fault {
 	unsigned int minute;
 	enum mb_fault_action action;
 	uint8_t status;
+	uint8_t fetch; /* fetch=: only during a transfer of this type */
 	struct mb_uuid target;
 	uint8_t value[20];
 	size_t value_len;

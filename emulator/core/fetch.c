@@ -218,6 +218,13 @@ static void start_workout(struct mb_fetch *f, const struct mb_datetime *dt,
 		put_utc_time(payload + 4, (uint32_t)since, tz);
 	}
 	f->count = (uint32_t)f->n_bytes;
+	/* A workout without a second has an empty track: its count 0 is
+	 * all of it, and the ack that follows deletes it, or the next
+	 * round would bring its summary again. */
+	if (w && f->type == TYPE_SPORTS_DETAILS && !f->count) {
+		f->completed_type = TYPE_SPORTS_DETAILS;
+		f->completed_workout = w->id;
+	}
 	mb_put_le32(payload, f->count);
 	announce(f, f->type, payload);
 }
@@ -465,6 +472,11 @@ uint64_t mb_fetch_deadline(const struct mb_fetch *fetch)
 	return fetch->state == FETCH_STATE_SENDING && !mb_link_held(fetch->link)
 		       ? fetch->next_packet_ms
 		       : UINT64_MAX;
+}
+
+uint8_t mb_fetch_type(const struct mb_fetch *fetch)
+{
+	return fetch->state == FETCH_STATE_IDLE ? 0 : fetch->type;
 }
 
 bool mb_fetch_busy(const struct mb_fetch *fetch)

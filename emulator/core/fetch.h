@@ -37,6 +37,9 @@ void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log,
 void mb_fetch_set_paced(struct mb_fetch *fetch, bool paced);
 void mb_fetch_run(struct mb_fetch *fetch, uint64_t now);
 uint64_t mb_fetch_deadline(const struct mb_fetch *fetch);
+/* The type (01, 05, 06) of the transfer announced or running; 0 if
+ * none. */
+uint8_t mb_fetch_type(const struct mb_fetch *fetch);
 /* A transfer was announced or is running. */
 bool mb_fetch_busy(const struct mb_fetch *fetch);
 /* The link went down, or the log was cleared under it (factory reset). */

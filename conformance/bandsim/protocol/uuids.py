@@ -80,6 +80,7 @@ DEVICE_EVENT = huami(0x0010)
 ALERT_LEVEL = sig(0x2A06)
 NEW_ALERT = sig(0x2A46)
 CHUNKED = huami(0x0020)
+WORKOUT = huami(0x000F)
 FIRMWARE_CONTROL = huami(0x1531)
 FIRMWARE_DATA = huami(0x1532)
 # Device Information values that differ from band to band (§8).

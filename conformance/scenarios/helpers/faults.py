@@ -59,6 +59,12 @@ PRESETS = {
         "trigger=notify chr=activity-data after=2 action=truncate",
     "duplicate-packet":
         "trigger=notify chr=activity-data after=3 action=duplicate",
+    "workout-track-counter-gap":
+        "trigger=notify chr=activity-data fetch=track after=2 "
+        "action=skip-counter",
+    "workout-track-refused":
+        "trigger=write chr=fetch-control match=01:06 action=status "
+        "status=0x04 count=0",
     "partial-sync":
         "trigger=notify chr=activity-data after=10 action=disconnect",
     "reboot-mid-sync":

@@ -1,0 +1,408 @@
+"""Workouts: the band's sport mode, its records in flash and their sync (fact sheet §4.3, §9; docs/workouts.md)
+
+"I finished a workout and it did not show up" is a sync complaint of
+its own.  These scenarios start workouts on the band (StartWorkout
+stands for the wearer's menu), let band time pass, and fetch them as
+Gadgetbridge does (bandsim.clients.fetch.FetchClient.workouts): a
+summary a round (``01 05``), then its track (``01 06``) asked for with
+the start the band announced, each acked.  The summary is read with the
+field layout of Gadgetbridge's parser for the MB4, and three oracles
+judge it (bandsim.oracles.workouts): every workout fetched exactly once,
+each summary agreeing with its track and the band's record, and the
+track's whole minutes agreeing with the activity log's samples.
+"""
+
+import pytest
+
+from bandsim.clients.devevents import DeviceEventsClient
+from bandsim.clients.fetch import (FetchRefused, PacketCounterError,
+                                    WorkoutState)
+from bandsim.clients.sport import SportClient
+from bandsim.harness.control import ControlError
+from bandsim.oracles import workouts as oracle
+from bandsim.protocol import workouts as W
+from bandsim.protocol.values import MINUTE
+
+from scenarios.helpers.links import authenticated_link
+from scenarios.helpers.sync import SINCE, all_samples, synced_since
+
+RUN_S = 10 * MINUTE
+
+
+def fetched(band, fetch_links, since=SINCE, ack=True, state=None):
+    """One link's workout sync, Gadgetbridge's way; (state, workouts)."""
+    fetch = fetch_links(band)
+    state = state or WorkoutState(since)
+    got = fetch.workouts(state, ack=ack)
+    band.disconnect(fetch.att)
+    return state, got
+
+
+def judged(control, got, truth) -> None:
+    """The three oracles, against what the band held before the sync."""
+    problems = oracle.fetched_once(got, truth)
+    by_start = {int(t["start"]): t for t in truth}
+    samples = all_samples(control)
+    for w in got:
+        t = by_start.get(w.summary.start)
+        if t is None:
+            continue
+        problems += oracle.self_consistent(w, t)
+        problems += oracle.against_samples(w, t["tz"], samples)
+    assert not problems, "\n".join(problems)
+
+
+def run_workout(control, band_time, kind="outdoor-run", seconds=RUN_S):
+    control.start_workout(kind)
+    band_time.let_pass(seconds)
+    control.stop_workout()
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "GetSamples", "AdvanceClock", "Screen", "Events")
+def test_run_started_on_the_band(band, control, band_time, fetch_links):
+    """MB4/SPORT/BV-01: a run started on the band: event 14, 11 02 and 11 05, then its summary and track fetched once
+
+    The phone hears ``14 00 01 01`` on 00000010 (an outdoor run, GPS
+    wanted) and ``11 02`` on 0000000f; the band shows the workout.  Ten
+    minutes on, the wearer stops it: ``11 05``, workout-ended with 600
+    seconds.  The sync brings one summary (version below 512, kind 1,
+    600 active seconds, the band's start and end) and a track of 600
+    seconds with the wearer's heart rate and steps, no position (no
+    phone gave any); the oracles agree, and the acks deleted it.
+    """
+    att = authenticated_link(band)
+    events = DeviceEventsClient(att)
+    events.enable_notifications()
+    sport = SportClient(att)
+    sport.watch_status()
+    control.start_workout("outdoor-run")
+    assert bytes(events.expect(0x14)) == bytes([0x14, 0x00, 0x01, 0x01])
+    assert sport.status() == W.STATUS_START
+    assert control.screen() == {"name": "workout", "kind": "outdoor-run"}
+    band_time.let_pass(RUN_S)
+    control.stop_workout()
+    assert sport.status() == W.STATUS_END
+    ended = control.wait_event("workout-ended")
+    assert ended.details["seconds"] == RUN_S
+    assert ended.details["reason"] == "wearer"
+    band.disconnect(att)
+    truth = control.workouts()
+    assert [t["kind"] for t in truth] == ["outdoor-run"]
+    assert not truth[0]["cut"] and not truth[0]["running"]
+    _, got = fetched(band, fetch_links)
+    assert len(got) == 1
+    s = got[0].summary
+    assert s.version < W.NEW_LAYOUT_VERSION and len(s.raw) == W.SUMMARY_LEN
+    assert (s.kind_name, s.active_s) == ("outdoor-run", RUN_S)
+    assert s.end - s.start == RUN_S
+    assert s.base_alt == W.ALTITUDE_UNKNOWN
+    assert len(got[0].track.points) == RUN_S
+    assert got[0].positions() == []
+    assert all(60 <= p.bpm <= 200 for p in got[0].track.points)
+    judged(control, got, truth)
+    assert control.workouts() == []
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "AdvanceClock")
+@pytest.mark.parametrize("kind", W.KIND_NAMES)
+def test_every_kind(band, control, band_time, fetch_links, kind):
+    """MB4/SPORT/BV-02: each of the MB4's workouts announces its type and GPS need, and its summary its kind
+
+    Outdoor run, treadmill, walking, cycling, exercise and pool swim:
+    event 14's bytes 2 and 3 are the GPS need and the type as Gadgetbridge
+    numbers them (HuamiWorkoutTrackActivityType), the summary's kind as
+    HuamiSportsActivityType numbers it; a kind the band does not have is
+    refused with the list of those it has.
+    """
+    att = authenticated_link(band)
+    events = DeviceEventsClient(att)
+    events.enable_notifications()
+    control.start_workout(kind)
+    assert bytes(events.expect(0x14)) == bytes(
+        [0x14, 0x00, int(W.NEEDS_GPS[kind]), W.EVENT_TYPE[kind]])
+    band_time.let_pass(30)
+    control.stop_workout()
+    band.disconnect(att)
+    truth = control.workouts()
+    _, got = fetched(band, fetch_links)
+    assert [w.summary.kind for w in got] == [W.SUMMARY_KIND[kind]]
+    judged(control, got, truth)
+    with pytest.raises(ControlError) as info:
+        control.start_workout("rowing")
+    assert info.value.name == "io.bandsim.Error.InvalidArgs"
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "GetSamples", "AdvanceClock")
+def test_two_workouts_in_one_sync(band, control, band_time, fetch_links):
+    """MB4/SPORT/BV-03: two workouts in one sync, each fetched once and in order
+
+    A 10-minute run, a pause of 5 minutes, a 4-minute walk: one sync
+    brings both, oldest first, each with its own track; a second sync
+    brings nothing (both were acked), and one from the start again
+    nothing either.
+    """
+    run_workout(control, band_time, "outdoor-run")
+    band_time.let_pass(5 * MINUTE)
+    run_workout(control, band_time, "walking", 4 * MINUTE)
+    truth = control.workouts()
+    assert len(truth) == 2
+    state, got = fetched(band, fetch_links)
+    assert [w.kind for w in got] == ["outdoor-run", "walking"]
+    assert [len(w.track.points) for w in got] == [RUN_S, 4 * MINUTE]
+    judged(control, got, truth)
+    _, again = fetched(band, fetch_links, state=state)
+    assert again == []
+    _, from_start = fetched(band, fetch_links)
+    assert from_start == []
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "GetSamples", "AdvanceClock")
+def test_sync_cut_between_summary_and_track(band, control, band_time,
+                                            fetch_links):
+    """MB4/SPORT/BV-04: a sync cut between the summary and its track is resumed, and the workout comes once
+
+    The phone fetches the summary and acks it, then the link goes before
+    it asks for the track.  The ack of a summary deletes nothing (its
+    track is still to come): the next sync, from the same cursor, brings
+    the summary again and the track, and the oracles find the workout
+    once in what the phone keeps.
+    """
+    run_workout(control, band_time)
+    truth = control.workouts()
+    fetch = fetch_links(band)
+    first = fetch.start(SINCE, 0, W.TYPE_SUMMARY)
+    assert first.count == W.SUMMARY_LEN
+    summary = W.parse_summary(fetch.stream_bytes())
+    fetch.ack()
+    band.disconnect(fetch.att)
+    assert control.workouts() == truth
+    state = WorkoutState(SINCE)
+    state, got = fetched(band, fetch_links, state=state)
+    assert [w.summary.raw for w in got] == [summary.raw]
+    judged(control, got, truth)
+    assert control.workouts() == []
+
+
+@pytest.mark.needs_control("StartWorkout", "GetWorkouts", "GetSamples",
+                           "AdvanceClock", "Events")
+@pytest.mark.restarts("kill")
+def test_workout_across_kill(band, control, band_time, fetch_links,
+                             restart_band):
+    """MB4/SPORT/BV-05: a workout the band is killed in is kept, cut at its last second, and synced
+
+    Ninety seconds into a treadmill workout the emulator is killed
+    (kill -9) and started again on its state directory.  Nothing runs
+    any more; the workout is in flash with its 90 seconds, cut, its end
+    its last second; the sync brings it once and the oracles agree.
+    """
+    control.start_workout("treadmill")
+    band_time.let_pass(90)
+    band = restart_band(band, "kill")
+    truth = control.workouts()
+    assert len(truth) == 1
+    t = truth[0]
+    assert (t["cut"], t["running"], len(t["track"])) == (True, False, 90)
+    assert t["end"] == t["start"] + 90
+    with pytest.raises(ControlError):
+        control.stop_workout()
+    _, got = fetched(band, fetch_links)
+    assert len(got) == 1 and got[0].summary.active_s == 90
+    judged(control, got, truth)
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "GetSamples", "AdvanceClock")
+def test_gps_from_the_phone(band, control, band_time, fetch_links):
+    """MB4/SPORT/BV-06: the phone's GPS is kept in the track and comes back as positions
+
+    An outdoor run; every second the phone sends its position as
+    Gadgetbridge does, a chunked transfer of type 6: ten at ATT_MTU 23
+    (each cut in three), then, on a new link at 247 (the workout runs on
+    without a link), ten more in one chunk each, the last one written
+    whole on 0000000f.  The summary's base is the first position; the
+    track's GPS records, from that base, give back every position the
+    phone sent, at the second it came, to the band's unit (1/3,000,000
+    degree).
+    """
+    control.start_workout("outdoor-run")
+    sent = []
+    for mtu, seconds in ((23, range(10)), (247, range(10, 20))):
+        att = authenticated_link(band, mtu=mtu)
+        sport = SportClient(att)
+        for i in seconds:
+            band_time.let_pass(1)
+            lon, lat = 13.4050 + i * 0.00003, 52.5200 + i * 0.00002
+            sport.send_gps(lon, lat,
+                           status=W.GPS_ACQUIRED if i == 0 else None,
+                           whole=i == 19, speed=3.1,
+                           time_ms=1_700_000_000_000 + i * 1000)
+            sport.settle()
+            sent.append((W.to_units(lon), W.to_units(lat)))
+        if mtu == 23:
+            band.disconnect(att)
+    band_time.let_pass(10)
+    control.stop_workout()
+    band.disconnect(att)
+    truth = control.workouts()
+    _, got = fetched(band, fetch_links)
+    (w,) = got
+    assert (w.summary.base_lon, w.summary.base_lat) == sent[0]
+    assert [(p.lon, p.lat) for p in w.positions()] == sent
+    assert [p.offset for p in w.positions()] == list(range(20))
+    judged(control, got, truth)
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "AdvanceClock")
+def test_empty_track(band, control, band_time, fetch_links):
+    """MB4/SPORT/BV-07: a workout stopped at once has a summary and an empty track, and is deleted all the same
+
+    Started and stopped in the same second: its summary says 0 seconds,
+    0 steps; the track request is answered with count 0, which the
+    phone acks, and that ack deletes it (a second sync brings nothing,
+    no summary again).
+    """
+    control.start_workout("exercise")
+    control.stop_workout()
+    truth = control.workouts()
+    assert len(truth) == 1 and truth[0]["track"] == []
+    state, got = fetched(band, fetch_links)
+    (w,) = got
+    assert (w.summary.active_s, w.summary.steps) == (0, 0)
+    assert w.track.points == []
+    assert control.workouts() == []
+    assert fetched(band, fetch_links, state=state)[1] == []
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "AdvanceClock")
+def test_keep_on_device(band, control, band_time, fetch_links):
+    """MB4/SPORT/BV-08: without the acks the workouts stay, and the cursor alone keeps them from coming twice
+
+    Gadgetbridge's "keep activity data on device": no 03.  Both
+    workouts stay on the band; the next sync from the saved cursor (the
+    last one's end) brings nothing new, one from the start brings both
+    again.
+    """
+    run_workout(control, band_time, seconds=2 * MINUTE)
+    band_time.let_pass(MINUTE)
+    run_workout(control, band_time, "cycling", 3 * MINUTE)
+    truth = control.workouts()
+    state, got = fetched(band, fetch_links, ack=False)
+    assert len(got) == 2
+    assert control.workouts() == truth
+    assert fetched(band, fetch_links, ack=False, state=state)[1] == []
+    again = fetched(band, fetch_links, ack=False)[1]
+    assert [w.summary.raw for w in again] == [w.summary.raw for w in got]
+
+
+@pytest.mark.needs_control("GetWorkouts", "GetSamples")
+@pytest.mark.parametrize("data_type", [0x02, 0x07, 0x42])
+def test_other_types_refused(band, control, fetch_links, data_type):
+    """MB4/SPORT/BI-01: manual heart rate (02), debug logs (07) and a type no band has are refused, and nothing changes
+
+    ``01 02``, ``01 07`` and ``01 42`` get ``10 01 <status>`` with a
+    status other than 01 (docs/workouts.md#other-types), the activity
+    log and the workouts stay as they were, and a sync right after works.
+    """
+    before = all_samples(control)
+    fetch = fetch_links(band)
+    with pytest.raises(FetchRefused):
+        fetch.start(SINCE, 0, data_type)
+    assert synced_since(fetch.att) == before
+    assert control.workouts() == []
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "SetBattery",
+                           "GetWorkouts", "AdvanceClock", "Events")
+def test_band_off_ends_the_workout(band, control, band_time):
+    """MB4/SPORT/BI-02: a band that runs empty ends its workout, and one that is off cannot start one
+
+    Two minutes into a walk the battery reaches 0: workout-ended with
+    reason power-off, the workout is in flash with its two minutes;
+    StartWorkout on the band that is off fails, and so does StopWorkout
+    with nothing running.
+    """
+    control.start_workout("walking")
+    band_time.let_pass(2 * MINUTE)
+    control.set_battery(0)
+    ended = control.wait_event("workout-ended")
+    assert ended.details["reason"] == "power-off"
+    (t,) = control.workouts()
+    assert len(t["track"]) == 2 * MINUTE and not t["running"]
+    for call in (lambda: control.start_workout("walking"),
+                 control.stop_workout):
+        with pytest.raises(ControlError) as info:
+            call()
+        assert info.value.name == "io.bandsim.Error.Failed"
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "GetSamples", "AdvanceClock", "InjectFault",
+                           "Events")
+def test_preset_track_counter_gap(band, control, band_time, fetch_links):
+    """MB4/SPORT/BI-03: workout-track-counter-gap: the track's counter skips, the app drops it, the next sync brings the workout once
+
+    Gadgetbridge #1144: "invalid package counter" while fetching a
+    workout's details.  With the preset armed, an activity sync goes
+    through (fetch=track: the fault waits for a track transfer); the
+    workout sync gets its summary, then the track's third packet comes
+    with counter 03 and the client refuses it.  The summary's ack
+    deleted nothing, so the workout is still on the band, and the next
+    sync (the preset fires once) brings it whole, once.
+    """
+    run_workout(control, band_time)
+    truth = control.workouts()
+    control.inject_fault("preset=workout-track-counter-gap")
+    fetch = fetch_links(band)
+    assert synced_since(fetch.att) == all_samples(control)
+    state = WorkoutState(SINCE)
+    with pytest.raises(PacketCounterError) as info:
+        fetch.workouts(state)
+    assert (info.value.expected, info.value.got) == (2, 3)
+    band.disconnect(fetch.att)
+    fired = control.wait_event("fault-fired")
+    assert fired.details["action"] == "skip-counter"
+    assert state.workouts == [] and control.workouts() == truth
+    _, got = fetched(band, fetch_links, state=state)
+    judged(control, got, truth)
+
+
+@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
+                           "AdvanceClock", "InjectFault", "ClearFaults")
+def test_preset_track_refused(band, control, band_time, fetch_links):
+    """MB4/SPORT/BI-04: workout-track-refused: the same summary on every sync and never its track, until the band takes 01 06 again
+
+    Gadgetbridge #1107 and #1611: the same workout fetched on every
+    sync, without a GPX, or kept twice.  With the preset the band
+    answers ``01 06`` with ``10 01 04``: each sync brings the summary,
+    the track is refused, the cursor stays, and the next sync brings the
+    same summary again (an app that stores summaries as they come keeps
+    it twice).  The workout stays on the band; once the fault is
+    cleared, a sync brings it once, with its track, and deletes it.
+    """
+    run_workout(control, band_time, seconds=3 * MINUTE)
+    truth = control.workouts()
+    control.inject_fault("preset=workout-track-refused")
+    state = WorkoutState(SINCE)
+    summaries = []
+    for _ in range(2):
+        fetch = fetch_links(band)
+        first = fetch.start(state.cursor, 0, W.TYPE_SUMMARY)
+        summaries.append(fetch.stream_bytes())
+        fetch.ack()
+        with pytest.raises(FetchRefused) as info:
+            fetch.start(first.start_ts, first.tz, W.TYPE_TRACK)
+        assert info.value.status == 0x04
+        band.disconnect(fetch.att)
+    assert summaries[0] == summaries[1]
+    assert control.workouts() == truth
+    control.clear_faults()
+    _, got = fetched(band, fetch_links, state=state)
+    assert [w.summary.raw for w in got] == summaries[:1]
+    assert len(got[0].track.points) == 3 * MINUTE
+    assert control.workouts() == []
