@@ -22,6 +22,7 @@
 #include "rtc.h"
 #include "state/store.h"
 #include "util.h"
+#include "workout-wire.h"
 
 /* 2024-05-20 10:30 UTC, the unit tests' epoch. */
 #define START_MS 1716201000000ull
@@ -496,6 +497,14 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 	case FUZZ_OP_LONG_WRITE:
 		write_long(r, handle, v, n);
 		break;
+	case FUZZ_OP_WORKOUT:
+		if (n && v[0] & 1)
+			mb_sport_start(mb_band_sport(r->band),
+				       (enum mb_sport_kind)(n > 1 ? v[1] % 7 : 1),
+				       NULL);
+		else
+			mb_sport_stop(mb_band_sport(r->band), NULL);
+		break;
 	case FUZZ_OP_ANSWER_CALL:
 		fuzz_oracle_answer(r->oracle, true);
 		mb_alerts_answer_call(mb_band_alerts(r->band),
@@ -504,6 +513,34 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 		fuzz_oracle_answer(r->oracle, false);
 		hang_up_if_asked(r);
 		break;
+	}
+}
+
+/* What the band holds of its workouts encodes as a fetch sends it: a
+ * summary of its fixed size, a track of whole records, positions on
+ * the globe (docs/workouts.md). */
+static void check_workouts(const struct mb_band *band)
+{
+	const struct mb_workoutlog *log =
+		mb_logstore_workouts(mb_band_store(band));
+
+	for (size_t i = 0; i < mb_workoutlog_count(log); i++) {
+		const struct mb_workout *w = mb_workoutlog_at(log, i);
+		size_t len;
+		uint8_t *b = mb_workout_summary_encode(w, &len);
+
+		fuzz_expect(len == 0x7e, "a summary is 126 bytes");
+		free(b);
+		b = mb_workout_track_encode(w, true, &len);
+		fuzz_expect(len % 8 == 0 && len >= w->n_points * 8,
+			    "a track is a record or more a second");
+		free(b);
+		fuzz_expect(w->end_s >= w->start_s, "a workout ends after it starts");
+		for (size_t k = 0; k < w->n_points; k++)
+			fuzz_expect(!w->points[k].has_position ||
+					    (w->points[k].lat >= -270000000 &&
+					     w->points[k].lat <= 270000000),
+				    "a position is on the globe");
 	}
 }
 
@@ -556,6 +593,7 @@ void fuzz_band_input(const struct fuzz_band_harness *h, const uint8_t *data,
 			      len - 1);
 		off += len + (end ? dl : 0);
 	}
+	check_workouts(r.band);
 	mb_band_free(r.band);
 }
 

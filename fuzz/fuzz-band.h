@@ -55,6 +55,9 @@ enum fuzz_op_kind {
 	FUZZ_OP_EXECUTE,
 	FUZZ_OP_LONG_WRITE,
 	FUZZ_OP_ANSWER_CALL, /* the wearer rejects (value[0] even) or ignores */
+	/* The wearer starts a workout of kind value[1] % 7 (value[0] odd;
+	 * 0 is none, refused) or stops the one running (even). */
+	FUZZ_OP_WORKOUT,
 };
 
 struct fuzz_op {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer harness: the fetch protocol on 00000004 and the transfer it
- * drives on 00000005 (protocol §4.1, docs/sync.md), with band time, flow
- * control and the link's MTU moving under it. */
+ * drives on 00000005 (protocol §4.1, §4.3, docs/sync.md,
+ * docs/workouts.md): activity, and the workouts the wearer records,
+ * with band time, flow control and the link's MTU moving under it. */
 #include "fuzz-band.h"
 
 #include "util.h"
@@ -13,6 +14,8 @@ static const struct fuzz_op ops[] = {
 	{ FUZZ_OP_RUN_MINUTES, NULL }, { FUZZ_OP_CONGEST, NULL },
 	{ FUZZ_OP_MTU, NULL },	       { FUZZ_OP_RECONNECT, NULL },
 	{ FUZZ_OP_AUTH, NULL },
+	/* Workouts to fetch (types 05 and 06, docs/workouts.md). */
+	{ FUZZ_OP_WORKOUT, NULL },
 };
 
 /* A transfer at the smallest MTU is over in well under a minute of band

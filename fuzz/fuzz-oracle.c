@@ -53,6 +53,7 @@ struct fuzz_oracle {
 	bool response_first, att_error, malformed, send_refused;
 	bool fetch_request;  /* 01 01 ...: a request for activity */
 	uint32_t req_minute; /* the first minute it asks for */
+	bool workout_request; /* 01 05 or 01 06: a workout's bytes */
 	struct snapshot before;
 	bool was_prompting;
 	bool write_is_key; /* 01 <flag> <key> on 00000009 */
@@ -67,6 +68,7 @@ struct fuzz_oracle {
 	uint32_t delivered;
 	uint8_t counter;
 	uint32_t head_seq; /* the log's oldest sample at the announcement */
+	bool bytes;	   /* a workout's: count and packets in bytes */
 	/* the Prepare or Execute Write being judged */
 	bool requesting;
 	uint8_t request[MB_ATT_MAX_VALUE_LEN + 8];
@@ -220,6 +222,8 @@ static void start_reply(struct fuzz_oracle *o, const uint8_t *v, size_t n)
 				     count ? start : UINT32_MAX),
 			    "a transfer skips minutes the log holds");
 	}
+	/* A workout's summary or track counts bytes (docs/workouts.md). */
+	o->bytes = o->writing && o->workout_request;
 	o->transfer = count ? TRANSFER_ANNOUNCED : TRANSFER_IDLE;
 	o->announced = count;
 	o->head_seq = log_head_seq(o->band);
@@ -236,7 +240,7 @@ static void done_reply(struct fuzz_oracle *o)
 		    "10 02 01 without a transfer");
 	/* Fewer only when the log dropped its oldest samples meanwhile. */
 	fuzz_expect(o->delivered == o->announced ||
-			    log_head_seq(o->band) != o->head_seq,
+			    (!o->bytes && log_head_seq(o->band) != o->head_seq),
 		    "a transfer delivers other than it announced");
 	o->transfer = TRANSFER_IDLE;
 }
@@ -253,11 +257,32 @@ static void fetch_reply(struct fuzz_oracle *o, const uint8_t *v, size_t n)
 		o->send_refused = true;
 }
 
+/* <counter> <bytes of a workout's summary or track> (§4.3). */
+static void workout_packet(struct fuzz_oracle *o, const uint8_t *v, size_t n,
+			   size_t mtu)
+{
+	fuzz_expect(n >= 2 && n - 1 <= mtu - 4,
+		    "a workout packet holds what ATT_MTU allows");
+	if (o->transfer == TRANSFER_UNKNOWN)
+		return;
+	fuzz_expect(o->transfer == TRANSFER_SENDING,
+		    "workout data without a transfer");
+	fuzz_expect(v[0] == o->counter, "the packet counter skips");
+	o->counter++;
+	o->delivered += (uint32_t)(n - 1);
+	fuzz_expect(o->delivered <= o->announced,
+		    "a transfer delivers more than it announced");
+}
+
 /* <counter> <4-byte samples>: protocol §4.1 step 5. */
 static void data_packet(struct fuzz_oracle *o, const uint8_t *v, size_t n)
 {
 	size_t mtu = mb_link_mtu(mb_band_link(o->band));
 
+	if (o->bytes) {
+		workout_packet(o, v, n, mtu);
+		return;
+	}
 	fuzz_expect(n >= 5 && (n - 1) % 4 == 0,
 		    "an activity packet is a counter and whole samples");
 	fuzz_expect(n - 1 <= (mtu - 4) / 4 * 4,
@@ -440,7 +465,7 @@ void fuzz_oracle_write_begin(struct fuzz_oracle *o, uint16_t handle,
 	o->sent = o->responses = 0;
 	o->response_first = o->att_error = o->malformed = false;
 	o->send_refused = false;
-	o->fetch_request = false;
+	o->fetch_request = o->workout_request = false;
 	o->was_prompting = mb_auth_prompting(mb_band_auth(o->band));
 	o->write_is_key = handle == o->h_auth && len == 18 &&
 			  (value[0] & 0x7f) == AUTH_SEND_KEY;
@@ -453,6 +478,8 @@ void fuzz_oracle_write_begin(struct fuzz_oracle *o, uint16_t handle,
 				   value[1] == FETCH_TYPE_ACTIVITY &&
 				   (len == 10 || len == 11) &&
 				   request_minute(value, len, &o->req_minute);
+		o->workout_request = len >= 2 && value[0] == FETCH_START &&
+				     (value[1] == 0x05 || value[1] == 0x06);
 	}
 	take_snapshot(o->band, &o->before);
 }

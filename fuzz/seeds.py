@@ -24,7 +24,11 @@ firmware.ini, time.ini, flash.img).  This turns them into inputs:
   Prepare and Execute Writes, and besides what Gadgetbridge, satcar77 and
   harbour-amazfish send there (docs/alerts.md);
 - fault: every preset, as its name and as its line (``bandsim
-  --list-faults``), and the fault lines of docs/faults.md.
+  --list-faults``), and the fault lines of docs/faults.md;
+- fetch and gps besides: workouts as MB4/SPORT/* record them (the
+  wearer's start and stop are no PDUs a capture holds), fetched as
+  Gadgetbridge fetches them, and the phone's GPS as it sends it
+  (docs/workouts.md).
 
 Then, per harness, ``fuzz-NAME -merge=1 fuzz/corpus/NAME OUT/NAME`` keeps
 what adds coverage.  Stdlib and the bandsim package; Debian's
@@ -37,6 +41,7 @@ what adds coverage.  Stdlib and the bandsim package; Debian's
 import argparse
 import hashlib
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +73,7 @@ OPS = {
     "auth": ["cmd:auth", "req:auth", "press", "long-press", "run",
              "reconnect", "store-fail", "auth"],
     "fetch": ["cmd:fetch-control", "req:fetch-control", "run-minutes",
-              "congest", "mtu", "reconnect", "auth"],
+              "congest", "mtu", "reconnect", "auth", "workout"],
     "firmware": ["req:firmware-control", "cmd:firmware-control",
                  "cmd:firmware-data", "upload", "run", "mtu", "reconnect",
                  "auth", "store-fail"],
@@ -79,6 +84,8 @@ OPS = {
                "prepare:new-alert", "execute", "cmd:alert-level",
                "answer-call", "run", "reconnect", "mtu",
                "prepare:current-time", "auth"],
+    "gps": ["cmd:workout", "cmd:chunked-transfer", "workout", "run", "mtu",
+            "reconnect", "auth"],
 }
 OPCODES = {"req": WRITE_REQ, "cmd": WRITE_CMD, "prepare": PREPARE}
 
@@ -317,6 +324,58 @@ def from_sheet(out: Path) -> None:
     write_seed(out, "alerts", bytes([START_BOUND]) + DELIM.join(records))
 
 
+def gps_payload(lon: int, lat: int, status=None) -> bytes:
+    """GB's encodePhoneGpsPayload, lon and lat in 1/3,000,000 degree."""
+    flags = 0x40000 | (1 if status is not None else 0)
+    return (b"\x06" + flags.to_bytes(4, "little")
+            + (bytes([status]) if status is not None else b"")
+            + struct.pack("<iiiiq", lon, lat, 30, 3400, 1_700_000_000_000)
+            + b"\xff\xff\xff\xff\x00\x00\x00")
+
+
+def chunked(type_: int, payload: bytes, mtu: int) -> list:
+    """Gadgetbridge's writeToChunked: 00 <flags | type> <seq> <part>."""
+    size = mtu - 6
+    parts = [payload[i:i + size] for i in range(0, len(payload), size)]
+    out = []
+    for i, part in enumerate(parts):
+        flags = (0xC0 if len(parts) == 1 else 0x00 if i == 0
+                 else 0x80 if i == len(parts) - 1 else 0x40)
+        out.append(bytes([0x00, flags | type_, i]) + part)
+    return out
+
+
+def from_workouts(out: Path) -> None:
+    """Workouts recorded and fetched (fetch), and the phone's GPS in one
+    (gps), as the MB4/SPORT scenarios drive them."""
+    def rec(op, value=b""):
+        return bytes([op]) + value
+    since = bytes.fromhex("d0 07 01 01 00 00 00 00")     # 2000-01-01
+    # fetch: op 2 runs value[0] s and value[1] min, op 7 the workout.
+    for kind in range(1, 7):
+        fetch = [rec(7, bytes([1, kind])), rec(2, bytes([5, 10])),
+                 rec(7, b"\x00"), rec(4, b"\x17\x00")]
+        for type_ in (5, 6):
+            fetch += [rec(0, bytes([1, type_]) + since), rec(0, b"\x02"),
+                      rec(2, b"\x01\x00"), rec(0, b"\x03")]
+        write_seed(out, "fetch", bytes([START_AUTHED]) + DELIM.join(fetch))
+    # gps: a run, a fix a second, chunked at MTU 23 and whole at 247.
+    lon, lat = 40215000, 157560000
+    gps = [rec(2, b"\x01\x01")]
+    for i in range(4):
+        gps.append(rec(3, b"\x01"))
+        payload = gps_payload(lon + 90 * i, lat + 60 * i,
+                              0x01 if i == 0 else None)
+        gps += [rec(1, c) for c in chunked(6, payload, 23)]
+    gps += [rec(4, b"\xf7\x00"), rec(3, b"\x01"),
+            rec(0, gps_payload(lon + 400, lat + 300)),
+            rec(0, b"\x06\x01\x00\x00\x00\x02"), rec(2, b"\x00")]
+    write_seed(out, "gps", bytes([START_AUTHED]) + DELIM.join(gps))
+    for record in gps:
+        write_seed(out, "gps", bytes([START_AUTHED]) + rec(2, b"\x01\x04")
+                   + DELIM + record)
+
+
 def from_faults(bandsim: Path, out: Path) -> None:
     listed = subprocess.run([str(bandsim), "--list-faults"], check=True,
                             capture_output=True, text=True).stdout
@@ -347,6 +406,7 @@ def main(argv=None) -> int:
     from_states(args.states, args.out)
     from_fixtures(args.out)
     from_sheet(args.out)
+    from_workouts(args.out)
     from_faults(args.bandsim, args.out)
     for d in sorted(p for p in args.out.iterdir() if p.is_dir()):
         print(f"{d.name}: {sum(1 for _ in d.iterdir())} seeds")

@@ -11,6 +11,7 @@ for BleakScanner.discover: there is no Bluetooth here.
 """
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -517,3 +518,52 @@ def test_progress_lines_elsewhere():
     assert [line.rsplit("(", 1)[1] for line in
             log.getvalue().splitlines()] == ["25 %)", "50 %)", "75 %)",
                                              "100 %)"]
+
+
+def test_sync_workouts_csv_and_gpx(start, ctl, tmp_path):
+    """sync fetches the workouts after the samples: printed, a line each
+    in OUT-workouts.csv, and a GPX for the one with the phone's
+    positions (each trkpt at its second, with its heart rate)."""
+    from bandsim.clients.auth import HuamiClient
+    from bandsim.clients.sport import SportClient
+    import xml.etree.ElementTree as ET
+
+    band = start()
+    ctl.start_workout("treadmill")
+    ctl.advance_clock(5 * MINUTE)
+    ctl.stop_workout()
+    ctl.start_workout("outdoor-run")
+    att = band.connect()
+    att.exchange_mtu(247)
+    huami = HuamiClient(att)
+    huami.enable_notifications()
+    huami.authenticate(TEST_KEY)
+    sport = SportClient(att)
+    for i in range(3):
+        ctl.advance_clock(1)
+        sport.send_gps(13.4 + i * 0.001, 52.5 + i * 0.001)
+        sport.settle()
+    att.close()
+    ctl.advance_clock(60)
+    ctl.stop_workout()
+    truth = ctl.workouts()
+    out_csv = tmp_path / "day.csv"
+    code, out, err = run_cli("sync", *target(band), "--out", out_csv)
+    assert code == 0, err
+    assert "Workouts: 2" in out.splitlines()
+    rows = csv_rows(tmp_path / "day-workouts.csv")
+    assert rows[0][:4] == ["start_utc", "end_utc", "kind", "seconds"]
+    assert [(r[2], r[3], r[8]) for r in rows[1:]] == \
+        [("treadmill", "300", "0"), ("outdoor-run", "63", "3")]
+    gpx = list(tmp_path.glob("day-*.gpx"))
+    assert len(gpx) == 1
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    points = ET.parse(gpx[0]).getroot().findall(".//g:trkpt", ns)
+    assert [(float(p.get("lat")), float(p.get("lon"))) for p in points] == \
+        [(52.5, 13.4), (52.501, 13.401), (52.502, 13.402)]
+    start_s = int(truth[1]["start"])
+    assert [p.find("g:time", ns).text for p in points] == [
+        datetime.datetime.fromtimestamp(start_s + i, datetime.timezone.utc)
+        .strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(3)]
+    assert all(p.find(".//{*}hr") is not None for p in points)
+    assert ctl.workouts() == []

@@ -169,6 +169,13 @@ static void ram_drop_sector(struct mb_workoutlog *log, uint32_t sector_seq)
 	}
 }
 
+/* The end of a workout the band went down in: its last second. */
+static uint32_t last_second(const struct mb_workout *w)
+{
+	return w->start_s +
+	       (w->n_points ? w->points[w->n_points - 1].offset_s + 1u : 0u);
+}
+
 /* ---- reading ----------------------------------------------------------------- */
 
 static bool header_valid(const uint8_t *h, uint32_t *seq)
@@ -208,7 +215,7 @@ static void replay(struct mb_workoutlog *log, const uint8_t *rec,
 		/* A start after a start without its end: the band went
 		 * down in the first workout and never wrote its end. */
 		if (running(log))
-			ram_end(log, 0, true);
+			ram_end(log, last_second(&running(log)->w), true);
 		ram_start(log, seq, body, sector_seq);
 		break;
 	case RECORD_POINT:
@@ -339,12 +346,6 @@ static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
 	ram_end(log, end_s, cut);
 }
 
-/* The end of a workout the band went down in: its last second. */
-static uint32_t last_second(const struct mb_workout *w)
-{
-	return w->start_s +
-	       (w->n_points ? w->points[w->n_points - 1].offset_s + 1u : 0u);
-}
 
 /* ---- the log ------------------------------------------------------------------ */
 

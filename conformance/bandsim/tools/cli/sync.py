@@ -7,7 +7,13 @@ is band local time: --since, else the one saved in --state, else 100
 days before the band's clock (Gadgetbridge's first sync), so a first
 sync gets everything the band holds.
 
---state FILE keeps the cursor (JSON) so the next sync is incremental;
+Then the workouts, as Gadgetbridge fetches them (a summary, then its
+track, docs/workouts.md), from their own cursor: each is printed, and
+with --out FILE they go next to the samples, a line each in
+FILE-workouts.csv and, for one with the phone's positions, a GPX track
+FILE-<start>.gpx.
+
+--state FILE keeps the cursors (JSON) so the next sync is incremental;
 --out FILE appends the samples as CSV with the columns of
 fixtures/activity/*.csv.  Whatever fully arrived is kept even when a
 later round fails; --plot FILE.svg draws what was synced (steps per
@@ -23,7 +29,9 @@ import json
 import os
 from pathlib import Path
 
-from ...clients.fetch import SYNC_TIMEOUT, FetchClient, SyncState
+from ...clients.fetch import (SYNC_TIMEOUT, FetchClient, SyncState,
+                              WorkoutState)
+from ...protocol import workouts as W
 from ...link.base import AttClientError
 from ...protocol.values import ValueFormatError, decode_time, local_datetime
 from ..argtypes import add_seconds
@@ -31,6 +39,8 @@ from .common import CommandError, Progress, command, note, out, session
 
 CSV_COLUMNS = ("timestamp", "local_time", "kind", "intensity", "steps",
                "heart_rate")
+WORKOUT_COLUMNS = ("start_utc", "end_utc", "kind", "seconds", "steps",
+                   "distance_m", "calories", "average_bpm", "positions")
 FIRST_SYNC_DAYS = 100
 FALLBACK_SINCE = datetime.datetime(2000, 1, 1)
 STATE_VERSION = 1
@@ -91,11 +101,14 @@ def load_state(path: Path):
     return data
 
 
-def save_state(path: Path, previous, state: SyncState) -> None:
+def save_state(path: Path, previous, state: SyncState,
+               wstate: WorkoutState = None) -> None:
     total = (previous or {}).get("samples", 0) + len(state.samples)
     data = {
         "version": STATE_VERSION,
         "cursor": state.cursor,
+        "workout_cursor": (wstate.cursor if wstate is not None
+                           else (previous or {}).get("workout_cursor")),
         "cursor_local": local_datetime(state.cursor).isoformat(
             timespec="minutes"),
         "samples": total,
@@ -121,6 +134,62 @@ def append_csv(path: Path, samples) -> None:
             kind, intensity, steps, heart_rate = sample.data
             writer.writerow((sample.ts, local_datetime(sample.ts).strftime(
                 "%Y-%m-%dT%H:%M"), kind, intensity, steps, heart_rate))
+
+
+def _utc(ts: int) -> str:
+    return datetime.datetime.fromtimestamp(
+        ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def workouts_path(out: Path, suffix: str) -> Path:
+    """Next to the samples' CSV: day.csv -> day-workouts.csv."""
+    return out.with_name(f"{out.stem}-{suffix}")
+
+
+def append_workouts(out: Path, workouts) -> list:
+    """A line a workout in OUT-workouts.csv, and a GPX for each with
+    positions; the files written."""
+    path = workouts_path(out, "workouts.csv")
+    new = not path.exists() or path.stat().st_size == 0
+    written = [path]
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        if new:
+            writer.writerow(WORKOUT_COLUMNS)
+        for w in workouts:
+            s = w.summary
+            writer.writerow((_utc(s.start), _utc(s.end), w.kind, s.active_s,
+                             s.steps, round(s.distance_m, 1),
+                             round(s.calories, 1), s.avg_bpm,
+                             len(w.positions())))
+    for w in workouts:
+        if w.positions():
+            gpx = workouts_path(out, _utc(w.summary.start).replace(":", "")
+                                + ".gpx")
+            gpx.write_text(to_gpx(w), encoding="utf-8")
+            written.append(gpx)
+    return written
+
+
+def to_gpx(w) -> str:
+    """The track's positions with their time and heart rate, GPX 1.1
+    with Garmin's TrackPointExtension, as Gadgetbridge exports it."""
+    points = []
+    for p in w.positions():
+        hr = (f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{p.bpm}"
+              f"</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions>"
+              if p.bpm not in (None, 0, W.HR_NONE) else "")
+        points.append(f'      <trkpt lat="{W.to_degrees(p.lat):.6f}" '
+                      f'lon="{W.to_degrees(p.lon):.6f}"><time>'
+                      f'{_utc(w.summary.start + p.offset)}</time>{hr}'
+                      f'</trkpt>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<gpx version="1.1" creator="bandsim" '
+            'xmlns="http://www.topografix.com/GPX/1/1" '
+            'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/'
+            'TrackPointExtension/v1">\n'
+            f'  <trk><name>{w.kind} {_utc(w.summary.start)}</name><trkseg>\n'
+            + "\n".join(points) + "\n  </trkseg></trk>\n</gpx>\n")
 
 
 def write_plot(path: Path, samples) -> None:
@@ -185,7 +254,7 @@ def _minute(when: datetime.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
-def print_summary(state: SyncState, acked: bool, args) -> None:
+def print_summary(state: SyncState, wstate, acked: bool, args) -> None:
     s = summary(state.samples)
     rounds = sum(1 for r in state.rounds if r.received)
     if not s["samples"]:
@@ -210,6 +279,14 @@ def print_summary(state: SyncState, acked: bool, args) -> None:
     out(next_line)
     if args.out and s["samples"]:
         out(f"  csv       {args.out}")
+    workouts = wstate.workouts if wstate is not None else []
+    out(f"Workouts: {len(workouts)}" + ("" if workouts else
+                                        " (none new on the band)"))
+    for w in workouts:
+        s_ = w.summary
+        out(f"  {_utc(s_.start)}  {w.kind:<11} {s_.active_s // 60:3d} min "
+            f"{s_.steps:6d} steps {s_.distance_m / 1000:6.2f} km "
+            f"{s_.avg_bpm:3d} bpm {len(w.positions()):5d} positions")
     if args.plot and s["samples"]:
         out(f"  plot      {args.plot}")
 
@@ -240,28 +317,37 @@ def run(args) -> int:
         client = FetchClient(s.link, s.profile, timeout=args.timeout)
         client.enable_notifications()
         state = SyncState(since)
+        wstate = None
         progress = RoundProgress(client)
         try:
             client.sync(state, ack=not args.no_ack, progress=progress,
                         timeout=args.max_time)
+            progress.finish()
+            wstate = WorkoutState((saved or {}).get("workout_cursor")
+                                  or since)
+            client.workouts(wstate, ack=not args.no_ack,
+                            timeout=args.max_time)
         except BaseException:
             progress.finish()
             if state.samples:
-                keep(args, saved, state)
+                keep(args, saved, state, wstate)
                 note(f"bandsim: kept the {len(state.samples)} samples of "
                      f"the rounds that completed")
             raise
         progress.finish()
-    keep(args, saved, state)
-    print_summary(state, not args.no_ack, args)
+    keep(args, saved, state, wstate)
+    print_summary(state, wstate, not args.no_ack, args)
     return 0
 
 
-def keep(args, saved, state: SyncState) -> None:
+def keep(args, saved, state: SyncState, wstate=None) -> None:
     if args.out and state.samples:
         append_csv(args.out, state.samples)
+    if args.out and wstate is not None and wstate.workouts:
+        append_workouts(args.out, wstate.workouts)
     if args.plot:
         write_plot(args.plot, state.samples)
     if args.state and (state.samples or saved is None
+                       or (wstate is not None and wstate.workouts)
                        or saved["cursor"] != state.cursor):
-        save_state(args.state, saved, state)
+        save_state(args.state, saved, state, wstate)
