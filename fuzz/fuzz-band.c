@@ -500,7 +500,8 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 	case FUZZ_OP_WORKOUT:
 		if (n && v[0] & 1)
 			mb_sport_start(mb_band_sport(r->band),
-				       (enum mb_sport_kind)(n > 1 ? v[1] % 7 : 1),
+				       (enum mb_sport_kind)(n > 1 ? v[1] % 7
+								  : 1),
 				       NULL);
 		else
 			mb_sport_stop(mb_band_sport(r->band), NULL);
@@ -535,7 +536,8 @@ static void check_workouts(const struct mb_band *band)
 		fuzz_expect(len % 8 == 0 && len >= w->n_points * 8,
 			    "a track is a record or more a second");
 		free(b);
-		fuzz_expect(w->end_s >= w->start_s, "a workout ends after it starts");
+		fuzz_expect(w->end_s >= w->start_s,
+			    "a workout ends after it starts");
 		for (size_t k = 0; k < w->n_points; k++)
 			fuzz_expect(!w->points[k].has_position ||
 					    (w->points[k].lat >= -270000000 &&

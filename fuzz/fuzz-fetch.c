@@ -10,9 +10,12 @@
 #define FETCH "00000004-0000-3512-2118-0009af100700"
 
 static const struct fuzz_op ops[] = {
-	{ FUZZ_OP_WRITE_CMD, FETCH },  { FUZZ_OP_WRITE_REQ, FETCH },
-	{ FUZZ_OP_RUN_MINUTES, NULL }, { FUZZ_OP_CONGEST, NULL },
-	{ FUZZ_OP_MTU, NULL },	       { FUZZ_OP_RECONNECT, NULL },
+	{ FUZZ_OP_WRITE_CMD, FETCH },
+	{ FUZZ_OP_WRITE_REQ, FETCH },
+	{ FUZZ_OP_RUN_MINUTES, NULL },
+	{ FUZZ_OP_CONGEST, NULL },
+	{ FUZZ_OP_MTU, NULL },
+	{ FUZZ_OP_RECONNECT, NULL },
 	{ FUZZ_OP_AUTH, NULL },
 	/* Workouts to fetch (types 05 and 06, docs/workouts.md). */
 	{ FUZZ_OP_WORKOUT, NULL },

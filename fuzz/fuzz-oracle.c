@@ -51,8 +51,8 @@ struct fuzz_oracle {
 	int cmd; /* value[0], -1 for an empty value */
 	unsigned int sent, responses;
 	bool response_first, att_error, malformed, send_refused;
-	bool fetch_request;  /* 01 01 ...: a request for activity */
-	uint32_t req_minute; /* the first minute it asks for */
+	bool fetch_request;   /* 01 01 ...: a request for activity */
+	uint32_t req_minute;  /* the first minute it asks for */
 	bool workout_request; /* 01 05 or 01 06: a workout's bytes */
 	struct snapshot before;
 	bool was_prompting;

@@ -21,8 +21,10 @@ from bandsim.clients.sport import SportClient
 from bandsim.harness.control import ControlError
 from bandsim.oracles import workouts as oracle
 from bandsim.protocol import workouts as W
+from bandsim.protocol.profile import write_variant
 from bandsim.protocol.values import MINUTE
 
+from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.sync import SINCE, all_samples, synced_since
 
@@ -406,3 +408,38 @@ def test_preset_track_refused(band, control, band_time, fetch_links):
     assert [w.summary.raw for w in got] == summaries[:1]
     assert len(got[0].track.points) == 3 * MINUTE
     assert control.workouts() == []
+
+
+@pytest.mark.needs_control("GetWorkouts", "GetSamples", "AdvanceClock",
+                           "Events")
+@pytest.mark.emulator_process("a profile variant (workout-auto = yes)")
+def test_workout_auto(start_band, control, fetch_links, tmp_path):
+    """MB4/SPORT/BV-09: with workout-auto, the wearer's runs are workouts, from the band's first running minute to the first one after
+
+    Three days of band life of a wearer who goes for runs (the life
+    model's 45-minute runs, kind 2): each run starts an outdoor-run
+    workout at the end of its first minute (workout-started by run) and
+    ends at the end of the first minute that is not running
+    (workout-ended run-over).  There is a workout for every run in the
+    activity log, and the sync brings each once, its whole minutes
+    agreeing with the log's.
+    """
+    variant = write_variant(tmp_path / "auto.ini", {"workout-auto": "yes"})
+    band = start_band(profile=variant)
+    mark = last_seq(control)
+    control.advance_clock(3 * 24 * 60 * MINUTE)
+    samples = all_samples(control)
+    runs = [ts for (ts, d), (_, before) in zip(samples[1:], samples)
+            if d[0] & 0x0F == 2 and before[0] & 0x0F != 2]
+    assert runs, "the wearer never ran in three days"
+    truth = control.workouts()
+    assert [t["kind"] for t in truth] == ["outdoor-run"] * len(runs)
+    started = events_after(control, "workout-started", mark)
+    assert [e.details["by"] for e in started] == ["run"] * len(runs)
+    ended = events_after(control, "workout-ended", mark)
+    assert {e.details["reason"] for e in ended} == {"run-over"}
+    for t, run in zip(truth, runs):
+        # The end of the run's first minute, in band local time.
+        assert int(t["start"]) + t["tz"] * 15 * 60 == run + MINUTE
+    _, got = fetched(band, fetch_links)
+    judged(control, got, truth)

@@ -133,7 +133,7 @@ static void tick_heart_rate(void *data, uint32_t minute, uint8_t sample[4])
 
 	if (mb_sport_running(band->p.sport) == MB_SPORT_NONE)
 		mb_hr_minute(band->p.hr, minute, sample);
-	mb_sport_minute(band->p.sport, sample);
+	mb_sport_minute(band->p.sport, minute, sample);
 }
 
 static void log_opened(struct mb_flashlog *log, struct mb_workoutlog *workouts,

@@ -102,8 +102,8 @@ static const struct fault_key {
 	  10ul * 366 * 1440 },
 	{ "count", KEY_UINT, offsetof(struct mb_fault, count), 0, 1000000 },
 	{ "status", KEY_BYTE, offsetof(struct mb_fault, status), 0, 0xff },
-	{ "fetch", KEY_FETCH, offsetof(struct mb_fault, fetch), .names = fetch_names,
-	  .n_names = MB_ARRAY_SIZE(fetch_names),
+	{ "fetch", KEY_FETCH, offsetof(struct mb_fault, fetch),
+	  .names = fetch_names, .n_names = MB_ARRAY_SIZE(fetch_names),
 	  .what = "a transfer (activity, summary, track)" },
 };
 

@@ -110,10 +110,12 @@ static uint32_t utc_s(const struct mb_sport *s, uint64_t band_ms)
 	return (uint32_t)(local - (int64_t)mb_rtc_tz(s->rtc) * 15 * 60);
 }
 
-static bool begin(struct mb_sport *s, enum mb_sport_kind kind, bool automatic)
+/* now: band ms; a minute's end, for a run that starts a workout while
+ * AdvanceClock runs the band past it. */
+static bool begin(struct mb_sport *s, enum mb_sport_kind kind, bool automatic,
+		  uint64_t now)
 {
 	struct mb_event ev;
-	uint64_t now = mb_svc_now(s->svc);
 	bool gps = mb_sport_kind_gps(kind);
 
 	s->kind = kind;
@@ -150,7 +152,7 @@ bool mb_sport_start(struct mb_sport *sport, enum mb_sport_kind kind, char **err)
 		mb_set_error(err, "the band is off");
 		return false;
 	}
-	return begin(sport, kind, false);
+	return begin(sport, kind, false, mb_svc_now(sport->svc));
 }
 
 void mb_sport_end(struct mb_sport *sport, enum mb_sport_end reason)
@@ -189,7 +191,8 @@ enum mb_sport_kind mb_sport_running(const struct mb_sport *sport)
 	return sport->kind;
 }
 
-void mb_sport_minute(struct mb_sport *sport, const uint8_t sample[4])
+void mb_sport_minute(struct mb_sport *sport, uint32_t minute,
+		     const uint8_t sample[4])
 {
 	bool running = (sample[0] & 0x0f) == MB_LIFE_KIND_RUNNING;
 
@@ -197,7 +200,9 @@ void mb_sport_minute(struct mb_sport *sport, const uint8_t sample[4])
 		return;
 	if (running && sport->kind == MB_SPORT_NONE &&
 	    mb_power_state(sport->power) == MB_POWER_STATE_ON)
-		begin(sport, MB_SPORT_OUTDOOR_RUN, true);
+		begin(sport, MB_SPORT_OUTDOOR_RUN, true,
+		      mb_rtc_band_ms(sport->rtc,
+				     ((int64_t)minute + 1) * 60000));
 	else if (!running && sport->automatic && sport->kind != MB_SPORT_NONE)
 		mb_sport_end(sport, MB_SPORT_END_RUN_OVER);
 }
@@ -207,9 +212,26 @@ uint64_t mb_sport_deadline(const struct mb_sport *sport)
 	return sport->kind != MB_SPORT_NONE ? sport->next_ms : UINT64_MAX;
 }
 
+/* A reading at second sec of a minute whose rate is rate: the sensor's
+ * give or take 2 bpm (life.c), the second half of the minute mirroring
+ * the first, so that a whole minute's readings average to the rate the
+ * activity log holds for it, as a band that logs their mean would. */
+static uint8_t second_bpm(uint64_t seed, uint32_t minute, uint32_t sec,
+			  uint8_t rate)
+{
+	int64_t first = (int64_t)minute * 60000 + (int64_t)(sec % 30) * 1000;
+	int jitter;
+
+	if (rate == MB_HR_NONE)
+		return MB_HR_NONE;
+	jitter = (int)mb_life_bpm(seed, first) - rate;
+	return (uint8_t)(rate + (sec < 30 ? jitter : -jitter));
+}
+
 /* The second that ended at `at`: the wearer's heart rate then, and the
  * steps of its minute spread over the minute's seconds, so that a whole
- * minute of the track has the steps its activity sample has. */
+ * minute of the track has the steps and the mean heart rate its
+ * activity sample has. */
 void mb_sport_run(struct mb_sport *sport, uint64_t at)
 {
 	uint64_t seed = mb_tick_life_seed(sport->tick);
@@ -225,7 +247,8 @@ void mb_sport_run(struct mb_sport *sport, uint64_t at)
 	mb_workoutlog_point(sport->log,
 			    &(struct mb_workout_point){
 				    .offset_s = (uint16_t)sport->seconds,
-				    .bpm = mb_life_bpm(seed, local_ms),
+				    .bpm = second_bpm(seed, minute, sec,
+						      sample[3]),
 				    .steps = (uint8_t)steps,
 				    .distance_dm = (uint16_t)(steps * STEP_DM),
 			    });

@@ -74,9 +74,10 @@ enum mb_sport_kind mb_sport_running(const struct mb_sport *sport);
 /* A running workout ends for reason (power off, reset). */
 void mb_sport_end(struct mb_sport *sport, enum mb_sport_end reason);
 
-/* The minute that ended (tick.c): with workout-auto, a run the wearer
- * starts starts a workout, and one that ends ends it. */
-void mb_sport_minute(struct mb_sport *sport, const uint8_t sample[4]);
+/* The local minute that ended (tick.c): with workout-auto, a run the
+ * wearer starts starts a workout at its end, and one that ends ends it. */
+void mb_sport_minute(struct mb_sport *sport, uint32_t minute,
+		     const uint8_t sample[4]);
 
 uint64_t mb_sport_deadline(const struct mb_sport *sport);
 void mb_sport_run(struct mb_sport *sport, uint64_t at);

@@ -346,7 +346,6 @@ static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
 	ram_end(log, end_s, cut);
 }
 
-
 /* ---- the log ------------------------------------------------------------------ */
 
 struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,

@@ -11,17 +11,15 @@ track.  Three checks, each a list of findings (empty: agreed):
   steps, distance, average heart rate) and the track is the band's,
   second by second;
 - against_samples(): the track's whole minutes agree with the activity
-  log's samples of the same minutes: the same steps, a heart rate
-  within HR_SLACK of the minute's (the band reads the wearer every
-  second in a workout, and logs the minute's rate).
+  log's samples of the same minutes: the same steps, and readings whose
+  mean is the minute's heart rate (the band reads the wearer every
+  second in a workout, and logs their mean).
 """
 
 import collections
 
 from ..protocol import workouts as W
 
-# A second's reading is the minute's rate give or take 2 bpm (life.c).
-HR_SLACK = 2
 TZ_S = 15 * 60
 
 
@@ -116,7 +114,8 @@ def against_samples(workout, tz: int, samples: list) -> list:
             if bpms:
                 findings.append(f"minute {minute}: track heart rate, the "
                                 f"sample none")
-        elif not bpms or abs(sum(bpms) / len(bpms) - data[3]) > HR_SLACK:
-            findings.append(f"minute {minute}: track {bpms[:3]}.., sample "
-                            f"{data[3]} bpm")
+        elif len(bpms) != len(points) or sum(bpms) != data[3] * len(bpms):
+            findings.append(f"minute {minute}: track {len(bpms)} readings "
+                            f"of mean {sum(bpms) / max(1, len(bpms)):.2f}, "
+                            f"sample {data[3]} bpm")
     return findings

@@ -66,7 +66,7 @@ def _since_type(text: str) -> datetime.datetime:
 
 def add_parser(sub) -> None:
     p = command(sub, "sync", "fetch the activity log (one sample a minute) "
-                             "and summarise it", run)
+                             "and the workouts, and summarise them", run)
     p.add_argument("--since", type=_since_type, metavar="ISO",
                    help="band local time to fetch from, e.g. "
                         "2024-05-20T08:00 (default: the cursor in --state, "
@@ -75,7 +75,9 @@ def add_parser(sub) -> None:
     p.add_argument("--state", type=Path, metavar="FILE",
                    help="JSON file keeping the cursor between syncs")
     p.add_argument("--out", type=Path, metavar="FILE",
-                   help="append the samples to this CSV file")
+                   help="append the samples to this CSV file, the "
+                        "workouts to FILE-workouts.csv, and write a GPX "
+                        "per workout with positions")
     p.add_argument("--plot", type=Path, metavar="FILE.svg",
                    help="draw the synced minutes (steps, heart rate, "
                         "sleep and the other kinds) as an SVG, e.g. "
