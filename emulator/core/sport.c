@@ -244,14 +244,14 @@ void mb_sport_run(struct mb_sport *sport, uint64_t at)
 	sport->next_ms = at + SECOND_MS;
 	mb_life_sample(seed, minute, sample);
 	steps = sample[2] * (sec + 1) / 60 - sample[2] * sec / 60;
-	mb_workoutlog_point(sport->log,
-			    &(struct mb_workout_point){
-				    .offset_s = (uint16_t)sport->seconds,
-				    .bpm = second_bpm(seed, minute, sec,
-						      sample[3]),
-				    .steps = (uint8_t)steps,
-				    .distance_dm = (uint16_t)(steps * STEP_DM),
-			    });
+	mb_workoutlog_point(
+		sport->log,
+		&(struct mb_workout_point){
+			.offset_s = (uint16_t)sport->seconds,
+			.bpm = second_bpm(seed, minute, sec, sample[3]),
+			.steps = (uint8_t)steps,
+			.distance_dm = (uint16_t)(steps * STEP_DM),
+		});
 	sport->seconds++;
 	/* Past what a track's 16-bit offsets count, the band ends it. */
 	if (sport->seconds == UINT16_MAX)

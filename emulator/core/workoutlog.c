@@ -30,7 +30,9 @@ static const uint8_t sector_magic[4] = { 'M', 'B', 'W', 'K' };
 
 struct held {
 	struct mb_workout w;
-	uint32_t first_sector_seq; /* of the sector its start is in */
+	/* The sectors its records are in: from the one of its start to the
+	 * one of its last record, in the ring's order. */
+	size_t first_sector, last_sector;
 	bool finished;
 };
 
@@ -41,7 +43,7 @@ struct mb_workoutlog {
 	size_t sector, slot;
 	bool have_sector;
 	uint32_t acked;
-	uint32_t ack_sector_seq;
+	size_t ack_sector; /* holds the cursor's record, when acked */
 	/* Oldest first; the running one, if any, last. */
 	struct held *held;
 	size_t n_held, held_cap;
@@ -83,7 +85,7 @@ static struct held *running(const struct mb_workoutlog *log)
 }
 
 static void ram_start(struct mb_workoutlog *log, uint32_t id,
-		      const uint8_t *body, uint32_t sector_seq)
+		      const uint8_t *body, size_t sector)
 {
 	struct held *h;
 
@@ -99,18 +101,20 @@ static void ram_start(struct mb_workoutlog *log, uint32_t id,
 		       .kind = body[4],
 		       .gps = body[5] != 0,
 		       .tz = (int8_t)body[6] },
-		.first_sector_seq = sector_seq,
+		.first_sector = sector,
+		.last_sector = sector,
 	};
 }
 
 static void ram_point(struct mb_workoutlog *log,
-		      const struct mb_workout_point *p)
+		      const struct mb_workout_point *p, size_t sector)
 {
 	struct held *h = running(log);
 	struct mb_workout *w;
 
 	if (!h)
 		return;
+	h->last_sector = sector;
 	w = &h->w;
 	if (w->n_points == w->points_cap) {
 		w->points_cap = w->points_cap ? w->points_cap * 2 : 64;
@@ -120,25 +124,29 @@ static void ram_point(struct mb_workoutlog *log,
 	w->points[w->n_points++] = *p;
 }
 
-static void ram_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
+static void ram_position(struct mb_workoutlog *log, int32_t lat, int32_t lon,
+			 size_t sector)
 {
 	struct held *h = running(log);
 	struct mb_workout_point *p;
 
 	if (!h || !h->w.n_points)
 		return;
+	h->last_sector = sector;
 	p = &h->w.points[h->w.n_points - 1];
 	p->has_position = true;
 	p->lat = lat;
 	p->lon = lon;
 }
 
-static void ram_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
+static void ram_end(struct mb_workoutlog *log, uint32_t end_s, bool cut,
+		    size_t sector)
 {
 	struct held *h = running(log);
 
 	if (!h)
 		return;
+	h->last_sector = sector;
 	h->w.end_s = end_s;
 	h->w.cut = cut;
 	h->finished = true;
@@ -157,12 +165,21 @@ static void ram_ack(struct mb_workoutlog *log, uint32_t id)
 	}
 }
 
-/* A workout whose first records are erased is gone whole: a track
- * without its start has no time base. */
-static void ram_drop_sector(struct mb_workoutlog *log, uint32_t sector_seq)
+/* Sector s is in the ring's stretch from a to b. */
+static bool in_stretch(size_t a, size_t b, size_t s)
+{
+	return a <= b ? a <= s && s <= b : s >= a || s <= b;
+}
+
+/* A workout with records in a sector about to be erased is gone whole:
+ * a track without its start has no time base, and one without its end
+ * or some of its seconds is not what the band recorded. */
+static void ram_drop_sector(struct mb_workoutlog *log, size_t sector)
 {
 	for (size_t i = 0; i < log->n_held;) {
-		if (log->held[i].first_sector_seq <= sector_seq)
+		const struct held *h = &log->held[i];
+
+		if (in_stretch(h->first_sector, h->last_sector, sector))
 			drop_held(log, i);
 		else
 			i++;
@@ -204,8 +221,7 @@ static int read_slot(const struct mb_workoutlog *log, size_t sector,
 	return 1;
 }
 
-static void replay(struct mb_workoutlog *log, const uint8_t *rec,
-		   uint32_t sector_seq)
+static void replay(struct mb_workoutlog *log, const uint8_t *rec, size_t sector)
 {
 	const uint8_t *body = rec + 6;
 	uint32_t seq = mb_get_le32(rec + 2);
@@ -215,27 +231,30 @@ static void replay(struct mb_workoutlog *log, const uint8_t *rec,
 		/* A start after a start without its end: the band went
 		 * down in the first workout and never wrote its end. */
 		if (running(log))
-			ram_end(log, last_second(&running(log)->w), true);
-		ram_start(log, seq, body, sector_seq);
+			ram_end(log, last_second(&running(log)->w), true,
+				sector);
+		ram_start(log, seq, body, sector);
 		break;
 	case RECORD_POINT:
-		ram_point(log, &(struct mb_workout_point){
-				       .offset_s = mb_get_le16(body),
-				       .bpm = body[2],
-				       .steps = body[3],
-				       .distance_dm = mb_get_le16(body + 4) });
+		ram_point(log,
+			  &(struct mb_workout_point){
+				  .offset_s = mb_get_le16(body),
+				  .bpm = body[2],
+				  .steps = body[3],
+				  .distance_dm = mb_get_le16(body + 4) },
+			  sector);
 		break;
 	case RECORD_POSITION:
 		ram_position(log, (int32_t)mb_get_le32(body),
-			     (int32_t)mb_get_le32(body + 4));
+			     (int32_t)mb_get_le32(body + 4), sector);
 		break;
 	case RECORD_END:
-		ram_end(log, mb_get_le32(body), body[4] != 0);
+		ram_end(log, mb_get_le32(body), body[4] != 0, sector);
 		break;
 	case RECORD_ACK:
 		if (mb_get_le32(body) >= log->acked) {
 			log->acked = mb_get_le32(body);
-			log->ack_sector_seq = sector_seq;
+			log->ack_sector = sector;
 		}
 		break;
 	}
@@ -259,7 +278,7 @@ static void load_sector(struct mb_workoutlog *log, size_t sector,
 		}
 		if (mb_get_le32(rec + 2) >= log->next_seq)
 			log->next_seq = mb_get_le32(rec + 2) + 1;
-		replay(log, rec, sector_seq);
+		replay(log, rec, sector);
 	}
 	if (newest) {
 		log->sector = sector;
@@ -294,16 +313,9 @@ static void ack_body(uint8_t body[8], uint32_t id)
 static void start_sector(struct mb_workoutlog *log, size_t sector)
 {
 	uint8_t h[HEADER_SIZE], body[8];
-	/* What the erased sector held: everything written before the
-	 * sector written after it, n - 1 sectors back. */
-	uint32_t lost =
-		log->sector_seq + 1 >= mb_flash_n_sectors(log->flash)
-			? log->sector_seq + 1 -
-				  (uint32_t)mb_flash_n_sectors(log->flash)
-			: 0;
+	bool carry = log->acked && log->ack_sector == sector;
 
-	if (log->have_sector)
-		ram_drop_sector(log, lost);
+	ram_drop_sector(log, sector);
 	mb_flash_erase(log->flash, sector);
 	memcpy(h, sector_magic, 4);
 	mb_put_le32(h + 4, ++log->sector_seq);
@@ -317,10 +329,9 @@ static void start_sector(struct mb_workoutlog *log, size_t sector)
 	log->have_sector = true;
 	/* The cursor's record was in the sector just erased: it opens the
 	 * new one, or a restart would bring the deleted back. */
-	if (log->acked && log->ack_sector_seq <= lost) {
+	if (carry) {
 		ack_body(body, log->acked);
 		program_record(log, RECORD_ACK, body);
-		log->ack_sector_seq = log->sector_seq;
 	}
 }
 
@@ -343,7 +354,7 @@ static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
 	mb_put_le32(body, end_s);
 	body[4] = cut;
 	write_record(log, RECORD_END, body);
-	ram_end(log, end_s, cut);
+	ram_end(log, end_s, cut, log->sector);
 }
 
 /* ---- the log ------------------------------------------------------------------ */
@@ -420,7 +431,8 @@ void mb_workoutlog_clear(struct mb_workoutlog *log)
 	log->sector_seq = 0;
 	log->slot = 0;
 	log->have_sector = false;
-	log->acked = log->ack_sector_seq = 0;
+	log->acked = 0;
+	log->ack_sector = 0;
 }
 
 /* A counter run up to MAX_SEQ (a foreign image's): start afresh. */
@@ -449,7 +461,7 @@ uint32_t mb_workoutlog_begin(struct mb_workoutlog *log, uint8_t kind, bool gps,
 	 * on the way, so the number is taken after the write. */
 	write_record(log, RECORD_START, body);
 	id = log->next_seq - 1;
-	ram_start(log, id, body, log->sector_seq);
+	ram_start(log, id, body, log->sector);
 	return id;
 }
 
@@ -473,7 +485,8 @@ void mb_workoutlog_point(struct mb_workoutlog *log,
 		  &(struct mb_workout_point){ .offset_s = p->offset_s,
 					      .bpm = p->bpm,
 					      .steps = p->steps,
-					      .distance_dm = p->distance_dm });
+					      .distance_dm = p->distance_dm },
+		  log->sector);
 }
 
 void mb_workoutlog_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
@@ -486,7 +499,7 @@ void mb_workoutlog_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
 	mb_put_le32(body, (uint32_t)lat);
 	mb_put_le32(body + 4, (uint32_t)lon);
 	write_record(log, RECORD_POSITION, body);
-	ram_position(log, lat, lon);
+	ram_position(log, lat, lon, log->sector);
 }
 
 void mb_workoutlog_end(struct mb_workoutlog *log, uint32_t end_s)
@@ -511,7 +524,7 @@ void mb_workoutlog_ack(struct mb_workoutlog *log, uint32_t id)
 	renew_if_spent(log);
 	ack_body(body, id);
 	write_record(log, RECORD_ACK, body);
-	log->ack_sector_seq = log->sector_seq;
+	log->ack_sector = log->sector;
 	ram_ack(log, id);
 }
 

@@ -19,8 +19,8 @@ struct state_flash;
  * another size (*recreated says why, for a warning naming the file);
  * one of exactly keep bytes (its first region, from a band that had no
  * other) is grown to size, erased beyond keep. */
-struct state_flash *state_flash_new(const char *dir, size_t size,
-				    size_t keep, char **recreated, char **err);
+struct state_flash *state_flash_new(const char *dir, size_t size, size_t keep,
+				    char **recreated, char **err);
 /* The chip's backend (mb_flash_sector_fn): user_data is the
  * state_flash. */
 uint8_t *state_flash_sector(void *user_data, size_t sector, bool write);

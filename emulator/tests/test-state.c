@@ -222,7 +222,8 @@ static void test_read_file_errors(void **state)
 static void test_flash_file(void **state)
 {
 	char *recreated = NULL, *err = NULL, *want;
-	struct state_flash *f = state_flash_new(tmp, 8192, 4096, &recreated, &err);
+	struct state_flash *f =
+		state_flash_new(tmp, 8192, 4096, &recreated, &err);
 	struct stat st;
 
 	assert_non_null(f);
@@ -269,7 +270,8 @@ static void test_flash_file(void **state)
 	for (size_t i = 0; i < 4096; i++)
 		assert_int_equal(state_flash_sector(f, 2, false)[i], 0xff);
 	state_flash_free(f);
-	assert_null(state_flash_new("/nonexistent", 4096, 4096, &recreated, &err));
+	assert_null(
+		state_flash_new("/nonexistent", 4096, 4096, &recreated, &err));
 	assert_string_equal(
 		err, "/nonexistent/flash.img: No such file or directory");
 	free(err);
