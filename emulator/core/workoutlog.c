@@ -216,7 +216,8 @@ static int read_slot(const struct mb_workoutlog *log, size_t sector,
 	if (rec[0] != RECORD_MARKER ||
 	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
 	    rec[1] < RECORD_START || rec[1] > RECORD_ACK ||
-	    mb_get_le32(rec + 2) > MAX_SEQ)
+	    !mb_get_le32(rec + 2) || mb_get_le32(rec + 2) > MAX_SEQ ||
+	    (rec[1] == RECORD_ACK && mb_get_le32(rec + 6) > MAX_SEQ))
 		return -1;
 	return 1;
 }
@@ -232,7 +233,7 @@ static void replay(struct mb_workoutlog *log, const uint8_t *rec, size_t sector)
 		 * down in the first workout and never wrote its end. */
 		if (running(log))
 			ram_end(log, last_second(&running(log)->w), true,
-				sector);
+				running(log)->last_sector);
 		ram_start(log, seq, body, sector);
 		break;
 	case RECORD_POINT:
@@ -399,12 +400,18 @@ struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
 	}
 	free(seqs);
 	free(valid);
-	/* Recovered: what the cursor deleted goes; a workout the band went
-	 * down in ends at its last second, and says so. */
-	ram_ack(log, log->acked);
+	/* Recovered: a workout the band went down in ends at its last
+	 * second, and says so (cut); what the cursor deleted goes.  Nothing
+	 * is written: a record here could cost the oldest sector, and every
+	 * open comes to the same conclusion from the same bytes.  A cursor
+	 * past every number (a foreign image's) must not take the workouts
+	 * to come. */
 	h = running(log);
 	if (h)
-		write_end(log, last_second(&h->w), true);
+		ram_end(log, last_second(&h->w), true, h->last_sector);
+	if (log->acked >= log->next_seq)
+		log->next_seq = log->acked + 1;
+	ram_ack(log, log->acked);
 	if (torn)
 		*torn = dropped;
 	return log;
@@ -435,11 +442,14 @@ void mb_workoutlog_clear(struct mb_workoutlog *log)
 	log->ack_sector = 0;
 }
 
-/* A counter run up to MAX_SEQ (a foreign image's): start afresh. */
-static void renew_if_spent(struct mb_workoutlog *log)
+/* A counter run up to MAX_SEQ (a foreign image's): start afresh.  True
+ * if it did. */
+static bool renew_if_spent(struct mb_workoutlog *log)
 {
-	if (log->next_seq >= MAX_SEQ - 1 || log->sector_seq >= MAX_SEQ - 1)
-		mb_workoutlog_clear(log);
+	if (log->next_seq < MAX_SEQ - 1 && log->sector_seq < MAX_SEQ - 1)
+		return false;
+	mb_workoutlog_clear(log);
+	return true;
 }
 
 uint32_t mb_workoutlog_begin(struct mb_workoutlog *log, uint8_t kind, bool gps,
@@ -519,9 +529,9 @@ void mb_workoutlog_ack(struct mb_workoutlog *log, uint32_t id)
 {
 	uint8_t body[8];
 
-	if (id <= log->acked)
+	/* Renewed: what id named is gone already. */
+	if (id <= log->acked || renew_if_spent(log))
 		return;
-	renew_if_spent(log);
 	ack_body(body, id);
 	write_record(log, RECORD_ACK, body);
 	log->ack_sector = log->sector;

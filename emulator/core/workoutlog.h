@@ -41,8 +41,8 @@ struct mb_workout {
  * sectors, at least two (the one written and the one erased next). */
 size_t mb_workoutlog_size_for_kb(unsigned int kb);
 
-/* Opens the log on flash.  A workout the band went down in (no end
- * record) is ended at its last second, marked cut.  *torn counts the
+/* Opens the log on flash, writing nothing.  A workout the band went
+ * down in (no end record) is ended at its last second, marked cut.  *torn counts the
  * records a power cut left half written. */
 struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
 					 unsigned int *torn);

@@ -144,7 +144,7 @@ static void test_down_mid_workout(void **state)
 	assert_true(w->cut);
 	assert_int_equal(w->end_s, 1700000042);
 	expect_track(w, 42);
-	/* The end it was given is on flash: a second start agrees. */
+	/* Nothing was written for it: a second start comes to the same. */
 	reopen(c, NULL);
 	assert_int_equal(mb_workoutlog_count(c->log), 1);
 	assert_int_equal(mb_workoutlog_at(c->log, 0)->end_s, 1700000042);
@@ -278,6 +278,139 @@ static void test_foreign_bytes(void **state)
 	chip_free(c);
 }
 
+/* ---- what fuzz-workoutlog found (fuzz/regressions/workoutlog/) -------- */
+
+static void put_header(uint8_t *mem, size_t sector, uint32_t seq)
+{
+	uint8_t *h = mem + sector * MB_FLASH_SECTOR_SIZE;
+
+	memcpy(h, "MBWK", 4);
+	mb_put_le32(h + 4, seq);
+	mb_put_le16(h + 8, 1);
+	memset(h + 10, 0xff, 4);
+	mb_put_le16(h + 14, mb_crc16(h, 14));
+}
+
+static void put_record(uint8_t *mem, size_t sector, size_t slot, uint8_t type,
+		       uint32_t seq, const uint8_t body[8])
+{
+	uint8_t *r = mem + sector * MB_FLASH_SECTOR_SIZE + 16 + slot * 16;
+
+	r[0] = 0x5a;
+	r[1] = type;
+	mb_put_le32(r + 2, seq);
+	memcpy(r + 6, body, 8);
+	mb_put_le16(r + 14, mb_crc16(r + 1, 13));
+}
+
+/* A start record numbered 0 (the band numbers from 1) was a workout of
+ * id 0, which the empty ack cursor (0) took at the next start. */
+static void test_seq_zero_is_foreign(void **state)
+{
+	struct chip *c = chip_new();
+	const uint8_t start[8] = { 0xa0, 0x9a, 0x0e, 0x6b, 1, 1, 0, 0xff };
+	unsigned int torn = 0;
+
+	put_header(c->mem, 0, 1);
+	put_record(c->mem, 0, 0, 0x11, 0, start);
+	reopen(c, &torn);
+	assert_int_equal(torn, 1);
+	assert_int_equal(mb_workoutlog_count(c->log), 0);
+	chip_free(c);
+}
+
+/* An ack record naming 0xffffffff made the next id 0 (the counter
+ * wrapped), and a reopen deleted every workout after it. */
+static void test_ack_beyond_the_numbers(void **state)
+{
+	struct chip *c = chip_new();
+	const uint8_t ack[8] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+	};
+	unsigned int torn = 0;
+	uint32_t id;
+
+	put_header(c->mem, 0, 1);
+	put_record(c->mem, 0, 0, 0x15, 3, ack);
+	reopen(c, &torn);
+	assert_int_equal(torn, 1);
+	assert_int_equal(mb_workoutlog_acked(c->log), 0);
+	id = workout(c->log, 1700000000, 5);
+	assert_true(id >= 1);
+	assert_int_equal(mb_workoutlog_count(reopen(c, NULL)), 1);
+	chip_free(c);
+}
+
+/* An ack record ahead of every number on flash (5000, the records 1 to
+ * 3): the workouts recorded next were numbered below it, and a reopen
+ * took them as deleted. */
+static void test_ack_ahead_of_the_numbers(void **state)
+{
+	struct chip *c = chip_new();
+	const uint8_t ack[8] = { 0x88, 0x13, 0, 0, 0xff, 0xff, 0xff, 0xff };
+
+	put_header(c->mem, 0, 1);
+	put_record(c->mem, 0, 0, 0x15, 3, ack);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_acked(c->log), 5000);
+	assert_true(workout(c->log, 1700000000, 5) > 5000);
+	assert_int_equal(mb_workoutlog_count(reopen(c, NULL)), 1);
+	chip_free(c);
+}
+
+/* An ack just as the counter ran out renewed the log, then wrote the
+ * cursor of a workout the renewal had erased: every later workout had a
+ * smaller id and went at the next start. */
+static void test_ack_when_the_counter_is_spent(void **state)
+{
+	struct chip *c = chip_new();
+	const uint8_t point[8] = { 0, 0, 100, 0, 0, 0, 0xff, 0xff };
+	uint32_t id;
+
+	put_header(c->mem, 0, 1);
+	put_record(c->mem, 0, 0, 0x12, 0x7ffffffcu, point);
+	reopen(c, NULL);
+	id = workout(c->log, 1700000000, 0);
+	mb_workoutlog_ack(c->log, id);
+	assert_int_equal(mb_workoutlog_acked(c->log), 0);
+	workout(c->log, 1700007200, 37);
+	reopen(c, NULL);
+	assert_int_equal(mb_workoutlog_count(c->log), 1);
+	assert_int_equal(mb_workoutlog_at(c->log, 0)->start_s, 1700007200);
+	chip_free(c);
+}
+
+/* The open wrote an end record for a workout the band went down in: in
+ * a full sector that erased the oldest one, and the workouts in it, so
+ * that a start lost what the band had.  Opening writes nothing now. */
+static void test_open_writes_nothing(void **state)
+{
+	struct chip *c = chip_new();
+	uint8_t *before = malloc(SIZE);
+
+	reopen(c, NULL);
+	workout(c->log, 1700000000, 10);
+	mb_workoutlog_begin(c->log, 1, true, 1700001000, 0);
+	/* The rest of the first sector and all of the next three: the
+	 * last one ends full. */
+	for (uint16_t i = 0; i < PER_SECTOR * 4 - 12 - 1; i++) {
+		struct mb_workout_point p = point(i);
+
+		mb_workoutlog_point(c->log, &p);
+	}
+	memcpy(before, c->mem, SIZE);
+	reopen(c, NULL);
+	assert_memory_equal(before, c->mem, SIZE);
+	assert_int_equal(mb_workoutlog_count(c->log), 2);
+	assert_false(mb_workoutlog_at(c->log, 0)->cut);
+	assert_true(mb_workoutlog_at(c->log, 1)->cut);
+	assert_int_equal(mb_workoutlog_at(c->log, 1)->n_points,
+			 PER_SECTOR * 4 - 13);
+	assert_int_equal(mb_workoutlog_count(reopen(c, NULL)), 2);
+	free(before);
+	chip_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +421,11 @@ int main(void)
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_foreign_bytes),
+		cmocka_unit_test(test_seq_zero_is_foreign),
+		cmocka_unit_test(test_ack_beyond_the_numbers),
+		cmocka_unit_test(test_ack_ahead_of_the_numbers),
+		cmocka_unit_test(test_ack_when_the_counter_is_spent),
+		cmocka_unit_test(test_open_writes_nothing),
 	};
 
 	return cmocka_run_group_tests_name("workoutlog", tests, NULL, NULL);
