@@ -186,6 +186,97 @@ static void test_power_loss_every_byte(void **state)
 	}
 }
 
+/* What each kind of record leaves when power goes after k of its bytes,
+ * for every k: the record is there whole or not at all (the marker goes
+ * last), and what the band recovers is one of the two logs it had. */
+enum kind_cut { CUT_START, CUT_POSITION, CUT_END, CUT_ACK, CUT_COUNT };
+
+static void write_kind(struct mb_workoutlog *log, enum kind_cut kind,
+		       uint32_t first)
+{
+	switch (kind) {
+	case CUT_START:
+		mb_workoutlog_begin(log, 2, false, 1700009000, 0);
+		break;
+	case CUT_POSITION:
+		mb_workoutlog_position(log, 40215000, 157560000);
+		break;
+	case CUT_END:
+		mb_workoutlog_end(log, 1700000003);
+		break;
+	case CUT_ACK:
+		mb_workoutlog_ack(log, first);
+		break;
+	case CUT_COUNT:
+		break;
+	}
+}
+
+static void test_power_loss_every_kind(void **state)
+{
+	for (int kind = 0; kind < CUT_COUNT; kind++) {
+		for (size_t k = 0; k <= 16; k++) {
+			struct chip *c = chip_new();
+			struct mb_workout_point p = point(0);
+			unsigned int torn = 0;
+			uint32_t first;
+
+			reopen(c, NULL);
+			first = workout(c->log, 1699990000, 4);
+			mb_workoutlog_begin(c->log, 1, true, 1700000000, 0);
+			mb_workoutlog_point(c->log, &p);
+			if (kind == CUT_ACK || kind == CUT_START)
+				mb_workoutlog_end(c->log, 1700000001);
+			c->flash.budget = k;
+			write_kind(c->log, (enum kind_cut)kind, first);
+			c->flash.budget = SIZE_MAX;
+			reopen(c, &torn);
+			assert_int_equal(torn, k > 0 && k < 16 ? 1 : 0);
+			switch ((enum kind_cut)kind) {
+			case CUT_START:
+				/* The new one is there only whole (and, never
+				 * ended, cut at its start). */
+				assert_int_equal(mb_workoutlog_count(c->log),
+						 k == 16 ? 3 : 2);
+				assert_false(mb_workoutlog_at(c->log, 1)->cut);
+				break;
+			case CUT_POSITION:
+				assert_int_equal(mb_workoutlog_count(c->log),
+						 2);
+				assert_int_equal(mb_workoutlog_at(c->log, 1)
+							 ->points[0]
+							 .has_position,
+						 k == 16);
+				break;
+			case CUT_END:
+				assert_int_equal(mb_workoutlog_count(c->log),
+						 2);
+				/* Cut at its last second without its end. */
+				assert_int_equal(
+					mb_workoutlog_at(c->log, 1)->cut,
+					k != 16);
+				assert_int_equal(
+					mb_workoutlog_at(c->log, 1)->end_s,
+					k == 16 ? 1700000003 : 1700000001);
+				break;
+			case CUT_ACK:
+				assert_int_equal(mb_workoutlog_count(c->log),
+						 k == 16 ? 1 : 2);
+				assert_int_equal(mb_workoutlog_acked(c->log),
+						 k == 16 ? first : 0);
+				break;
+			case CUT_COUNT:
+				break;
+			}
+			/* It goes on after the torn slot. */
+			workout(c->log, 1700100000, 2);
+			assert_int_equal(mb_workoutlog_count(reopen(c, NULL)),
+					 mb_workoutlog_count(c->log));
+			chip_free(c);
+		}
+	}
+}
+
 static void test_ack_survives(void **state)
 {
 	struct chip *c = chip_new();
@@ -417,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_workout_survives_reopen),
 		cmocka_unit_test(test_down_mid_workout),
 		cmocka_unit_test(test_power_loss_every_byte),
+		cmocka_unit_test(test_power_loss_every_kind),
 		cmocka_unit_test(test_ack_survives),
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_regions),
