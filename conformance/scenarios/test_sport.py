@@ -15,10 +15,11 @@ track's whole minutes agreeing with the activity log's samples.
 import pytest
 
 from bandsim.clients.devevents import DeviceEventsClient
-from bandsim.clients.fetch import (FetchRefused, PacketCounterError,
-                                    WorkoutState)
+from bandsim.clients.fetch import (FetchClient, FetchRefused,
+                                    PacketCounterError, WorkoutState)
 from bandsim.clients.sport import SportClient
 from bandsim.harness.control import ControlError
+from bandsim.harness.targets import PERSON_TIMEOUT
 from bandsim.oracles import workouts as oracle
 from bandsim.protocol import workouts as W
 from bandsim.protocol.profile import write_variant
@@ -26,7 +27,9 @@ from bandsim.protocol.values import MINUTE
 
 from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.links import authenticated_link
-from scenarios.helpers.sync import SINCE, all_samples, synced_since
+from scenarios.helpers.look import let_pass
+from scenarios.helpers.sync import (DAY, SINCE, all_samples, band_now,
+                                    synced_since)
 
 RUN_S = 10 * MINUTE
 
@@ -443,3 +446,46 @@ def test_workout_auto(start_band, control, fetch_links, tmp_path):
         assert int(t["start"]) + t["tz"] * 15 * 60 == run + MINUTE
     _, got = fetched(band, fetch_links)
     judged(control, got, truth)
+
+
+@pytest.mark.person("workout")
+@pytest.mark.observes("GetWorkouts", "Events")
+def test_workout_on_any_band(authed, hands, witness, band_time):
+    """MB4/SPORT/BV-10: a treadmill workout started and stopped on the band: the phone hears 14, 11 02 and 11 05, then fetches it whole, once
+
+    The person (on an emulator, StartWorkout) starts a treadmill workout:
+    the phone hears device event 14 saying no GPS and type 02, and
+    ``11 02`` on 0000000f; thirty seconds on (band time, waited for on a
+    band whose clock runs) they stop it, ``11 05``.  The phone fetches
+    the workouts of the last day as Gadgetbridge does: the last is a
+    treadmill of at least thirty seconds whose summary agrees with its
+    own track, second by second from 0; a second fetch brings none of
+    them (each was acked).  With a witness, the band's record agrees.
+    """
+    timeout = None if hands.control is not None else PERSON_TIMEOUT
+    events = DeviceEventsClient(authed)
+    events.enable_notifications()
+    sport = SportClient(authed)
+    sport.watch_status()
+    hands.start_workout("treadmill")
+    event = events.expect(0x14, timeout=timeout)
+    assert event.extra[1:] == bytes([0x00, W.EVENT_TYPE["treadmill"]])
+    assert sport.status(timeout=timeout) == W.STATUS_START
+    truth = None
+    let_pass(authed, band_time, 30)
+    hands.stop_workout()
+    assert sport.status(timeout=timeout) == W.STATUS_END
+    if witness is not None:
+        truth = witness.workouts()
+    fetch = FetchClient(authed)
+    fetch.enable_notifications()
+    since = band_now(authed) - DAY
+    got = fetch.workouts(WorkoutState(since))
+    assert got, "the band announced no workout"
+    w = got[-1]
+    assert (w.kind, w.summary.active_s >= 30) == ("treadmill", True)
+    assert oracle.summary_agrees(w) == []
+    assert fetch.workouts(WorkoutState(since)) == []
+    if truth is not None:
+        judged(witness, got, truth)
+        assert witness.workouts() == []

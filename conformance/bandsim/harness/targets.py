@@ -122,6 +122,17 @@ STEPS = {
     "alarm": "turn an alarm on or off on the band's alarm screen",
     "walk": "walk a few steps wearing the band",
     "off-wrist": "take the band off the wrist and put it on again",
+    "workout": "start a workout on the band and stop it",
+}
+# What the band's workout menu calls each kind of the control plane's
+# StartWorkout.
+WORKOUT_NAMES = {
+    "outdoor-run": "Outdoor running",
+    "treadmill": "Treadmill",
+    "walking": "Walking",
+    "cycling": "Cycling",
+    "exercise": "Exercise",
+    "pool-swim": "Pool swimming",
 }
 # What a person does on the band's music screen for each action of the
 # control plane's MusicControl.
@@ -869,6 +880,12 @@ class ControlHands:
     def reject_call(self) -> None:
         self.control.answer_call("reject")
 
+    def start_workout(self, kind: str) -> None:
+        self.control.start_workout(kind)
+
+    def stop_workout(self) -> None:
+        self.control.stop_workout()
+
     def factory_reset(self) -> None:
         self.control.factory_reset()
 
@@ -972,6 +989,14 @@ class PersonHands:
     def reject_call(self) -> None:
         self.person.ask("The band shows an incoming call: reject it on the "
                         "band (the red button)")
+
+    def start_workout(self, kind: str) -> None:
+        self.person.ask(f"On the band: Workout, {WORKOUT_NAMES[kind]}; "
+                        f"start it (the countdown runs)")
+
+    def stop_workout(self) -> None:
+        self.person.ask("Stop the workout on the band and save it (press "
+                        "and hold, then the stop button)")
 
     def sees(self, what: str, screen: str, **fields) -> bool:
         return self._yes(f"Does the band show {what} now?")

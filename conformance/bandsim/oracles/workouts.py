@@ -50,10 +50,27 @@ def _agrees(name, got, want, findings, tolerance=0):
         findings.append(f"{name}: summary {got}, track {want}")
 
 
+def summary_agrees(workout) -> list:
+    """Findings for a workout's summary against its own track, judged by
+    the phone alone (a real band): a second for each active second, from
+    0 on, and the totals the seconds add up to."""
+    findings = []
+    s, points = workout.summary, workout.track.points
+    if s.end - s.start != s.active_s:
+        findings.append(f"start {s.start} to end {s.end} is not "
+                        f"{s.active_s} active seconds")
+    offsets = [p.offset for p in points]
+    if offsets != list(range(s.active_s)):
+        findings.append(f"track seconds {offsets[:3]}..{offsets[-3:]}, "
+                        f"not 0 to {s.active_s - 1}")
+    _agrees("steps", s.steps, sum(p.steps or 0 for p in points), findings)
+    return findings
+
+
 def self_consistent(workout, truth: dict) -> list:
     """Findings for one fetched workout against its own track and the
     band's record of it."""
-    findings = []
+    findings = summary_agrees(workout)
     s, points = workout.summary, workout.track.points
     record = truth["track"]
     if W.KIND_OF_SUMMARY.get(s.kind) != truth["kind"]:
@@ -62,7 +79,6 @@ def self_consistent(workout, truth: dict) -> list:
         findings.append(f"start/end {s.start}/{s.end}, the band's "
                         f"{truth['start']}/{truth['end']}")
     _agrees("seconds", s.active_s, len(record), findings)
-    _agrees("steps", s.steps, sum(p.steps or 0 for p in points), findings)
     dm = sum(p.distance_dm or 0 for p in points)
     _agrees("distance m", int(s.distance_m), dm // 10, findings)
     bpms = [p.bpm for p in points if p.bpm not in (None, 0, W.HR_NONE)]
