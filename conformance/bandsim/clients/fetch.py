@@ -363,15 +363,20 @@ class FetchClient(CommandClient):
         return bytes(raw)
 
     def workouts(self, state, ack: bool = True, tz: int = 0,
-                 max_rounds: int = MAX_ROUNDS, timeout=None) -> list:
+                 max_rounds: int = MAX_ROUNDS, seconds_precision: bool = True,
+                 timeout=None) -> list:
         """Workouts as Gadgetbridge fetches them (FetchSportsSummary-
         Operation, FetchSportsDetailsOperation): a summary a round from
         the cursor (``01 05``), acked; then its track, asked for with the
         start the band announced (``01 06``), acked; the cursor moves to
         the workout's end.  A count of 0 ends it (acked).  Unlike
         Gadgetbridge, it does not stop at a workout that ended today.
-        Requests have minute precision, as GB's default.  A round cut
-        short leaves state as it was.  Returns the workouts saved."""
+        Requests carry seconds (GB with "truncate fetch timestamps"
+        off): at minute precision, GB's default, a cursor at the end of
+        a workout shorter than a minute names its start again, and
+        without acks the same workout comes back every round, as GB's
+        own source warns.  A round cut short leaves state as it was.
+        Returns the workouts saved."""
         if not isinstance(state, WorkoutState):
             state = WorkoutState(state)
         deadline = as_deadline(timeout, SYNC_TIMEOUT)
@@ -379,7 +384,7 @@ class FetchClient(CommandClient):
         for _ in range(max_rounds):
             announcement = self.start(
                 state.cursor, tz if state.tz is None else state.tz,
-                workouts.TYPE_SUMMARY, timeout=deadline)
+                workouts.TYPE_SUMMARY, seconds_precision, timeout=deadline)
             if announcement.count == 0:
                 if ack:
                     self.ack(deadline)
@@ -394,7 +399,8 @@ class FetchClient(CommandClient):
             # The start as the band announced it, in its zone: the same
             # instant, as GB asks for it in the phone's.
             details = self.start(announcement.start_ts, announcement.tz,
-                                 workouts.TYPE_TRACK, timeout=deadline)
+                                 workouts.TYPE_TRACK, seconds_precision,
+                                 timeout=deadline)
             raw = self.stream_bytes(timeout=deadline) if details.count \
                 else b""
             try:
@@ -512,5 +518,7 @@ class WorkoutState:
     def save(self, workout, tz: int) -> None:
         self.workouts.append(workout)
         s = workout.summary
-        self.cursor = workout.announced_start + max(0, s.end - s.start)
+        # A workout of no second ends where it starts: one past it, or
+        # the cursor would name it again.
+        self.cursor = workout.announced_start + max(1, s.end - s.start)
         self.tz = tz
