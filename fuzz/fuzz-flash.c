@@ -18,30 +18,11 @@
 
 #include "flash.h"
 #include "flashlog.h"
+#include "fuzz-chip.h"
 #include "fuzz-expect.h"
 #include "util.h"
 
-#define UNIT 16
-#define UNITS_PER_SECTOR (MB_FLASH_SECTOR_SIZE / UNIT)
-#define MAX_SECTORS 5
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The layout of core/flashlog.c: a header "MBFL" <seq> <version> ff x4
- * <crc16 of 0..13>; a record 5a <type> <seq> <minute> <payload> <crc16 of
- * 1..13>. */
-static void fix_crcs(uint8_t *mem, size_t sectors, uint8_t flags)
-{
-	for (size_t u = 0; u < sectors * UNITS_PER_SECTOR; u++) {
-		uint8_t *p = mem + u * UNIT;
-
-		if (u % UNITS_PER_SECTOR == 0 && flags & 1 &&
-		    !memcmp(p, "MBFL", 4))
-			mb_put_le16(p + 14, mb_crc16(p, 14));
-		else if (u % UNITS_PER_SECTOR && flags & 2 && p[0] == 0x5a)
-			mb_put_le16(p + 14, mb_crc16(p + 1, 13));
-	}
-}
 
 static bool same_log(const struct mb_flashlog *a, const struct mb_flashlog *b)
 {
@@ -63,24 +44,16 @@ static bool same_log(const struct mb_flashlog *a, const struct mb_flashlog *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t mem[MAX_SECTORS * MB_FLASH_SECTOR_SIZE];
+	static uint8_t mem[FUZZ_CHIP_MAX_SECTORS * MB_FLASH_SECTOR_SIZE];
 	struct mb_flashlog *log, *again;
 	struct mb_flash flash;
 	size_t sectors, appends;
 	unsigned int torn;
 	uint32_t minute = 0;
 
-	if (size < 2)
+	sectors = fuzz_chip_fill(mem, data, size, "MBFL");
+	if (!sectors)
 		return 0;
-	sectors = 2 + (data[0] & 3);
-	memset(mem, 0xff, sectors * MB_FLASH_SECTOR_SIZE);
-	for (size_t off = 2; off + 2 + UNIT <= size; off += 2 + UNIT) {
-		size_t u =
-			mb_get_le16(data + off) % (sectors * UNITS_PER_SECTOR);
-
-		memcpy(mem + u * UNIT, data + off + 2, UNIT);
-	}
-	fix_crcs(mem, sectors, data[1]);
 	mb_flash_init(&flash, mem, sectors * MB_FLASH_SECTOR_SIZE);
 	log = mb_flashlog_open(&flash, &torn);
 	fuzz_expect(mb_flashlog_count(log) <=

@@ -4,28 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flashring.h"
 #include "util.h"
 
-/* Record: marker, type, seq u32, minute u32, payload[4], crc16 over bytes
- * 1..13.  The marker is programmed last: until it is, the record does not
- * exist, so a write cut short by power loss is never mistaken for data. */
-#define RECORD_MARKER 0x5a
+/* Record (flashring.h): marker, type, seq u32, minute u32, payload[4],
+ * crc16. */
 #define RECORD_SAMPLE 0x01
 #define RECORD_ACK 0x02
 /* A factory reset away from an owner (docs/sync.md "The flash log"):
  * payload and timestamp hold the owner's address, 4 + 2 bytes. */
 #define RECORD_RESET 0x03
 
-/* Sector header: "MBFL", sector sequence u32, version u16, 0xff x4, crc16. */
-static const uint8_t sector_magic[4] = { 'M', 'B', 'F', 'L' };
-#define LOG_VERSION 1
+/* Sector header (flashring.h): "MBFL", version 1. */
+static const struct mb_ring_format format = { { 'M', 'B', 'F', 'L' }, 1 };
 
 /* Sequence numbers, of sectors and of records, start at 1 and grow by one
  * per sector erased or record written: a chip wears out long before they
  * pass MAX_SEQ.  One above it was not written by the band (a foreign or
  * corrupt flash.img) and is read as a bad CRC: counting on from it would
  * wrap, and a restart would put the newest sector first. */
-#define MAX_SEQ 0x7fffffffu
+#define MAX_SEQ MB_RING_MAX_SEQ
 
 /* A run of samples whose sequence numbers and minutes both go up by one
  * from sample to sample: how the band logs, a minute at a time, between
@@ -73,21 +71,6 @@ size_t mb_flashlog_size_for_days(unsigned int days)
 			 1;
 
 	return sectors * MB_FLASH_SECTOR_SIZE;
-}
-
-static size_t slot_offset(size_t sector, size_t slot)
-{
-	return sector * MB_FLASH_SECTOR_SIZE + MB_FLASHLOG_HEADER_SIZE +
-	       slot * MB_FLASHLOG_RECORD_SIZE;
-}
-
-static bool header_valid(const uint8_t *h, uint32_t *seq)
-{
-	if (memcmp(h, sector_magic, 4) || mb_get_le16(h + 8) != LOG_VERSION ||
-	    mb_get_le16(h + 14) != mb_crc16(h, 14))
-		return false;
-	*seq = mb_get_le32(h + 4);
-	return *seq <= MAX_SEQ;
 }
 
 static void grow_data(struct mb_flashlog *log)
@@ -160,24 +143,14 @@ static void ram_drop_sector(struct mb_flashlog *log, size_t sector)
 	log->n_runs -= keep;
 }
 
-/* Record slots hold a whole record or nothing, except one torn by power
- * loss; returns 1 for a record, 0 for an erased slot, -1 for a torn one. */
-static int read_slot(const struct mb_flashlog *log, size_t sector, size_t slot,
-		     uint8_t rec[MB_FLASHLOG_RECORD_SIZE])
+/* A record (marker and CRC good, flashring.c) of a type the log writes,
+ * with numbers the band gives. */
+static bool record_valid(const uint8_t *rec)
 {
-	size_t off = slot_offset(sector, slot);
-
-	mb_flash_read(log->flash, off, rec, MB_FLASHLOG_RECORD_SIZE);
-	if (mb_flash_is_erased(log->flash, off, MB_FLASHLOG_RECORD_SIZE))
-		return 0;
-	if (rec[0] != RECORD_MARKER ||
-	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
-	    (rec[1] != RECORD_SAMPLE && rec[1] != RECORD_ACK &&
-	     rec[1] != RECORD_RESET) ||
-	    mb_get_le32(rec + 2) > MAX_SEQ ||
-	    (rec[1] == RECORD_ACK && mb_get_le32(rec + 10) > MAX_SEQ))
-		return -1;
-	return 1;
+	return (rec[1] == RECORD_SAMPLE || rec[1] == RECORD_ACK ||
+		rec[1] == RECORD_RESET) &&
+	       mb_get_le32(rec + 2) <= MAX_SEQ &&
+	       (rec[1] != RECORD_ACK || mb_get_le32(rec + 10) <= MAX_SEQ);
 }
 
 static void note_last(struct mb_flashlog *log, const uint8_t *rec)
@@ -192,100 +165,53 @@ static void note_last(struct mb_flashlog *log, const uint8_t *rec)
 	memcpy(log->last_owner + 4, rec + 6, 2);
 }
 
-static void load_sector(struct mb_flashlog *log, size_t sector, bool newest,
-			unsigned int *torn)
+static void take_record(const uint8_t *rec, size_t sector, void *data)
 {
-	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
-	size_t used = 0;
+	struct mb_flashlog *log = data;
+	uint32_t seq = mb_get_le32(rec + 2);
 
-	for (size_t slot = 0; slot < MB_FLASHLOG_RECORDS_PER_SECTOR; slot++) {
-		int r = read_slot(log, sector, slot, rec);
-		uint32_t seq;
+	if (seq >= log->next_seq)
+		log->next_seq = seq + 1;
+	note_last(log, rec);
+	if (rec[1] == RECORD_RESET)
+		return;
+	if (rec[1] == RECORD_ACK) {
+		uint32_t acked = mb_get_le32(rec + 10);
 
-		if (r == 0)
-			continue;
-		used = slot + 1;
-		if (r < 0) {
-			(*torn)++;
-			continue;
+		if (acked >= log->acked_seq) {
+			log->acked_seq = acked;
+			log->acked_minute = mb_get_le32(rec + 6);
+			log->ack_sector = sector;
 		}
-		seq = mb_get_le32(rec + 2);
-		if (seq >= log->next_seq)
-			log->next_seq = seq + 1;
-		note_last(log, rec);
-		if (rec[1] == RECORD_RESET)
-			continue;
-		if (rec[1] == RECORD_ACK) {
-			uint32_t acked = mb_get_le32(rec + 10);
-
-			if (acked >= log->acked_seq) {
-				log->acked_seq = acked;
-				log->acked_minute = mb_get_le32(rec + 6);
-				log->ack_sector = sector;
-			}
-			continue;
-		}
-		ram_push(log,
-			 &(struct mb_flashlog_sample){
-				 .seq = seq,
-				 .minute = mb_get_le32(rec + 6),
-				 .data = { rec[10], rec[11], rec[12],
-					   rec[13] } },
-			 sector);
+		return;
 	}
-	if (newest) {
-		/* Writing goes on after the last slot touched, torn or not:
-		 * a torn slot cannot be programmed again without an erase. */
-		log->sector = sector;
-		log->slot = used;
-	}
+	ram_push(log,
+		 &(struct mb_flashlog_sample){
+			 .seq = seq,
+			 .minute = mb_get_le32(rec + 6),
+			 .data = { rec[10], rec[11], rec[12], rec[13] } },
+		 sector);
 }
 
 struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 {
 	size_t n = mb_flash_n_sectors(flash);
-	size_t cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
 	struct mb_flashlog *log = mb_malloc0(sizeof(*log));
-	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
-	bool *valid = mb_malloc0(n * sizeof(*valid));
-	size_t oldest = 0, newest = 0, n_valid = 0;
-	unsigned int dropped = 0;
+	const struct mb_ring_reader reader = { &format, record_valid,
+					       take_record, log };
+	struct mb_ring_at at;
 
 	log->flash = flash;
-	log->cap = cap;
+	log->cap = n * MB_FLASHLOG_RECORDS_PER_SECTOR;
 	log->per_sector = mb_malloc0(n * sizeof(*log->per_sector));
 	log->next_seq = 1;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t h[MB_FLASHLOG_HEADER_SIZE];
-
-		mb_flash_read(flash, i * MB_FLASH_SECTOR_SIZE, h, sizeof(h));
-		valid[i] = header_valid(h, &seqs[i]);
-		if (!valid[i])
-			continue;
-		if (!n_valid || seqs[i] < seqs[oldest])
-			oldest = i;
-		if (!n_valid || seqs[i] > seqs[newest])
-			newest = i;
-		n_valid++;
-	}
-	/* Sectors are used in ring order, so the valid ones follow each
-	 * other from the oldest to the newest. */
-	for (size_t k = 0; n_valid && k < n; k++) {
-		size_t i = (oldest + k) % n;
-
-		if (valid[i])
-			load_sector(log, i, i == newest, &dropped);
-		if (i == newest)
-			break;
-	}
-	if (n_valid) {
-		log->have_sector = true;
-		log->sector_seq = seqs[newest];
-	}
-	free(seqs);
-	free(valid);
+	mb_ring_load(flash, &reader, &at);
+	log->have_sector = at.any;
+	log->sector_seq = at.seq;
+	log->sector = at.sector;
+	log->slot = at.slot;
 	if (torn)
-		*torn = dropped;
+		*torn = at.torn;
 	return log;
 }
 
@@ -303,34 +229,21 @@ static void program_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 			   uint32_t minute, const uint8_t payload[4])
 {
 	uint8_t rec[MB_FLASHLOG_RECORD_SIZE];
-	size_t off;
 
-	rec[0] = RECORD_MARKER;
 	rec[1] = type;
 	mb_put_le32(rec + 2, seq);
 	mb_put_le32(rec + 6, minute);
 	memcpy(rec + 10, payload, 4);
-	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
 	note_last(log, rec);
-	off = slot_offset(log->sector, log->slot++);
-	mb_flash_program(log->flash, off + 1, rec + 1,
-			 MB_FLASHLOG_RECORD_SIZE - 1);
-	mb_flash_program(log->flash, off, rec, 1);
+	mb_ring_program(log->flash, log->sector, log->slot++, rec);
 }
 
 static void start_sector(struct mb_flashlog *log, size_t sector)
 {
-	uint8_t h[MB_FLASHLOG_HEADER_SIZE], acked[4];
+	uint8_t acked[4];
 
 	ram_drop_sector(log, sector);
-	mb_flash_erase(log->flash, sector);
-	memcpy(h, sector_magic, 4);
-	mb_put_le32(h + 4, ++log->sector_seq);
-	mb_put_le16(h + 8, LOG_VERSION);
-	memset(h + 10, 0xff, 4);
-	mb_put_le16(h + 14, mb_crc16(h, 14));
-	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
-			 sizeof(h));
+	mb_ring_start_sector(log->flash, &format, sector, ++log->sector_seq);
 	log->sector = sector;
 	log->slot = 0;
 	log->have_sector = true;

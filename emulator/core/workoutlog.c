@@ -5,15 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flashring.h"
 #include "util.h"
 
-/* Record: marker, type, seq u32, body[8], crc16 over bytes 1..13; the
- * marker is programmed last, as in the activity log (flashlog.c), so a
- * record cut short by power loss never reads as one. */
-#define RECORD_SIZE 16
-#define HEADER_SIZE 16
-#define RECORDS_PER_SECTOR ((MB_FLASH_SECTOR_SIZE - HEADER_SIZE) / RECORD_SIZE)
-#define RECORD_MARKER 0x5a
+/* Record (flashring.h): marker, type, seq u32, body[8], crc16. */
+#define RECORD_SIZE MB_RING_RECORD_SIZE
+#define RECORDS_PER_SECTOR MB_RING_RECORDS_PER_SECTOR
 
 enum record_type {
 	RECORD_START = 0x11,	/* start_s u32, kind, gps, tz */
@@ -23,10 +20,10 @@ enum record_type {
 	RECORD_ACK = 0x15,	/* id u32 */
 };
 
-static const uint8_t sector_magic[4] = { 'M', 'B', 'W', 'K' };
-#define LOG_VERSION 1
+/* Sector header (flashring.h): "MBWK", version 1. */
+static const struct mb_ring_format format = { { 'M', 'B', 'W', 'K' }, 1 };
 /* As in flashlog.c: a number above it was not written by the band. */
-#define MAX_SEQ 0x7fffffffu
+#define MAX_SEQ MB_RING_MAX_SEQ
 
 struct held {
 	struct mb_workout w;
@@ -55,11 +52,6 @@ size_t mb_workoutlog_size_for_kb(unsigned int kb)
 			 MB_FLASH_SECTOR_SIZE;
 
 	return (sectors < 2 ? 2 : sectors) * MB_FLASH_SECTOR_SIZE;
-}
-
-static size_t slot_offset(size_t sector, size_t slot)
-{
-	return sector * MB_FLASH_SECTOR_SIZE + HEADER_SIZE + slot * RECORD_SIZE;
 }
 
 /* ---- RAM copy --------------------------------------------------------------- */
@@ -195,37 +187,23 @@ static uint32_t last_second(const struct mb_workout *w)
 
 /* ---- reading ----------------------------------------------------------------- */
 
-static bool header_valid(const uint8_t *h, uint32_t *seq)
+/* A record (marker and CRC good, flashring.c) of a type the log writes,
+ * with numbers the band gives (from 1). */
+static bool record_valid(const uint8_t *rec)
 {
-	if (memcmp(h, sector_magic, 4) || mb_get_le16(h + 8) != LOG_VERSION ||
-	    mb_get_le16(h + 14) != mb_crc16(h, 14))
-		return false;
-	*seq = mb_get_le32(h + 4);
-	return *seq && *seq <= MAX_SEQ;
+	return rec[1] >= RECORD_START && rec[1] <= RECORD_ACK &&
+	       mb_get_le32(rec + 2) && mb_get_le32(rec + 2) <= MAX_SEQ &&
+	       (rec[1] != RECORD_ACK || mb_get_le32(rec + 6) <= MAX_SEQ);
 }
 
-/* 1: a record, 0: an erased slot, -1: torn or foreign. */
-static int read_slot(const struct mb_workoutlog *log, size_t sector,
-		     size_t slot, uint8_t rec[RECORD_SIZE])
+static void replay(const uint8_t *rec, size_t sector, void *data)
 {
-	size_t off = slot_offset(sector, slot);
-
-	mb_flash_read(log->flash, off, rec, RECORD_SIZE);
-	if (mb_flash_is_erased(log->flash, off, RECORD_SIZE))
-		return 0;
-	if (rec[0] != RECORD_MARKER ||
-	    mb_get_le16(rec + 14) != mb_crc16(rec + 1, 13) ||
-	    rec[1] < RECORD_START || rec[1] > RECORD_ACK ||
-	    !mb_get_le32(rec + 2) || mb_get_le32(rec + 2) > MAX_SEQ ||
-	    (rec[1] == RECORD_ACK && mb_get_le32(rec + 6) > MAX_SEQ))
-		return -1;
-	return 1;
-}
-
-static void replay(struct mb_workoutlog *log, const uint8_t *rec, size_t sector)
-{
+	struct mb_workoutlog *log = data;
 	const uint8_t *body = rec + 6;
 	uint32_t seq = mb_get_le32(rec + 2);
+
+	if (seq >= log->next_seq)
+		log->next_seq = seq + 1;
 
 	switch ((enum record_type)rec[1]) {
 	case RECORD_START:
@@ -261,48 +239,17 @@ static void replay(struct mb_workoutlog *log, const uint8_t *rec, size_t sector)
 	}
 }
 
-static void load_sector(struct mb_workoutlog *log, size_t sector,
-			uint32_t sector_seq, bool newest, unsigned int *torn)
-{
-	uint8_t rec[RECORD_SIZE];
-	size_t used = 0;
-
-	for (size_t slot = 0; slot < RECORDS_PER_SECTOR; slot++) {
-		int r = read_slot(log, sector, slot, rec);
-
-		if (r == 0)
-			continue;
-		used = slot + 1;
-		if (r < 0) {
-			(*torn)++;
-			continue;
-		}
-		if (mb_get_le32(rec + 2) >= log->next_seq)
-			log->next_seq = mb_get_le32(rec + 2) + 1;
-		replay(log, rec, sector);
-	}
-	if (newest) {
-		log->sector = sector;
-		log->slot = used;
-	}
-}
-
 /* ---- writing ----------------------------------------------------------------- */
 
 static void program_record(struct mb_workoutlog *log, uint8_t type,
 			   const uint8_t body[8])
 {
 	uint8_t rec[RECORD_SIZE];
-	size_t off;
 
-	rec[0] = RECORD_MARKER;
 	rec[1] = type;
 	mb_put_le32(rec + 2, log->next_seq++);
 	memcpy(rec + 6, body, 8);
-	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
-	off = slot_offset(log->sector, log->slot++);
-	mb_flash_program(log->flash, off + 1, rec + 1, RECORD_SIZE - 1);
-	mb_flash_program(log->flash, off, rec, 1);
+	mb_ring_program(log->flash, log->sector, log->slot++, rec);
 }
 
 static void ack_body(uint8_t body[8], uint32_t id)
@@ -313,18 +260,11 @@ static void ack_body(uint8_t body[8], uint32_t id)
 
 static void start_sector(struct mb_workoutlog *log, size_t sector)
 {
-	uint8_t h[HEADER_SIZE], body[8];
+	uint8_t body[8];
 	bool carry = log->acked && log->ack_sector == sector;
 
 	ram_drop_sector(log, sector);
-	mb_flash_erase(log->flash, sector);
-	memcpy(h, sector_magic, 4);
-	mb_put_le32(h + 4, ++log->sector_seq);
-	mb_put_le16(h + 8, LOG_VERSION);
-	memset(h + 10, 0xff, 4);
-	mb_put_le16(h + 14, mb_crc16(h, 14));
-	mb_flash_program(log->flash, sector * MB_FLASH_SECTOR_SIZE, h,
-			 sizeof(h));
+	mb_ring_start_sector(log->flash, &format, sector, ++log->sector_seq);
 	log->sector = sector;
 	log->slot = 0;
 	log->have_sector = true;
@@ -363,43 +303,19 @@ static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
 struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
 					 unsigned int *torn)
 {
-	size_t n = mb_flash_n_sectors(flash), oldest = 0, newest = 0;
 	struct mb_workoutlog *log = mb_malloc0(sizeof(*log));
-	uint32_t *seqs = mb_malloc0(n * sizeof(*seqs));
-	bool *valid = mb_malloc0(n * sizeof(*valid));
-	size_t n_valid = 0;
-	unsigned int dropped = 0;
+	const struct mb_ring_reader reader = { &format, record_valid, replay,
+					       log };
+	struct mb_ring_at at;
 	struct held *h;
 
 	log->flash = flash;
 	log->next_seq = 1;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t hd[HEADER_SIZE];
-
-		mb_flash_read(flash, i * MB_FLASH_SECTOR_SIZE, hd, sizeof(hd));
-		valid[i] = header_valid(hd, &seqs[i]);
-		if (!valid[i])
-			continue;
-		if (!n_valid || seqs[i] < seqs[oldest])
-			oldest = i;
-		if (!n_valid || seqs[i] > seqs[newest])
-			newest = i;
-		n_valid++;
-	}
-	for (size_t k = 0; n_valid && k < n; k++) {
-		size_t i = (oldest + k) % n;
-
-		if (valid[i])
-			load_sector(log, i, seqs[i], i == newest, &dropped);
-		if (i == newest)
-			break;
-	}
-	if (n_valid) {
-		log->have_sector = true;
-		log->sector_seq = seqs[newest];
-	}
-	free(seqs);
-	free(valid);
+	mb_ring_load(flash, &reader, &at);
+	log->have_sector = at.any;
+	log->sector_seq = at.seq;
+	log->sector = at.sector;
+	log->slot = at.slot;
 	/* Recovered: a workout the band went down in ends at its last
 	 * second, and says so (cut); what the cursor deleted goes.  Nothing
 	 * is written: a record here could cost the oldest sector, and every
@@ -413,7 +329,7 @@ struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
 		log->next_seq = log->acked + 1;
 	ram_ack(log, log->acked);
 	if (torn)
-		*torn = dropped;
+		*torn = at.torn;
 	return log;
 }
 
