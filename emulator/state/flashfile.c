@@ -16,6 +16,11 @@
 struct state_flash {
 	char *path;
 	size_t size;
+	/* What the file holds: the chip's first bytes.  The rest reads as
+	 * erased and is added, erased, when it is first written to: a
+	 * band that never records a workout never writes its region, and a
+	 * fleet of ten thousand writes no 2.6 GB of 0xff at its start. */
+	size_t file_size;
 	/* The sector mapped now, or MAP_FAILED. */
 	uint8_t *window;
 	size_t window_sector;
@@ -62,19 +67,19 @@ struct state_flash *state_flash_new(const char *dir, size_t size, size_t keep,
 	fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
-	if ((size_t)st.st_size == keep && keep < size) {
-		/* A chip from before the workouts' region: the activity log
-		 * stays, the region is added, erased. */
-		if (!erase_file(fd, keep, size))
-			goto fail;
-	} else if ((size_t)st.st_size != size) {
+	f->file_size = (size_t)st.st_size;
+	/* Its first region whole, and whole sectors of the rest: the
+	 * band's (a file of before the workouts' region is one). */
+	if (f->file_size < keep || f->file_size > size ||
+	    f->file_size % MB_FLASH_SECTOR_SIZE) {
 		if (st.st_size)
 			mb_set_error(
 				recreated,
 				"%s: %lld bytes, the profile needs %zu; starting with an empty log",
 				f->path, (long long)st.st_size, size);
-		if (!erase_file(fd, 0, size))
+		if (!erase_file(fd, 0, keep))
 			goto fail;
+		f->file_size = keep;
 	}
 	close(fd);
 	return f;
@@ -86,6 +91,25 @@ fail:
 	return NULL;
 }
 
+static bool grow(struct state_flash *f, size_t to)
+{
+	int fd = open(f->path, O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && erase_file(fd, f->file_size, to);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok) {
+		if (!f->warned)
+			fprintf(stderr,
+				"bandsim: %s: cannot grow to %zu bytes: %s\n",
+				f->path, to, strerror(errno));
+		f->warned = true;
+		return false;
+	}
+	f->file_size = to;
+	return true;
+}
+
 uint8_t *state_flash_sector(void *user_data, size_t sector, bool write)
 {
 	struct state_flash *f = user_data;
@@ -94,6 +118,12 @@ uint8_t *state_flash_sector(void *user_data, size_t sector, bool write)
 
 	if (f->window != MAP_FAILED && f->window_sector == sector)
 		return f->window;
+	if ((sector + 1) * MB_FLASH_SECTOR_SIZE > f->file_size) {
+		/* Beyond what the file holds: erased; written, the file
+		 * grows to it, erased. */
+		if (!write || !grow(f, (sector + 1) * MB_FLASH_SECTOR_SIZE))
+			return NULL;
+	}
 	/* The file is opened only to map the next sector (once every 255
 	 * minutes of band life): a fleet of ten thousand bands holds one fd
 	 * a band, its socket, not two. */

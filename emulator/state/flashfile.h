@@ -15,10 +15,11 @@
 
 struct state_flash;
 
-/* Opens the file, creating it erased (all 0xff) when missing or of
- * another size (*recreated says why, for a warning naming the file);
- * one of exactly keep bytes (its first region, from a band that had no
- * other) is grown to size, erased beyond keep. */
+/* Opens the file of a chip of size bytes, creating it erased (all 0xff)
+ * to keep bytes (its first region) when missing or not the band's: less
+ * than keep, more than size, or not whole sectors (*recreated says why,
+ * for a warning naming the file).  What lies beyond the file reads as
+ * erased; the file grows to a sector when it is first written. */
 struct state_flash *state_flash_new(const char *dir, size_t size, size_t keep,
 				    char **recreated, char **err);
 /* The chip's backend (mb_flash_sector_fn): user_data is the

@@ -221,9 +221,9 @@ static void test_read_file_errors(void **state)
  * size. */
 static void test_flash_file(void **state)
 {
-	char *recreated = NULL, *err = NULL, *want;
+	char *recreated = NULL, *err = NULL, *want, *path;
 	struct state_flash *f =
-		state_flash_new(tmp, 8192, 4096, &recreated, &err);
+		state_flash_new(tmp, 8192, 8192, &recreated, &err);
 	struct stat st;
 
 	assert_non_null(f);
@@ -235,7 +235,7 @@ static void test_flash_file(void **state)
 	state_flash_sector(f, 0, true)[100] = 0x5a;
 	state_flash_sector(f, 1, true)[7] = 0x11;
 	state_flash_free(f);
-	f = state_flash_new(tmp, 8192, 4096, &recreated, &err);
+	f = state_flash_new(tmp, 8192, 8192, &recreated, &err);
 	assert_null(recreated);
 	assert_int_equal(state_flash_sector(f, 0, false)[100], 0x5a);
 	assert_int_equal(state_flash_sector(f, 1, false)[7], 0x11);
@@ -249,15 +249,14 @@ static void test_flash_file(void **state)
 	assert_string_equal(recreated, want);
 	assert_int_equal(state_flash_sector(f, 0, false)[100], 0xff);
 	state_flash_free(f);
-	{
-		char *path = mb_strdup_printf("%s/flash.img", tmp);
-
-		assert_int_equal(stat(path, &st), 0);
-		assert_int_equal(st.st_size, 4096);
-		free(path);
-	}
-	/* A 4096-byte chip (its first region only) grows to 12288: its
-	 * bytes stay, the rest comes erased, with no warning. */
+	path = mb_strdup_printf("%s/flash.img", tmp);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	free(path);
+	/* A chip of 12288 bytes whose first region is 4096: the file holds
+	 * that region (a file of before the other region is one, kept with
+	 * no warning); the rest reads as erased and comes, erased, when a
+	 * sector of it is first written. */
 	f = state_flash_new(tmp, 4096, 4096, &recreated, &err);
 	state_flash_sector(f, 0, true)[9] = 0x42;
 	state_flash_free(f);
@@ -267,9 +266,18 @@ static void test_flash_file(void **state)
 	assert_non_null(f);
 	assert_null(recreated);
 	assert_int_equal(state_flash_sector(f, 0, false)[9], 0x42);
+	assert_null(state_flash_sector(f, 2, false));
+	path = mb_strdup_printf("%s/flash.img", tmp);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	state_flash_sector(f, 2, true)[5] = 0x17;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 12288);
 	for (size_t i = 0; i < 4096; i++)
-		assert_int_equal(state_flash_sector(f, 2, false)[i], 0xff);
+		assert_int_equal(state_flash_sector(f, 1, false)[i], 0xff);
+	assert_int_equal(state_flash_sector(f, 2, false)[5], 0x17);
 	state_flash_free(f);
+	free(path);
 	assert_null(
 		state_flash_new("/nonexistent", 4096, 4096, &recreated, &err));
 	assert_string_equal(
