@@ -345,8 +345,12 @@ void mb_workoutlog_free(struct mb_workoutlog *log)
 
 void mb_workoutlog_clear(struct mb_workoutlog *log)
 {
+	/* Only what is written: an erased sector the file does not hold
+	 * yet stays out of it (state/flashfile.c). */
 	for (size_t i = 0; i < mb_flash_n_sectors(log->flash); i++)
-		mb_flash_erase(log->flash, i);
+		if (!mb_flash_is_erased(log->flash, i * MB_FLASH_SECTOR_SIZE,
+					MB_FLASH_SECTOR_SIZE))
+			mb_flash_erase(log->flash, i);
 	for (size_t i = 0; i < log->n_held; i++)
 		held_free(&log->held[i]);
 	log->n_held = 0;
