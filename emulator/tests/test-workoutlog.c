@@ -513,11 +513,17 @@ int main(void)
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_foreign_bytes),
-		cmocka_unit_test(test_seq_zero_is_foreign),
-		cmocka_unit_test(test_ack_beyond_the_numbers),
-		cmocka_unit_test(test_ack_ahead_of_the_numbers),
-		cmocka_unit_test(test_ack_when_the_counter_is_spent),
-		cmocka_unit_test(test_open_writes_nothing),
+		/* What fuzz-workoutlog found (docs/fuzzing.md). */
+		CASE("MB4-UT/FUZZ/BI-06 a workout start numbered 0",
+		     test_seq_zero_is_foreign, NULL, NULL),
+		CASE("MB4-UT/FUZZ/BI-07 a workout ack of 0xffffffff",
+		     test_ack_beyond_the_numbers, NULL, NULL),
+		CASE("MB4-UT/FUZZ/BI-08 a workout ack ahead of the numbers",
+		     test_ack_ahead_of_the_numbers, NULL, NULL),
+		CASE("MB4-UT/FUZZ/BI-09 a workout ack as the counter runs out",
+		     test_ack_when_the_counter_is_spent, NULL, NULL),
+		CASE("MB4-UT/FUZZ/BI-10 opening the workouts writes nothing",
+		     test_open_writes_nothing, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests_name("workoutlog", tests, NULL, NULL);
