@@ -109,59 +109,74 @@ def test_run_started_on_the_band(band, control, band_time, fetch_links):
     assert control.workouts() == []
 
 
-@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
-                           "AdvanceClock")
+@pytest.mark.person("workout")
+@pytest.mark.observes("GetWorkouts", "GetSamples")
 @pytest.mark.parametrize("kind", W.KIND_NAMES)
-def test_every_kind(band, control, band_time, fetch_links, kind):
+def test_every_kind(band, hands, witness, band_time, fetch_links, kind):
     """MB4/SPORT/BV-02: each of the MB4's workouts announces its type and GPS need, and its summary its kind
 
-    Outdoor run, treadmill, walking, cycling, exercise and pool swim:
-    event 14's bytes 2 and 3 are the GPS need and the type as Gadgetbridge
-    numbers them (HuamiWorkoutTrackActivityType), the summary's kind as
-    HuamiSportsActivityType numbers it; a kind the band does not have is
-    refused with the list of those it has.
+    Outdoor run, treadmill, walking, cycling, exercise and pool swim,
+    each for thirty seconds (the person's on a real band): event 14's
+    bytes 2 and 3 are the GPS need and the type as Gadgetbridge numbers
+    them (HuamiWorkoutTrackActivityType), the summary's kind as
+    HuamiSportsActivityType numbers it, and the summary agrees with its
+    track.  With a witness, the band's record agrees, and a kind the
+    band does not have is refused with the list of those it has.
     """
-    att = authenticated_link(band)
-    events = DeviceEventsClient(att)
+    timeout = None if hands.control is not None else PERSON_TIMEOUT
+    fetch = fetch_links(band)
+    since = band_now(fetch.att) - DAY
+    events = DeviceEventsClient(fetch.att)
     events.enable_notifications()
-    control.start_workout(kind)
-    assert bytes(events.expect(0x14)) == bytes(
-        [0x14, 0x00, int(W.NEEDS_GPS[kind]), W.EVENT_TYPE[kind]])
-    band_time.let_pass(30)
-    control.stop_workout()
-    band.disconnect(att)
-    truth = control.workouts()
-    _, got = fetched(band, fetch_links)
-    assert [w.summary.kind for w in got] == [W.SUMMARY_KIND[kind]]
-    judged(control, got, truth)
+    hands.start_workout(kind)
+    assert events.expect(0x14, timeout=timeout).extra[1:] == bytes(
+        [int(W.NEEDS_GPS[kind]), W.EVENT_TYPE[kind]])
+    let_pass(fetch.att, band_time, 30)
+    hands.stop_workout()
+    band.disconnect(fetch.att)
+    truth = witness.workouts() if witness is not None else None
+    _, got = fetched(band, fetch_links, since=since)
+    assert got[-1].summary.kind == W.SUMMARY_KIND[kind]
+    assert oracle.summary_agrees(got[-1]) == []
+    if witness is None:
+        return
+    judged(witness, got, truth)
     with pytest.raises(ControlError) as info:
-        control.start_workout("rowing")
+        witness.start_workout("rowing")
     assert info.value.name == "io.bandsim.Error.InvalidArgs"
 
 
-@pytest.mark.needs_control("StartWorkout", "StopWorkout", "GetWorkouts",
-                           "GetSamples", "AdvanceClock")
-def test_two_workouts_in_one_sync(band, control, band_time, fetch_links):
+@pytest.mark.person("workout")
+@pytest.mark.observes("GetWorkouts", "GetSamples")
+def test_two_workouts_in_one_sync(band, hands, witness, band_time,
+                                  fetch_links):
     """MB4/SPORT/BV-03: two workouts in one sync, each fetched once and in order
 
-    A 10-minute run, a pause of 5 minutes, a 4-minute walk: one sync
-    brings both, oldest first, each with its own track; a second sync
-    brings nothing (both were acked), and one from the start again
-    nothing either.
+    A treadmill workout of thirty seconds, a pause, then a walk of
+    thirty seconds (the person's on a real band): one sync of the last
+    day brings both, the treadmill before the walk, each with its own
+    track agreeing with its summary, each once (their starts differ); a
+    second sync from where the first ended brings nothing, and, the
+    acks having deleted them, nor does one from the start.
     """
-    run_workout(control, band_time, "outdoor-run")
-    band_time.let_pass(5 * MINUTE)
-    run_workout(control, band_time, "walking", 4 * MINUTE)
-    truth = control.workouts()
-    assert len(truth) == 2
-    state, got = fetched(band, fetch_links)
-    assert [w.kind for w in got] == ["outdoor-run", "walking"]
-    assert [len(w.track.points) for w in got] == [RUN_S, 4 * MINUTE]
-    judged(control, got, truth)
-    _, again = fetched(band, fetch_links, state=state)
-    assert again == []
-    _, from_start = fetched(band, fetch_links)
-    assert from_start == []
+    fetch = fetch_links(band)
+    since = band_now(fetch.att) - DAY
+    for kind in ("treadmill", "walking"):
+        hands.start_workout(kind)
+        let_pass(fetch.att, band_time, 30)
+        hands.stop_workout()
+        let_pass(fetch.att, band_time, 5)
+    band.disconnect(fetch.att)
+    truth = witness.workouts() if witness is not None else None
+    state, got = fetched(band, fetch_links, since=since)
+    assert [w.kind for w in got[-2:]] == ["treadmill", "walking"]
+    starts = [w.summary.start for w in got]
+    assert starts == sorted(set(starts))
+    assert all(oracle.summary_agrees(w) == [] for w in got)
+    if witness is not None:
+        judged(witness, got, truth)
+    assert fetched(band, fetch_links, state=state)[1] == []
+    assert fetched(band, fetch_links, since=since)[1] == []
 
 
 @pytest.mark.person("workout")
