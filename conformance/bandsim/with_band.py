@@ -17,6 +17,7 @@ import stat
 import sys
 
 from .bleak import config, install
+from .bleak.bonds import ENV_BOND_DIR
 
 EPILOG = """\
 examples:
@@ -49,7 +50,7 @@ def parse(argv):
     parser = argparse.ArgumentParser(
         prog="python3 -m bandsim.with_band",
         usage="%(prog)s [--band SOCK | --dir DIR] [--control-address ADDR]"
-              " -- (PROGRAM.py | -m MODULE) [ARGS...]",
+              " [--bond-dir DIR] -- (PROGRAM.py | -m MODULE) [ARGS...]",
         description="Run an unmodified bleak program with bandsim's "
                     "backend as bleak's default: it finds and talks to "
                     "emulated bands on their sockets, with no adapter.",
@@ -64,6 +65,10 @@ def parse(argv):
                         help="the private D-Bus bus of the bands' control "
                              "planes (default: the session bus), where "
                              "a scan reads their advertising data")
+    parser.add_argument("--bond-dir", metavar="DIR",
+                        help="where the program's pair() keeps its bonds "
+                             "(default: $BANDSIM_BOND_DIR, else "
+                             "~/.local/state/bandsim/bonds; docs/bleak.md)")
     args = parser.parse_args(ours)
     if not program:
         parser.error("no program to run: give it after --, e.g. "
@@ -102,6 +107,8 @@ def main(argv=None) -> None:
         os.environ.pop(config.ENV_BAND, None)
     if args.control_address:
         os.environ[config.ENV_CONTROL] = args.control_address
+    if args.bond_dir:
+        os.environ[ENV_BOND_DIR] = os.path.abspath(args.bond_dir)
     install()
     if program[0] == "-m":
         if len(program) < 2:

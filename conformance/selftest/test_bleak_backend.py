@@ -27,7 +27,7 @@ from bandsim.harness.process import BandProcess
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
 from bandsim.protocol import uuids
 from bandsim.protocol.heartrate import ad_structures
-from bandsim.protocol.profile import DEFAULT_PATH
+from bandsim.protocol.profile import DEFAULT_PATH, write_variant
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "bleak-app" / "band_sync.py"
@@ -272,6 +272,149 @@ def test_connect_by_address(band, ctl, bus):
     assert run(connect())
 
 
+# ------------------------------------------------------------ pairing
+
+PHONE = "48:2C:A0:11:22:33"
+TABLET = "C4:1D:2E:3F:40:51"
+
+
+def start_band(bus, emulator_binary, tmp_path, settings):
+    """A band on the private bus with profile settings changed."""
+    profile = write_variant(tmp_path / "variant.ini", settings)
+    proc = BandProcess(emulator_binary, profile, tmp_path / "band",
+                       control_address=bus, clock_rate=0,
+                       clock_start=CLOCK_START, auth_key=TEST_KEY)
+    proc.start()
+    return proc
+
+
+def band_ini_keys(band) -> list:
+    """The keys of the band's bonds in its band.ini [bonds]."""
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(band.state_dir / "band.ini", encoding="utf-8")
+    if not parser.has_section("bonds"):
+        return []
+    return [value.split()[2] for value in parser["bonds"].values()]
+
+
+def bond_file(bond_dir, central, band_address) -> Path:
+    return Path(bond_dir) / central / band_address.upper() / "info"
+
+
+def events_since(ctl, since: int) -> list:
+    ctl.sync()
+    return [(e.name, e.details) for e in ctl.timeline if e.seq > since]
+
+
+def mark(ctl) -> int:
+    ctl.sync()
+    return ctl.timeline[-1].seq if ctl.timeline else 0
+
+
+def test_pair_keeps_a_bond_and_the_next_link_is_encrypted(band, ctl, bus,
+                                                         tmp_path):
+    bonds = tmp_path / "bonds"
+    address = ctl.get("Address")
+
+    async def pair_twice():
+        async with client_for(band, bus, bond_dir=bonds,
+                              central_address=PHONE) as client:
+            first = await client.pair()
+            again = await client.pair()     # paired already: no new key
+            name = await client.read_gatt_char(uuids.sig(0x2A00))
+        return first, again, name
+
+    since = mark(ctl)
+    assert run(pair_twice()) == (True, True, bytearray(b"Mi Smart Band 4"))
+    key = bond_file(bonds, PHONE, address).read_text()
+    assert band_ini_keys(band) == [key.split("Key=")[1].split()[0].lower()]
+    assert [tuple(b) for b in ctl.get("Bonds")] == [(PHONE, "public")]
+    assert [n for n, _ in events_since(ctl, since)].count("paired") == 1
+    ctl.wait_property("State", "advertising", 5.0)
+
+    async def reconnect():
+        async with client_for(band, bus, bond_dir=bonds,
+                              central_address=PHONE) as client:
+            return await client.read_gatt_char(uuids.sig(0x2A00))
+
+    since = mark(ctl)
+    assert run(reconnect()) == bytearray(b"Mi Smart Band 4")
+    seen = events_since(ctl, since)
+    assert ("encrypted", {"peer": PHONE}) in seen
+    assert "paired" not in [n for n, _ in seen]
+
+
+def test_ghost_pairing_through_bleak_and_the_way_out(bus, ctl,
+                                                     emulator_binary,
+                                                     tmp_path):
+    """The band keeps one bond; a tablet's pairing takes the phone's
+    place.  The phone's next connect fails as on BlueZ when the band
+    has lost the key; unpair() and pair() again recover."""
+    band = start_band(bus, emulator_binary, tmp_path, {"bond-slots": "1"})
+    address = ctl.get("Address")
+    phone = dict(bond_dir=tmp_path / "phone", central_address=PHONE)
+    tablet = dict(bond_dir=tmp_path / "tablet", central_address=TABLET)
+
+    async def pair(**kwargs):
+        async with client_for(band, bus, **kwargs) as client:
+            return await client.pair()
+
+    assert run(pair(**phone)) and run(pair(**tablet))
+    assert [tuple(b) for b in ctl.get("Bonds")] == [(TABLET, "random")]
+
+    async def connect(**kwargs):
+        client = client_for(band, bus, **kwargs)
+        await client.connect()
+        return client
+
+    with pytest.raises(BleakDBusError) as caught:
+        run(connect(**phone))
+    assert caught.value.dbus_error == "org.bluez.Error.Failed"
+    assert caught.value.dbus_error_details == "le-connection-key-missing"
+    assert bond_file(phone["bond_dir"], PHONE, address).exists()
+    ctl.wait_property("State", "advertising", 5.0)
+
+    async def forget_and_pair():
+        client = client_for(band, bus, **phone)
+        assert await client.unpair()     # no link needed, as on BlueZ
+        gone = not bond_file(phone["bond_dir"], PHONE, address).exists()
+        paired = await client.pair()     # connects, as BlueZ's Pair does
+        await client.disconnect()
+        return gone, paired
+
+    assert run(forget_and_pair()) == (True, True)
+    assert [tuple(b) for b in ctl.get("Bonds")] == [(PHONE, "public")]
+    ctl.wait_property("State", "advertising", 5.0)
+    since = mark(ctl)
+    run(connect(**phone))
+    assert ("encrypted", {"peer": PHONE}) in events_since(ctl, since)
+    assert band.stop() == 0, band.log_tail()
+
+
+def test_a_band_that_keeps_no_bonds_fails_the_pairing(bus, ctl,
+                                                      emulator_binary,
+                                                      tmp_path):
+    band = start_band(bus, emulator_binary, tmp_path, {"bond-slots": "0"})
+    bonds = tmp_path / "bonds"
+
+    async def pair():
+        async with client_for(band, bus, bond_dir=bonds,
+                              central_address=PHONE) as client:
+            with pytest.raises(BleakDBusError) as caught:
+                await client.pair()
+            # The link is as it was: ATT goes on.
+            name = await client.read_gatt_char(uuids.sig(0x2A00))
+            return caught.value, name
+
+    error, name = run(pair())
+    assert error.dbus_error == "org.bluez.Error.AuthenticationFailed"
+    assert name == bytearray(b"Mi Smart Band 4")
+    assert not bonds.exists() or not any(bonds.rglob("info"))
+    assert ctl.get("Bonds") == []
+    assert band.stop() == 0, band.log_tail()
+
+
 # ----------------------------------------------------- with_band, example
 
 def with_band(*argv, env=None):
@@ -311,6 +454,35 @@ def test_the_example_with_a_wrong_key_says_so(band, bus):
     assert code == 1
     assert err.strip() == \
         "auth (is the key right?) failed: the band answered 10 03 04"
+
+
+PAIRING_APP = """\
+import asyncio, sys
+from bleak import BleakClient
+
+async def main():
+    async with BleakClient(sys.argv[1]) as client:
+        print(await client.pair())
+
+asyncio.run(main())
+"""
+
+
+def test_an_unmodified_program_pairs_through_with_band(band, ctl, bus,
+                                                      tmp_path):
+    app = tmp_path / "pair.py"
+    app.write_text(PAIRING_APP)
+    bonds = tmp_path / "bonds"
+    env = dict(os.environ, BANDSIM_CENTRAL_ADDRESS=PHONE)
+    code, out, err = with_band("--band", band.socket_path,
+                               "--control-address", bus,
+                               "--bond-dir", bonds, "--", app,
+                               "AA:BB:CC:DD:EE:FF", env=env)
+    assert (code, out) == (0, "True\n"), err
+    # The app's address stands for the one band, and the bond is kept
+    # under it: the same app finds it again on its next run.
+    assert bond_file(bonds, PHONE, "AA:BB:CC:DD:EE:FF").is_file()
+    assert [tuple(b) for b in ctl.get("Bonds")] == [(PHONE, "public")]
 
 
 def test_with_band_names_a_missing_socket(tmp_path):

@@ -32,11 +32,14 @@ from bleak.exc import BleakDeviceNotFoundError, BleakError
 from ..link.base import AttClientError, LinkUnavailable
 from ..link.base import Timeout as LinkTimeout
 from ..link.deadline import Deadline
-from ..link.sock import AttClient
+from ..link.sock import AttClient, LinkSecurityError
+from ..protocol import linksec
 from ..protocol.att import (EXECUTE_CANCEL, EXECUTE_WRITE, NOTIFY_OFF,
                             ErrorCode, Op, execute_write_req,
                             long_write_parts, prepare_write_req)
+from . import bands as bands_module
 from . import errors, gatt
+from .bonds import BondStore, is_address
 from .config import Where
 from .scanner import find_band
 
@@ -51,8 +54,10 @@ _NOTIFY_ON = b"\x01\x00"
 _DEVICE_NAME = "00002a00-0000-1000-8000-00805f9b34fb"
 
 
-def _open(path: str, timeout: float):
-    """Blocking: connect, exchange the MTU and discover. (socket, mtu,
+def _open(path: str, timeout: float, central: str, ltk: Optional[bytes]):
+    """Blocking: connect, encrypt with the bond's key when there is one
+    (bluetoothd raises a bonded LE device's link to medium security
+    before ATT starts), exchange the MTU and discover.  (socket, mtu,
     services)."""
     deadline = Deadline(timeout)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -65,6 +70,9 @@ def _open(path: str, timeout: float):
         except OSError as exc:
             raise LinkUnavailable(f"no band at {path}: {exc}") from exc
         att = AttClient(sock, timeout)
+        if ltk is not None:
+            att.identify(central, central_is_random(central), deadline)
+            att.encrypt(ltk, deadline)
         att.exchange_mtu(REQUESTED_MTU, deadline)
         services = att.discover(deadline)
         att.take_unsolicited()      # nothing subscribed yet
@@ -74,6 +82,11 @@ def _open(path: str, timeout: float):
         raise
 
 
+def central_is_random(address: str) -> bool:
+    """A random static address has its top two bits set."""
+    return int(address[:2], 16) & 0xC0 == 0xC0
+
+
 class BandsimClient(BaseBleakClient):
     """BaseBleakClient over bandsim's socket transport.
 
@@ -81,7 +94,9 @@ class BandsimClient(BaseBleakClient):
     address (found by scanning, as bleak on BlueZ does), or a socket
     path.  Keyword arguments besides bleak's: ``bands``, ``band_dir``,
     ``control_address`` (as BandsimScanner), ``att_timeout`` (seconds a
-    request may wait for its response; default ATT's 30).
+    request may wait for its response; default ATT's 30),
+    ``bond_dir`` and ``central_address`` (bonds.py: where bonds are
+    kept, and the central the band sees pair).
     """
 
     def __init__(self, address_or_ble_device: Union[BLEDevice, str],
@@ -89,13 +104,22 @@ class BandsimClient(BaseBleakClient):
         super().__init__(address_or_ble_device, **kwargs)
         self._where = Where.from_kwargs(kwargs)
         self._att_timeout = kwargs.get("att_timeout", ATT_TIMEOUT)
+        self._bonds = BondStore(kwargs.get("bond_dir"),
+                                kwargs.get("central_address"))
         self._path = None
+        # The address the bond is kept under: the band's, as BlueZ
+        # keeps it; for a socket path, found by a scan at connect.
+        self._band = None
         if isinstance(address_or_ble_device, BLEDevice):
             details = address_or_ble_device.details
             if isinstance(details, dict) and "path" in details:
                 self._path = details["path"]
+            self._band = address_or_ble_device.address
         elif "/" in str(address_or_ble_device):
             self._path = str(address_or_ble_device)
+        elif is_address(str(address_or_ble_device)):
+            self._band = str(address_or_ble_device)
+        self._identified = False
         self._sock: Optional[socket.socket] = None
         self._loop = None
         self._mtu = None
@@ -119,9 +143,14 @@ class BandsimClient(BaseBleakClient):
             raise BleakError("Client is already connected")
         timeout = kwargs.get("timeout", self._timeout)
         path = self._path or await self._resolve(timeout)
+        if self._band is None:
+            self._band = await self._band_address(path)
+        ltk = self._bonds.get(self._band) if self._band else None
         try:
-            sock, mtu, services = await asyncio.to_thread(_open, path,
-                                                          timeout)
+            sock, mtu, services = await asyncio.to_thread(
+                _open, path, timeout, self._bonds.central, ltk)
+        except LinkSecurityError as exc:
+            raise errors.encryption_failed(exc.status) from exc
         except LinkUnavailable as exc:
             raise BleakDeviceNotFoundError(
                 self.address,
@@ -132,6 +161,7 @@ class BandsimClient(BaseBleakClient):
         except AttClientError as exc:
             raise BleakError(f"service discovery failed: {exc}") from exc
         self._path = path
+        self._identified = ltk is not None
         self._mtu = mtu
         self.services, self._hidden = gatt.collection(services, mtu)
         self._loop = asyncio.get_running_loop()
@@ -150,6 +180,13 @@ class BandsimClient(BaseBleakClient):
             return self._where.single
         raise BleakDeviceNotFoundError(
             self.address, f"Device with address {self.address} was not found.")
+
+    async def _band_address(self, path: str) -> Optional[str]:
+        """The address of the band listening at path (None if it does
+        not listen: connecting will say so)."""
+        found = await asyncio.to_thread(bands_module.find, [path],
+                                        self._where.control_address)
+        return found[0].address if found else None
 
     async def disconnect(self) -> bool:
         if self._sock is not None:
@@ -173,14 +210,49 @@ class BandsimClient(BaseBleakClient):
             self._disconnected_callback()
 
     async def pair(self, *args, **kwargs) -> bool:
-        raise NotImplementedError(
-            "pairing is not modelled through bleak on the socket "
-            "transport (docs/bleak.md)")
+        """Just Works pairing with bonding, as bleak on BlueZ pairs
+        (Device1.Pair): connect first if need be; a band with a bond
+        kept already is paired (its link was encrypted at connect).
+        The key is kept in the bond directory (bonds.py)."""
+        if self._sock is None:
+            await self.connect()
+        if self._band is None:
+            raise BleakError("the band's address is not known: pair a "
+                             "BLEDevice from BandsimScanner or an address")
+        if self._bonds.get(self._band) is not None:
+            return True
+        try:
+            if not self._identified:
+                self._link_status(await self._link_request(
+                    linksec.address_req(self._bonds.central,
+                                        central_is_random(
+                                            self._bonds.central))))
+                self._identified = True
+            reply = await self._link_request(linksec.pair_req())
+            self._link_status(reply)
+        except LinkSecurityError as exc:
+            raise errors.pairing_failed(exc.status) from exc
+        if len(reply) != 1 + linksec.LTK_SIZE:
+            raise errors.pairing_failed(linksec.Status.UNSPECIFIED)
+        self._bonds.put(self._band, reply[1:])
+        return True
 
     async def unpair(self) -> bool:
-        raise NotImplementedError(
-            "pairing is not modelled through bleak on the socket "
-            "transport (docs/bleak.md)")
+        """What bleak on BlueZ does (Adapter1.RemoveDevice): forget the
+        bond on this side and end the link.  The band keeps its own bond
+        (no phone tells the band), which is the ghost pairing's start."""
+        if self._sock is not None:
+            self._lost()
+        if self._band is None and self._path is not None:
+            self._band = await self._band_address(self._path)
+        if self._band is not None:
+            self._bonds.remove(self._band)
+        return True
+
+    @staticmethod
+    def _link_status(reply: bytes) -> None:
+        if reply[0] != linksec.Status.OK:
+            raise LinkSecurityError("link request refused", reply[0])
 
     async def get_services(self, **kwargs):
         if self._sock is None:
@@ -218,10 +290,30 @@ class BandsimClient(BaseBleakClient):
             self._lost()
             raise errors.link_lost()
 
+    async def _link_request(self, packet: bytes) -> bytes:
+        """A link-layer request of the socket's modelled link security
+        (docs/socket-transport.md): its reply after ``00 <80|op>``."""
+        rsp = await self._exchange(packet)
+        if not linksec.is_reply(rsp) or rsp[1] != linksec.REPLY | packet[1]:
+            raise errors.bluez_error("Failed", "Operation failed")
+        return rsp[2:]
+
     async def _request(self, pdu: bytes, tolerate=()) -> bytes:
         """Send a request, return its response; an Error Response
         raises what bluetoothd makes of it, or returns None when its
         code is one of tolerate."""
+        rsp = await self._exchange(pdu)
+        if rsp[0] == Op.ERROR_RSP and len(rsp) == 5:
+            if rsp[4] in tolerate:
+                return None
+            raise errors.att_error(rsp[4])
+        if rsp[0] != pdu[0] + 1:
+            raise errors.bluez_error("Failed", "Operation failed")
+        return rsp
+
+    async def _exchange(self, pdu: bytes) -> bytes:
+        """Send pdu and return the next PDU that is not a notification
+        or an indication: its response (one request at a time)."""
         async with self._lock:
             if self._sock is None:
                 raise errors.not_connected()
@@ -241,12 +333,6 @@ class BandsimClient(BaseBleakClient):
                 raise
             finally:
                 self._pending = None
-        if rsp[0] == Op.ERROR_RSP and len(rsp) == 5:
-            if rsp[4] in tolerate:
-                return None
-            raise errors.att_error(rsp[4])
-        if rsp[0] != pdu[0] + 1:
-            raise errors.bluez_error("Failed", "Operation failed")
         return rsp
 
     async def _read(self, handle: int) -> bytearray:

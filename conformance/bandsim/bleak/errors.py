@@ -48,3 +48,26 @@ def link_lost() -> BleakDBusError:
 
 def not_connected() -> BleakError:
     return BleakError("Not connected")
+
+
+# A bonded link whose encryption fails, as bluetoothd answers Connect:
+# src/error.c's btd_error_le_errno strings.  The kernel ends the link
+# with EBADE for PIN or Key Missing (the band lost the bond: the ghost
+# pairing), and the band ends it after a MIC failure (another key).
+_LE_CONNECT = {
+    0x06: "le-connection-key-missing",
+    0x3D: "le-connection-abort-by-remote",
+}
+
+
+def encryption_failed(status: int) -> BleakDBusError:
+    return bluez_error("Failed",
+                       _LE_CONNECT.get(status, "le-connection-unknown"))
+
+
+def pairing_failed(status: int) -> BleakDBusError:
+    """Device1.Pair's reply to a failed pairing: the kernel reports
+    every SMP failure as an authentication failure, which bluetoothd's
+    new_authentication_return (src/device.c) names so."""
+    del status      # one name for every SMP reason, as on BlueZ
+    return bluez_error("AuthenticationFailed", "Authentication Failed")
