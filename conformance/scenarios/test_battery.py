@@ -156,13 +156,17 @@ def test_battery_level_and_charging_state(band, hands, band_time, witness,
         att.write(BATTERY.cccd_handle, b"\x01\x00")
         if witness is not None:
             assert witness.battery() == info.level
+            set_at = witness.get("Clock") // 1000
             witness.set_battery(57)
             (note,) = battery_notes(att)
             assert (note.level, note.charging, note.raw[3:]) == \
                 (57, False, info.raw[3:]), note.raw.hex(" ")
             read_matches(att, note)
-            assert witness.wait_event("battery-changed").details == \
-                {"level": 57, "charging": 0}
+            details = witness.wait_event("battery-changed").details
+            assert details == {"level": 57, "charging": 0,
+                               "at": details["at"]}
+            # Stamped with band time, when the level was set.
+            assert set_at <= details["at"] <= witness.get("Clock") // 1000
             assert witness.battery() == 57
             info = note
 

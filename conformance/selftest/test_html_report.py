@@ -161,6 +161,27 @@ def test_pages_escape_and_list_failures_first(tmp_path):
 
 
 @pytest.mark.no_emulator
+def test_battery_events_are_plotted_over_band_time():
+    def at(seconds, level):
+        return {"t": 0.1, "source": "io.bandsim", "seq": level,
+                "name": "battery-changed",
+                "details": {"level": level, "charging": 0,
+                            "at": 1716200000 + seconds}}
+
+    # Two levels an hour apart, then one 9 hours later: the x values are
+    # hours of band time, not the events' places (1, 2, 3).
+    record = a_record(timeline=[at(0, 80), at(3600, 79), at(36000, 70)])
+    points, label = htmlreport.battery_event_series(record)
+    assert points == [(0.0, 80), (1.0, 79), (10.0, 70)]
+    assert label.startswith("band time, h")
+    # One event without band time: the order, and the axis says so.
+    mixed = a_record(timeline=[at(0, 80), dict(at(60, 79), details={
+        "level": 79})])
+    points, label = htmlreport.battery_event_series(mixed)
+    assert points == [(1, 80), (2, 79)] and "in order" in label
+
+
+@pytest.mark.no_emulator
 def test_main_names_a_missing_directory(tmp_path, capsys):
     assert htmlreport.main([str(tmp_path / "nope")]) == 2
     assert f"{tmp_path / 'nope'}: not a directory" in capsys.readouterr().err

@@ -123,6 +123,10 @@ static void changed(struct mb_power *p)
 		mb_event_init(&ev, MB_EVENT_BATTERY_CHANGED);
 		mb_event_add_uint32(&ev, "level", level);
 		mb_event_add_byte(&ev, "charging", p->battery.charging);
+		/* Band time, so that a timeline can plot the level over the
+		 * band's hours rather than over the order of events. */
+		mb_event_add_uint32(&ev, "at",
+				    (uint32_t)(mb_svc_now(p->svc) / 1000));
 		mb_svc_emit(p->svc, &ev);
 		/* The band notifies 00000006 on changes (protocol §5). */
 		mb_battery_encode(&p->battery, value);

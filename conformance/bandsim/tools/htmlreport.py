@@ -15,8 +15,8 @@ name with .html) has its outcome and reason, then
 - plots: the sync's progress (activity samples the band sent, from its
   capture, over band time: bandsim's captures are stamped with band
   time) and the battery (the level the app read from the capture over
-  band time, and the control plane's battery-changed events in the
-  order the band sent them: those events carry no band time);
+  band time, and the control plane's battery-changed events over the
+  band time each carries);
 - the timeline: the control plane's events, property changes, the
   links the suite opened and the operations that overran their
   deadlines, in the test's time (seconds from its start), faults,
@@ -597,14 +597,22 @@ def battery_read_series(entries) -> List[Tuple[float, float]]:
     return points
 
 
-def battery_event_series(record: dict) -> List[Tuple[float, float]]:
-    """The control plane's battery-changed levels, by the event's place
-    in the timeline (the record's order: one band's seq starts again on
-    the next's bus)."""
-    return [(i + 1, e["details"]["level"])
-            for i, e in enumerate(record.get("timeline", []))
-            if e.get("name") == "battery-changed"
-            and isinstance(e.get("details", {}).get("level"), (int, float))]
+def battery_event_series(record: dict) -> Tuple[List[Tuple[float, float]],
+                                                str]:
+    """The control plane's battery-changed levels and the x axis's
+    label: over band time (hours from the first event) when every event
+    carries it (``at``), else by the event's place in the timeline (a
+    record of a band without it)."""
+    events = [e["details"] for e in record.get("timeline", [])
+              if e.get("name") == "battery-changed"
+              and isinstance(e.get("details", {}).get("level"),
+                             (int, float))]
+    if events and all(isinstance(d.get("at"), int) for d in events):
+        t0 = min(d["at"] for d in events)
+        return ([((d["at"] - t0) / 3600, d["level"]) for d in events],
+                "band time, h from the first battery-changed event")
+    return ([(i + 1, d["level"]) for i, d in enumerate(events)],
+            "the bands' events in order (no band time in them)")
 
 
 def _plots_html(record: dict, captures) -> str:
@@ -626,7 +634,7 @@ def _plots_html(record: dict, captures) -> str:
                 title=f"battery the app read ({name})",
                 x_label="band time, s from the capture's start",
                 y_label="%", y_range=(0, 100)))
-    events = battery_event_series(record)
+    events, events_label = battery_event_series(record)
     if len(events) == 1:
         out.append(f'<p class="note">one battery-changed event: '
                    f'{int(events[0][1])} %</p>')
@@ -635,8 +643,7 @@ def _plots_html(record: dict, captures) -> str:
             [Series("battery-changed", events)],
             title=f"battery, {len(events)} battery-changed events "
                   f"({int(events[0][1])} % .. {int(events[-1][1])} %)",
-            x_label="the bands' events in order (the control plane stamps "
-                    "no band time)", y_label="%", y_range=(0, 100)))
+            x_label=events_label, y_label="%", y_range=(0, 100)))
     if not out:
         return '<p class="note">nothing to plot: no sync or battery ' \
                'reading in this scenario</p>'
