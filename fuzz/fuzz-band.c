@@ -31,10 +31,26 @@
 #define MAX_RUN_STEPS 4096
 #define MAX_PROFILE (1u << 20)
 
-/* The band's log holds a day, not the profile's fortnight: the harnesses
- * exercise what is written to it and read from it, and a fresh band per
- * input costs a fortieth (fuzz-flash covers the log's recovery). */
-#define FLASH_LOG_DAYS "1"
+/* The profile's settings a harness band changes.  The log holds a day,
+ * not the profile's fortnight: the harnesses exercise what is written to
+ * it and read from it, and a fresh band per input costs a fortieth
+ * (fuzz-flash covers the log's recovery).  The workout log is the
+ * smallest the profile allows, 512 records: a few records of an input
+ * wrap it, so the ring's drops are in reach of a short input. */
+static const struct {
+	const char *key;
+	const char *value;
+} profile_changes[] = {
+	{ "flash-log-days", "1" },
+	{ "workout-log-kb", "8" },
+};
+
+/* Band time one RUN or RUN_MINUTES record may take while a workout
+ * runs.  Every second of a workout is a flash record, so an input that
+ * kept one running through a quarter of an hour per record spent its
+ * time writing seconds (the campaigns slowed tenfold as their corpora
+ * learnt that); two minutes still fill the small workout log in five. */
+#define WORKOUT_SPAN_MS 120000ull
 
 /* More than any harness's table has. */
 #define MAX_OPS 16
@@ -266,6 +282,16 @@ static void advance(struct run *r, uint64_t ms)
 	hang_up_if_asked(r);
 }
 
+/* The band time a record asks for, within WORKOUT_SPAN_MS while a
+ * workout runs. */
+static uint64_t span(const struct run *r, uint64_t ms)
+{
+	if (mb_sport_running(mb_band_sport(r->band)) != MB_SPORT_NONE &&
+	    ms > WORKOUT_SPAN_MS)
+		return WORKOUT_SPAN_MS;
+	return ms;
+}
+
 /* Variant A of protocol §3.2: the random source gives a zero challenge,
  * so the answer is AES(key, 0); then every notification on. */
 static void authenticate(struct run *r)
@@ -446,12 +472,12 @@ static void do_op(struct run *r, const struct fuzz_op *op, uint16_t handle,
 		write_handle(r, handle, op->kind == FUZZ_OP_WRITE_CMD, v, n);
 		break;
 	case FUZZ_OP_RUN:
-		advance(r, (n ? v[0] : 1) * 1000ull);
+		advance(r, span(r, (n ? v[0] : 1) * 1000ull));
 		break;
 	case FUZZ_OP_RUN_MINUTES:
-		advance(r,
-			(n ? v[0] : 1) * 1000ull +
-				(n > 1 ? v[1] % r->run_minutes : 0) * 60000ull);
+		advance(r, span(r, (n ? v[0] : 1) * 1000ull +
+					   (n > 1 ? v[1] % r->run_minutes : 0) *
+						   60000ull));
 		break;
 	case FUZZ_OP_PRESS:
 		mb_band_press_button(r->band);
@@ -599,28 +625,43 @@ void fuzz_band_input(const struct fuzz_band_harness *h, const uint8_t *data,
 	mb_band_free(r.band);
 }
 
-/* The profile's text with its log a day long. */
+/* text with the line "\nKEY = ..." set to value; NULL if there is none. */
+static char *set_setting(char *text, const char *key, const char *value)
+{
+	char *needle = mb_strdup_printf("\n%s = ", key);
+	char *line = strstr(text, needle), *end, *out = NULL;
+
+	if (line) {
+		line += strlen(needle);
+		end = strchr(line, '\n');
+		out = mb_strdup_printf("%.*s%s%s", (int)(line - text), text,
+				       value, end ? end : "");
+	}
+	free(needle);
+	free(text);
+	return out;
+}
+
+/* The profile's text with the harness's changes (profile_changes). */
 static char *profile_text(const char *path, size_t *len)
 {
-	static const char key[] = "\nflash-log-days = ";
-	char *text = NULL, *err = NULL, *line, *end, *out;
+	char *text = NULL, *err = NULL;
 
 	if (!state_store_read_file(path, MAX_PROFILE, &text, len, &err)) {
 		fprintf(stderr, "fuzz: %s\n", err);
 		abort();
 	}
-	line = strstr(text, key);
-	if (!line) {
-		fprintf(stderr, "fuzz: %s: no flash-log-days\n", path);
-		abort();
+	for (size_t i = 0; i < MB_ARRAY_SIZE(profile_changes); i++) {
+		text = set_setting(text, profile_changes[i].key,
+				   profile_changes[i].value);
+		if (!text) {
+			fprintf(stderr, "fuzz: %s: no %s\n", path,
+				profile_changes[i].key);
+			abort();
+		}
 	}
-	line += strlen(key);
-	end = strchr(line, '\n');
-	out = mb_strdup_printf("%.*s%s%s", (int)(line - text), text,
-			       FLASH_LOG_DAYS, end ? end : "");
-	*len = strlen(out);
-	free(text);
-	return out;
+	*len = strlen(text);
+	return text;
 }
 
 /* A fixed all-zero challenge and factory-reset address: an input does the
