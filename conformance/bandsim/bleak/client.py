@@ -43,6 +43,9 @@ from .bonds import BondStore, is_address
 from .config import Where
 from .scanner import find_band
 
+# How often a client looks again for its band to advertise (its socket
+# to listen) before it connects.
+RESOLVE_POLL = 0.05
 # The MTU bluetoothd asks for (its default, 517).
 REQUESTED_MTU = 517
 # ATT's transaction timeout (Core Vol 3 Part F 3.3.3): a request not
@@ -141,14 +144,18 @@ class BandsimClient(BaseBleakClient):
     async def connect(self, **kwargs) -> bool:
         if self._sock is not None:
             raise BleakError("Client is already connected")
-        timeout = kwargs.get("timeout", self._timeout)
-        path = self._path or await self._resolve(timeout)
+        deadline = Deadline(kwargs.get("timeout", self._timeout))
+        path = self._path or await self._resolve(deadline.remaining())
         if self._band is None:
-            self._band = await self._band_address(path)
-        ltk = self._bonds.get(self._band) if self._band else None
+            self._band = await self._band_address(path, deadline)
+            if self._band is None:
+                raise BleakDeviceNotFoundError(
+                    self.address,
+                    f"Device with address {self.address} was not found.")
+        ltk = self._bonds.get(self._band)
         try:
             sock, mtu, services = await asyncio.to_thread(
-                _open, path, timeout, self._bonds.central, ltk)
+                _open, path, deadline.remaining(), self._bonds.central, ltk)
         except LinkSecurityError as exc:
             raise errors.encryption_failed(exc.status) from exc
         except LinkUnavailable as exc:
@@ -172,21 +179,34 @@ class BandsimClient(BaseBleakClient):
 
     async def _resolve(self, timeout: float) -> str:
         """The socket of the band with this client's address: scanning
-        for it, as bleak on BlueZ does before it connects."""
+        for it, as bleak on BlueZ does before it connects.  With the one
+        band of with_band --band, that band, at once: it stands for any
+        address (an app written for its own band's MAC runs as is), and
+        scanning for an address no band has would take the whole
+        timeout."""
+        if self._where.single:
+            return self._where.single
         device = await find_band(self.address, self._where, timeout)
         if device is not None:
             return device.details["path"]
-        if self._where.single:
-            return self._where.single
         raise BleakDeviceNotFoundError(
             self.address, f"Device with address {self.address} was not found.")
 
-    async def _band_address(self, path: str) -> Optional[str]:
-        """The address of the band listening at path (None if it does
-        not listen: connecting will say so)."""
-        found = await asyncio.to_thread(bands_module.find, [path],
-                                        self._where.control_address)
-        return found[0].address if found else None
+    async def _band_address(self, path: str,
+                            deadline: Deadline) -> Optional[str]:
+        """The address of the band at path, once it advertises (its
+        socket listens), as bleak on BlueZ scans until it hears the
+        device; None if it does not before the deadline.  A band just
+        left by its central advertises again a moment later."""
+        while True:
+            found = await asyncio.to_thread(bands_module.find, [path],
+                                            self._where.control_address)
+            if found:
+                return found[0].address
+            if deadline.expired():
+                return None
+            await asyncio.sleep(min(RESOLVE_POLL,
+                                    max(deadline.remaining(), 0)))
 
     async def disconnect(self) -> bool:
         if self._sock is not None:
@@ -244,7 +264,8 @@ class BandsimClient(BaseBleakClient):
         if self._sock is not None:
             self._lost()
         if self._band is None and self._path is not None:
-            self._band = await self._band_address(self._path)
+            self._band = await self._band_address(
+                self._path, Deadline(self._timeout))
         if self._band is not None:
             self._bonds.remove(self._band)
         return True
