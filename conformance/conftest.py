@@ -95,10 +95,15 @@ def _value(metavar: str, text: str) -> dict:
     return dict(metavar=metavar, default=None, help=text)
 
 
+def _choice(choices, text: str, default=None) -> dict:
+    """An option that takes one of choices, the first by default."""
+    return dict(choices=choices, default=default or choices[0], help=text)
+
+
 OPTIONS = (
-    ("--target", dict(
-        choices=targets.TARGETS, default=EMU,
-        help="emu (default): an emulator per test on a socket and a private "
+    ("--target", _choice(
+        targets.TARGETS, default=EMU,
+        text="emu (default): an emulator per test on a socket and a private "
              "bus; bluez: a band reached through BlueZ (--address), "
              "emulated or real")),
     ("--adapter", _value("hciN", "the BlueZ adapter to connect from "
@@ -119,23 +124,23 @@ OPTIONS = (
                         "BAND (--transport bluez) and reach it with bleak "
                         "from adapter CENTRAL, e.g. hci0,hci1 (ci/vm; "
                         "docs/bluez.md)")),
-    ("--emu-transport", dict(
-        choices=targets.EMU_TRANSPORTS, default=targets.EMU_TRANSPORTS[0],
-        help="with --emu-bluez: how each emulator is on the air, through "
-             "bluetoothd (bluez, the default) or with its own ATT server "
-             "on the kernel's L2CAP socket (l2cap; docs/bluez.md)")),
-    ("--emu-central", dict(
-        choices=targets.EMU_CENTRALS, default=targets.EMU_CENTRALS[0],
-        help="with --emu-bluez: how the suite reaches each emulator from "
-             "the central's adapter, with bleak through bluetoothd (bleak, "
-             "the default) or with raw ATT on the adapter's L2CAP socket "
-             "(l2cap: the raw_att scenarios run too)")),
-    ("--central", dict(
-        choices=targets.CENTRALS, default=targets.CENTRALS[0],
-        help="bluez: how the suite reaches the band at --address, with "
-             "bleak through bluetoothd (bleak, the default) or with raw "
-             "ATT on --adapter's L2CAP socket (l2cap: the raw_att "
-             "scenarios run too, on a real band as well)")),
+    ("--emu-transport", _choice(
+        targets.EMU_TRANSPORTS,
+        "with --emu-bluez: how each emulator is on the air, through "
+        "bluetoothd (bluez, the default) or with its own ATT server on the "
+        "kernel's L2CAP socket (l2cap; docs/bluez.md)")),
+    ("--emu-central", _choice(
+        targets.EMU_CENTRALS,
+        "with --emu-bluez: how the suite reaches each emulator from the "
+        "central's adapter, with bleak through bluetoothd (bleak, the "
+        "default) or with raw ATT on the adapter's L2CAP socket (l2cap: "
+        "the raw_att scenarios run too)")),
+    ("--central", _choice(
+        targets.CENTRALS,
+        "bluez: how the suite reaches the band at --address, with bleak "
+        "through bluetoothd (bleak, the default) or with raw ATT on "
+        "--adapter's L2CAP socket (l2cap: the raw_att scenarios run too, "
+        "on a real band as well)")),
     ("--bandsim-no-witness", dict(
         action="store_true",
         help="the witness fixture gives None, as on a real band: the "
@@ -213,32 +218,35 @@ def _marks(item):
             if m.name in BANDSIM_MARKERS]
 
 
+# A fixture a target may not have, and the markers one of which a
+# scenario that uses it must carry (what the error says to do).
+FIXTURE_MARKS = (
+    (PROCESS_FIXTURES, {EMULATOR_PROCESS},
+     "uses {fixtures}: mark it @pytest.mark.emulator_process(reason)"),
+    (CONTROL_FIXTURES, {NEEDS_CONTROL},
+     "uses the control plane: mark it @pytest.mark.needs_control(what)"),
+    (WITNESS_FIXTURES, {NEEDS_CONTROL, OBSERVES},
+     "watches the control plane: mark it @pytest.mark.observes(what)"),
+    (HAND_FIXTURES, {NEEDS_CONTROL, PERSON},
+     "uses the band's button or charger: mark it "
+     "@pytest.mark.person(steps) or needs_control"),
+    (RESTART_FIXTURES, {RESTARTS},
+     "restarts the band (restart_band): mark it "
+     "@pytest.mark.restarts(*how)"),
+)
+
+
 def _check_markers(item, test_id, marks) -> None:
     """A scenario's fixtures must agree with its markers, so a target
     never reaches a fixture it cannot provide."""
     names = {name for name, _ in marks}
     used = set(item.fixturenames)
-    if used & PROCESS_FIXTURES and EMULATOR_PROCESS not in names:
-        raise pytest.UsageError(
-            f"{test_id} ({item.nodeid}) uses "
-            f"{', '.join(sorted(used & PROCESS_FIXTURES))}: mark it "
-            f"@pytest.mark.emulator_process(reason)")
-    if used & CONTROL_FIXTURES and NEEDS_CONTROL not in names:
-        raise pytest.UsageError(
-            f"{test_id} ({item.nodeid}) uses the control plane: mark it "
-            f"@pytest.mark.needs_control(what)")
-    if used & WITNESS_FIXTURES and not names & {NEEDS_CONTROL, OBSERVES}:
-        raise pytest.UsageError(
-            f"{test_id} ({item.nodeid}) watches the control plane: mark it "
-            f"@pytest.mark.observes(what)")
-    if used & HAND_FIXTURES and not names & {NEEDS_CONTROL, PERSON}:
-        raise pytest.UsageError(
-            f"{test_id} ({item.nodeid}) uses the band's button or charger: "
-            f"mark it @pytest.mark.person(steps) or needs_control")
-    if used & RESTART_FIXTURES and RESTARTS not in names:
-        raise pytest.UsageError(
-            f"{test_id} ({item.nodeid}) restarts the band (restart_band): "
-            f"mark it @pytest.mark.restarts(*how)")
+    for fixtures, marked, what in FIXTURE_MARKS:
+        found = used & fixtures
+        if found and not names & marked:
+            raise pytest.UsageError(
+                f"{test_id} ({item.nodeid}) "
+                + what.format(fixtures=", ".join(sorted(found))))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -551,6 +559,23 @@ def _control_name(proc) -> str:
     return BUS_NAME
 
 
+def _stop_started(procs, what: str, check=None) -> list:
+    """Teardown of the processes a test started and did not stop: each
+    must exit 0 on SIGTERM; check(proc), before, may name a problem."""
+    failures = []
+    for proc in procs:
+        if not proc.started or proc.stopped:
+            continue
+        problem = check(proc) if check is not None else None
+        if problem:
+            failures.append(problem)
+        code = proc.stop()
+        if code != 0:
+            failures.append(f"{what} exit status {code} after SIGTERM\n"
+                            f"{proc.log_tail()}")
+    return failures
+
+
 @pytest.fixture
 def start_band(request, target):
     """Factory: start_band(auth_key=TEST_KEY, state_dir=None,
@@ -605,20 +630,14 @@ def start_band(request, target):
             record.control(bus, _control_name(proc), role="witness")
         return proc
 
-    yield start
-    failures = []
-    for proc in started:
-        if not proc.started or proc.stopped:
-            continue
+    def not_busy(proc):
         if proc.alive and proc.control_address == bus:
             name = _control_name(proc)
-            problem = check_not_busy(record, record.find(bus, name), name)
-            if problem:
-                failures.append(problem)
-        code = proc.stop()
-        if code != 0:
-            failures.append(f"emulator exit status {code} after SIGTERM\n"
-                            f"{proc.log_tail()}")
+            return check_not_busy(record, record.find(bus, name), name)
+        return None
+
+    yield start
+    failures = _stop_started(started, "emulator", not_busy)
     # The emulator's own log beside its capture: what a report reader
     # needs when a run over BlueZ went wrong inside the band.
     for proc, name in logs:
@@ -655,14 +674,7 @@ def start_fleet(request, target):
         return fleet
 
     yield start
-    failures = []
-    for fleet in started:
-        if not fleet.started or fleet.stopped:
-            continue
-        code = fleet.stop()
-        if code != 0:
-            failures.append(f"fleet exit status {code} after SIGTERM\n"
-                            f"{fleet.log_tail()}")
+    failures = _stop_started(started, "fleet")
     assert not failures, "\n".join(failures)
 
 

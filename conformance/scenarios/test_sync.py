@@ -250,6 +250,12 @@ def test_first_sync_after_setting_time(band, band_time, fetch_links,
 
 # ------------------------------------------------------------ full syncs
 
+# What a whole sync of a fresh band's log is judged by: the log the band
+# lived, what it still stores, its cursor and its events.
+FULL_SYNC_STATE = pytest.mark.needs_control(
+    "AdvanceClock", "GetSamples", "StoredSamples", "AckedUntil", "Events")
+
+
 def full_sync(band, control, fetch_links, days: int):
     truth = logged(control, days)
     fetch = fetch_links(band)
@@ -268,8 +274,7 @@ def full_sync(band, control, fetch_links, days: int):
     return fetch, state
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Events")
+@FULL_SYNC_STATE
 @pytest.mark.emulator_process(
     "the exact log of a fresh band after three days; on a real band "
     "MB4/SYNC/BV-17 and BV-20 judge a whole sync by the phone's rules")
@@ -284,8 +289,7 @@ def test_full_sync_three_days(band, control, fetch_links):
     full_sync(band, control, fetch_links, 3)
 
 
-@pytest.mark.needs_control("AdvanceClock", "GetSamples", "StoredSamples",
-                           "AckedUntil", "Events")
+@FULL_SYNC_STATE
 @pytest.mark.emulator_process(
     "a full 14-day log, none of it synced, for a counter that wraps past "
     "255")

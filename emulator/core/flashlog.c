@@ -39,11 +39,8 @@ struct mb_flashlog {
 	uint32_t next_seq;
 	uint32_t acked_seq;
 	uint32_t acked_minute;
-	size_t sector;	   /* being written */
-	size_t slot;	   /* next free record slot in it */
-	size_t ack_sector; /* holds the ack cursor's record */
-	uint32_t sector_seq;
-	bool have_sector;
+	struct mb_ring_cursor w; /* where records are written */
+	size_t ack_sector;	 /* holds the ack cursor's record */
 	/* The record with the highest sequence number: a reset record
 	 * there is a reset that may not have finished. */
 	uint32_t last_seq;
@@ -206,10 +203,7 @@ struct mb_flashlog *mb_flashlog_open(struct mb_flash *flash, unsigned int *torn)
 	log->per_sector = mb_malloc0(n * sizeof(*log->per_sector));
 	log->next_seq = 1;
 	mb_ring_load(flash, &reader, &at);
-	log->have_sector = at.any;
-	log->sector_seq = at.seq;
-	log->sector = at.sector;
-	log->slot = at.slot;
+	log->w = at.cur;
 	if (torn)
 		*torn = at.torn;
 	return log;
@@ -235,18 +229,15 @@ static void program_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 	mb_put_le32(rec + 6, minute);
 	memcpy(rec + 10, payload, 4);
 	note_last(log, rec);
-	mb_ring_program(log->flash, log->sector, log->slot++, rec);
+	mb_ring_write(log->flash, &log->w, rec);
 }
 
-static void start_sector(struct mb_flashlog *log, size_t sector)
+/* The ring opened sector: what it held is gone. */
+static void sector_opened(struct mb_flashlog *log, size_t sector)
 {
 	uint8_t acked[4];
 
 	ram_drop_sector(log, sector);
-	mb_ring_start_sector(log->flash, &format, sector, ++log->sector_seq);
-	log->sector = sector;
-	log->slot = 0;
-	log->have_sector = true;
 	/* The ack cursor's record was in the sector just erased: it opens
 	 * the new one, or a restart would forget what was deleted. */
 	if (log->acked_seq && log->ack_sector == sector) {
@@ -259,11 +250,10 @@ static void start_sector(struct mb_flashlog *log, size_t sector)
 static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 			 uint32_t minute, const uint8_t payload[4])
 {
-	if (!log->have_sector)
-		start_sector(log, 0);
-	else if (log->slot == MB_FLASHLOG_RECORDS_PER_SECTOR)
-		start_sector(log, (log->sector + 1) %
-					  mb_flash_n_sectors(log->flash));
+	size_t opened = mb_ring_make_room(log->flash, &format, &log->w);
+
+	if (opened != MB_RING_NO_SECTOR)
+		sector_opened(log, opened);
 	program_record(log, type, seq, minute, payload);
 }
 
@@ -273,7 +263,7 @@ static void write_record(struct mb_flashlog *log, uint8_t type, uint32_t seq,
 static bool renew_if_spent(struct mb_flashlog *log)
 {
 	/* A record may take two numbers: its own and the ack cursor's. */
-	if (log->next_seq < MAX_SEQ && log->sector_seq < MAX_SEQ)
+	if (log->next_seq < MAX_SEQ && log->w.seq < MAX_SEQ)
 		return false;
 	mb_flashlog_clear(log);
 	return true;
@@ -288,7 +278,7 @@ uint32_t mb_flashlog_append(struct mb_flashlog *log, uint32_t minute,
 	s.seq = log->next_seq++;
 	memcpy(s.data, data, 4);
 	write_record(log, RECORD_SAMPLE, s.seq, minute, data);
-	ram_push(log, &s, log->sector);
+	ram_push(log, &s, log->w.sector);
 	return s.seq;
 }
 
@@ -310,7 +300,7 @@ void mb_flashlog_ack(struct mb_flashlog *log, uint32_t seq)
 	write_record(log, RECORD_ACK, log->next_seq++, minute, payload);
 	log->acked_seq = seq;
 	log->acked_minute = minute;
-	log->ack_sector = log->sector;
+	log->ack_sector = log->w.sector;
 }
 
 void mb_flashlog_clear(struct mb_flashlog *log)
@@ -318,10 +308,10 @@ void mb_flashlog_clear(struct mb_flashlog *log)
 	/* The sector being written last: it holds a reset record, which
 	 * must outlive every other record (mb_flashlog_reset_unfinished()). */
 	for (size_t i = 0; i < mb_flash_n_sectors(log->flash); i++)
-		if (!log->have_sector || i != log->sector)
+		if (!log->w.any || i != log->w.sector)
 			mb_flash_erase(log->flash, i);
-	if (log->have_sector)
-		mb_flash_erase(log->flash, log->sector);
+	if (log->w.any)
+		mb_flash_erase(log->flash, log->w.sector);
 	log->dropped += log->count;
 	log->head = log->count = 0;
 	log->n_runs = 0;
@@ -329,8 +319,7 @@ void mb_flashlog_clear(struct mb_flashlog *log)
 	       mb_flash_n_sectors(log->flash) * sizeof(*log->per_sector));
 	log->next_seq = 1;
 	log->acked_seq = log->acked_minute = 0;
-	log->sector_seq = 0;
-	log->have_sector = false;
+	log->w = (struct mb_ring_cursor){ 0 };
 	log->last_seq = 0;
 	log->last_type = 0;
 }

@@ -92,13 +92,13 @@ void mb_ring_load(const struct mb_flash *flash, const struct mb_ring_reader *r,
 				       : 0;
 
 		if (i == newest) {
-			at->sector = i;
-			at->slot = used;
+			at->cur.sector = i;
+			at->cur.slot = used;
 			break;
 		}
 	}
-	at->any = n_valid > 0;
-	at->seq = n_valid ? seqs[newest] : 0;
+	at->cur.any = n_valid > 0;
+	at->cur.seq = n_valid ? seqs[newest] : 0;
 	free(seqs);
 	free(valid);
 }
@@ -127,4 +127,24 @@ void mb_ring_program(struct mb_flash *flash, size_t sector, size_t slot,
 	mb_put_le16(rec + 14, mb_crc16(rec + 1, 13));
 	mb_flash_program(flash, off + 1, rec + 1, MB_RING_RECORD_SIZE - 1);
 	mb_flash_program(flash, off, rec, 1);
+}
+
+size_t mb_ring_make_room(struct mb_flash *flash,
+			 const struct mb_ring_format *fmt,
+			 struct mb_ring_cursor *c)
+{
+	size_t sector;
+
+	if (c->any && c->slot < MB_RING_RECORDS_PER_SECTOR)
+		return MB_RING_NO_SECTOR;
+	sector = c->any ? (c->sector + 1) % mb_flash_n_sectors(flash) : 0;
+	mb_ring_start_sector(flash, fmt, sector, ++c->seq);
+	*c = (struct mb_ring_cursor){ sector, 0, c->seq, true };
+	return sector;
+}
+
+void mb_ring_write(struct mb_flash *flash, struct mb_ring_cursor *c,
+		   uint8_t rec[MB_RING_RECORD_SIZE])
+{
+	mb_ring_program(flash, c->sector, c->slot++, rec);
 }

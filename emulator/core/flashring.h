@@ -42,14 +42,19 @@ struct mb_ring_reader {
 	void *data;
 };
 
-/* Where writing goes on after a load: the newest sector and the slot
- * after the last one touched there (torn or not: a torn slot cannot be
- * programmed again without an erase), its sequence number, whether
- * there was any valid sector, and the torn records found. */
-struct mb_ring_at {
+/* Where a log writes: the sector being written and its next slot, that
+ * sector's sequence number, and whether the log has opened one yet. */
+struct mb_ring_cursor {
 	size_t sector, slot;
 	uint32_t seq;
 	bool any;
+};
+
+/* Where writing goes on after a load (the newest sector and the slot
+ * after the last one touched there, torn or not: a torn slot cannot be
+ * programmed again without an erase), and the torn records found. */
+struct mb_ring_at {
+	struct mb_ring_cursor cur;
 	unsigned int torn;
 };
 
@@ -68,3 +73,17 @@ void mb_ring_start_sector(struct mb_flash *flash,
  * are set here, the marker programmed last. */
 void mb_ring_program(struct mb_flash *flash, size_t sector, size_t slot,
 		     uint8_t rec[MB_RING_RECORD_SIZE]);
+
+#define MB_RING_NO_SECTOR SIZE_MAX
+
+/* Room for one record at the cursor: with no sector yet, or the one
+ * being written full, the next round the ring (sector 0 first) is erased
+ * and opened with the next sequence number.  The sector opened, whose
+ * old records are gone, or MB_RING_NO_SECTOR when the record fits. */
+size_t mb_ring_make_room(struct mb_flash *flash,
+			 const struct mb_ring_format *fmt,
+			 struct mb_ring_cursor *c);
+
+/* mb_ring_program at the cursor, which moves on a slot. */
+void mb_ring_write(struct mb_flash *flash, struct mb_ring_cursor *c,
+		   uint8_t rec[MB_RING_RECORD_SIZE]);

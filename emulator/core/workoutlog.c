@@ -10,7 +10,6 @@
 
 /* Record (flashring.h): marker, type, seq u32, body[8], crc16. */
 #define RECORD_SIZE MB_RING_RECORD_SIZE
-#define RECORDS_PER_SECTOR MB_RING_RECORDS_PER_SECTOR
 
 enum record_type {
 	RECORD_START = 0x11,	/* start_s u32, kind, gps, tz */
@@ -36,9 +35,7 @@ struct held {
 struct mb_workoutlog {
 	struct mb_flash *flash;
 	uint32_t next_seq;
-	uint32_t sector_seq; /* of the sector being written */
-	size_t sector, slot;
-	bool have_sector;
+	struct mb_ring_cursor w; /* where records are written */
 	uint32_t acked;
 	size_t ack_sector; /* holds the cursor's record, when acked */
 	/* Oldest first; the running one, if any, last. */
@@ -249,7 +246,7 @@ static void program_record(struct mb_workoutlog *log, uint8_t type,
 	rec[1] = type;
 	mb_put_le32(rec + 2, log->next_seq++);
 	memcpy(rec + 6, body, 8);
-	mb_ring_program(log->flash, log->sector, log->slot++, rec);
+	mb_ring_write(log->flash, &log->w, rec);
 }
 
 static void ack_body(uint8_t body[8], uint32_t id)
@@ -258,19 +255,15 @@ static void ack_body(uint8_t body[8], uint32_t id)
 	mb_put_le32(body, id);
 }
 
-static void start_sector(struct mb_workoutlog *log, size_t sector)
+/* The ring opened sector: what it held is gone. */
+static void sector_opened(struct mb_workoutlog *log, size_t sector)
 {
 	uint8_t body[8];
-	bool carry = log->acked && log->ack_sector == sector;
 
 	ram_drop_sector(log, sector);
-	mb_ring_start_sector(log->flash, &format, sector, ++log->sector_seq);
-	log->sector = sector;
-	log->slot = 0;
-	log->have_sector = true;
 	/* The cursor's record was in the sector just erased: it opens the
 	 * new one, or a restart would bring the deleted back. */
-	if (carry) {
+	if (log->acked && log->ack_sector == sector) {
 		ack_body(body, log->acked);
 		program_record(log, RECORD_ACK, body);
 	}
@@ -279,11 +272,10 @@ static void start_sector(struct mb_workoutlog *log, size_t sector)
 static void write_record(struct mb_workoutlog *log, uint8_t type,
 			 const uint8_t body[8])
 {
-	if (!log->have_sector)
-		start_sector(log, 0);
-	else if (log->slot == RECORDS_PER_SECTOR)
-		start_sector(log, (log->sector + 1) %
-					  mb_flash_n_sectors(log->flash));
+	size_t opened = mb_ring_make_room(log->flash, &format, &log->w);
+
+	if (opened != MB_RING_NO_SECTOR)
+		sector_opened(log, opened);
 	program_record(log, type, body);
 }
 
@@ -295,7 +287,7 @@ static void write_end(struct mb_workoutlog *log, uint32_t end_s, bool cut)
 	mb_put_le32(body, end_s);
 	body[4] = cut;
 	write_record(log, RECORD_END, body);
-	ram_end(log, end_s, cut, log->sector);
+	ram_end(log, end_s, cut, log->w.sector);
 }
 
 /* ---- the log ------------------------------------------------------------------ */
@@ -312,10 +304,7 @@ struct mb_workoutlog *mb_workoutlog_open(struct mb_flash *flash,
 	log->flash = flash;
 	log->next_seq = 1;
 	mb_ring_load(flash, &reader, &at);
-	log->have_sector = at.any;
-	log->sector_seq = at.seq;
-	log->sector = at.sector;
-	log->slot = at.slot;
+	log->w = at.cur;
 	/* Recovered: a workout the band went down in ends at its last
 	 * second, and says so (cut); what the cursor deleted goes.  Nothing
 	 * is written: a record here could cost the oldest sector, and every
@@ -355,9 +344,7 @@ void mb_workoutlog_clear(struct mb_workoutlog *log)
 		held_free(&log->held[i]);
 	log->n_held = 0;
 	log->next_seq = 1;
-	log->sector_seq = 0;
-	log->slot = 0;
-	log->have_sector = false;
+	log->w = (struct mb_ring_cursor){ 0 };
 	log->acked = 0;
 	log->ack_sector = 0;
 }
@@ -366,7 +353,7 @@ void mb_workoutlog_clear(struct mb_workoutlog *log)
  * if it did. */
 static bool renew_if_spent(struct mb_workoutlog *log)
 {
-	if (log->next_seq < MAX_SEQ - 1 && log->sector_seq < MAX_SEQ - 1)
+	if (log->next_seq < MAX_SEQ - 1 && log->w.seq < MAX_SEQ - 1)
 		return false;
 	mb_workoutlog_clear(log);
 	return true;
@@ -391,7 +378,7 @@ uint32_t mb_workoutlog_begin(struct mb_workoutlog *log, uint8_t kind, bool gps,
 	 * on the way, so the number is taken after the write. */
 	write_record(log, RECORD_START, body);
 	id = log->next_seq - 1;
-	ram_start(log, id, body, log->sector);
+	ram_start(log, id, body, log->w.sector);
 	return id;
 }
 
@@ -416,7 +403,7 @@ void mb_workoutlog_point(struct mb_workoutlog *log,
 					      .bpm = p->bpm,
 					      .steps = p->steps,
 					      .distance_dm = p->distance_dm },
-		  log->sector);
+		  log->w.sector);
 }
 
 void mb_workoutlog_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
@@ -429,7 +416,7 @@ void mb_workoutlog_position(struct mb_workoutlog *log, int32_t lat, int32_t lon)
 	mb_put_le32(body, (uint32_t)lat);
 	mb_put_le32(body + 4, (uint32_t)lon);
 	write_record(log, RECORD_POSITION, body);
-	ram_position(log, lat, lon, log->sector);
+	ram_position(log, lat, lon, log->w.sector);
 }
 
 void mb_workoutlog_end(struct mb_workoutlog *log, uint32_t end_s)
@@ -454,7 +441,7 @@ void mb_workoutlog_ack(struct mb_workoutlog *log, uint32_t id)
 		return;
 	ack_body(body, id);
 	write_record(log, RECORD_ACK, body);
-	log->ack_sector = log->sector;
+	log->ack_sector = log->w.sector;
 	ram_ack(log, id);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "test-chip.h"
 #include "flash.h"
 #include "flashlog.h"
 #include "life.h"
@@ -14,37 +15,7 @@
 #define SECTORS 4
 #define SIZE (SECTORS * MB_FLASH_SECTOR_SIZE)
 
-/* A chip of SECTORS erased sectors, and the log opened on it. */
-struct chip {
-	uint8_t *mem;
-	struct mb_flash flash;
-	struct mb_flashlog *log;
-};
-
-static struct chip *chip_new(void)
-{
-	struct chip *c = calloc(1, sizeof(*c));
-
-	c->mem = malloc(SIZE);
-	memset(c->mem, 0xff, SIZE);
-	mb_flash_init(&c->flash, c->mem, SIZE);
-	return c;
-}
-
-static void chip_free(struct chip *c)
-{
-	mb_flashlog_free(c->log);
-	free(c->mem);
-	free(c);
-}
-
-/* The log as the band finds it at start, from what the chip holds. */
-static struct mb_flashlog *reopen(struct chip *c, unsigned int *torn)
-{
-	mb_flashlog_free(c->log);
-	c->log = mb_flashlog_open(&c->flash, torn);
-	return c->log;
-}
+TEST_CHIP(struct mb_flashlog, mb_flashlog_open, mb_flashlog_free, SIZE)
 
 static int chip_setup(void **state)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "test-chip.h"
 #include "flash.h"
 #include "flashlog.h"
 #include "workoutlog.h"
@@ -17,35 +18,7 @@
 /* Records a sector holds: (4096 - 16) / 16. */
 #define PER_SECTOR 255
 
-struct chip {
-	uint8_t *mem;
-	struct mb_flash flash;
-	struct mb_workoutlog *log;
-};
-
-static struct chip *chip_new(void)
-{
-	struct chip *c = calloc(1, sizeof(*c));
-
-	c->mem = malloc(SIZE);
-	memset(c->mem, 0xff, SIZE);
-	mb_flash_init(&c->flash, c->mem, SIZE);
-	return c;
-}
-
-static void chip_free(struct chip *c)
-{
-	mb_workoutlog_free(c->log);
-	free(c->mem);
-	free(c);
-}
-
-static struct mb_workoutlog *reopen(struct chip *c, unsigned int *torn)
-{
-	mb_workoutlog_free(c->log);
-	c->log = mb_workoutlog_open(&c->flash, torn);
-	return c->log;
-}
+TEST_CHIP(struct mb_workoutlog, mb_workoutlog_open, mb_workoutlog_free, SIZE)
 
 static struct mb_workout_point point(uint16_t s)
 {

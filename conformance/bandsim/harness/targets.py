@@ -152,6 +152,11 @@ class TargetError(ValueError):
     """The options do not describe a target."""
 
 
+def _one_of(option: str, value, choices) -> None:
+    if value not in choices:
+        raise TargetError(f"{option} {value!r}: one of {', '.join(choices)}")
+
+
 class Unavailable(Exception):
     """The target cannot be reached from this machine; str() says why."""
 
@@ -458,12 +463,8 @@ class Target:
                      allow_firmware: bool = False,
                      central=BLEAK) -> "Target":
         """Check the command-line options; TargetError says what is wrong."""
-        if target not in TARGETS:
-            raise TargetError(f"--target {target!r}: one of "
-                              f"{', '.join(TARGETS)}")
-        if central not in CENTRALS:
-            raise TargetError(f"--central {central!r}: one of "
-                              f"{', '.join(CENTRALS)}")
+        _one_of("--target", target, TARGETS)
+        _one_of("--central", central, CENTRALS)
         if target == EMU:
             given = [name for name, value in (
                 ("--adapter", adapter), ("--address", address),
@@ -476,12 +477,8 @@ class Target:
                     f"{', '.join(given)}: for --target bluez; the emulator "
                     f"target starts its own bands, bound to the suite's key, "
                     f"with a control plane on a private bus")
-            if emu_transport not in EMU_TRANSPORTS:
-                raise TargetError(f"--emu-transport {emu_transport!r}: one "
-                                  f"of {', '.join(EMU_TRANSPORTS)}")
-            if emu_central not in EMU_CENTRALS:
-                raise TargetError(f"--emu-central {emu_central!r}: one "
-                                  f"of {', '.join(EMU_CENTRALS)}")
+            _one_of("--emu-transport", emu_transport, EMU_TRANSPORTS)
+            _one_of("--emu-central", emu_central, EMU_CENTRALS)
             return cls(EMU, auth_key=default_key, interactive=interactive,
                        emu_bluez=parse_emu_bluez(emu_bluez),
                        emu_transport=emu_transport, emu_central=emu_central,
@@ -951,6 +948,13 @@ class ControlHands:
         return samples[-1][1][0] & 0x0F if samples else None
 
 
+def _asks(instruction: str):
+    """A step of PersonHands that is one instruction to the person."""
+    def step(self) -> None:
+        self.person.ask(instruction)
+    return step
+
+
 class PersonHands:
     """The same steps, done by a person; there is no control plane to
     confirm them (control is None)."""
@@ -961,17 +965,13 @@ class PersonHands:
         self.person = person
         self.where = where
 
-    def press(self) -> None:
-        self.person.ask("Tap the band's button once")
+    press = _asks("Tap the band's button once")
 
-    def long_press(self) -> None:
-        self.person.ask("Press and hold the band's button (long press)")
+    long_press = _asks("Press and hold the band's button (long press)")
 
-    def put_on_charger(self) -> None:
-        self.person.ask("Put the band on its charger")
+    put_on_charger = _asks("Put the band on its charger")
 
-    def take_off_charger(self) -> None:
-        self.person.ask("Take the band off its charger")
+    take_off_charger = _asks("Take the band off its charger")
 
     def find_phone(self, start: bool = True) -> None:
         self.person.ask("Start 'find phone' in the band's menu" if start
@@ -986,17 +986,15 @@ class PersonHands:
         self.person.ask(f"In the band's menu (More, Silent) turn the "
                         f"phone's silent mode {'on' if on else 'off'}")
 
-    def reject_call(self) -> None:
-        self.person.ask("The band shows an incoming call: reject it on the "
+    reject_call = _asks("The band shows an incoming call: reject it on the "
                         "band (the red button)")
 
     def start_workout(self, kind: str) -> None:
         self.person.ask(f"On the band: Workout, {WORKOUT_NAMES[kind]}; "
                         f"start it (the countdown runs)")
 
-    def stop_workout(self) -> None:
-        self.person.ask("Stop the workout on the band and save it (press "
-                        "and hold, then the stop button)")
+    stop_workout = _asks("Stop the workout on the band and save it (press "
+                         "and hold, then the stop button)")
 
     def sees(self, what: str, screen: str, **fields) -> bool:
         return self._yes(f"Does the band show {what} now?")
@@ -1035,23 +1033,19 @@ class PersonHands:
         if address:
             self.where.moved_to(address)
 
-    def ignore_call(self) -> None:
-        self.person.ask("The band shows an incoming call: ignore it on the "
+    ignore_call = _asks("The band shows an incoming call: ignore it on the "
                         "band (silence it, do not reject it)")
 
     def toggle_alarm(self, slot: int, at: str, on: bool) -> None:
         self.person.ask(f"On the band, open Alarm and turn the {at} alarm "
                         f"{'on' if on else 'off'}")
 
-    def walk(self) -> None:
-        self.person.ask("Walk a dozen steps wearing the band")
+    walk = _asks("Walk a dozen steps wearing the band")
 
-    def take_off_wrist(self) -> None:
-        self.person.ask("Take the band off your wrist and lay it down, "
-                        "its sensor up")
+    take_off_wrist = _asks("Take the band off your wrist and lay it down, "
+                           "its sensor up")
 
-    def put_on_wrist(self) -> None:
-        self.person.ask("Put the band back on your wrist")
+    put_on_wrist = _asks("Put the band back on your wrist")
 
 
 class ControlTime:

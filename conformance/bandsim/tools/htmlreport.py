@@ -615,6 +615,18 @@ def battery_event_series(record: dict) -> Tuple[List[Tuple[float, float]],
             "the bands' events in order (no band time in them)")
 
 
+def _battery_plot(points, name: str, once: str, title: str,
+                  x_label: str) -> str:
+    """A battery series as a plot of its levels; one level as a line of
+    text (a plot of one point says nothing); none as nothing."""
+    if len(points) == 1:
+        return f'<p class="note">{once}: {int(points[0][1])} %</p>'
+    if not points:
+        return ""
+    return line_plot([Series(name, points)], title=title, x_label=x_label,
+                     y_label="%", y_range=(0, 100))
+
+
 def _plots_html(record: dict, captures) -> str:
     out = []
     for name, _, entries, _ in captures:
@@ -624,26 +636,18 @@ def _plots_html(record: dict, captures) -> str:
                 [Series("samples received", points)],
                 title=f"sync progress ({name}): {int(points[-1][1])} "
                       f"samples", x_label=label, y_label="samples"))
-        battery = battery_read_series(entries)
-        if len(battery) == 1:
-            out.append(f'<p class="note">the app read the battery once '
-                       f'({_e(name)}): {int(battery[0][1])} %</p>')
-        elif battery:
-            out.append(line_plot(
-                [Series("battery read", battery)],
-                title=f"battery the app read ({name})",
-                x_label="band time, s from the capture's start",
-                y_label="%", y_range=(0, 100)))
+        out.append(_battery_plot(
+            battery_read_series(entries), "battery read",
+            f"the app read the battery once ({_e(name)})",
+            f"battery the app read ({name})",
+            "band time, s from the capture's start"))
     events, events_label = battery_event_series(record)
-    if len(events) == 1:
-        out.append(f'<p class="note">one battery-changed event: '
-                   f'{int(events[0][1])} %</p>')
-    elif events:
-        out.append(line_plot(
-            [Series("battery-changed", events)],
-            title=f"battery, {len(events)} battery-changed events "
-                  f"({int(events[0][1])} % .. {int(events[-1][1])} %)",
-            x_label=events_label, y_label="%", y_range=(0, 100)))
+    out.append(_battery_plot(
+        events, "battery-changed", "one battery-changed event",
+        f"battery, {len(events)} battery-changed events"
+        + (f" ({int(events[0][1])} % .. {int(events[-1][1])} %)"
+           if events else ""), events_label))
+    out = [part for part in out if part]
     if not out:
         return '<p class="note">nothing to plot: no sync or battery ' \
                'reading in this scenario</p>'
