@@ -31,9 +31,8 @@ struct bt_mgmt {
 	GArray *keys; /* struct bt_mgmt_ltk: come, not yet handed on */
 };
 
-/* Store_Hint, Address, Address_Type, then Long Term Key Information. */
-#define NEW_LTK_LEN (1 + 6 + 1 + 1 + 1 + 1 + 2 + 8 + 16)
-#define LTK_INFO_LEN (NEW_LTK_LEN - 1)
+/* New Long Term Key: Store_Hint, then a Long Term Key Information. */
+#define NEW_LTK_LEN (1 + BT_MGMT_LTK_INFO_LEN)
 
 #define STATUS_NOT_CONNECTED 0x02
 #define STATUS_DISCONNECTED 0x0e
@@ -155,26 +154,49 @@ static gboolean flush_keys(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+bool bt_mgmt_parse_new_ltk(const uint8_t *buf, size_t n, uint16_t index,
+			   struct bt_mgmt_ltk *k)
+{
+	const uint8_t *p = buf + BT_MGMT_HDR_SIZE;
+
+	if (n < BT_MGMT_HDR_SIZE + NEW_LTK_LEN ||
+	    (uint16_t)(buf[0] | buf[1] << 8) != BT_MGMT_EV_NEW_LONG_TERM_KEY ||
+	    (uint16_t)(buf[2] | buf[3] << 8) != index || !p[0])
+		return false;
+	memcpy(k->address, p + 1, 6);
+	k->address_type = p[7];
+	k->key_type = p[8];
+	k->central = p[9];
+	k->enc_size = p[10];
+	k->ediv = (uint16_t)(p[11] | p[12] << 8);
+	k->rand = get_le64(p + 13);
+	memcpy(k->value, p + 21, 16);
+	return true;
+}
+
+void bt_mgmt_ltk_info(const struct bt_mgmt_ltk *k,
+		      uint8_t out[BT_MGMT_LTK_INFO_LEN])
+{
+	memcpy(out, k->address, 6);
+	out[6] = k->address_type;
+	out[7] = k->key_type;
+	out[8] = k->central;
+	out[9] = k->enc_size;
+	out[10] = (uint8_t)k->ediv;
+	out[11] = (uint8_t)(k->ediv >> 8);
+	for (int b = 0; b < 8; b++)
+		out[12 + b] = (uint8_t)(k->rand >> (8 * b));
+	memcpy(out + 20, k->value, 16);
+}
+
 /* An event read from the socket: a new key to keep is handed on from
  * the main loop, never from inside a request. */
 static void take_event(struct bt_mgmt *m, const uint8_t *buf, size_t n)
 {
-	uint16_t ev = (uint16_t)(buf[0] | buf[1] << 8);
-	uint16_t index = (uint16_t)(buf[2] | buf[3] << 8);
-	const uint8_t *p = buf + BT_MGMT_HDR_SIZE;
 	struct bt_mgmt_ltk k;
 
-	if (ev != BT_MGMT_EV_NEW_LONG_TERM_KEY || index != m->index ||
-	    n < BT_MGMT_HDR_SIZE + NEW_LTK_LEN || !p[0] || !m->key_fn)
+	if (!m->key_fn || !bt_mgmt_parse_new_ltk(buf, n, m->index, &k))
 		return;
-	memcpy(k.address, p + 1, 6);
-	k.address_type = p[7];
-	k.key_type = p[8];
-	k.central = p[9];
-	k.enc_size = p[10];
-	k.ediv = (uint16_t)(p[11] | p[12] << 8);
-	k.rand = get_le64(p + 13);
-	memcpy(k.value, p + 21, 16);
 	if (!m->keys)
 		m->keys = g_array_new(FALSE, TRUE, sizeof(k));
 	g_array_append_val(m->keys, k);
@@ -204,28 +226,15 @@ void bt_mgmt_watch_keys(struct bt_mgmt *m, bt_mgmt_ltk_fn fn, void *user_data)
 bool bt_mgmt_load_ltks(struct bt_mgmt *m, const struct bt_mgmt_ltk *keys,
 		       size_t n, GError **error)
 {
-	uint8_t p[2 + MAX_KEYS * LTK_INFO_LEN];
+	uint8_t p[2 + MAX_KEYS * BT_MGMT_LTK_INFO_LEN];
 
 	g_assert(n <= MAX_KEYS);
 	p[0] = (uint8_t)n;
 	p[1] = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = p + 2 + i * LTK_INFO_LEN;
-		const struct bt_mgmt_ltk *k = &keys[i];
-
-		memcpy(e, k->address, 6);
-		e[6] = k->address_type;
-		e[7] = k->key_type;
-		e[8] = k->central;
-		e[9] = k->enc_size;
-		e[10] = (uint8_t)k->ediv;
-		e[11] = (uint8_t)(k->ediv >> 8);
-		for (int b = 0; b < 8; b++)
-			e[12 + b] = (uint8_t)(k->rand >> (8 * b));
-		memcpy(e + 20, k->value, 16);
-	}
+	for (size_t i = 0; i < n; i++)
+		bt_mgmt_ltk_info(&keys[i], p + 2 + i * BT_MGMT_LTK_INFO_LEN);
 	return request(m, BT_MGMT_OP_LOAD_LONG_TERM_KEYS, p,
-		       2 + n * LTK_INFO_LEN, NULL, NULL, error);
+		       2 + n * BT_MGMT_LTK_INFO_LEN, NULL, NULL, error);
 }
 
 /* One command and its Command Complete or Command Status; events that

@@ -50,6 +50,18 @@ struct bt_mgmt_ltk {
 	uint8_t value[16];
 };
 
+/* Address, Address_Type, Key_Type, Central, Encryption_Size, EDIV, Rand,
+ * Value: as Load Long Term Keys takes it and New Long Term Key gives it. */
+#define BT_MGMT_LTK_INFO_LEN 36
+
+/* A New Long Term Key event (header included) for the controller index
+ * whose key the host should keep (Store_Hint set); false for any other
+ * packet. */
+bool bt_mgmt_parse_new_ltk(const uint8_t *buf, size_t n, uint16_t index,
+			   struct bt_mgmt_ltk *k);
+void bt_mgmt_ltk_info(const struct bt_mgmt_ltk *k,
+		      uint8_t out[BT_MGMT_LTK_INFO_LEN]);
+
 typedef void (*bt_mgmt_ltk_fn)(const struct bt_mgmt_ltk *ltk, void *user_data);
 
 /* fn is called from the main loop with each new long-term key of the
