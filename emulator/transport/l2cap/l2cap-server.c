@@ -22,6 +22,7 @@
 #include "profile.h"
 #include "session.h"
 #include "tick.h"
+#include "transport/l2cap/agent.h"
 #include "transport/l2cap/bt-abi.h"
 #include "transport/l2cap/mgmt.h"
 #include "transport/seqlink.h"
@@ -37,6 +38,7 @@ struct l2cap_server {
 	const struct transport_callbacks *cb;
 	void *user_data;
 	struct bt_mgmt *mgmt;
+	struct l2cap_agent *agent;
 	uint8_t address[6]; /* the band's, on the adapter: air order */
 	int listen_fd;
 	guint listen_id;
@@ -172,6 +174,23 @@ static bool check_security(struct seqlink *l, const uint8_t *pdu, size_t len,
 	    sec.level >= BT_SECURITY_LEVEL_MEDIUM)
 		mb_session_link_encrypted(mb_band_session(s->band));
 	return false; /* the PDU is the band's to answer */
+}
+
+/* Without an agent bluetoothd refuses the kernel's request to confirm
+ * a Just Works pairing: the band is its own.  No bluetoothd, no agent:
+ * pairing is then the kernel's alone (it asks nobody when it needs no
+ * confirmation). */
+static void take_agent(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	s->agent = l2cap_agent_new(s->adapter, &error);
+	if (!s->agent) {
+		g_info("%s: no pairing agent registered with bluetoothd (%s): "
+		       "a central's pairing may be refused",
+		       s->adapter, error->message);
+		g_error_free(error);
+	}
 }
 
 /* ---- the adapter ------------------------------------------------------ */
@@ -451,6 +470,7 @@ static void l2cap_server_free(struct transport *t)
 	if (s->mgmt)
 		stop_advertising(s);
 	bt_mgmt_free(s->mgmt);
+	l2cap_agent_free(s->agent);
 	g_free(s->adapter);
 	g_free(s);
 }
@@ -471,6 +491,7 @@ struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
 	s->mgmt = bt_mgmt_new(adapter, error);
 	if (s->mgmt)
 		bt_mgmt_watch_keys(s->mgmt, new_key, s);
+	take_agent(s);
 	if (!s->mgmt || !take_adapter(s, error) || !start_listening(s, error)) {
 		l2cap_server_free(&s->base);
 		return NULL;
