@@ -130,7 +130,20 @@ static bool read_key(const char *name, struct mb_ini *ini,
 
 /* [bonds]: bond-1, bond-2, ... oldest first, each "ADDRESS public KEY"
  * or "ADDRESS random KEY" (an address cannot be a key name: ':' ends a
- * key in this format, as in configparser). */
+ * key in this format, as in configparser), and for a key of LE legacy
+ * pairing " legacy EDIV RAND" (4 and 16 hex digits). */
+static bool parse_legacy(const char *ediv, const char *rand, struct mb_bond *b)
+{
+	char *end;
+
+	if (!is_lower_hex(ediv, 4) || !is_lower_hex(rand, 16))
+		return false;
+	b->legacy = true;
+	b->ediv = (uint16_t)strtoul(ediv, &end, 16);
+	b->rand = (uint64_t)strtoull(rand, &end, 16);
+	return true;
+}
+
 static bool read_bonds(const char *name, struct mb_ini *ini,
 		       struct mb_band_state *s, char **err)
 {
@@ -146,9 +159,11 @@ static bool read_bonds(const char *name, struct mb_ini *ini,
 		const char *v = mb_ini_get(ini, (size_t)sec, key, &line);
 		struct mb_bond *b = &s->bonds[s->n_bonds];
 		char want[32], peer[18] = "", type[8] = "", hex[40] = "";
+		char kind[8] = "", ediv[8] = "", rand[24] = "";
 		uint8_t *ltk = NULL;
 		size_t len = 0;
 		char tail;
+		int n_fields;
 		bool ok;
 
 		snprintf(want, sizeof(want), "bond-%zu", k + 1);
@@ -159,8 +174,11 @@ static bool read_bonds(const char *name, struct mb_ini *ini,
 				name, line, key, want, MB_BONDS_MAX);
 			return false;
 		}
-		ok = sscanf(v, "%17s %7s %39s %c", peer, type, hex, &tail) ==
-			     3 &&
+		n_fields = sscanf(v, "%17s %7s %39s %7s %7s %23s %c", peer,
+				  type, hex, kind, ediv, rand, &tail);
+		ok = (n_fields == 3 ||
+		      (n_fields == 6 && !strcmp(kind, "legacy") &&
+		       parse_legacy(ediv, rand, b))) &&
 		     parse_hex_address(peer, b->peer) &&
 		     (!strcmp(type, "public") || !strcmp(type, "random")) &&
 		     mb_hex_parse(hex, &ltk, &len) && len == 16;
@@ -175,7 +193,7 @@ static bool read_bonds(const char *name, struct mb_ini *ini,
 		if (!ok) {
 			mb_set_error(
 				err,
-				"%s:%u: [bonds] %s: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)",
+				"%s:%u: [bonds] %s: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)",
 				name, line, key);
 			return false;
 		}
@@ -238,10 +256,17 @@ char *mb_band_state_format(const struct mb_band_state *s)
 		mb_bond_peer(&s->bonds[i], peer);
 		for (int k = 0; k < 16; k++)
 			snprintf(ltk + 2 * k, 3, "%02x", s->bonds[i].ltk[k]);
-		next = mb_strdup_printf(
-			"%s%sbond-%zu = %s %s %s\n", bonds,
-			i ? "" : "\n[bonds]\n", i + 1, peer,
-			s->bonds[i].peer_random ? "random" : "public", ltk);
+		char legacy[40] = "";
+
+		if (s->bonds[i].legacy)
+			snprintf(legacy, sizeof(legacy), " legacy %04x %016llx",
+				 s->bonds[i].ediv,
+				 (unsigned long long)s->bonds[i].rand);
+		next = mb_strdup_printf("%s%sbond-%zu = %s %s %s%s\n", bonds,
+					i ? "" : "\n[bonds]\n", i + 1, peer,
+					s->bonds[i].peer_random ? "random"
+								: "public",
+					ltk, legacy);
 		mb_crypto_wipe(ltk, sizeof(ltk));
 		mb_crypto_wipe(bonds, strlen(bonds));
 		free(bonds);

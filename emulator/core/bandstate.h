@@ -15,6 +15,12 @@ struct mb_bond {
 	uint8_t peer[6]; /* display order, as the band's own address */
 	bool peer_random;
 	uint8_t ltk[16];
+	/* A key of LE legacy pairing is named by EDIV and Rand when the
+	 * central starts encryption; one of LE Secure Connections (the
+	 * socket model's too) by neither. */
+	bool legacy;
+	uint16_t ediv;
+	uint64_t rand;
 };
 
 /* What one band keeps across restarts, in one file so that a factory

@@ -59,32 +59,69 @@ static void emit(struct mb_bonding *b, enum mb_event_id id, const char *reason)
 	mb_svc_emit(b->svc, &ev);
 }
 
-enum mb_security_status mb_bonding_pair(struct mb_bonding *b, uint8_t ltk[16])
+/* The bond kept for the central on the link (bond->ltk NULL: no random
+ * number), which the link is now encrypted with. */
+static enum mb_security_status keep(struct mb_bonding *b,
+				    const struct mb_bond *bond)
 {
-	struct mb_bond bond = { .peer_random = b->peer_random };
 	char *err = NULL;
 
-	if (!b->have_peer)
-		return MB_SECURITY_NO_PEER;
 	if (!b->slots) {
 		emit(b, MB_EVENT_PAIRING_FAILED, "no-bond-slots");
 		return MB_SECURITY_PAIRING_NOT_SUPPORTED;
 	}
-	memcpy(bond.peer, b->peer, 6);
-	if (mb_crypto_random(bond.ltk, sizeof(bond.ltk)) != MB_CRYPTO_OK ||
-	    !mb_identity_bond(b->id, &bond, b->slots, &err)) {
+	if (!bond || !mb_identity_bond(b->id, bond, b->slots, &err)) {
 		mb_svc_debug(b->svc, "bond not kept: %s",
 			     err ? err : "no random number");
 		free(err);
-		mb_crypto_wipe(&bond, sizeof(bond));
 		emit(b, MB_EVENT_PAIRING_FAILED, "not-stored");
 		return MB_SECURITY_UNSPECIFIED;
 	}
-	memcpy(ltk, bond.ltk, 16);
-	mb_crypto_wipe(&bond, sizeof(bond));
 	b->encrypted = true;
 	emit(b, MB_EVENT_PAIRED, NULL);
 	return MB_SECURITY_OK;
+}
+
+enum mb_security_status mb_bonding_pair(struct mb_bonding *b, uint8_t ltk[16])
+{
+	struct mb_bond bond = { .peer_random = b->peer_random };
+	enum mb_security_status st;
+	bool drawn;
+
+	if (!b->have_peer)
+		return MB_SECURITY_NO_PEER;
+	memcpy(bond.peer, b->peer, 6);
+	drawn = b->slots &&
+		mb_crypto_random(bond.ltk, sizeof(bond.ltk)) == MB_CRYPTO_OK;
+	st = keep(b, b->slots && !drawn ? NULL : &bond);
+	if (st == MB_SECURITY_OK)
+		memcpy(ltk, bond.ltk, 16);
+	mb_crypto_wipe(&bond, sizeof(bond));
+	return st;
+}
+
+enum mb_security_status mb_bonding_keep(struct mb_bonding *b,
+					const struct mb_bond *bond)
+{
+	/* The link layer paired the central it has a link with: the band
+	 * knows it by that address from now on, whatever came first. */
+	memcpy(b->peer, bond->peer, 6);
+	b->peer_random = bond->peer_random;
+	b->have_peer = true;
+	return keep(b, bond);
+}
+
+void mb_bonding_link_encrypted(struct mb_bonding *b)
+{
+	bool bonded = b->have_peer &&
+		      mb_band_state_bond(mb_identity_state(b->id), b->peer,
+					 b->peer_random);
+
+	/* Encrypted by a pairing whose key comes after: paired says it. */
+	if (b->encrypted || !bonded)
+		return;
+	b->encrypted = true;
+	emit(b, MB_EVENT_ENCRYPTED, NULL);
 }
 
 enum mb_security_status mb_bonding_encrypt(struct mb_bonding *b,

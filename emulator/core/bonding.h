@@ -51,4 +51,14 @@ enum mb_security_status mb_bonding_pair(struct mb_bonding *b, uint8_t ltk[16]);
 /* The central starts encryption with the key of its bond. */
 enum mb_security_status mb_bonding_encrypt(struct mb_bonding *b,
 					   const uint8_t ltk[16]);
+
+/* Over the air the link layer does the pairing and the encryption (the
+ * kernel's SMP); the band is told what came of them.  keep: the central
+ * bond->peer paired, and bond is the key the link layer will look for
+ * (kept in place of any that central had; with slots full the oldest
+ * goes).  link_encrypted: the controller found the key of the peer's
+ * bond and the link is encrypted. */
+enum mb_security_status mb_bonding_keep(struct mb_bonding *b,
+					const struct mb_bond *bond);
+void mb_bonding_link_encrypted(struct mb_bonding *b);
 bool mb_bonding_encrypted(const struct mb_bonding *b);

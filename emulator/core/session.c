@@ -110,6 +110,18 @@ enum mb_security_status mb_session_encrypt(struct mb_session *s,
 	return mb_bonding_encrypt(s->p.bonding, ltk);
 }
 
+enum mb_security_status mb_session_keep_bond(struct mb_session *s,
+					     const struct mb_bond *bond)
+{
+	return mb_bonding_keep(s->p.bonding, bond);
+}
+
+void mb_session_link_encrypted(struct mb_session *s)
+{
+	if (mb_link_connected(s->p.link))
+		mb_bonding_link_encrypted(s->p.bonding);
+}
+
 void mb_session_set_paced(struct mb_session *s, bool paced)
 {
 	mb_fetch_set_paced(s->p.fetch, paced);

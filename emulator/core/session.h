@@ -46,6 +46,12 @@ void mb_session_set_peer(struct mb_session *s, const uint8_t peer[6],
 enum mb_security_status mb_session_pair(struct mb_session *s, uint8_t ltk[16]);
 enum mb_security_status mb_session_encrypt(struct mb_session *s,
 					   const uint8_t ltk[16]);
+/* Over the air (bonding.h): the link layer paired a central, whose key
+ * the band keeps even if the link ended as the key came; the link layer
+ * encrypted the link. */
+enum mb_security_status mb_session_keep_bond(struct mb_session *s,
+					     const struct mb_bond *bond);
+void mb_session_link_encrypted(struct mb_session *s);
 
 /* The transport paces the link as the air would (--pace real): fetch
  * packets go out at the air's rate, and the MTU announcement follows

@@ -13,6 +13,7 @@
 
 static const uint8_t PHONE[6] = { 0x48, 0x2c, 0xa0, 0x11, 0x22, 0x33 };
 static const uint8_t TABLET[6] = { 0xc4, 0x1d, 0x2e, 0x3f, 0x40, 0x51 };
+static const uint8_t LAPTOP[6] = { 0x00, 0xaa, 0x01, 0x01, 0x00, 0x01 };
 
 static struct mb_bond bond(const uint8_t peer[6], bool random, uint8_t fill)
 {
@@ -32,16 +33,31 @@ static void test_bonds_round_trip(void **state)
 	assert_true(mb_band_state_init(&s));
 	s.bonds[0] = bond(PHONE, false, 0xa1);
 	s.bonds[1] = bond(TABLET, true, 0xb2);
-	s.n_bonds = 2;
+	/* A key of legacy pairing, as the kernel's SMP gives one over the
+	 * air: EDIV and Rand name it. */
+	s.bonds[2] = bond(LAPTOP, false, 0xc3);
+	s.bonds[2].legacy = true;
+	s.bonds[2].ediv = 0xbeef;
+	s.bonds[2].rand = 0x0123456789abcdefull;
+	s.n_bonds = 3;
 	text = mb_band_state_format(&s);
 	assert_non_null(strstr(
 		text,
 		"\n[bonds]\nbond-1 = 48:2C:A0:11:22:33 public a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1\n"
-		"bond-2 = C4:1D:2E:3F:40:51 random b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2\n"));
+		"bond-2 = C4:1D:2E:3F:40:51 random b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2\n"
+		"bond-3 = 00:AA:01:01:00:01 public c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3 legacy beef 0123456789abcdef\n"));
 	assert_true(mb_band_state_parse(text, strlen(text), "band.ini", &back,
 					&err));
-	assert_int_equal(back.n_bonds, 2);
-	assert_memory_equal(back.bonds, s.bonds, 2 * sizeof(s.bonds[0]));
+	assert_int_equal(back.n_bonds, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_memory_equal(back.bonds[i].peer, s.bonds[i].peer, 6);
+		assert_memory_equal(back.bonds[i].ltk, s.bonds[i].ltk, 16);
+		assert_int_equal(back.bonds[i].peer_random,
+				 s.bonds[i].peer_random);
+		assert_int_equal(back.bonds[i].legacy, s.bonds[i].legacy);
+		assert_int_equal(back.bonds[i].ediv, s.bonds[i].ediv);
+		assert_int_equal(back.bonds[i].rand, s.bonds[i].rand);
+	}
 	assert_non_null(mb_band_state_bond(&back, TABLET, true));
 	assert_null(mb_band_state_bond(&back, TABLET, false));
 	free(text);
@@ -56,13 +72,17 @@ static void test_bad_bonds_name_line_and_field(void **state)
 		{ "bond-2 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000",
 		  "band.ini:5: [bonds] bond-2: expected bond-1 (at most 8 bonds, oldest first)" },
 		{ "bond-1 = 48:2C:A0:11:22:33 other 00000000000000000000000000000000",
-		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
 		{ "bond-1 = 48:2C:A0:11:22 public 00000000000000000000000000000000",
-		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
 		{ "bond-1 = 48:2C:A0:11:22:33 public 0000",
-		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
+		{ "bond-1 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000 legacy 12 0011223344556677",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
+		{ "bond-1 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000 legacy 1234 0011223344556677 x",
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
 		{ "bond-1 = 48:2C:A0:11:22:33 public 00000000000000000000000000000000 x",
-		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY\" (KEY: 16 hex bytes)" },
+		  "band.ini:5: [bonds] bond-1: not \"ADDRESS public|random KEY [legacy EDIV RAND]\" (KEY: 16 hex bytes, EDIV 4 and RAND 16 hex digits)" },
 	};
 
 	(void)state;
@@ -211,6 +231,52 @@ static void test_no_slots_refuses_pairing(void **state)
 	mb_identity_free(id);
 }
 
+/* Over the air the kernel pairs and encrypts: the band keeps the key
+ * it is given, legacy fields and all, and hears of encryption only for
+ * a central it has a bond with. */
+static void test_link_layer_pairs_and_encrypts(void **state)
+{
+	struct events e = { 0 };
+	struct mb_services svc = { &svc_ops, &e };
+	struct mb_band_state s;
+	struct mb_identity *id;
+	struct mb_bonding *b;
+	struct mb_bond key = bond(TABLET, true, 0x5c);
+	const struct mb_bond *kept;
+
+	(void)state;
+	key.legacy = true;
+	key.ediv = 0x1234;
+	key.rand = 42;
+	assert_true(mb_band_state_init(&s));
+	id = mb_identity_new(&s);
+	b = mb_bonding_new(&svc, id, 2);
+	/* A central with no bond encrypts (pairing under way): nothing. */
+	mb_bonding_set_peer(b, TABLET, true);
+	mb_bonding_link_encrypted(b);
+	assert_false(mb_bonding_encrypted(b));
+	assert_int_equal(e.n, 0);
+	assert_int_equal(mb_bonding_keep(b, &key), MB_SECURITY_OK);
+	assert_true(mb_bonding_encrypted(b));
+	kept = mb_band_state_bond(mb_identity_state(id), TABLET, true);
+	assert_non_null(kept);
+	assert_memory_equal(kept->ltk, key.ltk, 16);
+	assert_true(kept->legacy);
+	assert_int_equal(kept->ediv, 0x1234);
+	assert_int_equal(kept->rand, 42);
+	/* The next link: the controller found the key. */
+	mb_bonding_link_down(b);
+	mb_bonding_set_peer(b, TABLET, true);
+	mb_bonding_link_encrypted(b);
+	mb_bonding_link_encrypted(b); /* said once */
+	assert_true(mb_bonding_encrypted(b));
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.ids[0], MB_EVENT_PAIRED);
+	assert_int_equal(e.ids[1], MB_EVENT_ENCRYPTED);
+	mb_bonding_free(b);
+	mb_identity_free(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_slots_and_reset),
 		cmocka_unit_test(test_pair_and_encrypt),
 		cmocka_unit_test(test_no_slots_refuses_pairing),
+		cmocka_unit_test(test_link_layer_pairs_and_encrypts),
 	};
 
 	return cmocka_run_group_tests_name("bonding", tests, NULL, NULL);

@@ -56,10 +56,12 @@ enum bt_mgmt_op {
 	BT_MGMT_OP_SET_CONNECTABLE = 0x0007,
 	BT_MGMT_OP_SET_BONDABLE = 0x0009,
 	BT_MGMT_OP_SET_LE = 0x000d,
+	BT_MGMT_OP_LOAD_LONG_TERM_KEYS = 0x0013,
 	BT_MGMT_OP_DISCONNECT = 0x0014,
 	BT_MGMT_OP_SET_IO_CAPABILITY = 0x0018,
 	BT_MGMT_OP_SET_BREDR = 0x002a,
 	BT_MGMT_OP_SET_STATIC_ADDRESS = 0x002b,
+	BT_MGMT_OP_SET_SECURE_CONN = 0x002d,
 	BT_MGMT_OP_READ_ADV_FEATURES = 0x003d,
 	BT_MGMT_OP_ADD_ADVERTISING = 0x003e,
 	BT_MGMT_OP_REMOVE_ADVERTISING = 0x003f,
@@ -69,7 +71,13 @@ enum bt_mgmt_ev {
 	BT_MGMT_EV_CMD_COMPLETE = 0x0001,
 	BT_MGMT_EV_CMD_STATUS = 0x0002,
 	BT_MGMT_EV_NEW_SETTINGS = 0x0006,
+	BT_MGMT_EV_NEW_LONG_TERM_KEY = 0x000a,
 };
+
+/* Key types of a long-term key (New Long Term Key, Load Long Term Keys):
+ * the band pairs Just Works, so its keys are unauthenticated. */
+#define BT_MGMT_LTK_LEGACY_UNAUTH 0x00
+#define BT_MGMT_LTK_P256_UNAUTH 0x02
 
 /* Bits of the current settings (Read Controller Information). */
 enum bt_mgmt_setting {

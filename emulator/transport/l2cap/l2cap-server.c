@@ -19,7 +19,10 @@
 #include "bandstate.h"
 #include "hr.h"
 #include "power.h"
+#include "profile.h"
+#include "session.h"
 #include "tick.h"
+#include "transport/l2cap/agent.h"
 #include "transport/l2cap/bt-abi.h"
 #include "transport/l2cap/mgmt.h"
 #include "transport/seqlink.h"
@@ -35,10 +38,12 @@ struct l2cap_server {
 	const struct transport_callbacks *cb;
 	void *user_data;
 	struct bt_mgmt *mgmt;
+	struct l2cap_agent *agent;
 	uint8_t address[6]; /* the band's, on the adapter: air order */
 	int listen_fd;
 	guint listen_id;
 	struct seqlink *link;
+	int link_fd;
 	uint8_t peer[6]; /* the central's address and type, while linked */
 	uint8_t peer_type;
 	/* what is on the air, so that only a change is sent */
@@ -67,6 +72,125 @@ static void band_address(const struct mb_band *band, uint8_t air[6])
 
 	for (int i = 0; i < 6; i++)
 		air[i] = a[5 - i];
+}
+
+/* ---- bonds: the kernel's SMP pairs and encrypts, the band keeps ------- */
+
+/* A band that keeps no bonds (bond-slots = 0) pairs without bonding. */
+static uint8_t bondable(const struct l2cap_server *s)
+{
+	return mb_profile_policy(mb_band_profile(s->band))->bond_slots > 0;
+}
+
+/* LE Secure Connections where the controller has it (Just Works either
+ * way: the band has no display and no keyboard). */
+static void secure_connections(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	if (!bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_SECURE_CONN, 1, &error)) {
+		g_info("%s: no LE Secure Connections, legacy pairing only: %s",
+		       s->adapter, error->message);
+		g_error_free(error);
+	}
+}
+
+/* The controller's keys are the band's bonds, no more: the kernel then
+ * answers a central whose bond the band dropped (a reset, a full set of
+ * slots) with no key, which the central sees as PIN or Key Missing, the
+ * ghost pairing. */
+static bool load_keys(struct l2cap_server *s, GError **error)
+{
+	const struct mb_band_state *st = mb_band_state(s->band);
+	struct bt_mgmt_ltk keys[MB_BONDS_MAX];
+
+	for (size_t i = 0; i < st->n_bonds; i++) {
+		const struct mb_bond *b = &st->bonds[i];
+		struct bt_mgmt_ltk *k = &keys[i];
+
+		*k = (struct bt_mgmt_ltk){
+			.address_type = b->peer_random ? BT_ADDR_LE_RANDOM
+						       : BT_ADDR_LE_PUBLIC,
+			.key_type = b->legacy ? BT_MGMT_LTK_LEGACY_UNAUTH
+					      : BT_MGMT_LTK_P256_UNAUTH,
+			.enc_size = 16,
+			.ediv = b->ediv,
+			.rand = b->rand,
+		};
+		for (int j = 0; j < 6; j++)
+			k->address[j] = b->peer[5 - j];
+		memcpy(k->value, b->ltk, 16);
+	}
+	return bt_mgmt_load_ltks(s->mgmt, keys, st->n_bonds, error);
+}
+
+static void keys_changed(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	if (!load_keys(s, &error)) {
+		g_warning("%s: the controller's keys: %s", s->adapter,
+			  error->message);
+		g_error_free(error);
+	}
+}
+
+/* A pairing with bonding completed: the key the band answers with when
+ * the central encrypts.  Legacy pairing hands over a key for each role;
+ * the band, a peripheral, keeps the one it gave (not the central's). */
+static void new_key(const struct bt_mgmt_ltk *k, void *user_data)
+{
+	struct l2cap_server *s = user_data;
+	struct mb_bond bond = {
+		.peer_random = k->address_type == BT_ADDR_LE_RANDOM,
+		.legacy = k->key_type == BT_MGMT_LTK_LEGACY_UNAUTH ||
+			  k->key_type == BT_MGMT_LTK_LEGACY_UNAUTH + 1,
+		.ediv = k->ediv,
+		.rand = k->rand,
+	};
+
+	if (bond.legacy && k->central)
+		return;
+	for (int i = 0; i < 6; i++)
+		bond.peer[i] = k->address[5 - i];
+	memcpy(bond.ltk, k->value, 16);
+	mb_session_keep_bond(mb_band_session(s->band), &bond);
+	memset(&bond, 0, sizeof(bond));
+	/* What the band keeps is what the controller answers with. */
+	keys_changed(s);
+}
+
+/* The link's security as the kernel has it: encrypted once a central
+ * that the controller found a key for started encryption. */
+static bool check_security(struct seqlink *l, const uint8_t *pdu, size_t len,
+			   void *user_data)
+{
+	struct l2cap_server *s = user_data;
+	struct bt_security_opt sec = { 0 };
+	socklen_t sl = sizeof(sec);
+
+	if (s->link_fd >= 0 &&
+	    getsockopt(s->link_fd, BT_SOL, BT_OPT_SECURITY, &sec, &sl) == 0 &&
+	    sec.level >= BT_SECURITY_LEVEL_MEDIUM)
+		mb_session_link_encrypted(mb_band_session(s->band));
+	return false; /* the PDU is the band's to answer */
+}
+
+/* Without an agent bluetoothd refuses the kernel's request to confirm
+ * a Just Works pairing: the band is its own.  No bluetoothd, no agent:
+ * pairing is then the kernel's alone (it asks nobody when it needs no
+ * confirmation). */
+static void take_agent(struct l2cap_server *s)
+{
+	GError *error = NULL;
+
+	s->agent = l2cap_agent_new(s->adapter, &error);
+	if (!s->agent) {
+		g_info("%s: no pairing agent registered with bluetoothd (%s): "
+		       "a central's pairing may be refused",
+		       s->adapter, error->message);
+		g_error_free(error);
+	}
 }
 
 /* ---- the adapter ------------------------------------------------------ */
@@ -98,8 +222,13 @@ static bool take_adapter(struct l2cap_server *s, GError **error)
 	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_BREDR, 0, error))
 		return false;
 	if (!bt_mgmt_set_static_address(s->mgmt, s->address, error) ||
-	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_BONDABLE, 1, error))
+	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_BONDABLE, bondable(s),
+			      error) ||
+	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_IO_CAPABILITY,
+			      BT_MGMT_IO_NO_INPUT_NO_OUTPUT, error) ||
+	    !load_keys(s, error))
 		return false;
+	secure_connections(s);
 	/* Read back, and asked for again: in the VM's tier 3 a band once
 	 * stayed off the air after a factory reset (MB4/SAFE/BV-01, l2cap
 	 * pass), every mgmt command of the move answered with success and
@@ -253,6 +382,7 @@ static void hang_up(struct l2cap_server *s)
 	GError *error = NULL;
 
 	g_clear_pointer(&s->link, seqlink_free);
+	s->link_fd = -1;
 	if (!bt_mgmt_disconnect(s->mgmt, s->peer, s->peer_type, &error))
 		warn("cannot end the link", error);
 }
@@ -283,6 +413,8 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
 	if (!s->link)
 		return G_SOURCE_CONTINUE;
+	s->link_fd = link;
+	seqlink_set_intercept(s->link, check_security, s);
 	{
 		/* The socket address is little-endian; the band keeps
 		 * addresses in display order. */
@@ -338,6 +470,7 @@ static void l2cap_server_free(struct transport *t)
 	if (s->mgmt)
 		stop_advertising(s);
 	bt_mgmt_free(s->mgmt);
+	l2cap_agent_free(s->agent);
 	g_free(s->adapter);
 	g_free(s);
 }
@@ -353,8 +486,12 @@ struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
 				    .adapter = g_strdup(adapter),
 				    .cb = cb,
 				    .user_data = user_data,
-				    .listen_fd = -1 };
+				    .listen_fd = -1,
+				    .link_fd = -1 };
 	s->mgmt = bt_mgmt_new(adapter, error);
+	if (s->mgmt)
+		bt_mgmt_watch_keys(s->mgmt, new_key, s);
+	take_agent(s);
 	if (!s->mgmt || !take_adapter(s, error) || !start_listening(s, error)) {
 		l2cap_server_free(&s->base);
 		return NULL;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +16,23 @@
  * Set Powered can take a while (a virtual one under load, a USB dongle). */
 #define REPLY_TIMEOUT_MS 5000
 #define MAX_PARAM 512
+/* The most keys loaded at once: a band keeps at most MB_BONDS_MAX bonds;
+ * the command's parameters stay within MAX_PARAM. */
+#define MAX_KEYS 8
 
 struct bt_mgmt {
 	int fd;
 	uint16_t index;
 	char *adapter;
 	uint8_t instance; /* the band's advertising instance */
+	bt_mgmt_ltk_fn key_fn;
+	void *key_data;
+	guint watch_id, flush_id;
+	GArray *keys; /* struct bt_mgmt_ltk: come, not yet handed on */
 };
+
+/* New Long Term Key: Store_Hint, then a Long Term Key Information. */
+#define NEW_LTK_LEN (1 + BT_MGMT_LTK_INFO_LEN)
 
 #define STATUS_NOT_CONNECTED 0x02
 #define STATUS_DISCONNECTED 0x0e
@@ -104,15 +116,131 @@ void bt_mgmt_free(struct bt_mgmt *m)
 {
 	if (!m)
 		return;
+	g_clear_handle_id(&m->watch_id, g_source_remove);
+	g_clear_handle_id(&m->flush_id, g_source_remove);
+	if (m->keys)
+		g_array_free(m->keys, TRUE);
 	if (m->fd >= 0)
 		close(m->fd);
 	g_free(m->adapter);
 	g_free(m);
 }
 
+static bool request(struct bt_mgmt *m, uint16_t op, const void *param,
+		    size_t len, void *reply, size_t *reply_len, GError **error);
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static gboolean flush_keys(gpointer user_data)
+{
+	struct bt_mgmt *m = user_data;
+
+	m->flush_id = 0;
+	while (m->keys && m->keys->len) {
+		struct bt_mgmt_ltk k =
+			g_array_index(m->keys, struct bt_mgmt_ltk, 0);
+
+		g_array_remove_index(m->keys, 0);
+		if (m->key_fn)
+			m->key_fn(&k, m->key_data);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+bool bt_mgmt_parse_new_ltk(const uint8_t *buf, size_t n, uint16_t index,
+			   struct bt_mgmt_ltk *k)
+{
+	const uint8_t *p = buf + BT_MGMT_HDR_SIZE;
+
+	if (n < BT_MGMT_HDR_SIZE + NEW_LTK_LEN ||
+	    (uint16_t)(buf[0] | buf[1] << 8) != BT_MGMT_EV_NEW_LONG_TERM_KEY ||
+	    (uint16_t)(buf[2] | buf[3] << 8) != index || !p[0])
+		return false;
+	memcpy(k->address, p + 1, 6);
+	k->address_type = p[7];
+	k->key_type = p[8];
+	k->central = p[9];
+	k->enc_size = p[10];
+	k->ediv = (uint16_t)(p[11] | p[12] << 8);
+	k->rand = get_le64(p + 13);
+	memcpy(k->value, p + 21, 16);
+	return true;
+}
+
+void bt_mgmt_ltk_info(const struct bt_mgmt_ltk *k,
+		      uint8_t out[BT_MGMT_LTK_INFO_LEN])
+{
+	memcpy(out, k->address, 6);
+	out[6] = k->address_type;
+	out[7] = k->key_type;
+	out[8] = k->central;
+	out[9] = k->enc_size;
+	out[10] = (uint8_t)k->ediv;
+	out[11] = (uint8_t)(k->ediv >> 8);
+	for (int b = 0; b < 8; b++)
+		out[12 + b] = (uint8_t)(k->rand >> (8 * b));
+	memcpy(out + 20, k->value, 16);
+}
+
+/* An event read from the socket: a new key to keep is handed on from
+ * the main loop, never from inside a request. */
+static void take_event(struct bt_mgmt *m, const uint8_t *buf, size_t n)
+{
+	struct bt_mgmt_ltk k;
+
+	if (!m->key_fn || !bt_mgmt_parse_new_ltk(buf, n, m->index, &k))
+		return;
+	if (!m->keys)
+		m->keys = g_array_new(FALSE, TRUE, sizeof(k));
+	g_array_append_val(m->keys, k);
+	if (!m->flush_id)
+		m->flush_id = g_idle_add(flush_keys, m);
+}
+
+static gboolean on_event(gint fd, GIOCondition cond, gpointer user_data)
+{
+	struct bt_mgmt *m = user_data;
+	uint8_t buf[BT_MGMT_HDR_SIZE + MAX_PARAM];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n >= BT_MGMT_HDR_SIZE)
+		take_event(m, buf, (size_t)n);
+	return G_SOURCE_CONTINUE;
+}
+
+void bt_mgmt_watch_keys(struct bt_mgmt *m, bt_mgmt_ltk_fn fn, void *user_data)
+{
+	m->key_fn = fn;
+	m->key_data = user_data;
+	if (!m->watch_id)
+		m->watch_id = g_unix_fd_add(m->fd, G_IO_IN, on_event, m);
+}
+
+bool bt_mgmt_load_ltks(struct bt_mgmt *m, const struct bt_mgmt_ltk *keys,
+		       size_t n, GError **error)
+{
+	uint8_t p[2 + MAX_KEYS * BT_MGMT_LTK_INFO_LEN];
+
+	g_assert(n <= MAX_KEYS);
+	p[0] = (uint8_t)n;
+	p[1] = 0;
+	for (size_t i = 0; i < n; i++)
+		bt_mgmt_ltk_info(&keys[i], p + 2 + i * BT_MGMT_LTK_INFO_LEN);
+	return request(m, BT_MGMT_OP_LOAD_LONG_TERM_KEYS, p,
+		       2 + n * BT_MGMT_LTK_INFO_LEN, NULL, NULL, error);
+}
+
 /* One command and its Command Complete or Command Status; events that
- * come meanwhile (New Settings, another client's replies) are skipped:
- * the transport reads the state it needs with Read Controller Info. */
+ * come meanwhile are taken (a new key) or skipped (New Settings, another
+ * client's replies): the transport reads the state it needs with Read
+ * Controller Info. */
 static bool request_status(struct bt_mgmt *m, uint16_t op, const void *param,
 			   size_t len, void *reply, size_t *reply_len,
 			   uint8_t *status, GError **error)
@@ -160,8 +288,10 @@ static bool request_status(struct bt_mgmt *m, uint16_t op, const void *param,
 		if ((ev != BT_MGMT_EV_CMD_COMPLETE &&
 		     ev != BT_MGMT_EV_CMD_STATUS) ||
 		    index != m->index || rop != op ||
-		    (size_t)n < BT_MGMT_HDR_SIZE + (size_t)plen)
+		    (size_t)n < BT_MGMT_HDR_SIZE + (size_t)plen) {
+			take_event(m, buf, (size_t)n);
 			continue;
+		}
 		*status = buf[8];
 		if (buf[8]) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,

@@ -37,6 +37,43 @@ bool bt_mgmt_add_advertising(struct bt_mgmt *m, const uint8_t *adv,
 			     size_t adv_len, const uint8_t *scan_rsp,
 			     size_t scan_rsp_len, GError **error);
 bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error);
+/* A long-term key as the kernel's SMP reports it and takes it back
+ * (mgmt's Long Term Key Information). */
+struct bt_mgmt_ltk {
+	uint8_t address[6];   /* the central's identity, as on the air */
+	uint8_t address_type; /* BT_ADDR_LE_* */
+	uint8_t key_type;     /* BT_MGMT_LTK_* */
+	uint8_t central;      /* 1: the key this side uses as the central */
+	uint8_t enc_size;
+	uint16_t ediv;
+	uint64_t rand;
+	uint8_t value[16];
+};
+
+/* Address, Address_Type, Key_Type, Central, Encryption_Size, EDIV, Rand,
+ * Value: as Load Long Term Keys takes it and New Long Term Key gives it. */
+#define BT_MGMT_LTK_INFO_LEN 36
+
+/* A New Long Term Key event (header included) for the controller index
+ * whose key the host should keep (Store_Hint set); false for any other
+ * packet. */
+bool bt_mgmt_parse_new_ltk(const uint8_t *buf, size_t n, uint16_t index,
+			   struct bt_mgmt_ltk *k);
+void bt_mgmt_ltk_info(const struct bt_mgmt_ltk *k,
+		      uint8_t out[BT_MGMT_LTK_INFO_LEN]);
+
+typedef void (*bt_mgmt_ltk_fn)(const struct bt_mgmt_ltk *ltk, void *user_data);
+
+/* fn is called from the main loop with each new long-term key of the
+ * controller's pairings that the host should keep (Store_Hint set): a
+ * pairing with bonding completed.  Events that come while a request
+ * waits for its reply are kept for it too. */
+void bt_mgmt_watch_keys(struct bt_mgmt *m, bt_mgmt_ltk_fn fn, void *user_data);
+/* Replaces the controller's list of long-term keys (n may be 0): the
+ * keys it answers a central's encryption with. */
+bool bt_mgmt_load_ltks(struct bt_mgmt *m, const struct bt_mgmt_ltk *keys,
+		       size_t n, GError **error);
+
 /* Ends the link to a central (type: BT_ADDR_LE_*); a link already gone
  * is not an error. */
 bool bt_mgmt_disconnect(struct bt_mgmt *m, const uint8_t address[6],
