@@ -56,24 +56,31 @@ static const struct {
 	{ "RequestPasskey", ANSWER_REFUSE },
 };
 
+/* The answer to method, ANSWER_REFUSE to one the agent does not have. */
+static enum answer answer_to(const char *method)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
+		if (!strcmp(method, answers[i].method))
+			return answers[i].answer;
+	return ANSWER_REFUSE;
+}
+
 static void method_call(GDBusConnection *conn, const gchar *sender,
 			const gchar *path, const gchar *iface,
 			const gchar *method, GVariant *params,
 			GDBusMethodInvocation *inv, gpointer user_data)
 {
-	struct l2cap_agent *a = user_data;
+	enum answer answer = answer_to(method);
 	const char *device = NULL;
-	size_t i;
 
-	for (i = 0; i < G_N_ELEMENTS(answers); i++)
-		if (!strcmp(method, answers[i].method))
-			break;
 	if (g_str_has_prefix(g_variant_get_type_string(params), "(o"))
 		g_variant_get_child(params, 0, "&o", &device);
 	/* Another adapter's device: not the band's to confirm. */
-	if (i == G_N_ELEMENTS(answers) || answers[i].answer == ANSWER_REFUSE ||
-	    (answers[i].answer == ANSWER_CONFIRM &&
-	     (!device || !g_str_has_prefix(device, a->prefix)))) {
+	if (answer == ANSWER_REFUSE ||
+	    (answer == ANSWER_CONFIRM &&
+	     (!device ||
+	      !g_str_has_prefix(device,
+				((struct l2cap_agent *)user_data)->prefix)))) {
 		g_dbus_method_invocation_return_dbus_error(
 			inv, "org.bluez.Error.Rejected",
 			"the band confirms Just Works pairing on its own "

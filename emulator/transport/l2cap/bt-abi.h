@@ -71,13 +71,7 @@ enum bt_mgmt_ev {
 	BT_MGMT_EV_CMD_COMPLETE = 0x0001,
 	BT_MGMT_EV_CMD_STATUS = 0x0002,
 	BT_MGMT_EV_NEW_SETTINGS = 0x0006,
-	BT_MGMT_EV_NEW_LONG_TERM_KEY = 0x000a,
 };
-
-/* Key types of a long-term key (New Long Term Key, Load Long Term Keys):
- * the band pairs Just Works, so its keys are unauthenticated. */
-#define BT_MGMT_LTK_LEGACY_UNAUTH 0x00
-#define BT_MGMT_LTK_P256_UNAUTH 0x02
 
 /* Bits of the current settings (Read Controller Information). */
 enum bt_mgmt_setting {
@@ -95,5 +89,12 @@ enum bt_mgmt_setting {
 #define BT_MGMT_ADV_FLAG_CONNECTABLE (1u << 0)
 
 #define BT_MGMT_IO_NO_INPUT_NO_OUTPUT 0x03
+
+/* The event of a pairing with bonding, and the key types it and Load
+ * Long Term Keys carry: the band pairs Just Works, so its keys are
+ * unauthenticated. */
+#define BT_MGMT_EV_NEW_LONG_TERM_KEY 0x000a
+#define BT_MGMT_LTK_LEGACY_UNAUTH 0x00
+#define BT_MGMT_LTK_P256_UNAUTH 0x02
 
 #define BT_MGMT_HDR_SIZE 6
