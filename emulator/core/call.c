@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alert-payload.h"
 
@@ -41,7 +42,11 @@ void mb_call_free(struct mb_call *call)
 
 void mb_call_ring(struct mb_call *call, const char *caller)
 {
-	snprintf(call->caller, sizeof(call->caller), "%s", caller);
+	/* The caller comes from an alert's title, or its longer text when
+	 * the title is empty: cut to what the band keeps, never inside a
+	 * character (an event string is UTF-8; fuzz-gps found the cut). */
+	mb_alert_text((const uint8_t *)caller, strlen(caller), call->caller,
+		      sizeof(call->caller) - 1);
 	call->ringing = true;
 	mb_svc_emit_string(call->svc, MB_EVENT_CALL_RINGING, "caller",
 			   call->caller);

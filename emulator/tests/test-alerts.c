@@ -127,6 +127,30 @@ static void test_call_rejected(void **state)
 	expect_events(f, NULL);
 }
 
+/* A call with no title rings with its text as the caller,
+ * cut to the title's 64 bytes: never inside a character (fuzz-gps found
+ * a cut through a three-byte one, an event string that was not UTF-8). */
+static void test_call_caller_cut_on_a_character(void **state)
+{
+	struct fixture *f = *state;
+	struct mb_alerts *a = mb_band_alerts(f->band);
+	uint8_t req[3 + 3 + 63 + 4] = { 0x12, H_NEW_ALERT, 0x00,
+					0x03, 0x01,	   0x00 };
+	char want[64];
+
+	memset(req + 6, 'a', 63);
+	memcpy(req + 6 + 63,
+	       "\xe2\x82\xac"
+	       "b",
+	       4); /* "€b" */
+	memset(want, 'a', 63);
+	want[63] = '\0';
+	xfer(f, PDU(0x02, 0xf7, 0x00), PDU(0x03, 0xf7, 0x00)); /* MTU 247 */
+	xfer(f, req, sizeof(req), PDU(0x13));
+	assert_true(mb_call_ringing(mb_alerts_call(a)));
+	assert_string_equal(mb_call_caller(mb_alerts_call(a)), want);
+}
+
 static void test_chunked_call_ignored(void **state)
 {
 	struct fixture *f = *state;
@@ -513,6 +537,8 @@ int main(void)
 		T("MB4-UT/ALERT/BV-03 a chunked call ignored: 09; the phone "
 		  "ends one",
 		  test_chunked_call_ignored),
+		T("MB4-UT/FUZZ/BI-11 a caller cut to 64 bytes on a character",
+		  test_call_caller_cut_on_a_character),
 		T("MB4-UT/ALERT/BV-04 a chunked alert reassembled",
 		  test_chunked_alert),
 		T("MB4-UT/ALERT/BV-05 weather kept", test_weather_kept),
