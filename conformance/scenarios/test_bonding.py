@@ -8,14 +8,21 @@ and pairs again (issue seeds: "not connecting", "pairing loops", GB
 Over the socket transport the link layer's part is the modelled
 exchange of docs/socket-transport.md "Link security"; the band's side
 (what it keeps, what it answers, its events) is the same code the l2cap
-transport drives from the kernel's SMP.
+transport drives from the kernel's SMP.  Over the air (``--emu-bluez``
+with ``--emu-transport l2cap``, the VM tier) the phone is bluetoothd on
+the suite's adapter and the tablet bluetoothd on a third one
+(bandsim/harness/airphone.py), the band's own ATT server on the kernel's
+L2CAP socket, and the kernel's SMP pairs and encrypts on both sides.
 """
 
 import configparser
+import re
+from pathlib import Path
 
 import pytest
 
 from bandsim.clients.bonding import Phone
+from bandsim.harness.airphone import AirPhone
 from bandsim.link.sock import LinkSecurityError
 from bandsim.protocol import linksec
 from bandsim.protocol.linksec import Status
@@ -26,6 +33,48 @@ from scenarios.helpers.events import event_after
 PHONE = "48:2C:A0:11:22:33"
 TABLET = "C4:1D:2E:3F:40:51"
 SOCKET_MODEL = "the socket transport's modelled link security"
+
+
+def _third_adapter(target):
+    """A controller that is neither the bands' nor the suite's, or None."""
+    present = sorted((p.name for p in Path("/sys/class/bluetooth").glob("hci*")
+                      if re.fullmatch(r"hci\d+", p.name)),
+                     key=lambda name: int(name[3:]))
+    others = [a for a in present if a not in target.emu_bluez]
+    return others[0] if others else None
+
+
+@pytest.fixture
+def centrals(target):
+    """centrals(n): the phone, and with n=2 the tablet too.  On the socket
+    they are modelled centrals with addresses of their own; over the air
+    bluetoothd on the suite's adapter and on a third one."""
+    if not target.emu_bluez:
+        return lambda n=1: (Phone(PHONE), Phone(TABLET, random=True))[:n]
+    if target.through_bluetoothd:
+        pytest.skip("bonds over the air need the band's own link layer "
+                    "(--emu-transport l2cap): through bluetoothd's GATT "
+                    "server the band never hears of a pairing")
+
+    def over_the_air(n=1):
+        adapters = [target.emu_bluez[1]]
+        if n > 1:
+            third = _third_adapter(target)
+            if third is None:
+                pytest.skip("a second central needs a third adapter "
+                            "(BANDSIM_VM_CONTROLLERS=3 ci/vm/conformance)")
+            adapters.append(third)
+        phones = tuple(AirPhone(a) for a in adapters)
+        for phone in phones:
+            if not phone.capture:
+                pytest.skip("needs BANDSIM_AIR_CAPTURE: a btmon -w "
+                            "capture of the central adapters (ci/vm)")
+        return phones
+    return over_the_air
+
+
+def address_type(central) -> str:
+    return "random" if central.random else "public"
 
 
 def bonds(control):
@@ -52,10 +101,9 @@ def bonded_phone(band, control) -> tuple:
     return phone, address
 
 
-@pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("Bonds", "Address", "Events")
 @pytest.mark.emulator_process("the state directory, and a restart on it")
-def test_pairing_keeps_a_bond(start_band, control, tmp_path):
+def test_pairing_keeps_a_bond(start_band, control, centrals, tmp_path):
     """MB4/BOND/BV-01: a phone pairs and the band keeps the bond
 
     Just Works, as the band has no display: the phone gets a 16-byte
@@ -64,46 +112,57 @@ def test_pairing_keeps_a_bond(start_band, control, tmp_path):
     """
     state_dir = tmp_path / "state"
     band = start_band(state_dir=state_dir)
-    phone = Phone(PHONE)
+    (phone,) = centrals(1)
+    address = control.get("Address")
     since = mark(control)
-    link = phone.open(band)
-    try:
-        assert phone.secure(link, control.get("Address")) == "paired"
-    finally:
-        band.disconnect(link)
-    assert len(phone.bonds[control.get("Address")]) == linksec.LTK_SIZE
-    assert event_after(control, "paired", since).details == {"peer": PHONE}
-    assert bonds(control) == [(PHONE, "public")]
+    assert phone.bond(band, address) == "paired"
+    key = phone.bonds[address]
+    assert len(key) == linksec.LTK_SIZE
+    assert event_after(control, "paired", since).details == \
+        {"peer": phone.address}
+    kind = address_type(phone)
+    assert bonds(control) == [(phone.address, kind)]
     assert band_ini_bonds(state_dir) == {
-        "bond-1": f"{PHONE} public "
-                  f"{phone.bonds[control.get('Address')].hex()}"}
+        "bond-1": f"{phone.address} {kind} {key.hex()}"}
 
     assert band.stop() == 0
     band = start_band(state_dir=state_dir)
-    assert bonds(control) == [(PHONE, "public")]
+    assert bonds(control) == [(phone.address, kind)]
 
 
-@pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("Address", "Events")
-def test_bonded_phone_encrypts_again(band, control):
+def test_bonded_phone_encrypts_again(band, control, centrals):
     """MB4/BOND/BV-02: the bonded phone encrypts every new link
 
     The next link starts encryption with the bond's key: the band finds
     it and the link is encrypted, with no new pairing.
     """
-    phone, address = bonded_phone(band, control)
+    (phone,) = centrals(1)
+    address = control.get("Address")
+    assert phone.bond(band, address) == "paired"
     since = mark(control)
+    assert phone.reconnect(band, address, attempts=1) == [Status.OK]
+    assert event_after(control, "encrypted", since).details == \
+        {"peer": phone.address}
+    names = [e.name for e in control.timeline if e.seq > since]
+    assert "paired" not in names
+
+
+@pytest.mark.socket_only(SOCKET_MODEL)
+@pytest.mark.needs_control("Address", "Events")
+def test_encrypted_link_serves_att(band, control):
+    """MB4/BOND/BV-05: an encrypted link is still the band's ATT bearer
+
+    After the bonded phone encrypts, the same link reads the Device
+    Name, as before the encryption.
+    """
+    phone, address = bonded_phone(band, control)
     link = phone.open(band)
     try:
         assert phone.secure(link, address) == "encrypted"
-        # Still an ATT bearer as before.
         assert link.read(0x0003).startswith(b"Mi Smart Band")
     finally:
         band.disconnect(link)
-    assert event_after(control, "encrypted", since).details == \
-        {"peer": PHONE}
-    names = [e.name for e in control.timeline if e.seq > since]
-    assert "paired" not in names
 
 
 @pytest.mark.socket_only(SOCKET_MODEL)
@@ -130,38 +189,42 @@ def test_other_key_ends_the_link(band, control):
     assert bonds(control) == [(PHONE, "public")]
 
 
-@pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("FactoryReset", "Bonds", "Address", "Events")
-def test_factory_reset_forgets_bonds(band, control):
+def test_factory_reset_forgets_bonds(band, control, centrals):
     """MB4/BOND/BV-03: a factory reset forgets every bond
 
-    The reset band has no bonds and a new address (protocol §10).  The
-    old key on a link to it is refused with PIN or Key Missing; a phone
-    that keeps bonds by address sees a new device and pairs with it.
+    The reset band has no bonds and a new address (protocol §10).  A
+    phone that keeps bonds by address sees a new device and pairs with
+    it; the old bond stays on the phone, for an address no band has.
+    On the socket, where a link still reaches the band whatever its
+    address, the old key is refused with PIN or Key Missing.
     """
-    phone = Phone(PHONE)
+    (phone,) = centrals(1)
     old = control.get("Address")
-    phone.bond(band, old)
+    assert phone.bond(band, old) == "paired"
     control.factory_reset()
     new = control.get("Address")
     assert new != old
     assert bonds(control) == []
 
-    link = phone.open(band)
-    try:
-        with pytest.raises(LinkSecurityError) as info:
-            link.encrypt(phone.bonds[old])
-        assert info.value.status == Status.KEY_MISSING
-        assert phone.secure(link, new) == "paired"
-    finally:
-        band.disconnect(link)
-    assert bonds(control) == [(PHONE, "public")]
+    if isinstance(phone, Phone):
+        link = phone.open(band)
+        try:
+            with pytest.raises(LinkSecurityError) as info:
+                link.encrypt(phone.bonds[old])
+            assert info.value.status == Status.KEY_MISSING
+        finally:
+            band.disconnect(link)
+    assert new not in phone.bonds
+    assert phone.bond(band, new) == "paired"
+    assert old in phone.bonds
+    assert bonds(control) == [(phone.address, address_type(phone))]
 
 
-@pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("Bonds", "Address", "Events")
 @pytest.mark.emulator_process("a band keeping one bond (profile variant)")
-def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
+def test_ghost_pairing_loop_and_recovery(start_band, control, centrals,
+                                         tmp_path):
     """MB4/BOND/BI-01: the ghost pairing, then forget and pair again
 
     A band that keeps one bond: the phone pairs, then a tablet pairs and
@@ -175,10 +238,10 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
     profile = write_variant(tmp_path / "one-bond.ini", {"bond-slots": "1"})
     band = start_band(profile=profile)
     address = control.get("Address")
-    phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
+    phone, tablet = centrals(2)
     for central in (phone, tablet):
-        central.bond(band, address)
-    assert bonds(control) == [(TABLET, "random")]
+        assert central.bond(band, address) == "paired"
+    assert bonds(control) == [(tablet.address, address_type(tablet))]
 
     since = mark(control)
     assert phone.reconnect(band, address, attempts=3) == \
@@ -186,21 +249,21 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, tmp_path):
     control.sync()
     loop = [(e.name, e.details) for e in control.timeline if e.seq > since]
     attempt = [("connected", {}),
-               ("encryption-failed", {"peer": PHONE,
+               ("encryption-failed", {"peer": phone.address,
                                       "reason": "key-missing"}),
                ("disconnected", {})]
     assert loop == attempt * 3
-    assert bonds(control) == [(TABLET, "random")]
+    assert bonds(control) == [(tablet.address, address_type(tablet))]
 
     phone.forget(address)
+    assert address not in phone.bonds
     assert phone.bond(band, address) == "paired"
     assert phone.reconnect(band, address, attempts=3) == [Status.OK]
-    assert bonds(control) == [(PHONE, "public")]
+    assert bonds(control) == [(phone.address, address_type(phone))]
 
 
-@pytest.mark.socket_only(SOCKET_MODEL)
 @pytest.mark.needs_control("Bonds", "Address")
-def test_second_central_bonds_too(band, control):
+def test_second_central_bonds_too(band, control, centrals):
     """MB4/BOND/BV-04: a second central bonds beside the first
 
     With the profile's four bond slots, a tablet that pairs after the
@@ -208,10 +271,11 @@ def test_second_central_bonds_too(band, control):
     links, and the bonds are listed oldest first.
     """
     address = control.get("Address")
-    phone, tablet = Phone(PHONE), Phone(TABLET, random=True)
+    phone, tablet = centrals(2)
     for central in (phone, tablet):
-        central.bond(band, address)
-    assert bonds(control) == [(PHONE, "public"), (TABLET, "random")]
+        assert central.bond(band, address) == "paired"
+    assert bonds(control) == [(phone.address, address_type(phone)),
+                              (tablet.address, address_type(tablet))]
     for central in (phone, tablet):
         assert central.reconnect(band, address, attempts=1) == [Status.OK]
 

@@ -149,6 +149,21 @@ enum mb_security_status mb_bonding_encrypt(struct mb_bonding *b,
 	return MB_SECURITY_OK;
 }
 
+void mb_bonding_encryption_failed(struct mb_bonding *b)
+{
+	/* A link the band never saw encrypted: with a bond the key was
+	 * another (a MIC failure), without one the controller had none to
+	 * give (LTK Negative Reply): the same reasons the socket's model
+	 * gives, from the band's own record. */
+	if (!b->have_peer || b->encrypted)
+		return;
+	emit(b, MB_EVENT_ENCRYPTION_FAILED,
+	     mb_band_state_bond(mb_identity_state(b->id), b->peer,
+				b->peer_random)
+		     ? "other-key"
+		     : "key-missing");
+}
+
 bool mb_bonding_encrypted(const struct mb_bonding *b)
 {
 	return b->encrypted;

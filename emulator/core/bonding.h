@@ -61,4 +61,8 @@ enum mb_security_status mb_bonding_encrypt(struct mb_bonding *b,
 enum mb_security_status mb_bonding_keep(struct mb_bonding *b,
 					const struct mb_bond *bond);
 void mb_bonding_link_encrypted(struct mb_bonding *b);
+/* The central ended the link on an authentication failure before it was
+ * encrypted: its encryption failed (its kernel ends such a link with HCI
+ * 0x05, whatever the controller's reason).  Said before link_down. */
+void mb_bonding_encryption_failed(struct mb_bonding *b);
 bool mb_bonding_encrypted(const struct mb_bonding *b);

@@ -122,6 +122,12 @@ void mb_session_link_encrypted(struct mb_session *s)
 		mb_bonding_link_encrypted(s->p.bonding);
 }
 
+void mb_session_encryption_failed(struct mb_session *s)
+{
+	if (mb_link_connected(s->p.link))
+		mb_bonding_encryption_failed(s->p.bonding);
+}
+
 void mb_session_set_paced(struct mb_session *s, bool paced)
 {
 	mb_fetch_set_paced(s->p.fetch, paced);

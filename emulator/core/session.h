@@ -52,6 +52,9 @@ enum mb_security_status mb_session_encrypt(struct mb_session *s,
 enum mb_security_status mb_session_keep_bond(struct mb_session *s,
 					     const struct mb_bond *bond);
 void mb_session_link_encrypted(struct mb_session *s);
+/* The central ended the link because its encryption failed (over the
+ * air: the link's socket ended in EACCES); before the disconnect. */
+void mb_session_encryption_failed(struct mb_session *s);
 
 /* The transport paces the link as the air would (--pace real): fetch
  * packets go out at the air's rate, and the MTU announcement follows

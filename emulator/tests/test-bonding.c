@@ -2,6 +2,7 @@
 /* LE bonds: what the band keeps (band.ini's [bonds], oldest first), how
  * many, what a factory reset does to them, and how it answers pairing
  * and encryption on a link. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ static void test_slots_and_reset(void **state)
 struct events {
 	int n;
 	enum mb_event_id ids[8];
+	char reasons[8][16]; /* the event's reason, "" without one */
 	bool dropped;
 };
 
@@ -154,8 +156,13 @@ static void svc_emit(const struct mb_event *ev, void *data)
 {
 	struct events *e = data;
 
-	if (e->n < 8)
-		e->ids[e->n++] = ev->id;
+	const struct mb_event_field *reason = mb_event_field(ev, "reason");
+
+	if (e->n >= 8)
+		return;
+	snprintf(e->reasons[e->n], sizeof(e->reasons[e->n]), "%s",
+		 reason ? reason->str : "");
+	e->ids[e->n++] = ev->id;
 }
 
 static void svc_drop(void *data)
@@ -277,6 +284,58 @@ static void test_link_layer_pairs_and_encrypts(void **state)
 	mb_identity_free(id);
 }
 
+/* Over the air the band hears of a failed encryption only as the link's
+ * end (the central's kernel ends it on an authentication failure): it
+ * names the reason from its own record, as the socket's model does, and
+ * only for a link that was not encrypted. */
+static void test_link_layer_encryption_fails(void **state)
+{
+	struct events e = { 0 };
+	struct mb_services svc = { &svc_ops, &e };
+	struct mb_band_state s;
+	struct mb_identity *id;
+	struct mb_bonding *b;
+	struct mb_bond key = bond(PHONE, false, 0x5c);
+
+	(void)state;
+	assert_true(mb_band_state_init(&s));
+	id = mb_identity_new(&s);
+	b = mb_bonding_new(&svc, id, 1);
+	/* No central named on the link: nothing to say. */
+	mb_bonding_encryption_failed(b);
+	assert_int_equal(e.n, 0);
+	/* The ghost pairing: a central the band has no bond with. */
+	mb_bonding_set_peer(b, PHONE, false);
+	mb_bonding_encryption_failed(b);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.ids[0], MB_EVENT_ENCRYPTION_FAILED);
+	assert_string_equal(e.reasons[0], "key-missing");
+	mb_bonding_link_down(b);
+	/* A bond, and the link ended unencrypted on a failure: another
+	 * key. */
+	mb_bonding_set_peer(b, PHONE, false);
+	assert_int_equal(mb_bonding_keep(b, &key), MB_SECURITY_OK);
+	mb_bonding_link_down(b);
+	mb_bonding_set_peer(b, PHONE, false);
+	mb_bonding_encryption_failed(b);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.ids[1], MB_EVENT_PAIRED);
+	assert_int_equal(e.ids[2], MB_EVENT_ENCRYPTION_FAILED);
+	assert_string_equal(e.reasons[2], "other-key");
+	mb_bonding_link_down(b);
+	/* An encrypted link that ends so is not an encryption failure. */
+	mb_bonding_set_peer(b, PHONE, false);
+	mb_bonding_link_encrypted(b);
+	mb_bonding_encryption_failed(b);
+	assert_int_equal(e.n, 4);
+	assert_int_equal(e.ids[3], MB_EVENT_ENCRYPTED);
+	/* The bond stays: the band forgets nothing on a failure. */
+	assert_non_null(
+		mb_band_state_bond(mb_identity_state(id), PHONE, false));
+	mb_bonding_free(b);
+	mb_identity_free(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_pair_and_encrypt),
 		cmocka_unit_test(test_no_slots_refuses_pairing),
 		cmocka_unit_test(test_link_layer_pairs_and_encrypts),
+		cmocka_unit_test(test_link_layer_encryption_fails),
 	};
 
 	return cmocka_run_group_tests_name("bonding", tests, NULL, NULL);

@@ -31,6 +31,7 @@ struct seqlink {
 	seqlink_intercept_func_t intercept;
 	void *intercept_data;
 	struct pace *pace; /* --pace real; NULL: as fast as the socket */
+	int error; /* what ended the link, as the socket said it; 0: a close */
 };
 
 static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
@@ -45,7 +46,10 @@ static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
 		if (send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return G_SOURCE_CONTINUE;
-			break; /* the reader notices the hang-up */
+			/* The socket's error is read once: keep it for
+			 * the owner.  The reader notices the hang-up. */
+			l->error = errno;
+			break;
 		}
 		g_bytes_unref(g_queue_pop_head(&l->tx));
 	}
@@ -143,6 +147,8 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 	 * The owner frees the link in down(): nothing of it is touched
 	 * after that. */
 	if (n <= 0 || l->drop_requested) {
+		if (n < 0 && !l->error)
+			l->error = errno;
 		l->in_id = 0;
 		l->down(l->user_data);
 		return G_SOURCE_REMOVE;
@@ -237,6 +243,11 @@ void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
 void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len)
 {
 	link_send(packet, len, l);
+}
+
+int seqlink_error(const struct seqlink *l)
+{
+	return l->error;
 }
 
 int seqlink_fd(const struct seqlink *l)

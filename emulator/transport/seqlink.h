@@ -23,6 +23,12 @@ struct seqlink *seqlink_new(struct mb_band *band, int fd,
 void seqlink_free(struct seqlink *l);
 
 int seqlink_fd(const struct seqlink *l);
+/* The errno that ended the link (from down() on), 0 for a plain close.
+ * Over the air the kernel gives the link's end as the socket's error:
+ * EACCES for an authentication failure (HCI 0x05, how a central's
+ * kernel ends a link whose encryption failed), ECONNRESET for a central
+ * that hung up (0x13), ETIMEDOUT for a supervision timeout (0x08). */
+int seqlink_error(const struct seqlink *l);
 
 /* A packet the transport handles itself instead of the band's ATT server
  * (the socket's modelled link layer): true when fn took it. */

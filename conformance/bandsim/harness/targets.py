@@ -204,7 +204,7 @@ def parse_emu_bluez(value):
     return parts
 
 
-def _system_bus():
+def system_bus():
     """A private connection to the system bus (the caller closes it)."""
     from gi.repository import Gio
 
@@ -219,7 +219,7 @@ def _adapter_property(adapter: str, interface: str, name: str,
     """One property of /org/bluez/ADAPTER, read from bluetoothd now."""
     from gi.repository import Gio, GLib
 
-    conn = _system_bus()
+    conn = system_bus()
     try:
         reply = conn.call_sync(
             "org.bluez", f"/org/bluez/{adapter}",
@@ -259,7 +259,7 @@ def power_cycle(adapter: str, timeout: float = POWER_TIMEOUT) -> None:
     reset.  bluetoothd answers each Set once the adapter got there."""
     from gi.repository import Gio, GLib
 
-    conn = _system_bus()
+    conn = system_bus()
     try:
         for on in (False, True):
             conn.call_sync(
@@ -282,7 +282,7 @@ def disconnect_all(adapter: str, timeout: float = POWER_TIMEOUT) -> int:
     kernel until its own side ends it."""
     from gi.repository import Gio, GLib
 
-    conn = _system_bus()
+    conn = system_bus()
     try:
         objects = conn.call_sync(
             "org.bluez", "/", "org.freedesktop.DBus.ObjectManager",
@@ -315,7 +315,7 @@ def wait_device(adapter: str, address: str, timeout: float) -> None:
 
     path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
     deadline = Deadline(timeout)
-    conn = _system_bus()
+    conn = system_bus()
     try:
         while True:
             try:
@@ -351,7 +351,7 @@ def wait_advertising_instances(adapter: str, count: int,
     context.push_thread_default()
     conn = None
     try:
-        conn = _system_bus()
+        conn = system_bus()
         sub = conn.signal_subscribe(
             "org.bluez", "org.freedesktop.DBus.Properties",
             "PropertiesChanged", f"/org/bluez/{adapter}", None,
@@ -398,7 +398,7 @@ class Discovery:
 
         self._glib = GLib
         self.path = f"/org/bluez/{adapter}"
-        self.conn = _system_bus()
+        self.conn = system_bus()
         self.start()
 
     def start(self) -> None:

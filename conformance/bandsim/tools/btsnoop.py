@@ -82,6 +82,7 @@ MONITOR_KINDS = {2: (COMMAND, SENT), 3: (EVENT, RECEIVED), 4: (ACL, SENT),
 
 ATT_CID = 0x0004
 EVT_DISCONNECTION_COMPLETE = 0x05
+EVT_ENCRYPTION_CHANGE = 0x08
 EVT_LE_META = 0x3E
 # LE Connection Complete, Enhanced Connection Complete (v1, v2).
 LE_CONNECTION_COMPLETE = (0x01, 0x0A, 0x29)
@@ -320,6 +321,25 @@ class AttExtractor:
         for key in [k for k in self._partial if k[1] == handle]:
             del self._partial[key]
             self.incomplete += 1
+
+
+class EncryptionChange(NamedTuple):
+    timestamp_us: int
+    handle: int
+    status: int             # HCI status: 0x00, or 0x06 PIN or Key Missing
+    enabled: bool
+
+
+def encryption_changes(records: Iterable[Record]) -> Iterator[EncryptionChange]:
+    """The controller's Encryption Change events of a capture: how each
+    encryption a host started or answered came out."""
+    for record in records:
+        p = record.payload
+        if record.kind == EVENT and len(p) >= 6 and \
+                p[0] == EVT_ENCRYPTION_CHANGE:
+            yield EncryptionChange(
+                record.timestamp_us,
+                int.from_bytes(p[3:5], "little") & 0x0FFF, p[2], p[5] != 0)
 
 
 def att_pdus(records: Iterable[Record],

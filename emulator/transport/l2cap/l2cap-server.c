@@ -391,6 +391,11 @@ static void link_down(void *user_data)
 {
 	struct l2cap_server *s = user_data;
 
+	/* A central's kernel ends a link whose encryption failed with an
+	 * authentication failure (HCI 0x05), which the band's socket gives
+	 * as EACCES: the ghost pairing's attempt, seen from the band. */
+	if (seqlink_error(s->link) == EACCES)
+		mb_session_encryption_failed(mb_band_session(s->band));
 	hang_up(s);
 	g_info("central disconnected");
 	status(s, "DISCONNECTED=1");
