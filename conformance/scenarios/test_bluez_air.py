@@ -117,6 +117,117 @@ def test_bluetoothctl_sees_the_band(band, target):
         band.disconnect(link)
 
 
+class Bluetoothctl:
+    """bluetoothctl on the central's controller, fed a command at a time
+    as a person types them: each waits for the line that ends it (its
+    output is asynchronous: "Pairing successful" comes after the
+    prompt), within a deadline."""
+
+    def __init__(self, central_address: str):
+        self.proc = subprocess.Popen(
+            ["bluetoothctl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, bufsize=0)
+        self.out = ""
+        self.run(f"select {central_address}",
+                 until=f"Controller {central_address}")
+
+    def run(self, command: str, until: str,
+            timeout: float = BLUETOOTHCTL_TIMEOUT) -> str:
+        """Send command; the output from it until a line holds `until`
+        (a regular expression)."""
+        import select
+        import time
+
+        start = len(self.out)
+        self.proc.stdin.write(f"{command}\n".encode())
+        pattern = re.compile(until, re.MULTILINE)
+        end = time.monotonic() + timeout
+        while not pattern.search(self.out, start):
+            left = end - time.monotonic()
+            ready, _, _ = select.select([self.proc.stdout], [], [],
+                                        max(left, 0))
+            chunk = os.read(self.proc.stdout.fileno(), 65536) \
+                if ready else b""
+            if not chunk:
+                pytest.fail(f"bluetoothctl: {command!r} gave no "
+                            f"{until!r} within {timeout} s:\n"
+                            f"{self.out[start:]}")
+            self.out += ANSI.sub("", chunk.decode("utf-8", "replace"))
+        return self.out[start:]
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.write(b"quit\n")
+            self.proc.wait(timeout=BLUETOOTHCTL_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+# bluetoothctl's hexdump of a value: "  56 31 2e 30  V1.0", 16 bytes a
+# row, at the start of a line or after the prompt it printed again.
+HEXDUMP_ROW = re.compile(r"(?:^|\]#)\s+((?:[0-9a-f]{2} )*[0-9a-f]{2})  ",
+                         re.MULTILINE)
+
+
+def read_value(ctl: Bluetoothctl, uuid: str) -> bytes:
+    """The value (at most 16 bytes: one hexdump row) that bluetoothctl's
+    gatt menu reads from the characteristic uuid."""
+    ctl.run(f"select-attribute {uuid}", until="")
+    text = ctl.run("read", until=HEXDUMP_ROW.pattern)
+    return bytes.fromhex(HEXDUMP_ROW.search(text).group(1).replace(" ", ""))
+
+
+@pytest.mark.needs_control("Bonds")
+@pytest.mark.emulator_process("starts the emulator on an adapter")
+def test_bluetoothctl_pairs_and_reads(band, target, control):
+    """MB4/BLUEZ/BV-21: bluetoothctl pairs, connects and reads the band
+
+    A person at another machine with bluetoothctl: `pair` (Just Works:
+    the band has no display), `connect`, `info` lists the band's own
+    Device Name and its Generic Access service, and the gatt menu reads
+    the Device Information service's software revision and serial
+    number as the band serves them.  The band keeps the pairing as a
+    bond for that machine's address.
+    """
+    if not target.emu_bluez:
+        pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
+    if target.through_bluetoothd:
+        pytest.skip("pairing needs the band's own link layer "
+                    "(--emu-transport l2cap)")
+    central = target.emu_bluez[1]
+    address = band.air_address()
+    central_address = targets.adapter_address(central)
+    wait_advertised(central, address)
+    ctl = Bluetoothctl(central_address)
+    try:
+        ctl.run(f"pair {address}", until="Pairing successful|Failed to pair",
+                timeout=90)
+        assert "Pairing successful" in ctl.out, ctl.out
+        assert [tuple(b) for b in control.get("Bonds")] == \
+            [(central_address, "public")]
+        ctl.run(f"connect {address}",
+                until="Connection successful|Failed to connect", timeout=60)
+        assert "Connection successful" in ctl.out, ctl.out
+        info = ctl.run(f"info {address}", until=r"Paired: \w+[\s\S]*"
+                       r"Connected: \w+[\s\S]*UUID")
+        info += ctl.run("version", until="Version")
+        assert "Name: Mi Smart Band 4" in info, info
+        assert "Paired: yes" in info and "Connected: yes" in info, info
+        assert "(00001800-0000-1000-8000-00805f9b34fb)" in info, info
+        ctl.run("menu gatt", until="select-attribute")
+        revision = PROFILE.characteristic("software-revision").uuid
+        serial = PROFILE.characteristic("serial-number").uuid
+        assert read_value(ctl, revision) == b"V1.0.9.70"
+        assert read_value(ctl, serial) == band.identity()["serial"].encode()
+        ctl.run("back", until="")
+        ctl.run(f"disconnect {address}",
+                until="Successful disconnected|Connected: no", timeout=60)
+    finally:
+        ctl.close()
+    band.wait_dropped()
+
+
 # The VM's btmon capture of every adapter (ci/vm/guest-conformance sets it).
 AIR_CAPTURE = os.environ.get("BANDSIM_AIR_CAPTURE")
 

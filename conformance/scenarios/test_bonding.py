@@ -33,6 +33,8 @@ from scenarios.helpers.events import event_after
 PHONE = "48:2C:A0:11:22:33"
 TABLET = "C4:1D:2E:3F:40:51"
 SOCKET_MODEL = "the socket transport's modelled link security"
+CENTRALS = ("centrals of the suite's own: the socket's modelled ones, or "
+            "bluetoothd on the VM's adapters")
 
 
 def _third_adapter(target):
@@ -130,6 +132,7 @@ def test_pairing_keeps_a_bond(start_band, control, centrals, tmp_path):
     assert bonds(control) == [(phone.address, kind)]
 
 
+@pytest.mark.emulator_process(CENTRALS)
 @pytest.mark.needs_control("Address", "Events")
 def test_bonded_phone_encrypts_again(band, control, centrals):
     """MB4/BOND/BV-02: the bonded phone encrypts every new link
@@ -189,6 +192,7 @@ def test_other_key_ends_the_link(band, control):
     assert bonds(control) == [(PHONE, "public")]
 
 
+@pytest.mark.emulator_process(CENTRALS)
 @pytest.mark.needs_control("FactoryReset", "Bonds", "Address", "Events")
 def test_factory_reset_forgets_bonds(band, control, centrals):
     """MB4/BOND/BV-03: a factory reset forgets every bond
@@ -262,6 +266,7 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, centrals,
     assert bonds(control) == [(phone.address, address_type(phone))]
 
 
+@pytest.mark.emulator_process(CENTRALS)
 @pytest.mark.needs_control("Bonds", "Address")
 def test_second_central_bonds_too(band, control, centrals):
     """MB4/BOND/BV-04: a second central bonds beside the first
