@@ -4,23 +4,22 @@ their stack (``Device1.Pair``, ``Connect``, ``Adapter1.RemoveDevice``).
 
 It answers as ``bandsim.clients.bonding.Phone`` does over the socket's
 modelled link security, so the MB4/BOND scenarios run over either.  How
-an encryption came out is the central controller's own word: the
-Encryption Change event in the btmon capture of the adapter
-(``BANDSIM_AIR_CAPTURE``), "PIN or Key Missing" (0x06) for the ghost
-pairing.  BlueZ's D-Bus errors for it vary from call to call
+an encryption came out is the central controller's own word: its
+Encryption Change event, read live on the kernel's HCI monitor channel
+(hcimonitor.py), "PIN or Key Missing" (0x06) for the ghost pairing.
+BlueZ's D-Bus errors for it vary from call to call
 (``le-connection-abort-by-local``, ``br-connection-canceled`` in the
 VM's bluez 5.66), so they are not what a scenario judges.
 """
 
 import configparser
-import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from ..link.deadline import Deadline
 from ..protocol.linksec import Status
-from ..tools import btsnoop
 from . import targets
+from .hcimonitor import HciMonitor
 
 # bluetoothd's storage: STORAGEDIR/ADAPTER/DEVICE/info, [LongTermKey].
 STORAGE_DIR = Path("/var/lib/bluetooth")
@@ -29,9 +28,13 @@ STORAGE_DIR = Path("/var/lib/bluetooth")
 PAIR_TIMEOUT = 90.0
 CONNECT_TIMEOUT = 60.0
 SEEN_TIMEOUT = 30.0
-# The capture is written by btmon as packets pass: the Encryption Change
-# of an attempt may land a moment after the D-Bus call returned.
-CAPTURE_SETTLE = 5.0
+# After Connect returned (or failed), how long the controller's
+# Encryption Change may still take: it comes within milliseconds of the
+# link's encryption request, which comes before Connect returns.
+ENCRYPTION_SETTLE = 10.0
+# A Connect that returned with no link reported by then made none.
+NO_LINK_SETTLE = 0.5
+LINK_TRIES = 3
 DEVICE1 = "org.bluez.Device1"
 
 
@@ -47,13 +50,11 @@ def _status(code: int):
 
 
 class AirPhone:
-    """The central adapter ``adapter`` as a phone; ``capture`` the btmon
-    capture that holds its controller's events."""
+    """The central adapter ``adapter`` as a phone."""
 
-    def __init__(self, adapter: str, capture: str = None):
+    def __init__(self, adapter: str):
         self.adapter = adapter
         self.index = int(adapter[len("hci"):])
-        self.capture = capture or os.environ.get("BANDSIM_AIR_CAPTURE")
         self.address = targets.adapter_address(adapter)
         self.random = False
 
@@ -136,28 +137,6 @@ class AirPhone:
                 found[info.parent.name] = key
         return found
 
-    # ---- the capture -------------------------------------------------
-
-    def _encryptions(self) -> List[btsnoop.EncryptionChange]:
-        if not self.capture or not os.path.exists(self.capture):
-            raise AirPhoneError(
-                "needs BANDSIM_AIR_CAPTURE, a btmon -w capture of the "
-                "central's adapter, to tell how its encryption came out")
-        return list(btsnoop.encryption_changes(
-            btsnoop.read(self.capture, self.index)))
-
-    def _outcome(self, seen: int, deadline: Deadline):
-        """The status of the first Encryption Change after the first
-        `seen` ones, waiting for btmon to write it; None if none came."""
-        while True:
-            changes = self._encryptions()
-            if len(changes) > seen:
-                return _status(changes[seen].status)
-            if deadline.expired:
-                return None
-            from gi.repository import GLib
-            GLib.usleep(50_000)
-
     # ---- what a phone does -------------------------------------------
 
     def _end(self, band, band_address: str) -> None:
@@ -188,6 +167,32 @@ class AirPhone:
             self._end(band, band_address)
         return "paired"
 
+    def _linked_once(self, band, band_address: str):
+        """One reconnect: Connect until a link comes up (a try the
+        controller never linked is not an attempt: btvirt reports an
+        advertisement only when scanning starts, so a scan is started
+        afresh before the next try), then the controller's Encryption
+        Change on it; the link is then ended."""
+        for _ in range(LINK_TRIES):
+            with HciMonitor(self.index) as monitor:
+                error = self._call(self._path(band_address), DEVICE1,
+                                   "Connect", timeout=CONNECT_TIMEOUT)
+                linked, change = monitor.link_attempt(
+                    NO_LINK_SETTLE, Deadline(ENCRYPTION_SETTLE))
+            if not linked:
+                targets.Discovery(self.adapter).close()
+                continue
+            band.wait_status("CONNECTED=1")
+            self._end(band, band_address)
+            if change is None:
+                raise AirPhoneError(
+                    f"{self.adapter} linked to the band but started no "
+                    f"encryption (Connect: {error or 'ok'})")
+            return change
+        raise AirPhoneError(f"{self.adapter}: no link to the band in "
+                            f"{LINK_TRIES} tries of Device1.Connect "
+                            f"(the last: {error or 'ok'})")
+
     def forget(self, band_address: str) -> None:
         """"Forget this device": bluetoothd drops the bond and the key."""
         error = self._call(f"/org/bluez/{self.adapter}", "org.bluez.Adapter1",
@@ -203,18 +208,9 @@ class AirPhone:
         statuses = []
         self._see(band_address)
         for _ in range(attempts):
-            seen = len(self._encryptions())
-            error = self._call(self._path(band_address), DEVICE1, "Connect",
-                               timeout=CONNECT_TIMEOUT)
-            band.wait_status("CONNECTED=1")
-            status = self._outcome(seen, Deadline(CAPTURE_SETTLE))
-            self._end(band, band_address)
-            if status is None:
-                raise AirPhoneError(
-                    f"{self.adapter} linked to the band but started no "
-                    f"encryption (Connect: {error or 'ok'})")
-            statuses.append(status)
-            if status == Status.OK:
+            change = self._linked_once(band, band_address)
+            statuses.append(_status(change.status))
+            if change.status == Status.OK:
                 break
         return statuses
 

@@ -330,6 +330,14 @@ class EncryptionChange(NamedTuple):
     enabled: bool
 
 
+def link_up(record: Record) -> bool:
+    """Whether record is an LE (Enhanced) Connection Complete with
+    success: a link came up."""
+    p = record.payload
+    return record.kind == EVENT and len(p) >= 4 and p[0] == EVT_LE_META \
+        and p[2] in LE_CONNECTION_COMPLETE and p[3] == 0
+
+
 def encryption_changes(records: Iterable[Record]) -> Iterator[EncryptionChange]:
     """The controller's Encryption Change events of a capture: how each
     encryption a host started or answered came out."""
