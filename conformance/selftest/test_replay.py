@@ -548,3 +548,32 @@ def test_report_points_at_readable_captures(tmp_path):
     assert report.check(dict(record, transcripts=[
         "MB4_DEMO_BV-09.transcript.json"])) != []
 
+
+
+def test_link_and_encryption_events():
+    """The monitor's events that the over-the-air phone judges by: an LE
+    Enhanced Connection Complete with success is a link that came up;
+    Encryption Change carries the controller's status (06 PIN or Key
+    Missing: the ghost pairing) and whether it is on."""
+    def event(payload: bytes) -> btsnoop.Record:
+        return btsnoop.Record(0, btsnoop.RECEIVED, btsnoop.EVENT, payload)
+
+    enhanced_up = event(bytes([0x3E, 31, 0x0A, 0x00, 0x2A, 0x00, 0x00])
+                        + bytes(24))
+    refused = event(bytes([0x3E, 31, 0x0A, 0x3C, 0x00, 0x00, 0x00])
+                    + bytes(24))
+    legacy_up = event(bytes([0x3E, 19, 0x01, 0x00, 0x2A, 0x00, 0x00])
+                      + bytes(12))
+    assert btsnoop.link_up(enhanced_up) and btsnoop.link_up(legacy_up)
+    assert not btsnoop.link_up(refused)
+    assert not btsnoop.link_up(event(bytes([0x3E])))
+    acl = btsnoop.Record(0, btsnoop.SENT, btsnoop.ACL, enhanced_up.payload)
+    assert not btsnoop.link_up(acl)
+
+    key_missing = event(bytes([0x08, 4, 0x06, 0x2A, 0x00, 0x00]))
+    encrypted = event(bytes([0x08, 4, 0x00, 0x2B, 0x00, 0x01]))
+    short = event(bytes([0x08, 3, 0x00, 0x2B, 0x00]))
+    changes = list(btsnoop.encryption_changes(
+        [enhanced_up, key_missing, short, acl, encrypted]))
+    assert [(c.handle, c.status, c.enabled) for c in changes] == \
+        [(0x2A, 0x06, False), (0x2B, 0x00, True)]
