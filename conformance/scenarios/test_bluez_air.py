@@ -15,7 +15,9 @@ import pytest
 from bandsim.clients.auth import HuamiClient
 from bandsim.harness import targets
 from bandsim.harness.control import ControlClient
+from bandsim.harness.hcimonitor import HciMonitor, MonitorUnavailable
 from bandsim.harness.suite import TEST_KEY
+from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
 from bandsim.tools import btsnoop
@@ -82,41 +84,6 @@ def wait_advertised(central: str, address: str) -> dict:
             conn.signal_unsubscribe(sub)
 
 
-@pytest.mark.emulator_process("starts the emulator on the BlueZ transport")
-def test_bluetoothctl_sees_the_band(band, target):
-    """MB4/BLUEZ/BV-20: bluetoothctl on another adapter lists the band
-
-    "Mi Smart Band 4" with manufacturer data for 0x0157 (24 bytes, heart
-    rate 0xFF at index 3) and service data on 0xFEE0 (the day's steps,
-    u32 LE); once connected, info lists the profile's services.
-    """
-    if not target.emu_bluez:
-        pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
-    central = target.emu_bluez[1]
-    address = band.air_address()
-    central_address = targets.adapter_address(central)
-    props = wait_advertised(central, address)
-    info = bluetoothctl(central_address, f"info {address}")
-    assert f"Device {address}" in info, info
-    assert "Name: Mi Smart Band 4" in info, info
-    assert "ManufacturerData Key: 0x0157" in info, info
-    assert f"ServiceData Key: {MIBAND_SERVICE_DATA}" in info, info
-    # The bytes behind those keys, as bluetoothd holds them.
-    mfr = bytes(props["ManufacturerData"][0x0157])
-    assert len(mfr) == 24 and mfr[3] == 0xFF, mfr.hex(" ")
-    assert bytes(props["ServiceData"][MIBAND_SERVICE_DATA]) == bytes(4)
-
-    link = band.connect()
-    try:
-        info = bluetoothctl(central_address, f"info {address}")
-        assert "Connected: yes" in info, info
-        listed = set(re.findall(r"UUID: .*\(([0-9a-f-]{36})\)", info))
-        wanted = {s.uuid for s in PROFILE.services}
-        assert wanted <= listed, sorted(wanted - listed)
-    finally:
-        band.disconnect(link)
-
-
 class Bluetoothctl:
     """bluetoothctl on the central's controller, fed a command at a time
     as a person types them: each waits for the line that ends it (its
@@ -178,6 +145,52 @@ def read_value(ctl: Bluetoothctl, uuid: str) -> bytes:
     return bytes.fromhex(HEXDUMP_ROW.search(text).group(1).replace(" ", ""))
 
 
+@pytest.mark.emulator_process("starts the emulator on the BlueZ transport")
+def test_bluetoothctl_sees_the_band(band, target):
+    """MB4/BLUEZ/BV-20: bluetoothctl on another adapter lists the band
+
+    "Mi Smart Band 4" with manufacturer data for 0x0157 (24 bytes, heart
+    rate 0xFF at index 3) and service data on 0xFEE0 (the day's steps,
+    u32 LE); once connected, info lists the profile's services.
+    """
+    if not target.emu_bluez:
+        pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
+    central = target.emu_bluez[1]
+    address = band.air_address()
+    central_address = targets.adapter_address(central)
+    props = wait_advertised(central, address)
+    info = bluetoothctl(central_address, f"info {address}")
+    assert f"Device {address}" in info, info
+    assert "Name: Mi Smart Band 4" in info, info
+    assert "ManufacturerData Key: 0x0157" in info, info
+    assert f"ServiceData Key: {MIBAND_SERVICE_DATA}" in info, info
+    # The bytes behind those keys, as bluetoothd holds them.
+    mfr = bytes(props["ManufacturerData"][0x0157])
+    assert len(mfr) == 24 and mfr[3] == 0xFF, mfr.hex(" ")
+    assert bytes(props["ServiceData"][MIBAND_SERVICE_DATA]) == bytes(4)
+
+    # Connected as a person does, by bluetoothctl's own connect: its
+    # bluetoothd then discovers the services (the suite's raw central
+    # would hold the link's ATT channel itself).
+    ctl = Bluetoothctl(central_address)
+    try:
+        ctl.run(f"connect {address}",
+                until="Connection successful|Failed to connect", timeout=60)
+        assert "Connection successful" in ctl.out, ctl.out
+        info = ctl.run(f"info {address}", until=r"Connected: \w+[\s\S]*UUID")
+        info += ctl.run("version", until="Version")
+        assert "Connected: yes" in info, info
+        listed = set(re.findall(r"UUID: .*\(([0-9a-f-]{36})\)", info))
+        wanted = {s.uuid for s in PROFILE.services}
+        assert wanted <= listed, sorted(wanted - listed)
+        ctl.run(f"disconnect {address}",
+                until="Successful disconnected|Connected: no", timeout=60)
+    finally:
+        ctl.close()
+    band.wait_status("CONNECTED=1")
+    band.wait_dropped()
+
+
 @pytest.mark.needs_control("Bonds")
 @pytest.mark.emulator_process("starts the emulator on an adapter")
 def test_bluetoothctl_pairs_and_reads(band, target, control):
@@ -228,16 +241,9 @@ def test_bluetoothctl_pairs_and_reads(band, target, control):
     band.wait_dropped()
 
 
-# The VM's btmon capture of every adapter (ci/vm/guest-conformance sets it).
-AIR_CAPTURE = os.environ.get("BANDSIM_AIR_CAPTURE")
-
-
-def central_links(capture_path: str, index: int):
-    """(links, ATT PDUs) the central's adapter has in the capture now."""
-    extractor = btsnoop.AttExtractor()
-    pdus = list(btsnoop.att_pdus(btsnoop.read(capture_path, index),
-                                 extractor))
-    return extractor.links, pdus
+# What is left of the central's traffic once the link ended: the monitor
+# socket holds it; reading stops after this long with nothing new.
+MONITOR_DRAIN = 2.0
 
 
 @pytest.mark.emulator_process("starts the emulator on an adapter")
@@ -246,31 +252,33 @@ def test_band_starts_no_gatt_procedure(band, target):
 
     A real band leaves the MTU exchange to the phone and announces its
     MTU with device event 16 (protocol §13); it sends no request of its
-    own.  In the central adapter's capture, every ATT PDU that came from
-    the band over this link is a response, notification or indication:
-    none is an MTU exchange, a discovery or any other request or command.
+    own.  On the central's controller, read live on the kernel's HCI
+    monitor channel as btmon reads it, every ATT PDU that came from the
+    band over this link is a response, notification or indication: none
+    is an MTU exchange, a discovery or any other request or command.
     """
     if not target.emu_bluez:
         pytest.skip("needs --emu-bluez: two BlueZ adapters (ci/vm)")
-    if not AIR_CAPTURE or not os.path.exists(AIR_CAPTURE):
-        pytest.skip("needs BANDSIM_AIR_CAPTURE: a btmon -w capture of the "
-                    "central's adapter (ci/vm)")
     index = int(target.emu_bluez[1][len("hci"):])
-    before, _ = central_links(AIR_CAPTURE, index)
-    link = band.connect()
     try:
-        huami = HuamiClient(link)
-        huami.enable_notifications()
-        huami.authenticate(TEST_KEY)
-    finally:
-        band.disconnect(link)
-    links, pdus = central_links(AIR_CAPTURE, index)
-    ours = set(links) - set(before)
-    assert ours, "the capture shows no new link on the central's adapter"
-    from_band = [p.pdu for p in pdus if p.link in ours
-                 and p.direction == btsnoop.RECEIVED]
+        monitor = HciMonitor(index)
+    except MonitorUnavailable as exc:
+        pytest.skip(f"needs the HCI monitor channel (CAP_NET_RAW): {exc}")
+    with monitor:
+        link = band.connect()
+        try:
+            huami = HuamiClient(link)
+            huami.enable_notifications()
+            huami.authenticate(TEST_KEY)
+        finally:
+            band.disconnect(link)
+        extractor = btsnoop.AttExtractor()
+        pdus = list(btsnoop.att_pdus(
+            monitor.records(Deadline(MONITOR_DRAIN)), extractor))
+    assert extractor.links, "the central's controller showed no link"
+    from_band = [p.pdu for p in pdus if p.direction == btsnoop.RECEIVED]
     assert any(p[0] in btsnoop.SERVER_OPCODES for p in from_band), \
-        "the capture shows nothing the band answered"
+        "the central's controller shows nothing the band answered"
     requests = [p.hex(" ") for p in from_band
                 if p[0] in btsnoop.CLIENT_OPCODES]
     assert requests == [], "the band's side sent the central requests"
