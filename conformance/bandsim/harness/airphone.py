@@ -156,8 +156,21 @@ class AirPhone:
                 raise AirPhoneError(f"the bonded {self.adapter} could not "
                                     f"encrypt: {status}")
             return "encrypted"
-        error = self._call(self._path(band_address), DEVICE1, "Pair",
-                           timeout=PAIR_TIMEOUT)
+        for _ in range(LINK_TRIES):
+            with HciMonitor(self.index) as monitor:
+                error = self._call(self._path(band_address), DEVICE1,
+                                   "Pair", timeout=PAIR_TIMEOUT)
+                linked, _ = monitor.link_attempt(NO_LINK_SETTLE,
+                                                 Deadline(NO_LINK_SETTLE))
+            if linked or self.paired(band_address):
+                break
+            # No link at all: the band's advertisement was not seen (as
+            # in _linked_once); scan afresh and pair again.
+            targets.Discovery(self.adapter).close()
+        else:
+            raise AirPhoneError(f"Device1.Pair on {self.adapter}: no link "
+                                f"to the band in {LINK_TRIES} tries (the "
+                                f"last: {error or 'ok'})")
         band.wait_status("CONNECTED=1")
         try:
             if error is not None or not self.paired(band_address):

@@ -30,7 +30,7 @@ from bandsim.clients.fetch import (SAMPLE_SIZE, FetchClient, FetchError,
                                    SyncState)
 from bandsim.harness.suite import TEST_KEY
 from bandsim.link.base import AttClientError, Timeout
-from bandsim.link.deadline import Deadline, as_deadline
+from bandsim.link.deadline import SCALE, Deadline, as_deadline
 from bandsim.oracles.liveness import BUSY_SETTLE_S
 from bandsim.protocol.huami import StatusError
 from bandsim.protocol.profile import default_profile
@@ -104,8 +104,11 @@ ACTIONS = ("disconnect", "silence", "drop", "duplicate", "skip-counter",
 # quiet: the band answers a socket link in milliseconds, so half a
 # second of nothing is a hang, not a slow band.
 QUIET_S = 0.5
-# A try that should go through (connect, auth, a day of data, ack).
-RETRY_S = 5.0
+# A try that should go through (connect, auth, a day of data, ack): what
+# a working band needs, so it stretches with BANDSIM_TIMEOUT_SCALE as
+# every client deadline does (over the air under TCG a connection alone
+# takes seconds); QUIET_S, the fault's own "nothing came", never does.
+RETRY_S = 5.0 * SCALE
 # The steps of a try before the one that meets a band gone quiet
 # (connect, MTU, auth, subscribe): what a working band needs for them,
 # on a machine as busy as CI's.  QUIET_S bounds only the quiet step, so a
