@@ -102,11 +102,16 @@ class Bluetoothctl:
             timeout: float = BLUETOOTHCTL_TIMEOUT) -> str:
         """Send command; the output from it until a line holds `until`
         (a regular expression)."""
+        start = len(self.out)
+        self.proc.stdin.write(f"{command}\n".encode())
+        return self.wait(until, start, timeout, command)
+
+    def wait(self, until: str, start: int,
+             timeout: float = BLUETOOTHCTL_TIMEOUT, command: str = "") -> str:
+        """The output from offset start until a line holds `until`."""
         import select
         import time
 
-        start = len(self.out)
-        self.proc.stdin.write(f"{command}\n".encode())
         pattern = re.compile(until, re.MULTILINE)
         end = time.monotonic() + timeout
         while not pattern.search(self.out, start):
@@ -133,16 +138,24 @@ class Bluetoothctl:
 
 # bluetoothctl's hexdump of a value: "  56 31 2e 30  V1.0", 16 bytes a
 # row, at the start of a line or after the prompt it printed again.
-HEXDUMP_ROW = re.compile(r"(?:^|\]#)\s+((?:[0-9a-f]{2} )*[0-9a-f]{2})  ",
-                         re.MULTILINE)
+HEXDUMP_ROW = r"(?:^|\]#)\s+((?:[0-9a-f]{2} )*[0-9a-f]{2})  "
 
 
 def read_value(ctl: Bluetoothctl, uuid: str) -> bytes:
     """The value (at most 16 bytes: one hexdump row) that bluetoothctl's
-    gatt menu reads from the characteristic uuid."""
+    gatt menu reads from the characteristic uuid: the dump under the
+    "[CHG] Attribute PATH Value:" of that characteristic (the read's own
+    reply is dumped unnamed, and a previous read's change may still be
+    on its way)."""
     ctl.run(f"select-attribute {uuid}", until="")
-    text = ctl.run("read", until=HEXDUMP_ROW.pattern)
-    return bytes.fromhex(HEXDUMP_ROW.search(text).group(1).replace(" ", ""))
+    start = len(ctl.out)
+    text = ctl.run("read", until=r"Attempting to read (\S+)")
+    path = re.search(r"Attempting to read (\S+)", text).group(1)
+    named = (re.escape(path) + r" Value:[^\n]*\n[^\n]*?"
+             + HEXDUMP_ROW[len("(?:^|\\]#)"):])
+    text = ctl.wait(named, start)
+    row = re.search(named, text, re.MULTILINE).group(1)
+    return bytes.fromhex(row.replace(" ", ""))
 
 
 @pytest.mark.emulator_process("starts the emulator on the BlueZ transport")
@@ -174,8 +187,10 @@ def test_bluetoothctl_sees_the_band(band, target):
     # would hold the link's ATT channel itself).
     ctl = Bluetoothctl(central_address)
     try:
+        # Listed once bluetoothd has discovered them: "Connection
+        # successful" comes first (a band new to it takes seconds more).
         ctl.run(f"connect {address}",
-                until="Connection successful|Failed to connect", timeout=60)
+                until="ServicesResolved: yes|Failed to connect", timeout=60)
         assert "Connection successful" in ctl.out, ctl.out
         info = ctl.run(f"info {address}", until=r"Connected: \w+[\s\S]*UUID")
         info += ctl.run("version", until="Version")
