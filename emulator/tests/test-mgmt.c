@@ -3,7 +3,10 @@
  * Long Term Key event is taken only for its own controller and only when
  * the key is to be kept, and a key goes back to Load Long Term Keys in
  * the bytes it came in (doc/mgmt-protocol.rst). */
+#include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "transport/l2cap/bt-abi.h"
@@ -61,11 +64,79 @@ static void test_other_packets_are_not_keys(void **state)
 	assert_false(bt_mgmt_parse_new_ltk(ev, sizeof(ev), 0, &k));
 }
 
+/* The kernel's side of a management socket: the packets it sends, then
+ * nothing more (its write side shut: the client reads the end). */
+static struct bt_mgmt *kernel_says(const uint8_t *const packets[],
+				   const size_t lens[], size_t n, int *peer)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(write(sv[1], packets[i], lens[i]),
+				 (ssize_t)lens[i]);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	*peer = sv[1];
+	return bt_mgmt_new_fd(sv[0], 0, "hci0");
+}
+
+/* Read Controller Information's reply for hci0: address 00:AA:01:00:00:00,
+ * supported 0x0002ffff, current 0x00000ad1. */
+static const uint8_t READ_INFO_REPLY[] = {
+	0x01, 0x00, 0x00, 0x00, 0x14, 0x00, /* Command Complete, hci0 */
+	0x04, 0x00, 0x00,		    /* Read Info, success */
+	0x00, 0x00, 0x00, 0x01, 0xaa, 0x00, /* address */
+	0x09, 0x02, 0x00,		    /* version, manufacturer */
+	0xff, 0xff, 0x02, 0x00,		    /* supported */
+	0xd1, 0x0a, 0x00, 0x00,		    /* current */
+};
+
+/* A Command Complete whose length leaves no room for its opcode and
+ * status (plen 1) is not the command's reply: fuzz-mgmt found the length
+ * wrapping and the reply read past what came.  A socket that then ends
+ * fails the request at once, where it spun until the deadline. */
+static void test_short_reply_and_end(void **state)
+{
+	static const uint8_t short_reply[] = { 0x01, 0x00, 0x00, 0x00, 0x01,
+					       0x00, 0x04, 0x00, 0x00 };
+	const uint8_t *const alone[] = { short_reply };
+	const size_t alone_len[] = { sizeof(short_reply) };
+	const uint8_t *const then[] = { short_reply, READ_INFO_REPLY };
+	const size_t then_len[] = { sizeof(short_reply),
+				    sizeof(READ_INFO_REPLY) };
+	struct bt_mgmt_info info = { 0 };
+	GError *error = NULL;
+	struct bt_mgmt *m;
+	gint64 start;
+	int peer;
+
+	(void)state;
+	m = kernel_says(alone, alone_len, 1, &peer);
+	start = g_get_monotonic_time();
+	assert_false(bt_mgmt_read_info(m, &info, &error));
+	assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE));
+	/* Well inside the 5 s deadline it used to wait out. */
+	assert_true(g_get_monotonic_time() - start < 1000 * 1000);
+	g_clear_error(&error);
+	bt_mgmt_free(m);
+	close(peer);
+
+	m = kernel_says(then, then_len, 2, &peer);
+	assert_true(bt_mgmt_read_info(m, &info, &error));
+	assert_null(error);
+	assert_int_equal(info.address[4], 0xaa);
+	assert_int_equal(info.supported, 0x0002ffff);
+	assert_int_equal(info.current, 0x00000ad1);
+	bt_mgmt_free(m);
+	close(peer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_key_read_and_given_back),
 		cmocka_unit_test(test_other_packets_are_not_keys),
+		cmocka_unit_test(test_short_reply_and_end),
 	};
 
 	return cmocka_run_group_tests_name("mgmt", tests, NULL, NULL);

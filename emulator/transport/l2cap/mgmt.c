@@ -112,6 +112,16 @@ struct bt_mgmt *bt_mgmt_new(const char *adapter, GError **error)
 	return NULL;
 }
 
+struct bt_mgmt *bt_mgmt_new_fd(int fd, uint16_t index, const char *adapter)
+{
+	struct bt_mgmt *m = g_new0(struct bt_mgmt, 1);
+
+	m->fd = fd;
+	m->index = index;
+	m->adapter = g_strdup(adapter);
+	return m;
+}
+
 void bt_mgmt_free(struct bt_mgmt *m)
 {
 	if (!m)
@@ -255,7 +265,10 @@ static bool request_status(struct bt_mgmt *m, uint16_t op, const void *param,
 	buf[3] = m->index >> 8;
 	buf[4] = len & 0xff;
 	buf[5] = (uint8_t)(len >> 8);
-	memcpy(buf + BT_MGMT_HDR_SIZE, param, len);
+	/* Commands without parameters pass NULL: memcpy may not take it,
+	 * even for no bytes (fuzz-mgmt, UBSan). */
+	if (len)
+		memcpy(buf + BT_MGMT_HDR_SIZE, param, len);
 	if (write(m->fd, buf, BT_MGMT_HDR_SIZE + len) < 0) {
 		int e = errno;
 
@@ -279,15 +292,28 @@ static bool request_status(struct bt_mgmt *m, uint16_t op, const void *param,
 		n = read(m->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A socket that ended or failed stays readable: waiting on
+		 * it would spin until the deadline (fuzz-mgmt). */
+		if (n <= 0) {
+			int e = n < 0 ? errno : EPIPE;
+
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+				    "%s: mgmt 0x%04x: %s", m->adapter, op,
+				    g_strerror(e));
+			return false;
+		}
 		if (n < BT_MGMT_HDR_SIZE + 3)
 			continue;
 		ev = (uint16_t)(buf[0] | buf[1] << 8);
 		index = (uint16_t)(buf[2] | buf[3] << 8);
 		plen = (uint16_t)(buf[4] | buf[5] << 8);
 		rop = (uint16_t)(buf[6] | buf[7] << 8);
+		/* A reply's parameters hold at least its opcode and status:
+		 * a shorter one is not this command's (its length would
+		 * wrap below, fuzz-mgmt). */
 		if ((ev != BT_MGMT_EV_CMD_COMPLETE &&
 		     ev != BT_MGMT_EV_CMD_STATUS) ||
-		    index != m->index || rop != op ||
+		    index != m->index || rop != op || plen < 3 ||
 		    (size_t)n < BT_MGMT_HDR_SIZE + (size_t)plen) {
 			take_event(m, buf, (size_t)n);
 			continue;

@@ -21,6 +21,10 @@ struct bt_mgmt_info {
 
 /* adapter is "hciN". */
 struct bt_mgmt *bt_mgmt_new(const char *adapter, GError **error);
+/* The same over a socket the caller opened (takes fd): one end of a
+ * socketpair in the tests and the fuzz harness, whose other end plays
+ * the kernel. */
+struct bt_mgmt *bt_mgmt_new_fd(int fd, uint16_t index, const char *adapter);
 void bt_mgmt_free(struct bt_mgmt *m);
 
 bool bt_mgmt_read_info(struct bt_mgmt *m, struct bt_mgmt_info *info,
