@@ -249,11 +249,14 @@ def _check_markers(item, test_id, marks) -> None:
                 + what.format(fixtures=", ".join(sorted(found))))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Scenario IDs are the suite's public names: require and dedupe them.
     Markers say what a scenario needs: check them against its fixtures
-    and skip, with the reason, what this target cannot run."""
+    and skip, with the reason, what this target cannot run.  Runs before
+    pytest-xdist's own (see _ungroup_unshared)."""
     target = config.stash[TARGET_KEY]
+    _ungroup_unshared(config, items)
     seen = {}
     for item in items:
         if SCENARIO_DIR not in Path(item.fspath).parents:
@@ -284,6 +287,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.timeout(REBOOT_BOUND))
         elif not target.control_plane and "band_time" in item.fixturenames:
             item.add_marker(pytest.mark.timeout(OWN_TIME_TIMEOUT))
+
+
+def _ungroup_unshared(config, items):
+    """A group of tests that share one band the suite starts
+    (xdist_group, conftest.py: shared_band) is kept on one worker, in
+    order.  Where the suite starts no band of its own (--target bluez, the
+    stand-in: a band per test) nothing is shared, so the group would only
+    keep its tests from running side by side: drop it.  Runs before
+    pytest-xdist reads the marks."""
+    target = config.stash[TARGET_KEY]
+    if target.kind == EMU and not target.stand_in:
+        return
+    for item in items:
+        item.own_markers = [mark for mark in item.own_markers
+                            if mark.name != "xdist_group"]
 
 
 # -------------------------------------------------------------- report

@@ -28,6 +28,19 @@ starts where a band of its own would; a row that fails takes the band
 with it.  Run with ``--dist loadgroup`` a group stays on one worker, in
 order (ci/test); one row alone, or with ``--bandsim-report``, still
 gets a band of its own.
+
+Any other band (a real one with ``--central l2cap``, the stand-in, an
+emulator over the air) runs the rows that a shared band runs, on the
+band bound to ``--auth-key``: the same PDU, the same exact response and
+notifications, and every value and CCCD the link reads before and after
+equal, but for what a band whose clock runs changes by itself (the
+time, the battery, the day's steps: snapshot.RUNNING), whose
+notifications are set aside too.  The control plane's events are
+checked where there is a witness.  What needs a band the suite starts
+(a factory-new band, steps around the PDU that read the control plane,
+a screen the row may change) is skipped there with the reason.
+Against a real band these rows are what tells where the emulator's
+answers (docs/policies.md) differ from the band's.
 """
 
 import zlib
@@ -38,6 +51,7 @@ from bandsim.clients.auth import HuamiClient, encrypt
 from bandsim.clients.fetch import FetchClient
 from bandsim.clients.firmware import TYPE_WATCHFACE, FirmwareClient, Transfer
 from bandsim.harness.suite import CLOCK_START, TEST_KEY
+from bandsim.harness.targets import EMU
 from bandsim.link.base import AttError
 from bandsim.oracles import snapshot
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
@@ -51,14 +65,11 @@ ROWS = table.table(PROFILE)
 DEVICE_NAME = PROFILE.characteristic("device-name")
 LOGGED_MINUTES = 10
 RAW_PDUS = pytest.mark.raw_att("raw and malformed ATT PDUs")
-OWN_BAND = pytest.mark.emulator_process(
-    "a band per row, or per group of rows that change nothing; its state "
-    "directory before and after")
-STATE = pytest.mark.needs_control("GetAll", "GetSamples", "AdvanceClock",
-                                  "Events")
-# Every scenario here sends raw PDUs to a band of its own and reads its
-# state before and after.
-pytestmark = [RAW_PDUS, OWN_BAND, STATE]
+STATE = pytest.mark.observes("GetAll", "GetSamples", "Events")
+# Every scenario here sends raw PDUs and reads the band's state before
+# and after: on the emulator a band of its own (or its group's) with its
+# control plane and state directory, elsewhere what the link reads.
+pytestmark = [RAW_PDUS, STATE]
 
 
 # Rows that only send their PDU, on a bound band, share one band in
@@ -183,9 +194,33 @@ def log_minutes(control):
     control.advance_clock(LOGGED_MINUTES * 60)
 
 
+def own_band(target) -> bool:
+    """Whether the suite starts the rows' bands itself (--target emu, not
+    the stand-in): then each has its control plane and state directory."""
+    return target.kind == EMU and not target.stand_in
+
+
+def not_own(row) -> str:
+    """Why a row needs a band the suite starts, or "" for none."""
+    if row.band != table.BOUND:
+        return "a factory-new band"
+    if row.setup or row.then:
+        return "steps around its PDU that the control plane checks"
+    if row.screen is not None:
+        return "the band's screen, which the row may change"
+    return ""
+
+
 def band_for(request, row):
     """(band, control) of the row: a band of its own, or its group's
-    shared one."""
+    shared one; on any other target the band, and its witness."""
+    target = request.getfixturevalue("target")
+    if not own_band(target):
+        why = not_own(row)
+        if why:
+            pytest.skip(f"needs a band the suite starts: {why}")
+        return (request.getfixturevalue("band"),
+                request.getfixturevalue("witness"))
     group = GROUPS.get(row.id)
     if group is not None:
         name, last = group
@@ -198,7 +233,7 @@ def band_for(request, row):
     return band, control
 
 
-def open_link(band, row):
+def open_link(band, row, key):
     link = band.connect()
     try:
         link.exchange_mtu(table.MTU)
@@ -206,7 +241,7 @@ def open_link(band, row):
         if authed:
             huami = HuamiClient(link)
             huami.enable_notifications()
-            huami.authenticate(TEST_KEY)
+            huami.authenticate(key)
         subscribe_all(link, authed)
     except BaseException:
         band.disconnect(link)
@@ -214,16 +249,18 @@ def open_link(band, row):
     return link
 
 
-def send(link, row):
+def send(link, row, running=frozenset()):
     """The row's PDU; (the response, or None for a command, and every
-    notification the band sent for it)."""
+    notification the band sent for it, but those of the handles in
+    running, which a band whose clock runs sends by itself)."""
     link.send_raw(row.pdu)
     answer_pdu = link.recv_raw() if row.answer is not None else None
     # ATT answers in order: once this read is answered the band has
     # handled the row's PDU and sent all it had to send for it.  A
     # response to a Write Command would come first and fail the read.
     assert link.read(DEVICE_NAME.value_handle) == b"Mi Smart Band 4"
-    notes = [(handle, value) for _, handle, value in link.take_unsolicited()]
+    notes = [(handle, value) for _, handle, value in link.take_unsolicited()
+             if handle not in running]
     return answer_pdu, notes
 
 
@@ -231,24 +268,36 @@ def run(request, row):
     if row.problem:
         pytest.fail(row.problem, pytrace=False)
     band, control = band_for(request, row)
-    link = open_link(band, row)
+    own = own_band(request.getfixturevalue("target"))
+    key = TEST_KEY if own else request.getfixturevalue("target").auth_key
+    # A band the suite did not start: its clock runs, and all there is
+    # to read is its link (and the events of its witness, if any).
+    running = frozenset() if own else snapshot.running_handles(PROFILE)
+
+    def state(link):
+        return snapshot.take(control if own else None,
+                             band.state_dir if own else None, link, PROFILE,
+                             running_clock=not own)
+
+    link = open_link(band, row, key)
     try:
         ctx = Context(band, control, link)
         for step in row.setup:
             STEPS[step](ctx)
         link.take_unsolicited()
-        before = snapshot.take(control, band.state_dir, link, PROFILE)
-        control.sync()
-        mark = len(control.timeline)
+        before = state(link)
+        if control is not None:
+            control.sync()
+            mark = len(control.timeline)
 
-        got, notes = send(link, row)
+        got, notes = send(link, row, running)
 
         if row.answer is not None:
             assert hexs(got) == hexs(row.answer), f"sent {hexs(row.pdu)}"
         assert [(h, hexs(v)) for h, v in notes] == \
             [(h, hexs(v)) for h, v in row.notifications], \
             f"notifications for {hexs(row.pdu)}"
-        after = snapshot.take(control, band.state_dir, link, PROFILE)
+        after = state(link)
         if row.screen is not None:
             assert after.properties.pop("Screen").unpack()["name"] == \
                 row.screen
@@ -256,9 +305,10 @@ def run(request, row):
         changed = snapshot.differences(before, after)
         assert not changed, (f"{hexs(row.pdu)} changed the band:\n  "
                              + "\n  ".join(changed))
-        control.sync()
-        events = [event.name for event in control.timeline[mark:]]
-        assert events == list(row.events), f"events for {hexs(row.pdu)}"
+        if control is not None:
+            control.sync()
+            events = [event.name for event in control.timeline[mark:]]
+            assert events == list(row.events), f"events for {hexs(row.pdu)}"
         for step in row.then:
             STEPS[step](ctx)
     finally:

@@ -17,6 +17,10 @@ parts, each read the way its owner reads it:
 - what a link reads: every readable value and every CCCD of the
   profile, or the ATT error the read gets.
 
+A band without a control plane (a real one) has only the last part, and
+its clock runs: the values it changes on its own as time passes
+(RUNNING, read by name from the profile) are left out there.
+
 differences() names what changed, part by part, so a failure says
 which property, file or handle moved and from what to what.
 """
@@ -56,12 +60,26 @@ def _sha256(data) -> str:
     return f"SHA-256 {hashlib.sha256(data).hexdigest()}"
 
 
-def read_attributes(link, profile) -> dict:
+# What a band whose clock runs changes by itself between two reads: the
+# time, the battery's level and the day's steps (protocol §5, §6, §2.4).
+# Their CCCDs stay: only a client writes those.
+RUNNING = frozenset({"current-time", "battery", "realtime-steps"})
+
+
+def running_handles(profile) -> frozenset:
+    """The value handles of RUNNING in profile."""
+    return frozenset(char.value_handle for char in profile.characteristics()
+                     if char.name in RUNNING)
+
+
+def read_attributes(link, profile, running_clock=False) -> dict:
     """{handle: ("value", hex) or ("error", code)} for every readable
-    value and every CCCD in the profile, read over link."""
+    value and every CCCD in the profile, read over link; without the
+    RUNNING values when the band's clock runs."""
     handles = []
     for char in profile.characteristics():
-        if "read" in char.properties:
+        if "read" in char.properties and not (running_clock
+                                               and char.name in RUNNING):
             handles.append(char.value_handle)
         if char.cccd_handle is not None:
             handles.append(char.cccd_handle)
@@ -74,14 +92,16 @@ def read_attributes(link, profile) -> dict:
     return found
 
 
-def take(control, state_dir=None, link=None, profile=None) -> Snapshot:
-    """The band's state now: the control plane always; the state
-    directory and the link's reads when given."""
+def take(control, state_dir=None, link=None, profile=None,
+         running_clock=False) -> Snapshot:
+    """The band's state now: the control plane when there is one (None on
+    a real band); the state directory and the link's reads when given
+    (running_clock: the band's clock runs, see RUNNING)."""
     return Snapshot(
-        properties=control.get_all_variants(),
-        samples=control.get_samples(*ALL_TIME),
+        properties=control.get_all_variants() if control is not None else {},
+        samples=control.get_samples(*ALL_TIME) if control is not None else [],
         files=state_files(state_dir) if state_dir is not None else {},
-        attributes=(read_attributes(link, profile)
+        attributes=(read_attributes(link, profile, running_clock)
                     if link is not None else {}))
 
 
