@@ -16,6 +16,7 @@ import pytest
 from bandsim.clients.devevents import DeviceEventsClient
 from bandsim.clients.fetch import FetchClient, SyncState
 from bandsim.harness.suite import CLOCK_START
+from bandsim.harness.targets import EMU
 from bandsim.link.base import Timeout
 from bandsim.oracles import ground_truth
 from bandsim.protocol import devevents
@@ -77,18 +78,34 @@ def test_paced_sync_delivers_everything(start_band, control):
     ground_truth.assert_exactly_once(state.samples, truth, window=day)
 
 
-@pytest.mark.socket_only("--pace is the socket transport's")
-@pytest.mark.emulator_process(REAL)
-def test_band_announces_its_mtu(start_band):
+@pytest.fixture
+def band_at_its_pace(request, target):
+    """A band at a real band's pace: on --target emu one the suite starts
+    at --pace real; any other band (a real one, the stand-in, an emulator
+    over the air) as it is."""
+    if target.kind == EMU and not target.stand_in:
+        return paced_band(request.getfixturevalue("start_band"))
+    return request.getfixturevalue("band")
+
+
+@pytest.mark.raw_att("the MTU the central picks: 23 kept, then exchanged")
+def test_band_announces_its_mtu(band_at_its_pace, target):
     """MB4/PACE/BV-03: at --pace real the band announces its MTU: 16 f7 00
 
     A phone that enables device events on a link still at ATT_MTU 23
-    hears the MTU the band takes (protocol §13), then exchanges it; a
-    phone that exchanged it first hears nothing
-    (docs/policies.md#mtu-announce).
+    hears the MTU the band takes (protocol §13, confirmed on a real
+    band), then exchanges it; a phone that exchanged it first hears
+    nothing (docs/policies.md#mtu-announce).  On the emulator a band
+    the suite starts at --pace real; on a real band, the stand-in or an
+    emulator on the air (--transport l2cap) the band as it is: its
+    pace is the radio's, and a raw central keeps the link at 23.
     """
-    band = paced_band(start_band)
-    att = authenticated_link(band, mtu=23)
+    if target.through_bluetoothd:
+        pytest.skip("bluetoothd's GATT server holds the CCCDs and the MTU: "
+                    "the band never meets a link at 23 that subscribes")
+    band = band_at_its_pace
+    key = target.auth_key
+    att = authenticated_link(band, mtu=23, key=key)
     try:
         events = DeviceEventsClient(att)
         events.enable_notifications()
@@ -97,7 +114,7 @@ def test_band_announces_its_mtu(start_band):
         assert att.exchange_mtu(announced) == 247
     finally:
         band.disconnect(att)
-    att = authenticated_link(band, mtu=247)
+    att = authenticated_link(band, mtu=247, key=key)
     try:
         events = DeviceEventsClient(att)
         # The enable's response comes after anything the band sent for it.
