@@ -36,7 +36,8 @@ from bandsim.harness.fleet import FleetProcess
 from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import (CLOCK_START, STAND_IN_KEY,
                                    STAND_IN_LIVED_S, TEST_KEY)
-from bandsim.harness.targets import (EMU, EMULATOR_PROCESS, NEEDS_CONTROL,
+from bandsim.harness.targets import (AIR, EMU, EMULATOR_PROCESS,
+                                     NEEDS_CONTROL,
                                      OBSERVES, PERSON, RAW_ATT, RESTARTS,
                                      SOCKET_ONLY, UPLOADS, BandAddress,
                                      ControlHands, ControlTime, OwnTime,
@@ -67,7 +68,7 @@ ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
 BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
-                   SOCKET_ONLY, RAW_ATT, UPLOADS, RESTARTS)
+                   SOCKET_ONLY, RAW_ATT, UPLOADS, RESTARTS, AIR)
 # What a scenario's fixtures reveal it needs; its markers must say so.
 PROCESS_FIXTURES = {"start_band", "fresh_band", "bus", "emulator_binary",
                     "start_fleet"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bandsim.harness.targets import BLUEZ, L2CAP, Target
+from bandsim.harness.targets import AIR, BLUEZ, L2CAP, Target
 from bandsim.tools import catalogue
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
@@ -78,13 +78,18 @@ def test_where_it_runs_agrees_with_the_targets(scenarios):
     through_bleak = Target(BLUEZ, address="E1:23:45:67:89:AB",
                            interactive=True, allow_firmware=True)
     stand_in = Target(stand_in=True, interactive=True, allow_firmware=True)
+    socket = Target()
     for s in scenarios:
         marks = list(s.markers.items())
         on_real = [t for t in s.targets if t.startswith("real band")]
+        assert (socket.skip_reason(marks) is None) == \
+            ("emulator" in s.targets), s.id
         assert (over_bluez.skip_reason(marks) is None) == \
             ("emulator over BlueZ" in s.targets), s.id
         assert (real.skip_reason(marks) is None) == bool(on_real), s.id
-        assert (stand_in.skip_reason(marks) is None) == bool(on_real), s.id
+        # The stand-in is on the socket: what needs a radio is not its.
+        assert (stand_in.skip_reason(marks) is None) == \
+            (bool(on_real) and AIR not in s.markers), s.id
         assert (through_bleak.skip_reason(marks) is None) == \
             (bool(on_real) and "--central l2cap" not in on_real[0]), s.id
 

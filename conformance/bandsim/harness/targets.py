@@ -59,6 +59,7 @@ SOCKET_ONLY = "socket_only"
 RAW_ATT = "raw_att"
 UPLOADS = "uploads"
 RESTARTS = "restarts"
+AIR = "air"
 # What a scenario may upload to a real band by itself; the rest (the
 # firmware) only with --allow-firmware.
 SAFE_UPLOADS = ("watchface", "resources", "font")
@@ -89,6 +90,10 @@ MARKERS = {
               "fixture): how (kill -9, stop) an emulator the suite started "
               "is restarted on its state directory; any other band the "
               "phone reboots (05 on 00001531); runs on every band",
+    AIR: "air(reason): needs a radio between the suite and the band (an "
+         "adapter's scan, its HCI traffic, bluetoothctl): the emulator on "
+         "an adapter (--emu-bluez) or a band at --address; skipped on the "
+         "socket transport",
 }
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
@@ -556,9 +561,15 @@ class Target:
             # the socket, as --central l2cap is over the air.
             reason = _real_band_reason(marks, interactive=True,
                                        allow_firmware=self.allow_firmware,
-                                       raw_central=True)
+                                       raw_central=True, stand_in=True)
             return f"not on a real band: {reason}" if reason else None
         if self.kind == EMU:
+            air = [a for name, args in marks if name == AIR for a in args]
+            if air and not self.emu_bluez:
+                return (f"needs a radio ({_join(air)}): --emu-bluez "
+                        f"BAND,CENTRAL puts the emulator on an adapter "
+                        f"(ci/vm), --target bluez reaches a band at "
+                        f"--address")
             socket_only = [a for name, args in marks if name == SOCKET_ONLY
                            for a in args]
             raw = [a for name, args in marks if name == RAW_ATT
@@ -584,11 +595,12 @@ class Target:
 
 def _real_band_reason(marks, interactive: bool,
                       allow_firmware: bool = False,
-                      raw_central: bool = False) -> str:
+                      raw_central: bool = False,
+                      stand_in: bool = False) -> str:
     """Why a scenario with these marks cannot run on a band reached as a
     real one is (through BlueZ, no control plane), or None.  raw_central:
     the suite's links are raw ATT (--central l2cap, or a stand-in's
-    socket)."""
+    socket); stand_in: the band is the stand-in, on the socket."""
     reasons = []
     by_name = {}
     for name, args in marks:
@@ -600,6 +612,9 @@ def _real_band_reason(marks, interactive: bool,
     if EMULATOR_PROCESS in by_name:
         reasons.append(f"needs an emulator the suite starts itself "
                        f"({_join(by_name[EMULATOR_PROCESS])})")
+    if AIR in by_name and stand_in:
+        reasons.append(f"needs a radio ({_join(by_name[AIR])}); the "
+                       f"stand-in is on the socket")
     if reasons:             # no option would make it run here
         return "; ".join(reasons)
     if RAW_ATT in by_name and not raw_central:

@@ -30,9 +30,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..harness.targets import (EMULATOR_PROCESS, NEEDS_CONTROL, OBSERVES,
-                               PERSON, RAW_ATT, RESTARTS, SAFE_UPLOADS,
-                               SOCKET_ONLY, UPLOADS)
+from ..harness.targets import (AIR, EMULATOR_PROCESS, NEEDS_CONTROL,
+                               OBSERVES, PERSON, RAW_ATT, RESTARTS,
+                               SAFE_UPLOADS, SOCKET_ONLY, UPLOADS)
 
 CONFORMANCE = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = CONFORMANCE / "scenarios"
@@ -80,7 +80,10 @@ class Scenario:
     def targets(self) -> list:
         """Where the scenario runs: the emulator always; an emulator
         over BlueZ and a real band when its markers allow."""
-        where = ["emulator"]
+        # On the air only: an emulator on an adapter (--emu-bluez) or a
+        # band at an address, never the socket.
+        where = (["emulator on an adapter (--emu-bluez)"]
+                 if AIR in self.markers else ["emulator"])
         if SOCKET_ONLY in self.markers or EMULATOR_PROCESS in self.markers:
             return where
         flags = []
@@ -184,7 +187,8 @@ def scenarios_of(path: Path) -> list:
             if name == "parametrize":
                 params += [a.strip() for a in str(args[0]).split(",")]
             elif name in (NEEDS_CONTROL, OBSERVES, PERSON, UPLOADS,
-                          EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT, RESTARTS):
+                          EMULATOR_PROCESS, SOCKET_ONLY, RAW_ATT, RESTARTS,
+                          AIR):
                 markers.setdefault(name, []).extend(args)
         found.append(Scenario(match.group(1), match.group(2),
                               "B" + match.group(3), match.group(4),
@@ -222,6 +226,7 @@ def _module_title(directory: Path, module: str) -> str:
 # What each marker needs, in words, and how its arguments are joined.
 _NEEDS = (
     (SOCKET_ONLY, "the socket transport", "; "),
+    (AIR, "a radio", "; "),
     (RAW_ATT, "a raw ATT link", "; "),
     (EMULATOR_PROCESS, "an emulator the suite starts", "; "),
     (NEEDS_CONTROL, "the control plane", ", "),
