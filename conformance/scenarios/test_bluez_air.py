@@ -5,9 +5,11 @@ on the first adapter, ``bluetoothctl`` on the second, as a person checking
 a spare-adapter setup would (docs/bluez.md).
 """
 
+import math
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,14 @@ from bandsim.harness.hcimonitor import HciMonitor, MonitorUnavailable
 from bandsim.link.deadline import Deadline
 from bandsim.oracles import ground_truth
 from bandsim.protocol.profile import DEFAULT_PATH, Profile
+from bandsim.protocol.values import decode_steps
 from bandsim.tools import btsnoop
 
+from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.sync import HOUR, all_samples, open_fetch, sync_all
 
 PROFILE = Profile.load(DEFAULT_PATH)
+REALTIME_STEPS = PROFILE.characteristic("realtime-steps")
 MIBAND_SERVICE_DATA = "0000fee0-0000-1000-8000-00805f9b34fb"
 ADVERT_TIMEOUT = 20.0
 BLUETOOTHCTL_TIMEOUT = 20
@@ -41,10 +46,11 @@ def bluetoothctl(central_address: str, *commands: str) -> str:
     return ANSI.sub("", done.stdout)
 
 
-def wait_advertised(central: str, address: str) -> dict:
+def wait_advertised(central: str, address: str, accept=None) -> dict:
     """Device1 of the band on the central, once both advertisements (the
     band's data goes out in two where 31 bytes cannot hold it) were
-    seen.  Re-checked on every signal from bluetoothd, until a deadline."""
+    seen, and accept(props) too where given.  Re-checked on every signal
+    from bluetoothd, until a deadline."""
     from gi.repository import Gio, GLib
 
     conn = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
@@ -69,12 +75,14 @@ def wait_advertised(central: str, address: str) -> dict:
             except GLib.Error:
                 props = {}
             if 0x0157 in props.get("ManufacturerData", {}) and \
-                    MIBAND_SERVICE_DATA in props.get("ServiceData", {}):
+                    MIBAND_SERVICE_DATA in props.get("ServiceData", {}) and \
+                    (accept is None or accept(props)):
                 return props
             if expired:
                 pytest.fail(f"{address} not advertised with both "
-                            f"manufacturer and service data on {central} "
-                            f"within {ADVERT_TIMEOUT} s: {props}")
+                            f"manufacturer and service data"
+                            f"{' as expected' if accept else ''} on "
+                            f"{central} within {ADVERT_TIMEOUT} s: {props}")
             context.iteration(True)
     finally:
         if not expired:
@@ -166,6 +174,21 @@ def air_ends(band, target) -> tuple:
     return target.adapter, band.address
 
 
+def scanned(target, central: str, address: str, accept=None) -> dict:
+    """wait_advertised() through bluetoothd on the central: an emulator's
+    central keeps discovering (conftest.py: emu_central); for a band at
+    --address the central discovers here, as bluetoothctl's scan does."""
+    problem = targets.bluez_problem(central)
+    if problem:
+        pytest.skip(f"a scan needs bluetoothd: {problem}")
+    discovery = None if target.emu_bluez else targets.Discovery(central)
+    try:
+        return wait_advertised(central, address, accept)
+    finally:
+        if discovery is not None:
+            discovery.close()
+
+
 @pytest.mark.air("bluetoothctl on the central's adapter")
 def test_bluetoothctl_sees_the_band(band, target):
     """MB4/BLUEZ/BV-20: bluetoothctl on another adapter lists the band
@@ -181,17 +204,7 @@ def test_bluetoothctl_sees_the_band(band, target):
     central, address = air_ends(band, target)
     central_address = targets.adapter_address(central)
     started = bool(target.emu_bluez)
-    problem = targets.bluez_problem(central)
-    if problem:
-        pytest.skip(f"bluetoothctl needs bluetoothd: {problem}")
-    # An emulator's central keeps discovering (conftest.py: emu_central);
-    # a band at --address is looked for here, as bluetoothctl's scan.
-    discovery = None if started else targets.Discovery(central)
-    try:
-        props = wait_advertised(central, address)
-    finally:
-        if discovery is not None:
-            discovery.close()
+    props = scanned(target, central, address)
     info = bluetoothctl(central_address, f"info {address}")
     assert f"Device {address}" in info, info
     assert "Name: Mi Smart Band 4" in info, info
@@ -323,6 +336,49 @@ def test_band_starts_no_gatt_procedure(band, target):
     requests = [p.hex(" ") for p in from_band
                 if p[0] in btsnoop.CLIENT_OPCODES]
     assert requests == [], "the band's side sent the central requests"
+
+
+# The most a wearer walks in a second: between the phone's read of the
+# day's steps and the advertisement the central hears next, a band whose
+# clock runs may count that many more.
+STEPS_PER_S = 4
+
+
+def advertised_steps(props) -> int:
+    """The day's steps in the band's service data on 0xFEE0 (§1)."""
+    return int.from_bytes(bytes(props["ServiceData"][MIBAND_SERVICE_DATA]),
+                          "little")
+
+
+@pytest.mark.air("the central's scan of the band's advertisement")
+def test_advertised_steps_are_the_days_steps(band, target, band_time):
+    """MB4/AIR/BV-04: a hub reads the day's steps from the advertisement, and they are the band's
+
+    A hub (Home Assistant's ble_monitor) counts a band's steps without a
+    link: the service data on 0xFEE0 is the day's steps, u32 LE
+    (protocol §1).  The band lives an hour (on an emulator its wearer
+    walks it; a real band's clock runs anyway), the phone reads realtime
+    steps (00000007, after auth) and leaves, and the central's scan then
+    hears an advertisement whose steps are no fewer than that read and
+    no more than a wearer walks in the time since (STEPS_PER_S); on an
+    emulator the suite started, whose clock stands, exactly that read.
+    """
+    central, address = air_ends(band, target)
+    band_time.let_pass(HOUR)
+    link = authenticated_link(band, key=target.auth_key)
+    try:
+        read = decode_steps(link.read(REALTIME_STEPS.value_handle)).steps
+    finally:
+        band.disconnect(link)
+    since = time.monotonic()
+    props = scanned(target, central, address,
+                    accept=lambda p: advertised_steps(p) >= read)
+    heard = advertised_steps(props)
+    most = read + STEPS_PER_S * math.ceil(time.monotonic() - since)
+    assert read <= heard <= most, \
+        f"advertised {heard} steps against {read} read"
+    if target.emu_bluez:
+        assert heard == read, f"advertised {heard} steps against {read} read"
 
 
 @pytest.mark.air("the suite's adapter powered off and on")
