@@ -113,6 +113,38 @@ def test_every_category_shown(att, witness):
             event_after(witness, "vibrate", mark, reason="alert")
 
 
+# Text as a phone sends it in its wearer's language: UTF-8 (§2.1).  Only
+# scripts an international Mi Band 4's own font has; for the others an
+# app transliterates (Gadgetbridge's "transliteration" setting).
+IN_ANY_SCRIPT = [
+    ("Zoë", "Café crème à 8 h, ça va ?"),
+    ("Jürgen", "Grüße aus Köln"),
+    ("Дима", "Встречаемся у метро"),
+]
+
+
+@pytest.mark.person("look")
+@pytest.mark.observes("Events", "Screen")
+def test_alert_in_any_script(att, hands, witness):
+    """MB4/ALERT/BV-13: an alert with accents or in Cyrillic is shown as sent ("notifications show question marks")
+
+    The phone sends each title and text as UTF-8, two bytes a letter
+    for most of them, so the value is longer than its letters (a long
+    write at ATT_MTU 23).  Each is taken (its Write Response) and shown
+    with the title and text as sent, no letter replaced or cut: the
+    band's alert-received and its screen where there is a witness, the
+    person's eyes on a real band.
+    """
+    client = alerts(att)
+    for title, text in IN_ANY_SCRIPT:
+        mark = last_seq(witness)
+        client.send(A.Category.SMS, title, text)
+        if witness is not None:
+            shown(witness, mark, A.Category.SMS, title, text)
+        assert hands.sees(f"the message '{text}' from {title}", "message",
+                          title=title, text=text)
+
+
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 @pytest.mark.observes("Events")
 def test_long_alert_queued_writes(att, witness):

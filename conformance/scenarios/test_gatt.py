@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from bandsim.clients.auth import HuamiClient
 from bandsim.link.base import AttError
 from bandsim.link.bluez import through_bluetoothd
 from bandsim.link.sock import AttClient
@@ -499,6 +500,34 @@ def test_one_link_at_a_time(band):
         assert_alive(band, first)
     finally:
         band.disconnect(first)
+    assert_new_link_alive(band)
+
+
+# An app that reconnects in a loop makes this many links in a row.
+RECONNECTS = 12
+
+
+def test_reconnects_in_a_row(band, target):
+    """MB4/LINK/BV-03: a dozen links in a row, each taken, answered and authenticated ("stuck connecting")
+
+    An app that reconnects in a loop (an auto-reconnect after every drop,
+    a phone whose stack restarts) links, reads the Device Name,
+    authenticates with the band's key and leaves, twelve times in a row.
+    The band takes every link, answers each at once, passes each auth,
+    and after the last one is found and answers again: a band that kept
+    something of a link it no longer has would stop advertising, refuse
+    the next link or answer it late.
+    """
+    for attempt in range(RECONNECTS):
+        att = band.connect()
+        try:
+            assert att.read(DEVICE_NAME.value_handle) == b"Mi Smart Band 4", \
+                f"link {attempt + 1}"
+            huami = HuamiClient(att)
+            huami.enable_notifications()
+            huami.authenticate(target.auth_key)
+        finally:
+            band.disconnect(att)
     assert_new_link_alive(band)
 
 

@@ -19,11 +19,16 @@ an hour after the last sync.
 
 import pytest
 
+from bandsim.clients.alerts import AlertClient
 from bandsim.clients.fetch import SyncState
 from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync, same_samples
+from bandsim.protocol import alerts as A
 
-from scenarios.helpers.sync import FOREVER, lived_sync, resync_after_ack
+from scenarios.helpers.events import event_after, last_seq
+from scenarios.helpers.sync import (FOREVER, LIVED_S, band_now, first_since,
+                                    lived_sync, need_unsynced,
+                                    resync_after_ack)
 
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
@@ -132,3 +137,39 @@ def test_acked_samples_are_not_sent_again(band, band_time, fetch_links,
         assert witness.acked_until() == last
         assert witness.stored_samples() == 0
         assert len(logged_now(witness)) == len(first.samples)
+
+
+@pytest.mark.observes("GetSamples", "Events")
+def test_alert_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                       witness):
+    """MB4/SYNC/BV-22: a message that comes in the middle of a sync is taken, and the sync stays whole
+
+    "Notifications stop while it syncs", "sync stuck after a message":
+    a phone syncs at ATT_MTU 23, so the transfer takes many
+    notifications, and a third of the way through its app forwards an
+    SMS on the same link (a Write Request to 0x2A46 among the band's
+    notifications).  The band answers the write while it streams, the
+    transfer goes on where it was, and the sync is whole by the phone's
+    rules (no minute twice or missing, rounds in order).  With a
+    witness the band showed the message and the phone holds its log
+    exactly once.
+    """
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band, mtu=23)
+    client = AlertClient(fetch.att)
+    sent = []
+
+    def message_at_a_third(received: int, expected: int) -> None:
+        if not sent and received * 3 >= expected:
+            sent.append(last_seq(witness))
+            client.send(A.Category.SMS, "Ann", "running late")
+
+    state = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(state, ack=False, progress=message_at_a_third)
+    check_sync(state)
+    need_unsynced(len(state.samples), band_time)
+    assert sent, "the sync ended before the message was sent"
+    if witness is not None:
+        ground_truth.assert_exactly_once(state.samples, logged_now(witness))
+        event_after(witness, "alert-received", sent[0], category="sms",
+                    title="Ann", text="running late")
