@@ -34,6 +34,7 @@ from scenarios.helpers.links import authenticated_link
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (HOUR, MINUTE, all_samples,
                                     assert_minutes, clock_of, first_since)
+from scenarios.helpers.settings import current_time_at, phone_local_time
 from scenarios.helpers.update import BOOT_S, NEW, install
 
 CURRENT_TIME = default_profile().characteristic("current-time")
@@ -45,13 +46,6 @@ SET_TIME_VALUE = bytes.fromhex("ea 07 01 1f 17 04 05 06 00 01 ec")
 # a real band's RTC runs on through a reboot, but when the firmware
 # takes its second from it again is the band's own.
 RTC_SLACK_S = 2
-
-
-def current_time_at(when: datetime.datetime, dst: int, tz: int) -> bytes:
-    """0x2A2B as the band reads it at local time when (protocol §6)."""
-    return bytes([when.year & 0xFF, when.year >> 8, when.month, when.day,
-                  when.hour, when.minute, when.second, when.isoweekday(),
-                  when.microsecond * 256 // 1000000, dst, tz & 0xFF])
 
 
 def write_time(band, value: bytes) -> None:
@@ -195,15 +189,6 @@ def test_band_time_survives_kill(band, band_time, witness, restart_band,
             list(range(logged_before[0][0],
                        logged_before[0][0] + 180 * MINUTE, MINUTE))
         ground_truth.assert_exactly_once(second.samples, logged_after)
-
-
-def phone_local_time() -> bytes:
-    """0x2A2B as a phone writes it on connect (Gadgetbridge does on every
-    one): its own local time, its zone in quarter-hours and its DST."""
-    now = datetime.datetime.now().astimezone()
-    tz = int(now.utcoffset().total_seconds() // 900)
-    dst = 1 if now.dst() else 0
-    return current_time_at(now.replace(tzinfo=None), dst, tz)
 
 
 @pytest.mark.observes("Clock", "Events")

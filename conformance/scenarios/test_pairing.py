@@ -664,6 +664,32 @@ def test_stale_challenge(band, witness, links, key):
 
 
 @pytest.mark.observes("Authenticated", "Events")
+def test_link_lost_between_challenge_and_answer(band, witness, links, key):
+    """MB4/AUTH/BV-05: a link lost between the challenge and the answer, then a new link authenticates
+
+    "Stuck at authenticating": the phone asked for a challenge and the
+    link ended before its answer (the phone walked away, its stack
+    timed out).  The challenge went with the link: on a new link the
+    answer to it is refused (10 03 04) and does not authenticate, and
+    the whole handshake then passes, as the phone's next attempt does.
+    Where there is a witness, the new link started unauthenticated and
+    the refused answer was for want of a challenge.
+    """
+    first = links(band)
+    lost = first.request_random()
+    band.disconnect(first.att)
+    client = links(band)
+    witnessed(witness, authenticated=False)
+    assert_reply(client, b"\x03\x00" + auth.encrypt(key, lost), "10 03 04")
+    witnessed(witness, "auth-failed", False, reason="no-challenge",
+              variant="A")
+    assert_unauthorized_read(client.att, BATTERY.value_handle)
+    client.authenticate(key)
+    witnessed(witness, authenticated=True)
+    assert_authenticated(client)
+
+
+@pytest.mark.observes("Authenticated", "Events")
 def test_answer_without_challenge(band, witness, links):
     """MB4/AUTH/BI-04: an answer sent before any random-number request
 

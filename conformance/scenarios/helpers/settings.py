@@ -25,6 +25,31 @@ PHONE_TZ = 8
 PHONE_DST = 1
 
 
+def current_time_at(when: datetime.datetime, dst: int, tz: int) -> bytes:
+    """0x2A2B as the band reads it at local time when (protocol §6)."""
+    return bytes([when.year & 0xFF, when.year >> 8, when.month, when.day,
+                  when.hour, when.minute, when.second, when.isoweekday(),
+                  when.microsecond * 256 // 1000000, dst, tz & 0xFF])
+
+
+def phone_local_time() -> bytes:
+    """0x2A2B as a phone writes it on connect (Gadgetbridge does on every
+    one): its own local time, its zone in quarter-hours and its DST."""
+    now = datetime.datetime.now().astimezone()
+    tz = int(now.utcoffset().total_seconds() // 900)
+    dst = 1 if now.dst() else 0
+    return current_time_at(now.replace(tzinfo=None), dst, tz)
+
+
+def phone_time(band_time) -> bytes:
+    """What the phone writes on 0x2A2B: PHONE_TIME where band time stands
+    until moved (a control plane); on a band whose clock runs (a real
+    one: its wearer's log follows that clock) the phone's own time, as
+    every phone app writes it."""
+    return PHONE_TIME if band_time.control is not None else \
+        phone_local_time()
+
+
 class Step(NamedTuple):
     write: S.Write
     expect: dict                # Settings keys -> values after it
