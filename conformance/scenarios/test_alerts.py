@@ -21,6 +21,7 @@ from bandsim.clients.alerts import AlertClient
 from bandsim.clients.settings import SettingsClient
 from bandsim.harness.control import ControlError
 from bandsim.link.base import AttError
+from bandsim.oracles import ground_truth
 from bandsim.protocol import alerts as A
 from bandsim.protocol.att import (EXECUTE_CANCEL, EXECUTE_WRITE, ErrorCode,
                                   Op, error_rsp, execute_write_req,
@@ -32,6 +33,7 @@ from scenarios.helpers.events import (event_after, events_after, last_seq,
                                       vibrated_for)
 from scenarios.helpers.faults import fired
 from scenarios.helpers.policy import CHUNK_MAX, CHUNK_TIMEOUT_S, PREPARE_QUEUE
+from scenarios.helpers.sync import FOREVER, sync_meanwhile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 NEW_ALERT = PROFILE.characteristic("new-alert")
@@ -143,6 +145,35 @@ def test_alert_in_any_script(att, hands, witness):
             shown(witness, mark, A.Category.SMS, title, text)
         assert hands.sees(f"the message '{text}' from {title}", "message",
                           title=title, text=text)
+
+
+@pytest.mark.observes("Events", "GetSamples")
+def test_call_in_the_middle_of_a_sync(band, band_time, fetch_links, witness):
+    """MB4/ALERT/BV-14: a call that comes in the middle of a sync rings, ends when the phone says, and the sync stays whole
+
+    "No call shown while syncing": a third of the way through a sync at
+    ATT_MTU 23 the phone's app sends an incoming call on the same link
+    (a Write Request to 0x2A46 among the band's notifications), and the
+    wearer answers it on the phone, which tells the band (00 on 0x2A06,
+    a Write Command).  Both are taken while the band streams, and the
+    sync is whole by the phone's rules.  With a witness the band rang
+    for the caller and stopped when told, and the phone holds the
+    band's log exactly once.
+    """
+    marks = []
+
+    def call(att) -> None:
+        marks.append(last_seq(witness))
+        client = alerts(att)
+        client.incoming_call("Bob")
+        client.end_call()
+
+    _, state = sync_meanwhile(band, band_time, fetch_links, call)
+    if witness is not None:
+        event_after(witness, "call-ringing", marks[0], caller="Bob")
+        event_after(witness, "call-ended", marks[0], how="phone")
+        ground_truth.assert_exactly_once(state.samples,
+                                         witness.get_samples(0, FOREVER))
 
 
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")

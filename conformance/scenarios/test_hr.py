@@ -41,7 +41,7 @@ from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import HR_NOT_WORN_SENDS_ZERO as NOT_WORN_SENDS_ZERO
 from scenarios.helpers.policy import HR_PERIOD_S as PERIOD_S
 from scenarios.helpers.sync import (FOREVER, HOUR, MINUTE, SINCE, all_samples,
-                                    band_now, synced_since)
+                                    band_now, sync_meanwhile, synced_since)
 
 HR_OFFSET = int(default_profile().section("advertising")
                 ["heart-rate-offset"], 0)
@@ -157,6 +157,36 @@ def test_one_shot(authed, band_time):
     band_time.let_pass(MEASURE_S)
     bpm = hr.reading()
     assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
+
+
+@pytest.mark.observes("Events", "GetSamples")
+def test_one_shot_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                          witness):
+    """MB4/HR/BV-12: a measurement started in the middle of a sync gives its reading, and the sync stays whole
+
+    "Heart rate does nothing while it syncs": a third of the way through
+    a sync at ATT_MTU 23 the app starts a one-shot measurement on the
+    same link (15 02 01 on 0x2A39 among the band's notifications), and
+    the measuring time passes.  The one reading arrives on 0x2A37, a
+    human heart rate, during the transfer or after it, and the sync is
+    whole by the phone's rules.  With a witness the band says it took
+    that reading, and the phone holds the band's log exactly once.
+    """
+    started = []
+
+    def measure(att) -> None:
+        hr = heart_rate_client(att)
+        started.append((hr, last_seq(witness)))
+        hr.start_manual()
+        band_time.let_pass(MEASURE_S)
+
+    _, state = sync_meanwhile(band, band_time, fetch_links, measure)
+    hr, mark = started[0]
+    bpm = hr.reading()
+    assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
+    if witness is not None:
+        event_after(witness, "hr-measured", mark, bpm=bpm)
+        ground_truth.assert_exactly_once(state.samples, all_samples(witness))
 
 
 @pytest.mark.observes("Events", "HeartRate", "GetSamples")

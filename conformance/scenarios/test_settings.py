@@ -20,6 +20,7 @@ from bandsim.harness.targets import EMU
 from bandsim.link.deadline import Deadline
 from bandsim.link.base import AttError
 from bandsim.link.bluez import through_bluetoothd
+from bandsim.oracles import ground_truth
 from bandsim.protocol import settings as S
 from bandsim.protocol import uuids
 from bandsim.protocol.att import ErrorCode, Op
@@ -37,7 +38,7 @@ from scenarios.helpers.settings import (ALARM_SETTINGS, ALARM_STATES,
 from scenarios.helpers.policy import ALARM_SNOOZE_MIN as SNOOZE_MIN
 from scenarios.helpers.policy import ALARM_SNOOZE_TIMES as SNOOZE_TIMES
 from scenarios.helpers.policy import SETTINGS_ERROR_STATUS as ERROR_STATUS
-from scenarios.helpers.sync import clock_of
+from scenarios.helpers.sync import FOREVER, clock_of, sync_meanwhile
 
 PROFILE = Profile.load(DEFAULT_PATH)
 GPS_VERSION = PROFILE.section("device-info")["gps-version"]
@@ -166,6 +167,36 @@ def clear_alarms(client: SettingsClient, *slots) -> None:
     for slot in slots:
         client.set_alarm(slot)
     client.settle()
+
+
+@pytest.mark.observes("Settings", "GetSamples")
+def test_settings_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                          witness):
+    """MB4/SET/BV-13: the app's setup written in the middle of a sync is taken, and the sync stays whole
+
+    "Settings not applied while it syncs": a third of the way through a
+    sync at ATT_MTU 23 the app sends Gadgetbridge's whole first-connect
+    setup on the same link, among the band's notifications: the time
+    (the phone's own where the band's clock runs), then every setting
+    in its order, each query answered first.  Every write is taken,
+    every query answered, the alarms read back as set, and the sync is
+    whole by the phone's rules.  With a witness the band's settings hold
+    the alarms and the phone holds the band's log exactly once (a
+    clock set back mid-sync logs nothing twice: docs/policies.md
+    "Time set back").
+    """
+    written = phone_time(band_time)
+
+    def setup(att) -> None:
+        client = settings_link(att)
+        first_connect(client, time_value=written)
+        assert client.alarms() == ALARM_STATES
+
+    _, state = sync_meanwhile(band, band_time, fetch_links, setup)
+    if witness is not None:
+        assert witness.settings()["alarms"] == ALARM_SETTINGS
+        ground_truth.assert_exactly_once(state.samples,
+                                         witness.get_samples(0, FOREVER))
 
 
 @pytest.mark.person("look")

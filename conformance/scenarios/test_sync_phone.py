@@ -26,9 +26,8 @@ from bandsim.oracles.phone_side import check_sync, same_samples
 from bandsim.protocol import alerts as A
 
 from scenarios.helpers.events import event_after, last_seq
-from scenarios.helpers.sync import (FOREVER, LIVED_S, band_now, first_since,
-                                    lived_sync, need_unsynced,
-                                    resync_after_ack)
+from scenarios.helpers.sync import (FOREVER, lived_sync, resync_after_ack,
+                                    sync_meanwhile)
 
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
@@ -154,21 +153,13 @@ def test_alert_in_the_middle_of_a_sync(band, band_time, fetch_links,
     witness the band showed the message and the phone holds its log
     exactly once.
     """
-    band_time.let_pass(LIVED_S)
-    fetch = fetch_links(band, mtu=23)
-    client = AlertClient(fetch.att)
     sent = []
 
-    def message_at_a_third(received: int, expected: int) -> None:
-        if not sent and received * 3 >= expected:
-            sent.append(last_seq(witness))
-            client.send(A.Category.SMS, "Ann", "running late")
+    def message(att) -> None:
+        sent.append(last_seq(witness))
+        AlertClient(att).send(A.Category.SMS, "Ann", "running late")
 
-    state = SyncState(first_since(band_now(fetch.att)))
-    fetch.sync(state, ack=False, progress=message_at_a_third)
-    check_sync(state)
-    need_unsynced(len(state.samples), band_time)
-    assert sent, "the sync ended before the message was sent"
+    _, state = sync_meanwhile(band, band_time, fetch_links, message)
     if witness is not None:
         ground_truth.assert_exactly_once(state.samples, logged_now(witness))
         event_after(witness, "alert-received", sent[0], category="sms",

@@ -80,6 +80,31 @@ def lived_sync(band, band_time, fetch_links, ack: bool) -> tuple:
     return fetch, state
 
 
+def sync_meanwhile(band, band_time, fetch_links, meanwhile) -> tuple:
+    """(link, state): the band lives LIVED_S, then a whole sync at
+    ATT_MTU 23 (many notifications), no ack, during which the phone does
+    something else on the same link: meanwhile(att) runs once a third
+    of the first round has come, among the band's notifications.  Judged
+    by the phone's rules; a band with nothing unsynced skips the
+    scenario (need_unsynced), one whose sync ended before a third
+    fails."""
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band, mtu=23)
+    done = []
+
+    def at_a_third(received: int, expected: int) -> None:
+        if not done and received * 3 >= expected:
+            done.append(True)
+            meanwhile(fetch.att)
+
+    state = SyncState(first_since(band_now(fetch.att)))
+    fetch.sync(state, ack=False, progress=at_a_third)
+    check_sync(state)
+    need_unsynced(len(state.samples), band_time)
+    assert done, "the sync ended before a third of its first round came"
+    return fetch, state
+
+
 def synced_since(att, since: int = SINCE) -> list:
     """The samples a phone syncs from minute `since` on (no ack), checked
     by what the phone alone can tell (oracles/phone_side.py)."""
