@@ -176,6 +176,65 @@ def test_call_in_the_middle_of_a_sync(band, band_time, fetch_links, witness):
                                          witness.get_samples(0, FOREVER))
 
 
+@pytest.mark.observes("Events", "GetSamples")
+def test_track_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                       witness):
+    """MB4/ALERT/BV-15: the track playing, sent in the middle of a sync, is kept, and the sync stays whole
+
+    "Music controls stop working while it syncs": the track changes a
+    third of the way through a sync at ATT_MTU 23, and the app sends it
+    as Gadgetbridge does, a type-3 chunked transfer on 00000020: several
+    Write Commands, which nothing answers, among the band's
+    notifications.  The sync is whole by the phone's rules; with a
+    witness the band kept the track whole (music-info, no chunk
+    dropped) and the phone holds the band's log exactly once.
+    """
+    marks = []
+
+    def track(att) -> None:
+        marks.append(last_seq(witness))
+        client = alerts(att)
+        client.music(A.MusicState.PLAYING, "Nina Simone", "Pastel Blues",
+                     "Sinnerman", 0, 622)
+        client.settle()
+
+    _, state = sync_meanwhile(band, band_time, fetch_links, track)
+    if witness is not None:
+        event_after(witness, "music-info", marks[0], state="playing",
+                    track="Sinnerman", artist="Nina Simone")
+        assert events_after(witness, "chunk-dropped", marks[0]) == []
+        ground_truth.assert_exactly_once(state.samples,
+                                         witness.get_samples(0, FOREVER))
+
+
+@pytest.mark.observes("Events", "GetSamples")
+def test_find_band_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                           witness):
+    """MB4/ALERT/BV-16: find band in the middle of a sync vibrates, stops when told, and the sync stays whole
+
+    The wearer taps "find band" in the app while it syncs: a third of
+    the way through at ATT_MTU 23, 03 on 0x2A06 (a Write Command), then
+    00 once found.  The band streams on, and the sync is whole by the
+    phone's rules; with a witness the band vibrated to be found and
+    stopped, and the phone holds the band's log exactly once.
+    """
+    marks = []
+
+    def find(att) -> None:
+        marks.append(last_seq(witness))
+        client = alerts(att)
+        client.find_band()
+        client.stop_find_band()
+        client.settle()
+
+    _, state = sync_meanwhile(band, band_time, fetch_links, find)
+    if witness is not None:
+        event_after(witness, "find-band", marks[0], level=3)
+        event_after(witness, "vibrate", marks[0], reason="find-band")
+        ground_truth.assert_exactly_once(state.samples,
+                                         witness.get_samples(0, FOREVER))
+
+
 @pytest.mark.raw_att("sends Prepare Write and Execute Write by hand")
 @pytest.mark.observes("Events")
 def test_long_alert_queued_writes(att, witness):

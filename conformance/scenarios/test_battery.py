@@ -29,7 +29,8 @@ from scenarios.helpers.events import events_after, last_seq
 from scenarios.helpers.links import authenticated_link, closing
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, MINUTE, SINCE,
                                     all_samples, assert_minutes, band_now,
-                                    first_since, sync_over_new_link)
+                                    first_since, sync_meanwhile,
+                                    sync_over_new_link)
 from scenarios.helpers.update import SOFTWARE_REVISION, refused_connection
 
 PROFILE = Profile.load(DEFAULT_PATH)
@@ -497,6 +498,35 @@ def test_dies_at_zero_and_comes_back_on_the_charger(band, control,
     assert_minutes(control.get_samples(on_by, FOREVER), on_by, 30)
     state = sync_over_new_link(band)
     ground_truth.assert_exactly_once(state.samples, all_samples(control))
+
+
+@pytest.mark.observes("Battery", "GetSamples")
+def test_battery_read_in_the_middle_of_a_sync(band, band_time, fetch_links,
+                                              witness):
+    """MB4/BATT/BV-08: the battery read in the middle of a sync is answered at once, and the sync stays whole
+
+    Gadgetbridge reads 00000006 while a fetch runs (its battery refresh
+    on a timer, the app's screen opened): a third of the way through a
+    sync at ATT_MTU 23 the phone reads it among the band's
+    notifications.  The read is answered with the 20-byte layout (§5),
+    its level a percentage, no lower than before the sync by more than
+    a point; the sync is whole by the phone's rules.  With a witness
+    the level is the band's, and the phone holds its log exactly once.
+    """
+    levels = []
+
+    def read(att) -> None:
+        levels.append(read_battery(att))
+
+    fetch, state = sync_meanwhile(band, band_time, fetch_links, read)
+    during = levels[0]
+    assert 0 <= during.level <= 100, during
+    after = read_battery(fetch.att)
+    assert abs(after.level - during.level) <= 1, (during, after)
+    if witness is not None:
+        assert during.level == witness.battery() or \
+            after.level == witness.battery()
+        ground_truth.assert_exactly_once(state.samples, all_samples(witness))
 
 
 def wait_battery(att, wanted, what: str, timeout: float = 10.0):

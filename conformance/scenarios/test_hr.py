@@ -22,10 +22,12 @@ real band.
 
 import pytest
 
+from bandsim.clients.fetch import SyncState
 from bandsim.clients.heartrate import READING_TIMEOUT
 from bandsim.link.base import AttError, Timeout
 from bandsim.link.bluez import through_bluetoothd
 from bandsim.oracles import ground_truth
+from bandsim.oracles.phone_side import check_sync
 from bandsim.protocol.att import ErrorCode, Op
 from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
                                         advertised_heart_rate,
@@ -40,8 +42,10 @@ from scenarios.helpers.policy import HR_KEEPALIVE_S as KEEPALIVE_S
 from scenarios.helpers.policy import HR_MEASURE_S as MEASURE_S
 from scenarios.helpers.policy import HR_NOT_WORN_SENDS_ZERO as NOT_WORN_SENDS_ZERO
 from scenarios.helpers.policy import HR_PERIOD_S as PERIOD_S
-from scenarios.helpers.sync import (FOREVER, HOUR, MINUTE, SINCE, all_samples,
-                                    band_now, sync_meanwhile, synced_since)
+from scenarios.helpers.sync import (FOREVER, HOUR, LIVED_S, MINUTE, SINCE,
+                                    all_samples, band_now, first_since,
+                                    need_unsynced, sync_meanwhile,
+                                    synced_since)
 
 HR_OFFSET = int(default_profile().section("advertising")
                 ["heart-rate-offset"], 0)
@@ -186,6 +190,52 @@ def test_one_shot_in_the_middle_of_a_sync(band, band_time, fetch_links,
     assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
     if witness is not None:
         event_after(witness, "hr-measured", mark, bpm=bpm)
+        ground_truth.assert_exactly_once(state.samples, all_samples(witness))
+
+
+# Live heart rate through a sync: a keep-alive (and, where band time
+# stands until moved, a second of it) every this many notifications.
+KEEP_ALIVE_EVERY_NOTES = 8
+
+
+@pytest.mark.observes("Events", "GetSamples")
+def test_live_heart_rate_through_a_sync(band, band_time, fetch_links,
+                                        witness):
+    """MB4/HR/BV-13: live heart rate goes on through a whole sync, and the sync stays whole
+
+    "Live heart rate stops when it syncs": the app shows the wearer's
+    heart rate (a continuous measurement, its keep-alive 16 sent as the
+    sync goes on) while it syncs at ATT_MTU 23 on the same link.  The
+    band streams the log and measures at once: the sync is whole by the
+    phone's rules, readings arrived, each a human heart rate, and the
+    measurement is still running once the sync is done (a reading comes
+    after it); then the app stops it.  With a witness the band's log is
+    the phone's, exactly once.
+    """
+    band_time.let_pass(LIVED_S)
+    fetch = fetch_links(band, mtu=23)
+    hr = heart_rate_client(fetch.att)
+    set_hr_settings(fetch.att, interval=0)
+    hr.start_continuous()
+    notes = []
+
+    def live(received: int, expected: int) -> None:
+        notes.append(received)
+        if len(notes) % KEEP_ALIVE_EVERY_NOTES == 0:
+            band_time.let_pass(PERIOD_S)
+            hr.keep_alive()
+
+    state = SyncState(first_since(band_now(fetch.att)))
+    try:
+        fetch.sync(state, ack=False, progress=live)
+        check_sync(state)
+        need_unsynced(len(state.samples), band_time)
+        band_time.let_pass(PERIOD_S)
+        bpm = hr.reading()
+        assert bpm in PLAUSIBLE, f"{bpm} bpm (is the band worn?)"
+    finally:
+        hr.stop_continuous()
+    if witness is not None:
         ground_truth.assert_exactly_once(state.samples, all_samples(witness))
 
 

@@ -32,6 +32,12 @@ from scenarios.helpers.sync import (FOREVER, lived_sync, resync_after_ack,
 WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
 
+def packet_at(mtu: int) -> int:
+    """A full activity packet's bytes at this ATT_MTU: the counter and
+    as many 4-byte samples as fit in ATT_MTU - 3 (§4.1)."""
+    return 1 + (mtu - 3 - 1) // 4 * 4
+
+
 def logged_now(witness) -> list:
     return witness.get_samples(0, FOREVER)
 
@@ -107,6 +113,9 @@ def test_cut_round_is_fetched_again_from_the_cursor(band, band_time,
     resumed = fetch_links(band)
     resumed.sync(state, ack=False)
     check_sync(state)
+    # The last round with data: all its packets but its last are full.
+    assert set(resumed.last_transfer.sizes[:-1]) <= {packet_at(247)}, \
+        resumed.last_transfer.sizes
     same_samples(whole.samples, state.samples[:len(whole.samples)],
                  "the resumed sync")
     if witness is not None:
@@ -164,3 +173,44 @@ def test_alert_in_the_middle_of_a_sync(band, band_time, fetch_links,
         ground_truth.assert_exactly_once(state.samples, logged_now(witness))
         event_after(witness, "alert-received", sent[0], category="sms",
                     title="Ann", text="running late")
+
+
+@pytest.mark.observes(*WATCH)
+def test_cut_at_23_resumed_at_247(band, band_time, fetch_links, witness):
+    """MB4/SYNC/BV-23: a round cut at ATT_MTU 23 is fetched again at 247 on the next link: the packets change, the minutes do not
+
+    A phone whose MTU request fails on one connection and succeeds on
+    the next (Android's requestMtu): a whole sync first at 247 (no
+    ack); on a new link left at 23 a sync from the same minute that the
+    phone cuts a third of the way through, its cursor left where it
+    was; then a third link at 247 resumes from that cursor.  The cut
+    round's notifications carried four samples each, the resumed
+    round's as many as 247 holds (§4.1), and the phone ends with the
+    first sync's samples, same bytes, each once.
+    """
+    fetch, whole = lived_sync(band, band_time, fetch_links, ack=False)
+    band.disconnect(fetch.att)
+
+    class Cut(Exception):
+        pass
+
+    def cut_at_a_third(received: int, expected: int) -> None:
+        if received * 3 >= expected:
+            raise Cut()
+
+    state = SyncState(whole.rounds[0].requested)
+    small = fetch_links(band, mtu=23)
+    with pytest.raises(Cut):
+        small.sync(state, ack=False, progress=cut_at_a_third)
+    assert set(small.last_transfer.sizes) == {packet_at(23)}, \
+        small.last_transfer.sizes
+    assert (state.samples, state.cursor) == ([], whole.rounds[0].requested)
+    band.disconnect(small.att)
+
+    resumed = fetch_links(band)
+    resumed.sync(state, ack=False)
+    check_sync(state)
+    same_samples(whole.samples, state.samples[:len(whole.samples)],
+                 "the resumed sync")
+    if witness is not None:
+        ground_truth.assert_exactly_once(state.samples, logged_now(witness))
