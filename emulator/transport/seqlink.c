@@ -84,7 +84,13 @@ static void socket_send(const uint8_t *pdu, size_t len, void *user_data)
 		mb_link_set_congested(mb_band_link(l->band), true);
 		if (!l->out_id)
 			l->out_id = g_unix_fd_add(l->fd, G_IO_OUT, on_out, l);
+		return;
 	}
+	/* The link has ended.  The socket gives its error to one call
+	 * only, and this send took it: keep it for the owner, as on_out
+	 * does.  The reader notices the hang-up. */
+	if (!l->error)
+		l->error = errno;
 }
 
 static void link_send(const uint8_t *pdu, size_t len, void *user_data)
@@ -141,8 +147,19 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 	size_t len;
 
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && errno == EINTR)
 		return G_SOURCE_CONTINUE;
+	/* Nothing to read is a spurious wakeup, unless the socket hung up.
+	 * The kernel closes an L2CAP socket whose link ended without
+	 * shutting it down, so once a send has taken its error the socket
+	 * reads EAGAIN for good while poll reports the hang-up: without
+	 * this the band spun here and never saw the link go (over the air,
+	 * a central cut the link while the band was streaming). */
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (!(cond & (G_IO_HUP | G_IO_ERR)))
+			return G_SOURCE_CONTINUE;
+		n = 0;
+	}
 	/* On a SEQPACKET socket 0 is the peer's close, as is any error.
 	 * The owner frees the link in down(): nothing of it is touched
 	 * after that. */
