@@ -576,6 +576,24 @@ def _stop_started(procs, what: str, check=None) -> list:
     return failures
 
 
+def _band_adapter(target, taken) -> str:
+    """The adapter for one more band over the air: --emu-bluez's band
+    adapter, or a spare one while a band of the test still runs there.
+    An L2CAP band takes its adapter's address (its own, band.ini's), so
+    two bands on one adapter are one band on the air: the second's
+    address replaced the first's (MB4/SYNC/BV-21).  With no spare
+    adapter left, the band adapter as before."""
+    band, central = target.emu_bluez
+    present = sorted((p.name for p in
+                      Path("/sys/class/bluetooth").glob("hci*")
+                      if re.fullmatch(r"hci\d+", p.name)),
+                     key=lambda name: int(name[3:]))
+    for adapter in [band] + [a for a in present if a not in (band, central)]:
+        if adapter not in taken:
+            return adapter
+    return band
+
+
 @pytest.fixture
 def start_band(request, target):
     """Factory: start_band(auth_key=TEST_KEY, state_dir=None,
@@ -607,7 +625,9 @@ def start_band(request, target):
         opts.setdefault("clock_rate", 0)
         opts.setdefault("clock_start", CLOCK_START)
         if central is not None:
-            opts.setdefault("adapter", target.emu_bluez[0])
+            if "adapter" not in opts:
+                opts["adapter"] = _band_adapter(
+                    target, {p.adapter for p in started if p.alive})
             opts.setdefault("transport", target.emu_transport)
             opts.setdefault("central", central)
         capture = _capture_of(request.node, record, opts)
