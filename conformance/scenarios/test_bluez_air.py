@@ -45,7 +45,17 @@ def bluetoothctl(central_address: str, *commands: str) -> str:
 def wait_advertised(central: str, address: str) -> dict:
     """Device1 of the band on the central, once both advertisements (the
     band's data goes out in two where 31 bytes cannot hold it) were
-    seen.  Re-checked on every signal from bluetoothd, until a deadline."""
+    seen, on a scan of its own that ends before anyone connects (the
+    raw central keeps no discovery running).  Re-checked on every signal
+    from bluetoothd, until a deadline."""
+    discovery = targets.Discovery(central)
+    try:
+        return _wait_advertised(central, address)
+    finally:
+        discovery.close()
+
+
+def _wait_advertised(central: str, address: str) -> dict:
     from gi.repository import Gio, GLib
 
     conn = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
