@@ -442,6 +442,10 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	s->link_fd = link;
 	seqlink_set_intercept(s->link, check_security, s);
+	/* hang_up() ends the radio link, which purges what the kernel still
+	 * queues for the controller: the band's last reply (10 05 01
+	 * before a reboot) goes out first. */
+	seqlink_set_drain(s->link, true);
 	{
 		/* The socket address is little-endian; the band keeps
 		 * addresses in display order. */
