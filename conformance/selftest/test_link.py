@@ -907,6 +907,20 @@ def test_l2cap_address_types():
     assert l2cap.address_type("BF:FF:FF:FF:FF:FF") == l2cap.LE_PUBLIC
 
 
+def test_l2cap_send_on_an_ended_link_is_disconnected():
+    """An L2CAP socket whose link ended refuses a send with ENOTCONN (a
+    Unix one says EPIPE): the raw central's send is Disconnected, as on
+    the socket transport, so a client's own errors (FirmwareInterrupted)
+    follow.  An unconnected SEQPACKET socket refuses the same way."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    att = l2cap.L2capAttClient(sock, SHORT, "hci0", "E1:23:45:67:89:AB")
+    try:
+        with pytest.raises(Disconnected):
+            att.send_raw(bytes([Op.WRITE_CMD, 0x41, 0x00, 0x00]))
+    finally:
+        sock.close()        # not att.close(): no link to end
+
+
 def test_connect_dispatches_bluez_targets(monkeypatch):
     seen = {}
 

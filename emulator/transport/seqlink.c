@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +16,10 @@
  * (replies, a notification a minute) is bounded; a central that stops
  * reading for good is dropped past this many queued PDUs. */
 #define TX_QUEUE_MAX 4096
+/* How often, and how long at most, a hang-up waits for the socket's send
+ * queue to leave the host (seqlink_set_drain). */
+#define DRAIN_POLL_MS 5
+#define DRAIN_MAX_US (1000 * 1000)
 
 struct seqlink {
 	struct mb_band *band;
@@ -31,8 +36,50 @@ struct seqlink {
 	seqlink_intercept_func_t intercept;
 	void *intercept_data;
 	struct pace *pace; /* --pace real; NULL: as fast as the socket */
-	int error; /* what ended the link, as the socket said it; 0: a close */
+	int error;  /* what ended the link, as the socket said it; 0: a close */
+	bool drain; /* a hang-up waits for the send queue to leave */
+	gint64 drain_until; /* monotonic µs: then it shuts down anyway */
+	guint drain_id;
 };
+
+/* Nothing the band sent is still charged to the socket: the kernel has
+ * handed all of it to the controller.  A socket that cannot say counts
+ * as drained. */
+static bool sent_all(int fd)
+{
+	int unsent_room = 0, size = 0;
+	socklen_t len = sizeof(size);
+
+	if (ioctl(fd, TIOCOUTQ, &unsent_room) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0)
+		return true;
+	/* TIOCOUTQ is the room left: the buffer less what it holds. */
+	return unsent_room >= size;
+}
+
+static gboolean on_drained(gpointer user_data);
+
+/* The band's hang-up, once what it sent has left (seqlink_set_drain). */
+static void shut_down(struct seqlink *l)
+{
+	if (l->drain && !sent_all(l->fd) &&
+	    g_get_monotonic_time() < l->drain_until) {
+		if (!l->drain_id)
+			l->drain_id =
+				g_timeout_add(DRAIN_POLL_MS, on_drained, l);
+		return;
+	}
+	shutdown(l->fd, SHUT_RDWR);
+}
+
+static gboolean on_drained(gpointer user_data)
+{
+	struct seqlink *l = user_data;
+
+	l->drain_id = 0;
+	shut_down(l);
+	return G_SOURCE_REMOVE;
+}
 
 static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
 {
@@ -57,7 +104,7 @@ static gboolean on_out(gint fd, GIOCondition cond, gpointer user_data)
 	if (g_queue_is_empty(&l->tx)) {
 		/* A hang-up waited for the last reply to leave. */
 		if (l->drop_requested) {
-			shutdown(fd, SHUT_RDWR);
+			shut_down(l);
 			return G_SOURCE_REMOVE;
 		}
 		mb_link_set_congested(mb_band_link(l->band), false);
@@ -84,7 +131,13 @@ static void socket_send(const uint8_t *pdu, size_t len, void *user_data)
 		mb_link_set_congested(mb_band_link(l->band), true);
 		if (!l->out_id)
 			l->out_id = g_unix_fd_add(l->fd, G_IO_OUT, on_out, l);
+		return;
 	}
+	/* The link has ended.  The socket gives its error to one call
+	 * only, and this send took it: keep it for the owner, as on_out
+	 * does.  The reader notices the hang-up. */
+	if (!l->error)
+		l->error = errno;
 }
 
 static void link_send(const uint8_t *pdu, size_t len, void *user_data)
@@ -108,7 +161,7 @@ static gboolean on_drop(gpointer user_data)
 	l->drop_id = 0;
 	/* Queued replies go first; on_out shuts down after them. */
 	if (g_queue_is_empty(&l->tx))
-		shutdown(l->fd, SHUT_RDWR);
+		shut_down(l);
 	return G_SOURCE_REMOVE;
 }
 
@@ -123,6 +176,7 @@ static void link_disconnect(void *user_data)
 
 	if (!l->drop_requested) {
 		l->drop_requested = true;
+		l->drain_until = g_get_monotonic_time() + DRAIN_MAX_US;
 		l->drop_id = l->pace ? g_timeout_add(5, on_drop, l)
 				     : g_idle_add(on_drop, l);
 	}
@@ -141,11 +195,26 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 	size_t len;
 
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && errno == EINTR)
 		return G_SOURCE_CONTINUE;
+	/* Nothing to read is a spurious wakeup, unless the socket hung up.
+	 * The kernel closes an L2CAP socket whose link ended without
+	 * shutting it down, so once a send has taken its error the socket
+	 * reads EAGAIN for good while poll reports the hang-up: without
+	 * this the band spun here and never saw the link go (over the air,
+	 * a central cut the link while the band was streaming). */
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (!(cond & (G_IO_HUP | G_IO_ERR)))
+			return G_SOURCE_CONTINUE;
+		n = 0;
+	}
 	/* On a SEQPACKET socket 0 is the peer's close, as is any error.
 	 * The owner frees the link in down(): nothing of it is touched
 	 * after that. */
+	/* A draining hang-up leaves the socket open a while: what comes
+	 * meanwhile is dropped, as by a band that has gone. */
+	if (n > 0 && l->drop_requested && l->drain)
+		return G_SOURCE_CONTINUE;
 	if (n <= 0 || l->drop_requested) {
 		if (n < 0 && !l->error)
 			l->error = errno;
@@ -199,6 +268,7 @@ void seqlink_free(struct seqlink *l)
 	g_clear_handle_id(&l->in_id, g_source_remove);
 	g_clear_handle_id(&l->out_id, g_source_remove);
 	g_clear_handle_id(&l->drop_id, g_source_remove);
+	g_clear_handle_id(&l->drain_id, g_source_remove);
 	g_queue_clear_full(&l->tx, (GDestroyNotify)g_bytes_unref);
 	close(l->fd);
 	g_free(l);
@@ -238,6 +308,11 @@ void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
 {
 	l->intercept = fn;
 	l->intercept_data = user_data;
+}
+
+void seqlink_set_drain(struct seqlink *l, bool drain)
+{
+	l->drain = drain;
 }
 
 void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len)

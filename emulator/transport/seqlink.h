@@ -41,5 +41,11 @@ void seqlink_set_intercept(struct seqlink *l, seqlink_intercept_func_t fn,
  * as fast as the socket. */
 struct pace_params;
 void seqlink_set_pace(struct seqlink *l, const struct pace_params *params);
+/* When the band hangs up, what it sent leaves the host first (the
+ * socket's send queue drains, for at most a second) before the socket is
+ * shut down.  For the L2CAP socket, whose link the owner then ends: that
+ * purges what the kernel still queues for the controller.  PDUs that come
+ * meanwhile are not the band's to take. */
+void seqlink_set_drain(struct seqlink *l, bool drain);
 /* A packet to the central, queued behind what the band sent. */
 void seqlink_send(struct seqlink *l, const uint8_t *packet, size_t len);

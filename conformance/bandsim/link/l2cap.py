@@ -22,7 +22,7 @@ import select
 import socket
 import struct
 
-from .base import DEFAULT_TIMEOUT, LinkUnavailable, Timeout
+from .base import DEFAULT_TIMEOUT, Disconnected, LinkUnavailable, Timeout
 from .deadline import Deadline
 from .sock import AttClient
 
@@ -144,6 +144,17 @@ class L2capAttClient(AttClient):
     def shutdown(self) -> None:
         super().shutdown()
         self._end()
+
+    def send_raw(self, pdu: bytes) -> None:
+        """As on the socket transport; an L2CAP socket whose link ended
+        (shut down here, or by the band) refuses a send with ENOTCONN
+        where a Unix socket says EPIPE: that too is Disconnected."""
+        try:
+            super().send_raw(pdu)
+        except OSError as exc:
+            if exc.errno != errno.ENOTCONN:
+                raise
+            raise Disconnected("link ended") from exc
 
     def close(self) -> None:
         super().close()

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "adv.h"
@@ -30,6 +31,15 @@
 /* How often the advertising data is read again: the day's steps and the
  * heart-rate byte in it change with band time (as bluez-advertising.c). */
 #define REFRESH_S 1
+/* The link socket's receive buffer.  On the air nothing the band has not
+ * read yet is lost: its controller holds the central's packets back
+ * (link-layer flow control).  The kernel's ATT socket has no flow control
+ * and drops a PDU that finds its receive buffer full, so a burst of Write
+ * Commands faster than the band reads them lost most of them: a firmware
+ * image at ATT_MTU 23 is 3,277 Write Commands of about 700 bytes of
+ * kernel memory each, and the default buffer (rmem_default, 208 KiB)
+ * kept 735 of them in the VM (MB4/FW/BV-04).  The kernel doubles it. */
+#define LINK_RCVBUF (4 * 1024 * 1024)
 
 struct l2cap_server {
 	struct transport base;
@@ -413,6 +423,18 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 
 	if (link < 0)
 		return G_SOURCE_CONTINUE;
+	/* Past rmem_max with CAP_NET_ADMIN, which the management socket
+	 * needs already; without it, up to rmem_max. */
+	{
+		int size = LINK_RCVBUF;
+
+		if (setsockopt(link, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)) < 0 &&
+		    setsockopt(link, SOL_SOCKET, SO_RCVBUF, &size,
+			       sizeof(size)) < 0)
+			g_warning("%s: the link's receive buffer: %s",
+				  s->adapter, g_strerror(errno));
+	}
 	memcpy(s->peer, peer.l2_bdaddr, 6);
 	s->peer_type = peer.l2_bdaddr_type;
 	s->link = seqlink_new(s->band, link, s->cb, s->user_data, link_down, s);
@@ -420,6 +442,10 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	s->link_fd = link;
 	seqlink_set_intercept(s->link, check_security, s);
+	/* hang_up() ends the radio link, which purges what the kernel still
+	 * queues for the controller: the band's last reply (10 05 01
+	 * before a reboot) goes out first. */
+	seqlink_set_drain(s->link, true);
 	{
 		/* The socket address is little-endian; the band keeps
 		 * addresses in display order. */
