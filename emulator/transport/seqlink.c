@@ -208,13 +208,13 @@ static gboolean on_in(gint fd, GIOCondition cond, gpointer user_data)
 			return G_SOURCE_CONTINUE;
 		n = 0;
 	}
-	/* On a SEQPACKET socket 0 is the peer's close, as is any error.
-	 * The owner frees the link in down(): nothing of it is touched
-	 * after that. */
 	/* A draining hang-up leaves the socket open a while: what comes
 	 * meanwhile is dropped, as by a band that has gone. */
 	if (n > 0 && l->drop_requested && l->drain)
 		return G_SOURCE_CONTINUE;
+	/* On a SEQPACKET socket 0 is the peer's close, as is any error.
+	 * The owner frees the link in down(): nothing of it is touched
+	 * after that. */
 	if (n <= 0 || l->drop_requested) {
 		if (n < 0 && !l->error)
 			l->error = errno;
