@@ -80,10 +80,10 @@ def test_paced_sync_delivers_everything(start_band, control):
 
 @pytest.fixture
 def band_at_its_pace(request, target):
-    """A band at a real band's pace: on --target emu one the suite starts
+    """A band at a real band's pace: on the socket one the suite starts
     at --pace real; any other band (a real one, the stand-in, an emulator
-    over the air) as it is."""
-    if target.kind == EMU and not target.stand_in:
+    on the air, whose pace is the radio's) as it is."""
+    if target.kind == EMU and not target.stand_in and not target.emu_bluez:
         return paced_band(request.getfixturevalue("start_band"))
     return request.getfixturevalue("band")
 

@@ -201,9 +201,8 @@ bool app_start_transport(struct app *app, const struct bandsim_options *opt,
 		break;
 	case BANDSIM_TRANSPORT_L2CAP:
 		/* On the air the link has a real band's pace, the radio's:
-		 * what the band itself does at that pace (the MTU announce,
-		 * a fetch's preparation) holds there too. */
-		mb_session_set_paced(mb_band_session(app->band), true);
+		 * the band announces its MTU as it does at that pace. */
+		mb_session_set_on_air(mb_band_session(app->band));
 		app->transport = l2cap_server_new(app->band, opt->adapter,
 						  &transport_cb, app, error);
 		break;

@@ -134,6 +134,11 @@ void mb_session_set_paced(struct mb_session *s, bool paced)
 	mb_devevents_set_mtu_announce(s->p.devevents, announced_mtu(s, paced));
 }
 
+void mb_session_set_on_air(struct mb_session *s)
+{
+	mb_devevents_set_mtu_announce(s->p.devevents, announced_mtu(s, true));
+}
+
 /* Device events enabled is when the band may announce its MTU
  * (docs/policies.md#mtu-announce). */
 void mb_session_ccc_changed(const struct mb_gatt_chr *chr, uint16_t value,

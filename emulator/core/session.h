@@ -61,6 +61,12 @@ void mb_session_encryption_failed(struct mb_session *s);
  * docs/policies.md#mtu-announce. */
 void mb_session_set_paced(struct mb_session *s, bool paced);
 
+/* The link is a radio's (the L2CAP transport), whose pace is the air's:
+ * the MTU announcement follows docs/policies.md#mtu-announce as at a real
+ * pace.  A fetch's preparation does not: it waits on band time, which a
+ * band whose clock stands until moved would never give it. */
+void mb_session_set_on_air(struct mb_session *s);
+
 /* What the router tells of a subscription that changed (its CCC
  * observer, mb_router_ccc_func_t). */
 void mb_session_ccc_changed(const struct mb_gatt_chr *chr, uint16_t value,
