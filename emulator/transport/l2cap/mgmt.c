@@ -36,6 +36,10 @@ struct bt_mgmt {
 
 #define STATUS_NOT_CONNECTED 0x02
 #define STATUS_DISCONNECTED 0x0e
+#define STATUS_BUSY 0x0a
+/* Remove Advertising answered Busy: tries, and the wait between them. */
+#define BUSY_TRIES 50
+#define BUSY_WAIT_US 20000
 
 /* doc/mgmt-api.txt "Error Codes". */
 static const char *const statuses[] = {
@@ -433,8 +437,26 @@ bool bt_mgmt_remove_advertising(struct bt_mgmt *m, GError **error)
 {
 	if (!choose_instance(m, error))
 		return false;
-	return request(m, BT_MGMT_OP_REMOVE_ADVERTISING, &m->instance, 1, NULL,
-		       NULL, error);
+	/* As a central connects, the kernel answers Busy for a moment (its
+	 * own re-enabling of advertising is in flight: "Opcode 0x2039
+	 * failed: -16").  An instance left in place would be started again
+	 * by the kernel the moment the link ends, before the band listens
+	 * again, and a central that connected then found nobody on the ATT
+	 * channel (Connection reset by peer): try until it goes. */
+	for (int tries = 1;; tries++) {
+		uint8_t status = 0;
+		GError *e = NULL;
+
+		if (request_status(m, BT_MGMT_OP_REMOVE_ADVERTISING,
+				   &m->instance, 1, NULL, NULL, &status, &e))
+			return true;
+		if (status != STATUS_BUSY || tries == BUSY_TRIES) {
+			g_propagate_error(error, e);
+			return false;
+		}
+		g_error_free(e);
+		g_usleep(BUSY_WAIT_US);
+	}
 }
 
 bool bt_mgmt_disconnect(struct bt_mgmt *m, const uint8_t address[6],
