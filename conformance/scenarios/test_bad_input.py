@@ -268,8 +268,9 @@ def run(request, row):
     if row.problem:
         pytest.fail(row.problem, pytrace=False)
     band, control = band_for(request, row)
-    own = own_band(request.getfixturevalue("target"))
-    key = TEST_KEY if own else request.getfixturevalue("target").auth_key
+    target = request.getfixturevalue("target")
+    own = own_band(target)
+    key = TEST_KEY if own else target.auth_key
     # A band the suite did not start: its clock runs, and all there is
     # to read is its link (and the events of its witness, if any).
     running = frozenset() if own else snapshot.running_handles(PROFILE)
