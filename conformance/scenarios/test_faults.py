@@ -36,7 +36,7 @@ from bandsim.clients.alerts import AlertClient
 from bandsim.clients.auth import AuthRefused
 from bandsim.clients.fetch import (FetchInterrupted, FetchProtocolError,
                                    FetchTimeout, PacketCounterError,
-                                   TransferError)
+                                   TransferError, samples_per_packet)
 from bandsim.clients.firmware import FirmwareInterrupted, Refused
 from bandsim.harness.control import ControlError
 from bandsim.link.base import Disconnected, Timeout
@@ -62,7 +62,7 @@ from scenarios.helpers.update import (BOOT_S, FACTORY, FACTORY_VERSION, NEW,
                                       refused_connection, retry_installs,
                                       software_revision)
 
-PER_PACKET = 60                 # samples per packet at MTU 247
+PER_PACKET = samples_per_packet(247)
 REALTIME_STEPS = default_profile().characteristic("realtime-steps")
 CURRENT_TIME = default_profile().characteristic("current-time")
 # What twice() needs: a fresh band, and then another.

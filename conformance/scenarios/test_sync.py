@@ -41,7 +41,8 @@ import pytest
 
 from bandsim.clients.auth import HuamiClient
 from bandsim.clients.fetch import (FetchClient, FetchInterrupted, FetchTimeout,
-                                   SyncState, parse_start_reply)
+                                   SyncState, parse_start_reply,
+                                   samples_per_packet)
 from bandsim.harness.suite import CLOCK_START
 from bandsim.link.base import AttError, Timeout
 from bandsim.oracles import ground_truth
@@ -93,7 +94,7 @@ END_OF_TRANSFER = bytes.fromhex("10 02 01")
 # whatever the scenario asked for: a real band holding more than this
 # sends a transfer in at least two packets, so the phone can stop taking
 # one before its end.
-MOST_PER_PACKET = (247 - 4) // 4
+MOST_PER_PACKET = samples_per_packet(247)
 UNSYNCED_TO_CUT = MOST_PER_PACKET + 1
 
 

@@ -20,7 +20,7 @@ an hour after the last sync.
 import pytest
 
 from bandsim.clients.alerts import AlertClient
-from bandsim.clients.fetch import SyncState
+from bandsim.clients.fetch import SAMPLE_SIZE, SyncState, samples_per_packet
 from bandsim.oracles import ground_truth
 from bandsim.oracles.phone_side import check_sync, same_samples
 from bandsim.protocol import alerts as A
@@ -34,8 +34,8 @@ WATCH = ("GetSamples", "StoredSamples", "AckedUntil")
 
 def packet_at(mtu: int) -> int:
     """A full activity packet's bytes at this ATT_MTU: the counter and
-    as many 4-byte samples as fit in ATT_MTU - 3 (§4.1)."""
-    return 1 + (mtu - 3 - 1) // 4 * 4
+    its samples."""
+    return 1 + SAMPLE_SIZE * samples_per_packet(mtu)
 
 
 def logged_now(witness) -> list:

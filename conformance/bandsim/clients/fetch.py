@@ -46,6 +46,13 @@ TYPE_SPORTS_DETAILS = 0x06
 
 SAMPLE_SIZE = 4
 START_REPLY_SIZE = 15
+
+
+def samples_per_packet(mtu: int) -> int:
+    """How many samples a full activity packet carries at this ATT_MTU:
+    as many as fit after its counter byte in ATT_MTU - 3 (§4.1)."""
+    return (mtu - 3 - 1) // SAMPLE_SIZE
+
 COUNT_UNITS = ("samples", "packets", "bytes")
 # A whole sync (every round) gets this long unless told otherwise.
 SYNC_TIMEOUT = 30.0
