@@ -793,6 +793,11 @@ class SharedBand:
         self.proc = proc
         self.directory = directory
         self.capture = capture      # its btsnoop's name (--bandsim-report)
+        # What the band held when the last test that used it ended, as
+        # that test proved it (None: nothing proved yet).  The next test
+        # may take it as its "before": unchanged across its own link's
+        # setup too, which is a stronger claim than a fresh read.
+        self.proven = None
 
     def close(self, record=None, keep=False) -> list:
         """Stop it; what went wrong, as test failures (empty if none).
@@ -823,8 +828,9 @@ class LentBand:
     """A shared band as one test sees it, so that its links and waits
     are timed in that test's record (the band outlives the record)."""
 
-    def __init__(self, proc):
+    def __init__(self, proc, shared=None):
         self._proc = proc
+        self.shared = shared        # the SharedBand, for its proven state
         self.status_timeout = proc.status_timeout
         self.on_lost_attempts = []
 
@@ -892,7 +898,7 @@ def shared_band(request, target, _shared_bands):
             if not private:
                 _shared_bands[group] = band
         used.append((group, band, last or private))
-        lent = record.attach_band(LentBand(band.proc))
+        lent = record.attach_band(LentBand(band.proc, band))
         return lent, record.control(band.bus.address, role="test")
 
     yield get

@@ -21,7 +21,6 @@ returns the raw reply, for tests that send what no client should.
 
 import hashlib
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..link.base import ProtocolError, Timeout
 from ..link.deadline import as_deadline
@@ -55,6 +54,11 @@ def encrypt(key: bytes, random: bytes) -> bytes:
     """AES-128-ECB of exactly one block, no padding (fact sheet §3.2)."""
     if len(key) != KEY_SIZE or len(random) != RANDOM_SIZE:
         raise ValueError("key and random number must be 16 bytes each")
+    # OpenSSL's binding on first use: what imports this module for its
+    # command codes and errors (transcripts, diff, every command's error
+    # handling) need not pay its 16 ms of CPU at start.
+    from cryptography.hazmat.primitives.ciphers import (Cipher, algorithms,
+                                                        modes)
     encryptor = Cipher(algorithms.AES(bytes(key)), modes.ECB()).encryptor()
     return encryptor.update(bytes(random)) + encryptor.finalize()
 

@@ -9,8 +9,6 @@ Ctrl-C or --duration seconds.
 
 import datetime
 
-from ...harness.control import ControlClient, ControlError
-from ...harness.targets import TargetError, bus_address
 from ...link.base import Timeout
 from ...link.deadline import Deadline
 from ...protocol import devevents, uuids
@@ -71,6 +69,10 @@ class ScreenWatch:
     events that came since the last look."""
 
     def __init__(self, address: str, timeout: float):
+        # GIO only when watching a screen: every command shares this
+        # module's imports, and GIO's cost 22 ms of CPU each time.
+        from ...harness.control import ControlClient, ControlError
+        from ...harness.targets import TargetError, bus_address
         try:
             self.control = ControlClient(bus_address(address),
                                          timeout=timeout)
