@@ -177,6 +177,7 @@ def pytest_configure(config):
     config.stash[plugin.SUITE_REPORTS] = True
     for text in targets.MARKERS.values():
         config.addinivalue_line("markers", text)
+    config.addinivalue_line("markers", TAKES_MARKER)
     try:
         scratch.choose(config.getoption("--bandsim-tmp"),
                        config.option.basetemp)
@@ -212,6 +213,26 @@ def pytest_configure(config):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
     config.stash[REPORT_KEY] = directory
+
+
+TAKES_MARKER = (
+    "takes(seconds): about how long the test takes by design, waiting out "
+    "a deadline on purpose or at a real band's pace; such tests start "
+    "first, longest first, so that none is the last to end a parallel run")
+
+
+def _takes(item) -> float:
+    mark = item.get_closest_marker("takes")
+    return mark.args[0] if mark is not None else 0
+
+
+def _longest_first(items) -> None:
+    """pytest-xdist hands tests out in collection order as workers come
+    free.  A test that takes ten seconds of waiting, handed out last,
+    ends the run ten seconds after the rest; handed out first, the other
+    workers do the short ones meanwhile.  The sort is stable: groups that
+    share a band keep their order."""
+    items.sort(key=lambda item: -_takes(item))
 
 
 def _marks(item):
@@ -254,10 +275,12 @@ def _check_markers(item, test_id, marks) -> None:
 def pytest_collection_modifyitems(config, items):
     """Scenario IDs are the suite's public names: require and dedupe them.
     Markers say what a scenario needs: check them against its fixtures
-    and skip, with the reason, what this target cannot run.  Runs before
+    and skip, with the reason, what this target cannot run.  Tests marked
+    takes(seconds) go first (_longest_first).  Runs before
     pytest-xdist's own (see _ungroup_unshared)."""
     target = config.stash[TARGET_KEY]
     _ungroup_unshared(config, items)
+    _longest_first(items)
     seen = {}
     for item in items:
         if SCENARIO_DIR not in Path(item.fspath).parents:

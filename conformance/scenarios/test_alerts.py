@@ -497,6 +497,7 @@ def test_call_rings_until_answered(att, hands, witness, band_time):
 
 @pytest.mark.person("look")
 @pytest.mark.observes("Settings", "Events")
+@pytest.mark.takes(4)
 def test_dnd_keeps_band_still_not_alert(authed, hands, witness):
     """MB4/ALERT/BV-09: do-not-disturb keeps the band still, not the alert
 

@@ -273,6 +273,7 @@ def sync_symptom(band, preset, action, error_type, received, phones,
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Busy", "Events")
 @ON_TWO_FRESH_BANDS
+@pytest.mark.takes(1)
 def test_stuck_syncing(start_band, control, phones):
     """MB4/FAULT/BV-02: stuck on "Syncing..."
 
@@ -305,6 +306,7 @@ def test_stuck_syncing(start_band, control, phones):
 
 @SYNC_FAULT_CONTROL
 @ON_TWO_FRESH_BANDS
+@pytest.mark.takes(1)
 def test_sync_never_ends(start_band, control, phones):
     """MB4/FAULT/BV-03: the sync that never ends because the band never
     sends the end reply
@@ -733,6 +735,7 @@ STALL_S = 2.0
 @pytest.mark.needs_control("InjectFault", "Faults", "Firmware",
                            "AdvanceClock", "Events")
 @FACTORY_IMAGE_TWICE
+@pytest.mark.takes(4)
 def test_update_stalls_at_99(start_band, control, updaters):
     """MB4/FAULT/BV-20: the firmware transfer stalls at 99 %
 
@@ -805,6 +808,7 @@ def test_update_fails_at_100(start_band, control, updaters):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "Authenticated", "Events")
 @ON_TWO_FRESH_BANDS
+@pytest.mark.takes(1)
 def test_auth_never_answers(start_band, control, phones):
     """MB4/FAULT/BV-12: the auth answer never comes
 
@@ -935,6 +939,7 @@ def test_time_write_ignored(start_band, control):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock",
                            "GetSamples", "State", "Events")
 @ON_TWO_FRESH_BANDS
+@pytest.mark.takes(1)
 def test_half_connected(start_band, control, phones):
     """MB4/FAULT/BV-13: the half-connected link that never initialises
 

@@ -609,6 +609,7 @@ def test_advertisement_heart_rate(authed, control):
 
 @pytest.mark.needs_control("InjectFault", "AdvanceClock", "Events",
                            "HeartRate")
+@pytest.mark.takes(1)
 def test_hr_never_answers(authed, control):
     """MB4/HR/BV-10: the measurement whose value never arrives (preset hr-never-answers)
 
@@ -640,6 +641,7 @@ def test_hr_never_answers(authed, control):
 
 @pytest.mark.needs_control("InjectFault", "AdvanceClock", "Events",
                            "HeartRate")
+@pytest.mark.takes(2)
 def test_keepalive_ignored(authed, control):
     """MB4/HR/BV-11: the keep-alive that does not keep it alive (preset keepalive-ignored)
 

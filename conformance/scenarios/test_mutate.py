@@ -100,6 +100,7 @@ def explained(taken, truth, changes) -> bool:
 
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process("starts the emulator with --mutate")
+@pytest.mark.takes(4)
 def test_mutated_syncs(start_band, control):
     """MB4/MUT/BV-01: a thousand syncs from a mutating band end in a clear
     error or the band's own data

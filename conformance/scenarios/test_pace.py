@@ -54,6 +54,7 @@ def test_answers_come_at_connection_events(start_band):
 @pytest.mark.socket_only("--pace is the socket transport's")
 @pytest.mark.needs_control("AdvanceClock", "GetSamples")
 @pytest.mark.emulator_process(REAL)
+@pytest.mark.takes(3)
 def test_paced_sync_delivers_everything(start_band, control):
     """MB4/PACE/BV-02: a sync at --pace real delivers every sample once
 
@@ -133,6 +134,7 @@ PATIENCE_S = 10.0
 @pytest.mark.socket_only("--pace is the socket transport's")
 @pytest.mark.needs_control("AdvanceClock", "InjectFault", "Busy")
 @pytest.mark.emulator_process(REAL)
+@pytest.mark.takes(10)
 def test_no_packet_patience(start_band, control):
     """MB4/PACE/BV-04: a client's 10 s "no packet" timeout, at a real pace
 

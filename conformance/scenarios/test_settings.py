@@ -201,6 +201,7 @@ def test_settings_in_the_middle_of_a_sync(band, band_time, fetch_links,
 
 @pytest.mark.person("look")
 @pytest.mark.observes("Events")
+@pytest.mark.takes(2)
 def test_alarm_rings_at_its_time(authed, band_time, hands, witness):
     """MB4/SET/BV-03: an alarm set for band time T rings at T, not before, and snoozes
 
@@ -303,6 +304,7 @@ def test_alarm_days_and_once(authed, band_time, witness):
 
 @pytest.mark.person("look")
 @pytest.mark.observes("Events")
+@pytest.mark.takes(1)
 def test_dnd_keeps_chime_still_not_alarm(authed, band_time, hands, witness):
     """MB4/SET/BV-05: do-not-disturb keeps the chime still, never an alarm
 

@@ -115,6 +115,7 @@ def test_scan_reports_the_advertisement_of_the_control_plane(band, ctl, bus):
     assert steps == sum(s[2] for _, s in ctl.get_samples(0, FOREVER)) > 0
 
 
+@pytest.mark.takes(1)
 def test_a_linked_band_is_not_heard(band, bus):
     async def scan_while_linked():
         async with client_for(band, bus):

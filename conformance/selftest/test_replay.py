@@ -411,6 +411,7 @@ def test_replay_matches_a_band_started_the_same_way(start_band, tmp_path):
     assert len(run.steps) == script.steps
 
 
+@pytest.mark.takes(1)
 def test_replay_against_another_seed_differs_at_auth(start_band, tmp_path):
     """Another seed, another challenge: the challenge and the answer
     steps differ (exit 1).  --ignore-random lets the challenge pass;

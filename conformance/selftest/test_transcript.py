@@ -217,6 +217,7 @@ def replay_on(start_band, bus, capture: Path, seed: int,
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.takes(3)
 def test_committed_capture_against_a_replay(start_band, bus, tmp_path):
     """Same seed: the transcripts agree (whatever the replay's bytes
     say).  Another seed: the challenge differs in bytes, not in the
