@@ -4,7 +4,7 @@ side by side, and what one band costs the suite on a disk and on a tmpfs.
 
     /usr/bin/python3 bench/bench_suite.py [--runs 3] [--jobs 4]
         [--binary build/emulator/bandsim] [--tree OTHER_CHECKOUT]
-        [--cases now,disk,serial,other] [--bands 30]
+        [--cases now,disk,serial,other] [--bands 30] [--tier asan]
 
 Each run is ``/usr/bin/python3 -m pytest conformance -q -n JOBS --dist
 loadgroup`` from a tree, as ci/test runs it; cases take turns run by
@@ -17,7 +17,10 @@ run, so that the machine's state at any moment weighs on all alike:
 - serial: the same with -n 0, one process: the suite's CPU without the
   workers' start-up;
 - other: the suite of another checkout (--tree, `git worktree add DIR
-  COMMIT`) with its own options (-n JOBS), against the same emulator.
+  COMMIT`), the same command, against the same emulator.
+
+--tier asan runs the ASan tier as ci/test does: ``-m "not no_emulator"``
+and ci/test's ASAN_OPTIONS, with the ASan build given to --binary.
 
 Wall: from fork to exit.  CPU: user + system time of pytest and every
 process it waited for (the emulators, the buses) from the kernel's
@@ -29,7 +32,8 @@ bus, open a link, close it, stop it, on the disk and on /dev/shm in turn
 (harness/scratch.py says why the suite uses the latter).
 
 Goal (issue: "a suite in seconds"): ≤ 15 s wall per tier on 2 cores, and
-≤ 25 s for the ASan tier (--binary build-asan/emulator/bandsim).
+≤ 25 s for the ASan tier (--tier asan --binary
+build-asan/emulator/bandsim).
 """
 
 import os
@@ -65,28 +69,37 @@ def disk_dir() -> Path:
     return build
 
 
-def suite_command(case: str, jobs: int) -> list:
+# The ASan tier as ci/test runs it: the scenarios and self-tests that
+# start the emulator, which aborts on the first error or leak.
+ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
+            "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
+ASAN_ARGS = ["-m", "not no_emulator"]
+
+
+def suite_command(case: str, jobs: int, tier: str = "plain") -> list:
     command = [sys.executable, "-m", "pytest", "conformance", "-q",
                "-p", "no:cacheprovider"]
+    if tier == "asan":
+        command += ASAN_ARGS
     if case == "serial":
         return command + ["-n", "0"]
-    command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs)]
-    if case == "other":
-        return command
-    command += ["--dist", "loadgroup"]
+    command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs),
+                "--dist", "loadgroup"]
     if case == "disk":
         command += ["--bandsim-tmp", str(disk_dir())]
     return command
 
 
-def one_run(case: str, tree: Path, jobs: int, binary: Path) -> tuple:
+def one_run(case: str, tree: Path, jobs: int, binary: Path,
+            tier: str = "plain") -> tuple:
     """(wall s, CPU s, pytest's last line) of one run of the suite."""
-    env = dict(os.environ, BANDSIM=str(binary))
+    env = dict(os.environ, BANDSIM=str(binary),
+               **(ASAN_ENV if tier == "asan" else {}))
     # As ci/test: pytest keeps each module's rewritten asserts.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cpu = children_cpu()
     start = time.perf_counter()
-    done = subprocess.run(suite_command(case, jobs), cwd=tree, env=env,
+    done = subprocess.run(suite_command(case, jobs, tier), cwd=tree, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     wall = time.perf_counter() - start
@@ -159,6 +172,10 @@ def main() -> int:
     parser.add_argument("--tree", help="another checkout: the case other")
     parser.add_argument("--cases", default="now,disk,serial",
                         help=f"comma-separated, of {', '.join(CASES)}")
+    parser.add_argument("--tier", choices=("plain", "asan"), default="plain",
+                        help="asan: the ASan tier as ci/test runs it (only "
+                             "what starts the emulator; pass the ASan build "
+                             "with --binary)")
     parser.add_argument("--bands", type=int, default=30,
                         help="runs of the one-band comparison (0: none)")
     args = parser.parse_args()
@@ -175,18 +192,20 @@ def main() -> int:
     outcome = {}
     for run in range(args.runs):
         for case in cases:
-            wall, cpu, last = one_run(case, trees[case], args.jobs, binary)
+            wall, cpu, last = one_run(case, trees[case], args.jobs, binary,
+                                      args.tier)
             walls[case].append(wall)
             cpus[case].append(cpu)
             outcome[case] = last
             print(f"run {run + 1} {case}: {wall:.1f} s wall, {cpu:.1f} s "
                   f"CPU: {last}", file=sys.stderr, flush=True)
-    goal = GOAL_ASAN_S if "asan" in str(binary) else GOAL_S
+    goal = GOAL_ASAN_S if args.tier == "asan" else GOAL_S
     rows = []
     for case in cases:
         w, c = benchlib.summary(walls[case]), benchlib.summary(cpus[case])
         rows.append({"case": case,
-                     "command": " ".join(suite_command(case, args.jobs)[1:]),
+                     "command": " ".join(suite_command(case, args.jobs,
+                                                       args.tier)[1:]),
                      "runs": w["runs"],
                      "wall: median": f"{w['median']:.1f} s",
                      "wall: min": f"{w['min']:.1f} s",
