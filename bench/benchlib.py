@@ -51,7 +51,9 @@ def binary_path(arg) -> Path:
     binary = Path(arg or os.environ.get("BANDSIM", DEFAULT_BINARY))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         sys.exit(f"emulator binary not found or not executable: {binary}")
-    return binary
+    # Absolute: the suite's self-tests run pytest again in directories
+    # of their own, with this path in BANDSIM.
+    return binary.resolve()
 
 
 def arguments(doc: str, runs: int = None) -> argparse.ArgumentParser:
