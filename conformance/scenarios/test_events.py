@@ -42,8 +42,12 @@ MUSIC_ORDER = ("open", "play", "pause", "next", "previous", "volume-up",
 
 
 def events_link(att) -> DeviceEventsClient:
+    """Device events on att; the MTU announcement a link at ATT_MTU 23
+    hears from a band on the air or a real one (§13) set aside, as an app
+    takes it: the link's news, not an event of the wearer's."""
     client = DeviceEventsClient(att)
     client.enable_notifications()
+    client.take_announcement()
     return client
 
 

@@ -14,7 +14,7 @@ link's news, not the wearer's: next() sets it aside (announced_mtu)
 unless asked for it.
 """
 
-from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError
+from ..link.base import DEFAULT_TIMEOUT, Link, ProtocolError, Timeout
 from ..link.deadline import as_deadline
 from ..protocol import devevents, settings, uuids
 from ..protocol.att import NOTIFY_ON
@@ -42,22 +42,47 @@ class DeviceEventsClient(LinkClient):
             self.handles_of(uuids.DEVICE_EVENT)
         self.config_handle, _ = self.handles_of(uuids.CONFIGURATION)
         self.announced_mtu = None
+        self._early = []    # events met while looking for the MTU's
 
     def enable_notifications(self, timeout=None) -> None:
         """CCCD ``01 00`` on 00000010."""
         self.att.write(self.event_cccd, NOTIFY_ON,
                        as_deadline(timeout, self.timeout))
 
+    def take_announcement(self):
+        """After enable_notifications(): the MTU the band announced to a
+        link still at ATT_MTU 23 (§13: a real band, an emulator on the
+        air or at --pace real), set aside as the link's news
+        (announced_mtu), or None.  The announcement comes before the
+        enable's response, so it is already queued if it came at all;
+        an event of the wearer's queued first stays for next()."""
+        try:
+            raw = self.att.wait_notification(self.event_handle, 0)
+        except Timeout:
+            return None
+        event = self._decode(raw)
+        if event.code != devevents.MTU:
+            self._early.append(event)
+            return None
+        self.announced_mtu = event.mtu
+        return event.mtu
+
+    @staticmethod
+    def _decode(raw: bytes) -> devevents.DeviceEvent:
+        try:
+            return devevents.decode(raw)
+        except ValueFormatError as exc:
+            raise ProtocolError(str(exc)) from None
+
     def next(self, timeout=None, mtu: bool = False) -> devevents.DeviceEvent:
         """The next event the band sends, its MTU announcement set aside
         unless mtu; ProtocolError for a value that does not fit §9."""
+        if self._early:
+            return self._early.pop(0)
         deadline = as_deadline(timeout, self.timeout)
         while True:
-            raw = self.att.wait_notification(self.event_handle, deadline)
-            try:
-                event = devevents.decode(raw)
-            except ValueFormatError as exc:
-                raise ProtocolError(str(exc)) from None
+            event = self._decode(
+                self.att.wait_notification(self.event_handle, deadline))
             if event.code != devevents.MTU or mtu:
                 return event
             self.announced_mtu = event.mtu

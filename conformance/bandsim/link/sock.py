@@ -29,7 +29,7 @@ from .base import (DEFAULT_TIMEOUT, AttError, Disconnected, LinkError,
 from .deadline import Deadline, as_deadline
 
 # Large enough that no SEQPACKET record is ever silently truncated.
-_RECV_SIZE = 1 << 16
+RECV_SIZE = 1 << 16
 
 
 @dataclass
@@ -152,7 +152,7 @@ class AttClient:
             if not ready:
                 raise Timeout(f"no PDU within {deadline.seconds} s")
             try:
-                pdu = self._sock.recv(_RECV_SIZE)
+                pdu = self._sock.recv(RECV_SIZE)
             except (BlockingIOError, InterruptedError):
                 continue
             except ConnectionResetError as exc:
