@@ -49,13 +49,15 @@ class DeviceEventsClient(LinkClient):
         self.att.write(self.event_cccd, NOTIFY_ON,
                        as_deadline(timeout, self.timeout))
 
-    def take_announcement(self):
+    def take_announcement(self, timeout=None):
         """After enable_notifications(): the MTU the band announced to a
         link still at ATT_MTU 23 (§13: a real band, an emulator on the
         air or at --pace real), set aside as the link's news
-        (announced_mtu), or None.  The announcement comes before the
-        enable's response, so it is already queued if it came at all;
-        an event of the wearer's queued first stays for next()."""
+        (announced_mtu), or None.  The band may send it after the
+        enable's response (the emulator does); a read answered after it
+        (settle()) says whether it came.  An event of the wearer's met
+        first stays for next()."""
+        self.settle(timeout)
         try:
             raw = self.att.wait_notification(self.event_handle, 0)
         except Timeout:

@@ -50,6 +50,10 @@ struct l2cap_server {
 	struct bt_mgmt *mgmt;
 	struct l2cap_agent *agent;
 	uint8_t address[6]; /* the band's, on the adapter: air order */
+	/* The adapter's settings before the band took it (the first take),
+	 * given back when the band goes: give_back_adapter(). */
+	uint32_t found;
+	bool taken;
 	int listen_fd;
 	guint listen_id;
 	struct seqlink *link;
@@ -218,6 +222,10 @@ static bool take_adapter(struct l2cap_server *s, GError **error)
 	band_address(s->band, s->address);
 	if (!bt_mgmt_read_info(s->mgmt, &info, error))
 		return false;
+	if (!s->taken) {
+		s->found = info.current;
+		s->taken = true;
+	}
 	if (!(info.supported & BT_MGMT_SETTING_LE)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 			    "%s: the controller has no LE", s->adapter);
@@ -490,6 +498,42 @@ static void band_event(struct transport *t, const struct mb_event *ev)
 		on_band_event[ev->id]((struct l2cap_server *)t);
 }
 
+/* The adapter as the band found it: its own address (no static one),
+ * BR/EDR and LE as they were, powered as it was.  A band on the adapter
+ * after this one (another transport, bluetoothd's) would otherwise
+ * advertise from this band's address: in the VM, every --transport bluez
+ * band after MB4/AIR/BV-03's went unseen at the address it gave.  The
+ * keys and the IO capability are left: bluetoothd sets its own as it
+ * takes the adapter back. */
+static void give_back_adapter(struct l2cap_server *s)
+{
+	static const uint8_t none[6];
+	const struct {
+		uint16_t op;
+		uint32_t setting;
+	} modes[] = {
+		{ BT_MGMT_OP_SET_LE, BT_MGMT_SETTING_LE },
+		{ BT_MGMT_OP_SET_BREDR, BT_MGMT_SETTING_BREDR },
+		{ BT_MGMT_OP_SET_BONDABLE, BT_MGMT_SETTING_BONDABLE },
+	};
+	GError *error = NULL;
+
+	if (!s->taken)
+		return;
+	if (!bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_POWERED, 0, &error) ||
+	    !bt_mgmt_set_static_address(s->mgmt, none, &error)) {
+		warn("cannot give the adapter its own address back", error);
+		return;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(modes); i++)
+		if (!bt_mgmt_set_mode(s->mgmt, modes[i].op,
+				      !!(s->found & modes[i].setting), &error))
+			warn("cannot give the adapter a setting back", error);
+	if (s->found & BT_MGMT_SETTING_POWERED &&
+	    !bt_mgmt_set_mode(s->mgmt, BT_MGMT_OP_SET_POWERED, 1, &error))
+		warn("cannot power the adapter on again", error);
+}
+
 static void l2cap_server_free(struct transport *t)
 {
 	struct l2cap_server *s = (struct l2cap_server *)t;
@@ -498,8 +542,10 @@ static void l2cap_server_free(struct transport *t)
 	if (s->link)
 		hang_up(s);
 	stop_listening(s);
-	if (s->mgmt)
+	if (s->mgmt) {
 		stop_advertising(s);
+		give_back_adapter(s);
+	}
 	bt_mgmt_free(s->mgmt);
 	l2cap_agent_free(s->agent);
 	g_free(s->adapter);
