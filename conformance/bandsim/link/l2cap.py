@@ -132,6 +132,7 @@ class L2capAttClient(AttClient):
         super().__init__(sock, timeout)
         self._adapter, self._address = adapter, address
         self._ended = False
+        self._link_ended = None     # the socket's error, once it came
 
     def _end(self) -> None:
         if not self._ended:
@@ -160,11 +161,13 @@ class L2capAttClient(AttClient):
         """The next PDU, as on the socket transport, but a link's end
         comes after what the band sent before it.  The kernel tells an
         L2CAP socket's error (the link's end) before the PDUs its queue
-        still holds: a datagram receive checks the error first.  So the
-        error is noted and the queue read on; its end (an empty read)
-        is Disconnected.  Without this a client lost the band's last
-        packets before a brown-out (MB4/FAULT/BV-09 got 1 of 5)."""
-        ended = None
+        still holds: a datagram receive checks the error first.  So
+        once the error is seen, what is queued is read without waiting,
+        and its end is Disconnected.  Without this a client lost
+        the band's last packets before a brown-out (MB4/FAULT/BV-09 got
+        1 of 5)."""
+        if self._link_ended is not None:
+            return self._queued()
         while True:
             ready, _, _ = select.select([self._sock], [], [],
                                         deadline.remaining())
@@ -175,14 +178,26 @@ class L2capAttClient(AttClient):
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError as exc:
-                if ended is not None:
-                    raise Disconnected(f"link ended ({ended})") from exc
-                ended = exc.strerror or exc
-                continue
+                self._link_ended = exc.strerror or str(exc)
+                return self._queued()
             if not pdu:
-                raise Disconnected(f"link ended ({ended})" if ended
-                                   else "link closed by the band")
+                raise Disconnected("link closed by the band")
             return pdu
+
+    def _queued(self) -> bytes:
+        """A PDU the kernel still holds from before the link ended;
+        Disconnected once there is none."""
+        # Non-blocking: with a timeout set, Python polls before every
+        # receive, MSG_DONTWAIT or not, and that poll waited the socket's
+        # whole timeout (40 s in the VM) for a link that had ended.
+        self._sock.settimeout(0.0)
+        try:
+            pdu = self._sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+        except OSError:
+            pdu = b""
+        if not pdu:
+            raise Disconnected(f"link ended ({self._link_ended})")
+        return pdu
 
     def close(self) -> None:
         super().close()
