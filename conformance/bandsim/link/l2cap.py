@@ -168,21 +168,11 @@ class L2capAttClient(AttClient):
         1 of 5)."""
         if self._link_ended is not None:
             return self._queued()
-        while True:
-            ready, _, _ = select.select([self._sock], [], [],
-                                        deadline.remaining())
-            if not ready:
-                raise Timeout(f"no PDU within {deadline.seconds} s")
-            try:
-                pdu = self._sock.recv(RECV_SIZE)
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as exc:
-                self._link_ended = exc.strerror or str(exc)
-                return self._queued()
-            if not pdu:
-                raise Disconnected("link closed by the band")
-            return pdu
+        return super()._recv_pdu(deadline)
+
+    def _recv_failed(self, exc: OSError) -> bytes:
+        self._link_ended = exc.strerror or str(exc)
+        return self._queued()
 
     def _queued(self) -> bytes:
         """A PDU the kernel still holds from before the link ended;

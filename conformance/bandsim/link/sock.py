@@ -155,11 +155,19 @@ class AttClient:
                 pdu = self._sock.recv(RECV_SIZE)
             except (BlockingIOError, InterruptedError):
                 continue
-            except ConnectionResetError as exc:
-                raise Disconnected("link reset by server") from exc
+            except OSError as exc:
+                return self._recv_failed(exc)
             if not pdu:
                 raise Disconnected("link closed by server")
             return pdu
+
+    def _recv_failed(self, exc: OSError) -> bytes:
+        """What a receive that failed with exc gives: Disconnected for a
+        link the server reset, any other error as it came.  A link over
+        a radio still has PDUs to give (l2cap.py)."""
+        if isinstance(exc, ConnectionResetError):
+            raise Disconnected("link reset by server") from exc
+        raise exc
 
     def _take_unsolicited(self, pdu: bytes) -> bool:
         if pdu[0] not in (Op.NOTIFICATION, Op.INDICATION):
