@@ -292,8 +292,7 @@ def run(request, row):
         # too, and the band is read once a row instead of twice.
         shared = getattr(band, "shared", None)
         proven = shared.proven if shared is not None else None
-        shared_as = (row.link, table.MTU)
-        if proven is not None and proven[0] == shared_as:
+        if proven is not None and proven[0] == row.link:
             before = proven[1]
         else:
             before = state(link)
@@ -325,7 +324,7 @@ def run(request, row):
         for step in row.then:
             STEPS[step](ctx)
         if shared is not None:
-            shared.proven = (shared_as, after)
+            shared.proven = (row.link, after)
     finally:
         try:
             band.disconnect(link)
