@@ -278,6 +278,12 @@ static void paced_deliver(const uint8_t *pdu, size_t len, void *user_data)
 {
 	struct seqlink *l = user_data;
 
+	/* A band that hung up handles nothing more, as on_in drops what
+	 * comes after the hang-up: a PDU that waited in the same connection
+	 * event as the one the band hung up on (a read right after 06 0B 00
+	 * 01, MB4/SAFE/BV-02 at --pace real) got an answer. */
+	if (l->drop_requested)
+		return;
 	mb_link_receive(mb_band_link(l->band), pdu, len);
 	transport_activity(l->cb, l->cb_data);
 }
