@@ -670,6 +670,12 @@ def start_band(request, target):
     started = []
     logs = []                       # (process, report file of its log)
     wrapper = wrapper_from_env()    # BANDSIM_WRAPPER: valgrind, say
+    links = []                      # every link opened over the air
+
+    def linked(deadline, proc):
+        att = central(deadline, proc)
+        links.append(att)
+        return att
 
     def start(auth_key=TEST_KEY, state_dir=None, profile=None, **opts):
         opts.setdefault("control_address", bus)
@@ -680,7 +686,7 @@ def start_band(request, target):
                 opts["adapter"] = _band_adapter(
                     target, {p.adapter for p in started if p.alive})
             opts.setdefault("transport", target.emu_transport)
-            opts.setdefault("central", central)
+            opts.setdefault("central", linked)
         capture = _capture_of(request.node, record, opts)
         opts.setdefault("wrapper", wrapper)
         proc = BandProcess(emulator_binary, profile or PROFILE_PATH,
@@ -709,6 +715,15 @@ def start_band(request, target):
 
     yield start
     failures = _stop_started(started, "emulator", not_busy)
+    # A link the test left open (one cut off by its timeout, say) is
+    # closed once its band is gone: through bluetoothd its notify
+    # sessions would otherwise carry over to the next test's link to the
+    # same address (bandsim/link/bluez.py: _release_bus).
+    for att in links:
+        try:
+            att.close()
+        except Exception:
+            pass
     # The emulator's own log beside its capture: what a report reader
     # needs when a run over BlueZ went wrong inside the band.
     for proc, name in logs:

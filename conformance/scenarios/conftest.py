@@ -5,6 +5,7 @@ ends (scenarios/helpers/links.py: closing)."""
 
 import pytest
 
+from scenarios.helpers import faults
 from scenarios.helpers.faults import Phone
 from scenarios.helpers.links import closing
 from scenarios.helpers.sync import open_fetch
@@ -32,3 +33,10 @@ def phones():
     """Factory: phones(band, control, **kw) -> Phone (a robust phone
     app, helpers/faults.py); every link a phone opened is closed."""
     yield from closing(Phone, Phone.close)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_deadline(target):
+    """The faults' quiet deadline for the session's link
+    (helpers/faults.py: QUIET_S)."""
+    faults.set_link(target)

@@ -35,7 +35,7 @@ from bandsim.protocol.heartrate import (KEEP_ALIVE_EVERY, NO_HEART_RATE,
 from bandsim.protocol.profile import default_profile
 
 from scenarios.helpers.events import event_after, events_after, last_seq
-from scenarios.helpers.faults import QUIET_S
+from scenarios.helpers import faults
 from scenarios.helpers.hr import (BY_KIND, PLAUSIBLE, check_logged_heart_rate,
                                   heart_rate_client, set_hr_settings)
 from scenarios.helpers.policy import HR_KEEPALIVE_S as KEEPALIVE_S
@@ -627,7 +627,7 @@ def test_hr_never_answers(authed, control):
         hr.start_manual(stop_first=True)
         control.advance_clock(MEASURE_S)
         with pytest.raises(Timeout):
-            hr.reading(QUIET_S)
+            hr.reading(faults.QUIET_S)
         hr.stop_manual()
     assert len(events_after(control, "hr-measured", mark)) == 2
     assert len(events_after(control, "fault-fired", mark)) == 2
@@ -662,7 +662,7 @@ def test_keepalive_ignored(authed, control):
             hr.keep_alive()
         control.advance_clock(PERIOD_S)
         try:
-            readings.append(hr.reading(QUIET_S))
+            readings.append(hr.reading(faults.QUIET_S))
         except Timeout:
             restarts += 1
             hr.start_continuous()

@@ -101,7 +101,7 @@ def explained(taken, truth, changes) -> bool:
 @pytest.mark.needs_control("AdvanceClock", "GetSamples", "Events")
 @pytest.mark.emulator_process("starts the emulator with --mutate")
 @pytest.mark.takes(4)
-def test_mutated_syncs(start_band, control):
+def test_mutated_syncs(start_band, control, target):
     """MB4/MUT/BV-01: a thousand syncs from a mutating band end in a clear
     error or the band's own data
 
@@ -117,6 +117,14 @@ def test_mutated_syncs(start_band, control):
     failed in, so the next one asks for it again: after the thousand, the
     phone holds every minute the band logged exactly once.
     """
+    if target.through_bluetoothd:
+        # A failed sync is followed by a new link: about 270 of them.
+        # Through bluetoothd in the VM a link took 1.6 s to open and 2.4 s
+        # to close (58 of each in 300 s, docs/bluez.md), some 18 minutes
+        # in all, and the scenario tests the client against the band's
+        # values, which the transport does not change.
+        pytest.skip("about 270 new links; through bluetoothd that is "
+                    "some 18 minutes (--emu-transport l2cap runs it)")
     band = start_band(extra_args=["--mutate", f"{SEED}:{RATE}"])
     phone = Phone(band)
     state = SyncState(SINCE)

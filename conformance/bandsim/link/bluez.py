@@ -899,7 +899,30 @@ class BleakLink:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        self._release_bus()
         self.runner.stop()
+
+    def _release_bus(self) -> None:
+        """Close bleak's D-Bus connection where its disconnect() did not
+        (it closes it only once it saw the link end: not after a missed
+        deadline, nor for a test cut off by its timeout).  bluetoothd
+        keeps a StartNotify session while its client's connection lasts
+        and subscribes the next link to the same device for it too, and
+        bluez 5.66 emits one Value change per session: the next test's
+        link would get every notification twice (seen in the VM after
+        MB4/MUT/BV-01 hit its timeout: MB4/HR/BV-11's auth got 10 02 01
+        twice)."""
+        backend = getattr(self.client, "_backend", None)
+        if getattr(backend, "_bus", None) is None or not self.runner.running:
+            return
+
+        async def release():
+            backend._cleanup_all()
+        try:
+            self.runner.run(release(), Deadline(CLOSE_TIMEOUT),
+                            "closing bleak's bus")
+        except AttClientError:
+            pass
 
     def __enter__(self):
         return self
