@@ -283,8 +283,17 @@ static void test_band_hangs_up(void **state)
 			 0);
 	assert_int_equal(bf->disconnects, 1);
 	assert_false(mb_band_state(bf->f->band)->bound);
+	/* Until bluetoothd ended the link, what the central still sends
+	 * never reaches the band: no answer, no notification. */
+	assert_true(bluez_bridge_hung_up(bf->b));
+	bf->n_seen = 0;
+	assert_int_equal(write(bf, config, PDU(0x06, 0x0b, 0x00, 0x01), true),
+			 MB_ATT_ERROR_UNLIKELY);
+	assert_int_equal(bf->n_seen, 1); /* the call's reply, nothing else */
+	assert_int_equal(bf->disconnects, 1);
 	/* Calls after the link went get Unlikely Error, not a crash. */
 	bluez_bridge_link_down(bf->b);
+	assert_false(bluez_bridge_hung_up(bf->b));
 	assert_int_equal(write(bf, config, PDU(0x06), true),
 			 MB_ATT_ERROR_UNLIKELY);
 }

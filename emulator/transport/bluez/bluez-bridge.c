@@ -15,6 +15,11 @@ struct bluez_bridge {
 	const struct bluez_bridge_ops *ops;
 	void *user_data;
 	bool linked;
+	/* The band hung up and bluetoothd has not ended the link yet
+	 * (bluez-server.c: a grace, then Device1.Disconnect): what comes
+	 * meanwhile never reaches the band, as nothing reaches a band that
+	 * ended the link on the air. */
+	bool hung_up;
 	uint16_t mtu; /* what the band was told, 0 = nothing yet */
 	/* A call is under way: its response lands in rsp and, for a write,
 	 * is answered at once (reply), so that what the band sends around it
@@ -94,6 +99,7 @@ static void link_disconnect(void *user_data)
 {
 	struct bluez_bridge *b = user_data;
 
+	b->hung_up = true;
 	if (b->ops->disconnect)
 		b->ops->disconnect(b->user_data);
 }
@@ -108,7 +114,8 @@ static const struct mb_link_ops link_ops = {
 static uint8_t transact(struct bluez_bridge *b, const uint8_t *pdu, size_t len,
 			uint8_t want_op)
 {
-	if (!b->linked || !mb_link_connected(mb_band_link(b->band)))
+	if (!b->linked || b->hung_up ||
+	    !mb_link_connected(mb_band_link(b->band)))
 		return MB_ATT_ERROR_UNLIKELY;
 	b->in_call = true;
 	b->req_op = pdu[0];
@@ -175,6 +182,7 @@ bool bluez_bridge_link_up(struct bluez_bridge *b)
 	if (!mb_band_connect(b->band, &link_ops, b))
 		return false;
 	b->linked = true;
+	b->hung_up = false;
 	b->mtu = 0;
 	for (size_t i = 0; i < n; i++)
 		b->notify[i].applied = false;
@@ -189,12 +197,18 @@ void bluez_bridge_link_down(struct bluez_bridge *b)
 	if (!b->linked)
 		return;
 	b->linked = false;
+	b->hung_up = false;
 	mb_band_disconnect(b->band);
 }
 
 bool bluez_bridge_linked(const struct bluez_bridge *b)
 {
 	return b->linked;
+}
+
+bool bluez_bridge_hung_up(const struct bluez_bridge *b)
+{
+	return b->linked && b->hung_up;
 }
 
 void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu)

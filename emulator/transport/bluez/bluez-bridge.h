@@ -38,6 +38,9 @@ void bluez_bridge_free(struct bluez_bridge *b);
 bool bluez_bridge_link_up(struct bluez_bridge *b);
 void bluez_bridge_link_down(struct bluez_bridge *b);
 bool bluez_bridge_linked(const struct bluez_bridge *b);
+/* The band ended the link and bluetoothd has not yet: calls from the
+ * central are left unanswered until the link is down. */
+bool bluez_bridge_hung_up(const struct bluez_bridge *b);
 
 /* The link's ATT_MTU as bluetoothd reports it in the call options. */
 void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu);

@@ -78,6 +78,10 @@ struct bluez_gatt {
 	bool hints;
 	GPtrArray *objs; /* struct gatt_obj, services then their chrs */
 	struct gatt_obj **by_chr; /* indexed by mb_gatt_chr.index */
+	/* Calls that came after the band hung up (GDBusMethodInvocation),
+	 * answered once the link is down, when bluetoothd drops the answer:
+	 * the central sees its link end, not an error from the band. */
+	GPtrArray *held;
 };
 
 static bool served_by_bluez(const struct mb_profile_svc *svc)
@@ -262,8 +266,12 @@ static void return_att_error(GDBusMethodInvocation *inv, uint8_t err)
 static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
 			GDBusMethodInvocation *inv)
 {
-	if (g->cb->link(opt->device, opt->mtu, g->user_data))
-		return true;
+	if (g->cb->link(opt->device, opt->mtu, g->user_data)) {
+		if (!bluez_bridge_hung_up(g->bridge))
+			return true;
+		g_ptr_array_add(g->held, inv); /* the call's own reference */
+		return false;
+	}
 	g_dbus_method_invocation_return_dbus_error(
 		inv, "org.bluez.Error.Failed",
 		"the band has no link to this device");
@@ -588,10 +596,22 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 	return true;
 }
 
+void bluez_gatt_link_ended(struct bluez_gatt *g)
+{
+	for (guint i = 0; i < g->held->len; i++)
+		g_dbus_method_invocation_return_dbus_error(
+			g->held->pdata[i], "org.bluez.Error.NotConnected",
+			"the band ended the link");
+	/* Each return took the call's reference. */
+	g_ptr_array_set_size(g->held, 0);
+}
+
 void bluez_gatt_free(struct bluez_gatt *g)
 {
 	if (!g)
 		return;
+	bluez_gatt_link_ended(g);
+	g_ptr_array_unref(g->held);
 	bluez_dbus_unexport(g->conn, &g->om_id);
 	g_ptr_array_unref(g->objs);
 	g_free(g->by_chr);
@@ -618,6 +638,7 @@ struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 		.user_data = user_data,
 		.hints = true,
 		.objs = g_ptr_array_new_with_free_func(obj_free),
+		.held = g_ptr_array_new(),
 		.by_chr = g_new0(struct gatt_obj *,
 				 mb_gatt_n_chrs(mb_band_gatt(band)) + 1),
 		.info = g_dbus_node_info_new_for_xml(introspection_xml, error),
