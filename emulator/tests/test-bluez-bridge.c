@@ -6,6 +6,7 @@
 
 #include "att.h"
 #include "crypto.h"
+#include "fault.h"
 #include "harness.h"
 #include "transport/bluez/bluez-bridge.h"
 
@@ -14,6 +15,7 @@
 #define CONFIG_UUID "00000003-0000-3512-2118-0009af100700"
 #define SWREV_UUID "00002a28-0000-1000-8000-00805f9b34fb"
 #define FW_CONTROL_UUID "00001531-0000-3512-2118-0009af100700"
+#define TIME_UUID "00002a2b-0000-1000-8000-00805f9b34fb"
 
 /* What reached bluetoothd, in order: a notification, or (chr NULL) a
  * write's reply with its ATT error in value[0]. */
@@ -298,6 +300,30 @@ static void test_band_hangs_up(void **state)
 			 MB_ATT_ERROR_UNLIKELY);
 }
 
+/* A band that leaves a request unanswered (a fault swallowed it) gives
+ * no ATT code: the call is left unanswered too, where an Unlikely Error
+ * would tell the central something a silent band never says. */
+static void test_silent_band(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	const struct mb_gatt_chr *time = chr_by_uuid(bf->f, TIME_UUID);
+	const char *line = "trigger=write chr=current-time action=silence";
+	char *err = NULL;
+	uint8_t value[11] = { 0xe8, 0x07, 5, 20, 7, 0, 0, 1, 0, 0, 4 };
+	uint8_t buf[MB_ATT_MAX_VALUE_LEN];
+	size_t len = 0;
+
+	authenticate(bf);
+	assert_int_not_equal(
+		mb_faults_inject(mb_band_faults(bf->f->band), line, &err), 0);
+	assert_null(err);
+	assert_int_equal(write(bf, time, value, sizeof(value), false),
+			 BLUEZ_BRIDGE_NO_RESPONSE);
+	/* Silent for the rest of the link: a read is left unanswered too. */
+	assert_int_equal(bluez_bridge_read(bf->b, time, 0, buf, &len),
+			 BLUEZ_BRIDGE_NO_RESPONSE);
+}
+
 /* A Write Request and the notification it raises (03 01 on 00001531
  * with no update announced: 10 03 04) reach bluetoothd in the band's
  * order: the reply first, or with notification-first the notification. */
@@ -396,6 +422,8 @@ int main(void)
 		  test_relink_keeps_subscriptions),
 		B("MB4-UT/BLUEZ/BV-05 band-initiated disconnect",
 		  test_band_hangs_up),
+		B("MB4-UT/BLUEZ/BV-08 a request the band leaves unanswered",
+		  test_silent_band),
 		B("MB4-UT/BLUEZ/BV-06 a write's reply keeps the band's notification order",
 		  test_order_follows_the_band),
 		B("MB4-UT/BLUEZ/BV-07 a long WriteValue as queued writes",

@@ -47,14 +47,17 @@ chr_by_value_handle(const struct bluez_bridge *b, uint16_t handle)
 }
 
 /* The ATT error code of the response in rsp to a request with opcode
- * want_op - 1, or Unlikely Error when the band did not answer (a fault
- * swallowed the request, as on a silent link). */
+ * want_op - 1; BLUEZ_BRIDGE_NO_RESPONSE when the band did not answer (a
+ * fault swallowed the request, as on a silent link), Unlikely Error for
+ * a response that answers something else. */
 static uint8_t response_code(const struct bluez_bridge *b, uint8_t want_op)
 {
+	if (!b->rsp_len)
+		return BLUEZ_BRIDGE_NO_RESPONSE;
 	if (b->rsp_len >= 5 && b->rsp[0] == MB_ATT_OP_ERROR_RSP &&
 	    b->rsp[1] == b->req_op)
 		return b->rsp[4];
-	if (b->rsp_len >= 1 && b->rsp[0] == want_op)
+	if (b->rsp[0] == want_op)
 		return 0;
 	return MB_ATT_ERROR_UNLIKELY;
 }

@@ -45,11 +45,18 @@ bool bluez_bridge_hung_up(const struct bluez_bridge *b);
 /* The link's ATT_MTU as bluetoothd reports it in the call options. */
 void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu);
 
-/* Each returns 0 or the ATT error code the band answered. */
+/* Not an ATT code: the band sent no response at all (a fault made it
+ * silent), so the call is left unanswered, as the band left the
+ * request (bluez-gatt.c holds it until the link ends).  0xFF is the
+ * Common Profile supplement's Out of Range, which the band never sends. */
+#define BLUEZ_BRIDGE_NO_RESPONSE 0xff
+
+/* Each returns 0, the ATT error code the band answered or
+ * BLUEZ_BRIDGE_NO_RESPONSE. */
 uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			  uint16_t offset, uint8_t *buf, size_t *len);
-/* A write's answer, given once: 0 or the ATT error code the band
- * answered.  A Write Request's comes while the band answers it, so
+/* A write's answer, given once: 0, the ATT error code the band
+ * answered or BLUEZ_BRIDGE_NO_RESPONSE.  A Write Request's comes while the band answers it, so
  * notifications before and after it keep their order on the bus. */
 typedef void (*bluez_bridge_reply_func_t)(uint8_t att_error, void *user_data);
 void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,

@@ -263,6 +263,19 @@ static void return_att_error(GDBusMethodInvocation *inv, uint8_t err)
 		inv, bluez_bridge_error_name(err), msg);
 }
 
+/* Answers a call the band refused (err, true) or leaves it unanswered
+ * until the link ends where the band sent nothing (true); false for
+ * err 0, which the caller answers. */
+static bool refused(struct bluez_gatt *g, GDBusMethodInvocation *inv,
+		    uint8_t err)
+{
+	if (err == BLUEZ_BRIDGE_NO_RESPONSE)
+		g_ptr_array_add(g->held, inv); /* the call's own reference */
+	else if (err)
+		return_att_error(inv, err);
+	return err != 0;
+}
+
 static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
 			GDBusMethodInvocation *inv)
 {
@@ -291,10 +304,8 @@ static void chr_read(struct gatt_obj *o, GVariant *params,
 	if (!ensure_link(o->g, &opt, inv))
 		return;
 	err = bluez_bridge_read(o->g->bridge, o->chr, opt.offset, buf, &len);
-	if (err) {
-		return_att_error(inv, err);
+	if (refused(o->g, inv, err))
 		return;
-	}
 	if (!opt.offset)
 		set_value(o, buf, len);
 	g_dbus_method_invocation_return_value(
@@ -303,14 +314,18 @@ static void chr_read(struct gatt_obj *o, GVariant *params,
 					   G_VARIANT_TYPE_BYTE, buf, len, 1)));
 }
 
+struct write_call {
+	struct bluez_gatt *g;
+	GDBusMethodInvocation *inv;
+};
+
 static void write_replied(uint8_t err, void *user_data)
 {
-	GDBusMethodInvocation *inv = user_data;
+	struct write_call *call = user_data;
 
-	if (err)
-		return_att_error(inv, err);
-	else
-		g_dbus_method_invocation_return_value(inv, NULL);
+	if (!refused(call->g, call->inv, err))
+		g_dbus_method_invocation_return_value(call->inv, NULL);
+	g_free(call);
 }
 
 static void chr_write(struct gatt_obj *o, GVariant *params,
@@ -340,7 +355,8 @@ static void chr_write(struct gatt_obj *o, GVariant *params,
 	command = opt.type ? !strcmp(opt.type, "command")
 			   : !(o->chr->def->props & MB_PROP_WRITE);
 	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied,
-			   inv);
+			   g_memdup2(&(struct write_call){ o->g, inv },
+				     sizeof(struct write_call)));
 }
 
 static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
@@ -357,11 +373,8 @@ static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
 		emit_changed(o, "Notifying");
 	/* bluetoothd has already accepted the CCCD write (it ignores this
 	 * reply); the refusal is still the band's answer. */
-	if (err) {
-		return_att_error(inv, err);
-		return;
-	}
-	g_dbus_method_invocation_return_value(inv, NULL);
+	if (!refused(o->g, inv, err))
+		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
 static void chr_start_notify(struct gatt_obj *o, GVariant *params,
