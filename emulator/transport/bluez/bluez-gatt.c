@@ -276,13 +276,21 @@ static bool refused(struct bluez_gatt *g, GDBusMethodInvocation *inv,
 	return err != 0;
 }
 
+/* Whether the call goes on to the band.  After the band hung up, a
+ * request is held until the link is down (the central waits for it, so
+ * there is one at a time), and a Write Command, which nothing answers on
+ * the air, is taken and dropped at once: held by the hundred (a firmware
+ * upload's data) they left bluetoothd 5.66 gone from the bus in the VM. */
 static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
-			GDBusMethodInvocation *inv)
+			bool command, GDBusMethodInvocation *inv)
 {
 	if (g->cb->link(opt->device, opt->mtu, g->user_data)) {
 		if (!bluez_bridge_hung_up(g->bridge))
 			return true;
-		g_ptr_array_add(g->held, inv); /* the call's own reference */
+		if (command)
+			g_dbus_method_invocation_return_value(inv, NULL);
+		else
+			g_ptr_array_add(g->held, inv); /* its own reference */
 		return false;
 	}
 	g_dbus_method_invocation_return_dbus_error(
@@ -301,7 +309,7 @@ static void chr_read(struct gatt_obj *o, GVariant *params,
 	uint8_t err;
 
 	parse_options(dict, &opt);
-	if (!ensure_link(o->g, &opt, inv))
+	if (!ensure_link(o->g, &opt, false, inv))
 		return;
 	err = bluez_bridge_read(o->g->bridge, o->chr, opt.offset, buf, &len);
 	if (refused(o->g, inv, err))
@@ -349,11 +357,11 @@ static void chr_write(struct gatt_obj *o, GVariant *params,
 		return_att_error(inv, MB_ATT_ERROR_INVALID_OFFSET);
 		return;
 	}
-	if (!ensure_link(o->g, &opt, inv))
-		return;
 	/* Without "type" (older bluetoothd) the properties decide. */
 	command = opt.type ? !strcmp(opt.type, "command")
 			   : !(o->chr->def->props & MB_PROP_WRITE);
+	if (!ensure_link(o->g, &opt, command, inv))
+		return;
 	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied,
 			   g_memdup2(&(struct write_call){ o->g, inv },
 				     sizeof(struct write_call)));
