@@ -746,7 +746,7 @@ STALL_S = 2.0 * SCALE
                            "AdvanceClock", "Events")
 @FACTORY_IMAGE_TWICE
 @pytest.mark.takes(4)
-def test_update_stalls_at_99(start_band, control, updaters):
+def test_update_stalls_at_99(start_band, control, updaters, target):
     """MB4/FAULT/BV-20: the firmware transfer stalls at 99 %
 
     Gadgetbridge #873: "it's just going to 99% and fail".  The band goes
@@ -756,6 +756,11 @@ def test_update_stalls_at_99(start_band, control, updaters):
     the link the transfer is discarded, and a retry on a new link
     installs the new image.
     """
+    if target.through_bluetoothd:
+        pytest.skip("a request the band leaves unanswered gets 0x0E through "
+                    "bluetoothd, which cannot keep a call pending past the "
+                    "link's end (docs/bluez.md)")
+
     def symptom(band):
         since, fault = arm(control, "update-stalls-at-99")
         fw = updaters(band)
@@ -980,7 +985,7 @@ def test_half_connected(start_band, control, phones, target):
 @pytest.mark.needs_control("InjectFault", "Faults", "AdvanceClock", "Busy",
                            "Events")
 @pytest.mark.emulator_process("a fresh activity log from CLOCK_START")
-def test_liveness_catches_a_hang(band, control, phones, liveness):
+def test_liveness_catches_a_hang(band, control, phones, liveness, target):
     """MB4/FAULT/BV-14: a client without a deadline would hang on a stuck
     band; with one it reports Timeout at the deadline
 
@@ -1013,17 +1018,21 @@ def test_liveness_catches_a_hang(band, control, phones, liveness):
     if hasattr(fetch.att, "fileno"):
         assert select.select([fetch.att.fileno()], [], [], 0)[0] == []
     assert control.get("Busy") == "fetch"
-    # A value the band serves itself: through bluetoothd a CCCD is
-    # answered by bluetoothd, stuck band or not.
-    with pytest.raises(Timeout):
-        fetch.att.read(REALTIME_STEPS.value_handle,
-                       timeout=faults.QUIET_S / 2)
+    # A request is not answered either: through bluetoothd, which cannot
+    # keep a call pending past the link's end, it gets 0x0E at once
+    # (docs/bluez.md).
+    stuck_read = not target.through_bluetoothd
+    if stuck_read:
+        with pytest.raises(Timeout):
+            fetch.att.read(REALTIME_STEPS.value_handle,
+                           timeout=faults.QUIET_S / 2)
 
     stats = liveness.summary()["by_name"]
     assert (stats["fetch.stream"]["count"],
             stats["fetch.stream"]["timeouts"]) == (1, 1)
     assert stats["att.wait_any_notification"]["timeouts"] == 1
-    assert stats["att.read"]["timeouts"] == 1
+    if stuck_read:
+        assert stats["att.read"]["timeouts"] == 1
     assert liveness.problems() == []
 
     fetch.att.close()

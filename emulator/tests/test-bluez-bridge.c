@@ -301,8 +301,8 @@ static void test_band_hangs_up(void **state)
 }
 
 /* A band that leaves a request unanswered (a fault swallowed it) gives
- * no ATT code: the call is left unanswered too, where an Unlikely Error
- * would tell the central something a silent band never says. */
+ * no ATT code, and the bridge says so: not the Unlikely Error of a
+ * response that answers something else. */
 static void test_silent_band(void **state)
 {
 	struct bridge_fixture *bf = *state;

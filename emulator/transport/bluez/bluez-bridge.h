@@ -38,16 +38,15 @@ void bluez_bridge_free(struct bluez_bridge *b);
 bool bluez_bridge_link_up(struct bluez_bridge *b);
 void bluez_bridge_link_down(struct bluez_bridge *b);
 bool bluez_bridge_linked(const struct bluez_bridge *b);
-/* The band ended the link and bluetoothd has not yet: calls from the
- * central are left unanswered until the link is down. */
+/* The band ended the link and bluetoothd has not yet: nothing the
+ * central sends reaches the band. */
 bool bluez_bridge_hung_up(const struct bluez_bridge *b);
 
 /* The link's ATT_MTU as bluetoothd reports it in the call options. */
 void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu);
 
 /* Not an ATT code: the band sent no response at all (a fault made it
- * silent), so the call is left unanswered, as the band left the
- * request (bluez-gatt.c holds it until the link ends).  0xFF is the
+ * silent; bluez-gatt.c says what the central gets then).  0xFF is the
  * Common Profile supplement's Out of Range, which the band never sends. */
 #define BLUEZ_BRIDGE_NO_RESPONSE 0xff
 

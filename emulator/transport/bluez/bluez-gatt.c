@@ -78,10 +78,6 @@ struct bluez_gatt {
 	bool hints;
 	GPtrArray *objs; /* struct gatt_obj, services then their chrs */
 	struct gatt_obj **by_chr; /* indexed by mb_gatt_chr.index */
-	/* Calls that came after the band hung up (GDBusMethodInvocation),
-	 * answered once the link is down, when bluetoothd drops the answer:
-	 * the central sees its link end, not an error from the band. */
-	GPtrArray *held;
 };
 
 static bool served_by_bluez(const struct mb_profile_svc *svc)
@@ -263,34 +259,36 @@ static void return_att_error(GDBusMethodInvocation *inv, uint8_t err)
 		inv, bluez_bridge_error_name(err), msg);
 }
 
-/* Answers a call the band refused (err, true) or leaves it unanswered
- * until the link ends where the band sent nothing (true); false for
- * err 0, which the caller answers. */
-static bool refused(struct bluez_gatt *g, GDBusMethodInvocation *inv,
-		    uint8_t err)
+/* Answers a call the band refused (true); false for err 0, which the
+ * caller answers.  A request the band left unanswered (a silent band)
+ * gets Unlikely Error: bluetoothd 5.66 cannot have a call left pending
+ * when the link ends (in the VM it was gone from the system bus after
+ * one), so the central's request fails at once where on the air it
+ * would time out (docs/bluez.md). */
+static bool refused(GDBusMethodInvocation *inv, uint8_t err)
 {
-	if (err == BLUEZ_BRIDGE_NO_RESPONSE)
-		g_ptr_array_add(g->held, inv); /* the call's own reference */
-	else if (err)
-		return_att_error(inv, err);
+	if (err)
+		return_att_error(inv, err == BLUEZ_BRIDGE_NO_RESPONSE
+					      ? MB_ATT_ERROR_UNLIKELY
+					      : err);
 	return err != 0;
 }
 
-/* Whether the call goes on to the band.  After the band hung up, a
- * request is held until the link is down (the central waits for it, so
- * there is one at a time), and a Write Command, which nothing answers on
- * the air, is taken and dropped at once: held by the hundred (a firmware
- * upload's data) they left bluetoothd 5.66 gone from the bus in the VM. */
+/* Whether the call goes on to the band.  After the band hung up, until
+ * bluetoothd has ended the link (seconds), nothing reaches the band: a
+ * write is taken and dropped, as the air would lose it, and a read gets
+ * Unlikely Error.  Neither can wait for the link's end: bluetoothd 5.66
+ * cannot have a call left pending when the link ends (refused()). */
 static bool ensure_link(struct bluez_gatt *g, const struct call_options *opt,
-			bool command, GDBusMethodInvocation *inv)
+			bool write, GDBusMethodInvocation *inv)
 {
 	if (g->cb->link(opt->device, opt->mtu, g->user_data)) {
 		if (!bluez_bridge_hung_up(g->bridge))
 			return true;
-		if (command)
+		if (write)
 			g_dbus_method_invocation_return_value(inv, NULL);
 		else
-			g_ptr_array_add(g->held, inv); /* its own reference */
+			return_att_error(inv, MB_ATT_ERROR_UNLIKELY);
 		return false;
 	}
 	g_dbus_method_invocation_return_dbus_error(
@@ -312,7 +310,7 @@ static void chr_read(struct gatt_obj *o, GVariant *params,
 	if (!ensure_link(o->g, &opt, false, inv))
 		return;
 	err = bluez_bridge_read(o->g->bridge, o->chr, opt.offset, buf, &len);
-	if (refused(o->g, inv, err))
+	if (refused(inv, err))
 		return;
 	if (!opt.offset)
 		set_value(o, buf, len);
@@ -322,18 +320,12 @@ static void chr_read(struct gatt_obj *o, GVariant *params,
 					   G_VARIANT_TYPE_BYTE, buf, len, 1)));
 }
 
-struct write_call {
-	struct bluez_gatt *g;
-	GDBusMethodInvocation *inv;
-};
-
 static void write_replied(uint8_t err, void *user_data)
 {
-	struct write_call *call = user_data;
+	GDBusMethodInvocation *inv = user_data;
 
-	if (!refused(call->g, call->inv, err))
-		g_dbus_method_invocation_return_value(call->inv, NULL);
-	g_free(call);
+	if (!refused(inv, err))
+		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
 static void chr_write(struct gatt_obj *o, GVariant *params,
@@ -360,11 +352,10 @@ static void chr_write(struct gatt_obj *o, GVariant *params,
 	/* Without "type" (older bluetoothd) the properties decide. */
 	command = opt.type ? !strcmp(opt.type, "command")
 			   : !(o->chr->def->props & MB_PROP_WRITE);
-	if (!ensure_link(o->g, &opt, command, inv))
+	if (!ensure_link(o->g, &opt, true, inv))
 		return;
 	bluez_bridge_write(o->g->bridge, o->chr, v, len, command, write_replied,
-			   g_memdup2(&(struct write_call){ o->g, inv },
-				     sizeof(struct write_call)));
+			   inv);
 }
 
 static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
@@ -381,7 +372,7 @@ static void chr_notify(struct gatt_obj *o, bool on, GDBusMethodInvocation *inv)
 		emit_changed(o, "Notifying");
 	/* bluetoothd has already accepted the CCCD write (it ignores this
 	 * reply); the refusal is still the band's answer. */
-	if (!refused(o->g, inv, err))
+	if (!refused(inv, err))
 		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
@@ -617,22 +608,10 @@ static bool export_all(struct bluez_gatt *g, GError **error)
 	return true;
 }
 
-void bluez_gatt_link_ended(struct bluez_gatt *g)
-{
-	for (guint i = 0; i < g->held->len; i++)
-		g_dbus_method_invocation_return_dbus_error(
-			g->held->pdata[i], "org.bluez.Error.NotConnected",
-			"the band ended the link");
-	/* Each return took the call's reference. */
-	g_ptr_array_set_size(g->held, 0);
-}
-
 void bluez_gatt_free(struct bluez_gatt *g)
 {
 	if (!g)
 		return;
-	bluez_gatt_link_ended(g);
-	g_ptr_array_unref(g->held);
 	bluez_dbus_unexport(g->conn, &g->om_id);
 	g_ptr_array_unref(g->objs);
 	g_free(g->by_chr);
@@ -659,7 +638,6 @@ struct bluez_gatt *bluez_gatt_new(GDBusConnection *conn, const char *root,
 		.user_data = user_data,
 		.hints = true,
 		.objs = g_ptr_array_new_with_free_func(obj_free),
-		.held = g_ptr_array_new(),
 		.by_chr = g_new0(struct gatt_obj *,
 				 mb_gatt_n_chrs(mb_band_gatt(band)) + 1),
 		.info = g_dbus_node_info_new_for_xml(introspection_xml, error),

@@ -36,10 +36,6 @@ void bluez_gatt_set_handle_hints(struct bluez_gatt *g, bool on);
 /* Handles bluetoothd assigned elsewhere than the profile asked. */
 unsigned int bluez_gatt_handles_moved(const struct bluez_gatt *g);
 
-/* The link is down: calls held since the band hung up are answered
- * (NotConnected; bluetoothd has dropped the link they came on). */
-void bluez_gatt_link_ended(struct bluez_gatt *g);
-
 /* The band notified or indicated: PropertiesChanged on Value, which
  * bluetoothd sends to the subscribed central. */
 void bluez_gatt_notify(struct bluez_gatt *g, const struct mb_gatt_chr *chr,

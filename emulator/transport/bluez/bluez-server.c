@@ -143,8 +143,6 @@ static void link_down(struct bluez_server *s)
 		return;
 	g_clear_handle_id(&s->drop_id, g_source_remove);
 	bluez_bridge_link_down(s->bridge);
-	if (s->gatt)
-		bluez_gatt_link_ended(s->gatt);
 	g_info("central %s disconnected", s->device);
 	g_clear_pointer(&s->device, g_free);
 	status(s, "DISCONNECTED=1");
