@@ -961,15 +961,21 @@ def test_half_connected(start_band, control, phones, target):
     Gadgetbridge: the phone shows "connected" but the band never
     answers, so initialisation never starts.  The link is up (State
     "connected") and the first ATT request, the MTU exchange, times out.
-    (Through bluetoothd, which answers the MTU exchange and CCCD writes
-    itself, the first request the band is asked to answer is auth's.)
     The robust app closes the link and connects again.
     """
-    first = "auth" if target.through_bluetoothd else "mtu"
+    if target.through_bluetoothd:
+        # The central's bluetoothd asks the band itself as the link comes
+        # up (MTU, PnP ID): a band silent from the start can fail that
+        # connect, bleak's link tries again, and the fault, which fires
+        # once, is spent on a link the phone never saw (in the VM: link 1
+        # silent and dropped, link 2 synced).
+        pytest.skip("through bluetoothd a band silent from the link's start "
+                    "can fail the connect itself, and the retry meets a "
+                    "band whose fault is spent")
 
     def symptom(band):
         tried, event, _, phone = broken_try(
-            band, "half-connected", "silence", first, Timeout, phones,
+            band, "half-connected", "silence", "mtu", Timeout, phones,
             control)
         assert_quiet_deadline(tried)
         state = control.get("State")
