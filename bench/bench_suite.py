@@ -6,8 +6,10 @@ side by side, and what one band costs the suite on a disk and on a tmpfs.
         [--binary build/emulator/bandsim] [--tree OTHER_CHECKOUT]
         [--cases now,disk,serial,other] [--bands 30] [--tier asan]
 
-Each run is ``/usr/bin/python3 -m pytest conformance -q -n JOBS --dist
-loadgroup`` from a tree, as ci/test runs it; cases take turns run by
+Each run is ``/usr/bin/python3 -m pytest conformance -q -m "not
+no_emulator" -n JOBS --dist loadgroup`` from a tree, the socket suite as
+ci/test runs it (the self-tests that start no emulator are a step of
+their own there); cases take turns run by
 run, so that the machine's state at any moment weighs on all alike:
 
 - now: this tree as it is;
@@ -19,8 +21,8 @@ run, so that the machine's state at any moment weighs on all alike:
 - other: the suite of another checkout (--tree, `git worktree add DIR
   COMMIT`), the same command, against the same emulator.
 
---tier asan runs the ASan tier as ci/test does: ``-m "not no_emulator"``
-and ci/test's ASAN_OPTIONS, with the ASan build given to --binary.
+--tier asan runs the ASan tier as ci/test does: the same tests with
+ci/test's ASAN_OPTIONS, with the ASan build given to --binary.
 
 Wall: from fork to exit.  CPU: user + system time of pytest and every
 process it waited for (the emulators, the buses) from the kernel's
@@ -69,18 +71,17 @@ def disk_dir() -> Path:
     return build
 
 
-# The ASan tier as ci/test runs it: the scenarios and self-tests that
-# start the emulator, which aborts on the first error or leak.
+# Both tiers as ci/test runs them: the scenarios and the self-tests that
+# start the emulator (those that start none are a step of their own);
+# the ASan tier's emulator aborts on the first error or leak.
 ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
             "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
-ASAN_ARGS = ["-m", "not no_emulator"]
+SOCKET_SUITE = ["-m", "not no_emulator"]
 
 
 def suite_command(case: str, jobs: int, tier: str = "plain") -> list:
     command = [sys.executable, "-m", "pytest", "conformance", "-q",
-               "-p", "no:cacheprovider"]
-    if tier == "asan":
-        command += ASAN_ARGS
+               "-p", "no:cacheprovider"] + SOCKET_SUITE
     if case == "serial":
         return command + ["-n", "0"]
     command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs),

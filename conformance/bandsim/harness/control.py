@@ -17,7 +17,6 @@ first, so two waits never return the same milestone.
 
 import array
 import math
-from dataclasses import dataclass, field
 
 import gi
 
@@ -47,11 +46,39 @@ class Timeout(ControlError, TimeoutError):
     """Nothing arrived before the deadline."""
 
 
-@dataclass
 class Event:
-    seq: int
-    name: str
-    details: dict = field(default_factory=dict)
+    """One event of the band's Events signal.  Its details arrive as an
+    a{sv} GLib.Variant and are unpacked the first time they are read:
+    most events are only ever looked at by name, and unpacking a batch
+    costs some 25 us an event in GLib's introspected unpack()."""
+
+    __slots__ = ("seq", "name", "_details", "_variant")
+
+    def __init__(self, seq: int, name: str, details: dict = None,
+                 variant=None):
+        self.seq = seq
+        self.name = name
+        if details is None and variant is None:
+            details = {}
+        self._details = details     # None until unpacked from variant
+        self._variant = variant
+
+    @property
+    def details(self) -> dict:
+        if self._details is None:
+            self._details = self._variant.unpack()
+            self._variant = None
+        return self._details
+
+    def __repr__(self) -> str:
+        return f"Event(seq={self.seq}, name={self.name!r}, " \
+            f"details={self.details!r})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.seq, self.name, self.details) == \
+            (other.seq, other.name, other.details)
 
     def matches(self, name: str, match: dict) -> bool:
         return self.name == name and all(
@@ -289,16 +316,21 @@ class ControlClient:
                    *_user):
         if sender != self._owner:
             return
-        (events,) = params.unpack()
-        self.batches.append((self._seq + 1, len(events)))
-        for name, details in events:
-            self.timeline.append(Event(self._next_seq(), name, details))
+        events = params.get_child_value(0)
+        count = events.n_children()
+        self.batches.append((self._seq + 1, count))
+        for i in range(count):
+            event = events.get_child_value(i)
+            self.timeline.append(Event(
+                self._next_seq(), event.get_child_value(0).get_string(),
+                variant=event.get_child_value(1)))
 
     def _on_properties_changed(self, _conn, sender, _path, _iface, _member,
                                params, *_user):
-        interface, changed, invalidated = params.unpack()
-        if sender != self._owner or interface != INTERFACE:
+        if sender != self._owner or \
+                params.get_child_value(0).get_string() != INTERFACE:
             return
+        _interface, changed, invalidated = params.unpack()
         seq = self._next_seq()
         for prop, value in changed.items():
             self.property_changes.append((seq, prop, value))

@@ -128,25 +128,45 @@ class OperationLog:
             outcome, error = "error", type(exc).__name__
             raise
         finally:
-            end = self.clock()
-            self.record(Operation(name, start - self.t0, end - start,
-                                  budget, outcome, error))
+            self.add(name, start, self.clock(), budget, outcome, error)
 
     def record(self, op: Operation) -> None:
-        stats = self.stats.setdefault(op.name, _Stats())
+        self.add(op.name, self.t0 + op.start,
+                 self.t0 + op.start + op.duration, op.budget, op.outcome,
+                 op.error, op)
+
+    def add(self, name: str, start: float, end: float, budget: float,
+            outcome: str = "ok", error: str = "", op=None) -> None:
+        """One operation from start to end (clock() readings).  The
+        Operation itself is built only when it is kept (late, or among
+        the slowest): a test times thousands of reads."""
+        duration = end - start
+        stats = self.stats.get(name)
+        if stats is None:
+            stats = self.stats[name] = _Stats()
         stats.count += 1
-        stats.total += op.duration
-        stats.max = max(stats.max, op.duration)
-        stats.timeouts += op.outcome == "timeout"
-        stats.errors += op.outcome == "error"
-        if op.late:
-            self.late.append(op)
+        stats.total += duration
+        if duration > stats.max:
+            stats.max = duration
+        if outcome != "ok":
+            stats.timeouts += outcome == "timeout"
+            stats.errors += outcome == "error"
         self._n += 1
-        item = (op.duration, self._n, op)
-        if len(self._slowest) < SLOWEST_KEPT:
-            heapq.heappush(self._slowest, item)
-        else:
-            heapq.heappushpop(self._slowest, item)
+        late = duration > budget + slack(budget)
+        slowest = self._slowest
+        kept = len(slowest) < SLOWEST_KEPT or duration > slowest[0][0]
+        if late or kept:
+            if op is None:
+                op = Operation(name, start - self.t0, duration, budget,
+                               outcome, error)
+            if late:
+                self.late.append(op)
+            if kept:
+                item = (duration, self._n, op)
+                if len(slowest) < SLOWEST_KEPT:
+                    heapq.heappush(slowest, item)
+                else:
+                    heapq.heappushpop(slowest, item)
         for callback in self.after_op:
             callback()
 
@@ -196,13 +216,19 @@ def _timeout_param(cls, name):
 
 def timed_methods(obj, names=None) -> list:
     """Public methods of obj that take a timeout (or the given names)."""
-    cls = type(obj)
     if names is None:
-        names = [n for n in dir(cls) if not n.startswith("_")
-                 and inspect.isfunction(getattr(cls, n, None))
-                 and _timeout_param(cls, n) is not None]
-        names += [n for n in SOCKET_BOUNDED if hasattr(cls, n)]
+        return list(_timed_methods_of(type(obj)))
     return sorted(set(names))
+
+
+@functools.lru_cache(maxsize=None)
+def _timed_methods_of(cls) -> tuple:
+    """Once per class: a test instruments a few objects of each."""
+    names = [n for n in dir(cls) if not n.startswith("_")
+             and inspect.isfunction(getattr(cls, n, None))
+             and _timeout_param(cls, n) is not None]
+    names += [n for n in SOCKET_BOUNDED if hasattr(cls, n)]
+    return tuple(sorted(set(names)))
 
 
 def instrument(obj, log: OperationLog, prefix: str, default: float = None,
@@ -235,7 +261,6 @@ def instrument(obj, log: OperationLog, prefix: str, default: float = None,
 def _timed(method, log, label, spec, default, depth, on_result, obj):
     index, own_default = spec if spec is not None else (None, None)
 
-    @functools.wraps(method)
     def timed(*args, **kwargs):
         if depth[0]:
             return method(*args, **kwargs)
@@ -253,15 +278,31 @@ def _timed(method, log, label, spec, default, depth, on_result, obj):
         budget = budget_of(timeout, fallback if fallback is not None
                            else 0.0)
         depth[0] += 1
+        # log.operation() inlined: this wraps every read of every link.
+        clock = log.clock
+        start = clock()
+        outcome, error = "ok", ""
         try:
-            with log.operation(label, budget):
-                result = method(*args, **kwargs)
+            result = method(*args, **kwargs)
+        except TimeoutError:
+            outcome = "timeout"
+            raise
+        except BaseException as exc:
+            outcome, error = "error", type(exc).__name__
+            raise
         finally:
             depth[0] -= 1
+            log.add(label, start, clock(), budget, outcome, error)
         if on_result is not None:
             on_result(result)
         return result
 
+    # What functools.wraps would copy that anyone reads, without its
+    # generic copying: a test instruments thousands of methods.
+    timed.__name__ = method.__name__
+    timed.__qualname__ = method.__qualname__
+    timed.__doc__ = method.__doc__
+    timed.__wrapped__ = method
     return timed
 
 
