@@ -19,6 +19,7 @@ def test_fault_doc_is_current(emulator_binary):
                     pytrace=False)
 
 
+@pytest.mark.no_emulator
 def test_sources_are_labels_with_links():
     assert faultdoc.sources(
         "Gadgetbridge #913 <https://github.com/Freeyourgadget/Gadgetbridge/"
@@ -28,6 +29,7 @@ def test_sources_are_labels_with_links():
         ("a guide", "https://example.org/a")]
 
 
+@pytest.mark.no_emulator
 def test_a_source_without_a_link_is_refused():
     with pytest.raises(ValueError, match="not 'LABEL <https://...>'"):
         faultdoc.sources("seed reports")

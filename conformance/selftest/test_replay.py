@@ -207,6 +207,7 @@ def test_reader_yields_the_session_in_order(start_band, tmp_path):
     assert (extractor.incomplete, extractor.orphans) == (0, 0)
 
 
+@pytest.mark.no_emulator
 def test_reader_edges(tmp_path):
     """Fragments put back together, other channels and stray pieces
     skipped, links numbered as they come, truncation and a cut file
@@ -273,6 +274,7 @@ def test_reader_edges(tmp_path):
     assert replay.load(monitor, index=1).perspective == "central"
 
 
+@pytest.mark.no_emulator
 def test_script_needs_one_connection_and_a_perspective(tmp_path):
     """A central's capture with two devices at once names their handles;
     one without requests asks whose it is."""
@@ -365,6 +367,7 @@ def test_phone_side_capture_gives_the_same_script(start_band, tmp_path):
 
 # --------------------------------------------------------------- run
 
+@pytest.mark.no_emulator
 def test_judging_a_step():
     """Exact bytes, in order; --ignore-random spares only a challenge's
     random bytes (same length, same first three value bytes)."""
@@ -551,6 +554,7 @@ def test_report_points_at_readable_captures(tmp_path):
 
 
 
+@pytest.mark.no_emulator
 def test_link_and_encryption_events():
     """The monitor's events that the over-the-air phone judges by: an LE
     Enhanced Connection Complete with success is a link that came up;

@@ -263,6 +263,7 @@ def test_committed_capture_against_a_replay(start_band, bus, tmp_path):
 BAD_ENTRY = {"link": 1, "dir": "link", "op": "link-up", "timing": "soon"}
 
 
+@pytest.mark.no_emulator
 @pytest.mark.parametrize("name, content, complaint", [
     ("cut.btsnoop", lambda: FIXTURE.read_bytes()[:-5],
      "the file ends inside a record"),
@@ -300,6 +301,7 @@ def test_unreadable_input_exits_2(tmp_path, name, content, complaint):
         assert complaint in line, line
 
 
+@pytest.mark.no_emulator
 def test_a_cut_capture_still_gives_what_it_holds(tmp_path):
     """What the report does with a band's capture cut short: the
     entries up to the cut, and a note."""
@@ -312,6 +314,7 @@ def test_a_cut_capture_still_gives_what_it_holds(tmp_path):
                           "short"]
 
 
+@pytest.mark.no_emulator
 def test_the_phones_side_gives_the_same_transcript(tmp_path):
     """The session as the phone's HCI snoop log has it (H4, what the
     central sent is "sent"): told apart as the central's capture, the
@@ -368,6 +371,7 @@ configuration | central | 06 17 00 65 6e 5f 55 53 | 06 17 00 65 6e 5f 55 53
 """.replace("{16}", bytes(range(16)).hex(" "))
 
 
+@pytest.mark.no_emulator
 @pytest.mark.parametrize("row", EXAMPLES.strip().splitlines())
 def test_normalisation_table(row):
     """Run-dependent fields become typed placeholders of their length,
@@ -380,6 +384,7 @@ def test_normalisation_table(row):
     assert len(transcript.value_bytes(text)) == len(value)
 
 
+@pytest.mark.no_emulator
 def test_rules_table():
     """Every rule names a characteristic of the profile and can take
     what it matches apart one way only (at most one REST)."""
@@ -392,6 +397,7 @@ def test_rules_table():
         assert rule.sender in (None, btsnoop.BAND, btsnoop.CENTRAL)
 
 
+@pytest.mark.no_emulator
 @pytest.mark.parametrize("gap_us, expected", [
     (0, "immediate"), (4_999, "immediate"), (5_000, "after 10 ms"),
     (31_000, "after 10 ms"), (32_000, "after 100 ms"),
@@ -414,6 +420,7 @@ def _e(direction, op, timing="immediate", **fields) -> Entry:
 READ = _e(CENTRAL_TO_BAND, "READ_REQ", chr="battery")
 
 
+@pytest.mark.no_emulator
 @pytest.mark.parametrize("b, kinds", [
     (_e(BAND_TO_CENTRAL, "READ_RSP", chr="battery", value="0f <level:1>"),
      set()),
@@ -437,6 +444,7 @@ def test_kinds_of_a_difference(b, kinds):
     assert comparison.status(strict_timing=True) == int(bool(kinds))
 
 
+@pytest.mark.no_emulator
 def test_replies_order_and_discovery():
     """A Huami status is a reply code, a notification that comes before
     instead of after a response is order, a declaration's UUID is a
