@@ -157,6 +157,14 @@ uint16_t mb_link_mtu(const struct mb_link *link)
 	return link->att ? mb_att_mtu(link->att) : MB_ATT_DEFAULT_MTU;
 }
 
+size_t mb_link_notify_max(const struct mb_link *link)
+{
+	size_t max = (size_t)mb_link_mtu(link) - 3;
+	size_t headroom = link->ops ? link->ops->notify_headroom : 0;
+
+	return max > headroom ? max - headroom : 0;
+}
+
 struct mb_att *mb_link_att(const struct mb_link *link)
 {
 	return link->att;

@@ -14,6 +14,11 @@ struct mb_link_ops {
 	 * transport calls mb_band_disconnect() when the link is gone; it must
 	 * not do so from inside this call. */
 	void (*disconnect)(void *user_data);
+	/* Bytes a notification's value gives up beyond ATT's own 3 on this
+	 * transport: bluetoothd packs the band's notifications into
+	 * Multiple Handle Value Notifications (4 bytes a value, not 2) for
+	 * every client that set that feature, and cuts a longer value. */
+	uint8_t notify_headroom;
 };
 
 /* Every PDU of the link as it crosses the band's edge, for captures:
@@ -66,4 +71,7 @@ void mb_link_set_congested(struct mb_link *link, bool congested);
 bool mb_link_held(const struct mb_link *link);
 bool mb_link_silent(const struct mb_link *link);
 uint16_t mb_link_mtu(const struct mb_link *link);
+/* The longest notification value that reaches the central whole:
+ * ATT_MTU - 3, less what the transport needs (notify_headroom). */
+size_t mb_link_notify_max(const struct mb_link *link);
 struct mb_att *mb_link_att(const struct mb_link *link);

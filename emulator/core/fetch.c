@@ -140,7 +140,7 @@ static uint32_t plan_run(const struct mb_fetch *f, uint32_t since,
  * (protocol §13); packets or bytes where a profile says so. */
 static uint32_t announced_count(const struct mb_fetch *f, uint32_t samples)
 {
-	uint32_t per = ((uint32_t)mb_link_mtu(f->link) - 4) / 4;
+	uint32_t per = (uint32_t)(mb_link_notify_max(f->link) - 1) / 4;
 
 	switch (f->policy->fetch_count_unit) {
 	case MB_FETCH_COUNT_UNIT_SAMPLES:
@@ -364,11 +364,11 @@ void mb_fetch_set_log(struct mb_fetch *fetch, struct mb_flashlog *log,
 	fetch->completed_type = 0;
 }
 
-/* <counter> <bytes of the summary or track>, as many as ATT_MTU allows
- * (protocol §4.3: the client joins the packets' bytes). */
+/* <counter> <bytes of the summary or track>, as many as a notification
+ * carries (protocol §4.3: the client joins the packets' bytes). */
 static void send_bytes(struct mb_fetch *f, uint8_t *pdu)
 {
-	size_t n = (size_t)mb_link_mtu(f->link) - 4, off = f->bytes_off;
+	size_t n = mb_link_notify_max(f->link) - 1, off = f->bytes_off;
 
 	if (n > f->n_bytes - f->bytes_off)
 		n = f->n_bytes - f->bytes_off;
@@ -387,10 +387,10 @@ static void send_bytes(struct mb_fetch *f, uint8_t *pdu)
 	mb_power_use(f->power, MB_DRAIN_RADIO, 1);
 }
 
-/* One notification: <counter> <samples>, as many as ATT_MTU allows. */
+/* One notification: <counter> <samples>, as many as it carries. */
 static void send_packet(struct mb_fetch *f)
 {
-	size_t per = ((size_t)mb_link_mtu(f->link) - 4) / 4, n = 0;
+	size_t per = (mb_link_notify_max(f->link) - 1) / 4, n = 0;
 	uint8_t pdu[1 + 128 * 4];
 	/* What a packet the fault plan ends the transfer at takes back. */
 	size_t next_index = f->next_index;

@@ -406,6 +406,22 @@ static void test_long_write(void **state)
 	expect_events(bf->f, NULL);
 }
 
+/* bluetoothd sends a BlueZ central (which sets Multiple Handle Value
+ * Notifications in its Client Supported Features) every notification as
+ * opcode 0x23, 4 bytes of header a value, and cuts what does not fit:
+ * through the bridge the band fills ATT_MTU - 5, not ATT_MTU - 3. */
+static void test_notifications_fit_multiple(void **state)
+{
+	struct bridge_fixture *bf = *state;
+	struct mb_link *link = mb_band_link(bf->f->band);
+
+	bluez_bridge_set_mtu(bf->b, 247);
+	assert_int_equal(mb_link_mtu(link), 247);
+	assert_int_equal(mb_link_notify_max(link), 247 - 5);
+	bluez_bridge_set_mtu(bf->b, 23);
+	assert_int_equal(mb_link_notify_max(link), 23 - 5);
+}
+
 #define B(name, fn) CASE(name, fn, setup, teardown)
 
 int main(void)
@@ -428,6 +444,8 @@ int main(void)
 		  test_order_follows_the_band),
 		B("MB4-UT/BLUEZ/BV-07 a long WriteValue as queued writes",
 		  test_long_write),
+		B("MB4-UT/BLUEZ/BV-09 notifications fit bluetoothd's Multiple Handle Value Notification",
+		  test_notifications_fit_multiple),
 	};
 
 	return cmocka_run_group_tests_name("bluez-bridge", tests, NULL, NULL);

@@ -110,6 +110,8 @@ static void link_disconnect(void *user_data)
 static const struct mb_link_ops link_ops = {
 	.send = link_send,
 	.disconnect = link_disconnect,
+	/* docs/bluez.md, "Multiple Handle Value Notifications". */
+	.notify_headroom = 2,
 };
 
 /* One request through the band; returns 0 with the response in b->rsp,
