@@ -5,6 +5,7 @@ side by side, and what one band costs the suite on a disk and on a tmpfs.
     /usr/bin/python3 bench/bench_suite.py [--runs 3] [--jobs 4]
         [--binary build/emulator/bandsim] [--tree OTHER_CHECKOUT]
         [--cases now,disk,serial,other] [--bands 30] [--tier asan]
+        [--other-binary OTHER_BUILD]
 
 Each run is ``/usr/bin/python3 -m pytest conformance -q -m "not
 no_emulator" -n JOBS --dist loadgroup`` from a tree, the socket suite as
@@ -31,7 +32,8 @@ run that fails fails the benchmark.
 
 Then, unless --bands 0, one band's cost to a test: start it on a private
 bus, open a link, close it, stop it, on the disk and on /dev/shm in turn
-(harness/scratch.py says why the suite uses the latter).
+(harness/scratch.py says why the suite uses the latter), and with
+--other-binary the same for another build in turn with --binary's.
 
 Goal (issue: "a suite in seconds"): ≤ 15 s wall per tier on 2 cores, and
 ≤ 25 s for the ASan tier (--tier asan --binary
@@ -131,31 +133,36 @@ def one_band(binary: Path, base: Path, bus) -> tuple:
     return time.perf_counter() - start, children_cpu() - cpu
 
 
-def band_rows(binary: Path, count: int) -> list:
+def band_rows(binaries: list, count: int) -> list:
+    """One band's start, link and stop, each binary and place in turn."""
     places = [("disk", disk_dir())]
     shm = scratch.fast_root()
     if shm is not None:
         places.append(("tmpfs (/dev/shm)", shm))
-    walls = {name: [] for name, _ in places}
-    cpus = {name: [] for name, _ in places}
+    keys = [(name, binary) for name, _ in places for binary in binaries]
+    walls = {key: [] for key in keys}
+    cpus = {key: [] for key in keys}
     bus = PrivateBus()
     bus.start()
     bases = {name: Path(tempfile.mkdtemp(prefix="bandsim-bench-", dir=where))
              for name, where in places}
     try:
         for _ in range(count):
-            for name, _ in places:
+            for name, binary in keys:
                 wall, cpu = one_band(binary, bases[name], bus)
-                walls[name].append(wall)
-                cpus[name].append(cpu)
+                walls[(name, binary)].append(wall)
+                cpus[(name, binary)].append(cpu)
     finally:
         bus.stop()
         for base in bases.values():
             scratch.remove(base)
     rows = []
-    for name, _ in places:
-        w, c = benchlib.summary(walls[name]), benchlib.summary(cpus[name])
-        rows.append({"band's directory on": name, "runs": w["runs"],
+    for key in keys:
+        w, c = benchlib.summary(walls[key]), benchlib.summary(cpus[key])
+        row = {"band's directory on": key[0]}
+        if len(binaries) > 1:
+            row["emulator"] = f"`{key[1]}`"
+        rows.append({**row, "runs": w["runs"],
                      "wall: median": benchlib.ms(w["median"]),
                      "wall: min": benchlib.ms(w["min"]),
                      "wall: max": benchlib.ms(w["max"]),
@@ -179,8 +186,15 @@ def main() -> int:
                              "with --binary)")
     parser.add_argument("--bands", type=int, default=30,
                         help="runs of the one-band comparison (0: none)")
+    parser.add_argument("--other-binary",
+                        help="another emulator build, beside --binary in "
+                             "the one-band comparison (another link of the "
+                             "ASan build, say)")
     args = parser.parse_args()
     binary = benchlib.binary_path(args.binary)
+    if args.tier == "asan":
+        # The bands of the one-band comparison too, as the tier runs them.
+        os.environ.update(ASAN_ENV)
     cases = [c for c in args.cases.split(",") if c]
     unknown = [c for c in cases if c not in CASES]
     if unknown or ("other" in cases and not args.tree):
@@ -223,8 +237,10 @@ def main() -> int:
                      f"(medians, same run).")
     print(benchlib.report("bench_suite", rows, notes))
     if args.bands:
+        binaries = [binary] + ([Path(args.other_binary).resolve()]
+                               if args.other_binary else [])
         print(benchlib.report("bench_suite: one band's start, link and stop",
-                              band_rows(binary, args.bands)))
+                              band_rows(binaries, args.bands)))
     return 0
 
 
