@@ -20,7 +20,10 @@ run, so that the machine's state at any moment weighs on all alike:
 - serial: the same with -n 0, one process: the suite's CPU without the
   workers' start-up;
 - other: the suite of another checkout (--tree, `git worktree add DIR
-  COMMIT`), the same command, against the same emulator.
+  COMMIT`), the same command, against the same emulator;
+- whole, whole-other: this tree's or the other's whole suite, the
+  self-tests that start no emulator too (what the plain tier ran before
+  they had a step of their own).
 
 --tier asan runs the ASan tier as ci/test does: the same tests with
 ci/test's ASAN_OPTIONS, with the ASan build given to --binary.
@@ -55,7 +58,7 @@ from bandsim.harness.process import BandProcess
 
 GOAL_S = 15.0
 GOAL_ASAN_S = 25.0
-CASES = ("now", "half", "disk", "serial", "other")
+CASES = ("now", "half", "disk", "serial", "other", "whole", "whole-other")
 
 
 def children_cpu() -> float:
@@ -83,7 +86,9 @@ SOCKET_SUITE = ["-m", "not no_emulator"]
 
 def suite_command(case: str, jobs: int, tier: str = "plain") -> list:
     command = [sys.executable, "-m", "pytest", "conformance", "-q",
-               "-p", "no:cacheprovider"] + SOCKET_SUITE
+               "-p", "no:cacheprovider"]
+    if case not in ("whole", "whole-other"):
+        command += SOCKET_SUITE
     if case == "serial":
         return command + ["-n", "0"]
     command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs),
@@ -197,10 +202,11 @@ def main() -> int:
         os.environ.update(ASAN_ENV)
     cases = [c for c in args.cases.split(",") if c]
     unknown = [c for c in cases if c not in CASES]
-    if unknown or ("other" in cases and not args.tree):
+    if unknown or (any(c.endswith("other") for c in cases)
+                   and not args.tree):
         parser.error(f"unknown cases {unknown}" if unknown
                      else "the case other needs --tree")
-    trees = {case: (Path(args.tree).resolve() if case == "other"
+    trees = {case: (Path(args.tree).resolve() if case.endswith("other")
                     else benchlib.REPO) for case in cases}
     walls = {case: [] for case in cases}
     cpus = {case: [] for case in cases}
