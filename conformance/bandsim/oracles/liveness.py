@@ -25,7 +25,6 @@ import functools
 import heapq
 import inspect
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..harness.control import ControlError, Timeout as ControlTimeout
@@ -114,21 +113,10 @@ class OperationLog:
         self._n = 0
         self.after_op = []          # callbacks run after each operation
 
-    @contextmanager
-    def operation(self, name: str, budget: float):
-        """Time a block as one operation with this budget (seconds)."""
-        start = self.clock()
-        outcome, error = "ok", ""
-        try:
-            yield
-        except TimeoutError:
-            outcome = "timeout"
-            raise
-        except BaseException as exc:
-            outcome, error = "error", type(exc).__name__
-            raise
-        finally:
-            self.add(name, start, self.clock(), budget, outcome, error)
+    def operation(self, name: str, budget: float) -> "_Timing":
+        """Time a block (``with log.operation(...)``) as one operation
+        with this budget (seconds)."""
+        return _Timing(self, name, budget)
 
     def record(self, op: Operation) -> None:
         self.add(op.name, self.t0 + op.start,
@@ -187,6 +175,33 @@ class OperationLog:
                             for name, s in sorted(self.stats.items())},
                 "slowest": [op.as_dict() for op in self.slowest()],
                 "late": [op.as_dict() for op in self.late]}
+
+
+class _Timing:
+    """One operation being timed: a context manager of its own, not a
+    generator's, since it wraps every read of every link."""
+
+    __slots__ = ("log", "name", "budget", "start")
+
+    def __init__(self, log: OperationLog, name: str, budget: float):
+        self.log = log
+        self.name = name
+        self.budget = budget
+
+    def __enter__(self):
+        self.start = self.log.clock()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            outcome, error = "ok", ""
+        elif issubclass(exc_type, TimeoutError):
+            outcome, error = "timeout", ""
+        else:
+            outcome, error = "error", exc_type.__name__
+        self.log.add(self.name, self.start, self.log.clock(), self.budget,
+                     outcome, error)
+        return False
 
 
 # ------------------------------------------------------ instrumenting
@@ -278,21 +293,11 @@ def _timed(method, log, label, spec, default, depth, on_result, obj):
         budget = budget_of(timeout, fallback if fallback is not None
                            else 0.0)
         depth[0] += 1
-        # log.operation() inlined: this wraps every read of every link.
-        clock = log.clock
-        start = clock()
-        outcome, error = "ok", ""
         try:
-            result = method(*args, **kwargs)
-        except TimeoutError:
-            outcome = "timeout"
-            raise
-        except BaseException as exc:
-            outcome, error = "error", type(exc).__name__
-            raise
+            with _Timing(log, label, budget):
+                result = method(*args, **kwargs)
         finally:
             depth[0] -= 1
-            log.add(label, start, clock(), budget, outcome, error)
         if on_result is not None:
             on_result(result)
         return result
