@@ -55,8 +55,9 @@ void bluez_bridge_set_mtu(struct bluez_bridge *b, uint16_t mtu);
 uint8_t bluez_bridge_read(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			  uint16_t offset, uint8_t *buf, size_t *len);
 /* A write's answer, given once: 0, the ATT error code the band
- * answered or BLUEZ_BRIDGE_NO_RESPONSE.  A Write Request's comes while the band answers it, so
- * notifications before and after it keep their order on the bus. */
+ * answered or BLUEZ_BRIDGE_NO_RESPONSE.  A Write Request's comes while
+ * the band answers it, so notifications before and after it keep their
+ * order on the bus. */
 typedef void (*bluez_bridge_reply_func_t)(uint8_t att_error, void *user_data);
 void bluez_bridge_write(struct bluez_bridge *b, const struct mb_gatt_chr *chr,
 			const uint8_t *value, size_t len, bool command,
