@@ -54,6 +54,7 @@ from bandsim.protocol.values import (encode_current_time, local_datetime,
 
 from scenarios.helpers.pdus import hexs
 from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LOG_DAYS, MINUTE,
+                                    NO_MTU_23_CUT_THROUGH_BLUETOOTHD,
                                     PER_DAY, SINCE, all_samples,
                                     assert_minutes, band_now, clock_of,
                                     first_since, holds, logged, logged_since,
@@ -352,21 +353,12 @@ def test_incremental_sync(band, band_time, fetch_links, witness):
         ground_truth.assert_exactly_once(state.samples, all_samples(witness))
 
 
-# Through bluetoothd no flow control reaches the band, and bluetoothd
-# exchanges the MTU itself: the whole transfer is handed over at MTU 247
-# in moments, before a cut can land (docs/bluez.md).
-NO_CUT_THROUGH_BLUETOOTHD = (
-    "through bluetoothd the band gets no flow control and the link no MTU "
-    "23: the whole transfer is in bluetoothd's queue before the cut "
-    "(docs/bluez.md); --transport l2cap runs it")
-
-
 def cut_first_sync(band, band_time, fetch_links, witness, target) -> tuple:
     """(since, announcement): a phone that never synced the band asks
     from before its log at MTU 23, and the link ends five packets into
     the transfer (a band with too little unsynced is skipped)."""
     if target.through_bluetoothd:
-        pytest.skip(NO_CUT_THROUGH_BLUETOOTHD)
+        pytest.skip(NO_MTU_23_CUT_THROUGH_BLUETOOTHD)
     fetch = fetch_links(band, mtu=23)
     since = first_since(band_now(fetch.att))
     cut = fetch.start(since)

@@ -31,6 +31,14 @@ LOG_DAYS = FLASH_LOG_DAYS
 SINCE = CLOCK_START - DAY
 CURRENT_TIME = default_profile().characteristic("current-time")
 FOREVER = 1 << 63
+# A link held at ATT_MTU 23 and cut part way: through bluetoothd the band
+# gets no flow control and bluetoothd exchanges the MTU itself (247 in
+# the VM), so the whole transfer is in its queue before the cut lands
+# (docs/bluez.md).
+NO_MTU_23_CUT_THROUGH_BLUETOOTHD = (
+    "through bluetoothd the band gets no flow control and the link no MTU "
+    "23: the whole transfer is in bluetoothd's queue before the cut "
+    "(docs/bluez.md); --transport l2cap runs it")
 
 
 def open_fetch(band, mtu: int = 247, key: bytes = TEST_KEY) -> FetchClient:
