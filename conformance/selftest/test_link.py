@@ -21,7 +21,8 @@ from bandsim import link as link_module
 from bandsim.link import (Link, LinkError, LinkUnavailable, Target, bluez,
                           connect, l2cap, parse_target)
 from bandsim.link.base import AttError, Disconnected, Timeout
-from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread, att_code,
+from bandsim.link.bluez import (BleakLink, HandleMap, LoopThread,
+                                _close_client_bus, att_code,
                                 map_connect_error, map_error,
                                 parse_advertisement)
 from bandsim.link.deadline import Deadline
@@ -594,6 +595,46 @@ def test_close_disconnects_and_stops_the_loop():
     with pytest.raises(Disconnected):
         link.read(SERIAL.value_handle)
     link.close()                                 # twice is fine
+
+
+class FakeBus:
+    def __init__(self):
+        self.disconnected = 0
+
+    def disconnect(self):
+        self.disconnected += 1
+
+
+def test_a_stopped_loop_closes_bleaks_manager_bus(monkeypatch):
+    """bleak keeps a BlueZ manager, with a system bus connection of its
+    own, per event loop and never closes it: a link's loop closes it as
+    it stops, or a whole suite through bluetoothd runs out of the bus's
+    connections for one user."""
+    from bleak.backends.bluezdbus import manager
+    runner = LoopThread()
+    bus = FakeBus()
+    instance = type("Manager", (), {"_bus": bus})()
+    monkeypatch.setitem(manager._global_instances, runner.loop, instance)
+    runner.stop()
+    assert bus.disconnected == 1
+    assert not runner.running
+
+
+def test_a_retried_connect_closes_the_failed_attempts_bus():
+    """Each attempt is a new BleakClient with a bus of its own; one that
+    failed keeps it until told."""
+    bus = FakeBus()
+    backend = type("Backend", (), {})()
+    backend._bus = bus
+
+    def cleanup_all():
+        backend._bus.disconnect()
+        backend._bus = None
+    backend._cleanup_all = cleanup_all
+    client = type("Client", (), {"_backend": backend})()
+    _close_client_bus(client)
+    _close_client_bus(client)                    # twice is fine
+    assert bus.disconnected == 1
 
 
 # ------------------------------------------------------ error mapping

@@ -374,6 +374,7 @@ class LoopThread:
             for task in rest:
                 task.cancel()
             await asyncio.gather(*rest, return_exceptions=True)
+            _close_manager_bus(self.loop)
 
         try:
             self.run(cancel_rest(), deadline, "loop shutdown")
@@ -383,6 +384,35 @@ class LoopThread:
         self._thread.join(deadline.remaining())
         if not self._thread.is_alive():
             self.loop.close()
+
+
+def _close_manager_bus(loop) -> None:
+    """Close the system bus connection of bleak's BlueZ manager of this
+    loop, if it made one.  bleak keeps one manager per event loop and
+    never closes its bus; a link's loop lives as long as the link, so
+    each link left a connection that only the garbage collector ended.
+    A whole suite through bluetoothd reached the bus's 256 connections
+    for one user that way (every later connect: LimitsExceeded)."""
+    try:
+        from bleak.backends.bluezdbus import manager
+    except ImportError:
+        return
+    instance = getattr(manager, "_global_instances", {}).get(loop)
+    bus = getattr(instance, "_bus", None)
+    if bus is not None:
+        try:
+            bus.disconnect()
+        except Exception:
+            pass                # going away either way
+
+
+def _close_client_bus(client) -> None:
+    """Close a BleakClient's own system bus connection, which its
+    connect() opened and only a disconnect it saw through closes (not a
+    failed or cancelled attempt's)."""
+    backend = getattr(client, "_backend", None)
+    if getattr(backend, "_bus", None) is not None:
+        backend._cleanup_all()
 
 
 # --------------------------------------------------------------- link
@@ -727,6 +757,9 @@ class BleakLink:
                     remaining = deadline.remaining()
                     last = remaining < share * 1.5
                     budget = remaining if last or client_class else share
+                    if link.client is not None:
+                        # The attempt before this one's bus.
+                        _close_client_bus(link.client)
                     # bleak's own timeout is the whole deadline: _attempt
                     # gives up early only on a link that is not up yet.
                     client = factory(known or address,
@@ -917,7 +950,7 @@ class BleakLink:
             return
 
         async def release():
-            backend._cleanup_all()
+            _close_client_bus(self.client)
         try:
             self.runner.run(release(), Deadline(CLOSE_TIMEOUT),
                             "closing bleak's bus")
