@@ -37,9 +37,6 @@ from scenarios.helpers.sync import (DAY, FOREVER, HOUR, LIVED_S, MINUTE,
 
 KILL_POINTS = ("after-advance", "mid-transfer", "after-ack", "ack-in-flight")
 KILL_ROUNDS = 10
-# Through bluetoothd a band's start and each link take seconds (ten
-# rounds outlasted the test's 300 s in the VM): each point once.
-KILL_ROUNDS_BLUETOOTHD = len(KILL_POINTS)
 
 
 def check_recovered(band, control, seen: dict, floor: int, label: str):
@@ -84,9 +81,14 @@ def test_power_loss_during_logging_and_sync(start_band, control, tmp_path,
     band = start_band(state_dir=state_dir)
     state = SyncState(SINCE)
     seen, floor = {}, 0
-    rounds = KILL_ROUNDS_BLUETOOTHD if target.through_bluetoothd \
-        else KILL_ROUNDS
-    for round_no in range(rounds):
+    if target.through_bluetoothd:
+        # The VM: the phone waited 240 s for the rest of a transfer from
+        # a band killed in the middle of it.
+        pytest.skip("kill -9 leaves bluetoothd's link up (the link is "
+                    "bluetoothd's, not the band process's): the phone waits "
+                    "out its deadline where a band's power loss ends the "
+                    "link; --transport l2cap runs it")
+    for round_no in range(KILL_ROUNDS):
         point = KILL_POINTS[round_no % len(KILL_POINTS)]
         label = f"round {round_no} ({point})"
         hours = rng.randint(2, 9)
