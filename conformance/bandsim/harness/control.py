@@ -25,6 +25,7 @@ gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
 from ..link.deadline import Deadline, as_deadline  # noqa: E402
+from .variant import unpack  # noqa: E402
 
 BUS_NAME = "io.bandsim"
 OBJECT_PATH = "/io/bandsim/band"
@@ -66,7 +67,7 @@ class Event:
     @property
     def details(self) -> dict:
         if self._details is None:
-            self._details = self._variant.unpack()
+            self._details = unpack(self._variant)
             self._variant = None
         return self._details
 
@@ -126,7 +127,7 @@ class PendingCall:
 
     def wait(self, timeout=None):
         self._wait(timeout)
-        return self.result.unpack() if self.result is not None else ()
+        return unpack(self.result) if self.result is not None else ()
 
     def wait_variant(self, timeout=None):
         """Like wait(), but the reply as the GLib.Variant it came in, for
@@ -270,7 +271,7 @@ class ControlClient:
         # names is the latest.
         def take_owner(call):
             if call.result is not None:
-                (self._owner,) = call.result.unpack()
+                (self._owner,) = unpack(call.result)
 
         owner = self._call(None, "org.freedesktop.DBus",
                            "/org/freedesktop/DBus", "org.freedesktop.DBus",
@@ -304,7 +305,7 @@ class ControlClient:
 
     def _on_owner_changed(self, _conn, _sender, _path, _iface, _member,
                           params, *_user):
-        name, _old, new = params.unpack()
+        name, _old, new = unpack(params)
         if name == self.name:
             self._owner = new or None
 
@@ -330,7 +331,7 @@ class ControlClient:
         if sender != self._owner or \
                 params.get_child_value(0).get_string() != INTERFACE:
             return
-        _interface, changed, invalidated = params.unpack()
+        _interface, changed, invalidated = unpack(params)
         seq = self._next_seq()
         for prop, value in changed.items():
             self.property_changes.append((seq, prop, value))

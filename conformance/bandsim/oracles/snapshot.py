@@ -29,6 +29,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..harness.variant import unpack
 from ..link.base import AttError
 
 # GetSamples takes [from, to): everything the band holds.
@@ -44,7 +45,7 @@ class Snapshot:
 
     def property(self, name: str):
         """One property's value, unpacked."""
-        return self.properties[name].unpack()
+        return unpack(self.properties[name])
 
 
 def state_files(state_dir) -> dict:
@@ -121,7 +122,7 @@ def _dict_changes(part: str, before: dict, after: dict,
 
 
 def _variant_value(value):
-    return value if value is ABSENT else value.unpack()
+    return value if value is ABSENT else unpack(value)
 
 
 def differences(before: Snapshot, after: Snapshot) -> list:
