@@ -15,7 +15,6 @@ wait_event() consumes one not yet consumed matching event, earliest
 first, so two waits never return the same milestone.
 """
 
-import array
 import math
 
 import gi
@@ -85,18 +84,6 @@ class Event:
         return self.name == name and all(
             key in self.details and self.details[key] == value
             for key, value in match.items())
-
-
-def _uint64s(variant) -> array.array:
-    """An ``at`` as its numbers, from its bytes: GLib's unpack() builds
-    one Python object per element through introspection, 40 ms for a
-    few thousand timestamps.  A GVariant holds its data in the host's
-    byte order (GDBus swaps a message from the other order as it reads
-    it), and an array of a fixed-size type is its elements back to
-    back."""
-    numbers = array.array("Q")
-    numbers.frombytes(variant.get_data_as_bytes().get_data())
-    return numbers
 
 
 def _detail_key(keyword: str) -> str:
@@ -468,7 +455,7 @@ class ControlClient:
             raise ControlError(f"GetSamples replied "
                                f"{reply and reply.get_type_string()}, "
                                f"expected (atay)")
-        stamps = _uint64s(reply.get_child_value(0))
+        stamps = unpack(reply.get_child_value(0))
         data = reply.get_child_value(1).get_data_as_bytes().get_data()
         if len(data) != 4 * len(stamps):
             raise ControlError(f"GetSamples gave {len(stamps)} timestamps "

@@ -1,25 +1,27 @@
 """GLib.Variant to Python values, as GLib.Variant.unpack() gives them.
 
-PyGObject's unpack() walks a value one child at a time, through a
-GLib call and a Python wrapper per child, finding each child's accessor
-from its type string again: the band's Settings (some sixty entries)
-took 0.46 ms, an array of 500 bytes 0.8 ms, and the suite reads the
-control plane tens of thousands of times.  Here a value in normal form
-(every value GDBus hands over from a well-behaved peer) is read from its
-serialised bytes in one go, by a reader planned once per type string
-(the layout is GVariant's: alignment, framing offsets, a variant's type
-after its value).  A value not in normal form is left to unpack(), which
-defines what such a value means.  The result is the same objects
-unpack() builds (bytes as a list of ints, a{..} as a dict, (..) as a
-tuple); selftest/test_variant.py holds the two equal.
+PyGObject's unpack() walks a value one child at a time, through a GLib
+call and a Python wrapper per child, finding each child's accessor from
+its type string again: the band's Settings (some sixty entries) took 0.5
+ms, an array of 500 bytes 0.9 ms (bench/bench_variant.py), and the suite
+reads the control plane tens of thousands of times. Here a value in
+normal form (every value GDBus hands over from a well-behaved peer) is
+read from its serialised bytes in one go, by a reader planned once per
+type string (the layout is GVariant's: alignment, framing offsets, a
+variant's type after its value). A value not in normal form is left to
+unpack(), which defines what such a value means. The result is the same
+objects unpack() builds (bytes as a list of ints, a{..} as a dict, (..)
+as a tuple); selftest/test_variant.py holds the two equal.
 """
 
 import struct
+import sys
 
 from gi.repository import GLib
 
-# Basic fixed-size types: (struct format, size), native byte order as
-# GVariant serialises them.
+# Basic fixed-size types and their struct formats, read in the host's
+# byte order, as GVariant serialises them (GDBus swaps a message from the
+# other order as it reads it).
 _NUMBERS = {"y": "B", "n": "h", "q": "H", "i": "i", "u": "I", "x": "q",
             "t": "Q", "h": "i", "d": "d"}
 _STRINGS = frozenset("sog")
@@ -89,10 +91,7 @@ def _offset_size(size: int) -> int:
 
 
 def _offset(data: bytes, at: int, size: int) -> int:
-    return int.from_bytes(data[at:at + size], "little" if _LITTLE else "big")
-
-
-_LITTLE = struct.pack("=H", 1) == b"\x01\x00"
+    return int.from_bytes(data[at:at + size], sys.byteorder)
 
 
 def _align(pos: int, align: int) -> int:
