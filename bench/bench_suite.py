@@ -2,28 +2,30 @@
 """The socket suite's time: wall and CPU of whole runs, configurations
 side by side, and what one band costs the suite on a disk and on a tmpfs.
 
-    /usr/bin/python3 bench/bench_suite.py [--runs 3] [--jobs 4]
+    /usr/bin/python3 bench/bench_suite.py [--runs 3] [--jobs 6]
         [--binary build/emulator/bandsim] [--tree OTHER_CHECKOUT]
-        [--cases now,disk,serial,other] [--bands 30] [--tier asan]
-        [--other-binary OTHER_BUILD]
+        [--cases now,own-bands,disk,serial,other] [--bands 30]
+        [--tier asan] [--other-binary OTHER_BUILD] [--other-jobs 4]
 
-Each run is ``/usr/bin/python3 -m pytest conformance -q -m "not
-no_emulator" -n JOBS --dist loadgroup`` from a tree, the socket suite as
-ci/test runs it (the self-tests that start no emulator are a step of
-their own there); cases take turns run by
-run, so that the machine's state at any moment weighs on all alike:
+Each run is ``/usr/bin/python3 -m pytest conformance/scenarios -q -n
+JOBS --dist loadgroup`` from a tree, the socket suite as ci/test runs it
+against each build (the self-tests are a step of their own there); cases
+take turns run by run, so that the machine's state at any moment weighs
+on all alike:
 
 - now: this tree as it is;
-- half: the same with half the workers (one per core by default);
+- own-bands: the same with --bandsim-own-bands: every band a process of
+  its own on a dbus-daemon of its own, none lent from a fleet;
+- half: the same with half the workers;
 - disk: the same with --bandsim-tmp on the disk (the system's temporary
   directory when that is not a tmpfs, else the repository's build/);
 - serial: the same with -n 0, one process: the suite's CPU without the
   workers' start-up;
 - other: the suite of another checkout (--tree, `git worktree add DIR
-  COMMIT`), the same command, against the same emulator;
+  COMMIT`), the same command (with --other-jobs workers), against the
+  same emulator;
 - whole, whole-other: this tree's or the other's whole suite, the
-  self-tests that start no emulator too (what the plain tier ran before
-  they had a step of their own).
+  self-tests too (``pytest conformance``).
 
 --tier asan runs the ASan tier as ci/test does: the same tests with
 ci/test's ASAN_OPTIONS, with the ASan build given to --binary.
@@ -58,7 +60,8 @@ from bandsim.harness.process import BandProcess
 
 GOAL_S = 15.0
 GOAL_ASAN_S = 25.0
-CASES = ("now", "half", "disk", "serial", "other", "whole", "whole-other")
+CASES = ("now", "own-bands", "half", "disk", "serial", "other", "whole",
+         "whole-other")
 
 
 def children_cpu() -> float:
@@ -76,25 +79,29 @@ def disk_dir() -> Path:
     return build
 
 
-# Both tiers as ci/test runs them: the scenarios and the self-tests that
-# start the emulator (those that start none are a step of their own);
-# the ASan tier's emulator aborts on the first error or leak.
+# Both tiers as ci/test runs them: the scenarios (the self-tests are a
+# step of their own); the ASan tier's emulator aborts on the first error
+# or leak.
 ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
             "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
-SOCKET_SUITE = ["-m", "not no_emulator"]
+SOCKET_SUITE = "conformance/scenarios"
+# ci/test's workers: one per core and four more for the tests that wait.
+DEFAULT_JOBS = (os.cpu_count() or 1) + 4
 
 
 def suite_command(case: str, jobs: int, tier: str = "plain") -> list:
-    command = [sys.executable, "-m", "pytest", "conformance", "-q",
+    whole = case in ("whole", "whole-other")
+    command = [sys.executable, "-m", "pytest",
+               "conformance" if whole else SOCKET_SUITE, "-q",
                "-p", "no:cacheprovider"]
-    if case not in ("whole", "whole-other"):
-        command += SOCKET_SUITE
     if case == "serial":
         return command + ["-n", "0"]
     command += ["-n", str(max(1, jobs // 2) if case == "half" else jobs),
                 "--dist", "loadgroup"]
     if case == "disk":
         command += ["--bandsim-tmp", str(disk_dir())]
+    if case == "own-bands":
+        command += ["--bandsim-own-bands"]
     return command
 
 
@@ -179,10 +186,13 @@ def band_rows(binaries: list, count: int) -> list:
 
 def main() -> int:
     parser = benchlib.arguments(__doc__, runs=3)
-    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1),
-                        help="pytest-xdist workers (default: two per core, "
-                             "as ci/test)")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                        help="pytest-xdist workers (default: one per core "
+                             "and four more, as ci/test)")
     parser.add_argument("--tree", help="another checkout: the case other")
+    parser.add_argument("--other-jobs", type=int,
+                        help="workers of the cases other and whole-other "
+                             "(default --jobs): as that checkout's ci/test")
     parser.add_argument("--cases", default="now,disk,serial",
                         help=f"comma-separated, of {', '.join(CASES)}")
     parser.add_argument("--tier", choices=("plain", "asan"), default="plain",
@@ -208,12 +218,14 @@ def main() -> int:
                      else "the case other needs --tree")
     trees = {case: (Path(args.tree).resolve() if case.endswith("other")
                     else benchlib.REPO) for case in cases}
+    jobs = {case: (args.other_jobs or args.jobs) if case.endswith("other")
+            else args.jobs for case in cases}
     walls = {case: [] for case in cases}
     cpus = {case: [] for case in cases}
     outcome = {}
     for run in range(args.runs):
         for case in cases:
-            wall, cpu, last = one_run(case, trees[case], args.jobs, binary,
+            wall, cpu, last = one_run(case, trees[case], jobs[case], binary,
                                       args.tier)
             walls[case].append(wall)
             cpus[case].append(cpu)
@@ -225,7 +237,7 @@ def main() -> int:
     for case in cases:
         w, c = benchlib.summary(walls[case]), benchlib.summary(cpus[case])
         rows.append({"case": case,
-                     "command": " ".join(suite_command(case, args.jobs,
+                     "command": " ".join(suite_command(case, jobs[case],
                                                        args.tier)[1:]),
                      "runs": w["runs"],
                      "wall: median": f"{w['median']:.1f} s",

@@ -33,6 +33,7 @@ from bandsim.harness import scratch, targets
 from bandsim.harness.bus import PrivateBus
 from bandsim.harness.control import BUS_NAME
 from bandsim.harness.fleet import FleetProcess
+from bandsim.harness.lender import BandLender
 from bandsim.harness.process import BandProcess, wrapper_from_env
 from bandsim.harness.suite import (CLOCK_START, STAND_IN_KEY,
                                    STAND_IN_LIVED_S, TEST_KEY)
@@ -67,6 +68,7 @@ HTML_KEY = pytest.StashKey[str]()       # the line saying where it is
 ADDRESS_KEY = pytest.StashKey[object]()
 RECORD_KEY = pytest.StashKey[report.TestRecord]()
 SCRATCH_KEY = pytest.StashKey[list]()   # band directories of one test
+LENDS_KEY = pytest.StashKey[bool]()     # its band may be lent (_lender_for)
 BANDSIM_MARKERS = (NEEDS_CONTROL, OBSERVES, PERSON, EMULATOR_PROCESS,
                    SOCKET_ONLY, RAW_ATT, UPLOADS, RESTARTS, AIR)
 # What a scenario's fixtures reveal it needs; its markers must say so.
@@ -158,6 +160,13 @@ OPTIONS = (
              "three hours and its clock runs, and the scenarios get no "
              "control plane, so only what a real band runs runs, judged "
              "as on a real band (ci/test runs them so)")),
+    ("--bandsim-own-bands", dict(
+        action="store_true",
+        help="with --target emu: every band a test gets is an emulator "
+             "process of its own, on a dbus-daemon of its own; by default "
+             "a test that needs only a band (not the process) is lent one "
+             "of a fleet that its pytest worker runs (docs/conformance.md, "
+             "\"Bands lent from a fleet\")")),
     ("--bandsim-tmp", _value(
         "DIR", "where the bands' state directories, sockets and logs go "
                "(default: /dev/shm when it is a tmpfs with 1 GiB free, else "
@@ -218,7 +227,10 @@ def pytest_configure(config):
 TAKES_MARKER = (
     "takes(seconds): about how long the test takes by design, waiting out "
     "a deadline on purpose or at a real band's pace; such tests start "
-    "first, longest first, so that none is the last to end a parallel run")
+    "first, longest first, on the workers beyond one per core "
+    "(docs/conformance.md, \"Tests that wait\")")
+# The xdist group of the waiting tests dealt to wait worker K.
+WAIT_GROUP = "waits-{}"
 
 
 def _takes(item) -> float:
@@ -226,13 +238,47 @@ def _takes(item) -> float:
     return mark.args[0] if mark is not None else 0
 
 
-def _longest_first(items) -> None:
+def _wait_workers(config) -> int:
+    """How many workers hold the tests that wait: those beyond one per
+    core, at least one; 0 without pytest-xdist's workers."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return 0
+    cores = len(os.sched_getaffinity(0))
+    return max(1, workerinput["workercount"] - cores)
+
+
+def _longest_first(config, items) -> None:
     """pytest-xdist hands tests out in collection order as workers come
     free.  A test that takes ten seconds of waiting, handed out last,
-    ends the run ten seconds after the rest; handed out first, the other
-    workers do the short ones meanwhile.  The sort is stable: groups that
-    share a band keep their order."""
+    ends the run ten seconds after the rest: so they go first, longest
+    first.  The sort is stable: groups that share a band keep their
+    order.
+
+    Handed out first to every worker, though, they would leave the cores
+    idle while every worker waits (the first ten seconds of a run on 2
+    cores: docs/benchmarks.md, "Tests that wait, on workers of their
+    own").  So under xdist, with bands the suite starts, they are dealt
+    longest first into as many groups (xdist_group, kept on one worker
+    in order with --dist loadgroup) as there are workers beyond one per
+    core, each to the group with the least waiting so far: those workers
+    wait while one per core keeps each core busy.  Every worker deals the
+    same groups from the same collection."""
     items.sort(key=lambda item: -_takes(item))
+    target = config.stash[TARGET_KEY]
+    groups = _wait_workers(config)
+    if not groups or target.kind != EMU or target.stand_in:
+        return
+    loads = [0.0] * groups
+    for item in items:
+        seconds = _takes(item)
+        if not seconds:
+            break
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        k = loads.index(min(loads))
+        loads[k] += seconds
+        item.add_marker(pytest.mark.xdist_group(WAIT_GROUP.format(k)))
 
 
 def _marks(item):
@@ -276,11 +322,12 @@ def pytest_collection_modifyitems(config, items):
     """Scenario IDs are the suite's public names: require and dedupe them.
     Markers say what a scenario needs: check them against its fixtures
     and skip, with the reason, what this target cannot run.  Tests marked
-    takes(seconds) go first (_longest_first).  Runs before
+    takes(seconds) go first, to workers of their own (_longest_first).
+    Runs before
     pytest-xdist's own (see _ungroup_unshared)."""
     target = config.stash[TARGET_KEY]
     _ungroup_unshared(config, items)
-    _longest_first(items)
+    _longest_first(config, items)
     seen = {}
     for item in items:
         if SCENARIO_DIR not in Path(item.fspath).parents:
@@ -811,6 +858,10 @@ def band(request, target):
         yield _stand_in(request)
         return
     if target.kind == EMU:
+        lender = _lender_for(request)
+        if lender is not None:
+            yield from _lend(request, lender, TEST_KEY)
+            return
         yield request.getfixturevalue("start_band")()
         return
     remote, record, control = _remote_band(request, target)
@@ -818,6 +869,83 @@ def band(request, target):
     if control is not None:
         problem = check_not_busy(record, control, target.address)
         assert problem is None, problem
+
+
+# What makes a test's band a process of its own: the scenario deals with
+# the process (kills, restarts it) or starts bands itself.
+OWN_PROCESS_MARKERS = (EMULATOR_PROCESS, RESTARTS)
+# The fixtures that hand out a band a lender can lend, in the order the
+# control fixture looks for the test's band.
+LENT_FIXTURES = ("band", "unbound_band")
+
+
+@pytest.fixture(scope="session")
+def _lender(request, target, tmp_path_factory):
+    """This worker's BandLender (harness/lender.py), or None where every
+    band is a process of its own: another target, the stand-in, bands
+    over the air, --bandsim-report (each band writes its own capture,
+    which a fleet's bands do not), $BANDSIM_WRAPPER (valgrind counts
+    its processes), --bandsim-own-bands."""
+    config = request.config
+    if target.kind != EMU or target.stand_in or target.emu_bluez or \
+            config.stash[REPORT_KEY] is not None or wrapper_from_env() or \
+            config.getoption("--bandsim-own-bands"):
+        yield None
+        return
+    lender = BandLender(request.getfixturevalue("emulator_binary"),
+                        PROFILE_PATH, tmp_path_factory.getbasetemp(),
+                        CLOCK_START)
+    yield lender
+    failures = lender.close()
+    assert not failures, "\n".join(failures)
+
+
+def _lender_for(request):
+    """The lender, when this test's band may be lent: it does not deal
+    with the emulator's process, start bands itself or use a bus of its
+    own (its markers and the fixtures it names, not those requested
+    since: the lender itself requests the binary's)."""
+    item = request.node
+    lends = item.stash.get(LENDS_KEY, None)
+    if lends is None:
+        lends = item.stash[LENDS_KEY] = not (
+            any(item.get_closest_marker(name) is not None
+                for name in OWN_PROCESS_MARKERS)
+            or PROCESS_FIXTURES & set(item.fixturenames))
+    return request.getfixturevalue("_lender") if lends else None
+
+
+def _lend(request, lender, auth_key):
+    """A band of the lender's fleet for this test, as start_band() would
+    give one (clock frozen at CLOCK_START, bound to auth_key); on
+    teardown it must not be left busy, and it is removed, its directory
+    kept when the test failed."""
+    record = _record(request.node)
+    band = lender.lend(auth_key)
+    record.attach_band(band)
+    yield band
+    failures = []
+    if band.alive:
+        problem = check_not_busy(
+            record, record.find(band.control_address, band.control_name,
+                                band.path), f"{band.control_name}{band.path}")
+        if problem:
+            failures.append(problem)
+    record.close_controls(band.control_address)
+    failed = any(not rep.passed for rep in record.reports.values())
+    failures += lender.give_back(band, keep=failed or bool(failures))
+    assert not failures, "\n".join(failures)
+
+
+def _lent_band(request):
+    """The band this test was lent, or None when its bands are
+    processes of their own."""
+    if _lender_for(request) is None:
+        return None
+    for name in LENT_FIXTURES:
+        if name in request.node.fixturenames:
+            return request.getfixturevalue(name)
+    return None
 
 
 class SharedBand:
@@ -994,6 +1122,11 @@ def control(request, target):
     if target.stand_in:
         pytest.skip("a stand-in for a real band has no control plane")
     if target.kind == EMU:
+        lent = _lent_band(request)
+        if lent is not None:
+            return _record(request.node).control(
+                lent.control_address, lent.control_name, role="test",
+                path=lent.path)
         address = request.getfixturevalue("bus")
     elif target.band_control is not None:
         address = target.band_control
@@ -1019,6 +1152,10 @@ def unbound_band(request, target):
     one the suite starts; a real band the person resets (mark the
     scenario person("factory-reset"))."""
     if target.kind == EMU and not target.stand_in:
+        lender = _lender_for(request)
+        if lender is not None:
+            yield from _lend(request, lender, None)
+            return
         yield request.getfixturevalue("start_band")(auth_key=None)
         return
     band = request.getfixturevalue("band")

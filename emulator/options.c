@@ -259,7 +259,8 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	gint count = 1;
 	const GOptionEntry fleet_entries[] = {
 		{ "count", 'n', 0, G_OPTION_ARG_INT, &count,
-		  "How many bands (default 1)", "N" },
+		  "How many bands to start with (default 1; 0: none until Fleet1.AddBand)",
+		  "N" },
 		{ "dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->fleet_dir,
 		  "Holds band K's state directory DIR/band-K and its socket DIR/band-K.sock",
 		  "DIR" },
@@ -346,8 +347,8 @@ static int parse(struct bandsim_options *opt, int argc, char **argv, bool fleet)
 	}
 	if (argc > 1)
 		return usage_error(ctx, "unexpected argument");
-	if (fleet && (count < 1 || count > FLEET_MAX_COUNT))
-		return usage_error(ctx, "--count: 1 to 100000 bands");
+	if (fleet && (count < 0 || count > FLEET_MAX_COUNT))
+		return usage_error(ctx, "--count: 0 to 100000 bands");
 	if (fleet && !opt->fleet_dir)
 		return usage_error(ctx, "--dir: where the bands live");
 	opt->count = (guint)count;

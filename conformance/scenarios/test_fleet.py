@@ -11,10 +11,12 @@ never notice: their links stay up and their state stays as it was.
 
 
 import pytest
+from gi.repository import GLib
 
 from bandsim.clients.fetch import SyncState
 from bandsim.harness.control import PROPERTIES, ControlClient, ControlError
 from bandsim.harness.fleet import FLEET_INTERFACE, FLEET_PATH, band_path
+from bandsim.harness.suite import TEST_KEY
 from bandsim.oracles import ground_truth
 
 from scenarios.helpers.sync import (DAY, HOUR, SINCE, all_samples, open_fetch,
@@ -190,3 +192,89 @@ def test_fleet_refuses_bad_calls(fleet):
     fleet.process.band(4).wait_status("READY=1")
     assert fleet.bands() == listed
     assert fleet.control(1).get("Clock") == clock
+
+
+@pytest.fixture
+def empty_fleet(start_fleet, bus):
+    """A fleet started with no band (--count 0), unbound by default."""
+    made = Fleet(start_fleet(0, auth_key=None), bus)
+    yield made
+    made.close()
+
+
+def add_band_with(fleet, **options):
+    """Fleet1.AddBandWith: (K, path, socket)."""
+    return fleet.call("AddBandWith", "(a{sv})", options)
+
+
+@pytest.mark.needs_control(FLEET)
+@pytest.mark.emulator_process(PROCESS)
+def test_fleet_band_with_its_own_wearer_and_key(empty_fleet, start_band,
+                                                bus):
+    """MB4/FLEET/BV-04: a fleet started with no band takes bands through
+    Fleet1.AddBandWith, each with its own life seed and key: a band given
+    life seed 1 and the suite's key logs, over a day, the very minutes a
+    band `bandsim` runs alone logs (its life seed is 1), whatever its
+    number; it authenticates with that key, and after KillBand and
+    StartBand it still has both; a band given an empty key is unbound,
+    as from the box.  This is what a test is lent (docs/conformance.md,
+    "Bands lent from a fleet")."""
+    fleet = empty_fleet
+    assert fleet.bands() == {} and fleet.prop("Count") == 0
+    # On the fleet's bus, beside it: the fleet has io.bandsim.
+    start_band(extra_args=["--control-name", "io.bandsim.alone"])
+    alone_control = ControlClient(bus, name="io.bandsim.alone")
+    try:
+        alone_control.advance_clock(DAY)
+        truth = all_samples(alone_control)
+    finally:
+        alone_control.close()
+    seed_1 = GLib.Variant("t", 1)
+    key = GLib.Variant("ay", TEST_KEY)
+    k_free, _, _ = add_band_with(fleet, **{"auth-key": GLib.Variant("ay",
+                                                                    b"")})
+    k, path, socket = add_band_with(fleet, **{"life-seed": seed_1,
+                                              "auth-key": key})
+    # The fleet's own numbering: life seed 1 + 3 - 1.
+    k_other, _, _ = add_band_with(fleet)
+    assert (k_free, k, k_other) == (1, 2, 3)
+    assert fleet.bands()[k] == (path, socket, True)
+    band = fleet.process.band(k)
+    for n in (k_other, k, k_free):
+        fleet.process.band(n).wait_status("READY=1")
+    assert band.state()["binding"]["key"] == TEST_KEY.hex()
+    assert not fleet.process.band(k_free).state().has_section("binding")
+    fleet.control(k).advance_clock(DAY)
+    assert all_samples(fleet.control(k)) == truth
+    fleet.control(k_other).advance_clock(DAY)
+    assert all_samples(fleet.control(k_other)) != truth
+    fleet.call("KillBand", "(u)", k)
+    fleet.call("StartBand", "(u)", k)
+    band.wait_status("READY=1")
+    assert all_samples(fleet.control(k)) == truth
+    fetch = open_fetch(band)
+    band.disconnect(fetch.att)
+    assert band.state()["binding"]["key"] == TEST_KEY.hex()
+
+
+@pytest.mark.needs_control(FLEET)
+@pytest.mark.emulator_process(PROCESS)
+def test_fleet_refuses_bad_band_options(empty_fleet):
+    """MB4/FLEET/BI-03: AddBandWith with an option there is not, a life
+    seed that is not a uint64, a key of 15 bytes or of the wrong type:
+    each io.bandsim.Error.InvalidArgs naming the option, no band added,
+    and no number used up: the next band added is band 1."""
+    fleet = empty_fleet
+    cases = [
+        ({"colour": GLib.Variant("s", "red")}, "colour"),
+        ({"life-seed": GLib.Variant("u", 1)}, "life-seed"),
+        ({"auth-key": GLib.Variant("ay", TEST_KEY[:15])}, "auth-key"),
+        ({"auth-key": GLib.Variant("s", TEST_KEY.hex())}, "auth-key"),
+    ]
+    for options, named in cases:
+        with pytest.raises(ControlError) as raised:
+            add_band_with(fleet, **options)
+        assert raised.value.name == "io.bandsim.Error.InvalidArgs", options
+        assert named in str(raised.value), options
+        assert fleet.prop("Count") == 0
+    assert add_band_with(fleet)[0] == 1

@@ -6,8 +6,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "control/control.h"
+#include "core/util.h"
 
 #define ERROR_INVALID_ARGS "io.bandsim.Error.InvalidArgs"
 #define ERROR_FAILED "io.bandsim.Error.Failed"
@@ -18,6 +20,12 @@ static const char introspection_xml[] =
 	"<node>"
 	"  <interface name='" FLEET_INTERFACE "'>"
 	"    <method name='AddBand'>"
+	"      <arg name='id' type='u' direction='out'/>"
+	"      <arg name='path' type='o' direction='out'/>"
+	"      <arg name='socket' type='s' direction='out'/>"
+	"    </method>"
+	"    <method name='AddBandWith'>"
+	"      <arg name='options' type='a{sv}' direction='in'/>"
 	"      <arg name='id' type='u' direction='out'/>"
 	"      <arg name='path' type='o' direction='out'/>"
 	"      <arg name='socket' type='s' direction='out'/>"
@@ -118,14 +126,97 @@ static void reply(GDBusMethodInvocation *inv, bool ok, char *err, GVariant *out)
 	free(err);
 }
 
+/* AddBandWith's options: a band's own wearer and key, where the fleet's
+ * would make it differ from a band `bandsim` runs alone (a test lent a
+ * fleet's band: docs/conformance.md). */
+static bool opt_life_seed(GVariant *v, struct fleet_band_opts *o)
+{
+	o->life_seed_set = true;
+	o->life_seed = g_variant_get_uint64(v);
+	return true;
+}
+
+static bool opt_auth_key(GVariant *v, struct fleet_band_opts *o)
+{
+	gsize n = 0;
+	const void *key = g_variant_get_fixed_array(v, &n, 1);
+
+	/* Empty: unbound, as from the box; else the key it was bound to. */
+	if (n != 0 && n != sizeof(o->key))
+		return false;
+	o->key_set = true;
+	o->bind_key = n != 0;
+	if (n)
+		memcpy(o->key, key, n);
+	return true;
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *what; /* what a value must be, for the error */
+	bool (*parse)(GVariant *v, struct fleet_band_opts *o);
+} band_opts[] = {
+	{ "life-seed", "t", "a uint64 (t)", opt_life_seed },
+	{ "auth-key", "ay", "16 bytes, or none for an unbound band (ay)",
+	  opt_auth_key },
+};
+
+/* false with *err naming the option that is not one, or not right. */
+static bool parse_band_opts(GVariant *dict, struct fleet_band_opts *o,
+			    char **err)
+{
+	GVariantIter it;
+	const char *key;
+	GVariant *v;
+
+	g_variant_iter_init(&it, dict);
+	while (g_variant_iter_next(&it, "{&sv}", &key, &v)) {
+		size_t i;
+		bool ok = false;
+
+		for (i = 0; i < G_N_ELEMENTS(band_opts); i++)
+			if (!strcmp(key, band_opts[i].name))
+				break;
+		if (i == G_N_ELEMENTS(band_opts))
+			mb_set_error(err,
+				     "no band option %s (there are "
+				     "life-seed and auth-key)",
+				     key);
+		else if (!g_variant_is_of_type(
+				 v, G_VARIANT_TYPE(band_opts[i].type)) ||
+			 !(ok = band_opts[i].parse(v, o)))
+			mb_set_error(err, "%s must be %s", key,
+				     band_opts[i].what);
+		g_variant_unref(v);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static void add_band(struct fleet_bus *fb, GVariant *args,
 		     GDBusMethodInvocation *inv)
 {
+	struct fleet_band_opts opts = { 0 };
 	char *err = NULL;
 	unsigned int id = 0;
-	bool ok = fleet_add(fb->fleet, &id, &err);
 	GVariant *out = NULL;
+	bool ok;
 
+	if (args && g_variant_n_children(args) == 1) {
+		GVariant *dict = g_variant_get_child_value(args, 0);
+
+		ok = parse_band_opts(dict, &opts, &err);
+		g_variant_unref(dict);
+		if (!ok) {
+			g_dbus_method_invocation_return_dbus_error(
+				inv, ERROR_INVALID_ARGS, err);
+			free(err);
+			return;
+		}
+	}
+	ok = fleet_add_with(fb->fleet, &opts, &id, &err);
 	for (size_t i = 0; ok && i < fleet_n_bands(fb->fleet); i++) {
 		struct fleet_band_info info;
 
@@ -176,7 +267,7 @@ static void method_call(GDBusConnection *conn, const char *sender,
 	guint32 id;
 	bool ok;
 
-	if (!strcmp(method, "AddBand")) {
+	if (!strcmp(method, "AddBand") || !strcmp(method, "AddBandWith")) {
 		add_band(fb, params, inv);
 		return;
 	}

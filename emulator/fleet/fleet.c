@@ -17,6 +17,7 @@
 struct member {
 	unsigned int id;
 	char *dir, *socket, *path, *tag;
+	struct fleet_band_opts opts;
 	struct state *state;
 	struct bandtime *time;
 	struct mb_band *band;
@@ -77,11 +78,14 @@ struct fleet *fleet_new(const struct bandsim_options *opt,
 	return f;
 }
 
-static struct member *member_new(struct fleet *f, unsigned int id)
+static struct member *member_new(struct fleet *f, unsigned int id,
+				 const struct fleet_band_opts *opts)
 {
 	struct member *m = g_new0(struct member, 1);
 
 	m->id = id;
+	if (opts)
+		m->opts = *opts;
 	m->dir = g_strdup_printf("%s/band-%u", f->opt->fleet_dir, id);
 	m->socket = g_strdup_printf("%s/band-%u.sock", f->opt->fleet_dir, id);
 	m->path = g_strdup_printf(FLEET_BAND_PATH_PREFIX "%u", id);
@@ -125,7 +129,12 @@ static bool member_start(struct fleet *f, struct member *m, char **err)
 
 	bopt.state_dir = m->dir;
 	bopt.socket = m->socket;
-	bopt.life_seed = f->opt->life_seed + m->id - 1;
+	bopt.life_seed = m->opts.life_seed_set ? m->opts.life_seed
+					       : f->opt->life_seed + m->id - 1;
+	if (m->opts.key_set) {
+		bopt.bind_key = m->opts.bind_key;
+		memcpy(bopt.key, m->opts.key, sizeof(bopt.key));
+	}
 	bopt.transport = BANDSIM_TRANSPORT_SOCK;
 	m->state = state_new(m->dir, err);
 	if (!m->state)
@@ -185,7 +194,13 @@ static struct member *find(const struct fleet *f, unsigned int id,
 
 bool fleet_add(struct fleet *f, unsigned int *id, char **err)
 {
-	struct member *m = member_new(f, f->next_id);
+	return fleet_add_with(f, NULL, id, err);
+}
+
+bool fleet_add_with(struct fleet *f, const struct fleet_band_opts *opts,
+		    unsigned int *id, char **err)
+{
+	struct member *m = member_new(f, f->next_id, opts);
 
 	if (!member_start(f, m, err)) {
 		member_free(m);

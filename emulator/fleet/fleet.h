@@ -36,8 +36,22 @@ void fleet_free(struct fleet *f);
  * not start (those started are stopped again by fleet_free). */
 bool fleet_start(struct fleet *f, char **err);
 
-/* A new band with the next unused number; its id in *id. */
+/* What one band may have of its own beyond its number (Fleet1's
+ * AddBandWith): each field left unset is the fleet's. */
+struct fleet_band_opts {
+	bool life_seed_set;
+	guint64 life_seed;
+	bool key_set; /* bound to key, or unbound when bind_key is false */
+	bool bind_key;
+	uint8_t key[16];
+};
+
+/* A new band with the next unused number; its id in *id.  opts (NULL:
+ * the fleet's options only) stay the band's through KillBand and
+ * StartBand. */
 bool fleet_add(struct fleet *f, unsigned int *id, char **err);
+bool fleet_add_with(struct fleet *f, const struct fleet_band_opts *opts,
+		    unsigned int *id, char **err);
 /* Stops a band as SIGTERM stops `bandsim` and forgets it; its state
  * directory stays. */
 bool fleet_remove(struct fleet *f, unsigned int id, char **err);

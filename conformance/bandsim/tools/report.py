@@ -51,7 +51,7 @@ import re
 import time
 from pathlib import Path
 
-from ..harness.control import BUS_NAME, ControlClient
+from ..harness.control import BUS_NAME, OBJECT_PATH, ControlClient
 from ..harness.process import STATUS_TIMEOUT
 from ..oracles.liveness import OperationLog, instrument
 from ..protocol.att import opcode_name
@@ -157,7 +157,7 @@ class TestRecord:
         self.end_wall = None
         self._wall = wall
         self.links = []
-        self.controls = {}          # (address, name, role) -> client
+        self.controls = {}          # (address, name, path, role) -> client
         self.busy = []
         self.reports = {}           # phase -> pytest TestReport
         self.captures = []          # capture file names, relative to DIR
@@ -197,31 +197,35 @@ class TestRecord:
     # Busy check when nobody else had one)
 
     def control(self, address: str, name: str = BUS_NAME,
-                role: str = "test") -> TimedControlClient:
-        key = (address, name, role)
+                role: str = "test", path: str = OBJECT_PATH) \
+            -> TimedControlClient:
+        """path: the band's object, band K's in a fleet
+        (harness/fleet.py)."""
+        key = (address, name, path, role)
         client = self.controls.get(key)
         if client is None or client._conn is None:
-            client = TimedControlClient(address, name, clock=self.clock)
+            client = TimedControlClient(address, name, clock=self.clock,
+                                        path=path)
             instrument(client, self.ops, "control")
             self.controls[key] = client
         return client
 
     def forget_lost_attempts(self, address: str, count: int) -> None:
-        for (addr, _, _), client in self.controls.items():
+        for (addr, *_), client in self.controls.items():
             if addr == address and client._conn is not None:
                 client.forget_lost_attempts(count)
 
-    def find(self, address: str, name: str = BUS_NAME) \
-            -> TimedControlClient:
+    def find(self, address: str, name: str = BUS_NAME,
+             path: str = OBJECT_PATH) -> TimedControlClient:
         """An open client of this band, the test's own if it has one."""
         for role in ROLES:
-            client = self.controls.get((address, name, role))
+            client = self.controls.get((address, name, path, role))
             if client is not None and client._conn is not None:
                 return client
-        return self.control(address, name, "check")
+        return self.control(address, name, "check", path)
 
     def close_controls(self, address: str = None) -> None:
-        for (addr, _, _), client in self.controls.items():
+        for (addr, *_), client in self.controls.items():
             if address is None or addr == address:
                 client.close()
 
@@ -236,13 +240,13 @@ class TestRecord:
         test's)."""
         self.drain_controls()
         chosen = {}
-        for (address, name, role), client in self.controls.items():
+        for (address, name, path, role), client in self.controls.items():
             rank = TIMELINE_ROLES.index(role)
-            best = chosen.get((address, name))
+            best = chosen.get((address, name, path))
             if best is None or rank < best[0]:
-                chosen[(address, name)] = (rank, client)
+                chosen[(address, name, path)] = (rank, client)
         events, changes = [], []
-        for (_, name), (_, client) in sorted(chosen.items()):
+        for (_, name, _), (_, client) in sorted(chosen.items()):
             for event in client.timeline:
                 events.append({"t": self._t(client, event.seq),
                                "source": name, "seq": event.seq,
