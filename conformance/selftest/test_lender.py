@@ -15,9 +15,11 @@ from bandsim.protocol import profile as profile_module
 
 
 @pytest.fixture
-def lender(emulator_binary, tmp_path):
-    made = BandLender(emulator_binary, profile_module.DEFAULT_PATH, tmp_path,
-                      CLOCK_START)
+def lender(emulator_binary, tmp_path_factory):
+    # The worker's own directory, as the suite's lender: a test's
+    # tmp_path would make the sockets' paths too long for AF_UNIX.
+    made = BandLender(emulator_binary, profile_module.DEFAULT_PATH,
+                      tmp_path_factory.getbasetemp(), CLOCK_START)
     yield made
     made.close()
 
