@@ -257,8 +257,8 @@ def _longest_first(config, items) -> None:
 
     Handed out first to every worker, though, they would leave the cores
     idle while every worker waits (the first ten seconds of a run on 2
-    cores: docs/benchmarks.md, "Tests that wait, on workers of their
-    own").  So under xdist, with bands the suite starts, they are dealt
+    cores: docs/benchmarks.md, "Bands lent from a fleet, and workers
+    that wait").  So under xdist, with bands the suite starts, they are dealt
     longest first into as many groups (xdist_group, kept on one worker
     in order with --dist loadgroup) as there are workers beyond one per
     core, each to the group with the least waiting so far: those workers

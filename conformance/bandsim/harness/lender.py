@@ -10,7 +10,7 @@ itself would have: its life seed (1), its key or none, its clock frozen
 at CLOCK_START; and it is removed (as SIGTERM stops `bandsim`) when the
 test is over.  What is saved is the process: an exec, a dynamic link,
 a bus connection and a dbus-daemon per test (docs/benchmarks.md, "Bands
-lent from a fleet").
+lent from a fleet, and workers that wait").
 
 One test runs at a time on a worker, so a fleet that dies did so in the
 test that holds its band: that test fails with the fleet's log, and the
