@@ -52,14 +52,8 @@ class LentBand(FleetBand):
         return not self.alive
 
     def air_address(self) -> str:
+        """On the socket, the band's own (band.ini's)."""
         return self.identity()["address"]
-
-    def stored_key(self):
-        """The bound key from band.ini's [binding], or None when unbound."""
-        state = self.state()
-        if not state.has_section("binding"):
-            return None
-        return bytes.fromhex(state["binding"]["key"])
 
 
 class BandLender:

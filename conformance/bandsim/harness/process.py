@@ -82,6 +82,13 @@ class StatusBand:
         """The [band] section of band.ini: address and serial."""
         return dict(self.state()["band"])
 
+    def stored_key(self):
+        """The bound key from band.ini's [binding], or None when unbound."""
+        state = self.state()
+        if not state.has_section("binding"):
+            return None
+        return bytes.fromhex(state["binding"]["key"])
+
     @property
     def address(self) -> str:
         """The address a phone finds the band at: the one it advertises
@@ -249,13 +256,6 @@ class BandProcess(StatusBand):
             from .targets import adapter_address
             return adapter_address(self.adapter)
         return self.identity()["address"]
-
-    def stored_key(self):
-        """The bound key from band.ini's [binding], or None when unbound."""
-        state = self.state()
-        if not state.has_section("binding"):
-            return None
-        return bytes.fromhex(state["binding"]["key"])
 
     def connect(self, timeout: float = None) -> AttClient:
         """Open a link and wait until the emulator reports it."""
