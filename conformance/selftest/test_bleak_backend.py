@@ -264,6 +264,21 @@ def test_an_address_no_band_has_is_not_found(band, bus):
     assert caught.value.identifier == "AA:BB:CC:DD:EE:FF"
 
 
+def test_a_band_at_its_socket_that_does_not_advertise_is_not_found(
+        bus, emulator_binary, tmp_path):
+    """Connecting to a band by its socket waits for it to advertise, as
+    bleak on BlueZ scans until it hears the device, and at the timeout
+    raises as bleak does: here the band has stopped."""
+    band = start_band(bus, emulator_binary, tmp_path, {})
+    assert band.stop() == 0
+
+    async def connect():
+        await client_for(band, bus, timeout=0.3).connect()
+
+    with pytest.raises(BleakDeviceNotFoundError):
+        run(connect())
+
+
 def test_connect_by_address(band, ctl, bus):
     async def connect():
         async with BleakClient(ctl.get("Address"), backend=BandsimClient,

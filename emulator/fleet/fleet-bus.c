@@ -162,6 +162,17 @@ static const struct {
 	  opt_auth_key },
 };
 
+static void unknown_band_opt(const char *key, char **err)
+{
+	GString *known = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(band_opts); i++)
+		g_string_append_printf(known, "%s%s", i ? ", " : "",
+				       band_opts[i].name);
+	mb_set_error(err, "no band option %s (there are: %s)", key, known->str);
+	g_string_free(known, TRUE);
+}
+
 /* false with *err naming the option that is not one, or not right. */
 static bool parse_band_opts(GVariant *dict, struct fleet_band_opts *o,
 			    char **err)
@@ -179,10 +190,7 @@ static bool parse_band_opts(GVariant *dict, struct fleet_band_opts *o,
 			if (!strcmp(key, band_opts[i].name))
 				break;
 		if (i == G_N_ELEMENTS(band_opts))
-			mb_set_error(err,
-				     "no band option %s (there are "
-				     "life-seed and auth-key)",
-				     key);
+			unknown_band_opt(key, err);
 		else if (!g_variant_is_of_type(
 				 v, G_VARIANT_TYPE(band_opts[i].type)) ||
 			 !(ok = band_opts[i].parse(v, o)))

@@ -203,7 +203,7 @@ class BandsimClient(BaseBleakClient):
                                             self._where.control_address)
             if found:
                 return found[0].address
-            if deadline.expired():
+            if deadline.expired:
                 return None
             await asyncio.sleep(min(RESOLVE_POLL,
                                     max(deadline.remaining(), 0)))
