@@ -240,12 +240,14 @@ def _takes(item) -> float:
 
 def _wait_workers(config) -> int:
     """How many workers hold the tests that wait: those beyond one per
-    core, at least one; 0 without pytest-xdist's workers."""
+    core; 0 without pytest-xdist's workers, or with no more workers than
+    cores (each has a core of its own: one that waits leaves no other
+    worker short of CPU, and all waiting first ends the soonest)."""
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:
         return 0
     cores = len(os.sched_getaffinity(0))
-    return max(1, workerinput["workercount"] - cores)
+    return max(0, workerinput["workercount"] - cores)
 
 
 def _longest_first(config, items) -> None:
