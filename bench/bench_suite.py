@@ -85,8 +85,9 @@ def disk_dir() -> Path:
 ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
             "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
 SOCKET_SUITE = "conformance/scenarios"
-# ci/test's workers: one per core and four more for the tests that wait.
-DEFAULT_JOBS = (os.cpu_count() or 1) + 4
+# ci/test's workers (-n auto: conformance/conftest.py, WAIT_WORKERS): one
+# per core and four more for the tests that wait.
+DEFAULT_JOBS = len(os.sched_getaffinity(0)) + 4
 
 
 def suite_command(case: str, jobs: int, tier: str = "plain") -> list:

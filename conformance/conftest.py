@@ -238,6 +238,17 @@ def _takes(item) -> float:
     return mark.args[0] if mark is not None else 0
 
 
+# Workers beyond one per core that -n auto adds for the tests that wait:
+# the scenarios' 34 s of waiting (takes) in groups no longer than the
+# longest, ten seconds (docs/conformance.md, "Tests that wait").
+WAIT_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config):
+    """-n auto: one worker per core, and WAIT_WORKERS more."""
+    return len(os.sched_getaffinity(0)) + WAIT_WORKERS
+
+
 def _wait_workers(config) -> int:
     """How many workers hold the tests that wait: those beyond one per
     core; 0 without pytest-xdist's workers, or with no more workers than
