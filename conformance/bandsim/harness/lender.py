@@ -51,10 +51,6 @@ class LentBand(FleetBand):
         """Given back, or its fleet gone: as BandProcess.stopped."""
         return not self.alive
 
-    def air_address(self) -> str:
-        """On the socket, the band's own (band.ini's)."""
-        return self.identity()["address"]
-
 
 class BandLender:
     """A worker's fleet and its bus, started at the first loan."""
@@ -67,7 +63,6 @@ class BandLender:
         self.bus = None
         self.fleet = None
         self._fleet_client = None
-        self.lent = 0               # bands lent, over every fleet
         self.fleets = 0             # fleets started
 
     def _start(self) -> None:
@@ -102,7 +97,6 @@ class BandLender:
         band = LentBand(self.fleet, k, self.bus.address, path)
         band.wait_status("READY=1")
         band.wait_status("ADVERTISING=1")
-        self.lent += 1
         return band
 
     def give_back(self, band: LentBand, keep: bool = False) -> list:

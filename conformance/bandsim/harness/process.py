@@ -95,6 +95,10 @@ class StatusBand:
         with, kept in band.ini (a real band's comes from --address)."""
         return self.identity()["address"]
 
+    def air_address(self) -> str:
+        """The address centrals see: on the socket, the band's own."""
+        return self.identity()["address"]
+
 
 class BandProcess(StatusBand):
     """One emulator process with its socket, state dir and status pipe."""
@@ -255,7 +259,7 @@ class BandProcess(StatusBand):
         if self.adapter and self.transport != "l2cap":
             from .targets import adapter_address
             return adapter_address(self.adapter)
-        return self.identity()["address"]
+        return super().air_address()
 
     def connect(self, timeout: float = None) -> AttClient:
         """Open a link and wait until the emulator reports it."""
