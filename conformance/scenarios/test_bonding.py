@@ -16,7 +16,9 @@ L2CAP socket, and the kernel's SMP pairs and encrypts on both sides.
 """
 
 import configparser
+import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -262,6 +264,57 @@ def test_ghost_pairing_loop_and_recovery(start_band, control, centrals,
     assert phone.bond(band, address) == "paired"
     assert phone.reconnect(band, address, attempts=3) == [Status.OK]
     assert bonds(control) == [(phone.address, address_type(phone))]
+
+
+@pytest.mark.needs_control("Bonds", "Address", "Events")
+@pytest.mark.emulator_process("a band keeping one bond (profile variant), "
+                              "stopped a while")
+def test_ghost_attempts_while_the_band_is_busy(start_band, control, centrals,
+                                               tmp_path):
+    """MB4/BOND/BI-04: ghost attempts over before the band could look
+
+    A ghost attempt is short: the central's kernel hangs up within
+    milliseconds of the band's controller finding no key, and the
+    band's ATT channel of that link is gone with it.  A band busy for
+    that long (a loaded host) still had the link on its radio, as a real
+    band's firmware has every link: the band is stopped while the phone
+    makes two attempts, then let go, and its timeline has both, each
+    connected, failed with the phone as the peer, and disconnected.  The
+    next attempt, with the band free, is seen as before.
+    """
+    profile = write_variant(tmp_path / "one-bond.ini", {"bond-slots": "1"})
+    band = start_band(profile=profile)
+    address = control.get("Address")
+    phone, tablet = centrals(2)
+    if not isinstance(phone, AirPhone):
+        pytest.skip("over the socket a ghost attempt waits for the band's "
+                    "own answer: none ends while the band is stopped")
+    for central in (phone, tablet):
+        assert central.bond(band, address) == "paired"
+
+    since = mark(control)
+    os.kill(band.pid, signal.SIGSTOP)
+    try:
+        statuses = phone.reconnect(None, address, attempts=2)
+    finally:
+        os.kill(band.pid, signal.SIGCONT)
+    assert statuses == [Status.KEY_MISSING] * 2
+    for _ in statuses:
+        band.wait_status("CONNECTED=1")
+        band.wait_dropped()
+    attempt = [("connected", {}),
+               ("encryption-failed", {"peer": phone.address,
+                                      "reason": "key-missing"}),
+               ("disconnected", {})]
+    control.sync()
+    assert [(e.name, e.details) for e in control.timeline
+            if e.seq > since] == attempt * 2
+
+    assert phone.reconnect(band, address, attempts=1) == [Status.KEY_MISSING]
+    control.sync()
+    assert [(e.name, e.details) for e in control.timeline
+            if e.seq > since] == attempt * 3
+    assert bonds(control) == [(tablet.address, address_type(tablet))]
 
 
 @pytest.mark.emulator_process(CENTRALS)

@@ -180,31 +180,41 @@ class AirPhone:
             self._end(band, band_address)
         return "paired"
 
-    def _linked_once(self, band, band_address: str):
-        """One reconnect: Connect until a link comes up (a try the
-        controller never linked is not an attempt: btvirt reports an
-        advertisement only when scanning starts, so a scan is started
-        afresh before the next try), then the controller's Encryption
-        Change on it; the link is then ended."""
+    def _link_attempt(self, band_address: str):
+        """Connect until a link comes up (a try the controller never
+        linked is not an attempt: btvirt reports an advertisement only
+        when scanning starts, so a scan is started afresh before the next
+        try): the controller's Encryption Change on it (None: none came),
+        and Connect's error."""
         for _ in range(LINK_TRIES):
             with HciMonitor(self.index) as monitor:
                 error = self._call(self._path(band_address), DEVICE1,
                                    "Connect", timeout=CONNECT_TIMEOUT)
                 linked, change = monitor.link_attempt(
                     NO_LINK_SETTLE, Deadline(ENCRYPTION_SETTLE))
-            if not linked:
-                targets.Discovery(self.adapter).close()
-                continue
-            band.wait_status("CONNECTED=1")
-            self._end(band, band_address)
-            if change is None:
-                raise AirPhoneError(
-                    f"{self.adapter} linked to the band but started no "
-                    f"encryption (Connect: {error or 'ok'})")
-            return change
+            if linked:
+                return change, error
+            targets.Discovery(self.adapter).close()
         raise AirPhoneError(f"{self.adapter}: no link to the band in "
                             f"{LINK_TRIES} tries of Device1.Connect "
                             f"(the last: {error or 'ok'})")
+
+    def _linked_once(self, band, band_address: str):
+        """One reconnect: a link, seen by the band unless band is None
+        (then the band is asked nothing: it may be stopped), then
+        ended; the link's Encryption Change."""
+        change, error = self._link_attempt(band_address)
+        if band is not None:
+            band.wait_status("CONNECTED=1")
+            self._end(band, band_address)
+        elif self._device(band_address).get("Connected"):
+            self._call(self._path(band_address), DEVICE1, "Disconnect",
+                       timeout=CONNECT_TIMEOUT)
+        if change is None:
+            raise AirPhoneError(
+                f"{self.adapter} linked to the band but started no "
+                f"encryption (Connect: {error or 'ok'})")
+        return change
 
     def forget(self, band_address: str) -> None:
         """"Forget this device": bluetoothd drops the bond and the key."""
@@ -217,7 +227,9 @@ class AirPhone:
     def reconnect(self, band, band_address: str, attempts: int) -> List:
         """Connect with the kept bond, as an app's auto-reconnect does, up
         to attempts times while the encryption fails; each attempt's HCI
-        status from the central's controller (Status.OK ends it)."""
+        status from the central's controller (Status.OK ends it).  With
+        band None nothing is asked of the band (it may be stopped): the
+        phone hangs up itself if the link is still up."""
         statuses = []
         self._see(band_address)
         for _ in range(attempts):

@@ -41,12 +41,42 @@ struct bt_security_opt {
 };
 
 #define BT_HCI_DEV_NONE 0xffff
+#define BT_HCI_CHANNEL_RAW 0
 #define BT_HCI_CHANNEL_CONTROL 3
 
 struct bt_sockaddr_hci {
 	sa_family_t hci_family;
 	uint16_t hci_dev;
 	uint16_t hci_channel;
+};
+
+/* A raw HCI socket's filter (SOL_HCI, HCI_FILTER; struct hci_ufilter):
+ * packet types and event codes, one bit each. */
+#define BT_SOL_HCI 0
+#define BT_HCI_FILTER 2
+struct bt_hci_filter {
+	uint32_t type_mask;
+	uint32_t event_mask[2];
+	uint16_t opcode;
+};
+
+/* HCI packets as a raw socket gives them: the packet type, then the
+ * event (Core 5.3 Vol 4 Part E 5.4.4, 7.7). */
+#define BT_HCI_EVENT_PKT 0x04
+#define BT_HCI_EV_DISCONN_COMPLETE 0x05
+#define BT_HCI_EV_LE_META 0x3e
+#define BT_HCI_EV_LE_CONN_COMPLETE 0x01
+#define BT_HCI_EV_LE_ENH_CONN_COMPLETE 0x0a
+#define BT_HCI_EV_LE_ENH_CONN_COMPLETE_V2 0x29
+#define BT_HCI_ROLE_PERIPHERAL 0x01
+#define BT_HCI_ERROR_AUTH_FAILURE 0x05
+
+/* An L2CAP socket's link (SOL_L2CAP, L2CAP_CONNINFO): its HCI handle. */
+#define BT_SOL_L2CAP 6
+#define BT_L2CAP_CONNINFO 0x02
+struct bt_l2cap_conninfo {
+	uint16_t hci_handle;
+	uint8_t dev_class[3];
 };
 
 /* Management commands (doc/mgmt-api.txt). */

@@ -25,6 +25,7 @@
 #include "tick.h"
 #include "transport/l2cap/agent.h"
 #include "transport/l2cap/bt-abi.h"
+#include "transport/l2cap/hcilinks.h"
 #include "transport/l2cap/mgmt.h"
 #include "transport/seqlink.h"
 
@@ -40,6 +41,19 @@
  * kernel memory each, and the default buffer (rmem_default, 208 KiB)
  * kept 735 of them in the VM (MB4/FW/BV-04).  The kernel doubles it. */
 #define LINK_RCVBUF (4 * 1024 * 1024)
+/* Links the controller may report before the band has seen them end: the
+ * band stops advertising once it takes one, so a few at most. */
+#define AIR_LINKS_MAX 8
+#define NO_HANDLE (-1)
+
+/* A link the controller reported (hcilinks.h), until it ends; attached
+ * once its ATT channel is the band's link. */
+struct air_link {
+	uint16_t handle;
+	bool attached;
+	uint8_t peer[6]; /* as on the air */
+	uint8_t peer_type;
+};
 
 struct l2cap_server {
 	struct transport base;
@@ -60,6 +74,16 @@ struct l2cap_server {
 	int link_fd;
 	uint8_t peer[6]; /* the central's address and type, while linked */
 	uint8_t peer_type;
+	/* The controller's word on links; NULL: they are learnt by accept()
+	 * alone (no CAP_NET_RAW), and a link that ends before the band
+	 * takes its channel goes unseen. */
+	struct bt_hci_links *hci;
+	struct air_link air[AIR_LINKS_MAX];
+	size_t n_air;
+	/* While a channel is being accepted: its link's handle, and whether
+	 * the controller's events read meanwhile had it up. */
+	int accepting;
+	bool accepting_up;
 	/* what is on the air, so that only a change is sent */
 	bool advertising;
 	uint8_t adv[31], rsp[31];
@@ -421,6 +445,154 @@ static void link_down(void *user_data)
 	open_again(s);
 }
 
+/* The central as the band's session keeps it: the socket's and the
+ * controller's addresses are little-endian, the band's in display
+ * order. */
+static void session_peer(struct l2cap_server *s, const uint8_t air[6],
+			 uint8_t type)
+{
+	uint8_t display[6];
+
+	for (int i = 0; i < 6; i++)
+		display[i] = air[5 - i];
+	mb_session_set_peer(mb_band_session(s->band), display,
+			    type == BT_ADDR_LE_RANDOM);
+}
+
+/* ---- the controller's links (hcilinks.h) ------------------------------ */
+
+static struct air_link *find_air(struct l2cap_server *s, uint16_t handle)
+{
+	for (size_t i = 0; i < s->n_air; i++)
+		if (s->air[i].handle == handle)
+			return &s->air[i];
+	return NULL;
+}
+
+static void gone_send(const uint8_t *pdu, size_t len, void *user_data)
+{
+	(void)pdu;
+	(void)len;
+	(void)user_data;
+}
+
+static void gone_disconnect(void *user_data)
+{
+	(void)user_data;
+}
+
+/* A link with no channel to send on: it has ended already. */
+static const struct mb_link_ops gone_ops = {
+	.send = gone_send,
+	.disconnect = gone_disconnect,
+};
+
+/* A link the controller had and ended before the band took its ATT
+ * channel: the band saw it all the same, as a real band's firmware sees
+ * every link, connected and gone at once, with the encryption that failed
+ * when the central hung up for that (as link_down() reads it from the
+ * socket).  The ghost pairing's attempts are such links: the central's
+ * kernel ends one within milliseconds of the band's controller finding no
+ * key, which a band busy for that long missed (MB4/BOND/BI-01, BI-03). */
+static void missed_link(struct l2cap_server *s, const struct air_link *a,
+			uint8_t reason)
+{
+	if (s->link || !mb_band_connect(s->band, &gone_ops, s)) {
+		g_info("%s: a link the band could not take came and went",
+		       s->adapter);
+		return;
+	}
+	session_peer(s, a->peer, a->peer_type);
+	stop_advertising(s);
+	g_info("central connected and gone before its channel was taken");
+	status(s, "CONNECTED=1");
+	if (reason == BT_HCI_ERROR_AUTH_FAILURE)
+		mb_session_encryption_failed(mb_band_session(s->band));
+	mb_band_disconnect(s->band);
+	status(s, "DISCONNECTED=1");
+	address_changed(s);
+	open_again(s);
+}
+
+static void link_event(const struct bt_hci_link_event *ev, void *user_data)
+{
+	struct l2cap_server *s = user_data;
+	struct air_link *a = find_air(s, ev->handle), gone;
+
+	if (ev->change == BT_HCI_LINK_UP) {
+		/* The band is a peripheral only; a handle is live once. */
+		if (!ev->peripheral || a || s->n_air == AIR_LINKS_MAX)
+			return;
+		a = &s->air[s->n_air++];
+		*a = (struct air_link){ .handle = ev->handle,
+					.peer_type = ev->peer_type };
+		memcpy(a->peer, ev->peer, 6);
+		if (s->accepting == ev->handle) {
+			a->attached = true;
+			s->accepting_up = true;
+		}
+		return;
+	}
+	if (!a)
+		return;
+	gone = *a;
+	*a = s->air[--s->n_air];
+	/* An attached link's end is the socket's to tell (link_down()). */
+	if (!gone.attached)
+		missed_link(s, &gone, ev->reason);
+}
+
+static void watch_links(struct l2cap_server *s)
+{
+	GError *error = NULL;
+	uint16_t index = bt_mgmt_index(s->mgmt);
+
+	s->hci = bt_hci_links_new(index, link_event, s, &error);
+	if (!s->hci) {
+		g_info("%s: links learnt by their ATT channel alone (%s): one "
+		       "that ends before the band takes it goes unseen",
+		       s->adapter, error->message);
+		g_error_free(error);
+	}
+}
+
+/* Whether an accepted ATT channel is a live link's, as the controller
+ * tells it (the kernel reports a link before it hands over the channel,
+ * so its events up to now are read first).  The channel of a link that
+ * has ended is not: the band, busy meanwhile, read that link's end first
+ * and missed_link() told it. */
+static bool live_channel(struct l2cap_server *s, int fd)
+{
+	struct bt_l2cap_conninfo info = { 0 };
+	socklen_t len = sizeof(info);
+	struct air_link *a;
+
+	if (!s->hci)
+		return true;
+	if (getsockopt(fd, BT_SOL_L2CAP, BT_L2CAP_CONNINFO, &info, &len) < 0) {
+		if (errno == ENOTCONN)
+			return false;
+		/* A kernel that cannot name the link's handle: the
+		 * controller's events cannot be matched to channels. */
+		g_warning("%s: an ATT channel's link: %s; links are learnt "
+			  "by their channel alone from now on",
+			  s->adapter, g_strerror(errno));
+		g_clear_pointer(&s->hci, bt_hci_links_free);
+		s->n_air = 0;
+		return true;
+	}
+	a = find_air(s, info.hci_handle);
+	if (a) {
+		a->attached = true;
+		return true;
+	}
+	s->accepting = info.hci_handle;
+	s->accepting_up = false;
+	bt_hci_links_pump(s->hci);
+	s->accepting = NO_HANDLE;
+	return s->accepting_up;
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 {
 	struct l2cap_server *s = user_data;
@@ -431,6 +603,10 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 
 	if (link < 0)
 		return G_SOURCE_CONTINUE;
+	if (!live_channel(s, link)) {
+		close(link);
+		return G_SOURCE_CONTINUE;
+	}
 	/* Past rmem_max with CAP_NET_ADMIN, which the management socket
 	 * needs already; without it, up to rmem_max. */
 	{
@@ -454,16 +630,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user_data)
 	 * queues for the controller: the band's last reply (10 05 01
 	 * before a reboot) goes out first. */
 	seqlink_set_drain(s->link, true);
-	{
-		/* The socket address is little-endian; the band keeps
-		 * addresses in display order. */
-		uint8_t display[6];
-
-		for (int i = 0; i < 6; i++)
-			display[i] = s->peer[5 - i];
-		mb_session_set_peer(mb_band_session(s->band), display,
-				    s->peer_type == BT_ADDR_LE_RANDOM);
-	}
+	session_peer(s, s->peer, s->peer_type);
 	/* The band serves one central: no listener, no advertising while a
 	 * link is up (the controller stopped advertising as it connected;
 	 * the instance goes so that the kernel does not start it again). */
@@ -546,6 +713,7 @@ static void l2cap_server_free(struct transport *t)
 		stop_advertising(s);
 		give_back_adapter(s);
 	}
+	bt_hci_links_free(s->hci);
 	bt_mgmt_free(s->mgmt);
 	l2cap_agent_free(s->agent);
 	g_free(s->adapter);
@@ -564,10 +732,13 @@ struct transport *l2cap_server_new(struct mb_band *band, const char *adapter,
 				    .cb = cb,
 				    .user_data = user_data,
 				    .listen_fd = -1,
-				    .link_fd = -1 };
+				    .link_fd = -1,
+				    .accepting = NO_HANDLE };
 	s->mgmt = bt_mgmt_new(adapter, error);
-	if (s->mgmt)
+	if (s->mgmt) {
 		bt_mgmt_watch_keys(s->mgmt, new_key, s);
+		watch_links(s);
+	}
 	take_agent(s);
 	if (!s->mgmt || !take_adapter(s, error) || !start_listening(s, error)) {
 		l2cap_server_free(&s->base);

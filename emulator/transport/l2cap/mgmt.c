@@ -126,6 +126,11 @@ struct bt_mgmt *bt_mgmt_new_fd(int fd, uint16_t index, const char *adapter)
 	return m;
 }
 
+uint16_t bt_mgmt_index(const struct bt_mgmt *m)
+{
+	return m->index;
+}
+
 void bt_mgmt_free(struct bt_mgmt *m)
 {
 	if (!m)

@@ -26,6 +26,8 @@ struct bt_mgmt *bt_mgmt_new(const char *adapter, GError **error);
  * the kernel. */
 struct bt_mgmt *bt_mgmt_new_fd(int fd, uint16_t index, const char *adapter);
 void bt_mgmt_free(struct bt_mgmt *m);
+/* The controller's index: hciN's N. */
+uint16_t bt_mgmt_index(const struct bt_mgmt *m);
 
 bool bt_mgmt_read_info(struct bt_mgmt *m, struct bt_mgmt_info *info,
 		       GError **error);
