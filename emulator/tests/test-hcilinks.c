@@ -147,5 +147,5 @@ int main(void)
 		cmocka_unit_test(test_events_handed_on_in_order),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("hcilinks", tests, NULL, NULL);
 }
