@@ -244,8 +244,9 @@ static bool take_adapter(struct l2cap_server *s, GError **error)
 	struct bt_mgmt_info info;
 
 	band_address(s->band, s->address);
-	/* The power cycle below ends every link with no Disconnection
-	 * Complete: the kernel drops them itself. */
+	/* The power cycle below ends every link, and a kernel that closes
+	 * the controller can drop them with no Disconnection Complete: a
+	 * handle left in the table would hide the next link on it. */
 	s->n_air = 0;
 	if (!bt_mgmt_read_info(s->mgmt, &info, error))
 		return false;
