@@ -58,38 +58,43 @@ static void test_links_read(void **state)
 	assert_int_equal(ev.reason, BT_HCI_ERROR_AUTH_FAILURE);
 }
 
+/* Whether a packet still parses with one byte changed, and len of it
+ * given. */
+static bool parses_changed(const uint8_t *pkt, size_t len, size_t at,
+			   uint8_t value)
+{
+	uint8_t copy[sizeof(ENH_CONN)];
+	struct bt_hci_link_event ev;
+
+	assert_true(len <= sizeof(copy) && at < len);
+	memcpy(copy, pkt, len);
+	copy[at] = value;
+	return bt_hci_parse_link_event(copy, len, &ev);
+}
+
 static void test_other_packets_are_not_links(void **state)
 {
-	uint8_t pkt[sizeof(ENH_CONN)];
 	struct bt_hci_link_event ev;
 
 	(void)state;
 	/* A connection that failed, and a disconnection that did. */
-	memcpy(pkt, CONN, sizeof(CONN));
-	pkt[4] = 0x3e;
-	assert_false(bt_hci_parse_link_event(pkt, sizeof(CONN), &ev));
-	memcpy(pkt, DISCONN, sizeof(DISCONN));
-	pkt[3] = 0x0c;
-	assert_false(bt_hci_parse_link_event(pkt, sizeof(DISCONN), &ev));
+	assert_false(parses_changed(CONN, sizeof(CONN), 4, 0x3e));
+	assert_false(parses_changed(DISCONN, sizeof(DISCONN), 3, 0x0c));
 	/* Cut short: the length byte promises more than came, or the
 	 * parameters are too few for the event. */
 	assert_false(bt_hci_parse_link_event(CONN, sizeof(CONN) - 1, &ev));
 	assert_false(bt_hci_parse_link_event(DISCONN, 6, &ev));
-	memcpy(pkt, DISCONN, sizeof(DISCONN));
-	pkt[2] = 3;
-	assert_false(bt_hci_parse_link_event(pkt, 6, &ev));
+	assert_false(parses_changed(DISCONN, 6, 2, 3));
 	assert_false(bt_hci_parse_link_event(CONN, 2, &ev));
 	/* Another LE subevent (an advertising report), another event
 	 * (Encryption Change), another packet type (ACL data). */
-	memcpy(pkt, CONN, sizeof(CONN));
-	pkt[3] = 0x02;
-	assert_false(bt_hci_parse_link_event(pkt, sizeof(CONN), &ev));
-	memcpy(pkt, DISCONN, sizeof(DISCONN));
-	pkt[1] = 0x08;
-	assert_false(bt_hci_parse_link_event(pkt, sizeof(DISCONN), &ev));
-	memcpy(pkt, DISCONN, sizeof(DISCONN));
-	pkt[0] = 0x02;
-	assert_false(bt_hci_parse_link_event(pkt, sizeof(DISCONN), &ev));
+	assert_false(parses_changed(CONN, sizeof(CONN), 3, 0x02));
+	assert_false(parses_changed(DISCONN, sizeof(DISCONN), 1, 0x08));
+	assert_false(parses_changed(DISCONN, sizeof(DISCONN), 0, 0x02));
+	/* The unchanged packets do parse: the changes above are what made
+	 * them refused. */
+	assert_true(parses_changed(CONN, sizeof(CONN), 4, 0x00));
+	assert_true(parses_changed(DISCONN, sizeof(DISCONN), 3, 0x00));
 }
 
 struct seen {
