@@ -497,7 +497,7 @@ static const struct mb_link_ops gone_ops = {
  * when the central hung up for that (as link_down() reads it from the
  * socket).  The ghost pairing's attempts are such links: the central's
  * kernel ends one within milliseconds of the band's controller finding no
- * key, which a band busy for that long missed (MB4/BOND/BI-01, BI-03). */
+ * key, which a band busy for that long missed (MB4/BOND/BI-01, BI-04). */
 static void missed_link(struct l2cap_server *s, const struct air_link *a,
 			uint8_t reason)
 {
